@@ -1,0 +1,57 @@
+# ansible-inspec-rs — the single entry point. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV     ?= .venv
+PY       := $(VENV)/bin/python
+PYTHON3  ?= python3
+export PYO3_PYTHON := $(abspath $(PY))
+# cargo test (no Python) and maturin builds use different pyo3 settings: keep their targets apart.
+CORE_TARGET := target/rs-test
+LINT_TARGET := target/lint
+
+.PHONY: help run test venv build lint fmt rust-test py-test bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s$$'\t'
+
+$(VENV)/.deps: requirements-dev.txt
+	@test -x $(PY) || $(PYTHON3) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+venv: $(VENV)/.deps ## create/update .venv with the dev tools
+
+build: venv ## build the extension (release) into .venv
+	$(VENV)/bin/maturin develop --release --quiet
+
+run: build ## set up and run the main job (demo)
+	$(PY) examples/demo.py
+
+fmt: ## format Rust and Python sources
+	cargo fmt
+	$(VENV)/bin/ruff format python tests benches examples
+	$(VENV)/bin/ruff check --fix python tests benches examples
+
+lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest
+	cargo fmt --check
+	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets -- -D warnings
+	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets --no-default-features -- -D warnings
+	$(VENV)/bin/ruff check python tests benches examples
+	$(VENV)/bin/ruff format --check python tests benches examples
+	$(VENV)/bin/mypy --strict python/ansible_inspec_rs
+	$(VENV)/bin/python -m mypy.stubtest ansible_inspec_rs._core
+
+rust-test: ## cargo test of the pure-Rust core (no Python)
+	CARGO_TARGET_DIR=$(CORE_TARGET) cargo test --no-default-features
+
+py-test: build ## pytest (real subprocesses, real servers)
+	$(PY) -m pytest -q
+
+test: build lint rust-test py-test ## everything CI runs; ends with pytest's summary line
+
+bench: build ## benchmarks, printing ratios against baselines measured in the same run
+	$(PY) benches/executor.py
+
+clean: ## remove build outputs and the venv
+	rm -rf target $(VENV)

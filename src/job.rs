@@ -1,0 +1,306 @@
+//! Jobs as plain data: statuses and their state machine, per-host results, events.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobStatus {
+    Pending,
+    Running,
+    Successful,
+    Failed,
+    Error,
+    Timeout,
+    Canceled,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 7] = [
+        JobStatus::Pending,
+        JobStatus::Running,
+        JobStatus::Successful,
+        JobStatus::Failed,
+        JobStatus::Error,
+        JobStatus::Timeout,
+        JobStatus::Canceled,
+    ];
+
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, JobStatus::Pending | JobStatus::Running)
+    }
+
+    /// The lifecycle: pending → running → terminal; a pending job may also end without
+    /// running (canceled, or error when it cannot start). Terminal states are final.
+    pub fn can_become(self, next: JobStatus) -> bool {
+        use JobStatus::*;
+        match self {
+            Pending => matches!(next, Running | Canceled | Error),
+            Running => next.is_terminal(),
+            _ => false,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Pending => "pending",
+            JobStatus::Running => "running",
+            JobStatus::Successful => "successful",
+            JobStatus::Failed => "failed",
+            JobStatus::Error => "error",
+            JobStatus::Timeout => "timeout",
+            JobStatus::Canceled => "canceled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HostStatus {
+    Passed,
+    Failed,
+    Skipped,
+    Error,
+    Timeout,
+    Canceled,
+    Unreachable,
+}
+
+impl HostStatus {
+    pub const ALL: [HostStatus; 7] = [
+        HostStatus::Passed,
+        HostStatus::Failed,
+        HostStatus::Skipped,
+        HostStatus::Error,
+        HostStatus::Timeout,
+        HostStatus::Canceled,
+        HostStatus::Unreachable,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostStatus::Passed => "passed",
+            HostStatus::Failed => "failed",
+            HostStatus::Skipped => "skipped",
+            HostStatus::Error => "error",
+            HostStatus::Timeout => "timeout",
+            HostStatus::Canceled => "canceled",
+            HostStatus::Unreachable => "unreachable",
+        }
+    }
+}
+
+/// The outcome of checking one host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HostResult {
+    pub host: String,
+    pub status: HostStatus,
+    pub exit_code: Option<i32>,
+    /// Wall time of all attempts, seconds.
+    pub duration: f64,
+    pub attempts: u32,
+    /// The last bytes of the output (bounded; see `ExecutorConfig::output_tail_bytes`).
+    pub stdout: String,
+    pub stderr: String,
+    pub message: Option<String>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+}
+
+impl HostResult {
+    /// A host that never ran (job canceled or timed out first).
+    pub fn not_run(host: &str, status: HostStatus, message: &str) -> Self {
+        HostResult {
+            host: host.to_string(),
+            status,
+            exit_code: None,
+            duration: 0.0,
+            attempts: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            message: Some(message.to_string()),
+            started_at: None,
+            finished_at: None,
+        }
+    }
+}
+
+/// The job's status from its host results: failed when any host failed, error when a
+/// host could not be checked, otherwise successful.
+pub fn job_status_from(results: &[HostResult]) -> JobStatus {
+    let any = |s: &[HostStatus]| results.iter().any(|r| s.contains(&r.status));
+    if any(&[HostStatus::Failed]) {
+        JobStatus::Failed
+    } else if any(&[
+        HostStatus::Error,
+        HostStatus::Unreachable,
+        HostStatus::Timeout,
+        HostStatus::Canceled,
+    ]) {
+        JobStatus::Error
+    } else {
+        JobStatus::Successful
+    }
+}
+
+/// A point-in-time copy of a job, for listing, JSON and Python.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobSnapshot {
+    pub id: Uuid,
+    pub template_id: Option<Uuid>,
+    pub template_name: String,
+    pub hosts: Vec<String>,
+    pub extra_vars: Map<String, Value>,
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub results: Vec<HostResult>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// What happened. Serialized flat with a `type` tag: `{"type": "host_output", "host": …}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    Queued,
+    Started,
+    HostStarted {
+        host: String,
+        attempt: u32,
+    },
+    HostOutput {
+        host: String,
+        stream: Stream,
+        line: String,
+    },
+    HostRetry {
+        host: String,
+        attempt: u32,
+        delay: f64,
+        reason: String,
+    },
+    HostFinished {
+        host: String,
+        status: HostStatus,
+        exit_code: Option<i32>,
+        duration: f64,
+    },
+    /// A subscriber fell behind and `missed` live events were dropped for it.
+    Lagged {
+        missed: u64,
+    },
+    Finished {
+        status: JobStatus,
+        error: Option<String>,
+    },
+}
+
+impl EventKind {
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Queued => "queued",
+            EventKind::Started => "started",
+            EventKind::HostStarted { .. } => "host_started",
+            EventKind::HostOutput { .. } => "host_output",
+            EventKind::HostRetry { .. } => "host_retry",
+            EventKind::HostFinished { .. } => "host_finished",
+            EventKind::Lagged { .. } => "lagged",
+            EventKind::Finished { .. } => "finished",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub job_id: Uuid,
+    /// 1, 2, 3… within the job; a gap means events were dropped for this subscriber.
+    pub seq: u64,
+    pub time: DateTime<Utc>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn state_machine() {
+        use JobStatus::*;
+        assert!(Pending.can_become(Running));
+        assert!(Pending.can_become(Canceled));
+        assert!(!Pending.can_become(Successful));
+        for t in [Successful, Failed, Error, Timeout, Canceled] {
+            assert!(Running.can_become(t));
+            assert!(t.is_terminal());
+            for n in JobStatus::ALL {
+                assert!(!t.can_become(n), "{t:?} -> {n:?}");
+            }
+        }
+        assert!(!Running.can_become(Pending));
+    }
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for s in HostStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(JobStatus::parse("bogus"), None);
+    }
+
+    #[test]
+    fn job_status_rules() {
+        let r = |s| HostResult::not_run("h", s, "");
+        use HostStatus as H;
+        assert_eq!(job_status_from(&[]), JobStatus::Successful);
+        assert_eq!(
+            job_status_from(&[r(H::Passed), r(H::Skipped)]),
+            JobStatus::Successful
+        );
+        assert_eq!(
+            job_status_from(&[r(H::Passed), r(H::Error)]),
+            JobStatus::Error
+        );
+        assert_eq!(
+            job_status_from(&[r(H::Unreachable), r(H::Failed)]),
+            JobStatus::Failed
+        );
+    }
+
+    #[test]
+    fn events_serialize_flat() {
+        let e = Event {
+            job_id: Uuid::nil(),
+            seq: 3,
+            time: Utc::now(),
+            kind: EventKind::HostOutput {
+                host: "h".into(),
+                stream: Stream::Stdout,
+                line: "x".into(),
+            },
+        };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(v["type"], "host_output");
+        assert_eq!(v["stream"], "stdout");
+        assert_eq!(v["seq"], 3);
+        assert_eq!(e.kind.name(), "host_output");
+    }
+}

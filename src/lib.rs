@@ -1,0 +1,16 @@
+//! ansible-inspec-rs: a compliance job executor.
+//!
+//! Everything outside `python/` is the pure-Rust core and builds without Python
+//! (`cargo test --no-default-features`). The `python` feature adds the one binding layer.
+
+pub mod error;
+pub mod host;
+pub mod job;
+pub mod template;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use error::{Error, ValidationError};
+pub use job::{Event, EventKind, HostResult, HostStatus, JobSnapshot, JobStatus};
+pub use template::{Template, TemplateSpec};

@@ -1,0 +1,471 @@
+//! Job templates: what to check (profile, playbook or command) and how (timeout, forks, retries…).
+//! All validation lives here, so Python, REST and the CLI share one set of rules.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::ValidationError;
+
+pub const NAME_MAX: usize = 128;
+pub const DESCRIPTION_MAX: usize = 4096;
+pub const PATH_MAX: usize = 4096;
+pub const ARGV_MAX: usize = 256;
+pub const ARG_MAX_LEN: usize = 8192;
+pub const TIMEOUT_RANGE: (u32, u32) = (1, 86_400);
+pub const FORKS_RANGE: (u32, u32) = (1, 1000);
+pub const RETRIES_MAX: u32 = 10;
+pub const RETRY_BACKOFF_MAX: f64 = 3600.0;
+pub const VERBOSITY_MAX: u8 = 4;
+
+pub const DEFAULT_TIMEOUT: u32 = 300;
+pub const DEFAULT_FORKS: u32 = 5;
+pub const DEFAULT_RETRY_BACKOFF: f64 = 1.0;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum JobType {
+    #[default]
+    Run,
+    Check,
+    Scan,
+}
+
+/// What a template runs on each host: exactly one of these.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action<'a> {
+    Profile(&'a str),
+    Playbook(&'a str),
+    Command(&'a [String]),
+}
+
+/// A validated, stored template.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Template {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub profile: Option<String>,
+    pub playbook: Option<String>,
+    pub command: Option<Vec<String>>,
+    pub inventory: Option<String>,
+    pub target: Option<String>,
+    pub limit: Option<String>,
+    pub tags: Vec<String>,
+    pub skip_tags: Vec<String>,
+    pub extra_vars: Map<String, Value>,
+    pub reporter: Option<String>,
+    pub supermarket: bool,
+    pub job_type: JobType,
+    pub timeout: u32,
+    pub forks: u32,
+    pub retries: u32,
+    pub retry_backoff: f64,
+    pub verbosity: u8,
+    pub created_at: DateTime<Utc>,
+    pub modified_at: DateTime<Utc>,
+}
+
+/// Template input: every field optional. Used for `create` (name + one action required)
+/// and for partial `update` (only the given fields change).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateSpec {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub profile: Option<String>,
+    #[serde(default)]
+    pub playbook: Option<String>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub inventory: Option<String>,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub limit: Option<String>,
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "list_or_csv")]
+    pub skip_tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub extra_vars: Option<Map<String, Value>>,
+    #[serde(default)]
+    pub reporter: Option<String>,
+    #[serde(default)]
+    pub supermarket: Option<bool>,
+    #[serde(default)]
+    pub job_type: Option<JobType>,
+    #[serde(default)]
+    pub timeout: Option<u32>,
+    #[serde(default)]
+    pub forks: Option<u32>,
+    #[serde(default)]
+    pub retries: Option<u32>,
+    #[serde(default)]
+    pub retry_backoff: Option<f64>,
+    #[serde(default)]
+    pub verbosity: Option<u8>,
+    /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub modified_at: Option<DateTime<Utc>>,
+}
+
+/// Ansible accepts tags as "a,b"; JSON clients send lists. Take both.
+fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either {
+        List(Vec<String>),
+        Csv(String),
+    }
+    Ok(match Option::<Either>::deserialize(d)? {
+        None => None,
+        Some(Either::List(v)) => Some(v),
+        Some(Either::Csv(s)) => Some(
+            s.split(',')
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(String::from)
+                .collect(),
+        ),
+    })
+}
+
+impl Template {
+    /// Build and validate a new template from its input.
+    pub fn create(spec: TemplateSpec) -> Result<Self, ValidationError> {
+        let now = Utc::now();
+        let name = spec
+            .name
+            .clone()
+            .ok_or_else(|| ValidationError::new("name", "is required"))?;
+        let mut t = Template {
+            id: Uuid::new_v4(),
+            name,
+            description: String::new(),
+            profile: None,
+            playbook: None,
+            command: None,
+            inventory: None,
+            target: None,
+            limit: None,
+            tags: Vec::new(),
+            skip_tags: Vec::new(),
+            extra_vars: Map::new(),
+            reporter: None,
+            supermarket: false,
+            job_type: JobType::Run,
+            timeout: DEFAULT_TIMEOUT,
+            forks: DEFAULT_FORKS,
+            retries: 0,
+            retry_backoff: DEFAULT_RETRY_BACKOFF,
+            verbosity: 0,
+            created_at: now,
+            modified_at: now,
+        };
+        t.merge(spec);
+        t.validate()?;
+        Ok(t)
+    }
+
+    /// A copy with the given fields changed, validated. Setting one action
+    /// (profile / playbook / command) replaces the others.
+    pub fn updated(&self, patch: TemplateSpec) -> Result<Self, ValidationError> {
+        let mut t = self.clone();
+        if patch.profile.is_some() || patch.playbook.is_some() || patch.command.is_some() {
+            t.profile = None;
+            t.playbook = None;
+            t.command = None;
+        }
+        t.merge(patch);
+        t.modified_at = Utc::now();
+        t.validate()?;
+        Ok(t)
+    }
+
+    fn merge(&mut self, s: TemplateSpec) {
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = s.$f { self.$f = v; } )* };
+        }
+        macro_rules! set_opt {
+            ($($f:ident),*) => { $( if s.$f.is_some() { self.$f = s.$f; } )* };
+        }
+        set!(
+            name,
+            description,
+            tags,
+            skip_tags,
+            extra_vars,
+            supermarket,
+            job_type
+        );
+        set!(timeout, forks, retries, retry_backoff, verbosity);
+        set_opt!(profile, playbook, command, inventory, target, limit, reporter);
+    }
+
+    pub fn action(&self) -> Action<'_> {
+        match (&self.profile, &self.playbook, &self.command) {
+            (Some(p), _, _) => Action::Profile(p),
+            (_, Some(p), _) => Action::Playbook(p),
+            (_, _, Some(c)) => Action::Command(c),
+            // validate() guarantees exactly one; an empty command is the safe fallback.
+            _ => Action::Command(&[]),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ValidationError> {
+        validate_name(&self.name)?;
+        check_len("description", &self.description, DESCRIPTION_MAX)?;
+        let actions = [
+            self.profile.is_some(),
+            self.playbook.is_some(),
+            self.command.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if actions != 1 {
+            return Err(ValidationError::new(
+                "profile",
+                "exactly one of profile, playbook or command is required",
+            ));
+        }
+        for (field, value) in [
+            ("profile", &self.profile),
+            ("playbook", &self.playbook),
+            ("inventory", &self.inventory),
+        ] {
+            if let Some(p) = value {
+                check_text(field, p, PATH_MAX)?;
+                if p.is_empty() {
+                    return Err(ValidationError::new(field, "must not be empty"));
+                }
+            }
+        }
+        for (field, value) in [
+            ("target", &self.target),
+            ("limit", &self.limit),
+            ("reporter", &self.reporter),
+        ] {
+            if let Some(v) = value {
+                check_text(field, v, PATH_MAX)?;
+            }
+        }
+        if let Some(argv) = &self.command {
+            validate_argv(argv)?;
+        }
+        for (field, tags) in [("tags", &self.tags), ("skip_tags", &self.skip_tags)] {
+            for t in tags {
+                if t.is_empty() || t.contains(',') || t.chars().any(char::is_control) {
+                    return Err(ValidationError::new(
+                        field,
+                        "each tag must be non-empty, without commas or control characters",
+                    ));
+                }
+            }
+        }
+        check_range("timeout", self.timeout, TIMEOUT_RANGE)?;
+        check_range("forks", self.forks, FORKS_RANGE)?;
+        check_range("retries", self.retries, (0, RETRIES_MAX))?;
+        if !(self.retry_backoff.is_finite()
+            && (0.0..=RETRY_BACKOFF_MAX).contains(&self.retry_backoff))
+        {
+            return Err(ValidationError::new(
+                "retry_backoff",
+                format!("must be a number of seconds from 0 to {RETRY_BACKOFF_MAX}"),
+            ));
+        }
+        if self.verbosity > VERBOSITY_MAX {
+            return Err(ValidationError::new(
+                "verbosity",
+                format!("must be from 0 to {VERBOSITY_MAX}"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+pub fn validate_name(name: &str) -> Result<(), ValidationError> {
+    let ok = (1..=NAME_MAX).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new(
+            "name",
+            format!("must be 1-{NAME_MAX} characters of A-Z a-z 0-9 . _ -"),
+        ))
+    }
+}
+
+fn validate_argv(argv: &[String]) -> Result<(), ValidationError> {
+    if argv.is_empty() || argv[0].is_empty() {
+        return Err(ValidationError::new(
+            "command",
+            "must be a non-empty argv list whose first item names the program",
+        ));
+    }
+    if argv.len() > ARGV_MAX {
+        return Err(ValidationError::new(
+            "command",
+            format!("at most {ARGV_MAX} arguments"),
+        ));
+    }
+    for arg in argv {
+        if arg.len() > ARG_MAX_LEN || arg.contains('\0') {
+            return Err(ValidationError::new(
+                "command",
+                format!("each argument must be at most {ARG_MAX_LEN} bytes without NUL"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_len(field: &str, v: &str, max: usize) -> Result<(), ValidationError> {
+    if v.len() > max {
+        return Err(ValidationError::new(field, format!("at most {max} bytes")));
+    }
+    Ok(())
+}
+
+fn check_text(field: &str, v: &str, max: usize) -> Result<(), ValidationError> {
+    check_len(field, v, max)?;
+    if v.chars().any(char::is_control) {
+        return Err(ValidationError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn check_range(field: &str, v: u32, (lo, hi): (u32, u32)) -> Result<(), ValidationError> {
+    if !(lo..=hi).contains(&v) {
+        return Err(ValidationError::new(
+            field,
+            format!("must be from {lo} to {hi}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(name: &str) -> TemplateSpec {
+        TemplateSpec {
+            name: Some(name.into()),
+            command: Some(vec!["true".into()]),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_apply() {
+        let t = Template::create(spec("a")).unwrap();
+        assert_eq!((t.timeout, t.forks, t.retries), (300, 5, 0));
+        assert_eq!(t.retry_backoff, 1.0);
+        assert_eq!(t.job_type, JobType::Run);
+        assert_eq!(t.id.get_version_num(), 4);
+    }
+
+    #[test]
+    fn name_rules() {
+        for bad in ["", "a b", "a/b", "ü", &"x".repeat(129)] {
+            let e = Template::create(spec(bad)).unwrap_err();
+            assert_eq!(e.field, "name", "{bad:?}");
+        }
+        for good in ["a", "A.b_c-9", &"x".repeat(128)] {
+            Template::create(spec(good)).unwrap();
+        }
+    }
+
+    #[test]
+    fn exactly_one_action() {
+        let mut s = spec("a");
+        s.profile = Some("p".into());
+        assert_eq!(Template::create(s).unwrap_err().field, "profile");
+        let mut s = spec("a");
+        s.command = None;
+        assert!(Template::create(s)
+            .unwrap_err()
+            .rule
+            .contains("exactly one"));
+    }
+
+    #[test]
+    fn ranges_name_the_field() {
+        let cases: [(&str, fn(&mut TemplateSpec)); 6] = [
+            ("timeout", |s| s.timeout = Some(0)),
+            ("timeout", |s| s.timeout = Some(86_401)),
+            ("forks", |s| s.forks = Some(1001)),
+            ("retries", |s| s.retries = Some(11)),
+            ("retry_backoff", |s| s.retry_backoff = Some(f64::NAN)),
+            ("verbosity", |s| s.verbosity = Some(5)),
+        ];
+        for (field, f) in cases {
+            let mut s = spec("a");
+            f(&mut s);
+            assert_eq!(Template::create(s).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn argv_rules() {
+        for bad in [vec![], vec![String::new()], vec!["a\0b".to_string()]] {
+            let mut s = spec("a");
+            s.command = Some(bad);
+            assert_eq!(Template::create(s).unwrap_err().field, "command");
+        }
+    }
+
+    #[test]
+    fn tags_accept_csv_and_list() {
+        let s: TemplateSpec = serde_json::from_str(
+            r#"{"name":"a","command":["true"],"tags":"x, y,","skip_tags":["z"]}"#,
+        )
+        .unwrap();
+        let t = Template::create(s).unwrap();
+        assert_eq!(t.tags, ["x", "y"]);
+        assert_eq!(t.skip_tags, ["z"]);
+    }
+
+    #[test]
+    fn unknown_fields_rejected() {
+        let e = serde_json::from_str::<TemplateSpec>(r#"{"name":"a","bogus":1}"#).unwrap_err();
+        assert!(e.to_string().contains("bogus"));
+    }
+
+    #[test]
+    fn update_replaces_action_and_keeps_rest() {
+        let t = Template::create(spec("a")).unwrap();
+        let u = t
+            .updated(TemplateSpec {
+                profile: Some("profiles/x".into()),
+                forks: Some(9),
+                ..Default::default()
+            })
+            .unwrap();
+        assert_eq!(u.action(), Action::Profile("profiles/x"));
+        assert_eq!((u.forks, u.id, u.created_at), (9, t.id, t.created_at));
+        assert!(u.modified_at >= t.modified_at);
+        let bad = t.updated(TemplateSpec {
+            forks: Some(0),
+            ..Default::default()
+        });
+        assert_eq!(bad.unwrap_err().field, "forks");
+    }
+}
