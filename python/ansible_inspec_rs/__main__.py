@@ -1,0 +1,5 @@
+import sys
+
+from ansible_inspec_rs.cli import main
+
+sys.exit(main())

@@ -1,0 +1,34 @@
+"""The `ansible-inspec-rs` command (also `python -m ansible_inspec_rs`).
+
+Each subcommand lives in its own module under `ansible_inspec_rs.commands`, imported only
+when used, so `ansible-inspec-rs parse` does not pay for the server's imports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module under ansible_inspec_rs.commands, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("demo", "run an example job against local:// and a few hosts, with progress"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ansible-inspec-rs", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, help_text) in COMMANDS.items():
+        cmd = importlib.import_module(f"ansible_inspec_rs.commands.{module}")
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.add_arguments(sp)
+        sp.set_defaults(run=cmd.run)
+    args = parser.parse_args(argv)
+    result: int = args.run(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
