@@ -101,6 +101,27 @@ pub struct Subscription {
 }
 
 impl Subscription {
+    /// Without waiting: `Some(Some(e))` an event, `Some(None)` the end, `None` nothing yet.
+    pub fn try_next(&mut self, job_id: Uuid) -> Option<Option<Event>> {
+        if let Some(e) = self.history.pop_front() {
+            return Some(Some(e));
+        }
+        let Some(rx) = self.live.as_mut() else {
+            return Some(None);
+        };
+        match rx.try_recv() {
+            Ok(e) => Some(Some(e)),
+            Err(broadcast::error::TryRecvError::Empty) => None,
+            Err(broadcast::error::TryRecvError::Lagged(missed)) => {
+                Some(Some(lagged(job_id, missed)))
+            }
+            Err(broadcast::error::TryRecvError::Closed) => {
+                self.live = None;
+                Some(None)
+            }
+        }
+    }
+
     /// The next event, or None once the job has ended and everything was delivered.
     pub async fn next(&mut self, job_id: Uuid) -> Option<Event> {
         if let Some(e) = self.history.pop_front() {
@@ -109,17 +130,22 @@ impl Subscription {
         let rx = self.live.as_mut()?;
         match rx.recv().await {
             Ok(e) => Some(e),
-            Err(broadcast::error::RecvError::Lagged(missed)) => Some(Event {
-                job_id,
-                seq: 0,
-                time: Utc::now(),
-                kind: EventKind::Lagged { missed },
-            }),
+            Err(broadcast::error::RecvError::Lagged(missed)) => Some(lagged(job_id, missed)),
             Err(broadcast::error::RecvError::Closed) => {
                 self.live = None;
                 None
             }
         }
+    }
+}
+
+/// Tells a subscriber how many live events it missed (seq 0: not part of the job's log).
+fn lagged(job_id: Uuid, missed: u64) -> Event {
+    Event {
+        job_id,
+        seq: 0,
+        time: Utc::now(),
+        kind: EventKind::Lagged { missed },
     }
 }
 

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 pub use events::Subscription;
 pub use job_handle::{JobHandle, StatusCounts};
+pub use run::panic_message;
 
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;

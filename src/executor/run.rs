@@ -15,7 +15,7 @@ use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, CommandCheck};
 use crate::template::Action;
 
-pub(super) fn panic_message(p: &(dyn Any + Send)) -> String {
+pub fn panic_message(p: &(dyn Any + Send)) -> String {
     p.downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
