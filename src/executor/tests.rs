@@ -228,3 +228,29 @@ async fn drain_runs_queued_jobs() {
     ex.shutdown(true).await;
     assert!(jobs.iter().all(|j| j.status() == JobStatus::Successful));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_stays_inside_its_host_and_the_executor_keeps_serving() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let two = vec![
+        "h0".to_string(),
+        crate::runner::PANIC_HOST_FOR_TESTS.to_string(),
+    ];
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), two, Map::new())
+        .unwrap();
+    assert_eq!(job.wait(None).await.unwrap(), JobStatus::Error);
+    let r = job.results();
+    assert_eq!(r[0].status, HostStatus::Passed);
+    assert_eq!(r[1].status, HostStatus::Error);
+    assert!(r[1]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("injected test panic"));
+    let next = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(2), Map::new())
+        .unwrap();
+    assert_eq!(next.wait(None).await.unwrap(), JobStatus::Successful);
+}
