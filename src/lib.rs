@@ -6,6 +6,7 @@
 pub mod error;
 pub mod host;
 pub mod job;
+pub mod profile;
 pub mod template;
 
 #[cfg(feature = "python")]
