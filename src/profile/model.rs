@@ -92,6 +92,8 @@ pub struct Arg {
     /// The JSON value of a literal (strings, numbers, symbols as strings, arrays/hashes of
     /// literals, nil/true/false); None for anything computed.
     pub value: Option<Value>,
+    /// True when `value` holds the literal (a literal `nil` is `value: null, literal: true`).
+    pub literal: bool,
     pub code: String,
 }
 
@@ -329,8 +331,10 @@ impl<'a> Ctx<'a> {
         self.lines.line(span.start)
     }
     fn arg(&self, e: &Expr) -> Arg {
+        let value = literal(e);
         Arg {
-            value: literal(e),
+            literal: value.is_some(),
+            value,
             code: self.src(e.span),
         }
     }

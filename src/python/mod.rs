@@ -2,6 +2,8 @@
 
 use pyo3::prelude::*;
 
+mod profile;
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
