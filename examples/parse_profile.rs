@@ -3,7 +3,11 @@ fn main() {
     for arg in std::env::args().skip(1) {
         match ansible_inspec_rs::profile::load(&arg) {
             Ok(p) => {
-                println!("{arg}: {} controls, {} warnings", p.controls.len(), p.warnings.len());
+                println!(
+                    "{arg}: {} controls, {} warnings",
+                    p.controls.len(),
+                    p.warnings.len()
+                );
                 for w in &p.warnings {
                     println!("  warning {}:{:?}: {}", w.file, w.line, w.message);
                 }

@@ -333,7 +333,9 @@ impl Expr {
     /// `name` when this is a call without receiver.
     pub fn bare_call_name(&self) -> Option<&str> {
         match &self.kind {
-            ExprKind::Call { recv: None, name, .. } => Some(name),
+            ExprKind::Call {
+                recv: None, name, ..
+            } => Some(name),
             _ => None,
         }
     }

@@ -82,7 +82,14 @@ pub fn profile_json(p: &Profile) -> Value {
         .map(|i| {
             let mut o = Map::new();
             if let Some(v) = &i.value {
-                o.insert("value".into(), if i.sensitive == Some(true) { json!("***") } else { v.clone() });
+                o.insert(
+                    "value".into(),
+                    if i.sensitive == Some(true) {
+                        json!("***")
+                    } else {
+                        v.clone()
+                    },
+                );
             }
             put(&mut o, "type", i.type_.as_ref());
             if let Some(r) = i.required {

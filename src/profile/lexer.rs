@@ -514,11 +514,21 @@ impl<'a> Lexer<'a> {
                     return self.err(self.pos, "unterminated interpolation: expected '}'");
                 }
                 if let Some(p) = self.pending.first() {
-                    let at = self.tokens.get(p.token).map(|t| t.start).unwrap_or(self.pos);
-                    return self.err(at, format!("unterminated heredoc: expected terminator '{}'", p.id));
+                    let at = self
+                        .tokens
+                        .get(p.token)
+                        .map(|t| t.start)
+                        .unwrap_or(self.pos);
+                    return self.err(
+                        at,
+                        format!("unterminated heredoc: expected terminator '{}'", p.id),
+                    );
                 }
                 let at = self.pos;
-                if !matches!(self.tokens.last().map(|t| &t.tok), Some(Tok::NewLine) | None) {
+                if !matches!(
+                    self.tokens.last().map(|t| &t.tok),
+                    Some(Tok::NewLine) | None
+                ) {
                     self.tokens.push(Token {
                         tok: Tok::NewLine,
                         start: at,
@@ -586,7 +596,15 @@ impl<'a> Lexer<'a> {
                     }
                     self.pos = i;
                     let name = self.slice(start, i);
-                    self.push(if cvar { Tok::CVar(name) } else { Tok::IVar(name) }, start, space);
+                    self.push(
+                        if cvar {
+                            Tok::CVar(name)
+                        } else {
+                            Tok::IVar(name)
+                        },
+                        start,
+                        space,
+                    );
                 }
                 b'$' => {
                     let mut i = self.pos + 1;
@@ -614,7 +632,9 @@ impl<'a> Lexer<'a> {
                 b'/' => {
                     let regex = match self.state {
                         State::Beg => true,
-                        State::Arg => space && !matches!(self.at(self.pos + 1), b' ' | b'=' | b'\n'),
+                        State::Arg => {
+                            space && !matches!(self.at(self.pos + 1), b' ' | b'=' | b'\n')
+                        }
                         _ => false,
                     };
                     if regex {
@@ -657,7 +677,8 @@ impl<'a> Lexer<'a> {
                 b'?' => {
                     let n = self.at(self.pos + 1);
                     let n2 = self.at(self.pos + 2);
-                    let char_lit = (self.state == State::Beg || (self.state == State::Arg && space))
+                    let char_lit = (self.state == State::Beg
+                        || (self.state == State::Arg && space))
                         && n != 0
                         && !n.is_ascii_whitespace()
                         && (n == b'\\' || !is_ident_char(n2) || !is_ident_char(n));
@@ -669,7 +690,11 @@ impl<'a> Lexer<'a> {
                             self.escape(&mut out)?;
                             String::from_utf8_lossy(&out).into_owned()
                         } else {
-                            let ch = self.text.get(self.pos..).and_then(|t| t.chars().next()).unwrap_or(' ');
+                            let ch = self
+                                .text
+                                .get(self.pos..)
+                                .and_then(|t| t.chars().next())
+                                .unwrap_or(' ');
                             self.pos += ch.len_utf8();
                             ch.to_string()
                         };
@@ -796,29 +821,44 @@ impl<'a> Lexer<'a> {
             0
         };
         if radix != 0 {
-            i += if matches!(self.at(i + 1), b'0'..=b'7' | b'_') { 1 } else { 2 };
+            i += if matches!(self.at(i + 1), b'0'..=b'7' | b'_') {
+                1
+            } else {
+                2
+            };
             let ds = i;
             while self.at(i).is_ascii_alphanumeric() || self.at(i) == b'_' {
                 i += 1;
             }
             let digits: String = self.slice(ds, i).chars().filter(|c| *c != '_').collect();
             self.pos = i;
-            let v = i64::from_str_radix(&digits, radix)
-                .or_else(|_| if digits.is_empty() { Ok(0) } else { Err(()) });
+            let v = if digits.is_empty() {
+                Ok(0)
+            } else {
+                i64::from_str_radix(&digits, radix)
+            };
             match v {
                 Ok(v) => self.push(Tok::Int(v), start, space),
-                Err(()) => return self.err(start, format!("invalid number literal '{}'", self.slice(start, i))),
+                Err(_) => {
+                    return self.err(
+                        start,
+                        format!("invalid number literal '{}'", self.slice(start, i)),
+                    )
+                }
             }
             return Ok(());
         }
-        while self.at(i).is_ascii_digit() || (self.at(i) == b'_' && self.at(i + 1).is_ascii_digit()) {
+        while self.at(i).is_ascii_digit() || (self.at(i) == b'_' && self.at(i + 1).is_ascii_digit())
+        {
             i += 1;
         }
         let mut float = false;
         if self.at(i) == b'.' && self.at(i + 1).is_ascii_digit() {
             float = true;
             i += 1;
-            while self.at(i).is_ascii_digit() || (self.at(i) == b'_' && self.at(i + 1).is_ascii_digit()) {
+            while self.at(i).is_ascii_digit()
+                || (self.at(i) == b'_' && self.at(i + 1).is_ascii_digit())
+            {
                 i += 1;
             }
         }
@@ -862,7 +902,8 @@ impl<'a> Lexer<'a> {
             self.push(Tok::P(P::ColonColon), start, space);
             return Ok(());
         }
-        let sym_ok = matches!(self.state, State::Beg | State::Arg) || (space && self.state != State::End);
+        let sym_ok =
+            matches!(self.state, State::Beg | State::Arg) || (space && self.state != State::End);
         if sym_ok {
             if n == b'"' {
                 self.pos += 2;
@@ -884,9 +925,9 @@ impl<'a> Lexer<'a> {
                 while is_ident_char(self.at(i)) {
                     i += 1;
                 }
-                if matches!(self.at(i), b'?' | b'!') && self.at(i + 1) != b'=' {
-                    i += 1;
-                } else if self.at(i) == b'=' && !matches!(self.at(i + 1), b'=' | b'~' | b'>') {
+                if (matches!(self.at(i), b'?' | b'!') && self.at(i + 1) != b'=')
+                    || (self.at(i) == b'=' && !matches!(self.at(i + 1), b'=' | b'~' | b'>'))
+                {
                     i += 1;
                 }
                 let name = self.slice(self.pos + 1, i);
@@ -895,8 +936,8 @@ impl<'a> Lexer<'a> {
                 return Ok(());
             }
             const OPS: [&str; 24] = [
-                "[]=", "[]", "<=>", "===", "==", "=~", "!=", "!~", "**", "+@", "-@", "<<", ">>", "<=",
-                ">=", "+", "-", "*", "/", "%", "<", ">", "!", "~",
+                "[]=", "[]", "<=>", "===", "==", "=~", "!=", "!~", "**", "+@", "-@", "<<", ">>",
+                "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "!", "~",
             ];
             for op in OPS {
                 if self.starts_with(self.pos + 1, op) {
@@ -920,7 +961,10 @@ impl<'a> Lexer<'a> {
 
     fn regex_flags(&mut self) -> String {
         let s = self.pos;
-        while matches!(self.peek(), b'i' | b'm' | b'x' | b'o' | b'u' | b'n' | b'e' | b's') {
+        while matches!(
+            self.peek(),
+            b'i' | b'm' | b'x' | b'o' | b'u' | b'n' | b'e' | b's'
+        ) {
             self.pos += 1;
         }
         self.slice(s, self.pos)
@@ -942,7 +986,11 @@ impl<'a> Lexer<'a> {
             return self.err(i, "expected a delimiter after '%' literal type");
         }
         let close = closing(open).unwrap_or(open);
-        let nest = if closing(open).is_some() { Some(open) } else { None };
+        let nest = if closing(open).is_some() {
+            Some(open)
+        } else {
+            None
+        };
         self.pos = i + 1;
         match kind {
             b'q' => {
@@ -1016,8 +1064,16 @@ impl<'a> Lexer<'a> {
                 return self.err(start, "unterminated heredoc identifier");
             }
             i = j + 1;
-            let style = if q == b'\'' { Style::Raw } else { Style::Double };
-            let kind = if q == b'`' { HeredocKind::XStr } else { HeredocKind::Str };
+            let style = if q == b'\'' {
+                Style::Raw
+            } else {
+                Style::Double
+            };
+            let kind = if q == b'`' {
+                HeredocKind::XStr
+            } else {
+                HeredocKind::Str
+            };
             (self.slice(s, j), style, kind)
         } else if is_ident_start(q) {
             let s = i;
@@ -1052,7 +1108,10 @@ impl<'a> Lexer<'a> {
             loop {
                 if ls >= self.limit {
                     let at = self.tokens.get(p.token).map(|t| t.start).unwrap_or(ls);
-                    return self.err(at, format!("unterminated heredoc: expected terminator '{}'", p.id));
+                    return self.err(
+                        at,
+                        format!("unterminated heredoc: expected terminator '{}'", p.id),
+                    );
                 }
                 let le = self.line_end(ls);
                 let line = self.text.get(ls..le).unwrap_or("");
@@ -1065,7 +1124,11 @@ impl<'a> Lexer<'a> {
                 }
                 ls = if le < self.limit { le + 1 } else { le };
             }
-            let dedent = if p.squiggly { self.squiggly_indent(body_start, body_end) } else { 0 };
+            let dedent = if p.squiggly {
+                self.squiggly_indent(body_start, body_end)
+            } else {
+                0
+            };
             let saved_pos = self.pos;
             let saved_limit = self.limit;
             self.pos = body_start;
@@ -1152,7 +1215,10 @@ impl<'a> Lexer<'a> {
                 if close == 0 {
                     break;
                 }
-                return self.err(start, format!("unterminated literal: expected '{}'", close as char));
+                return self.err(
+                    start,
+                    format!("unterminated literal: expected '{}'", close as char),
+                );
             }
             let c = self.peek();
             if close != 0 && c == close && nest == 0 {
@@ -1221,12 +1287,15 @@ impl<'a> Lexer<'a> {
                             buf.clear();
                         }
                         let code_start = self.pos + 2;
-                        let mut sub = Lexer::new(self.text, code_start, self.limit, self.depth + 1, true);
+                        let mut sub =
+                            Lexer::new(self.text, code_start, self.limit, self.depth + 1, true);
                         let code_end = sub.run()?;
                         parts.push(LexPart::Code(code_start, code_end));
                         self.pos = code_end + 1;
                     } else if (n == b'@' || n == b'$') && is_ident_start(self.at(self.pos + 2))
-                        || (n == b'@' && self.at(self.pos + 2) == b'@' && is_ident_start(self.at(self.pos + 3)))
+                        || (n == b'@'
+                            && self.at(self.pos + 2) == b'@'
+                            && is_ident_start(self.at(self.pos + 3)))
                     {
                         if !buf.is_empty() {
                             parts.push(LexPart::Lit(String::from_utf8_lossy(&buf).into_owned()));
@@ -1302,7 +1371,10 @@ impl<'a> Lexer<'a> {
                     n += 1;
                 }
                 if n == 0 {
-                    return self.err(self.pos, "invalid hex escape: expected a hex digit after \\x");
+                    return self.err(
+                        self.pos,
+                        "invalid hex escape: expected a hex digit after \\x",
+                    );
                 }
                 buf.push(v as u8);
             }
@@ -1330,7 +1402,10 @@ impl<'a> Lexer<'a> {
                             n += 1;
                         }
                         if n == 0 {
-                            return self.err(self.pos, "invalid Unicode escape: expected hex digits or '}'");
+                            return self.err(
+                                self.pos,
+                                "invalid Unicode escape: expected hex digits or '}'",
+                            );
                         }
                         push_cp(v, buf);
                     }
@@ -1338,7 +1413,10 @@ impl<'a> Lexer<'a> {
                     let mut v = 0u32;
                     for _ in 0..4 {
                         if !self.peek().is_ascii_hexdigit() {
-                            return self.err(self.pos, "invalid Unicode escape: expected 4 hex digits after \\u");
+                            return self.err(
+                                self.pos,
+                                "invalid Unicode escape: expected 4 hex digits after \\u",
+                            );
                         }
                         v = v * 16 + (self.peek() as char).to_digit(16).unwrap_or(0);
                         self.pos += 1;
@@ -1357,7 +1435,12 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn scan_words(&mut self, open: Option<u8>, close: u8, interp: bool) -> Result<Vec<Vec<LexPart>>, SyntaxError> {
+    fn scan_words(
+        &mut self,
+        open: Option<u8>,
+        close: u8,
+        interp: bool,
+    ) -> Result<Vec<Vec<LexPart>>, SyntaxError> {
         let start = self.pos;
         let mut items = Vec::new();
         let mut parts: Vec<LexPart> = Vec::new();
@@ -1366,7 +1449,10 @@ impl<'a> Lexer<'a> {
         let mut in_word = false;
         loop {
             if self.pos >= self.limit {
-                return self.err(start, format!("unterminated word list: expected '{}'", close as char));
+                return self.err(
+                    start,
+                    format!("unterminated word list: expected '{}'", close as char),
+                );
             }
             let c = self.peek();
             if c == close && nest == 0 {
@@ -1493,7 +1579,11 @@ impl<'a> Lexer<'a> {
                 return Ok(());
             }
         }
-        let ch = self.text.get(start..).and_then(|t| t.chars().next()).unwrap_or('?');
+        let ch = self
+            .text
+            .get(start..)
+            .and_then(|t| t.chars().next())
+            .unwrap_or('?');
         self.err(start, format!("unexpected character {ch:?}"))
     }
 }
@@ -1619,15 +1709,18 @@ mod tests {
     #[test]
     fn numbers() {
         let t = toks("1_000 0x1f 0b11 017 1.5 2e3 1..2");
-        assert_eq!(&t[..7], &[
-            Tok::Int(1000),
-            Tok::Int(31),
-            Tok::Int(3),
-            Tok::Int(15),
-            Tok::Float(1.5),
-            Tok::Float(2000.0),
-            Tok::Int(1)
-        ]);
+        assert_eq!(
+            &t[..7],
+            &[
+                Tok::Int(1000),
+                Tok::Int(31),
+                Tok::Int(3),
+                Tok::Int(15),
+                Tok::Float(1.5),
+                Tok::Float(2000.0),
+                Tok::Int(1)
+            ]
+        );
         assert_eq!(t[7], Tok::P(P::Dot2));
     }
 

@@ -174,7 +174,11 @@ fn scalar(v: Option<&Value>) -> Option<String> {
     }
 }
 
-pub fn parse_metadata(text: &str, file: &str, warnings: &mut Vec<Warning>) -> Result<Metadata, ProfileError> {
+pub fn parse_metadata(
+    text: &str,
+    file: &str,
+    warnings: &mut Vec<Warning>,
+) -> Result<Metadata, ProfileError> {
     let cleaned = strip_erb(text, file, warnings);
     let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&cleaned).map_err(|e| {
         let (line, column) = e
@@ -192,14 +196,14 @@ pub fn parse_metadata(text: &str, file: &str, warnings: &mut Vec<Warning>) -> Re
     let map = match doc {
         Value::Object(m) => m,
         Value::Null => Map::new(),
-        _ => {
-            return Err(ProfileError::Parse {
-                file: file.to_string(),
-                line: 1,
-                column: 1,
-                message: "expected a mapping of metadata keys (name, title, version, ...) at the top level".into(),
-            })
-        }
+        _ => return Err(ProfileError::Parse {
+            file: file.to_string(),
+            line: 1,
+            column: 1,
+            message:
+                "expected a mapping of metadata keys (name, title, version, ...) at the top level"
+                    .into(),
+        }),
     };
     let warn = |warnings: &mut Vec<Warning>, message: String| {
         warnings.push(Warning {
@@ -234,7 +238,10 @@ pub fn parse_metadata(text: &str, file: &str, warnings: &mut Vec<Warning>) -> Re
     }
     if let Some(n) = &md.name {
         if n.contains('/') || n.contains('\\') {
-            warn(warnings, format!("profile name '{n}' must not contain '/' or '\\'"));
+            warn(
+                warnings,
+                format!("profile name '{n}' must not contain '/' or '\\'"),
+            );
         }
     }
 
@@ -414,7 +421,10 @@ gem_dependencies:
         assert!(w.is_empty(), "{w:?}");
         assert_eq!(md.version.as_deref(), Some("1.0"));
         assert_eq!(md.supports.len(), 3);
-        assert_eq!(md.supports[1].get("release"), Some(&Value::String("20.04".into())));
+        assert_eq!(
+            md.supports[1].get("release"),
+            Some(&Value::String("20.04".into()))
+        );
         assert_eq!(md.depends[1].source.as_deref(), Some("git"));
         assert_eq!(md.depends[1].tag.as_deref(), Some("v1.2"));
         assert_eq!(md.depends[2].source.as_deref(), Some("supermarket"));

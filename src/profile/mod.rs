@@ -26,6 +26,45 @@ use model::{FileModel, Group, Input, Library, SourceFile};
 /// Largest file the loader accepts (16 MiB).
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
+/// Stack of the threads that parse: the recursion bound ([`parser::MAX_DEPTH`]) must fit even
+/// in unoptimized builds, whatever stack the caller's thread has. Only touched pages are used.
+const PARSE_STACK: usize = 256 * 1024 * 1024;
+
+thread_local! {
+    static ON_PARSE_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` on a thread with [`PARSE_STACK`] bytes of stack (or inline when already on one).
+fn on_parse_stack<R: Send>(
+    what: &str,
+    f: impl FnOnce() -> Result<R, ProfileError> + Send,
+) -> Result<R, ProfileError> {
+    if ON_PARSE_STACK.with(|b| b.get()) {
+        return f();
+    }
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("profile-parse".into())
+            .stack_size(PARSE_STACK)
+            .spawn_scoped(s, || {
+                ON_PARSE_STACK.with(|b| b.set(true));
+                f()
+            });
+        match handle {
+            Ok(h) => h.join().unwrap_or_else(|_| {
+                Err(ProfileError::Io {
+                    path: what.to_string(),
+                    message: "the parser thread failed".into(),
+                })
+            }),
+            Err(e) => Err(ProfileError::Io {
+                path: what.to_string(),
+                message: format!("cannot start a parser thread: {e}"),
+            }),
+        }
+    })
+}
+
 /// The raw files of a profile, read but not parsed (lets benchmarks time parsing alone).
 #[derive(Debug, Clone)]
 pub struct ProfileSources {
@@ -90,7 +129,10 @@ fn rb_files(dir: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>, ProfileErro
     };
     for entry in entries.flatten() {
         let p = entry.path();
-        let is_file = entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false);
+        let is_file = entry
+            .file_type()
+            .map(|t| t.is_file() || t.is_symlink())
+            .unwrap_or(false);
         if is_file && p.extension().is_some_and(|x| x == "rb") && p.is_file() {
             if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
                 out.push((format!("{rel}/{name}"), p.clone()));
@@ -114,7 +156,8 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
     if !dir.is_dir() {
         return Err(ProfileError::NotAProfile {
             path: shown,
-            reason: "not a directory (a profile is a directory with inspec.yml and controls/)".into(),
+            reason: "not a directory (a profile is a directory with inspec.yml and controls/)"
+                .into(),
         });
     }
     let yml = dir.join("inspec.yml");
@@ -173,6 +216,10 @@ pub fn from_source(text: &str, filename: &str) -> Result<Profile, ProfileError> 
 
 /// Parses one Ruby file into its syntax tree, placing syntax errors in `file`.
 pub fn parse_ruby(text: &str, file: &str) -> Result<ast::Program, ProfileError> {
+    on_parse_stack(file, || parse_ruby_here(text, file))
+}
+
+fn parse_ruby_here(text: &str, file: &str) -> Result<ast::Program, ProfileError> {
     parser::parse_program(text).map_err(|e| {
         let (line, column) = parser::line_col(text, e.offset);
         ProfileError::Parse {
@@ -190,7 +237,7 @@ struct ParsedFile {
 }
 
 fn parse_control_file(rel: &str, text: &str) -> Result<ParsedFile, ProfileError> {
-    let program = parse_ruby(text, rel)?;
+    let program = parse_ruby_here(text, rel)?;
     let model = model::extract_file(text, rel, &program);
     Ok(ParsedFile {
         model,
@@ -214,8 +261,9 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
-        for _ in 0..threads {
-            s.spawn(|| loop {
+        let work = || {
+            ON_PARSE_STACK.with(|b| b.set(true));
+            loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };
                 let r = f(item);
@@ -224,8 +272,15 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
                         *slot = Some(r);
                     }
                 }
-            });
+            }
+        };
+        for _ in 1..threads {
+            // If a thread cannot be started the others (and this one) do its share.
+            let _ = std::thread::Builder::new()
+                .stack_size(PARSE_STACK)
+                .spawn_scoped(s, work);
         }
+        work();
     });
     let results = results.into_inner().unwrap_or_default();
     results.into_iter().flatten().collect()
@@ -233,6 +288,10 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 
 /// Parses already-read sources into the model.
 pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
+    on_parse_stack(&src.path, || build_here(src))
+}
+
+fn build_here(src: &ProfileSources) -> Result<Profile, ProfileError> {
     let mut warnings = Vec::new();
     let md = match &src.metadata {
         Some(text) => metadata::parse_metadata(text, "inspec.yml", &mut warnings)?,
@@ -245,9 +304,11 @@ pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
             message: "a parser thread failed".into(),
         });
     }
-    let libs = parallel_map(&src.libraries, |(rel, text)| match parse_ruby(text, rel) {
-        Ok(p) => Ok((model::extract_library(text, rel, &p), p)),
-        Err(e) => Err(e),
+    let libs = parallel_map(&src.libraries, |(rel, text)| {
+        match parse_ruby_here(text, rel) {
+            Ok(p) => Ok((model::extract_library(text, rel, &p), p)),
+            Err(e) => Err(e),
+        }
     });
 
     let mut controls = Vec::new();
@@ -306,7 +367,8 @@ pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
             if c.dynamic_id || c.generated {
                 continue;
             }
-            if let Some(prev) = seen.insert(c.id.clone(), (c.file.clone(), c.source_location.line)) {
+            if let Some(prev) = seen.insert(c.id.clone(), (c.file.clone(), c.source_location.line))
+            {
                 warnings.push(Warning {
                     file: c.file.clone(),
                     line: Some(c.source_location.line),
@@ -348,7 +410,9 @@ fn merge_inputs(md: &Metadata, dsl: Vec<Input>) -> Vec<Input> {
             required: i.required,
             sensitive: i.sensitive,
             description: i.description.clone(),
-            priority: i.priority.or(Some(if i.profile.is_some() { 35 } else { 30 })),
+            priority: i
+                .priority
+                .or(Some(if i.profile.is_some() { 35 } else { 30 })),
             pattern: i.pattern.clone(),
             profile: i.profile.clone(),
             sources: vec!["inspec.yml".to_string()],

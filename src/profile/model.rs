@@ -359,7 +359,9 @@ pub fn literal(e: &Expr) -> Option<Value> {
         ExprKind::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number)?,
         ExprKind::Str(parts) => Value::String(plain(parts)?),
         ExprKind::Sym(s) => Value::String(s.clone()),
-        ExprKind::Array(items) => Value::Array(items.iter().map(literal).collect::<Option<Vec<_>>>()?),
+        ExprKind::Array(items) => {
+            Value::Array(items.iter().map(literal).collect::<Option<Vec<_>>>()?)
+        }
         ExprKind::Hash { entries, .. } => {
             let mut m = serde_json::Map::new();
             for en in entries {
@@ -407,11 +409,28 @@ fn string_template(text: &str, e: &Expr) -> Option<String> {
     }
 }
 
-fn call_parts(e: &Expr) -> Option<(Option<&Expr>, &str, &[Expr], Option<&Arc<Block>>)> {
+/// `(receiver, name, args, block)` of a call.
+type CallParts<'a> = (
+    Option<&'a Expr>,
+    &'a str,
+    &'a [Expr],
+    Option<&'a Arc<Block>>,
+);
+
+fn call_parts(e: &Expr) -> Option<CallParts<'_>> {
     match &e.kind {
         ExprKind::Call {
-            recv, name, args, block, ..
-        } => Some((recv.as_deref(), name.as_str(), args.as_slice(), block.as_ref())),
+            recv,
+            name,
+            args,
+            block,
+            ..
+        } => Some((
+            recv.as_deref(),
+            name.as_str(),
+            args.as_slice(),
+            block.as_ref(),
+        )),
         ExprKind::Paren(b) if b.len() == 1 => b.first().and_then(call_parts),
         _ => None,
     }
@@ -464,7 +483,9 @@ pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
 }
 
 fn collect_input(cx: &mut Ctx, e: &Expr) {
-    let Some((None, name, args, _)) = call_parts(e) else { return };
+    let Some((None, name, args, _)) = call_parts(e) else {
+        return;
+    };
     if name != "input" && name != "attribute" {
         return;
     }
@@ -492,7 +513,9 @@ fn collect_input(cx: &mut Ctx, e: &Expr) {
     {
         for en in entries {
             let HashEntry::Pair(k, v) = en else { continue };
-            let Some(key) = k.as_str_or_sym() else { continue };
+            let Some(key) = k.as_str_or_sym() else {
+                continue;
+            };
             match key.as_str() {
                 "value" | "default" => {
                     input.value = literal(v);
@@ -556,7 +579,12 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 if let Some(d) = describe_from(cx, stmt, "describe", false) {
                     let code = cx.src(stmt.span);
                     let line = cx.line(stmt.span);
-                    let id = format!("(generated from {}:{} {})", cx.file, line, hex_id(cx.file, line, &code));
+                    let id = format!(
+                        "(generated from {}:{} {})",
+                        cx.file,
+                        line,
+                        hex_id(cx.file, line, &code)
+                    );
                     cx.out.controls.push(Control {
                         id,
                         dynamic_id: false,
@@ -611,12 +639,16 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
             }
         }
         ExprKind::If {
-            then_body, else_body, ..
+            then_body,
+            else_body,
+            ..
         } => {
             walk_file_level(cx, then_body, true);
             walk_file_level(cx, else_body, true);
         }
-        ExprKind::Case { whens, else_body, .. } => {
+        ExprKind::Case {
+            whens, else_body, ..
+        } => {
             for w in whens {
                 walk_file_level(cx, &w.body, true);
             }
@@ -624,7 +656,9 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 walk_file_level(cx, e, true);
             }
         }
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } => walk_file_level(cx, body, true),
+        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
+            walk_file_level(cx, body, true)
+        }
         ExprKind::Begin {
             body,
             rescues,
@@ -710,24 +744,34 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             "impact" => match args.first().and_then(impact_value) {
                 Some(v) if (0.0..=1.0).contains(&v) => c.impact = v,
                 Some(v) => {
-                    cx.warn(stmt.span, format!("impact {v} of control '{}' is outside 0..1; clamped", c.id));
+                    cx.warn(
+                        stmt.span,
+                        format!("impact {v} of control '{}' is outside 0..1; clamped", c.id),
+                    );
                     c.impact = v.clamp(0.0, 1.0);
                 }
                 None => {
                     let code = args.first().map(|a| cx.src(a.span)).unwrap_or_default();
                     cx.warn(
                         stmt.span,
-                        format!("impact of control '{}' is computed ({code}); 0.5 assumed", c.id),
+                        format!(
+                            "impact of control '{}' is computed ({code}); 0.5 assumed",
+                            c.id
+                        ),
                     );
                 }
             },
             "title" => c.title = args.first().and_then(|a| string_template(cx.text, a)),
             "desc" => {
-                let texts: Vec<Option<String>> = args.iter().map(|a| string_template(cx.text, a)).collect();
+                let texts: Vec<Option<String>> =
+                    args.iter().map(|a| string_template(cx.text, a)).collect();
                 match texts.as_slice() {
                     [Some(d)] => set_desc(c, "default", d.clone()),
                     [Some(label), Some(d)] => set_desc(c, label, d.clone()),
-                    _ => cx.warn(stmt.span, format!("desc of control '{}' is not a string", c.id)),
+                    _ => cx.warn(
+                        stmt.span,
+                        format!("desc of control '{}' is not a string", c.id),
+                    ),
                 }
             }
             "tag" => tag_args(cx, &mut c.tags, args),
@@ -793,12 +837,16 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             }
         }
         ExprKind::If {
-            then_body, else_body, ..
+            then_body,
+            else_body,
+            ..
         } => {
             control_body(cx, c, then_body, true);
             control_body(cx, c, else_body, true);
         }
-        ExprKind::Case { whens, else_body, .. } => {
+        ExprKind::Case {
+            whens, else_body, ..
+        } => {
             for w in whens {
                 control_body(cx, c, &w.body, true);
             }
@@ -806,7 +854,9 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 control_body(cx, c, e, true);
             }
         }
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } => control_body(cx, c, body, true),
+        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
+            control_body(cx, c, body, true)
+        }
         ExprKind::Begin {
             body,
             rescues,
@@ -892,7 +942,9 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
     loop {
         match &e.kind {
             ExprKind::Call {
-                recv: Some(r), name, ..
+                recv: Some(r),
+                name,
+                ..
             } => {
                 chain.push(name.clone());
                 e = r;
@@ -978,7 +1030,11 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                 ..
             } => match name.as_str() {
                 "it" | "its" | "specify" => {
-                    let its = if name == "its" { args.first().map(|a| cx.arg(a)) } else { None };
+                    let its = if name == "its" {
+                        args.first().map(|a| cx.arg(a))
+                    } else {
+                        None
+                    };
                     let description = if name == "it" {
                         args.first().and_then(|a| string_template(cx.text, a))
                     } else {
@@ -988,7 +1044,11 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     if let Some(b) = block {
                         for s in &b.body {
                             if let Some(mut ex) = expectation_from(cx, s) {
-                                ex.kind = if name == "its" { "its".into() } else { "it".into() };
+                                ex.kind = if name == "its" {
+                                    "its".into()
+                                } else {
+                                    "it".into()
+                                };
                                 ex.its = its.clone();
                                 ex.description = description.clone();
                                 d.expectations.push(ex);
@@ -1024,7 +1084,10 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                 }
             },
             ExprKind::Call {
-                recv: Some(r), name, block, ..
+                recv: Some(r),
+                name,
+                block,
+                ..
             } => {
                 if r.bare_call_name() == Some("describe") && name == "one" {
                     if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
@@ -1038,7 +1101,9 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                 }
             }
             ExprKind::If {
-                then_body, else_body, ..
+                then_body,
+                else_body,
+                ..
             } => {
                 describe_body(cx, d, then_body, true);
                 describe_body(cx, d, else_body, true);
@@ -1124,7 +1189,13 @@ fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
     }
 }
 
-fn include_from(cx: &mut Ctx, stmt: &Expr, kind: &str, args: &[Expr], block: Option<&Arc<Block>>) -> Include {
+fn include_from(
+    cx: &mut Ctx,
+    stmt: &Expr,
+    kind: &str,
+    args: &[Expr],
+    block: Option<&Arc<Block>>,
+) -> Include {
     let profile = args
         .first()
         .and_then(|a| string_template(cx.text, a))
@@ -1139,7 +1210,9 @@ fn include_from(cx: &mut Ctx, stmt: &Expr, kind: &str, args: &[Expr], block: Opt
     };
     if let Some(b) = block {
         for s in &b.body {
-            let Some((None, name, a, blk)) = call_parts(s) else { continue };
+            let Some((None, name, a, blk)) = call_parts(s) else {
+                continue;
+            };
             match name {
                 "skip_control" => {
                     if let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) {
@@ -1147,7 +1220,9 @@ fn include_from(cx: &mut Ctx, stmt: &Expr, kind: &str, args: &[Expr], block: Opt
                     }
                 }
                 "control" | "rule" => {
-                    let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) else { continue };
+                    let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) else {
+                        continue;
+                    };
                     let mut c = Control {
                         id: id.clone(),
                         dynamic_id: false,
@@ -1175,7 +1250,11 @@ fn include_from(cx: &mut Ctx, stmt: &Expr, kind: &str, args: &[Expr], block: Opt
                     inc.controls.push(ControlOverride {
                         id,
                         line: cx.line(s.span),
-                        impact: if c.impact.is_nan() { None } else { Some(c.impact) },
+                        impact: if c.impact.is_nan() {
+                            None
+                        } else {
+                            Some(c.impact)
+                        },
                         title: c.title,
                         tags: c.tags,
                         code: cx.src(s.span),
@@ -1232,7 +1311,9 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
                                         r.name = n;
                                     }
                                 }
-                                Some((None, "desc", a, _)) => r.desc = a.first().and_then(|x| x.as_plain_str()),
+                                Some((None, "desc", a, _)) => {
+                                    r.desc = a.first().and_then(|x| x.as_plain_str())
+                                }
                                 Some((None, "supports", a, _)) => {
                                     r.supports.extend(a.iter().filter_map(literal));
                                 }
@@ -1289,7 +1370,9 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     match &e.kind {
         ExprKind::Str(p) | ExprKind::XStr(p) | ExprKind::DSym(p) => parts(p, f),
         ExprKind::Regex { parts: p, .. } => parts(p, f),
-        ExprKind::Array(items) | ExprKind::Yield(items) | ExprKind::Paren(items) => items.iter().for_each(f),
+        ExprKind::Array(items) | ExprKind::Yield(items) | ExprKind::Paren(items) => {
+            items.iter().for_each(f)
+        }
         ExprKind::Hash { entries, .. } => {
             for en in entries {
                 match en {
@@ -1311,7 +1394,10 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
         }
         ExprKind::Const { scope: Some(s), .. } => f(s),
         ExprKind::Call {
-            recv, args, block: b, ..
+            recv,
+            args,
+            block: b,
+            ..
         } => {
             if let Some(r) = recv {
                 f(r);

@@ -72,7 +72,9 @@ fn describe_tok(t: &Tok) -> String {
         Tok::DSym(_) => "a symbol".into(),
         Tok::Regex(..) => "a regexp".into(),
         Tok::Words { .. } => "a word list".into(),
-        Tok::Ident(s) | Tok::Const(s) | Tok::IVar(s) | Tok::GVar(s) | Tok::CVar(s) => format!("'{s}'"),
+        Tok::Ident(s) | Tok::Const(s) | Tok::IVar(s) | Tok::GVar(s) | Tok::CVar(s) => {
+            format!("'{s}'")
+        }
         Tok::Label(s) => format!("'{s}:'"),
         Tok::Kw(k) => format!("'{}'", k.as_str()),
         Tok::P(p) => format!("'{}'", p.as_str()),
@@ -134,7 +136,16 @@ fn ends_body(t: &Tok) -> bool {
     matches!(
         t,
         Tok::Eof
-            | Tok::Kw(Kw::End | Kw::Else | Kw::Elsif | Kw::When | Kw::In | Kw::Rescue | Kw::Ensure | Kw::Then)
+            | Tok::Kw(
+                Kw::End
+                    | Kw::Else
+                    | Kw::Elsif
+                    | Kw::When
+                    | Kw::In
+                    | Kw::Rescue
+                    | Kw::Ensure
+                    | Kw::Then
+            )
             | Tok::P(P::RBrace | P::RParen | P::RBracket)
     )
 }
@@ -218,6 +229,11 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `(` right after a name (no space): a call's argument list.
+    fn paren_call_follows(&self) -> bool {
+        self.at_p(P::LParen) && !self.tok(0).space_before
+    }
+
     fn skip_terms(&mut self) {
         while matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
             self.bump();
@@ -277,7 +293,10 @@ impl<'a> Parser<'a> {
     }
 
     fn push_scope(&mut self, hard: bool) {
-        self.scopes.push(Scope { vars: Vec::new(), hard });
+        self.scopes.push(Scope {
+            vars: Vec::new(),
+            hard,
+        });
     }
 
     fn pop_scope(&mut self) {
@@ -327,11 +346,18 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_stmt_inner(&mut self) -> PResult<Expr> {
+        let depth0 = self.depth;
+        let r = self.parse_stmt_mods();
+        self.depth = depth0;
+        r
+    }
+
+    fn parse_stmt_mods(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start;
         let mut e = self.parse_expr_stmt()?;
         // `a, b = x`
         if self.at_p(P::Comma) && is_lvalue(&e) {
-            let mut targets = vec![self.to_target(e)];
+            let mut targets = vec![self.make_target(e)];
             while self.eat_p(P::Comma) {
                 if self.at_p(P::Assign) {
                     break;
@@ -339,14 +365,17 @@ impl<'a> Parser<'a> {
                 let t = if self.eat_p(P::Star) {
                     let s = self.tok(0).start;
                     let inner = self.parse_primary_postfix()?;
-                    let inner = self.to_target(inner);
+                    let inner = self.make_target(inner);
                     Expr::new(ExprKind::Splat(Box::new(inner)), self.span_from(s))
                 } else {
                     let t = self.parse_primary_postfix()?;
                     if !is_lvalue(&t) {
-                        return Err(SyntaxError::new(t.span.start as usize, "expected an assignable name"));
+                        return Err(SyntaxError::new(
+                            t.span.start as usize,
+                            "expected an assignable name",
+                        ));
                     }
-                    self.to_target(t)
+                    self.make_target(t)
                 };
                 targets.push(t);
             }
@@ -361,12 +390,12 @@ impl<'a> Parser<'a> {
                 self.span_from(start),
             );
         }
-        loop {
-            let kw = match self.peek() {
-                Tok::Kw(k @ (Kw::If | Kw::Unless | Kw::While | Kw::Until | Kw::Rescue)) => *k,
-                _ => break,
-            };
+        while let Tok::Kw(kw @ (Kw::If | Kw::Unless | Kw::While | Kw::Until | Kw::Rescue)) =
+            *self.peek()
+        {
             self.bump();
+            // `a if b if c ...` nests: count each modifier against MAX_DEPTH.
+            self.enter()?;
             let cond = self.parse_expr_stmt()?;
             let span = self.span_from(start);
             e = match kw {
@@ -420,6 +449,7 @@ impl<'a> Parser<'a> {
     fn parse_expr_stmt(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start;
         let mut l = self.parse_not()?;
+        let depth0 = self.depth;
         loop {
             let op = if self.at_kw(Kw::And) {
                 BinOp::And
@@ -430,6 +460,8 @@ impl<'a> Parser<'a> {
             };
             self.bump();
             self.skip_newlines();
+            // Each operator adds a level to the (left-deep) tree: count it against MAX_DEPTH.
+            self.enter()?;
             let r = self.parse_not()?;
             l = Expr::new(
                 ExprKind::Binary {
@@ -440,6 +472,7 @@ impl<'a> Parser<'a> {
                 self.span_from(start),
             );
         }
+        self.depth = depth0;
         Ok(l)
     }
 
@@ -478,7 +511,7 @@ impl<'a> Parser<'a> {
             Tok::P(P::Assign) if is_lvalue(&lhs) => {
                 self.bump();
                 self.skip_newlines();
-                let target = self.to_target(lhs);
+                let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
                 Ok(Expr::new(
                     ExprKind::Assign {
@@ -492,7 +525,7 @@ impl<'a> Parser<'a> {
                 let op = op_assign(op);
                 self.bump();
                 self.skip_newlines();
-                let target = self.to_target(lhs);
+                let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
                 Ok(Expr::new(
                     ExprKind::OpAssign {
@@ -558,7 +591,7 @@ impl<'a> Parser<'a> {
     }
 
     /// Turns a parsed lvalue into an assignment target (a bare name becomes a local).
-    fn to_target(&mut self, e: Expr) -> Expr {
+    fn make_target(&mut self, e: Expr) -> Expr {
         match e.kind {
             ExprKind::Call {
                 recv: None,
@@ -621,7 +654,7 @@ impl<'a> Parser<'a> {
                 Tok::P(P::OpAssign(o)) => Some(op_assign(o)),
                 _ => None,
             };
-            let target = self.to_target(e);
+            let target = self.make_target(e);
             let value = self.parse_ternary()?;
             let kind = match op {
                 Some(op) => ExprKind::OpAssign {
@@ -684,7 +717,15 @@ impl<'a> Parser<'a> {
             ),
             Tok::P(p) => matches!(
                 p,
-                P::LParen | P::LBracket | P::LBrace | P::Minus | P::Bang | P::Lambda | P::ColonColon | P::Star | P::Tilde
+                P::LParen
+                    | P::LBracket
+                    | P::LBrace
+                    | P::Minus
+                    | P::Bang
+                    | P::Lambda
+                    | P::ColonColon
+                    | P::Star
+                    | P::Tilde
             ),
             _ => true,
         }
@@ -693,6 +734,7 @@ impl<'a> Parser<'a> {
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Expr> {
         let start = self.tok(0).start;
         let mut lhs = self.parse_unary()?;
+        let depth0 = self.depth;
         while let Some((prec, op, right)) = binop(self.peek()) {
             if prec < min_prec {
                 break;
@@ -700,9 +742,7 @@ impl<'a> Parser<'a> {
             self.bump();
             self.skip_newlines();
             self.enter()?;
-            let rhs = self.parse_binary(if right { prec } else { prec + 1 });
-            self.depth -= 1;
-            let rhs = rhs?;
+            let rhs = self.parse_binary(if right { prec } else { prec + 1 })?;
             lhs = Expr::new(
                 ExprKind::Binary {
                     op,
@@ -712,6 +752,7 @@ impl<'a> Parser<'a> {
                 self.span_from(start),
             );
         }
+        self.depth = depth0;
         Ok(lhs)
     }
 
@@ -761,7 +802,10 @@ impl<'a> Parser<'a> {
                 } else {
                     self.parse_unary()?
                 };
-                return Ok(Expr::new(ExprKind::Defined(Box::new(e)), self.span_from(start)));
+                return Ok(Expr::new(
+                    ExprKind::Defined(Box::new(e)),
+                    self.span_from(start),
+                ));
             }
             Tok::Kw(Kw::Not) => {
                 self.bump();
@@ -793,8 +837,24 @@ impl<'a> Parser<'a> {
         self.parse_postfix(e)
     }
 
-    fn parse_postfix(&mut self, mut e: Expr) -> PResult<Expr> {
+    fn parse_postfix(&mut self, e: Expr) -> PResult<Expr> {
+        let depth0 = self.depth;
+        let r = self.parse_postfix_loop(e);
+        self.depth = depth0;
+        r
+    }
+
+    fn parse_postfix_loop(&mut self, mut e: Expr) -> PResult<Expr> {
         loop {
+            // Each postfix step nests the tree one level deeper (a.b.c is left-deep).
+            if !matches!(
+                self.peek(),
+                Tok::P(P::Dot | P::AndDot | P::ColonColon | P::LBracket | P::LBrace)
+                    | Tok::Kw(Kw::Do)
+            ) {
+                return Ok(e);
+            }
+            self.enter()?;
             let (t_space, t_start) = (self.tok(0).space_before, self.tok(0).start);
             match self.peek() {
                 Tok::P(P::Dot) | Tok::P(P::AndDot) => {
@@ -807,20 +867,37 @@ impl<'a> Parser<'a> {
                         Tok::Kw(k) => k.as_str().to_string(),
                         Tok::Label(s) => {
                             // `a.b:` cannot happen in valid code
-                            return Err(SyntaxError::new(nt.start, format!("unexpected label '{s}:' after '.'")));
+                            return Err(SyntaxError::new(
+                                nt.start,
+                                format!("unexpected label '{s}:' after '.'"),
+                            ));
                         }
                         Tok::P(P::LParen) => {
                             // `.()` is `.call()`
                             self.i -= 1;
                             "call".to_string()
                         }
-                        Tok::P(p @ (P::Plus | P::Minus | P::Star | P::Slash | P::EqEq | P::Lt | P::Gt | P::Le | P::Ge | P::Percent | P::Cmp | P::Bang)) => {
-                            p.as_str().to_string()
-                        }
+                        Tok::P(
+                            p @ (P::Plus
+                            | P::Minus
+                            | P::Star
+                            | P::Slash
+                            | P::EqEq
+                            | P::Lt
+                            | P::Gt
+                            | P::Le
+                            | P::Ge
+                            | P::Percent
+                            | P::Cmp
+                            | P::Bang),
+                        ) => p.as_str().to_string(),
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start,
-                                format!("expected a method name after '.', found {}", describe_tok(&other)),
+                                format!(
+                                    "expected a method name after '.', found {}",
+                                    describe_tok(&other)
+                                ),
                             ))
                         }
                     };
@@ -830,7 +907,7 @@ impl<'a> Parser<'a> {
                     self.bump();
                     let nt = self.bump();
                     match nt.tok {
-                        Tok::Const(name) if !(self.at_p(P::LParen) && !self.tok(0).space_before) => {
+                        Tok::Const(name) if !self.paren_call_follows() => {
                             let span = e.span.to(Span::new(nt.start, nt.end));
                             e = Expr::new(
                                 ExprKind::Const {
@@ -847,12 +924,17 @@ impl<'a> Parser<'a> {
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start,
-                                format!("expected a constant or method name after '::', found {}", describe_tok(&other)),
+                                format!(
+                                    "expected a constant or method name after '::', found {}",
+                                    describe_tok(&other)
+                                ),
                             ))
                         }
                     }
                 }
-                Tok::P(P::LBracket) if !t_space || matches!(e.kind, ExprKind::Var(_) | ExprKind::IVar(_)) => {
+                Tok::P(P::LBracket)
+                    if !t_space || matches!(e.kind, ExprKind::Var(_) | ExprKind::IVar(_)) =>
+                {
                     self.bump();
                     let args = self.parse_arg_list(Some(P::RBracket))?;
                     let span = e.span.to(self.span_from(t_start));
@@ -883,7 +965,12 @@ impl<'a> Parser<'a> {
         let start = recv
             .as_ref()
             .map(|r| r.span.start as usize)
-            .unwrap_or_else(|| self.toks.get(self.i.saturating_sub(1)).map(|t| t.start).unwrap_or(0));
+            .unwrap_or_else(|| {
+                self.toks
+                    .get(self.i.saturating_sub(1))
+                    .map(|t| t.start)
+                    .unwrap_or(0)
+            });
         let (args, parens) = if self.at_p(P::LParen) && !self.tok(0).space_before {
             self.bump();
             (self.parse_arg_list(Some(P::RParen))?, true)
@@ -946,7 +1033,14 @@ impl<'a> Parser<'a> {
             ),
             Tok::P(p) => match p {
                 P::LParen | P::LBracket | P::Lambda => true,
-                P::Minus | P::Plus | P::Star | P::Pow | P::Amp | P::ColonColon | P::Bang | P::Tilde => tight_next,
+                P::Minus
+                | P::Plus
+                | P::Star
+                | P::Pow
+                | P::Amp
+                | P::ColonColon
+                | P::Bang
+                | P::Tilde => tight_next,
                 _ => false,
             },
             _ => false,
@@ -1004,7 +1098,10 @@ impl<'a> Parser<'a> {
                 Tok::P(P::Amp) => {
                     self.bump();
                     let v = self.parse_ternary()?;
-                    block_pass = Some(Expr::new(ExprKind::BlockPass(Box::new(v)), self.span_from(s)));
+                    block_pass = Some(Expr::new(
+                        ExprKind::BlockPass(Box::new(v)),
+                        self.span_from(s),
+                    ));
                 }
                 _ => {
                     let e = self.parse_arg_value()?;
@@ -1125,7 +1222,10 @@ impl<'a> Parser<'a> {
                         break;
                     }
                 }
-                Ok(Expr::new(ExprKind::Str(merge_lits(parts)), self.span_from(start)))
+                Ok(Expr::new(
+                    ExprKind::Str(merge_lits(parts)),
+                    self.span_from(start),
+                ))
             }
             Tok::XStr(parts) => {
                 self.bump();
@@ -1147,7 +1247,10 @@ impl<'a> Parser<'a> {
             Tok::Regex(parts, flags) => {
                 self.bump();
                 let parts = self.str_parts(&parts)?;
-                Ok(Expr::new(ExprKind::Regex { parts, flags }, self.span_from(start)))
+                Ok(Expr::new(
+                    ExprKind::Regex { parts, flags },
+                    self.span_from(start),
+                ))
             }
             Tok::Words { symbols, items } => {
                 self.bump();
@@ -1168,7 +1271,7 @@ impl<'a> Parser<'a> {
             }
             Tok::Ident(name) => {
                 self.bump();
-                if self.is_local(&name) && !(self.at_p(P::LParen) && !self.tok(0).space_before) {
+                if self.is_local(&name) && !self.paren_call_follows() {
                     return Ok(Expr::new(ExprKind::Var(name), self.span_from(start)));
                 }
                 self.call_rest(None, name, false)
@@ -1227,7 +1330,9 @@ impl<'a> Parser<'a> {
                     e.span = self.span_from(start);
                     return Ok(match e.kind {
                         // keep the parens visible for `(a, b)`-free single values
-                        k @ ExprKind::Call { .. } => Expr::new(ExprKind::Paren(vec![Expr::new(k, e.span)]), e.span),
+                        k @ ExprKind::Call { .. } => {
+                            Expr::new(ExprKind::Paren(vec![Expr::new(k, e.span)]), e.span)
+                        }
                         k => Expr::new(k, e.span),
                     });
                 }
@@ -1272,7 +1377,10 @@ impl<'a> Parser<'a> {
                     )),
                     other => Err(SyntaxError::new(
                         start,
-                        format!("expected a constant after '::', found {}", describe_tok(&other)),
+                        format!(
+                            "expected a constant after '::', found {}",
+                            describe_tok(&other)
+                        ),
                     )),
                 }
             }
@@ -1293,7 +1401,10 @@ impl<'a> Parser<'a> {
                 // splat in a value list: `[*a]` handled by parse_arg_list; here `*a` alone
                 self.bump();
                 let e = self.parse_ternary()?;
-                Ok(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(start)))
+                Ok(Expr::new(
+                    ExprKind::Splat(Box::new(e)),
+                    self.span_from(start),
+                ))
             }
             Tok::Kw(k) => self.parse_keyword(k, start),
             _ => self.unexpected("an expression"),
@@ -1316,7 +1427,9 @@ impl<'a> Parser<'a> {
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
-                Tok::Str(ref parts) if matches!(self.tok(1).tok, Tok::P(P::Colon)) && !self.tok(1).space_before => {
+                Tok::Str(ref parts)
+                    if matches!(self.tok(1).tok, Tok::P(P::Colon)) && !self.tok(1).space_before =>
+                {
                     let parts = parts.clone();
                     self.bump();
                     self.bump();
@@ -1460,7 +1573,11 @@ impl<'a> Parser<'a> {
                 Tok::Ident(n) => {
                     self.declare(&n);
                     if self.eat_p(P::Assign) {
-                        let v = if in_pipes { self.parse_binary(7)? } else { self.parse_ternary()? };
+                        let v = if in_pipes {
+                            self.parse_binary(7)?
+                        } else {
+                            self.parse_ternary()?
+                        };
                         Param::Optional(n, v)
                     } else {
                         Param::Required(n)
@@ -1471,7 +1588,11 @@ impl<'a> Parser<'a> {
                     let has_default = !matches!(self.peek(), Tok::P(P::Comma) | Tok::NewLine)
                         && !closing.is_some_and(|c| self.at_p(c));
                     if has_default {
-                        let v = if in_pipes { self.parse_binary(7)? } else { self.parse_ternary()? };
+                        let v = if in_pipes {
+                            self.parse_binary(7)?
+                        } else {
+                            self.parse_ternary()?
+                        };
                         Param::Key(n, Some(v))
                     } else {
                         Param::Key(n, None)
@@ -1503,12 +1624,17 @@ impl<'a> Parser<'a> {
                     other => {
                         return Err(SyntaxError::new(
                             t.start,
-                            format!("expected a block parameter name after '&', found {}", describe_tok(&other)),
+                            format!(
+                                "expected a block parameter name after '&', found {}",
+                                describe_tok(&other)
+                            ),
                         ))
                     }
                 },
                 Tok::P(P::Dot3) => Param::Rest(None),
-                Tok::P(P::LParen) => Param::Destructure(self.parse_params(Some(P::RParen), in_pipes)?),
+                Tok::P(P::LParen) => {
+                    Param::Destructure(self.parse_params(Some(P::RParen), in_pipes)?)
+                }
                 other => {
                     return Err(SyntaxError::new(
                         t.start,
@@ -1556,7 +1682,10 @@ impl<'a> Parser<'a> {
             self.bump();
             let mut classes = Vec::new();
             let mut var = None;
-            while !matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi) | Tok::Kw(Kw::Then) | Tok::P(P::FatArrow)) {
+            while !matches!(
+                self.peek(),
+                Tok::NewLine | Tok::P(P::Semi) | Tok::Kw(Kw::Then) | Tok::P(P::FatArrow)
+            ) {
                 classes.push(self.parse_ternary()?);
                 if !self.eat_p(P::Comma) {
                     break;
@@ -1565,7 +1694,7 @@ impl<'a> Parser<'a> {
             }
             if self.eat_p(P::FatArrow) {
                 let v = self.parse_primary_postfix()?;
-                var = Some(Box::new(self.to_target(v)));
+                var = Some(Box::new(self.make_target(v)));
             }
             self.eat_kw(Kw::Then);
             let body = self.parse_stmts()?;
@@ -1637,9 +1766,12 @@ impl<'a> Parser<'a> {
                 self.bump();
                 let v = self.parse_primary_postfix()?;
                 if !is_lvalue(&v) {
-                    return Err(SyntaxError::new(v.span.start as usize, "expected a variable after 'for'"));
+                    return Err(SyntaxError::new(
+                        v.span.start as usize,
+                        "expected a variable after 'for'",
+                    ));
                 }
-                let var = self.to_target(v);
+                let var = self.make_target(v);
                 if !self.eat_kw(Kw::In) {
                     return self.unexpected("'in' after the 'for' variable");
                 }
@@ -1675,7 +1807,8 @@ impl<'a> Parser<'a> {
                         let s = self.tok(0).start;
                         if self.eat_p(P::Star) {
                             let e = self.parse_ternary()?;
-                            patterns.push(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(s)));
+                            patterns
+                                .push(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(s)));
                         } else {
                             patterns.push(self.parse_ternary()?);
                         }
@@ -1684,14 +1817,18 @@ impl<'a> Parser<'a> {
                         }
                         self.skip_newlines();
                     }
-                    if !self.eat_kw(Kw::Then) && !matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
+                    if !self.eat_kw(Kw::Then)
+                        && !matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi))
+                    {
                         return self.unexpected("'then' or end of line after the 'when' values");
                     }
                     let body = self.parse_stmts()?;
                     whens.push(When { patterns, body });
                 }
                 if self.at_kw(Kw::In) {
-                    return self.unexpected("'when' (pattern matching with 'case ... in' is not supported)");
+                    return self.unexpected(
+                        "'when' (pattern matching with 'case ... in' is not supported)",
+                    );
                 }
                 if whens.is_empty() {
                     return self.unexpected("'when' after 'case'");
@@ -1794,7 +1931,11 @@ impl<'a> Parser<'a> {
             }
             Kw::Return | Kw::Break | Kw::Next => {
                 self.bump();
-                let v = if self.starts_value() && !matches!(self.peek(), Tok::Kw(Kw::If | Kw::Unless | Kw::While | Kw::Until)) {
+                let v = if self.starts_value()
+                    && !matches!(
+                        self.peek(),
+                        Tok::Kw(Kw::If | Kw::Unless | Kw::While | Kw::Until)
+                    ) {
                     Some(Box::new(self.parse_rhs_list()?))
                 } else {
                     None
@@ -1880,7 +2021,10 @@ impl<'a> Parser<'a> {
         let Tok::Const(name) = t.tok else {
             return Err(SyntaxError::new(
                 t.start,
-                format!("expected a class or module name, found {}", describe_tok(&t.tok)),
+                format!(
+                    "expected a class or module name, found {}",
+                    describe_tok(&t.tok)
+                ),
             ));
         };
         let mut e = Expr::new(
@@ -1895,7 +2039,10 @@ impl<'a> Parser<'a> {
             self.bump();
             let t = self.bump();
             let Tok::Const(name) = t.tok else {
-                return Err(SyntaxError::new(t.start, "expected a constant name after '::'"));
+                return Err(SyntaxError::new(
+                    t.start,
+                    "expected a constant name after '::'",
+                ));
             };
             e = Expr::new(
                 ExprKind::Const {
@@ -1928,7 +2075,10 @@ impl<'a> Parser<'a> {
             other => {
                 return Err(SyntaxError::new(
                     t.start,
-                    format!("expected a method name after 'def', found {}", describe_tok(&other)),
+                    format!(
+                        "expected a method name after 'def', found {}",
+                        describe_tok(&other)
+                    ),
                 ))
             }
         };
@@ -1959,7 +2109,10 @@ impl<'a> Parser<'a> {
             };
         }
         // setter: `def name=(v)`
-        if self.at_p(P::Assign) && !self.tok(0).space_before && matches!(self.tok(1).tok, Tok::P(P::LParen)) {
+        if self.at_p(P::Assign)
+            && !self.tok(0).space_before
+            && matches!(self.tok(1).tok, Tok::P(P::LParen))
+        {
             self.bump();
             name.push('=');
         }
@@ -1968,7 +2121,10 @@ impl<'a> Parser<'a> {
             let params = if self.at_p(P::LParen) {
                 self.bump();
                 self.parse_params(Some(P::RParen), false)?
-            } else if matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi) | Tok::P(P::Assign)) {
+            } else if matches!(
+                self.peek(),
+                Tok::NewLine | Tok::P(P::Semi) | Tok::P(P::Assign)
+            ) {
                 Vec::new()
             } else {
                 self.parse_params(None, false)?
@@ -2050,7 +2206,11 @@ impl<'a> Parser<'a> {
             else_body = e?;
         }
         self.expect_end(if unless { "unless" } else { "if" }, start)?;
-        let (then_body, else_body) = if unless { (else_body, body) } else { (body, else_body) };
+        let (then_body, else_body) = if unless {
+            (else_body, body)
+        } else {
+            (body, else_body)
+        };
         Ok(Expr::new(
             ExprKind::If {
                 cond: Box::new(cond),
@@ -2078,10 +2238,17 @@ fn merge_lits(parts: Vec<StrPart>) -> Vec<StrPart> {
 
 fn is_lvalue(e: &Expr) -> bool {
     match &e.kind {
-        ExprKind::Var(_) | ExprKind::IVar(_) | ExprKind::GVar(_) | ExprKind::CVar(_) | ExprKind::Index { .. } => true,
+        ExprKind::Var(_)
+        | ExprKind::IVar(_)
+        | ExprKind::GVar(_)
+        | ExprKind::CVar(_)
+        | ExprKind::Index { .. } => true,
         ExprKind::Const { .. } => true,
         ExprKind::Call {
-            args, block: None, parens: false, ..
+            args,
+            block: None,
+            parens: false,
+            ..
         } => args.is_empty(),
         _ => false,
     }
@@ -2094,7 +2261,9 @@ fn is_block_target(e: &Expr) -> bool {
 fn attach_block(e: &mut Expr, blk: Block) {
     let end = blk.span.end;
     match &mut e.kind {
-        ExprKind::Call { block, .. } | ExprKind::Super { block, .. } => *block = Some(Arc::new(blk)),
+        ExprKind::Call { block, .. } | ExprKind::Super { block, .. } => {
+            *block = Some(Arc::new(blk))
+        }
         _ => {}
     }
     e.span.end = e.span.end.max(end);
@@ -2113,6 +2282,10 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     });
     let line = before.bytes().filter(|b| *b == b'\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let col = before.get(line_start..).map(|s| s.chars().count()).unwrap_or(0) as u32 + 1;
+    let col = before
+        .get(line_start..)
+        .map(|s| s.chars().count())
+        .unwrap_or(0) as u32
+        + 1;
     (line, col)
 }

@@ -19,7 +19,6 @@ use super::errors::py_error;
 pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
     let message = e.to_string();
     let file = e.file().to_string();
-    let attr = |v: Bound<'_, PyAny>| v;
     let file_obj = match file.into_pyobject(py) {
         Ok(o) => o.into_any(),
         Err(_) => py.None().into_bound(py),
@@ -33,7 +32,7 @@ pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
                     py,
                     "ProfileParseError",
                     message,
-                    &[("file", attr(file_obj)), ("line", l), ("column", c)],
+                    &[("file", file_obj), ("line", l), ("column", c)],
                 ),
                 _ => py_error(py, "ProfileParseError", message, &[("file", file_obj)]),
             }
@@ -43,7 +42,8 @@ pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
 }
 
 fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, v).map_err(|e| PyRuntimeError::new_err(format!("conversion failed: {e}")))
+    pythonize::pythonize(py, v)
+        .map_err(|e| PyRuntimeError::new_err(format!("conversion failed: {e}")))
 }
 
 /// A parsed InSpec profile.
@@ -72,7 +72,12 @@ impl Profile {
                 Ok(Ok(p)) => Ok(Profile { inner: Arc::new(p) }),
                 Ok(Err(e)) => Err(Python::attach(|py| profile_err(py, e))),
                 Err(join) => Err(Python::attach(|py| {
-                    py_error(py, "InternalError", format!("profile parser task failed: {join}"), &[])
+                    py_error(
+                        py,
+                        "InternalError",
+                        format!("profile parser task failed: {join}"),
+                        &[],
+                    )
                 })),
             }
         })
@@ -181,7 +186,11 @@ impl Profile {
     fn __repr__(&self) -> String {
         format!(
             "<Profile {:?} controls={} warnings={}>",
-            self.inner.metadata.name.as_deref().unwrap_or(&self.inner.path),
+            self.inner
+                .metadata
+                .name
+                .as_deref()
+                .unwrap_or(&self.inner.path),
             self.inner.controls.len(),
             self.inner.warnings.len()
         )
@@ -194,19 +203,23 @@ impl Profile {
 #[pyfunction]
 #[pyo3(signature = (path, repeat = 5))]
 fn _parse_bench(py: Python<'_>, path: PathBuf, repeat: usize) -> PyResult<Bound<'_, PyDict>> {
-    let result = py.detach(move || -> Result<(usize, usize, usize, Vec<f64>), ProfileError> {
-        let sources = core::read_sources(&path)?;
-        let mut seconds = Vec::with_capacity(repeat);
-        let mut controls = 0;
-        for _ in 0..repeat.max(1) {
-            let t = Instant::now();
-            let p = core::build(&sources)?;
-            seconds.push(t.elapsed().as_secs_f64());
-            controls = p.controls.len();
-        }
-        let files = sources.controls.len() + sources.libraries.len() + usize::from(sources.metadata.is_some());
-        Ok((sources.total_bytes(), files, controls, seconds))
-    });
+    let result = py.detach(
+        move || -> Result<(usize, usize, usize, Vec<f64>), ProfileError> {
+            let sources = core::read_sources(&path)?;
+            let mut seconds = Vec::with_capacity(repeat);
+            let mut controls = 0;
+            for _ in 0..repeat.max(1) {
+                let t = Instant::now();
+                let p = core::build(&sources)?;
+                seconds.push(t.elapsed().as_secs_f64());
+                controls = p.controls.len();
+            }
+            let files = sources.controls.len()
+                + sources.libraries.len()
+                + usize::from(sources.metadata.is_some());
+            Ok((sources.total_bytes(), files, controls, seconds))
+        },
+    );
     let (bytes, files, controls, seconds) = result.map_err(|e| profile_err(py, e))?;
     let d = PyDict::new(py);
     d.set_item("bytes", bytes)?;
