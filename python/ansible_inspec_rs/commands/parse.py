@@ -12,8 +12,12 @@ from ansible_inspec_rs.errors import ProfileError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profile", help="profile directory (with inspec.yml and controls/) or one controls .rb file")
-    parser.add_argument("--json", action="store_true", help="print InSpec's profile JSON instead of the table")
+    parser.add_argument(
+        "profile", help="profile directory (with inspec.yml and controls/) or one controls .rb file"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print InSpec's profile JSON instead of the table"
+    )
 
 
 def _impact_label(impact: float) -> str:
@@ -86,9 +90,7 @@ def run(args: argparse.Namespace) -> int:
     console.print(
         "impacts: " + ", ".join(f"{k} {v}" for k, v in sorted(impacts.items(), key=lambda kv: -kv[1]))
     )
-    console.print(
-        "resources used: " + ", ".join(f"{name} ({n})" for name, n in all_resources.most_common())
-    )
+    console.print("resources used: " + ", ".join(f"{name} ({n})" for name, n in all_resources.most_common()))
     for w in profile.warnings:
         where = f"{w['file']}:{w['line']}" if w.get("line") else w["file"]
         console.print(f"[yellow]warning[/yellow] {where}: {w['message']}")
