@@ -13,9 +13,11 @@ __all__ = [
     "Executor",
     "HostResult",
     "Job",
+    "Profile",
     "Template",
     "Templates",
     "__version__",
+    "_parse_bench",
 ]
 
 @final
@@ -275,4 +277,4 @@ class Profile:
     @property
     def sha256(self) -> str: ...
 
-def _parse_bench(path: str | PathLike[str], repeat: int = 5) -> dict[str, Any]: ...
+def _parse_bench(path: str | PathLike[str], repeat: int = 5, threads: int | None = None) -> dict[str, Any]: ...

@@ -250,11 +250,12 @@ fn parse_control_file(rel: &str, text: &str) -> Result<ParsedFile, ProfileError>
 }
 
 /// Runs `f` over `items` on up to `available_parallelism` threads, keeping the order.
-fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .min(items.len());
+fn parallel_map<T: Sync, R: Send>(
+    items: &[T],
+    max_threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = max_threads.min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -288,28 +289,40 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Ve
 
 /// Parses already-read sources into the model.
 pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
-    on_parse_stack(&src.path, || build_here(src))
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    build_with_threads(src, threads)
 }
 
-fn build_here(src: &ProfileSources) -> Result<Profile, ProfileError> {
+/// [`build`] on at most `threads` threads (1: everything on one thread, for benchmarks).
+pub fn build_with_threads(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
+    on_parse_stack(&src.path, || build_here(src, threads.max(1)))
+}
+
+fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
     let mut warnings = Vec::new();
     let md = match &src.metadata {
         Some(text) => metadata::parse_metadata(text, "inspec.yml", &mut warnings)?,
         None => Metadata::default(),
     };
-    let parsed = parallel_map(&src.controls, |(rel, text)| parse_control_file(rel, text));
+    let parsed = parallel_map(&src.controls, threads, |(rel, text)| {
+        parse_control_file(rel, text)
+    });
     if parsed.len() != src.controls.len() {
         return Err(ProfileError::Io {
             path: src.path.clone(),
             message: "a parser thread failed".into(),
         });
     }
-    let libs = parallel_map(&src.libraries, |(rel, text)| {
-        match parse_ruby_here(text, rel) {
+    let libs = parallel_map(
+        &src.libraries,
+        threads,
+        |(rel, text)| match parse_ruby_here(text, rel) {
             Ok(p) => Ok((model::extract_library(text, rel, &p), p)),
             Err(e) => Err(e),
-        }
-    });
+        },
+    );
 
     let mut controls = Vec::new();
     let mut groups = Vec::new();

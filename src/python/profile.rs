@@ -199,10 +199,16 @@ impl Profile {
 
 /// Benchmark helper: reads the profile once, then parses it `repeat` times (GIL released) and
 /// returns `{"bytes", "files", "controls", "seconds": [one per run]}`. Only parsing and model
-/// extraction are timed: no file I/O and no conversion to Python objects.
+/// extraction are timed: no file I/O and no conversion to Python objects. `threads` caps the
+/// parallelism across files (1 = single-threaded; default: all cores).
 #[pyfunction]
-#[pyo3(signature = (path, repeat = 5))]
-fn _parse_bench(py: Python<'_>, path: PathBuf, repeat: usize) -> PyResult<Bound<'_, PyDict>> {
+#[pyo3(signature = (path, repeat = 5, threads = None))]
+fn _parse_bench(
+    py: Python<'_>,
+    path: PathBuf,
+    repeat: usize,
+    threads: Option<usize>,
+) -> PyResult<Bound<'_, PyDict>> {
     let result = py.detach(
         move || -> Result<(usize, usize, usize, Vec<f64>), ProfileError> {
             let sources = core::read_sources(&path)?;
@@ -210,7 +216,10 @@ fn _parse_bench(py: Python<'_>, path: PathBuf, repeat: usize) -> PyResult<Bound<
             let mut controls = 0;
             for _ in 0..repeat.max(1) {
                 let t = Instant::now();
-                let p = core::build(&sources)?;
+                let p = match threads {
+                    Some(n) => core::build_with_threads(&sources, n)?,
+                    None => core::build(&sources)?,
+                };
                 seconds.push(t.elapsed().as_secs_f64());
                 controls = p.controls.len();
             }
