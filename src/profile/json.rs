@@ -108,7 +108,7 @@ pub fn profile_json(p: &Profile) -> Value {
         })
         .collect();
     m.insert("inputs".into(), Value::Array(inputs));
-    m.insert("sha256".into(), Value::String(p.sha256.clone()));
+    m.insert("sha256".into(), Value::String(p.sha256().to_string()));
     m.insert("status".into(), json!("loaded"));
     m.insert(
         "generator".into(),

@@ -257,7 +257,8 @@ pub enum Tok {
     XStr(Vec<LexPart>),
     Sym(String),
     DSym(Vec<LexPart>),
-    Regex(Vec<LexPart>, String),
+    /// Parts and flags (boxed: keeps tokens small).
+    Regex(Box<(Vec<LexPart>, String)>),
     /// `%w %W` (symbols = false) or `%i %I` (symbols = true).
     Words {
         symbols: bool,
@@ -337,6 +338,15 @@ pub struct Lexer<'a> {
     brace_depth: u32,
     end_marker: Option<usize>,
     paren_depth: u32,
+}
+
+/// The bytes as a String without copying when they are valid UTF-8 (escapes like `\xff` may
+/// make them invalid; those bytes are replaced).
+fn bytes_to_string(buf: Vec<u8>) -> String {
+    match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
 }
 
 fn is_ident_start(c: u8) -> bool {
@@ -641,7 +651,7 @@ impl<'a> Lexer<'a> {
                         self.pos += 1;
                         let parts = self.scan_str(None, b'/', Style::Regex, 0)?;
                         let flags = self.regex_flags();
-                        self.push(Tok::Regex(parts, flags), start, space);
+                        self.push(Tok::Regex(Box::new((parts, flags))), start, space);
                     } else if self.at(self.pos + 1) == b'=' {
                         self.pos += 2;
                         self.push(Tok::P(P::OpAssign("/")), start, space);
@@ -1012,7 +1022,7 @@ impl<'a> Lexer<'a> {
             b'r' => {
                 let parts = self.scan_str(nest, close, Style::Regex, 0)?;
                 let flags = self.regex_flags();
-                self.push(Tok::Regex(parts, flags), start, space);
+                self.push(Tok::Regex(Box::new((parts, flags))), start, space);
             }
             _ => {
                 let interp = kind == b'W' || kind == b'I';
@@ -1283,8 +1293,7 @@ impl<'a> Lexer<'a> {
                             return self.err(self.pos, "interpolation nested too deeply");
                         }
                         if !buf.is_empty() {
-                            parts.push(LexPart::Lit(String::from_utf8_lossy(&buf).into_owned()));
-                            buf.clear();
+                            parts.push(LexPart::Lit(bytes_to_string(std::mem::take(&mut buf))));
                         }
                         let code_start = self.pos + 2;
                         let mut sub =
@@ -1298,8 +1307,7 @@ impl<'a> Lexer<'a> {
                             && is_ident_start(self.at(self.pos + 3)))
                     {
                         if !buf.is_empty() {
-                            parts.push(LexPart::Lit(String::from_utf8_lossy(&buf).into_owned()));
-                            buf.clear();
+                            parts.push(LexPart::Lit(bytes_to_string(std::mem::take(&mut buf))));
                         }
                         let vs = self.pos + 1;
                         let mut i = vs + 1;
@@ -1324,13 +1332,31 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 _ => {
-                    buf.push(c);
-                    self.pos += 1;
+                    // Copy a run of ordinary bytes at once.
+                    let interp = matches!(style, Style::Double | Style::Regex);
+                    let run_start = self.pos;
+                    let mut i = self.pos + 1;
+                    while i < self.limit {
+                        let b = self.at(i);
+                        if b == b'\\'
+                            || (b == close && close != 0)
+                            || Some(b) == open
+                            || (b == b'#' && interp)
+                            || b == b'\n'
+                        {
+                            break;
+                        }
+                        i += 1;
+                    }
+                    if let Some(run) = self.src.get(run_start..i) {
+                        buf.extend_from_slice(run);
+                    }
+                    self.pos = i;
                 }
             }
         }
         if !buf.is_empty() || parts.is_empty() {
-            parts.push(LexPart::Lit(String::from_utf8_lossy(&buf).into_owned()));
+            parts.push(LexPart::Lit(bytes_to_string(buf)));
         }
         Ok(parts)
     }
@@ -1645,7 +1671,7 @@ mod tests {
                 items: vec![lit("x"), lit("y")]
             }
         );
-        assert_eq!(t[14], Tok::Regex(lit("^/a"), "i".into()));
+        assert_eq!(t[14], Tok::Regex(Box::new((lit("^/a"), "i".into()))));
         assert!(matches!(&t[18], Tok::Str(p) if p.len() == 2));
     }
 
@@ -1654,8 +1680,8 @@ mod tests {
         // division after a value, regexp at the start of a value and after a command name
         let t = toks("a = b / c\nx =~ /re/\nfoo /x/m");
         assert!(t.contains(&Tok::P(P::Slash)));
-        assert!(t.contains(&Tok::Regex(lit("re"), String::new())));
-        assert!(t.contains(&Tok::Regex(lit("x"), "m".into())));
+        assert!(t.contains(&Tok::Regex(Box::new((lit("re"), String::new())))));
+        assert!(t.contains(&Tok::Regex(Box::new((lit("x"), "m".into())))));
         let t = toks("a/2");
         assert_eq!(t[1], Tok::P(P::Slash));
     }

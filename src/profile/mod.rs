@@ -26,45 +26,6 @@ use model::{FileModel, Group, Input, Library, SourceFile};
 /// Largest file the loader accepts (16 MiB).
 pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
 
-/// Stack of the threads that parse: the recursion bound ([`parser::MAX_DEPTH`]) must fit even
-/// in unoptimized builds, whatever stack the caller's thread has. Only touched pages are used.
-const PARSE_STACK: usize = 256 * 1024 * 1024;
-
-thread_local! {
-    static ON_PARSE_STACK: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
-/// Runs `f` on a thread with [`PARSE_STACK`] bytes of stack (or inline when already on one).
-fn on_parse_stack<R: Send>(
-    what: &str,
-    f: impl FnOnce() -> Result<R, ProfileError> + Send,
-) -> Result<R, ProfileError> {
-    if ON_PARSE_STACK.with(|b| b.get()) {
-        return f();
-    }
-    std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("profile-parse".into())
-            .stack_size(PARSE_STACK)
-            .spawn_scoped(s, || {
-                ON_PARSE_STACK.with(|b| b.set(true));
-                f()
-            });
-        match handle {
-            Ok(h) => h.join().unwrap_or_else(|_| {
-                Err(ProfileError::Io {
-                    path: what.to_string(),
-                    message: "the parser thread failed".into(),
-                })
-            }),
-            Err(e) => Err(ProfileError::Io {
-                path: what.to_string(),
-                message: format!("cannot start a parser thread: {e}"),
-            }),
-        }
-    })
-}
-
 /// The raw files of a profile, read but not parsed (lets benchmarks time parsing alone).
 #[derive(Debug, Clone)]
 pub struct ProfileSources {
@@ -216,7 +177,7 @@ pub fn from_source(text: &str, filename: &str) -> Result<Profile, ProfileError> 
 
 /// Parses one Ruby file into its syntax tree, placing syntax errors in `file`.
 pub fn parse_ruby(text: &str, file: &str) -> Result<ast::Program, ProfileError> {
-    on_parse_stack(file, || parse_ruby_here(text, file))
+    parse_ruby_here(text, file)
 }
 
 fn parse_ruby_here(text: &str, file: &str) -> Result<ast::Program, ProfileError> {
@@ -262,24 +223,19 @@ fn parallel_map<T: Sync, R: Send>(
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|s| {
-        let work = || {
-            ON_PARSE_STACK.with(|b| b.set(true));
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let r = f(item);
-                if let Ok(mut g) = results.lock() {
-                    if let Some(slot) = g.get_mut(i) {
-                        *slot = Some(r);
-                    }
+        let work = || loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else { break };
+            let r = f(item);
+            if let Ok(mut g) = results.lock() {
+                if let Some(slot) = g.get_mut(i) {
+                    *slot = Some(r);
                 }
             }
         };
         for _ in 1..threads {
             // If a thread cannot be started the others (and this one) do its share.
-            let _ = std::thread::Builder::new()
-                .stack_size(PARSE_STACK)
-                .spawn_scoped(s, work);
+            let _ = std::thread::Builder::new().spawn_scoped(s, work);
         }
         work();
     });
@@ -297,7 +253,7 @@ pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
 
 /// [`build`] on at most `threads` threads (1: everything on one thread, for benchmarks).
 pub fn build_with_threads(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
-    on_parse_stack(&src.path, || build_here(src, threads.max(1)))
+    build_here(src, threads.max(1))
 }
 
 fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
@@ -396,7 +352,6 @@ fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileEr
     }
 
     let inputs = merge_inputs(&md, dsl_inputs);
-    let sha256 = checksum(src);
     Ok(Profile {
         path: src.path.clone(),
         metadata: md,
@@ -407,7 +362,8 @@ fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileEr
         includes,
         libraries,
         warnings,
-        sha256,
+        sources: Arc::new(src.clone()),
+        sha256_cell: std::sync::OnceLock::new(),
         files,
     })
 }
@@ -453,7 +409,7 @@ fn merge_inputs(md: &Metadata, dsl: Vec<Input>) -> Vec<Input> {
 }
 
 /// SHA-256 over the profile's files (relative path and content, in path order).
-fn checksum(src: &ProfileSources) -> String {
+pub(crate) fn checksum(src: &ProfileSources) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     if let Some(m) = &src.metadata {

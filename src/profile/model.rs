@@ -260,7 +260,7 @@ pub struct SourceFile {
     pub bytes: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Profile {
     /// The directory it was loaded from (or the file name for `from_source`).
     pub path: String,
@@ -272,9 +272,22 @@ pub struct Profile {
     pub includes: Vec<Include>,
     pub libraries: Vec<Library>,
     pub warnings: Vec<Warning>,
-    pub sha256: String,
+    /// The files' text, kept for the checksum (computed on first use) and for evaluation.
+    #[serde(skip)]
+    pub sources: Arc<super::ProfileSources>,
+    #[serde(skip)]
+    pub sha256_cell: std::sync::OnceLock<String>,
     #[serde(skip)]
     pub files: Vec<SourceFile>,
+}
+
+impl Profile {
+    /// SHA-256 over the profile's files (relative path and content, in path order), computed
+    /// on first use.
+    pub fn sha256(&self) -> &str {
+        self.sha256_cell
+            .get_or_init(|| super::checksum(&self.sources))
+    }
 }
 
 // ---- extraction ------------------------------------------------------------------------------

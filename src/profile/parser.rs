@@ -20,6 +20,13 @@ use super::lexer::{tokenize, Kw, LexPart, Tok, Token, P};
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
 
+/// Runs `f` with at least 128 KiB of stack left, switching to a new 4 MiB segment when the
+/// thread's stack is short: the recursion bound holds on any caller's thread (a Python thread,
+/// a tokio blocking thread) and in unoptimized builds.
+fn grow<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(128 * 1024, 4 * 1024 * 1024, f)
+}
+
 type PResult<T> = Result<T, SyntaxError>;
 
 struct Scope {
@@ -163,12 +170,23 @@ impl<'a> Parser<'a> {
         &self.tok(0).tok
     }
 
+    /// Consumes the current token, moving its data out (consumed tokens keep only their
+    /// position). At the end of file the Eof token stays.
     fn bump(&mut self) -> Token {
-        let t = self.tok(0).clone();
-        if self.i + 1 < self.toks.len() {
-            self.i += 1;
+        if self.i + 1 >= self.toks.len() {
+            return self.tok(0).clone();
         }
-        t
+        let idx = self.i;
+        self.i += 1;
+        match self.toks.get_mut(idx) {
+            Some(t) => Token {
+                tok: std::mem::replace(&mut t.tok, Tok::NewLine),
+                start: t.start,
+                end: t.end,
+                space_before: t.space_before,
+            },
+            None => self.tok(0).clone(),
+        }
     }
 
     fn at_p(&self, p: P) -> bool {
@@ -340,7 +358,7 @@ impl<'a> Parser<'a> {
 
     fn parse_stmt(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_stmt_inner();
+        let r = grow(|| self.parse_stmt_inner());
         self.depth -= 1;
         r
     }
@@ -499,7 +517,7 @@ impl<'a> Parser<'a> {
     /// Assignment level (right-associative), includes the ternary and everything tighter.
     pub fn parse_expr(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_expr_inner();
+        let r = grow(|| self.parse_expr_inner());
         self.depth -= 1;
         r
     }
@@ -758,7 +776,7 @@ impl<'a> Parser<'a> {
 
     fn parse_unary(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_unary_inner();
+        let r = grow(|| self.parse_unary_inner());
         self.depth -= 1;
         r
     }
@@ -873,8 +891,11 @@ impl<'a> Parser<'a> {
                             ));
                         }
                         Tok::P(P::LParen) => {
-                            // `.()` is `.call()`
+                            // `.()` is `.call()`: put the '(' back for call_rest
                             self.i -= 1;
+                            if let Some(t) = self.toks.get_mut(self.i) {
+                                t.tok = Tok::P(P::LParen);
+                            }
                             "call".to_string()
                         }
                         Tok::P(
@@ -1061,25 +1082,30 @@ impl<'a> Parser<'a> {
                 }
             }
             let s = self.tok(0).start;
-            match self.peek().clone() {
-                Tok::Label(k) => {
-                    self.bump();
+            match self.peek() {
+                Tok::Label(_) => {
+                    let k = match self.bump().tok {
+                        Tok::Label(k) => k,
+                        _ => String::new(),
+                    };
                     pairs_start.get_or_insert(s);
                     self.skip_newlines();
                     let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
                     let v = self.parse_arg_value()?;
                     pairs.push(HashEntry::Pair(key, v));
                 }
-                Tok::Str(ref parts)
+                Tok::Str(_)
                     if matches!(self.tok(1).tok, Tok::P(P::Colon))
                         && !self.tok(1).space_before
                         && self.tok(2).space_before =>
                 {
-                    let parts = parts.clone();
-                    self.bump();
+                    let parts = match self.bump().tok {
+                        Tok::Str(p) => p,
+                        _ => Vec::new(),
+                    };
                     self.bump();
                     pairs_start.get_or_insert(s);
-                    let key = Expr::new(ExprKind::DSym(self.str_parts(&parts)?), self.span_from(s));
+                    let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
                     let v = self.parse_arg_value()?;
                     pairs.push(HashEntry::Pair(key, v));
@@ -1153,12 +1179,12 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
-    fn str_parts(&mut self, parts: &[LexPart]) -> PResult<Vec<StrPart>> {
+    fn str_parts(&mut self, parts: Vec<LexPart>) -> PResult<Vec<StrPart>> {
         let mut out = Vec::with_capacity(parts.len());
         for p in parts {
             match p {
-                LexPart::Lit(s) => out.push(StrPart::Lit(s.clone())),
-                LexPart::Code(s, e) => out.push(StrPart::Code(self.parse_code(*s, *e)?)),
+                LexPart::Lit(s) => out.push(StrPart::Lit(s)),
+                LexPart::Code(s, e) => out.push(StrPart::Code(self.parse_code(s, e)?)),
             }
         }
         Ok(out)
@@ -1191,32 +1217,46 @@ impl<'a> Parser<'a> {
 
     fn parse_primary(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_primary_inner();
+        let r = grow(|| self.parse_primary_inner());
         self.depth -= 1;
         r
     }
 
     fn parse_primary_inner(&mut self) -> PResult<Expr> {
-        let t = self.tok(0).clone();
-        let start = t.start;
+        let start = self.tok(0).start;
+        let data = matches!(
+            self.peek(),
+            Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Str(_)
+                | Tok::XStr(_)
+                | Tok::Sym(_)
+                | Tok::DSym(_)
+                | Tok::Regex(..)
+                | Tok::Words { .. }
+                | Tok::Ident(_)
+                | Tok::Const(_)
+                | Tok::IVar(_)
+                | Tok::GVar(_)
+                | Tok::CVar(_)
+        );
+        if !data {
+            return self.parse_primary_punct(start);
+        }
+        let t = self.bump();
         match t.tok {
-            Tok::Int(v) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::Int(v), self.span_from(start)))
-            }
-            Tok::Float(v) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::Float(v), self.span_from(start)))
-            }
+            Tok::Int(v) => Ok(Expr::new(ExprKind::Int(v), self.span_from(start))),
+            Tok::Float(v) => Ok(Expr::new(ExprKind::Float(v), self.span_from(start))),
             Tok::Str(parts) => {
-                self.bump();
-                let mut parts = self.str_parts(&parts)?;
+                let mut parts = self.str_parts(parts)?;
                 // Adjacent literals concatenate: 'a' 'b'
-                while let Tok::Str(more) = &self.tok(0).tok {
+                while let Tok::Str(_) = &self.tok(0).tok {
                     if self.tok(0).space_before && !matches!(self.tok(1).tok, Tok::P(P::Colon)) {
-                        let more = more.clone();
-                        self.bump();
-                        let more = self.str_parts(&more)?;
+                        let more = match self.bump().tok {
+                            Tok::Str(m) => m,
+                            _ => Vec::new(),
+                        };
+                        let more = self.str_parts(more)?;
                         parts.extend(more);
                     } else {
                         break;
@@ -1228,34 +1268,28 @@ impl<'a> Parser<'a> {
                 ))
             }
             Tok::XStr(parts) => {
-                self.bump();
-                let parts = self.str_parts(&parts)?;
+                let parts = self.str_parts(parts)?;
                 Ok(Expr::new(ExprKind::XStr(parts), self.span_from(start)))
             }
-            Tok::Sym(s) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::Sym(s), self.span_from(start)))
-            }
+            Tok::Sym(s) => Ok(Expr::new(ExprKind::Sym(s), self.span_from(start))),
             Tok::DSym(parts) => {
-                self.bump();
-                let parts = self.str_parts(&parts)?;
+                let parts = self.str_parts(parts)?;
                 match plain(&parts) {
                     Some(s) => Ok(Expr::new(ExprKind::Sym(s), self.span_from(start))),
                     None => Ok(Expr::new(ExprKind::DSym(parts), self.span_from(start))),
                 }
             }
-            Tok::Regex(parts, flags) => {
-                self.bump();
-                let parts = self.str_parts(&parts)?;
+            Tok::Regex(re) => {
+                let (parts, flags) = *re;
+                let parts = self.str_parts(parts)?;
                 Ok(Expr::new(
                     ExprKind::Regex { parts, flags },
                     self.span_from(start),
                 ))
             }
             Tok::Words { symbols, items } => {
-                self.bump();
                 let mut out = Vec::with_capacity(items.len());
-                for item in &items {
+                for item in items {
                     let parts = self.str_parts(item)?;
                     let kind = if symbols {
                         match plain(&parts) {
@@ -1270,14 +1304,12 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Array(out), self.span_from(start)))
             }
             Tok::Ident(name) => {
-                self.bump();
                 if self.is_local(&name) && !self.paren_call_follows() {
                     return Ok(Expr::new(ExprKind::Var(name), self.span_from(start)));
                 }
                 self.call_rest(None, name, false)
             }
             Tok::Const(name) => {
-                self.bump();
                 if self.at_p(P::LParen) && !self.tok(0).space_before {
                     return self.call_rest(None, name, false);
                 }
@@ -1294,18 +1326,15 @@ impl<'a> Parser<'a> {
                     self.span_from(start),
                 ))
             }
-            Tok::IVar(n) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::IVar(n), self.span_from(start)))
-            }
-            Tok::GVar(n) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::GVar(n), self.span_from(start)))
-            }
-            Tok::CVar(n) => {
-                self.bump();
-                Ok(Expr::new(ExprKind::CVar(n), self.span_from(start)))
-            }
+            Tok::IVar(n) => Ok(Expr::new(ExprKind::IVar(n), self.span_from(start))),
+            Tok::GVar(n) => Ok(Expr::new(ExprKind::GVar(n), self.span_from(start))),
+            Tok::CVar(n) => Ok(Expr::new(ExprKind::CVar(n), self.span_from(start))),
+            _ => self.unexpected("an expression"),
+        }
+    }
+
+    fn parse_primary_punct(&mut self, start: usize) -> PResult<Expr> {
+        match self.peek() {
             Tok::Label(_) => {
                 // A bare `key: v` list at the start of an expression: a braceless hash.
                 let args = self.parse_arg_list(None)?;
@@ -1406,7 +1435,10 @@ impl<'a> Parser<'a> {
                     self.span_from(start),
                 ))
             }
-            Tok::Kw(k) => self.parse_keyword(k, start),
+            Tok::Kw(k) => {
+                let k = *k;
+                self.parse_keyword(k, start)
+            }
             _ => self.unexpected("an expression"),
         }
     }
@@ -1419,21 +1451,26 @@ impl<'a> Parser<'a> {
                 break;
             }
             let s = self.tok(0).start;
-            match self.peek().clone() {
-                Tok::Label(k) => {
-                    self.bump();
+            match self.peek() {
+                Tok::Label(_) => {
+                    let k = match self.bump().tok {
+                        Tok::Label(k) => k,
+                        _ => String::new(),
+                    };
                     self.skip_newlines();
                     let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
-                Tok::Str(ref parts)
+                Tok::Str(_)
                     if matches!(self.tok(1).tok, Tok::P(P::Colon)) && !self.tok(1).space_before =>
                 {
-                    let parts = parts.clone();
+                    let parts = match self.bump().tok {
+                        Tok::Str(p) => p,
+                        _ => Vec::new(),
+                    };
                     self.bump();
-                    self.bump();
-                    let key = Expr::new(ExprKind::DSym(self.str_parts(&parts)?), self.span_from(s));
+                    let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
@@ -1599,8 +1636,11 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Tok::P(P::Star) => {
-                    if let Tok::Ident(n) = self.peek().clone() {
-                        self.bump();
+                    if let Tok::Ident(_) = self.peek() {
+                        let n = match self.bump().tok {
+                            Tok::Ident(n) => n,
+                            _ => String::new(),
+                        };
                         self.declare(&n);
                         Param::Rest(Some(n))
                     } else {
@@ -1608,8 +1648,11 @@ impl<'a> Parser<'a> {
                     }
                 }
                 Tok::P(P::Pow) => {
-                    if let Tok::Ident(n) = self.peek().clone() {
-                        self.bump();
+                    if let Tok::Ident(_) = self.peek() {
+                        let n = match self.bump().tok {
+                            Tok::Ident(n) => n,
+                            _ => String::new(),
+                        };
                         self.declare(&n);
                         Param::KeyRest(Some(n))
                     } else {
@@ -1649,8 +1692,11 @@ impl<'a> Parser<'a> {
         }
         // block-local variables: `|a; b|`
         if in_pipes && self.eat_p(P::Semi) {
-            while let Tok::Ident(n) = self.peek().clone() {
-                self.bump();
+            while let Tok::Ident(_) = self.peek() {
+                let n = match self.bump().tok {
+                    Tok::Ident(n) => n,
+                    _ => String::new(),
+                };
                 self.declare(&n);
                 if !self.eat_p(P::Comma) {
                     break;

@@ -642,7 +642,7 @@ fn mini_profile_fixture() {
         .find(|i| i.name == "login_defs_umask")
         .map(|i| i.value_code.clone());
     assert_eq!(umask, Some(Some("os.redhat? ? '077' : '027'".into())));
-    assert_eq!(p.sha256.len(), 64);
+    assert_eq!(p.sha256().len(), 64);
     // JSON shape
     let j = json::profile_json(&p);
     assert_eq!(j["name"], "mini-profile");
@@ -830,7 +830,10 @@ mod fuzz {
     #[ignore = "long-running; `make fuzz` runs it"]
     fn timed() {
         use proptest::test_runner::{Config, TestRunner};
-        let secs: u64 = std::env::var("FUZZ_SECONDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
+        let secs: u64 = std::env::var("FUZZ_SECONDS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(60);
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
         let mut rounds = 0u64;
         let config = Config {
@@ -852,7 +855,10 @@ mod fuzz {
                 check(&mutate(p, d, &i));
                 Ok(())
             });
-            assert!(r1.is_ok() && r2.is_ok() && r3.is_ok(), "{r1:?} {r2:?} {r3:?}");
+            assert!(
+                r1.is_ok() && r2.is_ok() && r3.is_ok(),
+                "{r1:?} {r2:?} {r3:?}"
+            );
             rounds += 1;
         }
         println!("fuzz: {rounds} rounds x 3 x 2000 inputs in {secs} s, no panic, no hang");

@@ -148,7 +148,7 @@ impl Profile {
 
     #[getter]
     fn sha256(&self) -> String {
-        self.inner.sha256.clone()
+        self.inner.sha256().to_string()
     }
 
     /// The profile in the shape of InSpec's profile JSON (`inspec json`).
