@@ -1336,6 +1336,21 @@ impl<'a> Lexer<'a> {
                     let interp = matches!(style, Style::Double | Style::Regex);
                     let run_start = self.pos;
                     let mut i = self.pos + 1;
+                    // Common case (no nesting delimiter): jump with memchr to the next byte that
+                    // matters; the byte loop below then finds the exact stop.
+                    if open.is_none() && close != 0 && i < self.limit {
+                        let hay = self.src.get(i..self.limit).unwrap_or(&[]);
+                        let found = if interp {
+                            memchr::memchr3(close, b'\\', b'#', hay)
+                        } else {
+                            memchr::memchr2(close, b'\\', hay)
+                        };
+                        let stop = found.map(|k| i + k).unwrap_or(self.limit);
+                        // newlines in between are ordinary text here (no dedent outside heredocs)
+                        if dedent == 0 {
+                            i = stop;
+                        }
+                    }
                     while i < self.limit {
                         let b = self.at(i);
                         if b == b'\\'
@@ -1597,8 +1612,9 @@ impl<'a> Lexer<'a> {
             ("[", P::LBracket),
             ("]", P::RBracket),
         ];
+        let c = self.peek();
         for (text, p) in OPS {
-            if self.starts_with(self.pos, text) {
+            if text.as_bytes().first() == Some(&c) && self.starts_with(self.pos, text) {
                 // `|| ` right after `{` or `do` is an empty block parameter list, not `||`.
                 self.pos += text.len();
                 self.push(Tok::P(p), start, space);
