@@ -2,9 +2,6 @@
 //! runs one phase 20 times per file and prints MB/s (wall clock).
 use std::time::Instant;
 
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let mut args = std::env::args().skip(1);
     let phase = args.next().unwrap_or_default();

@@ -299,12 +299,9 @@ pub struct Lines {
 
 impl Lines {
     pub fn new(text: &str) -> Self {
-        let mut starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                starts.push(i as u32 + 1);
-            }
-        }
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0u32);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         Lines { starts }
     }
     pub fn line(&self, offset: u32) -> u32 {

@@ -2269,6 +2269,9 @@ impl<'a> Parser<'a> {
 }
 
 fn merge_lits(parts: Vec<StrPart>) -> Vec<StrPart> {
+    if parts.len() == 1 {
+        return parts;
+    }
     let mut out: Vec<StrPart> = Vec::with_capacity(parts.len());
     for p in parts {
         match (out.last_mut(), p) {
