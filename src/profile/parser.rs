@@ -20,6 +20,7 @@ use super::lexer::{tokenize, Kw, LexPart, Tok, Token, P};
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
 
+/// Called in parse_unary and parse_primary, which every recursion cycle passes through.
 /// Runs `f` with at least 128 KiB of stack left, switching to a new 4 MiB segment when the
 /// thread's stack is short: the recursion bound holds on any caller's thread (a Python thread,
 /// a tokio blocking thread) and in unoptimized builds.
@@ -358,7 +359,7 @@ impl<'a> Parser<'a> {
 
     fn parse_stmt(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = grow(|| self.parse_stmt_inner());
+        let r = self.parse_stmt_inner();
         self.depth -= 1;
         r
     }
@@ -517,7 +518,7 @@ impl<'a> Parser<'a> {
     /// Assignment level (right-associative), includes the ternary and everything tighter.
     pub fn parse_expr(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = grow(|| self.parse_expr_inner());
+        let r = self.parse_expr_inner();
         self.depth -= 1;
         r
     }
