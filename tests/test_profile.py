@@ -420,3 +420,39 @@ def test_cli_parse_json_and_errors() -> None:
     r = run_cli("parse", str(FIXTURES / "missing"))
     assert r.returncode == 2
     assert "not an InSpec profile" in r.stderr
+
+
+def test_input_size_is_bounded() -> None:
+    with pytest.raises(ProfileError) as ei:
+        Profile.from_source("#" * (16 * 1024 * 1024 + 1))
+    assert not isinstance(ei.value, ProfileParseError)
+    assert "larger than the limit of 16777216 bytes" in str(ei.value)
+
+
+def test_to_dict_control_shape() -> None:
+    d = Profile.load(MINI).to_dict()
+    c = d["controls"][2]
+    assert set(c) == {
+        "id",
+        "title",
+        "desc",
+        "descriptions",
+        "impact",
+        "refs",
+        "tags",
+        "code",
+        "source_location",
+    }
+    assert c["id"] == "os-01"
+    assert c["descriptions"] == {"default": c["desc"]}
+    assert c["source_location"] == {"ref": "controls/os_spec.rb", "line": 74}
+    assert d["inputs"][0] == {
+        "name": "container_user",
+        "options": {
+            "value": "ubuntu",
+            "type": "string",
+            "required": False,
+            "description": "define user within containers.",
+            "priority": 30,
+        },
+    }

@@ -30,6 +30,13 @@ fn grow<R>(f: impl FnOnce() -> R) -> R {
 
 type PResult<T> = Result<T, SyntaxError>;
 
+static EOF_TOKEN: Token = Token {
+    tok: Tok::Eof,
+    start: 0,
+    end: 0,
+    space_before: false,
+};
+
 struct Scope {
     vars: Vec<String>,
     /// `def`/`class`/`module` bodies do not see outer locals.
@@ -164,7 +171,7 @@ impl<'a> Parser<'a> {
     fn tok(&self, k: usize) -> &Token {
         // The token list always ends with Eof; clamp to it.
         let idx = (self.i + k).min(self.toks.len().saturating_sub(1));
-        &self.toks[idx]
+        self.toks.get(idx).unwrap_or(&EOF_TOKEN)
     }
 
     fn peek(&self) -> &Tok {
