@@ -15,6 +15,9 @@ pub const RETRY_DELAY_MAX: f64 = 60.0;
 /// The exit code ssh uses for "could not connect": a transient failure worth retrying.
 pub const EXIT_TRANSIENT: i32 = 255;
 
+#[cfg(test)]
+pub const PANIC_HOST_FOR_TESTS: &str = "panic-injected-by-test";
+
 pub type Emit<'a> = &'a (dyn Fn(EventKind) + Send + Sync);
 
 /// One host's run of a `command` template.
@@ -45,6 +48,11 @@ pub async fn run_command(
     emit: Emit<'_>,
 ) -> HostResult {
     let host = check.host;
+    // Test builds only: lets executor tests prove a panic stays inside its job.
+    #[cfg(test)]
+    if host == PANIC_HOST_FOR_TESTS {
+        panic!("injected test panic");
+    }
     let argv = expand_argv(check.argv, host);
     let started_at = Utc::now();
     let t0 = Instant::now();
