@@ -15,6 +15,7 @@ from collections.abc import Sequence
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run example jobs against local:// and a few hosts, with live progress"),
     "worker": ("worker", "run jobs from a shared store (SQLite or PostgreSQL), without the HTTP server"),
+    "parse": ("parse", "parse an InSpec profile: summary table of controls, impacts, resources (or --json)"),
 }
 
 
