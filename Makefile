@@ -54,6 +54,7 @@ bench: build ## benchmarks, printing ratios against baselines measured in the sa
 	$(PY) benches/executor.py
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/parser.py
+	$(PY) benches/store.py
 
 FUZZ_SECONDS ?= 120
 fuzz: ## fuzz the profile lexer/parser for FUZZ_SECONDS (default 120; `make test` runs a short pass)

@@ -312,7 +312,7 @@ impl Executor {
     }
 
     pub async fn get_template(&self, key: &str) -> Result<Template> {
-        self.inner.store.get_template(key).await
+        Ok((*self.inner.store.get_template(key).await?).clone())
     }
 
     pub async fn list_templates(&self) -> Result<Vec<Template>> {
@@ -352,7 +352,7 @@ impl Executor {
             TemplateRef::Stored(key) => {
                 let t = self.inner.store.get_template(&key).await?;
                 let id = t.id;
-                (Arc::new(t), Some(id))
+                (t, Some(id))
             }
             TemplateRef::AdHoc(t) => {
                 t.validate()?;

@@ -151,8 +151,8 @@ impl Store for MemoryStore {
     async fn create_template(&self, t: &Template) -> Result<()> {
         self.templates.create(t.clone()).map(|_| ())
     }
-    async fn get_template(&self, key: &str) -> Result<Template> {
-        self.templates.get(key).map(|t| (*t).clone())
+    async fn get_template(&self, key: &str) -> Result<Arc<Template>> {
+        self.templates.get(key)
     }
     async fn list_templates(&self) -> Result<Vec<Template>> {
         Ok(self

@@ -307,9 +307,9 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn get_template(&self, key: &str) -> Result<Template> {
-        self.template_row(key)
-            .await?
+    async fn get_template(&self, key: &str) -> Result<std::sync::Arc<Template>> {
+        let t = self.template_row(key).await?;
+        t.map(std::sync::Arc::new)
             .ok_or_else(|| Error::TemplateNotFound(key.to_string()))
     }
 
