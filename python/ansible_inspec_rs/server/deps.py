@@ -1,0 +1,45 @@
+"""FastAPI dependencies shared by the routers: the executor, the settings, the metrics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from starlette.requests import HTTPConnection
+
+from ansible_inspec_rs import _core
+from ansible_inspec_rs.server.settings import Settings
+
+EXECUTOR_KEY = "ansible_inspec_executor"
+SETTINGS_KEY = "ansible_inspec_settings"
+METRICS_KEY = "ansible_inspec_metrics"
+
+
+def get_executor(conn: HTTPConnection) -> _core.Executor:
+    """The running Executor (installed by ``executor_lifespan``); 503 when there is none."""
+    ex: _core.Executor | None = getattr(conn.app.state, EXECUTOR_KEY, None)
+    if ex is None:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "executor is not running (is executor_lifespan part of the app's lifespan?)",
+        )
+    return ex
+
+
+def get_settings(conn: HTTPConnection) -> Settings:
+    settings: Settings | None = getattr(conn.app.state, SETTINGS_KEY, None)
+    if settings is None:
+        settings = Settings()
+        setattr(conn.app.state, SETTINGS_KEY, settings)
+    return settings
+
+
+def track_job(conn: HTTPConnection, job: _core.Job) -> None:
+    """Hands a submitted job to the app's metrics (if the app has them)."""
+    metrics = getattr(conn.app.state, METRICS_KEY, None)
+    if metrics is not None:
+        metrics.track(job)
+
+
+ExecutorDep = Annotated[_core.Executor, Depends(get_executor)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
