@@ -8,6 +8,7 @@ from ansible_inspec_rs.fastapi import executor_lifespan, get_executor, router
 @asynccontextmanager
 async def lifespan(app):
     async with executor_lifespan(app):   # starts the Executor, stops it at shutdown
+        await executor_of(app).templates.create({"name": "hello", "command": ["echo", "hello"]})
         yield
 
 app = FastAPI(lifespan=lifespan)
@@ -30,7 +31,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from ansible_inspec_rs.server.app import api_routers
-from ansible_inspec_rs.server.deps import get_executor
+from ansible_inspec_rs.server.deps import executor_of, get_executor
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
 from ansible_inspec_rs.server.settings import Settings
 
@@ -38,4 +39,4 @@ router = APIRouter()
 for _router in api_routers():
     router.include_router(_router)
 
-__all__ = ["Settings", "executor_lifespan", "get_executor", "install_settings", "router"]
+__all__ = ["Settings", "executor_lifespan", "executor_of", "get_executor", "install_settings", "router"]

@@ -11,6 +11,10 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ansible_inspec_rs.server.settings import Settings
 
 log = logging.getLogger("ansible_inspec_rs.server")
 
@@ -79,6 +83,7 @@ def run(args: argparse.Namespace) -> int:
             BANNER,
         )
 
+    _print_banner(settings)
     app = create_app(settings)
     uvicorn.run(
         app,
@@ -89,3 +94,24 @@ def run(args: argparse.Namespace) -> int:
         lifespan="on",
     )
     return 0
+
+
+def _print_banner(settings: Settings) -> None:
+    import json
+
+    from ansible_inspec_rs.server.lifespan import load_seed
+
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}"
+    names = [str(t.get("name")) for t in load_seed(settings.seed)] if settings.seed else []
+    example = json.dumps({"template_name": names[0] if names else "my-template", "hosts": ["local://"]})
+    auth = ' -H "Authorization: Bearer $TOKEN"' if settings.auth_enabled else ""
+    print(
+        f"ansible-inspec-rs serving on {url}  (API docs: {url}/docs, health: {url}/health)\n"
+        + (f"seed templates: {', '.join(names)}\n" if names else "")
+        + "try:\n"
+        + f"  curl -s{auth} {url}/api/v1/templates\n"
+        + f"  curl -s{auth} -X POST {url}/api/v1/jobs -H 'Content-Type: application/json' -d '{example}'\n"
+        + f"  curl -s{auth} {url}/api/v1/jobs/<job_id>",
+        flush=True,
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from starlette.requests import HTTPConnection
@@ -23,6 +23,14 @@ def get_executor(conn: HTTPConnection) -> _core.Executor:
             status.HTTP_503_SERVICE_UNAVAILABLE,
             "executor is not running (is executor_lifespan part of the app's lifespan?)",
         )
+    return ex
+
+
+def executor_of(app: Any) -> _core.Executor:
+    """The executor of a started app (for code outside requests, e.g. a lifespan)."""
+    ex: _core.Executor | None = getattr(app.state, EXECUTOR_KEY, None)
+    if ex is None:
+        raise RuntimeError("the app's executor is not running (enter executor_lifespan first)")
     return ex
 
 
