@@ -4,13 +4,17 @@
 //! (`cargo test --no-default-features`). The `python` feature adds the one binding layer.
 
 pub mod error;
+pub mod executor;
 pub mod host;
 pub mod job;
+pub mod runner;
+pub mod store;
 pub mod template;
 
 #[cfg(feature = "python")]
 mod python;
 
 pub use error::{Error, ValidationError};
+pub use executor::{Executor, ExecutorConfig};
 pub use job::{Event, EventKind, HostResult, HostStatus, JobSnapshot, JobStatus};
 pub use template::{Template, TemplateSpec};

@@ -101,15 +101,15 @@ pub struct TemplateSpec {
     #[serde(default)]
     pub job_type: Option<JobType>,
     #[serde(default)]
-    pub timeout: Option<u32>,
+    pub timeout: Option<i64>,
     #[serde(default)]
-    pub forks: Option<u32>,
+    pub forks: Option<i64>,
     #[serde(default)]
-    pub retries: Option<u32>,
+    pub retries: Option<i64>,
     #[serde(default)]
     pub retry_backoff: Option<f64>,
     #[serde(default)]
-    pub verbosity: Option<u8>,
+    pub verbosity: Option<i64>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -172,8 +172,19 @@ impl Template {
             created_at: now,
             modified_at: now,
         };
-        t.merge(spec);
+        t.merge(spec)?;
         t.validate()?;
+        Ok(t)
+    }
+
+    /// Like `create`, but keeps `id`, `created_at` and `modified_at` when the input has
+    /// them (re-loading a template's own `to_dict()`).
+    pub fn restore(spec: TemplateSpec) -> Result<Self, ValidationError> {
+        let (id, created_at, modified_at) = (spec.id, spec.created_at, spec.modified_at);
+        let mut t = Self::create(spec)?;
+        t.id = id.unwrap_or(t.id);
+        t.created_at = created_at.unwrap_or(t.created_at);
+        t.modified_at = modified_at.unwrap_or(t.created_at);
         Ok(t)
     }
 
@@ -186,18 +197,24 @@ impl Template {
             t.playbook = None;
             t.command = None;
         }
-        t.merge(patch);
+        t.merge(patch)?;
         t.modified_at = Utc::now();
         t.validate()?;
         Ok(t)
     }
 
-    fn merge(&mut self, s: TemplateSpec) {
+    fn merge(&mut self, s: TemplateSpec) -> Result<(), ValidationError> {
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = s.$f { self.$f = v; } )* };
         }
         macro_rules! set_opt {
             ($($f:ident),*) => { $( if s.$f.is_some() { self.$f = s.$f; } )* };
+        }
+        // Integers arrive as i64 so that an out-of-range value gets the field's own rule.
+        macro_rules! set_int {
+            ($($f:ident in $range:expr),*) => { $( if let Some(v) = s.$f {
+                self.$f = int_in(stringify!($f), v, $range)?;
+            } )* };
         }
         set!(
             name,
@@ -208,8 +225,11 @@ impl Template {
             supermarket,
             job_type
         );
-        set!(timeout, forks, retries, retry_backoff, verbosity);
+        set!(retry_backoff);
+        set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));
+        set_int!(verbosity in (0, u32::from(VERBOSITY_MAX)));
         set_opt!(profile, playbook, command, inventory, target, limit, reporter);
+        Ok(())
     }
 
     pub fn action(&self) -> Action<'_> {
@@ -351,6 +371,22 @@ fn check_text(field: &str, v: &str, max: usize) -> Result<(), ValidationError> {
     Ok(())
 }
 
+fn int_in<T: TryFrom<i64>>(
+    field: &str,
+    v: i64,
+    (lo, hi): (u32, u32),
+) -> Result<T, ValidationError> {
+    if (i64::from(lo)..=i64::from(hi)).contains(&v) {
+        if let Ok(x) = T::try_from(v) {
+            return Ok(x);
+        }
+    }
+    Err(ValidationError::new(
+        field,
+        format!("must be from {lo} to {hi}"),
+    ))
+}
+
 fn check_range(field: &str, v: u32, (lo, hi): (u32, u32)) -> Result<(), ValidationError> {
     if !(lo..=hi).contains(&v) {
         return Err(ValidationError::new(
@@ -408,8 +444,9 @@ mod tests {
 
     #[test]
     fn ranges_name_the_field() {
-        let cases: [(&str, fn(&mut TemplateSpec)); 6] = [
-            ("timeout", |s| s.timeout = Some(0)),
+        type Case = (&'static str, fn(&mut TemplateSpec));
+        let cases: [Case; 6] = [
+            ("timeout", |s| s.timeout = Some(-1)),
             ("timeout", |s| s.timeout = Some(86_401)),
             ("forks", |s| s.forks = Some(1001)),
             ("retries", |s| s.retries = Some(11)),
@@ -441,6 +478,13 @@ mod tests {
         let t = Template::create(s).unwrap();
         assert_eq!(t.tags, ["x", "y"]);
         assert_eq!(t.skip_tags, ["z"]);
+    }
+
+    #[test]
+    fn restore_keeps_identity() {
+        let t = Template::create(spec("a")).unwrap();
+        let back: TemplateSpec = serde_json::from_value(serde_json::to_value(&t).unwrap()).unwrap();
+        assert_eq!(Template::restore(back).unwrap(), t);
     }
 
     #[test]

@@ -1,5 +1,34 @@
-"""ansible-inspec-rs: compliance jobs executed in Rust, awaited from Python."""
+"""ansible-inspec-rs: compliance jobs executed in Rust on tokio, awaited from Python.
 
-from ansible_inspec_rs._core import __version__
+async with Executor(workers=8) as ex:
+    await ex.templates.create(Template("uptime", command=["uptime"]))
+    job = await ex.submit("uptime", hosts=["local://"])
+    report = await job
+"""
 
-__all__ = ["__version__"]
+from ansible_inspec_rs import errors
+from ansible_inspec_rs._core import (
+    Event,
+    EventStream,
+    Executor,
+    HostResult,
+    Job,
+    Template,
+    Templates,
+    __version__,
+)
+from ansible_inspec_rs.status import HostStatus, JobStatus
+
+__all__ = [
+    "Event",
+    "EventStream",
+    "Executor",
+    "HostResult",
+    "HostStatus",
+    "Job",
+    "JobStatus",
+    "Template",
+    "Templates",
+    "__version__",
+    "errors",
+]

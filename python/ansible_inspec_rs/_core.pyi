@@ -6,13 +6,23 @@ from types import TracebackType
 from typing import Any, final
 
 __version__: str
+__all__ = [
+    "Event",
+    "EventStream",
+    "Executor",
+    "HostResult",
+    "Job",
+    "Template",
+    "Templates",
+    "__version__",
+]
 
 @final
 class Template:
     """A validated job template. Construction validates in Rust (raises ValidationError)."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         name: str,
         *,
         description: str | None = None,
@@ -33,7 +43,7 @@ class Template:
         retries: int | None = None,
         retry_backoff: float | None = None,
         verbosity: int | None = None,
-    ) -> None: ...
+    ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
     def to_dict(self) -> dict[str, Any]: ...
@@ -179,19 +189,19 @@ class Templates:
 class Executor:
     """Queue + tokio worker pool. ``async with Executor(...) as ex:``."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         workers: int = 8,
         queue_size: int = 10000,
         store: str | None = None,
         *,
         output_tail_bytes: int = 65536,
         event_history: int = 10000,
-    ) -> None: ...
+    ) -> Executor: ...
     def submit(
         self,
         template: str | Template,
-        hosts: Sequence[str] = (),
+        hosts: Sequence[str] = ...,
         extra_vars: Mapping[str, Any] | None = None,
     ) -> Awaitable[Job]: ...
     def get(self, job_id: str) -> Awaitable[Job]: ...

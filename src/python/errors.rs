@@ -5,7 +5,7 @@ use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::error::Error;
+use crate::error::{Error, ValidationError};
 
 /// Builds `ansible_inspec_rs.errors.<class>(message, **attrs)` as a `PyErr`.
 pub(crate) fn py_error<'py>(
@@ -20,10 +20,14 @@ pub(crate) fn py_error<'py>(
         for (k, v) in attrs {
             kwargs.set_item(*k, v)?;
         }
-        Ok(PyErr::from_value(cls.call((message.clone(),), Some(&kwargs))?))
+        Ok(PyErr::from_value(
+            cls.call((message.clone(),), Some(&kwargs))?,
+        ))
     };
     build().unwrap_or_else(|e| {
-        PyRuntimeError::new_err(format!("{class}: {message} (and building the error failed: {e})"))
+        PyRuntimeError::new_err(format!(
+            "{class}: {message} (and building the error failed: {e})"
+        ))
     })
 }
 
@@ -46,8 +50,14 @@ impl From<Error> for PyErr {
         Python::attach(|py| {
             let attrs = match &e {
                 Error::Validation(v) => vec![
-                    ("field", v.field.clone().into_pyobject(py).map(|o| o.into_any())),
-                    ("rule", v.rule.clone().into_pyobject(py).map(|o| o.into_any())),
+                    (
+                        "field",
+                        v.field.clone().into_pyobject(py).map(|o| o.into_any()),
+                    ),
+                    (
+                        "rule",
+                        v.rule.clone().into_pyobject(py).map(|o| o.into_any()),
+                    ),
                 ]
                 .into_iter()
                 .filter_map(|(k, v)| v.ok().map(|v| (k, v)))
@@ -56,5 +66,11 @@ impl From<Error> for PyErr {
             };
             py_error(py, class_of(&e), e.to_string(), &attrs)
         })
+    }
+}
+
+impl From<ValidationError> for PyErr {
+    fn from(e: ValidationError) -> PyErr {
+        Error::from(e).into()
     }
 }

@@ -1,0 +1,256 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Map;
+
+use super::*;
+use crate::job::HostStatus;
+
+fn exec(workers: usize, queue_size: usize) -> Executor {
+    let cfg = ExecutorConfig {
+        workers,
+        queue_size,
+        ..Default::default()
+    };
+    Executor::new(cfg, &Handle::current()).unwrap()
+}
+
+fn command(name: &str, argv: &[&str], f: impl FnOnce(&mut TemplateSpec)) -> TemplateSpec {
+    let mut s = TemplateSpec {
+        name: Some(name.into()),
+        command: Some(argv.iter().map(|a| a.to_string()).collect()),
+        ..Default::default()
+    };
+    f(&mut s);
+    s
+}
+
+fn hosts(n: usize) -> Vec<String> {
+    (0..n).map(|i| format!("h{i}")).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn runs_command_per_host_and_reports() {
+    let ex = exec(2, 10);
+    ex.create_template(command("t", &["sh", "-c", "test {host} != h1"], |_| {}))
+        .unwrap();
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(3), Map::new())
+        .unwrap();
+    assert_eq!(job.wait(None).await.unwrap(), JobStatus::Failed);
+    let r = job.results();
+    let statuses: Vec<_> = r.iter().map(|r| (r.host.as_str(), r.status)).collect();
+    assert_eq!(
+        statuses,
+        [
+            ("h0", HostStatus::Passed),
+            ("h1", HostStatus::Failed),
+            ("h2", HostStatus::Passed)
+        ]
+    );
+    let kinds: Vec<_> = job.events_so_far().iter().map(|e| e.kind.name()).collect();
+    assert_eq!(kinds.first(), Some(&"queued"));
+    assert_eq!(kinds.get(1), Some(&"started"));
+    assert_eq!(kinds.last(), Some(&"finished"));
+    assert_eq!(kinds.iter().filter(|k| **k == "host_finished").count(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn empty_host_list_completes_at_once() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), vec![], Map::new())
+        .unwrap();
+    assert_eq!(
+        job.wait(Some(Duration::from_secs(5))).await.unwrap(),
+        JobStatus::Successful
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queue_full_and_closed() {
+    let ex = exec(1, 1);
+    ex.create_template(command("slow", &["sleep", "5"], |_| {}))
+        .unwrap();
+    let running = ex
+        .submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+        .unwrap();
+    // Wait until the worker took it, so the queue has room for exactly one.
+    while running.status() == JobStatus::Pending {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let queued = ex
+        .submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+        .unwrap();
+    let full = ex.submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new());
+    assert!(matches!(full, Err(Error::QueueFull(1))));
+    ex.shutdown(false).await;
+    assert_eq!(running.status(), JobStatus::Canceled);
+    assert_eq!(queued.status(), JobStatus::Canceled);
+    assert!(matches!(
+        ex.submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new()),
+        Err(Error::ExecutorClosed)
+    ));
+    assert_eq!(ex.stats().pending, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeout_kills_and_marks_hosts() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["sleep", "30"], |s| {
+        s.timeout = Some(1);
+        s.forks = Some(2);
+    }))
+    .unwrap();
+    let t0 = Instant::now();
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(3), Map::new())
+        .unwrap();
+    assert_eq!(job.wait(None).await.unwrap(), JobStatus::Timeout);
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    let r = job.results();
+    assert_eq!(r.len(), 3);
+    assert!(r.iter().all(|r| r.status == HostStatus::Timeout), "{r:?}");
+    assert_eq!(r.iter().filter(|r| r.attempts == 0).count(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_pending_and_running() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["sleep", "30"], |_| {}))
+        .unwrap();
+    let a = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .unwrap();
+    let b = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .unwrap();
+    assert!(b.cancel());
+    assert_eq!(b.status(), JobStatus::Canceled);
+    while a.status() == JobStatus::Pending {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert!(a.cancel());
+    assert_eq!(
+        a.wait(Some(Duration::from_secs(5))).await.unwrap(),
+        JobStatus::Canceled
+    );
+    assert!(!a.cancel(), "a finished job cannot be canceled again");
+    assert_eq!(a.results()[0].status, HostStatus::Canceled);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wait_timeout_leaves_job_running() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["sleep", "1"], |_| {}))
+        .unwrap();
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .unwrap();
+    let e = job.wait(Some(Duration::from_millis(50))).await.unwrap_err();
+    assert!(matches!(e, Error::WaitTimeout(_)));
+    assert_eq!(job.wait(None).await.unwrap(), JobStatus::Successful);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn list_count_delete() {
+    let ex = exec(2, 100);
+    ex.create_template(command("ok", &["true"], |_| {}))
+        .unwrap();
+    ex.create_template(command("bad", &["false"], |_| {}))
+        .unwrap();
+    let mut jobs = Vec::new();
+    for name in ["ok", "bad", "ok"] {
+        jobs.push(
+            ex.submit(TemplateRef::Stored(name.into()), hosts(1), Map::new())
+                .unwrap(),
+        );
+    }
+    for j in &jobs {
+        j.wait(None).await.unwrap();
+    }
+    assert_eq!(ex.count(Some(JobStatus::Successful), None), 2);
+    assert_eq!(ex.count(None, Some("bad")), 1);
+    let page = ex.list(None, None, Some(1), 1);
+    assert_eq!(page[0].id, jobs[1].id);
+    ex.delete(&jobs[0].id.to_string()).unwrap();
+    assert_eq!(ex.count(None, None), 2);
+    assert!(matches!(
+        ex.get(&jobs[0].id.to_string()),
+        Err(Error::JobNotFound(_))
+    ));
+    assert_eq!(ex.get(&jobs[2].id.to_string()).unwrap().id, jobs[2].id);
+    assert_eq!(ex.stats().jobs_by_status["successful"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_input_is_rejected_before_queueing() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let e = ex
+        .submit(
+            TemplateRef::Stored("t".into()),
+            vec!["-oProxyCommand=x".into()],
+            Map::new(),
+        )
+        .unwrap_err();
+    assert!(matches!(e, Error::Validation(v) if v.field == "hosts"));
+    assert!(matches!(
+        ex.submit(TemplateRef::Stored("nope".into()), vec![], Map::new()),
+        Err(Error::TemplateNotFound(_))
+    ));
+    assert_eq!(ex.count(None, None), 0);
+    let bad = ExecutorConfig {
+        workers: 0,
+        ..Default::default()
+    };
+    assert!(
+        matches!(Executor::new(bad, &Handle::current()), Err(Error::Validation(v)) if v.field == "workers")
+    );
+    let bad = ExecutorConfig {
+        store: Some("sqlite:///x.db".into()),
+        ..Default::default()
+    };
+    assert!(Executor::new(bad, &Handle::current()).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drain_runs_queued_jobs() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let jobs: Vec<Arc<JobHandle>> = (0..5)
+        .map(|_| {
+            ex.submit(TemplateRef::Stored("t".into()), hosts(2), Map::new())
+                .unwrap()
+        })
+        .collect();
+    ex.shutdown(true).await;
+    assert!(jobs.iter().all(|j| j.status() == JobStatus::Successful));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panic_stays_inside_its_host_and_the_executor_keeps_serving() {
+    let ex = exec(1, 10);
+    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let two = vec![
+        "h0".to_string(),
+        crate::runner::PANIC_HOST_FOR_TESTS.to_string(),
+    ];
+    let job = ex
+        .submit(TemplateRef::Stored("t".into()), two, Map::new())
+        .unwrap();
+    assert_eq!(job.wait(None).await.unwrap(), JobStatus::Error);
+    let r = job.results();
+    assert_eq!(r[0].status, HostStatus::Passed);
+    assert_eq!(r[1].status, HostStatus::Error);
+    assert!(r[1]
+        .message
+        .as_deref()
+        .unwrap()
+        .contains("injected test panic"));
+    let next = ex
+        .submit(TemplateRef::Stored("t".into()), hosts(2), Map::new())
+        .unwrap();
+    assert_eq!(next.wait(None).await.unwrap(), JobStatus::Successful);
+}

@@ -1,0 +1,269 @@
+//! `Executor` and its `templates` registry.
+
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyType;
+use serde_json::{Map, Value};
+
+use super::convert::{from_py, ready, ready_value, spawn, to_py};
+use super::job::PyJob;
+use super::template::{spec_from, PyTemplate};
+use crate::error::{Error, ValidationError};
+use crate::executor::{Executor, ExecutorConfig, TemplateRef};
+use crate::job::JobStatus;
+
+fn count(v: i64, field: &str) -> PyResult<usize> {
+    usize::try_from(v)
+        .map_err(|_| Error::from(ValidationError::new(field, "must not be negative")).into())
+}
+
+fn status_filter(status: Option<&str>) -> PyResult<Option<JobStatus>> {
+    status
+        .map(|s| {
+            JobStatus::parse(s).ok_or_else(|| {
+                let names: Vec<_> = JobStatus::ALL.iter().map(|s| s.as_str()).collect();
+                Error::from(ValidationError::new(
+                    "status",
+                    format!("must be one of {}", names.join(", ")),
+                ))
+                .into()
+            })
+        })
+        .transpose()
+}
+
+#[pyclass(name = "Executor", module = "ansible_inspec_rs._core", frozen)]
+pub struct PyExecutor {
+    inner: Executor,
+}
+
+#[pymethods]
+impl PyExecutor {
+    #[new]
+    #[pyo3(signature = (workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000))]
+    fn new(
+        workers: i64,
+        queue_size: i64,
+        store: Option<String>,
+        output_tail_bytes: i64,
+        event_history: i64,
+    ) -> PyResult<Self> {
+        let config = ExecutorConfig {
+            workers: count(workers, "workers")?,
+            queue_size: count(queue_size, "queue_size")?,
+            store,
+            output_tail_bytes: count(output_tail_bytes, "output_tail_bytes")?,
+            event_history: count(event_history, "event_history")?,
+        };
+        let runtime = pyo3_async_runtimes::tokio::get_runtime();
+        Ok(PyExecutor {
+            inner: Executor::new(config, runtime.handle())?,
+        })
+    }
+
+    /// Queues a job and returns it, pending. `template` is a stored template's name or id,
+    /// or a `Template` to run as given.
+    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None))]
+    fn submit<'py>(
+        &self,
+        py: Python<'py>,
+        template: &Bound<'py, PyAny>,
+        hosts: Vec<String>,
+        extra_vars: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = (|| {
+            let template = match template.cast::<PyTemplate>() {
+                Ok(t) => TemplateRef::AdHoc(t.get().inner.clone()),
+                Err(_) => TemplateRef::Stored(template.extract::<String>().map_err(|_| {
+                    Error::from(ValidationError::new(
+                        "template",
+                        "must be a template name, id or Template",
+                    ))
+                })?),
+            };
+            let vars: Map<String, Value> = match extra_vars {
+                Some(v) => from_py(v, "extra_vars")?,
+                None => Map::new(),
+            };
+            Ok(PyJob {
+                inner: self.inner.submit(template, hosts, vars)?,
+            })
+        })();
+        ready_value(py, result)
+    }
+
+    fn get<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        ready_value(
+            py,
+            self.inner
+                .get(job_id)
+                .map(|inner| PyJob { inner })
+                .map_err(PyErr::from),
+        )
+    }
+
+    /// Jobs in submission order, optionally filtered by status and template (name or id).
+    #[pyo3(signature = (status=None, template=None, limit=None, offset=0))]
+    fn list<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+        template: Option<&str>,
+        limit: Option<i64>,
+        offset: i64,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = (|| {
+            let status = status_filter(status)?;
+            let limit = limit.map(|l| count(l, "limit")).transpose()?;
+            let offset = count(offset, "offset")?;
+            Ok(self
+                .inner
+                .list(status, template, limit, offset)
+                .into_iter()
+                .map(|inner| PyJob { inner })
+                .collect::<Vec<_>>())
+        })();
+        ready_value(py, result)
+    }
+
+    #[pyo3(signature = (status=None, template=None))]
+    fn count<'py>(
+        &self,
+        py: Python<'py>,
+        status: Option<&str>,
+        template: Option<&str>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = status_filter(status).map(|s| self.inner.count(s, template));
+        ready_value(py, result)
+    }
+
+    /// Forgets a finished job (JobNotFinished otherwise).
+    fn delete<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        ready_value(py, self.inner.delete(job_id).map_err(PyErr::from))
+    }
+
+    fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.stats())
+    }
+
+    /// Stops taking work; `drain=True` runs what is queued, `False` cancels everything.
+    #[pyo3(signature = (drain=true))]
+    fn shutdown<'py>(&self, py: Python<'py>, drain: bool) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        spawn(py, async move {
+            ex.shutdown(drain).await;
+            Ok(())
+        })
+    }
+
+    fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        ready(slf.py(), Ok(slf.clone().into_any()))
+    }
+
+    /// Leaving `async with` drains the queue, or cancels everything when the block raised.
+    fn __aexit__<'py>(
+        &self,
+        py: Python<'py>,
+        exc_type: Option<&Bound<'py, PyType>>,
+        exc: Option<&Bound<'py, PyAny>>,
+        tb: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let _ = (exc, tb);
+        self.shutdown(py, exc_type.is_none())
+    }
+
+    #[getter]
+    fn templates(&self) -> PyTemplates {
+        PyTemplates {
+            inner: self.inner.clone(),
+        }
+    }
+    #[getter]
+    fn closed(&self) -> bool {
+        self.inner.is_closed()
+    }
+    #[getter]
+    fn workers(&self) -> usize {
+        self.inner.config().workers
+    }
+    #[getter]
+    fn queue_size(&self) -> usize {
+        self.inner.config().queue_size
+    }
+    #[getter]
+    fn storage_backend(&self) -> &'static str {
+        self.inner.storage_backend()
+    }
+    fn __repr__(&self) -> String {
+        let s = self.inner.stats();
+        format!(
+            "Executor(workers={}, queue_size={}, store='{}', pending={}, running={}, closed={})",
+            s.workers, s.queue_size, s.storage_backend, s.pending, s.running, s.closed
+        )
+    }
+}
+
+#[pyclass(name = "Templates", module = "ansible_inspec_rs._core", frozen)]
+pub struct PyTemplates {
+    inner: Executor,
+}
+
+fn wrap(t: Arc<crate::template::Template>) -> PyTemplate {
+    PyTemplate { inner: t }
+}
+
+#[pymethods]
+impl PyTemplates {
+    /// Stores a template (a `Template` or a dict of its fields); TemplateExists on a duplicate name.
+    fn create<'py>(
+        &self,
+        py: Python<'py>,
+        template: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = match template.cast::<PyTemplate>() {
+            Ok(t) => self
+                .inner
+                .add_template((*t.get().inner).clone())
+                .map_err(PyErr::from),
+            Err(_) => {
+                spec_from(template).and_then(|s| self.inner.create_template(s).map_err(PyErr::from))
+            }
+        };
+        ready_value(py, result.map(wrap))
+    }
+
+    fn get<'py>(&self, py: Python<'py>, name_or_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        ready_value(
+            py,
+            self.inner
+                .get_template(name_or_id)
+                .map(wrap)
+                .map_err(PyErr::from),
+        )
+    }
+
+    fn list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let all: Vec<PyTemplate> = self.inner.list_templates().into_iter().map(wrap).collect();
+        ready_value(py, Ok(all))
+    }
+
+    /// Changes the given fields; setting one of profile/playbook/command replaces the others.
+    fn update<'py>(
+        &self,
+        py: Python<'py>,
+        name_or_id: &str,
+        changes: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let result = spec_from(changes)
+            .and_then(|patch| Ok(self.inner.update_template(name_or_id, patch)?));
+        ready_value(py, result.map(wrap))
+    }
+
+    fn delete<'py>(&self, py: Python<'py>, name_or_id: &str) -> PyResult<Bound<'py, PyAny>> {
+        ready_value(
+            py,
+            self.inner.delete_template(name_or_id).map_err(PyErr::from),
+        )
+    }
+}
