@@ -15,10 +15,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI
-
 from ansible_inspec_rs._core import Executor
 from ansible_inspec_rs.fastapi import executor_lifespan, executor_of, get_executor, router
+from fastapi import Depends, FastAPI
 
 
 @asynccontextmanager

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from helpers import ADMIN_TOKEN, JWT_SECRET, LiveServer, bearer, jwt_for, start_server
-
 from ansible_inspec_rs import Executor
+from helpers import ADMIN_TOKEN, JWT_SECRET, LiveServer, bearer, jwt_for, start_server
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-
 from ansible_inspec_rs.server.auth import issue_jwt
 
 REPO = Path(__file__).resolve().parent.parent

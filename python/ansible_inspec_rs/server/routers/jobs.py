@@ -79,7 +79,7 @@ async def list_jobs(
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> JobPage:
-    """Jobs, newest first, with the total count matching the filters."""
+    """Jobs in submission order, with the total count matching the filters."""
     count = await ex.count(status=status_, template=template)
     jobs = await ex.list(status=status_, template=template, limit=limit, offset=offset)
     return JobPage(count=count, results=[JobSummary.of(j) for j in jobs])
