@@ -19,7 +19,7 @@ from ansible_inspec_rs.server.auth import issue_jwt
 
 REPO = Path(__file__).resolve().parent.parent
 ADMIN_TOKEN = "static-admin-" + secrets.token_hex(12)
-JWT_SECRET = "jwt-secret-" + secrets.token_hex(16)
+JWT_SECRET = "jwt-secret-" + secrets.token_hex(32)
 TERMINAL = {"successful", "failed", "error", "timeout", "canceled"}
 
 

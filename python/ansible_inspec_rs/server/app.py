@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from ansible_inspec_rs import __version__, _core, errors
+from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
 from ansible_inspec_rs.server.errors import native_error_handler
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact.install()  # after the server configured logging
         async with executor_lifespan(app):
             yield
 

@@ -6,7 +6,7 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
 from ansible_inspec_rs import __version__
-from ansible_inspec_rs.server.auth import metrics_guard
+from ansible_inspec_rs.server.auth import metrics_guard, require_viewer
 from ansible_inspec_rs.server.deps import METRICS_KEY, ExecutorDep
 from ansible_inspec_rs.server.metrics import CONTENT_TYPE
 from ansible_inspec_rs.server.models import ApiIndex, Health, QueueOut
@@ -55,7 +55,7 @@ async def root() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
-@router.get("/api/v1")
+@router.get("/api/v1", dependencies=[Depends(require_viewer)])
 async def api_index() -> ApiIndex:
     """Name, version and where everything is."""
     return ApiIndex(name=API_NAME, version=__version__, endpoints=ENDPOINTS)
