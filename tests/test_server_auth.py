@@ -90,7 +90,7 @@ def test_bad_jwts_are_401(anon: httpx.Client) -> None:
     claims = {"user_id": 1, "username": "u", "roles": ["admin"]}
     bad = [
         jwt_for("admin", expires_in=-60),  # expired
-        jwt.encode({**claims, "exp": now + 60}, "another-secret-of-the-same-length-0123456789", algorithm="HS256"),
+        jwt.encode({**claims, "exp": now + 60}, "x" * 64, algorithm="HS256"),
         jwt.encode(claims, JWT_SECRET, algorithm="HS256"),  # no exp
         jwt.encode({**claims, "exp": now + 60}, JWT_SECRET, algorithm="HS512"),  # not HS256
         jwt_for("admin")[:-4] + "AAAA",  # tampered signature
