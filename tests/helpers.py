@@ -55,14 +55,14 @@ def server_env(**settings: str) -> dict[str, str]:
     return env
 
 
-def start_server(log_dir: Path, *args: str, **settings: str) -> LiveServer:
-    """Starts ``python -m ansible_inspec_rs serve`` and waits until /health answers."""
+def start_server(log_dir: Path, *args: str, cwd: Path = REPO, **settings: str) -> LiveServer:
+    """Starts ``python -m ansible_inspec_rs serve`` (in ``cwd``) and waits until /health answers."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "ansible_inspec_rs", "serve", "--port", str(port), *args],
-            cwd=REPO,
+            cwd=cwd,
             env=server_env(**settings),
             stdout=log,
             stderr=subprocess.STDOUT,

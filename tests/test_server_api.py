@@ -322,7 +322,7 @@ def test_report_formats(admin: httpx.Client) -> None:
     assert admin.get(f"/api/v1/jobs/{job_id}/report").json()["id"] == job_id
     for fmt in ("junit", "html"):
         r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": fmt})
-        assert r.status_code == 501 and fmt in r.json()["detail"]
+        assert r.status_code == 400 and fmt in r.json()["detail"]
     assert admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "pdf"}).status_code == 422
     assert admin.get("/api/v1/jobs/00000000-0000-4000-8000-000000000000/report").status_code == 404
 

@@ -21,6 +21,8 @@ JobType = Literal["run", "check", "scan"]
 ReportFormat = Literal["json", "junit", "html"]
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
+NAME_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
+HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]*$"
 
 
 def _utf8(value: str) -> str:
@@ -99,7 +101,9 @@ class TemplateFields(_In):
 class TemplateCreate(TemplateFields):
     """Body of POST /templates and POST /job-templates."""
 
-    name: Text = Field(..., description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -")
+    name: Text = Field(
+        ..., description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -", pattern=NAME_PATTERN
+    )
     timeout: int = Field(300, ge=10, le=3600, description="seconds per host")
     supermarket: bool = Field(False, description="profile names a Chef Supermarket profile")
 
@@ -107,7 +111,7 @@ class TemplateCreate(TemplateFields):
 class TemplateUpdate(TemplateFields):
     """Body of PUT /job-templates/{id}: only the given fields change."""
 
-    name: Text | None = None
+    name: Text | None = Field(None, pattern=NAME_PATTERN)
     timeout: int | None = Field(None, ge=10, le=3600)
     supermarket: bool | None = None
 
@@ -169,7 +173,15 @@ class TemplatePage(BaseModel):
     results: list[TemplateOut]
 
 
-Host = Annotated[Text, Field(min_length=1, max_length=255)]
+Host = Annotated[
+    Text,
+    Field(
+        min_length=1,
+        max_length=255,
+        pattern=HOST_PATTERN,
+        description="local://, ssh://user@host:22 or a name; no whitespace, no leading '-'",
+    ),
+]
 
 
 class LaunchIn(_In):

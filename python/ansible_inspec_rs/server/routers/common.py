@@ -15,7 +15,10 @@ Responses = dict[int | str, dict[str, Any]]
 
 ERRORS_404: Responses = {404: {"description": "Not found"}}
 ERRORS_409: Responses = {409: {"description": "Conflicts with the current state"}}
-ERRORS_400: Responses = {400: {"description": "A path is outside the allowed roots (names the field)"}}
+ERRORS_400: Responses = {
+    400: {"description": "Malformed JSON, or a path outside the allowed roots (names the field)"}
+}
+BAD_BODY: Responses = {400: {"description": "The body is not valid JSON"}}
 ERRORS_503: Responses = {503: {"description": "Queue full (Retry-After) or executor closed"}}
 
 

@@ -19,6 +19,7 @@ from ansible_inspec_rs.server.models import (
 )
 from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.routers.common import (
+    BAD_BODY,
     ERRORS_400,
     ERRORS_404,
     ERRORS_409,
@@ -98,7 +99,7 @@ async def delete_job_template(template_id: str, ex: ExecutorDep) -> Response:
     "/job-templates/{template_id}/launch",
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(require_operator)],
-    responses={**ERRORS_404, **ERRORS_503},
+    responses={**ERRORS_404, **ERRORS_503, **BAD_BODY},
 )
 async def launch_job_template(
     template_id: str,

