@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 # name -> (module under ansible_inspec_rs.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    "demo": ("demo", "run an example job against local:// and a few hosts, with progress"),
+    "demo": ("demo", "run example jobs against local:// and a few hosts, with live progress"),
     "serve": ("serve", "run the REST server (FastAPI + uvicorn): jobs, templates, events, metrics"),
 }
 

@@ -1,0 +1,199 @@
+"""Executor benchmark (`make bench`): the same work through four executors, side by side.
+
+Work: J jobs x H hosts x the `true` command, forks 5, workers 8. Variants:
+  ours     this Executor (Rust/tokio)
+  asyncio  the textbook pattern: asyncio.Queue worker pool, gather over
+           create_subprocess_exec under a semaphore
+  threads  thread per job, subprocess.run per host (the upstream project's shape)
+  xargs    `xargs -P 16` spawning the same count: this machine's spawn ceiling
+Each variant runs in its own process (so peak RSS is its own), --repeat times, interleaved;
+medians are printed with ratios. A second mode submits 100,000 no-op jobs (empty host
+list) through the public API: jobs/s and memory per completed job.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+FORKS = 5
+WORKERS = 8
+
+
+async def with_ticker(work: Callable[[], Awaitable[None]]) -> float:
+    """Runs `work` while a 5 ms ticker measures event-loop lag; returns the worst lag (s)."""
+    worst = 0.0
+
+    async def ticker() -> None:
+        nonlocal worst
+        while True:
+            t = time.perf_counter()
+            await asyncio.sleep(0.005)
+            worst = max(worst, time.perf_counter() - t - 0.005)
+
+    tick = asyncio.ensure_future(ticker())
+    await asyncio.sleep(0.02)
+    try:
+        await work()
+    finally:
+        tick.cancel()
+    return worst
+
+
+async def ours(jobs: int, hosts: int) -> None:
+    from ansible_inspec_rs import Executor, Template
+
+    async with Executor(workers=WORKERS, queue_size=max(jobs, 1)) as ex:
+        await ex.templates.create(Template("true", command=["true"], forks=FORKS))
+        host_list = [f"h{i}" for i in range(hosts)]
+        submitted = [await ex.submit("true", hosts=host_list) for _ in range(jobs)]
+        for job in submitted:
+            done = await job
+            assert done.status == "successful", done.status
+
+
+async def asyncio_pattern(jobs: int, hosts: int) -> None:
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for j in range(jobs):
+        queue.put_nowait(j)
+
+    async def check(sem: asyncio.Semaphore) -> None:
+        async with sem:
+            proc = await asyncio.create_subprocess_exec("true")
+            assert await proc.wait() == 0
+
+    async def worker() -> None:
+        while True:
+            try:
+                queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            sem = asyncio.Semaphore(FORKS)
+            await asyncio.gather(*(check(sem) for _ in range(hosts)))
+
+    await asyncio.gather(*(worker() for _ in range(WORKERS)))
+
+
+async def threads(jobs: int, hosts: int) -> None:
+    def one_job() -> None:
+        with ThreadPoolExecutor(FORKS) as pool:
+            codes = list(pool.map(lambda _: subprocess.run(["true"]).returncode, range(hosts)))
+        assert codes == [0] * hosts
+
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(WORKERS) as pool:
+        await asyncio.gather(*(loop.run_in_executor(pool, one_job) for _ in range(jobs)))
+
+
+async def xargs(jobs: int, hosts: int) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        "xargs", "-P", "16", "-n", "1", "true", stdin=asyncio.subprocess.PIPE
+    )
+    await proc.communicate(("x\n" * (jobs * hosts)).encode())
+    assert proc.returncode == 0
+
+
+VARIANTS: dict[str, Callable[[int, int], Awaitable[None]]] = {
+    "ours": ours,
+    "asyncio": asyncio_pattern,
+    "threads": threads,
+    "xargs": xargs,
+}
+
+
+def rss_kib() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * (resource.getpagesize() // 1024)
+
+
+async def noop(count: int) -> dict[str, float]:
+    from ansible_inspec_rs import Executor, Template
+
+    async with Executor(workers=WORKERS, queue_size=count) as ex:
+        await ex.templates.create(Template("noop", command=["true"]))
+        before = rss_kib()
+        t0 = time.perf_counter()
+        submitted = [await ex.submit("noop") for _ in range(count)]
+        for job in submitted:
+            await job
+        elapsed = time.perf_counter() - t0
+        assert all(j.status == "successful" for j in submitted[:: max(1, count // 100)])
+        del submitted  # the executor still holds every completed job
+        after = rss_kib()
+    return {"jobs_per_s": count / elapsed, "bytes_per_job": (after - before) * 1024 / count}
+
+
+def child(args: argparse.Namespace) -> None:
+    if args.variant == "noop":
+        result: dict[str, Any] = asyncio.run(noop(args.noop))
+    else:
+        work = VARIANTS[args.variant]
+
+        async def main() -> dict[str, float]:
+            t0 = time.perf_counter()
+            lag = await with_ticker(lambda: work(args.jobs, args.hosts))
+            return {"seconds": time.perf_counter() - t0, "lag": lag}
+
+        result = asyncio.run(main())
+        result["checks_per_s"] = args.jobs * args.hosts / result["seconds"]
+    result["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_child(variant: str, args: argparse.Namespace) -> dict[str, float]:
+    cmd = [sys.executable, __file__, "--variant", variant, "--jobs", str(args.jobs)]
+    cmd += ["--hosts", str(args.hosts), "--noop", str(args.noop)]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    parsed: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    return parsed
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--jobs", type=int, default=40)
+    p.add_argument("--hosts", type=int, default=50)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--noop", type=int, default=100_000)
+    p.add_argument("--variant", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.variant:
+        child(args)
+        return
+
+    checks = args.jobs * args.hosts
+    print(f"executor benchmark: {args.jobs} jobs x {args.hosts} hosts x `true` = {checks} checks,")
+    print(f"forks {FORKS}, workers {WORKERS}, {args.repeat} interleaved rounds, medians\n")
+    runs: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
+    for r in range(args.repeat):
+        for v in VARIANTS:
+            runs[v].append(run_child(v, args))
+            print(f"  round {r + 1}: {v:8s} {runs[v][-1]['checks_per_s']:8.0f} checks/s", flush=True)
+
+    def med(v: str, key: str) -> float:
+        return statistics.median(x[key] for x in runs[v])
+
+    print(f"\n{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}{'worst lag':>11s}")
+    for v in VARIANTS:
+        ratio = med("ours", "checks_per_s") / med(v, "checks_per_s")
+        lag = "n/a" if v == "xargs" else f"{med(v, 'lag') * 1000:.1f} ms"
+        print(f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}")
+    print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 10 ms")
+
+    noops = [run_child("noop", args) for _ in range(args.repeat)]
+    jps = statistics.median(n["jobs_per_s"] for n in noops)
+    bpj = statistics.median(n["bytes_per_job"] for n in noops)
+    print(f"\nno-op dispatch: {args.noop} jobs with no hosts, submitted and awaited through the API")
+    print(f"  {jps:,.0f} jobs/s (target >= 25,000), {bpj:,.0f} bytes per completed job (target <= 2,048)")
+
+
+if __name__ == "__main__":
+    main()
