@@ -26,7 +26,8 @@ roles: viewer (read), operator (create, launch, cancel), admin (delete)."""
 
 def api_routers() -> list[Any]:
     """The routers mounted under /api/v1 (also what ``ansible_inspec_rs.fastapi.router`` holds)."""
-    return [templates.router, job_templates.router, jobs.router, events.router]
+    # Hot routes first: FastAPI matches routes in order.
+    return [jobs.router, events.router, templates.router, job_templates.router]
 
 
 def create_app(settings: Settings | None = None, *, executor: _core.Executor | None = None) -> FastAPI:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from starlette.requests import HTTPConnection
 
 from ansible_inspec_rs import _core
-from ansible_inspec_rs.server.settings import Settings
+from ansible_inspec_rs.server.auth import require
+from ansible_inspec_rs.server.settings import Role, Settings
 
 EXECUTOR_KEY = "ansible_inspec_executor"
 SETTINGS_KEY = "ansible_inspec_settings"
 METRICS_KEY = "ansible_inspec_metrics"
 
 
-def get_executor(conn: HTTPConnection) -> _core.Executor:
+async def get_executor(conn: HTTPConnection) -> _core.Executor:
     """The running Executor (installed by ``executor_lifespan``); 503 when there is none."""
     ex: _core.Executor | None = getattr(conn.app.state, EXECUTOR_KEY, None)
     if ex is None:
@@ -34,7 +36,7 @@ def executor_of(app: Any) -> _core.Executor:
     return ex
 
 
-def get_settings(conn: HTTPConnection) -> Settings:
+async def get_settings(conn: HTTPConnection) -> Settings:
     settings: Settings | None = getattr(conn.app.state, SETTINGS_KEY, None)
     if settings is None:
         settings = Settings()
@@ -50,4 +52,22 @@ def track_job(conn: HTTPConnection, job: _core.Job) -> None:
 
 
 ExecutorDep = Annotated[_core.Executor, Depends(get_executor)]
+
+
+def executor_for(role: Role) -> Callable[[HTTPConnection], Awaitable[_core.Executor]]:
+    """One dependency that authorizes ``role`` and returns the executor (one per route is cheaper
+    than two: FastAPI's dependency resolution is a large part of a small request's cost)."""
+    check = require(role)
+
+    async def dependency(conn: HTTPConnection) -> _core.Executor:
+        await check(conn)
+        return await get_executor(conn)
+
+    dependency.__name__ = f"executor_for_{role}"
+    return dependency
+
+
+ViewerExecutor = Annotated[_core.Executor, Depends(executor_for("viewer"))]
+OperatorExecutor = Annotated[_core.Executor, Depends(executor_for("operator"))]
+AdminExecutor = Annotated[_core.Executor, Depends(executor_for("admin"))]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

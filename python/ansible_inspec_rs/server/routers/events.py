@@ -13,13 +13,12 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Request, WebSocket
+from fastapi import Header, Request, WebSocket
 from fastapi.responses import StreamingResponse
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from ansible_inspec_rs import _core, errors
-from ansible_inspec_rs.server.auth import require_viewer
-from ansible_inspec_rs.server.deps import ExecutorDep
+from ansible_inspec_rs.server.deps import ViewerExecutor
 from ansible_inspec_rs.server.routers.common import ERRORS_404, new_router
 
 router = new_router("events")
@@ -81,13 +80,12 @@ def _last_seq(value: str | None) -> int:
 @router.get(
     "/jobs/{job_id}/events",
     response_class=StreamingResponse,
-    dependencies=[Depends(require_viewer)],
     responses={200: {"content": {"text/event-stream": {}}, "description": "Event stream"}, **ERRORS_404},
 )
 async def job_events(
     job_id: str,
     request: Request,
-    ex: ExecutorDep,
+    ex: ViewerExecutor,
     last_event_id: Annotated[str | None, Header(description="resume after this seq")] = None,
 ) -> StreamingResponse:
     """Server-Sent Events: ``id: <seq>``, ``event: <type>``, ``data: <event JSON>``."""
@@ -120,8 +118,7 @@ async def _until_disconnect(websocket: WebSocket) -> None:
 async def job_events_ws(
     websocket: WebSocket,
     job_id: str,
-    ex: ExecutorDep,
-    _viewer: Annotated[object, Depends(require_viewer)],
+    ex: ViewerExecutor,
 ) -> None:
     """One JSON text message per event; closes with 1000 when the job ends (4404: no such job).
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Body, Depends, Request, Response, status
+from fastapi import Body, Request, Response, status
 
 from ansible_inspec_rs import _core
-from ansible_inspec_rs.server.auth import require_admin, require_operator, require_viewer
-from ansible_inspec_rs.server.deps import ExecutorDep, SettingsDep, track_job
+from ansible_inspec_rs.server.deps import (
+    AdminExecutor,
+    OperatorExecutor,
+    SettingsDep,
+    ViewerExecutor,
+    track_job,
+)
 from ansible_inspec_rs.server.models import (
     JobLaunched,
     LaunchIn,
@@ -31,8 +36,10 @@ from ansible_inspec_rs.server.routers.common import (
 router = new_router("job-templates")
 
 
-@router.get("/job-templates", dependencies=[Depends(require_viewer)])
-async def list_job_templates(ex: ExecutorDep) -> TemplatePage:
+@router.get(
+    "/job-templates",
+)
+async def list_job_templates(ex: ViewerExecutor) -> TemplatePage:
     results = [TemplateOut.of(t) for t in await ex.templates.list()]
     return TemplatePage(count=len(results), results=results)
 
@@ -40,12 +47,11 @@ async def list_job_templates(ex: ExecutorDep) -> TemplatePage:
 @router.post(
     "/job-templates",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_operator)],
     responses={**ERRORS_400, **ERRORS_409},
 )
 async def create_job_template(
     body: TemplateCreate,
-    ex: ExecutorDep,
+    ex: OperatorExecutor,
     settings: SettingsDep,
 ) -> TemplateOut:
     fields = body.model_dump(exclude_none=True)
@@ -53,20 +59,19 @@ async def create_job_template(
     return TemplateOut.of(await ex.templates.create(fields))
 
 
-@router.get("/job-templates/{template_id}", dependencies=[Depends(require_viewer)], responses=ERRORS_404)
-async def get_job_template(template_id: str, ex: ExecutorDep) -> TemplateOut:
+@router.get("/job-templates/{template_id}", responses=ERRORS_404)
+async def get_job_template(template_id: str, ex: ViewerExecutor) -> TemplateOut:
     return TemplateOut.of(await ex.templates.get(template_id))
 
 
 @router.put(
     "/job-templates/{template_id}",
-    dependencies=[Depends(require_operator)],
     responses={**ERRORS_400, **ERRORS_404, **ERRORS_409},
 )
 async def update_job_template(
     template_id: str,
     body: TemplateUpdate,
-    ex: ExecutorDep,
+    ex: OperatorExecutor,
     settings: SettingsDep,
 ) -> TemplateOut:
     """Change the given fields (setting one of profile/playbook/command replaces the others)."""
@@ -87,10 +92,9 @@ async def update_job_template(
     "/job-templates/{template_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    dependencies=[Depends(require_admin)],
     responses=ERRORS_404,
 )
-async def delete_job_template(template_id: str, ex: ExecutorDep) -> Response:
+async def delete_job_template(template_id: str, ex: AdminExecutor) -> Response:
     await ex.templates.delete(template_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -98,13 +102,12 @@ async def delete_job_template(template_id: str, ex: ExecutorDep) -> Response:
 @router.post(
     "/job-templates/{template_id}/launch",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_operator)],
     responses={**ERRORS_404, **ERRORS_503, **BAD_BODY},
 )
 async def launch_job_template(
     template_id: str,
     request: Request,
-    ex: ExecutorDep,
+    ex: OperatorExecutor,
     body: Annotated[LaunchIn | None, Body()] = None,
 ) -> JobLaunched:
     """Start a job from the template; limit/tags/skip_tags/verbosity override it for this job."""

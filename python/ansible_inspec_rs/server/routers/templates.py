@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Depends, Response, status
+from fastapi import Response, status
 
-from ansible_inspec_rs.server.auth import require_admin, require_operator, require_viewer
-from ansible_inspec_rs.server.deps import ExecutorDep, SettingsDep
+from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, SettingsDep, ViewerExecutor
 from ansible_inspec_rs.server.models import TemplateCreate, TemplateOut
 from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.routers.common import ERRORS_400, ERRORS_404, ERRORS_409, new_router
@@ -16,12 +15,11 @@ router = new_router("templates")
 @router.post(
     "/templates",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(require_operator)],
     responses={**ERRORS_400, **ERRORS_409},
 )
 async def create_template(
     body: TemplateCreate,
-    ex: ExecutorDep,
+    ex: OperatorExecutor,
     settings: SettingsDep,
 ) -> TemplateOut:
     """Create a template; 409 when the name is taken."""
@@ -30,13 +28,15 @@ async def create_template(
     return TemplateOut.of(await ex.templates.create(fields))
 
 
-@router.get("/templates", dependencies=[Depends(require_viewer)])
-async def list_templates(ex: ExecutorDep) -> list[TemplateOut]:
+@router.get(
+    "/templates",
+)
+async def list_templates(ex: ViewerExecutor) -> list[TemplateOut]:
     return [TemplateOut.of(t) for t in await ex.templates.list()]
 
 
-@router.get("/templates/{name}", dependencies=[Depends(require_viewer)], responses=ERRORS_404)
-async def get_template(name: str, ex: ExecutorDep) -> TemplateOut:
+@router.get("/templates/{name}", responses=ERRORS_404)
+async def get_template(name: str, ex: ViewerExecutor) -> TemplateOut:
     return TemplateOut.of(await ex.templates.get(name))
 
 
@@ -44,9 +44,8 @@ async def get_template(name: str, ex: ExecutorDep) -> TemplateOut:
     "/templates/{name}",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    dependencies=[Depends(require_admin)],
     responses=ERRORS_404,
 )
-async def delete_template(name: str, ex: ExecutorDep) -> Response:
+async def delete_template(name: str, ex: AdminExecutor) -> Response:
     await ex.templates.delete(name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
