@@ -20,7 +20,7 @@ def field_of(response: httpx.Response) -> list[str]:
     """The field names a 4xx body points at (FastAPI's shape: detail[].loc)."""
     detail = response.json()["detail"]
     assert isinstance(detail, list), detail
-    return [str(d["loc"][-1]) for d in detail]
+    return [str(part) for d in detail for part in d["loc"]]
 
 
 # --- service routes -------------------------------------------------------------------------

@@ -96,3 +96,37 @@ def test_example_fastapi_app(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+async def test_fast_job_read_matches_the_documented_route(
+    executor: Executor, template_factory: TemplateFactory, api_client: httpx.AsyncClient
+) -> None:
+    """create_app answers GET /api/v1/jobs/{id} outside FastAPI's router (fastpath.py); an app
+    built from the public router answers it with the FastAPI route. Both must agree."""
+    from ansible_inspec_rs.fastapi import install_settings, router
+    from ansible_inspec_rs.server.settings import Settings
+    from fastapi import FastAPI
+
+    plain = FastAPI()
+    plain.include_router(router, prefix="/api/v1")
+    install_settings(plain, Settings(_env_file=None, api_tokens=[], jwt_secret=None))
+    plain.state.ansible_inspec_executor = executor
+    transport = httpx.ASGITransport(app=plain)
+    async with httpx.AsyncClient(transport=transport, base_url="http://plain") as plain_client:
+        template = await template_factory(command=["echo", "same"])
+        job = await executor.submit(template.name, ["a", "b"], {"k": [1, 2]})
+        await job.wait(timeout=30)
+        for path in (f"/api/v1/jobs/{job.id}", "/api/v1/jobs/00000000-0000-4000-8000-000000000000"):
+            fast, routed = await api_client.get(path), await plain_client.get(path)
+            assert fast.status_code == routed.status_code
+            fast_body, routed_body = fast.json(), routed.json()
+            if fast.status_code == 200:
+                for body in (fast_body, routed_body):  # timestamps: same instant, other precision
+                    for key in ("created_at", "started_at", "finished_at"):
+                        body[key] = body[key][:19]
+                    for result in body["results"]:
+                        result["started_at"] = result["finished_at"] = None
+                        result["duration"] = round(result["duration"], 3)
+                fast_body["results"].sort(key=lambda r: r["host"])
+                routed_body["results"].sort(key=lambda r: r["host"])
+            assert fast_body == routed_body

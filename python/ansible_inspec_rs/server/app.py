@@ -12,6 +12,7 @@ from ansible_inspec_rs import __version__, _core, errors
 from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
 from ansible_inspec_rs.server.errors import native_error_handler
+from ansible_inspec_rs.server.fastpath import JobReadFastPath
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
 from ansible_inspec_rs.server.metrics import MetricsMiddleware, ServerMetrics
 from ansible_inspec_rs.server.routers import events, job_templates, jobs, system, templates
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     setattr(app.state, EXECUTOR_KEY, executor)
     server_metrics = ServerMetrics(lambda: getattr(app.state, EXECUTOR_KEY, None))
     setattr(app.state, METRICS_KEY, server_metrics)
+    app.add_middleware(JobReadFastPath)  # inner: the metrics below count its answers too
     app.add_middleware(MetricsMiddleware, metrics=server_metrics)
     app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
     app.include_router(system.router)

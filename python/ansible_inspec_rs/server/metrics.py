@@ -118,6 +118,9 @@ class ServerMetrics:
 
 def route_label(scope: Scope) -> str:
     """The matched route's path template (``/api/v1/jobs/{job_id}``), bounded cardinality."""
+    fast = scope.get("ansible_inspec_route")
+    if fast is not None:
+        return str(fast)
     route = scope.get("route")
     if route is None:
         return "unmatched"
