@@ -66,29 +66,37 @@ def test_queue_full_is_503_with_retry_after(small_server: LiveServer) -> None:
 
 
 def test_health_stays_fast_while_1000_host_checks_run(admin: httpx.Client, server: LiveServer) -> None:
-    tpl = make_template(admin, command=["true"], forks=50)
+    # Each check runs a short process (10 ms) so the job lasts long enough to probe it.
+    tpl = make_template(admin, command=["sleep", "0.01"], forks=10)
     hosts = [f"h{i}" for i in range(1, 1001)]
     job_id = submit(admin, tpl["name"], hosts)
     wait_status(admin, job_id, "running")
-    latencies = []
+    latencies: list[float] = []
     with httpx.Client(base_url=server.url, timeout=5) as probe:
         probe.get("/health")  # connection set up outside the measurement
-        for _ in range(40):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
             t0 = time.perf_counter()
             r = probe.get("/health")
-            latencies.append(time.perf_counter() - t0)
+            elapsed = time.perf_counter() - t0
             assert r.status_code == 200
-            time.sleep(0.02)
-        still_running = admin.get(f"/api/v1/jobs/{job_id}").json()["status"] == "running"
+            # Only samples taken while the job still runs count.
+            if admin.get(f"/api/v1/jobs/{job_id}").json()["status"] != "running":
+                break
+            latencies.append(elapsed)
+            time.sleep(0.005)
     job = wait_job(admin, job_id, timeout=120)
     assert job["status"] == "successful" and len(job["results"]) == 1000
-    assert still_running, "the job ended before the probes did; the measurement proved nothing"
+    assert len(latencies) >= 10, f"only {len(latencies)} probes while the job ran"
     latencies.sort()
     p50, worst = statistics.median(latencies), latencies[-1]
-    summary = f"/health during 1000 host checks: p50 {p50 * 1000:.1f} ms, max {worst * 1000:.1f} ms"
+    summary = (
+        f"/health during 1000 host checks ({len(latencies)} probes): "
+        f"p50 {p50 * 1000:.1f} ms, max {worst * 1000:.1f} ms"
+    )
     print(summary)
     # Typical answers within 50 ms; no answer near the job's length (a blocked loop would stall
     # for the whole job, seconds). The bound on the worst case leaves room for a busy 2-core
-    # machine, where the client and the 50 spawning children compete for the CPU too.
+    # machine, where the client and the spawning children compete for the CPU too.
     assert p50 < 0.050, summary
     assert worst < 0.250, summary
