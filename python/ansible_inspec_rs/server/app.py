@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from ansible_inspec_rs import __version__, _core, errors
 from ansible_inspec_rs.server import redact
@@ -57,4 +58,36 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     app.include_router(system.router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
+    _document_bearer_auth(app, metrics_auth=install_settings(app).metrics_auth)
     return app
+
+
+OPEN_PATHS = {"/health", "/", "/docs", "/redoc", "/openapi.json", "/metrics"}
+
+
+def _document_bearer_auth(app: FastAPI, *, metrics_auth: bool) -> None:
+    """Declares the bearer scheme in /openapi.json (the docs get an "Authorize" button) without a
+    per-request security dependency."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "static API token or HS256 JWT (also the ansible_inspec_token cookie)",
+                }
+            }
+            open_paths = OPEN_PATHS - ({"/metrics"} if metrics_auth else set())
+            for path, operations in schema.get("paths", {}).items():
+                if path in open_paths:
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"bearerAuth": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

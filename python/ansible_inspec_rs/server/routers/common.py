@@ -22,8 +22,16 @@ BAD_BODY: Responses = {400: {"description": "The body is not valid JSON"}}
 ERRORS_503: Responses = {503: {"description": "Queue full (Retry-After) or executor closed"}}
 
 
-def new_router(tag: str) -> APIRouter:
-    return APIRouter(route_class=NativeErrorRoute, tags=[tag])
+AUTH_ERRORS: Responses = {
+    401: {"description": "Missing or invalid credential"},
+    403: {"description": "The credential's role is too low"},
+}
+
+
+def new_router(tag: str, *, authenticated: bool = True) -> APIRouter:
+    return APIRouter(
+        route_class=NativeErrorRoute, tags=[tag], responses=AUTH_ERRORS if authenticated else None
+    )
 
 
 def split_target(target: str | None) -> list[str]:

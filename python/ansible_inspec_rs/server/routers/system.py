@@ -10,9 +10,9 @@ from ansible_inspec_rs.server.auth import metrics_guard, require_viewer
 from ansible_inspec_rs.server.deps import METRICS_KEY, ExecutorDep
 from ansible_inspec_rs.server.metrics import CONTENT_TYPE
 from ansible_inspec_rs.server.models import ApiIndex, Health, QueueOut
-from ansible_inspec_rs.server.routers.common import new_router
+from ansible_inspec_rs.server.routers.common import AUTH_ERRORS, new_router
 
-router = new_router("system")
+router = new_router("system", authenticated=False)
 
 API_NAME = "ansible-inspec-rs"
 
@@ -55,7 +55,7 @@ async def root() -> RedirectResponse:
     return RedirectResponse("/docs")
 
 
-@router.get("/api/v1", dependencies=[Depends(require_viewer)])
+@router.get("/api/v1", dependencies=[Depends(require_viewer)], responses=AUTH_ERRORS)
 async def api_index() -> ApiIndex:
     """Name, version and where everything is."""
     return ApiIndex(name=API_NAME, version=__version__, endpoints=ENDPOINTS)
@@ -65,7 +65,7 @@ async def api_index() -> ApiIndex:
     "/metrics",
     response_class=Response,
     dependencies=[Depends(metrics_guard)],
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}},
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format"}, **AUTH_ERRORS},
 )
 async def metrics(request: Request) -> Response:
     """Prometheus metrics (authentication only when ``metrics_auth`` is set)."""
