@@ -7,6 +7,7 @@ Lists (``API_TOKENS``, ``PROFILE_ROOTS``, ``PLAYBOOK_ROOTS``) are comma-separate
 from __future__ import annotations
 
 import ipaddress
+import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +20,10 @@ ENV_PREFIX = "ANSIBLE_INSPEC_RS_"
 
 
 def _split_csv(value: Any) -> Any:
+    """``"a, b"`` or a JSON list ``["a", "b"]`` -> ``["a", "b"]``."""
     if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            return json.loads(value)
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
 
