@@ -162,3 +162,13 @@ def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "tok-alpha-123" not in repr(s) and "tok-beta-456" not in str(s)
     monkeypatch.delenv("ANSIBLE_INSPEC_RS_API_TOKENS")
     assert not Settings(_env_file=None).auth_enabled
+
+
+def test_settings_from_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("ANSIBLE_INSPEC_RS_JWT_SECRET", "ANSIBLE_INSPEC_RS_WORKERS", "ANSIBLE_INSPEC_RS_API_TOKENS"):
+        monkeypatch.delenv(key, raising=False)
+    env = tmp_path / ".env"
+    env.write_text("ANSIBLE_INSPEC_RS_JWT_SECRET=from-the-dotenv-file\nANSIBLE_INSPEC_RS_WORKERS=3\n")
+    s = Settings(_env_file=env)
+    assert s.workers == 3 and s.jwt_secret is not None
+    assert s.jwt_secret.get_secret_value() == "from-the-dotenv-file" and s.auth_enabled
