@@ -172,3 +172,19 @@ def test_settings_from_dotenv_file(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     s = Settings(_env_file=env)
     assert s.workers == 3 and s.jwt_secret is not None
     assert s.jwt_secret.get_secret_value() == "from-the-dotenv-file" and s.auth_enabled
+
+
+def test_bind_rules() -> None:
+    from ansible_inspec_rs.commands.serve import bind_refusal
+
+    def settings(host: str, **kw: object) -> Settings:
+        fields: dict[str, object] = {"api_tokens": [], "jwt_secret": None, **kw}
+        return Settings(_env_file=None, host=host, **fields)  # type: ignore[arg-type]
+
+    for loopback in ("127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"):
+        assert bind_refusal(settings(loopback)) is None, loopback
+    for public in ("0.0.0.0", "::", "10.1.2.3", "example.org"):
+        assert bind_refusal(settings(public)) is not None, public
+        assert bind_refusal(settings(public, insecure_no_auth=True)) is None
+        assert bind_refusal(settings(public, api_tokens=["a-token"])) is None
+        assert bind_refusal(settings(public, jwt_secret="a-secret")) is None

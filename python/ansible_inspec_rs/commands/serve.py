@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ansible_inspec_rs.server.app import create_app
-    from ansible_inspec_rs.server.settings import Settings, is_loopback
+    from ansible_inspec_rs.server.settings import Settings
 
     overrides = {
         key: value
@@ -65,15 +65,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: seed file {settings.seed} not found", file=sys.stderr)
         return 2
 
+    refusal = bind_refusal(settings)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
     if not settings.auth_enabled:
-        if not is_loopback(settings.host) and not settings.insecure_no_auth:
-            print(
-                f"error: refusing to serve {settings.host} without credentials. Set "
-                "ANSIBLE_INSPEC_RS_API_TOKENS or ANSIBLE_INSPEC_RS_JWT_SECRET, bind to 127.0.0.1, "
-                "or pass --insecure-no-auth.",
-                file=sys.stderr,
-            )
-            return 2
         log.warning(
             "%s\nNO AUTHENTICATION: no API token or JWT secret is configured; every request is "
             "treated as admin.\nServing on %s only. Set ANSIBLE_INSPEC_RS_API_TOKENS or "
@@ -94,6 +90,19 @@ def run(args: argparse.Namespace) -> int:
         lifespan="on",
     )
     return 0
+
+
+def bind_refusal(settings: Settings) -> str | None:
+    """Why the server must not start with these settings, or None. Without any credential it
+    serves loopback only, unless insecure_no_auth (``--insecure-no-auth``) says otherwise."""
+    from ansible_inspec_rs.server.settings import is_loopback
+
+    if settings.auth_enabled or is_loopback(settings.host) or settings.insecure_no_auth:
+        return None
+    return (
+        f"refusing to serve {settings.host} without credentials. Set ANSIBLE_INSPEC_RS_API_TOKENS "
+        "or ANSIBLE_INSPEC_RS_JWT_SECRET, bind to 127.0.0.1, or pass --insecure-no-auth."
+    )
 
 
 def _print_banner(settings: Settings) -> None:
