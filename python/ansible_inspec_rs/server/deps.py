@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -49,6 +51,22 @@ def track_job(conn: HTTPConnection, job: _core.Job) -> None:
     metrics = getattr(conn.app.state, METRICS_KEY, None)
     if metrics is not None:
         metrics.track(job)
+
+
+# Jobs with more hosts than this are serialized in a worker thread, so that a large body
+# (up to output_tail_bytes of stdout and stderr per host) does not hold the event loop.
+LARGE_JOB_HOSTS = 200
+
+
+async def job_json(job: _core.Job) -> bytes:
+    """The job's JSON body (the native ``to_dict()``: JobOut's fields)."""
+    if len(job.hosts) <= LARGE_JOB_HOSTS:
+        return _dumps(job)
+    return await asyncio.to_thread(_dumps, job)
+
+
+def _dumps(job: _core.Job) -> bytes:
+    return json.dumps(job.to_dict(), separators=(",", ":")).encode()
 
 
 ExecutorDep = Annotated[_core.Executor, Depends(get_executor)]

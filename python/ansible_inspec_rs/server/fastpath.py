@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ansible_inspec_rs import _core, errors
 from ansible_inspec_rs.server.auth import AUTH_STATE_KEY, Authenticator, AuthError
-from ansible_inspec_rs.server.deps import EXECUTOR_KEY
+from ansible_inspec_rs.server.deps import EXECUTOR_KEY, job_json
 from ansible_inspec_rs.server.errors import error_response
 
 ROUTE = "/api/v1/jobs/{job_id}"
@@ -65,4 +65,4 @@ class JobReadFastPath:
         except errors.AnsibleInspecError as exc:
             await error_response(exc)(scope, receive, send)
             return
-        await _send_json(send, 200, json.dumps(job.to_dict(), separators=(",", ":")).encode(), [])
+        await _send_json(send, 200, await job_json(job), [])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from ansible_inspec_rs import _core, errors
-from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, ViewerExecutor, track_job
+from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, ViewerExecutor, job_json, track_job
 from ansible_inspec_rs.server.models import (
     CancelOut,
     JobAccepted,
@@ -37,10 +36,6 @@ from ansible_inspec_rs.server.routers.common import (
 router = new_router("jobs")
 
 CANCEL_SETTLE_SECONDS = 5.0
-
-
-def json_response(data: object) -> Response:
-    return Response(json.dumps(data, separators=(",", ":")), media_type="application/json")
 
 
 @router.post(
@@ -100,7 +95,7 @@ async def list_jobs(
 async def get_job(job_id: str, ex: ViewerExecutor) -> Response:
     """The job with its per-host results, start/finish times and error."""
     # The hottest route: the native to_dict() is already JSON-shaped (same fields as JobOut).
-    return json_response((await ex.get(job_id)).to_dict())
+    return Response(await job_json(await ex.get(job_id)), media_type="application/json")
 
 
 @router.post(
@@ -170,7 +165,7 @@ async def job_report(
     job_id: str,
     ex: ViewerExecutor,
     format: ReportFormat = "json",
-) -> JobOut | Response:
+) -> Response:
     """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 400 naming
     the format (a client error rather than a 501, so API fuzzers see no 5xx)."""
     job = await ex.get(job_id)
@@ -179,7 +174,7 @@ async def job_report(
             {"detail": f"Report format '{format}' is not supported yet; use format=json"},
             status.HTTP_400_BAD_REQUEST,
         )
-    return JobOut.of(job)
+    return Response(await job_json(job), media_type="application/json")
 
 
 @router.get(
