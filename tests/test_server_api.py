@@ -376,3 +376,15 @@ def test_server_log_never_contains_secrets(server: LiveServer, admin: httpx.Clie
     log = server.log()
     assert "serving on" in log
     assert ADMIN_TOKEN not in log and JWT_SECRET not in log
+
+
+def test_job_body_has_every_documented_field(admin: httpx.Client) -> None:
+    """GET /jobs/{id} sends the native to_dict(); it must carry every field JobOut documents."""
+    from ansible_inspec_rs.server.models import HostResultOut, JobOut
+
+    tpl = make_template(admin, command=["echo", "x"])
+    job = wait_job(admin, submit(admin, tpl["name"], ["a"]))
+    assert set(JobOut.model_fields) <= set(job)
+    assert set(HostResultOut.model_fields) <= set(job["results"][0])
+    report = admin.get(f"/api/v1/jobs/{job['id']}/report").json()
+    assert report["id"] == job["id"] and report["results"] == job["results"]
