@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
@@ -76,14 +76,17 @@ async def create_job(body: JobCreate, request: Request, ex: OperatorExecutor) ->
 )
 async def list_jobs(
     ex: ViewerExecutor,
-    status_: Annotated[JobStatusName | None, Query(alias="status")] = None,
-    template: Annotated[str | None, Query(description="template name or id")] = None,
+    status_: Annotated[
+        JobStatusName | Literal[""] | None, Query(alias="status", description="empty: any")
+    ] = None,
+    template: Annotated[str | None, Query(description="template name or id; empty: any")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
 ) -> JobPage:
     """Jobs in submission order, with the total count matching the filters."""
-    count = await ex.count(status=status_, template=template)
-    jobs = await ex.list(status=status_, template=template, limit=limit, offset=offset)
+    status_filter, template_filter = status_ or None, template or None
+    count = await ex.count(status=status_filter, template=template_filter)
+    jobs = await ex.list(status=status_filter, template=template_filter, limit=limit, offset=offset)
     return JobPage(count=count, results=[JobSummary.of(j) for j in jobs])
 
 
