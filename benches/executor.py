@@ -185,7 +185,9 @@ def main() -> None:
     for v in VARIANTS:
         ratio = med("ours", "checks_per_s") / med(v, "checks_per_s")
         lag = "n/a" if v == "xargs" else f"{med(v, 'lag') * 1000:.1f} ms"
-        print(f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}")
+        print(
+            f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}"
+        )
     print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 10 ms")
 
     noops = [run_child("noop", args) for _ in range(args.repeat)]

@@ -70,5 +70,6 @@ async def test_slow_consumer_is_told_what_it_missed() -> None:
     lagged = [e.to_dict() for e in rest if e.type == "lagged"]
     assert lagged and lagged[0]["missed"] > 0
     delivered = [e for e in rest if e.type != "lagged"]
-    assert len(delivered) <= 1024  # the live buffer, not the whole run
+    output = [e for e in delivered if e.type == "host_output"]
+    assert 0 < len(output) <= 1024  # the live buffer, not all 5000 lines
     assert delivered[-1].type == "finished"

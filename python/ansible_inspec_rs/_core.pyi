@@ -197,6 +197,11 @@ class Executor:
         *,
         output_tail_bytes: int = 65536,
         event_history: int = 10000,
+        recovery: str = "requeue",
+        max_attempts: int = 3,
+        heartbeat_interval: float = 5.0,
+        stale_after: float = 30.0,
+        poll_interval: float = 5.0,
     ) -> Executor: ...
     def submit(
         self,
@@ -233,3 +238,5 @@ class Executor:
     def queue_size(self) -> int: ...
     @property
     def storage_backend(self) -> str: ...
+    @property
+    def worker_id(self) -> str: ...

@@ -1,19 +1,29 @@
-//! Workers and the run of one job: fan-out over hosts, timeout, cancellation, panics.
+//! The executor's tasks: workers (claim and run jobs), housekeeping (heartbeat, recovery,
+//! cancel requests), notices from other executors, and the event writer.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::FutureExt;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
-use super::job_handle::{JobHandle, StopReason};
+use super::job_handle::{JobHandle, StopReason, WriterMsg};
 use super::Inner;
+use crate::error::Result;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, CommandCheck};
+use crate::store::{Notice, Store};
 use crate::template::Action;
+
+/// Events stored per write.
+const EVENT_BATCH: usize = 512;
+/// A store that failed is retried after this long.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 
 pub fn panic_message(p: &(dyn Any + Send)) -> String {
     p.downcast_ref::<&str>()
@@ -22,45 +32,117 @@ pub fn panic_message(p: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// One worker: takes queued jobs until the queue is closed and empty.
+fn stopping(inner: &Inner) -> bool {
+    inner.closed.load(Ordering::Acquire) && !inner.draining.load(Ordering::Acquire)
+}
+
+/// One worker: claims jobs from the store until the executor closes (and, when draining,
+/// until the queue is empty). Idle, it sleeps until woken or `poll_interval` passes.
 pub(super) async fn worker(inner: Arc<Inner>) {
-    while let Ok(job) = inner.queue_rx.recv().await {
-        if !job.start() {
-            continue; // canceled while it waited
+    loop {
+        if stopping(&inner) {
+            return;
         }
-        let tail = inner.config.output_tail_bytes;
-        let run = AssertUnwindSafe(run_job(&job, tail)).catch_unwind().await;
-        if let Err(p) = run {
-            // A bug must not take the worker (or Python) down: the job records it.
-            job.finish(
-                JobStatus::Error,
-                Some(format!("internal error: {}", panic_message(&*p))),
-            );
+        let wake = inner.wake.notified();
+        match inner.store.claim_job(&inner.worker_id).await {
+            Ok(Some(rec)) => run_claimed(&inner, rec).await,
+            Ok(None) if inner.closed.load(Ordering::Acquire) => return,
+            Ok(None) => {
+                tokio::select! {
+                    _ = wake => {}
+                    _ = tokio::time::sleep(inner.config.poll_interval) => {}
+                }
+            }
+            Err(_) => tokio::time::sleep(STORE_RETRY).await,
         }
     }
 }
 
-async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) {
+async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
+    let id = rec.id;
+    let (attempt, started_at) = (rec.attempt, rec.started_at);
+    let existing = inner.live().get(&id).cloned();
+    let job = match existing {
+        Some(j) => j,
+        None => {
+            // Submitted by another executor, or before a restart: continue its event seqs.
+            let first = inner.store.last_event_seq(id).await.unwrap_or(0) + 1;
+            if attempt > 1 {
+                // Counted as running by whoever claimed it last; make the count right again.
+                let _ = inner.refresh_counts().await;
+            }
+            let j = inner.new_handle(rec, first);
+            inner.live().insert(id, j.clone());
+            j
+        }
+    };
+    if job.start(attempt, started_at) {
+        let tail = inner.config.output_tail_bytes;
+        let run = AssertUnwindSafe(run_job(&job, tail)).catch_unwind().await;
+        let (status, error) = match run {
+            Ok(outcome) => outcome,
+            // A bug must not take the worker (or Python) down: the job records it.
+            Err(p) => (
+                JobStatus::Error,
+                Some(format!("internal error: {}", panic_message(&*p))),
+            ),
+        };
+        finish(inner, &job, status, error).await;
+    }
+    inner.live().remove(&id);
+}
+
+/// Stores the terminal status, then announces it (retrying while the store is down).
+async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
+    let attempt = job.attempt();
+    for _ in 0..30 {
+        match inner
+            .store
+            .finish_job(job.id, attempt, status, error.as_deref())
+            .await
+        {
+            Ok(true) => {
+                job.announce_finish(status, error);
+                return;
+            }
+            // No longer ours (recovered and re-queued while we were cut off): say so here
+            // only; the store keeps the newer truth.
+            Ok(false) => {
+                job.announce_finish(
+                    JobStatus::Error,
+                    Some("this executor lost the job (it was recovered by another)".into()),
+                );
+                return;
+            }
+            Err(_) => tokio::time::sleep(STORE_RETRY).await,
+        }
+    }
+    job.announce_finish(
+        JobStatus::Error,
+        Some("the store could not record the job's end".into()),
+    );
+}
+
+/// Runs a claimed job and says how it ended.
+async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) -> (JobStatus, Option<String>) {
     let template = job.template.clone();
     let argv: Arc<[String]> = match template.action() {
         Action::Command(argv) => argv.into(),
         Action::Profile(p) => {
-            job.finish(
+            return (
                 JobStatus::Error,
                 Some(format!(
                     "profile {p:?}: no InSpec runner is available in this build yet"
                 )),
             );
-            return;
         }
         Action::Playbook(p) => {
-            job.finish(
+            return (
                 JobStatus::Error,
                 Some(format!(
                     "playbook {p:?}: no Ansible runner is available in this build yet"
                 )),
             );
-            return;
         }
     };
     let n = job.hosts.len();
@@ -71,16 +153,21 @@ async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) {
         let (job, next, argv) = (job.clone(), next.clone(), argv.clone());
         set.spawn(lane(job, next, argv, tail_bytes));
     }
-    let all_done = async { while set.join_next().await.is_some() {} };
-    let timeout = Duration::from_secs(u64::from(template.timeout));
-    let timed_out = tokio::select! {
-        _ = all_done => false,
-        _ = tokio::time::sleep(timeout) => true,
-    };
-    if timed_out {
-        job.stop(StopReason::Timeout);
-        // Lanes kill their checks and record them; wait for that so nothing is left behind.
-        while set.join_next().await.is_some() {}
+    let mut store_error = None;
+    let timeout = tokio::time::sleep(Duration::from_secs(u64::from(template.timeout)));
+    tokio::pin!(timeout);
+    loop {
+        tokio::select! {
+            joined = set.join_next() => match joined {
+                None => break,
+                Some(Ok(Err(e))) => store_error = Some(e.to_string()),
+                Some(_) => {}
+            },
+            _ = &mut timeout, if job.stop_reason().is_none() => {
+                // Lanes kill their checks and record them; keep joining so nothing is left.
+                job.stop(StopReason::Timeout);
+            }
+        }
     }
     let stop = job.stop_reason();
     // Hosts no lane reached.
@@ -89,10 +176,23 @@ async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) {
         Some(StopReason::Timeout) => (HostStatus::Timeout, "not started: the job timed out"),
         _ => (HostStatus::Canceled, "not started: the job was canceled"),
     };
-    for host in &job.hosts[started..] {
-        job.record(HostResult::not_run(host, not_run_status, why));
+    if stop.is_some() {
+        for host in &job.hosts[started..] {
+            if let Err(e) = job
+                .record(HostResult::not_run(host, not_run_status, why))
+                .await
+            {
+                store_error = Some(e.to_string());
+            }
+        }
     }
-    let (status, error) = match stop {
+    if let Some(e) = store_error {
+        return (
+            JobStatus::Error,
+            Some(format!("results could not be stored: {e}")),
+        );
+    }
+    match stop {
         Some(StopReason::Timeout) => (
             JobStatus::Timeout,
             Some(format!("timed out after {} s", template.timeout)),
@@ -101,14 +201,10 @@ async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) {
         None => {
             let results = job.results();
             let status = job_status_from(&results);
-            let error = match status {
-                JobStatus::Error => Some(summary(&results)),
-                _ => None,
-            };
+            let error = (status == JobStatus::Error).then(|| summary(&results));
             (status, error)
         }
-    };
-    job.finish(status, error);
+    }
 }
 
 fn summary(results: &[HostResult]) -> String {
@@ -135,15 +231,20 @@ fn summary(results: &[HostResult]) -> String {
 
 /// Takes hosts one at a time until none are left or the job is stopped: `forks` lanes
 /// give at most `forks` checks at once without a semaphore.
-async fn lane(job: Arc<JobHandle>, next: Arc<AtomicUsize>, argv: Arc<[String]>, tail_bytes: usize) {
+async fn lane(
+    job: Arc<JobHandle>,
+    next: Arc<AtomicUsize>,
+    argv: Arc<[String]>,
+    tail_bytes: usize,
+) -> Result<()> {
     let token = job.cancel_token().clone();
     loop {
         if token.is_cancelled() {
-            return;
+            return Ok(());
         }
         let i = next.fetch_add(1, Ordering::AcqRel);
         let Some(host) = job.hosts.get(i) else {
-            return;
+            return Ok(());
         };
         let check = CommandCheck {
             argv: &argv,
@@ -165,12 +266,100 @@ async fn lane(job: Arc<JobHandle>, next: Arc<AtomicUsize>, argv: Arc<[String]>, 
             result.status = HostStatus::Timeout;
             result.message = Some("killed: the job timed out".into());
         }
-        job.emit(EventKind::HostFinished {
-            host: host.clone(),
-            status: result.status,
-            exit_code: result.exit_code,
-            duration: result.duration,
-        });
-        job.record(result);
+        job.record(result).await?;
+    }
+}
+
+/// Recovers running jobs of executors that stopped heartbeating.
+pub(super) async fn recover(inner: &Inner) -> Result<()> {
+    let stale_before = chrono::Utc::now()
+        - chrono::Duration::from_std(inner.config.stale_after)
+            .unwrap_or(chrono::Duration::seconds(30));
+    let recovered = inner
+        .store
+        .recover(
+            stale_before,
+            inner.config.recovery,
+            inner.config.max_attempts,
+        )
+        .await?;
+    if recovered.iter().any(|(_, s)| *s == JobStatus::Pending) {
+        inner.wake.notify_waiters();
+    }
+    Ok(())
+}
+
+/// Every heartbeat interval: heartbeat, recover dead executors' jobs, pick up cancel
+/// requests for jobs running here, and refresh counts a shared store changes.
+pub(super) async fn housekeeping(inner: Weak<Inner>) {
+    loop {
+        let Some(interval) = inner.upgrade().map(|i| i.config.heartbeat_interval) else {
+            return;
+        };
+        tokio::time::sleep(interval).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let _ = inner.store.heartbeat(&inner.worker_id).await;
+        let _ = recover(&inner).await;
+        if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
+            stop_local(&inner, &ids);
+        }
+        if inner.store.backend() == "postgresql" {
+            let _ = inner.refresh_counts().await;
+        }
+    }
+}
+
+fn stop_local(inner: &Inner, ids: &[Uuid]) {
+    let live = inner.live();
+    for id in ids {
+        if let Some(j) = live.get(id) {
+            if j.status() == JobStatus::Running {
+                j.stop(StopReason::Canceled);
+            }
+        }
+    }
+}
+
+/// Notices from other executors sharing the store: new jobs wake a worker, cancel
+/// requests stop the job when it runs here.
+pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, Uuid)>) {
+    while let Some((notice, id)) = rx.recv().await {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        match notice {
+            Notice::Queued => inner.wake.notify_one(),
+            Notice::Cancel => stop_local(&inner, &[id]),
+        }
+    }
+}
+
+/// Stores events in batches, so a chatty job costs few writes.
+pub(super) async fn event_writer(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<WriterMsg>,
+    keep: usize,
+) {
+    let mut batch = Vec::with_capacity(EVENT_BATCH);
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            match m {
+                WriterMsg::Event(e) => batch.push(e),
+                WriterMsg::Flush(tx) => flushes.push(tx),
+            }
+            if batch.len() < EVENT_BATCH {
+                msg = rx.try_recv().ok();
+            }
+        }
+        // Lifecycle events always fit: keep everything but the oldest output lines.
+        let _ = store.append_events(&batch, keep.max(64)).await;
+        batch.clear();
+        for tx in flushes.drain(..) {
+            let _ = tx.send(());
+        }
     }
 }
