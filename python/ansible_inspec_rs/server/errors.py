@@ -48,6 +48,8 @@ def error_response(exc: errors.AnsibleInspecError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, errors.ExecutorClosed):
         return JSONResponse({"detail": str(exc)}, 503)
+    if isinstance(exc, errors.StoreError):
+        return JSONResponse({"detail": str(exc)}, 503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
     if isinstance(exc, errors.WaitTimeout):
         return JSONResponse({"detail": str(exc)}, 504)
     if isinstance(exc, errors.ProfileError):

@@ -19,7 +19,9 @@ ERRORS_400: Responses = {
     400: {"description": "Malformed JSON, or a path outside the allowed roots (names the field)"}
 }
 BAD_BODY: Responses = {400: {"description": "The body is not valid JSON"}}
-ERRORS_503: Responses = {503: {"description": "Queue full (Retry-After) or executor closed"}}
+ERRORS_503: Responses = {
+    503: {"description": "Queue full or store unavailable (Retry-After), or executor closed"}
+}
 
 
 AUTH_ERRORS: Responses = {
