@@ -64,6 +64,8 @@ def new_executor(settings: Settings) -> _core.Executor:
         store=settings.store_url,
         output_tail_bytes=settings.output_tail_bytes,
         event_history=settings.event_history,
+        recovery=settings.recovery,
+        max_attempts=settings.max_attempts,
     )
 
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         None, description="job store: unset = memory; later sqlite:///… or postgresql://…"
     )
     event_history: int = Field(10_000, ge=1, description="events kept per job for late subscribers")
+    recovery: Literal["requeue", "fail"] = Field(
+        "requeue", description="jobs a dead executor left running: re-queued, or failed as interrupted"
+    )
+    max_attempts: int = Field(3, ge=1, le=1000, description="runs of one job across recoveries")
     output_tail_bytes: int = Field(65_536, ge=1, description="bytes of stdout/stderr kept per host")
 
     # --- auth -------------------------------------------------------------------------------
