@@ -100,3 +100,26 @@ def test_health_stays_fast_while_1000_host_checks_run(admin: httpx.Client, serve
     # machine, where the client and the spawning children compete for the CPU too.
     assert p50 < 0.050, summary
     assert worst < 0.250, summary
+
+
+def test_sqlite_store_keeps_templates_and_jobs_across_restarts(tmp_path: Path) -> None:
+    """The store URL is passed through to the executor: a restarted server still has the data."""
+    store = f"sqlite:///{tmp_path / 'jobs.db'}"
+    first = start_server(tmp_path, store_url=store)
+    try:
+        with httpx.Client(base_url=first.url, timeout=10) as c:
+            assert c.get("/health").json()["storage_backend"] == "sqlite"
+            tpl = make_template(c, command=["echo", "kept"])
+            job = wait_job(c, submit(c, tpl["name"], ["s1"]))
+            assert job["status"] == "successful"
+    finally:
+        first.stop()
+    second = start_server(tmp_path, store_url=store)
+    try:
+        with httpx.Client(base_url=second.url, timeout=10) as c:
+            assert c.get(f"/api/v1/templates/{tpl['name']}").json()["id"] == tpl["id"]
+            again = c.get(f"/api/v1/jobs/{job['id']}").json()
+            assert again["status"] == "successful" and again["results"][0]["stdout"] == "kept\n"
+            assert c.get("/api/v1/statistics").json()["total_jobs"] == 1
+    finally:
+        second.stop()
