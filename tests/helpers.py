@@ -58,6 +58,8 @@ def server_env(**settings: str) -> dict[str, str]:
 def start_server(log_dir: Path, *args: str, cwd: Path = REPO, **settings: str) -> LiveServer:
     """Starts ``python -m ansible_inspec_rs serve`` (in ``cwd``) and waits until /health answers."""
     port = free_port()
+    # The server's default store (SQLite in its data directory), private to this server.
+    settings.setdefault("data_dir", str(log_dir / f"data-{port}"))
     log_path = log_dir / f"server-{port}.log"
     with log_path.open("wb") as log:
         proc = subprocess.Popen(

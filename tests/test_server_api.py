@@ -31,7 +31,7 @@ def test_health_needs_no_credential(anon: httpx.Client) -> None:
     assert r.status_code == 200
     body = r.json()
     assert body["status"] == "ok"
-    assert body["storage_backend"] == "memory"
+    assert body["storage_backend"] == "sqlite"  # the server's default store
     assert body["workers"] == 4
     assert set(body["queue"]) == {"pending", "running"}
     assert isinstance(body["version"], str) and body["version"]

@@ -31,11 +31,10 @@ struct LogInner {
 }
 
 impl EventLog {
-    /// `first_seq`: a re-run job continues after the events its earlier attempts stored.
-    pub fn new(history_cap: usize, first_seq: u64) -> Self {
+    pub fn new(history_cap: usize) -> Self {
         EventLog {
             inner: Mutex::new(LogInner {
-                next_seq: first_seq.max(1),
+                next_seq: 1,
                 history: VecDeque::new(),
                 history_cap,
                 live: None,
@@ -47,6 +46,21 @@ impl EventLog {
     fn lock(&self) -> std::sync::MutexGuard<'_, LogInner> {
         // A poisoned lock only means another thread panicked mid-push; the log stays usable.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts the history with what the store already holds (a job claimed from the
+    /// store: its `queued` event, earlier attempts), so late subscribers see it all.
+    pub fn seed(&self, stored: Vec<Event>) {
+        let mut inner = self.lock();
+        if let Some(last) = stored.last() {
+            inner.next_seq = inner.next_seq.max(last.seq + 1);
+        }
+        let cap = inner.history_cap;
+        for e in stored {
+            if !matches!(e.kind, EventKind::HostOutput { .. }) || inner.history.len() < cap {
+                inner.history.push_back(e);
+            }
+        }
     }
 
     /// Appends an event and returns it. `Finished` closes the log: live subscribers end
@@ -276,7 +290,7 @@ mod tests {
 
     #[tokio::test]
     async fn late_subscriber_gets_history_then_live_then_end() {
-        let log = EventLog::new(100, 1);
+        let log = EventLog::new(100);
         let id = Uuid::nil();
         log.publish(id, EventKind::Queued);
         let mut sub = log.subscribe();
@@ -300,7 +314,7 @@ mod tests {
 
     #[tokio::test]
     async fn history_is_bounded_but_keeps_lifecycle() {
-        let log = EventLog::new(5, 1);
+        let log = EventLog::new(5);
         let id = Uuid::nil();
         for i in 0..100 {
             log.publish(id, out(i));
@@ -314,7 +328,7 @@ mod tests {
 
     #[tokio::test]
     async fn slow_subscriber_lags_instead_of_growing() {
-        let log = EventLog::new(0, 1);
+        let log = EventLog::new(0);
         let id = Uuid::nil();
         let mut sub = log.subscribe();
         for i in 0..(LIVE_BUFFER + 10) {

@@ -120,7 +120,6 @@ impl JobHandle {
         counts: Option<Arc<StatusCounts>>,
         live: Option<Arc<LiveMap>>,
         event_history: usize,
-        first_seq: u64,
     ) -> Self {
         JobHandle {
             id: rec.id,
@@ -140,7 +139,7 @@ impl JobHandle {
             status_tx: watch::channel(rec.status).0,
             stop: AtomicU8::new(0),
             cancel: CancellationToken::new(),
-            events: EventLog::new(event_history, first_seq),
+            events: EventLog::new(event_history),
             store,
             sink,
             counts,
@@ -181,6 +180,11 @@ impl JobHandle {
 
     pub(crate) fn attempt(&self) -> u32 {
         self.state().attempt
+    }
+
+    /// Gives a handle made from a stored record the events stored before it.
+    pub(crate) fn seed_events(&self, stored: Vec<Event>) {
+        self.events.seed(stored);
     }
 
     /// Publishes an event to this handle's subscribers only; the caller stores it.

@@ -150,7 +150,7 @@ impl Inner {
         self.live.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn new_handle(&self, rec: JobRecord, first_seq: u64) -> Arc<JobHandle> {
+    fn new_handle(&self, rec: JobRecord) -> Arc<JobHandle> {
         Arc::new(JobHandle::from_record(
             rec,
             self.store.clone(),
@@ -158,7 +158,6 @@ impl Inner {
             Some(self.counts.clone()),
             None,
             self.config.event_history,
-            first_seq,
         ))
     }
 
@@ -170,7 +169,6 @@ impl Inner {
             None,
             Some(self.live.clone()),
             0,
-            1,
         ))
     }
 
@@ -360,7 +358,17 @@ impl Executor {
             }
         };
         let queue_size = self.inner.config.queue_size;
-        if self.inner.counts.get(JobStatus::Pending) >= queue_size {
+        let pending = if self.storage_backend() == "memory" {
+            self.inner.counts.get(JobStatus::Pending)
+        } else {
+            // Shared: other processes submit and claim too, so ask the store.
+            let filter = JobFilter {
+                status: Some(JobStatus::Pending),
+                template: None,
+            };
+            self.inner.store.count_jobs(&filter).await?
+        };
+        if pending >= queue_size {
             return Err(Error::QueueFull(queue_size));
         }
         let mut vars = template.extra_vars.clone();
@@ -384,7 +392,7 @@ impl Executor {
             // Nobody else can claim it: the handle this returns is the one that runs. It is
             // in `live`, with its `queued` event, before it is stored, so a worker claiming
             // it at once finds this handle and numbers its events after `queued`.
-            let job = self.inner.new_handle(rec.clone(), 1);
+            let job = self.inner.new_handle(rec.clone());
             self.inner.live().insert(job.id, job.clone());
             let queued = job.publish_unstored(EventKind::Queued);
             if let Err(e) = self.inner.store.insert_job(&rec).await {

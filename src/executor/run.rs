@@ -65,12 +65,14 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
     let job = match existing {
         Some(j) => j,
         None => {
-            // Submitted as a view, by another executor, or before a restart: continue its
-            // event seqs, and count it as it was (pending) so `start` moves it to running.
-            let first = inner.store.last_event_seq(id).await.unwrap_or(0) + 1;
+            // Submitted as a view, by another executor, or before a restart: its history
+            // starts with what is stored (`queued`, earlier attempts), and it is counted as
+            // it was (pending) so that `start` moves it to running.
+            let stored = inner.store.events(id, 0).await.unwrap_or_default();
             let mut rec = rec;
             rec.status = JobStatus::Pending;
-            let j = inner.new_handle(rec, first);
+            let j = inner.new_handle(rec);
+            j.seed_events(stored);
             inner.live().insert(id, j.clone());
             j
         }

@@ -26,7 +26,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
     parser.add_argument("--workers", type=int, help="executor workers (jobs run at once)")
     parser.add_argument("--queue-size", type=int, help="pending jobs the executor accepts")
-    parser.add_argument("--store", dest="store_url", help="store URL (default: memory)")
+    parser.add_argument(
+        "--store",
+        dest="store_url",
+        help="sqlite:///path.db, postgresql://…, memory:// (default: sqlite in the data directory)",
+    )
     parser.add_argument("--seed", type=Path, help="JSON file of templates to create at start-up")
     parser.add_argument("--env-file", type=Path, help="read settings from this file instead of .env")
     parser.add_argument(
@@ -60,6 +64,10 @@ def run(args: argparse.Namespace) -> int:
     }
     env_file = args.env_file if args.env_file is not None else ".env"
     settings = Settings(_env_file=env_file, **overrides)
+    if settings.store_url is None:
+        # The server keeps templates and jobs across restarts unless told otherwise.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.store_url = f"sqlite://{settings.data_dir.resolve()}/jobs.db"
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(message)s")
     if settings.seed is not None and not settings.seed.is_file():
         print(f"error: seed file {settings.seed} not found", file=sys.stderr)

@@ -40,11 +40,15 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="address to bind")
     port: int = Field(8080, ge=0, le=65535, description="port to bind (0: any free port)")
-    workers: int = Field(8, ge=1, le=1024, description="executor worker tasks (jobs run at once)")
+    workers: int = Field(
+        8, ge=0, le=1024, description="executor worker tasks (jobs run at once; 0: jobs run on workers)"
+    )
     queue_size: int = Field(10_000, ge=1, description="pending jobs the executor accepts")
     data_dir: Path = Field(Path("data"), description="where stores and reports live")
     store_url: str | None = Field(
-        None, description="job store: unset = memory; later sqlite:///… or postgresql://…"
+        None,
+        description="job store: sqlite:///path.db, postgresql://…, memory://; unset: memory for an "
+        "embedded app, sqlite in data_dir for `ansible-inspec-rs serve`",
     )
     event_history: int = Field(10_000, ge=1, description="events kept per job for late subscribers")
     recovery: Literal["requeue", "fail"] = Field(
