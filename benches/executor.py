@@ -53,7 +53,7 @@ async def ours(jobs: int, hosts: int) -> None:
     from ansible_inspec_rs import Executor, Template
 
     async with Executor(workers=WORKERS, queue_size=max(jobs, 1)) as ex:
-        await ex.templates.create(Template("true", command=["true"], forks=FORKS))
+        await ex.templates.create(Template("true", connection="local", command=["true"], forks=FORKS))
         host_list = [f"h{i}" for i in range(hosts)]
         submitted = [await ex.submit("true", hosts=host_list) for _ in range(jobs)]
         for job in submitted:
@@ -119,7 +119,7 @@ async def noop(count: int) -> dict[str, float]:
     from ansible_inspec_rs import Executor, Template
 
     async with Executor(workers=WORKERS, queue_size=count) as ex:
-        await ex.templates.create(Template("noop", command=["true"]))
+        await ex.templates.create(Template("noop", connection="local", command=["true"]))
         before = rss_kib()
         t0 = time.perf_counter()
         submitted = [await ex.submit("noop") for _ in range(count)]
@@ -185,7 +185,9 @@ def main() -> None:
     for v in VARIANTS:
         ratio = med("ours", "checks_per_s") / med(v, "checks_per_s")
         lag = "n/a" if v == "xargs" else f"{med(v, 'lag') * 1000:.1f} ms"
-        print(f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}")
+        print(
+            f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}"
+        )
     print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 10 ms")
 
     noops = [run_child("noop", args) for _ in range(args.repeat)]

@@ -6,7 +6,9 @@
 pub mod error;
 pub mod executor;
 pub mod host;
+pub mod inventory;
 pub mod job;
+pub mod report;
 pub mod runner;
 pub mod store;
 pub mod template;

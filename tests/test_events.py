@@ -14,7 +14,9 @@ async def collect(job_events: object) -> list[Event]:
 
 
 async def test_live_stream_in_order_and_ends(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sh", "-c", "echo one; echo two >&2; sleep 0.2"]))
+    await ex.templates.create(
+        Template("t", connection="local", command=["sh", "-c", "echo one; echo two >&2; sleep 0.2"])
+    )
     job = await ex.submit("t", hosts=["a", "b"])
     events = await asyncio.wait_for(collect(job.events()), timeout=10)
     types = [e.type for e in events]
@@ -32,7 +34,9 @@ async def test_live_stream_in_order_and_ends(ex: Executor) -> None:
 
 
 async def test_late_subscriber_gets_history_then_live(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sh", "-c", "echo {host}; sleep 0.3; echo done"]))
+    await ex.templates.create(
+        Template("t", connection="local", command=["sh", "-c", "echo {host}; sleep 0.3; echo done"])
+    )
     job = await ex.submit("t", hosts=["a"])
     early = asyncio.ensure_future(collect(job.events()))
     await eventually(lambda: job.status != "pending")
@@ -47,7 +51,9 @@ async def test_late_subscriber_gets_history_then_live(ex: Executor) -> None:
 async def test_history_is_bounded_but_every_host_outcome_is_kept() -> None:
     async with Executor(workers=1, event_history=20) as ex:
         script = "for i in range(500): print(i)"
-        await ex.templates.create(Template("loud", command=[sys.executable, "-c", script]))
+        await ex.templates.create(
+            Template("loud", connection="local", command=[sys.executable, "-c", script])
+        )
         job = await (await ex.submit("loud", hosts=["a", "b"]))
         events = await collect(job.events())
     output = [e for e in events if e.type == "host_output"]
@@ -60,7 +66,9 @@ async def test_history_is_bounded_but_every_host_outcome_is_kept() -> None:
 async def test_slow_consumer_is_told_what_it_missed() -> None:
     async with Executor(workers=1, event_history=0) as ex:
         script = "for i in range(5000): print(i)"
-        await ex.templates.create(Template("loud", command=[sys.executable, "-c", script]))
+        await ex.templates.create(
+            Template("loud", connection="local", command=[sys.executable, "-c", script])
+        )
         job = await ex.submit("loud", hosts=["a"])
         stream = job.events()
         first = await stream.__anext__()
@@ -70,5 +78,8 @@ async def test_slow_consumer_is_told_what_it_missed() -> None:
     lagged = [e.to_dict() for e in rest if e.type == "lagged"]
     assert lagged and lagged[0]["missed"] > 0
     delivered = [e for e in rest if e.type != "lagged"]
-    assert len(delivered) <= 1024  # the live buffer, not the whole run
+    # After the gap: at most the live buffer, not the whole run (a few events may
+    # arrive before the gap, while the subscriber was still keeping up).
+    after_gap = rest[[e.type for e in rest].index("lagged") + 1 :]
+    assert len(after_gap) <= 1024
     assert delivered[-1].type == "finished"

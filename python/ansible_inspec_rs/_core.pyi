@@ -43,6 +43,8 @@ class Template:
         retries: int | None = None,
         retry_backoff: float | None = None,
         verbosity: int | None = None,
+        connection: str | None = None,
+        connect_timeout: int | None = None,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
@@ -88,6 +90,12 @@ class Template:
     @property
     def verbosity(self) -> int: ...
     @property
+    def connection(self) -> str:
+        """``ssh`` (default: ``local://`` hosts run here, others over SSH) or ``local``
+        (every host's check runs here with ``{host}`` substituted)."""
+    @property
+    def connect_timeout(self) -> int: ...
+    @property
     def created_at(self) -> datetime: ...
     @property
     def modified_at(self) -> datetime: ...
@@ -117,6 +125,12 @@ class HostResult:
     def started_at(self) -> datetime | None: ...
     @property
     def finished_at(self) -> datetime | None: ...
+    @property
+    def controls(self) -> list[dict[str, Any]]:
+        """Per-control results (inspec runs), shaped as in InSpec's JSON report."""
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        """Per-task results (ansible runs): ``task``, ``status``, ``message``, ``duration``."""
 
 @final
 class Event:
@@ -150,6 +164,8 @@ class Job:
     def cancel(self) -> Awaitable[bool]: ...
     def events(self) -> EventStream: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def report(self, format: str = "json") -> str:
+        """The report as text: ``json`` (InSpec JSON reporter format), ``junit`` or ``html``."""
     @property
     def id(self) -> str: ...
     @property
@@ -197,6 +213,11 @@ class Executor:
         *,
         output_tail_bytes: int = 65536,
         event_history: int = 10000,
+        ssh_host_key_checking: str = "yes",
+        ssh_known_hosts: str | None = None,
+        ssh_identity_file: str | None = None,
+        ssh_multiplex: bool = True,
+        tool_path: Sequence[str] | None = None,
     ) -> Executor: ...
     def submit(
         self,

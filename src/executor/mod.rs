@@ -20,6 +20,7 @@ pub use run::panic_message;
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
 use crate::job::{EventKind, JobStatus};
+use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, MemoryTemplates};
 use crate::template::{Template, TemplateSpec};
 
@@ -38,6 +39,10 @@ pub struct ExecutorConfig {
     pub output_tail_bytes: usize,
     /// Output-line events kept per job for late subscribers.
     pub event_history: usize,
+    /// How hosts are reached over SSH (multiplexing, host keys, default key).
+    pub ssh: SshSettings,
+    /// Directories searched for ansible-playbook / inspec / cinc-auditor before PATH.
+    pub tool_path: Vec<std::path::PathBuf>,
 }
 
 impl Default for ExecutorConfig {
@@ -48,6 +53,8 @@ impl Default for ExecutorConfig {
             store: None,
             output_tail_bytes: 64 * 1024,
             event_history: 10_000,
+            ssh: SshSettings::default(),
+            tool_path: Vec::new(),
         }
     }
 }
@@ -93,6 +100,8 @@ struct Inner {
     queue_rx: async_channel::Receiver<Arc<JobHandle>>,
     closed: AtomicBool,
     workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+    /// Shared by every job: SSH settings, the private runtime directory, tool lookup.
+    run_ctx: Arc<RunContext>,
 }
 
 /// Closes the queue when the last user-facing `Executor` clone goes away, so idle
@@ -130,7 +139,14 @@ impl Executor {
         config.validate()?;
         let storage_backend = store::backend_name(config.store.as_deref())?;
         let (queue_tx, queue_rx) = async_channel::bounded(config.queue_size);
+        let run_ctx = RunContext::new(
+            config.output_tail_bytes,
+            config.ssh.clone(),
+            config.tool_path.clone(),
+        )
+        .map_err(|e| Error::Internal(format!("cannot create the runtime directory: {e}")))?;
         let inner = Arc::new(Inner {
+            run_ctx: Arc::new(run_ctx),
             storage_backend,
             templates: MemoryTemplates::default(),
             jobs: RwLock::new(Vec::new()),
@@ -229,6 +245,13 @@ impl Executor {
                 (t, None)
             }
         };
+        // No hosts given: the template's inventory + target/limit select them.
+        let hosts = if hosts.is_empty() {
+            crate::inventory::hosts_for_template(&template)?
+        } else {
+            hosts
+        };
+        validate_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         let job = Arc::new(JobHandle::new(

@@ -12,6 +12,7 @@ use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
 use crate::executor::{Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
+use crate::runner::{HostKeyChecking, SshSettings};
 
 fn count(v: i64, field: &str) -> PyResult<usize> {
     usize::try_from(v)
@@ -41,20 +42,53 @@ pub struct PyExecutor {
 #[pymethods]
 impl PyExecutor {
     #[new]
-    #[pyo3(signature = (workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000))]
+    #[pyo3(signature = (
+        workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000,
+        ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
+        ssh_multiplex=true, tool_path=None
+    ))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
+        py: Python<'_>,
         workers: i64,
         queue_size: i64,
         store: Option<String>,
         output_tail_bytes: i64,
         event_history: i64,
+        ssh_host_key_checking: &str,
+        ssh_known_hosts: Option<String>,
+        ssh_identity_file: Option<String>,
+        ssh_multiplex: bool,
+        tool_path: Option<Vec<String>>,
     ) -> PyResult<Self> {
+        let mut tools: Vec<std::path::PathBuf> = tool_path
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        // Tools installed beside this Python (a venv's ansible-playbook) are found even
+        // when the venv is not activated.
+        if let Ok(scripts) = py
+            .import("sysconfig")
+            .and_then(|m| m.call_method1("get_path", ("scripts",)))
+            .and_then(|p| p.extract::<String>())
+        {
+            tools.push(scripts.into());
+        }
         let config = ExecutorConfig {
             workers: count(workers, "workers")?,
             queue_size: count(queue_size, "queue_size")?,
             store,
             output_tail_bytes: count(output_tail_bytes, "output_tail_bytes")?,
             event_history: count(event_history, "event_history")?,
+            ssh: SshSettings {
+                multiplex: ssh_multiplex,
+                host_key_checking: HostKeyChecking::parse(ssh_host_key_checking)?,
+                known_hosts_file: ssh_known_hosts,
+                identity_file: ssh_identity_file,
+                ..Default::default()
+            },
+            tool_path: tools,
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime();
         Ok(PyExecutor {
