@@ -104,8 +104,13 @@ impl RuntimeDir {
 
 impl Drop for RuntimeDir {
     fn drop(&mut self) {
-        // Ask each master to exit (they would otherwise linger for ControlPersist seconds).
-        if let Ok(entries) = std::fs::read_dir(&self.path) {
+        // Ask each master to exit (they would otherwise linger for ControlPersist seconds):
+        // ours at the top, ansible-playbook's in cp/.
+        let mut dirs = vec![self.path.clone(), self.path.join("cp")];
+        while let Some(dir) = dirs.pop() {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             for e in entries.flatten() {
                 let is_socket = e.file_type().is_ok_and(|t| {
                     use std::os::unix::fs::FileTypeExt;
