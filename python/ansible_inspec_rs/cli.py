@@ -14,6 +14,10 @@ from collections.abc import Sequence
 # name -> (module under ansible_inspec_rs.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run example jobs against local:// and a few hosts, with live progress"),
+    "exec": (
+        "exec",
+        "run a profile or playbook against an inventory or hosts; exit 0 passed, 1 failed, 2 error",
+    ),
 }
 
 
