@@ -52,6 +52,7 @@ test: build lint rust-test py-test ## everything CI runs; ends with pytest's sum
 
 bench: build ## benchmarks, printing ratios against baselines measured in the same run
 	$(PY) benches/executor.py
+	$(PY) benches/ssh.py
 
 clean: ## remove build outputs and the venv
 	rm -rf target $(VENV)

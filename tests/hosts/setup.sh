@@ -52,10 +52,20 @@ MaxStartups 100:30:200
 MaxSessions 100
 AcceptEnv LANG
 CONF
+    # A clean remote shell: bash sources ~/.bashrc for ssh commands, and this machine's
+    # (pyenv init) adds ~250 ms to each. In a private mount namespace for sshd only, an
+    # empty file is mounted over it; the machine's own file is untouched.
+    local run=(/usr/sbin/sshd -f "$STATE/sshd_$name.conf" -E "$STATE/sshd_$name.log")
+    if [ -f "$HOME/.bashrc" ] && unshare -m --propagation private true 2>/dev/null; then
+        : >"$STATE/empty_bashrc"
+        run=(unshare -m --propagation private sh -c \
+            'mount --bind "$1" "$2" 2>/dev/null; shift 2; exec "$@"' sh \
+            "$STATE/empty_bashrc" "$HOME/.bashrc" "${run[@]}")
+    fi
     if [ -n "$ns" ]; then
-        ip netns exec "$ns" /usr/sbin/sshd -f "$STATE/sshd_$name.conf" -E "$STATE/sshd_$name.log"
+        ip netns exec "$ns" "${run[@]}"
     else
-        /usr/sbin/sshd -f "$STATE/sshd_$name.conf" -E "$STATE/sshd_$name.log"
+        "${run[@]}"
     fi
 }
 
