@@ -38,6 +38,8 @@ pub enum Error {
     ExecutorClosed,
     #[error("wait timed out after {0} s (the job keeps running)")]
     WaitTimeout(f64),
+    #[error("store error: {0}")]
+    Store(String),
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -78,8 +78,6 @@ async def test_slow_consumer_is_told_what_it_missed() -> None:
     lagged = [e.to_dict() for e in rest if e.type == "lagged"]
     assert lagged and lagged[0]["missed"] > 0
     delivered = [e for e in rest if e.type != "lagged"]
-    # After the gap: at most the live buffer, not the whole run (a few events may
-    # arrive before the gap, while the subscriber was still keeping up).
-    after_gap = rest[[e.type for e in rest].index("lagged") + 1 :]
-    assert len(after_gap) <= 1024
+    output = [e for e in delivered if e.type == "host_output"]
+    assert 0 < len(output) <= 1024  # the live buffer, not all 5000 lines
     assert delivered[-1].type == "finished"

@@ -44,7 +44,6 @@ async def test_runs_each_host_and_reports(ex: Executor) -> None:
         Template("greet", connection="local", command=["sh", "-c", "echo hello {host}; test {host} != bad"])
     )
     job = await ex.submit("greet", hosts=["local://", "web01", "bad"])
-    assert job.status in ("pending", "running")
     report = await job
     assert report.status == JobStatus.FAILED
     by_host = {r.host: r for r in report.results}
@@ -144,7 +143,10 @@ async def test_cancelling_the_waiter_does_not_cancel_the_job(ex: Executor) -> No
 
 async def test_wait_timeout_leaves_the_job_running(ex: Executor) -> None:
     await ex.templates.create(Template("t", connection="local", command=["sleep", "0.5"]))
+    t0 = time.monotonic()
     job = await ex.submit("t", hosts=["a"])
+    assert time.monotonic() - t0 < 0.25  # submit returns at once, not when the job ends
+    assert job.status in ("pending", "running")
     with pytest.raises(errors.WaitTimeout) as info:
         await job.wait(timeout=0.05)
     assert isinstance(info.value, TimeoutError)
@@ -250,7 +252,15 @@ async def test_bad_hosts_are_rejected(ex: Executor, hosts: list[str]) -> None:
 
 
 async def test_bad_executor_settings() -> None:
-    for kwargs, field in [({"workers": 0}, "workers"), ({"queue_size": -1}, "queue_size")]:
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"workers": -1}, "workers"),
+        ({"queue_size": 0}, "queue_size"),
+        ({"recovery": "retry"}, "recovery"),
+        ({"max_attempts": 0}, "max_attempts"),
+        ({"heartbeat_interval": 5.0, "stale_after": 5.0}, "stale_after"),
+        ({"poll_interval": -1.0}, "poll_interval"),
+    ]
+    for kwargs, field in cases:
         with pytest.raises(errors.ValidationError) as info:
             Executor(**kwargs)  # type: ignore[arg-type]
         assert info.value.field == field

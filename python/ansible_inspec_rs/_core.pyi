@@ -213,6 +213,11 @@ class Executor:
         *,
         output_tail_bytes: int = 65536,
         event_history: int = 10000,
+        recovery: str = "requeue",
+        max_attempts: int = 3,
+        heartbeat_interval: float = 5.0,
+        stale_after: float = 30.0,
+        poll_interval: float = 5.0,
         ssh_host_key_checking: str = "yes",
         ssh_known_hosts: str | None = None,
         ssh_identity_file: str | None = None,
@@ -254,3 +259,5 @@ class Executor:
     def queue_size(self) -> int: ...
     @property
     def storage_backend(self) -> str: ...
+    @property
+    def worker_id(self) -> str: ...

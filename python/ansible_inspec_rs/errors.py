@@ -75,6 +75,10 @@ class ProfileParseError(ProfileError):
         self.column = column
 
 
+class StoreError(AnsibleInspecError):
+    """The store (SQLite file, PostgreSQL server) could not be read or written."""
+
+
 class InternalError(AnsibleInspecError):
     """A bug in ansible_inspec_rs (for example a Rust panic); the executor keeps serving."""
 
@@ -90,6 +94,7 @@ __all__ = [
     "ProfileError",
     "ProfileParseError",
     "QueueFull",
+    "StoreError",
     "TemplateExists",
     "TemplateNotFound",
     "ValidationError",

@@ -1,14 +1,17 @@
 //! A job's event log: a bounded history for late subscribers plus a bounded live channel
-//! (created on first subscribe, so a job nobody watches costs no channel).
+//! (created on first subscribe, so a job nobody watches costs no channel). Jobs this
+//! process does not run are streamed from the store instead.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
+use super::job_handle::REMOTE_POLL;
 use crate::job::{Event, EventKind};
+use crate::store::Store;
 
 /// Live events buffered per subscriber before it lags (and is told how many it missed).
 pub const LIVE_BUFFER: usize = 1024;
@@ -28,10 +31,11 @@ struct LogInner {
 }
 
 impl EventLog {
-    pub fn new(history_cap: usize) -> Self {
+    /// `first_seq`: a re-run job continues after the events its earlier attempts stored.
+    pub fn new(history_cap: usize, first_seq: u64) -> Self {
         EventLog {
             inner: Mutex::new(LogInner {
-                next_seq: 1,
+                next_seq: first_seq.max(1),
                 history: VecDeque::new(),
                 history_cap,
                 live: None,
@@ -45,11 +49,12 @@ impl EventLog {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Appends an event. `Finished` closes the log: live subscribers end after it.
-    pub fn publish(&self, job_id: Uuid, kind: EventKind) {
+    /// Appends an event and returns it. `Finished` closes the log: live subscribers end
+    /// after it, and later events are dropped (None).
+    pub fn publish(&self, job_id: Uuid, kind: EventKind) -> Option<Event> {
         let mut inner = self.lock();
         if inner.closed {
-            return;
+            return None;
         }
         let finished = matches!(kind, EventKind::Finished { .. });
         let event = Event {
@@ -64,12 +69,13 @@ impl EventLog {
         }
         let is_output = matches!(event.kind, EventKind::HostOutput { .. });
         if !is_output || inner.history.len() < inner.history_cap {
-            inner.history.push_back(event);
+            inner.history.push_back(event.clone());
         }
         if finished {
             inner.closed = true;
             inner.live = None; // receivers drain what is buffered, then see the end
         }
+        Some(event)
     }
 
     /// The history so far and, unless the job has ended, a receiver for what follows.
@@ -87,7 +93,11 @@ impl EventLog {
                     .subscribe(),
             )
         };
-        Subscription { history, live }
+        Subscription {
+            history,
+            live,
+            stored: None,
+        }
     }
 
     pub fn history(&self) -> Vec<Event> {
@@ -95,16 +105,88 @@ impl EventLog {
     }
 }
 
+/// Streams a job from the store: what it holds, and, while the job runs elsewhere, what
+/// is added (polled), until the job has ended.
+struct StoredStream {
+    store: Arc<dyn Store>,
+    job: Uuid,
+    after: u64,
+    follow: bool,
+    fetched: bool,
+}
+
 pub struct Subscription {
     history: VecDeque<Event>,
     live: Option<broadcast::Receiver<Event>>,
+    stored: Option<StoredStream>,
 }
 
 impl Subscription {
+    fn from_store(store: Arc<dyn Store>, job: Uuid, follow: bool) -> Self {
+        Subscription {
+            history: VecDeque::new(),
+            live: None,
+            stored: Some(StoredStream {
+                store,
+                job,
+                after: 0,
+                follow,
+                fetched: false,
+            }),
+        }
+    }
+
+    /// A finished job's stored events.
+    pub fn stored(store: Arc<dyn Store>, job: Uuid) -> Self {
+        Self::from_store(store, job, false)
+    }
+
+    /// A job run by another executor: stored events, then new ones until it ends.
+    pub fn remote(store: Arc<dyn Store>, job: Uuid) -> Self {
+        Self::from_store(store, job, true)
+    }
+
+    /// Fills `history` from the store; false when the stream has ended.
+    async fn pull(&mut self) -> bool {
+        let Some(s) = self.stored.as_mut() else {
+            return false;
+        };
+        loop {
+            if s.fetched && !s.follow {
+                return false;
+            }
+            // Read the status first: events stored before it are all there to fetch.
+            let ended = !s.follow
+                || s.store
+                    .get_job(s.job)
+                    .await
+                    .ok()
+                    .flatten()
+                    .is_none_or(|r| r.status.is_terminal());
+            let batch = s.store.events(s.job, s.after).await.unwrap_or_default();
+            s.fetched = true;
+            if let Some(last) = batch.last() {
+                s.after = last.seq;
+            }
+            if !batch.is_empty() {
+                self.history.extend(batch);
+                return true;
+            }
+            if ended {
+                s.follow = false;
+                return false;
+            }
+            tokio::time::sleep(REMOTE_POLL).await;
+        }
+    }
+
     /// Without waiting: `Some(Some(e))` an event, `Some(None)` the end, `None` nothing yet.
     pub fn try_next(&mut self, job_id: Uuid) -> Option<Option<Event>> {
         if let Some(e) = self.history.pop_front() {
             return Some(Some(e));
+        }
+        if self.stored.is_some() {
+            return None; // needs the store: async
         }
         let Some(rx) = self.live.as_mut() else {
             return Some(None);
@@ -126,6 +208,13 @@ impl Subscription {
     pub async fn next(&mut self, job_id: Uuid) -> Option<Event> {
         if let Some(e) = self.history.pop_front() {
             return Some(e);
+        }
+        if self.stored.is_some() {
+            return if self.pull().await {
+                self.history.pop_front()
+            } else {
+                None
+            };
         }
         let rx = self.live.as_mut()?;
         match rx.recv().await {
@@ -171,7 +260,7 @@ mod tests {
 
     #[tokio::test]
     async fn late_subscriber_gets_history_then_live_then_end() {
-        let log = EventLog::new(100);
+        let log = EventLog::new(100, 1);
         let id = Uuid::nil();
         log.publish(id, EventKind::Queued);
         let mut sub = log.subscribe();
@@ -189,13 +278,13 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 3);
-        log.publish(id, EventKind::Started); // ignored once closed
+        assert!(log.publish(id, EventKind::Started).is_none()); // ignored once closed
         assert_eq!(log.history().len(), 3);
     }
 
     #[tokio::test]
     async fn history_is_bounded_but_keeps_lifecycle() {
-        let log = EventLog::new(5);
+        let log = EventLog::new(5, 1);
         let id = Uuid::nil();
         for i in 0..100 {
             log.publish(id, out(i));
@@ -209,7 +298,7 @@ mod tests {
 
     #[tokio::test]
     async fn slow_subscriber_lags_instead_of_growing() {
-        let log = EventLog::new(0);
+        let log = EventLog::new(0, 1);
         let id = Uuid::nil();
         let mut sub = log.subscribe();
         for i in 0..(LIVE_BUFFER + 10) {

@@ -1,40 +1,50 @@
-//! A live job: its state machine, results, events, cancellation and waiting.
+//! A job as this process sees it: a live cache of its stored record (status, results),
+//! its events, cancellation and waiting. The store is the truth; the handle announces.
 
-use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::events::{EventLog, Subscription};
 use crate::error::{Error, Result};
-use crate::job::{EventKind, HostResult, JobSnapshot, JobStatus};
+use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
+use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
-/// Jobs per status, kept up to date on every transition (for /health and metrics).
+/// How often a handle on a job run elsewhere (another executor on a shared store) looks
+/// at the store while waiting or streaming events.
+pub const REMOTE_POLL: Duration = Duration::from_millis(200);
+
+/// Jobs per status as this process knows them (for /health and metrics without a query).
 #[derive(Default)]
-pub struct StatusCounts([AtomicUsize; 7]);
+pub struct StatusCounts([AtomicI64; 7]);
 
 impl StatusCounts {
     fn index(s: JobStatus) -> usize {
         JobStatus::ALL.iter().position(|x| *x == s).unwrap_or(0)
     }
-    fn moved(&self, from: Option<JobStatus>, to: JobStatus) {
+    pub(crate) fn moved(&self, from: Option<JobStatus>, to: Option<JobStatus>) {
         if let Some(f) = from {
             self.0[Self::index(f)].fetch_sub(1, Ordering::Relaxed);
         }
-        self.0[Self::index(to)].fetch_add(1, Ordering::Relaxed);
+        if let Some(t) = to {
+            self.0[Self::index(t)].fetch_add(1, Ordering::Relaxed);
+        }
     }
     pub fn get(&self, s: JobStatus) -> usize {
-        self.0[Self::index(s)].load(Ordering::Relaxed)
+        usize::try_from(self.0[Self::index(s)].load(Ordering::Relaxed)).unwrap_or(0)
     }
-    /// Forget a deleted (finished) job.
-    pub fn removed(&self, s: JobStatus) {
-        self.0[Self::index(s)].fetch_sub(1, Ordering::Relaxed);
+    pub(crate) fn reset(&self, counts: &std::collections::BTreeMap<JobStatus, usize>) {
+        for s in JobStatus::ALL {
+            let n = counts.get(&s).copied().unwrap_or(0);
+            self.0[Self::index(s)].store(i64::try_from(n).unwrap_or(i64::MAX), Ordering::Relaxed);
+        }
     }
 }
 
@@ -51,7 +61,18 @@ struct State {
     finished_at: Option<DateTime<Utc>>,
     results: Vec<HostResult>,
     error: Option<String>,
+    attempt: u32,
 }
+
+/// What the store's event writer receives.
+pub(crate) enum WriterMsg {
+    Event(Event),
+    /// Answered once everything sent before it is stored.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
+/// Where a handle's events go besides live subscribers: the store's event writer.
+pub(crate) type EventSink = mpsc::Sender<WriterMsg>;
 
 pub struct JobHandle {
     pub id: Uuid,
@@ -66,7 +87,10 @@ pub struct JobHandle {
     stop: AtomicU8,
     cancel: CancellationToken,
     events: EventLog,
-    counts: Arc<StatusCounts>,
+    store: Arc<dyn Store>,
+    /// None: a read-only view of a stored job that this process does not run.
+    sink: Option<EventSink>,
+    counts: Option<Arc<StatusCounts>>,
 }
 
 impl std::fmt::Debug for JobHandle {
@@ -80,33 +104,37 @@ impl std::fmt::Debug for JobHandle {
 }
 
 impl JobHandle {
-    pub(crate) fn new(
-        template: Arc<Template>,
-        template_id: Option<Uuid>,
-        hosts: Vec<String>,
-        extra_vars: Map<String, Value>,
+    /// A handle from a stored record. With a `sink` (and counts) it is live: this process
+    /// runs or submitted the job. Without, it is a view that polls the store.
+    pub(crate) fn from_record(
+        rec: JobRecord,
+        store: Arc<dyn Store>,
+        sink: Option<EventSink>,
+        counts: Option<Arc<StatusCounts>>,
         event_history: usize,
-        counts: Arc<StatusCounts>,
+        first_seq: u64,
     ) -> Self {
-        counts.moved(None, JobStatus::Pending);
         JobHandle {
-            id: Uuid::new_v4(),
-            template,
-            template_id,
-            hosts,
-            extra_vars,
-            created_at: Utc::now(),
+            id: rec.id,
+            template: rec.template,
+            template_id: rec.template_id,
+            hosts: rec.hosts,
+            extra_vars: rec.extra_vars,
+            created_at: rec.created_at,
             state: Mutex::new(State {
-                status: JobStatus::Pending,
-                started_at: None,
-                finished_at: None,
-                results: Vec::new(),
-                error: None,
+                status: rec.status,
+                started_at: rec.started_at,
+                finished_at: rec.finished_at,
+                results: rec.results,
+                error: rec.error,
+                attempt: rec.attempt,
             }),
-            status_tx: watch::channel(JobStatus::Pending).0,
+            status_tx: watch::channel(rec.status).0,
             stop: AtomicU8::new(0),
             cancel: CancellationToken::new(),
-            events: EventLog::new(event_history),
+            events: EventLog::new(event_history, first_seq),
+            store,
+            sink,
             counts,
         }
     }
@@ -115,20 +143,37 @@ impl JobHandle {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    fn is_view(&self) -> bool {
+        self.sink.is_none()
+    }
+
     pub fn status(&self) -> JobStatus {
         self.state().status
     }
 
+    pub(crate) fn attempt(&self) -> u32 {
+        self.state().attempt
+    }
+
+    /// Publishes an event to live subscribers and queues it for the store.
     pub fn emit(&self, kind: EventKind) {
-        self.events.publish(self.id, kind);
+        if let Some(event) = self.events.publish(self.id, kind) {
+            if let Some(sink) = &self.sink {
+                // A full writer queue drops the stored copy of output lines only; state
+                // changes are written by the executor itself before they are announced.
+                let _ = sink.try_send(WriterMsg::Event(event));
+            }
+        }
     }
 
     pub fn subscribe(&self) -> Subscription {
+        if self.is_view() && !self.status().is_terminal() {
+            return Subscription::remote(self.store.clone(), self.id);
+        }
+        if self.is_view() {
+            return Subscription::stored(self.store.clone(), self.id);
+        }
         self.events.subscribe()
-    }
-
-    pub fn events_so_far(&self) -> Vec<crate::job::Event> {
-        self.events.history()
     }
 
     pub(crate) fn cancel_token(&self) -> &CancellationToken {
@@ -151,87 +196,125 @@ impl JobHandle {
         self.cancel.cancel();
     }
 
-    /// pending → running. False when the job was canceled while it waited in the queue.
-    pub(crate) fn start(&self) -> bool {
+    fn set_status(&self, st: &mut State, to: JobStatus) {
+        if let Some(c) = &self.counts {
+            c.moved(Some(st.status), Some(to));
+        }
+        st.status = to;
+    }
+
+    /// Announces the claim the store already recorded: → running (attempt `attempt`).
+    pub(crate) fn start(&self, attempt: u32, started_at: Option<DateTime<Utc>>) -> bool {
         {
             let mut st = self.state();
-            if !st.status.can_become(JobStatus::Running) {
+            if st.status.is_terminal() {
                 return false;
             }
-            st.status = JobStatus::Running;
-            st.started_at = Some(Utc::now());
+            self.set_status(&mut st, JobStatus::Running);
+            st.attempt = attempt;
+            st.started_at = started_at.or_else(|| Some(Utc::now()));
+            st.results.clear();
         }
-        self.counts
-            .moved(Some(JobStatus::Pending), JobStatus::Running);
         self.emit(EventKind::Started);
         self.status_tx.send_replace(JobStatus::Running);
         true
     }
 
-    pub(crate) fn record(&self, result: HostResult) {
+    /// Stores then announces one host's result.
+    pub(crate) async fn record(&self, result: HostResult) -> Result<()> {
+        let stored = self
+            .store
+            .save_host_result(self.id, self.attempt(), &result)
+            .await;
+        self.emit(EventKind::HostFinished {
+            host: result.host.clone(),
+            status: result.status,
+            exit_code: result.exit_code,
+            duration: result.duration,
+        });
         self.state().results.push(result);
+        stored
     }
 
-    /// Moves to a terminal status: state first, then the `finished` event, then waiters.
-    /// Returns false (and changes nothing) when the job had already ended.
-    pub(crate) fn finish(&self, status: JobStatus, error: Option<String>) -> bool {
-        let from = {
+    /// Announces a terminal status the store already holds: state, `finished` event, waiters.
+    pub(crate) fn announce_finish(&self, status: JobStatus, error: Option<String>) -> bool {
+        {
             let mut st = self.state();
-            if !st.status.can_become(status) {
+            if st.status.is_terminal() {
                 return false;
             }
-            let from = st.status;
-            st.status = status;
+            self.set_status(&mut st, status);
             st.finished_at = Some(Utc::now());
             st.error = error.clone();
             let order = |h: &str| self.hosts.iter().position(|x| x == h);
             st.results.sort_by_key(|r| order(&r.host));
-            from
-        };
-        self.counts.moved(Some(from), status);
+        }
         self.emit(EventKind::Finished { status, error });
         self.status_tx.send_replace(status);
         true
     }
 
-    /// Cancels the job: a pending one ends at once, a running one has its checks killed.
+    /// Cancels the job wherever it is: a pending one ends at once, a running one has its
+    /// checks killed (by this process, or by the executor running it, through the store).
     /// False when it had already finished.
-    pub fn cancel(&self) -> bool {
-        match self.status() {
-            JobStatus::Pending => {
-                if self.finish(
-                    JobStatus::Canceled,
-                    Some("canceled before it started".into()),
-                ) {
-                    return true;
-                }
-                // It started meanwhile: stop it as a running job.
-                self.cancel()
-            }
-            JobStatus::Running => {
-                self.stop(StopReason::Canceled);
-                true
-            }
-            _ => false,
+    pub async fn cancel(&self) -> Result<bool> {
+        if self.store.cancel_pending(self.id).await? {
+            self.announce_finish(
+                JobStatus::Canceled,
+                Some("canceled before it started".into()),
+            );
+            return Ok(true);
         }
+        if self.store.request_cancel(self.id).await? {
+            if self.is_view() {
+                self.store.notify(Notice::Cancel, self.id).await?;
+            } else {
+                self.stop(StopReason::Canceled);
+            }
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// Copies a stored record's progress into a view handle.
+    fn refresh(&self, rec: &JobRecord) {
+        let mut st = self.state();
+        st.status = rec.status;
+        st.started_at = rec.started_at;
+        st.finished_at = rec.finished_at;
+        st.results = rec.results.clone();
+        st.error = rec.error.clone();
+        st.attempt = rec.attempt;
+        self.status_tx.send_replace(rec.status);
     }
 
     /// Waits until the job has ended. `timeout` bounds the waiting, never the job.
     pub async fn wait(&self, timeout: Option<Duration>) -> Result<JobStatus> {
-        let mut rx = self.status_tx.subscribe();
         let ended = async {
-            match rx.wait_for(|s| s.is_terminal()).await {
-                Ok(s) => *s,
-                // The sender lives as long as this handle, which we borrow: unreachable,
-                // but answer with the current state rather than panic.
-                Err(_) => self.status(),
+            if self.is_view() {
+                loop {
+                    match self.store.get_job(self.id).await? {
+                        Some(rec) => {
+                            self.refresh(&rec);
+                            if rec.status.is_terminal() {
+                                return Ok(rec.status);
+                            }
+                        }
+                        None => return Err(Error::JobNotFound(self.id.to_string())),
+                    }
+                    tokio::time::sleep(REMOTE_POLL).await;
+                }
             }
+            let mut rx = self.status_tx.subscribe();
+            let ended = rx.wait_for(|s| s.is_terminal()).await.map(|s| *s);
+            // The sender lives as long as this handle, which we borrow: Err cannot happen.
+            Ok(ended.unwrap_or_else(|_| self.status()))
         };
         match timeout {
-            None => Ok(ended.await),
+            None => ended.await,
             Some(t) => tokio::time::timeout(t, ended)
                 .await
-                .map_err(|_| Error::WaitTimeout(t.as_secs_f64())),
+                .map_err(|_| Error::WaitTimeout(t.as_secs_f64()))?,
         }
     }
 

@@ -1,19 +1,26 @@
-//! The executor: a bounded queue, `workers` tokio tasks taking jobs from it, and per-job
-//! fan-out over hosts with at most `forks` checks at once.
+//! The executor: jobs queued in a store, `workers` tokio tasks claiming them, and per-job
+//! fan-out over hosts with at most `forks` checks at once. Several executors may share one
+//! PostgreSQL store: each claims jobs atomically, heartbeats, and recovers the running jobs
+//! of executors that stopped heartbeating.
 
 pub mod events;
 mod job_handle;
 mod run;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use chrono::Utc;
 use serde_json::{Map, Value};
 use tokio::runtime::Handle;
+use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use events::Subscription;
+use job_handle::WriterMsg;
 pub use job_handle::{JobHandle, StatusCounts};
 pub use run::panic_message;
 
@@ -21,24 +28,37 @@ use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
 use crate::job::{EventKind, JobStatus};
 use crate::runner::{RunContext, SshSettings};
-use crate::store::{self, MemoryTemplates};
+use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
 
 pub const WORKERS_MAX: usize = 4096;
 pub const QUEUE_MAX: usize = 10_000_000;
+/// Events waiting for the store writer; beyond it output lines are not stored (still sent live).
+const EVENT_QUEUE: usize = 65_536;
 
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
-    /// Jobs run at once.
+    /// Jobs run at once by this executor (0: submit and read only, as a server whose jobs
+    /// run on separate worker processes).
     pub workers: usize,
-    /// Jobs waiting to run; a submit beyond it fails with `QueueFull`.
+    /// Pending jobs at most; a submit beyond it fails with `QueueFull`.
     pub queue_size: usize,
-    /// `None` or `memory://`: in memory.
+    /// None / `memory://`, `sqlite:///path/file.db` or `postgresql://…`.
     pub store: Option<String>,
     /// Bytes of stdout and of stderr kept per host result (the last ones).
     pub output_tail_bytes: usize,
-    /// Output-line events kept per job for late subscribers.
+    /// Output-line events kept per job (in memory for late subscribers, and in the store).
     pub event_history: usize,
+    /// What happens to jobs whose executor died while running them.
+    pub recovery: RecoveryPolicy,
+    /// Attempts a job gets when `recovery` is requeue.
+    pub max_attempts: u32,
+    pub heartbeat_interval: Duration,
+    /// An executor silent for this long is presumed dead and its running jobs recovered.
+    pub stale_after: Duration,
+    /// How often idle workers look at the queue without being woken (a safety net for
+    /// notices lost while a connection was down; not busy polling).
+    pub poll_interval: Duration,
     /// How hosts are reached over SSH (multiplexing, host keys, default key).
     pub ssh: SshSettings,
     /// Directories searched for ansible-playbook / inspec / cinc-auditor before PATH.
@@ -53,6 +73,11 @@ impl Default for ExecutorConfig {
             store: None,
             output_tail_bytes: 64 * 1024,
             event_history: 10_000,
+            recovery: RecoveryPolicy::Requeue,
+            max_attempts: 3,
+            heartbeat_interval: Duration::from_secs(5),
+            stale_after: Duration::from_secs(30),
+            poll_interval: Duration::from_secs(5),
             ssh: SshSettings::default(),
             tool_path: Vec::new(),
         }
@@ -61,10 +86,10 @@ impl Default for ExecutorConfig {
 
 impl ExecutorConfig {
     pub fn validate(&self) -> Result<(), ValidationError> {
-        if !(1..=WORKERS_MAX).contains(&self.workers) {
+        if self.workers > WORKERS_MAX {
             return Err(ValidationError::new(
                 "workers",
-                format!("must be from 1 to {WORKERS_MAX}"),
+                format!("must be from 0 to {WORKERS_MAX}"),
             ));
         }
         if !(1..=QUEUE_MAX).contains(&self.queue_size) {
@@ -76,7 +101,28 @@ impl ExecutorConfig {
         if self.output_tail_bytes > 64 * 1024 * 1024 {
             return Err(ValidationError::new("output_tail_bytes", "at most 64 MiB"));
         }
-        store::backend_name(self.store.as_deref())?;
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(ValidationError::new(
+                "max_attempts",
+                "must be from 1 to 100",
+            ));
+        }
+        let positive = |d: Duration, field: &str| {
+            if d.is_zero() {
+                Err(ValidationError::new(field, "must be more than 0 seconds"))
+            } else {
+                Ok(())
+            }
+        };
+        positive(self.heartbeat_interval, "heartbeat_interval")?;
+        positive(self.poll_interval, "poll_interval")?;
+        if self.stale_after <= self.heartbeat_interval {
+            return Err(ValidationError::new(
+                "stale_after",
+                "must be longer than heartbeat_interval",
+            ));
+        }
+        store::backend_of(self.store.as_deref())?;
         Ok(())
     }
 }
@@ -91,33 +137,81 @@ pub enum TemplateRef {
 
 struct Inner {
     config: ExecutorConfig,
-    storage_backend: &'static str,
-    templates: MemoryTemplates,
-    jobs: RwLock<Vec<Arc<JobHandle>>>,
-    index: RwLock<std::collections::HashMap<Uuid, usize>>,
+    store: Arc<dyn Store>,
+    /// Identifies this executor in the store (claims, heartbeats).
+    worker_id: String,
+    /// Jobs this process submitted or runs, while they are pending or running.
+    live: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
     counts: Arc<StatusCounts>,
-    queue_tx: async_channel::Sender<Arc<JobHandle>>,
-    queue_rx: async_channel::Receiver<Arc<JobHandle>>,
+    wake: Notify,
     closed: AtomicBool,
-    workers: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+    draining: AtomicBool,
+    events_tx: mpsc::Sender<WriterMsg>,
+    tasks: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
+    background: Mutex<Vec<JoinHandle<()>>>,
     /// Shared by every job: SSH settings, the private runtime directory, tool lookup.
     run_ctx: Arc<RunContext>,
 }
 
-/// Closes the queue when the last user-facing `Executor` clone goes away, so idle
-/// workers end even if nobody called `shutdown` (they finish what was queued first).
-struct CloseOnDrop(async_channel::Sender<Arc<JobHandle>>);
+impl Inner {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<JobHandle>>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
 
-impl Drop for CloseOnDrop {
+    fn new_handle(&self, rec: JobRecord, first_seq: u64) -> Arc<JobHandle> {
+        Arc::new(JobHandle::from_record(
+            rec,
+            self.store.clone(),
+            Some(self.events_tx.clone()),
+            Some(self.counts.clone()),
+            self.config.event_history,
+            first_seq,
+        ))
+    }
+
+    fn view(&self, rec: JobRecord) -> Arc<JobHandle> {
+        Arc::new(JobHandle::from_record(
+            rec,
+            self.store.clone(),
+            None,
+            None,
+            0,
+            1,
+        ))
+    }
+
+    async fn refresh_counts(&self) -> Result<()> {
+        let counts = self.store.count_by_status().await?;
+        self.counts.reset(&counts);
+        Ok(())
+    }
+}
+
+/// Stops the background tasks when the last user-facing `Executor` clone goes away, so
+/// nothing keeps running if nobody called `shutdown`.
+struct Owner(Arc<Inner>);
+
+impl Drop for Owner {
     fn drop(&mut self) {
-        self.0.close();
+        self.0.closed.store(true, Ordering::Release);
+        self.0.draining.store(true, Ordering::Release);
+        self.0.wake.notify_waiters();
+        for t in self
+            .0
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
     }
 }
 
 #[derive(Clone)]
 pub struct Executor {
     inner: Arc<Inner>,
-    _owner: Arc<CloseOnDrop>,
+    _owner: Arc<Owner>,
 }
 
 /// Counts for /health and metrics.
@@ -128,17 +222,26 @@ pub struct Stats {
     pub pending: usize,
     pub running: usize,
     pub jobs_by_status: std::collections::BTreeMap<&'static str, usize>,
-    pub templates: usize,
     pub storage_backend: &'static str,
+    pub worker_id: String,
     pub closed: bool,
 }
 
+fn worker_id() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "host".into());
+    let tag = Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &tag[..8])
+}
+
 impl Executor {
-    /// Starts the worker tasks on `runtime`.
-    pub fn new(config: ExecutorConfig, runtime: &Handle) -> Result<Self> {
+    /// Opens the store (applying migrations), recovers jobs of dead executors and starts
+    /// the worker, heartbeat and event-writer tasks on `runtime`.
+    pub async fn start(config: ExecutorConfig, runtime: &Handle) -> Result<Self> {
         config.validate()?;
-        let storage_backend = store::backend_name(config.store.as_deref())?;
-        let (queue_tx, queue_rx) = async_channel::bounded(config.queue_size);
+        let store = store::open(config.store.as_deref()).await?;
+        let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
         let run_ctx = RunContext::new(
             config.output_tail_bytes,
             config.ssh.clone(),
@@ -147,27 +250,40 @@ impl Executor {
         .map_err(|e| Error::Internal(format!("cannot create the runtime directory: {e}")))?;
         let inner = Arc::new(Inner {
             run_ctx: Arc::new(run_ctx),
-            storage_backend,
-            templates: MemoryTemplates::default(),
-            jobs: RwLock::new(Vec::new()),
-            index: RwLock::new(Default::default()),
+            store,
+            worker_id: worker_id(),
+            live: Mutex::new(HashMap::new()),
             counts: Arc::new(StatusCounts::default()),
-            queue_tx: queue_tx.clone(),
-            queue_rx,
+            wake: Notify::new(),
             closed: AtomicBool::new(false),
-            workers: tokio::sync::Mutex::new(Vec::new()),
+            draining: AtomicBool::new(false),
+            events_tx,
+            tasks: tokio::sync::Mutex::new(Vec::new()),
+            background: Mutex::new(Vec::new()),
             config,
         });
-        let handles = (0..inner.config.workers)
+        inner.store.heartbeat(&inner.worker_id).await?;
+        run::recover(&inner).await?;
+        inner.refresh_counts().await?;
+        let listener = inner.store.listen().await?;
+
+        let mut tasks: Vec<_> = (0..inner.config.workers)
             .map(|_| runtime.spawn(run::worker(inner.clone())))
             .collect();
-        // Not contended yet: the executor was just made.
-        if let Ok(mut w) = inner.workers.try_lock() {
-            *w = handles;
+        tasks.push(runtime.spawn(run::event_writer(
+            inner.store.clone(),
+            events_rx,
+            inner.config.event_history,
+        )));
+        *inner.tasks.lock().await = tasks;
+        let mut background = vec![runtime.spawn(run::housekeeping(Arc::downgrade(&inner)))];
+        if let Some(rx) = listener {
+            background.push(runtime.spawn(run::notices(Arc::downgrade(&inner), rx)));
         }
+        *inner.background.lock().unwrap_or_else(|p| p.into_inner()) = background;
         Ok(Executor {
+            _owner: Arc::new(Owner(inner.clone())),
             inner,
-            _owner: Arc::new(CloseOnDrop(queue_tx)),
         })
     }
 
@@ -176,7 +292,11 @@ impl Executor {
     }
 
     pub fn storage_backend(&self) -> &'static str {
-        self.inner.storage_backend
+        self.inner.store.backend()
+    }
+
+    pub fn worker_id(&self) -> &str {
+        &self.inner.worker_id
     }
 
     pub fn is_closed(&self) -> bool {
@@ -193,40 +313,47 @@ impl Executor {
 
     // ---- templates ----
 
-    pub fn create_template(&self, spec: TemplateSpec) -> Result<Arc<Template>> {
-        self.check_open()?;
-        self.inner.templates.create(Template::create(spec)?)
+    pub async fn create_template(&self, spec: TemplateSpec) -> Result<Template> {
+        self.add_template(Template::create(spec)?).await
     }
 
-    pub fn add_template(&self, template: Template) -> Result<Arc<Template>> {
+    pub async fn add_template(&self, template: Template) -> Result<Template> {
         self.check_open()?;
         template.validate()?;
-        self.inner.templates.create(template)
+        self.inner.store.create_template(&template).await?;
+        Ok(template)
     }
 
-    pub fn get_template(&self, key: &str) -> Result<Arc<Template>> {
-        self.inner.templates.get(key)
+    pub async fn get_template(&self, key: &str) -> Result<Template> {
+        self.inner.store.get_template(key).await
     }
 
-    pub fn list_templates(&self) -> Vec<Arc<Template>> {
-        self.inner.templates.list()
+    pub async fn list_templates(&self) -> Result<Vec<Template>> {
+        self.inner.store.list_templates().await
     }
 
-    pub fn update_template(&self, key: &str, patch: TemplateSpec) -> Result<Arc<Template>> {
+    pub async fn update_template(&self, key: &str, patch: TemplateSpec) -> Result<Template> {
         self.check_open()?;
-        self.inner.templates.update(key, patch)
+        let old = self.inner.store.get_template(key).await?;
+        let new = old.updated(patch)?;
+        self.inner.store.replace_template(&old, &new).await?;
+        Ok(new)
     }
 
-    pub fn delete_template(&self, key: &str) -> Result<()> {
+    pub async fn delete_template(&self, key: &str) -> Result<()> {
         self.check_open()?;
-        self.inner.templates.delete(key).map(|_| ())
+        self.inner.store.delete_template(key).await
+    }
+
+    pub async fn count_templates(&self) -> Result<usize> {
+        self.inner.store.count_templates().await
     }
 
     // ---- jobs ----
 
-    /// Queues a job and returns it at once, `pending`. Fails with `QueueFull` when
-    /// `queue_size` jobs are already waiting.
-    pub fn submit(
+    /// Stores a pending job and returns it at once. Fails with `QueueFull` when
+    /// `queue_size` jobs are already pending.
+    pub async fn submit(
         &self,
         template: TemplateRef,
         hosts: Vec<String>,
@@ -236,15 +363,19 @@ impl Executor {
         validate_hosts(&hosts)?;
         let (template, template_id) = match template {
             TemplateRef::Stored(key) => {
-                let t = self.inner.templates.get(&key)?;
+                let t = self.inner.store.get_template(&key).await?;
                 let id = t.id;
-                (t, Some(id))
+                (Arc::new(t), Some(id))
             }
             TemplateRef::AdHoc(t) => {
                 t.validate()?;
                 (t, None)
             }
         };
+        let queue_size = self.inner.config.queue_size;
+        if self.inner.counts.get(JobStatus::Pending) >= queue_size {
+            return Err(Error::QueueFull(queue_size));
+        }
         // No hosts given: the template's inventory + target/limit select them.
         let hosts = if hosts.is_empty() {
             crate::inventory::hosts_for_template(&template)?
@@ -254,101 +385,89 @@ impl Executor {
         validate_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
-        let job = Arc::new(JobHandle::new(
+        let rec = JobRecord {
+            id: Uuid::new_v4(),
             template,
             template_id,
             hosts,
-            vars,
-            self.inner.config.event_history,
-            self.inner.counts.clone(),
-        ));
-        job.emit(EventKind::Queued);
-        match self.inner.queue_tx.try_send(job.clone()) {
-            Ok(()) => {}
-            Err(e) => {
-                // Never visible to anyone: undo its count and drop it.
-                self.inner.counts.removed(JobStatus::Pending);
-                return Err(if e.is_full() {
-                    Error::QueueFull(self.inner.config.queue_size)
-                } else {
-                    Error::ExecutorClosed
-                });
-            }
+            extra_vars: vars,
+            status: JobStatus::Pending,
+            created_at: Utc::now(),
+            started_at: None,
+            finished_at: None,
+            results: Vec::new(),
+            error: None,
+            attempt: 0,
+            worker: None,
+        };
+        // In `live` before it is stored: a worker that claims it at once finds this handle.
+        let job = self.inner.new_handle(rec.clone(), 1);
+        self.inner.live().insert(job.id, job.clone());
+        if let Err(e) = self.inner.store.insert_job(&rec).await {
+            self.inner.live().remove(&job.id);
+            return Err(e);
         }
-        let mut jobs = self.inner.jobs.write().unwrap_or_else(|p| p.into_inner());
-        self.inner
-            .index
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(job.id, jobs.len());
-        jobs.push(job.clone());
+        self.inner.counts.moved(None, Some(JobStatus::Pending));
+        job.emit(EventKind::Queued);
+        self.inner.wake.notify_one();
+        self.inner.store.notify(Notice::Queued, job.id).await?;
         Ok(job)
     }
 
-    pub fn get(&self, id: &str) -> Result<Arc<JobHandle>> {
+    /// A job by id: the live handle when this process runs it, else a view of the store.
+    pub async fn get(&self, id: &str) -> Result<Arc<JobHandle>> {
         let not_found = || Error::JobNotFound(id.to_string());
         let uuid = Uuid::parse_str(id).map_err(|_| not_found())?;
-        let pos = *self
+        if let Some(j) = self.inner.live().get(&uuid) {
+            return Ok(j.clone());
+        }
+        let rec = self
             .inner
-            .index
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&uuid)
+            .store
+            .get_job(uuid)
+            .await?
             .ok_or_else(not_found)?;
-        let jobs = self.inner.jobs.read().unwrap_or_else(|p| p.into_inner());
-        jobs.get(pos).cloned().ok_or_else(not_found)
-    }
-
-    fn matching(&self, status: Option<JobStatus>, template: Option<&str>) -> Vec<Arc<JobHandle>> {
-        let jobs = self.inner.jobs.read().unwrap_or_else(|p| p.into_inner());
-        jobs.iter()
-            .filter(|j| status.is_none_or(|s| j.status() == s))
-            .filter(|j| {
-                template.is_none_or(|t| j.template.name == t || j.template.id.to_string() == t)
-            })
-            .cloned()
-            .collect()
+        Ok(self.inner.view(rec))
     }
 
     /// Jobs in submission order, filtered, then paged.
-    pub fn list(
+    pub async fn list(
         &self,
         status: Option<JobStatus>,
         template: Option<&str>,
         limit: Option<usize>,
         offset: usize,
-    ) -> Vec<Arc<JobHandle>> {
-        let all = self.matching(status, template);
-        all.into_iter()
-            .skip(offset)
-            .take(limit.unwrap_or(usize::MAX))
-            .collect()
+    ) -> Result<Vec<Arc<JobHandle>>> {
+        let filter = JobFilter {
+            status,
+            template: template.map(String::from),
+        };
+        let recs = self.inner.store.list_jobs(&filter, limit, offset).await?;
+        let live = self.inner.live();
+        Ok(recs
+            .into_iter()
+            .map(|r| {
+                live.get(&r.id)
+                    .cloned()
+                    .unwrap_or_else(|| self.inner.view(r))
+            })
+            .collect())
     }
 
-    pub fn count(&self, status: Option<JobStatus>, template: Option<&str>) -> usize {
-        match (status, template) {
-            (None, None) => self.inner.jobs.read().map(|j| j.len()).unwrap_or(0),
-            (Some(s), None) => self.inner.counts.get(s),
-            _ => self.matching(status, template).len(),
-        }
+    pub async fn count(&self, status: Option<JobStatus>, template: Option<&str>) -> Result<usize> {
+        let filter = JobFilter {
+            status,
+            template: template.map(String::from),
+        };
+        self.inner.store.count_jobs(&filter).await
     }
 
-    /// Forgets a finished job.
-    pub fn delete(&self, id: &str) -> Result<()> {
-        let job = self.get(id)?;
-        let status = job.status();
-        if !status.is_terminal() {
-            return Err(Error::JobNotFinished(id.to_string()));
-        }
-        let mut jobs = self.inner.jobs.write().unwrap_or_else(|p| p.into_inner());
-        let mut index = self.inner.index.write().unwrap_or_else(|p| p.into_inner());
-        if let Some(pos) = index.remove(&job.id) {
-            jobs.remove(pos);
-            for (i, j) in jobs.iter().enumerate().skip(pos) {
-                index.insert(j.id, i);
-            }
-            self.inner.counts.removed(status);
-        }
+    /// Forgets a finished job, with its results and events.
+    pub async fn delete(&self, id: &str) -> Result<()> {
+        let uuid = Uuid::parse_str(id).map_err(|_| Error::JobNotFound(id.to_string()))?;
+        let status = self.inner.store.get_job(uuid).await?.map(|r| r.status);
+        self.inner.store.delete_job(uuid).await?;
+        self.inner.counts.moved(status, None);
         Ok(())
     }
 
@@ -363,29 +482,45 @@ impl Executor {
                 .iter()
                 .map(|s| (s.as_str(), c.get(*s)))
                 .collect(),
-            templates: self.inner.templates.len(),
-            storage_backend: self.inner.storage_backend,
+            storage_backend: self.storage_backend(),
+            worker_id: self.inner.worker_id.clone(),
             closed: self.is_closed(),
         }
     }
 
-    /// Stops taking work. `drain`: queued jobs still run; otherwise they are canceled and
-    /// running jobs are stopped. Returns when every worker has ended.
+    /// Stops taking work. `drain`: queued jobs still run; otherwise the jobs this executor
+    /// holds are canceled. Returns when every worker has ended and events are stored.
     pub async fn shutdown(&self, drain: bool) {
         self.inner.closed.store(true, Ordering::Release);
-        self.inner.queue_tx.close();
+        self.inner.draining.store(drain, Ordering::Release);
         if !drain {
-            while let Ok(job) = self.inner.queue_rx.try_recv() {
-                job.cancel();
-            }
-            let running = self.matching(Some(JobStatus::Running), None);
-            for job in running {
-                job.cancel();
+            let jobs: Vec<_> = self.inner.live().values().cloned().collect();
+            for job in jobs {
+                let _ = job.cancel().await;
             }
         }
-        let mut workers = self.inner.workers.lock().await;
-        for w in workers.drain(..) {
-            let _ = w.await;
+        self.inner.wake.notify_waiters();
+        let mut tasks = self.inner.tasks.lock().await;
+        let writer = tasks.pop(); // the event writer ends once every sender is gone
+        for t in tasks.drain(..) {
+            let _ = t.await;
+        }
+        for t in self
+            .inner
+            .background
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
+            t.abort();
+        }
+        let _ = self.inner.store.retire_worker(&self.inner.worker_id).await;
+        if let Some(w) = writer {
+            // Flush: the writer stores what is queued, then we stop it.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            let _ = self.inner.events_tx.send(WriterMsg::Flush(tx)).await;
+            let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
+            w.abort();
         }
     }
 }

@@ -1,19 +1,29 @@
-//! Workers and the run of one job: fan-out over hosts, timeout, cancellation, panics.
+//! The executor's tasks: workers (claim and run jobs), housekeeping (heartbeat, recovery,
+//! cancel requests), notices from other executors, and the event writer.
 
 use std::any::Any;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::FutureExt;
+use tokio::sync::mpsc;
 use tokio::task::JoinSet;
+use uuid::Uuid;
 
-use super::job_handle::{JobHandle, StopReason};
+use super::job_handle::{JobHandle, StopReason, WriterMsg};
 use super::Inner;
+use crate::error::Result;
 use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
+use crate::store::{Notice, Store};
+
+/// Events stored per write.
+const EVENT_BATCH: usize = 512;
+/// A store that failed is retried after this long.
+const STORE_RETRY: Duration = Duration::from_secs(1);
 
 pub fn panic_message(p: &(dyn Any + Send)) -> String {
     p.downcast_ref::<&str>()
@@ -22,40 +32,108 @@ pub fn panic_message(p: &(dyn Any + Send)) -> String {
         .unwrap_or_else(|| "unknown panic".into())
 }
 
-/// One worker: takes queued jobs until the queue is closed and empty.
+fn stopping(inner: &Inner) -> bool {
+    inner.closed.load(Ordering::Acquire) && !inner.draining.load(Ordering::Acquire)
+}
+
+/// One worker: claims jobs from the store until the executor closes (and, when draining,
+/// until the queue is empty). Idle, it sleeps until woken or `poll_interval` passes.
 pub(super) async fn worker(inner: Arc<Inner>) {
-    while let Ok(job) = inner.queue_rx.recv().await {
-        if !job.start() {
-            continue; // canceled while it waited
+    loop {
+        if stopping(&inner) {
+            return;
         }
-        let ctx = inner.run_ctx.clone();
-        let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
-        if let Err(p) = run {
-            // A bug must not take the worker (or Python) down: the job records it.
-            job.finish(
-                JobStatus::Error,
-                Some(format!("internal error: {}", panic_message(&*p))),
-            );
+        let wake = inner.wake.notified();
+        match inner.store.claim_job(&inner.worker_id).await {
+            Ok(Some(rec)) => run_claimed(&inner, rec).await,
+            Ok(None) if inner.closed.load(Ordering::Acquire) => return,
+            Ok(None) => {
+                tokio::select! {
+                    _ = wake => {}
+                    _ = tokio::time::sleep(inner.config.poll_interval) => {}
+                }
+            }
+            Err(_) => tokio::time::sleep(STORE_RETRY).await,
         }
     }
 }
 
-async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) {
+async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
+    let id = rec.id;
+    let (attempt, started_at) = (rec.attempt, rec.started_at);
+    let existing = inner.live().get(&id).cloned();
+    let job = match existing {
+        Some(j) => j,
+        None => {
+            // Submitted by another executor, or before a restart: continue its event seqs.
+            let first = inner.store.last_event_seq(id).await.unwrap_or(0) + 1;
+            if attempt > 1 {
+                // Counted as running by whoever claimed it last; make the count right again.
+                let _ = inner.refresh_counts().await;
+            }
+            let j = inner.new_handle(rec, first);
+            inner.live().insert(id, j.clone());
+            j
+        }
+    };
+    if job.start(attempt, started_at) {
+        let ctx = inner.run_ctx.clone();
+        let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
+        let (status, error) = match run {
+            Ok(outcome) => outcome,
+            // A bug must not take the worker (or Python) down: the job records it.
+            Err(p) => (
+                JobStatus::Error,
+                Some(format!("internal error: {}", panic_message(&*p))),
+            ),
+        };
+        finish(inner, &job, status, error).await;
+    }
+    inner.live().remove(&id);
+}
+
+/// Stores the terminal status, then announces it (retrying while the store is down).
+async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
+    let attempt = job.attempt();
+    for _ in 0..30 {
+        match inner
+            .store
+            .finish_job(job.id, attempt, status, error.as_deref())
+            .await
+        {
+            Ok(true) => {
+                job.announce_finish(status, error);
+                return;
+            }
+            // No longer ours (recovered and re-queued while we were cut off): say so here
+            // only; the store keeps the newer truth.
+            Ok(false) => {
+                job.announce_finish(
+                    JobStatus::Error,
+                    Some("this executor lost the job (it was recovered by another)".into()),
+                );
+                return;
+            }
+            Err(_) => tokio::time::sleep(STORE_RETRY).await,
+        }
+    }
+    job.announce_finish(
+        JobStatus::Error,
+        Some("the store could not record the job's end".into()),
+    );
+}
+
+/// Runs a claimed job and says how it ended.
+async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) -> (JobStatus, Option<String>) {
     let template = job.template.clone();
     let job_id = job.id.to_string();
     let plan = match runner::plan(&template, &job.hosts, &job.extra_vars, &job_id, &ctx) {
         Ok(p) => p,
-        Err(why) => {
-            job.finish(JobStatus::Error, Some(why));
-            return;
-        }
+        Err(why) => return (JobStatus::Error, Some(why)),
     };
     let (action, targets) = match plan {
         Plan::PerHost { action, targets } => (Arc::new(action), Arc::new(targets)),
-        Plan::Ansible(plan) => {
-            run_ansible(job, &plan, &ctx).await;
-            return;
-        }
+        Plan::Ansible(plan) => return run_ansible(job, &plan, &ctx).await,
     };
     let n = job.hosts.len();
     let next = Arc::new(AtomicUsize::new(0));
@@ -65,35 +143,57 @@ async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) {
         let (job, next, ctx) = (job.clone(), next.clone(), ctx.clone());
         set.spawn(lane(job, next, action.clone(), targets.clone(), ctx));
     }
-    let all_done = async { while set.join_next().await.is_some() {} };
-    let timeout = Duration::from_secs(u64::from(template.timeout));
-    let timed_out = tokio::select! {
-        _ = all_done => false,
-        _ = tokio::time::sleep(timeout) => true,
-    };
-    if timed_out {
-        job.stop(StopReason::Timeout);
-        // Lanes kill their checks and record them; wait for that so nothing is left behind.
-        while set.join_next().await.is_some() {}
+    let mut store_error = None;
+    let timeout = tokio::time::sleep(Duration::from_secs(u64::from(template.timeout)));
+    tokio::pin!(timeout);
+    loop {
+        tokio::select! {
+            joined = set.join_next() => match joined {
+                None => break,
+                Some(Ok(Err(e))) => store_error = Some(e.to_string()),
+                Some(_) => {}
+            },
+            _ = &mut timeout, if job.stop_reason().is_none() => {
+                // Lanes kill their checks and record them; keep joining so nothing is left.
+                job.stop(StopReason::Timeout);
+            }
+        }
     }
     // Hosts no lane reached.
     let started = next.load(Ordering::Acquire).min(n);
-    finish_job(job, started);
+    outcome(job, started, store_error).await
 }
 
-/// Records hosts from `started` on as never run (when the job was stopped), then moves
-/// the job to its final status.
-fn finish_job(job: &Arc<JobHandle>, started: usize) {
+/// Records hosts from `started` on as never run (when the job was stopped) and says how
+/// the job ended.
+async fn outcome(
+    job: &Arc<JobHandle>,
+    started: usize,
+    mut store_error: Option<String>,
+) -> (JobStatus, Option<String>) {
     let template = &job.template;
     let stop = job.stop_reason();
     let (not_run_status, why) = match stop {
         Some(StopReason::Timeout) => (HostStatus::Timeout, "not started: the job timed out"),
         _ => (HostStatus::Canceled, "not started: the job was canceled"),
     };
-    for host in &job.hosts[started..] {
-        job.record(HostResult::not_run(host, not_run_status, why));
+    if stop.is_some() {
+        for host in &job.hosts[started..] {
+            if let Err(e) = job
+                .record(HostResult::not_run(host, not_run_status, why))
+                .await
+            {
+                store_error = Some(e.to_string());
+            }
+        }
     }
-    let (status, error) = match stop {
+    if let Some(e) = store_error {
+        return (
+            JobStatus::Error,
+            Some(format!("results could not be stored: {e}")),
+        );
+    }
+    match stop {
         Some(StopReason::Timeout) => (
             JobStatus::Timeout,
             Some(format!("timed out after {} s", template.timeout)),
@@ -102,14 +202,10 @@ fn finish_job(job: &Arc<JobHandle>, started: usize) {
         None => {
             let results = job.results();
             let status = job_status_from(&results);
-            let error = match status {
-                JobStatus::Error => Some(summary(&results)),
-                _ => None,
-            };
+            let error = (status == JobStatus::Error).then(|| summary(&results));
             (status, error)
         }
-    };
-    job.finish(status, error);
+    }
 }
 
 fn summary(results: &[HostResult]) -> String {
@@ -140,25 +236,25 @@ async fn lane(
     job: Arc<JobHandle>,
     next: Arc<AtomicUsize>,
     action: Arc<HostAction>,
-    targets: Arc<Vec<Result<Target, String>>>,
+    targets: Arc<Vec<std::result::Result<Target, String>>>,
     ctx: Arc<RunContext>,
-) {
+) -> Result<()> {
     let token = job.cancel_token().clone();
     loop {
         if token.is_cancelled() {
-            return;
+            return Ok(());
         }
         let i = next.fetch_add(1, Ordering::AcqRel);
         let Some(host) = job.hosts.get(i) else {
-            return;
+            return Ok(());
         };
         let target = match targets.get(i) {
             Some(Ok(t)) => t,
             Some(Err(why)) => {
-                finished(&job, runner::invalid_target(host, why));
+                job.record(runner::invalid_target(host, why)).await?;
                 continue;
             }
-            None => return,
+            None => return Ok(()),
         };
         let check = HostCheck {
             action: &action,
@@ -182,34 +278,23 @@ async fn lane(
             result.status = HostStatus::Timeout;
             result.message = Some("killed: the job timed out".into());
         }
-        finished(&job, result);
+        job.record(result).await?;
     }
 }
 
-/// Announces and records one host's result.
-fn finished(job: &JobHandle, result: HostResult) {
-    job.emit(EventKind::HostFinished {
-        host: result.host.clone(),
-        status: result.status,
-        exit_code: result.exit_code,
-        duration: result.duration,
-    });
-    job.record(result);
-}
-
 /// A per-job (ansible-playbook) run: one process for all hosts, bounded by the timeout.
-async fn run_ansible(job: &Arc<JobHandle>, plan: &runner::ansible::AnsiblePlan, ctx: &RunContext) {
+async fn run_ansible(
+    job: &Arc<JobHandle>,
+    plan: &runner::ansible::AnsiblePlan,
+    ctx: &RunContext,
+) -> (JobStatus, Option<String>) {
     let token = job.cancel_token().clone();
     let emit = |kind: EventKind| job.emit(kind);
     let run = runner::ansible::run_playbook(plan, &job.hosts, ctx, &token, &emit);
     let timeout = Duration::from_secs(u64::from(job.template.timeout));
     let results = tokio::select! {
-        r = run => Some(r),
-        _ = tokio::time::sleep(timeout) => None,
-    };
-    let results = match results {
-        Some(r) => r,
-        None => {
+        r = run => r,
+        _ = tokio::time::sleep(timeout) => {
             // The run future was dropped: its process group is killed by the drop guard.
             job.stop(StopReason::Timeout);
             job.hosts
@@ -219,11 +304,108 @@ async fn run_ansible(job: &Arc<JobHandle>, plan: &runner::ansible::AnsiblePlan, 
         }
     };
     let stop = job.stop_reason();
+    let mut store_error = None;
     for mut r in results {
         if r.status == HostStatus::Canceled && stop == Some(StopReason::Timeout) {
             r.status = HostStatus::Timeout;
         }
-        finished(job, r);
+        if let Err(e) = job.record(r).await {
+            store_error = Some(e.to_string());
+        }
     }
-    finish_job(job, job.hosts.len());
+    outcome(job, job.hosts.len(), store_error).await
+}
+
+/// Recovers running jobs of executors that stopped heartbeating.
+pub(super) async fn recover(inner: &Inner) -> Result<()> {
+    let stale_before = chrono::Utc::now()
+        - chrono::Duration::from_std(inner.config.stale_after)
+            .unwrap_or(chrono::Duration::seconds(30));
+    let recovered = inner
+        .store
+        .recover(
+            stale_before,
+            inner.config.recovery,
+            inner.config.max_attempts,
+        )
+        .await?;
+    if recovered.iter().any(|(_, s)| *s == JobStatus::Pending) {
+        inner.wake.notify_waiters();
+    }
+    Ok(())
+}
+
+/// Every heartbeat interval: heartbeat, recover dead executors' jobs, pick up cancel
+/// requests for jobs running here, and refresh counts a shared store changes.
+pub(super) async fn housekeeping(inner: Weak<Inner>) {
+    loop {
+        let Some(interval) = inner.upgrade().map(|i| i.config.heartbeat_interval) else {
+            return;
+        };
+        tokio::time::sleep(interval).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let _ = inner.store.heartbeat(&inner.worker_id).await;
+        let _ = recover(&inner).await;
+        if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
+            stop_local(&inner, &ids);
+        }
+        if inner.store.backend() == "postgresql" {
+            let _ = inner.refresh_counts().await;
+        }
+    }
+}
+
+fn stop_local(inner: &Inner, ids: &[Uuid]) {
+    let live = inner.live();
+    for id in ids {
+        if let Some(j) = live.get(id) {
+            if j.status() == JobStatus::Running {
+                j.stop(StopReason::Canceled);
+            }
+        }
+    }
+}
+
+/// Notices from other executors sharing the store: new jobs wake a worker, cancel
+/// requests stop the job when it runs here.
+pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, Uuid)>) {
+    while let Some((notice, id)) = rx.recv().await {
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        match notice {
+            Notice::Queued => inner.wake.notify_one(),
+            Notice::Cancel => stop_local(&inner, &[id]),
+        }
+    }
+}
+
+/// Stores events in batches, so a chatty job costs few writes.
+pub(super) async fn event_writer(
+    store: Arc<dyn Store>,
+    mut rx: mpsc::Receiver<WriterMsg>,
+    keep: usize,
+) {
+    let mut batch = Vec::with_capacity(EVENT_BATCH);
+    let mut flushes = Vec::new();
+    while let Some(first) = rx.recv().await {
+        let mut msg = Some(first);
+        while let Some(m) = msg.take() {
+            match m {
+                WriterMsg::Event(e) => batch.push(e),
+                WriterMsg::Flush(tx) => flushes.push(tx),
+            }
+            if batch.len() < EVENT_BATCH {
+                msg = rx.try_recv().ok();
+            }
+        }
+        // Lifecycle events always fit: keep everything but the oldest output lines.
+        let _ = store.append_events(&batch, keep.max(64)).await;
+        batch.clear();
+        for tx in flushes.drain(..) {
+            let _ = tx.send(());
+        }
+    }
 }

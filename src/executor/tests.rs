@@ -6,13 +6,13 @@ use serde_json::Map;
 use super::*;
 use crate::job::HostStatus;
 
-fn exec(workers: usize, queue_size: usize) -> Executor {
+async fn exec(workers: usize, queue_size: usize) -> Executor {
     let cfg = ExecutorConfig {
         workers,
         queue_size,
         ..Default::default()
     };
-    Executor::new(cfg, &Handle::current()).unwrap()
+    Executor::start(cfg, &Handle::current()).await.unwrap()
 }
 
 fn command(name: &str, argv: &[&str], f: impl FnOnce(&mut TemplateSpec)) -> TemplateSpec {
@@ -33,11 +33,13 @@ fn hosts(n: usize) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn runs_command_per_host_and_reports() {
-    let ex = exec(2, 10);
+    let ex = exec(2, 10).await;
     ex.create_template(command("t", &["sh", "-c", "test {host} != h1"], |_| {}))
+        .await
         .unwrap();
     let job = ex
         .submit(TemplateRef::Stored("t".into()), hosts(3), Map::new())
+        .await
         .unwrap();
     assert_eq!(job.wait(None).await.unwrap(), JobStatus::Failed);
     let r = job.results();
@@ -50,7 +52,11 @@ async fn runs_command_per_host_and_reports() {
             ("h2", HostStatus::Passed)
         ]
     );
-    let kinds: Vec<_> = job.events_so_far().iter().map(|e| e.kind.name()).collect();
+    let mut sub = job.subscribe();
+    let mut kinds = Vec::new();
+    while let Some(e) = sub.next(job.id).await {
+        kinds.push(e.kind.name());
+    }
     assert_eq!(kinds.first(), Some(&"queued"));
     assert_eq!(kinds.get(1), Some(&"started"));
     assert_eq!(kinds.last(), Some(&"finished"));
@@ -59,10 +65,13 @@ async fn runs_command_per_host_and_reports() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn empty_host_list_completes_at_once() {
-    let ex = exec(1, 10);
-    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let ex = exec(1, 10).await;
+    ex.create_template(command("t", &["true"], |_| {}))
+        .await
+        .unwrap();
     let job = ex
         .submit(TemplateRef::Stored("t".into()), vec![], Map::new())
+        .await
         .unwrap();
     assert_eq!(
         job.wait(Some(Duration::from_secs(5))).await.unwrap(),
@@ -72,11 +81,13 @@ async fn empty_host_list_completes_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queue_full_and_closed() {
-    let ex = exec(1, 1);
+    let ex = exec(1, 1).await;
     ex.create_template(command("slow", &["sleep", "5"], |_| {}))
+        .await
         .unwrap();
     let running = ex
         .submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+        .await
         .unwrap();
     // Wait until the worker took it, so the queue has room for exactly one.
     while running.status() == JobStatus::Pending {
@@ -84,14 +95,18 @@ async fn queue_full_and_closed() {
     }
     let queued = ex
         .submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+        .await
         .unwrap();
-    let full = ex.submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new());
+    let full = ex
+        .submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+        .await;
     assert!(matches!(full, Err(Error::QueueFull(1))));
     ex.shutdown(false).await;
     assert_eq!(running.status(), JobStatus::Canceled);
     assert_eq!(queued.status(), JobStatus::Canceled);
     assert!(matches!(
-        ex.submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new()),
+        ex.submit(TemplateRef::Stored("slow".into()), hosts(1), Map::new())
+            .await,
         Err(Error::ExecutorClosed)
     ));
     assert_eq!(ex.stats().pending, 0);
@@ -99,15 +114,17 @@ async fn queue_full_and_closed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn timeout_kills_and_marks_hosts() {
-    let ex = exec(1, 10);
+    let ex = exec(1, 10).await;
     ex.create_template(command("t", &["sleep", "30"], |s| {
         s.timeout = Some(1);
         s.forks = Some(2);
     }))
+    .await
     .unwrap();
     let t0 = Instant::now();
     let job = ex
         .submit(TemplateRef::Stored("t".into()), hosts(3), Map::new())
+        .await
         .unwrap();
     assert_eq!(job.wait(None).await.unwrap(), JobStatus::Timeout);
     assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
@@ -119,36 +136,44 @@ async fn timeout_kills_and_marks_hosts() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_pending_and_running() {
-    let ex = exec(1, 10);
+    let ex = exec(1, 10).await;
     ex.create_template(command("t", &["sleep", "30"], |_| {}))
+        .await
         .unwrap();
     let a = ex
         .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .await
         .unwrap();
     let b = ex
         .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .await
         .unwrap();
-    assert!(b.cancel());
+    assert!(b.cancel().await.unwrap());
     assert_eq!(b.status(), JobStatus::Canceled);
     while a.status() == JobStatus::Pending {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    assert!(a.cancel());
+    assert!(a.cancel().await.unwrap());
     assert_eq!(
         a.wait(Some(Duration::from_secs(5))).await.unwrap(),
         JobStatus::Canceled
     );
-    assert!(!a.cancel(), "a finished job cannot be canceled again");
+    assert!(
+        !a.cancel().await.unwrap(),
+        "a finished job cannot be canceled again"
+    );
     assert_eq!(a.results()[0].status, HostStatus::Canceled);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wait_timeout_leaves_job_running() {
-    let ex = exec(1, 10);
+    let ex = exec(1, 10).await;
     ex.create_template(command("t", &["sleep", "1"], |_| {}))
+        .await
         .unwrap();
     let job = ex
         .submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+        .await
         .unwrap();
     let e = job.wait(Some(Duration::from_millis(50))).await.unwrap_err();
     assert!(matches!(e, Error::WaitTimeout(_)));
@@ -157,90 +182,110 @@ async fn wait_timeout_leaves_job_running() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_count_delete() {
-    let ex = exec(2, 100);
+    let ex = exec(2, 100).await;
     ex.create_template(command("ok", &["true"], |_| {}))
+        .await
         .unwrap();
     ex.create_template(command("bad", &["false"], |_| {}))
+        .await
         .unwrap();
     let mut jobs = Vec::new();
     for name in ["ok", "bad", "ok"] {
         jobs.push(
             ex.submit(TemplateRef::Stored(name.into()), hosts(1), Map::new())
+                .await
                 .unwrap(),
         );
     }
     for j in &jobs {
         j.wait(None).await.unwrap();
     }
-    assert_eq!(ex.count(Some(JobStatus::Successful), None), 2);
-    assert_eq!(ex.count(None, Some("bad")), 1);
-    let page = ex.list(None, None, Some(1), 1);
+    assert_eq!(
+        ex.count(Some(JobStatus::Successful), None).await.unwrap(),
+        2
+    );
+    assert_eq!(ex.count(None, Some("bad")).await.unwrap(), 1);
+    let page = ex.list(None, None, Some(1), 1).await.unwrap();
     assert_eq!(page[0].id, jobs[1].id);
-    ex.delete(&jobs[0].id.to_string()).unwrap();
-    assert_eq!(ex.count(None, None), 2);
+    ex.delete(&jobs[0].id.to_string()).await.unwrap();
+    assert_eq!(ex.count(None, None).await.unwrap(), 2);
     assert!(matches!(
-        ex.get(&jobs[0].id.to_string()),
+        ex.get(&jobs[0].id.to_string()).await,
         Err(Error::JobNotFound(_))
     ));
-    assert_eq!(ex.get(&jobs[2].id.to_string()).unwrap().id, jobs[2].id);
+    assert_eq!(
+        ex.get(&jobs[2].id.to_string()).await.unwrap().id,
+        jobs[2].id
+    );
     assert_eq!(ex.stats().jobs_by_status["successful"], 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invalid_input_is_rejected_before_queueing() {
-    let ex = exec(1, 10);
-    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let ex = exec(1, 10).await;
+    ex.create_template(command("t", &["true"], |_| {}))
+        .await
+        .unwrap();
     let e = ex
         .submit(
             TemplateRef::Stored("t".into()),
             vec!["-oProxyCommand=x".into()],
             Map::new(),
         )
+        .await
         .unwrap_err();
     assert!(matches!(e, Error::Validation(v) if v.field == "hosts"));
     assert!(matches!(
-        ex.submit(TemplateRef::Stored("nope".into()), vec![], Map::new()),
+        ex.submit(TemplateRef::Stored("nope".into()), vec![], Map::new())
+            .await,
         Err(Error::TemplateNotFound(_))
     ));
-    assert_eq!(ex.count(None, None), 0);
+    assert_eq!(ex.count(None, None).await.unwrap(), 0);
     let bad = ExecutorConfig {
-        workers: 0,
+        queue_size: 0,
         ..Default::default()
     };
     assert!(
-        matches!(Executor::new(bad, &Handle::current()), Err(Error::Validation(v)) if v.field == "workers")
+        matches!(Executor::start(bad, &Handle::current()).await, Err(Error::Validation(v)) if v.field == "queue_size")
     );
     let bad = ExecutorConfig {
-        store: Some("sqlite:///x.db".into()),
+        store: Some("mysql://x/db".into()),
         ..Default::default()
     };
-    assert!(Executor::new(bad, &Handle::current()).is_err());
+    assert!(Executor::start(bad, &Handle::current()).await.is_err());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn drain_runs_queued_jobs() {
-    let ex = exec(1, 10);
-    ex.create_template(command("t", &["true"], |_| {})).unwrap();
-    let jobs: Vec<Arc<JobHandle>> = (0..5)
-        .map(|_| {
+    let ex = exec(1, 10).await;
+    ex.create_template(command("t", &["true"], |_| {}))
+        .await
+        .unwrap();
+    let mut jobs: Vec<Arc<JobHandle>> = Vec::new();
+    for _ in 0..5 {
+        jobs.push(
             ex.submit(TemplateRef::Stored("t".into()), hosts(2), Map::new())
-                .unwrap()
-        })
-        .collect();
+                .await
+                .unwrap(),
+        );
+    }
     ex.shutdown(true).await;
     assert!(jobs.iter().all(|j| j.status() == JobStatus::Successful));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_panic_stays_inside_its_host_and_the_executor_keeps_serving() {
-    let ex = exec(1, 10);
-    ex.create_template(command("t", &["true"], |_| {})).unwrap();
+    let ex = exec(1, 10).await;
+    ex.create_template(command("t", &["true"], |_| {}))
+        .await
+        .unwrap();
     let two = vec![
         "h0".to_string(),
         crate::runner::PANIC_HOST_FOR_TESTS.to_string(),
     ];
     let job = ex
         .submit(TemplateRef::Stored("t".into()), two, Map::new())
+        .await
         .unwrap();
     assert_eq!(job.wait(None).await.unwrap(), JobStatus::Error);
     let r = job.results();
@@ -253,6 +298,7 @@ async fn a_panic_stays_inside_its_host_and_the_executor_keeps_serving() {
         .contains("injected test panic"));
     let next = ex
         .submit(TemplateRef::Stored("t".into()), hosts(2), Map::new())
+        .await
         .unwrap();
     assert_eq!(next.wait(None).await.unwrap(), JobStatus::Successful);
 }

@@ -75,6 +75,44 @@ where
     })
 }
 
+/// Runs `fut`: polled once right here (inside the runtime's context, with the GIL held
+/// only for that non-blocking poll); finished then, its result is a ready future (the
+/// memory store's operations finish at once), otherwise it continues on the runtime.
+pub(crate) fn run_async<'py, F, T>(py: Python<'py>, fut: F) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = PyResult<T>> + Send + 'static,
+    T: for<'a> IntoPyObject<'a> + Send + 'static,
+{
+    let mut fut = Box::pin(fut);
+    let polled = {
+        let _rt = pyo3_async_runtimes::tokio::get_runtime().enter();
+        let waker = futures::task::noop_waker();
+        let mut cx = std::task::Context::from_waker(&waker);
+        std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(&mut cx)))
+    };
+    match polled {
+        Ok(std::task::Poll::Ready(r)) => ready_value(py, r),
+        Ok(std::task::Poll::Pending) => spawn(py, fut),
+        Err(p) => ready(
+            py,
+            Err(py_error(
+                py,
+                "InternalError",
+                format!("internal error: {}", crate::executor::panic_message(&*p)),
+                &[],
+            )),
+        ),
+    }
+}
+
+/// Blocks on `fut` with the GIL released: for the few synchronous entry points.
+pub(crate) fn block_on<F: Future + Send>(py: Python<'_>, fut: F) -> F::Output
+where
+    F::Output: Send,
+{
+    py.detach(|| pyo3_async_runtimes::tokio::get_runtime().block_on(fut))
+}
+
 pub(crate) fn seconds(value: Option<f64>, field: &str) -> PyResult<Option<std::time::Duration>> {
     match value {
         None => Ok(None),

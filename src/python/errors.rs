@@ -41,6 +41,7 @@ pub(crate) fn class_of(e: &Error) -> &'static str {
         Error::QueueFull(_) => "QueueFull",
         Error::ExecutorClosed => "ExecutorClosed",
         Error::WaitTimeout(_) => "WaitTimeout",
+        Error::Store(_) => "StoreError",
         Error::Internal(_) => "InternalError",
     }
 }

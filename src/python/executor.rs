@@ -1,18 +1,21 @@
 //! `Executor` and its `templates` registry.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
-use super::convert::{from_py, ready, ready_value, spawn, to_py};
+use super::convert::{block_on, from_py, ready, run_async, seconds, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
 use crate::executor::{Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
 use crate::runner::{HostKeyChecking, SshSettings};
+use crate::store::RecoveryPolicy;
+use crate::template::Template;
 
 fn count(v: i64, field: &str) -> PyResult<usize> {
     usize::try_from(v)
@@ -34,6 +37,11 @@ fn status_filter(status: Option<&str>) -> PyResult<Option<JobStatus>> {
         .transpose()
 }
 
+fn duration(v: f64, field: &str) -> PyResult<Duration> {
+    seconds(Some(v), field)?
+        .ok_or_else(|| Error::from(ValidationError::new(field, "is required")).into())
+}
+
 #[pyclass(name = "Executor", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyExecutor {
     inner: Executor,
@@ -41,9 +49,12 @@ pub struct PyExecutor {
 
 #[pymethods]
 impl PyExecutor {
+    /// Opens the store (creating/migrating it), recovers jobs of executors that died, and
+    /// starts `workers` workers. `workers=0` only submits and reads (jobs run elsewhere).
     #[new]
     #[pyo3(signature = (
         workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000,
+        recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0,
         ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
         ssh_multiplex=true, tool_path=None
     ))]
@@ -55,6 +66,11 @@ impl PyExecutor {
         store: Option<String>,
         output_tail_bytes: i64,
         event_history: i64,
+        recovery: &str,
+        max_attempts: i64,
+        heartbeat_interval: f64,
+        stale_after: f64,
+        poll_interval: f64,
         ssh_host_key_checking: &str,
         ssh_known_hosts: Option<String>,
         ssh_identity_file: Option<String>,
@@ -81,6 +97,16 @@ impl PyExecutor {
             store,
             output_tail_bytes: count(output_tail_bytes, "output_tail_bytes")?,
             event_history: count(event_history, "event_history")?,
+            recovery: RecoveryPolicy::parse(recovery)?,
+            max_attempts: u32::try_from(max_attempts).map_err(|_| {
+                Error::from(ValidationError::new(
+                    "max_attempts",
+                    "must be from 1 to 100",
+                ))
+            })?,
+            heartbeat_interval: duration(heartbeat_interval, "heartbeat_interval")?,
+            stale_after: duration(stale_after, "stale_after")?,
+            poll_interval: duration(poll_interval, "poll_interval")?,
             ssh: SshSettings {
                 multiplex: ssh_multiplex,
                 host_key_checking: HostKeyChecking::parse(ssh_host_key_checking)?,
@@ -90,10 +116,9 @@ impl PyExecutor {
             },
             tool_path: tools,
         };
-        let runtime = pyo3_async_runtimes::tokio::get_runtime();
-        Ok(PyExecutor {
-            inner: Executor::new(config, runtime.handle())?,
-        })
+        let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
+        let inner = block_on(py, Executor::start(config, &runtime))?;
+        Ok(PyExecutor { inner })
     }
 
     /// Queues a job and returns it, pending. `template` is a stored template's name or id,
@@ -106,7 +131,7 @@ impl PyExecutor {
         hosts: Vec<String>,
         extra_vars: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = (|| {
+        let args = (|| -> PyResult<_> {
             let template = match template.cast::<PyTemplate>() {
                 Ok(t) => TemplateRef::AdHoc(t.get().inner.clone()),
                 Err(_) => TemplateRef::Stored(template.extract::<String>().map_err(|_| {
@@ -120,21 +145,25 @@ impl PyExecutor {
                 Some(v) => from_py(v, "extra_vars")?,
                 None => Map::new(),
             };
-            Ok(PyJob {
-                inner: self.inner.submit(template, hosts, vars)?,
-            })
+            Ok((template, vars))
         })();
-        ready_value(py, result)
+        let (template, vars) = match args {
+            Ok(a) => a,
+            Err(e) => return ready(py, Err(e)),
+        };
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            let inner = ex.submit(template, hosts, vars).await?;
+            Ok(PyJob { inner })
+        })
     }
 
-    fn get<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        ready_value(
-            py,
-            self.inner
-                .get(job_id)
-                .map(|inner| PyJob { inner })
-                .map_err(PyErr::from),
-        )
+    fn get<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            let inner = ex.get(&job_id).await?;
+            Ok(PyJob { inner })
+        })
     }
 
     /// Jobs in submission order, optionally filtered by status and template (name or id).
@@ -143,22 +172,29 @@ impl PyExecutor {
         &self,
         py: Python<'py>,
         status: Option<&str>,
-        template: Option<&str>,
+        template: Option<String>,
         limit: Option<i64>,
         offset: i64,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = (|| {
-            let status = status_filter(status)?;
-            let limit = limit.map(|l| count(l, "limit")).transpose()?;
-            let offset = count(offset, "offset")?;
-            Ok(self
-                .inner
-                .list(status, template, limit, offset)
+        let args = (|| -> PyResult<_> {
+            Ok((
+                status_filter(status)?,
+                limit.map(|l| count(l, "limit")).transpose()?,
+                count(offset, "offset")?,
+            ))
+        })();
+        let (status, limit, offset) = match args {
+            Ok(a) => a,
+            Err(e) => return ready(py, Err(e)),
+        };
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            let jobs = ex.list(status, template.as_deref(), limit, offset).await?;
+            Ok(jobs
                 .into_iter()
                 .map(|inner| PyJob { inner })
                 .collect::<Vec<_>>())
-        })();
-        ready_value(py, result)
+        })
     }
 
     #[pyo3(signature = (status=None, template=None))]
@@ -166,15 +202,22 @@ impl PyExecutor {
         &self,
         py: Python<'py>,
         status: Option<&str>,
-        template: Option<&str>,
+        template: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = status_filter(status).map(|s| self.inner.count(s, template));
-        ready_value(py, result)
+        let status = match status_filter(status) {
+            Ok(s) => s,
+            Err(e) => return ready(py, Err(e)),
+        };
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            Ok(ex.count(status, template.as_deref()).await?)
+        })
     }
 
     /// Forgets a finished job (JobNotFinished otherwise).
-    fn delete<'py>(&self, py: Python<'py>, job_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        ready_value(py, self.inner.delete(job_id).map_err(PyErr::from))
+    fn delete<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        run_async(py, async move { Ok(ex.delete(&job_id).await?) })
     }
 
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -185,7 +228,7 @@ impl PyExecutor {
     #[pyo3(signature = (drain=true))]
     fn shutdown<'py>(&self, py: Python<'py>, drain: bool) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        spawn(py, async move {
+        super::convert::spawn(py, async move {
             ex.shutdown(drain).await;
             Ok(())
         })
@@ -229,6 +272,10 @@ impl PyExecutor {
     fn storage_backend(&self) -> &'static str {
         self.inner.storage_backend()
     }
+    #[getter]
+    fn worker_id(&self) -> &str {
+        self.inner.worker_id()
+    }
     fn __repr__(&self) -> String {
         let s = self.inner.stats();
         format!(
@@ -243,8 +290,8 @@ pub struct PyTemplates {
     inner: Executor,
 }
 
-fn wrap(t: Arc<crate::template::Template>) -> PyTemplate {
-    PyTemplate { inner: t }
+fn wrap(t: Template) -> PyTemplate {
+    PyTemplate { inner: Arc::new(t) }
 }
 
 #[pymethods]
@@ -255,49 +302,60 @@ impl PyTemplates {
         py: Python<'py>,
         template: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = match template.cast::<PyTemplate>() {
-            Ok(t) => self
-                .inner
-                .add_template((*t.get().inner).clone())
-                .map_err(PyErr::from),
-            Err(_) => {
-                spec_from(template).and_then(|s| self.inner.create_template(s).map_err(PyErr::from))
-            }
+        let t = match template.cast::<PyTemplate>() {
+            Ok(t) => Ok((*t.get().inner).clone()),
+            Err(_) => spec_from(template).and_then(|s| Template::create(s).map_err(PyErr::from)),
         };
-        ready_value(py, result.map(wrap))
+        let t = match t {
+            Ok(t) => t,
+            Err(e) => return ready(py, Err(e)),
+        };
+        let ex = self.inner.clone();
+        run_async(py, async move { Ok(wrap(ex.add_template(t).await?)) })
     }
 
-    fn get<'py>(&self, py: Python<'py>, name_or_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        ready_value(
+    fn get<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        run_async(
             py,
-            self.inner
-                .get_template(name_or_id)
-                .map(wrap)
-                .map_err(PyErr::from),
+            async move { Ok(wrap(ex.get_template(&name_or_id).await?)) },
         )
     }
 
     fn list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let all: Vec<PyTemplate> = self.inner.list_templates().into_iter().map(wrap).collect();
-        ready_value(py, Ok(all))
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            Ok(ex
+                .list_templates()
+                .await?
+                .into_iter()
+                .map(wrap)
+                .collect::<Vec<_>>())
+        })
     }
 
     /// Changes the given fields; setting one of profile/playbook/command replaces the others.
     fn update<'py>(
         &self,
         py: Python<'py>,
-        name_or_id: &str,
+        name_or_id: String,
         changes: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let result = spec_from(changes)
-            .and_then(|patch| Ok(self.inner.update_template(name_or_id, patch)?));
-        ready_value(py, result.map(wrap))
+        let patch = match spec_from(changes) {
+            Ok(p) => p,
+            Err(e) => return ready(py, Err(e)),
+        };
+        let ex = self.inner.clone();
+        run_async(py, async move {
+            Ok(wrap(ex.update_template(&name_or_id, patch).await?))
+        })
     }
 
-    fn delete<'py>(&self, py: Python<'py>, name_or_id: &str) -> PyResult<Bound<'py, PyAny>> {
-        ready_value(
+    fn delete<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        run_async(
             py,
-            self.inner.delete_template(name_or_id).map_err(PyErr::from),
+            async move { Ok(ex.delete_template(&name_or_id).await?) },
         )
     }
 }

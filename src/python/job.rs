@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 
-use super::convert::{ready, ready_value, seconds, spawn, to_py};
+use super::convert::{ready, ready_value, run_async, seconds, spawn, to_py};
 use crate::executor::{JobHandle, Subscription};
 use crate::job::{Event, EventKind, HostResult};
 use crate::report::{render, Format};
@@ -39,7 +39,8 @@ impl PyJob {
 
     /// Cancels the job (kills its running checks). False when it had already finished.
     fn cancel<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        ready_value(py, Ok(self.inner.cancel()))
+        let job = self.inner.clone();
+        run_async(py, async move { Ok(job.cancel().await?) })
     }
 
     /// The job's events: what happened so far, then live ones; ends when the job ends.

@@ -1,12 +1,16 @@
-//! Templates in memory, keyed by name with an id index.
+//! The memory store: templates keyed by name (with an id index), jobs in submission order.
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::{JobFilter, JobRecord, RecoveryPolicy, Store};
 use crate::error::{Error, Result};
-use crate::template::{Template, TemplateSpec};
+use crate::job::{Event, HostResult, JobStatus};
+use crate::template::Template;
 
 #[derive(Default)]
 pub struct MemoryTemplates {
@@ -64,20 +68,22 @@ impl MemoryTemplates {
         all
     }
 
-    pub fn update(&self, key: &str, patch: TemplateSpec) -> Result<Arc<Template>> {
+    /// Swaps `old` (by id) for `new`.
+    pub fn replace(&self, old: &Template, new: Template) -> Result<()> {
         let mut inner = self.write();
-        let old = Self::find(&inner, key)
+        let current = inner
+            .name_of
+            .get(&old.id)
             .cloned()
-            .ok_or_else(|| Error::TemplateNotFound(key.to_string()))?;
-        let new = old.updated(patch)?;
-        if new.name != old.name && inner.by_name.contains_key(&new.name) {
+            .ok_or_else(|| Error::TemplateNotFound(old.name.clone()))?;
+        if new.name != current && inner.by_name.contains_key(&new.name) {
             return Err(Error::TemplateExists(new.name));
         }
+        inner.by_name.remove(&current);
         let new = Arc::new(new);
-        inner.by_name.remove(&old.name);
         inner.name_of.insert(new.id, new.name.clone());
-        inner.by_name.insert(new.name.clone(), new.clone());
-        Ok(new)
+        inner.by_name.insert(new.name.clone(), new);
+        Ok(())
     }
 
     pub fn delete(&self, key: &str) -> Result<Arc<Template>> {
@@ -99,9 +105,281 @@ impl MemoryTemplates {
     }
 }
 
+/// Everything in this process's memory: for scripts and tests; nothing survives a restart.
+#[derive(Default)]
+pub struct MemoryStore {
+    templates: MemoryTemplates,
+    jobs: Mutex<Jobs>,
+}
+
+#[derive(Default)]
+struct Jobs {
+    next_seq: u64,
+    by_seq: BTreeMap<u64, JobRecord>,
+    seq_of: HashMap<Uuid, u64>,
+    pending: VecDeque<u64>,
+    events: HashMap<Uuid, VecDeque<Event>>,
+    cancel_requested: HashSet<Uuid>,
+}
+
+impl Jobs {
+    fn get_mut(&mut self, id: Uuid) -> Option<&mut JobRecord> {
+        let seq = self.seq_of.get(&id)?;
+        self.by_seq.get_mut(seq)
+    }
+}
+
+fn matches(r: &JobRecord, f: &JobFilter) -> bool {
+    f.status.is_none_or(|s| r.status == s)
+        && f.template.as_deref().is_none_or(|t| {
+            r.template.name == t || r.template_id.is_some_and(|id| id.to_string() == t)
+        })
+}
+
+impl MemoryStore {
+    fn jobs(&self) -> MutexGuard<'_, Jobs> {
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    fn backend(&self) -> &'static str {
+        "memory"
+    }
+
+    async fn create_template(&self, t: &Template) -> Result<()> {
+        self.templates.create(t.clone()).map(|_| ())
+    }
+    async fn get_template(&self, key: &str) -> Result<Template> {
+        self.templates.get(key).map(|t| (*t).clone())
+    }
+    async fn list_templates(&self) -> Result<Vec<Template>> {
+        Ok(self
+            .templates
+            .list()
+            .into_iter()
+            .map(|t| (*t).clone())
+            .collect())
+    }
+    async fn replace_template(&self, old: &Template, new: &Template) -> Result<()> {
+        self.templates.replace(old, new.clone())
+    }
+    async fn delete_template(&self, key: &str) -> Result<()> {
+        self.templates.delete(key).map(|_| ())
+    }
+    async fn count_templates(&self) -> Result<usize> {
+        Ok(self.templates.len())
+    }
+
+    async fn insert_job(&self, job: &JobRecord) -> Result<()> {
+        let mut jobs = self.jobs();
+        jobs.next_seq += 1;
+        let seq = jobs.next_seq;
+        jobs.seq_of.insert(job.id, seq);
+        jobs.by_seq.insert(seq, job.clone());
+        jobs.pending.push_back(seq);
+        Ok(())
+    }
+
+    async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
+        let mut jobs = self.jobs();
+        while let Some(seq) = jobs.pending.pop_front() {
+            if let Some(r) = jobs.by_seq.get_mut(&seq) {
+                if r.status == JobStatus::Pending {
+                    r.status = JobStatus::Running;
+                    r.attempt += 1;
+                    r.worker = Some(worker.to_string());
+                    r.started_at = Some(Utc::now());
+                    r.results.clear();
+                    return Ok(Some(r.clone()));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()> {
+        if let Some(r) = self.jobs().get_mut(job) {
+            if r.attempt == attempt {
+                r.results.push(result.clone());
+            }
+        }
+        Ok(())
+    }
+
+    async fn finish_job(
+        &self,
+        job: Uuid,
+        attempt: u32,
+        status: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let mut jobs = self.jobs();
+        jobs.cancel_requested.remove(&job);
+        let Some(r) = jobs.get_mut(job) else {
+            return Ok(false);
+        };
+        if r.status != JobStatus::Running || r.attempt != attempt {
+            return Ok(false);
+        }
+        r.status = status;
+        r.error = error.map(String::from);
+        r.finished_at = Some(Utc::now());
+        Ok(true)
+    }
+
+    async fn cancel_pending(&self, job: Uuid) -> Result<bool> {
+        let mut jobs = self.jobs();
+        let Some(r) = jobs.get_mut(job) else {
+            return Ok(false);
+        };
+        if r.status != JobStatus::Pending {
+            return Ok(false);
+        }
+        r.status = JobStatus::Canceled;
+        r.error = Some("canceled before it started".into());
+        r.finished_at = Some(Utc::now());
+        Ok(true)
+    }
+
+    async fn request_cancel(&self, job: Uuid) -> Result<bool> {
+        let mut jobs = self.jobs();
+        let running = jobs
+            .get_mut(job)
+            .is_some_and(|r| r.status == JobStatus::Running);
+        if running {
+            jobs.cancel_requested.insert(job);
+        }
+        Ok(running)
+    }
+
+    async fn cancel_requests(&self, worker: &str) -> Result<Vec<Uuid>> {
+        let jobs = self.jobs();
+        Ok(jobs
+            .cancel_requested
+            .iter()
+            .filter(|id| {
+                jobs.seq_of
+                    .get(id)
+                    .and_then(|s| jobs.by_seq.get(s))
+                    .is_some_and(|r| r.worker.as_deref() == Some(worker))
+            })
+            .copied()
+            .collect())
+    }
+
+    async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>> {
+        Ok(self.jobs().get_mut(id).map(|r| r.clone()))
+    }
+
+    async fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Vec<JobRecord>> {
+        let jobs = self.jobs();
+        Ok(jobs
+            .by_seq
+            .values()
+            .filter(|r| matches(r, filter))
+            .skip(offset)
+            .take(limit.unwrap_or(usize::MAX))
+            .cloned()
+            .collect())
+    }
+
+    async fn count_jobs(&self, filter: &JobFilter) -> Result<usize> {
+        let jobs = self.jobs();
+        if filter.status.is_none() && filter.template.is_none() {
+            return Ok(jobs.by_seq.len());
+        }
+        Ok(jobs.by_seq.values().filter(|r| matches(r, filter)).count())
+    }
+
+    async fn count_by_status(&self) -> Result<BTreeMap<JobStatus, usize>> {
+        let mut counts = BTreeMap::new();
+        for r in self.jobs().by_seq.values() {
+            *counts.entry(r.status).or_insert(0) += 1;
+        }
+        Ok(counts)
+    }
+
+    async fn delete_job(&self, id: Uuid) -> Result<()> {
+        let mut jobs = self.jobs();
+        let Some(&seq) = jobs.seq_of.get(&id) else {
+            return Err(Error::JobNotFound(id.to_string()));
+        };
+        if jobs
+            .by_seq
+            .get(&seq)
+            .is_some_and(|r| !r.status.is_terminal())
+        {
+            return Err(Error::JobNotFinished(id.to_string()));
+        }
+        jobs.by_seq.remove(&seq);
+        jobs.seq_of.remove(&id);
+        jobs.events.remove(&id);
+        Ok(())
+    }
+
+    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()> {
+        let mut jobs = self.jobs();
+        for e in events {
+            if !jobs.seq_of.contains_key(&e.job_id) {
+                continue; // deleted meanwhile
+            }
+            let log = jobs.events.entry(e.job_id).or_default();
+            log.push_back(e.clone());
+            while log.len() > keep {
+                log.pop_front();
+            }
+        }
+        Ok(())
+    }
+
+    async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {
+        Ok(self
+            .jobs()
+            .events
+            .get(&job)
+            .map(|log| log.iter().filter(|e| e.seq > after).cloned().collect())
+            .unwrap_or_default())
+    }
+
+    async fn last_event_seq(&self, job: Uuid) -> Result<u64> {
+        Ok(self
+            .jobs()
+            .events
+            .get(&job)
+            .and_then(|l| l.back())
+            .map_or(0, |e| e.seq))
+    }
+
+    async fn heartbeat(&self, _worker: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// Nothing outlives the process, so nothing is ever stale.
+    async fn recover(
+        &self,
+        _: DateTime<Utc>,
+        _: RecoveryPolicy,
+        _: u32,
+    ) -> Result<Vec<(Uuid, JobStatus)>> {
+        Ok(Vec::new())
+    }
+
+    async fn retire_worker(&self, _worker: &str) -> Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::TemplateSpec;
 
     fn tpl(name: &str) -> Template {
         Template::create(TemplateSpec {
@@ -122,25 +400,19 @@ mod tests {
         assert!(matches!(s.get("zz"), Err(Error::TemplateNotFound(_))));
         s.create(tpl("b")).unwrap();
         assert_eq!(s.list().len(), 2);
-        let renamed = s
-            .update(
-                "a",
-                TemplateSpec {
-                    name: Some("c".into()),
-                    ..Default::default()
-                },
-            )
-            .unwrap();
+        let rename = |t: &Template, name: &str| {
+            t.updated(TemplateSpec {
+                name: Some(name.into()),
+                ..Default::default()
+            })
+            .unwrap()
+        };
+        let renamed = rename(&a, "c");
+        s.replace(&a, renamed.clone()).unwrap();
         assert_eq!((renamed.id, renamed.name.as_str()), (a.id, "c"));
         assert!(s.get("a").is_err());
         assert!(matches!(
-            s.update(
-                "c",
-                TemplateSpec {
-                    name: Some("b".into()),
-                    ..Default::default()
-                }
-            ),
+            s.replace(&renamed, rename(&renamed, "b")),
             Err(Error::TemplateExists(_))
         ));
         s.delete(&a.id.to_string()).unwrap();

@@ -1,16 +1,248 @@
-//! Where templates (and, with the durable stores of a later issue, jobs) are kept.
+//! Where templates, jobs, per-host results and events are kept: in memory, in an embedded
+//! SQLite file, or in PostgreSQL shared by several executors on several machines.
+//!
+//! The executor writes every state change here before it announces it (event, `wait()`
+//! return), so an announcement never describes something a restart would forget.
 
 pub mod memory;
+pub mod sql;
 
-pub use memory::MemoryTemplates;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// The store URL forms the executor accepts today.
-pub fn backend_name(url: Option<&str>) -> Result<&'static str, crate::error::ValidationError> {
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{Result, ValidationError};
+use crate::job::{Event, HostResult, JobSnapshot, JobStatus};
+use crate::template::Template;
+
+pub use memory::MemoryStore;
+pub use sql::SqlStore;
+
+/// A job as stored: what the API shows plus what the queue needs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub id: Uuid,
+    /// The template as it was at submission (later edits do not change a queued job).
+    pub template: Arc<Template>,
+    pub template_id: Option<Uuid>,
+    pub hosts: Vec<String>,
+    pub extra_vars: Map<String, Value>,
+    pub status: JobStatus,
+    pub created_at: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub results: Vec<HostResult>,
+    pub error: Option<String>,
+    /// 1 for the first run; a job re-queued after its worker died runs again as attempt 2…
+    pub attempt: u32,
+    /// The worker that claimed the current attempt.
+    pub worker: Option<String>,
+}
+
+impl JobRecord {
+    pub fn snapshot(&self) -> JobSnapshot {
+        JobSnapshot {
+            id: self.id,
+            template_id: self.template_id,
+            template_name: self.template.name.clone(),
+            hosts: self.hosts.clone(),
+            extra_vars: self.extra_vars.clone(),
+            status: self.status,
+            created_at: self.created_at,
+            started_at: self.started_at,
+            finished_at: self.finished_at,
+            results: self.results.clone(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct JobFilter {
+    pub status: Option<JobStatus>,
+    /// A template name or id.
+    pub template: Option<String>,
+}
+
+/// What happens to a job whose worker stopped heartbeating while it ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecoveryPolicy {
+    /// Run it again while it has attempts left, otherwise `error` (interrupted).
+    Requeue,
+    /// Mark it `error` with reason `interrupted` at once.
+    Fail,
+}
+
+impl RecoveryPolicy {
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        match s {
+            "requeue" => Ok(RecoveryPolicy::Requeue),
+            "fail" => Ok(RecoveryPolicy::Fail),
+            _ => Err(ValidationError::new(
+                "recovery",
+                "must be \"requeue\" or \"fail\"",
+            )),
+        }
+    }
+}
+
+pub const INTERRUPTED: &str = "interrupted: the worker running this job stopped";
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// "memory", "sqlite" or "postgresql".
+    fn backend(&self) -> &'static str;
+
+    async fn create_template(&self, t: &Template) -> Result<()>;
+    /// By name, or by id.
+    async fn get_template(&self, key: &str) -> Result<Template>;
+    async fn list_templates(&self) -> Result<Vec<Template>>;
+    /// Replaces `old` (matched by id) with `new`; `TemplateExists` when a rename collides.
+    async fn replace_template(&self, old: &Template, new: &Template) -> Result<()>;
+    async fn delete_template(&self, key: &str) -> Result<()>;
+    async fn count_templates(&self) -> Result<usize>;
+
+    /// Stores a new pending job.
+    async fn insert_job(&self, job: &JobRecord) -> Result<()>;
+    /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
+    async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
+    async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
+    /// Ends attempt `attempt` of a running job. False when it is no longer that attempt's
+    /// to end (finished, re-queued after its worker was thought dead).
+    async fn finish_job(
+        &self,
+        job: Uuid,
+        attempt: u32,
+        status: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool>;
+    /// pending → canceled. False when it was no longer pending.
+    async fn cancel_pending(&self, job: Uuid) -> Result<bool>;
+    /// Flags a running job for cancellation by whichever worker runs it.
+    async fn request_cancel(&self, job: Uuid) -> Result<bool>;
+    /// Running jobs of `worker` that were flagged for cancellation.
+    async fn cancel_requests(&self, worker: &str) -> Result<Vec<Uuid>>;
+    async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>>;
+    /// Jobs in submission order.
+    async fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Vec<JobRecord>>;
+    async fn count_jobs(&self, filter: &JobFilter) -> Result<usize>;
+    async fn count_by_status(&self) -> Result<BTreeMap<JobStatus, usize>>;
+    /// Deletes a finished job with its results and events. `JobNotFinished` otherwise.
+    async fn delete_job(&self, id: Uuid) -> Result<()>;
+
+    /// Appends events, keeping at most `keep` per job (the newest).
+    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()>;
+    /// A job's stored events with `seq > after`, in order.
+    async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>>;
+    /// The highest stored event seq of a job (0 if none): a re-run continues after it.
+    async fn last_event_seq(&self, job: Uuid) -> Result<u64>;
+
+    /// Records that `worker` is alive.
+    async fn heartbeat(&self, worker: &str) -> Result<()>;
+    /// Recovers running jobs whose worker's last heartbeat is older than `stale_before`
+    /// (or that have no live worker row). Returns the jobs and their new status.
+    async fn recover(
+        &self,
+        stale_before: DateTime<Utc>,
+        policy: RecoveryPolicy,
+        max_attempts: u32,
+    ) -> Result<Vec<(Uuid, JobStatus)>>;
+    /// Removes `worker`'s row on a clean shutdown.
+    async fn retire_worker(&self, worker: &str) -> Result<()>;
+
+    /// Tells other executors sharing this store that a job was queued or a cancel was
+    /// requested (PostgreSQL NOTIFY); a no-op where the store is not shared.
+    async fn notify(&self, _what: Notice, _job: Uuid) -> Result<()> {
+        Ok(())
+    }
+    /// A stream of notices from other executors, where the store is shared.
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
+        Ok(None)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    Queued,
+    Cancel,
+}
+
+/// Opens the store a URL names: None / `memory://`, `sqlite:///path/file.db`,
+/// `postgresql://user@host/db`. Migrations are applied on open.
+pub async fn open(url: Option<&str>) -> Result<Arc<dyn Store>> {
+    match backend_of(url)? {
+        "memory" => Ok(Arc::new(MemoryStore::default())),
+        _ => Ok(Arc::new(SqlStore::open(url.unwrap_or_default()).await?)),
+    }
+}
+
+/// The backend a store URL names, or a ValidationError saying which forms are accepted.
+pub fn backend_of(url: Option<&str>) -> Result<&'static str, ValidationError> {
     match url {
-        None | Some("memory" | "memory://" | ":memory:") => Ok("memory"),
-        Some(other) => Err(crate::error::ValidationError::new(
+        None | Some("" | "memory" | "memory://" | ":memory:") => Ok("memory"),
+        Some(u) if u.starts_with("sqlite:") => Ok("sqlite"),
+        Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => Ok("postgresql"),
+        Some(other) => Err(ValidationError::new(
             "store",
-            format!("unsupported store URL {other:?}: only memory (None or \"memory://\") is available in this build"),
+            format!(
+                "unsupported store URL {:?}: use memory://, sqlite:///path/to/file.db or postgresql://user@host/db",
+                redact(other)
+            ),
         )),
+    }
+}
+
+/// A URL with any password replaced, safe for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backends_and_redaction() {
+        assert_eq!(backend_of(None).unwrap(), "memory");
+        assert_eq!(backend_of(Some("sqlite:///tmp/x.db")).unwrap(), "sqlite");
+        assert_eq!(
+            backend_of(Some("postgresql://u:p@h/db")).unwrap(),
+            "postgresql"
+        );
+        let e = backend_of(Some("mysql://u:secret@h/db")).unwrap_err();
+        assert_eq!(e.field, "store");
+        assert!(!e.rule.contains("secret"), "{}", e.rule);
+        assert_eq!(
+            redact("postgresql://u:pw@h:5/db"),
+            "postgresql://u:***@h:5/db"
+        );
+        assert_eq!(redact("postgresql://u@h/db"), "postgresql://u@h/db");
+        assert_eq!(RecoveryPolicy::parse("fail").unwrap(), RecoveryPolicy::Fail);
+        assert!(RecoveryPolicy::parse("x").is_err());
     }
 }

@@ -1,0 +1,756 @@
+//! SQLite (embedded, WAL) and PostgreSQL (shared by several executors) through one
+//! implementation on sqlx's `Any` driver. Only the DDL and the claim query differ.
+//!
+//! Timestamps are stored as fixed-width UTC text (`2026-01-02T03:04:05.000006Z`) so that
+//! text order is time order in both databases; bodies (templates, results, events) as JSON.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, AssertSqlSafe, Row};
+use uuid::Uuid;
+
+use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
+use crate::error::{Error, Result};
+use crate::job::{Event, HostResult, JobStatus};
+use crate::template::Template;
+
+const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
+
+/// Versioned schema: (version, SQLite DDL, PostgreSQL DDL). Applied in order on open.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "CREATE TABLE IF NOT EXISTS templates (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, template_id TEXT, template_name TEXT NOT NULL, template TEXT NOT NULL, hosts TEXT NOT NULL, extra_vars TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, attempt BIGINT NOT NULL DEFAULT 0, worker TEXT, cancel_requested BIGINT NOT NULL DEFAULT 0);
+     CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+     CREATE INDEX IF NOT EXISTS jobs_template ON jobs (template_name);
+     CREATE TABLE IF NOT EXISTS host_results (id INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL, attempt BIGINT NOT NULL, body TEXT NOT NULL);
+     CREATE INDEX IF NOT EXISTS host_results_job ON host_results (job_id, attempt);
+     CREATE TABLE IF NOT EXISTS events (job_id TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (job_id, seq));
+     CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS templates (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, body TEXT NOT NULL);
+     CREATE TABLE IF NOT EXISTS jobs (seq BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, template_id TEXT, template_name TEXT NOT NULL, template TEXT NOT NULL, hosts TEXT NOT NULL, extra_vars TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, attempt BIGINT NOT NULL DEFAULT 0, worker TEXT, cancel_requested BIGINT NOT NULL DEFAULT 0);
+     CREATE INDEX IF NOT EXISTS jobs_status ON jobs (status, seq);
+     CREATE INDEX IF NOT EXISTS jobs_template ON jobs (template_name);
+     CREATE TABLE IF NOT EXISTS host_results (id BIGSERIAL PRIMARY KEY, job_id TEXT NOT NULL, attempt BIGINT NOT NULL, body TEXT NOT NULL);
+     CREATE INDEX IF NOT EXISTS host_results_job ON host_results (job_id, attempt);
+     CREATE TABLE IF NOT EXISTS events (job_id TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (job_id, seq));
+     CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)",
+)];
+
+const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status, created_at, started_at, finished_at, error, attempt, worker";
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: &'static str,
+    /// Kept for PostgreSQL's LISTEN connection (never logged: it may hold a password).
+    url: String,
+}
+
+fn db_err(e: sqlx::Error) -> Error {
+    Error::Store(e.to_string())
+}
+
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Store(format!("stored data is not valid: {e}"))
+}
+
+pub(crate) fn ts(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
+fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| Error::Store(format!("bad timestamp {s:?}: {e}")))
+}
+
+fn opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    s.as_deref().map(parse_ts).transpose()
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(json_err)
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(json_err)
+}
+
+fn status_of(s: &str) -> Result<JobStatus> {
+    JobStatus::parse(s).ok_or_else(|| Error::Store(format!("unknown job status {s:?}")))
+}
+
+/// `sqlite:///abs/path.db`, `sqlite://rel.db` or `sqlite:rel.db` → a sqlx URL that creates the file.
+fn sqlite_url(url: &str) -> Result<(String, std::path::PathBuf)> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or_default();
+    if path.is_empty() {
+        return Err(crate::error::ValidationError::new(
+            "store",
+            "sqlite URL needs a file path: sqlite:///path/to/file.db",
+        )
+        .into());
+    }
+    Ok((format!("sqlite://{path}?mode=rwc"), path.into()))
+}
+
+impl SqlStore {
+    pub async fn open(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let sqlite = url.starts_with("sqlite:");
+        let (connect_url, backend) = if sqlite {
+            let (u, path) = sqlite_url(url)?;
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::Store(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            (u, "sqlite")
+        } else {
+            (url.to_string(), "postgresql")
+        };
+        let mut options = AnyPoolOptions::new()
+            .max_connections(if sqlite { 4 } else { 10 })
+            .acquire_timeout(std::time::Duration::from_secs(30));
+        if sqlite {
+            options = options.after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL: readers never block the writer; busy_timeout: writers queue
+                    // instead of failing; NORMAL is durable across process crashes in WAL.
+                    for pragma in [
+                        "PRAGMA journal_mode = WAL",
+                        "PRAGMA busy_timeout = 30000",
+                        "PRAGMA synchronous = NORMAL",
+                    ] {
+                        sqlx::query(pragma).execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            });
+        }
+        let pool = options.connect(&connect_url).await.map_err(|e| {
+            Error::Store(format!(
+                "cannot open {backend} store {}: {e}",
+                super::redact(url)
+            ))
+        })?;
+        let store = SqlStore {
+            pool,
+            backend,
+            url: url.to_string(),
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let pg = self.backend == "postgresql";
+        if pg {
+            // Several executors may start at once: one migrates, the others wait.
+            sqlx::query("SELECT pg_advisory_lock(7244031)")
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        let result = async {
+            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            for (version, sqlite_ddl, pg_ddl) in MIGRATIONS {
+                let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+                if done.is_some() {
+                    continue;
+                }
+                let ddl = if pg { pg_ddl } else { sqlite_ddl };
+                for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                    sqlx::query(stmt).execute(&mut *conn).await.map_err(db_err)?;
+                }
+                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                    .bind(*version)
+                    .bind(ts(Utc::now()))
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(db_err)?;
+            }
+            Ok(())
+        }
+        .await;
+        if pg {
+            sqlx::query("SELECT pg_advisory_unlock(7244031)")
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        result
+    }
+
+    async fn job_from_row(&self, row: &AnyRow) -> Result<JobRecord> {
+        let get = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
+        let get_opt = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db_err);
+        let id = Uuid::parse_str(&get("id")?).map_err(|e| Error::Store(e.to_string()))?;
+        let attempt = u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(0);
+        let template: Template = from_json(&get("template")?)?;
+        let results = sqlx::query(
+            "SELECT body FROM host_results WHERE job_id = $1 AND attempt = $2 ORDER BY id",
+        )
+        .bind(id.to_string())
+        .bind(i64::from(attempt))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?
+        .iter()
+        .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
+        .collect::<Result<Vec<_>>>()?;
+        let mut results = results;
+        let hosts: Vec<String> = from_json(&get("hosts")?)?;
+        results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
+        Ok(JobRecord {
+            id,
+            template: template.into(),
+            template_id: get_opt("template_id")?.and_then(|s| Uuid::parse_str(&s).ok()),
+            hosts,
+            extra_vars: from_json(&get("extra_vars")?)?,
+            status: status_of(&get("status")?)?,
+            created_at: parse_ts(&get("created_at")?)?,
+            started_at: opt_ts(get_opt("started_at")?)?,
+            finished_at: opt_ts(get_opt("finished_at")?)?,
+            results,
+            error: get_opt("error")?,
+            attempt,
+            worker: get_opt("worker")?,
+        })
+    }
+
+    async fn jobs_from_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<JobRecord>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            out.push(self.job_from_row(row).await?);
+        }
+        Ok(out)
+    }
+
+    /// `WHERE …` for a filter, with its bind values in order.
+    fn filter_sql(filter: &JobFilter) -> (String, Vec<String>) {
+        let mut clauses = Vec::new();
+        let mut binds = Vec::new();
+        if let Some(s) = filter.status {
+            binds.push(s.as_str().to_string());
+            clauses.push(format!("status = ${}", binds.len()));
+        }
+        if let Some(t) = &filter.template {
+            binds.push(t.clone());
+            let n = binds.len();
+            clauses.push(format!("(template_name = ${n} OR template_id = ${n})"));
+        }
+        let sql = if clauses.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", clauses.join(" AND "))
+        };
+        (sql, binds)
+    }
+
+    async fn template_row(&self, key: &str) -> Result<Option<Template>> {
+        let body: Option<String> =
+            sqlx::query_scalar("SELECT body FROM templates WHERE name = $1 OR id = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_err)?;
+        body.as_deref().map(from_json).transpose()
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(d) => {
+            d.is_unique_violation()
+                || d.message().contains("UNIQUE")
+                || d.message().contains("duplicate key")
+        }
+        _ => false,
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        self.backend
+    }
+
+    async fn create_template(&self, t: &Template) -> Result<()> {
+        sqlx::query("INSERT INTO templates (id, name, created_at, body) VALUES ($1, $2, $3, $4)")
+            .bind(t.id.to_string())
+            .bind(&t.name)
+            .bind(ts(t.created_at))
+            .bind(to_json(t)?)
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    Error::TemplateExists(t.name.clone())
+                } else {
+                    db_err(e)
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn get_template(&self, key: &str) -> Result<Template> {
+        self.template_row(key)
+            .await?
+            .ok_or_else(|| Error::TemplateNotFound(key.to_string()))
+    }
+
+    async fn list_templates(&self) -> Result<Vec<Template>> {
+        let bodies: Vec<String> =
+            sqlx::query_scalar("SELECT body FROM templates ORDER BY created_at, name")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?;
+        bodies.iter().map(|b| from_json(b)).collect()
+    }
+
+    async fn replace_template(&self, old: &Template, new: &Template) -> Result<()> {
+        let done = sqlx::query("UPDATE templates SET name = $1, body = $2 WHERE id = $3")
+            .bind(&new.name)
+            .bind(to_json(new)?)
+            .bind(old.id.to_string())
+            .execute(&self.pool)
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    Error::TemplateExists(new.name.clone())
+                } else {
+                    db_err(e)
+                }
+            })?;
+        if done.rows_affected() == 0 {
+            return Err(Error::TemplateNotFound(old.name.clone()));
+        }
+        Ok(())
+    }
+
+    async fn delete_template(&self, key: &str) -> Result<()> {
+        let done = sqlx::query("DELETE FROM templates WHERE name = $1 OR id = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::TemplateNotFound(key.to_string()));
+        }
+        Ok(())
+    }
+
+    async fn count_templates(&self) -> Result<usize> {
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM templates")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    async fn insert_job(&self, job: &JobRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)",
+        )
+        .bind(job.id.to_string())
+        .bind(job.template_id.map(|u| u.to_string()))
+        .bind(&job.template.name)
+        .bind(to_json(&job.template)?)
+        .bind(to_json(&job.hosts)?)
+        .bind(to_json(&job.extra_vars)?)
+        .bind(job.status.as_str())
+        .bind(ts(job.created_at))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
+        // One statement: atomic in SQLite (single writer); SKIP LOCKED lets PostgreSQL
+        // workers claim different jobs at once, each exactly once.
+        let lock = if self.backend == "postgresql" {
+            "FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $1, started_at = $2, cancel_requested = 0 \
+             WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1 {lock}) \
+             AND status = 'pending' RETURNING {JOB_COLUMNS}"
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(ts(Utc::now()))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match row {
+            Some(r) => Ok(Some(self.job_from_row(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()> {
+        sqlx::query("INSERT INTO host_results (job_id, attempt, body) VALUES ($1, $2, $3)")
+            .bind(job.to_string())
+            .bind(i64::from(attempt))
+            .bind(to_json(result)?)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn finish_job(
+        &self,
+        job: Uuid,
+        attempt: u32,
+        status: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
+             WHERE id = $4 AND status = 'running' AND attempt = $5",
+        )
+        .bind(status.as_str())
+        .bind(error)
+        .bind(ts(Utc::now()))
+        .bind(job.to_string())
+        .bind(i64::from(attempt))
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn cancel_pending(&self, job: Uuid) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = 'canceled', error = 'canceled before it started', finished_at = $1 \
+             WHERE id = $2 AND status = 'pending'",
+        )
+        .bind(ts(Utc::now()))
+        .bind(job.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn request_cancel(&self, job: Uuid) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
+        )
+        .bind(job.to_string())
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn cancel_requests(&self, worker: &str) -> Result<Vec<Uuid>> {
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM jobs WHERE worker = $1 AND status = 'running' AND cancel_requested = 1",
+        )
+        .bind(worker)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(ids.iter().filter_map(|s| Uuid::parse_str(s).ok()).collect())
+    }
+
+    async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+        )))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_err)?;
+        match row {
+            Some(r) => Ok(Some(self.job_from_row(&r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        limit: Option<usize>,
+        offset: usize,
+    ) -> Result<Vec<JobRecord>> {
+        let (where_sql, binds) = Self::filter_sql(filter);
+        let n = binds.len();
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs {where_sql} ORDER BY seq LIMIT ${} OFFSET ${}",
+            n + 1,
+            n + 2
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let limit = limit.map_or(i64::MAX, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let rows = q
+            .bind(limit)
+            .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        self.jobs_from_rows(rows).await
+    }
+
+    async fn count_jobs(&self, filter: &JobFilter) -> Result<usize> {
+        let (where_sql, binds) = Self::filter_sql(filter);
+        let sql = format!("SELECT COUNT(*) FROM jobs {where_sql}");
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(sql));
+        for b in binds {
+            q = q.bind(b);
+        }
+        let n = q.fetch_one(&self.pool).await.map_err(db_err)?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
+    async fn count_by_status(&self) -> Result<BTreeMap<JobStatus, usize>> {
+        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM jobs GROUP BY status")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?;
+        let mut out = BTreeMap::new();
+        for r in rows {
+            let status = status_of(&r.try_get::<String, _>("status").map_err(db_err)?)?;
+            let n = r.try_get::<i64, _>("n").map_err(db_err)?;
+            out.insert(status, usize::try_from(n).unwrap_or(0));
+        }
+        Ok(out)
+    }
+
+    async fn delete_job(&self, id: Uuid) -> Result<()> {
+        let key = id.to_string();
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
+            .bind(&key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_err)?;
+        match status.as_deref().map(status_of).transpose()? {
+            None => return Err(Error::JobNotFound(key)),
+            Some(s) if !s.is_terminal() => return Err(Error::JobNotFinished(key)),
+            Some(_) => {}
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        for sql in [
+            "DELETE FROM events WHERE job_id = $1",
+            "DELETE FROM host_results WHERE job_id = $1",
+            "DELETE FROM jobs WHERE id = $1",
+        ] {
+            sqlx::query(sql)
+                .bind(&key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut newest: BTreeMap<Uuid, u64> = BTreeMap::new();
+        for e in events {
+            sqlx::query(
+                "INSERT INTO events (job_id, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(e.job_id.to_string())
+            .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+            .bind(to_json(e)?)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+            let n = newest.entry(e.job_id).or_insert(0);
+            *n = (*n).max(e.seq);
+        }
+        for (job, seq) in newest {
+            if seq > keep as u64 {
+                sqlx::query("DELETE FROM events WHERE job_id = $1 AND seq <= $2")
+                    .bind(job.to_string())
+                    .bind(i64::try_from(seq - keep as u64).unwrap_or(0))
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(db_err)?;
+            }
+        }
+        tx.commit().await.map_err(db_err)
+    }
+
+    async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {
+        let bodies: Vec<String> = sqlx::query_scalar(
+            "SELECT body FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+        )
+        .bind(job.to_string())
+        .bind(i64::try_from(after).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        bodies.iter().map(|b| from_json(b)).collect()
+    }
+
+    async fn last_event_seq(&self, job: Uuid) -> Result<u64> {
+        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE job_id = $1")
+            .bind(job.to_string())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+    }
+
+    async fn heartbeat(&self, worker: &str) -> Result<()> {
+        let now = ts(Utc::now());
+        sqlx::query(
+            "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+        )
+        .bind(worker)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn recover(
+        &self,
+        stale_before: DateTime<Utc>,
+        policy: RecoveryPolicy,
+        max_attempts: u32,
+    ) -> Result<Vec<(Uuid, JobStatus)>> {
+        let rows = sqlx::query(
+            "SELECT j.id AS id, j.attempt AS attempt FROM jobs j LEFT JOIN workers w ON w.id = j.worker \
+             WHERE j.status = 'running' AND (w.id IS NULL OR w.heartbeat_at < $1)",
+        )
+        .bind(ts(stale_before))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut out = Vec::new();
+        for r in rows {
+            let id: String = r.try_get("id").map_err(db_err)?;
+            let attempt: i64 = r.try_get("attempt").map_err(db_err)?;
+            let requeue = policy == RecoveryPolicy::Requeue && attempt < i64::from(max_attempts);
+            let done = if requeue {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'pending', worker = NULL, started_at = NULL \
+                     WHERE id = $1 AND status = 'running' AND attempt = $2",
+                )
+                .bind(&id)
+                .bind(attempt)
+            } else {
+                sqlx::query(
+                    "UPDATE jobs SET status = 'error', error = $3, finished_at = $4 \
+                     WHERE id = $1 AND status = 'running' AND attempt = $2",
+                )
+                .bind(&id)
+                .bind(attempt)
+                .bind(INTERRUPTED)
+                .bind(ts(Utc::now()))
+            }
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+            let status = if requeue {
+                JobStatus::Pending
+            } else {
+                JobStatus::Error
+            };
+            if done.rows_affected() == 1 {
+                if let Ok(u) = Uuid::parse_str(&id) {
+                    out.push((u, status));
+                }
+            }
+        }
+        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1")
+            .bind(ts(stale_before))
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(out)
+    }
+
+    async fn retire_worker(&self, worker: &str) -> Result<()> {
+        sqlx::query("DELETE FROM workers WHERE id = $1")
+            .bind(worker)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn notify(&self, what: Notice, job: Uuid) -> Result<()> {
+        if self.backend != "postgresql" {
+            return Ok(());
+        }
+        let payload = format!(
+            "{}:{job}",
+            if what == Notice::Cancel {
+                "cancel"
+            } else {
+                "queued"
+            }
+        );
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(NOTIFY_CHANNEL)
+            .bind(payload)
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
+        if self.backend != "postgresql" {
+            return Ok(None);
+        }
+        let mut listener = sqlx::postgres::PgListener::connect(&self.url)
+            .await
+            .map_err(db_err)?;
+        listener.listen(NOTIFY_CHANNEL).await.map_err(db_err)?;
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            // PgListener reconnects by itself; a notice lost meanwhile is covered by the
+            // workers' periodic look at the queue.
+            while let Ok(n) = listener.recv().await {
+                let Some((kind, id)) = n.payload().split_once(':') else {
+                    continue;
+                };
+                let Ok(id) = Uuid::parse_str(id) else {
+                    continue;
+                };
+                let notice = if kind == "cancel" {
+                    Notice::Cancel
+                } else {
+                    Notice::Queued
+                };
+                if tx.send((notice, id)).await.is_err() {
+                    break;
+                }
+            }
+        });
+        Ok(Some(rx))
+    }
+}
