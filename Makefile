@@ -9,7 +9,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 CORE_TARGET := target/rs-test
 LINT_TARGET := target/lint
 
-.PHONY: help run test venv build lint fmt rust-test py-test bench clean
+.PHONY: help run test venv build lint fmt rust-test py-test bench clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s$$'\t'
@@ -52,7 +52,14 @@ test: build lint rust-test py-test ## everything CI runs; ends with pytest's sum
 
 bench: build ## benchmarks, printing ratios against baselines measured in the same run
 	$(PY) benches/executor.py
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+	$(PY) benches/parser.py
 	$(PY) benches/ssh.py
+
+FUZZ_SECONDS ?= 120
+fuzz: ## fuzz the profile lexer/parser for FUZZ_SECONDS (default 120; `make test` runs a short pass)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) CARGO_TARGET_DIR=$(CORE_TARGET) cargo test --release --no-default-features \
+		profile::tests::fuzz::timed -- --ignored --nocapture
 
 clean: ## remove build outputs and the venv
 	rm -rf target $(VENV)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,9 +31,9 @@ async def ex() -> AsyncIterator[Executor]:
         await executor.shutdown(drain=False)
 
 
-def marker_seconds() -> str:
+def marker_seconds(whole: int = 47) -> str:
     """A unique sleep duration such as '47.123456', so a test can find its own processes."""
-    return f"{40 + uuid.uuid4().int % 10}.{uuid.uuid4().int % 10**6:06d}"
+    return f"{whole}.{uuid.uuid4().int % 10**6:06d}"
 
 
 def processes_with_arg(arg: str) -> list[int]:
@@ -151,3 +151,39 @@ def ssh_hosts() -> Iterator[SshHosts]:
         )
     finally:
         subprocess.run([str(REPO / "tests/hosts/teardown.sh"), str(state)], check=False, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def postgres_base() -> Iterator[str]:
+    """A PostgreSQL server for the whole session (see tests/pgserver.py)."""
+    from pgserver import postgres_server
+
+    with postgres_server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty durable store of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite://{tmp_path}/jobs.db"
+    from pgserver import create_database
+
+    base: str = request.getfixturevalue("postgres_base")
+    return create_database(base)
+
+
+def spawn_worker(store: str, *args: str) -> subprocess.Popen[bytes]:
+    """A real `ansible-inspec-rs worker` process with fast heartbeats."""
+    cmd = [sys.executable, "-m", "ansible_inspec_rs", "worker", "--store", store]
+    cmd += ["--heartbeat", "0.2", "--stale-after", "1", "--poll", "0.5", *args]
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE)
+
+
+async def until(predicate: Callable[[], Awaitable[bool]], within: float = 30.0) -> None:
+    """Awaits `predicate` until true; fails after `within` seconds instead of hanging."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await predicate():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not met within {within} s")
+        await asyncio.sleep(0.05)

@@ -2,6 +2,7 @@
 
 from collections.abc import Awaitable, Generator, Mapping, Sequence
 from datetime import datetime
+from os import PathLike
 from types import TracebackType
 from typing import Any, final
 
@@ -12,9 +13,11 @@ __all__ = [
     "Executor",
     "HostResult",
     "Job",
+    "Profile",
     "Template",
     "Templates",
     "__version__",
+    "_parse_bench",
 ]
 
 @final
@@ -261,3 +264,47 @@ class Executor:
     def storage_backend(self) -> str: ...
     @property
     def worker_id(self) -> str: ...
+
+@final
+class Profile:
+    """A parsed InSpec profile (inspec.yml, controls/*.rb, libraries/*.rb).
+
+    Parsing runs in Rust with the GIL released; properties convert to Python on access.
+    ``to_dict()`` has the shape of InSpec's profile JSON (``inspec json``).
+    """
+
+    @staticmethod
+    def load(path: str | PathLike[str]) -> Profile: ...
+    @staticmethod
+    def load_async(path: str | PathLike[str]) -> Awaitable[Profile]: ...
+    @staticmethod
+    def from_source(text: str, filename: str = "controls/inline.rb") -> Profile: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def to_json(self, indent: int | None = None) -> str: ...
+    def __len__(self) -> int: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def name(self) -> str | None: ...
+    @property
+    def metadata(self) -> dict[str, Any]: ...
+    @property
+    def controls(self) -> list[dict[str, Any]]: ...
+    @property
+    def inputs(self) -> list[dict[str, Any]]: ...
+    @property
+    def groups(self) -> list[dict[str, Any]]: ...
+    @property
+    def libraries(self) -> list[dict[str, Any]]: ...
+    @property
+    def variables(self) -> list[dict[str, Any]]: ...
+    @property
+    def includes(self) -> list[dict[str, Any]]: ...
+    @property
+    def warnings(self) -> list[dict[str, Any]]: ...
+    @property
+    def sha256(self) -> str: ...
+
+def _parse_bench(
+    path: str | PathLike[str], repeat: int = 5, threads: int | None = None
+) -> dict[str, Any]: ...

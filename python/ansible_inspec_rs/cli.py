@@ -14,6 +14,8 @@ from collections.abc import Sequence
 # name -> (module under ansible_inspec_rs.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run example jobs against local:// and a few hosts, with live progress"),
+    "worker": ("worker", "run jobs from a shared store (SQLite or PostgreSQL), without the HTTP server"),
+    "parse": ("parse", "parse an InSpec profile: summary table of controls, impacts, resources (or --json)"),
     "exec": (
         "exec",
         "run a profile or playbook against an inventory or hosts; exit 0 passed, 1 failed, 2 error",

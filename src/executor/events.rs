@@ -52,11 +52,18 @@ impl EventLog {
     /// Appends an event and returns it. `Finished` closes the log: live subscribers end
     /// after it, and later events are dropped (None).
     pub fn publish(&self, job_id: Uuid, kind: EventKind) -> Option<Event> {
+        let event = self.prepare(job_id, kind)?;
+        self.commit(event.clone());
+        Some(event)
+    }
+
+    /// Numbers an event without announcing it, so it can be stored first. Only for events
+    /// nothing else is published beside (a job's start and end), or seqs would interleave.
+    pub fn prepare(&self, job_id: Uuid, kind: EventKind) -> Option<Event> {
         let mut inner = self.lock();
         if inner.closed {
             return None;
         }
-        let finished = matches!(kind, EventKind::Finished { .. });
         let event = Event {
             job_id,
             seq: inner.next_seq,
@@ -64,18 +71,27 @@ impl EventLog {
             kind,
         };
         inner.next_seq += 1;
+        Some(event)
+    }
+
+    /// Announces a prepared event: to live subscribers and the history.
+    pub fn commit(&self, event: Event) {
+        let mut inner = self.lock();
+        if inner.closed {
+            return;
+        }
+        let finished = matches!(event.kind, EventKind::Finished { .. });
         if let Some(tx) = &inner.live {
             let _ = tx.send(event.clone()); // no receivers left is fine
         }
         let is_output = matches!(event.kind, EventKind::HostOutput { .. });
         if !is_output || inner.history.len() < inner.history_cap {
-            inner.history.push_back(event.clone());
+            inner.history.push_back(event);
         }
         if finished {
             inner.closed = true;
             inner.live = None; // receivers drain what is buffered, then see the end
         }
-        Some(event)
     }
 
     /// The history so far and, unless the job has ended, a receiver for what follows.

@@ -17,9 +17,12 @@ use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
-/// How often a handle on a job run elsewhere (another executor on a shared store) looks
-/// at the store while waiting or streaming events.
-pub const REMOTE_POLL: Duration = Duration::from_millis(200);
+/// How often a view of a job run elsewhere (another executor on a shared store) looks at
+/// the store while waiting or streaming events.
+pub const REMOTE_POLL: Duration = Duration::from_millis(100);
+
+/// The jobs this process runs, by id: views look here first for fresher state.
+pub(crate) type LiveMap = Mutex<std::collections::HashMap<Uuid, Arc<JobHandle>>>;
 
 /// Jobs per status as this process knows them (for /health and metrics without a query).
 #[derive(Default)]
@@ -88,9 +91,13 @@ pub struct JobHandle {
     cancel: CancellationToken,
     events: EventLog,
     store: Arc<dyn Store>,
-    /// None: a read-only view of a stored job that this process does not run.
+    /// None: a view of a stored job, which this process may or may not be running.
     sink: Option<EventSink>,
     counts: Option<Arc<StatusCounts>>,
+    /// For views: where this process's running jobs are.
+    live: Option<Arc<LiveMap>>,
+    /// Events the store keeps for this job.
+    keep_events: usize,
 }
 
 impl std::fmt::Debug for JobHandle {
@@ -111,6 +118,7 @@ impl JobHandle {
         store: Arc<dyn Store>,
         sink: Option<EventSink>,
         counts: Option<Arc<StatusCounts>>,
+        live: Option<Arc<LiveMap>>,
         event_history: usize,
         first_seq: u64,
     ) -> Self {
@@ -136,6 +144,8 @@ impl JobHandle {
             store,
             sink,
             counts,
+            live,
+            keep_events: event_history.max(64),
         }
     }
 
@@ -147,7 +157,25 @@ impl JobHandle {
         self.sink.is_none()
     }
 
+    /// For a view: this process's live handle of the same job, while it runs here
+    /// (views themselves are never in the live map).
+    fn twin(&self) -> Option<Arc<JobHandle>> {
+        if !self.is_view() {
+            return None;
+        }
+        let map = self.live.as_ref()?;
+        let twin = map
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&self.id)
+            .cloned();
+        twin
+    }
+
     pub fn status(&self) -> JobStatus {
+        if let Some(t) = self.twin() {
+            return t.status();
+        }
         self.state().status
     }
 
@@ -203,8 +231,21 @@ impl JobHandle {
         st.status = to;
     }
 
+    /// Stores, then announces, an event that brackets an attempt (started, finished), so
+    /// a replay after a crash shows every attempt that began or ended.
+    async fn emit_durably(&self, kind: EventKind) {
+        if let Some(event) = self.events.prepare(self.id, kind) {
+            // A failing store must not hide the announcement: the state itself is stored.
+            let _ = self
+                .store
+                .append_events(std::slice::from_ref(&event), self.keep_events)
+                .await;
+            self.events.commit(event);
+        }
+    }
+
     /// Announces the claim the store already recorded: → running (attempt `attempt`).
-    pub(crate) fn start(&self, attempt: u32, started_at: Option<DateTime<Utc>>) -> bool {
+    pub(crate) async fn start(&self, attempt: u32, started_at: Option<DateTime<Utc>>) -> bool {
         {
             let mut st = self.state();
             if st.status.is_terminal() {
@@ -215,7 +256,7 @@ impl JobHandle {
             st.started_at = started_at.or_else(|| Some(Utc::now()));
             st.results.clear();
         }
-        self.emit(EventKind::Started);
+        self.emit_durably(EventKind::Started).await;
         self.status_tx.send_replace(JobStatus::Running);
         true
     }
@@ -237,7 +278,7 @@ impl JobHandle {
     }
 
     /// Announces a terminal status the store already holds: state, `finished` event, waiters.
-    pub(crate) fn announce_finish(&self, status: JobStatus, error: Option<String>) -> bool {
+    pub(crate) async fn announce_finish(&self, status: JobStatus, error: Option<String>) -> bool {
         {
             let mut st = self.state();
             if st.status.is_terminal() {
@@ -249,7 +290,13 @@ impl JobHandle {
             let order = |h: &str| self.hosts.iter().position(|x| x == h);
             st.results.sort_by_key(|r| order(&r.host));
         }
-        self.emit(EventKind::Finished { status, error });
+        if self.is_view() {
+            self.events
+                .publish(self.id, EventKind::Finished { status, error });
+        } else {
+            self.emit_durably(EventKind::Finished { status, error })
+                .await;
+        }
         self.status_tx.send_replace(status);
         true
     }
@@ -259,17 +306,30 @@ impl JobHandle {
     /// False when it had already finished.
     pub async fn cancel(&self) -> Result<bool> {
         if self.store.cancel_pending(self.id).await? {
-            self.announce_finish(
-                JobStatus::Canceled,
-                Some("canceled before it started".into()),
-            );
+            let why = Some("canceled before it started".to_string());
+            if self.is_view() {
+                // Nobody runs it: store its `finished` event after what was stored before.
+                let seq = self.store.last_event_seq(self.id).await? + 1;
+                let kind = EventKind::Finished {
+                    status: JobStatus::Canceled,
+                    error: why.clone(),
+                };
+                let event = Event {
+                    job_id: self.id,
+                    seq,
+                    time: Utc::now(),
+                    kind,
+                };
+                self.store.append_events(&[event], self.keep_events).await?;
+            }
+            self.announce_finish(JobStatus::Canceled, why).await;
             return Ok(true);
         }
         if self.store.request_cancel(self.id).await? {
-            if self.is_view() {
-                self.store.notify(Notice::Cancel, self.id).await?;
-            } else {
-                self.stop(StopReason::Canceled);
+            match (self.is_view(), self.twin()) {
+                (false, _) => self.stop(StopReason::Canceled),
+                (true, Some(t)) => t.stop(StopReason::Canceled),
+                (true, None) => self.store.notify(Notice::Cancel, self.id).await?,
             }
             return Ok(true);
         }
@@ -293,6 +353,13 @@ impl JobHandle {
         let ended = async {
             if self.is_view() {
                 loop {
+                    if let Some(t) = self.twin() {
+                        let status = Box::pin(t.wait(None)).await?;
+                        if let Some(rec) = self.store.get_job(self.id).await? {
+                            self.refresh(&rec);
+                        }
+                        return Ok(status);
+                    }
                     match self.store.get_job(self.id).await? {
                         Some(rec) => {
                             self.refresh(&rec);
@@ -319,6 +386,9 @@ impl JobHandle {
     }
 
     pub fn snapshot(&self) -> JobSnapshot {
+        if let Some(t) = self.twin() {
+            return t.snapshot();
+        }
         let st = self.state();
         JobSnapshot {
             id: self.id,
@@ -336,14 +406,23 @@ impl JobHandle {
     }
 
     pub fn results(&self) -> Vec<HostResult> {
-        self.state().results.clone()
+        match self.twin() {
+            Some(t) => t.results(),
+            None => self.state().results.clone(),
+        }
     }
 
     pub fn error(&self) -> Option<String> {
-        self.state().error.clone()
+        match self.twin() {
+            Some(t) => t.error(),
+            None => self.state().error.clone(),
+        }
     }
 
     pub fn times(&self) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+        if let Some(t) = self.twin() {
+            return t.times();
+        }
         let st = self.state();
         (st.started_at, st.finished_at)
     }

@@ -20,8 +20,8 @@ use tokio::task::JoinHandle;
 use uuid::Uuid;
 
 pub use events::Subscription;
-use job_handle::WriterMsg;
 pub use job_handle::{JobHandle, StatusCounts};
+use job_handle::{LiveMap, WriterMsg};
 pub use run::panic_message;
 
 use crate::error::{Error, Result, ValidationError};
@@ -140,8 +140,9 @@ struct Inner {
     store: Arc<dyn Store>,
     /// Identifies this executor in the store (claims, heartbeats).
     worker_id: String,
-    /// Jobs this process submitted or runs, while they are pending or running.
-    live: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
+    /// Jobs this process runs (and, with the memory store, submitted), while they are
+    /// pending or running.
+    live: Arc<LiveMap>,
     counts: Arc<StatusCounts>,
     wake: Notify,
     closed: AtomicBool,
@@ -164,6 +165,7 @@ impl Inner {
             self.store.clone(),
             Some(self.events_tx.clone()),
             Some(self.counts.clone()),
+            None,
             self.config.event_history,
             first_seq,
         ))
@@ -175,6 +177,7 @@ impl Inner {
             self.store.clone(),
             None,
             None,
+            Some(self.live.clone()),
             0,
             1,
         ))
@@ -252,7 +255,7 @@ impl Executor {
             run_ctx: Arc::new(run_ctx),
             store,
             worker_id: worker_id(),
-            live: Mutex::new(HashMap::new()),
+            live: Arc::new(Mutex::new(HashMap::new())),
             counts: Arc::new(StatusCounts::default()),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -400,18 +403,39 @@ impl Executor {
             attempt: 0,
             worker: None,
         };
-        // In `live` before it is stored: a worker that claims it at once finds this handle.
-        let job = self.inner.new_handle(rec.clone(), 1);
-        self.inner.live().insert(job.id, job.clone());
-        if let Err(e) = self.inner.store.insert_job(&rec).await {
-            self.inner.live().remove(&job.id);
-            return Err(e);
+        if self.storage_backend() == "memory" {
+            // Nobody else can claim it: the handle this returns is the one that runs. In
+            // `live` before it is stored, so a worker claiming it at once finds it.
+            let job = self.inner.new_handle(rec.clone(), 1);
+            self.inner.live().insert(job.id, job.clone());
+            if let Err(e) = self.inner.store.insert_job(&rec).await {
+                self.inner.live().remove(&job.id);
+                return Err(e);
+            }
+            self.inner.counts.moved(None, Some(JobStatus::Pending));
+            job.emit(EventKind::Queued);
+            self.inner.wake.notify_one();
+            return Ok(job);
         }
+        // A durable store may be shared: any executor may claim the job, so the caller
+        // gets a view that follows the store (and this process's run, when it is here).
+        // The `queued` event first: a worker claiming the job at once numbers its own
+        // events after it.
+        let queued = crate::job::Event {
+            job_id: rec.id,
+            seq: 1,
+            time: rec.created_at,
+            kind: EventKind::Queued,
+        };
+        self.inner
+            .store
+            .append_events(&[queued], self.inner.config.event_history.max(64))
+            .await?;
+        self.inner.store.insert_job(&rec).await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
-        job.emit(EventKind::Queued);
         self.inner.wake.notify_one();
-        self.inner.store.notify(Notice::Queued, job.id).await?;
-        Ok(job)
+        self.inner.store.notify(Notice::Queued, rec.id).await?;
+        Ok(self.inner.view(rec))
     }
 
     /// A job by id: the live handle when this process runs it, else a view of the store.

@@ -65,18 +65,17 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
     let job = match existing {
         Some(j) => j,
         None => {
-            // Submitted by another executor, or before a restart: continue its event seqs.
+            // Submitted as a view, by another executor, or before a restart: continue its
+            // event seqs, and count it as it was (pending) so `start` moves it to running.
             let first = inner.store.last_event_seq(id).await.unwrap_or(0) + 1;
-            if attempt > 1 {
-                // Counted as running by whoever claimed it last; make the count right again.
-                let _ = inner.refresh_counts().await;
-            }
+            let mut rec = rec;
+            rec.status = JobStatus::Pending;
             let j = inner.new_handle(rec, first);
             inner.live().insert(id, j.clone());
             j
         }
     };
-    if job.start(attempt, started_at) {
+    if job.start(attempt, started_at).await {
         let ctx = inner.run_ctx.clone();
         let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
         let (status, error) = match run {
@@ -102,7 +101,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
             .await
         {
             Ok(true) => {
-                job.announce_finish(status, error);
+                job.announce_finish(status, error).await;
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
@@ -111,7 +110,8 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
                 job.announce_finish(
                     JobStatus::Error,
                     Some("this executor lost the job (it was recovered by another)".into()),
-                );
+                )
+                .await;
                 return;
             }
             Err(_) => tokio::time::sleep(STORE_RETRY).await,
@@ -120,7 +120,8 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
     job.announce_finish(
         JobStatus::Error,
         Some("the store could not record the job's end".into()),
-    );
+    )
+    .await;
 }
 
 /// Runs a claimed job and says how it ended.
@@ -351,7 +352,8 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
         if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
             stop_local(&inner, &ids);
         }
-        if inner.store.backend() == "postgresql" {
+        if inner.store.backend() != "memory" {
+            // Other processes may share the store: take its counts as the truth.
             let _ = inner.refresh_counts().await;
         }
     }

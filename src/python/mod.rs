@@ -5,6 +5,7 @@ mod convert;
 mod errors;
 mod executor;
 mod job;
+mod profile;
 mod template;
 
 use pyo3::prelude::*;
@@ -19,5 +20,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<job::PyHostResult>()?;
     m.add_class::<job::PyEvent>()?;
     m.add_class::<job::PyEventStream>()?;
+    profile::register(m)?;
     Ok(())
 }

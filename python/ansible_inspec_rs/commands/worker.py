@@ -1,0 +1,68 @@
+"""`ansible-inspec-rs worker`: runs jobs from a shared store, without the HTTP server.
+
+Several workers (on one or several machines) can point at one PostgreSQL store; each
+claims jobs atomically, heartbeats, and recovers the running jobs of workers that died.
+SIGTERM or Ctrl-C stops it: jobs it is running are canceled (their checks killed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--store", required=True, help="sqlite:///path/file.db or postgresql://user@host/db")
+    parser.add_argument("--workers", type=int, default=8, help="jobs run at once (default 8)")
+    parser.add_argument("--queue-size", type=int, default=10_000, help="pending jobs at most (default 10000)")
+    parser.add_argument(
+        "--recovery",
+        choices=["requeue", "fail"],
+        default="requeue",
+        help="what happens to jobs of a worker that died (default requeue)",
+    )
+    add = parser.add_argument
+    add("--max-attempts", type=int, default=3, help="attempts per job with requeue (default 3)")
+    add("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds (default 5)")
+    add("--stale-after", type=float, default=30.0, help="a silent worker is dead after this, seconds (30)")
+    add("--poll", type=float, default=5.0, help="idle look at the queue every this many seconds (default 5)")
+
+
+def run(args: argparse.Namespace) -> int:
+    return asyncio.run(_serve(args))
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from ansible_inspec_rs import Executor
+    from ansible_inspec_rs.errors import AnsibleInspecError
+
+    try:
+        ex = Executor(
+            workers=args.workers,
+            queue_size=args.queue_size,
+            store=args.store,
+            recovery=args.recovery,
+            max_attempts=args.max_attempts,
+            heartbeat_interval=args.heartbeat,
+            stale_after=args.stale_after,
+            poll_interval=args.poll,
+        )
+    except AnsibleInspecError as e:
+        print(f"ansible-inspec-rs worker: {e}", file=sys.stderr)
+        return 2
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    print(
+        f"worker {ex.worker_id} running {args.workers} workers on the {ex.storage_backend} store; "
+        "Ctrl-C or SIGTERM stops it",
+        file=sys.stderr,
+        flush=True,
+    )
+    await stop.wait()
+    print("stopping: canceling the jobs this worker runs", file=sys.stderr, flush=True)
+    await ex.shutdown(drain=False)
+    return 0

@@ -1,0 +1,1541 @@
+//! The InSpec model extracted from the syntax tree: controls (id, title, desc, impact, tags,
+//! refs, only_if, describe blocks and their expectations, code and source location), group
+//! titles, inputs, file-level variables, include/require_controls and custom resources.
+
+use std::sync::Arc;
+
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
+use serde_json::Value;
+
+use super::ast::*;
+use super::metadata::Metadata;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    pub file: String,
+    pub line: Option<u32>,
+    pub column: Option<u32>,
+    pub message: String,
+}
+
+/// An ordered string-keyed map (tags keep the order they were written in).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OrderedMap(pub Vec<(String, Value)>);
+
+impl OrderedMap {
+    pub fn insert(&mut self, k: String, v: Value) {
+        if let Some(slot) = self.0.iter_mut().find(|(key, _)| *key == k) {
+            slot.1 = v;
+        } else {
+            self.0.push((k, v));
+        }
+    }
+    pub fn get(&self, k: &str) -> Option<&Value> {
+        self.0.iter().find(|(key, _)| key == k).map(|(_, v)| v)
+    }
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn to_json(&self) -> Value {
+        Value::Object(self.0.iter().cloned().collect())
+    }
+}
+
+impl Serialize for OrderedMap {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceLocation {
+    #[serde(rename = "ref")]
+    pub ref_: String,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Description {
+    pub label: String,
+    pub data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reference {
+    #[serde(rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub ref_: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OnlyIf {
+    pub message: Option<String>,
+    /// Source of the condition block.
+    pub code: String,
+    pub line: u32,
+}
+
+/// A call argument: its literal value when it is one, and its source text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Arg {
+    /// The JSON value of a literal (strings, numbers, symbols as strings, arrays/hashes of
+    /// literals, nil/true/false); None for anything computed.
+    pub value: Option<Value>,
+    /// True when `value` holds the literal (a literal `nil` is `value: null, literal: true`).
+    pub literal: bool,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subject {
+    /// `resource` (`file('/x')`, `etc_fstab.where {...}`), `string` (`describe 'text'`),
+    /// `variable`, `expression`, or `none` (`describe.one`).
+    pub kind: String,
+    /// The resource (first method) name for `resource` subjects.
+    pub resource: Option<String>,
+    pub args: Vec<Arg>,
+    /// Methods chained on the resource: `etc_fstab.where { ... }.entries` → [where, entries].
+    pub chain: Vec<String>,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Expectation {
+    /// `it`, `its`, or `expect` (an `expect(x).to ...` statement).
+    pub kind: String,
+    /// The `its('field')` argument.
+    pub its: Option<Arg>,
+    /// `it 'text' do ... end` description.
+    pub description: Option<String>,
+    /// The `expect(x)` argument.
+    pub target: Option<Arg>,
+    /// `should_not` / `to_not` / `not_to`.
+    pub negated: bool,
+    pub matcher: Option<String>,
+    /// `cmp >= 5`, `be > 3`: the comparison operator applied to the matcher.
+    pub operator: Option<String>,
+    pub args: Vec<Arg>,
+    /// Methods chained on the matcher: `be_readable.by('owner')` → [{name: by, args}]
+    pub chain: Vec<ChainCall>,
+    pub line: u32,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChainCall {
+    pub name: String,
+    pub args: Vec<Arg>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Describe {
+    /// `describe`, `describe.one`, `context` or `describe_each`-free forms.
+    pub kind: String,
+    pub subject: Subject,
+    pub expectations: Vec<Expectation>,
+    /// Nested describe blocks (`describe.one`, `describe 'x' do describe ... end end`).
+    pub describes: Vec<Describe>,
+    /// The describe sits inside an if/unless/case/loop of the control.
+    pub conditional: bool,
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Control {
+    pub id: String,
+    /// The id is computed (interpolation, a variable): `id` then holds its source text.
+    pub dynamic_id: bool,
+    pub title: Option<String>,
+    pub desc: Option<String>,
+    pub descriptions: Vec<Description>,
+    pub impact: f64,
+    pub tags: OrderedMap,
+    pub refs: Vec<Reference>,
+    pub only_if: Option<OnlyIf>,
+    pub describes: Vec<Describe>,
+    pub code: String,
+    pub source_location: SourceLocation,
+    /// Path of the file relative to the profile (e.g. `controls/os_spec.rb`).
+    pub file: String,
+    /// A describe block outside any control, with an id InSpec-style `(generated from ...)`.
+    pub generated: bool,
+    /// The control sits in a loop or condition at file level (its count depends on runtime).
+    pub conditional: bool,
+    /// The control block (`do |params| ... end`) for the native evaluator.
+    #[serde(skip)]
+    pub block: Option<Arc<Block>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Group {
+    /// `controls/file.rb`
+    pub id: String,
+    pub title: Option<String>,
+    pub controls: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Input {
+    pub name: String,
+    /// Effective default: inspec.yml's value if it has one (priority 30), else the DSL's (20).
+    pub value: Option<Value>,
+    #[serde(rename = "type")]
+    pub type_: Option<String>,
+    pub required: Option<bool>,
+    pub sensitive: Option<bool>,
+    pub description: Option<String>,
+    pub priority: Option<i64>,
+    pub pattern: Option<String>,
+    pub profile: Option<String>,
+    /// Where it is declared: `inspec.yml` and/or `controls/x.rb:LINE`.
+    pub sources: Vec<String>,
+    /// The DSL default's source text when it is not a literal (`os.redhat? ? '077' : '027'`).
+    pub value_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variable {
+    pub name: String,
+    pub file: String,
+    pub line: u32,
+    pub code: String,
+    pub value: Option<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ControlOverride {
+    pub id: String,
+    pub line: u32,
+    pub impact: Option<f64>,
+    pub title: Option<String>,
+    pub tags: OrderedMap,
+    pub code: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Include {
+    /// `include_controls` or `require_controls`.
+    pub kind: String,
+    pub profile: String,
+    pub file: String,
+    pub line: u32,
+    pub skipped: Vec<String>,
+    pub controls: Vec<ControlOverride>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CustomResource {
+    pub name: String,
+    pub class_name: String,
+    pub line: u32,
+    pub desc: Option<String>,
+    pub methods: Vec<String>,
+    pub supports: Vec<Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Library {
+    pub file: String,
+    pub resources: Vec<CustomResource>,
+    /// Whether the file parsed (a library that does not parse gives a warning, not an error).
+    pub parsed: bool,
+}
+
+/// A parsed source file with its syntax tree (kept for evaluation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceFile {
+    pub path: String,
+    pub program: Arc<Program>,
+    pub bytes: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// The directory it was loaded from (or the file name for `from_source`).
+    pub path: String,
+    pub metadata: Metadata,
+    pub controls: Vec<Control>,
+    pub groups: Vec<Group>,
+    pub inputs: Vec<Input>,
+    pub variables: Vec<Variable>,
+    pub includes: Vec<Include>,
+    pub libraries: Vec<Library>,
+    pub warnings: Vec<Warning>,
+    /// The files' text, kept for the checksum (computed on first use) and for evaluation.
+    #[serde(skip)]
+    pub sources: Arc<super::ProfileSources>,
+    #[serde(skip)]
+    pub sha256_cell: std::sync::OnceLock<String>,
+    #[serde(skip)]
+    pub files: Vec<SourceFile>,
+}
+
+impl Profile {
+    /// SHA-256 over the profile's files (relative path and content, in path order), computed
+    /// on first use.
+    pub fn sha256(&self) -> &str {
+        self.sha256_cell
+            .get_or_init(|| super::checksum(&self.sources))
+    }
+}
+
+// ---- extraction ------------------------------------------------------------------------------
+
+/// Line lookup for one file.
+pub struct Lines {
+    starts: Vec<u32>,
+}
+
+impl Lines {
+    pub fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 32 + 1);
+        starts.push(0u32);
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        Lines { starts }
+    }
+    pub fn line(&self, offset: u32) -> u32 {
+        match self.starts.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+}
+
+/// What one controls file contributes.
+#[derive(Debug, Default)]
+pub struct FileModel {
+    pub controls: Vec<Control>,
+    pub group_title: Option<String>,
+    pub inputs: Vec<Input>,
+    pub variables: Vec<Variable>,
+    pub includes: Vec<Include>,
+    pub warnings: Vec<Warning>,
+}
+
+struct Ctx<'a> {
+    text: &'a str,
+    file: &'a str,
+    lines: Lines,
+    out: FileModel,
+}
+
+impl<'a> Ctx<'a> {
+    fn src(&self, span: Span) -> String {
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
+            .to_string()
+    }
+    fn line(&self, span: Span) -> u32 {
+        self.lines.line(span.start)
+    }
+    fn arg(&self, e: &Expr) -> Arg {
+        let value = literal(e);
+        Arg {
+            literal: value.is_some(),
+            value,
+            code: self.src(e.span),
+        }
+    }
+    fn warn(&mut self, span: Span, message: String) {
+        let line = self.line(span);
+        self.out.warnings.push(Warning {
+            file: self.file.to_string(),
+            line: Some(line),
+            column: None,
+            message,
+        });
+    }
+}
+
+/// The JSON value of a literal expression.
+pub fn literal(e: &Expr) -> Option<Value> {
+    Some(match &e.kind {
+        ExprKind::Nil => Value::Null,
+        ExprKind::True => Value::Bool(true),
+        ExprKind::False => Value::Bool(false),
+        ExprKind::Int(v) => Value::from(*v),
+        ExprKind::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number)?,
+        ExprKind::Str(parts) => Value::String(plain(parts)?),
+        ExprKind::Sym(s) => Value::String(s.clone()),
+        ExprKind::Array(items) => {
+            Value::Array(items.iter().map(literal).collect::<Option<Vec<_>>>()?)
+        }
+        ExprKind::Hash { entries, .. } => {
+            let mut m = serde_json::Map::new();
+            for en in entries {
+                match en {
+                    HashEntry::Pair(k, v) => {
+                        let key = match literal(k)? {
+                            Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        m.insert(key, literal(v)?);
+                    }
+                    HashEntry::Splat(_) => return None,
+                }
+            }
+            Value::Object(m)
+        }
+        ExprKind::Paren(body) if body.len() == 1 => return body.first().and_then(literal),
+        _ => return None,
+    })
+}
+
+/// A string literal's text, with interpolations kept as `#{source}` (for titles/descs).
+fn string_template(text: &str, e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Str(parts) => {
+            let mut out = String::new();
+            for p in parts {
+                match p {
+                    StrPart::Lit(s) => out.push_str(s),
+                    StrPart::Code(code) => {
+                        let (s, en) = match (code.first(), code.last()) {
+                            (Some(a), Some(b)) => (a.span.start as usize, b.span.end as usize),
+                            _ => (0, 0),
+                        };
+                        out.push_str("#{");
+                        out.push_str(text.get(s..en).unwrap_or(""));
+                        out.push('}');
+                    }
+                }
+            }
+            Some(out)
+        }
+        ExprKind::Sym(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// `(receiver, name, args, block)` of a call.
+type CallParts<'a> = (
+    Option<&'a Expr>,
+    &'a str,
+    &'a [Expr],
+    Option<&'a Arc<Block>>,
+);
+
+fn call_parts(e: &Expr) -> Option<CallParts<'_>> {
+    match &e.kind {
+        ExprKind::Call {
+            recv,
+            name,
+            args,
+            block,
+            ..
+        } => Some((
+            recv.as_deref(),
+            name.as_str(),
+            args.as_slice(),
+            block.as_ref(),
+        )),
+        ExprKind::Paren(b) if b.len() == 1 => b.first().and_then(call_parts),
+        _ => None,
+    }
+}
+
+pub fn impact_value(e: &Expr) -> Option<f64> {
+    match &e.kind {
+        ExprKind::Int(v) => Some(*v as f64),
+        ExprKind::Float(v) => Some(*v),
+        ExprKind::Str(_) | ExprKind::Sym(_) => {
+            let s = e.as_str_or_sym()?;
+            match s.to_ascii_lowercase().as_str() {
+                "none" => Some(0.0),
+                "low" => Some(0.1),
+                "medium" => Some(0.4),
+                "high" => Some(0.7),
+                "critical" => Some(0.9),
+                other => other.parse::<f64>().ok(),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Short hex digest used in generated control ids (deterministic, unlike InSpec's random hex).
+fn hex_id(file: &str, line: u32, code: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(file.as_bytes());
+    h.update(line.to_le_bytes());
+    h.update(code.as_bytes());
+    let d = h.finalize();
+    d.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Extracts the InSpec model of one controls file from its syntax tree.
+pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
+    let mut cx = Ctx {
+        text,
+        file,
+        lines: Lines::new(text),
+        out: FileModel::default(),
+    };
+    walk_file_level(&mut cx, &program.body, false);
+    // inputs used anywhere (file level and inside controls)
+    for stmt in &program.body {
+        visit(stmt, &mut |e| collect_input(&mut cx, e));
+    }
+    cx.out
+}
+
+fn collect_input(cx: &mut Ctx, e: &Expr) {
+    let Some((None, name, args, _)) = call_parts(e) else {
+        return;
+    };
+    if name != "input" && name != "attribute" {
+        return;
+    }
+    let Some(input_name) = args.first().and_then(|a| a.as_str_or_sym()) else {
+        return;
+    };
+    let line = cx.line(e.span);
+    let mut input = Input {
+        name: input_name,
+        value: None,
+        type_: None,
+        required: None,
+        sensitive: None,
+        description: None,
+        priority: None,
+        pattern: None,
+        profile: None,
+        sources: vec![format!("{}:{}", cx.file, line)],
+        value_code: None,
+    };
+    if let Some(Expr {
+        kind: ExprKind::Hash { entries, .. },
+        ..
+    }) = args.get(1)
+    {
+        for en in entries {
+            let HashEntry::Pair(k, v) = en else { continue };
+            let Some(key) = k.as_str_or_sym() else {
+                continue;
+            };
+            match key.as_str() {
+                "value" | "default" => {
+                    input.value = literal(v);
+                    if input.value.is_none() {
+                        input.value_code = Some(cx.src(v.span));
+                    }
+                }
+                "type" => input.type_ = v.as_str_or_sym(),
+                "required" => input.required = literal(v).and_then(|x| x.as_bool()),
+                "sensitive" => input.sensitive = literal(v).and_then(|x| x.as_bool()),
+                "description" => input.description = v.as_plain_str(),
+                "priority" => input.priority = literal(v).and_then(|x| x.as_i64()),
+                "pattern" => input.pattern = v.as_plain_str(),
+                "profile" => input.profile = v.as_str_or_sym(),
+                _ => {}
+            }
+        }
+    }
+    if input.priority.is_none() {
+        input.priority = Some(20);
+    }
+    if let Some(existing) = cx.out.inputs.iter_mut().find(|i| i.name == input.name) {
+        existing.sources.extend(input.sources);
+        if existing.value.is_none() && existing.value_code.is_none() {
+            existing.value = input.value;
+            existing.value_code = input.value_code;
+        }
+    } else {
+        cx.out.inputs.push(input);
+    }
+}
+
+/// Statements at file level: controls, group title, top-level describes, variables,
+/// include/require_controls. `conditional` is set inside loops and conditions.
+fn walk_file_level(cx: &mut Ctx, stmts: &[Expr], conditional: bool) {
+    for stmt in stmts {
+        file_level_stmt(cx, stmt, conditional);
+    }
+}
+
+fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
+    match &stmt.kind {
+        ExprKind::Call {
+            recv: None,
+            name,
+            args,
+            block,
+            ..
+        } => match name.as_str() {
+            "control" | "rule" => {
+                if let Some(c) = control_from(cx, stmt, args, block.as_ref(), conditional) {
+                    cx.out.controls.push(c);
+                }
+            }
+            "title" if !conditional => {
+                if let Some(t) = args.first().and_then(|a| string_template(cx.text, a)) {
+                    cx.out.group_title = Some(t);
+                }
+            }
+            "describe" | "describe_each" => {
+                if let Some(d) = describe_from(cx, stmt, "describe", false) {
+                    let code = cx.src(stmt.span);
+                    let line = cx.line(stmt.span);
+                    let id = format!(
+                        "(generated from {}:{} {})",
+                        cx.file,
+                        line,
+                        hex_id(cx.file, line, &code)
+                    );
+                    cx.out.controls.push(Control {
+                        id,
+                        dynamic_id: false,
+                        title: None,
+                        desc: None,
+                        descriptions: Vec::new(),
+                        impact: 0.5,
+                        tags: OrderedMap::default(),
+                        refs: Vec::new(),
+                        only_if: None,
+                        describes: vec![d],
+                        code,
+                        source_location: SourceLocation {
+                            ref_: cx.file.to_string(),
+                            line,
+                        },
+                        file: cx.file.to_string(),
+                        generated: true,
+                        conditional,
+                        block: None,
+                    });
+                }
+            }
+            "include_controls" | "require_controls" => {
+                let inc = include_from(cx, stmt, name, args, block.as_ref());
+                cx.out.includes.push(inc);
+            }
+            _ => {
+                // A loop such as `%w(a b).each do |x| control "id-#{x}" do ... end end`.
+                if let Some(b) = block {
+                    walk_file_level(cx, &b.body, true);
+                }
+            }
+        },
+        ExprKind::Call { block: Some(b), .. } => walk_file_level(cx, &b.body, true),
+        ExprKind::Assign { target, value } => {
+            if let ExprKind::Var(name) = &target.kind {
+                if !conditional {
+                    let line = cx.line(stmt.span);
+                    cx.out.variables.push(Variable {
+                        name: name.clone(),
+                        file: cx.file.to_string(),
+                        line,
+                        code: cx.src(value.span),
+                        value: literal(value),
+                    });
+                }
+            }
+            // `x = control ...` is unusual but keep looking.
+            if let ExprKind::Call { block: Some(_), .. } = &value.kind {
+                file_level_stmt(cx, value, conditional);
+            }
+        }
+        ExprKind::If {
+            then_body,
+            else_body,
+            ..
+        } => {
+            walk_file_level(cx, then_body, true);
+            walk_file_level(cx, else_body, true);
+        }
+        ExprKind::Case {
+            whens, else_body, ..
+        } => {
+            for w in whens {
+                walk_file_level(cx, &w.body, true);
+            }
+            if let Some(e) = else_body {
+                walk_file_level(cx, e, true);
+            }
+        }
+        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
+            walk_file_level(cx, body, true)
+        }
+        ExprKind::Begin {
+            body,
+            rescues,
+            else_body,
+            ensure,
+        } => {
+            walk_file_level(cx, body, conditional);
+            for r in rescues {
+                walk_file_level(cx, &r.body, true);
+            }
+            if let Some(e) = else_body {
+                walk_file_level(cx, e, true);
+            }
+            if let Some(e) = ensure {
+                walk_file_level(cx, e, conditional);
+            }
+        }
+        ExprKind::Paren(body) => walk_file_level(cx, body, conditional),
+        _ => {}
+    }
+}
+
+fn control_from(
+    cx: &mut Ctx,
+    stmt: &Expr,
+    args: &[Expr],
+    block: Option<&Arc<Block>>,
+    conditional: bool,
+) -> Option<Control> {
+    let Some(id_expr) = args.first() else {
+        cx.warn(stmt.span, "control without an id was ignored".into());
+        return None;
+    };
+    let (id, dynamic_id) = match id_expr.as_str_or_sym() {
+        Some(s) => (s, false),
+        None => (cx.src(id_expr.span), true),
+    };
+    let line = cx.line(stmt.span);
+    let mut c = Control {
+        id,
+        dynamic_id,
+        title: None,
+        desc: None,
+        descriptions: Vec::new(),
+        impact: 0.5,
+        tags: OrderedMap::default(),
+        refs: Vec::new(),
+        only_if: None,
+        describes: Vec::new(),
+        code: cx.src(stmt.span),
+        source_location: SourceLocation {
+            ref_: cx.file.to_string(),
+            line,
+        },
+        file: cx.file.to_string(),
+        generated: false,
+        conditional,
+        block: block.cloned(),
+    };
+    match block {
+        Some(b) => control_body(cx, &mut c, &b.body, false),
+        None => cx.warn(stmt.span, format!("control '{}' has no block", c.id)),
+    }
+    Some(c)
+}
+
+/// Statements inside a control (or a conditional/loop inside it).
+fn control_body(cx: &mut Ctx, c: &mut Control, stmts: &[Expr], conditional: bool) {
+    for stmt in stmts {
+        control_stmt(cx, c, stmt, conditional);
+    }
+}
+
+fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
+    match &stmt.kind {
+        ExprKind::Call {
+            recv: None,
+            name,
+            args,
+            block,
+            ..
+        } => match name.as_str() {
+            "impact" => match args.first().and_then(impact_value) {
+                Some(v) if (0.0..=1.0).contains(&v) => c.impact = v,
+                Some(v) => {
+                    cx.warn(
+                        stmt.span,
+                        format!("impact {v} of control '{}' is outside 0..1; clamped", c.id),
+                    );
+                    c.impact = v.clamp(0.0, 1.0);
+                }
+                None => {
+                    let code = args.first().map(|a| cx.src(a.span)).unwrap_or_default();
+                    cx.warn(
+                        stmt.span,
+                        format!(
+                            "impact of control '{}' is computed ({code}); 0.5 assumed",
+                            c.id
+                        ),
+                    );
+                }
+            },
+            "title" => c.title = args.first().and_then(|a| string_template(cx.text, a)),
+            "desc" => {
+                let texts: Vec<Option<String>> =
+                    args.iter().map(|a| string_template(cx.text, a)).collect();
+                match texts.as_slice() {
+                    [Some(d)] => set_desc(c, "default", d.clone()),
+                    [Some(label), Some(d)] => set_desc(c, label, d.clone()),
+                    _ => cx.warn(
+                        stmt.span,
+                        format!("desc of control '{}' is not a string", c.id),
+                    ),
+                }
+            }
+            "tag" => tag_args(cx, &mut c.tags, args),
+            "ref" => {
+                let mut r = Reference {
+                    ref_: None,
+                    url: None,
+                    uri: None,
+                };
+                for a in args {
+                    match &a.kind {
+                        ExprKind::Hash { entries, .. } => {
+                            for en in entries {
+                                if let HashEntry::Pair(k, v) = en {
+                                    match k.as_str_or_sym().as_deref() {
+                                        Some("url") => r.url = string_template(cx.text, v),
+                                        Some("uri") => r.uri = string_template(cx.text, v),
+                                        Some("ref") => r.ref_ = string_template(cx.text, v),
+                                        _ => {}
+                                    }
+                                }
+                            }
+                        }
+                        _ => r.ref_ = string_template(cx.text, a).or_else(|| Some(cx.src(a.span))),
+                    }
+                }
+                c.refs.push(r);
+            }
+            "only_if" | "only_applicable_if" => {
+                let message = args.first().and_then(|a| string_template(cx.text, a));
+                let code = block.as_ref().map(|b| cx.src(b.span)).unwrap_or_default();
+                c.only_if = Some(OnlyIf {
+                    message,
+                    code,
+                    line: cx.line(stmt.span),
+                });
+            }
+            "describe" | "describe_each" | "context" => {
+                if let Some(d) = describe_from(cx, stmt, name, conditional) {
+                    c.describes.push(d);
+                }
+            }
+            "expect" => {}
+            _ => {
+                if let Some(b) = block {
+                    control_body(cx, c, &b.body, true);
+                }
+            }
+        },
+        ExprKind::Call {
+            recv: Some(r),
+            name,
+            block,
+            ..
+        } => {
+            if r.bare_call_name() == Some("describe") && name == "one" {
+                if let Some(d) = describe_from(cx, stmt, "describe.one", conditional) {
+                    c.describes.push(d);
+                }
+            } else if let Some(b) = block {
+                // `%w(a b).each do |x| describe ... end`, `x&.each do ... end`
+                control_body(cx, c, &b.body, true);
+            }
+        }
+        ExprKind::If {
+            then_body,
+            else_body,
+            ..
+        } => {
+            control_body(cx, c, then_body, true);
+            control_body(cx, c, else_body, true);
+        }
+        ExprKind::Case {
+            whens, else_body, ..
+        } => {
+            for w in whens {
+                control_body(cx, c, &w.body, true);
+            }
+            if let Some(e) = else_body {
+                control_body(cx, c, e, true);
+            }
+        }
+        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
+            control_body(cx, c, body, true)
+        }
+        ExprKind::Begin {
+            body,
+            rescues,
+            else_body,
+            ensure,
+        } => {
+            control_body(cx, c, body, conditional);
+            for r in rescues {
+                control_body(cx, c, &r.body, true);
+            }
+            if let Some(e) = else_body {
+                control_body(cx, c, e, true);
+            }
+            if let Some(e) = ensure {
+                control_body(cx, c, e, conditional);
+            }
+        }
+        ExprKind::Paren(body) => control_body(cx, c, body, conditional),
+        _ => {}
+    }
+}
+
+fn set_desc(c: &mut Control, label: &str, data: String) {
+    if label == "default" {
+        c.desc = Some(data.clone());
+    }
+    if let Some(d) = c.descriptions.iter_mut().find(|d| d.label == label) {
+        d.data = data;
+    } else {
+        c.descriptions.push(Description {
+            label: label.to_string(),
+            data,
+        });
+    }
+}
+
+fn tag_args(cx: &mut Ctx, tags: &mut OrderedMap, args: &[Expr]) {
+    for a in args {
+        match &a.kind {
+            ExprKind::Hash { entries, .. } => {
+                for en in entries {
+                    if let HashEntry::Pair(k, v) = en {
+                        let key = k.as_str_or_sym().unwrap_or_else(|| cx.src(k.span));
+                        let val = literal(v)
+                            .or_else(|| string_template(cx.text, v).map(Value::String))
+                            .unwrap_or_else(|| Value::String(cx.src(v.span)));
+                        tags.insert(key, val);
+                    }
+                }
+            }
+            ExprKind::Array(items) => {
+                for i in items {
+                    if let Some(k) = i.as_str_or_sym() {
+                        tags.insert(k, Value::Null);
+                    }
+                }
+            }
+            _ => {
+                let key = string_template(cx.text, a).unwrap_or_else(|| cx.src(a.span));
+                tags.insert(key, Value::Null);
+            }
+        }
+    }
+}
+
+fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
+    let Some(first) = args.first() else {
+        return Subject {
+            kind: "none".into(),
+            resource: None,
+            args: Vec::new(),
+            chain: Vec::new(),
+            code: String::new(),
+        };
+    };
+    let code = args
+        .last()
+        .map(|l| cx.src(first.span.to(l.span)))
+        .unwrap_or_default();
+    // Walk down a method chain to its root call: etc_fstab.where { ... }.entries
+    let mut chain = Vec::new();
+    let mut e = first;
+    loop {
+        match &e.kind {
+            ExprKind::Call {
+                recv: Some(r),
+                name,
+                ..
+            } => {
+                chain.push(name.clone());
+                e = r;
+            }
+            ExprKind::Index { recv, .. } => {
+                chain.push("[]".into());
+                e = recv;
+            }
+            ExprKind::Paren(b) if b.len() == 1 => match b.first() {
+                Some(inner) => e = inner,
+                None => break,
+            },
+            _ => break,
+        }
+    }
+    chain.reverse();
+    match &e.kind {
+        ExprKind::Call {
+            recv: None,
+            name,
+            args: rargs,
+            ..
+        } => Subject {
+            kind: "resource".into(),
+            resource: Some(name.clone()),
+            args: rargs.iter().map(|a| cx.arg(a)).collect(),
+            chain,
+            code,
+        },
+        ExprKind::Str(_) if chain.is_empty() => Subject {
+            kind: "string".into(),
+            resource: None,
+            args: args.iter().map(|a| cx.arg(a)).collect(),
+            chain,
+            code,
+        },
+        ExprKind::Var(_) | ExprKind::IVar(_) if chain.is_empty() => Subject {
+            kind: "variable".into(),
+            resource: None,
+            args: vec![cx.arg(first)],
+            chain,
+            code,
+        },
+        _ => Subject {
+            kind: "expression".into(),
+            resource: None,
+            args: vec![cx.arg(first)],
+            chain,
+            code,
+        },
+    }
+}
+
+fn describe_from(cx: &mut Ctx, stmt: &Expr, kind: &str, conditional: bool) -> Option<Describe> {
+    let (_, _, args, block) = call_parts(stmt)?;
+    let subject = if kind == "describe.one" {
+        subject_from(cx, &[])
+    } else {
+        subject_from(cx, args)
+    };
+    let mut d = Describe {
+        kind: kind.to_string(),
+        subject,
+        expectations: Vec::new(),
+        describes: Vec::new(),
+        conditional,
+        line: cx.line(stmt.span),
+    };
+    if let Some(b) = block {
+        describe_body(cx, &mut d, &b.body, false);
+    }
+    Some(d)
+}
+
+fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bool) {
+    for stmt in stmts {
+        match &stmt.kind {
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block,
+                ..
+            } => match name.as_str() {
+                "it" | "its" | "specify" => {
+                    let its = if name == "its" {
+                        args.first().map(|a| cx.arg(a))
+                    } else {
+                        None
+                    };
+                    let description = if name == "it" {
+                        args.first().and_then(|a| string_template(cx.text, a))
+                    } else {
+                        None
+                    };
+                    let mut found = false;
+                    if let Some(b) = block {
+                        for s in &b.body {
+                            if let Some(mut ex) = expectation_from(cx, s) {
+                                ex.kind = if name == "its" {
+                                    "its".into()
+                                } else {
+                                    "it".into()
+                                };
+                                ex.its = its.clone();
+                                ex.description = description.clone();
+                                d.expectations.push(ex);
+                                found = true;
+                            }
+                        }
+                    }
+                    if !found {
+                        d.expectations.push(Expectation {
+                            kind: name.clone(),
+                            its,
+                            description,
+                            target: None,
+                            negated: false,
+                            matcher: None,
+                            operator: None,
+                            args: Vec::new(),
+                            chain: Vec::new(),
+                            line: cx.line(stmt.span),
+                            code: cx.src(stmt.span),
+                        });
+                    }
+                }
+                "describe" | "context" | "describe_each" => {
+                    if let Some(n) = describe_from(cx, stmt, name, conditional) {
+                        d.describes.push(n);
+                    }
+                }
+                _ => {
+                    if let Some(b) = block {
+                        describe_body(cx, d, &b.body, true);
+                    }
+                }
+            },
+            ExprKind::Call {
+                recv: Some(r),
+                name,
+                block,
+                ..
+            } => {
+                if r.bare_call_name() == Some("describe") && name == "one" {
+                    if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
+                        d.describes.push(n);
+                    }
+                } else if let Some(mut ex) = expectation_from(cx, stmt) {
+                    ex.kind = "expect".into();
+                    d.expectations.push(ex);
+                } else if let Some(b) = block {
+                    describe_body(cx, d, &b.body, true);
+                }
+            }
+            ExprKind::If {
+                then_body,
+                else_body,
+                ..
+            } => {
+                describe_body(cx, d, then_body, true);
+                describe_body(cx, d, else_body, true);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`.
+fn expectation_from(cx: &Ctx, stmt: &Expr) -> Option<Expectation> {
+    let (recv, name, args, _) = call_parts(stmt)?;
+    let (negated, target) = match (recv, name) {
+        (None, "should") => (false, None),
+        (None, "should_not") => (true, None),
+        (Some(r), "to" | "to_not" | "not_to" | "should" | "should_not") => {
+            let neg = matches!(name, "to_not" | "not_to" | "should_not");
+            let target = match call_parts(r) {
+                Some((None, "expect", a, _)) => a.first().map(|x| cx.arg(x)),
+                Some((None, "is_expected", _, _)) => None,
+                _ => Some(cx.arg(r)),
+            };
+            (neg, target)
+        }
+        _ => return None,
+    };
+    let mut ex = Expectation {
+        kind: "it".into(),
+        its: None,
+        description: None,
+        target,
+        negated,
+        matcher: None,
+        operator: None,
+        args: Vec::new(),
+        chain: Vec::new(),
+        line: cx.line(stmt.span),
+        code: cx.src(stmt.span),
+    };
+    if let Some(m) = args.first() {
+        matcher_into(cx, m, &mut ex);
+    }
+    Some(ex)
+}
+
+fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
+    match &m.kind {
+        // `cmp >= 5`, `be > 3`
+        ExprKind::Binary { op, lhs, rhs } => {
+            if let Some((None, name, margs, _)) = call_parts(lhs) {
+                ex.matcher = Some(name.to_string());
+                ex.args = margs.iter().map(|a| cx.arg(a)).collect();
+                ex.operator = Some(op.as_str().to_string());
+                ex.args.push(cx.arg(rhs));
+                return;
+            }
+            ex.matcher = Some(op.as_str().to_string());
+            ex.args = vec![cx.arg(lhs), cx.arg(rhs)];
+        }
+        _ => {
+            let mut chain = Vec::new();
+            let mut e = m;
+            while let Some((Some(r), name, args, _)) = call_parts(e) {
+                chain.push(ChainCall {
+                    name: name.to_string(),
+                    args: args.iter().map(|a| cx.arg(a)).collect(),
+                });
+                e = r;
+            }
+            chain.reverse();
+            match call_parts(e) {
+                Some((None, name, args, _)) => {
+                    ex.matcher = Some(name.to_string());
+                    ex.args = args.iter().map(|a| cx.arg(a)).collect();
+                }
+                _ => {
+                    ex.matcher = None;
+                    ex.args = vec![cx.arg(e)];
+                }
+            }
+            ex.chain = chain;
+        }
+    }
+}
+
+fn include_from(
+    cx: &mut Ctx,
+    stmt: &Expr,
+    kind: &str,
+    args: &[Expr],
+    block: Option<&Arc<Block>>,
+) -> Include {
+    let profile = args
+        .first()
+        .and_then(|a| string_template(cx.text, a))
+        .unwrap_or_else(|| args.first().map(|a| cx.src(a.span)).unwrap_or_default());
+    let mut inc = Include {
+        kind: kind.to_string(),
+        profile,
+        file: cx.file.to_string(),
+        line: cx.line(stmt.span),
+        skipped: Vec::new(),
+        controls: Vec::new(),
+    };
+    if let Some(b) = block {
+        for s in &b.body {
+            let Some((None, name, a, blk)) = call_parts(s) else {
+                continue;
+            };
+            match name {
+                "skip_control" => {
+                    if let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) {
+                        inc.skipped.push(id);
+                    }
+                }
+                "control" | "rule" => {
+                    let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) else {
+                        continue;
+                    };
+                    let mut c = Control {
+                        id: id.clone(),
+                        dynamic_id: false,
+                        title: None,
+                        desc: None,
+                        descriptions: Vec::new(),
+                        impact: f64::NAN,
+                        tags: OrderedMap::default(),
+                        refs: Vec::new(),
+                        only_if: None,
+                        describes: Vec::new(),
+                        code: String::new(),
+                        source_location: SourceLocation {
+                            ref_: cx.file.to_string(),
+                            line: 0,
+                        },
+                        file: cx.file.to_string(),
+                        generated: false,
+                        conditional: false,
+                        block: None,
+                    };
+                    if let Some(bb) = blk {
+                        control_body(cx, &mut c, &bb.body, false);
+                    }
+                    inc.controls.push(ControlOverride {
+                        id,
+                        line: cx.line(s.span),
+                        impact: if c.impact.is_nan() {
+                            None
+                        } else {
+                            Some(c.impact)
+                        },
+                        title: c.title,
+                        tags: c.tags,
+                        code: cx.src(s.span),
+                    });
+                }
+                _ => {}
+            }
+        }
+    }
+    inc
+}
+
+/// Custom resources of a library file: `class X < Inspec.resource(1)` with `name 'x'`.
+pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
+    let lines = Lines::new(text);
+    let mut lib = Library {
+        file: file.to_string(),
+        resources: Vec::new(),
+        parsed: true,
+    };
+    fn walk(stmts: &[Expr], text: &str, lines: &Lines, lib: &mut Library) {
+        for s in stmts {
+            match &s.kind {
+                ExprKind::Class {
+                    path,
+                    superclass,
+                    body,
+                } => {
+                    let is_resource = superclass.as_deref().is_some_and(|sc| {
+                        matches!(call_parts(sc), Some((Some(r), "resource", _, _))
+                            if matches!(&r.kind, ExprKind::Const { name, .. } if name == "Inspec"))
+                            || matches!(&sc.kind, ExprKind::Const { name, .. } if name == "Resource" || name == "Inspec")
+                    });
+                    if is_resource {
+                        let class_name = match &path.kind {
+                            ExprKind::Const { name, .. } => name.clone(),
+                            _ => text
+                                .get(path.span.start as usize..path.span.end as usize)
+                                .unwrap_or("")
+                                .to_string(),
+                        };
+                        let mut r = CustomResource {
+                            name: String::new(),
+                            class_name,
+                            line: lines.line(s.span.start),
+                            desc: None,
+                            methods: Vec::new(),
+                            supports: Vec::new(),
+                        };
+                        for b in body {
+                            match call_parts(b) {
+                                Some((None, "name", a, _)) => {
+                                    if let Some(n) = a.first().and_then(|x| x.as_str_or_sym()) {
+                                        r.name = n;
+                                    }
+                                }
+                                Some((None, "desc", a, _)) => {
+                                    r.desc = a.first().and_then(|x| x.as_plain_str())
+                                }
+                                Some((None, "supports", a, _)) => {
+                                    r.supports.extend(a.iter().filter_map(literal));
+                                }
+                                _ => {}
+                            }
+                            if let ExprKind::Def { name, .. } = &b.kind {
+                                r.methods.push(name.clone());
+                            }
+                        }
+                        if !r.name.is_empty() {
+                            lib.resources.push(r);
+                        }
+                    } else {
+                        walk(body, text, lines, lib);
+                    }
+                }
+                ExprKind::Module { body, .. } => walk(body, text, lines, lib),
+                _ => {}
+            }
+        }
+    }
+    walk(&program.body, text, &lines, &mut lib);
+    lib
+}
+
+/// Calls `f` on `e` and every expression inside it (depth-first, source order).
+pub fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    for_each_child(e, &mut |c| visit(c, f));
+}
+
+/// Calls `f` on each direct child expression of `e`.
+pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    fn parts(ps: &[StrPart], f: &mut dyn FnMut(&Expr)) {
+        for p in ps {
+            if let StrPart::Code(c) = p {
+                c.iter().for_each(&mut *f);
+            }
+        }
+    }
+    fn block(b: &Block, f: &mut dyn FnMut(&Expr)) {
+        for p in &b.params {
+            param(p, f);
+        }
+        b.body.iter().for_each(f);
+    }
+    fn param(p: &Param, f: &mut dyn FnMut(&Expr)) {
+        match p {
+            Param::Optional(_, e) | Param::Key(_, Some(e)) => f(e),
+            Param::Destructure(ps) => ps.iter().for_each(|p| param(p, f)),
+            _ => {}
+        }
+    }
+    match &e.kind {
+        ExprKind::Str(p) | ExprKind::XStr(p) | ExprKind::DSym(p) => parts(p, f),
+        ExprKind::Regex { parts: p, .. } => parts(p, f),
+        ExprKind::Array(items) | ExprKind::Yield(items) | ExprKind::Paren(items) => {
+            items.iter().for_each(f)
+        }
+        ExprKind::Hash { entries, .. } => {
+            for en in entries {
+                match en {
+                    HashEntry::Pair(k, v) => {
+                        f(k);
+                        f(v);
+                    }
+                    HashEntry::Splat(v) => f(v),
+                }
+            }
+        }
+        ExprKind::Range { lo, hi, .. } => {
+            if let Some(x) = lo {
+                f(x);
+            }
+            if let Some(x) = hi {
+                f(x);
+            }
+        }
+        ExprKind::Const { scope: Some(s), .. } => f(s),
+        ExprKind::Call {
+            recv,
+            args,
+            block: b,
+            ..
+        } => {
+            if let Some(r) = recv {
+                f(r);
+            }
+            args.iter().for_each(&mut *f);
+            if let Some(b) = b {
+                block(b, f);
+            }
+        }
+        ExprKind::Index { recv, args } => {
+            f(recv);
+            args.iter().for_each(f);
+        }
+        ExprKind::Splat(x)
+        | ExprKind::DoubleSplat(x)
+        | ExprKind::BlockPass(x)
+        | ExprKind::Unary { expr: x, .. }
+        | ExprKind::Defined(x) => f(x),
+        ExprKind::Binary { lhs, rhs, .. } => {
+            f(lhs);
+            f(rhs);
+        }
+        ExprKind::Assign { target, value } | ExprKind::OpAssign { target, value, .. } => {
+            f(target);
+            f(value);
+        }
+        ExprKind::MultiAssign { targets, value } => {
+            targets.iter().for_each(&mut *f);
+            f(value);
+        }
+        ExprKind::If {
+            cond,
+            then_body,
+            else_body,
+        } => {
+            f(cond);
+            then_body.iter().for_each(&mut *f);
+            else_body.iter().for_each(f);
+        }
+        ExprKind::While { cond, body, .. } => {
+            f(cond);
+            body.iter().for_each(f);
+        }
+        ExprKind::For { var, iter, body } => {
+            f(var);
+            f(iter);
+            body.iter().for_each(f);
+        }
+        ExprKind::Case {
+            subject,
+            whens,
+            else_body,
+        } => {
+            if let Some(s) = subject {
+                f(s);
+            }
+            for w in whens {
+                w.patterns.iter().for_each(&mut *f);
+                w.body.iter().for_each(&mut *f);
+            }
+            if let Some(e) = else_body {
+                e.iter().for_each(f);
+            }
+        }
+        ExprKind::Begin {
+            body,
+            rescues,
+            else_body,
+            ensure,
+        } => {
+            body.iter().for_each(&mut *f);
+            for r in rescues {
+                r.classes.iter().for_each(&mut *f);
+                if let Some(v) = &r.var {
+                    f(v);
+                }
+                r.body.iter().for_each(&mut *f);
+            }
+            if let Some(e) = else_body {
+                e.iter().for_each(&mut *f);
+            }
+            if let Some(e) = ensure {
+                e.iter().for_each(f);
+            }
+        }
+        ExprKind::Def {
+            singleton,
+            params,
+            body,
+            ..
+        } => {
+            if let Some(s) = singleton {
+                f(s);
+            }
+            for p in params {
+                param(p, f);
+            }
+            body.iter().for_each(f);
+        }
+        ExprKind::Class {
+            path,
+            superclass,
+            body,
+        } => {
+            f(path);
+            if let Some(s) = superclass {
+                f(s);
+            }
+            body.iter().for_each(f);
+        }
+        ExprKind::SClass { target, body } => {
+            f(target);
+            body.iter().for_each(f);
+        }
+        ExprKind::Module { path, body } => {
+            f(path);
+            body.iter().for_each(f);
+        }
+        ExprKind::Return(Some(x)) | ExprKind::Break(Some(x)) | ExprKind::Next(Some(x)) => f(x),
+        ExprKind::Super { args, block: b } => {
+            if let Some(a) = args {
+                a.iter().for_each(&mut *f);
+            }
+            if let Some(b) = b {
+                block(b, f);
+            }
+        }
+        ExprKind::Lambda(b) => block(b, f),
+        _ => {}
+    }
+}

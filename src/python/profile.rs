@@ -1,0 +1,245 @@
+//! `Profile`: the InSpec profile model, parsed in Rust with the GIL released. The Rust model
+//! is kept in an `Arc` and converted to Python objects (pythonize) only when a property is read.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use pyo3::exceptions::PyRuntimeError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use serde::Serialize;
+
+use crate::profile::{self as core, ProfileError};
+
+use super::errors::py_error;
+
+/// `ProfileError` → `ansible_inspec_rs.errors.ProfileParseError` (syntax errors, with file,
+/// line and column) or `ProfileError` (not a profile, unreadable, too large; with file).
+pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
+    let message = e.to_string();
+    let file = e.file().to_string();
+    let file_obj = match file.into_pyobject(py) {
+        Ok(o) => o.into_any(),
+        Err(_) => py.None().into_bound(py),
+    };
+    match e.position() {
+        Some((line, column)) => {
+            let line = line.into_pyobject(py).map(|o| o.into_any());
+            let column = column.into_pyobject(py).map(|o| o.into_any());
+            match (line, column) {
+                (Ok(l), Ok(c)) => py_error(
+                    py,
+                    "ProfileParseError",
+                    message,
+                    &[("file", file_obj), ("line", l), ("column", c)],
+                ),
+                _ => py_error(py, "ProfileParseError", message, &[("file", file_obj)]),
+            }
+        }
+        None => py_error(py, "ProfileError", message, &[("file", file_obj)]),
+    }
+}
+
+fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, v)
+        .map_err(|e| PyRuntimeError::new_err(format!("conversion failed: {e}")))
+}
+
+/// A parsed InSpec profile.
+#[pyclass(frozen, name = "Profile", module = "ansible_inspec_rs._core")]
+pub(crate) struct Profile {
+    inner: Arc<core::Profile>,
+}
+
+#[pymethods]
+impl Profile {
+    /// Loads a profile directory (inspec.yml, controls/*.rb, libraries/*.rb). Parsing runs with
+    /// the GIL released. Raises ProfileError / ProfileParseError.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Profile> {
+        match py.detach(move || core::load(&path)) {
+            Ok(p) => Ok(Profile { inner: Arc::new(p) }),
+            Err(e) => Err(profile_err(py, e)),
+        }
+    }
+
+    /// `await Profile.load_async(path)`: the parse runs on a blocking tokio thread.
+    #[staticmethod]
+    fn load_async(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyAny>> {
+        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+            match tokio::task::spawn_blocking(move || core::load(&path)).await {
+                Ok(Ok(p)) => Ok(Profile { inner: Arc::new(p) }),
+                Ok(Err(e)) => Err(Python::attach(|py| profile_err(py, e))),
+                Err(join) => Err(Python::attach(|py| {
+                    py_error(
+                        py,
+                        "InternalError",
+                        format!("profile parser task failed: {join}"),
+                        &[],
+                    )
+                })),
+            }
+        })
+    }
+
+    /// Parses the text of one controls file (no inspec.yml).
+    #[staticmethod]
+    #[pyo3(signature = (text, filename = "controls/inline.rb"))]
+    fn from_source(py: Python<'_>, text: String, filename: &str) -> PyResult<Profile> {
+        let filename = filename.to_string();
+        match py.detach(move || core::from_source(&text, &filename)) {
+            Ok(p) => Ok(Profile { inner: Arc::new(p) }),
+            Err(e) => Err(profile_err(py, e)),
+        }
+    }
+
+    /// The directory it was loaded from (or the file name given to from_source).
+    #[getter]
+    fn path(&self) -> String {
+        self.inner.path.clone()
+    }
+
+    /// `name` from inspec.yml.
+    #[getter]
+    fn name(&self) -> Option<String> {
+        self.inner.metadata.name.clone()
+    }
+
+    #[getter]
+    fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.metadata)
+    }
+
+    #[getter]
+    fn controls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.controls)
+    }
+
+    #[getter]
+    fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.inputs)
+    }
+
+    #[getter]
+    fn groups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.groups)
+    }
+
+    #[getter]
+    fn libraries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.libraries)
+    }
+
+    #[getter]
+    fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.variables)
+    }
+
+    #[getter]
+    fn includes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.includes)
+    }
+
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.warnings)
+    }
+
+    #[getter]
+    fn sha256(&self) -> String {
+        self.inner.sha256().to_string()
+    }
+
+    /// The profile in the shape of InSpec's profile JSON (`inspec json`).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = core::json::profile_json(&self.inner);
+        to_py(py, &v)
+    }
+
+    /// `to_dict()` as a JSON string (`indent` spaces per level, or compact).
+    #[pyo3(signature = (indent = None))]
+    fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
+        let inner = self.inner.clone();
+        py.detach(move || {
+            let v = core::json::profile_json(&inner);
+            let out = match indent {
+                None => serde_json::to_vec(&v),
+                Some(n) => {
+                    let pad = vec![b' '; n.min(16)];
+                    let mut buf = Vec::new();
+                    let fmt = serde_json::ser::PrettyFormatter::with_indent(&pad);
+                    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+                    v.serialize(&mut ser).map(|_| buf)
+                }
+            };
+            out.map_err(|e| e.to_string())
+                .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+        })
+        .map_err(PyRuntimeError::new_err)
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.controls.len()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<Profile {:?} controls={} warnings={}>",
+            self.inner
+                .metadata
+                .name
+                .as_deref()
+                .unwrap_or(&self.inner.path),
+            self.inner.controls.len(),
+            self.inner.warnings.len()
+        )
+    }
+}
+
+/// Benchmark helper: reads the profile once, then parses it `repeat` times (GIL released) and
+/// returns `{"bytes", "files", "controls", "seconds": [one per run]}`. Only parsing and model
+/// extraction are timed: no file I/O and no conversion to Python objects. `threads` caps the
+/// parallelism across files (1 = single-threaded; default: all cores).
+#[pyfunction]
+#[pyo3(signature = (path, repeat = 5, threads = None))]
+fn _parse_bench(
+    py: Python<'_>,
+    path: PathBuf,
+    repeat: usize,
+    threads: Option<usize>,
+) -> PyResult<Bound<'_, PyDict>> {
+    let result = py.detach(
+        move || -> Result<(usize, usize, usize, Vec<f64>), ProfileError> {
+            let sources = core::read_sources(&path)?;
+            let mut seconds = Vec::with_capacity(repeat);
+            let mut controls = 0;
+            for _ in 0..repeat.max(1) {
+                let t = Instant::now();
+                let p = match threads {
+                    Some(n) => core::build_with_threads(&sources, n)?,
+                    None => core::build(&sources)?,
+                };
+                seconds.push(t.elapsed().as_secs_f64());
+                controls = p.controls.len();
+            }
+            let files = sources.controls.len()
+                + sources.libraries.len()
+                + usize::from(sources.metadata.is_some());
+            Ok((sources.total_bytes(), files, controls, seconds))
+        },
+    );
+    let (bytes, files, controls, seconds) = result.map_err(|e| profile_err(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("bytes", bytes)?;
+    d.set_item("files", files)?;
+    d.set_item("controls", controls)?;
+    d.set_item("seconds", seconds)?;
+    Ok(d)
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Profile>()?;
+    m.add_function(wrap_pyfunction!(_parse_bench, m)?)?;
+    Ok(())
+}
