@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -69,7 +70,9 @@ def main() -> None:
     if os.geteuid() != 0:
         print("ssh benchmark skipped: the test hosts need root (ip netns, sshd)")
         return
-    state = Path(tempfile.mkdtemp(prefix="airs-bench-", dir="/tmp"))
+    state = Path(tempfile.mkdtemp(prefix="airs-sshbench-", dir="/tmp"))
+    # A SIGTERM still tears the hosts down (via the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         out = subprocess.run(
             [str(REPO / "tests/hosts/setup.sh"), str(state), str(args.hosts)],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,22 @@ async def test_inspec_profile_per_host(ssh_hosts: SshHosts, tmp_path: Path) -> N
     assert job.status == "failed"
     report = json.loads(job.report("json"))
     assert [p["platform"]["target_id"] for p in report["profiles"]] == job.hosts
+
+
+@pytest.fixture
+def stranger_key(tmp_path: Path) -> Path:
+    """A key the hosts do not authorize."""
+    key = tmp_path / "id_stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    return key
+
+
+async def test_a_refused_key_is_an_error_saying_keys_only(ssh_hosts: SshHosts, stranger_key: Path) -> None:
+    stranger = stranger_key
+    t = Template("k", command=["true"], retries=2, retry_backoff=0.01)
+    async with ssh_hosts.executor(ssh_identity_file=str(stranger)) as ex:
+        job = await (await ex.submit(t, [ssh_hosts.up[0].uri]))
+    r = job.results[0]
+    assert (r.status, r.attempts, r.exit_code) == ("error", 1, 255)
+    assert "passwords are not supported" in (r.message or "")
+    assert "Permission denied" in (r.message or "")

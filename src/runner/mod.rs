@@ -214,6 +214,17 @@ fn interpret(
         HostAction::Command(_) => {
             r.status = match (code, check.target) {
                 (Some(0), _) => HostStatus::Passed,
+                (Some(EXIT_TRANSIENT), Target::Ssh(_)) if auth_failed(&r.stderr) => {
+                    r.message = Some(format!(
+                        "authentication failed: {} (keys only: passwords are not supported; \
+                         give a key with ansible_ssh_private_key_file, ssh_identity_file, \
+                         ssh-agent or ssh config)",
+                        last_line(&r.stderr)
+                    ));
+                    // An error, not transient: retrying the same key cannot help.
+                    r.status = HostStatus::Error;
+                    return false;
+                }
                 (Some(EXIT_TRANSIENT), Target::Ssh(_)) => {
                     r.message = Some(format!("unreachable: {}", last_line(&r.stderr)));
                     HostStatus::Unreachable
@@ -227,6 +238,11 @@ fn interpret(
             None => false,
         },
     }
+}
+
+/// ssh's message when no key was accepted (BatchMode never asks for a password).
+pub fn auth_failed(stderr: &str) -> bool {
+    stderr.contains("Permission denied (")
 }
 
 /// The last non-empty line of some output (an error message, usually).
@@ -338,6 +354,16 @@ mod tests {
             expand_argv(&argv, "h1"),
             ["ping", "-c1", "h1", "--to=h1:22"]
         );
+    }
+
+    #[test]
+    fn refused_keys_are_told_apart_from_unreachable_hosts() {
+        assert!(auth_failed(
+            "root@10.0.0.1: Permission denied (publickey,password)."
+        ));
+        assert!(!auth_failed(
+            "ssh: connect to host 10.0.0.1 port 22: Connection refused"
+        ));
     }
 
     #[test]

@@ -16,6 +16,7 @@ COUNT=${2:-3}
 mkdir -p "$STATE"
 STATE=$(cd "$STATE" && pwd)
 chmod 700 "$STATE"
+touch "$STATE/.airs-test-hosts" # teardown.sh removes only directories with this marker
 
 if [ ! -x /usr/sbin/sshd ] || ! command -v ssh-keygen >/dev/null; then
     echo "setup.sh: installing openssh-server" >&2

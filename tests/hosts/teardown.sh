@@ -4,6 +4,11 @@
 set -uo pipefail
 STATE=${1:?usage: teardown.sh STATE_DIR}
 [ -d "$STATE" ] || exit 0
+# Only a directory setup.sh made (it holds this marker): never remove anything else.
+if [ ! -f "$STATE/.airs-test-hosts" ]; then
+    echo "teardown.sh: $STATE was not made by setup.sh; leaving it alone" >&2
+    exit 1
+fi
 for pidfile in "$STATE"/sshd_*.pid; do
     [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null
 done
