@@ -25,8 +25,8 @@ venv: $(VENV)/.deps ## create/update .venv with the dev tools
 build: venv ## build the extension (release) into .venv
 	$(VENV)/bin/maturin develop --release --quiet
 
-run: build ## set up and run the main job (demo)
-	$(PY) examples/demo.py
+run: build ## run the REST server on 127.0.0.1:8080 with the example templates (Ctrl-C stops it)
+	$(PY) -m ansible_inspec_rs serve --seed examples/templates.json
 
 fmt: ## format Rust and Python sources
 	cargo fmt
@@ -52,8 +52,10 @@ test: build lint rust-test py-test ## everything CI runs; ends with pytest's sum
 
 bench: build ## benchmarks, printing ratios against baselines measured in the same run
 	$(PY) benches/executor.py
+	$(PY) benches/server.py
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/parser.py
+	$(PY) benches/store.py
 	$(PY) benches/ssh.py
 
 FUZZ_SECONDS ?= 120

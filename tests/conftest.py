@@ -1,4 +1,9 @@
-"""Shared helpers for the test suite (real subprocesses, no mocks)."""
+"""Shared helpers for the test suite (real subprocesses, no mocks).
+
+Executor tests use ``ex``; the server tests start real servers (``ansible-inspec-rs serve`` in a
+subprocess on a free loopback port) through the fixtures below; the in-process fixtures
+(``executor``, ``template_factory``, ``api_client``) come from the package's own pytest plugin.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from ansible_inspec_rs import Executor
+from helpers import ADMIN_TOKEN, JWT_SECRET, LiveServer, bearer, jwt_for, start_server
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
@@ -187,3 +194,59 @@ async def until(predicate: Callable[[], Awaitable[bool]], within: float = 30.0) 
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.05)
+
+
+# --- the REST server -------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def roots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An extra allowed profile/playbook root (tests put symlinks and playbooks in it)."""
+    root = tmp_path_factory.mktemp("roots")
+    (root / "profiles").mkdir()
+    (root / "playbooks").mkdir()
+    return root
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, roots: Path) -> Iterator[LiveServer]:
+    """The main server: a static admin token and a JWT secret, the example templates seeded."""
+    live = start_server(
+        tmp_path_factory.mktemp("server-logs"),
+        "--seed",
+        "examples/templates.json",
+        api_tokens=ADMIN_TOKEN,
+        jwt_secret=JWT_SECRET,
+        workers="4",
+        profile_roots=f"examples/profiles,{roots / 'profiles'}",
+        playbook_roots=str(roots / "playbooks"),
+    )
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def admin(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, headers=bearer(ADMIN_TOKEN), timeout=15) as client:
+        yield client
+
+
+@pytest.fixture
+def anon(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=15) as client:
+        yield client
+
+
+@pytest.fixture
+def client_as(server: LiveServer) -> Iterator[Callable[[str], httpx.Client]]:
+    """``client_as("viewer")``: a client with a JWT holding that role."""
+    clients: list[httpx.Client] = []
+
+    def make(role: str) -> httpx.Client:
+        c = httpx.Client(base_url=server.url, headers=bearer(jwt_for(role)), timeout=15)
+        clients.append(c)
+        return c
+
+    yield make
+    for c in clients:
+        c.close()

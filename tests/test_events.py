@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 
+import pytest
 from ansible_inspec_rs import Event, Executor, Template
 from conftest import eventually
 
@@ -81,3 +83,19 @@ async def test_slow_consumer_is_told_what_it_missed() -> None:
     output = [e for e in delivered if e.type == "host_output"]
     assert 0 < len(output) <= 1024  # the live buffer, not all 5000 lines
     assert delivered[-1].type == "finished"
+
+
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+async def test_replay_of_a_fetched_job_is_complete_and_in_order(kind: str, tmp_path: Path) -> None:
+    store = None if kind == "memory" else f"sqlite://{tmp_path}/jobs.db"
+    async with Executor(workers=4, store=store) as ex:
+        await ex.templates.create(Template("t", connection="local", command=["sh", "-c", "echo {host}"]))
+        for _ in range(40):
+            job = await ex.submit("t", hosts=["a", "b"])
+            await job.wait(timeout=30)
+            replay = [(e.seq, e.type) async for e in (await ex.get(job.id)).events()]
+            seqs = [s for s, _ in replay]
+            assert seqs == list(range(1, len(seqs) + 1)), replay
+            assert replay[0][1] == "queued" and replay[1][1] == "started", replay
+            assert replay[-1][1] == "finished", replay
+            assert [t for _, t in replay].count("host_output") == 2, replay

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 # name -> (module under ansible_inspec_rs.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "run example jobs against local:// and a few hosts, with live progress"),
+    "serve": ("serve", "run the REST server (FastAPI + uvicorn): jobs, templates, events, metrics"),
     "worker": ("worker", "run jobs from a shared store (SQLite or PostgreSQL), without the HTTP server"),
     "parse": ("parse", "parse an InSpec profile: summary table of controls, impacts, resources (or --json)"),
     "exec": (

@@ -183,6 +183,11 @@ impl JobHandle {
         self.state().attempt
     }
 
+    /// Publishes an event to this handle's subscribers only; the caller stores it.
+    pub(crate) fn publish_unstored(&self, kind: EventKind) -> Option<Event> {
+        self.events.publish(self.id, kind)
+    }
+
     /// Publishes an event to live subscribers and queues it for the store.
     pub fn emit(&self, kind: EventKind) {
         if let Some(event) = self.events.publish(self.id, kind) {
@@ -290,12 +295,18 @@ impl JobHandle {
             let order = |h: &str| self.hosts.iter().position(|x| x == h);
             st.results.sort_by_key(|r| order(&r.host));
         }
-        if self.is_view() {
-            self.events
-                .publish(self.id, EventKind::Finished { status, error });
-        } else {
+        if let Some(sink) = &self.sink {
+            // Everything this job emitted reaches the store before its end does, so a
+            // replay that shows `finished` shows all that came before it.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if sink.send(WriterMsg::Flush(tx)).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
+            }
             self.emit_durably(EventKind::Finished { status, error })
                 .await;
+        } else {
+            self.events
+                .publish(self.id, EventKind::Finished { status, error });
         }
         self.status_tx.send_replace(status);
         true

@@ -328,7 +328,7 @@ impl Executor {
     }
 
     pub async fn get_template(&self, key: &str) -> Result<Template> {
-        self.inner.store.get_template(key).await
+        Ok((*self.inner.store.get_template(key).await?).clone())
     }
 
     pub async fn list_templates(&self) -> Result<Vec<Template>> {
@@ -368,7 +368,7 @@ impl Executor {
             TemplateRef::Stored(key) => {
                 let t = self.inner.store.get_template(&key).await?;
                 let id = t.id;
-                (Arc::new(t), Some(id))
+                (t, Some(id))
             }
             TemplateRef::AdHoc(t) => {
                 t.validate()?;
@@ -404,16 +404,23 @@ impl Executor {
             worker: None,
         };
         if self.storage_backend() == "memory" {
-            // Nobody else can claim it: the handle this returns is the one that runs. In
-            // `live` before it is stored, so a worker claiming it at once finds it.
+            // Nobody else can claim it: the handle this returns is the one that runs. It is
+            // in `live`, with its `queued` event, before it is stored, so a worker claiming
+            // it at once finds this handle and numbers its events after `queued`.
             let job = self.inner.new_handle(rec.clone(), 1);
             self.inner.live().insert(job.id, job.clone());
+            let queued = job.publish_unstored(EventKind::Queued);
             if let Err(e) = self.inner.store.insert_job(&rec).await {
                 self.inner.live().remove(&job.id);
                 return Err(e);
             }
+            if let Some(q) = queued {
+                self.inner
+                    .store
+                    .append_events(&[q], self.inner.config.event_history.max(64))
+                    .await?;
+            }
             self.inner.counts.moved(None, Some(JobStatus::Pending));
-            job.emit(EventKind::Queued);
             self.inner.wake.notify_one();
             return Ok(job);
         }

@@ -151,8 +151,8 @@ impl Store for MemoryStore {
     async fn create_template(&self, t: &Template) -> Result<()> {
         self.templates.create(t.clone()).map(|_| ())
     }
-    async fn get_template(&self, key: &str) -> Result<Template> {
-        self.templates.get(key).map(|t| (*t).clone())
+    async fn get_template(&self, key: &str) -> Result<Arc<Template>> {
+        self.templates.get(key)
     }
     async fn list_templates(&self) -> Result<Vec<Template>> {
         Ok(self
@@ -330,8 +330,13 @@ impl Store for MemoryStore {
             if !jobs.seq_of.contains_key(&e.job_id) {
                 continue; // deleted meanwhile
             }
+            // Events arrive from two paths (batched and direct): keep them in seq order.
             let log = jobs.events.entry(e.job_id).or_default();
-            log.push_back(e.clone());
+            let at = log.partition_point(|x| x.seq < e.seq);
+            if log.get(at).is_some_and(|x| x.seq == e.seq) {
+                continue; // stored already
+            }
+            log.insert(at, e.clone());
             while log.len() > keep {
                 log.pop_front();
             }

@@ -100,8 +100,8 @@ pub trait Store: Send + Sync {
     fn backend(&self) -> &'static str;
 
     async fn create_template(&self, t: &Template) -> Result<()>;
-    /// By name, or by id.
-    async fn get_template(&self, key: &str) -> Result<Template>;
+    /// By name, or by id. Shared: every job of a template points at one copy.
+    async fn get_template(&self, key: &str) -> Result<Arc<Template>>;
     async fn list_templates(&self) -> Result<Vec<Template>>;
     /// Replaces `old` (matched by id) with `new`; `TemplateExists` when a rename collides.
     async fn replace_template(&self, old: &Template, new: &Template) -> Result<()>;

@@ -272,14 +272,13 @@ impl SqlStore {
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(d) => {
-            d.is_unique_violation()
-                || d.message().contains("UNIQUE")
-                || d.message().contains("duplicate key")
+/// A unique-name violation is `TemplateExists`; anything else a store error.
+fn name_taken_or(e: sqlx::Error, name: &str) -> Error {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            Error::TemplateExists(name.to_string())
         }
-        _ => false,
+        _ => db_err(e),
     }
 }
 
@@ -297,19 +296,13 @@ impl Store for SqlStore {
             .bind(to_json(t)?)
             .execute(&self.pool)
             .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::TemplateExists(t.name.clone())
-                } else {
-                    db_err(e)
-                }
-            })?;
+            .map_err(|e| name_taken_or(e, &t.name))?;
         Ok(())
     }
 
-    async fn get_template(&self, key: &str) -> Result<Template> {
-        self.template_row(key)
-            .await?
+    async fn get_template(&self, key: &str) -> Result<std::sync::Arc<Template>> {
+        let t = self.template_row(key).await?;
+        t.map(std::sync::Arc::new)
             .ok_or_else(|| Error::TemplateNotFound(key.to_string()))
     }
 
@@ -329,13 +322,7 @@ impl Store for SqlStore {
             .bind(old.id.to_string())
             .execute(&self.pool)
             .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    Error::TemplateExists(new.name.clone())
-                } else {
-                    db_err(e)
-                }
-            })?;
+            .map_err(|e| name_taken_or(e, &new.name))?;
         if done.rows_affected() == 0 {
             return Err(Error::TemplateNotFound(old.name.clone()));
         }

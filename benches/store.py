@@ -1,0 +1,123 @@
+"""Store overhead benchmark (`make bench`): the same jobs through the memory, SQLite and
+PostgreSQL stores, and PostgreSQL shared by one vs two worker processes.
+
+Workloads: no-op jobs (no hosts: pure dispatch + store writes), `true` jobs (J x H spawns,
+forks 5, workers 8), and for scale-out jobs whose check sleeps (not spawn-bound).
+PostgreSQL is a throwaway server started here (tests/pgserver.py). Medians of --repeat runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from ansible_inspec_rs import Executor, Template
+from pgserver import create_database, postgres_server
+
+
+async def run_jobs(store: str | None, jobs: int, hosts: int) -> float:
+    """Jobs per second through `Executor(store=...)`."""
+    async with Executor(workers=8, queue_size=max(jobs, 1), store=store) as ex:
+        await ex.templates.create(Template("t", command=["true"], forks=5))
+        host_list = [f"h{i}" for i in range(hosts)]
+        t0 = time.perf_counter()
+        submitted = [await ex.submit("t", hosts=host_list) for _ in range(jobs)]
+        for j in submitted:
+            assert (await j).status == "successful"
+        return jobs / (time.perf_counter() - t0)
+
+
+async def scale_out(url: str, processes: int, jobs: int, sleep: float) -> float:
+    """Jobs per second when `processes` worker processes (8 workers each) share the queue."""
+    ex = Executor(workers=0, store=url, queue_size=jobs + 1, heartbeat_interval=0.5, stale_after=5.0)
+    await ex.templates.create(Template("sleep", command=["sleep", str(sleep)]))
+    cmd = [
+        sys.executable,
+        "-m",
+        "ansible_inspec_rs",
+        "worker",
+        "--store",
+        url,
+        "--workers",
+        "8",
+        "--poll",
+        "0.5",
+    ]
+    workers = [
+        await asyncio.create_subprocess_exec(*cmd, stderr=asyncio.subprocess.DEVNULL)
+        for _ in range(processes)
+    ]
+    try:
+        await asyncio.sleep(1.0)  # let them connect
+        t0 = time.perf_counter()
+        submitted = [await ex.submit("sleep", hosts=["h"]) for _ in range(jobs)]
+        for j in submitted:
+            assert (await j.wait(timeout=300)).status == "successful"
+        return jobs / (time.perf_counter() - t0)
+    finally:
+        for w in workers:
+            w.terminate()
+        for w in workers:
+            await w.wait()
+        await ex.shutdown()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--noop", type=int, default=5000)
+    p.add_argument("--jobs", type=int, default=20)
+    p.add_argument("--hosts", type=int, default=50)
+    p.add_argument("--scale-jobs", type=int, default=240)
+    p.add_argument("--sleep", type=float, default=0.2)
+    args = p.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="airs-bench-"))
+    with postgres_server() as pg:
+        results: dict[str, dict[str, float]] = {}
+        for name in ("memory", "sqlite", "postgresql"):
+            results[name] = {}
+            for workload, jobs, hosts in (("noop", args.noop, 0), ("true", args.jobs, args.hosts)):
+                runs = []
+                for r in range(args.repeat):
+                    store = {
+                        "memory": None,
+                        "sqlite": f"sqlite://{tmp}/{workload}-{r}.db",
+                        "postgresql": create_database(pg),
+                    }[name]
+                    runs.append(asyncio.run(run_jobs(store, jobs, hosts)))
+                results[name][workload] = statistics.median(runs)
+                unit = "jobs/s" if workload == "noop" else "host checks/s"
+                rate = results[name][workload] * (1 if workload == "noop" else hosts)
+                print(f"  {name:10s} {workload:5s} {rate:10,.0f} {unit}", flush=True)
+        print("\nstore cost against memory (1 - store/memory), medians:")
+        for name in ("sqlite", "postgresql"):
+            for workload in ("noop", "true"):
+                cost = 1 - results[name][workload] / results["memory"][workload]
+                print(f"  {name:10s} {workload:5s} {cost * 100:6.1f} %")
+        print("  target: sqlite costs <= 20 % on the `true` workload")
+
+        one = statistics.median(
+            asyncio.run(scale_out(create_database(pg), 1, args.scale_jobs, args.sleep))
+            for _ in range(args.repeat)
+        )
+        two = statistics.median(
+            asyncio.run(scale_out(create_database(pg), 2, args.scale_jobs, args.sleep))
+            for _ in range(args.repeat)
+        )
+        print(f"\nscale-out on PostgreSQL, {args.scale_jobs} jobs of `sleep {args.sleep}`:")
+        print(
+            f"  1 worker process: {one:6.1f} jobs/s; 2 worker processes: {two:6.1f} jobs/s;"
+            f" ratio {two / one:.2f}x"
+        )
+        print("  target: >= 1.7x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""An existing FastAPI app that adds ansible-inspec-rs under its own prefix.
+
+Run it:  .venv/bin/uvicorn examples.fastapi_app:app --port 8090
+Then:    curl -s localhost:8090/compliance/templates
+         curl -s localhost:8090/my/overview
+
+It composes the executor's lifespan with its own, mounts the REST routes at /compliance and
+reads the executor in its own route with Depends(get_executor). Settings (credentials, workers,
+store URL) come from ANSIBLE_INSPEC_RS_* variables; with none set, no credential is needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any
+
+from ansible_inspec_rs._core import Executor
+from ansible_inspec_rs.fastapi import executor_lifespan, executor_of, get_executor, router
+from fastapi import Depends, FastAPI
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    app.state.greeting = "hello from the host app"  # the app's own start-up work
+    async with executor_lifespan(app):
+        await executor_of(app).templates.create({"name": "hello", "command": ["echo", "hello"]})
+        yield
+    app.state.greeting = None  # the app's own shutdown work
+
+
+app = FastAPI(title="My platform", lifespan=lifespan)
+app.include_router(router, prefix="/compliance")
+
+
+@app.get("/my/overview")
+async def overview(executor: Annotated[Executor, Depends(get_executor)]) -> dict[str, Any]:
+    """A route of the host app that uses the executor directly."""
+    stats = executor.stats()
+    templates = [t.name for t in await executor.templates.list()]
+    return {
+        "greeting": app.state.greeting,
+        "templates": templates,
+        "workers": stats["workers"],
+        "jobs_by_status": stats["jobs_by_status"],
+    }

@@ -1,0 +1,126 @@
+"""``ansible-inspec-rs serve``: the REST server (uvicorn) with settings from the environment.
+
+Secure by default: with no credential configured (``ANSIBLE_INSPEC_RS_API_TOKENS`` or
+``ANSIBLE_INSPEC_RS_JWT_SECRET``) it binds to loopback only and warns loudly; on any other
+address it refuses to start unless ``--insecure-no-auth`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ansible_inspec_rs.server.settings import Settings
+
+log = logging.getLogger("ansible_inspec_rs.server")
+
+BANNER = "!" * 78
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
+    parser.add_argument("--workers", type=int, help="executor workers (jobs run at once)")
+    parser.add_argument("--queue-size", type=int, help="pending jobs the executor accepts")
+    parser.add_argument("--store", dest="store_url", help="store URL (default: memory)")
+    parser.add_argument("--seed", type=Path, help="JSON file of templates to create at start-up")
+    parser.add_argument("--env-file", type=Path, help="read settings from this file instead of .env")
+    parser.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        default=None,
+        help="serve without credentials on a non-loopback address (dangerous)",
+    )
+    parser.add_argument("--log-level", help="uvicorn/server log level (default info)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ansible_inspec_rs.server.app import create_app
+    from ansible_inspec_rs.server.settings import Settings
+
+    overrides = {
+        key: value
+        for key in (
+            "host",
+            "port",
+            "workers",
+            "queue_size",
+            "store_url",
+            "seed",
+            "insecure_no_auth",
+            "log_level",
+        )
+        if (value := getattr(args, key, None)) is not None
+    }
+    env_file = args.env_file if args.env_file is not None else ".env"
+    settings = Settings(_env_file=env_file, **overrides)
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(message)s")
+    if settings.seed is not None and not settings.seed.is_file():
+        print(f"error: seed file {settings.seed} not found", file=sys.stderr)
+        return 2
+
+    refusal = bind_refusal(settings)
+    if refusal is not None:
+        print(f"error: {refusal}", file=sys.stderr)
+        return 2
+    if not settings.auth_enabled:
+        log.warning(
+            "%s\nNO AUTHENTICATION: no API token or JWT secret is configured; every request is "
+            "treated as admin.\nServing on %s only. Set ANSIBLE_INSPEC_RS_API_TOKENS or "
+            "ANSIBLE_INSPEC_RS_JWT_SECRET before exposing this server.\n%s",
+            BANNER,
+            settings.host,
+            BANNER,
+        )
+
+    _print_banner(settings)
+    app = create_app(settings)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="on",
+    )
+    return 0
+
+
+def bind_refusal(settings: Settings) -> str | None:
+    """Why the server must not start with these settings, or None. Without any credential it
+    serves loopback only, unless insecure_no_auth (``--insecure-no-auth``) says otherwise."""
+    from ansible_inspec_rs.server.settings import is_loopback
+
+    if settings.auth_enabled or is_loopback(settings.host) or settings.insecure_no_auth:
+        return None
+    return (
+        f"refusing to serve {settings.host} without credentials. Set ANSIBLE_INSPEC_RS_API_TOKENS "
+        "or ANSIBLE_INSPEC_RS_JWT_SECRET, bind to 127.0.0.1, or pass --insecure-no-auth."
+    )
+
+
+def _print_banner(settings: Settings) -> None:
+    import json
+
+    from ansible_inspec_rs.server.lifespan import load_seed
+
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    url = f"http://{host}:{settings.port}"
+    names = [str(t.get("name")) for t in load_seed(settings.seed)] if settings.seed else []
+    example = json.dumps({"template_name": names[0] if names else "my-template", "hosts": ["local://"]})
+    auth = ' -H "Authorization: Bearer $TOKEN"' if settings.auth_enabled else ""
+    print(
+        f"ansible-inspec-rs serving on {url}  (API docs: {url}/docs, health: {url}/health)\n"
+        + (f"seed templates: {', '.join(names)}\n" if names else "")
+        + "try:\n"
+        + f"  curl -s{auth} {url}/api/v1/templates\n"
+        + f"  curl -s{auth} -X POST {url}/api/v1/jobs -H 'Content-Type: application/json' -d '{example}'\n"
+        + f"  curl -s{auth} {url}/api/v1/jobs/<job_id>",
+        flush=True,
+    )

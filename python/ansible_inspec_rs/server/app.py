@@ -1,0 +1,93 @@
+"""``create_app(settings)``: the FastAPI application of ``ansible-inspec-rs serve``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from ansible_inspec_rs import __version__, _core, errors
+from ansible_inspec_rs.server import redact
+from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
+from ansible_inspec_rs.server.errors import native_error_handler
+from ansible_inspec_rs.server.fastpath import JobReadFastPath
+from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
+from ansible_inspec_rs.server.metrics import MetricsMiddleware, ServerMetrics
+from ansible_inspec_rs.server.routers import events, job_templates, jobs, system, templates
+from ansible_inspec_rs.server.settings import Settings
+
+API_PREFIX = "/api/v1"
+
+DESCRIPTION = """Compliance jobs (InSpec profiles, Ansible playbooks, commands) run by a native
+executor. Authenticate with `Authorization: Bearer <token>` (static API token or HS256 JWT);
+roles: viewer (read), operator (create, launch, cancel), admin (delete)."""
+
+
+def api_routers() -> list[Any]:
+    """The routers mounted under /api/v1 (also what ``ansible_inspec_rs.fastapi.router`` holds)."""
+    # Hot routes first: FastAPI matches routes in order.
+    return [jobs.router, events.router, templates.router, job_templates.router]
+
+
+def create_app(settings: Settings | None = None, *, executor: _core.Executor | None = None) -> FastAPI:
+    """The server app. ``settings`` default to the environment; an ``executor`` given here is
+    used as is (and not shut down), otherwise the app's lifespan runs one from the settings."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        redact.install()  # after the server configured logging
+        async with executor_lifespan(app):
+            yield
+
+    app = FastAPI(
+        title="ansible-inspec-rs",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_settings(app, settings)
+    setattr(app.state, EXECUTOR_KEY, executor)
+    server_metrics = ServerMetrics(lambda: getattr(app.state, EXECUTOR_KEY, None))
+    setattr(app.state, METRICS_KEY, server_metrics)
+    app.add_middleware(JobReadFastPath)  # inner: the metrics below count its answers too
+    app.add_middleware(MetricsMiddleware, metrics=server_metrics)
+    app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
+    app.include_router(system.router)
+    for router in api_routers():
+        app.include_router(router, prefix=API_PREFIX)
+    _document_bearer_auth(app, metrics_auth=install_settings(app).metrics_auth)
+    return app
+
+
+OPEN_PATHS = {"/health", "/", "/docs", "/redoc", "/openapi.json", "/metrics"}
+
+
+def _document_bearer_auth(app: FastAPI, *, metrics_auth: bool) -> None:
+    """Declares the bearer scheme in /openapi.json (the docs get an "Authorize" button) without a
+    per-request security dependency."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=app.routes
+            )
+            schema.setdefault("components", {})["securitySchemes"] = {
+                "bearerAuth": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "static API token or HS256 JWT (also the ansible_inspec_token cookie)",
+                }
+            }
+            open_paths = OPEN_PATHS - ({"/metrics"} if metrics_auth else set())
+            for path, operations in schema.get("paths", {}).items():
+                if path in open_paths:
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"bearerAuth": []}]
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

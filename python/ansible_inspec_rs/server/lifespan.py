@@ -1,0 +1,108 @@
+"""The executor's life inside an ASGI app: started at app start-up, shut down at its end."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+
+from ansible_inspec_rs import _core, errors
+from ansible_inspec_rs.server.auth import AUTH_STATE_KEY, Authenticator
+from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY, SETTINGS_KEY
+from ansible_inspec_rs.server.paths import check_template_paths
+from ansible_inspec_rs.server.settings import Settings
+
+log = logging.getLogger("ansible_inspec_rs.server")
+
+
+def load_seed(path: Path) -> list[dict[str, Any]]:
+    """Templates from a JSON file: a list of template objects, or ``{"templates": [...]}``."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if isinstance(data, dict):
+        data = data.get("templates", [])
+    if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
+        raise ValueError(f"{path}: expected a list of template objects")
+    return data
+
+
+async def seed_templates(ex: _core.Executor, settings: Settings) -> list[str]:
+    """Creates the seed file's templates (existing names are left alone); returns the new names."""
+    if settings.seed is None:
+        return []
+    created = []
+    for spec in load_seed(settings.seed):
+        check_template_paths(spec, settings.profile_roots, settings.playbook_roots)
+        try:
+            template = await ex.templates.create(spec)
+        except errors.TemplateExists:
+            continue
+        created.append(template.name)
+    log.info("seeded %d template(s) from %s: %s", len(created), settings.seed, ", ".join(created))
+    return created
+
+
+def install_settings(app: FastAPI, settings: Settings | None = None) -> Settings:
+    """Puts settings and the authenticator on ``app.state`` (keeping ones already there)."""
+    current: Settings | None = getattr(app.state, SETTINGS_KEY, None)
+    if settings is None:
+        settings = current or Settings()  # from the environment and .env
+    setattr(app.state, SETTINGS_KEY, settings)
+    if getattr(app.state, AUTH_STATE_KEY, None) is None:
+        setattr(app.state, AUTH_STATE_KEY, Authenticator(settings))
+    return settings
+
+
+def new_executor(settings: Settings) -> _core.Executor:
+    return _core.Executor(
+        workers=settings.workers,
+        queue_size=settings.queue_size,
+        store=settings.store_url,
+        output_tail_bytes=settings.output_tail_bytes,
+        event_history=settings.event_history,
+        recovery=settings.recovery,
+        max_attempts=settings.max_attempts,
+    )
+
+
+@asynccontextmanager
+async def executor_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Runs an Executor for ``app`` (settings from ``app.state`` or the environment).
+
+    Use it as ``FastAPI(lifespan=executor_lifespan)`` or enter it from your own lifespan:
+    ``async with executor_lifespan(app): yield``. When ``app.state`` already holds an executor
+    (``create_app(executor=...)``, the pytest plugin) that one is used and left running.
+    """
+    settings = install_settings(app)
+    given: _core.Executor | None = getattr(app.state, EXECUTOR_KEY, None)
+    metrics = getattr(app.state, METRICS_KEY, None)
+    if given is not None:
+        await seed_templates(given, settings)
+        try:
+            yield
+        finally:
+            if metrics is not None:
+                await metrics.aclose()
+        return
+    ex = new_executor(settings)
+    async with ex:
+        setattr(app.state, EXECUTOR_KEY, ex)
+        try:
+            await seed_templates(ex, settings)
+            log.info(
+                "executor started: %d workers, queue %d, store %s",
+                ex.workers,
+                ex.queue_size,
+                ex.storage_backend,
+            )
+            yield
+        finally:
+            if metrics is not None:
+                await metrics.aclose()
+            # Stop running jobs (their processes are killed) rather than wait for them.
+            await ex.shutdown(drain=False)
+            setattr(app.state, EXECUTOR_KEY, None)

@@ -1,0 +1,159 @@
+"""Prometheus metrics of one app, in the app's own CollectorRegistry (never the global one).
+
+- ``ansible_inspec_jobs{status}``: jobs in the store by status (read from ``executor.stats()``
+  at scrape time), ``ansible_inspec_queue_pending`` / ``_running`` / ``ansible_inspec_workers``;
+- ``ansible_inspec_host_checks_total{status}`` and ``ansible_inspec_job_duration_seconds``:
+  observed when a job submitted through this server finishes;
+- ``ansible_inspec_http_requests_total{method,route,status}`` and
+  ``ansible_inspec_http_request_duration_seconds{method,route}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ansible_inspec_rs import _core
+
+JOB_STATUSES = ("pending", "running", "successful", "failed", "error", "timeout", "canceled")
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+_HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
+_JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
+
+
+class _ExecutorCollector(Collector):
+    """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)."""
+
+    def __init__(self, executor: Callable[[], _core.Executor | None]) -> None:
+        self._executor = executor
+
+    def collect(self) -> Iterable[Metric]:
+        ex = self._executor()
+        if ex is None:
+            return
+        stats = ex.stats()
+        by_status = stats.get("jobs_by_status") or {}
+        jobs = GaugeMetricFamily("ansible_inspec_jobs", "Jobs in the store by status", labels=["status"])
+        for status in sorted(set(JOB_STATUSES) | set(by_status)):
+            jobs.add_metric([status], float(by_status.get(status, 0)))
+        yield jobs
+        yield GaugeMetricFamily(
+            "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=float(stats.get("pending", 0))
+        )
+        yield GaugeMetricFamily(
+            "ansible_inspec_queue_running", "Jobs running now", value=float(stats.get("running", 0))
+        )
+        yield GaugeMetricFamily(
+            "ansible_inspec_workers", "Executor workers", value=float(stats.get("workers", 0))
+        )
+
+
+class ServerMetrics:
+    """The metrics of one app and the tasks that observe finishing jobs."""
+
+    def __init__(self, executor: Callable[[], _core.Executor | None]) -> None:
+        self.registry = CollectorRegistry()
+        self.http_requests = Counter(
+            "ansible_inspec_http_requests",
+            "HTTP requests answered",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "ansible_inspec_http_request_duration_seconds",
+            "Time to answer an HTTP request (whole stream for SSE)",
+            ["method", "route"],
+            buckets=_HTTP_BUCKETS,
+            registry=self.registry,
+        )
+        self.host_checks = Counter(
+            "ansible_inspec_host_checks",
+            "Host checks of finished jobs by host status",
+            ["status"],
+            registry=self.registry,
+        )
+        self.jobs_finished = Counter(
+            "ansible_inspec_jobs_finished", "Jobs finished by status", ["status"], registry=self.registry
+        )
+        self.job_duration = Histogram(
+            "ansible_inspec_job_duration_seconds",
+            "Job run time, start to finish",
+            buckets=_JOB_BUCKETS,
+            registry=self.registry,
+        )
+        self.registry.register(_ExecutorCollector(executor))
+        self._watchers: set[asyncio.Task[None]] = set()
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def track(self, job: _core.Job) -> None:
+        """Observe ``job`` when it finishes (host checks by status, duration)."""
+        task = asyncio.get_running_loop().create_task(self._watch(job))
+        self._watchers.add(task)
+        task.add_done_callback(self._watchers.discard)
+
+    async def _watch(self, job: _core.Job) -> None:
+        await job.wait()
+        self.jobs_finished.labels(job.status).inc()
+        started, finished = job.started_at or job.created_at, job.finished_at
+        if finished is not None:
+            self.job_duration.observe(max(0.0, (finished - started).total_seconds()))
+        for status, n in Tally(r.status for r in job.results).items():
+            self.host_checks.labels(status).inc(n)
+
+    async def aclose(self) -> None:
+        for task in list(self._watchers):
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+
+
+def route_label(scope: Scope) -> str:
+    """The matched route's path template (``/api/v1/jobs/{job_id}``), bounded cardinality."""
+    fast = scope.get("ansible_inspec_route")
+    if fast is not None:
+        return str(fast)
+    route = scope.get("route")
+    if route is None:
+        return "unmatched"
+    # FastAPI >= 0.16x keeps the included router's prefix in its effective route context.
+    context = (scope.get("fastapi") or {}).get("effective_route_context")
+    path = getattr(context, "path_format", None) or getattr(route, "path", None)
+    return str(path) if path else "unmatched"
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware counting requests by method, route template and status."""
+
+    def __init__(self, app: ASGIApp, metrics: ServerMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        start = time.perf_counter()
+        status = 500
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            label = route_label(scope)
+            method = scope["method"]
+            self.metrics.http_requests.labels(method, label, str(status)).inc()
+            self.metrics.http_latency.labels(method, label).observe(time.perf_counter() - start)

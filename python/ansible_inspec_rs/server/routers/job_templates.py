@@ -1,0 +1,128 @@
+"""Id-keyed job templates, the released ansible-inspec interface: ``/job-templates``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Body, Request, Response, status
+
+from ansible_inspec_rs import _core
+from ansible_inspec_rs.server.deps import (
+    AdminExecutor,
+    OperatorExecutor,
+    SettingsDep,
+    ViewerExecutor,
+    track_job,
+)
+from ansible_inspec_rs.server.models import (
+    JobLaunched,
+    LaunchIn,
+    TemplateCreate,
+    TemplateOut,
+    TemplatePage,
+    TemplateUpdate,
+)
+from ansible_inspec_rs.server.paths import check_template_paths
+from ansible_inspec_rs.server.routers.common import (
+    BAD_BODY,
+    ERRORS_400,
+    ERRORS_404,
+    ERRORS_409,
+    ERRORS_503,
+    hosts_for,
+    new_router,
+)
+
+router = new_router("job-templates")
+
+
+@router.get(
+    "/job-templates",
+)
+async def list_job_templates(ex: ViewerExecutor) -> TemplatePage:
+    results = [TemplateOut.of(t) for t in await ex.templates.list()]
+    return TemplatePage(count=len(results), results=results)
+
+
+@router.post(
+    "/job-templates",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ERRORS_400, **ERRORS_409},
+)
+async def create_job_template(
+    body: TemplateCreate,
+    ex: OperatorExecutor,
+    settings: SettingsDep,
+) -> TemplateOut:
+    fields = body.model_dump(exclude_none=True)
+    check_template_paths(fields, settings.profile_roots, settings.playbook_roots)
+    return TemplateOut.of(await ex.templates.create(fields))
+
+
+@router.get("/job-templates/{template_id}", responses=ERRORS_404)
+async def get_job_template(template_id: str, ex: ViewerExecutor) -> TemplateOut:
+    return TemplateOut.of(await ex.templates.get(template_id))
+
+
+@router.put(
+    "/job-templates/{template_id}",
+    responses={**ERRORS_400, **ERRORS_404, **ERRORS_409},
+)
+async def update_job_template(
+    template_id: str,
+    body: TemplateUpdate,
+    ex: OperatorExecutor,
+    settings: SettingsDep,
+) -> TemplateOut:
+    """Change the given fields (setting one of profile/playbook/command replaces the others)."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    if not changes:
+        return TemplateOut.of(await ex.templates.get(template_id))
+    if "profile" in changes and "supermarket" not in changes:
+        current = await ex.templates.get(template_id)
+        check_template_paths(
+            {**changes, "supermarket": current.supermarket}, settings.profile_roots, settings.playbook_roots
+        )
+    else:
+        check_template_paths(changes, settings.profile_roots, settings.playbook_roots)
+    return TemplateOut.of(await ex.templates.update(template_id, changes))
+
+
+@router.delete(
+    "/job-templates/{template_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=ERRORS_404,
+)
+async def delete_job_template(template_id: str, ex: AdminExecutor) -> Response:
+    await ex.templates.delete(template_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/job-templates/{template_id}/launch",
+    status_code=status.HTTP_201_CREATED,
+    responses={**ERRORS_404, **ERRORS_503, **BAD_BODY},
+)
+async def launch_job_template(
+    template_id: str,
+    request: Request,
+    ex: OperatorExecutor,
+    body: Annotated[LaunchIn | None, Body()] = None,
+) -> JobLaunched:
+    """Start a job from the template; limit/tags/skip_tags/verbosity override it for this job."""
+    body = body or LaunchIn.model_validate({})
+    template = await ex.templates.get(template_id)
+    overrides = body.model_dump(exclude_none=True, exclude={"hosts", "extra_vars"})
+    target: str | _core.Template = template.name
+    if overrides:
+        # The native submit() takes a Template object for one-off variations of a stored one.
+        target = _core.Template.from_dict({**template.to_dict(), **overrides})
+    job = await ex.submit(target, hosts_for(template, body.hosts), body.extra_vars)
+    track_job(request, job)
+    return JobLaunched(
+        id=job.id,
+        template_id=job.template_id or template.id,
+        status="pending",  # the state it was accepted in (submit returns a pending job)
+        created_at=job.created_at,
+    )

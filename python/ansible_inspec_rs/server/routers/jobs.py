@@ -1,0 +1,205 @@
+"""Jobs: submit, list, inspect, cancel, delete, output, reports, statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from ansible_inspec_rs import _core, errors
+from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, ViewerExecutor, job_json, track_job
+from ansible_inspec_rs.server.models import (
+    CancelOut,
+    JobAccepted,
+    JobCreate,
+    JobLaunched,
+    JobOut,
+    JobPage,
+    JobStatusName,
+    JobSummary,
+    LogsOut,
+    ReportFormat,
+    Statistics,
+    StdoutOut,
+)
+from ansible_inspec_rs.server.routers.common import (
+    BAD_BODY,
+    ERRORS_404,
+    ERRORS_409,
+    ERRORS_503,
+    hosts_for,
+    new_router,
+    split_target,
+)
+
+router = new_router("jobs")
+
+CANCEL_SETTLE_SECONDS = 5.0
+
+
+@router.post(
+    "/jobs",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=None,
+    responses={
+        201: {"model": JobLaunched, "description": "Launched (template_id form)"},
+        202: {"model": JobAccepted, "description": "Accepted (template_name form)"},
+        **ERRORS_404,
+        **ERRORS_503,
+        **BAD_BODY,
+    },
+)
+async def create_job(body: JobCreate, request: Request, ex: OperatorExecutor) -> JSONResponse:
+    """Submit a job: ``{template_name, hosts}`` answers 202, ``{template_id, target}`` answers 201."""
+    if body.template_name is not None:
+        hosts = body.hosts
+        if not hosts:
+            hosts = hosts_for(await ex.templates.get(body.template_name), None)
+        job = await ex.submit(body.template_name, hosts, body.extra_vars)
+        track_job(request, job)
+        accepted = JobAccepted(job_id=job.id, status="pending")
+        return JSONResponse(accepted.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
+    assert body.template_id is not None
+    template = await ex.templates.get(body.template_id)
+    hosts = body.hosts or split_target(body.target) or hosts_for(template, None)
+    job = await ex.submit(template.name, hosts, body.extra_vars)
+    track_job(request, job)
+    launched = JobLaunched(
+        id=job.id, template_id=job.template_id or template.id, status="pending", created_at=job.created_at
+    )
+    return JSONResponse(launched.model_dump(mode="json"), status.HTTP_201_CREATED)
+
+
+@router.get(
+    "/jobs",
+)
+async def list_jobs(
+    ex: ViewerExecutor,
+    status_: Annotated[
+        JobStatusName | Literal[""] | None, Query(alias="status", description="empty: any")
+    ] = None,
+    template: Annotated[str | None, Query(description="template name or id; empty: any")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+) -> JobPage:
+    """Jobs in submission order, with the total count matching the filters."""
+    status_filter, template_filter = status_ or None, template or None
+    count = await ex.count(status=status_filter, template=template_filter)
+    jobs = await ex.list(status=status_filter, template=template_filter, limit=limit, offset=offset)
+    return JobPage(count=count, results=[JobSummary.of(j) for j in jobs])
+
+
+@router.get(
+    "/jobs/{job_id}",
+    response_model=JobOut,
+    responses=ERRORS_404,
+)
+async def get_job(job_id: str, ex: ViewerExecutor) -> Response:
+    """The job with its per-host results, start/finish times and error."""
+    # The hottest route: the native to_dict() is already JSON-shaped (same fields as JobOut).
+    return Response(await job_json(await ex.get(job_id)), media_type="application/json")
+
+
+@router.post(
+    "/jobs/{job_id}/cancel",
+    responses={**ERRORS_404, **ERRORS_409},
+)
+async def cancel_job(job_id: str, ex: OperatorExecutor) -> CancelOut:
+    """Cancel a pending or running job (its processes are killed); 409 when it already finished."""
+    job = await ex.get(job_id)
+    if not await job.cancel():
+        raise errors.ConflictError(f"Job '{job_id}' has already finished ({job.status})")
+    try:
+        await job.wait(timeout=CANCEL_SETTLE_SECONDS)
+    except errors.WaitTimeout:
+        pass
+    return CancelOut(id=job.id, status=job.status, canceled=True)
+
+
+@router.delete(
+    "/jobs/{job_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses={**ERRORS_404, **ERRORS_409},
+)
+async def delete_job(job_id: str, ex: AdminExecutor) -> Response:
+    """Delete a finished job (409 while it is pending or running)."""
+    await ex.delete(job_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _output_lines(job: _core.Job) -> list[str]:
+    lines: list[str] = []
+    for r in job.results:
+        for stream in (r.stdout, r.stderr):
+            lines.extend(f"[{r.host}] {line}" for line in stream.splitlines())
+    return lines
+
+
+@router.get("/jobs/{job_id}/stdout", responses=ERRORS_404)
+async def job_stdout(job_id: str, ex: ViewerExecutor) -> StdoutOut:
+    """The kept output of every checked host, one block per host."""
+    job = await ex.get(job_id)
+    blocks = []
+    for r in job.results:
+        text = r.stdout + (r.stderr if not r.stderr or not r.stdout else "\n" + r.stderr)
+        blocks.append(f"=== {r.host} ({r.status}) ===\n{text}".rstrip("\n"))
+    return StdoutOut(id=job.id, stdout="\n".join(blocks) + ("\n" if blocks else ""))
+
+
+@router.get("/jobs/{job_id}/logs", responses=ERRORS_404)
+async def job_logs(
+    job_id: str,
+    ex: ViewerExecutor,
+    lines: Annotated[int, Query(ge=1, le=100_000, description="the last N lines")] = 100,
+) -> LogsOut:
+    """The last ``lines`` output lines, each prefixed with ``[host]``."""
+    job = await ex.get(job_id)
+    return LogsOut(id=job.id, lines=_output_lines(job)[-lines:])
+
+
+@router.get(
+    "/jobs/{job_id}/report",
+    response_model=JobOut,
+    responses={**ERRORS_404, 400: {"description": "Report format not supported yet (junit, html)"}},
+)
+async def job_report(
+    job_id: str,
+    ex: ViewerExecutor,
+    format: ReportFormat = "json",
+) -> Response:
+    """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 400 naming
+    the format (a client error rather than a 501, so API fuzzers see no 5xx)."""
+    job = await ex.get(job_id)
+    if format != "json":
+        return JSONResponse(
+            {"detail": f"Report format '{format}' is not supported yet; use format=json"},
+            status.HTTP_400_BAD_REQUEST,
+        )
+    return Response(await job_json(job), media_type="application/json")
+
+
+@router.get(
+    "/statistics",
+)
+async def statistics(ex: ViewerExecutor) -> Statistics:
+    """Counts over the stored jobs and templates (success rate over finished jobs, percent)."""
+    by_status = await _counts(ex)
+    finished = sum(n for s, n in by_status.items() if s not in ("pending", "running"))
+    successful = by_status.get("successful", 0)
+    return Statistics(
+        job_templates=len(await ex.templates.list()),
+        total_jobs=sum(by_status.values()),
+        successful_jobs=successful,
+        failed_jobs=by_status.get("failed", 0),
+        running_jobs=by_status.get("running", 0),
+        success_rate=round(100.0 * successful / finished, 2) if finished else 0.0,
+    )
+
+
+async def _counts(ex: _core.Executor) -> dict[str, int]:
+    stats_by_status = ex.stats().get("jobs_by_status")
+    if isinstance(stats_by_status, dict):
+        return {str(k): int(v) for k, v in stats_by_status.items()}
+    return {s: await ex.count(status=s) for s in ("pending", "running", "successful", "failed")}

@@ -1,0 +1,107 @@
+"""Server settings: environment variables prefixed ``ANSIBLE_INSPEC_RS_`` and a ``.env`` file.
+
+Lists (``API_TOKENS``, ``PROFILE_ROOTS``, ``PLAYBOOK_ROOTS``) are comma-separated. Secrets are
+``SecretStr``: they print as ``**********`` and are never logged.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Role = Literal["viewer", "operator", "admin"]
+
+ENV_PREFIX = "ANSIBLE_INSPEC_RS_"
+
+
+def _split_csv(value: Any) -> Any:
+    """``"a, b"`` or a JSON list ``["a", "b"]`` -> ``["a", "b"]``."""
+    if isinstance(value, str):
+        if value.lstrip().startswith("["):
+            return json.loads(value)
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the server can be told. ``Settings()`` reads the environment and ``.env``."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    host: str = Field("127.0.0.1", description="address to bind")
+    port: int = Field(8080, ge=0, le=65535, description="port to bind (0: any free port)")
+    workers: int = Field(8, ge=1, le=1024, description="executor worker tasks (jobs run at once)")
+    queue_size: int = Field(10_000, ge=1, description="pending jobs the executor accepts")
+    data_dir: Path = Field(Path("data"), description="where stores and reports live")
+    store_url: str | None = Field(
+        None, description="job store: unset = memory; later sqlite:///… or postgresql://…"
+    )
+    event_history: int = Field(10_000, ge=1, description="events kept per job for late subscribers")
+    recovery: Literal["requeue", "fail"] = Field(
+        "requeue", description="jobs a dead executor left running: re-queued, or failed as interrupted"
+    )
+    max_attempts: int = Field(3, ge=1, le=1000, description="runs of one job across recoveries")
+    output_tail_bytes: int = Field(65_536, ge=1, description="bytes of stdout/stderr kept per host")
+
+    # --- auth -------------------------------------------------------------------------------
+    api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
+        default_factory=list, description="static bearer tokens (comma-separated)"
+    )
+    api_token_role: Role = Field("admin", description="role every static token gets")
+    jwt_secret: SecretStr | None = Field(None, description="HS256 secret for JWTs (no default)")
+    jwt_algorithm: Literal["HS256"] = "HS256"
+    jwt_cookie_name: str = "ansible_inspec_token"
+    metrics_auth: bool = Field(False, description="require a viewer credential on /metrics")
+    insecure_no_auth: bool = Field(
+        False, description="allow serving without credentials on a non-loopback address"
+    )
+
+    # --- paths ------------------------------------------------------------------------------
+    profile_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path(".")],
+        description="template profiles must resolve inside one of these (comma-separated)",
+    )
+    playbook_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path(".")],
+        description="template playbooks must resolve inside one of these (comma-separated)",
+    )
+
+    seed: Path | None = Field(None, description="JSON file of templates created at start-up")
+    log_level: str = "info"
+
+    @field_validator("api_tokens", "profile_roots", "playbook_roots", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("api_tokens")
+    @classmethod
+    def _no_empty_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
+        return [t for t in value if t.get_secret_value()]
+
+    @property
+    def auth_enabled(self) -> bool:
+        """True when at least one credential (static token or JWT secret) is configured."""
+        return bool(self.api_tokens) or (
+            self.jwt_secret is not None and bool(self.jwt_secret.get_secret_value())
+        )
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and 127.0.0.0/8 / ::1 literals."""
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

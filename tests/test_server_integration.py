@@ -1,0 +1,132 @@
+"""Integration surface: the pytest plugin's fixtures and ansible_inspec_rs.fastapi in a host app."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from ansible_inspec_rs import Executor, Template
+from helpers import REPO, free_port, server_env
+
+TemplateFactory = Callable[..., Awaitable[Template]]
+
+
+async def test_plugin_fixtures_share_one_executor(
+    executor: Executor, template_factory: TemplateFactory, api_client: httpx.AsyncClient
+) -> None:
+    template = await template_factory(command=["echo", "from-the-factory"])
+    r = await api_client.get(f"/api/v1/templates/{template.name}")
+    assert r.status_code == 200 and r.json()["id"] == template.id
+
+    r = await api_client.post("/api/v1/jobs", json={"template_name": template.name, "hosts": ["p1"]})
+    assert r.status_code == 202
+    job = await (await executor.get(r.json()["job_id"])).wait(timeout=30)
+    assert job.status == "successful" and job.results[0].stdout == "from-the-factory\n"
+
+    body = (await api_client.get(f"/api/v1/jobs/{job.id}")).json()
+    assert body["status"] == "successful" and body["results"][0]["host"] == "p1"
+    assert (await api_client.get("/health")).json()["workers"] == executor.workers
+
+
+async def test_template_factory_names_are_unique(template_factory: TemplateFactory) -> None:
+    a, b = await template_factory(), await template_factory(forks=7)
+    assert a.name != b.name and b.forks == 7 and a.command == ["true"]
+
+
+async def test_events_through_the_in_process_client(
+    template_factory: TemplateFactory, api_client: httpx.AsyncClient
+) -> None:
+    template = await template_factory(command=["echo", "e"])
+    r = await api_client.post("/api/v1/jobs", json={"template_name": template.name, "hosts": ["x"]})
+    job_id = r.json()["job_id"]
+    types = []
+    async with api_client.stream("GET", f"/api/v1/jobs/{job_id}/events") as stream:
+        async for line in stream.aiter_lines():
+            if line.startswith("event: "):
+                types.append(line.removeprefix("event: "))
+    assert types[0] == "queued" and types[-1] == "finished" and "host_output" in types
+
+
+def test_example_fastapi_app(tmp_path: Path) -> None:
+    """examples/fastapi_app.py, run by uvicorn as its docstring says."""
+    port = free_port()
+    log = tmp_path / "example.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--port", str(port)],
+            cwd=REPO,
+            env=server_env(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=url, timeout=10) as c:
+            deadline = time.monotonic() + 30
+            while True:
+                assert proc.poll() is None, log.read_text()
+                try:
+                    if c.get("/my/overview").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+
+            overview = c.get("/my/overview").json()
+            assert overview["greeting"] == "hello from the host app"
+            assert overview["templates"] == ["hello"]
+
+            assert c.get("/compliance/templates/hello").json()["command"] == ["echo", "hello"]
+            assert c.get("/compliance/templates/nope").status_code == 404  # the router maps errors
+            r = c.post("/compliance/jobs", json={"template_name": "hello", "hosts": ["local://"]})
+            assert r.status_code == 202, r.text
+            job_id = r.json()["job_id"]
+            deadline = time.monotonic() + 30
+            while (job := c.get(f"/compliance/jobs/{job_id}").json())["status"] in ("pending", "running"):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            assert job["status"] == "successful" and job["results"][0]["stdout"] == "hello\n"
+            assert c.get("/my/overview").json()["jobs_by_status"]["successful"] == 1
+            assert c.get("/api/v1/templates").status_code == 404  # only under the app's prefix
+    finally:
+        proc.terminate()
+        proc.wait(15)
+
+
+async def test_fast_job_read_matches_the_documented_route(
+    executor: Executor, template_factory: TemplateFactory, api_client: httpx.AsyncClient
+) -> None:
+    """create_app answers GET /api/v1/jobs/{id} outside FastAPI's router (fastpath.py); an app
+    built from the public router answers it with the FastAPI route. Both must agree."""
+    from ansible_inspec_rs.fastapi import install_settings, router
+    from ansible_inspec_rs.server.settings import Settings
+    from fastapi import FastAPI
+
+    plain = FastAPI()
+    plain.include_router(router, prefix="/api/v1")
+    install_settings(plain, Settings(_env_file=None, api_tokens=[], jwt_secret=None))
+    plain.state.ansible_inspec_executor = executor
+    transport = httpx.ASGITransport(app=plain)
+    async with httpx.AsyncClient(transport=transport, base_url="http://plain") as plain_client:
+        template = await template_factory(command=["echo", "same"])
+        job = await executor.submit(template.name, ["a", "b"], {"k": [1, 2]})
+        await job.wait(timeout=30)
+        for path in (f"/api/v1/jobs/{job.id}", "/api/v1/jobs/00000000-0000-4000-8000-000000000000"):
+            fast, routed = await api_client.get(path), await plain_client.get(path)
+            assert fast.status_code == routed.status_code
+            fast_body, routed_body = fast.json(), routed.json()
+            if fast.status_code == 200:
+                for body in (fast_body, routed_body):  # timestamps: same instant, other precision
+                    for key in ("created_at", "started_at", "finished_at"):
+                        body[key] = body[key][:19]
+                    for result in body["results"]:
+                        result["started_at"] = result["finished_at"] = None
+                        result["duration"] = round(result["duration"], 3)
+                fast_body["results"].sort(key=lambda r: r["host"])
+                routed_body["results"].sort(key=lambda r: r["host"])
+            assert fast_body == routed_body
