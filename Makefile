@@ -56,6 +56,7 @@ bench: build ## benchmarks, printing ratios against baselines measured in the sa
 	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/parser.py
 	$(PY) benches/store.py
+	$(PY) benches/ssh.py
 
 FUZZ_SECONDS ?= 120
 fuzz: ## fuzz the profile lexer/parser for FUZZ_SECONDS (default 120; `make test` runs a short pass)

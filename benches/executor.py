@@ -53,7 +53,7 @@ async def ours(jobs: int, hosts: int) -> None:
     from ansible_inspec_rs import Executor, Template
 
     async with Executor(workers=WORKERS, queue_size=max(jobs, 1)) as ex:
-        await ex.templates.create(Template("true", command=["true"], forks=FORKS))
+        await ex.templates.create(Template("true", connection="local", command=["true"], forks=FORKS))
         host_list = [f"h{i}" for i in range(hosts)]
         submitted = [await ex.submit("true", hosts=host_list) for _ in range(jobs)]
         for job in submitted:
@@ -121,7 +121,7 @@ async def noop(count: int, wave: int = 1000) -> dict[str, float]:
     from ansible_inspec_rs import Executor, Template
 
     async with Executor(workers=WORKERS, queue_size=max(wave, 1)) as ex:
-        await ex.templates.create(Template("noop", command=["true"]))
+        await ex.templates.create(Template("noop", connection="local", command=["true"]))
         before = rss_kib()
         t0 = time.perf_counter()
         done = 0

@@ -111,6 +111,125 @@ pub struct HostResult {
     pub message: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
     pub finished_at: Option<DateTime<Utc>>,
+    /// Per-control results (InSpec runs; later native evaluation), mirroring InSpec's JSON.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub controls: Vec<ControlResult>,
+    /// Per-task results (Ansible runs), in play order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tasks: Vec<TaskResult>,
+    /// The InSpec profile that produced `controls` (name, version, title…), for the reports.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<ProfileInfo>,
+}
+
+/// A control's outcome: `passed` when every result passed, `failed` when any failed,
+/// otherwise `skipped`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ControlStatus {
+    Passed,
+    Failed,
+    Skipped,
+}
+
+impl ControlStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ControlStatus::Passed => "passed",
+            ControlStatus::Failed => "failed",
+            ControlStatus::Skipped => "skipped",
+        }
+    }
+
+    /// The status of a control from its results' statuses.
+    pub fn of(results: &[ControlCheck]) -> Self {
+        if results.iter().any(|r| r.status == ControlStatus::Failed) {
+            ControlStatus::Failed
+        } else if !results.is_empty() && results.iter().all(|r| r.status == ControlStatus::Passed) {
+            ControlStatus::Passed
+        } else {
+            ControlStatus::Skipped
+        }
+    }
+}
+
+/// One `describe` result inside a control (InSpec's `results[]` entry).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlCheck {
+    pub status: ControlStatus,
+    pub code_desc: String,
+    #[serde(default)]
+    pub run_time: f64,
+    #[serde(default)]
+    pub start_time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_message: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exception: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ControlResult {
+    pub id: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub desc: Option<String>,
+    pub impact: f64,
+    pub status: ControlStatus,
+    #[serde(default)]
+    pub results: Vec<ControlCheck>,
+}
+
+/// The profile a host's controls came from (the InSpec report's profile header).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProfileInfo {
+    pub name: String,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub sha256: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TaskStatus {
+    Ok,
+    Changed,
+    Failed,
+    Unreachable,
+    Skipped,
+}
+
+impl TaskStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskStatus::Ok => "ok",
+            TaskStatus::Changed => "changed",
+            TaskStatus::Failed => "failed",
+            TaskStatus::Unreachable => "unreachable",
+            TaskStatus::Skipped => "skipped",
+        }
+    }
+}
+
+/// One Ansible task's outcome on one host.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TaskResult {
+    pub task: String,
+    pub status: TaskStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub duration: f64,
 }
 
 impl HostResult {
@@ -127,6 +246,9 @@ impl HostResult {
             message: Some(message.to_string()),
             started_at: None,
             finished_at: None,
+            controls: Vec::new(),
+            tasks: Vec::new(),
+            profile: None,
         }
     }
 }

@@ -6,8 +6,10 @@
 pub mod error;
 pub mod executor;
 pub mod host;
+pub mod inventory;
 pub mod job;
 pub mod profile;
+pub mod report;
 pub mod runner;
 pub mod store;
 pub mod template;

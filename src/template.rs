@@ -22,6 +22,19 @@ pub const VERBOSITY_MAX: u8 = 4;
 pub const DEFAULT_TIMEOUT: u32 = 300;
 pub const DEFAULT_FORKS: u32 = 5;
 pub const DEFAULT_RETRY_BACKOFF: f64 = 1.0;
+pub const CONNECT_TIMEOUT_RANGE: (u32, u32) = (1, 300);
+pub const DEFAULT_CONNECT_TIMEOUT: u32 = 10;
+
+/// How hosts are reached (Ansible's own term). `ssh`: `local://` hosts run here, every
+/// other host over SSH. `local`: every host's check runs on this machine, with `{host}`
+/// substituted (probes such as `ping {host}`, and tests with made-up host names).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Connection {
+    #[default]
+    Ssh,
+    Local,
+}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -63,6 +76,11 @@ pub struct Template {
     pub retries: u32,
     pub retry_backoff: f64,
     pub verbosity: u8,
+    #[serde(default)]
+    pub connection: Connection,
+    /// Seconds allowed to open an SSH connection (ssh `ConnectTimeout`).
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout: u32,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -110,6 +128,10 @@ pub struct TemplateSpec {
     pub retry_backoff: Option<f64>,
     #[serde(default)]
     pub verbosity: Option<i64>,
+    #[serde(default)]
+    pub connection: Option<Connection>,
+    #[serde(default)]
+    pub connect_timeout: Option<i64>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -117,6 +139,10 @@ pub struct TemplateSpec {
     pub created_at: Option<DateTime<Utc>>,
     #[serde(default)]
     pub modified_at: Option<DateTime<Utc>>,
+}
+
+fn default_connect_timeout() -> u32 {
+    DEFAULT_CONNECT_TIMEOUT
 }
 
 /// Ansible accepts tags as "a,b"; JSON clients send lists. Take both.
@@ -169,6 +195,8 @@ impl Template {
             retries: 0,
             retry_backoff: DEFAULT_RETRY_BACKOFF,
             verbosity: 0,
+            connection: Connection::Ssh,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             created_at: now,
             modified_at: now,
         };
@@ -223,11 +251,13 @@ impl Template {
             skip_tags,
             extra_vars,
             supermarket,
-            job_type
+            job_type,
+            connection
         );
         set!(retry_backoff);
         set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));
         set_int!(verbosity in (0, u32::from(VERBOSITY_MAX)));
+        set_int!(connect_timeout in CONNECT_TIMEOUT_RANGE);
         set_opt!(profile, playbook, command, inventory, target, limit, reporter);
         Ok(())
     }
@@ -296,6 +326,11 @@ impl Template {
         check_range("timeout", self.timeout, TIMEOUT_RANGE)?;
         check_range("forks", self.forks, FORKS_RANGE)?;
         check_range("retries", self.retries, (0, RETRIES_MAX))?;
+        check_range(
+            "connect_timeout",
+            self.connect_timeout,
+            CONNECT_TIMEOUT_RANGE,
+        )?;
         if !(self.retry_backoff.is_finite()
             && (0.0..=RETRY_BACKOFF_MAX).contains(&self.retry_backoff))
         {

@@ -8,12 +8,16 @@ subprocess on a free loopback port) through the fixtures below; the in-process f
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -64,6 +68,96 @@ async def eventually(predicate: Callable[[], bool], within: float = 10.0) -> Non
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"condition not met within {within} s")
         await asyncio.sleep(0.01)
+
+
+# ---- test hosts: real sshd in network namespaces (tests/hosts/setup.sh) ----
+
+FIXTURES = REPO / "tests" / "fixtures"
+
+
+@dataclass(frozen=True)
+class SshHost:
+    name: str
+    address: str
+    port: int
+    reachable: bool
+    log: str | None
+
+    @property
+    def uri(self) -> str:
+        return f"ssh://root@{self.address}:{self.port}"
+
+    def accepted(self) -> int:
+        """sshd's count of accepted logins (one per TCP connection that authenticated)."""
+        if self.log is None:
+            return 0
+        return Path(self.log).read_text(errors="replace").count("Accepted publickey")
+
+
+@dataclass(frozen=True)
+class SshHosts:
+    mode: str
+    key: str
+    known_hosts: str
+    hosts: list[SshHost]
+
+    @property
+    def up(self) -> list[SshHost]:
+        return [h for h in self.hosts if h.reachable]
+
+    @property
+    def down(self) -> SshHost:
+        return next(h for h in self.hosts if not h.reachable)
+
+    def inventory(self, path: Path) -> Path:
+        """An INI inventory: h1, h2 in `web`, h3 in `db`, the unreachable host in `down`."""
+        groups = {"web": self.up[:-1], "db": self.up[-1:], "down": [self.down]}
+        lines = []
+        for group, members in groups.items():
+            lines.append(f"[{group}]")
+            lines += [f"{h.name} ansible_host={h.address} ansible_port={h.port}" for h in members]
+        lines += [
+            "[all:vars]",
+            "ansible_user=root",
+            f"ansible_ssh_private_key_file={self.key}",
+            f"ansible_python_interpreter={sys.executable}",
+        ]
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    def executor(self, **kwargs: Any) -> Executor:
+        return Executor(
+            workers=4,
+            ssh_host_key_checking="accept-new",
+            ssh_known_hosts=self.known_hosts,
+            **kwargs,
+        )
+
+
+@pytest.fixture(scope="session")
+def ssh_hosts() -> Iterator[SshHosts]:
+    """Three hosts running Debian's sshd plus one unreachable host, for the whole session.
+    setup.sh installs openssh-server when missing and prefers network namespaces."""
+    if os.geteuid() != 0:
+        pytest.skip("the test hosts need root (ip netns, sshd, apt-get)")
+    state = Path(tempfile.mkdtemp(prefix="airs-hosts-", dir="/tmp"))
+    try:
+        out = subprocess.run(
+            [str(REPO / "tests/hosts/setup.sh"), str(state), "3"],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        ).stdout
+        info = json.loads(out.strip().splitlines()[-1])
+        yield SshHosts(
+            mode=info["mode"],
+            key=info["key"],
+            known_hosts=info["known_hosts"],
+            hosts=[SshHost(**h) for h in info["hosts"]],
+        )
+    finally:
+        subprocess.run([str(REPO / "tests/hosts/teardown.sh"), str(state)], check=False, timeout=60)
 
 
 @pytest.fixture(scope="session")

@@ -16,7 +16,9 @@ async def collect(job_events: object) -> list[Event]:
 
 
 async def test_live_stream_in_order_and_ends(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sh", "-c", "echo one; echo two >&2; sleep 0.2"]))
+    await ex.templates.create(
+        Template("t", connection="local", command=["sh", "-c", "echo one; echo two >&2; sleep 0.2"])
+    )
     job = await ex.submit("t", hosts=["a", "b"])
     events = await asyncio.wait_for(collect(job.events()), timeout=10)
     types = [e.type for e in events]
@@ -34,7 +36,9 @@ async def test_live_stream_in_order_and_ends(ex: Executor) -> None:
 
 
 async def test_late_subscriber_gets_history_then_live(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sh", "-c", "echo {host}; sleep 0.3; echo done"]))
+    await ex.templates.create(
+        Template("t", connection="local", command=["sh", "-c", "echo {host}; sleep 0.3; echo done"])
+    )
     job = await ex.submit("t", hosts=["a"])
     early = asyncio.ensure_future(collect(job.events()))
     await eventually(lambda: job.status != "pending")
@@ -49,7 +53,9 @@ async def test_late_subscriber_gets_history_then_live(ex: Executor) -> None:
 async def test_history_is_bounded_but_every_host_outcome_is_kept() -> None:
     async with Executor(workers=1, event_history=20) as ex:
         script = "for i in range(500): print(i)"
-        await ex.templates.create(Template("loud", command=[sys.executable, "-c", script]))
+        await ex.templates.create(
+            Template("loud", connection="local", command=[sys.executable, "-c", script])
+        )
         job = await (await ex.submit("loud", hosts=["a", "b"]))
         events = await collect(job.events())
     output = [e for e in events if e.type == "host_output"]
@@ -62,7 +68,9 @@ async def test_history_is_bounded_but_every_host_outcome_is_kept() -> None:
 async def test_slow_consumer_is_told_what_it_missed() -> None:
     async with Executor(workers=1, event_history=0) as ex:
         script = "for i in range(5000): print(i)"
-        await ex.templates.create(Template("loud", command=[sys.executable, "-c", script]))
+        await ex.templates.create(
+            Template("loud", connection="local", command=[sys.executable, "-c", script])
+        )
         job = await ex.submit("loud", hosts=["a"])
         stream = job.events()
         first = await stream.__anext__()
@@ -81,7 +89,7 @@ async def test_slow_consumer_is_told_what_it_missed() -> None:
 async def test_replay_of_a_fetched_job_is_complete_and_in_order(kind: str, tmp_path: Path) -> None:
     store = None if kind == "memory" else f"sqlite://{tmp_path}/jobs.db"
     async with Executor(workers=4, store=store) as ex:
-        await ex.templates.create(Template("t", command=["sh", "-c", "echo {host}"]))
+        await ex.templates.create(Template("t", connection="local", command=["sh", "-c", "echo {host}"]))
         for _ in range(40):
             job = await ex.submit("t", hosts=["a", "b"])
             await job.wait(timeout=30)

@@ -41,7 +41,7 @@ def read_intervals(directory: Path) -> list[tuple[float, float]]:
 
 async def test_runs_each_host_and_reports(ex: Executor) -> None:
     await ex.templates.create(
-        Template("greet", command=["sh", "-c", "echo hello {host}; test {host} != bad"])
+        Template("greet", connection="local", command=["sh", "-c", "echo hello {host}; test {host} != bad"])
     )
     job = await ex.submit("greet", hosts=["local://", "web01", "bad"])
     report = await job
@@ -58,11 +58,13 @@ async def test_runs_each_host_and_reports(ex: Executor) -> None:
 
 
 async def test_ad_hoc_template_and_extra_vars(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["true"], extra_vars={"a": 1, "b": 2}))
+    await ex.templates.create(
+        Template("t", connection="local", command=["true"], extra_vars={"a": 1, "b": 2})
+    )
     job = await (await ex.submit("t", hosts=["h"], extra_vars={"b": 3}))
     assert job.extra_vars == {"a": 1, "b": 3}
     assert job.template_id == (await ex.templates.get("t")).id
-    adhoc = await ex.submit(Template("adhoc", command=["true"]), hosts=["h"])
+    adhoc = await ex.submit(Template("adhoc", connection="local", command=["true"]), hosts=["h"])
     assert (await adhoc).status == "successful"
     assert adhoc.template_id is None
     with pytest.raises(errors.TemplateNotFound):
@@ -70,14 +72,14 @@ async def test_ad_hoc_template_and_extra_vars(ex: Executor) -> None:
 
 
 async def test_empty_host_list_completes(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["true"]))
+    await ex.templates.create(Template("t", connection="local", command=["true"]))
     job = await ex.submit("t")
     assert (await job.wait(timeout=5)).status == "successful"
     assert job.results == []
 
 
 async def test_fan_out_never_exceeds_forks(ex: Executor, tmp_path: Path) -> None:
-    await ex.templates.create(Template("rec", command=recorder(tmp_path, 0.3), forks=3))
+    await ex.templates.create(Template("rec", connection="local", command=recorder(tmp_path, 0.3), forks=3))
     job = await (await ex.submit("rec", hosts=[f"h{i}" for i in range(10)]))
     assert job.status == "successful"
     intervals = read_intervals(tmp_path)
@@ -87,7 +89,7 @@ async def test_fan_out_never_exceeds_forks(ex: Executor, tmp_path: Path) -> None
 
 async def test_workers_bound_jobs_at_once(tmp_path: Path) -> None:
     async with Executor(workers=2) as ex:
-        await ex.templates.create(Template("rec", command=recorder(tmp_path, 0.3)))
+        await ex.templates.create(Template("rec", connection="local", command=recorder(tmp_path, 0.3)))
         jobs = [await ex.submit("rec", hosts=[f"j{i}"]) for i in range(6)]
         for j in jobs:
             await j
@@ -98,7 +100,7 @@ async def test_timeout_kills_every_child(ex: Executor) -> None:
     marker = marker_seconds()
     # The grandchild `sleep` proves the whole process group dies, not just `sh`.
     cmd = ["sh", "-c", f"sleep {marker} & sleep {marker}; wait"]
-    await ex.templates.create(Template("slow", command=cmd, timeout=1, forks=2))
+    await ex.templates.create(Template("slow", connection="local", command=cmd, timeout=1, forks=2))
     t0 = time.monotonic()
     job = await ex.submit("slow", hosts=["a", "b", "c"])
     await asyncio.sleep(0.5)
@@ -116,7 +118,7 @@ async def test_timeout_kills_every_child(ex: Executor) -> None:
 async def test_cancel_kills_every_child(ex: Executor) -> None:
     marker = marker_seconds()
     await ex.templates.create(
-        Template("slow", command=["sh", "-c", f"sleep {marker} & sleep {marker}; wait"])
+        Template("slow", connection="local", command=["sh", "-c", f"sleep {marker} & sleep {marker}; wait"])
     )
     job = await ex.submit("slow", hosts=["a", "b"])
     await eventually(lambda: len(processes_with_arg(marker)) >= 4)
@@ -129,7 +131,7 @@ async def test_cancel_kills_every_child(ex: Executor) -> None:
 
 
 async def test_cancelling_the_waiter_does_not_cancel_the_job(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sleep", "0.5"]))
+    await ex.templates.create(Template("t", connection="local", command=["sleep", "0.5"]))
     job = await ex.submit("t", hosts=["a"])
     waiter = asyncio.ensure_future(job.wait())
     await asyncio.sleep(0.05)
@@ -140,7 +142,7 @@ async def test_cancelling_the_waiter_does_not_cancel_the_job(ex: Executor) -> No
 
 
 async def test_wait_timeout_leaves_the_job_running(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["sleep", "0.5"]))
+    await ex.templates.create(Template("t", connection="local", command=["sleep", "0.5"]))
     t0 = time.monotonic()
     job = await ex.submit("t", hosts=["a"])
     assert time.monotonic() - t0 < 0.25  # submit returns at once, not when the job ends
@@ -156,9 +158,13 @@ async def test_wait_timeout_leaves_the_job_running(ex: Executor) -> None:
 
 async def test_retries_only_transient_failures(ex: Executor) -> None:
     base = {"retries": 2, "retry_backoff": 0.01}
-    await ex.templates.create(Template("unreach", command=["sh", "-c", "exit 255"], **base))
-    await ex.templates.create(Template("plain", command=["sh", "-c", "exit 1"], **base))
-    await ex.templates.create(Template("missing", command=["/nonexistent/program"], **base))
+    await ex.templates.create(
+        Template("unreach", connection="local", command=["sh", "-c", "exit 255"], **base)
+    )
+    await ex.templates.create(Template("plain", connection="local", command=["sh", "-c", "exit 1"], **base))
+    await ex.templates.create(
+        Template("missing", connection="local", command=["/nonexistent/program"], **base)
+    )
     unreach = await (await ex.submit("unreach", hosts=["h"]))
     plain = await (await ex.submit("plain", hosts=["h"]))
     missing = await (await ex.submit("missing", hosts=["h"]))
@@ -176,14 +182,16 @@ async def test_retry_after_transient_failure_can_pass(ex: Executor, tmp_path: Pa
     flag = tmp_path / "tried"
     # Fails with 255 the first time, passes the second: a flaky connection.
     cmd = ["sh", "-c", f"if [ -e {flag} ]; then exit 0; fi; touch {flag}; exit 255"]
-    await ex.templates.create(Template("flaky", command=cmd, retries=1, retry_backoff=0.01))
+    await ex.templates.create(
+        Template("flaky", connection="local", command=cmd, retries=1, retry_backoff=0.01)
+    )
     job = await (await ex.submit("flaky", hosts=["h"]))
     assert (job.status, job.results[0].attempts) == ("successful", 2)
 
 
 async def test_queue_full_raises() -> None:
     async with Executor(workers=1, queue_size=2) as ex:
-        await ex.templates.create(Template("slow", command=["sleep", "0.3"]))
+        await ex.templates.create(Template("slow", connection="local", command=["sleep", "0.3"]))
         first = await ex.submit("slow", hosts=["a"])
         await eventually(lambda: first.status != "pending")
         queued = [await ex.submit("slow", hosts=["a"]) for _ in range(2)]
@@ -195,7 +203,7 @@ async def test_queue_full_raises() -> None:
 
 async def test_shutdown_drain_runs_queued_jobs() -> None:
     ex = Executor(workers=1)
-    await ex.templates.create(Template("t", command=["sleep", "0.1"]))
+    await ex.templates.create(Template("t", connection="local", command=["sleep", "0.1"]))
     jobs = [await ex.submit("t", hosts=["a"]) for _ in range(4)]
     await ex.shutdown(drain=True)
     assert [j.status for j in jobs] == ["successful"] * 4
@@ -203,13 +211,13 @@ async def test_shutdown_drain_runs_queued_jobs() -> None:
     with pytest.raises(errors.ExecutorClosed):
         await ex.submit("t", hosts=["a"])
     with pytest.raises(errors.ExecutorClosed):
-        await ex.templates.create(Template("u", command=["true"]))
+        await ex.templates.create(Template("u", connection="local", command=["true"]))
 
 
 async def test_shutdown_without_drain_cancels_everything() -> None:
     marker = marker_seconds()
     ex = Executor(workers=1)
-    await ex.templates.create(Template("t", command=["sleep", marker]))
+    await ex.templates.create(Template("t", connection="local", command=["sleep", marker]))
     running = await ex.submit("t", hosts=["a"])
     queued = [await ex.submit("t", hosts=["a"]) for _ in range(3)]
     await eventually(lambda: running.status != "pending")
@@ -224,7 +232,7 @@ async def test_async_with_cancels_when_the_block_raises() -> None:
     marker = marker_seconds()
     with pytest.raises(RuntimeError):
         async with Executor(workers=1) as ex:
-            await ex.templates.create(Template("t", command=["sleep", marker]))
+            await ex.templates.create(Template("t", connection="local", command=["sleep", marker]))
             job = await ex.submit("t", hosts=["a"])
             raise RuntimeError("boom")
     assert job.status == "canceled"
@@ -236,7 +244,7 @@ async def test_async_with_cancels_when_the_block_raises() -> None:
     [["-oProxyCommand=touch /tmp/pwned"], ["a b"], ["a\nb"], [""], ["x" * 256]],
 )
 async def test_bad_hosts_are_rejected(ex: Executor, hosts: list[str]) -> None:
-    await ex.templates.create(Template("t", command=["true"]))
+    await ex.templates.create(Template("t", connection="local", command=["true"]))
     with pytest.raises(errors.ValidationError) as info:
         await ex.submit("t", hosts=hosts)
     assert info.value.field == "hosts"
@@ -262,9 +270,9 @@ async def test_bad_executor_settings() -> None:
 
 
 async def test_get_list_count_delete(ex: Executor) -> None:
-    await ex.templates.create(Template("ok", command=["true"]))
-    await ex.templates.create(Template("bad", command=["false"]))
-    await ex.templates.create(Template("slow", command=["sleep", "5"]))
+    await ex.templates.create(Template("ok", connection="local", command=["true"]))
+    await ex.templates.create(Template("bad", connection="local", command=["false"]))
+    await ex.templates.create(Template("slow", connection="local", command=["sleep", "5"]))
     done = [await (await ex.submit(name, hosts=["h"])) for name in ("ok", "bad", "ok")]
     slow = await ex.submit("slow", hosts=["h"])
     assert (await ex.get(done[1].id)).status == "failed"
@@ -291,7 +299,9 @@ async def test_get_list_count_delete(ex: Executor) -> None:
 async def test_output_tail_is_bounded() -> None:
     async with Executor(workers=1, output_tail_bytes=1000) as ex:
         script = "import sys; sys.stdout.write('x' * 1_000_000 + 'END\\n'); sys.stderr.write('e' * 5000)"
-        await ex.templates.create(Template("loud", command=[sys.executable, "-c", script]))
+        await ex.templates.create(
+            Template("loud", connection="local", command=[sys.executable, "-c", script])
+        )
         job = await (await ex.submit("loud", hosts=["h"]))
     r = job.results[0]
     assert len(r.stdout) == 1000 and r.stdout.endswith("xEND\n")
@@ -299,7 +309,7 @@ async def test_output_tail_is_bounded() -> None:
 
 
 async def test_event_loop_stays_responsive_while_jobs_run(ex: Executor) -> None:
-    await ex.templates.create(Template("t", command=["true"], forks=20))
+    await ex.templates.create(Template("t", connection="local", command=["true"], forks=20))
     lags: list[float] = []
 
     async def ticker() -> None:

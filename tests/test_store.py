@@ -17,7 +17,9 @@ FAST = {"heartbeat_interval": 0.2, "stale_after": 1.0, "poll_interval": 0.5}
 async def test_everything_survives_a_restart(store_url: str) -> None:
     ex = Executor(workers=2, store=store_url)
     assert ex.storage_backend == ("sqlite" if store_url.startswith("sqlite") else "postgresql")
-    await ex.templates.create(Template("echo", command=["sh", "-c", "echo hi {host}; test {host} != b"]))
+    await ex.templates.create(
+        Template("echo", connection="local", command=["sh", "-c", "echo hi {host}; test {host} != b"])
+    )
     await ex.templates.create(Template("later", profile="profiles/x", description="kept"))
     job = await ex.submit("echo", hosts=["a", "b"], extra_vars={"k": [1, "two"]})
     first = await job.wait(timeout=30)
@@ -46,7 +48,7 @@ async def test_everything_survives_a_restart(store_url: str) -> None:
         assert await again.count(status="failed") == 1
         assert again.stats()["jobs_by_status"]["failed"] == 1
         with pytest.raises(errors.TemplateExists):
-            await again.templates.create(Template("echo", command=["true"]))
+            await again.templates.create(Template("echo", connection="local", command=["true"]))
         await again.delete(job.id)
         with pytest.raises(errors.JobNotFound):
             await again.get(job.id)
@@ -56,7 +58,7 @@ async def test_everything_survives_a_restart(store_url: str) -> None:
 
 async def test_pending_jobs_survive_and_run_after_restart(store_url: str) -> None:
     submitter = Executor(workers=0, store=store_url)
-    await submitter.templates.create(Template("t", command=["true"]))
+    await submitter.templates.create(Template("t", connection="local", command=["true"]))
     ids = [(await submitter.submit("t", hosts=["a"])).id for _ in range(5)]
     await submitter.shutdown()
 
@@ -72,8 +74,8 @@ async def test_pending_jobs_survive_and_run_after_restart(store_url: str) -> Non
 async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None:
     marker = marker_seconds(2)  # a 2-3 s sleep, findable by its argument
     ex = Executor(workers=0, store=store_url, recovery=policy, **FAST)  # type: ignore[arg-type]
-    await ex.templates.create(Template("long", command=["sleep", marker]))
-    await ex.templates.create(Template("quick", command=["true"]))
+    await ex.templates.create(Template("long", connection="local", command=["sleep", marker]))
+    await ex.templates.create(Template("quick", connection="local", command=["true"]))
     templates_before = [t.to_dict() for t in await ex.templates.list()]
     long = await ex.submit("long", hosts=["a"])
     quick = [await ex.submit("quick", hosts=["a"]) for _ in range(3)]
@@ -114,7 +116,7 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
 async def test_ten_thousand_concurrent_submissions(store_url: str) -> None:
     ex = Executor(workers=0, store=store_url, queue_size=20_000)
     try:
-        await ex.templates.create(Template("t", command=["true"]))
+        await ex.templates.create(Template("t", connection="local", command=["true"]))
 
         async def submit_many(n: int) -> list[str]:
             return [(await ex.submit("t", hosts=["h"])).id for _ in range(n)]
@@ -136,7 +138,9 @@ async def test_two_workers_run_each_job_exactly_once(postgres_base: str, tmp_pat
     url = create_database(postgres_base)
     log = tmp_path / "executions"
     ex = Executor(workers=0, store=url, queue_size=5000, **FAST)  # type: ignore[arg-type]
-    await ex.templates.create(Template("append", command=["sh", "-c", f"echo {{host}} >> {log}"]))
+    await ex.templates.create(
+        Template("append", connection="local", command=["sh", "-c", f"echo {{host}} >> {log}"])
+    )
     workers = [spawn_worker(url, "--workers", "4") for _ in range(2)]
     try:
         jobs = [await ex.submit("append", hosts=[f"job{i}"]) for i in range(1000)]
@@ -161,7 +165,7 @@ async def test_cancel_reaches_the_worker_running_the_job(postgres_base: str) -> 
     url = create_database(postgres_base)
     marker = marker_seconds()
     ex = Executor(workers=0, store=url, **FAST)  # type: ignore[arg-type]
-    await ex.templates.create(Template("long", command=["sleep", marker]))
+    await ex.templates.create(Template("long", connection="local", command=["sleep", marker]))
     worker = spawn_worker(url, "--workers", "1")
     try:
         job = await ex.submit("long", hosts=["a"])

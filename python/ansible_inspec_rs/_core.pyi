@@ -46,6 +46,8 @@ class Template:
         retries: int | None = None,
         retry_backoff: float | None = None,
         verbosity: int | None = None,
+        connection: str | None = None,
+        connect_timeout: int | None = None,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
@@ -91,6 +93,12 @@ class Template:
     @property
     def verbosity(self) -> int: ...
     @property
+    def connection(self) -> str:
+        """``ssh`` (default: ``local://`` hosts run here, others over SSH) or ``local``
+        (every host's check runs here with ``{host}`` substituted)."""
+    @property
+    def connect_timeout(self) -> int: ...
+    @property
     def created_at(self) -> datetime: ...
     @property
     def modified_at(self) -> datetime: ...
@@ -120,6 +128,12 @@ class HostResult:
     def started_at(self) -> datetime | None: ...
     @property
     def finished_at(self) -> datetime | None: ...
+    @property
+    def controls(self) -> list[dict[str, Any]]:
+        """Per-control results (inspec runs), shaped as in InSpec's JSON report."""
+    @property
+    def tasks(self) -> list[dict[str, Any]]:
+        """Per-task results (ansible runs): ``task``, ``status``, ``message``, ``duration``."""
 
 @final
 class Event:
@@ -153,6 +167,8 @@ class Job:
     def cancel(self) -> Awaitable[bool]: ...
     def events(self) -> EventStream: ...
     def to_dict(self) -> dict[str, Any]: ...
+    def report(self, format: str = "json") -> str:
+        """The report as text: ``json`` (InSpec JSON reporter format), ``junit`` or ``html``."""
     @property
     def id(self) -> str: ...
     @property
@@ -205,6 +221,11 @@ class Executor:
         heartbeat_interval: float = 5.0,
         stale_after: float = 30.0,
         poll_interval: float = 5.0,
+        ssh_host_key_checking: str = "yes",
+        ssh_known_hosts: str | None = None,
+        ssh_identity_file: str | None = None,
+        ssh_multiplex: bool = True,
+        tool_path: Sequence[str] | None = None,
     ) -> Executor: ...
     def submit(
         self,

@@ -53,9 +53,12 @@ async def executor() -> AsyncIterator[Executor]:
 
 @pytest.fixture
 def template_factory(executor: Executor) -> TemplateFactory:
-    """``await template_factory(name=None, **fields)``; without an action the template runs ``true``."""
+    """``await template_factory(name=None, **fields)``; without an action the template runs ``true``.
+    ``connection`` defaults to ``local`` (test host names are made up: checks run here with
+    ``{host}`` substituted); pass ``connection="ssh"`` to reach real hosts."""
 
     async def make(name: str | None = None, **fields: Any) -> Template:
+        fields.setdefault("connection", "local")
         if not any(k in fields for k in ("profile", "playbook", "command")):
             fields["command"] = ["true"]
         return await executor.templates.create({"name": name or f"template-{next(_names)}", **fields})

@@ -27,6 +27,7 @@ pub use run::panic_message;
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
 use crate::job::{EventKind, JobStatus};
+use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
 
@@ -58,6 +59,10 @@ pub struct ExecutorConfig {
     /// How often idle workers look at the queue without being woken (a safety net for
     /// notices lost while a connection was down; not busy polling).
     pub poll_interval: Duration,
+    /// How hosts are reached over SSH (multiplexing, host keys, default key).
+    pub ssh: SshSettings,
+    /// Directories searched for ansible-playbook / inspec / cinc-auditor before PATH.
+    pub tool_path: Vec<std::path::PathBuf>,
 }
 
 impl Default for ExecutorConfig {
@@ -73,6 +78,8 @@ impl Default for ExecutorConfig {
             heartbeat_interval: Duration::from_secs(5),
             stale_after: Duration::from_secs(30),
             poll_interval: Duration::from_secs(5),
+            ssh: SshSettings::default(),
+            tool_path: Vec::new(),
         }
     }
 }
@@ -143,6 +150,8 @@ struct Inner {
     events_tx: mpsc::Sender<WriterMsg>,
     tasks: tokio::sync::Mutex<Vec<JoinHandle<()>>>,
     background: Mutex<Vec<JoinHandle<()>>>,
+    /// Shared by every job: SSH settings, the private runtime directory, tool lookup.
+    run_ctx: Arc<RunContext>,
 }
 
 impl Inner {
@@ -234,7 +243,14 @@ impl Executor {
         config.validate()?;
         let store = store::open(config.store.as_deref()).await?;
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
+        let run_ctx = RunContext::new(
+            config.output_tail_bytes,
+            config.ssh.clone(),
+            config.tool_path.clone(),
+        )
+        .map_err(|e| Error::Internal(format!("cannot create the runtime directory: {e}")))?;
         let inner = Arc::new(Inner {
+            run_ctx: Arc::new(run_ctx),
             store,
             worker_id: worker_id(),
             live: Arc::new(Mutex::new(HashMap::new())),
@@ -371,6 +387,13 @@ impl Executor {
         if pending >= queue_size {
             return Err(Error::QueueFull(queue_size));
         }
+        // No hosts given: the template's inventory + target/limit select them.
+        let hosts = if hosts.is_empty() {
+            crate::inventory::hosts_for_template(&template)?
+        } else {
+            hosts
+        };
+        validate_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         let rec = JobRecord {

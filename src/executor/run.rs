@@ -15,10 +15,10 @@ use uuid::Uuid;
 use super::job_handle::{JobHandle, StopReason, WriterMsg};
 use super::Inner;
 use crate::error::Result;
+use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
-use crate::runner::{self, CommandCheck};
+use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
 use crate::store::{Notice, Store};
-use crate::template::Action;
 
 /// Events stored per write.
 const EVENT_BATCH: usize = 512;
@@ -78,8 +78,8 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
         }
     };
     if job.start(attempt, started_at).await {
-        let tail = inner.config.output_tail_bytes;
-        let run = AssertUnwindSafe(run_job(&job, tail)).catch_unwind().await;
+        let ctx = inner.run_ctx.clone();
+        let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
         let (status, error) = match run {
             Ok(outcome) => outcome,
             // A bug must not take the worker (or Python) down: the job records it.
@@ -127,34 +127,24 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
 }
 
 /// Runs a claimed job and says how it ended.
-async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) -> (JobStatus, Option<String>) {
+async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) -> (JobStatus, Option<String>) {
     let template = job.template.clone();
-    let argv: Arc<[String]> = match template.action() {
-        Action::Command(argv) => argv.into(),
-        Action::Profile(p) => {
-            return (
-                JobStatus::Error,
-                Some(format!(
-                    "profile {p:?}: no InSpec runner is available in this build yet"
-                )),
-            );
-        }
-        Action::Playbook(p) => {
-            return (
-                JobStatus::Error,
-                Some(format!(
-                    "playbook {p:?}: no Ansible runner is available in this build yet"
-                )),
-            );
-        }
+    let job_id = job.id.to_string();
+    let plan = match runner::plan(&template, &job.hosts, &job.extra_vars, &job_id, &ctx) {
+        Ok(p) => p,
+        Err(why) => return (JobStatus::Error, Some(why)),
+    };
+    let (action, targets) = match plan {
+        Plan::PerHost { action, targets } => (Arc::new(action), Arc::new(targets)),
+        Plan::Ansible(plan) => return run_ansible(job, &plan, &ctx).await,
     };
     let n = job.hosts.len();
     let next = Arc::new(AtomicUsize::new(0));
     let lanes = (template.forks as usize).min(n);
     let mut set = JoinSet::new();
     for _ in 0..lanes {
-        let (job, next, argv) = (job.clone(), next.clone(), argv.clone());
-        set.spawn(lane(job, next, argv, tail_bytes));
+        let (job, next, ctx) = (job.clone(), next.clone(), ctx.clone());
+        set.spawn(lane(job, next, action.clone(), targets.clone(), ctx));
     }
     let mut store_error = None;
     let timeout = tokio::time::sleep(Duration::from_secs(u64::from(template.timeout)));
@@ -172,9 +162,20 @@ async fn run_job(job: &Arc<JobHandle>, tail_bytes: usize) -> (JobStatus, Option<
             }
         }
     }
-    let stop = job.stop_reason();
     // Hosts no lane reached.
     let started = next.load(Ordering::Acquire).min(n);
+    outcome(job, started, store_error).await
+}
+
+/// Records hosts from `started` on as never run (when the job was stopped) and says how
+/// the job ended.
+async fn outcome(
+    job: &Arc<JobHandle>,
+    started: usize,
+    mut store_error: Option<String>,
+) -> (JobStatus, Option<String>) {
+    let template = &job.template;
+    let stop = job.stop_reason();
     let (not_run_status, why) = match stop {
         Some(StopReason::Timeout) => (HostStatus::Timeout, "not started: the job timed out"),
         _ => (HostStatus::Canceled, "not started: the job was canceled"),
@@ -237,8 +238,9 @@ fn summary(results: &[HostResult]) -> String {
 async fn lane(
     job: Arc<JobHandle>,
     next: Arc<AtomicUsize>,
-    argv: Arc<[String]>,
-    tail_bytes: usize,
+    action: Arc<HostAction>,
+    targets: Arc<Vec<std::result::Result<Target, String>>>,
+    ctx: Arc<RunContext>,
 ) -> Result<()> {
     let token = job.cancel_token().clone();
     loop {
@@ -249,15 +251,25 @@ async fn lane(
         let Some(host) = job.hosts.get(i) else {
             return Ok(());
         };
-        let check = CommandCheck {
-            argv: &argv,
+        let target = match targets.get(i) {
+            Some(Ok(t)) => t,
+            Some(Err(why)) => {
+                job.record(runner::invalid_target(host, why)).await?;
+                continue;
+            }
+            None => return Ok(()),
+        };
+        let check = HostCheck {
+            action: &action,
             host,
+            target,
             retries: job.template.retries,
             retry_backoff: job.template.retry_backoff,
-            tail_bytes,
+            connect_timeout: job.template.connect_timeout,
+            ctx: &ctx,
         };
         let emit = |kind: EventKind| job.emit(kind);
-        let run = AssertUnwindSafe(runner::run_command(&check, &token, &emit))
+        let run = AssertUnwindSafe(runner::run_host(&check, &token, &emit))
             .catch_unwind()
             .await;
         let mut result = run.unwrap_or_else(|p| {
@@ -271,6 +283,40 @@ async fn lane(
         }
         job.record(result).await?;
     }
+}
+
+/// A per-job (ansible-playbook) run: one process for all hosts, bounded by the timeout.
+async fn run_ansible(
+    job: &Arc<JobHandle>,
+    plan: &runner::ansible::AnsiblePlan,
+    ctx: &RunContext,
+) -> (JobStatus, Option<String>) {
+    let token = job.cancel_token().clone();
+    let emit = |kind: EventKind| job.emit(kind);
+    let run = runner::ansible::run_playbook(plan, &job.hosts, ctx, &token, &emit);
+    let timeout = Duration::from_secs(u64::from(job.template.timeout));
+    let results = tokio::select! {
+        r = run => r,
+        _ = tokio::time::sleep(timeout) => {
+            // The run future was dropped: its process group is killed by the drop guard.
+            job.stop(StopReason::Timeout);
+            job.hosts
+                .iter()
+                .map(|h| HostResult::not_run(h, HostStatus::Timeout, "killed: the job timed out"))
+                .collect()
+        }
+    };
+    let stop = job.stop_reason();
+    let mut store_error = None;
+    for mut r in results {
+        if r.status == HostStatus::Canceled && stop == Some(StopReason::Timeout) {
+            r.status = HostStatus::Timeout;
+        }
+        if let Err(e) = job.record(r).await {
+            store_error = Some(e.to_string());
+        }
+    }
+    outcome(job, job.hosts.len(), store_error).await
 }
 
 /// Recovers running jobs of executors that stopped heartbeating.

@@ -19,6 +19,8 @@ fn command(name: &str, argv: &[&str], f: impl FnOnce(&mut TemplateSpec)) -> Temp
     let mut s = TemplateSpec {
         name: Some(name.into()),
         command: Some(argv.iter().map(|a| a.to_string()).collect()),
+        // Made-up host names: every check runs here with `{host}` substituted.
+        connection: Some(crate::template::Connection::Local),
         ..Default::default()
     };
     f(&mut s);

@@ -13,6 +13,7 @@ use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
 use crate::executor::{Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
+use crate::runner::{HostKeyChecking, SshSettings};
 use crate::store::RecoveryPolicy;
 use crate::template::Template;
 
@@ -53,7 +54,9 @@ impl PyExecutor {
     #[new]
     #[pyo3(signature = (
         workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000,
-        recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0
+        recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0,
+        ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
+        ssh_multiplex=true, tool_path=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -68,7 +71,26 @@ impl PyExecutor {
         heartbeat_interval: f64,
         stale_after: f64,
         poll_interval: f64,
+        ssh_host_key_checking: &str,
+        ssh_known_hosts: Option<String>,
+        ssh_identity_file: Option<String>,
+        ssh_multiplex: bool,
+        tool_path: Option<Vec<String>>,
     ) -> PyResult<Self> {
+        let mut tools: Vec<std::path::PathBuf> = tool_path
+            .unwrap_or_default()
+            .into_iter()
+            .map(Into::into)
+            .collect();
+        // Tools installed beside this Python (a venv's ansible-playbook) are found even
+        // when the venv is not activated.
+        if let Ok(scripts) = py
+            .import("sysconfig")
+            .and_then(|m| m.call_method1("get_path", ("scripts",)))
+            .and_then(|p| p.extract::<String>())
+        {
+            tools.push(scripts.into());
+        }
         let config = ExecutorConfig {
             workers: count(workers, "workers")?,
             queue_size: count(queue_size, "queue_size")?,
@@ -85,6 +107,14 @@ impl PyExecutor {
             heartbeat_interval: duration(heartbeat_interval, "heartbeat_interval")?,
             stale_after: duration(stale_after, "stale_after")?,
             poll_interval: duration(poll_interval, "poll_interval")?,
+            ssh: SshSettings {
+                multiplex: ssh_multiplex,
+                host_key_checking: HostKeyChecking::parse(ssh_host_key_checking)?,
+                known_hosts_file: ssh_known_hosts,
+                identity_file: ssh_identity_file,
+                ..Default::default()
+            },
+            tool_path: tools,
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
         let inner = block_on(py, Executor::start(config, &runtime))?;

@@ -9,6 +9,7 @@ use pyo3::prelude::*;
 use super::convert::{ready, ready_value, run_async, seconds, spawn, to_py};
 use crate::executor::{JobHandle, Subscription};
 use crate::job::{Event, EventKind, HostResult};
+use crate::report::{render, Format};
 
 #[pyclass(name = "Job", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyJob {
@@ -52,6 +53,15 @@ impl PyJob {
 
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.snapshot())
+    }
+
+    /// The job's report as text: "json" (InSpec's JSON reporter format), "junit" (JUnit
+    /// XML) or "html" (a self-contained summary). Works on a running job too (hosts so far).
+    #[pyo3(signature = (format="json"))]
+    fn report(&self, py: Python<'_>, format: &str) -> PyResult<String> {
+        let format = Format::parse(format)?;
+        let snapshot = self.inner.snapshot();
+        Ok(py.detach(|| render(&snapshot, format)))
     }
 
     fn __repr__(&self) -> String {
@@ -176,6 +186,16 @@ impl PyHostResult {
     #[getter]
     fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.inner.finished_at
+    }
+    /// Per-control results (inspec): dicts shaped as in InSpec's JSON report.
+    #[getter]
+    fn controls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.controls)
+    }
+    /// Per-task results (ansible): dicts with task, status, message, duration.
+    #[getter]
+    fn tasks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.tasks)
     }
 }
 

@@ -34,6 +34,8 @@ const FIELDS: &[&str] = &[
     "retries",
     "retry_backoff",
     "verbosity",
+    "connection",
+    "connect_timeout",
 ];
 
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
@@ -47,7 +49,7 @@ impl PyTemplate {
         name, *, description=None, profile=None, playbook=None, command=None, inventory=None,
         target=None, limit=None, tags=None, skip_tags=None, extra_vars=None, reporter=None,
         supermarket=None, job_type=None, timeout=None, forks=None, retries=None,
-        retry_backoff=None, verbosity=None
+        retry_backoff=None, verbosity=None, connection=None, connect_timeout=None
     ))]
     #[allow(clippy::too_many_arguments, unused_variables)]
     fn new(
@@ -71,6 +73,8 @@ impl PyTemplate {
         retries: Option<Bound<'_, PyAny>>,
         retry_backoff: Option<Bound<'_, PyAny>>,
         verbosity: Option<Bound<'_, PyAny>>,
+        connection: Option<Bound<'_, PyAny>>,
+        connect_timeout: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let values = [
             description,
@@ -91,6 +95,8 @@ impl PyTemplate {
             retries,
             retry_backoff,
             verbosity,
+            connection,
+            connect_timeout,
         ];
         let d = PyDict::new(py);
         d.set_item("name", name)?;
@@ -223,6 +229,14 @@ impl PyTemplate {
     #[getter]
     fn verbosity(&self) -> u8 {
         self.inner.verbosity
+    }
+    #[getter]
+    fn connection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.connection)
+    }
+    #[getter]
+    fn connect_timeout(&self) -> u32 {
+        self.inner.connect_timeout
     }
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {

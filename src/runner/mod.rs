@@ -1,14 +1,29 @@
-//! How one host is checked. The `command` runner lives here; SSH, ansible and inspec
-//! runners come later behind the same shape: a check in, a `HostResult` out, events emitted.
+//! How hosts are checked. Two shapes:
+//! - per host (`command`, `inspec`): one argv per host, run here or over SSH, with
+//!   retries for transient failures; see [`run_host`];
+//! - per job (`ansible`): one `ansible-playbook` over the whole host list; see
+//!   [`ansible::run_playbook`].
+//!
+//! [`plan`] turns a template and its host list into one of them.
 
+pub mod ansible;
+pub mod inspec;
 pub mod process;
+pub mod ssh;
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::host::{target_for, Target};
+use crate::inventory::Inventory;
 use crate::job::{EventKind, HostResult, HostStatus};
+use crate::template::{Action, Template};
+
+pub use ssh::{HostKeyChecking, RuntimeDir, SshSettings};
 
 /// The longest pause between two attempts, whatever `retry_backoff` doubles to.
 pub const RETRY_DELAY_MAX: f64 = 60.0;
@@ -20,13 +35,147 @@ pub const PANIC_HOST_FOR_TESTS: &str = "panic-injected-by-test";
 
 pub type Emit<'a> = &'a (dyn Fn(EventKind) + Send + Sync);
 
-/// One host's run of a `command` template.
-pub struct CommandCheck<'a> {
-    pub argv: &'a [String],
+/// What every run of one executor shares: settings, the private runtime directory,
+/// where to find the tools.
+#[derive(Debug)]
+pub struct RunContext {
+    pub tail_bytes: usize,
+    pub ssh: SshSettings,
+    pub runtime: RuntimeDir,
+    /// Directories searched for `ansible-playbook`, `inspec`, `cinc-auditor` before PATH.
+    pub tool_path: Vec<PathBuf>,
+}
+
+impl RunContext {
+    pub fn new(
+        tail_bytes: usize,
+        ssh: SshSettings,
+        tool_path: Vec<PathBuf>,
+    ) -> std::io::Result<Self> {
+        Ok(RunContext {
+            runtime: RuntimeDir::create(&ssh.program)?,
+            tail_bytes,
+            ssh,
+            tool_path,
+        })
+    }
+
+    /// A tool by name: in `tool_path` first, then PATH.
+    pub fn find_tool(&self, name: &str) -> Option<PathBuf> {
+        use std::os::unix::fs::PermissionsExt;
+        let path = std::env::var_os("PATH");
+        self.tool_path
+            .iter()
+            .cloned()
+            .chain(path.iter().flat_map(std::env::split_paths))
+            .map(|d| d.join(name))
+            .find(|p| {
+                std::fs::metadata(p)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            })
+    }
+}
+
+/// What runs on each host of a per-host job.
+#[derive(Debug)]
+pub enum HostAction {
+    /// The template's argv (`{host}` substituted), here or over SSH.
+    Command(Vec<String>),
+    /// `inspec exec` (or `cinc-auditor exec`), always run here, reaching the host itself.
+    Inspec(inspec::InspecPlan),
+}
+
+/// A job, ready to run.
+#[derive(Debug)]
+pub enum Plan {
+    PerHost {
+        action: HostAction,
+        /// One per job host, in order; Err: the host cannot be checked (why).
+        targets: Vec<Result<Target, String>>,
+    },
+    Ansible(ansible::AnsiblePlan),
+}
+
+/// Turns a template and the job's hosts into a plan. Err: the job cannot run at all
+/// (missing tool, unreadable inventory); the message says why.
+pub fn plan(
+    template: &Template,
+    hosts: &[String],
+    extra_vars: &Map<String, Value>,
+    job_id: &str,
+    ctx: &RunContext,
+) -> Result<Plan, String> {
+    let inventory = match &template.inventory {
+        Some(path) => Some(Inventory::load(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let targets = || -> Vec<Result<Target, String>> {
+        hosts
+            .iter()
+            .map(|h| {
+                let vars = inventory.as_ref().and_then(|i| i.vars_for(h));
+                target_for(h, vars.as_ref(), template.connection).map_err(|e| e.rule)
+            })
+            .collect()
+    };
+    match template.action() {
+        Action::Command(argv) => Ok(Plan::PerHost {
+            action: HostAction::Command(argv.to_vec()),
+            targets: targets(),
+        }),
+        Action::Profile(profile) => Ok(Plan::PerHost {
+            action: HostAction::Inspec(inspec::InspecPlan::new(
+                template, profile, extra_vars, job_id, ctx,
+            )?),
+            targets: targets(),
+        }),
+        Action::Playbook(playbook) => Ok(Plan::Ansible(ansible::AnsiblePlan::new(
+            template,
+            playbook,
+            hosts,
+            extra_vars,
+            inventory.as_ref(),
+            job_id,
+            ctx,
+        )?)),
+    }
+}
+
+/// One host's run of a per-host job.
+pub struct HostCheck<'a> {
+    pub action: &'a HostAction,
     pub host: &'a str,
+    pub target: &'a Target,
     pub retries: u32,
     pub retry_backoff: f64,
-    pub tail_bytes: usize,
+    pub connect_timeout: u32,
+    pub ctx: &'a RunContext,
+}
+
+impl HostCheck<'_> {
+    /// The local argv of one attempt, and the report file it writes (inspec).
+    pub fn argv(&self) -> (Vec<String>, Option<PathBuf>) {
+        match self.action {
+            HostAction::Command(argv) => {
+                let argv = expand_argv(argv, self.host);
+                let argv = match self.target {
+                    Target::Local => argv,
+                    Target::Ssh(t) => ssh::ssh_argv(
+                        &self.ctx.ssh,
+                        &self.ctx.runtime,
+                        self.connect_timeout,
+                        t,
+                        &argv,
+                    ),
+                };
+                (argv, None)
+            }
+            HostAction::Inspec(p) => {
+                let (argv, report) = p.argv(self.target, self.connect_timeout, &self.ctx.ssh);
+                (argv, Some(report))
+            }
+        }
+    }
 }
 
 /// The argv with `{host}` replaced, as a whole argument or inside one.
@@ -40,10 +189,78 @@ pub fn retry_delay(backoff: f64, attempt: u32) -> f64 {
     (backoff * 2f64.powi(exp)).min(RETRY_DELAY_MAX)
 }
 
+/// Fills `r` from a finished process; true when the failure is transient (retry).
+fn interpret(
+    check: &HostCheck<'_>,
+    report: Option<&std::path::Path>,
+    out: process::Output,
+    r: &mut HostResult,
+) -> bool {
+    r.stdout = out.stdout;
+    r.stderr = out.stderr;
+    let (code, signal) = match out.exit {
+        process::Exit::Killed => {
+            r.status = HostStatus::Canceled;
+            r.message = Some("killed: the job was stopped".into());
+            return false;
+        }
+        process::Exit::Exited { code, signal } => (code, signal),
+    };
+    r.exit_code = code;
+    if let Some(sig) = signal {
+        r.message = Some(format!("ended by signal {sig}"));
+    }
+    match check.action {
+        HostAction::Command(_) => {
+            r.status = match (code, check.target) {
+                (Some(0), _) => HostStatus::Passed,
+                (Some(EXIT_TRANSIENT), Target::Ssh(_)) if auth_failed(&r.stderr) => {
+                    r.message = Some(format!(
+                        "authentication failed: {} (keys only: passwords are not supported; \
+                         give a key with ansible_ssh_private_key_file, ssh_identity_file, \
+                         ssh-agent or ssh config)",
+                        last_line(&r.stderr)
+                    ));
+                    // An error, not transient: retrying the same key cannot help.
+                    r.status = HostStatus::Error;
+                    return false;
+                }
+                (Some(EXIT_TRANSIENT), Target::Ssh(_)) => {
+                    r.message = Some(format!("unreachable: {}", last_line(&r.stderr)));
+                    HostStatus::Unreachable
+                }
+                _ => HostStatus::Failed,
+            };
+            code == Some(EXIT_TRANSIENT)
+        }
+        HostAction::Inspec(_) => match report {
+            Some(f) => inspec::interpret(code, f, r),
+            None => false,
+        },
+    }
+}
+
+/// ssh's message when no key was accepted (BatchMode never asks for a password).
+pub fn auth_failed(stderr: &str) -> bool {
+    stderr.contains("Permission denied (")
+}
+
+/// The last non-empty line of some output (an error message, usually).
+pub fn last_line(s: &str) -> String {
+    s.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect()
+}
+
 /// Runs the check with retries for transient failures only. Killed by `cancel`, the
 /// result is `canceled` (the executor turns it into `timeout` when that was the reason).
-pub async fn run_command(
-    check: &CommandCheck<'_>,
+pub async fn run_host(
+    check: &HostCheck<'_>,
     cancel: &CancellationToken,
     emit: Emit<'_>,
 ) -> HostResult {
@@ -53,7 +270,6 @@ pub async fn run_command(
     if host == PANIC_HOST_FOR_TESTS {
         panic!("injected test panic");
     }
-    let argv = expand_argv(check.argv, host);
     let started_at = Utc::now();
     let t0 = Instant::now();
     let on_line = |stream, line| {
@@ -72,30 +288,9 @@ pub async fn run_command(
         });
         let mut r = HostResult::not_run(host, HostStatus::Error, "");
         r.message = None;
-        let transient = match process::run(&argv, check.tail_bytes, cancel, &on_line).await {
-            Ok(out) => {
-                r.stdout = out.stdout;
-                r.stderr = out.stderr;
-                match out.exit {
-                    process::Exit::Killed => {
-                        r.status = HostStatus::Canceled;
-                        r.message = Some("killed: the job was stopped".into());
-                        false
-                    }
-                    process::Exit::Exited { code, signal } => {
-                        r.exit_code = code;
-                        r.status = if code == Some(0) {
-                            HostStatus::Passed
-                        } else {
-                            HostStatus::Failed
-                        };
-                        if let Some(sig) = signal {
-                            r.message = Some(format!("ended by signal {sig}"));
-                        }
-                        code == Some(EXIT_TRANSIENT)
-                    }
-                }
-            }
+        let (argv, report) = check.argv();
+        let transient = match process::run(&argv, check.ctx.tail_bytes, cancel, &on_line).await {
+            Ok(out) => interpret(check, report.as_deref(), out, &mut r),
             Err(e) => {
                 r.status = HostStatus::Error;
                 r.message = Some(format!(
@@ -134,6 +329,14 @@ pub async fn run_command(
     result
 }
 
+/// A result for a host whose target could not be worked out (bad inventory values).
+pub fn invalid_target(host: &str, why: &str) -> HostResult {
+    let mut r = HostResult::not_run(host, HostStatus::Error, why);
+    r.started_at = Some(Utc::now());
+    r.finished_at = r.started_at;
+    r
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +357,16 @@ mod tests {
     }
 
     #[test]
+    fn refused_keys_are_told_apart_from_unreachable_hosts() {
+        assert!(auth_failed(
+            "root@10.0.0.1: Permission denied (publickey,password)."
+        ));
+        assert!(!auth_failed(
+            "ssh: connect to host 10.0.0.1 port 22: Connection refused"
+        ));
+    }
+
+    #[test]
     fn backoff_doubles_and_caps() {
         assert_eq!(retry_delay(1.0, 1), 1.0);
         assert_eq!(retry_delay(1.0, 3), 4.0);
@@ -161,46 +374,61 @@ mod tests {
         assert_eq!(retry_delay(0.0, 5), 0.0);
     }
 
-    fn check<'a>(argv: &'a [String], retries: u32) -> CommandCheck<'a> {
-        CommandCheck {
-            argv,
+    fn ctx() -> RunContext {
+        RunContext::new(1024, SshSettings::default(), Vec::new()).unwrap()
+    }
+
+    async fn run(argv: &[&str], target: &Target, retries: u32) -> (HostResult, Vec<&'static str>) {
+        let ctx = ctx();
+        let action = HostAction::Command(argv.iter().map(|s| s.to_string()).collect());
+        let check = HostCheck {
+            action: &action,
             host: "h",
+            target,
             retries,
             retry_backoff: 0.01,
-            tail_bytes: 1024,
-        }
+            connect_timeout: 2,
+            ctx: &ctx,
+        };
+        let events = Mutex::new(Vec::new());
+        let emit = |e: EventKind| events.lock().unwrap().push(e.name());
+        let r = run_host(&check, &CancellationToken::new(), &emit).await;
+        (r, events.into_inner().unwrap())
     }
 
     #[tokio::test]
     async fn exit_255_is_retried_plain_failure_is_not() {
-        let events = Mutex::new(Vec::new());
-        let emit = |e: EventKind| events.lock().unwrap().push(e.name());
-        let argv = vec!["sh".to_string(), "-c".into(), "exit 255".into()];
-        let r = run_command(&check(&argv, 2), &CancellationToken::new(), &emit).await;
+        let (r, events) = run(&["sh", "-c", "exit 255"], &Target::Local, 2).await;
         assert_eq!(
             (r.status, r.attempts, r.exit_code),
             (HostStatus::Failed, 3, Some(255))
         );
-        assert_eq!(
-            events
-                .lock()
-                .unwrap()
-                .iter()
-                .filter(|n| **n == "host_retry")
-                .count(),
-            2
-        );
-
-        let argv = vec!["false".to_string()];
-        let r = run_command(&check(&argv, 2), &CancellationToken::new(), &emit).await;
+        assert_eq!(events.iter().filter(|n| **n == "host_retry").count(), 2);
+        let (r, _) = run(&["false"], &Target::Local, 2).await;
         assert_eq!((r.status, r.attempts), (HostStatus::Failed, 1));
     }
 
     #[tokio::test]
     async fn missing_program_is_error_once() {
-        let argv = vec!["/nonexistent/x".to_string()];
-        let r = run_command(&check(&argv, 3), &CancellationToken::new(), &|_| {}).await;
+        let (r, _) = run(&["/nonexistent/x"], &Target::Local, 3).await;
         assert_eq!((r.status, r.attempts), (HostStatus::Error, 1));
         assert!(r.message.unwrap().contains("/nonexistent/x"));
+    }
+
+    #[tokio::test]
+    async fn refused_ssh_is_unreachable_and_retried() {
+        // Port 1 on loopback: nothing listens, ssh exits 255 at once.
+        let target = Target::Ssh(crate::host::SshTarget {
+            host: "127.0.0.1".into(),
+            port: Some(1),
+            ..Default::default()
+        });
+        let (r, events) = run(&["true"], &target, 1).await;
+        assert_eq!(
+            (r.status, r.attempts, r.exit_code),
+            (HostStatus::Unreachable, 2, Some(255))
+        );
+        assert!(r.message.unwrap().starts_with("unreachable"));
+        assert_eq!(events.iter().filter(|n| **n == "host_retry").count(), 1);
     }
 }

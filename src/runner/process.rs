@@ -201,6 +201,18 @@ pub async fn run(
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
 ) -> io::Result<Output> {
+    run_with_env(argv, &[], tail_cap, cancel, on_line).await
+}
+
+/// `run` with variables set on top of the allow-list (tool settings such as ANSIBLE_*,
+/// chosen by the runner, never copied from our own environment).
+pub async fn run_with_env(
+    argv: &[String],
+    env: &[(String, String)],
+    tail_cap: usize,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(Stream, String) + Send + Sync),
+) -> io::Result<Output> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
@@ -215,6 +227,7 @@ pub async fn run(
                 .iter()
                 .filter_map(|k| std::env::var_os(k).map(|v| (k, v))),
         )
+        .envs(env.iter().map(|(k, v)| (k, v)))
         // Own process group: killing it reaches grandchildren too. (Keeps the posix_spawn path.)
         .process_group(0)
         .kill_on_drop(true);

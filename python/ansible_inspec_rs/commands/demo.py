@@ -39,12 +39,16 @@ async def _demo(hosts: list[str], workers: int) -> int:
             "dns-resolves",
             description="each host name resolves (argv only: the host is one argument)",
             command=["getent", "hosts", "{host}"],
+            # A probe run from this machine for each name, not a command run on the host.
+            connection="local",
             timeout=30,
             forks=4,
         ),
     ]
     runs = [("local-baseline", ["local://"]), ("dns-resolves", hosts)]
-    console.print("[bold]ansible-inspec-rs demo[/] - the command runner checks every host from this machine")
+    console.print(
+        "[bold]ansible-inspec-rs demo[/] - `connection: local` checks each host name from this machine"
+    )
     async with Executor(workers=workers) as ex:
         for t in templates:
             await ex.templates.create(t)

@@ -96,6 +96,12 @@ class TemplateFields(_In):
     retries: int | None = Field(None, ge=0, le=10)
     retry_backoff: float | None = Field(None, ge=0, le=3600, allow_inf_nan=False)
     verbosity: int | None = Field(None, ge=0, le=4)
+    connection: Literal["ssh", "local"] | None = Field(
+        None,
+        description="ssh (default): local:// runs here, other hosts over SSH; "
+        "local: every host's check runs here with {host} substituted",
+    )
+    connect_timeout: int | None = Field(None, ge=1, le=300, description="seconds to open an SSH connection")
 
 
 class TemplateCreate(TemplateFields):

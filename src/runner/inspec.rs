@@ -1,0 +1,299 @@
+//! The `inspec` runner: `inspec exec PROFILE -t ssh://…|local:// --reporter json:FILE`
+//! (or `cinc-auditor exec`, InSpec's free rebuild) run here for each host, its JSON report
+//! parsed into per-control results. Exit codes 0 (all passed), 100 (failures) and 101
+//! (skips, no failures) are normal outcomes; anything else is an error or, when InSpec
+//! could not connect, `unreachable`.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::ssh::SshSettings;
+use super::RunContext;
+use crate::host::Target;
+use crate::job::{ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
+use crate::template::Template;
+
+/// The programs tried, in order.
+pub const PROGRAMS: [&str; 2] = ["inspec", "cinc-auditor"];
+/// Largest report read.
+pub const REPORT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug)]
+pub struct InspecPlan {
+    pub program: PathBuf,
+    pub profile: String,
+    /// Extra vars as InSpec inputs (`--input-file`, JSON being YAML).
+    pub input_file: Option<PathBuf>,
+    /// Where reports are written, one file per host and attempt.
+    pub report_dir: PathBuf,
+}
+
+impl InspecPlan {
+    pub fn new(
+        _template: &Template,
+        profile: &str,
+        extra_vars: &Map<String, Value>,
+        job_id: &str,
+        ctx: &RunContext,
+    ) -> Result<Self, String> {
+        let program = PROGRAMS
+            .iter()
+            .find_map(|p| ctx.find_tool(p))
+            .ok_or_else(|| {
+                "InSpec is not installed: neither `inspec` nor `cinc-auditor` was found on PATH \
+                 (install Chef InSpec or CINC Auditor to run profiles)"
+                    .to_string()
+            })?;
+        let report_dir = ctx.runtime.path().join(format!("inspec-{job_id}"));
+        std::fs::create_dir_all(&report_dir)
+            .map_err(|e| format!("cannot create {}: {e}", report_dir.display()))?;
+        let input_file = if extra_vars.is_empty() {
+            None
+        } else {
+            let f = report_dir.join("inputs.yml");
+            let text = serde_json::to_string(extra_vars).map_err(|e| e.to_string())?;
+            std::fs::write(&f, text).map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+            Some(f)
+        };
+        Ok(InspecPlan {
+            program,
+            profile: profile.to_string(),
+            input_file,
+            report_dir,
+        })
+    }
+
+    /// The argv for one host and the report file it writes.
+    pub fn argv(
+        &self,
+        target: &Target,
+        _connect_timeout: u32,
+        ssh: &SshSettings,
+    ) -> (Vec<String>, PathBuf) {
+        let report = self
+            .report_dir
+            .join(format!("{}.json", uuid::Uuid::new_v4().simple()));
+        let mut a = vec![
+            self.program.display().to_string(),
+            "exec".into(),
+            // One argv item, whatever it contains.
+            super::ansible::not_an_option(&self.profile),
+            "-t".into(),
+        ];
+        match target {
+            Target::Local => a.push("local://".into()),
+            Target::Ssh(t) => {
+                a.push(t.uri());
+                if let Some(key) = t.identity_file.as_ref().or(ssh.identity_file.as_ref()) {
+                    a.extend(["-i".into(), key.clone()]);
+                }
+            }
+        }
+        a.extend([
+            "--reporter".into(),
+            format!("json:{}", report.display()),
+            "--chef-license=accept-silent".into(),
+            "--no-color".into(),
+        ]);
+        if let Some(f) = &self.input_file {
+            a.extend(["--input-file".into(), f.display().to_string()]);
+        }
+        (a, report)
+    }
+}
+
+impl Drop for InspecPlan {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.report_dir);
+    }
+}
+
+/// Messages InSpec (train) prints when it cannot reach the host.
+const CONNECT_ERRORS: [&str; 6] = [
+    "Failed to connect",
+    "Connection refused",
+    "No route to host",
+    "connection closed by remote host",
+    "Net::SSH::ConnectionTimeout",
+    "Name or service not known",
+];
+
+/// Fills `r` from InSpec's exit code and report; true when the failure is transient.
+pub fn interpret(code: Option<i32>, report: &Path, r: &mut HostResult) -> bool {
+    let text = read_report(report);
+    let _ = std::fs::remove_file(report);
+    match code {
+        Some(0 | 100 | 101) => match text.and_then(|t| parse_report(&t)) {
+            Ok((profile, controls)) => {
+                r.status = host_status(&controls);
+                r.profile = profile;
+                r.controls = controls;
+                false
+            }
+            Err(e) => {
+                r.status = HostStatus::Error;
+                r.message = Some(format!("cannot read InSpec's report: {e}"));
+                false
+            }
+        },
+        _ => {
+            if CONNECT_ERRORS
+                .iter()
+                .any(|m| r.stderr.contains(m) || r.stdout.contains(m))
+            {
+                r.status = HostStatus::Unreachable;
+                r.message = Some(format!("unreachable: {}", super::last_line(&r.stderr)));
+                true
+            } else {
+                r.status = HostStatus::Error;
+                r.message = Some(format!(
+                    "inspec exited with {}: {}",
+                    code.map_or("a signal".into(), |c| c.to_string()),
+                    super::last_line(&r.stderr)
+                ));
+                false
+            }
+        }
+    }
+}
+
+fn read_report(path: &Path) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > REPORT_MAX_BYTES {
+        return Err(format!("{} is larger than 256 MiB", path.display()));
+    }
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The host's status from its controls: failed when any failed; skipped when all were
+/// skipped; otherwise passed.
+pub fn host_status(controls: &[ControlResult]) -> HostStatus {
+    if controls.iter().any(|c| c.status == ControlStatus::Failed) {
+        HostStatus::Failed
+    } else if !controls.is_empty() && controls.iter().all(|c| c.status == ControlStatus::Skipped) {
+        HostStatus::Skipped
+    } else {
+        HostStatus::Passed
+    }
+}
+
+fn s(v: &Value, k: &str) -> Option<String> {
+    v.get(k).and_then(Value::as_str).map(String::from)
+}
+
+fn check_status(v: &Value) -> ControlStatus {
+    match v.get("status").and_then(Value::as_str) {
+        Some("passed") => ControlStatus::Passed,
+        Some("failed") => ControlStatus::Failed,
+        _ => ControlStatus::Skipped,
+    }
+}
+
+/// Parses InSpec's JSON report (`inspec exec --reporter json`): the top profile's
+/// header, and every control that has results (a wrapper profile lists its dependencies'
+/// controls without results; those come from the dependency profiles).
+pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResult>), String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    let profiles = doc
+        .get("profiles")
+        .and_then(Value::as_array)
+        .ok_or("no `profiles` list")?;
+    let top = profiles
+        .iter()
+        .find(|p| p.get("parent_profile").is_none())
+        .or(profiles.first());
+    let info = top.map(|p| ProfileInfo {
+        name: s(p, "name").unwrap_or_default(),
+        version: s(p, "version"),
+        title: s(p, "title"),
+        summary: s(p, "summary"),
+        sha256: s(p, "sha256").unwrap_or_default(),
+    });
+    let mut seen = std::collections::HashSet::new();
+    let mut controls = Vec::new();
+    for p in profiles {
+        let Some(list) = p.get("controls").and_then(Value::as_array) else {
+            continue;
+        };
+        for c in list {
+            let results: Vec<ControlCheck> = c
+                .get("results")
+                .and_then(Value::as_array)
+                .map(|rs| {
+                    rs.iter()
+                        .map(|r| ControlCheck {
+                            status: check_status(r),
+                            code_desc: s(r, "code_desc").unwrap_or_default(),
+                            run_time: r.get("run_time").and_then(Value::as_f64).unwrap_or(0.0),
+                            start_time: s(r, "start_time").unwrap_or_default(),
+                            message: s(r, "message"),
+                            skip_message: s(r, "skip_message"),
+                            resource: s(r, "resource"),
+                            exception: s(r, "exception"),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            if results.is_empty() {
+                continue;
+            }
+            let id = s(c, "id").unwrap_or_default();
+            if !seen.insert(id.clone()) {
+                continue;
+            }
+            controls.push(ControlResult {
+                status: ControlStatus::of(&results),
+                title: s(c, "title"),
+                desc: s(c, "desc"),
+                impact: c.get("impact").and_then(Value::as_f64).unwrap_or(0.5),
+                id,
+                results,
+            });
+        }
+    }
+    Ok((info, controls))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const REPORT: &str = include_str!("../../tests/fixtures/inspec-json-example.json");
+
+    #[test]
+    fn parses_a_recorded_report() {
+        let (profile, controls) = parse_report(REPORT).unwrap();
+        let profile = profile.unwrap();
+        assert_eq!(profile.name, "aws-s3-baseline");
+        assert_eq!(controls.len(), 2);
+        let results: usize = controls.iter().map(|c| c.results.len()).sum();
+        assert_eq!(results, 6);
+        assert!(controls.iter().any(|c| c.status == ControlStatus::Failed));
+        assert_eq!(host_status(&controls), HostStatus::Failed);
+    }
+
+    #[test]
+    fn exit_codes() {
+        let dir = std::env::temp_dir().join(format!("airs-insp-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("r.json");
+        std::fs::write(&f, REPORT).unwrap();
+        let mut r = HostResult::not_run("h", HostStatus::Error, "");
+        assert!(!interpret(Some(100), &f, &mut r));
+        assert_eq!(r.status, HostStatus::Failed);
+        assert!(!f.exists(), "the report file is removed once read");
+
+        let mut r = HostResult::not_run("h", HostStatus::Error, "");
+        r.stderr = "Failed to connect to 10.0.0.1".into();
+        assert!(interpret(Some(1), &f, &mut r));
+        assert_eq!(r.status, HostStatus::Unreachable);
+
+        let mut r = HostResult::not_run("h", HostStatus::Error, "");
+        r.stderr = "Could not fetch inspec profile".into();
+        assert!(!interpret(Some(1), &f, &mut r));
+        assert_eq!(r.status, HostStatus::Error);
+        assert!(r.message.unwrap().contains("Could not fetch"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
