@@ -346,10 +346,6 @@ impl Executor {
         self.inner.store.delete_template(key).await
     }
 
-    pub async fn count_templates(&self) -> Result<usize> {
-        self.inner.store.count_templates().await
-    }
-
     // ---- jobs ----
 
     /// Stores a pending job and returns it at once. Fails with `QueueFull` when

@@ -168,10 +168,6 @@ impl Store for MemoryStore {
     async fn delete_template(&self, key: &str) -> Result<()> {
         self.templates.delete(key).map(|_| ())
     }
-    async fn count_templates(&self) -> Result<usize> {
-        Ok(self.templates.len())
-    }
-
     async fn insert_job(&self, job: &JobRecord) -> Result<()> {
         let mut jobs = self.jobs();
         jobs.next_seq += 1;

@@ -106,7 +106,6 @@ pub trait Store: Send + Sync {
     /// Replaces `old` (matched by id) with `new`; `TemplateExists` when a rename collides.
     async fn replace_template(&self, old: &Template, new: &Template) -> Result<()>;
     async fn delete_template(&self, key: &str) -> Result<()>;
-    async fn count_templates(&self) -> Result<usize>;
 
     /// Stores a new pending job.
     async fn insert_job(&self, job: &JobRecord) -> Result<()>;

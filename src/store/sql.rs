@@ -341,14 +341,6 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn count_templates(&self) -> Result<usize> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM templates")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(usize::try_from(n).unwrap_or(0))
-    }
-
     async fn insert_job(&self, job: &JobRecord) -> Result<()> {
         sqlx::query(
             "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
