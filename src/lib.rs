@@ -8,6 +8,7 @@ pub mod executor;
 pub mod host;
 pub mod inventory;
 pub mod job;
+pub mod native;
 pub mod profile;
 pub mod report;
 pub mod runner;
