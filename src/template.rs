@@ -36,6 +36,29 @@ pub enum Connection {
     Local,
 }
 
+/// How a profile is run. `native`: the profile is evaluated here, in Rust, with no Ruby or
+/// InSpec on either side. `inspec`: the InSpec CLI (or CINC Auditor). `auto`: native, and the
+/// controls the native evaluator cannot run go to the InSpec CLI when it is installed
+/// (skipped, naming what blocks them, when it is not).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProfileRunner {
+    #[default]
+    Native,
+    Inspec,
+    Auto,
+}
+
+impl ProfileRunner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProfileRunner::Native => "native",
+            ProfileRunner::Inspec => "inspec",
+            ProfileRunner::Auto => "auto",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum JobType {
@@ -81,6 +104,9 @@ pub struct Template {
     /// Seconds allowed to open an SSH connection (ssh `ConnectTimeout`).
     #[serde(default = "default_connect_timeout")]
     pub connect_timeout: u32,
+    /// How a profile runs (ignored for playbooks and commands).
+    #[serde(default)]
+    pub runner: ProfileRunner,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -132,6 +158,8 @@ pub struct TemplateSpec {
     pub connection: Option<Connection>,
     #[serde(default)]
     pub connect_timeout: Option<i64>,
+    #[serde(default)]
+    pub runner: Option<ProfileRunner>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -197,6 +225,7 @@ impl Template {
             verbosity: 0,
             connection: Connection::Ssh,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            runner: ProfileRunner::Native,
             created_at: now,
             modified_at: now,
         };
@@ -252,7 +281,8 @@ impl Template {
             extra_vars,
             supermarket,
             job_type,
-            connection
+            connection,
+            runner
         );
         set!(retry_backoff);
         set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));

@@ -36,6 +36,8 @@ def test_profile_with_reports_and_exit_codes(tmp_path: Path) -> None:
     profile.mkdir()
     out = cli(
         str(profile),
+        "--runner",
+        "inspec",
         "-t",
         "local://",
         "--reporter",
@@ -52,7 +54,7 @@ def test_profile_with_reports_and_exit_codes(tmp_path: Path) -> None:
     assert ET.parse(tmp_path / "r.xml").getroot().get("failures") == "2"
     assert "<!DOCTYPE html>" in (tmp_path / "r.html").read_text()
     # json:- writes the report alone on stdout.
-    out = cli(str(profile), "-t", "local://", "--reporter", "json:-", path_prefix=tools)
+    out = cli(str(profile), "--runner=inspec", "-t", "local://", "--reporter", "json:-", path_prefix=tools)
     assert json.loads(out.stdout)["profiles"][0]["name"] == "aws-s3-baseline"
 
 

@@ -32,7 +32,7 @@ async def mixed_job(ex: Executor, tmp_path: Path) -> tuple[object, object]:
         command=["sh", "-c", 'test "{host}" != bad || { echo "<b>&\'x\'" >&2; exit 3; }'],
     )
     command_job = await (await ex.submit(cmd, ["good", "bad", "a<script>&b"]))
-    profile = Template("profile", profile=str(tmp_path))
+    profile = Template("profile", profile=str(tmp_path), runner="inspec")
     inspec_job = await (await ex.submit(profile, ["local://"]))
     return command_job, inspec_job
 
@@ -100,7 +100,7 @@ async def test_profile_without_inspec_is_an_error_naming_the_binaries(tmp_path: 
     if shutil.which("inspec") or shutil.which("cinc-auditor"):
         pytest.skip("a real InSpec is installed here")
     async with Executor() as ex:
-        job = await (await ex.submit(Template("p", profile=str(tmp_path)), ["local://"]))
+        job = await (await ex.submit(Template("p", profile=str(tmp_path), runner="inspec"), ["local://"]))
     assert job.status == "error"
     assert "inspec" in (job.error or "") and "cinc-auditor" in (job.error or "")
     assert job.results == []

@@ -194,6 +194,7 @@ async def test_inspec_profile_per_host(ssh_hosts: SshHosts, tmp_path: Path) -> N
     template = Template(
         "baseline",
         profile=str(profile),
+        runner="inspec",
         inventory=str(inventory),
         extra_vars={"min_len": 14, "admins": ["a", "b"]},
         retries=1,

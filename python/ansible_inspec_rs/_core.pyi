@@ -48,6 +48,7 @@ class Template:
         verbosity: int | None = None,
         connection: str | None = None,
         connect_timeout: int | None = None,
+        runner: str | None = None,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
@@ -98,6 +99,11 @@ class Template:
         (every host's check runs here with ``{host}`` substituted)."""
     @property
     def connect_timeout(self) -> int: ...
+    @property
+    def runner(self) -> str:
+        """How a profile runs: ``native`` (default: evaluated in Rust, no Ruby or InSpec),
+        ``inspec`` (the InSpec CLI) or ``auto`` (native; controls it cannot run go to the
+        InSpec CLI when installed)."""
     @property
     def created_at(self) -> datetime: ...
     @property

@@ -36,6 +36,7 @@ const FIELDS: &[&str] = &[
     "verbosity",
     "connection",
     "connect_timeout",
+    "runner",
 ];
 
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
@@ -49,7 +50,8 @@ impl PyTemplate {
         name, *, description=None, profile=None, playbook=None, command=None, inventory=None,
         target=None, limit=None, tags=None, skip_tags=None, extra_vars=None, reporter=None,
         supermarket=None, job_type=None, timeout=None, forks=None, retries=None,
-        retry_backoff=None, verbosity=None, connection=None, connect_timeout=None
+        retry_backoff=None, verbosity=None, connection=None, connect_timeout=None,
+        runner=None
     ))]
     #[allow(clippy::too_many_arguments, unused_variables)]
     fn new(
@@ -75,6 +77,7 @@ impl PyTemplate {
         verbosity: Option<Bound<'_, PyAny>>,
         connection: Option<Bound<'_, PyAny>>,
         connect_timeout: Option<Bound<'_, PyAny>>,
+        runner: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let values = [
             description,
@@ -97,6 +100,7 @@ impl PyTemplate {
             verbosity,
             connection,
             connect_timeout,
+            runner,
         ];
         let d = PyDict::new(py);
         d.set_item("name", name)?;
@@ -237,6 +241,10 @@ impl PyTemplate {
     #[getter]
     fn connect_timeout(&self) -> u32 {
         self.inner.connect_timeout
+    }
+    #[getter]
+    fn runner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.inner.runner)
     }
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {

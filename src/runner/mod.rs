@@ -8,6 +8,7 @@
 
 pub mod ansible;
 pub mod inspec;
+pub mod native;
 pub mod process;
 pub mod ssh;
 
@@ -21,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::host::{target_for, Target};
 use crate::inventory::Inventory;
 use crate::job::{EventKind, HostResult, HostStatus};
-use crate::template::{Action, Template};
+use crate::template::{Action, ProfileRunner, Template};
 
 pub use ssh::{HostKeyChecking, RuntimeDir, SshSettings};
 
@@ -83,6 +84,8 @@ pub enum HostAction {
     Command(Vec<String>),
     /// `inspec exec` (or `cinc-auditor exec`), always run here, reaching the host itself.
     Inspec(inspec::InspecPlan),
+    /// The profile evaluated here, in Rust, reaching the host itself.
+    Native(native::NativePlan),
 }
 
 /// A job, ready to run.
@@ -124,9 +127,14 @@ pub fn plan(
             targets: targets(),
         }),
         Action::Profile(profile) => Ok(Plan::PerHost {
-            action: HostAction::Inspec(inspec::InspecPlan::new(
-                template, profile, extra_vars, job_id, ctx,
-            )?),
+            action: match template.runner {
+                ProfileRunner::Inspec => HostAction::Inspec(inspec::InspecPlan::new(
+                    template, profile, extra_vars, job_id, ctx,
+                )?),
+                ProfileRunner::Native | ProfileRunner::Auto => HostAction::Native(
+                    native::NativePlan::new(template, profile, extra_vars, job_id, ctx)?,
+                ),
+            },
             targets: targets(),
         }),
         Action::Playbook(playbook) => Ok(Plan::Ansible(ansible::AnsiblePlan::new(
@@ -174,6 +182,8 @@ impl HostCheck<'_> {
                 let (argv, report) = p.argv(self.target, self.connect_timeout, &self.ctx.ssh);
                 (argv, Some(report))
             }
+            // Runs no local program: see `native::attempt`.
+            HostAction::Native(_) => (Vec::new(), None),
         }
     }
 }
@@ -237,6 +247,7 @@ fn interpret(
             Some(f) => inspec::interpret(code, f, r),
             None => false,
         },
+        HostAction::Native(_) => false,
     }
 }
 
@@ -288,17 +299,9 @@ pub async fn run_host(
         });
         let mut r = HostResult::not_run(host, HostStatus::Error, "");
         r.message = None;
-        let (argv, report) = check.argv();
-        let transient = match process::run(&argv, check.ctx.tail_bytes, cancel, &on_line).await {
-            Ok(out) => interpret(check, report.as_deref(), out, &mut r),
-            Err(e) => {
-                r.status = HostStatus::Error;
-                r.message = Some(format!(
-                    "cannot run {:?}: {e}",
-                    argv.first().map(String::as_str).unwrap_or("")
-                ));
-                process::is_transient(&e)
-            }
+        let transient = match check.action {
+            HostAction::Native(plan) => native::attempt(plan, check, cancel, &on_line, &mut r).await,
+            _ => run_program(check, cancel, &on_line, &mut r).await,
         };
         if !transient || attempt > check.retries || cancel.is_cancelled() {
             break r;
@@ -327,6 +330,27 @@ pub async fn run_host(
     result.started_at = Some(started_at);
     result.finished_at = Some(Utc::now());
     result
+}
+
+/// One attempt of a check that is a local program (a command, here or through ssh; inspec).
+async fn run_program(
+    check: &HostCheck<'_>,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(crate::job::Stream, String) + Send + Sync),
+    r: &mut HostResult,
+) -> bool {
+    let (argv, report) = check.argv();
+    match process::run(&argv, check.ctx.tail_bytes, cancel, on_line).await {
+        Ok(out) => interpret(check, report.as_deref(), out, r),
+        Err(e) => {
+            r.status = HostStatus::Error;
+            r.message = Some(format!(
+                "cannot run {:?}: {e}",
+                argv.first().map(String::as_str).unwrap_or("")
+            ));
+            process::is_transient(&e)
+        }
+    }
 }
 
 /// A result for a host whose target could not be worked out (bad inventory values).

@@ -20,7 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "what",
         metavar="PROFILE_OR_PLAYBOOK",
-        help="an InSpec profile directory (runs inspec or cinc-auditor) "
+        help="an InSpec profile directory (evaluated natively; see --runner) "
         "or a playbook .yml (runs ansible-playbook)",
     )
     parser.add_argument("-i", "--inventory", help="Ansible inventory (INI or YAML)")
@@ -47,6 +47,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="ssh StrictHostKeyChecking (default yes)",
     )
     parser.add_argument("--known-hosts", help="ssh UserKnownHostsFile")
+    parser.add_argument(
+        "--runner",
+        choices=["native", "inspec", "auto"],
+        default="native",
+        help="profiles: native (default, no Ruby or InSpec needed), inspec (the InSpec CLI), "
+        "auto (native; controls it cannot run go to the InSpec CLI when installed)",
+    )
     parser.add_argument("--check", action="store_true", help="ansible: --check (a dry run)")
     parser.add_argument(
         "--reporter",
@@ -139,6 +146,7 @@ async def _exec(
             timeout=args.timeout,
             retries=args.retries,
             connect_timeout=args.connect_timeout,
+            runner=args.runner if kind == "profile" else None,
             extra_vars=extra_vars,
             job_type="check" if args.check else None,
         )

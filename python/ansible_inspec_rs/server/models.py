@@ -102,6 +102,11 @@ class TemplateFields(_In):
         "local: every host's check runs here with {host} substituted",
     )
     connect_timeout: int | None = Field(None, ge=1, le=300, description="seconds to open an SSH connection")
+    runner: Literal["native", "inspec", "auto"] | None = Field(
+        None,
+        description="how a profile runs: native (default, evaluated in Rust), inspec (the InSpec CLI), "
+        "auto (native; controls it cannot run go to the InSpec CLI when installed)",
+    )
 
 
 class TemplateCreate(TemplateFields):
@@ -143,6 +148,7 @@ class TemplateOut(BaseModel):
     retries: int
     retry_backoff: float
     verbosity: int
+    runner: str
     created_at: datetime
     modified_at: datetime
 
@@ -168,6 +174,7 @@ class TemplateOut(BaseModel):
             forks=t.forks,
             retries=t.retries,
             retry_backoff=t.retry_backoff,
+            runner=t.runner,
             verbosity=t.verbosity,
             created_at=t.created_at,
             modified_at=t.modified_at,

@@ -1,0 +1,206 @@
+//! The `native` runner: a profile evaluated here, in Rust ([`crate::native`]), against
+//! `local://` or over one multiplexed SSH connection per host. No Ruby or InSpec on either
+//! side. With `runner: auto`, the controls the native evaluator cannot run (static
+//! coverage) go to the InSpec CLI when it is installed.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::inspec::{self, InspecPlan};
+use super::{process, HostCheck, RunContext};
+use crate::job::Stream;
+use crate::host::Target;
+use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
+use crate::native::transport::{Host, TransportError};
+use crate::native::{self, LocalTransport, SshTransport};
+use crate::profile::Profile;
+use crate::template::{ProfileRunner, Template};
+
+/// A profile ready to evaluate on each host of a job.
+#[derive(Debug)]
+pub struct NativePlan {
+    pub profile: Arc<Profile>,
+    /// The job's extra vars, as InSpec inputs (they win over inspec.yml and DSL defaults).
+    pub inputs: Map<String, Value>,
+    pub info: ProfileInfo,
+    /// `auto` only: the InSpec CLI for the controls the native evaluator cannot run.
+    pub fallback: Option<Fallback>,
+}
+
+#[derive(Debug)]
+pub struct Fallback {
+    pub inspec: InspecPlan,
+    /// Ids of the controls the InSpec CLI runs (`--controls`).
+    pub controls: Vec<String>,
+}
+
+impl NativePlan {
+    pub fn new(
+        template: &Template,
+        profile: &str,
+        extra_vars: &Map<String, Value>,
+        job_id: &str,
+        ctx: &RunContext,
+    ) -> Result<Self, String> {
+        let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
+        let info = ProfileInfo {
+            name: loaded.metadata.name.clone().unwrap_or_default(),
+            version: loaded.metadata.version.clone(),
+            title: loaded.metadata.title.clone(),
+            summary: loaded.metadata.summary.clone(),
+            sha256: loaded.sha256().to_string(),
+        };
+        let fallback = if template.runner == ProfileRunner::Auto {
+            let blocked = native::blocked_controls(&loaded);
+            if blocked.is_empty() {
+                None
+            } else {
+                // Not installed: those controls stay skipped, each naming what blocks it.
+                InspecPlan::new(template, profile, extra_vars, job_id, ctx)
+                    .ok()
+                    .map(|inspec| Fallback {
+                        inspec,
+                        controls: blocked,
+                    })
+            }
+        } else {
+            None
+        };
+        Ok(NativePlan {
+            profile: Arc::new(loaded),
+            inputs: extra_vars.clone(),
+            info,
+            fallback,
+        })
+    }
+}
+
+/// One attempt on one host: fills `r`; true when the failure is transient (unreachable).
+pub async fn attempt(
+    plan: &NativePlan,
+    check: &HostCheck<'_>,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(Stream, String) + Send + Sync),
+    r: &mut HostResult,
+) -> bool {
+    let transport: Box<dyn native::transport::Transport> = match check.target {
+        Target::Local => Box::new(LocalTransport::new()),
+        Target::Ssh(t) => Box::new(SshTransport::new(
+            &check.ctx.ssh,
+            check.ctx.runtime.control_path(),
+            t,
+            check.connect_timeout,
+        )),
+    };
+    let host = Arc::new(Host::new(transport, None, cancel.child_token()));
+    let profile = plan.profile.clone();
+    let inputs = plan.inputs.clone();
+    let evaluated = tokio::task::spawn_blocking(move || {
+        // Reach the host once before evaluating (and fetch what the profile needs in as few
+        // round trips as the transport can): an unreachable host is one clear result, not
+        // a failure per control.
+        native::prepare(&profile, &host)?;
+        Ok::<_, TransportError>(native::evaluate(&profile, host, &inputs))
+    })
+    .await;
+    let mut controls = match evaluated {
+        Ok(Ok(controls)) => controls,
+        Ok(Err(TransportError::Unreachable(why))) => {
+            r.status = HostStatus::Unreachable;
+            r.message = Some(format!("unreachable: {why}"));
+            return true;
+        }
+        Ok(Err(TransportError::Canceled | TransportError::TimedOut)) => {
+            r.status = HostStatus::Canceled;
+            r.message = Some("killed: the job was stopped".into());
+            return false;
+        }
+        Ok(Err(TransportError::Failed(why))) => {
+            r.status = HostStatus::Error;
+            r.message = Some(why);
+            return false;
+        }
+        Err(join) => {
+            r.status = HostStatus::Error;
+            r.message = Some(if join.is_panic() {
+                "internal error: the native evaluator panicked".into()
+            } else {
+                "internal error: the native evaluation was aborted".into()
+            });
+            return false;
+        }
+    };
+    if cancel.is_cancelled() {
+        r.status = HostStatus::Canceled;
+        r.message = Some("killed: the job was stopped".into());
+        return false;
+    }
+    if let Some(fb) = &plan.fallback {
+        if let Err(why) = run_fallback(fb, check, cancel, on_line, &mut controls).await {
+            r.message = Some(format!("InSpec CLI fallback: {why}"));
+        }
+    }
+    for c in &controls {
+        on_line(
+            Stream::Stdout,
+            format!("{:<7} {} {}", c.status.as_str(), c.id, c.title.as_deref().unwrap_or("")),
+        );
+    }
+    r.stdout = summary(&controls);
+    r.status = inspec::host_status(&controls);
+    r.profile = Some(plan.info.clone());
+    r.controls = controls;
+    false
+}
+
+/// Runs the InSpec CLI for the statically blocked controls and puts its results in place of
+/// the native evaluator's skips.
+async fn run_fallback(
+    fb: &Fallback,
+    check: &HostCheck<'_>,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(Stream, String) + Send + Sync),
+    controls: &mut [ControlResult],
+) -> Result<(), String> {
+    let (mut argv, report) = fb
+        .inspec
+        .argv(check.target, check.connect_timeout, &check.ctx.ssh);
+    argv.push("--controls".into());
+    argv.extend(fb.controls.iter().cloned());
+    let out = process::run(&argv, check.ctx.tail_bytes, cancel, on_line)
+        .await
+        .map_err(|e| e.to_string())?;
+    let code = match out.exit {
+        process::Exit::Exited { code, .. } => code,
+        process::Exit::Killed => return Err("killed: the job was stopped".into()),
+    };
+    let mut r = HostResult::not_run(check.host, HostStatus::Error, "");
+    r.stderr = out.stderr;
+    inspec::interpret(code, &report, &mut r);
+    if r.controls.is_empty() {
+        return Err(r.message.unwrap_or_else(|| "no results".into()));
+    }
+    for theirs in r.controls {
+        if let Some(ours) = controls
+            .iter_mut()
+            .find(|c| c.id == theirs.id && c.status == ControlStatus::Skipped)
+        {
+            *ours = theirs;
+        }
+    }
+    Ok(())
+}
+
+/// `12 controls: 9 passed, 2 failed, 1 skipped`.
+fn summary(controls: &[ControlResult]) -> String {
+    let count = |s: ControlStatus| controls.iter().filter(|c| c.status == s).count();
+    format!(
+        "{} controls: {} passed, {} failed, {} skipped\n",
+        controls.len(),
+        count(ControlStatus::Passed),
+        count(ControlStatus::Failed),
+        count(ControlStatus::Skipped)
+    )
+}
