@@ -82,6 +82,8 @@ class SshHost:
     port: int
     reachable: bool
     log: str | None
+    # The host's network namespace (None when the hosts are loopback sshd instances).
+    netns: str | None = None
 
     @property
     def uri(self) -> str:

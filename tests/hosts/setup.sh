@@ -103,9 +103,9 @@ if [ "$mode" = netns ]; then
         ip route add "$addr/32" dev "$veth"
         if [ "$i" -le "$COUNT" ]; then
             start_sshd "h$i" "$addr" 22 "$ns"
-            HOSTS+=("{\"name\": \"h$i\", \"address\": \"$addr\", \"port\": 22, \"reachable\": true, \"log\": \"$STATE/sshd_h$i.log\"}")
+            HOSTS+=("{\"name\": \"h$i\", \"address\": \"$addr\", \"port\": 22, \"reachable\": true, \"log\": \"$STATE/sshd_h$i.log\", \"netns\": \"$ns\"}")
         else
-            HOSTS+=("{\"name\": \"h$i\", \"address\": \"$addr\", \"port\": 22, \"reachable\": false, \"log\": null}")
+            HOSTS+=("{\"name\": \"h$i\", \"address\": \"$addr\", \"port\": 22, \"reachable\": false, \"log\": null, \"netns\": \"$ns\"}")
         fi
     done
 else
@@ -113,9 +113,9 @@ else
         port=$(free_port)
         if [ "$i" -le "$COUNT" ]; then
             start_sshd "h$i" 127.0.0.1 "$port"
-            HOSTS+=("{\"name\": \"h$i\", \"address\": \"127.0.0.1\", \"port\": $port, \"reachable\": true, \"log\": \"$STATE/sshd_h$i.log\"}")
+            HOSTS+=("{\"name\": \"h$i\", \"address\": \"127.0.0.1\", \"port\": $port, \"reachable\": true, \"log\": \"$STATE/sshd_h$i.log\", \"netns\": null}")
         else
-            HOSTS+=("{\"name\": \"h$i\", \"address\": \"127.0.0.1\", \"port\": $port, \"reachable\": false, \"log\": null}")
+            HOSTS+=("{\"name\": \"h$i\", \"address\": \"127.0.0.1\", \"port\": $port, \"reachable\": false, \"log\": null, \"netns\": null}")
         fi
     done
 fi
