@@ -7,20 +7,19 @@ Pass/fail is asserted per control and per describe; the JSON report validates.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import pwd
 import socket
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from conftest import FIXTURES, SshHosts
-
 from ansible_inspec_rs import Executor, Template
+from conftest import FIXTURES, SshHosts
 
 PROFILE = FIXTURES / "native-profile"
 SCHEMA = json.loads((FIXTURES / "exec-json.schema.json").read_text())
@@ -127,9 +126,9 @@ async def test_ssh_hosts_read_remote_state(ssh_hosts: SshHosts, state: Path) -> 
     remote = 1 - local_ip_forward()
     for h in ssh_hosts.up:
         assert h.netns is not None
-        subprocess.run(
-            ["ip", "netns", "exec", h.netns, "sysctl", "-qw", f"net.ipv4.ip_forward={remote}"], check=True
-        )
+        set_sysctl = ["ip", "netns", "exec", h.netns, "sysctl", "-qw", f"net.ipv4.ip_forward={remote}"]
+        proc = await asyncio.create_subprocess_exec(*set_sysctl)
+        assert await proc.wait() == 0
     # sshd listens on 22 inside each namespace; nothing does in this machine's namespace.
     inputs = {"root": str(state), "ip_forward": remote, "listen_port": ssh_hosts.up[0].port}
     template = Template("native", profile=str(PROFILE), extra_vars=inputs, retries=1, retry_backoff=0.01)
