@@ -10,6 +10,13 @@
 //! Everything here is synchronous: one host's evaluation runs on a blocking thread, and the
 //! transport bounds every remote or local command in time and honours cancellation.
 
+pub mod cmp;
+pub mod interp;
+pub mod matchers;
 pub mod resources;
+pub mod results;
+pub mod rx;
 pub mod transport;
 pub mod value;
+
+pub use interp::evaluate;
