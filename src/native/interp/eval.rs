@@ -661,7 +661,7 @@ impl Interp<'_> {
             return Some(self.instantiate(&class, args, off));
         }
         let at = self.at(off);
-        crate::native::resources::create(name, args, &self.host).map(|r| match r {
+        self.create_native(name, args).map(|r| match r {
             Ok(res) => Ok(Value::Resource(res)),
             Err(e) => Err(super::resource_error(e, at)),
         })

@@ -16,12 +16,12 @@ pub mod table;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::resources::ResourceError;
+use super::resources::{Resource, ResourceError};
 use super::transport::Host;
 use super::value::Value;
 use crate::profile::model::Lines;
 
-pub use run::evaluate;
+pub use run::{evaluate, evaluate_with};
 
 /// Nesting of calls and blocks a profile may reach.
 pub const MAX_DEPTH: usize = 120;
@@ -105,6 +105,10 @@ pub fn resource_error(e: ResourceError, at: String) -> Flow {
     }
 }
 
+/// Makes a resource by name (the native registry, or test resources in tests).
+pub type ResourceFactory =
+    dyn Fn(&str, &[Value], &Arc<Host>) -> Option<Result<Arc<dyn Resource>, ResourceError>>;
+
 /// One scope of local variables. A `boundary` scope (file, method body) hides the scopes
 /// below it; a block scope sees and assigns its enclosing scopes' variables.
 #[derive(Default)]
@@ -116,6 +120,7 @@ pub struct Frame {
 /// The interpreter state for one host's evaluation.
 pub struct Interp<'p> {
     pub host: Arc<Host>,
+    factory: &'p ResourceFactory,
     pub profile: &'p crate::profile::Profile,
     pub inputs: &'p serde_json::Map<String, serde_json::Value>,
     lines: HashMap<String, Lines>,
@@ -146,6 +151,7 @@ impl<'p> Interp<'p> {
         profile: &'p crate::profile::Profile,
         host: Arc<Host>,
         inputs: &'p serde_json::Map<String, serde_json::Value>,
+        factory: &'p ResourceFactory,
     ) -> Self {
         let lines = profile
             .sources
@@ -156,6 +162,7 @@ impl<'p> Interp<'p> {
             .collect();
         Interp {
             host,
+            factory,
             profile,
             inputs,
             lines,
@@ -175,6 +182,14 @@ impl<'p> Interp<'p> {
             results: Vec::new(),
             file_errors: Vec::new(),
         }
+    }
+
+    pub fn create_native(
+        &self,
+        name: &str,
+        args: &[Value],
+    ) -> Option<Result<Arc<dyn Resource>, ResourceError>> {
+        (self.factory)(name, args, &self.host)
     }
 
     pub fn line_of(&self, offset: u32) -> u32 {
@@ -263,3 +278,8 @@ impl<'p> Interp<'p> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+pub mod testing;
+#[cfg(test)]
+mod tests;

@@ -76,6 +76,17 @@ const CLASS_METADATA: &[&str] = &[
 ];
 
 pub const KNOWN_CLASSES: &[&str] = &[
+    "Exception",
+    "StandardError",
+    "RuntimeError",
+    "ArgumentError",
+    "NoMethodError",
+    "NameError",
+    "TypeError",
+    "KeyError",
+    "IndexError",
+    "ZeroDivisionError",
+    "RangeError",
     "Integer",
     "String",
     "Array",

@@ -21,7 +21,17 @@ pub fn evaluate(
     host: Arc<Host>,
     inputs: &serde_json::Map<String, serde_json::Value>,
 ) -> Vec<ControlResult> {
-    let mut me = Interp::new(profile, host, inputs);
+    evaluate_with(profile, host, inputs, &crate::native::resources::create)
+}
+
+/// [`evaluate`] with another source of resources (tests use small fakes).
+pub fn evaluate_with(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+    factory: &super::ResourceFactory,
+) -> Vec<ControlResult> {
+    let mut me = Interp::new(profile, host, inputs, factory);
     me.load_libraries();
     let mut stopped: Option<String> = None;
     for file in &profile.files {
@@ -147,6 +157,9 @@ impl Interp<'_> {
 
     /// Evaluates a control where it is defined and records its result.
     pub fn run_control(&mut self, id: String, block: Option<&Block>, off: u32) -> R<()> {
+        if let Err(e) = self.host.check() {
+            return Err(Flow::Stop(e.to_string()));
+        }
         let model = self
             .profile
             .controls
