@@ -1,0 +1,689 @@
+//! InSpec's matchers: their RSpec descriptions (for `code_desc`), how they match, and the
+//! failure messages InSpec prints.
+
+use super::cmp;
+use super::interp::methods::{case_eq, compare, is_a, pattern, to_s};
+use super::interp::objects::{as_native, ClassRef};
+use super::interp::{Flow, R};
+use super::value::Value;
+
+/// Matchers with their own semantics (others: `be_xxx` → `xxx?`, `have_xxx` → `has_xxx?`).
+pub const MATCHERS: &[&str] = &[
+    "eq",
+    "eql",
+    "equal",
+    "cmp",
+    "match",
+    "include",
+    "be_in",
+    "be_nil",
+    "be_empty",
+    "be_truthy",
+    "be_falsey",
+    "be_falsy",
+    "be",
+    "exist",
+    "start_with",
+    "end_with",
+    "all",
+    "contain_match",
+    "contain_duplicates",
+    "match_array",
+    "contain_exactly",
+    "be_a",
+    "be_an",
+    "be_kind_of",
+    "be_a_kind_of",
+    "be_instance_of",
+    "be_an_instance_of",
+    "be_readable",
+    "be_writable",
+    "be_executable",
+    "be_installed",
+    "be_enabled",
+    "be_running",
+    "be_mounted",
+    "be_within",
+];
+
+/// Methods chained on a matcher.
+pub const CHAINS: &[&str] = &[
+    "by",
+    "by_user",
+    "or",
+    "and",
+    "with",
+    "only_with",
+    "of",
+    "inclusive",
+    "exclusive",
+];
+
+/// Whether `name` makes a matcher.
+pub fn is_matcher(name: &str) -> bool {
+    MATCHERS.contains(&name) || name.starts_with("be_") || name.starts_with("have_")
+}
+
+/// The resource predicate a generic matcher calls (`be_owned_by` → `owned_by?`,
+/// `exist` → `exist?`, `have_rule` → `has_rule?`). None: not a predicate matcher.
+pub fn predicate_of(name: &str) -> Option<String> {
+    match name {
+        "exist" => Some("exist?".into()),
+        "be_readable" => Some("readable?".into()),
+        "be_writable" => Some("writable?".into()),
+        "be_executable" => Some("executable?".into()),
+        "be_installed" | "be_enabled" | "be_running" | "be_mounted" => {
+            Some(format!("{}?", &name[3..]))
+        }
+        n if MATCHERS.contains(&n) => None,
+        n => n
+            .strip_prefix("be_")
+            .map(|p| format!("{p}?"))
+            .or_else(|| n.strip_prefix("have_").map(|p| format!("has_{p}?"))),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub name: String,
+    pub args: Vec<Value>,
+    /// `cmp >= 5`, `be < 3`.
+    pub op: Option<(String, Value)>,
+    /// Chains: `by('owner')`, `by_user('x')`, `with(opts)`, `only_with(opts)`.
+    pub chains: Vec<(String, Vec<Value>)>,
+    /// `.or` / `.and` composition: (is_and, other).
+    pub compound: Option<(bool, Box<Matcher>, Box<Matcher>)>,
+}
+
+/// The verdict of one expectation.
+pub struct Verdict {
+    pub passed: bool,
+    pub message: String,
+}
+
+/// What matchers need from the interpreter: predicates on resources and objects.
+pub trait Predicates {
+    fn predicate(&mut self, actual: &Value, name: &str, args: &[Value]) -> R;
+    fn describe_value(&mut self, v: &Value) -> String;
+}
+
+fn inspect(v: &Value) -> String {
+    match v {
+        Value::Regex { source, flags } => format!("/{source}/{flags}"),
+        Value::Native(_) => to_s(v),
+        other => format!("{other:?}"),
+    }
+}
+
+fn sentence(args: &[Value]) -> String {
+    match args.len() {
+        0 => String::new(),
+        1 => format!(" {}", inspect(&args[0])),
+        n => {
+            let head: Vec<String> = args[..n - 1].iter().map(inspect).collect();
+            format!(" {} and {}", head.join(", "), inspect(&args[n - 1]))
+        }
+    }
+}
+
+impl Matcher {
+    pub fn new(name: &str, args: Vec<Value>) -> Self {
+        Matcher {
+            name: name.to_string(),
+            args,
+            op: None,
+            chains: Vec::new(),
+            compound: None,
+        }
+    }
+
+    /// `cmp <op> x` / `be <op> x`. None: no such operator for this matcher.
+    pub fn with_operator(&self, op: &str, rhs: Value) -> Option<Matcher> {
+        let ok_cmp = ["==", "!=", "<", "<=", ">", ">=", "===", "=~"].contains(&op);
+        let ok_be = ["==", "<", "<=", ">", ">=", "===", "=~"].contains(&op);
+        if (self.name == "cmp" && ok_cmp) || (self.name == "be" && ok_be && self.args.is_empty()) {
+            let mut m = self.clone();
+            m.op = Some((op.to_string(), rhs));
+            return Some(m);
+        }
+        None
+    }
+
+    /// A chained method (`.by('owner')`, `.or(other)`). None: not supported.
+    pub fn chain(&self, name: &str, args: &[Value]) -> Option<Matcher> {
+        match name {
+            "or" | "and" => {
+                let other = args.first().and_then(as_native::<Matcher>)?.clone();
+                Some(Matcher {
+                    compound: Some((name == "and", Box::new(self.clone()), Box::new(other))),
+                    ..Matcher::new(name, Vec::new())
+                })
+            }
+            "by" | "by_user"
+                if matches!(
+                    self.name.as_str(),
+                    "be_readable" | "be_writable" | "be_executable"
+                ) =>
+            {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), args.to_vec()));
+                Some(m)
+            }
+            "with" | "only_with" if self.name == "be_mounted" => {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), args.to_vec()));
+                Some(m)
+            }
+            _ => None,
+        }
+    }
+
+    fn chained(&self, name: &str) -> Option<&Value> {
+        self.chains
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, a)| a.first())
+    }
+
+    /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
+    pub fn description(&self) -> String {
+        if let Some((is_and, a, b)) = &self.compound {
+            let j = if *is_and { "and" } else { "or" };
+            return format!("{} {j} {}", a.description(), b.description());
+        }
+        let n = self.name.as_str();
+        match n {
+            "cmp" => {
+                let (op, e) = match &self.op {
+                    Some((op, e)) => (op.as_str(), e.clone()),
+                    None => ("==", self.args.first().cloned().unwrap_or(Value::Nil)),
+                };
+                format!("cmp {op} {}", inspect(&e))
+            }
+            "be" => match &self.op {
+                Some((op, e)) => format!("be {op} {}", inspect(e)),
+                None if self.args.is_empty() => "be".into(),
+                None => format!("equal{}", sentence(&self.args)),
+            },
+            "be_readable" | "be_writable" | "be_executable" => {
+                let mut d = n.replace('_', " ");
+                if let Some(by) = self.chained("by") {
+                    d.push_str(&format!(" by {}", to_s(by)));
+                }
+                if let Some(u) = self.chained("by_user") {
+                    d.push_str(&format!(" by user {}", to_s(u)));
+                }
+                d
+            }
+            "be_a" | "be_an" | "be_kind_of" | "be_a_kind_of" => {
+                format!(
+                    "be a kind of {}",
+                    self.args.first().map(to_s).unwrap_or_default()
+                )
+            }
+            "be_instance_of" | "be_an_instance_of" => {
+                format!(
+                    "be an instance of {}",
+                    self.args.first().map(to_s).unwrap_or_default()
+                )
+            }
+            "all" => format!(
+                "all {}",
+                self.args
+                    .first()
+                    .and_then(as_native::<Matcher>)
+                    .map(|m| m.description())
+                    .unwrap_or_default()
+            ),
+            "match_array" | "contain_exactly" => {
+                let items = match self.args.as_slice() {
+                    [Value::Array(a)] if n == "match_array" => a.clone(),
+                    other => other.to_vec(),
+                };
+                format!("contain exactly{}", sentence(&items))
+            }
+            "be_in" => format!("be in{}", sentence(&self.args)),
+            "be_mounted" => {
+                let mut d = "be mounted".to_string();
+                for (c, a) in &self.chains {
+                    d.push_str(&format!(" {}{}", c.replace('_', " "), sentence(a)));
+                }
+                d
+            }
+            _ => format!("{}{}", n.replace('_', " "), sentence(&self.args)),
+        }
+    }
+
+    /// Matches `actual`; `negated` for `should_not` / `not_to`.
+    pub fn check(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<Verdict> {
+        if let Some((is_and, a, b)) = &self.compound {
+            let va = a.check(actual, false, cx)?;
+            let vb = if *is_and && !va.passed || !*is_and && va.passed {
+                None
+            } else {
+                Some(b.check(actual, false, cx)?)
+            };
+            let passed = match (&vb, is_and) {
+                (None, _) => va.passed,
+                (Some(vb), _) => vb.passed,
+            };
+            let message = match (&vb, passed == !negated) {
+                (_, true) => String::new(),
+                (Some(vb), false) if !va.message.is_empty() && *is_and == false => {
+                    format!(
+                        "   {}\n\n...or:\n\n   {}",
+                        va.message.trim(),
+                        vb.message.trim()
+                    )
+                }
+                (Some(vb), false) => vb.message.clone(),
+                (None, false) => va.message.clone(),
+            };
+            let message = if negated && passed {
+                format!(
+                    "expected {} not to {}",
+                    cx.describe_value(actual),
+                    self.description()
+                )
+            } else {
+                message
+            };
+            return Ok(Verdict {
+                passed: passed != negated,
+                message,
+            });
+        }
+        let (ok, msg) = self.matches(actual, negated, cx)?;
+        Ok(Verdict {
+            passed: ok != negated,
+            message: if ok != negated { String::new() } else { msg },
+        })
+    }
+
+    /// (whether it matches, the failure message for the given polarity).
+    fn matches(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<(bool, String)> {
+        let not = if negated { "not " } else { "" };
+        let a0 = self.args.first().cloned().unwrap_or(Value::Nil);
+        let default_msg = |cx: &mut dyn Predicates| {
+            format!(
+                "expected {} {not}to {}",
+                cx.describe_value(actual),
+                self.description()
+            )
+        };
+        let n = self.name.as_str();
+        Ok(match n {
+            "eq" | "eql" | "equal" => {
+                let ok = *actual == a0;
+                let exp = if negated {
+                    format!("value != {}", inspect(&a0))
+                } else {
+                    inspect(&a0)
+                };
+                let how = if n == "eq" {
+                    "=="
+                } else if n == "eql" {
+                    "eql?"
+                } else {
+                    "equal?"
+                };
+                (
+                    ok,
+                    format!(
+                        "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
+                        inspect(actual)
+                    ),
+                )
+            }
+            "cmp" => {
+                let (op, e) = match &self.op {
+                    Some((op, e)) => (op.clone(), e.clone()),
+                    None => ("==".to_string(), a0),
+                };
+                let ok = cmp::cmp(actual, &op, &e);
+                let expectation = if op == "==" && !negated {
+                    format!("expected: {}", inspect(&e))
+                } else {
+                    format!("expected it {not}to be {op} {}", inspect(&e))
+                };
+                (
+                    ok,
+                    format!(
+                        "\n{expectation}\n     got: {}\n\n(compared using `cmp` matcher)\n",
+                        cmp::shown_actual(actual, &e)
+                    ),
+                )
+            }
+            "be" => match &self.op {
+                Some((op, e)) => {
+                    let ok = match op.as_str() {
+                        "==" => actual == e,
+                        "===" => case_eq(e, actual)?,
+                        "=~" => {
+                            matches!(actual, Value::Str(_)) && pattern(e)?.is_match(&to_s(actual))
+                        }
+                        _ => {
+                            let o = compare(actual, e).ok_or_else(|| {
+                                Flow::raise(
+                                    "ArgumentError",
+                                    format!(
+                                        "comparison of {} with {} failed",
+                                        actual.class_name(),
+                                        inspect(e)
+                                    ),
+                                )
+                            })?;
+                            match op.as_str() {
+                                "<" => o.is_lt(),
+                                "<=" => o.is_le(),
+                                ">" => o.is_gt(),
+                                _ => o.is_ge(),
+                            }
+                        }
+                    };
+                    let pad = " ".repeat(op.len());
+                    (
+                        ok,
+                        format!(
+                            "expected: {not}{op} {}\n     got: {pad} {}",
+                            inspect(e),
+                            inspect(actual)
+                        ),
+                    )
+                }
+                None if self.args.is_empty() => (
+                    actual.truthy(),
+                    format!("expected {} to be truthy", inspect(actual)),
+                ),
+                None => (
+                    actual == &a0,
+                    format!(
+                        "\nexpected {}\n     got {}\n",
+                        inspect(&a0),
+                        inspect(actual)
+                    ),
+                ),
+            },
+            "match" => {
+                let ok = match actual {
+                    Value::Str(s) => pattern(&a0)?.is_match(s),
+                    _ => false,
+                };
+                (
+                    ok,
+                    format!(
+                        "expected {} {not}to match {}",
+                        inspect(actual),
+                        inspect(&a0)
+                    ),
+                )
+            }
+            "include" => {
+                let ok = self.args.iter().try_fold(true, |acc, x| -> R<bool> {
+                    Ok(acc
+                        && match actual {
+                            Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
+                            Value::Array(a) => a.contains(x),
+                            Value::Hash(_) => actual.hash_get(x).is_some(),
+                            Value::Nil => false,
+                            other => cx
+                                .predicate(other, "include?", std::slice::from_ref(x))?
+                                .truthy(),
+                        })
+                })?;
+                (
+                    ok,
+                    format!(
+                        "expected {} {not}to include{}",
+                        inspect(actual),
+                        sentence(&self.args)
+                    ),
+                )
+            }
+            "be_in" => {
+                let list = match &a0 {
+                    Value::Array(a) => a.clone(),
+                    Value::Range { .. } => super::interp::methods::iterate(&a0)?,
+                    other => vec![other.clone()],
+                };
+                let ok = match actual {
+                    Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
+                    Value::Array(items) => items.iter().all(|i| list.contains(i)),
+                    other if negated => !list.contains(other),
+                    other => list.contains(other),
+                };
+                // be_in has its own negation (no element of an array may be in the list).
+                let ok = if negated { !ok } else { ok };
+                (
+                    ok,
+                    format!(
+                        "expected `{}` {not}to be in the list: `{}`",
+                        inspect(actual),
+                        inspect(&a0)
+                    ),
+                )
+            }
+            "be_nil" => (
+                matches!(actual, Value::Nil),
+                format!(
+                    "expected: {}nil\n     got: {}",
+                    if negated { "not " } else { "" },
+                    inspect(actual)
+                ),
+            ),
+            "be_truthy" => (
+                actual.truthy(),
+                format!("expected: truthy value\n     got: {}", inspect(actual)),
+            ),
+            "be_falsey" | "be_falsy" => (
+                !actual.truthy(),
+                format!("expected: falsey value\n     got: {}", inspect(actual)),
+            ),
+            "be_empty" => {
+                let ok = match actual {
+                    Value::Str(s) => s.is_empty(),
+                    Value::Array(a) => a.is_empty(),
+                    Value::Hash(h) => h.is_empty(),
+                    other => cx.predicate(other, "empty?", &[])?.truthy(),
+                };
+                (
+                    ok,
+                    format!(
+                        "expected `{}.empty?` to be {}, got {}",
+                        inspect(actual),
+                        !negated,
+                        ok
+                    ),
+                )
+            }
+            "start_with" | "end_with" => {
+                let start = n == "start_with";
+                let ok = match (actual, &a0) {
+                    (Value::Str(s), Value::Str(p)) => {
+                        if start {
+                            s.starts_with(p.as_str())
+                        } else {
+                            s.ends_with(p.as_str())
+                        }
+                    }
+                    (Value::Array(a), x) => {
+                        if start {
+                            a.first() == Some(x)
+                        } else {
+                            a.last() == Some(x)
+                        }
+                    }
+                    _ => false,
+                };
+                (ok, default_msg(cx))
+            }
+            "all" => {
+                let Some(inner) = self.args.first().and_then(as_native::<Matcher>).cloned() else {
+                    return Err(Flow::raise("ArgumentError", "`all` needs a matcher"));
+                };
+                let items = match actual {
+                    Value::Array(a) => a.clone(),
+                    other => {
+                        return Ok((
+                            false,
+                            format!("expected {} to respond to `all?`", inspect(other)),
+                        ))
+                    }
+                };
+                let mut bad = Vec::new();
+                for (i, x) in items.iter().enumerate() {
+                    let v = inner.check(x, false, cx)?;
+                    if !v.passed {
+                        bad.push(format!(
+                            "object at index {i} failed to match:\n      {}",
+                            v.message.trim()
+                        ));
+                    }
+                }
+                (
+                    bad.is_empty(),
+                    format!(
+                        "expected {} to all {}\n\n   {}",
+                        inspect(actual),
+                        inner.description(),
+                        bad.join("\n\n   ")
+                    ),
+                )
+            }
+            "contain_match" => {
+                let ok = match actual {
+                    Value::Array(a) => {
+                        let re = pattern(&a0)?;
+                        a.iter().any(|x| re.is_match(&to_s(x)))
+                    }
+                    _ => false,
+                };
+                (ok, default_msg(cx))
+            }
+            "contain_duplicates" => {
+                let ok = match actual {
+                    Value::Array(a) => a.iter().enumerate().any(|(i, x)| a[i + 1..].contains(x)),
+                    _ => false,
+                };
+                (ok, default_msg(cx))
+            }
+            "match_array" | "contain_exactly" => {
+                let want = match self.args.as_slice() {
+                    [Value::Array(a)] if n == "match_array" => a.clone(),
+                    other => other.to_vec(),
+                };
+                let ok = match actual {
+                    Value::Array(got) => {
+                        let mut rest = want.clone();
+                        got.len() == want.len()
+                            && got.iter().all(|g| match rest.iter().position(|w| w == g) {
+                                Some(i) => {
+                                    rest.remove(i);
+                                    true
+                                }
+                                None => false,
+                            })
+                    }
+                    _ => false,
+                };
+                (
+                    ok,
+                    format!(
+                        "expected collection contained:  {}\nactual collection contained:    {}",
+                        inspect(&Value::Array(want)),
+                        inspect(actual)
+                    ),
+                )
+            }
+            "be_a" | "be_an" | "be_kind_of" | "be_a_kind_of" | "be_instance_of"
+            | "be_an_instance_of" => {
+                let class = as_native::<ClassRef>(&a0)
+                    .map(|c| c.0.clone())
+                    .unwrap_or_else(|| to_s(&a0));
+                let ok = if n.contains("instance") {
+                    actual.class_name() == class
+                } else {
+                    is_a(actual, &class)
+                };
+                (
+                    ok,
+                    format!(
+                        "expected {} {not}to {}",
+                        inspect(actual),
+                        self.description()
+                    ),
+                )
+            }
+            "be_within" => {
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    "`be_within` needs `.of(expected)`",
+                ))
+            }
+            _ => {
+                let Some(pred) = predicate_of(n) else {
+                    return Err(Flow::raise("NoMethodError", format!("matcher `{n}`")));
+                };
+                let args = match n {
+                    "be_readable" | "be_writable" | "be_executable" => {
+                        if self.chains.is_empty() {
+                            Vec::new()
+                        } else {
+                            vec![
+                                self.chained("by").cloned().unwrap_or(Value::Nil),
+                                self.chained("by_user").cloned().unwrap_or(Value::Nil),
+                            ]
+                        }
+                    }
+                    "be_mounted" => match (self.chained("with"), self.chained("only_with")) {
+                        (Some(o), _) => vec![o.clone(), Value::Bool(false)],
+                        (None, Some(o)) => vec![o.clone(), Value::Bool(true)],
+                        _ => Vec::new(),
+                    },
+                    _ => self.args.clone(),
+                };
+                let r = cx.predicate(actual, &pred, &args)?;
+                let ok = match n {
+                    "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
+                    _ => r.truthy(),
+                };
+                let shown = cx.describe_value(actual);
+                let msg = match n {
+                    "be_installed" if !negated => format!("expected that `{shown}` is installed"),
+                    "be_enabled" if !negated => format!("expected that `{shown}` is enabled"),
+                    "be_running" if !negated => format!("expected that `{shown}` is running"),
+                    "exist" => format!("expected {shown} {not}to exist"),
+                    "be_readable" | "be_writable" | "be_executable" => {
+                        format!("expected {shown} {not}to {}", self.description())
+                    }
+                    _ if pred.starts_with("has_") => {
+                        format!(
+                            "expected #{pred}{} to return {}, got {}",
+                            paren_args(&args),
+                            !negated,
+                            inspect(&r)
+                        )
+                    }
+                    _ => format!(
+                        "expected `{shown}.{pred}{}` to be {}, got {}",
+                        paren_args(&args),
+                        if negated { "falsey" } else { "truthy" },
+                        inspect(&r)
+                    ),
+                };
+                (ok, msg)
+            }
+        })
+    }
+}
+
+fn paren_args(args: &[Value]) -> String {
+    if args.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "({})",
+            args.iter().map(inspect).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
