@@ -14,6 +14,8 @@ use super::TransportError;
 
 /// How often a waiting run looks at the cancellation token (it has no blocking wait).
 const TICK: Duration = Duration::from_millis(10);
+/// How long output is awaited after the child ended (see `run`).
+const GRACE: Duration = Duration::from_secs(2);
 
 /// What a finished child printed (at most `cap` bytes of each stream, the first ones) and
 /// its exit code (None when a signal ended it).
@@ -27,8 +29,10 @@ pub struct Finished {
 }
 
 enum Event {
-    Stdout(Vec<u8>, bool),
-    Stderr(Vec<u8>, bool),
+    /// Output as it arrives (stream 1 or 2), so a pipe held open past the child's end loses
+    /// nothing already written.
+    Output(u8, Vec<u8>),
+    Closed,
     Exited(std::io::Result<std::process::ExitStatus>),
 }
 
@@ -61,17 +65,11 @@ pub fn run(
         .spawn()
         .map_err(|e| TransportError::Failed(format!("cannot start {program}: {e}")))?;
     let pgid = child.id() as i32;
-    let child_stdin = child.stdin.take();
+    let mut child_stdin = child.stdin.take();
     let (tx, rx) = mpsc::channel();
     let readers = [
-        child
-            .stdout
-            .take()
-            .map(|r| reader(r, cap, tx.clone(), Event::Stdout)),
-        child
-            .stderr
-            .take()
-            .map(|r| reader(r, cap, tx.clone(), Event::Stderr)),
+        child.stdout.take().map(|r| reader(r, 1, tx.clone())),
+        child.stderr.take().map(|r| reader(r, 2, tx.clone())),
     ];
     let pending_readers = readers.iter().flatten().count();
     let waiter = std::thread::spawn(move || {
@@ -82,6 +80,10 @@ pub fn run(
     let mut open = pending_readers;
     let mut status = None;
     let mut stopped = None;
+    // When the child ended or was killed: from then on, output still held open by a
+    // process outside its group (a daemon it started, an ssh master) is waited for only
+    // GRACE.
+    let mut ended_at: Option<Instant> = None;
     while open > 0 || status.is_none() {
         if stopped.is_none() {
             if cancel.is_cancelled() {
@@ -91,36 +93,50 @@ pub fn run(
             }
             if stopped.is_some() {
                 kill_group(pgid);
+                // An ssh master holds our stdin for the session: its end tells the remote
+                // agent to kill the command.
+                child_stdin = None;
+                ended_at.get_or_insert_with(Instant::now);
             }
+        }
+        if status.is_some() && ended_at.is_some_and(|t| t.elapsed() > GRACE) {
+            break;
         }
         let tick = deadline
             .map(|d| d.saturating_duration_since(Instant::now()).min(TICK))
             .unwrap_or(TICK)
             .max(Duration::from_millis(1));
         match rx.recv_timeout(tick) {
-            Ok(Event::Stdout(data, cut)) => {
-                out.stdout = data;
-                out.truncated |= cut;
-                open -= 1;
+            Ok(Event::Output(stream, data)) => {
+                let kept = if stream == 1 {
+                    &mut out.stdout
+                } else {
+                    &mut out.stderr
+                };
+                let room = cap.saturating_sub(kept.len());
+                kept.extend_from_slice(&data[..data.len().min(room)]);
+                out.truncated |= data.len() > room;
             }
-            Ok(Event::Stderr(data, cut)) => {
-                out.stderr = data;
-                out.truncated |= cut;
-                open -= 1;
-            }
+            Ok(Event::Closed) => open -= 1,
             Ok(Event::Exited(s)) => {
                 // Stragglers would hold the pipes open: the command is over, end them.
                 kill_group(pgid);
                 status = Some(s);
+                ended_at.get_or_insert_with(Instant::now);
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
     drop(child_stdin);
+    // The child was killed or has exited: the waiter has reaped it or is about to.
     let _ = waiter.join();
     for r in readers.into_iter().flatten() {
-        let _ = r.join();
+        // A reader still blocked on a pipe someone else holds ends on its own when that
+        // holder closes it.
+        if r.is_finished() {
+            let _ = r.join();
+        }
     }
     if let Some(e) = stopped {
         return Err(e);
@@ -143,25 +159,22 @@ pub fn run(
 
 fn reader(
     mut r: impl Read + Send + 'static,
-    cap: usize,
+    stream: u8,
     tx: mpsc::Sender<Event>,
-    wrap: fn(Vec<u8>, bool) -> Event,
 ) -> std::thread::JoinHandle<()> {
     std::thread::spawn(move || {
-        let mut kept = Vec::new();
-        let mut cut = false;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             match r.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    let room = cap.saturating_sub(kept.len());
-                    kept.extend_from_slice(&buf[..n.min(room)]);
-                    cut |= n > room;
+                    if tx.send(Event::Output(stream, buf[..n].to_vec())).is_err() {
+                        break;
+                    }
                 }
             }
         }
-        let _ = tx.send(wrap(kept, cut));
+        let _ = tx.send(Event::Closed);
     })
 }
 
@@ -286,6 +299,22 @@ mod tests {
         assert_eq!(out.stdout, b"done\n");
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(!alive("sleep 30.777"));
+    }
+
+    #[test]
+    fn a_daemon_holding_stdout_does_not_hold_the_command() {
+        let started = Instant::now();
+        let out = run(
+            &sh("setsid sleep 30.999 & echo done"),
+            false,
+            64,
+            None,
+            &CancellationToken::new(),
+        )
+        .unwrap();
+        assert_eq!(out.stdout, b"done\n");
+        assert!(started.elapsed() < Duration::from_secs(4));
+        let _ = Command::new("pkill").args(["-f", "sleep 30.999"]).status();
     }
 
     #[test]

@@ -169,7 +169,7 @@ mod tests {
         let f = dir.join("f");
         std::fs::write(&f, b"hello").unwrap();
         std::os::unix::fs::chown(&f, Some(1), Some(1)).unwrap(); // daemon:daemon
-        // After chown, which clears setuid.
+                                                                 // After chown, which clears setuid.
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o4750)).unwrap();
         let l = dir.join("l");
         let _ = std::fs::remove_file(&l);

@@ -36,13 +36,14 @@ _file() {
   cat -- "$1" 2>/dev/null || return 3
 }
 _run() {
+  # `kill -KILL -PGID`, without `--`: dash's kill rejects `--`.
   if command -v setsid >/dev/null 2>&1; then
     setsid sh -c "$1" </dev/null 3<&- &
     p=$!
-    setsid sh -c 'cat >/dev/null; kill -KILL -- -"$1"' airs "$p" <&3 >/dev/null 2>&1 3<&- &
+    setsid sh -c 'cat >/dev/null; kill -KILL -"$1"' airs "$p" <&3 >/dev/null 2>&1 3<&- &
     w=$!
     wait "$p"; rc=$?
-    kill -KILL -- -"$w" 2>/dev/null
+    kill -KILL -"$w" 2>/dev/null
     return $rc
   fi
   sh -c "$1" </dev/null 3<&-
@@ -106,13 +107,16 @@ impl SshTransport {
     ) -> Result<child::Finished, TransportError> {
         let mut remote = vec!["sh".to_string(), "-c".into(), AGENT.into(), "airs".into()];
         remote.extend(args.iter().map(|a| a.to_string()));
-        let argv = ssh_argv_at(
+        let mut argv = ssh_argv_at(
             &self.settings,
             &self.control_path,
             self.connect_timeout,
             &self.target,
             &remote,
         );
+        // ssh's own notices ("Permanently added ... to known hosts") would otherwise be
+        // mixed into the command's stderr; errors still print.
+        argv.splice(1..1, ["-o".to_string(), "LogLevel=ERROR".into()]);
         let mut out = child::run(&argv, true, OUTPUT_CAP, deadline, cancel)?;
         if out.stdout.first() != Some(&b'R') {
             let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
