@@ -8,6 +8,13 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+mod child;
+pub mod local;
+pub mod ssh;
+
+pub use local::LocalTransport;
+pub use ssh::SshTransport;
+
 /// What a command printed and how it ended.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CommandOutput {
@@ -78,6 +85,73 @@ pub trait Transport: Send + Sync {
     ) -> Result<Option<FileInfo>, TransportError>;
     /// `local` or `ssh` (InSpec's `backend`).
     fn kind(&self) -> &'static str;
+    /// Many facts in one round trip, answered in order; Ok(None) when the transport has no
+    /// cheaper way than one operation per fact (local system calls).
+    fn fetch_many(
+        &self,
+        facts: &[Fact],
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Vec<FactValue>>, TransportError> {
+        let _ = (facts, deadline, cancel);
+        Ok(None)
+    }
+}
+
+/// A fact a profile will need, known before evaluation (a literal resource argument), so
+/// that [`prefetch`] can read many in one round trip.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Fact {
+    /// `lstat` of a path ([`Host::stat`]).
+    Stat(String),
+    /// A file's content ([`Host::read_file`]).
+    File(String),
+    /// A command's output ([`Host::run`]): the exact text a resource will run.
+    Command(String),
+}
+
+/// The answer to one [`Fact`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FactValue {
+    Stat(Option<FileInfo>),
+    File(Option<Vec<u8>>),
+    Command(CommandOutput),
+}
+
+/// Reads `facts` not yet cached on `host` in one round trip where the transport can (SSH:
+/// one remote script), seeding the caches so the resources that ask later cost nothing.
+/// Locally it does nothing: each fact is a system call or a process anyway.
+pub fn prefetch(host: &Host, facts: &[Fact]) -> Result<(), TransportError> {
+    let mut wanted: Vec<Fact> = Vec::new();
+    for f in facts {
+        let cached = match f {
+            Fact::Stat(p) => lock(&host.stats).contains_key(p),
+            Fact::File(p) => lock(&host.files).contains_key(p),
+            Fact::Command(c) => lock(&host.commands).contains_key(c),
+        };
+        if !cached && !wanted.contains(f) {
+            wanted.push(f.clone());
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    host.check()?;
+    let Some(values) = host
+        .transport
+        .fetch_many(&wanted, host.deadline, &host.cancel)?
+    else {
+        return Ok(());
+    };
+    for (fact, value) in wanted.iter().zip(values) {
+        match (fact, value) {
+            (Fact::Stat(p), FactValue::Stat(v)) => host.remember_stat(p, v),
+            (Fact::File(p), FactValue::File(v)) => host.remember_file(p, v),
+            (Fact::Command(c), FactValue::Command(v)) => host.remember_command(c, v),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// One evaluation's view of a target: the transport, the job's deadline and cancellation,

@@ -19,6 +19,13 @@ const ENV_ALLOW: &[&str] = &[
     "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM",
 ];
 
+/// The allow-listed variables of our own environment, as a child inherits them.
+pub fn inherited_env() -> impl Iterator<Item = (&'static str, std::ffi::OsString)> {
+    ENV_ALLOW
+        .iter()
+        .filter_map(|k| std::env::var_os(k).map(|v| (*k, v)))
+}
+
 /// How a run ended.
 #[derive(Debug)]
 pub enum Exit {
@@ -222,11 +229,7 @@ pub async fn run_with_env(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_clear()
-        .envs(
-            ENV_ALLOW
-                .iter()
-                .filter_map(|k| std::env::var_os(k).map(|v| (k, v))),
-        )
+        .envs(inherited_env())
         .envs(env.iter().map(|(k, v)| (k, v)))
         // Own process group: killing it reaches grandchildren too. (Keeps the posix_spawn path.)
         .process_group(0)

@@ -149,6 +149,16 @@ pub fn common_options(
     runtime: &RuntimeDir,
     connect_timeout: u32,
 ) -> Vec<String> {
+    common_options_at(settings, &runtime.control_path(), connect_timeout)
+}
+
+/// [`common_options`] with the control path given (a transport that outlives no
+/// [`RuntimeDir`] borrow keeps the path, not the directory).
+pub fn common_options_at(
+    settings: &SshSettings,
+    control_path: &str,
+    connect_timeout: u32,
+) -> Vec<String> {
     let mut o = vec![
         "-o".to_string(),
         "BatchMode=yes".into(),
@@ -168,7 +178,7 @@ pub fn common_options(
             "-o".into(),
             "ControlMaster=auto".into(),
             "-o".into(),
-            format!("ControlPath={}", runtime.control_path()),
+            format!("ControlPath={control_path}"),
             "-o".into(),
             format!("ControlPersist={}", settings.control_persist),
         ]);
@@ -192,8 +202,25 @@ pub fn ssh_argv(
     target: &SshTarget,
     argv: &[String],
 ) -> Vec<String> {
+    ssh_argv_at(
+        settings,
+        &runtime.control_path(),
+        connect_timeout,
+        target,
+        argv,
+    )
+}
+
+/// [`ssh_argv`] with the control path given.
+pub fn ssh_argv_at(
+    settings: &SshSettings,
+    control_path: &str,
+    connect_timeout: u32,
+    target: &SshTarget,
+    argv: &[String],
+) -> Vec<String> {
     let mut a = vec![settings.program.clone()];
-    a.extend(common_options(settings, runtime, connect_timeout));
+    a.extend(common_options_at(settings, control_path, connect_timeout));
     if let Some(key) = target
         .identity_file
         .as_ref()

@@ -1,0 +1,219 @@
+//! `local://`: facts read with system calls, commands run as real subprocesses.
+
+use std::ffi::CStr;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{child, CommandOutput, FileInfo, Transport, TransportError};
+
+/// The most output kept of one command's stream (InSpec keeps all; profiles read a few lines).
+pub const OUTPUT_CAP: usize = 4 << 20;
+
+/// This machine, checked directly.
+#[derive(Debug, Default)]
+pub struct LocalTransport;
+
+impl LocalTransport {
+    pub fn new() -> Self {
+        LocalTransport
+    }
+}
+
+impl Transport for LocalTransport {
+    fn run(
+        &self,
+        command: &str,
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<CommandOutput, TransportError> {
+        let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
+        let out = child::run(&argv, false, OUTPUT_CAP, deadline, cancel)?;
+        Ok(CommandOutput {
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            exit_status: out.code,
+        })
+    }
+
+    fn read_file(
+        &self,
+        path: &str,
+        _deadline: Option<Instant>,
+        _cancel: &CancellationToken,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        // Directories, missing and unreadable files all read as "no content", as InSpec's.
+        Ok(std::fs::read(path).ok())
+    }
+
+    fn stat(
+        &self,
+        path: &str,
+        _deadline: Option<Instant>,
+        _cancel: &CancellationToken,
+    ) -> Result<Option<FileInfo>, TransportError> {
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            // ENOTDIR (a file used as a directory) is also "does not exist".
+            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Ok(None),
+            Err(e) => return Err(TransportError::Failed(format!("stat {path}: {e}"))),
+        };
+        let kind = kind_of(meta.file_type());
+        let (link_path, target_kind) = if meta.file_type().is_symlink() {
+            (
+                std::fs::read_link(path)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned()),
+                std::fs::metadata(path).ok().map(|m| kind_of(m.file_type())),
+            )
+        } else {
+            (None, None)
+        };
+        Ok(Some(FileInfo {
+            kind: kind.to_string(),
+            mode: meta.mode() & 0o7777,
+            uid: meta.uid(),
+            gid: meta.gid(),
+            owner: user_name(meta.uid()),
+            group: group_name(meta.gid()),
+            size: meta.size(),
+            mtime: meta.mtime(),
+            link_path,
+            target_kind: target_kind.map(str::to_string),
+        }))
+    }
+
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+}
+
+fn kind_of(t: std::fs::FileType) -> &'static str {
+    if t.is_symlink() {
+        "symlink"
+    } else if t.is_dir() {
+        "directory"
+    } else if t.is_file() {
+        "file"
+    } else if t.is_fifo() {
+        "pipe"
+    } else if t.is_socket() {
+        "socket"
+    } else if t.is_char_device() {
+        "character_device"
+    } else if t.is_block_device() {
+        "block_device"
+    } else {
+        "unknown"
+    }
+}
+
+/// The name of user `uid` (getpwuid_r: NSS-aware, thread-safe).
+pub fn user_name(uid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 4096];
+    // SAFETY: all-zero is a valid `passwd` (null pointers, zero ids); it is only read after
+    // getpwuid_r filled it.
+    let mut pw: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: the buffers outlive the call and their lengths are given.
+    let rc =
+        unsafe { libc::getpwuid_r(uid, &mut pw, buf.as_mut_ptr().cast(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || pw.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: pw_name points into `buf`, NUL-terminated by getpwuid_r.
+    Some(
+        unsafe { CStr::from_ptr(pw.pw_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// The name of group `gid` (getgrgid_r).
+pub fn group_name(gid: u32) -> Option<String> {
+    let mut buf = vec![0u8; 16384];
+    // SAFETY: as in `user_name`.
+    let mut gr: libc::group = unsafe { std::mem::zeroed() };
+    let mut found: *mut libc::group = std::ptr::null_mut();
+    // SAFETY: the buffers outlive the call and their lengths are given.
+    let rc =
+        unsafe { libc::getgrgid_r(gid, &mut gr, buf.as_mut_ptr().cast(), buf.len(), &mut found) };
+    if rc != 0 || found.is_null() || gr.gr_name.is_null() {
+        return None;
+    }
+    // SAFETY: gr_name points into `buf`, NUL-terminated by getgrgid_r.
+    Some(
+        unsafe { CStr::from_ptr(gr.gr_name) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn stat(path: &str) -> Option<FileInfo> {
+        LocalTransport
+            .stat(path, None, &CancellationToken::new())
+            .unwrap()
+    }
+
+    #[test]
+    fn stat_reads_kind_mode_owner_and_links() {
+        let dir = std::env::temp_dir().join(format!("airs-local-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("f");
+        std::fs::write(&f, b"hello").unwrap();
+        std::os::unix::fs::chown(&f, Some(1), Some(1)).unwrap(); // daemon:daemon
+                                                                 // After chown, which clears setuid.
+        std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o4750)).unwrap();
+        let l = dir.join("l");
+        let _ = std::fs::remove_file(&l);
+        std::os::unix::fs::symlink(&f, &l).unwrap();
+        let d = dir.join("dangling");
+        let _ = std::fs::remove_file(&d);
+        std::os::unix::fs::symlink("/nonexistent/x", &d).unwrap();
+
+        let info = stat(f.to_str().unwrap()).unwrap();
+        assert_eq!(info.kind, "file");
+        assert_eq!(info.mode, 0o4750);
+        assert_eq!((info.uid, info.gid, info.size), (1, 1, 5));
+        assert_eq!(info.owner.as_deref(), Some("daemon"));
+        assert_eq!(info.group.as_deref(), Some("daemon"));
+        let link = stat(l.to_str().unwrap()).unwrap();
+        assert_eq!(link.kind, "symlink");
+        assert_eq!(link.link_path.as_deref(), f.to_str());
+        assert_eq!(link.target_kind.as_deref(), Some("file"));
+        let dangling = stat(d.to_str().unwrap()).unwrap();
+        assert_eq!(dangling.target_kind, None);
+        assert_eq!(stat(dir.to_str().unwrap()).unwrap().kind, "directory");
+        assert_eq!(stat("/dev/null").unwrap().kind, "character_device");
+        assert_eq!(stat(&format!("{}/x", f.display())), None);
+        assert_eq!(stat("/nonexistent/file"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn names_resolve_like_getent() {
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert_eq!(group_name(0).as_deref(), Some("root"));
+        assert_eq!(user_name(4_000_000_000), None);
+    }
+
+    #[test]
+    fn commands_run_in_sh() {
+        let out = LocalTransport
+            .run(
+                "printf '%s' \"$0\"; echo e >&2; exit 4",
+                None,
+                &CancellationToken::new(),
+            )
+            .unwrap();
+        assert_eq!(out.stdout, "/bin/sh");
+        assert_eq!((out.stderr.as_str(), out.exit_status), ("e\n", Some(4)));
+    }
+}
