@@ -57,6 +57,7 @@ bench: build ## benchmarks, printing ratios against baselines measured in the sa
 	$(PY) benches/parser.py
 	$(PY) benches/store.py
 	$(PY) benches/ssh.py
+	$(PY) benches/native.py
 
 FUZZ_SECONDS ?= 120
 fuzz: ## fuzz the profile lexer/parser for FUZZ_SECONDS (default 120; `make test` runs a short pass)
