@@ -13,6 +13,7 @@
 pub mod cmp;
 pub mod interp;
 pub mod matchers;
+pub mod prepare;
 pub mod resources;
 pub mod results;
 pub mod rx;

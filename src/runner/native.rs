@@ -13,8 +13,8 @@ use super::{process, HostCheck, RunContext};
 use crate::job::Stream;
 use crate::host::Target;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
-use crate::native::transport::{Host, TransportError};
-use crate::native::{self, LocalTransport, SshTransport};
+use crate::native::transport::{Host, LocalTransport, SshTransport, Transport, TransportError};
+use crate::native::{self, prepare::prepare};
 use crate::profile::Profile;
 use crate::template::{ProfileRunner, Template};
 
@@ -53,7 +53,12 @@ impl NativePlan {
             sha256: loaded.sha256().to_string(),
         };
         let fallback = if template.runner == ProfileRunner::Auto {
-            let blocked = native::blocked_controls(&loaded);
+            let blocked: Vec<String> = native::coverage(&loaded)
+                .controls
+                .into_iter()
+                .filter(|c| !c.supported)
+                .map(|c| c.id)
+                .collect();
             if blocked.is_empty() {
                 None
             } else {
@@ -85,7 +90,7 @@ pub async fn attempt(
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
     r: &mut HostResult,
 ) -> bool {
-    let transport: Box<dyn native::transport::Transport> = match check.target {
+    let transport: Box<dyn Transport> = match check.target {
         Target::Local => Box::new(LocalTransport::new()),
         Target::Ssh(t) => Box::new(SshTransport::new(
             &check.ctx.ssh,
@@ -101,7 +106,7 @@ pub async fn attempt(
         // Reach the host once before evaluating (and fetch what the profile needs in as few
         // round trips as the transport can): an unreachable host is one clear result, not
         // a failure per control.
-        native::prepare(&profile, &host)?;
+        prepare(&profile, &host)?;
         Ok::<_, TransportError>(native::evaluate(&profile, host, &inputs))
     })
     .await;
