@@ -179,6 +179,14 @@ impl Profile {
         .map_err(PyRuntimeError::new_err)
     }
 
+    /// Static coverage of the native evaluator: which controls it can run with no target,
+    /// and the constructs that block the rest, most frequent first.
+    fn coverage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let c = py.detach(move || crate::native::coverage(&inner));
+        to_py(py, &c)
+    }
+
     fn __len__(&self) -> usize {
         self.inner.controls.len()
     }
