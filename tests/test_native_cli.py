@@ -41,7 +41,7 @@ def test_coverage_of_a_missing_profile_exits_2(tmp_path: Path) -> None:
     assert out.returncode == 2 and "error" in out.stderr
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/profiles (the real third-party profiles) is absent")
+@pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/profiles (real third-party profiles) is absent")
 def test_coverage_of_the_real_profiles() -> None:
     names = ["linux-baseline", "ssh-baseline", "cis-dil-benchmark", "cis-docker-benchmark"]
     out = cli("coverage", *(str(SHARED / n) for n in names), "--json")
@@ -64,7 +64,8 @@ COVERAGE_FLOOR = 0.0
 
 def test_exec_native_on_local(tmp_path: Path) -> None:
     report = tmp_path / "r.json"
-    out = cli("exec", str(PROFILE), "-t", "local://", "-e", f"root={tmp_path}", "--reporter", f"json:{report}")
+    args = ["-t", "local://", "-e", f"root={tmp_path}", "--reporter", f"json:{report}"]
+    out = cli("exec", str(PROFILE), *args)
     assert out.returncode == 1, out.stdout + out.stderr  # the fixture has failing controls
     doc = json.loads(report.read_text())
     (profile,) = doc["profiles"]
