@@ -153,7 +153,7 @@ impl Interp<'_> {
             ExprKind::Index { recv, args } => {
                 let r = self.eval(recv)?;
                 let (a, _) = self.eval_args(args)?;
-                self.call_method(r, "[]", a, None, off)?
+                self.index(r, a, off)?
             }
             ExprKind::Unary { op, expr } => {
                 let v = self.eval(expr)?;
@@ -665,6 +665,21 @@ impl Interp<'_> {
             Ok(res) => Ok(Value::Resource(res)),
             Err(e) => Err(super::resource_error(e, at)),
         })
+    }
+
+    /// `recv[args]`. On a resource without `[]`, a single key reads the property of that
+    /// name (`os[:name]` is `os.name`, as InSpec's resources map their params).
+    fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
+        if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) = (&recv, args.as_slice()) {
+            let at = self.at(off);
+            return match res.call("[]", &args) {
+                Err(crate::native::resources::ResourceError::Unsupported { .. }) => res
+                    .call(&to_s(key), &[])
+                    .map_err(|e| super::resource_error(e, at)),
+                other => other.map_err(|e| super::resource_error(e, at)),
+            };
+        }
+        self.call_method(recv, "[]", args, None, off)
     }
 
     /// A method call on a value.

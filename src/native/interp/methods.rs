@@ -245,7 +245,6 @@ pub const KERNEL_FUNCTIONS: &[&str] = &[
     "fail",
     "require",
     "require_relative",
-    "loop",
 ];
 
 /// Ruby's `to_s` of plain values (resources give their InSpec `to_s`).
