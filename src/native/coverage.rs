@@ -10,8 +10,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::interp::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
 use super::interp::dsl::DSL_FUNCTIONS;
-use super::interp::eval::construct_name;
+use super::interp::eval::{construct_name, scoped_name};
 use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS};
 use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use super::interp::table::TABLE_METHODS;
@@ -138,10 +139,18 @@ pub fn coverage_with(profile: &Profile, catalogue: &Catalogue) -> Coverage {
     blockers.sort_by(|a, b| b.controls.cmp(&a.controls));
     let total = controls.len();
     Coverage {
-        profile: profile.metadata.name.clone().unwrap_or_else(|| profile.path.clone()),
+        profile: profile
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_else(|| profile.path.clone()),
         total,
         supported,
-        percent: if total == 0 { 100.0 } else { supported as f64 * 100.0 / total as f64 },
+        percent: if total == 0 {
+            100.0
+        } else {
+            supported as f64 * 100.0 / total as f64
+        },
         controls,
         blockers,
     }
@@ -243,11 +252,19 @@ impl<'a> Analyzer<'a> {
             }
             for stmt in &f.program.body {
                 visit(stmt, &mut |e| match &e.kind {
-                    ExprKind::Def { singleton: None, name, body, .. } => {
+                    ExprKind::Def {
+                        singleton: None,
+                        name,
+                        body,
+                        ..
+                    } => {
                         self.defs.insert(name.clone(), body.clone());
                     }
                     ExprKind::Assign { target, .. } => {
-                        if let ExprKind::Const { scope: None, name, .. } = &target.kind {
+                        if let ExprKind::Const {
+                            scope: None, name, ..
+                        } = &target.kind
+                        {
                             self.consts.insert(name.clone());
                         }
                     }
@@ -261,7 +278,8 @@ impl<'a> Analyzer<'a> {
             }
             self.file = f.path.clone();
             self.var_types.clear();
-            self.poisoned.retain(|k, _| k.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
+            self.poisoned
+                .retain(|k, _| k.chars().next().is_some_and(|c| c.is_ascii_uppercase()));
             let first = self.out.len();
             let mut file_blockers: Vec<Blocker> = Vec::new();
             for stmt in &f.program.body {
@@ -279,31 +297,51 @@ impl<'a> Analyzer<'a> {
     /// A file-level statement; controls nested in it inherit its blockers.
     fn file_stmt(&mut self, e: &Expr, inherited: &[Blocker], file_blockers: &mut Vec<Blocker>) {
         match &e.kind {
-            ExprKind::Call { recv: None, name, args, block, .. } if name == "control" || name == "rule" => {
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block,
+                ..
+            } if name == "control" || name == "rule" => {
                 let mut bs = inherited.to_vec();
                 let cx = Cx::default();
                 for a in args {
                     self.expr(a, &cx, &mut bs);
                 }
-                let id = args.first().and_then(|a| a.as_str_or_sym()).unwrap_or_else(|| {
-                    self.profile
-                        .controls
-                        .iter()
-                        .find(|c| c.file == self.file && c.source_location.line == self.line(e.span.start))
-                        .map(|c| c.id.clone())
-                        .unwrap_or_default()
-                });
+                let id = args
+                    .first()
+                    .and_then(|a| a.as_str_or_sym())
+                    .unwrap_or_else(|| {
+                        self.profile
+                            .controls
+                            .iter()
+                            .find(|c| {
+                                c.file == self.file
+                                    && c.source_location.line == self.line(e.span.start)
+                            })
+                            .map(|c| c.id.clone())
+                            .unwrap_or_default()
+                    });
                 if let Some(b) = block {
                     let saved = self.var_types.clone();
-                    let cx = Cx { in_control: true, ..Cx::default() };
+                    let cx = Cx {
+                        in_control: true,
+                        ..Cx::default()
+                    };
                     self.body(&b.body, &cx, &mut bs);
                     self.var_types = saved;
                 }
                 self.push_control(id, e.span.start, bs);
             }
-            ExprKind::Call { recv: None, name, .. } if name == "describe" || name == "context" => {
+            ExprKind::Call {
+                recv: None, name, ..
+            } if name == "describe" || name == "context" => {
                 let mut bs = inherited.to_vec();
-                let cx = Cx { in_control: true, ..Cx::default() };
+                let cx = Cx {
+                    in_control: true,
+                    ..Cx::default()
+                };
                 self.expr(e, &cx, &mut bs);
                 let line = self.line(e.span.start);
                 let id = self
@@ -315,7 +353,9 @@ impl<'a> Analyzer<'a> {
                     .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
                 self.push_control(id, e.span.start, bs);
             }
-            ExprKind::Call { recv: None, name, .. } if name == "only_if" => {
+            ExprKind::Call {
+                recv: None, name, ..
+            } if name == "only_if" => {
                 let mut bs = Vec::new();
                 self.expr(e, &Cx::default(), &mut bs);
                 file_blockers.extend(bs);
@@ -339,13 +379,17 @@ impl<'a> Analyzer<'a> {
                             ExprKind::Var(n) => {
                                 self.var_types.insert(n.clone(), ty);
                                 if bs.len() > inherited.len() {
-                                    self.poisoned.insert(n.clone(), bs[inherited.len()..].to_vec());
+                                    self.poisoned
+                                        .insert(n.clone(), bs[inherited.len()..].to_vec());
                                 } else {
                                     self.poisoned.remove(n);
                                 }
                             }
-                            ExprKind::Const { scope: None, name, .. } if bs.len() > inherited.len() => {
-                                self.poisoned.insert(name.clone(), bs[inherited.len()..].to_vec());
+                            ExprKind::Const {
+                                scope: None, name, ..
+                            } if bs.len() > inherited.len() => {
+                                self.poisoned
+                                    .insert(name.clone(), bs[inherited.len()..].to_vec());
                             }
                             _ => {}
                         }
@@ -369,7 +413,11 @@ impl<'a> Analyzer<'a> {
             supported: blockers.is_empty(),
             blockers,
         };
-        match self.out.iter_mut().find(|o| o.id == c.id && !c.id.is_empty()) {
+        match self
+            .out
+            .iter_mut()
+            .find(|o| o.id == c.id && !c.id.is_empty())
+        {
             Some(slot) => *slot = c,
             None => self.out.push(c),
         }
@@ -378,7 +426,9 @@ impl<'a> Analyzer<'a> {
     /// The parts of a statement that holds controls, without descending into the controls.
     fn shallow(&mut self, e: &Expr, bs: &mut Vec<Blocker>) {
         match &e.kind {
-            ExprKind::Call { recv, args, block, .. } => {
+            ExprKind::Call {
+                recv, args, block, ..
+            } => {
                 if let Some(r) = recv {
                     self.expr(r, &Cx::default(), bs);
                 }
@@ -395,9 +445,13 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            ExprKind::If { cond, .. } | ExprKind::While { cond, .. } => self.expr(cond, &Cx::default(), bs),
+            ExprKind::If { cond, .. } | ExprKind::While { cond, .. } => {
+                self.expr(cond, &Cx::default(), bs)
+            }
             ExprKind::For { iter, .. } => self.expr(iter, &Cx::default(), bs),
-            ExprKind::Case { subject: Some(s), .. } => self.expr(s, &Cx::default(), bs),
+            ExprKind::Case {
+                subject: Some(s), ..
+            } => self.expr(s, &Cx::default(), bs),
             ExprKind::Begin { .. } | ExprKind::Paren(_) | ExprKind::Case { .. } => {}
             _ => bs.push(self.block(construct_name(&e.kind), e.span.start)),
         }
@@ -420,8 +474,15 @@ impl<'a> Analyzer<'a> {
     fn expr(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         let off = e.span.start;
         match &e.kind {
-            ExprKind::Nil | ExprKind::True | ExprKind::False | ExprKind::Int(_) | ExprKind::Float(_)
-            | ExprKind::Sym(_) | ExprKind::File | ExprKind::Line(_) | ExprKind::IVar(_) => {}
+            ExprKind::Nil
+            | ExprKind::True
+            | ExprKind::False
+            | ExprKind::Int(_)
+            | ExprKind::Float(_)
+            | ExprKind::Sym(_)
+            | ExprKind::File
+            | ExprKind::Line(_)
+            | ExprKind::IVar(_) => {}
             ExprKind::Str(p) | ExprKind::DSym(p) => self.parts(p, cx, bs),
             ExprKind::Regex { parts, flags } => {
                 if let Some(src) = crate::profile::ast::plain(parts) {
@@ -463,20 +524,34 @@ impl<'a> Analyzer<'a> {
                     bs.extend(p.iter().cloned());
                 }
             }
-            ExprKind::Const { scope: None, name, .. } => {
+            ExprKind::Const {
+                scope: None, name, ..
+            } => {
                 if let Some(p) = self.poisoned.get(name) {
                     bs.extend(p.iter().cloned());
                 } else if !self.consts.contains(name) && !KNOWN_CLASSES.contains(&name.as_str()) {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
             }
-            ExprKind::Call { recv, name, args, block, .. } => self.call(e, recv.as_deref(), name, args, block.as_deref(), cx, bs),
+            ExprKind::Const { .. } => {
+                if !scoped_name(e).is_some_and(|n| SCOPED_CLASSES.contains(&n.as_str())) {
+                    bs.push(self.block("scoped constant", off));
+                }
+            }
+            ExprKind::Call {
+                recv,
+                name,
+                args,
+                block,
+                ..
+            } => self.call(e, recv.as_deref(), name, args, block.as_deref(), cx, bs),
             ExprKind::Index { recv, args } => {
                 self.expr(recv, cx, bs);
                 self.args(args, cx, bs);
                 if let Ty::Resource(r) = self.ty(recv, cx) {
                     let key = args.first().and_then(|a| a.as_str_or_sym());
-                    if !self.cat.answers(&r, "[]") && !key.is_some_and(|k| self.cat.answers(&r, &k)) {
+                    if !self.cat.answers(&r, "[]") && !key.is_some_and(|k| self.cat.answers(&r, &k))
+                    {
                         bs.push(self.block(format!("`{r}` property `[]`"), off));
                     }
                 }
@@ -503,7 +578,11 @@ impl<'a> Analyzer<'a> {
                 }
                 self.expr(value, cx, bs);
             }
-            ExprKind::If { cond, then_body, else_body } => {
+            ExprKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
                 self.expr(cond, cx, bs);
                 self.body(then_body, cx, bs);
                 self.body(else_body, cx, bs);
@@ -517,7 +596,11 @@ impl<'a> Analyzer<'a> {
                 self.expr(iter, cx, bs);
                 self.body(body, cx, bs);
             }
-            ExprKind::Case { subject, whens, else_body } => {
+            ExprKind::Case {
+                subject,
+                whens,
+                else_body,
+            } => {
                 if let Some(s) = subject {
                     self.expr(s, cx, bs);
                 }
@@ -534,7 +617,12 @@ impl<'a> Analyzer<'a> {
                     self.body(b, cx, bs);
                 }
             }
-            ExprKind::Begin { body, rescues, else_body, ensure } => {
+            ExprKind::Begin {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } => {
                 self.body(body, cx, bs);
                 for r in rescues {
                     if let Some(v) = &r.var {
@@ -550,7 +638,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::Paren(body) => self.body(body, cx, bs),
-            ExprKind::Def { singleton: None, .. } => {}
+            ExprKind::Def {
+                singleton: None, ..
+            } => {}
             ExprKind::Return(x) | ExprKind::Break(x) | ExprKind::Next(x) => {
                 if let Some(x) = x {
                     self.expr(x, cx, bs);
@@ -569,8 +659,12 @@ impl<'a> Analyzer<'a> {
         match &t.kind {
             ExprKind::Var(_) | ExprKind::Const { scope: None, .. } => {}
             ExprKind::IVar(_) if cx.class.is_some() => {}
-            ExprKind::IVar(_) => bs.push(self.block("instance variable outside a resource", t.span.start)),
-            ExprKind::Call { recv: None, args, .. } if args.is_empty() => {}
+            ExprKind::IVar(_) => {
+                bs.push(self.block("instance variable outside a resource", t.span.start))
+            }
+            ExprKind::Call {
+                recv: None, args, ..
+            } if args.is_empty() => {}
             ExprKind::Index { recv, args } => {
                 self.expr(recv, cx, bs);
                 self.args(args, cx, bs);
@@ -610,7 +704,9 @@ impl<'a> Analyzer<'a> {
             ExprKind::Var(n) => self.var_types.get(n).cloned().unwrap_or(Ty::Unknown),
             ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x, cx)),
             ExprKind::Call { recv, name, .. } => {
-                let via_inspec = recv.as_deref().is_some_and(|r| r.bare_call_name() == Some("inspec"));
+                let via_inspec = recv
+                    .as_deref()
+                    .is_some_and(|r| r.bare_call_name() == Some("inspec"));
                 if recv.is_none() || via_inspec {
                     if self.classes.contains_key(name) {
                         return Ty::Custom(name.clone());
@@ -642,7 +738,9 @@ impl<'a> Analyzer<'a> {
         if let Some(b) = self.class_cache.get(name) {
             return b.clone();
         }
-        let Some(class) = self.classes.get(name).cloned() else { return Vec::new() };
+        let Some(class) = self.classes.get(name).cloned() else {
+            return Vec::new();
+        };
         if !self.in_progress.insert(format!("class {name}")) {
             return Vec::new();
         }
@@ -655,7 +753,10 @@ impl<'a> Analyzer<'a> {
         }
         let saved_file = std::mem::take(&mut self.file);
         let saved_types = std::mem::take(&mut self.var_types);
-        let cx = Cx { class: Some(class.clone()), ..Cx::default() };
+        let cx = Cx {
+            class: Some(class.clone()),
+            ..Cx::default()
+        };
         let mut methods: Vec<_> = class.methods.values().cloned().collect();
         methods.sort_by(|a, b| a.name.cmp(&b.name));
         for m in methods {
@@ -678,7 +779,9 @@ impl<'a> Analyzer<'a> {
         if let Some(b) = self.def_cache.get(name) {
             return b.clone();
         }
-        let Some(body) = self.defs.get(name).cloned() else { return Vec::new() };
+        let Some(body) = self.defs.get(name).cloned() else {
+            return Vec::new();
+        };
         if !self.in_progress.insert(format!("def {name}")) {
             return Vec::new();
         }
@@ -694,7 +797,16 @@ impl<'a> Analyzer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn call(&mut self, e: &Expr, recv: Option<&Expr>, name: &str, args: &[Expr], block: Option<&Block>, cx: &Cx, bs: &mut Vec<Blocker>) {
+    fn call(
+        &mut self,
+        e: &Expr,
+        recv: Option<&Expr>,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        cx: &Cx,
+        bs: &mut Vec<Blocker>,
+    ) {
         let off = e.span.start;
         let Some(r) = recv else {
             return self.bare(name, args, block, cx, bs, off);
@@ -711,6 +823,15 @@ impl<'a> Analyzer<'a> {
         }
         self.expr(r, cx, bs);
         self.args(args, cx, bs);
+        if let Some(class) = class_name(r) {
+            if !CLASS_METHODS.contains(&(class.as_str(), name))
+                && !matches!(name, "name" | "to_s" | "==" | "===")
+            {
+                bs.push(self.block(format!("`{class}.{name}`"), off));
+            }
+            self.blk(block, cx, bs);
+            return;
+        }
         let rt = self.ty(r, cx);
         let ok = match &rt {
             Ty::Resource(res) => {
@@ -747,36 +868,55 @@ impl<'a> Analyzer<'a> {
             Ty::Unknown => {
                 BUILTIN_METHODS.contains(&name)
                     || TABLE_METHODS.contains(&name)
+                    || OBJECT_METHODS.contains(&name)
                     || CHAINS.contains(&name)
                     || matches!(name, "to" | "not_to" | "to_not" | "message" | "name")
                     || self.cat.any_answers(name)
-                    || self.classes.values().any(|c| c.methods.contains_key(name) || c.attr_readers.iter().any(|a| a == name))
-                    || (r.bare_call_name() == Some("inspec") && (self.cat.has(name) || self.classes.contains_key(name)))
+                    || self.classes.values().any(|c| {
+                        c.methods.contains_key(name) || c.attr_readers.iter().any(|a| a == name)
+                    })
+                    || (r.bare_call_name() == Some("inspec")
+                        && (self.cat.has(name) || self.classes.contains_key(name)))
             }
         };
         if !ok {
             bs.push(self.block(format!("method `{name}`"), off));
         }
-        let inner = Cx { in_where: cx.in_where || name == "where", ..cx.clone() };
+        let inner = Cx {
+            in_where: cx.in_where || name == "where",
+            ..cx.clone()
+        };
         self.blk(block, &inner, bs);
     }
 
     /// A matcher used in `should` / `.to`, checked against the example's subject.
     fn expectation(&mut self, m: &Expr, _negated: bool, cx: &Cx, bs: &mut Vec<Blocker>) {
         let Some(mname) = matcher_name(m) else { return };
-        let Some(pred) = predicate_of(&mname) else { return };
+        let Some(pred) = predicate_of(&mname) else {
+            return;
+        };
         if cx.its {
             return;
         }
         match &cx.subject {
-            Some(Ty::Resource(r)) if !self.cat.answers(r, &pred) && !TABLE_METHODS.contains(&pred.as_str()) => {
+            Some(Ty::Resource(r))
+                if !self.cat.answers(r, &pred) && !TABLE_METHODS.contains(&pred.as_str()) =>
+            {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }
             _ => {}
         }
     }
 
-    fn bare(&mut self, name: &str, args: &[Expr], block: Option<&Block>, cx: &Cx, bs: &mut Vec<Blocker>, off: u32) {
+    fn bare(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        cx: &Cx,
+        bs: &mut Vec<Blocker>,
+        off: u32,
+    ) {
         if args.is_empty() && block.is_none() && cx.in_where {
             return;
         }
@@ -791,7 +931,10 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(class) = &cx.class {
-            if class.methods.contains_key(name) || class.attr_readers.iter().any(|a| a == name) || name == "to_s" {
+            if class.methods.contains_key(name)
+                || class.attr_readers.iter().any(|a| a == name)
+                || name == "to_s"
+            {
                 self.blk(block, cx, bs);
                 return;
             }
@@ -814,7 +957,15 @@ impl<'a> Analyzer<'a> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn dsl(&mut self, name: &str, args: &[Expr], block: Option<&Block>, cx: &Cx, bs: &mut Vec<Blocker>, off: u32) {
+    fn dsl(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        cx: &Cx,
+        bs: &mut Vec<Blocker>,
+        off: u32,
+    ) {
         match name {
             "tag" | "ref" | "tags" | "refs" => {}
             "control" | "rule" => bs.push(self.block("`control` inside a control", off)),
@@ -831,7 +982,12 @@ impl<'a> Analyzer<'a> {
                     let extra = self.class_blockers(c);
                     bs.extend(extra);
                 }
-                let inner = Cx { in_describe: true, subject, its: false, ..cx.clone() };
+                let inner = Cx {
+                    in_describe: true,
+                    subject,
+                    its: false,
+                    ..cx.clone()
+                };
                 self.blk(block, &inner, bs);
             }
             "it" | "specify" | "example" => {
@@ -842,7 +998,11 @@ impl<'a> Analyzer<'a> {
                     bs.push(self.block("an example inside an example", off));
                 }
                 self.args(args, cx, bs);
-                let inner = Cx { in_example: true, its: false, ..cx.clone() };
+                let inner = Cx {
+                    in_example: true,
+                    its: false,
+                    ..cx.clone()
+                };
                 self.blk(block, &inner, bs);
             }
             "its" => {
@@ -871,7 +1031,11 @@ impl<'a> Analyzer<'a> {
                         _ => {}
                     }
                 }
-                let inner = Cx { in_example: true, its: true, ..cx.clone() };
+                let inner = Cx {
+                    in_example: true,
+                    its: true,
+                    ..cx.clone()
+                };
                 self.blk(block, &inner, bs);
             }
             "should" | "should_not" => {
@@ -896,9 +1060,20 @@ impl<'a> Analyzer<'a> {
             }
             "input" | "attribute" => {
                 self.args(args, cx, bs);
-                if !args.first().is_some_and(|a| matches!(a.kind, ExprKind::Str(_) | ExprKind::Sym(_) | ExprKind::DSym(_))) {
+                if !args.first().is_some_and(|a| {
+                    matches!(
+                        a.kind,
+                        ExprKind::Str(_) | ExprKind::Sym(_) | ExprKind::DSym(_)
+                    )
+                }) {
                     bs.push(self.block("`input` without a literal name", off));
                 }
+            }
+            "skip" => {
+                if !cx.in_control || cx.in_example {
+                    bs.push(self.block(format!("method or resource `{name}`"), off));
+                }
+                self.args(args, cx, bs);
             }
             "title" | "desc" | "impact" => {
                 if cx.in_control {
@@ -913,9 +1088,17 @@ impl<'a> Analyzer<'a> {
     }
 }
 
+/// The class a constant receiver names (`Regexp`, `Gem::Version`), if it is a class.
+fn class_name(e: &Expr) -> Option<String> {
+    let n = scoped_name(e)?;
+    (KNOWN_CLASSES.contains(&n.as_str()) || SCOPED_CLASSES.contains(&n.as_str())).then_some(n)
+}
+
 fn matcher_name(m: &Expr) -> Option<String> {
     match &m.kind {
-        ExprKind::Call { recv: None, name, .. } if is_matcher(name) => Some(name.clone()),
+        ExprKind::Call {
+            recv: None, name, ..
+        } if is_matcher(name) => Some(name.clone()),
         ExprKind::Call { recv: Some(r), .. } => matcher_name(r),
         ExprKind::Binary { lhs, .. } => matcher_name(lhs),
         _ => None,
@@ -940,22 +1123,37 @@ fn collect_controls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
     }
     let mut kids: Vec<&'e Expr> = Vec::new();
     match &e.kind {
-        ExprKind::Call { recv, args, block, .. } => {
+        ExprKind::Call {
+            recv, args, block, ..
+        } => {
             kids.extend(recv.as_deref());
             kids.extend(args.iter());
             if let Some(b) = block {
                 kids.extend(b.body.iter());
             }
         }
-        ExprKind::If { then_body, else_body, .. } => kids.extend(then_body.iter().chain(else_body)),
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } | ExprKind::Paren(body) => kids.extend(body.iter()),
-        ExprKind::Case { whens, else_body, .. } => {
+        ExprKind::If {
+            then_body,
+            else_body,
+            ..
+        } => kids.extend(then_body.iter().chain(else_body)),
+        ExprKind::While { body, .. } | ExprKind::For { body, .. } | ExprKind::Paren(body) => {
+            kids.extend(body.iter())
+        }
+        ExprKind::Case {
+            whens, else_body, ..
+        } => {
             for w in whens {
                 kids.extend(w.body.iter());
             }
             kids.extend(else_body.iter().flatten());
         }
-        ExprKind::Begin { body, rescues, else_body, ensure } => {
+        ExprKind::Begin {
+            body,
+            rescues,
+            else_body,
+            ensure,
+        } => {
             kids.extend(body.iter());
             for r in rescues {
                 kids.extend(r.body.iter());

@@ -7,14 +7,22 @@ use std::path::PathBuf;
 use super::coverage::{coverage_with, Catalogue};
 use crate::job::ControlStatus;
 
-const PROFILES: [&str; 4] = ["linux-baseline", "ssh-baseline", "cis-dil-benchmark", "cis-docker-benchmark"];
+const PROFILES: [&str; 4] = [
+    "linux-baseline",
+    "ssh-baseline",
+    "cis-dil-benchmark",
+    "cis-docker-benchmark",
+];
 
 fn profiles_dir() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/profiles");
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is absent (the shared third-party profiles)", dir.display());
+        eprintln!(
+            "skipped: {} is absent (the shared third-party profiles)",
+            dir.display()
+        );
         None
     }
 }
@@ -23,11 +31,39 @@ fn profiles_dir() -> Option<PathBuf> {
 /// registry is expected to provide them (`*`: configuration keys).
 pub fn assumed_catalogue() -> Catalogue {
     let file = vec![
-        "exist?", "file?", "directory?", "symlink?", "pipe?", "socket?", "block_device?",
-        "character_device?", "mode", "owner", "group", "uid", "gid", "size", "content",
-        "link_path", "mtime", "readable?", "writable?", "executable?", "owned_by?",
-        "grouped_into?", "more_permissive_than?", "type", "path", "basename", "setuid?",
-        "setgid?", "sticky?", "linked_to?",
+        "exist?",
+        "file?",
+        "directory?",
+        "symlink?",
+        "pipe?",
+        "socket?",
+        "block_device?",
+        "character_device?",
+        "mode",
+        "owner",
+        "group",
+        "uid",
+        "gid",
+        "size",
+        "content",
+        "link_path",
+        "mtime",
+        "readable?",
+        "writable?",
+        "executable?",
+        "owned_by?",
+        "grouped_into?",
+        "more_permissive_than?",
+        "type",
+        "path",
+        "basename",
+        "setuid?",
+        "setgid?",
+        "sticky?",
+        "linked_to?",
+        "suid",
+        "sgid",
+        "sticky",
     ];
     let command = vec!["stdout", "stderr", "exit_status", "exist?", "result"];
     let table = |extra: &[&'static str]| {
@@ -41,9 +77,36 @@ pub fn assumed_catalogue() -> Catalogue {
         ("command", command.clone()),
         ("bash", command),
         ("package", vec!["installed?", "version", "name"]),
-        ("packages", table(&["names", "versions", "statuses", "architectures"])),
-        ("service", vec!["installed?", "enabled?", "running?", "type", "name", "description", "startmode", "runlevels", "params"]),
-        ("systemd_service", vec!["installed?", "enabled?", "running?", "type", "name", "description", "params"]),
+        (
+            "packages",
+            table(&["names", "versions", "statuses", "architectures"]),
+        ),
+        (
+            "service",
+            vec![
+                "installed?",
+                "enabled?",
+                "running?",
+                "type",
+                "name",
+                "description",
+                "startmode",
+                "runlevels",
+                "params",
+            ],
+        ),
+        (
+            "systemd_service",
+            vec![
+                "installed?",
+                "enabled?",
+                "running?",
+                "type",
+                "name",
+                "description",
+                "params",
+            ],
+        ),
         ("sshd_config", vec!["*"]),
         ("ssh_config", vec!["*"]),
         ("login_defs", vec!["*"]),
@@ -56,25 +119,184 @@ pub fn assumed_catalogue() -> Catalogue {
         ("json", vec!["*"]),
         ("yaml", vec!["*"]),
         ("kernel_parameter", vec!["value"]),
-        ("kernel_module", vec!["loaded?", "disabled?", "blacklisted?", "enabled?", "version"]),
-        ("mount", vec!["mounted?", "count", "options", "device", "type"]),
-        ("etc_fstab", table(&["mount_points", "device_names", "file_system_options", "mount_options", "file_system_types", "dump_options", "file_system_check_nums", "nfs_file_systems", "home_mount_options", "configured?"])),
-        ("passwd", table(&["users", "uids", "gids", "homes", "shells", "passwords", "user", "uid", "gid", "home", "shell", "password", "lines", "content"])),
-        ("shadow", table(&["users", "passwords", "last_changes", "min_days", "max_days", "warn_days", "inactive_days", "expiry_dates", "user", "password"])),
-        ("etc_group", table(&["groups", "gids", "users", "group_name", "gid", "where"])),
-        ("user", vec!["exists?", "uid", "gid", "group", "groups", "home", "shell", "mindays", "maxdays", "warndays", "passwordage", "username", "has_home_directory?", "lastlogin"]),
-        ("users", table(&["usernames", "uids", "gids", "groups", "homes", "shells", "mindays", "maxdays", "warndays", "username", "uid", "home", "shell"])),
+        (
+            "kernel_module",
+            vec![
+                "loaded?",
+                "disabled?",
+                "blacklisted?",
+                "enabled?",
+                "version",
+            ],
+        ),
+        (
+            "mount",
+            vec!["mounted?", "count", "options", "device", "type"],
+        ),
+        (
+            "etc_fstab",
+            table(&[
+                "mount_points",
+                "device_names",
+                "file_system_options",
+                "mount_options",
+                "file_system_types",
+                "dump_options",
+                "file_system_check_nums",
+                "nfs_file_systems",
+                "home_mount_options",
+                "configured?",
+            ]),
+        ),
+        (
+            "passwd",
+            table(&[
+                "users",
+                "uids",
+                "gids",
+                "homes",
+                "shells",
+                "passwords",
+                "user",
+                "uid",
+                "gid",
+                "home",
+                "shell",
+                "password",
+                "lines",
+                "content",
+            ]),
+        ),
+        (
+            "shadow",
+            table(&[
+                "users",
+                "passwords",
+                "last_changes",
+                "min_days",
+                "max_days",
+                "warn_days",
+                "inactive_days",
+                "expiry_dates",
+                "user",
+                "password",
+            ]),
+        ),
+        (
+            "etc_group",
+            table(&["groups", "gids", "users", "group_name", "gid", "where"]),
+        ),
+        (
+            "user",
+            vec![
+                "exists?",
+                "uid",
+                "gid",
+                "group",
+                "groups",
+                "home",
+                "shell",
+                "mindays",
+                "maxdays",
+                "warndays",
+                "passwordage",
+                "username",
+                "has_home_directory?",
+                "lastlogin",
+            ],
+        ),
+        (
+            "users",
+            table(&[
+                "usernames",
+                "uids",
+                "gids",
+                "groups",
+                "homes",
+                "shells",
+                "mindays",
+                "maxdays",
+                "warndays",
+                "username",
+                "uid",
+                "home",
+                "shell",
+            ]),
+        ),
         ("group", vec!["exists?", "gid", "members"]),
-        ("processes", table(&["pids", "commands", "users", "states", "labels", "entries"])),
-        ("port", table(&["listening?", "protocols", "processes", "addresses", "pids", "ports"])),
-        ("os", vec!["name", "family", "release", "arch", "debian?", "redhat?", "suse?", "linux?", "unix?", "windows?", "bsd?", "darwin?", "solaris?", "aix?", "hpux?", "[]", "params"]),
+        (
+            "processes",
+            table(&["pids", "commands", "users", "states", "labels", "entries"]),
+        ),
+        (
+            "port",
+            table(&[
+                "listening?",
+                "protocols",
+                "processes",
+                "addresses",
+                "pids",
+                "ports",
+            ]),
+        ),
+        (
+            "os",
+            vec![
+                "name", "family", "release", "arch", "debian?", "redhat?", "suse?", "linux?",
+                "unix?", "windows?", "bsd?", "darwin?", "solaris?", "aix?", "hpux?", "[]",
+                "params",
+            ],
+        ),
         ("os_env", vec!["content", "split", "value"]),
-        ("auditd", table(&["lines", "rules", "file", "key", "list", "action", "fields", "syscall", "fields_nokey", "permissions", "exit"])),
+        (
+            "auditd",
+            table(&[
+                "lines",
+                "rules",
+                "file",
+                "key",
+                "list",
+                "action",
+                "fields",
+                "syscall",
+                "fields_nokey",
+                "permissions",
+                "exit",
+            ]),
+        ),
         ("iptables", vec!["has_rule?", "retrieve_rules"]),
         ("ip6tables", vec!["has_rule?", "retrieve_rules"]),
-        ("docker", vec!["containers", "images", "info", "version", "object", "plugins", "services"]),
-        ("docker_container", vec!["exist?", "running?", "id", "image", "repo", "tag", "ports", "command", "status", "labels"]),
-        ("virtualization", vec!["system", "role", "virtual_system?", "physical_system?"]),
+        (
+            "docker",
+            vec![
+                "containers",
+                "images",
+                "info",
+                "version",
+                "object",
+                "plugins",
+                "services",
+                "running?",
+                "ids",
+                "names",
+                "repositories",
+                "tags",
+                "commands",
+                "status",
+                "labels",
+            ],
+        ),
+        (
+            "docker_container",
+            vec![
+                "exist?", "running?", "id", "image", "repo", "tag", "ports", "command", "status",
+                "labels",
+            ],
+        ),
+        (
+            "virtualization",
+            vec!["system", "role", "virtual_system?", "physical_system?"],
+        ),
         ("crontab", table(&["commands", "minutes", "hours", "users"])),
     ])
 }
@@ -85,25 +307,42 @@ fn coverage_of_the_shared_profiles() {
     let cat = assumed_catalogue();
     let (mut total, mut supported) = (0, 0);
     for name in PROFILES {
-        let profile = crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let profile =
+            crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let cov = coverage_with(&profile, &cat);
         total += cov.total;
         supported += cov.supported;
-        println!("{name}: {}/{} controls natively ({:.1} %)", cov.supported, cov.total, cov.percent);
+        println!(
+            "{name}: {}/{} controls natively ({:.1} %)",
+            cov.supported, cov.total, cov.percent
+        );
         for b in cov.blockers.iter().take(8) {
-            println!("    {:>3} × {} (e.g. {})", b.controls, b.construct, b.example);
+            println!(
+                "    {:>3} × {} (e.g. {})",
+                b.controls, b.construct, b.example
+            );
         }
-        assert_eq!(cov.total, profile.controls.len(), "{name}: one entry per control");
+        assert_eq!(
+            cov.total,
+            profile.controls.len(),
+            "{name}: one entry per control"
+        );
         for c in &cov.controls {
             assert_eq!(c.supported, c.blockers.is_empty());
             for b in &c.blockers {
-                assert!(b.at.contains(".rb:"), "{name}: blocker without file:line: {b:?}");
+                assert!(
+                    b.at.contains(".rb:"),
+                    "{name}: blocker without file:line: {b:?}"
+                );
             }
         }
     }
     let percent = supported as f64 * 100.0 / total as f64;
     println!("all: {supported}/{total} ({percent:.1} %)");
-    assert!(percent >= 90.0, "coverage {percent:.1} % below the 90 % target");
+    assert!(
+        percent >= 90.0,
+        "coverage {percent:.1} % below the 90 % target"
+    );
 }
 
 #[test]
@@ -111,7 +350,8 @@ fn evaluate_the_shared_profiles_with_test_resources() {
     let Some(dir) = profiles_dir() else { return };
     let cat = assumed_catalogue();
     for name in PROFILES {
-        let profile = crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let profile =
+            crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let cov = coverage_with(&profile, &cat);
         let results = super::interp::evaluate_with(
             &profile,
@@ -119,7 +359,10 @@ fn evaluate_the_shared_profiles_with_test_resources() {
             &serde_json::Map::new(),
             &super::interp::testing::fake_factory,
         );
-        assert!(results.len() >= profile.controls.iter().filter(|c| !c.dynamic_id).count(), "{name}");
+        assert!(
+            results.len() >= profile.controls.iter().filter(|c| !c.dynamic_id).count(),
+            "{name}"
+        );
         let mut by_status = [0usize; 3];
         for r in &results {
             by_status[r.status as usize] += 1;
@@ -136,7 +379,8 @@ fn evaluate_the_shared_profiles_with_test_resources() {
                 if cc.supported {
                     for c in &r.results {
                         let m = c.skip_message.as_deref().unwrap_or("");
-                        let resource_gap = m.contains("property") || m.contains("method or resource");
+                        let resource_gap =
+                            m.contains("property") || m.contains("method or resource");
                         assert!(
                             !(m.starts_with("Not supported") && !resource_gap),
                             "{name} {}: coverage says supported, evaluation says {m}",
@@ -146,6 +390,11 @@ fn evaluate_the_shared_profiles_with_test_resources() {
                 }
             }
         }
-        println!("{name}: passed {} failed {} skipped {}", by_status[ControlStatus::Passed as usize], by_status[ControlStatus::Failed as usize], by_status[ControlStatus::Skipped as usize]);
+        println!(
+            "{name}: passed {} failed {} skipped {}",
+            by_status[ControlStatus::Passed as usize],
+            by_status[ControlStatus::Failed as usize],
+            by_status[ControlStatus::Skipped as usize]
+        );
     }
 }

@@ -135,6 +135,12 @@ impl Interp<'_> {
             ExprKind::Const {
                 scope: None, name, ..
             } => self.read_const(name, off)?,
+            ExprKind::Const { .. } => match scoped_name(e) {
+                Some(n) if super::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
+                    native(ClassRef(n))
+                }
+                _ => return Err(self.unsupported("scoped constant", off)),
+            },
             ExprKind::Call {
                 recv,
                 name,
@@ -670,7 +676,9 @@ impl Interp<'_> {
     /// `recv[args]`. On a resource without `[]`, a single key reads the property of that
     /// name (`os[:name]` is `os.name`, as InSpec's resources map their params).
     fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
-        if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) = (&recv, args.as_slice()) {
+        if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) =
+            (&recv, args.as_slice())
+        {
             let at = self.at(off);
             return match res.call("[]", &args) {
                 Err(crate::native::resources::ResourceError::Unsupported { .. }) => res
@@ -769,7 +777,13 @@ impl Interp<'_> {
                         _ => {}
                     }
                 }
+                if let Some(r) = super::classes::call_object(&recv, name, &args) {
+                    return r;
+                }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
+                    if let Some(r) = super::classes::call_class(&c.0, name, &args) {
+                        return r;
+                    }
                     match name {
                         "name" | "to_s" => return Ok(Value::Str(c.0.clone())),
                         "==" | "===" => {
@@ -821,6 +835,21 @@ impl Interp<'_> {
                 }
             }
         }
+    }
+}
+
+/// `A::B` as text.
+pub fn scoped_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Const {
+            scope: None, name, ..
+        } => Some(name.clone()),
+        ExprKind::Const {
+            scope: Some(s),
+            name,
+            ..
+        } => Some(format!("{}::{name}", scoped_name(s)?)),
+        _ => None,
     }
 }
 

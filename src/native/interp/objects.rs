@@ -76,6 +76,8 @@ const CLASS_METADATA: &[&str] = &[
 ];
 
 pub const KNOWN_CLASSES: &[&str] = &[
+    "SimpleConfig",
+    "Date",
     "Exception",
     "StandardError",
     "RuntimeError",
