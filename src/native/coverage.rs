@@ -136,7 +136,7 @@ pub fn coverage_with(profile: &Profile, catalogue: &Catalogue) -> Coverage {
             })
         })
         .collect();
-    blockers.sort_by(|a, b| b.controls.cmp(&a.controls));
+    blockers.sort_by_key(|b| std::cmp::Reverse(b.controls));
     let total = controls.len();
     Coverage {
         profile: profile
@@ -374,7 +374,7 @@ impl<'a> Analyzer<'a> {
                 } else {
                     self.expr(e, &Cx::default(), &mut bs);
                     if let ExprKind::Assign { target, value } = &e.kind {
-                        let ty = self.ty(value, &Cx::default());
+                        let ty = self.ty(value);
                         match &target.kind {
                             ExprKind::Var(n) => {
                                 self.var_types.insert(n.clone(), ty);
@@ -548,7 +548,7 @@ impl<'a> Analyzer<'a> {
             ExprKind::Index { recv, args } => {
                 self.expr(recv, cx, bs);
                 self.args(args, cx, bs);
-                if let Ty::Resource(r) = self.ty(recv, cx) {
+                if let Ty::Resource(r) = self.ty(recv) {
                     let key = args.first().and_then(|a| a.as_str_or_sym());
                     if !self.cat.answers(&r, "[]") && !key.is_some_and(|k| self.cat.answers(&r, &k))
                     {
@@ -565,7 +565,7 @@ impl<'a> Analyzer<'a> {
                 self.target(target, cx, bs);
                 self.expr(value, cx, bs);
                 if let ExprKind::Var(n) = &target.kind {
-                    let t = self.ty(value, cx);
+                    let t = self.ty(value);
                     self.var_types.insert(n.clone(), t);
                 }
             }
@@ -699,10 +699,10 @@ impl<'a> Analyzer<'a> {
     }
 
     /// The static type of an expression's value.
-    fn ty(&self, e: &Expr, cx: &Cx) -> Ty {
+    fn ty(&self, e: &Expr) -> Ty {
         match &e.kind {
             ExprKind::Var(n) => self.var_types.get(n).cloned().unwrap_or(Ty::Unknown),
-            ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x, cx)),
+            ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x)),
             ExprKind::Call { recv, name, .. } => {
                 let via_inspec = recv
                     .as_deref()
@@ -722,7 +722,7 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 if let Some(r) = recv {
-                    if let Ty::Matcher(_) = self.ty(r, cx) {
+                    if let Ty::Matcher(_) = self.ty(r) {
                         if CHAINS.contains(&name.as_str()) {
                             return Ty::Matcher(name.clone());
                         }
@@ -832,7 +832,7 @@ impl<'a> Analyzer<'a> {
             self.blk(block, cx, bs);
             return;
         }
-        let rt = self.ty(r, cx);
+        let rt = self.ty(r);
         let ok = match &rt {
             Ty::Resource(res) => {
                 let ok = self.cat.answers(res, name)
@@ -977,7 +977,7 @@ impl<'a> Analyzer<'a> {
                     bs.push(self.block("`describe` without a block", off));
                 }
                 self.args(args, cx, bs);
-                let subject = args.first().map(|a| self.ty(a, cx));
+                let subject = args.first().map(|a| self.ty(a));
                 if let Some(Ty::Custom(c)) = &subject {
                     let extra = self.class_blockers(c);
                     bs.extend(extra);
@@ -1023,10 +1023,10 @@ impl<'a> Analyzer<'a> {
                                 }
                             }
                         }
-                        ExprKind::Array(_) => {
-                            if !self.cat.answers(r, "[]") && !self.cat.answers(r, "params") {
-                                bs.push(self.block(format!("`{r}` property `params`"), off));
-                            }
+                        ExprKind::Array(_)
+                            if !self.cat.answers(r, "[]") && !self.cat.answers(r, "params") =>
+                        {
+                            bs.push(self.block(format!("`{r}` property `params`"), off));
                         }
                         _ => {}
                     }
@@ -1048,7 +1048,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "is_expected" | "subject" => {
-                if !cx.in_example && !(name == "subject" && cx.in_describe) {
+                if !cx.in_example && (name != "subject" || !cx.in_describe) {
                     bs.push(self.block(format!("`{name}` outside an example"), off));
                 }
             }

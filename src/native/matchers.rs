@@ -267,9 +267,9 @@ impl Matcher {
                 (None, _) => va.passed,
                 (Some(vb), _) => vb.passed,
             };
-            let message = match (&vb, passed == !negated) {
+            let message = match (&vb, passed != negated) {
                 (_, true) => String::new(),
-                (Some(vb), false) if !va.message.is_empty() && *is_and == false => {
+                (Some(vb), false) if !va.message.is_empty() && !*is_and => {
                     format!(
                         "   {}\n\n...or:\n\n   {}",
                         va.message.trim(),

@@ -227,7 +227,9 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(
-            call_object(&a, "<=", &[b.clone()]).unwrap().unwrap(),
+            call_object(&a, "<=", std::slice::from_ref(&b))
+                .unwrap()
+                .unwrap(),
             Value::Bool(true)
         );
         assert_eq!(

@@ -441,7 +441,7 @@ impl Interp<'_> {
     /// Ruby's `to_s`, including resources and custom resource instances.
     pub fn stringify(&mut self, v: &Value) -> R<String> {
         if let Some(inst) = as_native::<Instance>(v) {
-            if let Some(r) = self.call_instance(v, inst, "to_s", &[], 0) {
+            if let Some(r) = self.call_instance(v, inst, "to_s", &[]) {
                 return Ok(to_s(&r?));
             }
         }
@@ -637,13 +637,13 @@ impl Interp<'_> {
         let blk = block.map(Blk::Ast).or(blk);
         if let Some(inst_val) = self.self_stack.last().cloned() {
             if let Some(inst) = as_native::<Instance>(&inst_val) {
-                if let Some(r) = self.call_instance(&inst_val, inst, name, &a, off) {
+                if let Some(r) = self.call_instance(&inst_val, inst, name, &a) {
                     return r;
                 }
             }
         }
         if let Some(def) = self.defs.get(name).cloned() {
-            return self.call_def(&def, None, &a, off);
+            return self.call_def(&def, None, &a);
         }
         if name == "inspec" {
             return Ok(native(InspecHandle));
@@ -664,7 +664,7 @@ impl Interp<'_> {
     /// the native registry. None: no such resource.
     pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
         if let Some(class) = self.classes.get(name).cloned() {
-            return Some(self.instantiate(&class, args, off));
+            return Some(self.instantiate(&class, args));
         }
         let at = self.at(off);
         self.create_native(name, args).map(|r| match r {
@@ -732,7 +732,7 @@ impl Interp<'_> {
             }
             Value::Native(_) => {
                 if let Some(inst) = as_native::<Instance>(&recv) {
-                    if let Some(r) = self.call_instance(&recv, inst, name, &args, off) {
+                    if let Some(r) = self.call_instance(&recv, inst, name, &args) {
                         return r;
                     }
                     if name == "nil?" {
@@ -826,7 +826,7 @@ impl Interp<'_> {
                     args
                 };
                 let r = self.scoped(false, |me| {
-                    me.bind_params(&b.params, &args, off)?;
+                    me.bind_params(&b.params, &args)?;
                     me.eval_body(&b.body)
                 });
                 match r {

@@ -1684,7 +1684,7 @@ pub fn enumerable(
                 };
                 for item in items {
                     let r = me.scoped(false, |m| {
-                        m.bind_params(&b.params, &[item, memo.clone()], off)?;
+                        m.bind_params(&b.params, &[item, memo.clone()])?;
                         let r = m.eval_body(&b.body);
                         let back = memo_name.as_ref().and_then(|n| m.lookup(n).cloned());
                         r.map(|_| back)
