@@ -1167,3 +1167,79 @@ fn collect_controls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         collect_controls(k, out);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cat() -> Catalogue {
+        Catalogue::new([
+            (
+                "file",
+                vec!["exist?", "mode", "owner", "readable?", "content"],
+            ),
+            ("sshd_config", vec!["*"]),
+            ("os", vec!["family", "debian?"]),
+        ])
+    }
+
+    fn cov(code: &str) -> Coverage {
+        let profile =
+            crate::profile::from_source(code, "controls/t.rb").unwrap_or_else(|e| panic!("{e}"));
+        coverage_with(&profile, &cat())
+    }
+
+    #[test]
+    fn supported_controls_have_no_blockers() {
+        let c = cov("x = os.debian? ? 'a' : 'b'\ncontrol 'a' do\n  describe file('/etc/passwd') do\n    it { should exist }\n    its('mode') { should cmp '0644' }\n    it { should_not be_readable.by('others') }\n  end\n  describe sshd_config do\n    its('AnyKey') { should eq x }\n  end\nend\n");
+        assert_eq!((c.total, c.supported), (1, 1), "{:#?}", c.controls);
+        assert_eq!(c.percent, 100.0);
+    }
+
+    #[test]
+    fn blockers_name_construct_and_place_and_aggregate() {
+        let c = cov("control 'a' do\n  describe file('/x') do\n    its('sha256sum') { should eq 'x' }\n    it { should be_symlink }\n  end\nend\ncontrol 'b' do\n  describe nginx do\n    it { should be_running }\n  end\nend\ncontrol 'c' do\n  x = `id`\n  describe nginx do\n  end\nend\n");
+        assert_eq!((c.total, c.supported), (3, 0));
+        let a = &c.controls[0];
+        assert_eq!(
+            a.blockers[0],
+            Blocker {
+                construct: "`file` property `sha256sum`".into(),
+                at: "controls/t.rb:3".into()
+            }
+        );
+        assert_eq!(a.blockers[1].construct, "`file` property `symlink?`");
+        assert_eq!(c.blockers[0].construct, "method or resource `nginx`");
+        assert_eq!(c.blockers[0].controls, 2);
+        assert_eq!(c.blockers[0].example, "controls/t.rb:8");
+        assert!(c.controls[2]
+            .blockers
+            .iter()
+            .any(|b| b.construct == "backtick command"));
+    }
+
+    #[test]
+    fn file_level_values_loops_and_only_if() {
+        let c = cov("v = `uname`\n%w(a b).each do |n|\n  control \"loop-#{n}\" do\n    describe file(n) do\n      it { should exist }\n    end\n  end\nend\ncontrol 'uses' do\n  describe v do\n    it { should eq 'x' }\n  end\nend\n");
+        // One entry per control definition (a loop's controls share theirs).
+        assert_eq!(c.controls.len(), 2);
+        assert!(c.controls[0].supported, "{:#?}", c.controls);
+        assert!(!c.controls[1].supported);
+        assert_eq!(c.controls[1].blockers[0].at, "controls/t.rb:1");
+        let c = cov("only_if { virtualization.role == 'host' }\ncontrol 'a' do\n  describe file('/x') do\n    it { should exist }\n  end\nend\n");
+        assert!(!c.controls[0].supported);
+        assert_eq!(
+            c.controls[0].blockers[0].construct,
+            "method or resource `virtualization`"
+        );
+    }
+
+    #[test]
+    fn builtins_matchers_regexps_and_libraries() {
+        let c = cov("control 'a' do\n  l = file('/x').content.lines.map(&:strip).reject(&:empty?)\n  describe l do\n    it { should all(match(/^a/)) }\n    its('size') { should be > 1 }\n  end\n  describe 'a' do\n    it { should match /(?=x)/ }\n  end\nend\n");
+        assert_eq!(c.controls[0].blockers.len(), 1, "{:#?}", c.controls);
+        assert!(c.controls[0].blockers[0]
+            .construct
+            .starts_with("regexp /(?=x)/"));
+    }
+}

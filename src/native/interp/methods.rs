@@ -384,6 +384,14 @@ pub fn regex(source: &str, flags: &str) -> R<regex::Regex> {
     })
 }
 
+/// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
+pub fn as_regexp(v: &Value) -> R<regex::Regex> {
+    match v {
+        Value::Str(s) => regex(s, ""),
+        other => pattern(other),
+    }
+}
+
 /// A pattern argument: a Regexp, or a String matched literally.
 pub fn pattern(v: &Value) -> R<regex::Regex> {
     match v {
@@ -1379,7 +1387,7 @@ fn string_method(
                 Value::Array(out)
             }
             "match" => {
-                let re = pattern(a0.unwrap_or(&Value::Nil))?;
+                let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
                 match re.captures(s) {
                     Some(caps) => Value::Array(
                         (0..caps.len())
@@ -1389,7 +1397,7 @@ fn string_method(
                     None => Value::Nil,
                 }
             }
-            "match?" => Value::Bool(pattern(a0.unwrap_or(&Value::Nil))?.is_match(s)),
+            "match?" => Value::Bool(as_regexp(a0.unwrap_or(&Value::Nil))?.is_match(s)),
             "=~" => binop(
                 BinOp::Match,
                 recv.clone(),
