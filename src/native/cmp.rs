@@ -86,6 +86,20 @@ impl VersionSeg {
     }
 }
 
+/// Whether a string is a Gem::Version.
+pub fn is_version(s: &str) -> bool {
+    version(s).is_some()
+}
+
+/// Compares two version strings (a malformed one sorts as 0).
+pub fn version_cmp_str(a: &str, b: &str) -> Ordering {
+    let zero = || vec![VersionSeg::Num(0)];
+    version_cmp(
+        &version(a).unwrap_or_else(zero),
+        &version(b).unwrap_or_else(zero),
+    )
+}
+
 fn version_cmp(a: &[VersionSeg], b: &[VersionSeg]) -> Ordering {
     let n = a.len().max(b.len());
     let zero = VersionSeg::Num(0);

@@ -2,7 +2,7 @@
 //! failure messages InSpec prints.
 
 use super::cmp;
-use super::interp::methods::{case_eq, compare, is_a, pattern, to_s};
+use super::interp::methods::{as_regexp, case_eq, compare, is_a, pattern, to_s};
 use super::interp::objects::{as_native, ClassRef};
 use super::interp::{Flow, R};
 use super::value::Value;
@@ -267,9 +267,9 @@ impl Matcher {
                 (None, _) => va.passed,
                 (Some(vb), _) => vb.passed,
             };
-            let message = match (&vb, passed == !negated) {
+            let message = match (&vb, passed != negated) {
                 (_, true) => String::new(),
-                (Some(vb), false) if !va.message.is_empty() && *is_and == false => {
+                (Some(vb), false) if !va.message.is_empty() && !*is_and => {
                     format!(
                         "   {}\n\n...or:\n\n   {}",
                         va.message.trim(),
@@ -406,7 +406,7 @@ impl Matcher {
             },
             "match" => {
                 let ok = match actual {
-                    Value::Str(s) => pattern(&a0)?.is_match(s),
+                    Value::Str(s) => as_regexp(&a0)?.is_match(s),
                     _ => false,
                 };
                 (
@@ -685,5 +685,263 @@ fn paren_args(args: &[Value]) -> String {
             "({})",
             args.iter().map(inspect).collect::<Vec<_>>().join(", ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain values only: predicates go to a fixed table.
+    struct Fixed(Vec<(&'static str, Value)>);
+
+    impl Predicates for Fixed {
+        fn predicate(&mut self, _: &Value, name: &str, _: &[Value]) -> R {
+            self.0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| Flow::raise("NoMethodError", name.to_string()))
+        }
+        fn describe_value(&mut self, v: &Value) -> String {
+            format!("{v:?}")
+        }
+    }
+
+    fn m(name: &str, args: Vec<Value>) -> Matcher {
+        Matcher::new(name, args)
+    }
+
+    fn passes(matcher: &Matcher, actual: Value) -> bool {
+        matcher
+            .check(&actual, false, &mut Fixed(Vec::new()))
+            .unwrap()
+            .passed
+    }
+
+    fn fails_with(matcher: &Matcher, actual: Value, negated: bool) -> String {
+        let v = matcher
+            .check(&actual, negated, &mut Fixed(Vec::new()))
+            .unwrap();
+        assert!(!v.passed);
+        v.message
+    }
+
+    fn s(x: &str) -> Value {
+        Value::str(x)
+    }
+
+    fn re(x: &str) -> Value {
+        Value::Regex {
+            source: x.into(),
+            flags: String::new(),
+        }
+    }
+
+    #[test]
+    fn eq_is_strict_and_explains() {
+        assert!(passes(&m("eq", vec![Value::Int(0)]), Value::Int(0)));
+        assert!(!passes(&m("eq", vec![Value::Int(2)]), s("2")));
+        assert!(
+            passes(&m("eq", vec![Value::Float(1.0)]), Value::Int(1)),
+            "Ruby's 1 == 1.0"
+        );
+        assert_eq!(
+            fails_with(&m("eq", vec![s("root")]), s("adm"), false),
+            "\nexpected: \"root\"\n     got: \"adm\"\n\n(compared using ==)\n"
+        );
+        assert_eq!(
+            fails_with(&m("eq", vec![Value::Int(0)]), Value::Int(0), true),
+            "\nexpected: value != 0\n     got: 0\n\n(compared using ==)\n"
+        );
+        assert_eq!(m("eq", vec![s("x")]).description(), "eq \"x\"");
+    }
+
+    #[test]
+    fn cmp_descriptions_and_operators() {
+        assert_eq!(m("cmp", vec![Value::Int(2)]).description(), "cmp == 2");
+        let ge = m("cmp", vec![]).with_operator(">=", Value::Int(5)).unwrap();
+        assert_eq!(ge.description(), "cmp >= 5");
+        assert!(passes(&ge, s("7")));
+        assert_eq!(
+            fails_with(&ge, Value::Int(3), false),
+            "\nexpected it to be >= 5\n     got: 3\n\n(compared using `cmp` matcher)\n"
+        );
+        assert_eq!(
+            fails_with(&m("cmp", vec![s("yes")]), s("YES"), true),
+            "\nexpected it not to be == \"yes\"\n     got: YES\n\n(compared using `cmp` matcher)\n"
+        );
+        assert!(m("eq", vec![]).with_operator(">", Value::Int(1)).is_none());
+    }
+
+    #[test]
+    fn match_include_start_end() {
+        assert!(passes(&m("match", vec![re("^root:")]), s("x\nroot:x:0")));
+        assert!(
+            passes(&m("match", vec![s("o+t")]), s("root")),
+            "a string pattern is a regexp"
+        );
+        assert!(!passes(&m("match", vec![re("x")]), Value::Nil));
+        assert_eq!(m("match", vec![re("^no$")]).description(), "match /^no$/");
+        assert_eq!(
+            fails_with(&m("match", vec![re("b")]), s("a"), false),
+            "expected \"a\" to match /b/"
+        );
+        assert!(passes(
+            &m("include", vec![s("b")]),
+            Value::Array(vec![s("a"), s("b")])
+        ));
+        assert!(passes(&m("include", vec![s("ell")]), s("hello")));
+        assert!(!passes(
+            &m("include", vec![s("a"), s("z")]),
+            Value::Array(vec![s("a")])
+        ));
+        assert_eq!(
+            m("include", vec![s("a"), s("b")]).description(),
+            "include \"a\" and \"b\""
+        );
+        assert!(passes(
+            &m("include", vec![s("k")]),
+            Value::Hash(vec![(s("k"), Value::Int(1))])
+        ));
+        assert!(passes(&m("start_with", vec![s("/etc")]), s("/etc/passwd")));
+        assert!(passes(&m("end_with", vec![s("wd")]), s("/etc/passwd")));
+    }
+
+    #[test]
+    fn be_in_nil_empty_truthy_and_comparisons() {
+        let list = Value::Array(vec![s("a"), s("b")]);
+        assert!(passes(&m("be_in", vec![list.clone()]), s("a")));
+        assert!(passes(
+            &m("be_in", vec![list.clone()]),
+            Value::Array(vec![s("b")])
+        ));
+        assert!(!passes(
+            &m("be_in", vec![list.clone()]),
+            Value::Array(vec![s("b"), s("c")])
+        ));
+        // Negated: no element may be in the list.
+        let v = m("be_in", vec![list])
+            .check(
+                &Value::Array(vec![s("c"), s("a")]),
+                true,
+                &mut Fixed(Vec::new()),
+            )
+            .unwrap();
+        assert!(!v.passed);
+        assert!(passes(&m("be_nil", vec![]), Value::Nil));
+        assert!(passes(&m("be_empty", vec![]), Value::Array(vec![])));
+        assert!(!passes(&m("be_empty", vec![]), s("x")));
+        assert!(passes(&m("be_truthy", vec![]), Value::Int(0)));
+        assert!(passes(&m("be_falsey", vec![]), Value::Nil));
+        let lt = m("be", vec![]).with_operator("<", Value::Int(3)).unwrap();
+        assert!(passes(&lt, Value::Int(2)));
+        assert_eq!(
+            fails_with(&lt, Value::Int(4), false),
+            "expected: < 3\n     got:   4"
+        );
+        assert!(matches!(
+            lt.check(&s("x"), false, &mut Fixed(Vec::new())),
+            Err(Flow::Raise(_))
+        ));
+    }
+
+    #[test]
+    fn predicates_and_permission_chains() {
+        let mut cx = Fixed(vec![
+            ("readable?", Value::Bool(false)),
+            ("installed?", Value::Bool(true)),
+            ("owned_by?", Value::Bool(true)),
+            ("exist?", Value::Bool(false)),
+            ("has_rule?", Value::Bool(true)),
+        ]);
+        let r = m("be_readable", vec![])
+            .chain("by", &[s("others")])
+            .unwrap();
+        assert_eq!(r.description(), "be readable by others");
+        assert!(r.check(&Value::Nil, true, &mut cx).unwrap().passed);
+        let by_user = m("be_writable", vec![])
+            .chain("by_user", &[s("bob")])
+            .unwrap();
+        assert_eq!(by_user.description(), "be writable by user bob");
+        assert!(m("eq", vec![]).chain("by", &[s("x")]).is_none());
+        assert!(
+            m("be_installed", vec![])
+                .check(&Value::Nil, false, &mut cx)
+                .unwrap()
+                .passed
+        );
+        let owned = m("be_owned_by", vec![s("root")]);
+        assert_eq!(owned.description(), "be owned by \"root\"");
+        assert!(owned.check(&Value::Nil, false, &mut cx).unwrap().passed);
+        let ex = m("exist", vec![])
+            .check(&s("File /x"), false, &mut cx)
+            .unwrap();
+        assert_eq!(ex.message, "expected \"File /x\" to exist");
+        assert!(
+            m("have_rule", vec![s("-P INPUT DROP")])
+                .check(&Value::Nil, false, &mut cx)
+                .unwrap()
+                .passed
+        );
+        assert_eq!(
+            predicate_of("be_more_permissive_than").as_deref(),
+            Some("more_permissive_than?")
+        );
+        assert_eq!(predicate_of("eq"), None);
+    }
+
+    #[test]
+    fn composition_all_and_collections() {
+        let either = m("eq", vec![Value::Int(0)])
+            .chain(
+                "or",
+                &[crate::native::interp::objects::native(m(
+                    "eq",
+                    vec![Value::Int(1)],
+                ))],
+            )
+            .unwrap();
+        assert_eq!(either.description(), "eq 0 or eq 1");
+        assert!(passes(&either, Value::Int(1)));
+        assert!(!passes(&either, Value::Int(2)));
+        let both = m("match", vec![re("a")])
+            .chain(
+                "and",
+                &[crate::native::interp::objects::native(m(
+                    "match",
+                    vec![re("b")],
+                ))],
+            )
+            .unwrap();
+        assert!(passes(&both, s("ab")));
+        assert!(!passes(&both, s("a")));
+        let all = m(
+            "all",
+            vec![crate::native::interp::objects::native(m(
+                "match",
+                vec![re("^/")],
+            ))],
+        );
+        assert!(passes(&all, Value::Array(vec![s("/a"), s("/b")])));
+        assert!(!passes(&all, Value::Array(vec![s("/a"), s("b")])));
+        assert!(passes(
+            &m("contain_exactly", vec![Value::Int(2), Value::Int(1)]),
+            Value::Array(vec![Value::Int(1), Value::Int(2)])
+        ));
+        assert!(passes(
+            &m("match_array", vec![Value::Array(vec![Value::Int(1)])]),
+            Value::Array(vec![Value::Int(1)])
+        ));
+        assert!(passes(
+            &m("contain_duplicates", vec![]),
+            Value::Array(vec![Value::Int(1), Value::Int(1)])
+        ));
+        let class = crate::native::interp::objects::native(ClassRef("Integer".into()));
+        assert!(passes(&m("be_a", vec![class.clone()]), Value::Int(1)));
+        assert_eq!(
+            m("be_kind_of", vec![class]).description(),
+            "be a kind of Integer"
+        );
     }
 }

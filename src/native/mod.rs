@@ -11,6 +11,7 @@
 //! transport bounds every remote or local command in time and honours cancellation.
 
 pub mod cmp;
+pub mod coverage;
 pub mod interp;
 pub mod matchers;
 pub mod prepare;
@@ -20,4 +21,8 @@ pub mod rx;
 pub mod transport;
 pub mod value;
 
+pub use coverage::{coverage, coverage_with, Catalogue, Coverage};
 pub use interp::evaluate;
+
+#[cfg(test)]
+mod profile_tests;

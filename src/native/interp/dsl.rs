@@ -80,6 +80,7 @@ pub const DSL_FUNCTIONS: &[&str] = &[
     "only_if",
     "input",
     "attribute",
+    "skip",
 ];
 
 pub fn impact_of(v: &Value) -> Option<f64> {
@@ -139,6 +140,7 @@ impl Interp<'_> {
                 self.metadata(name, args, off)
             }
             "only_if" => self.only_if(args, block, off),
+            "skip" if self.dsl.control.is_some() && self.dsl.example.is_none() => self.skip(args),
             "input" | "attribute" => self.input(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
                 if block.is_some() {
@@ -184,6 +186,23 @@ impl Interp<'_> {
             _ => {}
         }
         let _ = off;
+        Ok(Value::Nil)
+    }
+
+    /// `skip 'reason'` in a describe: a skipped result named after the describe.
+    fn skip(&mut self, args: &[Expr]) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let message = a
+            .first()
+            .map(to_s)
+            .unwrap_or_else(|| "No reason given".into());
+        let desc: Vec<String> = self.dsl.describes.iter().map(|d| d.desc.clone()).collect();
+        let code_desc = if desc.is_empty() {
+            "No-op".to_string()
+        } else {
+            desc.join(" ")
+        };
+        self.dsl.checks.push(results::skipped(&code_desc, message));
         Ok(Value::Nil)
     }
 

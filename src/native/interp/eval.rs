@@ -135,6 +135,12 @@ impl Interp<'_> {
             ExprKind::Const {
                 scope: None, name, ..
             } => self.read_const(name, off)?,
+            ExprKind::Const { .. } => match scoped_name(e) {
+                Some(n) if super::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
+                    native(ClassRef(n))
+                }
+                _ => return Err(self.unsupported("scoped constant", off)),
+            },
             ExprKind::Call {
                 recv,
                 name,
@@ -153,7 +159,7 @@ impl Interp<'_> {
             ExprKind::Index { recv, args } => {
                 let r = self.eval(recv)?;
                 let (a, _) = self.eval_args(args)?;
-                self.call_method(r, "[]", a, None, off)?
+                self.index(r, a, off)?
             }
             ExprKind::Unary { op, expr } => {
                 let v = self.eval(expr)?;
@@ -435,7 +441,7 @@ impl Interp<'_> {
     /// Ruby's `to_s`, including resources and custom resource instances.
     pub fn stringify(&mut self, v: &Value) -> R<String> {
         if let Some(inst) = as_native::<Instance>(v) {
-            if let Some(r) = self.call_instance(v, inst, "to_s", &[], 0) {
+            if let Some(r) = self.call_instance(v, inst, "to_s", &[]) {
                 return Ok(to_s(&r?));
             }
         }
@@ -631,13 +637,13 @@ impl Interp<'_> {
         let blk = block.map(Blk::Ast).or(blk);
         if let Some(inst_val) = self.self_stack.last().cloned() {
             if let Some(inst) = as_native::<Instance>(&inst_val) {
-                if let Some(r) = self.call_instance(&inst_val, inst, name, &a, off) {
+                if let Some(r) = self.call_instance(&inst_val, inst, name, &a) {
                     return r;
                 }
             }
         }
         if let Some(def) = self.defs.get(name).cloned() {
-            return self.call_def(&def, None, &a, off);
+            return self.call_def(&def, None, &a);
         }
         if name == "inspec" {
             return Ok(native(InspecHandle));
@@ -658,13 +664,30 @@ impl Interp<'_> {
     /// the native registry. None: no such resource.
     pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
         if let Some(class) = self.classes.get(name).cloned() {
-            return Some(self.instantiate(&class, args, off));
+            return Some(self.instantiate(&class, args));
         }
         let at = self.at(off);
         self.create_native(name, args).map(|r| match r {
             Ok(res) => Ok(Value::Resource(res)),
             Err(e) => Err(super::resource_error(e, at)),
         })
+    }
+
+    /// `recv[args]`. On a resource without `[]`, a single key reads the property of that
+    /// name (`os[:name]` is `os.name`, as InSpec's resources map their params).
+    fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
+        if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) =
+            (&recv, args.as_slice())
+        {
+            let at = self.at(off);
+            return match res.call("[]", &args) {
+                Err(crate::native::resources::ResourceError::Unsupported { .. }) => res
+                    .call(&to_s(key), &[])
+                    .map_err(|e| super::resource_error(e, at)),
+                other => other.map_err(|e| super::resource_error(e, at)),
+            };
+        }
+        self.call_method(recv, "[]", args, None, off)
     }
 
     /// A method call on a value.
@@ -709,7 +732,7 @@ impl Interp<'_> {
             }
             Value::Native(_) => {
                 if let Some(inst) = as_native::<Instance>(&recv) {
-                    if let Some(r) = self.call_instance(&recv, inst, name, &args, off) {
+                    if let Some(r) = self.call_instance(&recv, inst, name, &args) {
                         return r;
                     }
                     if name == "nil?" {
@@ -754,7 +777,13 @@ impl Interp<'_> {
                         _ => {}
                     }
                 }
+                if let Some(r) = super::classes::call_object(&recv, name, &args) {
+                    return r;
+                }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
+                    if let Some(r) = super::classes::call_class(&c.0, name, &args) {
+                        return r;
+                    }
                     match name {
                         "name" | "to_s" => return Ok(Value::Str(c.0.clone())),
                         "==" | "===" => {
@@ -797,7 +826,7 @@ impl Interp<'_> {
                     args
                 };
                 let r = self.scoped(false, |me| {
-                    me.bind_params(&b.params, &args, off)?;
+                    me.bind_params(&b.params, &args)?;
                     me.eval_body(&b.body)
                 });
                 match r {
@@ -806,6 +835,21 @@ impl Interp<'_> {
                 }
             }
         }
+    }
+}
+
+/// `A::B` as text.
+pub fn scoped_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Const {
+            scope: None, name, ..
+        } => Some(name.clone()),
+        ExprKind::Const {
+            scope: Some(s),
+            name,
+            ..
+        } => Some(format!("{}::{name}", scoped_name(s)?)),
+        _ => None,
     }
 }
 

@@ -245,7 +245,6 @@ pub const KERNEL_FUNCTIONS: &[&str] = &[
     "fail",
     "require",
     "require_relative",
-    "loop",
 ];
 
 /// Ruby's `to_s` of plain values (resources give their InSpec `to_s`).
@@ -383,6 +382,14 @@ pub fn regex(source: &str, flags: &str) -> R<regex::Regex> {
         construct,
         at: String::new(),
     })
+}
+
+/// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
+pub fn as_regexp(v: &Value) -> R<regex::Regex> {
+    match v {
+        Value::Str(s) => regex(s, ""),
+        other => pattern(other),
+    }
 }
 
 /// A pattern argument: a Regexp, or a String matched literally.
@@ -1380,7 +1387,7 @@ fn string_method(
                 Value::Array(out)
             }
             "match" => {
-                let re = pattern(a0.unwrap_or(&Value::Nil))?;
+                let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
                 match re.captures(s) {
                     Some(caps) => Value::Array(
                         (0..caps.len())
@@ -1390,7 +1397,7 @@ fn string_method(
                     None => Value::Nil,
                 }
             }
-            "match?" => Value::Bool(pattern(a0.unwrap_or(&Value::Nil))?.is_match(s)),
+            "match?" => Value::Bool(as_regexp(a0.unwrap_or(&Value::Nil))?.is_match(s)),
             "=~" => binop(
                 BinOp::Match,
                 recv.clone(),
@@ -1685,7 +1692,7 @@ pub fn enumerable(
                 };
                 for item in items {
                     let r = me.scoped(false, |m| {
-                        m.bind_params(&b.params, &[item, memo.clone()], off)?;
+                        m.bind_params(&b.params, &[item, memo.clone()])?;
                         let r = m.eval_body(&b.body);
                         let back = memo_name.as_ref().and_then(|n| m.lookup(n).cloned());
                         r.map(|_| back)

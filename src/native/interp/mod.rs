@@ -6,6 +6,7 @@
 //! Anything outside the subset is [`Flow::Unsupported`] naming the construct and its
 //! `file:line`; the control is then skipped, never passed silently.
 
+pub mod classes;
 pub mod dsl;
 pub mod eval;
 pub mod methods;

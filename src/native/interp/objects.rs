@@ -76,6 +76,8 @@ const CLASS_METADATA: &[&str] = &[
 ];
 
 pub const KNOWN_CLASSES: &[&str] = &[
+    "SimpleConfig",
+    "Date",
     "Exception",
     "StandardError",
     "RuntimeError",
@@ -177,7 +179,7 @@ pub fn load_library(file: &str, body: &[Expr], at: &dyn Fn(u32) -> String) -> Ve
                         _ => {
                             if class.blocked.is_none() {
                                 class.blocked = Some((
-                                    format!("statement in the body of a custom resource class"),
+                                    "statement in the body of a custom resource class".to_string(),
                                     at(s.span.start),
                                 ));
                             }
@@ -208,7 +210,7 @@ pub fn as_native<T: 'static>(v: &Value) -> Option<&T> {
 
 impl Interp<'_> {
     /// Binds call arguments to parameters in the current (new) scope.
-    pub fn bind_params(&mut self, params: &[Param], args: &[Value], offset: u32) -> R<()> {
+    pub fn bind_params(&mut self, params: &[Param], args: &[Value]) -> R<()> {
         let mut args: Vec<Value> = args.to_vec();
         let wants_kw = params
             .iter()
@@ -236,7 +238,7 @@ impl Interp<'_> {
                         Value::Array(a) => a,
                         other => vec![other],
                     };
-                    self.bind_params(inner, &items, offset)?;
+                    self.bind_params(inner, &items)?;
                 }
                 Param::Optional(n, default) => {
                     if optional_left > 0 {
@@ -288,7 +290,6 @@ impl Interp<'_> {
         def: &Arc<MethodDef>,
         self_value: Option<Value>,
         args: &[Value],
-        offset: u32,
     ) -> R {
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
         let pushed = self_value.is_some();
@@ -296,7 +297,7 @@ impl Interp<'_> {
             self.self_stack.push(s);
         }
         let r = self.scoped(true, |me| {
-            me.bind_params(&def.params, args, offset)?;
+            me.bind_params(&def.params, args)?;
             me.eval_body(&def.body)
         });
         if pushed {
@@ -310,7 +311,7 @@ impl Interp<'_> {
     }
 
     /// A custom resource instance (`initialize` run with the arguments).
-    pub fn instantiate(&mut self, class: &Arc<ResourceClass>, args: &[Value], offset: u32) -> R {
+    pub fn instantiate(&mut self, class: &Arc<ResourceClass>, args: &[Value]) -> R {
         if let Some((construct, at)) = &class.blocked {
             return Err(Flow::Unsupported {
                 construct: format!("{construct} (resource `{}`)", class.name),
@@ -322,7 +323,7 @@ impl Interp<'_> {
             ivars: Mutex::new(HashMap::new()),
         });
         if let Some(init) = class.methods.get("initialize").cloned() {
-            self.call_def(&init, Some(inst.clone()), args, offset)?;
+            self.call_def(&init, Some(inst.clone()), args)?;
         }
         Ok(inst)
     }
@@ -334,10 +335,9 @@ impl Interp<'_> {
         inst: &Instance,
         name: &str,
         args: &[Value],
-        offset: u32,
     ) -> Option<R> {
         if let Some(def) = inst.class.methods.get(name).cloned() {
-            return Some(self.call_def(&def, Some(recv.clone()), args, offset));
+            return Some(self.call_def(&def, Some(recv.clone()), args));
         }
         if inst.class.attr_readers.iter().any(|a| a == name) {
             return Some(Ok(inst.ivar(name)));

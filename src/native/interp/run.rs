@@ -33,6 +33,7 @@ pub fn evaluate_with(
 ) -> Vec<ControlResult> {
     let mut me = Interp::new(profile, host, inputs, factory);
     me.load_libraries();
+    me.define_constants();
     let mut stopped: Option<String> = None;
     for file in &profile.files {
         if !file.path.starts_with("controls/") {
@@ -78,6 +79,29 @@ impl Interp<'_> {
             let classes = load_library(&file.path, &file.program.body, &|off| self.at(off));
             for c in classes {
                 self.classes.insert(c.name.clone(), Arc::new(c));
+            }
+        }
+    }
+
+    /// Constants assigned at the top of any controls file are visible to every control, as
+    /// in InSpec (whose examples run after all files are loaded).
+    fn define_constants(&mut self) {
+        for file in &self.profile.files {
+            if !file.path.starts_with("controls/") {
+                continue;
+            }
+            self.file = file.path.clone();
+            for stmt in &file.program.body {
+                let ExprKind::Assign { target, .. } = &stmt.kind else {
+                    continue;
+                };
+                if !matches!(target.kind, ExprKind::Const { scope: None, .. }) {
+                    continue;
+                }
+                self.steps = 0;
+                if let Err(flow) = self.eval(stmt) {
+                    self.poison(stmt, flow);
+                }
             }
         }
     }
