@@ -13,6 +13,8 @@ mod command;
 mod config_file;
 mod file;
 mod kernel;
+mod os;
+mod package;
 mod simple_config;
 mod support;
 
@@ -130,6 +132,26 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("login_defs", a, h),
     },
     Entry {
+        name: "os",
+        methods: os::OS_METHODS,
+        create: os::create_os,
+    },
+    Entry {
+        name: "os_env",
+        methods: os::OS_ENV_METHODS,
+        create: os::create_os_env,
+    },
+    Entry {
+        name: "package",
+        methods: package::PACKAGE_METHODS,
+        create: package::create_package,
+    },
+    Entry {
+        name: "packages",
+        methods: package::PACKAGES_METHODS,
+        create: package::create_packages,
+    },
+    Entry {
         name: "parse_config_file",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("parse_config_file", a, h),
@@ -155,6 +177,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("sshd_config", a, h),
     },
     Entry {
+        name: "sys_info",
+        methods: os::SYS_INFO_METHODS,
+        create: os::create_sys_info,
+    },
+    Entry {
         name: "user",
         methods: accounts::USER_METHODS,
         create: accounts::create_user,
@@ -163,6 +190,11 @@ static REGISTRY: &[Entry] = &[
         name: "users",
         methods: accounts::USERS_METHODS,
         create: accounts::create_users,
+    },
+    Entry {
+        name: "virtualization",
+        methods: os::VIRTUALIZATION_METHODS,
+        create: os::create_virtualization,
     },
     Entry {
         name: "yaml",

@@ -13,6 +13,8 @@ fn sample_args(name: &str) -> Vec<Value> {
         "kernel_parameter" => vec![Value::str("kernel.ostype")],
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
+        "os_env" => vec![Value::str("PATH")],
+        "package" | "packages" => vec![Value::str("bash")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
