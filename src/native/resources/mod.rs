@@ -13,8 +13,10 @@ mod command;
 mod config_file;
 mod file;
 mod kernel;
+mod mount;
 mod os;
 mod package;
+mod service;
 mod simple_config;
 mod support;
 
@@ -82,6 +84,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| file::create("directory", a, h),
     },
     Entry {
+        name: "etc_fstab",
+        methods: mount::FSTAB_METHODS,
+        create: mount::create_fstab,
+    },
+    Entry {
         name: "etc_group",
         methods: accounts::GROUP_FILE_METHODS,
         create: |a, h| accounts::create_file("etc_group", a, h),
@@ -132,6 +139,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("login_defs", a, h),
     },
     Entry {
+        name: "mount",
+        methods: mount::MOUNT_METHODS,
+        create: mount::create_mount,
+    },
+    Entry {
         name: "os",
         methods: os::OS_METHODS,
         create: os::create_os,
@@ -162,6 +174,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| accounts::create_file("passwd", a, h),
     },
     Entry {
+        name: "service",
+        methods: service::METHODS,
+        create: |a, h| service::create("service", a, h),
+    },
+    Entry {
         name: "shadow",
         methods: accounts::SHADOW_METHODS,
         create: |a, h| accounts::create_file("shadow", a, h),
@@ -180,6 +197,11 @@ static REGISTRY: &[Entry] = &[
         name: "sys_info",
         methods: os::SYS_INFO_METHODS,
         create: os::create_sys_info,
+    },
+    Entry {
+        name: "systemd_service",
+        methods: service::METHODS,
+        create: |a, h| service::create("systemd_service", a, h),
     },
     Entry {
         name: "user",

@@ -15,6 +15,8 @@ fn sample_args(name: &str) -> Vec<Value> {
         "user" | "group" => vec![Value::str("root")],
         "os_env" => vec![Value::str("PATH")],
         "package" | "packages" => vec![Value::str("bash")],
+        "service" | "systemd_service" => vec![Value::str("ssh")],
+        "mount" => vec![Value::str("/")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
