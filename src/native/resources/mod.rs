@@ -16,6 +16,7 @@ mod kernel;
 mod mount;
 mod os;
 mod package;
+mod process;
 mod service;
 mod simple_config;
 mod support;
@@ -172,6 +173,16 @@ static REGISTRY: &[Entry] = &[
         name: "passwd",
         methods: accounts::PASSWD_METHODS,
         create: |a, h| accounts::create_file("passwd", a, h),
+    },
+    Entry {
+        name: "port",
+        methods: process::PORT_METHODS,
+        create: process::create_port,
+    },
+    Entry {
+        name: "processes",
+        methods: process::PROCESSES_METHODS,
+        create: process::create_processes,
     },
     Entry {
         name: "service",

@@ -17,6 +17,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "package" | "packages" => vec![Value::str("bash")],
         "service" | "systemd_service" => vec![Value::str("ssh")],
         "mount" => vec![Value::str("/")],
+        "port" => vec![Value::Int(22)],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
