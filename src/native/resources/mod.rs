@@ -3,10 +3,23 @@
 //! (`mode`, `exist?`, `installed?`, `stdout`); matchers such as `be_owned_by('root')` reach
 //! the predicate `owned_by?` with the same arguments.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use super::transport::Host;
 use super::value::{Table, Value};
+
+mod accounts;
+mod command;
+mod config_file;
+mod file;
+mod kernel;
+mod mount;
+mod os;
+mod package;
+mod process;
+mod service;
+mod simple_config;
+mod support;
 
 /// Why a resource could not answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +53,189 @@ pub trait Resource: Send + Sync {
     }
 }
 
+type Create = fn(&[Value], &Arc<Host>) -> Result<Arc<dyn Resource>, ResourceError>;
+
+/// One native resource: its InSpec name, what it answers, how it is made.
+struct Entry {
+    name: &'static str,
+    methods: &'static [&'static str],
+    create: Create,
+}
+
+/// Sorted by name (a test checks).
+static REGISTRY: &[Entry] = &[
+    Entry {
+        name: "auditd_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("auditd_conf", a, h),
+    },
+    Entry {
+        name: "bash",
+        methods: command::METHODS,
+        create: |a, h| command::create("bash", a, h),
+    },
+    Entry {
+        name: "command",
+        methods: command::METHODS,
+        create: |a, h| command::create("command", a, h),
+    },
+    Entry {
+        name: "directory",
+        methods: file::METHODS,
+        create: |a, h| file::create("directory", a, h),
+    },
+    Entry {
+        name: "etc_fstab",
+        methods: mount::FSTAB_METHODS,
+        create: mount::create_fstab,
+    },
+    Entry {
+        name: "etc_group",
+        methods: accounts::GROUP_FILE_METHODS,
+        create: |a, h| accounts::create_file("etc_group", a, h),
+    },
+    Entry {
+        name: "file",
+        methods: file::METHODS,
+        create: |a, h| file::create("file", a, h),
+    },
+    Entry {
+        name: "group",
+        methods: accounts::GROUP_METHODS,
+        create: accounts::create_group,
+    },
+    Entry {
+        name: "groups",
+        methods: accounts::GROUPS_METHODS,
+        create: accounts::create_groups,
+    },
+    Entry {
+        name: "ini",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("ini", a, h),
+    },
+    Entry {
+        name: "json",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("json", a, h),
+    },
+    Entry {
+        name: "kernel_module",
+        methods: kernel::MODULE_METHODS,
+        create: kernel::create_module,
+    },
+    Entry {
+        name: "kernel_parameter",
+        methods: kernel::PARAMETER_METHODS,
+        create: kernel::create_parameter,
+    },
+    Entry {
+        name: "login_def",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("login_def", a, h),
+    },
+    Entry {
+        name: "login_defs",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("login_defs", a, h),
+    },
+    Entry {
+        name: "mount",
+        methods: mount::MOUNT_METHODS,
+        create: mount::create_mount,
+    },
+    Entry {
+        name: "os",
+        methods: os::OS_METHODS,
+        create: os::create_os,
+    },
+    Entry {
+        name: "os_env",
+        methods: os::OS_ENV_METHODS,
+        create: os::create_os_env,
+    },
+    Entry {
+        name: "package",
+        methods: package::PACKAGE_METHODS,
+        create: package::create_package,
+    },
+    Entry {
+        name: "packages",
+        methods: package::PACKAGES_METHODS,
+        create: package::create_packages,
+    },
+    Entry {
+        name: "parse_config_file",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("parse_config_file", a, h),
+    },
+    Entry {
+        name: "passwd",
+        methods: accounts::PASSWD_METHODS,
+        create: |a, h| accounts::create_file("passwd", a, h),
+    },
+    Entry {
+        name: "port",
+        methods: process::PORT_METHODS,
+        create: process::create_port,
+    },
+    Entry {
+        name: "processes",
+        methods: process::PROCESSES_METHODS,
+        create: process::create_processes,
+    },
+    Entry {
+        name: "service",
+        methods: service::METHODS,
+        create: |a, h| service::create("service", a, h),
+    },
+    Entry {
+        name: "shadow",
+        methods: accounts::SHADOW_METHODS,
+        create: |a, h| accounts::create_file("shadow", a, h),
+    },
+    Entry {
+        name: "ssh_config",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("ssh_config", a, h),
+    },
+    Entry {
+        name: "sshd_config",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("sshd_config", a, h),
+    },
+    Entry {
+        name: "sys_info",
+        methods: os::SYS_INFO_METHODS,
+        create: os::create_sys_info,
+    },
+    Entry {
+        name: "systemd_service",
+        methods: service::METHODS,
+        create: |a, h| service::create("systemd_service", a, h),
+    },
+    Entry {
+        name: "user",
+        methods: accounts::USER_METHODS,
+        create: accounts::create_user,
+    },
+    Entry {
+        name: "users",
+        methods: accounts::USERS_METHODS,
+        create: accounts::create_users,
+    },
+    Entry {
+        name: "virtualization",
+        methods: os::VIRTUALIZATION_METHODS,
+        create: os::create_virtualization,
+    },
+    Entry {
+        name: "yaml",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("yaml", a, h),
+    },
+];
+
 /// Creates resource `name` with evaluated arguments on `host`. None: no native resource of
 /// that name (the interpreter then tries the profile's own library resources, else skips the
 /// control naming the resource).
@@ -48,18 +244,26 @@ pub fn create(
     args: &[Value],
     host: &Arc<Host>,
 ) -> Option<Result<Arc<dyn Resource>, ResourceError>> {
-    let _ = (name, args, host);
-    None
+    REGISTRY
+        .iter()
+        .find(|e| e.name == name)
+        .map(|e| (e.create)(args, host))
 }
 
 /// The names of the native resources, sorted (for static coverage).
 pub fn names() -> &'static [&'static str] {
-    &[]
+    static NAMES: LazyLock<Vec<&'static str>> =
+        LazyLock::new(|| REGISTRY.iter().map(|e| e.name).collect());
+    &NAMES
 }
 
 /// The properties and predicates a native resource implements (for static coverage: a
-/// control calling anything else is reported as blocked). None: unknown resource.
+/// control calling anything else is reported as blocked). None: unknown resource. `*` in
+/// the list: any other name is a property too (a configuration key, e.g. `sshd_config`'s
+/// `PermitRootLogin`).
 pub fn methods(name: &str) -> Option<&'static [&'static str]> {
-    let _ = name;
-    None
+    REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,117 @@
+//! `command` and `bash`: the profile's own command line, run by the target's shell.
+
+use std::sync::Arc;
+
+use super::support::{need_str, run_argv, unsupported, Lazy, Res};
+use super::{Resource, ResourceError};
+use crate::native::transport::{CommandOutput, Host};
+use crate::native::value::Value;
+
+pub const METHODS: &[&str] = &["exist?", "exit_status", "result", "stderr", "stdout"];
+
+pub struct Command {
+    name: &'static str,
+    command: String,
+    host: Arc<Host>,
+    out: Lazy<CommandOutput>,
+}
+
+pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    Ok(Arc::new(Command {
+        name,
+        command: need_str(name, args, 0, "a command")?,
+        host: host.clone(),
+        out: Lazy::default(),
+    }))
+}
+
+impl Command {
+    fn output(&self) -> Res<&CommandOutput> {
+        self.out.get(|| {
+            Ok(if self.name == "bash" {
+                run_argv(&self.host, &["bash", "-c", &self.command])?
+            } else {
+                self.host.run(&self.command)?
+            })
+        })
+    }
+}
+
+impl Resource for Command {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn to_s(&self) -> String {
+        if self.name == "bash" {
+            format!("Bash command {}", self.command)
+        } else {
+            format!("Command: `{}`", self.command)
+        }
+    }
+
+    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "stdout" => Ok(Value::str(&self.output()?.stdout)),
+            "stderr" => Ok(Value::str(&self.output()?.stderr)),
+            // InSpec reports a signal's end as exit status -1... train gives nil; keep nil.
+            "exit_status" => Ok(self
+                .output()?
+                .exit_status
+                .map_or(Value::Nil, |c| Value::Int(i64::from(c)))),
+            "result" => Ok(Value::Hash(vec![
+                (Value::str("stdout"), self.call("stdout", &[])?),
+                (Value::str("stderr"), self.call("stderr", &[])?),
+                (Value::str("exit_status"), self.call("exit_status", &[])?),
+            ])),
+            // Whether the command names a program on the target (InSpec: `type "cmd"`).
+            "exist?" => {
+                let out = run_argv(
+                    &self.host,
+                    &["sh", "-c", r#"command -v "$1""#, "sh", &self.command],
+                )?;
+                Ok(Value::Bool(out.exit_status == Some(0)))
+            }
+            _ => Err(unsupported(self.name, method)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::transport::LocalTransport;
+    use tokio_util::sync::CancellationToken;
+
+    #[test]
+    fn commands_report_streams_and_status() {
+        let host = Arc::new(Host::new(
+            Box::new(LocalTransport::new()),
+            None,
+            CancellationToken::new(),
+        ));
+        let r = create(
+            "command",
+            &[Value::str("echo out; echo err >&2; exit 3")],
+            &host,
+        )
+        .unwrap();
+        assert_eq!(r.to_s(), "Command: `echo out; echo err >&2; exit 3`");
+        assert_eq!(r.call("stdout", &[]).unwrap(), Value::str("out\n"));
+        assert_eq!(r.call("stderr", &[]).unwrap(), Value::str("err\n"));
+        assert_eq!(r.call("exit_status", &[]).unwrap(), Value::Int(3));
+        let r = create("command", &[Value::str("ls")], &host).unwrap();
+        assert_eq!(r.call("exist?", &[]).unwrap(), Value::Bool(true));
+        let r = create("command", &[Value::str("no-such-program-x")], &host).unwrap();
+        assert_eq!(r.call("exist?", &[]).unwrap(), Value::Bool(false));
+        assert_eq!(r.call("exit_status", &[]).unwrap(), Value::Int(127));
+        let r = create(
+            "bash",
+            &[Value::str("echo ${BASH_VERSINFO[0]:+bash}")],
+            &host,
+        )
+        .unwrap();
+        assert_eq!(r.call("stdout", &[]).unwrap(), Value::str("bash\n"));
+        assert_eq!(r.to_s(), "Bash command echo ${BASH_VERSINFO[0]:+bash}");
+    }
+}

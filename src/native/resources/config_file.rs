@@ -1,0 +1,456 @@
+//! Configuration files read into `params`, with any key as a property: `sshd_config`,
+//! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ini`,
+//! `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! InSpec's FileReader does.
+
+use std::sync::Arc;
+
+use super::simple_config::{self, Assign, Options};
+use super::support::{dig, need_str, read_text, str_arg, Lazy, Res};
+use super::{Resource, ResourceError};
+use crate::native::transport::Host;
+use crate::native::value::Value;
+
+pub const METHODS: &[&str] = &["*", "content", "params"];
+pub const DATA_METHODS: &[&str] = &["*", "content", "params", "value"];
+
+#[derive(Clone, Debug)]
+enum Format {
+    /// OpenSSH: keys case-insensitive (the first spelling wins), every occurrence kept.
+    Ssh,
+    /// SimpleConfig with these options; keys exact.
+    Simple(Options),
+    Json,
+    Yaml,
+}
+
+/// Where the text comes from.
+enum Source {
+    Path(String),
+    Content(String),
+    Command(String),
+}
+
+pub struct ConfigFile {
+    name: &'static str,
+    label: String,
+    source: Source,
+    format: Format,
+    host: Arc<Host>,
+    parsed: Lazy<(String, Value)>,
+}
+
+pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let path = |default: &str| str_arg(args, 0).unwrap_or_else(|| default.to_string());
+    let (source, format, label) = match name {
+        "sshd_config" => (
+            Source::Path(path("/etc/ssh/sshd_config")),
+            Format::Ssh,
+            "SSHD Configuration".to_string(),
+        ),
+        "ssh_config" => (
+            Source::Path(path("/etc/ssh/ssh_config")),
+            Format::Ssh,
+            "SSH Configuration".to_string(),
+        ),
+        "login_defs" | "login_def" => (
+            Source::Path(path("/etc/login.defs")),
+            Format::Simple(Options {
+                assign: Assign::KeyWord,
+                ..Options::default()
+            }),
+            "login.defs".to_string(),
+        ),
+        "auditd_conf" => (
+            Source::Path(path("/etc/audit/auditd.conf")),
+            Format::Simple(Options::default()),
+            "Audit Daemon Config".to_string(),
+        ),
+        "parse_config_file" => {
+            let p = need_str(name, args, 0, "a path")?;
+            let opts = parse_options(args.get(1))?;
+            (
+                Source::Path(p.clone()),
+                Format::Simple(opts),
+                format!("Parse Config File {p}"),
+            )
+        }
+        "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
+        "json" => data_source(name, args, "Json", Format::Json)?,
+        _ => data_source(name, args, "YAML", Format::Yaml)?,
+    };
+    Ok(Arc::new(ConfigFile {
+        name,
+        label,
+        source,
+        format,
+        host: host.clone(),
+        parsed: Lazy::default(),
+    }))
+}
+
+/// `json('/path')`, `json(content: '...')`, `json(command: '...')`.
+fn data_source(
+    name: &str,
+    args: &[Value],
+    label: &str,
+    format: Format,
+) -> Res<(Source, Format, String)> {
+    if let Some(p) = str_arg(args, 0) {
+        return Ok((Source::Path(p.clone()), format, format!("{label} {p}")));
+    }
+    let opt = |key: &str| match args.first() {
+        Some(h @ Value::Hash(_)) => h
+            .hash_get(&Value::Sym(key.into()))
+            .or_else(|| h.hash_get(&Value::str(key)))
+            .and_then(|v| match v {
+                Value::Str(s) => Some(s.clone()),
+                _ => None,
+            }),
+        _ => None,
+    };
+    if let Some(p) = opt("path") {
+        return Ok((Source::Path(p.clone()), format, format!("{label} {p}")));
+    }
+    if let Some(c) = opt("content") {
+        return Ok((Source::Content(c), format, format!("{label} content")));
+    }
+    if let Some(c) = opt("command") {
+        return Ok((Source::Command(c.clone()), format, format!("{label} {c}")));
+    }
+    Err(ResourceError::Failed(format!(
+        "`{name}` needs a path, or content: or command:"
+    )))
+}
+
+/// `parse_config_file(path, { assignment_regex: /.../, multiple_values: true, ... })`.
+fn parse_options(v: Option<&Value>) -> Res<Options> {
+    let mut o = Options::default();
+    let Some(Value::Hash(pairs)) = v else {
+        return Ok(o);
+    };
+    for (k, v) in pairs {
+        let (Value::Sym(k) | Value::Str(k)) = k else {
+            continue;
+        };
+        match (k.as_str(), v) {
+            ("assignment_regex", Value::Regex { source, .. }) => {
+                let re = regex::Regex::new(source).map_err(|e| {
+                    ResourceError::Failed(format!("parse_config_file: assignment_regex: {e}"))
+                })?;
+                o.assign = Assign::Custom(re);
+            }
+            ("multiple_values", v) => o.multiple_values = v.truthy(),
+            ("standalone_comments", v) => o.standalone_comments = v.truthy(),
+            ("comment_char", Value::Str(c)) => o.comment_char = c.chars().next(),
+            ("comment_char", Value::Nil) => o.comment_char = None,
+            _ => {}
+        }
+    }
+    Ok(o)
+}
+
+impl ConfigFile {
+    fn parsed(&self) -> Res<&(String, Value)> {
+        self.parsed.get(|| {
+            let text = match &self.source {
+                Source::Content(c) => c.clone(),
+                Source::Path(p) => {
+                    let is_file = self.host.stat(p)?.is_some();
+                    match read_text(&self.host, p)? {
+                        Some(t) => t,
+                        None if is_file => {
+                            return Err(ResourceError::Skip(format!("Can't read file: {p}")))
+                        }
+                        None => return Err(ResourceError::Skip(format!("Can't find file: {p}"))),
+                    }
+                }
+                Source::Command(c) => self.host.run(c)?.stdout,
+            };
+            let params =
+                match &self.format {
+                    Format::Ssh => ssh_params(&text),
+                    Format::Simple(o) => simple_config::parse(&text, o),
+                    Format::Json => from_json(&serde_json::from_str(&text).map_err(|e| {
+                        ResourceError::Failed(format!("Unable to parse JSON: {e}"))
+                    })?),
+                    Format::Yaml => from_yaml(&serde_yaml_ng::from_str(&text).map_err(|e| {
+                        ResourceError::Failed(format!("Unable to parse YAML: {e}"))
+                    })?),
+                };
+            Ok((text, params))
+        })
+    }
+
+    /// A configuration key as a property (InSpec's `method_missing`).
+    fn key(&self, name: &str) -> Res<Value> {
+        let params = &self.parsed()?.1;
+        Ok(match &self.format {
+            Format::Ssh => match dig(params, &[Value::str(name.to_lowercase())]) {
+                Value::Array(mut items) if items.len() == 1 => items.remove(0),
+                v => v,
+            },
+            _ => dig(params, &[Value::str(name)]),
+        })
+    }
+}
+
+/// `sshd_config`'s params: every occurrence of a key (Match blocks included, as InSpec),
+/// keys lowercased with the first spelling's values kept.
+fn ssh_params(text: &str) -> Value {
+    let opts = Options {
+        assign: Assign::Whitespace,
+        multiple_values: true,
+        ..Options::default()
+    };
+    let Value::Hash(pairs) = simple_config::parse(text, &opts) else {
+        return Value::Hash(Vec::new());
+    };
+    let mut out: Vec<(Value, Value)> = Vec::new();
+    for (k, v) in pairs {
+        let Value::Str(k) = k else { continue };
+        let k = Value::Str(k.to_lowercase());
+        if !out.iter().any(|(seen, _)| *seen == k) {
+            out.push((k, v));
+        }
+    }
+    Value::Hash(out)
+}
+
+pub fn from_json(v: &serde_json::Value) -> Value {
+    use serde_json::Value as J;
+    match v {
+        J::Null => Value::Nil,
+        J::Bool(b) => Value::Bool(*b),
+        J::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        J::String(s) => Value::str(s),
+        J::Array(items) => Value::Array(items.iter().map(from_json).collect()),
+        J::Object(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::str(k), from_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
+    use serde_yaml_ng::Value as Y;
+    match v {
+        Y::Null => Value::Nil,
+        Y::Bool(b) => Value::Bool(*b),
+        Y::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+        Y::String(s) => Value::str(s),
+        Y::Sequence(items) => Value::Array(items.iter().map(from_yaml).collect()),
+        Y::Mapping(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (from_yaml(k), from_yaml(v)))
+                .collect(),
+        ),
+        Y::Tagged(t) => from_yaml(&t.value),
+    }
+}
+
+impl Resource for ConfigFile {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn to_s(&self) -> String {
+        self.label.clone()
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "content" => Ok(Value::str(&self.parsed()?.0)),
+            "params" => Ok(dig(&self.parsed()?.1, args)),
+            // `json(...).value(['a', 'b'])`: InSpec's path lookup.
+            "value" if matches!(self.format, Format::Json | Format::Yaml) => match args.first() {
+                Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
+                _ => Ok(dig(&self.parsed()?.1, args)),
+            },
+            _ => self.key(method),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::transport::LocalTransport;
+    use tokio_util::sync::CancellationToken;
+
+    fn host() -> Arc<Host> {
+        Arc::new(Host::new(
+            Box::new(LocalTransport::new()),
+            None,
+            CancellationToken::new(),
+        ))
+    }
+
+    fn write(name: &str, text: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("airs-conf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn sshd_config_like_inspec() {
+        let p = write(
+            "sshd_config",
+            "# comment\nPort 22\nport 2222\nPermitRootLogin no # trailing\n\
+             Ciphers aes256-ctr,aes128-ctr\nAcceptEnv LANG LC_*\n\
+             Match User bob\n  PermitRootLogin yes\nHostKey /a\nHostKey /b\n",
+        );
+        let r = create("sshd_config", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(r.to_s(), "SSHD Configuration");
+        let call = |m: &str| r.call(m, &[]).unwrap();
+        // `port` is another spelling of `Port`: the first spelling's values win.
+        assert_eq!(call("Port"), Value::str("22"));
+        assert_eq!(call("Ciphers"), Value::str("aes256-ctr,aes128-ctr"));
+        assert_eq!(call("ciphers"), Value::str("aes256-ctr,aes128-ctr"));
+        assert_eq!(
+            call("PermitRootLogin"),
+            Value::Array(vec![Value::str("no"), Value::str("yes")])
+        );
+        assert_eq!(
+            call("AcceptEnv"),
+            Value::Array(vec![Value::str("LANG"), Value::str("LC_*")])
+        );
+        assert_eq!(
+            call("Match"),
+            Value::Array(vec![Value::str("User"), Value::str("bob")])
+        );
+        assert_eq!(call("X11Forwarding"), Value::Nil);
+        assert_eq!(
+            r.call("params", &[Value::str("hostkey")]).unwrap(),
+            Value::Array(vec![Value::str("/a"), Value::str("/b")])
+        );
+        assert!(matches!(call("content"), Value::Str(s) if s.starts_with("# comment")));
+        let missing = create(
+            "ssh_config",
+            &[Value::str("/nonexistent/ssh_config")],
+            &host(),
+        )
+        .unwrap();
+        assert_eq!(
+            missing.call("Port", &[]),
+            Err(ResourceError::Skip(
+                "Can't find file: /nonexistent/ssh_config".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn the_real_sshd_config_reads_end_to_end() {
+        let Ok(text) = std::fs::read_to_string("/etc/ssh/sshd_config") else {
+            return; // covered by the written file above; this machine may have none
+        };
+        let r = create("sshd_config", &[], &host()).unwrap();
+        let first = text
+            .lines()
+            .map(str::trim)
+            .find(|l| !l.is_empty() && !l.starts_with('#'))
+            .unwrap();
+        let key = first.split_whitespace().next().unwrap();
+        assert_ne!(r.call(key, &[]).unwrap(), Value::Nil, "{key}");
+    }
+
+    #[test]
+    fn login_defs_auditd_and_parse_config_file() {
+        let p = write(
+            "login.defs",
+            "PASS_MAX_DAYS\t90\nPASS_MIN_DAYS 7 extra\n# x\nUMASK 027\n",
+        );
+        let r = create("login_defs", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(r.call("PASS_MAX_DAYS", &[]).unwrap(), Value::str("90"));
+        assert_eq!(r.call("PASS_MIN_DAYS", &[]).unwrap(), Value::Nil);
+        assert_eq!(r.call("UMASK", &[]).unwrap(), Value::str("027"));
+        assert_eq!(r.to_s(), "login.defs");
+
+        let p = write(
+            "auditd.conf",
+            "space_left_action = SYSLOG\nmax_log_file = 8\n",
+        );
+        let r = create("auditd_conf", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(
+            r.call("space_left_action", &[]).unwrap(),
+            Value::str("SYSLOG")
+        );
+
+        let p = write("conf", "a: 1\nb: two\n");
+        let opts = Value::Hash(vec![
+            (
+                Value::Sym("assignment_regex".into()),
+                Value::Regex {
+                    source: r"^\s*(\S+?):\s*(.*?)\s*$".into(),
+                    flags: String::new(),
+                },
+            ),
+            (Value::Sym("multiple_values".into()), Value::Bool(false)),
+        ]);
+        let r = create("parse_config_file", &[Value::str(&p), opts], &host()).unwrap();
+        assert_eq!(r.call("b", &[]).unwrap(), Value::str("two"));
+        assert_eq!(r.to_s(), format!("Parse Config File {p}"));
+    }
+
+    #[test]
+    fn json_yaml_and_ini() {
+        let p = write(
+            "daemon.json",
+            r#"{"log-driver": "syslog", "opts": {"a": [1, 2.5, null]}}"#,
+        );
+        let r = create("json", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(r.call("log-driver", &[]).unwrap(), Value::str("syslog"));
+        let path = [Value::str("opts"), Value::str("a"), Value::Int(1)];
+        assert_eq!(r.call("params", &path).unwrap(), Value::Float(2.5));
+        assert_eq!(
+            r.call("value", &[Value::Array(path.to_vec())]).unwrap(),
+            Value::Float(2.5)
+        );
+        assert_eq!(r.call("missing", &[]).unwrap(), Value::Nil);
+        let bad = create(
+            "json",
+            &[Value::Hash(vec![(
+                Value::Sym("content".into()),
+                Value::str("{"),
+            )])],
+            &host(),
+        )
+        .unwrap();
+        assert!(matches!(bad.call("x", &[]), Err(ResourceError::Failed(_))));
+        let cmd = Value::Hash(vec![(
+            Value::Sym("command".into()),
+            Value::str("echo '{\"k\": 3}'"),
+        )]);
+        let r = create("json", &[cmd], &host()).unwrap();
+        assert_eq!(r.call("k", &[]).unwrap(), Value::Int(3));
+
+        let p = write("c.yml", "a:\n  b: [x, y]\nn: 4\n");
+        let r = create("yaml", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(
+            r.call(
+                "params",
+                &[Value::str("a"), Value::str("b"), Value::Int(-1)]
+            )
+            .unwrap(),
+            Value::str("y")
+        );
+        assert_eq!(r.call("n", &[]).unwrap(), Value::Int(4));
+
+        let p = write("c.ini", "top = 1\n[sec]\nk = v\n");
+        let r = create("ini", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(
+            r.call("params", &[Value::str("sec"), Value::str("k")])
+                .unwrap(),
+            Value::str("v")
+        );
+    }
+}

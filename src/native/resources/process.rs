@@ -1,0 +1,394 @@
+//! `processes` (FilterTable over `ps`) and `port` (FilterTable over `ss -tulpn`).
+
+use std::sync::Arc;
+
+use super::support::{str_arg, table, table_call, Lazy, Res};
+use super::{Resource, ResourceError};
+use crate::native::transport::Host;
+use crate::native::value::{Table, Value};
+
+pub const PROCESSES_METHODS: &[&str] = &[
+    "commands", "count", "cpus", "entries", "exist?", "exists?", "mem", "pids", "raw_data", "rss",
+    "start", "states", "time", "tty", "users", "vsz", "where",
+];
+
+const PS: &str = "ps axo pid,pcpu,pmem,vsz,rss,tname,stat,start_time,time,user:32,command";
+const PS_FIELDS: &[&str] = &[
+    "pid", "cpu", "mem", "vsz", "rss", "tty", "stat", "start", "time", "user", "command",
+];
+
+/// `ps` rows: ten columns, then the command line with its spaces.
+pub fn parse_ps(text: &str) -> Vec<Vec<Value>> {
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let mut rest = l.trim_start();
+            let mut cols = Vec::with_capacity(11);
+            for _ in 0..10 {
+                let end = rest.find(char::is_whitespace)?;
+                cols.push(&rest[..end]);
+                rest = rest[end..].trim_start();
+            }
+            let int = |s: &str| s.parse::<i64>().map_or(Value::Nil, Value::Int);
+            Some(vec![
+                int(cols[0]),
+                Value::str(cols[1]),
+                Value::str(cols[2]),
+                int(cols[3]),
+                int(cols[4]),
+                Value::str(cols[5]),
+                Value::str(cols[6]),
+                Value::str(cols[7]),
+                Value::str(cols[8]),
+                Value::str(cols[9]),
+                Value::str(rest),
+            ])
+        })
+        .collect()
+}
+
+/// `processes('sshd')` (a regular expression, as InSpec makes of a String) or
+/// `processes(/sshd/)`.
+pub struct Processes {
+    pattern: Value,
+    host: Arc<Host>,
+    rows: Lazy<Arc<Table>>,
+}
+
+pub fn create_processes(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let pattern = match args.first() {
+        None => Value::Regex {
+            source: ".*".into(),
+            flags: String::new(),
+        },
+        Some(v @ (Value::Str(_) | Value::Regex { .. })) => v.clone(),
+        Some(v) => {
+            return Err(ResourceError::Failed(format!(
+                "`processes` takes a String or Regexp, not {}",
+                v.class_name()
+            )))
+        }
+    };
+    Ok(Arc::new(Processes {
+        pattern,
+        host: host.clone(),
+        rows: Lazy::default(),
+    }))
+}
+
+impl Processes {
+    fn table(&self) -> Res<&Arc<Table>> {
+        self.rows.get(|| {
+            let (source, flags) = match &self.pattern {
+                Value::Regex { source, flags } => (source.as_str(), flags.as_str()),
+                Value::Str(s) => (s.as_str(), ""),
+                _ => (".*", ""),
+            };
+            let re = regex::RegexBuilder::new(source)
+                .case_insensitive(flags.contains('i'))
+                .build()
+                .map_err(|e| ResourceError::Failed(format!("processes: {e}")))?;
+            let out = self.host.run(PS)?;
+            if out.exit_status != Some(0) {
+                return Err(ResourceError::Failed(format!(
+                    "`{PS}` failed: {}",
+                    out.stderr.trim()
+                )));
+            }
+            let rows = parse_ps(&out.stdout)
+                .into_iter()
+                .filter(|r| matches!(r.get(10), Some(Value::Str(c)) if re.is_match(c)))
+                .collect();
+            Ok(table(
+                &self.to_s(),
+                PS_FIELDS,
+                &[
+                    ("pids", "pid"),
+                    ("cpus", "cpu"),
+                    ("mem", "mem"),
+                    ("vsz", "vsz"),
+                    ("rss", "rss"),
+                    ("tty", "tty"),
+                    ("states", "stat"),
+                    ("start", "start"),
+                    ("time", "time"),
+                    ("users", "user"),
+                    ("commands", "command"),
+                ],
+                rows,
+            ))
+        })
+    }
+}
+
+impl Resource for Processes {
+    fn name(&self) -> &str {
+        "processes"
+    }
+
+    fn to_s(&self) -> String {
+        match &self.pattern {
+            Value::Str(s) => format!("Processes {s}"),
+            p => format!("Processes {p:?}"),
+        }
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        table_call("processes", self.table()?, method, args)
+    }
+
+    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
+        Ok(Some(self.table()?.clone()))
+    }
+}
+
+pub const PORT_METHODS: &[&str] = &[
+    "addresses",
+    "count",
+    "entries",
+    "exist?",
+    "exists?",
+    "listening?",
+    "pids",
+    "ports",
+    "processes",
+    "protocols",
+    "raw_data",
+    "where",
+];
+
+/// `ss -tulpn` rows: port, address, protocol (`tcp`, `udp`, `tcp6`, `udp6`), process, pid.
+pub fn parse_ss(text: &str) -> Vec<Vec<Value>> {
+    text.lines()
+        .filter(|l| !l.starts_with("Netid"))
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            let netid = *f.first()?;
+            let local = *f.get(4)?;
+            let (addr, port) = local.rsplit_once(':')?;
+            let port: i64 = port.parse().ok()?;
+            let v6 = addr.starts_with('[') || addr.contains(':');
+            let addr = addr.trim_start_matches('[').trim_end_matches(']');
+            // `0.0.0.0%lo`: the interface is not part of the address.
+            let addr = addr.split('%').next().unwrap_or(addr);
+            let addr = if addr == "*" {
+                if v6 {
+                    "::"
+                } else {
+                    "0.0.0.0"
+                }
+            } else {
+                addr
+            };
+            let protocol = format!("{netid}{}", if v6 { "6" } else { "" });
+            let users = f.get(6..).map(|r| r.join(" ")).unwrap_or_default();
+            let (process, pid) = ss_process(&users);
+            Some(vec![
+                Value::Int(port),
+                Value::str(addr),
+                Value::Str(protocol),
+                process.map_or(Value::Nil, Value::Str),
+                pid.map_or(Value::Nil, Value::Int),
+            ])
+        })
+        .collect()
+}
+
+/// `users:(("sshd",pid=700,fd=3))` → ("sshd", 700).
+fn ss_process(users: &str) -> (Option<String>, Option<i64>) {
+    let name = users
+        .split_once("((\"")
+        .and_then(|(_, r)| r.split_once('"'))
+        .map(|(n, _)| n.to_string());
+    let pid = users
+        .split_once("pid=")
+        .and_then(|(_, r)| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|p| p.parse().ok());
+    (name, pid)
+}
+
+/// `port(22)` or `port('0.0.0.0', 22)`: the listening sockets on it.
+pub struct Port {
+    address: Option<String>,
+    port: i64,
+    host: Arc<Host>,
+    rows: Lazy<Arc<Table>>,
+}
+
+pub fn create_port(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let num = |v: Option<&Value>| match v {
+        Some(Value::Int(n)) => Some(*n),
+        Some(Value::Str(s)) => s.trim().parse().ok(),
+        _ => None,
+    };
+    let (address, port) = match args.len() {
+        2 => (str_arg(args, 0), num(args.get(1))),
+        _ => (None, num(args.first())),
+    };
+    let port = port.ok_or_else(|| ResourceError::Failed("`port` needs a port number".into()))?;
+    Ok(Arc::new(Port {
+        address,
+        port,
+        host: host.clone(),
+        rows: Lazy::default(),
+    }))
+}
+
+impl Port {
+    fn table(&self) -> Res<&Arc<Table>> {
+        self.rows.get(|| {
+            let out = self.host.run("ss -tulpn")?;
+            if out.exit_status != Some(0) {
+                return Err(ResourceError::Skip(format!(
+                    "`ss -tulpn` is not available on this target: {}",
+                    out.stderr.trim()
+                )));
+            }
+            let rows = parse_ss(&out.stdout)
+                .into_iter()
+                .filter(|r| r.first() == Some(&Value::Int(self.port)))
+                .filter(|r| {
+                    self.address
+                        .as_ref()
+                        .is_none_or(|a| r.get(1) == Some(&Value::str(a)))
+                })
+                .collect();
+            Ok(table(
+                &self.to_s(),
+                &["port", "address", "protocol", "process", "pid"],
+                &[
+                    ("ports", "port"),
+                    ("addresses", "address"),
+                    ("protocols", "protocol"),
+                    ("processes", "process"),
+                    ("pids", "pid"),
+                ],
+                rows,
+            ))
+        })
+    }
+}
+
+impl Resource for Port {
+    fn name(&self) -> &str {
+        "port"
+    }
+
+    fn to_s(&self) -> String {
+        match &self.address {
+            Some(a) => format!("Port {a}:{}", self.port),
+            None => format!("Port {}", self.port),
+        }
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        let t = self.table()?;
+        match method {
+            "listening?" => Ok(Value::Bool(!t.rows.is_empty())),
+            _ => table_call("port", t, method, args),
+        }
+    }
+
+    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
+        Ok(Some(self.table()?.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::native::transport::LocalTransport;
+    use tokio_util::sync::CancellationToken;
+
+    fn host() -> Arc<Host> {
+        Arc::new(Host::new(
+            Box::new(LocalTransport::new()),
+            None,
+            CancellationToken::new(),
+        ))
+    }
+
+    #[test]
+    fn ss_lines_parse() {
+        let rows = parse_ss(
+            "Netid State Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n\
+             udp UNCONN 0 0 127.0.0.1%lo:323 0.0.0.0:* users:((\"chronyd\",pid=600,fd=5))\n\
+             tcp LISTEN 0 128 [::]:22 [::]:* users:((\"sshd\",pid=700,fd=4))\n\
+             tcp LISTEN 0 128 *:80 *:*\n",
+        );
+        assert_eq!(
+            rows[0],
+            vec![
+                Value::Int(323),
+                Value::str("127.0.0.1"),
+                Value::str("udp"),
+                Value::str("chronyd"),
+                Value::Int(600)
+            ]
+        );
+        assert_eq!(rows[1][1], Value::str("::"));
+        assert_eq!(rows[1][2], Value::str("tcp6"));
+        assert_eq!(rows[2][3], Value::Nil);
+        for junk in [
+            "",
+            "x",
+            "tcp LISTEN 0 0 : :",
+            "tcp a b c 1.2.3.4:99999999999999999999 x",
+        ] {
+            let _ = parse_ss(junk);
+        }
+    }
+
+    #[test]
+    fn a_real_listener_and_a_real_process() {
+        let h = host();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let n = i64::from(listener.local_addr().unwrap().port());
+        let p = create_port(&[Value::Int(n)], &h).unwrap();
+        assert_eq!(p.to_s(), format!("Port {n}"));
+        assert_eq!(p.call("listening?", &[]).unwrap(), Value::Bool(true));
+        assert_eq!(
+            p.call("protocols", &[]).unwrap(),
+            Value::Array(vec![Value::str("tcp")])
+        );
+        assert_eq!(
+            p.call("addresses", &[]).unwrap(),
+            Value::Array(vec![Value::str("127.0.0.1")])
+        );
+        assert_eq!(
+            p.call("pids", &[]).unwrap(),
+            Value::Array(vec![Value::Int(i64::from(std::process::id()))])
+        );
+        let other = create_port(&[Value::str("10.9.9.9"), Value::Int(n)], &h).unwrap();
+        assert_eq!(other.call("listening?", &[]).unwrap(), Value::Bool(false));
+        drop(listener);
+
+        let mut child = std::process::Command::new("sleep")
+            .arg("30.5551")
+            .spawn()
+            .unwrap();
+        let r = create_processes(&[Value::str("sleep 30.5551")], &h).unwrap();
+        let pids = r.call("pids", &[]).unwrap();
+        let users = r.call("users", &[]).unwrap();
+        let states = r.call("states", &[]).unwrap();
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert_eq!(pids, Value::Array(vec![Value::Int(i64::from(child.id()))]));
+        assert_eq!(users, Value::Array(vec![Value::str("root")]));
+        assert!(
+            matches!(&states, Value::Array(s) if matches!(&s[0], Value::Str(x) if x.starts_with('S')))
+        );
+        let none = create_processes(
+            &[Value::Regex {
+                source: "^airs-no-such-process$".into(),
+                flags: String::new(),
+            }],
+            &h,
+        )
+        .unwrap();
+        assert_eq!(none.call("exist?", &[]).unwrap(), Value::Bool(false));
+        for junk in ["", "PID\n1 2", "h\n1 2 3 4 5 6 7 8 9 10"] {
+            let _ = parse_ps(junk);
+        }
+    }
+}

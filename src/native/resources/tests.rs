@@ -1,0 +1,71 @@
+//! The registry's promises: sorted names, and every listed method answered (never
+//! `Unsupported`) by a resource made on this machine.
+
+use super::*;
+use crate::native::transport::LocalTransport;
+use tokio_util::sync::CancellationToken;
+
+/// Arguments to create each resource with, and to call predicates that need one.
+fn sample_args(name: &str) -> Vec<Value> {
+    match name {
+        "file" | "directory" => vec![Value::str("/etc/passwd")],
+        "command" | "bash" => vec![Value::str("true")],
+        "kernel_parameter" => vec![Value::str("kernel.ostype")],
+        "kernel_module" => vec![Value::str("ext4")],
+        "user" | "group" => vec![Value::str("root")],
+        "os_env" => vec![Value::str("PATH")],
+        "package" | "packages" => vec![Value::str("bash")],
+        "service" | "systemd_service" => vec![Value::str("ssh")],
+        "mount" => vec![Value::str("/")],
+        "port" => vec![Value::Int(22)],
+        "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
+        _ => vec![],
+    }
+}
+
+fn method_args(method: &str) -> Vec<Value> {
+    match method {
+        "owned_by?" | "grouped_into?" => vec![Value::str("root")],
+        "more_permissive_than?" => vec![Value::str("0644")],
+        "linked_to?" => vec![Value::str("/x")],
+        _ => vec![],
+    }
+}
+
+#[test]
+fn names_are_sorted_and_unique() {
+    let n = names();
+    assert!(n.windows(2).all(|w| w[0] < w[1]), "{n:?}");
+}
+
+#[test]
+fn every_listed_method_is_answered() {
+    let host = Arc::new(Host::new(
+        Box::new(LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    for name in names() {
+        let r = create(name, &sample_args(name), &host)
+            .expect("registered")
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(r.name(), *name);
+        for m in methods(name).unwrap() {
+            if *m == "*" {
+                continue;
+            }
+            let got = r.call(m, &method_args(m));
+            assert!(
+                !matches!(got, Err(ResourceError::Unsupported { .. })),
+                "{name}.{m} is listed but unsupported"
+            );
+        }
+        assert!(
+            matches!(
+                r.call("no_such_property_here", &[]),
+                Err(ResourceError::Unsupported { .. })
+            ) || methods(name).unwrap().contains(&"*")
+        );
+    }
+    assert!(create("no_such_resource", &[], &host).is_none());
+}
