@@ -12,7 +12,7 @@ mod accounts;
 mod command;
 mod config_file;
 mod file;
-mod kernel;
+pub(crate) mod kernel;
 mod mount;
 mod os;
 mod package;
