@@ -121,4 +121,19 @@ async def test_linux_baseline_agrees_with_independent_facts() -> None:
     async with Executor() as ex:
         controls = await run("linux-baseline", "local://", {}, ex)
     assert len(controls) == 59
-    assert agreeing_results(controls) >= 40
+    checked = agreeing_results(controls)
+    sysctl = [c for c in controls if c["id"].startswith("sysctl-")]
+    if in_container():
+        # The profile skips its kernel checks inside containers (`only_if { !container_execution }`).
+        assert all(c["status"] == "skipped" for c in sysctl), [c["id"] for c in sysctl]
+        assert checked >= 5, checked
+    else:
+        assert checked >= 40, checked
+
+
+def in_container() -> bool:
+    """InSpec's `virtualization.system` is docker or lxc: its own markers, read here."""
+    if Path("/.dockerenv").exists() or Path("/.dockerinit").exists():
+        return True
+    cgroup = Path("/proc/1/cgroup").read_text(errors="replace")
+    return "docker" in cgroup or "lxc" in cgroup
