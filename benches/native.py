@@ -41,6 +41,12 @@ NAMES = ("linux-baseline", "ssh-baseline")
 SSHD = "/etc/ssh/sshd_config"
 SSH = "/etc/ssh/ssh_config"
 RSS_TARGET_MB = 200.0
+# The command linux-baseline's own `suid_check` library resource runs (its
+# libraries/suid_check.rb): the baselines run the same search.
+SUID_FIND = (
+    "find / -type d \\( -path '/proc/*' -o -path '/var/lib/lxd/containers/*' \\) -prune -type f "
+    "-o -perm -2000 -o -perm 4000 2>/dev/null | grep -v '^find:'"
+)
 
 # ---- what each expectation reads ----------------------------------------------------------
 
@@ -71,6 +77,8 @@ def expectations(profile: Path) -> Iterator[tuple[str, str, str | None]]:
                     yield res, arg, prop
                 elif res in ("sshd_config", "ssh_config", "login_defs", "auditd_conf", "passwd", "etc_group"):
                     yield "config", arg or "", str(prop) if prop else None
+                elif res == "suid_check":
+                    yield "command", SUID_FIND, None
             yield from walk(d["describes"])
 
     for control in Profile.load(profile).controls:
