@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 import pwd
+import shutil
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,3 +154,33 @@ async def test_unknown_profile_path_is_a_job_error(tmp_path: Path) -> None:
         job = await (await ex.submit(Template("p", profile=str(tmp_path / "none")), ["local://"]))
     assert job.status == "error"
     assert "profile" in (job.error or "")
+
+
+async def test_auto_sends_only_blocked_controls_to_the_inspec_cli(
+    state: Path, listener: int, tmp_path: Path
+) -> None:
+    """runner=auto with the FAKE inspec (tests/fixtures/fake-inspec, replaying a real recorded
+    report): it is called once, for the statically blocked control only; natively evaluated
+    controls keep their native results."""
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    shutil.copy(FIXTURES / "fake-inspec", tools / "inspec")
+    shutil.copy(FIXTURES / "inspec-json-example.json", tools / "replay.json")
+    inputs = {"root": str(state), "ip_forward": local_ip_forward(), "listen_port": listener}
+    template = Template("auto", profile=str(PROFILE), extra_vars=inputs, runner="auto")
+    async with Executor(tool_path=[str(tools)]) as ex:
+        job = await (await ex.submit(template, ["local://"]))
+    (call,) = [json.loads(line) for line in (tools / "argv.jsonl").read_text().splitlines()]
+    argv = call["argv"]
+    assert argv[argv.index("--controls") + 1 :] == ["unsupported-resource"]
+    (result,) = job.results
+    check_controls(result.controls, state)  # the recorded report has no such control: still skipped
+
+
+async def test_auto_without_inspec_keeps_the_native_skip(state: Path, listener: int) -> None:
+    inputs = {"root": str(state), "ip_forward": local_ip_forward(), "listen_port": listener}
+    template = Template("auto", profile=str(PROFILE), extra_vars=inputs, runner="auto")
+    async with Executor(tool_path=[]) as ex:
+        job = await (await ex.submit(template, ["local://"]))
+    (result,) = job.results
+    check_controls(result.controls, state)
