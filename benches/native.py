@@ -136,7 +136,8 @@ def ansible_playbook(checks: list[tuple[str, str, str | None]]) -> str:
 # ---- the three runners --------------------------------------------------------------------
 
 
-async def native(profile: Path, host: str, ssh: dict[str, str] | None) -> float:
+async def native(profile: Path, host: str, ssh: dict[str, str] | None) -> tuple[float, float]:
+    """(wall seconds, seconds spent in suid_check's filesystem-wide search)."""
     from ansible_inspec_rs import Executor, Template
 
     kwargs: dict[str, Any] = {}
@@ -153,7 +154,10 @@ async def native(profile: Path, host: str, ssh: dict[str, str] | None) -> float:
     (r,) = job.results
     assert r.status in ("passed", "failed", "skipped"), (r.status, r.message)
     assert r.controls, "no controls evaluated"
-    return elapsed
+    suid = sum(
+        x["run_time"] for c in r.controls for x in c["results"] if x["code_desc"].startswith("suid_check")
+    )
+    return elapsed, suid
 
 
 def testinfra(module: Path, host: str, ssh_config: Path | None) -> float:
@@ -282,13 +286,23 @@ def main() -> None:
             checks = list(expectations(profile))
             module = work / f"test_{name.replace('-', '_')}.py"
             module.write_text(testinfra_module(checks))
+            without_suid = [c for c in checks if c[1] != SUID_FIND]
+            module_ns = work / f"test_{name.replace('-', '_')}_nosuid.py"
+            module_ns.write_text(testinfra_module(without_suid))
             playbook = work / f"{name}.yml"
             playbook.write_text(ansible_playbook(checks))
             for label, host, ssh in targets:
-                runs: dict[str, list[float]] = {"native": [], "testinfra": [], "ansible": []}
+                runs: dict[str, list[float]] = {k: [] for k in ("native", "testinfra", "ansible")}
+                if len(without_suid) < len(checks):
+                    runs |= {"native w/o suid": [], "testinfra w/o suid": []}
+                ssh_cfg = ssh_config if ssh else None
                 for i in range(args.repeat):
-                    runs["native"].append(asyncio.run(native(profile, host, ssh)))
-                    runs["testinfra"].append(testinfra(module, host, ssh_config if ssh else None))
+                    elapsed, suid = asyncio.run(native(profile, host, ssh))
+                    runs["native"].append(elapsed)
+                    runs["testinfra"].append(testinfra(module, host, ssh_cfg))
+                    if "native w/o suid" in runs:
+                        runs["native w/o suid"].append(elapsed - suid)
+                        runs["testinfra w/o suid"].append(testinfra(module_ns, host, ssh_cfg))
                     if i < args.ansible_repeat:
                         runs["ansible"].append(ansible(playbook, inventory if ssh else local_inventory))
                 med = {k: statistics.median(v) for k, v in runs.items()}
@@ -312,6 +326,12 @@ def main() -> None:
                 f"{med['ansible']:11.3f}{an:6.1f}x  "
                 f"(targets 10x / 20x: {'met' if ti >= 10 else 'MISSED'} / {'met' if an >= 20 else 'MISSED'})"
             )
+            if "native w/o suid" in med:
+                ns = med["testinfra w/o suid"] / med["native w/o suid"]
+                print(
+                    f"{'':16s}{'':>7s}{med['native w/o suid']:10.3f}{med['testinfra w/o suid']:13.3f}{ns:6.1f}x"
+                    "  without os-06's `find /` (the same filesystem-wide search in every tool)"
+                )
 
         if info is not None:
             up = [h for h in info["hosts"] if h["reachable"]]

@@ -300,7 +300,9 @@ pub async fn run_host(
         let mut r = HostResult::not_run(host, HostStatus::Error, "");
         r.message = None;
         let transient = match check.action {
-            HostAction::Native(plan) => native::attempt(plan, check, cancel, &on_line, &mut r).await,
+            HostAction::Native(plan) => {
+                native::attempt(plan, check, cancel, &on_line, &mut r).await
+            }
             _ => run_program(check, cancel, &on_line, &mut r).await,
         };
         if !transient || attempt > check.retries || cancel.is_cancelled() {

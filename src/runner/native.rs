@@ -10,8 +10,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
-use crate::job::Stream;
 use crate::host::Target;
+use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
 use crate::native::transport::{Host, LocalTransport, SshTransport, Transport, TransportError};
 use crate::native::{self, prepare::prepare};
@@ -150,7 +150,12 @@ pub async fn attempt(
     for c in &controls {
         on_line(
             Stream::Stdout,
-            format!("{:<7} {} {}", c.status.as_str(), c.id, c.title.as_deref().unwrap_or("")),
+            format!(
+                "{:<7} {} {}",
+                c.status.as_str(),
+                c.id,
+                c.title.as_deref().unwrap_or("")
+            ),
         );
     }
     r.stdout = summary(&controls);
