@@ -329,7 +329,7 @@ def main() -> None:
             if "native w/o suid" in med:
                 ns = med["testinfra w/o suid"] / med["native w/o suid"]
                 print(
-                    f"{'':16s}{'':>7s}{med['native w/o suid']:10.3f}{med['testinfra w/o suid']:13.3f}{ns:6.1f}x"
+                    f"{'':23s}{med['native w/o suid']:10.3f}{med['testinfra w/o suid']:13.3f}{ns:6.1f}x"
                     "  without os-06's `find /` (the same filesystem-wide search in every tool)"
                 )
 
