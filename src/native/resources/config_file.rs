@@ -20,6 +20,8 @@ enum Format {
     Ssh,
     /// SimpleConfig with these options; keys exact.
     Simple(Options),
+    /// SimpleConfig, and a key with one value answers that value (`ntp_conf`).
+    SimpleUnwrapped(Options),
     Json,
     Yaml,
 }
@@ -75,6 +77,26 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
                 format!("Parse Config File {p}"),
             )
         }
+        "ntp_conf" => (
+            Source::Path(path("/etc/ntp.conf")),
+            Format::SimpleUnwrapped(Options {
+                assign: Assign::Custom(custom(r"^\s*(\S+)\s+(.*)\s*$")),
+                multiple_values: true,
+                ..Options::default()
+            }),
+            "ntp.conf".to_string(),
+        ),
+        "inetd_conf" => (
+            Source::Path(path("/etc/inetd.conf")),
+            // service: socket type, protocol, wait, user, server, arguments.
+            Format::Simple(Options {
+                assign: Assign::Custom(custom(
+                    r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$",
+                )),
+                ..Options::default()
+            }),
+            "inetd.conf".to_string(),
+        ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
         "json" => data_source(name, args, "Json", Format::Json)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
@@ -87,6 +109,10 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         host: host.clone(),
         parsed: Lazy::default(),
     }))
+}
+
+fn custom(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("a valid built-in pattern")
 }
 
 /// `json('/path')`, `json(content: '...')`, `json(command: '...')`.
@@ -167,17 +193,18 @@ impl ConfigFile {
                 }
                 Source::Command(c) => self.host.run(c)?.stdout,
             };
-            let params =
-                match &self.format {
-                    Format::Ssh => ssh_params(&text),
-                    Format::Simple(o) => simple_config::parse(&text, o),
-                    Format::Json => from_json(&serde_json::from_str(&text).map_err(|e| {
-                        ResourceError::Failed(format!("Unable to parse JSON: {e}"))
-                    })?),
-                    Format::Yaml => from_yaml(&serde_yaml_ng::from_str(&text).map_err(|e| {
-                        ResourceError::Failed(format!("Unable to parse YAML: {e}"))
-                    })?),
-                };
+            let params = match &self.format {
+                Format::Ssh => ssh_params(&text),
+                Format::Simple(o) | Format::SimpleUnwrapped(o) => simple_config::parse(&text, o),
+                Format::Json => from_json(
+                    &serde_json::from_str(&text)
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse JSON: {e}")))?,
+                ),
+                Format::Yaml => from_yaml(
+                    &serde_yaml_ng::from_str(&text)
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))?,
+                ),
+            };
             Ok((text, params))
         })
     }
@@ -186,12 +213,18 @@ impl ConfigFile {
     fn key(&self, name: &str) -> Res<Value> {
         let params = &self.parsed()?.1;
         Ok(match &self.format {
-            Format::Ssh => match dig(params, &[Value::str(name.to_lowercase())]) {
-                Value::Array(mut items) if items.len() == 1 => items.remove(0),
-                v => v,
-            },
+            Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
+            Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
             _ => dig(params, &[Value::str(name)]),
         })
+    }
+}
+
+/// A key given once answers its value, not a one-item list (InSpec's `method_missing`).
+fn unwrap_single(v: Value) -> Value {
+    match v {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        v => v,
     }
 }
 
@@ -399,6 +432,48 @@ mod tests {
         let r = create("parse_config_file", &[Value::str(&p), opts], &host()).unwrap();
         assert_eq!(r.call("b", &[]).unwrap(), Value::str("two"));
         assert_eq!(r.to_s(), format!("Parse Config File {p}"));
+    }
+
+    #[test]
+    fn inetd_and_ntp() {
+        let p = write(
+            "inetd.conf",
+            "# x\ntelnet stream tcp nowait root /usr/sbin/tcpd in.telnetd -h\ntime dgram udp wait root internal\nshort a b\n",
+        );
+        let r = create("inetd_conf", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(
+            r.call("telnet", &[]).unwrap(),
+            Value::Array(
+                [
+                    "stream",
+                    "tcp",
+                    "nowait",
+                    "root",
+                    "/usr/sbin/tcpd",
+                    "in.telnetd -h"
+                ]
+                .map(Value::str)
+                .to_vec()
+            )
+        );
+        // InSpec's pattern needs seven fields: a six-field `internal` line is not an entry.
+        assert_eq!(r.call("time", &[]).unwrap(), Value::Nil);
+        assert_eq!(r.call("echo", &[]).unwrap(), Value::Nil);
+        assert_eq!(r.to_s(), "inetd.conf");
+        let p = write(
+            "ntp.conf",
+            "server a.pool iburst\npool b\nrestrict -4 default kod\n",
+        );
+        let r = create("ntp_conf", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(r.call("pool", &[]).unwrap(), Value::str("b"));
+        assert_eq!(
+            r.call("restrict", &[]).unwrap(),
+            Value::Array(["-4", "default", "kod"].map(Value::str).to_vec())
+        );
+        assert_eq!(
+            r.call("server", &[]).unwrap(),
+            Value::Array(["a.pool", "iburst"].map(Value::str).to_vec())
+        );
     }
 
     #[test]

@@ -110,6 +110,11 @@ static REGISTRY: &[Entry] = &[
         create: accounts::create_groups,
     },
     Entry {
+        name: "inetd_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("inetd_conf", a, h),
+    },
+    Entry {
         name: "ini",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("ini", a, h),
@@ -143,6 +148,11 @@ static REGISTRY: &[Entry] = &[
         name: "mount",
         methods: mount::MOUNT_METHODS,
         create: mount::create_mount,
+    },
+    Entry {
+        name: "ntp_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("ntp_conf", a, h),
     },
     Entry {
         name: "os",
