@@ -11,6 +11,7 @@ use super::value::{Table, Value};
 mod accounts;
 mod command;
 mod config_file;
+mod docker;
 mod file;
 mod kernel;
 mod mount;
@@ -83,6 +84,11 @@ static REGISTRY: &[Entry] = &[
         name: "directory",
         methods: file::METHODS,
         create: |a, h| file::create("directory", a, h),
+    },
+    Entry {
+        name: "docker",
+        methods: docker::METHODS,
+        create: docker::create,
     },
     Entry {
         name: "etc_fstab",

@@ -75,24 +75,8 @@ pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     Ok(out.exit_status == Some(0) && !out.stdout.trim().is_empty())
 }
 
-pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
-    Value::Array(items.into_iter().map(|s| Value::Str(s.into())).collect())
-}
-
 pub fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Nil, Value::str)
-}
-
-/// Text as an Integer when it is one (InSpec converts numeric facts), else as text.
-pub fn int_or_str(s: &str) -> Value {
-    s.trim()
-        .parse::<i64>()
-        .map_or_else(|_| Value::str(s.trim()), Value::Int)
-}
-
-/// A hash lookup by string key.
-pub fn hash_get<'a>(hash: &'a Value, key: &str) -> Option<&'a Value> {
-    hash.hash_get(&Value::str(key))
 }
 
 /// Digs through nested hashes and arrays with keys (strings, or integers for arrays), as
@@ -139,6 +123,7 @@ pub fn table(
 }
 
 /// A table's column through its accessor (plural or field name).
+#[cfg(test)]
 pub fn column(t: &Table, accessor: &str) -> Value {
     Value::Array(t.column(accessor).unwrap_or_default())
 }
