@@ -450,11 +450,10 @@ impl Resource for Users {
     }
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
-        Ok(self
-            .user
+        self.user
             .is_none()
             .then(|| self.table().cloned())
-            .transpose()?)
+            .transpose()
     }
 }
 
@@ -571,11 +570,10 @@ impl Resource for Groups {
     }
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
-        Ok(self
-            .group
+        self.group
             .is_none()
             .then(|| self.table().cloned())
-            .transpose()?)
+            .transpose()
     }
 }
 

@@ -8,10 +8,13 @@ use std::sync::{Arc, LazyLock};
 use super::transport::Host;
 use super::value::{Table, Value};
 
+pub use facts::facts;
+
 mod accounts;
 mod command;
 mod config_file;
 mod docker;
+mod facts;
 mod file;
 mod kernel;
 mod mount;

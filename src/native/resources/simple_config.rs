@@ -99,7 +99,7 @@ fn strip_comment<'a>(line: &'a str, opts: &Options) -> &'a str {
     };
     match line.find(c) {
         Some(0) => "",
-        Some(i) if !(opts.standalone_comments && !line[..i].trim().is_empty()) => &line[..i],
+        Some(i) if !opts.standalone_comments || line[..i].trim().is_empty() => &line[..i],
         _ => line,
     }
 }
