@@ -3,7 +3,7 @@
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use super::support::{shell_line, str_arg};
-use super::{kernel, os, process, service};
+use super::{auditd, kernel, os, process, service};
 use crate::native::transport::Fact;
 use crate::native::value::Value;
 
@@ -99,6 +99,7 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "os_env" => vec![Fact::Command("env".into())],
         "processes" => vec![Fact::Command(process::PS.into())],
         "port" => vec![Fact::Command(process::SS.into())],
+        "auditd" => vec![Fact::Command(auditd::RULES.into())],
         _ => Vec::new(),
     }
 }

@@ -11,11 +11,13 @@ use super::value::{Table, Value};
 pub use facts::facts;
 
 mod accounts;
+mod auditd;
 mod command;
 mod config_file;
 mod docker;
 mod facts;
 mod file;
+mod iptables;
 mod kernel;
 mod mount;
 mod os;
@@ -24,6 +26,7 @@ mod process;
 mod service;
 mod simple_config;
 mod support;
+mod xinetd;
 
 /// Why a resource could not answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -68,6 +71,11 @@ struct Entry {
 
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
+    Entry {
+        name: "auditd",
+        methods: auditd::METHODS,
+        create: auditd::create,
+    },
     Entry {
         name: "auditd_conf",
         methods: config_file::METHODS,
@@ -127,6 +135,16 @@ static REGISTRY: &[Entry] = &[
         name: "ini",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("ini", a, h),
+    },
+    Entry {
+        name: "ip6tables",
+        methods: iptables::METHODS,
+        create: |a, h| iptables::create("ip6tables", a, h),
+    },
+    Entry {
+        name: "iptables",
+        methods: iptables::METHODS,
+        create: |a, h| iptables::create("iptables", a, h),
     },
     Entry {
         name: "json",
@@ -247,6 +265,11 @@ static REGISTRY: &[Entry] = &[
         name: "virtualization",
         methods: os::VIRTUALIZATION_METHODS,
         create: os::create_virtualization,
+    },
+    Entry {
+        name: "xinetd_conf",
+        methods: xinetd::METHODS,
+        create: xinetd::create,
     },
     Entry {
         name: "yaml",

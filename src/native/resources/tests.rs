@@ -18,6 +18,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "service" | "systemd_service" => vec![Value::str("ssh")],
         "mount" => vec![Value::str("/")],
         "port" => vec![Value::Int(22)],
+        "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
@@ -29,6 +30,7 @@ fn method_args(method: &str) -> Vec<Value> {
         "more_permissive_than?" => vec![Value::str("0644")],
         "linked_to?" => vec![Value::str("/x")],
         "object" => vec![Value::str("x")],
+        "has_rule?" => vec![Value::str("-P INPUT ACCEPT")],
         _ => vec![],
     }
 }
