@@ -1,6 +1,6 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
-//! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ini`,
-//! `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
+//! `inetd_conf`, `limits_conf`, `ini`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
@@ -96,6 +96,16 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
                 ..Options::default()
             }),
             "inetd.conf".to_string(),
+        ),
+        "limits_conf" => (
+            Source::Path(path("/etc/security/limits.conf")),
+            // domain: type, item, value (one list per line).
+            Format::Simple(Options {
+                assign: Assign::Custom(custom(r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$")),
+                multiple_values: true,
+                ..Options::default()
+            }),
+            "limits.conf".to_string(),
         ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
         "json" => data_source(name, args, "Json", Format::Json)?,
@@ -473,6 +483,27 @@ mod tests {
         assert_eq!(
             r.call("server", &[]).unwrap(),
             Value::Array(["a.pool", "iburst"].map(Value::str).to_vec())
+        );
+    }
+
+    #[test]
+    fn limits_conf_lists_each_line() {
+        let p = write(
+            "limits.conf",
+            "* hard core 0\n* soft nofile 1024\n@adm - maxlogins 4 # x\n",
+        );
+        let r = create("limits_conf", &[Value::str(&p)], &host()).unwrap();
+        let line = |a: [&str; 3]| Value::Array(a.map(Value::str).to_vec());
+        assert_eq!(
+            r.call("*", &[]).unwrap(),
+            Value::Array(vec![
+                line(["hard", "core", "0"]),
+                line(["soft", "nofile", "1024"])
+            ])
+        );
+        assert_eq!(
+            r.call("@adm", &[]).unwrap(),
+            Value::Array(vec![line(["-", "maxlogins", "4"])])
         );
     }
 

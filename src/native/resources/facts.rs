@@ -46,6 +46,7 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "auditd_conf" => config(arg, "/etc/audit/auditd.conf"),
         "ntp_conf" => config(arg, "/etc/ntp.conf"),
         "inetd_conf" => config(arg, "/etc/inetd.conf"),
+        "limits_conf" => config(arg, "/etc/security/limits.conf"),
         "parse_config_file" | "json" | "yaml" | "ini" => match arg {
             Some(p) => config(Some(p), ""),
             None => Vec::new(),

@@ -162,6 +162,11 @@ static REGISTRY: &[Entry] = &[
         create: kernel::create_parameter,
     },
     Entry {
+        name: "limits_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("limits_conf", a, h),
+    },
+    Entry {
         name: "login_def",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("login_def", a, h),

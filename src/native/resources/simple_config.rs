@@ -61,6 +61,13 @@ pub fn parse(text: &str, opts: &Options) -> Value {
         if let Some((key, mut values)) = assignment(line, &opts.assign) {
             if values.len() == 1 {
                 put(target, key, values.remove(0), opts.multiple_values);
+            } else if opts.multiple_values {
+                // Each line's several values, one list per line (`limits.conf`).
+                let entry = Value::Array(values.into_iter().map(Value::Str).collect());
+                match target.iter_mut().find(|(k, _)| *k == Value::str(&key)) {
+                    Some((_, Value::Array(items))) => items.push(entry),
+                    _ => set(target, Value::Str(key), Value::Array(vec![entry])),
+                }
             } else {
                 set(
                     target,
