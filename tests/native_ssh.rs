@@ -339,6 +339,16 @@ fn ssh_transport_against_real_sshd() {
         assert_eq!(p.call("value", &[]).unwrap(), Value::Int(37), "{ns}");
     }
 
+    // All of the above went over one shared connection: sshd accepted one login.
+    let sshd_log = hosts.info["hosts"][0]["log"].as_str().unwrap().to_string();
+    let logins = || {
+        std::fs::read_to_string(&sshd_log)
+            .unwrap_or_default()
+            .matches("Accepted publickey")
+            .count()
+    };
+    assert_eq!(logins(), 1, "one multiplexed connection");
+
     // Cancel and deadline stop the remote command too, not only our ssh client.
     let ssh = SshTransport::new(&settings, runtime.control_path(), &target, 10);
     let token = CancellationToken::new();

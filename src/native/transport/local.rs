@@ -8,11 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::{child, CommandOutput, FileInfo, Transport, TransportError};
 
-/// The most output kept of one command's stream (InSpec keeps all; profiles read a few lines).
-pub const OUTPUT_CAP: usize = 4 << 20;
+/// The most output of one command's stream (InSpec keeps all; profiles read a few lines).
+/// More fails the command rather than answering from a cut output.
+pub const OUTPUT_CAP: usize = 16 << 20;
 
 /// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
-pub const FILE_CAP: usize = super::ssh::OUTPUT_CAP;
+pub const FILE_CAP: usize = OUTPUT_CAP;
 
 /// This machine, checked directly.
 #[derive(Debug, Default)]
@@ -33,6 +34,12 @@ impl Transport for LocalTransport {
     ) -> Result<CommandOutput, TransportError> {
         let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
         let out = child::run(&argv, false, OUTPUT_CAP, deadline, cancel)?;
+        if out.truncated {
+            return Err(TransportError::Failed(format!(
+                "the output passed {} MiB",
+                OUTPUT_CAP >> 20
+            )));
+        }
         Ok(CommandOutput {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
