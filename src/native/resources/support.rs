@@ -150,6 +150,19 @@ pub fn table_call(resource: &str, t: &Table, method: &str, args: &[Value]) -> Re
         "count" => Ok(Value::Int(t.rows.len() as i64)),
         "where" => Ok(Value::Table(Arc::new(filter(t, args)?))),
         "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
+        // A column with a condition filters by it (`passwd.users('root')`), as
+        // FilterTable's columns do.
+        _ if !args.is_empty() => {
+            let field = t
+                .accessors
+                .iter()
+                .find(|(a, _)| a == method)
+                .and_then(|(_, i)| t.fields.get(*i).cloned())
+                .or_else(|| t.field(method).map(|_| method.to_string()))
+                .ok_or_else(|| unsupported(resource, method))?;
+            let cond = Value::Hash(vec![(Value::Str(field), args[0].clone())]);
+            Ok(Value::Table(Arc::new(filter(t, &[cond])?)))
+        }
         _ => t
             .column(method)
             .map(Value::Array)
@@ -204,7 +217,9 @@ fn filter(t: &Table, args: &[Value]) -> Res<Table> {
                         in_range(got, lo, hi, *exclusive)
                     }
                     // InSpec compares a field's text with a number given as a number.
-                    (_, Value::Int(n), Value::Str(s)) => s.trim() == n.to_string(),
+                    (_, Value::Int(n), Value::Str(s)) | (_, Value::Str(s), Value::Int(n)) => {
+                        s.trim() == n.to_string()
+                    }
                     _ => got == want,
                 }
             })
