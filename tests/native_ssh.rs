@@ -295,6 +295,9 @@ fn ssh_transport_against_real_sshd() {
             vec![],
         ),
         ("mount", vec![s("/")], "options", vec![]),
+        ("etc_fstab", vec![], "mount_point", vec![]),
+        ("kernel_module", vec![s("cramfs")], "disabled?", vec![]),
+        ("shadow", vec![], "users", vec![]),
         (
             "command",
             vec![s("echo hello; exit 2")],

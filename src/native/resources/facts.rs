@@ -47,6 +47,7 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "ntp_conf" => config(arg, "/etc/ntp.conf"),
         "inetd_conf" => config(arg, "/etc/inetd.conf"),
         "limits_conf" => config(arg, "/etc/security/limits.conf"),
+        "xinetd_conf" => config(arg, "/etc/xinetd.conf"),
         "parse_config_file" | "json" | "yaml" | "ini" => match arg {
             Some(p) => config(Some(p), ""),
             None => Vec::new(),
