@@ -14,6 +14,7 @@ mod accounts;
 mod auditd;
 mod command;
 mod config_file;
+mod crontab;
 mod docker;
 mod facts;
 mod file;
@@ -90,6 +91,11 @@ static REGISTRY: &[Entry] = &[
         name: "command",
         methods: command::METHODS,
         create: |a, h| command::create("command", a, h),
+    },
+    Entry {
+        name: "crontab",
+        methods: crontab::METHODS,
+        create: crontab::create,
     },
     Entry {
         name: "directory",
