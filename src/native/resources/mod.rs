@@ -11,6 +11,7 @@ use super::value::{Table, Value};
 pub use facts::facts;
 
 mod accounts;
+mod apt;
 mod auditd;
 mod command;
 mod config_file;
@@ -72,6 +73,11 @@ struct Entry {
 
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
+    Entry {
+        name: "apt",
+        methods: apt::METHODS,
+        create: |a, h| apt::create("apt", a, h),
+    },
     Entry {
         name: "auditd",
         methods: auditd::METHODS,
@@ -226,6 +232,11 @@ static REGISTRY: &[Entry] = &[
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
+    },
+    Entry {
+        name: "ppa",
+        methods: apt::METHODS,
+        create: |a, h| apt::create("ppa", a, h),
     },
     Entry {
         name: "processes",

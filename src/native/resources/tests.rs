@@ -14,6 +14,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
         "os_env" => vec![Value::str("PATH")],
+        "apt" | "ppa" => vec![Value::str("ppa:airs/none")],
         "package" | "packages" => vec![Value::str("bash")],
         "service" | "systemd_service" => vec![Value::str("ssh")],
         "mount" => vec![Value::str("/")],
