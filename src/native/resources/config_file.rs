@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::simple_config::{self, Assign, Options};
-use super::support::{dig, need_str, read_text, str_arg, Lazy, Res};
+use super::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
 use super::{Resource, ResourceError};
 use crate::native::transport::Host;
 use crate::native::value::Value;
@@ -204,7 +204,7 @@ impl ConfigFile {
                 Source::Command(c) => self.host.run(c)?.stdout,
             };
             let params = match &self.format {
-                Format::Ssh => ssh_params(&text),
+                Format::Ssh => ssh_params(&expand_includes(&self.host, &text, 0)?),
                 Format::Simple(o) | Format::SimpleUnwrapped(o) => simple_config::parse(&text, o),
                 Format::Json => from_json(
                     &serde_json::from_str(&text)
@@ -228,6 +228,60 @@ impl ConfigFile {
             _ => dig(params, &[Value::str(name)]),
         })
     }
+}
+
+/// How deep `Include`s are followed (OpenSSH's own limit is 16).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// `Include` lines followed as sshd does: each pattern globbed on the target (relative
+/// to /etc/ssh), the files' text placed after the line, in lexical order. InSpec reads
+/// the main file only; the included settings are part of what sshd runs with.
+fn expand_includes(host: &Host, text: &str, depth: usize) -> Res<String> {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        out.push_str(line);
+        let mut words = line.split('#').next().unwrap_or("").split_whitespace();
+        let is_include = words
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case("include"));
+        if !is_include || depth >= MAX_INCLUDE_DEPTH {
+            continue;
+        }
+        for pattern in words {
+            let pattern = if pattern.starts_with('/') {
+                pattern.to_string()
+            } else {
+                format!("/etc/ssh/{pattern}")
+            };
+            // The pattern is expanded by the target's shell as a glob (unquoted `$1`: split
+            // and globbed, never evaluated as code).
+            let found = run_argv(
+                host,
+                &[
+                    "sh",
+                    "-c",
+                    r#"for f in $1; do [ -f "$f" ] && printf '%s\n' "$f"; done; :"#,
+                    "sh",
+                    &pattern,
+                ],
+            )?;
+            let mut files: Vec<&str> = found.stdout.lines().collect();
+            files.sort_unstable();
+            for f in files {
+                if let Some(included) = read_text(host, f)? {
+                    // Each file's lines stay its own, whatever its last line ends with.
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&expand_includes(host, &included, depth + 1)?);
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A key given once answers its value, not a one-item list (InSpec's `method_missing`).
@@ -389,6 +443,43 @@ mod tests {
                 "Can't find file: /nonexistent/ssh_config".into()
             ))
         );
+    }
+
+    #[test]
+    fn includes_are_followed_in_place() {
+        let dir = std::env::temp_dir().join(format!("airs-sshinc-{}", std::process::id()));
+        let d = dir.join("conf d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("10-a.conf"), "PasswordAuthentication yes\nInclude ").unwrap();
+        std::fs::write(d.join("20-b.conf"), "X11Forwarding no").unwrap();
+        std::fs::write(d.join("skip.txt"), "X11Forwarding yes\n").unwrap();
+        let main = dir.join("sshd_config");
+        std::fs::write(
+            &main,
+            format!(
+                "Include {}/conf?d/*.conf $(touch {}/pwned)\nPasswordAuthentication no\nPort 22\n",
+                dir.display(),
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let r = create(
+            "sshd_config",
+            &[Value::str(main.to_str().unwrap())],
+            &host(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.call("PasswordAuthentication", &[]).unwrap(),
+            Value::Array(vec![Value::str("yes"), Value::str("no")])
+        );
+        assert_eq!(r.call("X11Forwarding", &[]).unwrap(), Value::str("no"));
+        assert_eq!(r.call("Port", &[]).unwrap(), Value::str("22"));
+        assert!(
+            !dir.join("pwned").exists(),
+            "patterns are globbed, never run"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
