@@ -3,7 +3,7 @@
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use super::support::{shell_line, str_arg};
-use super::{apt, auditd, kernel, os, process, service};
+use super::{apt, auditd, kernel, os, process, service, yum};
 use crate::native::transport::Fact;
 use crate::native::value::Value;
 
@@ -102,6 +102,11 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "processes" => vec![Fact::Command(process::PS.into())],
         "port" => vec![Fact::Command(process::SS.into())],
         "auditd" => vec![Fact::Command(auditd::RULES.into())],
+        "yum" => {
+            let mut f = platform();
+            f.push(Fact::Command(yum::REPOLIST.into()));
+            f
+        }
         "apt" | "ppa" => {
             let mut f = platform();
             f.push(Fact::Command(apt::LISTS.into()));

@@ -29,6 +29,7 @@ mod service;
 mod simple_config;
 mod support;
 mod xinetd;
+mod yum;
 
 /// Why a resource could not answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -297,6 +298,11 @@ static REGISTRY: &[Entry] = &[
         name: "yaml",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("yaml", a, h),
+    },
+    Entry {
+        name: "yum",
+        methods: yum::METHODS,
+        create: yum::create,
     },
 ];
 

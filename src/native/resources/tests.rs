@@ -30,7 +30,7 @@ fn method_args(method: &str) -> Vec<Value> {
         "owned_by?" | "grouped_into?" => vec![Value::str("root")],
         "more_permissive_than?" => vec![Value::str("0644")],
         "linked_to?" => vec![Value::str("/x")],
-        "object" => vec![Value::str("x")],
+        "object" | "repo" => vec![Value::str("x")],
         "has_rule?" => vec![Value::str("-P INPUT ACCEPT")],
         _ => vec![],
     }
