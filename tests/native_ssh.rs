@@ -8,9 +8,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ansible_inspec_rs::host::SshTarget;
+use ansible_inspec_rs::native::resources;
 use ansible_inspec_rs::native::transport::{
-    prefetch, Fact, Host, SshTransport, Transport, TransportError,
+    prefetch, Fact, Host, LocalTransport, SshTransport, Transport, TransportError,
 };
+use ansible_inspec_rs::native::value::Value;
 use ansible_inspec_rs::runner::ssh::{HostKeyChecking, RuntimeDir, SshSettings};
 use tokio_util::sync::CancellationToken;
 
@@ -30,15 +32,17 @@ impl TestHosts {
             return None;
         }
         let state = std::env::temp_dir().join(format!("airs-native-{}", std::process::id()));
-        let out = Command::new(format!("{REPO}/tests/hosts/setup.sh"))
-            .arg(&state)
-            .arg("1")
-            .output()
-            .expect("setup.sh runs");
         let mut hosts = TestHosts {
             state,
             info: serde_json::Value::Null,
         };
+        // Other sessions may set up test hosts at the same moment and race for the same
+        // address block: a second attempt after a clean teardown picks another.
+        let mut out = hosts.setup();
+        if !out.status.success() {
+            hosts.teardown();
+            out = hosts.setup();
+        }
         assert!(
             out.status.success(),
             "setup.sh failed: {}",
@@ -48,6 +52,20 @@ impl TestHosts {
         let last = text.lines().last().unwrap_or("");
         hosts.info = serde_json::from_str(last).expect("hosts.json");
         Some(hosts)
+    }
+
+    fn setup(&self) -> std::process::Output {
+        Command::new(format!("{REPO}/tests/hosts/setup.sh"))
+            .arg(&self.state)
+            .arg("1")
+            .output()
+            .expect("setup.sh runs")
+    }
+
+    fn teardown(&self) {
+        let _ = Command::new(format!("{REPO}/tests/hosts/teardown.sh"))
+            .arg(&self.state)
+            .status();
     }
 
     fn host(&self, reachable: bool) -> SshTarget {
@@ -74,9 +92,7 @@ impl TestHosts {
 
 impl Drop for TestHosts {
     fn drop(&mut self) {
-        let _ = Command::new(format!("{REPO}/tests/hosts/teardown.sh"))
-            .arg(&self.state)
-            .status();
+        self.teardown();
     }
 }
 
@@ -156,6 +172,12 @@ fn ssh_transport_against_real_sshd() {
     std::fs::write(&odd, b"data\0\xff\n").unwrap();
     std::os::unix::fs::chown(&odd, Some(1), Some(1)).unwrap();
     let odd = odd.to_str().unwrap();
+    let sshd_conf = dir.join("sshd_config");
+    std::fs::write(&sshd_conf, "Port 2222\nPermitRootLogin no\n").unwrap();
+    let sshd_conf = sshd_conf.to_str().unwrap().to_string();
+    let login_defs = dir.join("login.defs");
+    std::fs::write(&login_defs, "PASS_MAX_DAYS 60\n").unwrap();
+    let login_defs = login_defs.to_str().unwrap().to_string();
     assert_eq!(
         ssh.read_file(odd, None, &none).unwrap().as_deref(),
         Some(&b"data\0\xff\n"[..])
@@ -229,6 +251,106 @@ fn ssh_transport_against_real_sshd() {
         before + 1,
         "cached facts are not fetched again"
     );
+
+    // Resources over SSH: after one prefetch of what a profile's resources read, they all
+    // answer from the cache, and answer as they do locally (the filesystem is shared).
+    let host = Arc::new(Host::new(
+        Box::new(SshTransport::new(
+            &settings,
+            runtime.control_path(),
+            &target,
+            10,
+        )),
+        None,
+        CancellationToken::new(),
+    ));
+    let local = Arc::new(Host::new(
+        Box::new(LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    let s = |v: &str| Value::str(v);
+    let checks: Vec<(&str, Vec<Value>, &str, Vec<Value>)> = vec![
+        ("file", vec![s("/etc/passwd")], "mode", vec![]),
+        ("file", vec![s("/etc/passwd")], "owner", vec![]),
+        ("file", vec![s(odd)], "owned_by?", vec![s("daemon")]),
+        ("file", vec![s("/nonexistent/z")], "exist?", vec![]),
+        (
+            "kernel_parameter",
+            vec![s("kernel.ostype")],
+            "value",
+            vec![],
+        ),
+        ("passwd", vec![], "uids", vec![]),
+        ("etc_group", vec![], "gids", vec![]),
+        ("user", vec![s("root")], "home", vec![]),
+        ("os", vec![], "name", vec![]),
+        ("os", vec![], "family", vec![]),
+        ("package", vec![s("bash")], "installed?", vec![]),
+        ("package", vec![s("bash")], "version", vec![]),
+        (
+            "package",
+            vec![s("airs-no-such-package")],
+            "installed?",
+            vec![],
+        ),
+        ("mount", vec![s("/")], "options", vec![]),
+        ("etc_fstab", vec![], "mount_point", vec![]),
+        ("kernel_module", vec![s("cramfs")], "disabled?", vec![]),
+        ("shadow", vec![], "users", vec![]),
+        (
+            "command",
+            vec![s("echo hello; exit 2")],
+            "exit_status",
+            vec![],
+        ),
+        ("sshd_config", vec![s(&sshd_conf)], "Port", vec![]),
+        ("login_defs", vec![s(&login_defs)], "PASS_MAX_DAYS", vec![]),
+    ];
+    let mut facts = Vec::new();
+    for (name, args, _, _) in &checks {
+        facts.extend(resources::facts(name, args));
+    }
+    facts.push(Fact::File("/etc/passwd".into()));
+    let before = calls(&log);
+    prefetch(&host, &facts).unwrap();
+    assert_eq!(calls(&log), before + 1);
+    for (name, args, method, margs) in &checks {
+        let remote = resources::create(name, args, &host).unwrap().unwrap();
+        let here = resources::create(name, args, &local).unwrap().unwrap();
+        let got = remote.call(method, margs);
+        assert!(got.is_ok(), "{name}.{method}: {got:?}");
+        assert_eq!(got, here.call(method, margs), "{name}({args:?}).{method}");
+    }
+    let content = resources::create("file", &[s("/etc/passwd")], &host)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        content.call("content", &[]).unwrap(),
+        s(&std::fs::read_to_string("/etc/passwd").unwrap())
+    );
+    assert_eq!(
+        calls(&log),
+        before + 1,
+        "every resource answered from the prefetch"
+    );
+    if let Some(ns) = hosts.netns() {
+        // The remote kernel_parameter is the namespace's own value, set above.
+        let p = resources::create("kernel_parameter", &[s("net.ipv4.tcp_fin_timeout")], &host)
+            .unwrap()
+            .unwrap();
+        assert_eq!(p.call("value", &[]).unwrap(), Value::Int(37), "{ns}");
+    }
+
+    // All of the above went over one shared connection: sshd accepted one login.
+    let sshd_log = hosts.info["hosts"][0]["log"].as_str().unwrap().to_string();
+    let logins = || {
+        std::fs::read_to_string(&sshd_log)
+            .unwrap_or_default()
+            .matches("Accepted publickey")
+            .count()
+    };
+    assert_eq!(logins(), 1, "one multiplexed connection");
 
     // Cancel and deadline stop the remote command too, not only our ssh client.
     let ssh = SshTransport::new(&settings, runtime.control_path(), &target, 10);

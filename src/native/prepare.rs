@@ -5,39 +5,26 @@
 
 use std::collections::HashSet;
 
-use super::resources::kernel::parameter_path;
+use super::interp::dsl::json_to_value;
+use super::resources;
 use super::transport::{prefetch, Fact, Host, TransportError};
+use super::value::Value;
 use crate::profile::ast::{Expr, ExprKind};
-use crate::profile::model::visit;
+use crate::profile::model::{literal, visit};
 use crate::profile::Profile;
 
-/// Files a resource reads whatever its arguments (or by default, without arguments).
-fn default_files(resource: &str) -> &'static [&'static str] {
-    match resource {
-        "sshd_config" => &["/etc/ssh/sshd_config"],
-        "ssh_config" => &["/etc/ssh/ssh_config"],
-        "login_defs" | "login_def" => &["/etc/login.defs"],
-        "auditd_conf" => &["/etc/audit/auditd.conf"],
-        "passwd" => &["/etc/passwd"],
-        "etc_group" | "group" | "groups" => &["/etc/group"],
-        "shadow" => &["/etc/shadow"],
-        "etc_fstab" => &["/etc/fstab"],
-        "os" | "platform" => &["/etc/os-release"],
-        _ => &[],
-    }
-}
-
-/// The facts the profile's literal resource calls will read, in first-use order.
+/// The facts the profile's resource calls with literal arguments will read, in first-use
+/// order. Commands are left out: a command runs only when the evaluation reaches it (an
+/// `only_if` may skip it), reads never have effects.
 pub fn facts(profile: &Profile) -> Vec<Fact> {
     let mut out: Vec<Fact> = Vec::new();
     let mut seen: HashSet<Fact> = HashSet::new();
-    let mut add = |f: Fact| {
-        if seen.insert(f.clone()) {
+    // os facts are read by nearly every profile (platform checks, os.family in conditions).
+    for f in resources::facts("os", &[]) {
+        if !matches!(f, Fact::Command(_)) && seen.insert(f.clone()) {
             out.push(f);
         }
-    };
-    // os facts are read by nearly every profile (platform checks, os.family in conditions).
-    add(Fact::File("/etc/os-release".into()));
+    }
     for file in &profile.files {
         for e in &file.program.body {
             visit(e, &mut |node: &Expr| {
@@ -50,21 +37,16 @@ pub fn facts(profile: &Profile) -> Vec<Fact> {
                 else {
                     return;
                 };
-                let literal = args.first().and_then(Expr::as_plain_str);
-                match (name.as_str(), literal) {
-                    ("file" | "directory", Some(p)) if p.starts_with('/') => add(Fact::Stat(p)),
-                    ("kernel_parameter", Some(p)) => add(Fact::File(parameter_path(&p))),
-                    ("sshd_config" | "ssh_config" | "login_defs" | "auditd_conf", Some(p))
-                        if p.starts_with('/') =>
-                    {
-                        add(Fact::Stat(p.clone()));
-                        add(Fact::File(p));
-                    }
-                    (resource, _) => {
-                        for p in default_files(resource) {
-                            add(Fact::Stat(p.to_string()));
-                            add(Fact::File(p.to_string()));
-                        }
+                let Some(values) = args
+                    .iter()
+                    .map(|a| literal(a).map(|v| json_to_value(&v)))
+                    .collect::<Option<Vec<Value>>>()
+                else {
+                    return;
+                };
+                for f in resources::facts(name, &values) {
+                    if !matches!(f, Fact::Command(_)) && seen.insert(f.clone()) {
+                        out.push(f);
                     }
                 }
             });
@@ -76,8 +58,14 @@ pub fn facts(profile: &Profile) -> Vec<Fact> {
 /// Reaches the host (an unreachable host fails here, once, rather than in every control)
 /// and prefetches the profile's static facts.
 pub fn prepare(profile: &Profile, host: &Host) -> Result<(), TransportError> {
-    let facts = facts(profile);
-    prefetch(host, &facts)?;
+    // Whatever the batch could not read is read again, one by one, when asked for; only
+    // a dead host, a cancel or the deadline stop here.
+    if let Err(
+        e @ (TransportError::Unreachable(_) | TransportError::Canceled | TransportError::TimedOut),
+    ) = prefetch(host, &facts(profile))
+    {
+        return Err(e);
+    }
     // A transport without batching (local) has read nothing yet: one cheap probe still
     // tells a dead target from a live one before any control runs.
     host.stat("/").map(|_| ())
@@ -92,6 +80,7 @@ mod tests {
         let p = crate::profile::from_source(
             "x = input('p')\n\
              control 'a' do\n\
+               describe command('touch /tmp/x') do its('exit_status') { should eq 0 } end\n\
                describe file('/etc/passwd') do it { should exist } end\n\
                describe file(x) do it { should exist } end\n\
                describe kernel_parameter('net.ipv4.ip_forward') do its('value') { should eq 0 } end\n\
@@ -105,7 +94,6 @@ mod tests {
         assert!(f.contains(&Fact::File("/proc/sys/net/ipv4/ip_forward".into())));
         assert!(f.contains(&Fact::File("/etc/ssh/sshd_config".into())));
         assert!(f.contains(&Fact::File("/etc/os-release".into())));
-        let stats = f.iter().filter(|x| matches!(x, Fact::Stat(_))).count();
-        assert_eq!(stats, 2, "{f:?}"); // /etc/passwd and sshd_config; not the variable path
+        assert!(!f.iter().any(|x| matches!(x, Fact::Command(_))), "{f:?}");
     }
 }

@@ -98,6 +98,25 @@ pub trait Transport: Send + Sync {
     }
 }
 
+/// The transport for one host: this machine, or an SSH target over the executor's shared
+/// control directory ([`crate::runner::RuntimeDir::control_path`]).
+pub fn transport_for(
+    target: &crate::host::Target,
+    settings: &crate::runner::SshSettings,
+    control_path: String,
+    connect_timeout: u32,
+) -> Box<dyn Transport> {
+    match target {
+        crate::host::Target::Local => Box::new(LocalTransport::new()),
+        crate::host::Target::Ssh(t) => Box::new(SshTransport::new(
+            settings,
+            control_path,
+            t,
+            connect_timeout,
+        )),
+    }
+}
+
 /// A fact a profile will need, known before evaluation (a literal resource argument), so
 /// that [`prefetch`] can read many in one round trip.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]

@@ -10,10 +10,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
-use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
-use crate::native::transport::{Host, LocalTransport, SshTransport, Transport, TransportError};
+use crate::native::transport::{transport_for, Host, TransportError};
 use crate::native::{self, prepare::prepare};
 use crate::profile::Profile;
 use crate::template::{ProfileRunner, Template};
@@ -90,15 +89,12 @@ pub async fn attempt(
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
     r: &mut HostResult,
 ) -> bool {
-    let transport: Box<dyn Transport> = match check.target {
-        Target::Local => Box::new(LocalTransport::new()),
-        Target::Ssh(t) => Box::new(SshTransport::new(
-            &check.ctx.ssh,
-            check.ctx.runtime.control_path(),
-            t,
-            check.connect_timeout,
-        )),
-    };
+    let transport = transport_for(
+        check.target,
+        &check.ctx.ssh,
+        check.ctx.runtime.control_path(),
+        check.connect_timeout,
+    );
     let host = Arc::new(Host::new(transport, None, cancel.child_token()));
     let profile = plan.profile.clone();
     let inputs = plan.inputs.clone();

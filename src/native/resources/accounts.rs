@@ -73,6 +73,37 @@ pub fn group_rows(text: &str) -> Vec<Vec<Value>> {
         .collect()
 }
 
+/// `etc_group`'s fields: the file's four, then the names its `where` also accepts
+/// (`group_name`, `group_id`) and `users`, the members as a list.
+const ETC_GROUP_FIELDS: &[&str] = &[
+    "name",
+    "password",
+    "gid",
+    "members",
+    "group_name",
+    "group_id",
+    "users",
+];
+
+fn etc_group_rows(text: &str) -> Vec<Vec<Value>> {
+    group_rows(text)
+        .into_iter()
+        .map(|mut r| {
+            let users = match r.get(3) {
+                Some(Value::Str(m)) => m
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(Value::str)
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let (name, gid) = (r[0].clone(), r[2].clone());
+            r.extend([name, gid, Value::Array(users)]);
+            r
+        })
+        .collect()
+}
+
 pub const PASSWD_METHODS: &[&str] = &[
     "content",
     "count",
@@ -193,13 +224,13 @@ impl AccountFile {
                 ),
                 _ => table(
                     &self.path,
-                    &["name", "password", "gid", "members"],
+                    ETC_GROUP_FIELDS,
                     &[
                         ("groups", "name"),
                         ("passwords", "password"),
                         ("gids", "gid"),
                     ],
-                    group_rows(&text),
+                    etc_group_rows(&text),
                 ),
             };
             Ok((text, t))
@@ -221,16 +252,15 @@ impl Resource for AccountFile {
         match method {
             "content" => Ok(Value::str(text)),
             "lines" => Ok(Value::Array(text.lines().map(Value::str).collect())),
-            // etc_group's `users`: every member of the remaining groups.
-            "users" if self.name == "etc_group" => Ok(Value::Array(
-                t.rows
-                    .iter()
-                    .filter_map(|r| match r.get(3) {
-                        Some(Value::Str(m)) => Some(m),
-                        _ => None,
+            // etc_group's `users`: every member of the remaining groups, in one list.
+            "users" if self.name == "etc_group" && args.is_empty() => Ok(Value::Array(
+                t.column("users")
+                    .unwrap_or_default()
+                    .into_iter()
+                    .flat_map(|v| match v {
+                        Value::Array(items) => items,
+                        _ => Vec::new(),
                     })
-                    .flat_map(|m| m.split(',').filter(|s| !s.is_empty()))
-                    .map(Value::str)
                     .collect(),
             )),
             _ => table_call(self.name, t, method, args),
@@ -450,11 +480,10 @@ impl Resource for Users {
     }
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
-        Ok(self
-            .user
+        self.user
             .is_none()
             .then(|| self.table().cloned())
-            .transpose()?)
+            .transpose()
     }
 }
 
@@ -571,11 +600,10 @@ impl Resource for Groups {
     }
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
-        Ok(self
-            .group
+        self.group
             .is_none()
             .then(|| self.table().cloned())
-            .transpose()?)
+            .transpose()
     }
 }
 
@@ -656,6 +684,27 @@ mod tests {
         assert_eq!(
             column(&zero, "groups"),
             Value::Array(vec![Value::str("root")])
+        );
+        // InSpec's aliases in etc_group's where, and a column with a condition.
+        let by_name = groups
+            .call(
+                "where",
+                &[Value::Hash(vec![(
+                    Value::Sym("group_name".into()),
+                    Value::str("root"),
+                )])],
+            )
+            .unwrap();
+        let Value::Table(by_name) = by_name else {
+            panic!()
+        };
+        assert_eq!(column(&by_name, "gids"), Value::Array(vec![Value::Int(0)]));
+        let Value::Table(root_user) = passwd.call("users", &[Value::str("root")]).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            column(&root_user, "homes"),
+            Value::Array(vec![Value::str("/root")])
         );
 
         let user = create_user(&[Value::str("daemon")], &h).unwrap();

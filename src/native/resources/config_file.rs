@@ -1,12 +1,12 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
-//! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ini`,
-//! `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
+//! `inetd_conf`, `limits_conf`, `ini`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
 
 use super::simple_config::{self, Assign, Options};
-use super::support::{dig, need_str, read_text, str_arg, Lazy, Res};
+use super::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
 use super::{Resource, ResourceError};
 use crate::native::transport::Host;
 use crate::native::value::Value;
@@ -20,6 +20,8 @@ enum Format {
     Ssh,
     /// SimpleConfig with these options; keys exact.
     Simple(Options),
+    /// SimpleConfig, and a key with one value answers that value (`ntp_conf`).
+    SimpleUnwrapped(Options),
     Json,
     Yaml,
 }
@@ -75,6 +77,36 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
                 format!("Parse Config File {p}"),
             )
         }
+        "ntp_conf" => (
+            Source::Path(path("/etc/ntp.conf")),
+            Format::SimpleUnwrapped(Options {
+                assign: Assign::Custom(custom(r"^\s*(\S+)\s+(.*)\s*$")),
+                multiple_values: true,
+                ..Options::default()
+            }),
+            "ntp.conf".to_string(),
+        ),
+        "inetd_conf" => (
+            Source::Path(path("/etc/inetd.conf")),
+            // service: socket type, protocol, wait, user, server, arguments.
+            Format::Simple(Options {
+                assign: Assign::Custom(custom(
+                    r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$",
+                )),
+                ..Options::default()
+            }),
+            "inetd.conf".to_string(),
+        ),
+        "limits_conf" => (
+            Source::Path(path("/etc/security/limits.conf")),
+            // domain: type, item, value (one list per line).
+            Format::Simple(Options {
+                assign: Assign::Custom(custom(r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$")),
+                multiple_values: true,
+                ..Options::default()
+            }),
+            "limits.conf".to_string(),
+        ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
         "json" => data_source(name, args, "Json", Format::Json)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
@@ -87,6 +119,10 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         host: host.clone(),
         parsed: Lazy::default(),
     }))
+}
+
+fn custom(pattern: &str) -> regex::Regex {
+    regex::Regex::new(pattern).expect("a valid built-in pattern")
 }
 
 /// `json('/path')`, `json(content: '...')`, `json(command: '...')`.
@@ -167,17 +203,18 @@ impl ConfigFile {
                 }
                 Source::Command(c) => self.host.run(c)?.stdout,
             };
-            let params =
-                match &self.format {
-                    Format::Ssh => ssh_params(&text),
-                    Format::Simple(o) => simple_config::parse(&text, o),
-                    Format::Json => from_json(&serde_json::from_str(&text).map_err(|e| {
-                        ResourceError::Failed(format!("Unable to parse JSON: {e}"))
-                    })?),
-                    Format::Yaml => from_yaml(&serde_yaml_ng::from_str(&text).map_err(|e| {
-                        ResourceError::Failed(format!("Unable to parse YAML: {e}"))
-                    })?),
-                };
+            let params = match &self.format {
+                Format::Ssh => ssh_params(&expand_includes(&self.host, &text, 0)?),
+                Format::Simple(o) | Format::SimpleUnwrapped(o) => simple_config::parse(&text, o),
+                Format::Json => from_json(
+                    &serde_json::from_str(&text)
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse JSON: {e}")))?,
+                ),
+                Format::Yaml => from_yaml(
+                    &serde_yaml_ng::from_str(&text)
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))?,
+                ),
+            };
             Ok((text, params))
         })
     }
@@ -186,12 +223,72 @@ impl ConfigFile {
     fn key(&self, name: &str) -> Res<Value> {
         let params = &self.parsed()?.1;
         Ok(match &self.format {
-            Format::Ssh => match dig(params, &[Value::str(name.to_lowercase())]) {
-                Value::Array(mut items) if items.len() == 1 => items.remove(0),
-                v => v,
-            },
+            Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
+            Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
             _ => dig(params, &[Value::str(name)]),
         })
+    }
+}
+
+/// How deep `Include`s are followed (OpenSSH's own limit is 16).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// `Include` lines followed as sshd does: each pattern globbed on the target (relative
+/// to /etc/ssh), the files' text placed after the line, in lexical order. InSpec reads
+/// the main file only; the included settings are part of what sshd runs with.
+fn expand_includes(host: &Host, text: &str, depth: usize) -> Res<String> {
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        out.push_str(line);
+        let mut words = line.split('#').next().unwrap_or("").split_whitespace();
+        let is_include = words
+            .next()
+            .is_some_and(|k| k.eq_ignore_ascii_case("include"));
+        if !is_include || depth >= MAX_INCLUDE_DEPTH {
+            continue;
+        }
+        for pattern in words {
+            let pattern = if pattern.starts_with('/') {
+                pattern.to_string()
+            } else {
+                format!("/etc/ssh/{pattern}")
+            };
+            // The pattern is expanded by the target's shell as a glob (unquoted `$1`: split
+            // and globbed, never evaluated as code).
+            let found = run_argv(
+                host,
+                &[
+                    "sh",
+                    "-c",
+                    r#"for f in $1; do [ -f "$f" ] && printf '%s\n' "$f"; done; :"#,
+                    "sh",
+                    &pattern,
+                ],
+            )?;
+            let mut files: Vec<&str> = found.stdout.lines().collect();
+            files.sort_unstable();
+            for f in files {
+                if let Some(included) = read_text(host, f)? {
+                    // Each file's lines stay its own, whatever its last line ends with.
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    out.push_str(&expand_includes(host, &included, depth + 1)?);
+                    if !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A key given once answers its value, not a one-item list (InSpec's `method_missing`).
+fn unwrap_single(v: Value) -> Value {
+    match v {
+        Value::Array(mut items) if items.len() == 1 => items.remove(0),
+        v => v,
     }
 }
 
@@ -349,6 +446,43 @@ mod tests {
     }
 
     #[test]
+    fn includes_are_followed_in_place() {
+        let dir = std::env::temp_dir().join(format!("airs-sshinc-{}", std::process::id()));
+        let d = dir.join("conf d");
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(d.join("10-a.conf"), "PasswordAuthentication yes\nInclude ").unwrap();
+        std::fs::write(d.join("20-b.conf"), "X11Forwarding no").unwrap();
+        std::fs::write(d.join("skip.txt"), "X11Forwarding yes\n").unwrap();
+        let main = dir.join("sshd_config");
+        std::fs::write(
+            &main,
+            format!(
+                "Include {}/conf?d/*.conf $(touch {}/pwned)\nPasswordAuthentication no\nPort 22\n",
+                dir.display(),
+                dir.display()
+            ),
+        )
+        .unwrap();
+        let r = create(
+            "sshd_config",
+            &[Value::str(main.to_str().unwrap())],
+            &host(),
+        )
+        .unwrap();
+        assert_eq!(
+            r.call("PasswordAuthentication", &[]).unwrap(),
+            Value::Array(vec![Value::str("yes"), Value::str("no")])
+        );
+        assert_eq!(r.call("X11Forwarding", &[]).unwrap(), Value::str("no"));
+        assert_eq!(r.call("Port", &[]).unwrap(), Value::str("22"));
+        assert!(
+            !dir.join("pwned").exists(),
+            "patterns are globbed, never run"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn the_real_sshd_config_reads_end_to_end() {
         let Ok(text) = std::fs::read_to_string("/etc/ssh/sshd_config") else {
             return; // covered by the written file above; this machine may have none
@@ -399,6 +533,69 @@ mod tests {
         let r = create("parse_config_file", &[Value::str(&p), opts], &host()).unwrap();
         assert_eq!(r.call("b", &[]).unwrap(), Value::str("two"));
         assert_eq!(r.to_s(), format!("Parse Config File {p}"));
+    }
+
+    #[test]
+    fn inetd_and_ntp() {
+        let p = write(
+            "inetd.conf",
+            "# x\ntelnet stream tcp nowait root /usr/sbin/tcpd in.telnetd -h\ntime dgram udp wait root internal\nshort a b\n",
+        );
+        let r = create("inetd_conf", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(
+            r.call("telnet", &[]).unwrap(),
+            Value::Array(
+                [
+                    "stream",
+                    "tcp",
+                    "nowait",
+                    "root",
+                    "/usr/sbin/tcpd",
+                    "in.telnetd -h"
+                ]
+                .map(Value::str)
+                .to_vec()
+            )
+        );
+        // InSpec's pattern needs seven fields: a six-field `internal` line is not an entry.
+        assert_eq!(r.call("time", &[]).unwrap(), Value::Nil);
+        assert_eq!(r.call("echo", &[]).unwrap(), Value::Nil);
+        assert_eq!(r.to_s(), "inetd.conf");
+        let p = write(
+            "ntp.conf",
+            "server a.pool iburst\npool b\nrestrict -4 default kod\n",
+        );
+        let r = create("ntp_conf", &[Value::str(&p)], &host()).unwrap();
+        assert_eq!(r.call("pool", &[]).unwrap(), Value::str("b"));
+        assert_eq!(
+            r.call("restrict", &[]).unwrap(),
+            Value::Array(["-4", "default", "kod"].map(Value::str).to_vec())
+        );
+        assert_eq!(
+            r.call("server", &[]).unwrap(),
+            Value::Array(["a.pool", "iburst"].map(Value::str).to_vec())
+        );
+    }
+
+    #[test]
+    fn limits_conf_lists_each_line() {
+        let p = write(
+            "limits.conf",
+            "* hard core 0\n* soft nofile 1024\n@adm - maxlogins 4 # x\n",
+        );
+        let r = create("limits_conf", &[Value::str(&p)], &host()).unwrap();
+        let line = |a: [&str; 3]| Value::Array(a.map(Value::str).to_vec());
+        assert_eq!(
+            r.call("*", &[]).unwrap(),
+            Value::Array(vec![
+                line(["hard", "core", "0"]),
+                line(["soft", "nofile", "1024"])
+            ])
+        );
+        assert_eq!(
+            r.call("@adm", &[]).unwrap(),
+            Value::Array(vec![line(["-", "maxlogins", "4"])])
+        );
     }
 
     #[test]

@@ -65,6 +65,9 @@ impl Resource for KernelParameter {
     }
 }
 
+/// modprobe's configuration; /sbin added because root's PATH over ssh may lack it.
+pub const SHOWCONFIG: &str = "PATH=\"$PATH:/sbin:/usr/sbin\" modprobe --showconfig";
+
 pub struct KernelModule {
     module: String,
     host: Arc<Host>,
@@ -82,10 +85,7 @@ pub fn create_module(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>>
 impl KernelModule {
     fn config(&self) -> Res<&String> {
         self.showconfig.get(|| {
-            // /sbin first: root's PATH over ssh may lack it (InSpec uses /sbin/modprobe too).
-            let out = self
-                .host
-                .run("PATH=\"$PATH:/sbin:/usr/sbin\" modprobe --showconfig")?;
+            let out = self.host.run(SHOWCONFIG)?;
             Ok(out.stdout)
         })
     }

@@ -8,11 +8,19 @@ use std::sync::{Arc, LazyLock};
 use super::transport::Host;
 use super::value::{Table, Value};
 
+pub use facts::facts;
+
 mod accounts;
+mod apt;
+mod auditd;
 mod command;
 mod config_file;
+mod crontab;
+mod docker;
+mod facts;
 mod file;
-pub(crate) mod kernel;
+mod iptables;
+mod kernel;
 mod mount;
 mod os;
 mod package;
@@ -20,6 +28,8 @@ mod process;
 mod service;
 mod simple_config;
 mod support;
+mod xinetd;
+mod yum;
 
 /// Why a resource could not answer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -65,6 +75,16 @@ struct Entry {
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
     Entry {
+        name: "apt",
+        methods: apt::METHODS,
+        create: |a, h| apt::create("apt", a, h),
+    },
+    Entry {
+        name: "auditd",
+        methods: auditd::METHODS,
+        create: auditd::create,
+    },
+    Entry {
         name: "auditd_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("auditd_conf", a, h),
@@ -80,9 +100,19 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| command::create("command", a, h),
     },
     Entry {
+        name: "crontab",
+        methods: crontab::METHODS,
+        create: crontab::create,
+    },
+    Entry {
         name: "directory",
         methods: file::METHODS,
         create: |a, h| file::create("directory", a, h),
+    },
+    Entry {
+        name: "docker",
+        methods: docker::METHODS,
+        create: docker::create,
     },
     Entry {
         name: "etc_fstab",
@@ -110,9 +140,24 @@ static REGISTRY: &[Entry] = &[
         create: accounts::create_groups,
     },
     Entry {
+        name: "inetd_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("inetd_conf", a, h),
+    },
+    Entry {
         name: "ini",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("ini", a, h),
+    },
+    Entry {
+        name: "ip6tables",
+        methods: iptables::METHODS,
+        create: |a, h| iptables::create("ip6tables", a, h),
+    },
+    Entry {
+        name: "iptables",
+        methods: iptables::METHODS,
+        create: |a, h| iptables::create("iptables", a, h),
     },
     Entry {
         name: "json",
@@ -130,6 +175,11 @@ static REGISTRY: &[Entry] = &[
         create: kernel::create_parameter,
     },
     Entry {
+        name: "limits_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("limits_conf", a, h),
+    },
+    Entry {
         name: "login_def",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("login_def", a, h),
@@ -143,6 +193,11 @@ static REGISTRY: &[Entry] = &[
         name: "mount",
         methods: mount::MOUNT_METHODS,
         create: mount::create_mount,
+    },
+    Entry {
+        name: "ntp_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("ntp_conf", a, h),
     },
     Entry {
         name: "os",
@@ -178,6 +233,11 @@ static REGISTRY: &[Entry] = &[
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
+    },
+    Entry {
+        name: "ppa",
+        methods: apt::METHODS,
+        create: |a, h| apt::create("ppa", a, h),
     },
     Entry {
         name: "processes",
@@ -230,9 +290,19 @@ static REGISTRY: &[Entry] = &[
         create: os::create_virtualization,
     },
     Entry {
+        name: "xinetd_conf",
+        methods: xinetd::METHODS,
+        create: xinetd::create,
+    },
+    Entry {
         name: "yaml",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("yaml", a, h),
+    },
+    Entry {
+        name: "yum",
+        methods: yum::METHODS,
+        create: yum::create,
     },
 ];
 

@@ -31,7 +31,9 @@ pub fn unescape(field: &str) -> String {
 }
 
 /// One line of /proc/mounts: device, mount point, type, options.
-pub fn parse_mounts(text: &str) -> Vec<(String, String, String, Vec<String>)> {
+pub type MountEntry = (String, String, String, Vec<String>);
+
+pub fn parse_mounts(text: &str) -> Vec<MountEntry> {
     text.lines()
         .filter_map(|l| {
             let mut f = l.split_whitespace();
@@ -50,7 +52,7 @@ pub const MOUNT_METHODS: &[&str] = &["count", "device", "mounted?", "options", "
 pub struct Mount {
     path: String,
     host: Arc<Host>,
-    entries: Lazy<Vec<(String, String, String, Vec<String>)>>,
+    entries: Lazy<Vec<MountEntry>>,
 }
 
 pub fn create_mount(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {

@@ -29,9 +29,14 @@ impl Platform {
     }
 }
 
+/// What platform detection reads (see [`detect`]).
+pub const UNAME: &str = "uname -s; uname -m";
+pub const OS_RELEASE: &str = "/etc/os-release";
+pub const DEBIAN_VERSION: &str = "/etc/debian_version";
+
 /// Reads the platform of `host` (os-release and uname, both cached by the host).
 pub fn detect(host: &Host) -> Res<Platform> {
-    let uname = host.run("uname -s; uname -m")?;
+    let uname = host.run(UNAME)?;
     let mut lines = uname.stdout.lines();
     let kernel = lines.next().unwrap_or("").trim().to_string();
     let arch = lines.next().unwrap_or("").trim().to_string();
@@ -58,11 +63,11 @@ pub fn detect(host: &Host) -> Res<Platform> {
             arch,
         });
     }
-    let os_release = read_text(host, "/etc/os-release")?.unwrap_or_default();
+    let os_release = read_text(host, OS_RELEASE)?.unwrap_or_default();
     let mut p = linux_platform(&os_release, arch);
     if p.name == "debian" {
         // train reads Debian's point release from here (`12.5`, not os-release's `12`).
-        if let Some(v) = read_text(host, "/etc/debian_version")? {
+        if let Some(v) = read_text(host, DEBIAN_VERSION)? {
             p.release = v.trim().to_string();
         }
     }

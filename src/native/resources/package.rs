@@ -46,6 +46,7 @@ pub struct PackageInfo {
 /// package keeps `deinstall ok config-files`).
 pub fn parse_dpkg_status(text: &str) -> PackageInfo {
     let opts = Options {
+        // A constant pattern, checked by the tests below.
         assign: Assign::Custom(regex::Regex::new(r"^\s*([^:]*?)\s*:\s*(.*?)\s*$").expect("valid")),
         groups: false,
         ..Options::default()
@@ -297,7 +298,12 @@ impl Packages {
                     .map_err(|e| ResourceError::Failed(format!("packages: {e}")))?,
                 Value::Str(s) => regex::Regex::new(&format!("^{}$", regex::escape(s)))
                     .map_err(|e| ResourceError::Failed(e.to_string()))?,
-                _ => unreachable!("checked in create_packages"),
+                v => {
+                    return Err(ResourceError::Failed(format!(
+                        "packages: {} is not a name or Regexp",
+                        v.class_name()
+                    )))
+                }
             };
             let rows = all
                 .into_iter()

@@ -12,7 +12,7 @@ pub const PROCESSES_METHODS: &[&str] = &[
     "start", "states", "time", "tty", "users", "vsz", "where",
 ];
 
-const PS: &str = "ps axo pid,pcpu,pmem,vsz,rss,tname,stat,start_time,time,user:32,command";
+pub const PS: &str = "ps axo pid,pcpu,pmem,vsz,rss,tname,stat,start_time,time,user:32,command";
 const PS_FIELDS: &[&str] = &[
     "pid", "cpu", "mem", "vsz", "rss", "tty", "stat", "start", "time", "user", "command",
 ];
@@ -157,6 +157,8 @@ pub const PORT_METHODS: &[&str] = &[
     "where",
 ];
 
+pub const SS: &str = "ss -tulpn";
+
 /// `ss -tulpn` rows: port, address, protocol (`tcp`, `udp`, `tcp6`, `udp6`), process, pid.
 pub fn parse_ss(text: &str) -> Vec<Vec<Value>> {
     text.lines()
@@ -237,7 +239,7 @@ pub fn create_port(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
 impl Port {
     fn table(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
-            let out = self.host.run("ss -tulpn")?;
+            let out = self.host.run(SS)?;
             if out.exit_status != Some(0) {
                 return Err(ResourceError::Skip(format!(
                     "`ss -tulpn` is not available on this target: {}",

@@ -20,6 +20,11 @@ pub const METHODS: &[&str] = &[
     "type",
 ];
 
+/// What tells the init system apart (see [`init_system`]).
+pub const SYSTEMD_BOOTED: &str = "/run/systemd/system";
+pub const PID1_NAME: &str = "/proc/1/comm";
+pub const INIT_D: &str = "/etc/init.d";
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum InitSystem {
     Systemd,
@@ -87,9 +92,9 @@ impl Info {
 
 impl Service {
     fn detect(&self) -> Res<InitSystem> {
-        let booted = self.host.stat("/run/systemd/system")?.is_some();
-        let pid1 = read_text(&self.host, "/proc/1/comm")?.unwrap_or_default();
-        let init_d = self.host.stat("/etc/init.d")?.is_some();
+        let booted = self.host.stat(SYSTEMD_BOOTED)?.is_some();
+        let pid1 = read_text(&self.host, PID1_NAME)?.unwrap_or_default();
+        let init_d = self.host.stat(INIT_D)?.is_some();
         if self.name == "systemd_service" && !booted {
             return Err(ResourceError::Skip(
                 "systemd does not run this target".into(),

@@ -14,7 +14,8 @@ pub enum Assign {
     Whitespace,
     /// `KEY value` with a single-word value (login.defs).
     KeyWord,
-    /// A profile's own `assignment_regex` (key and value in the first two groups).
+    /// A profile's own `assignment_regex`: the key in the first group, the value in the
+    /// second, or with more groups an Array of them all (InSpec's `key_values`).
     Custom(Regex),
 }
 
@@ -57,8 +58,23 @@ pub fn parse(text: &str, opts: &Options) -> Value {
             },
             None => &mut top,
         };
-        if let Some((key, value)) = assignment(line, &opts.assign) {
-            put(target, key, value, opts.multiple_values);
+        if let Some((key, mut values)) = assignment(line, &opts.assign) {
+            if values.len() == 1 {
+                put(target, key, values.remove(0), opts.multiple_values);
+            } else if opts.multiple_values {
+                // Each line's several values, one list per line (`limits.conf`).
+                let entry = Value::Array(values.into_iter().map(Value::Str).collect());
+                match target.iter_mut().find(|(k, _)| *k == Value::str(&key)) {
+                    Some((_, Value::Array(items))) => items.push(entry),
+                    _ => set(target, Value::Str(key), Value::Array(vec![entry])),
+                }
+            } else {
+                set(
+                    target,
+                    Value::Str(key),
+                    Value::Array(values.into_iter().map(Value::Str).collect()),
+                );
+            }
             continue;
         }
         if opts.groups {
@@ -90,22 +106,23 @@ fn strip_comment<'a>(line: &'a str, opts: &Options) -> &'a str {
     };
     match line.find(c) {
         Some(0) => "",
-        Some(i) if !(opts.standalone_comments && !line[..i].trim().is_empty()) => &line[..i],
+        Some(i) if !opts.standalone_comments || line[..i].trim().is_empty() => &line[..i],
         _ => line,
     }
 }
 
-fn assignment(line: &str, assign: &Assign) -> Option<(String, String)> {
+/// The key and its value (several values with a many-group custom pattern).
+fn assignment(line: &str, assign: &Assign) -> Option<(String, Vec<String>)> {
     match assign {
         Assign::Equals => {
             let (k, v) = line.split_once('=')?;
-            Some((k.trim().to_string(), v.trim().to_string()))
+            Some((k.trim().to_string(), vec![v.trim().to_string()]))
         }
         Assign::Whitespace => {
             let t = line.trim_start();
             let end = t.find(char::is_whitespace)?;
             let (k, v) = t.split_at(end);
-            Some((k.to_string(), v.trim().to_string()))
+            Some((k.to_string(), vec![v.trim().to_string()]))
         }
         Assign::KeyWord => {
             let mut words = line.split_whitespace();
@@ -115,14 +132,13 @@ fn assignment(line: &str, assign: &Assign) -> Option<(String, String)> {
             words
                 .next()
                 .is_none()
-                .then(|| (k.to_string(), v.to_string()))
+                .then(|| (k.to_string(), vec![v.to_string()]))
         }
         Assign::Custom(re) => {
             let c = re.captures(line)?;
-            Some((
-                c.get(1)?.as_str().to_string(),
-                c.get(2).map_or("", |m| m.as_str()).to_string(),
-            ))
+            let group = |i: usize| c.get(i).map_or("", |m| m.as_str()).to_string();
+            let values = (2..c.len().max(3)).map(group).collect();
+            Some((c.get(1)?.as_str().to_string(), values))
         }
     }
 }

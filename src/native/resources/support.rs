@@ -75,24 +75,8 @@ pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     Ok(out.exit_status == Some(0) && !out.stdout.trim().is_empty())
 }
 
-pub fn strs<I: IntoIterator<Item = S>, S: Into<String>>(items: I) -> Value {
-    Value::Array(items.into_iter().map(|s| Value::Str(s.into())).collect())
-}
-
 pub fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Nil, Value::str)
-}
-
-/// Text as an Integer when it is one (InSpec converts numeric facts), else as text.
-pub fn int_or_str(s: &str) -> Value {
-    s.trim()
-        .parse::<i64>()
-        .map_or_else(|_| Value::str(s.trim()), Value::Int)
-}
-
-/// A hash lookup by string key.
-pub fn hash_get<'a>(hash: &'a Value, key: &str) -> Option<&'a Value> {
-    hash.hash_get(&Value::str(key))
 }
 
 /// Digs through nested hashes and arrays with keys (strings, or integers for arrays), as
@@ -139,6 +123,7 @@ pub fn table(
 }
 
 /// A table's column through its accessor (plural or field name).
+#[cfg(test)]
 pub fn column(t: &Table, accessor: &str) -> Value {
     Value::Array(t.column(accessor).unwrap_or_default())
 }
@@ -165,6 +150,19 @@ pub fn table_call(resource: &str, t: &Table, method: &str, args: &[Value]) -> Re
         "count" => Ok(Value::Int(t.rows.len() as i64)),
         "where" => Ok(Value::Table(Arc::new(filter(t, args)?))),
         "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
+        // A column with a condition filters by it (`passwd.users('root')`), as
+        // FilterTable's columns do.
+        _ if !args.is_empty() => {
+            let field = t
+                .accessors
+                .iter()
+                .find(|(a, _)| a == method)
+                .and_then(|(_, i)| t.fields.get(*i).cloned())
+                .or_else(|| t.field(method).map(|_| method.to_string()))
+                .ok_or_else(|| unsupported(resource, method))?;
+            let cond = Value::Hash(vec![(Value::Str(field), args[0].clone())]);
+            Ok(Value::Table(Arc::new(filter(t, &[cond])?)))
+        }
         _ => t
             .column(method)
             .map(Value::Array)
@@ -219,7 +217,9 @@ fn filter(t: &Table, args: &[Value]) -> Res<Table> {
                         in_range(got, lo, hi, *exclusive)
                     }
                     // InSpec compares a field's text with a number given as a number.
-                    (_, Value::Int(n), Value::Str(s)) => s.trim() == n.to_string(),
+                    (_, Value::Int(n), Value::Str(s)) | (_, Value::Str(s), Value::Int(n)) => {
+                        s.trim() == n.to_string()
+                    }
                     _ => got == want,
                 }
             })

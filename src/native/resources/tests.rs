@@ -14,10 +14,12 @@ fn sample_args(name: &str) -> Vec<Value> {
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
         "os_env" => vec![Value::str("PATH")],
+        "apt" | "ppa" => vec![Value::str("ppa:airs/none")],
         "package" | "packages" => vec![Value::str("bash")],
         "service" | "systemd_service" => vec![Value::str("ssh")],
         "mount" => vec![Value::str("/")],
         "port" => vec![Value::Int(22)],
+        "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
@@ -28,6 +30,8 @@ fn method_args(method: &str) -> Vec<Value> {
         "owned_by?" | "grouped_into?" => vec![Value::str("root")],
         "more_permissive_than?" => vec![Value::str("0644")],
         "linked_to?" => vec![Value::str("/x")],
+        "object" | "repo" => vec![Value::str("x")],
+        "has_rule?" => vec![Value::str("-P INPUT ACCEPT")],
         _ => vec![],
     }
 }

@@ -8,8 +8,12 @@ use tokio_util::sync::CancellationToken;
 
 use super::{child, CommandOutput, FileInfo, Transport, TransportError};
 
-/// The most output kept of one command's stream (InSpec keeps all; profiles read a few lines).
-pub const OUTPUT_CAP: usize = 4 << 20;
+/// The most output of one command's stream (InSpec keeps all; profiles read a few lines).
+/// More fails the command rather than answering from a cut output.
+pub const OUTPUT_CAP: usize = 16 << 20;
+
+/// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
+pub const FILE_CAP: usize = OUTPUT_CAP;
 
 /// This machine, checked directly.
 #[derive(Debug, Default)]
@@ -30,6 +34,12 @@ impl Transport for LocalTransport {
     ) -> Result<CommandOutput, TransportError> {
         let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
         let out = child::run(&argv, false, OUTPUT_CAP, deadline, cancel)?;
+        if out.truncated {
+            return Err(TransportError::Failed(format!(
+                "the output passed {} MiB",
+                OUTPUT_CAP >> 20
+            )));
+        }
         Ok(CommandOutput {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
@@ -43,8 +53,27 @@ impl Transport for LocalTransport {
         _deadline: Option<Instant>,
         _cancel: &CancellationToken,
     ) -> Result<Option<Vec<u8>>, TransportError> {
+        use std::io::Read;
         // Directories, missing and unreadable files all read as "no content", as InSpec's.
-        Ok(std::fs::read(path).ok())
+        let Ok(file) = std::fs::File::open(path) else {
+            return Ok(None);
+        };
+        let mut data = Vec::new();
+        // /proc files report size 0: read up to the cap rather than trusting the size.
+        if file
+            .take(FILE_CAP as u64 + 1)
+            .read_to_end(&mut data)
+            .is_err()
+        {
+            return Ok(None);
+        }
+        if data.len() > FILE_CAP {
+            return Err(TransportError::Failed(format!(
+                "{path} is larger than {} MiB",
+                FILE_CAP >> 20
+            )));
+        }
+        Ok(Some(data))
     }
 
     fn stat(
@@ -195,6 +224,20 @@ mod tests {
         assert_eq!(stat(&format!("{}/x", f.display())), None);
         assert_eq!(stat("/nonexistent/file"), None);
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_read_whole_and_absent_ones_are_none() {
+        let t = CancellationToken::new();
+        let read = |p: &str| LocalTransport.read_file(p, None, &t).unwrap();
+        assert_eq!(
+            read("/etc/hostname"),
+            Some(std::fs::read("/etc/hostname").unwrap())
+        );
+        // /proc reports size 0 yet has content.
+        assert!(read("/proc/self/status").is_some_and(|d| d.starts_with(b"Name:")));
+        assert_eq!(read("/etc"), None);
+        assert_eq!(read("/nonexistent/x"), None);
     }
 
     #[test]

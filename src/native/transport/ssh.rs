@@ -366,6 +366,24 @@ mod tests {
     }
 
     #[test]
+    fn targets_get_their_transport() {
+        use crate::host::Target;
+        let s = SshSettings::default();
+        let local = super::super::transport_for(&Target::Local, &s, String::new(), 5);
+        assert_eq!(local.kind(), "local");
+        let ssh = super::super::transport_for(
+            &Target::Ssh(SshTarget {
+                host: "h".into(),
+                ..Default::default()
+            }),
+            &s,
+            "/tmp/x/%C".into(),
+            5,
+        );
+        assert_eq!(ssh.kind(), "ssh");
+    }
+
+    #[test]
     fn a_batch_answers_every_fact_in_order() {
         let nonce = "@airsTEST";
         let out = agent(&[

@@ -1,0 +1,117 @@
+//! The facts a resource reads first, known from its literal arguments, so that one
+//! [`prefetch`](crate::native::transport::prefetch) can read a whole profile's facts in one
+//! round trip. The texts are the ones the resources run, so the cache answers them.
+
+use super::support::{shell_line, str_arg};
+use super::{apt, auditd, kernel, os, process, service, yum};
+use crate::native::transport::Fact;
+use crate::native::value::Value;
+
+fn platform() -> Vec<Fact> {
+    vec![
+        Fact::Command(os::UNAME.into()),
+        Fact::File(os::OS_RELEASE.into()),
+        Fact::File(os::DEBIAN_VERSION.into()),
+    ]
+}
+
+fn config(path: Option<String>, default: &str) -> Vec<Fact> {
+    let p = path.unwrap_or_else(|| default.to_string());
+    vec![Fact::Stat(p.clone()), Fact::File(p)]
+}
+
+/// What `name(args)` will read (empty when that depends on more than its arguments). A
+/// `file`'s content is not included: ask for `Fact::File(path)` too where the profile reads
+/// `content`.
+pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
+    let arg = str_arg(args, 0);
+    let accounts = || {
+        ["/etc/passwd", "/etc/group", "/etc/shadow"]
+            .map(|p| Fact::File(p.into()))
+            .to_vec()
+    };
+    match name {
+        "file" | "directory" => arg.map(Fact::Stat).into_iter().collect(),
+        "kernel_parameter" => arg
+            .map(|p| Fact::File(kernel::parameter_path(&p)))
+            .into_iter()
+            .collect(),
+        "kernel_module" => vec![
+            Fact::File("/proc/modules".into()),
+            Fact::Command(kernel::SHOWCONFIG.into()),
+        ],
+        "sshd_config" => config(arg, "/etc/ssh/sshd_config"),
+        "ssh_config" => config(arg, "/etc/ssh/ssh_config"),
+        "login_defs" | "login_def" => config(arg, "/etc/login.defs"),
+        "auditd_conf" => config(arg, "/etc/audit/auditd.conf"),
+        "ntp_conf" => config(arg, "/etc/ntp.conf"),
+        "inetd_conf" => config(arg, "/etc/inetd.conf"),
+        "limits_conf" => config(arg, "/etc/security/limits.conf"),
+        "xinetd_conf" => config(arg, "/etc/xinetd.conf"),
+        "parse_config_file" | "json" | "yaml" | "ini" => match arg {
+            Some(p) => config(Some(p), ""),
+            None => Vec::new(),
+        },
+        "command" => arg.map(Fact::Command).into_iter().collect(),
+        "bash" => arg
+            .map(|c| Fact::Command(shell_line(&["bash", "-c", &c])))
+            .into_iter()
+            .collect(),
+        "package" => {
+            let mut f = platform();
+            if let Some(p) = arg {
+                f.push(Fact::Command(shell_line(&["dpkg", "-s", &p])));
+                f.push(Fact::Command(shell_line(&["rpm", "-qi", &p])));
+            }
+            f
+        }
+        "service" | "systemd_service" => {
+            let mut f = vec![
+                Fact::Stat(service::SYSTEMD_BOOTED.into()),
+                Fact::File(service::PID1_NAME.into()),
+                Fact::Stat(service::INIT_D.into()),
+            ];
+            if let Some(s) = arg {
+                f.push(Fact::Command(shell_line(&[
+                    "systemctl",
+                    "show",
+                    "--no-pager",
+                    "--all",
+                    &s,
+                ])));
+                f.push(Fact::Command(shell_line(&[
+                    "systemctl",
+                    "is-active",
+                    "--quiet",
+                    &s,
+                ])));
+                f.push(Fact::Command(shell_line(&[
+                    "systemctl",
+                    "is-enabled",
+                    "--quiet",
+                    &s,
+                ])));
+            }
+            f
+        }
+        "mount" => vec![Fact::File("/proc/mounts".into())],
+        "etc_fstab" => config(arg, "/etc/fstab"),
+        "passwd" | "shadow" | "etc_group" | "user" | "users" | "group" | "groups" => accounts(),
+        "os" => platform(),
+        "os_env" => vec![Fact::Command("env".into())],
+        "processes" => vec![Fact::Command(process::PS.into())],
+        "port" => vec![Fact::Command(process::SS.into())],
+        "auditd" => vec![Fact::Command(auditd::RULES.into())],
+        "yum" => {
+            let mut f = platform();
+            f.push(Fact::Command(yum::REPOLIST.into()));
+            f
+        }
+        "apt" | "ppa" => {
+            let mut f = platform();
+            f.push(Fact::Command(apt::LISTS.into()));
+            f
+        }
+        _ => Vec::new(),
+    }
+}
