@@ -18,7 +18,7 @@ use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use super::interp::table::TABLE_METHODS;
 use super::matchers::{is_matcher, predicate_of, CHAINS};
 use super::resources;
-use crate::profile::ast::{Block, Expr, ExprKind, HashEntry, Param, StrPart};
+use crate::profile::ast::{BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
 use crate::profile::Profile;
 
@@ -557,6 +557,14 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::Unary { expr, .. } => self.expr(expr, cx, bs),
+            ExprKind::Binary {
+                op: BinOp::Match | BinOp::NotMatch,
+                lhs,
+                rhs,
+            } => {
+                self.pattern_arg(lhs, cx, bs);
+                self.pattern_arg(rhs, cx, bs);
+            }
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.expr(lhs, cx, bs);
                 self.expr(rhs, cx, bs);
@@ -652,6 +660,22 @@ impl<'a> Analyzer<'a> {
                 }
             }
             other => bs.push(self.block(construct_name(other), off)),
+        }
+    }
+
+    /// A regexp used only for matching (`=~`, `match?`, the `match` and `cmp` matchers):
+    /// lookahead conjunctions are supported there.
+    fn pattern_arg(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
+        match &e.kind {
+            ExprKind::Regex { parts, flags } => match crate::profile::ast::plain(parts) {
+                Some(src) => {
+                    if let Err(construct) = super::rx::check_for_match(&src, flags) {
+                        bs.push(self.block(construct, e.span.start));
+                    }
+                }
+                None => self.parts(parts, cx, bs),
+            },
+            _ => self.expr(e, cx, bs),
         }
     }
 
@@ -822,7 +846,13 @@ impl<'a> Analyzer<'a> {
             return;
         }
         self.expr(r, cx, bs);
-        self.args(args, cx, bs);
+        if name == "match?" {
+            for a in args {
+                self.pattern_arg(a, cx, bs);
+            }
+        } else {
+            self.args(args, cx, bs);
+        }
         if let Some(class) = class_name(r) {
             if !CLASS_METHODS.contains(&(class.as_str(), name))
                 && !matches!(name, "name" | "to_s" | "==" | "===")
@@ -923,7 +953,13 @@ impl<'a> Analyzer<'a> {
         if DSL_FUNCTIONS.contains(&name) {
             return self.dsl(name, args, block, cx, bs, off);
         }
-        self.args(args, cx, bs);
+        if matches!(name, "match" | "cmp") {
+            for a in args {
+                self.pattern_arg(a, cx, bs);
+            }
+        } else {
+            self.args(args, cx, bs);
+        }
         if is_matcher(name) && !self.defs.contains_key(name) {
             if block.is_some() {
                 bs.push(self.block(format!("matcher `{name}` with a block"), off));
@@ -1236,10 +1272,10 @@ mod tests {
 
     #[test]
     fn builtins_matchers_regexps_and_libraries() {
-        let c = cov("control 'a' do\n  l = file('/x').content.lines.map(&:strip).reject(&:empty?)\n  describe l do\n    it { should all(match(/^a/)) }\n    its('size') { should be > 1 }\n  end\n  describe 'a' do\n    it { should match /(?=x)/ }\n  end\nend\n");
+        let c = cov("control 'a' do\n  l = file('/x').content.lines.map(&:strip).reject(&:empty?)\n  describe l do\n    it { should all(match(/^a/)) }\n    its('size') { should be > 1 }\n  end\n  describe 'a' do\n    it { should match /a(?=x)/ }\n  end\n  describe 'b' do\n    it { should match /(?=.*x)(?=.*y)/ }\n  end\nend\n");
         assert_eq!(c.controls[0].blockers.len(), 1, "{:#?}", c.controls);
         assert!(c.controls[0].blockers[0]
             .construct
-            .starts_with("regexp /(?=x)/"));
+            .starts_with("regexp /a(?=x)/"));
     }
 }

@@ -2,7 +2,7 @@
 //! failure messages InSpec prints.
 
 use super::cmp;
-use super::interp::methods::{as_regexp, case_eq, compare, is_a, pattern, to_s};
+use super::interp::methods::{case_eq, compare, find, is_a, pattern, to_s};
 use super::interp::objects::{as_native, ClassRef};
 use super::interp::{Flow, R};
 use super::value::Value;
@@ -340,6 +340,14 @@ impl Matcher {
                     Some((op, e)) => (op.clone(), e.clone()),
                     None => ("==".to_string(), a0),
                 };
+                if let Value::Regex { source, flags } = &e {
+                    crate::native::rx::check_for_match(source, flags).map_err(|construct| {
+                        Flow::Unsupported {
+                            construct,
+                            at: String::new(),
+                        }
+                    })?;
+                }
                 let ok = cmp::cmp(actual, &op, &e);
                 let expectation = if op == "==" && !negated {
                     format!("expected: {}", inspect(&e))
@@ -406,7 +414,7 @@ impl Matcher {
             },
             "match" => {
                 let ok = match actual {
-                    Value::Str(s) => as_regexp(&a0)?.is_match(s),
+                    Value::Str(s) => find(&a0, s)?.is_some(),
                     _ => false,
                 };
                 (

@@ -579,7 +579,12 @@ impl Interp<'_> {
             ActualOf::Value(v) => v,
         };
         let mut cx = PredicateCx { me: self, off };
-        let verdict = matcher.check(&actual, negated, &mut cx)?;
+        let verdict = match matcher.check(&actual, negated, &mut cx) {
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                return Err(self.unsupported(construct, off));
+            }
+            other => other?,
+        };
         if verdict.passed {
             Ok(Value::Bool(true))
         } else {

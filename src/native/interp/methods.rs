@@ -384,6 +384,19 @@ pub fn regex(source: &str, flags: &str) -> R<regex::Regex> {
     })
 }
 
+/// The byte position of `pattern`'s first match in `s` (lookahead conjunctions included).
+pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
+    match pattern {
+        Value::Regex { source, flags } => {
+            rx::find(source, flags, s).map_err(|construct| Flow::Unsupported {
+                construct,
+                at: String::new(),
+            })
+        }
+        other => Ok(as_regexp(other)?.find(s).map(|m| m.start())),
+    }
+}
+
 /// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
 pub fn as_regexp(v: &Value) -> R<regex::Regex> {
     match v {
@@ -445,10 +458,8 @@ pub fn binop(op: BinOp, l: Value, r: Value) -> R {
                 (Sym(s), p @ Regex { .. }) => (s.clone(), p.clone()),
                 _ => return Ok(if op == BinOp::Match { Nil } else { Bool(true) }),
             };
-            let re = pattern(&p)?;
-            let pos = re
-                .find(&s)
-                .map(|m| Int(s[..m.start()].chars().count() as i64));
+            let pos =
+                find(&p, &s)?.map(|start| Int(s.get(..start).unwrap_or("").chars().count() as i64));
             if op == BinOp::Match {
                 pos.unwrap_or(Nil)
             } else {
@@ -1397,7 +1408,7 @@ fn string_method(
                     None => Value::Nil,
                 }
             }
-            "match?" => Value::Bool(as_regexp(a0.unwrap_or(&Value::Nil))?.is_match(s)),
+            "match?" => Value::Bool(find(a0.unwrap_or(&Value::Nil), s)?.is_some()),
             "=~" => binop(
                 BinOp::Match,
                 recv.clone(),
