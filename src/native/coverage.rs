@@ -1027,9 +1027,6 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "it" | "specify" | "example" => {
-                if !cx.in_describe {
-                    bs.push(self.block(format!("method or resource `{name}`"), off));
-                }
                 if cx.in_example {
                     bs.push(self.block("an example inside an example", off));
                 }
@@ -1042,9 +1039,6 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "its" => {
-                if !cx.in_describe {
-                    bs.push(self.block("`its` outside a describe", off));
-                }
                 if cx.in_example {
                     bs.push(self.block("an example inside an example", off));
                 }
@@ -1075,7 +1069,7 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "should" | "should_not" => {
-                if !cx.in_example {
+                if cx.in_describe && !cx.in_example {
                     bs.push(self.block("`should` outside an example", off));
                 }
                 self.args(args, cx, bs);

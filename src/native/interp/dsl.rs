@@ -111,9 +111,16 @@ impl Interp<'_> {
         Some(match name {
             "control" | "rule" => self.define_control(args, block, off),
             "describe" | "context" => self.describe(args, block, off),
-            "it" | "specify" | "example" if self.dsl.describes.last().is_some() => {
-                self.it(args, block, off)
+            "it" | "specify" | "example" | "its" | "should" | "should_not"
+                if self.dsl.describes.is_empty() && self.dsl.example.is_none() =>
+            {
+                // As in InSpec, where these exist only inside a describe.
+                Err(Flow::raise(
+                    "NoMethodError",
+                    format!("undefined method `{name}' outside a describe block"),
+                ))
             }
+            "it" | "specify" | "example" => self.it(args, block, off),
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
             "is_expected" | "subject" => match &self.dsl.example {
