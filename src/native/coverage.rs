@@ -961,9 +961,10 @@ impl<'a> Analyzer<'a> {
             self.args(args, cx, bs);
         }
         if is_matcher(name) && !self.defs.contains_key(name) {
-            if block.is_some() {
+            if block.is_some() && name != "satisfy" {
                 bs.push(self.block(format!("matcher `{name}` with a block"), off));
             }
+            self.blk(block, cx, bs);
             return;
         }
         if let Some(class) = &cx.class {

@@ -44,6 +44,7 @@ pub const MATCHERS: &[&str] = &[
     "be_running",
     "be_mounted",
     "be_within",
+    "satisfy",
 ];
 
 /// Methods chained on a matcher.
@@ -93,6 +94,8 @@ pub struct Matcher {
     pub chains: Vec<(String, Vec<Value>)>,
     /// `.or` / `.and` composition: (is_and, other).
     pub compound: Option<(bool, Box<Matcher>, Box<Matcher>)>,
+    /// `satisfy { |x| ... }`: the block and its source text.
+    pub block: Option<(std::sync::Arc<crate::profile::ast::Block>, String)>,
 }
 
 /// The verdict of one expectation.
@@ -105,6 +108,8 @@ pub struct Verdict {
 pub trait Predicates {
     fn predicate(&mut self, actual: &Value, name: &str, args: &[Value]) -> R;
     fn describe_value(&mut self, v: &Value) -> String;
+    /// Runs a `satisfy` block with the actual value.
+    fn call_block(&mut self, block: &crate::profile::ast::Block, arg: Value) -> R;
 }
 
 fn inspect(v: &Value) -> String {
@@ -134,6 +139,7 @@ impl Matcher {
             op: None,
             chains: Vec::new(),
             compound: None,
+            block: None,
         }
     }
 
@@ -243,6 +249,10 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&items))
             }
             "be_in" => format!("be in{}", sentence(&self.args)),
+            "satisfy" => match &self.block {
+                Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
+                _ => "satisfy block".to_string(),
+            },
             "be_mounted" => {
                 let mut d = "be mounted".to_string();
                 for (c, a) in &self.chains {
@@ -622,6 +632,20 @@ impl Matcher {
                     ),
                 )
             }
+            "satisfy" => {
+                let Some((block, _)) = &self.block else {
+                    return Err(Flow::raise("ArgumentError", "`satisfy` needs a block"));
+                };
+                let ok = cx.call_block(block, actual.clone())?.truthy();
+                (
+                    ok,
+                    format!(
+                        "expected {} {not}to {}",
+                        inspect(actual),
+                        self.description()
+                    ),
+                )
+            }
             "be_within" => {
                 return Err(Flow::raise(
                     "ArgumentError",
@@ -713,6 +737,9 @@ mod tests {
         }
         fn describe_value(&mut self, v: &Value) -> String {
             format!("{v:?}")
+        }
+        fn call_block(&mut self, _: &crate::profile::ast::Block, _: Value) -> R {
+            Err(Flow::raise("NoMethodError", "no blocks here"))
         }
     }
 

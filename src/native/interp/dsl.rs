@@ -150,13 +150,19 @@ impl Interp<'_> {
             "skip" if self.dsl.control.is_some() && self.dsl.example.is_none() => self.skip(args),
             "input" | "attribute" => self.input(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
-                if block.is_some() {
+                if block.is_some() && n != "satisfy" {
                     return Some(Err(
                         self.unsupported(format!("matcher `{n}` with a block"), off)
                     ));
                 }
-                self.eval_args(args)
-                    .map(|(a, _)| native(Matcher::new(n, a)))
+                let code = block
+                    .map(|b| self.source_span(b.span.start, b.span.end))
+                    .unwrap_or_default();
+                self.eval_args(args).map(|(a, _)| {
+                    let mut m = Matcher::new(n, a);
+                    m.block = block.map(|b| (std::sync::Arc::new(b.clone()), block_code(&code)));
+                    native(m)
+                })
             }
             _ => return None,
         })
@@ -334,6 +340,18 @@ impl Interp<'_> {
         let r = self.scoped(false, |me| me.eval_body(&block.body));
         self.dsl.describes.pop();
         r.map(|_| Value::Nil)
+    }
+
+    /// The source text between two offsets of the current file.
+    fn source_span(&self, start: u32, end: u32) -> String {
+        self.profile
+            .sources
+            .controls
+            .iter()
+            .find(|(p, _)| *p == self.file)
+            .and_then(|(_, t)| t.get(start as usize..end as usize))
+            .unwrap_or("")
+            .to_string()
     }
 
     /// The source text of some expressions (for `code_desc` of subjects that failed).
@@ -628,6 +646,10 @@ impl Predicates for PredicateCx<'_, '_> {
         }
     }
 
+    fn call_block(&mut self, block: &Block, arg: Value) -> R {
+        self.me.call_block(Blk::Ast(block), vec![arg], self.off)
+    }
+
     fn describe_value(&mut self, v: &Value) -> String {
         match v {
             Value::Resource(_) | Value::Table(_) | Value::Native(_) => {
@@ -636,6 +658,25 @@ impl Predicates for PredicateCx<'_, '_> {
             other => format!("{other:?}"),
         }
     }
+}
+
+/// The body of a `{ |x| ... }` block's source, as RSpec's `satisfy` describes it.
+fn block_code(src: &str) -> String {
+    let inner = src
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches("do")
+        .trim_end_matches("end")
+        .trim();
+    let inner = match inner
+        .strip_prefix('|')
+        .and_then(|r| r.find('|').map(|i| &r[i + 1..]))
+    {
+        Some(rest) => rest.trim(),
+        None => inner,
+    };
+    inner.to_string()
 }
 
 /// A JSON input value as a Ruby value (objects become hashes with string keys).

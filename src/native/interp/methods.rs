@@ -1400,11 +1400,12 @@ fn string_method(
             "match" => {
                 let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
                 match re.captures(s) {
-                    Some(caps) => Value::Array(
-                        (0..caps.len())
-                            .map(|i| caps.get(i).map_or(Value::Nil, |m| Value::str(m.as_str())))
+                    Some(caps) => native(super::classes::MatchData {
+                        groups: (0..caps.len())
+                            .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
                             .collect(),
-                    ),
+                        names: re.capture_names().map(|n| n.map(str::to_string)).collect(),
+                    }),
                     None => Value::Nil,
                 }
             }

@@ -605,3 +605,25 @@ fn duplicate_control_ids_keep_the_last_definition() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].status, ControlStatus::Passed);
 }
+
+#[test]
+fn satisfy_blocks_and_match_data() {
+    let r = run(r##"
+control 's' do
+  describe sshd_config do
+    its('PermitRootLogin') do
+      should satisfy { |x| x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n') }
+    end
+  end
+  describe 'key=value'.match(/(\w+)=(\w+)/).captures do
+    it { should eq ['key', 'value'] }
+  end
+end
+"##);
+    let c = one(&r, "s");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[0].code_desc,
+        "SSH Configuration PermitRootLogin is expected to satisfy expression `x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n')`"
+    );
+}
