@@ -627,3 +627,37 @@ end
         "SSH Configuration PermitRootLogin is expected to satisfy expression `x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n')`"
     );
 }
+
+/// An unchanged excerpt of linux-baseline (tests/fixtures/native), so this runs without
+/// ../shared.
+#[test]
+fn linux_baseline_excerpt_reads_like_inspec() {
+    let code = include_str!("../../../tests/fixtures/native/linux_baseline_os_spec_excerpt.rb");
+    let r = run(code);
+    let os01 = one(&r, "os-01");
+    assert_eq!(os01.status, ControlStatus::Passed);
+    assert_eq!(
+        descs(&os01),
+        vec!["File /etc/hosts.equiv is expected not to exist"]
+    );
+    let os02 = one(&r, "os-02");
+    assert_eq!(
+        os02.title.as_deref(),
+        Some("Check owner and permissions for /etc/shadow")
+    );
+    assert_eq!(
+        descs(&os02),
+        vec![
+            "File /etc/shadow is expected to exist",
+            "File /etc/shadow is expected to be file",
+            "File /etc/shadow is expected to be owned by \"root\"",
+            "File /etc/shadow group is expected to eq \"shadow\"",
+            "File /etc/shadow is expected not to be executable",
+            "File /etc/shadow is expected not to be readable by other",
+            "File /etc/shadow is expected to be writable by owner",
+            "File /etc/shadow is expected to be readable by owner",
+            "File /etc/shadow is expected to be readable by group",
+        ]
+    );
+    assert_eq!(os02.status, ControlStatus::Passed, "{os02:#?}");
+}
