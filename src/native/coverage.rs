@@ -866,7 +866,7 @@ impl<'a> Analyzer<'a> {
         let ok = match &rt {
             Ty::Resource(res) => {
                 let ok = self.cat.answers(res, name)
-                    || TABLE_METHODS.contains(&name)
+                    || (TABLE_METHODS.contains(&name) && self.cat.answers(res, "where"))
                     || matches!(name, "to_s" | "inspect" | "nil?" | "class");
                 if !ok {
                     bs.push(self.block(format!("`{res}` property `{name}`"), off));
@@ -930,7 +930,10 @@ impl<'a> Analyzer<'a> {
         }
         match &cx.subject {
             Some(Ty::Resource(r))
-                if !self.cat.answers(r, &pred) && !TABLE_METHODS.contains(&pred.as_str()) =>
+                if !self.cat.answers(r, &pred)
+                    && !(pred == "exist?" && self.cat.answers(r, "exists?"))
+                    && !(TABLE_METHODS.contains(&pred.as_str())
+                        && self.cat.answers(r, "where")) =>
             {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }
@@ -1049,7 +1052,10 @@ impl<'a> Analyzer<'a> {
                         ExprKind::Str(_) | ExprKind::Sym(_) => {
                             if let Some(path) = a.as_str_or_sym() {
                                 let first = path.split('.').next().unwrap_or("");
-                                if !self.cat.answers(r, first) && !TABLE_METHODS.contains(&first) {
+                                if !self.cat.answers(r, first)
+                                    && !(TABLE_METHODS.contains(&first)
+                                        && self.cat.answers(r, "where"))
+                                {
                                     bs.push(self.block(format!("`{r}` property `{first}`"), off));
                                 }
                             }

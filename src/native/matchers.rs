@@ -674,7 +674,13 @@ impl Matcher {
                     },
                     _ => self.args.clone(),
                 };
-                let r = cx.predicate(actual, &pred, &args)?;
+                // RSpec's `exist` accepts `exist?` or `exists?`.
+                let r = match cx.predicate(actual, &pred, &args) {
+                    Err(Flow::Unsupported { .. }) if n == "exist" => {
+                        cx.predicate(actual, "exists?", &args)?
+                    }
+                    other => other?,
+                };
                 let ok = match n {
                     "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
                     _ => r.truthy(),

@@ -1193,9 +1193,16 @@ pub fn call_builtin(
             args.into_iter().next().unwrap_or(Value::Nil),
         );
     }
-    if BUILTIN_METHODS.contains(&name)
+    // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
+    // only names unknown everywhere are outside the subset.
+    let known_elsewhere = BUILTIN_METHODS.contains(&name)
         || crate::native::interp::table::TABLE_METHODS.contains(&name)
-    {
+        || super::classes::OBJECT_METHODS.contains(&name)
+        || crate::native::matchers::CHAINS.contains(&name)
+        || crate::native::resources::names()
+            .iter()
+            .any(|r| crate::native::resources::methods(r).is_some_and(|m| m.contains(&name)));
+    if known_elsewhere {
         Err(no_method(name, recv))
     } else {
         Err(me.unsupported(format!("method `{name}`"), off))
