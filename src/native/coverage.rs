@@ -59,6 +59,14 @@ impl Catalogue {
             .is_some_and(|m| m.contains(method) || m.contains("*"))
     }
 
+    /// What the interpreter can call on the resource: its own methods, `exists?` for the
+    /// `exist` matcher, and the FilterTable methods of table resources (those with `where`).
+    fn resource_answers(&self, resource: &str, method: &str) -> bool {
+        self.answers(resource, method)
+            || (method == "exist?" && self.answers(resource, "exists?"))
+            || (TABLE_METHODS.contains(&method) && self.answers(resource, "where"))
+    }
+
     fn any_answers(&self, method: &str) -> bool {
         self.resources.values().any(|m| m.contains(method))
     }
@@ -865,8 +873,7 @@ impl<'a> Analyzer<'a> {
         let rt = self.ty(r);
         let ok = match &rt {
             Ty::Resource(res) => {
-                let ok = self.cat.answers(res, name)
-                    || (TABLE_METHODS.contains(&name) && self.cat.answers(res, "where"))
+                let ok = self.cat.resource_answers(res, name)
                     || matches!(name, "to_s" | "inspect" | "nil?" | "class");
                 if !ok {
                     bs.push(self.block(format!("`{res}` property `{name}`"), off));
@@ -891,7 +898,7 @@ impl<'a> Analyzer<'a> {
                 if !matches!(name, "to" | "not_to" | "to_not") {
                     bs.push(self.block(format!("`expect(...).{name}`"), off));
                 } else if let Some(m) = args.first() {
-                    self.expectation(m, false, cx, bs);
+                    self.expectation(m, cx, bs);
                 }
                 true
             }
@@ -920,7 +927,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A matcher used in `should` / `.to`, checked against the example's subject.
-    fn expectation(&mut self, m: &Expr, _negated: bool, cx: &Cx, bs: &mut Vec<Blocker>) {
+    fn expectation(&mut self, m: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         let Some(mname) = matcher_name(m) else { return };
         let Some(pred) = predicate_of(&mname) else {
             return;
@@ -929,12 +936,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match &cx.subject {
-            Some(Ty::Resource(r))
-                if !self.cat.answers(r, &pred)
-                    && !(pred == "exist?" && self.cat.answers(r, "exists?"))
-                    && !(TABLE_METHODS.contains(&pred.as_str())
-                        && self.cat.answers(r, "where")) =>
-            {
+            Some(Ty::Resource(r)) if !self.cat.resource_answers(r, &pred) => {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }
             _ => {}
@@ -1052,10 +1054,7 @@ impl<'a> Analyzer<'a> {
                         ExprKind::Str(_) | ExprKind::Sym(_) => {
                             if let Some(path) = a.as_str_or_sym() {
                                 let first = path.split('.').next().unwrap_or("");
-                                if !self.cat.answers(r, first)
-                                    && !(TABLE_METHODS.contains(&first)
-                                        && self.cat.answers(r, "where"))
-                                {
+                                if !self.cat.resource_answers(r, first) {
                                     bs.push(self.block(format!("`{r}` property `{first}`"), off));
                                 }
                             }
@@ -1081,7 +1080,7 @@ impl<'a> Analyzer<'a> {
                 }
                 self.args(args, cx, bs);
                 if let Some(m) = args.first() {
-                    self.expectation(m, name == "should_not", cx, bs);
+                    self.expectation(m, cx, bs);
                 }
             }
             "is_expected" | "subject" => {

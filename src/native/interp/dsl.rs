@@ -144,7 +144,7 @@ impl Interp<'_> {
                     .map(|(a, _)| native(ExpectTarget(a.into_iter().next().unwrap_or(Value::Nil))))
             }
             "title" | "desc" | "impact" | "tag" | "ref" | "tags" | "refs" => {
-                self.metadata(name, args, off)
+                self.metadata(name, args)
             }
             "only_if" => self.only_if(args, block, off),
             "skip" if self.dsl.control.is_some() && self.dsl.example.is_none() => self.skip(args),
@@ -168,7 +168,7 @@ impl Interp<'_> {
         })
     }
 
-    fn metadata(&mut self, name: &str, args: &[Expr], off: u32) -> R {
+    fn metadata(&mut self, name: &str, args: &[Expr]) -> R {
         if self.dsl.control.is_none() || matches!(name, "tag" | "ref" | "tags" | "refs") {
             // File-level `title` names the group; tags and refs are static metadata.
             return Ok(Value::Nil);
@@ -198,7 +198,6 @@ impl Interp<'_> {
             }
             _ => {}
         }
-        let _ = off;
         Ok(Value::Nil)
     }
 

@@ -308,7 +308,7 @@ impl Interp<'_> {
                 ensure,
             } => {
                 let r = match self.eval_body(body) {
-                    Err(Flow::Raise(err)) => self.rescue(err, rescues, off),
+                    Err(Flow::Raise(err)) => self.rescue(err, rescues),
                     Ok(v) => match else_body {
                         Some(b) => self.eval_body(b),
                         None => Ok(v),
@@ -366,7 +366,7 @@ impl Interp<'_> {
         })
     }
 
-    fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue], _off: u32) -> R {
+    fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue]) -> R {
         for r in rescues {
             let classes: Vec<String> = r
                 .classes
@@ -654,7 +654,7 @@ impl Interp<'_> {
             }
             return r;
         }
-        if let Some(r) = methods::call_kernel(self, name, &a, off) {
+        if let Some(r) = methods::call_kernel(name, &a) {
             return r;
         }
         Err(self.unsupported(format!("method or resource `{name}`"), off))

@@ -791,7 +791,7 @@ pub fn format(f: &str, args: &[Value]) -> R<String> {
 }
 
 /// Kernel functions (`format`, `Integer()`, `raise` ...). None: not one.
-pub fn call_kernel(_me: &mut Interp<'_>, name: &str, args: &[Value], _off: u32) -> Option<R> {
+pub fn call_kernel(name: &str, args: &[Value]) -> Option<R> {
     let first = args.first().cloned().unwrap_or(Value::Nil);
     Some(match name {
         "format" | "sprintf" => match &first {
@@ -1795,7 +1795,6 @@ pub fn enumerable(
             }
             "any?" | "all?" | "none?" | "one?" => {
                 let mut n = 0usize;
-                let total = items.len();
                 let mut all = true;
                 for item in items {
                     let t = match (blk, a0) {
@@ -1815,7 +1814,6 @@ pub fn enumerable(
                         break;
                     }
                 }
-                let _ = total;
                 Value::Bool(match name {
                     "any?" => n > 0,
                     "all?" => all,
