@@ -661,3 +661,16 @@ fn linux_baseline_excerpt_reads_like_inspec() {
     );
     assert_eq!(os02.status, ControlStatus::Passed, "{os02:#?}");
 }
+
+#[test]
+fn undecidable_file_level_only_if_skips_the_whole_file() {
+    let r = run("control 'a' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\nonly_if { virtualization.role == 'host' }\ncontrol 'b' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n");
+    for id in ["a", "b"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Skipped, "{id}");
+        assert_eq!(
+            c.results[0].skip_message.as_deref(),
+            Some("Not supported by the native evaluator: method or resource `virtualization` at controls/test.rb:6")
+        );
+    }
+}
