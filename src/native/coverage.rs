@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::interp::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
 use super::interp::dsl::DSL_FUNCTIONS;
 use super::interp::eval::{construct_name, scoped_name};
-use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS};
+use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use super::interp::table::TABLE_METHODS;
 use super::matchers::{is_matcher, predicate_of, CHAINS};
@@ -918,6 +918,12 @@ impl<'a> Analyzer<'a> {
         };
         if !ok {
             bs.push(self.block(format!("method `{name}`"), off));
+        }
+        let block_pass = args
+            .iter()
+            .any(|a| matches!(a.kind, ExprKind::BlockPass(_)));
+        if block.is_none() && !block_pass && NEEDS_BLOCK.contains(&name) && rt == Ty::Unknown {
+            bs.push(self.block(format!("`{name}` without a block (Enumerator)"), off));
         }
         let inner = Cx {
             in_where: cx.in_where || name == "where",

@@ -437,7 +437,7 @@ impl Interp<'_> {
     ) -> R {
         let timer = Timer::start();
         let its_desc = its.as_ref().map(|p| match p {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) | Value::Sym(s) => s.clone(),
             other => format!("{other:?}"),
         });
         let mut prefix: Vec<String> = self

@@ -699,6 +699,23 @@ impl Interp<'_> {
         blk: Option<Blk<'_>>,
         off: u32,
     ) -> R {
+        match self.dispatch(recv, name, args, blk, off) {
+            // Errors raised below the call (regexps, iterators) are placed at the call.
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                Err(self.unsupported(construct, off))
+            }
+            other => other,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
         match &recv {
             Value::Resource(res) => {
                 if let Some(r) = self.table_of_resource(res, name, &args, blk, off) {

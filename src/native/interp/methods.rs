@@ -854,8 +854,49 @@ pub fn call_kernel(name: &str, args: &[Value]) -> Option<R> {
     })
 }
 
+/// Iterators that return an Enumerator without a block (not part of the subset).
+pub const NEEDS_BLOCK: &[&str] = &[
+    "each",
+    "each_with_index",
+    "each_with_object",
+    "each_line",
+    "each_char",
+    "each_key",
+    "each_value",
+    "each_pair",
+    "map",
+    "collect",
+    "flat_map",
+    "filter_map",
+    "select",
+    "filter",
+    "find_all",
+    "reject",
+    "partition",
+    "find",
+    "detect",
+    "min_by",
+    "max_by",
+    "sort_by",
+    "group_by",
+    "take_while",
+    "drop_while",
+    "times",
+    "upto",
+    "downto",
+    "transform_values",
+    "transform_keys",
+];
+
+fn without_block(name: &str) -> Flow {
+    Flow::Unsupported {
+        construct: format!("`{name}` without a block (Enumerator)"),
+        at: String::new(),
+    }
+}
+
 fn block_or_err<'a>(blk: Option<Blk<'a>>, name: &str) -> R<Blk<'a>> {
-    blk.ok_or_else(|| Flow::raise("ArgumentError", format!("`{name}` needs a block")))
+    blk.ok_or_else(|| without_block(name))
 }
 
 /// Ruby's `dig` through hashes and arrays.
@@ -1698,10 +1739,7 @@ pub fn enumerable(
             }
             "each_with_object" => {
                 let Some(Blk::Ast(b)) = blk else {
-                    return Err(Flow::raise(
-                        "ArgumentError",
-                        "`each_with_object` needs a block",
-                    ));
+                    return Err(without_block(name));
                 };
                 // The memo is a value: mutations through the block parameter are read back.
                 let mut memo = a0.cloned().unwrap_or(Value::Nil);
@@ -2343,7 +2381,7 @@ fn hash_method(
         "to_a" => Ok(Value::Array(iterate(recv).unwrap_or_default())),
         "each_key" | "each_value" => {
             let Some(b) = blk else {
-                return Some(Err(Flow::raise("ArgumentError", "needs a block")));
+                return Some(Err(without_block(name)));
             };
             let items: Vec<Value> = pairs
                 .iter()
@@ -2369,7 +2407,7 @@ fn hash_method(
         }
         "select" | "filter" | "reject" => {
             let Some(b) = blk else {
-                return Some(Err(Flow::raise("ArgumentError", "needs a block")));
+                return Some(Err(without_block(name)));
             };
             let want = name != "reject";
             let mut out = Vec::new();
@@ -2387,7 +2425,7 @@ fn hash_method(
         }
         "transform_values" | "transform_keys" => {
             let Some(b) = blk else {
-                return Some(Err(Flow::raise("ArgumentError", "needs a block")));
+                return Some(Err(without_block(name)));
             };
             let mut out = Vec::new();
             for (k, v) in pairs.clone() {
