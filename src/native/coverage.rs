@@ -255,7 +255,7 @@ impl<'a> Analyzer<'a> {
         }
         // Helpers and constants are visible to every control file.
         for f in &self.profile.files {
-            if !f.path.starts_with("controls/") {
+            if f.path.starts_with("libraries/") {
                 continue;
             }
             for stmt in &f.program.body {
@@ -281,7 +281,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         for f in &self.profile.files {
-            if !f.path.starts_with("controls/") {
+            if f.path.starts_with("libraries/") {
                 continue;
             }
             self.file = f.path.clone();

@@ -36,7 +36,7 @@ pub fn evaluate_with(
     me.define_constants();
     let mut stopped: Option<String> = None;
     for file in &profile.files {
-        if !file.path.starts_with("controls/") {
+        if file.path.starts_with("libraries/") {
             continue;
         }
         if let Err(why) = me.run_file(&file.path, &file.program.body) {
@@ -87,7 +87,7 @@ impl Interp<'_> {
     /// in InSpec (whose examples run after all files are loaded).
     fn define_constants(&mut self) {
         for file in &self.profile.files {
-            if !file.path.starts_with("controls/") {
+            if file.path.starts_with("libraries/") {
                 continue;
             }
             self.file = file.path.clone();

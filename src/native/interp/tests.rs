@@ -674,3 +674,21 @@ fn undecidable_file_level_only_if_skips_the_whole_file() {
         );
     }
 }
+
+#[test]
+fn a_single_file_profile_is_its_controls_file() {
+    let profile = crate::profile::from_source(
+        "control 'x' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n",
+        "/tmp/any/name.rb",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = super::evaluate_with(
+        &profile,
+        super::testing::host(),
+        &serde_json::Map::new(),
+        &super::testing::fake_factory,
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, ControlStatus::Passed);
+    assert_eq!(crate::native::coverage(&profile).supported, 1);
+}
