@@ -17,6 +17,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "serve": ("serve", "run the REST server (FastAPI + uvicorn): jobs, templates, events, metrics"),
     "worker": ("worker", "run jobs from a shared store (SQLite or PostgreSQL), without the HTTP server"),
     "parse": ("parse", "parse an InSpec profile: summary table of controls, impacts, resources (or --json)"),
+    "coverage": (
+        "coverage",
+        "which controls of a profile the native evaluator runs, and what blocks the others (or --json)",
+    ),
     "exec": (
         "exec",
         "run a profile or playbook against an inventory or hosts; exit 0 passed, 1 failed, 2 error",

@@ -917,7 +917,13 @@ impl<'a> Analyzer<'a> {
             }
         };
         if !ok {
-            bs.push(self.block(format!("method `{name}`"), off));
+            let via_inspec = r.bare_call_name() == Some("inspec");
+            let what = if via_inspec {
+                "method or resource"
+            } else {
+                "method"
+            };
+            bs.push(self.block(format!("{what} `{name}`"), off));
         }
         let block_pass = args
             .iter()

@@ -763,7 +763,7 @@ impl Interp<'_> {
                 if as_native::<InspecHandle>(&recv).is_some() {
                     return match self.create_resource(name, &args, off) {
                         Some(r) => r,
-                        None => Err(self.unsupported(format!("resource `{name}`"), off)),
+                        None => Err(self.unsupported(format!("method or resource `{name}`"), off)),
                     };
                 }
                 if let Some(m) = as_native::<Matcher>(&recv) {
