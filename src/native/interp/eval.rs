@@ -86,7 +86,11 @@ impl Interp<'_> {
                 source: self.interpolate(parts)?,
                 flags: flags.clone(),
             },
-            ExprKind::Array(items) => Value::Array(self.eval_list(items)?),
+            ExprKind::Array(items) => {
+                let v = Value::Array(self.eval_list(items)?);
+                methods::check_depth(&v)?;
+                v
+            }
             ExprKind::Hash { entries, .. } => {
                 let mut pairs: Vec<(Value, Value)> = Vec::new();
                 for en in entries {
@@ -115,7 +119,9 @@ impl Interp<'_> {
                         },
                     }
                 }
-                Value::Hash(pairs)
+                let v = Value::Hash(pairs);
+                methods::check_depth(&v)?;
+                v
             }
             ExprKind::Range { lo, hi, exclusive } => {
                 let (Some(lo), Some(hi)) = (lo, hi) else {

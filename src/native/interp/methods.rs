@@ -435,6 +435,40 @@ fn num(v: &Value) -> Option<f64> {
     }
 }
 
+/// Deepest nesting of arrays and hashes a value may have (printing and comparing values
+/// recurses through them).
+pub const MAX_NESTING: usize = 256;
+
+/// Rejects values nested deeper than [`MAX_NESTING`] (walked without recursion).
+pub fn check_depth(v: &Value) -> R<()> {
+    let mut stack: Vec<(&Value, usize)> = vec![(v, 0)];
+    while let Some((v, d)) = stack.pop() {
+        if d > MAX_NESTING {
+            return Err(Flow::raise(
+                "RuntimeError",
+                format!("value nested deeper than {MAX_NESTING} levels"),
+            ));
+        }
+        match v {
+            Value::Array(items) => stack.extend(
+                items
+                    .iter()
+                    .filter(|x| matches!(x, Value::Array(_) | Value::Hash(_)))
+                    .map(|x| (x, d + 1)),
+            ),
+            Value::Hash(pairs) => stack.extend(
+                pairs
+                    .iter()
+                    .flat_map(|(k, x)| [k, x])
+                    .filter(|x| matches!(x, Value::Array(_) | Value::Hash(_)))
+                    .map(|x| (x, d + 1)),
+            ),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn check_len(n: usize) -> R<()> {
     if n > MAX_STRING {
         return Err(Flow::raise("RuntimeError", "value too large"));
@@ -764,6 +798,7 @@ pub fn format(f: &str, args: &[Value]) -> R<String> {
             }
         };
         let w: usize = width.parse().unwrap_or(0);
+        check_len(w)?;
         let len = body.chars().count();
         if len < w {
             let pad = w - len;
@@ -2202,6 +2237,9 @@ fn array_method(
         "<<" | "push" | "append" => {
             if items.len() + args.len() > MAX_ITEMS {
                 return Some(Err(Flow::raise("RuntimeError", "array too large")));
+            }
+            if let Err(e) = args.iter().try_for_each(check_depth) {
+                return Some(Err(e));
             }
             items.extend(args.iter().cloned());
             Some(Ok(Value::Array(items.clone())))

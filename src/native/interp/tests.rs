@@ -692,3 +692,13 @@ fn a_single_file_profile_is_its_controls_file() {
     assert_eq!(r[0].status, ControlStatus::Passed);
     assert_eq!(crate::native::coverage(&profile).supported, 1);
 }
+
+#[test]
+fn deep_nesting_and_huge_strings_are_refused() {
+    let r = run("control 'n' do\n  a = []\n  300.times { a = [a] }\nend\ncontrol 'w' do\n  format('%999999999999s', 'x')\nend\n");
+    for id in ["n", "w"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+        assert_eq!(c.results[0].exception.as_deref(), Some("RuntimeError"));
+    }
+}
