@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::interp::methods::{compare, regex, str_to_i, to_s};
+use super::interp::methods::{compare, str_to_i, to_s};
 use super::value::Value;
 
 /// `\A0+\Z|\A[1-9]\d*\Z`: a string InSpec's cmp treats as an integer.
@@ -161,7 +161,7 @@ pub fn cmp(actual: &Value, op: &str, expected: &Value) -> bool {
             }
         }
         (Value::Str(_) | Value::Int(_), Value::Regex { source, flags }) => {
-            return regex(source, flags).is_ok_and(|re| re.is_match(&to_s(actual)));
+            return super::rx::find(source, flags, &to_s(actual)).is_ok_and(|p| p.is_some());
         }
         (Value::Int(a), Value::Str(e)) if integer_str(e) => {
             return ord_op(&Value::Int(*a), op, &Value::Int(str_to_i(e, 10)));

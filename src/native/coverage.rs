@@ -13,12 +13,12 @@ use serde::Serialize;
 use super::interp::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
 use super::interp::dsl::DSL_FUNCTIONS;
 use super::interp::eval::{construct_name, scoped_name};
-use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS};
+use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use super::interp::table::TABLE_METHODS;
 use super::matchers::{is_matcher, predicate_of, CHAINS};
 use super::resources;
-use crate::profile::ast::{Block, Expr, ExprKind, HashEntry, Param, StrPart};
+use crate::profile::ast::{BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
 use crate::profile::Profile;
 
@@ -57,6 +57,14 @@ impl Catalogue {
         self.resources
             .get(resource)
             .is_some_and(|m| m.contains(method) || m.contains("*"))
+    }
+
+    /// What the interpreter can call on the resource: its own methods, `exists?` for the
+    /// `exist` matcher, and the FilterTable methods of table resources (those with `where`).
+    fn resource_answers(&self, resource: &str, method: &str) -> bool {
+        self.answers(resource, method)
+            || (method == "exist?" && self.answers(resource, "exists?"))
+            || (TABLE_METHODS.contains(&method) && self.answers(resource, "where"))
     }
 
     fn any_answers(&self, method: &str) -> bool {
@@ -247,7 +255,7 @@ impl<'a> Analyzer<'a> {
         }
         // Helpers and constants are visible to every control file.
         for f in &self.profile.files {
-            if !f.path.starts_with("controls/") {
+            if f.path.starts_with("libraries/") {
                 continue;
             }
             for stmt in &f.program.body {
@@ -273,7 +281,7 @@ impl<'a> Analyzer<'a> {
             }
         }
         for f in &self.profile.files {
-            if !f.path.starts_with("controls/") {
+            if f.path.starts_with("libraries/") {
                 continue;
             }
             self.file = f.path.clone();
@@ -557,6 +565,14 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::Unary { expr, .. } => self.expr(expr, cx, bs),
+            ExprKind::Binary {
+                op: BinOp::Match | BinOp::NotMatch,
+                lhs,
+                rhs,
+            } => {
+                self.pattern_arg(lhs, cx, bs);
+                self.pattern_arg(rhs, cx, bs);
+            }
             ExprKind::Binary { lhs, rhs, .. } => {
                 self.expr(lhs, cx, bs);
                 self.expr(rhs, cx, bs);
@@ -652,6 +668,22 @@ impl<'a> Analyzer<'a> {
                 }
             }
             other => bs.push(self.block(construct_name(other), off)),
+        }
+    }
+
+    /// A regexp used only for matching (`=~`, `match?`, the `match` and `cmp` matchers):
+    /// lookahead conjunctions are supported there.
+    fn pattern_arg(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
+        match &e.kind {
+            ExprKind::Regex { parts, flags } => match crate::profile::ast::plain(parts) {
+                Some(src) => {
+                    if let Err(construct) = super::rx::check_for_match(&src, flags) {
+                        bs.push(self.block(construct, e.span.start));
+                    }
+                }
+                None => self.parts(parts, cx, bs),
+            },
+            _ => self.expr(e, cx, bs),
         }
     }
 
@@ -822,7 +854,13 @@ impl<'a> Analyzer<'a> {
             return;
         }
         self.expr(r, cx, bs);
-        self.args(args, cx, bs);
+        if name == "match?" {
+            for a in args {
+                self.pattern_arg(a, cx, bs);
+            }
+        } else {
+            self.args(args, cx, bs);
+        }
         if let Some(class) = class_name(r) {
             if !CLASS_METHODS.contains(&(class.as_str(), name))
                 && !matches!(name, "name" | "to_s" | "==" | "===")
@@ -835,8 +873,7 @@ impl<'a> Analyzer<'a> {
         let rt = self.ty(r);
         let ok = match &rt {
             Ty::Resource(res) => {
-                let ok = self.cat.answers(res, name)
-                    || TABLE_METHODS.contains(&name)
+                let ok = self.cat.resource_answers(res, name)
                     || matches!(name, "to_s" | "inspect" | "nil?" | "class");
                 if !ok {
                     bs.push(self.block(format!("`{res}` property `{name}`"), off));
@@ -861,7 +898,7 @@ impl<'a> Analyzer<'a> {
                 if !matches!(name, "to" | "not_to" | "to_not") {
                     bs.push(self.block(format!("`expect(...).{name}`"), off));
                 } else if let Some(m) = args.first() {
-                    self.expectation(m, false, cx, bs);
+                    self.expectation(m, cx, bs);
                 }
                 true
             }
@@ -880,7 +917,19 @@ impl<'a> Analyzer<'a> {
             }
         };
         if !ok {
-            bs.push(self.block(format!("method `{name}`"), off));
+            let via_inspec = r.bare_call_name() == Some("inspec");
+            let what = if via_inspec {
+                "method or resource"
+            } else {
+                "method"
+            };
+            bs.push(self.block(format!("{what} `{name}`"), off));
+        }
+        let block_pass = args
+            .iter()
+            .any(|a| matches!(a.kind, ExprKind::BlockPass(_)));
+        if block.is_none() && !block_pass && NEEDS_BLOCK.contains(&name) && rt == Ty::Unknown {
+            bs.push(self.block(format!("`{name}` without a block (Enumerator)"), off));
         }
         let inner = Cx {
             in_where: cx.in_where || name == "where",
@@ -890,7 +939,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A matcher used in `should` / `.to`, checked against the example's subject.
-    fn expectation(&mut self, m: &Expr, _negated: bool, cx: &Cx, bs: &mut Vec<Blocker>) {
+    fn expectation(&mut self, m: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         let Some(mname) = matcher_name(m) else { return };
         let Some(pred) = predicate_of(&mname) else {
             return;
@@ -899,9 +948,7 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match &cx.subject {
-            Some(Ty::Resource(r))
-                if !self.cat.answers(r, &pred) && !TABLE_METHODS.contains(&pred.as_str()) =>
-            {
+            Some(Ty::Resource(r)) if !self.cat.resource_answers(r, &pred) => {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }
             _ => {}
@@ -923,11 +970,18 @@ impl<'a> Analyzer<'a> {
         if DSL_FUNCTIONS.contains(&name) {
             return self.dsl(name, args, block, cx, bs, off);
         }
-        self.args(args, cx, bs);
+        if matches!(name, "match" | "cmp") {
+            for a in args {
+                self.pattern_arg(a, cx, bs);
+            }
+        } else {
+            self.args(args, cx, bs);
+        }
         if is_matcher(name) && !self.defs.contains_key(name) {
-            if block.is_some() {
+            if block.is_some() && name != "satisfy" {
                 bs.push(self.block(format!("matcher `{name}` with a block"), off));
             }
+            self.blk(block, cx, bs);
             return;
         }
         if let Some(class) = &cx.class {
@@ -991,9 +1045,6 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "it" | "specify" | "example" => {
-                if !cx.in_describe {
-                    bs.push(self.block(format!("method or resource `{name}`"), off));
-                }
                 if cx.in_example {
                     bs.push(self.block("an example inside an example", off));
                 }
@@ -1006,9 +1057,6 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "its" => {
-                if !cx.in_describe {
-                    bs.push(self.block("`its` outside a describe", off));
-                }
                 if cx.in_example {
                     bs.push(self.block("an example inside an example", off));
                 }
@@ -1018,7 +1066,7 @@ impl<'a> Analyzer<'a> {
                         ExprKind::Str(_) | ExprKind::Sym(_) => {
                             if let Some(path) = a.as_str_or_sym() {
                                 let first = path.split('.').next().unwrap_or("");
-                                if !self.cat.answers(r, first) && !TABLE_METHODS.contains(&first) {
+                                if !self.cat.resource_answers(r, first) {
                                     bs.push(self.block(format!("`{r}` property `{first}`"), off));
                                 }
                             }
@@ -1039,12 +1087,12 @@ impl<'a> Analyzer<'a> {
                 self.blk(block, &inner, bs);
             }
             "should" | "should_not" => {
-                if !cx.in_example {
+                if cx.in_describe && !cx.in_example {
                     bs.push(self.block("`should` outside an example", off));
                 }
                 self.args(args, cx, bs);
                 if let Some(m) = args.first() {
-                    self.expectation(m, name == "should_not", cx, bs);
+                    self.expectation(m, cx, bs);
                 }
             }
             "is_expected" | "subject" => {
@@ -1236,10 +1284,10 @@ mod tests {
 
     #[test]
     fn builtins_matchers_regexps_and_libraries() {
-        let c = cov("control 'a' do\n  l = file('/x').content.lines.map(&:strip).reject(&:empty?)\n  describe l do\n    it { should all(match(/^a/)) }\n    its('size') { should be > 1 }\n  end\n  describe 'a' do\n    it { should match /(?=x)/ }\n  end\nend\n");
+        let c = cov("control 'a' do\n  l = file('/x').content.lines.map(&:strip).reject(&:empty?)\n  describe l do\n    it { should all(match(/^a/)) }\n    its('size') { should be > 1 }\n  end\n  describe 'a' do\n    it { should match /a(?=x)/ }\n  end\n  describe 'b' do\n    it { should match /(?=.*x)(?=.*y)/ }\n  end\nend\n");
         assert_eq!(c.controls[0].blockers.len(), 1, "{:#?}", c.controls);
         assert!(c.controls[0].blockers[0]
             .construct
-            .starts_with("regexp /(?=x)/"));
+            .starts_with("regexp /a(?=x)/"));
     }
 }

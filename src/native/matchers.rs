@@ -2,7 +2,7 @@
 //! failure messages InSpec prints.
 
 use super::cmp;
-use super::interp::methods::{as_regexp, case_eq, compare, is_a, pattern, to_s};
+use super::interp::methods::{case_eq, compare, find, is_a, pattern, to_s};
 use super::interp::objects::{as_native, ClassRef};
 use super::interp::{Flow, R};
 use super::value::Value;
@@ -44,6 +44,7 @@ pub const MATCHERS: &[&str] = &[
     "be_running",
     "be_mounted",
     "be_within",
+    "satisfy",
 ];
 
 /// Methods chained on a matcher.
@@ -93,6 +94,8 @@ pub struct Matcher {
     pub chains: Vec<(String, Vec<Value>)>,
     /// `.or` / `.and` composition: (is_and, other).
     pub compound: Option<(bool, Box<Matcher>, Box<Matcher>)>,
+    /// `satisfy { |x| ... }`: the block and its source text.
+    pub block: Option<(std::sync::Arc<crate::profile::ast::Block>, String)>,
 }
 
 /// The verdict of one expectation.
@@ -105,6 +108,8 @@ pub struct Verdict {
 pub trait Predicates {
     fn predicate(&mut self, actual: &Value, name: &str, args: &[Value]) -> R;
     fn describe_value(&mut self, v: &Value) -> String;
+    /// Runs a `satisfy` block with the actual value.
+    fn call_block(&mut self, block: &crate::profile::ast::Block, arg: Value) -> R;
 }
 
 fn inspect(v: &Value) -> String {
@@ -134,6 +139,7 @@ impl Matcher {
             op: None,
             chains: Vec::new(),
             compound: None,
+            block: None,
         }
     }
 
@@ -243,6 +249,10 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&items))
             }
             "be_in" => format!("be in{}", sentence(&self.args)),
+            "satisfy" => match &self.block {
+                Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
+                _ => "satisfy block".to_string(),
+            },
             "be_mounted" => {
                 let mut d = "be mounted".to_string();
                 for (c, a) in &self.chains {
@@ -340,6 +350,14 @@ impl Matcher {
                     Some((op, e)) => (op.clone(), e.clone()),
                     None => ("==".to_string(), a0),
                 };
+                if let Value::Regex { source, flags } = &e {
+                    crate::native::rx::check_for_match(source, flags).map_err(|construct| {
+                        Flow::Unsupported {
+                            construct,
+                            at: String::new(),
+                        }
+                    })?;
+                }
                 let ok = cmp::cmp(actual, &op, &e);
                 let expectation = if op == "==" && !negated {
                     format!("expected: {}", inspect(&e))
@@ -406,7 +424,7 @@ impl Matcher {
             },
             "match" => {
                 let ok = match actual {
-                    Value::Str(s) => as_regexp(&a0)?.is_match(s),
+                    Value::Str(s) => find(&a0, s)?.is_some(),
                     _ => false,
                 };
                 (
@@ -614,6 +632,20 @@ impl Matcher {
                     ),
                 )
             }
+            "satisfy" => {
+                let Some((block, _)) = &self.block else {
+                    return Err(Flow::raise("ArgumentError", "`satisfy` needs a block"));
+                };
+                let ok = cx.call_block(block, actual.clone())?.truthy();
+                (
+                    ok,
+                    format!(
+                        "expected {} {not}to {}",
+                        inspect(actual),
+                        self.description()
+                    ),
+                )
+            }
             "be_within" => {
                 return Err(Flow::raise(
                     "ArgumentError",
@@ -642,7 +674,13 @@ impl Matcher {
                     },
                     _ => self.args.clone(),
                 };
-                let r = cx.predicate(actual, &pred, &args)?;
+                // RSpec's `exist` accepts `exist?` or `exists?`.
+                let r = match cx.predicate(actual, &pred, &args) {
+                    Err(Flow::Unsupported { .. }) if n == "exist" => {
+                        cx.predicate(actual, "exists?", &args)?
+                    }
+                    other => other?,
+                };
                 let ok = match n {
                     "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
                     _ => r.truthy(),
@@ -705,6 +743,9 @@ mod tests {
         }
         fn describe_value(&mut self, v: &Value) -> String {
             format!("{v:?}")
+        }
+        fn call_block(&mut self, _: &crate::profile::ast::Block, _: Value) -> R {
+            Err(Flow::raise("NoMethodError", "no blocks here"))
         }
     }
 

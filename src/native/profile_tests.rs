@@ -398,3 +398,31 @@ fn evaluate_the_shared_profiles_with_test_resources() {
         );
     }
 }
+
+#[test]
+#[ignore = "diagnostic: prints failed results of the shared profiles with test resources"]
+fn print_failures_with_test_resources() {
+    let Some(dir) = profiles_dir() else { return };
+    for name in PROFILES {
+        let profile =
+            crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let results = super::interp::evaluate_with(
+            &profile,
+            super::interp::testing::host(),
+            &serde_json::Map::new(),
+            &super::interp::testing::fake_factory,
+        );
+        for r in results.iter().filter(|r| r.status == ControlStatus::Failed) {
+            for c in r
+                .results
+                .iter()
+                .filter(|c| c.status == ControlStatus::Failed)
+            {
+                println!(
+                    "{name} {}: {} :: {:?} {:?}",
+                    r.id, c.code_desc, c.message, c.exception
+                );
+            }
+        }
+    }
+}

@@ -151,6 +151,14 @@ impl Profile {
         self.inner.sha256().to_string()
     }
 
+    /// Static native coverage: for each control whether the native evaluator runs it
+    /// completely, totals, and the blocking constructs (most frequent first).
+    fn coverage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let inner = self.inner.clone();
+        let cov = py.detach(move || crate::native::coverage(&inner));
+        to_py(py, &cov)
+    }
+
     /// The profile in the shape of InSpec's profile JSON (`inspec json`).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let v = core::json::profile_json(&self.inner);
@@ -177,14 +185,6 @@ impl Profile {
                 .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
         })
         .map_err(PyRuntimeError::new_err)
-    }
-
-    /// Static coverage of the native evaluator: which controls it can run with no target,
-    /// and the constructs that block the rest, most frequent first.
-    fn coverage<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let inner = self.inner.clone();
-        let c = py.detach(move || crate::native::coverage(&inner));
-        to_py(py, &c)
     }
 
     fn __len__(&self) -> usize {

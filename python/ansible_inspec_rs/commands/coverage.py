@@ -9,12 +9,17 @@ import json
 import sys
 from typing import Any
 
-from ansible_inspec_rs._core import Profile
+from ansible_inspec_rs.commands.parse import _load
 from ansible_inspec_rs.errors import ProfileError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("profiles", nargs="+", metavar="PROFILE", help="profile directories")
+    parser.add_argument(
+        "profiles",
+        nargs="+",
+        metavar="PROFILE",
+        help="profile directories (with inspec.yml and controls/) or controls .rb files",
+    )
     parser.add_argument("--json", action="store_true", help="print the coverage as JSON")
     parser.add_argument(
         "--controls", action="store_true", help="also list every blocked control with what blocks it"
@@ -46,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     results: list[dict[str, Any]] = []
     for path in args.profiles:
         try:
-            results.append(Profile.load(path).coverage())
+            results.append(_load(path).coverage())
         except (ProfileError, OSError) as e:
             print(f"error: {path}: {e}", file=sys.stderr)
             return 2

@@ -21,7 +21,18 @@ pub const CLASS_METHODS: &[(&str, &str)] = &[
 ];
 
 /// Methods of the objects these classes make (for static coverage).
-pub const OBJECT_METHODS: &[&str] = &["params", "to_time", "to_i", "to_s", "version"];
+pub const OBJECT_METHODS: &[&str] = &[
+    "params",
+    "to_time",
+    "to_i",
+    "to_s",
+    "version",
+    "captures",
+    "named_captures",
+    "to_a",
+    "pre_match",
+    "post_match",
+];
 
 /// Classes reachable by a scoped name.
 pub const SCOPED_CLASSES: &[&str] = &["Gem::Version"];
@@ -31,6 +42,27 @@ pub struct Version(pub String);
 
 /// InSpec's `SimpleConfig.new(text, options)`: the parsed `params`.
 pub struct SimpleConfig(pub Value);
+
+/// `String#match`'s result: the groups (0: the whole match) and their names.
+pub struct MatchData {
+    pub groups: Vec<Option<String>>,
+    pub names: Vec<Option<String>>,
+}
+
+impl MatchData {
+    fn group(&self, key: &Value) -> Value {
+        let i = match key {
+            Value::Int(i) => usize::try_from(*i).ok(),
+            Value::Str(n) | Value::Sym(n) => self
+                .names
+                .iter()
+                .position(|x| x.as_deref() == Some(n.as_str())),
+            _ => None,
+        };
+        i.and_then(|i| self.groups.get(i).cloned().flatten())
+            .map_or(Value::Nil, Value::Str)
+    }
+}
 
 /// `Date.today` and its `to_time`: seconds since the epoch.
 pub struct Timestamp(pub i64);
@@ -108,6 +140,33 @@ pub fn call_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
             (">=", Some(o)) => Value::Bool(o != Ordering::Less),
             ("==", Some(o)) => Value::Bool(o == Ordering::Equal),
             ("!=", Some(o)) => Value::Bool(o != Ordering::Equal),
+            _ => return None,
+        }));
+    }
+    if let Some(m) = as_native::<MatchData>(recv) {
+        let strs = |v: &[Option<String>]| {
+            Value::Array(
+                v.iter()
+                    .map(|g| g.clone().map_or(Value::Nil, Value::Str))
+                    .collect(),
+            )
+        };
+        return Some(Ok(match name {
+            "[]" => m.group(args.first().unwrap_or(&Value::Nil)),
+            "to_s" => m.group(&Value::Int(0)),
+            "captures" => strs(m.groups.get(1..).unwrap_or(&[])),
+            "to_a" => strs(&m.groups),
+            "named_captures" => Value::Hash(
+                m.names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| {
+                        n.clone()
+                            .map(|n| (Value::Str(n), m.group(&Value::Int(i as i64))))
+                    })
+                    .collect(),
+            ),
+            "nil?" => Value::Bool(false),
             _ => return None,
         }));
     }

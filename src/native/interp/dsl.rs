@@ -111,9 +111,16 @@ impl Interp<'_> {
         Some(match name {
             "control" | "rule" => self.define_control(args, block, off),
             "describe" | "context" => self.describe(args, block, off),
-            "it" | "specify" | "example" if self.dsl.describes.last().is_some() => {
-                self.it(args, block, off)
+            "it" | "specify" | "example" | "its" | "should" | "should_not"
+                if self.dsl.describes.is_empty() && self.dsl.example.is_none() =>
+            {
+                // As in InSpec, where these exist only inside a describe.
+                Err(Flow::raise(
+                    "NoMethodError",
+                    format!("undefined method `{name}' outside a describe block"),
+                ))
             }
+            "it" | "specify" | "example" => self.it(args, block, off),
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
             "is_expected" | "subject" => match &self.dsl.example {
@@ -137,25 +144,31 @@ impl Interp<'_> {
                     .map(|(a, _)| native(ExpectTarget(a.into_iter().next().unwrap_or(Value::Nil))))
             }
             "title" | "desc" | "impact" | "tag" | "ref" | "tags" | "refs" => {
-                self.metadata(name, args, off)
+                self.metadata(name, args)
             }
             "only_if" => self.only_if(args, block, off),
             "skip" if self.dsl.control.is_some() && self.dsl.example.is_none() => self.skip(args),
             "input" | "attribute" => self.input(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
-                if block.is_some() {
+                if block.is_some() && n != "satisfy" {
                     return Some(Err(
                         self.unsupported(format!("matcher `{n}` with a block"), off)
                     ));
                 }
-                self.eval_args(args)
-                    .map(|(a, _)| native(Matcher::new(n, a)))
+                let code = block
+                    .map(|b| self.source_span(b.span.start, b.span.end))
+                    .unwrap_or_default();
+                self.eval_args(args).map(|(a, _)| {
+                    let mut m = Matcher::new(n, a);
+                    m.block = block.map(|b| (std::sync::Arc::new(b.clone()), block_code(&code)));
+                    native(m)
+                })
             }
             _ => return None,
         })
     }
 
-    fn metadata(&mut self, name: &str, args: &[Expr], off: u32) -> R {
+    fn metadata(&mut self, name: &str, args: &[Expr]) -> R {
         if self.dsl.control.is_none() || matches!(name, "tag" | "ref" | "tags" | "refs") {
             // File-level `title` names the group; tags and refs are static metadata.
             return Ok(Value::Nil);
@@ -185,7 +198,6 @@ impl Interp<'_> {
             }
             _ => {}
         }
-        let _ = off;
         Ok(Value::Nil)
     }
 
@@ -329,6 +341,18 @@ impl Interp<'_> {
         r.map(|_| Value::Nil)
     }
 
+    /// The source text between two offsets of the current file.
+    fn source_span(&self, start: u32, end: u32) -> String {
+        self.profile
+            .sources
+            .controls
+            .iter()
+            .find(|(p, _)| *p == self.file)
+            .and_then(|(_, t)| t.get(start as usize..end as usize))
+            .unwrap_or("")
+            .to_string()
+    }
+
     /// The source text of some expressions (for `code_desc` of subjects that failed).
     fn source(&self, exprs: &[Expr]) -> String {
         let (Some(a), Some(b)) = (exprs.first(), exprs.last()) else {
@@ -413,7 +437,7 @@ impl Interp<'_> {
     ) -> R {
         let timer = Timer::start();
         let its_desc = its.as_ref().map(|p| match p {
-            Value::Str(s) => s.clone(),
+            Value::Str(s) | Value::Sym(s) => s.clone(),
             other => format!("{other:?}"),
         });
         let mut prefix: Vec<String> = self
@@ -579,7 +603,12 @@ impl Interp<'_> {
             ActualOf::Value(v) => v,
         };
         let mut cx = PredicateCx { me: self, off };
-        let verdict = matcher.check(&actual, negated, &mut cx)?;
+        let verdict = match matcher.check(&actual, negated, &mut cx) {
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                return Err(self.unsupported(construct, off));
+            }
+            other => other?,
+        };
         if verdict.passed {
             Ok(Value::Bool(true))
         } else {
@@ -616,6 +645,10 @@ impl Predicates for PredicateCx<'_, '_> {
         }
     }
 
+    fn call_block(&mut self, block: &Block, arg: Value) -> R {
+        self.me.call_block(Blk::Ast(block), vec![arg], self.off)
+    }
+
     fn describe_value(&mut self, v: &Value) -> String {
         match v {
             Value::Resource(_) | Value::Table(_) | Value::Native(_) => {
@@ -624,6 +657,25 @@ impl Predicates for PredicateCx<'_, '_> {
             other => format!("{other:?}"),
         }
     }
+}
+
+/// The body of a `{ |x| ... }` block's source, as RSpec's `satisfy` describes it.
+fn block_code(src: &str) -> String {
+    let inner = src
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches("do")
+        .trim_end_matches("end")
+        .trim();
+    let inner = match inner
+        .strip_prefix('|')
+        .and_then(|r| r.find('|').map(|i| &r[i + 1..]))
+    {
+        Some(rest) => rest.trim(),
+        None => inner,
+    };
+    inner.to_string()
 }
 
 /// A JSON input value as a Ruby value (objects become hashes with string keys).

@@ -86,7 +86,11 @@ impl Interp<'_> {
                 source: self.interpolate(parts)?,
                 flags: flags.clone(),
             },
-            ExprKind::Array(items) => Value::Array(self.eval_list(items)?),
+            ExprKind::Array(items) => {
+                let v = Value::Array(self.eval_list(items)?);
+                methods::check_depth(&v)?;
+                v
+            }
             ExprKind::Hash { entries, .. } => {
                 let mut pairs: Vec<(Value, Value)> = Vec::new();
                 for en in entries {
@@ -115,7 +119,9 @@ impl Interp<'_> {
                         },
                     }
                 }
-                Value::Hash(pairs)
+                let v = Value::Hash(pairs);
+                methods::check_depth(&v)?;
+                v
             }
             ExprKind::Range { lo, hi, exclusive } => {
                 let (Some(lo), Some(hi)) = (lo, hi) else {
@@ -308,7 +314,7 @@ impl Interp<'_> {
                 ensure,
             } => {
                 let r = match self.eval_body(body) {
-                    Err(Flow::Raise(err)) => self.rescue(err, rescues, off),
+                    Err(Flow::Raise(err)) => self.rescue(err, rescues),
                     Ok(v) => match else_body {
                         Some(b) => self.eval_body(b),
                         None => Ok(v),
@@ -366,7 +372,7 @@ impl Interp<'_> {
         })
     }
 
-    fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue], _off: u32) -> R {
+    fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue]) -> R {
         for r in rescues {
             let classes: Vec<String> = r
                 .classes
@@ -654,7 +660,7 @@ impl Interp<'_> {
             }
             return r;
         }
-        if let Some(r) = methods::call_kernel(self, name, &a, off) {
+        if let Some(r) = methods::call_kernel(name, &a) {
             return r;
         }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
@@ -692,6 +698,23 @@ impl Interp<'_> {
 
     /// A method call on a value.
     pub fn call_method(
+        &mut self,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        match self.dispatch(recv, name, args, blk, off) {
+            // Errors raised below the call (regexps, iterators) are placed at the call.
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                Err(self.unsupported(construct, off))
+            }
+            other => other,
+        }
+    }
+
+    fn dispatch(
         &mut self,
         recv: Value,
         name: &str,
@@ -746,7 +769,7 @@ impl Interp<'_> {
                 if as_native::<InspecHandle>(&recv).is_some() {
                     return match self.create_resource(name, &args, off) {
                         Some(r) => r,
-                        None => Err(self.unsupported(format!("resource `{name}`"), off)),
+                        None => Err(self.unsupported(format!("method or resource `{name}`"), off)),
                     };
                 }
                 if let Some(m) = as_native::<Matcher>(&recv) {

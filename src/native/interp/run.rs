@@ -36,7 +36,7 @@ pub fn evaluate_with(
     me.define_constants();
     let mut stopped: Option<String> = None;
     for file in &profile.files {
-        if !file.path.starts_with("controls/") {
+        if file.path.starts_with("libraries/") {
             continue;
         }
         if let Err(why) = me.run_file(&file.path, &file.program.body) {
@@ -87,7 +87,7 @@ impl Interp<'_> {
     /// in InSpec (whose examples run after all files are loaded).
     fn define_constants(&mut self) {
         for file in &self.profile.files {
-            if !file.path.starts_with("controls/") {
+            if file.path.starts_with("libraries/") {
                 continue;
             }
             self.file = file.path.clone();
@@ -125,15 +125,16 @@ impl Interp<'_> {
                     failure = Some(results::skipped("Control not evaluated", m));
                 }
                 Err(flow @ (Flow::Unsupported { .. } | Flow::Skip(_))) => {
-                    if !self.poison(stmt, flow.clone()) {
-                        failure = Some(match flow {
-                            Flow::Unsupported { construct, at } => results::skipped(
-                                "Control not evaluated",
-                                unsupported_message(&construct, &at),
-                            ),
-                            Flow::Skip(m) => results::skipped("Control not evaluated", m),
-                            _ => continue,
-                        });
+                    let message = match &flow {
+                        Flow::Unsupported { construct, at } => unsupported_message(construct, at),
+                        Flow::Skip(m) => m.clone(),
+                        _ => continue,
+                    };
+                    if stmt.bare_call_name() == Some("only_if") {
+                        // A file-level condition that cannot be decided skips the whole file.
+                        self.dsl.file_skip = Some(message);
+                    } else if !self.poison(stmt, flow) {
+                        failure = Some(results::skipped("Control not evaluated", message));
                     }
                 }
                 Err(Flow::Raise(e)) => {

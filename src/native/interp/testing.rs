@@ -128,6 +128,7 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
             .with("debian?", Value::Bool(true))
             .with("redhat?", Value::Bool(false))
             .with("linux?", Value::Bool(true))
+            .with("suse?", Value::Bool(false))
             .with("[](:name)", s("ubuntu")),
         ("file", "/etc/passwd") => Fake::new("file", "File /etc/passwd")
             .with("exist?", Value::Bool(true))
@@ -145,6 +146,13 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
             .with("exist?", Value::Bool(true))
             .with("mode", Value::Int(0o640))
             .with("group", s("shadow"))
+            .with("file?", Value::Bool(true))
+            .with("owned_by?(\"root\")", Value::Bool(true))
+            .with("executable?", Value::Bool(false))
+            .with("readable?(\"other\", nil)", Value::Bool(false))
+            .with("readable?(\"owner\", nil)", Value::Bool(true))
+            .with("writable?(\"owner\", nil)", Value::Bool(true))
+            .with("readable?(\"group\", nil)", Value::Bool(true))
             .with("readable?(\"others\", nil)", Value::Bool(false)),
         ("file", p) => Fake::new("file", &format!("File {p}")).with("exist?", Value::Bool(false)),
         ("kernel_parameter", p) => Fake::new("kernel_parameter", &format!("Kernel Parameter {p}"))

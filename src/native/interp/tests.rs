@@ -605,3 +605,100 @@ fn duplicate_control_ids_keep_the_last_definition() {
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].status, ControlStatus::Passed);
 }
+
+#[test]
+fn satisfy_blocks_and_match_data() {
+    let r = run(r##"
+control 's' do
+  describe sshd_config do
+    its('PermitRootLogin') do
+      should satisfy { |x| x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n') }
+    end
+  end
+  describe 'key=value'.match(/(\w+)=(\w+)/).captures do
+    it { should eq ['key', 'value'] }
+  end
+end
+"##);
+    let c = one(&r, "s");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[0].code_desc,
+        "SSH Configuration PermitRootLogin is expected to satisfy expression `x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n')`"
+    );
+}
+
+/// An unchanged excerpt of linux-baseline (tests/fixtures/native), so this runs without
+/// ../shared.
+#[test]
+fn linux_baseline_excerpt_reads_like_inspec() {
+    let code = include_str!("../../../tests/fixtures/native/linux_baseline_os_spec_excerpt.rb");
+    let r = run(code);
+    let os01 = one(&r, "os-01");
+    assert_eq!(os01.status, ControlStatus::Passed);
+    assert_eq!(
+        descs(&os01),
+        vec!["File /etc/hosts.equiv is expected not to exist"]
+    );
+    let os02 = one(&r, "os-02");
+    assert_eq!(
+        os02.title.as_deref(),
+        Some("Check owner and permissions for /etc/shadow")
+    );
+    assert_eq!(
+        descs(&os02),
+        vec![
+            "File /etc/shadow is expected to exist",
+            "File /etc/shadow is expected to be file",
+            "File /etc/shadow is expected to be owned by \"root\"",
+            "File /etc/shadow group is expected to eq \"shadow\"",
+            "File /etc/shadow is expected not to be executable",
+            "File /etc/shadow is expected not to be readable by other",
+            "File /etc/shadow is expected to be writable by owner",
+            "File /etc/shadow is expected to be readable by owner",
+            "File /etc/shadow is expected to be readable by group",
+        ]
+    );
+    assert_eq!(os02.status, ControlStatus::Passed, "{os02:#?}");
+}
+
+#[test]
+fn undecidable_file_level_only_if_skips_the_whole_file() {
+    let r = run("control 'a' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\nonly_if { virtualization.role == 'host' }\ncontrol 'b' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n");
+    for id in ["a", "b"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Skipped, "{id}");
+        assert_eq!(
+            c.results[0].skip_message.as_deref(),
+            Some("Not supported by the native evaluator: method or resource `virtualization` at controls/test.rb:6")
+        );
+    }
+}
+
+#[test]
+fn a_single_file_profile_is_its_controls_file() {
+    let profile = crate::profile::from_source(
+        "control 'x' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n",
+        "/tmp/any/name.rb",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = super::evaluate_with(
+        &profile,
+        super::testing::host(),
+        &serde_json::Map::new(),
+        &super::testing::fake_factory,
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, ControlStatus::Passed);
+    assert_eq!(crate::native::coverage(&profile).supported, 1);
+}
+
+#[test]
+fn deep_nesting_and_huge_strings_are_refused() {
+    let r = run("control 'n' do\n  a = []\n  300.times { a = [a] }\nend\ncontrol 'w' do\n  format('%999999999999s', 'x')\nend\n");
+    for id in ["n", "w"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+        assert_eq!(c.results[0].exception.as_deref(), Some("RuntimeError"));
+    }
+}
