@@ -233,6 +233,50 @@ fn summary(results: &[HostResult]) -> String {
     )
 }
 
+/// Host results a lane may have on their way to the store while it checks further hosts.
+const RECORDS_IN_FLIGHT: usize = 16;
+
+/// Stores and announces a lane's results in the background, so that the lane checks its
+/// next host while the previous result is written (a durable store's write takes as long
+/// as a quick check). Each result is still stored before it is announced, and the lane
+/// ends only once all of them are.
+struct Recorder {
+    job: Arc<JobHandle>,
+    in_flight: JoinSet<Result<()>>,
+}
+
+impl Recorder {
+    async fn record(&mut self, result: HostResult) -> Result<()> {
+        while let Some(done) = self.in_flight.try_join_next() {
+            flatten(done)?;
+        }
+        if self.in_flight.len() >= RECORDS_IN_FLIGHT {
+            if let Some(done) = self.in_flight.join_next().await {
+                flatten(done)?;
+            }
+        }
+        let job = self.job.clone();
+        self.in_flight
+            .spawn(async move { job.record(result).await });
+        Ok(())
+    }
+
+    /// Waits until every result is stored; the first error, if any.
+    async fn finish(mut self) -> Result<()> {
+        let mut first = Ok(());
+        while let Some(done) = self.in_flight.join_next().await {
+            if let Err(e) = flatten(done) {
+                first = first.and(Err(e));
+            }
+        }
+        first
+    }
+}
+
+fn flatten(done: std::result::Result<Result<()>, tokio::task::JoinError>) -> Result<()> {
+    done.map_err(|e| crate::error::Error::Internal(format!("storing a host result: {e}")))?
+}
+
 /// Takes hosts one at a time until none are left or the job is stopped: `forks` lanes
 /// give at most `forks` checks at once without a semaphore.
 async fn lane(
@@ -241,6 +285,23 @@ async fn lane(
     action: Arc<HostAction>,
     targets: Arc<Vec<std::result::Result<Target, String>>>,
     ctx: Arc<RunContext>,
+) -> Result<()> {
+    let mut recorder = Recorder {
+        job: job.clone(),
+        in_flight: JoinSet::new(),
+    };
+    let checked = check_hosts(&job, &next, &action, &targets, &ctx, &mut recorder).await;
+    let stored = recorder.finish().await;
+    checked.and(stored)
+}
+
+async fn check_hosts(
+    job: &Arc<JobHandle>,
+    next: &AtomicUsize,
+    action: &HostAction,
+    targets: &[std::result::Result<Target, String>],
+    ctx: &RunContext,
+    recorder: &mut Recorder,
 ) -> Result<()> {
     let token = job.cancel_token().clone();
     loop {
@@ -254,19 +315,19 @@ async fn lane(
         let target = match targets.get(i) {
             Some(Ok(t)) => t,
             Some(Err(why)) => {
-                job.record(runner::invalid_target(host, why)).await?;
+                recorder.record(runner::invalid_target(host, why)).await?;
                 continue;
             }
             None => return Ok(()),
         };
         let check = HostCheck {
-            action: &action,
+            action,
             host,
             target,
             retries: job.template.retries,
             retry_backoff: job.template.retry_backoff,
             connect_timeout: job.template.connect_timeout,
-            ctx: &ctx,
+            ctx,
         };
         let emit = |kind: EventKind| job.emit(kind);
         let run = AssertUnwindSafe(runner::run_host(&check, &token, &emit))
@@ -281,7 +342,7 @@ async fn lane(
             result.status = HostStatus::Timeout;
             result.message = Some("killed: the job timed out".into());
         }
-        job.record(result).await?;
+        recorder.record(result).await?;
     }
 }
 

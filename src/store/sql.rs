@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
@@ -43,10 +44,70 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
 const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status, created_at, started_at, finished_at, error, attempt, worker";
 
 pub struct SqlStore {
+    /// Reads.
     pool: AnyPool,
+    /// Writes. SQLite: one connection of its own, so this process's writers queue here in
+    /// order instead of colliding on SQLite's write lock and sleeping in its busy handler
+    /// (milliseconds each time), while reads go on beside it (WAL). PostgreSQL: `pool`.
+    writer: AnyPool,
     backend: &'static str,
     /// Kept for PostgreSQL's LISTEN connection (never logged: it may hold a password).
     url: String,
+    /// Host results on their way to `result_writer`, which stores many at once.
+    results: mpsc::Sender<PendingResult>,
+    /// Tags this store's notices, so its own listener ignores them (this process wakes
+    /// its own workers directly).
+    origin: String,
+}
+
+/// A host result to store, and whom to tell once it is.
+struct PendingResult {
+    job: Uuid,
+    attempt: u32,
+    body: String,
+    stored: oneshot::Sender<Result<()>>,
+}
+
+/// Host results stored per INSERT statement.
+const RESULT_ROWS: usize = 256;
+
+/// Stores host results in batches: whatever queued while the previous INSERT ran goes
+/// into the next one. Every fork of every job finishes hosts at once, and one row per
+/// statement made each wait for the others (SQLite: one writer; PostgreSQL: a round
+/// trip each through a bounded pool). Each sender hears only after its row is committed.
+async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
+    let mut batch = Vec::with_capacity(RESULT_ROWS);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < RESULT_ROWS {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let mut sql = String::from("INSERT INTO host_results (job_id, attempt, body) VALUES ");
+        for i in 0..batch.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+        }
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in &batch {
+            q = q
+                .bind(r.job.to_string())
+                .bind(i64::from(r.attempt))
+                .bind(r.body.clone());
+        }
+        let outcome = q
+            .execute(&writer)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+        for r in batch.drain(..) {
+            let _ = r.stored.send(outcome.clone().map_err(Error::Store));
+        }
+    }
 }
 
 fn db_err(e: sqlx::Error) -> Error {
@@ -114,14 +175,18 @@ impl SqlStore {
         } else {
             (url.to_string(), "postgresql")
         };
-        let mut options = AnyPoolOptions::new()
-            .max_connections(if sqlite { 4 } else { 10 })
-            .acquire_timeout(std::time::Duration::from_secs(30));
-        if sqlite {
-            options = options.after_connect(|conn, _| {
+        let options = |connections: u32| {
+            let options = AnyPoolOptions::new()
+                .max_connections(connections)
+                .acquire_timeout(std::time::Duration::from_secs(30));
+            if !sqlite {
+                return options;
+            }
+            options.after_connect(|conn, _| {
                 Box::pin(async move {
-                    // WAL: readers never block the writer; busy_timeout: writers queue
-                    // instead of failing; NORMAL is durable across process crashes in WAL.
+                    // WAL: readers never block the writer; busy_timeout: writers of other
+                    // processes queue instead of failing; NORMAL is durable across process
+                    // crashes in WAL.
                     for pragma in [
                         "PRAGMA journal_mode = WAL",
                         "PRAGMA busy_timeout = 30000",
@@ -131,25 +196,39 @@ impl SqlStore {
                     }
                     Ok(())
                 })
-            });
-        }
-        let pool = options.connect(&connect_url).await.map_err(|e| {
+            })
+        };
+        let open_err = |e: sqlx::Error| {
             Error::Store(format!(
                 "cannot open {backend} store {}: {e}",
                 super::redact(url)
             ))
-        })?;
+        };
+        let (pool, writer) = if sqlite {
+            // The writer first: it creates the file and switches it to WAL.
+            let writer = options(1).connect(&connect_url).await.map_err(open_err)?;
+            let pool = options(4).connect(&connect_url).await.map_err(open_err)?;
+            (pool, writer)
+        } else {
+            let pool = options(10).connect(&connect_url).await.map_err(open_err)?;
+            (pool.clone(), pool)
+        };
+        let (results, rx) = mpsc::channel(4 * RESULT_ROWS);
+        tokio::spawn(result_writer(writer.clone(), rx));
         let store = SqlStore {
             pool,
+            writer,
             backend,
             url: url.to_string(),
+            results,
+            origin: Uuid::new_v4().simple().to_string(),
         };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<()> {
-        let mut conn = self.pool.acquire().await.map_err(db_err)?;
+        let mut conn = self.writer.acquire().await.map_err(db_err)?;
         let pg = self.backend == "postgresql";
         if pg {
             // Several executors may start at once: one migrates, the others wait.
@@ -195,26 +274,30 @@ impl SqlStore {
         result
     }
 
-    async fn job_from_row(&self, row: &AnyRow) -> Result<JobRecord> {
+    /// A job from its row, with the current attempt's results unless `fresh` (a job just
+    /// claimed: its new attempt has none yet).
+    async fn job_from_row(&self, row: &AnyRow, fresh: bool) -> Result<JobRecord> {
         let get = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
         let get_opt = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db_err);
         let id = Uuid::parse_str(&get("id")?).map_err(|e| Error::Store(e.to_string()))?;
         let attempt = u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(0);
         let template: Template = from_json(&get("template")?)?;
-        let results = sqlx::query(
-            "SELECT body FROM host_results WHERE job_id = $1 AND attempt = $2 ORDER BY id",
-        )
-        .bind(id.to_string())
-        .bind(i64::from(attempt))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .iter()
-        .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
-        .collect::<Result<Vec<_>>>()?;
-        let mut results = results;
         let hosts: Vec<String> = from_json(&get("hosts")?)?;
-        results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
+        let mut results = Vec::new();
+        if !fresh {
+            results = sqlx::query(
+                "SELECT body FROM host_results WHERE job_id = $1 AND attempt = $2 ORDER BY id",
+            )
+            .bind(id.to_string())
+            .bind(i64::from(attempt))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_err)?
+            .iter()
+            .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
+            .collect::<Result<Vec<_>>>()?;
+            results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
+        }
         Ok(JobRecord {
             id,
             template: template.into(),
@@ -235,7 +318,7 @@ impl SqlStore {
     async fn jobs_from_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<JobRecord>> {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(self.job_from_row(row).await?);
+            out.push(self.job_from_row(row, false).await?);
         }
         Ok(out)
     }
@@ -282,6 +365,32 @@ fn name_taken_or(e: sqlx::Error, name: &str) -> Error {
     }
 }
 
+/// Events stored per INSERT statement (3 bind values each: well under SQLite's and
+/// PostgreSQL's limits on bind values per statement).
+const EVENT_ROWS: usize = 256;
+
+/// One multi-row INSERT for `events`; seqs already stored are skipped.
+fn insert_events(
+    events: &[Event],
+) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
+    let mut sql = String::from("INSERT INTO events (job_id, seq, body) VALUES ");
+    for i in 0..events.len() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+    }
+    sql.push_str(" ON CONFLICT DO NOTHING");
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for e in events {
+        q = q
+            .bind(e.job_id.to_string())
+            .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+            .bind(to_json(e)?);
+    }
+    Ok(q)
+}
+
 #[async_trait]
 impl Store for SqlStore {
     fn backend(&self) -> &'static str {
@@ -294,7 +403,7 @@ impl Store for SqlStore {
             .bind(&t.name)
             .bind(ts(t.created_at))
             .bind(to_json(t)?)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(|e| name_taken_or(e, &t.name))?;
         Ok(())
@@ -320,7 +429,7 @@ impl Store for SqlStore {
             .bind(&new.name)
             .bind(to_json(new)?)
             .bind(old.id.to_string())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(|e| name_taken_or(e, &new.name))?;
         if done.rows_affected() == 0 {
@@ -332,7 +441,7 @@ impl Store for SqlStore {
     async fn delete_template(&self, key: &str) -> Result<()> {
         let done = sqlx::query("DELETE FROM templates WHERE name = $1 OR id = $1")
             .bind(key)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         if done.rows_affected() == 0 {
@@ -354,7 +463,7 @@ impl Store for SqlStore {
         .bind(to_json(&job.extra_vars)?)
         .bind(job.status.as_str())
         .bind(ts(job.created_at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -376,24 +485,26 @@ impl Store for SqlStore {
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(worker)
             .bind(ts(Utc::now()))
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await
             .map_err(db_err)?;
         match row {
-            Some(r) => Ok(Some(self.job_from_row(&r).await?)),
+            Some(r) => Ok(Some(self.job_from_row(&r, true).await?)),
             None => Ok(None),
         }
     }
 
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()> {
-        sqlx::query("INSERT INTO host_results (job_id, attempt, body) VALUES ($1, $2, $3)")
-            .bind(job.to_string())
-            .bind(i64::from(attempt))
-            .bind(to_json(result)?)
-            .execute(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(())
+        let (stored, done) = oneshot::channel();
+        let pending = PendingResult {
+            job,
+            attempt,
+            body: to_json(result)?,
+            stored,
+        };
+        let gone = || Error::Store("the store's result writer stopped".into());
+        self.results.send(pending).await.map_err(|_| gone())?;
+        done.await.map_err(|_| gone())?
     }
 
     async fn finish_job(
@@ -412,7 +523,7 @@ impl Store for SqlStore {
         .bind(ts(Utc::now()))
         .bind(job.to_string())
         .bind(i64::from(attempt))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
@@ -425,7 +536,7 @@ impl Store for SqlStore {
         )
         .bind(ts(Utc::now()))
         .bind(job.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
@@ -436,7 +547,7 @@ impl Store for SqlStore {
             "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
         )
         .bind(job.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(done.rows_affected() == 1)
@@ -462,7 +573,7 @@ impl Store for SqlStore {
         .await
         .map_err(db_err)?;
         match row {
-            Some(r) => Ok(Some(self.job_from_row(&r).await?)),
+            Some(r) => Ok(Some(self.job_from_row(&r, false).await?)),
             None => Ok(None),
         }
     }
@@ -531,7 +642,7 @@ impl Store for SqlStore {
             Some(s) if !s.is_terminal() => return Err(Error::JobNotFinished(key)),
             Some(_) => {}
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
         for sql in [
             "DELETE FROM events WHERE job_id = $1",
             "DELETE FROM host_results WHERE job_id = $1",
@@ -550,30 +661,40 @@ impl Store for SqlStore {
         if events.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await.map_err(db_err)?;
         let mut newest: BTreeMap<Uuid, u64> = BTreeMap::new();
         for e in events {
-            sqlx::query(
-                "INSERT INTO events (job_id, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(e.job_id.to_string())
-            .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-            .bind(to_json(e)?)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
             let n = newest.entry(e.job_id).or_insert(0);
             *n = (*n).max(e.seq);
         }
-        for (job, seq) in newest {
-            if seq > keep as u64 {
-                sqlx::query("DELETE FROM events WHERE job_id = $1 AND seq <= $2")
-                    .bind(job.to_string())
-                    .bind(i64::try_from(seq - keep as u64).unwrap_or(0))
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(db_err)?;
-            }
+        let trims: Vec<(Uuid, u64)> = newest
+            .into_iter()
+            .filter(|(_, seq)| *seq > keep as u64)
+            .map(|(job, seq)| (job, seq - keep as u64))
+            .collect();
+        let chunks: Vec<&[Event]> = events.chunks(EVENT_ROWS).collect();
+        if chunks.len() == 1 && trims.is_empty() {
+            // The common case (a lifecycle event, a batch of output): one statement, which
+            // is atomic by itself, instead of a transaction's three round trips.
+            return insert_events(events)?
+                .execute(&self.writer)
+                .await
+                .map(|_| ())
+                .map_err(db_err);
+        }
+        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        for chunk in chunks {
+            insert_events(chunk)?
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        for (job, upto) in trims {
+            sqlx::query("DELETE FROM events WHERE job_id = $1 AND seq <= $2")
+                .bind(job.to_string())
+                .bind(i64::try_from(upto).unwrap_or(0))
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -607,7 +728,7 @@ impl Store for SqlStore {
         )
         .bind(worker)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(db_err)?;
         Ok(())
@@ -649,7 +770,7 @@ impl Store for SqlStore {
                 .bind(INTERRUPTED)
                 .bind(ts(Utc::now()))
             }
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
             let status = if requeue {
@@ -665,7 +786,7 @@ impl Store for SqlStore {
         }
         sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1")
             .bind(ts(stale_before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(out)
@@ -674,7 +795,7 @@ impl Store for SqlStore {
     async fn retire_worker(&self, worker: &str) -> Result<()> {
         sqlx::query("DELETE FROM workers WHERE id = $1")
             .bind(worker)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -684,18 +805,16 @@ impl Store for SqlStore {
         if self.backend != "postgresql" {
             return Ok(());
         }
-        let payload = format!(
-            "{}:{job}",
-            if what == Notice::Cancel {
-                "cancel"
-            } else {
-                "queued"
-            }
-        );
+        let kind = if what == Notice::Cancel {
+            "cancel"
+        } else {
+            "queued"
+        };
+        let payload = format!("{kind}:{job}:{}", self.origin);
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(payload)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(db_err)?;
         Ok(())
@@ -710,13 +829,19 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         listener.listen(NOTIFY_CHANNEL).await.map_err(db_err)?;
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let origin = self.origin.clone();
         tokio::spawn(async move {
             // PgListener reconnects by itself; a notice lost meanwhile is covered by the
             // workers' periodic look at the queue.
             while let Ok(n) = listener.recv().await {
-                let Some((kind, id)) = n.payload().split_once(':') else {
+                let mut parts = n.payload().splitn(3, ':');
+                let (Some(kind), Some(id), from) = (parts.next(), parts.next(), parts.next())
+                else {
                     continue;
                 };
+                if from == Some(origin.as_str()) {
+                    continue;
+                }
                 let Ok(id) = Uuid::parse_str(id) else {
                     continue;
                 };
