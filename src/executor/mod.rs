@@ -502,6 +502,9 @@ impl Executor {
         let uuid = Uuid::parse_str(id).map_err(|_| Error::JobNotFound(id.to_string()))?;
         let status = self.inner.store.get_job(uuid).await?.map(|r| r.status);
         self.inner.store.delete_job(uuid).await?;
+        // A worker drops a finished job from the live map just after announcing the end;
+        // a delete in that window must not leave it visible.
+        self.inner.live().remove(&uuid);
         self.inner.counts.moved(status, None);
         Ok(())
     }
