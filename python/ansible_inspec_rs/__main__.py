@@ -1,5 +1,3 @@
-import sys
+from ansible_inspec_rs.cli import entry
 
-from ansible_inspec_rs.cli import main
-
-sys.exit(main())
+entry()

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 # name -> (module under ansible_inspec_rs.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -41,5 +44,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+def entry() -> NoReturn:
+    """The program's entry point (console script and `python -m`): `main()`, then an exit that
+    skips interpreter finalization. The native runtime's threads may still be completing a
+    callback into Python when the program ends, and a finalizing interpreter turns that into
+    an abort (SIGABRT) instead of the command's exit code (see pyo3-async-runtimes issue 40).
+    Everything the command wrote is flushed first."""
+    try:
+        code: int | str | None = main()
+    except SystemExit as e:  # argparse errors, --help
+        code = e.code if isinstance(e.code, int | str) or e.code is None else 1
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()
