@@ -373,9 +373,33 @@ impl<'a> Parser<'a> {
     #[inline]
     fn parse_stmt(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_stmt_inner();
+        let r = if self.simple_command_follows() {
+            // Same tree as parse_stmt_inner (nothing after the command can extend it) without
+            // the precedence levels in between; the depth matches what they would add.
+            self.depth += 2;
+            let r = self.parse_primary();
+            self.depth -= 2;
+            r
+        } else {
+            self.parse_stmt_inner()
+        };
         self.depth -= 1;
         r
+    }
+
+    /// `impact 0.7`, `title 'x'`, `desc "..."`: a name and one literal argument, then the end
+    /// of the statement.
+    fn simple_command_follows(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(_))
+            && self.tok(1).space_before
+            && matches!(
+                self.tok(1).tok,
+                Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Sym(_)
+            )
+            && matches!(
+                self.tok(2).tok,
+                Tok::NewLine | Tok::Eof | Tok::P(P::Semi | P::RBrace) | Tok::Kw(Kw::End)
+            )
     }
 
     #[inline]
