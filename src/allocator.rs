@@ -2,9 +2,9 @@
 //!
 //! `mimalloc::MiMalloc` sends every request through `mi_malloc_aligned`. In mimalloc v3 that
 //! takes a slow over-allocating path whenever the small-block fast path misses (blocks over
-//! 1 KiB, or a full page), which cost the profile parser about a tenth of its time. Requests
-//! whose alignment plain `mi_malloc` already guarantees (at most 16 and at most the size, as
-//! std's System allocator reasons) go to `mi_malloc` / `mi_realloc` instead.
+//! 1 KiB, or a full page): in the profile parser an allocation cost 69 instructions on average
+//! instead of 43. Requests whose alignment plain `mi_malloc` already guarantees (at most 16 and
+//! at most the size, as std's System allocator reasons) go to `mi_malloc` / `mi_realloc`.
 
 use core::alloc::{GlobalAlloc, Layout};
 use core::ffi::c_void;
