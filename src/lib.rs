@@ -3,6 +3,7 @@
 //! Everything outside `python/` is the pure-Rust core and builds without Python
 //! (`cargo test --no-default-features`). The `python` feature adds the one binding layer.
 
+pub mod allocator;
 pub mod error;
 pub mod executor;
 pub mod host;
@@ -23,7 +24,7 @@ mod python;
 // `cargo test --no-default-features` keeps the system allocator.
 #[cfg(feature = "python")]
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 pub use error::{Error, ValidationError};
 pub use executor::{Executor, ExecutorConfig};

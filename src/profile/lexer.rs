@@ -353,8 +353,21 @@ fn is_ident_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }
 
+/// Bytes that continue an identifier: ASCII letters, digits, `_` and every byte of a
+/// multi-byte character (a table: identifier scanning is the lexer's hottest loop).
+static IDENT_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80;
+        i += 1;
+    }
+    t
+};
+
 fn is_ident_char(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80
+    IDENT_CHAR[c as usize]
 }
 
 fn closing(open: u8) -> Option<u8> {
@@ -392,7 +405,8 @@ impl<'a> Lexer<'a> {
             pos: start.min(limit),
             limit,
             state: State::Beg,
-            tokens: Vec::with_capacity((limit.saturating_sub(start)) / 5 + 4),
+            // Profiles average about 13 bytes per token.
+            tokens: Vec::with_capacity((limit.saturating_sub(start)) / 10 + 4),
             pending: Vec::new(),
             depth,
             interp,
@@ -460,11 +474,24 @@ impl<'a> Lexer<'a> {
         i + b.len() <= self.limit && self.src.get(i..i + b.len()) == Some(b)
     }
 
-    fn line_end(&self, mut i: usize) -> usize {
-        while i < self.limit && self.src.get(i) != Some(&b'\n') {
-            i += 1;
+    fn line_end(&self, i: usize) -> usize {
+        match self.src.get(i..self.limit) {
+            Some(rest) => i + memchr::memchr(b'\n', rest).unwrap_or(rest.len()),
+            None => i,
         }
-        i
+    }
+
+    /// The end of the identifier characters starting at `i` (`i` itself when there are none).
+    fn ident_end(&self, i: usize) -> usize {
+        match self.src.get(i..self.limit) {
+            Some(rest) => {
+                i + rest
+                    .iter()
+                    .position(|&c| !is_ident_char(c))
+                    .unwrap_or(rest.len())
+            }
+            None => i,
+        }
     }
 
     /// Runs to the end (or, for an interpolation, to its closing brace; returns its offset).
@@ -598,9 +625,7 @@ impl<'a> Lexer<'a> {
                     let cvar = self.at(self.pos + 1) == b'@';
                     let name_start = self.pos + if cvar { 2 } else { 1 };
                     let mut i = name_start;
-                    while is_ident_char(self.at(i)) {
-                        i += 1;
-                    }
+                    i = self.ident_end(i);
                     if i == name_start || self.at(name_start).is_ascii_digit() {
                         return self.err(start, "expected an instance variable name after '@'");
                     }
@@ -619,9 +644,7 @@ impl<'a> Lexer<'a> {
                 b'$' => {
                     let mut i = self.pos + 1;
                     if is_ident_start(self.at(i)) {
-                        while is_ident_char(self.at(i)) {
-                            i += 1;
-                        }
+                        i = self.ident_end(i);
                     } else if self.at(i).is_ascii_digit() {
                         while self.at(i).is_ascii_digit() {
                             i += 1;
@@ -766,16 +789,16 @@ impl<'a> Lexer<'a> {
 
     fn ident(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
         let mut i = self.pos;
-        while is_ident_char(self.at(i)) {
-            i += 1;
-        }
+        i = self.ident_end(i);
         // `name?` / `name!` method names (but `a!=b`, `a?==` are operators after `a`).
         if matches!(self.at(i), b'?' | b'!')
             && (self.at(i + 1) != b'=' || matches!(self.at(i + 2), b'=' | b'~'))
         {
             i += 1;
         }
-        let name = self.slice(start, i);
+        // Borrowed until the token is known: keywords need no String.
+        let text = self.text;
+        let name = text.get(start..i).unwrap_or("");
         let first = self.at(start);
         // Labels: `key: value` (not `a ? b : c`, not `A::B`).
         if self.state != State::Dot
@@ -785,7 +808,7 @@ impl<'a> Lexer<'a> {
             && !(self.state == State::End && space)
         {
             self.pos = i + 1;
-            self.push(Tok::Label(name), start, space);
+            self.push(Tok::Label(name.to_string()), start, space);
             return Ok(());
         }
         self.pos = i;
@@ -796,22 +819,22 @@ impl<'a> Lexer<'a> {
                 return Ok(());
             }
             let tok = if first.is_ascii_uppercase() {
-                Tok::Const(name)
+                Tok::Const(name.to_string())
             } else {
-                Tok::Ident(name)
+                Tok::Ident(name.to_string())
             };
             self.push(tok, start, space);
             // `def name` leaves a state where `(`/newline follow; method names after `.` end in Arg.
             return Ok(());
         }
-        if let Some(kw) = Kw::from_ident(&name) {
+        if let Some(kw) = Kw::from_ident(name) {
             self.push(Tok::Kw(kw), start, space);
             return Ok(());
         }
         if first.is_ascii_uppercase() {
-            self.push(Tok::Const(name), start, space);
+            self.push(Tok::Const(name.to_string()), start, space);
         } else {
-            self.push(Tok::Ident(name), start, space);
+            self.push(Tok::Ident(name.to_string()), start, space);
         }
         Ok(())
     }
@@ -932,9 +955,7 @@ impl<'a> Lexer<'a> {
                 while matches!(self.at(i), b'@' | b'$') {
                     i += 1;
                 }
-                while is_ident_char(self.at(i)) {
-                    i += 1;
-                }
+                i = self.ident_end(i);
                 if (matches!(self.at(i), b'?' | b'!') && self.at(i + 1) != b'=')
                     || (self.at(i) == b'=' && !matches!(self.at(i + 1), b'=' | b'~' | b'>'))
                 {
@@ -945,11 +966,11 @@ impl<'a> Lexer<'a> {
                 self.push(Tok::Sym(name), start, space);
                 return Ok(());
             }
-            const OPS: [&str; 24] = [
+            static OPS: [&str; 24] = [
                 "[]=", "[]", "<=>", "===", "==", "=~", "!=", "!~", "**", "+@", "-@", "<<", ">>",
                 "<=", ">=", "+", "-", "*", "/", "%", "<", ">", "!", "~",
             ];
-            for op in OPS {
+            for op in OPS.iter() {
                 if self.starts_with(self.pos + 1, op) {
                     self.pos += 1 + op.len();
                     self.push(Tok::Sym(op.to_string()), start, space);
@@ -1087,9 +1108,7 @@ impl<'a> Lexer<'a> {
             (self.slice(s, j), style, kind)
         } else if is_ident_start(q) {
             let s = i;
-            while is_ident_char(self.at(i)) {
-                i += 1;
-            }
+            i = self.ident_end(i);
             (self.slice(s, i), Style::Double, HeredocKind::Str)
         } else {
             return Ok(false);
@@ -1314,9 +1333,7 @@ impl<'a> Lexer<'a> {
                         while self.at(i) == b'@' {
                             i += 1;
                         }
-                        while is_ident_char(self.at(i)) {
-                            i += 1;
-                        }
+                        i = self.ident_end(i);
                         parts.push(LexPart::Code(vs, i));
                         self.pos = i;
                     } else {
@@ -1565,7 +1582,8 @@ impl<'a> Lexer<'a> {
     }
 
     fn operator(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
-        const OPS: [(&str, P); 45] = [
+        // A static, not a const: a const array is copied onto the stack on every call.
+        static OPS: [(&str, P); 45] = [
             ("**=", P::OpAssign("**")),
             ("||=", P::OpAssign("||")),
             ("&&=", P::OpAssign("&&")),
@@ -1613,7 +1631,7 @@ impl<'a> Lexer<'a> {
             ("]", P::RBracket),
         ];
         let c = self.peek();
-        for (text, p) in OPS {
+        for &(text, p) in OPS.iter() {
             if text.as_bytes().first() == Some(&c) && self.starts_with(self.pos, text) {
                 // `|| ` right after `{` or `do` is an empty block parameter list, not `||`.
                 self.pos += text.len();

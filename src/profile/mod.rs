@@ -243,12 +243,23 @@ fn parallel_map<T: Sync, R: Send>(
     results.into_iter().flatten().collect()
 }
 
-/// Parses already-read sources into the model.
+/// Ruby bytes a thread should have to parse before starting it pays off (a thread start costs
+/// about as much as parsing a few KiB; a busy machine makes it worse).
+const BYTES_PER_THREAD: usize = 64 * 1024;
+
+/// Parses already-read sources into the model, in parallel across files when the profile is
+/// large enough for threads to pay off.
 pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
-    let threads = std::thread::available_parallelism()
+    let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
-    build_with_threads(src, threads)
+    let ruby_bytes: usize = src
+        .controls
+        .iter()
+        .chain(&src.libraries)
+        .map(|(_, t)| t.len())
+        .sum();
+    build_with_threads(src, cores.min(ruby_bytes / BYTES_PER_THREAD + 1))
 }
 
 /// [`build`] on at most `threads` threads (1: everything on one thread, for benchmarks).

@@ -485,9 +485,13 @@ pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
         out: FileModel::default(),
     };
     walk_file_level(&mut cx, &program.body, false);
-    // inputs used anywhere (file level and inside controls)
-    for stmt in &program.body {
-        visit(stmt, &mut |e| collect_input(&mut cx, e));
+    // Inputs used anywhere (file level and inside controls). A call's name is source text, so
+    // a file without these words has none: skip the walk over its whole tree.
+    let finder = |w: &str| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some();
+    if finder("input") || finder("attribute") {
+        for stmt in &program.body {
+            visit(stmt, &mut |e| collect_input(&mut cx, e));
+        }
     }
     cx.out
 }

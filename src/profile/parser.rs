@@ -168,12 +168,14 @@ fn ends_body(t: &Tok) -> bool {
 impl<'a> Parser<'a> {
     // ---- token helpers -------------------------------------------------------------------
 
+    #[inline]
     fn tok(&self, k: usize) -> &Token {
         // The token list always ends with Eof; clamp to it.
         let idx = (self.i + k).min(self.toks.len().saturating_sub(1));
         self.toks.get(idx).unwrap_or(&EOF_TOKEN)
     }
 
+    #[inline]
     fn peek(&self) -> &Tok {
         &self.tok(0).tok
     }
@@ -197,14 +199,17 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn at_p(&self, p: P) -> bool {
         matches!(self.peek(), Tok::P(q) if *q == p)
     }
 
+    #[inline]
     fn at_kw(&self, k: Kw) -> bool {
         matches!(self.peek(), Tok::Kw(q) if *q == k)
     }
 
+    #[inline]
     fn eat_p(&mut self, p: P) -> bool {
         if self.at_p(p) {
             self.bump();
@@ -284,6 +289,7 @@ impl<'a> Parser<'a> {
         Span::new(start, self.prev_end().max(start))
     }
 
+    #[inline]
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -364,13 +370,39 @@ impl<'a> Parser<'a> {
         Ok(out)
     }
 
+    #[inline]
     fn parse_stmt(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_stmt_inner();
+        let r = if self.simple_command_follows() {
+            // Same tree as parse_stmt_inner (nothing after the command can extend it) without
+            // the precedence levels in between; the depth matches what they would add.
+            self.depth += 2;
+            let r = self.parse_primary();
+            self.depth -= 2;
+            r
+        } else {
+            self.parse_stmt_inner()
+        };
         self.depth -= 1;
         r
     }
 
+    /// `impact 0.7`, `title 'x'`, `desc "..."`: a name and one literal argument, then the end
+    /// of the statement.
+    fn simple_command_follows(&self) -> bool {
+        matches!(self.peek(), Tok::Ident(_))
+            && self.tok(1).space_before
+            && matches!(
+                self.tok(1).tok,
+                Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Sym(_)
+            )
+            && matches!(
+                self.tok(2).tok,
+                Tok::NewLine | Tok::Eof | Tok::P(P::Semi | P::RBrace) | Tok::Kw(Kw::End)
+            )
+    }
+
+    #[inline]
     fn parse_stmt_inner(&mut self) -> PResult<Expr> {
         let depth0 = self.depth;
         let r = self.parse_stmt_mods();
@@ -502,6 +534,7 @@ impl<'a> Parser<'a> {
         Ok(l)
     }
 
+    #[inline]
     fn parse_not(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start;
         if self.eat_kw(Kw::Not) {
@@ -523,6 +556,7 @@ impl<'a> Parser<'a> {
     // ---- expressions ---------------------------------------------------------------------
 
     /// Assignment level (right-associative), includes the ternary and everything tighter.
+    #[inline]
     pub fn parse_expr(&mut self) -> PResult<Expr> {
         self.enter()?;
         let r = self.parse_expr_inner();
@@ -698,6 +732,7 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
+    #[inline]
     fn parse_range(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start;
         let lo = self.parse_binary(0)?;
@@ -782,6 +817,7 @@ impl<'a> Parser<'a> {
         Ok(lhs)
     }
 
+    #[inline]
     fn parse_unary(&mut self) -> PResult<Expr> {
         self.enter()?;
         let r = grow(|| self.parse_unary_inner());
@@ -858,11 +894,13 @@ impl<'a> Parser<'a> {
         ))
     }
 
+    #[inline]
     fn parse_primary_postfix(&mut self) -> PResult<Expr> {
         let e = self.parse_primary()?;
         self.parse_postfix(e)
     }
 
+    #[inline]
     fn parse_postfix(&mut self, e: Expr) -> PResult<Expr> {
         let depth0 = self.depth;
         let r = self.parse_postfix_loop(e);
@@ -1182,9 +1220,39 @@ impl<'a> Parser<'a> {
 
     /// One argument value: an expression with `rescue`-free assignment allowed.
     fn parse_arg_value(&mut self) -> PResult<Expr> {
-        let e = self.parse_expr()?;
-        // `foo(a and b)` / `not` inside parens
-        Ok(e)
+        if self.simple_operand_follows() {
+            // Same tree as parse_expr (nothing after the operand can extend it) without the
+            // dozen precedence levels in between; the depth matches what they would add.
+            self.depth += 2;
+            let r = self.parse_primary();
+            self.depth -= 2;
+            return r;
+        }
+        self.parse_expr()
+    }
+
+    /// A literal, name or constant followed by `,` `)` `]` `}` `;` or the end of the line:
+    /// the common argument (`file('/etc/passwd')`, `cis: '1.1'`, `eq 0`), which is its own
+    /// whole expression.
+    fn simple_operand_follows(&self) -> bool {
+        let operand = matches!(
+            self.peek(),
+            Tok::Int(_)
+                | Tok::Float(_)
+                | Tok::Str(_)
+                | Tok::Sym(_)
+                | Tok::Ident(_)
+                | Tok::Const(_)
+                | Tok::IVar(_)
+                | Tok::Kw(Kw::Nil | Kw::True | Kw::False)
+        );
+        operand
+            && matches!(
+                self.tok(1).tok,
+                Tok::P(P::Comma | P::RParen | P::RBracket | P::RBrace | P::Semi)
+                    | Tok::NewLine
+                    | Tok::Eof
+            )
     }
 
     fn str_parts(&mut self, parts: Vec<LexPart>) -> PResult<Vec<StrPart>> {
@@ -1223,6 +1291,7 @@ impl<'a> Parser<'a> {
         Ok(body)
     }
 
+    #[inline]
     fn parse_primary(&mut self) -> PResult<Expr> {
         self.enter()?;
         let r = grow(|| self.parse_primary_inner());
