@@ -57,9 +57,9 @@ def test_coverage_of_the_real_profiles() -> None:
     assert supported / sum(c["total"] for c in covs) >= COVERAGE_FLOOR
 
 
-# What the native evaluator reached on the four real profiles when this test was written: a
-# floor against regressions (the target, 90 %, is reported by the closing note).
-COVERAGE_FLOOR = 0.0
+# The native evaluator ran 464 of 473 controls (98.1 %) of the four real profiles when this
+# test was written: a floor against regressions (the target is 90 %).
+COVERAGE_FLOOR = 0.97
 
 
 def test_exec_native_on_local(tmp_path: Path) -> None:

@@ -30,11 +30,13 @@ def _print(cov: dict[str, Any], list_controls: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    console.print(
-        f"[bold]{cov['profile']}[/]: {cov['supported']} of {cov['total']} controls "
-        f"evaluated natively ({cov['percent']:.1f} %)"
+    # The summary is one plain line (greppable, never wrapped); the table is rich.
+    print(
+        f"{cov['profile']}: {cov['supported']} of {cov['total']} controls "
+        f"evaluated natively ({cov['percent']:.1f} %)",
+        flush=True,
     )
+    console = Console()
     if cov["blockers"]:
         table = Table("construct", "controls", "example")
         for b in cov["blockers"]:
@@ -44,7 +46,7 @@ def _print(cov: dict[str, Any], list_controls: bool) -> None:
         for c in cov["controls"]:
             if not c["supported"]:
                 why = "; ".join(f"{b['construct']} ({b['at']})" for b in c["blockers"])
-                console.print(f"  {c['id']}  {c['file']}:{c['line']}  {why}")
+                print(f"  {c['id']}  {c['file']}:{c['line']}  {why}")
 
 
 def run(args: argparse.Namespace) -> int:
