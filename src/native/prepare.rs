@@ -14,14 +14,15 @@ use crate::profile::model::{literal, visit};
 use crate::profile::Profile;
 
 /// The facts the profile's resource calls with literal arguments will read, in first-use
-/// order. Commands are left out: a command runs only when the evaluation reaches it (an
-/// `only_if` may skip it), reads never have effects.
+/// order. The profile's own commands (`command`, `bash`) are left out: they run only when the
+/// evaluation reaches them (an `only_if` may skip them). The queries resources make
+/// themselves (`dpkg -s`, `modprobe --showconfig`) only read, so they are batched too.
 pub fn facts(profile: &Profile) -> Vec<Fact> {
     let mut out: Vec<Fact> = Vec::new();
     let mut seen: HashSet<Fact> = HashSet::new();
     // os facts are read by nearly every profile (platform checks, os.family in conditions).
     for f in resources::facts("os", &[]) {
-        if !matches!(f, Fact::Command(_)) && seen.insert(f.clone()) {
+        if seen.insert(f.clone()) {
             out.push(f);
         }
     }
@@ -44,8 +45,11 @@ pub fn facts(profile: &Profile) -> Vec<Fact> {
                 else {
                     return;
                 };
+                if matches!(name.as_str(), "command" | "bash") {
+                    return;
+                }
                 for f in resources::facts(name, &values) {
-                    if !matches!(f, Fact::Command(_)) && seen.insert(f.clone()) {
+                    if seen.insert(f.clone()) {
                         out.push(f);
                     }
                 }
@@ -94,6 +98,9 @@ mod tests {
         assert!(f.contains(&Fact::File("/proc/sys/net/ipv4/ip_forward".into())));
         assert!(f.contains(&Fact::File("/etc/ssh/sshd_config".into())));
         assert!(f.contains(&Fact::File("/etc/os-release".into())));
-        assert!(!f.iter().any(|x| matches!(x, Fact::Command(_))), "{f:?}");
+        assert!(
+            !f.contains(&Fact::Command("touch /tmp/x".into())),
+            "the profile's own commands run only when reached: {f:?}"
+        );
     }
 }

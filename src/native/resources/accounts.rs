@@ -611,16 +611,7 @@ impl Resource for Groups {
 mod tests {
     use super::super::support::column;
     use super::*;
-    use crate::native::transport::LocalTransport;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
+    use crate::native::transport::local::test_host as host;
 
     #[test]
     fn parsers_follow_ruby_split() {

@@ -379,16 +379,7 @@ impl Resource for ConfigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
+    use crate::native::transport::local::test_host as host;
 
     fn write(name: &str, text: &str) -> String {
         let dir = std::env::temp_dir().join(format!("airs-conf-{}", std::process::id()));

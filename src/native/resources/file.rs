@@ -332,17 +332,8 @@ impl Resource for File {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::native::transport::local::test_host as host;
     use std::os::unix::fs::PermissionsExt;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
 
     fn file(host: &Arc<Host>, path: &str) -> Arc<dyn Resource> {
         create("file", &[Value::str(path)], host).unwrap()

@@ -164,16 +164,7 @@ impl Resource for KernelModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
+    use crate::native::transport::local::test_host as host;
 
     #[test]
     fn parameters_match_proc_sys() {

@@ -228,16 +228,7 @@ impl Resource for EtcFstab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
+    use crate::native::transport::local::test_host as host;
 
     #[test]
     fn proc_mounts_and_fstab_parse() {

@@ -387,16 +387,7 @@ impl Resource for Virtualization {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
-    use tokio_util::sync::CancellationToken;
-
-    fn host() -> Arc<Host> {
-        Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ))
-    }
+    use crate::native::transport::local::test_host as host;
 
     #[test]
     fn platforms_are_named_and_grouped_as_train() {

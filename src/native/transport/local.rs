@@ -180,6 +180,16 @@ pub fn group_name(gid: u32) -> Option<String> {
     )
 }
 
+/// A [`Host`](super::Host) on this machine, for tests.
+#[cfg(test)]
+pub fn test_host() -> std::sync::Arc<super::Host> {
+    std::sync::Arc::new(super::Host::new(
+        Box::new(LocalTransport::new()),
+        None,
+        tokio_util::sync::CancellationToken::new(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
