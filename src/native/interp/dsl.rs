@@ -472,25 +472,12 @@ impl Interp<'_> {
         let code_desc = prefix.join(" ");
         let mut check = timer.check(ControlStatus::Passed, code_desc);
         check.resource = self.dsl.describes.last().and_then(|d| d.resource.clone());
-        match r {
-            Ok(_) | Err(Flow::Next(_)) | Err(Flow::Break(_)) => {}
-            Err(Flow::Failed(m)) => {
-                check.status = ControlStatus::Failed;
-                check.message = Some(m);
-            }
-            Err(Flow::Raise(e)) => {
-                check.status = ControlStatus::Failed;
-                check.message = Some(e.message);
-                check.exception = Some(e.class);
-            }
-            Err(Flow::Skip(m)) => {
-                check.status = ControlStatus::Skipped;
-                check.skip_message = Some(m);
-            }
-            Err(other) => return Err(other),
-        }
-        self.dsl.checks.push(check);
-        Ok(Value::Nil)
+        // `next` / `break` inside an example body end it normally.
+        let r = match r {
+            Err(Flow::Next(_) | Flow::Break(_)) => Ok(Value::Nil),
+            other => other,
+        };
+        self.record_check(check, r)
     }
 
     /// The example's subject, with its `its` path applied.
@@ -564,7 +551,13 @@ impl Interp<'_> {
         let r = self.expectation(ActualOf::Value(value), m, negated, off);
         let ex = self.dsl.example.take();
         prefix.push(ex.and_then(|e| e.last_desc).unwrap_or_default());
-        let mut check = timer.check(ControlStatus::Passed, prefix.join(" "));
+        let check = timer.check(ControlStatus::Passed, prefix.join(" "));
+        self.record_check(check, r)
+    }
+
+    /// Records an example's outcome: a failed expectation, a Ruby error or a skip marks the
+    /// check; other control flow (an unsupported construct, cancel) goes on up.
+    fn record_check(&mut self, mut check: ControlCheck, r: R) -> R {
         match r {
             Ok(_) => {}
             Err(Flow::Failed(m)) => {
