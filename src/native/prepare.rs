@@ -1,6 +1,6 @@
 //! Before a host is evaluated: the facts its profile will certainly ask for, found statically
 //! (resources called with literal arguments), fetched in one round trip where the transport
-//! can (SSH: one remote script), so a host costs few round trips instead of one per fact.
+//! can (SSH: one request to the agent), so a host costs few round trips instead of one per fact.
 //! Facts that depend on runtime values are still read lazily, once, through the host cache.
 
 use std::collections::HashSet;

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 mod child;
 pub mod local;
+mod session;
 pub mod ssh;
 
 pub use local::LocalTransport;
@@ -138,7 +139,7 @@ pub enum FactValue {
 }
 
 /// Reads `facts` not yet cached on `host` in one round trip where the transport can (SSH:
-/// one remote script), seeding the caches so the resources that ask later cost nothing.
+/// one request to the remote agent), seeding the caches so the resources that ask later cost nothing.
 /// Locally it does nothing: each fact is a system call or a process anyway.
 pub fn prefetch(host: &Host, facts: &[Fact]) -> Result<(), TransportError> {
     let mut wanted: Vec<Fact> = Vec::new();
@@ -264,4 +265,93 @@ impl Host {
 /// The caches hold plain data, so a panic elsewhere cannot leave them inconsistent.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Counts the facts asked of it; answers every one "absent".
+    #[derive(Default)]
+    struct Counting(Arc<AtomicUsize>);
+
+    impl Transport for Counting {
+        fn run(
+            &self,
+            _: &str,
+            _: Option<Instant>,
+            _: &CancellationToken,
+        ) -> Result<CommandOutput, TransportError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(CommandOutput::default())
+        }
+        fn read_file(
+            &self,
+            _: &str,
+            _: Option<Instant>,
+            _: &CancellationToken,
+        ) -> Result<Option<Vec<u8>>, TransportError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        }
+        fn stat(
+            &self,
+            _: &str,
+            _: Option<Instant>,
+            _: &CancellationToken,
+        ) -> Result<Option<FileInfo>, TransportError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(None)
+        }
+        fn kind(&self) -> &'static str {
+            "counting"
+        }
+        fn fetch_many(
+            &self,
+            facts: &[Fact],
+            _: Option<Instant>,
+            _: &CancellationToken,
+        ) -> Result<Option<Vec<FactValue>>, TransportError> {
+            self.0.fetch_add(facts.len(), Ordering::SeqCst);
+            Ok(Some(
+                facts
+                    .iter()
+                    .map(|f| match f {
+                        Fact::Stat(_) => FactValue::Stat(None),
+                        Fact::File(_) => FactValue::File(None),
+                        Fact::Command(_) => FactValue::Command(CommandOutput::default()),
+                    })
+                    .collect(),
+            ))
+        }
+    }
+
+    #[test]
+    fn prefetched_and_cached_facts_are_read_once() {
+        let asked = Arc::new(AtomicUsize::new(0));
+        let host = Host::new(
+            Box::new(Counting(asked.clone())),
+            None,
+            CancellationToken::new(),
+        );
+        assert_eq!(host.stat("/a").unwrap(), None);
+        let facts = [
+            Fact::Stat("/a".into()),
+            Fact::File("/b".into()),
+            Fact::File("/b".into()),
+            Fact::Command("c".into()),
+        ];
+        prefetch(&host, &facts).unwrap();
+        assert_eq!(
+            asked.load(Ordering::SeqCst),
+            3,
+            "/a was cached, /b asked once"
+        );
+        prefetch(&host, &facts).unwrap();
+        assert_eq!(host.read_file("/b").unwrap(), None);
+        assert_eq!(host.run("c").unwrap(), CommandOutput::default());
+        assert_eq!(asked.load(Ordering::SeqCst), 3, "all from the cache");
+    }
 }

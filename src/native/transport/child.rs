@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -28,34 +28,24 @@ pub struct Finished {
     pub truncated: bool,
 }
 
-enum Event {
+pub(super) enum Event {
     /// Output as it arrives (stream 1 or 2), so a pipe held open past the child's end loses
     /// nothing already written.
     Output(u8, Vec<u8>),
-    Closed,
+    /// A stream (1 or 2) reached its end.
+    Closed(u8),
     Exited(std::io::Result<std::process::ExitStatus>),
 }
 
-/// Runs `argv` (never through a local shell) with an allow-listed environment. With
-/// `hold_stdin`, the child's stdin is a pipe held open until it ends (an ssh client forwards
-/// its closing, which is how the remote side learns that we gave up); else /dev/null.
-pub fn run(
-    argv: &[String],
-    hold_stdin: bool,
-    cap: usize,
-    deadline: Option<Instant>,
-    cancel: &CancellationToken,
-) -> Result<Finished, TransportError> {
+/// Starts `argv` (never through a local shell) in its own process group, with an
+/// allow-listed environment and piped stdout and stderr.
+pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportError> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| TransportError::Failed("empty command".into()))?;
-    let mut child = Command::new(program)
+    Command::new(program)
         .args(args)
-        .stdin(if hold_stdin {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_clear()
@@ -63,9 +53,19 @@ pub fn run(
         // Own process group: killing it reaches grandchildren too (keeps posix_spawn).
         .process_group(0)
         .spawn()
-        .map_err(|e| TransportError::Failed(format!("cannot start {program}: {e}")))?;
+        .map_err(|e| TransportError::Failed(format!("cannot start {program}: {e}")))
+}
+
+/// Runs `argv` to completion, stdin empty.
+pub fn run(
+    argv: &[String],
+    cap: usize,
+    deadline: Option<Instant>,
+    cancel: &CancellationToken,
+) -> Result<Finished, TransportError> {
+    let program = argv.first().map(String::as_str).unwrap_or_default();
+    let mut child = spawn(argv, Stdio::null())?;
     let pgid = child.id() as i32;
-    let mut child_stdin = child.stdin.take();
     let (tx, rx) = mpsc::channel();
     let readers = [
         child.stdout.take().map(|r| reader(r, 1, tx.clone())),
@@ -93,9 +93,6 @@ pub fn run(
             }
             if stopped.is_some() {
                 kill_group(pgid);
-                // An ssh master holds our stdin for the session: its end tells the remote
-                // agent to kill the command.
-                child_stdin = None;
                 ended_at.get_or_insert_with(Instant::now);
             }
         }
@@ -117,7 +114,7 @@ pub fn run(
                 kept.extend_from_slice(&data[..data.len().min(room)]);
                 out.truncated |= data.len() > room;
             }
-            Ok(Event::Closed) => open -= 1,
+            Ok(Event::Closed(_)) => open -= 1,
             Ok(Event::Exited(s)) => {
                 // Stragglers would hold the pipes open: the command is over, end them.
                 kill_group(pgid);
@@ -128,7 +125,6 @@ pub fn run(
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         }
     }
-    drop(child_stdin);
     // The child was killed or has exited: the waiter has reaped it or is about to.
     let _ = waiter.join();
     for r in readers.into_iter().flatten() {
@@ -157,7 +153,7 @@ pub fn run(
     }
 }
 
-fn reader(
+pub(super) fn reader(
     mut r: impl Read + Send + 'static,
     stream: u8,
     tx: mpsc::Sender<Event>,
@@ -174,11 +170,11 @@ fn reader(
                 }
             }
         }
-        let _ = tx.send(Event::Closed);
+        let _ = tx.send(Event::Closed(stream));
     })
 }
 
-fn kill_group(pgid: i32) {
+pub(super) fn kill_group(pgid: i32) {
     // SAFETY: killpg has no memory effects; a group already gone only yields ESRCH.
     unsafe {
         libc::killpg(pgid, libc::SIGKILL);
@@ -202,7 +198,6 @@ mod tests {
     fn captures_both_streams_and_the_exit_code() {
         let out = run(
             &sh("echo out; echo err >&2; exit 3"),
-            false,
             1024,
             None,
             &CancellationToken::new(),
@@ -212,14 +207,7 @@ mod tests {
             (out.stdout.as_slice(), out.stderr.as_slice(), out.code),
             (&b"out\n"[..], &b"err\n"[..], Some(3))
         );
-        let out = run(
-            &sh("kill -9 $$"),
-            false,
-            1024,
-            None,
-            &CancellationToken::new(),
-        )
-        .unwrap();
+        let out = run(&sh("kill -9 $$"), 1024, None, &CancellationToken::new()).unwrap();
         assert_eq!(out.code, None);
     }
 
@@ -227,7 +215,6 @@ mod tests {
     fn output_is_bounded_and_stdin_is_empty() {
         let out = run(
             &sh("head -c 100000 /dev/zero; cat; echo rest >&2"),
-            false,
             1000,
             None,
             &CancellationToken::new(),
@@ -244,7 +231,6 @@ mod tests {
         let started = Instant::now();
         let err = run(
             &sh(&format!("{marker} & {marker}; wait")),
-            false,
             64,
             Some(Instant::now() + Duration::from_millis(300)),
             &CancellationToken::new(),
@@ -265,14 +251,7 @@ mod tests {
             t2.cancel();
         });
         let started = Instant::now();
-        let err = run(
-            &sh(&format!("{marker} & {marker}; wait")),
-            true,
-            64,
-            None,
-            &token,
-        )
-        .unwrap_err();
+        let err = run(&sh(&format!("{marker} & {marker}; wait")), 64, None, &token).unwrap_err();
         assert_eq!(err, TransportError::Canceled);
         assert!(started.elapsed() < Duration::from_secs(3));
         assert!(!alive(marker));
@@ -290,7 +269,6 @@ mod tests {
         let started = Instant::now();
         let out = run(
             &sh("sleep 30.777 & echo done"),
-            false,
             64,
             None,
             &CancellationToken::new(),
@@ -306,7 +284,6 @@ mod tests {
         let started = Instant::now();
         let out = run(
             &sh("setsid sleep 30.999 & echo done"),
-            false,
             64,
             None,
             &CancellationToken::new(),
@@ -321,7 +298,6 @@ mod tests {
     fn a_missing_program_fails() {
         let e = run(
             &["/nonexistent/prog".to_string()],
-            false,
             64,
             None,
             &CancellationToken::new(),

@@ -33,7 +33,7 @@ impl Transport for LocalTransport {
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
         let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
-        let out = child::run(&argv, false, OUTPUT_CAP, deadline, cancel)?;
+        let out = child::run(&argv, OUTPUT_CAP, deadline, cancel)?;
         if out.truncated {
             return Err(TransportError::Failed(format!(
                 "the output passed {} MiB",

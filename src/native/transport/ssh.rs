@@ -1,25 +1,35 @@
-//! `ssh://`: facts read over the system OpenSSH client, one multiplexed connection per host.
-//! Every operation is one ssh run of a small POSIX `sh` script ([`AGENT`]) whose data (paths,
-//! commands) travel as quoted positional arguments, never spliced into script text; locally
-//! ssh is run from an argv list.
+//! `ssh://`: facts read over the system OpenSSH client. One multiplexed connection per
+//! host, and over it one long-lived session running a small POSIX `sh` agent ([`AGENT`]):
+//! each operation is a request line on its stdin, so it costs a pipe round trip, not a new
+//! ssh client and remote session. Requests carry data (paths, commands) as escaped lines
+//! the agent reads with `read -r`, never spliced into script text; locally ssh is run from
+//! an argv list.
 
+use std::sync::Mutex;
 use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{child, CommandOutput, Fact, FactValue, FileInfo, Transport, TransportError};
+use super::session::Session;
+use super::{CommandOutput, Fact, FactValue, FileInfo, Transport, TransportError};
 use crate::host::SshTarget;
 use crate::runner::ssh::{ssh_argv_at, SshSettings};
 
-/// The most output kept of one remote operation (a prefetch batch included).
+/// The most output kept of one request (a prefetch batch included).
 pub const OUTPUT_CAP: usize = 16 << 20;
 
-/// The remote side. It first prints `R`, so our side can tell "the remote command ran and
-/// exited 255" from "ssh could not connect" (also 255). Commands run in their own session
-/// (`setsid`, when present) beside a watcher that kills that session when stdin closes:
-/// killing our ssh client closes the channel, which is how a cancel stops remote work.
+/// The remote side: `sh -c AGENT airs NONCE`. It first prints `R`, so our side can tell "the
+/// agent runs" from "ssh could not connect". Then, per request (a line with the count of
+/// facts, then a kind line and an argument line per fact, `\\` and `\n` escaped as `printf
+/// %b` reads them) it prints one section per fact, `NONCE\n` payload `\nNONCE rc\n` (a
+/// command's stderr is a second section), and `NONCE .\n`.
+///
+/// The session ends when its stdin closes: our side closing it, or our ssh client being
+/// killed on a cancel or the deadline. `cat` then ends and kills the whole session: sshd
+/// makes each session its own process group, so a command still running dies with it.
 pub const AGENT: &str = r#"printf R
-exec 3<&0
+n=$1
+e=$(mktemp) || exit 97
 _stat() {
   s=$(stat -c '%f %u %g %s %Y %U %G' -- "$1" 2>/dev/null) || {
     if [ -e "$1" ] || [ -L "$1" ]; then echo 'stat -c failed'; return 4; fi
@@ -35,52 +45,47 @@ _file() {
   if [ -d "$1" ] || [ ! -r "$1" ]; then return 3; fi
   cat -- "$1" 2>/dev/null || return 3
 }
-_run() {
-  # `kill -KILL -PGID`, without `--`: dash's kill rejects `--`.
-  if command -v setsid >/dev/null 2>&1; then
-    setsid sh -c "$1" </dev/null 3<&- &
-    p=$!
-    setsid sh -c 'cat >/dev/null; kill -KILL -"$1"' airs "$p" <&3 >/dev/null 2>&1 3<&- &
-    w=$!
-    wait "$p"; rc=$?
-    kill -KILL -"$w" 2>/dev/null
-    return $rc
-  fi
-  sh -c "$1" </dev/null 3<&-
-}
-op=$1; shift
-case $op in
-  run) _run "$1" ;;
-  stat) _stat "$1" ;;
-  file) _file "$1" ;;
-  batch)
-    n=$1; shift
-    e=$(mktemp) || exit 97
-    while [ $# -ge 2 ]; do
+_facts() {
+  while [ $# -ge 2 ]; do
+    printf '%s\n' "$n"
+    case $1 in
+      s) _stat "$2" ;;
+      f) _file "$2" ;;
+      c) sh -c "$2" </dev/null 2>"$e" ;;
+    esac
+    printf '\n%s %s\n' "$n" "$?"
+    if [ "$1" = c ]; then
       printf '%s\n' "$n"
-      case $1 in
-        s) _stat "$2" ;;
-        f) _file "$2" ;;
-        c) _run "$2" 2>"$e" ;;
-      esac
-      printf '\n%s %s\n' "$n" "$?"
-      if [ "$1" = c ]; then
-        printf '%s\n' "$n"; cat "$e"; printf '\n%s 0\n' "$n"
-      fi
-      shift 2
-    done
-    rm -f "$e"
-    ;;
-esac"#;
+      if [ -s "$e" ]; then cat "$e"; fi
+      printf '\n%s 0\n' "$n"
+    fi
+    shift 2
+  done
+}
+{ cat; rm -f "$e"; kill -KILL 0; } | while IFS= read -r k; do
+  set --
+  while [ "$k" -gt 0 ]; do
+    IFS= read -r t && IFS= read -r a || exit 0
+    case $a in *\\*) a=$(printf '%bx' "$a"); a=${a%x} ;; esac
+    set -- "$@" "$t" "$a"
+    k=$((k - 1))
+  done
+  _facts "$@"
+  printf '%s .\n' "$n"
+done"#;
 
-/// One SSH target. Cheap to create: the connection is opened by the first operation and
-/// shared through `control_path` (see [`crate::runner::RuntimeDir::control_path`]).
+/// One SSH target. Cheap to create: the connection and the agent session are opened by the
+/// first operation; the connection is shared through `control_path` (see
+/// [`crate::runner::RuntimeDir::control_path`]).
 #[derive(Debug)]
 pub struct SshTransport {
     settings: SshSettings,
     control_path: String,
     target: SshTarget,
     connect_timeout: u32,
+    /// Marks the agent's sections; random, so no file or command output forges one.
+    nonce: String,
+    session: Mutex<Option<Session>>,
 }
 
 impl SshTransport {
@@ -95,18 +100,19 @@ impl SshTransport {
             control_path,
             target: target.clone(),
             connect_timeout,
+            nonce: format!("@airs{}", uuid::Uuid::new_v4().simple()),
+            session: Mutex::new(None),
         }
     }
 
-    /// Runs the agent with `args`; Ok((stdout without the `R`, stderr, exit code)).
-    fn agent(
-        &self,
-        args: &[&str],
-        deadline: Option<Instant>,
-        cancel: &CancellationToken,
-    ) -> Result<child::Finished, TransportError> {
-        let mut remote = vec!["sh".to_string(), "-c".into(), AGENT.into(), "airs".into()];
-        remote.extend(args.iter().map(|a| a.to_string()));
+    fn argv(&self) -> Vec<String> {
+        let remote = [
+            "sh".to_string(),
+            "-c".into(),
+            AGENT.into(),
+            "airs".into(),
+            self.nonce.clone(),
+        ];
         let mut argv = ssh_argv_at(
             &self.settings,
             &self.control_path,
@@ -115,26 +121,105 @@ impl SshTransport {
             &remote,
         );
         // ssh's own notices ("Permanently added ... to known hosts") would otherwise be
-        // mixed into the command's stderr; errors still print.
+        // mixed into the error output; errors still print.
         argv.splice(1..1, ["-o".to_string(), "LogLevel=ERROR".into()]);
-        let mut out = child::run(&argv, true, OUTPUT_CAP, deadline, cancel)?;
-        if out.stdout.first() != Some(&b'R') {
-            let why = String::from_utf8_lossy(&out.stderr).trim().to_string();
-            return Err(TransportError::Unreachable(if why.is_empty() {
-                format!("ssh exited with {:?}", out.code)
-            } else {
-                why
-            }));
-        }
-        out.stdout.remove(0);
-        if out.truncated {
+        argv
+    }
+
+    /// Asks the agent for `facts`; one answer per fact, in order. A failed session is
+    /// dropped, so the next operation starts a new one.
+    fn ask(
+        &self,
+        facts: &[Fact],
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<FactValue>, TransportError> {
+        let request = request(facts)?;
+        let mut end = self.nonce.clone().into_bytes();
+        end.extend_from_slice(b" .\n");
+        let answer = {
+            let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+            let live = match session.take() {
+                Some(s) => s,
+                None => Session::spawn(&self.argv(), b'R')?,
+            };
+            let live = session.insert(live);
+            let answer = live.ask(&request, &end, OUTPUT_CAP, deadline, cancel);
+            if answer.is_err() {
+                *session = None;
+            }
+            answer?
+        };
+        answers(facts, &answer, self.nonce.as_bytes())
+    }
+
+    fn one(
+        &self,
+        fact: Fact,
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<FactValue, TransportError> {
+        self.ask(std::slice::from_ref(&fact), deadline, cancel)?
+            .pop()
+            .ok_or_else(|| TransportError::Failed("the agent's answer was empty".into()))
+    }
+}
+
+/// The request for `facts`: their count, then a kind line and an argument line per fact.
+fn request(facts: &[Fact]) -> Result<Vec<u8>, TransportError> {
+    let mut out = format!("{}\n", facts.len()).into_bytes();
+    for f in facts {
+        let (kind, arg) = match f {
+            Fact::Stat(p) => ("s", p),
+            Fact::File(p) => ("f", p),
+            Fact::Command(c) => ("c", c),
+        };
+        if arg.contains('\0') {
             return Err(TransportError::Failed(format!(
-                "the output passed {} MiB",
-                OUTPUT_CAP >> 20
+                "a NUL byte cannot be sent to the target: {arg:?}"
             )));
         }
-        Ok(out)
+        out.extend_from_slice(kind.as_bytes());
+        out.push(b'\n');
+        // `printf %b` on the other side turns these back.
+        for b in arg.bytes() {
+            match b {
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                _ => out.push(b),
+            }
+        }
+        out.push(b'\n');
     }
+    Ok(out)
+}
+
+/// The agent's answer to `facts`, read section by section.
+fn answers(facts: &[Fact], answer: &[u8], nonce: &[u8]) -> Result<Vec<FactValue>, TransportError> {
+    let mut sections = Sections::new(answer, nonce);
+    let mut next = || {
+        sections
+            .next()
+            .ok_or_else(|| TransportError::Failed("the agent's answer ended early".into()))
+    };
+    let mut values = Vec::with_capacity(facts.len());
+    for f in facts {
+        let (data, rc) = next()?;
+        values.push(match f {
+            Fact::Stat(p) => FactValue::Stat(stat_answer(p, data, rc)?),
+            Fact::File(_) => FactValue::File((rc == 0).then(|| data.to_vec())),
+            Fact::Command(_) => {
+                let (stderr, _) = next()?;
+                FactValue::Command(CommandOutput {
+                    stdout: String::from_utf8_lossy(data).into_owned(),
+                    stderr: String::from_utf8_lossy(stderr).into_owned(),
+                    // The agent's shell reports a signal as 128+n, as sh does.
+                    exit_status: Some(rc),
+                })
+            }
+        });
+    }
+    Ok(values)
 }
 
 impl Transport for SshTransport {
@@ -144,12 +229,12 @@ impl Transport for SshTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
-        let out = self.agent(&["run", command], deadline, cancel)?;
-        Ok(CommandOutput {
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-            exit_status: out.code,
-        })
+        match self.one(Fact::Command(command.into()), deadline, cancel)? {
+            FactValue::Command(out) => Ok(out),
+            _ => Err(TransportError::Failed(
+                "the agent answered another kind".into(),
+            )),
+        }
     }
 
     fn read_file(
@@ -158,8 +243,12 @@ impl Transport for SshTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<Option<Vec<u8>>, TransportError> {
-        let out = self.agent(&["file", path], deadline, cancel)?;
-        Ok((out.code == Some(0)).then_some(out.stdout))
+        match self.one(Fact::File(path.into()), deadline, cancel)? {
+            FactValue::File(data) => Ok(data),
+            _ => Err(TransportError::Failed(
+                "the agent answered another kind".into(),
+            )),
+        }
     }
 
     fn stat(
@@ -168,8 +257,12 @@ impl Transport for SshTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<Option<FileInfo>, TransportError> {
-        let out = self.agent(&["stat", path], deadline, cancel)?;
-        stat_answer(path, &out.stdout, out.code.unwrap_or(-1))
+        match self.one(Fact::Stat(path.into()), deadline, cancel)? {
+            FactValue::Stat(info) => Ok(info),
+            _ => Err(TransportError::Failed(
+                "the agent answered another kind".into(),
+            )),
+        }
     }
 
     fn kind(&self) -> &'static str {
@@ -182,43 +275,11 @@ impl Transport for SshTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<Option<Vec<FactValue>>, TransportError> {
-        let nonce = format!("@airs{}", uuid::Uuid::new_v4().simple());
-        let mut args = vec!["batch", nonce.as_str()];
-        for f in facts {
-            args.extend(match f {
-                Fact::Stat(p) => ["s", p.as_str()],
-                Fact::File(p) => ["f", p.as_str()],
-                Fact::Command(c) => ["c", c.as_str()],
-            });
-        }
-        let out = self.agent(&args, deadline, cancel)?;
-        let mut sections = Sections::new(&out.stdout, nonce.as_bytes());
-        let mut values = Vec::with_capacity(facts.len());
-        for f in facts {
-            let (data, rc) = sections
-                .next()
-                .ok_or_else(|| TransportError::Failed("the prefetch answer ended early".into()))?;
-            values.push(match f {
-                Fact::Stat(p) => FactValue::Stat(stat_answer(p, data, rc)?),
-                Fact::File(_) => FactValue::File((rc == 0).then(|| data.to_vec())),
-                Fact::Command(_) => {
-                    let (stderr, _) = sections.next().ok_or_else(|| {
-                        TransportError::Failed("the prefetch answer ended early".into())
-                    })?;
-                    FactValue::Command(CommandOutput {
-                        stdout: String::from_utf8_lossy(data).into_owned(),
-                        stderr: String::from_utf8_lossy(stderr).into_owned(),
-                        // The agent's shell reports a signal as 128+n, as sh does.
-                        exit_status: Some(rc),
-                    })
-                }
-            });
-        }
-        Ok(Some(values))
+        self.ask(facts, deadline, cancel).map(Some)
     }
 }
 
-/// The records of a batch answer: `NONCE\n` payload `\nNONCE rc\n`, one after another.
+/// The sections of an answer: `NONCE\n` payload `\nNONCE rc\n`, one after another.
 struct Sections<'a> {
     data: &'a [u8],
     nonce: &'a [u8],
@@ -312,17 +373,34 @@ fn kind_of(raw: u32) -> &'static str {
 mod tests {
     use super::*;
 
+    const NONCE: &str = "@airsTEST";
+
     /// The agent itself, run by a local `sh` as the remote one would (no ssh involved).
-    fn agent(args: &[&str]) -> child::Finished {
-        let mut argv = vec!["sh".to_string(), "-c".into(), AGENT.into(), "airs".into()];
-        argv.extend(args.iter().map(|a| a.to_string()));
-        child::run(&argv, true, OUTPUT_CAP, None, &CancellationToken::new()).unwrap()
+    fn agent() -> Session {
+        let argv = ["sh", "-c", AGENT, "airs", NONCE].map(String::from);
+        Session::spawn(&argv, b'R').unwrap()
+    }
+
+    fn ask(s: &mut Session, facts: &[Fact]) -> Vec<FactValue> {
+        let end = format!("{NONCE} .\n");
+        let t = CancellationToken::new();
+        let answer = s
+            .ask(
+                &request(facts).unwrap(),
+                end.as_bytes(),
+                OUTPUT_CAP,
+                None,
+                &t,
+            )
+            .unwrap();
+        answers(facts, &answer, NONCE.as_bytes()).unwrap()
     }
 
     #[test]
     fn the_agent_stats_like_lstat() {
         let local = super::super::LocalTransport;
         let t = CancellationToken::new();
+        let mut s = agent();
         for path in [
             "/etc/passwd",
             "/tmp",
@@ -330,9 +408,10 @@ mod tests {
             "/proc/self",
             "/nonexistent",
         ] {
-            let out = agent(&["stat", path]);
-            assert_eq!(out.stdout[0], b'R');
-            let mut got = stat_answer(path, &out.stdout[1..], out.code.unwrap()).unwrap();
+            let Some(FactValue::Stat(mut got)) = ask(&mut s, &[Fact::Stat(path.into())]).pop()
+            else {
+                panic!("not a stat answer");
+            };
             let mut want = local.stat(path, None, &t).unwrap();
             // /proc/self is the process reading it: its target differs between the two.
             if path == "/proc/self" {
@@ -347,22 +426,36 @@ mod tests {
     }
 
     #[test]
-    fn odd_names_reach_the_agent_intact() {
+    fn odd_names_and_commands_reach_the_agent_intact() {
         let dir = std::env::temp_dir().join(format!("airs-odd-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let name = dir.join("it's $(touch x) `id` \n -- *");
+        let name = dir.join("it's $(touch x) `id` \\n\\\\ \n -- *");
         std::fs::write(&name, b"odd\0bytes").unwrap();
         let path = name.to_str().unwrap();
-        let out = agent(&["file", path]);
-        assert_eq!((&out.stdout[1..], out.code), (&b"odd\0bytes"[..], Some(0)));
         let link = dir.join("-link\nx");
         std::os::unix::fs::symlink(&name, &link).unwrap();
-        let out = agent(&["stat", link.to_str().unwrap()]);
-        let info = stat_answer("l", &out.stdout[1..], 0).unwrap().unwrap();
+        let mut s = agent();
+        let got = ask(
+            &mut s,
+            &[
+                Fact::File(path.into()),
+                Fact::Stat(link.to_str().unwrap().into()),
+                Fact::Command("printf '%s|' 'a\\nb' \"$(printf 'c\\\\d')\"\necho\n".into()),
+            ],
+        );
+        assert_eq!(got[0], FactValue::File(Some(b"odd\0bytes".to_vec())));
+        let FactValue::Stat(Some(info)) = &got[1] else {
+            panic!("{:?}", got[1]);
+        };
         assert_eq!(info.link_path.as_deref(), Some(path));
         assert_eq!(info.target_kind.as_deref(), Some("file"));
+        let FactValue::Command(out) = &got[2] else {
+            panic!("{:?}", got[2]);
+        };
+        assert_eq!(out.stdout, "a\\nb|c\\d|\n");
         assert!(!dir.join("x").exists(), "nothing was evaluated");
         std::fs::remove_dir_all(&dir).unwrap();
+        assert!(request(&[Fact::File("a\0b".into())]).is_err());
     }
 
     #[test]
@@ -384,32 +477,72 @@ mod tests {
     }
 
     #[test]
-    fn a_batch_answers_every_fact_in_order() {
-        let nonce = "@airsTEST";
-        let out = agent(&[
-            "batch",
-            nonce,
-            "f",
-            "/etc/hostname",
-            "s",
-            "/nonexistent",
-            "c",
-            "echo out; echo err >&2; exit 5",
-            "f",
-            "/nonexistent",
-            "s",
-            "/etc",
-        ]);
-        let got: Vec<(Vec<u8>, i32)> = Sections::new(&out.stdout[1..], nonce.as_bytes())
-            .map(|(d, rc)| (d.to_vec(), rc))
-            .collect();
+    fn requests_answer_every_fact_in_order() {
+        let mut s = agent();
+        let got = ask(
+            &mut s,
+            &[
+                Fact::File("/etc/hostname".into()),
+                Fact::Stat("/nonexistent".into()),
+                Fact::Command("echo out; echo err >&2; exit 5".into()),
+                Fact::File("/nonexistent".into()),
+                Fact::Command("true".into()),
+            ],
+        );
         let hostname = std::fs::read("/etc/hostname").unwrap();
-        assert_eq!(got.len(), 6);
-        assert_eq!(got[0], (hostname, 0));
-        assert_eq!(got[1].1, 3);
-        assert_eq!(got[2], (b"out\n".to_vec(), 5));
-        assert_eq!(got[3], (b"err\n".to_vec(), 0));
-        assert_eq!(got[4].1, 3);
-        assert_eq!(got[5].1, 0);
+        let out = |stdout: &str, stderr: &str, rc| {
+            FactValue::Command(CommandOutput {
+                stdout: stdout.into(),
+                stderr: stderr.into(),
+                exit_status: Some(rc),
+            })
+        };
+        assert_eq!(
+            got,
+            [
+                FactValue::File(Some(hostname)),
+                FactValue::Stat(None),
+                out("out\n", "err\n", 5),
+                FactValue::File(None),
+                // The previous command's error output does not linger.
+                out("", "", 0),
+            ]
+        );
+        // The same session answers the next request.
+        assert_eq!(ask(&mut s, &[]), []);
+        assert_eq!(
+            ask(&mut s, &[Fact::Stat("/nonexistent".into())]),
+            [FactValue::Stat(None)]
+        );
+    }
+
+    #[test]
+    fn a_cancel_kills_the_command_running_in_the_agent() {
+        let marker = "sleep 30.2468";
+        let mut s = agent();
+        let t = CancellationToken::new();
+        let t2 = t.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            t2.cancel();
+        });
+        let end = format!("{NONCE} .\n");
+        let facts = [Fact::Command(format!("{marker}; echo late"))];
+        let e = s
+            .ask(
+                &request(&facts).unwrap(),
+                end.as_bytes(),
+                OUTPUT_CAP,
+                None,
+                &t,
+            )
+            .unwrap_err();
+        assert_eq!(e, TransportError::Canceled);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let alive = std::process::Command::new("pgrep")
+            .args(["-f", marker])
+            .output()
+            .unwrap();
+        assert!(alive.stdout.is_empty(), "the command died with the session");
     }
 }
