@@ -269,73 +269,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::atomic::Ordering;
 
     use super::*;
-
-    /// Counts the facts asked of it; answers every one "absent".
-    #[derive(Default)]
-    struct Counting(Arc<AtomicUsize>);
-
-    impl Transport for Counting {
-        fn run(
-            &self,
-            _: &str,
-            _: Option<Instant>,
-            _: &CancellationToken,
-        ) -> Result<CommandOutput, TransportError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(CommandOutput::default())
-        }
-        fn read_file(
-            &self,
-            _: &str,
-            _: Option<Instant>,
-            _: &CancellationToken,
-        ) -> Result<Option<Vec<u8>>, TransportError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(None)
-        }
-        fn stat(
-            &self,
-            _: &str,
-            _: Option<Instant>,
-            _: &CancellationToken,
-        ) -> Result<Option<FileInfo>, TransportError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(None)
-        }
-        fn kind(&self) -> &'static str {
-            "counting"
-        }
-        fn fetch_many(
-            &self,
-            facts: &[Fact],
-            _: Option<Instant>,
-            _: &CancellationToken,
-        ) -> Result<Option<Vec<FactValue>>, TransportError> {
-            self.0.fetch_add(facts.len(), Ordering::SeqCst);
-            Ok(Some(
-                facts
-                    .iter()
-                    .map(|f| match f {
-                        Fact::Stat(_) => FactValue::Stat(None),
-                        Fact::File(_) => FactValue::File(None),
-                        Fact::Command(_) => FactValue::Command(CommandOutput::default()),
-                    })
-                    .collect(),
-            ))
-        }
-    }
+    use crate::native::interp::testing::NullTransport;
 
     #[test]
     fn prefetched_and_cached_facts_are_read_once() {
-        let asked = Arc::new(AtomicUsize::new(0));
-        let host = Host::new(
-            Box::new(Counting(asked.clone())),
-            None,
-            CancellationToken::new(),
-        );
+        let transport = NullTransport::default();
+        let asked = transport.asked.clone();
+        let host = Host::new(Box::new(transport), None, CancellationToken::new());
         assert_eq!(host.stat("/a").unwrap(), None);
         let facts = [
             Fact::Stat("/a".into()),
