@@ -28,12 +28,11 @@ pub struct Finished {
     pub truncated: bool,
 }
 
-pub(super) enum Event {
+enum Event {
     /// Output as it arrives (stream 1 or 2), so a pipe held open past the child's end loses
     /// nothing already written.
     Output(u8, Vec<u8>),
-    /// A stream (1 or 2) reached its end.
-    Closed(u8),
+    Closed,
     Exited(std::io::Result<std::process::ExitStatus>),
 }
 
@@ -114,7 +113,7 @@ pub fn run(
                 kept.extend_from_slice(&data[..data.len().min(room)]);
                 out.truncated |= data.len() > room;
             }
-            Ok(Event::Closed(_)) => open -= 1,
+            Ok(Event::Closed) => open -= 1,
             Ok(Event::Exited(s)) => {
                 // Stragglers would hold the pipes open: the command is over, end them.
                 kill_group(pgid);
@@ -153,7 +152,7 @@ pub fn run(
     }
 }
 
-pub(super) fn reader(
+fn reader(
     mut r: impl Read + Send + 'static,
     stream: u8,
     tx: mpsc::Sender<Event>,
@@ -170,7 +169,7 @@ pub(super) fn reader(
                 }
             }
         }
-        let _ = tx.send(Event::Closed(stream));
+        let _ = tx.send(Event::Closed);
     })
 }
 

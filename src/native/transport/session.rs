@@ -1,35 +1,34 @@
 //! A long-lived child answering requests: we write a request to its stdin and read its
 //! stdout up to an end marker. The SSH transport keeps one per host, so an operation costs
-//! a pipe round trip instead of a new ssh client and remote session.
+//! a pipe round trip instead of a new ssh client and remote session. The caller's thread
+//! does the reading (poll on both pipes): a session costs no thread of its own.
 
-use std::io::Write;
-use std::process::{ChildStdin, Stdio};
-use std::sync::mpsc;
+use std::io::{Read, Write};
+use std::os::fd::AsRawFd;
+use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
-use super::child::{self, Event};
+use super::child;
 use super::TransportError;
 
 /// How often a waiting request looks at the cancellation token.
 const TICK: Duration = Duration::from_millis(10);
-/// How long the exit (and the last error output) of a session whose output ended is awaited.
+/// How long the last error output of a session whose answer ended is awaited.
 const GRACE: Duration = Duration::from_secs(2);
 /// The most error output kept (it only explains why a session ended).
 const STDERR_CAP: usize = 64 << 10;
 
 pub struct Session {
-    pgid: i32,
+    child: Child,
     stdin: Option<ChildStdin>,
-    events: mpsc::Receiver<Event>,
-    stderr: Vec<u8>,
+    stdout: Option<ChildStdout>,
+    stderr: Option<ChildStderr>,
+    errors: Vec<u8>,
     /// The child printed its greeting (`greeting`, once, before the first answer).
     greeted: bool,
     greeting: u8,
-    stdout_open: bool,
-    stderr_open: bool,
-    exited_at: Option<Instant>,
     /// Why the session can no longer answer (its output ended, or it was stopped).
     dead: Option<TransportError>,
 }
@@ -37,10 +36,18 @@ pub struct Session {
 impl std::fmt::Debug for Session {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Session")
-            .field("pgid", &self.pgid)
+            .field("pid", &self.child.id())
             .field("dead", &self.dead)
             .finish()
     }
+}
+
+/// What one wait on the child's pipes brought.
+enum Read2 {
+    Out,
+    Err,
+    OutClosed,
+    Nothing,
 }
 
 impl Session {
@@ -48,30 +55,14 @@ impl Session {
     /// from "it could not start" (an ssh client that cannot connect prints nothing).
     pub fn spawn(argv: &[String], greeting: u8) -> Result<Self, TransportError> {
         let mut child = child::spawn(argv, Stdio::piped())?;
-        let pgid = child.id() as i32;
-        let stdin = child.stdin.take();
-        let (tx, events) = mpsc::channel();
-        if let Some(out) = child.stdout.take() {
-            child::reader(out, 1, tx.clone());
-        }
-        if let Some(err) = child.stderr.take() {
-            child::reader(err, 2, tx.clone());
-        }
-        // Reaps the child whenever it ends; the session never waits on it directly.
-        std::thread::spawn(move || {
-            let status = child.wait();
-            let _ = tx.send(Event::Exited(status));
-        });
         Ok(Session {
-            pgid,
-            stdin,
-            events,
-            stderr: Vec::new(),
+            stdin: child.stdin.take(),
+            stdout: child.stdout.take(),
+            stderr: child.stderr.take(),
+            child,
+            errors: Vec::new(),
             greeted: false,
             greeting,
-            stdout_open: true,
-            stderr_open: true,
-            exited_at: None,
             dead: None,
         })
     }
@@ -107,23 +98,19 @@ impl Session {
             if deadline.is_some_and(|d| Instant::now() >= d) {
                 return Err(self.stop(TransportError::TimedOut));
             }
-            if !self.stdout_open || self.exited_at.is_some_and(|t| t.elapsed() > GRACE) {
-                return Err(self.ended());
-            }
             let tick = deadline
                 .map(|d| d.saturating_duration_since(Instant::now()).min(TICK))
                 .unwrap_or(TICK)
                 .max(Duration::from_millis(1));
-            match self.events.recv_timeout(tick) {
-                Ok(Event::Output(1, mut data)) => {
+            match self.read(&mut answer, tick) {
+                Read2::Out => {
                     if !self.greeted {
-                        if data.first() != Some(&self.greeting) {
+                        if answer.first() != Some(&self.greeting) {
                             return Err(self.ended());
                         }
                         self.greeted = true;
-                        data.remove(0);
+                        answer.remove(0);
                     }
-                    answer.extend_from_slice(&data);
                     if answer.len() > cap.saturating_add(end.len()) {
                         return Err(self.stop(TransportError::Failed(format!(
                             "the output passed {} MiB",
@@ -135,41 +122,86 @@ impl Session {
                         return Ok(answer);
                     }
                 }
-                Ok(other) => self.note(other),
-                Err(mpsc::RecvTimeoutError::Timeout) => {}
-                Err(mpsc::RecvTimeoutError::Disconnected) => return Err(self.ended()),
+                Read2::OutClosed => return Err(self.ended()),
+                Read2::Err | Read2::Nothing => {}
             }
         }
     }
 
-    /// Bookkeeping for events other than answer output.
-    fn note(&mut self, ev: Event) {
-        match ev {
-            Event::Output(_, data) => {
-                let room = STDERR_CAP.saturating_sub(self.stderr.len());
-                self.stderr.extend_from_slice(&data[..data.len().min(room)]);
-            }
-            Event::Closed(1) => self.stdout_open = false,
-            Event::Closed(_) => self.stderr_open = false,
-            Event::Exited(_) => self.exited_at = Some(Instant::now()),
+    /// Waits up to `tick` for output: stdout is appended to `out`, stderr kept (bounded).
+    fn read(&mut self, out: &mut Vec<u8>, tick: Duration) -> Read2 {
+        let fds = [
+            self.stdout.as_ref().map(|p| p.as_raw_fd()),
+            self.stderr.as_ref().map(|p| p.as_raw_fd()),
+        ];
+        let mut polled: Vec<libc::pollfd> = fds
+            .iter()
+            .flatten()
+            .map(|&fd| libc::pollfd {
+                fd,
+                events: libc::POLLIN,
+                revents: 0,
+            })
+            .collect();
+        if polled.is_empty() {
+            return Read2::OutClosed;
         }
+        let ms = tick.as_millis().clamp(1, 1000) as libc::c_int;
+        // SAFETY: `polled` is a live, correctly sized array of pollfd for the call's duration.
+        let n = unsafe { libc::poll(polled.as_mut_ptr(), polled.len() as libc::nfds_t, ms) };
+        if n <= 0 {
+            return Read2::Nothing;
+        }
+        let ready = |fd: Option<i32>| {
+            fd.is_some_and(|fd| {
+                polled.iter().any(|p| {
+                    p.fd == fd && p.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+                })
+            })
+        };
+        let mut buf = [0u8; 16 << 10];
+        if ready(fds[1]) {
+            if let Some(err) = self.stderr.as_mut() {
+                match err.read(&mut buf) {
+                    Ok(0) | Err(_) => self.stderr = None,
+                    Ok(k) => {
+                        let room = STDERR_CAP.saturating_sub(self.errors.len());
+                        self.errors.extend_from_slice(&buf[..k.min(room)]);
+                    }
+                }
+            }
+        }
+        if ready(fds[0]) {
+            if let Some(o) = self.stdout.as_mut() {
+                return match o.read(&mut buf) {
+                    Ok(0) | Err(_) => {
+                        self.stdout = None;
+                        Read2::OutClosed
+                    }
+                    Ok(k) => {
+                        out.extend_from_slice(&buf[..k]);
+                        Read2::Out
+                    }
+                };
+            }
+        }
+        Read2::Err
     }
 
     /// Ends a session that stopped answering, with the error saying why: unreachable, in
-    /// ssh's own words (all its error output is awaited, up to GRACE).
+    /// ssh's own words (its error output is awaited until it closes, up to GRACE).
     fn ended(&mut self) -> TransportError {
         let until = Instant::now() + GRACE;
         self.stdin = None;
-        while self.stderr_open {
-            match self
-                .events
-                .recv_timeout(until.saturating_duration_since(Instant::now()))
-            {
-                Ok(ev) => self.note(ev),
-                Err(_) => break,
+        let mut sink = Vec::new();
+        while self.stderr.is_some() && Instant::now() < until {
+            if let Read2::OutClosed = self.read(&mut sink, TICK) {
+                // Only stderr is left to wait for.
+                self.stdout = None;
             }
+            sink.clear();
         }
-        let why = String::from_utf8_lossy(&self.stderr).trim().to_string();
+        let why = String::from_utf8_lossy(&self.errors).trim().to_string();
         let e = TransportError::Unreachable(match (self.greeted, why.is_empty()) {
             (true, true) => "the connection closed".into(),
             (true, false) => format!("the connection closed: {why}"),
@@ -179,10 +211,10 @@ impl Session {
         self.stop(e)
     }
 
-    /// Kills the child's process group (its stdin closes with it) and remembers `why`.
+    /// Kills the child's process group (its pipes close with it) and remembers `why`.
     fn stop(&mut self, why: TransportError) -> TransportError {
         self.stdin = None;
-        child::kill_group(self.pgid);
+        child::kill_group(self.child.id() as i32);
         self.dead = Some(why.clone());
         why
     }
@@ -190,10 +222,11 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        // Closing stdin is the child's signal to end; killing the group makes sure it does.
-        // The waiter thread reaps it.
+        // Closing stdin is the child's signal to end; killing the group makes sure it does,
+        // and then it is reaped at once.
         self.stdin = None;
-        child::kill_group(self.pgid);
+        child::kill_group(self.child.id() as i32);
+        let _ = self.child.wait();
     }
 }
 
