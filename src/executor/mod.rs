@@ -413,16 +413,13 @@ impl Executor {
             // it at once finds this handle and numbers its events after `queued`.
             let job = self.inner.new_handle(rec.clone());
             self.inner.live().insert(job.id, job.clone());
-            let queued = job.publish_unstored(EventKind::Queued);
-            if let Err(e) = self.inner.store.insert_job(&rec).await {
+            let queued: Vec<_> = job
+                .publish_unstored(EventKind::Queued)
+                .into_iter()
+                .collect();
+            if let Err(e) = self.inner.store.insert_job(&rec, &queued).await {
                 self.inner.live().remove(&job.id);
                 return Err(e);
-            }
-            if let Some(q) = queued {
-                self.inner
-                    .store
-                    .append_events(&[q], self.inner.config.event_history.max(64))
-                    .await?;
             }
             self.inner.counts.moved(None, Some(JobStatus::Pending));
             self.inner.wake.notify_one();
@@ -430,19 +427,13 @@ impl Executor {
         }
         // A durable store may be shared: any executor may claim the job, so the caller
         // gets a view that follows the store (and this process's run, when it is here).
-        // The `queued` event first: a worker claiming the job at once numbers its own
-        // events after it.
         let queued = crate::job::Event {
             job_id: rec.id,
             seq: 1,
             time: rec.created_at,
             kind: EventKind::Queued,
         };
-        self.inner
-            .store
-            .append_events(&[queued], self.inner.config.event_history.max(64))
-            .await?;
-        self.inner.store.insert_job(&rec).await?;
+        self.inner.store.insert_job(&rec, &[queued]).await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
         self.inner.wake.notify_one();
         self.inner.store.notify(Notice::Queued, rec.id).await?;

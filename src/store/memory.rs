@@ -168,14 +168,16 @@ impl Store for MemoryStore {
     async fn delete_template(&self, key: &str) -> Result<()> {
         self.templates.delete(key).map(|_| ())
     }
-    async fn insert_job(&self, job: &JobRecord) -> Result<()> {
-        let mut jobs = self.jobs();
-        jobs.next_seq += 1;
-        let seq = jobs.next_seq;
-        jobs.seq_of.insert(job.id, seq);
-        jobs.by_seq.insert(seq, job.clone());
-        jobs.pending.push_back(seq);
-        Ok(())
+    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()> {
+        {
+            let mut jobs = self.jobs();
+            jobs.next_seq += 1;
+            let seq = jobs.next_seq;
+            jobs.seq_of.insert(job.id, seq);
+            jobs.by_seq.insert(seq, job.clone());
+            jobs.pending.push_back(seq);
+        }
+        self.append_events(events, usize::MAX).await
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {

@@ -6,6 +6,7 @@
 
 pub mod memory;
 pub mod sql;
+mod sqlite_writer;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -107,8 +108,9 @@ pub trait Store: Send + Sync {
     async fn replace_template(&self, old: &Template, new: &Template) -> Result<()>;
     async fn delete_template(&self, key: &str) -> Result<()>;
 
-    /// Stores a new pending job.
-    async fn insert_job(&self, job: &JobRecord) -> Result<()>;
+    /// Stores a new pending job with its first events (its `queued` event), so that a
+    /// worker claiming it at once finds them and numbers its own events after them.
+    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()>;
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;

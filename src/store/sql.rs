@@ -13,6 +13,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::sqlite_writer::{bind_numbered, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result};
 use crate::job::{Event, HostResult, JobStatus};
@@ -46,18 +47,103 @@ const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status,
 pub struct SqlStore {
     /// Reads.
     pool: AnyPool,
-    /// Writes. SQLite: one connection of its own, so this process's writers queue here in
-    /// order instead of colliding on SQLite's write lock and sleeping in its busy handler
-    /// (milliseconds each time), while reads go on beside it (WAL). PostgreSQL: `pool`.
-    writer: AnyPool,
+    writes: Writes,
     backend: &'static str,
     /// Kept for PostgreSQL's LISTEN connection (never logged: it may hold a password).
     url: String,
-    /// Host results on their way to `result_writer`, which stores many at once.
-    results: mpsc::Sender<PendingResult>,
     /// Tags this store's notices, so its own listener ignores them (this process wakes
     /// its own workers directly).
     origin: String,
+}
+
+/// Where writes go.
+enum Writes {
+    /// One writer of its own, so this process's writers queue there in order instead of
+    /// colliding on SQLite's write lock and sleeping in its busy handler, while reads go
+    /// on beside it (WAL).
+    Sqlite(SqliteWriter),
+    /// PostgreSQL: the pool, with host results on their way to `result_writer`, which
+    /// stores many at once.
+    Pool {
+        pool: AnyPool,
+        results: mpsc::Sender<PendingResult>,
+    },
+}
+
+/// A job's columns (`JOB_COLUMNS`) as read, before they are parsed.
+struct JobRow {
+    id: String,
+    template_id: Option<String>,
+    template: String,
+    hosts: String,
+    extra_vars: String,
+    status: String,
+    created_at: String,
+    started_at: Option<String>,
+    finished_at: Option<String>,
+    error: Option<String>,
+    attempt: i64,
+    worker: Option<String>,
+}
+
+impl JobRow {
+    fn from_any(row: &AnyRow) -> Result<Self> {
+        let get = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
+        let get_opt = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db_err);
+        Ok(JobRow {
+            id: get("id")?,
+            template_id: get_opt("template_id")?,
+            template: get("template")?,
+            hosts: get("hosts")?,
+            extra_vars: get("extra_vars")?,
+            status: get("status")?,
+            created_at: get("created_at")?,
+            started_at: get_opt("started_at")?,
+            finished_at: get_opt("finished_at")?,
+            error: get_opt("error")?,
+            attempt: row.try_get::<i64, _>("attempt").map_err(db_err)?,
+            worker: get_opt("worker")?,
+        })
+    }
+
+    fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(JobRow {
+            id: row.get("id")?,
+            template_id: row.get("template_id")?,
+            template: row.get("template")?,
+            hosts: row.get("hosts")?,
+            extra_vars: row.get("extra_vars")?,
+            status: row.get("status")?,
+            created_at: row.get("created_at")?,
+            started_at: row.get("started_at")?,
+            finished_at: row.get("finished_at")?,
+            error: row.get("error")?,
+            attempt: row.get("attempt")?,
+            worker: row.get("worker")?,
+        })
+    }
+}
+
+/// A unique violation from sqlx, told apart like the SQLite writer's.
+fn write_err(e: sqlx::Error) -> WriteError {
+    match &e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => WriteError::Unique,
+        _ => WriteError::Other(db_err(e)),
+    }
+}
+
+fn bind_args<'q>(
+    mut q: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    args: Vec<Arg>,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    for a in args {
+        q = match a {
+            Arg::Text(s) => q.bind(s),
+            Arg::OptText(s) => q.bind(s),
+            Arg::Int(i) => q.bind(i),
+        };
+    }
+    q
 }
 
 /// A host result to store, and whom to tell once it is.
@@ -108,6 +194,53 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
             let _ = r.stored.send(outcome.clone().map_err(Error::Store));
         }
     }
+}
+
+/// Applies the migrations not applied yet.
+async fn migrate(pool: &AnyPool, pg: bool) -> Result<()> {
+    let mut conn = pool.acquire().await.map_err(db_err)?;
+    if pg {
+        // Several executors may start at once: one migrates, the others wait.
+        sqlx::query("SELECT pg_advisory_lock(7244031)")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    let result = async {
+        sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+        for (version, sqlite_ddl, pg_ddl) in MIGRATIONS {
+            let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*version)
+                .fetch_optional(&mut *conn)
+                .await
+                .map_err(db_err)?;
+            if done.is_some() {
+                continue;
+            }
+            let ddl = if pg { pg_ddl } else { sqlite_ddl };
+            for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+                sqlx::query(stmt).execute(&mut *conn).await.map_err(db_err)?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(ts(Utc::now()))
+                .execute(&mut *conn)
+                .await
+                .map_err(db_err)?;
+        }
+        Ok(())
+    }
+    .await;
+    if pg {
+        sqlx::query("SELECT pg_advisory_unlock(7244031)")
+            .execute(&mut *conn)
+            .await
+            .map_err(db_err)?;
+    }
+    result
 }
 
 fn db_err(e: sqlx::Error) -> Error {
@@ -204,85 +337,82 @@ impl SqlStore {
                 super::redact(url)
             ))
         };
-        let (pool, writer) = if sqlite {
-            // The writer first: it creates the file and switches it to WAL.
-            let writer = options(1).connect(&connect_url).await.map_err(open_err)?;
-            let pool = options(4).connect(&connect_url).await.map_err(open_err)?;
-            (pool, writer)
+        let pool = options(if sqlite { 4 } else { 10 })
+            .connect(&connect_url)
+            .await
+            .map_err(open_err)?;
+        // The first connection created the file and switched it to WAL.
+        migrate(&pool, !sqlite).await?;
+        let writes = if sqlite {
+            let (_, path) = sqlite_url(url)?;
+            Writes::Sqlite(SqliteWriter::open(&path)?)
         } else {
-            let pool = options(10).connect(&connect_url).await.map_err(open_err)?;
-            (pool.clone(), pool)
+            let (results, rx) = mpsc::channel(4 * RESULT_ROWS);
+            tokio::spawn(result_writer(pool.clone(), rx));
+            Writes::Pool {
+                pool: pool.clone(),
+                results,
+            }
         };
-        let (results, rx) = mpsc::channel(4 * RESULT_ROWS);
-        tokio::spawn(result_writer(writer.clone(), rx));
-        let store = SqlStore {
+        Ok(SqlStore {
             pool,
-            writer,
+            writes,
             backend,
             url: url.to_string(),
-            results,
             origin: Uuid::new_v4().simple().to_string(),
-        };
-        store.migrate().await?;
-        Ok(store)
+        })
     }
 
-    async fn migrate(&self) -> Result<()> {
-        let mut conn = self.writer.acquire().await.map_err(db_err)?;
-        let pg = self.backend == "postgresql";
-        if pg {
-            // Several executors may start at once: one migrates, the others wait.
-            sqlx::query("SELECT pg_advisory_lock(7244031)")
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-        }
-        let result = async {
-            sqlx::query("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
-                .execute(&mut *conn)
-                .await
-                .map_err(db_err)?;
-            for (version, sqlite_ddl, pg_ddl) in MIGRATIONS {
-                let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                    .bind(*version)
-                    .fetch_optional(&mut *conn)
+    /// Executes write statements in order, atomically; the rows each changed.
+    async fn exec(&self, stmts: Vec<(String, Vec<Arg>)>) -> WriteResult<Vec<u64>> {
+        let pool = match &self.writes {
+            Writes::Sqlite(w) => return w.execute(stmts).await,
+            Writes::Pool { pool, .. } => pool,
+        };
+        let mut out = Vec::with_capacity(stmts.len());
+        if stmts.len() == 1 {
+            for (sql, args) in stmts {
+                let done = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
+                    .execute(pool)
                     .await
-                    .map_err(db_err)?;
-                if done.is_some() {
-                    continue;
-                }
-                let ddl = if pg { pg_ddl } else { sqlite_ddl };
-                for stmt in ddl.split(';').map(str::trim).filter(|s| !s.is_empty()) {
-                    sqlx::query(stmt).execute(&mut *conn).await.map_err(db_err)?;
-                }
-                sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
-                    .bind(*version)
-                    .bind(ts(Utc::now()))
-                    .execute(&mut *conn)
-                    .await
-                    .map_err(db_err)?;
+                    .map_err(write_err)?;
+                out.push(done.rows_affected());
             }
-            Ok(())
+            return Ok(out);
         }
-        .await;
-        if pg {
-            sqlx::query("SELECT pg_advisory_unlock(7244031)")
-                .execute(&mut *conn)
+        let mut tx = pool.begin().await.map_err(write_err)?;
+        for (sql, args) in stmts {
+            let done = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
+                .execute(&mut *tx)
                 .await
-                .map_err(db_err)?;
+                .map_err(write_err)?;
+            out.push(done.rows_affected());
         }
-        result
+        tx.commit().await.map_err(write_err)?;
+        Ok(out)
+    }
+
+    /// One statement; the rows it changed.
+    async fn exec_one(&self, sql: &str, args: Vec<Arg>) -> WriteResult<u64> {
+        let done = self.exec(vec![(sql.to_string(), args)]).await?;
+        Ok(done.first().copied().unwrap_or(0))
+    }
+
+    /// PostgreSQL's pool for what only PostgreSQL does (NOTIFY).
+    fn pg_pool(&self) -> Option<&AnyPool> {
+        match &self.writes {
+            Writes::Pool { pool, .. } => Some(pool),
+            Writes::Sqlite(_) => None,
+        }
     }
 
     /// A job from its row, with the current attempt's results unless `fresh` (a job just
     /// claimed: its new attempt has none yet).
-    async fn job_from_row(&self, row: &AnyRow, fresh: bool) -> Result<JobRecord> {
-        let get = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
-        let get_opt = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db_err);
-        let id = Uuid::parse_str(&get("id")?).map_err(|e| Error::Store(e.to_string()))?;
-        let attempt = u32::try_from(row.try_get::<i64, _>("attempt").map_err(db_err)?).unwrap_or(0);
-        let template: Template = from_json(&get("template")?)?;
-        let hosts: Vec<String> = from_json(&get("hosts")?)?;
+    async fn job_from_row(&self, row: JobRow, fresh: bool) -> Result<JobRecord> {
+        let id = Uuid::parse_str(&row.id).map_err(|e| Error::Store(e.to_string()))?;
+        let attempt = u32::try_from(row.attempt).unwrap_or(0);
+        let template: Template = from_json(&row.template)?;
+        let hosts: Vec<String> = from_json(&row.hosts)?;
         let mut results = Vec::new();
         if !fresh {
             results = sqlx::query(
@@ -301,24 +431,24 @@ impl SqlStore {
         Ok(JobRecord {
             id,
             template: template.into(),
-            template_id: get_opt("template_id")?.and_then(|s| Uuid::parse_str(&s).ok()),
+            template_id: row.template_id.and_then(|s| Uuid::parse_str(&s).ok()),
             hosts,
-            extra_vars: from_json(&get("extra_vars")?)?,
-            status: status_of(&get("status")?)?,
-            created_at: parse_ts(&get("created_at")?)?,
-            started_at: opt_ts(get_opt("started_at")?)?,
-            finished_at: opt_ts(get_opt("finished_at")?)?,
+            extra_vars: from_json(&row.extra_vars)?,
+            status: status_of(&row.status)?,
+            created_at: parse_ts(&row.created_at)?,
+            started_at: opt_ts(row.started_at)?,
+            finished_at: opt_ts(row.finished_at)?,
             results,
-            error: get_opt("error")?,
+            error: row.error,
             attempt,
-            worker: get_opt("worker")?,
+            worker: row.worker,
         })
     }
 
     async fn jobs_from_rows(&self, rows: Vec<AnyRow>) -> Result<Vec<JobRecord>> {
         let mut out = Vec::with_capacity(rows.len());
         for row in &rows {
-            out.push(self.job_from_row(row, false).await?);
+            out.push(self.job_from_row(JobRow::from_any(row)?, false).await?);
         }
         Ok(out)
     }
@@ -355,14 +485,23 @@ impl SqlStore {
     }
 }
 
-/// A unique-name violation is `TemplateExists`; anything else a store error.
-fn name_taken_or(e: sqlx::Error, name: &str) -> Error {
-    match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => {
-            Error::TemplateExists(name.to_string())
-        }
-        _ => db_err(e),
-    }
+const INSERT_EVENT: &str =
+    "INSERT INTO events (job_id, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND seq <= $2";
+
+/// One INSERT per event, for SQLite's writer (see `append_events`).
+fn event_stmts(events: &[Event]) -> Result<Vec<(String, Vec<Arg>)>> {
+    events
+        .iter()
+        .map(|e| {
+            let args = vec![
+                Arg::Text(e.job_id.to_string()),
+                Arg::Int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
+                Arg::Text(to_json(e)?),
+            ];
+            Ok((INSERT_EVENT.to_string(), args))
+        })
+        .collect()
 }
 
 /// Events stored per INSERT statement (3 bind values each: well under SQLite's and
@@ -398,14 +537,18 @@ impl Store for SqlStore {
     }
 
     async fn create_template(&self, t: &Template) -> Result<()> {
-        sqlx::query("INSERT INTO templates (id, name, created_at, body) VALUES ($1, $2, $3, $4)")
-            .bind(t.id.to_string())
-            .bind(&t.name)
-            .bind(ts(t.created_at))
-            .bind(to_json(t)?)
-            .execute(&self.writer)
-            .await
-            .map_err(|e| name_taken_or(e, &t.name))?;
+        let args = vec![
+            Arg::Text(t.id.to_string()),
+            Arg::Text(t.name.clone()),
+            Arg::Text(ts(t.created_at)),
+            Arg::Text(to_json(t)?),
+        ];
+        self.exec_one(
+            "INSERT INTO templates (id, name, created_at, body) VALUES ($1, $2, $3, $4)",
+            args,
+        )
+        .await
+        .map_err(|e| e.or_exists(&t.name))?;
         Ok(())
     }
 
@@ -425,47 +568,61 @@ impl Store for SqlStore {
     }
 
     async fn replace_template(&self, old: &Template, new: &Template) -> Result<()> {
-        let done = sqlx::query("UPDATE templates SET name = $1, body = $2 WHERE id = $3")
-            .bind(&new.name)
-            .bind(to_json(new)?)
-            .bind(old.id.to_string())
-            .execute(&self.writer)
+        let args = vec![
+            Arg::Text(new.name.clone()),
+            Arg::Text(to_json(new)?),
+            Arg::Text(old.id.to_string()),
+        ];
+        let done = self
+            .exec_one(
+                "UPDATE templates SET name = $1, body = $2 WHERE id = $3",
+                args,
+            )
             .await
-            .map_err(|e| name_taken_or(e, &new.name))?;
-        if done.rows_affected() == 0 {
+            .map_err(|e| e.or_exists(&new.name))?;
+        if done == 0 {
             return Err(Error::TemplateNotFound(old.name.clone()));
         }
         Ok(())
     }
 
     async fn delete_template(&self, key: &str) -> Result<()> {
-        let done = sqlx::query("DELETE FROM templates WHERE name = $1 OR id = $1")
-            .bind(key)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() == 0 {
+        let done = self
+            .exec_one(
+                "DELETE FROM templates WHERE name = $1 OR id = $1",
+                vec![Arg::Text(key.to_string())],
+            )
+            .await?;
+        if done == 0 {
             return Err(Error::TemplateNotFound(key.to_string()));
         }
         Ok(())
     }
 
-    async fn insert_job(&self, job: &JobRecord) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)",
-        )
-        .bind(job.id.to_string())
-        .bind(job.template_id.map(|u| u.to_string()))
-        .bind(&job.template.name)
-        .bind(to_json(&job.template)?)
-        .bind(to_json(&job.hosts)?)
-        .bind(to_json(&job.extra_vars)?)
-        .bind(job.status.as_str())
-        .bind(ts(job.created_at))
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
+    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()> {
+        let args = vec![
+            Arg::Text(job.id.to_string()),
+            Arg::OptText(job.template_id.map(|u| u.to_string())),
+            Arg::Text(job.template.name.clone()),
+            Arg::Text(to_json(&job.template)?),
+            Arg::Text(to_json(&job.hosts)?),
+            Arg::Text(to_json(&job.extra_vars)?),
+            Arg::Text(job.status.as_str().to_string()),
+            Arg::Text(ts(job.created_at)),
+        ];
+        let insert = "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)";
+        if let Writes::Sqlite(_) = self.writes {
+            // One write: the job and its events are committed together.
+            let mut stmts = vec![(insert.to_string(), args)];
+            stmts.extend(event_stmts(events)?);
+            self.exec(stmts).await?;
+            return Ok(());
+        }
+        // PostgreSQL: the events first (a transaction would cost two more round trips), so a
+        // worker never claims the job before they are there.
+        self.append_events(events, usize::MAX).await?;
+        self.exec_one(insert, args).await?;
         Ok(())
     }
 
@@ -482,28 +639,61 @@ impl Store for SqlStore {
              WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1 {lock}) \
              AND status = 'pending' RETURNING {JOB_COLUMNS}"
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(worker)
-            .bind(ts(Utc::now()))
-            .fetch_optional(&self.writer)
-            .await
-            .map_err(db_err)?;
+        let (worker, now) = (worker.to_string(), ts(Utc::now()));
+        let row = match &self.writes {
+            Writes::Sqlite(w) => {
+                w.write(move |conn| {
+                    let mut stmt = conn.prepare_cached(&sql)?;
+                    bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
+                    let mut rows = stmt.raw_query();
+                    Ok(rows.next()?.map(JobRow::from_sqlite).transpose()?)
+                })
+                .await?
+            }
+            Writes::Pool { pool, .. } => sqlx::query(AssertSqlSafe(sql))
+                .bind(worker)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(db_err)?
+                .as_ref()
+                .map(JobRow::from_any)
+                .transpose()?,
+        };
         match row {
-            Some(r) => Ok(Some(self.job_from_row(&r, true).await?)),
+            Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
             None => Ok(None),
         }
     }
 
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()> {
+        let body = to_json(result)?;
+        let results = match &self.writes {
+            Writes::Sqlite(_) => {
+                // The writer groups whatever is queued into one transaction by itself.
+                let args = vec![
+                    Arg::Text(job.to_string()),
+                    Arg::Int(i64::from(attempt)),
+                    Arg::Text(body),
+                ];
+                self.exec_one(
+                    "INSERT INTO host_results (job_id, attempt, body) VALUES ($1, $2, $3)",
+                    args,
+                )
+                .await?;
+                return Ok(());
+            }
+            Writes::Pool { results, .. } => results,
+        };
         let (stored, done) = oneshot::channel();
         let pending = PendingResult {
             job,
             attempt,
-            body: to_json(result)?,
+            body,
             stored,
         };
         let gone = || Error::Store("the store's result writer stopped".into());
-        self.results.send(pending).await.map_err(|_| gone())?;
+        results.send(pending).await.map_err(|_| gone())?;
         done.await.map_err(|_| gone())?
     }
 
@@ -514,43 +704,42 @@ impl Store for SqlStore {
         status: JobStatus,
         error: Option<&str>,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
-             WHERE id = $4 AND status = 'running' AND attempt = $5",
-        )
-        .bind(status.as_str())
-        .bind(error)
-        .bind(ts(Utc::now()))
-        .bind(job.to_string())
-        .bind(i64::from(attempt))
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        let args = vec![
+            Arg::Text(status.as_str().to_string()),
+            Arg::OptText(error.map(String::from)),
+            Arg::Text(ts(Utc::now())),
+            Arg::Text(job.to_string()),
+            Arg::Int(i64::from(attempt)),
+        ];
+        let done = self
+            .exec_one(
+                "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
+                 WHERE id = $4 AND status = 'running' AND attempt = $5",
+                args,
+            )
+            .await?;
+        Ok(done == 1)
     }
 
     async fn cancel_pending(&self, job: Uuid) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET status = 'canceled', error = 'canceled before it started', finished_at = $1 \
-             WHERE id = $2 AND status = 'pending'",
-        )
-        .bind(ts(Utc::now()))
-        .bind(job.to_string())
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        let done = self
+            .exec_one(
+                "UPDATE jobs SET status = 'canceled', error = 'canceled before it started', finished_at = $1 \
+                 WHERE id = $2 AND status = 'pending'",
+                vec![Arg::Text(ts(Utc::now())), Arg::Text(job.to_string())],
+            )
+            .await?;
+        Ok(done == 1)
     }
 
     async fn request_cancel(&self, job: Uuid) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
-        )
-        .bind(job.to_string())
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
-        Ok(done.rows_affected() == 1)
+        let done = self
+            .exec_one(
+                "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
+                vec![Arg::Text(job.to_string())],
+            )
+            .await?;
+        Ok(done == 1)
     }
 
     async fn cancel_requests(&self, worker: &str) -> Result<Vec<Uuid>> {
@@ -573,7 +762,7 @@ impl Store for SqlStore {
         .await
         .map_err(db_err)?;
         match row {
-            Some(r) => Ok(Some(self.job_from_row(&r, false).await?)),
+            Some(r) => Ok(Some(self.job_from_row(JobRow::from_any(&r)?, false).await?)),
             None => Ok(None),
         }
     }
@@ -642,19 +831,14 @@ impl Store for SqlStore {
             Some(s) if !s.is_terminal() => return Err(Error::JobNotFinished(key)),
             Some(_) => {}
         }
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
-        for sql in [
+        let stmts = [
             "DELETE FROM events WHERE job_id = $1",
             "DELETE FROM host_results WHERE job_id = $1",
             "DELETE FROM jobs WHERE id = $1",
-        ] {
-            sqlx::query(sql)
-                .bind(&key)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
-        }
-        tx.commit().await.map_err(db_err)
+        ]
+        .map(|sql| (sql.to_string(), vec![Arg::Text(key.clone())]));
+        self.exec(stmts.into()).await?;
+        Ok(())
     }
 
     async fn append_events(&self, events: &[Event], keep: usize) -> Result<()> {
@@ -671,17 +855,34 @@ impl Store for SqlStore {
             .filter(|(_, seq)| *seq > keep as u64)
             .map(|(job, seq)| (job, seq - keep as u64))
             .collect();
+        let pool = match &self.writes {
+            Writes::Sqlite(_) => {
+                // Row by row: the writer reuses one prepared statement and runs them all in
+                // one savepoint; a statement per batch size would be prepared every time.
+                let mut stmts = event_stmts(events)?;
+                for (job, upto) in trims {
+                    let args = vec![
+                        Arg::Text(job.to_string()),
+                        Arg::Int(i64::try_from(upto).unwrap_or(0)),
+                    ];
+                    stmts.push((TRIM_EVENTS.to_string(), args));
+                }
+                self.exec(stmts).await?;
+                return Ok(());
+            }
+            Writes::Pool { pool, .. } => pool,
+        };
         let chunks: Vec<&[Event]> = events.chunks(EVENT_ROWS).collect();
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
             return insert_events(events)?
-                .execute(&self.writer)
+                .execute(pool)
                 .await
                 .map(|_| ())
                 .map_err(db_err);
         }
-        let mut tx = self.writer.begin().await.map_err(db_err)?;
+        let mut tx = pool.begin().await.map_err(db_err)?;
         for chunk in chunks {
             insert_events(chunk)?
                 .execute(&mut *tx)
@@ -689,7 +890,7 @@ impl Store for SqlStore {
                 .map_err(db_err)?;
         }
         for (job, upto) in trims {
-            sqlx::query("DELETE FROM events WHERE job_id = $1 AND seq <= $2")
+            sqlx::query(TRIM_EVENTS)
                 .bind(job.to_string())
                 .bind(i64::try_from(upto).unwrap_or(0))
                 .execute(&mut *tx)
@@ -722,15 +923,12 @@ impl Store for SqlStore {
 
     async fn heartbeat(&self, worker: &str) -> Result<()> {
         let now = ts(Utc::now());
-        sqlx::query(
+        self.exec_one(
             "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
              ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
+            vec![Arg::Text(worker.to_string()), Arg::Text(now)],
         )
-        .bind(worker)
-        .bind(now)
-        .execute(&self.writer)
-        .await
-        .map_err(db_err)?;
+        .await?;
         Ok(())
     }
 
@@ -753,58 +951,49 @@ impl Store for SqlStore {
             let id: String = r.try_get("id").map_err(db_err)?;
             let attempt: i64 = r.try_get("attempt").map_err(db_err)?;
             let requeue = policy == RecoveryPolicy::Requeue && attempt < i64::from(max_attempts);
-            let done = if requeue {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'pending', worker = NULL, started_at = NULL \
-                     WHERE id = $1 AND status = 'running' AND attempt = $2",
-                )
-                .bind(&id)
-                .bind(attempt)
+            let mut args = vec![Arg::Text(id.clone()), Arg::Int(attempt)];
+            let sql = if requeue {
+                "UPDATE jobs SET status = 'pending', worker = NULL, started_at = NULL \
+                 WHERE id = $1 AND status = 'running' AND attempt = $2"
             } else {
-                sqlx::query(
-                    "UPDATE jobs SET status = 'error', error = $3, finished_at = $4 \
-                     WHERE id = $1 AND status = 'running' AND attempt = $2",
-                )
-                .bind(&id)
-                .bind(attempt)
-                .bind(INTERRUPTED)
-                .bind(ts(Utc::now()))
-            }
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
+                args.push(Arg::Text(INTERRUPTED.to_string()));
+                args.push(Arg::Text(ts(Utc::now())));
+                "UPDATE jobs SET status = 'error', error = $3, finished_at = $4 \
+                 WHERE id = $1 AND status = 'running' AND attempt = $2"
+            };
+            let done = self.exec_one(sql, args).await?;
             let status = if requeue {
                 JobStatus::Pending
             } else {
                 JobStatus::Error
             };
-            if done.rows_affected() == 1 {
+            if done == 1 {
                 if let Ok(u) = Uuid::parse_str(&id) {
                     out.push((u, status));
                 }
             }
         }
-        sqlx::query("DELETE FROM workers WHERE heartbeat_at < $1")
-            .bind(ts(stale_before))
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
+        self.exec_one(
+            "DELETE FROM workers WHERE heartbeat_at < $1",
+            vec![Arg::Text(ts(stale_before))],
+        )
+        .await?;
         Ok(out)
     }
 
     async fn retire_worker(&self, worker: &str) -> Result<()> {
-        sqlx::query("DELETE FROM workers WHERE id = $1")
-            .bind(worker)
-            .execute(&self.writer)
-            .await
-            .map_err(db_err)?;
+        self.exec_one(
+            "DELETE FROM workers WHERE id = $1",
+            vec![Arg::Text(worker.to_string())],
+        )
+        .await?;
         Ok(())
     }
 
     async fn notify(&self, what: Notice, job: Uuid) -> Result<()> {
-        if self.backend != "postgresql" {
+        let Some(pool) = self.pg_pool() else {
             return Ok(());
-        }
+        };
         let kind = if what == Notice::Cancel {
             "cancel"
         } else {
@@ -814,7 +1003,7 @@ impl Store for SqlStore {
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(payload)
-            .execute(&self.writer)
+            .execute(pool)
             .await
             .map_err(db_err)?;
         Ok(())
