@@ -3,7 +3,8 @@ PostgreSQL stores, and PostgreSQL shared by one vs two worker processes.
 
 Workloads: no-op jobs (no hosts: pure dispatch + store writes), `true` jobs (J x H spawns,
 forks 5, workers 8), and for scale-out jobs whose check sleeps (not spawn-bound).
-PostgreSQL is a throwaway server started here (tests/pgserver.py). Medians of --repeat runs.
+PostgreSQL is a throwaway server started here (tests/pgserver.py). Medians of --repeat rounds,
+each round running every store (or worker count) in turn.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ async def scale_out(url: str, processes: int, jobs: int, sleep: float) -> float:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--noop", type=int, default=5000)
     p.add_argument("--jobs", type=int, default=20)
     p.add_argument("--hosts", type=int, default=50)
@@ -82,37 +83,38 @@ def main() -> None:
     args = p.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="airs-bench-"))
     with postgres_server() as pg:
-        results: dict[str, dict[str, float]] = {}
-        for name in ("memory", "sqlite", "postgresql"):
-            results[name] = {}
-            for workload, jobs, hosts in (("noop", args.noop, 0), ("true", args.jobs, args.hosts)):
-                runs = []
-                for r in range(args.repeat):
+        stores = ("memory", "sqlite", "postgresql")
+        # Rounds interleave the stores, so load that drifts during the run hits them alike;
+        # each store's cost is also taken per round, against that round's memory run.
+        runs: dict[str, dict[str, list[float]]] = {n: {"noop": [], "true": []} for n in stores}
+        workloads = (("noop", args.noop, 0), ("true", args.jobs, args.hosts))
+        for workload, jobs, hosts in workloads:
+            for r in range(args.repeat):
+                for name in stores:
                     store = {
                         "memory": None,
                         "sqlite": f"sqlite://{tmp}/{workload}-{r}.db",
                         "postgresql": create_database(pg),
                     }[name]
-                    runs.append(asyncio.run(run_jobs(store, jobs, hosts)))
-                results[name][workload] = statistics.median(runs)
+                    runs[name][workload].append(asyncio.run(run_jobs(store, jobs, hosts)))
+            for name in stores:
                 unit = "jobs/s" if workload == "noop" else "host checks/s"
-                rate = results[name][workload] * (1 if workload == "noop" else hosts)
+                rate = statistics.median(runs[name][workload]) * (1 if workload == "noop" else hosts)
                 print(f"  {name:10s} {workload:5s} {rate:10,.0f} {unit}", flush=True)
-        print("\nstore cost against memory (1 - store/memory), medians:")
+        print("\nstore cost against memory (1 - store/memory), median over rounds of the paired runs:")
         for name in ("sqlite", "postgresql"):
-            for workload in ("noop", "true"):
-                cost = 1 - results[name][workload] / results["memory"][workload]
+            for workload, _, _ in workloads:
+                pairs = zip(runs[name][workload], runs["memory"][workload], strict=True)
+                cost = statistics.median(1 - s / m for s, m in pairs)
                 print(f"  {name:10s} {workload:5s} {cost * 100:6.1f} %")
         print("  target: sqlite costs <= 20 % on the `true` workload")
 
-        one = statistics.median(
-            asyncio.run(scale_out(create_database(pg), 1, args.scale_jobs, args.sleep))
-            for _ in range(args.repeat)
-        )
-        two = statistics.median(
-            asyncio.run(scale_out(create_database(pg), 2, args.scale_jobs, args.sleep))
-            for _ in range(args.repeat)
-        )
+        scale: dict[int, list[float]] = {1: [], 2: []}
+        for _ in range(args.repeat):
+            for processes in scale:
+                url = create_database(pg)
+                scale[processes].append(asyncio.run(scale_out(url, processes, args.scale_jobs, args.sleep)))
+        one, two = (statistics.median(scale[n]) for n in (1, 2))
         print(f"\nscale-out on PostgreSQL, {args.scale_jobs} jobs of `sleep {args.sleep}`:")
         print(
             f"  1 worker process: {one:6.1f} jobs/s; 2 worker processes: {two:6.1f} jobs/s;"
