@@ -60,7 +60,7 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "package" => {
             let mut f = platform();
             if let Some(p) = arg {
-                f.push(Fact::Command(shell_line(&["dpkg", "-s", &p])));
+                f.push(Fact::Command(super::package::DPKG_LIST.into()));
                 f.push(Fact::Command(shell_line(&["rpm", "-qi", &p])));
             }
             f

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use super::os::detect;
-use super::simple_config::{self, Assign, Options};
-use super::support::{dig, need_str, run_argv, table, table_call, unsupported, Lazy, Res};
+use super::support::{need_str, run_argv, table, table_call, unsupported, Lazy, Res};
 use super::{Resource, ResourceError};
 use crate::native::transport::Host;
 use crate::native::value::{Table, Value};
@@ -42,28 +41,41 @@ pub struct PackageInfo {
     pub kind: &'static str,
 }
 
-/// `dpkg -s` output: installed when the third word of Status is `installed` (a removed
-/// package keeps `deinstall ok config-files`).
-pub fn parse_dpkg_status(text: &str) -> PackageInfo {
-    let opts = Options {
-        // A constant pattern, checked by the tests below.
-        assign: Assign::Custom(regex::Regex::new(r"^\s*([^:]*?)\s*:\s*(.*?)\s*$").expect("valid")),
-        groups: false,
-        ..Options::default()
-    };
-    let params = simple_config::parse(text, &opts);
-    let get = |k: &str| match dig(&params, &[Value::str(k)]) {
-        Value::Str(s) => Some(s),
-        _ => None,
-    };
-    let status = get("Status").unwrap_or_default();
-    let words: Vec<&str> = status.split(' ').collect();
-    PackageInfo {
-        installed: words.get(2) == Some(&"installed"),
-        held: words.first() == Some(&"hold"),
-        version: get("Version"),
+/// Every package dpkg knows, one per line: the `packages` resource's table, and the answer
+/// for each `package` too (one query per host instead of a `dpkg -s` per package).
+pub const DPKG_LIST: &str =
+    "dpkg-query -W -f='${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n'";
+
+/// `name` (or `name:arch`) in a [`DPKG_LIST`] answer, as `dpkg -s` tells it: installed when
+/// the status's second letter is `i` (a removed package keeps `rc`), held when the first is
+/// `h`; the version even of a removed one.
+pub fn dpkg_package(listing: &str, name: &str) -> PackageInfo {
+    let mut found = PackageInfo {
         kind: "deb",
+        ..PackageInfo::default()
+    };
+    for line in listing.lines() {
+        let mut f = line.split('\t');
+        let (Some(status), Some(n), Some(version)) = (f.next(), f.next(), f.next()) else {
+            continue;
+        };
+        let arch = f.next().unwrap_or("");
+        if n != name && name.strip_prefix(n).and_then(|r| r.strip_prefix(':')) != Some(arch) {
+            continue;
+        }
+        let status = status.as_bytes();
+        let installed = status.get(1) == Some(&b'i');
+        // Several architectures of one name: the installed one wins.
+        if installed || found.version.is_none() {
+            found = PackageInfo {
+                installed,
+                held: status.first() == Some(&b'h'),
+                version: Some(version.to_string()),
+                kind: "deb",
+            };
+        }
     }
+    found
 }
 
 /// `rpm -qi` output: `Version : 1.2` and `Release : 3.el9` make `1.2-3.el9`.
@@ -107,17 +119,7 @@ impl Package {
         self.info.get(|| {
             let name = self.name.as_str();
             Ok(match manager(&self.host)? {
-                Manager::Deb => {
-                    let out = run_argv(&self.host, &["dpkg", "-s", name])?;
-                    if out.exit_status != Some(0) {
-                        PackageInfo {
-                            kind: "deb",
-                            ..PackageInfo::default()
-                        }
-                    } else {
-                        parse_dpkg_status(&out.stdout)
-                    }
-                }
+                Manager::Deb => dpkg_package(&self.host.run(DPKG_LIST)?.stdout, name),
                 Manager::Rpm => {
                     let out = run_argv(&self.host, &["rpm", "-qi", name])?;
                     if out.exit_status != Some(0) {
@@ -262,12 +264,7 @@ impl Packages {
     fn table(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
             let all = match manager(&self.host)? {
-                Manager::Deb => {
-                    let out = self.host.run(
-                        "dpkg-query -W -f='${db:Status-Abbrev}\\t${Package}\\t${Version}\\t${Architecture}\\n'",
-                    )?;
-                    parse_dpkg_list(&out.stdout)
-                }
+                Manager::Deb => parse_dpkg_list(&self.host.run(DPKG_LIST)?.stdout),
                 Manager::Rpm => {
                     let out = self.host.run(
                         "rpm -qa --queryformat '%{NAME}\\t%{VERSION}-%{RELEASE}\\t%{ARCH}\\n'",
@@ -308,7 +305,9 @@ impl Packages {
             let rows = all
                 .into_iter()
                 .filter(|(_, name, _, _)| re.is_match(name))
-                .map(|(s, n, v, a)| vec![Value::Str(s), Value::Str(n), Value::Str(v), Value::Str(a)])
+                .map(|(s, n, v, a)| {
+                    vec![Value::Str(s), Value::Str(n), Value::Str(v), Value::Str(a)]
+                })
                 .collect();
             Ok(table(
                 &self.to_s(),
@@ -350,13 +349,23 @@ mod tests {
 
     #[test]
     fn database_answers_parse() {
-        let i = parse_dpkg_status("Package: x\nStatus: hold ok installed\nVersion: 1:2.3-4\n");
+        let listing = "hi \tx\t1:2.3-4\tamd64\nrc \told\t1\tamd64\n\
+                       un \tm\t2\ti386\nii \tm\t2\tamd64\nii \txy\t9\tall\n";
+        let got = |name| {
+            let i = dpkg_package(listing, name);
+            (i.installed, i.held, i.version)
+        };
+        assert_eq!(got("x"), (true, true, Some("1:2.3-4".into())));
+        assert_eq!(got("old"), (false, false, Some("1".into())));
         assert_eq!(
-            (i.installed, i.held, i.version.as_deref()),
-            (true, true, Some("1:2.3-4"))
+            got("m"),
+            (true, false, Some("2".into())),
+            "the installed arch"
         );
-        let i = parse_dpkg_status("Package: x\nStatus: deinstall ok config-files\nVersion: 1\n");
-        assert!(!i.installed);
+        assert_eq!(got("m:i386"), (false, false, Some("2".into())));
+        assert!(got("m:amd64").0);
+        assert_eq!(got("nope"), (false, false, None));
+        assert_eq!(got("x:"), (false, false, None));
         let i = parse_rpm_info("Name        : bash\nVersion     : 5.1.8\nRelease     : 9.el9\n");
         assert_eq!(i.version.as_deref(), Some("5.1.8-9.el9"));
         assert_eq!(
@@ -370,7 +379,7 @@ mod tests {
         assert_eq!(apk_version("musl-utils-1.2 - x\n", "musl"), None);
         for junk in ["", ":", "Status:", "\u{0}"] {
             let _ = (
-                parse_dpkg_status(junk),
+                dpkg_package(junk, "x"),
                 parse_rpm_info(junk),
                 parse_dpkg_list(junk),
             );
