@@ -199,6 +199,14 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// Consumes the current token without taking its data (which the token list frees).
+    #[inline]
+    fn skip(&mut self) {
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
+        }
+    }
+
     #[inline]
     fn at_p(&self, p: P) -> bool {
         matches!(self.peek(), Tok::P(q) if *q == p)
@@ -212,7 +220,7 @@ impl<'a> Parser<'a> {
     #[inline]
     fn eat_p(&mut self, p: P) -> bool {
         if self.at_p(p) {
-            self.bump();
+            self.skip();
             true
         } else {
             false
@@ -221,7 +229,7 @@ impl<'a> Parser<'a> {
 
     fn eat_kw(&mut self, k: Kw) -> bool {
         if self.at_kw(k) {
-            self.bump();
+            self.skip();
             true
         } else {
             false
@@ -267,13 +275,13 @@ impl<'a> Parser<'a> {
 
     fn skip_terms(&mut self) {
         while matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
-            self.bump();
+            self.skip();
         }
     }
 
     fn skip_newlines(&mut self) {
         while matches!(self.peek(), Tok::NewLine) {
-            self.bump();
+            self.skip();
         }
     }
 
@@ -451,7 +459,7 @@ impl<'a> Parser<'a> {
         while let Tok::Kw(kw @ (Kw::If | Kw::Unless | Kw::While | Kw::Until | Kw::Rescue)) =
             *self.peek()
         {
-            self.bump();
+            self.skip();
             // `a if b if c ...` nests: count each modifier against MAX_DEPTH.
             self.enter()?;
             let cond = self.parse_expr_stmt()?;
@@ -516,7 +524,7 @@ impl<'a> Parser<'a> {
             } else {
                 break;
             };
-            self.bump();
+            self.skip();
             self.skip_newlines();
             // Each operator adds a level to the (left-deep) tree: count it against MAX_DEPTH.
             self.enter()?;
@@ -569,7 +577,7 @@ impl<'a> Parser<'a> {
         let lhs = self.parse_ternary()?;
         match self.peek() {
             Tok::P(P::Assign) if is_lvalue(&lhs) => {
-                self.bump();
+                self.skip();
                 self.skip_newlines();
                 let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
@@ -583,7 +591,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::OpAssign(op)) if is_lvalue(&lhs) => {
                 let op = op_assign(op);
-                self.bump();
+                self.skip();
                 self.skip_newlines();
                 let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
@@ -609,7 +617,7 @@ impl<'a> Parser<'a> {
             self.parse_expr()?
         };
         if self.at_kw(Kw::Rescue) {
-            self.bump();
+            self.skip();
             let r = self.parse_expr()?;
             return Ok(Expr::new(
                 ExprKind::Begin {
@@ -675,7 +683,7 @@ impl<'a> Parser<'a> {
         if !self.at_p(P::Question) {
             return Ok(cond);
         }
-        self.bump();
+        self.skip();
         self.skip_newlines();
         self.enter()?;
         let a = self.parse_ternary_branch();
@@ -741,7 +749,7 @@ impl<'a> Parser<'a> {
             Tok::P(P::Dot3) => true,
             _ => return Ok(lo),
         };
-        self.bump();
+        self.skip();
         let hi = if self.starts_value() {
             Some(Box::new(self.parse_binary(0)?))
         } else {
@@ -800,7 +808,7 @@ impl<'a> Parser<'a> {
             if prec < min_prec {
                 break;
             }
-            self.bump();
+            self.skip();
             self.skip_newlines();
             self.enter()?;
             let rhs = self.parse_binary(if right { prec } else { prec + 1 })?;
@@ -842,8 +850,8 @@ impl<'a> Parser<'a> {
                     };
                     if let Some(kind) = lit {
                         if !matches!(self.tok(2).tok, Tok::P(P::Pow)) {
-                            self.bump();
-                            self.bump();
+                            self.skip();
+                            self.skip();
                             let e = Expr::new(kind, self.span_from(start));
                             return self.parse_postfix(e);
                         }
@@ -852,10 +860,10 @@ impl<'a> Parser<'a> {
                 UnaryOp::Neg
             }
             Tok::Kw(Kw::Defined) => {
-                self.bump();
+                self.skip();
                 let paren = self.at_p(P::LParen) && !self.tok(0).space_before;
                 let e = if paren {
-                    self.bump();
+                    self.skip();
                     self.skip_newlines();
                     let e = self.parse_expr_stmt()?;
                     self.skip_newlines();
@@ -870,7 +878,7 @@ impl<'a> Parser<'a> {
                 ));
             }
             Tok::Kw(Kw::Not) => {
-                self.bump();
+                self.skip();
                 let e = self.parse_expr()?;
                 return Ok(Expr::new(
                     ExprKind::Unary {
@@ -882,7 +890,7 @@ impl<'a> Parser<'a> {
             }
             _ => return self.parse_primary_postfix(),
         };
-        self.bump();
+        self.skip();
         let e = self.parse_unary()?;
         // `-a ** b` is `-(a ** b)`: let the binary loop of the caller see `**` on the operand.
         Ok(Expr::new(
@@ -923,7 +931,7 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Tok::P(P::Dot) | Tok::P(P::AndDot) => {
                     let safe = matches!(self.peek(), Tok::P(P::AndDot));
-                    self.bump();
+                    self.skip();
                     self.skip_newlines();
                     let nt = self.bump();
                     let name = match nt.tok {
@@ -971,7 +979,7 @@ impl<'a> Parser<'a> {
                     e = self.call_rest(Some(e), name, safe)?;
                 }
                 Tok::P(P::ColonColon) if !t_space || !self.tok(1).space_before => {
-                    self.bump();
+                    self.skip();
                     let nt = self.bump();
                     match nt.tok {
                         Tok::Const(name) if !self.paren_call_follows() => {
@@ -1002,7 +1010,7 @@ impl<'a> Parser<'a> {
                 Tok::P(P::LBracket)
                     if !t_space || matches!(e.kind, ExprKind::Var(_) | ExprKind::IVar(_)) =>
                 {
-                    self.bump();
+                    self.skip();
                     let args = self.parse_arg_list(Some(P::RBracket))?;
                     let span = e.span.to(self.span_from(t_start));
                     e = Expr::new(
@@ -1039,7 +1047,7 @@ impl<'a> Parser<'a> {
                     .unwrap_or(0)
             });
         let (args, parens) = if self.at_p(P::LParen) && !self.tok(0).space_before {
-            self.bump();
+            self.skip();
             (self.parse_arg_list(Some(P::RParen))?, true)
         } else if self.command_arg_start() {
             self.no_do += 1;
@@ -1149,7 +1157,7 @@ impl<'a> Parser<'a> {
                         Tok::Str(p) => p,
                         _ => Vec::new(),
                     };
-                    self.bump();
+                    self.skip();
                     pairs_start.get_or_insert(s);
                     let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
@@ -1157,18 +1165,18 @@ impl<'a> Parser<'a> {
                     pairs.push(HashEntry::Pair(key, v));
                 }
                 Tok::P(P::Pow) => {
-                    self.bump();
+                    self.skip();
                     pairs_start.get_or_insert(s);
                     let v = self.parse_ternary()?;
                     pairs.push(HashEntry::Splat(v));
                 }
                 Tok::P(P::Star) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
                     args.push(Expr::new(ExprKind::Splat(Box::new(v)), self.span_from(s)));
                 }
                 Tok::P(P::Amp) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
                     block_pass = Some(Expr::new(
                         ExprKind::BlockPass(Box::new(v)),
@@ -1178,7 +1186,7 @@ impl<'a> Parser<'a> {
                 _ => {
                     let e = self.parse_arg_value()?;
                     if self.at_p(P::FatArrow) {
-                        self.bump();
+                        self.skip();
                         self.skip_newlines();
                         pairs_start.get_or_insert(s);
                         let v = self.parse_arg_value()?;
@@ -1256,6 +1264,16 @@ impl<'a> Parser<'a> {
     }
 
     fn str_parts(&mut self, parts: Vec<LexPart>) -> PResult<Vec<StrPart>> {
+        if parts.iter().all(|p| matches!(p, LexPart::Lit(_))) {
+            // The common case: collected in place (same size and alignment), no allocation.
+            return Ok(parts
+                .into_iter()
+                .map(|p| match p {
+                    LexPart::Lit(s) => StrPart::Lit(s),
+                    LexPart::Code(..) => StrPart::Lit(String::new()),
+                })
+                .collect());
+        }
         let mut out = Vec::with_capacity(parts.len());
         for p in parts {
             match p {
@@ -1422,7 +1440,7 @@ impl<'a> Parser<'a> {
                 self.unexpected("an expression")
             }
             Tok::P(P::LParen) => {
-                self.bump();
+                self.skip();
                 self.skip_terms();
                 let saved = self.no_do;
                 self.no_do = 0;
@@ -1448,7 +1466,7 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Paren(body), self.span_from(start)))
             }
             Tok::P(P::LBracket) => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let items = self.parse_arg_list(Some(P::RBracket));
@@ -1456,7 +1474,7 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Array(items?), self.span_from(start)))
             }
             Tok::P(P::LBrace) => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let h = self.parse_hash_body(start);
@@ -1464,14 +1482,14 @@ impl<'a> Parser<'a> {
                 h
             }
             Tok::P(P::Lambda) => {
-                self.bump();
+                self.skip();
                 self.push_scope(false);
                 let r = self.parse_lambda(start);
                 self.pop_scope();
                 r
             }
             Tok::P(P::ColonColon) => {
-                self.bump();
+                self.skip();
                 match self.bump().tok {
                     Tok::Const(name) => Ok(Expr::new(
                         ExprKind::Const {
@@ -1492,7 +1510,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::Dot2 | P::Dot3) => {
                 let exclusive = self.at_p(P::Dot3);
-                self.bump();
+                self.skip();
                 let hi = self.parse_binary(0)?;
                 Ok(Expr::new(
                     ExprKind::Range {
@@ -1505,7 +1523,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::Star) => {
                 // splat in a value list: `[*a]` handled by parse_arg_list; here `*a` alone
-                self.bump();
+                self.skip();
                 let e = self.parse_ternary()?;
                 Ok(Expr::new(
                     ExprKind::Splat(Box::new(e)),
@@ -1546,14 +1564,14 @@ impl<'a> Parser<'a> {
                         Tok::Str(p) => p,
                         _ => Vec::new(),
                     };
-                    self.bump();
+                    self.skip();
                     let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
                 Tok::P(P::Pow) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
                     entries.push(HashEntry::Splat(v));
                 }
@@ -1584,7 +1602,7 @@ impl<'a> Parser<'a> {
 
     fn parse_lambda(&mut self, start: usize) -> PResult<Expr> {
         let params = if self.at_p(P::LParen) {
-            self.bump();
+            self.skip();
             self.parse_params(Some(P::RParen), false)?
         } else if matches!(self.peek(), Tok::Ident(_) | Tok::P(P::Star | P::Amp)) {
             self.parse_params(None, false)?
@@ -1618,7 +1636,7 @@ impl<'a> Parser<'a> {
 
     fn parse_brace_block(&mut self) -> PResult<Block> {
         let start = self.tok(0).start;
-        self.bump(); // {
+        self.skip(); // {
         self.push_scope(false);
         let saved = self.no_do;
         self.no_do = 0;
@@ -1641,7 +1659,7 @@ impl<'a> Parser<'a> {
 
     fn parse_do_block(&mut self) -> PResult<Block> {
         let start = self.tok(0).start;
-        self.bump(); // do
+        self.skip(); // do
         self.push_scope(false);
         let saved = self.no_do;
         self.no_do = 0;
@@ -1802,7 +1820,7 @@ impl<'a> Parser<'a> {
         }
         let mut rescues = Vec::new();
         while self.at_kw(Kw::Rescue) {
-            self.bump();
+            self.skip();
             let mut classes = Vec::new();
             let mut var = None;
             while !matches!(
@@ -1846,7 +1864,7 @@ impl<'a> Parser<'a> {
 
     fn parse_keyword(&mut self, k: Kw, start: usize) -> PResult<Expr> {
         let simple = |kind: ExprKind, p: &mut Self| -> PResult<Expr> {
-            p.bump();
+            p.skip();
             Ok(Expr::new(kind, p.span_from(start)))
         };
         match k {
@@ -1862,11 +1880,11 @@ impl<'a> Parser<'a> {
             Kw::Redo => simple(ExprKind::Redo, self),
             Kw::Retry => simple(ExprKind::Retry, self),
             Kw::If | Kw::Unless => {
-                self.bump();
+                self.skip();
                 self.parse_if_rest(k == Kw::Unless, start)
             }
             Kw::While | Kw::Until => {
-                self.bump();
+                self.skip();
                 self.no_do += 1;
                 let cond = self.parse_expr_stmt();
                 self.no_do -= 1;
@@ -1886,7 +1904,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::For => {
-                self.bump();
+                self.skip();
                 let v = self.parse_primary_postfix()?;
                 if !is_lvalue(&v) {
                     return Err(SyntaxError::new(
@@ -1916,7 +1934,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Case => {
-                self.bump();
+                self.skip();
                 let subject = if matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
                     None
                 } else {
@@ -1972,7 +1990,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Begin => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let body = self.parse_body_rescue(start);
@@ -1996,11 +2014,11 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Def => {
-                self.bump();
+                self.skip();
                 self.parse_def(start)
             }
             Kw::Class => {
-                self.bump();
+                self.skip();
                 if self.eat_p(P::Shl) {
                     let target = self.parse_expr()?;
                     self.push_scope(true);
@@ -2037,7 +2055,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Module => {
-                self.bump();
+                self.skip();
                 let path = self.parse_cpath()?;
                 self.push_scope(true);
                 let body = self.parse_stmts();
@@ -2053,7 +2071,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Return | Kw::Break | Kw::Next => {
-                self.bump();
+                self.skip();
                 let v = if self.starts_value()
                     && !matches!(
                         self.peek(),
@@ -2071,9 +2089,9 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(kind, self.span_from(start)))
             }
             Kw::Yield => {
-                self.bump();
+                self.skip();
                 let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     self.parse_arg_list(Some(P::RParen))?
                 } else if self.command_arg_start() {
                     self.parse_arg_list(None)?
@@ -2083,9 +2101,9 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Yield(args), self.span_from(start)))
             }
             Kw::Super => {
-                self.bump();
+                self.skip();
                 let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     Some(self.parse_arg_list(Some(P::RParen))?)
                 } else if self.command_arg_start() {
                     self.no_do += 1;
@@ -2107,13 +2125,13 @@ impl<'a> Parser<'a> {
                 Ok(e)
             }
             Kw::Alias => {
-                self.bump();
+                self.skip();
                 let a = self.method_name_token()?;
                 let b = self.method_name_token()?;
                 Ok(Expr::new(ExprKind::Alias(a, b), self.span_from(start)))
             }
             Kw::Undef => {
-                self.bump();
+                self.skip();
                 let mut names = vec![self.method_name_token()?];
                 while self.eat_p(P::Comma) {
                     names.push(self.method_name_token()?);
@@ -2159,7 +2177,7 @@ impl<'a> Parser<'a> {
             self.span_from(start),
         );
         while self.at_p(P::ColonColon) {
-            self.bump();
+            self.skip();
             let t = self.bump();
             let Tok::Const(name) = t.tok else {
                 return Err(SyntaxError::new(
@@ -2188,7 +2206,7 @@ impl<'a> Parser<'a> {
             Tok::P(P::LBracket) => {
                 self.expect_p(P::RBracket, "']' in method name '[]'")?;
                 if self.at_p(P::Assign) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     "[]=".to_string()
                 } else {
                     "[]".to_string()
@@ -2217,7 +2235,7 @@ impl<'a> Parser<'a> {
                 }
             };
             singleton = Some(Box::new(Expr::new(recv_kind, Span::new(t.start, t.end))));
-            self.bump();
+            self.skip();
             let t2 = self.bump();
             name = match t2.tok {
                 Tok::Ident(s) | Tok::Const(s) => s,
@@ -2236,13 +2254,13 @@ impl<'a> Parser<'a> {
             && !self.tok(0).space_before
             && matches!(self.tok(1).tok, Tok::P(P::LParen))
         {
-            self.bump();
+            self.skip();
             name.push('=');
         }
         self.push_scope(true);
         let r = (|| -> PResult<Expr> {
             let params = if self.at_p(P::LParen) {
-                self.bump();
+                self.skip();
                 self.parse_params(Some(P::RParen), false)?
             } else if matches!(
                 self.peek(),
@@ -2306,7 +2324,7 @@ impl<'a> Parser<'a> {
         let mut else_body = Vec::new();
         if !unless && self.at_kw(Kw::Elsif) {
             let s = self.tok(0).start;
-            self.bump();
+            self.skip();
             self.enter()?;
             let nested = self.parse_if_rest(false, s);
             self.depth -= 1;
