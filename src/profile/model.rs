@@ -673,12 +673,13 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
         ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
             walk_file_level(cx, body, true)
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             walk_file_level(cx, body, conditional);
             for r in rescues {
                 walk_file_level(cx, &r.body, true);
@@ -871,12 +872,13 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
         ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
             control_body(cx, c, body, true)
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             control_body(cx, c, body, conditional);
             for r in rescues {
                 control_body(cx, c, &r.body, true);
@@ -1333,8 +1335,8 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
                                 }
                                 _ => {}
                             }
-                            if let ExprKind::Def { name, .. } = &b.kind {
-                                r.methods.push(name.clone());
+                            if let ExprKind::Def(d) = &b.kind {
+                                r.methods.push(d.name.clone());
                             }
                         }
                         if !r.name.is_empty() {
@@ -1476,12 +1478,13 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 e.iter().for_each(f);
             }
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             body.iter().for_each(&mut *f);
             for r in rescues {
                 r.classes.iter().for_each(&mut *f);
@@ -1497,12 +1500,13 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 e.iter().for_each(f);
             }
         }
-        ExprKind::Def {
-            singleton,
-            params,
-            body,
-            ..
-        } => {
+        ExprKind::Def(d) => {
+            let DefExpr {
+                singleton,
+                params,
+                body,
+                ..
+            } = &**d;
             if let Some(s) = singleton {
                 f(s);
             }

@@ -482,7 +482,7 @@ impl<'a> Parser<'a> {
                     span,
                 ),
                 Kw::While | Kw::Until => {
-                    let do_while = matches!(e.kind, ExprKind::Begin { .. });
+                    let do_while = matches!(e.kind, ExprKind::Begin(_));
                     Expr::new(
                         ExprKind::While {
                             cond: Box::new(cond),
@@ -494,7 +494,7 @@ impl<'a> Parser<'a> {
                     )
                 }
                 _ => Expr::new(
-                    ExprKind::Begin {
+                    ExprKind::Begin(Box::new(BeginExpr {
                         body: vec![e],
                         rescues: vec![Rescue {
                             classes: Vec::new(),
@@ -503,7 +503,7 @@ impl<'a> Parser<'a> {
                         }],
                         else_body: None,
                         ensure: None,
-                    },
+                    })),
                     span,
                 ),
             };
@@ -620,7 +620,7 @@ impl<'a> Parser<'a> {
             self.skip();
             let r = self.parse_expr()?;
             return Ok(Expr::new(
-                ExprKind::Begin {
+                ExprKind::Begin(Box::new(BeginExpr {
                     body: vec![v],
                     rescues: vec![Rescue {
                         classes: Vec::new(),
@@ -629,7 +629,7 @@ impl<'a> Parser<'a> {
                     }],
                     else_body: None,
                     ensure: None,
-                },
+                })),
                 self.span_from(start),
             ));
         }
@@ -1852,12 +1852,12 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(vec![Expr::new(
-            ExprKind::Begin {
+            ExprKind::Begin(Box::new(BeginExpr {
                 body,
                 rescues,
                 else_body,
                 ensure,
-            },
+            })),
             self.span_from(start),
         )])
     }
@@ -1998,18 +1998,18 @@ impl<'a> Parser<'a> {
                 let mut body = body?;
                 self.expect_end("begin", start)?;
                 let span = self.span_from(start);
-                if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin { .. }) {
+                if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin(_)) {
                     let mut b = body.remove(0);
                     b.span = span;
                     return Ok(b);
                 }
                 Ok(Expr::new(
-                    ExprKind::Begin {
+                    ExprKind::Begin(Box::new(BeginExpr {
                         body,
                         rescues: Vec::new(),
                         else_body: None,
                         ensure: None,
-                    },
+                    })),
                     span,
                 ))
             }
@@ -2275,24 +2275,24 @@ impl<'a> Parser<'a> {
                 self.skip_newlines();
                 let body = vec![self.parse_stmt()?];
                 return Ok(Expr::new(
-                    ExprKind::Def {
+                    ExprKind::Def(Box::new(DefExpr {
                         singleton: singleton.clone(),
                         name: name.clone(),
                         params,
                         body,
-                    },
+                    })),
                     self.span_from(start),
                 ));
             }
             let body = self.parse_body_rescue(start)?;
             self.expect_end("def", start)?;
             Ok(Expr::new(
-                ExprKind::Def {
+                ExprKind::Def(Box::new(DefExpr {
                     singleton: singleton.clone(),
                     name: name.clone(),
                     params,
                     body,
-                },
+                })),
                 self.span_from(start),
             ))
         })();

@@ -272,15 +272,15 @@ fn control_flow_forms() {
     assert_eq!(whens.len(), 2);
     assert_eq!(whens[0].patterns.len(), 2);
     assert!(else_body.is_some());
-    let ExprKind::Begin {
+    let ExprKind::Begin(b) = &p.body[5].kind else {
+        panic!()
+    };
+    let BeginExpr {
         rescues,
         else_body,
         ensure,
         ..
-    } = &p.body[5].kind
-    else {
-        panic!()
-    };
+    } = &**b;
     assert_eq!(rescues[0].classes.len(), 2);
     assert!(rescues[0].var.is_some() && else_body.is_some() && ensure.is_some());
     let ExprKind::Assign { value, .. } = &p.body[6].kind else {
@@ -310,12 +310,12 @@ fn safe_navigation_blocks_params_and_defs() {
     assert_eq!(name, "each");
     assert!(*safe_nav);
     assert_eq!(block.as_ref().map(|b| b.params.len()), Some(5));
-    let ExprKind::Def {
-        singleton, params, ..
-    } = &p.body[1].kind
-    else {
+    let ExprKind::Def(d) = &p.body[1].kind else {
         panic!()
     };
+    let DefExpr {
+        singleton, params, ..
+    } = &**d;
     assert!(singleton.is_some());
     assert_eq!(params.len(), 6);
     let ExprKind::Class {
@@ -882,4 +882,14 @@ mod fuzz {
             check(&mutate(pos, del, &ins));
         }
     }
+}
+
+#[test]
+fn expr_stays_small() {
+    // The parser moves an Expr through every precedence level: rare large variants are boxed.
+    assert!(
+        std::mem::size_of::<Expr>() <= 80,
+        "{}",
+        std::mem::size_of::<Expr>()
+    );
 }
