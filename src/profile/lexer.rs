@@ -249,13 +249,14 @@ impl P {
     }
 }
 
+/// Names borrow the source text: most are copied into the syntax tree once, or never.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub enum Tok<'a> {
     Int(i64),
     Float(f64),
     Str(Vec<LexPart>),
     XStr(Vec<LexPart>),
-    Sym(String),
+    Sym(&'a str),
     DSym(Vec<LexPart>),
     /// Parts and flags (boxed: keeps tokens small).
     Regex(Box<(Vec<LexPart>, String)>),
@@ -264,13 +265,13 @@ pub enum Tok {
         symbols: bool,
         items: Vec<Vec<LexPart>>,
     },
-    Ident(String),
-    Const(String),
-    IVar(String),
-    GVar(String),
-    CVar(String),
+    Ident(&'a str),
+    Const(&'a str),
+    IVar(&'a str),
+    GVar(&'a str),
+    CVar(&'a str),
     /// `key:` in a hash or argument list.
-    Label(String),
+    Label(&'a str),
     Kw(Kw),
     P(P),
     NewLine,
@@ -278,8 +279,8 @@ pub enum Tok {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
-    pub tok: Tok,
+pub struct Token<'a> {
+    pub tok: Tok<'a>,
     pub start: usize,
     pub end: usize,
     pub space_before: bool,
@@ -309,9 +310,9 @@ enum Style {
     Raw,
 }
 
-struct Pending {
+struct Pending<'a> {
     token: usize,
-    id: String,
+    id: &'a str,
     indent_ok: bool,
     squiggly: bool,
     style: Style,
@@ -331,8 +332,8 @@ pub struct Lexer<'a> {
     pos: usize,
     limit: usize,
     state: State,
-    tokens: Vec<Token>,
-    pending: Vec<Pending>,
+    tokens: Vec<Token<'a>>,
+    pending: Vec<Pending<'a>>,
     depth: u32,
     /// Inside `#{}`: stop at the unmatched `}`.
     interp: bool,
@@ -382,13 +383,18 @@ fn closing(open: u8) -> Option<u8> {
 }
 
 /// Result of tokenizing a whole file.
-pub struct Lexed {
-    pub tokens: Vec<Token>,
+pub struct Lexed<'a> {
+    pub tokens: Vec<Token<'a>>,
     pub end_marker: Option<usize>,
 }
 
 /// Tokenizes `text[start..limit]`. `depth` counts enclosing interpolations.
-pub fn tokenize(text: &str, start: usize, limit: usize, depth: u32) -> Result<Lexed, SyntaxError> {
+pub fn tokenize(
+    text: &str,
+    start: usize,
+    limit: usize,
+    depth: u32,
+) -> Result<Lexed<'_>, SyntaxError> {
     let mut lx = Lexer::new(text, start, limit, depth, false);
     lx.run()?;
     Ok(Lexed {
@@ -442,7 +448,7 @@ impl<'a> Lexer<'a> {
         Err(SyntaxError::new(at, msg))
     }
 
-    fn push(&mut self, tok: Tok, start: usize, space_before: bool) {
+    fn push(&mut self, tok: Tok<'a>, start: usize, space_before: bool) {
         self.state = match &tok {
             Tok::Ident(_) => State::Arg,
             Tok::Label(_) | Tok::NewLine => State::Beg,
@@ -624,7 +630,7 @@ impl<'a> Lexer<'a> {
                 b'`' => {
                     if self.state == State::Dot {
                         self.pos += 1;
-                        self.push(Tok::Ident("`".into()), start, space);
+                        self.push(Tok::Ident("`"), start, space);
                     } else {
                         self.pos += 1;
                         let parts = self.scan_str(None, b'`', Style::Double, 0)?;
@@ -775,8 +781,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn slice(&self, a: usize, b: usize) -> String {
-        self.text.get(a..b).unwrap_or("").to_string()
+    fn slice(&self, a: usize, b: usize) -> &'a str {
+        self.text.get(a..b).unwrap_or("")
     }
 
     /// After a newline that could end a statement: does the next code line start with `.foo`
@@ -818,7 +824,7 @@ impl<'a> Lexer<'a> {
             && !(self.state == State::End && space)
         {
             self.pos = i + 1;
-            self.push(Tok::Label(name.to_string()), start, space);
+            self.push(Tok::Label(name), start, space);
             return Ok(());
         }
         self.pos = i;
@@ -829,9 +835,9 @@ impl<'a> Lexer<'a> {
                 return Ok(());
             }
             let tok = if first.is_ascii_uppercase() {
-                Tok::Const(name.to_string())
+                Tok::Const(name)
             } else {
-                Tok::Ident(name.to_string())
+                Tok::Ident(name)
             };
             self.push(tok, start, space);
             // `def name` leaves a state where `(`/newline follow; method names after `.` end in Arg.
@@ -842,9 +848,9 @@ impl<'a> Lexer<'a> {
             return Ok(());
         }
         if first.is_ascii_uppercase() {
-            self.push(Tok::Const(name.to_string()), start, space);
+            self.push(Tok::Const(name), start, space);
         } else {
-            self.push(Tok::Ident(name.to_string()), start, space);
+            self.push(Tok::Ident(name), start, space);
         }
         Ok(())
     }
@@ -983,14 +989,14 @@ impl<'a> Lexer<'a> {
             for op in OPS.iter() {
                 if self.starts_with(self.pos + 1, op) {
                     self.pos += 1 + op.len();
-                    self.push(Tok::Sym(op.to_string()), start, space);
+                    self.push(Tok::Sym(op), start, space);
                     return Ok(());
                 }
             }
             for op in ["&", "|", "^"] {
                 if self.starts_with(self.pos + 1, op) {
                     self.pos += 2;
-                    self.push(Tok::Sym(op.to_string()), start, space);
+                    self.push(Tok::Sym(op), start, space);
                     return Ok(());
                 }
             }
@@ -1008,7 +1014,7 @@ impl<'a> Lexer<'a> {
         ) {
             self.pos += 1;
         }
-        self.slice(s, self.pos)
+        self.slice(s, self.pos).to_string()
     }
 
     fn percent_literal(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
@@ -1662,7 +1668,7 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn toks(src: &str) -> Vec<Tok> {
+    fn toks(src: &str) -> Vec<Tok<'_>> {
         tokenize(src, 0, src.len(), 0)
             .map(|l| l.tokens.into_iter().map(|t| t.tok).collect())
             .unwrap_or_else(|e| panic!("lex error {e:?}"))
@@ -1750,12 +1756,12 @@ mod tests {
     #[test]
     fn symbols_labels_ternary() {
         let t = toks("f(a: 1, :b => :c?) ? x : :y");
-        assert!(t.contains(&Tok::Label("a".into())));
-        assert!(t.contains(&Tok::Sym("b".into())));
-        assert!(t.contains(&Tok::Sym("c?".into())));
+        assert!(t.contains(&Tok::Label("a")));
+        assert!(t.contains(&Tok::Sym("b")));
+        assert!(t.contains(&Tok::Sym("c?")));
         assert!(t.contains(&Tok::P(P::Question)));
         assert!(t.contains(&Tok::P(P::Colon)));
-        assert!(t.contains(&Tok::Sym("y".into())));
+        assert!(t.contains(&Tok::Sym("y")));
     }
 
     #[test]
@@ -1766,9 +1772,9 @@ mod tests {
         assert_eq!(
             t,
             vec![
-                Tok::Ident("a".into()),
+                Tok::Ident("a"),
                 Tok::NewLine,
-                Tok::Ident("b".into()),
+                Tok::Ident("b"),
                 Tok::NewLine,
                 Tok::Eof
             ]
@@ -1797,7 +1803,7 @@ mod tests {
     #[test]
     fn method_names_with_punctuation() {
         let t = toks("os.redhat? ? '077' : '027'");
-        assert_eq!(t[2], Tok::Ident("redhat?".into()));
+        assert_eq!(t[2], Tok::Ident("redhat?"));
         assert_eq!(t[3], Tok::P(P::Question));
         let t = toks("a!=b");
         assert_eq!(t[1], Tok::P(P::NotEq));

@@ -45,7 +45,7 @@ struct Scope {
 
 pub struct Parser<'a> {
     text: &'a str,
-    toks: Vec<Token>,
+    toks: Vec<Token<'a>>,
     i: usize,
     depth: u32,
     lex_depth: u32,
@@ -169,20 +169,20 @@ impl<'a> Parser<'a> {
     // ---- token helpers -------------------------------------------------------------------
 
     #[inline]
-    fn tok(&self, k: usize) -> &Token {
+    fn tok(&self, k: usize) -> &Token<'a> {
         // The token list always ends with Eof; clamp to it.
         let idx = (self.i + k).min(self.toks.len().saturating_sub(1));
         self.toks.get(idx).unwrap_or(&EOF_TOKEN)
     }
 
     #[inline]
-    fn peek(&self) -> &Tok {
+    fn peek(&self) -> &Tok<'a> {
         &self.tok(0).tok
     }
 
     /// Consumes the current token, moving its data out (consumed tokens keep only their
     /// position). At the end of file the Eof token stays.
-    fn bump(&mut self) -> Token {
+    fn bump(&mut self) -> Token<'a> {
         if self.i + 1 >= self.toks.len() {
             return self.tok(0).clone();
         }
@@ -244,7 +244,7 @@ impl<'a> Parser<'a> {
         ))
     }
 
-    fn expect_p(&mut self, p: P, expected: &str) -> PResult<Token> {
+    fn expect_p(&mut self, p: P, expected: &str) -> PResult<Token<'a>> {
         if self.at_p(p) {
             Ok(self.bump())
         } else {
@@ -252,7 +252,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect_end(&mut self, what: &str, start: usize) -> PResult<Token> {
+    fn expect_end(&mut self, what: &str, start: usize) -> PResult<Token<'a>> {
         if self.at_kw(Kw::End) {
             Ok(self.bump())
         } else {
@@ -936,7 +936,7 @@ impl<'a> Parser<'a> {
                     let nt = self.bump();
                     let name = match nt.tok {
                         Tok::Ident(s) | Tok::Const(s) => s,
-                        Tok::Kw(k) => k.as_str().to_string(),
+                        Tok::Kw(k) => k.as_str(),
                         Tok::Label(s) => {
                             // `a.b:` cannot happen in valid code
                             return Err(SyntaxError::new(
@@ -950,7 +950,7 @@ impl<'a> Parser<'a> {
                             if let Some(t) = self.toks.get_mut(self.i) {
                                 t.tok = Tok::P(P::LParen);
                             }
-                            "call".to_string()
+                            "call"
                         }
                         Tok::P(
                             p @ (P::Plus
@@ -965,7 +965,7 @@ impl<'a> Parser<'a> {
                             | P::Percent
                             | P::Cmp
                             | P::Bang),
-                        ) => p.as_str().to_string(),
+                        ) => p.as_str(),
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start,
@@ -987,7 +987,7 @@ impl<'a> Parser<'a> {
                             e = Expr::new(
                                 ExprKind::Const {
                                     scope: Some(Box::new(e)),
-                                    name,
+                                    name: name.to_string(),
                                     top: false,
                                 },
                                 span,
@@ -1036,7 +1036,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a method name: `(args)`, command args, or nothing.
-    fn call_rest(&mut self, recv: Option<Expr>, name: String, safe_nav: bool) -> PResult<Expr> {
+    fn call_rest(&mut self, recv: Option<Expr>, name: &str, safe_nav: bool) -> PResult<Expr> {
         let start = recv
             .as_ref()
             .map(|r| r.span.start as usize)
@@ -1060,7 +1060,7 @@ impl<'a> Parser<'a> {
         Ok(Expr::new(
             ExprKind::Call {
                 recv: recv.map(Box::new),
-                name,
+                name: name.to_string(),
                 args,
                 block: None,
                 safe_nav,
@@ -1140,11 +1140,11 @@ impl<'a> Parser<'a> {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
                         Tok::Label(k) => k,
-                        _ => String::new(),
+                        _ => "",
                     };
                     pairs_start.get_or_insert(s);
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
                     let v = self.parse_arg_value()?;
                     pairs.push(HashEntry::Pair(key, v));
                 }
@@ -1366,7 +1366,10 @@ impl<'a> Parser<'a> {
                 let parts = self.str_parts(parts)?;
                 Ok(Expr::new(ExprKind::XStr(parts), self.span_from(start)))
             }
-            Tok::Sym(s) => Ok(Expr::new(ExprKind::Sym(s), self.span_from(start))),
+            Tok::Sym(s) => Ok(Expr::new(
+                ExprKind::Sym(s.to_string()),
+                self.span_from(start),
+            )),
             Tok::DSym(parts) => {
                 let parts = self.str_parts(parts)?;
                 match plain(&parts) {
@@ -1399,8 +1402,11 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Array(out), self.span_from(start)))
             }
             Tok::Ident(name) => {
-                if self.is_local(&name) && !self.paren_call_follows() {
-                    return Ok(Expr::new(ExprKind::Var(name), self.span_from(start)));
+                if self.is_local(name) && !self.paren_call_follows() {
+                    return Ok(Expr::new(
+                        ExprKind::Var(name.to_string()),
+                        self.span_from(start),
+                    ));
                 }
                 self.call_rest(None, name, false)
             }
@@ -1415,15 +1421,24 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(
                     ExprKind::Const {
                         scope: None,
-                        name,
+                        name: name.to_string(),
                         top: false,
                     },
                     self.span_from(start),
                 ))
             }
-            Tok::IVar(n) => Ok(Expr::new(ExprKind::IVar(n), self.span_from(start))),
-            Tok::GVar(n) => Ok(Expr::new(ExprKind::GVar(n), self.span_from(start))),
-            Tok::CVar(n) => Ok(Expr::new(ExprKind::CVar(n), self.span_from(start))),
+            Tok::IVar(n) => Ok(Expr::new(
+                ExprKind::IVar(n.to_string()),
+                self.span_from(start),
+            )),
+            Tok::GVar(n) => Ok(Expr::new(
+                ExprKind::GVar(n.to_string()),
+                self.span_from(start),
+            )),
+            Tok::CVar(n) => Ok(Expr::new(
+                ExprKind::CVar(n.to_string()),
+                self.span_from(start),
+            )),
             _ => self.unexpected("an expression"),
         }
     }
@@ -1494,7 +1509,7 @@ impl<'a> Parser<'a> {
                     Tok::Const(name) => Ok(Expr::new(
                         ExprKind::Const {
                             scope: None,
-                            name,
+                            name: name.to_string(),
                             top: true,
                         },
                         self.span_from(start),
@@ -1550,10 +1565,10 @@ impl<'a> Parser<'a> {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
                         Tok::Label(k) => k,
-                        _ => String::new(),
+                        _ => "",
                     };
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
@@ -1703,20 +1718,20 @@ impl<'a> Parser<'a> {
             let t = self.bump();
             let p = match t.tok {
                 Tok::Ident(n) => {
-                    self.declare(&n);
+                    self.declare(n);
                     if self.eat_p(P::Assign) {
                         let v = if in_pipes {
                             self.parse_binary(7)?
                         } else {
                             self.parse_ternary()?
                         };
-                        Param::Optional(n, v)
+                        Param::Optional(n.to_string(), v)
                     } else {
-                        Param::Required(n)
+                        Param::Required(n.to_string())
                     }
                 }
                 Tok::Label(n) => {
-                    self.declare(&n);
+                    self.declare(n);
                     let has_default = !matches!(self.peek(), Tok::P(P::Comma) | Tok::NewLine)
                         && !closing.is_some_and(|c| self.at_p(c));
                     if has_default {
@@ -1725,19 +1740,19 @@ impl<'a> Parser<'a> {
                         } else {
                             self.parse_ternary()?
                         };
-                        Param::Key(n, Some(v))
+                        Param::Key(n.to_string(), Some(v))
                     } else {
-                        Param::Key(n, None)
+                        Param::Key(n.to_string(), None)
                     }
                 }
                 Tok::P(P::Star) => {
                     if let Tok::Ident(_) = self.peek() {
                         let n = match self.bump().tok {
                             Tok::Ident(n) => n,
-                            _ => String::new(),
+                            _ => "",
                         };
-                        self.declare(&n);
-                        Param::Rest(Some(n))
+                        self.declare(n);
+                        Param::Rest(Some(n.to_string()))
                     } else {
                         Param::Rest(None)
                     }
@@ -1746,18 +1761,18 @@ impl<'a> Parser<'a> {
                     if let Tok::Ident(_) = self.peek() {
                         let n = match self.bump().tok {
                             Tok::Ident(n) => n,
-                            _ => String::new(),
+                            _ => "",
                         };
-                        self.declare(&n);
-                        Param::KeyRest(Some(n))
+                        self.declare(n);
+                        Param::KeyRest(Some(n.to_string()))
                     } else {
                         Param::KeyRest(None)
                     }
                 }
                 Tok::P(P::Amp) => match self.bump().tok {
                     Tok::Ident(n) => {
-                        self.declare(&n);
-                        Param::Block(n)
+                        self.declare(n);
+                        Param::Block(n.to_string())
                     }
                     other => {
                         return Err(SyntaxError::new(
@@ -1790,9 +1805,9 @@ impl<'a> Parser<'a> {
             while let Tok::Ident(_) = self.peek() {
                 let n = match self.bump().tok {
                     Tok::Ident(n) => n,
-                    _ => String::new(),
+                    _ => "",
                 };
-                self.declare(&n);
+                self.declare(n);
                 if !self.eat_p(P::Comma) {
                     break;
                 }
@@ -2146,7 +2161,7 @@ impl<'a> Parser<'a> {
     fn method_name_token(&mut self) -> PResult<String> {
         let t = self.bump();
         match t.tok {
-            Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s),
+            Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s.to_string()),
             Tok::Kw(k) => Ok(k.as_str().to_string()),
             other => Err(SyntaxError::new(
                 t.start,
@@ -2171,7 +2186,7 @@ impl<'a> Parser<'a> {
         let mut e = Expr::new(
             ExprKind::Const {
                 scope: None,
-                name,
+                name: name.to_string(),
                 top,
             },
             self.span_from(start),
@@ -2188,7 +2203,7 @@ impl<'a> Parser<'a> {
             e = Expr::new(
                 ExprKind::Const {
                     scope: Some(Box::new(e)),
-                    name,
+                    name: name.to_string(),
                     top: false,
                 },
                 self.span_from(start),
@@ -2201,7 +2216,7 @@ impl<'a> Parser<'a> {
         let t = self.bump();
         let mut singleton = None;
         let mut name = match t.tok {
-            Tok::Ident(s) | Tok::Const(s) => s,
+            Tok::Ident(s) | Tok::Const(s) => s.to_string(),
             Tok::Kw(k) => k.as_str().to_string(),
             Tok::P(P::LBracket) => {
                 self.expect_p(P::RBracket, "']' in method name '[]'")?;
@@ -2238,7 +2253,7 @@ impl<'a> Parser<'a> {
             self.skip();
             let t2 = self.bump();
             name = match t2.tok {
-                Tok::Ident(s) | Tok::Const(s) => s,
+                Tok::Ident(s) | Tok::Const(s) => s.to_string(),
                 Tok::Kw(k) => k.as_str().to_string(),
                 Tok::P(p) => p.as_str().to_string(),
                 other => {
