@@ -249,21 +249,27 @@ impl P {
     }
 }
 
-/// Names borrow the source text: most are copied into the syntax tree once, or never.
-#[derive(Debug, Clone, PartialEq)]
+/// Index of a literal's parts in [`Lexed::lits`].
+pub type LitId = u32;
+
+/// Names borrow the source text: most are copied into the syntax tree once, or never. Literal
+/// parts live in [`Lexed::lits`], so tokens own nothing: no drop per token, copied freely.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tok<'a> {
     Int(i64),
     Float(f64),
-    Str(Vec<LexPart>),
-    XStr(Vec<LexPart>),
+    Str(LitId),
+    XStr(LitId),
     Sym(&'a str),
-    DSym(Vec<LexPart>),
-    /// Parts and flags (boxed: keeps tokens small).
-    Regex(Box<(Vec<LexPart>, String)>),
-    /// `%w %W` (symbols = false) or `%i %I` (symbols = true).
+    DSym(LitId),
+    /// Parts and flags.
+    Regex(LitId, &'a str),
+    /// `%w %W` (symbols = false) or `%i %I` (symbols = true): the items are `count` literals
+    /// from `first` on.
     Words {
         symbols: bool,
-        items: Vec<Vec<LexPart>>,
+        first: LitId,
+        count: u32,
     },
     Ident(&'a str),
     Const(&'a str),
@@ -278,7 +284,7 @@ pub enum Tok<'a> {
     Eof,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Token<'a> {
     pub tok: Tok<'a>,
     pub start: usize,
@@ -312,6 +318,7 @@ enum Style {
 
 struct Pending<'a> {
     token: usize,
+    lit: LitId,
     id: &'a str,
     indent_ok: bool,
     squiggly: bool,
@@ -333,6 +340,7 @@ pub struct Lexer<'a> {
     limit: usize,
     state: State,
     tokens: Vec<Token<'a>>,
+    lits: Vec<Vec<LexPart>>,
     pending: Vec<Pending<'a>>,
     depth: u32,
     /// Inside `#{}`: stop at the unmatched `}`.
@@ -385,6 +393,8 @@ fn closing(open: u8) -> Option<u8> {
 /// Result of tokenizing a whole file.
 pub struct Lexed<'a> {
     pub tokens: Vec<Token<'a>>,
+    /// The parts of the string, symbol, regexp and word-list tokens.
+    pub lits: Vec<Vec<LexPart>>,
     pub end_marker: Option<usize>,
 }
 
@@ -399,6 +409,7 @@ pub fn tokenize(
     lx.run()?;
     Ok(Lexed {
         tokens: lx.tokens,
+        lits: lx.lits,
         end_marker: lx.end_marker,
     })
 }
@@ -420,6 +431,7 @@ impl<'a> Lexer<'a> {
             } else {
                 limit.saturating_sub(start) / 8 + 4
             }),
+            lits: Vec::new(),
             pending: Vec::new(),
             depth,
             interp,
@@ -427,6 +439,12 @@ impl<'a> Lexer<'a> {
             end_marker: None,
             paren_depth: 0,
         }
+    }
+
+    /// Stores a literal's parts for its token.
+    fn lit(&mut self, parts: Vec<LexPart>) -> LitId {
+        self.lits.push(parts);
+        (self.lits.len() - 1) as LitId
     }
 
     #[inline]
@@ -620,12 +638,14 @@ impl<'a> Lexer<'a> {
                 b'"' => {
                     self.pos += 1;
                     let parts = self.scan_str(None, b'"', Style::Double, 0)?;
-                    self.push(Tok::Str(parts), start, space);
+                    let id = self.lit(parts);
+                    self.push(Tok::Str(id), start, space);
                 }
                 b'\'' => {
                     self.pos += 1;
                     let parts = self.scan_str(None, b'\'', Style::Single, 0)?;
-                    self.push(Tok::Str(parts), start, space);
+                    let id = self.lit(parts);
+                    self.push(Tok::Str(id), start, space);
                 }
                 b'`' => {
                     if self.state == State::Dot {
@@ -634,7 +654,8 @@ impl<'a> Lexer<'a> {
                     } else {
                         self.pos += 1;
                         let parts = self.scan_str(None, b'`', Style::Double, 0)?;
-                        self.push(Tok::XStr(parts), start, space);
+                        let id = self.lit(parts);
+                        self.push(Tok::XStr(id), start, space);
                     }
                 }
                 b'@' => {
@@ -690,7 +711,8 @@ impl<'a> Lexer<'a> {
                         self.pos += 1;
                         let parts = self.scan_str(None, b'/', Style::Regex, 0)?;
                         let flags = self.regex_flags();
-                        self.push(Tok::Regex(Box::new((parts, flags))), start, space);
+                        let id = self.lit(parts);
+                        self.push(Tok::Regex(id, flags), start, space);
                     } else if self.at(self.pos + 1) == b'=' {
                         self.pos += 2;
                         self.push(Tok::P(P::OpAssign("/")), start, space);
@@ -747,7 +769,8 @@ impl<'a> Lexer<'a> {
                             self.pos += ch.len_utf8();
                             ch.to_string()
                         };
-                        self.push(Tok::Str(vec![LexPart::Lit(s)]), start, space);
+                        let id = self.lit(vec![LexPart::Lit(s)]);
+                        self.push(Tok::Str(id), start, space);
                     } else {
                         self.pos += 1;
                         self.push(Tok::P(P::Question), start, space);
@@ -957,13 +980,15 @@ impl<'a> Lexer<'a> {
             if n == b'"' {
                 self.pos += 2;
                 let parts = self.scan_str(None, b'"', Style::Double, 0)?;
-                self.push(Tok::DSym(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::DSym(id), start, space);
                 return Ok(());
             }
             if n == b'\'' {
                 self.pos += 2;
                 let parts = self.scan_str(None, b'\'', Style::Single, 0)?;
-                self.push(Tok::DSym(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::DSym(id), start, space);
                 return Ok(());
             }
             if is_ident_start(n) || n == b'@' || n == b'$' {
@@ -1006,7 +1031,7 @@ impl<'a> Lexer<'a> {
         Ok(())
     }
 
-    fn regex_flags(&mut self) -> String {
+    fn regex_flags(&mut self) -> &'a str {
         let s = self.pos;
         while matches!(
             self.peek(),
@@ -1014,7 +1039,7 @@ impl<'a> Lexer<'a> {
         ) {
             self.pos += 1;
         }
-        self.slice(s, self.pos).to_string()
+        self.slice(s, self.pos)
     }
 
     fn percent_literal(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
@@ -1042,32 +1067,41 @@ impl<'a> Lexer<'a> {
         match kind {
             b'q' => {
                 let parts = self.scan_str(nest, close, Style::Single, 0)?;
-                self.push(Tok::Str(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::Str(id), start, space);
             }
             b'Q' => {
                 let parts = self.scan_str(nest, close, Style::Double, 0)?;
-                self.push(Tok::Str(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::Str(id), start, space);
             }
             b'x' => {
                 let parts = self.scan_str(nest, close, Style::Double, 0)?;
-                self.push(Tok::XStr(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::XStr(id), start, space);
             }
             b's' => {
                 let parts = self.scan_str(nest, close, Style::Single, 0)?;
-                self.push(Tok::DSym(parts), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::DSym(id), start, space);
             }
             b'r' => {
                 let parts = self.scan_str(nest, close, Style::Regex, 0)?;
                 let flags = self.regex_flags();
-                self.push(Tok::Regex(Box::new((parts, flags))), start, space);
+                let id = self.lit(parts);
+                self.push(Tok::Regex(id, flags), start, space);
             }
             _ => {
                 let interp = kind == b'W' || kind == b'I';
                 let items = self.scan_words(nest, close, interp)?;
+                let first = self.lits.len() as LitId;
+                let count = items.len() as u32;
+                self.lits.extend(items);
                 self.push(
                     Tok::Words {
                         symbols: kind == b'i' || kind == b'I',
-                        items,
+                        first,
+                        count,
                     },
                     start,
                     space,
@@ -1131,9 +1165,12 @@ impl<'a> Lexer<'a> {
         };
         self.pos = i;
         let index = self.tokens.len();
-        self.push(Tok::Str(Vec::new()), start, space);
+        // The body is read at the end of the line; its parts are filled in then.
+        let lit = self.lit(Vec::new());
+        self.push(Tok::Str(lit), start, space);
         self.pending.push(Pending {
             token: index,
+            lit,
             id,
             indent_ok,
             squiggly,
@@ -1182,10 +1219,13 @@ impl<'a> Lexer<'a> {
             self.pos = saved_pos;
             self.set_limit(saved_limit);
             let parts = parts?;
+            if let Some(slot) = self.lits.get_mut(p.lit as usize) {
+                *slot = parts;
+            }
             if let Some(t) = self.tokens.get_mut(p.token) {
                 t.tok = match p.kind {
-                    HeredocKind::Str => Tok::Str(parts),
-                    HeredocKind::XStr => Tok::XStr(parts),
+                    HeredocKind::Str => Tok::Str(p.lit),
+                    HeredocKind::XStr => Tok::XStr(p.lit),
                 };
             }
         }
@@ -1668,10 +1708,31 @@ impl<'a> Lexer<'a> {
 mod tests {
     use super::*;
 
-    fn toks(src: &str) -> Vec<Tok<'_>> {
-        tokenize(src, 0, src.len(), 0)
-            .map(|l| l.tokens.into_iter().map(|t| t.tok).collect())
-            .unwrap_or_else(|e| panic!("lex error {e:?}"))
+    /// A token with its literal parts resolved.
+    #[derive(Debug, PartialEq)]
+    enum T<'a> {
+        Tok(Tok<'a>),
+        Str(Vec<LexPart>),
+        Regex(Vec<LexPart>, &'a str),
+        Words(bool, Vec<Vec<LexPart>>),
+    }
+
+    fn toks(src: &str) -> Vec<T<'_>> {
+        let l = tokenize(src, 0, src.len(), 0).unwrap_or_else(|e| panic!("lex error {e:?}"));
+        let lit = |i: LitId| l.lits[i as usize].clone();
+        l.tokens
+            .iter()
+            .map(|t| match t.tok {
+                Tok::Str(i) => T::Str(lit(i)),
+                Tok::Regex(i, f) => T::Regex(lit(i), f),
+                Tok::Words {
+                    symbols,
+                    first,
+                    count,
+                } => T::Words(symbols, (first..first + count).map(lit).collect()),
+                tok => T::Tok(tok),
+            })
+            .collect()
     }
 
     fn lit(s: &str) -> Vec<LexPart> {
@@ -1681,8 +1742,8 @@ mod tests {
     #[test]
     fn strings_single_and_double() {
         let t = toks(r#"'a\'b\n' "x\ty\u00e9""#);
-        assert_eq!(t[0], Tok::Str(lit("a'b\\n")));
-        assert_eq!(t[1], Tok::Str(lit("x\ty\u{e9}")));
+        assert_eq!(t[0], T::Str(lit("a'b\\n")));
+        assert_eq!(t[1], T::Str(lit("x\ty\u{e9}")));
     }
 
     #[test]
@@ -1690,7 +1751,7 @@ mod tests {
         let src = r#""a#{b + "c#{d}"}e""#;
         let t = toks(src);
         match &t[0] {
-            Tok::Str(parts) => {
+            T::Str(parts) => {
                 assert_eq!(parts.len(), 3);
                 assert_eq!(parts[0], LexPart::Lit("a".into()));
                 match parts[1] {
@@ -1706,62 +1767,50 @@ mod tests {
     #[test]
     fn percent_literals_any_delimiter() {
         let t = toks("x = %w(a b  c)\ny = %q{a{b}c}\nz = %i[x y]\nr = %r{^/a}i\nq = %Q|v#{1}|");
-        assert_eq!(
-            t[2],
-            Tok::Words {
-                symbols: false,
-                items: vec![lit("a"), lit("b"), lit("c")]
-            }
-        );
-        assert_eq!(t[6], Tok::Str(lit("a{b}c")));
-        assert_eq!(
-            t[10],
-            Tok::Words {
-                symbols: true,
-                items: vec![lit("x"), lit("y")]
-            }
-        );
-        assert_eq!(t[14], Tok::Regex(Box::new((lit("^/a"), "i".into()))));
-        assert!(matches!(&t[18], Tok::Str(p) if p.len() == 2));
+        assert_eq!(t[2], T::Words(false, vec![lit("a"), lit("b"), lit("c")]));
+        assert_eq!(t[6], T::Str(lit("a{b}c")));
+        assert_eq!(t[10], T::Words(true, vec![lit("x"), lit("y")]));
+        assert_eq!(t[14], T::Regex(lit("^/a"), "i"));
+        assert!(matches!(&t[18], T::Str(p) if p.len() == 2));
     }
 
     #[test]
     fn slash_ambiguity() {
         // division after a value, regexp at the start of a value and after a command name
         let t = toks("a = b / c\nx =~ /re/\nfoo /x/m");
-        assert!(t.contains(&Tok::P(P::Slash)));
-        assert!(t.contains(&Tok::Regex(Box::new((lit("re"), String::new())))));
-        assert!(t.contains(&Tok::Regex(Box::new((lit("x"), "m".into())))));
+        assert!(t.contains(&T::Tok(Tok::P(P::Slash))));
+        assert!(t.contains(&T::Regex(lit("re"), "")));
+        assert!(t.contains(&T::Regex(lit("x"), "m")));
         let t = toks("a/2");
-        assert_eq!(t[1], Tok::P(P::Slash));
+        assert_eq!(t[1], T::Tok(Tok::P(P::Slash)));
     }
 
     #[test]
     fn heredocs() {
         let t = toks("x = <<~EOS\n    a\n      b #{c}\n  EOS\ny = <<-'T'\n raw #{x}\n   T\n");
         match &t[2] {
-            Tok::Str(parts) => {
+            T::Str(parts) => {
                 assert_eq!(parts[0], LexPart::Lit("a\n  b ".into()));
                 assert!(matches!(parts[1], LexPart::Code(..)));
                 assert_eq!(parts[2], LexPart::Lit("\n".into()));
             }
             other => panic!("{other:?}"),
         }
-        assert!(t.contains(&Tok::Str(lit(" raw #{x}\n"))));
+        assert!(t.contains(&T::Str(lit(" raw #{x}\n"))));
         // `a << b` stays an operator
         let t = toks("a << b");
-        assert_eq!(t[1], Tok::P(P::Shl));
+        assert_eq!(t[1], T::Tok(Tok::P(P::Shl)));
     }
 
     #[test]
     fn symbols_labels_ternary() {
         let t = toks("f(a: 1, :b => :c?) ? x : :y");
-        assert!(t.contains(&Tok::Label("a")));
-        assert!(t.contains(&Tok::Sym("b")));
-        assert!(t.contains(&Tok::Sym("c?")));
-        assert!(t.contains(&Tok::P(P::Question)));
-        assert!(t.contains(&Tok::P(P::Colon)));
-        assert!(t.contains(&Tok::Sym("y")));
+        assert!(t.contains(&T::Tok(Tok::Label("a"))));
+        assert!(t.contains(&T::Tok(Tok::Sym("b"))));
+        assert!(t.contains(&T::Tok(Tok::Sym("c?"))));
+        assert!(t.contains(&T::Tok(Tok::P(P::Question))));
+        assert!(t.contains(&T::Tok(Tok::P(P::Colon))));
+        assert!(t.contains(&T::Tok(Tok::Sym("y"))));
     }
 
     #[test]
@@ -1788,32 +1837,32 @@ mod tests {
         assert_eq!(
             &t[..7],
             &[
-                Tok::Int(1000),
-                Tok::Int(31),
-                Tok::Int(3),
-                Tok::Int(15),
-                Tok::Float(1.5),
-                Tok::Float(2000.0),
-                Tok::Int(1)
+                T::Tok(Tok::Int(1000)),
+                T::Tok(Tok::Int(31)),
+                T::Tok(Tok::Int(3)),
+                T::Tok(Tok::Int(15)),
+                T::Tok(Tok::Float(1.5)),
+                T::Tok(Tok::Float(2000.0)),
+                T::Tok(Tok::Int(1))
             ]
         );
-        assert_eq!(t[7], Tok::P(P::Dot2));
+        assert_eq!(t[7], T::Tok(Tok::P(P::Dot2)));
     }
 
     #[test]
     fn method_names_with_punctuation() {
         let t = toks("os.redhat? ? '077' : '027'");
-        assert_eq!(t[2], Tok::Ident("redhat?"));
-        assert_eq!(t[3], Tok::P(P::Question));
+        assert_eq!(t[2], T::Tok(Tok::Ident("redhat?")));
+        assert_eq!(t[3], T::Tok(Tok::P(P::Question)));
         let t = toks("a!=b");
-        assert_eq!(t[1], Tok::P(P::NotEq));
+        assert_eq!(t[1], T::Tok(Tok::P(P::NotEq)));
     }
 
     #[test]
     fn newline_continuation_rules() {
         // after an operator and before a leading `.` the newline is not a statement end
         let t = toks("a = 1 +\n 2\nb\n  .c");
-        let nl = t.iter().filter(|t| **t == Tok::NewLine).count();
+        let nl = t.iter().filter(|t| **t == T::Tok(Tok::NewLine)).count();
         assert_eq!(nl, 2);
     }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::lexer::{tokenize, Kw, LexPart, Tok, Token, P};
+use super::lexer::{tokenize, Kw, LexPart, LitId, Tok, Token, P};
 
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
@@ -46,6 +46,8 @@ struct Scope {
 pub struct Parser<'a> {
     text: &'a str,
     toks: Vec<Token<'a>>,
+    /// The literals' parts, each taken once by the token that refers to it.
+    lits: Vec<Vec<LexPart>>,
     i: usize,
     depth: u32,
     lex_depth: u32,
@@ -59,6 +61,7 @@ pub fn parse_program(text: &str) -> PResult<Program> {
     let mut p = Parser {
         text,
         toks: lexed.tokens,
+        lits: lexed.lits,
         i: 0,
         depth: 0,
         lex_depth: 0,
@@ -180,26 +183,16 @@ impl<'a> Parser<'a> {
         &self.tok(0).tok
     }
 
-    /// Consumes the current token, moving its data out (consumed tokens keep only their
-    /// position). At the end of file the Eof token stays.
+    /// Consumes the current token. At the end of file the Eof token stays.
     fn bump(&mut self) -> Token<'a> {
-        if self.i + 1 >= self.toks.len() {
-            return self.tok(0).clone();
+        let t = *self.tok(0);
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
         }
-        let idx = self.i;
-        self.i += 1;
-        match self.toks.get_mut(idx) {
-            Some(t) => Token {
-                tok: std::mem::replace(&mut t.tok, Tok::NewLine),
-                start: t.start,
-                end: t.end,
-                space_before: t.space_before,
-            },
-            None => self.tok(0).clone(),
-        }
+        t
     }
 
-    /// Consumes the current token without taking its data (which the token list frees).
+    /// Consumes the current token (when its value is not needed).
     #[inline]
     fn skip(&mut self) {
         if self.i + 1 < self.toks.len() {
@@ -947,9 +940,6 @@ impl<'a> Parser<'a> {
                         Tok::P(P::LParen) => {
                             // `.()` is `.call()`: put the '(' back for call_rest
                             self.i -= 1;
-                            if let Some(t) = self.toks.get_mut(self.i) {
-                                t.tok = Tok::P(P::LParen);
-                            }
                             "call"
                         }
                         Tok::P(
@@ -1155,7 +1145,7 @@ impl<'a> Parser<'a> {
                 {
                     let parts = match self.bump().tok {
                         Tok::Str(p) => p,
-                        _ => Vec::new(),
+                        _ => LitId::MAX,
                     };
                     self.skip();
                     pairs_start.get_or_insert(s);
@@ -1263,7 +1253,12 @@ impl<'a> Parser<'a> {
             )
     }
 
-    fn str_parts(&mut self, parts: Vec<LexPart>) -> PResult<Vec<StrPart>> {
+    fn str_parts(&mut self, id: LitId) -> PResult<Vec<StrPart>> {
+        let parts = self
+            .lits
+            .get_mut(id as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
         if parts.iter().all(|p| matches!(p, LexPart::Lit(_))) {
             // The common case: collected in place (same size and alignment), no allocation.
             return Ok(parts
@@ -1293,6 +1288,7 @@ impl<'a> Parser<'a> {
         let mut sub = Parser {
             text: self.text,
             toks: lexed.tokens,
+            lits: lexed.lits,
             i: 0,
             depth: self.depth,
             lex_depth: self.lex_depth + 1,
@@ -1349,7 +1345,7 @@ impl<'a> Parser<'a> {
                     if self.tok(0).space_before && !matches!(self.tok(1).tok, Tok::P(P::Colon)) {
                         let more = match self.bump().tok {
                             Tok::Str(m) => m,
-                            _ => Vec::new(),
+                            _ => LitId::MAX,
                         };
                         let more = self.str_parts(more)?;
                         parts.extend(more);
@@ -1377,17 +1373,23 @@ impl<'a> Parser<'a> {
                     None => Ok(Expr::new(ExprKind::DSym(parts), self.span_from(start))),
                 }
             }
-            Tok::Regex(re) => {
-                let (parts, flags) = *re;
+            Tok::Regex(parts, flags) => {
                 let parts = self.str_parts(parts)?;
                 Ok(Expr::new(
-                    ExprKind::Regex { parts, flags },
+                    ExprKind::Regex {
+                        parts,
+                        flags: flags.to_string(),
+                    },
                     self.span_from(start),
                 ))
             }
-            Tok::Words { symbols, items } => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
+            Tok::Words {
+                symbols,
+                first,
+                count,
+            } => {
+                let mut out = Vec::with_capacity(count as usize);
+                for item in first..first.saturating_add(count) {
                     let parts = self.str_parts(item)?;
                     let kind = if symbols {
                         match plain(&parts) {
@@ -1577,7 +1579,7 @@ impl<'a> Parser<'a> {
                 {
                     let parts = match self.bump().tok {
                         Tok::Str(p) => p,
-                        _ => Vec::new(),
+                        _ => LitId::MAX,
                     };
                     self.skip();
                     let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
