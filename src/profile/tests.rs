@@ -893,3 +893,17 @@ fn expr_stays_small() {
         std::mem::size_of::<Expr>()
     );
 }
+
+#[test]
+fn line_cursor_matches_line_table_in_any_order() {
+    let text = format!("a\n\nbc\n{}\nlast", "x\n".repeat(300));
+    let table = model::Lines::new(&text);
+    let cursor = model::LineCursor::new(&text);
+    let n = text.len() as u32 + 5;
+    for off in (0..n)
+        .chain((0..n).rev())
+        .chain((0..n).map(|i| (i * 37) % n))
+    {
+        assert_eq!(cursor.line(off), table.line(off), "offset {off}");
+    }
+}
