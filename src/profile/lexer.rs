@@ -1289,7 +1289,8 @@ impl<'a> Lexer<'a> {
         dedent: usize,
     ) -> Result<Vec<LexPart>, SyntaxError> {
         let start = self.pos.saturating_sub(1);
-        let mut parts = Vec::new();
+        // Most literals are one text part: allocated at that size, not grown to it.
+        let mut parts = Vec::with_capacity(1);
         let mut buf: Vec<u8> = Vec::new();
         let mut nest = 0u32;
         if dedent > 0 {

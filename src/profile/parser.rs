@@ -48,6 +48,9 @@ pub struct Parser<'a> {
     toks: Vec<Token<'a>>,
     /// The literals' parts, each taken once by the token that refers to it.
     lits: Vec<Vec<LexPart>>,
+    /// Statements and arguments being collected, innermost list on top: each list is moved
+    /// out at its exact size once complete (no regrowth while it is built).
+    scratch: Vec<Expr>,
     i: usize,
     depth: u32,
     lex_depth: u32,
@@ -62,6 +65,7 @@ pub fn parse_program(text: &str) -> PResult<Program> {
         text,
         toks: lexed.tokens,
         lits: lexed.lits,
+        scratch: Vec::new(),
         i: 0,
         depth: 0,
         lex_depth: 0,
@@ -352,7 +356,19 @@ impl<'a> Parser<'a> {
     // ---- statements ----------------------------------------------------------------------
 
     fn parse_stmts(&mut self) -> PResult<Vec<Expr>> {
-        let mut out = Vec::new();
+        let base = self.scratch.len();
+        let r = self.collect_stmts();
+        self.take_scratch(base, r)
+    }
+
+    /// The list collected on the scratch stack above `base` (emptied on error too).
+    fn take_scratch(&mut self, base: usize, r: PResult<()>) -> PResult<Vec<Expr>> {
+        // One copy of the whole list into an allocation of its size.
+        let items = self.scratch.split_off(base.min(self.scratch.len()));
+        r.map(|()| items)
+    }
+
+    fn collect_stmts(&mut self) -> PResult<()> {
         loop {
             self.skip_terms();
             if ends_body(self.peek()) {
@@ -360,7 +376,7 @@ impl<'a> Parser<'a> {
             }
             let before = self.i;
             let stmt = self.parse_stmt()?;
-            out.push(stmt);
+            self.scratch.push(stmt);
             if self.i == before {
                 return self.unexpected("a statement");
             }
@@ -368,7 +384,7 @@ impl<'a> Parser<'a> {
                 return self.unexpected("end of line or ';' after the statement");
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     #[inline]
@@ -1114,7 +1130,12 @@ impl<'a> Parser<'a> {
 
     /// Arguments up to `closing` (consumed), or command arguments (no closing token).
     fn parse_arg_list(&mut self, closing: Option<P>) -> PResult<Vec<Expr>> {
-        let mut args = Vec::new();
+        let base = self.scratch.len();
+        let r = self.collect_args(closing);
+        self.take_scratch(base, r)
+    }
+
+    fn collect_args(&mut self, closing: Option<P>) -> PResult<()> {
         let mut pairs: Vec<HashEntry> = Vec::new();
         let mut pairs_start = None;
         let mut block_pass = None;
@@ -1163,7 +1184,8 @@ impl<'a> Parser<'a> {
                 Tok::P(P::Star) => {
                     self.skip();
                     let v = self.parse_ternary()?;
-                    args.push(Expr::new(ExprKind::Splat(Box::new(v)), self.span_from(s)));
+                    let e = Expr::new(ExprKind::Splat(Box::new(v)), self.span_from(s));
+                    self.scratch.push(e);
                 }
                 Tok::P(P::Amp) => {
                     self.skip();
@@ -1182,7 +1204,7 @@ impl<'a> Parser<'a> {
                         let v = self.parse_arg_value()?;
                         pairs.push(HashEntry::Pair(e, v));
                     } else {
-                        args.push(e);
+                        self.scratch.push(e);
                     }
                 }
             }
@@ -1193,16 +1215,17 @@ impl<'a> Parser<'a> {
         }
         if !pairs.is_empty() {
             let s = pairs_start.unwrap_or(0);
-            args.push(Expr::new(
+            let hash = Expr::new(
                 ExprKind::Hash {
                     entries: pairs,
                     braces: false,
                 },
                 self.span_from(s),
-            ));
+            );
+            self.scratch.push(hash);
         }
         if let Some(b) = block_pass {
-            args.push(b);
+            self.scratch.push(b);
         }
         if let Some(c) = closing {
             self.skip_newlines();
@@ -1213,7 +1236,7 @@ impl<'a> Parser<'a> {
             };
             self.expect_p(c, what)?;
         }
-        Ok(args)
+        Ok(())
     }
 
     /// One argument value: an expression with `rescue`-free assignment allowed.
@@ -1289,6 +1312,7 @@ impl<'a> Parser<'a> {
             text: self.text,
             toks: lexed.tokens,
             lits: lexed.lits,
+            scratch: Vec::new(),
             i: 0,
             depth: self.depth,
             lex_depth: self.lex_depth + 1,
