@@ -1396,28 +1396,29 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
     lib
 }
 
-/// Calls `f` on `e` and every expression inside it (depth-first, source order).
-pub fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on `e` and every expression inside it (depth-first, source order). Generic, not
+/// `dyn`: the walk over a whole tree calls `f` directly at every node.
+pub fn visit<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
     f(e);
     for_each_child(e, &mut |c| visit(c, f));
 }
 
 /// Calls `f` on each direct child expression of `e`.
-pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    fn parts(ps: &[StrPart], f: &mut dyn FnMut(&Expr)) {
+pub fn for_each_child<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
+    fn parts<F: FnMut(&Expr) + ?Sized>(ps: &[StrPart], f: &mut F) {
         for p in ps {
             if let StrPart::Code(c) = p {
                 c.iter().for_each(&mut *f);
             }
         }
     }
-    fn block(b: &Block, f: &mut dyn FnMut(&Expr)) {
+    fn block<F: FnMut(&Expr) + ?Sized>(b: &Block, f: &mut F) {
         for p in &b.params {
             param(p, f);
         }
         b.body.iter().for_each(f);
     }
-    fn param(p: &Param, f: &mut dyn FnMut(&Expr)) {
+    fn param<F: FnMut(&Expr) + ?Sized>(p: &Param, f: &mut F) {
         match p {
             Param::Optional(_, e) | Param::Key(_, Some(e)) => f(e),
             Param::Destructure(ps) => ps.iter().for_each(|p| param(p, f)),
