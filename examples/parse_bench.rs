@@ -66,7 +66,10 @@ fn main() {
         rb.len()
     );
     // Each phase returns what it built, dropped after the clock stops (as `_parse_bench` does).
-    type Phase<'a> = (&'a str, &'a dyn Fn() -> Box<dyn std::any::Any>);
+    // Tokens borrow the sources, so the result is any value, not a 'static `Any`.
+    trait Built {}
+    impl<T> Built for T {}
+    type Phase<'a> = (&'a str, &'a dyn Fn() -> Box<dyn Built + 'a>);
     let phases: [Phase; 4] = [
         ("lex", &|| {
             Box::new(

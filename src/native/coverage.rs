@@ -18,7 +18,7 @@ use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use super::interp::table::TABLE_METHODS;
 use super::matchers::{is_matcher, predicate_of, CHAINS};
 use super::resources;
-use crate::profile::ast::{BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
+use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
 use crate::profile::Profile;
 
@@ -260,13 +260,8 @@ impl<'a> Analyzer<'a> {
             }
             for stmt in &f.program.body {
                 visit(stmt, &mut |e| match &e.kind {
-                    ExprKind::Def {
-                        singleton: None,
-                        name,
-                        body,
-                        ..
-                    } => {
-                        self.defs.insert(name.clone(), body.clone());
+                    ExprKind::Def(d) if d.singleton.is_none() => {
+                        self.defs.insert(d.name.clone(), d.body.clone());
                     }
                     ExprKind::Assign { target, .. } => {
                         if let ExprKind::Const {
@@ -460,7 +455,7 @@ impl<'a> Analyzer<'a> {
             ExprKind::Case {
                 subject: Some(s), ..
             } => self.expr(s, &Cx::default(), bs),
-            ExprKind::Begin { .. } | ExprKind::Paren(_) | ExprKind::Case { .. } => {}
+            ExprKind::Begin(_) | ExprKind::Paren(_) | ExprKind::Case { .. } => {}
             _ => bs.push(self.block(construct_name(&e.kind), e.span.start)),
         }
     }
@@ -633,12 +628,13 @@ impl<'a> Analyzer<'a> {
                     self.body(b, cx, bs);
                 }
             }
-            ExprKind::Begin {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } => {
+            ExprKind::Begin(b) => {
+                let BeginExpr {
+                    body,
+                    rescues,
+                    else_body,
+                    ensure,
+                } = &**b;
                 self.body(body, cx, bs);
                 for r in rescues {
                     if let Some(v) = &r.var {
@@ -654,9 +650,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::Paren(body) => self.body(body, cx, bs),
-            ExprKind::Def {
-                singleton: None, ..
-            } => {}
+            ExprKind::Def(d) if d.singleton.is_none() => {}
             ExprKind::Return(x) | ExprKind::Break(x) | ExprKind::Next(x) => {
                 if let Some(x) = x {
                     self.expr(x, cx, bs);
@@ -1196,12 +1190,13 @@ fn collect_controls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
             }
             kids.extend(else_body.iter().flatten());
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             kids.extend(body.iter());
             for r in rescues {
                 kids.extend(r.body.iter());

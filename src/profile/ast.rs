@@ -151,6 +151,25 @@ pub enum HashEntry {
     Splat(Expr),
 }
 
+/// The parts of `begin ... end` (boxed in [`ExprKind::Begin`]: the rare large variants are
+/// boxed so every `Expr` the parser moves around stays small).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BeginExpr {
+    pub body: Vec<Expr>,
+    pub rescues: Vec<Rescue>,
+    pub else_body: Option<Vec<Expr>>,
+    pub ensure: Option<Vec<Expr>>,
+}
+
+/// A method definition (boxed in [`ExprKind::Def`], like [`BeginExpr`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DefExpr {
+    pub singleton: Option<Box<Expr>>,
+    pub name: String,
+    pub params: Vec<Param>,
+    pub body: Vec<Expr>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub enum ExprKind {
     Nil,
@@ -260,20 +279,10 @@ pub enum ExprKind {
     },
     /// `begin ... rescue ... else ... ensure ... end`, also method and block bodies with rescue,
     /// and the `x rescue y` modifier.
-    Begin {
-        body: Vec<Expr>,
-        rescues: Vec<Rescue>,
-        else_body: Option<Vec<Expr>>,
-        ensure: Option<Vec<Expr>>,
-    },
+    Begin(Box<BeginExpr>),
     /// `(a; b)`
     Paren(Vec<Expr>),
-    Def {
-        singleton: Option<Box<Expr>>,
-        name: String,
-        params: Vec<Param>,
-        body: Vec<Expr>,
-    },
+    Def(Box<DefExpr>),
     Class {
         path: Box<Expr>,
         superclass: Option<Box<Expr>>,

@@ -2,6 +2,7 @@
 //! refs, only_if, describe blocks and their expectations, code and source location), group
 //! titles, inputs, file-level variables, include/require_controls and custom resources.
 
+use std::cell::Cell;
 use std::sync::Arc;
 
 use serde::ser::SerializeMap;
@@ -312,6 +313,46 @@ impl Lines {
     }
 }
 
+/// Line lookup for the model pass, whose lookups mostly move forward through the file: it
+/// counts the newlines between the previous offset and this one (a vectorized count costs far
+/// less than listing every line start of the file first).
+pub struct LineCursor<'a> {
+    text: &'a [u8],
+    /// Last offset looked up and its line.
+    at: Cell<(u32, u32)>,
+}
+
+/// Newlines in `b`.
+fn count_newlines(b: &[u8]) -> u32 {
+    // Per-chunk sums fit in u8 (at most 255 bytes), which lets the loop run on byte vectors.
+    b.chunks(255)
+        .map(|c| u32::from(c.iter().fold(0u8, |n, &x| n + u8::from(x == b'\n'))))
+        .sum()
+}
+
+impl<'a> LineCursor<'a> {
+    pub fn new(text: &'a str) -> Self {
+        LineCursor {
+            text: text.as_bytes(),
+            at: Cell::new((0, 1)),
+        }
+    }
+    /// The 1-based line of `offset` (as [`Lines::line`]).
+    pub fn line(&self, offset: u32) -> u32 {
+        let offset = offset.min(self.text.len() as u32);
+        let (pos, line) = self.at.get();
+        let line = if offset >= pos {
+            let between = self.text.get(pos as usize..offset as usize).unwrap_or(&[]);
+            line + count_newlines(between)
+        } else {
+            let between = self.text.get(offset as usize..pos as usize).unwrap_or(&[]);
+            line - count_newlines(between)
+        };
+        self.at.set((offset, line));
+        line
+    }
+}
+
 /// What one controls file contributes.
 #[derive(Debug, Default)]
 pub struct FileModel {
@@ -326,7 +367,7 @@ pub struct FileModel {
 struct Ctx<'a> {
     text: &'a str,
     file: &'a str,
-    lines: Lines,
+    lines: LineCursor<'a>,
     out: FileModel,
 }
 
@@ -481,7 +522,7 @@ pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
     let mut cx = Ctx {
         text,
         file,
-        lines: Lines::new(text),
+        lines: LineCursor::new(text),
         out: FileModel::default(),
     };
     walk_file_level(&mut cx, &program.body, false);
@@ -673,12 +714,13 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
         ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
             walk_file_level(cx, body, true)
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             walk_file_level(cx, body, conditional);
             for r in rescues {
                 walk_file_level(cx, &r.body, true);
@@ -871,12 +913,13 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
         ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
             control_body(cx, c, body, true)
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             control_body(cx, c, body, conditional);
             for r in rescues {
                 control_body(cx, c, &r.body, true);
@@ -1283,13 +1326,13 @@ fn include_from(
 
 /// Custom resources of a library file: `class X < Inspec.resource(1)` with `name 'x'`.
 pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
-    let lines = Lines::new(text);
+    let lines = LineCursor::new(text);
     let mut lib = Library {
         file: file.to_string(),
         resources: Vec::new(),
         parsed: true,
     };
-    fn walk(stmts: &[Expr], text: &str, lines: &Lines, lib: &mut Library) {
+    fn walk(stmts: &[Expr], text: &str, lines: &LineCursor, lib: &mut Library) {
         for s in stmts {
             match &s.kind {
                 ExprKind::Class {
@@ -1333,8 +1376,8 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
                                 }
                                 _ => {}
                             }
-                            if let ExprKind::Def { name, .. } = &b.kind {
-                                r.methods.push(name.clone());
+                            if let ExprKind::Def(d) = &b.kind {
+                                r.methods.push(d.name.clone());
                             }
                         }
                         if !r.name.is_empty() {
@@ -1353,28 +1396,29 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
     lib
 }
 
-/// Calls `f` on `e` and every expression inside it (depth-first, source order).
-pub fn visit(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+/// Calls `f` on `e` and every expression inside it (depth-first, source order). Generic, not
+/// `dyn`: the walk over a whole tree calls `f` directly at every node.
+pub fn visit<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
     f(e);
     for_each_child(e, &mut |c| visit(c, f));
 }
 
 /// Calls `f` on each direct child expression of `e`.
-pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
-    fn parts(ps: &[StrPart], f: &mut dyn FnMut(&Expr)) {
+pub fn for_each_child<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
+    fn parts<F: FnMut(&Expr) + ?Sized>(ps: &[StrPart], f: &mut F) {
         for p in ps {
             if let StrPart::Code(c) = p {
                 c.iter().for_each(&mut *f);
             }
         }
     }
-    fn block(b: &Block, f: &mut dyn FnMut(&Expr)) {
+    fn block<F: FnMut(&Expr) + ?Sized>(b: &Block, f: &mut F) {
         for p in &b.params {
             param(p, f);
         }
         b.body.iter().for_each(f);
     }
-    fn param(p: &Param, f: &mut dyn FnMut(&Expr)) {
+    fn param<F: FnMut(&Expr) + ?Sized>(p: &Param, f: &mut F) {
         match p {
             Param::Optional(_, e) | Param::Key(_, Some(e)) => f(e),
             Param::Destructure(ps) => ps.iter().for_each(|p| param(p, f)),
@@ -1476,12 +1520,13 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 e.iter().for_each(f);
             }
         }
-        ExprKind::Begin {
-            body,
-            rescues,
-            else_body,
-            ensure,
-        } => {
+        ExprKind::Begin(b) => {
+            let BeginExpr {
+                body,
+                rescues,
+                else_body,
+                ensure,
+            } = &**b;
             body.iter().for_each(&mut *f);
             for r in rescues {
                 r.classes.iter().for_each(&mut *f);
@@ -1497,12 +1542,13 @@ pub fn for_each_child(e: &Expr, f: &mut dyn FnMut(&Expr)) {
                 e.iter().for_each(f);
             }
         }
-        ExprKind::Def {
-            singleton,
-            params,
-            body,
-            ..
-        } => {
+        ExprKind::Def(d) => {
+            let DefExpr {
+                singleton,
+                params,
+                body,
+                ..
+            } = &**d;
             if let Some(s) = singleton {
                 f(s);
             }

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::lexer::{tokenize, Kw, LexPart, Tok, Token, P};
+use super::lexer::{tokenize, Kw, LexPart, LitId, Tok, Token, P};
 
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
@@ -45,7 +45,12 @@ struct Scope {
 
 pub struct Parser<'a> {
     text: &'a str,
-    toks: Vec<Token>,
+    toks: Vec<Token<'a>>,
+    /// The literals' parts, each taken once by the token that refers to it.
+    lits: Vec<Vec<LexPart>>,
+    /// Statements and arguments being collected, innermost list on top: each list is moved
+    /// out at its exact size once complete (no regrowth while it is built).
+    scratch: Vec<Expr>,
     i: usize,
     depth: u32,
     lex_depth: u32,
@@ -59,6 +64,8 @@ pub fn parse_program(text: &str) -> PResult<Program> {
     let mut p = Parser {
         text,
         toks: lexed.tokens,
+        lits: lexed.lits,
+        scratch: Vec::new(),
         i: 0,
         depth: 0,
         lex_depth: 0,
@@ -169,33 +176,31 @@ impl<'a> Parser<'a> {
     // ---- token helpers -------------------------------------------------------------------
 
     #[inline]
-    fn tok(&self, k: usize) -> &Token {
+    fn tok(&self, k: usize) -> &Token<'a> {
         // The token list always ends with Eof; clamp to it.
         let idx = (self.i + k).min(self.toks.len().saturating_sub(1));
         self.toks.get(idx).unwrap_or(&EOF_TOKEN)
     }
 
     #[inline]
-    fn peek(&self) -> &Tok {
+    fn peek(&self) -> &Tok<'a> {
         &self.tok(0).tok
     }
 
-    /// Consumes the current token, moving its data out (consumed tokens keep only their
-    /// position). At the end of file the Eof token stays.
-    fn bump(&mut self) -> Token {
-        if self.i + 1 >= self.toks.len() {
-            return self.tok(0).clone();
+    /// Consumes the current token. At the end of file the Eof token stays.
+    fn bump(&mut self) -> Token<'a> {
+        let t = *self.tok(0);
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
         }
-        let idx = self.i;
-        self.i += 1;
-        match self.toks.get_mut(idx) {
-            Some(t) => Token {
-                tok: std::mem::replace(&mut t.tok, Tok::NewLine),
-                start: t.start,
-                end: t.end,
-                space_before: t.space_before,
-            },
-            None => self.tok(0).clone(),
+        t
+    }
+
+    /// Consumes the current token (when its value is not needed).
+    #[inline]
+    fn skip(&mut self) {
+        if self.i + 1 < self.toks.len() {
+            self.i += 1;
         }
     }
 
@@ -212,7 +217,7 @@ impl<'a> Parser<'a> {
     #[inline]
     fn eat_p(&mut self, p: P) -> bool {
         if self.at_p(p) {
-            self.bump();
+            self.skip();
             true
         } else {
             false
@@ -221,7 +226,7 @@ impl<'a> Parser<'a> {
 
     fn eat_kw(&mut self, k: Kw) -> bool {
         if self.at_kw(k) {
-            self.bump();
+            self.skip();
             true
         } else {
             false
@@ -236,7 +241,7 @@ impl<'a> Parser<'a> {
         ))
     }
 
-    fn expect_p(&mut self, p: P, expected: &str) -> PResult<Token> {
+    fn expect_p(&mut self, p: P, expected: &str) -> PResult<Token<'a>> {
         if self.at_p(p) {
             Ok(self.bump())
         } else {
@@ -244,7 +249,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn expect_end(&mut self, what: &str, start: usize) -> PResult<Token> {
+    fn expect_end(&mut self, what: &str, start: usize) -> PResult<Token<'a>> {
         if self.at_kw(Kw::End) {
             Ok(self.bump())
         } else {
@@ -267,13 +272,13 @@ impl<'a> Parser<'a> {
 
     fn skip_terms(&mut self) {
         while matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
-            self.bump();
+            self.skip();
         }
     }
 
     fn skip_newlines(&mut self) {
         while matches!(self.peek(), Tok::NewLine) {
-            self.bump();
+            self.skip();
         }
     }
 
@@ -351,7 +356,19 @@ impl<'a> Parser<'a> {
     // ---- statements ----------------------------------------------------------------------
 
     fn parse_stmts(&mut self) -> PResult<Vec<Expr>> {
-        let mut out = Vec::new();
+        let base = self.scratch.len();
+        let r = self.collect_stmts();
+        self.take_scratch(base, r)
+    }
+
+    /// The list collected on the scratch stack above `base` (emptied on error too).
+    fn take_scratch(&mut self, base: usize, r: PResult<()>) -> PResult<Vec<Expr>> {
+        // One copy of the whole list into an allocation of its size.
+        let items = self.scratch.split_off(base.min(self.scratch.len()));
+        r.map(|()| items)
+    }
+
+    fn collect_stmts(&mut self) -> PResult<()> {
         loop {
             self.skip_terms();
             if ends_body(self.peek()) {
@@ -359,7 +376,7 @@ impl<'a> Parser<'a> {
             }
             let before = self.i;
             let stmt = self.parse_stmt()?;
-            out.push(stmt);
+            self.scratch.push(stmt);
             if self.i == before {
                 return self.unexpected("a statement");
             }
@@ -367,7 +384,7 @@ impl<'a> Parser<'a> {
                 return self.unexpected("end of line or ';' after the statement");
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     #[inline]
@@ -451,7 +468,7 @@ impl<'a> Parser<'a> {
         while let Tok::Kw(kw @ (Kw::If | Kw::Unless | Kw::While | Kw::Until | Kw::Rescue)) =
             *self.peek()
         {
-            self.bump();
+            self.skip();
             // `a if b if c ...` nests: count each modifier against MAX_DEPTH.
             self.enter()?;
             let cond = self.parse_expr_stmt()?;
@@ -474,7 +491,7 @@ impl<'a> Parser<'a> {
                     span,
                 ),
                 Kw::While | Kw::Until => {
-                    let do_while = matches!(e.kind, ExprKind::Begin { .. });
+                    let do_while = matches!(e.kind, ExprKind::Begin(_));
                     Expr::new(
                         ExprKind::While {
                             cond: Box::new(cond),
@@ -486,7 +503,7 @@ impl<'a> Parser<'a> {
                     )
                 }
                 _ => Expr::new(
-                    ExprKind::Begin {
+                    ExprKind::Begin(Box::new(BeginExpr {
                         body: vec![e],
                         rescues: vec![Rescue {
                             classes: Vec::new(),
@@ -495,7 +512,7 @@ impl<'a> Parser<'a> {
                         }],
                         else_body: None,
                         ensure: None,
-                    },
+                    })),
                     span,
                 ),
             };
@@ -516,7 +533,7 @@ impl<'a> Parser<'a> {
             } else {
                 break;
             };
-            self.bump();
+            self.skip();
             self.skip_newlines();
             // Each operator adds a level to the (left-deep) tree: count it against MAX_DEPTH.
             self.enter()?;
@@ -569,7 +586,7 @@ impl<'a> Parser<'a> {
         let lhs = self.parse_ternary()?;
         match self.peek() {
             Tok::P(P::Assign) if is_lvalue(&lhs) => {
-                self.bump();
+                self.skip();
                 self.skip_newlines();
                 let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
@@ -583,7 +600,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::OpAssign(op)) if is_lvalue(&lhs) => {
                 let op = op_assign(op);
-                self.bump();
+                self.skip();
                 self.skip_newlines();
                 let target = self.make_target(lhs);
                 let value = self.parse_rhs()?;
@@ -609,10 +626,10 @@ impl<'a> Parser<'a> {
             self.parse_expr()?
         };
         if self.at_kw(Kw::Rescue) {
-            self.bump();
+            self.skip();
             let r = self.parse_expr()?;
             return Ok(Expr::new(
-                ExprKind::Begin {
+                ExprKind::Begin(Box::new(BeginExpr {
                     body: vec![v],
                     rescues: vec![Rescue {
                         classes: Vec::new(),
@@ -621,7 +638,7 @@ impl<'a> Parser<'a> {
                     }],
                     else_body: None,
                     ensure: None,
-                },
+                })),
                 self.span_from(start),
             ));
         }
@@ -675,7 +692,7 @@ impl<'a> Parser<'a> {
         if !self.at_p(P::Question) {
             return Ok(cond);
         }
-        self.bump();
+        self.skip();
         self.skip_newlines();
         self.enter()?;
         let a = self.parse_ternary_branch();
@@ -741,7 +758,7 @@ impl<'a> Parser<'a> {
             Tok::P(P::Dot3) => true,
             _ => return Ok(lo),
         };
-        self.bump();
+        self.skip();
         let hi = if self.starts_value() {
             Some(Box::new(self.parse_binary(0)?))
         } else {
@@ -800,7 +817,7 @@ impl<'a> Parser<'a> {
             if prec < min_prec {
                 break;
             }
-            self.bump();
+            self.skip();
             self.skip_newlines();
             self.enter()?;
             let rhs = self.parse_binary(if right { prec } else { prec + 1 })?;
@@ -842,8 +859,8 @@ impl<'a> Parser<'a> {
                     };
                     if let Some(kind) = lit {
                         if !matches!(self.tok(2).tok, Tok::P(P::Pow)) {
-                            self.bump();
-                            self.bump();
+                            self.skip();
+                            self.skip();
                             let e = Expr::new(kind, self.span_from(start));
                             return self.parse_postfix(e);
                         }
@@ -852,10 +869,10 @@ impl<'a> Parser<'a> {
                 UnaryOp::Neg
             }
             Tok::Kw(Kw::Defined) => {
-                self.bump();
+                self.skip();
                 let paren = self.at_p(P::LParen) && !self.tok(0).space_before;
                 let e = if paren {
-                    self.bump();
+                    self.skip();
                     self.skip_newlines();
                     let e = self.parse_expr_stmt()?;
                     self.skip_newlines();
@@ -870,7 +887,7 @@ impl<'a> Parser<'a> {
                 ));
             }
             Tok::Kw(Kw::Not) => {
-                self.bump();
+                self.skip();
                 let e = self.parse_expr()?;
                 return Ok(Expr::new(
                     ExprKind::Unary {
@@ -882,7 +899,7 @@ impl<'a> Parser<'a> {
             }
             _ => return self.parse_primary_postfix(),
         };
-        self.bump();
+        self.skip();
         let e = self.parse_unary()?;
         // `-a ** b` is `-(a ** b)`: let the binary loop of the caller see `**` on the operand.
         Ok(Expr::new(
@@ -923,12 +940,12 @@ impl<'a> Parser<'a> {
             match self.peek() {
                 Tok::P(P::Dot) | Tok::P(P::AndDot) => {
                     let safe = matches!(self.peek(), Tok::P(P::AndDot));
-                    self.bump();
+                    self.skip();
                     self.skip_newlines();
                     let nt = self.bump();
                     let name = match nt.tok {
                         Tok::Ident(s) | Tok::Const(s) => s,
-                        Tok::Kw(k) => k.as_str().to_string(),
+                        Tok::Kw(k) => k.as_str(),
                         Tok::Label(s) => {
                             // `a.b:` cannot happen in valid code
                             return Err(SyntaxError::new(
@@ -939,10 +956,7 @@ impl<'a> Parser<'a> {
                         Tok::P(P::LParen) => {
                             // `.()` is `.call()`: put the '(' back for call_rest
                             self.i -= 1;
-                            if let Some(t) = self.toks.get_mut(self.i) {
-                                t.tok = Tok::P(P::LParen);
-                            }
-                            "call".to_string()
+                            "call"
                         }
                         Tok::P(
                             p @ (P::Plus
@@ -957,7 +971,7 @@ impl<'a> Parser<'a> {
                             | P::Percent
                             | P::Cmp
                             | P::Bang),
-                        ) => p.as_str().to_string(),
+                        ) => p.as_str(),
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start,
@@ -971,7 +985,7 @@ impl<'a> Parser<'a> {
                     e = self.call_rest(Some(e), name, safe)?;
                 }
                 Tok::P(P::ColonColon) if !t_space || !self.tok(1).space_before => {
-                    self.bump();
+                    self.skip();
                     let nt = self.bump();
                     match nt.tok {
                         Tok::Const(name) if !self.paren_call_follows() => {
@@ -979,7 +993,7 @@ impl<'a> Parser<'a> {
                             e = Expr::new(
                                 ExprKind::Const {
                                     scope: Some(Box::new(e)),
-                                    name,
+                                    name: name.to_string(),
                                     top: false,
                                 },
                                 span,
@@ -1002,7 +1016,7 @@ impl<'a> Parser<'a> {
                 Tok::P(P::LBracket)
                     if !t_space || matches!(e.kind, ExprKind::Var(_) | ExprKind::IVar(_)) =>
                 {
-                    self.bump();
+                    self.skip();
                     let args = self.parse_arg_list(Some(P::RBracket))?;
                     let span = e.span.to(self.span_from(t_start));
                     e = Expr::new(
@@ -1028,7 +1042,7 @@ impl<'a> Parser<'a> {
     }
 
     /// After a method name: `(args)`, command args, or nothing.
-    fn call_rest(&mut self, recv: Option<Expr>, name: String, safe_nav: bool) -> PResult<Expr> {
+    fn call_rest(&mut self, recv: Option<Expr>, name: &str, safe_nav: bool) -> PResult<Expr> {
         let start = recv
             .as_ref()
             .map(|r| r.span.start as usize)
@@ -1039,7 +1053,7 @@ impl<'a> Parser<'a> {
                     .unwrap_or(0)
             });
         let (args, parens) = if self.at_p(P::LParen) && !self.tok(0).space_before {
-            self.bump();
+            self.skip();
             (self.parse_arg_list(Some(P::RParen))?, true)
         } else if self.command_arg_start() {
             self.no_do += 1;
@@ -1052,7 +1066,7 @@ impl<'a> Parser<'a> {
         Ok(Expr::new(
             ExprKind::Call {
                 recv: recv.map(Box::new),
-                name,
+                name: name.to_string(),
                 args,
                 block: None,
                 safe_nav,
@@ -1116,7 +1130,12 @@ impl<'a> Parser<'a> {
 
     /// Arguments up to `closing` (consumed), or command arguments (no closing token).
     fn parse_arg_list(&mut self, closing: Option<P>) -> PResult<Vec<Expr>> {
-        let mut args = Vec::new();
+        let base = self.scratch.len();
+        let r = self.collect_args(closing);
+        self.take_scratch(base, r)
+    }
+
+    fn collect_args(&mut self, closing: Option<P>) -> PResult<()> {
         let mut pairs: Vec<HashEntry> = Vec::new();
         let mut pairs_start = None;
         let mut block_pass = None;
@@ -1132,11 +1151,11 @@ impl<'a> Parser<'a> {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
                         Tok::Label(k) => k,
-                        _ => String::new(),
+                        _ => "",
                     };
                     pairs_start.get_or_insert(s);
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
                     let v = self.parse_arg_value()?;
                     pairs.push(HashEntry::Pair(key, v));
                 }
@@ -1147,9 +1166,9 @@ impl<'a> Parser<'a> {
                 {
                     let parts = match self.bump().tok {
                         Tok::Str(p) => p,
-                        _ => Vec::new(),
+                        _ => LitId::MAX,
                     };
-                    self.bump();
+                    self.skip();
                     pairs_start.get_or_insert(s);
                     let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
@@ -1157,18 +1176,19 @@ impl<'a> Parser<'a> {
                     pairs.push(HashEntry::Pair(key, v));
                 }
                 Tok::P(P::Pow) => {
-                    self.bump();
+                    self.skip();
                     pairs_start.get_or_insert(s);
                     let v = self.parse_ternary()?;
                     pairs.push(HashEntry::Splat(v));
                 }
                 Tok::P(P::Star) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
-                    args.push(Expr::new(ExprKind::Splat(Box::new(v)), self.span_from(s)));
+                    let e = Expr::new(ExprKind::Splat(Box::new(v)), self.span_from(s));
+                    self.scratch.push(e);
                 }
                 Tok::P(P::Amp) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
                     block_pass = Some(Expr::new(
                         ExprKind::BlockPass(Box::new(v)),
@@ -1178,13 +1198,13 @@ impl<'a> Parser<'a> {
                 _ => {
                     let e = self.parse_arg_value()?;
                     if self.at_p(P::FatArrow) {
-                        self.bump();
+                        self.skip();
                         self.skip_newlines();
                         pairs_start.get_or_insert(s);
                         let v = self.parse_arg_value()?;
                         pairs.push(HashEntry::Pair(e, v));
                     } else {
-                        args.push(e);
+                        self.scratch.push(e);
                     }
                 }
             }
@@ -1195,16 +1215,17 @@ impl<'a> Parser<'a> {
         }
         if !pairs.is_empty() {
             let s = pairs_start.unwrap_or(0);
-            args.push(Expr::new(
+            let hash = Expr::new(
                 ExprKind::Hash {
                     entries: pairs,
                     braces: false,
                 },
                 self.span_from(s),
-            ));
+            );
+            self.scratch.push(hash);
         }
         if let Some(b) = block_pass {
-            args.push(b);
+            self.scratch.push(b);
         }
         if let Some(c) = closing {
             self.skip_newlines();
@@ -1215,7 +1236,7 @@ impl<'a> Parser<'a> {
             };
             self.expect_p(c, what)?;
         }
-        Ok(args)
+        Ok(())
     }
 
     /// One argument value: an expression with `rescue`-free assignment allowed.
@@ -1255,7 +1276,22 @@ impl<'a> Parser<'a> {
             )
     }
 
-    fn str_parts(&mut self, parts: Vec<LexPart>) -> PResult<Vec<StrPart>> {
+    fn str_parts(&mut self, id: LitId) -> PResult<Vec<StrPart>> {
+        let parts = self
+            .lits
+            .get_mut(id as usize)
+            .map(std::mem::take)
+            .unwrap_or_default();
+        if parts.iter().all(|p| matches!(p, LexPart::Lit(_))) {
+            // The common case: collected in place (same size and alignment), no allocation.
+            return Ok(parts
+                .into_iter()
+                .map(|p| match p {
+                    LexPart::Lit(s) => StrPart::Lit(s),
+                    LexPart::Code(..) => StrPart::Lit(String::new()),
+                })
+                .collect());
+        }
         let mut out = Vec::with_capacity(parts.len());
         for p in parts {
             match p {
@@ -1275,6 +1311,8 @@ impl<'a> Parser<'a> {
         let mut sub = Parser {
             text: self.text,
             toks: lexed.tokens,
+            lits: lexed.lits,
+            scratch: Vec::new(),
             i: 0,
             depth: self.depth,
             lex_depth: self.lex_depth + 1,
@@ -1331,7 +1369,7 @@ impl<'a> Parser<'a> {
                     if self.tok(0).space_before && !matches!(self.tok(1).tok, Tok::P(P::Colon)) {
                         let more = match self.bump().tok {
                             Tok::Str(m) => m,
-                            _ => Vec::new(),
+                            _ => LitId::MAX,
                         };
                         let more = self.str_parts(more)?;
                         parts.extend(more);
@@ -1348,7 +1386,10 @@ impl<'a> Parser<'a> {
                 let parts = self.str_parts(parts)?;
                 Ok(Expr::new(ExprKind::XStr(parts), self.span_from(start)))
             }
-            Tok::Sym(s) => Ok(Expr::new(ExprKind::Sym(s), self.span_from(start))),
+            Tok::Sym(s) => Ok(Expr::new(
+                ExprKind::Sym(s.to_string()),
+                self.span_from(start),
+            )),
             Tok::DSym(parts) => {
                 let parts = self.str_parts(parts)?;
                 match plain(&parts) {
@@ -1356,17 +1397,23 @@ impl<'a> Parser<'a> {
                     None => Ok(Expr::new(ExprKind::DSym(parts), self.span_from(start))),
                 }
             }
-            Tok::Regex(re) => {
-                let (parts, flags) = *re;
+            Tok::Regex(parts, flags) => {
                 let parts = self.str_parts(parts)?;
                 Ok(Expr::new(
-                    ExprKind::Regex { parts, flags },
+                    ExprKind::Regex {
+                        parts,
+                        flags: flags.to_string(),
+                    },
                     self.span_from(start),
                 ))
             }
-            Tok::Words { symbols, items } => {
-                let mut out = Vec::with_capacity(items.len());
-                for item in items {
+            Tok::Words {
+                symbols,
+                first,
+                count,
+            } => {
+                let mut out = Vec::with_capacity(count as usize);
+                for item in first..first.saturating_add(count) {
                     let parts = self.str_parts(item)?;
                     let kind = if symbols {
                         match plain(&parts) {
@@ -1381,8 +1428,11 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Array(out), self.span_from(start)))
             }
             Tok::Ident(name) => {
-                if self.is_local(&name) && !self.paren_call_follows() {
-                    return Ok(Expr::new(ExprKind::Var(name), self.span_from(start)));
+                if self.is_local(name) && !self.paren_call_follows() {
+                    return Ok(Expr::new(
+                        ExprKind::Var(name.to_string()),
+                        self.span_from(start),
+                    ));
                 }
                 self.call_rest(None, name, false)
             }
@@ -1397,15 +1447,24 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(
                     ExprKind::Const {
                         scope: None,
-                        name,
+                        name: name.to_string(),
                         top: false,
                     },
                     self.span_from(start),
                 ))
             }
-            Tok::IVar(n) => Ok(Expr::new(ExprKind::IVar(n), self.span_from(start))),
-            Tok::GVar(n) => Ok(Expr::new(ExprKind::GVar(n), self.span_from(start))),
-            Tok::CVar(n) => Ok(Expr::new(ExprKind::CVar(n), self.span_from(start))),
+            Tok::IVar(n) => Ok(Expr::new(
+                ExprKind::IVar(n.to_string()),
+                self.span_from(start),
+            )),
+            Tok::GVar(n) => Ok(Expr::new(
+                ExprKind::GVar(n.to_string()),
+                self.span_from(start),
+            )),
+            Tok::CVar(n) => Ok(Expr::new(
+                ExprKind::CVar(n.to_string()),
+                self.span_from(start),
+            )),
             _ => self.unexpected("an expression"),
         }
     }
@@ -1422,7 +1481,7 @@ impl<'a> Parser<'a> {
                 self.unexpected("an expression")
             }
             Tok::P(P::LParen) => {
-                self.bump();
+                self.skip();
                 self.skip_terms();
                 let saved = self.no_do;
                 self.no_do = 0;
@@ -1448,7 +1507,7 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Paren(body), self.span_from(start)))
             }
             Tok::P(P::LBracket) => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let items = self.parse_arg_list(Some(P::RBracket));
@@ -1456,7 +1515,7 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Array(items?), self.span_from(start)))
             }
             Tok::P(P::LBrace) => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let h = self.parse_hash_body(start);
@@ -1464,19 +1523,19 @@ impl<'a> Parser<'a> {
                 h
             }
             Tok::P(P::Lambda) => {
-                self.bump();
+                self.skip();
                 self.push_scope(false);
                 let r = self.parse_lambda(start);
                 self.pop_scope();
                 r
             }
             Tok::P(P::ColonColon) => {
-                self.bump();
+                self.skip();
                 match self.bump().tok {
                     Tok::Const(name) => Ok(Expr::new(
                         ExprKind::Const {
                             scope: None,
-                            name,
+                            name: name.to_string(),
                             top: true,
                         },
                         self.span_from(start),
@@ -1492,7 +1551,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::Dot2 | P::Dot3) => {
                 let exclusive = self.at_p(P::Dot3);
-                self.bump();
+                self.skip();
                 let hi = self.parse_binary(0)?;
                 Ok(Expr::new(
                     ExprKind::Range {
@@ -1505,7 +1564,7 @@ impl<'a> Parser<'a> {
             }
             Tok::P(P::Star) => {
                 // splat in a value list: `[*a]` handled by parse_arg_list; here `*a` alone
-                self.bump();
+                self.skip();
                 let e = self.parse_ternary()?;
                 Ok(Expr::new(
                     ExprKind::Splat(Box::new(e)),
@@ -1532,10 +1591,10 @@ impl<'a> Parser<'a> {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
                         Tok::Label(k) => k,
-                        _ => String::new(),
+                        _ => "",
                     };
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
@@ -1544,16 +1603,16 @@ impl<'a> Parser<'a> {
                 {
                     let parts = match self.bump().tok {
                         Tok::Str(p) => p,
-                        _ => Vec::new(),
+                        _ => LitId::MAX,
                     };
-                    self.bump();
+                    self.skip();
                     let key = Expr::new(ExprKind::DSym(self.str_parts(parts)?), self.span_from(s));
                     self.skip_newlines();
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }
                 Tok::P(P::Pow) => {
-                    self.bump();
+                    self.skip();
                     let v = self.parse_ternary()?;
                     entries.push(HashEntry::Splat(v));
                 }
@@ -1584,7 +1643,7 @@ impl<'a> Parser<'a> {
 
     fn parse_lambda(&mut self, start: usize) -> PResult<Expr> {
         let params = if self.at_p(P::LParen) {
-            self.bump();
+            self.skip();
             self.parse_params(Some(P::RParen), false)?
         } else if matches!(self.peek(), Tok::Ident(_) | Tok::P(P::Star | P::Amp)) {
             self.parse_params(None, false)?
@@ -1618,7 +1677,7 @@ impl<'a> Parser<'a> {
 
     fn parse_brace_block(&mut self) -> PResult<Block> {
         let start = self.tok(0).start;
-        self.bump(); // {
+        self.skip(); // {
         self.push_scope(false);
         let saved = self.no_do;
         self.no_do = 0;
@@ -1641,7 +1700,7 @@ impl<'a> Parser<'a> {
 
     fn parse_do_block(&mut self) -> PResult<Block> {
         let start = self.tok(0).start;
-        self.bump(); // do
+        self.skip(); // do
         self.push_scope(false);
         let saved = self.no_do;
         self.no_do = 0;
@@ -1685,20 +1744,20 @@ impl<'a> Parser<'a> {
             let t = self.bump();
             let p = match t.tok {
                 Tok::Ident(n) => {
-                    self.declare(&n);
+                    self.declare(n);
                     if self.eat_p(P::Assign) {
                         let v = if in_pipes {
                             self.parse_binary(7)?
                         } else {
                             self.parse_ternary()?
                         };
-                        Param::Optional(n, v)
+                        Param::Optional(n.to_string(), v)
                     } else {
-                        Param::Required(n)
+                        Param::Required(n.to_string())
                     }
                 }
                 Tok::Label(n) => {
-                    self.declare(&n);
+                    self.declare(n);
                     let has_default = !matches!(self.peek(), Tok::P(P::Comma) | Tok::NewLine)
                         && !closing.is_some_and(|c| self.at_p(c));
                     if has_default {
@@ -1707,19 +1766,19 @@ impl<'a> Parser<'a> {
                         } else {
                             self.parse_ternary()?
                         };
-                        Param::Key(n, Some(v))
+                        Param::Key(n.to_string(), Some(v))
                     } else {
-                        Param::Key(n, None)
+                        Param::Key(n.to_string(), None)
                     }
                 }
                 Tok::P(P::Star) => {
                     if let Tok::Ident(_) = self.peek() {
                         let n = match self.bump().tok {
                             Tok::Ident(n) => n,
-                            _ => String::new(),
+                            _ => "",
                         };
-                        self.declare(&n);
-                        Param::Rest(Some(n))
+                        self.declare(n);
+                        Param::Rest(Some(n.to_string()))
                     } else {
                         Param::Rest(None)
                     }
@@ -1728,18 +1787,18 @@ impl<'a> Parser<'a> {
                     if let Tok::Ident(_) = self.peek() {
                         let n = match self.bump().tok {
                             Tok::Ident(n) => n,
-                            _ => String::new(),
+                            _ => "",
                         };
-                        self.declare(&n);
-                        Param::KeyRest(Some(n))
+                        self.declare(n);
+                        Param::KeyRest(Some(n.to_string()))
                     } else {
                         Param::KeyRest(None)
                     }
                 }
                 Tok::P(P::Amp) => match self.bump().tok {
                     Tok::Ident(n) => {
-                        self.declare(&n);
-                        Param::Block(n)
+                        self.declare(n);
+                        Param::Block(n.to_string())
                     }
                     other => {
                         return Err(SyntaxError::new(
@@ -1772,9 +1831,9 @@ impl<'a> Parser<'a> {
             while let Tok::Ident(_) = self.peek() {
                 let n = match self.bump().tok {
                     Tok::Ident(n) => n,
-                    _ => String::new(),
+                    _ => "",
                 };
-                self.declare(&n);
+                self.declare(n);
                 if !self.eat_p(P::Comma) {
                     break;
                 }
@@ -1802,7 +1861,7 @@ impl<'a> Parser<'a> {
         }
         let mut rescues = Vec::new();
         while self.at_kw(Kw::Rescue) {
-            self.bump();
+            self.skip();
             let mut classes = Vec::new();
             let mut var = None;
             while !matches!(
@@ -1834,19 +1893,19 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(vec![Expr::new(
-            ExprKind::Begin {
+            ExprKind::Begin(Box::new(BeginExpr {
                 body,
                 rescues,
                 else_body,
                 ensure,
-            },
+            })),
             self.span_from(start),
         )])
     }
 
     fn parse_keyword(&mut self, k: Kw, start: usize) -> PResult<Expr> {
         let simple = |kind: ExprKind, p: &mut Self| -> PResult<Expr> {
-            p.bump();
+            p.skip();
             Ok(Expr::new(kind, p.span_from(start)))
         };
         match k {
@@ -1862,11 +1921,11 @@ impl<'a> Parser<'a> {
             Kw::Redo => simple(ExprKind::Redo, self),
             Kw::Retry => simple(ExprKind::Retry, self),
             Kw::If | Kw::Unless => {
-                self.bump();
+                self.skip();
                 self.parse_if_rest(k == Kw::Unless, start)
             }
             Kw::While | Kw::Until => {
-                self.bump();
+                self.skip();
                 self.no_do += 1;
                 let cond = self.parse_expr_stmt();
                 self.no_do -= 1;
@@ -1886,7 +1945,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::For => {
-                self.bump();
+                self.skip();
                 let v = self.parse_primary_postfix()?;
                 if !is_lvalue(&v) {
                     return Err(SyntaxError::new(
@@ -1916,7 +1975,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Case => {
-                self.bump();
+                self.skip();
                 let subject = if matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
                     None
                 } else {
@@ -1972,7 +2031,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Begin => {
-                self.bump();
+                self.skip();
                 let saved = self.no_do;
                 self.no_do = 0;
                 let body = self.parse_body_rescue(start);
@@ -1980,27 +2039,27 @@ impl<'a> Parser<'a> {
                 let mut body = body?;
                 self.expect_end("begin", start)?;
                 let span = self.span_from(start);
-                if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin { .. }) {
+                if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin(_)) {
                     let mut b = body.remove(0);
                     b.span = span;
                     return Ok(b);
                 }
                 Ok(Expr::new(
-                    ExprKind::Begin {
+                    ExprKind::Begin(Box::new(BeginExpr {
                         body,
                         rescues: Vec::new(),
                         else_body: None,
                         ensure: None,
-                    },
+                    })),
                     span,
                 ))
             }
             Kw::Def => {
-                self.bump();
+                self.skip();
                 self.parse_def(start)
             }
             Kw::Class => {
-                self.bump();
+                self.skip();
                 if self.eat_p(P::Shl) {
                     let target = self.parse_expr()?;
                     self.push_scope(true);
@@ -2037,7 +2096,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Module => {
-                self.bump();
+                self.skip();
                 let path = self.parse_cpath()?;
                 self.push_scope(true);
                 let body = self.parse_stmts();
@@ -2053,7 +2112,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Kw::Return | Kw::Break | Kw::Next => {
-                self.bump();
+                self.skip();
                 let v = if self.starts_value()
                     && !matches!(
                         self.peek(),
@@ -2071,9 +2130,9 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(kind, self.span_from(start)))
             }
             Kw::Yield => {
-                self.bump();
+                self.skip();
                 let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     self.parse_arg_list(Some(P::RParen))?
                 } else if self.command_arg_start() {
                     self.parse_arg_list(None)?
@@ -2083,9 +2142,9 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::Yield(args), self.span_from(start)))
             }
             Kw::Super => {
-                self.bump();
+                self.skip();
                 let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     Some(self.parse_arg_list(Some(P::RParen))?)
                 } else if self.command_arg_start() {
                     self.no_do += 1;
@@ -2107,13 +2166,13 @@ impl<'a> Parser<'a> {
                 Ok(e)
             }
             Kw::Alias => {
-                self.bump();
+                self.skip();
                 let a = self.method_name_token()?;
                 let b = self.method_name_token()?;
                 Ok(Expr::new(ExprKind::Alias(a, b), self.span_from(start)))
             }
             Kw::Undef => {
-                self.bump();
+                self.skip();
                 let mut names = vec![self.method_name_token()?];
                 while self.eat_p(P::Comma) {
                     names.push(self.method_name_token()?);
@@ -2128,7 +2187,7 @@ impl<'a> Parser<'a> {
     fn method_name_token(&mut self) -> PResult<String> {
         let t = self.bump();
         match t.tok {
-            Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s),
+            Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s.to_string()),
             Tok::Kw(k) => Ok(k.as_str().to_string()),
             other => Err(SyntaxError::new(
                 t.start,
@@ -2153,13 +2212,13 @@ impl<'a> Parser<'a> {
         let mut e = Expr::new(
             ExprKind::Const {
                 scope: None,
-                name,
+                name: name.to_string(),
                 top,
             },
             self.span_from(start),
         );
         while self.at_p(P::ColonColon) {
-            self.bump();
+            self.skip();
             let t = self.bump();
             let Tok::Const(name) = t.tok else {
                 return Err(SyntaxError::new(
@@ -2170,7 +2229,7 @@ impl<'a> Parser<'a> {
             e = Expr::new(
                 ExprKind::Const {
                     scope: Some(Box::new(e)),
-                    name,
+                    name: name.to_string(),
                     top: false,
                 },
                 self.span_from(start),
@@ -2183,12 +2242,12 @@ impl<'a> Parser<'a> {
         let t = self.bump();
         let mut singleton = None;
         let mut name = match t.tok {
-            Tok::Ident(s) | Tok::Const(s) => s,
+            Tok::Ident(s) | Tok::Const(s) => s.to_string(),
             Tok::Kw(k) => k.as_str().to_string(),
             Tok::P(P::LBracket) => {
                 self.expect_p(P::RBracket, "']' in method name '[]'")?;
                 if self.at_p(P::Assign) && !self.tok(0).space_before {
-                    self.bump();
+                    self.skip();
                     "[]=".to_string()
                 } else {
                     "[]".to_string()
@@ -2217,10 +2276,10 @@ impl<'a> Parser<'a> {
                 }
             };
             singleton = Some(Box::new(Expr::new(recv_kind, Span::new(t.start, t.end))));
-            self.bump();
+            self.skip();
             let t2 = self.bump();
             name = match t2.tok {
-                Tok::Ident(s) | Tok::Const(s) => s,
+                Tok::Ident(s) | Tok::Const(s) => s.to_string(),
                 Tok::Kw(k) => k.as_str().to_string(),
                 Tok::P(p) => p.as_str().to_string(),
                 other => {
@@ -2236,13 +2295,13 @@ impl<'a> Parser<'a> {
             && !self.tok(0).space_before
             && matches!(self.tok(1).tok, Tok::P(P::LParen))
         {
-            self.bump();
+            self.skip();
             name.push('=');
         }
         self.push_scope(true);
         let r = (|| -> PResult<Expr> {
             let params = if self.at_p(P::LParen) {
-                self.bump();
+                self.skip();
                 self.parse_params(Some(P::RParen), false)?
             } else if matches!(
                 self.peek(),
@@ -2257,24 +2316,24 @@ impl<'a> Parser<'a> {
                 self.skip_newlines();
                 let body = vec![self.parse_stmt()?];
                 return Ok(Expr::new(
-                    ExprKind::Def {
+                    ExprKind::Def(Box::new(DefExpr {
                         singleton: singleton.clone(),
                         name: name.clone(),
                         params,
                         body,
-                    },
+                    })),
                     self.span_from(start),
                 ));
             }
             let body = self.parse_body_rescue(start)?;
             self.expect_end("def", start)?;
             Ok(Expr::new(
-                ExprKind::Def {
+                ExprKind::Def(Box::new(DefExpr {
                     singleton: singleton.clone(),
                     name: name.clone(),
                     params,
                     body,
-                },
+                })),
                 self.span_from(start),
             ))
         })();
@@ -2306,7 +2365,7 @@ impl<'a> Parser<'a> {
         let mut else_body = Vec::new();
         if !unless && self.at_kw(Kw::Elsif) {
             let s = self.tok(0).start;
-            self.bump();
+            self.skip();
             self.enter()?;
             let nested = self.parse_if_rest(false, s);
             self.depth -= 1;

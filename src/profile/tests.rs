@@ -272,15 +272,15 @@ fn control_flow_forms() {
     assert_eq!(whens.len(), 2);
     assert_eq!(whens[0].patterns.len(), 2);
     assert!(else_body.is_some());
-    let ExprKind::Begin {
+    let ExprKind::Begin(b) = &p.body[5].kind else {
+        panic!()
+    };
+    let BeginExpr {
         rescues,
         else_body,
         ensure,
         ..
-    } = &p.body[5].kind
-    else {
-        panic!()
-    };
+    } = &**b;
     assert_eq!(rescues[0].classes.len(), 2);
     assert!(rescues[0].var.is_some() && else_body.is_some() && ensure.is_some());
     let ExprKind::Assign { value, .. } = &p.body[6].kind else {
@@ -310,12 +310,12 @@ fn safe_navigation_blocks_params_and_defs() {
     assert_eq!(name, "each");
     assert!(*safe_nav);
     assert_eq!(block.as_ref().map(|b| b.params.len()), Some(5));
-    let ExprKind::Def {
-        singleton, params, ..
-    } = &p.body[1].kind
-    else {
+    let ExprKind::Def(d) = &p.body[1].kind else {
         panic!()
     };
+    let DefExpr {
+        singleton, params, ..
+    } = &**d;
     assert!(singleton.is_some());
     assert_eq!(params.len(), 6);
     let ExprKind::Class {
@@ -881,5 +881,29 @@ mod fuzz {
         fn mutated_fixture_never_panics(pos in 0usize..4000, del in 0usize..40, ins in "\\PC{0,8}") {
             check(&mutate(pos, del, &ins));
         }
+    }
+}
+
+#[test]
+fn expr_stays_small() {
+    // The parser moves an Expr through every precedence level: rare large variants are boxed.
+    assert!(
+        std::mem::size_of::<Expr>() <= 80,
+        "{}",
+        std::mem::size_of::<Expr>()
+    );
+}
+
+#[test]
+fn line_cursor_matches_line_table_in_any_order() {
+    let text = format!("a\n\nbc\n{}\nlast", "x\n".repeat(300));
+    let table = model::Lines::new(&text);
+    let cursor = model::LineCursor::new(&text);
+    let n = text.len() as u32 + 5;
+    for off in (0..n)
+        .chain((0..n).rev())
+        .chain((0..n).map(|i| (i * 37) % n))
+    {
+        assert_eq!(cursor.line(off), table.line(off), "offset {off}");
     }
 }

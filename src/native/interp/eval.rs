@@ -9,7 +9,9 @@ use super::objects::{
 use super::{Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
 use crate::native::matchers::Matcher;
 use crate::native::value::Value;
-use crate::profile::ast::{BinOp, Block, Expr, ExprKind, HashEntry, StrPart, UnaryOp};
+use crate::profile::ast::{
+    BeginExpr, BinOp, Block, DefExpr, Expr, ExprKind, HashEntry, StrPart, UnaryOp,
+};
 
 /// The block passed to a call: a literal block or `&:sym`.
 #[derive(Clone, Copy)]
@@ -307,12 +309,13 @@ impl Interp<'_> {
                     None => Value::Nil,
                 }
             }
-            ExprKind::Begin {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } => {
+            ExprKind::Begin(b) => {
+                let BeginExpr {
+                    body,
+                    rescues,
+                    else_body,
+                    ensure,
+                } = &**b;
                 let r = match self.eval_body(body) {
                     Err(Flow::Raise(err)) => self.rescue(err, rescues),
                     Ok(v) => match else_body {
@@ -327,12 +330,10 @@ impl Interp<'_> {
                 r?
             }
             ExprKind::Paren(body) => self.eval_body(body)?,
-            ExprKind::Def {
-                singleton: None,
-                name,
-                params,
-                body,
-            } => {
+            ExprKind::Def(d) if d.singleton.is_none() => {
+                let DefExpr {
+                    name, params, body, ..
+                } = &**d;
                 self.defs.insert(
                     name.clone(),
                     Arc::new(super::objects::MethodDef {
@@ -910,7 +911,7 @@ pub fn construct_name(k: &ExprKind) -> String {
         ExprKind::DoubleSplat(_) => "double splat".into(),
         ExprKind::BlockPass(_) => "block argument".into(),
         ExprKind::Defined(_) => "`defined?`".into(),
-        ExprKind::Def { .. } => "singleton method definition".into(),
+        ExprKind::Def(_) => "singleton method definition".into(),
         ExprKind::Class { .. } => "class definition in a controls file".into(),
         ExprKind::SClass { .. } => "`class << self`".into(),
         ExprKind::Module { .. } => "module definition".into(),

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{Flow, Interp, RubyError, R};
 use crate::native::value::Value;
-use crate::profile::ast::{Expr, ExprKind, Param};
+use crate::profile::ast::{DefExpr, Expr, ExprKind, Param};
 
 /// A `def` (file-level helper or a custom resource's method).
 #[derive(Debug)]
@@ -138,12 +138,10 @@ pub fn load_library(file: &str, body: &[Expr], at: &dyn Fn(u32) -> String) -> Ve
                 };
                 for s in body {
                     match &s.kind {
-                        ExprKind::Def {
-                            singleton: None,
-                            name,
-                            params,
-                            body,
-                        } => {
+                        ExprKind::Def(d) if d.singleton.is_none() => {
+                            let DefExpr {
+                                name, params, body, ..
+                            } = &**d;
                             class.methods.insert(
                                 name.clone(),
                                 Arc::new(MethodDef {
