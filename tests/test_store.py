@@ -56,6 +56,27 @@ async def test_everything_survives_a_restart(store_url: str) -> None:
         await again.shutdown()
 
 
+async def test_awaited_jobs_show_what_the_store_holds(store_url: str) -> None:
+    """A job submitted on a durable store is a view that follows the run here. Once awaited,
+    in turn or all at once, it says what the store says: never the `pending` it was handed
+    out as (jobs that ended before they were awaited did, and a read could see an old WAL
+    snapshot), and the same times to the microsecond."""
+    async with Executor(workers=4, queue_size=100, store=store_url) as ex:
+        await ex.templates.create(Template("t", connection="local", command=["true"], forks=3))
+        hosts = [f"h{i}" for i in range(6)]
+        for rounds in range(3):
+            jobs = [await ex.submit("t", hosts=hosts) for _ in range(12)]
+            ended = await asyncio.gather(*jobs) if rounds % 2 else [await j for j in jobs]
+            for job, done in zip(jobs, ended, strict=True):
+                stored = await ex.get(job.id)
+                for seen in (job, done):
+                    assert (seen.status, len(seen.results)) == ("successful", 6), rounds
+                    assert (seen.started_at, seen.finished_at) == (
+                        stored.started_at,
+                        stored.finished_at,
+                    )
+
+
 async def test_pending_jobs_survive_and_run_after_restart(store_url: str) -> None:
     submitter = Executor(workers=0, store=store_url)
     await submitter.templates.create(Template("t", connection="local", command=["true"]))

@@ -1,13 +1,14 @@
 //! A job as this process sees it: a live cache of its stored record (status, results),
 //! its events, cancellation and waiting. The store is the truth; the handle announces.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -22,7 +23,98 @@ use crate::template::Template;
 pub const REMOTE_POLL: Duration = Duration::from_millis(100);
 
 /// The jobs this process runs, by id: views look here first for fresher state.
-pub(crate) type LiveMap = Mutex<std::collections::HashMap<Uuid, Arc<JobHandle>>>;
+#[derive(Default)]
+pub(crate) struct LiveMap {
+    jobs: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
+    /// Views waiting for their job, rung when it starts or stops running here, so that a
+    /// view of a job this process claims follows it at once instead of at its next poll.
+    bells: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    /// The views this process handed out, given their job's final state when it ends here
+    /// (a view reads through its running twin, and must not fall back to what it was).
+    views: Mutex<Views>,
+}
+
+#[derive(Default)]
+struct Views {
+    by_job: HashMap<Uuid, Vec<Weak<JobHandle>>>,
+    /// Dropped views are swept when the map reaches this size (amortized: it doubles).
+    sweep_at: usize,
+}
+
+impl LiveMap {
+    pub(crate) fn jobs(&self) -> MutexGuard<'_, HashMap<Uuid, Arc<JobHandle>>> {
+        lock(&self.jobs)
+    }
+
+    fn bells(&self) -> MutexGuard<'_, HashMap<Uuid, Arc<Notify>>> {
+        lock(&self.bells)
+    }
+
+    pub(crate) fn insert(&self, job: Arc<JobHandle>) {
+        let id = job.id;
+        self.jobs().insert(id, job);
+        self.ring(id);
+    }
+
+    pub(crate) fn remove(&self, id: Uuid) {
+        let ended = self.jobs().remove(&id);
+        let views = lock(&self.views).by_job.remove(&id).unwrap_or_default();
+        if let Some(job) = ended.filter(|j| j.end_is_stored()) {
+            for view in views.iter().filter_map(Weak::upgrade) {
+                view.adopt(&job);
+            }
+        }
+        self.ring(id);
+    }
+
+    pub(crate) fn add_view(&self, view: &Arc<JobHandle>) {
+        let mut views = lock(&self.views);
+        if views.by_job.len() >= views.sweep_at {
+            views.by_job.retain(|_, v| {
+                v.retain(|w| w.strong_count() > 0);
+                !v.is_empty()
+            });
+            views.sweep_at = (2 * views.by_job.len()).max(64);
+        }
+        let weak = Arc::downgrade(view);
+        views.by_job.entry(view.id).or_default().push(weak);
+    }
+
+    fn ring(&self, id: Uuid) {
+        if let Some(bell) = self.bells().get(&id) {
+            bell.notify_waiters();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A view's place among a job's waiters; leaving it (also when the wait is dropped by a
+/// timeout) removes the bell once nobody else waits on it.
+struct Watch<'a> {
+    live: &'a LiveMap,
+    id: Uuid,
+    bell: Arc<Notify>,
+}
+
+impl<'a> Watch<'a> {
+    fn new(live: &'a LiveMap, id: Uuid) -> Self {
+        let bell = live.bells().entry(id).or_default().clone();
+        Watch { live, id, bell }
+    }
+}
+
+impl Drop for Watch<'_> {
+    fn drop(&mut self) {
+        let mut bells = self.live.bells();
+        // The map's reference and ours: no other waiter.
+        if Arc::strong_count(&self.bell) <= 2 {
+            bells.remove(&self.id);
+        }
+    }
+}
 
 /// Jobs per status as this process knows them (for /health and metrics without a query).
 #[derive(Default)]
@@ -149,7 +241,7 @@ impl JobHandle {
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.state)
     }
 
     fn is_view(&self) -> bool {
@@ -162,12 +254,7 @@ impl JobHandle {
         if !self.is_view() {
             return None;
         }
-        let map = self.live.as_ref()?;
-        let twin = map
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&self.id)
-            .cloned();
+        let twin = self.live.as_ref()?.jobs().get(&self.id).cloned();
         twin
     }
 
@@ -287,14 +374,19 @@ impl JobHandle {
     }
 
     /// Announces a terminal status the store already holds: state, `finished` event, waiters.
-    pub(crate) async fn announce_finish(&self, status: JobStatus, error: Option<String>) -> bool {
+    pub(crate) async fn announce_finish(
+        &self,
+        status: JobStatus,
+        error: Option<String>,
+        at: DateTime<Utc>,
+    ) -> bool {
         {
             let mut st = self.state();
             if st.status.is_terminal() {
                 return false;
             }
             self.set_status(&mut st, status);
-            st.finished_at = Some(Utc::now());
+            st.finished_at = Some(at);
             st.error = error.clone();
             let order = |h: &str| self.hosts.iter().position(|x| x == h);
             st.results.sort_by_key(|r| order(&r.host));
@@ -320,7 +412,8 @@ impl JobHandle {
     /// checks killed (by this process, or by the executor running it, through the store).
     /// False when it had already finished.
     pub async fn cancel(&self) -> Result<bool> {
-        if self.store.cancel_pending(self.id).await? {
+        let at = crate::store::now();
+        if self.store.cancel_pending(self.id, at).await? {
             let why = Some("canceled before it started".to_string());
             if self.is_view() {
                 // Nobody runs it: store its `finished` event after what was stored before.
@@ -337,7 +430,7 @@ impl JobHandle {
                 };
                 self.store.append_events(&[event], self.keep_events).await?;
             }
-            self.announce_finish(JobStatus::Canceled, why).await;
+            self.announce_finish(JobStatus::Canceled, why, at).await;
             return Ok(true);
         }
         if self.store.request_cancel(self.id).await? {
@@ -351,26 +444,61 @@ impl JobHandle {
         Ok(false)
     }
 
+    /// Whether this ended handle's state is what the store holds. An error may not be: the
+    /// store could not record the end, or another executor recovered the job meanwhile.
+    fn end_is_stored(&self) -> bool {
+        let status = self.status();
+        status.is_terminal() && status != JobStatus::Error
+    }
+
+    /// Copies the state of this process's handle of the job, which has ended and whose
+    /// state the store already holds, into a view (no read back from the store).
+    fn adopt(&self, twin: &JobHandle) {
+        let copy = {
+            let t = twin.state();
+            State {
+                status: t.status,
+                started_at: t.started_at,
+                finished_at: t.finished_at,
+                results: t.results.clone(),
+                error: t.error.clone(),
+                attempt: t.attempt,
+            }
+        };
+        self.set_state(copy);
+    }
+
     /// Copies a stored record's progress into a view handle.
     fn refresh(&self, rec: &JobRecord) {
-        let mut st = self.state();
-        st.status = rec.status;
-        st.started_at = rec.started_at;
-        st.finished_at = rec.finished_at;
-        st.results = rec.results.clone();
-        st.error = rec.error.clone();
-        st.attempt = rec.attempt;
-        self.status_tx.send_replace(rec.status);
+        self.set_state(State {
+            status: rec.status,
+            started_at: rec.started_at,
+            finished_at: rec.finished_at,
+            results: rec.results.clone(),
+            error: rec.error.clone(),
+            attempt: rec.attempt,
+        });
+    }
+
+    fn set_state(&self, new: State) {
+        let status = new.status;
+        *self.state() = new;
+        self.status_tx.send_replace(status);
     }
 
     /// Waits until the job has ended. `timeout` bounds the waiting, never the job.
     pub async fn wait(&self, timeout: Option<Duration>) -> Result<JobStatus> {
         let ended = async {
             if self.is_view() {
+                let watch = self.live.as_deref().map(|live| Watch::new(live, self.id));
                 loop {
+                    // Made before looking: a start or end here after the look still rings it.
+                    let rung = watch.as_ref().map(|w| w.bell.notified());
                     if let Some(t) = self.twin() {
                         let status = Box::pin(t.wait(None)).await?;
-                        if let Some(rec) = self.store.get_job(self.id).await? {
+                        if t.end_is_stored() {
+                            self.adopt(&t);
+                        } else if let Some(rec) = self.store.get_job(self.id).await? {
                             self.refresh(&rec);
                         }
                         return Ok(status);
@@ -384,7 +512,13 @@ impl JobHandle {
                         }
                         None => return Err(Error::JobNotFound(self.id.to_string())),
                     }
-                    tokio::time::sleep(REMOTE_POLL).await;
+                    match rung {
+                        Some(rung) => tokio::select! {
+                            _ = rung => {}
+                            _ = tokio::time::sleep(REMOTE_POLL) => {}
+                        },
+                        None => tokio::time::sleep(REMOTE_POLL).await,
+                    }
                 }
             }
             let mut rx = self.status_tx.subscribe();

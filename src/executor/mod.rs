@@ -156,7 +156,7 @@ struct Inner {
 
 impl Inner {
     fn live(&self) -> std::sync::MutexGuard<'_, HashMap<Uuid, Arc<JobHandle>>> {
-        self.live.lock().unwrap_or_else(|p| p.into_inner())
+        self.live.jobs()
     }
 
     fn new_handle(&self, rec: JobRecord) -> Arc<JobHandle> {
@@ -171,14 +171,16 @@ impl Inner {
     }
 
     fn view(&self, rec: JobRecord) -> Arc<JobHandle> {
-        Arc::new(JobHandle::from_record(
+        let view = Arc::new(JobHandle::from_record(
             rec,
             self.store.clone(),
             None,
             None,
             Some(self.live.clone()),
             0,
-        ))
+        ));
+        self.live.add_view(&view);
+        view
     }
 
     async fn refresh_counts(&self) -> Result<()> {
@@ -253,7 +255,7 @@ impl Executor {
             run_ctx: Arc::new(run_ctx),
             store,
             worker_id: worker_id(),
-            live: Arc::new(Mutex::new(HashMap::new())),
+            live: Arc::new(LiveMap::default()),
             counts: Arc::new(StatusCounts::default()),
             wake: Notify::new(),
             closed: AtomicBool::new(false),
@@ -412,13 +414,13 @@ impl Executor {
             // in `live`, with its `queued` event, before it is stored, so a worker claiming
             // it at once finds this handle and numbers its events after `queued`.
             let job = self.inner.new_handle(rec.clone());
-            self.inner.live().insert(job.id, job.clone());
+            self.inner.live.insert(job.clone());
             let queued: Vec<_> = job
                 .publish_unstored(EventKind::Queued)
                 .into_iter()
                 .collect();
             if let Err(e) = self.inner.store.insert_job(&rec, &queued).await {
-                self.inner.live().remove(&job.id);
+                self.inner.live.remove(job.id);
                 return Err(e);
             }
             self.inner.counts.moved(None, Some(JobStatus::Pending));
@@ -495,7 +497,7 @@ impl Executor {
         self.inner.store.delete_job(uuid).await?;
         // A worker drops a finished job from the live map just after announcing the end;
         // a delete in that window must not leave it visible.
-        self.inner.live().remove(&uuid);
+        self.inner.live.remove(uuid);
         self.inner.counts.moved(status, None);
         Ok(())
     }

@@ -73,7 +73,7 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
             rec.status = JobStatus::Pending;
             let j = inner.new_handle(rec);
             j.seed_events(stored);
-            inner.live().insert(id, j.clone());
+            inner.live.insert(j.clone());
             j
         }
     };
@@ -90,20 +90,21 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
         };
         finish(inner, &job, status, error).await;
     }
-    inner.live().remove(&id);
+    inner.live.remove(id);
 }
 
 /// Stores the terminal status, then announces it (retrying while the store is down).
 async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
     let attempt = job.attempt();
     for _ in 0..30 {
+        let at = crate::store::now();
         match inner
             .store
-            .finish_job(job.id, attempt, status, error.as_deref())
+            .finish_job(job.id, attempt, status, error.as_deref(), at)
             .await
         {
             Ok(true) => {
-                job.announce_finish(status, error).await;
+                job.announce_finish(status, error, at).await;
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
@@ -112,6 +113,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
                 job.announce_finish(
                     JobStatus::Error,
                     Some("this executor lost the job (it was recovered by another)".into()),
+                    crate::store::now(),
                 )
                 .await;
                 return;
@@ -122,6 +124,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
     job.announce_finish(
         JobStatus::Error,
         Some("the store could not record the job's end".into()),
+        crate::store::now(),
     )
     .await;
 }

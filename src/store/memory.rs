@@ -212,6 +212,7 @@ impl Store for MemoryStore {
         attempt: u32,
         status: JobStatus,
         error: Option<&str>,
+        at: DateTime<Utc>,
     ) -> Result<bool> {
         let mut jobs = self.jobs();
         jobs.cancel_requested.remove(&job);
@@ -223,11 +224,11 @@ impl Store for MemoryStore {
         }
         r.status = status;
         r.error = error.map(String::from);
-        r.finished_at = Some(Utc::now());
+        r.finished_at = Some(at);
         Ok(true)
     }
 
-    async fn cancel_pending(&self, job: Uuid) -> Result<bool> {
+    async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool> {
         let mut jobs = self.jobs();
         let Some(r) = jobs.get_mut(job) else {
             return Ok(false);
@@ -237,7 +238,7 @@ impl Store for MemoryStore {
         }
         r.status = JobStatus::Canceled;
         r.error = Some("canceled before it started".into());
-        r.finished_at = Some(Utc::now());
+        r.finished_at = Some(at);
         Ok(true)
     }
 

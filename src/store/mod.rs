@@ -114,17 +114,18 @@ pub trait Store: Send + Sync {
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
-    /// Ends attempt `attempt` of a running job. False when it is no longer that attempt's
-    /// to end (finished, re-queued after its worker was thought dead).
+    /// Ends attempt `attempt` of a running job at `at`. False when it is no longer that
+    /// attempt's to end (finished, re-queued after its worker was thought dead).
     async fn finish_job(
         &self,
         job: Uuid,
         attempt: u32,
         status: JobStatus,
         error: Option<&str>,
+        at: DateTime<Utc>,
     ) -> Result<bool>;
-    /// pending → canceled. False when it was no longer pending.
-    async fn cancel_pending(&self, job: Uuid) -> Result<bool>;
+    /// pending → canceled at `at`. False when it was no longer pending.
+    async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool>;
     /// Flags a running job for cancellation by whichever worker runs it.
     async fn request_cancel(&self, job: Uuid) -> Result<bool>;
     /// Running jobs of `worker` that were flagged for cancellation.
@@ -177,6 +178,13 @@ pub trait Store: Send + Sync {
 pub enum Notice {
     Queued,
     Cancel,
+}
+
+/// The time now, at the precision the stores keep (microseconds), so a time announced by
+/// this process equals the one read back from the store.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
 }
 
 /// Opens the store a URL names: None / `memory://`, `sqlite:///path/file.db`,

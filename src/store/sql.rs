@@ -45,7 +45,10 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
 const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status, created_at, started_at, finished_at, error, attempt, worker";
 
 pub struct SqlStore {
-    /// Reads.
+    /// Reads. Every read runs to its end (`fetch_all`, never `fetch_one`/`fetch_optional`):
+    /// sqlx's SQLite connection resets a statement dropped after its first row only later,
+    /// and until then the connection's next reads see the WAL snapshot of the earlier one
+    /// (a finished job read back as `pending`; sqlx issue 2543).
     pool: AnyPool,
     writes: Writes,
     backend: &'static str,
@@ -214,9 +217,10 @@ async fn migrate(pool: &AnyPool, pg: bool) -> Result<()> {
         for (version, sqlite_ddl, pg_ddl) in MIGRATIONS {
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
-                .fetch_optional(&mut *conn)
+                .fetch_all(&mut *conn)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err)?
+                .pop();
             if done.is_some() {
                 continue;
             }
@@ -478,9 +482,10 @@ impl SqlStore {
         let body: Option<String> =
             sqlx::query_scalar("SELECT body FROM templates WHERE name = $1 OR id = $1")
                 .bind(key)
-                .fetch_optional(&self.pool)
+                .fetch_all(&self.pool)
                 .await
-                .map_err(db_err)?;
+                .map_err(db_err)?
+                .pop();
         body.as_deref().map(from_json).transpose()
     }
 }
@@ -703,11 +708,12 @@ impl Store for SqlStore {
         attempt: u32,
         status: JobStatus,
         error: Option<&str>,
+        at: DateTime<Utc>,
     ) -> Result<bool> {
         let args = vec![
             Arg::Text(status.as_str().to_string()),
             Arg::OptText(error.map(String::from)),
-            Arg::Text(ts(Utc::now())),
+            Arg::Text(ts(at)),
             Arg::Text(job.to_string()),
             Arg::Int(i64::from(attempt)),
         ];
@@ -721,12 +727,12 @@ impl Store for SqlStore {
         Ok(done == 1)
     }
 
-    async fn cancel_pending(&self, job: Uuid) -> Result<bool> {
+    async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool> {
         let done = self
             .exec_one(
                 "UPDATE jobs SET status = 'canceled', error = 'canceled before it started', finished_at = $1 \
                  WHERE id = $2 AND status = 'pending'",
-                vec![Arg::Text(ts(Utc::now())), Arg::Text(job.to_string())],
+                vec![Arg::Text(ts(at)), Arg::Text(job.to_string())],
             )
             .await?;
         Ok(done == 1)
@@ -758,9 +764,10 @@ impl Store for SqlStore {
             "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
         )))
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
-        .map_err(db_err)?;
+        .map_err(db_err)?
+        .pop();
         match row {
             Some(r) => Ok(Some(self.job_from_row(JobRow::from_any(&r)?, false).await?)),
             None => Ok(None),
@@ -801,8 +808,8 @@ impl Store for SqlStore {
         for b in binds {
             q = q.bind(b);
         }
-        let n = q.fetch_one(&self.pool).await.map_err(db_err)?;
-        Ok(usize::try_from(n).unwrap_or(0))
+        let n = q.fetch_all(&self.pool).await.map_err(db_err)?.pop();
+        Ok(n.and_then(|n| usize::try_from(n).ok()).unwrap_or(0))
     }
 
     async fn count_by_status(&self) -> Result<BTreeMap<JobStatus, usize>> {
@@ -823,9 +830,10 @@ impl Store for SqlStore {
         let key = id.to_string();
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
             .bind(&key)
-            .fetch_optional(&self.pool)
+            .fetch_all(&self.pool)
             .await
-            .map_err(db_err)?;
+            .map_err(db_err)?
+            .pop();
         match status.as_deref().map(status_of).transpose()? {
             None => return Err(Error::JobNotFound(key)),
             Some(s) if !s.is_terminal() => return Err(Error::JobNotFinished(key)),
@@ -913,12 +921,14 @@ impl Store for SqlStore {
     }
 
     async fn last_event_seq(&self, job: Uuid) -> Result<u64> {
-        let n: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE job_id = $1")
-            .bind(job.to_string())
-            .fetch_one(&self.pool)
-            .await
-            .map_err(db_err)?;
-        Ok(n.and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
+        let n: Option<Option<i64>> =
+            sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE job_id = $1")
+                .bind(job.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_err)?
+                .pop();
+        Ok(n.flatten().and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
     async fn heartbeat(&self, worker: &str) -> Result<()> {

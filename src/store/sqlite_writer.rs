@@ -115,9 +115,23 @@ impl SqliteWriter {
         R: Send + 'static,
         F: FnOnce(&Connection) -> WriteResult<R> + Send + 'static,
     {
+        self.send(f, true).await
+    }
+
+    /// `write`, with the savepoint only when `guard`: a single statement is undone by
+    /// SQLite itself when it fails, and a savepoint copies every page the op touches.
+    async fn send<R, F>(&self, f: F, guard: bool) -> WriteResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&Connection) -> WriteResult<R> + Send + 'static,
+    {
         let (tx, rx) = oneshot::channel();
         let op: Op = Box::new(move |conn| {
-            let out = in_savepoint(conn, f);
+            let out = if guard {
+                in_savepoint(conn, f)
+            } else {
+                f(conn)
+            };
             Box::new(move |commit: Option<&str>| {
                 let out = match commit {
                     Some(e) => Err(WriteError::Other(Error::Store(format!(
@@ -135,16 +149,20 @@ impl SqliteWriter {
 
     /// Executes statements in order, atomically; the rows each changed.
     pub(crate) async fn execute(&self, stmts: Vec<(String, Vec<Arg>)>) -> WriteResult<Vec<u64>> {
-        self.write(move |conn| {
-            stmts
-                .iter()
-                .map(|(sql, args)| {
-                    let mut stmt = conn.prepare_cached(sql)?;
-                    bind_numbered(&mut stmt, args)?;
-                    Ok(u64::try_from(stmt.raw_execute()?).unwrap_or(u64::MAX))
-                })
-                .collect()
-        })
+        let guard = stmts.len() > 1;
+        self.send(
+            move |conn| {
+                stmts
+                    .iter()
+                    .map(|(sql, args)| {
+                        let mut stmt = conn.prepare_cached(sql)?;
+                        bind_numbered(&mut stmt, args)?;
+                        Ok(u64::try_from(stmt.raw_execute()?).unwrap_or(u64::MAX))
+                    })
+                    .collect()
+            },
+            guard,
+        )
         .await
     }
 }
@@ -235,15 +253,18 @@ mod tests {
                 vec![Arg::Text(k.into()), Arg::Int(v)],
             )
         };
-        let (a, b, c) = tokio::join!(
+        let (a, b, c, d) = tokio::join!(
             w.execute(vec![ins("a", 1)]),
             // The second statement collides: the whole op is undone, the others stay.
             w.execute(vec![ins("b", 2), ins("a", 3)]),
             w.execute(vec![ins("c", 4)]),
+            // A single statement (no savepoint) that collides is undone alone too.
+            w.execute(vec![ins("c", 5)]),
         );
         assert_eq!(a.ok(), Some(vec![1]));
         assert!(matches!(b, Err(WriteError::Unique)));
         assert_eq!(c.ok(), Some(vec![1]));
+        assert!(matches!(d, Err(WriteError::Unique)));
         let rows: Vec<(String, i64)> = Connection::open(&path)
             .unwrap()
             .prepare("SELECT k, v FROM t ORDER BY k")
