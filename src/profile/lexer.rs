@@ -1291,6 +1291,26 @@ impl<'a> Lexer<'a> {
         let start = self.pos.saturating_sub(1);
         // Most literals are one text part: allocated at that size, not grown to it.
         let mut parts = Vec::with_capacity(1);
+        // Fast path: text up to the delimiter with nothing to process is a slice of the source
+        // (already valid UTF-8: no byte buffer, no re-validation).
+        if open.is_none() && close != 0 && dedent == 0 && !matches!(style, Style::Raw) {
+            let hay = self.src.get(self.pos..self.limit).unwrap_or(&[]);
+            let found = if matches!(style, Style::Double | Style::Regex) {
+                memchr::memchr3(close, b'\\', b'#', hay)
+            } else {
+                memchr::memchr2(close, b'\\', hay)
+            };
+            if let Some(k) = found {
+                let stop = self.pos + k;
+                if self.at(stop) == close {
+                    if let Some(text) = self.text.get(self.pos..stop) {
+                        parts.push(LexPart::Lit(text.to_owned()));
+                        self.pos = stop + 1;
+                        return Ok(parts);
+                    }
+                }
+            }
+        }
         let mut buf: Vec<u8> = Vec::new();
         let mut nest = 0u32;
         if dedent > 0 {
