@@ -1659,62 +1659,74 @@ impl<'a> Lexer<'a> {
     }
 
     fn operator(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
-        // A static, not a const: a const array is copied onto the stack on every call.
-        static OPS: [(&str, P); 45] = [
-            ("**=", P::OpAssign("**")),
-            ("||=", P::OpAssign("||")),
-            ("&&=", P::OpAssign("&&")),
-            ("<<=", P::OpAssign("<<")),
-            (">>=", P::OpAssign(">>")),
-            ("<=>", P::Cmp),
-            ("===", P::EqEqEq),
-            ("...", P::Dot3),
-            ("+=", P::OpAssign("+")),
-            ("-=", P::OpAssign("-")),
-            ("*=", P::OpAssign("*")),
-            ("|=", P::OpAssign("|")),
-            ("&=", P::OpAssign("&")),
-            ("^=", P::OpAssign("^")),
-            ("**", P::Pow),
-            ("==", P::EqEq),
-            ("!=", P::NotEq),
-            ("=~", P::Match),
-            ("!~", P::NotMatch),
-            ("=>", P::FatArrow),
-            ("->", P::Lambda),
-            ("<=", P::Le),
-            (">=", P::Ge),
-            ("&&", P::AndAnd),
-            ("||", P::OrOr),
-            ("&.", P::AndDot),
-            ("<<", P::Shl),
-            (">>", P::Shr),
-            ("..", P::Dot2),
-            ("=", P::Assign),
-            ("+", P::Plus),
-            ("-", P::Minus),
-            ("*", P::Star),
-            ("<", P::Lt),
-            (">", P::Gt),
-            ("&", P::Amp),
-            ("|", P::Pipe),
-            ("^", P::Caret),
-            ("~", P::Tilde),
-            ("!", P::Bang),
-            (".", P::Dot),
-            (",", P::Comma),
-            (";", P::Semi),
-            ("[", P::LBracket),
-            ("]", P::RBracket),
-        ];
-        let c = self.peek();
-        for &(text, p) in OPS.iter() {
-            if text.as_bytes().first() == Some(&c) && self.starts_with(self.pos, text) {
-                // `|| ` right after `{` or `do` is an empty block parameter list, not `||`.
-                self.pos += text.len();
-                self.push(Tok::P(p), start, space);
-                return Ok(());
-            }
+        // Longest match, decided by the next two bytes (`at` is 0 past the limit).
+        let (n1, n2) = (self.at(self.pos + 1), self.at(self.pos + 2));
+        let op = match self.peek() {
+            b'*' => match (n1, n2) {
+                (b'*', b'=') => Some((3, P::OpAssign("**"))),
+                (b'*', _) => Some((2, P::Pow)),
+                (b'=', _) => Some((2, P::OpAssign("*"))),
+                _ => Some((1, P::Star)),
+            },
+            b'|' => match (n1, n2) {
+                (b'|', b'=') => Some((3, P::OpAssign("||"))),
+                (b'|', _) => Some((2, P::OrOr)),
+                (b'=', _) => Some((2, P::OpAssign("|"))),
+                _ => Some((1, P::Pipe)),
+            },
+            b'&' => match (n1, n2) {
+                (b'&', b'=') => Some((3, P::OpAssign("&&"))),
+                (b'&', _) => Some((2, P::AndAnd)),
+                (b'=', _) => Some((2, P::OpAssign("&"))),
+                (b'.', _) => Some((2, P::AndDot)),
+                _ => Some((1, P::Amp)),
+            },
+            b'<' => match (n1, n2) {
+                (b'<', b'=') => Some((3, P::OpAssign("<<"))),
+                (b'=', b'>') => Some((3, P::Cmp)),
+                (b'<', _) => Some((2, P::Shl)),
+                (b'=', _) => Some((2, P::Le)),
+                _ => Some((1, P::Lt)),
+            },
+            b'>' => match (n1, n2) {
+                (b'>', b'=') => Some((3, P::OpAssign(">>"))),
+                (b'>', _) => Some((2, P::Shr)),
+                (b'=', _) => Some((2, P::Ge)),
+                _ => Some((1, P::Gt)),
+            },
+            b'=' => match (n1, n2) {
+                (b'=', b'=') => Some((3, P::EqEqEq)),
+                (b'=', _) => Some((2, P::EqEq)),
+                (b'~', _) => Some((2, P::Match)),
+                (b'>', _) => Some((2, P::FatArrow)),
+                _ => Some((1, P::Assign)),
+            },
+            b'.' => match (n1, n2) {
+                (b'.', b'.') => Some((3, P::Dot3)),
+                (b'.', _) => Some((2, P::Dot2)),
+                _ => Some((1, P::Dot)),
+            },
+            b'+' if n1 == b'=' => Some((2, P::OpAssign("+"))),
+            b'+' => Some((1, P::Plus)),
+            b'-' if n1 == b'=' => Some((2, P::OpAssign("-"))),
+            b'-' if n1 == b'>' => Some((2, P::Lambda)),
+            b'-' => Some((1, P::Minus)),
+            b'^' if n1 == b'=' => Some((2, P::OpAssign("^"))),
+            b'^' => Some((1, P::Caret)),
+            b'!' if n1 == b'=' => Some((2, P::NotEq)),
+            b'!' if n1 == b'~' => Some((2, P::NotMatch)),
+            b'!' => Some((1, P::Bang)),
+            b'~' => Some((1, P::Tilde)),
+            b',' => Some((1, P::Comma)),
+            b';' => Some((1, P::Semi)),
+            b'[' => Some((1, P::LBracket)),
+            b']' => Some((1, P::RBracket)),
+            _ => None,
+        };
+        if let Some((len, p)) = op {
+            self.pos += len;
+            self.push(Tok::P(p), start, space);
+            return Ok(());
         }
         let ch = self
             .text
