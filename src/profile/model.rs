@@ -438,6 +438,9 @@ pub fn literal(e: &Expr) -> Option<Value> {
 fn string_template(text: &str, e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Str(parts) => {
+            if let [StrPart::Lit(s)] = parts.as_slice() {
+                return Some(s.clone());
+            }
             let mut out = String::new();
             for p in parts {
                 match p {
