@@ -357,12 +357,14 @@ fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, Prof
 
     // Duplicate control ids: InSpec keeps the last definition (overrides); say so.
     {
-        let mut seen = std::collections::HashMap::new();
+        // Borrowed keys, sized once: no copies of ids and file names, no rehashing.
+        let mut seen = std::collections::HashMap::with_capacity(controls.len());
         for c in &controls {
             if c.dynamic_id || c.generated {
                 continue;
             }
-            if let Some(prev) = seen.insert(c.id.clone(), (c.file.clone(), c.source_location.line))
+            if let Some(prev) =
+                seen.insert(c.id.as_str(), (c.file.as_str(), c.source_location.line))
             {
                 warnings.push(Warning {
                     file: c.file.clone(),
