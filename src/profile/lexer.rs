@@ -531,8 +531,9 @@ impl<'a> Lexer<'a> {
     /// Runs to the end (or, for an interpolation, to its closing brace; returns its offset).
     fn run(&mut self) -> Result<usize, SyntaxError> {
         loop {
-            // Line-start constructs.
-            if self.at_line_start(self.pos) && self.pos < self.limit {
+            // Line-start constructs (`=begin`, `__END__`): the byte is checked first, it is
+            // cheaper than looking back for a newline before every token.
+            if matches!(self.peek(), b'=' | b'_') && self.at_line_start(self.pos) {
                 if self.starts_with(self.pos, "=begin")
                     && matches!(self.at(self.pos + 6), b' ' | b'\t' | b'\n' | b'\r' | 0)
                 {
