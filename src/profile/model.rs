@@ -575,7 +575,7 @@ fn heredoc_possible(text: &str) -> bool {
 /// [`visit`] restricted to the nodes whose span contains one of `words` (sorted offsets).
 fn visit_around<F: FnMut(&Expr)>(e: &Expr, words: &[u32], f: &mut F) {
     let first = words.partition_point(|&w| w < e.span.start);
-    if !words.get(first).is_some_and(|&w| w < e.span.end) {
+    if words.get(first).is_none_or(|&w| w >= e.span.end) {
         return;
     }
     f(e);
