@@ -1,9 +1,10 @@
 //! `cargo run --release --no-default-features --example parse_bench -- [RUNS] [DIR...]`:
 //! reads the profiles once (default: ../shared/profiles/*), then times each phase over the
 //! whole corpus RUNS times (default 15) and prints the median MB/s of controls/ + libraries/.
-//! Phases: lex (tokens only), parse (tokens + syntax tree), full (`build_with_threads(1)`:
+//! Phases: lex (tokens only), parse (tokens + syntax tree), full (`build_shared_with_threads(1)`:
 //! inspec.yml, syntax tree and model, single-threaded) and full on all cores.
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use ansible_inspec_rs::profile::{self, lexer, parser, ProfileSources};
@@ -39,10 +40,10 @@ fn main() {
         }
         dirs.sort();
     }
-    let sources: Vec<ProfileSources> = dirs
+    let sources: Vec<Arc<ProfileSources>> = dirs
         .iter()
         .filter_map(|d| match profile::read_sources(d) {
-            Ok(s) => Some(s),
+            Ok(s) => Some(Arc::new(s)),
             Err(e) => {
                 eprintln!("{}: {e}", d.display());
                 None
@@ -57,7 +58,7 @@ fn main() {
     let bytes: usize = rb.iter().map(|t| t.len()).sum();
     let controls: usize = sources
         .iter()
-        .filter_map(|s| profile::build_with_threads(s, 1).ok())
+        .filter_map(|s| profile::build_shared_with_threads(s, 1).ok())
         .map(|p| p.controls.len())
         .sum();
     println!(
@@ -89,12 +90,17 @@ fn main() {
             Box::new(
                 sources
                     .iter()
-                    .map(|s| profile::build_with_threads(s, 1))
+                    .map(|s| profile::build_shared_with_threads(s, 1))
                     .collect::<Vec<_>>(),
             )
         }),
         ("full, all cores", &|| {
-            Box::new(sources.iter().map(profile::build).collect::<Vec<_>>())
+            Box::new(
+                sources
+                    .iter()
+                    .map(profile::build_shared)
+                    .collect::<Vec<_>>(),
+            )
         }),
     ];
     let only = std::env::var("PHASE").ok();

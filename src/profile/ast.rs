@@ -360,6 +360,10 @@ fn ser_block<S: serde::Serializer>(b: &Arc<Block>, s: S) -> Result<S::Ok, S::Err
 
 /// Concatenated literal parts, or None when any part is interpolated.
 pub fn plain(parts: &[StrPart]) -> Option<String> {
+    // Most literals are one part: a copy at its exact size, no growth path.
+    if let [StrPart::Lit(s)] = parts {
+        return Some(s.clone());
+    }
     let mut out = String::new();
     for p in parts {
         match p {

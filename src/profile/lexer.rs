@@ -531,8 +531,9 @@ impl<'a> Lexer<'a> {
     /// Runs to the end (or, for an interpolation, to its closing brace; returns its offset).
     fn run(&mut self) -> Result<usize, SyntaxError> {
         loop {
-            // Line-start constructs.
-            if self.at_line_start(self.pos) && self.pos < self.limit {
+            // Line-start constructs (`=begin`, `__END__`): the byte is checked first, it is
+            // cheaper than looking back for a newline before every token.
+            if matches!(self.peek(), b'=' | b'_') && self.at_line_start(self.pos) {
                 if self.starts_with(self.pos, "=begin")
                     && matches!(self.at(self.pos + 6), b' ' | b'\t' | b'\n' | b'\r' | 0)
                 {
@@ -1291,6 +1292,26 @@ impl<'a> Lexer<'a> {
         let start = self.pos.saturating_sub(1);
         // Most literals are one text part: allocated at that size, not grown to it.
         let mut parts = Vec::with_capacity(1);
+        // Fast path: text up to the delimiter with nothing to process is a slice of the source
+        // (already valid UTF-8: no byte buffer, no re-validation).
+        if open.is_none() && close != 0 && dedent == 0 && !matches!(style, Style::Raw) {
+            let hay = self.src.get(self.pos..self.limit).unwrap_or(&[]);
+            let found = if matches!(style, Style::Double | Style::Regex) {
+                memchr::memchr3(close, b'\\', b'#', hay)
+            } else {
+                memchr::memchr2(close, b'\\', hay)
+            };
+            if let Some(k) = found {
+                let stop = self.pos + k;
+                if self.at(stop) == close {
+                    if let Some(text) = self.text.get(self.pos..stop) {
+                        parts.push(LexPart::Lit(text.to_owned()));
+                        self.pos = stop + 1;
+                        return Ok(parts);
+                    }
+                }
+            }
+        }
         let mut buf: Vec<u8> = Vec::new();
         let mut nest = 0u32;
         if dedent > 0 {
@@ -1639,62 +1660,74 @@ impl<'a> Lexer<'a> {
     }
 
     fn operator(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
-        // A static, not a const: a const array is copied onto the stack on every call.
-        static OPS: [(&str, P); 45] = [
-            ("**=", P::OpAssign("**")),
-            ("||=", P::OpAssign("||")),
-            ("&&=", P::OpAssign("&&")),
-            ("<<=", P::OpAssign("<<")),
-            (">>=", P::OpAssign(">>")),
-            ("<=>", P::Cmp),
-            ("===", P::EqEqEq),
-            ("...", P::Dot3),
-            ("+=", P::OpAssign("+")),
-            ("-=", P::OpAssign("-")),
-            ("*=", P::OpAssign("*")),
-            ("|=", P::OpAssign("|")),
-            ("&=", P::OpAssign("&")),
-            ("^=", P::OpAssign("^")),
-            ("**", P::Pow),
-            ("==", P::EqEq),
-            ("!=", P::NotEq),
-            ("=~", P::Match),
-            ("!~", P::NotMatch),
-            ("=>", P::FatArrow),
-            ("->", P::Lambda),
-            ("<=", P::Le),
-            (">=", P::Ge),
-            ("&&", P::AndAnd),
-            ("||", P::OrOr),
-            ("&.", P::AndDot),
-            ("<<", P::Shl),
-            (">>", P::Shr),
-            ("..", P::Dot2),
-            ("=", P::Assign),
-            ("+", P::Plus),
-            ("-", P::Minus),
-            ("*", P::Star),
-            ("<", P::Lt),
-            (">", P::Gt),
-            ("&", P::Amp),
-            ("|", P::Pipe),
-            ("^", P::Caret),
-            ("~", P::Tilde),
-            ("!", P::Bang),
-            (".", P::Dot),
-            (",", P::Comma),
-            (";", P::Semi),
-            ("[", P::LBracket),
-            ("]", P::RBracket),
-        ];
-        let c = self.peek();
-        for &(text, p) in OPS.iter() {
-            if text.as_bytes().first() == Some(&c) && self.starts_with(self.pos, text) {
-                // `|| ` right after `{` or `do` is an empty block parameter list, not `||`.
-                self.pos += text.len();
-                self.push(Tok::P(p), start, space);
-                return Ok(());
-            }
+        // Longest match, decided by the next two bytes (`at` is 0 past the limit).
+        let (n1, n2) = (self.at(self.pos + 1), self.at(self.pos + 2));
+        let op = match self.peek() {
+            b'*' => match (n1, n2) {
+                (b'*', b'=') => Some((3, P::OpAssign("**"))),
+                (b'*', _) => Some((2, P::Pow)),
+                (b'=', _) => Some((2, P::OpAssign("*"))),
+                _ => Some((1, P::Star)),
+            },
+            b'|' => match (n1, n2) {
+                (b'|', b'=') => Some((3, P::OpAssign("||"))),
+                (b'|', _) => Some((2, P::OrOr)),
+                (b'=', _) => Some((2, P::OpAssign("|"))),
+                _ => Some((1, P::Pipe)),
+            },
+            b'&' => match (n1, n2) {
+                (b'&', b'=') => Some((3, P::OpAssign("&&"))),
+                (b'&', _) => Some((2, P::AndAnd)),
+                (b'=', _) => Some((2, P::OpAssign("&"))),
+                (b'.', _) => Some((2, P::AndDot)),
+                _ => Some((1, P::Amp)),
+            },
+            b'<' => match (n1, n2) {
+                (b'<', b'=') => Some((3, P::OpAssign("<<"))),
+                (b'=', b'>') => Some((3, P::Cmp)),
+                (b'<', _) => Some((2, P::Shl)),
+                (b'=', _) => Some((2, P::Le)),
+                _ => Some((1, P::Lt)),
+            },
+            b'>' => match (n1, n2) {
+                (b'>', b'=') => Some((3, P::OpAssign(">>"))),
+                (b'>', _) => Some((2, P::Shr)),
+                (b'=', _) => Some((2, P::Ge)),
+                _ => Some((1, P::Gt)),
+            },
+            b'=' => match (n1, n2) {
+                (b'=', b'=') => Some((3, P::EqEqEq)),
+                (b'=', _) => Some((2, P::EqEq)),
+                (b'~', _) => Some((2, P::Match)),
+                (b'>', _) => Some((2, P::FatArrow)),
+                _ => Some((1, P::Assign)),
+            },
+            b'.' => match (n1, n2) {
+                (b'.', b'.') => Some((3, P::Dot3)),
+                (b'.', _) => Some((2, P::Dot2)),
+                _ => Some((1, P::Dot)),
+            },
+            b'+' if n1 == b'=' => Some((2, P::OpAssign("+"))),
+            b'+' => Some((1, P::Plus)),
+            b'-' if n1 == b'=' => Some((2, P::OpAssign("-"))),
+            b'-' if n1 == b'>' => Some((2, P::Lambda)),
+            b'-' => Some((1, P::Minus)),
+            b'^' if n1 == b'=' => Some((2, P::OpAssign("^"))),
+            b'^' => Some((1, P::Caret)),
+            b'!' if n1 == b'=' => Some((2, P::NotEq)),
+            b'!' if n1 == b'~' => Some((2, P::NotMatch)),
+            b'!' => Some((1, P::Bang)),
+            b'~' => Some((1, P::Tilde)),
+            b',' => Some((1, P::Comma)),
+            b';' => Some((1, P::Semi)),
+            b'[' => Some((1, P::LBracket)),
+            b']' => Some((1, P::RBracket)),
+            _ => None,
+        };
+        if let Some((len, p)) = op {
+            self.pos += len;
+            self.push(Tok::P(p), start, space);
+            return Ok(());
         }
         let ch = self
             .text

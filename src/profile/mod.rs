@@ -12,6 +12,7 @@ pub mod lexer;
 pub mod metadata;
 pub mod model;
 pub mod parser;
+mod yaml_fast;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -154,8 +155,8 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
 
 /// Loads and parses a profile directory.
 pub fn load(path: impl AsRef<Path>) -> Result<Profile, ProfileError> {
-    let sources = read_sources(path)?;
-    build(&sources)
+    let sources = Arc::new(read_sources(path)?);
+    build_shared(&sources)
 }
 
 /// Parses a single controls file given as text.
@@ -167,12 +168,12 @@ pub fn from_source(text: &str, filename: &str) -> Result<Profile, ProfileError> 
             limit: MAX_FILE_SIZE,
         });
     }
-    build(&ProfileSources {
+    build_shared(&Arc::new(ProfileSources {
         path: filename.to_string(),
         metadata: None,
         controls: vec![(filename.to_string(), text.to_string())],
         libraries: Vec::new(),
-    })
+    }))
 }
 
 /// Parses one Ruby file into its syntax tree, placing syntax errors in `file`.
@@ -248,8 +249,14 @@ fn parallel_map<T: Sync, R: Send>(
 const BYTES_PER_THREAD: usize = 64 * 1024;
 
 /// Parses already-read sources into the model, in parallel across files when the profile is
-/// large enough for threads to pay off.
+/// large enough for threads to pay off. The profile keeps a copy of the sources:
+/// [`build_shared`] avoids that copy.
 pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
+    build_shared(&Arc::new(src.clone()))
+}
+
+/// [`build`] on sources the profile can share (no copy of the texts).
+pub fn build_shared(src: &Arc<ProfileSources>) -> Result<Profile, ProfileError> {
     let cores = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -259,15 +266,23 @@ pub fn build(src: &ProfileSources) -> Result<Profile, ProfileError> {
         .chain(&src.libraries)
         .map(|(_, t)| t.len())
         .sum();
-    build_with_threads(src, cores.min(ruby_bytes / BYTES_PER_THREAD + 1))
+    build_here(src, cores.min(ruby_bytes / BYTES_PER_THREAD + 1))
 }
 
 /// [`build`] on at most `threads` threads (1: everything on one thread, for benchmarks).
 pub fn build_with_threads(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
+    build_here(&Arc::new(src.clone()), threads.max(1))
+}
+
+/// [`build_shared`] on at most `threads` threads.
+pub fn build_shared_with_threads(
+    src: &Arc<ProfileSources>,
+    threads: usize,
+) -> Result<Profile, ProfileError> {
     build_here(src, threads.max(1))
 }
 
-fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileError> {
+fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, ProfileError> {
     let mut warnings = Vec::new();
     let md = match &src.metadata {
         Some(text) => metadata::parse_metadata(text, "inspec.yml", &mut warnings)?,
@@ -342,12 +357,14 @@ fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileEr
 
     // Duplicate control ids: InSpec keeps the last definition (overrides); say so.
     {
-        let mut seen = std::collections::HashMap::new();
+        // Borrowed keys, sized once: no copies of ids and file names, no rehashing.
+        let mut seen = std::collections::HashMap::with_capacity(controls.len());
         for c in &controls {
             if c.dynamic_id || c.generated {
                 continue;
             }
-            if let Some(prev) = seen.insert(c.id.clone(), (c.file.clone(), c.source_location.line))
+            if let Some(prev) =
+                seen.insert(c.id.as_str(), (c.file.as_str(), c.source_location.line))
             {
                 warnings.push(Warning {
                     file: c.file.clone(),
@@ -373,7 +390,7 @@ fn build_here(src: &ProfileSources, threads: usize) -> Result<Profile, ProfileEr
         includes,
         libraries,
         warnings,
-        sources: Arc::new(src.clone()),
+        sources: Arc::clone(src),
         sha256_cell: std::sync::OnceLock::new(),
         files,
     })

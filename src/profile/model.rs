@@ -438,6 +438,9 @@ pub fn literal(e: &Expr) -> Option<Value> {
 fn string_template(text: &str, e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Str(parts) => {
+            if let [StrPart::Lit(s)] = parts.as_slice() {
+                return Some(s.clone());
+            }
             let mut out = String::new();
             for p in parts {
                 match p {
@@ -519,6 +522,16 @@ fn hex_id(file: &str, line: u32, code: &str) -> String {
 
 /// Extracts the InSpec model of one controls file from its syntax tree.
 pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
+    extract_file_with(text, file, program, true)
+}
+
+/// [`extract_file`]; `prune: false` walks the whole tree for inputs (tests compare the two).
+pub(crate) fn extract_file_with(
+    text: &str,
+    file: &str,
+    program: &Program,
+    prune: bool,
+) -> FileModel {
     let mut cx = Ctx {
         text,
         file,
@@ -526,15 +539,47 @@ pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
         out: FileModel::default(),
     };
     walk_file_level(&mut cx, &program.body, false);
-    // Inputs used anywhere (file level and inside controls). A call's name is source text, so
-    // a file without these words has none: skip the walk over its whole tree.
-    let finder = |w: &str| memchr::memmem::find(text.as_bytes(), w.as_bytes()).is_some();
-    if finder("input") || finder("attribute") {
-        for stmt in &program.body {
-            visit(stmt, &mut |e| collect_input(&mut cx, e));
+    // Inputs used anywhere (file level and inside controls). A call's name is source text
+    // inside the span of the call and of every node around it, so only subtrees whose span
+    // holds one of these words need a visit. Heredoc bodies lie outside the spans of their
+    // nodes: with a possible heredoc, the whole tree is walked.
+    let mut words: Vec<u32> = memchr::memmem::find_iter(text.as_bytes(), "input")
+        .chain(memchr::memmem::find_iter(text.as_bytes(), "attribute"))
+        .map(|i| i as u32)
+        .collect();
+    if !words.is_empty() {
+        if prune && !heredoc_possible(text) {
+            words.sort_unstable();
+            for stmt in &program.body {
+                visit_around(stmt, &words, &mut |e| collect_input(&mut cx, e));
+            }
+        } else {
+            for stmt in &program.body {
+                visit(stmt, &mut |e| collect_input(&mut cx, e));
+            }
         }
     }
     cx.out
+}
+
+/// `<<` followed by anything that could start a heredoc identifier.
+fn heredoc_possible(text: &str) -> bool {
+    memchr::memmem::find_iter(text.as_bytes(), "<<").any(|i| {
+        !matches!(
+            text.as_bytes().get(i + 2),
+            Some(b' ' | b'\t' | b'\n' | b'\r' | b'=')
+        )
+    })
+}
+
+/// [`visit`] restricted to the nodes whose span contains one of `words` (sorted offsets).
+fn visit_around<F: FnMut(&Expr)>(e: &Expr, words: &[u32], f: &mut F) {
+    let first = words.partition_point(|&w| w < e.span.start);
+    if words.get(first).is_none_or(|&w| w >= e.span.end) {
+        return;
+    }
+    f(e);
+    for_each_child(e, &mut |c| visit_around(c, words, f));
 }
 
 fn collect_input(cx: &mut Ctx, e: &Expr) {

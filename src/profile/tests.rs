@@ -799,8 +799,42 @@ mod fuzz {
         "`",
     ];
 
+    /// Token soup with input calls in it.
+    fn input_soup() -> impl Strategy<Value = String> {
+        const MORE: &[&str] = &[
+            "input('a')",
+            "input ",
+            "attribute(",
+            "x = input('b', value: 1)",
+        ];
+        let pieces: Vec<&str> = PIECES.iter().chain(MORE).copied().collect();
+        proptest::collection::vec(proptest::sample::select(pieces), 0..80).prop_map(|v| v.concat())
+    }
+
     fn soup() -> impl Strategy<Value = String> {
         proptest::collection::vec(proptest::sample::select(PIECES), 0..80).prop_map(|v| v.concat())
+    }
+
+    /// The input walk restricted to spans around the words finds what the full walk finds.
+    fn inputs_agree(src: &str) {
+        if let Ok(program) = parse_ruby(src, "controls/p.rb") {
+            let pruned = model::extract_file_with(src, "controls/p.rb", &program, true);
+            let full = model::extract_file_with(src, "controls/p.rb", &program, false);
+            assert_eq!(pruned.inputs, full.inputs, "{src:?}");
+        }
+    }
+
+    #[test]
+    fn input_walk_pruned_by_span_agrees() {
+        inputs_agree(CONSTRUCTS);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/profiles");
+        for p in std::fs::read_dir(root).into_iter().flatten().flatten() {
+            if let Ok(src) = read_sources(p.path()) {
+                for (_, text) in src.controls.iter().chain(&src.libraries) {
+                    inputs_agree(text);
+                }
+            }
+        }
     }
 
     fn check(src: &str) {
@@ -870,6 +904,16 @@ mod fuzz {
         #[test]
         fn token_soup_never_panics(src in soup()) {
             check(&src);
+        }
+
+        #[test]
+        fn input_walk_agrees_on_soup(src in input_soup()) {
+            inputs_agree(&src);
+        }
+
+        #[test]
+        fn input_walk_agrees_on_mutated_fixture(pos in 0usize..4000, del in 0usize..40, ins in "\\PC{0,8}") {
+            inputs_agree(&mutate(pos, del, &ins));
         }
 
         #[test]

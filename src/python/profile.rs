@@ -219,14 +219,14 @@ fn _parse_bench(
 ) -> PyResult<Bound<'_, PyDict>> {
     let result = py.detach(
         move || -> Result<(usize, usize, usize, Vec<f64>), ProfileError> {
-            let sources = core::read_sources(&path)?;
+            let sources = Arc::new(core::read_sources(&path)?);
             let mut seconds = Vec::with_capacity(repeat);
             let mut controls = 0;
             for _ in 0..repeat.max(1) {
                 let t = Instant::now();
                 let p = match threads {
-                    Some(n) => core::build_with_threads(&sources, n)?,
-                    None => core::build(&sources)?,
+                    Some(n) => core::build_shared_with_threads(&sources, n)?,
+                    None => core::build_shared(&sources)?,
                 };
                 seconds.push(t.elapsed().as_secs_f64());
                 controls = p.controls.len();
