@@ -66,7 +66,7 @@ fn main() {
         sources.len(),
         rb.len()
     );
-    // Each phase returns what it built, dropped after the clock stops (as `_parse_bench` does).
+    // Each phase returns what it built, dropped after the clock stops: phases time building only.
     // Tokens borrow the sources, so the result is any value, not a 'static `Any`.
     trait Built {}
     impl<T> Built for T {}
