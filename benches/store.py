@@ -31,7 +31,9 @@ async def run_jobs(store: str | None, jobs: int, hosts: int) -> float:
         t0 = time.perf_counter()
         submitted = [await ex.submit("t", hosts=host_list) for _ in range(jobs)]
         for j in submitted:
-            assert (await j).status == "successful"
+            done = await j
+            why = f"{store or 'memory'}: job {done.id} {done.status}: {done.error}"
+            assert done.status == "successful", why
         return jobs / (time.perf_counter() - t0)
 
 

@@ -57,13 +57,16 @@ impl LiveMap {
     }
 
     pub(crate) fn remove(&self, id: Uuid) {
-        let ended = self.jobs().remove(&id);
+        // The views take the final state before the job leaves the map: a view read in
+        // between would otherwise show the state it was handed out with.
+        let ended = self.jobs().get(&id).cloned();
         let views = lock(&self.views).by_job.remove(&id).unwrap_or_default();
         if let Some(job) = ended.filter(|j| j.end_is_stored()) {
             for view in views.iter().filter_map(Weak::upgrade) {
                 view.adopt(&job);
             }
         }
+        self.jobs().remove(&id);
         self.ring(id);
     }
 
