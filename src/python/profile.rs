@@ -218,30 +218,28 @@ fn _parse_bench(
     repeat: usize,
     threads: Option<usize>,
 ) -> PyResult<Bound<'_, PyDict>> {
-    let result = py.detach(
-        move || -> Result<(usize, usize, usize, Vec<f64>, Vec<f64>), ProfileError> {
-            let sources = Arc::new(core::read_sources(&path)?);
-            let mut seconds = Vec::with_capacity(repeat);
-            let mut cpu = Vec::with_capacity(repeat);
-            let mut controls = 0;
-            for _ in 0..repeat.max(1) {
-                let (t, c) = (Instant::now(), process_cpu_seconds());
-                let p = match threads {
-                    Some(n) => core::build_shared_with_threads(&sources, n)?,
-                    None => core::build_shared(&sources)?,
-                };
-                controls = p.controls.len();
-                // Freed inside the clock, as the bench's other parsers free their trees.
-                drop(p);
-                seconds.push(t.elapsed().as_secs_f64());
-                cpu.push(process_cpu_seconds() - c);
-            }
-            let files = sources.controls.len()
-                + sources.libraries.len()
-                + usize::from(sources.metadata.is_some());
-            Ok((sources.total_bytes(), files, controls, seconds, cpu))
-        },
-    );
+    let result = py.detach(move || -> Result<BenchRuns, ProfileError> {
+        let sources = Arc::new(core::read_sources(&path)?);
+        let mut seconds = Vec::with_capacity(repeat);
+        let mut cpu = Vec::with_capacity(repeat);
+        let mut controls = 0;
+        for _ in 0..repeat.max(1) {
+            let (t, c) = (Instant::now(), process_cpu_seconds());
+            let p = match threads {
+                Some(n) => core::build_shared_with_threads(&sources, n)?,
+                None => core::build_shared(&sources)?,
+            };
+            controls = p.controls.len();
+            // Freed inside the clock, as the bench's other parsers free their trees.
+            drop(p);
+            seconds.push(t.elapsed().as_secs_f64());
+            cpu.push(process_cpu_seconds() - c);
+        }
+        let files = sources.controls.len()
+            + sources.libraries.len()
+            + usize::from(sources.metadata.is_some());
+        Ok((sources.total_bytes(), files, controls, seconds, cpu))
+    });
     let (bytes, files, controls, seconds, cpu) = result.map_err(|e| profile_err(py, e))?;
     let d = PyDict::new(py);
     d.set_item("bytes", bytes)?;
@@ -251,6 +249,9 @@ fn _parse_bench(
     d.set_item("cpu_seconds", cpu)?;
     Ok(d)
 }
+
+/// Bytes, files, controls, then wall and CPU seconds of each run.
+type BenchRuns = (usize, usize, usize, Vec<f64>, Vec<f64>);
 
 /// CPU time of the whole process (every thread), so a parallel build counts all its work.
 fn process_cpu_seconds() -> f64 {
