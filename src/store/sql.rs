@@ -90,40 +90,38 @@ struct JobRow {
 }
 
 impl JobRow {
-    fn from_any(row: &AnyRow) -> Result<Self> {
-        let get = |c: &str| row.try_get::<String, _>(c).map_err(db_err);
-        let get_opt = |c: &str| row.try_get::<Option<String>, _>(c).map_err(db_err);
+    /// The columns, read by name through one getter per column type (the drivers differ).
+    fn read<E>(
+        text: impl Fn(&str) -> std::result::Result<String, E>,
+        opt: impl Fn(&str) -> std::result::Result<Option<String>, E>,
+        int: impl Fn(&str) -> std::result::Result<i64, E>,
+    ) -> std::result::Result<Self, E> {
         Ok(JobRow {
-            id: get("id")?,
-            template_id: get_opt("template_id")?,
-            template: get("template")?,
-            hosts: get("hosts")?,
-            extra_vars: get("extra_vars")?,
-            status: get("status")?,
-            created_at: get("created_at")?,
-            started_at: get_opt("started_at")?,
-            finished_at: get_opt("finished_at")?,
-            error: get_opt("error")?,
-            attempt: row.try_get::<i64, _>("attempt").map_err(db_err)?,
-            worker: get_opt("worker")?,
+            id: text("id")?,
+            template_id: opt("template_id")?,
+            template: text("template")?,
+            hosts: text("hosts")?,
+            extra_vars: text("extra_vars")?,
+            status: text("status")?,
+            created_at: text("created_at")?,
+            started_at: opt("started_at")?,
+            finished_at: opt("finished_at")?,
+            error: opt("error")?,
+            attempt: int("attempt")?,
+            worker: opt("worker")?,
         })
     }
 
+    fn from_any(row: &AnyRow) -> Result<Self> {
+        Self::read(
+            |c| row.try_get(c).map_err(db_err),
+            |c| row.try_get(c).map_err(db_err),
+            |c| row.try_get(c).map_err(db_err),
+        )
+    }
+
     fn from_sqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-        Ok(JobRow {
-            id: row.get("id")?,
-            template_id: row.get("template_id")?,
-            template: row.get("template")?,
-            hosts: row.get("hosts")?,
-            extra_vars: row.get("extra_vars")?,
-            status: row.get("status")?,
-            created_at: row.get("created_at")?,
-            started_at: row.get("started_at")?,
-            finished_at: row.get("finished_at")?,
-            error: row.get("error")?,
-            attempt: row.get("attempt")?,
-            worker: row.get("worker")?,
-        })
+        Self::read(|c| row.get(c), |c| row.get(c), |c| row.get(c))
     }
 }
 
