@@ -44,9 +44,17 @@ fn main() {
             Ok(p) => serde_json::to_string(&p).unwrap_or_default(),
             Err(e) => format!("ERR {e}"),
         };
+        // The model names its directory: digests of two checkouts must still compare.
+        let model = model.replace(&src.path, "");
         let (t, s, m) = (hex(toks), hex(trees), hex(Sha256::new_with_prefix(&model)));
         all.update(format!("{t}{s}{m}"));
-        println!("{}: tokens {} trees {} model {}", dir.display(), &t[..12], &s[..12], &m[..12]);
+        println!(
+            "{}: tokens {} trees {} model {}",
+            dir.display(),
+            &t[..12],
+            &s[..12],
+            &m[..12]
+        );
     }
     println!("all: {}", hex(all));
 }

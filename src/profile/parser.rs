@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::lexer::{tokenize, Kw, LexPart, LitId, Tok, Token, P};
+use super::lexer::{tokenize, Kw, LexPart, Lexed, LitId, Tok, Token, P};
 
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
@@ -52,36 +52,79 @@ pub struct Parser<'a> {
     /// out at its exact size once complete (no regrowth while it is built).
     scratch: Vec<Expr>,
     i: usize,
+    /// Index of the Eof token; `toks` holds `LOOKAHEAD` more copies of it after this, so
+    /// `tok(k)` needs no clamping.
+    last: usize,
     depth: u32,
     lex_depth: u32,
     no_do: u32,
     scopes: Vec<Scope>,
+    /// An operand parsed ahead of the precedence levels (see `operand_then`): the next
+    /// `parse_unary` returns it instead of reading tokens.
+    pending: Option<Expr>,
+}
+
+/// The farthest `tok(k)` looks ahead.
+const LOOKAHEAD: usize = 2;
+
+impl<'a> Parser<'a> {
+    fn new(
+        text: &'a str,
+        lexed: Lexed<'a>,
+        depth: u32,
+        lex_depth: u32,
+        scratch: Vec<Expr>,
+        scopes: Vec<Scope>,
+    ) -> Self {
+        let mut toks = lexed.tokens;
+        let eof = match toks.last() {
+            Some(t) if matches!(t.tok, Tok::Eof) => *t,
+            _ => {
+                let end = toks.last().map_or(0, |t| t.end);
+                let t = Token {
+                    tok: Tok::Eof,
+                    start: end,
+                    end,
+                    space_before: false,
+                };
+                toks.push(t);
+                t
+            }
+        };
+        let last = toks.len() - 1;
+        toks.extend([eof; LOOKAHEAD]);
+        Parser {
+            text,
+            toks,
+            lits: lexed.lits,
+            scratch,
+            i: 0,
+            last,
+            depth,
+            lex_depth,
+            no_do: 0,
+            scopes,
+            pending: None,
+        }
+    }
 }
 
 /// Parses a whole file.
 pub fn parse_program(text: &str) -> PResult<Program> {
     let lexed = tokenize(text, 0, text.len(), 0)?;
-    let mut p = Parser {
-        text,
-        toks: lexed.tokens,
-        lits: lexed.lits,
-        scratch: Vec::new(),
-        i: 0,
-        depth: 0,
-        lex_depth: 0,
-        no_do: 0,
-        scopes: vec![Scope {
-            vars: Vec::new(),
-            hard: true,
-        }],
-    };
+    let end_marker = lexed.end_marker;
+    let scopes = vec![Scope {
+        vars: Vec::new(),
+        hard: true,
+    }];
+    let mut p = Parser::new(text, lexed, 0, 0, Vec::with_capacity(64), scopes);
     let body = p.parse_stmts()?;
     if !matches!(p.peek(), Tok::Eof) {
         return p.unexpected("a statement");
     }
     Ok(Program {
         body,
-        end_marker: lexed.end_marker.map(|e| e as u32),
+        end_marker: end_marker.map(|e| e as u32),
     })
 }
 
@@ -172,14 +215,48 @@ fn ends_body(t: &Tok) -> bool {
     )
 }
 
+/// After an operand at statement level: nothing in the statement can extend it.
+fn ends_stmt(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::NewLine
+            | Tok::Eof
+            | Tok::P(P::Semi | P::RBrace | P::RParen | P::RBracket)
+            | Tok::Kw(Kw::End)
+    )
+}
+
+/// After an operand inside `parse_expr`: no level from assignment down can extend it (`,`,
+/// `=>`, modifiers and `and`/`or` belong to the callers).
+fn ends_expr(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::NewLine
+            | Tok::Eof
+            | Tok::P(P::Semi | P::RBrace | P::RParen | P::RBracket | P::Comma | P::FatArrow)
+            | Tok::Kw(
+                Kw::End
+                    | Kw::Do
+                    | Kw::Then
+                    | Kw::If
+                    | Kw::Unless
+                    | Kw::While
+                    | Kw::Until
+                    | Kw::Rescue
+                    | Kw::And
+                    | Kw::Or
+            )
+    )
+}
+
 impl<'a> Parser<'a> {
     // ---- token helpers -------------------------------------------------------------------
 
     #[inline]
     fn tok(&self, k: usize) -> &Token<'a> {
-        // The token list always ends with Eof; clamp to it.
-        let idx = (self.i + k).min(self.toks.len().saturating_sub(1));
-        self.toks.get(idx).unwrap_or(&EOF_TOKEN)
+        debug_assert!(k <= LOOKAHEAD);
+        // In bounds for k <= LOOKAHEAD: the Eof copies after `last` answer.
+        self.toks.get(self.i + k).unwrap_or(&EOF_TOKEN)
     }
 
     #[inline]
@@ -190,16 +267,14 @@ impl<'a> Parser<'a> {
     /// Consumes the current token. At the end of file the Eof token stays.
     fn bump(&mut self) -> Token<'a> {
         let t = *self.tok(0);
-        if self.i + 1 < self.toks.len() {
-            self.i += 1;
-        }
+        self.skip();
         t
     }
 
     /// Consumes the current token (when its value is not needed).
     #[inline]
     fn skip(&mut self) {
-        if self.i + 1 < self.toks.len() {
+        if self.i < self.last {
             self.i += 1;
         }
     }
@@ -342,17 +417,6 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn visible_locals(&self) -> Vec<String> {
-        let mut out = Vec::new();
-        for s in self.scopes.iter().rev() {
-            out.extend(s.vars.iter().cloned());
-            if s.hard {
-                break;
-            }
-        }
-        out
-    }
-
     // ---- statements ----------------------------------------------------------------------
 
     fn parse_stmts(&mut self) -> PResult<Vec<Expr>> {
@@ -390,33 +454,63 @@ impl<'a> Parser<'a> {
     #[inline]
     fn parse_stmt(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = if self.simple_command_follows() {
-            // Same tree as parse_stmt_inner (nothing after the command can extend it) without
-            // the precedence levels in between; the depth matches what they would add.
-            self.depth += 2;
-            let r = self.parse_primary();
-            self.depth -= 2;
-            r
-        } else {
-            self.parse_stmt_inner()
-        };
+        // The expression and unary levels lie between here and the operand.
+        let r = self.operand_then(2, ends_stmt, Self::parse_stmt_inner);
         self.depth -= 1;
         r
     }
 
-    /// `impact 0.7`, `title 'x'`, `desc "..."`: a name and one literal argument, then the end
-    /// of the statement.
-    fn simple_command_follows(&self) -> bool {
-        matches!(self.peek(), Tok::Ident(_))
-            && self.tok(1).space_before
+    /// Most statements and arguments are one operand (`describe file('x') do ... end`,
+    /// `it { should eq 0 }`, `cis: '1.1'`). When the current token starts one, parses it
+    /// first, `levels` deeper (the levels the chain would enter on the way), and returns it when
+    /// `ends(next token)` says no precedence level could extend it: the tree `rest` would build,
+    /// without passing a result through a dozen levels. Otherwise `rest` runs with the operand
+    /// pending, and its `parse_unary` takes it; each level takes its start from it.
+    #[inline]
+    fn operand_then(
+        &mut self,
+        levels: u32,
+        ends: fn(&Tok) -> bool,
+        rest: fn(&mut Self) -> PResult<Expr>,
+    ) -> PResult<Expr> {
+        let operand = self.pending.is_none()
             && matches!(
-                self.tok(1).tok,
-                Tok::Str(_) | Tok::Int(_) | Tok::Float(_) | Tok::Sym(_)
-            )
-            && matches!(
-                self.tok(2).tok,
-                Tok::NewLine | Tok::Eof | Tok::P(P::Semi | P::RBrace) | Tok::Kw(Kw::End)
-            )
+                self.peek(),
+                Tok::Int(_)
+                    | Tok::Float(_)
+                    | Tok::Str(_)
+                    | Tok::XStr(_)
+                    | Tok::Sym(_)
+                    | Tok::DSym(_)
+                    | Tok::Regex(..)
+                    | Tok::Words { .. }
+                    | Tok::Ident(_)
+                    | Tok::Const(_)
+                    | Tok::IVar(_)
+                    | Tok::GVar(_)
+                    | Tok::CVar(_)
+            );
+        if !operand {
+            return rest(self);
+        }
+        self.depth += levels;
+        let e = self.parse_primary_postfix();
+        self.depth -= levels;
+        let e = e?;
+        if ends(self.peek()) {
+            return Ok(e);
+        }
+        self.pending = Some(e);
+        rest(self)
+    }
+
+    /// Where the levels above the operand start: the pending operand's first byte, if any.
+    #[inline]
+    fn expr_start(&self) -> usize {
+        match &self.pending {
+            Some(e) => e.span.start as usize,
+            None => self.tok(0).start,
+        }
     }
 
     #[inline]
@@ -428,7 +522,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_stmt_mods(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let mut e = self.parse_expr_stmt()?;
         // `a, b = x`
         if self.at_p(P::Comma) && is_lvalue(&e) {
@@ -522,7 +616,7 @@ impl<'a> Parser<'a> {
 
     /// `not`, `and`, `or` level.
     fn parse_expr_stmt(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let mut l = self.parse_not()?;
         let depth0 = self.depth;
         loop {
@@ -554,7 +648,7 @@ impl<'a> Parser<'a> {
     #[inline]
     fn parse_not(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start;
-        if self.eat_kw(Kw::Not) {
+        if self.pending.is_none() && self.eat_kw(Kw::Not) {
             self.enter()?;
             let e = self.parse_not();
             self.depth -= 1;
@@ -576,13 +670,14 @@ impl<'a> Parser<'a> {
     #[inline]
     pub fn parse_expr(&mut self) -> PResult<Expr> {
         self.enter()?;
-        let r = self.parse_expr_inner();
+        // The unary level lies between here and the operand.
+        let r = self.operand_then(1, ends_expr, Self::parse_expr_inner);
         self.depth -= 1;
         r
     }
 
     fn parse_expr_inner(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let lhs = self.parse_ternary()?;
         match self.peek() {
             Tok::P(P::Assign) if is_lvalue(&lhs) => {
@@ -687,7 +782,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_ternary(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let cond = self.parse_range()?;
         if !self.at_p(P::Question) {
             return Ok(cond);
@@ -751,7 +846,7 @@ impl<'a> Parser<'a> {
 
     #[inline]
     fn parse_range(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let lo = self.parse_binary(0)?;
         let exclusive = match self.peek() {
             Tok::P(P::Dot2) => false,
@@ -810,7 +905,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_binary(&mut self, min_prec: u8) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.expr_start();
         let mut lhs = self.parse_unary()?;
         let depth0 = self.depth;
         while let Some((prec, op, right)) = binop(self.peek()) {
@@ -836,6 +931,9 @@ impl<'a> Parser<'a> {
 
     #[inline]
     fn parse_unary(&mut self) -> PResult<Expr> {
+        if let Some(e) = self.pending.take() {
+            return Ok(e);
+        }
         self.enter()?;
         let r = grow(|| self.parse_unary_inner());
         self.depth -= 1;
@@ -1308,25 +1406,33 @@ impl<'a> Parser<'a> {
             return Err(SyntaxError::new(start, "interpolation nested too deeply"));
         }
         let lexed = tokenize(self.text, start, end, self.lex_depth + 1)?;
-        let mut sub = Parser {
-            text: self.text,
-            toks: lexed.tokens,
-            lits: lexed.lits,
-            scratch: Vec::new(),
-            i: 0,
-            depth: self.depth,
-            lex_depth: self.lex_depth + 1,
-            no_do: 0,
-            scopes: vec![Scope {
-                vars: self.visible_locals(),
-                hard: true,
-            }],
+        // The interpolation sees the locals visible here, and its own die with it: it parses on
+        // this parser's scope stack (and scratch stack), lent with one more scope on top.
+        let n_scopes = self.scopes.len();
+        let mut scopes = std::mem::take(&mut self.scopes);
+        scopes.push(Scope {
+            vars: Vec::new(),
+            hard: false,
+        });
+        let scratch = std::mem::take(&mut self.scratch);
+        let mut sub = Parser::new(
+            self.text,
+            lexed,
+            self.depth,
+            self.lex_depth + 1,
+            scratch,
+            scopes,
+        );
+        let r = match sub.parse_stmts() {
+            Ok(_) if !matches!(sub.peek(), Tok::Eof) => {
+                sub.unexpected("'}' to close the interpolation")
+            }
+            r => r,
         };
-        let body = sub.parse_stmts()?;
-        if !matches!(sub.peek(), Tok::Eof) {
-            return sub.unexpected("'}' to close the interpolation");
-        }
-        Ok(body)
+        self.scratch = std::mem::take(&mut sub.scratch);
+        self.scopes = std::mem::take(&mut sub.scopes);
+        self.scopes.truncate(n_scopes);
+        r
     }
 
     #[inline]
