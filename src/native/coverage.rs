@@ -380,12 +380,12 @@ impl<'a> Analyzer<'a> {
                         let ty = self.ty(value);
                         match &target.kind {
                             ExprKind::Var(n) => {
-                                self.var_types.insert(n.clone(), ty);
+                                self.var_types.insert(n.to_string(), ty);
                                 if bs.len() > inherited.len() {
                                     self.poisoned
-                                        .insert(n.clone(), bs[inherited.len()..].to_vec());
+                                        .insert(n.to_string(), bs[inherited.len()..].to_vec());
                                 } else {
-                                    self.poisoned.remove(n);
+                                    self.poisoned.remove(n.as_str());
                                 }
                             }
                             ExprKind::Const {
@@ -523,7 +523,7 @@ impl<'a> Analyzer<'a> {
                 _ => bs.push(self.block("endless range", off)),
             },
             ExprKind::Var(n) => {
-                if let Some(p) = self.poisoned.get(n) {
+                if let Some(p) = self.poisoned.get(n.as_str()) {
                     bs.extend(p.iter().cloned());
                 }
             }
@@ -577,7 +577,7 @@ impl<'a> Analyzer<'a> {
                 self.expr(value, cx, bs);
                 if let ExprKind::Var(n) = &target.kind {
                     let t = self.ty(value);
-                    self.var_types.insert(n.clone(), t);
+                    self.var_types.insert(n.to_string(), t);
                 }
             }
             ExprKind::MultiAssign { targets, value } => {
@@ -727,30 +727,34 @@ impl<'a> Analyzer<'a> {
     /// The static type of an expression's value.
     fn ty(&self, e: &Expr) -> Ty {
         match &e.kind {
-            ExprKind::Var(n) => self.var_types.get(n).cloned().unwrap_or(Ty::Unknown),
+            ExprKind::Var(n) => self
+                .var_types
+                .get(n.as_str())
+                .cloned()
+                .unwrap_or(Ty::Unknown),
             ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x)),
             ExprKind::Call { recv, name, .. } => {
                 let via_inspec = recv
                     .as_deref()
                     .is_some_and(|r| r.bare_call_name() == Some("inspec"));
                 if recv.is_none() || via_inspec {
-                    if self.classes.contains_key(name) {
-                        return Ty::Custom(name.clone());
+                    if self.classes.contains_key(name.as_str()) {
+                        return Ty::Custom(name.to_string());
                     }
                     if recv.is_none() && is_matcher(name) {
-                        return Ty::Matcher(name.clone());
+                        return Ty::Matcher(name.to_string());
                     }
                     if recv.is_none() && name == "expect" {
                         return Ty::Expect;
                     }
-                    if self.cat.has(name) && !self.defs.contains_key(name) {
-                        return Ty::Resource(name.clone());
+                    if self.cat.has(name) && !self.defs.contains_key(name.as_str()) {
+                        return Ty::Resource(name.to_string());
                     }
                 }
                 if let Some(r) = recv {
                     if let Ty::Matcher(_) = self.ty(r) {
                         if CHAINS.contains(&name.as_str()) {
-                            return Ty::Matcher(name.clone());
+                            return Ty::Matcher(name.to_string());
                         }
                     }
                 }
@@ -1140,7 +1144,7 @@ fn matcher_name(m: &Expr) -> Option<String> {
     match &m.kind {
         ExprKind::Call {
             recv: None, name, ..
-        } if is_matcher(name) => Some(name.clone()),
+        } if is_matcher(name) => Some(name.to_string()),
         ExprKind::Call { recv: Some(r), .. } => matcher_name(r),
         ExprKind::Binary { lhs, .. } => matcher_name(lhs),
         _ => None,

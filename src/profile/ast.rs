@@ -6,6 +6,10 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+/// A method, variable or symbol name: stored inline up to 24 bytes (nearly every name), so
+/// building and freeing a tree allocates nothing for its names.
+pub type Name = compact_str::CompactString;
+
 /// Byte offsets `[start, end)` into the file's source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Span {
@@ -182,7 +186,7 @@ pub enum ExprKind {
     Str(Vec<StrPart>),
     /// A backtick command string.
     XStr(Vec<StrPart>),
-    Sym(String),
+    Sym(Name),
     DSym(Vec<StrPart>),
     Regex {
         parts: Vec<StrPart>,
@@ -200,7 +204,7 @@ pub enum ExprKind {
         exclusive: bool,
     },
     /// A local variable that was assigned (or is a parameter) before this point.
-    Var(String),
+    Var(Name),
     IVar(String),
     GVar(String),
     CVar(String),
@@ -214,7 +218,7 @@ pub enum ExprKind {
     /// and arguments.
     Call {
         recv: Option<Box<Expr>>,
-        name: String,
+        name: Name,
         args: Vec<Expr>,
         #[serde(serialize_with = "ser_opt_block")]
         block: Option<Arc<Block>>,
@@ -334,7 +338,7 @@ impl Expr {
     pub fn as_str_or_sym(&self) -> Option<String> {
         match &self.kind {
             ExprKind::Str(parts) | ExprKind::DSym(parts) => plain(parts),
-            ExprKind::Sym(s) => Some(s.clone()),
+            ExprKind::Sym(s) => Some(s.to_string()),
             _ => None,
         }
     }

@@ -409,7 +409,7 @@ pub fn literal(e: &Expr) -> Option<Value> {
         ExprKind::Int(v) => Value::from(*v),
         ExprKind::Float(v) => serde_json::Number::from_f64(*v).map(Value::Number)?,
         ExprKind::Str(parts) => Value::String(plain(parts)?),
-        ExprKind::Sym(s) => Value::String(s.clone()),
+        ExprKind::Sym(s) => Value::String(s.to_string()),
         ExprKind::Array(items) => {
             Value::Array(items.iter().map(literal).collect::<Option<Vec<_>>>()?)
         }
@@ -458,7 +458,7 @@ fn string_template(text: &str, e: &Expr) -> Option<String> {
             }
             Some(out)
         }
-        ExprKind::Sym(s) => Some(s.clone()),
+        ExprKind::Sym(s) => Some(s.to_string()),
         _ => None,
     }
 }
@@ -725,7 +725,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 if !conditional {
                     let line = cx.line(stmt.span);
                     cx.out.variables.push(Variable {
-                        name: name.clone(),
+                        name: name.to_string(),
                         file: cx.file.to_string(),
                         line,
                         code: cx.src(value.span),
@@ -1048,7 +1048,7 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
                 name,
                 ..
             } => {
-                chain.push(name.clone());
+                chain.push(name.to_string());
                 e = r;
             }
             ExprKind::Index { recv, .. } => {
@@ -1071,7 +1071,7 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
             ..
         } => Subject {
             kind: "resource".into(),
-            resource: Some(name.clone()),
+            resource: Some(name.to_string()),
             args: rargs.iter().map(|a| cx.arg(a)).collect(),
             chain,
             code,
@@ -1160,7 +1160,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     }
                     if !found {
                         d.expectations.push(Expectation {
-                            kind: name.clone(),
+                            kind: name.to_string(),
                             its,
                             description,
                             target: None,

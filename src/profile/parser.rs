@@ -1164,7 +1164,7 @@ impl<'a> Parser<'a> {
         Ok(Expr::new(
             ExprKind::Call {
                 recv: recv.map(Box::new),
-                name: name.to_string(),
+                name: Name::from(name),
                 args,
                 block: None,
                 safe_nav,
@@ -1253,7 +1253,7 @@ impl<'a> Parser<'a> {
                     };
                     pairs_start.get_or_insert(s);
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(Name::from(k)), self.span_from(s));
                     let v = self.parse_arg_value()?;
                     pairs.push(HashEntry::Pair(key, v));
                 }
@@ -1493,13 +1493,16 @@ impl<'a> Parser<'a> {
                 Ok(Expr::new(ExprKind::XStr(parts), self.span_from(start)))
             }
             Tok::Sym(s) => Ok(Expr::new(
-                ExprKind::Sym(s.to_string()),
+                ExprKind::Sym(Name::from(s)),
                 self.span_from(start),
             )),
             Tok::DSym(parts) => {
                 let parts = self.str_parts(parts)?;
                 match plain(&parts) {
-                    Some(s) => Ok(Expr::new(ExprKind::Sym(s), self.span_from(start))),
+                    Some(s) => Ok(Expr::new(
+                        ExprKind::Sym(Name::from(s)),
+                        self.span_from(start),
+                    )),
                     None => Ok(Expr::new(ExprKind::DSym(parts), self.span_from(start))),
                 }
             }
@@ -1523,7 +1526,7 @@ impl<'a> Parser<'a> {
                     let parts = self.str_parts(item)?;
                     let kind = if symbols {
                         match plain(&parts) {
-                            Some(s) => ExprKind::Sym(s),
+                            Some(s) => ExprKind::Sym(Name::from(s)),
                             None => ExprKind::DSym(parts),
                         }
                     } else {
@@ -1536,7 +1539,7 @@ impl<'a> Parser<'a> {
             Tok::Ident(name) => {
                 if self.is_local(name) && !self.paren_call_follows() {
                     return Ok(Expr::new(
-                        ExprKind::Var(name.to_string()),
+                        ExprKind::Var(Name::from(name)),
                         self.span_from(start),
                     ));
                 }
@@ -1700,7 +1703,7 @@ impl<'a> Parser<'a> {
                         _ => "",
                     };
                     self.skip_newlines();
-                    let key = Expr::new(ExprKind::Sym(k.to_string()), self.span_from(s));
+                    let key = Expr::new(ExprKind::Sym(Name::from(k)), self.span_from(s));
                     let v = self.parse_expr()?;
                     entries.push(HashEntry::Pair(key, v));
                 }

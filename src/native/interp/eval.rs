@@ -82,7 +82,7 @@ impl Interp<'_> {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Float(f) => Value::Float(*f),
             ExprKind::Str(parts) => Value::Str(self.interpolate(parts)?),
-            ExprKind::Sym(s) => Value::Sym(s.clone()),
+            ExprKind::Sym(s) => Value::Sym(s.to_string()),
             ExprKind::DSym(parts) => Value::Sym(self.interpolate(parts)?),
             ExprKind::Regex { parts, flags } => Value::Regex {
                 source: self.interpolate(parts)?,
