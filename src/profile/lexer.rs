@@ -912,11 +912,8 @@ impl<'a> Lexer<'a> {
     fn leading_dot_follows(&self) -> bool {
         let mut i = self.pos;
         loop {
-            while matches!(self.at(i), b' ' | b'\t' | b'\r') {
-                i += 1;
-            }
             match self.at(i) {
-                b'\n' => i += 1,
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
                 b'#' => i = self.line_end(i),
                 b'.' => return self.at(i + 1) != b'.',
                 b'&' => return self.at(i + 1) == b'.',
@@ -1389,7 +1386,7 @@ impl<'a> Lexer<'a> {
 
     /// Scans string content up to the unnested `close` (consumed) or, when `close` is 0, to
     /// `self.limit` (heredoc bodies).
-    #[inline]
+    #[inline(always)]
     fn scan_str(
         &mut self,
         open: Option<u8>,
@@ -1432,7 +1429,14 @@ impl<'a> Lexer<'a> {
         let start = self.pos.saturating_sub(1);
         // Most literals are one text part: allocated at that size, not grown to it.
         let mut parts = Vec::with_capacity(1);
-        let mut buf: Vec<u8> = Vec::new();
+        // Sized for the text up to the next delimiter byte (escapes and interpolations only
+        // shorten it) or the heredoc's end: one allocation, not a growth per copied run.
+        let rest = self.src.get(self.pos..self.limit).unwrap_or(&[]);
+        let size = match close {
+            0 => rest.len(),
+            _ => memchr::memchr(close, rest).unwrap_or(rest.len()),
+        };
+        let mut buf: Vec<u8> = Vec::with_capacity(size);
         let mut nest = 0u32;
         if dedent > 0 {
             self.skip_indent(dedent);
