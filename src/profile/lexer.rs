@@ -7,6 +7,7 @@
 //! Ruby lexer does. Newlines are tokens only where they can end a statement.
 
 use super::error::SyntaxError;
+use std::borrow::Cow;
 
 /// Deepest nesting of `#{}` interpolations.
 pub const MAX_INTERP_DEPTH: u32 = 64;
@@ -60,49 +61,88 @@ pub enum Kw {
     Line,
 }
 
+/// Every keyword with its spelling (at most 8 bytes: looked up as one integer).
+const KEYWORDS: [(&str, Kw); 38] = [
+    ("if", Kw::If),
+    ("unless", Kw::Unless),
+    ("elsif", Kw::Elsif),
+    ("else", Kw::Else),
+    ("case", Kw::Case),
+    ("when", Kw::When),
+    ("in", Kw::In),
+    ("while", Kw::While),
+    ("until", Kw::Until),
+    ("for", Kw::For),
+    ("do", Kw::Do),
+    ("end", Kw::End),
+    ("begin", Kw::Begin),
+    ("rescue", Kw::Rescue),
+    ("ensure", Kw::Ensure),
+    ("then", Kw::Then),
+    ("def", Kw::Def),
+    ("class", Kw::Class),
+    ("module", Kw::Module),
+    ("return", Kw::Return),
+    ("break", Kw::Break),
+    ("next", Kw::Next),
+    ("redo", Kw::Redo),
+    ("retry", Kw::Retry),
+    ("yield", Kw::Yield),
+    ("super", Kw::Super),
+    ("self", Kw::SelfKw),
+    ("nil", Kw::Nil),
+    ("true", Kw::True),
+    ("false", Kw::False),
+    ("and", Kw::And),
+    ("or", Kw::Or),
+    ("not", Kw::Not),
+    ("defined?", Kw::Defined),
+    ("alias", Kw::Alias),
+    ("undef", Kw::Undef),
+    ("__FILE__", Kw::File),
+    ("__LINE__", Kw::Line),
+];
+
+/// Up to 8 bytes as a little-endian integer, zero-padded (never 0 for a non-empty name).
+const fn pack(b: &[u8]) -> u64 {
+    let mut w = 0u64;
+    let mut i = 0;
+    while i < b.len() && i < 8 {
+        w |= (b[i] as u64) << (8 * i);
+        i += 1;
+    }
+    w
+}
+
+/// Slot of a packed keyword in [`KW_TABLE`]: a multiplier found to give the 38 keywords 38
+/// distinct slots of 64 (the table's construction checks it at compile time).
+const fn kw_slot(w: u64) -> usize {
+    (w.wrapping_mul(0x1ea5_11b7_e57e_29b1) >> 58) as usize
+}
+
+/// Perfect-hash table of the keywords: (packed spelling, keyword); empty slots hold 0, which
+/// no name packs to. One multiply and one compare per identifier instead of a string match.
+static KW_TABLE: [(u64, Option<Kw>); 64] = {
+    let mut t = [(0u64, None); 64];
+    let mut i = 0;
+    while i < KEYWORDS.len() {
+        let w = pack(KEYWORDS[i].0.as_bytes());
+        let slot = kw_slot(w);
+        assert!(t[slot].1.is_none(), "keyword hash collision");
+        t[slot] = (w, Some(KEYWORDS[i].1));
+        i += 1;
+    }
+    t
+};
+
 impl Kw {
-    fn from_ident(s: &str) -> Option<Kw> {
-        Some(match s {
-            "if" => Kw::If,
-            "unless" => Kw::Unless,
-            "elsif" => Kw::Elsif,
-            "else" => Kw::Else,
-            "case" => Kw::Case,
-            "when" => Kw::When,
-            "in" => Kw::In,
-            "while" => Kw::While,
-            "until" => Kw::Until,
-            "for" => Kw::For,
-            "do" => Kw::Do,
-            "end" => Kw::End,
-            "begin" => Kw::Begin,
-            "rescue" => Kw::Rescue,
-            "ensure" => Kw::Ensure,
-            "then" => Kw::Then,
-            "def" => Kw::Def,
-            "class" => Kw::Class,
-            "module" => Kw::Module,
-            "return" => Kw::Return,
-            "break" => Kw::Break,
-            "next" => Kw::Next,
-            "redo" => Kw::Redo,
-            "retry" => Kw::Retry,
-            "yield" => Kw::Yield,
-            "super" => Kw::Super,
-            "self" => Kw::SelfKw,
-            "nil" => Kw::Nil,
-            "true" => Kw::True,
-            "false" => Kw::False,
-            "and" => Kw::And,
-            "or" => Kw::Or,
-            "not" => Kw::Not,
-            "defined?" => Kw::Defined,
-            "alias" => Kw::Alias,
-            "undef" => Kw::Undef,
-            "__FILE__" => Kw::File,
-            "__LINE__" => Kw::Line,
-            _ => return None,
-        })
+    /// The keyword whose spelling packs to `w` (see [`pack`]; names longer than 8 bytes are
+    /// no keyword and must not be looked up).
+    fn from_packed(w: u64) -> Option<Kw> {
+        match KW_TABLE.get(kw_slot(w)) {
+            Some(&(k, kw)) if k == w => kw,
+            _ => None,
+        }
     }
 
     pub fn as_str(self) -> &'static str {
@@ -376,6 +416,26 @@ static IDENT_CHAR: [bool; 256] = {
     t
 };
 
+/// The main loop's dispatch byte: letters other than `_` and the bytes of multi-byte characters
+/// fold to `a`, digits to `0`, every other byte is itself. The dispatch then matches exact
+/// values only, which compiles to one jump table (ranges become compare chains).
+static DISPATCH: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let c = i as u8;
+        t[i] = if c.is_ascii_alphabetic() || c >= 0x80 {
+            b'a'
+        } else if c.is_ascii_digit() {
+            b'0'
+        } else {
+            c
+        };
+        i += 1;
+    }
+    t
+};
+
 fn is_ident_char(c: u8) -> bool {
     IDENT_CHAR[c as usize]
 }
@@ -431,7 +491,12 @@ impl<'a> Lexer<'a> {
             } else {
                 limit.saturating_sub(start) / 8 + 4
             }),
-            lits: Vec::new(),
+            // About one literal per 100 bytes in profiles; an interpolation's scan keeps none.
+            lits: Vec::with_capacity(if interp {
+                0
+            } else {
+                limit.saturating_sub(start) / 64
+            }),
             pending: Vec::new(),
             depth,
             interp,
@@ -516,29 +581,119 @@ impl<'a> Lexer<'a> {
     }
 
     /// The end of the identifier characters starting at `i` (`i` itself when there are none).
-    fn ident_end(&self, i: usize) -> usize {
-        match self.src.get(i..self.limit) {
-            Some(rest) => {
-                i + rest
-                    .iter()
-                    .position(|&c| !is_ident_char(c))
-                    .unwrap_or(rest.len())
+    fn ident_end(&self, mut i: usize) -> usize {
+        // Two bytes per step (one bounds check for both): names average about 6 bytes.
+        loop {
+            match self.src.get(i..i + 2) {
+                Some(&[a, b]) => {
+                    if !is_ident_char(a) {
+                        return i;
+                    }
+                    if !is_ident_char(b) {
+                        return i + 1;
+                    }
+                    i += 2;
+                }
+                // One byte left at most (`at` reads 0, no identifier byte, past the limit).
+                _ => return if is_ident_char(self.at(i)) { i + 1 } else { i },
             }
-            None => i,
         }
     }
 
-    /// Runs to the end (or, for an interpolation, to its closing brace; returns its offset).
+    /// The keyword spelled by `text[start..end]`, if any.
+    fn keyword(&self, start: usize, end: usize) -> Option<Kw> {
+        let len = end.wrapping_sub(start);
+        if len == 0 || len > 8 {
+            return None;
+        }
+        // One 8-byte load where the source has the bytes (masked to the name), else byte by byte.
+        let w = match self
+            .src
+            .get(start..start + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+        {
+            Some(b) => u64::from_le_bytes(b) & (u64::MAX >> (64 - 8 * len)),
+            None => pack(self.src.get(start..end).unwrap_or(&[])),
+        };
+        Kw::from_packed(w)
+    }
+
+    /// At the limit: the final NewLine and Eof tokens, or the error for what is left open.
+    #[cold]
+    fn finish(&mut self, space: bool) -> Result<usize, SyntaxError> {
+        if self.interp {
+            return self.err(self.pos, "unterminated interpolation: expected '}'");
+        }
+        if let Some(p) = self.pending.first() {
+            let at = self
+                .tokens
+                .get(p.token)
+                .map(|t| t.start)
+                .unwrap_or(self.pos);
+            return self.err(
+                at,
+                format!("unterminated heredoc: expected terminator '{}'", p.id),
+            );
+        }
+        let at = self.pos;
+        if !matches!(
+            self.tokens.last().map(|t| &t.tok),
+            Some(Tok::NewLine) | None
+        ) {
+            self.tokens.push(Token {
+                tok: Tok::NewLine,
+                start: at,
+                end: at,
+                space_before: space,
+            });
+        }
+        self.tokens.push(Token {
+            tok: Tok::Eof,
+            start: at,
+            end: at,
+            space_before: space,
+        });
+        Ok(at)
+    }
+
+    /// Runs to the end (or, to its closing brace; returns its offset).
     fn run(&mut self) -> Result<usize, SyntaxError> {
+        // Whitespace goes through the same one-jump dispatch as tokens and only sets this flag,
+        // which every other byte takes (and clears): the token after it has space before it.
+        let mut pending_space = false;
         loop {
-            // Line-start constructs (`=begin`, `__END__`): the byte is checked first, it is
-            // cheaper than looking back for a newline before every token.
-            if matches!(self.peek(), b'=' | b'_') && self.at_line_start(self.pos) {
-                if self.starts_with(self.pos, "=begin")
-                    && matches!(self.at(self.pos + 6), b' ' | b'\t' | b'\n' | b'\r' | 0)
+            let mut space = std::mem::replace(&mut pending_space, false);
+            // Most whitespace is one space between tokens: skipped here, without a dispatch.
+            while self.peek() == b' ' {
+                self.pos += 1;
+                space = true;
+            }
+            let start = self.pos;
+            let c = self.peek();
+            match DISPATCH[c as usize] {
+                b' ' | b'\t' | b'\r' | 0x0c | 0x0b => {
+                    self.pos += 1;
+                    pending_space = true;
+                }
+                b'\\' if self.at(self.pos + 1) == b'\n' => {
+                    self.pos += 2;
+                    pending_space = true;
+                }
+                b'\\' if self.at(self.pos + 1) == b'\r' && self.at(self.pos + 2) == b'\n' => {
+                    self.pos += 3;
+                    pending_space = true;
+                }
+                // `peek` reads 0 past the limit; a NUL byte inside it is an unexpected character.
+                0 if self.pos >= self.limit => return self.finish(space),
+                // Line-start constructs (`=begin`, `__END__`) are looked for only on their first
+                // byte, and only where no whitespace was skipped (the line start is then the
+                // token start): cheaper than looking back for a newline before every token.
+                b'=' if !space
+                    && self.at_line_start(start)
+                    && self.starts_with(start, "=begin")
+                    && matches!(self.at(start + 6), b' ' | b'\t' | b'\n' | b'\r' | 0) =>
                 {
-                    let start = self.pos;
-                    let mut i = self.line_end(self.pos);
+                    let mut i = self.line_end(start);
                     loop {
                         if i >= self.limit {
                             return self.err(start, "unterminated =begin comment: expected =end");
@@ -552,73 +707,16 @@ impl<'a> Lexer<'a> {
                         }
                         i = self.line_end(i);
                     }
-                    continue;
                 }
-                if self.starts_with(self.pos, "__END__")
-                    && matches!(self.at(self.pos + 7), b'\n' | b'\r' | 0)
+                b'_' if !space
                     && !self.interp
+                    && self.at_line_start(start)
+                    && self.starts_with(start, "__END__")
+                    && matches!(self.at(start + 7), b'\n' | b'\r' | 0) =>
                 {
-                    self.end_marker = Some(self.pos);
-                    self.set_limit(self.pos);
-                    continue;
+                    self.end_marker = Some(start);
+                    self.set_limit(start);
                 }
-            }
-            let mut space = false;
-            loop {
-                match self.peek() {
-                    b' ' | b'\t' | b'\r' | 0x0c | 0x0b => {
-                        self.pos += 1;
-                        space = true;
-                    }
-                    b'\\' if self.at(self.pos + 1) == b'\n' => {
-                        self.pos += 2;
-                        space = true;
-                    }
-                    b'\\' if self.at(self.pos + 1) == b'\r' && self.at(self.pos + 2) == b'\n' => {
-                        self.pos += 3;
-                        space = true;
-                    }
-                    _ => break,
-                }
-            }
-            if self.pos >= self.limit {
-                if self.interp {
-                    return self.err(self.pos, "unterminated interpolation: expected '}'");
-                }
-                if let Some(p) = self.pending.first() {
-                    let at = self
-                        .tokens
-                        .get(p.token)
-                        .map(|t| t.start)
-                        .unwrap_or(self.pos);
-                    return self.err(
-                        at,
-                        format!("unterminated heredoc: expected terminator '{}'", p.id),
-                    );
-                }
-                let at = self.pos;
-                if !matches!(
-                    self.tokens.last().map(|t| &t.tok),
-                    Some(Tok::NewLine) | None
-                ) {
-                    self.tokens.push(Token {
-                        tok: Tok::NewLine,
-                        start: at,
-                        end: at,
-                        space_before: space,
-                    });
-                }
-                self.tokens.push(Token {
-                    tok: Tok::Eof,
-                    start: at,
-                    end: at,
-                    space_before: space,
-                });
-                return Ok(at);
-            }
-            let start = self.pos;
-            let c = self.peek();
-            match c {
                 b'\n' => {
                     self.pos += 1;
                     if !self.pending.is_empty() {
@@ -635,7 +733,7 @@ impl<'a> Lexer<'a> {
                 b'#' => {
                     self.pos = self.line_end(self.pos);
                 }
-                b'0'..=b'9' => self.number(start, space)?,
+                b'0' => self.number(start, space)?,
                 b'"' => {
                     self.pos += 1;
                     let parts = self.scan_str(None, b'"', Style::Double, 0)?;
@@ -698,7 +796,7 @@ impl<'a> Lexer<'a> {
                     let name = self.slice(start, i);
                     self.push(Tok::GVar(name), start, space);
                 }
-                c if is_ident_start(c) => self.ident(start, space)?,
+                b'a' | b'_' => self.ident(start, space)?,
                 b':' => self.colon(start, space)?,
                 b'/' => {
                     let regex = match self.state {
@@ -814,11 +912,8 @@ impl<'a> Lexer<'a> {
     fn leading_dot_follows(&self) -> bool {
         let mut i = self.pos;
         loop {
-            while matches!(self.at(i), b' ' | b'\t' | b'\r') {
-                i += 1;
-            }
             match self.at(i) {
-                b'\n' => i += 1,
+                b' ' | b'\t' | b'\r' | b'\n' => i += 1,
                 b'#' => i = self.line_end(i),
                 b'.' => return self.at(i + 1) != b'.',
                 b'&' => return self.at(i + 1) == b'.',
@@ -828,31 +923,34 @@ impl<'a> Lexer<'a> {
     }
 
     fn ident(&mut self, start: usize, space: bool) -> Result<(), SyntaxError> {
-        let mut i = self.pos;
-        i = self.ident_end(i);
+        // The first byte starts the identifier: the scan goes on after it.
+        let mut i = self.ident_end(start + 1);
         // `name?` / `name!` method names (but `a!=b`, `a?==` are operators after `a`).
         if matches!(self.at(i), b'?' | b'!')
             && (self.at(i + 1) != b'=' || matches!(self.at(i + 2), b'=' | b'~'))
         {
             i += 1;
         }
-        // Borrowed until the token is known: keywords need no String.
+        // Borrowed until the token is known: keywords need no String. The name is sliced
+        // (a checked `&str`) only where it is used.
         let text = self.text;
-        let name = text.get(start..i).unwrap_or("");
         let first = self.at(start);
         // Labels: `key: value` (not `a ? b : c`, not `A::B`).
         if self.state != State::Dot
             && self.at(i) == b':'
             && self.at(i + 1) != b':'
-            && !name.ends_with('?')
             && !(self.state == State::End && space)
         {
-            self.pos = i + 1;
-            self.push(Tok::Label(name), start, space);
-            return Ok(());
+            let name = text.get(start..i).unwrap_or("");
+            if !name.ends_with('?') {
+                self.pos = i + 1;
+                self.push(Tok::Label(name), start, space);
+                return Ok(());
+            }
         }
         self.pos = i;
         if self.state == State::Dot {
+            let name = text.get(start..i).unwrap_or("");
             let prev_is_def = matches!(self.tokens.last().map(|t| &t.tok), Some(Tok::Kw(Kw::Def)));
             if prev_is_def && name == "self" {
                 self.push(Tok::Kw(Kw::SelfKw), start, space);
@@ -867,10 +965,12 @@ impl<'a> Lexer<'a> {
             // `def name` leaves a state where `(`/newline follow; method names after `.` end in Arg.
             return Ok(());
         }
-        if let Some(kw) = Kw::from_ident(name) {
+        // Keywords are ASCII: their bytes match only where the slice below would be valid.
+        if let Some(kw) = self.keyword(start, i) {
             self.push(Tok::Kw(kw), start, space);
             return Ok(());
         }
+        let name = text.get(start..i).unwrap_or("");
         if first.is_ascii_uppercase() {
             self.push(Tok::Const(name), start, space);
         } else {
@@ -945,7 +1045,11 @@ impl<'a> Lexer<'a> {
                 i += 1;
             }
         }
-        let text: String = self.slice(start, i).chars().filter(|c| *c != '_').collect();
+        // Copied only to drop `_` separators.
+        let text: Cow<str> = match self.slice(start, i) {
+            t if t.contains('_') => Cow::Owned(t.chars().filter(|c| *c != '_').collect()),
+            t => Cow::Borrowed(t),
+        };
         // Rational/imaginary suffixes are read and ignored.
         if matches!(self.at(i), b'r' | b'i') && !is_ident_char(self.at(i + 1)) {
             i += 1;
@@ -1282,6 +1386,7 @@ impl<'a> Lexer<'a> {
 
     /// Scans string content up to the unnested `close` (consumed) or, when `close` is 0, to
     /// `self.limit` (heredoc bodies).
+    #[inline(always)]
     fn scan_str(
         &mut self,
         open: Option<u8>,
@@ -1289,11 +1394,9 @@ impl<'a> Lexer<'a> {
         style: Style,
         dedent: usize,
     ) -> Result<Vec<LexPart>, SyntaxError> {
-        let start = self.pos.saturating_sub(1);
-        // Most literals are one text part: allocated at that size, not grown to it.
-        let mut parts = Vec::with_capacity(1);
-        // Fast path: text up to the delimiter with nothing to process is a slice of the source
-        // (already valid UTF-8: no byte buffer, no re-validation).
+        // Fast path (inlined where the arguments are constants): text up to the delimiter with
+        // nothing to process is a slice of the source (already valid UTF-8: no byte buffer, no
+        // re-validation).
         if open.is_none() && close != 0 && dedent == 0 && !matches!(style, Style::Raw) {
             let hay = self.src.get(self.pos..self.limit).unwrap_or(&[]);
             let found = if matches!(style, Style::Double | Style::Regex) {
@@ -1305,14 +1408,35 @@ impl<'a> Lexer<'a> {
                 let stop = self.pos + k;
                 if self.at(stop) == close {
                     if let Some(text) = self.text.get(self.pos..stop) {
-                        parts.push(LexPart::Lit(text.to_owned()));
                         self.pos = stop + 1;
-                        return Ok(parts);
+                        return Ok(vec![LexPart::Lit(text.to_owned())]);
                     }
                 }
             }
         }
-        let mut buf: Vec<u8> = Vec::new();
+        self.scan_str_parts(open, close, style, dedent)
+    }
+
+    /// [`Self::scan_str`] for text with escapes, interpolation, nesting or dedent.
+    #[inline(never)]
+    fn scan_str_parts(
+        &mut self,
+        open: Option<u8>,
+        close: u8,
+        style: Style,
+        dedent: usize,
+    ) -> Result<Vec<LexPart>, SyntaxError> {
+        let start = self.pos.saturating_sub(1);
+        // Most literals are one text part: allocated at that size, not grown to it.
+        let mut parts = Vec::with_capacity(1);
+        // Sized for the text up to the next delimiter byte (escapes and interpolations only
+        // shorten it) or the heredoc's end: one allocation, not a growth per copied run.
+        let rest = self.src.get(self.pos..self.limit).unwrap_or(&[]);
+        let size = match close {
+            0 => rest.len(),
+            _ => memchr::memchr(close, rest).unwrap_or(rest.len()),
+        };
+        let mut buf: Vec<u8> = Vec::with_capacity(size);
         let mut nest = 0u32;
         if dedent > 0 {
             self.skip_indent(dedent);
@@ -1771,6 +1895,32 @@ mod tests {
 
     fn lit(s: &str) -> Vec<LexPart> {
         vec![LexPart::Lit(s.to_string())]
+    }
+
+    #[test]
+    fn keywords_by_table() {
+        for (name, kw) in KEYWORDS {
+            assert_eq!(kw.as_str(), name);
+            // At the end of the input (byte-wise packing) and with text after it (8-byte load).
+            assert_eq!(toks(name)[0], T::Tok(Tok::Kw(kw)), "{name}");
+            let src = format!("{name} xxxxxxxxx");
+            assert_eq!(toks(&src)[0], T::Tok(Tok::Kw(kw)), "{name}");
+        }
+        for name in [
+            "i",
+            "iff",
+            "ends",
+            "en",
+            "defined",
+            "__FILE",
+            "__FILE__x",
+            "x",
+            "_",
+        ] {
+            let src = format!("{name} xxxxxxxxx");
+            assert_eq!(toks(&src)[0], T::Tok(Tok::Ident(name)), "{name}");
+            assert_eq!(toks(name)[0], T::Tok(Tok::Ident(name)), "{name}");
+        }
     }
 
     #[test]
