@@ -6,6 +6,7 @@
 //! that may take command arguments) plus the whitespace around the ambiguous character, as the
 //! Ruby lexer does. Newlines are tokens only where they can end a statement.
 
+use super::ast::BinOp;
 use super::error::SyntaxError;
 use std::borrow::Cow;
 
@@ -207,8 +208,8 @@ pub enum P {
     FatArrow,
     Lambda,
     Assign,
-    /// `+=`, `||=`, ... with the operator's text.
-    OpAssign(&'static str),
+    /// `+=`, `||=`, ... with the operator applied.
+    OpAssign(BinOp),
     Plus,
     Minus,
     Star,
@@ -257,7 +258,7 @@ impl P {
             P::FatArrow => "=>",
             P::Lambda => "->",
             P::Assign => "=",
-            P::OpAssign(s) => s,
+            P::OpAssign(op) => op.as_str(),
             P::Plus => "+",
             P::Minus => "-",
             P::Star => "*",
@@ -327,9 +328,23 @@ pub enum Tok<'a> {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Token<'a> {
     pub tok: Tok<'a>,
-    pub start: usize,
-    pub end: usize,
+    /// Byte offsets as u32 (`start()`, `end()`): every token is written and read again, so
+    /// its size counts; `tokenize` refuses texts of 4 GiB or more.
+    pub from: u32,
+    pub to: u32,
     pub space_before: bool,
+}
+
+impl Token<'_> {
+    #[inline]
+    pub fn start(&self) -> usize {
+        self.from as usize
+    }
+
+    #[inline]
+    pub fn end(&self) -> usize {
+        self.to as usize
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -465,6 +480,12 @@ pub fn tokenize(
     limit: usize,
     depth: u32,
 ) -> Result<Lexed<'_>, SyntaxError> {
+    if text.len() > u32::MAX as usize {
+        return Err(SyntaxError::new(
+            0,
+            "the text is too large to parse (4 GiB or more)",
+        ));
+    }
     let mut lx = Lexer::new(text, start, limit, depth, false);
     lx.run()?;
     Ok(Lexed {
@@ -558,8 +579,9 @@ impl<'a> Lexer<'a> {
         };
         self.tokens.push(Token {
             tok,
-            start,
-            end: self.pos,
+            // In range: `tokenize` checked the text's length.
+            from: start as u32,
+            to: self.pos as u32,
             space_before,
         });
     }
@@ -628,7 +650,7 @@ impl<'a> Lexer<'a> {
             let at = self
                 .tokens
                 .get(p.token)
-                .map(|t| t.start)
+                .map(|t| t.start())
                 .unwrap_or(self.pos);
             return self.err(
                 at,
@@ -642,15 +664,15 @@ impl<'a> Lexer<'a> {
         ) {
             self.tokens.push(Token {
                 tok: Tok::NewLine,
-                start: at,
-                end: at,
+                from: at as u32,
+                to: at as u32,
                 space_before: space,
             });
         }
         self.tokens.push(Token {
             tok: Tok::Eof,
-            start: at,
-            end: at,
+            from: at as u32,
+            to: at as u32,
             space_before: space,
         });
         Ok(at)
@@ -814,7 +836,7 @@ impl<'a> Lexer<'a> {
                         self.push(Tok::Regex(id, flags), start, space);
                     } else if self.at(self.pos + 1) == b'=' {
                         self.pos += 2;
-                        self.push(Tok::P(P::OpAssign("/")), start, space);
+                        self.push(Tok::P(P::OpAssign(BinOp::Div)), start, space);
                     } else {
                         self.pos += 1;
                         self.push(Tok::P(P::Slash), start, space);
@@ -831,7 +853,7 @@ impl<'a> Lexer<'a> {
                         self.percent_literal(start, space)?;
                     } else if n == b'=' {
                         self.pos += 2;
-                        self.push(Tok::P(P::OpAssign("%")), start, space);
+                        self.push(Tok::P(P::OpAssign(BinOp::Mod)), start, space);
                     } else {
                         self.pos += 1;
                         self.push(Tok::P(P::Percent), start, space);
@@ -1294,7 +1316,7 @@ impl<'a> Lexer<'a> {
             let body_end;
             loop {
                 if ls >= self.limit {
-                    let at = self.tokens.get(p.token).map(|t| t.start).unwrap_or(ls);
+                    let at = self.tokens.get(p.token).map(|t| t.start()).unwrap_or(ls);
                     return self.err(
                         at,
                         format!("unterminated heredoc: expected terminator '{}'", p.id),
@@ -1788,33 +1810,33 @@ impl<'a> Lexer<'a> {
         let (n1, n2) = (self.at(self.pos + 1), self.at(self.pos + 2));
         let op = match self.peek() {
             b'*' => match (n1, n2) {
-                (b'*', b'=') => Some((3, P::OpAssign("**"))),
+                (b'*', b'=') => Some((3, P::OpAssign(BinOp::Pow))),
                 (b'*', _) => Some((2, P::Pow)),
-                (b'=', _) => Some((2, P::OpAssign("*"))),
+                (b'=', _) => Some((2, P::OpAssign(BinOp::Mul))),
                 _ => Some((1, P::Star)),
             },
             b'|' => match (n1, n2) {
-                (b'|', b'=') => Some((3, P::OpAssign("||"))),
+                (b'|', b'=') => Some((3, P::OpAssign(BinOp::Or))),
                 (b'|', _) => Some((2, P::OrOr)),
-                (b'=', _) => Some((2, P::OpAssign("|"))),
+                (b'=', _) => Some((2, P::OpAssign(BinOp::BitOr))),
                 _ => Some((1, P::Pipe)),
             },
             b'&' => match (n1, n2) {
-                (b'&', b'=') => Some((3, P::OpAssign("&&"))),
+                (b'&', b'=') => Some((3, P::OpAssign(BinOp::And))),
                 (b'&', _) => Some((2, P::AndAnd)),
-                (b'=', _) => Some((2, P::OpAssign("&"))),
+                (b'=', _) => Some((2, P::OpAssign(BinOp::BitAnd))),
                 (b'.', _) => Some((2, P::AndDot)),
                 _ => Some((1, P::Amp)),
             },
             b'<' => match (n1, n2) {
-                (b'<', b'=') => Some((3, P::OpAssign("<<"))),
+                (b'<', b'=') => Some((3, P::OpAssign(BinOp::Shl))),
                 (b'=', b'>') => Some((3, P::Cmp)),
                 (b'<', _) => Some((2, P::Shl)),
                 (b'=', _) => Some((2, P::Le)),
                 _ => Some((1, P::Lt)),
             },
             b'>' => match (n1, n2) {
-                (b'>', b'=') => Some((3, P::OpAssign(">>"))),
+                (b'>', b'=') => Some((3, P::OpAssign(BinOp::Shr))),
                 (b'>', _) => Some((2, P::Shr)),
                 (b'=', _) => Some((2, P::Ge)),
                 _ => Some((1, P::Gt)),
@@ -1831,12 +1853,12 @@ impl<'a> Lexer<'a> {
                 (b'.', _) => Some((2, P::Dot2)),
                 _ => Some((1, P::Dot)),
             },
-            b'+' if n1 == b'=' => Some((2, P::OpAssign("+"))),
+            b'+' if n1 == b'=' => Some((2, P::OpAssign(BinOp::Add))),
             b'+' => Some((1, P::Plus)),
-            b'-' if n1 == b'=' => Some((2, P::OpAssign("-"))),
+            b'-' if n1 == b'=' => Some((2, P::OpAssign(BinOp::Sub))),
             b'-' if n1 == b'>' => Some((2, P::Lambda)),
             b'-' => Some((1, P::Minus)),
-            b'^' if n1 == b'=' => Some((2, P::OpAssign("^"))),
+            b'^' if n1 == b'=' => Some((2, P::OpAssign(BinOp::BitXor))),
             b'^' => Some((1, P::Caret)),
             b'!' if n1 == b'=' => Some((2, P::NotEq)),
             b'!' if n1 == b'~' => Some((2, P::NotMatch)),

@@ -32,8 +32,8 @@ type PResult<T> = Result<T, SyntaxError>;
 
 static EOF_TOKEN: Token = Token {
     tok: Tok::Eof,
-    start: 0,
-    end: 0,
+    from: 0,
+    to: 0,
     space_before: false,
 };
 
@@ -80,11 +80,11 @@ impl<'a> Parser<'a> {
         let eof = match toks.last() {
             Some(t) if matches!(t.tok, Tok::Eof) => *t,
             _ => {
-                let end = toks.last().map_or(0, |t| t.end);
+                let end = toks.last().map_or(0, |t| t.to);
                 let t = Token {
                     tok: Tok::Eof,
-                    start: end,
-                    end,
+                    from: end,
+                    to: end,
                     space_before: false,
                 };
                 toks.push(t);
@@ -176,24 +176,6 @@ fn binop(t: &Tok) -> Option<(u8, BinOp, bool)> {
         P::Pow => (12, BinOp::Pow, true),
         _ => return None,
     })
-}
-
-fn op_assign(s: &str) -> BinOp {
-    match s {
-        "+" => BinOp::Add,
-        "-" => BinOp::Sub,
-        "*" => BinOp::Mul,
-        "/" => BinOp::Div,
-        "%" => BinOp::Mod,
-        "**" => BinOp::Pow,
-        "||" => BinOp::Or,
-        "&&" => BinOp::And,
-        "|" => BinOp::BitOr,
-        "&" => BinOp::BitAnd,
-        "^" => BinOp::BitXor,
-        "<<" => BinOp::Shl,
-        _ => BinOp::Shr,
-    }
 }
 
 /// Tokens that end a statement list (they belong to the enclosing construct).
@@ -311,7 +293,7 @@ impl<'a> Parser<'a> {
     fn unexpected<T>(&self, expected: &str) -> PResult<T> {
         let t = self.tok(0);
         Err(SyntaxError::new(
-            t.start,
+            t.start(),
             format!("expected {expected}, found {}", describe_tok(&t.tok)),
         ))
     }
@@ -331,7 +313,7 @@ impl<'a> Parser<'a> {
             let t = self.tok(0);
             let (line, _) = line_col(self.text, start);
             Err(SyntaxError::new(
-                t.start,
+                t.start(),
                 format!(
                     "expected 'end' to close '{what}' opened on line {line}, found {}",
                     describe_tok(&t.tok)
@@ -361,7 +343,7 @@ impl<'a> Parser<'a> {
         if self.i == 0 {
             0
         } else {
-            self.toks.get(self.i - 1).map(|t| t.end).unwrap_or(0)
+            self.toks.get(self.i - 1).map(|t| t.end()).unwrap_or(0)
         }
     }
 
@@ -374,7 +356,7 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(SyntaxError::new(
-                self.tok(0).start,
+                self.tok(0).start(),
                 format!("nesting deeper than {MAX_DEPTH} levels"),
             ));
         }
@@ -509,7 +491,7 @@ impl<'a> Parser<'a> {
     fn expr_start(&self) -> usize {
         match &self.pending {
             Some(e) => e.span.start as usize,
-            None => self.tok(0).start,
+            None => self.tok(0).start(),
         }
     }
 
@@ -532,7 +514,7 @@ impl<'a> Parser<'a> {
                     break;
                 }
                 let t = if self.eat_p(P::Star) {
-                    let s = self.tok(0).start;
+                    let s = self.tok(0).start();
                     let inner = self.parse_primary_postfix()?;
                     let inner = self.make_target(inner);
                     Expr::new(ExprKind::Splat(Box::new(inner)), self.span_from(s))
@@ -647,7 +629,7 @@ impl<'a> Parser<'a> {
 
     #[inline]
     fn parse_not(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         if self.pending.is_none() && self.eat_kw(Kw::Not) {
             self.enter()?;
             let e = self.parse_not();
@@ -694,7 +676,7 @@ impl<'a> Parser<'a> {
                 ))
             }
             Tok::P(P::OpAssign(op)) if is_lvalue(&lhs) => {
-                let op = op_assign(op);
+                let op = *op;
                 self.skip();
                 self.skip_newlines();
                 let target = self.make_target(lhs);
@@ -714,7 +696,7 @@ impl<'a> Parser<'a> {
 
     /// Right-hand side of `=`: an expression, `a rescue b`, or `a, b` (an array).
     fn parse_rhs(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let v = if self.at_p(P::Star) {
             self.parse_rhs_list()?
         } else {
@@ -741,10 +723,10 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_rhs_list(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let mut items = Vec::new();
         loop {
-            let s = self.tok(0).start;
+            let s = self.tok(0).start();
             if self.eat_p(P::Star) {
                 let e = self.parse_ternary()?;
                 items.push(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(s)));
@@ -819,11 +801,11 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_ternary_branch(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let e = self.parse_ternary()?;
         if matches!(self.peek(), Tok::P(P::Assign | P::OpAssign(_))) && is_lvalue(&e) {
             let op = match self.bump().tok {
-                Tok::P(P::OpAssign(o)) => Some(op_assign(o)),
+                Tok::P(P::OpAssign(o)) => Some(o),
                 _ => None,
             };
             let target = self.make_target(e);
@@ -941,7 +923,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_unary_inner(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let op = match self.peek() {
             Tok::P(P::Bang) => UnaryOp::Not,
             Tok::P(P::Tilde) => UnaryOp::BitNot,
@@ -1034,7 +1016,7 @@ impl<'a> Parser<'a> {
                 return Ok(e);
             }
             self.enter()?;
-            let (t_space, t_start) = (self.tok(0).space_before, self.tok(0).start);
+            let (t_space, t_start) = (self.tok(0).space_before, self.tok(0).start());
             match self.peek() {
                 Tok::P(P::Dot) | Tok::P(P::AndDot) => {
                     let safe = matches!(self.peek(), Tok::P(P::AndDot));
@@ -1047,7 +1029,7 @@ impl<'a> Parser<'a> {
                         Tok::Label(s) => {
                             // `a.b:` cannot happen in valid code
                             return Err(SyntaxError::new(
-                                nt.start,
+                                nt.start(),
                                 format!("unexpected label '{s}:' after '.'"),
                             ));
                         }
@@ -1072,7 +1054,7 @@ impl<'a> Parser<'a> {
                         ) => p.as_str(),
                         other => {
                             return Err(SyntaxError::new(
-                                nt.start,
+                                nt.start(),
                                 format!(
                                     "expected a method name after '.', found {}",
                                     describe_tok(&other)
@@ -1087,7 +1069,7 @@ impl<'a> Parser<'a> {
                     let nt = self.bump();
                     match nt.tok {
                         Tok::Const(name) if !self.paren_call_follows() => {
-                            let span = e.span.to(Span::new(nt.start, nt.end));
+                            let span = e.span.to(Span::new(nt.start(), nt.end()));
                             e = Expr::new(
                                 ExprKind::Const {
                                     scope: Some(Box::new(e)),
@@ -1102,7 +1084,7 @@ impl<'a> Parser<'a> {
                         }
                         other => {
                             return Err(SyntaxError::new(
-                                nt.start,
+                                nt.start(),
                                 format!(
                                     "expected a constant or method name after '::', found {}",
                                     describe_tok(&other)
@@ -1147,7 +1129,7 @@ impl<'a> Parser<'a> {
             .unwrap_or_else(|| {
                 self.toks
                     .get(self.i.saturating_sub(1))
-                    .map(|t| t.start)
+                    .map(|t| t.start())
                     .unwrap_or(0)
             });
         let (args, parens) = if self.at_p(P::LParen) && !self.tok(0).space_before {
@@ -1244,7 +1226,7 @@ impl<'a> Parser<'a> {
                     break;
                 }
             }
-            let s = self.tok(0).start;
+            let s = self.tok(0).start();
             match self.peek() {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
@@ -1444,7 +1426,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_primary_inner(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let data = matches!(
             self.peek(),
             Tok::Int(_)
@@ -1695,7 +1677,7 @@ impl<'a> Parser<'a> {
             if self.at_p(P::RBrace) {
                 break;
             }
-            let s = self.tok(0).start;
+            let s = self.tok(0).start();
             match self.peek() {
                 Tok::Label(_) => {
                     let k = match self.bump().tok {
@@ -1759,7 +1741,7 @@ impl<'a> Parser<'a> {
         } else {
             Vec::new()
         };
-        let bs = self.tok(0).start;
+        let bs = self.tok(0).start();
         let (body, do_end) = if self.eat_p(P::LBrace) {
             let body = self.parse_stmts()?;
             self.skip_terms();
@@ -1785,7 +1767,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_brace_block(&mut self) -> PResult<Block> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         self.skip(); // {
         self.push_scope(false);
         let saved = self.no_do;
@@ -1808,7 +1790,7 @@ impl<'a> Parser<'a> {
     }
 
     fn parse_do_block(&mut self) -> PResult<Block> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         self.skip(); // do
         self.push_scope(false);
         let saved = self.no_do;
@@ -1911,7 +1893,7 @@ impl<'a> Parser<'a> {
                     }
                     other => {
                         return Err(SyntaxError::new(
-                            t.start,
+                            t.start(),
                             format!(
                                 "expected a block parameter name after '&', found {}",
                                 describe_tok(&other)
@@ -1925,7 +1907,7 @@ impl<'a> Parser<'a> {
                 }
                 other => {
                     return Err(SyntaxError::new(
-                        t.start,
+                        t.start(),
                         format!("expected a parameter name, found {}", describe_tok(&other)),
                     ))
                 }
@@ -2095,7 +2077,7 @@ impl<'a> Parser<'a> {
                 while self.eat_kw(Kw::When) {
                     let mut patterns = Vec::new();
                     loop {
-                        let s = self.tok(0).start;
+                        let s = self.tok(0).start();
                         if self.eat_p(P::Star) {
                             let e = self.parse_ternary()?;
                             patterns
@@ -2299,19 +2281,19 @@ impl<'a> Parser<'a> {
             Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s.to_string()),
             Tok::Kw(k) => Ok(k.as_str().to_string()),
             other => Err(SyntaxError::new(
-                t.start,
+                t.start(),
                 format!("expected a method name, found {}", describe_tok(&other)),
             )),
         }
     }
 
     fn parse_cpath(&mut self) -> PResult<Expr> {
-        let start = self.tok(0).start;
+        let start = self.tok(0).start();
         let top = self.eat_p(P::ColonColon);
         let t = self.bump();
         let Tok::Const(name) = t.tok else {
             return Err(SyntaxError::new(
-                t.start,
+                t.start(),
                 format!(
                     "expected a class or module name, found {}",
                     describe_tok(&t.tok)
@@ -2331,7 +2313,7 @@ impl<'a> Parser<'a> {
             let t = self.bump();
             let Tok::Const(name) = t.tok else {
                 return Err(SyntaxError::new(
-                    t.start,
+                    t.start(),
                     "expected a constant name after '::'",
                 ));
             };
@@ -2365,7 +2347,7 @@ impl<'a> Parser<'a> {
             Tok::P(p) => p.as_str().to_string(),
             other => {
                 return Err(SyntaxError::new(
-                    t.start,
+                    t.start(),
                     format!(
                         "expected a method name after 'def', found {}",
                         describe_tok(&other)
@@ -2384,7 +2366,10 @@ impl<'a> Parser<'a> {
                     top: false,
                 }
             };
-            singleton = Some(Box::new(Expr::new(recv_kind, Span::new(t.start, t.end))));
+            singleton = Some(Box::new(Expr::new(
+                recv_kind,
+                Span::new(t.start(), t.end()),
+            )));
             self.skip();
             let t2 = self.bump();
             name = match t2.tok {
@@ -2393,7 +2378,7 @@ impl<'a> Parser<'a> {
                 Tok::P(p) => p.as_str().to_string(),
                 other => {
                     return Err(SyntaxError::new(
-                        t2.start,
+                        t2.start(),
                         format!("expected a method name, found {}", describe_tok(&other)),
                     ))
                 }
@@ -2473,7 +2458,7 @@ impl<'a> Parser<'a> {
         let body = body?;
         let mut else_body = Vec::new();
         if !unless && self.at_kw(Kw::Elsif) {
-            let s = self.tok(0).start;
+            let s = self.tok(0).start();
             self.skip();
             self.enter()?;
             let nested = self.parse_if_rest(false, s);

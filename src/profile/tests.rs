@@ -936,6 +936,9 @@ fn expr_stays_small() {
         "{}",
         std::mem::size_of::<Expr>()
     );
+    // Every token is written once and read at least once: keep it at 40 bytes.
+    let token = std::mem::size_of::<lexer::Token>();
+    assert!(token <= 40, "{token}");
 }
 
 #[test]
