@@ -339,12 +339,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    #[inline]
     fn prev_end(&self) -> usize {
-        if self.i == 0 {
-            0
-        } else {
-            self.toks.get(self.i - 1).map(|t| t.end()).unwrap_or(0)
-        }
+        // At the first token, i - 1 wraps to an index past the end: 0.
+        self.toks.get(self.i.wrapping_sub(1)).map_or(0, |t| t.end())
     }
 
     fn span_from(&self, start: usize) -> Span {
