@@ -344,6 +344,9 @@ impl<'a> LineCursor<'a> {
         let line = if offset >= pos {
             let between = self.text.get(pos as usize..offset as usize).unwrap_or(&[]);
             line + count_newlines(between)
+        } else if offset < pos - offset {
+            // Nearer the start (the inputs pass starts over after the controls pass).
+            1 + count_newlines(self.text.get(..offset as usize).unwrap_or(&[]))
         } else {
             let between = self.text.get(offset as usize..pos as usize).unwrap_or(&[]);
             line - count_newlines(between)
@@ -798,17 +801,18 @@ fn control_from(
         None => (cx.src(id_expr.span), true),
     };
     let line = cx.line(stmt.span);
+    let sizes = block.map(|b| ControlSizes::of(&b.body)).unwrap_or_default();
     let mut c = Control {
         id,
         dynamic_id,
         title: None,
         desc: None,
-        descriptions: Vec::new(),
+        descriptions: Vec::with_capacity(sizes.descs),
         impact: 0.5,
-        tags: OrderedMap::default(),
-        refs: Vec::new(),
+        tags: OrderedMap(Vec::with_capacity(sizes.tags)),
+        refs: Vec::with_capacity(sizes.refs),
         only_if: None,
-        describes: Vec::new(),
+        describes: Vec::with_capacity(sizes.describes),
         code: cx.src(stmt.span),
         source_location: SourceLocation {
             ref_: cx.file.to_string(),
@@ -824,6 +828,76 @@ fn control_from(
         None => cx.warn(stmt.span, format!("control '{}' has no block", c.id)),
     }
     Some(c)
+}
+
+/// How many entries a control's lists get from the statements directly in its block (those
+/// in loops and conditions come on top): the lists are allocated once, at about their size.
+#[derive(Default)]
+struct ControlSizes {
+    descs: usize,
+    tags: usize,
+    refs: usize,
+    describes: usize,
+}
+
+impl ControlSizes {
+    fn of(stmts: &[Expr]) -> Self {
+        let mut n = ControlSizes::default();
+        for s in stmts {
+            match &s.kind {
+                ExprKind::Call {
+                    recv: None,
+                    name,
+                    args,
+                    ..
+                } => match name.as_str() {
+                    "desc" => n.descs += 1,
+                    "tag" => {
+                        n.tags += args
+                            .iter()
+                            .map(|a| match &a.kind {
+                                ExprKind::Hash { entries, .. } => entries.len(),
+                                ExprKind::Array(items) => items.len(),
+                                _ => 1,
+                            })
+                            .sum::<usize>()
+                    }
+                    "ref" => n.refs += 1,
+                    "describe" | "describe_each" | "context" => n.describes += 1,
+                    _ => {}
+                },
+                ExprKind::Call { recv: Some(r), .. } if is_describe_one(s, r) => n.describes += 1,
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+/// `describe.one` (`stmt` is a call on `recv`).
+fn is_describe_one(stmt: &Expr, recv: &Expr) -> bool {
+    recv.bare_call_name() == Some("describe")
+        && matches!(&stmt.kind, ExprKind::Call { name, .. } if name == "one")
+}
+
+/// How many expectations and nested describes a describe block gets from the statements
+/// directly in it (at least), to allocate its lists once.
+fn describe_sizes(stmts: &[Expr]) -> (usize, usize) {
+    let (mut expectations, mut describes) = (0, 0);
+    for s in stmts {
+        if let ExprKind::Call { recv, name, .. } = &s.kind {
+            match (recv, name.as_str()) {
+                (None, "it" | "its" | "specify") => expectations += 1,
+                (None, "describe" | "context" | "describe_each") => describes += 1,
+                (Some(r), _) if is_describe_one(s, r) => describes += 1,
+                (Some(_), "to" | "to_not" | "not_to" | "should" | "should_not") => {
+                    expectations += 1
+                }
+                _ => {}
+            }
+        }
+    }
+    (expectations, describes)
 }
 
 /// Statements inside a control (or a conditional/loop inside it).
@@ -864,12 +938,18 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             },
             "title" => c.title = args.first().and_then(|a| string_template(cx.text, a)),
             "desc" => {
-                let texts: Vec<Option<String>> =
-                    args.iter().map(|a| string_template(cx.text, a)).collect();
-                match texts.as_slice() {
-                    [Some(d)] => set_desc(c, "default", d.clone()),
-                    [Some(label), Some(d)] => set_desc(c, label, d.clone()),
-                    _ => cx.warn(
+                // The texts move into the control: no list of them, no copies.
+                let texts = match args.as_slice() {
+                    [d] => string_template(cx.text, d).map(|d| (None, d)),
+                    [label, d] => string_template(cx.text, label)
+                        .zip(string_template(cx.text, d))
+                        .map(|(l, d)| (Some(l), d)),
+                    _ => None,
+                };
+                match texts {
+                    Some((None, d)) => set_desc(c, "default", d),
+                    Some((Some(label), d)) => set_desc(c, &label, d),
+                    None => cx.warn(
                         stmt.span,
                         format!("desc of control '{}' is not a string", c.id),
                     ),
@@ -1107,11 +1187,12 @@ fn describe_from(cx: &mut Ctx, stmt: &Expr, kind: &str, conditional: bool) -> Op
     } else {
         subject_from(cx, args)
     };
+    let (expectations, describes) = block.map(|b| describe_sizes(&b.body)).unwrap_or_default();
     let mut d = Describe {
         kind: kind.to_string(),
         subject,
-        expectations: Vec::new(),
-        describes: Vec::new(),
+        expectations: Vec::with_capacity(expectations),
+        describes: Vec::with_capacity(describes),
         conditional,
         line: cx.line(stmt.span),
     };
@@ -1142,23 +1223,29 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     } else {
                         None
                     };
-                    let mut found = false;
+                    let first = d.expectations.len();
                     if let Some(b) = block {
+                        let kind = if name == "its" { "its" } else { "it" };
                         for s in &b.body {
-                            if let Some(mut ex) = expectation_from(cx, s) {
-                                ex.kind = if name == "its" {
-                                    "its".into()
-                                } else {
-                                    "it".into()
-                                };
-                                ex.its = its.clone();
-                                ex.description = description.clone();
+                            if let Some(ex) = expectation_from(cx, s, kind) {
                                 d.expectations.push(ex);
-                                found = true;
                             }
                         }
                     }
-                    if !found {
+                    // `its` and the description are copied into all but the last expectation
+                    // of the block, which takes them (most blocks hold one).
+                    if let Some((last, rest)) = d
+                        .expectations
+                        .get_mut(first..)
+                        .and_then(|found| found.split_last_mut())
+                    {
+                        for ex in rest {
+                            ex.its = its.clone();
+                            ex.description = description.clone();
+                        }
+                        last.its = its;
+                        last.description = description;
+                    } else {
                         d.expectations.push(Expectation {
                             kind: name.clone(),
                             its,
@@ -1195,8 +1282,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
                         d.describes.push(n);
                     }
-                } else if let Some(mut ex) = expectation_from(cx, stmt) {
-                    ex.kind = "expect".into();
+                } else if let Some(ex) = expectation_from(cx, stmt, "expect") {
                     d.expectations.push(ex);
                 } else if let Some(b) = block {
                     describe_body(cx, d, &b.body, true);
@@ -1216,7 +1302,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
 }
 
 /// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`.
-fn expectation_from(cx: &Ctx, stmt: &Expr) -> Option<Expectation> {
+fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str) -> Option<Expectation> {
     let (recv, name, args, _) = call_parts(stmt)?;
     let (negated, target) = match (recv, name) {
         (None, "should") => (false, None),
@@ -1233,7 +1319,7 @@ fn expectation_from(cx: &Ctx, stmt: &Expr) -> Option<Expectation> {
         _ => return None,
     };
     let mut ex = Expectation {
-        kind: "it".into(),
+        kind: kind.to_string(),
         its: None,
         description: None,
         target,
@@ -1632,5 +1718,20 @@ pub fn for_each_child<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
         }
         ExprKind::Lambda(b) => block(b, f),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_cursor_any_order() {
+        let text = "a\nbb\n\nccc\nd";
+        let lines = Lines::new(text);
+        let cursor = LineCursor::new(text);
+        for off in [9u32, 0, 3, 11, 2, 7, 5, 1, 10, 4, 6, 8, 12, 0] {
+            assert_eq!(cursor.line(off), lines.line(off.min(11)), "offset {off}");
+        }
     }
 }
