@@ -1240,9 +1240,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     if let Some(b) = block {
                         let kind = if name == "its" { "its" } else { "it" };
                         for s in &b.body {
-                            if let Some(ex) = expectation_from(cx, s, kind) {
-                                d.expectations.push(ex);
-                            }
+                            expectation_from(cx, s, kind, &mut d.expectations);
                         }
                     }
                     // `its` and the description are copied into all but the last expectation
@@ -1295,10 +1293,10 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
                         d.describes.push(n);
                     }
-                } else if let Some(ex) = expectation_from(cx, stmt, "expect") {
-                    d.expectations.push(ex);
-                } else if let Some(b) = block {
-                    describe_body(cx, d, &b.body, true);
+                } else if !expectation_from(cx, stmt, "expect", &mut d.expectations) {
+                    if let Some(b) = block {
+                        describe_body(cx, d, &b.body, true);
+                    }
                 }
             }
             ExprKind::If {
@@ -1314,9 +1312,12 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
     }
 }
 
-/// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`.
-fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str) -> Option<Expectation> {
-    let (recv, name, args, _) = call_parts(stmt)?;
+/// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`: pushed
+/// onto `out` (built in one go and moved once: an expectation is a large value).
+fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation>) -> bool {
+    let Some((recv, name, args, _)) = call_parts(stmt) else {
+        return false;
+    };
     let (negated, target) = match (recv, name) {
         (None, "should") => (false, None),
         (None, "should_not") => (true, None),
@@ -1329,40 +1330,59 @@ fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str) -> Option<Expectation> {
             };
             (neg, target)
         }
-        _ => return None,
+        _ => return false,
     };
-    let mut ex = Expectation {
+    let m = args.first().map(|m| matcher_of(cx, m)).unwrap_or_default();
+    out.push(Expectation {
         kind: kind.to_string(),
         its: None,
         description: None,
         target,
         negated,
-        matcher: None,
-        operator: None,
-        args: Vec::new(),
-        chain: Vec::new(),
+        matcher: m.matcher,
+        operator: m.operator,
+        args: m.args,
+        chain: m.chain,
         line: cx.line(stmt.span),
         code: cx.src(stmt.span),
-    };
-    if let Some(m) = args.first() {
-        matcher_into(cx, m, &mut ex);
-    }
-    Some(ex)
+    });
+    true
 }
 
-fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
+/// The matcher part of an expectation.
+#[derive(Default)]
+struct Matcher {
+    matcher: Option<String>,
+    operator: Option<String>,
+    args: Vec<Arg>,
+    chain: Vec<ChainCall>,
+}
+
+fn matcher_of(cx: &Ctx, m: &Expr) -> Matcher {
+    let args_of = |exprs: &[Expr], extra: usize| {
+        let mut v = Vec::with_capacity(exprs.len() + extra);
+        v.extend(exprs.iter().map(|a| cx.arg(a)));
+        v
+    };
     match &m.kind {
         // `cmp >= 5`, `be > 3`
         ExprKind::Binary { op, lhs, rhs } => {
             if let Some((None, name, margs, _)) = call_parts(lhs) {
-                ex.matcher = Some(name.to_string());
-                ex.args = margs.iter().map(|a| cx.arg(a)).collect();
-                ex.operator = Some(op.as_str().to_string());
-                ex.args.push(cx.arg(rhs));
-                return;
+                let mut args = args_of(margs, 1);
+                args.push(cx.arg(rhs));
+                return Matcher {
+                    matcher: Some(name.to_string()),
+                    operator: Some(op.as_str().to_string()),
+                    args,
+                    chain: Vec::new(),
+                };
             }
-            ex.matcher = Some(op.as_str().to_string());
-            ex.args = vec![cx.arg(lhs), cx.arg(rhs)];
+            Matcher {
+                matcher: Some(op.as_str().to_string()),
+                operator: None,
+                args: vec![cx.arg(lhs), cx.arg(rhs)],
+                chain: Vec::new(),
+            }
         }
         _ => {
             let mut chain = Vec::new();
@@ -1370,22 +1390,21 @@ fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
             while let Some((Some(r), name, args, _)) = call_parts(e) {
                 chain.push(ChainCall {
                     name: name.to_string(),
-                    args: args.iter().map(|a| cx.arg(a)).collect(),
+                    args: args_of(args, 0),
                 });
                 e = r;
             }
             chain.reverse();
-            match call_parts(e) {
-                Some((None, name, args, _)) => {
-                    ex.matcher = Some(name.to_string());
-                    ex.args = args.iter().map(|a| cx.arg(a)).collect();
-                }
-                _ => {
-                    ex.matcher = None;
-                    ex.args = vec![cx.arg(e)];
-                }
+            let (matcher, args) = match call_parts(e) {
+                Some((None, name, args, _)) => (Some(name.to_string()), args_of(args, 0)),
+                _ => (None, vec![cx.arg(e)]),
+            };
+            Matcher {
+                matcher,
+                operator: None,
+                args,
+                chain,
             }
-            ex.chain = chain;
         }
     }
 }
