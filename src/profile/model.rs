@@ -682,9 +682,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
             ..
         } => match name.as_str() {
             "control" | "rule" => {
-                if let Some(c) = control_from(cx, stmt, args, block.as_ref(), conditional) {
-                    cx.out.controls.push(c);
-                }
+                control_from(cx, stmt, args, block.as_ref(), conditional);
             }
             "title" if !conditional => {
                 if let Some(t) = args.first().and_then(|a| string_template(cx.text, a)) {
@@ -692,7 +690,9 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 }
             }
             "describe" | "describe_each" => {
-                if let Some(d) = describe_from(cx, stmt, "describe", false) {
+                let mut describes = Vec::with_capacity(1);
+                describe_from(cx, stmt, "describe", false, &mut describes);
+                if !describes.is_empty() {
                     let code = cx.src(stmt.span);
                     let line = cx.line(stmt.span);
                     let id = format!(
@@ -711,7 +711,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                         tags: OrderedMap::default(),
                         refs: Vec::new(),
                         only_if: None,
-                        describes: vec![d],
+                        describes,
                         code,
                         source_location: SourceLocation {
                             ref_: cx.file.to_string(),
@@ -804,10 +804,10 @@ fn control_from(
     args: &[Expr],
     block: Option<&Arc<Block>>,
     conditional: bool,
-) -> Option<Control> {
+) {
     let Some(id_expr) = args.first() else {
         cx.warn(stmt.span, "control without an id was ignored".into());
-        return None;
+        return;
     };
     let (id, dynamic_id) = match id_expr.as_str_or_sym() {
         Some(s) => (s, false),
@@ -840,7 +840,8 @@ fn control_from(
         Some(b) => control_body(cx, &mut c, &b.body, false),
         None => cx.warn(stmt.span, format!("control '{}' has no block", c.id)),
     }
-    Some(c)
+    // Pushed here rather than returned: one copy of this large value fewer.
+    cx.out.controls.push(c);
 }
 
 /// How many entries a control's lists get from the statements directly in its block (those
@@ -1004,9 +1005,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 });
             }
             "describe" | "describe_each" | "context" => {
-                if let Some(d) = describe_from(cx, stmt, name, conditional) {
-                    c.describes.push(d);
-                }
+                describe_from(cx, stmt, name, conditional, &mut c.describes);
             }
             "expect" => {}
             _ => {
@@ -1022,9 +1021,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             ..
         } => {
             if r.bare_call_name() == Some("describe") && name == "one" {
-                if let Some(d) = describe_from(cx, stmt, "describe.one", conditional) {
-                    c.describes.push(d);
-                }
+                describe_from(cx, stmt, "describe.one", conditional, &mut c.describes);
             } else if let Some(b) = block {
                 // `%w(a b).each do |x| describe ... end`, `x&.each do ... end`
                 control_body(cx, c, &b.body, true);
@@ -1193,26 +1190,35 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
     }
 }
 
-fn describe_from(cx: &mut Ctx, stmt: &Expr, kind: &str, conditional: bool) -> Option<Describe> {
-    let (_, _, args, block) = call_parts(stmt)?;
+/// Pushes the describe block `stmt` onto `out` and fills it there (it is a large value: no
+/// copy on return).
+fn describe_from(
+    cx: &mut Ctx,
+    stmt: &Expr,
+    kind: &str,
+    conditional: bool,
+    out: &mut Vec<Describe>,
+) {
+    let Some((_, _, args, block)) = call_parts(stmt) else {
+        return;
+    };
     let subject = if kind == "describe.one" {
         subject_from(cx, &[])
     } else {
         subject_from(cx, args)
     };
     let (expectations, describes) = block.map(|b| describe_sizes(&b.body)).unwrap_or_default();
-    let mut d = Describe {
+    out.push(Describe {
         kind: kind.to_string(),
         subject,
         expectations: Vec::with_capacity(expectations),
         describes: Vec::with_capacity(describes),
         conditional,
         line: cx.line(stmt.span),
-    };
-    if let Some(b) = block {
-        describe_body(cx, &mut d, &b.body, false);
+    });
+    if let (Some(b), Some(d)) = (block, out.last_mut()) {
+        describe_body(cx, d, &b.body, false);
     }
-    Some(d)
 }
 
 fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bool) {
@@ -1273,9 +1279,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     }
                 }
                 "describe" | "context" | "describe_each" => {
-                    if let Some(n) = describe_from(cx, stmt, name, conditional) {
-                        d.describes.push(n);
-                    }
+                    describe_from(cx, stmt, name, conditional, &mut d.describes);
                 }
                 _ => {
                     if let Some(b) = block {
@@ -1290,9 +1294,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                 ..
             } => {
                 if r.bare_call_name() == Some("describe") && name == "one" {
-                    if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
-                        d.describes.push(n);
-                    }
+                    describe_from(cx, stmt, "describe.one", conditional, &mut d.describes);
                 } else if !expectation_from(cx, stmt, "expect", &mut d.expectations) {
                     if let Some(b) = block {
                         describe_body(cx, d, &b.body, true);
