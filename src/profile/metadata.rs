@@ -1,6 +1,8 @@
 //! `inspec.yml`: profile metadata. ERB tags are not executed: they are reported as warnings
 //! and blanked out (keeping line and column positions) before the YAML is read.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -70,34 +72,39 @@ pub struct GemDependency {
     pub version: Option<String>,
 }
 
-const KNOWN_KEYS: &[&str] = &[
-    "name",
-    "title",
-    "maintainer",
-    "copyright",
-    "copyright_email",
-    "license",
-    "summary",
-    "description",
-    "version",
-    "inspec_version",
-    "maintainer_email",
-    "entitlement_id",
-    "supports",
-    "depends",
-    "inputs",
-    "attributes",
-    "gem_dependencies",
-    "owner",
-    "readme",
-    "status",
-    "status_message",
-];
+/// Keys InSpec knows in `inspec.yml` (a `match` compares by length first: no scan of a list).
+fn known_key(key: &str) -> bool {
+    matches!(
+        key,
+        "name"
+            | "title"
+            | "maintainer"
+            | "copyright"
+            | "copyright_email"
+            | "license"
+            | "summary"
+            | "description"
+            | "version"
+            | "inspec_version"
+            | "maintainer_email"
+            | "entitlement_id"
+            | "supports"
+            | "depends"
+            | "inputs"
+            | "attributes"
+            | "gem_dependencies"
+            | "owner"
+            | "readme"
+            | "status"
+            | "status_message"
+    )
+}
 
 /// Blanks ERB tags (`<% ... %>`) with spaces, keeping newlines, and warns about each.
-fn strip_erb(text: &str, file: &str, warnings: &mut Vec<Warning>) -> String {
+/// Without tags (the usual case) the text is used as it is, not copied.
+fn strip_erb<'a>(text: &'a str, file: &str, warnings: &mut Vec<Warning>) -> Cow<'a, str> {
     if !text.contains("<%") {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -127,7 +134,7 @@ fn strip_erb(text: &str, file: &str, warnings: &mut Vec<Warning>) -> String {
         rest = &after[len..];
     }
     out.push_str(rest);
-    out
+    Cow::Owned(out)
 }
 
 pub(super) fn yaml_to_json(v: serde_yaml_ng::Value) -> Value {
@@ -235,7 +242,7 @@ pub fn parse_metadata(
         ..Metadata::default()
     };
     for key in map.keys() {
-        if !KNOWN_KEYS.contains(&key.as_str()) {
+        if !known_key(key) {
             warn(warnings, format!("unknown inspec.yml key '{key}'"));
         }
     }

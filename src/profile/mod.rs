@@ -306,12 +306,14 @@ fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, Prof
         },
     );
 
-    let mut controls = Vec::new();
-    let mut groups = Vec::new();
-    let mut variables = Vec::new();
+    // Every list sized once: a control is large, and growing moves all before it.
+    let ok = || parsed.iter().filter_map(|r| r.as_ref().ok());
+    let mut controls = Vec::with_capacity(ok().map(|p| p.model.controls.len()).sum());
+    let mut groups = Vec::with_capacity(parsed.len());
+    let mut variables = Vec::with_capacity(ok().map(|p| p.model.variables.len()).sum());
     let mut includes = Vec::new();
-    let mut files = Vec::new();
-    let mut dsl_inputs: Vec<Input> = Vec::new();
+    let mut files = Vec::with_capacity(parsed.len() + libs.len());
+    let mut dsl_inputs: Vec<Input> = Vec::with_capacity(ok().map(|p| p.model.inputs.len()).sum());
     for r in parsed {
         let pf = r?;
         let m = pf.model;

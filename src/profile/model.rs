@@ -344,6 +344,9 @@ impl<'a> LineCursor<'a> {
         let line = if offset >= pos {
             let between = self.text.get(pos as usize..offset as usize).unwrap_or(&[]);
             line + count_newlines(between)
+        } else if offset < pos - offset {
+            // Nearer the start (the inputs pass starts over after the controls pass).
+            1 + count_newlines(self.text.get(..offset as usize).unwrap_or(&[]))
         } else {
             let between = self.text.get(offset as usize..pos as usize).unwrap_or(&[]);
             line - count_newlines(between)
@@ -543,13 +546,9 @@ pub(crate) fn extract_file_with(
     // inside the span of the call and of every node around it, so only subtrees whose span
     // holds one of these words need a visit. Heredoc bodies lie outside the spans of their
     // nodes: with a possible heredoc, the whole tree is walked.
-    let mut words: Vec<u32> = memchr::memmem::find_iter(text.as_bytes(), "input")
-        .chain(memchr::memmem::find_iter(text.as_bytes(), "attribute"))
-        .map(|i| i as u32)
-        .collect();
+    let words = input_words(text.as_bytes());
     if !words.is_empty() {
         if prune && !heredoc_possible(text) {
-            words.sort_unstable();
             for stmt in &program.body {
                 visit_around(stmt, &words, &mut |e| collect_input(&mut cx, e));
             }
@@ -560,6 +559,23 @@ pub(crate) fn extract_file_with(
         }
     }
     cx.out
+}
+
+/// Offsets of "input" and "attribute" in `text`, in increasing order. Both words hold "ut":
+/// one scan for it finds both (two scans for the words cost twice as much).
+fn input_words(text: &[u8]) -> Vec<u32> {
+    let mut words = Vec::new();
+    for k in memchr::memmem::find_iter(text, "ut") {
+        if k >= 3 && text.get(k - 3..k + 2) == Some(b"input".as_slice()) {
+            words.push((k - 3) as u32);
+        } else if k >= 6 && text.get(k - 6..k + 3) == Some(b"attribute".as_slice()) {
+            words.push((k - 6) as u32);
+        }
+    }
+    // A word starts before the "ut" of any later word (they cannot overlap), so the offsets
+    // come sorted, as `visit_around` needs.
+    debug_assert!(words.is_sorted());
+    words
 }
 
 /// `<<` followed by anything that could start a heredoc identifier.
@@ -666,9 +682,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
             ..
         } => match name.as_str() {
             "control" | "rule" => {
-                if let Some(c) = control_from(cx, stmt, args, block.as_ref(), conditional) {
-                    cx.out.controls.push(c);
-                }
+                control_from(cx, stmt, args, block.as_ref(), conditional);
             }
             "title" if !conditional => {
                 if let Some(t) = args.first().and_then(|a| string_template(cx.text, a)) {
@@ -676,7 +690,9 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 }
             }
             "describe" | "describe_each" => {
-                if let Some(d) = describe_from(cx, stmt, "describe", false) {
+                let mut describes = Vec::with_capacity(1);
+                describe_from(cx, stmt, "describe", false, &mut describes);
+                if !describes.is_empty() {
                     let code = cx.src(stmt.span);
                     let line = cx.line(stmt.span);
                     let id = format!(
@@ -695,7 +711,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                         tags: OrderedMap::default(),
                         refs: Vec::new(),
                         only_if: None,
-                        describes: vec![d],
+                        describes,
                         code,
                         source_location: SourceLocation {
                             ref_: cx.file.to_string(),
@@ -788,27 +804,28 @@ fn control_from(
     args: &[Expr],
     block: Option<&Arc<Block>>,
     conditional: bool,
-) -> Option<Control> {
+) {
     let Some(id_expr) = args.first() else {
         cx.warn(stmt.span, "control without an id was ignored".into());
-        return None;
+        return;
     };
     let (id, dynamic_id) = match id_expr.as_str_or_sym() {
         Some(s) => (s, false),
         None => (cx.src(id_expr.span), true),
     };
     let line = cx.line(stmt.span);
+    let sizes = block.map(|b| ControlSizes::of(&b.body)).unwrap_or_default();
     let mut c = Control {
         id,
         dynamic_id,
         title: None,
         desc: None,
-        descriptions: Vec::new(),
+        descriptions: Vec::with_capacity(sizes.descs),
         impact: 0.5,
-        tags: OrderedMap::default(),
-        refs: Vec::new(),
+        tags: OrderedMap(Vec::with_capacity(sizes.tags)),
+        refs: Vec::with_capacity(sizes.refs),
         only_if: None,
-        describes: Vec::new(),
+        describes: Vec::with_capacity(sizes.describes),
         code: cx.src(stmt.span),
         source_location: SourceLocation {
             ref_: cx.file.to_string(),
@@ -823,7 +840,78 @@ fn control_from(
         Some(b) => control_body(cx, &mut c, &b.body, false),
         None => cx.warn(stmt.span, format!("control '{}' has no block", c.id)),
     }
-    Some(c)
+    // Pushed here rather than returned: one copy of this large value fewer.
+    cx.out.controls.push(c);
+}
+
+/// How many entries a control's lists get from the statements directly in its block (those
+/// in loops and conditions come on top): the lists are allocated once, at about their size.
+#[derive(Default)]
+struct ControlSizes {
+    descs: usize,
+    tags: usize,
+    refs: usize,
+    describes: usize,
+}
+
+impl ControlSizes {
+    fn of(stmts: &[Expr]) -> Self {
+        let mut n = ControlSizes::default();
+        for s in stmts {
+            match &s.kind {
+                ExprKind::Call {
+                    recv: None,
+                    name,
+                    args,
+                    ..
+                } => match name.as_str() {
+                    "desc" => n.descs += 1,
+                    "tag" => {
+                        n.tags += args
+                            .iter()
+                            .map(|a| match &a.kind {
+                                ExprKind::Hash { entries, .. } => entries.len(),
+                                ExprKind::Array(items) => items.len(),
+                                _ => 1,
+                            })
+                            .sum::<usize>()
+                    }
+                    "ref" => n.refs += 1,
+                    "describe" | "describe_each" | "context" => n.describes += 1,
+                    _ => {}
+                },
+                ExprKind::Call { recv: Some(r), .. } if is_describe_one(s, r) => n.describes += 1,
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+/// `describe.one` (`stmt` is a call on `recv`).
+fn is_describe_one(stmt: &Expr, recv: &Expr) -> bool {
+    recv.bare_call_name() == Some("describe")
+        && matches!(&stmt.kind, ExprKind::Call { name, .. } if name == "one")
+}
+
+/// How many expectations and nested describes a describe block gets from the statements
+/// directly in it (at least), to allocate its lists once.
+fn describe_sizes(stmts: &[Expr]) -> (usize, usize) {
+    let (mut expectations, mut describes) = (0, 0);
+    for s in stmts {
+        if let ExprKind::Call { recv, name, .. } = &s.kind {
+            match (recv, name.as_str()) {
+                (None, "it" | "its" | "specify") => expectations += 1,
+                (None, "describe" | "context" | "describe_each") => describes += 1,
+                (Some(r), _) if is_describe_one(s, r) => describes += 1,
+                (Some(_), "to" | "to_not" | "not_to" | "should" | "should_not") => {
+                    expectations += 1
+                }
+                _ => {}
+            }
+        }
+    }
+    (expectations, describes)
 }
 
 /// Statements inside a control (or a conditional/loop inside it).
@@ -864,12 +952,18 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             },
             "title" => c.title = args.first().and_then(|a| string_template(cx.text, a)),
             "desc" => {
-                let texts: Vec<Option<String>> =
-                    args.iter().map(|a| string_template(cx.text, a)).collect();
-                match texts.as_slice() {
-                    [Some(d)] => set_desc(c, "default", d.clone()),
-                    [Some(label), Some(d)] => set_desc(c, label, d.clone()),
-                    _ => cx.warn(
+                // The texts move into the control: no list of them, no copies.
+                let texts = match args.as_slice() {
+                    [d] => string_template(cx.text, d).map(|d| (None, d)),
+                    [label, d] => string_template(cx.text, label)
+                        .zip(string_template(cx.text, d))
+                        .map(|(l, d)| (Some(l), d)),
+                    _ => None,
+                };
+                match texts {
+                    Some((None, d)) => set_desc(c, "default", d),
+                    Some((Some(label), d)) => set_desc(c, &label, d),
+                    None => cx.warn(
                         stmt.span,
                         format!("desc of control '{}' is not a string", c.id),
                     ),
@@ -911,9 +1005,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 });
             }
             "describe" | "describe_each" | "context" => {
-                if let Some(d) = describe_from(cx, stmt, name, conditional) {
-                    c.describes.push(d);
-                }
+                describe_from(cx, stmt, name, conditional, &mut c.describes);
             }
             "expect" => {}
             _ => {
@@ -929,9 +1021,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             ..
         } => {
             if r.bare_call_name() == Some("describe") && name == "one" {
-                if let Some(d) = describe_from(cx, stmt, "describe.one", conditional) {
-                    c.describes.push(d);
-                }
+                describe_from(cx, stmt, "describe.one", conditional, &mut c.describes);
             } else if let Some(b) = block {
                 // `%w(a b).each do |x| describe ... end`, `x&.each do ... end`
                 control_body(cx, c, &b.body, true);
@@ -1100,25 +1190,35 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
     }
 }
 
-fn describe_from(cx: &mut Ctx, stmt: &Expr, kind: &str, conditional: bool) -> Option<Describe> {
-    let (_, _, args, block) = call_parts(stmt)?;
+/// Pushes the describe block `stmt` onto `out` and fills it there (it is a large value: no
+/// copy on return).
+fn describe_from(
+    cx: &mut Ctx,
+    stmt: &Expr,
+    kind: &str,
+    conditional: bool,
+    out: &mut Vec<Describe>,
+) {
+    let Some((_, _, args, block)) = call_parts(stmt) else {
+        return;
+    };
     let subject = if kind == "describe.one" {
         subject_from(cx, &[])
     } else {
         subject_from(cx, args)
     };
-    let mut d = Describe {
+    let (expectations, describes) = block.map(|b| describe_sizes(&b.body)).unwrap_or_default();
+    out.push(Describe {
         kind: kind.to_string(),
         subject,
-        expectations: Vec::new(),
-        describes: Vec::new(),
+        expectations: Vec::with_capacity(expectations),
+        describes: Vec::with_capacity(describes),
         conditional,
         line: cx.line(stmt.span),
-    };
-    if let Some(b) = block {
-        describe_body(cx, &mut d, &b.body, false);
+    });
+    if let (Some(b), Some(d)) = (block, out.last_mut()) {
+        describe_body(cx, d, &b.body, false);
     }
-    Some(d)
 }
 
 fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bool) {
@@ -1142,23 +1242,27 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     } else {
                         None
                     };
-                    let mut found = false;
+                    let first = d.expectations.len();
                     if let Some(b) = block {
+                        let kind = if name == "its" { "its" } else { "it" };
                         for s in &b.body {
-                            if let Some(mut ex) = expectation_from(cx, s) {
-                                ex.kind = if name == "its" {
-                                    "its".into()
-                                } else {
-                                    "it".into()
-                                };
-                                ex.its = its.clone();
-                                ex.description = description.clone();
-                                d.expectations.push(ex);
-                                found = true;
-                            }
+                            expectation_from(cx, s, kind, &mut d.expectations);
                         }
                     }
-                    if !found {
+                    // `its` and the description are copied into all but the last expectation
+                    // of the block, which takes them (most blocks hold one).
+                    if let Some((last, rest)) = d
+                        .expectations
+                        .get_mut(first..)
+                        .and_then(|found| found.split_last_mut())
+                    {
+                        for ex in rest {
+                            ex.its = its.clone();
+                            ex.description = description.clone();
+                        }
+                        last.its = its;
+                        last.description = description;
+                    } else {
                         d.expectations.push(Expectation {
                             kind: name.to_string(),
                             its,
@@ -1175,9 +1279,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                     }
                 }
                 "describe" | "context" | "describe_each" => {
-                    if let Some(n) = describe_from(cx, stmt, name, conditional) {
-                        d.describes.push(n);
-                    }
+                    describe_from(cx, stmt, name, conditional, &mut d.describes);
                 }
                 _ => {
                     if let Some(b) = block {
@@ -1192,14 +1294,11 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                 ..
             } => {
                 if r.bare_call_name() == Some("describe") && name == "one" {
-                    if let Some(n) = describe_from(cx, stmt, "describe.one", conditional) {
-                        d.describes.push(n);
+                    describe_from(cx, stmt, "describe.one", conditional, &mut d.describes);
+                } else if !expectation_from(cx, stmt, "expect", &mut d.expectations) {
+                    if let Some(b) = block {
+                        describe_body(cx, d, &b.body, true);
                     }
-                } else if let Some(mut ex) = expectation_from(cx, stmt) {
-                    ex.kind = "expect".into();
-                    d.expectations.push(ex);
-                } else if let Some(b) = block {
-                    describe_body(cx, d, &b.body, true);
                 }
             }
             ExprKind::If {
@@ -1215,9 +1314,12 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
     }
 }
 
-/// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`.
-fn expectation_from(cx: &Ctx, stmt: &Expr) -> Option<Expectation> {
-    let (recv, name, args, _) = call_parts(stmt)?;
+/// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`: pushed
+/// onto `out` (built in one go and moved once: an expectation is a large value).
+fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation>) -> bool {
+    let Some((recv, name, args, _)) = call_parts(stmt) else {
+        return false;
+    };
     let (negated, target) = match (recv, name) {
         (None, "should") => (false, None),
         (None, "should_not") => (true, None),
@@ -1230,40 +1332,59 @@ fn expectation_from(cx: &Ctx, stmt: &Expr) -> Option<Expectation> {
             };
             (neg, target)
         }
-        _ => return None,
+        _ => return false,
     };
-    let mut ex = Expectation {
-        kind: "it".into(),
+    let m = args.first().map(|m| matcher_of(cx, m)).unwrap_or_default();
+    out.push(Expectation {
+        kind: kind.to_string(),
         its: None,
         description: None,
         target,
         negated,
-        matcher: None,
-        operator: None,
-        args: Vec::new(),
-        chain: Vec::new(),
+        matcher: m.matcher,
+        operator: m.operator,
+        args: m.args,
+        chain: m.chain,
         line: cx.line(stmt.span),
         code: cx.src(stmt.span),
-    };
-    if let Some(m) = args.first() {
-        matcher_into(cx, m, &mut ex);
-    }
-    Some(ex)
+    });
+    true
 }
 
-fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
+/// The matcher part of an expectation.
+#[derive(Default)]
+struct Matcher {
+    matcher: Option<String>,
+    operator: Option<String>,
+    args: Vec<Arg>,
+    chain: Vec<ChainCall>,
+}
+
+fn matcher_of(cx: &Ctx, m: &Expr) -> Matcher {
+    let args_of = |exprs: &[Expr], extra: usize| {
+        let mut v = Vec::with_capacity(exprs.len() + extra);
+        v.extend(exprs.iter().map(|a| cx.arg(a)));
+        v
+    };
     match &m.kind {
         // `cmp >= 5`, `be > 3`
         ExprKind::Binary { op, lhs, rhs } => {
             if let Some((None, name, margs, _)) = call_parts(lhs) {
-                ex.matcher = Some(name.to_string());
-                ex.args = margs.iter().map(|a| cx.arg(a)).collect();
-                ex.operator = Some(op.as_str().to_string());
-                ex.args.push(cx.arg(rhs));
-                return;
+                let mut args = args_of(margs, 1);
+                args.push(cx.arg(rhs));
+                return Matcher {
+                    matcher: Some(name.to_string()),
+                    operator: Some(op.as_str().to_string()),
+                    args,
+                    chain: Vec::new(),
+                };
             }
-            ex.matcher = Some(op.as_str().to_string());
-            ex.args = vec![cx.arg(lhs), cx.arg(rhs)];
+            Matcher {
+                matcher: Some(op.as_str().to_string()),
+                operator: None,
+                args: vec![cx.arg(lhs), cx.arg(rhs)],
+                chain: Vec::new(),
+            }
         }
         _ => {
             let mut chain = Vec::new();
@@ -1271,22 +1392,21 @@ fn matcher_into(cx: &Ctx, m: &Expr, ex: &mut Expectation) {
             while let Some((Some(r), name, args, _)) = call_parts(e) {
                 chain.push(ChainCall {
                     name: name.to_string(),
-                    args: args.iter().map(|a| cx.arg(a)).collect(),
+                    args: args_of(args, 0),
                 });
                 e = r;
             }
             chain.reverse();
-            match call_parts(e) {
-                Some((None, name, args, _)) => {
-                    ex.matcher = Some(name.to_string());
-                    ex.args = args.iter().map(|a| cx.arg(a)).collect();
-                }
-                _ => {
-                    ex.matcher = None;
-                    ex.args = vec![cx.arg(e)];
-                }
+            let (matcher, args) = match call_parts(e) {
+                Some((None, name, args, _)) => (Some(name.to_string()), args_of(args, 0)),
+                _ => (None, vec![cx.arg(e)]),
+            };
+            Matcher {
+                matcher,
+                operator: None,
+                args,
+                chain,
             }
-            ex.chain = chain;
         }
     }
 }
@@ -1632,5 +1752,40 @@ pub fn for_each_child<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
         }
         ExprKind::Lambda(b) => block(b, f),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_words_as_two_scans() {
+        for text in [
+            "",
+            "ut",
+            "input",
+            "attribute",
+            "inputattribute input",
+            "attributeinput(x) output nut attribut inpu input",
+            "x = input('a')\nattribute('b', default: 1) # input\n",
+        ] {
+            let mut want: Vec<u32> = memchr::memmem::find_iter(text.as_bytes(), "input")
+                .chain(memchr::memmem::find_iter(text.as_bytes(), "attribute"))
+                .map(|i| i as u32)
+                .collect();
+            want.sort_unstable();
+            assert_eq!(input_words(text.as_bytes()), want, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn line_cursor_any_order() {
+        let text = "a\nbb\n\nccc\nd";
+        let lines = Lines::new(text);
+        let cursor = LineCursor::new(text);
+        for off in [9u32, 0, 3, 11, 2, 7, 5, 1, 10, 4, 6, 8, 12, 0] {
+            assert_eq!(cursor.line(off), lines.line(off.min(11)), "offset {off}");
+        }
     }
 }
