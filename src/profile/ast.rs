@@ -10,6 +10,10 @@ use serde::Serialize;
 /// building and freeing a tree allocates nothing for its names.
 pub type Name = compact_str::CompactString;
 
+/// The parts of a string, symbol or regexp literal: most have one, stored inline (no
+/// allocation for the list).
+pub type Parts = smallvec::SmallVec<[StrPart; 1]>;
+
 /// Byte offsets `[start, end)` into the file's source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Span {
@@ -183,13 +187,13 @@ pub enum ExprKind {
     Int(i64),
     Float(f64),
     /// A string; a plain literal is one `Lit` part.
-    Str(Vec<StrPart>),
+    Str(Parts),
     /// A backtick command string.
-    XStr(Vec<StrPart>),
+    XStr(Parts),
     Sym(Name),
-    DSym(Vec<StrPart>),
+    DSym(Parts),
     Regex {
-        parts: Vec<StrPart>,
+        parts: Parts,
         flags: String,
     },
     Array(Vec<Expr>),

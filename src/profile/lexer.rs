@@ -8,10 +8,14 @@
 
 use super::ast::BinOp;
 use super::error::SyntaxError;
+use smallvec::{smallvec, SmallVec};
 use std::borrow::Cow;
 
 /// Deepest nesting of `#{}` interpolations.
 pub const MAX_INTERP_DEPTH: u32 = 64;
+
+/// A literal's parts: most have one, stored inline.
+pub type LexParts = SmallVec<[LexPart; 1]>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum LexPart {
@@ -395,7 +399,7 @@ pub struct Lexer<'a> {
     limit: usize,
     state: State,
     tokens: Vec<Token<'a>>,
-    lits: Vec<Vec<LexPart>>,
+    lits: Vec<LexParts>,
     pending: Vec<Pending<'a>>,
     depth: u32,
     /// Inside `#{}`: stop at the unmatched `}`.
@@ -469,7 +473,7 @@ fn closing(open: u8) -> Option<u8> {
 pub struct Lexed<'a> {
     pub tokens: Vec<Token<'a>>,
     /// The parts of the string, symbol, regexp and word-list tokens.
-    pub lits: Vec<Vec<LexPart>>,
+    pub lits: Vec<LexParts>,
     pub end_marker: Option<usize>,
 }
 
@@ -528,7 +532,7 @@ impl<'a> Lexer<'a> {
     }
 
     /// Stores a literal's parts for its token.
-    fn lit(&mut self, parts: Vec<LexPart>) -> LitId {
+    fn lit(&mut self, parts: LexParts) -> LitId {
         self.lits.push(parts);
         (self.lits.len() - 1) as LitId
     }
@@ -890,7 +894,7 @@ impl<'a> Lexer<'a> {
                             self.pos += ch.len_utf8();
                             ch.to_string()
                         };
-                        let id = self.lit(vec![LexPart::Lit(s)]);
+                        let id = self.lit(smallvec![LexPart::Lit(s)]);
                         self.push(Tok::Str(id), start, space);
                     } else {
                         self.pos += 1;
@@ -1293,7 +1297,7 @@ impl<'a> Lexer<'a> {
         self.pos = i;
         let index = self.tokens.len();
         // The body is read at the end of the line; its parts are filled in then.
-        let lit = self.lit(Vec::new());
+        let lit = self.lit(LexParts::new());
         self.push(Tok::Str(lit), start, space);
         self.pending.push(Pending {
             token: index,
@@ -1415,7 +1419,7 @@ impl<'a> Lexer<'a> {
         close: u8,
         style: Style,
         dedent: usize,
-    ) -> Result<Vec<LexPart>, SyntaxError> {
+    ) -> Result<LexParts, SyntaxError> {
         // Fast path (inlined where the arguments are constants): text up to the delimiter with
         // nothing to process is a slice of the source (already valid UTF-8: no byte buffer, no
         // re-validation).
@@ -1431,7 +1435,7 @@ impl<'a> Lexer<'a> {
                 if self.at(stop) == close {
                     if let Some(text) = self.text.get(self.pos..stop) {
                         self.pos = stop + 1;
-                        return Ok(vec![LexPart::Lit(text.to_owned())]);
+                        return Ok(smallvec![LexPart::Lit(text.to_owned())]);
                     }
                 }
             }
@@ -1447,10 +1451,9 @@ impl<'a> Lexer<'a> {
         close: u8,
         style: Style,
         dedent: usize,
-    ) -> Result<Vec<LexPart>, SyntaxError> {
+    ) -> Result<LexParts, SyntaxError> {
         let start = self.pos.saturating_sub(1);
-        // Most literals are one text part: allocated at that size, not grown to it.
-        let mut parts = Vec::with_capacity(1);
+        let mut parts = LexParts::new();
         // Sized for the text up to the next delimiter byte (escapes and interpolations only
         // shorten it) or the heredoc's end: one allocation, not a growth per copied run.
         let rest = self.src.get(self.pos..self.limit).unwrap_or(&[]);
@@ -1722,10 +1725,10 @@ impl<'a> Lexer<'a> {
         open: Option<u8>,
         close: u8,
         interp: bool,
-    ) -> Result<Vec<Vec<LexPart>>, SyntaxError> {
+    ) -> Result<Vec<LexParts>, SyntaxError> {
         let start = self.pos;
         let mut items = Vec::new();
-        let mut parts: Vec<LexPart> = Vec::new();
+        let mut parts = LexParts::new();
         let mut buf: Vec<u8> = Vec::new();
         let mut nest = 0u32;
         let mut in_word = false;
@@ -1892,9 +1895,9 @@ mod tests {
     #[derive(Debug, PartialEq)]
     enum T<'a> {
         Tok(Tok<'a>),
-        Str(Vec<LexPart>),
-        Regex(Vec<LexPart>, &'a str),
-        Words(bool, Vec<Vec<LexPart>>),
+        Str(LexParts),
+        Regex(LexParts, &'a str),
+        Words(bool, Vec<LexParts>),
     }
 
     fn toks(src: &str) -> Vec<T<'_>> {
@@ -1915,8 +1918,8 @@ mod tests {
             .collect()
     }
 
-    fn lit(s: &str) -> Vec<LexPart> {
-        vec![LexPart::Lit(s.to_string())]
+    fn lit(s: &str) -> LexParts {
+        smallvec![LexPart::Lit(s.to_string())]
     }
 
     #[test]

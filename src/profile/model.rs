@@ -445,7 +445,7 @@ fn string_template(text: &str, e: &Expr) -> Option<String> {
                 return Some(s.clone());
             }
             let mut out = String::new();
-            for p in parts {
+            for p in parts.iter() {
                 match p {
                     StrPart::Lit(s) => out.push_str(s),
                     StrPart::Code(code) => {

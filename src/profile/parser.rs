@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::ast::*;
 use super::error::SyntaxError;
-use super::lexer::{tokenize, Kw, LexPart, Lexed, LitId, Tok, Token, P};
+use super::lexer::{tokenize, Kw, LexPart, LexParts, Lexed, LitId, Tok, Token, P};
 
 /// Deepest nesting of expressions (each Ruby nesting level uses 2–3 of these).
 pub const MAX_DEPTH: u32 = 256;
@@ -47,7 +47,7 @@ pub struct Parser<'a> {
     text: &'a str,
     toks: Vec<Token<'a>>,
     /// The literals' parts, each taken once by the token that refers to it.
-    lits: Vec<Vec<LexPart>>,
+    lits: Vec<LexParts>,
     /// Statements and arguments being collected, innermost list on top: each list is moved
     /// out at its exact size once complete (no regrowth while it is built).
     scratch: Vec<Expr>,
@@ -1354,14 +1354,14 @@ impl<'a> Parser<'a> {
             )
     }
 
-    fn str_parts(&mut self, id: LitId) -> PResult<Vec<StrPart>> {
+    fn str_parts(&mut self, id: LitId) -> PResult<Parts> {
         let parts = self
             .lits
             .get_mut(id as usize)
             .map(std::mem::take)
             .unwrap_or_default();
         if parts.iter().all(|p| matches!(p, LexPart::Lit(_))) {
-            // The common case: collected in place (same size and alignment), no allocation.
+            // The common case: one part, moved from inline storage to inline storage.
             return Ok(parts
                 .into_iter()
                 .map(|p| match p {
@@ -1370,7 +1370,7 @@ impl<'a> Parser<'a> {
                 })
                 .collect());
         }
-        let mut out = Vec::with_capacity(parts.len());
+        let mut out = Parts::with_capacity(parts.len());
         for p in parts {
             match p {
                 LexPart::Lit(s) => out.push(StrPart::Lit(s)),
@@ -2496,11 +2496,11 @@ impl<'a> Parser<'a> {
     }
 }
 
-fn merge_lits(parts: Vec<StrPart>) -> Vec<StrPart> {
+fn merge_lits(parts: Parts) -> Parts {
     if parts.len() == 1 {
         return parts;
     }
-    let mut out: Vec<StrPart> = Vec::with_capacity(parts.len());
+    let mut out = Parts::with_capacity(parts.len());
     for p in parts {
         match (out.last_mut(), p) {
             (Some(StrPart::Lit(a)), StrPart::Lit(b)) => a.push_str(&b),

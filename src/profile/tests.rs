@@ -128,7 +128,7 @@ fn regex_vs_division() {
     assert_eq!(
         rhs.kind,
         ExprKind::Regex {
-            parts: vec![StrPart::Lit("x/y".into())],
+            parts: [StrPart::Lit("x/y".into())].into(),
             flags: "i".into()
         }
     );
@@ -181,7 +181,7 @@ fn percent_literals() {
     assert!(matches!(v(1), ExprKind::Array(ref a) if a[0].kind == ExprKind::Sym("p".into())));
     assert_eq!(
         v(2),
-        ExprKind::Str(vec![StrPart::Lit("it's {nested}".into())])
+        ExprKind::Str([StrPart::Lit("it's {nested}".into())].into())
     );
     assert!(matches!(v(3), ExprKind::Str(ref parts) if parts.len() == 2));
     assert!(
