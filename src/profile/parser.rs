@@ -1355,13 +1355,16 @@ impl<'a> Parser<'a> {
     }
 
     fn str_parts(&mut self, id: LitId) -> PResult<Parts> {
-        let parts = self
+        let mut parts = self
             .lits
             .get_mut(id as usize)
             .map(std::mem::take)
             .unwrap_or_default();
+        if let [LexPart::Lit(s)] = parts.as_mut_slice() {
+            // The common case: one text part, moved from inline storage to inline storage.
+            return Ok(smallvec::smallvec![StrPart::Lit(std::mem::take(s))]);
+        }
         if parts.iter().all(|p| matches!(p, LexPart::Lit(_))) {
-            // The common case: one part, moved from inline storage to inline storage.
             return Ok(parts
                 .into_iter()
                 .map(|p| match p {
