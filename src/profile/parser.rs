@@ -1291,7 +1291,11 @@ impl<'a> Parser<'a> {
             }
             self.skip_newlines();
         }
-        if !pairs.is_empty() {
+        if pairs.is_empty() {
+            // Nothing was pushed, so nothing was allocated: skip the out-of-line drop call that
+            // most argument lists would otherwise pay for an empty list.
+            std::mem::forget(pairs);
+        } else {
             let s = pairs_start.unwrap_or(0);
             let hash = Expr::new(
                 ExprKind::Hash {
