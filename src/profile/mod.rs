@@ -365,11 +365,9 @@ fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, Prof
             if c.dynamic_id || c.generated {
                 continue;
             }
-            if let Some(prev) =
-                seen.insert(c.id.as_str(), (c.file.as_str(), c.source_location.line))
-            {
+            if let Some(prev) = seen.insert(c.id.as_str(), (&*c.file, c.source_location.line)) {
                 warnings.push(Warning {
-                    file: c.file.clone(),
+                    file: c.file.to_string(),
                     line: Some(c.source_location.line),
                     column: None,
                     message: format!(

@@ -495,7 +495,11 @@ fn constructs_fixture_model() {
 
     let c = control(&p, "const-02");
     assert_eq!(c.impact, 0.1);
-    let subjects: Vec<String> = c.describes.iter().map(|d| d.subject.code.clone()).collect();
+    let subjects: Vec<String> = c
+        .describes
+        .iter()
+        .map(|d| d.subject.code.to_string())
+        .collect();
     assert_eq!(
         subjects,
         [
@@ -511,7 +515,7 @@ fn constructs_fixture_model() {
     assert_eq!(ex.description.as_deref(), Some("is small"));
     assert_eq!(ex.target.as_ref().map(|t| t.code.as_str()), Some("total"));
     assert_eq!(
-        (ex.matcher.as_deref(), ex.operator.as_deref()),
+        (ex.matcher.as_deref(), ex.operator),
         (Some("be"), Some("<"))
     );
 
@@ -706,7 +710,7 @@ fn real_profiles_control_counts() {
         );
         // every control's recorded line really starts `control '<id>'`
         for c in &p.controls {
-            let text = std::fs::read_to_string(dir.join(&c.file)).unwrap_or_default();
+            let text = std::fs::read_to_string(dir.join(&*c.file)).unwrap_or_default();
             let line = text
                 .lines()
                 .nth(c.source_location.line as usize - 1)
