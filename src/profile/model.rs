@@ -58,6 +58,70 @@ impl Serialize for OrderedMap {
     }
 }
 
+/// A piece of a file's source text (a control's, an expectation's): the file's text (held by
+/// the profile's sources) is shared, not copied per piece. Reads and serializes as its `str`.
+#[derive(Clone, Default)]
+pub struct SrcText {
+    src: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl SrcText {
+    /// `span` of `src`; an empty text when the span does not lie within `src`.
+    fn new(src: &Arc<str>, span: Span) -> Self {
+        let (start, end) = if src.get(span.start as usize..span.end as usize).is_some() {
+            (span.start, span.end)
+        } else {
+            (0, 0)
+        };
+        SrcText {
+            src: Arc::clone(src),
+            start,
+            end,
+        }
+    }
+}
+
+impl std::ops::Deref for SrcText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for SrcText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for SrcText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq for SrcText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<&str> for SrcText {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
+}
+
+impl Serialize for SrcText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceLocation {
     #[serde(rename = "ref")]
@@ -85,7 +149,7 @@ pub struct Reference {
 pub struct OnlyIf {
     pub message: Option<String>,
     /// Source of the condition block.
-    pub code: CompactString,
+    pub code: SrcText,
     pub line: u32,
 }
 
@@ -132,7 +196,7 @@ pub struct Expectation {
     /// Methods chained on the matcher: `be_readable.by('owner')` → [{name: by, args}]
     pub chain: Vec<ChainCall>,
     pub line: u32,
-    pub code: CompactString,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -167,7 +231,7 @@ pub struct Control {
     pub refs: Vec<Reference>,
     pub only_if: Option<OnlyIf>,
     pub describes: Vec<Describe>,
-    pub code: CompactString,
+    pub code: SrcText,
     pub source_location: SourceLocation,
     /// Path of the file relative to the profile (e.g. `controls/os_spec.rb`), shared by the
     /// file's controls.
@@ -224,7 +288,7 @@ pub struct ControlOverride {
     pub impact: Option<f64>,
     pub title: Option<String>,
     pub tags: OrderedMap,
-    pub code: CompactString,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -375,6 +439,8 @@ struct Ctx<'a> {
     file: &'a str,
     /// `file`, shared by the controls, variables and includes of the file.
     shared_file: Arc<str>,
+    /// `text`, shared by the code of the controls and expectations.
+    shared_text: &'a Arc<str>,
     lines: LineCursor<'a>,
     out: FileModel,
 }
@@ -387,6 +453,10 @@ impl<'a> Ctx<'a> {
                 .get(span.start as usize..span.end as usize)
                 .unwrap_or(""),
         )
+    }
+    /// Source text of `span`, sharing the file's text (for the longer pieces).
+    fn code(&self, span: Span) -> SrcText {
+        SrcText::new(self.shared_text, span)
     }
     fn line(&self, span: Span) -> u32 {
         self.lines.line(span.start)
@@ -544,20 +614,27 @@ fn hex_id(file: &str, line: u32, code: &str) -> String {
 
 /// Extracts the InSpec model of one controls file from its syntax tree.
 pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
+    extract_file_with(&Arc::from(text), file, program, true)
+}
+
+/// [`extract_file`] of a text the model's code snippets can share.
+pub fn extract_file_shared(text: &Arc<str>, file: &str, program: &Program) -> FileModel {
     extract_file_with(text, file, program, true)
 }
 
 /// [`extract_file`]; `prune: false` walks the whole tree for inputs (tests compare the two).
 pub(crate) fn extract_file_with(
-    text: &str,
+    shared_text: &Arc<str>,
     file: &str,
     program: &Program,
     prune: bool,
 ) -> FileModel {
+    let text: &str = shared_text;
     let mut cx = Ctx {
         text,
         file,
         shared_file: Arc::from(file),
+        shared_text,
         lines: LineCursor::new(text),
         out: FileModel::default(),
     };
@@ -713,7 +790,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 let mut describes = Vec::with_capacity(1);
                 describe_from(cx, stmt, "describe", false, &mut describes);
                 if !describes.is_empty() {
-                    let code = cx.src(stmt.span);
+                    let code = cx.code(stmt.span);
                     let line = cx.line(stmt.span);
                     let id = format!(
                         "(generated from {}:{} {})",
@@ -851,7 +928,7 @@ fn control_from(
         refs: Vec::with_capacity(sizes.refs),
         only_if: None,
         describes: Vec::with_capacity(sizes.describes),
-        code: cx.src(stmt.span),
+        code: cx.code(stmt.span),
         source_location: SourceLocation {
             ref_: Arc::clone(&cx.shared_file),
             line,
@@ -1025,7 +1102,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
             }
             "only_if" | "only_applicable_if" => {
                 let message = args.first().and_then(|a| string_template(cx.text, a));
-                let code = block.as_ref().map(|b| cx.src(b.span)).unwrap_or_default();
+                let code = block.as_ref().map(|b| cx.code(b.span)).unwrap_or_default();
                 c.only_if = Some(OnlyIf {
                     message,
                     code,
@@ -1316,7 +1393,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                             args: Vec::new(),
                             chain: Vec::new(),
                             line: cx.line(stmt.span),
-                            code: cx.src(stmt.span),
+                            code: cx.code(stmt.span),
                         });
                     }
                 }
@@ -1388,7 +1465,7 @@ fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &'static str, out: &mut Vec<Exp
         args: m.args,
         chain: m.chain,
         line: cx.line(stmt.span),
-        code: cx.src(stmt.span),
+        code: cx.code(stmt.span),
     });
     true
 }
@@ -1502,7 +1579,7 @@ fn include_from(
                         refs: Vec::new(),
                         only_if: None,
                         describes: Vec::new(),
-                        code: CompactString::default(),
+                        code: SrcText::default(),
                         source_location: SourceLocation {
                             ref_: Arc::clone(&cx.shared_file),
                             line: 0,
@@ -1525,7 +1602,7 @@ fn include_from(
                         },
                         title: c.title,
                         tags: c.tags,
-                        code: cx.src(s.span),
+                        code: cx.code(s.span),
                     });
                 }
                 _ => {}
