@@ -174,7 +174,7 @@ pub struct Subject {
     pub args: Vec<Arg>,
     /// Methods chained on the resource: `etc_fstab.where { ... }.entries` → [where, entries].
     pub chain: Vec<CompactString>,
-    pub code: CompactString,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -277,7 +277,7 @@ pub struct Variable {
     pub name: CompactString,
     pub file: Arc<str>,
     pub line: u32,
-    pub code: CompactString,
+    pub code: SrcText,
     pub value: Option<Value>,
 }
 
@@ -846,7 +846,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                         name: name.clone(),
                         file: Arc::clone(&cx.shared_file),
                         line,
-                        code: cx.src(value.span),
+                        code: cx.code(value.span),
                         value: literal(value),
                     });
                 }
@@ -1226,12 +1226,12 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
             resource: None,
             args: Vec::new(),
             chain: Vec::new(),
-            code: CompactString::default(),
+            code: SrcText::default(),
         };
     };
     let code = args
         .last()
-        .map(|l| cx.src(first.span.to(l.span)))
+        .map(|l| cx.code(first.span.to(l.span)))
         .unwrap_or_default();
     // Walk down a method chain to its root call: etc_fstab.where { ... }.entries
     let mut chain = Vec::new();
