@@ -161,7 +161,7 @@ pub struct Arg {
     pub value: Option<Value>,
     /// True when `value` holds the literal (a literal `nil` is `value: null, literal: true`).
     pub literal: bool,
-    pub code: CompactString,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -466,7 +466,7 @@ impl<'a> Ctx<'a> {
         Arg {
             literal: value.is_some(),
             value,
-            code: self.src(e.span),
+            code: self.code(e.span),
         }
     }
     fn warn(&mut self, span: Span, message: String) {

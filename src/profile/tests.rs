@@ -513,7 +513,7 @@ fn constructs_fixture_model() {
     let ex = &c.describes[0].expectations[0];
     assert_eq!(ex.kind, "it");
     assert_eq!(ex.description.as_deref(), Some("is small"));
-    assert_eq!(ex.target.as_ref().map(|t| t.code.as_str()), Some("total"));
+    assert_eq!(ex.target.as_ref().map(|t| &*t.code), Some("total"));
     assert_eq!(
         (ex.matcher.as_deref(), ex.operator),
         (Some("be"), Some("<"))
