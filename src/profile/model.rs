@@ -22,12 +22,13 @@ pub struct Warning {
     pub message: String,
 }
 
-/// An ordered string-keyed map (tags keep the order they were written in).
+/// An ordered string-keyed map (tags keep the order they were written in). Keys are mostly
+/// short names, stored inline.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrderedMap(pub Vec<(String, Value)>);
+pub struct OrderedMap(pub Vec<(CompactString, Value)>);
 
 impl OrderedMap {
-    pub fn insert(&mut self, k: String, v: Value) {
+    pub fn insert(&mut self, k: CompactString, v: Value) {
         if let Some(slot) = self.0.iter_mut().find(|(key, _)| *key == k) {
             slot.1 = v;
         } else {
@@ -44,7 +45,12 @@ impl OrderedMap {
         self.0.is_empty()
     }
     pub fn to_json(&self) -> Value {
-        Value::Object(self.0.iter().cloned().collect())
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 }
 
@@ -131,7 +137,7 @@ pub struct SourceLocation {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Description {
-    pub label: String,
+    pub label: CompactString,
     pub data: String,
 }
 
@@ -523,6 +529,15 @@ fn str_or_sym(e: &Expr) -> Option<CompactString> {
         },
         ExprKind::Sym(s) => Some(s.clone()),
         _ => e.as_str_or_sym().map(CompactString::from),
+    }
+}
+
+/// [`string_template`] for short texts (labels, tag names): plain literals need no allocation.
+fn short_template(text: &str, e: &Expr) -> Option<CompactString> {
+    match &e.kind {
+        ExprKind::Str(parts) if matches!(parts.as_slice(), [StrPart::Lit(_)]) => str_or_sym(e),
+        ExprKind::Sym(s) => Some(s.clone()),
+        _ => string_template(text, e).map(CompactString::from),
     }
 }
 
@@ -1057,7 +1072,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 // The texts move into the control: no list of them, no copies.
                 let texts = match args.as_slice() {
                     [d] => string_template(cx.text, d).map(|d| (None, d)),
-                    [label, d] => string_template(cx.text, label)
+                    [label, d] => short_template(cx.text, label)
                         .zip(string_template(cx.text, d))
                         .map(|(l, d)| (Some(l), d)),
                     _ => None,
@@ -1184,7 +1199,7 @@ fn set_desc(c: &mut Control, label: &str, data: String) {
         d.data = data;
     } else {
         c.descriptions.push(Description {
-            label: label.to_string(),
+            label: label.into(),
             data,
         });
     }
@@ -1196,7 +1211,7 @@ fn tag_args(cx: &mut Ctx, tags: &mut OrderedMap, args: &[Expr]) {
             ExprKind::Hash { entries, .. } => {
                 for en in entries {
                     if let HashEntry::Pair(k, v) = en {
-                        let key = k.as_str_or_sym().unwrap_or_else(|| cx.src(k.span).into());
+                        let key = str_or_sym(k).unwrap_or_else(|| cx.src(k.span));
                         let val = literal(v)
                             .or_else(|| string_template(cx.text, v).map(Value::String))
                             .unwrap_or_else(|| Value::String(cx.src(v.span).into()));
@@ -1206,13 +1221,13 @@ fn tag_args(cx: &mut Ctx, tags: &mut OrderedMap, args: &[Expr]) {
             }
             ExprKind::Array(items) => {
                 for i in items {
-                    if let Some(k) = i.as_str_or_sym() {
+                    if let Some(k) = str_or_sym(i) {
                         tags.insert(k, Value::Null);
                     }
                 }
             }
             _ => {
-                let key = string_template(cx.text, a).unwrap_or_else(|| cx.src(a.span).into());
+                let key = short_template(cx.text, a).unwrap_or_else(|| cx.src(a.span));
                 tags.insert(key, Value::Null);
             }
         }
