@@ -5,7 +5,7 @@ fn main() {
     match ansible_inspec_rs::profile::load(dir) {
         Ok(p) => {
             if let Some(id) = args.get(2) {
-                for c in p.controls.iter().filter(|c| &c.id == id) {
+                for c in p.controls.iter().filter(|c| c.id == *id) {
                     println!("{}", serde_json::to_string_pretty(c).unwrap_or_default());
                 }
             } else {

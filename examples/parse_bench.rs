@@ -53,7 +53,7 @@ fn main() {
     let rb: Vec<&str> = sources
         .iter()
         .flat_map(|s| s.controls.iter().chain(&s.libraries))
-        .map(|(_, t)| t.as_str())
+        .map(|(_, t)| &**t)
         .collect();
     let bytes: usize = rb.iter().map(|t| t.len()).sum();
     let controls: usize = sources

@@ -320,10 +320,10 @@ impl<'a> Analyzer<'a> {
                             .controls
                             .iter()
                             .find(|c| {
-                                c.file == self.file
+                                *c.file == *self.file
                                     && c.source_location.line == self.line(e.span.start)
                             })
-                            .map(|c| c.id.clone())
+                            .map(|c| c.id.to_string())
                             .unwrap_or_default()
                     });
                 if let Some(b) = block {
@@ -351,8 +351,10 @@ impl<'a> Analyzer<'a> {
                     .profile
                     .controls
                     .iter()
-                    .find(|c| c.generated && c.file == self.file && c.source_location.line == line)
-                    .map(|c| c.id.clone())
+                    .find(|c| {
+                        c.generated && *c.file == *self.file && c.source_location.line == line
+                    })
+                    .map(|c| c.id.to_string())
                     .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
                 self.push_control(id, e.span.start, bs);
             }

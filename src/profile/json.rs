@@ -13,7 +13,7 @@ fn put(m: &mut Map<String, Value>, k: &str, v: Option<&String>) {
 pub fn control_json(c: &Control) -> Value {
     let mut descriptions = Map::new();
     for d in &c.descriptions {
-        descriptions.insert(d.label.clone(), Value::String(d.data.clone()));
+        descriptions.insert(d.label.to_string(), Value::String(d.data.clone()));
     }
     let refs: Vec<Value> = c
         .refs

@@ -33,10 +33,11 @@ pub struct ProfileSources {
     pub path: String,
     /// `inspec.yml` text, if the profile has one.
     pub metadata: Option<String>,
-    /// `(relative path, text)` of `controls/*.rb`, sorted by path.
-    pub controls: Vec<(String, String)>,
+    /// `(relative path, text)` of `controls/*.rb`, sorted by path. The text is shared with the
+    /// model's code snippets (no copy of them per build).
+    pub controls: Vec<(String, Arc<str>)>,
     /// `(relative path, text)` of `libraries/*.rb`, sorted by path.
-    pub libraries: Vec<(String, String)>,
+    pub libraries: Vec<(String, Arc<str>)>,
 }
 
 impl ProfileSources {
@@ -138,12 +139,12 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
     let mut controls = Vec::new();
     for (rel, p) in rb_files(&dir.join("controls"), "controls")? {
         let text = read_limited(&p, &rel)?;
-        controls.push((rel, text));
+        controls.push((rel, text.into()));
     }
     let mut libraries = Vec::new();
     for (rel, p) in rb_files(&dir.join("libraries"), "libraries")? {
         let text = read_limited(&p, &rel)?;
-        libraries.push((rel, text));
+        libraries.push((rel, text.into()));
     }
     Ok(ProfileSources {
         path: shown,
@@ -171,7 +172,7 @@ pub fn from_source(text: &str, filename: &str) -> Result<Profile, ProfileError> 
     build_shared(&Arc::new(ProfileSources {
         path: filename.to_string(),
         metadata: None,
-        controls: vec![(filename.to_string(), text.to_string())],
+        controls: vec![(filename.to_string(), Arc::from(text))],
         libraries: Vec::new(),
     }))
 }
@@ -198,9 +199,9 @@ struct ParsedFile {
     source: SourceFile,
 }
 
-fn parse_control_file(rel: &str, text: &str) -> Result<ParsedFile, ProfileError> {
+fn parse_control_file(rel: &str, text: &Arc<str>) -> Result<ParsedFile, ProfileError> {
     let program = parse_ruby_here(text, rel)?;
-    let model = model::extract_file(text, rel, &program);
+    let model = model::extract_file_shared(text, rel, &program);
     Ok(ParsedFile {
         model,
         source: SourceFile {
@@ -365,11 +366,9 @@ fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, Prof
             if c.dynamic_id || c.generated {
                 continue;
             }
-            if let Some(prev) =
-                seen.insert(c.id.as_str(), (c.file.as_str(), c.source_location.line))
-            {
+            if let Some(prev) = seen.insert(c.id.as_str(), (&*c.file, c.source_location.line)) {
                 warnings.push(Warning {
-                    file: c.file.clone(),
+                    file: c.file.to_string(),
                     line: Some(c.source_location.line),
                     column: None,
                     message: format!(
@@ -446,7 +445,8 @@ pub(crate) fn checksum(src: &ProfileSources) -> String {
         h.update(b"inspec.yml\0");
         h.update(m.as_bytes());
     }
-    let mut all: Vec<&(String, String)> = src.controls.iter().chain(src.libraries.iter()).collect();
+    let mut all: Vec<&(String, Arc<str>)> =
+        src.controls.iter().chain(src.libraries.iter()).collect();
     all.sort_by(|a, b| a.0.cmp(&b.0));
     for (rel, text) in all {
         h.update(rel.as_bytes());

@@ -5,6 +5,8 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+use compact_str::CompactString;
+
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use serde_json::Value;
@@ -20,12 +22,13 @@ pub struct Warning {
     pub message: String,
 }
 
-/// An ordered string-keyed map (tags keep the order they were written in).
+/// An ordered string-keyed map (tags keep the order they were written in). Keys are mostly
+/// short names, stored inline.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct OrderedMap(pub Vec<(String, Value)>);
+pub struct OrderedMap(pub Vec<(CompactString, Value)>);
 
 impl OrderedMap {
-    pub fn insert(&mut self, k: String, v: Value) {
+    pub fn insert(&mut self, k: CompactString, v: Value) {
         if let Some(slot) = self.0.iter_mut().find(|(key, _)| *key == k) {
             slot.1 = v;
         } else {
@@ -42,7 +45,12 @@ impl OrderedMap {
         self.0.is_empty()
     }
     pub fn to_json(&self) -> Value {
-        Value::Object(self.0.iter().cloned().collect())
+        Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.clone()))
+                .collect(),
+        )
     }
 }
 
@@ -56,16 +64,80 @@ impl Serialize for OrderedMap {
     }
 }
 
+/// A piece of a file's source text (a control's, an expectation's): the file's text (held by
+/// the profile's sources) is shared, not copied per piece. Reads and serializes as its `str`.
+#[derive(Clone, Default)]
+pub struct SrcText {
+    src: Arc<str>,
+    start: u32,
+    end: u32,
+}
+
+impl SrcText {
+    /// `span` of `src`; an empty text when the span does not lie within `src`.
+    fn new(src: &Arc<str>, span: Span) -> Self {
+        let (start, end) = if src.get(span.start as usize..span.end as usize).is_some() {
+            (span.start, span.end)
+        } else {
+            (0, 0)
+        };
+        SrcText {
+            src: Arc::clone(src),
+            start,
+            end,
+        }
+    }
+}
+
+impl std::ops::Deref for SrcText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.src
+            .get(self.start as usize..self.end as usize)
+            .unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for SrcText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl std::fmt::Display for SrcText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl PartialEq for SrcText {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl PartialEq<&str> for SrcText {
+    fn eq(&self, other: &&str) -> bool {
+        &**self == *other
+    }
+}
+
+impl Serialize for SrcText {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SourceLocation {
     #[serde(rename = "ref")]
-    pub ref_: String,
+    pub ref_: Arc<str>,
     pub line: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Description {
-    pub label: String,
+    pub label: CompactString,
     pub data: String,
 }
 
@@ -83,7 +155,7 @@ pub struct Reference {
 pub struct OnlyIf {
     pub message: Option<String>,
     /// Source of the condition block.
-    pub code: String,
+    pub code: SrcText,
     pub line: u32,
 }
 
@@ -95,26 +167,26 @@ pub struct Arg {
     pub value: Option<Value>,
     /// True when `value` holds the literal (a literal `nil` is `value: null, literal: true`).
     pub literal: bool,
-    pub code: String,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Subject {
     /// `resource` (`file('/x')`, `etc_fstab.where {...}`), `string` (`describe 'text'`),
     /// `variable`, `expression`, or `none` (`describe.one`).
-    pub kind: String,
+    pub kind: &'static str,
     /// The resource (first method) name for `resource` subjects.
-    pub resource: Option<String>,
+    pub resource: Option<CompactString>,
     pub args: Vec<Arg>,
     /// Methods chained on the resource: `etc_fstab.where { ... }.entries` → [where, entries].
-    pub chain: Vec<String>,
-    pub code: String,
+    pub chain: Vec<CompactString>,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
     /// `it`, `its`, or `expect` (an `expect(x).to ...` statement).
-    pub kind: String,
+    pub kind: &'static str,
     /// The `its('field')` argument.
     pub its: Option<Arg>,
     /// `it 'text' do ... end` description.
@@ -123,26 +195,26 @@ pub struct Expectation {
     pub target: Option<Arg>,
     /// `should_not` / `to_not` / `not_to`.
     pub negated: bool,
-    pub matcher: Option<String>,
+    pub matcher: Option<CompactString>,
     /// `cmp >= 5`, `be > 3`: the comparison operator applied to the matcher.
-    pub operator: Option<String>,
+    pub operator: Option<&'static str>,
     pub args: Vec<Arg>,
     /// Methods chained on the matcher: `be_readable.by('owner')` → [{name: by, args}]
     pub chain: Vec<ChainCall>,
     pub line: u32,
-    pub code: String,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChainCall {
-    pub name: String,
+    pub name: CompactString,
     pub args: Vec<Arg>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Describe {
     /// `describe`, `describe.one`, `context` or `describe_each`-free forms.
-    pub kind: String,
+    pub kind: &'static str,
     pub subject: Subject,
     pub expectations: Vec<Expectation>,
     /// Nested describe blocks (`describe.one`, `describe 'x' do describe ... end end`).
@@ -154,7 +226,7 @@ pub struct Describe {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Control {
-    pub id: String,
+    pub id: CompactString,
     /// The id is computed (interpolation, a variable): `id` then holds its source text.
     pub dynamic_id: bool,
     pub title: Option<String>,
@@ -165,10 +237,11 @@ pub struct Control {
     pub refs: Vec<Reference>,
     pub only_if: Option<OnlyIf>,
     pub describes: Vec<Describe>,
-    pub code: String,
+    pub code: SrcText,
     pub source_location: SourceLocation,
-    /// Path of the file relative to the profile (e.g. `controls/os_spec.rb`).
-    pub file: String,
+    /// Path of the file relative to the profile (e.g. `controls/os_spec.rb`), shared by the
+    /// file's controls.
+    pub file: Arc<str>,
     /// A describe block outside any control, with an id InSpec-style `(generated from ...)`.
     pub generated: bool,
     /// The control sits in a loop or condition at file level (its count depends on runtime).
@@ -183,7 +256,7 @@ pub struct Group {
     /// `controls/file.rb`
     pub id: String,
     pub title: Option<String>,
-    pub controls: Vec<String>,
+    pub controls: Vec<CompactString>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -207,29 +280,29 @@ pub struct Input {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Variable {
-    pub name: String,
-    pub file: String,
+    pub name: CompactString,
+    pub file: Arc<str>,
     pub line: u32,
-    pub code: String,
+    pub code: SrcText,
     pub value: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ControlOverride {
-    pub id: String,
+    pub id: CompactString,
     pub line: u32,
     pub impact: Option<f64>,
     pub title: Option<String>,
     pub tags: OrderedMap,
-    pub code: String,
+    pub code: SrcText,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Include {
     /// `include_controls` or `require_controls`.
-    pub kind: String,
+    pub kind: &'static str,
     pub profile: String,
-    pub file: String,
+    pub file: Arc<str>,
     pub line: u32,
     pub skipped: Vec<String>,
     pub controls: Vec<ControlOverride>,
@@ -370,16 +443,26 @@ pub struct FileModel {
 struct Ctx<'a> {
     text: &'a str,
     file: &'a str,
+    /// `file`, shared by the controls, variables and includes of the file.
+    shared_file: Arc<str>,
+    /// `text`, shared by the code of the controls and expectations.
+    shared_text: &'a Arc<str>,
     lines: LineCursor<'a>,
     out: FileModel,
 }
 
 impl<'a> Ctx<'a> {
-    fn src(&self, span: Span) -> String {
-        self.text
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or("")
-            .to_string()
+    /// Source text of `span` (short texts, such as most arguments, need no allocation).
+    fn src(&self, span: Span) -> CompactString {
+        CompactString::from(
+            self.text
+                .get(span.start as usize..span.end as usize)
+                .unwrap_or(""),
+        )
+    }
+    /// Source text of `span`, sharing the file's text (for the longer pieces).
+    fn code(&self, span: Span) -> SrcText {
+        SrcText::new(self.shared_text, span)
     }
     fn line(&self, span: Span) -> u32 {
         self.lines.line(span.start)
@@ -389,7 +472,7 @@ impl<'a> Ctx<'a> {
         Arg {
             literal: value.is_some(),
             value,
-            code: self.src(e.span),
+            code: self.code(e.span),
         }
     }
     fn warn(&mut self, span: Span, message: String) {
@@ -435,6 +518,27 @@ pub fn literal(e: &Expr) -> Option<Value> {
         ExprKind::Paren(body) if body.len() == 1 => return body.first().and_then(literal),
         _ => return None,
     })
+}
+
+/// [`Expr::as_str_or_sym`] without the intermediate `String` (short texts stay inline).
+fn str_or_sym(e: &Expr) -> Option<CompactString> {
+    match &e.kind {
+        ExprKind::Str(parts) => match parts.as_slice() {
+            [StrPart::Lit(s)] => Some(CompactString::from(s.as_str())),
+            _ => plain(parts).map(CompactString::from),
+        },
+        ExprKind::Sym(s) => Some(s.clone()),
+        _ => e.as_str_or_sym().map(CompactString::from),
+    }
+}
+
+/// [`string_template`] for short texts (labels, tag names): plain literals need no allocation.
+fn short_template(text: &str, e: &Expr) -> Option<CompactString> {
+    match &e.kind {
+        ExprKind::Str(parts) if matches!(parts.as_slice(), [StrPart::Lit(_)]) => str_or_sym(e),
+        ExprKind::Sym(s) => Some(s.clone()),
+        _ => string_template(text, e).map(CompactString::from),
+    }
 }
 
 /// A string literal's text, with interpolations kept as `#{source}` (for titles/descs).
@@ -525,19 +629,27 @@ fn hex_id(file: &str, line: u32, code: &str) -> String {
 
 /// Extracts the InSpec model of one controls file from its syntax tree.
 pub fn extract_file(text: &str, file: &str, program: &Program) -> FileModel {
+    extract_file_with(&Arc::from(text), file, program, true)
+}
+
+/// [`extract_file`] of a text the model's code snippets can share.
+pub fn extract_file_shared(text: &Arc<str>, file: &str, program: &Program) -> FileModel {
     extract_file_with(text, file, program, true)
 }
 
 /// [`extract_file`]; `prune: false` walks the whole tree for inputs (tests compare the two).
 pub(crate) fn extract_file_with(
-    text: &str,
+    shared_text: &Arc<str>,
     file: &str,
     program: &Program,
     prune: bool,
 ) -> FileModel {
+    let text: &str = shared_text;
     let mut cx = Ctx {
         text,
         file,
+        shared_file: Arc::from(file),
+        shared_text,
         lines: LineCursor::new(text),
         out: FileModel::default(),
     };
@@ -636,7 +748,7 @@ fn collect_input(cx: &mut Ctx, e: &Expr) {
                 "value" | "default" => {
                     input.value = literal(v);
                     if input.value.is_none() {
-                        input.value_code = Some(cx.src(v.span));
+                        input.value_code = Some(cx.src(v.span).into());
                     }
                 }
                 "type" => input.type_ = v.as_str_or_sym(),
@@ -693,7 +805,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 let mut describes = Vec::with_capacity(1);
                 describe_from(cx, stmt, "describe", false, &mut describes);
                 if !describes.is_empty() {
-                    let code = cx.src(stmt.span);
+                    let code = cx.code(stmt.span);
                     let line = cx.line(stmt.span);
                     let id = format!(
                         "(generated from {}:{} {})",
@@ -702,7 +814,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                         hex_id(cx.file, line, &code)
                     );
                     cx.out.controls.push(Control {
-                        id,
+                        id: id.into(),
                         dynamic_id: false,
                         title: None,
                         desc: None,
@@ -714,10 +826,10 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                         describes,
                         code,
                         source_location: SourceLocation {
-                            ref_: cx.file.to_string(),
+                            ref_: Arc::clone(&cx.shared_file),
                             line,
                         },
-                        file: cx.file.to_string(),
+                        file: Arc::clone(&cx.shared_file),
                         generated: true,
                         conditional,
                         block: None,
@@ -725,7 +837,12 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 }
             }
             "include_controls" | "require_controls" => {
-                let inc = include_from(cx, stmt, name, args, block.as_ref());
+                let kind = if name == "require_controls" {
+                    "require_controls"
+                } else {
+                    "include_controls"
+                };
+                let inc = include_from(cx, stmt, kind, args, block.as_ref());
                 cx.out.includes.push(inc);
             }
             _ => {
@@ -741,10 +858,10 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 if !conditional {
                     let line = cx.line(stmt.span);
                     cx.out.variables.push(Variable {
-                        name: name.to_string(),
-                        file: cx.file.to_string(),
+                        name: name.clone(),
+                        file: Arc::clone(&cx.shared_file),
                         line,
-                        code: cx.src(value.span),
+                        code: cx.code(value.span),
                         value: literal(value),
                     });
                 }
@@ -809,7 +926,7 @@ fn control_from(
         cx.warn(stmt.span, "control without an id was ignored".into());
         return;
     };
-    let (id, dynamic_id) = match id_expr.as_str_or_sym() {
+    let (id, dynamic_id) = match str_or_sym(id_expr) {
         Some(s) => (s, false),
         None => (cx.src(id_expr.span), true),
     };
@@ -826,12 +943,12 @@ fn control_from(
         refs: Vec::with_capacity(sizes.refs),
         only_if: None,
         describes: Vec::with_capacity(sizes.describes),
-        code: cx.src(stmt.span),
+        code: cx.code(stmt.span),
         source_location: SourceLocation {
-            ref_: cx.file.to_string(),
+            ref_: Arc::clone(&cx.shared_file),
             line,
         },
-        file: cx.file.to_string(),
+        file: Arc::clone(&cx.shared_file),
         generated: false,
         conditional,
         block: block.cloned(),
@@ -955,7 +1072,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 // The texts move into the control: no list of them, no copies.
                 let texts = match args.as_slice() {
                     [d] => string_template(cx.text, d).map(|d| (None, d)),
-                    [label, d] => string_template(cx.text, label)
+                    [label, d] => short_template(cx.text, label)
                         .zip(string_template(cx.text, d))
                         .map(|(l, d)| (Some(l), d)),
                     _ => None,
@@ -990,14 +1107,17 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                                 }
                             }
                         }
-                        _ => r.ref_ = string_template(cx.text, a).or_else(|| Some(cx.src(a.span))),
+                        _ => {
+                            r.ref_ =
+                                string_template(cx.text, a).or_else(|| Some(cx.src(a.span).into()))
+                        }
                     }
                 }
                 c.refs.push(r);
             }
             "only_if" | "only_applicable_if" => {
                 let message = args.first().and_then(|a| string_template(cx.text, a));
-                let code = block.as_ref().map(|b| cx.src(b.span)).unwrap_or_default();
+                let code = block.as_ref().map(|b| cx.code(b.span)).unwrap_or_default();
                 c.only_if = Some(OnlyIf {
                     message,
                     code,
@@ -1005,7 +1125,7 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 });
             }
             "describe" | "describe_each" | "context" => {
-                describe_from(cx, stmt, name, conditional, &mut c.describes);
+                describe_from(cx, stmt, describe_kind(name), conditional, &mut c.describes);
             }
             "expect" => {}
             _ => {
@@ -1079,7 +1199,7 @@ fn set_desc(c: &mut Control, label: &str, data: String) {
         d.data = data;
     } else {
         c.descriptions.push(Description {
-            label: label.to_string(),
+            label: label.into(),
             data,
         });
     }
@@ -1091,23 +1211,23 @@ fn tag_args(cx: &mut Ctx, tags: &mut OrderedMap, args: &[Expr]) {
             ExprKind::Hash { entries, .. } => {
                 for en in entries {
                     if let HashEntry::Pair(k, v) = en {
-                        let key = k.as_str_or_sym().unwrap_or_else(|| cx.src(k.span));
+                        let key = str_or_sym(k).unwrap_or_else(|| cx.src(k.span));
                         let val = literal(v)
                             .or_else(|| string_template(cx.text, v).map(Value::String))
-                            .unwrap_or_else(|| Value::String(cx.src(v.span)));
+                            .unwrap_or_else(|| Value::String(cx.src(v.span).into()));
                         tags.insert(key, val);
                     }
                 }
             }
             ExprKind::Array(items) => {
                 for i in items {
-                    if let Some(k) = i.as_str_or_sym() {
+                    if let Some(k) = str_or_sym(i) {
                         tags.insert(k, Value::Null);
                     }
                 }
             }
             _ => {
-                let key = string_template(cx.text, a).unwrap_or_else(|| cx.src(a.span));
+                let key = short_template(cx.text, a).unwrap_or_else(|| cx.src(a.span));
                 tags.insert(key, Value::Null);
             }
         }
@@ -1117,16 +1237,16 @@ fn tag_args(cx: &mut Ctx, tags: &mut OrderedMap, args: &[Expr]) {
 fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
     let Some(first) = args.first() else {
         return Subject {
-            kind: "none".into(),
+            kind: "none",
             resource: None,
             args: Vec::new(),
             chain: Vec::new(),
-            code: String::new(),
+            code: SrcText::default(),
         };
     };
     let code = args
         .last()
-        .map(|l| cx.src(first.span.to(l.span)))
+        .map(|l| cx.code(first.span.to(l.span)))
         .unwrap_or_default();
     // Walk down a method chain to its root call: etc_fstab.where { ... }.entries
     let mut chain = Vec::new();
@@ -1138,11 +1258,11 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
                 name,
                 ..
             } => {
-                chain.push(name.to_string());
+                chain.push(name.clone());
                 e = r;
             }
             ExprKind::Index { recv, .. } => {
-                chain.push("[]".into());
+                chain.push(CompactString::const_new("[]"));
                 e = recv;
             }
             ExprKind::Paren(b) if b.len() == 1 => match b.first() {
@@ -1160,28 +1280,28 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
             args: rargs,
             ..
         } => Subject {
-            kind: "resource".into(),
-            resource: Some(name.to_string()),
+            kind: "resource",
+            resource: Some(name.clone()),
             args: rargs.iter().map(|a| cx.arg(a)).collect(),
             chain,
             code,
         },
         ExprKind::Str(_) if chain.is_empty() => Subject {
-            kind: "string".into(),
+            kind: "string",
             resource: None,
             args: args.iter().map(|a| cx.arg(a)).collect(),
             chain,
             code,
         },
         ExprKind::Var(_) | ExprKind::IVar(_) if chain.is_empty() => Subject {
-            kind: "variable".into(),
+            kind: "variable",
             resource: None,
             args: vec![cx.arg(first)],
             chain,
             code,
         },
         _ => Subject {
-            kind: "expression".into(),
+            kind: "expression",
             resource: None,
             args: vec![cx.arg(first)],
             chain,
@@ -1190,12 +1310,22 @@ fn subject_from(cx: &Ctx, args: &[Expr]) -> Subject {
     }
 }
 
+/// The `kind` of a describe block opened by a call to `name` (`describe`, `context` or
+/// `describe_each`), as a constant: no copy per block.
+fn describe_kind(name: &str) -> &'static str {
+    match name {
+        "context" => "context",
+        "describe_each" => "describe_each",
+        _ => "describe",
+    }
+}
+
 /// Pushes the describe block `stmt` onto `out` and fills it there (it is a large value: no
 /// copy on return).
 fn describe_from(
     cx: &mut Ctx,
     stmt: &Expr,
-    kind: &str,
+    kind: &'static str,
     conditional: bool,
     out: &mut Vec<Describe>,
 ) {
@@ -1209,7 +1339,7 @@ fn describe_from(
     };
     let (expectations, describes) = block.map(|b| describe_sizes(&b.body)).unwrap_or_default();
     out.push(Describe {
-        kind: kind.to_string(),
+        kind,
         subject,
         expectations: Vec::with_capacity(expectations),
         describes: Vec::with_capacity(describes),
@@ -1264,7 +1394,11 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                         last.description = description;
                     } else {
                         d.expectations.push(Expectation {
-                            kind: name.to_string(),
+                            kind: match name.as_str() {
+                                "it" => "it",
+                                "its" => "its",
+                                _ => "specify",
+                            },
                             its,
                             description,
                             target: None,
@@ -1274,12 +1408,12 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
                             args: Vec::new(),
                             chain: Vec::new(),
                             line: cx.line(stmt.span),
-                            code: cx.src(stmt.span),
+                            code: cx.code(stmt.span),
                         });
                     }
                 }
                 "describe" | "context" | "describe_each" => {
-                    describe_from(cx, stmt, name, conditional, &mut d.describes);
+                    describe_from(cx, stmt, describe_kind(name), conditional, &mut d.describes);
                 }
                 _ => {
                     if let Some(b) = block {
@@ -1316,7 +1450,7 @@ fn describe_body(cx: &mut Ctx, d: &mut Describe, stmts: &[Expr], conditional: bo
 
 /// `should matcher args`, `should_not ...`, `is_expected.to ...`, `expect(x).to ...`: pushed
 /// onto `out` (built in one go and moved once: an expectation is a large value).
-fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation>) -> bool {
+fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &'static str, out: &mut Vec<Expectation>) -> bool {
     let Some((recv, name, args, _)) = call_parts(stmt) else {
         return false;
     };
@@ -1336,7 +1470,7 @@ fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation
     };
     let m = args.first().map(|m| matcher_of(cx, m)).unwrap_or_default();
     out.push(Expectation {
-        kind: kind.to_string(),
+        kind,
         its: None,
         description: None,
         target,
@@ -1346,7 +1480,7 @@ fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation
         args: m.args,
         chain: m.chain,
         line: cx.line(stmt.span),
-        code: cx.src(stmt.span),
+        code: cx.code(stmt.span),
     });
     true
 }
@@ -1354,8 +1488,8 @@ fn expectation_from(cx: &Ctx, stmt: &Expr, kind: &str, out: &mut Vec<Expectation
 /// The matcher part of an expectation.
 #[derive(Default)]
 struct Matcher {
-    matcher: Option<String>,
-    operator: Option<String>,
+    matcher: Option<CompactString>,
+    operator: Option<&'static str>,
     args: Vec<Arg>,
     chain: Vec<ChainCall>,
 }
@@ -1373,14 +1507,14 @@ fn matcher_of(cx: &Ctx, m: &Expr) -> Matcher {
                 let mut args = args_of(margs, 1);
                 args.push(cx.arg(rhs));
                 return Matcher {
-                    matcher: Some(name.to_string()),
-                    operator: Some(op.as_str().to_string()),
+                    matcher: Some(name.into()),
+                    operator: Some(op.as_str()),
                     args,
                     chain: Vec::new(),
                 };
             }
             Matcher {
-                matcher: Some(op.as_str().to_string()),
+                matcher: Some(CompactString::const_new(op.as_str())),
                 operator: None,
                 args: vec![cx.arg(lhs), cx.arg(rhs)],
                 chain: Vec::new(),
@@ -1391,14 +1525,14 @@ fn matcher_of(cx: &Ctx, m: &Expr) -> Matcher {
             let mut e = m;
             while let Some((Some(r), name, args, _)) = call_parts(e) {
                 chain.push(ChainCall {
-                    name: name.to_string(),
+                    name: name.into(),
                     args: args_of(args, 0),
                 });
                 e = r;
             }
             chain.reverse();
             let (matcher, args) = match call_parts(e) {
-                Some((None, name, args, _)) => (Some(name.to_string()), args_of(args, 0)),
+                Some((None, name, args, _)) => (Some(name.into()), args_of(args, 0)),
                 _ => (None, vec![cx.arg(e)]),
             };
             Matcher {
@@ -1414,18 +1548,22 @@ fn matcher_of(cx: &Ctx, m: &Expr) -> Matcher {
 fn include_from(
     cx: &mut Ctx,
     stmt: &Expr,
-    kind: &str,
+    kind: &'static str,
     args: &[Expr],
     block: Option<&Arc<Block>>,
 ) -> Include {
     let profile = args
         .first()
         .and_then(|a| string_template(cx.text, a))
-        .unwrap_or_else(|| args.first().map(|a| cx.src(a.span)).unwrap_or_default());
+        .unwrap_or_else(|| {
+            args.first()
+                .map(|a| cx.src(a.span).into())
+                .unwrap_or_default()
+        });
     let mut inc = Include {
-        kind: kind.to_string(),
+        kind,
         profile,
-        file: cx.file.to_string(),
+        file: Arc::clone(&cx.shared_file),
         line: cx.line(stmt.span),
         skipped: Vec::new(),
         controls: Vec::new(),
@@ -1442,7 +1580,7 @@ fn include_from(
                     }
                 }
                 "control" | "rule" => {
-                    let Some(id) = a.first().and_then(|x| x.as_str_or_sym()) else {
+                    let Some(id) = a.first().and_then(str_or_sym) else {
                         continue;
                     };
                     let mut c = Control {
@@ -1456,12 +1594,12 @@ fn include_from(
                         refs: Vec::new(),
                         only_if: None,
                         describes: Vec::new(),
-                        code: String::new(),
+                        code: SrcText::default(),
                         source_location: SourceLocation {
-                            ref_: cx.file.to_string(),
+                            ref_: Arc::clone(&cx.shared_file),
                             line: 0,
                         },
-                        file: cx.file.to_string(),
+                        file: Arc::clone(&cx.shared_file),
                         generated: false,
                         conditional: false,
                         block: None,
@@ -1479,7 +1617,7 @@ fn include_from(
                         },
                         title: c.title,
                         tags: c.tags,
-                        code: cx.src(s.span),
+                        code: cx.code(s.span),
                     });
                 }
                 _ => {}

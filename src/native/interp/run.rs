@@ -50,7 +50,10 @@ pub fn evaluate_with(
         if c.dynamic_id || out.iter().any(|r| r.id == c.id) {
             continue;
         }
-        let reason = match (&stopped, me.file_errors.iter().find(|(f, _)| *f == c.file)) {
+        let reason = match (
+            &stopped,
+            me.file_errors.iter().find(|(f, _)| **f == *c.file),
+        ) {
             (_, Some((_, check))) => check.clone(),
             (Some(why), None) => {
                 results::skipped("Control not evaluated", format!("Not evaluated: {why}"))
@@ -58,7 +61,7 @@ pub fn evaluate_with(
             (None, None) => continue,
         };
         let base = results::control(
-            c.id.clone(),
+            c.id.to_string(),
             c.title.clone(),
             c.desc.clone(),
             if c.impact.is_nan() { 0.5 } else { c.impact },
@@ -189,7 +192,7 @@ impl Interp<'_> {
             .profile
             .controls
             .iter()
-            .find(|c| c.id == id && c.file == self.file);
+            .find(|c| c.id == id && *c.file == *self.file);
         let mut state = ControlState {
             id: id.clone(),
             title: model.and_then(|c| c.title.clone()),
@@ -280,8 +283,8 @@ impl Interp<'_> {
             .profile
             .controls
             .iter()
-            .find(|c| c.generated && c.file == self.file && c.source_location.line == line)
-            .map(|c| c.id.clone())
+            .find(|c| c.generated && *c.file == *self.file && c.source_location.line == line)
+            .map(|c| c.id.to_string())
             .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
         let call = Expr::new(
             ExprKind::Call {

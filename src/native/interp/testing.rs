@@ -281,7 +281,7 @@ pub fn run_with(
         controls: vec![("controls/test.rb".into(), controls.into())],
         libraries: libraries
             .iter()
-            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .map(|(p, t)| (p.to_string(), Arc::from(*t)))
             .collect(),
     };
     let profile = crate::profile::build(&src).expect("snippet parses");
