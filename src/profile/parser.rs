@@ -197,6 +197,28 @@ fn ends_body(t: &Tok) -> bool {
     )
 }
 
+/// A literal, name or variable: a token `parse_primary_inner` turns into a node by itself
+/// (every other primary starts with punctuation or a keyword).
+#[inline]
+fn is_data(t: &Tok) -> bool {
+    matches!(
+        t,
+        Tok::Int(_)
+            | Tok::Float(_)
+            | Tok::Str(_)
+            | Tok::XStr(_)
+            | Tok::Sym(_)
+            | Tok::DSym(_)
+            | Tok::Regex(..)
+            | Tok::Words { .. }
+            | Tok::Ident(_)
+            | Tok::Const(_)
+            | Tok::IVar(_)
+            | Tok::GVar(_)
+            | Tok::CVar(_)
+    )
+}
+
 /// After an operand at statement level: nothing in the statement can extend it.
 fn ends_stmt(t: &Tok) -> bool {
     matches!(
@@ -453,24 +475,7 @@ impl<'a> Parser<'a> {
         ends: fn(&Tok) -> bool,
         rest: fn(&mut Self) -> PResult<Expr>,
     ) -> PResult<Expr> {
-        let operand = self.pending.is_none()
-            && matches!(
-                self.peek(),
-                Tok::Int(_)
-                    | Tok::Float(_)
-                    | Tok::Str(_)
-                    | Tok::XStr(_)
-                    | Tok::Sym(_)
-                    | Tok::DSym(_)
-                    | Tok::Regex(..)
-                    | Tok::Words { .. }
-                    | Tok::Ident(_)
-                    | Tok::Const(_)
-                    | Tok::IVar(_)
-                    | Tok::GVar(_)
-                    | Tok::CVar(_)
-            );
-        if !operand {
+        if self.pending.is_some() || !is_data(self.peek()) {
             return rest(self);
         }
         self.depth += levels;
@@ -1432,23 +1437,7 @@ impl<'a> Parser<'a> {
 
     fn parse_primary_inner(&mut self) -> PResult<Expr> {
         let start = self.tok(0).start();
-        let data = matches!(
-            self.peek(),
-            Tok::Int(_)
-                | Tok::Float(_)
-                | Tok::Str(_)
-                | Tok::XStr(_)
-                | Tok::Sym(_)
-                | Tok::DSym(_)
-                | Tok::Regex(..)
-                | Tok::Words { .. }
-                | Tok::Ident(_)
-                | Tok::Const(_)
-                | Tok::IVar(_)
-                | Tok::GVar(_)
-                | Tok::CVar(_)
-        );
-        if !data {
+        if !is_data(self.peek()) {
             return self.parse_primary_punct(start);
         }
         let t = self.bump();
