@@ -1167,20 +1167,8 @@ impl<'a> Parser<'a> {
         }
         let tight_next = !self.tok(1).space_before;
         match &t.tok {
-            Tok::Int(_)
-            | Tok::Float(_)
-            | Tok::Str(_)
-            | Tok::XStr(_)
-            | Tok::Sym(_)
-            | Tok::DSym(_)
-            | Tok::Regex(..)
-            | Tok::Words { .. }
-            | Tok::Ident(_)
-            | Tok::Const(_)
-            | Tok::IVar(_)
-            | Tok::GVar(_)
-            | Tok::CVar(_)
-            | Tok::Label(_) => true,
+            tok if is_data(tok) => true,
+            Tok::Label(_) => true,
             Tok::Kw(k) => matches!(
                 k,
                 Kw::Nil
