@@ -66,46 +66,46 @@ pub enum Kw {
     Line,
 }
 
-/// Every keyword with its spelling (at most 8 bytes: looked up as one integer).
-const KEYWORDS: [(&str, Kw); 38] = [
-    ("if", Kw::If),
-    ("unless", Kw::Unless),
-    ("elsif", Kw::Elsif),
-    ("else", Kw::Else),
-    ("case", Kw::Case),
-    ("when", Kw::When),
-    ("in", Kw::In),
-    ("while", Kw::While),
-    ("until", Kw::Until),
-    ("for", Kw::For),
-    ("do", Kw::Do),
-    ("end", Kw::End),
-    ("begin", Kw::Begin),
-    ("rescue", Kw::Rescue),
-    ("ensure", Kw::Ensure),
-    ("then", Kw::Then),
-    ("def", Kw::Def),
-    ("class", Kw::Class),
-    ("module", Kw::Module),
-    ("return", Kw::Return),
-    ("break", Kw::Break),
-    ("next", Kw::Next),
-    ("redo", Kw::Redo),
-    ("retry", Kw::Retry),
-    ("yield", Kw::Yield),
-    ("super", Kw::Super),
-    ("self", Kw::SelfKw),
-    ("nil", Kw::Nil),
-    ("true", Kw::True),
-    ("false", Kw::False),
-    ("and", Kw::And),
-    ("or", Kw::Or),
-    ("not", Kw::Not),
-    ("defined?", Kw::Defined),
-    ("alias", Kw::Alias),
-    ("undef", Kw::Undef),
-    ("__FILE__", Kw::File),
-    ("__LINE__", Kw::Line),
+/// Every keyword (spelled by [`Kw::as_str`], at most 8 bytes: looked up as one integer).
+const KEYWORDS: [Kw; 38] = [
+    Kw::If,
+    Kw::Unless,
+    Kw::Elsif,
+    Kw::Else,
+    Kw::Case,
+    Kw::When,
+    Kw::In,
+    Kw::While,
+    Kw::Until,
+    Kw::For,
+    Kw::Do,
+    Kw::End,
+    Kw::Begin,
+    Kw::Rescue,
+    Kw::Ensure,
+    Kw::Then,
+    Kw::Def,
+    Kw::Class,
+    Kw::Module,
+    Kw::Return,
+    Kw::Break,
+    Kw::Next,
+    Kw::Redo,
+    Kw::Retry,
+    Kw::Yield,
+    Kw::Super,
+    Kw::SelfKw,
+    Kw::Nil,
+    Kw::True,
+    Kw::False,
+    Kw::And,
+    Kw::Or,
+    Kw::Not,
+    Kw::Defined,
+    Kw::Alias,
+    Kw::Undef,
+    Kw::File,
+    Kw::Line,
 ];
 
 /// Up to 8 bytes as a little-endian integer, zero-padded (never 0 for a non-empty name).
@@ -131,10 +131,10 @@ static KW_TABLE: [(u64, Option<Kw>); 64] = {
     let mut t = [(0u64, None); 64];
     let mut i = 0;
     while i < KEYWORDS.len() {
-        let w = pack(KEYWORDS[i].0.as_bytes());
+        let w = pack(KEYWORDS[i].as_str().as_bytes());
         let slot = kw_slot(w);
         assert!(t[slot].1.is_none(), "keyword hash collision");
-        t[slot] = (w, Some(KEYWORDS[i].1));
+        t[slot] = (w, Some(KEYWORDS[i]));
         i += 1;
     }
     t
@@ -150,7 +150,7 @@ impl Kw {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Kw::If => "if",
             Kw::Unless => "unless",
@@ -1924,8 +1924,8 @@ mod tests {
 
     #[test]
     fn keywords_by_table() {
-        for (name, kw) in KEYWORDS {
-            assert_eq!(kw.as_str(), name);
+        for kw in KEYWORDS {
+            let name = kw.as_str();
             // At the end of the input (byte-wise packing) and with text after it (8-byte load).
             assert_eq!(toks(name)[0], T::Tok(Tok::Kw(kw)), "{name}");
             let src = format!("{name} xxxxxxxxx");
