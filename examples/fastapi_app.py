@@ -1,12 +1,14 @@
 """An existing FastAPI app that adds ansible-inspec-rs under its own prefix.
 
-Run it:  .venv/bin/uvicorn examples.fastapi_app:app --port 8090
-Then:    curl -s localhost:8090/compliance/templates
-         curl -s localhost:8090/my/overview
+Run it:  ANSIBLE_INSPEC_RS_API_TOKENS=s3cret .venv/bin/uvicorn examples.fastapi_app:app --port 8090
+Then:    curl -s -H 'Authorization: Bearer s3cret' localhost:8090/compliance/templates
+         curl -s -H 'Authorization: Bearer s3cret' localhost:8090/my/overview
 
 It composes the executor's lifespan with its own, mounts the REST routes at /compliance and
-reads the executor in its own route with Depends(get_executor). Settings (credentials, workers,
-store URL) come from ANSIBLE_INSPEC_RS_* variables; with none set, no credential is needed.
+reads the executor in its own route with Depends(get_executor), protected by require("viewer").
+Settings (credentials, workers, store URL) come from ANSIBLE_INSPEC_RS_* variables; without a
+credential the app refuses to start (ANSIBLE_INSPEC_RS_INSECURE_NO_AUTH=true opts out, and then
+only loopback Host names are answered).
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from ansible_inspec_rs._core import Executor
-from ansible_inspec_rs.fastapi import executor_lifespan, executor_of, get_executor, router
+from ansible_inspec_rs import Executor
+from ansible_inspec_rs.fastapi import executor_lifespan, executor_of, get_executor, require, router
 from fastapi import Depends, FastAPI
 
 
@@ -33,7 +35,7 @@ app = FastAPI(title="My platform", lifespan=lifespan)
 app.include_router(router, prefix="/compliance")
 
 
-@app.get("/my/overview")
+@app.get("/my/overview", dependencies=[Depends(require("viewer"))])
 async def overview(executor: Annotated[Executor, Depends(get_executor)]) -> dict[str, Any]:
     """A route of the host app that uses the executor directly."""
     stats = executor.stats()

@@ -50,7 +50,7 @@ def test_missing_or_bad_credential_is_401(anon: httpx.Client, method: str, path:
 def test_open_routes(anon: httpx.Client) -> None:
     assert anon.get("/health").status_code == 200
     assert anon.get("/", follow_redirects=False).status_code in (302, 307)
-    for path in ("/docs", "/redoc", "/openapi.json", "/metrics"):
+    for path in ("/docs", "/redoc", "/openapi.json"):
         assert anon.get(path).status_code == 200, path
 
 
@@ -110,9 +110,11 @@ def test_websocket_needs_a_credential(server: LiveServer, admin: httpx.Client) -
         assert ws.close_code == 4404
 
 
-async def test_metrics_auth_setting() -> None:
-    """With metrics_auth the /metrics route asks for a viewer (in-process app, real executor)."""
-    settings = Settings(_env_file=None, api_tokens=["t0ken-for-metrics"], metrics_auth=True)
+@pytest.mark.parametrize("metrics_auth", [True, None])
+async def test_metrics_auth_setting(metrics_auth: bool | None) -> None:
+    """With metrics_auth, or unset while a credential exists, the /metrics route asks for a viewer
+    (in-process app, real executor); metrics_auth=false opens it."""
+    settings = Settings(_env_file=None, api_tokens=["t0ken-for-metrics"], metrics_auth=metrics_auth)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
@@ -120,6 +122,11 @@ async def test_metrics_auth_setting() -> None:
             assert (await c.get("/metrics")).status_code == 401
             assert (await c.get("/metrics", headers=bearer("t0ken-for-metrics"))).status_code == 200
             assert (await c.get("/health")).status_code == 200
+    opened = create_app(Settings(_env_file=None, api_tokens=["t0ken-for-metrics"], metrics_auth=False))
+    async with opened.router.lifespan_context(opened):
+        transport = httpx.ASGITransport(app=opened)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+            assert (await c.get("/metrics")).status_code == 200
 
 
 def test_refuses_public_bind_without_credentials() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 from ansible_inspec_rs import Executor, Template
-from helpers import REPO, free_port, server_env
+from helpers import ADMIN_TOKEN, REPO, bearer, free_port, server_env
 
 TemplateFactory = Callable[..., Awaitable[Template]]
 
@@ -59,13 +59,13 @@ def test_example_fastapi_app(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--port", str(port)],
             cwd=REPO,
-            env=server_env(),
+            env=server_env(api_tokens=ADMIN_TOKEN),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=url, timeout=10) as c:
+        with httpx.Client(base_url=url, timeout=10, headers=bearer(ADMIN_TOKEN)) as c:
             deadline = time.monotonic() + 30
             while True:
                 assert proc.poll() is None, log.read_text()
@@ -93,6 +93,8 @@ def test_example_fastapi_app(tmp_path: Path) -> None:
             assert job["status"] == "successful" and job["results"][0]["stdout"] == "hello\n"
             assert c.get("/my/overview").json()["jobs_by_status"]["successful"] == 1
             assert c.get("/api/v1/templates").status_code == 404  # only under the app's prefix
+            for path in ("/my/overview", "/compliance/templates"):  # the router's credentials
+                assert httpx.get(url + path, timeout=10).status_code == 401
     finally:
         proc.terminate()
         proc.wait(15)
@@ -112,7 +114,7 @@ async def test_fast_job_read_matches_the_documented_route(
     install_settings(plain, Settings(_env_file=None, api_tokens=[], jwt_secret=None))
     plain.state.ansible_inspec_executor = executor
     transport = httpx.ASGITransport(app=plain)
-    async with httpx.AsyncClient(transport=transport, base_url="http://plain") as plain_client:
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as plain_client:
         template = await template_factory(command=["echo", "same"])
         job = await executor.submit(template.name, ["a", "b"], {"k": [1, 2]})
         await job.wait(timeout=30)

@@ -7,13 +7,13 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from ansible_inspec_rs import __version__, _core, errors
 from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
 from ansible_inspec_rs.server.errors import native_error_handler
 from ansible_inspec_rs.server.fastpath import JobReadFastPath
+from ansible_inspec_rs.server.gate import GateMiddleware
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
 from ansible_inspec_rs.server.metrics import MetricsMiddleware, ServerMetrics
 from ansible_inspec_rs.server.routers import events, job_templates, jobs, system, templates
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         redact.install()  # after the server configured logging
-        async with executor_lifespan(app):
+        async with executor_lifespan(app, require_credentials=False):
             yield
 
     app = FastAPI(
@@ -54,40 +54,9 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     setattr(app.state, METRICS_KEY, server_metrics)
     app.add_middleware(JobReadFastPath)  # inner: the metrics below count its answers too
     app.add_middleware(MetricsMiddleware, metrics=server_metrics)
+    app.add_middleware(GateMiddleware)  # outermost: nothing reads a request it refuses
     app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
     app.include_router(system.router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
-    _document_bearer_auth(app, metrics_auth=install_settings(app).metrics_auth)
     return app
-
-
-OPEN_PATHS = {"/health", "/", "/docs", "/redoc", "/openapi.json", "/metrics"}
-
-
-def _document_bearer_auth(app: FastAPI, *, metrics_auth: bool) -> None:
-    """Declares the bearer scheme in /openapi.json (the docs get an "Authorize" button) without a
-    per-request security dependency."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title, version=app.version, description=app.description, routes=app.routes
-            )
-            schema.setdefault("components", {})["securitySchemes"] = {
-                "bearerAuth": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "static API token or HS256 JWT (also the ansible_inspec_token cookie)",
-                }
-            }
-            open_paths = OPEN_PATHS - ({"/metrics"} if metrics_auth else set())
-            for path, operations in schema.get("paths", {}).items():
-                if path in open_paths:
-                    continue
-                for operation in operations.values():
-                    operation["security"] = [{"bearerAuth": []}]
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

@@ -4,25 +4,32 @@ Two kinds of credential: static API tokens from the settings (compared in consta
 HS256 JWTs compatible with the original ansible-inspec (claims ``user_id``, ``username``,
 ``roles``, ``exp``), taken from ``Authorization: Bearer`` or the ``ansible_inspec_token`` cookie.
 Roles are ordered ``viewer`` < ``operator`` < ``admin``. With no credential configured every
-request is let through as an anonymous admin (the serve command then binds to loopback only).
+request is let through as an anonymous admin (the serve command then binds to loopback only and
+the request gate answers loopback Host names only).
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: FastAPI reads the annotations of ``RoleCheck.__call__``
+# at run time, and an instance has no ``__globals__`` to resolve string annotations in.
 
 import hmac
-from collections.abc import Awaitable, Callable
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 from fastapi import HTTPException, WebSocketException, status
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
 from starlette.requests import HTTPConnection
-from starlette.websockets import WebSocket
 
 from ansible_inspec_rs.server.settings import Role, Settings
 
 ROLE_RANK: dict[str, int] = {"viewer": 1, "operator": 2, "admin": 3}
 AUTH_STATE_KEY = "ansible_inspec_auth"
+PRINCIPAL_KEY = "ansible_inspec_principal"  # the scope's principal, once authenticated
+SCHEME_NAME = "bearerAuth"
+# Registered JWT time claims: PyJWT takes int("123") for them; we want numbers only.
+_TIME_CLAIMS = ("exp", "nbf", "iat")
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,7 @@ class Authenticator:
         self._jwt_algorithm = settings.jwt_algorithm
         self._cookie = settings.jwt_cookie_name
         self.enabled = settings.auth_enabled
-        self.metrics_auth = settings.metrics_auth
+        self.metrics_auth = settings.metrics_need_auth
 
     def credential(self, conn: HTTPConnection) -> str | None:
         header = conn.headers.get("authorization")
@@ -69,7 +76,7 @@ class Authenticator:
         cookie = conn.cookies.get(self._cookie)
         if cookie:
             return cookie
-        if isinstance(conn, WebSocket):
+        if conn.scope["type"] == "websocket":
             # Browsers cannot set headers on a WebSocket handshake.
             return conn.query_params.get("token") or None
         return None
@@ -97,6 +104,10 @@ class Authenticator:
                 )
             except jwt.PyJWTError as exc:
                 raise AuthError(f"Invalid token: {exc}") from None
+            for claim in _TIME_CLAIMS:
+                value = claims.get(claim)
+                if claim in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+                    raise AuthError(f"Invalid token: '{claim}' must be a number of seconds")
             roles = claims.get("roles") or []
             if isinstance(roles, str):
                 roles = [roles]
@@ -115,29 +126,54 @@ def get_authenticator(conn: HTTPConnection) -> Authenticator:
     return auth
 
 
-def require(role: Role) -> Callable[[HTTPConnection], Awaitable[Principal]]:
-    """A dependency: the request's principal, which must hold at least ``role``."""
+def principal_of(conn: HTTPConnection) -> Principal:
+    """The connection's principal: the one the request gate found, else authenticated now."""
+    principal: Principal | None = conn.scope.get(PRINCIPAL_KEY)
+    if principal is not None:
+        return principal
+    is_ws = conn.scope["type"] == "websocket"
+    try:
+        principal = get_authenticator(conn).authenticate(conn)
+    except AuthError as exc:
+        if is_ws:
+            raise WebSocketException(status.WS_1008_POLICY_VIOLATION, str(exc)) from None
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
+        ) from None
+    conn.scope[PRINCIPAL_KEY] = principal
+    return principal
 
-    async def dependency(conn: HTTPConnection) -> Principal:
-        auth = get_authenticator(conn)
-        is_ws = conn.scope["type"] == "websocket"
-        try:
-            principal = auth.authenticate(conn)
-        except AuthError as exc:
-            if is_ws:
-                raise WebSocketException(status.WS_1008_POLICY_VIOLATION, str(exc)) from None
-            raise HTTPException(
-                status.HTTP_401_UNAUTHORIZED, str(exc), headers={"WWW-Authenticate": "Bearer"}
-            ) from None
-        if not principal.has(role):
-            message = f"Role '{role}' required"
-            if is_ws:
+
+class RoleCheck(SecurityBase):
+    """A dependency: the request's principal, which must hold at least ``role``.
+
+    It is a FastAPI security scheme (HTTP bearer), so every route that depends on it is
+    documented as authenticated and the docs (also a host app's) get an "Authorize" button.
+    """
+
+    def __init__(self, role: Role) -> None:
+        self.role: Role = role
+        self.scheme_name = SCHEME_NAME
+        self.model = HTTPBearerModel(
+            description="static API token or HS256 JWT (also the ansible_inspec_token cookie)"
+        )
+
+    def check(self, conn: HTTPConnection) -> Principal:
+        principal = principal_of(conn)
+        if not principal.has(self.role):
+            message = f"Role '{self.role}' required"
+            if conn.scope["type"] == "websocket":
                 raise WebSocketException(status.WS_1008_POLICY_VIOLATION, message)
             raise HTTPException(status.HTTP_403_FORBIDDEN, message)
         return principal
 
-    dependency.__name__ = f"require_{role}"
-    return dependency
+    async def __call__(self, conn: HTTPConnection) -> Principal:
+        return self.check(conn)
+
+
+def require(role: Role) -> RoleCheck:
+    """A dependency: the request's principal, which must hold at least ``role``."""
+    return RoleCheck(role)
 
 
 require_viewer = require("viewer")
@@ -145,10 +181,16 @@ require_operator = require("operator")
 require_admin = require("admin")
 
 
-async def metrics_guard(conn: HTTPConnection) -> None:
-    """``/metrics`` asks for a viewer only when ``metrics_auth`` is set."""
-    if get_authenticator(conn).metrics_auth:
-        await require_viewer(conn)
+class MetricsGuard(RoleCheck):
+    """``/metrics`` asks for a viewer when ``metrics_auth`` says so (by default: whenever a
+    credential is configured)."""
+
+    async def __call__(self, conn: HTTPConnection) -> None:  # type: ignore[override]
+        if get_authenticator(conn).metrics_auth:
+            self.check(conn)
+
+
+metrics_guard = MetricsGuard("viewer")
 
 
 def issue_jwt(
@@ -160,8 +202,6 @@ def issue_jwt(
     expires_in: int = 3600,
 ) -> str:
     """A JWT with the original's claims (for tests, scripts and the docs)."""
-    import time
-
     claims = {
         "user_id": user_id,
         "username": username,

@@ -1,18 +1,18 @@
 """FastAPI dependencies shared by the routers: the executor, the settings, the metrics."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: FastAPI reads ``ExecutorFor.__call__``'s annotations
+# at run time (see auth.RoleCheck).
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
 from starlette.requests import HTTPConnection
 
 from ansible_inspec_rs import _core
-from ansible_inspec_rs.server.auth import require
-from ansible_inspec_rs.server.settings import Role, Settings
+from ansible_inspec_rs.server.auth import RoleCheck
+from ansible_inspec_rs.server.settings import Settings
 
 EXECUTOR_KEY = "ansible_inspec_executor"
 SETTINGS_KEY = "ansible_inspec_settings"
@@ -72,20 +72,16 @@ def _dumps(job: _core.Job) -> bytes:
 ExecutorDep = Annotated[_core.Executor, Depends(get_executor)]
 
 
-def executor_for(role: Role) -> Callable[[HTTPConnection], Awaitable[_core.Executor]]:
-    """One dependency that authorizes ``role`` and returns the executor (one per route is cheaper
+class ExecutorFor(RoleCheck):
+    """One dependency that authorizes a role and returns the executor (one per route is cheaper
     than two: FastAPI's dependency resolution is a large part of a small request's cost)."""
-    check = require(role)
 
-    async def dependency(conn: HTTPConnection) -> _core.Executor:
-        await check(conn)
+    async def __call__(self, conn: HTTPConnection) -> _core.Executor:  # type: ignore[override]
+        self.check(conn)
         return await get_executor(conn)
 
-    dependency.__name__ = f"executor_for_{role}"
-    return dependency
 
-
-ViewerExecutor = Annotated[_core.Executor, Depends(executor_for("viewer"))]
-OperatorExecutor = Annotated[_core.Executor, Depends(executor_for("operator"))]
-AdminExecutor = Annotated[_core.Executor, Depends(executor_for("admin"))]
+ViewerExecutor = Annotated[_core.Executor, Depends(ExecutorFor("viewer"))]
+OperatorExecutor = Annotated[_core.Executor, Depends(ExecutorFor("operator"))]
+AdminExecutor = Annotated[_core.Executor, Depends(ExecutorFor("admin"))]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -1,21 +1,21 @@
 """A pure-ASGI answer for ``GET /api/v1/jobs/{job_id}``, the route clients poll.
 
 FastAPI's routing and dependency resolution cost more than the native lookup itself, so the
-server app answers this one route here: same authentication (viewer), same error mapping, same
-body (the native ``Job.to_dict()``, which has JobOut's fields). Anything else, and any case it
-does not handle itself, goes on to FastAPI, whose route for the same path stays the documented
-one (and the one apps that include ``ansible_inspec_rs.fastapi.router`` use).
+server app answers this one route here: same authentication (the principal the request gate
+found; viewer), same error mapping, same body (the native ``Job.to_dict()``, which has JobOut's
+fields). Anything else, and any case it does not handle itself, goes on to FastAPI, whose route
+for the same path stays the documented one (and the one apps that include
+``ansible_inspec_rs.fastapi.router`` use).
 """
 
 from __future__ import annotations
 
 import json
 
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ansible_inspec_rs import _core, errors
-from ansible_inspec_rs.server.auth import AUTH_STATE_KEY, Authenticator, AuthError
+from ansible_inspec_rs.server.auth import PRINCIPAL_KEY, Principal
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, job_json
 from ansible_inspec_rs.server.errors import error_response
 
@@ -46,17 +46,11 @@ class JobReadFastPath:
         job_id = path[len(_PREFIX) :] if path.startswith(_PREFIX) else ""
         state = getattr(scope.get("app"), "state", None)
         ex: _core.Executor | None = getattr(state, EXECUTOR_KEY, None)
-        auth: Authenticator | None = getattr(state, AUTH_STATE_KEY, None)
-        if not job_id or "/" in job_id or ex is None or auth is None:
+        principal: Principal | None = scope.get(PRINCIPAL_KEY)
+        if not job_id or "/" in job_id or ex is None or principal is None:
             await self.app(scope, receive, send)
             return
         scope[ROUTE_LABEL_KEY] = ROUTE
-        try:
-            principal = auth.authenticate(HTTPConnection(scope))
-        except AuthError as exc:
-            body = json.dumps({"detail": str(exc)}).encode()
-            await _send_json(send, 401, body, [(b"www-authenticate", b"Bearer")])
-            return
         if not principal.has("viewer"):
             await _send_json(send, 403, json.dumps({"detail": "Role 'viewer' required"}).encode(), [])
             return

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ansible_inspec_rs import _core, errors
 from ansible_inspec_rs.server.auth import AUTH_STATE_KEY, Authenticator
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY, SETTINGS_KEY
+from ansible_inspec_rs.server.gate import GATE_STATE_KEY, RequestGate
 from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.settings import Settings
 
@@ -47,14 +48,27 @@ async def seed_templates(ex: _core.Executor, settings: Settings) -> list[str]:
 
 
 def install_settings(app: FastAPI, settings: Settings | None = None) -> Settings:
-    """Puts settings and the authenticator on ``app.state`` (keeping ones already there)."""
+    """Puts settings, the authenticator and the request gate on ``app.state`` (keeping ones
+    already there)."""
     current: Settings | None = getattr(app.state, SETTINGS_KEY, None)
     if settings is None:
         settings = current or Settings()  # from the environment and .env
     setattr(app.state, SETTINGS_KEY, settings)
-    if getattr(app.state, AUTH_STATE_KEY, None) is None:
-        setattr(app.state, AUTH_STATE_KEY, Authenticator(settings))
+    auth: Authenticator | None = getattr(app.state, AUTH_STATE_KEY, None)
+    if auth is None:
+        auth = Authenticator(settings)
+        setattr(app.state, AUTH_STATE_KEY, auth)
+    if getattr(app.state, GATE_STATE_KEY, None) is None:
+        setattr(app.state, GATE_STATE_KEY, RequestGate(settings, auth))
     return settings
+
+
+NO_CREDENTIALS = (
+    "refusing to start: no credential is configured, so every caller would be an admin. Set "
+    "ANSIBLE_INSPEC_RS_API_TOKENS or ANSIBLE_INSPEC_RS_JWT_SECRET (or Settings(api_tokens=...) "
+    "through install_settings), or opt out explicitly with ANSIBLE_INSPEC_RS_INSECURE_NO_AUTH=true "
+    "(Settings(insecure_no_auth=True)): then only loopback Host names are answered."
+)
 
 
 def new_executor(settings: Settings) -> _core.Executor:
@@ -70,14 +84,20 @@ def new_executor(settings: Settings) -> _core.Executor:
 
 
 @asynccontextmanager
-async def executor_lifespan(app: FastAPI) -> AsyncIterator[None]:
+async def executor_lifespan(app: FastAPI, *, require_credentials: bool = True) -> AsyncIterator[None]:
     """Runs an Executor for ``app`` (settings from ``app.state`` or the environment).
 
     Use it as ``FastAPI(lifespan=executor_lifespan)`` or enter it from your own lifespan:
     ``async with executor_lifespan(app): yield``. When ``app.state`` already holds an executor
     (``create_app(executor=...)``, the pytest plugin) that one is used and left running.
+
+    Without a credential in the settings it refuses to start (RuntimeError) unless the settings
+    say ``insecure_no_auth``; ``create_app`` passes ``require_credentials=False`` (``serve`` has
+    its own rule: loopback only).
     """
     settings = install_settings(app)
+    if require_credentials and not settings.auth_enabled and not settings.insecure_no_auth:
+        raise RuntimeError(NO_CREDENTIALS)
     given: _core.Executor | None = getattr(app.state, EXECUTOR_KEY, None)
     metrics = getattr(app.state, METRICS_KEY, None)
     if given is not None:

@@ -65,9 +65,28 @@ class Settings(BaseSettings):
     jwt_secret: SecretStr | None = Field(None, description="HS256 secret for JWTs (no default)")
     jwt_algorithm: Literal["HS256"] = "HS256"
     jwt_cookie_name: str = "ansible_inspec_token"
-    metrics_auth: bool = Field(False, description="require a viewer credential on /metrics")
+    metrics_auth: bool | None = Field(
+        None, description="require a viewer credential on /metrics (unset: when a credential is configured)"
+    )
     insecure_no_auth: bool = Field(
         False, description="allow serving without credentials on a non-loopback address"
+    )
+
+    # --- what a request may be ---------------------------------------------------------------
+    max_body_bytes: int = Field(
+        1 << 20,
+        ge=1024,
+        description="largest request body accepted (413 above it), read after authentication",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Host names answered besides loopback ones (comma-separated; * any). Without a "
+        "credential only these and loopback names are answered; with one, any Host unless this is set",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="browser origins (scheme://host[:port]) allowed cross-origin requests (CORS) and "
+        "state-changing requests; unset: same-origin only",
     )
 
     # --- paths ------------------------------------------------------------------------------
@@ -83,7 +102,9 @@ class Settings(BaseSettings):
     seed: Path | None = Field(None, description="JSON file of templates created at start-up")
     log_level: str = "info"
 
-    @field_validator("api_tokens", "profile_roots", "playbook_roots", mode="before")
+    @field_validator(
+        "api_tokens", "profile_roots", "playbook_roots", "allowed_hosts", "cors_origins", mode="before"
+    )
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
@@ -93,12 +114,25 @@ class Settings(BaseSettings):
     def _no_empty_tokens(cls, value: list[SecretStr]) -> list[SecretStr]:
         return [t for t in value if t.get_secret_value()]
 
+    @field_validator("cors_origins")
+    @classmethod
+    def _explicit_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if "://" not in origin or "*" in origin:
+                raise ValueError(f"cors_origins take scheme://host[:port] origins, not {origin!r}")
+        return value
+
     @property
     def auth_enabled(self) -> bool:
         """True when at least one credential (static token or JWT secret) is configured."""
         return bool(self.api_tokens) or (
             self.jwt_secret is not None and bool(self.jwt_secret.get_secret_value())
         )
+
+    @property
+    def metrics_need_auth(self) -> bool:
+        """``metrics_auth`` as set, else closed whenever a credential is configured."""
+        return self.auth_enabled if self.metrics_auth is None else self.metrics_auth
 
 
 def is_loopback(host: str) -> bool:

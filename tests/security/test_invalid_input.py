@@ -1,0 +1,107 @@
+"""Issue 18, item 6: numbers JSON cannot carry (NaN, Infinity, 1e999) and lone surrogates get a
+4xx whose body is JSON and names the field, never a 500."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from helpers import ADMIN_TOKEN, LiveServer, bearer, start_server, unique
+
+NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"]
+SURROGATES = ['"\\ud800"', '"x\\udc00y"']
+
+
+@pytest.fixture(scope="module")
+def admin_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    live: LiveServer = start_server(tmp_path_factory.mktemp("invalid-input"), api_tokens=ADMIN_TOKEN)
+    with httpx.Client(base_url=live.url, headers=bearer(ADMIN_TOKEN), timeout=10) as client:
+        yield client
+    live.stop()
+    assert "Traceback" not in live.log(), live.log()[-4000:]
+
+
+def strict_json(text: str) -> Any:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{token} in an error body")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_refused(r: httpx.Response, field: str) -> None:
+    assert 400 <= r.status_code < 500, (r.status_code, r.text)
+    detail = strict_json(r.content.decode("utf-8"))["detail"]  # valid UTF-8, valid JSON
+    assert isinstance(detail, list), detail
+    assert any(field in problem["loc"] for problem in detail), (field, detail)
+
+
+def send(client: httpx.Client, method: str, path: str, raw: str) -> httpx.Response:
+    return client.request(method, path, content=raw.encode(), headers={"Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("number", NON_FINITE)
+def test_non_finite_numbers(admin_client: httpx.Client, number: str) -> None:
+    name = unique()
+    cases = [
+        ("extra_vars", f'{{"name": "{name}", "command": ["true"], "extra_vars": {{"x": {number}}}}}'),
+        (
+            "extra_vars",
+            f'{{"name": "{name}", "command": ["true"], "extra_vars": {{"a": [1, {{"b": {number}}}]}}}}',
+        ),
+        ("retry_backoff", f'{{"name": "{name}", "command": ["true"], "retry_backoff": {number}}}'),
+        ("forks", f'{{"name": "{name}", "command": ["true"], "forks": {number}}}'),
+    ]
+    for field, raw in cases:
+        assert_refused(send(admin_client, "POST", "/api/v1/templates", raw), field)
+        assert_refused(send(admin_client, "POST", "/api/v1/job-templates", raw), field)
+    assert admin_client.get(f"/api/v1/templates/{name}").status_code == 404
+
+    template = admin_client.post("/api/v1/job-templates", json={"name": name, "command": ["true"]}).json()
+    raw_job = f'{{"template_name": "{name}", "hosts": ["a"], "extra_vars": {{"n": {number}}}}}'
+    assert_refused(send(admin_client, "POST", "/api/v1/jobs", raw_job), "extra_vars")
+    raw_launch = f'{{"extra_vars": {{"n": {number}}}}}'
+    assert_refused(
+        send(admin_client, "POST", f"/api/v1/job-templates/{template['id']}/launch", raw_launch), "extra_vars"
+    )
+    assert_refused(
+        send(admin_client, "PUT", f"/api/v1/job-templates/{template['id']}", f'{{"forks": {number}}}'),
+        "forks",
+    )
+
+
+@pytest.mark.parametrize("text", SURROGATES)
+def test_lone_surrogates(admin_client: httpx.Client, text: str) -> None:
+    name = unique()
+    cases = [
+        ("name", f'{{"name": {text}, "command": ["true"]}}'),
+        ("command", f'{{"name": "{name}", "command": [{text}]}}'),
+        ("target", f'{{"name": "{name}", "command": ["true"], "target": {text}}}'),
+        ("description", f'{{"name": "{name}", "command": ["true"], "description": {text}}}'),
+        ("extra_vars", f'{{"name": "{name}", "command": ["true"], "extra_vars": {{"k": {text}}}}}'),
+        ("extra_vars", f'{{"name": "{name}", "command": ["true"], "extra_vars": {{{text}: 1}}}}'),
+    ]
+    for field, raw in cases:
+        assert_refused(send(admin_client, "POST", "/api/v1/templates", raw), field)
+    admin_client.post("/api/v1/templates", json={"name": name, "command": ["true"]}).raise_for_status()
+    for field, raw in [
+        ("hosts", f'{{"template_name": "{name}", "hosts": [{text}]}}'),
+        ("template_name", f'{{"template_name": {text}, "hosts": ["a"]}}'),
+        ("extra_vars", f'{{"template_name": "{name}", "hosts": ["a"], "extra_vars": {{"v": [{text}]}}}}'),
+        ("target", f'{{"template_id": "{name}", "target": {text}}}'),
+    ]:
+        assert_refused(send(admin_client, "POST", "/api/v1/jobs", raw), field)
+    assert admin_client.get("/api/v1/jobs").json()["count"] == 0
+
+
+def test_malformed_json_names_the_position(admin_client: httpx.Client) -> None:
+    r = send(admin_client, "POST", "/api/v1/templates", '{"name": "x", "command": [')
+    assert r.status_code == 422
+    problem = strict_json(r.text)["detail"][0]
+    assert problem["type"] == "json_invalid" and problem["loc"][0] == "body"
+    r = admin_client.post(
+        "/api/v1/templates", content=b'{"name": "\xff"}', headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422 and strict_json(r.text)["detail"][0]["type"] == "json_invalid"
