@@ -322,9 +322,12 @@ def test_report_formats(admin: httpx.Client) -> None:
     r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "json"})
     assert r.status_code == 200 and r.json()["id"] == job_id and r.json()["results"]
     assert admin.get(f"/api/v1/jobs/{job_id}/report").json()["id"] == job_id
-    for fmt in ("junit", "html"):
-        r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": fmt})
-        assert r.status_code == 400 and fmt in r.json()["detail"]
+    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "junit"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
+    assert r.text.startswith("<?xml") and "<testsuite" in r.text
+    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "html"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert r.text.startswith("<!DOCTYPE html>")
     assert admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "pdf"}).status_code == 422
     assert admin.get("/api/v1/jobs/00000000-0000-4000-8000-000000000000/report").status_code == 404
 

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from ansible_inspec_rs import __version__, _core, errors
 from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
-from ansible_inspec_rs.server.errors import native_error_handler
+from ansible_inspec_rs.server.errors import method_not_allowed_handler, native_error_handler
 from ansible_inspec_rs.server.fastpath import JobReadFastPath
 from ansible_inspec_rs.server.gate import GateMiddleware
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     app.add_middleware(MetricsMiddleware, metrics=server_metrics)
     app.add_middleware(GateMiddleware)  # outermost: nothing reads a request it refuses
     app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
+    app.add_exception_handler(405, method_not_allowed_handler)
     app.include_router(system.router)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)

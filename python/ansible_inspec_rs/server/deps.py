@@ -65,6 +65,13 @@ async def job_json(job: _core.Job) -> bytes:
     return await asyncio.to_thread(_dumps, job)
 
 
+async def job_report_text(job: _core.Job, format: str) -> str:
+    """The core's report (``junit``, ``html``), written in a worker thread for large jobs."""
+    if len(job.hosts) <= LARGE_JOB_HOSTS:
+        return job.report(format)
+    return await asyncio.to_thread(job.report, format)
+
+
 def _dumps(job: _core.Job) -> bytes:
     return json.dumps(job.to_dict(), separators=(",", ":")).encode()
 

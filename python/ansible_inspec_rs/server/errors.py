@@ -10,6 +10,7 @@ validation errors with a body that always serializes.
 from __future__ import annotations
 
 import email.message
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -17,12 +18,14 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 
 from ansible_inspec_rs import errors
 from ansible_inspec_rs.server.body import JsonBodyError, decode_json, has_body
 from ansible_inspec_rs.server.gate import admit_request
 
 RETRY_AFTER_SECONDS = 1
+_PATHS_KEY = "ansible_inspec_documented_paths"
 
 
 class PathNotAllowed(errors.AnsibleInspecError):
@@ -61,6 +64,28 @@ def error_response(exc: errors.AnsibleInspecError) -> JSONResponse:
     if isinstance(exc, errors.ProfileError):
         return JSONResponse({"detail": str(exc)}, 422)
     return JSONResponse({"detail": "internal error"}, 500)
+
+
+async def method_not_allowed_handler(request: Request, exc: Exception) -> Response:
+    """405 whose ``Allow`` lists every documented method of the path (each method is a route of
+    its own here, and Starlette lists only the first matching route's)."""
+    path = request.scope["path"]
+    methods = {
+        method.upper()
+        for pattern, operations in _documented_paths(request.app)
+        if pattern.fullmatch(path)
+        for method in operations
+    }
+    allow = ", ".join(sorted(methods)) or getattr(exc, "headers", {}).get("Allow", "")
+    return JSONResponse({"detail": "Method Not Allowed"}, 405, headers={"Allow": allow})
+
+
+def _documented_paths(app: Any) -> list[tuple[re.Pattern[str], list[str]]]:
+    compiled: list[tuple[re.Pattern[str], list[str]]] | None = getattr(app.state, _PATHS_KEY, None)
+    if compiled is None:
+        compiled = [(compile_path(path)[0], list(ops)) for path, ops in app.openapi()["paths"].items()]
+        setattr(app.state, _PATHS_KEY, compiled)
+    return compiled
 
 
 async def native_error_handler(request: Request, exc: Exception) -> Response:

@@ -7,11 +7,21 @@ becomes a 422 naming the field).
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    WithJsonSchema,
+    model_validator,
+)
+from typing_extensions import TypeAliasType
 
 from ansible_inspec_rs import _core
 
@@ -22,7 +32,9 @@ ReportFormat = Literal["json", "junit", "html"]
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
-HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]*$"
+# Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
+HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
+NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
 def _utf8(value: str) -> str:
@@ -56,14 +68,74 @@ def _json_value(value: Any, depth: int = 0) -> None:
             _json_value(item, depth + 1)
 
 
-def _vars(value: dict[str, Any]) -> dict[str, Any]:
+def _vars(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError("must be an object")
     _json_value(value)
     return value
 
 
 Text = Annotated[str, AfterValidator(_utf8)]
-ExtraVars = Annotated[dict[str, Any], AfterValidator(_vars)]
-Tags = list[Text] | Text
+# Constraints go before the validator: after it, pydantic leaves a pattern out of the JSON schema.
+Name = Annotated[
+    str,
+    Field(pattern=NAME_PATTERN, description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -"),
+    AfterValidator(_utf8),
+]
+# Paths: non-empty, no control characters.
+PathText = Annotated[str, Field(min_length=1, max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
+Line = Annotated[str, Field(max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
+ARG_MAX = 8192
+NO_NUL = r"^[^\x00]*$"
+Argv = Annotated[
+    list[Annotated[str, Field(max_length=ARG_MAX, pattern=NO_NUL), AfterValidator(_utf8)]],
+    Field(
+        min_length=1,
+        max_length=256,
+        description="argv run once per host (never through a shell); the first item names the program",
+        # In JSON Schema 2020-12 ``items`` does not cover the prefix: repeat its rules here.
+        json_schema_extra={
+            "prefixItems": [{"type": "string", "minLength": 1, "maxLength": ARG_MAX, "pattern": NO_NUL}]
+        },
+    ),
+]
+if TYPE_CHECKING:
+    ExtraVars = dict[str, Any]
+else:
+    # What extra_vars may hold, for the JSON schema only: ``_vars`` validates, without pydantic's
+    # number coercions (a float branch would turn a too-large integer into a float silently).
+    # The bounds are floats in the OpenAPI document: the largest double below 2**64 stands in.
+    ExtraVarValue = TypeAliasType(
+        "ExtraVarValue",
+        Annotated[int, WithJsonSchema({"type": "integer", "minimum": -(2**63), "maximum": 2**64 - 2**11})]
+        | Annotated[float, WithJsonSchema({"type": "number", "not": {"type": "integer"}})]
+        | str
+        | bool
+        | list["ExtraVarValue"]
+        | dict[str, "ExtraVarValue"]
+        | None,
+    )
+    ExtraVars = Annotated[Annotated[dict[str, ExtraVarValue], SkipValidation], AfterValidator(_vars)]
+# A list of tags, or one comma-separated string of them.
+Tag = Annotated[str, Field(min_length=1, pattern=r"^[^,\x00-\x1f\x7f-\x9f]+$"), AfterValidator(_utf8)]
+Tags = list[Tag] | Annotated[str, Field(pattern=NO_CONTROL), AfterValidator(_utf8)]
+
+
+def _given(*kinds: tuple[str, str]) -> dict[str, Any]:
+    return {"required": [n for n, _ in kinds], "properties": {n: {"type": k} for n, k in kinds}}
+
+
+def _exactly_one(**kinds: str) -> ConfigDict:
+    """JSON schema: exactly one of these fields is given and not null (the core's rule, stated so
+    that the OpenAPI document does not call a body valid that the server refuses)."""
+    one_of = [_given(kind) for kind in kinds.items()]
+    return ConfigDict(json_schema_extra={"oneOf": one_of})  # type: ignore[dict-item]
+
+
+def _at_most_one(**kinds: str) -> ConfigDict:
+    """JSON schema: no two of these fields are given and not null."""
+    pairs = [_given(a, b) for a, b in itertools.combinations(kinds.items(), 2)]
+    return ConfigDict(json_schema_extra={"not": {"anyOf": pairs}})  # type: ignore[dict-item]
 
 
 class _In(BaseModel):
@@ -75,22 +147,20 @@ class TemplateFields(_In):
     """Template fields every create/update body may carry."""
 
     description: Text | None = Field(None, max_length=4096)
-    profile: Text | None = Field(
-        None, description="InSpec profile directory (inside the allowed profile roots)", max_length=4096
+    profile: PathText | None = Field(
+        None, description="InSpec profile directory (inside the allowed profile roots)"
     )
-    playbook: Text | None = Field(
-        None, description="Ansible playbook (inside the allowed playbook roots)", max_length=4096
+    playbook: PathText | None = Field(
+        None, description="Ansible playbook (inside the allowed playbook roots)"
     )
-    command: list[Text] | None = Field(
-        None, description="argv run once per host (never through a shell)", max_length=256
-    )
-    inventory: Text | None = Field(None, max_length=4096)
-    target: Text | None = Field(None, description="default target, e.g. local:// or ssh://user@host")
-    limit: Text | None = None
+    command: Argv | None = None
+    inventory: PathText | None = None
+    target: Line | None = Field(None, description="default target, e.g. local:// or ssh://user@host")
+    limit: Line | None = None
     tags: Tags | None = None
     skip_tags: Tags | None = None
     extra_vars: ExtraVars | None = None
-    reporter: Text | None = None
+    reporter: Line | None = None
     job_type: JobType | None = None
     forks: int | None = Field(None, ge=1, le=1000, description="hosts checked at once")
     retries: int | None = Field(None, ge=0, le=10)
@@ -112,9 +182,9 @@ class TemplateFields(_In):
 class TemplateCreate(TemplateFields):
     """Body of POST /templates and POST /job-templates."""
 
-    name: Text = Field(
-        ..., description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -", pattern=NAME_PATTERN
-    )
+    model_config = _exactly_one(profile="string", playbook="string", command="array")
+
+    name: Name
     timeout: int = Field(300, ge=10, le=3600, description="seconds per host")
     supermarket: bool = Field(False, description="profile names a Chef Supermarket profile")
 
@@ -122,7 +192,9 @@ class TemplateCreate(TemplateFields):
 class TemplateUpdate(TemplateFields):
     """Body of PUT /job-templates/{id}: only the given fields change."""
 
-    name: Text | None = Field(None, pattern=NAME_PATTERN)
+    model_config = _at_most_one(profile="string", playbook="string", command="array")
+
+    name: Name | None = None
     timeout: int | None = Field(None, ge=10, le=3600)
     supermarket: bool | None = None
 
@@ -187,13 +259,14 @@ class TemplatePage(BaseModel):
 
 
 Host = Annotated[
-    Text,
+    str,
     Field(
         min_length=1,
         max_length=255,
         pattern=HOST_PATTERN,
         description="local://, ssh://user@host:22 or a name; no whitespace, no leading '-'",
     ),
+    AfterValidator(_utf8),
 ]
 
 
@@ -210,6 +283,8 @@ class LaunchIn(_In):
 
 class JobCreate(_In):
     """Body of POST /jobs. Either ``{template_name, hosts}`` or ``{template_id, target}``."""
+
+    model_config = _exactly_one(template_name="string", template_id="string")
 
     template_name: Text | None = Field(None, description="name-keyed form (answers 202)")
     hosts: list[Host] | None = None

@@ -8,7 +8,14 @@ from fastapi import Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from ansible_inspec_rs import _core, errors
-from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, ViewerExecutor, job_json, track_job
+from ansible_inspec_rs.server.deps import (
+    AdminExecutor,
+    OperatorExecutor,
+    ViewerExecutor,
+    job_json,
+    job_report_text,
+    track_job,
+)
 from ansible_inspec_rs.server.models import (
     CancelOut,
     JobAccepted,
@@ -159,25 +166,34 @@ async def job_logs(
     return LogsOut(id=job.id, lines=_output_lines(job)[-lines:])
 
 
+REPORT_MEDIA_TYPES = {"junit": "application/xml", "html": "text/html; charset=utf-8"}
+
+
 @router.get(
     "/jobs/{job_id}/report",
     response_model=JobOut,
-    responses={**ERRORS_404, 400: {"description": "Report format not supported yet (junit, html)"}},
+    responses={
+        **ERRORS_404,
+        200: {
+            "description": "json: the job; junit: JUnit XML; html: a standalone page",
+            "content": {
+                "application/xml": {"schema": {"type": "string"}},
+                "text/html": {"schema": {"type": "string"}},
+            },
+        },
+    },
 )
 async def job_report(
     job_id: str,
     ex: ViewerExecutor,
     format: ReportFormat = "json",
 ) -> Response:
-    """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 400 naming
-    the format (a client error rather than a 501, so API fuzzers see no 5xx)."""
+    """The job's report: ``json`` (the job with its results), ``junit`` or ``html`` (the core's
+    report writers)."""
     job = await ex.get(job_id)
-    if format != "json":
-        return JSONResponse(
-            {"detail": f"Report format '{format}' is not supported yet; use format=json"},
-            status.HTTP_400_BAD_REQUEST,
-        )
-    return Response(await job_json(job), media_type="application/json")
+    if format == "json":
+        return Response(await job_json(job), media_type="application/json")
+    return Response(await job_report_text(job, format), media_type=REPORT_MEDIA_TYPES[format])
 
 
 @router.get(
