@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CHUNK = 256 * 1024
+# The body streamed: one JSON object holding one long string (valid JSON, as an attacker's
+# would be, so that a server which reads it also parses it).
+JSON_HEAD = b'{"template_name": "t", "hosts": ["local://"], "extra_vars": {"blob": "'
+JSON_TAIL = b'"}}'
 
 
 @dataclass
@@ -31,7 +35,7 @@ def request(
     host: str | None = None,
     timeout: float = 60.0,
 ) -> Outcome:
-    """Sends the head, then streams ``body_size`` bytes of ``x`` (Content-Length, or chunked),
+    """Sends the head, then streams a ``body_size``-byte JSON body (Content-Length, or chunked),
     stopping as soon as the server answers. Returns what happened."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {host if host is not None else f'127.0.0.1:{port}'}"]
     lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
@@ -71,7 +75,8 @@ def request(
                     if not pending:
                         continue
                 else:
-                    pending = (f"{n:x}\r\n".encode() + piece[:n] + b"\r\n") if chunked else piece[:n]
+                    data = _body_piece(sent, n, body_size, piece)
+                    pending = (f"{n:x}\r\n".encode() + data + b"\r\n") if chunked else data
                     sent += n
             try:
                 written = sock.send(pending)
@@ -86,6 +91,17 @@ def request(
     head_text = answer.split(b"\r\n\r\n", 1)[0].decode("latin-1")
     status = int(head_text.split(" ", 2)[1]) if head_text.startswith("HTTP/") else None
     return Outcome(status, head_text, sent, seconds)
+
+
+def _body_piece(offset: int, n: int, total: int, filler: bytes) -> bytes:
+    """Bytes ``offset:offset+n`` of JSON_HEAD + x... + JSON_TAIL (``total`` bytes in all)."""
+    end, tail_start = offset + n, total - len(JSON_TAIL)
+    middle = max(0, min(end, tail_start) - max(offset, len(JSON_HEAD)))
+    return (
+        JSON_HEAD[offset:end]
+        + filler[:middle]
+        + JSON_TAIL[max(0, offset - tail_start) : max(0, end - tail_start)]
+    )
 
 
 def _drain(sock: socket.socket) -> bytes:

@@ -34,6 +34,9 @@ _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
 # Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
 HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
+# Comma-separated hosts, blanks around the commas allowed (``split_target``).
+_TARGET_HOST = r"[^\s,\x00-\x1f\x7f-\x9f-][^\s,\x00-\x1f\x7f-\x9f]*"
+TARGET_PATTERN = rf"^\s*(?:{_TARGET_HOST})?(?:\s*,\s*(?:{_TARGET_HOST})?)*\s*$"
 NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
 
 
@@ -104,10 +107,12 @@ if TYPE_CHECKING:
 else:
     # What extra_vars may hold, for the JSON schema only: ``_vars`` validates, without pydantic's
     # number coercions (a float branch would turn a too-large integer into a float silently).
-    # The bounds are floats in the OpenAPI document: the largest double below 2**64 stands in.
+    # The bounds become floats in the OpenAPI document: doubles just inside the range stand in.
     ExtraVarValue = TypeAliasType(
         "ExtraVarValue",
-        Annotated[int, WithJsonSchema({"type": "integer", "minimum": -(2**63), "maximum": 2**64 - 2**11})]
+        Annotated[
+            int, WithJsonSchema({"type": "integer", "minimum": -(2**63) + 2**10, "maximum": 2**64 - 2**11})
+        ]
         | Annotated[float, WithJsonSchema({"type": "number", "not": {"type": "integer"}})]
         | str
         | bool
@@ -289,7 +294,9 @@ class JobCreate(_In):
     template_name: Text | None = Field(None, description="name-keyed form (answers 202)")
     hosts: list[Host] | None = None
     template_id: Text | None = Field(None, description="id-keyed form (answers 201)")
-    target: Text | None = Field(None, description="host or comma-separated hosts (id-keyed form)")
+    target: Annotated[str, Field(pattern=TARGET_PATTERN), AfterValidator(_utf8)] | None = Field(
+        None, description="host or comma-separated hosts (id-keyed form)"
+    )
     extra_vars: ExtraVars | None = None
 
     @model_validator(mode="after")
