@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from helpers import ADMIN_TOKEN, LiveServer, bearer, start_server
-from rawhttp import request, reset_peak_rss, rss_bytes
+from rawhttp import Outcome, request, reset_peak_rss, rss_bytes
 
 HUGE = 121_000_000
 LIMIT = 64 * 1024
@@ -32,52 +31,34 @@ def port_of(live: LiveServer) -> int:
     return port
 
 
-def test_huge_unauthenticated_post_is_refused_before_its_body(guarded: LiveServer) -> None:
-    pid = guarded.proc.pid
+def huge_post(live: LiveServer, path: str, *, token: str | None, chunked: bool = False) -> Outcome:
+    """Streams a 121 MB JSON body at ``path``; checks that the server's peak RSS stayed flat and
+    that it answered after at most what the socket buffers hold, not after 121 MB."""
+    pid = live.proc.pid
     before = rss_bytes(pid)
     reset_peak_rss(pid)
-    outcome = request(
-        port_of(guarded), "POST", "/api/v1/jobs", headers={"Content-Type": "application/json"}, body_size=HUGE
-    )
+    headers = {"Content-Type": "application/json", **(bearer(token) if token else {})}
+    outcome = request(port_of(live), "POST", path, headers=headers, body_size=HUGE, chunked=chunked)
     peak = rss_bytes(pid, "VmHWM")
-    assert outcome.status == 401, outcome
-    # Answered after at most what the socket buffers hold, not after 121 MB.
     assert outcome.body_sent < 16 * MiB, outcome
     assert peak - before < 8 * MiB, f"server RSS grew by {(peak - before) / MiB:.1f} MiB"
+    return outcome
+
+
+def test_huge_unauthenticated_post_is_refused_before_its_body(guarded: LiveServer) -> None:
+    assert huge_post(guarded, "/api/v1/jobs", token=None).status == 401
     assert httpx.get(guarded.url + "/health", timeout=5).status_code == 200
 
 
 def test_declared_length_above_the_limit_is_413_before_reading(guarded: LiveServer) -> None:
-    outcome = request(
-        port_of(guarded),
-        "POST",
-        "/api/v1/templates",
-        headers={**bearer(ADMIN_TOKEN), "Content-Type": "application/json"},
-        body_size=HUGE,
-    )
-    assert outcome.status == 413, outcome
-    assert outcome.body_sent < 16 * MiB, outcome
+    assert huge_post(guarded, "/api/v1/templates", token=ADMIN_TOKEN).status == 413
 
 
 def test_chunked_body_is_counted_as_it_streams(guarded: LiveServer) -> None:
-    pid = guarded.proc.pid
-    before = rss_bytes(pid)
-    reset_peak_rss(pid)
-    outcome = request(
-        port_of(guarded),
-        "POST",
-        "/api/v1/templates",
-        headers={**bearer(ADMIN_TOKEN), "Content-Type": "application/json"},
-        body_size=HUGE,
-        chunked=True,
-    )
-    peak = rss_bytes(pid, "VmHWM")
-    assert outcome.status == 413, outcome
-    assert outcome.body_sent < 16 * MiB, outcome
-    assert peak - before < 8 * MiB, f"server RSS grew by {(peak - before) / MiB:.1f} MiB"
+    assert huge_post(guarded, "/api/v1/templates", token=ADMIN_TOKEN, chunked=True).status == 413
 
 
-def test_bodies_within_the_limit_still_work(guarded: LiveServer, tmp_path: Path) -> None:
+def test_bodies_within_the_limit_still_work(guarded: LiveServer) -> None:
     with httpx.Client(base_url=guarded.url, headers=bearer(ADMIN_TOKEN), timeout=10) as c:
         # Chunked (no Content-Length) and within the limit: accepted.
         body = b'{"name": "within-limit", "command": ["true"], "description": "' + b"d" * 2000 + b'"}'

@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ansible_inspec_rs.server.app import create_app
-    from ansible_inspec_rs.server.settings import Settings
+    from ansible_inspec_rs.server.settings import Settings, is_loopback
 
     overrides = {
         key: value
@@ -86,6 +86,11 @@ def run(args: argparse.Namespace) -> int:
             settings.host,
             BANNER,
         )
+        if not settings.allowed_hosts and not is_loopback(settings.host):
+            log.warning(
+                "Without a credential only loopback Host names are answered (DNS-rebinding defence); "
+                "list the names clients use in ANSIBLE_INSPEC_RS_ALLOWED_HOSTS."
+            )
 
     _print_banner(settings)
     app = create_app(settings)

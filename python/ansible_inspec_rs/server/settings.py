@@ -69,7 +69,9 @@ class Settings(BaseSettings):
         None, description="require a viewer credential on /metrics (unset: when a credential is configured)"
     )
     insecure_no_auth: bool = Field(
-        False, description="allow serving without credentials on a non-loopback address"
+        False,
+        description="serve without credentials: `serve` on a non-loopback address, an app with the "
+        "embedded router at all (only loopback Host names and allowed_hosts are answered)",
     )
 
     # --- what a request may be ---------------------------------------------------------------
