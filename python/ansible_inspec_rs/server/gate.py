@@ -137,7 +137,7 @@ class RequestGate:
         asks for a credential everywhere (the embedded router has no open paths)."""
         headers = Headers(scope=scope)
         if self.check_host and not self.host_allowed(headers.get("host")):
-            return Answer(400, "Invalid Host header: this server answers loopback names only")
+            return Answer(400, "Invalid Host header: answered are loopback names and ALLOWED_HOSTS")
         method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
         origin = headers.get("origin")
         if method == "OPTIONS" and origin is not None and "access-control-request-method" in headers:
