@@ -86,5 +86,6 @@ async def api_client(
     app = create_app(ansible_inspec_settings, executor=executor)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
+        # A loopback name: without credentials the app answers no other Host (DNS rebinding).
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             yield client
