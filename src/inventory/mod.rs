@@ -42,17 +42,18 @@ impl Inventory {
     pub fn load(path: &str) -> Result<Self, ValidationError> {
         let err = |rule: String| ValidationError::new("inventory", rule);
         let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| err(format!("cannot read {path:?}: {e}")))?;
-        if meta.is_dir() {
-            return Err(err(format!(
+        let bytes = crate::fsread::read_bounded(p, INVENTORY_MAX_BYTES).map_err(|e| match e {
+            crate::fsread::ReadError::NotRegular("directory") => err(format!(
                 "{path:?} is a directory; give one INI or YAML file"
-            )));
-        }
-        if meta.len() > INVENTORY_MAX_BYTES {
-            return Err(err(format!("{path:?} is larger than 16 MiB")));
-        }
-        let text =
-            std::fs::read_to_string(p).map_err(|e| err(format!("cannot read {path:?}: {e}")))?;
+            )),
+            e => err(format!("{path:?} {e}")),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            err(format!(
+                "{path:?} is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         let yamlish = matches!(ext, "yml" | "yaml" | "json")
             || text
@@ -285,6 +286,8 @@ pub(crate) fn scalar(v: &str) -> Value {
     }
 }
 
+const BAD_RANGE: &str = "bad host range (expected [from:to] or [from:to:step])";
+
 /// Expands `web[01:03].x` to web01.x, web02.x, web03.x (numeric and letter ranges, with
 /// an optional `:step`). Names without brackets come back as they are.
 pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
@@ -292,7 +295,7 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         return Ok(vec![name.to_string()]);
     };
     if close < open {
-        return Err(format!("bad host range in {name:?}"));
+        return Err(BAD_RANGE.into());
     }
     let (head, inner, tail) = (&name[..open], &name[open + 1..close], &name[close + 1..]);
     let parts: Vec<&str> = inner.split(':').collect();
@@ -304,9 +307,9 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
             s.parse::<usize>()
                 .ok()
                 .filter(|s| *s > 0)
-                .ok_or_else(|| format!("bad step in {name:?}"))?,
+                .ok_or("bad step in a host range [a:b:step]")?,
         ),
-        _ => return Err(format!("bad host range in {name:?}")),
+        _ => return Err(BAD_RANGE.into()),
     };
     let mut out = Vec::new();
     let rest = expand_range(tail)?;
@@ -314,7 +317,9 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         for r in &rest {
             out.push(format!("{head}{mid}{r}"));
             if out.len() > RANGE_MAX {
-                return Err(format!("host range {name:?} is larger than {RANGE_MAX}"));
+                return Err(format!(
+                    "a host range expands to more than {RANGE_MAX} hosts"
+                ));
             }
         }
         Ok(())
@@ -326,13 +331,13 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         }
     } else if let ([a], [b]) = (from.as_bytes(), to.as_bytes()) {
         if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic()) {
-            return Err(format!("bad host range in {name:?}"));
+            return Err(BAD_RANGE.into());
         }
         for c in (*a..=*b).step_by(step) {
             push((c as char).to_string())?;
         }
     } else {
-        return Err(format!("bad host range in {name:?}"));
+        return Err(BAD_RANGE.into());
     }
     Ok(out)
 }

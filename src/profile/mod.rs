@@ -49,28 +49,23 @@ impl ProfileSources {
 }
 
 fn read_limited(path: &Path, shown: &str) -> Result<String, ProfileError> {
-    let meta = std::fs::metadata(path).map_err(|e| ProfileError::Io {
-        path: shown.to_string(),
-        message: e.to_string(),
-    })?;
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(ProfileError::TooLarge {
+    use crate::fsread::{read_bounded, ReadError};
+    // Bounded by the bytes read, not the size the file claims (0 for /dev/zero, procfs,
+    // FIFOs); devices and FIFOs are refused without blocking.
+    let bytes = read_bounded(path, MAX_FILE_SIZE).map_err(|e| match e {
+        ReadError::TooLarge(limit) => ProfileError::TooLarge {
             path: shown.to_string(),
-            size: meta.len(),
-            limit: MAX_FILE_SIZE,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| ProfileError::Io {
-        path: shown.to_string(),
-        message: e.to_string(),
-    })?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(ProfileError::TooLarge {
+            size: limit + 1,
+            limit,
+        },
+        e => ProfileError::Io {
             path: shown.to_string(),
-            size: bytes.len() as u64,
-            limit: MAX_FILE_SIZE,
-        });
-    }
+            message: match e {
+                ReadError::Io(io) => io.to_string(),
+                other => other.to_string(),
+            },
+        },
+    })?;
     // Ruby sources are UTF-8; invalid bytes are replaced rather than rejected.
     Ok(match String::from_utf8(bytes) {
         Ok(s) => s,
