@@ -107,6 +107,12 @@ class TemplateFields(_In):
         description="how a profile runs: native (default, evaluated in Rust), inspec (the InSpec CLI), "
         "auto (native; controls it cannot run go to the InSpec CLI when installed)",
     )
+    allow_ansible_vars: list[Text] | None = Field(
+        None,
+        description="ansible_* variables a job's caller may set in its extra_vars (* for all); "
+        "others are refused",
+        max_length=256,
+    )
 
 
 class TemplateCreate(TemplateFields):
@@ -149,6 +155,7 @@ class TemplateOut(BaseModel):
     retry_backoff: float
     verbosity: int
     runner: str
+    allow_ansible_vars: list[str]
     created_at: datetime
     modified_at: datetime
 
@@ -175,6 +182,7 @@ class TemplateOut(BaseModel):
             retries=t.retries,
             retry_backoff=t.retry_backoff,
             runner=t.runner,
+            allow_ansible_vars=t.allow_ansible_vars,
             verbosity=t.verbosity,
             created_at=t.created_at,
             modified_at=t.modified_at,
