@@ -175,7 +175,9 @@ def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
     root = base / "root"
     make_profile(root / "profiles" / "p")
     (root / "hosts.ini").write_text("h1\n")
-    live = start_server(base, api_tokens=TOKEN, workers="1", profile_roots=str(root), playbook_roots=str(root))
+    live = start_server(
+        base, api_tokens=TOKEN, workers="1", profile_roots=str(root), playbook_roots=str(root)
+    )
     yield live, root
     live.stop()
 
@@ -210,7 +212,9 @@ def test_rest_roots_commands_and_local(locked: tuple[httpx.Client, Path]) -> Non
         r = client.post("/api/v1/job-templates", json={"name": unique(), **fields})
         assert r.status_code == 422 and body_field(r) == field, r.text
     name = unique()
-    r = client.post("/api/v1/templates", json={"name": name, "profile": profile, "inventory": f"{root}/hosts.ini"})
+    r = client.post(
+        "/api/v1/templates", json={"name": name, "profile": profile, "inventory": f"{root}/hosts.ini"}
+    )
     assert r.status_code == 201, r.text
     r = client.post("/api/v1/jobs", json={"template_name": name, "hosts": ["local://"]})
     assert r.status_code == 422 and "allow_local" in r.text, r.text
@@ -230,7 +234,9 @@ async def test_supermarket_toggle_cannot_read_local_paths(
         with pytest.raises(errors.ValidationError) as ei:
             await ex.templates.create({"name": unique(), "profile": "/etc", "supermarket": True})
         assert ei.value.field == "profile"
-        t = await ex.templates.create({"name": unique(), "profile": "dev-sec/linux-baseline", "supermarket": True})
+        t = await ex.templates.create(
+            {"name": unique(), "profile": "dev-sec/linux-baseline", "supermarket": True}
+        )
         job = await ex.submit(t.name, ["local://"])
         report = await job.wait(timeout=30)
         assert report.status == "error" and "Supermarket" in (report.error or ""), report.error
@@ -306,7 +312,11 @@ async def test_ansible_vars_from_callers_never_reach_ansible(tmp_path: Path) -> 
         # The same key, allowed by the template, does reach ansible (and breaks the run):
         # what the refusal protects against.
         allowing = await ex.templates.create(
-            {"name": unique(), "playbook": str(playbook), "allow_ansible_vars": ["ansible_python_interpreter"]}
+            {
+                "name": unique(),
+                "playbook": str(playbook),
+                "allow_ansible_vars": ["ansible_python_interpreter"],
+            }
         )
         report = await (await ex.submit(allowing.name, ["local://"], hostile)).wait(timeout=120)
         assert report.status != "successful" and not out.exists()

@@ -14,8 +14,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=None,
         metavar="DIR",
-        help="profiles, playbooks and inventories must resolve inside DIR (repeatable; "
-        "default: any path)",
+        help="profiles, playbooks and inventories must resolve inside DIR (repeatable; default: any path)",
     )
     parser.add_argument(
         "--no-commands", action="store_true", help="refuse command templates (argv run as this user)"

@@ -117,7 +117,6 @@ class Settings(BaseSettings):
             self.jwt_secret is not None and bool(self.jwt_secret.get_secret_value())
         )
 
-
     @property
     def allowed_inventory_roots(self) -> list[Path]:
         """Inventory roots: the setting, or else the profile and playbook roots together."""
