@@ -3,6 +3,7 @@
 
 mod ini;
 mod pattern;
+mod vars_dirs;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -34,6 +35,10 @@ pub struct Inventory {
     hosts: Vec<String>,
     host_vars: HashMap<String, Map<String, Value>>,
     groups: BTreeMap<String, Group>,
+    /// From `group_vars/` beside the inventory file, by group (`all` included).
+    dir_group_vars: BTreeMap<String, Map<String, Value>>,
+    /// From `host_vars/` beside the inventory file, by host.
+    dir_host_vars: HashMap<String, Map<String, Value>>,
 }
 
 impl Inventory {
@@ -61,11 +66,40 @@ impl Inventory {
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
                 .is_some_and(|l| l.starts_with('{') || (l.ends_with(':') && !l.starts_with('[')));
-        if yamlish {
-            Self::from_yaml(&text).map_err(|e| err(format!("{path}: {e}")))
+        let mut inv = if yamlish {
+            Self::from_yaml(&text).map_err(|e| err(format!("{path}: {e}")))?
         } else {
-            Self::from_ini(&text).map_err(|e| err(format!("{path}: {e}")))
+            Self::from_ini(&text).map_err(|e| err(format!("{path}: {e}")))?
+        };
+        if let Some(dir) = p.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            inv.read_vars_dirs(dir).map_err(err)?;
         }
+        Ok(inv)
+    }
+
+    /// Reads `group_vars/` and `host_vars/` in `dir` for the inventory's groups and hosts.
+    pub fn read_vars_dirs(&mut self, dir: &Path) -> Result<(), String> {
+        let (gdir, hdir) = (dir.join("group_vars"), dir.join("host_vars"));
+        if gdir.is_dir() {
+            for g in self.group_names() {
+                if let Some(v) = vars_dirs::vars_for_name(dir, &gdir, &g)? {
+                    self.dir_group_vars.insert(g, v);
+                }
+            }
+        }
+        if hdir.is_dir() {
+            for h in self.hosts.clone() {
+                if let Some(v) = vars_dirs::vars_for_name(dir, &hdir, &h)? {
+                    self.dir_host_vars.insert(h, v);
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn from_ini(text: &str) -> Result<Self, String> {
@@ -203,33 +237,40 @@ impl Inventory {
         depth
     }
 
-    /// The host's variables: `all` vars, then its groups' vars from the shallowest to the
-    /// deepest (children override parents; same depth: by name), then its own.
+    /// The host's variables in Ansible's documented precedence, each later layer winning:
+    /// the inventory file's `all` vars, its groups' vars (shallowest to deepest: children
+    /// override parents; same depth: by name), `group_vars/all`, `group_vars/<group>` in the
+    /// same group order, the file's host vars, `host_vars/<host>`.
     pub fn vars_for(&self, host: &str) -> Option<Map<String, Value>> {
         let own = self.host_vars.get(host)?;
         let depths = self.depths();
-        let mut groups: Vec<(usize, &String)> = self
-            .groups
-            .keys()
+        let mut groups: Vec<(usize, String)> = self
+            .group_names()
+            .into_iter()
             .filter(|g| g.as_str() != "all")
             .filter(|g| {
                 self.group_hosts(g)
                     .is_some_and(|hs| hs.iter().any(|h| h == host))
             })
-            .map(|g| (depths.get(g).copied().unwrap_or(1), g))
+            .map(|g| (depths.get(&g).copied().unwrap_or(1), g))
             .collect();
         groups.sort();
-        let mut vars = self
-            .groups
-            .get("all")
-            .map(|g| g.vars.clone())
-            .unwrap_or_default();
-        for (_, g) in groups {
-            if let Some(gr) = self.groups.get(g) {
-                vars.extend(gr.vars.clone());
+        let mut vars = Map::new();
+        let mut layer = |m: Option<&Map<String, Value>>| {
+            if let Some(m) = m {
+                vars.extend(m.clone());
             }
+        };
+        layer(self.groups.get("all").map(|g| &g.vars));
+        for (_, g) in &groups {
+            layer(self.groups.get(g).map(|g| &g.vars));
         }
-        vars.extend(own.clone());
+        layer(self.dir_group_vars.get("all"));
+        for (_, g) in &groups {
+            layer(self.dir_group_vars.get(g));
+        }
+        layer(Some(own));
+        layer(self.dir_host_vars.get(host));
         Some(vars)
     }
 }
