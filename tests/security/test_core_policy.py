@@ -218,6 +218,16 @@ def test_rest_roots_commands_and_local(locked: tuple[httpx.Client, Path]) -> Non
     assert r.status_code == 201, r.text
     r = client.post("/api/v1/jobs", json={"template_name": name, "hosts": ["local://"]})
     assert r.status_code == 422 and "allow_local" in r.text, r.text
+    for bad in [".", "..", "-rf"]:
+        r = client.post("/api/v1/templates", json={"name": bad, "profile": profile})
+        assert r.status_code == 422 and body_field(r) == "name", r.text
+    # Supermarket on, then off: the local path is held to the roots again.
+    r = client.post(
+        "/api/v1/job-templates", json={"name": unique(), "profile": "dev-sec/ssh", "supermarket": True}
+    )
+    assert r.status_code == 201, r.text
+    r = client.put(f"/api/v1/job-templates/{r.json()['id']}", json={"supermarket": False})
+    assert r.status_code == 400 and body_field(r) == "profile", r.text
 
 
 # --- item 4: Supermarket references are never local paths -----------------------------------

@@ -21,7 +21,7 @@ JobType = Literal["run", "check", "scan"]
 ReportFormat = Literal["json", "junit", "html"]
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
-NAME_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"  # the core's rule (template::validate_name)
 HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-][^\s\x00-\x1f\x7f]*$"
 
 
@@ -119,7 +119,9 @@ class TemplateCreate(TemplateFields):
     """Body of POST /templates and POST /job-templates."""
 
     name: Text = Field(
-        ..., description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -", pattern=NAME_PATTERN
+        ...,
+        description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit",
+        pattern=NAME_PATTERN,
     )
     timeout: int = Field(300, ge=10, le=3600, description="seconds per host")
     supermarket: bool = Field(False, description="profile names a Chef Supermarket profile")
