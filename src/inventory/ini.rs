@@ -42,6 +42,9 @@ fn words(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+const BAD_SECTION: &str =
+    "unknown section kind (expected [group], [group:vars] or [group:children])";
+
 fn strip_comment(line: &str) -> &str {
     let t = line.trim();
     if t.starts_with('#') || t.starts_with(';') {
@@ -76,16 +79,12 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
             if group.is_empty() || group.chars().any(|c| c.is_whitespace()) {
                 return Err(at("a group name must be non-empty, without spaces".into()));
             }
-            section =
-                match kind {
-                    None => Section::Hosts(group.into()),
-                    Some("vars") => Section::Vars(group.into()),
-                    Some("children") => Section::Children(group.into()),
-                    Some(_) => return Err(at(
-                        "unknown section kind (expected [group], [group:vars] or [group:children])"
-                            .into(),
-                    )),
-                };
+            section = match kind {
+                None => Section::Hosts(group.into()),
+                Some("vars") => Section::Vars(group.into()),
+                Some("children") => Section::Children(group.into()),
+                Some(_) => return Err(at(BAD_SECTION.into())),
+            };
             inv.group_mut(group);
             continue;
         }
