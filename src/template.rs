@@ -407,15 +407,17 @@ impl Template {
     }
 }
 
+/// Non-empty, of A-Z a-z 0-9 . _ -, starting with a letter or digit.
+fn is_safe_name(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
 /// Names are used as file names and program arguments: they start with a letter or digit
 /// (so never `.`, `..` or an option such as `-rf`).
 pub fn validate_name(name: &str) -> Result<(), ValidationError> {
-    let ok = (1..=NAME_MAX).contains(&name.len())
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok {
+    if name.len() <= NAME_MAX && is_safe_name(name) {
         Ok(())
     } else {
         Err(ValidationError::new(
@@ -431,14 +433,8 @@ pub fn validate_name(name: &str) -> Result<(), ValidationError> {
 /// A Supermarket profile is `owner/name`, handed to InSpec as `supermarket://owner/name`:
 /// a shape that is never read as a local path.
 fn validate_supermarket_ref(r: &str) -> Result<(), ValidationError> {
-    let part_ok = |p: &str| {
-        !p.is_empty()
-            && p.as_bytes()[0].is_ascii_alphanumeric()
-            && p.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-    };
     match r.split_once('/') {
-        Some((owner, name)) if part_ok(owner) && part_ok(name) => Ok(()),
+        Some((owner, name)) if is_safe_name(owner) && is_safe_name(name) => Ok(()),
         _ => Err(ValidationError::new(
             "profile",
             "with supermarket, profile must be a Supermarket reference owner/name",
