@@ -87,11 +87,9 @@ fn rb_files(dir: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>, ProfileErro
     };
     for entry in entries.flatten() {
         let p = entry.path();
-        let is_file = entry
-            .file_type()
-            .map(|t| t.is_file() || t.is_symlink())
-            .unwrap_or(false);
-        if is_file && p.extension().is_some_and(|x| x == "rb") && p.is_file() {
+        // Anything but a directory is read, so a FIFO or device named *.rb is an error
+        // (from `read_limited`), not silently left out.
+        if p.extension().is_some_and(|x| x == "rb") && !p.is_dir() {
             if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
                 out.push((format!("{rel}/{name}"), p.clone()));
             }
@@ -120,7 +118,8 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
     }
     let yml = dir.join("inspec.yml");
     let has_controls = dir.join("controls").is_dir();
-    if !yml.is_file() {
+    // A special file named inspec.yml is refused by `read_limited`, not called missing.
+    if !yml.exists() || yml.is_dir() {
         return Err(ProfileError::NotAProfile {
             path: shown,
             reason: if has_controls {

@@ -16,7 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
-from ansible_inspec_rs import Executor, Template, errors
+from ansible_inspec_rs import Executor, Profile, Template, errors
 from helpers import LiveServer, bearer, start_server, unique
 
 SECRET = "AKIAIOSFODNN7EXAMPLE"
@@ -96,6 +96,23 @@ async def test_inventory_errors_name_the_line_never_the_content(tmp_path: Path) 
             message = str(ei.value)
             assert ei.value.field == "inventory" and "line " in message, message
             assert "AKIA" not in message, message
+
+
+@pytest.mark.parametrize("special", ["fifo", "device"])
+def test_profile_files_are_bounded_and_regular(special: str, tmp_path: Path) -> None:
+    profile = make_profile(tmp_path / "p")
+    if special == "fifo":
+        os.mkfifo(profile / "controls" / "z.rb")
+        culprit = "controls/z.rb"
+    else:
+        (profile / "inspec.yml").unlink()
+        (profile / "inspec.yml").symlink_to("/dev/zero")
+        culprit = "inspec.yml"
+    t0 = time.monotonic()
+    with pytest.raises(errors.ProfileError) as ei:
+        Profile.load(str(profile))
+    assert culprit in str(ei.value) and "not a regular file" in str(ei.value)
+    assert time.monotonic() - t0 < 5
 
 
 # --- path roots: Python API, CLI, REST ------------------------------------------------------
