@@ -24,6 +24,9 @@ impl ValidationError {
 pub enum Error {
     #[error(transparent)]
     Validation(#[from] ValidationError),
+    /// A template path resolves outside the executor's allowed roots (`field` names it).
+    #[error(transparent)]
+    PathNotAllowed(ValidationError),
     #[error("Template '{0}' not found")]
     TemplateNotFound(String),
     #[error("Template '{0}' already exists")]

@@ -232,7 +232,46 @@ pub struct TaskResult {
     pub duration: f64,
 }
 
+/// `s` cut to at most `max` bytes (on a character boundary), saying so.
+fn cap(s: &mut String, max: usize) {
+    const CUT: &str = " … [cut]";
+    if s.len() > max {
+        let mut end = max.saturating_sub(CUT.len());
+        while !s.is_char_boundary(end) {
+            end -= 1;
+        }
+        s.truncate(end);
+        s.push_str(CUT);
+    }
+}
+
 impl HostResult {
+    /// Every message bounded to `max` bytes before the result is stored: stdout and stderr
+    /// are tails already, but a task's or a check's message is as long as a tool made it.
+    pub fn bounded(mut self, max: usize) -> Self {
+        // A small output tail must not make error messages unreadable.
+        let max = max.max(4096);
+        let opt = |o: &mut Option<String>| {
+            if let Some(s) = o {
+                cap(s, max);
+            }
+        };
+        opt(&mut self.message);
+        for t in &mut self.tasks {
+            opt(&mut t.message);
+        }
+        for c in &mut self.controls {
+            opt(&mut c.desc);
+            for r in &mut c.results {
+                cap(&mut r.code_desc, max);
+                opt(&mut r.message);
+                opt(&mut r.skip_message);
+                opt(&mut r.exception);
+            }
+        }
+        self
+    }
+
     /// A host that never ran (job canceled or timed out first).
     pub fn not_run(host: &str, status: HostStatus, message: &str) -> Self {
         HostResult {
@@ -359,6 +398,21 @@ pub struct Event {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stored_messages_are_bounded() {
+        let mut r = HostResult::not_run("h", HostStatus::Failed, &"é".repeat(5000));
+        r.tasks.push(TaskResult {
+            task: "t".into(),
+            status: TaskStatus::Failed,
+            message: Some("x".repeat(100_000)),
+            duration: 0.0,
+        });
+        let r = r.bounded(5000);
+        assert!(r.message.as_ref().unwrap().len() <= 5000);
+        assert!(r.message.unwrap().ends_with("[cut]"));
+        assert!(r.tasks[0].message.as_ref().unwrap().len() <= 5000);
+    }
 
     #[test]
     fn state_machine() {

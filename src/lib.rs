@@ -6,10 +6,12 @@
 pub mod allocator;
 pub mod error;
 pub mod executor;
+pub mod fsread;
 pub mod host;
 pub mod inventory;
 pub mod job;
 pub mod native;
+pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod runner;

@@ -18,6 +18,10 @@ pub const FORKS_RANGE: (u32, u32) = (1, 1000);
 pub const RETRIES_MAX: u32 = 10;
 pub const RETRY_BACKOFF_MAX: f64 = 3600.0;
 pub const VERBOSITY_MAX: u8 = 4;
+/// Extra vars, as JSON, at most this many bytes (template and job alike).
+pub const EXTRA_VARS_MAX_BYTES: usize = 256 * 1024;
+/// Extra vars nested at most this deep (the top-level mapping is depth 1).
+pub const EXTRA_VARS_MAX_DEPTH: usize = 32;
 
 pub const DEFAULT_TIMEOUT: u32 = 300;
 pub const DEFAULT_FORKS: u32 = 5;
@@ -107,6 +111,10 @@ pub struct Template {
     /// How a profile runs (ignored for playbooks and commands).
     #[serde(default)]
     pub runner: ProfileRunner,
+    /// `ansible_*` variables a job's caller may set in its extra vars (`*`: all). Others are
+    /// refused: see [`crate::policy::ANSIBLE_VAR_PREFIX`].
+    #[serde(default)]
+    pub allow_ansible_vars: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -160,6 +168,8 @@ pub struct TemplateSpec {
     pub connect_timeout: Option<i64>,
     #[serde(default)]
     pub runner: Option<ProfileRunner>,
+    #[serde(default)]
+    pub allow_ansible_vars: Option<Vec<String>>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -226,6 +236,7 @@ impl Template {
             connection: Connection::Ssh,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             runner: ProfileRunner::Native,
+            allow_ansible_vars: Vec::new(),
             created_at: now,
             modified_at: now,
         };
@@ -282,7 +293,8 @@ impl Template {
             supermarket,
             job_type,
             connection,
-            runner
+            runner,
+            allow_ansible_vars
         );
         set!(retry_backoff);
         set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));
@@ -343,6 +355,22 @@ impl Template {
         if let Some(argv) = &self.command {
             validate_argv(argv)?;
         }
+        if let (true, Some(p)) = (self.supermarket, &self.profile) {
+            validate_supermarket_ref(p)?;
+        }
+        check_extra_vars(&self.extra_vars)?;
+        for v in &self.allow_ansible_vars {
+            let ok = v == "*"
+                || (v.starts_with(crate::policy::ANSIBLE_VAR_PREFIX)
+                    && v.len() <= NAME_MAX
+                    && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
+            if !ok {
+                return Err(ValidationError::new(
+                    "allow_ansible_vars",
+                    "each item must be an ansible_* variable name, or * for all",
+                ));
+            }
+        }
         for (field, tags) in [("tags", &self.tags), ("skip_tags", &self.skip_tags)] {
             for t in tags {
                 if t.is_empty() || t.contains(',') || t.chars().any(char::is_control) {
@@ -379,19 +407,78 @@ impl Template {
     }
 }
 
+/// Non-empty, of A-Z a-z 0-9 . _ -, starting with a letter or digit.
+fn is_safe_name(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_alphanumeric)
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+}
+
+/// Names are used as file names and program arguments: they start with a letter or digit
+/// (so never `.`, `..` or an option such as `-rf`).
 pub fn validate_name(name: &str) -> Result<(), ValidationError> {
-    let ok = (1..=NAME_MAX).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-    if ok {
+    if name.len() <= NAME_MAX && is_safe_name(name) {
         Ok(())
     } else {
         Err(ValidationError::new(
             "name",
-            format!("must be 1-{NAME_MAX} characters of A-Z a-z 0-9 . _ -"),
+            format!(
+                "must be 1-{NAME_MAX} characters of A-Z a-z 0-9 . _ -, starting with a letter \
+                 or digit"
+            ),
         ))
     }
+}
+
+/// A Supermarket profile is `owner/name`, handed to InSpec as `supermarket://owner/name`:
+/// a shape that is never read as a local path.
+fn validate_supermarket_ref(r: &str) -> Result<(), ValidationError> {
+    match r.split_once('/') {
+        Some((owner, name)) if is_safe_name(owner) && is_safe_name(name) => Ok(()),
+        _ => Err(ValidationError::new(
+            "profile",
+            "with supermarket, profile must be a Supermarket reference owner/name",
+        )),
+    }
+}
+
+/// Extra vars are bounded in size (as JSON) and nesting: they are stored with every job
+/// and written to a file for each run.
+pub fn check_extra_vars(vars: &Map<String, Value>) -> Result<(), ValidationError> {
+    fn depth_ok(v: &Value, left: usize) -> bool {
+        match v {
+            Value::Array(a) => left > 0 && a.iter().all(|x| depth_ok(x, left - 1)),
+            Value::Object(m) => left > 0 && m.values().all(|x| depth_ok(x, left - 1)),
+            _ => true,
+        }
+    }
+    if !vars.values().all(|v| depth_ok(v, EXTRA_VARS_MAX_DEPTH - 1)) {
+        return Err(ValidationError::new(
+            "extra_vars",
+            format!("nested deeper than {EXTRA_VARS_MAX_DEPTH} levels"),
+        ));
+    }
+    /// Counts bytes instead of keeping them.
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            if self.0 > EXTRA_VARS_MAX_BYTES {
+                return Err(std::io::Error::other("too large"));
+            }
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    if serde_json::to_writer(&mut Count(0), vars).is_err() {
+        return Err(ValidationError::new(
+            "extra_vars",
+            format!("larger than {EXTRA_VARS_MAX_BYTES} bytes as JSON"),
+        ));
+    }
+    Ok(())
 }
 
 fn validate_argv(argv: &[String]) -> Result<(), ValidationError> {
@@ -485,12 +572,61 @@ mod tests {
 
     #[test]
     fn name_rules() {
-        for bad in ["", "a b", "a/b", "ü", &"x".repeat(129)] {
+        for bad in [
+            "",
+            "a b",
+            "a/b",
+            "ü",
+            &"x".repeat(129),
+            ".",
+            "..",
+            "-rf",
+            "_x",
+            ".hidden",
+        ] {
             let e = Template::create(spec(bad)).unwrap_err();
             assert_eq!(e.field, "name", "{bad:?}");
         }
         for good in ["a", "A.b_c-9", &"x".repeat(128)] {
             Template::create(spec(good)).unwrap();
+        }
+    }
+
+    #[test]
+    fn extra_vars_are_bounded() {
+        let mut deep = Value::from(1);
+        for _ in 0..EXTRA_VARS_MAX_DEPTH {
+            deep = Value::Array(vec![deep]);
+        }
+        let big = Value::from("x".repeat(EXTRA_VARS_MAX_BYTES));
+        for v in [deep, big] {
+            let mut s = spec("a");
+            s.extra_vars = Some(Map::from_iter([("k".to_string(), v)]));
+            assert_eq!(Template::create(s).unwrap_err().field, "extra_vars");
+        }
+        let mut ok = Value::from(1);
+        for _ in 0..EXTRA_VARS_MAX_DEPTH - 1 {
+            ok = Value::Array(vec![ok]);
+        }
+        let mut s = spec("a");
+        s.extra_vars = Some(Map::from_iter([("k".to_string(), ok)]));
+        Template::create(s).unwrap();
+    }
+
+    #[test]
+    fn supermarket_profiles_are_references() {
+        for (profile, ok) in [
+            ("dev-sec/linux-baseline", true),
+            ("/etc", false),
+            ("../x/y", false),
+            ("a/b/c", false),
+            ("./a", false),
+        ] {
+            let mut s = spec("a");
+            s.command = None;
+            s.profile = Some(profile.into());
+            s.supermarket = Some(true);
+            assert_eq!(Template::create(s).is_ok(), ok, "{profile}");
         }
     }
 

@@ -222,6 +222,10 @@ def server(tmp_path_factory: pytest.TempPathFactory, roots: Path) -> Iterator[Li
         workers="4",
         profile_roots=f"examples/profiles,{roots / 'profiles'}",
         playbook_roots=str(roots / "playbooks"),
+        # The example templates run commands on local://: enabled explicitly, as a server
+        # with credentials refuses both by default.
+        allow_commands="true",
+        allow_local="true",
     )
     yield live
     live.stop()

@@ -49,6 +49,7 @@ class Template:
         connection: str | None = None,
         connect_timeout: int | None = None,
         runner: str | None = None,
+        allow_ansible_vars: Sequence[str] | None = None,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
@@ -104,6 +105,9 @@ class Template:
         """How a profile runs: ``native`` (default: evaluated in Rust, no Ruby or InSpec),
         ``inspec`` (the InSpec CLI) or ``auto`` (native; controls it cannot run go to the
         InSpec CLI when installed)."""
+    @property
+    def allow_ansible_vars(self) -> list[str]:
+        """``ansible_*`` variables a job's caller may set in its extra vars (``*``: all)."""
     @property
     def created_at(self) -> datetime: ...
     @property
@@ -232,6 +236,11 @@ class Executor:
         ssh_identity_file: str | None = None,
         ssh_multiplex: bool = True,
         tool_path: Sequence[str] | None = None,
+        profile_roots: Sequence[str | PathLike[str]] | None = None,
+        playbook_roots: Sequence[str | PathLike[str]] | None = None,
+        inventory_roots: Sequence[str | PathLike[str]] | None = None,
+        allow_commands: bool = True,
+        allow_local: bool = True,
     ) -> Executor: ...
     def submit(
         self,

@@ -20,6 +20,10 @@ class ValidationError(AnsibleInspecError, ValueError):
         self.rule = rule
 
 
+class PathNotAllowed(ValidationError):
+    """A template path resolves outside the executor's allowed roots (``field`` names which)."""
+
+
 class NotFoundError(AnsibleInspecError, LookupError):
     """Something looked up by name or id does not exist."""
 

@@ -27,6 +27,7 @@ pub use run::panic_message;
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
 use crate::job::{EventKind, JobStatus};
+use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
@@ -63,6 +64,8 @@ pub struct ExecutorConfig {
     pub ssh: SshSettings,
     /// Directories searched for ansible-playbook / inspec / cinc-auditor before PATH.
     pub tool_path: Vec<std::path::PathBuf>,
+    /// Allowed path roots, command templates, local connections (see [`Policy`]).
+    pub policy: Policy,
 }
 
 impl Default for ExecutorConfig {
@@ -80,6 +83,7 @@ impl Default for ExecutorConfig {
             poll_interval: Duration::from_secs(5),
             ssh: SshSettings::default(),
             tool_path: Vec::new(),
+            policy: Policy::default(),
         }
     }
 }
@@ -245,12 +249,13 @@ impl Executor {
         config.validate()?;
         let store = store::open(config.store.as_deref()).await?;
         let (events_tx, events_rx) = mpsc::channel(EVENT_QUEUE);
-        let run_ctx = RunContext::new(
+        let mut run_ctx = RunContext::new(
             config.output_tail_bytes,
             config.ssh.clone(),
             config.tool_path.clone(),
         )
         .map_err(|e| Error::Internal(format!("cannot create the runtime directory: {e}")))?;
+        run_ctx.policy = config.policy.clone();
         let inner = Arc::new(Inner {
             run_ctx: Arc::new(run_ctx),
             store,
@@ -323,6 +328,7 @@ impl Executor {
     pub async fn add_template(&self, template: Template) -> Result<Template> {
         self.check_open()?;
         template.validate()?;
+        self.inner.config.policy.admit(&template)?;
         self.inner.store.create_template(&template).await?;
         Ok(template)
     }
@@ -339,6 +345,7 @@ impl Executor {
         self.check_open()?;
         let old = self.inner.store.get_template(key).await?;
         let new = old.updated(patch)?;
+        self.inner.config.policy.admit(&new)?;
         self.inner.store.replace_template(&old, &new).await?;
         Ok(new)
     }
@@ -360,6 +367,8 @@ impl Executor {
     ) -> Result<Arc<JobHandle>> {
         self.check_open()?;
         validate_hosts(&hosts)?;
+        let policy = &self.inner.config.policy;
+        policy.check_hosts(&hosts)?;
         let (template, template_id) = match template {
             TemplateRef::Stored(key) => {
                 let t = self.inner.store.get_template(&key).await?;
@@ -371,6 +380,10 @@ impl Executor {
                 (t, None)
             }
         };
+        // Held to the policy as it is now (the template may predate it), with its paths
+        // resolved: the inventory read below is the one the roots allow.
+        let admitted = policy.admit(&template)?;
+        policy.check_caller_vars(&template, &extra_vars)?;
         let queue_size = self.inner.config.queue_size;
         let pending = if self.storage_backend() == "memory" {
             self.inner.counts.get(JobStatus::Pending)
@@ -387,13 +400,19 @@ impl Executor {
         }
         // No hosts given: the template's inventory + target/limit select them.
         let hosts = if hosts.is_empty() {
-            crate::inventory::hosts_for_template(&template)?
+            let admitted = admitted.clone();
+            // A file read: off the async workers.
+            tokio::task::spawn_blocking(move || crate::inventory::hosts_for_template(&admitted))
+                .await
+                .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??
         } else {
             hosts
         };
         validate_hosts(&hosts)?;
+        policy.check_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
+        crate::template::check_extra_vars(&vars)?;
         let rec = JobRecord {
             id: Uuid::new_v4(),
             template,

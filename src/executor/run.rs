@@ -345,7 +345,7 @@ async fn check_hosts(
             result.status = HostStatus::Timeout;
             result.message = Some("killed: the job timed out".into());
         }
-        recorder.record(result).await?;
+        recorder.record(result.bounded(ctx.tail_bytes)).await?;
     }
 }
 
@@ -376,7 +376,7 @@ async fn run_ansible(
         if r.status == HostStatus::Canceled && stop == Some(StopReason::Timeout) {
             r.status = HostStatus::Timeout;
         }
-        if let Err(e) = job.record(r).await {
+        if let Err(e) = job.record(r.bounded(ctx.tail_bytes)).await {
             store_error = Some(e.to_string());
         }
     }

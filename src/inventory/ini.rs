@@ -42,6 +42,9 @@ fn words(line: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+const BAD_SECTION: &str =
+    "unknown section kind (expected [group], [group:vars] or [group:children])";
+
 fn strip_comment(line: &str) -> &str {
     let t = line.trim();
     if t.starts_with('#') || t.starts_with(';') {
@@ -74,13 +77,13 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
                 None => (name, None),
             };
             if group.is_empty() || group.chars().any(|c| c.is_whitespace()) {
-                return Err(at(format!("bad group name {group:?}")));
+                return Err(at("a group name must be non-empty, without spaces".into()));
             }
             section = match kind {
                 None => Section::Hosts(group.into()),
                 Some("vars") => Section::Vars(group.into()),
                 Some("children") => Section::Children(group.into()),
-                Some(k) => return Err(at(format!("unknown section kind {k:?}"))),
+                Some(_) => return Err(at(BAD_SECTION.into())),
             };
             inv.group_mut(group);
             continue;
@@ -92,10 +95,14 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
                     continue;
                 };
                 for host in expand_range(name).map_err(at)? {
-                    for kv in vars {
-                        let (k, v) = kv
-                            .split_once('=')
-                            .ok_or_else(|| at(format!("expected key=value, got {kv:?}")))?;
+                    for (i, kv) in vars.iter().enumerate() {
+                        // Never the word itself: a malformed line may hold a secret.
+                        let (k, v) = kv.split_once('=').ok_or_else(|| {
+                            at(format!(
+                                "word {} after the host name is not key=value",
+                                i + 1
+                            ))
+                        })?;
                         inv.host_vars_mut(&host).insert(k.into(), scalar(v));
                     }
                     inv.add_host(&host);
@@ -108,7 +115,7 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
             Section::Vars(group) => {
                 let (k, v) = line
                     .split_once('=')
-                    .ok_or_else(|| at(format!("expected key=value, got {line:?}")))?;
+                    .ok_or_else(|| at("a [group:vars] line must be key=value".into()))?;
                 inv.group_mut(group)
                     .vars
                     .insert(k.trim().into(), scalar(v.trim()));
@@ -191,9 +198,15 @@ tier=none
             ("[g:bogus]", "line 1"),
             ("\n[g:vars]\nnovalue", "line 3"),
             ("h a=\"open", "line 1"),
+            ("[g]\nh AKIASECRETVALUE", "line 2"),
+            ("[g:vars]\nAKIASECRETVALUE", "line 2"),
+            ("[AKIA SECRET]", "line 1"),
+            ("[g:AKIASECRETVALUE]", "line 1"),
+            ("AKIASECRET[1:x]", "line 1"),
         ] {
             let e = parse(text).unwrap_err();
             assert!(e.starts_with(line), "{text:?}: {e}");
+            assert!(!e.contains("AKIA"), "the error quotes the file: {e}");
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod ini;
 mod pattern;
+mod vars_dirs;
 mod yaml;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -34,6 +35,10 @@ pub struct Inventory {
     hosts: Vec<String>,
     host_vars: HashMap<String, Map<String, Value>>,
     groups: BTreeMap<String, Group>,
+    /// From `group_vars/` beside the inventory file, by group (`all` included).
+    dir_group_vars: BTreeMap<String, Map<String, Value>>,
+    /// From `host_vars/` beside the inventory file, by host.
+    dir_host_vars: HashMap<String, Map<String, Value>>,
 }
 
 impl Inventory {
@@ -42,17 +47,18 @@ impl Inventory {
     pub fn load(path: &str) -> Result<Self, ValidationError> {
         let err = |rule: String| ValidationError::new("inventory", rule);
         let p = Path::new(path);
-        let meta = std::fs::metadata(p).map_err(|e| err(format!("cannot read {path:?}: {e}")))?;
-        if meta.is_dir() {
-            return Err(err(format!(
+        let bytes = crate::fsread::read_bounded(p, INVENTORY_MAX_BYTES).map_err(|e| match e {
+            crate::fsread::ReadError::NotRegular("directory") => err(format!(
                 "{path:?} is a directory; give one INI or YAML file"
-            )));
-        }
-        if meta.len() > INVENTORY_MAX_BYTES {
-            return Err(err(format!("{path:?} is larger than 16 MiB")));
-        }
-        let text =
-            std::fs::read_to_string(p).map_err(|e| err(format!("cannot read {path:?}: {e}")))?;
+            )),
+            e => err(format!("{path:?} {e}")),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            err(format!(
+                "{path:?} is not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            ))
+        })?;
         let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
         let yamlish = matches!(ext, "yml" | "yaml" | "json")
             || text
@@ -60,11 +66,40 @@ impl Inventory {
                 .map(str::trim)
                 .find(|l| !l.is_empty() && !l.starts_with('#'))
                 .is_some_and(|l| l.starts_with('{') || (l.ends_with(':') && !l.starts_with('[')));
-        if yamlish {
-            Self::from_yaml(&text).map_err(|e| err(format!("{path}: {e}")))
+        let mut inv = if yamlish {
+            Self::from_yaml(&text).map_err(|e| err(format!("{path}: {e}")))?
         } else {
-            Self::from_ini(&text).map_err(|e| err(format!("{path}: {e}")))
+            Self::from_ini(&text).map_err(|e| err(format!("{path}: {e}")))?
+        };
+        if let Some(dir) = p.parent() {
+            let dir = if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            };
+            inv.read_vars_dirs(dir).map_err(err)?;
         }
+        Ok(inv)
+    }
+
+    /// Reads `group_vars/` and `host_vars/` in `dir` for the inventory's groups and hosts.
+    pub fn read_vars_dirs(&mut self, dir: &Path) -> Result<(), String> {
+        let (gdir, hdir) = (dir.join("group_vars"), dir.join("host_vars"));
+        if gdir.is_dir() {
+            for g in self.group_names() {
+                if let Some(v) = vars_dirs::vars_for_name(dir, &gdir, &g)? {
+                    self.dir_group_vars.insert(g, v);
+                }
+            }
+        }
+        if hdir.is_dir() {
+            for h in self.hosts.clone() {
+                if let Some(v) = vars_dirs::vars_for_name(dir, &hdir, &h)? {
+                    self.dir_host_vars.insert(h, v);
+                }
+            }
+        }
+        Ok(())
     }
 
     pub fn from_ini(text: &str) -> Result<Self, String> {
@@ -202,33 +237,40 @@ impl Inventory {
         depth
     }
 
-    /// The host's variables: `all` vars, then its groups' vars from the shallowest to the
-    /// deepest (children override parents; same depth: by name), then its own.
+    /// The host's variables in Ansible's documented precedence, each later layer winning:
+    /// the inventory file's `all` vars, its groups' vars (shallowest to deepest: children
+    /// override parents; same depth: by name), `group_vars/all`, `group_vars/<group>` in the
+    /// same group order, the file's host vars, `host_vars/<host>`.
     pub fn vars_for(&self, host: &str) -> Option<Map<String, Value>> {
         let own = self.host_vars.get(host)?;
         let depths = self.depths();
-        let mut groups: Vec<(usize, &String)> = self
-            .groups
-            .keys()
+        let mut groups: Vec<(usize, String)> = self
+            .group_names()
+            .into_iter()
             .filter(|g| g.as_str() != "all")
             .filter(|g| {
                 self.group_hosts(g)
                     .is_some_and(|hs| hs.iter().any(|h| h == host))
             })
-            .map(|g| (depths.get(g).copied().unwrap_or(1), g))
+            .map(|g| (depths.get(&g).copied().unwrap_or(1), g))
             .collect();
         groups.sort();
-        let mut vars = self
-            .groups
-            .get("all")
-            .map(|g| g.vars.clone())
-            .unwrap_or_default();
-        for (_, g) in groups {
-            if let Some(gr) = self.groups.get(g) {
-                vars.extend(gr.vars.clone());
+        let mut vars = Map::new();
+        let mut layer = |m: Option<&Map<String, Value>>| {
+            if let Some(m) = m {
+                vars.extend(m.clone());
             }
+        };
+        layer(self.groups.get("all").map(|g| &g.vars));
+        for (_, g) in &groups {
+            layer(self.groups.get(g).map(|g| &g.vars));
         }
-        vars.extend(own.clone());
+        layer(self.dir_group_vars.get("all"));
+        for (_, g) in &groups {
+            layer(self.dir_group_vars.get(g));
+        }
+        layer(Some(own));
+        layer(self.dir_host_vars.get(host));
         Some(vars)
     }
 }
@@ -285,6 +327,8 @@ pub(crate) fn scalar(v: &str) -> Value {
     }
 }
 
+const BAD_RANGE: &str = "bad host range (expected [from:to] or [from:to:step])";
+
 /// Expands `web[01:03].x` to web01.x, web02.x, web03.x (numeric and letter ranges, with
 /// an optional `:step`). Names without brackets come back as they are.
 pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
@@ -292,7 +336,7 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         return Ok(vec![name.to_string()]);
     };
     if close < open {
-        return Err(format!("bad host range in {name:?}"));
+        return Err(BAD_RANGE.into());
     }
     let (head, inner, tail) = (&name[..open], &name[open + 1..close], &name[close + 1..]);
     let parts: Vec<&str> = inner.split(':').collect();
@@ -304,9 +348,9 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
             s.parse::<usize>()
                 .ok()
                 .filter(|s| *s > 0)
-                .ok_or_else(|| format!("bad step in {name:?}"))?,
+                .ok_or("bad step in a host range [a:b:step]")?,
         ),
-        _ => return Err(format!("bad host range in {name:?}")),
+        _ => return Err(BAD_RANGE.into()),
     };
     let mut out = Vec::new();
     let rest = expand_range(tail)?;
@@ -314,7 +358,9 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         for r in &rest {
             out.push(format!("{head}{mid}{r}"));
             if out.len() > RANGE_MAX {
-                return Err(format!("host range {name:?} is larger than {RANGE_MAX}"));
+                return Err(format!(
+                    "a host range expands to more than {RANGE_MAX} hosts"
+                ));
             }
         }
         Ok(())
@@ -326,13 +372,13 @@ pub(crate) fn expand_range(name: &str) -> Result<Vec<String>, String> {
         }
     } else if let ([a], [b]) = (from.as_bytes(), to.as_bytes()) {
         if !(a.is_ascii_alphabetic() && b.is_ascii_alphabetic()) {
-            return Err(format!("bad host range in {name:?}"));
+            return Err(BAD_RANGE.into());
         }
         for c in (*a..=*b).step_by(step) {
             push((c as char).to_string())?;
         }
     } else {
-        return Err(format!("bad host range in {name:?}"));
+        return Err(BAD_RANGE.into());
     }
     Ok(out)
 }

@@ -12,7 +12,7 @@ pub enum ProfileError {
     #[error("{path}: cannot read: {message}")]
     Io { path: String, message: String },
     /// A file is larger than the parser accepts.
-    #[error("{path}: file is {size} bytes, larger than the limit of {limit} bytes")]
+    #[error("{path}: file is larger than the limit of {limit} bytes")]
     TooLarge { path: String, size: u64, limit: u64 },
     /// A syntax error (Ruby or YAML) at a position.
     #[error("{file}:{line}:{column}: {message}")]

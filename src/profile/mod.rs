@@ -49,28 +49,23 @@ impl ProfileSources {
 }
 
 fn read_limited(path: &Path, shown: &str) -> Result<String, ProfileError> {
-    let meta = std::fs::metadata(path).map_err(|e| ProfileError::Io {
-        path: shown.to_string(),
-        message: e.to_string(),
-    })?;
-    if meta.len() > MAX_FILE_SIZE {
-        return Err(ProfileError::TooLarge {
+    use crate::fsread::{read_bounded, ReadError};
+    // Bounded by the bytes read, not the size the file claims (0 for /dev/zero, procfs,
+    // FIFOs); devices and FIFOs are refused without blocking.
+    let bytes = read_bounded(path, MAX_FILE_SIZE).map_err(|e| match e {
+        ReadError::TooLarge(limit) => ProfileError::TooLarge {
             path: shown.to_string(),
-            size: meta.len(),
-            limit: MAX_FILE_SIZE,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(|e| ProfileError::Io {
-        path: shown.to_string(),
-        message: e.to_string(),
-    })?;
-    if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(ProfileError::TooLarge {
+            size: limit + 1,
+            limit,
+        },
+        e => ProfileError::Io {
             path: shown.to_string(),
-            size: bytes.len() as u64,
-            limit: MAX_FILE_SIZE,
-        });
-    }
+            message: match e {
+                ReadError::Io(io) => io.to_string(),
+                other => other.to_string(),
+            },
+        },
+    })?;
     // Ruby sources are UTF-8; invalid bytes are replaced rather than rejected.
     Ok(match String::from_utf8(bytes) {
         Ok(s) => s,
@@ -92,11 +87,9 @@ fn rb_files(dir: &Path, rel: &str) -> Result<Vec<(String, PathBuf)>, ProfileErro
     };
     for entry in entries.flatten() {
         let p = entry.path();
-        let is_file = entry
-            .file_type()
-            .map(|t| t.is_file() || t.is_symlink())
-            .unwrap_or(false);
-        if is_file && p.extension().is_some_and(|x| x == "rb") && p.is_file() {
+        // Anything but a directory is read, so a FIFO or device named *.rb is an error
+        // (from `read_limited`), not silently left out.
+        if p.extension().is_some_and(|x| x == "rb") && !p.is_dir() {
             if let Some(name) = p.file_name().and_then(|n| n.to_str()) {
                 out.push((format!("{rel}/{name}"), p.clone()));
             }
@@ -125,7 +118,8 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
     }
     let yml = dir.join("inspec.yml");
     let has_controls = dir.join("controls").is_dir();
-    if !yml.is_file() {
+    // A special file named inspec.yml is refused by `read_limited`, not called missing.
+    if !yml.exists() || yml.is_dir() {
         return Err(ProfileError::NotAProfile {
             path: shown,
             reason: if has_controls {

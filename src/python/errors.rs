@@ -34,6 +34,7 @@ pub(crate) fn py_error<'py>(
 pub(crate) fn class_of(e: &Error) -> &'static str {
     match e {
         Error::Validation(_) => "ValidationError",
+        Error::PathNotAllowed(_) => "PathNotAllowed",
         Error::TemplateNotFound(_) => "TemplateNotFound",
         Error::TemplateExists(_) => "TemplateExists",
         Error::JobNotFound(_) => "JobNotFound",
@@ -50,7 +51,7 @@ impl From<Error> for PyErr {
     fn from(e: Error) -> PyErr {
         Python::attach(|py| {
             let attrs = match &e {
-                Error::Validation(v) => vec![
+                Error::Validation(v) | Error::PathNotAllowed(v) => vec![
                     (
                         "field",
                         v.field.clone().into_pyobject(py).map(|o| o.into_any()),

@@ -13,6 +13,7 @@ use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
 use crate::executor::{Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
+use crate::policy::{PathRoots, Policy};
 use crate::runner::{HostKeyChecking, SshSettings};
 use crate::store::RecoveryPolicy;
 use crate::template::Template;
@@ -56,7 +57,8 @@ impl PyExecutor {
         workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000,
         recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0,
         ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
-        ssh_multiplex=true, tool_path=None
+        ssh_multiplex=true, tool_path=None, profile_roots=None, playbook_roots=None,
+        inventory_roots=None, allow_commands=true, allow_local=true
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -76,6 +78,11 @@ impl PyExecutor {
         ssh_identity_file: Option<String>,
         ssh_multiplex: bool,
         tool_path: Option<Vec<String>>,
+        profile_roots: Option<Vec<std::path::PathBuf>>,
+        playbook_roots: Option<Vec<std::path::PathBuf>>,
+        inventory_roots: Option<Vec<std::path::PathBuf>>,
+        allow_commands: bool,
+        allow_local: bool,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
             .unwrap_or_default()
@@ -115,6 +122,15 @@ impl PyExecutor {
                 ..Default::default()
             },
             tool_path: tools,
+            policy: Policy {
+                path_roots: PathRoots {
+                    profiles: profile_roots,
+                    playbooks: playbook_roots,
+                    inventories: inventory_roots,
+                },
+                allow_commands,
+                allow_local,
+            },
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
         let inner = block_on(py, Executor::start(config, &runtime))?;

@@ -37,6 +37,7 @@ const FIELDS: &[&str] = &[
     "connection",
     "connect_timeout",
     "runner",
+    "allow_ansible_vars",
 ];
 
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
@@ -51,7 +52,7 @@ impl PyTemplate {
         target=None, limit=None, tags=None, skip_tags=None, extra_vars=None, reporter=None,
         supermarket=None, job_type=None, timeout=None, forks=None, retries=None,
         retry_backoff=None, verbosity=None, connection=None, connect_timeout=None,
-        runner=None
+        runner=None, allow_ansible_vars=None
     ))]
     #[allow(clippy::too_many_arguments, unused_variables)]
     fn new(
@@ -78,6 +79,7 @@ impl PyTemplate {
         connection: Option<Bound<'_, PyAny>>,
         connect_timeout: Option<Bound<'_, PyAny>>,
         runner: Option<Bound<'_, PyAny>>,
+        allow_ansible_vars: Option<Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let values = [
             description,
@@ -101,6 +103,7 @@ impl PyTemplate {
             connection,
             connect_timeout,
             runner,
+            allow_ansible_vars,
         ];
         let d = PyDict::new(py);
         d.set_item("name", name)?;
@@ -245,6 +248,10 @@ impl PyTemplate {
     #[getter]
     fn runner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.runner)
+    }
+    #[getter]
+    fn allow_ansible_vars(&self) -> Vec<String> {
+        self.inner.allow_ansible_vars.clone()
     }
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {

@@ -31,7 +31,7 @@ pub struct InspecPlan {
 
 impl InspecPlan {
     pub fn new(
-        _template: &Template,
+        template: &Template,
         profile: &str,
         extra_vars: &Map<String, Value>,
         job_id: &str,
@@ -58,7 +58,12 @@ impl InspecPlan {
         };
         Ok(InspecPlan {
             program,
-            profile: profile.to_string(),
+            // A Supermarket reference goes to InSpec as one, never as a local path.
+            profile: if template.supermarket {
+                format!("supermarket://{profile}")
+            } else {
+                profile.to_string()
+            },
             input_file,
             report_dir,
         })

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::host::{target_for, Target};
 use crate::inventory::Inventory;
 use crate::job::{EventKind, HostResult, HostStatus};
+use crate::policy::Policy;
 use crate::template::{Action, ProfileRunner, Template};
 
 pub use ssh::{HostKeyChecking, RuntimeDir, SshSettings};
@@ -45,6 +46,8 @@ pub struct RunContext {
     pub runtime: RuntimeDir,
     /// Directories searched for `ansible-playbook`, `inspec`, `cinc-auditor` before PATH.
     pub tool_path: Vec<PathBuf>,
+    /// Held to again when each job runs (paths may have changed since it was queued).
+    pub policy: Policy,
 }
 
 impl RunContext {
@@ -58,6 +61,7 @@ impl RunContext {
             tail_bytes,
             ssh,
             tool_path,
+            policy: Policy::default(),
         })
     }
 
@@ -99,6 +103,9 @@ pub enum Plan {
     Ansible(ansible::AnsiblePlan),
 }
 
+const LOCAL_OFF: &str = "this host resolves to a local connection, and local connections are \
+     disabled on this executor (allow_local is off)";
+
 /// Turns a template and the job's hosts into a plan. Err: the job cannot run at all
 /// (missing tool, unreadable inventory); the message says why.
 pub fn plan(
@@ -108,6 +115,8 @@ pub fn plan(
     job_id: &str,
     ctx: &RunContext,
 ) -> Result<Plan, String> {
+    // Checked again as the job runs, and every path below is the resolved one.
+    let template = &ctx.policy.admit(template).map_err(|e| e.to_string())?;
     let inventory = match &template.inventory {
         Some(path) => Some(Inventory::load(path).map_err(|e| e.to_string())?),
         None => None,
@@ -117,7 +126,11 @@ pub fn plan(
             .iter()
             .map(|h| {
                 let vars = inventory.as_ref().and_then(|i| i.vars_for(h));
-                target_for(h, vars.as_ref(), template.connection).map_err(|e| e.rule)
+                let target = target_for(h, vars.as_ref(), template.connection);
+                match target {
+                    Ok(Target::Local) if !ctx.policy.allow_local => Err(LOCAL_OFF.to_string()),
+                    t => t.map_err(|e| e.rule),
+                }
             })
             .collect()
     };
@@ -137,6 +150,14 @@ pub fn plan(
             },
             targets: targets(),
         }),
+        Action::Playbook(_)
+            if !ctx.policy.allow_local
+                && targets()
+                    .iter()
+                    .any(|t| matches!(t, Err(why) if why == LOCAL_OFF)) =>
+        {
+            Err(LOCAL_OFF.to_string())
+        }
         Action::Playbook(playbook) => Ok(Plan::Ansible(ansible::AnsiblePlan::new(
             template,
             playbook,

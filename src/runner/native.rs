@@ -43,6 +43,13 @@ impl NativePlan {
         job_id: &str,
         ctx: &RunContext,
     ) -> Result<Self, String> {
+        if template.supermarket {
+            // A reference, never a local path: only the InSpec CLI can fetch it.
+            return Err(format!(
+                "profile {profile:?} is a Supermarket reference: the native runner reads local \
+                 profiles only; set runner to inspec to fetch it from the Supermarket"
+            ));
+        }
         let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
         let info = ProfileInfo {
             name: loaded.metadata.name.clone().unwrap_or_default(),

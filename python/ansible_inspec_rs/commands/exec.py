@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ansible_inspec_rs.commands import policy
+
 if TYPE_CHECKING:
     from ansible_inspec_rs import Job
 
@@ -62,6 +64,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="REPORTER",
         help="cli, json:PATH, junit:PATH, html:PATH (PATH '-' is stdout); default cli",
     )
+    policy.add_arguments(parser)
 
 
 def parse_extra_vars(items: list[str]) -> dict[str, Any]:
@@ -155,6 +158,7 @@ async def _exec(
             ssh_host_key_checking=args.host_key_checking,
             ssh_known_hosts=args.known_hosts,
             ssh_identity_file=args.key,
+            **policy.executor_kwargs(args),
         )
     except errors.AnsibleInspecError as e:
         console.print(f"[red]error:[/] {e}")

@@ -12,6 +12,8 @@ import asyncio
 import signal
 import sys
 
+from ansible_inspec_rs.commands import policy
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--store", required=True, help="sqlite:///path/file.db or postgresql://user@host/db")
@@ -28,6 +30,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds (default 5)")
     add("--stale-after", type=float, default=30.0, help="a silent worker is dead after this, seconds (30)")
     add("--poll", type=float, default=5.0, help="idle look at the queue every this many seconds (default 5)")
+    # Jobs are held to the worker's own policy when they run: give it the server's.
+    policy.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,6 +52,7 @@ async def _serve(args: argparse.Namespace) -> int:
             heartbeat_interval=args.heartbeat,
             stale_after=args.stale_after,
             poll_interval=args.poll,
+            **policy.executor_kwargs(args),
         )
     except AnsibleInspecError as e:
         print(f"ansible-inspec-rs worker: {e}", file=sys.stderr)

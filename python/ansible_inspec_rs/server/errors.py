@@ -28,14 +28,6 @@ RETRY_AFTER_SECONDS = 1
 _PATHS_KEY = "ansible_inspec_documented_paths"
 
 
-class PathNotAllowed(errors.AnsibleInspecError):
-    """A template path resolves outside the configured roots (HTTP 400)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
 def field_error(field: str | None, message: str, kind: str) -> list[dict[str, Any]]:
     """FastAPI's own 422 shape, so clients parse one kind of error body."""
     loc: list[str] = ["body", field] if field else ["body"]
@@ -44,8 +36,9 @@ def field_error(field: str | None, message: str, kind: str) -> list[dict[str, An
 
 def error_response(exc: errors.AnsibleInspecError) -> JSONResponse:
     """The HTTP answer for a native exception."""
-    if isinstance(exc, PathNotAllowed):
-        return JSONResponse({"detail": field_error(exc.field, str(exc), "path_not_allowed")}, 400)
+    if isinstance(exc, errors.PathNotAllowed):
+        message = exc.rule or str(exc)
+        return JSONResponse({"detail": field_error(exc.field, message, "path_not_allowed")}, 400)
     if isinstance(exc, errors.ValidationError):
         message = exc.rule or str(exc)
         return JSONResponse({"detail": field_error(exc.field, message, "value_error")}, 422)

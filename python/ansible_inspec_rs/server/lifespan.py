@@ -15,7 +15,6 @@ from ansible_inspec_rs import _core, errors
 from ansible_inspec_rs.server.auth import AUTH_STATE_KEY, Authenticator
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY, SETTINGS_KEY
 from ansible_inspec_rs.server.gate import GATE_STATE_KEY, RequestGate
-from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.settings import Settings
 
 log = logging.getLogger("ansible_inspec_rs.server")
@@ -37,7 +36,6 @@ async def seed_templates(ex: _core.Executor, settings: Settings) -> list[str]:
         return []
     created = []
     for spec in load_seed(settings.seed):
-        check_template_paths(spec, settings.profile_roots, settings.playbook_roots)
         try:
             template = await ex.templates.create(spec)
         except errors.TemplateExists:
@@ -80,6 +78,11 @@ def new_executor(settings: Settings) -> _core.Executor:
         event_history=settings.event_history,
         recovery=settings.recovery,
         max_attempts=settings.max_attempts,
+        profile_roots=settings.profile_roots,
+        playbook_roots=settings.playbook_roots,
+        inventory_roots=settings.allowed_inventory_roots,
+        allow_commands=settings.commands_allowed,
+        allow_local=settings.local_allowed,
     )
 
 

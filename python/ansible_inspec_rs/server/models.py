@@ -31,7 +31,7 @@ JobType = Literal["run", "check", "scan"]
 ReportFormat = Literal["json", "junit", "html"]
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
-NAME_PATTERN = r"^[A-Za-z0-9._-]{1,128}$"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"  # the core's rule (template::validate_name)
 # Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
 HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
 # Comma-separated hosts, blanks around the commas allowed (``split_target``).
@@ -82,7 +82,10 @@ Text = Annotated[str, AfterValidator(_utf8)]
 # Constraints go before the validator: after it, pydantic leaves a pattern out of the JSON schema.
 Name = Annotated[
     str,
-    Field(pattern=NAME_PATTERN, description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -"),
+    Field(
+        pattern=NAME_PATTERN,
+        description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit",
+    ),
     AfterValidator(_utf8),
 ]
 # Paths: non-empty, no control characters.
@@ -182,6 +185,12 @@ class TemplateFields(_In):
         description="how a profile runs: native (default, evaluated in Rust), inspec (the InSpec CLI), "
         "auto (native; controls it cannot run go to the InSpec CLI when installed)",
     )
+    allow_ansible_vars: list[Text] | None = Field(
+        None,
+        description="ansible_* variables a job's caller may set in its extra_vars (* for all); "
+        "others are refused",
+        max_length=256,
+    )
 
 
 class TemplateCreate(TemplateFields):
@@ -226,6 +235,7 @@ class TemplateOut(BaseModel):
     retry_backoff: float
     verbosity: int
     runner: str
+    allow_ansible_vars: list[str]
     created_at: datetime
     modified_at: datetime
 
@@ -252,6 +262,7 @@ class TemplateOut(BaseModel):
             retries=t.retries,
             retry_backoff=t.retry_backoff,
             runner=t.runner,
+            allow_ansible_vars=t.allow_ansible_vars,
             verbosity=t.verbosity,
             created_at=t.created_at,
             modified_at=t.modified_at,

@@ -100,12 +100,35 @@ class Settings(BaseSettings):
         default_factory=lambda: [Path(".")],
         description="template playbooks must resolve inside one of these (comma-separated)",
     )
+    inventory_roots: Annotated[list[Path] | None, NoDecode] = Field(
+        None,
+        description="template inventories must resolve inside one of these (comma-separated); "
+        "unset: the profile and playbook roots",
+    )
+
+    # --- what operators may run as the server's user (see README, "Threat model") ----------
+    allow_commands: bool | None = Field(
+        None,
+        description="accept `command` templates (argv run as the server's user); "
+        "unset: only when no credential is configured",
+    )
+    allow_local: bool | None = Field(
+        None,
+        description="accept checks on the server's own machine (connection local, local://); "
+        "unset: only when no credential is configured",
+    )
 
     seed: Path | None = Field(None, description="JSON file of templates created at start-up")
     log_level: str = "info"
 
     @field_validator(
-        "api_tokens", "profile_roots", "playbook_roots", "allowed_hosts", "cors_origins", mode="before"
+        "api_tokens",
+        "profile_roots",
+        "playbook_roots",
+        "inventory_roots",
+        "allowed_hosts",
+        "cors_origins",
+        mode="before",
     )
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -135,6 +158,23 @@ class Settings(BaseSettings):
     def metrics_need_auth(self) -> bool:
         """``metrics_auth`` as set, else closed whenever a credential is configured."""
         return self.auth_enabled if self.metrics_auth is None else self.metrics_auth
+
+    @property
+    def allowed_inventory_roots(self) -> list[Path]:
+        """Inventory roots: the setting, or else the profile and playbook roots together."""
+        if self.inventory_roots is not None:
+            return self.inventory_roots
+        return [*self.profile_roots, *self.playbook_roots]
+
+    @property
+    def commands_allowed(self) -> bool:
+        """A server with credentials is reachable by others: commands only when enabled."""
+        return self.allow_commands if self.allow_commands is not None else not self.auth_enabled
+
+    @property
+    def local_allowed(self) -> bool:
+        """As ``commands_allowed``, for checks that run on the server's machine."""
+        return self.allow_local if self.allow_local is not None else not self.auth_enabled
 
 
 def is_loopback(host: str) -> bool:

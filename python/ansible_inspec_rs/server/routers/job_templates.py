@@ -10,7 +10,6 @@ from ansible_inspec_rs import _core
 from ansible_inspec_rs.server.deps import (
     AdminExecutor,
     OperatorExecutor,
-    SettingsDep,
     ViewerExecutor,
     track_job,
 )
@@ -22,7 +21,6 @@ from ansible_inspec_rs.server.models import (
     TemplatePage,
     TemplateUpdate,
 )
-from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.routers.common import (
     BAD_BODY,
     ERRORS_400,
@@ -52,10 +50,8 @@ async def list_job_templates(ex: ViewerExecutor) -> TemplatePage:
 async def create_job_template(
     body: TemplateCreate,
     ex: OperatorExecutor,
-    settings: SettingsDep,
 ) -> TemplateOut:
     fields = body.model_dump(exclude_none=True)
-    check_template_paths(fields, settings.profile_roots, settings.playbook_roots)
     return TemplateOut.of(await ex.templates.create(fields))
 
 
@@ -72,19 +68,11 @@ async def update_job_template(
     template_id: str,
     body: TemplateUpdate,
     ex: OperatorExecutor,
-    settings: SettingsDep,
 ) -> TemplateOut:
     """Change the given fields (setting one of profile/playbook/command replaces the others)."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     if not changes:
         return TemplateOut.of(await ex.templates.get(template_id))
-    if "profile" in changes and "supermarket" not in changes:
-        current = await ex.templates.get(template_id)
-        check_template_paths(
-            {**changes, "supermarket": current.supermarket}, settings.profile_roots, settings.playbook_roots
-        )
-    else:
-        check_template_paths(changes, settings.profile_roots, settings.playbook_roots)
     return TemplateOut.of(await ex.templates.update(template_id, changes))
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from fastapi import Response, status
 
-from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, SettingsDep, ViewerExecutor
+from ansible_inspec_rs.server.deps import AdminExecutor, OperatorExecutor, ViewerExecutor
 from ansible_inspec_rs.server.models import TemplateCreate, TemplateOut
-from ansible_inspec_rs.server.paths import check_template_paths
 from ansible_inspec_rs.server.routers.common import ERRORS_400, ERRORS_404, ERRORS_409, new_router
 
 router = new_router("templates")
@@ -20,11 +19,9 @@ router = new_router("templates")
 async def create_template(
     body: TemplateCreate,
     ex: OperatorExecutor,
-    settings: SettingsDep,
 ) -> TemplateOut:
-    """Create a template; 409 when the name is taken."""
+    """Create a template; 409 when the name is taken; 400 when a path is outside the roots."""
     fields = body.model_dump(exclude_none=True)
-    check_template_paths(fields, settings.profile_roots, settings.playbook_roots)
     return TemplateOut.of(await ex.templates.create(fields))
 
 

@@ -1,0 +1,203 @@
+//! `group_vars/` and `host_vars/` beside an inventory file, read as Ansible's
+//! `host_group_vars` plugin reads them: for a group or host NAME, the first of `NAME`,
+//! `NAME.yml`, `NAME.yaml`, `NAME.json` that exists; a directory is every file in it
+//! (recursively, sorted by name, hidden and `~` files skipped, with no extension or one of
+//! those), later files overriding earlier ones key by key. Each file is a YAML mapping.
+//! (Beside a playbook, `ansible-playbook` reads its own.)
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value as Json};
+
+use super::INVENTORY_MAX_BYTES;
+
+const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
+/// Files read from one directory tree at most.
+const FILES_MAX: usize = 10_000;
+
+/// The variables files give for `name` under `dir` (`…/group_vars` or `…/host_vars`); None
+/// when there are none. `base` is the inventory's directory: a file whose real path leaves
+/// it (a symlink out) is refused, as the inventory itself is held to the roots.
+pub(super) fn vars_for_name(
+    base: &Path,
+    dir: &Path,
+    name: &str,
+) -> Result<Option<Map<String, Json>>, String> {
+    // A name is one path component (inventory names come from files users wrote).
+    if name.is_empty() || name.starts_with('.') || name.contains('/') {
+        return Ok(None);
+    }
+    let mut files = Vec::new();
+    let candidates = std::iter::once(dir.join(name))
+        .chain(EXTENSIONS.iter().map(|e| dir.join(format!("{name}.{e}"))));
+    for candidate in candidates {
+        if candidate.is_dir() {
+            dir_files(&candidate, &mut files)?;
+            break;
+        }
+        if candidate.exists() {
+            files.push(candidate);
+            break;
+        }
+    }
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut vars = Map::new();
+    for f in files {
+        vars.extend(read_vars_file(base, &f)?);
+    }
+    Ok(Some(vars))
+}
+
+fn dir_files(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
+    let shown = dir.display();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{shown}: cannot list: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for p in entries {
+        let Some(file_name) = p.file_name().and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if file_name.starts_with('.') || file_name.ends_with('~') {
+            continue;
+        }
+        if p.is_dir() {
+            dir_files(&p, out)?;
+        } else {
+            let ext = p.extension().and_then(|e| e.to_str());
+            if ext.is_none_or(|e| EXTENSIONS.contains(&e)) {
+                out.push(p);
+            }
+        }
+        if out.len() > FILES_MAX {
+            return Err(format!("{shown}: more than {FILES_MAX} variable files"));
+        }
+    }
+    Ok(())
+}
+
+fn read_vars_file(base: &Path, f: &Path) -> Result<Map<String, Json>, String> {
+    let shown = f.display();
+    let real = std::fs::canonicalize(f).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    let base = std::fs::canonicalize(base).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+    if !real.starts_with(&base) {
+        return Err(format!(
+            "{shown}: leaves the inventory's directory (a symlink out)"
+        ));
+    }
+    let bytes = crate::fsread::read_bounded(&real, INVENTORY_MAX_BYTES)
+        .map_err(|e| format!("{shown} {e}"))?;
+    let text = String::from_utf8(bytes).map_err(|_| format!("{shown}: not UTF-8 text"))?;
+    // Only where it failed, never what the file holds.
+    let doc: serde_yaml_ng::Value =
+        serde_yaml_ng::from_str(&text).map_err(|e| match e.location() {
+            Some(at) => format!("{shown}: line {}: not valid YAML", at.line()),
+            None => format!("{shown}: not valid YAML"),
+        })?;
+    match serde_json::to_value(doc) {
+        Ok(Json::Object(m)) => Ok(m),
+        Ok(Json::Null) => Ok(Map::new()),
+        _ => Err(format!("{shown}: must be a mapping of variables")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Inventory;
+    use serde_json::Value;
+    use std::path::{Path, PathBuf};
+
+    /// `ansible-inventory` from ansible-core (requirements-dev.txt): on PATH or beside the
+    /// Python the Makefile builds with.
+    fn ansible_inventory() -> PathBuf {
+        let beside_python = std::env::var_os("PYO3_PYTHON")
+            .map(PathBuf::from)
+            .and_then(|p| p.parent().map(|d| d.join("ansible-inventory")));
+        std::env::var_os("PATH")
+            .iter()
+            .flat_map(std::env::split_paths)
+            .map(|d| d.join("ansible-inventory"))
+            .chain(beside_python)
+            .find(|p| p.is_file())
+            .expect("ansible-inventory not found: install ansible-core (make venv)")
+    }
+
+    fn write(dir: &Path, rel: &str, text: &str) {
+        let p = dir.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+
+    #[test]
+    fn group_and_host_vars_dirs_match_ansible_inventory() {
+        let dir = std::env::temp_dir().join(format!("airs-vars-{}", uuid::Uuid::new_v4()));
+        write(
+            &dir,
+            "hosts.ini",
+            "lonely\n[web]\nweb1 tier=host_inline\nweb2\n[db]\ndb1\n\
+             [prod:children]\nweb\ndb\n[prod:vars]\nenv=prod_inline\ntier=prod_inline\n\
+             [web:vars]\ntier=web_inline\ncolor=web_inline\n\
+             [all:vars]\nenv=all_inline\nregion=all_inline\n",
+        );
+        write(
+            &dir,
+            "group_vars/all.yml",
+            "region: all_dir\nenv: all_dir\n",
+        );
+        write(
+            &dir,
+            "group_vars/web/10-a.yml",
+            "color: web_dir_a\nsize: a\n",
+        );
+        write(&dir, "group_vars/web/20-b.yaml", "size: b\n");
+        write(&dir, "group_vars/web/.hidden.yml", "size: hidden\n");
+        write(&dir, "group_vars/web/notes.txt", "size: txt\n");
+        write(&dir, "group_vars/prod.json", r#"{"env": "prod_dir"}"#);
+        write(&dir, "group_vars/ungrouped.yml", "alone: 'yes'\n");
+        write(&dir, "host_vars/web1", "tier: host_dir\n");
+        write(&dir, "host_vars/db1.yml", "owner: db_dir\n");
+        let inv_path = dir.join("hosts.ini");
+        let out = std::process::Command::new(ansible_inventory())
+            .args(["-i", &inv_path.display().to_string(), "--list"])
+            .env("ANSIBLE_LOCAL_TEMP", dir.join("tmp"))
+            .env("ANSIBLE_HOME", dir.join("home"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ours = Inventory::load(&inv_path.display().to_string()).unwrap();
+        let keys = ["env", "region", "tier", "color", "size", "owner", "alone"];
+        for host in ["lonely", "web1", "web2", "db1"] {
+            let mine = ours.vars_for(host).unwrap();
+            let hostvars = &theirs["_meta"]["hostvars"][host];
+            for k in keys {
+                assert_eq!(mine.get(k), hostvars.get(k), "{host}.{k}");
+            }
+        }
+        // The precedence really was exercised: directory files won over inline vars.
+        let web1 = ours.vars_for("web1").unwrap();
+        assert_eq!(web1["env"], "prod_dir");
+        assert_eq!(web1["tier"], "host_dir");
+        assert_eq!(web1["size"], "b");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_symlink_out_of_the_inventory_dir_is_refused() {
+        let dir = std::env::temp_dir().join(format!("airs-vars-{}", uuid::Uuid::new_v4()));
+        write(&dir, "hosts.ini", "h1\n");
+        std::fs::create_dir_all(dir.join("host_vars")).unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.join("host_vars/h1.yml")).unwrap();
+        let e = Inventory::load(&dir.join("hosts.ini").display().to_string()).unwrap_err();
+        assert!(e.rule.contains("leaves the inventory's directory"), "{e}");
+        assert!(!e.rule.contains("root:"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
