@@ -26,6 +26,8 @@ pub use run::panic_message;
 
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
+pub use crate::inventory::EmptySelection;
+use crate::inventory::select_hosts;
 use crate::job::{EventKind, JobStatus};
 use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};
@@ -351,12 +353,25 @@ impl Executor {
     // ---- jobs ----
 
     /// Stores a pending job and returns it at once. Fails with `QueueFull` when
-    /// `queue_size` jobs are already pending.
+    /// `queue_size` jobs are already pending, and with a ValidationError naming `hosts`
+    /// when the job would check no host.
     pub async fn submit(
         &self,
         template: TemplateRef,
         hosts: Vec<String>,
         extra_vars: Map<String, Value>,
+    ) -> Result<Arc<JobHandle>> {
+        self.submit_with(template, hosts, extra_vars, EmptySelection::Refuse)
+            .await
+    }
+
+    /// `submit`, saying whether a job that checks no host is allowed.
+    pub async fn submit_with(
+        &self,
+        template: TemplateRef,
+        hosts: Vec<String>,
+        extra_vars: Map<String, Value>,
+        empty: EmptySelection,
     ) -> Result<Arc<JobHandle>> {
         self.check_open()?;
         validate_hosts(&hosts)?;
@@ -386,11 +401,7 @@ impl Executor {
             return Err(Error::QueueFull(queue_size));
         }
         // No hosts given: the template's inventory + target/limit select them.
-        let hosts = if hosts.is_empty() {
-            crate::inventory::hosts_for_template(&template)?
-        } else {
-            hosts
-        };
+        let hosts = select_hosts(&template, hosts, empty)?;
         validate_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
