@@ -422,7 +422,10 @@ fn validate_reporter(reporter: &str) -> Result<(), ValidationError> {
             crate::report::Format::parse(name).map_err(|e| {
                 ValidationError::new(
                     "reporter",
-                    format!("unknown reporter {name:?}: cli, or a report format ({})", e.rule),
+                    format!(
+                        "unknown reporter {name:?}: cli, or a report format ({})",
+                        e.rule
+                    ),
                 )
             })?;
         }
@@ -603,7 +606,10 @@ mod tests {
         assert_eq!(Template::restore(back).unwrap(), t);
     }
 
-    const EXAMPLE_PROFILE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/profiles/linux-baseline");
+    const EXAMPLE_PROFILE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/profiles/linux-baseline"
+    );
 
     #[test]
     fn reporter_names_are_checked() {
@@ -615,7 +621,11 @@ mod tests {
         for bad in ["jsno", "cli yaml:x", "", "  "] {
             let mut s = spec("a");
             s.reporter = Some(bad.into());
-            assert_eq!(Template::create(s).unwrap_err().field, "reporter", "{bad:?}");
+            assert_eq!(
+                Template::create(s).unwrap_err().field,
+                "reporter",
+                "{bad:?}"
+            );
         }
     }
 

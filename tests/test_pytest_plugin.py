@@ -44,12 +44,16 @@ def test_async_tests_run_without_configuration(pytester: pytest.Pytester) -> Non
             async def test_in_a_class(self, executor):
                 assert executor.workers > 0
 
+        @pytest.mark.anyio
+        async def test_left_to_anyio():  # another framework's mark: left alone
+            assert asyncio.get_running_loop()
+
         def test_sync_still_fine():
             assert True
         """
     )
     result = run(pytester)
-    result.assert_outcomes(passed=4)
+    result.assert_outcomes(passed=5)
 
 
 def test_the_opt_out_leaves_async_tests_unmarked(pytester: pytest.Pytester) -> None:

@@ -64,7 +64,7 @@ def test_dict_round_trip_is_json() -> None:
     assert "bogus" in str(info.value)
 
 
-async def test_crud(ex: Executor) -> None:
+async def test_crud(ex: Executor, tmp_path: Path) -> None:
     created = await ex.templates.create(Template("a", command=["true"]))
     assert (await ex.templates.get("a")).id == created.id
     assert (await ex.templates.get(created.id)).name == "a"
@@ -77,8 +77,13 @@ async def test_crud(ex: Executor) -> None:
     assert (updated.forks, updated.description, updated.id) == (9, "now nine", created.id)
     assert updated.command == ["true"]
     assert updated.modified_at >= created.modified_at
-    switched = await ex.templates.update(b.id, {"playbook": "site.yml"})
-    assert (switched.profile, switched.playbook) == (None, "site.yml")
+    with pytest.raises(errors.ValidationError) as info:
+        await ex.templates.update(b.id, {"playbook": "no-such-site.yml"})  # checked as at creation
+    assert info.value.field == "playbook"
+    playbook = tmp_path / "site.yml"
+    playbook.write_text("- hosts: all\n  tasks: []\n")
+    switched = await ex.templates.update(b.id, {"playbook": str(playbook)})
+    assert (switched.profile, switched.playbook) == (None, str(playbook))
     with pytest.raises(errors.ValidationError) as info:
         await ex.templates.update("a", {"forks": 0})
     assert info.value.field == "forks"

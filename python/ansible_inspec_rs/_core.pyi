@@ -8,9 +8,10 @@ is called. Properties and in-memory reads (``Executor.stats()``, ``Job.to_dict()
 
 from collections.abc import Coroutine, Generator, Mapping, Sequence
 from datetime import datetime
+from inspect import Signature
 from os import PathLike
 from types import TracebackType
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 __version__: str
 __all__ = [
@@ -28,33 +29,36 @@ __all__ = [
 
 @final
 class Template:
-    """A validated job template. Construction validates in Rust (raises ValidationError)."""
+    """A validated job template. Construction validates in Rust (raises ValidationError); a
+    local profile or playbook must exist. ``None`` for a field means its default (shown)."""
+
+    __signature__: ClassVar[Signature]
 
     def __new__(
         cls,
         name: str,
         *,
-        description: str | None = None,
+        description: str | None = "",
         profile: str | None = None,
         playbook: str | None = None,
         command: Sequence[str] | None = None,
         inventory: str | None = None,
         target: str | None = None,
         limit: str | None = None,
-        tags: Sequence[str] | str | None = None,
-        skip_tags: Sequence[str] | str | None = None,
-        extra_vars: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | str | None = ...,
+        skip_tags: Sequence[str] | str | None = ...,
+        extra_vars: Mapping[str, Any] | None = ...,
         reporter: str | None = None,
-        supermarket: bool | None = None,
-        job_type: str | None = None,
-        timeout: int | None = None,
-        forks: int | None = None,
-        retries: int | None = None,
-        retry_backoff: float | None = None,
-        verbosity: int | None = None,
-        connection: str | None = None,
-        connect_timeout: int | None = None,
-        runner: str | None = None,
+        supermarket: bool | None = False,
+        job_type: str | None = "run",
+        timeout: int | None = 300,
+        forks: int | None = 5,
+        retries: int | None = 0,
+        retry_backoff: float | None = 1.0,
+        verbosity: int | None = 0,
+        connection: str | None = "ssh",
+        connect_timeout: int | None = 10,
+        runner: str | None = "native",
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...

@@ -74,11 +74,19 @@ def pytest_pycollect_makeitem(collector: pytest.Module | pytest.Class, name: str
         return
     if not collector.config.getini(MARK_ASYNC_INI):
         return
-    marks = [*getattr(obj, "pytestmark", []), *getattr(collector.obj, "pytestmark", [])]
-    if collector.parent is not None and isinstance(collector, pytest.Class):
-        marks += getattr(collector.parent.obj, "pytestmark", [])
-    if not any(getattr(m, "name", None) in ASYNC_MARKS for m in marks):
+    owners = [obj, collector.obj]
+    if isinstance(collector, pytest.Class):  # and the class's module
+        owners.append(getattr(collector.parent, "obj", None))
+    if not any(m.name in ASYNC_MARKS for owner in owners for m in _marks(owner)):
         pytest.mark.asyncio(obj)
+
+
+def _marks(owner: object) -> list[pytest.Mark]:
+    """The marks set on a function, class or module (``pytestmark``: one mark or a list)."""
+    marks = getattr(owner, "pytestmark", [])
+    found = marks if isinstance(marks, list) else [marks]
+    # A MarkDecorator carries its Mark.
+    return [m.mark if isinstance(m, pytest.MarkDecorator) else m for m in found if m is not None]
 
 
 def describe_job(job: Job) -> list[str]:

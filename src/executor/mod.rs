@@ -26,8 +26,8 @@ pub use run::panic_message;
 
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
-pub use crate::inventory::EmptySelection;
 use crate::inventory::select_hosts;
+pub use crate::inventory::EmptySelection;
 use crate::job::{EventKind, JobStatus};
 use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};

@@ -406,8 +406,13 @@ mod tests {
         let e = select_hosts(&t, vec![], EmptySelection::Refuse).unwrap_err();
         assert_eq!(e.field, "hosts");
         assert!(e.rule.contains("limit \"nothing\""), "{}", e.rule);
-        assert!(select_hosts(&t, vec![], EmptySelection::Allow).unwrap().is_empty());
-        assert_eq!(select_hosts(&t, vec!["x".into()], EmptySelection::Refuse).unwrap(), ["x"]);
+        assert!(select_hosts(&t, vec![], EmptySelection::Allow)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            select_hosts(&t, vec!["x".into()], EmptySelection::Refuse).unwrap(),
+            ["x"]
+        );
         t.inventory = None;
         t.target = None;
         let e = select_hosts(&t, vec![], EmptySelection::Refuse).unwrap_err();

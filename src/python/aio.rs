@@ -111,7 +111,10 @@ where
     E: Into<PyErr>,
 {
     let h = helpers(py)?;
-    match result.map_err(Into::into).and_then(|v| v.into_bound_py_any(py)) {
+    match result
+        .map_err(Into::into)
+        .and_then(|v| v.into_bound_py_any(py))
+    {
         Ok(v) => h.value.bind(py).call1((v,)),
         Err(e) => h.fail.bind(py).call1((e.into_value(py),)),
     }
@@ -240,10 +243,7 @@ where
             Err(py_error(
                 py,
                 "InternalError",
-                format!(
-                    "internal error: {}",
-                    crate::executor::panic_message(&*p)
-                ),
+                format!("internal error: {}", crate::executor::panic_message(&*p)),
                 &[],
             )),
         ),

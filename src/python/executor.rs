@@ -207,10 +207,11 @@ impl PyExecutor {
         let ex = self.inner.clone();
         run_async(py, async move {
             let jobs = ex.list(status, template.as_deref(), limit, offset).await?;
-            Ok::<_, Error>(jobs
-                .into_iter()
-                .map(|inner| PyJob { inner })
-                .collect::<Vec<_>>())
+            Ok::<_, Error>(
+                jobs.into_iter()
+                    .map(|inner| PyJob { inner })
+                    .collect::<Vec<_>>(),
+            )
         })
     }
 
@@ -227,7 +228,10 @@ impl PyExecutor {
             Err(e) => return ready::<(), _>(py, Err(e)),
         };
         let ex = self.inner.clone();
-        run_async(py, async move { ex.count(status, template.as_deref()).await })
+        run_async(
+            py,
+            async move { ex.count(status, template.as_deref()).await },
+        )
     }
 
     /// Forgets a finished job (JobNotFinished otherwise).
@@ -354,12 +358,13 @@ impl PyTemplates {
     fn list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move {
-            Ok::<_, Error>(ex
-                .list_templates()
-                .await?
-                .into_iter()
-                .map(wrap)
-                .collect::<Vec<_>>())
+            Ok::<_, Error>(
+                ex.list_templates()
+                    .await?
+                    .into_iter()
+                    .map(wrap)
+                    .collect::<Vec<_>>(),
+            )
         })
     }
 
@@ -383,9 +388,6 @@ impl PyTemplates {
     /// Removes a stored template (TemplateNotFound otherwise); its jobs are kept.
     fn delete<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        run_async(
-            py,
-            async move { ex.delete_template(&name_or_id).await },
-        )
+        run_async(py, async move { ex.delete_template(&name_or_id).await })
     }
 }

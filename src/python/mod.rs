@@ -24,6 +24,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     profile::register(m)?;
     // Before the interpreter finalizes, no runtime thread may be inside Python (aio.rs).
     let close_gate = wrap_pyfunction!(aio::close_gate, m)?;
-    m.py().import("atexit")?.call_method1("register", (close_gate,))?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (close_gate,))?;
     Ok(())
 }
