@@ -120,6 +120,12 @@ where
     }
 }
 
+/// A coroutine that raises `e` when awaited: an awaitable method's argument errors surface
+/// where its result would.
+pub(crate) fn raising(py: Python<'_>, e: impl Into<PyErr>) -> PyResult<Bound<'_, PyAny>> {
+    ready::<(), _>(py, Err(e))
+}
+
 /// Tells the runtime task that Python cancelled the awaiting future.
 #[pyclass]
 struct CancelOnDone {
@@ -238,14 +244,9 @@ where
     match polled {
         Ok(std::task::Poll::Ready(r)) => ready(py, r),
         Ok(std::task::Poll::Pending) => spawn(py, fut),
-        Err(p) => ready::<(), _>(
-            py,
-            Err(py_error(
-                py,
-                "InternalError",
-                format!("internal error: {}", crate::executor::panic_message(&*p)),
-                &[],
-            )),
-        ),
+        Err(p) => {
+            let message = format!("internal error: {}", crate::executor::panic_message(&*p));
+            raising(py, py_error(py, "InternalError", message, &[]))
+        }
     }
 }

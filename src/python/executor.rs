@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
-use super::aio::{ready, run_async, spawn};
+use super::aio::{raising, ready, run_async, spawn};
 use super::convert::{block_on, from_py, seconds, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
@@ -160,7 +160,7 @@ impl PyExecutor {
         })();
         let (template, vars) = match args {
             Ok(a) => a,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let empty = if allow_empty {
             EmptySelection::Allow
@@ -202,7 +202,7 @@ impl PyExecutor {
         })();
         let (status, limit, offset) = match args {
             Ok(a) => a,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move {
@@ -225,7 +225,7 @@ impl PyExecutor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let status = match status_filter(status) {
             Ok(s) => s,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(
@@ -339,7 +339,7 @@ impl PyTemplates {
         };
         let t = match t {
             Ok(t) => t,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move { ex.add_template(t).await.map(wrap) })
@@ -377,7 +377,7 @@ impl PyTemplates {
     ) -> PyResult<Bound<'py, PyAny>> {
         let patch = match spec_from(changes) {
             Ok(p) => p,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 
-use super::aio::{ready, run_async, spawn};
+use super::aio::{raising, ready, run_async, spawn};
 use super::convert::{seconds, to_py};
 use crate::error::Error;
 use crate::executor::{JobHandle, Subscription};
@@ -28,7 +28,7 @@ impl PyJob {
     fn wait<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
         let timeout = match seconds(timeout, "timeout") {
             Ok(t) => t,
-            Err(e) => return ready::<(), _>(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let job = self.inner.clone();
         if job.status().is_terminal() {
