@@ -417,7 +417,6 @@ mod tests {
         t.target = None;
         let e = select_hosts(&t, vec![], EmptySelection::Refuse).unwrap_err();
         assert_eq!(e.field, "hosts");
-        t.inventory = Some(path.display().to_string());
         t.inventory = Some(dir.join("missing").display().to_string());
         assert_eq!(hosts_for_template(&t).unwrap_err().field, "inventory");
         std::fs::remove_dir_all(&dir).unwrap();

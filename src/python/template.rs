@@ -190,7 +190,7 @@ impl PyTemplate {
     fn id(&self) -> String {
         self.inner.id.to_string()
     }
-    /// 1-128 characters of A-Z a-z 0-9 . _ -.
+    /// The template's name (unique in a store).
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
@@ -245,7 +245,7 @@ impl PyTemplate {
     fn extra_vars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.extra_vars)
     }
-    /// InSpec-style reporters: ``cli`` or a report format (json, junit, html), each optionally ``:PATH``.
+    /// InSpec-style reporters: ``cli`` or a report format, each optionally ``:PATH``.
     #[getter]
     fn reporter(&self) -> Option<&str> {
         self.inner.reporter.as_deref()
@@ -260,27 +260,27 @@ impl PyTemplate {
     fn job_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.job_type)
     }
-    /// Seconds allowed for the whole job (1-86400).
+    /// Seconds allowed for the whole job.
     #[getter]
     fn timeout(&self) -> u32 {
         self.inner.timeout
     }
-    /// Hosts checked at once (1-1000).
+    /// Hosts checked at once.
     #[getter]
     fn forks(&self) -> u32 {
         self.inner.forks
     }
-    /// Retries of a transient failure per host (0-10).
+    /// Retries of a transient failure per host.
     #[getter]
     fn retries(&self) -> u32 {
         self.inner.retries
     }
-    /// Seconds before the first retry (doubling, capped at 60).
+    /// Seconds before the first retry (then doubling).
     #[getter]
     fn retry_backoff(&self) -> f64 {
         self.inner.retry_backoff
     }
-    /// Ansible verbosity (0-4).
+    /// Ansible verbosity.
     #[getter]
     fn verbosity(&self) -> u8 {
         self.inner.verbosity
