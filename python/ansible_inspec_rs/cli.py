@@ -47,5 +47,6 @@ def entry() -> NoReturn:
     runtime's threads stop touching Python before the interpreter finalizes."""
     sys.exit(main())
 
+
 if __name__ == "__main__":
     entry()
