@@ -242,6 +242,7 @@ impl Template {
         };
         t.merge(spec)?;
         t.validate()?;
+        t.check_local_paths()?;
         Ok(t)
     }
 
@@ -260,7 +261,9 @@ impl Template {
     /// (profile / playbook / command) replaces the others.
     pub fn updated(&self, patch: TemplateSpec) -> Result<Self, ValidationError> {
         let mut t = self.clone();
-        if patch.profile.is_some() || patch.playbook.is_some() || patch.command.is_some() {
+        let new_action =
+            patch.profile.is_some() || patch.playbook.is_some() || patch.command.is_some();
+        if new_action {
             t.profile = None;
             t.playbook = None;
             t.command = None;
@@ -268,6 +271,9 @@ impl Template {
         t.merge(patch)?;
         t.modified_at = Utc::now();
         t.validate()?;
+        if new_action {
+            t.check_local_paths()?;
+        }
         Ok(t)
     }
 
@@ -352,6 +358,9 @@ impl Template {
                 check_text(field, v, PATH_MAX)?;
             }
         }
+        if let Some(reporter) = &self.reporter {
+            validate_reporter(reporter)?;
+        }
         if let Some(argv) = &self.command {
             validate_argv(argv)?;
         }
@@ -405,6 +414,51 @@ impl Template {
         }
         Ok(())
     }
+
+    /// A local profile or playbook must exist when the template is created (or its action
+    /// changes), so a typo fails here and not in every job. Supermarket names and URLs
+    /// (`scheme://…`) are references the runner resolves. Not part of `validate`: a stored
+    /// template stays valid when its files go away (its jobs then end `error`).
+    pub fn check_local_paths(&self) -> Result<(), ValidationError> {
+        for (field, value) in [("profile", &self.profile), ("playbook", &self.playbook)] {
+            let Some(path) = value else { continue };
+            let reference = path.contains("://") || (field == "profile" && self.supermarket);
+            if !reference && !std::path::Path::new(path).exists() {
+                return Err(ValidationError::new(
+                    field,
+                    format!(
+                        "{path:?} does not exist (a local path; a Supermarket name needs \
+                         supermarket=true, a URL its scheme://)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `reporter`: InSpec's form, space-separated `NAME` or `NAME:PATH` items, where NAME is
+/// `cli` (the console) or one of the report formats (`report::Format`).
+fn validate_reporter(reporter: &str) -> Result<(), ValidationError> {
+    let mut items = reporter.split_whitespace().peekable();
+    if items.peek().is_none() {
+        return Err(ValidationError::new("reporter", "must not be empty"));
+    }
+    for item in items {
+        let name = item.split_once(':').map_or(item, |(name, _)| name);
+        if name != "cli" {
+            crate::report::Format::parse(name).map_err(|e| {
+                ValidationError::new(
+                    "reporter",
+                    format!(
+                        "unknown reporter {name:?}: cli, or a report format ({})",
+                        e.rule
+                    ),
+                )
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Non-empty, of A-Z a-z 0-9 . _ -, starting with a letter or digit.
@@ -688,6 +742,57 @@ mod tests {
         assert_eq!(Template::restore(back).unwrap(), t);
     }
 
+    const EXAMPLE_PROFILE: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/profiles/linux-baseline"
+    );
+
+    #[test]
+    fn reporter_names_are_checked() {
+        for good in ["json", "cli json:out.json", "junit:r.xml html:r.html"] {
+            let mut s = spec("a");
+            s.reporter = Some(good.into());
+            Template::create(s).unwrap();
+        }
+        for bad in ["jsno", "cli yaml:x", "", "  "] {
+            let mut s = spec("a");
+            s.reporter = Some(bad.into());
+            assert_eq!(
+                Template::create(s).unwrap_err().field,
+                "reporter",
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn local_paths_must_exist_at_creation() {
+        let make = |f: fn(&mut TemplateSpec)| {
+            let mut s = spec("a");
+            s.command = None;
+            f(&mut s);
+            Template::create(s)
+        };
+        let e = make(|s| s.profile = Some("/nonexistent".into())).unwrap_err();
+        assert_eq!(e.field, "profile");
+        let e = make(|s| s.playbook = Some("/nonexistent/site.yml".into())).unwrap_err();
+        assert_eq!(e.field, "playbook");
+        make(|s| s.profile = Some(EXAMPLE_PROFILE.into())).unwrap();
+        make(|s| s.profile = Some("https://example.invalid/p.tar.gz".into())).unwrap();
+        make(|s| {
+            s.profile = Some("dev-sec/linux-baseline".into());
+            s.supermarket = Some(true);
+        })
+        .unwrap();
+        // Changing the action checks again; other changes keep a template whose files went.
+        let t = Template::create(spec("a")).unwrap();
+        let moved = TemplateSpec {
+            playbook: Some("/nonexistent.yml".into()),
+            ..Default::default()
+        };
+        assert_eq!(t.updated(moved).unwrap_err().field, "playbook");
+    }
+
     #[test]
     fn unknown_fields_rejected() {
         let e = serde_json::from_str::<TemplateSpec>(r#"{"name":"a","bogus":1}"#).unwrap_err();
@@ -699,12 +804,12 @@ mod tests {
         let t = Template::create(spec("a")).unwrap();
         let u = t
             .updated(TemplateSpec {
-                profile: Some("profiles/x".into()),
+                profile: Some(EXAMPLE_PROFILE.into()),
                 forks: Some(9),
                 ..Default::default()
             })
             .unwrap();
-        assert_eq!(u.action(), Action::Profile("profiles/x"));
+        assert_eq!(u.action(), Action::Profile(EXAMPLE_PROFILE));
         assert_eq!((u.forks, u.id, u.created_at), (9, t.id, t.created_at));
         assert!(u.modified_at >= t.modified_at);
         let bad = t.updated(TemplateSpec {

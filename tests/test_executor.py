@@ -71,9 +71,9 @@ async def test_ad_hoc_template_and_extra_vars(ex: Executor) -> None:
         await ex.templates.get("adhoc")  # ad-hoc templates are not stored
 
 
-async def test_empty_host_list_completes(ex: Executor) -> None:
+async def test_empty_host_list_completes_when_allowed(ex: Executor) -> None:
     await ex.templates.create(Template("t", connection="local", command=["true"]))
-    job = await ex.submit("t")
+    job = await ex.submit("t", allow_empty=True)
     assert (await job.wait(timeout=5)).status == "successful"
     assert job.results == []
 

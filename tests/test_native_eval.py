@@ -149,9 +149,12 @@ async def test_ssh_hosts_read_remote_state(ssh_hosts: SshHosts, state: Path) -> 
     assert down.controls == []
 
 
-async def test_unknown_profile_path_is_a_job_error(tmp_path: Path) -> None:
+async def test_a_profile_gone_after_creation_is_a_job_error(tmp_path: Path) -> None:
+    (tmp_path / "gone").mkdir()
+    template = Template("p", profile=str(tmp_path / "gone"))  # a missing one is refused here
+    (tmp_path / "gone").rmdir()
     async with Executor() as ex:
-        job = await (await ex.submit(Template("p", profile=str(tmp_path / "none")), ["local://"]))
+        job = await (await ex.submit(template, ["local://"]))
     assert job.status == "error"
     assert "profile" in (job.error or "")
 

@@ -143,6 +143,8 @@ def test_template_path_roots(admin: httpx.Client, roots: Path) -> None:
         assert r.status_code == 400, (fields, r.text)
         assert next(iter(fields)) in field_of(r), r.text
 
+    (roots / "profiles" / "new-profile").mkdir(exist_ok=True)  # local paths must exist
+    (roots / "playbooks" / "site.yml").write_text("- hosts: all\n  tasks: []\n")
     inside = [
         {"profile": "examples/profiles/linux-baseline"},
         {"profile": str(roots / "profiles" / "new-profile")},

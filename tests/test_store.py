@@ -20,7 +20,9 @@ async def test_everything_survives_a_restart(store_url: str) -> None:
     await ex.templates.create(
         Template("echo", connection="local", command=["sh", "-c", "echo hi {host}; test {host} != b"])
     )
-    await ex.templates.create(Template("later", profile="profiles/x", description="kept"))
+    await ex.templates.create(
+        Template("later", profile="dev-sec/linux-baseline", supermarket=True, description="kept")
+    )
     job = await ex.submit("echo", hosts=["a", "b"], extra_vars={"k": [1, "two"]})
     first = await job.wait(timeout=30)
     assert first.status == "failed"

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 from ansible_inspec_rs import Executor, Template, errors
 
+# A profile that exists (local profile paths are checked when a template is created).
+PROFILE = str(Path(__file__).resolve().parent.parent / "examples" / "profiles" / "linux-baseline")
+
 
 def test_defaults_and_fields() -> None:
-    t = Template("ssh-baseline", profile="profiles/ssh-baseline", tags="a,b", extra_vars={"x": [1, 2]})
+    t = Template("ssh-baseline", profile=PROFILE, tags="a,b", extra_vars={"x": [1, 2]})
     assert (t.timeout, t.forks, t.retries, t.retry_backoff, t.verbosity) == (300, 5, 0, 1.0, 0)
     assert t.job_type == "run"
     assert t.tags == ["a", "b"]
     assert t.extra_vars == {"x": [1, 2]}
     assert len(t.id) == 36 and t.id[14] == "4"  # UUID4
     assert t.created_at == t.modified_at
-    assert t.command is None and t.profile == "profiles/ssh-baseline"
+    assert t.command is None and t.profile == PROFILE
 
 
 @pytest.mark.parametrize(
@@ -60,21 +64,26 @@ def test_dict_round_trip_is_json() -> None:
     assert "bogus" in str(info.value)
 
 
-async def test_crud(ex: Executor) -> None:
+async def test_crud(ex: Executor, tmp_path: Path) -> None:
     created = await ex.templates.create(Template("a", command=["true"]))
     assert (await ex.templates.get("a")).id == created.id
     assert (await ex.templates.get(created.id)).name == "a"
     with pytest.raises(errors.TemplateExists, match="Template 'a' already exists"):
         await ex.templates.create({"name": "a", "command": ["true"]})
-    b = await ex.templates.create({"name": "b", "profile": "profiles/x"})
+    b = await ex.templates.create({"name": "b", "profile": PROFILE})
     assert [t.name for t in await ex.templates.list()] == ["a", "b"]
 
     updated = await ex.templates.update("a", {"forks": 9, "description": "now nine"})
     assert (updated.forks, updated.description, updated.id) == (9, "now nine", created.id)
     assert updated.command == ["true"]
     assert updated.modified_at >= created.modified_at
-    switched = await ex.templates.update(b.id, {"playbook": "site.yml"})
-    assert (switched.profile, switched.playbook) == (None, "site.yml")
+    with pytest.raises(errors.ValidationError) as info:
+        await ex.templates.update(b.id, {"playbook": "no-such-site.yml"})  # checked as at creation
+    assert info.value.field == "playbook"
+    playbook = tmp_path / "site.yml"
+    playbook.write_text("- hosts: all\n  tasks: []\n")
+    switched = await ex.templates.update(b.id, {"playbook": str(playbook)})
+    assert (switched.profile, switched.playbook) == (None, str(playbook))
     with pytest.raises(errors.ValidationError) as info:
         await ex.templates.update("a", {"forks": 0})
     assert info.value.field == "forks"

@@ -1,10 +1,17 @@
-"""Type stubs of the native module (checked against it by stubtest)."""
+"""Type stubs of the native module (checked against it by stubtest).
 
-from collections.abc import Awaitable, Generator, Mapping, Sequence
+Every method that reads or writes the store, or waits, returns a coroutine (so
+``asyncio.create_task`` and ``TaskGroup.create_task`` take it); the work starts when the method
+is called. Properties and in-memory reads (``Executor.stats()``, ``Job.to_dict()``,
+``Job.report()``, ``Job.events()``) are synchronous.
+"""
+
+from collections.abc import Coroutine, Generator, Mapping, Sequence
 from datetime import datetime
+from inspect import Signature
 from os import PathLike
 from types import TracebackType
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 __version__: str
 __all__ = [
@@ -22,33 +29,36 @@ __all__ = [
 
 @final
 class Template:
-    """A validated job template. Construction validates in Rust (raises ValidationError)."""
+    """A validated job template. Construction validates in Rust (raises ValidationError); a
+    local profile or playbook must exist. ``None`` for a field means its default (shown)."""
+
+    __signature__: ClassVar[Signature]
 
     def __new__(
         cls,
         name: str,
         *,
-        description: str | None = None,
+        description: str | None = "",
         profile: str | None = None,
         playbook: str | None = None,
         command: Sequence[str] | None = None,
         inventory: str | None = None,
         target: str | None = None,
         limit: str | None = None,
-        tags: Sequence[str] | str | None = None,
-        skip_tags: Sequence[str] | str | None = None,
-        extra_vars: Mapping[str, Any] | None = None,
+        tags: Sequence[str] | str | None = ...,
+        skip_tags: Sequence[str] | str | None = ...,
+        extra_vars: Mapping[str, Any] | None = ...,
         reporter: str | None = None,
-        supermarket: bool | None = None,
-        job_type: str | None = None,
-        timeout: int | None = None,
-        forks: int | None = None,
-        retries: int | None = None,
-        retry_backoff: float | None = None,
-        verbosity: int | None = None,
-        connection: str | None = None,
-        connect_timeout: int | None = None,
-        runner: str | None = None,
+        supermarket: bool | None = False,
+        job_type: str | None = "run",
+        timeout: int | None = 300,
+        forks: int | None = 5,
+        retries: int | None = 0,
+        retry_backoff: float | None = 1.0,
+        verbosity: int | None = 0,
+        connection: str | None = "ssh",
+        connect_timeout: int | None = 10,
+        runner: str | None = "native",
         allow_ansible_vars: Sequence[str] | None = None,
     ) -> Template: ...
     @staticmethod
@@ -166,15 +176,15 @@ class EventStream:
     """``async for event in job.events()``: the history so far, then live events; ends with the job."""
 
     def __aiter__(self) -> EventStream: ...
-    def __anext__(self) -> Awaitable[Event]: ...
+    def __anext__(self) -> Coroutine[Any, Any, Event]: ...
 
 @final
 class Job:
     """A handle on a submitted job. Properties read its live state."""
 
-    def wait(self, timeout: float | None = None) -> Awaitable[Job]: ...
+    def wait(self, timeout: float | None = None) -> Coroutine[Any, Any, Job]: ...
     def __await__(self) -> Generator[Any, None, Job]: ...
-    def cancel(self) -> Awaitable[bool]: ...
+    def cancel(self) -> Coroutine[Any, Any, bool]: ...
     def events(self) -> EventStream: ...
     def to_dict(self) -> dict[str, Any]: ...
     def report(self, format: str = "json") -> str:
@@ -208,11 +218,11 @@ class Job:
 class Templates:
     """``executor.templates``: the template registry (async)."""
 
-    def create(self, template: Template | Mapping[str, Any]) -> Awaitable[Template]: ...
-    def get(self, name_or_id: str) -> Awaitable[Template]: ...
-    def list(self) -> Awaitable[list[Template]]: ...
-    def update(self, name_or_id: str, changes: Mapping[str, Any]) -> Awaitable[Template]: ...
-    def delete(self, name_or_id: str) -> Awaitable[None]: ...
+    def create(self, template: Template | Mapping[str, Any]) -> Coroutine[Any, Any, Template]: ...
+    def get(self, name_or_id: str) -> Coroutine[Any, Any, Template]: ...
+    def list(self) -> Coroutine[Any, Any, list[Template]]: ...
+    def update(self, name_or_id: str, changes: Mapping[str, Any]) -> Coroutine[Any, Any, Template]: ...
+    def delete(self, name_or_id: str) -> Coroutine[Any, Any, None]: ...
 
 @final
 class Executor:
@@ -247,26 +257,33 @@ class Executor:
         template: str | Template,
         hosts: Sequence[str] = ...,
         extra_vars: Mapping[str, Any] | None = None,
-    ) -> Awaitable[Job]: ...
-    def get(self, job_id: str) -> Awaitable[Job]: ...
+        *,
+        allow_empty: bool = False,
+    ) -> Coroutine[Any, Any, Job]:
+        """Queues a job and returns it, pending. Without ``hosts`` the template's inventory and
+        target/limit select them; a job that would check no host raises ValidationError
+        (``field == "hosts"``) unless ``allow_empty=True``."""
+    def get(self, job_id: str) -> Coroutine[Any, Any, Job]: ...
     def list(
         self,
         status: str | None = None,
         template: str | None = None,
         limit: int | None = None,
         offset: int = 0,
-    ) -> Awaitable[list[Job]]: ...
-    def count(self, status: str | None = None, template: str | None = None) -> Awaitable[int]: ...
-    def delete(self, job_id: str) -> Awaitable[None]: ...
-    def stats(self) -> dict[str, Any]: ...
-    def shutdown(self, drain: bool = True) -> Awaitable[None]: ...
-    def __aenter__(self) -> Awaitable[Executor]: ...
+    ) -> Coroutine[Any, Any, list[Job]]: ...
+    def count(self, status: str | None = None, template: str | None = None) -> Coroutine[Any, Any, int]: ...
+    def delete(self, job_id: str) -> Coroutine[Any, Any, None]: ...
+    def stats(self) -> dict[str, Any]:
+        """In-memory counters (workers, queue_size, pending, running, jobs_by_status,
+        storage_backend, worker_id, closed). Synchronous: it reads no store and never waits."""
+    def shutdown(self, drain: bool = True) -> Coroutine[Any, Any, None]: ...
+    def __aenter__(self) -> Coroutine[Any, Any, Executor]: ...
     def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,
         tb: TracebackType | None,
-    ) -> Awaitable[None]: ...
+    ) -> Coroutine[Any, Any, None]: ...
     @property
     def templates(self) -> Templates: ...
     @property
@@ -291,7 +308,7 @@ class Profile:
     @staticmethod
     def load(path: str | PathLike[str]) -> Profile: ...
     @staticmethod
-    def load_async(path: str | PathLike[str]) -> Awaitable[Profile]: ...
+    def load_async(path: str | PathLike[str]) -> Coroutine[Any, Any, Profile]: ...
     @staticmethod
     def from_source(text: str, filename: str = "controls/inline.rb") -> Profile: ...
     def to_dict(self) -> dict[str, Any]: ...

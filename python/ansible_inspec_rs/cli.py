@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
-import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -45,22 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def entry() -> NoReturn:
-    """The program's entry point (console script and `python -m`): `main()`, then an exit that
-    skips interpreter finalization. The native runtime's threads may still be completing a
-    callback into Python when the program ends, and a finalizing interpreter turns that into
-    an abort (SIGABRT) instead of the command's exit code (see pyo3-async-runtimes issue 40).
-    Everything the command wrote is flushed first."""
-    try:
-        code: int | str | None = main()
-    except SystemExit as e:  # argparse errors, --help
-        code = e.code if isinstance(e.code, int | str) or e.code is None else 1
-    if isinstance(code, str):
-        print(code, file=sys.stderr)
-        code = 1
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code or 0)
+    """The program's entry point (console script and `python -m`). A plain exit: the native
+    runtime's threads stop touching Python before the interpreter finalizes."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ pub use run::panic_message;
 
 use crate::error::{Error, Result, ValidationError};
 use crate::host::validate_hosts;
+use crate::inventory::select_hosts;
+pub use crate::inventory::EmptySelection;
 use crate::job::{EventKind, JobStatus};
 use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
@@ -358,12 +360,25 @@ impl Executor {
     // ---- jobs ----
 
     /// Stores a pending job and returns it at once. Fails with `QueueFull` when
-    /// `queue_size` jobs are already pending.
+    /// `queue_size` jobs are already pending, and with a ValidationError naming `hosts`
+    /// when the job would check no host.
     pub async fn submit(
         &self,
         template: TemplateRef,
         hosts: Vec<String>,
         extra_vars: Map<String, Value>,
+    ) -> Result<Arc<JobHandle>> {
+        self.submit_with(template, hosts, extra_vars, EmptySelection::Refuse)
+            .await
+    }
+
+    /// `submit`, saying whether a job that checks no host is allowed.
+    pub async fn submit_with(
+        &self,
+        template: TemplateRef,
+        hosts: Vec<String>,
+        extra_vars: Map<String, Value>,
+        empty: EmptySelection,
     ) -> Result<Arc<JobHandle>> {
         self.check_open()?;
         validate_hosts(&hosts)?;
@@ -399,15 +414,12 @@ impl Executor {
             return Err(Error::QueueFull(queue_size));
         }
         // No hosts given: the template's inventory + target/limit select them.
-        let hosts = if hosts.is_empty() {
-            let admitted = admitted.clone();
-            // A file read: off the async workers.
-            tokio::task::spawn_blocking(move || crate::inventory::hosts_for_template(&admitted))
+        let admitted_for_read = admitted.clone();
+        // A file read (when no hosts are given): off the async workers.
+        let hosts =
+            tokio::task::spawn_blocking(move || select_hosts(&admitted_for_read, hosts, empty))
                 .await
-                .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??
-        } else {
-            hosts
-        };
+                .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??;
         validate_hosts(&hosts)?;
         policy.check_hosts(&hosts)?;
         let mut vars = template.extra_vars.clone();

@@ -64,13 +64,27 @@ async fn runs_command_per_host_and_reports() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn empty_host_list_completes_at_once() {
+async fn empty_host_list_is_refused_unless_allowed() {
     let ex = exec(1, 10).await;
     ex.create_template(command("t", &["true"], |_| {}))
         .await
         .unwrap();
-    let job = ex
+    let refused = ex
         .submit(TemplateRef::Stored("t".into()), vec![], Map::new())
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(v)) if v.field == "hosts"),
+        "{:?}",
+        refused.err()
+    );
+    assert_eq!(ex.count(None, None).await.unwrap(), 0, "nothing was queued");
+    let job = ex
+        .submit_with(
+            TemplateRef::Stored("t".into()),
+            vec![],
+            Map::new(),
+            EmptySelection::Allow,
+        )
         .await
         .unwrap();
     assert_eq!(

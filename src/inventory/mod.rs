@@ -275,10 +275,52 @@ impl Inventory {
     }
 }
 
+/// Whether a job may check no host at all.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EmptySelection {
+    /// A compliance run that checked nothing must not pass: no host is a ValidationError.
+    #[default]
+    Refuse,
+    /// The job runs and ends successful with no results (benchmarks of the dispatch path).
+    Allow,
+}
+
+/// The hosts a job runs on: the ones given, or else the ones the template selects. Selecting
+/// none is a ValidationError naming `hosts` (saying what selected nothing) unless allowed.
+pub fn select_hosts(
+    template: &Template,
+    given: Vec<String>,
+    empty: EmptySelection,
+) -> Result<Vec<String>, ValidationError> {
+    let hosts = if given.is_empty() {
+        hosts_for_template(template)?
+    } else {
+        given
+    };
+    if hosts.is_empty() && empty == EmptySelection::Refuse {
+        let why = match (&template.inventory, &template.limit) {
+            (Some(path), Some(limit)) => format!(
+                "target {:?} and limit {limit:?} select no host of inventory {path:?}",
+                template.target.as_deref().unwrap_or("all")
+            ),
+            (Some(path), None) => format!(
+                "target {:?} selects no host of inventory {path:?}",
+                template.target.as_deref().unwrap_or("all")
+            ),
+            (None, _) => "none given, and the template has no inventory or target".to_string(),
+        };
+        return Err(ValidationError::new(
+            "hosts",
+            format!("a job must check at least one host: {why}"),
+        ));
+    }
+    Ok(hosts)
+}
+
 /// The hosts a template selects when a job is submitted without hosts: the inventory's
 /// hosts matching `target` and `limit` (each defaulting to all); without an inventory,
 /// `target` split on commas; otherwise none.
-pub fn hosts_for_template(template: &Template) -> Result<Vec<String>, ValidationError> {
+fn hosts_for_template(template: &Template) -> Result<Vec<String>, ValidationError> {
     let Some(path) = &template.inventory else {
         return Ok(template
             .target
@@ -296,17 +338,6 @@ pub fn hosts_for_template(template: &Template) -> Result<Vec<String>, Validation
     if let Some(limit) = &template.limit {
         let allowed = select(&inv, limit).map_err(|e| ValidationError::new("limit", e))?;
         hosts.retain(|h| allowed.contains(h));
-    }
-    if hosts.is_empty() {
-        let field = if template.limit.is_some() {
-            "limit"
-        } else {
-            "target"
-        };
-        return Err(ValidationError::new(
-            field,
-            format!("selects no host of inventory {path:?}"),
-        ));
     }
     Ok(hosts)
 }
@@ -417,7 +448,21 @@ mod tests {
         t.limit = Some("web:!w2".into());
         assert_eq!(hosts_for_template(&t).unwrap(), ["w1"]);
         t.limit = Some("nothing".into());
-        assert_eq!(hosts_for_template(&t).unwrap_err().field, "limit");
+        assert_eq!(hosts_for_template(&t).unwrap(), Vec::<String>::new());
+        let e = select_hosts(&t, vec![], EmptySelection::Refuse).unwrap_err();
+        assert_eq!(e.field, "hosts");
+        assert!(e.rule.contains("limit \"nothing\""), "{}", e.rule);
+        assert!(select_hosts(&t, vec![], EmptySelection::Allow)
+            .unwrap()
+            .is_empty());
+        assert_eq!(
+            select_hosts(&t, vec!["x".into()], EmptySelection::Refuse).unwrap(),
+            ["x"]
+        );
+        t.inventory = None;
+        t.target = None;
+        let e = select_hosts(&t, vec![], EmptySelection::Refuse).unwrap_err();
+        assert_eq!(e.field, "hosts");
         t.inventory = Some(dir.join("missing").display().to_string());
         assert_eq!(hosts_for_template(&t).unwrap_err().field, "inventory");
         std::fs::remove_dir_all(&dir).unwrap();

@@ -7,11 +7,12 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
-use super::convert::{block_on, from_py, ready, run_async, seconds, to_py};
+use super::aio::{raising, ready, run_async, spawn};
+use super::convert::{block_on, from_py, seconds, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
-use crate::executor::{Executor, ExecutorConfig, TemplateRef};
+use crate::executor::{EmptySelection, Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
 use crate::policy::{PathRoots, Policy};
 use crate::runner::{HostKeyChecking, SshSettings};
@@ -43,6 +44,15 @@ fn duration(v: f64, field: &str) -> PyResult<Duration> {
         .ok_or_else(|| Error::from(ValidationError::new(field, "is required")).into())
 }
 
+/// Queue + tokio worker pool that runs compliance jobs: ``async with Executor(...) as ex:``.
+///
+/// Opens the store (``None``: memory; ``sqlite:///path``; ``postgresql://…``), creating or
+/// migrating it, recovers the jobs of executors that died (``recovery``: ``requeue`` or
+/// ``error``) and starts ``workers`` workers (``0``: this one only submits and reads).
+///
+/// Methods that read or write the store, or wait, are coroutines (``submit``, ``get``,
+/// ``list``, ``count``, ``delete``, ``shutdown``, and those of ``templates``); ``stats()`` and
+/// the properties read in-memory state and return at once.
 #[pyclass(name = "Executor", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyExecutor {
     inner: Executor,
@@ -50,8 +60,6 @@ pub struct PyExecutor {
 
 #[pymethods]
 impl PyExecutor {
-    /// Opens the store (creating/migrating it), recovers jobs of executors that died, and
-    /// starts `workers` workers. `workers=0` only submits and reads (jobs run elsewhere).
     #[new]
     #[pyo3(signature = (
         workers=8, queue_size=10000, store=None, *, output_tail_bytes=65536, event_history=10000,
@@ -137,15 +145,18 @@ impl PyExecutor {
         Ok(PyExecutor { inner })
     }
 
-    /// Queues a job and returns it, pending. `template` is a stored template's name or id,
-    /// or a `Template` to run as given.
-    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None))]
+    /// Queues a job and returns it, pending. ``template`` is a stored template's name or id,
+    /// or a ``Template`` to run as given. Without ``hosts`` the template's inventory and
+    /// target/limit select them; a job that would check no host is a ValidationError
+    /// naming ``hosts`` unless ``allow_empty=True`` (it then ends successful, checking nothing).
+    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false))]
     fn submit<'py>(
         &self,
         py: Python<'py>,
         template: &Bound<'py, PyAny>,
         hosts: Vec<String>,
         extra_vars: Option<&Bound<'py, PyAny>>,
+        allow_empty: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
             let template = match template.cast::<PyTemplate>() {
@@ -165,20 +176,26 @@ impl PyExecutor {
         })();
         let (template, vars) = match args {
             Ok(a) => a,
-            Err(e) => return ready(py, Err(e)),
+            Err(e) => return raising(py, e),
+        };
+        let empty = if allow_empty {
+            EmptySelection::Allow
+        } else {
+            EmptySelection::Refuse
         };
         let ex = self.inner.clone();
         run_async(py, async move {
-            let inner = ex.submit(template, hosts, vars).await?;
-            Ok(PyJob { inner })
+            let inner = ex.submit_with(template, hosts, vars, empty).await?;
+            Ok::<_, Error>(PyJob { inner })
         })
     }
 
+    /// The job with this id (JobNotFound otherwise).
     fn get<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move {
             let inner = ex.get(&job_id).await?;
-            Ok(PyJob { inner })
+            Ok::<_, Error>(PyJob { inner })
         })
     }
 
@@ -201,18 +218,20 @@ impl PyExecutor {
         })();
         let (status, limit, offset) = match args {
             Ok(a) => a,
-            Err(e) => return ready(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move {
             let jobs = ex.list(status, template.as_deref(), limit, offset).await?;
-            Ok(jobs
-                .into_iter()
-                .map(|inner| PyJob { inner })
-                .collect::<Vec<_>>())
+            Ok::<_, Error>(
+                jobs.into_iter()
+                    .map(|inner| PyJob { inner })
+                    .collect::<Vec<_>>(),
+            )
         })
     }
 
+    /// How many jobs there are, optionally filtered by status and template (name or id).
     #[pyo3(signature = (status=None, template=None))]
     fn count<'py>(
         &self,
@@ -222,20 +241,24 @@ impl PyExecutor {
     ) -> PyResult<Bound<'py, PyAny>> {
         let status = match status_filter(status) {
             Ok(s) => s,
-            Err(e) => return ready(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
-        run_async(py, async move {
-            Ok(ex.count(status, template.as_deref()).await?)
-        })
+        run_async(
+            py,
+            async move { ex.count(status, template.as_deref()).await },
+        )
     }
 
     /// Forgets a finished job (JobNotFinished otherwise).
     fn delete<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        run_async(py, async move { Ok(ex.delete(&job_id).await?) })
+        run_async(py, async move { ex.delete(&job_id).await })
     }
 
+    /// A snapshot of this executor's in-memory counters (workers, queue_size, pending,
+    /// running, jobs_by_status, storage_backend, worker_id, closed). Synchronous, as the
+    /// properties are: it reads no store and never waits (a metrics collector can call it).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.stats())
     }
@@ -244,14 +267,15 @@ impl PyExecutor {
     #[pyo3(signature = (drain=true))]
     fn shutdown<'py>(&self, py: Python<'py>, drain: bool) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        super::convert::spawn(py, async move {
+        spawn(py, async move {
             ex.shutdown(drain).await;
-            Ok(())
+            Ok::<_, Error>(())
         })
     }
 
+    /// ``async with Executor(...) as ex``: the executor itself.
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        ready(slf.py(), Ok(slf.clone().into_any()))
+        ready(slf.py(), Ok::<_, PyErr>(slf.clone().into_any()))
     }
 
     /// Leaving `async with` drains the queue, or cancels everything when the block raised.
@@ -266,28 +290,34 @@ impl PyExecutor {
         self.shutdown(py, exc_type.is_none())
     }
 
+    /// The template registry (``await ex.templates.create(...)`` …).
     #[getter]
     fn templates(&self) -> PyTemplates {
         PyTemplates {
             inner: self.inner.clone(),
         }
     }
+    /// True once ``shutdown`` began (or the ``async with`` block was left).
     #[getter]
     fn closed(&self) -> bool {
         self.inner.is_closed()
     }
+    /// Jobs run at once.
     #[getter]
     fn workers(&self) -> usize {
         self.inner.config().workers
     }
+    /// Pending jobs allowed before ``submit`` raises QueueFull.
     #[getter]
     fn queue_size(&self) -> usize {
         self.inner.config().queue_size
     }
+    /// ``memory``, ``sqlite`` or ``postgresql``.
     #[getter]
     fn storage_backend(&self) -> &'static str {
         self.inner.storage_backend()
     }
+    /// This executor's id in a shared store (which worker claimed a job).
     #[getter]
     fn worker_id(&self) -> &str {
         self.inner.worker_id()
@@ -301,6 +331,7 @@ impl PyExecutor {
     }
 }
 
+/// ``executor.templates``: the template registry; every method is a coroutine.
 #[pyclass(name = "Templates", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyTemplates {
     inner: Executor,
@@ -324,29 +355,32 @@ impl PyTemplates {
         };
         let t = match t {
             Ok(t) => t,
-            Err(e) => return ready(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
-        run_async(py, async move { Ok(wrap(ex.add_template(t).await?)) })
+        run_async(py, async move { ex.add_template(t).await.map(wrap) })
     }
 
+    /// The stored template with this name or id (TemplateNotFound otherwise).
     fn get<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(
             py,
-            async move { Ok(wrap(ex.get_template(&name_or_id).await?)) },
+            async move { ex.get_template(&name_or_id).await.map(wrap) },
         )
     }
 
+    /// Every stored template.
     fn list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move {
-            Ok(ex
-                .list_templates()
-                .await?
-                .into_iter()
-                .map(wrap)
-                .collect::<Vec<_>>())
+            Ok::<_, Error>(
+                ex.list_templates()
+                    .await?
+                    .into_iter()
+                    .map(wrap)
+                    .collect::<Vec<_>>(),
+            )
         })
     }
 
@@ -359,19 +393,17 @@ impl PyTemplates {
     ) -> PyResult<Bound<'py, PyAny>> {
         let patch = match spec_from(changes) {
             Ok(p) => p,
-            Err(e) => return ready(py, Err(e)),
+            Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move {
-            Ok(wrap(ex.update_template(&name_or_id, patch).await?))
+            ex.update_template(&name_or_id, patch).await.map(wrap)
         })
     }
 
+    /// Removes a stored template (TemplateNotFound otherwise); its jobs are kept.
     fn delete<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        run_async(
-            py,
-            async move { Ok(ex.delete_template(&name_or_id).await?) },
-        )
+        run_async(py, async move { ex.delete_template(&name_or_id).await })
     }
 }

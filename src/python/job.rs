@@ -6,11 +6,15 @@ use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
 
-use super::convert::{ready, ready_value, run_async, seconds, spawn, to_py};
+use super::aio::{raising, ready, run_async, spawn};
+use super::convert::{seconds, to_py};
+use crate::error::Error;
 use crate::executor::{JobHandle, Subscription};
 use crate::job::{Event, EventKind, HostResult};
 use crate::report::{render, Format};
 
+/// A handle on a submitted job; the properties read its live state. ``await job`` (or
+/// ``await job.wait(timeout)``) waits for it to end and returns it.
 #[pyclass(name = "Job", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyJob {
     pub(crate) inner: Arc<JobHandle>,
@@ -22,17 +26,21 @@ impl PyJob {
     /// (WaitTimeout); cancelling the awaiting task never cancels the job.
     #[pyo3(signature = (timeout=None))]
     fn wait<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
-        let timeout = seconds(timeout, "timeout")?;
+        let timeout = match seconds(timeout, "timeout") {
+            Ok(t) => t,
+            Err(e) => return raising(py, e),
+        };
         let job = self.inner.clone();
         if job.status().is_terminal() {
-            return ready_value(py, Ok(PyJob { inner: job }));
+            return ready(py, Ok::<_, PyErr>(PyJob { inner: job }));
         }
         spawn(py, async move {
             job.wait(timeout).await?;
-            Ok(PyJob { inner: job })
+            Ok::<_, Error>(PyJob { inner: job })
         })
     }
 
+    /// ``await job``: ``await job.wait()``.
     fn __await__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         self.wait(py, None)?.call_method0("__await__")
     }
@@ -40,7 +48,7 @@ impl PyJob {
     /// Cancels the job (kills its running checks). False when it had already finished.
     fn cancel<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let job = self.inner.clone();
-        run_async(py, async move { Ok(job.cancel().await?) })
+        run_async(py, async move { job.cancel().await })
     }
 
     /// The job's events: what happened so far, then live ones; ends when the job ends.
@@ -51,6 +59,7 @@ impl PyJob {
         }
     }
 
+    /// The job as a dict (its fields and every host result), as the REST API shows it.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.snapshot())
     }
@@ -74,46 +83,58 @@ impl PyJob {
         )
     }
 
+    /// The job's id (a UUID).
     #[getter]
     fn id(&self) -> String {
         self.inner.id.to_string()
     }
+    /// The name of the template it runs.
     #[getter]
     fn template_name(&self) -> &str {
         &self.inner.template.name
     }
+    /// The stored template's id; None for an ad-hoc ``Template``.
     #[getter]
     fn template_id(&self) -> Option<String> {
         self.inner.template_id.map(|u| u.to_string())
     }
+    /// The hosts it checks.
     #[getter]
     fn hosts(&self) -> Vec<String> {
         self.inner.hosts.clone()
     }
+    /// The template's extra_vars updated with the job's own.
     #[getter]
     fn extra_vars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.extra_vars)
     }
+    /// ``pending``, ``running``, ``successful``, ``failed``, ``error``, ``timeout`` or
+    /// ``canceled`` (equal to the ``JobStatus`` members).
     #[getter]
     fn status(&self) -> &'static str {
         self.inner.status().as_str()
     }
+    /// True once the job ended (any status but pending and running).
     #[getter]
     fn done(&self) -> bool {
         self.inner.status().is_terminal()
     }
+    /// When it was submitted (UTC).
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {
         self.inner.created_at
     }
+    /// When a worker started it; None while pending.
     #[getter]
     fn started_at(&self) -> Option<DateTime<Utc>> {
         self.inner.times().0
     }
+    /// When it ended; None until then.
     #[getter]
     fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.inner.times().1
     }
+    /// One ``HostResult`` per host checked so far.
     #[getter]
     fn results(&self) -> Vec<PyHostResult> {
         self.inner
@@ -122,12 +143,14 @@ impl PyJob {
             .map(|inner| PyHostResult { inner })
             .collect()
     }
+    /// Why the job could not run (status ``error``); None otherwise.
     #[getter]
     fn error(&self) -> Option<String> {
         self.inner.error()
     }
 }
 
+/// The outcome of checking one host.
 #[pyclass(name = "HostResult", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyHostResult {
     inner: HostResult,
@@ -135,54 +158,69 @@ pub struct PyHostResult {
 
 #[pymethods]
 impl PyHostResult {
+    /// All fields as a dict.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner)
     }
     fn __repr__(&self) -> String {
+        let exit_code = self
+            .inner
+            .exit_code
+            .map_or_else(|| "None".to_string(), |c| c.to_string());
         format!(
-            "HostResult(host={:?}, status='{}', exit_code={:?}, attempts={})",
+            "HostResult(host={:?}, status='{}', exit_code={exit_code}, attempts={})",
             self.inner.host,
             self.inner.status.as_str(),
-            self.inner.exit_code,
             self.inner.attempts
         )
     }
+    /// The host as given (``local://``, ``ssh://user@host:port``, an inventory name).
     #[getter]
     fn host(&self) -> &str {
         &self.inner.host
     }
+    /// ``passed``, ``failed``, ``skipped``, ``error``, ``timeout``, ``canceled`` or
+    /// ``unreachable`` (equal to the ``HostStatus`` members).
     #[getter]
     fn status(&self) -> &'static str {
         self.inner.status.as_str()
     }
+    /// The check's exit code; None when it did not exit by itself (killed, not started).
     #[getter]
     fn exit_code(&self) -> Option<i32> {
         self.inner.exit_code
     }
+    /// Seconds the check took (all attempts).
     #[getter]
     fn duration(&self) -> f64 {
         self.inner.duration
     }
+    /// How many times the check ran (1 + retries used).
     #[getter]
     fn attempts(&self) -> u32 {
         self.inner.attempts
     }
+    /// The tail of the check's standard output (at most ``output_tail_bytes``).
     #[getter]
     fn stdout(&self) -> &str {
         &self.inner.stdout
     }
+    /// The tail of the check's standard error (at most ``output_tail_bytes``).
     #[getter]
     fn stderr(&self) -> &str {
         &self.inner.stderr
     }
+    /// Why the host did not pass, when there is more to say than the output.
     #[getter]
     fn message(&self) -> Option<&str> {
         self.inner.message.as_deref()
     }
+    /// When the check started (UTC).
     #[getter]
     fn started_at(&self) -> Option<DateTime<Utc>> {
         self.inner.started_at
     }
+    /// When the check ended (UTC).
     #[getter]
     fn finished_at(&self) -> Option<DateTime<Utc>> {
         self.inner.finished_at
@@ -199,6 +237,7 @@ impl PyHostResult {
     }
 }
 
+/// One thing that happened to a job; ``to_dict()`` gives every field, flat, with ``type``.
 #[pyclass(name = "Event", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyEvent {
     inner: Event,
@@ -206,6 +245,7 @@ pub struct PyEvent {
 
 #[pymethods]
 impl PyEvent {
+    /// All fields as a flat dict, with ``type``.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner)
     }
@@ -220,22 +260,28 @@ impl PyEvent {
             self.inner.kind.name()
         )
     }
+    /// The job's id.
     #[getter]
     fn job_id(&self) -> String {
         self.inner.job_id.to_string()
     }
+    /// Position in the job's events, from 1.
     #[getter]
     fn seq(&self) -> u64 {
         self.inner.seq
     }
+    /// When it happened (UTC).
     #[getter]
     fn time(&self) -> DateTime<Utc> {
         self.inner.time
     }
+    /// ``queued``, ``started``, ``host_started``, ``host_output``, ``host_retry``,
+    /// ``host_finished``, ``finished`` or ``lagged``.
     #[getter(r#type)]
     fn kind(&self) -> &'static str {
         self.inner.kind.name()
     }
+    /// The host it is about, for host events; None otherwise.
     #[getter]
     fn host(&self) -> Option<&str> {
         match &self.inner.kind {
@@ -248,6 +294,7 @@ impl PyEvent {
     }
 }
 
+/// ``async for event in job.events()``: the history so far, then live events; ends with the job.
 #[pyclass(name = "EventStream", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyEventStream {
     job: Arc<JobHandle>,
@@ -265,6 +312,7 @@ impl PyEventStream {
         slf
     }
 
+    /// A coroutine returning the next event (StopAsyncIteration after the last).
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let id = self.job.id;
         // Buffered events are handed over without a trip through the runtime.

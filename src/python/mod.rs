@@ -1,6 +1,7 @@
 //! The binding layer: the only code that touches pyo3. It converts types (pythonize) and
 //! errors (`errors.rs`); all behaviour lives in the core.
 
+mod aio;
 mod convert;
 mod errors;
 mod executor;
@@ -21,5 +22,10 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<job::PyEvent>()?;
     m.add_class::<job::PyEventStream>()?;
     profile::register(m)?;
+    // Before the interpreter finalizes, no runtime thread may be inside Python (aio.rs).
+    let close_gate = wrap_pyfunction!(aio::close_gate, m)?;
+    m.py()
+        .import("atexit")?
+        .call_method1("register", (close_gate,))?;
     Ok(())
 }

@@ -41,6 +41,26 @@ pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
     }
 }
 
+/// Why `load_async` failed; made a Python exception only when handed to the loop.
+enum LoadFailure {
+    Profile(ProfileError),
+    Task(String),
+}
+
+impl From<LoadFailure> for PyErr {
+    fn from(f: LoadFailure) -> PyErr {
+        Python::attach(|py| match f {
+            LoadFailure::Profile(e) => profile_err(py, e),
+            LoadFailure::Task(e) => py_error(
+                py,
+                "InternalError",
+                format!("profile parser task failed: {e}"),
+                &[],
+            ),
+        })
+    }
+}
+
 fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
     pythonize::pythonize(py, v)
         .map_err(|e| PyRuntimeError::new_err(format!("conversion failed: {e}")))
@@ -67,18 +87,11 @@ impl Profile {
     /// `await Profile.load_async(path)`: the parse runs on a blocking tokio thread.
     #[staticmethod]
     fn load_async(py: Python<'_>, path: PathBuf) -> PyResult<Bound<'_, PyAny>> {
-        pyo3_async_runtimes::tokio::future_into_py(py, async move {
+        super::aio::spawn(py, async move {
             match tokio::task::spawn_blocking(move || core::load(&path)).await {
                 Ok(Ok(p)) => Ok(Profile { inner: Arc::new(p) }),
-                Ok(Err(e)) => Err(Python::attach(|py| profile_err(py, e))),
-                Err(join) => Err(Python::attach(|py| {
-                    py_error(
-                        py,
-                        "InternalError",
-                        format!("profile parser task failed: {join}"),
-                        &[],
-                    )
-                })),
+                Ok(Err(e)) => Err(LoadFailure::Profile(e)),
+                Err(join) => Err(LoadFailure::Task(join.to_string())),
             }
         })
     }
@@ -106,46 +119,55 @@ impl Profile {
         self.inner.metadata.name.clone()
     }
 
+    /// The fields of inspec.yml.
     #[getter]
     fn metadata<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.metadata)
     }
 
+    /// The controls, as dicts (id, title, impact, tags, …).
     #[getter]
     fn controls<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.controls)
     }
 
+    /// The profile's inputs (inspec.yml and ``input()`` calls).
     #[getter]
     fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.inputs)
     }
 
+    /// The controls files, each with its title and control ids.
     #[getter]
     fn groups<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.groups)
     }
 
+    /// The files under libraries/.
     #[getter]
     fn libraries<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.libraries)
     }
 
+    /// Variables assigned in the controls files.
     #[getter]
     fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.variables)
     }
 
+    /// ``include_controls`` / ``require_controls`` of other profiles.
     #[getter]
     fn includes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.includes)
     }
 
+    /// What the parser could not read, and where.
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.warnings)
     }
 
+    /// SHA-256 of the profile's content.
     #[getter]
     fn sha256(&self) -> String {
         self.inner.sha256().to_string()
@@ -187,6 +209,7 @@ impl Profile {
         .map_err(PyRuntimeError::new_err)
     }
 
+    /// The number of controls.
     fn __len__(&self) -> usize {
         self.inner.controls.len()
     }

@@ -9,6 +9,9 @@ use pyo3::types::PyDict;
 use super::convert::{from_py, to_py};
 use crate::template::{Template, TemplateSpec};
 
+/// A validated job template: what to check (exactly one of ``profile``, ``playbook``,
+/// ``command``) and how. Construction validates in Rust and raises ValidationError naming
+/// the field; a local profile or playbook must exist. ``None`` means the default.
 #[pyclass(name = "Template", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyTemplate {
     pub(crate) inner: Arc<Template>,
@@ -133,8 +136,36 @@ impl PyTemplate {
         Ok(PyTemplate { inner: Arc::new(t) })
     }
 
+    /// All fields as a dict (``Template.from_dict`` reads it back).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &*self.inner)
+    }
+
+    /// The constructor's signature with the real defaults (taken from a default template),
+    /// for ``help(Template)`` and ``inspect.signature``.
+    #[classattr]
+    fn __signature__(py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let defaults = Template::create(crate::template::TemplateSpec {
+            name: Some("defaults".into()),
+            command: Some(vec!["true".into()]),
+            ..Default::default()
+        })?;
+        let defaults = to_py(py, &defaults)?;
+        let inspect = py.import("inspect")?;
+        let param = inspect.getattr("Parameter")?;
+        let keyword_only = param.getattr("KEYWORD_ONLY")?;
+        let mut params = vec![param.call1(("name", param.getattr("POSITIONAL_OR_KEYWORD")?))?];
+        for field in FIELDS {
+            let default = if ["profile", "playbook", "command"].contains(field) {
+                py.None().into_bound(py)
+            } else {
+                defaults.get_item(field)?
+            };
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("default", default)?;
+            params.push(param.call((*field, &keyword_only), Some(&kwargs))?);
+        }
+        Ok(inspect.getattr("Signature")?.call1((params,))?.unbind())
     }
 
     fn __repr__(&self) -> String {
@@ -157,98 +188,124 @@ impl PyTemplate {
             .unwrap_or(false)
     }
 
+    /// The template's id (a UUID).
     #[getter]
     fn id(&self) -> String {
         self.inner.id.to_string()
     }
+    /// The template's name (unique in a store).
     #[getter]
     fn name(&self) -> &str {
         &self.inner.name
     }
+    /// Free text.
     #[getter]
     fn description(&self) -> &str {
         &self.inner.description
     }
+    /// The InSpec profile it runs (a local directory or archive, a URL, or a Supermarket name).
     #[getter]
     fn profile(&self) -> Option<&str> {
         self.inner.profile.as_deref()
     }
+    /// The Ansible playbook it runs.
     #[getter]
     fn playbook(&self) -> Option<&str> {
         self.inner.playbook.as_deref()
     }
+    /// The argv it runs on each host (``{host}`` is replaced; never a shell).
     #[getter]
     fn command(&self) -> Option<Vec<String>> {
         self.inner.command.clone()
     }
+    /// The Ansible inventory (INI or YAML) that hosts are selected from.
     #[getter]
     fn inventory(&self) -> Option<&str> {
         self.inner.inventory.as_deref()
     }
+    /// The inventory pattern that selects hosts (default: all).
     #[getter]
     fn target(&self) -> Option<&str> {
         self.inner.target.as_deref()
     }
+    /// A further inventory pattern the selected hosts must match.
     #[getter]
     fn limit(&self) -> Option<&str> {
         self.inner.limit.as_deref()
     }
+    /// Ansible tags to run.
     #[getter]
     fn tags(&self) -> Vec<String> {
         self.inner.tags.clone()
     }
+    /// Ansible tags to skip.
     #[getter]
     fn skip_tags(&self) -> Vec<String> {
         self.inner.skip_tags.clone()
     }
+    /// Variables (Ansible extra vars, InSpec inputs).
     #[getter]
     fn extra_vars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.extra_vars)
     }
+    /// InSpec-style reporters: ``cli`` or a report format, each optionally ``:PATH``.
     #[getter]
     fn reporter(&self) -> Option<&str> {
         self.inner.reporter.as_deref()
     }
+    /// True when ``profile`` names a Supermarket profile.
     #[getter]
     fn supermarket(&self) -> bool {
         self.inner.supermarket
     }
+    /// ``run``, ``check`` or ``scan``.
     #[getter]
     fn job_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.job_type)
     }
+    /// Seconds allowed for the whole job.
     #[getter]
     fn timeout(&self) -> u32 {
         self.inner.timeout
     }
+    /// Hosts checked at once.
     #[getter]
     fn forks(&self) -> u32 {
         self.inner.forks
     }
+    /// Retries of a transient failure per host.
     #[getter]
     fn retries(&self) -> u32 {
         self.inner.retries
     }
+    /// Seconds before the first retry (then doubling).
     #[getter]
     fn retry_backoff(&self) -> f64 {
         self.inner.retry_backoff
     }
+    /// Ansible verbosity.
     #[getter]
     fn verbosity(&self) -> u8 {
         self.inner.verbosity
     }
+    /// ``ssh`` (default: ``local://`` hosts run here, others over SSH) or ``local`` (every
+    /// host's check runs here with ``{host}`` substituted).
     #[getter]
     fn connection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.connection)
     }
+    /// Seconds allowed to open an SSH connection.
     #[getter]
     fn connect_timeout(&self) -> u32 {
         self.inner.connect_timeout
     }
+    /// How a profile runs: ``native`` (evaluated in Rust), ``inspec`` (the InSpec CLI) or
+    /// ``auto`` (native; what it cannot run goes to the InSpec CLI when installed).
     #[getter]
     fn runner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.runner)
     }
+    /// When it was created (UTC).
     #[getter]
     fn allow_ansible_vars(&self) -> Vec<String> {
         self.inner.allow_ansible_vars.clone()
@@ -257,6 +314,7 @@ impl PyTemplate {
     fn created_at(&self) -> DateTime<Utc> {
         self.inner.created_at
     }
+    /// When it was last changed (UTC).
     #[getter]
     fn modified_at(&self) -> DateTime<Utc> {
         self.inner.modified_at

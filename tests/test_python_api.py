@@ -1,0 +1,165 @@
+"""The Python API as a script author meets it: coroutines, help texts, reprs, validation at
+creation, empty host selections, and a clean interpreter exit."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import pydoc
+import subprocess
+import sys
+import textwrap
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import ansible_inspec_rs
+import pytest
+from ansible_inspec_rs import Executor, Job, Profile, Template, errors
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_PROFILE = REPO / "examples" / "profiles" / "linux-baseline"
+
+
+def coroutine(value: object) -> Coroutine[Any, Any, Any]:
+    assert inspect.iscoroutine(value), f"{value!r} is not a coroutine"
+    return value
+
+
+async def test_every_awaitable_is_a_coroutine(ex: Executor) -> None:
+    t = await coroutine(ex.templates.create(Template("t", connection="local", command=["true"])))
+    assert await coroutine(ex.templates.get("t")) == t
+    assert [x.name for x in await coroutine(ex.templates.list())] == ["t"]
+    await coroutine(ex.templates.update("t", {"forks": 2}))
+    job = await coroutine(ex.submit("t", hosts=["h"]))
+    # The idioms that need a coroutine: create_task and TaskGroup.
+    done = await asyncio.create_task(job.wait())
+    async with asyncio.TaskGroup() as tg:
+        waits = [tg.create_task(job.wait(timeout=5)), tg.create_task(ex.get(job.id))]
+    assert done.status == "successful" and waits[0].result().status == "successful"
+    assert (await coroutine(ex.get(job.id))).id == job.id
+    assert len(await coroutine(ex.list())) == 1
+    assert await coroutine(ex.count()) == 1
+    assert await coroutine(job.cancel()) is False  # already finished
+    events = job.events()
+    assert (await coroutine(events.__anext__())).type == "queued"
+    assert [e.type async for e in events][-1] == "finished"
+    await coroutine(ex.delete(job.id))
+    await coroutine(ex.templates.delete("t"))
+    profile = await coroutine(Profile.load_async(EXAMPLE_PROFILE))
+    assert len(profile) > 0
+    # Errors raise when awaited, with their class.
+    with pytest.raises(errors.JobNotFound):
+        await coroutine(ex.get("00000000-0000-0000-0000-000000000000"))
+    with pytest.raises(errors.ValidationError):
+        await coroutine(ex.list(status="bogus"))
+    # stats() is synchronous by design: an in-memory snapshot, like the properties.
+    assert isinstance(ex.stats(), dict) and ex.stats()["workers"] == ex.workers
+    aexit = ex.__aexit__(None, None, None)
+    await coroutine(aexit)
+    assert ex.closed
+
+
+def test_help_shows_docs_and_real_defaults() -> None:
+    public = [getattr(ansible_inspec_rs, n) for n in ansible_inspec_rs.__all__]
+    classes = [c for c in public if isinstance(c, type) and c.__module__ == "ansible_inspec_rs._core"]
+    assert {c.__name__ for c in classes} >= {"Executor", "Job", "Template", "HostResult", "Templates"}
+    for cls in classes:
+        assert cls.__doc__, cls
+        for name, member in vars(cls).items():
+            if name.startswith("_") and name not in ("__aenter__", "__aexit__", "__anext__", "__await__"):
+                continue
+            assert inspect.getdoc(member), f"{cls.__name__}.{name} has no docstring"
+            if callable(member):
+                inspect.signature(member)  # a text signature exists
+    sig = inspect.signature(Template)
+    assert sig.parameters["timeout"].default == 300
+    assert sig.parameters["forks"].default == 5
+    assert sig.parameters["runner"].default == "native"
+    text = pydoc.render_doc(Template, renderer=pydoc.plaintext)
+    assert "timeout=300" in text and "forks=5" in text
+    assert "allow_empty=False" in pydoc.render_doc(Executor, renderer=pydoc.plaintext)
+    assert "Waits for the job" in pydoc.render_doc(Job, renderer=pydoc.plaintext)
+
+
+async def test_host_result_repr_is_python(ex: Executor) -> None:
+    t = Template("exit3", connection="local", command=[sys.executable, "-c", "raise SystemExit(3)"])
+    job = await (await ex.submit(t, hosts=["h"]))
+    assert "exit_code=3," in repr(job.results[0])
+    assert "Some(" not in repr(job.results[0])
+
+
+async def test_a_job_that_checks_no_host_is_refused(ex: Executor, tmp_path: Path) -> None:
+    await ex.templates.create(Template("t", connection="local", command=["true"]))
+    inventory = tmp_path / "hosts.ini"
+    inventory.write_text("[web]\nw1\n")
+    cases: list[tuple[str | Template, list[str]]] = [
+        ("t", []),  # no hosts, no inventory
+        (Template("inv", connection="local", command=["true"], inventory=str(inventory), target="db"), []),
+        (Template("lim", connection="local", command=["true"], inventory=str(inventory), limit="x"), []),
+    ]
+    for template, hosts in cases:
+        with pytest.raises(errors.ValidationError) as e:
+            await ex.submit(template, hosts)
+        assert e.value.field == "hosts", e.value
+    assert await ex.count() == 0
+    # The explicit opt-in (benchmarks of the dispatch path): successful, checking nothing.
+    job = await (await ex.submit("t", allow_empty=True))
+    assert (job.status, job.results) == ("successful", [])
+
+
+def test_template_refuses_what_would_fail_later(tmp_path: Path) -> None:
+    for fields, field in [
+        ({"profile": "/nonexistent"}, "profile"),
+        ({"profile": str(tmp_path / "missing")}, "profile"),
+        ({"playbook": str(tmp_path / "site.yml")}, "playbook"),
+        ({"command": ["true"], "reporter": "jsno"}, "reporter"),
+        ({"command": ["true"], "reporter": "cli yaml:out.yml"}, "reporter"),
+    ]:
+        with pytest.raises(errors.ValidationError) as e:
+            Template("t", **fields)
+        assert e.value.field == field, (fields, e.value)
+    (tmp_path / "site.yml").write_text("- hosts: all\n  tasks: []\n")
+    Template("ok", playbook=str(tmp_path / "site.yml"))
+    Template("ok", profile=str(EXAMPLE_PROFILE), reporter="cli json:out.json junit:out.xml")
+    Template("ok", profile="dev-sec/linux-baseline", supermarket=True)
+    Template("ok", profile="https://example.invalid/profile.tar.gz")
+
+
+# ---- interpreter exit ----------------------------------------------------------------------
+
+EXIT_SCRIPT = textwrap.dedent(
+    """
+    import asyncio
+    from ansible_inspec_rs import Executor, Template
+
+    async def main() -> None:
+        async with Executor(workers=4) as ex:
+            await ex.templates.create(Template("t", command=["true"]))
+            jobs = [await ex.submit("t", hosts=["local://"]) for _ in range(5)]
+            for job in jobs:
+                assert (await job).status == "successful"
+
+    asyncio.run(main())
+    """
+)
+EXIT_RUNS = 200
+
+
+def test_scripts_exit_cleanly_every_time(tmp_path: Path) -> None:
+    """A runtime thread completing a future while the interpreter finalizes used to abort the
+    process (SIGABRT, exit 134) in about one run of ten. Runs in parallel to make the race likely
+    and the test short."""
+    script = tmp_path / "script.py"
+    script.write_text(EXIT_SCRIPT)
+
+    def run(_: int) -> tuple[int, str]:
+        p = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stderr[-500:]
+
+    with ThreadPoolExecutor(max(4, 2 * (os.cpu_count() or 1))) as pool:
+        outcomes = list(pool.map(run, range(EXIT_RUNS)))
+    abnormal = [o for o in outcomes if o[0] != 0]
+    assert not abnormal, f"{len(abnormal)} of {EXIT_RUNS} runs exited abnormally: {abnormal[:3]}"
