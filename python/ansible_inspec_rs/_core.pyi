@@ -4,7 +4,7 @@ from collections.abc import Awaitable, Generator, Mapping, Sequence
 from datetime import datetime
 from os import PathLike
 from types import TracebackType
-from typing import Any, final
+from typing import Any, ClassVar, final
 
 __version__: str
 __all__ = [
@@ -173,8 +173,12 @@ class Job:
     def cancel(self) -> Awaitable[bool]: ...
     def events(self) -> EventStream: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def report(self, format: str = "json") -> str:
-        """The report as text: ``json`` (InSpec JSON reporter format), ``junit`` or ``html``."""
+    def report(self, format: str = "json", *, color: bool = False) -> str:
+        """The report as text: ``json`` (InSpec JSON reporter format), ``junit``, ``html`` or
+        ``cli`` (``inspec exec``'s terminal report; ``color``: ANSI colours)."""
+    REPORT_FORMATS: ClassVar[list[str]]
+    @staticmethod
+    def report_media_type(format: str) -> str: ...
     @property
     def id(self) -> str: ...
     @property
@@ -246,6 +250,7 @@ class Executor:
         template: str | None = None,
         limit: int | None = None,
         offset: int = 0,
+        order: str = "desc",
     ) -> Awaitable[list[Job]]: ...
     def count(self, status: str | None = None, template: str | None = None) -> Awaitable[int]: ...
     def delete(self, job_id: str) -> Awaitable[None]: ...
