@@ -74,8 +74,10 @@ impl Writer {
     }
 
     /// InSpec's `format_message`: indicator, two spaces, the message; every line indented.
+    /// Control characters from the hosts' output (escape sequences) are not passed to the
+    /// terminal.
     fn message(&mut self, tone: Tone, indent: usize, message: &str) {
-        let text = format!("{}  {}", tone.indicator(), message.trim_start());
+        let text = format!("{}  {}", tone.indicator(), clean(message.trim_start()));
         let pad = " ".repeat(indent);
         let lines: Vec<String> = text
             .lines()
@@ -89,7 +91,7 @@ impl Writer {
     fn header(&mut self, rows: &[(&str, String)]) {
         let pad = rows.iter().map(|(k, _)| k.len()).max().unwrap_or(0) + 1;
         for (k, v) in rows {
-            let _ = writeln!(self.out, "{:<pad$} {v}", format!("{k}:"));
+            let _ = writeln!(self.out, "{:<pad$} {}", format!("{k}:"), clean(v));
         }
         self.out.push('\n');
     }
@@ -124,6 +126,18 @@ impl Writer {
             self.message(Tone::of_control(r.status), 5, &text);
         }
     }
+}
+
+/// Text from hosts and profiles without control characters (no escape sequences reach the
+/// terminal); line breaks and tabs stay.
+fn clean(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }
 
 fn count(c: &ControlResult, s: ControlStatus) -> usize {
@@ -275,7 +289,7 @@ pub fn cli(job: &JobSnapshot, color: bool) -> String {
         w.out.push('\n');
     }
     if let Some(err) = &job.error {
-        let line = w.paint(Tone::Error, &format!("Job error: {err}"));
+        let line = w.paint(Tone::Error, &format!("Job error: {}", clean(err)));
         let _ = writeln!(w.out, "{line}\n");
     }
     if t.any_controls {
@@ -335,9 +349,12 @@ mod tests {
             text.contains("  ×  ssh-01: Root login <disabled> & \"quoted\"\n"),
             "{text}"
         );
-        assert!(text.contains("     ×  sshd_config PermitRootLogin should eq \"no\"\n     expected: \"no\"\n     got: \"yes\""), "{text}");
+        assert!(
+            text.contains("     ×  sshd_config PermitRootLogin should eq \"no\"\n     expected: \"no\"\n      got: \"yes\" \u{FFFD}[0m\n"),
+            "{text}"
+        );
         assert!(text.contains("  ✔  ssh-02: ok\n"), "{text}");
-        assert!(text.contains("Target:   db01\nStatus:   unreachable\n"), "{text}");
+        assert!(text.contains("Target: db01\nStatus: unreachable\n"), "{text}");
         assert!(text.contains("  ERR  unreachable: refused\n"), "{text}");
         assert!(text.contains("  ✔  check <script>\n"), "{text}");
         assert!(text.contains(

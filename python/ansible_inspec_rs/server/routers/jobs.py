@@ -14,6 +14,7 @@ from ansible_inspec_rs.server.models import (
     JobAccepted,
     JobCreate,
     JobLaunched,
+    JobOrder,
     JobOut,
     JobPage,
     JobStatusName,
@@ -82,11 +83,17 @@ async def list_jobs(
     template: Annotated[str | None, Query(description="template name or id; empty: any")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    order: Annotated[
+        JobOrder, Query(description="by submission: desc (newest first, the default) or asc")
+    ] = "desc",
 ) -> JobPage:
-    """Jobs in submission order, with the total count matching the filters."""
+    """Jobs by submission, newest first unless ``order=asc``, with the total count matching the
+    filters."""
     status_filter, template_filter = status_ or None, template or None
     count = await ex.count(status=status_filter, template=template_filter)
-    jobs = await ex.list(status=status_filter, template=template_filter, limit=limit, offset=offset)
+    jobs = await ex.list(
+        status=status_filter, template=template_filter, limit=limit, offset=offset, order=order
+    )
     return JobPage(count=count, results=[JobSummary.of(j) for j in jobs])
 
 
@@ -161,23 +168,28 @@ async def job_logs(
 
 @router.get(
     "/jobs/{job_id}/report",
-    response_model=JobOut,
-    responses={**ERRORS_404, 400: {"description": "Report format not supported yet (junit, html)"}},
+    response_class=Response,
+    responses={
+        **ERRORS_404,
+        **ERRORS_409,
+        200: {
+            "description": "The report: InSpec JSON, JUnit XML, HTML or InSpec's cli text",
+            "content": {_core.Job.report_media_type(f): {} for f in _core.Job.REPORT_FORMATS},
+        },
+    },
 )
 async def job_report(
     job_id: str,
     ex: ViewerExecutor,
-    format: ReportFormat = "json",
+    format: Annotated[
+        ReportFormat, Query(description="json (InSpec JSON reporter format), junit, html, cli")
+    ] = "json",
 ) -> Response:
-    """The job's report. Only ``json`` exists so far; ``junit`` and ``html`` answer 400 naming
-    the format (a client error rather than a 501, so API fuzzers see no 5xx)."""
+    """The finished job's report, from the same writers as ``Job.report`` (409 while it runs)."""
     job = await ex.get(job_id)
-    if format != "json":
-        return JSONResponse(
-            {"detail": f"Report format '{format}' is not supported yet; use format=json"},
-            status.HTTP_400_BAD_REQUEST,
-        )
-    return Response(await job_json(job), media_type="application/json")
+    if job.status in ("pending", "running"):
+        raise errors.JobNotFinished(f"Job {job_id!r} has not finished ({job.status}); its report comes at the end")
+    return Response(job.report(format), media_type=_core.Job.report_media_type(format))
 
 
 @router.get(
