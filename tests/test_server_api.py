@@ -111,9 +111,7 @@ def test_seeded_example_templates(admin: httpx.Client) -> None:
     assert profile["profile"] == str(REPO / "examples" / "profiles" / "linux-baseline")
 
 
-def test_seed_paths_are_relative_to_the_seed_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_seed_paths_are_relative_to_the_seed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from ansible_inspec_rs.server.lifespan import load_seed
 
     folder = tmp_path / "conf"

@@ -173,7 +173,9 @@ fn host_header(job: &JobSnapshot, r: &HostResult) -> Vec<(&'static str, String)>
             ),
             (
                 "Version",
-                p.version.clone().unwrap_or_else(|| "(not specified)".into()),
+                p.version
+                    .clone()
+                    .unwrap_or_else(|| "(not specified)".into()),
             ),
         ],
         None if !r.tasks.is_empty() => vec![("Playbook", job.template_name.clone())],
@@ -219,7 +221,11 @@ impl Writer {
             "{label} Summary: {}, {}, {}",
             self.paint(
                 tone(ok, Tone::Passed),
-                &plural(ok, &format!("successful {noun}"), &format!("successful {noun}s"))
+                &plural(
+                    ok,
+                    &format!("successful {noun}"),
+                    &format!("successful {noun}s")
+                )
             ),
             self.paint(
                 tone(bad, Tone::Failed),
@@ -227,7 +233,11 @@ impl Writer {
             ),
             self.paint(
                 tone(skip, Tone::Skipped),
-                &plural(skip, &format!("{noun} skipped"), &format!("{noun}s skipped"))
+                &plural(
+                    skip,
+                    &format!("{noun} skipped"),
+                    &format!("{noun}s skipped")
+                )
             ),
         );
         self.out.push_str(&line);
@@ -354,14 +364,22 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("  ✔  ssh-02: ok\n"), "{text}");
-        assert!(text.contains("Target: db01\nStatus: unreachable\n"), "{text}");
+        assert!(
+            text.contains("Target: db01\nStatus: unreachable\n"),
+            "{text}"
+        );
         assert!(text.contains("  ERR  unreachable: refused\n"), "{text}");
         assert!(text.contains("  ✔  check <script>\n"), "{text}");
         assert!(text.contains(
             "Profile Summary: 1 successful control, 1 control failure, 0 controls skipped\n"
         ));
-        assert!(text.contains("Task Summary: 1 successful task, 0 task failures, 0 tasks skipped\n"));
-        assert!(text.contains("Test Summary: 3 successful, 2 failures, 0 skipped\n"), "{text}");
+        assert!(
+            text.contains("Task Summary: 1 successful task, 0 task failures, 0 tasks skipped\n")
+        );
+        assert!(
+            text.contains("Test Summary: 3 successful, 2 failures, 0 skipped\n"),
+            "{text}"
+        );
         assert!(text.contains("Host Summary: 4 hosts (2 passed, 1 failed, 1 unreachable)"));
     }
 

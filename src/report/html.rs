@@ -280,7 +280,10 @@ fn expected_actual(message: &str) -> Option<(String, String)> {
         .position(|l| l.trim_start().starts_with("got:"))?
         + exp
         + 1;
-    let after_colon = |l: &str| l.split_once(':').map_or(String::new(), |(_, v)| v.trim().to_string());
+    let after_colon = |l: &str| {
+        l.split_once(':')
+            .map_or(String::new(), |(_, v)| v.trim().to_string())
+    };
     let mut expected = vec![after_colon(lines[exp])];
     expected.extend(lines[exp + 1..got].iter().map(|l| l.trim().to_string()));
     let mut actual = vec![after_colon(lines[got])];
@@ -442,7 +445,10 @@ pub fn html(job: &JobSnapshot) -> String {
         .iter()
         .filter(|(r, _)| r.status == HostStatus::Passed)
         .count();
-    let hosts_unchecked = per_host.iter().filter(|(r, _)| unevaluated(r.status)).count();
+    let hosts_unchecked = per_host
+        .iter()
+        .filter(|(r, _)| unevaluated(r.status))
+        .count();
     let _ = writeln!(
         out,
         "<div class=\"cards\">\
@@ -485,13 +491,11 @@ pub fn html(job: &JobSnapshot) -> String {
         .filter(|r| r.on.iter().any(|(_, c)| c.status == CaseStatus::Failed))
         .collect();
     failing.sort_by(|a, b| {
-        b.impact
-            .total_cmp(&a.impact)
-            .then_with(|| {
-                b.hosts_with(CaseStatus::Failed)
-                    .len()
-                    .cmp(&a.hosts_with(CaseStatus::Failed).len())
-            })
+        b.impact.total_cmp(&a.impact).then_with(|| {
+            b.hosts_with(CaseStatus::Failed)
+                .len()
+                .cmp(&a.hosts_with(CaseStatus::Failed).len())
+        })
     });
     let _ = writeln!(
         out,
@@ -565,7 +569,11 @@ pub fn html(job: &JobSnapshot) -> String {
                 if reasons.is_empty() {
                     "<span class=\"sub\">no reason given</span>".to_string()
                 } else {
-                    reasons.iter().map(|r| e(r)).collect::<Vec<_>>().join("<br>")
+                    reasons
+                        .iter()
+                        .map(|r| e(r))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
                 }
             );
         }
@@ -575,7 +583,12 @@ pub fn html(job: &JobSnapshot) -> String {
     // Hosts, least compliant first.
     let mut order: Vec<usize> = (0..n_hosts).collect();
     order.sort_by(|a, b| {
-        let key = |i: usize| (!unevaluated(per_host[i].0.status), score(&host_counts[i]).unwrap_or(101.0));
+        let key = |i: usize| {
+            (
+                !unevaluated(per_host[i].0.status),
+                score(&host_counts[i]).unwrap_or(101.0),
+            )
+        };
         let (ka, kb) = (key(*a), key(*b));
         ka.0.cmp(&kb.0).then(ka.1.total_cmp(&kb.1)).then(a.cmp(b))
     });
@@ -639,16 +652,27 @@ mod tests {
     fn compliance_page() {
         let h = html(&sample_job());
         assert!(!h.contains("<script"), "no script");
-        assert!(!h.contains("http://") && !h.contains("https://"), "nothing fetched");
+        assert!(
+            !h.contains("http://") && !h.contains("https://"),
+            "nothing fetched"
+        );
         assert!(h.contains("check &lt;script&gt;"));
         // Failures before skipped, hosts and passed; the failing control with its title,
         // severity, code_desc, expected and actual.
         let fail = h.find("<h2>Failures").unwrap();
         assert!(fail < h.find("<h2>Hosts").unwrap());
-        assert!(h.contains("<span class=\"badge high\">high</span><code>ssh-01</code> Root login &lt;disabled&gt;"));
+        assert!(h.contains(
+            "<span class=\"badge high\">high</span><code>ssh-01</code> Root login &lt;disabled&gt;"
+        ));
         assert!(h.contains("sshd_config PermitRootLogin should eq &quot;no&quot;"));
-        assert!(h.contains("<td>expected</td><td><pre>&quot;no&quot;</pre>"), "{h}");
-        assert!(h.contains("<td>actual</td><td><pre>&quot;yes&quot; \u{FFFD}[0m</pre>"), "{h}");
+        assert!(
+            h.contains("<td>expected</td><td><pre>&quot;no&quot;</pre>"),
+            "{h}"
+        );
+        assert!(
+            h.contains("<td>actual</td><td><pre>&quot;yes&quot; \u{FFFD}[0m</pre>"),
+            "{h}"
+        );
         // The unreachable host is listed as not checked, before the failures.
         let unchecked = h.find("Hosts not checked").unwrap();
         assert!(unchecked < fail && h.contains("unreachable: refused"));
@@ -672,7 +696,8 @@ mod tests {
         let mut job = sample_job();
         job.results[0].controls[1].status = ControlStatus::Skipped;
         job.results[0].controls[1].results[0].status = ControlStatus::Skipped;
-        job.results[0].controls[1].results[0].skip_message = Some("Skipped control due to only_if".into());
+        job.results[0].controls[1].results[0].skip_message =
+            Some("Skipped control due to only_if".into());
         let h = html(&job);
         let skipped = &h[h.find("<h2>Skipped").unwrap()..];
         assert!(skipped.contains("ssh-02") && skipped.contains("Skipped control due to only_if"));

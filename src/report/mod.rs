@@ -21,7 +21,9 @@ pub enum Format {
     Junit,
     Html,
     /// InSpec's terminal report; `color`: ANSI colours.
-    Cli { color: bool },
+    Cli {
+        color: bool,
+    },
 }
 
 impl Format {

@@ -175,7 +175,9 @@ def parse_reporters(items: list[str]) -> list[Reporter]:
     for item in items:
         fmt, _, path = item.partition(":")
         if fmt not in Job.REPORT_FORMATS:
-            raise UsageError(f"--reporter {item!r}: the format must be one of {', '.join(Job.REPORT_FORMATS)}")
+            raise UsageError(
+                f"--reporter {item!r}: the format must be one of {', '.join(Job.REPORT_FORMATS)}"
+            )
         out.append(Reporter(fmt, path or STDOUT))
     if sum(r.path == STDOUT for r in out) > 1:
         raise UsageError("--reporter: only one report can go to standard output")
@@ -281,7 +283,7 @@ async def _exec(args: argparse.Namespace, what: Path, kind: str, extra_vars: dic
 
     try:
         template = Template(
-            "exec",
+            _template_name(what),
             profile=str(what) if kind == "profile" else None,
             playbook=str(what) if kind == "playbook" else None,
             inventory=args.inventory,
@@ -317,6 +319,19 @@ async def _exec(args: argparse.Namespace, what: Path, kind: str, extra_vars: dic
             await job.cancel()
             raise
     return job
+
+
+def _template_name(what: Path) -> str:
+    """The profile's or playbook's name (the report's heading for hosts without a profile
+    header), or "exec" when the core's name rule refuses it."""
+    from ansible_inspec_rs import Template, errors
+
+    name = what.stem if what.suffix in (".yml", ".yaml") else what.name
+    try:
+        Template(name, command=["true"])
+    except errors.ValidationError:
+        return "exec"
+    return name
 
 
 async def _progress(job: Job, kind: str, what: Path) -> None:

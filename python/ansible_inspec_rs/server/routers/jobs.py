@@ -188,7 +188,9 @@ async def job_report(
     """The finished job's report, from the same writers as ``Job.report`` (409 while it runs)."""
     job = await ex.get(job_id)
     if job.status in ("pending", "running"):
-        raise errors.JobNotFinished(f"Job {job_id!r} has not finished ({job.status}); its report comes at the end")
+        raise errors.JobNotFinished(
+            f"Job {job_id!r} has not finished ({job.status}); its report comes at the end"
+        )
     return Response(job.report(format), media_type=_core.Job.report_media_type(format))
 
 
