@@ -111,13 +111,15 @@ def png_pixels(png: Path) -> tuple[int, int, list[bytes]]:
     return width, height, rows
 
 
-def count_colour(png: Path, hex_rgb: str, tolerance: int = 12) -> int:
-    """How many pixels are (nearly) this colour."""
-    want = bytes.fromhex(hex_rgb.lstrip("#"))
+def colour_counts(png: Path, *hex_rgb: str, tolerance: int = 12) -> list[int]:
+    """How many pixels are (nearly) each of these colours (one decoding for all)."""
+    wanted = [bytes.fromhex(h.lstrip("#")) for h in hex_rgb]
+    counts = [0] * len(wanted)
     _, _, rows = png_pixels(png)
-    n = 0
     for row in rows:
         for i in range(0, len(row), 3):
-            if all(abs(row[i + k] - want[k]) <= tolerance for k in range(3)):
-                n += 1
-    return n
+            r, g, b = row[i], row[i + 1], row[i + 2]
+            for k, w in enumerate(wanted):
+                if abs(r - w[0]) <= tolerance and abs(g - w[1]) <= tolerance and abs(b - w[2]) <= tolerance:
+                    counts[k] += 1
+    return counts

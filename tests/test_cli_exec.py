@@ -180,13 +180,19 @@ def test_exit_codes_unreachable_wins(tmp_path: Path) -> None:
     assert cli(str(FLEET), "-t", "local://", "--inspec-exit-codes").returncode == 100
 
 
+def write_profile(folder: Path, controls: str) -> Path:
+    """A one-file profile named after `folder`."""
+    (folder / "controls").mkdir(parents=True)
+    (folder / "inspec.yml").write_text(f"name: {folder.name}\nversion: 0.1.0\n")
+    (folder / "controls" / "c.rb").write_text(controls)
+    return folder
+
+
 def test_inspec_exit_code_for_skips_only(tmp_path: Path) -> None:
-    profile = tmp_path / "skips"
-    (profile / "controls").mkdir(parents=True)
-    (profile / "inspec.yml").write_text("name: skips\nversion: 0.1.0\n")
-    (profile / "controls" / "c.rb").write_text(
+    profile = write_profile(
+        tmp_path / "skips",
         "control 'only-win' do\n  only_if('not Windows') { false }\n"
-        "  describe file('C:/') do\n    it { should exist }\n  end\nend\n"
+        "  describe file('C:/') do\n    it { should exist }\n  end\nend\n",
     )
     assert cli(str(profile), "-t", "local://").returncode == 0
     skipped = cli(str(profile), "-t", "local://", "--inspec-exit-codes")
@@ -195,13 +201,11 @@ def test_inspec_exit_code_for_skips_only(tmp_path: Path) -> None:
 
 
 def test_inputs_from_flags_and_files(tmp_path: Path) -> None:
-    profile = tmp_path / "inputs"
-    (profile / "controls").mkdir(parents=True)
-    (profile / "inspec.yml").write_text("name: inputs\nversion: 0.1.0\n")
-    (profile / "controls" / "c.rb").write_text(
+    profile = write_profile(
+        tmp_path / "inputs",
         "control 'in-01' do\n  describe command('echo hello') do\n"
         "    its('stdout') { should match input('pattern') }\n"
-        "    its('exit_status') { should eq input('code') }\n  end\nend\n"
+        "    its('exit_status') { should eq input('code') }\n  end\nend\n",
     )
     inputs = tmp_path / "inputs.yml"
     inputs.write_text("code: 0\npattern: nomatch\n")  # code is a number in YAML
@@ -247,13 +251,11 @@ def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
     import signal
     import time
 
-    profile = tmp_path / "slow"
-    (profile / "controls").mkdir(parents=True)
-    (profile / "inspec.yml").write_text("name: slow\nversion: 0.1.0\n")
     marker = f"{time.time_ns() % 10**9}"
-    (profile / "controls" / "c.rb").write_text(
+    profile = write_profile(
+        tmp_path / "slow",
         f"control 'slow' do\n  describe command('sleep 47.{marker}') do\n"
-        "    its('exit_status') { should eq 0 }\n  end\nend\n"
+        "    its('exit_status') { should eq 0 }\n  end\nend\n",
     )
     proc = subprocess.Popen(
         [
