@@ -16,7 +16,7 @@ const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-se
 main{max-width:1200px;margin:0 auto;padding:1.5em}h1{margin:.2em 0}h2{margin:1.6em 0 .5em;border-bottom:1px solid #d0d7de;padding-bottom:.2em}\
 .sub{color:#59636e}.cards{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}\
 .card{background:#fff;border:1px solid #d0d7de;border-radius:8px;padding:1em;flex:1 1 260px}\
-.card h3{margin:0 0 .5em;font-size:1em;color:#59636e}.score{font-size:3em;font-weight:700}\
+.card h3{margin:0 0 .5em;font-size:1em;color:#59636e}.legend td{white-space:nowrap}.score{font-size:3em;font-weight:700}\
 table{border-collapse:collapse;width:100%;background:#fff}td,th{border:1px solid #d0d7de;padding:.35em .6em;text-align:left;vertical-align:top}\
 th{background:#eef1f4}.num{text-align:right;font-variant-numeric:tabular-nums}\
 .passed{color:#1a7f37}.failed{color:#cf222e}.skipped{color:#6e7781}.error{color:#bc4c00}\
@@ -195,12 +195,12 @@ fn donut(counts: &Counts, centre: &str) -> String {
     svg
 }
 
-fn legend(counts: &Counts, noun: &str) -> String {
-    let mut out = String::from("<table class=\"kv\">");
+fn legend(counts: &Counts) -> String {
+    let mut out = String::from("<table class=\"kv legend\">");
     for (i, s) in STATUSES.iter().enumerate() {
         let _ = write!(
             out,
-            "<tr><td><svg width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\" fill=\"{}\"/></svg> {}</td><td class=\"num\">{} {noun}</td></tr>",
+            "<tr><td><svg width=\"10\" height=\"10\"><rect width=\"10\" height=\"10\" fill=\"{}\"/></svg> {}</td><td class=\"num\">{}</td></tr>",
             colour(*s),
             if *s == CaseStatus::Error { "not checked" } else { s.as_str() },
             counts[i]
@@ -466,7 +466,7 @@ pub fn html(job: &JobSnapshot) -> String {
             String::new()
         },
         donut(&totals, &score_text(overall)),
-        legend(&totals, "checks"),
+        legend(&totals),
         severity_bars(&by_severity),
     );
 
