@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ansible_inspec_rs.status import HostStatus, JobStatus
+
 if TYPE_CHECKING:
     from ansible_inspec_rs import Job
 
@@ -28,7 +30,7 @@ INSPEC_PROGRAMS = ("inspec", "cinc-auditor")
 INTERRUPTED = 130
 # Host statuses of a host that was checked; any other (unreachable, error, timeout, canceled)
 # means it was not, which outranks a failure in the exit code.
-CHECKED = frozenset({"passed", "failed", "skipped"})
+CHECKED = frozenset({HostStatus.PASSED, HostStatus.FAILED, HostStatus.SKIPPED})
 
 
 class UsageError(Exception):
@@ -218,17 +220,19 @@ def use_color(args: argparse.Namespace, stream: TextIO) -> bool:
 
 def exit_code(job: Job, inspec_codes: bool) -> int:
     """The process's exit code for a finished job (see the module docstring)."""
-    statuses = {r.status for r in job.results}
-    unchecked = bool(statuses - CHECKED) or job.status not in ("successful", "failed") or not statuses
+    statuses = {HostStatus(r.status) for r in job.results}
+    ran = job.status in (JobStatus.SUCCESSFUL, JobStatus.FAILED)
+    unchecked = bool(statuses - CHECKED) or not ran or not statuses
+    failed = job.status == JobStatus.FAILED or HostStatus.FAILED in statuses
     if inspec_codes:
         if unchecked:
             return 1
-        if "failed" in statuses:
+        if failed:
             return 100
-        return 101 if "skipped" in statuses or _any_skipped_control(job) else 0
+        return 101 if HostStatus.SKIPPED in statuses or _any_skipped_control(job) else 0
     if unchecked:
         return 2
-    return 1 if job.status == "failed" or "failed" in statuses else 0
+    return 1 if failed else 0
 
 
 def _any_skipped_control(job: Job) -> bool:

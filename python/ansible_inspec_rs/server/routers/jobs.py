@@ -33,6 +33,7 @@ from ansible_inspec_rs.server.routers.common import (
     new_router,
     split_target,
 )
+from ansible_inspec_rs.status import JobStatus
 
 router = new_router("jobs")
 
@@ -187,7 +188,7 @@ async def job_report(
 ) -> Response:
     """The finished job's report, from the same writers as ``Job.report`` (409 while it runs)."""
     job = await ex.get(job_id)
-    if job.status in ("pending", "running"):
+    if not JobStatus(job.status).finished:
         raise errors.JobNotFinished(
             f"Job {job_id!r} has not finished ({job.status}); its report comes at the end"
         )
