@@ -81,6 +81,9 @@ def test_playbook_over_inventory(ssh_hosts: SshHosts, tmp_path: Path) -> None:
     down = cli(str(playbook), *args, "--limit", "db:down", "--forks", "2")
     assert down.returncode == 2, down.stdout  # the unreachable host is an error
     assert "unreachable" in down.stdout
+    # Per host the playbook's header and one line per task, as for a profile's controls.
+    assert "Playbook: ping\nTarget:   " in down.stdout and "\n  ✔  ping\n" in down.stdout, down.stdout
+    assert "Task Summary: " in down.stdout and "Test Summary: " in down.stdout
 
 
 # --- what `inspec exec` users expect: the cli reporter, options, exit codes -----------------
