@@ -72,7 +72,7 @@ impl PyJob {
     #[classattr]
     #[allow(non_snake_case)]
     fn REPORT_FORMATS() -> Vec<&'static str> {
-        Format::NAMES.to_vec()
+        Format::ALL.iter().map(|f| f.name()).collect()
     }
 
     /// The HTTP `Content-Type` of a report in `format`.

@@ -27,20 +27,32 @@ pub enum Format {
 }
 
 impl Format {
-    /// Every format's name, as `parse` takes it.
-    pub const NAMES: [&'static str; 4] = ["json", "junit", "html", "cli"];
+    /// Every format (the cli one without colours), in the order they are listed.
+    pub const ALL: [Format; 4] = [
+        Format::Json,
+        Format::Junit,
+        Format::Html,
+        Format::Cli { color: false },
+    ];
+
+    /// The name `parse` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Html => "html",
+            Format::Cli { .. } => "cli",
+        }
+    }
 
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "json" => Ok(Format::Json),
-            "junit" => Ok(Format::Junit),
-            "html" => Ok(Format::Html),
-            "cli" => Ok(Format::Cli { color: false }),
-            _ => Err(ValidationError::new(
-                "format",
-                format!("must be one of {}", Self::NAMES.join(", ")),
-            )),
-        }
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                ValidationError::new("format", format!("must be one of {}", names.join(", ")))
+            })
     }
 
     /// The HTTP `Content-Type` of a report in this format.
