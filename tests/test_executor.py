@@ -276,10 +276,15 @@ async def test_get_list_count_delete(ex: Executor) -> None:
     done = [await (await ex.submit(name, hosts=["h"])) for name in ("ok", "bad", "ok")]
     slow = await ex.submit("slow", hosts=["h"])
     assert (await ex.get(done[1].id)).status == "failed"
-    assert [j.id for j in await ex.list()] == [*(j.id for j in done), slow.id]
-    assert [j.id for j in await ex.list(status="successful")] == [done[0].id, done[2].id]
+    submitted = [*(j.id for j in done), slow.id]
+    assert [j.id for j in await ex.list()] == submitted[::-1]  # newest first by default
+    assert [j.id for j in await ex.list(order="asc")] == submitted
+    assert [j.id for j in await ex.list(status="successful", order="asc")] == [done[0].id, done[2].id]
     assert [j.id for j in await ex.list(template="bad")] == [done[1].id]
-    assert [j.id for j in await ex.list(limit=2, offset=1)] == [done[1].id, done[2].id]
+    assert [j.id for j in await ex.list(limit=2, offset=1, order="asc")] == [done[1].id, done[2].id]
+    with pytest.raises(errors.ValidationError) as bad_order:
+        await ex.list(order="sideways")
+    assert bad_order.value.field == "order"
     assert await ex.count(status="failed") == 1
     assert await ex.count(template="ok") == 2
     with pytest.raises(errors.ValidationError):

@@ -88,8 +88,10 @@ async def test_html_summary_failures_first_and_escaped(tmp_path: Path) -> None:
     page = job.report("html")
     assert page.startswith("<!DOCTYPE html>")
     assert "<script>" not in page and "a&lt;script&gt;&amp;b" in page
-    header = page.split("<th>check</th>", 1)[1].split("</tr>", 1)[0]
-    assert header.index(">bad<") < header.index(">good<")  # failing host first
+    hosts = page.split("<h2>Hosts</h2>", 1)[1]
+    assert hosts.index(">bad<") < hosts.index(">good<")  # least compliant host first
+    failures = page.split("<h2>Failures", 1)[1].split("<h2>", 1)[0]
+    assert "failed on 1 of 3 hosts" in failures and "on bad<" in failures and "good" not in failures
     assert "src=" not in page and "href=" not in page  # self-contained
     with pytest.raises(errors.ValidationError) as info:
         job.report("pdf")

@@ -6,7 +6,9 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from helpers import (
+    REPO,
     LiveServer,
     make_template,
     submit,
@@ -105,7 +107,26 @@ def test_seeded_example_templates(admin: httpx.Client) -> None:
     uptime = admin.get("/api/v1/templates/uptime").json()
     assert uptime["command"] == ["uptime"]
     profile = admin.get("/api/v1/templates/linux-baseline").json()
-    assert profile["profile"] == "examples/profiles/linux-baseline"
+    # "profiles/linux-baseline" in examples/templates.json: relative to the file, not the cwd.
+    assert profile["profile"] == str(REPO / "examples" / "profiles" / "linux-baseline")
+
+
+def test_seed_paths_are_relative_to_the_seed_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ansible_inspec_rs.server.lifespan import load_seed
+
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    seed = folder / "seed.json"
+    seed.write_text(
+        '[{"name": "a", "profile": "profiles/p", "inventory": "hosts.ini"},'
+        ' {"name": "b", "profile": "dev-sec/linux-baseline", "supermarket": true},'
+        ' {"name": "c", "playbook": "/abs/site.yml"}]'
+    )
+    monkeypatch.chdir(tmp_path)  # somewhere else than the file's folder
+    a, b, c = load_seed(Path("conf/seed.json"))
+    folder = folder.resolve()
+    assert a["profile"] == str(folder / "profiles" / "p") and a["inventory"] == str(folder / "hosts.ini")
+    assert b["profile"] == "dev-sec/linux-baseline" and c["playbook"] == "/abs/site.yml"
 
 
 def test_template_validation_names_the_field(admin: httpx.Client) -> None:
@@ -279,7 +300,13 @@ def test_list_jobs_pagination_and_filters(admin: httpx.Client) -> None:
         assert page["count"] == 5
         assert len(page["results"]) == (2 if offset < 4 else 1)
         seen += [j["id"] for j in page["results"]]
-    assert sorted(seen) == sorted(ids)
+    assert seen == ids[::-1], "newest first by default"
+    oldest = admin.get("/api/v1/jobs", params={"template": tpl["name"], "order": "asc"}).json()
+    assert [j["id"] for j in oldest["results"]] == ids
+    newest = admin.get("/api/v1/jobs", params={"template": tpl["name"], "order": "desc", "limit": 1}).json()
+    assert [j["id"] for j in newest["results"]] == ids[-1:]
+    bad_order = admin.get("/api/v1/jobs", params={"order": "sideways"})
+    assert bad_order.status_code == 422 and bad_order.json()["detail"][0]["loc"][-1] == "order"
     ok = admin.get("/api/v1/jobs", params={"template": tpl["name"], "status": "successful"}).json()
     assert ok["count"] == 5
     none = admin.get("/api/v1/jobs", params={"template": tpl["name"], "status": "failed"}).json()
@@ -318,20 +345,58 @@ def test_delete_job_only_when_finished(admin: httpx.Client) -> None:
 
 
 def test_report_formats(admin: httpx.Client) -> None:
-    tpl = make_template(admin)
-    job_id = submit(admin, tpl["name"], ["h"])
+    """Each format from the core's writers (the same text as Job.report), with its content type."""
+    import json
+    import xml.etree.ElementTree as ET
+
+    tpl = make_template(admin, command=["sh", "-c", "echo out; echo why >&2; exit 3"])
+    job_id = submit(admin, tpl["name"], ["h1", "h2"])
     wait_job(admin, job_id)
-    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "json"})
-    assert r.status_code == 200 and r.json()["id"] == job_id and r.json()["results"]
-    assert admin.get(f"/api/v1/jobs/{job_id}/report").json()["id"] == job_id
-    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "junit"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("application/xml")
-    assert r.text.startswith("<?xml") and "<testsuite" in r.text
-    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "html"})
-    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
-    assert r.text.startswith("<!DOCTYPE html>")
-    assert admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "pdf"}).status_code == 422
+    url = f"/api/v1/jobs/{job_id}/report"
+
+    r = admin.get(url)  # json by default: InSpec's JSON reporter format, not the job object
+    assert r.status_code == 200 and r.headers["content-type"] == "application/json"
+    doc = r.json()
+    assert [p["platform"]["target_id"] for p in doc["profiles"]] == ["h1", "h2"]
+    assert doc["statistics"]["controls"]["failed"]["total"] == 2 and doc["job"]["id"] == job_id
+    assert json.loads(admin.get(url, params={"format": "json"}).text) == doc
+
+    r = admin.get(url, params={"format": "junit"})
+    assert r.status_code == 200 and r.headers["content-type"] == "application/xml"
+    suites = ET.fromstring(r.text)
+    assert suites.tag == "testsuites" and suites.get("failures") == "2"
+    assert [s.get("name") for s in suites.iter("testsuite")] == ["h1", "h2"]
+
+    r = admin.get(url, params={"format": "html"})
+    assert r.status_code == 200 and r.headers["content-type"] == "text/html; charset=utf-8"
+    assert r.text.startswith("<!DOCTYPE html>") and "h2" in r.text and "exit code 3" in r.text
+
+    r = admin.get(url, params={"format": "cli"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/plain")
+    assert "Test Summary: 0 successful, 2 failures, 0 skipped" in r.text
+
+    bad = admin.get(url, params={"format": "pdf"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "format"]
     assert admin.get("/api/v1/jobs/00000000-0000-4000-8000-000000000000/report").status_code == 404
+
+
+def test_report_of_a_running_job_is_a_conflict(admin: httpx.Client) -> None:
+    tpl = make_template(admin, command=["sleep", "5"])
+    job_id = submit(admin, tpl["name"], ["h"])
+    wait_status(admin, job_id, "running")
+    r = admin.get(f"/api/v1/jobs/{job_id}/report", params={"format": "html"})
+    assert r.status_code == 409 and "not finished" in r.json()["detail"], r.text
+    admin.post(f"/api/v1/jobs/{job_id}/cancel")
+
+
+def test_report_formats_are_the_cores() -> None:
+    """The REST enum is the core's list of writers, no more, no less."""
+    from typing import get_args
+
+    from ansible_inspec_rs import _core
+    from ansible_inspec_rs.server.models import ReportFormat
+
+    assert list(get_args(ReportFormat)) == _core.Job.REPORT_FORMATS
 
 
 def test_statistics_match_the_job_list(admin: httpx.Client) -> None:
@@ -394,4 +459,4 @@ def test_job_body_has_every_documented_field(admin: httpx.Client) -> None:
     assert set(JobOut.model_fields) <= set(job)
     assert set(HostResultOut.model_fields) <= set(job["results"][0])
     report = admin.get(f"/api/v1/jobs/{job['id']}/report").json()
-    assert report["id"] == job["id"] and report["results"] == job["results"]
+    assert report["job"]["id"] == job["id"] and len(report["profiles"]) == len(job["results"])

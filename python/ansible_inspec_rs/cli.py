@@ -24,13 +24,17 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "exec": (
         "exec",
-        "run a profile or playbook against an inventory or hosts; exit 0 passed, 1 failed, 2 error",
+        "run a profile or playbook against an inventory or hosts, reporting as `inspec exec` does; "
+        "exit 0 passed, 1 failed, 2 error (--inspec-exit-codes: 0, 100, 101, 1)",
     ),
 }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from ansible_inspec_rs import __version__
+
     parser = argparse.ArgumentParser(prog="ansible-inspec-rs", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ansible-inspec-rs {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         cmd = importlib.import_module(f"ansible_inspec_rs.commands.{module}")

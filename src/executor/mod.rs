@@ -31,7 +31,7 @@ pub use crate::inventory::EmptySelection;
 use crate::job::{EventKind, JobStatus};
 use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
-use crate::store::{self, JobFilter, JobRecord, Notice, RecoveryPolicy, Store};
+use crate::store::{self, JobFilter, JobOrder, JobRecord, Notice, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
 
 pub const WORKERS_MAX: usize = 4096;
@@ -406,7 +406,7 @@ impl Executor {
             // Shared: other processes submit and claim too, so ask the store.
             let filter = JobFilter {
                 status: Some(JobStatus::Pending),
-                template: None,
+                ..JobFilter::default()
             };
             self.inner.store.count_jobs(&filter).await?
         };
@@ -489,17 +489,19 @@ impl Executor {
         Ok(self.inner.view(rec))
     }
 
-    /// Jobs in submission order, filtered, then paged.
+    /// Jobs by submission in `order` (newest first by default), filtered, then paged.
     pub async fn list(
         &self,
         status: Option<JobStatus>,
         template: Option<&str>,
+        order: JobOrder,
         limit: Option<usize>,
         offset: usize,
     ) -> Result<Vec<Arc<JobHandle>>> {
         let filter = JobFilter {
             status,
             template: template.map(String::from),
+            order,
         };
         let recs = self.inner.store.list_jobs(&filter, limit, offset).await?;
         let live = self.inner.live();
@@ -517,6 +519,7 @@ impl Executor {
         let filter = JobFilter {
             status,
             template: template.map(String::from),
+            ..JobFilter::default()
         };
         self.inner.store.count_jobs(&filter).await
     }

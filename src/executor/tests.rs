@@ -219,8 +219,18 @@ async fn list_count_delete() {
         2
     );
     assert_eq!(ex.count(None, Some("bad")).await.unwrap(), 1);
-    let page = ex.list(None, None, Some(1), 1).await.unwrap();
+    let page = ex
+        .list(None, None, JobOrder::Asc, Some(1), 1)
+        .await
+        .unwrap();
     assert_eq!(page[0].id, jobs[1].id);
+    // Newest first by default: the last submitted comes first.
+    let newest = ex
+        .list(None, None, JobOrder::default(), None, 0)
+        .await
+        .unwrap();
+    let ids: Vec<_> = newest.iter().map(|j| j.id).collect();
+    assert_eq!(ids, [jobs[2].id, jobs[1].id, jobs[0].id]);
     ex.delete(&jobs[0].id.to_string()).await.unwrap();
     assert_eq!(ex.count(None, None).await.unwrap(), 2);
     assert!(matches!(

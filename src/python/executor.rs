@@ -16,7 +16,7 @@ use crate::executor::{EmptySelection, Executor, ExecutorConfig, TemplateRef};
 use crate::job::JobStatus;
 use crate::policy::{PathRoots, Policy};
 use crate::runner::{HostKeyChecking, SshSettings};
-use crate::store::RecoveryPolicy;
+use crate::store::{JobOrder, RecoveryPolicy};
 use crate::template::Template;
 
 fn count(v: i64, field: &str) -> PyResult<usize> {
@@ -199,8 +199,9 @@ impl PyExecutor {
         })
     }
 
-    /// Jobs in submission order, optionally filtered by status and template (name or id).
-    #[pyo3(signature = (status=None, template=None, limit=None, offset=0))]
+    /// Jobs by submission, newest first (order="asc": oldest first), optionally filtered by
+    /// status and template (name or id).
+    #[pyo3(signature = (status=None, template=None, limit=None, offset=0, order="desc"))]
     fn list<'py>(
         &self,
         py: Python<'py>,
@@ -208,21 +209,25 @@ impl PyExecutor {
         template: Option<String>,
         limit: Option<i64>,
         offset: i64,
+        order: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
             Ok((
                 status_filter(status)?,
                 limit.map(|l| count(l, "limit")).transpose()?,
                 count(offset, "offset")?,
+                JobOrder::parse(order).map_err(Error::from)?,
             ))
         })();
-        let (status, limit, offset) = match args {
+        let (status, limit, offset, order) = match args {
             Ok(a) => a,
             Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
         run_async(py, async move {
-            let jobs = ex.list(status, template.as_deref(), limit, offset).await?;
+            let jobs = ex
+                .list(status, template.as_deref(), order, limit, offset)
+                .await?;
             Ok::<_, Error>(
                 jobs.into_iter()
                     .map(|inner| PyJob { inner })

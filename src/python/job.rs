@@ -65,12 +65,29 @@ impl PyJob {
     }
 
     /// The job's report as text: "json" (InSpec's JSON reporter format), "junit" (JUnit
-    /// XML) or "html" (a self-contained summary). Works on a running job too (hosts so far).
-    #[pyo3(signature = (format="json"))]
-    fn report(&self, py: Python<'_>, format: &str) -> PyResult<String> {
-        let format = Format::parse(format)?;
+    /// XML), "html" (a self-contained summary) or "cli" (`inspec exec`'s terminal report;
+    /// `color`: with ANSI colours). Works on a running job too (hosts so far).
+    #[pyo3(signature = (format="json", *, color=false))]
+    fn report(&self, py: Python<'_>, format: &str, color: bool) -> PyResult<String> {
+        let format = match Format::parse(format)? {
+            Format::Cli { .. } => Format::Cli { color },
+            f => f,
+        };
         let snapshot = self.inner.snapshot();
         Ok(py.detach(|| render(&snapshot, format)))
+    }
+
+    /// The names `report` takes.
+    #[classattr]
+    #[allow(non_snake_case)]
+    fn REPORT_FORMATS() -> Vec<&'static str> {
+        Format::ALL.iter().map(|f| f.name()).collect()
+    }
+
+    /// The HTTP `Content-Type` of a report in `format`.
+    #[staticmethod]
+    fn report_media_type(format: &str) -> PyResult<&'static str> {
+        Ok(Format::parse(format)?.media_type())
     }
 
     fn __repr__(&self) -> String {

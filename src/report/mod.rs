@@ -2,6 +2,7 @@
 //! Heimdall and other InSpec tools), JUnit XML (CI systems), and a self-contained HTML
 //! summary. All work from a `JobSnapshot`; none touch Python.
 
+mod cli;
 mod html;
 mod inspec_json;
 mod junit;
@@ -9,6 +10,7 @@ mod junit;
 use crate::error::ValidationError;
 use crate::job::{ControlStatus, HostResult, HostStatus, JobSnapshot, TaskStatus};
 
+pub use cli::cli;
 pub use html::html;
 pub use inspec_json::inspec_json;
 pub use junit::junit;
@@ -18,18 +20,48 @@ pub enum Format {
     Json,
     Junit,
     Html,
+    /// InSpec's terminal report; `color`: ANSI colours.
+    Cli {
+        color: bool,
+    },
 }
 
 impl Format {
+    /// Every format (the cli one without colours), in the order they are listed.
+    pub const ALL: [Format; 4] = [
+        Format::Json,
+        Format::Junit,
+        Format::Html,
+        Format::Cli { color: false },
+    ];
+
+    /// The name `parse` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Junit => "junit",
+            Format::Html => "html",
+            Format::Cli { .. } => "cli",
+        }
+    }
+
     pub fn parse(s: &str) -> Result<Self, ValidationError> {
-        match s {
-            "json" => Ok(Format::Json),
-            "junit" => Ok(Format::Junit),
-            "html" => Ok(Format::Html),
-            _ => Err(ValidationError::new(
-                "format",
-                "must be one of json, junit, html",
-            )),
+        Self::ALL
+            .into_iter()
+            .find(|f| f.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|f| f.name()).collect();
+                ValidationError::new("format", format!("must be one of {}", names.join(", ")))
+            })
+    }
+
+    /// The HTTP `Content-Type` of a report in this format.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json",
+            Format::Junit => "application/xml",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Cli { .. } => "text/plain; charset=utf-8",
         }
     }
 }
@@ -39,6 +71,7 @@ pub fn render(job: &JobSnapshot, format: Format) -> String {
         Format::Json => inspec_json(job),
         Format::Junit => junit(job),
         Format::Html => html(job),
+        Format::Cli { color } => cli(job, color),
     }
 }
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{JobFilter, JobRecord, RecoveryPolicy, Store};
+use super::{JobFilter, JobOrder, JobRecord, RecoveryPolicy, Store};
 use crate::error::{Error, Result};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
@@ -279,9 +279,12 @@ impl Store for MemoryStore {
         offset: usize,
     ) -> Result<Vec<JobRecord>> {
         let jobs = self.jobs();
-        Ok(jobs
-            .by_seq
-            .values()
+        let all = jobs.by_seq.values();
+        let ordered: Box<dyn Iterator<Item = &JobRecord>> = match filter.order {
+            JobOrder::Asc => Box::new(all),
+            JobOrder::Desc => Box::new(all.rev()),
+        };
+        Ok(ordered
             .filter(|r| matches(r, filter))
             .skip(offset)
             .take(limit.unwrap_or(usize::MAX))

@@ -68,6 +68,37 @@ pub struct JobFilter {
     pub status: Option<JobStatus>,
     /// A template name or id.
     pub template: Option<String>,
+    /// The listing order (ignored by counts).
+    pub order: JobOrder,
+}
+
+/// The order of a job listing, by submission: newest first unless asked otherwise (what
+/// people expect of a job list; Python and REST share this default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum JobOrder {
+    /// Oldest first ("asc").
+    Asc,
+    /// Newest first ("desc").
+    #[default]
+    Desc,
+}
+
+impl JobOrder {
+    pub const ALL: [JobOrder; 2] = [JobOrder::Asc, JobOrder::Desc];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobOrder::Asc => "asc",
+            JobOrder::Desc => "desc",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, ValidationError> {
+        Self::ALL
+            .into_iter()
+            .find(|o| o.as_str() == s)
+            .ok_or_else(|| ValidationError::new("order", "must be \"asc\" or \"desc\""))
+    }
 }
 
 /// What happens to a job whose worker stopped heartbeating while it ran.
@@ -131,7 +162,7 @@ pub trait Store: Send + Sync {
     /// Running jobs of `worker` that were flagged for cancellation.
     async fn cancel_requests(&self, worker: &str) -> Result<Vec<Uuid>>;
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>>;
-    /// Jobs in submission order.
+    /// Jobs by submission, in `filter.order`.
     async fn list_jobs(
         &self,
         filter: &JobFilter,

@@ -781,7 +781,8 @@ impl Store for SqlStore {
         let (where_sql, binds) = Self::filter_sql(filter);
         let n = binds.len();
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs {where_sql} ORDER BY seq LIMIT ${} OFFSET ${}",
+            "SELECT {JOB_COLUMNS} FROM jobs {where_sql} ORDER BY seq {} LIMIT ${} OFFSET ${}",
+            filter.order.as_str(),
             n + 1,
             n + 2
         );

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from ansible_inspec_rs import __version__, _core, errors
 from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
+from ansible_inspec_rs.server.docs import install_offline_docs
 from ansible_inspec_rs.server.errors import method_not_allowed_handler, native_error_handler
 from ansible_inspec_rs.server.fastpath import JobReadFastPath
 from ansible_inspec_rs.server.gate import GateMiddleware
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # install_offline_docs: Swagger UI from local assets, not a CDN
     )
     install_settings(app, settings)
     setattr(app.state, EXECUTOR_KEY, executor)
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
     app.include_router(system.router)
+    install_offline_docs(app)
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -66,7 +66,7 @@ async def job_json(job: _core.Job) -> bytes:
 
 
 async def job_report_text(job: _core.Job, format: str) -> str:
-    """The core's report (``junit``, ``html``), written in a worker thread for large jobs."""
+    """The core's report (any of ``Job.REPORT_FORMATS``), written in a worker thread for large jobs."""
     if len(job.hosts) <= LARGE_JOB_HOSTS:
         return job.report(format)
     return await asyncio.to_thread(job.report, format)

@@ -20,13 +20,25 @@ from ansible_inspec_rs.server.settings import Settings
 log = logging.getLogger("ansible_inspec_rs.server")
 
 
+SEED_PATH_FIELDS = ("profile", "playbook", "inventory")
+
+
 def load_seed(path: Path) -> list[dict[str, Any]]:
-    """Templates from a JSON file: a list of template objects, or ``{"templates": [...]}``."""
+    """Templates from a JSON file: a list of template objects, or ``{"templates": [...]}``.
+    Relative local paths in them (profile, playbook, inventory) are relative to the file's
+    folder, as in any configuration file, not to the server's working directory."""
     data = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(data, dict):
         data = data.get("templates", [])
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise ValueError(f"{path}: expected a list of template objects")
+    base = path.resolve().parent
+    for spec in data:
+        for field in SEED_PATH_FIELDS:
+            value = spec.get(field)
+            remote = field == "profile" and spec.get("supermarket")
+            if isinstance(value, str) and value and not remote and "://" not in value:
+                spec[field] = str(base / value) if not Path(value).is_absolute() else value
     return data
 
 

@@ -28,7 +28,8 @@ from ansible_inspec_rs import _core
 JobStatusName = Literal["pending", "running", "successful", "failed", "error", "timeout", "canceled"]
 HostStatusName = Literal["passed", "failed", "skipped", "error", "timeout", "canceled", "unreachable"]
 JobType = Literal["run", "check", "scan"]
-ReportFormat = Literal["json", "junit", "html"]
+ReportFormat = Literal["json", "junit", "html", "cli"]  # = _core.Job.REPORT_FORMATS (a test checks)
+JobOrder = Literal["asc", "desc"]
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"  # the core's rule (template::validate_name)

@@ -21,6 +21,7 @@ from ansible_inspec_rs.server.models import (
     JobAccepted,
     JobCreate,
     JobLaunched,
+    JobOrder,
     JobOut,
     JobPage,
     JobStatusName,
@@ -39,6 +40,7 @@ from ansible_inspec_rs.server.routers.common import (
     new_router,
     split_target,
 )
+from ansible_inspec_rs.status import JobStatus
 
 router = new_router("jobs")
 
@@ -89,11 +91,17 @@ async def list_jobs(
     template: Annotated[str | None, Query(description="template name or id; empty: any")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
+    order: Annotated[
+        JobOrder, Query(description="by submission: desc (newest first, the default) or asc")
+    ] = "desc",
 ) -> JobPage:
-    """Jobs in submission order, with the total count matching the filters."""
+    """Jobs by submission, newest first unless ``order=asc``, with the total count matching the
+    filters."""
     status_filter, template_filter = status_ or None, template or None
     count = await ex.count(status=status_filter, template=template_filter)
-    jobs = await ex.list(status=status_filter, template=template_filter, limit=limit, offset=offset)
+    jobs = await ex.list(
+        status=status_filter, template=template_filter, limit=limit, offset=offset, order=order
+    )
     return JobPage(count=count, results=[JobSummary.of(j) for j in jobs])
 
 
@@ -166,34 +174,33 @@ async def job_logs(
     return LogsOut(id=job.id, lines=_output_lines(job)[-lines:])
 
 
-REPORT_MEDIA_TYPES = {"junit": "application/xml", "html": "text/html; charset=utf-8"}
-
-
 @router.get(
     "/jobs/{job_id}/report",
-    response_model=JobOut,
+    response_class=Response,
     responses={
         **ERRORS_404,
+        **ERRORS_409,
         200: {
-            "description": "json: the job; junit: JUnit XML; html: a standalone page",
-            "content": {
-                "application/xml": {"schema": {"type": "string"}},
-                "text/html": {"schema": {"type": "string"}},
-            },
+            "description": "The report: InSpec JSON, JUnit XML, HTML or InSpec's cli text",
+            "content": {_core.Job.report_media_type(f): {} for f in _core.Job.REPORT_FORMATS},
         },
     },
 )
 async def job_report(
     job_id: str,
     ex: ViewerExecutor,
-    format: ReportFormat = "json",
+    format: Annotated[
+        ReportFormat, Query(description="json (InSpec JSON reporter format), junit, html, cli")
+    ] = "json",
 ) -> Response:
-    """The job's report: ``json`` (the job with its results), ``junit`` or ``html`` (the core's
-    report writers)."""
+    """The finished job's report, from the same writers as ``Job.report`` (409 while it runs)."""
     job = await ex.get(job_id)
-    if format == "json":
-        return Response(await job_json(job), media_type="application/json")
-    return Response(await job_report_text(job, format), media_type=REPORT_MEDIA_TYPES[format])
+    if not JobStatus(job.status).finished:
+        raise errors.JobNotFinished(
+            f"Job {job_id!r} has not finished ({job.status}); its report comes at the end"
+        )
+    text = await job_report_text(job, format)
+    return Response(text, media_type=_core.Job.report_media_type(format))
 
 
 @router.get(
