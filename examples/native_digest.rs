@@ -16,9 +16,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use ansible_inspec_rs::job::ControlResult;
-use ansible_inspec_rs::native::transport::{Host, LocalTransport};
 use ansible_inspec_rs::native::{self, prepare::prepare};
 use ansible_inspec_rs::profile::{self, Profile};
+use ansible_inspec_rs::transport::{Host, LocalTransport};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 

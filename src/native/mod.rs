@@ -1,12 +1,11 @@
 //! Native InSpec evaluation: profiles run with no Ruby, no InSpec and no agent.
 //!
 //! - [`value`]: the interpreter's values, shared with the resources;
-//! - [`transport`]: how facts are read from a target (`local://` or one multiplexed SSH
-//!   connection), with a per-host cache ([`transport::Host`]);
 //! - [`resources`]: InSpec's resources (`file`, `package`, `sshd_config`, ...) built on a
-//!   transport, each exposing InSpec's properties and predicates by name;
+//!   transport ([`crate::transport`]: `local://` or one multiplexed SSH connection, with a
+//!   per-host cache), each exposing InSpec's properties and predicates by name;
 //! - [`interp`]: the interpreter of the Ruby subset and InSpec's DSL; [`evaluate`] runs a
-//!   parsed profile on a [`transport::Host`] and returns one `ControlResult` per control;
+//!   parsed profile on a [`crate::transport::Host`] and returns one `ControlResult` per control;
 //! - [`matchers`] and [`cmp`]: InSpec's matchers with RSpec's descriptions and messages;
 //! - [`rx`]: Ruby regexps on the `regex` crate;
 //! - [`results`]: InSpec's result records and wording;
@@ -27,7 +26,6 @@ pub mod prepare;
 pub mod resources;
 pub mod results;
 pub mod rx;
-pub mod transport;
 pub mod value;
 
 pub use coverage::{coverage, coverage_with, Catalogue, Coverage};

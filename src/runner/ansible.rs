@@ -165,8 +165,11 @@ impl AnsiblePlan {
             base_args.push(format!("-{}", "v".repeat(usize::from(template.verbosity))));
         }
 
-        let mut ssh_args =
-            super::ssh::common_options(&ctx.ssh, &ctx.runtime, template.connect_timeout);
+        let mut ssh_args = crate::transport::openssh::common_options(
+            &ctx.ssh,
+            &ctx.runtime,
+            template.connect_timeout,
+        );
         // ansible-playbook sets ControlPath itself from its control_path_dir.
         let mut i = 0;
         while i + 1 < ssh_args.len() {

@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::ssh::SshSettings;
 use super::RunContext;
 use crate::host::Target;
 use crate::job::{ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
 use crate::template::Template;
+use crate::transport::openssh::SshSettings;
 
 /// The programs tried, in order.
 pub const PROGRAMS: [&str; 2] = ["inspec", "cinc-auditor"];

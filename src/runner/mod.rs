@@ -10,7 +10,6 @@ pub mod ansible;
 pub mod inspec;
 pub mod native;
 pub mod process;
-pub mod ssh;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,7 +23,8 @@ use crate::inventory::Inventory;
 use crate::job::{EventKind, HostResult, HostStatus};
 use crate::template::{Action, ProfileRunner, Template};
 
-pub use ssh::{HostKeyChecking, RuntimeDir, SshSettings};
+// The SSH client settings live in the transport layer below; the run context carries them.
+pub use crate::transport::openssh::{HostKeyChecking, RuntimeDir, SshSettings};
 
 /// The longest pause between two attempts, whatever `retry_backoff` doubles to.
 pub const RETRY_DELAY_MAX: f64 = 60.0;
@@ -168,7 +168,7 @@ impl HostCheck<'_> {
                 let argv = expand_argv(argv, self.host);
                 let argv = match self.target {
                     Target::Local => argv,
-                    Target::Ssh(t) => ssh::ssh_argv(
+                    Target::Ssh(t) => crate::transport::openssh::ssh_argv(
                         &self.ctx.ssh,
                         &self.ctx.runtime,
                         self.connect_timeout,

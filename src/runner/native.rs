@@ -12,10 +12,10 @@ use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
 use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
-use crate::native::transport::{transport_for, Host, TransportError};
 use crate::native::{self, prepare::prepare};
 use crate::profile::Profile;
 use crate::template::{ProfileRunner, Template};
+use crate::transport::{transport_for, Host, TransportError};
 
 /// A profile ready to evaluate on each host of a job.
 #[derive(Debug)]

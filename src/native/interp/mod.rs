@@ -18,9 +18,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::resources::{Resource, ResourceError};
-use super::transport::Host;
 use super::value::Value;
 use crate::profile::model::Lines;
+use crate::transport::Host;
 
 pub use run::{evaluate, evaluate_with};
 

@@ -8,10 +8,10 @@ use super::objects::{load_library, native, Poison};
 use super::{Flow, Interp, R};
 use crate::job::{ControlCheck, ControlResult, ControlStatus};
 use crate::native::results::{self, unsupported_message};
-use crate::native::transport::Host;
 use crate::native::value::Value;
 use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::Profile;
+use crate::transport::Host;
 
 /// Evaluates every control of `profile` on `host`, one result per control in profile order.
 /// Stops early (the remaining controls are skipped, saying why) when the host's job is

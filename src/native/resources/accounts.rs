@@ -8,8 +8,8 @@ use super::support::{
     need_str, opt_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
 };
 use super::{Resource, ResourceError};
-use crate::native::transport::Host;
 use crate::native::value::{Table, Value};
+use crate::transport::Host;
 
 /// Ruby's `String#split(sep)`: trailing empty fields are dropped.
 pub fn ruby_split(line: &str, sep: char) -> Vec<&str> {
@@ -611,7 +611,7 @@ impl Resource for Groups {
 mod tests {
     use super::super::support::column;
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn parsers_follow_ruby_split() {

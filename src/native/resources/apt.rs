@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::os::detect;
 use super::support::{need_str, unsupported, Lazy, Res};
 use super::{Resource, ResourceError};
-use crate::native::transport::Host;
 use crate::native::value::Value;
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["enabled?", "exist?", "exists?"];
 
@@ -104,7 +104,7 @@ impl Resource for Apt {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

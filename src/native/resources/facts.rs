@@ -1,11 +1,11 @@
 //! The facts a resource reads first, known from its literal arguments, so that one
-//! [`prefetch`](crate::native::transport::prefetch) can read a whole profile's facts in one
+//! [`prefetch`](crate::transport::prefetch) can read a whole profile's facts in one
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use super::support::{shell_line, str_arg};
 use super::{apt, auditd, kernel, os, process, service, yum};
-use crate::native::transport::Fact;
 use crate::native::value::Value;
+use crate::transport::Fact;
 
 fn platform() -> Vec<Fact> {
     vec![

@@ -1,12 +1,12 @@
 //! InSpec's resources, natively. Each is created by name from evaluated arguments on a
-//! [`Host`](super::transport::Host) and answers InSpec's properties and predicates by name
+//! [`Host`](crate::transport::Host) and answers InSpec's properties and predicates by name
 //! (`mode`, `exist?`, `installed?`, `stdout`); matchers such as `be_owned_by('root')` reach
 //! the predicate `owned_by?` with the same arguments.
 
 use std::sync::{Arc, LazyLock};
 
-use super::transport::Host;
 use super::value::{Table, Value};
+use crate::transport::Host;
 
 pub use facts::facts;
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::os::detect;
 use super::support::{need_str, run_argv, table, table_call, unsupported, Lazy, Res};
 use super::{Resource, ResourceError};
-use crate::native::transport::Host;
 use crate::native::value::{Table, Value};
+use crate::transport::Host;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Manager {
@@ -345,7 +345,7 @@ impl Resource for Packages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn database_answers_parse() {

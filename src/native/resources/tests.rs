@@ -2,7 +2,7 @@
 //! `Unsupported`) by a resource made on this machine.
 
 use super::*;
-use crate::native::transport::LocalTransport;
+use crate::transport::LocalTransport;
 use tokio_util::sync::CancellationToken;
 
 /// Arguments to create each resource with, and to call predicates that need one.

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use super::simple_config::{self, Options};
 use super::support::{dig, read_text, run_argv, str_arg, table, table_call, Lazy, Res};
 use super::{Resource, ResourceError};
-use crate::native::transport::Host;
 use crate::native::value::{Table, Value};
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[
     "count",
@@ -191,7 +191,7 @@ impl Resource for XinetdConf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

@@ -9,9 +9,13 @@ use std::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 mod child;
+pub mod environment;
 pub mod local;
+pub mod openssh;
 mod session;
 pub mod ssh;
+#[cfg(test)]
+pub mod testing;
 
 pub use local::LocalTransport;
 pub use ssh::SshTransport;
@@ -100,10 +104,10 @@ pub trait Transport: Send + Sync {
 }
 
 /// The transport for one host: this machine, or an SSH target over the executor's shared
-/// control directory ([`crate::runner::RuntimeDir::control_path`]).
+/// control directory ([`openssh::RuntimeDir::control_path`]).
 pub fn transport_for(
     target: &crate::host::Target,
-    settings: &crate::runner::SshSettings,
+    settings: &openssh::SshSettings,
     control_path: String,
     connect_timeout: u32,
 ) -> Box<dyn Transport> {
@@ -271,8 +275,8 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 mod tests {
     use std::sync::atomic::Ordering;
 
+    use super::testing::NullTransport;
     use super::*;
-    use crate::native::interp::testing::NullTransport;
 
     #[test]
     fn prefetched_and_cached_facts_are_read_once() {

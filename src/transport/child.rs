@@ -48,7 +48,7 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_clear()
-        .envs(crate::runner::process::inherited_env())
+        .envs(super::environment::inherited_env())
         // Own process group: killing it reaches grandchildren too (keeps posix_spawn).
         .process_group(0)
         .spawn()

@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use super::openssh::{ssh_argv_at, SshSettings};
 use super::session::Session;
 use super::{CommandOutput, Fact, FactValue, FileInfo, Transport, TransportError};
 use crate::host::SshTarget;
-use crate::runner::ssh::{ssh_argv_at, SshSettings};
 
 /// The most output kept of one request (a prefetch batch included).
 pub const OUTPUT_CAP: usize = 16 << 20;
@@ -76,7 +76,7 @@ done"#;
 
 /// One SSH target. Cheap to create: the connection and the agent session are opened by the
 /// first operation; the connection is shared through `control_path` (see
-/// [`crate::runner::RuntimeDir::control_path`]).
+/// [`super::openssh::RuntimeDir::control_path`]).
 #[derive(Debug)]
 pub struct SshTransport {
     settings: SshSettings,
