@@ -5,9 +5,9 @@
 
 use std::collections::HashSet;
 
-use super::interp::dsl::json_to_value;
-use super::resources;
-use super::value::Value;
+use crate::native::inspec::dsl::json_to_value;
+use crate::native::resources;
+use crate::native::ruby::value::Value;
 use crate::profile::ast::{Expr, ExprKind};
 use crate::profile::model::{literal, visit};
 use crate::profile::Profile;

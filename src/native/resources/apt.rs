@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::os::detect;
-use super::support::{need_str, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::os::detect;
+use crate::native::resources::support::{need_str, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["enabled?", "exist?", "exists?"];

@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::support::{need_str, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::support::{need_str, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::{CommandOutput, Host};
 
 pub const METHODS: &[&str] = &["exist?", "exit_status", "result", "stderr", "stdout"];

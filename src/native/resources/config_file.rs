@@ -5,10 +5,10 @@
 
 use std::sync::Arc;
 
-use super::simple_config::{self, Assign, Options};
-use super::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::simple_config::{self, Assign, Options};
+use crate::native::resources::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["*", "content", "params"];

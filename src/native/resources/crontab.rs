@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use super::support::{read_text, run_argv, table, table_call, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{read_text, run_argv, table, table_call, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[

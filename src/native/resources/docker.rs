@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
-use super::config_file::from_json;
-use super::support::{has_program, need_str, run_argv, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::resources::config_file::from_json;
+use crate::native::resources::support::{
+    has_program, need_str, run_argv, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["containers", "images", "info", "object", "version"];

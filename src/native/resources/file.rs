@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use sha2::Digest;
 
-use super::support::{need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::support::{
+    need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::{FileInfo, Host};
 
 pub const METHODS: &[&str] = &[

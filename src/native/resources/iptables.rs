@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::support::{shell_line, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::support::{shell_line, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["has_rule?", "retrieve_rules"];

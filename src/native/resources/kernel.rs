@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::support::{need_str, read_text, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::support::{need_str, read_text, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub const PARAMETER_METHODS: &[&str] = &["value"];

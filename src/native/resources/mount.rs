@@ -2,9 +2,11 @@
 
 use std::sync::Arc;
 
-use super::support::{need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{
+    need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 /// `\040`-style escapes of /proc/mounts and fstab fields (spaces, tabs in paths).

@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use super::support::{opt_str, read_text, str_arg, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::support::{opt_str, read_text, str_arg, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 /// What train's platform detection says of a target.

@@ -3,10 +3,12 @@
 
 use std::sync::Arc;
 
-use super::os::detect;
-use super::support::{need_str, run_argv, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::resources::os::detect;
+use crate::native::resources::support::{
+    need_str, run_argv, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

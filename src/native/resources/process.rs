@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use super::support::{str_arg, table, table_call, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 pub const PROCESSES_METHODS: &[&str] = &[

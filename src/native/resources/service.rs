@@ -4,10 +4,12 @@
 
 use std::sync::Arc;
 
-use super::simple_config;
-use super::support::{dig, need_str, read_text, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::value::Value;
+use crate::native::resources::simple_config;
+use crate::native::resources::support::{
+    dig, need_str, read_text, run_argv, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[

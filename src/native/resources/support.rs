@@ -2,8 +2,8 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::ResourceError;
-use crate::native::value::{Table, Value};
+use crate::native::resources::ResourceError;
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::openssh::quote;
 use crate::transport::{Host, TransportError};
 

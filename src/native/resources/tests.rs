@@ -1,7 +1,7 @@
 //! The registry's promises: sorted names, and every listed method answered (never
 //! `Unsupported`) by a resource made on this machine.
 
-use super::*;
+use crate::native::resources::*;
 use crate::transport::LocalTransport;
 use tokio_util::sync::CancellationToken;
 

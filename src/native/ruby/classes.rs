@@ -3,11 +3,11 @@
 
 use std::cmp::Ordering;
 
-use super::methods::{regex, to_s};
-use super::objects::{as_native, native};
-use super::{Flow, R};
-use crate::native::cmp::version_cmp_str;
-use crate::native::value::Value;
+use crate::native::ruby::methods::{regex, to_s};
+use crate::native::ruby::objects::{as_native, native};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::version::version_cmp_str;
+use crate::native::ruby::{Flow, R};
 
 /// Class methods the interpreter implements (`Class.method`).
 pub const CLASS_METHODS: &[(&str, &str)] = &[
@@ -98,7 +98,7 @@ pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
         ("Regexp", "escape" | "quote") => Ok(Value::Str(regex::escape(&to_s(&a0)))),
         ("Gem::Version", "new") => {
             let s = to_s(&a0).trim().to_string();
-            if crate::native::cmp::is_version(&s) {
+            if crate::native::ruby::version::is_version(&s) {
                 Ok(native(Version(s)))
             } else {
                 Err(Flow::raise(
@@ -212,7 +212,11 @@ fn simple_config(text: &str, opts: Option<&Value>) -> R<Value> {
         };
         if let Some(g) = group_re.captures(line).and_then(|c| c.get(1)) {
             if let Some((name, pairs)) = group.take() {
-                super::methods::hash_set(&mut top, Value::Str(name), Value::Hash(pairs));
+                crate::native::ruby::methods::hash_set(
+                    &mut top,
+                    Value::Str(name),
+                    Value::Hash(pairs),
+                );
             }
             group = Some((g.as_str().to_string(), Vec::new()));
             continue;
@@ -232,11 +236,11 @@ fn simple_config(text: &str, opts: Option<&Value>) -> R<Value> {
                 _ => target.push((key, Value::Array(vec![val]))),
             }
         } else {
-            super::methods::hash_set(target, key, val);
+            crate::native::ruby::methods::hash_set(target, key, val);
         }
     }
     if let Some((name, pairs)) = group.take() {
-        super::methods::hash_set(&mut top, Value::Str(name), Value::Hash(pairs));
+        crate::native::ruby::methods::hash_set(&mut top, Value::Str(name), Value::Hash(pairs));
     }
     Ok(Value::Hash(top))
 }

@@ -7,7 +7,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::job::ControlResult;
 use crate::native::resources::{Resource, ResourceError};
-use crate::native::value::{Table, Value};
+use crate::native::ruby::value::{Table, Value};
 use crate::transport::testing::NullTransport;
 use crate::transport::Host;
 
@@ -85,7 +85,7 @@ impl Resource for Fake {
 pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
     let arg = args
         .first()
-        .map(crate::native::interp::methods::to_s)
+        .map(crate::native::ruby::methods::to_s)
         .unwrap_or_default();
     let s = Value::str;
     Some(match (name, arg.as_str()) {
@@ -219,7 +219,7 @@ pub fn run_with(
     };
     let profile = crate::profile::build(&src).expect("snippet parses");
     let inputs = inputs.as_object().cloned().unwrap_or_default();
-    super::evaluate_with(&profile, host(), &inputs, &fake_factory)
+    crate::native::inspec::run::evaluate_with(&profile, host(), &inputs, &fake_factory)
 }
 
 pub fn run(controls: &str) -> Vec<ControlResult> {

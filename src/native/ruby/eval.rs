@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use super::methods::{self, to_s};
-use super::objects::{
+use crate::native::inspec::matchers::Matcher;
+use crate::native::ruby::methods::{self, to_s};
+use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, Poison, KNOWN_CLASSES,
 };
-use super::{Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
-use crate::native::matchers::Matcher;
-use crate::native::value::Value;
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::{
     BeginExpr, BinOp, Block, DefExpr, Expr, ExprKind, HashEntry, StrPart, UnaryOp,
 };
@@ -144,7 +144,7 @@ impl Interp<'_> {
                 scope: None, name, ..
             } => self.read_const(name, off)?,
             ExprKind::Const { .. } => match scoped_name(e) {
-                Some(n) if super::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
+                Some(n) if crate::native::ruby::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
                     native(ClassRef(n))
                 }
                 _ => return Err(self.unsupported("scoped constant", off)),
@@ -336,7 +336,7 @@ impl Interp<'_> {
                 } = &**d;
                 self.defs.insert(
                     name.clone(),
-                    Arc::new(super::objects::MethodDef {
+                    Arc::new(crate::native::ruby::objects::MethodDef {
                         name: name.clone(),
                         params: params.clone(),
                         body: body.clone(),
@@ -676,7 +676,7 @@ impl Interp<'_> {
         let at = self.at(off);
         self.create_native(name, args).map(|r| match r {
             Ok(res) => Ok(Value::Resource(res)),
-            Err(e) => Err(super::resource_error(e, at)),
+            Err(e) => Err(crate::native::ruby::resource_error(e, at)),
         })
     }
 
@@ -688,10 +688,10 @@ impl Interp<'_> {
         {
             let at = self.at(off);
             return match res.call("[]", &args) {
-                Err(crate::native::resources::ResourceError::Unsupported { .. }) => res
+                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => res
                     .call(&to_s(key), &[])
-                    .map_err(|e| super::resource_error(e, at)),
-                other => other.map_err(|e| super::resource_error(e, at)),
+                    .map_err(|e| crate::native::ruby::resource_error(e, at)),
+                other => other.map_err(|e| crate::native::ruby::resource_error(e, at)),
             };
         }
         self.call_method(recv, "[]", args, None, off)
@@ -743,7 +743,7 @@ impl Interp<'_> {
                         let at = self.at(off);
                         return res
                             .call(name, &args)
-                            .map_err(|e| super::resource_error(e, at));
+                            .map_err(|e| crate::native::ruby::resource_error(e, at));
                     }
                 }
                 let mut args = args;
@@ -779,7 +779,7 @@ impl Interp<'_> {
                         None => Err(self.unsupported(format!("matcher chain `.{name}`"), off)),
                     };
                 }
-                if let Some(t) = as_native::<super::dsl::ExpectTarget>(&recv) {
+                if let Some(t) = as_native::<crate::native::inspec::dsl::ExpectTarget>(&recv) {
                     let negated = match name {
                         "to" => false,
                         "not_to" | "to_not" => true,
@@ -789,7 +789,7 @@ impl Interp<'_> {
                     let m = args.into_iter().next().unwrap_or(Value::Nil);
                     return self.expect_to(value, m, negated, off);
                 }
-                if let Some(row) = as_native::<super::table::Row>(&recv) {
+                if let Some(row) = as_native::<crate::native::inspec::table::Row>(&recv) {
                     if let Some(r) = row.call(name, &args) {
                         return Ok(r);
                     }
@@ -801,11 +801,11 @@ impl Interp<'_> {
                         _ => {}
                     }
                 }
-                if let Some(r) = super::classes::call_object(&recv, name, &args) {
+                if let Some(r) = crate::native::ruby::classes::call_object(&recv, name, &args) {
                     return r;
                 }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
-                    if let Some(r) = super::classes::call_class(&c.0, name, &args) {
+                    if let Some(r) = crate::native::ruby::classes::call_class(&c.0, name, &args) {
                         return r;
                     }
                     match name {

@@ -1,6 +1,6 @@
 //! Enumerable methods and the methods of arrays, hashes and ranges.
 
-use super::*;
+use crate::native::ruby::methods::*;
 
 /// Runs the block over items, stopping at `break`.
 pub(super) fn each_value(

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use super::dsl::{ControlState, METADATA};
-use super::objects::{load_library, native, Poison};
-use super::{Flow, Interp, R};
 use crate::job::{ControlCheck, ControlResult, ControlStatus};
-use crate::native::results::{self, unsupported_message};
-use crate::native::value::Value;
+use crate::native::inspec::dsl::{ControlState, METADATA};
+use crate::native::inspec::results::{self, unsupported_message};
+use crate::native::ruby::objects::{load_library, native, Poison};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, Interp, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::Profile;
 use crate::transport::Host;
@@ -29,7 +29,7 @@ pub fn evaluate_with(
     profile: &Profile,
     host: Arc<Host>,
     inputs: &serde_json::Map<String, serde_json::Value>,
-    factory: &super::ResourceFactory,
+    factory: &crate::native::ruby::ResourceFactory,
 ) -> Vec<ControlResult> {
     let mut me = Interp::new(profile, host, inputs, factory);
     me.load_libraries();

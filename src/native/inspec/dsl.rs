@@ -1,14 +1,14 @@
 //! InSpec's DSL: `control` metadata, `only_if`, `input`, `describe` / `describe.one`,
 //! `it` / `its` / `should`, `expect(...).to`, and matchers as values.
 
-use super::eval::Blk;
-use super::methods::{dig, to_s};
-use super::objects::{as_native, native, Instance};
-use super::{Flow, Interp, R};
 use crate::job::{ControlCheck, ControlStatus};
-use crate::native::matchers::{is_matcher, Matcher, Predicates};
-use crate::native::results::{self, Timer};
-use crate::native::value::Value;
+use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
+use crate::native::inspec::results::{self, Timer};
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::{dig, to_s};
+use crate::native::ruby::objects::{as_native, native, Instance};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, Interp, R};
 use crate::profile::ast::{Block, Expr};
 
 /// `expect(value)`, waiting for `.to` / `.not_to`.
@@ -505,16 +505,16 @@ impl Interp<'_> {
         match &subject {
             Value::Hash(_) | Value::Array(_) => Ok(dig(&subject, keys)),
             Value::Resource(r) => match r.call("[]", keys) {
-                Err(crate::native::resources::ResourceError::Unsupported { .. }) => {
+                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => {
                     let at = self.at(off);
                     let params = r
                         .call("params", &[])
-                        .map_err(|e| super::resource_error(e, at))?;
+                        .map_err(|e| crate::native::ruby::resource_error(e, at))?;
                     Ok(dig(&params, keys))
                 }
                 other => {
                     let at = self.at(off);
-                    other.map_err(|e| super::resource_error(e, at))
+                    other.map_err(|e| crate::native::ruby::resource_error(e, at))
                 }
             },
             _ => {

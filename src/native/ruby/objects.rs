@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::{Flow, Interp, RubyError, R};
-use crate::native::value::Value;
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, Interp, RubyError, R};
 use crate::profile::ast::{DefExpr, Expr, ExprKind, Param};
 
 /// A `def` (file-level helper or a custom resource's method).
@@ -343,7 +343,7 @@ impl Interp<'_> {
         match name {
             "to_s" | "inspect" => Some(Ok(Value::Str(inst.class.name.clone()))),
             "respond_to?" => Some(Ok(Value::Bool(args.first().is_some_and(|a| {
-                let m = crate::native::interp::methods::to_s(a);
+                let m = crate::native::ruby::methods::to_s(a);
                 inst.class.methods.contains_key(&m) || inst.class.attr_readers.contains(&m)
             })))),
             _ => None,

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use super::eval::Blk;
-use super::methods::{case_eq, to_s};
-use super::objects::native;
-use super::{Flow, Interp, R};
-use crate::native::resources::Resource;
-use crate::native::value::{Table, Value};
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::{case_eq, to_s};
+use crate::native::ruby::objects::native;
+use crate::native::ruby::value::Resource;
+use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::{Flow, Interp, R};
 
 /// Methods every FilterTable answers (besides its plural accessors and field names).
 pub const TABLE_METHODS: &[&str] = &[
@@ -87,7 +87,7 @@ impl Interp<'_> {
         let table = match res.table() {
             Ok(Some(t)) => t,
             Ok(None) => return None,
-            Err(e) => return Some(Err(super::resource_error(e, at))),
+            Err(e) => return Some(Err(crate::native::ruby::resource_error(e, at))),
         };
         if !is_table_method(&table, name) {
             return None;
@@ -125,7 +125,9 @@ impl Interp<'_> {
                     .map(|i| native(Row::new(t.clone(), i)))
                     .collect();
                 let recv = Value::Table(t.clone());
-                match super::methods::enumerable(self, &recv, items, name, args, blk, off) {
+                match crate::native::ruby::methods::enumerable(
+                    self, &recv, items, name, args, blk, off,
+                ) {
                     Some(r) => r,
                     None => Err(self.unsupported(format!("FilterTable `{name}`"), off)),
                 }

@@ -1,10 +1,10 @@
 //! The values of the Ruby subset. Resources produce them; the interpreter computes with them.
+//! A value may hold a host object: an InSpec resource, called by name through [`Resource`]
+//! (implemented in [`crate::native::resources`], the layer above).
 
 use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
-
-use super::resources::Resource;
 
 /// A Ruby value. Arrays and hashes are values (copied on assignment): profiles build small
 /// collections, and the interpreter writes mutations (`<<`, `[]=`) back to the variable.
@@ -203,5 +203,37 @@ impl Table {
                 .map(|r| r.get(idx).cloned().unwrap_or(Value::Nil))
                 .collect(),
         )
+    }
+}
+
+/// Why a resource could not answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResourceError {
+    /// The property or predicate is not implemented: the control is skipped, naming it.
+    #[error("`{resource}` has no property `{method}` in the native evaluator")]
+    Unsupported { resource: String, method: String },
+    /// The resource does not apply to this target (InSpec's `skip_resource`), e.g.
+    /// `rpm` packages on Debian: the describe is skipped with this message.
+    #[error("{0}")]
+    Skip(String),
+    /// Reading the facts failed (unreachable host, timeout, cancel, parse error).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One resource instance. Facts are fetched lazily (on the first property that needs them)
+/// and kept for the life of the instance.
+pub trait Resource: Send + Sync {
+    /// The resource's InSpec name (`file`, `kernel_parameter`).
+    fn name(&self) -> &str;
+    /// InSpec's `to_s`, the subject of `code_desc`: `File /etc/passwd`,
+    /// `Kernel Parameter net.ipv4.ip_forward`, `Command: \`ls\``.
+    fn to_s(&self) -> String;
+    /// A property or predicate by its InSpec name, with evaluated arguments.
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError>;
+    /// For FilterTable resources: their rows (the interpreter implements `where`, `entries`,
+    /// plural accessors, `count`, `exist?` from them). None: not a table.
+    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
+        Ok(None)
     }
 }

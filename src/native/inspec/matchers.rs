@@ -1,11 +1,11 @@
 //! InSpec's matchers: their RSpec descriptions (for `code_desc`), how they match, and the
 //! failure messages InSpec prints.
 
-use super::cmp;
-use super::interp::methods::{case_eq, compare, find, is_a, pattern, to_s};
-use super::interp::objects::{as_native, ClassRef};
-use super::interp::{Flow, R};
-use super::value::Value;
+use crate::native::inspec::cmp;
+use crate::native::ruby::methods::{case_eq, compare, find, is_a, pattern, to_s};
+use crate::native::ruby::objects::{as_native, ClassRef};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, R};
 
 /// Matchers with their own semantics (others: `be_xxx` → `xxx?`, `have_xxx` → `has_xxx?`).
 pub const MATCHERS: &[&str] = &[
@@ -351,12 +351,12 @@ impl Matcher {
                     None => ("==".to_string(), a0),
                 };
                 if let Value::Regex { source, flags } = &e {
-                    crate::native::rx::check_for_match(source, flags).map_err(|construct| {
-                        Flow::Unsupported {
+                    crate::native::ruby::rx::check_for_match(source, flags).map_err(
+                        |construct| Flow::Unsupported {
                             construct,
                             at: String::new(),
-                        }
-                    })?;
+                        },
+                    )?;
                 }
                 let ok = cmp::cmp(actual, &op, &e);
                 let expectation = if op == "==" && !negated {
@@ -461,7 +461,7 @@ impl Matcher {
             "be_in" => {
                 let list = match &a0 {
                     Value::Array(a) => a.clone(),
-                    Value::Range { .. } => super::interp::methods::iterate(&a0)?,
+                    Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
                     other => vec![other.clone()],
                 };
                 let ok = match actual {
@@ -937,7 +937,7 @@ mod tests {
         let either = m("eq", vec![Value::Int(0)])
             .chain(
                 "or",
-                &[crate::native::interp::objects::native(m(
+                &[crate::native::ruby::objects::native(m(
                     "eq",
                     vec![Value::Int(1)],
                 ))],
@@ -949,7 +949,7 @@ mod tests {
         let both = m("match", vec![re("a")])
             .chain(
                 "and",
-                &[crate::native::interp::objects::native(m(
+                &[crate::native::ruby::objects::native(m(
                     "match",
                     vec![re("b")],
                 ))],
@@ -959,7 +959,7 @@ mod tests {
         assert!(!passes(&both, s("a")));
         let all = m(
             "all",
-            vec![crate::native::interp::objects::native(m(
+            vec![crate::native::ruby::objects::native(m(
                 "match",
                 vec![re("^/")],
             ))],
@@ -978,7 +978,7 @@ mod tests {
             &m("contain_duplicates", vec![]),
             Value::Array(vec![Value::Int(1), Value::Int(1)])
         ));
-        let class = crate::native::interp::objects::native(ClassRef("Integer".into()));
+        let class = crate::native::ruby::objects::native(ClassRef("Integer".into()));
         assert!(passes(&m("be_a", vec![class.clone()]), Value::Int(1)));
         assert_eq!(
             m("be_kind_of", vec![class]).description(),

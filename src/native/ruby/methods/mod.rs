@@ -12,11 +12,11 @@ use scalars::{number_method, string_method};
 
 use std::cmp::Ordering;
 
-use super::eval::{no_method, overflow, Blk};
-use super::objects::{as_native, native, ClassRef};
-use super::{Flow, Interp, MAX_ITEMS, MAX_STRING, R};
-use crate::native::rx;
-use crate::native::value::{float_to_s, Value};
+use crate::native::ruby::eval::{no_method, overflow, Blk};
+use crate::native::ruby::objects::{as_native, native, ClassRef};
+use crate::native::ruby::rx;
+use crate::native::ruby::value::{float_to_s, Value};
+use crate::native::ruby::{Flow, Interp, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::BinOp;
 
 /// Every builtin method name the interpreter implements on some plain value (for static
@@ -286,7 +286,7 @@ pub fn to_s(v: &Value) -> String {
             if let Some(c) = as_native::<ClassRef>(v) {
                 return c.0.clone();
             }
-            if let Some(e) = as_native::<super::objects::Exception>(v) {
+            if let Some(e) = as_native::<crate::native::ruby::objects::Exception>(v) {
                 return e.0.message.clone();
             }
             format!("{v:?}")
@@ -326,7 +326,7 @@ pub fn iterate(v: &Value) -> R<Vec<Value>> {
             )),
         },
         Value::Table(t) => Ok((0..t.rows.len())
-            .map(|i| native(super::table::Row::new(t.clone(), i)))
+            .map(|i| native(crate::native::inspec::table::Row::new(t.clone(), i)))
             .collect()),
         other => Err(no_method("each", other)),
     }
@@ -1029,9 +1029,9 @@ pub fn call_builtin(
     // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
     // only names unknown everywhere are outside the subset.
     let known_elsewhere = BUILTIN_METHODS.contains(&name)
-        || crate::native::interp::table::TABLE_METHODS.contains(&name)
-        || super::classes::OBJECT_METHODS.contains(&name)
-        || crate::native::matchers::CHAINS.contains(&name)
+        || crate::native::inspec::table::TABLE_METHODS.contains(&name)
+        || crate::native::ruby::classes::OBJECT_METHODS.contains(&name)
+        || crate::native::inspec::matchers::CHAINS.contains(&name)
         || crate::native::resources::names()
             .iter()
             .any(|r| crate::native::resources::methods(r).is_some_and(|m| m.contains(&name)));
@@ -1055,8 +1055,8 @@ fn locate(me: &Interp<'_>, e: Flow, off: u32) -> Flow {
 
 #[cfg(test)]
 mod tests {
-    use super::scalars::split;
     use super::*;
+    use crate::native::ruby::methods::scalars::split;
 
     #[test]
     fn format_handles_octal_modes_and_padding() {

@@ -1,6 +1,6 @@
 //! Methods of strings and numbers, and Kernel#format.
 
-use super::*;
+use crate::native::ruby::methods::*;
 
 /// Kernel#format with `%s %d %i %o %x %X %f %e %%` and flags, width, precision.
 pub fn format(f: &str, args: &[Value]) -> R<String> {
@@ -441,7 +441,7 @@ pub(super) fn string_method(
             "match" => {
                 let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
                 match re.captures(s) {
-                    Some(caps) => native(crate::native::interp::classes::MatchData {
+                    Some(caps) => native(crate::native::ruby::classes::MatchData {
                         groups: (0..caps.len())
                             .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
                             .collect(),

@@ -1,7 +1,7 @@
 use serde_json::json;
 
-use super::testing::{run, run_with};
 use crate::job::{ControlResult, ControlStatus};
+use crate::native::testing::{run, run_with};
 
 fn one(results: &[ControlResult], id: &str) -> ControlResult {
     results
@@ -580,13 +580,13 @@ fn canceled_host_stops_and_names_why() {
         libraries: Vec::new(),
     };
     let profile = crate::profile::build(&src).unwrap_or_else(|e| panic!("{e}"));
-    let host = super::testing::host();
+    let host = crate::native::testing::host();
     host.cancel.cancel();
-    let r = super::evaluate_with(
+    let r = crate::native::inspec::run::evaluate_with(
         &profile,
         host,
         &serde_json::Map::new(),
-        &super::testing::fake_factory,
+        &crate::native::testing::fake_factory,
     );
     assert_eq!(r.len(), 2);
     assert!(
@@ -632,7 +632,7 @@ end
 /// ../shared.
 #[test]
 fn linux_baseline_excerpt_reads_like_inspec() {
-    let code = include_str!("../../../tests/fixtures/native/linux_baseline_os_spec_excerpt.rb");
+    let code = include_str!("../../tests/fixtures/native/linux_baseline_os_spec_excerpt.rb");
     let r = run(code);
     let os01 = one(&r, "os-01");
     assert_eq!(os01.status, ControlStatus::Passed);
@@ -682,11 +682,11 @@ fn a_single_file_profile_is_its_controls_file() {
         "/tmp/any/name.rb",
     )
     .unwrap_or_else(|e| panic!("{e}"));
-    let r = super::evaluate_with(
+    let r = crate::native::inspec::run::evaluate_with(
         &profile,
-        super::testing::host(),
+        crate::native::testing::host(),
         &serde_json::Map::new(),
-        &super::testing::fake_factory,
+        &crate::native::testing::fake_factory,
     );
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].status, ControlStatus::Passed);

@@ -1,28 +1,29 @@
-//! The interpreter of the Ruby subset InSpec profiles use: values and scopes ([`Interp`]),
-//! expression evaluation ([`eval`]), builtin methods of plain values ([`methods`]), InSpec's
-//! DSL (`control`, `describe`, `its`, `expect`, [`dsl`]), FilterTable generics ([`table`]) and
-//! custom resources from `libraries/` ([`objects`]).
+//! The lowest layer of native evaluation: the Ruby subset InSpec profiles use. Values
+//! ([`value`]), regexps ([`rx`]), versions ([`version`]), the interpreter's state and scopes
+//! ([`Interp`]), expression evaluation ([`eval`]), builtin methods of plain values
+//! ([`methods`]), Ruby's core classes ([`classes`]), user classes and custom resources from
+//! `libraries/` ([`objects`]). InSpec's resources reach it through the
+//! [`value::Resource`] interface. InSpec's DSL, matchers and FilterTable are the layer above
+//! ([`crate::native::inspec`]).
 //!
 //! Anything outside the subset is [`Flow::Unsupported`] naming the construct and its
 //! `file:line`; the control is then skipped, never passed silently.
 
 pub mod classes;
-pub mod dsl;
 pub mod eval;
 pub mod methods;
 pub mod objects;
-pub mod run;
-pub mod table;
+pub mod rx;
+pub mod value;
+pub mod version;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::resources::{Resource, ResourceError};
-use super::value::Value;
+use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{Resource, ResourceError};
 use crate::profile::model::Lines;
 use crate::transport::Host;
-
-pub use run::{evaluate, evaluate_with};
 
 /// Nesting of calls and blocks a profile may reach.
 pub const MAX_DEPTH: usize = 120;
@@ -137,8 +138,8 @@ pub struct Interp<'p> {
     /// `self` inside a custom resource's method.
     pub self_stack: Vec<Value>,
     /// The FilterTable row whose fields are callable inside `where { ... }`.
-    pub row_stack: Vec<table::Row>,
-    pub dsl: dsl::DslState,
+    pub row_stack: Vec<crate::native::inspec::table::Row>,
+    pub dsl: crate::native::inspec::dsl::DslState,
     pub depth: usize,
     pub steps: u64,
     /// Results of the controls evaluated so far, in definition order.
@@ -177,7 +178,7 @@ impl<'p> Interp<'p> {
             classes: HashMap::new(),
             self_stack: Vec::new(),
             row_stack: Vec::new(),
-            dsl: dsl::DslState::default(),
+            dsl: crate::native::inspec::dsl::DslState::default(),
             depth: 0,
             steps: 0,
             results: Vec::new(),
@@ -279,8 +280,3 @@ impl<'p> Interp<'p> {
         Ok(())
     }
 }
-
-#[cfg(test)]
-pub mod testing;
-#[cfg(test)]
-mod tests;
