@@ -4,11 +4,12 @@
 use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
+use crate::native::inspec::Interp;
 use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
 use crate::native::ruby::value::Value;
-use crate::native::ruby::{Flow, Interp, R};
+use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr};
 
 /// `expect(value)`, waiting for `.to` / `.not_to`.
@@ -112,7 +113,7 @@ impl Interp<'_> {
             "control" | "rule" => self.define_control(args, block, off),
             "describe" | "context" => self.describe(args, block, off),
             "it" | "specify" | "example" | "its" | "should" | "should_not"
-                if self.dsl.describes.is_empty() && self.dsl.example.is_none() =>
+                if self.ext.dsl.describes.is_empty() && self.ext.dsl.example.is_none() =>
             {
                 // As in InSpec, where these exist only inside a describe.
                 Err(Flow::raise(
@@ -123,7 +124,7 @@ impl Interp<'_> {
             "it" | "specify" | "example" => self.it(args, block, off),
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
-            "is_expected" | "subject" => match &self.dsl.example {
+            "is_expected" | "subject" => match &self.ext.dsl.example {
                 Some(_) => self.example_subject(off).map(|v| {
                     if name == "subject" {
                         v
@@ -131,7 +132,7 @@ impl Interp<'_> {
                         native(ExpectTarget(v))
                     }
                 }),
-                None => match self.dsl.describes.last() {
+                None => match self.ext.dsl.describes.last() {
                     Some(d) if name == "subject" => Ok(d.subject.clone()),
                     _ => Err(self.unsupported(format!("`{name}` outside an example"), off)),
                 },
@@ -147,7 +148,9 @@ impl Interp<'_> {
                 self.metadata(name, args)
             }
             "only_if" => self.only_if(args, block, off),
-            "skip" if self.dsl.control.is_some() && self.dsl.example.is_none() => self.skip(args),
+            "skip" if self.ext.dsl.control.is_some() && self.ext.dsl.example.is_none() => {
+                self.skip(args)
+            }
             "input" | "attribute" => self.input(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
                 if block.is_some() && n != "satisfy" {
@@ -169,12 +172,12 @@ impl Interp<'_> {
     }
 
     fn metadata(&mut self, name: &str, args: &[Expr]) -> R {
-        if self.dsl.control.is_none() || matches!(name, "tag" | "ref" | "tags" | "refs") {
+        if self.ext.dsl.control.is_none() || matches!(name, "tag" | "ref" | "tags" | "refs") {
             // File-level `title` names the group; tags and refs are static metadata.
             return Ok(Value::Nil);
         }
         let (a, _) = self.eval_args(args)?;
-        let Some(c) = self.dsl.control.as_mut() else {
+        let Some(c) = self.ext.dsl.control.as_mut() else {
             return Ok(Value::Nil);
         };
         match name {
@@ -208,13 +211,22 @@ impl Interp<'_> {
             .first()
             .map(to_s)
             .unwrap_or_else(|| "No reason given".into());
-        let desc: Vec<String> = self.dsl.describes.iter().map(|d| d.desc.clone()).collect();
+        let desc: Vec<String> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .map(|d| d.desc.clone())
+            .collect();
         let code_desc = if desc.is_empty() {
             "No-op".to_string()
         } else {
             desc.join(" ")
         };
-        self.dsl.checks.push(results::skipped(&code_desc, message));
+        self.ext
+            .dsl
+            .checks
+            .push(results::skipped(&code_desc, message));
         Ok(Value::Nil)
     }
 
@@ -227,9 +239,9 @@ impl Interp<'_> {
         let holds = self.call_block(Blk::Ast(b), Vec::new(), off)?.truthy();
         if !holds {
             let msg = results::only_if_message(message.as_deref());
-            match self.dsl.control.as_mut() {
+            match self.ext.dsl.control.as_mut() {
                 Some(c) => c.skip = Some(msg),
-                None => self.dsl.file_skip = Some(msg),
+                None => self.ext.dsl.file_skip = Some(msg),
             }
         }
         Ok(Value::Nil)
@@ -269,7 +281,7 @@ impl Interp<'_> {
     }
 
     fn define_control(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
-        if self.dsl.control.is_some() {
+        if self.ext.dsl.control.is_some() {
             return Err(self.unsupported("`control` inside a control", off));
         }
         let (a, _) = self.eval_args(args)?;
@@ -291,10 +303,10 @@ impl Interp<'_> {
     }
 
     fn describe(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
-        if self.dsl.control.is_none() {
+        if self.ext.dsl.control.is_none() {
             return self.run_generated(args, block, off);
         }
-        if self.dsl.example.is_some() {
+        if self.ext.dsl.example.is_some() {
             return Err(self.unsupported("`describe` inside an example", off));
         }
         let Some(block) = block else {
@@ -305,7 +317,8 @@ impl Interp<'_> {
             Ok((a, _)) => a,
             Err(Flow::Raise(e)) => {
                 let code = self.source(args);
-                self.dsl
+                self.ext
+                    .dsl
                     .checks
                     .push(results::errored(code, e.message, &e.class));
                 return Ok(Value::Nil);
@@ -314,14 +327,14 @@ impl Interp<'_> {
                 let code = self.source(args);
                 let mut c = timer.check(ControlStatus::Skipped, code);
                 c.skip_message = Some(m);
-                self.dsl.checks.push(c);
+                self.ext.dsl.checks.push(c);
                 return Ok(Value::Nil);
             }
             Err(e) => return Err(e),
         };
-        if let Some((depth, starts)) = self.dsl.one.as_mut() {
-            if *depth == self.dsl.describes.len() {
-                starts.push(self.dsl.checks.len());
+        if let Some((depth, starts)) = self.ext.dsl.one.as_mut() {
+            if *depth == self.ext.dsl.describes.len() {
+                starts.push(self.ext.dsl.checks.len());
             }
         }
         let mut parts = Vec::new();
@@ -331,13 +344,13 @@ impl Interp<'_> {
             parts.push(d);
             resource = resource.or(r);
         }
-        self.dsl.describes.push(DescribeFrame {
+        self.ext.dsl.describes.push(DescribeFrame {
             subject: subject.into_iter().next().unwrap_or(Value::Nil),
             desc: parts.join(" "),
             resource,
         });
         let r = self.scoped(false, |me| me.eval_body(&block.body));
-        self.dsl.describes.pop();
+        self.ext.dsl.describes.pop();
         r.map(|_| Value::Nil)
     }
 
@@ -373,17 +386,21 @@ impl Interp<'_> {
         let Some(block) = block else {
             return Err(self.unsupported("`describe.one` without a block", off));
         };
-        if self.dsl.control.is_none() {
+        if self.ext.dsl.control.is_none() {
             return Err(self.unsupported("`describe.one` outside a control", off));
         }
-        let base = self.dsl.checks.len();
-        let saved = self.dsl.one.replace((self.dsl.describes.len(), Vec::new()));
+        let base = self.ext.dsl.checks.len();
+        let saved = self
+            .ext
+            .dsl
+            .one
+            .replace((self.ext.dsl.describes.len(), Vec::new()));
         let r = self.scoped(false, |me| me.eval_body(&block.body));
-        let marks = std::mem::replace(&mut self.dsl.one, saved)
+        let marks = std::mem::replace(&mut self.ext.dsl.one, saved)
             .map(|(_, m)| m)
             .unwrap_or_default();
         r?;
-        let inner: Vec<ControlCheck> = self.dsl.checks.split_off(base);
+        let inner: Vec<ControlCheck> = self.ext.dsl.checks.split_off(base);
         let mut groups: Vec<Vec<ControlCheck>> = Vec::new();
         let mut bounds: Vec<usize> = marks.into_iter().map(|m| m.saturating_sub(base)).collect();
         bounds.push(inner.len());
@@ -398,9 +415,9 @@ impl Interp<'_> {
             .iter()
             .find(|g| g.iter().all(|c| c.status == ControlStatus::Passed))
         {
-            self.dsl.checks.extend(g.iter().cloned());
+            self.ext.dsl.checks.extend(g.iter().cloned());
         } else {
-            self.dsl.checks.extend(inner);
+            self.ext.dsl.checks.extend(inner);
         }
         Ok(Value::Nil)
     }
@@ -409,6 +426,7 @@ impl Interp<'_> {
         let (a, _) = self.eval_args(args)?;
         let text = a.first().map(to_s);
         let subject = self
+            .ext
             .dsl
             .describes
             .last()
@@ -418,7 +436,7 @@ impl Interp<'_> {
     }
 
     fn its(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
-        let Some(frame) = self.dsl.describes.last() else {
+        let Some(frame) = self.ext.dsl.describes.last() else {
             return Err(self.unsupported("`its` outside a describe", off));
         };
         let subject = frame.subject.clone();
@@ -441,6 +459,7 @@ impl Interp<'_> {
             other => format!("{other:?}"),
         });
         let mut prefix: Vec<String> = self
+            .ext
             .dsl
             .describes
             .iter()
@@ -452,26 +471,31 @@ impl Interp<'_> {
             prefix.push(text.unwrap_or_default());
             let mut c = timer.check(ControlStatus::Skipped, prefix.join(" "));
             c.skip_message = Some("Not yet implemented".into());
-            self.dsl.checks.push(c);
+            self.ext.dsl.checks.push(c);
             return Ok(Value::Nil);
         };
-        if self.dsl.example.is_some() {
+        if self.ext.dsl.example.is_some() {
             return Err(self.unsupported("an example inside an example", off));
         }
-        self.dsl.example = Some(Example {
+        self.ext.dsl.example = Some(Example {
             subject,
             its,
             last_desc: None,
         });
         let r = self.scoped(false, |me| me.eval_body(&block.body));
-        let ex = self.dsl.example.take();
+        let ex = self.ext.dsl.example.take();
         prefix.push(
             text.or(ex.and_then(|e| e.last_desc))
                 .unwrap_or_else(|| "example".into()),
         );
         let code_desc = prefix.join(" ");
         let mut check = timer.check(ControlStatus::Passed, code_desc);
-        check.resource = self.dsl.describes.last().and_then(|d| d.resource.clone());
+        check.resource = self
+            .ext
+            .dsl
+            .describes
+            .last()
+            .and_then(|d| d.resource.clone());
         // `next` / `break` inside an example body end it normally.
         let r = match r {
             Err(Flow::Next(_) | Flow::Break(_)) => Ok(Value::Nil),
@@ -482,7 +506,7 @@ impl Interp<'_> {
 
     /// The example's subject, with its `its` path applied.
     pub fn example_subject(&mut self, off: u32) -> R {
-        let Some(ex) = &self.dsl.example else {
+        let Some(ex) = &self.ext.dsl.example else {
             return Ok(Value::Nil);
         };
         let subject = ex.subject.clone();
@@ -525,7 +549,7 @@ impl Interp<'_> {
     }
 
     fn should(&mut self, args: &[Expr], negated: bool, off: u32) -> R {
-        if self.dsl.example.is_none() {
+        if self.ext.dsl.example.is_none() {
             return Err(self.unsupported("`should` outside an example", off));
         }
         let (a, _) = self.eval_args(args)?;
@@ -536,20 +560,26 @@ impl Interp<'_> {
 
     /// `expect(value).to matcher`.
     pub fn expect_to(&mut self, value: Value, m: Value, negated: bool, off: u32) -> R {
-        if self.dsl.example.is_some() {
+        if self.ext.dsl.example.is_some() {
             return self.expectation(ActualOf::Value(value), m, negated, off);
         }
         // A bare `expect` in a control or describe is an example of its own.
         let timer = Timer::start();
-        let mut prefix: Vec<String> = self.dsl.describes.iter().map(|d| d.desc.clone()).collect();
+        let mut prefix: Vec<String> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .map(|d| d.desc.clone())
+            .collect();
         prefix.push(self.describe_text(&value)?.0);
-        self.dsl.example = Some(Example {
+        self.ext.dsl.example = Some(Example {
             subject: value.clone(),
             its: None,
             last_desc: None,
         });
         let r = self.expectation(ActualOf::Value(value), m, negated, off);
-        let ex = self.dsl.example.take();
+        let ex = self.ext.dsl.example.take();
         prefix.push(ex.and_then(|e| e.last_desc).unwrap_or_default());
         let check = timer.check(ControlStatus::Passed, prefix.join(" "));
         self.record_check(check, r)
@@ -575,7 +605,7 @@ impl Interp<'_> {
             }
             Err(other) => return Err(other),
         }
-        self.dsl.checks.push(check);
+        self.ext.dsl.checks.push(check);
         Ok(Value::Nil)
     }
 
@@ -588,7 +618,7 @@ impl Interp<'_> {
             if negated { "not " } else { "" },
             matcher.description()
         );
-        if let Some(ex) = self.dsl.example.as_mut() {
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
             ex.last_desc = Some(desc);
         }
         let actual = match actual {

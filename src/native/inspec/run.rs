@@ -6,9 +6,10 @@ use std::sync::Arc;
 use crate::job::{ControlCheck, ControlResult, ControlStatus};
 use crate::native::inspec::dsl::{ControlState, METADATA};
 use crate::native::inspec::results::{self, unsupported_message};
+use crate::native::inspec::Interp;
 use crate::native::ruby::objects::{load_library, native, Poison};
 use crate::native::ruby::value::Value;
-use crate::native::ruby::{Flow, Interp, R};
+use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::Profile;
 use crate::transport::Host;
@@ -31,7 +32,7 @@ pub fn evaluate_with(
     inputs: &serde_json::Map<String, serde_json::Value>,
     factory: &crate::native::ruby::ResourceFactory,
 ) -> Vec<ControlResult> {
-    let mut me = Interp::new(profile, host, inputs, factory);
+    let mut me = Interp::new(profile, host, inputs, factory, super::Inspec::default());
     me.load_libraries();
     me.define_constants();
     let mut stopped: Option<String> = None;
@@ -116,7 +117,7 @@ impl Interp<'_> {
         if let Some(f) = self.frames.first_mut() {
             f.vars.clear();
         }
-        self.dsl.file_skip = None;
+        self.ext.dsl.file_skip = None;
         let first = self.results.len();
         let mut failure: Option<ControlCheck> = None;
         for stmt in body {
@@ -135,7 +136,7 @@ impl Interp<'_> {
                     };
                     if stmt.bare_call_name() == Some("only_if") {
                         // A file-level condition that cannot be decided skips the whole file.
-                        self.dsl.file_skip = Some(message);
+                        self.ext.dsl.file_skip = Some(message);
                     } else if !self.poison(stmt, flow) {
                         failure = Some(results::skipped("Control not evaluated", message));
                     }
@@ -151,7 +152,7 @@ impl Interp<'_> {
                 }
             }
         }
-        if let Some(msg) = self.dsl.file_skip.clone() {
+        if let Some(msg) = self.ext.dsl.file_skip.clone() {
             for r in self.results.iter_mut().skip(first) {
                 *r = results::not_evaluated(r, no_op(msg.clone()));
             }
@@ -203,16 +204,21 @@ impl Interp<'_> {
                 .unwrap_or(0.5),
             skip: None,
         };
-        if let Some(msg) = self.dsl.file_skip.clone() {
+        if let Some(msg) = self.ext.dsl.file_skip.clone() {
             state.skip = Some(msg);
         }
         let file_skipped = state.skip.is_some();
-        self.dsl.control = Some(state);
-        self.dsl.checks.clear();
+        self.ext.dsl.control = Some(state);
+        self.ext.dsl.checks.clear();
         let r = match block {
             Some(b) if !file_skipped => self.scoped(false, |me| {
                 for stmt in &b.body {
-                    let skipping = me.dsl.control.as_ref().is_some_and(|c| c.skip.is_some());
+                    let skipping = me
+                        .ext
+                        .dsl
+                        .control
+                        .as_ref()
+                        .is_some_and(|c| c.skip.is_some());
                     if skipping && !stmt.bare_call_name().is_some_and(|n| METADATA.contains(&n)) {
                         continue;
                     }
@@ -222,10 +228,10 @@ impl Interp<'_> {
             }),
             _ => Ok(Value::Nil),
         };
-        let state = self.dsl.control.take();
-        self.dsl.describes.clear();
-        self.dsl.example = None;
-        let mut checks = std::mem::take(&mut self.dsl.checks);
+        let state = self.ext.dsl.control.take();
+        self.ext.dsl.describes.clear();
+        self.ext.dsl.example = None;
+        let mut checks = std::mem::take(&mut self.ext.dsl.checks);
         let Some(state) = state else { return Ok(()) };
         let mut stop = None;
         match r {

@@ -3,61 +3,20 @@
 
 use std::sync::Arc;
 
+use crate::native::inspec::Interp;
 use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
 use crate::native::ruby::objects::native;
 use crate::native::ruby::value::Resource;
 use crate::native::ruby::value::{Table, Value};
-use crate::native::ruby::{Flow, Interp, R};
+use crate::native::ruby::{Flow, R};
 
 /// Methods every FilterTable answers (besides its plural accessors and field names).
 pub const TABLE_METHODS: &[&str] = &[
     "where", "entries", "count", "exist?", "exists?", "raw_data", "size", "length", "empty?",
     "to_a", "each", "map", "select", "any?", "first",
 ];
-
-/// One row of a table: its fields are callable by name (`entry.mount_point`, `row[:uid]`).
-pub struct Row {
-    pub table: Arc<Table>,
-    pub index: usize,
-}
-
-impl Row {
-    pub fn new(table: Arc<Table>, index: usize) -> Self {
-        Row { table, index }
-    }
-
-    pub fn get(&self, field: &str) -> Option<Value> {
-        let i = self.table.field(field)?;
-        Some(
-            self.table
-                .rows
-                .get(self.index)
-                .and_then(|r| r.get(i))
-                .cloned()
-                .unwrap_or(Value::Nil),
-        )
-    }
-
-    pub fn call(&self, name: &str, args: &[Value]) -> Option<Value> {
-        match (name, args.first()) {
-            ("[]", Some(k)) => self.get(&to_s(k)),
-            ("to_h", None) => Some(self.to_hash()),
-            (n, None) => self.get(n),
-            _ => None,
-        }
-    }
-
-    fn to_hash(&self) -> Value {
-        Value::Hash(
-            self.table
-                .fields
-                .iter()
-                .map(|f| (Value::Sym(f.clone()), self.get(f).unwrap_or(Value::Nil)))
-                .collect(),
-        )
-    }
-}
 
 fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
     Value::Table(Arc::new(Table {
@@ -194,9 +153,9 @@ impl Interp<'_> {
             criteria.push("block".to_string());
             let mut next = Vec::new();
             for r in keep {
-                self.row_stack.push(Row::new(t.clone(), r));
+                self.ext.rows.push(Row::new(t.clone(), r));
                 let hit = self.call_block(b, Vec::new(), off);
-                self.row_stack.pop();
+                self.ext.rows.pop();
                 if hit?.truthy() {
                     next.push(r);
                 }

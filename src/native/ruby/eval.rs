@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use crate::native::inspec::matchers::Matcher;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, Poison, KNOWN_CLASSES,
 };
 use crate::native::ruby::value::Value;
-use crate::native::ruby::{Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
+use crate::native::ruby::{Embedding, Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::{
     BeginExpr, BinOp, Block, DefExpr, Expr, ExprKind, HashEntry, StrPart, UnaryOp,
 };
@@ -58,7 +57,7 @@ const MUTATORS: &[&str] = &[
     "shift",
 ];
 
-impl Interp<'_> {
+impl<E: Embedding> Interp<'_, E> {
     /// The statements of a body; the value of the last one.
     pub fn eval_body(&mut self, body: &[Expr]) -> R {
         let mut last = Value::Nil;
@@ -575,11 +574,8 @@ impl Interp<'_> {
     }
 
     pub fn binop(&mut self, op: BinOp, l: Value, r: Value, off: u32) -> R {
-        if let Some(m) = as_native::<Matcher>(&l) {
-            return match m.with_operator(op.as_str(), r) {
-                Some(m2) => Ok(native(m2)),
-                None => Err(self.unsupported(format!("matcher operator `{}`", op.as_str()), off)),
-            };
+        if let Some(r) = E::operator(self, &l, op.as_str(), &r, off) {
+            return r;
         }
         if matches!(l, Value::Resource(_) | Value::Native(_) | Value::Table(_))
             && !matches!(op, BinOp::Eq | BinOp::NotEq)
@@ -602,12 +598,8 @@ impl Interp<'_> {
         let Some(recv_expr) = recv else {
             return self.call_bare(name, args, block, off);
         };
-        if name == "one" && recv_expr.bare_call_name() == Some("describe") {
-            if let ExprKind::Call { args: a, .. } = &recv_expr.kind {
-                if a.is_empty() {
-                    return self.describe_one(block, off);
-                }
-            }
+        if let Some(r) = E::call_unevaluated(self, recv_expr, name, block, off) {
+            return r;
         }
         let r = self.eval(recv_expr)?;
         if safe_nav && matches!(r, Value::Nil) {
@@ -628,16 +620,14 @@ impl Interp<'_> {
     /// FilterTable fields inside `where { }`, resources.
     fn call_bare(&mut self, name: &str, args: &[Expr], block: Option<&Block>, off: u32) -> R {
         if args.is_empty() && block.is_none() {
-            if let Some(row) = self.row_stack.last() {
-                if let Some(v) = row.get(name) {
-                    return Ok(v);
-                }
+            if let Some(v) = E::bare_value(self, name) {
+                return Ok(v);
             }
             if let Some(v) = self.lookup(name) {
                 return Ok(v.clone());
             }
         }
-        if let Some(r) = self.call_dsl(name, args, block, off) {
+        if let Some(r) = E::call_bare(self, name, args, block, off) {
             return r;
         }
         let (a, blk) = self.eval_args(args)?;
@@ -725,7 +715,7 @@ impl Interp<'_> {
     ) -> R {
         match &recv {
             Value::Resource(res) => {
-                if let Some(r) = self.table_of_resource(res, name, &args, blk, off) {
+                if let Some(r) = E::call_resource(self, res, name, &args, blk, off) {
                     return r;
                 }
                 match name {
@@ -752,7 +742,7 @@ impl Interp<'_> {
             }
             Value::Table(t) => {
                 let t = t.clone();
-                self.table_call(&t, name, &args, blk, off)
+                E::call_table(self, &t, name, &args, blk, off)
             }
             Value::Native(_) => {
                 if let Some(inst) = as_native::<Instance>(&recv) {
@@ -773,23 +763,10 @@ impl Interp<'_> {
                         None => Err(self.unsupported(format!("method or resource `{name}`"), off)),
                     };
                 }
-                if let Some(m) = as_native::<Matcher>(&recv) {
-                    return match m.chain(name, &args) {
-                        Some(m2) => Ok(native(m2)),
-                        None => Err(self.unsupported(format!("matcher chain `.{name}`"), off)),
-                    };
+                if let Some(r) = E::call_native(self, &recv, name, &args, off) {
+                    return r;
                 }
-                if let Some(t) = as_native::<crate::native::inspec::dsl::ExpectTarget>(&recv) {
-                    let negated = match name {
-                        "to" => false,
-                        "not_to" | "to_not" => true,
-                        _ => return Err(self.unsupported(format!("`expect(...).{name}`"), off)),
-                    };
-                    let value = t.0.clone();
-                    let m = args.into_iter().next().unwrap_or(Value::Nil);
-                    return self.expect_to(value, m, negated, off);
-                }
-                if let Some(row) = as_native::<crate::native::inspec::table::Row>(&recv) {
+                if let Some(row) = as_native::<crate::native::ruby::methods::row::Row>(&recv) {
                     if let Some(r) = row.call(name, &args) {
                         return Ok(r);
                     }

@@ -3,8 +3,9 @@
 //! ([`Interp`]), expression evaluation ([`eval`]), builtin methods of plain values
 //! ([`methods`]), Ruby's core classes ([`classes`]), user classes and custom resources from
 //! `libraries/` ([`objects`]). InSpec's resources reach it through the
-//! [`value::Resource`] interface. InSpec's DSL, matchers and FilterTable are the layer above
-//! ([`crate::native::inspec`]).
+//! [`value::Resource`] interface; InSpec's DSL, matchers and FilterTable (the layer above,
+//! `crate::native::inspec`) through [`Embedding`]: [`Interp`] is generic over it, so the
+//! compiler keeps this layer from calling up.
 //!
 //! Anything outside the subset is [`Flow::Unsupported`] naming the construct and its
 //! `file:line`; the control is then skipped, never passed silently.
@@ -20,8 +21,9 @@ pub mod version;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::native::ruby::value::Value;
-use crate::native::ruby::value::{Resource, ResourceError};
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::value::{Resource, ResourceError, Table, Value};
+use crate::profile::ast::{Block, Expr};
 use crate::profile::model::Lines;
 use crate::transport::Host;
 
@@ -119,8 +121,68 @@ pub struct Frame {
     pub boundary: bool,
 }
 
-/// The interpreter state for one host's evaluation.
-pub struct Interp<'p> {
+/// What the language embedding this Ruby subset adds to it (InSpec's DSL, matchers and
+/// FilterTable, in `crate::native::inspec`): its state, kept in the interpreter as `ext`, and
+/// the calls it answers. The interpreter asks it at fixed points and knows nothing else of it.
+pub trait Embedding: Sized {
+    /// A name without receiver or arguments, before local variables (InSpec: a field of the
+    /// row inside `where { }`).
+    fn bare_value(me: &Interp<'_, Self>, name: &str) -> Option<Value>;
+    /// A call without receiver, after local variables (InSpec: `control`, `describe`, `its`,
+    /// matchers, ...). None: not the embedding's.
+    fn call_bare(
+        me: &mut Interp<'_, Self>,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        off: u32,
+    ) -> Option<R>;
+    /// A call answered before its receiver is evaluated (InSpec: `describe.one { }`).
+    fn call_unevaluated(
+        me: &mut Interp<'_, Self>,
+        recv: &Expr,
+        name: &str,
+        block: Option<&Block>,
+        off: u32,
+    ) -> Option<R>;
+    /// A method of a resource the embedding answers for it (InSpec: FilterTable methods of
+    /// table resources). None: the resource's own.
+    fn call_resource(
+        me: &mut Interp<'_, Self>,
+        res: &Arc<dyn Resource>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R>;
+    /// A method of a table value (InSpec: FilterTable).
+    fn call_table(
+        me: &mut Interp<'_, Self>,
+        table: &Arc<Table>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R;
+    /// A method of one of the embedding's own objects (InSpec: matchers, `expect(...)`).
+    /// None: not one of them (or not a method of it).
+    fn call_native(
+        me: &mut Interp<'_, Self>,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        off: u32,
+    ) -> Option<R>;
+    /// `l op r` with one of the embedding's objects on the left (InSpec: `be <= 5`). None:
+    /// not one of them.
+    fn operator(me: &mut Interp<'_, Self>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R>;
+    /// Whether the embedding answers `name` on some value: calling it on a value that lacks
+    /// it is Ruby's NoMethodError, not a construct outside the subset.
+    fn knows_method(name: &str) -> bool;
+}
+
+/// The interpreter state for one host's evaluation; `ext` is the embedding's.
+pub struct Interp<'p, E> {
     pub host: Arc<Host>,
     factory: &'p ResourceFactory,
     pub profile: &'p crate::profile::Profile,
@@ -137,9 +199,7 @@ pub struct Interp<'p> {
     pub classes: HashMap<String, Arc<objects::ResourceClass>>,
     /// `self` inside a custom resource's method.
     pub self_stack: Vec<Value>,
-    /// The FilterTable row whose fields are callable inside `where { ... }`.
-    pub row_stack: Vec<crate::native::inspec::table::Row>,
-    pub dsl: crate::native::inspec::dsl::DslState,
+    pub ext: E,
     pub depth: usize,
     pub steps: u64,
     /// Results of the controls evaluated so far, in definition order.
@@ -148,12 +208,13 @@ pub struct Interp<'p> {
     pub file_errors: Vec<(String, crate::job::ControlCheck)>,
 }
 
-impl<'p> Interp<'p> {
+impl<'p, E: Embedding> Interp<'p, E> {
     pub fn new(
         profile: &'p crate::profile::Profile,
         host: Arc<Host>,
         inputs: &'p serde_json::Map<String, serde_json::Value>,
         factory: &'p ResourceFactory,
+        ext: E,
     ) -> Self {
         let lines = profile
             .sources
@@ -177,8 +238,7 @@ impl<'p> Interp<'p> {
             consts: HashMap::new(),
             classes: HashMap::new(),
             self_stack: Vec::new(),
-            row_stack: Vec::new(),
-            dsl: crate::native::inspec::dsl::DslState::default(),
+            ext,
             depth: 0,
             steps: 0,
             results: Vec::new(),

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::value::Value;
-use crate::native::ruby::{Flow, Interp, RubyError, R};
+use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{DefExpr, Expr, ExprKind, Param};
 
 /// A `def` (file-level helper or a custom resource's method).
@@ -206,7 +206,7 @@ pub fn as_native<T: 'static>(v: &Value) -> Option<&T> {
     }
 }
 
-impl Interp<'_> {
+impl<E: Embedding> Interp<'_, E> {
     /// Binds call arguments to parameters in the current (new) scope.
     pub fn bind_params(&mut self, params: &[Param], args: &[Value]) -> R<()> {
         let mut args: Vec<Value> = args.to_vec();

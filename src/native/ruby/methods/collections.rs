@@ -3,8 +3,8 @@
 use crate::native::ruby::methods::*;
 
 /// Runs the block over items, stopping at `break`.
-pub(super) fn each_value(
-    me: &mut Interp<'_>,
+pub(super) fn each_value<E: Embedding>(
+    me: &mut Interp<'_, E>,
     b: Blk<'_>,
     items: Vec<Value>,
     off: u32,
@@ -25,8 +25,8 @@ pub(super) fn each_value(
 }
 
 /// Enumerable methods over a list of items (arrays, hashes as pairs, ranges, tables).
-pub fn enumerable(
-    me: &mut Interp<'_>,
+pub fn enumerable<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &Value,
     items: Vec<Value>,
     name: &str,
@@ -357,8 +357,8 @@ pub fn enumerable(
     }
 }
 
-pub(super) fn array_method(
-    me: &mut Interp<'_>,
+pub(super) fn array_method<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: &[Value],
@@ -615,8 +615,8 @@ pub(super) fn array_method(
     enumerable(me, &snapshot, items, name, args, blk, off)
 }
 
-pub(super) fn hash_method(
-    me: &mut Interp<'_>,
+pub(super) fn hash_method<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: &[Value],
@@ -779,8 +779,8 @@ pub(super) fn hash_method(
     Some(r)
 }
 
-pub(super) fn range_method(
-    me: &mut Interp<'_>,
+pub(super) fn range_method<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: &[Value],

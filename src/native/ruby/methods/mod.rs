@@ -3,6 +3,7 @@
 //! Strings and numbers are in [`scalars`], collections in [`collections`].
 
 mod collections;
+pub mod row;
 mod scalars;
 
 pub use collections::enumerable;
@@ -16,7 +17,7 @@ use crate::native::ruby::eval::{no_method, overflow, Blk};
 use crate::native::ruby::objects::{as_native, native, ClassRef};
 use crate::native::ruby::rx;
 use crate::native::ruby::value::{float_to_s, Value};
-use crate::native::ruby::{Flow, Interp, MAX_ITEMS, MAX_STRING, R};
+use crate::native::ruby::{Embedding, Flow, Interp, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::BinOp;
 
 /// Every builtin method name the interpreter implements on some plain value (for static
@@ -326,7 +327,7 @@ pub fn iterate(v: &Value) -> R<Vec<Value>> {
             )),
         },
         Value::Table(t) => Ok((0..t.rows.len())
-            .map(|i| native(crate::native::inspec::table::Row::new(t.clone(), i)))
+            .map(|i| native(row::Row::new(t.clone(), i)))
             .collect()),
         other => Err(no_method("each", other)),
     }
@@ -847,8 +848,8 @@ fn range_bounds(lo: &Value, hi: &Value, exclusive: bool, len: usize) -> Option<(
 }
 
 /// Methods every value answers.
-fn common(
-    me: &mut Interp<'_>,
+fn common<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &Value,
     name: &str,
     args: &[Value],
@@ -897,8 +898,8 @@ fn common(
 }
 
 /// A builtin method on a plain value. Mutating methods change `recv` in place.
-pub fn call_builtin(
-    me: &mut Interp<'_>,
+pub fn call_builtin<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: Vec<Value>,
@@ -1029,12 +1030,8 @@ pub fn call_builtin(
     // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
     // only names unknown everywhere are outside the subset.
     let known_elsewhere = BUILTIN_METHODS.contains(&name)
-        || crate::native::inspec::table::TABLE_METHODS.contains(&name)
         || crate::native::ruby::classes::OBJECT_METHODS.contains(&name)
-        || crate::native::inspec::matchers::CHAINS.contains(&name)
-        || crate::native::resources::names()
-            .iter()
-            .any(|r| crate::native::resources::methods(r).is_some_and(|m| m.contains(&name)));
+        || E::knows_method(name);
     if known_elsewhere {
         Err(no_method(name, recv))
     } else {
@@ -1043,7 +1040,7 @@ pub fn call_builtin(
 }
 
 /// Places a regexp compile error at the call site.
-fn locate(me: &Interp<'_>, e: Flow, off: u32) -> Flow {
+fn locate<E: Embedding>(me: &Interp<'_, E>, e: Flow, off: u32) -> Flow {
     match e {
         Flow::Unsupported { construct, at } if at.is_empty() => Flow::Unsupported {
             construct,

@@ -134,8 +134,8 @@ pub fn format(f: &str, args: &[Value]) -> R<String> {
     Ok(out)
 }
 
-pub(super) fn sub_or_gsub(
-    me: &mut Interp<'_>,
+pub(super) fn sub_or_gsub<E: Embedding>(
+    me: &mut Interp<'_, E>,
     s: &str,
     args: &[Value],
     blk: Option<Blk<'_>>,
@@ -254,8 +254,8 @@ pub(super) fn chomp(s: &str, arg: Option<&Value>) -> String {
     }
 }
 
-pub(super) fn string_method(
-    me: &mut Interp<'_>,
+pub(super) fn string_method<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: &[Value],
@@ -577,8 +577,8 @@ pub(super) fn string_method(
     }
 }
 
-pub(super) fn number_method(
-    me: &mut Interp<'_>,
+pub(super) fn number_method<E: Embedding>(
+    me: &mut Interp<'_, E>,
     recv: &mut Value,
     name: &str,
     args: &[Value],
