@@ -7,45 +7,55 @@ use crate::native::ruby::objects::{as_native, ClassRef};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 
-/// Matchers with their own semantics (others: `be_xxx` → `xxx?`, `have_xxx` → `has_xxx?`).
-pub const MATCHERS: &[&str] = &[
-    "eq",
-    "eql",
-    "equal",
-    "cmp",
-    "match",
-    "include",
-    "be_in",
-    "be_nil",
-    "be_empty",
-    "be_truthy",
-    "be_falsey",
-    "be_falsy",
-    "be",
-    "exist",
-    "start_with",
-    "end_with",
-    "all",
-    "contain_match",
-    "contain_duplicates",
-    "match_array",
-    "contain_exactly",
-    "be_a",
-    "be_an",
-    "be_kind_of",
-    "be_a_kind_of",
-    "be_instance_of",
-    "be_an_instance_of",
-    "be_readable",
-    "be_writable",
-    "be_executable",
-    "be_installed",
-    "be_enabled",
-    "be_running",
-    "be_mounted",
-    "be_within",
-    "satisfy",
+/// How a matcher matches: the call, and the interpreter for predicates and blocks.
+type MatchFn = fn(&Call<'_>, &mut dyn Predicates) -> R<(bool, String)>;
+
+/// Matchers with their own semantics, or a predicate of their own (`exist`, `be_installed`),
+/// and how each matches (others: `be_xxx` → `xxx?`, `have_xxx` → `has_xxx?`, by
+/// [`predicate`]). Evaluation dispatches on it; [`is_matcher`] and coverage read its names.
+const MATCHERS: &[(&str, MatchFn)] = &[
+    ("eq", m_eq),
+    ("eql", m_eq),
+    ("equal", m_eq),
+    ("cmp", m_cmp),
+    ("match", m_match),
+    ("include", m_include),
+    ("be_in", m_be_in),
+    ("be_nil", m_be_nil),
+    ("be_empty", m_be_empty),
+    ("be_truthy", m_be_truthy),
+    ("be_falsey", m_be_falsey),
+    ("be_falsy", m_be_falsey),
+    ("be", m_be),
+    ("exist", predicate),
+    ("start_with", m_start_with),
+    ("end_with", m_start_with),
+    ("all", m_all),
+    ("contain_match", m_contain_match),
+    ("contain_duplicates", m_contain_duplicates),
+    ("match_array", m_match_array),
+    ("contain_exactly", m_match_array),
+    ("be_a", m_be_a),
+    ("be_an", m_be_a),
+    ("be_kind_of", m_be_a),
+    ("be_a_kind_of", m_be_a),
+    ("be_instance_of", m_be_a),
+    ("be_an_instance_of", m_be_a),
+    ("be_readable", predicate),
+    ("be_writable", predicate),
+    ("be_executable", predicate),
+    ("be_installed", predicate),
+    ("be_enabled", predicate),
+    ("be_running", predicate),
+    ("be_mounted", predicate),
+    ("be_within", m_be_within),
+    ("satisfy", m_satisfy),
 ];
+
+/// How `name` matches, if it has semantics of its own.
+fn own(name: &str) -> Option<MatchFn> {
+    MATCHERS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
 
 /// Methods chained on a matcher.
 pub const CHAINS: &[&str] = &[
@@ -62,7 +72,7 @@ pub const CHAINS: &[&str] = &[
 
 /// Whether `name` makes a matcher.
 pub fn is_matcher(name: &str) -> bool {
-    MATCHERS.contains(&name) || name.starts_with("be_") || name.starts_with("have_")
+    own(name).is_some() || name.starts_with("be_") || name.starts_with("have_")
 }
 
 /// The resource predicate a generic matcher calls (`be_owned_by` → `owned_by?`,
@@ -76,7 +86,7 @@ pub fn predicate_of(name: &str) -> Option<String> {
         "be_installed" | "be_enabled" | "be_running" | "be_mounted" => {
             Some(format!("{}?", &name[3..]))
         }
-        n if MATCHERS.contains(&n) => None,
+        n if own(n).is_some() => None,
         n => n
             .strip_prefix("be_")
             .map(|p| format!("{p}?"))
@@ -312,407 +322,522 @@ impl Matcher {
 
     /// (whether it matches, the failure message for the given polarity).
     fn matches(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<(bool, String)> {
-        let not = if negated { "not " } else { "" };
-        let a0 = self.args.first().cloned().unwrap_or(Value::Nil);
-        let default_msg = |cx: &mut dyn Predicates| {
-            format!(
-                "expected {} {not}to {}",
-                cx.describe_value(actual),
-                self.description()
-            )
-        };
         let n = self.name.as_str();
-        Ok(match n {
-            "eq" | "eql" | "equal" => {
-                let ok = *actual == a0;
-                let exp = if negated {
-                    format!("value != {}", inspect(&a0))
-                } else {
-                    inspect(&a0)
-                };
-                let how = if n == "eq" {
-                    "=="
-                } else if n == "eql" {
-                    "eql?"
-                } else {
-                    "equal?"
-                };
-                (
-                    ok,
-                    format!(
-                        "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
-                        inspect(actual)
-                    ),
-                )
-            }
-            "cmp" => {
-                let (op, e) = match &self.op {
-                    Some((op, e)) => (op.clone(), e.clone()),
-                    None => ("==".to_string(), a0),
-                };
-                if let Value::Regex { source, flags } = &e {
-                    crate::native::ruby::rx::check_for_match(source, flags).map_err(
-                        |construct| Flow::Unsupported {
-                            construct,
-                            at: String::new(),
-                        },
-                    )?;
+        let call = Call {
+            m: self,
+            actual,
+            negated,
+            not: if negated { "not " } else { "" },
+            n,
+        };
+        own(n).unwrap_or(predicate)(&call, cx)
+    }
+}
+
+/// One matcher applied to one actual value.
+struct Call<'a> {
+    m: &'a Matcher,
+    actual: &'a Value,
+    negated: bool,
+    /// `"not "` when negated: the messages say "expected x not to ...".
+    not: &'static str,
+    n: &'a str,
+}
+
+impl Call<'_> {
+    fn default_msg(&self, cx: &mut dyn Predicates) -> String {
+        format!(
+            "expected {} {}to {}",
+            cx.describe_value(self.actual),
+            self.not,
+            self.m.description()
+        )
+    }
+}
+
+fn m_eq(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let ok = *actual == a0;
+        let exp = if negated {
+            format!("value != {}", inspect(&a0))
+        } else {
+            inspect(&a0)
+        };
+        let how = if n == "eq" {
+            "=="
+        } else if n == "eql" {
+            "eql?"
+        } else {
+            "equal?"
+        };
+        (
+            ok,
+            format!(
+                "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
+                inspect(actual)
+            ),
+        )
+    })
+}
+
+fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let negated = c.negated;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let (op, e) = match &m.op {
+            Some((op, e)) => (op.clone(), e.clone()),
+            None => ("==".to_string(), a0),
+        };
+        if let Value::Regex { source, flags } = &e {
+            crate::native::ruby::rx::check_for_match(source, flags).map_err(|construct| {
+                Flow::Unsupported {
+                    construct,
+                    at: String::new(),
                 }
-                let ok = cmp::cmp(actual, &op, &e);
-                let expectation = if op == "==" && !negated {
-                    format!("expected: {}", inspect(&e))
-                } else {
-                    format!("expected it {not}to be {op} {}", inspect(&e))
-                };
-                (
-                    ok,
-                    format!(
-                        "\n{expectation}\n     got: {}\n\n(compared using `cmp` matcher)\n",
-                        cmp::shown_actual(actual, &e)
-                    ),
-                )
-            }
-            "be" => match &self.op {
-                Some((op, e)) => {
-                    let ok = match op.as_str() {
-                        "==" => actual == e,
-                        "===" => case_eq(e, actual)?,
-                        "=~" => {
-                            matches!(actual, Value::Str(_)) && pattern(e)?.is_match(&to_s(actual))
-                        }
-                        _ => {
-                            let o = compare(actual, e).ok_or_else(|| {
-                                Flow::raise(
-                                    "ArgumentError",
-                                    format!(
-                                        "comparison of {} with {} failed",
-                                        actual.class_name(),
-                                        inspect(e)
-                                    ),
-                                )
-                            })?;
-                            match op.as_str() {
-                                "<" => o.is_lt(),
-                                "<=" => o.is_le(),
-                                ">" => o.is_gt(),
-                                _ => o.is_ge(),
-                            }
-                        }
-                    };
-                    let pad = " ".repeat(op.len());
-                    (
-                        ok,
-                        format!(
-                            "expected: {not}{op} {}\n     got: {pad} {}",
-                            inspect(e),
-                            inspect(actual)
-                        ),
-                    )
+            })?;
+        }
+        let ok = cmp::cmp(actual, &op, &e);
+        let expectation = if op == "==" && !negated {
+            format!("expected: {}", inspect(&e))
+        } else {
+            format!("expected it {not}to be {op} {}", inspect(&e))
+        };
+        (
+            ok,
+            format!(
+                "\n{expectation}\n     got: {}\n\n(compared using `cmp` matcher)\n",
+                cmp::shown_actual(actual, &e)
+            ),
+        )
+    })
+}
+
+fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok(match &m.op {
+        Some((op, e)) => {
+            let ok = match op.as_str() {
+                "==" => actual == e,
+                "===" => case_eq(e, actual)?,
+                "=~" => matches!(actual, Value::Str(_)) && pattern(e)?.is_match(&to_s(actual)),
+                _ => {
+                    let o = compare(actual, e).ok_or_else(|| {
+                        Flow::raise(
+                            "ArgumentError",
+                            format!(
+                                "comparison of {} with {} failed",
+                                actual.class_name(),
+                                inspect(e)
+                            ),
+                        )
+                    })?;
+                    match op.as_str() {
+                        "<" => o.is_lt(),
+                        "<=" => o.is_le(),
+                        ">" => o.is_gt(),
+                        _ => o.is_ge(),
+                    }
                 }
-                None if self.args.is_empty() => (
-                    actual.truthy(),
-                    format!("expected {} to be truthy", inspect(actual)),
-                ),
-                None => (
-                    actual == &a0,
-                    format!(
-                        "\nexpected {}\n     got {}\n",
-                        inspect(&a0),
-                        inspect(actual)
-                    ),
-                ),
-            },
-            "match" => {
-                let ok = match actual {
-                    Value::Str(s) => find(&a0, s)?.is_some(),
-                    _ => false,
-                };
-                (
-                    ok,
-                    format!(
-                        "expected {} {not}to match {}",
-                        inspect(actual),
-                        inspect(&a0)
-                    ),
-                )
-            }
-            "include" => {
-                let ok = self.args.iter().try_fold(true, |acc, x| -> R<bool> {
-                    Ok(acc
-                        && match actual {
-                            Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
-                            Value::Array(a) => a.contains(x),
-                            Value::Hash(_) => actual.hash_get(x).is_some(),
-                            Value::Nil => false,
-                            other => cx
-                                .predicate(other, "include?", std::slice::from_ref(x))?
-                                .truthy(),
-                        })
-                })?;
-                (
-                    ok,
-                    format!(
-                        "expected {} {not}to include{}",
-                        inspect(actual),
-                        sentence(&self.args)
-                    ),
-                )
-            }
-            "be_in" => {
-                let list = match &a0 {
-                    Value::Array(a) => a.clone(),
-                    Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
-                    other => vec![other.clone()],
-                };
-                let ok = match actual {
-                    Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
-                    Value::Array(items) => items.iter().all(|i| list.contains(i)),
-                    other if negated => !list.contains(other),
-                    other => list.contains(other),
-                };
-                // be_in has its own negation (no element of an array may be in the list).
-                let ok = if negated { !ok } else { ok };
-                (
-                    ok,
-                    format!(
-                        "expected `{}` {not}to be in the list: `{}`",
-                        inspect(actual),
-                        inspect(&a0)
-                    ),
-                )
-            }
-            "be_nil" => (
-                matches!(actual, Value::Nil),
+            };
+            let pad = " ".repeat(op.len());
+            (
+                ok,
                 format!(
-                    "expected: {}nil\n     got: {}",
-                    if negated { "not " } else { "" },
+                    "expected: {not}{op} {}\n     got: {pad} {}",
+                    inspect(e),
                     inspect(actual)
                 ),
+            )
+        }
+        None if m.args.is_empty() => (
+            actual.truthy(),
+            format!("expected {} to be truthy", inspect(actual)),
+        ),
+        None => (
+            actual == &a0,
+            format!(
+                "\nexpected {}\n     got {}\n",
+                inspect(&a0),
+                inspect(actual)
             ),
-            "be_truthy" => (
-                actual.truthy(),
-                format!("expected: truthy value\n     got: {}", inspect(actual)),
+        ),
+    })
+}
+
+fn m_match(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let ok = match actual {
+            Value::Str(s) => find(&a0, s)?.is_some(),
+            _ => false,
+        };
+        (
+            ok,
+            format!(
+                "expected {} {not}to match {}",
+                inspect(actual),
+                inspect(&a0)
             ),
-            "be_falsey" | "be_falsy" => (
-                !actual.truthy(),
-                format!("expected: falsey value\n     got: {}", inspect(actual)),
+        )
+    })
+}
+
+fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    Ok({
+        let ok = m.args.iter().try_fold(true, |acc, x| -> R<bool> {
+            Ok(acc
+                && match actual {
+                    Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
+                    Value::Array(a) => a.contains(x),
+                    Value::Hash(_) => actual.hash_get(x).is_some(),
+                    Value::Nil => false,
+                    other => cx
+                        .predicate(other, "include?", std::slice::from_ref(x))?
+                        .truthy(),
+                })
+        })?;
+        (
+            ok,
+            format!(
+                "expected {} {not}to include{}",
+                inspect(actual),
+                sentence(&m.args)
             ),
-            "be_empty" => {
-                let ok = match actual {
-                    Value::Str(s) => s.is_empty(),
-                    Value::Array(a) => a.is_empty(),
-                    Value::Hash(h) => h.is_empty(),
-                    other => cx.predicate(other, "empty?", &[])?.truthy(),
-                };
-                (
-                    ok,
-                    format!(
-                        "expected `{}.empty?` to be {}, got {}",
-                        inspect(actual),
-                        !negated,
-                        ok
-                    ),
-                )
-            }
-            "start_with" | "end_with" => {
-                let start = n == "start_with";
-                let ok = match (actual, &a0) {
-                    (Value::Str(s), Value::Str(p)) => {
-                        if start {
-                            s.starts_with(p.as_str())
-                        } else {
-                            s.ends_with(p.as_str())
-                        }
-                    }
-                    (Value::Array(a), x) => {
-                        if start {
-                            a.first() == Some(x)
-                        } else {
-                            a.last() == Some(x)
-                        }
-                    }
-                    _ => false,
-                };
-                (ok, default_msg(cx))
-            }
-            "all" => {
-                let Some(inner) = self.args.first().and_then(as_native::<Matcher>).cloned() else {
-                    return Err(Flow::raise("ArgumentError", "`all` needs a matcher"));
-                };
-                let items = match actual {
-                    Value::Array(a) => a.clone(),
-                    other => {
-                        return Ok((
-                            false,
-                            format!("expected {} to respond to `all?`", inspect(other)),
-                        ))
-                    }
-                };
-                let mut bad = Vec::new();
-                for (i, x) in items.iter().enumerate() {
-                    let v = inner.check(x, false, cx)?;
-                    if !v.passed {
-                        bad.push(format!(
-                            "object at index {i} failed to match:\n      {}",
-                            v.message.trim()
-                        ));
-                    }
-                }
-                (
-                    bad.is_empty(),
-                    format!(
-                        "expected {} to all {}\n\n   {}",
-                        inspect(actual),
-                        inner.description(),
-                        bad.join("\n\n   ")
-                    ),
-                )
-            }
-            "contain_match" => {
-                let ok = match actual {
-                    Value::Array(a) => {
-                        let re = pattern(&a0)?;
-                        a.iter().any(|x| re.is_match(&to_s(x)))
-                    }
-                    _ => false,
-                };
-                (ok, default_msg(cx))
-            }
-            "contain_duplicates" => {
-                let ok = match actual {
-                    Value::Array(a) => a.iter().enumerate().any(|(i, x)| a[i + 1..].contains(x)),
-                    _ => false,
-                };
-                (ok, default_msg(cx))
-            }
-            "match_array" | "contain_exactly" => {
-                let want = match self.args.as_slice() {
-                    [Value::Array(a)] if n == "match_array" => a.clone(),
-                    other => other.to_vec(),
-                };
-                let ok = match actual {
-                    Value::Array(got) => {
-                        let mut rest = want.clone();
-                        got.len() == want.len()
-                            && got.iter().all(|g| match rest.iter().position(|w| w == g) {
-                                Some(i) => {
-                                    rest.remove(i);
-                                    true
-                                }
-                                None => false,
-                            })
-                    }
-                    _ => false,
-                };
-                (
-                    ok,
-                    format!(
-                        "expected collection contained:  {}\nactual collection contained:    {}",
-                        inspect(&Value::Array(want)),
-                        inspect(actual)
-                    ),
-                )
-            }
-            "be_a" | "be_an" | "be_kind_of" | "be_a_kind_of" | "be_instance_of"
-            | "be_an_instance_of" => {
-                let class = as_native::<ClassRef>(&a0)
-                    .map(|c| c.0.clone())
-                    .unwrap_or_else(|| to_s(&a0));
-                let ok = if n.contains("instance") {
-                    actual.class_name() == class
+        )
+    })
+}
+
+fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let list = match &a0 {
+            Value::Array(a) => a.clone(),
+            Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
+            other => vec![other.clone()],
+        };
+        let ok = match actual {
+            Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
+            Value::Array(items) => items.iter().all(|i| list.contains(i)),
+            other if negated => !list.contains(other),
+            other => list.contains(other),
+        };
+        // be_in has its own negation (no element of an array may be in the list).
+        let ok = if negated { !ok } else { ok };
+        (
+            ok,
+            format!(
+                "expected `{}` {not}to be in the list: `{}`",
+                inspect(actual),
+                inspect(&a0)
+            ),
+        )
+    })
+}
+
+fn m_be_nil(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    Ok((
+        matches!(actual, Value::Nil),
+        format!(
+            "expected: {}nil\n     got: {}",
+            if negated { "not " } else { "" },
+            inspect(actual)
+        ),
+    ))
+}
+
+fn m_be_truthy(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok((
+        actual.truthy(),
+        format!("expected: truthy value\n     got: {}", inspect(actual)),
+    ))
+}
+
+fn m_be_falsey(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok((
+        !actual.truthy(),
+        format!("expected: falsey value\n     got: {}", inspect(actual)),
+    ))
+}
+
+fn m_be_empty(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    Ok({
+        let ok = match actual {
+            Value::Str(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            other => cx.predicate(other, "empty?", &[])?.truthy(),
+        };
+        (
+            ok,
+            format!(
+                "expected `{}.empty?` to be {}, got {}",
+                inspect(actual),
+                !negated,
+                ok
+            ),
+        )
+    })
+}
+
+fn m_start_with(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let start = n == "start_with";
+        let ok = match (actual, &a0) {
+            (Value::Str(s), Value::Str(p)) => {
+                if start {
+                    s.starts_with(p.as_str())
                 } else {
-                    is_a(actual, &class)
-                };
-                (
-                    ok,
-                    format!(
-                        "expected {} {not}to {}",
-                        inspect(actual),
-                        self.description()
-                    ),
-                )
+                    s.ends_with(p.as_str())
+                }
             }
-            "satisfy" => {
-                let Some((block, _)) = &self.block else {
-                    return Err(Flow::raise("ArgumentError", "`satisfy` needs a block"));
-                };
-                let ok = cx.call_block(block, actual.clone())?.truthy();
-                (
-                    ok,
-                    format!(
-                        "expected {} {not}to {}",
-                        inspect(actual),
-                        self.description()
-                    ),
-                )
+            (Value::Array(a), x) => {
+                if start {
+                    a.first() == Some(x)
+                } else {
+                    a.last() == Some(x)
+                }
             }
-            "be_within" => {
-                return Err(Flow::raise(
-                    "ArgumentError",
-                    "`be_within` needs `.of(expected)`",
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_all(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    Ok({
+        let Some(inner) = m.args.first().and_then(as_native::<Matcher>).cloned() else {
+            return Err(Flow::raise("ArgumentError", "`all` needs a matcher"));
+        };
+        let items = match actual {
+            Value::Array(a) => a.clone(),
+            other => {
+                return Ok((
+                    false,
+                    format!("expected {} to respond to `all?`", inspect(other)),
                 ))
             }
-            _ => {
-                let Some(pred) = predicate_of(n) else {
-                    return Err(Flow::raise("NoMethodError", format!("matcher `{n}`")));
-                };
-                let args = match n {
-                    "be_readable" | "be_writable" | "be_executable" => {
-                        if self.chains.is_empty() {
-                            Vec::new()
-                        } else {
-                            vec![
-                                self.chained("by").cloned().unwrap_or(Value::Nil),
-                                self.chained("by_user").cloned().unwrap_or(Value::Nil),
-                            ]
-                        }
-                    }
-                    "be_mounted" => match (self.chained("with"), self.chained("only_with")) {
-                        (Some(o), _) => vec![o.clone(), Value::Bool(false)],
-                        (None, Some(o)) => vec![o.clone(), Value::Bool(true)],
-                        _ => Vec::new(),
-                    },
-                    _ => self.args.clone(),
-                };
-                // RSpec's `exist` accepts `exist?` or `exists?`.
-                let r = match cx.predicate(actual, &pred, &args) {
-                    Err(Flow::Unsupported { .. }) if n == "exist" => {
-                        cx.predicate(actual, "exists?", &args)?
-                    }
-                    other => other?,
-                };
-                let ok = match n {
-                    "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
-                    _ => r.truthy(),
-                };
-                let shown = cx.describe_value(actual);
-                let msg = match n {
-                    "be_installed" if !negated => format!("expected that `{shown}` is installed"),
-                    "be_enabled" if !negated => format!("expected that `{shown}` is enabled"),
-                    "be_running" if !negated => format!("expected that `{shown}` is running"),
-                    "exist" => format!("expected {shown} {not}to exist"),
-                    "be_readable" | "be_writable" | "be_executable" => {
-                        format!("expected {shown} {not}to {}", self.description())
-                    }
-                    _ if pred.starts_with("has_") => {
-                        format!(
-                            "expected #{pred}{} to return {}, got {}",
-                            paren_args(&args),
-                            !negated,
-                            inspect(&r)
-                        )
-                    }
-                    _ => format!(
-                        "expected `{shown}.{pred}{}` to be {}, got {}",
-                        paren_args(&args),
-                        if negated { "falsey" } else { "truthy" },
-                        inspect(&r)
-                    ),
-                };
-                (ok, msg)
+        };
+        let mut bad = Vec::new();
+        for (i, x) in items.iter().enumerate() {
+            let v = inner.check(x, false, cx)?;
+            if !v.passed {
+                bad.push(format!(
+                    "object at index {i} failed to match:\n      {}",
+                    v.message.trim()
+                ));
             }
-        })
-    }
+        }
+        (
+            bad.is_empty(),
+            format!(
+                "expected {} to all {}\n\n   {}",
+                inspect(actual),
+                inner.description(),
+                bad.join("\n\n   ")
+            ),
+        )
+    })
+}
+
+fn m_contain_match(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let ok = match actual {
+            Value::Array(a) => {
+                let re = pattern(&a0)?;
+                a.iter().any(|x| re.is_match(&to_s(x)))
+            }
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_contain_duplicates(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok({
+        let ok = match actual {
+            Value::Array(a) => a.iter().enumerate().any(|(i, x)| a[i + 1..].contains(x)),
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let n = c.n;
+    Ok({
+        let want = match m.args.as_slice() {
+            [Value::Array(a)] if n == "match_array" => a.clone(),
+            other => other.to_vec(),
+        };
+        let ok = match actual {
+            Value::Array(got) => {
+                let mut rest = want.clone();
+                got.len() == want.len()
+                    && got.iter().all(|g| match rest.iter().position(|w| w == g) {
+                        Some(i) => {
+                            rest.remove(i);
+                            true
+                        }
+                        None => false,
+                    })
+            }
+            _ => false,
+        };
+        (
+            ok,
+            format!(
+                "expected collection contained:  {}\nactual collection contained:    {}",
+                inspect(&Value::Array(want)),
+                inspect(actual)
+            ),
+        )
+    })
+}
+
+fn m_be_a(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let class = as_native::<ClassRef>(&a0)
+            .map(|c| c.0.clone())
+            .unwrap_or_else(|| to_s(&a0));
+        let ok = if n.contains("instance") {
+            actual.class_name() == class
+        } else {
+            is_a(actual, &class)
+        };
+        (
+            ok,
+            format!("expected {} {not}to {}", inspect(actual), m.description()),
+        )
+    })
+}
+
+fn m_satisfy(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    Ok({
+        let Some((block, _)) = &m.block else {
+            return Err(Flow::raise("ArgumentError", "`satisfy` needs a block"));
+        };
+        let ok = cx.call_block(block, actual.clone())?.truthy();
+        (
+            ok,
+            format!("expected {} {not}to {}", inspect(actual), m.description()),
+        )
+    })
+}
+
+fn m_be_within(_c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    Err(Flow::raise(
+        "ArgumentError",
+        "`be_within` needs `.of(expected)`",
+    ))
+}
+
+fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let negated = c.negated;
+    let not = c.not;
+    let n = c.n;
+    Ok({
+        let Some(pred) = predicate_of(n) else {
+            return Err(Flow::raise("NoMethodError", format!("matcher `{n}`")));
+        };
+        let args = match n {
+            "be_readable" | "be_writable" | "be_executable" => {
+                if m.chains.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![
+                        m.chained("by").cloned().unwrap_or(Value::Nil),
+                        m.chained("by_user").cloned().unwrap_or(Value::Nil),
+                    ]
+                }
+            }
+            "be_mounted" => match (m.chained("with"), m.chained("only_with")) {
+                (Some(o), _) => vec![o.clone(), Value::Bool(false)],
+                (None, Some(o)) => vec![o.clone(), Value::Bool(true)],
+                _ => Vec::new(),
+            },
+            _ => m.args.clone(),
+        };
+        // RSpec's `exist` accepts `exist?` or `exists?`.
+        let r = match cx.predicate(actual, &pred, &args) {
+            Err(Flow::Unsupported { .. }) if n == "exist" => {
+                cx.predicate(actual, "exists?", &args)?
+            }
+            other => other?,
+        };
+        let ok = match n {
+            "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
+            _ => r.truthy(),
+        };
+        let shown = cx.describe_value(actual);
+        let msg = match n {
+            "be_installed" if !negated => format!("expected that `{shown}` is installed"),
+            "be_enabled" if !negated => format!("expected that `{shown}` is enabled"),
+            "be_running" if !negated => format!("expected that `{shown}` is running"),
+            "exist" => format!("expected {shown} {not}to exist"),
+            "be_readable" | "be_writable" | "be_executable" => {
+                format!("expected {shown} {not}to {}", m.description())
+            }
+            _ if pred.starts_with("has_") => {
+                format!(
+                    "expected #{pred}{} to return {}, got {}",
+                    paren_args(&args),
+                    !negated,
+                    inspect(&r)
+                )
+            }
+            _ => format!(
+                "expected `{shown}.{pred}{}` to be {}, got {}",
+                paren_args(&args),
+                if negated { "falsey" } else { "truthy" },
+                inspect(&r)
+            ),
+        };
+        (ok, msg)
+    })
 }
 
 fn paren_args(args: &[Value]) -> String {
