@@ -91,11 +91,12 @@ end
     );
     assert_eq!(
         c.results[1].message.as_deref(),
-        Some("\nexpected: \"2\"\n     got: 1\n\n(compared using `cmp` matcher)\n")
+        // `"expected: %s" % [@expected]` (matchers.rb format_expectation): no quotes.
+        Some("\nexpected: 2\n     got: 1\n\n(compared using `cmp` matcher)\n")
     );
     assert_eq!(
         c.results[2].message.as_deref(),
-        Some("\nexpected: \"0644\"\n     got: \"0640\"\n\n(compared using `cmp` matcher)\n")
+        Some("\nexpected: 0644\n     got: 0640\n\n(compared using `cmp` matcher)\n")
     );
 }
 

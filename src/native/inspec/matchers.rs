@@ -388,7 +388,6 @@ fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let negated = c.negated;
-    let not = c.not;
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     Ok({
         let (op, e) = match &m.op {
@@ -404,18 +403,7 @@ fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
             })?;
         }
         let ok = cmp::cmp(actual, &op, &e);
-        let expectation = if op == "==" && !negated {
-            format!("expected: {}", inspect(&e))
-        } else {
-            format!("expected it {not}to be {op} {}", inspect(&e))
-        };
-        (
-            ok,
-            format!(
-                "\n{expectation}\n     got: {}\n\n(compared using `cmp` matcher)\n",
-                cmp::shown_actual(actual, &e)
-            ),
-        )
+        (ok, cmp::failure_message(actual, &op, &e, negated, inspect))
     })
 }
 
