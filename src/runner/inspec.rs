@@ -82,7 +82,8 @@ impl InspecPlan {
             "-t".into(),
         ];
         match target {
-            Target::Local => a.push("local://".into()),
+            // `plan` refuses fixture hosts for the InSpec CLI.
+            Target::Local | Target::Fixture(_) => a.push("local://".into()),
             Target::Ssh(t) => {
                 a.push(t.uri());
                 if let Some(key) = t.identity_file.as_ref().or(ssh.identity_file.as_ref()) {

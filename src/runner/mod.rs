@@ -26,6 +26,11 @@ use crate::template::{Action, ProfileRunner, Template};
 // The SSH client settings live in the transport layer below; the run context carries them.
 pub use crate::transport::openssh::{HostKeyChecking, RuntimeDir, SshSettings};
 
+/// Why a `fixture://` host cannot run a command, a playbook or the InSpec CLI: a recorded
+/// state answers the native evaluator's questions, it runs no program.
+pub const FIXTURE_NATIVE_ONLY: &str =
+    "fixture:// hosts (recorded host states) are checked by the native runner only";
+
 /// The longest pause between two attempts, whatever `retry_backoff` doubles to.
 pub const RETRY_DELAY_MAX: f64 = 60.0;
 /// The exit code ssh uses for "could not connect": a transient failure worth retrying.
@@ -112,12 +117,17 @@ pub fn plan(
         Some(path) => Some(Inventory::load(path).map_err(|e| e.to_string())?),
         None => None,
     };
+    let native =
+        matches!(template.action(), Action::Profile(_)) && template.runner != ProfileRunner::Inspec;
     let targets = || -> Vec<Result<Target, String>> {
         hosts
             .iter()
             .map(|h| {
                 let vars = inventory.as_ref().and_then(|i| i.vars_for(h));
-                target_for(h, vars.as_ref(), template.connection).map_err(|e| e.rule)
+                match target_for(h, vars.as_ref(), template.connection) {
+                    Ok(Target::Fixture(_)) if !native => Err(FIXTURE_NATIVE_ONLY.into()),
+                    other => other.map_err(|e| e.rule),
+                }
             })
             .collect()
     };
@@ -167,7 +177,8 @@ impl HostCheck<'_> {
             HostAction::Command(argv) => {
                 let argv = expand_argv(argv, self.host);
                 let argv = match self.target {
-                    Target::Local => argv,
+                    // `plan` refuses fixture hosts for commands.
+                    Target::Local | Target::Fixture(_) => argv,
                     Target::Ssh(t) => crate::transport::openssh::ssh_argv(
                         &self.ctx.ssh,
                         &self.ctx.runtime,

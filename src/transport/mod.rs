@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 mod child;
 pub mod environment;
+pub mod fixture;
 pub mod local;
 pub mod openssh;
 mod session;
@@ -103,8 +104,8 @@ pub trait Transport: Send + Sync {
     }
 }
 
-/// The transport for one host: this machine, or an SSH target over the executor's shared
-/// control directory ([`openssh::RuntimeDir::control_path`]).
+/// The transport for one host: this machine, an SSH target over the executor's shared
+/// control directory ([`openssh::RuntimeDir::control_path`]), or a recorded state.
 pub fn transport_for(
     target: &crate::host::Target,
     settings: &openssh::SshSettings,
@@ -119,6 +120,7 @@ pub fn transport_for(
             t,
             connect_timeout,
         )),
+        crate::host::Target::Fixture(dir) => Box::new(fixture::FixtureTransport::open(dir)),
     }
 }
 
