@@ -210,6 +210,8 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
         title: s(p, "title"),
         summary: s(p, "summary"),
         sha256: s(p, "sha256").unwrap_or_default(),
+        status: s(p, "status").filter(|st| st != "loaded"),
+        status_message: s(p, "status_message").filter(|m| !m.is_empty()),
     });
     let mut seen = std::collections::HashSet::new();
     let mut controls = Vec::new();

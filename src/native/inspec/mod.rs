@@ -2,7 +2,8 @@
 //! ([`crate::native::resources`]): the DSL (`control`, `describe`, `its`, `expect`, [`dsl`]),
 //! matchers with RSpec's descriptions and messages ([`matchers`], [`cmp`]), FilterTable
 //! generics ([`table`]), InSpec's result records and wording ([`results`]), and the
-//! evaluation of a whole profile ([`run`]). [`embedding`] is how the interpreter reaches
+//! evaluation of a whole profile ([`run`]), and whether inspec.yml's `supports` lets a
+//! profile run on the target ([`supports`]). [`embedding`] is how the interpreter reaches
 //! all of it: the only door from the Ruby layer up to InSpec.
 
 pub mod cmp;
@@ -11,6 +12,7 @@ pub mod embedding;
 pub mod matchers;
 pub mod results;
 pub mod run;
+pub mod supports;
 pub mod table;
 
 pub use embedding::{Inspec, Interp};

@@ -9,6 +9,7 @@ use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
 pub use facts::facts;
+pub use os::{detect as detect_platform, Platform};
 
 mod accounts;
 mod apt;
