@@ -32,6 +32,8 @@ pub use inspec::run::evaluate;
 #[cfg(test)]
 mod eval_tests;
 #[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 pub mod testing;
