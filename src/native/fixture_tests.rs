@@ -11,8 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::resources::detect_platform;
 use super::inspec::supports::{skip_message, supported};
-use super::transport::fixture::FixtureTransport;
-use super::transport::Host;
+use crate::transport::fixture::FixtureTransport;
+use crate::transport::Host;
 use crate::job::{ControlResult, ControlStatus};
 
 const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
