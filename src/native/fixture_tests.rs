@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use super::resources::detect_platform;
 use super::inspec::supports::{skip_message, supported};
+use super::resources::detect_platform;
+use crate::job::{ControlResult, ControlStatus};
 use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
-use crate::job::{ControlResult, ControlStatus};
 
 const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
 
