@@ -89,8 +89,8 @@ pub enum HostAction {
     Command(Vec<String>),
     /// `inspec exec` (or `cinc-auditor exec`), always run here, reaching the host itself.
     Inspec(inspec::InspecPlan),
-    /// The profile evaluated here, in Rust, reaching the host itself.
-    Native(native::NativePlan),
+    /// The profile evaluated here, in Rust, reaching the host itself (boxed: the largest).
+    Native(Box<native::NativePlan>),
 }
 
 /// A job, ready to run.
@@ -141,9 +141,9 @@ pub fn plan(
                 ProfileRunner::Inspec => HostAction::Inspec(inspec::InspecPlan::new(
                     template, profile, extra_vars, job_id, ctx,
                 )?),
-                ProfileRunner::Native | ProfileRunner::Auto => HostAction::Native(
+                ProfileRunner::Native | ProfileRunner::Auto => HostAction::Native(Box::new(
                     native::NativePlan::new(template, profile, extra_vars, job_id, ctx)?,
-                ),
+                )),
             },
             targets: targets(),
         }),
