@@ -51,7 +51,7 @@ def test_exec_evaluates_a_profile_on_each_recorded_host(tmp_path: Path) -> None:
     }
     for h, p in profiles.items():
         assert (p["status"], p["status_message"]) == ("loaded", ""), h
-        assert len(p["controls"]) == 29, h
+        assert len(p["controls"]) == 31, h
     # The os resource reads each state's own os-release: debian, ubuntu (debian family), redhat.
     assert [status[h]["os-debian-family"] for h in ("debian12", "ubuntu2004", "rhel8")] == [
         {"passed"},

@@ -77,6 +77,11 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     // '99999' cmp <= 365: an integer String against an Integer (matchers.rb:268).
     ("login-defs-pass-max-days", [F, F, F]),
     ("admin-user", [P, P, P]),
+    // etc_group's users: members split on `,`, flattened, empty ones dropped
+    // (resources/etc_group.rb users); RHEL's adm has no members.
+    ("adm-group-members", [P, P, F]),
+    // sysctl -n prints the pair with a tab; not /^\d+$/, so a String (kernel_parameter.rb).
+    ("port-range", [P, P, P]),
     // A key given once is its whole value, `LANG LC_*` (ssh_config.rb method_missing);
     // RHEL's four AcceptEnv lines make an array of four.
     ("sshd-accept-env", [P, P, F]),
@@ -108,6 +113,18 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
 
 /// Where the native evaluator still differs from InSpec: (host, control, our status, why).
 const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[
+    (
+        "debian12",
+        "adm-group-members",
+        F,
+        "issue 14 finding 6: etc_group.where(...).users is [[...]], not flattened",
+    ),
+    (
+        "ubuntu2004",
+        "adm-group-members",
+        F,
+        "issue 14 finding 6: etc_group.where(...).users is [[...]], not flattened",
+    ),
     (
         "debian12",
         "sshd-accept-env",
