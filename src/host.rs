@@ -1,4 +1,5 @@
-//! Host strings as users give them (`local://`, `ssh://user@host:22`, `web01`).
+//! Host strings as users give them (`local://`, `ssh://user@host:22`, `web01`,
+//! `fixture:///path/to/state`).
 //! Hosts are data, never shell: they are validated here and only ever passed as argv items.
 
 use serde_json::{Map, Value};
@@ -9,6 +10,10 @@ use crate::template::Connection;
 pub const HOST_MAX: usize = 255;
 pub const HOSTS_MAX: usize = 100_000;
 pub const LOCAL: &str = "local://";
+/// A recorded host state answered by the native evaluator's fixture transport: the rest of
+/// the string is a directory path (`fixture:///abs/dir`, or `fixture://rel/dir` from the
+/// current directory).
+pub const FIXTURE: &str = "fixture://";
 
 /// Checks one host string: bounded length, no whitespace or control characters, and no
 /// leading `-` (which a program such as ssh would read as an option).
@@ -42,6 +47,8 @@ pub enum Target {
     Local,
     /// Over the system OpenSSH client.
     Ssh(SshTarget),
+    /// A recorded host state (a directory): only the native runner can check it.
+    Fixture(std::path::PathBuf),
 }
 
 /// An SSH destination. `host` never starts with '-' and is always passed after `--`.
@@ -160,6 +167,12 @@ pub fn target_for(
     connection: Connection,
 ) -> Result<Target, ValidationError> {
     validate_host(host)?;
+    if let Some(path) = host.strip_prefix(FIXTURE) {
+        if path.is_empty() {
+            return Err(bad(host, "the fixture state directory is empty"));
+        }
+        return Ok(Target::Fixture(path.into()));
+    }
     if host == LOCAL || connection == Connection::Local {
         return Ok(Target::Local);
     }
@@ -172,7 +185,7 @@ pub fn target_for(
     if let Some((scheme, _)) = host.split_once("://") {
         return Err(bad(
             host,
-            &format!("unknown scheme {scheme:?} (use local:// or ssh://)"),
+            &format!("unknown scheme {scheme:?} (use local://, ssh:// or fixture://)"),
         ));
     }
     let empty = Map::new();
@@ -208,7 +221,7 @@ mod tests {
     fn ssh(host: &str) -> SshTarget {
         match target_for(host, None, Connection::Ssh).unwrap() {
             Target::Ssh(t) => t,
-            Target::Local => panic!("{host} is local"),
+            other => panic!("{host} is {other:?}"),
         }
     }
 
@@ -235,6 +248,25 @@ mod tests {
         assert_eq!(t.uri(), "ssh://[::1]:22");
         assert_eq!(ssh("::1").host, "::1");
         assert_eq!(ssh("h:2200").port, Some(2200));
+    }
+
+    #[test]
+    fn fixture_hosts_name_a_directory() {
+        assert_eq!(
+            target_for("fixture:///srv/states/debian12", None, Connection::Ssh).unwrap(),
+            Target::Fixture("/srv/states/debian12".into())
+        );
+        assert_eq!(
+            target_for("fixture://tests/h", None, Connection::Local).unwrap(),
+            Target::Fixture("tests/h".into()),
+            "a recorded state is never this machine"
+        );
+        assert_eq!(
+            target_for("fixture://", None, Connection::Ssh)
+                .unwrap_err()
+                .field,
+            "hosts"
+        );
     }
 
     #[test]

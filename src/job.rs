@@ -197,6 +197,12 @@ pub struct ProfileInfo {
     pub summary: Option<String>,
     #[serde(default)]
     pub sha256: String,
+    /// InSpec's profile `status` when not `loaded` (`skipped`: `supports` excludes the
+    /// target's platform), with its `status_message`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status_message: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

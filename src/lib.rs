@@ -17,6 +17,7 @@ pub mod report;
 pub mod runner;
 pub mod store;
 pub mod template;
+pub mod transport;
 
 #[cfg(feature = "python")]
 mod python;

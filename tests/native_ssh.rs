@@ -9,11 +9,11 @@ use std::time::{Duration, Instant};
 
 use ansible_inspec_rs::host::SshTarget;
 use ansible_inspec_rs::native::resources;
-use ansible_inspec_rs::native::transport::{
+use ansible_inspec_rs::native::ruby::value::Value;
+use ansible_inspec_rs::transport::openssh::{HostKeyChecking, RuntimeDir, SshSettings};
+use ansible_inspec_rs::transport::{
     prefetch, Fact, Host, LocalTransport, SshTransport, Transport, TransportError,
 };
-use ansible_inspec_rs::native::value::Value;
-use ansible_inspec_rs::runner::ssh::{HostKeyChecking, RuntimeDir, SshSettings};
 use tokio_util::sync::CancellationToken;
 
 const REPO: &str = env!("CARGO_MANIFEST_DIR");

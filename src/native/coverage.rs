@@ -10,14 +10,14 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::interp::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
-use super::interp::dsl::DSL_FUNCTIONS;
-use super::interp::eval::{construct_name, scoped_name};
-use super::interp::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
-use super::interp::objects::{load_library, ResourceClass, KNOWN_CLASSES};
-use super::interp::table::TABLE_METHODS;
-use super::matchers::{is_matcher, predicate_of, CHAINS};
-use super::resources;
+use crate::native::inspec::dsl::DSL_FUNCTIONS;
+use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
+use crate::native::inspec::table::TABLE_METHODS;
+use crate::native::resources;
+use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
+use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
+use crate::native::ruby::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
 use crate::profile::Profile;
@@ -491,7 +491,7 @@ impl<'a> Analyzer<'a> {
             ExprKind::Str(p) | ExprKind::DSym(p) => self.parts(p, cx, bs),
             ExprKind::Regex { parts, flags } => {
                 if let Some(src) = crate::profile::ast::plain(parts) {
-                    if let Err(construct) = super::rx::compile(&src, flags) {
+                    if let Err(construct) = crate::native::ruby::rx::compile(&src, flags) {
                         bs.push(self.block(construct, off));
                     }
                 } else {
@@ -673,7 +673,7 @@ impl<'a> Analyzer<'a> {
         match &e.kind {
             ExprKind::Regex { parts, flags } => match crate::profile::ast::plain(parts) {
                 Some(src) => {
-                    if let Err(construct) = super::rx::check_for_match(&src, flags) {
+                    if let Err(construct) = crate::native::ruby::rx::check_for_match(&src, flags) {
                         bs.push(self.block(construct, e.span.start));
                     }
                 }

@@ -1,17 +1,18 @@
-//! Native InSpec evaluation: profiles run with no Ruby, no InSpec and no agent.
+//! Native InSpec evaluation: profiles run with no Ruby, no InSpec and no agent. Three
+//! layers, each importing only from the ones below it (`tests/layers.rs` checks):
 //!
-//! - [`value`]: the interpreter's values, shared with the resources;
-//! - [`transport`]: how facts are read from a target (`local://` or one multiplexed SSH
-//!   connection), with a per-host cache ([`transport::Host`]);
+//! - [`ruby`]: the Ruby subset — values, regexps, the interpreter, Ruby's core classes and
+//!   methods, and the interface of the resources a value may hold;
 //! - [`resources`]: InSpec's resources (`file`, `package`, `sshd_config`, ...) built on a
-//!   transport, each exposing InSpec's properties and predicates by name;
-//! - [`interp`]: the interpreter of the Ruby subset and InSpec's DSL; [`evaluate`] runs a
-//!   parsed profile on a [`transport::Host`] and returns one `ControlResult` per control;
-//! - [`matchers`] and [`cmp`]: InSpec's matchers with RSpec's descriptions and messages;
-//! - [`rx`]: Ruby regexps on the `regex` crate;
-//! - [`results`]: InSpec's result records and wording;
-//! - [`coverage`]: which controls run natively, statically, against the resource catalogue
-//!   ([`coverage`] uses the registry, [`coverage_with`] a given [`Catalogue`]).
+//!   transport ([`crate::transport`]: `local://` or one multiplexed SSH connection, with a
+//!   per-host cache), each exposing InSpec's properties and predicates by name;
+//! - [`inspec`]: InSpec's DSL, matchers, `cmp`, FilterTable and result records;
+//!   [`evaluate`] runs a parsed profile on a [`crate::transport::Host`] and returns one
+//!   `ControlResult` per control;
+//!
+//! and on top, [`prepare`] (the facts a profile will read, fetched up front) and
+//! [`coverage`]: which controls run natively, statically, against the resource catalogue
+//! ([`coverage`] uses the registry, [`coverage_with`] a given [`Catalogue`]).
 //!
 //! A construct outside the subset skips its control with a message naming it and its
 //! `file:line`; coverage reports the same constructs, so the two agree.
@@ -19,19 +20,20 @@
 //! Everything here is synchronous: one host's evaluation runs on a blocking thread, and the
 //! transport bounds every remote or local command in time and honours cancellation.
 
-pub mod cmp;
 pub mod coverage;
-pub mod interp;
-pub mod matchers;
+pub mod inspec;
 pub mod prepare;
 pub mod resources;
-pub mod results;
-pub mod rx;
-pub mod transport;
-pub mod value;
+pub mod ruby;
 
 pub use coverage::{coverage, coverage_with, Catalogue, Coverage};
-pub use interp::evaluate;
+pub use inspec::run::evaluate;
 
 #[cfg(test)]
+mod eval_tests;
+#[cfg(test)]
+mod fixture_tests;
+#[cfg(test)]
 mod profile_tests;
+#[cfg(test)]
+pub mod testing;

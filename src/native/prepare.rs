@@ -5,13 +5,13 @@
 
 use std::collections::HashSet;
 
-use super::interp::dsl::json_to_value;
-use super::resources;
-use super::transport::{prefetch, Fact, Host, TransportError};
-use super::value::Value;
+use crate::native::inspec::dsl::json_to_value;
+use crate::native::resources;
+use crate::native::ruby::value::Value;
 use crate::profile::ast::{Expr, ExprKind};
 use crate::profile::model::{literal, visit};
 use crate::profile::Profile;
+use crate::transport::{prefetch, Fact, Host, TransportError};
 
 /// The facts the profile's resource calls with literal arguments will read, in first-use
 /// order. The profile's own commands (`command`, `bash`) are left out: they run only when the

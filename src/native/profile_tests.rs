@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use super::coverage::{coverage_with, Catalogue};
 use crate::job::ControlStatus;
+use crate::native::coverage::{coverage_with, Catalogue};
 
 const PROFILES: [&str; 4] = [
     "linux-baseline",
@@ -353,11 +353,11 @@ fn evaluate_the_shared_profiles_with_test_resources() {
         let profile =
             crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         let cov = coverage_with(&profile, &cat);
-        let results = super::interp::evaluate_with(
+        let results = crate::native::inspec::run::evaluate_with(
             &profile,
-            super::interp::testing::host(),
+            crate::native::testing::host(),
             &serde_json::Map::new(),
-            &super::interp::testing::fake_factory,
+            &crate::native::testing::fake_factory,
         );
         assert!(
             results.len() >= profile.controls.iter().filter(|c| !c.dynamic_id).count(),
@@ -406,11 +406,11 @@ fn print_failures_with_test_resources() {
     for name in PROFILES {
         let profile =
             crate::profile::load(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let results = super::interp::evaluate_with(
+        let results = crate::native::inspec::run::evaluate_with(
             &profile,
-            super::interp::testing::host(),
+            crate::native::testing::host(),
             &serde_json::Map::new(),
-            &super::interp::testing::fake_factory,
+            &crate::native::testing::fake_factory,
         );
         for r in results.iter().filter(|r| r.status == ControlStatus::Failed) {
             for c in r

@@ -108,7 +108,12 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
         .results
         .iter()
         .map(|r| {
-            let controls = if r.controls.is_empty() {
+            // A profile InSpec skipped (`supports`) has no controls, not a synthetic one.
+            let skipped = r
+                .profile
+                .as_ref()
+                .is_some_and(|p| p.status.as_deref() == Some("skipped"));
+            let controls = if r.controls.is_empty() && !skipped {
                 synthetic_controls(job, r)
             } else {
                 r.controls.clone()
@@ -131,6 +136,13 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
                 None => (job.template_name.clone(), None, None, None, String::new()),
             };
             let ids: Vec<&str> = controls.iter().map(|c| c.id.as_str()).collect();
+            let profile = r.profile.as_ref();
+            let status = profile
+                .and_then(|p| p.status.as_deref())
+                .unwrap_or("loaded");
+            let status_message = profile
+                .and_then(|p| p.status_message.as_deref())
+                .unwrap_or("");
             let mut p = json!({
                 "name": name,
                 "title": title.unwrap_or_else(|| format!("{} on {}", job.template_name, r.host)),
@@ -139,7 +151,8 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
                 "attributes": [],
                 "groups": [{"id": "controls", "controls": ids}],
                 "controls": controls.iter().map(|c| control_json(c, &r.host)).collect::<Vec<_>>(),
-                "status": "loaded",
+                "status": status,
+                "status_message": status_message,
                 "platform": platform(&r.host),
                 "host_status": r.status.as_str(),
             });
@@ -198,5 +211,29 @@ mod tests {
         assert!(c["message"].as_str().unwrap().starts_with("unreachable"));
         assert_eq!(v["statistics"]["controls"]["total"], 5);
         assert_eq!(v["statistics"]["controls"]["failed"]["total"], 2);
+    }
+
+    #[test]
+    fn a_profile_skipped_for_its_platform_has_inspecs_status_and_no_controls() {
+        let mut job = sample_job();
+        let msg = "Skipping profile: 'p' on unsupported platform: 'debian/12.11'.";
+        let r = &mut job.results[0];
+        r.controls.clear();
+        r.status = crate::job::HostStatus::Skipped;
+        r.profile = Some(crate::job::ProfileInfo {
+            name: "p".into(),
+            status: Some("skipped".into()),
+            status_message: Some(msg.into()),
+            ..Default::default()
+        });
+        let v: Value = serde_json::from_str(&inspec_json(&job)).unwrap();
+        let p = &v["profiles"][0];
+        assert_eq!(
+            (p["status"].as_str(), p["status_message"].as_str()),
+            (Some("skipped"), Some(msg))
+        );
+        assert_eq!(p["controls"].as_array().unwrap().len(), 0);
+        assert_eq!(v["profiles"][1]["status"], "loaded");
+        assert_eq!(v["profiles"][1]["status_message"], "");
     }
 }

@@ -95,6 +95,10 @@ impl AnsiblePlan {
             for (i, h) in hosts.iter().enumerate() {
                 let vars = inventory.and_then(|inv| inv.vars_for(h));
                 let target = match target_for(h, vars.as_ref(), template.connection) {
+                    Ok(Target::Fixture(_)) => {
+                        invalid.push((h.clone(), super::FIXTURE_NATIVE_ONLY.into()));
+                        continue;
+                    }
                     Ok(t) => t,
                     Err(e) => {
                         invalid.push((h.clone(), e.rule));
@@ -108,6 +112,8 @@ impl AnsiblePlan {
                 };
                 let mut v = vars.unwrap_or_default();
                 match target {
+                    // Refused above.
+                    Target::Fixture(_) => {}
                     Target::Local => {
                         v.insert("ansible_connection".into(), json!("local"));
                         v.insert(
@@ -165,8 +171,11 @@ impl AnsiblePlan {
             base_args.push(format!("-{}", "v".repeat(usize::from(template.verbosity))));
         }
 
-        let mut ssh_args =
-            super::ssh::common_options(&ctx.ssh, &ctx.runtime, template.connect_timeout);
+        let mut ssh_args = crate::transport::openssh::common_options(
+            &ctx.ssh,
+            &ctx.runtime,
+            template.connect_timeout,
+        );
         // ansible-playbook sets ControlPath itself from its control_path_dir.
         let mut i = 0;
         while i + 1 < ssh_args.len() {

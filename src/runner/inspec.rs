@@ -8,11 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use super::ssh::SshSettings;
 use super::RunContext;
 use crate::host::Target;
 use crate::job::{ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
 use crate::template::Template;
+use crate::transport::openssh::SshSettings;
 
 /// The programs tried, in order.
 pub const PROGRAMS: [&str; 2] = ["inspec", "cinc-auditor"];
@@ -87,7 +87,8 @@ impl InspecPlan {
             "-t".into(),
         ];
         match target {
-            Target::Local => a.push("local://".into()),
+            // `plan` refuses fixture hosts for the InSpec CLI.
+            Target::Local | Target::Fixture(_) => a.push("local://".into()),
             Target::Ssh(t) => {
                 a.push(t.uri());
                 if let Some(key) = t.identity_file.as_ref().or(ssh.identity_file.as_ref()) {
@@ -214,6 +215,8 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
         title: s(p, "title"),
         summary: s(p, "summary"),
         sha256: s(p, "sha256").unwrap_or_default(),
+        status: s(p, "status").filter(|st| st != "loaded"),
+        status_message: s(p, "status_message").filter(|m| !m.is_empty()),
     });
     let mut seen = std::collections::HashSet::new();
     let mut controls = Vec::new();

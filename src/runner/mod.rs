@@ -10,7 +10,6 @@ pub mod ansible;
 pub mod inspec;
 pub mod native;
 pub mod process;
-pub mod ssh;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -25,7 +24,13 @@ use crate::job::{EventKind, HostResult, HostStatus};
 use crate::policy::Policy;
 use crate::template::{Action, ProfileRunner, Template};
 
-pub use ssh::{HostKeyChecking, RuntimeDir, SshSettings};
+// The SSH client settings live in the transport layer below; the run context carries them.
+pub use crate::transport::openssh::{HostKeyChecking, RuntimeDir, SshSettings};
+
+/// Why a `fixture://` host cannot run a command, a playbook or the InSpec CLI: a recorded
+/// state answers the native evaluator's questions, it runs no program.
+pub const FIXTURE_NATIVE_ONLY: &str =
+    "fixture:// hosts (recorded host states) are checked by the native runner only";
 
 /// The longest pause between two attempts, whatever `retry_backoff` doubles to.
 pub const RETRY_DELAY_MAX: f64 = 60.0;
@@ -88,8 +93,8 @@ pub enum HostAction {
     Command(Vec<String>),
     /// `inspec exec` (or `cinc-auditor exec`), always run here, reaching the host itself.
     Inspec(inspec::InspecPlan),
-    /// The profile evaluated here, in Rust, reaching the host itself.
-    Native(native::NativePlan),
+    /// The profile evaluated here, in Rust, reaching the host itself (boxed: the largest).
+    Native(Box<native::NativePlan>),
 }
 
 /// A job, ready to run.
@@ -121,15 +126,17 @@ pub fn plan(
         Some(path) => Some(Inventory::load(path).map_err(|e| e.to_string())?),
         None => None,
     };
+    let native =
+        matches!(template.action(), Action::Profile(_)) && template.runner != ProfileRunner::Inspec;
     let targets = || -> Vec<Result<Target, String>> {
         hosts
             .iter()
             .map(|h| {
                 let vars = inventory.as_ref().and_then(|i| i.vars_for(h));
-                let target = target_for(h, vars.as_ref(), template.connection);
-                match target {
+                match target_for(h, vars.as_ref(), template.connection) {
                     Ok(Target::Local) if !ctx.policy.allow_local => Err(LOCAL_OFF.to_string()),
-                    t => t.map_err(|e| e.rule),
+                    Ok(Target::Fixture(_)) if !native => Err(FIXTURE_NATIVE_ONLY.into()),
+                    other => other.map_err(|e| e.rule),
                 }
             })
             .collect()
@@ -144,9 +151,9 @@ pub fn plan(
                 ProfileRunner::Inspec => HostAction::Inspec(inspec::InspecPlan::new(
                     template, profile, extra_vars, job_id, ctx,
                 )?),
-                ProfileRunner::Native | ProfileRunner::Auto => HostAction::Native(
+                ProfileRunner::Native | ProfileRunner::Auto => HostAction::Native(Box::new(
                     native::NativePlan::new(template, profile, extra_vars, job_id, ctx)?,
-                ),
+                )),
             },
             targets: targets(),
         }),
@@ -188,8 +195,9 @@ impl HostCheck<'_> {
             HostAction::Command(argv) => {
                 let argv = expand_argv(argv, self.host);
                 let argv = match self.target {
-                    Target::Local => argv,
-                    Target::Ssh(t) => ssh::ssh_argv(
+                    // `plan` refuses fixture hosts for commands.
+                    Target::Local | Target::Fixture(_) => argv,
+                    Target::Ssh(t) => crate::transport::openssh::ssh_argv(
                         &self.ctx.ssh,
                         &self.ctx.runtime,
                         self.connect_timeout,

@@ -10,12 +10,15 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
+use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
-use crate::native::transport::{transport_for, Host, TransportError};
+use crate::native::inspec::supports::{skip_message, supported};
+use crate::native::resources::detect_platform;
 use crate::native::{self, prepare::prepare};
 use crate::profile::Profile;
 use crate::template::{ProfileRunner, Template};
+use crate::transport::{transport_for, Host, TransportError};
 
 /// A profile ready to evaluate on each host of a job.
 #[derive(Debug)]
@@ -57,6 +60,7 @@ impl NativePlan {
             title: loaded.metadata.title.clone(),
             summary: loaded.metadata.summary.clone(),
             sha256: loaded.sha256().to_string(),
+            ..ProfileInfo::default()
         };
         let fallback = if template.runner == ProfileRunner::Auto {
             let blocked: Vec<String> = native::coverage(&loaded)
@@ -110,11 +114,25 @@ pub async fn attempt(
         // round trips as the transport can): an unreachable host is one clear result, not
         // a failure per control.
         prepare(&profile, &host)?;
-        Ok::<_, TransportError>(native::evaluate(&profile, host, &inputs))
+        if let Some(skip) = unsupported_platform(&profile, &host)? {
+            return Ok(Err(skip));
+        }
+        Ok::<_, TransportError>(Ok(native::evaluate(&profile, host, &inputs)))
     })
     .await;
     let mut controls = match evaluated {
-        Ok(Ok(controls)) => controls,
+        Ok(Ok(Ok(controls))) => controls,
+        Ok(Ok(Err(skip_message))) => {
+            // InSpec loads no control of the profile and reports it `skipped`.
+            r.status = HostStatus::Skipped;
+            r.stdout = format!("{skip_message}\n");
+            r.message = Some(skip_message.clone());
+            let mut info = plan.info.clone();
+            info.status = Some("skipped".into());
+            info.status_message = Some(skip_message);
+            r.profile = Some(info);
+            return false;
+        }
         Ok(Err(TransportError::Unreachable(why))) => {
             r.status = HostStatus::Unreachable;
             r.message = Some(format!("unreachable: {why}"));
@@ -145,7 +163,12 @@ pub async fn attempt(
         r.message = Some("killed: the job was stopped".into());
         return false;
     }
-    if let Some(fb) = &plan.fallback {
+    // A recorded state cannot be handed to the InSpec CLI.
+    let fallback = plan
+        .fallback
+        .as_ref()
+        .filter(|_| !matches!(check.target, Target::Fixture(_)));
+    if let Some(fb) = fallback {
         if let Err(why) = run_fallback(fb, check, cancel, on_line, &mut controls).await {
             r.message = Some(format!("InSpec CLI fallback: {why}"));
         }
@@ -166,6 +189,22 @@ pub async fn attempt(
     r.profile = Some(plan.info.clone());
     r.controls = controls;
     false
+}
+
+/// The skip message when inspec.yml's `supports` excludes the target's platform
+/// (InSpec's `Profile#supports_platform?`); the platform is only asked when there is a list.
+fn unsupported_platform(profile: &Profile, host: &Host) -> Result<Option<String>, TransportError> {
+    let supports = &profile.metadata.supports;
+    if supports.is_empty() {
+        return Ok(None);
+    }
+    let platform = detect_platform(host).map_err(|e| {
+        TransportError::Failed(format!(
+            "`supports`: the platform could not be detected: {e}"
+        ))
+    })?;
+    let name = profile.metadata.name.as_deref().unwrap_or_default();
+    Ok((!supported(supports, &platform)).then(|| skip_message(name, &platform)))
 }
 
 /// Runs the InSpec CLI for the statically blocked controls and puts its results in place of

@@ -9,22 +9,10 @@ use tokio::process::Command;
 use tokio_util::sync::CancellationToken;
 
 use crate::job::Stream;
+use crate::transport::environment::inherited_env;
 
 /// Longest line passed on as an event; the rest of a longer line is cut (the tail keeps it).
 pub const MAX_LINE: usize = 8 * 1024;
-
-/// Environment variables a child inherits. Everything else (tokens, database URLs, …) is
-/// withheld, so a check never sees the server's secrets.
-const ENV_ALLOW: &[&str] = &[
-    "PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "TERM",
-];
-
-/// The allow-listed variables of our own environment, as a child inherits them.
-pub fn inherited_env() -> impl Iterator<Item = (&'static str, std::ffi::OsString)> {
-    ENV_ALLOW
-        .iter()
-        .filter_map(|k| std::env::var_os(k).map(|v| (*k, v)))
-}
 
 /// How a run ended.
 #[derive(Debug)]

@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="HOST",
-        help="a host: local://, ssh://[user@]host[:port] or a name (repeatable)",
+        help="a host: local://, ssh://[user@]host[:port], a name, or fixture:///STATE_DIR "
+        "(a recorded host state, native runner only) (repeatable)",
     )
     parser.add_argument("-l", "--limit", help="host pattern: group, host*, a:b, a:&b, a:!b")
     parser.add_argument("-f", "--forks", type=int, default=5, help="hosts checked at once (default 5)")

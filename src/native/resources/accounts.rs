@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use super::support::{
+use crate::native::resources::support::{
     need_str, opt_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
 };
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 /// Ruby's `String#split(sep)`: trailing empty fields are dropped.
 pub fn ruby_split(line: &str, sep: char) -> Vec<&str> {
@@ -609,9 +609,9 @@ impl Resource for Groups {
 
 #[cfg(test)]
 mod tests {
-    use super::super::support::column;
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::native::resources::support::column;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn parsers_follow_ruby_split() {

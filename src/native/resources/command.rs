@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::support::{need_str, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::{CommandOutput, Host};
-use crate::native::value::Value;
+use crate::native::resources::support::{need_str, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::{CommandOutput, Host};
 
 pub const METHODS: &[&str] = &["exist?", "exit_status", "result", "stderr", "stdout"];
 
@@ -80,7 +80,7 @@ impl Resource for Command {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

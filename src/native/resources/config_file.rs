@@ -5,11 +5,11 @@
 
 use std::sync::Arc;
 
-use super::simple_config::{self, Assign, Options};
-use super::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::simple_config::{self, Assign, Options};
+use crate::native::resources::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["*", "content", "params"];
 pub const DATA_METHODS: &[&str] = &["*", "content", "params", "value"];
@@ -379,7 +379,7 @@ impl Resource for ConfigFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     fn write(name: &str, text: &str) -> String {
         let dir = std::env::temp_dir().join(format!("airs-conf-{}", std::process::id()));

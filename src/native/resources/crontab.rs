@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::support::{read_text, run_argv, table, table_call, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{read_text, run_argv, table, table_call, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[
     "commands", "content", "count", "days", "entries", "exist?", "exists?", "hours", "minutes",
@@ -188,7 +188,7 @@ impl Resource for Crontab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

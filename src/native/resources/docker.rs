@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
-use super::config_file::from_json;
-use super::support::{has_program, need_str, run_argv, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::config_file::from_json;
+use crate::native::resources::support::{
+    has_program, need_str, run_argv, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["containers", "images", "info", "object", "version"];
 
@@ -247,7 +249,7 @@ impl Resource for DockerList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

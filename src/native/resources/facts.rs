@@ -1,11 +1,11 @@
 //! The facts a resource reads first, known from its literal arguments, so that one
-//! [`prefetch`](crate::native::transport::prefetch) can read a whole profile's facts in one
+//! [`prefetch`](crate::transport::prefetch) can read a whole profile's facts in one
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
-use super::support::{shell_line, str_arg};
-use super::{apt, auditd, kernel, os, process, service, yum};
-use crate::native::transport::Fact;
-use crate::native::value::Value;
+use crate::native::resources::support::{shell_line, str_arg};
+use crate::native::resources::{apt, auditd, kernel, os, process, service, yum};
+use crate::native::ruby::value::Value;
+use crate::transport::Fact;
 
 fn platform() -> Vec<Fact> {
     vec![
@@ -60,7 +60,9 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "package" => {
             let mut f = platform();
             if let Some(p) = arg {
-                f.push(Fact::Command(super::package::DPKG_LIST.into()));
+                f.push(Fact::Command(
+                    crate::native::resources::package::DPKG_LIST.into(),
+                ));
                 f.push(Fact::Command(shell_line(&["rpm", "-qi", &p])));
             }
             f

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use sha2::Digest;
 
-use super::support::{need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::{FileInfo, Host};
-use crate::native::value::Value;
+use crate::native::resources::support::{
+    need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::{FileInfo, Host};
 
 pub const METHODS: &[&str] = &[
     "basename",
@@ -128,7 +130,10 @@ impl File {
         let by = str_arg(args, 0).filter(|s| !s.is_empty());
         let user = str_arg(args, 1).filter(|s| !s.is_empty());
         if let Some(user) = user {
-            let test = format!("test -{flag} {}", crate::runner::ssh::quote(&self.path));
+            let test = format!(
+                "test -{flag} {}",
+                crate::transport::openssh::quote(&self.path)
+            );
             let out = run_argv(&self.host, &["su", "-s", "/bin/sh", "-c", &test, &user])?;
             return Ok(Value::Bool(out.exit_status == Some(0)));
         }
@@ -332,7 +337,7 @@ impl Resource for File {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
     use std::os::unix::fs::PermissionsExt;
 
     fn file(host: &Arc<Host>, path: &str) -> Arc<dyn Resource> {

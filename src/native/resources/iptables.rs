@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::support::{shell_line, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::support::{shell_line, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["has_rule?", "retrieve_rules"];
 
@@ -111,7 +111,7 @@ impl Resource for Iptables {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use super::support::{need_str, read_text, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::support::{need_str, read_text, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub const PARAMETER_METHODS: &[&str] = &["value"];
 pub const MODULE_METHODS: &[&str] = &[
@@ -164,7 +164,7 @@ impl Resource for KernelModule {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn parameters_match_proc_sys() {

@@ -1,14 +1,15 @@
 //! InSpec's resources, natively. Each is created by name from evaluated arguments on a
-//! [`Host`](super::transport::Host) and answers InSpec's properties and predicates by name
+//! [`Host`](crate::transport::Host) and answers InSpec's properties and predicates by name
 //! (`mode`, `exist?`, `installed?`, `stdout`); matchers such as `be_owned_by('root')` reach
 //! the predicate `owned_by?` with the same arguments.
 
 use std::sync::{Arc, LazyLock};
 
-use super::transport::Host;
-use super::value::{Table, Value};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub use facts::facts;
+pub use os::{detect as detect_platform, Platform};
 
 mod accounts;
 mod apt;
@@ -31,37 +32,7 @@ mod support;
 mod xinetd;
 mod yum;
 
-/// Why a resource could not answer.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ResourceError {
-    /// The property or predicate is not implemented: the control is skipped, naming it.
-    #[error("`{resource}` has no property `{method}` in the native evaluator")]
-    Unsupported { resource: String, method: String },
-    /// The resource does not apply to this target (InSpec's `skip_resource`), e.g.
-    /// `rpm` packages on Debian: the describe is skipped with this message.
-    #[error("{0}")]
-    Skip(String),
-    /// Reading the facts failed (unreachable host, timeout, cancel, parse error).
-    #[error("{0}")]
-    Failed(String),
-}
-
-/// One resource instance. Facts are fetched lazily (on the first property that needs them)
-/// and kept for the life of the instance.
-pub trait Resource: Send + Sync {
-    /// The resource's InSpec name (`file`, `kernel_parameter`).
-    fn name(&self) -> &str;
-    /// InSpec's `to_s`, the subject of `code_desc`: `File /etc/passwd`,
-    /// `Kernel Parameter net.ipv4.ip_forward`, `Command: \`ls\``.
-    fn to_s(&self) -> String;
-    /// A property or predicate by its InSpec name, with evaluated arguments.
-    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError>;
-    /// For FilterTable resources: their rows (the interpreter implements `where`, `entries`,
-    /// plural accessors, `count`, `exist?` from them). None: not a table.
-    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
-        Ok(None)
-    }
-}
+pub use crate::native::ruby::value::{Resource, ResourceError};
 
 type Create = fn(&[Value], &Arc<Host>) -> Result<Arc<dyn Resource>, ResourceError>;
 

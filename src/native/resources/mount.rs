@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
-use super::support::{need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{
+    need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 /// `\040`-style escapes of /proc/mounts and fstab fields (spaces, tabs in paths).
 pub fn unescape(field: &str) -> String {
@@ -228,7 +230,7 @@ impl Resource for EtcFstab {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn proc_mounts_and_fstab_parse() {

@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
-use super::support::{opt_str, read_text, str_arg, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::support::{opt_str, read_text, str_arg, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 /// What train's platform detection says of a target.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -387,7 +387,7 @@ impl Resource for Virtualization {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn platforms_are_named_and_grouped_as_train() {

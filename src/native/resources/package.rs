@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use super::os::detect;
-use super::support::{need_str, run_argv, table, table_call, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::os::detect;
+use crate::native::resources::support::{
+    need_str, run_argv, table, table_call, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Manager {
@@ -345,7 +347,7 @@ impl Resource for Packages {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn database_answers_parse() {

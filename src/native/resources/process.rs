@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use super::support::{str_arg, table, table_call, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::support::{str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 pub const PROCESSES_METHODS: &[&str] = &[
     "commands", "count", "cpus", "entries", "exist?", "exists?", "mem", "pids", "raw_data", "rss",
@@ -299,7 +299,7 @@ impl Resource for Port {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::local::test_host as host;
+    use crate::transport::local::test_host as host;
 
     #[test]
     fn ss_lines_parse() {

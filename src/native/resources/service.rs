@@ -4,11 +4,13 @@
 
 use std::sync::Arc;
 
-use super::simple_config;
-use super::support::{dig, need_str, read_text, run_argv, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::simple_config;
+use crate::native::resources::support::{
+    dig, need_str, read_text, run_argv, unsupported, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[
     "description",
@@ -203,7 +205,7 @@ impl Resource for Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

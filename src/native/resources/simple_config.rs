@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use crate::native::value::Value;
+use crate::native::ruby::value::Value;
 
 /// How a line assigns a value.
 #[derive(Clone, Debug)]

@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::ResourceError;
-use crate::native::transport::{Host, TransportError};
-use crate::native::value::{Table, Value};
-use crate::runner::ssh::quote;
+use crate::native::resources::ResourceError;
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::openssh::quote;
+use crate::transport::{Host, TransportError};
 
 impl From<TransportError> for ResourceError {
     fn from(e: TransportError) -> Self {
@@ -61,7 +61,7 @@ pub fn read_text(host: &Host, path: &str) -> Res<Option<String>> {
 
 /// Runs a resource's own command line: `program` and quoted arguments (quoting keeps every
 /// argument one word for the target's shell, local or remote).
-pub fn run_argv(host: &Host, argv: &[&str]) -> Res<crate::native::transport::CommandOutput> {
+pub fn run_argv(host: &Host, argv: &[&str]) -> Res<crate::transport::CommandOutput> {
     Ok(host.run(&shell_line(argv))?)
 }
 

@@ -1,8 +1,8 @@
 //! The registry's promises: sorted names, and every listed method answered (never
 //! `Unsupported`) by a resource made on this machine.
 
-use super::*;
-use crate::native::transport::LocalTransport;
+use crate::native::resources::*;
+use crate::transport::LocalTransport;
 use tokio_util::sync::CancellationToken;
 
 /// Arguments to create each resource with, and to call predicates that need one.

@@ -3,11 +3,13 @@
 
 use std::sync::Arc;
 
-use super::simple_config::{self, Options};
-use super::support::{dig, read_text, run_argv, str_arg, table, table_call, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::{Table, Value};
+use crate::native::resources::simple_config::{self, Options};
+use crate::native::resources::support::{
+    dig, read_text, run_argv, str_arg, table, table_call, Lazy, Res,
+};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::{Table, Value};
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &[
     "count",
@@ -191,7 +193,7 @@ impl Resource for XinetdConf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use super::os::detect;
-use super::support::{need_str, unsupported, Lazy, Res};
-use super::{Resource, ResourceError};
-use crate::native::transport::Host;
-use crate::native::value::Value;
+use crate::native::resources::os::detect;
+use crate::native::resources::support::{need_str, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
 
 pub const METHODS: &[&str] = &["repo", "repos", "repositories"];
 
@@ -173,7 +173,7 @@ impl Resource for YumRepo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::transport::LocalTransport;
+    use crate::transport::LocalTransport;
     use tokio_util::sync::CancellationToken;
 
     #[test]

@@ -1,0 +1,705 @@
+use serde_json::json;
+
+use crate::job::{ControlResult, ControlStatus};
+use crate::native::testing::{run, run_with};
+
+fn one(results: &[ControlResult], id: &str) -> ControlResult {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
+}
+
+fn descs(r: &ControlResult) -> Vec<String> {
+    r.results.iter().map(|c| c.code_desc.clone()).collect()
+}
+
+#[test]
+fn code_desc_wording_for_common_forms() {
+    let r = run(r##"
+control 'c1' do
+  impact 1.0
+  title 'Passwd'
+  describe file('/etc/passwd') do
+    it { should exist }
+    it { should be_owned_by 'root' }
+    its('group') { should eq 'root' }
+    its('mode') { should cmp '0644' }
+  end
+  describe file('/etc/shadow') do
+    it { should_not be_readable.by('others') }
+  end
+  describe kernel_parameter('net.ipv4.conf.all.rp_filter') do
+    its('value') { should eq 0 }
+  end
+  describe sshd_config do
+    its('Protocol') { should cmp 2 }
+    its('PermitRootLogin') { should match /^no$/ }
+    its('Ciphers') { should include 'aes256-ctr' }
+  end
+  describe package('openssh-server') do
+    it { should be_installed }
+  end
+end
+"##);
+    let c = one(&r, "c1");
+    assert_eq!(c.title.as_deref(), Some("Passwd"));
+    assert_eq!(c.impact, 1.0);
+    assert_eq!(
+        descs(&c),
+        vec![
+            "File /etc/passwd is expected to exist",
+            "File /etc/passwd is expected to be owned by \"root\"",
+            "File /etc/passwd group is expected to eq \"root\"",
+            "File /etc/passwd mode is expected to cmp == \"0644\"",
+            "File /etc/shadow is expected not to be readable by others",
+            "Kernel Parameter net.ipv4.conf.all.rp_filter value is expected to eq 0",
+            "SSH Configuration Protocol is expected to cmp == 2",
+            "SSH Configuration PermitRootLogin is expected to match /^no$/",
+            "SSH Configuration Ciphers is expected to include \"aes256-ctr\"",
+            "System Package openssh-server is expected to be installed",
+        ]
+    );
+    assert!(
+        c.results.iter().all(|x| x.status == ControlStatus::Passed),
+        "{c:#?}"
+    );
+    assert_eq!(c.status, ControlStatus::Passed);
+    assert_eq!(c.results[0].resource.as_deref(), Some("File /etc/passwd"));
+    assert!(c.results[0].start_time.contains('T'));
+}
+
+#[test]
+fn failure_messages_in_inspec_style() {
+    let r = run(r##"
+control 'f' do
+  describe kernel_parameter('net.ipv4.ip_forward') do
+    its('value') { should eq 0 }
+    its('value') { should cmp '2' }
+  end
+  describe file('/etc/shadow') do
+    its('mode') { should cmp '0644' }
+  end
+end
+"##);
+    let c = one(&r, "f");
+    assert_eq!(c.status, ControlStatus::Failed);
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("\nexpected: 0\n     got: 1\n\n(compared using ==)\n")
+    );
+    assert_eq!(
+        c.results[1].message.as_deref(),
+        // `"expected: %s" % [@expected]` (matchers.rb format_expectation): no quotes.
+        Some("\nexpected: 2\n     got: 1\n\n(compared using `cmp` matcher)\n")
+    );
+    assert_eq!(
+        c.results[2].message.as_deref(),
+        Some("\nexpected: 0644\n     got: 0640\n\n(compared using `cmp` matcher)\n")
+    );
+}
+
+#[test]
+fn interpolation_case_loops_and_file_variables() {
+    let r = run(r##"
+prefix = 'net.ipv4'
+params = { 'ip_forward' => 0, 'conf.all.rp_filter' => 0 }
+params.each do |name, want|
+  control "sysctl-#{name}" do
+    describe kernel_parameter("#{prefix}.#{name}") do
+      its('value') { should eq want }
+    end
+  end
+end
+kind = case os.family
+       when 'redhat' then 'rpm'
+       when 'debian', 'ubuntu' then 'deb'
+       else 'other'
+       end
+control 'kind' do
+  describe kind do
+    it { should eq 'deb' }
+  end
+end
+"##);
+    assert_eq!(one(&r, "sysctl-ip_forward").status, ControlStatus::Failed);
+    assert_eq!(
+        one(&r, "sysctl-conf.all.rp_filter").status,
+        ControlStatus::Passed
+    );
+    let k = one(&r, "kind");
+    assert_eq!(descs(&k), vec!["deb is expected to eq \"deb\""]);
+    assert_eq!(k.status, ControlStatus::Passed);
+}
+
+#[test]
+fn builtin_methods_on_strings_arrays_hashes() {
+    let r = run(r##"
+control 'b' do
+  lines = command('x').stdout.split("\n").map(&:strip).reject(&:empty?)
+  users = %w(b a c a).uniq.sort
+  h = { a: 1, 'b' => [1, 2] }
+  describe lines do
+    its('size') { should eq 2 }
+    it { should include 'line2' }
+  end
+  describe users.join(',') do
+    it { should eq 'a,b,c' }
+  end
+  describe h.dig('b', 1) + h.fetch(:a) + h.keys.length do
+    it { should eq 5 }
+  end
+  describe format('%04o', 420) do
+    it { should eq '0644' }
+  end
+  describe 'Abc'.downcase.start_with?('ab') && !'x'.empty? do
+    it { should eq true }
+  end
+  describe (1..4).select(&:even?).map { |x| x * 10 } do
+    it { should eq [20, 40] }
+  end
+  describe 'a=1 b=2'.scan(/(\w)=(\d)/).to_h do
+    it { should eq({ 'a' => '1', 'b' => '2' }) }
+  end
+  describe 'ab-cd'.gsub('-', '_').sub(/^a/) { |m| m.upcase } do
+    it { should eq 'Ab_cd' }
+  end
+end
+"##);
+    let c = one(&r, "b");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(c.results.len(), 9);
+}
+
+#[test]
+fn inputs_precedence_and_typing() {
+    let yml = "name: t\nversion: 1.0.0\ninputs:\n  - name: from_yml\n    value: '42'\n    type: Numeric\n  - name: overridden\n    value: yml\n";
+    let code = r##"
+a = input('from_yml', value: 1)
+b = input('overridden', value: 'dsl')
+c = input('dsl_only', value: 'dsl')
+d = input('job', value: 'dsl')
+control 'i' do
+  describe a do
+    it { should eq 42 }
+  end
+  describe b do
+    it { should eq 'job' }
+  end
+  describe c do
+    it { should eq 'dsl' }
+  end
+  describe d do
+    it { should eq [1, 2] }
+  end
+end
+"##;
+    let r = run_with(
+        code,
+        &[],
+        json!({"overridden": "job", "job": [1, 2]}),
+        Some(yml),
+    );
+    let c = one(&r, "i");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+}
+
+#[test]
+fn begin_rescue_ensure_and_raise() {
+    let r = run(r##"
+x = begin
+  raise ArgumentError, 'bad'
+rescue NoMethodError
+  'wrong'
+rescue ArgumentError => e
+  "caught #{e.message}"
+ensure
+  nil
+end
+y = (nil.upcase rescue 'rescued')
+control 'r' do
+  describe x do
+    it { should eq 'caught bad' }
+  end
+  describe y do
+    it { should eq 'rescued' }
+  end
+end
+"##);
+    assert_eq!(one(&r, "r").status, ControlStatus::Passed, "{r:#?}");
+}
+
+#[test]
+fn describe_one_passes_when_one_inner_describe_passes() {
+    let r = run(r##"
+control 'one' do
+  describe.one do
+    describe file('/etc/shadow') do
+      its('group') { should eq 'root' }
+    end
+    describe file('/etc/shadow') do
+      its('group') { should eq 'shadow' }
+      it { should exist }
+    end
+  end
+end
+control 'none' do
+  describe.one do
+    describe file('/etc/shadow') do
+      its('group') { should eq 'root' }
+    end
+    describe file('/etc/shadow') do
+      its('group') { should eq 'wheel' }
+    end
+  end
+end
+"##);
+    let c = one(&r, "one");
+    assert_eq!(c.status, ControlStatus::Passed);
+    assert_eq!(c.results.len(), 2);
+    let n = one(&r, "none");
+    assert_eq!(n.status, ControlStatus::Failed);
+    assert_eq!(n.results.len(), 2);
+}
+
+#[test]
+fn only_if_in_control_and_at_file_level() {
+    let r = run(r##"
+control 'skip-plain' do
+  impact 0.7
+  only_if { os.redhat? }
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+end
+control 'skip-msg' do
+  only_if('not on debian') { !os.debian? }
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+end
+control 'runs' do
+  only_if { os.linux? }
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+end
+"##);
+    let s = one(&r, "skip-plain");
+    assert_eq!(s.status, ControlStatus::Skipped);
+    assert_eq!(s.impact, 0.7);
+    assert_eq!(s.results[0].code_desc, "No-op");
+    assert_eq!(
+        s.results[0].skip_message.as_deref(),
+        Some("Skipped control due to only_if condition.")
+    );
+    let m = one(&r, "skip-msg");
+    assert_eq!(
+        m.results[0].skip_message.as_deref(),
+        Some("Skipped control due to only_if condition: not on debian")
+    );
+    assert_eq!(one(&r, "runs").status, ControlStatus::Passed);
+
+    let r = run(r##"
+control 'before' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+end
+only_if('sshd missing') do
+  command('missing').exist?
+end
+control 'after' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+end
+"##);
+    for id in ["before", "after"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Skipped, "{id}");
+        assert_eq!(
+            c.results[0].skip_message.as_deref(),
+            Some("Skipped control due to only_if condition: sshd missing")
+        );
+    }
+}
+
+#[test]
+fn its_paths_and_expect_forms() {
+    let r = run(r##"
+control 'p' do
+  describe json('/etc/docker/daemon.json') do
+    its(%w(HostConfig Privileged)) { should eq false }
+    its(['HostConfig', 'Privileged']) { should_not eq true }
+  end
+  describe command('x') do
+    its('stdout.strip') { should eq "line1\nline2" }
+  end
+  describe 'users' do
+    it 'have no duplicates' do
+      expect(%w(a b)).to eq %w(a b)
+      expect(1).not_to eq 2
+    end
+  end
+  describe file('/etc/passwd') do
+    it { is_expected.to exist }
+  end
+end
+"##);
+    let c = one(&r, "p");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        descs(&c),
+        vec![
+            "Docker Inspect [\"HostConfig\", \"Privileged\"] is expected to eq false",
+            "Docker Inspect [\"HostConfig\", \"Privileged\"] is expected not to eq true",
+            "Command: `x` stdout.strip is expected to eq \"line1\\nline2\"",
+            "users have no duplicates",
+            "File /etc/passwd is expected to exist",
+        ]
+    );
+}
+
+#[test]
+fn filter_table_where_by_hash_and_block() {
+    let r = run(r##"
+control 't' do
+  describe etc_fstab.where(mount_point: '/home') do
+    its('mount_options') { should eq [['nodev', 'nosuid']] }
+    its('count') { should eq 1 }
+  end
+  describe etc_fstab.where { mount_point =~ /^\/(home|tmp)$/ && mount_options.include?('nodev') } do
+    its('device_names') { should eq ['/dev/sda2', 'tmpfs'] }
+    it { should exist }
+  end
+  describe etc_fstab.where(mount_point: '/var') do
+    it { should_not exist }
+  end
+  describe etc_fstab.entries.map(&:mount_point) do
+    it { should eq ['/', '/home', '/tmp'] }
+  end
+  describe etc_fstab.mount_points do
+    it { should include '/tmp' }
+  end
+end
+"##);
+    let c = one(&r, "t");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(c.results[0].code_desc, "File System Table File (fstab) with mount_point == \"/home\" mount_options is expected to eq [[\"nodev\", \"nosuid\"]]");
+}
+
+#[test]
+fn unsupported_construct_skips_the_control_naming_file_and_line() {
+    let r = run("control 'u' do\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\n  x = `id`\nend\ncontrol 'ok' do\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\nend\n");
+    let u = one(&r, "u");
+    assert_eq!(u.status, ControlStatus::Skipped);
+    assert_eq!(u.results.len(), 1);
+    assert_eq!(
+        u.results[0].skip_message.as_deref(),
+        Some("Not supported by the native evaluator: backtick command at controls/test.rb:5")
+    );
+    assert_eq!(one(&r, "ok").status, ControlStatus::Passed);
+
+    let r = run("control 'res' do\n  describe nginx_conf do\n    its('user') { should eq 'www' }\n  end\nend\n");
+    assert_eq!(
+        one(&r, "res").results[0].skip_message.as_deref(),
+        Some("Not supported by the native evaluator: method or resource `nginx_conf` at controls/test.rb:2")
+    );
+    let r = run("control 'prop' do\n  describe file('/etc/passwd') do\n    its('sha256sum') { should eq 'x' }\n  end\nend\n");
+    assert_eq!(
+        one(&r, "prop").results[0].skip_message.as_deref(),
+        Some("Not supported by the native evaluator: `file` property `sha256sum` at controls/test.rb:3")
+    );
+}
+
+#[test]
+fn file_level_unsupported_value_poisons_only_its_users() {
+    let r = run("v = `uname`\ncontrol 'uses' do\n  describe v do\n    it { should eq 'Linux' }\n  end\nend\ncontrol 'free' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n");
+    assert_eq!(one(&r, "uses").status, ControlStatus::Skipped);
+    assert!(one(&r, "uses").results[0]
+        .skip_message
+        .as_deref()
+        .unwrap_or("")
+        .contains("backtick command at controls/test.rb:1"));
+    assert_eq!(one(&r, "free").status, ControlStatus::Passed);
+}
+
+#[test]
+fn resource_errors_fail_or_skip_the_describe() {
+    let r = run(r##"
+control 'e' do
+  describe broken('x') do
+    its('content') { should eq 'x' }
+  end
+  describe rpm_only('x') do
+    it { should be_installed }
+  end
+end
+"##);
+    let c = one(&r, "e");
+    assert_eq!(c.status, ControlStatus::Failed);
+    assert_eq!(c.results[0].status, ControlStatus::Failed);
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("cannot read /etc/broken: permission denied")
+    );
+    assert_eq!(
+        c.results[0].code_desc,
+        "Broken content is expected to eq \"x\""
+    );
+    assert_eq!(c.results[1].status, ControlStatus::Skipped);
+    assert_eq!(
+        c.results[1].skip_message.as_deref(),
+        Some("The `rpm_only` resource is not supported on your OS")
+    );
+}
+
+#[test]
+fn errors_in_control_body_give_inspec_source_code_error() {
+    let r = run("control 'x' do\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\n  nil.upcase\nend\n");
+    let c = one(&r, "x");
+    assert_eq!(c.status, ControlStatus::Failed);
+    let last = c
+        .results
+        .last()
+        .cloned()
+        .unwrap_or_else(|| panic!("no result"));
+    assert_eq!(
+        last.code_desc,
+        "Control Source Code Error controls/test.rb:1"
+    );
+    assert_eq!(last.exception.as_deref(), Some("NoMethodError"));
+}
+
+#[test]
+fn runaway_loops_and_recursion_are_bounded() {
+    let r = run("def f(n)\n  f(n + 1)\nend\ncontrol 'rec' do\n  f(0)\nend\ncontrol 'loop' do\n  i = 0\n  while true\n    i += 1\n  end\nend\n");
+    let rec = one(&r, "rec");
+    assert_eq!(rec.status, ControlStatus::Failed);
+    assert_eq!(
+        rec.results[0].exception.as_deref(),
+        Some("SystemStackError")
+    );
+    let lp = one(&r, "loop");
+    assert_eq!(lp.status, ControlStatus::Failed);
+}
+
+#[test]
+fn custom_resources_from_libraries() {
+    let lib = r##"
+class Blacklist < Inspec.resource(1)
+  name 'suid_blacklist'
+  desc 'x'
+  attr_reader :items
+  def initialize(extra = nil)
+    super()
+    @items = ['/usr/bin/rcp']
+    @items << extra unless extra.nil?
+  end
+  def default
+    @items
+  end
+  def diff
+    inspec.command('x').stdout.split(/\r?\n/) & @items + ['line2']
+  end
+  def to_s
+    "SUID blacklist"
+  end
+end
+"##;
+    let code = r##"
+control 'lib' do
+  describe suid_blacklist('/bin/x') do
+    its('default') { should eq ['/usr/bin/rcp', '/bin/x'] }
+    its('diff') { should eq ['line2'] }
+    its('items') { should include '/bin/x' }
+  end
+end
+"##;
+    let r = run_with(code, &[("libraries/b.rb", lib)], json!({}), None);
+    let c = one(&r, "lib");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[0].code_desc,
+        "SUID blacklist default is expected to eq [\"/usr/bin/rcp\", \"/bin/x\"]"
+    );
+}
+
+#[test]
+fn matcher_composition_and_comparisons() {
+    let r = run(r##"
+control 'm' do
+  describe kernel_parameter('net.ipv4.ip_forward') do
+    its('value') { should eq(0).or eq(1) }
+    its('value') { should be >= 1 }
+    its('value') { should cmp < 5 }
+    its('value') { should be_in [0, 1] }
+  end
+  describe [1, 2] do
+    it { should all(be > 0) }
+    it { should contain_exactly(2, 1) }
+  end
+end
+"##);
+    let c = one(&r, "m");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[0].code_desc,
+        "Kernel Parameter net.ipv4.ip_forward value is expected to eq 0 or eq 1"
+    );
+    assert_eq!(
+        c.results[1].code_desc,
+        "Kernel Parameter net.ipv4.ip_forward value is expected to be >= 1"
+    );
+    assert_eq!(
+        c.results[2].code_desc,
+        "Kernel Parameter net.ipv4.ip_forward value is expected to cmp < 5"
+    );
+    assert_eq!(c.results[4].code_desc, "[1, 2] is expected to all be > 0");
+}
+
+#[test]
+fn top_level_describe_gets_a_generated_control() {
+    let r = run("describe file('/etc/passwd') do\n  it { should exist }\nend\n");
+    assert_eq!(r.len(), 1);
+    assert!(
+        r[0].id.starts_with("(generated from controls/test.rb:1"),
+        "{}",
+        r[0].id
+    );
+    assert_eq!(r[0].status, ControlStatus::Passed);
+}
+
+#[test]
+fn canceled_host_stops_and_names_why() {
+    let src = crate::profile::ProfileSources {
+        path: "t".into(),
+        metadata: None,
+        controls: vec![("controls/t.rb".into(), "control 'a' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\ncontrol 'b' do\nend\n".into())],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).unwrap_or_else(|e| panic!("{e}"));
+    let host = crate::native::testing::host();
+    host.cancel.cancel();
+    let r = crate::native::inspec::run::evaluate_with(
+        &profile,
+        host,
+        &serde_json::Map::new(),
+        &crate::native::testing::fake_factory,
+    );
+    assert_eq!(r.len(), 2);
+    assert!(
+        r.iter().all(|c| c.status == ControlStatus::Skipped),
+        "{r:#?}"
+    );
+    assert_eq!(
+        r[0].results[0].skip_message.as_deref(),
+        Some("Not evaluated: canceled")
+    );
+}
+
+#[test]
+fn duplicate_control_ids_keep_the_last_definition() {
+    let r = run("control 'd' do\n  describe 1 do\n    it { should eq 2 }\n  end\nend\ncontrol 'd' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n");
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, ControlStatus::Passed);
+}
+
+#[test]
+fn satisfy_blocks_and_match_data() {
+    let r = run(r##"
+control 's' do
+  describe sshd_config do
+    its('PermitRootLogin') do
+      should satisfy { |x| x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n') }
+    end
+  end
+  describe 'key=value'.match(/(\w+)=(\w+)/).captures do
+    it { should eq ['key', 'value'] }
+  end
+end
+"##);
+    let c = one(&r, "s");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[0].code_desc,
+        "SSH Configuration PermitRootLogin is expected to satisfy expression `x == 'yes' || ((m = x.match(/(?<word>n)o/)) && m[:word] == 'n')`"
+    );
+}
+
+/// An unchanged excerpt of linux-baseline (tests/fixtures/native), so this runs without
+/// ../shared.
+#[test]
+fn linux_baseline_excerpt_reads_like_inspec() {
+    let code = include_str!("../../tests/fixtures/native/linux_baseline_os_spec_excerpt.rb");
+    let r = run(code);
+    let os01 = one(&r, "os-01");
+    assert_eq!(os01.status, ControlStatus::Passed);
+    assert_eq!(
+        descs(&os01),
+        vec!["File /etc/hosts.equiv is expected not to exist"]
+    );
+    let os02 = one(&r, "os-02");
+    assert_eq!(
+        os02.title.as_deref(),
+        Some("Check owner and permissions for /etc/shadow")
+    );
+    assert_eq!(
+        descs(&os02),
+        vec![
+            "File /etc/shadow is expected to exist",
+            "File /etc/shadow is expected to be file",
+            "File /etc/shadow is expected to be owned by \"root\"",
+            "File /etc/shadow group is expected to eq \"shadow\"",
+            "File /etc/shadow is expected not to be executable",
+            "File /etc/shadow is expected not to be readable by other",
+            "File /etc/shadow is expected to be writable by owner",
+            "File /etc/shadow is expected to be readable by owner",
+            "File /etc/shadow is expected to be readable by group",
+        ]
+    );
+    assert_eq!(os02.status, ControlStatus::Passed, "{os02:#?}");
+}
+
+#[test]
+fn undecidable_file_level_only_if_skips_the_whole_file() {
+    let r = run("control 'a' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\nonly_if { virtualization.role == 'host' }\ncontrol 'b' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n");
+    for id in ["a", "b"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Skipped, "{id}");
+        assert_eq!(
+            c.results[0].skip_message.as_deref(),
+            Some("Not supported by the native evaluator: method or resource `virtualization` at controls/test.rb:6")
+        );
+    }
+}
+
+#[test]
+fn a_single_file_profile_is_its_controls_file() {
+    let profile = crate::profile::from_source(
+        "control 'x' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n",
+        "/tmp/any/name.rb",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let r = crate::native::inspec::run::evaluate_with(
+        &profile,
+        crate::native::testing::host(),
+        &serde_json::Map::new(),
+        &crate::native::testing::fake_factory,
+    );
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].status, ControlStatus::Passed);
+    assert_eq!(crate::native::coverage(&profile).supported, 1);
+}
+
+#[test]
+fn deep_nesting_and_huge_strings_are_refused() {
+    let r = run("control 'n' do\n  a = []\n  300.times { a = [a] }\nend\ncontrol 'w' do\n  format('%999999999999s', 'x')\nend\n");
+    for id in ["n", "w"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+        assert_eq!(c.results[0].exception.as_deref(), Some("RuntimeError"));
+    }
+}

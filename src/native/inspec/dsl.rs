@@ -1,0 +1,742 @@
+//! InSpec's DSL: `control` metadata, `only_if`, `input`, `describe` / `describe.one`,
+//! `it` / `its` / `should`, `expect(...).to`, and matchers as values.
+
+use crate::job::{ControlCheck, ControlStatus};
+use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
+use crate::native::inspec::results::{self, Timer};
+use crate::native::inspec::Interp;
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::{dig, to_s};
+use crate::native::ruby::objects::{as_native, native, Instance};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, R};
+use crate::profile::ast::{Block, Expr};
+
+/// `expect(value)`, waiting for `.to` / `.not_to`.
+pub struct ExpectTarget(pub Value);
+
+/// The control being evaluated.
+pub struct ControlState {
+    pub id: String,
+    pub title: Option<String>,
+    pub desc: Option<String>,
+    pub impact: f64,
+    /// Set by a false `only_if`: the skip message.
+    pub skip: Option<String>,
+}
+
+/// One enclosing `describe`.
+pub struct DescribeFrame {
+    pub subject: Value,
+    pub desc: String,
+    pub resource: Option<String>,
+}
+
+/// The example (`it` / `its`) being evaluated.
+pub struct Example {
+    pub subject: Value,
+    pub its: Option<Value>,
+    /// The description of the last expectation (`is expected to eq 0`).
+    pub last_desc: Option<String>,
+}
+
+#[derive(Default)]
+pub struct DslState {
+    pub control: Option<ControlState>,
+    pub describes: Vec<DescribeFrame>,
+    pub example: Option<Example>,
+    pub checks: Vec<ControlCheck>,
+    /// A false file-level `only_if`: every control of the file is skipped with this message.
+    pub file_skip: Option<String>,
+    /// Inside `describe.one`: the describe depth of its children and where each child's
+    /// checks start.
+    pub one: Option<(usize, Vec<usize>)>,
+}
+
+/// Control statements that only set metadata (still evaluated after a false `only_if`).
+pub const METADATA: &[&str] = &["title", "desc", "impact", "tag", "ref", "tags", "refs"];
+
+/// Names the DSL answers (for static coverage).
+pub const DSL_FUNCTIONS: &[&str] = &[
+    "control",
+    "rule",
+    "describe",
+    "context",
+    "it",
+    "specify",
+    "example",
+    "its",
+    "should",
+    "should_not",
+    "is_expected",
+    "expect",
+    "subject",
+    "title",
+    "desc",
+    "impact",
+    "tag",
+    "ref",
+    "tags",
+    "refs",
+    "only_if",
+    "input",
+    "attribute",
+    "skip",
+];
+
+pub fn impact_of(v: &Value) -> Option<f64> {
+    match v {
+        Value::Int(i) => Some(*i as f64),
+        Value::Float(f) => Some(*f),
+        Value::Str(s) | Value::Sym(s) => match s.to_ascii_lowercase().as_str() {
+            "none" => Some(0.0),
+            "low" => Some(0.1),
+            "medium" => Some(0.4),
+            "high" => Some(0.7),
+            "critical" => Some(0.9),
+            other => other.parse().ok(),
+        },
+        _ => None,
+    }
+}
+
+impl Interp<'_> {
+    /// A DSL call. None: `name` is not part of the DSL.
+    pub fn call_dsl(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        off: u32,
+    ) -> Option<R> {
+        Some(match name {
+            "control" | "rule" => self.define_control(args, block, off),
+            "describe" | "context" => self.describe(args, block, off),
+            "it" | "specify" | "example" | "its" | "should" | "should_not"
+                if self.ext.dsl.describes.is_empty() && self.ext.dsl.example.is_none() =>
+            {
+                // As in InSpec, where these exist only inside a describe.
+                Err(Flow::raise(
+                    "NoMethodError",
+                    format!("undefined method `{name}' outside a describe block"),
+                ))
+            }
+            "it" | "specify" | "example" => self.it(args, block, off),
+            "its" => self.its(args, block, off),
+            "should" | "should_not" => self.should(args, name == "should_not", off),
+            "is_expected" | "subject" => match &self.ext.dsl.example {
+                Some(_) => self.example_subject(off).map(|v| {
+                    if name == "subject" {
+                        v
+                    } else {
+                        native(ExpectTarget(v))
+                    }
+                }),
+                None => match self.ext.dsl.describes.last() {
+                    Some(d) if name == "subject" => Ok(d.subject.clone()),
+                    _ => Err(self.unsupported(format!("`{name}` outside an example"), off)),
+                },
+            },
+            "expect" => {
+                if block.is_some() {
+                    return Some(Err(self.unsupported("`expect { }` with a block", off)));
+                }
+                self.eval_args(args)
+                    .map(|(a, _)| native(ExpectTarget(a.into_iter().next().unwrap_or(Value::Nil))))
+            }
+            "title" | "desc" | "impact" | "tag" | "ref" | "tags" | "refs" => {
+                self.metadata(name, args)
+            }
+            "only_if" => self.only_if(args, block, off),
+            "skip" if self.ext.dsl.control.is_some() && self.ext.dsl.example.is_none() => {
+                self.skip(args)
+            }
+            "input" | "attribute" => self.input(args, off),
+            n if is_matcher(n) && !self.defs.contains_key(n) => {
+                if block.is_some() && n != "satisfy" {
+                    return Some(Err(
+                        self.unsupported(format!("matcher `{n}` with a block"), off)
+                    ));
+                }
+                let code = block
+                    .map(|b| self.source_span(b.span.start, b.span.end))
+                    .unwrap_or_default();
+                self.eval_args(args).map(|(a, _)| {
+                    let mut m = Matcher::new(n, a);
+                    m.block = block.map(|b| (std::sync::Arc::new(b.clone()), block_code(&code)));
+                    native(m)
+                })
+            }
+            _ => return None,
+        })
+    }
+
+    fn metadata(&mut self, name: &str, args: &[Expr]) -> R {
+        if self.ext.dsl.control.is_none() || matches!(name, "tag" | "ref" | "tags" | "refs") {
+            // File-level `title` names the group; tags and refs are static metadata.
+            return Ok(Value::Nil);
+        }
+        let (a, _) = self.eval_args(args)?;
+        let Some(c) = self.ext.dsl.control.as_mut() else {
+            return Ok(Value::Nil);
+        };
+        match name {
+            "title" => c.title = a.first().map(to_s),
+            "desc" => match a.as_slice() {
+                [text] => c.desc = Some(to_s(text)),
+                [label, text, ..] if to_s(label) == "default" => c.desc = Some(to_s(text)),
+                _ => {}
+            },
+            "impact" => {
+                let v = a.first().cloned().unwrap_or(Value::Nil);
+                match impact_of(&v) {
+                    Some(i) => c.impact = i,
+                    None => {
+                        return Err(Flow::raise(
+                            "ArgumentError",
+                            format!("invalid impact {v:?}"),
+                        ))
+                    }
+                }
+            }
+            _ => {}
+        }
+        Ok(Value::Nil)
+    }
+
+    /// `skip 'reason'` in a describe: a skipped result named after the describe.
+    fn skip(&mut self, args: &[Expr]) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let message = a
+            .first()
+            .map(to_s)
+            .unwrap_or_else(|| "No reason given".into());
+        let desc: Vec<String> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .map(|d| d.desc.clone())
+            .collect();
+        let code_desc = if desc.is_empty() {
+            "No-op".to_string()
+        } else {
+            desc.join(" ")
+        };
+        self.ext
+            .dsl
+            .checks
+            .push(results::skipped(&code_desc, message));
+        Ok(Value::Nil)
+    }
+
+    fn only_if(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let Some(b) = block else {
+            return Ok(Value::Nil);
+        };
+        let message = a.first().map(to_s);
+        let holds = self.call_block(Blk::Ast(b), Vec::new(), off)?.truthy();
+        if !holds {
+            let msg = results::only_if_message(message.as_deref());
+            match self.ext.dsl.control.as_mut() {
+                Some(c) => c.skip = Some(msg),
+                None => self.ext.dsl.file_skip = Some(msg),
+            }
+        }
+        Ok(Value::Nil)
+    }
+
+    /// `input('name', value: default, type: 'Numeric')`: the job's inputs, then inspec.yml,
+    /// then the default; typed by inspec.yml's (or the call's) `type`.
+    fn input(&mut self, args: &[Expr], off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let name = match a.first() {
+            Some(v @ (Value::Str(_) | Value::Sym(_))) => to_s(v),
+            _ => return Err(self.unsupported("`input` without a literal name", off)),
+        };
+        let opts = a.get(1).cloned().unwrap_or(Value::Nil);
+        let opt = |k: &str| {
+            opts.hash_get(&Value::Sym(k.into()))
+                .or_else(|| opts.hash_get(&Value::str(k)))
+                .cloned()
+        };
+        let spec = self.profile.metadata.inputs.iter().find(|i| i.name == name);
+        let value = if let Some(v) = self.inputs.get(&name) {
+            json_to_value(v)
+        } else if let Some(v) = spec.and_then(|s| s.value.as_ref()) {
+            json_to_value(v)
+        } else {
+            opt("value")
+                .or_else(|| opt("default"))
+                .unwrap_or(Value::Nil)
+        };
+        let type_ = spec
+            .and_then(|s| s.type_.clone())
+            .or_else(|| opt("type").map(|t| to_s(&t)));
+        Ok(match type_ {
+            Some(t) => coerce_input(value, &t),
+            None => value,
+        })
+    }
+
+    fn define_control(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if self.ext.dsl.control.is_some() {
+            return Err(self.unsupported("`control` inside a control", off));
+        }
+        let (a, _) = self.eval_args(args)?;
+        let id = a.first().map(to_s).unwrap_or_default();
+        self.run_control(id, block, off)?;
+        Ok(Value::Nil)
+    }
+
+    fn describe_text(&mut self, subject: &Value) -> R<(String, Option<String>)> {
+        Ok(match subject {
+            Value::Resource(r) => (r.to_s(), Some(r.to_s())),
+            Value::Table(t) => (t.name.clone(), Some(t.name.clone())),
+            v if as_native::<Instance>(v).is_some() => {
+                let s = self.stringify(v)?;
+                (s.clone(), Some(s))
+            }
+            v => (self.stringify(v)?, None),
+        })
+    }
+
+    fn describe(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if self.ext.dsl.control.is_none() {
+            return self.run_generated(args, block, off);
+        }
+        if self.ext.dsl.example.is_some() {
+            return Err(self.unsupported("`describe` inside an example", off));
+        }
+        let Some(block) = block else {
+            return Err(self.unsupported("`describe` without a block", off));
+        };
+        let timer = Timer::start();
+        let subject = match self.eval_args(args) {
+            Ok((a, _)) => a,
+            Err(Flow::Raise(e)) => {
+                let code = self.source(args);
+                self.ext
+                    .dsl
+                    .checks
+                    .push(results::errored(code, e.message, &e.class));
+                return Ok(Value::Nil);
+            }
+            Err(Flow::Skip(m)) => {
+                let code = self.source(args);
+                let mut c = timer.check(ControlStatus::Skipped, code);
+                c.skip_message = Some(m);
+                self.ext.dsl.checks.push(c);
+                return Ok(Value::Nil);
+            }
+            Err(e) => return Err(e),
+        };
+        if let Some((depth, starts)) = self.ext.dsl.one.as_mut() {
+            if *depth == self.ext.dsl.describes.len() {
+                starts.push(self.ext.dsl.checks.len());
+            }
+        }
+        let mut parts = Vec::new();
+        let mut resource = None;
+        for v in &subject {
+            let (d, r) = self.describe_text(v)?;
+            parts.push(d);
+            resource = resource.or(r);
+        }
+        self.ext.dsl.describes.push(DescribeFrame {
+            subject: subject.into_iter().next().unwrap_or(Value::Nil),
+            desc: parts.join(" "),
+            resource,
+        });
+        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        self.ext.dsl.describes.pop();
+        r.map(|_| Value::Nil)
+    }
+
+    /// The source text between two offsets of the current file.
+    fn source_span(&self, start: u32, end: u32) -> String {
+        self.profile
+            .sources
+            .controls
+            .iter()
+            .find(|(p, _)| *p == self.file)
+            .and_then(|(_, t)| t.get(start as usize..end as usize))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// The source text of some expressions (for `code_desc` of subjects that failed).
+    fn source(&self, exprs: &[Expr]) -> String {
+        let (Some(a), Some(b)) = (exprs.first(), exprs.last()) else {
+            return String::new();
+        };
+        self.profile
+            .sources
+            .controls
+            .iter()
+            .find(|(p, _)| *p == self.file)
+            .and_then(|(_, t)| t.get(a.span.start as usize..b.span.end as usize))
+            .unwrap_or("")
+            .to_string()
+    }
+
+    /// `describe.one`: passes when every example of one inner describe passes.
+    pub fn describe_one(&mut self, block: Option<&Block>, off: u32) -> R {
+        let Some(block) = block else {
+            return Err(self.unsupported("`describe.one` without a block", off));
+        };
+        if self.ext.dsl.control.is_none() {
+            return Err(self.unsupported("`describe.one` outside a control", off));
+        }
+        let base = self.ext.dsl.checks.len();
+        let saved = self
+            .ext
+            .dsl
+            .one
+            .replace((self.ext.dsl.describes.len(), Vec::new()));
+        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        let marks = std::mem::replace(&mut self.ext.dsl.one, saved)
+            .map(|(_, m)| m)
+            .unwrap_or_default();
+        r?;
+        let inner: Vec<ControlCheck> = self.ext.dsl.checks.split_off(base);
+        let mut groups: Vec<Vec<ControlCheck>> = Vec::new();
+        let mut bounds: Vec<usize> = marks.into_iter().map(|m| m.saturating_sub(base)).collect();
+        bounds.push(inner.len());
+        let mut start = 0;
+        for b in bounds {
+            if b > start {
+                groups.push(inner.get(start..b).map(|s| s.to_vec()).unwrap_or_default());
+                start = b;
+            }
+        }
+        if let Some(g) = groups
+            .iter()
+            .find(|g| g.iter().all(|c| c.status == ControlStatus::Passed))
+        {
+            self.ext.dsl.checks.extend(g.iter().cloned());
+        } else {
+            self.ext.dsl.checks.extend(inner);
+        }
+        Ok(Value::Nil)
+    }
+
+    fn it(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let text = a.first().map(to_s);
+        let subject = self
+            .ext
+            .dsl
+            .describes
+            .last()
+            .map(|d| d.subject.clone())
+            .unwrap_or(Value::Nil);
+        self.run_example(text, subject, None, block, off)
+    }
+
+    fn its(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        let Some(frame) = self.ext.dsl.describes.last() else {
+            return Err(self.unsupported("`its` outside a describe", off));
+        };
+        let subject = frame.subject.clone();
+        let (a, _) = self.eval_args(args)?;
+        let path = a.into_iter().next().unwrap_or(Value::Nil);
+        self.run_example(None, subject, Some(path), block, off)
+    }
+
+    fn run_example(
+        &mut self,
+        text: Option<String>,
+        subject: Value,
+        its: Option<Value>,
+        block: Option<&Block>,
+        off: u32,
+    ) -> R {
+        let timer = Timer::start();
+        let its_desc = its.as_ref().map(|p| match p {
+            Value::Str(s) | Value::Sym(s) => s.clone(),
+            other => format!("{other:?}"),
+        });
+        let mut prefix: Vec<String> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .map(|d| d.desc.clone())
+            .filter(|d| !d.is_empty())
+            .collect();
+        prefix.extend(its_desc);
+        let Some(block) = block else {
+            prefix.push(text.unwrap_or_default());
+            let mut c = timer.check(ControlStatus::Skipped, prefix.join(" "));
+            c.skip_message = Some("Not yet implemented".into());
+            self.ext.dsl.checks.push(c);
+            return Ok(Value::Nil);
+        };
+        if self.ext.dsl.example.is_some() {
+            return Err(self.unsupported("an example inside an example", off));
+        }
+        self.ext.dsl.example = Some(Example {
+            subject,
+            its,
+            last_desc: None,
+        });
+        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        let ex = self.ext.dsl.example.take();
+        prefix.push(
+            text.or(ex.and_then(|e| e.last_desc))
+                .unwrap_or_else(|| "example".into()),
+        );
+        let code_desc = prefix.join(" ");
+        let mut check = timer.check(ControlStatus::Passed, code_desc);
+        check.resource = self
+            .ext
+            .dsl
+            .describes
+            .last()
+            .and_then(|d| d.resource.clone());
+        // `next` / `break` inside an example body end it normally.
+        let r = match r {
+            Err(Flow::Next(_) | Flow::Break(_)) => Ok(Value::Nil),
+            other => other,
+        };
+        self.record_check(check, r)
+    }
+
+    /// The example's subject, with its `its` path applied.
+    pub fn example_subject(&mut self, off: u32) -> R {
+        let Some(ex) = &self.ext.dsl.example else {
+            return Ok(Value::Nil);
+        };
+        let subject = ex.subject.clone();
+        match ex.its.clone() {
+            None => Ok(subject),
+            Some(Value::Str(path)) => {
+                let mut cur = subject;
+                for part in path.split('.') {
+                    cur = self.call_method(cur, part, Vec::new(), None, off)?;
+                }
+                Ok(cur)
+            }
+            Some(Value::Array(keys)) => self.its_array(subject, &keys, off),
+            Some(other) => self.call_method(subject, &to_s(&other), Vec::new(), None, off),
+        }
+    }
+
+    /// `its(['a', 'b'])`: a nested lookup (`params` dig for resources).
+    fn its_array(&mut self, subject: Value, keys: &[Value], off: u32) -> R {
+        match &subject {
+            Value::Hash(_) | Value::Array(_) => Ok(dig(&subject, keys)),
+            Value::Resource(r) => match r.call("[]", keys) {
+                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => {
+                    let at = self.at(off);
+                    let params = r
+                        .call("params", &[])
+                        .map_err(|e| crate::native::ruby::resource_error(e, at))?;
+                    Ok(dig(&params, keys))
+                }
+                other => {
+                    let at = self.at(off);
+                    other.map_err(|e| crate::native::ruby::resource_error(e, at))
+                }
+            },
+            _ => {
+                let params = self.call_method(subject.clone(), "params", Vec::new(), None, off)?;
+                Ok(dig(&params, keys))
+            }
+        }
+    }
+
+    fn should(&mut self, args: &[Expr], negated: bool, off: u32) -> R {
+        if self.ext.dsl.example.is_none() {
+            return Err(self.unsupported("`should` outside an example", off));
+        }
+        let (a, _) = self.eval_args(args)?;
+        let m = a.into_iter().next().unwrap_or(Value::Nil);
+        let actual = ActualOf::Subject;
+        self.expectation(actual, m, negated, off)
+    }
+
+    /// `expect(value).to matcher`.
+    pub fn expect_to(&mut self, value: Value, m: Value, negated: bool, off: u32) -> R {
+        if self.ext.dsl.example.is_some() {
+            return self.expectation(ActualOf::Value(value), m, negated, off);
+        }
+        // A bare `expect` in a control or describe is an example of its own.
+        let timer = Timer::start();
+        let mut prefix: Vec<String> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .map(|d| d.desc.clone())
+            .collect();
+        prefix.push(self.describe_text(&value)?.0);
+        self.ext.dsl.example = Some(Example {
+            subject: value.clone(),
+            its: None,
+            last_desc: None,
+        });
+        let r = self.expectation(ActualOf::Value(value), m, negated, off);
+        let ex = self.ext.dsl.example.take();
+        prefix.push(ex.and_then(|e| e.last_desc).unwrap_or_default());
+        let check = timer.check(ControlStatus::Passed, prefix.join(" "));
+        self.record_check(check, r)
+    }
+
+    /// Records an example's outcome: a failed expectation, a Ruby error or a skip marks the
+    /// check; other control flow (an unsupported construct, cancel) goes on up.
+    fn record_check(&mut self, mut check: ControlCheck, r: R) -> R {
+        match r {
+            Ok(_) => {}
+            Err(Flow::Failed(m)) => {
+                check.status = ControlStatus::Failed;
+                check.message = Some(m);
+            }
+            Err(Flow::Raise(e)) => {
+                check.status = ControlStatus::Failed;
+                check.message = Some(e.message);
+                check.exception = Some(e.class);
+            }
+            Err(Flow::Skip(m)) => {
+                check.status = ControlStatus::Skipped;
+                check.skip_message = Some(m);
+            }
+            Err(other) => return Err(other),
+        }
+        self.ext.dsl.checks.push(check);
+        Ok(Value::Nil)
+    }
+
+    fn expectation(&mut self, actual: ActualOf, m: Value, negated: bool, off: u32) -> R {
+        let Some(matcher) = as_native::<Matcher>(&m).cloned() else {
+            return Err(self.unsupported("an expectation without a matcher", off));
+        };
+        let desc = format!(
+            "is expected {}to {}",
+            if negated { "not " } else { "" },
+            matcher.description()
+        );
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.last_desc = Some(desc);
+        }
+        let actual = match actual {
+            ActualOf::Subject => self.example_subject(off)?,
+            ActualOf::Value(v) => v,
+        };
+        let mut cx = PredicateCx { me: self, off };
+        let verdict = match matcher.check(&actual, negated, &mut cx) {
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                return Err(self.unsupported(construct, off));
+            }
+            other => other?,
+        };
+        if verdict.passed {
+            Ok(Value::Bool(true))
+        } else {
+            Err(Flow::Failed(verdict.message))
+        }
+    }
+}
+
+enum ActualOf {
+    Subject,
+    Value(Value),
+}
+
+struct PredicateCx<'a, 'p> {
+    me: &'a mut Interp<'p>,
+    off: u32,
+}
+
+impl Predicates for PredicateCx<'_, '_> {
+    fn predicate(&mut self, actual: &Value, name: &str, args: &[Value]) -> R {
+        let plain = !matches!(
+            actual,
+            Value::Resource(_) | Value::Table(_) | Value::Native(_)
+        );
+        match self
+            .me
+            .call_method(actual.clone(), name, args.to_vec(), None, self.off)
+        {
+            Err(Flow::Unsupported { .. }) if plain => Err(Flow::raise(
+                "NoMethodError",
+                format!("undefined method `{name}' for {}", actual.class_name()),
+            )),
+            other => other,
+        }
+    }
+
+    fn call_block(&mut self, block: &Block, arg: Value) -> R {
+        self.me.call_block(Blk::Ast(block), vec![arg], self.off)
+    }
+
+    fn describe_value(&mut self, v: &Value) -> String {
+        match v {
+            Value::Resource(_) | Value::Table(_) | Value::Native(_) => {
+                self.me.stringify(v).unwrap_or_default()
+            }
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// The body of a `{ |x| ... }` block's source, as RSpec's `satisfy` describes it.
+fn block_code(src: &str) -> String {
+    let inner = src
+        .trim()
+        .trim_start_matches('{')
+        .trim_end_matches('}')
+        .trim_start_matches("do")
+        .trim_end_matches("end")
+        .trim();
+    let inner = match inner
+        .strip_prefix('|')
+        .and_then(|r| r.find('|').map(|i| &r[i + 1..]))
+    {
+        Some(rest) => rest.trim(),
+        None => inner,
+    };
+    inner.to_string()
+}
+
+/// A JSON input value as a Ruby value (objects become hashes with string keys).
+pub fn json_to_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Value::Int)
+            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(a) => Value::Array(a.iter().map(json_to_value).collect()),
+        serde_json::Value::Object(m) => Value::Hash(
+            m.iter()
+                .map(|(k, v)| (Value::Str(k.clone()), json_to_value(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Types an input by its declared type (`Numeric` from a numeric string, `String` from a
+/// number, `Boolean` from "true"/"false", `Regexp` from a string).
+pub fn coerce_input(v: Value, type_: &str) -> Value {
+    match (type_.to_ascii_lowercase().as_str(), &v) {
+        ("numeric" | "num", Value::Str(s)) => match s.trim().parse::<i64>() {
+            Ok(i) => Value::Int(i),
+            Err(_) => s.trim().parse::<f64>().map(Value::Float).unwrap_or(v),
+        },
+        ("string", Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Sym(_)) => {
+            Value::Str(to_s(&v))
+        }
+        ("boolean", Value::Str(s)) if s.eq_ignore_ascii_case("true") => Value::Bool(true),
+        ("boolean", Value::Str(s)) if s.eq_ignore_ascii_case("false") => Value::Bool(false),
+        ("regexp" | "regex", Value::Str(s)) => Value::Regex {
+            source: s.clone(),
+            flags: String::new(),
+        },
+        _ => v,
+    }
+}

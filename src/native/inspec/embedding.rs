@@ -1,0 +1,124 @@
+//! InSpec as the embedding of the Ruby interpreter ([`Embedding`]): the state of the DSL and
+//! of `where { }` blocks, and the calls InSpec answers — DSL words, matchers and their chains,
+//! `expect(...).to`, `describe.one`, FilterTable methods — which the interpreter asks for at
+//! fixed points without knowing them.
+
+use std::sync::Arc;
+
+use crate::native::inspec::dsl::{DslState, ExpectTarget};
+use crate::native::inspec::matchers::{Matcher, CHAINS};
+use crate::native::inspec::table::TABLE_METHODS;
+use crate::native::resources;
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::row::Row;
+use crate::native::ruby::objects::{as_native, native};
+use crate::native::ruby::value::{Resource, Table, Value};
+use crate::native::ruby::{Embedding, R};
+use crate::profile::ast::{Block, Expr, ExprKind};
+
+/// The interpreter running InSpec.
+pub type Interp<'p> = crate::native::ruby::Interp<'p, Inspec>;
+
+/// InSpec's state in the interpreter.
+#[derive(Default)]
+pub struct Inspec {
+    pub dsl: DslState,
+    /// The FilterTable rows whose fields are callable inside `where { ... }`, innermost last.
+    pub rows: Vec<Row>,
+}
+
+impl Embedding for Inspec {
+    fn bare_value(me: &Interp<'_>, name: &str) -> Option<Value> {
+        me.ext.rows.last()?.get(name)
+    }
+
+    fn call_bare(
+        me: &mut Interp<'_>,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        off: u32,
+    ) -> Option<R> {
+        me.call_dsl(name, args, block, off)
+    }
+
+    fn call_unevaluated(
+        me: &mut Interp<'_>,
+        recv: &Expr,
+        name: &str,
+        block: Option<&Block>,
+        off: u32,
+    ) -> Option<R> {
+        if name == "one" && recv.bare_call_name() == Some("describe") {
+            if let ExprKind::Call { args, .. } = &recv.kind {
+                if args.is_empty() {
+                    return Some(me.describe_one(block, off));
+                }
+            }
+        }
+        None
+    }
+
+    fn call_resource(
+        me: &mut Interp<'_>,
+        res: &Arc<dyn Resource>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R> {
+        me.table_of_resource(res, name, args, blk, off)
+    }
+
+    fn call_table(
+        me: &mut Interp<'_>,
+        table: &Arc<Table>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        me.table_call(table, name, args, blk, off)
+    }
+
+    fn call_native(
+        me: &mut Interp<'_>,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        off: u32,
+    ) -> Option<R> {
+        if let Some(m) = as_native::<Matcher>(recv) {
+            return Some(match m.chain(name, args) {
+                Some(m2) => Ok(native(m2)),
+                None => Err(me.unsupported(format!("matcher chain `.{name}`"), off)),
+            });
+        }
+        if let Some(t) = as_native::<ExpectTarget>(recv) {
+            let negated = match name {
+                "to" => false,
+                "not_to" | "to_not" => true,
+                _ => return Some(Err(me.unsupported(format!("`expect(...).{name}`"), off))),
+            };
+            let m = args.first().cloned().unwrap_or(Value::Nil);
+            return Some(me.expect_to(t.0.clone(), m, negated, off));
+        }
+        None
+    }
+
+    fn operator(me: &mut Interp<'_>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R> {
+        let m = as_native::<Matcher>(l)?;
+        Some(match m.with_operator(op, r.clone()) {
+            Some(m2) => Ok(native(m2)),
+            None => Err(me.unsupported(format!("matcher operator `{op}`"), off)),
+        })
+    }
+
+    fn knows_method(name: &str) -> bool {
+        TABLE_METHODS.contains(&name)
+            || CHAINS.contains(&name)
+            || resources::names()
+                .iter()
+                .any(|r| resources::methods(r).is_some_and(|m| m.contains(&name)))
+    }
+}

@@ -1,0 +1,1101 @@
+//! InSpec's matchers: their RSpec descriptions (for `code_desc`), how they match, and the
+//! failure messages InSpec prints.
+
+use crate::native::inspec::cmp;
+use crate::native::ruby::methods::{case_eq, compare, find, is_a, pattern, to_s};
+use crate::native::ruby::objects::{as_native, ClassRef};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, R};
+
+/// How a matcher matches: the call, and the interpreter for predicates and blocks.
+type MatchFn = fn(&Call<'_>, &mut dyn Predicates) -> R<(bool, String)>;
+
+/// Matchers with their own semantics, or a predicate of their own (`exist`, `be_installed`),
+/// and how each matches (others: `be_xxx` → `xxx?`, `have_xxx` → `has_xxx?`, by
+/// [`predicate`]). Evaluation dispatches on it; [`is_matcher`] and coverage read its names.
+const MATCHERS: &[(&str, MatchFn)] = &[
+    ("eq", m_eq),
+    ("eql", m_eq),
+    ("equal", m_eq),
+    ("cmp", m_cmp),
+    ("match", m_match),
+    ("include", m_include),
+    ("be_in", m_be_in),
+    ("be_nil", m_be_nil),
+    ("be_empty", m_be_empty),
+    ("be_truthy", m_be_truthy),
+    ("be_falsey", m_be_falsey),
+    ("be_falsy", m_be_falsey),
+    ("be", m_be),
+    ("exist", predicate),
+    ("start_with", m_start_with),
+    ("end_with", m_start_with),
+    ("all", m_all),
+    ("contain_match", m_contain_match),
+    ("contain_duplicates", m_contain_duplicates),
+    ("match_array", m_match_array),
+    ("contain_exactly", m_match_array),
+    ("be_a", m_be_a),
+    ("be_an", m_be_a),
+    ("be_kind_of", m_be_a),
+    ("be_a_kind_of", m_be_a),
+    ("be_instance_of", m_be_a),
+    ("be_an_instance_of", m_be_a),
+    ("be_readable", predicate),
+    ("be_writable", predicate),
+    ("be_executable", predicate),
+    ("be_installed", predicate),
+    ("be_enabled", predicate),
+    ("be_running", predicate),
+    ("be_mounted", predicate),
+    ("be_within", m_be_within),
+    ("satisfy", m_satisfy),
+];
+
+/// How `name` matches, if it has semantics of its own.
+fn own(name: &str) -> Option<MatchFn> {
+    MATCHERS.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+}
+
+/// Methods chained on a matcher.
+pub const CHAINS: &[&str] = &[
+    "by",
+    "by_user",
+    "or",
+    "and",
+    "with",
+    "only_with",
+    "of",
+    "inclusive",
+    "exclusive",
+];
+
+/// Whether `name` makes a matcher.
+pub fn is_matcher(name: &str) -> bool {
+    own(name).is_some() || name.starts_with("be_") || name.starts_with("have_")
+}
+
+/// The resource predicate a generic matcher calls (`be_owned_by` → `owned_by?`,
+/// `exist` → `exist?`, `have_rule` → `has_rule?`). None: not a predicate matcher.
+pub fn predicate_of(name: &str) -> Option<String> {
+    match name {
+        "exist" => Some("exist?".into()),
+        "be_readable" => Some("readable?".into()),
+        "be_writable" => Some("writable?".into()),
+        "be_executable" => Some("executable?".into()),
+        "be_installed" | "be_enabled" | "be_running" | "be_mounted" => {
+            Some(format!("{}?", &name[3..]))
+        }
+        n if own(n).is_some() => None,
+        n => n
+            .strip_prefix("be_")
+            .map(|p| format!("{p}?"))
+            .or_else(|| n.strip_prefix("have_").map(|p| format!("has_{p}?"))),
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    pub name: String,
+    pub args: Vec<Value>,
+    /// `cmp >= 5`, `be < 3`.
+    pub op: Option<(String, Value)>,
+    /// Chains: `by('owner')`, `by_user('x')`, `with(opts)`, `only_with(opts)`.
+    pub chains: Vec<(String, Vec<Value>)>,
+    /// `.or` / `.and` composition: (is_and, other).
+    pub compound: Option<(bool, Box<Matcher>, Box<Matcher>)>,
+    /// `satisfy { |x| ... }`: the block and its source text.
+    pub block: Option<(std::sync::Arc<crate::profile::ast::Block>, String)>,
+}
+
+/// The verdict of one expectation.
+pub struct Verdict {
+    pub passed: bool,
+    pub message: String,
+}
+
+/// What matchers need from the interpreter: predicates on resources and objects.
+pub trait Predicates {
+    fn predicate(&mut self, actual: &Value, name: &str, args: &[Value]) -> R;
+    fn describe_value(&mut self, v: &Value) -> String;
+    /// Runs a `satisfy` block with the actual value.
+    fn call_block(&mut self, block: &crate::profile::ast::Block, arg: Value) -> R;
+}
+
+fn inspect(v: &Value) -> String {
+    match v {
+        Value::Regex { source, flags } => format!("/{source}/{flags}"),
+        Value::Native(_) => to_s(v),
+        other => format!("{other:?}"),
+    }
+}
+
+fn sentence(args: &[Value]) -> String {
+    match args.len() {
+        0 => String::new(),
+        1 => format!(" {}", inspect(&args[0])),
+        n => {
+            let head: Vec<String> = args[..n - 1].iter().map(inspect).collect();
+            format!(" {} and {}", head.join(", "), inspect(&args[n - 1]))
+        }
+    }
+}
+
+impl Matcher {
+    pub fn new(name: &str, args: Vec<Value>) -> Self {
+        Matcher {
+            name: name.to_string(),
+            args,
+            op: None,
+            chains: Vec::new(),
+            compound: None,
+            block: None,
+        }
+    }
+
+    /// `cmp <op> x` / `be <op> x`. None: no such operator for this matcher.
+    pub fn with_operator(&self, op: &str, rhs: Value) -> Option<Matcher> {
+        let ok_cmp = ["==", "!=", "<", "<=", ">", ">=", "===", "=~"].contains(&op);
+        let ok_be = ["==", "<", "<=", ">", ">=", "===", "=~"].contains(&op);
+        if (self.name == "cmp" && ok_cmp) || (self.name == "be" && ok_be && self.args.is_empty()) {
+            let mut m = self.clone();
+            m.op = Some((op.to_string(), rhs));
+            return Some(m);
+        }
+        None
+    }
+
+    /// A chained method (`.by('owner')`, `.or(other)`). None: not supported.
+    pub fn chain(&self, name: &str, args: &[Value]) -> Option<Matcher> {
+        match name {
+            "or" | "and" => {
+                let other = args.first().and_then(as_native::<Matcher>)?.clone();
+                Some(Matcher {
+                    compound: Some((name == "and", Box::new(self.clone()), Box::new(other))),
+                    ..Matcher::new(name, Vec::new())
+                })
+            }
+            "by" | "by_user"
+                if matches!(
+                    self.name.as_str(),
+                    "be_readable" | "be_writable" | "be_executable"
+                ) =>
+            {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), args.to_vec()));
+                Some(m)
+            }
+            "with" | "only_with" if self.name == "be_mounted" => {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), args.to_vec()));
+                Some(m)
+            }
+            _ => None,
+        }
+    }
+
+    fn chained(&self, name: &str) -> Option<&Value> {
+        self.chains
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, a)| a.first())
+    }
+
+    /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
+    pub fn description(&self) -> String {
+        if let Some((is_and, a, b)) = &self.compound {
+            let j = if *is_and { "and" } else { "or" };
+            return format!("{} {j} {}", a.description(), b.description());
+        }
+        let n = self.name.as_str();
+        match n {
+            "cmp" => {
+                let (op, e) = match &self.op {
+                    Some((op, e)) => (op.as_str(), e.clone()),
+                    None => ("==", self.args.first().cloned().unwrap_or(Value::Nil)),
+                };
+                format!("cmp {op} {}", inspect(&e))
+            }
+            "be" => match &self.op {
+                Some((op, e)) => format!("be {op} {}", inspect(e)),
+                None if self.args.is_empty() => "be".into(),
+                None => format!("equal{}", sentence(&self.args)),
+            },
+            "be_readable" | "be_writable" | "be_executable" => {
+                let mut d = n.replace('_', " ");
+                if let Some(by) = self.chained("by") {
+                    d.push_str(&format!(" by {}", to_s(by)));
+                }
+                if let Some(u) = self.chained("by_user") {
+                    d.push_str(&format!(" by user {}", to_s(u)));
+                }
+                d
+            }
+            "be_a" | "be_an" | "be_kind_of" | "be_a_kind_of" => {
+                format!(
+                    "be a kind of {}",
+                    self.args.first().map(to_s).unwrap_or_default()
+                )
+            }
+            "be_instance_of" | "be_an_instance_of" => {
+                format!(
+                    "be an instance of {}",
+                    self.args.first().map(to_s).unwrap_or_default()
+                )
+            }
+            "all" => format!(
+                "all {}",
+                self.args
+                    .first()
+                    .and_then(as_native::<Matcher>)
+                    .map(|m| m.description())
+                    .unwrap_or_default()
+            ),
+            "match_array" | "contain_exactly" => {
+                let items = match self.args.as_slice() {
+                    [Value::Array(a)] if n == "match_array" => a.clone(),
+                    other => other.to_vec(),
+                };
+                format!("contain exactly{}", sentence(&items))
+            }
+            "be_in" => format!("be in{}", sentence(&self.args)),
+            "satisfy" => match &self.block {
+                Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
+                _ => "satisfy block".to_string(),
+            },
+            "be_mounted" => {
+                let mut d = "be mounted".to_string();
+                for (c, a) in &self.chains {
+                    d.push_str(&format!(" {}{}", c.replace('_', " "), sentence(a)));
+                }
+                d
+            }
+            _ => format!("{}{}", n.replace('_', " "), sentence(&self.args)),
+        }
+    }
+
+    /// Matches `actual`; `negated` for `should_not` / `not_to`.
+    pub fn check(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<Verdict> {
+        if let Some((is_and, a, b)) = &self.compound {
+            let va = a.check(actual, false, cx)?;
+            let vb = if *is_and && !va.passed || !*is_and && va.passed {
+                None
+            } else {
+                Some(b.check(actual, false, cx)?)
+            };
+            let passed = match (&vb, is_and) {
+                (None, _) => va.passed,
+                (Some(vb), _) => vb.passed,
+            };
+            let message = match (&vb, passed != negated) {
+                (_, true) => String::new(),
+                (Some(vb), false) if !va.message.is_empty() && !*is_and => {
+                    format!(
+                        "   {}\n\n...or:\n\n   {}",
+                        va.message.trim(),
+                        vb.message.trim()
+                    )
+                }
+                (Some(vb), false) => vb.message.clone(),
+                (None, false) => va.message.clone(),
+            };
+            let message = if negated && passed {
+                format!(
+                    "expected {} not to {}",
+                    cx.describe_value(actual),
+                    self.description()
+                )
+            } else {
+                message
+            };
+            return Ok(Verdict {
+                passed: passed != negated,
+                message,
+            });
+        }
+        let (ok, msg) = self.matches(actual, negated, cx)?;
+        Ok(Verdict {
+            passed: ok != negated,
+            message: if ok != negated { String::new() } else { msg },
+        })
+    }
+
+    /// (whether it matches, the failure message for the given polarity).
+    fn matches(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<(bool, String)> {
+        let n = self.name.as_str();
+        let call = Call {
+            m: self,
+            actual,
+            negated,
+            not: if negated { "not " } else { "" },
+            n,
+        };
+        own(n).unwrap_or(predicate)(&call, cx)
+    }
+}
+
+/// One matcher applied to one actual value.
+struct Call<'a> {
+    m: &'a Matcher,
+    actual: &'a Value,
+    negated: bool,
+    /// `"not "` when negated: the messages say "expected x not to ...".
+    not: &'static str,
+    n: &'a str,
+}
+
+impl Call<'_> {
+    fn default_msg(&self, cx: &mut dyn Predicates) -> String {
+        format!(
+            "expected {} {}to {}",
+            cx.describe_value(self.actual),
+            self.not,
+            self.m.description()
+        )
+    }
+}
+
+fn m_eq(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let ok = *actual == a0;
+        let exp = if negated {
+            format!("value != {}", inspect(&a0))
+        } else {
+            inspect(&a0)
+        };
+        let how = if n == "eq" {
+            "=="
+        } else if n == "eql" {
+            "eql?"
+        } else {
+            "equal?"
+        };
+        (
+            ok,
+            format!(
+                "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
+                inspect(actual)
+            ),
+        )
+    })
+}
+
+fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let negated = c.negated;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let (op, e) = match &m.op {
+            Some((op, e)) => (op.clone(), e.clone()),
+            None => ("==".to_string(), a0),
+        };
+        if let Value::Regex { source, flags } = &e {
+            crate::native::ruby::rx::check_for_match(source, flags).map_err(|construct| {
+                Flow::Unsupported {
+                    construct,
+                    at: String::new(),
+                }
+            })?;
+        }
+        let ok = cmp::cmp(actual, &op, &e);
+        (ok, cmp::failure_message(actual, &op, &e, negated, inspect))
+    })
+}
+
+fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok(match &m.op {
+        Some((op, e)) => {
+            let ok = match op.as_str() {
+                "==" => actual == e,
+                "===" => case_eq(e, actual)?,
+                "=~" => matches!(actual, Value::Str(_)) && pattern(e)?.is_match(&to_s(actual)),
+                _ => {
+                    let o = compare(actual, e).ok_or_else(|| {
+                        Flow::raise(
+                            "ArgumentError",
+                            format!(
+                                "comparison of {} with {} failed",
+                                actual.class_name(),
+                                inspect(e)
+                            ),
+                        )
+                    })?;
+                    match op.as_str() {
+                        "<" => o.is_lt(),
+                        "<=" => o.is_le(),
+                        ">" => o.is_gt(),
+                        _ => o.is_ge(),
+                    }
+                }
+            };
+            let pad = " ".repeat(op.len());
+            (
+                ok,
+                format!(
+                    "expected: {not}{op} {}\n     got: {pad} {}",
+                    inspect(e),
+                    inspect(actual)
+                ),
+            )
+        }
+        None if m.args.is_empty() => (
+            actual.truthy(),
+            format!("expected {} to be truthy", inspect(actual)),
+        ),
+        None => (
+            actual == &a0,
+            format!(
+                "\nexpected {}\n     got {}\n",
+                inspect(&a0),
+                inspect(actual)
+            ),
+        ),
+    })
+}
+
+fn m_match(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let ok = match actual {
+            Value::Str(s) => find(&a0, s)?.is_some(),
+            _ => false,
+        };
+        (
+            ok,
+            format!(
+                "expected {} {not}to match {}",
+                inspect(actual),
+                inspect(&a0)
+            ),
+        )
+    })
+}
+
+fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    Ok({
+        let ok = m.args.iter().try_fold(true, |acc, x| -> R<bool> {
+            Ok(acc
+                && match actual {
+                    Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
+                    Value::Array(a) => a.contains(x),
+                    Value::Hash(_) => actual.hash_get(x).is_some(),
+                    Value::Nil => false,
+                    other => cx
+                        .predicate(other, "include?", std::slice::from_ref(x))?
+                        .truthy(),
+                })
+        })?;
+        (
+            ok,
+            format!(
+                "expected {} {not}to include{}",
+                inspect(actual),
+                sentence(&m.args)
+            ),
+        )
+    })
+}
+
+fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let list = match &a0 {
+            Value::Array(a) => a.clone(),
+            Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
+            other => vec![other.clone()],
+        };
+        let ok = match actual {
+            Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
+            Value::Array(items) => items.iter().all(|i| list.contains(i)),
+            other if negated => !list.contains(other),
+            other => list.contains(other),
+        };
+        // be_in has its own negation (no element of an array may be in the list).
+        let ok = if negated { !ok } else { ok };
+        (
+            ok,
+            format!(
+                "expected `{}` {not}to be in the list: `{}`",
+                inspect(actual),
+                inspect(&a0)
+            ),
+        )
+    })
+}
+
+fn m_be_nil(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    Ok((
+        matches!(actual, Value::Nil),
+        format!(
+            "expected: {}nil\n     got: {}",
+            if negated { "not " } else { "" },
+            inspect(actual)
+        ),
+    ))
+}
+
+fn m_be_truthy(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok((
+        actual.truthy(),
+        format!("expected: truthy value\n     got: {}", inspect(actual)),
+    ))
+}
+
+fn m_be_falsey(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok((
+        !actual.truthy(),
+        format!("expected: falsey value\n     got: {}", inspect(actual)),
+    ))
+}
+
+fn m_be_empty(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let negated = c.negated;
+    Ok({
+        let ok = match actual {
+            Value::Str(s) => s.is_empty(),
+            Value::Array(a) => a.is_empty(),
+            Value::Hash(h) => h.is_empty(),
+            other => cx.predicate(other, "empty?", &[])?.truthy(),
+        };
+        (
+            ok,
+            format!(
+                "expected `{}.empty?` to be {}, got {}",
+                inspect(actual),
+                !negated,
+                ok
+            ),
+        )
+    })
+}
+
+fn m_start_with(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let start = n == "start_with";
+        let ok = match (actual, &a0) {
+            (Value::Str(s), Value::Str(p)) => {
+                if start {
+                    s.starts_with(p.as_str())
+                } else {
+                    s.ends_with(p.as_str())
+                }
+            }
+            (Value::Array(a), x) => {
+                if start {
+                    a.first() == Some(x)
+                } else {
+                    a.last() == Some(x)
+                }
+            }
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_all(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    Ok({
+        let Some(inner) = m.args.first().and_then(as_native::<Matcher>).cloned() else {
+            return Err(Flow::raise("ArgumentError", "`all` needs a matcher"));
+        };
+        let items = match actual {
+            Value::Array(a) => a.clone(),
+            other => {
+                return Ok((
+                    false,
+                    format!("expected {} to respond to `all?`", inspect(other)),
+                ))
+            }
+        };
+        let mut bad = Vec::new();
+        for (i, x) in items.iter().enumerate() {
+            let v = inner.check(x, false, cx)?;
+            if !v.passed {
+                bad.push(format!(
+                    "object at index {i} failed to match:\n      {}",
+                    v.message.trim()
+                ));
+            }
+        }
+        (
+            bad.is_empty(),
+            format!(
+                "expected {} to all {}\n\n   {}",
+                inspect(actual),
+                inner.description(),
+                bad.join("\n\n   ")
+            ),
+        )
+    })
+}
+
+fn m_contain_match(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    Ok({
+        let ok = match actual {
+            Value::Array(a) => {
+                let re = pattern(&a0)?;
+                a.iter().any(|x| re.is_match(&to_s(x)))
+            }
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_contain_duplicates(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let actual = c.actual;
+    Ok({
+        let ok = match actual {
+            Value::Array(a) => a.iter().enumerate().any(|(i, x)| a[i + 1..].contains(x)),
+            _ => false,
+        };
+        (ok, c.default_msg(cx))
+    })
+}
+
+fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let n = c.n;
+    Ok({
+        let want = match m.args.as_slice() {
+            [Value::Array(a)] if n == "match_array" => a.clone(),
+            other => other.to_vec(),
+        };
+        let ok = match actual {
+            Value::Array(got) => {
+                let mut rest = want.clone();
+                got.len() == want.len()
+                    && got.iter().all(|g| match rest.iter().position(|w| w == g) {
+                        Some(i) => {
+                            rest.remove(i);
+                            true
+                        }
+                        None => false,
+                    })
+            }
+            _ => false,
+        };
+        (
+            ok,
+            format!(
+                "expected collection contained:  {}\nactual collection contained:    {}",
+                inspect(&Value::Array(want)),
+                inspect(actual)
+            ),
+        )
+    })
+}
+
+fn m_be_a(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    let n = c.n;
+    Ok({
+        let class = as_native::<ClassRef>(&a0)
+            .map(|c| c.0.clone())
+            .unwrap_or_else(|| to_s(&a0));
+        let ok = if n.contains("instance") {
+            actual.class_name() == class
+        } else {
+            is_a(actual, &class)
+        };
+        (
+            ok,
+            format!("expected {} {not}to {}", inspect(actual), m.description()),
+        )
+    })
+}
+
+fn m_satisfy(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let not = c.not;
+    Ok({
+        let Some((block, _)) = &m.block else {
+            return Err(Flow::raise("ArgumentError", "`satisfy` needs a block"));
+        };
+        let ok = cx.call_block(block, actual.clone())?.truthy();
+        (
+            ok,
+            format!("expected {} {not}to {}", inspect(actual), m.description()),
+        )
+    })
+}
+
+fn m_be_within(_c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+    Err(Flow::raise(
+        "ArgumentError",
+        "`be_within` needs `.of(expected)`",
+    ))
+}
+
+fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let m = c.m;
+    let actual = c.actual;
+    let negated = c.negated;
+    let not = c.not;
+    let n = c.n;
+    Ok({
+        let Some(pred) = predicate_of(n) else {
+            return Err(Flow::raise("NoMethodError", format!("matcher `{n}`")));
+        };
+        let args = match n {
+            "be_readable" | "be_writable" | "be_executable" => {
+                if m.chains.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![
+                        m.chained("by").cloned().unwrap_or(Value::Nil),
+                        m.chained("by_user").cloned().unwrap_or(Value::Nil),
+                    ]
+                }
+            }
+            "be_mounted" => match (m.chained("with"), m.chained("only_with")) {
+                (Some(o), _) => vec![o.clone(), Value::Bool(false)],
+                (None, Some(o)) => vec![o.clone(), Value::Bool(true)],
+                _ => Vec::new(),
+            },
+            _ => m.args.clone(),
+        };
+        // RSpec's `exist` accepts `exist?` or `exists?`.
+        let r = match cx.predicate(actual, &pred, &args) {
+            Err(Flow::Unsupported { .. }) if n == "exist" => {
+                cx.predicate(actual, "exists?", &args)?
+            }
+            other => other?,
+        };
+        let ok = match n {
+            "be_installed" | "be_enabled" | "be_running" => r == Value::Bool(true),
+            _ => r.truthy(),
+        };
+        let shown = cx.describe_value(actual);
+        let msg = match n {
+            "be_installed" if !negated => format!("expected that `{shown}` is installed"),
+            "be_enabled" if !negated => format!("expected that `{shown}` is enabled"),
+            "be_running" if !negated => format!("expected that `{shown}` is running"),
+            "exist" => format!("expected {shown} {not}to exist"),
+            "be_readable" | "be_writable" | "be_executable" => {
+                format!("expected {shown} {not}to {}", m.description())
+            }
+            _ if pred.starts_with("has_") => {
+                format!(
+                    "expected #{pred}{} to return {}, got {}",
+                    paren_args(&args),
+                    !negated,
+                    inspect(&r)
+                )
+            }
+            _ => format!(
+                "expected `{shown}.{pred}{}` to be {}, got {}",
+                paren_args(&args),
+                if negated { "falsey" } else { "truthy" },
+                inspect(&r)
+            ),
+        };
+        (ok, msg)
+    })
+}
+
+fn paren_args(args: &[Value]) -> String {
+    if args.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "({})",
+            args.iter().map(inspect).collect::<Vec<_>>().join(", ")
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Plain values only: predicates go to a fixed table.
+    struct Fixed(Vec<(&'static str, Value)>);
+
+    impl Predicates for Fixed {
+        fn predicate(&mut self, _: &Value, name: &str, _: &[Value]) -> R {
+            self.0
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.clone())
+                .ok_or_else(|| Flow::raise("NoMethodError", name.to_string()))
+        }
+        fn describe_value(&mut self, v: &Value) -> String {
+            format!("{v:?}")
+        }
+        fn call_block(&mut self, _: &crate::profile::ast::Block, _: Value) -> R {
+            Err(Flow::raise("NoMethodError", "no blocks here"))
+        }
+    }
+
+    fn m(name: &str, args: Vec<Value>) -> Matcher {
+        Matcher::new(name, args)
+    }
+
+    fn passes(matcher: &Matcher, actual: Value) -> bool {
+        matcher
+            .check(&actual, false, &mut Fixed(Vec::new()))
+            .unwrap()
+            .passed
+    }
+
+    fn fails_with(matcher: &Matcher, actual: Value, negated: bool) -> String {
+        let v = matcher
+            .check(&actual, negated, &mut Fixed(Vec::new()))
+            .unwrap();
+        assert!(!v.passed);
+        v.message
+    }
+
+    fn s(x: &str) -> Value {
+        Value::str(x)
+    }
+
+    fn re(x: &str) -> Value {
+        Value::Regex {
+            source: x.into(),
+            flags: String::new(),
+        }
+    }
+
+    #[test]
+    fn eq_is_strict_and_explains() {
+        assert!(passes(&m("eq", vec![Value::Int(0)]), Value::Int(0)));
+        assert!(!passes(&m("eq", vec![Value::Int(2)]), s("2")));
+        assert!(
+            passes(&m("eq", vec![Value::Float(1.0)]), Value::Int(1)),
+            "Ruby's 1 == 1.0"
+        );
+        assert_eq!(
+            fails_with(&m("eq", vec![s("root")]), s("adm"), false),
+            "\nexpected: \"root\"\n     got: \"adm\"\n\n(compared using ==)\n"
+        );
+        assert_eq!(
+            fails_with(&m("eq", vec![Value::Int(0)]), Value::Int(0), true),
+            "\nexpected: value != 0\n     got: 0\n\n(compared using ==)\n"
+        );
+        assert_eq!(m("eq", vec![s("x")]).description(), "eq \"x\"");
+    }
+
+    #[test]
+    fn cmp_descriptions_and_operators() {
+        assert_eq!(m("cmp", vec![Value::Int(2)]).description(), "cmp == 2");
+        let ge = m("cmp", vec![]).with_operator(">=", Value::Int(5)).unwrap();
+        assert_eq!(ge.description(), "cmp >= 5");
+        assert!(passes(&ge, s("7")));
+        assert_eq!(
+            fails_with(&ge, Value::Int(3), false),
+            "\nexpected it to be >= 5\n     got: 3\n\n(compared using `cmp` matcher)\n"
+        );
+        assert_eq!(
+            fails_with(&m("cmp", vec![s("yes")]), s("YES"), true),
+            "\nexpected it not to be == \"yes\"\n     got: YES\n\n(compared using `cmp` matcher)\n"
+        );
+        assert!(m("eq", vec![]).with_operator(">", Value::Int(1)).is_none());
+    }
+
+    #[test]
+    fn match_include_start_end() {
+        assert!(passes(&m("match", vec![re("^root:")]), s("x\nroot:x:0")));
+        assert!(
+            passes(&m("match", vec![s("o+t")]), s("root")),
+            "a string pattern is a regexp"
+        );
+        assert!(!passes(&m("match", vec![re("x")]), Value::Nil));
+        assert_eq!(m("match", vec![re("^no$")]).description(), "match /^no$/");
+        assert_eq!(
+            fails_with(&m("match", vec![re("b")]), s("a"), false),
+            "expected \"a\" to match /b/"
+        );
+        assert!(passes(
+            &m("include", vec![s("b")]),
+            Value::Array(vec![s("a"), s("b")])
+        ));
+        assert!(passes(&m("include", vec![s("ell")]), s("hello")));
+        assert!(!passes(
+            &m("include", vec![s("a"), s("z")]),
+            Value::Array(vec![s("a")])
+        ));
+        assert_eq!(
+            m("include", vec![s("a"), s("b")]).description(),
+            "include \"a\" and \"b\""
+        );
+        assert!(passes(
+            &m("include", vec![s("k")]),
+            Value::Hash(vec![(s("k"), Value::Int(1))])
+        ));
+        assert!(passes(&m("start_with", vec![s("/etc")]), s("/etc/passwd")));
+        assert!(passes(&m("end_with", vec![s("wd")]), s("/etc/passwd")));
+    }
+
+    #[test]
+    fn be_in_nil_empty_truthy_and_comparisons() {
+        let list = Value::Array(vec![s("a"), s("b")]);
+        assert!(passes(&m("be_in", vec![list.clone()]), s("a")));
+        assert!(passes(
+            &m("be_in", vec![list.clone()]),
+            Value::Array(vec![s("b")])
+        ));
+        assert!(!passes(
+            &m("be_in", vec![list.clone()]),
+            Value::Array(vec![s("b"), s("c")])
+        ));
+        // Negated: no element may be in the list.
+        let v = m("be_in", vec![list])
+            .check(
+                &Value::Array(vec![s("c"), s("a")]),
+                true,
+                &mut Fixed(Vec::new()),
+            )
+            .unwrap();
+        assert!(!v.passed);
+        assert!(passes(&m("be_nil", vec![]), Value::Nil));
+        assert!(passes(&m("be_empty", vec![]), Value::Array(vec![])));
+        assert!(!passes(&m("be_empty", vec![]), s("x")));
+        assert!(passes(&m("be_truthy", vec![]), Value::Int(0)));
+        assert!(passes(&m("be_falsey", vec![]), Value::Nil));
+        let lt = m("be", vec![]).with_operator("<", Value::Int(3)).unwrap();
+        assert!(passes(&lt, Value::Int(2)));
+        assert_eq!(
+            fails_with(&lt, Value::Int(4), false),
+            "expected: < 3\n     got:   4"
+        );
+        assert!(matches!(
+            lt.check(&s("x"), false, &mut Fixed(Vec::new())),
+            Err(Flow::Raise(_))
+        ));
+    }
+
+    #[test]
+    fn predicates_and_permission_chains() {
+        let mut cx = Fixed(vec![
+            ("readable?", Value::Bool(false)),
+            ("installed?", Value::Bool(true)),
+            ("owned_by?", Value::Bool(true)),
+            ("exist?", Value::Bool(false)),
+            ("has_rule?", Value::Bool(true)),
+        ]);
+        let r = m("be_readable", vec![])
+            .chain("by", &[s("others")])
+            .unwrap();
+        assert_eq!(r.description(), "be readable by others");
+        assert!(r.check(&Value::Nil, true, &mut cx).unwrap().passed);
+        let by_user = m("be_writable", vec![])
+            .chain("by_user", &[s("bob")])
+            .unwrap();
+        assert_eq!(by_user.description(), "be writable by user bob");
+        assert!(m("eq", vec![]).chain("by", &[s("x")]).is_none());
+        assert!(
+            m("be_installed", vec![])
+                .check(&Value::Nil, false, &mut cx)
+                .unwrap()
+                .passed
+        );
+        let owned = m("be_owned_by", vec![s("root")]);
+        assert_eq!(owned.description(), "be owned by \"root\"");
+        assert!(owned.check(&Value::Nil, false, &mut cx).unwrap().passed);
+        let ex = m("exist", vec![])
+            .check(&s("File /x"), false, &mut cx)
+            .unwrap();
+        assert_eq!(ex.message, "expected \"File /x\" to exist");
+        assert!(
+            m("have_rule", vec![s("-P INPUT DROP")])
+                .check(&Value::Nil, false, &mut cx)
+                .unwrap()
+                .passed
+        );
+        assert_eq!(
+            predicate_of("be_more_permissive_than").as_deref(),
+            Some("more_permissive_than?")
+        );
+        assert_eq!(predicate_of("eq"), None);
+    }
+
+    #[test]
+    fn composition_all_and_collections() {
+        let either = m("eq", vec![Value::Int(0)])
+            .chain(
+                "or",
+                &[crate::native::ruby::objects::native(m(
+                    "eq",
+                    vec![Value::Int(1)],
+                ))],
+            )
+            .unwrap();
+        assert_eq!(either.description(), "eq 0 or eq 1");
+        assert!(passes(&either, Value::Int(1)));
+        assert!(!passes(&either, Value::Int(2)));
+        let both = m("match", vec![re("a")])
+            .chain(
+                "and",
+                &[crate::native::ruby::objects::native(m(
+                    "match",
+                    vec![re("b")],
+                ))],
+            )
+            .unwrap();
+        assert!(passes(&both, s("ab")));
+        assert!(!passes(&both, s("a")));
+        let all = m(
+            "all",
+            vec![crate::native::ruby::objects::native(m(
+                "match",
+                vec![re("^/")],
+            ))],
+        );
+        assert!(passes(&all, Value::Array(vec![s("/a"), s("/b")])));
+        assert!(!passes(&all, Value::Array(vec![s("/a"), s("b")])));
+        assert!(passes(
+            &m("contain_exactly", vec![Value::Int(2), Value::Int(1)]),
+            Value::Array(vec![Value::Int(1), Value::Int(2)])
+        ));
+        assert!(passes(
+            &m("match_array", vec![Value::Array(vec![Value::Int(1)])]),
+            Value::Array(vec![Value::Int(1)])
+        ));
+        assert!(passes(
+            &m("contain_duplicates", vec![]),
+            Value::Array(vec![Value::Int(1), Value::Int(1)])
+        ));
+        let class = crate::native::ruby::objects::native(ClassRef("Integer".into()));
+        assert!(passes(&m("be_a", vec![class.clone()]), Value::Int(1)));
+        assert_eq!(
+            m("be_kind_of", vec![class]).description(),
+            "be a kind of Integer"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! InSpec on top of the Ruby layer ([`crate::native::ruby`]) and the resources
+//! ([`crate::native::resources`]): the DSL (`control`, `describe`, `its`, `expect`, [`dsl`]),
+//! matchers with RSpec's descriptions and messages ([`matchers`], [`cmp`]), FilterTable
+//! generics ([`table`]), InSpec's result records and wording ([`results`]), and the
+//! evaluation of a whole profile ([`run`]), and whether inspec.yml's `supports` lets a
+//! profile run on the target ([`supports`]). [`embedding`] is how the interpreter reaches
+//! all of it: the only door from the Ruby layer up to InSpec.
+
+pub mod cmp;
+pub mod dsl;
+pub mod embedding;
+pub mod matchers;
+pub mod results;
+pub mod run;
+pub mod supports;
+pub mod table;
+
+pub use embedding::{Inspec, Interp};

@@ -1,0 +1,329 @@
+//! Evaluation of a whole profile: libraries first, then each controls file top to bottom;
+//! controls run where they are defined (file-level variables in scope), results in order.
+
+use std::sync::Arc;
+
+use crate::job::{ControlCheck, ControlResult, ControlStatus};
+use crate::native::inspec::dsl::{ControlState, METADATA};
+use crate::native::inspec::results::{self, unsupported_message};
+use crate::native::inspec::Interp;
+use crate::native::ruby::objects::{load_library, native, Poison};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Flow, R};
+use crate::profile::ast::{Block, Expr, ExprKind};
+use crate::profile::Profile;
+use crate::transport::Host;
+
+/// Evaluates every control of `profile` on `host`, one result per control in profile order.
+/// Stops early (the remaining controls are skipped, saying why) when the host's job is
+/// canceled or out of time.
+pub fn evaluate(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<ControlResult> {
+    evaluate_with(profile, host, inputs, &crate::native::resources::create)
+}
+
+/// [`evaluate`] with another source of resources (tests use small fakes).
+pub fn evaluate_with(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+    factory: &crate::native::ruby::ResourceFactory,
+) -> Vec<ControlResult> {
+    let mut me = Interp::new(profile, host, inputs, factory, super::Inspec::default());
+    me.load_libraries();
+    me.define_constants();
+    let mut stopped: Option<String> = None;
+    for file in &profile.files {
+        if file.path.starts_with("libraries/") {
+            continue;
+        }
+        if let Err(why) = me.run_file(&file.path, &file.program.body) {
+            stopped = Some(why);
+            break;
+        }
+    }
+    let mut out = std::mem::take(&mut me.results);
+    // Controls never reached (canceled, timed out, or after a file-level error).
+    for c in &profile.controls {
+        if c.dynamic_id || out.iter().any(|r| r.id == c.id) {
+            continue;
+        }
+        let reason = match (
+            &stopped,
+            me.file_errors.iter().find(|(f, _)| **f == *c.file),
+        ) {
+            (_, Some((_, check))) => check.clone(),
+            (Some(why), None) => {
+                results::skipped("Control not evaluated", format!("Not evaluated: {why}"))
+            }
+            (None, None) => continue,
+        };
+        let base = results::control(
+            c.id.to_string(),
+            c.title.clone(),
+            c.desc.clone(),
+            if c.impact.is_nan() { 0.5 } else { c.impact },
+            Vec::new(),
+        );
+        out.push(results::not_evaluated(&base, reason));
+    }
+    out
+}
+
+impl Interp<'_> {
+    fn load_libraries(&mut self) {
+        for file in &self.profile.files {
+            if !file.path.starts_with("libraries/") {
+                continue;
+            }
+            self.file = file.path.clone();
+            let classes = load_library(&file.path, &file.program.body, &|off| self.at(off));
+            for c in classes {
+                self.classes.insert(c.name.clone(), Arc::new(c));
+            }
+        }
+    }
+
+    /// Constants assigned at the top of any controls file are visible to every control, as
+    /// in InSpec (whose examples run after all files are loaded).
+    fn define_constants(&mut self) {
+        for file in &self.profile.files {
+            if file.path.starts_with("libraries/") {
+                continue;
+            }
+            self.file = file.path.clone();
+            for stmt in &file.program.body {
+                let ExprKind::Assign { target, .. } = &stmt.kind else {
+                    continue;
+                };
+                if !matches!(target.kind, ExprKind::Const { scope: None, .. }) {
+                    continue;
+                }
+                self.steps = 0;
+                if let Err(flow) = self.eval(stmt) {
+                    self.poison(stmt, flow);
+                }
+            }
+        }
+    }
+
+    /// Runs one controls file. Err: evaluation must stop (canceled / out of time).
+    fn run_file(&mut self, path: &str, body: &[Expr]) -> Result<(), String> {
+        self.file = path.to_string();
+        self.frames.truncate(1);
+        if let Some(f) = self.frames.first_mut() {
+            f.vars.clear();
+        }
+        self.ext.dsl.file_skip = None;
+        let first = self.results.len();
+        let mut failure: Option<ControlCheck> = None;
+        for stmt in body {
+            self.steps = 0;
+            match self.eval(stmt) {
+                Ok(_) | Err(Flow::Next(_)) | Err(Flow::Break(_)) | Err(Flow::Return(_)) => {}
+                Err(Flow::Stop(why)) => return Err(why),
+                Err(Flow::Failed(m)) => {
+                    failure = Some(results::skipped("Control not evaluated", m));
+                }
+                Err(flow @ (Flow::Unsupported { .. } | Flow::Skip(_))) => {
+                    let message = match &flow {
+                        Flow::Unsupported { construct, at } => unsupported_message(construct, at),
+                        Flow::Skip(m) => m.clone(),
+                        _ => continue,
+                    };
+                    if stmt.bare_call_name() == Some("only_if") {
+                        // A file-level condition that cannot be decided skips the whole file.
+                        self.ext.dsl.file_skip = Some(message);
+                    } else if !self.poison(stmt, flow) {
+                        failure = Some(results::skipped("Control not evaluated", message));
+                    }
+                }
+                Err(Flow::Raise(e)) => {
+                    let at = self.at(stmt.span.start);
+                    failure = Some(results::errored(
+                        format!("Control Source Code Error {at}"),
+                        e.message,
+                        &e.class,
+                    ));
+                    break;
+                }
+            }
+        }
+        if let Some(msg) = self.ext.dsl.file_skip.clone() {
+            for r in self.results.iter_mut().skip(first) {
+                *r = results::not_evaluated(r, no_op(msg.clone()));
+            }
+        }
+        if let Some(f) = failure {
+            self.file_errors.push((path.to_string(), f));
+        }
+        Ok(())
+    }
+
+    /// A file-level assignment whose value cannot be computed: the variable is poisoned so
+    /// only the controls using it are affected. False: not an assignment.
+    fn poison(&mut self, stmt: &Expr, flow: Flow) -> bool {
+        let ExprKind::Assign { target, .. } = &stmt.kind else {
+            return false;
+        };
+        match &target.kind {
+            ExprKind::Var(n) => {
+                self.assign(n, native(Poison(flow)));
+                true
+            }
+            ExprKind::Const {
+                scope: None, name, ..
+            } => {
+                self.consts.insert(name.clone(), native(Poison(flow)));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Evaluates a control where it is defined and records its result.
+    pub fn run_control(&mut self, id: String, block: Option<&Block>, off: u32) -> R<()> {
+        if let Err(e) = self.host.check() {
+            return Err(Flow::Stop(e.to_string()));
+        }
+        let model = self
+            .profile
+            .controls
+            .iter()
+            .find(|c| c.id == id && *c.file == *self.file);
+        let mut state = ControlState {
+            id: id.clone(),
+            title: model.and_then(|c| c.title.clone()),
+            desc: model.and_then(|c| c.desc.clone()),
+            impact: model
+                .map(|c| c.impact)
+                .filter(|i| !i.is_nan())
+                .unwrap_or(0.5),
+            skip: None,
+        };
+        if let Some(msg) = self.ext.dsl.file_skip.clone() {
+            state.skip = Some(msg);
+        }
+        let file_skipped = state.skip.is_some();
+        self.ext.dsl.control = Some(state);
+        self.ext.dsl.checks.clear();
+        let r = match block {
+            Some(b) if !file_skipped => self.scoped(false, |me| {
+                for stmt in &b.body {
+                    let skipping = me
+                        .ext
+                        .dsl
+                        .control
+                        .as_ref()
+                        .is_some_and(|c| c.skip.is_some());
+                    if skipping && !stmt.bare_call_name().is_some_and(|n| METADATA.contains(&n)) {
+                        continue;
+                    }
+                    me.eval(stmt)?;
+                }
+                Ok(Value::Nil)
+            }),
+            _ => Ok(Value::Nil),
+        };
+        let state = self.ext.dsl.control.take();
+        self.ext.dsl.describes.clear();
+        self.ext.dsl.example = None;
+        let mut checks = std::mem::take(&mut self.ext.dsl.checks);
+        let Some(state) = state else { return Ok(()) };
+        let mut stop = None;
+        match r {
+            Ok(_) | Err(Flow::Next(_)) | Err(Flow::Break(_)) | Err(Flow::Return(_)) => {}
+            Err(Flow::Unsupported { construct, at }) => {
+                checks = vec![results::skipped(
+                    "Native evaluation",
+                    unsupported_message(&construct, &at),
+                )];
+            }
+            Err(Flow::Raise(e)) => {
+                let at = self.at(off);
+                checks.push(results::errored(
+                    format!("Control Source Code Error {at}"),
+                    e.message,
+                    &e.class,
+                ));
+            }
+            Err(Flow::Failed(m)) => {
+                let at = self.at(off);
+                checks.push(results::errored(
+                    format!("Control Source Code Error {at}"),
+                    m,
+                    "RSpec::Expectations::ExpectationNotMetError",
+                ));
+            }
+            Err(Flow::Skip(m)) => checks.push(results::skipped("Control not evaluated", m)),
+            Err(Flow::Stop(why)) => {
+                checks = vec![results::skipped(
+                    "Control not evaluated",
+                    format!("Not evaluated: {why}"),
+                )];
+                stop = Some(why);
+            }
+        }
+        if let Some(msg) = &state.skip {
+            checks = vec![no_op(msg.clone())];
+        }
+        let result = results::control(state.id, state.title, state.desc, state.impact, checks);
+        match self.results.iter_mut().find(|r| r.id == result.id) {
+            // InSpec keeps the last definition of a control id.
+            Some(slot) => *slot = result,
+            None => self.results.push(result),
+        }
+        match stop {
+            Some(why) => Err(Flow::Stop(why)),
+            None => Ok(()),
+        }
+    }
+
+    /// A `describe` outside any control: an anonymous control with InSpec's generated id.
+    pub fn run_generated(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        let line = self.line_of(off);
+        let id = self
+            .profile
+            .controls
+            .iter()
+            .find(|c| c.generated && *c.file == *self.file && c.source_location.line == line)
+            .map(|c| c.id.to_string())
+            .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
+        let call = Expr::new(
+            ExprKind::Call {
+                recv: None,
+                name: "describe".into(),
+                args: args.to_vec(),
+                block: block.map(|b| Arc::new(b.clone())),
+                safe_nav: false,
+                parens: true,
+            },
+            crate::profile::ast::Span {
+                start: off,
+                end: off,
+            },
+        );
+        let body = Block {
+            params: Vec::new(),
+            body: vec![call],
+            do_end: true,
+            span: crate::profile::ast::Span {
+                start: off,
+                end: off,
+            },
+        };
+        self.run_control(id, Some(&body), off)?;
+        Ok(Value::Nil)
+    }
+}
+
+/// InSpec's single result of a control skipped by `only_if`.
+fn no_op(message: String) -> ControlCheck {
+    let mut c = results::skipped("No-op", message);
+    c.resource = Some("No-op".into());
+    c.status = ControlStatus::Skipped;
+    c
+}

@@ -1,0 +1,171 @@
+//! FilterTable generics over a resource's rows ([`Table`]): `where(field: v)`,
+//! `where { field == v }`, `entries`, `count`, `exist?`, `raw_data`, plural accessors.
+
+use std::sync::Arc;
+
+use crate::native::inspec::Interp;
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::row::Row;
+use crate::native::ruby::methods::{case_eq, to_s};
+use crate::native::ruby::objects::native;
+use crate::native::ruby::value::Resource;
+use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::{Flow, R};
+
+/// Methods every FilterTable answers (besides its plural accessors and field names).
+pub const TABLE_METHODS: &[&str] = &[
+    "where", "entries", "count", "exist?", "exists?", "raw_data", "size", "length", "empty?",
+    "to_a", "each", "map", "select", "any?", "first",
+];
+
+fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
+    Value::Table(Arc::new(Table {
+        name: format!("{} with {criteria}", t.name),
+        fields: t.fields.clone(),
+        accessors: t.accessors.clone(),
+        rows,
+    }))
+}
+
+/// Whether `name` is answered by the table itself.
+pub fn is_table_method(t: &Table, name: &str) -> bool {
+    TABLE_METHODS.contains(&name) || t.column(name).is_some()
+}
+
+impl Interp<'_> {
+    /// A FilterTable method on a resource that has rows. None: not a table method.
+    pub fn table_of_resource(
+        &mut self,
+        res: &Arc<dyn Resource>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R> {
+        let at = self.at(off);
+        let table = match res.table() {
+            Ok(Some(t)) => t,
+            Ok(None) => return None,
+            Err(e) => return Some(Err(crate::native::ruby::resource_error(e, at))),
+        };
+        if !is_table_method(&table, name) {
+            return None;
+        }
+        Some(self.table_call(&table, name, args, blk, off))
+    }
+
+    pub fn table_call(
+        &mut self,
+        t: &Arc<Table>,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        match name {
+            "where" => self.table_where(t, args, blk, off),
+            "entries" | "to_a" => Ok(Value::Array(
+                (0..t.rows.len())
+                    .map(|i| native(Row::new(t.clone(), i)))
+                    .collect(),
+            )),
+            "count" | "size" | "length" => Ok(Value::Int(t.rows.len() as i64)),
+            "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
+            "empty?" => Ok(Value::Bool(t.rows.is_empty())),
+            "raw_data" => Ok(Value::Array(
+                (0..t.rows.len())
+                    .map(|i| Row::new(t.clone(), i).to_hash())
+                    .collect(),
+            )),
+            "to_s" | "inspect" => Ok(Value::Str(t.name.clone())),
+            "nil?" => Ok(Value::Bool(false)),
+            "each" | "map" | "select" | "any?" | "first" => {
+                let items = (0..t.rows.len())
+                    .map(|i| native(Row::new(t.clone(), i)))
+                    .collect();
+                let recv = Value::Table(t.clone());
+                match crate::native::ruby::methods::enumerable(
+                    self, &recv, items, name, args, blk, off,
+                ) {
+                    Some(r) => r,
+                    None => Err(self.unsupported(format!("FilterTable `{name}`"), off)),
+                }
+            }
+            _ => match t.column(name) {
+                // `uids(0)` filters like `where(uid: 0)` (InSpec's registered columns).
+                Some(col) => match args.first() {
+                    Some(v) => {
+                        let field = t
+                            .accessors
+                            .iter()
+                            .find(|(a, _)| a == name)
+                            .and_then(|(_, i)| t.fields.get(*i).cloned())
+                            .unwrap_or_else(|| name.to_string());
+                        let crit = Value::Hash(vec![(Value::Sym(field), v.clone())]);
+                        self.table_where(t, &[crit], None, off)
+                    }
+                    None => Ok(Value::Array(col)),
+                },
+                None => {
+                    Err(self.unsupported(format!("FilterTable `{}` has no `{name}`", t.name), off))
+                }
+            },
+        }
+    }
+
+    fn table_where(&mut self, t: &Arc<Table>, args: &[Value], blk: Option<Blk<'_>>, off: u32) -> R {
+        let mut keep: Vec<usize> = (0..t.rows.len()).collect();
+        let mut criteria = Vec::new();
+        if let Some(Value::Hash(pairs)) = args.first() {
+            for (k, want) in pairs {
+                let field = to_s(k);
+                let Some(i) = t.field(&field) else {
+                    return Err(Flow::raise(
+                        "ArgumentError",
+                        format!("`{field}` is not a field of {}", t.name),
+                    ));
+                };
+                criteria.push(format!("{field} == {want:?}"));
+                let mut next = Vec::new();
+                for r in keep {
+                    let v = t
+                        .rows
+                        .get(r)
+                        .and_then(|row| row.get(i))
+                        .cloned()
+                        .unwrap_or(Value::Nil);
+                    let hit = match want {
+                        Value::Regex { .. } => case_eq(want, &Value::Str(to_s(&v)))?,
+                        Value::Str(s) if !matches!(v, Value::Str(_)) => to_s(&v) == *s,
+                        Value::Int(_) if matches!(v, Value::Str(_)) => to_s(&v) == to_s(want),
+                        _ => case_eq(want, &v)?,
+                    };
+                    if hit {
+                        next.push(r);
+                    }
+                }
+                keep = next;
+            }
+        } else if !args.is_empty() {
+            return Err(self.unsupported("FilterTable `where` with a non-hash argument", off));
+        }
+        if let Some(b) = blk {
+            criteria.push("block".to_string());
+            let mut next = Vec::new();
+            for r in keep {
+                self.ext.rows.push(Row::new(t.clone(), r));
+                let hit = self.call_block(b, Vec::new(), off);
+                self.ext.rows.pop();
+                if hit?.truthy() {
+                    next.push(r);
+                }
+            }
+            keep = next;
+        }
+        let rows = keep
+            .into_iter()
+            .filter_map(|i| t.rows.get(i).cloned())
+            .collect();
+        Ok(filtered(t, rows, &criteria.join(", ")))
+    }
+}

@@ -1,0 +1,316 @@
+//! The few Ruby and InSpec classes profiles call directly: `Regexp.new`, `Gem::Version`,
+//! InSpec's `SimpleConfig` parser and `Date.today`.
+
+use std::cmp::Ordering;
+
+use crate::native::ruby::methods::{regex, to_s};
+use crate::native::ruby::objects::{as_native, native};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::version::version_cmp_str;
+use crate::native::ruby::{Flow, R};
+
+/// Class methods the interpreter implements (`Class.method`).
+pub const CLASS_METHODS: &[(&str, &str)] = &[
+    ("Regexp", "new"),
+    ("Regexp", "compile"),
+    ("Regexp", "escape"),
+    ("Regexp", "quote"),
+    ("Gem::Version", "new"),
+    ("SimpleConfig", "new"),
+    ("Date", "today"),
+];
+
+/// Methods of the objects these classes make (for static coverage).
+pub const OBJECT_METHODS: &[&str] = &[
+    "params",
+    "to_time",
+    "to_i",
+    "to_s",
+    "version",
+    "captures",
+    "named_captures",
+    "to_a",
+    "pre_match",
+    "post_match",
+];
+
+/// Classes reachable by a scoped name.
+pub const SCOPED_CLASSES: &[&str] = &["Gem::Version"];
+
+/// `Gem::Version.new('1.2')`.
+pub struct Version(pub String);
+
+/// InSpec's `SimpleConfig.new(text, options)`: the parsed `params`.
+pub struct SimpleConfig(pub Value);
+
+/// `String#match`'s result: the groups (0: the whole match) and their names.
+pub struct MatchData {
+    pub groups: Vec<Option<String>>,
+    pub names: Vec<Option<String>>,
+}
+
+impl MatchData {
+    fn group(&self, key: &Value) -> Value {
+        let i = match key {
+            Value::Int(i) => usize::try_from(*i).ok(),
+            Value::Str(n) | Value::Sym(n) => self
+                .names
+                .iter()
+                .position(|x| x.as_deref() == Some(n.as_str())),
+            _ => None,
+        };
+        i.and_then(|i| self.groups.get(i).cloned().flatten())
+            .map_or(Value::Nil, Value::Str)
+    }
+}
+
+/// `Date.today` and its `to_time`: seconds since the epoch.
+pub struct Timestamp(pub i64);
+
+pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
+    let a0 = args.first().cloned().unwrap_or(Value::Nil);
+    Some(match (class, name) {
+        ("Regexp", "new" | "compile") => Ok(match a0 {
+            Value::Regex { .. } => a0,
+            other => {
+                let mut flags = String::new();
+                match args.get(1) {
+                    Some(Value::Int(o)) => {
+                        if o & 1 != 0 {
+                            flags.push('i');
+                        }
+                        if o & 2 != 0 {
+                            flags.push('x');
+                        }
+                        if o & 4 != 0 {
+                            flags.push('m');
+                        }
+                    }
+                    Some(v) if v.truthy() => flags.push('i'),
+                    _ => {}
+                }
+                Value::Regex {
+                    source: to_s(&other),
+                    flags,
+                }
+            }
+        }),
+        ("Regexp", "escape" | "quote") => Ok(Value::Str(regex::escape(&to_s(&a0)))),
+        ("Gem::Version", "new") => {
+            let s = to_s(&a0).trim().to_string();
+            if crate::native::ruby::version::is_version(&s) {
+                Ok(native(Version(s)))
+            } else {
+                Err(Flow::raise(
+                    "ArgumentError",
+                    format!("Malformed version number string {s}"),
+                ))
+            }
+        }
+        ("SimpleConfig", "new") => {
+            simple_config(&to_s(&a0), args.get(1)).map(|p| native(SimpleConfig(p)))
+        }
+        ("Date", "today") => {
+            let now = chrono::Utc::now().timestamp();
+            Ok(native(Timestamp(now - now.rem_euclid(86_400))))
+        }
+        _ => return None,
+    })
+}
+
+/// Methods of the objects above. None: not one of them (or no such method).
+pub fn call_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
+    if let Some(v) = as_native::<Version>(recv) {
+        let other = match args.first() {
+            Some(o) => as_native::<Version>(o)
+                .map(|o| o.0.clone())
+                .or_else(|| match o {
+                    Value::Str(s) => Some(s.clone()),
+                    _ => None,
+                }),
+            None => None,
+        };
+        let cmp = other.map(|o| version_cmp_str(&v.0, &o));
+        return Some(Ok(match (name, cmp) {
+            ("to_s" | "version", _) => Value::Str(v.0.clone()),
+            ("<=>", Some(o)) => Value::Int(o as i64),
+            ("<", Some(o)) => Value::Bool(o == Ordering::Less),
+            ("<=", Some(o)) => Value::Bool(o != Ordering::Greater),
+            (">", Some(o)) => Value::Bool(o == Ordering::Greater),
+            (">=", Some(o)) => Value::Bool(o != Ordering::Less),
+            ("==", Some(o)) => Value::Bool(o == Ordering::Equal),
+            ("!=", Some(o)) => Value::Bool(o != Ordering::Equal),
+            _ => return None,
+        }));
+    }
+    if let Some(m) = as_native::<MatchData>(recv) {
+        let strs = |v: &[Option<String>]| {
+            Value::Array(
+                v.iter()
+                    .map(|g| g.clone().map_or(Value::Nil, Value::Str))
+                    .collect(),
+            )
+        };
+        return Some(Ok(match name {
+            "[]" => m.group(args.first().unwrap_or(&Value::Nil)),
+            "to_s" => m.group(&Value::Int(0)),
+            "captures" => strs(m.groups.get(1..).unwrap_or(&[])),
+            "to_a" => strs(&m.groups),
+            "named_captures" => Value::Hash(
+                m.names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, n)| {
+                        n.clone()
+                            .map(|n| (Value::Str(n), m.group(&Value::Int(i as i64))))
+                    })
+                    .collect(),
+            ),
+            "nil?" => Value::Bool(false),
+            _ => return None,
+        }));
+    }
+    if let Some(c) = as_native::<SimpleConfig>(recv) {
+        return match name {
+            "params" => Some(Ok(c.0.clone())),
+            _ => None,
+        };
+    }
+    if let Some(t) = as_native::<Timestamp>(recv) {
+        return match name {
+            "to_time" => Some(Ok(native(Timestamp(t.0)))),
+            "to_i" => Some(Ok(Value::Int(t.0))),
+            _ => None,
+        };
+    }
+    None
+}
+
+/// InSpec's SimpleConfig: `key = value` lines (the `assignment_regex` option's two
+/// captures), `#` comments, `[group]` sections, `multiple_values` collecting arrays.
+fn simple_config(text: &str, opts: Option<&Value>) -> R<Value> {
+    let opt = |k: &str| {
+        opts.and_then(|o| o.hash_get(&Value::Sym(k.into())))
+            .cloned()
+    };
+    let assignment = match opt("assignment_regex") {
+        Some(Value::Regex { source, flags }) => regex(&source, &flags)?,
+        _ => regex(r"^\s*([^=]*?)\s*=\s*(.*?)\s*$", "")?,
+    };
+    let multiple = opt("multiple_values").is_some_and(|v| v.truthy());
+    let comment = match opt("comment_char") {
+        Some(Value::Str(c)) => c,
+        _ => "#".to_string(),
+    };
+    let group_re = regex(r"^\s*\[([^\]]+)\]\s*$", "")?;
+    let mut top: Vec<(Value, Value)> = Vec::new();
+    let mut group: Option<(String, Vec<(Value, Value)>)> = None;
+    for raw in text.lines() {
+        let line = match raw.find(comment.as_str()) {
+            Some(i) if !comment.is_empty() => &raw[..i],
+            _ => raw,
+        };
+        if let Some(g) = group_re.captures(line).and_then(|c| c.get(1)) {
+            if let Some((name, pairs)) = group.take() {
+                crate::native::ruby::methods::hash_set(
+                    &mut top,
+                    Value::Str(name),
+                    Value::Hash(pairs),
+                );
+            }
+            group = Some((g.as_str().to_string(), Vec::new()));
+            continue;
+        }
+        let Some(caps) = assignment.captures(line) else {
+            continue;
+        };
+        let key = Value::str(caps.get(1).map_or("", |m| m.as_str()));
+        let val = Value::str(caps.get(2).map_or("", |m| m.as_str()));
+        let target = match group.as_mut() {
+            Some((_, pairs)) => pairs,
+            None => &mut top,
+        };
+        if multiple {
+            match target.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, Value::Array(list))) => list.push(val),
+                _ => target.push((key, Value::Array(vec![val]))),
+            }
+        } else {
+            crate::native::ruby::methods::hash_set(target, key, val);
+        }
+    }
+    if let Some((name, pairs)) = group.take() {
+        crate::native::ruby::methods::hash_set(&mut top, Value::Str(name), Value::Hash(pairs));
+    }
+    Ok(Value::Hash(top))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simple_config_parses_assignments_groups_and_multiple_values() {
+        let p = simple_config(
+            "# c\nFragmentPath=/lib/systemd/system/docker.service\n[s]\na = 1\n",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            p.hash_get(&Value::str("FragmentPath")),
+            Some(&Value::str("/lib/systemd/system/docker.service"))
+        );
+        assert_eq!(
+            p.hash_get(&Value::str("s")),
+            Some(&Value::Hash(vec![(Value::str("a"), Value::str("1"))]))
+        );
+        let opts = Value::Hash(vec![
+            (
+                Value::Sym("assignment_regex".into()),
+                Value::Regex {
+                    source: r"^\s*([^:]*?)\s*:\s*(.*?)\s*$".into(),
+                    flags: String::new(),
+                },
+            ),
+            (Value::Sym("multiple_values".into()), Value::Bool(true)),
+        ]);
+        let p = simple_config("k: a\nk: b\n", Some(&opts)).unwrap();
+        assert_eq!(
+            p.hash_get(&Value::str("k")),
+            Some(&Value::Array(vec![Value::str("a"), Value::str("b")]))
+        );
+    }
+
+    #[test]
+    fn versions_compare_like_gem_version() {
+        let a = call_class("Gem::Version", "new", &[Value::str("3.10")])
+            .unwrap()
+            .unwrap();
+        let b = call_class("Gem::Version", "new", &[Value::str("4.9.0")])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            call_object(&a, "<=", std::slice::from_ref(&b))
+                .unwrap()
+                .unwrap(),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            call_object(&b, "<", &[a]).unwrap().unwrap(),
+            Value::Bool(false)
+        );
+        assert!(call_class("Gem::Version", "new", &[Value::str("x y")])
+            .unwrap()
+            .is_err());
+        let re = call_class("Regexp", "new", &[Value::str("^a$"), Value::Int(1)])
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            re,
+            Value::Regex {
+                source: "^a$".into(),
+                flags: "i".into()
+            }
+        );
+    }
+}

@@ -1,0 +1,905 @@
+//! Expression evaluation: literals, variables, operators, control flow, calls.
+
+use std::sync::Arc;
+
+use crate::native::ruby::methods::{self, to_s};
+use crate::native::ruby::objects::{
+    as_native, native, ClassRef, Exception, InspecHandle, Instance, Poison, KNOWN_CLASSES,
+};
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Embedding, Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
+use crate::profile::ast::{
+    BeginExpr, BinOp, Block, DefExpr, Expr, ExprKind, HashEntry, StrPart, UnaryOp,
+};
+
+/// The block passed to a call: a literal block or `&:sym`.
+#[derive(Clone, Copy)]
+pub enum Blk<'a> {
+    Ast(&'a Block),
+    Sym(&'a str),
+}
+
+/// Methods that change their receiver: the new value is written back to the variable.
+const MUTATORS: &[&str] = &[
+    "<<",
+    "push",
+    "append",
+    "concat",
+    "unshift",
+    "prepend",
+    "insert",
+    "delete",
+    "delete_if",
+    "[]=",
+    "store",
+    "merge!",
+    "update",
+    "uniq!",
+    "sort!",
+    "map!",
+    "collect!",
+    "compact!",
+    "flatten!",
+    "reverse!",
+    "select!",
+    "reject!",
+    "keep_if",
+    "strip!",
+    "chomp!",
+    "gsub!",
+    "sub!",
+    "downcase!",
+    "upcase!",
+    "squeeze!",
+    "clear",
+    "replace",
+    "pop",
+    "shift",
+];
+
+impl<E: Embedding> Interp<'_, E> {
+    /// The statements of a body; the value of the last one.
+    pub fn eval_body(&mut self, body: &[Expr]) -> R {
+        let mut last = Value::Nil;
+        for e in body {
+            last = self.eval(e)?;
+        }
+        Ok(last)
+    }
+
+    pub fn eval(&mut self, e: &Expr) -> R {
+        self.tick()?;
+        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e))
+    }
+
+    fn eval_inner(&mut self, e: &Expr) -> R {
+        let off = e.span.start;
+        Ok(match &e.kind {
+            ExprKind::Nil => Value::Nil,
+            ExprKind::True => Value::Bool(true),
+            ExprKind::False => Value::Bool(false),
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Float(f) => Value::Float(*f),
+            ExprKind::Str(parts) => Value::Str(self.interpolate(parts)?),
+            ExprKind::Sym(s) => Value::Sym(s.to_string()),
+            ExprKind::DSym(parts) => Value::Sym(self.interpolate(parts)?),
+            ExprKind::Regex { parts, flags } => Value::Regex {
+                source: self.interpolate(parts)?,
+                flags: flags.clone(),
+            },
+            ExprKind::Array(items) => {
+                let v = Value::Array(self.eval_list(items)?);
+                methods::check_depth(&v)?;
+                v
+            }
+            ExprKind::Hash { entries, .. } => {
+                let mut pairs: Vec<(Value, Value)> = Vec::new();
+                for en in entries {
+                    match en {
+                        HashEntry::Pair(k, v) => {
+                            let k = self.eval(k)?;
+                            let v = self.eval(v)?;
+                            methods::hash_set(&mut pairs, k, v);
+                        }
+                        HashEntry::Splat(x) => match self.eval(x)? {
+                            Value::Hash(h) => {
+                                for (k, v) in h {
+                                    methods::hash_set(&mut pairs, k, v);
+                                }
+                            }
+                            Value::Nil => {}
+                            other => {
+                                return Err(Flow::raise(
+                                    "TypeError",
+                                    format!(
+                                        "no implicit conversion of {} into Hash",
+                                        other.class_name()
+                                    ),
+                                ))
+                            }
+                        },
+                    }
+                }
+                let v = Value::Hash(pairs);
+                methods::check_depth(&v)?;
+                v
+            }
+            ExprKind::Range { lo, hi, exclusive } => {
+                let (Some(lo), Some(hi)) = (lo, hi) else {
+                    return Err(self.unsupported("endless range", off));
+                };
+                Value::Range {
+                    lo: Box::new(self.eval(lo)?),
+                    hi: Box::new(self.eval(hi)?),
+                    exclusive: *exclusive,
+                }
+            }
+            ExprKind::Var(name) => self.read_var(name)?,
+            ExprKind::IVar(name) => match self.self_instance() {
+                Some(inst) => inst.ivar(name.trim_start_matches('@')),
+                None => Value::Nil,
+            },
+            ExprKind::Const {
+                scope: None, name, ..
+            } => self.read_const(name, off)?,
+            ExprKind::Const { .. } => match scoped_name(e) {
+                Some(n) if crate::native::ruby::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
+                    native(ClassRef(n))
+                }
+                _ => return Err(self.unsupported("scoped constant", off)),
+            },
+            ExprKind::Call {
+                recv,
+                name,
+                args,
+                block,
+                safe_nav,
+                ..
+            } => self.eval_call(
+                recv.as_deref(),
+                name,
+                args,
+                block.as_deref(),
+                *safe_nav,
+                off,
+            )?,
+            ExprKind::Index { recv, args } => {
+                let r = self.eval(recv)?;
+                let (a, _) = self.eval_args(args)?;
+                self.index(r, a, off)?
+            }
+            ExprKind::Unary { op, expr } => {
+                let v = self.eval(expr)?;
+                match op {
+                    UnaryOp::Not => Value::Bool(!v.truthy()),
+                    UnaryOp::Pos => v,
+                    UnaryOp::Neg => match v {
+                        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
+                        Value::Float(f) => Value::Float(-f),
+                        other => return Err(no_method("-@", &other)),
+                    },
+                    UnaryOp::BitNot => match v {
+                        Value::Int(i) => Value::Int(!i),
+                        other => return Err(no_method("~", &other)),
+                    },
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.eval_binary(*op, lhs, rhs, off)?,
+            ExprKind::Assign { target, value } => {
+                let v = self.eval(value)?;
+                self.assign_to(target, v.clone())?;
+                v
+            }
+            ExprKind::OpAssign { target, op, value } => {
+                let cur = self.eval_target(target)?;
+                let v = match op {
+                    BinOp::Or if cur.truthy() => return Ok(cur),
+                    BinOp::And if !cur.truthy() => return Ok(cur),
+                    BinOp::Or | BinOp::And => self.eval(value)?,
+                    op => {
+                        let r = self.eval(value)?;
+                        self.binop(*op, cur, r, off)?
+                    }
+                };
+                self.assign_to(target, v.clone())?;
+                v
+            }
+            ExprKind::MultiAssign { targets, value } => {
+                let v = self.eval(value)?;
+                let items = match &v {
+                    Value::Array(a) => a.clone(),
+                    other => vec![other.clone()],
+                };
+                for (i, t) in targets.iter().enumerate() {
+                    if let ExprKind::Splat(inner) = &t.kind {
+                        let rest = items.get(i..).map(|s| s.to_vec()).unwrap_or_default();
+                        self.assign_to(inner, Value::Array(rest))?;
+                        break;
+                    }
+                    self.assign_to(t, items.get(i).cloned().unwrap_or(Value::Nil))?;
+                }
+                v
+            }
+            ExprKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                if self.eval(cond)?.truthy() {
+                    self.eval_body(then_body)?
+                } else {
+                    self.eval_body(else_body)?
+                }
+            }
+            ExprKind::While {
+                cond,
+                body,
+                until,
+                do_while,
+            } => {
+                let mut first = *do_while;
+                let mut n = 0usize;
+                loop {
+                    if !first && self.eval(cond)?.truthy() == *until {
+                        break;
+                    }
+                    first = false;
+                    n += 1;
+                    if n > MAX_ITEMS {
+                        return Err(Flow::raise("RuntimeError", "loop ran too many iterations"));
+                    }
+                    match self.eval_body(body) {
+                        Ok(_) | Err(Flow::Next(_)) => {}
+                        Err(Flow::Break(v)) => return Ok(v),
+                        Err(e) => return Err(e),
+                    }
+                }
+                Value::Nil
+            }
+            ExprKind::For { var, iter, body } => {
+                let coll = self.eval(iter)?;
+                for item in methods::iterate(&coll)? {
+                    self.assign_to(var, item)?;
+                    match self.eval_body(body) {
+                        Ok(_) | Err(Flow::Next(_)) => {}
+                        Err(Flow::Break(v)) => return Ok(v),
+                        Err(e) => return Err(e),
+                    }
+                }
+                coll
+            }
+            ExprKind::Case {
+                subject,
+                whens,
+                else_body,
+            } => {
+                let subject = match subject {
+                    Some(s) => Some(self.eval(s)?),
+                    None => None,
+                };
+                for w in whens {
+                    for p in &w.patterns {
+                        let hit = if let ExprKind::Splat(inner) = &p.kind {
+                            let list = self.eval(inner)?;
+                            let mut any = false;
+                            for x in methods::iterate(&list)? {
+                                if let Some(s) = &subject {
+                                    if methods::case_eq(&x, s)? {
+                                        any = true;
+                                        break;
+                                    }
+                                }
+                            }
+                            any
+                        } else {
+                            let pv = self.eval(p)?;
+                            match &subject {
+                                Some(s) => methods::case_eq(&pv, s)?,
+                                None => pv.truthy(),
+                            }
+                        };
+                        if hit {
+                            return self.eval_body(&w.body);
+                        }
+                    }
+                }
+                match else_body {
+                    Some(b) => self.eval_body(b)?,
+                    None => Value::Nil,
+                }
+            }
+            ExprKind::Begin(b) => {
+                let BeginExpr {
+                    body,
+                    rescues,
+                    else_body,
+                    ensure,
+                } = &**b;
+                let r = match self.eval_body(body) {
+                    Err(Flow::Raise(err)) => self.rescue(err, rescues),
+                    Ok(v) => match else_body {
+                        Some(b) => self.eval_body(b),
+                        None => Ok(v),
+                    },
+                    other => other,
+                };
+                if let Some(ens) = ensure {
+                    self.eval_body(ens)?;
+                }
+                r?
+            }
+            ExprKind::Paren(body) => self.eval_body(body)?,
+            ExprKind::Def(d) if d.singleton.is_none() => {
+                let DefExpr {
+                    name, params, body, ..
+                } = &**d;
+                self.defs.insert(
+                    name.clone(),
+                    Arc::new(crate::native::ruby::objects::MethodDef {
+                        name: name.clone(),
+                        params: params.clone(),
+                        body: body.clone(),
+                        file: self.file.clone(),
+                    }),
+                );
+                Value::Sym(name.clone())
+            }
+            ExprKind::Return(v) => {
+                let v = match v {
+                    Some(x) => self.eval(x)?,
+                    None => Value::Nil,
+                };
+                return Err(Flow::Return(v));
+            }
+            ExprKind::Break(v) => {
+                let v = match v {
+                    Some(x) => self.eval(x)?,
+                    None => Value::Nil,
+                };
+                return Err(Flow::Break(v));
+            }
+            ExprKind::Next(v) => {
+                let v = match v {
+                    Some(x) => self.eval(x)?,
+                    None => Value::Nil,
+                };
+                return Err(Flow::Next(v));
+            }
+            ExprKind::Super { .. } if !self.self_stack.is_empty() => Value::Nil,
+            ExprKind::File => Value::Str(self.file.clone()),
+            ExprKind::Line(n) => Value::Int(i64::from(*n)),
+            other => return Err(self.unsupported(construct_name(other), off)),
+        })
+    }
+
+    fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue]) -> R {
+        for r in rescues {
+            let classes: Vec<String> = r
+                .classes
+                .iter()
+                .filter_map(|c| match &c.kind {
+                    ExprKind::Const { name, .. } => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
+            let hit = if classes.is_empty() {
+                err.is_a("StandardError")
+            } else {
+                classes.iter().any(|c| err.is_a(c))
+            };
+            if hit {
+                if let Some(v) = &r.var {
+                    self.assign_to(v, native(Exception(err.clone())))?;
+                }
+                return self.eval_body(&r.body);
+            }
+        }
+        Err(Flow::Raise(err))
+    }
+
+    fn read_var(&mut self, name: &str) -> R {
+        match self.lookup(name) {
+            Some(v) => {
+                if let Some(p) = as_native::<Poison>(v) {
+                    return Err(p.0.clone());
+                }
+                Ok(v.clone())
+            }
+            None => Ok(Value::Nil),
+        }
+    }
+
+    fn read_const(&mut self, name: &str, off: u32) -> R {
+        if let Some(v) = self.consts.get(name) {
+            if let Some(p) = as_native::<Poison>(v) {
+                return Err(p.0.clone());
+            }
+            return Ok(v.clone());
+        }
+        if KNOWN_CLASSES.contains(&name) {
+            return Ok(native(ClassRef(name.to_string())));
+        }
+        Err(self.unsupported(format!("constant `{name}`"), off))
+    }
+
+    pub fn self_instance(&self) -> Option<&Instance> {
+        self.self_stack.last().and_then(as_native::<Instance>)
+    }
+
+    pub fn interpolate(&mut self, parts: &[StrPart]) -> R<String> {
+        let mut out = String::new();
+        for p in parts {
+            match p {
+                StrPart::Lit(s) => out.push_str(s),
+                StrPart::Code(code) => {
+                    let v = self.eval_body(code)?;
+                    let s = self.stringify(&v)?;
+                    out.push_str(&s);
+                }
+            }
+            if out.len() > MAX_STRING {
+                return Err(Flow::raise("RuntimeError", "string too long"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Ruby's `to_s`, including resources and custom resource instances.
+    pub fn stringify(&mut self, v: &Value) -> R<String> {
+        if let Some(inst) = as_native::<Instance>(v) {
+            if let Some(r) = self.call_instance(v, inst, "to_s", &[]) {
+                return Ok(to_s(&r?));
+            }
+        }
+        Ok(to_s(v))
+    }
+
+    pub fn eval_list(&mut self, items: &[Expr]) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for it in items {
+            if let ExprKind::Splat(inner) = &it.kind {
+                let v = self.eval(inner)?;
+                match v {
+                    Value::Array(a) => out.extend(a),
+                    Value::Nil => {}
+                    other => out.extend(methods::iterate(&other)?),
+                }
+            } else {
+                out.push(self.eval(it)?);
+            }
+            if out.len() > MAX_ITEMS {
+                return Err(Flow::raise("RuntimeError", "array too large"));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Arguments, with `*splat` expanded and a `&:sym` block argument split off.
+    pub fn eval_args<'e>(&mut self, args: &'e [Expr]) -> R<(Vec<Value>, Option<Blk<'e>>)> {
+        let mut blk = None;
+        let mut plain = Vec::with_capacity(args.len());
+        for a in args {
+            if let ExprKind::BlockPass(inner) = &a.kind {
+                match &inner.kind {
+                    ExprKind::Sym(s) => blk = Some(Blk::Sym(s)),
+                    _ => return Err(self.unsupported("block argument `&block`", a.span.start)),
+                }
+            } else {
+                plain.push(a.clone());
+            }
+        }
+        Ok((self.eval_list(&plain)?, blk))
+    }
+
+    fn eval_target(&mut self, target: &Expr) -> R {
+        match &target.kind {
+            ExprKind::Var(n) => Ok(self.lookup(n).cloned().unwrap_or(Value::Nil)),
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                ..
+            } if args.is_empty() => Ok(self.lookup(name).cloned().unwrap_or(Value::Nil)),
+            ExprKind::Const { name, .. } => {
+                Ok(self.consts.get(name).cloned().unwrap_or(Value::Nil))
+            }
+            _ => self.eval(target),
+        }
+    }
+
+    pub fn assign_to(&mut self, target: &Expr, v: Value) -> R<()> {
+        let off = target.span.start;
+        match &target.kind {
+            ExprKind::Var(n) => self.assign(n, v),
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                ..
+            } if args.is_empty() => self.assign(name, v),
+            ExprKind::IVar(n) => match self.self_instance() {
+                Some(inst) => inst.set_ivar(n.trim_start_matches('@'), v),
+                None => return Err(self.unsupported("instance variable outside a resource", off)),
+            },
+            ExprKind::Const {
+                scope: None, name, ..
+            } => {
+                self.consts.insert(name.clone(), v);
+            }
+            ExprKind::Index { recv, args } => {
+                let (mut a, _) = self.eval_args(args)?;
+                a.push(v);
+                let mut container = self.eval_target(recv)?;
+                methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                self.assign_to(recv, container)?;
+            }
+            _ => return Err(self.unsupported("assignment to this kind of target", off)),
+        }
+        Ok(())
+    }
+
+    fn eval_binary(&mut self, op: BinOp, lhs: &Expr, rhs: &Expr, off: u32) -> R {
+        match op {
+            BinOp::And => {
+                let l = self.eval(lhs)?;
+                if !l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(rhs)
+            }
+            BinOp::Or => {
+                let l = self.eval(lhs)?;
+                if l.truthy() {
+                    return Ok(l);
+                }
+                self.eval(rhs)
+            }
+            BinOp::Shl if is_place(lhs) => {
+                let mut l = self.eval(lhs)?;
+                let r = self.eval(rhs)?;
+                if matches!(l, Value::Array(_) | Value::Str(_)) {
+                    methods::call_builtin(self, &mut l, "<<", vec![r], None, off)?;
+                    self.assign_to(lhs, l.clone())?;
+                    Ok(l)
+                } else {
+                    self.binop(op, l, r, off)
+                }
+            }
+            _ => {
+                let l = self.eval(lhs)?;
+                let r = self.eval(rhs)?;
+                self.binop(op, l, r, off)
+            }
+        }
+    }
+
+    pub fn binop(&mut self, op: BinOp, l: Value, r: Value, off: u32) -> R {
+        if let Some(r) = E::operator(self, &l, op.as_str(), &r, off) {
+            return r;
+        }
+        if matches!(l, Value::Resource(_) | Value::Native(_) | Value::Table(_))
+            && !matches!(op, BinOp::Eq | BinOp::NotEq)
+        {
+            let name = op.as_str();
+            return self.call_method(l, name, vec![r], None, off);
+        }
+        methods::binop(op, l, r)
+    }
+
+    fn eval_call(
+        &mut self,
+        recv: Option<&Expr>,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        safe_nav: bool,
+        off: u32,
+    ) -> R {
+        let Some(recv_expr) = recv else {
+            return self.call_bare(name, args, block, off);
+        };
+        if let Some(r) = E::call_unevaluated(self, recv_expr, name, block, off) {
+            return r;
+        }
+        let r = self.eval(recv_expr)?;
+        if safe_nav && matches!(r, Value::Nil) {
+            return Ok(Value::Nil);
+        }
+        let (a, blk) = self.eval_args(args)?;
+        let blk = block.map(Blk::Ast).or(blk);
+        if MUTATORS.contains(&name) && is_place(recv_expr) && !is_object(&r) {
+            let mut r = r;
+            let out = methods::call_builtin(self, &mut r, name, a, blk, off)?;
+            self.assign_to(recv_expr, r)?;
+            return Ok(out);
+        }
+        self.call_method(r, name, a, blk, off)
+    }
+
+    /// A call without receiver: DSL, matchers, `def`s, the custom resource's own methods,
+    /// FilterTable fields inside `where { }`, resources.
+    fn call_bare(&mut self, name: &str, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if args.is_empty() && block.is_none() {
+            if let Some(v) = E::bare_value(self, name) {
+                return Ok(v);
+            }
+            if let Some(v) = self.lookup(name) {
+                return Ok(v.clone());
+            }
+        }
+        if let Some(r) = E::call_bare(self, name, args, block, off) {
+            return r;
+        }
+        let (a, blk) = self.eval_args(args)?;
+        let blk = block.map(Blk::Ast).or(blk);
+        if let Some(inst_val) = self.self_stack.last().cloned() {
+            if let Some(inst) = as_native::<Instance>(&inst_val) {
+                if let Some(r) = self.call_instance(&inst_val, inst, name, &a) {
+                    return r;
+                }
+            }
+        }
+        if let Some(def) = self.defs.get(name).cloned() {
+            return self.call_def(&def, None, &a);
+        }
+        if name == "inspec" {
+            return Ok(native(InspecHandle));
+        }
+        if let Some(r) = self.create_resource(name, &a, off) {
+            if blk.is_some() {
+                return Err(self.unsupported(format!("resource `{name}` with a block"), off));
+            }
+            return r;
+        }
+        if let Some(r) = methods::call_kernel(name, &a) {
+            return r;
+        }
+        Err(self.unsupported(format!("method or resource `{name}`"), off))
+    }
+
+    /// A resource by name: the profile's own library resources first (they override), then
+    /// the native registry. None: no such resource.
+    pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
+        if let Some(class) = self.classes.get(name).cloned() {
+            return Some(self.instantiate(&class, args));
+        }
+        let at = self.at(off);
+        self.create_native(name, args).map(|r| match r {
+            Ok(res) => Ok(Value::Resource(res)),
+            Err(e) => Err(crate::native::ruby::resource_error(e, at)),
+        })
+    }
+
+    /// `recv[args]`. On a resource without `[]`, a single key reads the property of that
+    /// name (`os[:name]` is `os.name`, as InSpec's resources map their params).
+    fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
+        if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) =
+            (&recv, args.as_slice())
+        {
+            let at = self.at(off);
+            return match res.call("[]", &args) {
+                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => res
+                    .call(&to_s(key), &[])
+                    .map_err(|e| crate::native::ruby::resource_error(e, at)),
+                other => other.map_err(|e| crate::native::ruby::resource_error(e, at)),
+            };
+        }
+        self.call_method(recv, "[]", args, None, off)
+    }
+
+    /// A method call on a value.
+    pub fn call_method(
+        &mut self,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        match self.dispatch(recv, name, args, blk, off) {
+            // Errors raised below the call (regexps, iterators) are placed at the call.
+            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                Err(self.unsupported(construct, off))
+            }
+            other => other,
+        }
+    }
+
+    fn dispatch(
+        &mut self,
+        recv: Value,
+        name: &str,
+        args: Vec<Value>,
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        match &recv {
+            Value::Resource(res) => {
+                if let Some(r) = E::call_resource(self, res, name, &args, blk, off) {
+                    return r;
+                }
+                match name {
+                    "to_s" | "inspect" => return Ok(Value::Str(res.to_s())),
+                    "nil?" => return Ok(Value::Bool(false)),
+                    "class" => return Ok(native(ClassRef(res.name().to_string()))),
+                    "send" | "public_send" | "method" if !args.is_empty() => {}
+                    _ => {
+                        if blk.is_some() {
+                            return Err(self.unsupported(
+                                format!("`{}` property `{name}` with a block", res.name()),
+                                off,
+                            ));
+                        }
+                        let at = self.at(off);
+                        return res
+                            .call(name, &args)
+                            .map_err(|e| crate::native::ruby::resource_error(e, at));
+                    }
+                }
+                let mut args = args;
+                let m = to_s(&args.remove(0));
+                self.call_method(recv.clone(), &m, args, blk, off)
+            }
+            Value::Table(t) => {
+                let t = t.clone();
+                E::call_table(self, &t, name, &args, blk, off)
+            }
+            Value::Native(_) => {
+                if let Some(inst) = as_native::<Instance>(&recv) {
+                    if let Some(r) = self.call_instance(&recv, inst, name, &args) {
+                        return r;
+                    }
+                    if name == "nil?" {
+                        return Ok(Value::Bool(false));
+                    }
+                    return Err(Flow::raise(
+                        "NoMethodError",
+                        format!("undefined method `{name}' for {}", inst.class.name),
+                    ));
+                }
+                if as_native::<InspecHandle>(&recv).is_some() {
+                    return match self.create_resource(name, &args, off) {
+                        Some(r) => r,
+                        None => Err(self.unsupported(format!("method or resource `{name}`"), off)),
+                    };
+                }
+                if let Some(r) = E::call_native(self, &recv, name, &args, off) {
+                    return r;
+                }
+                if let Some(row) = as_native::<crate::native::ruby::methods::row::Row>(&recv) {
+                    if let Some(r) = row.call(name, &args) {
+                        return Ok(r);
+                    }
+                }
+                if let Some(ex) = as_native::<Exception>(&recv) {
+                    match name {
+                        "message" | "to_s" => return Ok(Value::Str(ex.0.message.clone())),
+                        "class" => return Ok(native(ClassRef(ex.0.class.clone()))),
+                        _ => {}
+                    }
+                }
+                if let Some(r) = crate::native::ruby::classes::call_object(&recv, name, &args) {
+                    return r;
+                }
+                if let Some(c) = as_native::<ClassRef>(&recv) {
+                    if let Some(r) = crate::native::ruby::classes::call_class(&c.0, name, &args) {
+                        return r;
+                    }
+                    match name {
+                        "name" | "to_s" => return Ok(Value::Str(c.0.clone())),
+                        "==" | "===" => {
+                            return Ok(Value::Bool(match args.first() {
+                                Some(x) if name == "===" => methods::is_a(x, &c.0),
+                                Some(x) => as_native::<ClassRef>(x).is_some_and(|o| o.0 == c.0),
+                                None => false,
+                            }))
+                        }
+                        _ => {
+                            return Err(self.unsupported(format!("`{}.{name}`", c.0), off));
+                        }
+                    }
+                }
+                let mut recv = recv;
+                methods::call_builtin(self, &mut recv, name, args, blk, off)
+            }
+            _ => {
+                let mut recv = recv;
+                methods::call_builtin(self, &mut recv, name, args, blk, off)
+            }
+        }
+    }
+
+    /// Calls a block with arguments (Ruby's auto-splat of one array argument included).
+    pub fn call_block(&mut self, blk: Blk<'_>, args: Vec<Value>, off: u32) -> R {
+        match blk {
+            Blk::Sym(m) => {
+                let mut it = args.into_iter();
+                let recv = it.next().unwrap_or(Value::Nil);
+                self.call_method(recv, m, it.collect(), None, off)
+            }
+            Blk::Ast(b) => {
+                let args = if b.params.len() > 1 && args.len() == 1 {
+                    match &args[0] {
+                        Value::Array(a) => a.clone(),
+                        _ => args,
+                    }
+                } else {
+                    args
+                };
+                let r = self.scoped(false, |me| {
+                    me.bind_params(&b.params, &args)?;
+                    me.eval_body(&b.body)
+                });
+                match r {
+                    Err(Flow::Next(v)) => Ok(v),
+                    other => other,
+                }
+            }
+        }
+    }
+}
+
+/// `A::B` as text.
+pub fn scoped_name(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Const {
+            scope: None, name, ..
+        } => Some(name.clone()),
+        ExprKind::Const {
+            scope: Some(s),
+            name,
+            ..
+        } => Some(format!("{}::{name}", scoped_name(s)?)),
+        _ => None,
+    }
+}
+
+fn is_place(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Var(_) | ExprKind::IVar(_) | ExprKind::Const { scope: None, .. } => true,
+        ExprKind::Index { recv, .. } => is_place(recv),
+        _ => false,
+    }
+}
+
+fn is_object(v: &Value) -> bool {
+    matches!(v, Value::Resource(_) | Value::Table(_) | Value::Native(_))
+}
+
+pub fn no_method(name: &str, v: &Value) -> Flow {
+    Flow::raise(
+        "NoMethodError",
+        format!("undefined method `{name}' for {}", v.class_name()),
+    )
+}
+
+pub fn overflow() -> Flow {
+    Flow::raise("RangeError", "integer overflow (outside 64-bit integers)")
+}
+
+/// How an unsupported syntax node is named in skip messages and coverage.
+pub fn construct_name(k: &ExprKind) -> String {
+    match k {
+        ExprKind::XStr(_) => "backtick command".into(),
+        ExprKind::GVar(n) => format!("global variable `{n}`"),
+        ExprKind::CVar(n) => format!("class variable `{n}`"),
+        ExprKind::Const { .. } => "scoped constant".into(),
+        ExprKind::Splat(_) => "splat outside a call or array".into(),
+        ExprKind::DoubleSplat(_) => "double splat".into(),
+        ExprKind::BlockPass(_) => "block argument".into(),
+        ExprKind::Defined(_) => "`defined?`".into(),
+        ExprKind::Def(_) => "singleton method definition".into(),
+        ExprKind::Class { .. } => "class definition in a controls file".into(),
+        ExprKind::SClass { .. } => "`class << self`".into(),
+        ExprKind::Module { .. } => "module definition".into(),
+        ExprKind::Redo => "`redo`".into(),
+        ExprKind::Retry => "`retry`".into(),
+        ExprKind::Yield(_) => "`yield`".into(),
+        ExprKind::Super { .. } => "`super` outside a resource".into(),
+        ExprKind::Lambda(_) => "lambda".into(),
+        ExprKind::Alias(..) => "`alias`".into(),
+        ExprKind::Undef(_) => "`undef`".into(),
+        ExprKind::SelfRef => "`self`".into(),
+        _ => "syntax".into(),
+    }
+}

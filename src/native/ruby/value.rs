@@ -1,0 +1,239 @@
+//! The values of the Ruby subset. Resources produce them; the interpreter computes with them.
+//! A value may hold a host object: an InSpec resource, called by name through [`Resource`]
+//! (implemented in [`crate::native::resources`], the layer above).
+
+use std::any::Any;
+use std::fmt;
+use std::sync::Arc;
+
+/// A Ruby value. Arrays and hashes are values (copied on assignment): profiles build small
+/// collections, and the interpreter writes mutations (`<<`, `[]=`) back to the variable.
+#[derive(Clone)]
+pub enum Value {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Sym(String),
+    Array(Vec<Value>),
+    /// Insertion-ordered, as Ruby's Hash.
+    Hash(Vec<(Value, Value)>),
+    Range {
+        lo: Box<Value>,
+        hi: Box<Value>,
+        exclusive: bool,
+    },
+    /// A regexp literal: Ruby source and flags (`i`, `m`, `x`); the interpreter compiles it.
+    Regex {
+        source: String,
+        flags: String,
+    },
+    /// An InSpec resource instance (`file('/etc/passwd')`).
+    Resource(Arc<dyn Resource>),
+    /// Rows of a FilterTable resource, possibly filtered (`etc_fstab.where { ... }`).
+    Table(Arc<Table>),
+    /// The interpreter's own objects (blocks, matchers, custom resource instances).
+    Native(Arc<dyn Any + Send + Sync>),
+}
+
+impl Value {
+    pub fn str(s: impl Into<String>) -> Value {
+        Value::Str(s.into())
+    }
+
+    /// Ruby truthiness: everything but `nil` and `false`.
+    pub fn truthy(&self) -> bool {
+        !matches!(self, Value::Nil | Value::Bool(false))
+    }
+
+    /// Ruby's class name, for messages (`undefined method 'x' for String`).
+    pub fn class_name(&self) -> &'static str {
+        match self {
+            Value::Nil => "NilClass",
+            Value::Bool(true) => "TrueClass",
+            Value::Bool(false) => "FalseClass",
+            Value::Int(_) => "Integer",
+            Value::Float(_) => "Float",
+            Value::Str(_) => "String",
+            Value::Sym(_) => "Symbol",
+            Value::Array(_) => "Array",
+            Value::Hash(_) => "Hash",
+            Value::Range { .. } => "Range",
+            Value::Regex { .. } => "Regexp",
+            Value::Resource(_) => "Resource",
+            Value::Table(_) => "FilterTable",
+            Value::Native(_) => "Object",
+        }
+    }
+
+    /// Looks a key up in a `Hash` (string or symbol keys match their own kind only, as Ruby).
+    pub fn hash_get(&self, key: &Value) -> Option<&Value> {
+        match self {
+            Value::Hash(pairs) => pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+}
+
+impl PartialEq for Value {
+    /// Ruby's `==` for plain data (1 == 1.0 holds); resources and native objects compare by
+    /// identity.
+    fn eq(&self, other: &Value) -> bool {
+        use Value::*;
+        match (self, other) {
+            (Nil, Nil) => true,
+            (Bool(a), Bool(b)) => a == b,
+            (Int(a), Int(b)) => a == b,
+            (Float(a), Float(b)) => a == b,
+            (Int(a), Float(b)) | (Float(b), Int(a)) => (*a as f64) == *b,
+            (Str(a), Str(b)) => a == b,
+            (Sym(a), Sym(b)) => a == b,
+            (Array(a), Array(b)) => a == b,
+            (Hash(a), Hash(b)) => {
+                a.len() == b.len() && a.iter().all(|(k, v)| other.hash_get(k) == Some(v))
+            }
+            (
+                Range { lo, hi, exclusive },
+                Range {
+                    lo: lo2,
+                    hi: hi2,
+                    exclusive: ex2,
+                },
+            ) => lo == lo2 && hi == hi2 && exclusive == ex2,
+            (
+                Regex { source, flags },
+                Regex {
+                    source: s2,
+                    flags: f2,
+                },
+            ) => source == s2 && flags == f2,
+            (Resource(a), Resource(b)) => Arc::ptr_eq(a, b),
+            (Table(a), Table(b)) => Arc::ptr_eq(a, b),
+            (Native(a), Native(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Debug for Value {
+    /// Ruby's `inspect`: `"text"`, `:sym`, `[1, "a"]`, `{"k" => 1}`, `nil`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Nil => f.write_str("nil"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{}", float_to_s(*x)),
+            Value::Str(s) => write!(f, "{s:?}"),
+            Value::Sym(s) => write!(f, ":{s}"),
+            Value::Array(items) => {
+                f.write_str("[")?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{v:?}")?;
+                }
+                f.write_str("]")
+            }
+            Value::Hash(pairs) => {
+                f.write_str("{")?;
+                for (i, (k, v)) in pairs.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{k:?} => {v:?}")?;
+                }
+                f.write_str("}")
+            }
+            Value::Range { lo, hi, exclusive } => {
+                write!(f, "{lo:?}{}{hi:?}", if *exclusive { "..." } else { ".." })
+            }
+            Value::Regex { source, flags } => write!(f, "/{source}/{flags}"),
+            Value::Resource(r) => f.write_str(&r.to_s()),
+            Value::Table(t) => f.write_str(&t.name),
+            Value::Native(_) => f.write_str("#<Object>"),
+        }
+    }
+}
+
+/// Ruby's `Float#to_s`: `1.0`, `0.5`, `1.0e+20`.
+pub fn float_to_s(x: f64) -> String {
+    if x.is_finite() && x.fract() == 0.0 && x.abs() < 1e16 {
+        format!("{x:.1}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// The rows of a FilterTable resource (InSpec's `FilterTable`): `passwd`, `etc_fstab`,
+/// `processes`, `users`, `port`, `packages`... The interpreter implements `where(field: v)`,
+/// `where { field == v }` (fields are callable by name inside the block), `entries`, `count`,
+/// `exist?`/`exists?`, `raw_data` and the plural accessors generically from this.
+#[derive(Clone, Debug)]
+pub struct Table {
+    /// InSpec's `to_s` of the resource (with the filter appended when filtered, e.g.
+    /// `Etc Fstab with mount_point == "/home"`).
+    pub name: String,
+    /// Field names, as used in `where` and inside its block (`user`, `uid`, `mount_point`).
+    pub fields: Vec<String>,
+    /// Plural accessors: `(accessor, field index)`, e.g. `("uids", 2)`, `("users", 0)`.
+    /// An accessor returns the column's values of the remaining rows, in row order.
+    pub accessors: Vec<(String, usize)>,
+    /// One `Vec` per row, values in `fields` order.
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f == name)
+    }
+
+    /// The column of `accessor` (plural name or field name) over all rows.
+    pub fn column(&self, accessor: &str) -> Option<Vec<Value>> {
+        let idx = self
+            .accessors
+            .iter()
+            .find(|(a, _)| a == accessor)
+            .map(|(_, i)| *i)
+            .or_else(|| self.field(accessor))?;
+        Some(
+            self.rows
+                .iter()
+                .map(|r| r.get(idx).cloned().unwrap_or(Value::Nil))
+                .collect(),
+        )
+    }
+}
+
+/// Why a resource could not answer.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ResourceError {
+    /// The property or predicate is not implemented: the control is skipped, naming it.
+    #[error("`{resource}` has no property `{method}` in the native evaluator")]
+    Unsupported { resource: String, method: String },
+    /// The resource does not apply to this target (InSpec's `skip_resource`), e.g.
+    /// `rpm` packages on Debian: the describe is skipped with this message.
+    #[error("{0}")]
+    Skip(String),
+    /// Reading the facts failed (unreachable host, timeout, cancel, parse error).
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One resource instance. Facts are fetched lazily (on the first property that needs them)
+/// and kept for the life of the instance.
+pub trait Resource: Send + Sync {
+    /// The resource's InSpec name (`file`, `kernel_parameter`).
+    fn name(&self) -> &str;
+    /// InSpec's `to_s`, the subject of `code_desc`: `File /etc/passwd`,
+    /// `Kernel Parameter net.ipv4.ip_forward`, `Command: \`ls\``.
+    fn to_s(&self) -> String;
+    /// A property or predicate by its InSpec name, with evaluated arguments.
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError>;
+    /// For FilterTable resources: their rows (the interpreter implements `where`, `entries`,
+    /// plural accessors, `count`, `exist?` from them). None: not a table.
+    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
+        Ok(None)
+    }
+}

@@ -1,0 +1,73 @@
+//! A transport that reads nothing, for tests of the host cache and of what reads facts.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio_util::sync::CancellationToken;
+
+use super::{CommandOutput, Fact, FactValue, FileInfo, Transport, TransportError};
+
+/// Reads nothing (every fact is absent, every command prints nothing) and counts the facts
+/// asked of it; answers many in one call, as a batching transport does.
+#[derive(Default)]
+pub struct NullTransport {
+    pub asked: Arc<AtomicUsize>,
+}
+
+impl NullTransport {
+    fn ask(&self, n: usize) {
+        self.asked.fetch_add(n, Ordering::SeqCst);
+    }
+}
+
+impl Transport for NullTransport {
+    fn run(
+        &self,
+        _: &str,
+        _: Option<Instant>,
+        _: &CancellationToken,
+    ) -> Result<CommandOutput, TransportError> {
+        self.ask(1);
+        Ok(CommandOutput::default())
+    }
+    fn read_file(
+        &self,
+        _: &str,
+        _: Option<Instant>,
+        _: &CancellationToken,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        self.ask(1);
+        Ok(None)
+    }
+    fn stat(
+        &self,
+        _: &str,
+        _: Option<Instant>,
+        _: &CancellationToken,
+    ) -> Result<Option<FileInfo>, TransportError> {
+        self.ask(1);
+        Ok(None)
+    }
+    fn kind(&self) -> &'static str {
+        "local"
+    }
+    fn fetch_many(
+        &self,
+        facts: &[Fact],
+        _: Option<Instant>,
+        _: &CancellationToken,
+    ) -> Result<Option<Vec<FactValue>>, TransportError> {
+        self.ask(facts.len());
+        Ok(Some(
+            facts
+                .iter()
+                .map(|f| match f {
+                    Fact::Stat(_) => FactValue::Stat(None),
+                    Fact::File(_) => FactValue::File(None),
+                    Fact::Command(_) => FactValue::Command(CommandOutput::default()),
+                })
+                .collect(),
+        ))
+    }
+}
