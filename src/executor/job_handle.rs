@@ -252,9 +252,11 @@ impl JobHandle {
     }
 
     /// For a view: this process's live handle of the same job, while it runs here
-    /// (views themselves are never in the live map).
+    /// (views themselves are never in the live map). None once the view holds the job's
+    /// end: the store has it before the twin announces it, and a waiter that read it there
+    /// must not see the twin's `running` afterwards.
     fn twin(&self) -> Option<Arc<JobHandle>> {
-        if !self.is_view() {
+        if !self.is_view() || self.state().status.is_terminal() {
             return None;
         }
         let twin = self.live.as_ref()?.jobs().get(&self.id).cloned();
@@ -483,9 +485,18 @@ impl JobHandle {
         });
     }
 
+    /// Takes a newer state. Reads of the store by several waiters of one view end out of
+    /// order: a read begun before the job's end was stored must not bring `running` back
+    /// after another waiter returned. An end is final and attempts only grow.
     fn set_state(&self, new: State) {
         let status = new.status;
-        *self.state() = new;
+        {
+            let mut st = self.state();
+            if st.status.is_terminal() || new.attempt < st.attempt {
+                return;
+            }
+            *st = new;
+        }
         self.status_tx.send_replace(status);
     }
 

@@ -372,19 +372,6 @@ impl Executor {
             }
         };
         let queue_size = self.inner.config.queue_size;
-        let pending = if self.storage_backend() == "memory" {
-            self.inner.counts.get(JobStatus::Pending)
-        } else {
-            // Shared: other processes submit and claim too, so ask the store.
-            let filter = JobFilter {
-                status: Some(JobStatus::Pending),
-                template: None,
-            };
-            self.inner.store.count_jobs(&filter).await?
-        };
-        if pending >= queue_size {
-            return Err(Error::QueueFull(queue_size));
-        }
         // No hosts given: the template's inventory + target/limit select them.
         let hosts = if hosts.is_empty() {
             crate::inventory::hosts_for_template(&template)?
@@ -419,7 +406,7 @@ impl Executor {
                 .publish_unstored(EventKind::Queued)
                 .into_iter()
                 .collect();
-            if let Err(e) = self.inner.store.insert_job(&rec, &queued).await {
+            if let Err(e) = self.inner.store.insert_job(&rec, &queued, queue_size).await {
                 self.inner.live.remove(job.id);
                 return Err(e);
             }
@@ -435,7 +422,10 @@ impl Executor {
             time: rec.created_at,
             kind: EventKind::Queued,
         };
-        self.inner.store.insert_job(&rec, &[queued]).await?;
+        self.inner
+            .store
+            .insert_job(&rec, &[queued], queue_size)
+            .await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
         self.inner.wake.notify_one();
         self.inner.store.notify(Notice::Queued, rec.id).await?;

@@ -110,7 +110,11 @@ pub trait Store: Send + Sync {
 
     /// Stores a new pending job with its first events (its `queued` event), so that a
     /// worker claiming it at once finds them and numbers its own events after them.
-    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()>;
+    /// Admission is atomic: `QueueFull` when `queue_size` jobs are pending already, counted
+    /// and inserted under one lock (memory), one write transaction (SQLite: one writer at a
+    /// time across processes) or one transaction holding an advisory lock (PostgreSQL: every
+    /// executor sharing the database admits through the same lock).
+    async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()>;
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;

@@ -13,13 +13,16 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::sqlite_writer::{bind_numbered, Arg, SqliteWriter, WriteError, WriteResult};
+use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
 
 const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
+/// PostgreSQL advisory lock held while a job is admitted (counted against `queue_size`
+/// and inserted); the migration lock is another key.
+const ADMISSION_LOCK: i64 = 7_244_032;
 
 /// Versioned schema: (version, SQLite DDL, PostgreSQL DDL). Applied in order on open.
 const MIGRATIONS: &[(i64, &str, &str)] = &[(
@@ -602,7 +605,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()> {
+    async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()> {
         let args = vec![
             Arg::Text(job.id.to_string()),
             Arg::OptText(job.template_id.map(|u| u.to_string())),
@@ -612,21 +615,55 @@ impl Store for SqlStore {
             Arg::Text(to_json(&job.extra_vars)?),
             Arg::Text(job.status.as_str().to_string()),
             Arg::Text(ts(job.created_at)),
+            Arg::Int(i64::try_from(queue_size).unwrap_or(i64::MAX)),
         ];
+        // Counted and inserted in one statement, inside a write transaction: SQLite has
+        // one writer at a time (across processes too), PostgreSQL's admitters take one
+        // advisory lock first, so no two admissions count the same free place.
         let insert = "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)";
-        if let Writes::Sqlite(_) = self.writes {
-            // One write: the job and its events are committed together.
-            let mut stmts = vec![(insert.to_string(), args)];
-            stmts.extend(event_stmts(events)?);
-            self.exec(stmts).await?;
-            return Ok(());
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, 0 \
+             WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'pending') < $9";
+        let full = || Error::QueueFull(queue_size);
+        let pool = match &self.writes {
+            Writes::Sqlite(w) => {
+                // One write: the job and its events are committed together, or neither.
+                let events = event_stmts(events)?;
+                let admitted = w
+                    .write(move |conn| {
+                        let done = run_stmts(conn, &[(insert.to_string(), args)])?;
+                        if done.first() != Some(&1) {
+                            return Ok(false);
+                        }
+                        run_stmts(conn, &events)?;
+                        Ok(true)
+                    })
+                    .await?;
+                return if admitted { Ok(()) } else { Err(full()) };
+            }
+            Writes::Pool { pool, .. } => pool,
+        };
+        let mut tx = pool.begin().await.map_err(db_err)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMISSION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        // READ COMMITTED: this statement's snapshot is taken after the lock is held, so it
+        // counts every job admitted before.
+        let done = bind_args(sqlx::query(insert), args)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() != 1 {
+            return Err(full()); // the transaction rolls back on drop
         }
-        // PostgreSQL: the events first (a transaction would cost two more round trips), so a
-        // worker never claims the job before they are there.
-        self.append_events(events, usize::MAX).await?;
-        self.exec_one(insert, args).await?;
-        Ok(())
+        if !events.is_empty() {
+            insert_events(events)?
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
