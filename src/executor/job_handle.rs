@@ -19,11 +19,18 @@ use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
 /// How often a view of a job run elsewhere (another executor on a shared store) looks at
-/// the store while waiting or streaming events.
+/// the store while waiting or streaming events, where the store sends no notices.
 pub const REMOTE_POLL: Duration = Duration::from_millis(100);
+/// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
+/// the job ended, and otherwise only this often (a notice lost while the listening
+/// connection was down).
+pub const NOTIFIED_RECHECK: Duration = Duration::from_secs(30);
+
+/// Job ends announced by this process (local runs) or heard from others (notices), for
+/// followers such as the server's metrics: one subscription instead of a waiter per job.
+const ENDED_CAPACITY: usize = 65_536;
 
 /// The jobs this process runs, by id: views look here first for fresher state.
-#[derive(Default)]
 pub(crate) struct LiveMap {
     jobs: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
     /// Views waiting for their job, rung when it starts or stops running here, so that a
@@ -32,6 +39,21 @@ pub(crate) struct LiveMap {
     /// The views this process handed out, given their job's final state when it ends here
     /// (a view reads through its running twin, and must not fall back to what it was).
     views: Mutex<Views>,
+    ended: tokio::sync::broadcast::Sender<Uuid>,
+    /// The store tells this process when jobs end elsewhere (views need not poll).
+    pub(crate) notified: std::sync::atomic::AtomicBool,
+}
+
+impl Default for LiveMap {
+    fn default() -> Self {
+        LiveMap {
+            jobs: Mutex::default(),
+            bells: Mutex::default(),
+            views: Mutex::default(),
+            ended: tokio::sync::broadcast::channel(ENDED_CAPACITY).0,
+            notified: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -81,6 +103,17 @@ impl LiveMap {
         }
         let weak = Arc::downgrade(view);
         views.by_job.entry(view.id).or_default().push(weak);
+    }
+
+    /// A job's end was stored (here or by another process): its waiting views look, and
+    /// followers hear of it.
+    pub(crate) fn ended(&self, id: Uuid) {
+        self.ring(id);
+        let _ = self.ended.send(id);
+    }
+
+    pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.ended.subscribe()
     }
 
     fn ring(&self, id: Uuid) {
@@ -410,6 +443,9 @@ impl JobHandle {
                 .publish(self.id, EventKind::Finished { status, error });
         }
         self.status_tx.send_replace(status);
+        if let Some(live) = &self.live {
+            live.ended(self.id);
+        }
         true
     }
 
@@ -436,6 +472,7 @@ impl JobHandle {
                 self.store.append_events(&[event], self.keep_events).await?;
             }
             self.announce_finish(JobStatus::Canceled, why, at).await;
+            self.store.notify(Notice::Finished, self.id).await?;
             return Ok(true);
         }
         if self.store.request_cancel(self.id).await? {
@@ -505,6 +542,15 @@ impl JobHandle {
         let ended = async {
             if self.is_view() {
                 let watch = self.live.as_deref().map(|live| Watch::new(live, self.id));
+                let notified = self
+                    .live
+                    .as_deref()
+                    .is_some_and(|l| l.notified.load(Ordering::Relaxed));
+                let recheck = if notified {
+                    NOTIFIED_RECHECK
+                } else {
+                    REMOTE_POLL
+                };
                 loop {
                     // Made before looking: a start or end here after the look still rings it.
                     let rung = watch.as_ref().map(|w| w.bell.notified());
@@ -529,9 +575,9 @@ impl JobHandle {
                     match rung {
                         Some(rung) => tokio::select! {
                             _ = rung => {}
-                            _ = tokio::time::sleep(REMOTE_POLL) => {}
+                            _ = tokio::time::sleep(recheck) => {}
                         },
-                        None => tokio::time::sleep(REMOTE_POLL).await,
+                        None => tokio::time::sleep(recheck).await,
                     }
                 }
             }

@@ -165,7 +165,8 @@ impl Inner {
             self.store.clone(),
             Some(self.events_tx.clone()),
             Some(self.counts.clone()),
-            None,
+            // Live handles announce their ends there (they never read through it).
+            Some(self.live.clone()),
             self.config.event_history,
         ))
     }
@@ -269,6 +270,10 @@ impl Executor {
         run::recover(&inner).await?;
         inner.refresh_counts().await?;
         let listener = inner.store.listen().await?;
+        inner
+            .live
+            .notified
+            .store(listener.is_some(), Ordering::Relaxed);
 
         let mut tasks: Vec<_> = (0..inner.config.workers)
             .map(|_| runtime.spawn(run::worker(inner.clone())))
@@ -490,6 +495,17 @@ impl Executor {
         self.inner.live.remove(uuid);
         self.inner.counts.moved(status, None);
         Ok(())
+    }
+
+    /// Ids of jobs as they end: run here, or (where the store sends notices) anywhere.
+    /// Lagging more than 65,536 ends behind loses the oldest.
+    pub fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.inner.live.follow_ends()
+    }
+
+    /// Whether the store answers a cheap read now, bounded in time (for `/health`).
+    pub async fn check_store(&self) -> Result<()> {
+        self.inner.store.check().await
     }
 
     pub fn stats(&self) -> Stats {

@@ -105,6 +105,8 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
         {
             Ok(true) => {
                 job.announce_finish(status, error, at).await;
+                // Waiters in other processes read the end once, when told.
+                let _ = inner.store.notify(Notice::Finished, job.id).await;
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
@@ -399,6 +401,10 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     if recovered.iter().any(|(_, s)| *s == JobStatus::Pending) {
         inner.wake.notify_waiters();
     }
+    for (id, _) in recovered.iter().filter(|(_, s)| s.is_terminal()) {
+        inner.live.ended(*id);
+        let _ = inner.store.notify(Notice::Finished, *id).await;
+    }
     Ok(())
 }
 
@@ -446,6 +452,7 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
         match notice {
             Notice::Queued => inner.wake.notify_one(),
             Notice::Cancel => stop_local(&inner, &[id]),
+            Notice::Finished => inner.live.ended(id),
         }
     }
 }

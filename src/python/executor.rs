@@ -224,6 +224,20 @@ impl PyExecutor {
         to_py(py, &self.inner.stats())
     }
 
+    /// Ids of jobs as they end (run here, or anywhere where the store sends notices), in
+    /// batches: one follower instead of a waiter per job.
+    fn follow_ends(&self) -> PyJobEnds {
+        PyJobEnds {
+            rx: Arc::new(tokio::sync::Mutex::new(self.inner.follow_ends())),
+        }
+    }
+
+    /// Checks that the store answers a cheap read now (within 2 s); StoreError otherwise.
+    fn check_store<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        run_async(py, async move { Ok(ex.check_store().await?) })
+    }
+
     /// Stops taking work; `drain=True` runs what is queued, `False` cancels everything.
     #[pyo3(signature = (drain=true))]
     fn shutdown<'py>(&self, py: Python<'py>, drain: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -357,5 +371,51 @@ impl PyTemplates {
             py,
             async move { Ok(ex.delete_template(&name_or_id).await?) },
         )
+    }
+}
+
+/// `Executor.follow_ends()`: an async iterator of lists of ended job ids.
+#[pyclass(name = "JobEnds", module = "ansible_inspec_rs._core", frozen)]
+pub struct PyJobEnds {
+    rx: Arc<tokio::sync::Mutex<tokio::sync::broadcast::Receiver<uuid::Uuid>>>,
+}
+
+/// Ends handed over per batch at most.
+const ENDS_BATCH: usize = 1024;
+
+#[pymethods]
+impl PyJobEnds {
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        let rx = self.rx.clone();
+        super::convert::spawn(py, async move {
+            let mut rx = rx.lock().await;
+            let mut ids = Vec::new();
+            loop {
+                match rx.recv().await {
+                    Ok(id) => {
+                        ids.push(id.to_string());
+                        break;
+                    }
+                    // Fell behind: the oldest ends are gone; carry on with the rest.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => {
+                        return Err(pyo3::exceptions::PyStopAsyncIteration::new_err(()))
+                    }
+                }
+            }
+            while ids.len() < ENDS_BATCH {
+                match rx.try_recv() {
+                    Ok(id) => ids.push(id.to_string()),
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+            Ok(ids)
+        })
     }
 }

@@ -167,6 +167,11 @@ pub trait Store: Send + Sync {
     /// Removes `worker`'s row on a clean shutdown.
     async fn retire_worker(&self, worker: &str) -> Result<()>;
 
+    /// Whether the store answers a cheap read now (bounded in time): `/health` asks.
+    async fn check(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Tells other executors sharing this store that a job was queued or a cancel was
     /// requested (PostgreSQL NOTIFY); a no-op where the store is not shared.
     async fn notify(&self, _what: Notice, _job: Uuid) -> Result<()> {
@@ -182,6 +187,24 @@ pub trait Store: Send + Sync {
 pub enum Notice {
     Queued,
     Cancel,
+    /// A job's end was stored (waiters elsewhere read it once instead of polling).
+    Finished,
+}
+
+impl Notice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Queued => "queued",
+            Notice::Cancel => "cancel",
+            Notice::Finished => "finished",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Notice::Queued, Notice::Cancel, Notice::Finished]
+            .into_iter()
+            .find(|n| n.as_str() == s)
+    }
 }
 
 /// The time now, at the precision the stores keep (microseconds), so a time announced by

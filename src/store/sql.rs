@@ -57,6 +57,8 @@ pub struct SqlStore {
     backend: &'static str,
     /// Kept for PostgreSQL's LISTEN connection (never logged: it may hold a password).
     url: String,
+    /// SQLite's database file.
+    file: Option<std::path::PathBuf>,
     /// Tags this store's notices, so its own listener ignores them (this process wakes
     /// its own workers directly).
     origin: String,
@@ -299,15 +301,105 @@ fn sqlite_url(url: &str) -> Result<(String, std::path::PathBuf)> {
     Ok((format!("sqlite://{path}?mode=rwc"), path.into()))
 }
 
+/// What is wrong with a SQLite store file, found at once (opening it the pool's way
+/// would retry until the pool's acquire timeout and say only that it timed out).
+fn sqlite_problem(path: &std::path::Path) -> Option<String> {
+    use rusqlite::ErrorCode;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        match std::fs::metadata(dir) {
+            Ok(m) if !m.is_dir() => return Some(format!("{} is not a directory", dir.display())),
+            Ok(_) => {}
+            Err(_) => {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    return Some(format!("cannot create directory {}: {e}", dir.display()));
+                }
+            }
+        }
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Some("is a directory, not a database file".into()),
+        Ok(m) if !m.is_file() => return Some("is not a regular file".into()),
+        _ => {}
+    }
+    let check = || -> rusqlite::Result<Option<String>> {
+        let conn = rusqlite::Connection::open(path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Ok(Some("is read-only: the store needs to write it".into()));
+        }
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+        // Every page, for a file small enough to read at start-up (a truncated or
+        // overwritten file otherwise fails only when a query reaches the broken page).
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES);
+        if small {
+            let verdict: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+            if verdict != "ok" {
+                return Ok(Some(format!("is corrupt ({verdict})")));
+            }
+        }
+        Ok(None)
+    };
+    match check() {
+        Ok(problem) => problem,
+        Err(e) => {
+            let what = match e.sqlite_error_code() {
+                Some(ErrorCode::NotADatabase) => "is not a SQLite database",
+                Some(ErrorCode::DatabaseCorrupt) => "is corrupt",
+                Some(ErrorCode::ReadOnly) => "is read-only: the store needs to write it and its directory",
+                Some(ErrorCode::CannotOpen) => "cannot be opened (its directory must be writable: SQLite keeps -wal and -shm files beside it)",
+                Some(ErrorCode::PermissionDenied) => "is not accessible (permission denied)",
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => "is locked by another process",
+                _ => "cannot be used",
+            };
+            Some(format!("{what} ({e})"))
+        }
+    }
+}
+
+/// What is wrong with a SQLite file's header, read from the file (16 bytes).
+fn sqlite_header_problem(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut n = 0;
+        let mut f = f.take(16);
+        while n < 16 {
+            match f.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    });
+    match read {
+        Err(e) => Some(format!("cannot be read ({e})")),
+        // Empty: SQLite writes the header with the first transaction.
+        Ok(0) => None,
+        Ok(n) if n < 16 || &head != MAGIC => {
+            Some("is not a SQLite database (its header was overwritten or cut short)".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// Files up to this size get a full `quick_check` when the store opens.
+const QUICK_CHECK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long a store check (`/health`) may take before the store counts as unreachable.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl SqlStore {
     pub async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let sqlite = url.starts_with("sqlite:");
         let (connect_url, backend) = if sqlite {
             let (u, path) = sqlite_url(url)?;
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::Store(format!("cannot create {}: {e}", dir.display())))?;
+            if let Some(problem) = sqlite_problem(&path) {
+                return Err(Error::Store(format!(
+                    "sqlite store {}: {problem}",
+                    path.display()
+                )));
             }
             (u, "sqlite")
         } else {
@@ -364,6 +456,9 @@ impl SqlStore {
             writes,
             backend,
             url: url.to_string(),
+            file: sqlite
+                .then(|| sqlite_url(url).map(|(_, path)| path))
+                .transpose()?,
             origin: Uuid::new_v4().simple().to_string(),
         })
     }
@@ -1035,16 +1130,37 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn check(&self) -> Result<()> {
+        if let Some(path) = &self.file {
+            // The readers' page caches survive the file being overwritten (WAL mode trusts
+            // its index): look at the file itself.
+            if let Some(problem) = sqlite_header_problem(path) {
+                return Err(Error::Store(format!(
+                    "sqlite store {}: {problem}",
+                    path.display()
+                )));
+            }
+        }
+        // Bounded, so a hung database reads as unreachable rather than as a hang.
+        let probe =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE status = 'pending'")
+                .fetch_all(&self.pool);
+        match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(db_err(e)),
+            Err(_) => Err(Error::Store(format!(
+                "no answer from the {} store within {} s",
+                self.backend,
+                CHECK_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
     async fn notify(&self, what: Notice, job: Uuid) -> Result<()> {
         let Some(pool) = self.pg_pool() else {
             return Ok(());
         };
-        let kind = if what == Notice::Cancel {
-            "cancel"
-        } else {
-            "queued"
-        };
-        let payload = format!("{kind}:{job}:{}", self.origin);
+        let payload = format!("{}:{job}:{}", what.as_str(), self.origin);
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(payload)
@@ -1079,10 +1195,8 @@ impl Store for SqlStore {
                 let Ok(id) = Uuid::parse_str(id) else {
                     continue;
                 };
-                let notice = if kind == "cancel" {
-                    Notice::Cancel
-                } else {
-                    Notice::Queued
+                let Some(notice) = Notice::parse(kind) else {
+                    continue;
                 };
                 if tx.send((notice, id)).await.is_err() {
                     break;

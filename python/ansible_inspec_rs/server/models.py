@@ -339,11 +339,12 @@ class QueueOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(description="degraded (HTTP 503): the store does not answer")
     version: str
     storage_backend: str
     queue: QueueOut
     workers: int
+    store_error: str | None = Field(None, description="why the store check failed (degraded only)")
 
 
 class ApiIndex(BaseModel):
