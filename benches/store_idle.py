@@ -19,14 +19,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import httpx  # noqa: E402
 from helpers import free_port, server_env  # noqa: E402
-from pgserver import create_database, postgres_server  # noqa: E402
+from pgserver import create_database, postgres_server, xact_commits  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -34,20 +33,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
-
-
-def commits(url: str) -> int:
-    u = urlparse(url)
-    db = u.path.lstrip("/")
-    sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{db}'"
-    host, port, user = u.hostname or "127.0.0.1", str(u.port), u.username or "airs"
-    out = subprocess.run(
-        ["psql", "-h", host, "-p", port, "-U", user, "-d", db, "-Atc", sql],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(out.stdout.strip())
 
 
 def main() -> None:
@@ -87,9 +72,9 @@ def main() -> None:
                     r = client.post("/api/v1/jobs", json={"template_name": "idle", "hosts": ["h"]})
                     r.raise_for_status()
             time.sleep(3.0)  # settle
-            c0, cpu0, t0 = commits(url), cpu_seconds(server.pid), time.monotonic()
+            c0, cpu0, t0 = xact_commits(url), cpu_seconds(server.pid), time.monotonic()
             time.sleep(args.seconds)
-            c1, cpu1, t1 = commits(url), cpu_seconds(server.pid), time.monotonic()
+            c1, cpu1, t1 = xact_commits(url), cpu_seconds(server.pid), time.monotonic()
             wall = t1 - t0
             # The two psql reads are transactions too (about 1 each): not subtracted.
             print(

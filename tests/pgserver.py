@@ -98,3 +98,18 @@ def create_database(base_url: str) -> str:
         capture_output=True,
     )
     return f"{base_url}/{name}"
+
+
+def xact_commits(url: str) -> int:
+    """Transactions committed so far in the database `url` names (pg_stat_database); the
+    statistics are flushed about once a second, so compare readings some seconds apart."""
+    base, name = url.rsplit("/", 1)
+    host, port = base.rsplit("@", 1)[1].split(":")
+    sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{name}'"
+    out = subprocess.run(
+        ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip())

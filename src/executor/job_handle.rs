@@ -184,6 +184,8 @@ impl StatusCounts {
 pub enum StopReason {
     Canceled = 1,
     Timeout = 2,
+    /// This executor could not renew its lease: another may take the job.
+    LeaseLost = 3,
 }
 
 struct State {
@@ -346,6 +348,7 @@ impl JobHandle {
         match self.stop.load(Ordering::Acquire) {
             1 => Some(StopReason::Canceled),
             2 => Some(StopReason::Timeout),
+            3 => Some(StopReason::LeaseLost),
             _ => None,
         }
     }

@@ -152,6 +152,10 @@ struct Inner {
     background: Mutex<Vec<JoinHandle<()>>>,
     /// Shared by every job: SSH settings, the private runtime directory, tool lookup.
     run_ctx: Arc<RunContext>,
+    /// When this executor's lease was last renewed (the moment the renewing heartbeat was
+    /// sent, in ms since `epoch`): its jobs are stopped before the lease runs out.
+    epoch: std::time::Instant,
+    lease_renewed_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Inner {
@@ -182,6 +186,23 @@ impl Inner {
         ));
         self.live.add_view(&view);
         view
+    }
+
+    /// Renews this executor's lease (heartbeat); remembers when, on success.
+    async fn renew_lease(&self) -> Result<()> {
+        let sent = self.epoch.elapsed();
+        self.store
+            .heartbeat(&self.worker_id, self.config.stale_after)
+            .await?;
+        let ms = u64::try_from(sent.as_millis()).unwrap_or(u64::MAX);
+        self.lease_renewed_ms.fetch_max(ms, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// How long since the lease was last renewed.
+    fn lease_age(&self) -> Duration {
+        let renewed = Duration::from_millis(self.lease_renewed_ms.load(Ordering::Acquire));
+        self.epoch.elapsed().saturating_sub(renewed)
     }
 
     async fn refresh_counts(&self) -> Result<()> {
@@ -265,8 +286,10 @@ impl Executor {
             tasks: tokio::sync::Mutex::new(Vec::new()),
             background: Mutex::new(Vec::new()),
             config,
+            epoch: std::time::Instant::now(),
+            lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
         });
-        inner.store.heartbeat(&inner.worker_id).await?;
+        inner.renew_lease().await?;
         run::recover(&inner).await?;
         inner.refresh_counts().await?;
         let listener = inner.store.listen().await?;
@@ -285,6 +308,9 @@ impl Executor {
         )));
         *inner.tasks.lock().await = tasks;
         let mut background = vec![runtime.spawn(run::housekeeping(Arc::downgrade(&inner)))];
+        if inner.store.backend() != "memory" {
+            background.push(runtime.spawn(run::lease_guard(Arc::downgrade(&inner))));
+        }
         if let Some(rx) = listener {
             background.push(runtime.spawn(run::notices(Arc::downgrade(&inner), rx)));
         }
@@ -503,9 +529,19 @@ impl Executor {
         self.inner.live.follow_ends()
     }
 
-    /// Whether the store answers a cheap read now, bounded in time (for `/health`).
-    pub async fn check_store(&self) -> Result<()> {
-        self.inner.store.check().await
+    /// Whether the store answers a cheap read now, bounded in time, and the executors
+    /// holding a live lease on it (this one, where the store is not shared): `/health`.
+    pub async fn check_store(&self) -> Result<Vec<store::LiveWorker>> {
+        let live = self.inner.store.check().await?;
+        if self.storage_backend() == "memory" {
+            let me = store::LiveWorker {
+                id: self.inner.worker_id.clone(),
+                heartbeat_at: crate::store::sql::ts(Utc::now()),
+                lease_until: None,
+            };
+            return Ok(vec![me]);
+        }
+        Ok(live)
     }
 
     pub fn stats(&self) -> Stats {

@@ -7,7 +7,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
-use super::convert::{block_on, from_py, ready, run_async, seconds, to_py};
+use super::convert::{block_on, from_py, ready, run_async, seconds, spawn, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
@@ -232,10 +232,17 @@ impl PyExecutor {
         }
     }
 
-    /// Checks that the store answers a cheap read now (within 2 s); StoreError otherwise.
+    /// Checks that the store answers a cheap read now (within 2 s; StoreError otherwise):
+    /// `{"workers": [{"id", "heartbeat_at", "lease_until"}…]}`, the executors with a live lease.
     fn check_store<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        run_async(py, async move { Ok(ex.check_store().await?) })
+        spawn(py, async move {
+            let workers = ex.check_store().await?;
+            Python::attach(|py| {
+                let out = serde_json::json!({ "workers": workers });
+                Ok(to_py(py, &out)?.unbind())
+            })
+        })
     }
 
     /// Stops taking work; `drain=True` runs what is queued, `False` cancels everything.

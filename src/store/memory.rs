@@ -370,7 +370,7 @@ impl Store for MemoryStore {
             .map_or(0, |e| e.seq))
     }
 
-    async fn heartbeat(&self, _worker: &str) -> Result<()> {
+    async fn heartbeat(&self, _worker: &str, _lease: std::time::Duration) -> Result<()> {
         Ok(())
     }
 

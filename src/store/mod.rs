@@ -154,10 +154,11 @@ pub trait Store: Send + Sync {
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
     async fn last_event_seq(&self, job: Uuid) -> Result<u64>;
 
-    /// Records that `worker` is alive.
-    async fn heartbeat(&self, worker: &str) -> Result<()>;
-    /// Recovers running jobs whose worker's last heartbeat is older than `stale_before`
-    /// (or that have no live worker row). Returns the jobs and their new status.
+    /// Records that `worker` is alive and holds its jobs for `lease` from now (the length
+    /// is stored with the lease, so executors with other settings judge it alike).
+    async fn heartbeat(&self, worker: &str, lease: std::time::Duration) -> Result<()>;
+    /// Recovers running jobs whose worker's lease ran out (or that have no live worker
+    /// row; a row written before leases were stored: heartbeat older than `stale_before`). Returns the jobs and their new status.
     async fn recover(
         &self,
         stale_before: DateTime<Utc>,
@@ -167,9 +168,10 @@ pub trait Store: Send + Sync {
     /// Removes `worker`'s row on a clean shutdown.
     async fn retire_worker(&self, worker: &str) -> Result<()>;
 
-    /// Whether the store answers a cheap read now (bounded in time): `/health` asks.
-    async fn check(&self) -> Result<()> {
-        Ok(())
+    /// Whether the store answers a cheap read now (bounded in time), and the executors
+    /// whose lease is live: `/health` asks.
+    async fn check(&self) -> Result<Vec<LiveWorker>> {
+        Ok(Vec::new())
     }
 
     /// Tells other executors sharing this store that a job was queued or a cancel was
@@ -181,6 +183,14 @@ pub trait Store: Send + Sync {
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
         Ok(None)
     }
+}
+
+/// An executor holding a live lease on a shared store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LiveWorker {
+    pub id: String,
+    pub heartbeat_at: String,
+    pub lease_until: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -25,7 +25,8 @@ const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
 const ADMISSION_LOCK: i64 = 7_244_032;
 
 /// Versioned schema: (version, SQLite DDL, PostgreSQL DDL). Applied in order on open.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
     1,
     "CREATE TABLE IF NOT EXISTS templates (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, body TEXT NOT NULL);
      CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, template_id TEXT, template_name TEXT NOT NULL, template TEXT NOT NULL, hosts TEXT NOT NULL, extra_vars TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, attempt BIGINT NOT NULL DEFAULT 0, worker TEXT, cancel_requested BIGINT NOT NULL DEFAULT 0);
@@ -43,7 +44,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
      CREATE INDEX IF NOT EXISTS host_results_job ON host_results (job_id, attempt);
      CREATE TABLE IF NOT EXISTS events (job_id TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (job_id, seq));
      CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)",
-)];
+    ),
+    // The lease a worker holds is written with it: readers never apply their own length.
+    (
+        2,
+        "ALTER TABLE workers ADD COLUMN lease_until TEXT",
+        "ALTER TABLE workers ADD COLUMN lease_until TEXT",
+    ),
+];
+
+/// A worker whose lease ran out (rows from before leases were written: by heartbeat age).
+const LEASE_EXPIRED: &str =
+    "((w.lease_until IS NOT NULL AND w.lease_until < $1) OR (w.lease_until IS NULL AND w.heartbeat_at < $2))";
 
 const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status, created_at, started_at, finished_at, error, attempt, worker";
 
@@ -177,13 +189,17 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
                 Err(_) => break,
             }
         }
-        let mut sql = String::from("INSERT INTO host_results (job_id, attempt, body) VALUES ");
+        // Fenced: only rows of the attempt that holds its job now are stored.
+        let mut sql = String::from(
+            "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
+        );
         for i in 0..batch.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
+        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running'");
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &batch {
             q = q
@@ -194,12 +210,26 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
         let outcome = q
             .execute(&writer)
             .await
-            .map(|_| ())
+            .map(|done| {
+                let refused = batch.len() as u64 - done.rows_affected().min(batch.len() as u64);
+                if refused > 0 {
+                    stale_results_refused(refused);
+                }
+            })
             .map_err(|e| e.to_string());
         for r in batch.drain(..) {
             let _ = r.stored.send(outcome.clone().map_err(Error::Store));
         }
     }
+}
+
+/// Logs host results refused because their attempt no longer holds the job (it was
+/// recovered and re-queued while that attempt ran on).
+fn stale_results_refused(n: u64) {
+    eprintln!(
+        "{} ansible-inspec-rs store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)",
+        ts(Utc::now())
+    );
 }
 
 /// Applies the migrations not applied yet.
@@ -811,11 +841,16 @@ impl Store for SqlStore {
                     Arg::Int(i64::from(attempt)),
                     Arg::Text(body),
                 ];
-                self.exec_one(
-                    "INSERT INTO host_results (job_id, attempt, body) VALUES ($1, $2, $3)",
-                    args,
-                )
-                .await?;
+                let stored = self
+                    .exec_one(
+                        "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
+                         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $2 AND status = 'running')",
+                        args,
+                    )
+                    .await?;
+                if stored == 0 {
+                    stale_results_refused(1);
+                }
                 return Ok(());
             }
             Writes::Pool { results, .. } => results,
@@ -1061,12 +1096,17 @@ impl Store for SqlStore {
         Ok(n.flatten().and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
-    async fn heartbeat(&self, worker: &str) -> Result<()> {
-        let now = ts(Utc::now());
+    async fn heartbeat(&self, worker: &str, lease: std::time::Duration) -> Result<()> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
         self.exec_one(
-            "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-            vec![Arg::Text(worker.to_string()), Arg::Text(now)],
+            "INSERT INTO workers (id, started_at, heartbeat_at, lease_until) VALUES ($1, $2, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until",
+            vec![
+                Arg::Text(worker.to_string()),
+                Arg::Text(ts(now)),
+                Arg::Text(ts(until)),
+            ],
         )
         .await?;
         Ok(())
@@ -1078,10 +1118,12 @@ impl Store for SqlStore {
         policy: RecoveryPolicy,
         max_attempts: u32,
     ) -> Result<Vec<(Uuid, JobStatus)>> {
-        let rows = sqlx::query(
+        let now = ts(Utc::now());
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT j.id AS id, j.attempt AS attempt FROM jobs j LEFT JOIN workers w ON w.id = j.worker \
-             WHERE j.status = 'running' AND (w.id IS NULL OR w.heartbeat_at < $1)",
-        )
+             WHERE j.status = 'running' AND (w.id IS NULL OR {LEASE_EXPIRED})"
+        )))
+        .bind(now.clone())
         .bind(ts(stale_before))
         .fetch_all(&self.pool)
         .await
@@ -1113,11 +1155,11 @@ impl Store for SqlStore {
                 }
             }
         }
-        self.exec_one(
-            "DELETE FROM workers WHERE heartbeat_at < $1",
-            vec![Arg::Text(ts(stale_before))],
-        )
-        .await?;
+        let sql = format!(
+            "DELETE FROM workers WHERE id IN (SELECT w.id FROM workers w WHERE {LEASE_EXPIRED})"
+        );
+        self.exec_one(&sql, vec![Arg::Text(now), Arg::Text(ts(stale_before))])
+            .await?;
         Ok(out)
     }
 
@@ -1130,7 +1172,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn check(&self) -> Result<()> {
+    async fn check(&self) -> Result<Vec<super::LiveWorker>> {
         if let Some(path) = &self.file {
             // The readers' page caches survive the file being overwritten (WAL mode trusts
             // its index): look at the file itself.
@@ -1142,11 +1184,22 @@ impl Store for SqlStore {
             }
         }
         // Bounded, so a hung database reads as unreachable rather than as a hang.
-        let probe =
-            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM jobs WHERE status = 'pending'")
-                .fetch_all(&self.pool);
+        let probe = sqlx::query(
+            "SELECT id, heartbeat_at, lease_until FROM workers WHERE lease_until IS NULL OR lease_until >= $1 ORDER BY id",
+        )
+        .bind(ts(Utc::now()))
+        .fetch_all(&self.pool);
         match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
-            Ok(Ok(_)) => Ok(()),
+            Ok(Ok(rows)) => rows
+                .iter()
+                .map(|r| {
+                    Ok(super::LiveWorker {
+                        id: r.try_get("id").map_err(db_err)?,
+                        heartbeat_at: r.try_get("heartbeat_at").map_err(db_err)?,
+                        lease_until: r.try_get("lease_until").map_err(db_err)?,
+                    })
+                })
+                .collect(),
             Ok(Err(e)) => Err(db_err(e)),
             Err(_) => Err(Error::Store(format!(
                 "no answer from the {} store within {} s",
