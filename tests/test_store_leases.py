@@ -38,7 +38,7 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
 def local_sleep(seconds: int) -> tuple[list[str], str]:
     """A sleep whose command line no other process has, and the pgrep pattern for it."""
     arg = f"{seconds}.{secrets.randbelow(10**6):06d}"
-    return ["sleep", arg], f"^sleep {arg}$"
+    return ["sleep", arg], f"^(/usr)?(/bin/)?sleep {arg}$"
 
 
 def running(pattern: str) -> bool:
@@ -49,7 +49,9 @@ def running(pattern: str) -> bool:
 def frozen_database(base: str) -> Iterator[None]:
     """Every process of the PostgreSQL server at `base` stopped (SIGSTOP): the store hangs."""
     port = base.rsplit(":", 1)[1]
-    postmaster = subprocess.run(["pgrep", "-f", f"-p {port} "], capture_output=True, text=True).stdout.split()
+    postmaster = subprocess.run(
+        ["pgrep", "-f", "--", f"-p {port} "], capture_output=True, text=True
+    ).stdout.split()
     assert len(postmaster) == 1, postmaster
     children = subprocess.run(["pgrep", "-P", postmaster[0]], capture_output=True, text=True).stdout.split()
     pids = [int(p) for p in [*postmaster, *children]]
@@ -98,13 +100,13 @@ async def test_a_worker_that_cannot_renew_its_lease_stops_its_checks_before_it_r
 async def test_shorter_settings_do_not_steal_a_healthy_workers_job(postgres_base: str) -> None:
     url = create_database(postgres_base)
     api = Executor(workers=0, store=url)
-    slow = worker(url, heartbeat=1.0, stale_after=10.0)
+    slow = worker(url, heartbeat=3.0, stale_after=30.0)
     await asyncio.sleep(1.0)  # it is idle and listening first, so it takes the job
     try:
-        await api.templates.create(Template("nap", connection="local", command=["sleep", "4"]))
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "6"]))
         job = await api.submit("nap", hosts=["h"])
         await until(lambda: job.status == "running", 1)  # (a view: read below from the store)
-        eager = worker(url, heartbeat=0.2, stale_after=1.0)  # would judge the other dead after 1 s
+        eager = worker(url, heartbeat=0.2, stale_after=1.0)  # judges by its own 1 s, it would take the job
         try:
             done = await job.wait(timeout=40)
         finally:
