@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -15,6 +14,7 @@ import time
 from collections.abc import Iterator
 
 from ansible_inspec_rs import Executor, Template
+from conftest import eventually, marker_seconds, processes_with_arg
 from pgserver import create_database, postgres_server
 
 
@@ -33,16 +33,6 @@ def stop(proc: subprocess.Popen[bytes]) -> str:
             proc.kill()
             proc.wait(5)
     return proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-
-
-def local_sleep(seconds: int) -> tuple[list[str], str]:
-    """A sleep whose command line no other process has, and the pgrep pattern for it."""
-    arg = f"{seconds}.{secrets.randbelow(10**6):06d}"
-    return ["sleep", arg], f"^(/usr)?(/bin/)?sleep {arg}$"
-
-
-def running(pattern: str) -> bool:
-    return bool(subprocess.run(["pgrep", "-f", pattern], capture_output=True).stdout.strip())
 
 
 @contextlib.contextmanager
@@ -66,30 +56,21 @@ def frozen_database(base: str) -> Iterator[None]:
                 os.kill(pid, signal.SIGCONT)
 
 
-async def until(predicate: object, within: float) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-    return False
-
-
 async def test_a_worker_that_cannot_renew_its_lease_stops_its_checks_before_it_runs_out() -> None:
     with postgres_server() as base:
         url = create_database(base)
         api = Executor(workers=0, store=url)
-        argv, pattern = local_sleep(60)
-        await api.templates.create(Template("long", connection="local", command=argv))
+        marker = marker_seconds(60)
+        await api.templates.create(Template("long", connection="local", command=["sleep", marker]))
         w = worker(url, heartbeat=0.2, stale_after=2.0)
         try:
             await api.submit("long", hosts=["h"])
-            assert await until(lambda: running(pattern), 30), "the check never started"
+            await eventually(lambda: bool(processes_with_arg(marker)), 30)  # the check runs
             with frozen_database(base):
                 frozen = time.monotonic()
                 # Lease 2 s, margin max(0.2, 2/5) s: the check dies about 1.6 s after the last
                 # renewal, before anyone could take the job.
-                assert await until(lambda: not running(pattern), 5), "the check outlived the lease"
+                await eventually(lambda: not processes_with_arg(marker), 5)
                 assert time.monotonic() - frozen < 2.0
         finally:
             log = stop(w)
@@ -105,7 +86,6 @@ async def test_shorter_settings_do_not_steal_a_healthy_workers_job(postgres_base
     try:
         await api.templates.create(Template("nap", connection="local", command=["sleep", "6"]))
         job = await api.submit("nap", hosts=["h"])
-        await until(lambda: job.status == "running", 1)  # (a view: read below from the store)
         eager = worker(url, heartbeat=0.2, stale_after=1.0)  # judges by its own 1 s, it would take the job
         try:
             done = await job.wait(timeout=40)

@@ -1,61 +1,38 @@
 """Cancel and timeout stop `command` templates on the remote host too (issue 18, item 11),
 against the sshd test hosts (tests/hosts/setup.sh). The hosts share this machine's process
-table (network namespaces only), so `pgrep` sees their processes."""
+table (network namespaces only), so the remote processes can be looked for in /proc: the local
+ssh client holds the marker only inside its quoted remote command line, never as an argument
+of its own."""
 
 from __future__ import annotations
 
-import asyncio
-import secrets
-import subprocess
-
 import pytest
 from ansible_inspec_rs import Template
-from conftest import SshHosts
-
-
-def remote_sleep() -> tuple[list[str], str]:
-    """A `sleep` whose exact command line no other process has (the local ssh client's
-    argv holds it quoted, so `^…$` matches the remote process only)."""
-    seconds = f"300.{secrets.randbelow(10**6):06d}"
-    return ["sleep", seconds], f"^sleep {seconds}$"
-
-
-def running(pattern: str) -> list[str]:
-    return subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-
-
-async def until(predicate: object, within: float) -> bool:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while loop.time() < deadline:
-        if predicate():  # type: ignore[operator]
-            return True
-        await asyncio.sleep(0.05)
-    return False
+from conftest import SshHosts, eventually, marker_seconds, processes_with_arg
 
 
 @pytest.mark.parametrize("multiplex", [True, False])
 async def test_cancel_stops_the_remote_command(ssh_hosts: SshHosts, multiplex: bool) -> None:
-    argv, pattern = remote_sleep()
+    marker = marker_seconds(300)
     host = ssh_hosts.up[0]
     async with ssh_hosts.executor(ssh_identity_file=ssh_hosts.key, ssh_multiplex=multiplex) as ex:
-        job = await ex.submit(Template("sleeper", command=argv, timeout=60), [host.uri])
-        assert await until(lambda: running(pattern), 20), "the remote command never started"
+        job = await ex.submit(Template("sleeper", command=["sleep", marker], timeout=60), [host.uri])
+        await eventually(lambda: bool(processes_with_arg(marker)), 20)  # it runs remotely
         assert await job.cancel()
         await job.wait(timeout=20)
         assert job.status == "canceled"
-        assert await until(lambda: not running(pattern), 5), f"left running: {running(pattern)}"
+        await eventually(lambda: not processes_with_arg(marker), 5)  # and nothing is left
 
 
 async def test_timeout_stops_the_remote_command(ssh_hosts: SshHosts) -> None:
-    argv, pattern = remote_sleep()
+    marker = marker_seconds(300)
     host = ssh_hosts.up[1]
     async with ssh_hosts.executor(ssh_identity_file=ssh_hosts.key) as ex:
-        job = await ex.submit(Template("slow", command=argv, timeout=2), [host.uri])
-        assert await until(lambda: running(pattern), 20), "the remote command never started"
+        job = await ex.submit(Template("slow", command=["sleep", marker], timeout=2), [host.uri])
+        await eventually(lambda: bool(processes_with_arg(marker)), 20)
         await job.wait(timeout=30)
         assert job.status == "timeout"
-        assert await until(lambda: not running(pattern), 5), f"left running: {running(pattern)}"
+        await eventually(lambda: not processes_with_arg(marker), 5)
 
 
 async def test_remote_stdout_stderr_and_exit_code_stay_apart(ssh_hosts: SshHosts) -> None:
