@@ -113,3 +113,26 @@ def xact_commits(url: str) -> int:
         text=True,
     )
     return int(out.stdout.strip())
+
+
+@contextmanager
+def outage(base_url: str) -> Iterator[None]:
+    """The server at `base_url` stopped (connections refused) for the block, then started
+    again with the same data, port and options."""
+    port = base_url.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", "--", f"-p {port} "], capture_output=True, text=True)
+    (pid,) = found.stdout.split()
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    data = Path(argv[argv.index("-D") + 1])
+    options = " ".join(a if " " not in a else f"'{a}'" for a in argv[argv.index("-p") :])
+    pg_ctl = str(Path(argv[0]).with_name("pg_ctl"))
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], check=True, capture_output=True
+    )
+    try:
+        yield
+    finally:
+        log = str(data.parent / "log")
+        start = [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]
+        subprocess.run(start, check=True, capture_output=True)

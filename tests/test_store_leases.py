@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 from ansible_inspec_rs import Executor, Template
 from conftest import eventually, marker_seconds, processes_with_arg
-from pgserver import create_database, postgres_server
+from pgserver import create_database, outage, postgres_server
 
 
 def worker(url: str, heartbeat: float, stale_after: float) -> subprocess.Popen[bytes]:
@@ -97,3 +97,32 @@ async def test_shorter_settings_do_not_steal_a_healthy_workers_job(postgres_base
     finally:
         stop(slow)
         await api.shutdown(drain=False)
+
+
+async def test_an_event_stream_outlives_a_database_outage_and_ends_with_finished() -> None:
+    """A stream of a job run by a worker process, across a 3 s outage (PostgreSQL stopped:
+    reads fail): it resumes and ends with the job's real end, not at the first failed read."""
+    with postgres_server() as base:
+        url = create_database(base)
+        api = Executor(workers=0, store=url)
+        w = worker(url, heartbeat=0.5, stale_after=20.0)  # the outage is well inside the lease
+        try:
+            await api.templates.create(Template("nap", connection="local", command=["sleep", "5"]))
+            job = await api.submit("nap", hosts=["h"])
+            types: list[str] = []
+
+            async def follow() -> None:
+                async for event in job.events():
+                    types.append(event.type)
+
+            stream = asyncio.ensure_future(follow())
+            await eventually(lambda: "started" in types, 30)
+            with outage(base):
+                await asyncio.sleep(3)
+                assert not stream.done(), f"the stream ended during the outage: {types}"
+            await asyncio.wait_for(stream, 60)
+            assert types[-1] == "finished", types
+            assert (await job.wait(timeout=30)).status == "successful"
+        finally:
+            stop(w)
+            await api.shutdown(drain=False)
