@@ -98,3 +98,41 @@ def create_database(base_url: str) -> str:
         capture_output=True,
     )
     return f"{base_url}/{name}"
+
+
+def xact_commits(url: str) -> int:
+    """Transactions committed so far in the database `url` names (pg_stat_database); the
+    statistics are flushed about once a second, so compare readings some seconds apart."""
+    base, name = url.rsplit("/", 1)
+    host, port = base.rsplit("@", 1)[1].split(":")
+    sql = f"SELECT xact_commit FROM pg_stat_database WHERE datname = '{name}'"
+    out = subprocess.run(
+        ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atc", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(out.stdout.strip())
+
+
+@contextmanager
+def outage(base_url: str) -> Iterator[None]:
+    """The server at `base_url` stopped (connections refused) for the block, then started
+    again with the same data, port and options."""
+    port = base_url.rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", "--", f"-p {port} "], capture_output=True, text=True)
+    (pid,) = found.stdout.split()
+    argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    data = Path(argv[argv.index("-D") + 1])
+    options = " ".join(a if " " not in a else f"'{a}'" for a in argv[argv.index("-p") :])
+    pg_ctl = str(Path(argv[0]).with_name("pg_ctl"))
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [*as_user, pg_ctl, "-D", str(data), "-m", "fast", "-w", "stop"], check=True, capture_output=True
+    )
+    try:
+        yield
+    finally:
+        log = str(data.parent / "log")
+        start = [*as_user, pg_ctl, "-D", str(data), "-o", options, "-l", log, "-w", "start"]
+        subprocess.run(start, check=True, capture_output=True)

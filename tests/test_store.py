@@ -211,5 +211,5 @@ async def test_worker_reports_a_bad_store_clearly(tmp_path: Path) -> None:
     assert b"unsupported store URL" in err and b"secret" not in err
     not_a_dir = tmp_path / "file"
     not_a_dir.write_text("")
-    with pytest.raises(errors.StoreError, match="cannot create"):
+    with pytest.raises(errors.StoreError, match=f"{not_a_dir} is not a directory"):
         Executor(store=f"sqlite://{not_a_dir}/x.db")

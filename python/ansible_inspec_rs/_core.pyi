@@ -20,6 +20,7 @@ __all__ = [
     "Executor",
     "HostResult",
     "Job",
+    "JobEnds",
     "Profile",
     "Template",
     "Templates",
@@ -179,6 +180,13 @@ class EventStream:
     def __anext__(self) -> Coroutine[Any, Any, Event]: ...
 
 @final
+class JobEnds:
+    """``async for ids in executor.follow_ends()``: lists of ids of jobs as they end."""
+
+    def __aiter__(self) -> JobEnds: ...
+    def __anext__(self) -> Coroutine[Any, Any, list[str]]: ...
+
+@final
 class Job:
     """A handle on a submitted job. Properties read its live state."""
 
@@ -281,6 +289,8 @@ class Executor:
     def stats(self) -> dict[str, Any]:
         """In-memory counters (workers, queue_size, pending, running, jobs_by_status,
         storage_backend, worker_id, closed). Synchronous: it reads no store and never waits."""
+    def check_store(self) -> Coroutine[Any, Any, dict[str, Any]]: ...
+    def follow_ends(self) -> JobEnds: ...
     def shutdown(self, drain: bool = True) -> Coroutine[Any, Any, None]: ...
     def __aenter__(self) -> Coroutine[Any, Any, Executor]: ...
     def __aexit__(

@@ -143,7 +143,18 @@ struct StoredStream {
     after: u64,
     follow: bool,
     fetched: bool,
+    /// A `finished` event was read: the stream may end.
+    finished_seen: bool,
+    /// When the stored status was first seen ended without a stored `finished` event (the
+    /// end is stored before its event).
+    ended_unannounced: Option<std::time::Instant>,
 }
+
+/// A store read that failed is retried after this long (an outage is not the job's end).
+const READ_RETRY: std::time::Duration = std::time::Duration::from_millis(500);
+/// How long a stream waits for the `finished` event of a job whose stored status has
+/// ended before it announces that end itself (its worker died in between).
+const FINISHED_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 pub struct Subscription {
     history: VecDeque<Event>,
@@ -162,6 +173,8 @@ impl Subscription {
                 after: 0,
                 follow,
                 fetched: false,
+                finished_seen: false,
+                ended_unannounced: None,
             }),
         }
     }
@@ -185,26 +198,59 @@ impl Subscription {
             if s.fetched && !s.follow {
                 return false;
             }
-            // Read the status first: events stored before it are all there to fetch.
-            let ended = !s.follow
-                || s.store
-                    .get_job(s.job)
-                    .await
-                    .ok()
-                    .flatten()
-                    .is_none_or(|r| r.status.is_terminal());
-            let batch = s.store.events(s.job, s.after).await.unwrap_or_default();
+            // Read the status first: events stored before it are all there to fetch. A read
+            // that fails (the store is down) is retried: it is not the job's end.
+            let record = if s.follow {
+                match s.store.get_job(s.job).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        tokio::time::sleep(READ_RETRY).await;
+                        continue;
+                    }
+                }
+            } else {
+                None
+            };
+            let ended = !s.follow || record.as_ref().is_none_or(|r| r.status.is_terminal());
+            let Ok(batch) = s.store.events(s.job, s.after).await else {
+                tokio::time::sleep(READ_RETRY).await;
+                continue;
+            };
             s.fetched = true;
             if let Some(last) = batch.last() {
                 s.after = last.seq;
             }
+            s.finished_seen |= batch
+                .iter()
+                .any(|e| matches!(e.kind, EventKind::Finished { .. }));
             if !batch.is_empty() {
                 self.history.extend(batch);
                 return true;
             }
             if ended {
-                s.follow = false;
-                return false;
+                let Some(r) = record.filter(|_| s.follow && !s.finished_seen) else {
+                    s.follow = false;
+                    return false;
+                };
+                // Ended, but its `finished` event is not stored yet: wait for it a little,
+                // then say the stored end ourselves, so the stream always ends with it.
+                let since = *s
+                    .ended_unannounced
+                    .get_or_insert_with(std::time::Instant::now);
+                if since.elapsed() >= FINISHED_GRACE {
+                    let kind = EventKind::Finished {
+                        status: r.status,
+                        error: r.error,
+                    };
+                    self.history.push_back(Event {
+                        job_id: s.job,
+                        seq: s.after + 1,
+                        time: r.finished_at.unwrap_or_else(Utc::now),
+                        kind,
+                    });
+                    s.follow = false;
+                    return true;
+                }
             }
             tokio::time::sleep(REMOTE_POLL).await;
         }
@@ -342,5 +388,223 @@ mod tests {
             rest += 1;
         }
         assert_eq!(rest, LIVE_BUFFER);
+    }
+
+    /// The memory store, whose job and event reads fail while `down` is set: a database
+    /// outage as a remote stream sees it (a failed read), which a real server gives only
+    /// by chance (its pool mostly waits for a connection instead).
+    struct Flaky {
+        inner: crate::store::MemoryStore,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    impl Flaky {
+        fn check(&self) -> crate::error::Result<()> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(crate::error::Error::Store("connection refused".into()));
+            }
+            Ok(())
+        }
+    }
+
+    use crate::error::Result as R;
+    use crate::job::HostResult;
+    use crate::store::{JobFilter, JobRecord, RecoveryPolicy};
+    use crate::template::Template;
+    use chrono::DateTime;
+    use std::collections::BTreeMap;
+
+    #[async_trait::async_trait]
+    impl Store for Flaky {
+        fn backend(&self) -> &'static str {
+            "flaky"
+        }
+        async fn create_template(&self, t: &Template) -> R<()> {
+            self.inner.create_template(t).await
+        }
+        async fn get_template(&self, key: &str) -> R<Arc<Template>> {
+            self.inner.get_template(key).await
+        }
+        async fn list_templates(&self) -> R<Vec<Template>> {
+            self.inner.list_templates().await
+        }
+        async fn replace_template(&self, old: &Template, new: &Template) -> R<()> {
+            self.inner.replace_template(old, new).await
+        }
+        async fn delete_template(&self, key: &str) -> R<()> {
+            self.inner.delete_template(key).await
+        }
+        async fn insert_job(&self, job: &JobRecord, events: &[Event], queue: usize) -> R<()> {
+            self.inner.insert_job(job, events, queue).await
+        }
+        async fn claim_job(&self, worker: &str) -> R<Option<JobRecord>> {
+            self.inner.claim_job(worker).await
+        }
+        async fn save_host_result(&self, job: Uuid, attempt: u32, r: &HostResult) -> R<()> {
+            self.inner.save_host_result(job, attempt, r).await
+        }
+        async fn finish_job(
+            &self,
+            job: Uuid,
+            attempt: u32,
+            status: JobStatus,
+            error: Option<&str>,
+            at: DateTime<Utc>,
+        ) -> R<bool> {
+            self.inner.finish_job(job, attempt, status, error, at).await
+        }
+        async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> R<bool> {
+            self.inner.cancel_pending(job, at).await
+        }
+        async fn request_cancel(&self, job: Uuid) -> R<bool> {
+            self.inner.request_cancel(job).await
+        }
+        async fn cancel_requests(&self, worker: &str) -> R<Vec<Uuid>> {
+            self.inner.cancel_requests(worker).await
+        }
+        async fn get_job(&self, id: Uuid) -> R<Option<JobRecord>> {
+            self.check()?;
+            self.inner.get_job(id).await
+        }
+        async fn list_jobs(&self, f: &JobFilter, l: Option<usize>, o: usize) -> R<Vec<JobRecord>> {
+            self.inner.list_jobs(f, l, o).await
+        }
+        async fn count_jobs(&self, f: &JobFilter) -> R<usize> {
+            self.inner.count_jobs(f).await
+        }
+        async fn count_by_status(&self) -> R<BTreeMap<JobStatus, usize>> {
+            self.inner.count_by_status().await
+        }
+        async fn delete_job(&self, id: Uuid) -> R<()> {
+            self.inner.delete_job(id).await
+        }
+        async fn append_events(&self, events: &[Event], keep: usize) -> R<()> {
+            self.inner.append_events(events, keep).await
+        }
+        async fn events(&self, job: Uuid, after: u64) -> R<Vec<Event>> {
+            self.check()?;
+            self.inner.events(job, after).await
+        }
+        async fn last_event_seq(&self, job: Uuid) -> R<u64> {
+            self.inner.last_event_seq(job).await
+        }
+        async fn heartbeat(&self, w: &str, lease: std::time::Duration) -> R<()> {
+            self.inner.heartbeat(w, lease).await
+        }
+        async fn recover(
+            &self,
+            stale: DateTime<Utc>,
+            p: RecoveryPolicy,
+            max: u32,
+        ) -> R<Vec<(Uuid, JobStatus)>> {
+            self.inner.recover(stale, p, max).await
+        }
+        async fn retire_worker(&self, w: &str) -> R<()> {
+            self.inner.retire_worker(w).await
+        }
+    }
+
+    async fn running_job(store: &Flaky) -> Uuid {
+        let t = Template::create(crate::template::TemplateSpec {
+            name: Some("t".into()),
+            command: Some(vec!["true".into()]),
+            ..Default::default()
+        })
+        .unwrap();
+        let id = Uuid::new_v4();
+        let rec = JobRecord {
+            id,
+            template: Arc::new(t),
+            template_id: None,
+            hosts: vec!["h".into()],
+            extra_vars: Default::default(),
+            status: JobStatus::Pending,
+            created_at: Utc::now(),
+            started_at: None,
+            finished_at: None,
+            results: Vec::new(),
+            error: None,
+            attempt: 0,
+            worker: None,
+        };
+        let queued = Event {
+            job_id: id,
+            seq: 1,
+            time: Utc::now(),
+            kind: EventKind::Queued,
+        };
+        store.insert_job(&rec, &[queued], 10).await.unwrap();
+        store.claim_job("w").await.unwrap().unwrap();
+        id
+    }
+
+    /// Reads failing for a while (an outage) are not the job's end: the stream resumes
+    /// and ends with the stored `finished` event.
+    #[tokio::test]
+    async fn a_remote_stream_outlives_failed_reads_and_ends_with_finished() {
+        let store = Arc::new(Flaky {
+            inner: Default::default(),
+            down: Default::default(),
+        });
+        let id = running_job(&store).await;
+        store.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        let mut sub = Subscription::remote(store.clone(), id);
+        let reader = tokio::spawn(async move {
+            let mut kinds = Vec::new();
+            while let Some(e) = sub.next(id).await {
+                kinds.push(e.kind.name());
+            }
+            kinds
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+        assert!(!reader.is_finished(), "the stream ended at a failed read");
+        store.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        store
+            .finish_job(id, 1, JobStatus::Successful, None, Utc::now())
+            .await
+            .unwrap();
+        let end = Event {
+            job_id: id,
+            seq: 2,
+            time: Utc::now(),
+            kind: finished(),
+        };
+        store.append_events(&[end], 100).await.unwrap();
+        let kinds = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(kinds, ["queued", "finished"]);
+    }
+
+    /// The end is stored before its event; should the event never come (its worker died
+    /// in between), the stream still ends with the stored end.
+    #[tokio::test]
+    async fn a_remote_stream_of_an_ended_job_without_its_event_ends_with_the_stored_end() {
+        let store = Arc::new(Flaky {
+            inner: Default::default(),
+            down: Default::default(),
+        });
+        let id = running_job(&store).await;
+        store
+            .finish_job(id, 1, JobStatus::Failed, Some("1 failed"), Utc::now())
+            .await
+            .unwrap();
+        let mut sub = Subscription::remote(store.clone(), id);
+        let mut last = None;
+        let read = async {
+            while let Some(e) = sub.next(id).await {
+                last = Some(e);
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), read)
+            .await
+            .unwrap();
+        let last = last.unwrap();
+        assert_eq!(last.seq, 2);
+        assert!(matches!(
+            last.kind,
+            EventKind::Finished { status: JobStatus::Failed, error: Some(ref e) } if e == "1 failed"
+        ));
     }
 }

@@ -19,11 +19,18 @@ use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
 /// How often a view of a job run elsewhere (another executor on a shared store) looks at
-/// the store while waiting or streaming events.
+/// the store while waiting or streaming events, where the store sends no notices.
 pub const REMOTE_POLL: Duration = Duration::from_millis(100);
+/// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
+/// the job ended, and otherwise only this often (a notice lost while the listening
+/// connection was down).
+pub const NOTIFIED_RECHECK: Duration = Duration::from_secs(30);
+
+/// Job ends announced by this process (local runs) or heard from others (notices), for
+/// followers such as the server's metrics: one subscription instead of a waiter per job.
+const ENDED_CAPACITY: usize = 65_536;
 
 /// The jobs this process runs, by id: views look here first for fresher state.
-#[derive(Default)]
 pub(crate) struct LiveMap {
     jobs: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
     /// Views waiting for their job, rung when it starts or stops running here, so that a
@@ -32,6 +39,21 @@ pub(crate) struct LiveMap {
     /// The views this process handed out, given their job's final state when it ends here
     /// (a view reads through its running twin, and must not fall back to what it was).
     views: Mutex<Views>,
+    ended: tokio::sync::broadcast::Sender<Uuid>,
+    /// The store tells this process when jobs end elsewhere (views need not poll).
+    pub(crate) notified: std::sync::atomic::AtomicBool,
+}
+
+impl Default for LiveMap {
+    fn default() -> Self {
+        LiveMap {
+            jobs: Mutex::default(),
+            bells: Mutex::default(),
+            views: Mutex::default(),
+            ended: tokio::sync::broadcast::channel(ENDED_CAPACITY).0,
+            notified: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -81,6 +103,17 @@ impl LiveMap {
         }
         let weak = Arc::downgrade(view);
         views.by_job.entry(view.id).or_default().push(weak);
+    }
+
+    /// A job's end was stored (here or by another process): its waiting views look, and
+    /// followers hear of it.
+    pub(crate) fn ended(&self, id: Uuid) {
+        self.ring(id);
+        let _ = self.ended.send(id);
+    }
+
+    pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.ended.subscribe()
     }
 
     fn ring(&self, id: Uuid) {
@@ -151,6 +184,8 @@ impl StatusCounts {
 pub enum StopReason {
     Canceled = 1,
     Timeout = 2,
+    /// This executor could not renew its lease: another may take the job.
+    LeaseLost = 3,
 }
 
 struct State {
@@ -252,9 +287,11 @@ impl JobHandle {
     }
 
     /// For a view: this process's live handle of the same job, while it runs here
-    /// (views themselves are never in the live map).
+    /// (views themselves are never in the live map). None once the view holds the job's
+    /// end: the store has it before the twin announces it, and a waiter that read it there
+    /// must not see the twin's `running` afterwards.
     fn twin(&self) -> Option<Arc<JobHandle>> {
-        if !self.is_view() {
+        if !self.is_view() || self.state().status.is_terminal() {
             return None;
         }
         let twin = self.live.as_ref()?.jobs().get(&self.id).cloned();
@@ -311,6 +348,7 @@ impl JobHandle {
         match self.stop.load(Ordering::Acquire) {
             1 => Some(StopReason::Canceled),
             2 => Some(StopReason::Timeout),
+            3 => Some(StopReason::LeaseLost),
             _ => None,
         }
     }
@@ -408,6 +446,9 @@ impl JobHandle {
                 .publish(self.id, EventKind::Finished { status, error });
         }
         self.status_tx.send_replace(status);
+        if let Some(live) = &self.live {
+            live.ended(self.id);
+        }
         true
     }
 
@@ -434,6 +475,7 @@ impl JobHandle {
                 self.store.append_events(&[event], self.keep_events).await?;
             }
             self.announce_finish(JobStatus::Canceled, why, at).await;
+            self.store.notify(Notice::Finished, self.id).await?;
             return Ok(true);
         }
         if self.store.request_cancel(self.id).await? {
@@ -483,9 +525,18 @@ impl JobHandle {
         });
     }
 
+    /// Takes a newer state. Reads of the store by several waiters of one view end out of
+    /// order: a read begun before the job's end was stored must not bring `running` back
+    /// after another waiter returned. An end is final and attempts only grow.
     fn set_state(&self, new: State) {
         let status = new.status;
-        *self.state() = new;
+        {
+            let mut st = self.state();
+            if st.status.is_terminal() || new.attempt < st.attempt {
+                return;
+            }
+            *st = new;
+        }
         self.status_tx.send_replace(status);
     }
 
@@ -494,6 +545,15 @@ impl JobHandle {
         let ended = async {
             if self.is_view() {
                 let watch = self.live.as_deref().map(|live| Watch::new(live, self.id));
+                let notified = self
+                    .live
+                    .as_deref()
+                    .is_some_and(|l| l.notified.load(Ordering::Relaxed));
+                let recheck = if notified {
+                    NOTIFIED_RECHECK
+                } else {
+                    REMOTE_POLL
+                };
                 loop {
                     // Made before looking: a start or end here after the look still rings it.
                     let rung = watch.as_ref().map(|w| w.bell.notified());
@@ -518,9 +578,9 @@ impl JobHandle {
                     match rung {
                         Some(rung) => tokio::select! {
                             _ = rung => {}
-                            _ = tokio::time::sleep(REMOTE_POLL) => {}
+                            _ = tokio::time::sleep(recheck) => {}
                         },
-                        None => tokio::time::sleep(REMOTE_POLL).await,
+                        None => tokio::time::sleep(recheck).await,
                     }
                 }
             }

@@ -158,6 +158,10 @@ struct Inner {
     background: Mutex<Vec<JoinHandle<()>>>,
     /// Shared by every job: SSH settings, the private runtime directory, tool lookup.
     run_ctx: Arc<RunContext>,
+    /// When this executor's lease was last renewed (the moment the renewing heartbeat was
+    /// sent, in ms since `epoch`): its jobs are stopped before the lease runs out.
+    epoch: std::time::Instant,
+    lease_renewed_ms: std::sync::atomic::AtomicU64,
 }
 
 impl Inner {
@@ -171,7 +175,8 @@ impl Inner {
             self.store.clone(),
             Some(self.events_tx.clone()),
             Some(self.counts.clone()),
-            None,
+            // Live handles announce their ends there (they never read through it).
+            Some(self.live.clone()),
             self.config.event_history,
         ))
     }
@@ -187,6 +192,23 @@ impl Inner {
         ));
         self.live.add_view(&view);
         view
+    }
+
+    /// Renews this executor's lease (heartbeat); remembers when, on success.
+    async fn renew_lease(&self) -> Result<()> {
+        let sent = self.epoch.elapsed();
+        self.store
+            .heartbeat(&self.worker_id, self.config.stale_after)
+            .await?;
+        let ms = u64::try_from(sent.as_millis()).unwrap_or(u64::MAX);
+        self.lease_renewed_ms.fetch_max(ms, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// How long since the lease was last renewed.
+    fn lease_age(&self) -> Duration {
+        let renewed = Duration::from_millis(self.lease_renewed_ms.load(Ordering::Acquire));
+        self.epoch.elapsed().saturating_sub(renewed)
     }
 
     async fn refresh_counts(&self) -> Result<()> {
@@ -271,11 +293,17 @@ impl Executor {
             tasks: tokio::sync::Mutex::new(Vec::new()),
             background: Mutex::new(Vec::new()),
             config,
+            epoch: std::time::Instant::now(),
+            lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
         });
-        inner.store.heartbeat(&inner.worker_id).await?;
+        inner.renew_lease().await?;
         run::recover(&inner).await?;
         inner.refresh_counts().await?;
         let listener = inner.store.listen().await?;
+        inner
+            .live
+            .notified
+            .store(listener.is_some(), Ordering::Relaxed);
 
         let mut tasks: Vec<_> = (0..inner.config.workers)
             .map(|_| runtime.spawn(run::worker(inner.clone())))
@@ -287,6 +315,9 @@ impl Executor {
         )));
         *inner.tasks.lock().await = tasks;
         let mut background = vec![runtime.spawn(run::housekeeping(Arc::downgrade(&inner)))];
+        if inner.store.backend() != "memory" {
+            background.push(runtime.spawn(run::lease_guard(Arc::downgrade(&inner))));
+        }
         if let Some(rx) = listener {
             background.push(runtime.spawn(run::notices(Arc::downgrade(&inner), rx)));
         }
@@ -400,19 +431,6 @@ impl Executor {
         let admitted = policy.admit(&template)?;
         policy.check_caller_vars(&template, &extra_vars)?;
         let queue_size = self.inner.config.queue_size;
-        let pending = if self.storage_backend() == "memory" {
-            self.inner.counts.get(JobStatus::Pending)
-        } else {
-            // Shared: other processes submit and claim too, so ask the store.
-            let filter = JobFilter {
-                status: Some(JobStatus::Pending),
-                ..JobFilter::default()
-            };
-            self.inner.store.count_jobs(&filter).await?
-        };
-        if pending >= queue_size {
-            return Err(Error::QueueFull(queue_size));
-        }
         // No hosts given: the template's inventory + target/limit select them.
         let admitted_for_read = admitted.clone();
         // A file read (when no hosts are given): off the async workers.
@@ -450,7 +468,7 @@ impl Executor {
                 .publish_unstored(EventKind::Queued)
                 .into_iter()
                 .collect();
-            if let Err(e) = self.inner.store.insert_job(&rec, &queued).await {
+            if let Err(e) = self.inner.store.insert_job(&rec, &queued, queue_size).await {
                 self.inner.live.remove(job.id);
                 return Err(e);
             }
@@ -466,7 +484,10 @@ impl Executor {
             time: rec.created_at,
             kind: EventKind::Queued,
         };
-        self.inner.store.insert_job(&rec, &[queued]).await?;
+        self.inner
+            .store
+            .insert_job(&rec, &[queued], queue_size)
+            .await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
         self.inner.wake.notify_one();
         self.inner.store.notify(Notice::Queued, rec.id).await?;
@@ -534,6 +555,27 @@ impl Executor {
         self.inner.live.remove(uuid);
         self.inner.counts.moved(status, None);
         Ok(())
+    }
+
+    /// Ids of jobs as they end: run here, or (where the store sends notices) anywhere.
+    /// Lagging more than 65,536 ends behind loses the oldest.
+    pub fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+        self.inner.live.follow_ends()
+    }
+
+    /// Whether the store answers a cheap read now, bounded in time, and the executors
+    /// holding a live lease on it (this one, where the store is not shared): `/health`.
+    pub async fn check_store(&self) -> Result<Vec<store::LiveWorker>> {
+        let live = self.inner.store.check().await?;
+        if self.storage_backend() == "memory" {
+            let me = store::LiveWorker {
+                id: self.inner.worker_id.clone(),
+                heartbeat_at: crate::store::sql::ts(Utc::now()),
+                lease_until: None,
+            };
+            return Ok(vec![me]);
+        }
+        Ok(live)
     }
 
     pub fn stats(&self) -> Stats {

@@ -20,6 +20,9 @@ use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
 use crate::store::{Notice, Store};
 
+const LEASE_LOST: &str = "this worker could not renew its lease (store unreachable) and \
+     stopped the job's checks; it may run again elsewhere";
+
 /// Events stored per write.
 const EVENT_BATCH: usize = 512;
 /// A store that failed is retried after this long.
@@ -105,6 +108,8 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
         {
             Ok(true) => {
                 job.announce_finish(status, error, at).await;
+                // Waiters in other processes read the end once, when told.
+                let _ = inner.store.notify(Notice::Finished, job.id).await;
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
@@ -181,6 +186,10 @@ async fn outcome(
     let stop = job.stop_reason();
     let (not_run_status, why) = match stop {
         Some(StopReason::Timeout) => (HostStatus::Timeout, "not started: the job timed out"),
+        Some(StopReason::LeaseLost) => (
+            HostStatus::Canceled,
+            "not started: this worker lost its lease",
+        ),
         _ => (HostStatus::Canceled, "not started: the job was canceled"),
     };
     if stop.is_some() {
@@ -205,6 +214,7 @@ async fn outcome(
             Some(format!("timed out after {} s", template.timeout)),
         ),
         Some(StopReason::Canceled) => (JobStatus::Canceled, Some("canceled".into())),
+        Some(StopReason::LeaseLost) => (JobStatus::Error, Some(LEASE_LOST.into())),
         None => {
             let results = job.results();
             let status = job_status_from(&results);
@@ -399,6 +409,10 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     if recovered.iter().any(|(_, s)| *s == JobStatus::Pending) {
         inner.wake.notify_waiters();
     }
+    for (id, _) in recovered.iter().filter(|(_, s)| s.is_terminal()) {
+        inner.live.ended(*id);
+        let _ = inner.store.notify(Notice::Finished, *id).await;
+    }
     Ok(())
 }
 
@@ -413,7 +427,9 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
         let Some(inner) = inner.upgrade() else {
             return;
         };
-        let _ = inner.store.heartbeat(&inner.worker_id).await;
+        if let Err(e) = inner.renew_lease().await {
+            log(&inner, &format!("cannot renew the lease: {e}"));
+        }
         let _ = recover(&inner).await;
         if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
             stop_local(&inner, &ids);
@@ -421,6 +437,66 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
         if inner.store.backend() != "memory" {
             // Other processes may share the store: take its counts as the truth.
             let _ = inner.refresh_counts().await;
+        }
+    }
+}
+
+/// A worker's log line on stderr: time, worker id, what happened.
+pub(super) fn log(inner: &Inner, what: &str) {
+    eprintln!(
+        "{} ansible-inspec-rs worker={} {what}",
+        crate::store::sql::ts(chrono::Utc::now()),
+        inner.worker_id
+    );
+}
+
+/// Stops this executor's running jobs before its lease runs out when it cannot renew it
+/// (store unreachable): by then another executor may take them, and the same checks must
+/// not run twice at once. Judged by this process's own clock, with a margin of one
+/// heartbeat (at least a fifth of the lease) for the time the renewal took to arrive.
+pub(super) async fn lease_guard(inner: Weak<Inner>) {
+    let mut lost = false;
+    loop {
+        let Some(every) = inner
+            .upgrade()
+            .map(|i| (i.config.heartbeat_interval / 2).min(Duration::from_secs(1)))
+        else {
+            return;
+        };
+        tokio::time::sleep(every).await;
+        let Some(inner) = inner.upgrade() else {
+            return;
+        };
+        let lease = inner.config.stale_after;
+        let margin = inner.config.heartbeat_interval.max(lease / 5);
+        let age = inner.lease_age();
+        if age + margin < lease {
+            if lost {
+                log(&inner, "lease renewed");
+                lost = false;
+            }
+            continue;
+        }
+        let running: Vec<_> = inner
+            .live()
+            .values()
+            .filter(|j| j.status() == JobStatus::Running && j.stop_reason().is_none())
+            .cloned()
+            .collect();
+        if !lost || !running.is_empty() {
+            log(
+                &inner,
+                &format!(
+                    "lease not renewed for {:.1} s (lease {:.1} s): stopping {} running job(s)",
+                    age.as_secs_f64(),
+                    lease.as_secs_f64(),
+                    running.len()
+                ),
+            );
+        }
+        lost = true;
+        for job in running {
+            job.stop(StopReason::LeaseLost);
         }
     }
 }
@@ -446,6 +522,7 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
         match notice {
             Notice::Queued => inner.wake.notify_one(),
             Notice::Cancel => stop_local(&inner, &[id]),
+            Notice::Finished => inner.live.ended(id),
         }
     }
 }

@@ -326,3 +326,87 @@ async fn a_panic_stays_inside_its_host_and_the_executor_keeps_serving() {
         .unwrap();
     assert_eq!(next.wait(None).await.unwrap(), JobStatus::Successful);
 }
+
+/// A store URL per test: a fresh SQLite file, or memory.
+fn store_url(backend: &str) -> Option<String> {
+    (backend == "sqlite").then(|| {
+        let dir = std::env::temp_dir().join(format!("airs-exec-{}", uuid::Uuid::new_v4()));
+        format!("sqlite://{}/jobs.db", dir.display())
+    })
+}
+
+async fn exec_on(backend: &str, workers: usize, queue_size: usize) -> Executor {
+    let cfg = ExecutorConfig {
+        workers,
+        queue_size,
+        store: store_url(backend),
+        ..Default::default()
+    };
+    Executor::start(cfg, &Handle::current()).await.unwrap()
+}
+
+/// 200 submits at once against a queue of 20 (no worker takes any): exactly 20 are
+/// admitted, the others get QueueFull. Counting then inserting let more than 20 in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admission_is_atomic() {
+    for backend in ["memory", "sqlite"] {
+        let ex = exec_on(backend, 0, 20).await;
+        ex.create_template(command("t", &["true"], |_| {}))
+            .await
+            .unwrap();
+        let submits: Vec<_> = (0..200)
+            .map(|_| {
+                let ex = ex.clone();
+                tokio::spawn(async move {
+                    ex.submit(TemplateRef::Stored("t".into()), hosts(1), Map::new())
+                        .await
+                })
+            })
+            .collect();
+        let (mut admitted, mut full) = (0, 0);
+        for s in submits {
+            match s.await.unwrap() {
+                Ok(_) => admitted += 1,
+                Err(Error::QueueFull(20)) => full += 1,
+                Err(e) => panic!("{backend}: {e}"),
+            }
+        }
+        assert_eq!((backend, admitted, full), (backend, 20, 180));
+        assert_eq!(ex.count(Some(JobStatus::Pending), None).await.unwrap(), 20);
+        ex.shutdown(false).await;
+    }
+}
+
+/// Many instant jobs (no hosts), each awaited by several waiters at once (as a client and
+/// the server's metrics do): the moment a wait returns, the handle reads a terminal
+/// status. A waiter's read of the store begun before the end was stored must not put
+/// `running` back after another waiter returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_returned_wait_always_reads_a_terminal_status() {
+    for backend in ["memory", "sqlite"] {
+        let ex = exec_on(backend, 4, 10_000).await;
+        ex.create_template(command("t", &["true"], |_| {}))
+            .await
+            .unwrap();
+        let mut waiters = tokio::task::JoinSet::new();
+        for i in 0..1000 {
+            let job = ex
+                .submit(TemplateRef::Stored("t".into()), hosts(i % 2), Map::new())
+                .await
+                .unwrap();
+            for _ in 0..3 {
+                let job = job.clone();
+                waiters.spawn(async move {
+                    let ended = job.wait(Some(Duration::from_secs(30))).await.unwrap();
+                    (ended, job.status(), job.snapshot().status)
+                });
+            }
+        }
+        while let Some(w) = waiters.join_next().await {
+            let (ended, now, snap) = w.unwrap();
+            assert!(ended.is_terminal(), "{backend}: wait returned {ended:?}");
+            assert_eq!((backend, now, snap), (backend, ended, ended));
+        }
+        ex.shutdown(false).await;
+    }
+}

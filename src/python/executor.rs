@@ -1,5 +1,6 @@
 //! `Executor` and its `templates` registry.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -268,6 +269,36 @@ impl PyExecutor {
         to_py(py, &self.inner.stats())
     }
 
+    /// Ids of jobs as they end (run here, or anywhere where the store sends notices), in
+    /// batches: one follower instead of a waiter per job.
+    fn follow_ends(&self) -> PyJobEnds {
+        PyJobEnds {
+            rx: Arc::new(tokio::sync::Mutex::new(self.inner.follow_ends())),
+        }
+    }
+
+    /// Checks that the store answers a cheap read now (within 2 s; StoreError otherwise):
+    /// `{"workers": [{"id", "heartbeat_at", "lease_until"}…]}`, the executors with a live lease.
+    fn check_store<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        spawn(py, async move {
+            // Plain Rust values: converted to Python by the bridge, inside its exit gate.
+            let workers: Vec<HashMap<&'static str, Option<String>>> = ex
+                .check_store()
+                .await?
+                .into_iter()
+                .map(|w| {
+                    HashMap::from([
+                        ("id", Some(w.id)),
+                        ("heartbeat_at", Some(w.heartbeat_at)),
+                        ("lease_until", w.lease_until),
+                    ])
+                })
+                .collect();
+            Ok::<_, Error>(HashMap::from([("workers", workers)]))
+        })
+    }
+
     /// Stops taking work; `drain=True` runs what is queued, `False` cancels everything.
     #[pyo3(signature = (drain=true))]
     fn shutdown<'py>(&self, py: Python<'py>, drain: bool) -> PyResult<Bound<'py, PyAny>> {
@@ -410,5 +441,51 @@ impl PyTemplates {
     fn delete<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move { ex.delete_template(&name_or_id).await })
+    }
+}
+
+/// `Executor.follow_ends()`: an async iterator of lists of ended job ids.
+#[pyclass(name = "JobEnds", module = "ansible_inspec_rs._core", frozen)]
+pub struct PyJobEnds {
+    rx: Arc<tokio::sync::Mutex<tokio::sync::broadcast::Receiver<uuid::Uuid>>>,
+}
+
+/// Ends handed over per batch at most.
+const ENDS_BATCH: usize = 1024;
+
+#[pymethods]
+impl PyJobEnds {
+    fn __aiter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        let rx = self.rx.clone();
+        spawn(py, async move {
+            let mut rx = rx.lock().await;
+            let mut ids = Vec::new();
+            loop {
+                match rx.recv().await {
+                    Ok(id) => {
+                        ids.push(id.to_string());
+                        break;
+                    }
+                    // Fell behind: the oldest ends are gone; carry on with the rest.
+                    Err(RecvError::Lagged(_)) => continue,
+                    Err(RecvError::Closed) => {
+                        return Err(pyo3::exceptions::PyStopAsyncIteration::new_err(()))
+                    }
+                }
+            }
+            while ids.len() < ENDS_BATCH {
+                match rx.try_recv() {
+                    Ok(id) => ids.push(id.to_string()),
+                    Err(TryRecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                }
+            }
+            Ok(ids)
+        })
     }
 }

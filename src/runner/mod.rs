@@ -202,7 +202,7 @@ impl HostCheck<'_> {
                         &self.ctx.runtime,
                         self.connect_timeout,
                         t,
-                        &argv,
+                        &crate::transport::openssh::watched(&argv),
                     ),
                 };
                 (argv, None)
@@ -371,7 +371,14 @@ async fn run_program(
     r: &mut HostResult,
 ) -> bool {
     let (argv, report) = check.argv();
-    match process::run(&argv, check.ctx.tail_bytes, cancel, on_line).await {
+    // A command over SSH holds its client's stdin open: closing it (the client killed)
+    // is what stops the remote command (see `ssh::WATCHED`).
+    let hold_stdin = matches!(
+        (check.action, check.target),
+        (HostAction::Command(_), Target::Ssh(_))
+    );
+    match process::run_holding_stdin(&argv, hold_stdin, check.ctx.tail_bytes, cancel, on_line).await
+    {
         Ok(out) => interpret(check, report.as_deref(), out, r),
         Err(e) => {
             r.status = HostStatus::Error;

@@ -196,7 +196,19 @@ pub async fn run(
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
 ) -> io::Result<Output> {
-    run_with_env(argv, &[], tail_cap, cancel, on_line).await
+    run_holding_stdin(argv, false, tail_cap, cancel, on_line).await
+}
+
+/// `run`; with `hold_stdin` the child's stdin is a pipe kept open (never written) until it
+/// has exited, instead of /dev/null.
+pub async fn run_holding_stdin(
+    argv: &[String],
+    hold_stdin: bool,
+    tail_cap: usize,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(Stream, String) + Send + Sync),
+) -> io::Result<Output> {
+    spawn_and_collect(argv, &[], hold_stdin, tail_cap, cancel, on_line).await
 }
 
 /// `run` with variables set on top of the allow-list (tool settings such as ANSIBLE_*,
@@ -208,12 +220,28 @@ pub async fn run_with_env(
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
 ) -> io::Result<Output> {
+    spawn_and_collect(argv, env, false, tail_cap, cancel, on_line).await
+}
+
+async fn spawn_and_collect(
+    argv: &[String],
+    env: &[(String, String)],
+    hold_stdin: bool,
+    tail_cap: usize,
+    cancel: &CancellationToken,
+    on_line: &(dyn Fn(Stream, String) + Send + Sync),
+) -> io::Result<Output> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty command"))?;
     let mut cmd = Command::new(resolve_program(program));
+    let stdin = if hold_stdin {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    };
     cmd.args(args)
-        .stdin(Stdio::null())
+        .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .env_clear()
@@ -226,6 +254,8 @@ pub async fn run_with_env(
     let pgid = child.id().and_then(|p| i32::try_from(p).ok());
     // Armed for the whole run: if this future is dropped mid-way, the group dies with it.
     let mut guard = GroupKill { pgid };
+    // Closed when this function returns, after the child was reaped.
+    let _stdin = child.stdin.take();
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
 

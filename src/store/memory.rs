@@ -118,6 +118,8 @@ struct Jobs {
     by_seq: BTreeMap<u64, JobRecord>,
     seq_of: HashMap<Uuid, u64>,
     pending: VecDeque<u64>,
+    /// Jobs whose status is pending (`pending` may still hold canceled ones).
+    pending_count: usize,
     events: HashMap<Uuid, VecDeque<Event>>,
     cancel_requested: HashSet<Uuid>,
 }
@@ -168,9 +170,13 @@ impl Store for MemoryStore {
     async fn delete_template(&self, key: &str) -> Result<()> {
         self.templates.delete(key).map(|_| ())
     }
-    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()> {
+    async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()> {
         {
             let mut jobs = self.jobs();
+            if jobs.pending_count >= queue_size {
+                return Err(Error::QueueFull(queue_size));
+            }
+            jobs.pending_count += 1;
             jobs.next_seq += 1;
             let seq = jobs.next_seq;
             jobs.seq_of.insert(job.id, seq);
@@ -181,10 +187,12 @@ impl Store for MemoryStore {
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
-        let mut jobs = self.jobs();
+        let mut guard = self.jobs();
+        let jobs = &mut *guard;
         while let Some(seq) = jobs.pending.pop_front() {
             if let Some(r) = jobs.by_seq.get_mut(&seq) {
                 if r.status == JobStatus::Pending {
+                    jobs.pending_count -= 1;
                     r.status = JobStatus::Running;
                     r.attempt += 1;
                     r.worker = Some(worker.to_string());
@@ -239,6 +247,7 @@ impl Store for MemoryStore {
         r.status = JobStatus::Canceled;
         r.error = Some("canceled before it started".into());
         r.finished_at = Some(at);
+        jobs.pending_count -= 1;
         Ok(true)
     }
 
@@ -364,7 +373,7 @@ impl Store for MemoryStore {
             .map_or(0, |e| e.seq))
     }
 
-    async fn heartbeat(&self, _worker: &str) -> Result<()> {
+    async fn heartbeat(&self, _worker: &str, _lease: std::time::Duration) -> Result<()> {
         Ok(())
     }
 

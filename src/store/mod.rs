@@ -141,7 +141,11 @@ pub trait Store: Send + Sync {
 
     /// Stores a new pending job with its first events (its `queued` event), so that a
     /// worker claiming it at once finds them and numbers its own events after them.
-    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()>;
+    /// Admission is atomic: `QueueFull` when `queue_size` jobs are pending already, counted
+    /// and inserted under one lock (memory), one write transaction (SQLite: one writer at a
+    /// time across processes) or one transaction holding an advisory lock (PostgreSQL: every
+    /// executor sharing the database admits through the same lock).
+    async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()>;
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
@@ -181,10 +185,11 @@ pub trait Store: Send + Sync {
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
     async fn last_event_seq(&self, job: Uuid) -> Result<u64>;
 
-    /// Records that `worker` is alive.
-    async fn heartbeat(&self, worker: &str) -> Result<()>;
-    /// Recovers running jobs whose worker's last heartbeat is older than `stale_before`
-    /// (or that have no live worker row). Returns the jobs and their new status.
+    /// Records that `worker` is alive and holds its jobs for `lease` from now (the length
+    /// is stored with the lease, so executors with other settings judge it alike).
+    async fn heartbeat(&self, worker: &str, lease: std::time::Duration) -> Result<()>;
+    /// Recovers running jobs whose worker's lease ran out (or that have no live worker
+    /// row; a row written before leases were stored: heartbeat older than `stale_before`). Returns the jobs and their new status.
     async fn recover(
         &self,
         stale_before: DateTime<Utc>,
@@ -193,6 +198,12 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<(Uuid, JobStatus)>>;
     /// Removes `worker`'s row on a clean shutdown.
     async fn retire_worker(&self, worker: &str) -> Result<()>;
+
+    /// Whether the store answers a cheap read now (bounded in time), and the executors
+    /// whose lease is live: `/health` asks.
+    async fn check(&self) -> Result<Vec<LiveWorker>> {
+        Ok(Vec::new())
+    }
 
     /// Tells other executors sharing this store that a job was queued or a cancel was
     /// requested (PostgreSQL NOTIFY); a no-op where the store is not shared.
@@ -205,10 +216,36 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// An executor holding a live lease on a shared store.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct LiveWorker {
+    pub id: String,
+    pub heartbeat_at: String,
+    pub lease_until: Option<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
     Queued,
     Cancel,
+    /// A job's end was stored (waiters elsewhere read it once instead of polling).
+    Finished,
+}
+
+impl Notice {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Notice::Queued => "queued",
+            Notice::Cancel => "cancel",
+            Notice::Finished => "finished",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Notice::Queued, Notice::Cancel, Notice::Finished]
+            .into_iter()
+            .find(|n| n.as_str() == s)
+    }
 }
 
 /// The time now, at the precision the stores keep (microseconds), so a time announced by

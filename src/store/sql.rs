@@ -13,16 +13,20 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::sqlite_writer::{bind_numbered, Arg, SqliteWriter, WriteError, WriteResult};
+use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
 
 const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
+/// PostgreSQL advisory lock held while a job is admitted (counted against `queue_size`
+/// and inserted); the migration lock is another key.
+const ADMISSION_LOCK: i64 = 7_244_032;
 
 /// Versioned schema: (version, SQLite DDL, PostgreSQL DDL). Applied in order on open.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
     1,
     "CREATE TABLE IF NOT EXISTS templates (id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL, body TEXT NOT NULL);
      CREATE TABLE IF NOT EXISTS jobs (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, template_id TEXT, template_name TEXT NOT NULL, template TEXT NOT NULL, hosts TEXT NOT NULL, extra_vars TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, started_at TEXT, finished_at TEXT, error TEXT, attempt BIGINT NOT NULL DEFAULT 0, worker TEXT, cancel_requested BIGINT NOT NULL DEFAULT 0);
@@ -40,7 +44,18 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[(
      CREATE INDEX IF NOT EXISTS host_results_job ON host_results (job_id, attempt);
      CREATE TABLE IF NOT EXISTS events (job_id TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (job_id, seq));
      CREATE TABLE IF NOT EXISTS workers (id TEXT PRIMARY KEY, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL)",
-)];
+    ),
+    // The lease a worker holds is written with it: readers never apply their own length.
+    (
+        2,
+        "ALTER TABLE workers ADD COLUMN lease_until TEXT",
+        "ALTER TABLE workers ADD COLUMN lease_until TEXT",
+    ),
+];
+
+/// A worker whose lease ran out (rows from before leases were written: by heartbeat age).
+const LEASE_EXPIRED: &str =
+    "((w.lease_until IS NOT NULL AND w.lease_until < $1) OR (w.lease_until IS NULL AND w.heartbeat_at < $2))";
 
 const JOB_COLUMNS: &str = "id, template_id, template, hosts, extra_vars, status, created_at, started_at, finished_at, error, attempt, worker";
 
@@ -54,6 +69,8 @@ pub struct SqlStore {
     backend: &'static str,
     /// Kept for PostgreSQL's LISTEN connection (never logged: it may hold a password).
     url: String,
+    /// SQLite's database file.
+    file: Option<std::path::PathBuf>,
     /// Tags this store's notices, so its own listener ignores them (this process wakes
     /// its own workers directly).
     origin: String,
@@ -172,13 +189,17 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
                 Err(_) => break,
             }
         }
-        let mut sql = String::from("INSERT INTO host_results (job_id, attempt, body) VALUES ");
+        // Fenced: only rows of the attempt that holds its job now are stored.
+        let mut sql = String::from(
+            "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
+        );
         for i in 0..batch.len() {
             if i > 0 {
                 sql.push_str(", ");
             }
             sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
+        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running'");
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &batch {
             q = q
@@ -189,12 +210,26 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
         let outcome = q
             .execute(&writer)
             .await
-            .map(|_| ())
+            .map(|done| {
+                let refused = batch.len() as u64 - done.rows_affected().min(batch.len() as u64);
+                if refused > 0 {
+                    stale_results_refused(refused);
+                }
+            })
             .map_err(|e| e.to_string());
         for r in batch.drain(..) {
             let _ = r.stored.send(outcome.clone().map_err(Error::Store));
         }
     }
+}
+
+/// Logs host results refused because their attempt no longer holds the job (it was
+/// recovered and re-queued while that attempt ran on).
+fn stale_results_refused(n: u64) {
+    eprintln!(
+        "{} ansible-inspec-rs store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)",
+        ts(Utc::now())
+    );
 }
 
 /// Applies the migrations not applied yet.
@@ -296,15 +331,105 @@ fn sqlite_url(url: &str) -> Result<(String, std::path::PathBuf)> {
     Ok((format!("sqlite://{path}?mode=rwc"), path.into()))
 }
 
+/// What is wrong with a SQLite store file, found at once (opening it the pool's way
+/// would retry until the pool's acquire timeout and say only that it timed out).
+fn sqlite_problem(path: &std::path::Path) -> Option<String> {
+    use rusqlite::ErrorCode;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        match std::fs::metadata(dir) {
+            Ok(m) if !m.is_dir() => return Some(format!("{} is not a directory", dir.display())),
+            Ok(_) => {}
+            Err(_) => {
+                if let Err(e) = std::fs::create_dir_all(dir) {
+                    return Some(format!("cannot create directory {}: {e}", dir.display()));
+                }
+            }
+        }
+    }
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => return Some("is a directory, not a database file".into()),
+        Ok(m) if !m.is_file() => return Some("is not a regular file".into()),
+        _ => {}
+    }
+    let check = || -> rusqlite::Result<Option<String>> {
+        let conn = rusqlite::Connection::open(path)?;
+        if conn.is_readonly(rusqlite::MAIN_DB)? {
+            return Ok(Some("is read-only: the store needs to write it".into()));
+        }
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
+        conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |_| Ok(()))?;
+        // Every page, for a file small enough to read at start-up (a truncated or
+        // overwritten file otherwise fails only when a query reaches the broken page).
+        let small = std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES);
+        if small {
+            let verdict: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+            if verdict != "ok" {
+                return Ok(Some(format!("is corrupt ({verdict})")));
+            }
+        }
+        Ok(None)
+    };
+    match check() {
+        Ok(problem) => problem,
+        Err(e) => {
+            let what = match e.sqlite_error_code() {
+                Some(ErrorCode::NotADatabase) => "is not a SQLite database",
+                Some(ErrorCode::DatabaseCorrupt) => "is corrupt",
+                Some(ErrorCode::ReadOnly) => "is read-only: the store needs to write it and its directory",
+                Some(ErrorCode::CannotOpen) => "cannot be opened (its directory must be writable: SQLite keeps -wal and -shm files beside it)",
+                Some(ErrorCode::PermissionDenied) => "is not accessible (permission denied)",
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => "is locked by another process",
+                _ => "cannot be used",
+            };
+            Some(format!("{what} ({e})"))
+        }
+    }
+}
+
+/// What is wrong with a SQLite file's header, read from the file (16 bytes).
+fn sqlite_header_problem(path: &std::path::Path) -> Option<String> {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let mut head = [0u8; 16];
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut n = 0;
+        let mut f = f.take(16);
+        while n < 16 {
+            match f.read(&mut head[n..])? {
+                0 => break,
+                k => n += k,
+            }
+        }
+        Ok(n)
+    });
+    match read {
+        Err(e) => Some(format!("cannot be read ({e})")),
+        // Empty: SQLite writes the header with the first transaction.
+        Ok(0) => None,
+        Ok(n) if n < 16 || &head != MAGIC => {
+            Some("is not a SQLite database (its header was overwritten or cut short)".into())
+        }
+        Ok(_) => None,
+    }
+}
+
+/// Files up to this size get a full `quick_check` when the store opens.
+const QUICK_CHECK_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long a store check (`/health`) may take before the store counts as unreachable.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl SqlStore {
     pub async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let sqlite = url.starts_with("sqlite:");
         let (connect_url, backend) = if sqlite {
             let (u, path) = sqlite_url(url)?;
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| Error::Store(format!("cannot create {}: {e}", dir.display())))?;
+            if let Some(problem) = sqlite_problem(&path) {
+                return Err(Error::Store(format!(
+                    "sqlite store {}: {problem}",
+                    path.display()
+                )));
             }
             (u, "sqlite")
         } else {
@@ -361,6 +486,9 @@ impl SqlStore {
             writes,
             backend,
             url: url.to_string(),
+            file: sqlite
+                .then(|| sqlite_url(url).map(|(_, path)| path))
+                .transpose()?,
             origin: Uuid::new_v4().simple().to_string(),
         })
     }
@@ -602,7 +730,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn insert_job(&self, job: &JobRecord, events: &[Event]) -> Result<()> {
+    async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()> {
         let args = vec![
             Arg::Text(job.id.to_string()),
             Arg::OptText(job.template_id.map(|u| u.to_string())),
@@ -612,21 +740,55 @@ impl Store for SqlStore {
             Arg::Text(to_json(&job.extra_vars)?),
             Arg::Text(job.status.as_str().to_string()),
             Arg::Text(ts(job.created_at)),
+            Arg::Int(i64::try_from(queue_size).unwrap_or(i64::MAX)),
         ];
+        // Counted and inserted in one statement, inside a write transaction: SQLite has
+        // one writer at a time (across processes too), PostgreSQL's admitters take one
+        // advisory lock first, so no two admissions count the same free place.
         let insert = "INSERT INTO jobs (id, template_id, template_name, template, hosts, extra_vars, status, created_at, attempt) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0)";
-        if let Writes::Sqlite(_) = self.writes {
-            // One write: the job and its events are committed together.
-            let mut stmts = vec![(insert.to_string(), args)];
-            stmts.extend(event_stmts(events)?);
-            self.exec(stmts).await?;
-            return Ok(());
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, 0 \
+             WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'pending') < $9";
+        let full = || Error::QueueFull(queue_size);
+        let pool = match &self.writes {
+            Writes::Sqlite(w) => {
+                // One write: the job and its events are committed together, or neither.
+                let events = event_stmts(events)?;
+                let admitted = w
+                    .write(move |conn| {
+                        let done = run_stmts(conn, &[(insert.to_string(), args)])?;
+                        if done.first() != Some(&1) {
+                            return Ok(false);
+                        }
+                        run_stmts(conn, &events)?;
+                        Ok(true)
+                    })
+                    .await?;
+                return if admitted { Ok(()) } else { Err(full()) };
+            }
+            Writes::Pool { pool, .. } => pool,
+        };
+        let mut tx = pool.begin().await.map_err(db_err)?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(ADMISSION_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        // READ COMMITTED: this statement's snapshot is taken after the lock is held, so it
+        // counts every job admitted before.
+        let done = bind_args(sqlx::query(insert), args)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_err)?;
+        if done.rows_affected() != 1 {
+            return Err(full()); // the transaction rolls back on drop
         }
-        // PostgreSQL: the events first (a transaction would cost two more round trips), so a
-        // worker never claims the job before they are there.
-        self.append_events(events, usize::MAX).await?;
-        self.exec_one(insert, args).await?;
-        Ok(())
+        if !events.is_empty() {
+            insert_events(events)?
+                .execute(&mut *tx)
+                .await
+                .map_err(db_err)?;
+        }
+        tx.commit().await.map_err(db_err)
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
@@ -679,11 +841,16 @@ impl Store for SqlStore {
                     Arg::Int(i64::from(attempt)),
                     Arg::Text(body),
                 ];
-                self.exec_one(
-                    "INSERT INTO host_results (job_id, attempt, body) VALUES ($1, $2, $3)",
-                    args,
-                )
-                .await?;
+                let stored = self
+                    .exec_one(
+                        "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
+                         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $2 AND status = 'running')",
+                        args,
+                    )
+                    .await?;
+                if stored == 0 {
+                    stale_results_refused(1);
+                }
                 return Ok(());
             }
             Writes::Pool { results, .. } => results,
@@ -930,12 +1097,17 @@ impl Store for SqlStore {
         Ok(n.flatten().and_then(|n| u64::try_from(n).ok()).unwrap_or(0))
     }
 
-    async fn heartbeat(&self, worker: &str) -> Result<()> {
-        let now = ts(Utc::now());
+    async fn heartbeat(&self, worker: &str, lease: std::time::Duration) -> Result<()> {
+        let now = Utc::now();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
         self.exec_one(
-            "INSERT INTO workers (id, started_at, heartbeat_at) VALUES ($1, $2, $2) \
-             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at",
-            vec![Arg::Text(worker.to_string()), Arg::Text(now)],
+            "INSERT INTO workers (id, started_at, heartbeat_at, lease_until) VALUES ($1, $2, $2, $3) \
+             ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, lease_until = excluded.lease_until",
+            vec![
+                Arg::Text(worker.to_string()),
+                Arg::Text(ts(now)),
+                Arg::Text(ts(until)),
+            ],
         )
         .await?;
         Ok(())
@@ -947,10 +1119,12 @@ impl Store for SqlStore {
         policy: RecoveryPolicy,
         max_attempts: u32,
     ) -> Result<Vec<(Uuid, JobStatus)>> {
-        let rows = sqlx::query(
+        let now = ts(Utc::now());
+        let rows = sqlx::query(AssertSqlSafe(format!(
             "SELECT j.id AS id, j.attempt AS attempt FROM jobs j LEFT JOIN workers w ON w.id = j.worker \
-             WHERE j.status = 'running' AND (w.id IS NULL OR w.heartbeat_at < $1)",
-        )
+             WHERE j.status = 'running' AND (w.id IS NULL OR {LEASE_EXPIRED})"
+        )))
+        .bind(now.clone())
         .bind(ts(stale_before))
         .fetch_all(&self.pool)
         .await
@@ -982,11 +1156,11 @@ impl Store for SqlStore {
                 }
             }
         }
-        self.exec_one(
-            "DELETE FROM workers WHERE heartbeat_at < $1",
-            vec![Arg::Text(ts(stale_before))],
-        )
-        .await?;
+        let sql = format!(
+            "DELETE FROM workers WHERE id IN (SELECT w.id FROM workers w WHERE {LEASE_EXPIRED})"
+        );
+        self.exec_one(&sql, vec![Arg::Text(now), Arg::Text(ts(stale_before))])
+            .await?;
         Ok(out)
     }
 
@@ -999,16 +1173,48 @@ impl Store for SqlStore {
         Ok(())
     }
 
+    async fn check(&self) -> Result<Vec<super::LiveWorker>> {
+        if let Some(path) = &self.file {
+            // The readers' page caches survive the file being overwritten (WAL mode trusts
+            // its index): look at the file itself.
+            if let Some(problem) = sqlite_header_problem(path) {
+                return Err(Error::Store(format!(
+                    "sqlite store {}: {problem}",
+                    path.display()
+                )));
+            }
+        }
+        // Bounded, so a hung database reads as unreachable rather than as a hang.
+        let probe = sqlx::query(
+            "SELECT id, heartbeat_at, lease_until FROM workers WHERE lease_until IS NULL OR lease_until >= $1 ORDER BY id",
+        )
+        .bind(ts(Utc::now()))
+        .fetch_all(&self.pool);
+        match tokio::time::timeout(CHECK_TIMEOUT, probe).await {
+            Ok(Ok(rows)) => rows
+                .iter()
+                .map(|r| {
+                    Ok(super::LiveWorker {
+                        id: r.try_get("id").map_err(db_err)?,
+                        heartbeat_at: r.try_get("heartbeat_at").map_err(db_err)?,
+                        lease_until: r.try_get("lease_until").map_err(db_err)?,
+                    })
+                })
+                .collect(),
+            Ok(Err(e)) => Err(db_err(e)),
+            Err(_) => Err(Error::Store(format!(
+                "no answer from the {} store within {} s",
+                self.backend,
+                CHECK_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
     async fn notify(&self, what: Notice, job: Uuid) -> Result<()> {
         let Some(pool) = self.pg_pool() else {
             return Ok(());
         };
-        let kind = if what == Notice::Cancel {
-            "cancel"
-        } else {
-            "queued"
-        };
-        let payload = format!("{kind}:{job}:{}", self.origin);
+        let payload = format!("{}:{job}:{}", what.as_str(), self.origin);
         sqlx::query("SELECT pg_notify($1, $2)")
             .bind(NOTIFY_CHANNEL)
             .bind(payload)
@@ -1043,10 +1249,8 @@ impl Store for SqlStore {
                 let Ok(id) = Uuid::parse_str(id) else {
                     continue;
                 };
-                let notice = if kind == "cancel" {
-                    Notice::Cancel
-                } else {
-                    Notice::Queued
+                let Some(notice) = Notice::parse(kind) else {
+                    continue;
                 };
                 if tx.send((notice, id)).await.is_err() {
                     break;

@@ -150,21 +150,20 @@ impl SqliteWriter {
     /// Executes statements in order, atomically; the rows each changed.
     pub(crate) async fn execute(&self, stmts: Vec<(String, Vec<Arg>)>) -> WriteResult<Vec<u64>> {
         let guard = stmts.len() > 1;
-        self.send(
-            move |conn| {
-                stmts
-                    .iter()
-                    .map(|(sql, args)| {
-                        let mut stmt = conn.prepare_cached(sql)?;
-                        bind_numbered(&mut stmt, args)?;
-                        Ok(u64::try_from(stmt.raw_execute()?).unwrap_or(u64::MAX))
-                    })
-                    .collect()
-            },
-            guard,
-        )
-        .await
+        self.send(move |conn| run_stmts(conn, &stmts), guard).await
     }
+}
+
+/// Executes statements in order on the writer's connection; the rows each changed.
+pub(crate) fn run_stmts(conn: &Connection, stmts: &[(String, Vec<Arg>)]) -> WriteResult<Vec<u64>> {
+    stmts
+        .iter()
+        .map(|(sql, args)| {
+            let mut stmt = conn.prepare_cached(sql)?;
+            bind_numbered(&mut stmt, args)?;
+            Ok(u64::try_from(stmt.raw_execute()?).unwrap_or(u64::MAX))
+        })
+        .collect()
 }
 
 /// Binds `args` to `$1`, `$2`, … by name: SQLite numbers parameters in order of first

@@ -143,6 +143,29 @@ pub fn remote_command(argv: &[String]) -> String {
     argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 
+/// The remote side of a command run: `sh -c WATCHED airs ARGV…`. The command's stdin is
+/// /dev/null; a watcher reads the session's stdin, which our side holds open (and never
+/// writes) while the run lasts. Killing our ssh client (cancel, timeout) closes the channel:
+/// the watcher's read ends and it kills the session's process group (sshd makes each
+/// session one), so the command does not outlive its run. When the command ends by itself
+/// the watcher's shell is killed first and its `cat` ends quietly with the session.
+/// No `-tt`: stdout and stderr stay apart.
+pub const WATCHED: &str = r#"exec 3<&0
+{ cat <&3 >/dev/null 2>&1; kill -KILL 0; } >/dev/null 2>&1 &
+w=$!
+exec 3<&-
+"$@" </dev/null
+rc=$?
+kill -KILL "$w" 2>/dev/null
+exit "$rc""#;
+
+/// `argv` wrapped in [`WATCHED`], for a run whose ssh client's stdin stays open.
+pub fn watched(argv: &[String]) -> Vec<String> {
+    let mut w = vec!["sh".to_string(), "-c".into(), WATCHED.into(), "airs".into()];
+    w.extend(argv.iter().cloned());
+    w
+}
+
 /// The `-o` options shared by our ssh runs and ansible's (`ANSIBLE_SSH_ARGS`).
 pub fn common_options(
     settings: &SshSettings,

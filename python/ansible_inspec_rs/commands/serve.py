@@ -66,7 +66,14 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings(_env_file=env_file, **overrides)
     if settings.store_url is None:
         # The server keeps templates and jobs across restarts unless told otherwise.
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            print(f"error: data directory {settings.data_dir}: {e.strerror or e}", file=sys.stderr)
+            return 2
+        if not settings.data_dir.is_dir():
+            print(f"error: data directory {settings.data_dir} is not a directory", file=sys.stderr)
+            return 2
         settings.store_url = f"sqlite://{settings.data_dir.resolve()}/jobs.db"
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s:     %(message)s")
     if settings.seed is not None and not settings.seed.is_file():

@@ -20,7 +20,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ansible_inspec_rs import _core
+from ansible_inspec_rs import _core, errors
 
 JOB_STATUSES = ("pending", "running", "successful", "failed", "error", "timeout", "canceled")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -90,19 +90,74 @@ class ServerMetrics:
             registry=self.registry,
         )
         self.registry.register(_ExecutorCollector(executor))
-        self._watchers: set[asyncio.Task[None]] = set()
+        self._executor = executor
+        # Jobs submitted here and not yet seen ending, observed by one follower of the
+        # executor's job ends (never a waiter per job: a waiting view of a job run by another
+        # process would read the store over and over).
+        self._tracked: set[str] = set()
+        self._follower: tuple[_core.Executor, asyncio.Task[None]] | None = None
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
     def track(self, job: _core.Job) -> None:
         """Observe ``job`` when it finishes (host checks by status, duration)."""
-        task = asyncio.get_running_loop().create_task(self._watch(job))
-        self._watchers.add(task)
-        task.add_done_callback(self._watchers.discard)
+        ex = self._executor()
+        if ex is None:
+            return
+        self._follow(ex)  # subscribed before looking, so an end right after is not missed
+        if job.done:
+            self._observe(job)
+        else:
+            self._tracked.add(job.id)
 
-    async def _watch(self, job: _core.Job) -> None:
-        await job.wait()
+    def _follow(self, ex: _core.Executor) -> None:
+        if self._follower is not None:
+            current, task = self._follower
+            if current is ex and not task.done():
+                return
+            task.cancel()
+        ends = ex.follow_ends()
+        self._follower = (ex, asyncio.get_running_loop().create_task(self._observe_ends(ex, ends)))
+
+    async def _observe_ends(self, ex: _core.Executor, ends: _core.JobEnds) -> None:
+        sweep = asyncio.get_running_loop().create_task(self._sweep(ex))
+        try:
+            async for ids in ends:
+                for job_id in ids:
+                    if job_id in self._tracked:
+                        self._tracked.discard(job_id)
+                        await self._observe_id(ex, job_id)
+        finally:
+            sweep.cancel()
+
+    async def _observe_id(self, ex: _core.Executor, job_id: str) -> None:
+        try:
+            job = await ex.get(job_id)
+        except errors.JobNotFound:
+            return  # deleted meanwhile
+        self._observe(job)
+
+    async def _sweep(self, ex: _core.Executor) -> None:
+        """Looks now and then at tracked jobs whose end nobody announced: run by another process
+        on a store that sends no notices (SQLite), or ended while PostgreSQL's listening
+        connection was down. Memory stores announce every end."""
+        interval = {"sqlite": 30.0, "postgresql": 60.0}.get(ex.storage_backend)
+        if interval is None:
+            return
+        while True:
+            await asyncio.sleep(interval)
+            for job_id in list(self._tracked):
+                try:
+                    job = await ex.get(job_id)
+                except errors.JobNotFound:
+                    self._tracked.discard(job_id)
+                    continue
+                if job.done and job_id in self._tracked:
+                    self._tracked.discard(job_id)
+                    self._observe(job)
+
+    def _observe(self, job: _core.Job) -> None:
         self.jobs_finished.labels(job.status).inc()
         started, finished = job.started_at or job.created_at, job.finished_at
         if finished is not None:
@@ -111,9 +166,11 @@ class ServerMetrics:
             self.host_checks.labels(status).inc(n)
 
     async def aclose(self) -> None:
-        for task in list(self._watchers):
+        if self._follower is not None:
+            task = self._follower[1]
             task.cancel()
-        await asyncio.gather(*self._watchers, return_exceptions=True)
+            await asyncio.gather(task, return_exceptions=True)
+            self._follower = None
 
 
 def route_label(scope: Scope) -> str:

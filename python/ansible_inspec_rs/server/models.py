@@ -432,12 +432,22 @@ class QueueOut(BaseModel):
     running: int
 
 
+class LiveWorkerOut(BaseModel):
+    id: str
+    heartbeat_at: str
+    lease_until: str | None
+
+
 class Health(BaseModel):
-    status: Literal["ok"]
+    status: Literal["ok", "degraded"] = Field(description="degraded (HTTP 503): the store does not answer")
     version: str
     storage_backend: str
     queue: QueueOut
     workers: int
+    store_error: str | None = Field(None, description="why the store check failed (degraded only)")
+    live_workers: list[LiveWorkerOut] = Field(
+        default_factory=list, description="executors holding a live lease on the store (their jobs run)"
+    )
 
 
 class ApiIndex(BaseModel):

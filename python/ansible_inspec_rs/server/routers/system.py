@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import Depends, Request, Response
 from fastapi.responses import RedirectResponse
 
-from ansible_inspec_rs import __version__
+from ansible_inspec_rs import __version__, errors
 from ansible_inspec_rs.server.auth import metrics_guard, require_viewer
 from ansible_inspec_rs.server.deps import METRICS_KEY, ExecutorDep
 from ansible_inspec_rs.server.metrics import CONTENT_TYPE
-from ansible_inspec_rs.server.models import ApiIndex, Health, QueueOut
+from ansible_inspec_rs.server.models import ApiIndex, Health, LiveWorkerOut, QueueOut
 from ansible_inspec_rs.server.routers.common import AUTH_ERRORS, new_router
 
 router = new_router("system", authenticated=False)
@@ -37,16 +37,26 @@ ENDPOINTS = {
 }
 
 
-@router.get("/health")
-async def health(ex: ExecutorDep) -> Health:
-    """Liveness and queue depth (no authentication)."""
+@router.get("/health", responses={503: {"model": Health, "description": "the store does not answer"}})
+async def health(ex: ExecutorDep, response: Response) -> Health:
+    """Liveness, store reachability (a cheap read, at most 2 s) and queue depth (no authentication)."""
     stats = ex.stats()
+    store_error = None
+    live: list[LiveWorkerOut] = []
+    try:
+        checked = await ex.check_store()
+        live = [LiveWorkerOut(**w) for w in checked["workers"]]
+    except errors.StoreError as e:
+        store_error = str(e)
+        response.status_code = 503
     return Health(
-        status="ok",
+        status="ok" if store_error is None else "degraded",
         version=__version__,
         storage_backend=str(stats.get("storage_backend", ex.storage_backend)),
         queue=QueueOut(pending=int(stats.get("pending", 0)), running=int(stats.get("running", 0))),
         workers=int(stats.get("workers", ex.workers)),
+        store_error=store_error,
+        live_workers=live,
     )
 
 

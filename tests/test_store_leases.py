@@ -1,0 +1,128 @@
+"""Leases on PostgreSQL (issue 19, part 2): real worker processes, a real PostgreSQL server.
+A worker that cannot renew its lease stops its checks before the lease runs out; a worker
+with shorter settings does not take the jobs of a healthy worker on longer ones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+from ansible_inspec_rs import Executor, Template
+from conftest import eventually, marker_seconds, processes_with_arg
+from pgserver import create_database, outage, postgres_server
+
+
+def worker(url: str, heartbeat: float, stale_after: float) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "ansible_inspec_rs", "worker", "--store", url, "--workers", "2"]
+    cmd += ["--heartbeat", str(heartbeat), "--stale-after", str(stale_after), "--poll", "0.5"]
+    return subprocess.Popen(cmd, stderr=subprocess.PIPE)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> str:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+    return proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+
+
+@contextlib.contextmanager
+def frozen_database(base: str) -> Iterator[None]:
+    """Every process of the PostgreSQL server at `base` stopped (SIGSTOP): the store hangs."""
+    port = base.rsplit(":", 1)[1]
+    postmaster = subprocess.run(
+        ["pgrep", "-f", "--", f"-p {port} "], capture_output=True, text=True
+    ).stdout.split()
+    assert len(postmaster) == 1, postmaster
+    children = subprocess.run(["pgrep", "-P", postmaster[0]], capture_output=True, text=True).stdout.split()
+    pids = [int(p) for p in [*postmaster, *children]]
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+async def test_a_worker_that_cannot_renew_its_lease_stops_its_checks_before_it_runs_out() -> None:
+    with postgres_server() as base:
+        url = create_database(base)
+        api = Executor(workers=0, store=url)
+        marker = marker_seconds(60)
+        await api.templates.create(Template("long", connection="local", command=["sleep", marker]))
+        w = worker(url, heartbeat=0.2, stale_after=2.0)
+        try:
+            await api.submit("long", hosts=["h"])
+            await eventually(lambda: bool(processes_with_arg(marker)), 30)  # the check runs
+            with frozen_database(base):
+                frozen = time.monotonic()
+                # Lease 2 s, margin max(0.2, 2/5) s: the check dies about 1.6 s after the last
+                # renewal, before anyone could take the job.
+                await eventually(lambda: not processes_with_arg(marker), 5)
+                assert time.monotonic() - frozen < 2.0
+        finally:
+            log = stop(w)
+            await api.shutdown(drain=False)
+        assert "lease not renewed" in log and "stopping 1 running job" in log, log
+
+
+async def test_shorter_settings_do_not_steal_a_healthy_workers_job(postgres_base: str) -> None:
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url)
+    slow = worker(url, heartbeat=3.0, stale_after=30.0)
+    await asyncio.sleep(1.0)  # it is idle and listening first, so it takes the job
+    try:
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "6"]))
+        job = await api.submit("nap", hosts=["h"])
+        eager = worker(url, heartbeat=0.2, stale_after=1.0)  # judges by its own 1 s, it would take the job
+        try:
+            done = await job.wait(timeout=40)
+        finally:
+            stop(eager)
+        assert done.status == "successful"
+        started = [e.type async for e in (await api.get(job.id)).events() if e.type == "started"]
+        assert started == ["started"], "the job was re-queued and ran twice"
+    finally:
+        stop(slow)
+        await api.shutdown(drain=False)
+
+
+async def test_an_event_stream_outlives_a_database_outage_and_ends_with_finished() -> None:
+    """A stream of a job run by a worker process, across a 3 s outage (PostgreSQL stopped:
+    reads fail): it resumes and ends with the job's real end, not at the first failed read."""
+    with postgres_server() as base:
+        url = create_database(base)
+        api = Executor(workers=0, store=url)
+        w = worker(url, heartbeat=0.5, stale_after=20.0)  # the outage is well inside the lease
+        try:
+            await api.templates.create(Template("nap", connection="local", command=["sleep", "5"]))
+            job = await api.submit("nap", hosts=["h"])
+            types: list[str] = []
+
+            async def follow() -> None:
+                async for event in job.events():
+                    types.append(event.type)
+
+            stream = asyncio.ensure_future(follow())
+            await eventually(lambda: "started" in types, 30)
+            with outage(base):
+                await asyncio.sleep(3)
+                assert not stream.done(), f"the stream ended during the outage: {types}"
+            await asyncio.wait_for(stream, 60)
+            assert types[-1] == "finished", types
+            assert (await job.wait(timeout=30)).status == "successful"
+        finally:
+            stop(w)
+            await api.shutdown(drain=False)

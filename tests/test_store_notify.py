@@ -1,0 +1,75 @@
+"""Job ends reach other processes by notification, not polling (issue 19, part 1): a real
+PostgreSQL server, an API-only executor holding waiting views, and a real worker process."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+
+from ansible_inspec_rs import Executor, Template
+from conftest import spawn_worker
+from pgserver import create_database, xact_commits
+
+WAITERS = 40
+
+
+async def test_waiting_views_cost_no_polling_and_wake_on_the_workers_notice(postgres_base: str) -> None:
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url, queue_size=WAITERS + 1)
+    worker = None
+    try:
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "0.2"]))
+        jobs = [await api.submit("nap", hosts=["h"]) for _ in range(WAITERS)]
+        waits = [asyncio.ensure_future(job.wait(timeout=60)) for job in jobs]
+        # The waiters are in place; idle backends report their statistics within 10 s
+        # (PGSTAT_IDLE_INTERVAL), so the submissions' commits are counted before the window.
+        await asyncio.sleep(11)
+        c0, t0 = xact_commits(url), time.monotonic()
+        await asyncio.sleep(4.0)
+        rate = (xact_commits(url) - c0) / (time.monotonic() - t0)
+        # Before: each waiting view read the store every 100 ms (about 20 commits/s each,
+        # 800/s here). Now: the executor's own housekeeping and the two readings.
+        assert rate < 10, f"{rate:.1f} commits/s with {WAITERS} waiting views"
+        assert not any(w.done() for w in waits)
+
+        worker = spawn_worker(url, "--workers", "8")
+        started = time.monotonic()
+        done = await asyncio.wait_for(asyncio.gather(*waits), 30)
+        # Well before the views' 30 s safety recheck: the worker's notice woke them.
+        assert time.monotonic() - started < 20
+        assert [j.status for j in done] == ["successful"] * WAITERS
+        assert all(j.status == "successful" for j in jobs)
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(20)
+        await api.shutdown(drain=False)
+
+
+async def test_follow_ends_hears_jobs_ended_by_another_process(postgres_base: str) -> None:
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url)
+    worker = spawn_worker(url, "--workers", "4")
+    try:
+        await api.templates.create(Template("quick", connection="local", command=["true"]))
+        ends = api.follow_ends()
+        ids = {(await api.submit("quick", hosts=["h"])).id for _ in range(10)}
+        heard: set[str] = set()
+
+        async def listen() -> None:
+            async for batch in ends:
+                heard.update(batch)
+                if ids <= heard:
+                    return
+
+        await asyncio.wait_for(listen(), 30)
+        assert ids <= heard
+        # The store's live leases: this API executor and the worker process.
+        live = (await api.check_store())["workers"]
+        assert len(live) == 2 and api.worker_id in [w["id"] for w in live], live
+        assert all(w["lease_until"] > w["heartbeat_at"] for w in live), live
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        await api.shutdown(drain=False)
