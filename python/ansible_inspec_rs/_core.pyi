@@ -60,7 +60,7 @@ class Template:
         connection: str | None = "ssh",
         connect_timeout: int | None = 10,
         runner: str | None = "native",
-        allow_ansible_vars: Sequence[str] | None = None,
+        allow_ansible_vars: Sequence[str] | None = ...,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
