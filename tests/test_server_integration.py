@@ -59,7 +59,8 @@ def test_example_fastapi_app(tmp_path: Path) -> None:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "examples.fastapi_app:app", "--port", str(port)],
             cwd=REPO,
-            env=server_env(api_tokens=ADMIN_TOKEN),
+            # The example seeds command templates: with a credential they need the opt-in.
+            env=server_env(api_tokens=ADMIN_TOKEN, allow_commands="true", allow_local="true"),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

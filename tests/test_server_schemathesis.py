@@ -36,7 +36,16 @@ TOKEN = "schemathesis-token-0123456789abcdef"
 def test_openapi_fuzzing_finds_no_server_error(tmp_path: Path) -> None:
     # Its own server, in a scratch directory: generated templates may be launched, and the
     # commands they name run there (argv only, never a shell).
-    live = start_server(tmp_path, cwd=tmp_path, api_tokens=TOKEN, workers="2", profile_roots=str(tmp_path))
+    # Commands and local checks on: the schema offers them, so the server must take them.
+    live = start_server(
+        tmp_path,
+        cwd=tmp_path,
+        api_tokens=TOKEN,
+        workers="2",
+        profile_roots=str(tmp_path),
+        allow_commands="true",
+        allow_local="true",
+    )
     try:
         proc = subprocess.run(
             [

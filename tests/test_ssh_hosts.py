@@ -88,7 +88,7 @@ async def test_limit_patterns_select_hosts(ssh_hosts: SshHosts, tmp_path: Path) 
             assert (await job).status == "successful"
         with pytest.raises(errors.ValidationError) as info:
             await ex.submit(Template("none", command=["true"], inventory=inventory, limit="nosuch"))
-        assert info.value.field == "limit"
+        assert info.value.field == "hosts"  # a selection of no host at all
         with pytest.raises(errors.ValidationError) as info:
             await ex.submit(Template("bad", command=["true"], inventory=str(tmp_path / "missing.ini")))
         assert info.value.field == "inventory"

@@ -38,8 +38,10 @@ as ``serve`` does (static tokens, JWT roles), before it reads a body, which it b
 ``cors_origins``. Without a credential ``executor_lifespan`` refuses to start unless the settings
 opt out with ``insecure_no_auth`` (then only loopback Host names are answered). ``require(role)``
 protects the app's own routes the same way. The routes are documented as bearer-authenticated,
-so the app's ``/docs`` has an "Authorize" button. Native errors are answered by the router
-itself (404, 409, 422, 503).
+so the app's ``/docs`` has an "Authorize" button. With a credential, command templates and
+checks on the app's own machine are refused unless ``allow_commands`` / ``allow_local`` are set
+(the example's ``hello`` template needs ``ANSIBLE_INSPEC_RS_ALLOW_COMMANDS=true``). Native errors
+are answered by the router itself (404, 409, 422, 503).
 """
 
 from __future__ import annotations

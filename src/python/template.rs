@@ -305,11 +305,12 @@ impl PyTemplate {
     fn runner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.runner)
     }
-    /// When it was created (UTC).
+    /// The ``ansible_*`` keys a job's caller may set in its ``extra_vars`` (``*``: all).
     #[getter]
     fn allow_ansible_vars(&self) -> Vec<String> {
         self.inner.allow_ansible_vars.clone()
     }
+    /// When it was created (UTC).
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {
         self.inner.created_at

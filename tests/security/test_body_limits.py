@@ -19,7 +19,10 @@ MiB = 1 << 20
 @pytest.fixture(scope="module")
 def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_server(
-        tmp_path_factory.mktemp("body-limits"), api_tokens=ADMIN_TOKEN, max_body_bytes=str(LIMIT)
+        tmp_path_factory.mktemp("body-limits"),
+        api_tokens=ADMIN_TOKEN,
+        max_body_bytes=str(LIMIT),
+        allow_commands="true",  # the tests create command templates
     )
     yield live
     live.stop()

@@ -66,7 +66,13 @@ def wait_ready(app: HostApp) -> None:
 def host_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostApp]:
     folder = tmp_path_factory.mktemp("fresh-folder")
     write_example(folder)
-    app = start_host_app(folder, api_tokens=ADMIN_TOKEN, jwt_secret=JWT_SECRET, max_body_bytes="4096")
+    app = start_host_app(
+        folder,
+        api_tokens=ADMIN_TOKEN,
+        jwt_secret=JWT_SECRET,
+        max_body_bytes="4096",
+        allow_commands="true",  # the example seeds a command template
+    )
     wait_ready(app)
     yield app
     app.proc.terminate()

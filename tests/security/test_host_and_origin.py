@@ -32,7 +32,11 @@ def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
 @pytest.fixture(scope="module")
 def cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     live = start_server(
-        tmp_path_factory.mktemp("cors"), api_tokens=ADMIN_TOKEN, jwt_secret=JWT_SECRET, cors_origins=APP
+        tmp_path_factory.mktemp("cors"),
+        api_tokens=ADMIN_TOKEN,
+        jwt_secret=JWT_SECRET,
+        cors_origins=APP,
+        allow_commands="true",  # the tests create command templates
     )
     yield live
     live.stop()

@@ -43,9 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import asyncio
+
     import uvicorn
 
+    from ansible_inspec_rs import errors
     from ansible_inspec_rs.server.app import create_app
+    from ansible_inspec_rs.server.lifespan import new_executor
     from ansible_inspec_rs.server.settings import Settings, is_loopback
 
     overrides = {
@@ -99,16 +103,27 @@ def run(args: argparse.Namespace) -> int:
                 "list the names clients use in ANSIBLE_INSPEC_RS_ALLOWED_HOSTS."
             )
 
+    # The store is opened before the server starts, so a bad one (not SQLite, corrupt,
+    # read-only, unreachable) is one line and exit code 2, not a start-up traceback.
+    try:
+        executor = new_executor(settings)
+    except errors.StoreError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     _print_banner(settings)
-    app = create_app(settings)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        lifespan="on",
-    )
+    app = create_app(settings, executor=executor)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            access_log=False,
+            lifespan="on",
+        )
+    finally:
+        # Running checks are stopped (their processes killed), as the app's own lifespan does.
+        asyncio.run(executor.shutdown(drain=False))
     return 0
 
 

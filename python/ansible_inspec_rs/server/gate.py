@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ansible_inspec_rs.server.auth import PRINCIPAL_KEY, Authenticator, AuthError, Principal
 from ansible_inspec_rs.server.body import BodyTooLarge, ClientGone, has_body, read_body, replay
+from ansible_inspec_rs.server.docs import ASSETS_PATH
 from ansible_inspec_rs.server.settings import Settings, is_loopback
 
 GATE_STATE_KEY = "ansible_inspec_gate"
@@ -44,6 +45,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Paths answered without a credential (relative to the app's root_path).
 OPEN_PATHS = frozenset({"/health", "/", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 METRICS_PATH = "/metrics"
+# Static files of the offline /docs page, open like the page itself.
+OPEN_PREFIXES = (ASSETS_PATH + "/",)
 
 CORS_METHODS = "GET, POST, PUT, DELETE"
 CORS_HEADERS = "Authorization, Content-Type, Last-Event-ID"
@@ -130,7 +133,7 @@ class RequestGate:
         root: str = scope.get("root_path", "")
         if root and path.startswith(root):
             path = path[len(root) :] or "/"
-        return path not in self.open_paths
+        return path not in self.open_paths and not path.startswith(OPEN_PREFIXES)
 
     def admit(self, scope: Scope, *, open_paths: bool = True) -> Answer | Admission:
         """Host, origin, CORS preflight and credential; never reads the body. ``open_paths=False``
