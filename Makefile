@@ -9,7 +9,7 @@ export PYO3_PYTHON := $(abspath $(PY))
 CORE_TARGET := target/rs-test
 LINT_TARGET := target/lint
 
-.PHONY: help run test venv build lint fmt rust-test py-test bench clean fuzz
+.PHONY: help run test venv build lint fmt rust-test py-test bench bench-quick bench-deps clean fuzz
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | column -t -s$$'\t'
@@ -48,16 +48,28 @@ rust-test: ## cargo test of the pure-Rust core (no Python)
 py-test: build ## pytest (real subprocesses, real servers)
 	$(PY) -m pytest -q
 
-test: build lint rust-test py-test ## everything CI runs; ends with pytest's summary line
+test: build lint rust-test bench-quick py-test ## everything CI runs; ends with pytest's summary line
 
-bench: build ## benchmarks, printing ratios against baselines measured in the same run
+bench-deps: venv
+	$(PY) -m pip install --quiet -r requirements-bench.txt
+
+bench: build bench-deps ## benchmarks, printing ratios against baselines measured in the same run
 	$(PY) benches/executor.py
 	$(PY) benches/server.py
-	$(PY) -m pip install --quiet -r requirements-bench.txt
 	$(PY) benches/parser.py
+	CARGO_TARGET_DIR=$(CORE_TARGET) cargo run --quiet --release --no-default-features --example parse_bench
 	$(PY) benches/store.py
 	$(PY) benches/ssh.py
 	$(PY) benches/native.py
+
+# The same benchmarks at tiny sizes, one round each: `make test` fails when one breaks. No numbers are checked.
+bench-quick: build bench-deps ## every benchmark once at tiny sizes (seconds each)
+	$(PY) benches/executor.py --quick
+	$(PY) benches/server.py --quick
+	$(PY) benches/parser.py --quick
+	$(PY) benches/store.py --quick
+	$(PY) benches/ssh.py --quick
+	$(PY) benches/native.py --quick
 
 FUZZ_SECONDS ?= 120
 fuzz: ## fuzz the profile lexer/parser for FUZZ_SECONDS (default 120; `make test` runs a short pass)

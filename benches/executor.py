@@ -8,7 +8,9 @@ Work: J jobs x H hosts x the `true` command, forks 5, workers 8. Variants:
   xargs    `xargs -P 16` spawning the same count: this machine's spawn ceiling
 Each variant runs in its own process (so peak RSS is its own), --repeat times, interleaved;
 medians are printed with ratios. A second mode submits 100,000 no-op jobs (empty host
-list, `allow_empty=True`) through the public API: jobs/s and memory per completed job.
+list, `allow_empty=True`) through the public API: jobs/s and memory per completed job
+(`--noop 0` skips it).
+`--quick`: tiny sizes, one round, for `make test` (a smoke run; its numbers mean nothing).
 """
 
 from __future__ import annotations
@@ -169,8 +171,11 @@ def main() -> None:
     p.add_argument("--hosts", type=int, default=50)
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--noop", type=int, default=100_000)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke run for `make test`)")
     p.add_argument("--variant", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.quick:
+        args.jobs, args.hosts, args.repeat, args.noop = 2, 3, 1, min(args.noop, 200)
     if args.variant:
         child(args)
         return
@@ -196,6 +201,8 @@ def main() -> None:
         )
     print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 10 ms")
 
+    if args.noop <= 0:
+        return
     noops = [run_child("noop", args) for _ in range(args.repeat)]
     jps = statistics.median(n["jobs_per_s"] for n in noops)
     bpj = statistics.median(n["bytes_per_job"] for n in noops)

@@ -12,6 +12,8 @@ Measures (each scenario repeated, medians printed):
      (target p99 <= 10 ms)
   D. the same while scenario A's saturating load runs too (informational: /health then queues
      behind the in-flight requests of 16 connections)
+The templates run `true` on the server's own machine (`connection: local`; bare host names
+would mean SSH). `--quick`: tiny sizes, one round, for `make test` (its numbers mean nothing).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -195,7 +198,8 @@ USE_WRK = False
 def run_loadgen(port: int, mode: str, **options: Any) -> LoadRun:
     if USE_WRK and mode in ("get", "submit"):
         duration, connections = options.get("duration", 4.0), options.get("connections", 16)
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--latency"]
+        # wrk takes whole seconds only.
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s", "--latency"]
         if mode == "submit":
             script = Path(f"/tmp/ansible-inspec-rs-bench-{os.getpid()}.lua")
             script.write_text(WRK_SUBMIT_SCRIPT.replace("%s", options.get("template", "bench-true")))
@@ -221,8 +225,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(port: int, workers: int, data_dir: str) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANSIBLE_INSPEC_RS_")}
+    # A fresh store per run: templates and jobs of an earlier run must not be reused.
+    env["ANSIBLE_INSPEC_RS_DATA_DIR"] = data_dir
     argv = [sys.executable, "-m", "ansible_inspec_rs", "serve", "--host", LOOPBACK, "--port", str(port)]
     proc = subprocess.Popen(
         [*argv, "--workers", str(workers), "--log-level", "warning"],
@@ -252,8 +258,8 @@ def wait_idle(client: httpx.Client, timeout: float = 120) -> None:
     raise SystemExit("the executor did not drain in time")
 
 
-def big_job(client: httpx.Client) -> str:
-    hosts = [f"h{i}" for i in range(1, HOSTS + 1)]
+def big_job(client: httpx.Client, count: int) -> str:
+    hosts = [f"h{i}" for i in range(1, count + 1)]
     r = client.post("/api/v1/jobs", json={"template_name": "bench-true-wide", "hosts": hosts})
     r.raise_for_status()
     job_id: str = r.json()["job_id"]
@@ -289,17 +295,24 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4, help="executor workers of the server")
     parser.add_argument("--no-wrk", action="store_true", help="use the Python load generator")
+    parser.add_argument("--hosts", type=int, default=HOSTS, help="hosts of the job /health is probed under")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke for `make test`)")
     args = parser.parse_args()
+    probe_seconds = 2.0
+    if args.quick:
+        args.duration, args.repeats, args.connections, args.hosts, probe_seconds = 1, 1, 2, 20, 0.3
     global USE_WRK
-    USE_WRK = not args.no_wrk and have_wrk(allow_install=True)
+    USE_WRK = not args.no_wrk and have_wrk(allow_install=not args.quick)
 
     port = free_port()
-    server = start_server(port, args.workers)
+    data_dir = tempfile.TemporaryDirectory(prefix="airs-serverbench-")
+    server = start_server(port, args.workers, data_dir.name)
     url = f"http://{LOOPBACK}:{port}"
     try:
         with httpx.Client(base_url=url, timeout=30) as c:
             for name, forks in (("bench-true", 5), ("bench-true-wide", 50)):
-                c.post("/api/v1/templates", json={"name": name, "command": ["true"], "forks": forks})
+                body = {"name": name, "command": ["true"], "forks": forks, "connection": "local"}
+                c.post("/api/v1/templates", json=body).raise_for_status()
             job_id = c.post(
                 "/api/v1/jobs", json={"template_name": "bench-true", "hosts": ["local://"]}
             ).json()["job_id"]
@@ -320,14 +333,18 @@ def main() -> int:
                 submit_runs.append(b_result)
                 wait_idle(c)
 
-                big_job(c)
-                probe = run_loadgen(port, "probe", path="/health", duration=2, connections=1, interval=0.005)
+                big_job(c, args.hosts)
+                probe = run_loadgen(
+                    port, "probe", path="/health", duration=probe_seconds, connections=1, interval=0.005
+                )
                 health_idle.append(result_of(probe))
                 wait_idle(c)
 
-                big_job(c)
+                big_job(c, args.hosts)
                 load = run_loadgen(port, "get", path=get_path, **common)
-                probe = run_loadgen(port, "probe", path="/health", duration=2, connections=1, interval=0.005)
+                probe = run_loadgen(
+                    port, "probe", path="/health", duration=probe_seconds, connections=1, interval=0.005
+                )
                 health_loaded.append(result_of(probe))
                 result_of(load)
                 wait_idle(c)
@@ -337,6 +354,7 @@ def main() -> int:
             server.wait(30)
         except subprocess.TimeoutExpired:
             server.kill()
+        data_dir.cleanup()
 
     def lat(runs: list[dict[str, Any]], key: str) -> float:
         return median([r[key] for r in runs])
@@ -351,12 +369,12 @@ def main() -> int:
         ("GET /api/v1/jobs/{id}", rate(get_runs), "target >= 2,000 req/s"),
         ("submit + status (POST /jobs, GET /jobs/{id})", rate(submit_runs), ""),
         (
-            f"/health while {HOSTS:,} host checks run",
+            f"/health while {args.hosts:,} host checks run",
             f"p50 {lat(health_idle, 'p50_ms'):.2f} ms, p99 {lat(health_idle, 'p99_ms'):.2f} ms",
             "target p99 <= 10 ms",
         ),
         (
-            f"/health while {HOSTS:,} host checks + GET load run",
+            f"/health while {args.hosts:,} host checks + GET load run",
             f"p50 {lat(health_loaded, 'p50_ms'):.2f} ms, p99 {lat(health_loaded, 'p99_ms'):.2f} ms",
             "(saturating GET load: queueing)",
         ),

@@ -5,6 +5,7 @@ Workloads: no-op jobs (no hosts: pure dispatch + store writes), `true` jobs (J x
 forks 5, workers 8), and for scale-out jobs whose check sleeps (not spawn-bound).
 PostgreSQL is a throwaway server started here (tests/pgserver.py). Medians of --repeat rounds,
 each round running every store (or worker count) in turn.
+`--quick`: tiny sizes, one round, for `make test` (a smoke run; its numbers mean nothing).
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ def main() -> None:
     p.add_argument("--hosts", type=int, default=50)
     p.add_argument("--scale-jobs", type=int, default=400)
     p.add_argument("--sleep", type=float, default=0.2)
+    p.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke run for `make test`)")
     args = p.parse_args()
+    if args.quick:
+        args.repeat, args.noop, args.jobs, args.hosts, args.scale_jobs, args.sleep = 1, 50, 2, 3, 8, 0.05
     tmp = Path(tempfile.mkdtemp(prefix="airs-bench-"))
     with postgres_server() as pg:
         stores = ("memory", "sqlite", "postgresql")

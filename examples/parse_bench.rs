@@ -9,11 +9,6 @@ use std::time::Instant;
 
 use ansible_inspec_rs::profile::{self, lexer, parser, ProfileSources};
 
-// The Python extension runs on mimalloc (src/lib.rs); measure with the same allocator.
-#[cfg(not(feature = "python"))]
-#[global_allocator]
-static GLOBAL: ansible_inspec_rs::allocator::MiMalloc = ansible_inspec_rs::allocator::MiMalloc;
-
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)

@@ -3,7 +3,6 @@
 //! Everything outside `python/` is the pure-Rust core and builds without Python
 //! (`cargo test --no-default-features`). The `python` feature adds the one binding layer.
 
-pub mod allocator;
 pub mod error;
 pub mod executor;
 pub mod fsread;
@@ -21,13 +20,6 @@ pub mod transport;
 
 #[cfg(feature = "python")]
 mod python;
-
-// The extension allocates many small objects (the profile parser's tokens and syntax trees);
-// mimalloc is markedly faster than the system allocator for that. Only in the Python build:
-// `cargo test --no-default-features` keeps the system allocator.
-#[cfg(feature = "python")]
-#[global_allocator]
-static GLOBAL: allocator::MiMalloc = allocator::MiMalloc;
 
 pub use error::{Error, ValidationError};
 pub use executor::{Executor, ExecutorConfig};

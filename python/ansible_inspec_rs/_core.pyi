@@ -25,7 +25,6 @@ __all__ = [
     "Template",
     "Templates",
     "__version__",
-    "_parse_bench",
 ]
 
 @final
@@ -356,7 +355,3 @@ class Profile:
     def warnings(self) -> list[dict[str, Any]]: ...
     @property
     def sha256(self) -> str: ...
-
-def _parse_bench(
-    path: str | PathLike[str], repeat: int = 5, threads: int | None = None
-) -> dict[str, Any]: ...

@@ -187,25 +187,19 @@ pub fn parse_metadata(
     warnings: &mut Vec<Warning>,
 ) -> Result<Metadata, ProfileError> {
     let cleaned = strip_erb(text, file, warnings);
-    // Plain block YAML is read directly; anything else goes through the full parser.
-    let doc = match super::yaml_fast::parse(&cleaned) {
-        Some(doc) => doc,
-        None => {
-            let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&cleaned).map_err(|e| {
-                let (line, column) = e
-                    .location()
-                    .map(|l| (l.line() as u32, l.column() as u32))
-                    .unwrap_or((1, 1));
-                ProfileError::Parse {
-                    file: file.to_string(),
-                    line,
-                    column,
-                    message: format!("invalid YAML: {e}"),
-                }
-            })?;
-            yaml_to_json(yaml)
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&cleaned).map_err(|e| {
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line() as u32, l.column() as u32))
+            .unwrap_or((1, 1));
+        ProfileError::Parse {
+            file: file.to_string(),
+            line,
+            column,
+            message: format!("invalid YAML: {e}"),
         }
-    };
+    })?;
+    let doc = yaml_to_json(yaml);
     let map = match doc {
         Value::Object(m) => m,
         Value::Null => Map::new(),

@@ -12,7 +12,6 @@ pub mod lexer;
 pub mod metadata;
 pub mod model;
 pub mod parser;
-mod yaml_fast;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

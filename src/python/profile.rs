@@ -3,11 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
 use serde::Serialize;
 
 use crate::profile::{self as core, ProfileError};
@@ -228,69 +226,7 @@ impl Profile {
     }
 }
 
-/// Benchmark helper: reads the profile once, then parses it `repeat` times (GIL released) and
-/// returns `{"bytes", "files", "controls", "seconds", "cpu_seconds"}` (wall and process CPU
-/// time, one per run). Parsing, model extraction and freeing the model are timed: no file I/O
-/// and no conversion to Python objects. `threads` caps the parallelism across files
-/// (1 = single-threaded; default: all cores).
-#[pyfunction]
-#[pyo3(signature = (path, repeat = 5, threads = None))]
-fn _parse_bench(
-    py: Python<'_>,
-    path: PathBuf,
-    repeat: usize,
-    threads: Option<usize>,
-) -> PyResult<Bound<'_, PyDict>> {
-    let result = py.detach(move || -> Result<BenchRuns, ProfileError> {
-        let sources = Arc::new(core::read_sources(&path)?);
-        let mut seconds = Vec::with_capacity(repeat);
-        let mut cpu = Vec::with_capacity(repeat);
-        let mut controls = 0;
-        for _ in 0..repeat.max(1) {
-            let (t, c) = (Instant::now(), process_cpu_seconds());
-            let p = match threads {
-                Some(n) => core::build_shared_with_threads(&sources, n)?,
-                None => core::build_shared(&sources)?,
-            };
-            controls = p.controls.len();
-            // Freed inside the clock, as the bench's other parsers free their trees.
-            drop(p);
-            seconds.push(t.elapsed().as_secs_f64());
-            cpu.push(process_cpu_seconds() - c);
-        }
-        let files = sources.controls.len()
-            + sources.libraries.len()
-            + usize::from(sources.metadata.is_some());
-        Ok((sources.total_bytes(), files, controls, seconds, cpu))
-    });
-    let (bytes, files, controls, seconds, cpu) = result.map_err(|e| profile_err(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("bytes", bytes)?;
-    d.set_item("files", files)?;
-    d.set_item("controls", controls)?;
-    d.set_item("seconds", seconds)?;
-    d.set_item("cpu_seconds", cpu)?;
-    Ok(d)
-}
-
-/// Bytes, files, controls, then wall and CPU seconds of each run.
-type BenchRuns = (usize, usize, usize, Vec<f64>, Vec<f64>);
-
-/// CPU time of the whole process (every thread), so a parallel build counts all its work.
-fn process_cpu_seconds() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime only writes the timespec it is given.
-    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
-        return 0.0;
-    }
-    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
-}
-
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Profile>()?;
-    m.add_function(wrap_pyfunction!(_parse_bench, m)?)?;
     Ok(())
 }
