@@ -401,6 +401,18 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+/// The last non-empty line of some output (an error message, usually).
+pub fn last_line(s: &str) -> String {
+    s.lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(500)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,12 +44,7 @@ impl Default for Policy {
     }
 }
 
-/// Prefix of the variables Ansible reads as connection, privilege-escalation and
-/// interpreter settings (`ansible_connection`, `ansible_ssh_common_args`,
-/// `ansible_become_exe`, `ansible_python_interpreter`, `ansible_shell_executable`…). A job's
-/// extra vars are passed with `-e`, Ansible's highest precedence, so from a caller these
-/// would override the inventory and the template: refused unless the template allows them.
-pub const ANSIBLE_VAR_PREFIX: &str = "ansible_";
+pub use crate::template::ANSIBLE_VAR_PREFIX;
 
 /// `path` made absolute and resolved like `realpath -m`: every existing component with its
 /// symlinks followed, `..` applied to what is resolved so far (so it cannot climb out of a

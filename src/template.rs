@@ -18,6 +18,13 @@ pub const FORKS_RANGE: (u32, u32) = (1, 1000);
 pub const RETRIES_MAX: u32 = 10;
 pub const RETRY_BACKOFF_MAX: f64 = 3600.0;
 pub const VERBOSITY_MAX: u8 = 4;
+/// Prefix of the variables Ansible reads as connection, privilege-escalation and
+/// interpreter settings (`ansible_connection`, `ansible_ssh_common_args`,
+/// `ansible_become_exe`, `ansible_python_interpreter`, `ansible_shell_executable`…). A job's
+/// extra vars are passed with `-e`, Ansible's highest precedence, so from a caller these
+/// would override the inventory and the template: refused unless the template allows them.
+pub const ANSIBLE_VAR_PREFIX: &str = "ansible_";
+
 /// Extra vars, as JSON, at most this many bytes (template and job alike).
 pub const EXTRA_VARS_MAX_BYTES: usize = 256 * 1024;
 /// Extra vars nested at most this deep (the top-level mapping is depth 1).
@@ -112,7 +119,7 @@ pub struct Template {
     #[serde(default)]
     pub runner: ProfileRunner,
     /// `ansible_*` variables a job's caller may set in its extra vars (`*`: all). Others are
-    /// refused: see [`crate::policy::ANSIBLE_VAR_PREFIX`].
+    /// refused: see [`ANSIBLE_VAR_PREFIX`].
     #[serde(default)]
     pub allow_ansible_vars: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -370,7 +377,7 @@ impl Template {
         check_extra_vars(&self.extra_vars)?;
         for v in &self.allow_ansible_vars {
             let ok = v == "*"
-                || (v.starts_with(crate::policy::ANSIBLE_VAR_PREFIX)
+                || (v.starts_with(ANSIBLE_VAR_PREFIX)
                     && v.len() <= NAME_MAX
                     && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'));
             if !ok {

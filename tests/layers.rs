@@ -49,7 +49,7 @@ const KNOWN_LOOPS: &[(&[&str], &str)] = &[
         "the one-schema issue: events and job handles share the job state",
     ),
     (
-        &["profile::metadata", "profile::model", "profile::yaml_fast"],
+        &["profile::metadata", "profile::model"],
         "the one-schema issue: metadata and the model share the control schema",
     ),
 ];

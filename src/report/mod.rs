@@ -171,7 +171,7 @@ pub fn cases(r: &HostResult, job_name: &str) -> Vec<Case> {
         (None, Some(0)) => None,
         (None, Some(c)) => Some(format!(
             "exit code {c}: {}",
-            crate::runner::last_line(&r.stderr)
+            crate::job::last_line(&r.stderr)
         )),
         (None, None) => None,
     };

@@ -412,7 +412,7 @@ pub async fn run_playbook(
                     format!(
                         "ansible-playbook exited with {} before reporting results: {}",
                         code.map_or("no code".into(), |c| c.to_string()),
-                        super::last_line(&stderr)
+                        crate::job::last_line(&stderr)
                     )
                 })
                 .and_then(|m| {

@@ -149,14 +149,14 @@ pub fn interpret(code: Option<i32>, report: &Path, r: &mut HostResult) -> bool {
                 .any(|m| r.stderr.contains(m) || r.stdout.contains(m))
             {
                 r.status = HostStatus::Unreachable;
-                r.message = Some(format!("unreachable: {}", super::last_line(&r.stderr)));
+                r.message = Some(format!("unreachable: {}", crate::job::last_line(&r.stderr)));
                 true
             } else {
                 r.status = HostStatus::Error;
                 r.message = Some(format!(
                     "inspec exited with {}: {}",
                     code.map_or("a signal".into(), |c| c.to_string()),
-                    super::last_line(&r.stderr)
+                    crate::job::last_line(&r.stderr)
                 ));
                 false
             }

@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::host::{target_for, Target};
 use crate::inventory::Inventory;
-use crate::job::{EventKind, HostResult, HostStatus};
+use crate::job::{last_line, EventKind, HostResult, HostStatus};
 use crate::policy::Policy;
 use crate::template::{Action, ProfileRunner, Template};
 
@@ -283,18 +283,6 @@ fn interpret(
 /// ssh's message when no key was accepted (BatchMode never asks for a password).
 pub fn auth_failed(stderr: &str) -> bool {
     stderr.contains("Permission denied (")
-}
-
-/// The last non-empty line of some output (an error message, usually).
-pub fn last_line(s: &str) -> String {
-    s.lines()
-        .rev()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("")
-        .chars()
-        .take(500)
-        .collect()
 }
 
 /// Runs the check with retries for transient failures only. Killed by `cancel`, the

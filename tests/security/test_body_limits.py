@@ -22,7 +22,8 @@ def guarded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         tmp_path_factory.mktemp("body-limits"),
         api_tokens=ADMIN_TOKEN,
         max_body_bytes=str(LIMIT),
-        allow_commands="true",  # the tests create command templates
+        allow_commands="true",  # the tests create command templates (run on local://)
+        allow_local="true",
     )
     yield live
     live.stop()

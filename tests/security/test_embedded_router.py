@@ -71,7 +71,8 @@ def host_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostApp]:
         api_tokens=ADMIN_TOKEN,
         jwt_secret=JWT_SECRET,
         max_body_bytes="4096",
-        allow_commands="true",  # the example seeds a command template
+        allow_commands="true",  # the example seeds a command template, run on local://
+        allow_local="true",
     )
     wait_ready(app)
     yield app

@@ -36,7 +36,8 @@ def cors_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         api_tokens=ADMIN_TOKEN,
         jwt_secret=JWT_SECRET,
         cors_origins=APP,
-        allow_commands="true",  # the tests create command templates
+        allow_commands="true",  # the tests create command templates (run on local://)
+        allow_local="true",
     )
     yield live
     live.stop()

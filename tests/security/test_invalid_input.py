@@ -18,7 +18,10 @@ SURROGATES = ['"\\ud800"', '"x\\udc00y"']
 @pytest.fixture(scope="module")
 def admin_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     live: LiveServer = start_server(
-        tmp_path_factory.mktemp("invalid-input"), api_tokens=ADMIN_TOKEN, allow_commands="true"
+        tmp_path_factory.mktemp("invalid-input"),
+        api_tokens=ADMIN_TOKEN,
+        allow_commands="true",
+        allow_local="true",
     )
     with httpx.Client(base_url=live.url, headers=bearer(ADMIN_TOKEN), timeout=10) as client:
         yield client

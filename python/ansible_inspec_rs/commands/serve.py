@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ansible_inspec_rs import _core
     from ansible_inspec_rs.server.settings import Settings
 
 log = logging.getLogger("ansible_inspec_rs.server")
@@ -123,8 +124,13 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         # Running checks are stopped (their processes killed), as the app's own lifespan does.
-        asyncio.run(executor.shutdown(drain=False))
+        asyncio.run(_stop(executor))
     return 0
+
+
+async def _stop(executor: _core.Executor) -> None:
+    # The executor's coroutines bind to the loop running when they are made.
+    await executor.shutdown(drain=False)
 
 
 def bind_refusal(settings: Settings) -> str | None:

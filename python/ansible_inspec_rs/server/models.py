@@ -89,6 +89,15 @@ Name = Annotated[
     ),
     AfterValidator(_utf8),
 ]
+# InSpec's reporter form as the core checks it (template::validate_reporter): space-separated
+# NAME or NAME:PATH items, NAME being cli or a report format — the names come from the core.
+_REPORTER_ITEM = "(?:{})(?::\\S*)?".format("|".join(sorted({"cli", *_core.Job.REPORT_FORMATS})))
+REPORTER_PATTERN = rf"^\s*{_REPORTER_ITEM}(?:\s+{_REPORTER_ITEM})*\s*$"
+Reporter = Annotated[
+    str,
+    Field(max_length=4096, pattern=REPORTER_PATTERN, description="e.g. json, cli json:out.json"),
+    AfterValidator(_utf8),
+]
 # Paths: non-empty, no control characters.
 PathText = Annotated[str, Field(min_length=1, max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
 Line = Annotated[str, Field(max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
@@ -169,7 +178,7 @@ class TemplateFields(_In):
     tags: Tags | None = None
     skip_tags: Tags | None = None
     extra_vars: ExtraVars | None = None
-    reporter: Line | None = None
+    reporter: Reporter | None = None
     job_type: JobType | None = None
     forks: int | None = Field(None, ge=1, le=1000, description="hosts checked at once")
     retries: int | None = Field(None, ge=0, le=10)
