@@ -127,24 +127,6 @@ const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[
     ),
     (
         "debian12",
-        "sshd-accept-env",
-        F,
-        "issue 14 finding 7: multi-word values are split into arrays",
-    ),
-    (
-        "ubuntu2004",
-        "sshd-accept-env",
-        F,
-        "issue 14 finding 7: multi-word values are split into arrays",
-    ),
-    (
-        "debian12",
-        "sshd-permit-root-login-no",
-        P,
-        "sshd_config follows Include (config_file.rs expand_includes); InSpec 7 does not",
-    ),
-    (
-        "debian12",
         "firewall-input-policy",
         S,
         "issue 14 finding 5: a missing iptables skips instead of failing",
