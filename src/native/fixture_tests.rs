@@ -112,12 +112,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
 ];
 
 /// Where the native evaluator still differs from InSpec: (host, control, our status, why).
-const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[(
-    "debian12",
-    "firewall-input-policy",
-    S,
-    "issue 14 finding 5: a missing iptables skips instead of failing",
-)];
+const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[];
 
 #[test]
 fn linux_checks_have_inspecs_outcomes_on_every_fixture_host() {
