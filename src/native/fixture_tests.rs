@@ -112,44 +112,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
 ];
 
 /// Where the native evaluator still differs from InSpec: (host, control, our status, why).
-const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[
-    (
-        "debian12",
-        "adm-group-members",
-        F,
-        "issue 14 finding 6: etc_group.where(...).users is [[...]], not flattened",
-    ),
-    (
-        "ubuntu2004",
-        "adm-group-members",
-        F,
-        "issue 14 finding 6: etc_group.where(...).users is [[...]], not flattened",
-    ),
-    (
-        "debian12",
-        "sshd-accept-env",
-        F,
-        "issue 14 finding 7: multi-word values are split into arrays",
-    ),
-    (
-        "ubuntu2004",
-        "sshd-accept-env",
-        F,
-        "issue 14 finding 7: multi-word values are split into arrays",
-    ),
-    (
-        "debian12",
-        "sshd-permit-root-login-no",
-        P,
-        "sshd_config follows Include (config_file.rs expand_includes); InSpec 7 does not",
-    ),
-    (
-        "debian12",
-        "firewall-input-policy",
-        S,
-        "issue 14 finding 5: a missing iptables skips instead of failing",
-    ),
-];
+const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[];
 
 #[test]
 fn linux_checks_have_inspecs_outcomes_on_every_fixture_host() {

@@ -186,6 +186,7 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
                         Value::Array(vec![s("nodev"), s("noexec")]),
                     ],
                 ],
+                flattened: Vec::new(),
             })),
             ..Fake::new("etc_fstab", "File System Table File (fstab)")
         },

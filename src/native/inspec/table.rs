@@ -24,6 +24,7 @@ fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
         fields: t.fields.clone(),
         accessors: t.accessors.clone(),
         rows,
+        flattened: t.flattened.clone(),
     }))
 }
 

@@ -222,16 +222,21 @@ impl AccountFile {
                     ],
                     shadow_rows(&text),
                 ),
-                _ => table(
-                    &self.path,
-                    ETC_GROUP_FIELDS,
-                    &[
-                        ("groups", "name"),
-                        ("passwords", "password"),
-                        ("gids", "gid"),
-                    ],
-                    etc_group_rows(&text),
-                ),
+                _ => {
+                    let mut t = table(
+                        &self.path,
+                        ETC_GROUP_FIELDS,
+                        &[
+                            ("groups", "name"),
+                            ("passwords", "password"),
+                            ("gids", "gid"),
+                        ],
+                        etc_group_rows(&text),
+                    );
+                    // `users`, filtered or not, is every member of the groups in one list.
+                    Arc::make_mut(&mut t).flattened = vec!["users".into()];
+                    t
+                }
             };
             Ok((text, t))
         })
@@ -252,17 +257,6 @@ impl Resource for AccountFile {
         match method {
             "content" => Ok(Value::str(text)),
             "lines" => Ok(Value::Array(text.lines().map(Value::str).collect())),
-            // etc_group's `users`: every member of the remaining groups, in one list.
-            "users" if self.name == "etc_group" && args.is_empty() => Ok(Value::Array(
-                t.column("users")
-                    .unwrap_or_default()
-                    .into_iter()
-                    .flat_map(|v| match v {
-                        Value::Array(items) => items,
-                        _ => Vec::new(),
-                    })
-                    .collect(),
-            )),
             _ => table_call(self.name, t, method, args),
         }
     }
@@ -612,6 +606,46 @@ mod tests {
     use super::*;
     use crate::native::resources::support::column;
     use crate::transport::local::test_host as host;
+
+    #[test]
+    fn etc_group_where_users_is_one_flat_list() {
+        let dir = std::env::temp_dir().join(format!("airs-group-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("group");
+        std::fs::write(
+            &p,
+            "adm:x:4:syslog,admin\nwheel:x:10:admin,,bob\nnone:x:9:\n",
+        )
+        .unwrap();
+        let groups = create_file("etc_group", &[Value::str(p.to_str().unwrap())], &host()).unwrap();
+        let by = |field: &str, v: Value| {
+            let cond = Value::Hash(vec![(Value::Sym(field.into()), v)]);
+            match groups.call("where", &[cond]).unwrap() {
+                Value::Table(t) => t,
+                other => panic!("{other:?}"),
+            }
+        };
+        // etc_group.rb users: members split on `,`, flattened, empty ones dropped.
+        let adm = by("name", Value::str("adm"));
+        assert_eq!(
+            column(&adm, "users"),
+            Value::Array(vec![Value::str("syslog"), Value::str("admin")])
+        );
+        let wheel = by("gid", Value::Int(10));
+        assert_eq!(
+            column(&wheel, "users"),
+            Value::Array(vec![Value::str("admin"), Value::str("bob")])
+        );
+        assert_eq!(
+            column(&by("name", Value::str("none")), "users"),
+            Value::Array(vec![])
+        );
+        assert_eq!(
+            groups.call("users", &[]).unwrap(),
+            Value::Array(["syslog", "admin", "admin", "bob"].map(Value::str).to_vec())
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn parsers_follow_ruby_split() {

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::simple_config::{self, Assign, Options};
-use crate::native::resources::support::{dig, need_str, read_text, run_argv, str_arg, Lazy, Res};
+use crate::native::resources::support::{dig, need_str, read_text, str_arg, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -204,7 +204,8 @@ impl ConfigFile {
                 Source::Command(c) => self.host.run(c)?.stdout,
             };
             let params = match &self.format {
-                Format::Ssh => ssh_params(&expand_includes(&self.host, &text, 0)?),
+                // InSpec reads the main file only: `Include` lines are not followed.
+                Format::Ssh => ssh_params(&text),
                 Format::Simple(o) | Format::SimpleUnwrapped(o) => simple_config::parse(&text, o),
                 Format::Json => from_json(
                     &serde_json::from_str(&text)
@@ -228,60 +229,6 @@ impl ConfigFile {
             _ => dig(params, &[Value::str(name)]),
         })
     }
-}
-
-/// How deep `Include`s are followed (OpenSSH's own limit is 16).
-const MAX_INCLUDE_DEPTH: usize = 16;
-
-/// `Include` lines followed as sshd does: each pattern globbed on the target (relative
-/// to /etc/ssh), the files' text placed after the line, in lexical order. InSpec reads
-/// the main file only; the included settings are part of what sshd runs with.
-fn expand_includes(host: &Host, text: &str, depth: usize) -> Res<String> {
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        out.push_str(line);
-        let mut words = line.split('#').next().unwrap_or("").split_whitespace();
-        let is_include = words
-            .next()
-            .is_some_and(|k| k.eq_ignore_ascii_case("include"));
-        if !is_include || depth >= MAX_INCLUDE_DEPTH {
-            continue;
-        }
-        for pattern in words {
-            let pattern = if pattern.starts_with('/') {
-                pattern.to_string()
-            } else {
-                format!("/etc/ssh/{pattern}")
-            };
-            // The pattern is expanded by the target's shell as a glob (unquoted `$1`: split
-            // and globbed, never evaluated as code).
-            let found = run_argv(
-                host,
-                &[
-                    "sh",
-                    "-c",
-                    r#"for f in $1; do [ -f "$f" ] && printf '%s\n' "$f"; done; :"#,
-                    "sh",
-                    &pattern,
-                ],
-            )?;
-            let mut files: Vec<&str> = found.stdout.lines().collect();
-            files.sort_unstable();
-            for f in files {
-                if let Some(included) = read_text(host, f)? {
-                    // Each file's lines stay its own, whatever its last line ends with.
-                    if !out.ends_with('\n') {
-                        out.push('\n');
-                    }
-                    out.push_str(&expand_includes(host, &included, depth + 1)?);
-                    if !out.ends_with('\n') {
-                        out.push('\n');
-                    }
-                }
-            }
-        }
-    }
-    Ok(out)
 }
 
 /// A key given once answers its value, not a one-item list (InSpec's `method_missing`).
@@ -408,14 +355,9 @@ mod tests {
             call("PermitRootLogin"),
             Value::Array(vec![Value::str("no"), Value::str("yes")])
         );
-        assert_eq!(
-            call("AcceptEnv"),
-            Value::Array(vec![Value::str("LANG"), Value::str("LC_*")])
-        );
-        assert_eq!(
-            call("Match"),
-            Value::Array(vec![Value::str("User"), Value::str("bob")])
-        );
+        // A line's value stays whole (ssh_config.rb read_params, no multiple_value_regex).
+        assert_eq!(call("AcceptEnv"), Value::str("LANG LC_*"));
+        assert_eq!(call("Match"), Value::str("User bob"));
         assert_eq!(call("X11Forwarding"), Value::Nil);
         assert_eq!(
             r.call("params", &[Value::str("hostkey")]).unwrap(),
@@ -437,19 +379,20 @@ mod tests {
     }
 
     #[test]
-    fn includes_are_followed_in_place() {
+    fn includes_are_not_followed_like_inspec() {
         let dir = std::env::temp_dir().join(format!("airs-sshinc-{}", std::process::id()));
-        let d = dir.join("conf d");
+        let d = dir.join("conf.d");
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join("10-a.conf"), "PasswordAuthentication yes\nInclude ").unwrap();
-        std::fs::write(d.join("20-b.conf"), "X11Forwarding no").unwrap();
-        std::fs::write(d.join("skip.txt"), "X11Forwarding yes\n").unwrap();
+        std::fs::write(
+            d.join("10-a.conf"),
+            "PasswordAuthentication yes\nX11Forwarding no\n",
+        )
+        .unwrap();
         let main = dir.join("sshd_config");
         std::fs::write(
             &main,
             format!(
-                "Include {}/conf?d/*.conf $(touch {}/pwned)\nPasswordAuthentication no\nPort 22\n",
-                dir.display(),
+                "Include {}/conf.d/*.conf\nPasswordAuthentication no\nAcceptEnv LANG LC_*\nAcceptEnv XMODIFIERS\n",
                 dir.display()
             ),
         )
@@ -460,15 +403,20 @@ mod tests {
             &host(),
         )
         .unwrap();
+        // ssh_config.rb read_params parses the main file's text only.
         assert_eq!(
             r.call("PasswordAuthentication", &[]).unwrap(),
-            Value::Array(vec![Value::str("yes"), Value::str("no")])
+            Value::str("no")
         );
-        assert_eq!(r.call("X11Forwarding", &[]).unwrap(), Value::str("no"));
-        assert_eq!(r.call("Port", &[]).unwrap(), Value::str("22"));
-        assert!(
-            !dir.join("pwned").exists(),
-            "patterns are globbed, never run"
+        assert_eq!(r.call("X11Forwarding", &[]).unwrap(), Value::Nil);
+        assert_eq!(
+            r.call("Include", &[]).unwrap(),
+            Value::str(format!("{}/conf.d/*.conf", dir.display()))
+        );
+        // A key on several lines: one item per line, each line's value whole.
+        assert_eq!(
+            r.call("AcceptEnv", &[]).unwrap(),
+            Value::Array(vec![Value::str("LANG LC_*"), Value::str("XMODIFIERS")])
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
@@ -558,14 +506,13 @@ mod tests {
         );
         let r = create("ntp_conf", &[Value::str(&p)], &host()).unwrap();
         assert_eq!(r.call("pool", &[]).unwrap(), Value::str("b"));
+        // Values stay whole, as in InSpec's docs: `its('restrict') { should include '-4
+        // default kod ...' }`.
         assert_eq!(
             r.call("restrict", &[]).unwrap(),
-            Value::Array(["-4", "default", "kod"].map(Value::str).to_vec())
+            Value::str("-4 default kod")
         );
-        assert_eq!(
-            r.call("server", &[]).unwrap(),
-            Value::Array(["a.pool", "iburst"].map(Value::str).to_vec())
-        );
+        assert_eq!(r.call("server", &[]).unwrap(), Value::str("a.pool iburst"));
     }
 
     #[test]

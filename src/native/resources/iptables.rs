@@ -54,17 +54,16 @@ impl Iptables {
     fn rules(&self) -> Res<&Vec<String>> {
         self.rules.get(|| {
             let out = self.host.run(&self.command())?;
+            // As iptables.rb retrieve_rules: no program fails the control
+            // (find_iptables_or_error raises ResourceFailed); any other failure of the
+            // command is no rules.
             match out.exit_status {
-                Some(0) => Ok(out.stdout.lines().map(str::to_string).collect()),
-                Some(127) => Err(ResourceError::Skip(format!(
-                    "{} is not installed on the target",
+                Some(0) => Ok(out.stdout.lines().map(|l| l.trim().to_string()).collect()),
+                Some(127) => Err(ResourceError::Failed(format!(
+                    "Could not find `{}`",
                     self.name
                 ))),
-                _ => Err(ResourceError::Failed(format!(
-                    "{} -S failed: {}",
-                    self.name,
-                    out.stderr.trim()
-                ))),
+                _ => Ok(Vec::new()),
             }
         })
     }
@@ -115,7 +114,7 @@ mod tests {
     use tokio_util::sync::CancellationToken;
 
     #[test]
-    fn rules_match_iptables_s_or_skip() {
+    fn rules_match_iptables_s_or_fail() {
         let host = Arc::new(Host::new(
             Box::new(LocalTransport::new()),
             None,
@@ -140,11 +139,11 @@ mod tests {
                     Value::Bool(true)
                 );
             }
-            Some(127) => assert!(matches!(
+            Some(127) => assert_eq!(
                 r.call("retrieve_rules", &[]),
-                Err(ResourceError::Skip(_))
-            )),
-            _ => assert!(r.call("retrieve_rules", &[]).is_err()),
+                Err(ResourceError::Failed("Could not find `iptables`".into()))
+            ),
+            _ => assert_eq!(r.call("retrieve_rules", &[]).unwrap(), Value::Array(vec![])),
         }
         let nat = create(
             "ip6tables",
@@ -156,5 +155,33 @@ mod tests {
         )
         .unwrap();
         assert_eq!(nat.to_s(), "Ip6tables table: nat chain: PREROUTING");
+    }
+
+    fn fixture(name: &str) -> Arc<Host> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hosts")
+            .join(name);
+        let t = crate::transport::fixture::FixtureTransport::open(&dir);
+        Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
+    }
+
+    #[test]
+    fn a_missing_program_fails_and_rules_compare_ignoring_case() {
+        // Debian 12 has no iptables: InSpec raises ResourceFailed, it does not skip.
+        let debian = fixture("debian12");
+        for name in ["iptables", "ip6tables"] {
+            let r = create(name, &[], &debian).unwrap();
+            assert_eq!(
+                r.call("has_rule?", &[Value::str("-P INPUT DROP")]),
+                Err(ResourceError::Failed(format!("Could not find `{name}`")))
+            );
+        }
+        // has_rule? is `casecmp(rule) == 0`: the whole rule, any case.
+        let r = create("iptables", &[], &fixture("rhel8")).unwrap();
+        let has = |rule: &str| r.call("has_rule?", &[Value::str(rule)]).unwrap();
+        assert_eq!(has("-p input accept"), Value::Bool(true));
+        assert_eq!(has("-P INPUT ACCEPT"), Value::Bool(true));
+        assert_eq!(has("-P INPUT"), Value::Bool(false));
+        assert_eq!(has("-P INPUT DROP"), Value::Bool(false));
     }
 }

@@ -22,7 +22,7 @@ pub enum Assign {
 #[derive(Clone, Debug)]
 pub struct Options {
     pub assign: Assign,
-    /// Every occurrence kept, each value split on spaces (`AcceptEnv LANG LC_*`).
+    /// Every occurrence kept, one list item per line (`AcceptEnv LANG LC_*` is one).
     pub multiple_values: bool,
     pub comment_char: Option<char>,
     /// A comment only counts on a line of its own.
@@ -164,15 +164,10 @@ fn put(pairs: &mut Vec<(Value, Value)>, key: String, value: String, multiple: bo
         set(pairs, key, Value::Str(value));
         return;
     }
-    let words: Vec<&str> = value.split(' ').filter(|w| !w.is_empty()).collect();
-    let add: Vec<Value> = if words.len() > 1 {
-        words.into_iter().map(Value::str).collect()
-    } else {
-        vec![Value::Str(value)]
-    };
+    // Each line's value whole: InSpec splits only with `multiple_value_regex`.
     match pairs.iter_mut().find(|(k, _)| *k == key) {
-        Some((_, Value::Array(items))) => items.extend(add),
-        _ => pairs.push((key, Value::Array(add))),
+        Some((_, Value::Array(items))) => items.push(Value::Str(value)),
+        _ => pairs.push((key, Value::Array(vec![Value::Str(value)]))),
     }
 }
 
@@ -224,10 +219,7 @@ mod tests {
                     "Port",
                     Value::Array(vec![Value::str("22"), Value::str("2222")])
                 ),
-                (
-                    "AcceptEnv",
-                    Value::Array(vec![Value::str("LANG"), Value::str("LC_*")])
-                ),
+                ("AcceptEnv", Value::Array(vec![Value::str("LANG LC_*")])),
                 ("Ciphers", Value::Array(vec![Value::str("a,b")])),
             ])
         );

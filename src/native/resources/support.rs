@@ -119,6 +119,7 @@ pub fn table(
             .map(|(a, f)| (a.to_string(), field_index(f)))
             .collect(),
         rows,
+        flattened: Vec::new(),
     })
 }
 

@@ -182,6 +182,9 @@ pub struct Table {
     pub accessors: Vec<(String, usize)>,
     /// One `Vec` per row, values in `fields` order.
     pub rows: Vec<Vec<Value>>,
+    /// Accessors whose rows hold lists, answered as one list of all their items
+    /// (etc_group's `users`: etc_group.rb `users` flattens the split members).
+    pub flattened: Vec<String>,
 }
 
 impl Table {
@@ -197,10 +200,19 @@ impl Table {
             .find(|(a, _)| a == accessor)
             .map(|(_, i)| *i)
             .or_else(|| self.field(accessor))?;
+        let cells = self
+            .rows
+            .iter()
+            .map(|r| r.get(idx).cloned().unwrap_or(Value::Nil));
+        if !self.flattened.iter().any(|a| a == accessor) {
+            return Some(cells.collect());
+        }
         Some(
-            self.rows
-                .iter()
-                .map(|r| r.get(idx).cloned().unwrap_or(Value::Nil))
+            cells
+                .flat_map(|v| match v {
+                    Value::Array(items) => items,
+                    _ => Vec::new(),
+                })
                 .collect(),
         )
     }
