@@ -432,14 +432,16 @@ impl Executor {
         policy.check_caller_vars(&template, &extra_vars)?;
         let queue_size = self.inner.config.queue_size;
         // No hosts given: the template's inventory + target/limit select them.
-        let admitted_for_read = admitted.clone();
+        let selected = hosts.is_empty();
         // A file read (when no hosts are given): off the async workers.
-        let hosts =
-            tokio::task::spawn_blocking(move || select_hosts(&admitted_for_read, hosts, empty))
-                .await
-                .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??;
-        validate_hosts(&hosts)?;
-        policy.check_hosts(&hosts)?;
+        let hosts = tokio::task::spawn_blocking(move || select_hosts(&admitted, hosts, empty))
+            .await
+            .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??;
+        if selected {
+            // Given hosts were checked on entry; these come from the inventory.
+            validate_hosts(&hosts)?;
+            policy.check_hosts(&hosts)?;
+        }
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         crate::template::check_extra_vars(&vars)?;
