@@ -212,8 +212,16 @@ fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D
 }
 
 impl Template {
-    /// Build and validate a new template from its input.
+    /// Build and validate a new template from its input; its local paths must exist.
     pub fn create(spec: TemplateSpec) -> Result<Self, ValidationError> {
+        let t = Self::build(spec)?;
+        t.check_local_paths()?;
+        Ok(t)
+    }
+
+    /// Like `create` without the existence check: an executor checks its path policy
+    /// first, so a path outside the roots is refused as such whether it exists or not.
+    pub fn build(spec: TemplateSpec) -> Result<Self, ValidationError> {
         let now = Utc::now();
         let name = spec
             .name
@@ -249,7 +257,6 @@ impl Template {
         };
         t.merge(spec)?;
         t.validate()?;
-        t.check_local_paths()?;
         Ok(t)
     }
 
@@ -265,7 +272,8 @@ impl Template {
     }
 
     /// A copy with the given fields changed, validated. Setting one action
-    /// (profile / playbook / command) replaces the others.
+    /// (profile / playbook / command) replaces the others. Paths are not checked here:
+    /// when the action changed (`same_action`), the caller checks them after its policy.
     pub fn updated(&self, patch: TemplateSpec) -> Result<Self, ValidationError> {
         let mut t = self.clone();
         let new_action =
@@ -278,10 +286,13 @@ impl Template {
         t.merge(patch)?;
         t.modified_at = Utc::now();
         t.validate()?;
-        if new_action {
-            t.check_local_paths()?;
-        }
         Ok(t)
+    }
+
+    /// Whether `other` runs the same profile, playbook or command.
+    pub fn same_action(&self, other: &Template) -> bool {
+        (&self.profile, &self.playbook, &self.command)
+            == (&other.profile, &other.playbook, &other.command)
     }
 
     fn merge(&mut self, s: TemplateSpec) -> Result<(), ValidationError> {
@@ -797,7 +808,9 @@ mod tests {
             playbook: Some("/nonexistent.yml".into()),
             ..Default::default()
         };
-        assert_eq!(t.updated(moved).unwrap_err().field, "playbook");
+        let moved = t.updated(moved).unwrap();
+        assert!(!moved.same_action(&t));
+        assert_eq!(moved.check_local_paths().unwrap_err().field, "playbook");
     }
 
     #[test]

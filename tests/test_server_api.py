@@ -151,6 +151,8 @@ def test_template_path_roots(admin: httpx.Client, roots: Path) -> None:
     outside = [
         {"profile": "/etc"},
         {"profile": "examples/profiles/../../../../etc"},
+        {"profile": "/no/such/dir/outside"},  # refused as outside, not as missing
+        {"profile": "examples/profiles/" + "../" * 40 + "etc"},  # deeper than any clone
         {"profile": "examples/profiles/../../python"},
         {"profile": "https://example.invalid/profile.tar.gz"},
         {"playbook": "/etc/passwd"},

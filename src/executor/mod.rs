@@ -355,13 +355,14 @@ impl Executor {
     // ---- templates ----
 
     pub async fn create_template(&self, spec: TemplateSpec) -> Result<Template> {
-        self.add_template(Template::create(spec)?).await
+        self.add_template(Template::build(spec)?).await
     }
 
     pub async fn add_template(&self, template: Template) -> Result<Template> {
         self.check_open()?;
         template.validate()?;
-        self.inner.config.policy.admit(&template)?;
+        // Roots first: a path outside them is refused whether or not it exists.
+        self.inner.config.policy.admit(&template)?.check_local_paths()?;
         self.inner.store.create_template(&template).await?;
         Ok(template)
     }
@@ -378,7 +379,10 @@ impl Executor {
         self.check_open()?;
         let old = self.inner.store.get_template(key).await?;
         let new = old.updated(patch)?;
-        self.inner.config.policy.admit(&new)?;
+        let admitted = self.inner.config.policy.admit(&new)?;
+        if !new.same_action(&old) {
+            admitted.check_local_paths()?;
+        }
         self.inner.store.replace_template(&old, &new).await?;
         Ok(new)
     }

@@ -387,7 +387,7 @@ impl PyTemplates {
     ) -> PyResult<Bound<'py, PyAny>> {
         let t = match template.cast::<PyTemplate>() {
             Ok(t) => Ok((*t.get().inner).clone()),
-            Err(_) => spec_from(template).and_then(|s| Template::create(s).map_err(PyErr::from)),
+            Err(_) => spec_from(template).and_then(|s| Template::build(s).map_err(PyErr::from)),
         };
         let t = match t {
             Ok(t) => t,
