@@ -48,7 +48,8 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
-        docs_url=None,  # install_offline_docs: Swagger UI from local assets, not a CDN
+        docs_url=None,  # install_offline_docs: Swagger UI and Redoc from local assets, not a CDN
+        redoc_url=None,
     )
     install_settings(app, settings)
     setattr(app.state, EXECUTOR_KEY, executor)
