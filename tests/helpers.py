@@ -29,6 +29,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def scrape(port: int) -> dict[str, float]:
+    """The samples a Prometheus endpoint on 127.0.0.1:`port` serves, by name (labels dropped,
+    so only for unlabelled metrics)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    return {s.name: s.value for f in text_string_to_metric_families(text) for s in f.samples}
+
+
 @dataclass
 class LiveServer:
     url: str

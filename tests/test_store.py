@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from ansible_inspec_rs import Executor, Template, errors
 from conftest import eventually, marker_seconds, processes_with_arg, spawn_worker
+from helpers import free_port, scrape
 
 FAST = {"heartbeat_interval": 0.2, "stale_after": 1.0, "poll_interval": 0.5}
 
@@ -113,7 +114,8 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
         first.wait()
         assert (await ex.get(quick[0].id)).status == "pending"  # the dead worker held one job
 
-        second = spawn_worker(store_url, "--workers", "2", "--recovery", policy)
+        port = free_port()
+        second = spawn_worker(store_url, "--workers", "2", "--recovery", policy, "--metrics-port", str(port))
         recovered = await (await ex.get(long.id)).wait(timeout=60)
         for q in quick:
             assert (await (await ex.get(q.id)).wait(timeout=60)).status == "successful"
@@ -126,6 +128,15 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
             assert "interrupted" in (recovered.error or "")
             assert starts == 1
         assert [t.to_dict() for t in await ex.templates.list()] == templates_before
+        # The recovery is counted by whichever live process made it (the API executor or
+        # the second worker), and the second worker's claims show in its metrics.
+        assert second.poll() is None, second.stderr.read() if second.stderr else ""
+        worker = scrape(port)
+        counter = "requeued" if policy == "requeue" else "interrupted"
+        assert ex.stats()[counter] + worker[f"ansible_inspec_worker_{counter}_total"] == 1, worker
+        assert worker["ansible_inspec_worker_claimed_total"] >= 1 + (policy == "requeue"), worker
+        assert worker["ansible_inspec_worker_queue_wait_seconds_total"] > 0, worker
+        assert 0 <= worker["ansible_inspec_worker_lease_age_seconds"] < 5, worker
     finally:
         for p in (first, second):
             if p is not None and p.poll() is None:
@@ -213,3 +224,17 @@ async def test_worker_reports_a_bad_store_clearly(tmp_path: Path) -> None:
     not_a_dir.write_text("")
     with pytest.raises(errors.StoreError, match=f"{not_a_dir} is not a directory"):
         Executor(store=f"sqlite://{not_a_dir}/x.db")
+
+
+def test_worker_metrics_port_taken_is_refused_before_it_claims(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = spawn_worker(f"sqlite:///{tmp_path}/jobs.db", "--metrics-port", str(port))
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 2
+    assert b"--metrics-port" in err and b"in use" in err, err
+    assert not (tmp_path / "jobs.db").exists()  # it never opened the store

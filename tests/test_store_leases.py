@@ -15,12 +15,13 @@ from collections.abc import Iterator
 
 from ansible_inspec_rs import Executor, Template
 from conftest import eventually, marker_seconds, processes_with_arg
+from helpers import free_port, scrape
 from pgserver import create_database, outage, postgres_server
 
 
-def worker(url: str, heartbeat: float, stale_after: float) -> subprocess.Popen[bytes]:
+def worker(url: str, heartbeat: float, stale_after: float, *args: str) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "ansible_inspec_rs", "worker", "--store", url, "--workers", "2"]
-    cmd += ["--heartbeat", str(heartbeat), "--stale-after", str(stale_after), "--poll", "0.5"]
+    cmd += ["--heartbeat", str(heartbeat), "--stale-after", str(stale_after), "--poll", "0.5", *args]
     return subprocess.Popen(cmd, stderr=subprocess.PIPE)
 
 
@@ -62,7 +63,8 @@ async def test_a_worker_that_cannot_renew_its_lease_stops_its_checks_before_it_r
         api = Executor(workers=0, store=url)
         marker = marker_seconds(60)
         await api.templates.create(Template("long", connection="local", command=["sleep", marker]))
-        w = worker(url, heartbeat=0.2, stale_after=2.0)
+        port = free_port()
+        w = worker(url, 0.2, 2.0, "--metrics-port", str(port))
         try:
             await api.submit("long", hosts=["h"])
             await eventually(lambda: bool(processes_with_arg(marker)), 30)  # the check runs
@@ -72,6 +74,10 @@ async def test_a_worker_that_cannot_renew_its_lease_stops_its_checks_before_it_r
                 # renewal, before anyone could take the job.
                 await eventually(lambda: not processes_with_arg(marker), 5)
                 assert time.monotonic() - frozen < 2.0
+                # The operator sees it while the store is down: the worker answers metrics.
+                metrics = scrape(port)
+                assert metrics["ansible_inspec_worker_lease_lost_jobs_total"] == 1, metrics
+                assert metrics["ansible_inspec_worker_lease_age_seconds"] >= 1.0, metrics
         finally:
             log = stop(w)
             await api.shutdown(drain=False)

@@ -48,7 +48,11 @@ pub(super) async fn worker(inner: Arc<Inner>) {
         }
         let wake = inner.wake.notified();
         match inner.store.claim_job(&inner.worker_id).await {
-            Ok(Some(rec)) => run_claimed(&inner, rec).await,
+            Ok(Some(rec)) => {
+                let waited = rec.started_at.unwrap_or_else(chrono::Utc::now) - rec.created_at;
+                inner.counters.claimed(waited);
+                run_claimed(&inner, rec).await
+            }
             Ok(None) if inner.closed.load(Ordering::Acquire) => return,
             Ok(None) => {
                 tokio::select! {
@@ -56,7 +60,10 @@ pub(super) async fn worker(inner: Arc<Inner>) {
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             }
-            Err(_) => tokio::time::sleep(STORE_RETRY).await,
+            Err(_) => {
+                inner.counters.store_error();
+                tokio::time::sleep(STORE_RETRY).await
+            }
         }
     }
 }
@@ -405,8 +412,30 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
             inner.config.recovery,
             inner.config.max_attempts,
         )
-        .await?;
-    if recovered.iter().any(|(_, s)| *s == JobStatus::Pending) {
+        .await
+        .inspect_err(|_| inner.counters.store_error())?;
+    let requeued = recovered
+        .iter()
+        .filter(|(_, s)| *s == JobStatus::Pending)
+        .count();
+    inner
+        .counters
+        .recovered(requeued, recovered.len() - requeued);
+    if !recovered.is_empty() {
+        let ids: Vec<String> = recovered
+            .iter()
+            .map(|(id, s)| format!("{id}→{}", s.as_str()))
+            .collect();
+        log(
+            inner,
+            &format!(
+                "recovered {} job(s) of dead workers: {}",
+                ids.len(),
+                ids.join(" ")
+            ),
+        );
+    }
+    if requeued > 0 {
         inner.wake.notify_waiters();
     }
     for (id, _) in recovered.iter().filter(|(_, s)| s.is_terminal()) {
@@ -428,6 +457,7 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
             return;
         };
         if let Err(e) = inner.renew_lease().await {
+            inner.counters.store_error();
             log(&inner, &format!("cannot renew the lease: {e}"));
         }
         let _ = recover(&inner).await;
@@ -495,6 +525,7 @@ pub(super) async fn lease_guard(inner: Weak<Inner>) {
             );
         }
         lost = true;
+        inner.counters.lease_lost(running.len());
         for job in running {
             job.stop(StopReason::LeaseLost);
         }

@@ -263,7 +263,9 @@ impl PyExecutor {
     }
 
     /// A snapshot of this executor's in-memory counters (workers, queue_size, pending,
-    /// running, jobs_by_status, storage_backend, worker_id, closed). Synchronous, as the
+    /// running, jobs_by_status, storage_backend, worker_id, closed, lease_age_seconds, and
+    /// what its workers did: claimed, queue_wait_seconds, requeued, interrupted, lease_lost,
+    /// store_errors). Synchronous, as the
     /// properties are: it reads no store and never waits (a metrics collector can call it).
     fn stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.stats())

@@ -3,6 +3,9 @@
 Several workers (on one or several machines) can point at one PostgreSQL store; each
 claims jobs atomically, heartbeats, and recovers the running jobs of workers that died.
 SIGTERM or Ctrl-C stops it: jobs it is running are canceled (their checks killed).
+With ``--metrics-port`` it serves Prometheus metrics (claims, queue wait, recoveries, lost
+leases, store errors, lease age; see ``ansible_inspec_rs.server.metrics``) over HTTP.
+Log lines (lease lost or renewed, jobs recovered) go to stderr.
 """
 
 from __future__ import annotations
@@ -11,8 +14,15 @@ import argparse
 import asyncio
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 from ansible_inspec_rs.commands import policy
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from wsgiref.simple_server import WSGIServer
+
+    from ansible_inspec_rs import Executor
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds (default 5)")
     add("--stale-after", type=float, default=30.0, help="a silent worker is dead after this, seconds (30)")
     add("--poll", type=float, default=5.0, help="idle look at the queue every this many seconds (default 5)")
+    add("--metrics-port", type=int, help="serve Prometheus metrics on this port (needs the server extra)")
+    add("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
     # Jobs are held to the worker's own policy when they run: give it the server's.
     policy.add_arguments(parser)
 
@@ -42,6 +54,16 @@ async def _serve(args: argparse.Namespace) -> int:
     from ansible_inspec_rs import Executor
     from ansible_inspec_rs.errors import AnsibleInspecError
 
+    # Metrics listen before any job runs (and a taken port stops the worker before it claims).
+    running: list[Executor] = []
+    metrics = None
+    if args.metrics_port is not None:
+        try:
+            current = lambda: running[0] if running else None  # noqa: E731
+            metrics = _serve_metrics(current, args.metrics_host, args.metrics_port)
+        except (ImportError, OSError) as e:
+            print(f"ansible-inspec-rs worker: --metrics-port: {e}", file=sys.stderr)
+            return 2
     try:
         ex = Executor(
             workers=args.workers,
@@ -56,13 +78,17 @@ async def _serve(args: argparse.Namespace) -> int:
         )
     except AnsibleInspecError as e:
         print(f"ansible-inspec-rs worker: {e}", file=sys.stderr)
+        if metrics is not None:
+            metrics.shutdown()
         return 2
+    running.append(ex)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    served = f"; metrics on http://{args.metrics_host}:{args.metrics_port}/metrics" if metrics else ""
     print(
-        f"worker {ex.worker_id} running {args.workers} workers on the {ex.storage_backend} store; "
+        f"worker {ex.worker_id} running {args.workers} workers on the {ex.storage_backend} store{served}; "
         "Ctrl-C or SIGTERM stops it",
         file=sys.stderr,
         flush=True,
@@ -70,4 +96,20 @@ async def _serve(args: argparse.Namespace) -> int:
     await stop.wait()
     print("stopping: canceling the jobs this worker runs", file=sys.stderr, flush=True)
     await ex.shutdown(drain=False)
+    if metrics is not None:
+        metrics.shutdown()
     return 0
+
+
+def _serve_metrics(ex: Callable[[], Executor | None], host: str, port: int) -> WSGIServer:
+    """Prometheus' own threaded HTTP server, on a registry of this worker's executor only."""
+    try:
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        from ansible_inspec_rs.server.metrics import ExecutorCollector
+    except ImportError as e:
+        raise ImportError(f"{e.name} is missing: pip install 'ansible-inspec-rs[server]'") from e
+    registry = CollectorRegistry()
+    registry.register(ExecutorCollector(ex))
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server

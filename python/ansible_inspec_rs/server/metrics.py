@@ -5,7 +5,10 @@
 - ``ansible_inspec_host_checks_total{status}`` and ``ansible_inspec_job_duration_seconds``:
   observed when a job submitted through this server finishes;
 - ``ansible_inspec_http_requests_total{method,route,status}`` and
-  ``ansible_inspec_http_request_duration_seconds{method,route}``.
+  ``ansible_inspec_http_request_duration_seconds{method,route}``;
+- what this process's workers did (``ansible_inspec_worker_*``: claims, queue wait,
+  recoveries, lost leases, store errors, lease age), also served by
+  ``ansible-inspec-rs worker --metrics-port``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from collections import Counter as Tally
 from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,7 +32,24 @@ _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2
 _JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
 
-class _ExecutorCollector(Collector):
+# Executor.stats() counter -> (metric name without _total, help).
+_WORKER_COUNTERS = {
+    "claimed": ("ansible_inspec_worker_claimed", "Jobs this process's workers claimed (each attempt)"),
+    "queue_wait_seconds": (
+        "ansible_inspec_worker_queue_wait_seconds",
+        "Seconds the claimed jobs waited in the queue, summed (divide by claimed for the mean)",
+    ),
+    "requeued": ("ansible_inspec_worker_requeued", "Jobs of dead workers this process re-queued"),
+    "interrupted": ("ansible_inspec_worker_interrupted", "Jobs of dead workers this process ended as error"),
+    "lease_lost": (
+        "ansible_inspec_worker_lease_lost_jobs",
+        "Running jobs stopped because this process could not renew its lease",
+    ),
+    "store_errors": ("ansible_inspec_worker_store_errors", "Failed store operations of the worker loop"),
+}
+
+
+class ExecutorCollector(Collector):
     """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)."""
 
     def __init__(self, executor: Callable[[], _core.Executor | None]) -> None:
@@ -53,6 +73,13 @@ class _ExecutorCollector(Collector):
         )
         yield GaugeMetricFamily(
             "ansible_inspec_workers", "Executor workers", value=float(stats.get("workers", 0))
+        )
+        for key, (name, doc) in _WORKER_COUNTERS.items():
+            yield CounterMetricFamily(name, doc, value=float(stats.get(key, 0)))
+        yield GaugeMetricFamily(
+            "ansible_inspec_worker_lease_age_seconds",
+            "Seconds since this process last renewed its lease on the store",
+            value=float(stats.get("lease_age_seconds", 0)),
         )
 
 
@@ -89,7 +116,7 @@ class ServerMetrics:
             buckets=_JOB_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(_ExecutorCollector(executor))
+        self.registry.register(ExecutorCollector(executor))
         self._executor = executor
         # Jobs submitted here and not yet seen ending, observed by one follower of the
         # executor's job ends (never a waiter per job: a waiting view of a job run by another
