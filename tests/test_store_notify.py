@@ -73,3 +73,37 @@ async def test_follow_ends_hears_jobs_ended_by_another_process(postgres_base: st
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)
         await api.shutdown(drain=False)
+
+
+async def test_event_streams_of_jobs_run_elsewhere_read_on_notice_not_by_polling(postgres_base: str) -> None:
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url, queue_size=WAITERS + 1)
+    worker = None
+    try:
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "0.2"]))
+        jobs = [await api.submit("nap", hosts=["h1", "h2"]) for _ in range(WAITERS)]
+
+        async def stream(job_id: str) -> list[str]:
+            view = await api.get(job_id)  # a view: the job runs in another process
+            return [e.type async for e in view.events()]
+
+        streams = [asyncio.ensure_future(stream(job.id)) for job in jobs]
+        await asyncio.sleep(11)  # see above: the submissions' commits are counted by now
+        c0, t0 = xact_commits(url), time.monotonic()
+        await asyncio.sleep(4.0)
+        rate = (xact_commits(url) - c0) / (time.monotonic() - t0)
+        # Polling read twice per stream every 100 ms (about 800 commits/s here); with
+        # notices each stream looks once every 2 s (about 40/s) besides housekeeping.
+        assert rate < 80, f"{rate:.1f} commits/s with {WAITERS} open streams"
+        assert not any(s.done() for s in streams)
+
+        worker = spawn_worker(url, "--workers", "8")
+        kinds = await asyncio.wait_for(asyncio.gather(*streams), 30)
+        for k in kinds:
+            assert k[0] == "queued" and k[-1] == "finished", k
+            assert k.count("host_finished") == 2, k  # every event of the run, once
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(20)
+        await api.shutdown(drain=False)

@@ -6,15 +6,29 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, Notify};
 use uuid::Uuid;
 
-use super::job_handle::REMOTE_POLL;
 use crate::job::{Event, EventKind};
 use crate::store::Store;
 
 /// Live events buffered per subscriber before it lags (and is told how many it missed).
 pub const LIVE_BUFFER: usize = 1024;
+
+/// How often a view of a job run elsewhere (another executor on a shared store) looks at
+/// the store while waiting or streaming events, where the store sends no notices.
+pub const REMOTE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
+/// Where the store announces stored events (PostgreSQL), a stream of a job run elsewhere
+/// reads when told, and otherwise only this often (a notice lost while the listening
+/// connection was down).
+pub const STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Rung when another process stored events of the job a stream follows. Whoever made it
+/// keeps `registration` inside: dropping the doorbell unregisters it.
+pub struct Doorbell {
+    pub bell: Arc<Notify>,
+    pub registration: Box<dyn Send + Sync>,
+}
 
 pub struct EventLog {
     inner: Mutex<LogInner>,
@@ -148,6 +162,8 @@ struct StoredStream {
     /// When the stored status was first seen ended without a stored `finished` event (the
     /// end is stored before its event).
     ended_unannounced: Option<std::time::Instant>,
+    /// Without one, the stream polls every `REMOTE_POLL`.
+    doorbell: Option<Doorbell>,
 }
 
 /// A store read that failed is retried after this long (an outage is not the job's end).
@@ -163,7 +179,12 @@ pub struct Subscription {
 }
 
 impl Subscription {
-    fn from_store(store: Arc<dyn Store>, job: Uuid, follow: bool) -> Self {
+    fn from_store(
+        store: Arc<dyn Store>,
+        job: Uuid,
+        follow: bool,
+        doorbell: Option<Doorbell>,
+    ) -> Self {
         Subscription {
             history: VecDeque::new(),
             live: None,
@@ -175,18 +196,20 @@ impl Subscription {
                 fetched: false,
                 finished_seen: false,
                 ended_unannounced: None,
+                doorbell,
             }),
         }
     }
 
     /// A finished job's stored events.
     pub fn stored(store: Arc<dyn Store>, job: Uuid) -> Self {
-        Self::from_store(store, job, false)
+        Self::from_store(store, job, false, None)
     }
 
-    /// A job run by another executor: stored events, then new ones until it ends.
-    pub fn remote(store: Arc<dyn Store>, job: Uuid) -> Self {
-        Self::from_store(store, job, true)
+    /// A job run by another executor: stored events, then new ones until it ends (read
+    /// when the doorbell rings, if there is one, otherwise polled).
+    pub fn remote(store: Arc<dyn Store>, job: Uuid, doorbell: Option<Doorbell>) -> Self {
+        Self::from_store(store, job, true, doorbell)
     }
 
     /// Fills `history` from the store; false when the stream has ended.
@@ -198,6 +221,9 @@ impl Subscription {
             if s.fetched && !s.follow {
                 return false;
             }
+            // Made before looking: events stored after the look still ring it.
+            let bell = s.doorbell.as_ref().map(|d| d.bell.clone());
+            let rung = bell.as_ref().map(|b| b.notified());
             // Read the status first: events stored before it are all there to fetch. A read
             // that fails (the store is down) is retried: it is not the job's end.
             let record = if s.follow {
@@ -252,7 +278,21 @@ impl Subscription {
                     return true;
                 }
             }
-            tokio::time::sleep(REMOTE_POLL).await;
+            match rung {
+                Some(rung) => {
+                    // Ended without its event: look again soon, not at the next recheck.
+                    let wait = if s.ended_unannounced.is_some() {
+                        REMOTE_POLL
+                    } else {
+                        STREAM_RECHECK
+                    };
+                    tokio::select! {
+                        _ = rung => {}
+                        _ = tokio::time::sleep(wait) => {}
+                    }
+                }
+                None => tokio::time::sleep(REMOTE_POLL).await,
+            }
         }
     }
 
@@ -393,9 +433,11 @@ mod tests {
     /// The memory store, whose job and event reads fail while `down` is set: a database
     /// outage as a remote stream sees it (a failed read), which a real server gives only
     /// by chance (its pool mostly waits for a connection instead).
+    #[derive(Default)]
     struct Flaky {
         inner: crate::store::MemoryStore,
         down: std::sync::atomic::AtomicBool,
+        event_reads: std::sync::atomic::AtomicUsize,
     }
 
     impl Flaky {
@@ -482,6 +524,8 @@ mod tests {
             self.inner.append_events(events, keep).await
         }
         async fn events(&self, job: Uuid, after: u64) -> R<Vec<Event>> {
+            self.event_reads
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.check()?;
             self.inner.events(job, after).await
         }
@@ -538,17 +582,53 @@ mod tests {
         id
     }
 
+    /// With a doorbell (the store sends notices), a stream reads when rung, at once, and
+    /// otherwise only every `STREAM_RECHECK`, not every `REMOTE_POLL`.
+    #[tokio::test]
+    async fn a_remote_stream_with_a_doorbell_reads_when_rung() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let store = Arc::new(Flaky::default());
+        let id = running_job(&store).await;
+        let bell = Arc::new(Notify::new());
+        let doorbell = Doorbell {
+            bell: bell.clone(),
+            registration: Box::new(()),
+        };
+        let mut sub = Subscription::remote(store.clone(), id, Some(doorbell));
+        assert_eq!(sub.next(id).await.unwrap().kind.name(), "queued");
+        let reader = tokio::spawn(async move { sub.next(id).await.map(|e| e.kind.name()) });
+        tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+        // Polling would have read about ten times by now.
+        assert!(
+            store.event_reads.load(SeqCst) <= 3,
+            "{:?}",
+            store.event_reads
+        );
+        let started = Event {
+            job_id: id,
+            seq: 2,
+            time: Utc::now(),
+            kind: EventKind::Started,
+        };
+        store.append_events(&[started], 100).await.unwrap();
+        let rung = std::time::Instant::now();
+        bell.notify_waiters();
+        let next = tokio::time::timeout(std::time::Duration::from_secs(5), reader)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(next, Some("started"));
+        assert!(rung.elapsed() < STREAM_RECHECK / 2, "{:?}", rung.elapsed());
+    }
+
     /// Reads failing for a while (an outage) are not the job's end: the stream resumes
     /// and ends with the stored `finished` event.
     #[tokio::test]
     async fn a_remote_stream_outlives_failed_reads_and_ends_with_finished() {
-        let store = Arc::new(Flaky {
-            inner: Default::default(),
-            down: Default::default(),
-        });
+        let store = Arc::new(Flaky::default());
         let id = running_job(&store).await;
         store.down.store(true, std::sync::atomic::Ordering::SeqCst);
-        let mut sub = Subscription::remote(store.clone(), id);
+        let mut sub = Subscription::remote(store.clone(), id, None);
         let reader = tokio::spawn(async move {
             let mut kinds = Vec::new();
             while let Some(e) = sub.next(id).await {
@@ -581,16 +661,13 @@ mod tests {
     /// in between), the stream still ends with the stored end.
     #[tokio::test]
     async fn a_remote_stream_of_an_ended_job_without_its_event_ends_with_the_stored_end() {
-        let store = Arc::new(Flaky {
-            inner: Default::default(),
-            down: Default::default(),
-        });
+        let store = Arc::new(Flaky::default());
         let id = running_job(&store).await;
         store
             .finish_job(id, 1, JobStatus::Failed, Some("1 failed"), Utc::now())
             .await
             .unwrap();
-        let mut sub = Subscription::remote(store.clone(), id);
+        let mut sub = Subscription::remote(store.clone(), id, None);
         let mut last = None;
         let read = async {
             while let Some(e) = sub.next(id).await {

@@ -12,15 +12,12 @@ use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::events::{EventLog, Subscription};
+use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
 use crate::error::{Error, Result};
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
-/// How often a view of a job run elsewhere (another executor on a shared store) looks at
-/// the store while waiting or streaming events, where the store sends no notices.
-pub const REMOTE_POLL: Duration = Duration::from_millis(100);
 /// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
 /// the job ended, and otherwise only this often (a notice lost while the listening
 /// connection was down).
@@ -40,6 +37,8 @@ pub(crate) struct LiveMap {
     /// (a view reads through its running twin, and must not fall back to what it was).
     views: Mutex<Views>,
     ended: tokio::sync::broadcast::Sender<Uuid>,
+    /// Streams of jobs run elsewhere, rung when their events are stored (a notice).
+    event_bells: Mutex<HashMap<Uuid, Arc<Notify>>>,
     /// The store tells this process when jobs end elsewhere (views need not poll).
     pub(crate) notified: std::sync::atomic::AtomicBool,
 }
@@ -51,6 +50,7 @@ impl Default for LiveMap {
             bells: Mutex::default(),
             views: Mutex::default(),
             ended: tokio::sync::broadcast::channel(ENDED_CAPACITY).0,
+            event_bells: Mutex::default(),
             notified: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -109,7 +109,29 @@ impl LiveMap {
     /// followers hear of it.
     pub(crate) fn ended(&self, id: Uuid) {
         self.ring(id);
+        self.events_stored(id);
         let _ = self.ended.send(id);
+    }
+
+    /// Another process stored events of this job: its streams read them.
+    pub(crate) fn events_stored(&self, id: Uuid) {
+        if let Some(bell) = lock(&self.event_bells).get(&id) {
+            bell.notify_waiters();
+        }
+    }
+
+    /// A doorbell for a stream of `id`, when the store sends notices (otherwise it polls).
+    fn doorbell(self: &Arc<Self>, id: Uuid) -> Option<Doorbell> {
+        if !self.notified.load(Ordering::Relaxed) {
+            return None;
+        }
+        let bell = lock(&self.event_bells).entry(id).or_default().clone();
+        let registration = Box::new(EventWatch {
+            live: self.clone(),
+            id,
+            bell: bell.clone(),
+        });
+        Some(Doorbell { bell, registration })
     }
 
     pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
@@ -147,6 +169,23 @@ impl Drop for Watch<'_> {
         let mut bells = self.live.bells();
         // The map's reference and ours: no other waiter.
         if Arc::strong_count(&self.bell) <= 2 {
+            bells.remove(&self.id);
+        }
+    }
+}
+
+/// A stream's registration for event notices; the bell goes with its last stream.
+struct EventWatch {
+    live: Arc<LiveMap>,
+    id: Uuid,
+    bell: Arc<Notify>,
+}
+
+impl Drop for EventWatch {
+    fn drop(&mut self) {
+        let mut bells = lock(&self.live.event_bells);
+        // The map's reference, ours, and the doorbell's: no other stream.
+        if Arc::strong_count(&self.bell) <= 3 {
             bells.remove(&self.id);
         }
     }
@@ -331,8 +370,12 @@ impl JobHandle {
     }
 
     pub fn subscribe(&self) -> Subscription {
+        if let Some(t) = self.twin() {
+            return t.subscribe(); // run here: its live events
+        }
         if self.is_view() && !self.status().is_terminal() {
-            return Subscription::remote(self.store.clone(), self.id);
+            let doorbell = self.live.as_ref().and_then(|l| l.doorbell(self.id));
+            return Subscription::remote(self.store.clone(), self.id, doorbell);
         }
         if self.is_view() {
             return Subscription::stored(self.store.clone(), self.id);

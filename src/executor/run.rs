@@ -554,6 +554,7 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
             Notice::Queued => inner.wake.notify_one(),
             Notice::Cancel => stop_local(&inner, &[id]),
             Notice::Finished => inner.live.ended(id),
+            Notice::Events => inner.live.events_stored(id),
         }
     }
 }

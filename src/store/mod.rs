@@ -230,6 +230,9 @@ pub enum Notice {
     Cancel,
     /// A job's end was stored (waiters elsewhere read it once instead of polling).
     Finished,
+    /// Events of a job were stored (its streams elsewhere read them instead of polling).
+    /// Sent by the store itself, with the events.
+    Events,
 }
 
 impl Notice {
@@ -238,13 +241,19 @@ impl Notice {
             Notice::Queued => "queued",
             Notice::Cancel => "cancel",
             Notice::Finished => "finished",
+            Notice::Events => "events",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        [Notice::Queued, Notice::Cancel, Notice::Finished]
-            .into_iter()
-            .find(|n| n.as_str() == s)
+        [
+            Notice::Queued,
+            Notice::Cancel,
+            Notice::Finished,
+            Notice::Events,
+        ]
+        .into_iter()
+        .find(|n| n.as_str() == s)
     }
 }
 
