@@ -45,10 +45,6 @@ const TRANSPORT_MAY_USE: &[&str] = &["transport", "host", "error"];
 /// loop cannot hide in an old one.
 const KNOWN_LOOPS: &[(&[&str], &str)] = &[
     (
-        &["executor::events", "executor::job_handle"],
-        "the one-schema issue: events and job handles share the job state",
-    ),
-    (
         &["profile::metadata", "profile::model"],
         "the one-schema issue: metadata and the model share the control schema",
     ),
