@@ -491,7 +491,15 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             Ok(acc
                 && match actual {
                     Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
-                    Value::Array(a) => a.contains(x),
+                    // RSpec's include: an equal item, or one the expected value
+                    // matches as `===` does (a Regexp, a Range): `values_match?`.
+                    Value::Array(a) => {
+                        a.contains(x)
+                            || (matches!(x, Value::Regex { .. } | Value::Range { .. })
+                                && a.iter().try_fold(false, |hit, v| -> R<bool> {
+                                    Ok(hit || case_eq(x, v)?)
+                                })?)
+                    }
                     Value::Hash(_) => actual.hash_get(x).is_some(),
                     Value::Nil => false,
                     other => cx
@@ -946,6 +954,16 @@ mod tests {
             Value::Array(vec![s("a"), s("b")])
         ));
         assert!(passes(&m("include", vec![s("ell")]), s("hello")));
+        // RSpec's values_match?: a Regexp matches an item of the list.
+        let re = Value::Regex {
+            source: "^-w /etc".into(),
+            flags: String::new(),
+        };
+        assert!(passes(
+            &m("include", vec![re.clone()]),
+            Value::Array(vec![s("x"), s("-w /etc/passwd -p wa")])
+        ));
+        assert!(!passes(&m("include", vec![re]), Value::Array(vec![s("x")])));
         assert!(!passes(
             &m("include", vec![s("a"), s("z")]),
             Value::Array(vec![s("a")])

@@ -103,7 +103,11 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "os_env" => vec![Fact::Command("env".into())],
         "processes" => vec![Fact::Command(process::PS.into())],
         "port" => vec![Fact::Command(process::SS.into())],
-        "auditd" => vec![Fact::Command(auditd::RULES.into())],
+        "auditd" => {
+            let mut f = platform();
+            f.push(Fact::Command(auditd::RULES.into()));
+            f
+        }
         "yum" => {
             let mut f = platform();
             f.push(Fact::Command(yum::REPOLIST.into()));

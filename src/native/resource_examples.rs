@@ -1,0 +1,83 @@
+//! The examples of InSpec's resource pages (docs-chef-io/content/inspec/resources/NAME.md)
+//! as controls of `tests/fixtures/fixture-profiles/system-resources`, evaluated on the
+//! recorded host states of tests/fixtures/hosts (`fixture://`), against the outcome InSpec 7
+//! gives on such a host, read from its source (inspec/inspec 5ce9fa1, resources/NAME.rb).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::job::{ControlResult, ControlStatus};
+use crate::transport::fixture::FixtureTransport;
+use crate::transport::Host;
+
+const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn evaluate(on: &str) -> Vec<ControlResult> {
+    let t = FixtureTransport::open(&fixtures().join("hosts").join(on));
+    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let profile =
+        crate::profile::load(fixtures().join("fixture-profiles/system-resources")).unwrap();
+    super::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+use ControlStatus::{Failed as F, Passed as P, Skipped as S};
+
+/// InSpec's status of each control on debian12, ubuntu2004, rhel8.
+const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
+    // Ubuntu has no /sbin/auditctl: "Command `/sbin/auditctl` does not exist", a
+    // failure (auditd.rb initialize raises ResourceFailed).
+    ("auditd-lines-sshd-config", [F, F, P]),
+    ("auditd-lines-rules", [F, F, P]),
+    ("auditd-status-backlog", [P, F, P]),
+    // Debian has no `open` rule: the column is [], not ['always'].
+    ("auditd-syscall-open", [F, F, P]),
+    // RHEL watches /etc/sudoers with `-p wa`.
+    ("auditd-file-sudoers-x", [F, F, F]),
+    ("auditd-file-sudoers-wa", [F, F, P]),
+    ("auditd-syscall-where-arch", [F, F, P]),
+    // chown rules have no exit field: [nil] does not include ['-EACCES'].
+    ("auditd-syscall-where-arch-doc", [F, F, F]),
+    ("auditd-where-key-privileged", [F, F, P]),
+    ("auditd-stig-execve", [F, F, P]),
+];
+
+#[test]
+fn resource_page_examples_have_inspecs_outcomes_on_every_fixture_host() {
+    let mut wrong = Vec::new();
+    for (i, h) in HOSTS.iter().enumerate() {
+        let results = evaluate(h);
+        assert_eq!(results.len(), EXPECTED.len(), "{h}: one result per control");
+        for (id, statuses) in EXPECTED {
+            let Some(c) = results.iter().find(|c| c.id == *id) else {
+                wrong.push(format!("{h} {id}: no result"));
+                continue;
+            };
+            if c.status != statuses[i] {
+                let msgs: Vec<String> = c
+                    .results
+                    .iter()
+                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
+                    .collect();
+                wrong.push(format!(
+                    "{h} {id}: {:?}, InSpec {:?}: {msgs:?}",
+                    c.status, statuses[i]
+                ));
+            }
+            // No example may stop at a construct the evaluator lacks.
+            for r in &c.results {
+                let text = format!("{:?} {:?}", r.message, r.skip_message);
+                if text.contains("native evaluator") || text.contains("no recorded output") {
+                    wrong.push(format!("{h} {id}: {text}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    let _ = S;
+}
