@@ -500,7 +500,13 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
                                     Ok(hit || case_eq(x, v)?)
                                 })?)
                     }
-                    Value::Hash(_) => actual.hash_get(x).is_some(),
+                    // A Hash expected: each of its pairs is in the actual Hash.
+                    Value::Hash(_) => match x {
+                        Value::Hash(pairs) => {
+                            pairs.iter().all(|(k, v)| actual.hash_get(k) == Some(v))
+                        }
+                        _ => actual.hash_get(x).is_some(),
+                    },
                     Value::Nil => false,
                     other => cx
                         .predicate(other, "include?", std::slice::from_ref(x))?
@@ -964,6 +970,15 @@ mod tests {
             Value::Array(vec![s("x"), s("-w /etc/passwd -p wa")])
         ));
         assert!(!passes(&m("include", vec![re]), Value::Array(vec![s("x")])));
+        // A Hash includes a Hash's pairs.
+        let h =
+            |pairs: &[(&str, &str)]| Value::Hash(pairs.iter().map(|(k, v)| (s(k), s(v))).collect());
+        let conf = h(&[("gpgcheck", "1"), ("best", "True")]);
+        assert!(passes(
+            &m("include", vec![h(&[("gpgcheck", "1")])]),
+            conf.clone()
+        ));
+        assert!(!passes(&m("include", vec![h(&[("gpgcheck", "0")])]), conf));
         assert!(!passes(
             &m("include", vec![s("a"), s("z")]),
             Value::Array(vec![s("a")])

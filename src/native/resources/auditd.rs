@@ -112,6 +112,7 @@ impl Auditd {
                 accessors: Vec::new(),
                 rows,
                 flattened: Vec::new(),
+                predicates: Vec::new(),
             });
             Ok((lines, table))
         })

@@ -12,6 +12,7 @@ pub use facts::facts;
 pub use os::{detect as detect_platform, Platform};
 
 mod accounts;
+mod aide;
 mod apt;
 mod auditd;
 mod command;
@@ -20,12 +21,14 @@ mod crontab;
 mod docker;
 mod facts;
 mod file;
+mod hosts;
 mod iptables;
 mod kernel;
 mod mount;
 mod os;
 mod package;
 mod process;
+mod selinux;
 mod service;
 mod simple_config;
 mod support;
@@ -46,6 +49,11 @@ struct Entry {
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
     Entry {
+        name: "aide_conf",
+        methods: aide::METHODS,
+        create: aide::create,
+    },
+    Entry {
         name: "apt",
         methods: apt::METHODS,
         create: |a, h| apt::create("apt", a, h),
@@ -64,6 +72,11 @@ static REGISTRY: &[Entry] = &[
         name: "bash",
         methods: command::METHODS,
         create: |a, h| command::create("bash", a, h),
+    },
+    Entry {
+        name: "chrony_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("chrony_conf", a, h),
     },
     Entry {
         name: "command",
@@ -94,6 +107,21 @@ static REGISTRY: &[Entry] = &[
         name: "etc_group",
         methods: accounts::GROUP_FILE_METHODS,
         create: |a, h| accounts::create_file("etc_group", a, h),
+    },
+    Entry {
+        name: "etc_hosts",
+        methods: hosts::HOSTS_METHODS,
+        create: |a, h| hosts::create("etc_hosts", a, h),
+    },
+    Entry {
+        name: "etc_hosts_allow",
+        methods: hosts::ALLOW_DENY_METHODS,
+        create: |a, h| hosts::create("etc_hosts_allow", a, h),
+    },
+    Entry {
+        name: "etc_hosts_deny",
+        methods: hosts::ALLOW_DENY_METHODS,
+        create: |a, h| hosts::create("etc_hosts_deny", a, h),
     },
     Entry {
         name: "file",
@@ -191,6 +219,11 @@ static REGISTRY: &[Entry] = &[
         create: package::create_packages,
     },
     Entry {
+        name: "parse_config",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("parse_config", a, h),
+    },
+    Entry {
         name: "parse_config_file",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("parse_config_file", a, h),
@@ -216,6 +249,11 @@ static REGISTRY: &[Entry] = &[
         create: process::create_processes,
     },
     Entry {
+        name: "selinux",
+        methods: selinux::METHODS,
+        create: selinux::create,
+    },
+    Entry {
         name: "service",
         methods: service::METHODS,
         create: |a, h| service::create("service", a, h),
@@ -229,6 +267,11 @@ static REGISTRY: &[Entry] = &[
         name: "ssh_config",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ssh_config", a, h),
+    },
+    Entry {
+        name: "sshd_active_config",
+        methods: config_file::SSHD_ACTIVE_METHODS,
+        create: |a, h| config_file::create("sshd_active_config", a, h),
     },
     Entry {
         name: "sshd_config",

@@ -120,6 +120,7 @@ pub fn table(
             .collect(),
         rows,
         flattened: Vec::new(),
+        predicates: Vec::new(),
     })
 }
 
@@ -151,6 +152,7 @@ pub fn table_call(resource: &str, t: &Table, method: &str, args: &[Value]) -> Re
         "count" => Ok(Value::Int(t.rows.len() as i64)),
         "where" => Ok(Value::Table(Arc::new(filter(t, args)?))),
         "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
+        _ if t.predicate(method).is_some() => Ok(Value::Bool(t.predicate(method) == Some(true))),
         // A column with a condition filters by it (`passwd.users('root')`), as
         // FilterTable's columns do.
         _ if !args.is_empty() => {
