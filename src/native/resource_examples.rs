@@ -122,3 +122,60 @@ fn resource_page_examples_have_inspecs_outcomes_on_every_fixture_host() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// InSpec's status of each control of `local-resources` on this machine.
+const LOCAL_EXPECTED: &[(&str, ControlStatus)] = &[
+    ("file-tmp", P),
+    ("file-proc-version", P),
+    ("file-dev-stdout", P),
+    ("file-dev-zero", P),
+    ("file-owners", P),
+    // /proc files stat as empty.
+    ("file-proc-size", P),
+    ("file-checksums", P),
+    ("file-content-as", P),
+    ("file-permissions", P),
+    ("file-wrong-checksum", F),
+    ("user-root", P),
+    ("users-root", P),
+];
+
+#[test]
+fn resource_page_examples_have_inspecs_outcomes_on_this_machine() {
+    use std::os::unix::fs::PermissionsExt;
+    let profile_dir = fixtures().join("fixture-profiles/local-resources");
+    let dir = std::env::temp_dir().join(format!("airs-local-res-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for f in ["helloworld.json", "helloworld.yml"] {
+        let to = dir.join(f);
+        std::fs::copy(profile_dir.join("files").join(f), &to).unwrap();
+        std::fs::set_permissions(&to, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    let profile = crate::profile::load(&profile_dir).unwrap();
+    let inputs = serde_json::json!({ "dir": dir.to_str().unwrap() });
+    let results = super::evaluate(&profile, host, inputs.as_object().unwrap());
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(results.len(), LOCAL_EXPECTED.len());
+    let wrong: Vec<String> = LOCAL_EXPECTED
+        .iter()
+        .filter_map(|(id, want)| {
+            let c = results.iter().find(|c| c.id == *id)?;
+            (c.status != *want).then(|| {
+                format!(
+                    "{id}: {:?}, InSpec {want:?}: {:?}",
+                    c.status,
+                    c.results
+                        .iter()
+                        .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
+                        .collect::<Vec<_>>()
+                )
+            })
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

@@ -48,6 +48,9 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("be_enabled", predicate),
     ("be_running", predicate),
     ("be_mounted", predicate),
+    // user.rb's serverspec matchers.
+    ("belong_to_primary_group", predicate),
+    ("belong_to_group", predicate),
     ("be_within", m_be_within),
     ("satisfy", m_satisfy),
 ];
@@ -86,6 +89,8 @@ pub fn predicate_of(name: &str) -> Option<String> {
         "be_installed" | "be_enabled" | "be_running" | "be_mounted" => {
             Some(format!("{}?", &name[3..]))
         }
+        "belong_to_primary_group" => Some("belongs_to_primary_group?".into()),
+        "belong_to_group" => Some("belongs_to_group?".into()),
         n if own(n).is_some() => None,
         n => n
             .strip_prefix("be_")

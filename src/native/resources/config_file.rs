@@ -343,7 +343,7 @@ pub fn from_json(v: &serde_json::Value) -> Value {
     }
 }
 
-fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
+pub fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
     use serde_yaml_ng::Value as Y;
     match v {
         Y::Null => Value::Nil,
