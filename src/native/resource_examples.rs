@@ -87,6 +87,18 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("etc-fstab-tmp-configured", [P, F, P]),
     ("etc-fstab-params", [F, F, P]),
     ("etc-fstab-nfs", [P, P, P]),
+    // network.rb: only RHEL's state has /sys/class/net, /proc/net/bonding and `ip`.
+    ("interface-eth0", [F, F, P]),
+    // lo's operstate is `unknown`: not up (interface.rb).
+    ("interface-lo", [F, F, P]),
+    ("interface-missing", [P, P, P]),
+    ("interfaces-names", [F, F, P]),
+    ("bond-bond0", [F, F, P]),
+    ("bridge-br0", [P, P, P]),
+    // No `stat` answer on Debian: no label.
+    ("file-selinux-label", [F, F, P]),
+    // Debian hashes with yescrypt ($y$), Ubuntu's root is locked (!).
+    ("user-root-shadow", [F, F, P]),
 ];
 
 #[test]

@@ -25,6 +25,7 @@ mod hosts;
 mod iptables;
 mod kernel;
 mod mount;
+mod network;
 mod os;
 mod package;
 mod process;
@@ -72,6 +73,16 @@ static REGISTRY: &[Entry] = &[
         name: "bash",
         methods: command::METHODS,
         create: |a, h| command::create("bash", a, h),
+    },
+    Entry {
+        name: "bond",
+        methods: network::BOND_METHODS,
+        create: network::create_bond,
+    },
+    Entry {
+        name: "bridge",
+        methods: network::BRIDGE_METHODS,
+        create: network::create_bridge,
     },
     Entry {
         name: "chrony_conf",
@@ -147,6 +158,16 @@ static REGISTRY: &[Entry] = &[
         name: "ini",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("ini", a, h),
+    },
+    Entry {
+        name: "interface",
+        methods: network::INTERFACE_METHODS,
+        create: network::create_interface,
+    },
+    Entry {
+        name: "interfaces",
+        methods: network::INTERFACES_METHODS,
+        create: network::create_interfaces,
     },
     Entry {
         name: "ip6tables",
