@@ -99,6 +99,11 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("file-selinux-label", [F, F, P]),
     // Debian hashes with yescrypt ($y$), Ubuntu's root is locked (!).
     ("user-root-shadow", [F, F, P]),
+    // grub.rb: Ubuntu's state has no GRUB files (FileReader skips); RHEL 8's grub.cfg
+    // boots through blscfg, with no menuentry to read a kernel from.
+    ("grub-conf-defaults", [P, S, P]),
+    ("grub-conf-default-kernel", [P, S, F]),
+    ("grub-conf-named-kernel", [P, S, S]),
 ];
 
 #[test]

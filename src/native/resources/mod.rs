@@ -21,6 +21,7 @@ mod crontab;
 mod docker;
 mod facts;
 mod file;
+mod grub;
 mod hosts;
 mod iptables;
 mod kernel;
@@ -148,6 +149,11 @@ static REGISTRY: &[Entry] = &[
         name: "groups",
         methods: accounts::GROUPS_METHODS,
         create: accounts::create_groups,
+    },
+    Entry {
+        name: "grub_conf",
+        methods: grub::METHODS,
+        create: grub::create,
     },
     Entry {
         name: "inetd_conf",
