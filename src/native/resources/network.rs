@@ -361,7 +361,7 @@ impl Resource for Bridge {
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         match method {
             "exist?" | "exists?" => Ok(Value::Bool(self.interfaces()?.is_some())),
-            "interfaces" => Ok(self.interfaces()?.as_ref().map_or(Value::Nil, |i| strs(i))),
+            "interfaces" => Ok(self.interfaces()?.as_ref().map_or(Value::Nil, strs)),
             "has_interface?" => Ok(Value::Bool(self.interfaces()?.as_ref().is_some_and(|i| {
                 args.first()
                     .is_some_and(|a| i.iter().any(|x| Value::str(x) == *a))
