@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::native::resources::support::{read_text, str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::support::{read_or_skip, str_arg, table, table_call, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -93,13 +93,7 @@ pub fn parse(text: &str) -> Vec<(String, Vec<String>)> {
 impl AideConf {
     fn rows(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
-            let Some(text) = read_text(&self.host, &self.path)? else {
-                return Err(ResourceError::Skip(format!(
-                    "Can't find file: {}",
-                    self.path
-                )));
-            };
-            let rows = parse(&text)
+            let rows = parse(&read_or_skip(&self.host, &self.path)?)
                 .into_iter()
                 .map(|(s, rules)| {
                     vec![

@@ -11,8 +11,17 @@ use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
-/// The FilterTable's columns, in the order auditd.rb registers them.
-pub const FIELDS: &[&str] = &[
+/// What `auditd` answers: its own properties, then the FilterTable's methods and columns.
+pub const METHODS: &[&str] = &[
+    "lines",
+    "status",
+    "params",
+    "where",
+    "entries",
+    "count",
+    "exist?",
+    "raw_data",
+    // The columns, in the order auditd.rb registers them ([`FIELDS`]).
     "file",
     "list",
     "action",
@@ -26,27 +35,8 @@ pub const FIELDS: &[&str] = &[
     "exit",
 ];
 
-pub const METHODS: &[&str] = &[
-    "lines",
-    "status",
-    "params",
-    "where",
-    "entries",
-    "count",
-    "exist?",
-    "raw_data",
-    "file",
-    "list",
-    "action",
-    "fields",
-    "fields_nokey",
-    "syscall",
-    "key",
-    "arch",
-    "path",
-    "permissions",
-    "exit",
-];
+/// The FilterTable's columns: the tail of [`METHODS`].
+pub const FIELDS: &[&str] = METHODS.split_at(8).1;
 
 /// auditd.rb runs `/sbin/auditctl` (`/usr/sbin/auditctl` on Alpine).
 const AUDITCTL: &str = "/sbin/auditctl";
@@ -327,16 +317,12 @@ impl Resource for Auditd {
                     ),
                 })
             }
-            _ if FIELDS.contains(&method)
-                || ["where", "entries", "count", "exist?", "raw_data"].contains(&method) =>
-            {
-                crate::native::resources::support::table_call(
-                    "auditd",
-                    &self.rules()?.1,
-                    method,
-                    args,
-                )
-            }
+            _ if METHODS.contains(&method) => crate::native::resources::support::table_call(
+                "auditd",
+                &self.rules()?.1,
+                method,
+                args,
+            ),
             _ => Err(unsupported("auditd", method)),
         }
     }
@@ -353,6 +339,7 @@ mod tests {
 
     #[test]
     fn rules_parse_as_auditd_rb() {
+        assert_eq!((FIELDS[0], FIELDS.len()), ("file", 11));
         let rows = parse_rule(
             "-a always,exit -F arch=b64 -S chown,fchown -F auid>=1000 -F auid!=-1 -F key=perm_mod",
         );

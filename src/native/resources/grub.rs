@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::simple_config::{self, Options};
-use crate::native::resources::support::{read_text, str_arg, Lazy, Res};
+use crate::native::resources::support::{read_or_skip, read_text, str_arg, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -169,11 +169,6 @@ pub fn legacy_kernel(content: &str, default: usize, kernel: &str) -> Vec<(Value,
 }
 
 impl GrubConf {
-    fn read(&self, path: &str) -> Res<String> {
-        read_text(&self.host, path)?
-            .ok_or_else(|| ResourceError::Skip(format!("Can't find file: {path}")))
-    }
-
     fn params(&self) -> Res<&Value> {
         self.params.get(|| {
             let p = crate::native::resources::os::detect(&self.host)?;
@@ -205,14 +200,14 @@ impl GrubConf {
                     p.name
                 )));
             };
-            let content = self.read(self.path.as_deref().unwrap_or(conf_path))?;
+            let content = read_or_skip(&self.host, self.path.as_deref().unwrap_or(conf_path))?;
             let (mut conf, kernel_opts) = if version == Version::Legacy {
                 let conf = settings(&content);
                 let default = to_i(get(&conf, "default"));
                 let opts = legacy_kernel(&content, default, &self.kernel);
                 (conf, opts)
             } else {
-                let conf = settings(&self.read("/etc/default/grub")?);
+                let conf = settings(&read_or_skip(&self.host, "/etc/default/grub")?);
                 let entries = menu_entries(&content)?;
                 let chosen = if entries.is_empty() {
                     Vec::new()

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::native::resources::support::{read_text, str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::support::{read_or_skip, str_arg, table, table_call, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -176,12 +176,7 @@ impl HostsFile {
                     ));
                 }
             }
-            let Some(text) = read_text(&self.host, &self.path)? else {
-                return Err(ResourceError::Skip(format!(
-                    "Can't find file: {}",
-                    self.path
-                )));
-            };
+            let text = read_or_skip(&self.host, &self.path)?;
             Ok(match self.kind {
                 Kind::Hosts => table(
                     self.label(),
