@@ -12,6 +12,7 @@ use crate::transport::Host;
 pub const METHODS: &[&str] = &[
     "all_have_rule",
     "selection_lines",
+    "selection_line",
     "rules",
     "params",
     "where",
