@@ -155,6 +155,11 @@ const LOCAL_EXPECTED: &[(&str, ControlStatus)] = &[
     ("file-wrong-checksum", F),
     ("user-root", P),
     ("users-root", P),
+    ("host-localhost", P),
+    // A listener the test holds open, and a port it just closed.
+    ("host-tcp-port", P),
+    // .invalid never resolves (RFC 6761).
+    ("host-unresolvable", P),
 ];
 
 #[test]
@@ -174,8 +179,19 @@ fn resource_page_examples_have_inspecs_outcomes_on_this_machine() {
         CancellationToken::new(),
     ));
     let profile = crate::profile::load(&profile_dir).unwrap();
-    let inputs = serde_json::json!({ "dir": dir.to_str().unwrap() });
+    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let inputs = serde_json::json!({
+        "dir": dir.to_str().unwrap(),
+        "open_port": open.local_addr().unwrap().port(),
+        "closed_port": closed_port,
+    });
     let results = super::evaluate(&profile, host, inputs.as_object().unwrap());
+    drop(open);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(results.len(), LOCAL_EXPECTED.len());
     let wrong: Vec<String> = LOCAL_EXPECTED

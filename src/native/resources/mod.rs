@@ -22,6 +22,7 @@ mod docker;
 mod facts;
 mod file;
 mod grub;
+mod host;
 mod hosts;
 mod iptables;
 mod kernel;
@@ -154,6 +155,11 @@ static REGISTRY: &[Entry] = &[
         name: "grub_conf",
         methods: grub::METHODS,
         create: grub::create,
+    },
+    Entry {
+        name: "host",
+        methods: host::METHODS,
+        create: host::create,
     },
     Entry {
         name: "inetd_conf",

@@ -21,6 +21,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "interface" => vec![Value::str("lo")],
         "bond" => vec![Value::str("bond0")],
         "bridge" => vec![Value::str("br0")],
+        "host" => vec![Value::str("localhost")],
         "port" => vec![Value::Int(22)],
         "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
