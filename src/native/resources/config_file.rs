@@ -207,6 +207,9 @@ fn data_source(
     )))
 }
 
+/// The most values a line's `key_values` may ask for.
+const MAX_KEY_VALUES: usize = 256;
+
 /// SimpleConfig's options as `parse_config` and `parse_config_file` take them:
 /// `assignment_regex`, `multiple_values`, `multiple_value_regex`, `key_values`,
 /// `comment_char`, `standalone_comments`, `line_separator` (simpleconfig.rb).
@@ -239,7 +242,10 @@ fn parse_options(v: Option<&Value>) -> Res<Options> {
             }
             ("multiple_values", v) => o.multiple_values = v.truthy(),
             ("standalone_comments", v) => o.standalone_comments = v.truthy(),
-            ("key_values", Value::Int(n)) => o.key_values = usize::try_from(*n).unwrap_or(1),
+            // Bounded: each line gets this many values (a pattern has fewer groups).
+            ("key_values", Value::Int(n)) => {
+                o.key_values = usize::try_from(*n).unwrap_or(1).clamp(1, MAX_KEY_VALUES)
+            }
             ("comment_char", Value::Str(c)) => o.comment_char = c.chars().next(),
             ("comment_char", Value::Nil) => o.comment_char = None,
             ("line_separator", Value::Str(c)) => o.line_separator = Some(c.clone()),
@@ -407,6 +413,28 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn key_values_is_bounded() {
+        let opts = Value::Hash(vec![
+            (
+                Value::Sym("assignment_regex".into()),
+                Value::Regex {
+                    source: r"^(\S+)\s+(\S+)$".into(),
+                    flags: String::new(),
+                },
+            ),
+            (Value::Sym("key_values".into()), Value::Int(i64::MAX)),
+        ]);
+        let r = create("parse_config", &[Value::str("k v\n"), opts], &host()).unwrap();
+        match r.call("k", &[]).unwrap() {
+            Value::Array(items) => {
+                assert_eq!(items.len(), MAX_KEY_VALUES);
+                assert_eq!(items[0], Value::str("v"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
