@@ -104,6 +104,14 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("grub-conf-defaults", [P, S, P]),
     ("grub-conf-default-kernel", [P, S, F]),
     ("grub-conf-named-kernel", [P, S, S]),
+    // accounts.rb
+    ("shadow-users", [P, P, P]),
+    ("shadow-expired", [P, P, P]),
+    // Debian hashes with yescrypt; RHEL locks system accounts with `!!`, which the
+    // page's /^[*!]$/ does not take.
+    ("shadow-sha512", [F, P, F]),
+    ("users-allowed", [P, P, P]),
+    ("user-root-doc", [P, P, P]),
 ];
 
 #[test]
