@@ -36,4 +36,6 @@ mod fixture_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
+mod resource_examples;
+#[cfg(test)]
 pub mod testing;

@@ -187,6 +187,7 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
                     ],
                 ],
                 flattened: Vec::new(),
+                predicates: Vec::new(),
             })),
             ..Fake::new("etc_fstab", "File System Table File (fstab)")
         },

@@ -48,6 +48,9 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("be_enabled", predicate),
     ("be_running", predicate),
     ("be_mounted", predicate),
+    // user.rb's serverspec matchers.
+    ("belong_to_primary_group", predicate),
+    ("belong_to_group", predicate),
     ("be_within", m_be_within),
     ("satisfy", m_satisfy),
 ];
@@ -86,6 +89,8 @@ pub fn predicate_of(name: &str) -> Option<String> {
         "be_installed" | "be_enabled" | "be_running" | "be_mounted" => {
             Some(format!("{}?", &name[3..]))
         }
+        "belong_to_primary_group" => Some("belongs_to_primary_group?".into()),
+        "belong_to_group" => Some("belongs_to_group?".into()),
         n if own(n).is_some() => None,
         n => n
             .strip_prefix("be_")
@@ -491,8 +496,22 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             Ok(acc
                 && match actual {
                     Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
-                    Value::Array(a) => a.contains(x),
-                    Value::Hash(_) => actual.hash_get(x).is_some(),
+                    // RSpec's include: an equal item, or one the expected value
+                    // matches as `===` does (a Regexp, a Range): `values_match?`.
+                    Value::Array(a) => {
+                        a.contains(x)
+                            || (matches!(x, Value::Regex { .. } | Value::Range { .. })
+                                && a.iter().try_fold(false, |hit, v| -> R<bool> {
+                                    Ok(hit || case_eq(x, v)?)
+                                })?)
+                    }
+                    // A Hash expected: each of its pairs is in the actual Hash.
+                    Value::Hash(_) => match x {
+                        Value::Hash(pairs) => {
+                            pairs.iter().all(|(k, v)| actual.hash_get(k) == Some(v))
+                        }
+                        _ => actual.hash_get(x).is_some(),
+                    },
                     Value::Nil => false,
                     other => cx
                         .predicate(other, "include?", std::slice::from_ref(x))?
@@ -946,6 +965,25 @@ mod tests {
             Value::Array(vec![s("a"), s("b")])
         ));
         assert!(passes(&m("include", vec![s("ell")]), s("hello")));
+        // RSpec's values_match?: a Regexp matches an item of the list.
+        let re = Value::Regex {
+            source: "^-w /etc".into(),
+            flags: String::new(),
+        };
+        assert!(passes(
+            &m("include", vec![re.clone()]),
+            Value::Array(vec![s("x"), s("-w /etc/passwd -p wa")])
+        ));
+        assert!(!passes(&m("include", vec![re]), Value::Array(vec![s("x")])));
+        // A Hash includes a Hash's pairs.
+        let h =
+            |pairs: &[(&str, &str)]| Value::Hash(pairs.iter().map(|(k, v)| (s(k), s(v))).collect());
+        let conf = h(&[("gpgcheck", "1"), ("best", "True")]);
+        assert!(passes(
+            &m("include", vec![h(&[("gpgcheck", "1")])]),
+            conf.clone()
+        ));
+        assert!(!passes(&m("include", vec![h(&[("gpgcheck", "0")])]), conf));
         assert!(!passes(
             &m("include", vec![s("a"), s("z")]),
             Value::Array(vec![s("a")])

@@ -25,12 +25,13 @@ fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
         accessors: t.accessors.clone(),
         rows,
         flattened: t.flattened.clone(),
+        predicates: t.predicates.clone(),
     }))
 }
 
 /// Whether `name` is answered by the table itself.
 pub fn is_table_method(t: &Table, name: &str) -> bool {
-    TABLE_METHODS.contains(&name) || t.column(name).is_some()
+    TABLE_METHODS.contains(&name) || t.column(name).is_some() || t.predicate(name).is_some()
 }
 
 impl Interp<'_> {
@@ -73,13 +74,15 @@ impl Interp<'_> {
             "count" | "size" | "length" => Ok(Value::Int(t.rows.len() as i64)),
             "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
             "empty?" => Ok(Value::Bool(t.rows.is_empty())),
-            "raw_data" => Ok(Value::Array(
+            // FilterTable's `params` is its raw data (filter.rb).
+            "raw_data" | "params" => Ok(Value::Array(
                 (0..t.rows.len())
                     .map(|i| Row::new(t.clone(), i).to_hash())
                     .collect(),
             )),
             "to_s" | "inspect" => Ok(Value::Str(t.name.clone())),
             "nil?" => Ok(Value::Bool(false)),
+            _ if t.predicate(name).is_some() => Ok(Value::Bool(t.predicate(name) == Some(true))),
             "each" | "map" | "select" | "any?" | "first" => {
                 let items = (0..t.rows.len())
                     .map(|i| native(Row::new(t.clone(), i)))
@@ -148,7 +151,8 @@ impl Interp<'_> {
                 keep = next;
             }
         } else if !args.is_empty() {
-            return Err(self.unsupported("FilterTable `where` with a non-hash argument", off));
+            // filter.rb: `return self unless conditions.is_a?(Hash)` (the block is ignored).
+            return Ok(Value::Table(t.clone()));
         }
         if let Some(b) = blk {
             criteria.push("block".to_string());

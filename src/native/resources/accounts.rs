@@ -316,6 +316,14 @@ impl Accounts {
         }
         let shadow = self.shadow.iter().find(|s| text(s.first()) == Some(name));
         let sh = |i: usize| int(shadow.and_then(|s| s.get(i)));
+        // chage's "Last password change" as days before today (users.rb `passwordage`):
+        // none when never set, or 0 (a change is required).
+        let passwordage = match sh(2) {
+            Value::Int(days) if days > 0 => {
+                Value::Int(chrono::Utc::now().timestamp().div_euclid(86_400) - days)
+            }
+            _ => Value::Nil,
+        };
         vec![
             Value::str(name),
             int(p.get(2)),
@@ -328,6 +336,7 @@ impl Accounts {
             sh(4),
             sh(5),
             sh(6),
+            passwordage,
         ]
     }
 }
@@ -344,9 +353,26 @@ const USER_FIELDS: &[&str] = &[
     "maxdays",
     "warndays",
     "inactive_days",
+    "passwordage",
 ];
 
 pub const USER_METHODS: &[&str] = &[
+    "belongs_to_group?",
+    "belongs_to_primary_group?",
+    "disabled?",
+    "domain",
+    "enabled?",
+    "encrypted_password",
+    "groupname",
+    "has_home_directory?",
+    "has_login_shell?",
+    "has_uid?",
+    "lastlogin",
+    "maxbadpasswords",
+    "maximum_days_between_password_change",
+    "minimum_days_between_password_change",
+    "passwordage",
+    "userflags",
     "exist?",
     "exists?",
     "gid",
@@ -466,9 +492,34 @@ impl Resource for Users {
         match method {
             "exist?" | "exists?" => Ok(Value::Bool(row.is_some())),
             "username" => Ok(get("username")),
-            "group" => Ok(get("groupname")),
+            "group" | "groupname" => Ok(get("groupname")),
             "uid" | "gid" | "groups" | "home" | "shell" | "mindays" | "maxdays" | "warndays"
-            | "inactive_days" => Ok(get(method)),
+            | "inactive_days" | "passwordage" => Ok(get(method)),
+            // `getent shadow NAME`'s second field.
+            "encrypted_password" => {
+                let name = get("username");
+                Ok(accounts(&self.host)?
+                    .shadow
+                    .iter()
+                    .find(|s| s.first() == Some(&name))
+                    .and_then(|s| s.get(1).cloned())
+                    .unwrap_or(Value::Nil))
+            }
+            "minimum_days_between_password_change" => Ok(get("mindays")),
+            "maximum_days_between_password_change" => Ok(get("maxdays")),
+            // users.rb's Linux provider has no `disabled` (both predicates false), and no
+            // domain, flags, last login or bad-password limit.
+            "disabled?" | "enabled?" => Ok(Value::Bool(false)),
+            "domain" | "userflags" | "lastlogin" | "maxbadpasswords" => Ok(Value::Nil),
+            // The serverspec matchers (users.rb has_uid?, belongs_to_group?, ...).
+            "has_uid?" => Ok(Value::Bool(Some(&get("uid")) == args.first())),
+            "has_home_directory?" => Ok(Value::Bool(Some(&get("home")) == args.first())),
+            "has_login_shell?" => Ok(Value::Bool(Some(&get("shell")) == args.first())),
+            "belongs_to_primary_group?" => Ok(Value::Bool(Some(&get("groupname")) == args.first())),
+            "belongs_to_group?" => Ok(Value::Bool(match (get("groups"), args.first()) {
+                (Value::Array(gs), Some(g)) => gs.contains(g),
+                _ => false,
+            })),
             _ => Err(unsupported("user", method)),
         }
     }

@@ -11,7 +11,8 @@ use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
 
-pub const METHODS: &[&str] = &["*", "content", "params"];
+pub const METHODS: &[&str] = &["*", "content", "params", "read_params", "conf_path", "[]"];
+pub const SSHD_ACTIVE_METHODS: &[&str] = &["*", "content", "params", "active_path", "[]"];
 pub const DATA_METHODS: &[&str] = &["*", "content", "params", "value"];
 
 #[derive(Clone, Debug)]
@@ -50,6 +51,14 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             Format::Ssh,
             "SSHD Configuration".to_string(),
         ),
+        "sshd_active_config" => {
+            let p = active_sshd_config(host)?;
+            (
+                Source::Path(p.clone()),
+                Format::Ssh,
+                format!("SSHD Active Configuration (active path: {p})"),
+            )
+        }
         "ssh_config" => (
             Source::Path(path("/etc/ssh/ssh_config")),
             Format::Ssh,
@@ -77,6 +86,21 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
                 format!("Parse Config File {p}"),
             )
         }
+        // parse_config.rb: text (nil: no params) and SimpleConfig's options.
+        "parse_config" => (
+            Source::Content(str_arg(args, 0).unwrap_or_default()),
+            Format::Simple(parse_options(args.get(1))?),
+            "Parse Config ".to_string(),
+        ),
+        "chrony_conf" => (
+            Source::Path(path("/etc/chrony.conf")),
+            Format::SimpleUnwrapped(Options {
+                assign: Assign::Custom(custom(r"^\s*(\S+)\s+(.*)\s*$")),
+                multiple_values: true,
+                ..Options::default()
+            }),
+            "chrony.conf".to_string(),
+        ),
         "ntp_conf" => (
             Source::Path(path("/etc/ntp.conf")),
             Format::SimpleUnwrapped(Options {
@@ -93,6 +117,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
                 assign: Assign::Custom(custom(
                     r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$",
                 )),
+                key_values: 6,
                 ..Options::default()
             }),
             "inetd.conf".to_string(),
@@ -102,6 +127,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             // domain: type, item, value (one list per line).
             Format::Simple(Options {
                 assign: Assign::Custom(custom(r"^\s*(\S+?)\s+(.*?)\s+(.*?)\s+(.*?)\s*$")),
+                key_values: 3,
                 multiple_values: true,
                 ..Options::default()
             }),
@@ -119,6 +145,28 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         host: host.clone(),
         parsed: Lazy::default(),
     }))
+}
+
+/// What sshd reports loading (ssh_config.rb `dynamic_sshd_config_path`): the first
+/// `filename` line of its debug output, else /etc/ssh/sshd_config. InSpec runs
+/// `sudo /usr/sbin/sshd -dd`, which on a host without a running sshd keeps listening; `-t`
+/// prints the same lines and exits, and `sudo -n` never waits for a password.
+pub const SSHD_DEBUG: &str = "sudo -n /usr/sbin/sshd -dd -t 2>&1";
+
+fn active_sshd_config(host: &Host) -> Res<String> {
+    let out = host.run(SSHD_DEBUG)?;
+    let path = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("filename"))
+        .and_then(|l| l.rsplit("filename").next())
+        .map(str::trim)
+        .unwrap_or("");
+    Ok(if path.is_empty() {
+        "/etc/ssh/sshd_config".to_string()
+    } else {
+        path.to_string()
+    })
 }
 
 fn custom(pattern: &str) -> regex::Regex {
@@ -159,27 +207,48 @@ fn data_source(
     )))
 }
 
-/// `parse_config_file(path, { assignment_regex: /.../, multiple_values: true, ... })`.
+/// The most values a line's `key_values` may ask for.
+const MAX_KEY_VALUES: usize = 256;
+
+/// SimpleConfig's options as `parse_config` and `parse_config_file` take them:
+/// `assignment_regex`, `multiple_values`, `multiple_value_regex`, `key_values`,
+/// `comment_char`, `standalone_comments`, `line_separator` (simpleconfig.rb).
 fn parse_options(v: Option<&Value>) -> Res<Options> {
     let mut o = Options::default();
     let Some(Value::Hash(pairs)) = v else {
         return Ok(o);
+    };
+    let compile = |source: &str, flags: &str| {
+        crate::native::ruby::rx::compile(source, flags).map_err(|construct| {
+            ResourceError::Unsupported {
+                resource: "parse_config".into(),
+                method: construct,
+            }
+        })
     };
     for (k, v) in pairs {
         let (Value::Sym(k) | Value::Str(k)) = k else {
             continue;
         };
         match (k.as_str(), v) {
-            ("assignment_regex", Value::Regex { source, .. }) => {
-                let re = regex::Regex::new(source).map_err(|e| {
-                    ResourceError::Failed(format!("parse_config_file: assignment_regex: {e}"))
-                })?;
-                o.assign = Assign::Custom(re);
+            ("assignment_regex", Value::Regex { source, flags }) => {
+                o.assign = Assign::Custom(compile(source, flags)?);
+            }
+            ("multiple_value_regex", Value::Regex { source, flags }) => {
+                o.multiple_value_regex = Some(compile(source, flags)?);
+            }
+            ("multiple_value_regex", Value::Str(s)) => {
+                o.multiple_value_regex = Some(compile(&regex::escape(s), "")?);
             }
             ("multiple_values", v) => o.multiple_values = v.truthy(),
             ("standalone_comments", v) => o.standalone_comments = v.truthy(),
+            // Bounded: each line gets this many values (a pattern has fewer groups).
+            ("key_values", Value::Int(n)) => {
+                o.key_values = usize::try_from(*n).unwrap_or(1).clamp(1, MAX_KEY_VALUES)
+            }
             ("comment_char", Value::Str(c)) => o.comment_char = c.chars().next(),
             ("comment_char", Value::Nil) => o.comment_char = None,
+            ("line_separator", Value::Str(c)) => o.line_separator = Some(c.clone()),
             _ => {}
         }
     }
@@ -280,7 +349,7 @@ pub fn from_json(v: &serde_json::Value) -> Value {
     }
 }
 
-fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
+pub fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
     use serde_yaml_ng::Value as Y;
     match v {
         Y::Null => Value::Nil,
@@ -312,7 +381,17 @@ impl Resource for ConfigFile {
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         match method {
             "content" => Ok(Value::str(&self.parsed()?.0)),
-            "params" => Ok(dig(&self.parsed()?.1, args)),
+            // limits_conf.rb's public `read_params`.
+            "params" | "read_params" => Ok(dig(&self.parsed()?.1, args)),
+            "conf_path" | "active_path" => Ok(match &self.source {
+                Source::Path(p) => Value::str(p),
+                _ => Value::Nil,
+            }),
+            // `parse_config(text)['key']`: method_missing drops rspec-its' `:[]`.
+            "[]" => match str_arg(args, 0) {
+                Some(k) => self.key(&k),
+                None => Ok(Value::Nil),
+            },
             // `json(...).value(['a', 'b'])`: InSpec's path lookup.
             "value" if matches!(self.format, Format::Json | Format::Yaml) => match args.first() {
                 Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
@@ -334,6 +413,28 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, text).unwrap();
         p.to_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn key_values_is_bounded() {
+        let opts = Value::Hash(vec![
+            (
+                Value::Sym("assignment_regex".into()),
+                Value::Regex {
+                    source: r"^(\S+)\s+(\S+)$".into(),
+                    flags: String::new(),
+                },
+            ),
+            (Value::Sym("key_values".into()), Value::Int(i64::MAX)),
+        ]);
+        let r = create("parse_config", &[Value::str("k v\n"), opts], &host()).unwrap();
+        match r.call("k", &[]).unwrap() {
+            Value::Array(items) => {
+                assert_eq!(items.len(), MAX_KEY_VALUES);
+                assert_eq!(items[0], Value::str("v"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

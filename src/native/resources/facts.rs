@@ -3,7 +3,7 @@
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use crate::native::resources::support::{shell_line, str_arg};
-use crate::native::resources::{apt, auditd, kernel, os, process, service, yum};
+use crate::native::resources::{apt, auditd, config_file, kernel, os, process, service, yum};
 use crate::native::ruby::value::Value;
 use crate::transport::Fact;
 
@@ -48,6 +48,21 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "inetd_conf" => config(arg, "/etc/inetd.conf"),
         "limits_conf" => config(arg, "/etc/security/limits.conf"),
         "xinetd_conf" => config(arg, "/etc/xinetd.conf"),
+        "chrony_conf" => config(arg, "/etc/chrony.conf"),
+        "aide_conf" => config(arg, "/etc/aide.conf"),
+        "etc_hosts" => config(arg, "/etc/hosts"),
+        "etc_hosts_allow" => config(arg, "/etc/hosts.allow"),
+        "etc_hosts_deny" => {
+            let mut f = platform();
+            f.extend(config(arg, "/etc/hosts.deny"));
+            f
+        }
+        "sshd_active_config" => vec![Fact::Command(config_file::SSHD_DEBUG.into())],
+        "selinux" => {
+            let mut f = platform();
+            f.push(Fact::Command("sestatus".into()));
+            f
+        }
         "parse_config_file" | "json" | "yaml" | "ini" => match arg {
             Some(p) => config(Some(p), ""),
             None => Vec::new(),
@@ -103,7 +118,11 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
         "os_env" => vec![Fact::Command("env".into())],
         "processes" => vec![Fact::Command(process::PS.into())],
         "port" => vec![Fact::Command(process::SS.into())],
-        "auditd" => vec![Fact::Command(auditd::RULES.into())],
+        "auditd" => {
+            let mut f = platform();
+            f.push(Fact::Command(auditd::RULES.into()));
+            f
+        }
         "yum" => {
             let mut f = platform();
             f.push(Fact::Command(yum::REPOLIST.into()));

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sha2::Digest;
 
 use crate::native::resources::support::{
-    need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
+    has_program, need_str, opt_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
@@ -14,6 +14,17 @@ use crate::transport::{FileInfo, Host};
 
 pub const METHODS: &[&str] = &[
     "basename",
+    "content_as_json",
+    "content_as_yaml",
+    "file_version",
+    "immutable?",
+    "md5sum",
+    "mode?",
+    "product_version",
+    "selinux_label",
+    "source",
+    "source_path",
+    "version?",
     "block_device?",
     "character_device?",
     "content",
@@ -310,7 +321,7 @@ impl Resource for File {
                 }
                 Ok(opt_str(read_text(&self.host, &self.path)?.as_deref()))
             }
-            "sha256sum" => {
+            "sha256sum" | "md5sum" => {
                 if self
                     .facts()?
                     .target
@@ -319,15 +330,79 @@ impl Resource for File {
                 {
                     return Ok(Value::Nil);
                 }
+                let hex =
+                    |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
                 Ok(match self.host.read_file(&self.path)? {
-                    Some(data) => Value::Str(
-                        sha2::Sha256::digest(data.as_slice())
-                            .iter()
-                            .map(|b| format!("{b:02x}"))
-                            .collect(),
-                    ),
+                    Some(data) if method == "md5sum" => {
+                        Value::Str(hex(&<md5::Md5 as md5::Digest>::digest(data.as_slice())))
+                    }
+                    Some(data) => Value::Str(hex(&sha2::Sha256::digest(data.as_slice()))),
                     None => Value::Nil,
                 })
+            }
+            // train's `mode?`: the mode equals the given one.
+            "mode?" => Ok(Value::Bool(
+                self.with(|i| i64::from(i.mode))?.map(Value::Int).as_ref() == args.first(),
+            )),
+            "source" | "source_path" => Ok(Value::str(&self.path)),
+            // Windows' file metadata: none on Unix (train), so `version?` is false.
+            "product_version" | "file_version" => Ok(Value::Nil),
+            "version?" => Ok(Value::Bool(args.first().is_none_or(|v| *v == Value::Nil))),
+            // train's stat `%C`: the SELinux context, nil where there is none.
+            "selinux_label" => {
+                if self.facts()?.target.is_none() {
+                    return Ok(Value::Nil);
+                }
+                let out = run_argv(&self.host, &["stat", "-L", "-c", "%C", &self.path])?;
+                let label = out.stdout.trim();
+                Ok(
+                    if out.exit_status != Some(0) || label.is_empty() || label == "?" {
+                        Value::Nil
+                    } else {
+                        Value::str(label)
+                    },
+                )
+            }
+            // file.rb LinuxImmutableFlagCheck: lsattr's fifth flag.
+            "immutable?" => {
+                let Some(lsattr) = [
+                    "/usr/sbin/lsattr",
+                    "/sbin/lsattr",
+                    "/usr/bin/lsattr",
+                    "/bin/lsattr",
+                ]
+                .into_iter()
+                .map(|p| has_program(&self.host, p).map(|ok| ok.then_some(p)))
+                .find_map(|r| r.transpose())
+                .transpose()?
+                else {
+                    return Err(ResourceError::Failed("Could not find `lsattr`".into()));
+                };
+                let out = run_argv(&self.host, &[lsattr, &self.path])?;
+                if out.exit_status != Some(0) {
+                    return Err(ResourceError::Failed(format!(
+                        "Executing {lsattr} {} failed: {}",
+                        self.path, out.stderr
+                    )));
+                }
+                let flags = out.stdout.trim().split(' ').next().unwrap_or("");
+                Ok(Value::Bool(
+                    flags.chars().count() == 20 && flags.chars().nth(4) == Some('i'),
+                ))
+            }
+            "content_as_json" | "content_as_yaml" => {
+                let Some(text) = read_text(&self.host, &self.path)? else {
+                    return Ok(Value::Nil);
+                };
+                if method == "content_as_json" {
+                    serde_json::from_str(&text)
+                        .map(|j| crate::native::resources::config_file::from_json(&j))
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse JSON: {e}")))
+                } else {
+                    serde_yaml_ng::from_str(&text)
+                        .map(|y| crate::native::resources::config_file::from_yaml(&y))
+                        .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))
+                }
             }
             _ => Err(unsupported(self.name, method)),
         }

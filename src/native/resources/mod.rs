@@ -12,6 +12,7 @@ pub use facts::facts;
 pub use os::{detect as detect_platform, Platform};
 
 mod accounts;
+mod aide;
 mod apt;
 mod auditd;
 mod command;
@@ -20,12 +21,17 @@ mod crontab;
 mod docker;
 mod facts;
 mod file;
+mod grub;
+mod host;
+mod hosts;
 mod iptables;
 mod kernel;
 mod mount;
+mod network;
 mod os;
 mod package;
 mod process;
+mod selinux;
 mod service;
 mod simple_config;
 mod support;
@@ -46,6 +52,11 @@ struct Entry {
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
     Entry {
+        name: "aide_conf",
+        methods: aide::METHODS,
+        create: aide::create,
+    },
+    Entry {
         name: "apt",
         methods: apt::METHODS,
         create: |a, h| apt::create("apt", a, h),
@@ -64,6 +75,21 @@ static REGISTRY: &[Entry] = &[
         name: "bash",
         methods: command::METHODS,
         create: |a, h| command::create("bash", a, h),
+    },
+    Entry {
+        name: "bond",
+        methods: network::BOND_METHODS,
+        create: network::create_bond,
+    },
+    Entry {
+        name: "bridge",
+        methods: network::BRIDGE_METHODS,
+        create: network::create_bridge,
+    },
+    Entry {
+        name: "chrony_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("chrony_conf", a, h),
     },
     Entry {
         name: "command",
@@ -96,6 +122,21 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| accounts::create_file("etc_group", a, h),
     },
     Entry {
+        name: "etc_hosts",
+        methods: hosts::HOSTS_METHODS,
+        create: |a, h| hosts::create("etc_hosts", a, h),
+    },
+    Entry {
+        name: "etc_hosts_allow",
+        methods: hosts::ALLOW_DENY_METHODS,
+        create: |a, h| hosts::create("etc_hosts_allow", a, h),
+    },
+    Entry {
+        name: "etc_hosts_deny",
+        methods: hosts::ALLOW_DENY_METHODS,
+        create: |a, h| hosts::create("etc_hosts_deny", a, h),
+    },
+    Entry {
         name: "file",
         methods: file::METHODS,
         create: |a, h| file::create("file", a, h),
@@ -111,6 +152,16 @@ static REGISTRY: &[Entry] = &[
         create: accounts::create_groups,
     },
     Entry {
+        name: "grub_conf",
+        methods: grub::METHODS,
+        create: grub::create,
+    },
+    Entry {
+        name: "host",
+        methods: host::METHODS,
+        create: host::create,
+    },
+    Entry {
         name: "inetd_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("inetd_conf", a, h),
@@ -119,6 +170,16 @@ static REGISTRY: &[Entry] = &[
         name: "ini",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("ini", a, h),
+    },
+    Entry {
+        name: "interface",
+        methods: network::INTERFACE_METHODS,
+        create: network::create_interface,
+    },
+    Entry {
+        name: "interfaces",
+        methods: network::INTERFACES_METHODS,
+        create: network::create_interfaces,
     },
     Entry {
         name: "ip6tables",
@@ -191,6 +252,11 @@ static REGISTRY: &[Entry] = &[
         create: package::create_packages,
     },
     Entry {
+        name: "parse_config",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("parse_config", a, h),
+    },
+    Entry {
         name: "parse_config_file",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("parse_config_file", a, h),
@@ -216,6 +282,11 @@ static REGISTRY: &[Entry] = &[
         create: process::create_processes,
     },
     Entry {
+        name: "selinux",
+        methods: selinux::METHODS,
+        create: selinux::create,
+    },
+    Entry {
         name: "service",
         methods: service::METHODS,
         create: |a, h| service::create("service", a, h),
@@ -229,6 +300,11 @@ static REGISTRY: &[Entry] = &[
         name: "ssh_config",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ssh_config", a, h),
+    },
+    Entry {
+        name: "sshd_active_config",
+        methods: config_file::SSHD_ACTIVE_METHODS,
+        create: |a, h| config_file::create("sshd_active_config", a, h),
     },
     Entry {
         name: "sshd_config",

@@ -6,7 +6,7 @@ use crate::native::resources::support::{
     need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
-use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::value::{Table, TablePredicate, Value};
 use crate::transport::Host;
 
 /// `\040`-style escapes of /proc/mounts and fstab fields (spaces, tabs in paths).
@@ -119,6 +119,7 @@ pub const FSTAB_METHODS: &[&str] = &[
     "mount_options",
     "mount_point",
     "nfs_file_systems",
+    "params",
     "raw_data",
     "where",
 ];
@@ -141,10 +142,11 @@ pub fn fstab_rows(text: &str) -> Vec<Vec<Value>> {
         .map(|l| {
             let f: Vec<&str> = l.split_whitespace().collect();
             let text = |i: usize| f.get(i).map_or(Value::Nil, |s| Value::Str(unescape(s)));
+            // Ruby's `to_i`: the leading digits, 0 without (a missing field too).
             let num = |i: usize| {
-                f.get(i)
-                    .and_then(|s| s.parse::<i64>().ok())
-                    .map_or(Value::Nil, Value::Int)
+                let s = f.get(i).copied().unwrap_or("");
+                let digits: String = s.chars().take_while(char::is_ascii_digit).collect();
+                Value::Int(digits.parse::<i64>().unwrap_or(0))
             };
             vec![
                 text(0),
@@ -179,12 +181,16 @@ impl EtcFstab {
         self.rows.get(|| {
             let text = read_text(&self.host, &self.path)?.unwrap_or_default();
             let accessors: Vec<(&str, &str)> = FSTAB_FIELDS.iter().map(|f| (*f, *f)).collect();
-            Ok(table(
+            let mut t = table(
                 "File System Table File (fstab)",
                 FSTAB_FIELDS,
                 &accessors,
                 fstab_rows(&text),
-            ))
+            );
+            if let Some(t) = Arc::get_mut(&mut t) {
+                t.predicates = vec![("configured?".into(), TablePredicate::NotEmpty)];
+            }
+            Ok(t)
         })
     }
 }
@@ -202,6 +208,7 @@ impl Resource for EtcFstab {
         let t = self.table()?;
         match method {
             "configured?" => Ok(Value::Bool(!t.rows.is_empty())),
+            "params" => table_call("etc_fstab", t, "raw_data", &[]),
             "nfs_file_systems" => Ok(Value::Table(Arc::new(Table {
                 name: format!("{} with file_system_type == \"nfs\"", t.name),
                 rows: t
@@ -241,7 +248,7 @@ mod tests {
         let rows = fstab_rows("# c\nUUID=x / ext4 errors=remount-ro 0 1\n\n/dev/sdb1 /home xfs defaults,nodev\nnfs:/e /mnt nfs4 ro 0 0\n");
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0][4], Value::Int(0));
-        assert_eq!(rows[1][4], Value::Nil);
+        assert_eq!(rows[1][4], Value::Int(0));
         assert_eq!(
             rows[1][3],
             Value::Array(vec![Value::str("defaults"), Value::str("nodev")])

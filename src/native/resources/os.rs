@@ -256,7 +256,15 @@ impl Resource for OsEnv {
     }
 }
 
-pub const SYS_INFO_METHODS: &[&str] = &["domain", "fqdn", "hostname", "manufacturer", "model"];
+pub const SYS_INFO_METHODS: &[&str] = &[
+    "domain",
+    "fqdn",
+    "hostname",
+    "ip_address",
+    "manufacturer",
+    "model",
+    "short",
+];
 
 pub struct SysInfo {
     host: Arc<Host>,
@@ -275,7 +283,7 @@ impl Resource for SysInfo {
         "System Information".into()
     }
 
-    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let run = |cmd: &str| -> Res<Value> {
             let out = self.host.run(cmd)?;
             Ok(if out.exit_status == Some(0) {
@@ -291,10 +299,26 @@ impl Resource for SysInfo {
                     .map(str::trim),
             ))
         };
+        // sys_info.rb `hostname(opt)`: the option's spellings and `hostname`'s flags.
+        let flag = |opt: &str| match opt {
+            "f" | "long" | "fqdn" | "full" => Some("hostname -f"),
+            "d" | "domain" => Some("hostname -d"),
+            "i" | "ip_address" => Some("hostname -I"),
+            "s" | "short" => Some("hostname -s"),
+            _ => None,
+        };
         match method {
-            "hostname" => run("hostname"),
-            "fqdn" => run("hostname -f"),
-            "domain" => run("hostname -d"),
+            "hostname" => match str_arg(args, 0) {
+                None => run("hostname"),
+                Some(opt) => match flag(&opt) {
+                    Some(cmd) => run(cmd),
+                    None => Err(ResourceError::Skip(
+                        "The `sys_info.hostname` resource is not supported with that option on your OS."
+                            .into(),
+                    )),
+                },
+            },
+            "fqdn" | "domain" | "ip_address" | "short" => run(flag(method).unwrap_or("hostname")),
             "manufacturer" => dmi("sys_vendor"),
             "model" => dmi("product_name"),
             _ => Err(unsupported("sys_info", method)),

@@ -29,6 +29,13 @@ pub struct Options {
     pub standalone_comments: bool,
     /// `[section]` lines open a nested hash.
     pub groups: bool,
+    /// How many groups after the key make the value (`key_values`): one is the value
+    /// itself, more a list of them (`limits.conf`: type, item, value).
+    pub key_values: usize,
+    /// With `multiple_values`: each value split on this (`multiple_value_regex`).
+    pub multiple_value_regex: Option<Regex>,
+    /// Each of these characters ends a line too (`line_separator`, Ruby's `tr` to `\n`).
+    pub line_separator: Option<String>,
 }
 
 impl Default for Options {
@@ -39,6 +46,9 @@ impl Default for Options {
             comment_char: Some('#'),
             standalone_comments: false,
             groups: true,
+            key_values: 1,
+            multiple_value_regex: None,
+            line_separator: None,
         }
     }
 }
@@ -49,6 +59,13 @@ pub fn parse(text: &str, opts: &Options) -> Value {
     let mut top: Vec<(Value, Value)> = Vec::new();
     // The section being filled: an index into `top`, None for the top level.
     let mut section: Option<usize> = None;
+    let text = match &opts.line_separator {
+        Some(sep) => text
+            .chars()
+            .map(|c| if sep.contains(c) { '\n' } else { c })
+            .collect(),
+        None => text.to_string(),
+    };
     for raw in text.split('\n') {
         let line = strip_comment(raw, opts);
         let target: &mut Vec<(Value, Value)> = match section {
@@ -58,9 +75,23 @@ pub fn parse(text: &str, opts: &Options) -> Value {
             },
             None => &mut top,
         };
-        if let Some((key, mut values)) = assignment(line, &opts.assign) {
+        if let Some((key, mut values)) = assignment(line, &opts.assign, opts.key_values) {
             if values.len() == 1 {
-                put(target, key, values.remove(0), opts.multiple_values);
+                let value = values.remove(0);
+                match (&opts.multiple_value_regex, opts.multiple_values) {
+                    (Some(re), true) => {
+                        // Ruby's split: trailing empty parts dropped ("" gives none).
+                        let mut parts: Vec<&str> = re.split(&value).collect();
+                        while parts.last().is_some_and(|p| p.is_empty()) {
+                            parts.pop();
+                        }
+                        set_default(target, &key);
+                        for part in parts {
+                            put(target, key.clone(), part.to_string(), true);
+                        }
+                    }
+                    _ => put(target, key, value, opts.multiple_values),
+                }
             } else if opts.multiple_values {
                 // Each line's several values, one list per line (`limits.conf`).
                 let entry = Value::Array(values.into_iter().map(Value::Str).collect());
@@ -112,7 +143,7 @@ fn strip_comment<'a>(line: &'a str, opts: &Options) -> &'a str {
 }
 
 /// The key and its value (several values with a many-group custom pattern).
-fn assignment(line: &str, assign: &Assign) -> Option<(String, Vec<String>)> {
+fn assignment(line: &str, assign: &Assign, key_values: usize) -> Option<(String, Vec<String>)> {
     match assign {
         Assign::Equals => {
             let (k, v) = line.split_once('=')?;
@@ -137,7 +168,7 @@ fn assignment(line: &str, assign: &Assign) -> Option<(String, Vec<String>)> {
         Assign::Custom(re) => {
             let c = re.captures(line)?;
             let group = |i: usize| c.get(i).map_or("", |m| m.as_str()).to_string();
-            let values = (2..c.len().max(3)).map(group).collect();
+            let values = (2..2 + key_values.max(1)).map(group).collect();
             Some((c.get(1)?.as_str().to_string(), values))
         }
     }
@@ -155,6 +186,14 @@ fn set(pairs: &mut Vec<(Value, Value)>, key: Value, value: Value) {
     match pairs.iter_mut().find(|(k, _)| *k == key) {
         Some(slot) => slot.1 = value,
         None => pairs.push((key, value)),
+    }
+}
+
+/// The key with an empty list, unless it has values already.
+fn set_default(pairs: &mut Vec<(Value, Value)>, key: &str) {
+    let key = Value::str(key);
+    if !pairs.iter().any(|(k, _)| *k == key) {
+        pairs.push((key, Value::Array(Vec::new())));
     }
 }
 

@@ -59,6 +59,11 @@ pub fn read_text(host: &Host, path: &str) -> Res<Option<String>> {
         .map(|d| String::from_utf8_lossy(&d).into_owned()))
 }
 
+/// A file's text, or InSpec's FileReader skip when it is missing (utils/file_reader.rb).
+pub fn read_or_skip(host: &Host, path: &str) -> Res<String> {
+    read_text(host, path)?.ok_or_else(|| ResourceError::Skip(format!("Can't find file: {path}")))
+}
+
 /// Runs a resource's own command line: `program` and quoted arguments (quoting keeps every
 /// argument one word for the target's shell, local or remote).
 pub fn run_argv(host: &Host, argv: &[&str]) -> Res<crate::transport::CommandOutput> {
@@ -120,6 +125,7 @@ pub fn table(
             .collect(),
         rows,
         flattened: Vec::new(),
+        predicates: Vec::new(),
     })
 }
 
@@ -151,6 +157,7 @@ pub fn table_call(resource: &str, t: &Table, method: &str, args: &[Value]) -> Re
         "count" => Ok(Value::Int(t.rows.len() as i64)),
         "where" => Ok(Value::Table(Arc::new(filter(t, args)?))),
         "exist?" | "exists?" => Ok(Value::Bool(!t.rows.is_empty())),
+        _ if t.predicate(method).is_some() => Ok(Value::Bool(t.predicate(method) == Some(true))),
         // A column with a condition filters by it (`passwd.users('root')`), as
         // FilterTable's columns do.
         _ if !args.is_empty() => {

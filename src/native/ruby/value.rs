@@ -185,9 +185,34 @@ pub struct Table {
     /// Accessors whose rows hold lists, answered as one list of all their items
     /// (etc_group's `users`: etc_group.rb `users` flattens the split members).
     pub flattened: Vec<String>,
+    /// The table's own matchers (FilterTable's `register_custom_matcher`), kept through
+    /// `where`: selinux modules' `installed?`, booleans' `on?`.
+    pub predicates: Vec<(String, TablePredicate)>,
+}
+
+/// A FilterTable custom matcher, in the forms InSpec's resources register.
+#[derive(Clone, Debug)]
+pub enum TablePredicate {
+    /// The first row's field equals the value (`states[0] == "enabled"`); false without rows.
+    FirstIs(usize, Value),
+    /// Some row remains (`!entries.empty?`).
+    NotEmpty,
 }
 
 impl Table {
+    /// Answers the custom matcher `name`, if the table has one.
+    pub fn predicate(&self, name: &str) -> Option<bool> {
+        let (_, p) = self.predicates.iter().find(|(n, _)| n == name)?;
+        Some(match p {
+            TablePredicate::FirstIs(i, v) => self
+                .rows
+                .first()
+                .and_then(|r| r.get(*i))
+                .is_some_and(|x| x == v),
+            TablePredicate::NotEmpty => !self.rows.is_empty(),
+        })
+    }
+
     pub fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f == name)
     }
