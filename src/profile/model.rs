@@ -353,6 +353,9 @@ pub struct Profile {
     pub sha256_cell: std::sync::OnceLock<String>,
     #[serde(skip)]
     pub files: Vec<SourceFile>,
+    /// `depends` of inspec.yml, resolved by [`super::load`] ([`super::deps`]).
+    #[serde(skip)]
+    pub dependencies: Vec<super::deps::Dependency>,
 }
 
 impl Profile {
