@@ -231,6 +231,7 @@ pub(crate) mod tests {
                     resource: None,
                     exception: None,
                 }],
+                profile: None,
             },
             ControlResult {
                 id: "ssh-02".into(),
@@ -248,6 +249,7 @@ pub(crate) mod tests {
                     resource: None,
                     exception: None,
                 }],
+                profile: None,
             },
         ];
         let mut b = HostResult::not_run("web01", HostStatus::Passed, "");
