@@ -486,3 +486,16 @@ pub fn needs_platform(profile: &Profile) -> bool {
             .is_some_and(|p| !p.metadata.supports.is_empty() || needs_platform(p))
     })
 }
+
+/// The `libraries/` files of a profile's dependencies, transitively, deepest first (their
+/// resources are visible to the including profile, which may redefine them).
+pub fn dependency_libraries(profile: &Profile) -> Vec<&crate::profile::model::SourceFile> {
+    let mut out = Vec::new();
+    for d in &profile.dependencies {
+        if let Some(p) = d.profile() {
+            out.extend(dependency_libraries(p));
+            out.extend(p.files.iter().filter(|f| f.path.starts_with("libraries/")));
+        }
+    }
+    out
+}

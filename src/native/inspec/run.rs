@@ -89,7 +89,11 @@ pub fn evaluate_in(
 
 impl Interp<'_> {
     fn load_libraries(&mut self) {
-        for file in &self.profile.files {
+        // The dependencies' resources first, the profile's own over them (InSpec's
+        // `load_libraries` merges each dependency's registry, then loads its own files).
+        let profile: &Profile = self.profile;
+        let deps = super::overlay::dependency_libraries(profile);
+        for file in deps.into_iter().chain(profile.files.iter()) {
             if !file.path.starts_with("libraries/") {
                 continue;
             }
