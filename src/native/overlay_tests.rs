@@ -344,3 +344,43 @@ fn cycles_and_unknown_dependencies_are_errors() {
     );
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn coverage_counts_the_included_controls() {
+    let cov = super::coverage(&overlay());
+    let got: Vec<(&str, &str, bool)> = cov
+        .controls
+        .iter()
+        .map(|c| (c.id.as_str(), c.file.as_str(), c.supported))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("overlay-1", "controls/overlay.rb", true),
+            ("base-input", "base/controls/base.rb", true),
+            ("base-impact", "base/controls/base.rb", true),
+            ("base-replaced", "base/controls/base.rb", true),
+            ("base-library", "base/controls/base.rb", true),
+            ("remote-1", "remote-baseline/controls/remote.rb", true),
+            ("win-1", "windows-only/controls/win.rb", true),
+            ("overlay-2", "controls/overlay.rb", true),
+        ],
+        "{:#?}",
+        cov.controls
+    );
+    assert_eq!((cov.total, cov.supported), (8, 8));
+    // An override's construct blocks the control it overrides.
+    let d = temp("cov");
+    write(&d, "dep/inspec.yml", "name: dep\n");
+    write(&d, "dep/controls/d.rb", "control 'd-1' do\n  describe file('/x') do\n    it { should exist }\n  end\nend\n");
+    write(&d, "top/inspec.yml", "name: top\ndepends:\n  - name: dep\n    path: ../dep\n");
+    write(
+        &d,
+        "top/controls/t.rb",
+        "include_controls 'dep' do\n  control 'd-1' do\n    describe no_such_resource_here do\n      it { should exist }\n    end\n  end\nend\n",
+    );
+    let cov = super::coverage(&crate::profile::load(d.join("top")).unwrap());
+    assert_eq!(cov.total, 1);
+    assert!(!cov.controls[0].supported, "{:#?}", cov.controls);
+    std::fs::remove_dir_all(&d).ok();
+}
