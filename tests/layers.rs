@@ -19,7 +19,13 @@ const NATIVE_LAYERS: &[&[&str]] = &[
     &["inspec"],
     &["prepare", "coverage", "mod"],
     // Tests of the whole evaluator and their doubles.
-    &["testing", "eval_tests", "profile_tests", "fixture_tests"],
+    &[
+        "testing",
+        "eval_tests",
+        "profile_tests",
+        "fixture_tests",
+        "overlay_tests",
+    ],
 ];
 
 /// Import loops between the files of one part of `src/native/` (a part is one layer, so

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use crate::native::inspec::dsl::DSL_FUNCTIONS;
-use crate::native::inspec::overlay::{dependency_libraries, OVERLAY_FUNCTIONS};
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
+use crate::native::inspec::overlay::{dependency_libraries, OVERLAY_FUNCTIONS};
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
@@ -1192,13 +1192,17 @@ impl Analyzer<'_> {
             .and_then(|a| a.as_str_or_sym())
             .and_then(|n| profile.dependency(&n).map(|d| (n, d)));
         let Some((dep_name, dep)) = dep else {
-            file_blockers.push(self.block(format!("`{name}` of a profile that is not a dependency"), e.span.start));
+            file_blockers.push(self.block(
+                format!("`{name}` of a profile that is not a dependency"),
+                e.span.start,
+            ));
             return;
         };
         let dep_profile = match &dep.resolved {
             Ok(r) => Arc::clone(&r.profile),
             Err(why) => {
-                file_blockers.push(self.block(format!("dependency '{dep_name}': {why}"), e.span.start));
+                file_blockers
+                    .push(self.block(format!("dependency '{dep_name}': {why}"), e.span.start));
                 return;
             }
         };

@@ -34,7 +34,7 @@ mod eval_tests;
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
-mod overlay_tests;
+pub(crate) mod overlay_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]

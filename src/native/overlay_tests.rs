@@ -21,27 +21,21 @@ fn fixtures() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-fn debian() -> Arc<Host> {
+pub(crate) fn debian() -> Arc<Host> {
     let t = FixtureTransport::open(&fixtures().join("hosts/debian12"));
     Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
 }
 
-fn overlay() -> crate::profile::Profile {
+pub(crate) fn overlay() -> crate::profile::Profile {
     crate::profile::load(fixtures().join("overlay-profiles/overlay")).unwrap()
 }
 
-fn run(profile: &crate::profile::Profile) -> Vec<ControlResult> {
+pub(crate) fn run(profile: &crate::profile::Profile) -> Vec<ControlResult> {
     super::evaluate(profile, debian(), &serde_json::Map::new())
 }
 
 /// (id, profile it is reported under, status, impact, title)
-type Row = (
-    String,
-    Option<String>,
-    ControlStatus,
-    f64,
-    Option<String>,
-);
+type Row = (String, Option<String>, ControlStatus, f64, Option<String>);
 
 fn rows(results: &[ControlResult]) -> Vec<Row> {
     results
@@ -61,7 +55,11 @@ fn rows(results: &[ControlResult]) -> Vec<Row> {
 #[test]
 fn dependencies_resolve_from_path_and_vendor() {
     let p = overlay();
-    assert!(p.dependency_errors().is_empty(), "{:?}", p.dependency_errors());
+    assert!(
+        p.dependency_errors().is_empty(),
+        "{:?}",
+        p.dependency_errors()
+    );
     let names: Vec<&str> = p.dependencies.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["base", "remote-baseline", "windows-only"]);
     let remote = p.dependency("remote-baseline").unwrap();
@@ -128,7 +126,10 @@ fn an_overlay_runs_its_controls_then_the_included_ones_as_inspec_merges_them() {
     assert_eq!(rows(&got), want, "{got:#?}");
     let replaced = got.iter().find(|c| c.id == "base-replaced").unwrap();
     assert_eq!(replaced.results.len(), 1);
-    assert_eq!(replaced.results[0].code_desc, "mine is expected to eq \"mine\"");
+    assert_eq!(
+        replaced.results[0].code_desc,
+        "mine is expected to eq \"mine\""
+    );
 }
 
 #[test]
@@ -175,95 +176,21 @@ fn the_report_lists_loaded_and_skipped_dependencies() {
         "Skipping profile: 'windows-only' on unsupported platform: 'debian/12.11'."
     );
     assert_eq!(depends[0]["path"], "../base");
-    assert_eq!(depends[1]["git"], "https://example.invalid/remote-baseline.git");
+    assert_eq!(
+        depends[1]["git"],
+        "https://example.invalid/remote-baseline.git"
+    );
     let names: Vec<(&str, Option<&str>)> = loaded
         .iter()
         .map(|i| (i.name.as_str(), i.parent_profile.as_deref()))
         .collect();
     assert_eq!(
         names,
-        [("base", Some("overlay")), ("remote-baseline", Some("overlay"))]
-    );
-}
-
-#[test]
-fn the_json_report_has_the_overlay_and_its_dependency_profiles() {
-    use crate::job::{HostResult, HostStatus, JobSnapshot, JobStatus, ProfileInfo};
-    let p = overlay();
-    let platform = detect_platform(&debian()).unwrap();
-    let (depends, dependencies) = dependency_report(&p, Some(&platform));
-    let mut r = HostResult::not_run("fixture://debian12", HostStatus::Passed, "");
-    r.controls = run(&p);
-    r.profile = Some(ProfileInfo {
-        name: "overlay".into(),
-        depends,
-        dependencies,
-        ..ProfileInfo::default()
-    });
-    let job = JobSnapshot {
-        id: uuid::Uuid::new_v4(),
-        template_id: None,
-        template_name: "t".into(),
-        hosts: vec![r.host.clone()],
-        extra_vars: serde_json::Map::new(),
-        status: JobStatus::Successful,
-        created_at: chrono::Utc::now(),
-        started_at: None,
-        finished_at: None,
-        results: vec![r],
-        error: None,
-    };
-    let v: serde_json::Value =
-        serde_json::from_str(&crate::report::inspec_json(&job)).unwrap();
-    let profiles = v["profiles"].as_array().unwrap();
-    let heads: Vec<(&str, Option<&str>)> = profiles
-        .iter()
-        .map(|p| (p["name"].as_str().unwrap(), p["parent_profile"].as_str()))
-        .collect();
-    assert_eq!(
-        heads,
         [
-            ("overlay", None),
             ("base", Some("overlay")),
             ("remote-baseline", Some("overlay"))
         ]
     );
-    let ids = |p: &serde_json::Value| -> Vec<(String, usize)> {
-        p["controls"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| {
-                (
-                    c["id"].as_str().unwrap().to_string(),
-                    c["results"].as_array().unwrap().len(),
-                )
-            })
-            .collect()
-    };
-    // The overlay lists every control it ran; the included ones without results.
-    let top = ids(&profiles[0]);
-    assert_eq!(top.len(), 7);
-    assert!(top.contains(&("overlay-1".into(), 1)));
-    assert!(top.contains(&("base-impact".into(), 0)));
-    assert_eq!(
-        ids(&profiles[1]),
-        [
-            ("base-input".to_string(), 1),
-            ("base-impact".into(), 1),
-            ("base-replaced".into(), 1),
-            ("base-library".into(), 1)
-        ]
-    );
-    assert_eq!(ids(&profiles[2]), [("remote-1".to_string(), 1)]);
-    assert_eq!(profiles[0]["depends"][2]["status"], "skipped");
-    for p in profiles {
-        for key in ["name", "sha256", "supports", "attributes", "groups", "controls"] {
-            assert!(p.get(key).is_some(), "{key} missing in {}", p["name"]);
-        }
-    }
-    // Counted once each.
-    assert_eq!(v["statistics"]["controls"]["total"], 7);
 }
 
 fn write(dir: &Path, rel: &str, text: &str) {
@@ -299,7 +226,10 @@ fn a_dependency_that_is_not_vendored_is_an_error_naming_it() {
         "lockfile_version: 1\ndepends:\n- name: linux-baseline\n  resolved_source:\n    url: https://example.invalid/l.tar.gz\n    sha256: abc123\n",
     );
     let errs = crate::profile::load(&d).unwrap().dependency_errors();
-    assert!(errs[0].1.contains("vendor/abc123 does not exist"), "{errs:?}");
+    assert!(
+        errs[0].1.contains("vendor/abc123 does not exist"),
+        "{errs:?}"
+    );
     // A lock of another version is refused when loading.
     write(&d, "inspec.lock", "lockfile_version: 2\ndepends: []\n");
     let e = crate::profile::load(&d).unwrap_err().to_string();
@@ -310,9 +240,17 @@ fn a_dependency_that_is_not_vendored_is_an_error_naming_it() {
 #[test]
 fn cycles_and_unknown_dependencies_are_errors() {
     let d = temp("cycle");
-    write(&d, "a/inspec.yml", "name: a\ndepends:\n  - name: b\n    path: ../b\n");
+    write(
+        &d,
+        "a/inspec.yml",
+        "name: a\ndepends:\n  - name: b\n    path: ../b\n",
+    );
     write(&d, "a/controls/a.rb", "include_controls 'b'\n");
-    write(&d, "b/inspec.yml", "name: b\ndepends:\n  - name: a\n    path: ../a\n");
+    write(
+        &d,
+        "b/inspec.yml",
+        "name: b\ndepends:\n  - name: a\n    path: ../a\n",
+    );
     write(&d, "b/controls/b.rb", "control 'b-1' do\nend\n");
     let a = crate::profile::load(d.join("a")).unwrap();
     let errs = a.dependency_errors();
@@ -325,7 +263,11 @@ fn cycles_and_unknown_dependencies_are_errors() {
         "c/inspec.yml",
         "name: c\ndepends:\n  - name: b2\n    path: ../b2\n    version: '>= 2.0'\n",
     );
-    write(&d, "c/controls/c.rb", "include_controls 'nope'\ncontrol 'c-1' do\nend\n");
+    write(
+        &d,
+        "c/controls/c.rb",
+        "include_controls 'nope'\ncontrol 'c-1' do\nend\n",
+    );
     write(&d, "b2/inspec.yml", "name: b2\nversion: 1.5.0\n");
     let c = crate::profile::load(d.join("c")).unwrap();
     let errs = c.dependency_errors();
@@ -372,8 +314,16 @@ fn coverage_counts_the_included_controls() {
     // An override's construct blocks the control it overrides.
     let d = temp("cov");
     write(&d, "dep/inspec.yml", "name: dep\n");
-    write(&d, "dep/controls/d.rb", "control 'd-1' do\n  describe file('/x') do\n    it { should exist }\n  end\nend\n");
-    write(&d, "top/inspec.yml", "name: top\ndepends:\n  - name: dep\n    path: ../dep\n");
+    write(
+        &d,
+        "dep/controls/d.rb",
+        "control 'd-1' do\n  describe file('/x') do\n    it { should exist }\n  end\nend\n",
+    );
+    write(
+        &d,
+        "top/inspec.yml",
+        "name: top\ndepends:\n  - name: dep\n    path: ../dep\n",
+    );
     write(
         &d,
         "top/controls/t.rb",

@@ -16,28 +16,11 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::metadata::{self, yaml_to_json};
-use super::model::Profile;
+use super::model::{Dependency, Profile, Resolved};
 use super::ProfileError;
 
 /// Deeper chains than this are refused (a cycle through symlinks, or a runaway tree).
 const MAX_DEPTH: usize = 16;
-
-/// One entry of `depends`, resolved (or why not).
-#[derive(Debug, Clone)]
-pub struct Dependency {
-    /// The name `include_controls` uses: the entry's `name`, else the profile's own name.
-    pub name: String,
-    /// The entry as written in inspec.yml.
-    pub spec: metadata::Dependency,
-    pub resolved: Result<Resolved, String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Resolved {
-    /// The directory the dependency was read from.
-    pub dir: PathBuf,
-    pub profile: Arc<Profile>,
-}
 
 impl Dependency {
     pub fn profile(&self) -> Option<&Arc<Profile>> {
@@ -107,11 +90,7 @@ pub(super) struct Context {
 }
 
 /// Resolves the dependencies of `profile`, loaded from `dir`.
-pub(super) fn attach(
-    profile: &mut Profile,
-    dir: &Path,
-    cx: &Context,
-) -> Result<(), ProfileError> {
+pub(super) fn attach(profile: &mut Profile, dir: &Path, cx: &Context) -> Result<(), ProfileError> {
     if profile.metadata.depends.is_empty() {
         return Ok(());
     }
@@ -223,7 +202,9 @@ fn resolve(
             let source = entry.get("resolved_source").cloned().unwrap_or(Value::Null);
             let keys = cache_keys(&source);
             if keys.is_empty() {
-                return Err("its inspec.lock entry has no sha256 or ref to find it in vendor/".into());
+                return Err(
+                    "its inspec.lock entry has no sha256 or ref to find it in vendor/".into(),
+                );
             }
             let found = cx.vendor.iter().find_map(|v| {
                 keys.iter().find_map(|k| {
@@ -234,7 +215,8 @@ fn resolve(
             let Some(found) = found else {
                 let archived = cx.vendor.iter().any(|v| {
                     keys.iter().any(|k| {
-                        v.join(format!("{k}.tar.gz")).exists() || v.join(format!("{k}.zip")).exists()
+                        v.join(format!("{k}.tar.gz")).exists()
+                            || v.join(format!("{k}.zip")).exists()
                     })
                 });
                 return Err(if archived {
@@ -346,7 +328,10 @@ fn profile_root(dir: &Path, relative: Option<&str>) -> Result<PathBuf, String> {
         .collect();
     match inner.as_slice() {
         [one] => Ok(one.clone()),
-        _ => Err(format!("{} holds no profile (no inspec.yml)", dir.display())),
+        _ => Err(format!(
+            "{} holds no profile (no inspec.yml)",
+            dir.display()
+        )),
     }
 }
 
@@ -359,7 +344,9 @@ fn check_version(
 ) -> Result<(), String> {
     let mut constraints: Vec<String> = Vec::new();
     match entry.and_then(|e| e.get("version_constraints")) {
-        Some(Value::Array(cs)) => constraints.extend(cs.iter().filter_map(|c| c.as_str().map(String::from))),
+        Some(Value::Array(cs)) => {
+            constraints.extend(cs.iter().filter_map(|c| c.as_str().map(String::from)))
+        }
         Some(Value::String(c)) => constraints.push(c.clone()),
         _ => constraints.extend(spec.version.clone()),
     }
@@ -454,7 +441,8 @@ mod tests {
         assert_eq!(cache_keys(&src), vec!["ab12".to_string()]);
         let evil = serde_json::json!({"sha256": "../../etc"});
         assert!(cache_keys(&evil).is_empty());
-        let git = serde_json::json!({"git": "https://g/r.git", "ref": "c0ffee", "relative_path": "sub"});
+        let git =
+            serde_json::json!({"git": "https://g/r.git", "ref": "c0ffee", "relative_path": "sub"});
         let keys = cache_keys(&git);
         assert_eq!(keys[0], "c0ffee");
         assert_eq!(keys.len(), 2);

@@ -204,6 +204,9 @@ pub(crate) fn xml_escape(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod overlay_tests;
+
+#[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::job::{ControlCheck, ControlResult, JobStatus, TaskResult};

@@ -25,16 +25,15 @@ use serde_json::{Map, Value as Json};
 use crate::job::{ControlResult, ControlStatus, ProfileInfo};
 use crate::native::inspec::dsl::json_to_value;
 use crate::native::inspec::supports::{skip_message, supported};
-use crate::native::inspec::{Inspec, Interp};
+use crate::native::inspec::Interp;
 use crate::native::resources::{detect_platform, Platform};
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr};
-use crate::profile::deps::Dependency;
 use crate::profile::metadata::InputSpec;
+use crate::profile::model::Dependency;
 use crate::profile::Profile;
-use crate::transport::Host;
 
 /// InSpec's DSL words for dependencies (for static coverage and the DSL dispatch).
 pub const OVERLAY_FUNCTIONS: &[&str] = &[
@@ -218,7 +217,10 @@ impl Interp<'_> {
             let platform = detect_platform(&self.host).map_err(|e| {
                 Flow::raise(
                     "RuntimeError",
-                    format!("`supports` of {}: the platform could not be detected: {e}", dep.name),
+                    format!(
+                        "`supports` of {}: the platform could not be detected: {e}",
+                        dep.name
+                    ),
                 )
             })?;
             if !supported(&dep_profile.metadata.supports, &platform) {
@@ -226,17 +228,14 @@ impl Interp<'_> {
             }
         }
         // The block: skips, required ids and overrides, with `input` read in the dependency.
-        let scope = self
-            .ext
-            .overlay
-            .input_scope
-            .replace(Arc::clone(dep_arc));
+        let scope = self.ext.overlay.input_scope.replace(Arc::clone(dep_arc));
         let outer = self.ext.overlay.collecting.replace(Collect::default());
         let r = match block {
             Some(b) => self.scoped(false, |me| me.eval_body(&b.body)),
             None => Ok(Value::Nil),
         };
-        let collect = std::mem::replace(&mut self.ext.overlay.collecting, outer).unwrap_or_default();
+        let collect =
+            std::mem::replace(&mut self.ext.overlay.collecting, outer).unwrap_or_default();
         self.ext.overlay.input_scope = scope;
         r?;
         if !self.ext.overlay.done.insert(dep.name.clone()) {
@@ -248,20 +247,16 @@ impl Interp<'_> {
         };
         let filter = self.ext.overlay.filter.merged(&own);
         let scoped = self.inputs_for(dep, dep_profile);
-        let mut results = run_dependency(
-            dep_profile,
-            self.host.clone(),
-            self.inputs,
-            self.factory(),
-            filter.clone(),
-            scoped,
-        );
+        let mut results = self.run_dependency(dep_profile, filter.clone(), scoped);
         let tag = profile_name(dep_profile, &dep.name);
         for o in collect.overrides {
             if !filter.wants(&o.result.id) {
                 continue;
             }
-            match results.iter_mut().find(|r| r.id == o.result.id && r.profile.is_none()) {
+            match results
+                .iter_mut()
+                .find(|r| r.id == o.result.id && r.profile.is_none())
+            {
                 Some(dst) => merge(dst, &o),
                 None => results.push(o.result),
             }
@@ -276,8 +271,15 @@ impl Interp<'_> {
     /// The inputs a dependency gets from above: those its ancestors set for it, and this
     /// profile's inspec.yml entries with `profile:` naming it (by alias or name).
     fn inputs_for(&self, dep: &Dependency, dep_profile: &Profile) -> Vec<InputSpec> {
-        let names = [Some(dep.name.as_str()), dep_profile.metadata.name.as_deref()];
-        let names_it = |i: &InputSpec| i.profile.as_deref().is_some_and(|p| names.contains(&Some(p)));
+        let names = [
+            Some(dep.name.as_str()),
+            dep_profile.metadata.name.as_deref(),
+        ];
+        let names_it = |i: &InputSpec| {
+            i.profile
+                .as_deref()
+                .is_some_and(|p| names.contains(&Some(p)))
+        };
         self.ext
             .overlay
             .scoped_inputs
@@ -299,7 +301,12 @@ impl Interp<'_> {
         dsl_priority: Option<i64>,
         dsl_type: Option<String>,
     ) -> (Value, Option<String>) {
-        let scope: &Profile = self.ext.overlay.input_scope.as_deref().unwrap_or(self.profile);
+        let scope: &Profile = self
+            .ext
+            .overlay
+            .input_scope
+            .as_deref()
+            .unwrap_or(self.profile);
         let own_name = scope.metadata.name.as_deref();
         let own = scope
             .metadata
@@ -315,7 +322,9 @@ impl Interp<'_> {
                     .metadata
                     .inputs
                     .iter()
-                    .filter(|i| i.name == name && i.profile.is_some() && i.profile.as_deref() == dep_name)
+                    .filter(|i| {
+                        i.name == name && i.profile.is_some() && i.profile.as_deref() == dep_name
+                    })
                     .cloned()
                     .collect()
             }
@@ -376,22 +385,6 @@ fn merge(dst: &mut ControlResult, o: &Override) {
         dst.results = src.results.clone();
         dst.status = ControlStatus::of(&dst.results);
     }
-}
-
-/// Evaluates a dependency as a profile of its own, with its filter and the inputs set for
-/// it from above.
-fn run_dependency(
-    profile: &Profile,
-    host: Arc<Host>,
-    inputs: &Map<String, Json>,
-    factory: &crate::native::ruby::ResourceFactory,
-    filter: Filter,
-    scoped_inputs: Vec<InputSpec>,
-) -> Vec<ControlResult> {
-    let mut ext = Inspec::default();
-    ext.overlay.filter = filter;
-    ext.overlay.scoped_inputs = scoped_inputs;
-    super::run::evaluate_in(profile, host, inputs, factory, ext)
 }
 
 /// The report's view of a profile's dependencies on a platform (InSpec's `load_libraries`

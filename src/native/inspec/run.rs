@@ -60,8 +60,7 @@ pub fn evaluate_in(
     let mut out = std::mem::take(&mut me.results);
     // Controls never reached (canceled, timed out, or after a file-level error).
     for c in &profile.controls {
-        if c.dynamic_id || out.iter().any(|r| r.id == c.id) || !me.ext.overlay.filter.wants(&c.id)
-        {
+        if c.dynamic_id || out.iter().any(|r| r.id == c.id) || !me.ext.overlay.filter.wants(&c.id) {
             continue;
         }
         let reason = match (
@@ -88,6 +87,20 @@ pub fn evaluate_in(
 }
 
 impl Interp<'_> {
+    /// Evaluates a dependency as a profile of its own ([`super::overlay`]): its filter and
+    /// the inputs set for it from above, on the same host, job inputs and resources.
+    pub fn run_dependency(
+        &self,
+        profile: &Profile,
+        filter: super::overlay::Filter,
+        scoped_inputs: Vec<crate::profile::metadata::InputSpec>,
+    ) -> Vec<ControlResult> {
+        let mut ext = super::Inspec::default();
+        ext.overlay.filter = filter;
+        ext.overlay.scoped_inputs = scoped_inputs;
+        evaluate_in(profile, self.host.clone(), self.inputs, self.factory(), ext)
+    }
+
     fn load_libraries(&mut self) {
         // The dependencies' resources first, the profile's own over them (InSpec's
         // `load_libraries` merges each dependency's registry, then loads its own files).
