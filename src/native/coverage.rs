@@ -1183,6 +1183,22 @@ impl Analyzer<'_> {
         inherited: &[Blocker],
         file_blockers: &mut Vec<Blocker>,
     ) {
+        if name == "require_resource" {
+            // An alias of a (dependency's) resource class; a dependency's is already known.
+            let opts = args.first().and_then(crate::profile::model::literal);
+            let get = |k: &str| {
+                opts.as_ref()
+                    .and_then(|o| o.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            };
+            if let (Some(res), Some(alias)) = (get("resource"), get("as")) {
+                if let Some(c) = self.classes.get(&res).cloned() {
+                    self.classes.insert(alias, c);
+                }
+            }
+            return;
+        }
         if name.starts_with("skip_") {
             return;
         }

@@ -334,3 +334,43 @@ fn coverage_counts_the_included_controls() {
     assert!(!cov.controls[0].supported, "{:#?}", cov.controls);
     std::fs::remove_dir_all(&d).ok();
 }
+
+#[test]
+fn require_resource_names_one_dependencys_resource() {
+    let d = temp("reqres");
+    for (dep, text) in [("d1", "one"), ("d2", "two")] {
+        write(&d, &format!("{dep}/inspec.yml"), &format!("name: {dep}\n"));
+        write(
+            &d,
+            &format!("{dep}/libraries/g.rb"),
+            &format!("class G < Inspec.resource(1)\n  name 'greeting'\n  def text\n    '{text}'\n  end\nend\n"),
+        );
+    }
+    write(
+        &d,
+        "top/inspec.yml",
+        "name: top\ndepends:\n  - name: d1\n    path: ../d1\n  - name: d2\n    path: ../d2\n",
+    );
+    write(
+        &d,
+        "top/controls/t.rb",
+        "require_resource(profile: 'd1', resource: 'greeting', as: 'greeting_one')\n\
+         require_resource(profile: 'd2', resource: 'greeting', as: 'greeting_two')\n\
+         control 't-1' do\n\
+           describe greeting_one do\n    its('text') { should eq 'one' }\n  end\n\
+           describe greeting_two do\n    its('text') { should eq 'two' }\n  end\n\
+         end\n",
+    );
+    let top = crate::profile::load(d.join("top")).unwrap();
+    let got = run(&top);
+    assert_eq!(got.len(), 1);
+    let statuses: Vec<ControlStatus> = got[0].results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses,
+        [ControlStatus::Passed, ControlStatus::Passed],
+        "{got:#?}"
+    );
+    let cov = super::coverage(&top);
+    assert_eq!((cov.total, cov.supported), (1, 1), "{:#?}", cov.controls);
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -28,6 +28,7 @@ use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::inspec::Interp;
 use crate::native::resources::{detect_platform, Platform};
 use crate::native::ruby::methods::to_s;
+use crate::native::ruby::objects::load_library;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr};
@@ -43,6 +44,7 @@ pub const OVERLAY_FUNCTIONS: &[&str] = &[
     "require_rules",
     "skip_control",
     "skip_rule",
+    "require_resource",
 ];
 
 /// Which of a dependency's controls run.
@@ -128,7 +130,8 @@ impl Interp<'_> {
         Some(match name {
             "include_controls" | "include_rules" => self.include(args, block, false),
             "require_controls" | "require_rules" => self.include(args, block, true),
-            "skip_control" | "skip_rule" => self.skip_control(args, off),
+            "skip_control" | "skip_rule" => self.skip_control(args),
+            "require_resource" => self.require_resource(args),
             "control" | "rule" if self.ext.overlay.collecting.is_some() => {
                 self.override_control(args, block, off)
             }
@@ -136,7 +139,7 @@ impl Interp<'_> {
         })
     }
 
-    fn skip_control(&mut self, args: &[Expr], off: u32) -> R {
+    fn skip_control(&mut self, args: &[Expr]) -> R {
         let (a, _) = self.eval_args(args)?;
         let id = a.first().map(to_s).unwrap_or_default();
         match self.ext.overlay.collecting.as_mut() {
@@ -145,10 +148,63 @@ impl Interp<'_> {
             None => {
                 self.ext.overlay.filter.skip.insert(id.clone());
                 self.results.retain(|r| r.id != id);
-                let _ = off;
             }
         }
         Ok(Value::Nil)
+    }
+
+    /// `require_resource(profile: 'dep', resource: 'name', as: 'alias')`: a dependency's
+    /// custom resource under another name (two dependencies may define the same one).
+    fn require_resource(&mut self, args: &[Expr]) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let opts = a.first().cloned().unwrap_or(Value::Nil);
+        let opt = |k: &str| {
+            opts.hash_get(&Value::Sym(k.into()))
+                .or_else(|| opts.hash_get(&Value::str(k)))
+                .map(to_s)
+        };
+        let Some(resource) = opt("resource") else {
+            return Err(Flow::raise(
+                "RuntimeError",
+                "You must specify a specific resource name when calling require_resource()",
+            ));
+        };
+        let alias = opt("as").unwrap_or_else(|| resource.clone());
+        let profile: &Profile = self.profile;
+        let from = match opt("profile") {
+            Some(p) if Some(p.as_str()) != profile.metadata.name.as_deref() => {
+                match profile.dependency(&p).and_then(|d| d.profile()) {
+                    Some(d) => Some(d),
+                    None => {
+                        return Err(Flow::raise(
+                            "Inspec::ProfileNotFound",
+                            format!("Cannot find profile named: {p}"),
+                        ))
+                    }
+                }
+            }
+            _ => None,
+        };
+        let class = match from {
+            Some(dep) => dep
+                .files
+                .iter()
+                .filter(|f| f.path.starts_with("libraries/"))
+                .flat_map(|f| load_library(&f.path, &f.program.body, &|_| f.path.clone()))
+                .find(|c| c.name == resource)
+                .map(Arc::new),
+            None => self.classes.get(&resource).cloned(),
+        };
+        match class {
+            Some(c) => {
+                self.classes.insert(alias, c);
+                Ok(Value::Nil)
+            }
+            None => Err(Flow::raise(
+                "NoMethodError",
+                format!("undefined resource `{resource}'"),
+            )),
+        }
     }
 
     fn override_control(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
