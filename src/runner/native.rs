@@ -243,7 +243,7 @@ fn check_dependencies(profile: &Profile, roots: &PathRoots) -> Result<(), String
 fn dependency_report(
     profile: &Profile,
     host: &Host,
-) -> Result<(Vec<Map<String, Value>>, Vec<ProfileInfo>), TransportError> {
+) -> Result<overlay::DependencyReport, TransportError> {
     if profile.dependencies.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }

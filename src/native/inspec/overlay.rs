@@ -443,15 +443,15 @@ fn merge(dst: &mut ControlResult, o: &Override) {
     }
 }
 
+/// `depends` entries with their status, and the loaded dependency profiles.
+pub type DependencyReport = (Vec<Map<String, Json>>, Vec<ProfileInfo>);
+
 /// The report's view of a profile's dependencies on a platform (InSpec's `load_libraries`
 /// and runner): each direct `depends` entry with its `status` (`skipped` with InSpec's
 /// message when its `supports` excludes the platform), and every dependency profile that
 /// loads, transitively, naming its `parent_profile`. `platform` is None when no dependency
 /// has `supports`.
-pub fn dependency_report(
-    profile: &Profile,
-    platform: Option<&Platform>,
-) -> (Vec<Map<String, Json>>, Vec<ProfileInfo>) {
+pub fn dependency_report(profile: &Profile, platform: Option<&Platform>) -> DependencyReport {
     let mut depends = Vec::new();
     let mut loaded = Vec::new();
     walk(profile, platform, &mut depends, &mut loaded);
