@@ -374,3 +374,86 @@ fn require_resource_names_one_dependencys_resource() {
     assert_eq!((cov.total, cov.supported), (1, 1), "{:#?}", cov.controls);
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// The layout of a real chain of overlays (a CMS overlay of an overlay of a STIG baseline,
+/// its inspec.lock written by `inspec vendor`): path dependencies whose own url dependency
+/// is listed under `dependencies:` of their lock entry and vendored in the top profile.
+#[test]
+fn a_chain_of_overlays_finds_the_nested_vendored_dependency() {
+    let d = temp("chain");
+    let sha = "7e89cb69f25966eae04f2f14e994efd32b3e4f5ff5e3c35ef0494e76bf64f81a";
+    write(
+        &d,
+        "top/inspec.yml",
+        "name: top\ndepends:\n  - name: mid\n    path: mid\n",
+    );
+    write(&d, "top/controls/top.rb", "include_controls 'mid'\n");
+    write(
+        &d,
+        "top/inspec.lock",
+        &format!(
+            "---\nlockfile_version: 1\ndepends:\n- name: mid\n  resolved_source:\n    path: \"/Users/someone/top/mid\"\n  version_constraints: []\n  dependencies:\n  - name: stig\n    resolved_source:\n      url: https://example.invalid/stig/archive/v2.1.0.tar.gz\n      sha256: {sha}\n    version_constraints: []\n"
+        ),
+    );
+    write(
+        &d,
+        "top/mid/inspec.yml",
+        "name: mid\ndepends:\n  - name: stig\n    url: https://example.invalid/stig/archive/v2.1.0.tar.gz\n",
+    );
+    write(
+        &d,
+        "top/mid/controls/mid.rb",
+        "include_controls \"stig\" do\n    control \"SV-1\" do\n        impact 0.0\n        desc \"caveat\", \"High HVA\"\n    end\nend\n",
+    );
+    let stig = format!("top/vendor/{sha}/stig-2.1.0");
+    write(
+        &d,
+        &format!("{stig}/inspec.yml"),
+        "name: stig\nversion: 2.1.0\n",
+    );
+    write(
+        &d,
+        &format!("{stig}/controls/sv.rb"),
+        "control 'SV-1' do\n  impact 0.7\n  desc 'The default text'\n  describe file('/etc/os-release') do\n    it { should exist }\n  end\nend\n\ncontrol 'SV-2' do\n  impact 0.5\n  describe file('/etc/group') do\n    it { should exist }\n  end\nend\n",
+    );
+    let top = crate::profile::load(d.join("top")).unwrap();
+    assert!(
+        top.dependency_errors().is_empty(),
+        "{:?}",
+        top.dependency_errors()
+    );
+    let got = run(&top);
+    let rows: Vec<(&str, Option<&str>, f64, Option<&str>, ControlStatus)> = got
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.profile.as_deref(),
+                c.impact,
+                c.desc.as_deref(),
+                c.status,
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (
+                "SV-1",
+                Some("stig"),
+                0.0,
+                Some("The default text"),
+                ControlStatus::Passed
+            ),
+            ("SV-2", Some("stig"), 0.5, None, ControlStatus::Passed),
+        ]
+    );
+    // The report: mid under top, stig under mid.
+    let (_, loaded) = dependency_report(&top, None);
+    let heads: Vec<(&str, Option<&str>)> = loaded
+        .iter()
+        .map(|i| (i.name.as_str(), i.parent_profile.as_deref()))
+        .collect();
+    assert_eq!(heads, [("mid", Some("top")), ("stig", Some("mid"))]);
+    std::fs::remove_dir_all(&d).ok();
+}

@@ -431,10 +431,11 @@ fn merge(dst: &mut ControlResult, o: &Override) {
     if o.sets_impact {
         dst.impact = src.impact;
     }
-    if o.sets_title {
+    // `desc 'caveat', '...'` adds a labelled description: only the default one replaces.
+    if o.sets_title && src.title.is_some() {
         dst.title = src.title.clone();
     }
-    if o.sets_desc {
+    if o.sets_desc && src.desc.is_some() {
         dst.desc = src.desc.clone();
     }
     if !src.results.is_empty() {
