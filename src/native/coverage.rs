@@ -338,15 +338,7 @@ impl<'a> Analyzer<'a> {
                             .map(|c| c.id.to_string())
                             .unwrap_or_default()
                     });
-                if let Some(b) = block {
-                    let saved = self.var_types.clone();
-                    let cx = Cx {
-                        in_control: true,
-                        ..Cx::default()
-                    };
-                    self.body(&b.body, &cx, &mut bs);
-                    self.var_types = saved;
-                }
+                self.control_block(block.as_deref(), &mut bs);
                 self.push_control(id, e.span.start, bs);
             }
             ExprKind::Call {
@@ -1170,6 +1162,19 @@ fn is_control_call(e: &Expr) -> bool {
 }
 
 impl Analyzer<'_> {
+    /// A control's block, its file-level variable types restored afterwards.
+    fn control_block(&mut self, block: Option<&Block>, bs: &mut Vec<Blocker>) {
+        if let Some(b) = block {
+            let saved = self.var_types.clone();
+            let cx = Cx {
+                in_control: true,
+                ..Cx::default()
+            };
+            self.body(&b.body, &cx, bs);
+            self.var_types = saved;
+        }
+    }
+
     /// `include_controls` / `require_controls`: the dependency's own coverage (its
     /// libraries, its dependencies), less the skipped or not required controls, each
     /// override's blockers added to its control; files named `DEPENDENCY/controls/x.rb`.
@@ -1246,15 +1251,7 @@ impl Analyzer<'_> {
                 }
                 ("control" | "rule", Some(id)) => {
                     let mut bs = inherited.to_vec();
-                    if let Some(b) = block {
-                        let saved = self.var_types.clone();
-                        let cx = Cx {
-                            in_control: true,
-                            ..Cx::default()
-                        };
-                        self.body(&b.body, &cx, &mut bs);
-                        self.var_types = saved;
-                    }
+                    self.control_block(block.as_deref(), &mut bs);
                     named.push(id.clone());
                     overrides.insert(id, bs);
                 }
