@@ -107,7 +107,9 @@ pub(super) fn attach(profile: &mut Profile, dir: &Path, cx: &Context) -> Result<
     } else {
         None
     };
-    let lock = own_lock.or_else(|| cx.lock.clone());
+    // InSpec reads the whole tree from the top lockfile (`from_lock_entry` nests it); a
+    // dependency's own inspec.lock counts only where the tree has nothing for it.
+    let lock = cx.lock.clone().or(own_lock);
     let mut names: Vec<String> = Vec::new();
     for spec in profile.metadata.depends.clone() {
         let resolved = resolve(&spec, dir, lock.as_deref(), &cx);
