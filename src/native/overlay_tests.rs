@@ -423,7 +423,7 @@ fn a_chain_of_overlays_finds_the_nested_vendored_dependency() {
         top.dependency_errors()
     );
     let got = run(&top);
-    let rows: Vec<(&str, Option<&str>, f64, Option<&str>, ControlStatus)> = got
+    let rows = got
         .iter()
         .map(|c| {
             (
@@ -434,7 +434,7 @@ fn a_chain_of_overlays_finds_the_nested_vendored_dependency() {
                 c.status,
             )
         })
-        .collect();
+        .collect::<Vec<_>>();
     assert_eq!(
         rows,
         [
