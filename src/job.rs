@@ -183,6 +183,10 @@ pub struct ControlResult {
     pub status: ControlStatus,
     #[serde(default)]
     pub results: Vec<ControlCheck>,
+    /// The dependency profile InSpec reports the control under (`include_controls`);
+    /// None: the host's profile itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
 }
 
 /// The profile a host's controls came from (the InSpec report's profile header).
@@ -203,6 +207,17 @@ pub struct ProfileInfo {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
+    /// Set on a dependency profile: the profile that depends on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_profile: Option<String>,
+    /// The `depends` entries as InSpec reports them (name, source, `status`
+    /// `loaded`/`skipped`, `status_message`/`skip_message`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<Map<String, Value>>,
+    /// The dependency profiles loaded for this host (transitively, each naming its
+    /// `parent_profile`): the report's further `profiles[]` entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dependencies: Vec<ProfileInfo>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

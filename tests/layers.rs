@@ -25,6 +25,7 @@ const NATIVE_LAYERS: &[&[&str]] = &[
         "profile_tests",
         "fixture_tests",
         "resource_examples",
+        "overlay_tests",
     ],
 ];
 

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::native::inspec::dsl::DSL_FUNCTIONS;
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
+use crate::native::inspec::overlay::{dependency_libraries, OVERLAY_FUNCTIONS};
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
@@ -244,7 +245,9 @@ impl<'a> Analyzer<'a> {
     }
 
     fn run(&mut self) {
-        for f in &self.profile.files {
+        // The dependencies' resources, then the profile's own (as the evaluator loads them).
+        let deps = dependency_libraries(self.profile);
+        for f in deps.into_iter().chain(self.profile.files.iter()) {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
                 let this = &*self;
@@ -306,6 +309,15 @@ impl<'a> Analyzer<'a> {
                 args,
                 block,
                 ..
+            } if OVERLAY_FUNCTIONS.contains(&name.as_str()) => {
+                self.include(e, name, args, block.as_deref(), inherited, file_blockers);
+            }
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block,
+                ..
             } if name == "control" || name == "rule" => {
                 let mut bs = inherited.to_vec();
                 let cx = Cx::default();
@@ -326,15 +338,7 @@ impl<'a> Analyzer<'a> {
                             .map(|c| c.id.to_string())
                             .unwrap_or_default()
                     });
-                if let Some(b) = block {
-                    let saved = self.var_types.clone();
-                    let cx = Cx {
-                        in_control: true,
-                        ..Cx::default()
-                    };
-                    self.body(&b.body, &cx, &mut bs);
-                    self.var_types = saved;
-                }
+                self.control_block(block.as_deref(), &mut bs);
                 self.push_control(id, e.span.start, bs);
             }
             ExprKind::Call {
@@ -1155,6 +1159,134 @@ fn matcher_name(m: &Expr) -> Option<String> {
 
 fn is_control_call(e: &Expr) -> bool {
     matches!(e.bare_call_name(), Some("control" | "rule"))
+}
+
+impl Analyzer<'_> {
+    /// A control's block, its file-level variable types restored afterwards.
+    fn control_block(&mut self, block: Option<&Block>, bs: &mut Vec<Blocker>) {
+        if let Some(b) = block {
+            let saved = self.var_types.clone();
+            let cx = Cx {
+                in_control: true,
+                ..Cx::default()
+            };
+            self.body(&b.body, &cx, bs);
+            self.var_types = saved;
+        }
+    }
+
+    /// `include_controls` / `require_controls`: the dependency's own coverage (its
+    /// libraries, its dependencies), less the skipped or not required controls, each
+    /// override's blockers added to its control; files named `DEPENDENCY/controls/x.rb`.
+    /// A dependency that cannot be read blocks the file (the evaluator fails it so).
+    fn include(
+        &mut self,
+        e: &Expr,
+        name: &str,
+        args: &[Expr],
+        block: Option<&Block>,
+        inherited: &[Blocker],
+        file_blockers: &mut Vec<Blocker>,
+    ) {
+        if name == "require_resource" {
+            // An alias of a (dependency's) resource class; a dependency's is already known.
+            let opts = args.first().and_then(crate::profile::model::literal);
+            let get = |k: &str| {
+                opts.as_ref()
+                    .and_then(|o| o.get(k))
+                    .and_then(|v| v.as_str())
+                    .map(String::from)
+            };
+            if let (Some(res), Some(alias)) = (get("resource"), get("as")) {
+                if let Some(c) = self.classes.get(&res).cloned() {
+                    self.classes.insert(alias, c);
+                }
+            }
+            return;
+        }
+        if name.starts_with("skip_") {
+            return;
+        }
+        let profile: &Profile = self.profile;
+        let dep = args
+            .first()
+            .and_then(|a| a.as_str_or_sym())
+            .and_then(|n| profile.dependency(&n).map(|d| (n, d)));
+        let Some((dep_name, dep)) = dep else {
+            file_blockers.push(self.block(
+                format!("`{name}` of a profile that is not a dependency"),
+                e.span.start,
+            ));
+            return;
+        };
+        let dep_profile = match &dep.resolved {
+            Ok(r) => Arc::clone(&r.profile),
+            Err(why) => {
+                file_blockers
+                    .push(self.block(format!("dependency '{dep_name}': {why}"), e.span.start));
+                return;
+            }
+        };
+        let mut skipped: HashSet<String> = HashSet::new();
+        let mut named: Vec<String> = Vec::new();
+        let mut overrides: HashMap<String, Vec<Blocker>> = HashMap::new();
+        for stmt in block.map(|b| b.body.as_slice()).unwrap_or_default() {
+            let ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block,
+                ..
+            } = &stmt.kind
+            else {
+                let mut bs = Vec::new();
+                self.expr(stmt, &Cx::default(), &mut bs);
+                file_blockers.extend(bs);
+                continue;
+            };
+            let id = args.first().and_then(|a| a.as_str_or_sym());
+            match (name.as_str(), id) {
+                ("skip_control" | "skip_rule", Some(id)) => {
+                    skipped.insert(id);
+                }
+                ("control" | "rule", Some(id)) => {
+                    let mut bs = inherited.to_vec();
+                    self.control_block(block.as_deref(), &mut bs);
+                    named.push(id.clone());
+                    overrides.insert(id, bs);
+                }
+                _ => {
+                    let mut bs = Vec::new();
+                    self.expr(stmt, &Cx::default(), &mut bs);
+                    file_blockers.extend(bs);
+                }
+            }
+        }
+        let require = name.starts_with("require");
+        let prefix = dep_profile
+            .metadata
+            .name
+            .clone()
+            .unwrap_or_else(|| dep.name.clone());
+        for mut c in coverage_with(&dep_profile, self.cat).controls {
+            if skipped.contains(&c.id) || (require && !named.contains(&c.id)) {
+                continue;
+            }
+            if let Some(bs) = overrides.remove(&c.id) {
+                c.blockers.extend(bs);
+            }
+            c.blockers.extend(inherited.iter().cloned());
+            c.supported = c.blockers.is_empty();
+            c.file = format!("{prefix}/{}", c.file);
+            self.out.push(c);
+        }
+        // An override of an id the dependency lacks adds that control.
+        for id in named {
+            if let Some(bs) = overrides.remove(&id) {
+                self.push_control(id, e.span.start, bs);
+            }
+        }
+    }
 }
 
 fn contains_control(e: &Expr) -> bool {

@@ -26,7 +26,16 @@ pub fn facts(profile: &Profile) -> Vec<Fact> {
             out.push(f);
         }
     }
-    for file in &profile.files {
+    // The dependencies' files too: an overlay runs them on the same host.
+    let mut files: Vec<&crate::profile::model::SourceFile> = profile.files.iter().collect();
+    let mut stack: Vec<&Profile> = vec![profile];
+    while let Some(p) = stack.pop() {
+        for d in p.dependencies.iter().filter_map(|d| d.profile()) {
+            files.extend(d.files.iter());
+            stack.push(d);
+        }
+    }
+    for file in files {
         for e in &file.program.body {
             visit(e, &mut |node: &Expr| {
                 let ExprKind::Call {

@@ -6,6 +6,7 @@
 //! [`MAX_FILE_SIZE`] bytes and expression nesting to [`parser::MAX_DEPTH`].
 
 pub mod ast;
+pub mod deps;
 pub mod error;
 pub mod json;
 pub mod lexer;
@@ -147,10 +148,13 @@ pub fn read_sources(path: impl AsRef<Path>) -> Result<ProfileSources, ProfileErr
     })
 }
 
-/// Loads and parses a profile directory.
+/// Loads and parses a profile directory, with its dependencies ([`deps`]).
 pub fn load(path: impl AsRef<Path>) -> Result<Profile, ProfileError> {
-    let sources = Arc::new(read_sources(path)?);
-    build_shared(&sources)
+    let dir = path.as_ref();
+    let sources = Arc::new(read_sources(dir)?);
+    let mut profile = build_shared(&sources)?;
+    deps::attach(&mut profile, dir, &deps::Context::default())?;
+    Ok(profile)
 }
 
 /// Parses a single controls file given as text.
@@ -387,6 +391,7 @@ fn build_here(src: &Arc<ProfileSources>, threads: usize) -> Result<Profile, Prof
         sources: Arc::clone(src),
         sha256_cell: std::sync::OnceLock::new(),
         files,
+        dependencies: Vec::new(),
     })
 }
 

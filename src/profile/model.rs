@@ -353,6 +353,26 @@ pub struct Profile {
     pub sha256_cell: std::sync::OnceLock<String>,
     #[serde(skip)]
     pub files: Vec<SourceFile>,
+    /// `depends` of inspec.yml, resolved by [`super::load`] ([`super::deps`]).
+    #[serde(skip)]
+    pub dependencies: Vec<Dependency>,
+}
+
+/// One entry of `depends`, resolved (or why not) by [`super::deps`].
+#[derive(Debug, Clone)]
+pub struct Dependency {
+    /// The name `include_controls` uses: the entry's `name`, else the profile's own name.
+    pub name: String,
+    /// The entry as written in inspec.yml.
+    pub spec: super::metadata::Dependency,
+    pub resolved: Result<Resolved, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    /// The directory the dependency was read from.
+    pub dir: std::path::PathBuf,
+    pub profile: Arc<Profile>,
 }
 
 impl Profile {

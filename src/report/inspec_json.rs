@@ -53,6 +53,59 @@ fn control_json(c: &ControlResult, host: &str) -> Value {
     })
 }
 
+/// A control in its host profile's entry: a dependency's control is listed there without
+/// results, which sit in the dependency's own entry (as InSpec reports an overlay).
+fn listed_control_json(c: &ControlResult, host: &str) -> Value {
+    let mut v = control_json(c, host);
+    if c.profile.is_some() {
+        v["results"] = json!([]);
+    }
+    v
+}
+
+/// One `profiles[]` entry per dependency profile loaded for the host, with
+/// `parent_profile`, its `depends` and the results of its controls.
+fn dependency_profiles(
+    info: &crate::job::ProfileInfo,
+    controls: &[ControlResult],
+    host: &str,
+    platform: Value,
+) -> Vec<Value> {
+    info.dependencies
+        .iter()
+        .map(|d| {
+            let own: Vec<&ControlResult> = controls
+                .iter()
+                .filter(|c| c.profile.as_deref() == Some(d.name.as_str()))
+                .collect();
+            let ids: Vec<&str> = own.iter().map(|c| c.id.as_str()).collect();
+            let mut p = json!({
+                "name": d.name,
+                "title": d.title.clone().unwrap_or_else(|| d.name.clone()),
+                "sha256": d.sha256,
+                "supports": [],
+                "attributes": [],
+                "parent_profile": d.parent_profile,
+                "groups": [{"id": "controls", "controls": ids}],
+                "controls": own.iter().map(|c| control_json(c, host)).collect::<Vec<_>>(),
+                "status": "loaded",
+                "status_message": "",
+                "platform": platform.clone(),
+            });
+            if !d.depends.is_empty() {
+                p["depends"] = json!(d.depends);
+            }
+            if let Some(v) = &d.version {
+                p["version"] = json!(v);
+            }
+            if let Some(s) = &d.summary {
+                p["summary"] = json!(s);
+            }
+            p
+        })
+        .collect()
+}
+
 /// Controls for a host checked without InSpec: one per task or one for the command.
 fn synthetic_controls(job: &JobSnapshot, r: &HostResult) -> Vec<ControlResult> {
     let start = started(job);
@@ -96,6 +149,7 @@ fn synthetic_controls(job: &JobSnapshot, r: &HostResult) -> Vec<ControlResult> {
                     exception: None,
                 }],
                 id: c.id,
+                profile: None,
             }
         })
         .collect()
@@ -107,7 +161,7 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
     let profiles: Vec<Value> = job
         .results
         .iter()
-        .map(|r| {
+        .flat_map(|r| {
             // A profile InSpec skipped (`supports`) has no controls, not a synthetic one.
             let skipped = r
                 .profile
@@ -150,7 +204,7 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
                 "supports": [],
                 "attributes": [],
                 "groups": [{"id": "controls", "controls": ids}],
-                "controls": controls.iter().map(|c| control_json(c, &r.host)).collect::<Vec<_>>(),
+                "controls": controls.iter().map(|c| listed_control_json(c, &r.host)).collect::<Vec<_>>(),
                 "status": status,
                 "status_message": status_message,
                 "platform": platform(&r.host),
@@ -162,7 +216,12 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
             if let Some(s) = summary {
                 p["summary"] = json!(s);
             }
-            p
+            let mut entries = vec![p];
+            if let Some(info) = profile.filter(|i| !i.depends.is_empty()) {
+                entries[0]["depends"] = json!(info.depends);
+                entries.extend(dependency_profiles(info, &controls, &r.host, platform(&r.host)));
+            }
+            entries
         })
         .collect();
     let duration = match (job.started_at, job.finished_at) {

@@ -204,6 +204,9 @@ pub(crate) fn xml_escape(s: &str) -> String {
 }
 
 #[cfg(test)]
+mod overlay_tests;
+
+#[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::job::{ControlCheck, ControlResult, JobStatus, TaskResult};
@@ -231,6 +234,7 @@ pub(crate) mod tests {
                     resource: None,
                     exception: None,
                 }],
+                profile: None,
             },
             ControlResult {
                 id: "ssh-02".into(),
@@ -248,6 +252,7 @@ pub(crate) mod tests {
                     resource: None,
                     exception: None,
                 }],
+                profile: None,
             },
         ];
         let mut b = HostResult::not_run("web01", HostStatus::Passed, "");

@@ -209,7 +209,7 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
         .iter()
         .find(|p| p.get("parent_profile").is_none())
         .or(profiles.first());
-    let info = top.map(|p| ProfileInfo {
+    let header = |p: &Value| ProfileInfo {
         name: s(p, "name").unwrap_or_default(),
         version: s(p, "version"),
         title: s(p, "title"),
@@ -217,6 +217,22 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
         sha256: s(p, "sha256").unwrap_or_default(),
         status: s(p, "status").filter(|st| st != "loaded"),
         status_message: s(p, "status_message").filter(|m| !m.is_empty()),
+        parent_profile: s(p, "parent_profile"),
+        depends: p
+            .get("depends")
+            .and_then(Value::as_array)
+            .map(|d| d.iter().filter_map(|e| e.as_object().cloned()).collect())
+            .unwrap_or_default(),
+        dependencies: Vec::new(),
+    };
+    let info = top.map(|t| {
+        let mut info = header(t);
+        info.dependencies = profiles
+            .iter()
+            .filter(|p| p.get("parent_profile").is_some())
+            .map(header)
+            .collect();
+        info
     });
     let mut seen = std::collections::HashSet::new();
     let mut controls = Vec::new();
@@ -251,6 +267,8 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
                 continue;
             }
             controls.push(ControlResult {
+                // Results sit under the dependency profile InSpec ran them in.
+                profile: p.get("parent_profile").and(s(p, "name")),
                 status: ControlStatus::of(&results),
                 title: s(c, "title"),
                 desc: s(c, "desc"),

@@ -13,9 +13,11 @@ use super::{process, HostCheck, RunContext};
 use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
+use crate::native::inspec::overlay;
 use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::resources::detect_platform;
 use crate::native::{self, prepare::prepare};
+use crate::policy::PathRoots;
 use crate::profile::Profile;
 use crate::template::{ProfileRunner, Template};
 use crate::transport::{transport_for, Host, TransportError};
@@ -54,6 +56,7 @@ impl NativePlan {
             ));
         }
         let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
+        check_dependencies(&loaded, &ctx.policy.path_roots)?;
         let info = ProfileInfo {
             name: loaded.metadata.name.clone().unwrap_or_default(),
             version: loaded.metadata.version.clone(),
@@ -117,11 +120,12 @@ pub async fn attempt(
         if let Some(skip) = unsupported_platform(&profile, &host)? {
             return Ok(Err(skip));
         }
-        Ok::<_, TransportError>(Ok(native::evaluate(&profile, host, &inputs)))
+        let deps = dependency_report(&profile, &host)?;
+        Ok::<_, TransportError>(Ok((native::evaluate(&profile, host, &inputs), deps)))
     })
     .await;
-    let mut controls = match evaluated {
-        Ok(Ok(Ok(controls))) => controls,
+    let (mut controls, (depends, dependencies)) = match evaluated {
+        Ok(Ok(Ok(done))) => done,
         Ok(Ok(Err(skip_message))) => {
             // InSpec loads no control of the profile and reports it `skipped`.
             r.status = HostStatus::Skipped;
@@ -186,7 +190,10 @@ pub async fn attempt(
     }
     r.stdout = summary(&controls);
     r.status = inspec::host_status(&controls);
-    r.profile = Some(plan.info.clone());
+    let mut info = plan.info.clone();
+    info.depends = depends;
+    info.dependencies = dependencies;
+    r.profile = Some(info);
     r.controls = controls;
     false
 }
@@ -205,6 +212,51 @@ fn unsupported_platform(profile: &Profile, host: &Host) -> Result<Option<String>
     })?;
     let name = profile.metadata.name.as_deref().unwrap_or_default();
     Ok((!supported(supports, &platform)).then(|| skip_message(name, &platform)))
+}
+
+/// A profile whose dependencies cannot all be read does not run (InSpec fails to load it
+/// too); a `path:` dependency, or a symlink in vendor/, must stay inside the profile roots.
+fn check_dependencies(profile: &Profile, roots: &PathRoots) -> Result<(), String> {
+    if let Some((name, why)) = profile.dependency_errors().into_iter().next() {
+        return Err(format!("profile: dependency '{name}': {why}"));
+    }
+    fn dirs(p: &Profile, out: &mut Vec<String>) {
+        for d in &p.dependencies {
+            if let Ok(r) = &d.resolved {
+                out.push(r.dir.display().to_string());
+                dirs(&r.profile, out);
+            }
+        }
+    }
+    let mut all = Vec::new();
+    dirs(profile, &mut all);
+    for dir in all {
+        roots
+            .check("profile", &dir)
+            .map_err(|e| format!("profile dependency: {e}"))?;
+    }
+    Ok(())
+}
+
+/// The `depends` statuses and loaded dependency profiles for the report; the platform is
+/// asked only when a dependency has `supports`.
+fn dependency_report(
+    profile: &Profile,
+    host: &Host,
+) -> Result<overlay::DependencyReport, TransportError> {
+    if profile.dependencies.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let platform = if overlay::needs_platform(profile) {
+        Some(detect_platform(host).map_err(|e| {
+            TransportError::Failed(format!(
+                "`supports` of a dependency: the platform could not be detected: {e}"
+            ))
+        })?)
+    } else {
+        None
+    };
+    Ok(overlay::dependency_report(profile, platform.as_ref()))
 }
 
 /// Runs the InSpec CLI for the statically blocked controls and puts its results in place of

@@ -261,19 +261,16 @@ impl Interp<'_> {
                 .or_else(|| opts.hash_get(&Value::str(k)))
                 .cloned()
         };
-        let spec = self.profile.metadata.inputs.iter().find(|i| i.name == name);
-        let value = if let Some(v) = self.inputs.get(&name) {
-            json_to_value(v)
-        } else if let Some(v) = spec.and_then(|s| s.value.as_ref()) {
-            json_to_value(v)
-        } else {
-            opt("value")
-                .or_else(|| opt("default"))
-                .unwrap_or(Value::Nil)
+        let priority = match opt("priority") {
+            Some(Value::Int(p)) => Some(p),
+            _ => None,
         };
-        let type_ = spec
-            .and_then(|s| s.type_.clone())
-            .or_else(|| opt("type").map(|t| to_s(&t)));
+        let (value, type_) = self.resolve_input(
+            &name,
+            opt("value").or_else(|| opt("default")),
+            priority,
+            opt("type").map(|t| to_s(&t)),
+        );
         Ok(match type_ {
             Some(t) => coerce_input(value, &t),
             None => value,

@@ -25,6 +25,8 @@ pub struct Inspec {
     pub dsl: DslState,
     /// The FilterTable rows whose fields are callable inside `where { ... }`, innermost last.
     pub rows: Vec<Row>,
+    /// Dependencies: what this profile runs and includes ([`super::overlay`]).
+    pub overlay: super::overlay::OverlayState,
 }
 
 impl Embedding for Inspec {
@@ -39,7 +41,8 @@ impl Embedding for Inspec {
         block: Option<&Block>,
         off: u32,
     ) -> Option<R> {
-        me.call_dsl(name, args, block, off)
+        me.call_overlay(name, args, block, off)
+            .or_else(|| me.call_dsl(name, args, block, off))
     }
 
     fn call_unevaluated(

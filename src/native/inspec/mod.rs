@@ -10,6 +10,7 @@ pub mod cmp;
 pub mod dsl;
 pub mod embedding;
 pub mod matchers;
+pub mod overlay;
 pub mod results;
 pub mod run;
 pub mod supports;

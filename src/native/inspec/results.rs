@@ -79,16 +79,19 @@ pub fn control(
         desc,
         impact,
         results,
+        profile: None,
     }
 }
 
 /// A control that was not (or not completely) evaluated, with one check saying why.
 pub fn not_evaluated(base: &ControlResult, check: ControlCheck) -> ControlResult {
-    control(
+    let mut c = control(
         base.id.clone(),
         base.title.clone(),
         base.desc.clone(),
         base.impact,
         vec![check],
-    )
+    );
+    c.profile = base.profile.clone();
+    c
 }

@@ -32,7 +32,19 @@ pub fn evaluate_with(
     inputs: &serde_json::Map<String, serde_json::Value>,
     factory: &crate::native::ruby::ResourceFactory,
 ) -> Vec<ControlResult> {
-    let mut me = Interp::new(profile, host, inputs, factory, super::Inspec::default());
+    evaluate_in(profile, host, inputs, factory, super::Inspec::default())
+}
+
+/// [`evaluate_with`] from a given InSpec state (a dependency's filter and inputs,
+/// [`super::overlay`]): the profile's own controls, then those it includes.
+pub fn evaluate_in(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+    factory: &crate::native::ruby::ResourceFactory,
+    ext: super::Inspec,
+) -> Vec<ControlResult> {
+    let mut me = Interp::new(profile, host, inputs, factory, ext);
     me.load_libraries();
     me.define_constants();
     let mut stopped: Option<String> = None;
@@ -48,7 +60,7 @@ pub fn evaluate_with(
     let mut out = std::mem::take(&mut me.results);
     // Controls never reached (canceled, timed out, or after a file-level error).
     for c in &profile.controls {
-        if c.dynamic_id || out.iter().any(|r| r.id == c.id) {
+        if c.dynamic_id || out.iter().any(|r| r.id == c.id) || !me.ext.overlay.filter.wants(&c.id) {
             continue;
         }
         let reason = match (
@@ -70,12 +82,31 @@ pub fn evaluate_with(
         );
         out.push(results::not_evaluated(&base, reason));
     }
+    out.append(&mut me.ext.overlay.included);
     out
 }
 
 impl Interp<'_> {
+    /// Evaluates a dependency as a profile of its own ([`super::overlay`]): its filter and
+    /// the inputs set for it from above, on the same host, job inputs and resources.
+    pub fn run_dependency(
+        &self,
+        profile: &Profile,
+        filter: super::overlay::Filter,
+        scoped_inputs: Vec<crate::profile::metadata::InputSpec>,
+    ) -> Vec<ControlResult> {
+        let mut ext = super::Inspec::default();
+        ext.overlay.filter = filter;
+        ext.overlay.scoped_inputs = scoped_inputs;
+        evaluate_in(profile, self.host.clone(), self.inputs, self.factory(), ext)
+    }
+
     fn load_libraries(&mut self) {
-        for file in &self.profile.files {
+        // The dependencies' resources first, the profile's own over them (InSpec's
+        // `load_libraries` merges each dependency's registry, then loads its own files).
+        let profile: &Profile = self.profile;
+        let deps = super::overlay::dependency_libraries(profile);
+        for file in deps.into_iter().chain(profile.files.iter()) {
             if !file.path.starts_with("libraries/") {
                 continue;
             }
@@ -188,6 +219,10 @@ impl Interp<'_> {
     pub fn run_control(&mut self, id: String, block: Option<&Block>, off: u32) -> R<()> {
         if let Err(e) = self.host.check() {
             return Err(Flow::Stop(e.to_string()));
+        }
+        if !self.ext.overlay.filter.wants(&id) {
+            // Skipped or not required by the profile including this one.
+            return Ok(());
         }
         let model = self
             .profile

@@ -209,6 +209,11 @@ pub struct Interp<'p, E> {
 }
 
 impl<'p, E: Embedding> Interp<'p, E> {
+    /// Where resources come from (a dependency evaluated from here uses the same).
+    pub fn factory(&self) -> &'p ResourceFactory {
+        self.factory
+    }
+
     pub fn new(
         profile: &'p crate::profile::Profile,
         host: Arc<Host>,
