@@ -20,15 +20,20 @@ mod crontab;
 mod docker;
 mod facts;
 mod file;
+mod file_reader;
 mod iptables;
 mod kernel;
 mod mount;
+mod mysql;
+mod nginx_parser;
 mod os;
 mod package;
+mod postgres;
 mod process;
 mod service;
 mod simple_config;
 mod support;
+mod webserver;
 mod xinetd;
 mod yum;
 
@@ -45,6 +50,16 @@ struct Entry {
 
 /// Sorted by name (a test checks).
 static REGISTRY: &[Entry] = &[
+    Entry {
+        name: "apache",
+        methods: webserver::APACHE_METHODS,
+        create: webserver::create_apache,
+    },
+    Entry {
+        name: "apache_conf",
+        methods: webserver::APACHE_CONF_METHODS,
+        create: webserver::create_apache_conf,
+    },
     Entry {
         name: "apt",
         methods: apt::METHODS,
@@ -166,6 +181,31 @@ static REGISTRY: &[Entry] = &[
         create: mount::create_mount,
     },
     Entry {
+        name: "mysql",
+        methods: mysql::MYSQL_METHODS,
+        create: mysql::create_mysql,
+    },
+    Entry {
+        name: "mysql_conf",
+        methods: mysql::CONF_METHODS,
+        create: mysql::create_conf,
+    },
+    Entry {
+        name: "mysql_session",
+        methods: mysql::SESSION_METHODS,
+        create: mysql::create_session,
+    },
+    Entry {
+        name: "nginx",
+        methods: webserver::NGINX_METHODS,
+        create: webserver::create_nginx,
+    },
+    Entry {
+        name: "nginx_conf",
+        methods: webserver::NGINX_CONF_METHODS,
+        create: webserver::create_nginx_conf,
+    },
+    Entry {
         name: "ntp_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ntp_conf", a, h),
@@ -204,6 +244,26 @@ static REGISTRY: &[Entry] = &[
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
+    },
+    Entry {
+        name: "postgres",
+        methods: postgres::POSTGRES_METHODS,
+        create: postgres::create_postgres,
+    },
+    Entry {
+        name: "postgres_conf",
+        methods: postgres::CONF_METHODS,
+        create: postgres::create_conf,
+    },
+    Entry {
+        name: "postgres_hba_conf",
+        methods: postgres::HBA_METHODS,
+        create: postgres::create_hba,
+    },
+    Entry {
+        name: "postgres_session",
+        methods: postgres::SESSION_METHODS,
+        create: postgres::create_session,
     },
     Entry {
         name: "ppa",
