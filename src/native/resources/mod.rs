@@ -367,4 +367,6 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
 }
 
 #[cfg(test)]
+mod services_tests;
+#[cfg(test)]
 mod tests;

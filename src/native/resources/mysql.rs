@@ -234,8 +234,55 @@ impl Resource for ConfEntry {
         let key = Value::str(method);
         Ok(match self.params.hash_get(&key) {
             Some(Value::Nil) => Value::Bool(true),
-            Some(v) => v.clone(),
+            Some(v) => mash(v, method),
             None => Value::Nil,
+        })
+    }
+}
+
+/// A `[section]` as SimpleConfig keeps it, a Hashie::Mash: its keys are methods too
+/// (`mysql_conf.params.mysqld.datadir`), `[]` reads a key, a missing key is nil.
+struct Section {
+    name: String,
+    hash: Value,
+}
+
+fn mash(v: &Value, name: &str) -> Value {
+    match v {
+        Value::Hash(_) => Value::Resource(Arc::new(Section {
+            name: name.to_string(),
+            hash: v.clone(),
+        })),
+        v => v.clone(),
+    }
+}
+
+impl Resource for Section {
+    fn name(&self) -> &str {
+        "mysql_conf"
+    }
+    fn to_s(&self) -> String {
+        format!("MySQL Config section [{}]", self.name)
+    }
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        let keys = || match &self.hash {
+            Value::Hash(pairs) => pairs.iter().map(|(k, _)| k.clone()).collect(),
+            _ => Vec::new(),
+        };
+        Ok(match method {
+            "to_h" | "to_hash" | "params" => self.hash.clone(),
+            "keys" => Value::Array(keys()),
+            "key?" | "has_key?" | "include?" => {
+                Value::Bool(args.first().is_some_and(|k| keys().contains(k)))
+            }
+            "empty?" => Value::Bool(keys().is_empty()),
+            "[]" => match args.first() {
+                Some(Value::Str(k) | Value::Sym(k)) => {
+                    mash(&dig(&self.hash, &[Value::str(k.clone())]), k)
+                }
+                _ => Value::Nil,
+            },
+            _ => mash(&dig(&self.hash, &[Value::str(method)]), method),
         })
     }
 }
@@ -259,7 +306,13 @@ impl Resource for MysqlConf {
                     .collect(),
                 params: dig(params, args),
             }))),
-            _ => Ok(dig(params, &[Value::str(method)])),
+            // `its(['mysqld', 'port'])` is `subject['mysqld', 'port']`, which reaches
+            // mysql_conf.rb's one-argument method_missing: Ruby's ArgumentError.
+            "[]" => Err(ResourceError::Failed(format!(
+                "wrong number of arguments (given {}, expected 1)",
+                args.len() + 1
+            ))),
+            _ => Ok(mash(&dig(params, &[Value::str(method)]), method)),
         }
     }
 }

@@ -301,10 +301,15 @@ impl Resource for PostgresConf {
                 Some(Value::Array(keys)) => Ok(dig(params, keys)),
                 _ => Ok(dig(params, args)),
             },
-            // `its('max_connections')`, `its(['a', 'b'])` (method_missing).
+            // `its(['pgaudit.log_parameter'])` and `its('max_connections')`: method_missing
+            // digs, a one-item list answering its item.
             _ => {
-                let v = dig(params, &[Value::str(method)]);
-                Ok(match v {
+                let keys = if method == "[]" {
+                    args.to_vec()
+                } else {
+                    vec![Value::str(method)]
+                };
+                Ok(match dig(params, &keys) {
                     Value::Array(mut items) if items.len() == 1 => items.remove(0),
                     v => v,
                 })

@@ -1,0 +1,631 @@
+//! The services' resources (postgres*, mysql*, apache*, nginx*) on the recorded hosts of
+//! tests/fixtures/hosts: each documented example of InSpec's pages as a control, with the
+//! outcome InSpec's source gives on that host's files and recorded command outputs.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::job::{ControlResult, ControlStatus};
+use crate::transport::fixture::FixtureTransport;
+use crate::transport::Host;
+
+use ControlStatus::{Failed as F, Passed as P, Skipped as S};
+
+pub fn fixture(name: &str) -> Arc<Host> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/hosts")
+        .join(name);
+    Arc::new(Host::new(
+        Box::new(FixtureTransport::open(&dir)),
+        None,
+        CancellationToken::new(),
+    ))
+}
+
+/// Evaluates a controls file with the native resources on `host`.
+pub fn run_on(host: Arc<Host>, controls: &str) -> Vec<ControlResult> {
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), controls.into())],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("the snippet parses");
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+/// Every control of `controls` has the status `want` names, or the failure lists them all
+/// with their messages.
+pub fn check(host: Arc<Host>, controls: &str, want: &[(&str, ControlStatus)]) {
+    let results = run_on(host, controls);
+    assert_eq!(results.len(), want.len(), "one expectation per control");
+    let mut wrong = Vec::new();
+    for (id, status) in want {
+        let Some(c) = results.iter().find(|c| c.id == *id) else {
+            wrong.push(format!("{id}: no result"));
+            continue;
+        };
+        if c.status != *status {
+            let msgs: Vec<String> = c
+                .results
+                .iter()
+                .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
+                .collect();
+            wrong.push(format!("{id}: {:?}, want {status:?}: {msgs:?}", c.status));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The messages of one control's results (code_desc, message, skip message).
+pub fn messages(results: &[ControlResult], id: &str) -> String {
+    results
+        .iter()
+        .filter(|c| c.id == id)
+        .flat_map(|c| &c.results)
+        .map(|r| format!("{} | {:?} | {:?}", r.code_desc, r.message, r.skip_message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn postgres_finds_debians_cluster_and_rhels_data_dir() {
+    check(
+        fixture("debian12"),
+        r#"
+control 'facts' do
+  describe postgres do
+    its('version') { should eq '15' }
+    its('cluster') { should eq 'main' }
+    its('conf_dir') { should eq '/etc/postgresql/15/main' }
+    its('data_dir') { should eq '/var/lib/postgresql/15/main' }
+    its('conf_path') { should eq '/etc/postgresql/15/main/postgresql.conf' }
+    its('service') { should eq 'postgresql-15' }
+  end
+end
+"#,
+        &[("facts", P)],
+    );
+    check(
+        fixture("rhel8"),
+        r#"
+control 'facts' do
+  describe postgres do
+    its('version') { should eq '10' }
+    its('cluster') { should be_nil }
+    its('data_dir') { should eq '/var/lib/pgsql/data' }
+    its('conf_dir') { should eq '/var/lib/pgsql/data' }
+    its('conf_path') { should eq '/var/lib/pgsql/data/postgresql.conf' }
+    its('service') { should eq 'postgresql-10' }
+  end
+end
+"#,
+        &[("facts", P)],
+    );
+    let controls = r#"
+control 'facts' do
+  describe postgres do
+    its('version') { should eq '15' }
+  end
+end
+control 'conf' do
+  describe postgres_conf do
+    its('port') { should eq '5432' }
+  end
+end
+"#;
+    let results = run_on(fixture("ubuntu2004"), controls);
+    assert!(results.iter().all(|c| c.status == S), "{results:?}");
+    assert!(messages(&results, "facts").contains("Seems like PostgreSQL is not installed"));
+    assert!(messages(&results, "conf").contains("PostgreSQL conf path is not set"));
+}
+
+#[test]
+fn postgres_conf_documented_examples() {
+    check(
+        fixture("debian12"),
+        r#"
+# "Test the maximum number of allowed client connections": conf.d/90-hardening.conf
+# (include_dir) sets 50 after postgresql.conf's 100.
+control 'max-connections-doc' do
+  describe postgres_conf do
+    its('max_connections') { should eq '5' }
+  end
+end
+control 'max-connections-included' do
+  describe postgres_conf do
+    its('max_connections') { should eq '50' }
+  end
+end
+# "Test system logging": Debian leaves logging_collector unset.
+control 'logging-doc' do
+  describe postgres_conf do
+    its('logging_collector') { should eq 'on' }
+    its('log_connections') { should eq 'on' }
+    its('log_disconnections') { should eq 'on' }
+    its('log_line_prefix') { should eq '%t %u %d %h' }
+    its(['pgaudit.log_parameter']) { should cmp 'on' }
+  end
+end
+control 'logging-here' do
+  describe postgres_conf do
+    its('log_connections') { should eq 'on' }
+    its('log_disconnections') { should eq 'on' }
+    its('log_line_prefix') { should eq '%m [%p] %q%u@%d' }
+    its(['password_encryption']) { should cmp 'scram-sha-256' }
+    its('logging_collector') { should be_nil }
+  end
+end
+control 'port-doc' do
+  describe postgres_conf do
+    its('port') { should eq '5432' }
+  end
+end
+control 'unix-socket-doc' do
+  describe postgres_conf do
+    its('unix_socket_directories') { should eq '.s.PGSQL.5432' }
+    its('unix_socket_group') { should eq nil }
+    its('unix_socket_permissions') { should eq '0770' }
+  end
+end
+control 'params-and-content' do
+  describe postgres_conf.params('ssl') do
+    it { should eq 'on' }
+  end
+  describe postgres_conf('/etc/postgresql/15/main/postgresql.conf') do
+    its('content') { should match(/^log_disconnections = on$/) }
+    its('data_directory') { should eq '/var/lib/postgresql/15/main' }
+  end
+end
+"#,
+        &[
+            ("max-connections-doc", F),
+            ("max-connections-included", P),
+            ("logging-doc", F),
+            ("logging-here", P),
+            ("port-doc", P),
+            ("unix-socket-doc", F),
+            ("params-and-content", P),
+        ],
+    );
+    // include_if_exists, relative to the including file.
+    check(
+        fixture("rhel8"),
+        r#"
+control 'included' do
+  describe postgres_conf do
+    its('ssl') { should eq 'on' }
+    its('log_connections') { should eq 'on' }
+    its('max_connections') { should eq '100' }
+    its('log_filename') { should eq 'postgresql-%a.log' }
+  end
+end
+control 'missing' do
+  describe postgres_conf('/nonexistent/postgresql.conf') do
+    its('port') { should eq '5432' }
+  end
+end
+"#,
+        &[("included", P), ("missing", S)],
+    );
+}
+
+#[test]
+fn postgres_hba_conf_documented_examples() {
+    check(
+        fixture("debian12"),
+        r#"
+# The syntax example: three local lines, all peer, are not one.
+control 'local-peer-doc' do
+  describe postgres_hba_conf.where { type == 'local' } do
+    its('auth_method') { should eq ['peer'] }
+  end
+end
+control 'local-peer' do
+  describe postgres_hba_conf.where { type == 'local' } do
+    its('auth_method') { should eq ['peer', 'peer', 'peer'] }
+    its('address') { should eq ['', '', ''] }
+    its('user') { should eq ['postgres', 'all', 'all'] }
+  end
+end
+control 'host-scram' do
+  describe postgres_hba_conf.where { type == 'host' } do
+    its('auth_method') { should_not include 'trust' }
+    its('address') { should include '127.0.0.1/32' }
+    its('database') { should include 'replication' }
+  end
+end
+control 'replication-types' do
+  describe postgres_hba_conf.where { database == 'replication' } do
+    its('type') { should cmp ['local', 'host'] }
+    its('user') { should cmp ['all', 'all'] }
+  end
+end
+control 'auth-params' do
+  describe postgres_hba_conf.where(type: 'hostssl') do
+    its('auth_method') { should eq ['cert'] }
+    its('auth_params') { should eq ['clientcert=verify-full'] }
+  end
+end
+control 'entries' do
+  describe postgres_hba_conf('/etc/postgresql/15/main/pg_hba.conf') do
+    its('entries.count') { should eq 7 }
+    its('conf_file') { should eq '/etc/postgresql/15/main/pg_hba.conf' }
+  end
+end
+"#,
+        &[
+            ("local-peer-doc", F),
+            ("local-peer", P),
+            ("host-scram", P),
+            ("replication-types", P),
+            ("auth-params", P),
+            ("entries", P),
+        ],
+    );
+    check(
+        fixture("rhel8"),
+        r#"
+control 'ident' do
+  describe postgres_hba_conf.where { type == 'host' } do
+    its('auth_method') { should include 'ident' }
+    its('auth_method') { should_not include 'trust' }
+  end
+end
+"#,
+        &[("ident", P)],
+    );
+}
+
+#[test]
+fn mysql_and_mysql_conf_documented_examples() {
+    check(
+        fixture("debian12"),
+        r#"
+control 'mysql-paths' do
+  describe mysql do
+    its('conf_path') { should eq '/etc/mysql/my.cnf' }
+    its('conf_dir') { should eq '/etc/mysql/' }
+    its('service') { should eq 'mysql' }
+    its('log_group') { should eq 'adm' }
+    its('log_dir_group') { should eq 'root' }
+  end
+end
+# `its([...])` is `subject[...]`, which mysql_conf.rb's one-argument method_missing
+# refuses (ArgumentError): the documented array form fails in InSpec.
+control 'section-array-doc' do
+  describe mysql_conf do
+    its(['mariadb', 'max-connections']) { should_not be_nil }
+  end
+end
+# SimpleConfig's sections are Hashie::Mash: `mysqld.port` is a method chain.
+control 'section-dotted-doc' do
+  describe mysql_conf do
+    its('mysqld.port') { should cmp 3306 }
+  end
+end
+# mysql-baseline's idiom: a section's keys as methods, `[]` for dashed names.
+control 'section-methods' do
+  describe mysql_conf.params.mysqld.datadir do
+    it { should eq '/var/lib/mysql' }
+  end
+  describe mysql_conf.params.mysqld['log_error'] do
+    it { should eq '/var/log/mysql/error.log' }
+  end
+  describe mysql_conf.params.nosuchsection do
+    it { should be_nil }
+  end
+end
+control 'section-params' do
+  describe mysql_conf.params('mariadb') do
+    its('max-connections') { should_not be_nil }
+  end
+  describe mysql_conf.params('mysqld') do
+    its('port') { should cmp 3306 }
+  end
+end
+# The documented top-level keys are all inside [mysqld] here: nil at the top.
+control 'max-connections-doc' do
+  describe mysql_conf do
+    its('max_connections') { should eq '505' }
+    its('max_user_connections') { should eq '500' }
+  end
+end
+control 'port-doc' do
+  describe mysql_conf do
+    its('port') { should eq '3306' }
+    its('socket') { should eq '/var/run/mysqld/mysql.sock' }
+  end
+end
+control 'safe-user-create-doc' do
+  describe mysql_conf.params('mysqld') do
+    its('safe-user-create') { should eq('1') }
+  end
+end
+control 'mysqld-section' do
+  describe mysql_conf.params('mysqld') do
+    its('bind-address') { should eq '127.0.0.1' }
+    its('local-infile') { should eq '0' }
+    its('skip-name-resolve') { should eq '' }
+    its('user') { should eq 'mysql' }
+  end
+end
+control 'includes-read' do
+  describe mysql_conf('/etc/mysql/my.cnf') do
+    its('content') { should match(/character-set-server/) }
+    its('content') { should match(/^!includedir/) }
+  end
+  describe mysql_conf.params('client-server') do
+    its('socket') { should eq '/run/mysqld/mysqld.sock' }
+  end
+end
+"#,
+        &[
+            ("mysql-paths", P),
+            ("section-array-doc", F),
+            ("section-dotted-doc", P),
+            ("section-methods", P),
+            ("section-params", P),
+            ("max-connections-doc", F),
+            ("port-doc", F),
+            ("safe-user-create-doc", F),
+            ("mysqld-section", P),
+            ("includes-read", P),
+        ],
+    );
+    check(
+        fixture("rhel8"),
+        r#"
+control 'rhel' do
+  describe mysql do
+    its('conf_path') { should eq '/etc/my.cnf' }
+    its('service') { should eq 'mysqld' }
+  end
+  describe mysql_conf.params('mysqld') do
+    its('local-infile') { should eq '0' }
+    its('datadir') { should eq '/var/lib/mysql' }
+  end
+end
+"#,
+        &[("rhel", P)],
+    );
+}
+
+#[test]
+fn mysql_session_documented_examples_on_recorded_outputs() {
+    check(
+        fixture("debian12"),
+        r#"
+control 'matching-databases-doc' do
+  sql = mysql_session('my_user','password')
+  describe sql.query('show databases like \'test\';') do
+    its('output') { should_not match(/test/) }
+  end
+end
+control 'lines' do
+  describe mysql_session('my_user', 'password').query('show databases;') do
+    its('lines') { should include 'mysql' }
+    its('output') { should match(/^sys$/) }
+  end
+end
+# InSpec's Lines never sets exit_status, and a failing query raises.
+control 'successful-query-doc' do
+  describe mysql_session('my_user','password').query('show databases;') do
+    its('exit_status') { should eq(0) }
+  end
+end
+control 'failing-query-doc' do
+  describe mysql_session('my_user','password').query('show tables in non_existent_database;') do
+    its('exit_status') { should_not eq(0) }
+  end
+end
+control 'other-port-doc' do
+  describe mysql_session('my_user','password','localhost',3307).query('show databases;') do
+    its('output') { should match(/mysql/) }
+  end
+end
+# Without credentials: Debian's maintenance login from /etc/mysql/debian.cnf.
+control 'debian-login' do
+  describe mysql_session.query("select user from mysql.user where user='root';") do
+    its('output') { should eq 'root' }
+  end
+end
+"#,
+        &[
+            ("matching-databases-doc", P),
+            ("lines", P),
+            ("successful-query-doc", F),
+            ("failing-query-doc", F),
+            ("other-port-doc", F),
+            ("debian-login", P),
+        ],
+    );
+    let results = run_on(
+        fixture("debian12"),
+        "describe mysql_session('my_user','password').query('show tables in non_existent_database;') do\n  its('output') { should eq '' }\nend\n",
+    );
+    let text = format!("{results:?}");
+    assert!(
+        text.contains("MySQL query with errors:") && text.contains("Unknown database"),
+        "{text}"
+    );
+}
+
+#[test]
+fn apache_conf_documented_examples() {
+    // Debian's apache2.conf has ServerRoot commented out: InSpec follows no include.
+    check(
+        fixture("debian12"),
+        r#"
+control 'allow-override-doc' do
+  describe apache_conf do
+    its('AllowOverride') { should cmp 'None' }
+  end
+end
+control 'listen-doc' do
+  describe apache_conf do
+    its('Listen') { should cmp '443' }
+  end
+end
+control 'timeout-doc' do
+  describe apache_conf do
+    its('Timeout') { should cmp '300' }
+    its('PidFile') { should_not eq '/var/run/httpd.pid' }
+  end
+end
+control 'no-includes-without-server-root' do
+  describe apache_conf('/etc/apache2/apache2.conf') do
+    its('ServerTokens') { should be_nil }
+    its('IncludeOptional') { should include 'conf-enabled/*.conf' }
+    its('content') { should_not match(/^#/) }
+    # The value's first quoted run, starting after `\"` (apache_conf.rb's look-behind).
+    its('LogFormat') { should include '%r\" %>s %O' }
+  end
+end
+control 'apache-env' do
+  describe apache do
+    its('service') { should cmp 'apache2' }
+    its('conf_dir') { should cmp '/etc/apache2/' }
+    its('conf_path') { should cmp '/etc/apache2/apache2.conf' }
+    its('user') { should cmp 'www-data' }
+  end
+end
+"#,
+        &[
+            ("allow-override-doc", P),
+            ("listen-doc", F),
+            ("timeout-doc", P),
+            ("no-includes-without-server-root", P),
+            ("apache-env", P),
+        ],
+    );
+    check(
+        fixture("rhel8"),
+        r#"
+control 'ports-doc' do
+  describe apache_conf do
+    its('Listen') { should cmp '443' }
+  end
+end
+control 'included' do
+  describe apache_conf do
+    its('Listen') { should eq ['80', '443 https'] }
+    its('ServerRoot') { should eq ['/etc/httpd'] }
+    its('ServerTokens') { should cmp 'Prod' }
+    its('TraceEnable') { should eq ['Off'] }
+    its('LoadModule') { should include 'alias_module modules/mod_alias.so' }
+    its('ErrorLog') { should eq ['logs/error_log'] }
+    its('conf_path') { should eq '/etc/httpd/conf/httpd.conf' }
+  end
+end
+control 'apache-env' do
+  describe apache do
+    its('service') { should cmp 'httpd' }
+    its('conf_path') { should cmp '/etc/httpd/conf/httpd.conf' }
+    its('user') { should cmp 'apache' }
+  end
+end
+"#,
+        &[("ports-doc", F), ("included", P), ("apache-env", P)],
+    );
+}
+
+#[test]
+fn nginx_conf_documented_examples() {
+    check(
+        fixture("debian12"),
+        r#"
+control 'pid-syntax-doc' do
+  describe nginx_conf.params['pid'].flatten do
+    it { should cmp 'logs/nginx.pid' }
+  end
+end
+control 'pid-here' do
+  describe nginx_conf.params['pid'].flatten do
+    it { should cmp '/run/nginx.pid' }
+  end
+  describe nginx_conf do
+    its('pid') { should cmp '/run/nginx.pid' }
+  end
+end
+control 'worker-processes-doc' do
+  describe nginx_conf.params['worker_processes'].flatten do
+    it { should cmp 5 }
+  end
+end
+control 'find-server-doc' do
+  servers = nginx_conf.servers
+  domain2 = servers.find { |s| s.params['server_name'].flatten.include? 'domain2.com' }
+  describe 'No server serves domain2' do
+    subject { domain2 }
+    it { should be_nil }
+  end
+end
+control 'includes-merged' do
+  describe nginx_conf do
+    its('load_module') { should eq ['modules/ngx_http_geoip_module.so'] }
+    its('user') { should eq ['www-data'] }
+  end
+  describe nginx_conf.http.entries.first do
+    its('server_tokens') { should eq ['off'] }
+    its('add_header') { should include 'SAMEORIGIN' }
+    its('client_max_body_size') { should eq ['1m'] }
+  end
+end
+control 'servers-and-locations' do
+  describe nginx_conf.servers.length do
+    it { should eq 2 }
+  end
+  describe nginx_conf.servers[1] do
+    its('server_name') { should eq ['domain2.com', 'www.domain2.com'] }
+    its('listen') { should eq ['443', 'ssl'] }
+  end
+  describe nginx_conf.locations.first.params['_'] do
+    it { should eq ['/'] }
+  end
+  describe nginx_conf.servers.first.locations.length do
+    it { should eq 2 }
+  end
+end
+control 'nginx-build' do
+  describe nginx do
+    its('version') { should eq '1.22.1' }
+    its('prefix') { should eq '/usr/share/nginx' }
+    its('error_log_path') { should eq 'stderr' }
+    its('sbin_path') { should be_nil }
+    its('modules') { should include 'http_ssl' }
+    its('support_info') { should eq 'TLS SNI' }
+    its('service') { should eq 'nginx' }
+  end
+  describe nginx.openssl_version['version'] do
+    it { should eq '3.0.9' }
+  end
+end
+"#,
+        &[
+            ("pid-syntax-doc", F),
+            ("pid-here", P),
+            ("worker-processes-doc", F),
+            ("find-server-doc", F),
+            ("includes-merged", P),
+            ("servers-and-locations", P),
+            ("nginx-build", P),
+        ],
+    );
+    check(
+        fixture("rhel8"),
+        r#"
+control 'no-nginx' do
+  describe nginx_conf do
+    its('pid') { should cmp '/run/nginx.pid' }
+  end
+  describe nginx do
+    its('version') { should eq '1.22.1' }
+  end
+end
+"#,
+        &[("no-nginx", S)],
+    );
+}
