@@ -367,6 +367,10 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
 }
 
 #[cfg(test)]
+mod pg_test_server;
+#[cfg(test)]
+mod postgres_session_tests;
+#[cfg(test)]
 mod services_tests;
 #[cfg(test)]
 mod tests;
