@@ -23,6 +23,7 @@ mod file;
 mod file_reader;
 mod iptables;
 mod kernel;
+mod mash;
 mod mount;
 mod mysql;
 mod nginx_parser;
@@ -34,6 +35,7 @@ mod service;
 mod simple_config;
 mod support;
 mod webserver;
+mod x509;
 mod xinetd;
 mod yum;
 
@@ -319,6 +321,11 @@ static REGISTRY: &[Entry] = &[
         name: "virtualization",
         methods: os::VIRTUALIZATION_METHODS,
         create: os::create_virtualization,
+    },
+    Entry {
+        name: "x509_certificate",
+        methods: x509::METHODS,
+        create: x509::create,
     },
     Entry {
         name: "xinetd_conf",

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::file_reader::{dirname, find_files, join, read_file_content};
+use crate::native::resources::mash::Mash;
 use crate::native::resources::postgres::QueryResult;
 use crate::native::resources::simple_config::{self, Options};
 use crate::native::resources::support::{
@@ -240,51 +241,8 @@ impl Resource for ConfEntry {
     }
 }
 
-/// A `[section]` as SimpleConfig keeps it, a Hashie::Mash: its keys are methods too
-/// (`mysql_conf.params.mysqld.datadir`), `[]` reads a key, a missing key is nil.
-struct Section {
-    name: String,
-    hash: Value,
-}
-
 fn mash(v: &Value, name: &str) -> Value {
-    match v {
-        Value::Hash(_) => Value::Resource(Arc::new(Section {
-            name: name.to_string(),
-            hash: v.clone(),
-        })),
-        v => v.clone(),
-    }
-}
-
-impl Resource for Section {
-    fn name(&self) -> &str {
-        "mysql_conf"
-    }
-    fn to_s(&self) -> String {
-        format!("MySQL Config section [{}]", self.name)
-    }
-    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
-        let keys = || match &self.hash {
-            Value::Hash(pairs) => pairs.iter().map(|(k, _)| k.clone()).collect(),
-            _ => Vec::new(),
-        };
-        Ok(match method {
-            "to_h" | "to_hash" | "params" => self.hash.clone(),
-            "keys" => Value::Array(keys()),
-            "key?" | "has_key?" | "include?" => {
-                Value::Bool(args.first().is_some_and(|k| keys().contains(k)))
-            }
-            "empty?" => Value::Bool(keys().is_empty()),
-            "[]" => match args.first() {
-                Some(Value::Str(k) | Value::Sym(k)) => {
-                    mash(&dig(&self.hash, &[Value::str(k.clone())]), k)
-                }
-                _ => Value::Nil,
-            },
-            _ => mash(&dig(&self.hash, &[Value::str(method)]), method),
-        })
-    }
+    Mash::wrap(v, "mysql_conf", &format!("MySQL Config section [{name}]"))
 }
 
 impl Resource for MysqlConf {

@@ -20,6 +20,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "mount" => vec![Value::str("/")],
         "port" => vec![Value::Int(22)],
         "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
+        "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
