@@ -21,6 +21,7 @@ mod docker;
 mod facts;
 mod file;
 mod file_reader;
+mod firewall;
 mod iptables;
 mod kernel;
 mod mash;
@@ -118,6 +119,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| file::create("file", a, h),
     },
     Entry {
+        name: "firewalld",
+        methods: firewall::FIREWALLD_METHODS,
+        create: firewall::create_firewalld,
+    },
+    Entry {
         name: "group",
         methods: accounts::GROUP_METHODS,
         create: accounts::create_group,
@@ -196,6 +202,11 @@ static REGISTRY: &[Entry] = &[
         name: "mysql_session",
         methods: mysql::SESSION_METHODS,
         create: mysql::create_session,
+    },
+    Entry {
+        name: "nftables",
+        methods: firewall::NFTABLES_METHODS,
+        create: firewall::create_nftables,
     },
     Entry {
         name: "nginx",

@@ -780,3 +780,171 @@ end
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn firewalld_documented_examples() {
+    check(
+        fixture("rhel8"),
+        r#"
+control 'syntax-doc' do
+  describe firewalld do
+    it { should be_running }
+    its('default_zone') { should eq 'public' }
+    it { should have_service_enabled_in_zone('ssh', 'public') }
+    it { should have_rule_enabled('family=ipv4 source address=192.168.0.14 accept', 'public') }
+  end
+end
+# The page's zone values are an example's: this host has eth0/eth1, no sources.
+control 'zone-doc' do
+  describe firewalld.where { zone == 'public' } do
+    its('interfaces') { should cmp ['enp0s3', 'eno2'] }
+    its('sources') { should cmp ['192.168.1.0/24', '192.168.1.2'] }
+    its('services') { should cmp ['ssh', 'icmp'] }
+  end
+end
+control 'zone-here' do
+  describe firewalld.where { zone == 'public' } do
+    its('interfaces') { should eq [['eth0', 'eth1']] }
+    its('sources') { should eq [[]] }
+    its('services') { should eq [['cockpit', 'dhcpv6-client', 'ssh']] }
+    its('target') { should cmp ['default'] }
+    its('ports') { should eq [['80/tcp', '443/tcp']] }
+    its('protocols') { should eq [[]] }
+    its('rich_rules') { should eq [['rule family="ipv4" source address="192.168.0.14" accept']] }
+  end
+end
+control 'matchers' do
+  describe firewalld do
+    it { should be_installed }
+    it { should have_zone('public') }
+    it { should_not have_zone('nosuchzone') }
+    it { should have_port_enabled_in_zone('80/tcp', 'public') }
+    it { should_not have_port_enabled_in_zone('22/tcp') }
+    it { should_not have_service_enabled_in_zone('telnet') }
+    it { should_not have_icmp_block_inversion_enabled }
+    it { should_not have_masquerade_enabled }
+  end
+  describe firewalld.service_ports_enabled_in_zone('ssh') do
+    it { should eq ['22/tcp'] }
+  end
+end
+control 'port-doc' do
+  describe firewalld do
+    it { should have_port_enabled_in_zone('22/tcp', 'public') }
+  end
+end
+"#,
+        &[
+            ("syntax-doc", P),
+            ("zone-doc", F),
+            ("zone-here", P),
+            ("matchers", P),
+            ("port-doc", F),
+        ],
+    );
+    check(
+        fixture("debian12"),
+        r#"
+control 'not-installed' do
+  describe firewalld do
+    it { should_not be_installed }
+    it { should_not be_running }
+    it { should_not have_zone('public') }
+  end
+  describe firewalld.where { zone == 'public' } do
+    it { should_not exist }
+  end
+end
+"#,
+        &[("not-installed", P)],
+    );
+}
+
+#[test]
+fn nftables_documented_examples() {
+    check(
+        fixture("debian12"),
+        r#"
+control 'resource-example' do
+  describe nftables(family: 'inet', table: 'filter', chain: 'input') do
+    its('type') { should eq 'filter' }
+    its('hook') { should eq 'input' }
+    its('prio') { should eq 0 }
+    its('policy') { should eq 'drop' }
+    it { should have_rule('tcp dport { 22, 80, 443 } accept') }
+    it { should have_rule('TCP DPORT 5432 COMMENT "postgres" ACCEPT') }
+  end
+end
+control 'accept-policy-doc' do
+  describe nftables(family: 'inet', table: 'filter', chain: 'input') do
+    its('policy') { should eq 'accept' }
+  end
+end
+control 'mangle-doc' do
+  describe nftables(family: 'inet', table: 'mangle', chain: 'INPUT') do
+    its('type') { should eq 'filter' }
+    its('hook') { should eq 'input' }
+    its('prio') { should eq (-150) }
+    its('policy') { should eq 'accept' }
+  end
+end
+control 'postgres-rule-doc' do
+  describe nftables(family: 'inet', table: 'filter', chain: 'input') do
+    it { should have_rule('tcp dport 5432 comment "postgres" accept') }
+  end
+end
+control 'ignore-comments' do
+  describe nftables(family: 'inet', table: 'filter', chain: 'input', ignore_comments: true) do
+    it { should have_rule('tcp dport 5432 accept') }
+  end
+end
+control 'sets' do
+  describe nftables(family: 'inet', table: 'filter', set: 'OPEN_PORTS') do
+    its('type') { should eq 'ipv4_addr . inet_proto . inet_service' }
+    its('flags') { should include 'interval' }
+    it { should have_element('1.1.1.1 . tcp . 25-27') }
+    it { should have_element('10.0.0.1 . udp . 53') }
+  end
+  describe nftables(family: 'inet', table: 'filter', set: 'blocked') do
+    it { should have_element('1.1.1.1') }
+    its('size') { should eq 65535 }
+    its('flags') { should eq [] }
+  end
+end
+control 'missing-chain' do
+  describe nftables(family: 'inet', table: 'filter', chain: 'missing') do
+    it { should_not have_rule('accept') }
+  end
+end
+control 'chain-or-set' do
+  describe nftables(family: 'inet', table: 'filter') do
+    it { should have_rule('accept') }
+  end
+end
+control 'attribute-of-the-other-kind' do
+  describe nftables(family: 'inet', table: 'filter', set: 'blocked') do
+    its('hook') { should eq 'input' }
+  end
+end
+"#,
+        &[
+            ("resource-example", P),
+            ("accept-policy-doc", F),
+            ("mangle-doc", P),
+            ("postgres-rule-doc", P),
+            ("ignore-comments", P),
+            ("sets", P),
+            ("missing-chain", P),
+            ("chain-or-set", F),
+            ("attribute-of-the-other-kind", S),
+        ],
+    );
+    let results = run_on(
+        fixture("rhel8"),
+        "describe nftables(family: 'inet', table: 'filter', chain: 'input') do\n  its('policy') { should eq 'drop' }\nend\n",
+    );
+    assert!(
+        format!("{results:?}").contains("Could not find `nft`"),
+        "{results:?}"
+    );
+}

@@ -20,6 +20,11 @@ fn sample_args(name: &str) -> Vec<Value> {
         "mount" => vec![Value::str("/")],
         "port" => vec![Value::Int(22)],
         "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
+        "nftables" => vec![Value::Hash(vec![
+            (Value::Sym("family".into()), Value::str("inet")),
+            (Value::Sym("table".into()), Value::str("filter")),
+            (Value::Sym("chain".into()), Value::str("input")),
+        ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
