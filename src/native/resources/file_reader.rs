@@ -26,6 +26,28 @@ pub fn read_file_content(host: &Host, path: &str, allow_empty: bool) -> Res<Stri
     Ok(text)
 }
 
+/// The read_content loop of InSpec's configuration resources: `first`, then every file
+/// that `each(path, text)` says a read file includes, each read once, breadth first.
+/// `each` also takes in what the file sets. Returns the texts joined (`content`).
+pub fn read_with_includes(
+    host: &Host,
+    first: &str,
+    allow_empty: bool,
+    mut each: impl FnMut(&str, &str) -> Res<Vec<String>>,
+) -> Res<String> {
+    let mut content = String::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut to_read = std::collections::VecDeque::from([first.to_string()]);
+    while let Some(cur) = to_read.pop_front() {
+        let raw = read_file_content(host, &cur, allow_empty)?;
+        content.push_str(&raw);
+        let more = each(&cur, &raw)?;
+        seen.push(cur);
+        to_read.extend(more.into_iter().filter(|f| !seen.contains(f)));
+    }
+    Ok(content)
+}
+
 /// `find_files(path, depth:, type:)`: `find` on the target, the path's globs expanded by its
 /// shell (as `sh -c 'find PATH'` does in utils/find_files.rb) but never evaluated as code
 /// (`$1` unquoted undergoes globbing and splitting only). A failing `find` is no files.

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::support::{
-    has_program, run_argv, str_arg, table, table_call, unsupported, Lazy, Res,
+    has_program, hash_option, run_argv, str_arg, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
@@ -288,15 +288,8 @@ pub struct Nftables {
 
 /// `nftables(family:, table:, chain: | set:, ignore_comments:)`.
 pub fn create_nftables(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    let opt = |key: &str| match args.first() {
-        Some(h @ Value::Hash(_)) => h
-            .hash_get(&Value::Sym(key.into()))
-            .or_else(|| h.hash_get(&Value::str(key)))
-            .cloned(),
-        _ => None,
-    };
-    let text = |key: &str| match opt(key) {
-        Some(Value::Str(s) | Value::Sym(s)) => Some(s),
+    let text = |key: &str| match hash_option(args, key) {
+        Some(Value::Str(s) | Value::Sym(s)) => Some(s.clone()),
         _ => None,
     };
     Ok(Arc::new(Nftables {
@@ -304,7 +297,7 @@ pub fn create_nftables(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource
         table: text("table"),
         chain: text("chain"),
         set: text("set"),
-        ignore_comments: opt("ignore_comments").is_some_and(|v| v.truthy()),
+        ignore_comments: hash_option(args, "ignore_comments").is_some_and(Value::truthy),
         host: host.clone(),
         nft: Lazy::default(),
         rules: Lazy::default(),

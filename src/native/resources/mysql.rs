@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::file_reader::{dirname, find_files, join, read_file_content};
+use crate::native::resources::file_reader::{dirname, find_files, join, read_with_includes};
 use crate::native::resources::mash::Mash;
 use crate::native::resources::postgres::QueryResult;
 use crate::native::resources::simple_config::{self, Options};
@@ -192,26 +192,19 @@ impl MysqlConf {
                     .and_then(|(_, v)| v)
                     .unwrap_or_else(|| "/etc/my.cnf".into()),
             };
-            let mut content = String::new();
             let mut params = Vec::new();
-            let mut seen: Vec<String> = Vec::new();
-            let mut to_read = vec![path];
-            while !to_read.is_empty() {
-                let cur = to_read.remove(0);
-                let raw = read_file_content(&self.host, &cur, false)?;
-                seen.push(cur.clone());
-                content.push_str(&raw);
-                if let Value::Hash(p) = simple_config::parse(&raw, &Options::default()) {
+            let content = read_with_includes(&self.host, &path, false, |cur, raw| {
+                if let Value::Hash(p) = simple_config::parse(raw, &Options::default()) {
                     deep_merge(&mut params, p);
                 }
-                let dir = dirname(&cur);
-                let (files, dirs) = includes(&raw);
+                let dir = dirname(cur);
+                let (files, dirs) = includes(raw);
                 let mut more: Vec<String> = files.iter().map(|f| join(&dir, f)).collect();
                 for d in dirs {
                     more.extend(find_files(&self.host, &join(&dir, &d), Some(1), Some("f"))?);
                 }
-                to_read.extend(more.into_iter().filter(|f| !seen.contains(f)));
-            }
+                Ok(more)
+            })?;
             Ok((content, Value::Hash(params)))
         })
     }

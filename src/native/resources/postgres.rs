@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::file_reader::{dirname, find_files, join, read_file_content};
+use crate::native::resources::file_reader::{
+    dirname, find_files, join, read_file_content, read_with_includes,
+};
 use crate::native::resources::simple_config::{self, Assign, Options};
 use crate::native::resources::support::{
     dig, has_program, opt_str, run_argv, shell_line, str_arg, table, table_call, unsupported, Lazy,
@@ -239,18 +241,11 @@ impl PostgresConf {
                     .ok_or_else(|| ResourceError::Skip("PostgreSQL conf path is not set".into()))?,
             };
             let opts = conf_options();
-            let mut content = String::new();
             let mut params: Vec<(Value, Value)> = Vec::new();
-            let mut seen: Vec<String> = Vec::new();
-            let mut to_read = vec![path.clone()];
-            while !to_read.is_empty() {
-                let cur = to_read.remove(0);
-                let base = dirname(&cur);
-                let raw = read_file_content(&self.host, &cur, false)?;
-                seen.push(cur);
-                content.push_str(&raw);
-                let Value::Hash(these) = simple_config::parse(&raw, &opts) else {
-                    continue;
+            let content = read_with_includes(&self.host, &path, false, |cur, raw| {
+                let base = dirname(cur);
+                let Value::Hash(these) = simple_config::parse(raw, &opts) else {
+                    return Ok(Vec::new());
                 };
                 let get = |k: &str| {
                     these
@@ -277,8 +272,8 @@ impl PostgresConf {
                         None => params.push((k, v)),
                     }
                 }
-                to_read.extend(more.into_iter().filter(|f| !seen.contains(f)));
-            }
+                Ok(more)
+            })?;
             Ok((path, content, Value::Hash(params)))
         })
     }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::file_reader::{
-    dirname, expand_path, find_files, join, read_file_content,
+    dirname, expand_path, find_files, join, read_file_content, read_with_includes,
 };
 use crate::native::resources::nginx_parser;
 use crate::native::resources::simple_config::{self, Assign, Options};
@@ -133,17 +133,10 @@ impl ApacheConf {
             let path = self.path()?;
             read_file_content(&self.host, &path, false)?;
             let opts = apache_options();
-            let mut content = String::new();
             let mut params: Vec<(Value, Value)> = Vec::new();
-            let mut seen: Vec<String> = Vec::new();
-            let mut to_read = vec![path.clone()];
-            while !to_read.is_empty() {
-                let cur = to_read.remove(0);
-                let raw = read_file_content(&self.host, &cur, true)?;
-                seen.push(cur);
-                content.push_str(&raw);
-                let Value::Hash(mut these) = simple_config::parse(&raw, &opts) else {
-                    continue;
+            let content = read_with_includes(&self.host, &path, true, |_, raw| {
+                let Value::Hash(mut these) = simple_config::parse(raw, &opts) else {
+                    return Ok(Vec::new());
                 };
                 for (_, v) in these.iter_mut() {
                     if let Value::Array(items) = v {
@@ -179,14 +172,16 @@ impl ApacheConf {
                     .find(|(k, _)| *k == Value::str("ServerRoot"))
                     .or_else(|| params.iter().find(|(k, _)| *k == Value::str("serverroot")))
                     .map(|(_, v)| strings_of(Some(v)).join("/"));
-                let Some(root) = root else { continue };
-                for inc in includes {
-                    let id = join(&root, &inc);
-                    let mut files = find_files(&self.host, &id, Some(1), Some("f"))?;
-                    files.extend(find_files(&self.host, &id, Some(1), Some("l"))?);
-                    to_read.extend(files.into_iter().filter(|f| !seen.contains(f)));
+                let mut more = Vec::new();
+                if let Some(root) = root {
+                    for inc in includes {
+                        let id = join(&root, &inc);
+                        more.extend(find_files(&self.host, &id, Some(1), Some("f"))?);
+                        more.extend(find_files(&self.host, &id, Some(1), Some("l"))?);
+                    }
                 }
-            }
+                Ok(more)
+            })?;
             let content = content
                 .lines()
                 .filter(|l| !l.trim_start().starts_with('#'))

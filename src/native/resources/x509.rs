@@ -12,7 +12,9 @@ use x509_parser::prelude::{FromDer, X509Certificate, X509Name};
 
 use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::mash::Mash;
-use crate::native::resources::support::{has_program, run_argv, str_arg, unsupported, Lazy, Res};
+use crate::native::resources::support::{
+    has_program, hash_option, run_argv, str_arg, unsupported, Lazy, Res,
+};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -406,14 +408,8 @@ pub struct X509Resource {
 
 /// `x509_certificate(path)` or `x509_certificate(content: pem)` / `(filepath: path)`.
 pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    let opt = |key: &str| match args.first() {
-        Some(h @ Value::Hash(_)) => match h
-            .hash_get(&Value::Sym(key.into()))
-            .or_else(|| h.hash_get(&Value::str(key)))
-        {
-            Some(Value::Str(s)) => Some(s.clone()),
-            _ => None,
-        },
+    let opt = |key: &str| match hash_option(args, key) {
+        Some(Value::Str(s)) => Some(s.clone()),
         _ => None,
     };
     let filepath = str_arg(args, 0).or_else(|| opt("filepath"));
