@@ -12,7 +12,10 @@ use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
 pub const FIREWALLD_METHODS: &[&str] = &[
+    "count",
     "default_zone",
+    "entries",
+    "exist?",
     "forward_ports",
     "has_icmp_block_inversion_enabled?",
     "has_masquerade_enabled?",
@@ -36,6 +39,7 @@ pub const FIREWALLD_METHODS: &[&str] = &[
     "source_ports",
     "sources",
     "target",
+    "where",
     "zone",
 ];
 

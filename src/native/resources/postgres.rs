@@ -31,10 +31,14 @@ pub const HBA_METHODS: &[&str] = &[
     "auth_method",
     "auth_params",
     "conf_file",
+    "count",
     "database",
+    "entries",
+    "exist?",
     "params",
     "type",
     "user",
+    "where",
 ];
 pub const SESSION_METHODS: &[&str] = &["query"];
 

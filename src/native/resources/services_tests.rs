@@ -308,7 +308,7 @@ control 'section-dotted-doc' do
 end
 # mysql-baseline's idiom: a section's keys as methods, `[]` for dashed names.
 control 'section-methods' do
-  describe mysql_conf.params.mysqld.datadir do
+  describe mysql_conf&.params&.mysqld&.datadir do
     it { should eq '/var/lib/mysql' }
   end
   describe mysql_conf.params.mysqld['log_error'] do
