@@ -32,7 +32,7 @@ fn ensure_installed() -> PathBuf {
     if let Some(b) = bin_dir() {
         return b;
     }
-    let root = unsafe_geteuid() == 0;
+    let root = euid() == 0;
     assert!(
         root,
         "PostgreSQL is not installed and installing it needs root (apt-get)"
@@ -51,7 +51,7 @@ fn ensure_installed() -> PathBuf {
     bin_dir().expect("initdb after installing postgresql")
 }
 
-fn unsafe_geteuid() -> u32 {
+fn euid() -> u32 {
     // SAFETY: geteuid has no preconditions and cannot fail.
     unsafe { libc::geteuid() }
 }
@@ -83,7 +83,7 @@ impl PgServer {
         std::fs::create_dir_all(&root).expect("a temporary directory");
         // PostgreSQL refuses to run as root: run it as the package's `postgres` user.
         let mut as_user = Vec::new();
-        if unsafe_geteuid() == 0 {
+        if euid() == 0 {
             run(&[
                 "chown".into(),
                 "postgres:postgres".into(),
@@ -96,7 +96,7 @@ impl PgServer {
         let password = "s3cret pass'word$(x)";
         let pwfile = root.join("pw");
         std::fs::write(&pwfile, format!("{password}\n")).expect("the password file");
-        if unsafe_geteuid() == 0 {
+        if euid() == 0 {
             run(&[
                 "chown".into(),
                 "postgres:postgres".into(),
