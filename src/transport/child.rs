@@ -39,6 +39,16 @@ enum Event {
 /// Starts `argv` (never through a local shell) in its own process group, with an
 /// allow-listed environment and piped stdout and stderr.
 pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportError> {
+    spawn_with_env(argv, stdin, &[])
+}
+
+/// [`spawn`] with `env` added to the allow-listed environment (a client's password, which
+/// must not appear in any command line).
+fn spawn_with_env(
+    argv: &[String],
+    stdin: Stdio,
+    env: &[(String, String)],
+) -> Result<Child, TransportError> {
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| TransportError::Failed("empty command".into()))?;
@@ -49,6 +59,7 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
         .stderr(Stdio::piped())
         .env_clear()
         .envs(super::environment::inherited_env())
+        .envs(env.iter().map(|(k, v)| (k, v)))
         // Own process group: killing it reaches grandchildren too (keeps posix_spawn).
         .process_group(0)
         .spawn()
@@ -56,14 +67,26 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
 }
 
 /// Runs `argv` to completion, stdin empty.
+#[cfg(test)]
 pub fn run(
     argv: &[String],
     cap: usize,
     deadline: Option<Instant>,
     cancel: &CancellationToken,
 ) -> Result<Finished, TransportError> {
+    run_with_env(argv, &[], cap, deadline, cancel)
+}
+
+/// [`run`] with `env` added to the child's environment.
+pub fn run_with_env(
+    argv: &[String],
+    env: &[(String, String)],
+    cap: usize,
+    deadline: Option<Instant>,
+    cancel: &CancellationToken,
+) -> Result<Finished, TransportError> {
     let program = argv.first().map(String::as_str).unwrap_or_default();
-    let mut child = spawn(argv, Stdio::null())?;
+    let mut child = spawn_with_env(argv, Stdio::null(), env)?;
     let pgid = child.id() as i32;
     let (tx, rx) = mpsc::channel();
     let readers = [

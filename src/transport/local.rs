@@ -32,8 +32,18 @@ impl Transport for LocalTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
+        self.run_with_env(command, &[], deadline, cancel)
+    }
+
+    fn run_with_env(
+        &self,
+        command: &str,
+        env: &[(String, String)],
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<CommandOutput, TransportError> {
         let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
-        let out = child::run(&argv, OUTPUT_CAP, deadline, cancel)?;
+        let out = child::run_with_env(&argv, env, OUTPUT_CAP, deadline, cancel)?;
         if out.truncated {
             return Err(TransportError::Failed(format!(
                 "the output passed {} MiB",

@@ -75,6 +75,19 @@ pub trait Transport: Send + Sync {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError>;
+    /// [`run`](Transport::run) with `env` added to the command's environment (a database
+    /// client's password). Locally the variables reach the child directly and appear in no
+    /// command line; by default (SSH, recorded states) they are shell assignments in front
+    /// of the command, which the remote shell alone sees.
+    fn run_with_env(
+        &self,
+        command: &str,
+        env: &[(String, String)],
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<CommandOutput, TransportError> {
+        self.run(&with_assignments(command, env), deadline, cancel)
+    }
     /// A whole file; Ok(None) when it does not exist or cannot be read.
     fn read_file(
         &self,
@@ -102,6 +115,16 @@ pub trait Transport: Send + Sync {
         let _ = (facts, deadline, cancel);
         Ok(None)
     }
+}
+
+/// `K='v' … command`: `env` as shell assignments for the command (values quoted).
+fn with_assignments(command: &str, env: &[(String, String)]) -> String {
+    let mut line: String = env
+        .iter()
+        .map(|(k, v)| format!("{k}={} ", openssh::quote(v)))
+        .collect();
+    line.push_str(command);
+    line
 }
 
 /// The transport for one host: this machine, an SSH target over the executor's shared
@@ -230,6 +253,28 @@ impl Host {
         self.check()?;
         let out = self.transport.run(command, self.deadline, &self.cancel)?;
         lock(&self.commands).insert(command.to_string(), out.clone());
+        Ok(out)
+    }
+
+    /// [`run`](Host::run) with `env` added to the command's environment; cached per command
+    /// and environment.
+    pub fn run_with_env(
+        &self,
+        command: &str,
+        env: &[(String, String)],
+    ) -> Result<CommandOutput, TransportError> {
+        if env.is_empty() {
+            return self.run(command);
+        }
+        let key = with_assignments(command, env);
+        if let Some(hit) = lock(&self.commands).get(&key) {
+            return Ok(hit.clone());
+        }
+        self.check()?;
+        let out = self
+            .transport
+            .run_with_env(command, env, self.deadline, &self.cancel)?;
+        lock(&self.commands).insert(key, out.clone());
         Ok(out)
     }
 

@@ -21,20 +21,28 @@ mod crontab;
 mod docker;
 mod facts;
 mod file;
+mod file_reader;
+mod firewall;
 mod grub;
 mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod mash;
 mod mount;
+mod mysql;
 mod network;
+mod nginx_parser;
 mod os;
 mod package;
+mod postgres;
 mod process;
 mod selinux;
 mod service;
 mod simple_config;
 mod support;
+mod webserver;
+mod x509;
 mod xinetd;
 mod yum;
 
@@ -55,6 +63,16 @@ static REGISTRY: &[Entry] = &[
         name: "aide_conf",
         methods: aide::METHODS,
         create: aide::create,
+    },
+    Entry {
+        name: "apache",
+        methods: webserver::APACHE_METHODS,
+        create: webserver::create_apache,
+    },
+    Entry {
+        name: "apache_conf",
+        methods: webserver::APACHE_CONF_METHODS,
+        create: webserver::create_apache_conf,
     },
     Entry {
         name: "apt",
@@ -142,6 +160,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| file::create("file", a, h),
     },
     Entry {
+        name: "firewalld",
+        methods: firewall::FIREWALLD_METHODS,
+        create: firewall::create_firewalld,
+    },
+    Entry {
         name: "group",
         methods: accounts::GROUP_METHODS,
         create: accounts::create_group,
@@ -227,6 +250,36 @@ static REGISTRY: &[Entry] = &[
         create: mount::create_mount,
     },
     Entry {
+        name: "mysql",
+        methods: mysql::MYSQL_METHODS,
+        create: mysql::create_mysql,
+    },
+    Entry {
+        name: "mysql_conf",
+        methods: mysql::CONF_METHODS,
+        create: mysql::create_conf,
+    },
+    Entry {
+        name: "mysql_session",
+        methods: mysql::SESSION_METHODS,
+        create: mysql::create_session,
+    },
+    Entry {
+        name: "nftables",
+        methods: firewall::NFTABLES_METHODS,
+        create: firewall::create_nftables,
+    },
+    Entry {
+        name: "nginx",
+        methods: webserver::NGINX_METHODS,
+        create: webserver::create_nginx,
+    },
+    Entry {
+        name: "nginx_conf",
+        methods: webserver::NGINX_CONF_METHODS,
+        create: webserver::create_nginx_conf,
+    },
+    Entry {
         name: "ntp_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ntp_conf", a, h),
@@ -270,6 +323,26 @@ static REGISTRY: &[Entry] = &[
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
+    },
+    Entry {
+        name: "postgres",
+        methods: postgres::POSTGRES_METHODS,
+        create: postgres::create_postgres,
+    },
+    Entry {
+        name: "postgres_conf",
+        methods: postgres::CONF_METHODS,
+        create: postgres::create_conf,
+    },
+    Entry {
+        name: "postgres_hba_conf",
+        methods: postgres::HBA_METHODS,
+        create: postgres::create_hba,
+    },
+    Entry {
+        name: "postgres_session",
+        methods: postgres::SESSION_METHODS,
+        create: postgres::create_session,
     },
     Entry {
         name: "ppa",
@@ -337,6 +410,11 @@ static REGISTRY: &[Entry] = &[
         create: os::create_virtualization,
     },
     Entry {
+        name: "x509_certificate",
+        methods: x509::METHODS,
+        create: x509::create,
+    },
+    Entry {
         name: "xinetd_conf",
         methods: xinetd::METHODS,
         create: xinetd::create,
@@ -382,5 +460,11 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
     REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
 
+#[cfg(test)]
+mod pg_test_server;
+#[cfg(test)]
+mod postgres_session_tests;
+#[cfg(test)]
+mod services_tests;
 #[cfg(test)]
 mod tests;

@@ -80,6 +80,16 @@ pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     Ok(out.exit_status == Some(0) && !out.stdout.trim().is_empty())
 }
 
+/// `key:` of a resource's options hash (its first argument), by symbol or string key.
+pub fn hash_option<'a>(args: &'a [Value], key: &str) -> Option<&'a Value> {
+    match args.first() {
+        Some(h @ Value::Hash(_)) => h
+            .hash_get(&Value::Sym(key.into()))
+            .or_else(|| h.hash_get(&Value::str(key))),
+        _ => None,
+    }
+}
+
 pub fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Nil, Value::str)
 }

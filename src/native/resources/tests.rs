@@ -24,6 +24,12 @@ fn sample_args(name: &str) -> Vec<Value> {
         "host" => vec![Value::str("localhost")],
         "port" => vec![Value::Int(22)],
         "xinetd_conf" => vec![Value::str("/nonexistent/xinetd.conf")],
+        "nftables" => vec![Value::Hash(vec![
+            (Value::Sym("family".into()), Value::str("inet")),
+            (Value::Sym("table".into()), Value::str("filter")),
+            (Value::Sym("chain".into()), Value::str("input")),
+        ])],
+        "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
         "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
         _ => vec![],
     }
