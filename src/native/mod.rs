@@ -36,4 +36,6 @@ mod fixture_tests;
 #[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
+mod rspec_tests;
+#[cfg(test)]
 pub mod testing;
