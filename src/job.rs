@@ -185,6 +185,43 @@ pub struct ControlResult {
     pub results: Vec<ControlCheck>,
 }
 
+impl ControlResult {
+    /// What InSpec's statistics count this control as: failed when any result failed,
+    /// else skipped when any was skipped, else passed; None for a control without results,
+    /// which InSpec's formatter leaves out (`next unless control[:results]`). The impact
+    /// plays no part (only in InSpec's opt-in "enhanced outcomes").
+    pub fn counted_as(&self) -> Option<ControlStatus> {
+        (!self.results.is_empty()).then(|| ControlStatus::of(&self.results))
+    }
+}
+
+/// InSpec's `statistics.controls`: controls counted by [`ControlResult::counted_as`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ControlCounts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl ControlCounts {
+    pub fn of<'a>(controls: impl IntoIterator<Item = &'a ControlResult>) -> Self {
+        let mut n = ControlCounts::default();
+        for c in controls {
+            match c.counted_as() {
+                Some(ControlStatus::Passed) => n.passed += 1,
+                Some(ControlStatus::Failed) => n.failed += 1,
+                Some(ControlStatus::Skipped) => n.skipped += 1,
+                None => {}
+            }
+        }
+        n
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped
+    }
+}
+
 /// The profile a host's controls came from (the InSpec report's profile header).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProfileInfo {

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use super::{cases, CaseStatus};
-use crate::job::{ControlResult, ControlStatus, HostResult, JobSnapshot};
+use crate::job::{ControlCounts, ControlResult, ControlStatus, HostResult, JobSnapshot};
 
 fn started(job: &JobSnapshot) -> String {
     job.started_at
@@ -103,7 +103,7 @@ fn synthetic_controls(job: &JobSnapshot, r: &HostResult) -> Vec<ControlResult> {
 
 pub fn inspec_json(job: &JobSnapshot) -> String {
     let platform = |target: &str| json!({"name": "ansible-inspec-rs", "release": env!("CARGO_PKG_VERSION"), "target_id": target});
-    let mut totals = [0u64; 3]; // passed, skipped, failed
+    let mut all: Vec<ControlResult> = Vec::new();
     let profiles: Vec<Value> = job
         .results
         .iter()
@@ -118,13 +118,7 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
             } else {
                 r.controls.clone()
             };
-            for c in &controls {
-                totals[match c.status {
-                    ControlStatus::Passed => 0,
-                    ControlStatus::Skipped => 1,
-                    ControlStatus::Failed => 2,
-                }] += 1;
-            }
+            all.extend(controls.iter().cloned());
             let (name, version, title, summary, sha256) = match &r.profile {
                 Some(p) => (
                     p.name.clone(),
@@ -169,16 +163,17 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
         (Some(s), Some(f)) => (f - s).num_milliseconds() as f64 / 1000.0,
         _ => 0.0,
     };
+    let n = ControlCounts::of(&all);
     let doc = json!({
         "platform": platform(&job.hosts.join(",")),
         "profiles": profiles,
         "statistics": {
             "duration": duration,
             "controls": {
-                "total": totals.iter().sum::<u64>(),
-                "passed": {"total": totals[0]},
-                "skipped": {"total": totals[1]},
-                "failed": {"total": totals[2]},
+                "total": n.total(),
+                "passed": {"total": n.passed},
+                "skipped": {"total": n.skipped},
+                "failed": {"total": n.failed},
             }
         },
         "version": env!("CARGO_PKG_VERSION"),

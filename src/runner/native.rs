@@ -247,12 +247,12 @@ async fn run_fallback(
 
 /// `12 controls: 9 passed, 2 failed, 1 skipped`.
 fn summary(controls: &[ControlResult]) -> String {
-    let count = |s: ControlStatus| controls.iter().filter(|c| c.status == s).count();
+    let n = crate::job::ControlCounts::of(controls);
     format!(
         "{} controls: {} passed, {} failed, {} skipped\n",
-        controls.len(),
-        count(ControlStatus::Passed),
-        count(ControlStatus::Failed),
-        count(ControlStatus::Skipped)
+        n.total(),
+        n.passed,
+        n.failed,
+        n.skipped
     )
 }
