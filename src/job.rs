@@ -240,6 +240,32 @@ pub struct ProfileInfo {
     pub status: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_message: Option<String>,
+    /// inspec.yml's header fields InSpec's JSON reporter carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyright: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyright_email: Option<String>,
+    /// inspec.yml's `supports` entries (legacy `os-family`/`os-name` renamed to
+    /// `platform-family`/`platform-name`, as InSpec's `Profile#info`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supports: Vec<Value>,
+    /// The profile's inputs as InSpec reports them (`attributes`): `{name, options: {…}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Value>,
+    /// The platform of the host the profile ran on (the `os` resource's name and release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<TargetPlatform>,
+}
+
+/// A target's platform as InSpec's reports name it (`debian` / `12.11`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetPlatform {
+    pub name: String,
+    pub release: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
