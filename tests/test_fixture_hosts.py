@@ -12,6 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 from ansible_inspec_rs import Executor, HostStatus, JobStatus, Template
 from conftest import FIXTURES
 
@@ -110,8 +112,6 @@ async def test_a_missing_state_is_an_unreachable_host(ex: Executor, tmp_path: Pa
 
 
 def test_the_report_names_each_hosts_platform_and_the_profiles_header(tmp_path: Path) -> None:
-    import jsonschema
-
     _, doc = exec_json("linux-checks", tmp_path)
     jsonschema.Draft4Validator(json.loads((FIXTURES / "exec-json.schema.json").read_text())).validate(doc)
     profiles = by_host(doc)
