@@ -39,3 +39,5 @@ mod profile_tests;
 mod rspec_tests;
 #[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod wording_tests;
