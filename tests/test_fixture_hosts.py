@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-
 from ansible_inspec_rs import Executor, HostStatus, JobStatus, Template
 from conftest import FIXTURES
 
