@@ -1127,6 +1127,9 @@ impl<'a> Analyzer<'a> {
                 };
                 self.blk(block, &inner, bs);
             }
+            "let" | "let!" if !cx.in_describe => {
+                bs.push(self.block("`let` / `subject` outside a describe", off));
+            }
             "is_expected" | "subject" => {
                 if !cx.in_example && (name != "subject" || !cx.in_describe) {
                     bs.push(self.block(format!("`{name}` outside an example"), off));

@@ -218,6 +218,9 @@ control 'cov' do
     it { should be_installed }
   end
 end
+control 'let-outside' do
+  let(:x) { 1 }
+end
 control 'bad' do
   describe 'unknown' do
     it 'names an unknown method' do
@@ -236,7 +239,11 @@ end
         .collect();
     assert_eq!(
         supported,
-        vec![("cov".to_string(), true), ("bad".to_string(), false)],
+        vec![
+            ("cov".to_string(), true),
+            ("let-outside".to_string(), false),
+            ("bad".to_string(), false)
+        ],
         "{:#?}",
         cov.controls
     );
