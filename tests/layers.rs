@@ -19,7 +19,14 @@ const NATIVE_LAYERS: &[&[&str]] = &[
     &["inspec"],
     &["prepare", "coverage", "mod"],
     // Tests of the whole evaluator and their doubles.
-    &["testing", "eval_tests", "profile_tests", "fixture_tests"],
+    &[
+        "testing",
+        "eval_tests",
+        "profile_tests",
+        "fixture_tests",
+        "rspec_tests",
+        "wording_tests",
+    ],
 ];
 
 /// Import loops between the files of one part of `src/native/` (a part is one layer, so
