@@ -11,6 +11,9 @@
 //! left out of the digest (named, by id, on stderr, and counted as `unstable`): it would
 //! otherwise make two runs of the same code disagree. A change that alters a stable control
 //! still changes the digest.
+//!
+//! `NATIVE_DIGEST_DUMP=DIR`: also writes each profile's per-control JSON lines to
+//! `DIR/<profile>.jsonl`, so two runs can be compared control by control (`diff`).
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -96,10 +99,20 @@ fn main() {
         if runs[1..].iter().any(|r| r.len() != runs[0].len()) {
             unstable.insert("<count>".into());
         }
+        let name = dir.file_name().unwrap_or_default().to_string_lossy();
+        if let Some(out) = std::env::var_os("NATIVE_DIGEST_DUMP") {
+            let lines: Vec<String> = runs[0]
+                .iter()
+                .map(|(id, json)| format!("{id}\t{json}"))
+                .collect();
+            let path = PathBuf::from(out).join(format!("{name}.jsonl"));
+            if let Err(e) = std::fs::write(&path, lines.join("\n") + "\n") {
+                eprintln!("{}: {e}", path.display());
+            }
+        }
         let (r, c) = (hex(results), hex(Sha256::new_with_prefix(&cov)));
         all_results.update(&r);
         all_coverage.update(&c);
-        let name = dir.file_name().unwrap_or_default().to_string_lossy();
         println!(
             "{name}: results {} coverage {} (controls {}, unstable {})",
             &r[..16],

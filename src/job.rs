@@ -189,6 +189,43 @@ pub struct ControlResult {
     pub profile: Option<String>,
 }
 
+impl ControlResult {
+    /// What InSpec's statistics count this control as: failed when any result failed,
+    /// else skipped when any was skipped, else passed; None for a control without results,
+    /// which InSpec's formatter leaves out (`next unless control[:results]`). The impact
+    /// plays no part (only in InSpec's opt-in "enhanced outcomes").
+    pub fn counted_as(&self) -> Option<ControlStatus> {
+        (!self.results.is_empty()).then(|| ControlStatus::of(&self.results))
+    }
+}
+
+/// InSpec's `statistics.controls`: controls counted by [`ControlResult::counted_as`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ControlCounts {
+    pub passed: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+impl ControlCounts {
+    pub fn of<'a>(controls: impl IntoIterator<Item = &'a ControlResult>) -> Self {
+        let mut n = ControlCounts::default();
+        for c in controls {
+            match c.counted_as() {
+                Some(ControlStatus::Passed) => n.passed += 1,
+                Some(ControlStatus::Failed) => n.failed += 1,
+                Some(ControlStatus::Skipped) => n.skipped += 1,
+                None => {}
+            }
+        }
+        n
+    }
+
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped
+    }
+}
+
 /// The profile a host's controls came from (the InSpec report's profile header).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProfileInfo {
@@ -218,6 +255,32 @@ pub struct ProfileInfo {
     /// `parent_profile`): the report's further `profiles[]` entries.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<ProfileInfo>,
+    /// inspec.yml's header fields InSpec's JSON reporter carries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maintainer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyright: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copyright_email: Option<String>,
+    /// inspec.yml's `supports` entries (legacy `os-family`/`os-name` renamed to
+    /// `platform-family`/`platform-name`, as InSpec's `Profile#info`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub supports: Vec<Value>,
+    /// The profile's inputs as InSpec reports them (`attributes`): `{name, options: {…}}`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<Value>,
+    /// The platform of the host the profile ran on (the `os` resource's name and release).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub platform: Option<TargetPlatform>,
+}
+
+/// A target's platform as InSpec's reports name it (`debian` / `12.11`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetPlatform {
+    pub name: String,
+    pub release: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ const NATIVE_LAYERS: &[&[&str]] = &[
         "fixture_tests",
         "resource_examples",
         "overlay_tests",
+        "rspec_tests",
+        "wording_tests",
     ],
 ];
 

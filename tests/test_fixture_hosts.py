@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 from ansible_inspec_rs import Executor, HostStatus, JobStatus, Template
 from conftest import FIXTURES
 
@@ -107,3 +108,25 @@ async def test_a_missing_state_is_an_unreachable_host(ex: Executor, tmp_path: Pa
     (r,) = report.results
     assert r.status == HostStatus.UNREACHABLE
     assert r.message is not None and "host.yml" in r.message
+
+
+def test_the_report_names_each_hosts_platform_and_the_profiles_header(tmp_path: Path) -> None:
+    _, doc = exec_json("linux-checks", tmp_path)
+    jsonschema.Draft4Validator(json.loads((FIXTURES / "exec-json.schema.json").read_text())).validate(doc)
+    profiles = by_host(doc)
+    # The os resource's name and release of each state, as InSpec's report.
+    assert {h: (p["platform"]["name"], p["platform"]["release"]) for h, p in profiles.items()} == {
+        "debian12": ("debian", "12.11"),
+        "ubuntu2004": ("ubuntu", "20.04"),
+        "rhel8": ("redhat", "8.10"),
+    }
+    p = profiles["debian12"]
+    assert (p["maintainer"], p["license"], p["copyright"]) == (
+        "ansible-inspec-rs tests",
+        "Apache-2.0",
+        "ansible-inspec-rs tests",
+    )
+    assert p["supports"] == [{"platform-family": "debian"}, {"platform-family": "redhat"}]
+    # Three platforms in one job: the top level names none of them, and every host.
+    assert doc["platform"]["name"] == "ansible-inspec-rs"
+    assert doc["platform"]["target_id"] == ",".join(HOSTS.values())

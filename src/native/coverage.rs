@@ -187,6 +187,8 @@ struct Cx {
     /// The subject of the innermost describe and the example's `its` (if any).
     subject: Option<Ty>,
     its: bool,
+    /// Names of the `let`s (and named subjects) of the enclosing describes.
+    lets: Vec<String>,
 }
 
 struct Analyzer<'a> {
@@ -968,7 +970,8 @@ impl<'a> Analyzer<'a> {
         bs: &mut Vec<Blocker>,
         off: u32,
     ) {
-        if args.is_empty() && block.is_none() && cx.in_where {
+        if args.is_empty() && block.is_none() && (cx.in_where || cx.lets.iter().any(|l| l == name))
+        {
             return;
         }
         if DSL_FUNCTIONS.contains(&name) {
@@ -1035,15 +1038,35 @@ impl<'a> Analyzer<'a> {
                     bs.push(self.block("`describe` without a block", off));
                 }
                 self.args(args, cx, bs);
-                let subject = args.first().map(|a| self.ty(a));
+                let mut subject = args.first().map(|a| self.ty(a));
                 if let Some(Ty::Custom(c)) = &subject {
                     let extra = self.class_blockers(c);
                     bs.extend(extra);
+                }
+                let mut lets = cx.lets.clone();
+                for stmt in block.map_or(&[][..], |b| &b.body[..]) {
+                    if let ExprKind::Call {
+                        recv: None,
+                        name,
+                        args,
+                        block: Some(_),
+                        ..
+                    } = &stmt.kind
+                    {
+                        if name == "subject" {
+                            // The examples' subject is the block's value, of unknown type.
+                            subject = None;
+                        }
+                        if matches!(name.as_str(), "let" | "let!" | "subject") {
+                            lets.extend(args.first().and_then(|a| a.as_str_or_sym()));
+                        }
+                    }
                 }
                 let inner = Cx {
                     in_describe: true,
                     subject,
                     its: false,
+                    lets,
                     ..cx.clone()
                 };
                 self.blk(block, &inner, bs);
@@ -1098,6 +1121,18 @@ impl<'a> Analyzer<'a> {
                 if let Some(m) = args.first() {
                     self.expectation(m, cx, bs);
                 }
+            }
+            "let" | "let!" | "subject" if block.is_some() && cx.in_describe && !cx.in_example => {
+                // Evaluated inside the examples that use it.
+                let inner = Cx {
+                    in_example: true,
+                    its: false,
+                    ..cx.clone()
+                };
+                self.blk(block, &inner, bs);
+            }
+            "let" | "let!" if !cx.in_describe => {
+                bs.push(self.block("`let` / `subject` outside a describe", off));
             }
             "is_expected" | "subject" => {
                 if !cx.in_example && (name != "subject" || !cx.in_describe) {

@@ -40,4 +40,8 @@ mod profile_tests;
 #[cfg(test)]
 mod resource_examples;
 #[cfg(test)]
+mod rspec_tests;
+#[cfg(test)]
 pub mod testing;
+#[cfg(test)]
+mod wording_tests;

@@ -259,12 +259,18 @@ pub fn cli(job: &JobSnapshot, color: bool) -> String {
             t.any_controls = true;
             for c in &r.controls {
                 w.control(c);
-                let s = match c.status {
-                    ControlStatus::Passed => CaseStatus::Passed,
-                    ControlStatus::Failed => CaseStatus::Failed,
-                    ControlStatus::Skipped => CaseStatus::Skipped,
-                };
-                t.controls[slot(s)] += 1;
+                // InSpec's profile summary leaves out anonymous controls (`describe`
+                // outside a control) and controls without results.
+                let counted = c
+                    .counted_as()
+                    .filter(|_| !c.id.starts_with("(generated from "));
+                if let Some(s) = counted {
+                    t.controls[slot(match s {
+                        ControlStatus::Passed => CaseStatus::Passed,
+                        ControlStatus::Failed => CaseStatus::Failed,
+                        ControlStatus::Skipped => CaseStatus::Skipped,
+                    })] += 1;
+                }
                 for x in &c.results {
                     t.tests[match x.status {
                         ControlStatus::Passed => 0,

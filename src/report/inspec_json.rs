@@ -6,7 +6,9 @@
 use serde_json::{json, Value};
 
 use super::{cases, CaseStatus};
-use crate::job::{ControlResult, ControlStatus, HostResult, JobSnapshot};
+use crate::job::{
+    ControlCounts, ControlResult, ControlStatus, HostResult, JobSnapshot, TargetPlatform,
+};
 
 fn started(job: &JobSnapshot) -> String {
     job.started_at
@@ -155,9 +157,35 @@ fn synthetic_controls(job: &JobSnapshot, r: &HostResult) -> Vec<ControlResult> {
         .collect()
 }
 
+/// The `platform` object: the target's name and release (the `os` resource's, as InSpec),
+/// or, where no platform was detected (a host not reached, a command or playbook run),
+/// this tool's name and version so that the object stays schema-valid.
+fn platform(known: Option<&TargetPlatform>, target: &str) -> Value {
+    match known {
+        Some(p) => json!({"name": p.name, "release": p.release, "target_id": target}),
+        None => json!({
+            "name": "ansible-inspec-rs",
+            "release": env!("CARGO_PKG_VERSION"),
+            "target_id": target,
+        }),
+    }
+}
+
+/// The report's top-level platform, for a job over several hosts: their common platform
+/// when every host whose platform is known has the same one, else the tool's (as for a host
+/// without one); `target_id` names every host.
+fn job_platform(job: &JobSnapshot) -> Value {
+    let mut known = job
+        .results
+        .iter()
+        .filter_map(|r| r.profile.as_ref().and_then(|p| p.platform.as_ref()));
+    let first = known.next();
+    let common = first.filter(|f| known.all(|p| p == *f));
+    platform(common, &job.hosts.join(","))
+}
+
 pub fn inspec_json(job: &JobSnapshot) -> String {
-    let platform = |target: &str| json!({"name": "ansible-inspec-rs", "release": env!("CARGO_PKG_VERSION"), "target_id": target});
-    let mut totals = [0u64; 3]; // passed, skipped, failed
+    let mut all: Vec<ControlResult> = Vec::new();
     let profiles: Vec<Value> = job
         .results
         .iter()
@@ -172,13 +200,7 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
             } else {
                 r.controls.clone()
             };
-            for c in &controls {
-                totals[match c.status {
-                    ControlStatus::Passed => 0,
-                    ControlStatus::Skipped => 1,
-                    ControlStatus::Failed => 2,
-                }] += 1;
-            }
+            all.extend(controls.iter().cloned());
             let (name, version, title, summary, sha256) = match &r.profile {
                 Some(p) => (
                     p.name.clone(),
@@ -201,13 +223,13 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
                 "name": name,
                 "title": title.unwrap_or_else(|| format!("{} on {}", job.template_name, r.host)),
                 "sha256": sha256,
-                "supports": [],
-                "attributes": [],
+                "supports": profile.map_or(&[][..], |p| &p.supports[..]),
+                "attributes": profile.map_or(&[][..], |p| &p.attributes[..]),
                 "groups": [{"id": "controls", "controls": ids}],
                 "controls": controls.iter().map(|c| listed_control_json(c, &r.host)).collect::<Vec<_>>(),
                 "status": status,
                 "status_message": status_message,
-                "platform": platform(&r.host),
+                "platform": platform(profile.and_then(|p| p.platform.as_ref()), &r.host),
                 "host_status": r.status.as_str(),
             });
             if let Some(v) = version {
@@ -216,10 +238,27 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
             if let Some(s) = summary {
                 p["summary"] = json!(s);
             }
+            if let Some(info) = profile {
+                for (k, v) in [
+                    ("maintainer", &info.maintainer),
+                    ("license", &info.license),
+                    ("copyright", &info.copyright),
+                    ("copyright_email", &info.copyright_email),
+                ] {
+                    if let Some(v) = v {
+                        p[k] = json!(v);
+                    }
+                }
+            }
+            if status == "skipped" {
+                // As InSpec's JSON reporter.
+                p["skip_message"] = json!(status_message);
+            }
             let mut entries = vec![p];
             if let Some(info) = profile.filter(|i| !i.depends.is_empty()) {
                 entries[0]["depends"] = json!(info.depends);
-                entries.extend(dependency_profiles(info, &controls, &r.host, platform(&r.host)));
+                let on = platform(info.platform.as_ref(), &r.host);
+                entries.extend(dependency_profiles(info, &controls, &r.host, on));
             }
             entries
         })
@@ -228,16 +267,17 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
         (Some(s), Some(f)) => (f - s).num_milliseconds() as f64 / 1000.0,
         _ => 0.0,
     };
+    let n = ControlCounts::of(&all);
     let doc = json!({
-        "platform": platform(&job.hosts.join(",")),
+        "platform": job_platform(job),
         "profiles": profiles,
         "statistics": {
             "duration": duration,
             "controls": {
-                "total": totals.iter().sum::<u64>(),
-                "passed": {"total": totals[0]},
-                "skipped": {"total": totals[1]},
-                "failed": {"total": totals[2]},
+                "total": n.total(),
+                "passed": {"total": n.passed},
+                "skipped": {"total": n.skipped},
+                "failed": {"total": n.failed},
             }
         },
         "version": env!("CARGO_PKG_VERSION"),
@@ -294,5 +334,68 @@ mod tests {
         assert_eq!(p["controls"].as_array().unwrap().len(), 0);
         assert_eq!(v["profiles"][1]["status"], "loaded");
         assert_eq!(v["profiles"][1]["status_message"], "");
+    }
+
+    #[test]
+    fn profiles_carry_inspec_yml_and_the_targets_platform() {
+        let yml = "name: p\nmaintainer: The Authors\nlicense: Apache-2.0\ncopyright: The Authors\ncopyright_email: a@example.org\nsupports:\n  - os-family: debian\n  - platform-name: ubuntu\n    release: 20.04\ninputs:\n  - name: max_days\n    value: 60\n    type: Numeric\n    description: Days\n  - name: secret\n    value: hunter2\n    sensitive: true\n";
+        let src = crate::profile::ProfileSources {
+            path: "p".into(),
+            metadata: Some(yml.into()),
+            controls: vec![(
+                "controls/c.rb".into(),
+                "control 'c' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n".into(),
+            )],
+            libraries: Vec::new(),
+        };
+        let profile = crate::profile::build(&src).unwrap();
+        let inputs: serde_json::Map<String, Value> =
+            serde_json::from_value(json!({"max_days": 90})).unwrap();
+        let mut info = crate::runner::native::profile_info(&profile, &inputs);
+        info.platform = Some(TargetPlatform {
+            name: "debian".into(),
+            release: "12.11".into(),
+        });
+        let mut job = sample_job();
+        job.results[0].profile = Some(info.clone());
+        job.results[3].profile = Some(info);
+        let v: Value = serde_json::from_str(&inspec_json(&job)).unwrap();
+        let p = &v["profiles"][0];
+        assert_eq!(
+            p["platform"],
+            json!({"name": "debian", "release": "12.11", "target_id": "ssh://root@10.0.0.1"})
+        );
+        for (k, want) in [
+            ("maintainer", "The Authors"),
+            ("license", "Apache-2.0"),
+            ("copyright", "The Authors"),
+            ("copyright_email", "a@example.org"),
+        ] {
+            assert_eq!(p[k], want, "{k}");
+        }
+        assert_eq!(
+            p["supports"],
+            json!([{"platform-family": "debian"}, {"platform-name": "ubuntu", "release": "20.04"}])
+        );
+        assert_eq!(
+            p["attributes"],
+            json!([
+                {"name": "max_days", "options": {"description": "Days", "type": "Numeric", "value": 90}},
+                {"name": "secret", "options": {"value": "***", "sensitive": true}},
+            ])
+        );
+        // Hosts without a detected platform keep a schema-valid one naming this tool; the
+        // top level names the hosts' common platform.
+        assert_eq!(v["profiles"][1]["platform"]["name"], "ansible-inspec-rs");
+        assert_eq!(v["platform"]["name"], "debian");
+        assert_eq!(v["platform"]["release"], "12.11");
+        // Different platforms: the top level cannot name one.
+        job.results[3].profile.as_mut().unwrap().platform = Some(TargetPlatform {
+            name: "redhat".into(),
+            release: "8.10".into(),
+        });
+        let v: Value = serde_json::from_str(&inspec_json(&job)).unwrap();
+        assert_eq!(v["platform"]["name"], "ansible-inspec-rs");
+        assert_eq!(v["profiles"][3]["platform"]["name"], "redhat");
     }
 }

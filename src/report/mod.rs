@@ -6,6 +6,8 @@ mod cli;
 mod html;
 mod inspec_json;
 mod junit;
+#[cfg(test)]
+mod statistics_tests;
 
 use crate::error::ValidationError;
 use crate::job::{ControlStatus, HostResult, HostStatus, JobSnapshot, TaskStatus};

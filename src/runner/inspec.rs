@@ -10,7 +10,9 @@ use serde_json::{Map, Value};
 
 use super::RunContext;
 use crate::host::Target;
-use crate::job::{ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
+use crate::job::{
+    ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo, TargetPlatform,
+};
 use crate::template::Template;
 use crate::transport::openssh::SshSettings;
 
@@ -184,6 +186,14 @@ pub fn host_status(controls: &[ControlResult]) -> HostStatus {
     }
 }
 
+/// An array field of a report object (empty when absent).
+fn list(v: &Value, k: &str) -> Vec<Value> {
+    v.get(k)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
+}
+
 fn s(v: &Value, k: &str) -> Option<String> {
     v.get(k).and_then(Value::as_str).map(String::from)
 }
@@ -217,6 +227,18 @@ pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResul
         sha256: s(p, "sha256").unwrap_or_default(),
         status: s(p, "status").filter(|st| st != "loaded"),
         status_message: s(p, "status_message").filter(|m| !m.is_empty()),
+        maintainer: s(p, "maintainer"),
+        license: s(p, "license"),
+        copyright: s(p, "copyright"),
+        copyright_email: s(p, "copyright_email"),
+        supports: list(p, "supports"),
+        attributes: list(p, "attributes"),
+        platform: doc.get("platform").and_then(|pl| {
+            Some(TargetPlatform {
+                name: s(pl, "name")?,
+                release: s(pl, "release")?,
+            })
+        }),
         parent_profile: s(p, "parent_profile"),
         depends: p
             .get("depends")

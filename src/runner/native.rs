@@ -12,7 +12,9 @@ use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
 use crate::host::Target;
 use crate::job::Stream;
-use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
+use crate::job::{
+    ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo, TargetPlatform,
+};
 use crate::native::inspec::overlay;
 use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::resources::detect_platform;
@@ -57,14 +59,7 @@ impl NativePlan {
         }
         let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
         check_dependencies(&loaded, &ctx.policy.path_roots)?;
-        let info = ProfileInfo {
-            name: loaded.metadata.name.clone().unwrap_or_default(),
-            version: loaded.metadata.version.clone(),
-            title: loaded.metadata.title.clone(),
-            summary: loaded.metadata.summary.clone(),
-            sha256: loaded.sha256().to_string(),
-            ..ProfileInfo::default()
-        };
+        let info = profile_info(&loaded, extra_vars);
         let fallback = if template.runner == ProfileRunner::Auto {
             let blocked: Vec<String> = native::coverage(&loaded)
                 .controls
@@ -95,6 +90,71 @@ impl NativePlan {
     }
 }
 
+/// What InSpec's JSON reporter says of a profile (`Profile#info`): inspec.yml's header,
+/// `supports` with the legacy `os-*` keys renamed, and the inputs as `attributes`
+/// (`Input#to_hash`: the job's value over the profile's; a sensitive value is masked).
+pub fn profile_info(p: &Profile, inputs: &Map<String, Value>) -> ProfileInfo {
+    let m = &p.metadata;
+    let supports = m
+        .supports
+        .iter()
+        .map(|entry| {
+            let renamed: Map<String, Value> = entry
+                .iter()
+                .map(|(k, v)| {
+                    let k = match k.as_str() {
+                        "os-family" => "platform-family",
+                        "os-name" => "platform-name",
+                        other => other,
+                    };
+                    (k.to_string(), v.clone())
+                })
+                .collect();
+            Value::Object(renamed)
+        })
+        .collect();
+    let attributes = p
+        .inputs
+        .iter()
+        .map(|i| {
+            let mut options = Map::new();
+            let mut put = |k: &str, v: Option<Value>| {
+                if let Some(v) = v {
+                    options.insert(k.to_string(), v);
+                }
+            };
+            put("description", i.description.clone().map(Value::String));
+            put("type", i.type_.clone().map(Value::String));
+            put("required", i.required.map(Value::Bool));
+            let value = inputs.get(&i.name).cloned().or_else(|| i.value.clone());
+            put(
+                "value",
+                match i.sensitive {
+                    Some(true) => value.map(|_| Value::String("***".into())),
+                    _ => value,
+                },
+            );
+            put("sensitive", i.sensitive.map(Value::Bool));
+            put("pattern", i.pattern.clone().map(Value::String));
+            serde_json::json!({"name": i.name, "options": options})
+        })
+        .collect();
+    ProfileInfo {
+        name: m.name.clone().unwrap_or_default(),
+        version: m.version.clone(),
+        title: m.title.clone(),
+        summary: m.summary.clone(),
+        sha256: p.sha256().to_string(),
+        maintainer: m.maintainer.clone(),
+        license: m.license.clone(),
+        copyright: m.copyright.clone(),
+        copyright_email: m.copyright_email.clone(),
+        supports,
+        attributes,
+        ..ProfileInfo::default()
+    }
+}
+
 /// One attempt on one host: fills `r`; true when the failure is transient (unreachable).
 pub async fn attempt(
     plan: &NativePlan,
@@ -117,21 +177,30 @@ pub async fn attempt(
         // round trips as the transport can): an unreachable host is one clear result, not
         // a failure per control.
         prepare(&profile, &host)?;
+        // The report names the target's platform, as InSpec's (none when undetectable).
+        let platform = detect_platform(&host).ok().map(|p| TargetPlatform {
+            name: p.name,
+            release: p.release,
+        });
         if let Some(skip) = unsupported_platform(&profile, &host)? {
-            return Ok(Err(skip));
+            return Ok((platform, Err(skip)));
         }
         let deps = dependency_report(&profile, &host)?;
-        Ok::<_, TransportError>(Ok((native::evaluate(&profile, host, &inputs), deps)))
+        let evaluated = native::evaluate(&profile, host, &inputs);
+        Ok::<_, TransportError>((platform, Ok((evaluated, deps))))
     })
     .await;
+    let mut info = plan.info.clone();
+    if let Ok(Ok((platform, _))) = &evaluated {
+        info.platform = platform.clone();
+    }
     let (mut controls, (depends, dependencies)) = match evaluated {
-        Ok(Ok(Ok(done))) => done,
-        Ok(Ok(Err(skip_message))) => {
+        Ok(Ok((_, Ok(done)))) => done,
+        Ok(Ok((_, Err(skip_message)))) => {
             // InSpec loads no control of the profile and reports it `skipped`.
             r.status = HostStatus::Skipped;
             r.stdout = format!("{skip_message}\n");
             r.message = Some(skip_message.clone());
-            let mut info = plan.info.clone();
             info.status = Some("skipped".into());
             info.status_message = Some(skip_message);
             r.profile = Some(info);
@@ -190,7 +259,6 @@ pub async fn attempt(
     }
     r.stdout = summary(&controls);
     r.status = inspec::host_status(&controls);
-    let mut info = plan.info.clone();
     info.depends = depends;
     info.dependencies = dependencies;
     r.profile = Some(info);
@@ -299,12 +367,12 @@ async fn run_fallback(
 
 /// `12 controls: 9 passed, 2 failed, 1 skipped`.
 fn summary(controls: &[ControlResult]) -> String {
-    let count = |s: ControlStatus| controls.iter().filter(|c| c.status == s).count();
+    let n = crate::job::ControlCounts::of(controls);
     format!(
         "{} controls: {} passed, {} failed, {} skipped\n",
-        controls.len(),
-        count(ControlStatus::Passed),
-        count(ControlStatus::Failed),
-        count(ControlStatus::Skipped)
+        n.total(),
+        n.passed,
+        n.failed,
+        n.skipped
     )
 }

@@ -1,6 +1,9 @@
 //! InSpec's DSL: `control` metadata, `only_if`, `input`, `describe` / `describe.one`,
 //! `it` / `its` / `should`, `expect(...).to`, and matchers as values.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
@@ -10,7 +13,7 @@ use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
-use crate::profile::ast::{Block, Expr};
+use crate::profile::ast::{Block, Expr, ExprKind};
 
 /// `expect(value)`, waiting for `.to` / `.not_to`.
 pub struct ExpectTarget(pub Value);
@@ -27,17 +30,36 @@ pub struct ControlState {
 
 /// One enclosing `describe`.
 pub struct DescribeFrame {
+    /// The implicit subject: the describe's first argument.
     pub subject: Value,
     pub desc: String,
     pub resource: Option<String>,
+    /// `subject { ... }`: the explicit subject, evaluated lazily once per example.
+    pub subject_block: Option<Arc<Block>>,
+    /// `let(:name) { ... }`: lazy, memoized per example; later definitions win.
+    pub lets: Vec<(String, Arc<Block>)>,
 }
 
 /// The example (`it` / `its`) being evaluated.
 pub struct Example {
-    pub subject: Value,
+    /// The subject, once known (None: an explicit `subject { }` not evaluated yet).
+    pub subject: Option<Value>,
     pub its: Option<Value>,
     /// The description of the last expectation (`is expected to eq 0`).
     pub last_desc: Option<String>,
+    /// Values of `let`s (and of `subject { }`) already evaluated in this example.
+    pub memo: HashMap<String, Value>,
+}
+
+impl Example {
+    fn new(subject: Option<Value>, its: Option<Value>) -> Self {
+        Example {
+            subject,
+            its,
+            last_desc: None,
+            memo: HashMap::new(),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -71,6 +93,8 @@ pub const DSL_FUNCTIONS: &[&str] = &[
     "is_expected",
     "expect",
     "subject",
+    "let",
+    "let!",
     "title",
     "desc",
     "impact",
@@ -109,6 +133,11 @@ impl Interp<'_> {
         block: Option<&Block>,
         off: u32,
     ) -> Option<R> {
+        if args.is_empty() && block.is_none() {
+            if let Some(r) = self.let_value(name, off) {
+                return Some(r);
+            }
+        }
         Some(match name {
             "control" | "rule" => self.define_control(args, block, off),
             "describe" | "context" => self.describe(args, block, off),
@@ -124,6 +153,10 @@ impl Interp<'_> {
             "it" | "specify" | "example" => self.it(args, block, off),
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
+            "let" | "let!" => self.define_let(args, block, false, off),
+            "subject" if block.is_some() && self.ext.dsl.example.is_none() => {
+                self.define_let(args, block, true, off)
+            }
             "is_expected" | "subject" => match &self.ext.dsl.example {
                 Some(_) => self.example_subject(off).map(|v| {
                     if name == "subject" {
@@ -345,8 +378,13 @@ impl Interp<'_> {
             subject: subject.into_iter().next().unwrap_or(Value::Nil),
             desc: parts.join(" "),
             resource,
+            subject_block: None,
+            lets: Vec::new(),
         });
-        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        let r = self.scoped(false, |me| {
+            me.define_lets_of(&block.body)?;
+            me.eval_body(&block.body)
+        });
         self.ext.dsl.describes.pop();
         r.map(|_| Value::Nil)
     }
@@ -422,21 +460,103 @@ impl Interp<'_> {
     fn it(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
         let (a, _) = self.eval_args(args)?;
         let text = a.first().map(to_s);
-        let subject = self
-            .ext
-            .dsl
-            .describes
-            .last()
-            .map(|d| d.subject.clone())
-            .unwrap_or(Value::Nil);
+        let subject = self.implicit_subject();
         self.run_example(text, subject, None, block, off)
     }
 
-    fn its(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
-        let Some(frame) = self.ext.dsl.describes.last() else {
-            return Err(self.unsupported("`its` outside a describe", off));
+    /// The subject an example starts with: None when a `subject { }` is in scope (RSpec
+    /// defines it as a method, so an outer one beats an inner describe's argument).
+    fn implicit_subject(&self) -> Option<Value> {
+        let frames = &self.ext.dsl.describes;
+        if frames.iter().any(|d| d.subject_block.is_some()) {
+            return None;
+        }
+        Some(frames.last().map_or(Value::Nil, |d| d.subject.clone()))
+    }
+
+    /// `let(:name) { }` and `subject { }` / `subject(:name) { }` of a describe body are
+    /// defined before its examples run, wherever they stand in the body (RSpec defines them
+    /// as methods of the example group).
+    fn define_lets_of(&mut self, body: &[Expr]) -> R<()> {
+        for stmt in body {
+            if let ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block: Some(b),
+                ..
+            } = &stmt.kind
+            {
+                if matches!(name.as_str(), "let" | "let!" | "subject") {
+                    self.define_let(args, Some(b), name == "subject", stmt.span.start)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a `let` (or, `is_subject`, a `subject`) in the innermost describe.
+    fn define_let(
+        &mut self,
+        args: &[Expr],
+        block: Option<&Block>,
+        is_subject: bool,
+        off: u32,
+    ) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let Some(block) = block else {
+            return Err(Flow::raise(
+                "ArgumentError",
+                "#let or #subject called without a block",
+            ));
         };
-        let subject = frame.subject.clone();
+        let block = Arc::new(block.clone());
+        let name = a.first().map(to_s);
+        let Some(frame) = self.ext.dsl.describes.last_mut() else {
+            return Err(self.unsupported("`let` / `subject` outside a describe", off));
+        };
+        // `subject(:name) { }` is also callable by its name.
+        if let Some(n) = name {
+            frame.lets.retain(|(k, _)| *k != n);
+            frame.lets.push((n, block.clone()));
+        }
+        if is_subject {
+            frame.subject_block = Some(block);
+        }
+        Ok(Value::Nil)
+    }
+
+    /// The value of a `let` in scope, evaluated once per example. None: no such `let`, or
+    /// no example running.
+    fn let_value(&mut self, name: &str, off: u32) -> Option<R> {
+        let ex = self.ext.dsl.example.as_ref()?;
+        let found = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .rev()
+            .find_map(|d| d.lets.iter().rev().find(|(k, _)| k == name))
+            .map(|(_, b)| b.clone())?;
+        if let Some(v) = ex.memo.get(name) {
+            return Some(Ok(v.clone()));
+        }
+        Some(self.memoize(name, &found, off))
+    }
+
+    fn memoize(&mut self, key: &str, block: &Block, off: u32) -> R {
+        let v = self.call_block(Blk::Ast(block), Vec::new(), off)?;
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.memo.insert(key.to_string(), v.clone());
+        }
+        Ok(v)
+    }
+
+    fn its(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if self.ext.dsl.describes.is_empty() {
+            return Err(self.unsupported("`its` outside a describe", off));
+        }
+        let subject = self.implicit_subject();
         let (a, _) = self.eval_args(args)?;
         let path = a.into_iter().next().unwrap_or(Value::Nil);
         self.run_example(None, subject, Some(path), block, off)
@@ -445,7 +565,7 @@ impl Interp<'_> {
     fn run_example(
         &mut self,
         text: Option<String>,
-        subject: Value,
+        subject: Option<Value>,
         its: Option<Value>,
         block: Option<&Block>,
         off: u32,
@@ -474,11 +594,7 @@ impl Interp<'_> {
         if self.ext.dsl.example.is_some() {
             return Err(self.unsupported("an example inside an example", off));
         }
-        self.ext.dsl.example = Some(Example {
-            subject,
-            its,
-            last_desc: None,
-        });
+        self.ext.dsl.example = Some(Example::new(subject, its));
         let r = self.scoped(false, |me| me.eval_body(&block.body));
         let ex = self.ext.dsl.example.take();
         prefix.push(
@@ -506,8 +622,12 @@ impl Interp<'_> {
         let Some(ex) = &self.ext.dsl.example else {
             return Ok(Value::Nil);
         };
-        let subject = ex.subject.clone();
-        match ex.its.clone() {
+        let its = ex.its.clone();
+        let subject = match ex.subject.clone() {
+            Some(s) => s,
+            None => self.explicit_subject(off)?,
+        };
+        match its {
             None => Ok(subject),
             Some(Value::Str(path)) => {
                 let mut cur = subject;
@@ -519,6 +639,25 @@ impl Interp<'_> {
             Some(Value::Array(keys)) => self.its_array(subject, &keys, off),
             Some(other) => self.call_method(subject, &to_s(&other), Vec::new(), None, off),
         }
+    }
+
+    /// The value of the innermost `subject { }` in scope, once per example.
+    fn explicit_subject(&mut self, off: u32) -> R {
+        let Some(block) = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .rev()
+            .find_map(|d| d.subject_block.clone())
+        else {
+            return Ok(Value::Nil);
+        };
+        let v = self.memoize(SUBJECT_KEY, &block, off)?;
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.subject = Some(v.clone());
+        }
+        Ok(v)
     }
 
     /// `its(['a', 'b'])`: a nested lookup (`params` dig for resources).
@@ -550,15 +689,18 @@ impl Interp<'_> {
             return Err(self.unsupported("`should` outside an example", off));
         }
         let (a, _) = self.eval_args(args)?;
-        let m = a.into_iter().next().unwrap_or(Value::Nil);
+        let mut a = a.into_iter();
+        let m = a.next().unwrap_or(Value::Nil);
         let actual = ActualOf::Subject;
-        self.expectation(actual, m, negated, off)
+        self.expectation(actual, m, negated, a.next(), off)
     }
 
-    /// `expect(value).to matcher`.
-    pub fn expect_to(&mut self, value: Value, m: Value, negated: bool, off: u32) -> R {
+    /// `expect(value).to matcher[, message]`.
+    pub fn expect_to(&mut self, value: Value, args: &[Value], negated: bool, off: u32) -> R {
+        let m = args.first().cloned().unwrap_or(Value::Nil);
+        let message = args.get(1).cloned();
         if self.ext.dsl.example.is_some() {
-            return self.expectation(ActualOf::Value(value), m, negated, off);
+            return self.expectation(ActualOf::Value(value), m, negated, message, off);
         }
         // A bare `expect` in a control or describe is an example of its own.
         let timer = Timer::start();
@@ -570,12 +712,8 @@ impl Interp<'_> {
             .map(|d| d.desc.clone())
             .collect();
         prefix.push(self.describe_text(&value)?.0);
-        self.ext.dsl.example = Some(Example {
-            subject: value.clone(),
-            its: None,
-            last_desc: None,
-        });
-        let r = self.expectation(ActualOf::Value(value), m, negated, off);
+        self.ext.dsl.example = Some(Example::new(Some(value.clone()), None));
+        let r = self.expectation(ActualOf::Value(value), m, negated, message, off);
         let ex = self.ext.dsl.example.take();
         prefix.push(ex.and_then(|e| e.last_desc).unwrap_or_default());
         let check = timer.check(ControlStatus::Passed, prefix.join(" "));
@@ -606,7 +744,16 @@ impl Interp<'_> {
         Ok(Value::Nil)
     }
 
-    fn expectation(&mut self, actual: ActualOf, m: Value, negated: bool, off: u32) -> R {
+    /// One expectation; a failure message given with it (`should eq(1), 'why'`) replaces
+    /// the matcher's, as in RSpec.
+    fn expectation(
+        &mut self,
+        actual: ActualOf,
+        m: Value,
+        negated: bool,
+        message: Option<Value>,
+        off: u32,
+    ) -> R {
         let Some(matcher) = as_native::<Matcher>(&m).cloned() else {
             return Err(self.unsupported("an expectation without a matcher", off));
         };
@@ -632,10 +779,16 @@ impl Interp<'_> {
         if verdict.passed {
             Ok(Value::Bool(true))
         } else {
-            Err(Flow::Failed(verdict.message))
+            Err(Flow::Failed(match message {
+                Some(m @ Value::Str(_)) => to_s(&m),
+                _ => verdict.message,
+            }))
         }
     }
 }
+
+/// Where an explicit subject's value is memoized among an example's `let`s.
+const SUBJECT_KEY: &str = "\0subject";
 
 enum ActualOf {
     Subject,

@@ -103,8 +103,7 @@ impl Embedding for Inspec {
                 "not_to" | "to_not" => true,
                 _ => return Some(Err(me.unsupported(format!("`expect(...).{name}`"), off))),
             };
-            let m = args.first().cloned().unwrap_or(Value::Nil);
-            return Some(me.expect_to(t.0.clone(), m, negated, off));
+            return Some(me.expect_to(t.0.clone(), args, negated, off));
         }
         None
     }

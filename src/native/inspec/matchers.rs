@@ -2,6 +2,7 @@
 //! failure messages InSpec prints.
 
 use crate::native::inspec::cmp;
+use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, compare, find, is_a, pattern, to_s};
 use crate::native::ruby::objects::{as_native, ClassRef};
 use crate::native::ruby::value::Value;
@@ -127,11 +128,44 @@ pub trait Predicates {
     fn call_block(&mut self, block: &crate::profile::ast::Block, arg: Value) -> R;
 }
 
+/// RSpec's formatting of a value (`inspect`; resources by `to_s`, as InSpec's
+/// ResourceInspector; FilterTable rows as the Struct they are in InSpec).
 fn inspect(v: &Value) -> String {
     match v {
-        Value::Regex { source, flags } => format!("/{source}/{flags}"),
-        Value::Native(_) => to_s(v),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(inspect).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Hash(pairs) => format!(
+            "{{{}}}",
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{} => {}", inspect(k), inspect(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Native(_) => match as_native::<Row>(v) {
+            Some(row) => format!(
+                "#<struct {}>",
+                row.table
+                    .fields
+                    .iter()
+                    .map(|f| format!("{f}={}", inspect(&row.get(f).unwrap_or(Value::Nil))))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => to_s(v),
+        },
         other => format!("{other:?}"),
+    }
+}
+
+/// Ruby's string interpolation of a value (`"#{x}"`): strings bare, the rest inspected.
+fn interpolated(v: &Value) -> String {
+    match v {
+        Value::Str(s) => s.clone(),
+        Value::Nil => String::new(),
+        other => inspect(other),
     }
 }
 
@@ -443,18 +477,30 @@ fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
                 }
             };
             let pad = " ".repeat(op.len());
-            (
-                ok,
+            let message = if not.is_empty() {
                 format!(
-                    "expected: {not}{op} {}\n     got: {pad} {}",
+                    "expected: {op} {}\n     got: {pad} {}",
                     inspect(e),
                     inspect(actual)
-                ),
-            )
+                )
+            } else {
+                // RSpec's BeComparedTo#failure_message_when_negated.
+                format!(
+                    "`expect({}).not_to be {op} {}`",
+                    inspect(actual),
+                    inspect(e)
+                )
+            };
+            (ok, message)
         }
+        // RSpec's `be` without arguments.
         None if m.args.is_empty() => (
             actual.truthy(),
-            format!("expected {} to be truthy", inspect(actual)),
+            format!(
+                "expected {} to evaluate to {}",
+                inspect(actual),
+                if c.negated { "false" } else { "true" }
+            ),
         ),
         None => (
             actual == &a0,
@@ -548,14 +594,23 @@ fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
         };
         // be_in has its own negation (no element of an array may be in the list).
         let ok = if negated { !ok } else { ok };
-        (
-            ok,
-            format!(
-                "expected `{}` {not}to be in the list: `{}`",
-                inspect(actual),
-                inspect(&a0)
-            ),
-        )
+        // matchers.rb's messages interpolate the values; an array also shows the items
+        // outside (or, negated, inside) the list.
+        let mut message = format!(
+            "expected `{}` {not}to be in the list: `{}`",
+            interpolated(actual),
+            interpolated(&a0)
+        );
+        if let Value::Array(items) = actual {
+            let rest: Vec<Value> = items
+                .iter()
+                .filter(|i| list.contains(i) == negated)
+                .cloned()
+                .collect();
+            let label = if negated { "Comm" } else { "Diff" };
+            message.push_str(&format!(" \n{label}:\n {}", inspect(&Value::Array(rest))));
+        }
+        (ok, message)
     })
 }
 
@@ -603,7 +658,7 @@ fn m_be_empty(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             format!(
                 "expected `{}.empty?` to be {}, got {}",
                 inspect(actual),
-                !negated,
+                if negated { "falsey" } else { "truthy" },
                 ok
             ),
         )
@@ -824,6 +879,10 @@ fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             "be_installed" if !negated => format!("expected that `{shown}` is installed"),
             "be_enabled" if !negated => format!("expected that `{shown}` is enabled"),
             "be_running" if !negated => format!("expected that `{shown}` is running"),
+            // RSpec's default for matchers.rb's DSL matchers without a negated message.
+            "be_installed" | "be_enabled" | "be_running" => {
+                format!("expected {shown} not to {}", m.description())
+            }
             "exist" => format!("expected {shown} {not}to exist"),
             "be_readable" | "be_writable" | "be_executable" => {
                 format!("expected {shown} {not}to {}", m.description())

@@ -3,7 +3,7 @@
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use crate::native::resources::support::{shell_line, str_arg};
-use crate::native::resources::{apt, auditd, config_file, kernel, os, process, service, yum};
+use crate::native::resources::{apt, auditd, config_file, kernel, os, process, yum};
 use crate::native::ruby::value::Value;
 use crate::transport::Fact;
 
@@ -83,11 +83,8 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
             f
         }
         "service" | "systemd_service" => {
-            let mut f = vec![
-                Fact::Stat(service::SYSTEMD_BOOTED.into()),
-                Fact::File(service::PID1_NAME.into()),
-                Fact::Stat(service::INIT_D.into()),
-            ];
+            // The manager is chosen by platform (systemd's questions on most targets).
+            let mut f = platform();
             if let Some(s) = arg {
                 f.push(Fact::Command(shell_line(&[
                     "systemctl",

@@ -395,6 +395,16 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| service::create("systemd_service", a, h),
     },
     Entry {
+        name: "sysv_service",
+        methods: service::METHODS,
+        create: |a, h| service::create("sysv_service", a, h),
+    },
+    Entry {
+        name: "upstart_service",
+        methods: service::METHODS,
+        create: |a, h| service::create("upstart_service", a, h),
+    },
+    Entry {
         name: "user",
         methods: accounts::USER_METHODS,
         create: accounts::create_user,

@@ -209,10 +209,11 @@ fn ss_process(users: &str) -> (Option<String>, Option<i64>) {
     (name, pid)
 }
 
-/// `port(22)` or `port('0.0.0.0', 22)`: the listening sockets on it.
+/// `port(22)` or `port('0.0.0.0', 22)`: the listening sockets on it; `port` without
+/// arguments: every listening socket.
 pub struct Port {
     address: Option<String>,
-    port: i64,
+    port: Option<i64>,
     host: Arc<Host>,
     rows: Lazy<Arc<Table>>,
 }
@@ -227,7 +228,9 @@ pub fn create_port(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
         2 => (str_arg(args, 0), num(args.get(1))),
         _ => (None, num(args.first())),
     };
-    let port = port.ok_or_else(|| ResourceError::Failed("`port` needs a port number".into()))?;
+    if port.is_none() && !args.is_empty() {
+        return Err(ResourceError::Failed("`port` needs a port number".into()));
+    }
     Ok(Arc::new(Port {
         address,
         port,
@@ -248,7 +251,7 @@ impl Port {
             }
             let rows = parse_ss(&out.stdout)
                 .into_iter()
-                .filter(|r| r.first() == Some(&Value::Int(self.port)))
+                .filter(|r| self.port.is_none_or(|p| r.first() == Some(&Value::Int(p))))
                 .filter(|r| {
                     self.address
                         .as_ref()
@@ -277,10 +280,11 @@ impl Resource for Port {
     }
 
     fn to_s(&self) -> String {
-        match &self.address {
-            Some(a) => format!("Port {a}:{}", self.port),
-            None => format!("Port {}", self.port),
-        }
+        // InSpec's `"Port #{@port}"`: the address is not shown, no port is empty.
+        format!(
+            "Port {}",
+            self.port.map(|p| p.to_string()).unwrap_or_default()
+        )
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
@@ -300,6 +304,19 @@ impl Resource for Port {
 mod tests {
     use super::*;
     use crate::transport::local::test_host as host;
+
+    #[test]
+    fn port_is_named_as_inspec_names_it() {
+        let h = host();
+        let name = |args: &[Value]| create_port(args, &h).map(|r| r.to_s());
+        assert_eq!(name(&[]), Ok("Port ".to_string()));
+        assert_eq!(name(&[Value::Int(22)]), Ok("Port 22".to_string()));
+        assert_eq!(
+            name(&[Value::str("0.0.0.0"), Value::Int(22)]),
+            Ok("Port 22".to_string())
+        );
+        assert!(name(&[Value::str("ssh")]).is_err());
+    }
 
     #[test]
     fn ss_lines_parse() {

@@ -1,12 +1,15 @@
-//! `service` and `systemd_service`: systemd through `systemctl` where systemd runs the
-//! target, SysV init scripts where a classic init does; anything else is skipped, naming
-//! pid 1, rather than guessed.
+//! `service`, `systemd_service`, `sysv_service` and `upstart_service` as InSpec's
+//! service.rb: the service manager is chosen by platform (`select_service_mgmt`: systemd on
+//! Debian ≥ 8, Ubuntu ≥ 15.04, RHEL-likes ≥ 7 …), not by what runs as pid 1, and a manager
+//! that cannot answer (`systemctl` failing in a container) means no information: not
+//! installed, not enabled, not running.
 
 use std::sync::Arc;
 
+use crate::native::resources::os::{detect, Platform};
 use crate::native::resources::simple_config;
 use crate::native::resources::support::{
-    dig, need_str, read_text, run_argv, unsupported, Lazy, Res,
+    dig, has_program, need_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
@@ -19,106 +22,197 @@ pub const METHODS: &[&str] = &[
     "name",
     "params",
     "running?",
+    "startname",
     "type",
 ];
 
-/// What tells the init system apart (see [`init_system`]).
-pub const SYSTEMD_BOOTED: &str = "/run/systemd/system";
-pub const PID1_NAME: &str = "/proc/1/comm";
-pub const INIT_D: &str = "/etc/init.d";
+/// InSpec's skip message where it knows no service manager for the platform.
+pub const NOT_SUPPORTED: &str = "The `service` resource is not supported on your OS yet.";
 
+/// A service manager, with the control program InSpec uses by default.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InitSystem {
-    Systemd,
-    SysV,
+pub enum Manager {
+    Systemd(String),
+    SysV(String),
+    Upstart(String),
+    /// One InSpec has (launchctl, BSD init, SMF, SRC, Windows) that is not native yet.
+    Other(&'static str),
 }
 
-/// Which init system manages services, from facts: systemd marks a systemd boot with
-/// /run/systemd/system (sd_booted); a classic init runs as pid 1 named `init` with
-/// /etc/init.d scripts.
-pub fn init_system(
-    systemd_booted: bool,
-    pid1: &str,
-    has_init_d: bool,
-) -> Result<InitSystem, String> {
-    if systemd_booted {
-        Ok(InitSystem::Systemd)
-    } else if has_init_d && matches!(pid1, "init" | "openrc-init" | "busybox") {
-        Ok(InitSystem::SysV)
-    } else {
-        Err(format!(
-            "the init system could not be determined (pid 1 is `{pid1}`, not systemd or init)"
-        ))
+/// Ruby's `String#to_f` (the leading decimal number, else 0.0).
+fn ruby_to_f(s: &str) -> f64 {
+    let s = s.trim_start();
+    let mut end = 0;
+    let mut dot = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            '0'..='9' => end = i + 1,
+            '.' if !dot => dot = true,
+            '-' | '+' if i == 0 => {}
+            _ => break,
+        }
+    }
+    s[..end].parse().unwrap_or(0.0)
+}
+
+/// Ruby's `String#to_i` (the leading integer, else 0).
+fn ruby_to_i(s: &str) -> i64 {
+    let digits: String = s
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit())
+        .collect();
+    digits.parse().unwrap_or(0)
+}
+
+/// InSpec's `select_service_mgmt` for `service`: the manager by platform name and release.
+/// None: InSpec knows none (the resource is skipped). `has_initctl` answers Amazon Linux's
+/// question only when asked.
+pub fn manager_for(p: &Platform, has_initctl: impl FnOnce() -> bool) -> Option<Manager> {
+    let systemd = || Some(Manager::Systemd("systemctl".into()));
+    let sysv = |ctl: &str| Some(Manager::SysV(ctl.into()));
+    let upstart = || Some(Manager::Upstart("initctl".into()));
+    if p.is("windows") {
+        return Some(Manager::Other("windows"));
+    }
+    let release = p.release.as_str();
+    match p.name.as_str() {
+        "ubuntu" if ruby_to_f(release) < 15.04 => upstart(),
+        "ubuntu" => systemd(),
+        "linuxmint" if ruby_to_f(release) < 18.0 => upstart(),
+        "linuxmint" => systemd(),
+        "debian" => {
+            let v = if release == "buster/sid" {
+                10
+            } else {
+                ruby_to_i(release)
+            };
+            match v {
+                v if v > 7 => systemd(),
+                v if v > 0 => sysv("/usr/sbin/service"),
+                _ => None,
+            }
+        }
+        name @ ("redhat" | "fedora" | "centos" | "oracle" | "cloudlinux" | "scientific"
+        | "rocky" | "almalinux") => {
+            let v = ruby_to_i(release);
+            if (name != "fedora" && v >= 7) || (name == "fedora" && v >= 15) {
+                systemd()
+            } else {
+                sysv("/sbin/service")
+            }
+        }
+        "alibaba" if ruby_to_i(release) >= 3 => systemd(),
+        "alibaba" => sysv("/sbin/service"),
+        "suse" | "opensuse" if ruby_to_i(release) >= 12 => systemd(),
+        "suse" | "opensuse" => sysv("/sbin/service"),
+        "wrlinux" | "alpine" => sysv("service"),
+        "arch" | "coreos" | "yocto" => systemd(),
+        "amazon" if has_initctl() => upstart(),
+        "amazon" => systemd(),
+        "mac_os_x" | "darwin" => Some(Manager::Other("launchctl")),
+        "freebsd" => Some(Manager::Other("BSD init")),
+        "aix" => Some(Manager::Other("srcmstr")),
+        "solaris" | "smartos" | "omnios" | "openindiana" | "opensolaris" | "nexentacore" => {
+            Some(Manager::Other("svcs"))
+        }
+        _ => None,
     }
 }
 
+/// What a manager knows of a service (InSpec's `info` hash).
 #[derive(Clone, Debug, PartialEq)]
 struct Info {
+    name: Option<String>,
     installed: bool,
     enabled: bool,
     running: bool,
     description: Option<String>,
+    startname: Option<String>,
     params: Value,
     kind: &'static str,
 }
 
-pub struct Service {
-    name: &'static str,
-    service: String,
-    host: Arc<Host>,
-    info: Lazy<Info>,
-}
-
-pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    Ok(Arc::new(Service {
-        name,
-        service: need_str(name, args, 0, "a service name")?,
-        host: host.clone(),
-        info: Lazy::default(),
-    }))
-}
-
 impl Info {
-    /// A service the init system does not know.
-    fn absent(kind: &'static str) -> Info {
+    /// What the non-systemd managers report of a service they know.
+    fn known(name: &str, kind: &'static str, enabled: bool, running: bool) -> Info {
         Info {
-            installed: false,
-            enabled: false,
-            running: false,
+            name: Some(name.to_string()),
+            installed: true,
+            enabled,
+            running,
             description: None,
+            startname: None,
             params: Value::Hash(Vec::new()),
             kind,
         }
     }
 }
 
+pub struct Service {
+    name: &'static str,
+    service: String,
+    /// The manager's control program given as the second argument.
+    ctl: Option<String>,
+    host: Arc<Host>,
+    /// None: the manager knows nothing of the service (or could not be asked).
+    info: Lazy<Option<Info>>,
+}
+
+pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    Ok(Arc::new(Service {
+        name,
+        service: need_str(name, args, 0, "a service name")?,
+        ctl: str_arg(args, 1),
+        host: host.clone(),
+        info: Lazy::default(),
+    }))
+}
+
 impl Service {
-    fn detect(&self) -> Res<InitSystem> {
-        let booted = self.host.stat(SYSTEMD_BOOTED)?.is_some();
-        let pid1 = read_text(&self.host, PID1_NAME)?.unwrap_or_default();
-        let init_d = self.host.stat(INIT_D)?.is_some();
-        if self.name == "systemd_service" && !booted {
-            return Err(ResourceError::Skip(
-                "systemd does not run this target".into(),
-            ));
-        }
-        init_system(booted, pid1.trim(), init_d).map_err(ResourceError::Skip)
+    /// The manager: fixed by the resource's name, else by platform as InSpec.
+    fn manager(&self) -> Res<Manager> {
+        let ctl = |default: &str| self.ctl.clone().unwrap_or_else(|| default.to_string());
+        let chosen = match self.name {
+            "systemd_service" => Manager::Systemd(ctl("systemctl")),
+            "sysv_service" => Manager::SysV(ctl("service")),
+            "upstart_service" => Manager::Upstart(ctl("initctl")),
+            _ => {
+                let p = detect(&self.host)?;
+                let initctl = || {
+                    has_program(&self.host, "initctl").unwrap_or(false)
+                        || has_program(&self.host, "/sbin/initctl").unwrap_or(false)
+                };
+                match manager_for(&p, initctl) {
+                    Some(Manager::Systemd(c)) => Manager::Systemd(self.ctl.clone().unwrap_or(c)),
+                    Some(Manager::SysV(c)) => Manager::SysV(self.ctl.clone().unwrap_or(c)),
+                    Some(Manager::Upstart(c)) => Manager::Upstart(self.ctl.clone().unwrap_or(c)),
+                    Some(other) => other,
+                    None => return Err(ResourceError::Skip(NOT_SUPPORTED.into())),
+                }
+            }
+        };
+        Ok(chosen)
     }
 
-    fn info(&self) -> Res<&Info> {
-        self.info.get(|| match self.detect()? {
-            InitSystem::Systemd => self.systemd(),
-            InitSystem::SysV => self.sysv(),
-        })
+    fn info(&self) -> Res<Option<&Info>> {
+        self.info
+            .get(|| match self.manager()? {
+                Manager::Systemd(ctl) => self.systemd(&ctl),
+                Manager::SysV(ctl) => self.sysv(&ctl),
+                Manager::Upstart(ctl) => self.upstart(&ctl),
+                Manager::Other(m) => Err(unsupported(self.name, &format!("({m})"))),
+            })
+            .map(Option::as_ref)
     }
 
-    /// InSpec's Systemd: `show` for the unit's properties, `is-active`/`is-enabled` for
-    /// the predicates.
-    fn systemd(&self) -> Res<Info> {
+    /// InSpec's Systemd: `show` for the unit's properties (a failure: no information),
+    /// `is-active` / `is-enabled` for the predicates.
+    fn systemd(&self, ctl: &str) -> Res<Option<Info>> {
         let s = self.service.as_str();
-        let show = run_argv(&self.host, &["systemctl", "show", "--no-pager", "--all", s])?;
+        let show = run_argv(&self.host, &[ctl, "show", "--no-pager", "--all", s])?;
         if show.exit_status != Some(0) {
-            return Ok(Info::absent("systemd"));
+            return Ok(None);
         }
         let params = simple_config::parse(
             &show.stdout,
@@ -132,47 +226,80 @@ impl Service {
             Value::Str(s) => Some(s),
             _ => None,
         };
-        let active = run_argv(&self.host, &["systemctl", "is-active", "--quiet", s])?;
-        let enabled = run_argv(&self.host, &["systemctl", "is-enabled", "--quiet", s])?;
-        Ok(Info {
+        let active = run_argv(&self.host, &[ctl, "is-active", "--quiet", s])?;
+        let enabled = run_argv(&self.host, &[ctl, "is-enabled", "--quiet", s])?;
+        // Without a unit file, systemctl cannot tell: InSpec asks SysV instead.
+        let enabled = enabled.exit_status == Some(0)
+            || (enabled.stderr.contains("Failed to get")
+                && enabled.stderr.contains("No such file or directory")
+                && self.sysv("service")?.is_some_and(|i| i.enabled));
+        Ok(Some(Info {
+            name: get("Id"),
             installed: get("LoadState").as_deref() == Some("loaded"),
-            enabled: enabled.exit_status == Some(0),
+            enabled,
             running: active.exit_status == Some(0),
             description: get("Description"),
+            startname: get("User"),
             params,
             kind: "systemd",
-        })
+        }))
     }
 
-    /// InSpec's SysV: installed with an init script, enabled with an `S` link in an rc
-    /// directory, running when the script's `status` succeeds.
-    fn sysv(&self) -> Res<Info> {
+    /// InSpec's SysV: known with an /etc/init.d script, enabled with an `S` link in an
+    /// rc0.d–rc6.d directory, running when `service NAME status` succeeds.
+    fn sysv(&self, ctl: &str) -> Res<Option<Info>> {
         let s = self.service.as_str();
-        let script = format!("/etc/init.d/{s}");
-        let installed = self.host.stat(&script)?.is_some();
-        if !installed {
-            return Ok(Info::absent("sysv"));
+        let list = run_argv(&self.host, &["ls", "-1", "/etc/init.d/"])?;
+        if list.exit_status != Some(0) || !list.stdout.lines().any(|l| l == s) {
+            return Ok(None);
         }
-        let links = run_argv(
-            &self.host,
-            &[
-                "sh",
-                "-c",
-                r#"ls -1 /etc/rc[0-6S].d/ 2>/dev/null | grep -E "^S[0-9]*$1\$""#,
-                "sh",
-                s,
-            ],
-        )?;
-        let status = run_argv(&self.host, &[&script, "status"])?;
-        Ok(Info {
-            installed,
-            enabled: !links.stdout.trim().is_empty(),
-            running: status.exit_status == Some(0),
-            description: None,
-            params: Value::Hash(Vec::new()),
-            kind: "sysv",
-        })
+        // The glob is InSpec's own command line; no argument of the profile is in it.
+        let links = self
+            .host
+            .run(r#"find /etc/rc*.d /etc/init.d/rc*.d -name "S*""#)?;
+        let enabled = links.stdout.lines().any(|l| sysv_start_link(l, s));
+        let status = run_argv(&self.host, &[ctl, s, "status"])?;
+        Ok(Some(Info::known(
+            s,
+            "sysv",
+            enabled,
+            status.exit_status == Some(0),
+        )))
     }
+
+    /// InSpec's Upstart: `initctl status` (SysV when it does not know the job), enabled
+    /// with a `start on` stanza in /etc/init/NAME.conf.
+    fn upstart(&self, ctl: &str) -> Res<Option<Info>> {
+        let s = self.service.as_str();
+        let status = run_argv(&self.host, &[ctl, "status", s])?;
+        if status.exit_status != Some(0) || status.stdout.is_empty() {
+            return self.sysv("service");
+        }
+        let conf = format!("/etc/init/{s}.conf");
+        let Some(text) = read_text(&self.host, &conf)? else {
+            return Err(ResourceError::Skip(format!("Can't find file: {conf}")));
+        };
+        let enabled = text.lines().any(|l| l.trim_start().starts_with("start on"));
+        Ok(Some(Info::known(
+            s,
+            "upstart",
+            enabled,
+            status.stdout.contains("start/running"),
+        )))
+    }
+}
+
+/// InSpec's `rc(?<runlevel>[0-6])\.d/S[^/]*?NAME$` on one line of `find`.
+fn sysv_start_link(line: &str, service: &str) -> bool {
+    let Some(at) = line.rfind("/S") else {
+        return false;
+    };
+    let (dir, link) = (&line[..at], &line[at + 2..]);
+    let runlevel_dir = dir
+        .strip_suffix(".d")
+        .and_then(|d| d.rsplit_once("rc"))
+        .is_some_and(|(_, lvl)| matches!(lvl, "0" | "1" | "2" | "3" | "4" | "5" | "6"));
+    runlevel_dir && link.ends_with(service)
 }
 
 impl Resource for Service {
@@ -185,18 +312,24 @@ impl Resource for Service {
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        if !METHODS.contains(&method) {
+            return Err(unsupported(self.name, method));
+        }
+        let info = self.info()?;
+        let text =
+            |f: fn(&Info) -> Option<&String>| info.and_then(f).map_or(Value::Nil, Value::str);
         match method {
-            "name" => Ok(Value::str(&self.service)),
-            "installed?" => Ok(Value::Bool(self.info()?.installed)),
-            "enabled?" => Ok(Value::Bool(self.info()?.enabled)),
-            "running?" => Ok(Value::Bool(self.info()?.running)),
-            "type" => Ok(Value::str(self.info()?.kind)),
-            "description" => Ok(self
-                .info()?
-                .description
-                .as_deref()
-                .map_or(Value::Nil, Value::str)),
-            "params" => Ok(self.info()?.params.clone()),
+            "name" => Ok(Value::str(
+                info.and_then(|i| i.name.as_deref())
+                    .unwrap_or(&self.service),
+            )),
+            "installed?" => Ok(Value::Bool(info.is_some_and(|i| i.installed))),
+            "enabled?" => Ok(Value::Bool(info.is_some_and(|i| i.enabled))),
+            "running?" => Ok(Value::Bool(info.is_some_and(|i| i.running))),
+            "type" => Ok(info.map_or(Value::Nil, |i| Value::str(i.kind))),
+            "description" => Ok(text(|i| i.description.as_ref())),
+            "startname" => Ok(text(|i| i.startname.as_ref())),
+            "params" => Ok(info.map_or(Value::Hash(Vec::new()), |i| i.params.clone())),
             _ => Err(unsupported(self.name, method)),
         }
     }
@@ -205,45 +338,146 @@ impl Resource for Service {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::LocalTransport;
+    use crate::transport::fixture::FixtureTransport;
     use tokio_util::sync::CancellationToken;
 
-    #[test]
-    fn the_init_system_is_named_or_the_service_skipped() {
-        assert_eq!(init_system(true, "systemd", true), Ok(InitSystem::Systemd));
-        assert_eq!(init_system(false, "init", true), Ok(InitSystem::SysV));
-        assert!(init_system(false, "init", false).is_err());
-        assert!(init_system(false, "process_api", true).is_err());
-        assert!(init_system(false, "bash", false)
-            .unwrap_err()
-            .contains("`bash`"));
+    /// A directory removed when dropped.
+    struct TempDir(std::path::PathBuf);
+
+    impl TempDir {
+        fn new() -> Self {
+            use std::sync::atomic::{AtomicUsize, Ordering};
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let p = std::env::temp_dir().join(format!(
+                "service-state-{}-{}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            ));
+            std::fs::create_dir_all(&p).unwrap();
+            TempDir(p)
+        }
+        fn path(&self) -> &std::path::Path {
+            &self.0
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn platform(name: &str, release: &str) -> Platform {
+        Platform {
+            name: name.into(),
+            families: vec!["linux".into(), "unix".into(), "os".into()],
+            release: release.into(),
+            arch: "x86_64".into(),
+        }
     }
 
     #[test]
-    fn this_machine_answers_or_skips_honestly() {
-        let host = Arc::new(Host::new(
-            Box::new(LocalTransport::new()),
-            None,
-            CancellationToken::new(),
-        ));
-        let r = create("service", &[Value::str("ssh")], &host).unwrap();
-        assert_eq!(r.to_s(), "Service ssh");
-        let booted = std::path::Path::new("/run/systemd/system").exists();
-        let pid1 = std::fs::read_to_string("/proc/1/comm").unwrap_or_default();
-        match init_system(
-            booted,
-            pid1.trim(),
-            std::path::Path::new("/etc/init.d").exists(),
-        ) {
-            Ok(_) => assert!(matches!(r.call("installed?", &[]), Ok(Value::Bool(_)))),
-            Err(why) => {
-                assert_eq!(r.call("running?", &[]), Err(ResourceError::Skip(why)));
-                let s = create("systemd_service", &[Value::str("ssh")], &host).unwrap();
-                assert!(matches!(
-                    s.call("enabled?", &[]),
-                    Err(ResourceError::Skip(_))
-                ));
+    fn the_manager_is_chosen_by_platform_as_select_service_mgmt() {
+        let systemd = Some(Manager::Systemd("systemctl".into()));
+        let upstart = Some(Manager::Upstart("initctl".into()));
+        let cases: &[(&str, &str, Option<Manager>)] = &[
+            ("debian", "12.11", systemd.clone()),
+            ("debian", "8", systemd.clone()),
+            ("debian", "buster/sid", systemd.clone()),
+            (
+                "debian",
+                "7.11",
+                Some(Manager::SysV("/usr/sbin/service".into())),
+            ),
+            ("debian", "", None),
+            ("ubuntu", "20.04", systemd.clone()),
+            ("ubuntu", "15.04", systemd.clone()),
+            ("ubuntu", "14.04", upstart.clone()),
+            ("linuxmint", "17.3", upstart.clone()),
+            ("redhat", "8.9", systemd.clone()),
+            ("centos", "7.9.2009", systemd.clone()),
+            ("rocky", "9.3", systemd.clone()),
+            (
+                "redhat",
+                "6.10",
+                Some(Manager::SysV("/sbin/service".into())),
+            ),
+            ("fedora", "14", Some(Manager::SysV("/sbin/service".into()))),
+            ("fedora", "39", systemd.clone()),
+            ("opensuse", "15.5", systemd.clone()),
+            ("suse", "11.4", Some(Manager::SysV("/sbin/service".into()))),
+            ("alpine", "3.19.1", Some(Manager::SysV("service".into()))),
+            ("arch", "", systemd.clone()),
+            ("amazon", "2", systemd.clone()),
+            ("mac_os_x", "14.2", Some(Manager::Other("launchctl"))),
+            ("gentoo", "2.14", None),
+        ];
+        for (name, release, want) in cases {
+            assert_eq!(
+                &manager_for(&platform(name, release), || false),
+                want,
+                "{name} {release}"
+            );
+        }
+        assert_eq!(
+            manager_for(&platform("amazon", "2018.03"), || true),
+            upstart
+        );
+    }
+
+    #[test]
+    fn sysv_start_links_match_inspecs_pattern() {
+        assert!(sysv_start_link("/etc/rc2.d/S01ssh", "ssh"));
+        assert!(sysv_start_link("/etc/init.d/rc3.d/S10sshd", "sshd"));
+        assert!(!sysv_start_link("/etc/rcS.d/S01ssh", "ssh"));
+        assert!(!sysv_start_link("/etc/rc2.d/K01ssh", "ssh"));
+        assert!(!sysv_start_link("/etc/rc2.d/S01sshd", "ssh"));
+        assert_eq!(ruby_to_f("15.04"), 15.04);
+        assert_eq!(ruby_to_f("20.04 LTS"), 20.04);
+        assert_eq!(ruby_to_i("7.9.2009"), 7);
+    }
+
+    /// A Debian 12 container: systemd is the manager by platform, but `systemctl` cannot
+    /// reach it (recorded answers of a container without systemd as pid 1).
+    fn container() -> (TempDir, Arc<Host>) {
+        let dir = TempDir::new();
+        let root = dir.path().join("root/etc");
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(
+            root.join("os-release"),
+            "ID=debian\nNAME=\"Debian GNU/Linux\"\nVERSION_ID=\"12\"\n",
+        )
+        .unwrap();
+        std::fs::write(root.join("debian_version"), "12.11\n").unwrap();
+        let failing = |args: &str| {
+            format!(
+                "  - argv: [\"systemctl\", {args}]\n    stderr: \"System has not been booted with systemd as init system (PID 1). Can't operate.\\nFailed to connect to bus: Host is down\\n\"\n    exit_status: 1\n"
+            )
+        };
+        let yml = format!(
+            "programs: [/usr/bin/systemctl, /usr/bin/uname]\ncommands:\n  - argv: [uname, -s]\n    stdout: \"Linux\\n\"\n  - argv: [uname, -m]\n    stdout: \"x86_64\\n\"\n{}{}{}",
+            failing("\"show\", \"--no-pager\", \"--all\", \"ssh\""),
+            failing("\"is-active\", \"--quiet\", \"ssh\""),
+            failing("\"is-enabled\", \"--quiet\", \"ssh\""),
+        );
+        std::fs::write(dir.path().join("host.yml"), yml).unwrap();
+        let t = FixtureTransport::open(dir.path());
+        let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+        (dir, host)
+    }
+
+    #[test]
+    fn a_failing_systemctl_means_no_information_not_a_skip() {
+        let (_dir, host) = container();
+        for name in ["service", "systemd_service"] {
+            let r = create(name, &[Value::str("ssh")], &host).unwrap();
+            assert_eq!(r.to_s(), "Service ssh");
+            for pred in ["installed?", "enabled?", "running?"] {
+                assert_eq!(r.call(pred, &[]), Ok(Value::Bool(false)), "{name} {pred}");
             }
+            assert_eq!(r.call("type", &[]), Ok(Value::Nil));
+            assert_eq!(r.call("name", &[]), Ok(Value::str("ssh")));
+            assert_eq!(r.call("params", &[]), Ok(Value::Hash(Vec::new())));
         }
     }
 }

@@ -16,7 +16,9 @@ fn sample_args(name: &str) -> Vec<Value> {
         "os_env" => vec![Value::str("PATH")],
         "apt" | "ppa" => vec![Value::str("ppa:airs/none")],
         "package" | "packages" => vec![Value::str("bash")],
-        "service" | "systemd_service" => vec![Value::str("ssh")],
+        "service" | "systemd_service" | "sysv_service" | "upstart_service" => {
+            vec![Value::str("ssh")]
+        }
         "mount" => vec![Value::str("/")],
         "interface" => vec![Value::str("lo")],
         "bond" => vec![Value::str("bond0")],

@@ -149,12 +149,33 @@ impl fmt::Debug for Value {
             Value::Range { lo, hi, exclusive } => {
                 write!(f, "{lo:?}{}{hi:?}", if *exclusive { "..." } else { ".." })
             }
-            Value::Regex { source, flags } => write!(f, "/{source}/{flags}"),
+            Value::Regex { source, flags } => f.write_str(&regex_inspect(source, flags)),
             Value::Resource(r) => f.write_str(&r.to_s()),
             Value::Table(t) => f.write_str(&t.name),
             Value::Native(_) => f.write_str("#<Object>"),
         }
     }
+}
+
+/// Ruby's `Regexp#inspect`: `/` in the source shown escaped (`%r{^/etc}` is `/^\/etc/`),
+/// the options in Ruby's order (`mix`).
+pub fn regex_inspect(source: &str, flags: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 4);
+    out.push('/');
+    let mut chars = source.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                out.push(c);
+                out.extend(chars.next());
+            }
+            '/' => out.push_str("\\/"),
+            c => out.push(c),
+        }
+    }
+    out.push('/');
+    out.extend(['m', 'i', 'x'].into_iter().filter(|f| flags.contains(*f)));
+    out
 }
 
 /// Ruby's `Float#to_s`: `1.0`, `0.5`, `1.0e+20`.

@@ -290,6 +290,10 @@ pub fn to_s(v: &Value) -> String {
             if let Some(e) = as_native::<crate::native::ruby::objects::Exception>(v) {
                 return e.0.message.clone();
             }
+            // InSpec's FilterTable row: its criteria (`... with uid == 0 one entry`).
+            if let Some(r) = as_native::<row::Row>(v) {
+                return format!("{} one entry", r.table.name);
+            }
             format!("{v:?}")
         }
         other => format!("{other:?}"),

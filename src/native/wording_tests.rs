@@ -1,0 +1,179 @@
+//! RSpec's and InSpec's wording of `code_desc` and failure messages for the common matchers
+//! (issue 14, section 2, finding 8), one row per expectation: the text RSpec 3 / InSpec 7
+//! (lib/matchers/matchers.rb, lib/inspec/rspec_extensions.rb) give for it.
+
+use crate::job::ControlStatus;
+use crate::native::testing::run;
+
+/// (expectation inside `describe 'x' do it { ... } end`, code_desc, failure message or None
+/// when it passes).
+const TABLE: &[(&str, &str, Option<&str>)] = &[
+    (
+        "expect([]).to be_empty",
+        "x is expected to be empty",
+        None,
+    ),
+    (
+        "expect([1]).to be_empty",
+        "x is expected to be empty",
+        Some("expected `[1].empty?` to be truthy, got false"),
+    ),
+    (
+        "expect([]).not_to be_empty",
+        "x is expected not to be empty",
+        Some("expected `[].empty?` to be falsey, got true"),
+    ),
+    (
+        "expect('/etc/x').to match(%r{^/usr})",
+        "x is expected to match /^\\/usr/",
+        Some("expected \"/etc/x\" to match /^\\/usr/"),
+    ),
+    (
+        "expect('a/b').to match(/a\\/b/i)",
+        "x is expected to match /a\\/b/i",
+        None,
+    ),
+    (
+        "expect('abc').to eq 'abd'",
+        "x is expected to eq \"abd\"",
+        Some("\nexpected: \"abd\"\n     got: \"abc\"\n\n(compared using ==)\n"),
+    ),
+    (
+        "expect(1).not_to eq 1",
+        "x is expected not to eq 1",
+        Some("\nexpected: value != 1\n     got: 1\n\n(compared using ==)\n"),
+    ),
+    (
+        "expect('1').to cmp 2",
+        "x is expected to cmp == 2",
+        Some("\nexpected: 2\n     got: 1\n\n(compared using `cmp` matcher)\n"),
+    ),
+    (
+        "expect([1, 2]).to include 3",
+        "x is expected to include 3",
+        Some("expected [1, 2] to include 3"),
+    ),
+    (
+        "expect(nil).to be",
+        "x is expected to be",
+        Some("expected nil to evaluate to true"),
+    ),
+    (
+        "expect(1).not_to be",
+        "x is expected not to be",
+        Some("expected 1 to evaluate to false"),
+    ),
+    (
+        "expect(3).to be > 5",
+        "x is expected to be > 5",
+        Some("expected: > 5\n     got:   3"),
+    ),
+    (
+        "expect(3).not_to be < 5",
+        "x is expected not to be < 5",
+        Some("`expect(3).not_to be < 5`"),
+    ),
+    (
+        "expect(nil).to be_truthy",
+        "x is expected to be truthy",
+        Some("expected: truthy value\n     got: nil"),
+    ),
+    (
+        "expect(1).to be_nil",
+        "x is expected to be nil",
+        Some("expected: nil\n     got: 1"),
+    ),
+    (
+        "expect('c').to be_in ['a', 'b']",
+        "x is expected to be in [\"a\", \"b\"]",
+        Some("expected `c` to be in the list: `[\"a\", \"b\"]`"),
+    ),
+    (
+        "expect(['a', 'c']).to be_in ['a', 'b']",
+        "x is expected to be in [\"a\", \"b\"]",
+        Some("expected `[\"a\", \"c\"]` to be in the list: `[\"a\", \"b\"]` \nDiff:\n [\"c\"]"),
+    ),
+    (
+        "expect(['a', 'c']).not_to be_in ['a', 'b']",
+        "x is expected not to be in [\"a\", \"b\"]",
+        Some("expected `[\"a\", \"c\"]` not to be in the list: `[\"a\", \"b\"]` \nComm:\n [\"a\"]"),
+    ),
+    (
+        "expect(file('/etc/passwd')).to exist",
+        "x is expected to exist",
+        None,
+    ),
+    (
+        "expect(file('/nope')).to exist",
+        "x is expected to exist",
+        Some("expected File /nope to exist"),
+    ),
+    (
+        "expect(package('telnet')).to be_installed",
+        "x is expected to be installed",
+        Some("expected that `System Package telnet` is installed"),
+    ),
+    (
+        "expect(package('openssh-server')).not_to be_installed",
+        "x is expected not to be installed",
+        Some("expected System Package openssh-server not to be installed"),
+    ),
+    (
+        "expect(etc_fstab.entries.first).to be_nil",
+        "x is expected to be nil",
+        Some("expected: nil\n     got: #<struct device_name=\"/dev/sda1\", mount_point=\"/\", mount_options=[\"defaults\"]>"),
+    ),
+];
+
+#[test]
+fn code_desc_and_messages_have_rspecs_wording() {
+    let mut src = String::new();
+    for (i, (expectation, _, _)) in TABLE.iter().enumerate() {
+        src.push_str(&format!(
+            "control 'w{i}' do\n  describe 'x' do\n    it {{ {expectation} }}\n  end\nend\n"
+        ));
+    }
+    let results = run(&src);
+    let mut wrong = Vec::new();
+    for (i, (expectation, code_desc, message)) in TABLE.iter().enumerate() {
+        let id = format!("w{i}");
+        let Some(c) = results.iter().find(|c| c.id == id) else {
+            wrong.push(format!("{expectation}: no result"));
+            continue;
+        };
+        let got: Vec<(String, ControlStatus, Option<String>)> = c
+            .results
+            .iter()
+            .map(|r| (r.code_desc.clone(), r.status, r.message.clone()))
+            .collect();
+        let want = vec![(
+            code_desc.to_string(),
+            if message.is_some() {
+                ControlStatus::Failed
+            } else {
+                ControlStatus::Passed
+            },
+            message.map(str::to_string),
+        )];
+        if got != want {
+            wrong.push(format!("{expectation}:\n  want {want:?}\n  got  {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn a_filter_table_row_is_described_by_its_criteria() {
+    let r = run(
+        "control 'row' do\n  describe etc_fstab.where { mount_point == '/home' }.entries.first do\n    its('device_name') { should eq '/dev/sda2' }\n  end\nend\n",
+    );
+    let c = &r[0];
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert!(
+        c.results[0]
+            .code_desc
+            .ends_with(" one entry device_name is expected to eq \"/dev/sda2\""),
+        "{c:#?}"
+    );
+    assert!(!c.results[0].code_desc.contains("#<Object>"), "{c:#?}");
+}
