@@ -1025,6 +1025,10 @@ impl<'a> Parser<'a> {
                     let safe = matches!(self.peek(), Tok::P(P::AndDot));
                     self.skip();
                     self.skip_newlines();
+                    if let Some(op) = self.operator_method() {
+                        e = self.call_rest(Some(e), op, safe)?;
+                        continue;
+                    }
                     let nt = self.bump();
                     let name = match nt.tok {
                         Tok::Ident(s) | Tok::Const(s) => s,
@@ -1041,20 +1045,6 @@ impl<'a> Parser<'a> {
                             self.i -= 1;
                             "call"
                         }
-                        Tok::P(
-                            p @ (P::Plus
-                            | P::Minus
-                            | P::Star
-                            | P::Slash
-                            | P::EqEq
-                            | P::Lt
-                            | P::Gt
-                            | P::Le
-                            | P::Ge
-                            | P::Percent
-                            | P::Cmp
-                            | P::Bang),
-                        ) => p.as_str(),
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start(),
@@ -1436,7 +1426,11 @@ impl<'a> Parser<'a> {
                 let mut parts = self.str_parts(parts)?;
                 // Adjacent literals concatenate: 'a' 'b'
                 while let Tok::Str(_) = &self.tok(0).tok {
-                    if self.tok(0).space_before && !matches!(self.tok(1).tok, Tok::P(P::Colon)) {
+                    // Ruby joins juxtaposed literals with or without space between them
+                    // (`"a"'b'`); in `"a" "b": 1` the second is a label.
+                    let label =
+                        matches!(self.tok(1).tok, Tok::P(P::Colon)) && !self.tok(1).space_before;
+                    if !label {
                         let more = match self.bump().tok {
                             Tok::Str(m) => m,
                             _ => LitId::MAX,
@@ -2257,7 +2251,33 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// An operator method name at the current token (`+`, `==`, `!`, `[]`, `[]=`, ...),
+    /// consumed: after `.`, `alias` and `undef` Ruby takes these as names.
+    fn operator_method(&mut self) -> Option<&'static str> {
+        match *self.peek() {
+            Tok::P(p) if p.is_operator_method() => {
+                self.skip();
+                Some(p.as_str())
+            }
+            Tok::P(P::LBracket)
+                if matches!(self.tok(1).tok, Tok::P(P::RBracket)) && !self.tok(1).space_before =>
+            {
+                self.skip();
+                self.skip();
+                if self.at_p(P::Assign) && !self.tok(0).space_before {
+                    self.skip();
+                    return Some("[]=");
+                }
+                Some("[]")
+            }
+            _ => None,
+        }
+    }
+
     fn method_name_token(&mut self) -> PResult<String> {
+        if let Some(op) = self.operator_method() {
+            return Ok(op.to_string());
+        }
         let t = self.bump();
         match t.tok {
             Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s.to_string()),

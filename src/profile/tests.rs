@@ -341,6 +341,106 @@ fn comments_and_end_marker() {
 }
 
 #[test]
+fn adjacent_string_literals_join_with_or_without_space() {
+    for src in [
+        r#"x = "a" 'b' "c""#,
+        r#"x = "a"'b'"c""#,
+        "x = 'a' \\\n  'b'\\\n\"c\"",
+    ] {
+        let e = one(src);
+        let ExprKind::Assign { value, .. } = &e.kind else {
+            panic!("{src:?}: {e:?}")
+        };
+        assert_eq!(value.as_plain_str().as_deref(), Some("abc"), "{src:?}");
+    }
+    // Interpolated parts are kept between the joined ones.
+    let e = one(r##"x = 'a'"#{y}"'c'"##);
+    let ExprKind::Assign { value, .. } = &e.kind else {
+        panic!()
+    };
+    let ExprKind::Str(parts) = &value.kind else {
+        panic!()
+    };
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    // `"b": 1` after a string is a label of a hash, not a second literal.
+    let e = one(r#"f "a", "b": 1"#);
+    let ExprKind::Call { args, .. } = &e.kind else {
+        panic!()
+    };
+    assert_eq!(args.len(), 2, "{args:?}");
+    // A newline ends the first literal: two statements.
+    assert_eq!(parse("x = 'a'\n'b'").body.len(), 2);
+}
+
+#[test]
+fn operator_method_names_after_a_dot() {
+    for (src, name, nargs) in [
+        ("x.+(1)", "+", 1),
+        ("x.-(1)", "-", 1),
+        ("x.*", "*", 0),
+        ("x.**(2)", "**", 1),
+        ("x./(2)", "/", 1),
+        ("x.%(2)", "%", 1),
+        ("x.[](0)", "[]", 1),
+        ("x.[]=(0, 1)", "[]=", 2),
+        ("x.!", "!", 0),
+        ("x.==(y)", "==", 1),
+        ("x.!=(y)", "!=", 1),
+        ("x.===(y)", "===", 1),
+        ("x.=~(y)", "=~", 1),
+        ("x.<=>(y)", "<=>", 1),
+        ("x.<<(y)", "<<", 1),
+        ("x&.<(y)", "<", 1),
+        ("x.~", "~", 0),
+        ("x.&(y)", "&", 1),
+        ("x.|(y)", "|", 1),
+        ("x.^(y)", "^", 1),
+    ] {
+        let e = one(src);
+        let ExprKind::Call {
+            recv,
+            name: n,
+            args,
+            ..
+        } = &e.kind
+        else {
+            panic!("{src:?}: not a call: {e:?}")
+        };
+        assert!(recv.is_some(), "{src:?}");
+        assert_eq!((n.as_str(), args.len()), (name, nargs), "{src:?}");
+    }
+    // At the end of a line the operator is a method name: the newline ends the statement.
+    let p = parse("l = limits_conf(f).*\nnext unless l.is_a?(Array)\n");
+    assert_eq!(p.body.len(), 2, "{:#?}", p.body);
+    let ExprKind::Assign { value, .. } = &p.body[0].kind else {
+        panic!()
+    };
+    assert_eq!(call_name(value), "*");
+    // The operator binds as a call, not as a binary operator: `x.+ 1` is `x.+(1)`.
+    assert_eq!(call_name(&one("x.+ 1")), "+");
+    assert!(matches!(
+        one("x.! == y").kind,
+        ExprKind::Binary { op: BinOp::Eq, .. }
+    ));
+}
+
+#[test]
+fn alias_and_undef_take_operator_names() {
+    let p = parse("class A\n  alias == match?\n  alias eql? ==\n  undef []\n  def x; end\nend\n");
+    let ExprKind::Class { body, .. } = &p.body[0].kind else {
+        panic!()
+    };
+    assert_eq!(body.len(), 4, "{body:#?}");
+    assert_eq!(body[0].kind, ExprKind::Alias("==".into(), "match?".into()));
+    assert_eq!(body[1].kind, ExprKind::Alias("eql?".into(), "==".into()));
+    assert_eq!(body[2].kind, ExprKind::Undef(vec!["[]".into()]));
+    assert_eq!(
+        one("alias new_name old_name").kind,
+        ExprKind::Alias("new_name".into(), "old_name".into())
+    );
+}
+
+#[test]
 fn leading_dot_method_chains() {
     let e = one("x = foo\n  .bar(1)\n  # comment\n  .baz");
     let ExprKind::Assign { value, .. } = &e.kind else {
