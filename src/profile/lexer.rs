@@ -630,6 +630,15 @@ impl<'a> Lexer<'a> {
         });
     }
 
+    /// After `rescue`, `return`, `break` or `next` a value may follow, but a newline ends the
+    /// statement (Ruby's EXPR_MID): `rescue` on its own line has no exception classes.
+    fn value_optional(&self) -> bool {
+        matches!(
+            self.tokens.last().map(|t| &t.tok),
+            Some(Tok::Kw(Kw::Rescue | Kw::Return | Kw::Break | Kw::Next))
+        )
+    }
+
     fn at_line_start(&self, i: usize) -> bool {
         i == 0 || self.src.get(i - 1) == Some(&b'\n')
     }
@@ -788,7 +797,7 @@ impl<'a> Lexer<'a> {
                     if !self.pending.is_empty() {
                         self.read_heredocs()?;
                     }
-                    if matches!(self.state, State::Beg | State::Dot) {
+                    if matches!(self.state, State::Beg | State::Dot) && !self.value_optional() {
                         continue;
                     }
                     if self.leading_dot_follows() {

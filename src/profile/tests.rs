@@ -441,6 +441,44 @@ fn alias_and_undef_take_operator_names() {
 }
 
 #[test]
+fn a_newline_after_rescue_return_break_next_ends_it() {
+    let e = one("begin\n  a\nrescue\n  x = nil\n  b\nend");
+    let ExprKind::Begin(b) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(b.rescues[0].classes.is_empty(), "{:?}", b.rescues[0]);
+    assert_eq!(b.rescues[0].body.len(), 2);
+    let e = one("begin\n  a\nrescue Errno::ENOENT, IOError => e\n  b\nend");
+    let ExprKind::Begin(b) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (b.rescues[0].classes.len(), b.rescues[0].body.len()),
+        (2, 1)
+    );
+    for kw in ["return", "break", "next"] {
+        let p = parse(&format!("x.each do |y|\n  {kw}\n  y\nend"));
+        let ExprKind::Call {
+            block: Some(blk), ..
+        } = &p.body[0].kind
+        else {
+            panic!()
+        };
+        assert_eq!(blk.body.len(), 2, "{kw}: {:?}", blk.body);
+        assert!(matches!(
+            blk.body[0].kind,
+            ExprKind::Return(None) | ExprKind::Break(None) | ExprKind::Next(None)
+        ));
+    }
+    // A value on the same line is still the keyword's.
+    let p = parse("def f\n  return 1,\n    2\nend");
+    let ExprKind::Def(d) = &p.body[0].kind else {
+        panic!()
+    };
+    assert!(matches!(d.body[0].kind, ExprKind::Return(Some(_))));
+}
+
+#[test]
 fn leading_dot_method_chains() {
     let e = one("x = foo\n  .bar(1)\n  # comment\n  .baz");
     let ExprKind::Assign { value, .. } = &e.kind else {
@@ -1058,4 +1096,73 @@ fn line_cursor_matches_line_table_in_any_order() {
     {
         assert_eq!(cursor.line(off), table.line(off), "offset {off}");
     }
+}
+
+// ---- the visitor ----------------------------------------------------------------------------
+
+#[test]
+fn each_expr_reaches_every_node_once_in_source_order() {
+    use super::visit::each_expr_in;
+    let p = parse(CONSTRUCTS);
+    let mut seen: Vec<Span> = Vec::new();
+    each_expr_in(&p.body, |e| seen.push(e.span));
+    // Every `Expr` of the tree prints once in its Debug form: the walk must meet as many.
+    let printed = format!("{:?}", p.body).matches("Expr { kind:").count();
+    assert_eq!(seen.len(), printed);
+    assert!(printed > 200, "{printed}");
+    // Depth-first in source order: a node starts no earlier than the node before it, except
+    // where a heredoc body (outside its node's span) or an implicit receiver intervenes.
+    let ordered = seen.windows(2).filter(|w| w[0].start <= w[1].start).count();
+    assert!(
+        ordered * 100 >= (seen.len() - 1) * 95,
+        "{ordered}/{}",
+        seen.len()
+    );
+}
+
+#[test]
+fn a_visitor_overrides_only_the_nodes_it_cares_about() {
+    use super::visit::{walk_expr, Visitor};
+    // Calls outside blocks: `block` is overridden not to descend, everything else is default.
+    #[derive(Default)]
+    struct Calls(Vec<String>);
+    impl<'a> Visitor<'a> for Calls {
+        fn expr(&mut self, e: &'a Expr) {
+            if let ExprKind::Call { name, .. } = &e.kind {
+                self.0.push(name.to_string());
+            }
+            walk_expr(self, e)
+        }
+        fn block(&mut self, _: &'a Block) {}
+    }
+    let p = parse("a(b(\"#{c}\"), {k: d}) { e }\nif f then g(*h, &i) else [j ? k : l] end\n");
+    let mut v = Calls::default();
+    v.body(&p.body);
+    assert_eq!(v.0, ["a", "b", "c", "d", "f", "g", "h", "i", "j", "k", "l"]);
+}
+
+#[test]
+fn for_each_branch_marks_conditional_bodies() {
+    use super::visit::for_each_branch;
+    let branches = |src: &str, conditional: bool| {
+        let e = one(src);
+        let mut out = Vec::new();
+        for_each_branch(&e, conditional, |body, c| out.push((body.len(), c)));
+        out
+    };
+    assert_eq!(
+        branches("if a\n b\nelse\n c; d\nend", false),
+        [(1, true), (2, true)]
+    );
+    assert_eq!(
+        branches("case x\nwhen 1 then a\nelse b\nend", false),
+        [(1, true), (1, true)]
+    );
+    assert_eq!(branches("while x\n a\nend", false), [(1, true)]);
+    assert_eq!(
+        branches("begin\n a\nrescue\n b\nelse\n c\nensure\n d\nend", false),
+        [(1, false), (1, true), (1, true), (1, false)]
+    );
+    assert_eq!(branches("(a; b)", true), [(2, true)]);
+    assert!(branches("a(b)", false).is_empty());
 }
