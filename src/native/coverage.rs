@@ -475,6 +475,15 @@ impl<'a> Analyzer<'a> {
     fn expr(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         let off = e.span.start;
         match &e.kind {
+            // A regexp operand of `=~` may use what only matching supports.
+            ExprKind::Binary {
+                op: BinOp::Match | BinOp::NotMatch,
+                lhs,
+                rhs,
+            } => {
+                self.pattern_arg(lhs, cx, bs);
+                self.pattern_arg(rhs, cx, bs);
+            }
             // Supported as they are: their children are checked.
             ExprKind::Nil
             | ExprKind::True
@@ -489,6 +498,7 @@ impl<'a> Analyzer<'a> {
             | ExprKind::DSym(_)
             | ExprKind::Hash { .. }
             | ExprKind::Unary { .. }
+            | ExprKind::Binary { .. }
             | ExprKind::If { .. }
             | ExprKind::While { .. }
             | ExprKind::Paren(_)
@@ -556,15 +566,6 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            ExprKind::Binary {
-                op: BinOp::Match | BinOp::NotMatch,
-                lhs,
-                rhs,
-            } => {
-                self.pattern_arg(lhs, cx, bs);
-                self.pattern_arg(rhs, cx, bs);
-            }
-            ExprKind::Binary { .. } => walk_expr(&mut self.scan(cx, bs), e),
             ExprKind::Assign { target, value } | ExprKind::OpAssign { target, value, .. } => {
                 self.target(target, cx, bs);
                 self.expr(value, cx, bs);
