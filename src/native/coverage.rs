@@ -19,8 +19,11 @@ use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES
 use crate::native::ruby::eval::{construct_name, scoped_name};
 use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{load_library, ResourceClass, KNOWN_CLASSES};
-use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
-use crate::profile::model::{visit, Lines};
+use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind};
+use crate::profile::model::Lines;
+use crate::profile::visit::{
+    any_expr, each_expr_in, for_each_branch, walk_block, walk_expr, walk_parts, Visitor,
+};
 use crate::profile::Profile;
 
 /// The native resources and what each answers (`*`: any property, for resources whose
@@ -263,22 +266,20 @@ impl<'a> Analyzer<'a> {
             if f.path.starts_with("libraries/") {
                 continue;
             }
-            for stmt in &f.program.body {
-                visit(stmt, &mut |e| match &e.kind {
-                    ExprKind::Def(d) if d.singleton.is_none() => {
-                        self.defs.insert(d.name.clone(), d.body.clone());
+            each_expr_in(&f.program.body, |e| match &e.kind {
+                ExprKind::Def(d) if d.singleton.is_none() => {
+                    self.defs.insert(d.name.clone(), d.body.clone());
+                }
+                ExprKind::Assign { target, .. } => {
+                    if let ExprKind::Const {
+                        scope: None, name, ..
+                    } = &target.kind
+                    {
+                        self.consts.insert(name.clone());
                     }
-                    ExprKind::Assign { target, .. } => {
-                        if let ExprKind::Const {
-                            scope: None, name, ..
-                        } = &target.kind
-                        {
-                            self.consts.insert(name.clone());
-                        }
-                    }
-                    _ => {}
-                });
-            }
+                }
+                _ => {}
+            });
         }
         for f in &self.profile.files {
             if f.path.starts_with("libraries/") {
@@ -468,23 +469,28 @@ impl<'a> Analyzer<'a> {
         }
     }
 
-    fn body(&mut self, body: &[Expr], cx: &Cx, bs: &mut Vec<Blocker>) {
-        for e in body {
-            self.expr(e, cx, bs);
-        }
+    /// The syntax tree's own descent ([`Visitor`]) with every expression checked in `cx`.
+    fn scan<'s>(&'s mut self, cx: &'s Cx, bs: &'s mut Vec<Blocker>) -> Scan<'s, 'a> {
+        Scan { an: self, cx, bs }
     }
 
-    fn parts(&mut self, parts: &[StrPart], cx: &Cx, bs: &mut Vec<Blocker>) {
-        for p in parts {
-            if let StrPart::Code(c) = p {
-                self.body(c, cx, bs);
-            }
-        }
+    fn body(&mut self, body: &[Expr], cx: &Cx, bs: &mut Vec<Blocker>) {
+        self.scan(cx, bs).body(body)
     }
 
     fn expr(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         let off = e.span.start;
         match &e.kind {
+            // A regexp operand of `=~` may use what only matching supports.
+            ExprKind::Binary {
+                op: BinOp::Match | BinOp::NotMatch,
+                lhs,
+                rhs,
+            } => {
+                self.pattern_arg(lhs, cx, bs);
+                self.pattern_arg(rhs, cx, bs);
+            }
+            // Supported as they are: their children are checked.
             ExprKind::Nil
             | ExprKind::True
             | ExprKind::False
@@ -493,15 +499,25 @@ impl<'a> Analyzer<'a> {
             | ExprKind::Sym(_)
             | ExprKind::File
             | ExprKind::Line(_)
-            | ExprKind::IVar(_) => {}
-            ExprKind::Str(p) | ExprKind::DSym(p) => self.parts(p, cx, bs),
+            | ExprKind::IVar(_)
+            | ExprKind::Str(_)
+            | ExprKind::DSym(_)
+            | ExprKind::Hash { .. }
+            | ExprKind::Unary { .. }
+            | ExprKind::Binary { .. }
+            | ExprKind::If { .. }
+            | ExprKind::While { .. }
+            | ExprKind::Paren(_)
+            | ExprKind::Return(_)
+            | ExprKind::Break(_)
+            | ExprKind::Next(_) => walk_expr(&mut self.scan(cx, bs), e),
             ExprKind::Regex { parts, flags } => {
                 if let Some(src) = crate::profile::ast::plain(parts) {
                     if let Err(construct) = crate::native::ruby::rx::compile(&src, flags) {
                         bs.push(self.block(construct, off));
                     }
                 } else {
-                    self.parts(parts, cx, bs);
+                    walk_parts(&mut self.scan(cx, bs), parts);
                 }
             }
             ExprKind::Array(items) => {
@@ -509,17 +525,6 @@ impl<'a> Analyzer<'a> {
                     match &i.kind {
                         ExprKind::Splat(x) => self.expr(x, cx, bs),
                         _ => self.expr(i, cx, bs),
-                    }
-                }
-            }
-            ExprKind::Hash { entries, .. } => {
-                for en in entries {
-                    match en {
-                        HashEntry::Pair(k, v) => {
-                            self.expr(k, cx, bs);
-                            self.expr(v, cx, bs);
-                        }
-                        HashEntry::Splat(v) => self.expr(v, cx, bs),
                     }
                 }
             }
@@ -567,19 +572,6 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
-            ExprKind::Unary { expr, .. } => self.expr(expr, cx, bs),
-            ExprKind::Binary {
-                op: BinOp::Match | BinOp::NotMatch,
-                lhs,
-                rhs,
-            } => {
-                self.pattern_arg(lhs, cx, bs);
-                self.pattern_arg(rhs, cx, bs);
-            }
-            ExprKind::Binary { lhs, rhs, .. } => {
-                self.expr(lhs, cx, bs);
-                self.expr(rhs, cx, bs);
-            }
             ExprKind::Assign { target, value } | ExprKind::OpAssign { target, value, .. } => {
                 self.target(target, cx, bs);
                 self.expr(value, cx, bs);
@@ -596,19 +588,6 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 self.expr(value, cx, bs);
-            }
-            ExprKind::If {
-                cond,
-                then_body,
-                else_body,
-            } => {
-                self.expr(cond, cx, bs);
-                self.body(then_body, cx, bs);
-                self.body(else_body, cx, bs);
-            }
-            ExprKind::While { cond, body, .. } => {
-                self.expr(cond, cx, bs);
-                self.body(body, cx, bs);
             }
             ExprKind::For { var, iter, body } => {
                 self.target(var, cx, bs);
@@ -657,13 +636,7 @@ impl<'a> Analyzer<'a> {
                     self.body(b, cx, bs);
                 }
             }
-            ExprKind::Paren(body) => self.body(body, cx, bs),
             ExprKind::Def(d) if d.singleton.is_none() => {}
-            ExprKind::Return(x) | ExprKind::Break(x) | ExprKind::Next(x) => {
-                if let Some(x) = x {
-                    self.expr(x, cx, bs);
-                }
-            }
             ExprKind::Super { args, .. } if cx.class.is_some() => {
                 if let Some(a) = args {
                     self.args(a, cx, bs);
@@ -683,7 +656,7 @@ impl<'a> Analyzer<'a> {
                         bs.push(self.block(construct, e.span.start));
                     }
                 }
-                None => self.parts(parts, cx, bs),
+                None => walk_parts(&mut self.scan(cx, bs), parts),
             },
             _ => self.expr(e, cx, bs),
         }
@@ -723,12 +696,7 @@ impl<'a> Analyzer<'a> {
 
     fn blk(&mut self, b: Option<&Block>, cx: &Cx, bs: &mut Vec<Blocker>) {
         if let Some(b) = b {
-            for p in &b.params {
-                if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
-                    self.expr(d, cx, bs);
-                }
-            }
-            self.body(&b.body, cx, bs);
+            walk_block(&mut self.scan(cx, bs), b);
         }
     }
 
@@ -799,12 +767,9 @@ impl<'a> Analyzer<'a> {
         methods.sort_by(|a, b| a.name.cmp(&b.name));
         for m in methods {
             self.file = m.file.clone();
-            for p in &m.params {
-                if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
-                    self.expr(d, &cx, &mut bs);
-                }
-            }
-            self.body(&m.body, &cx, &mut bs);
+            let mut scan = self.scan(&cx, &mut bs);
+            m.params.iter().for_each(|p| scan.param(p));
+            scan.body(&m.body);
         }
         self.file = saved_file;
         self.var_types = saved_types;
@@ -1325,9 +1290,7 @@ impl Analyzer<'_> {
 }
 
 fn contains_control(e: &Expr) -> bool {
-    let mut found = false;
-    visit(e, &mut |x| found |= is_control_call(x));
-    found
+    any_expr(e, is_control_call)
 }
 
 /// The outermost control calls inside `e`.
@@ -1337,50 +1300,32 @@ fn collect_controls<'e>(e: &'e Expr, out: &mut Vec<&'e Expr>) {
         return;
     }
     let mut kids: Vec<&'e Expr> = Vec::new();
-    match &e.kind {
-        ExprKind::Call {
-            recv, args, block, ..
-        } => {
-            kids.extend(recv.as_deref());
-            kids.extend(args.iter());
-            if let Some(b) = block {
-                kids.extend(b.body.iter());
-            }
+    if let ExprKind::Call {
+        recv, args, block, ..
+    } = &e.kind
+    {
+        kids.extend(recv.as_deref());
+        kids.extend(args.iter());
+        if let Some(b) = block {
+            kids.extend(b.body.iter());
         }
-        ExprKind::If {
-            then_body,
-            else_body,
-            ..
-        } => kids.extend(then_body.iter().chain(else_body)),
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } | ExprKind::Paren(body) => {
-            kids.extend(body.iter())
-        }
-        ExprKind::Case {
-            whens, else_body, ..
-        } => {
-            for w in whens {
-                kids.extend(w.body.iter());
-            }
-            kids.extend(else_body.iter().flatten());
-        }
-        ExprKind::Begin(b) => {
-            let BeginExpr {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } = &**b;
-            kids.extend(body.iter());
-            for r in rescues {
-                kids.extend(r.body.iter());
-            }
-            kids.extend(else_body.iter().flatten());
-            kids.extend(ensure.iter().flatten());
-        }
-        _ => {}
     }
+    for_each_branch(e, false, |body, _| kids.extend(body));
     for k in kids {
         collect_controls(k, out);
+    }
+}
+
+/// [`Analyzer::expr`] on every child the syntax tree's descent reaches, in one context.
+struct Scan<'s, 'a> {
+    an: &'s mut Analyzer<'a>,
+    cx: &'s Cx,
+    bs: &'s mut Vec<Blocker>,
+}
+
+impl Visitor<'_> for Scan<'_, '_> {
+    fn expr(&mut self, e: &Expr) {
+        self.an.expr(e, self.cx, self.bs)
     }
 }
 

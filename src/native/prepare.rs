@@ -9,7 +9,8 @@ use crate::native::inspec::dsl::json_to_value;
 use crate::native::resources;
 use crate::native::ruby::value::Value;
 use crate::profile::ast::{Expr, ExprKind};
-use crate::profile::model::{literal, visit};
+use crate::profile::model::literal;
+use crate::profile::visit::each_expr_in;
 use crate::profile::Profile;
 use crate::transport::{prefetch, Fact, Host, TransportError};
 
@@ -36,34 +37,32 @@ pub fn facts(profile: &Profile) -> Vec<Fact> {
         }
     }
     for file in files {
-        for e in &file.program.body {
-            visit(e, &mut |node: &Expr| {
-                let ExprKind::Call {
-                    recv: None,
-                    name,
-                    args,
-                    ..
-                } = &node.kind
-                else {
-                    return;
-                };
-                let Some(values) = args
-                    .iter()
-                    .map(|a| literal(a).map(|v| json_to_value(&v)))
-                    .collect::<Option<Vec<Value>>>()
-                else {
-                    return;
-                };
-                if matches!(name.as_str(), "command" | "bash") {
-                    return;
+        each_expr_in(&file.program.body, |node: &Expr| {
+            let ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                ..
+            } = &node.kind
+            else {
+                return;
+            };
+            let Some(values) = args
+                .iter()
+                .map(|a| literal(a).map(|v| json_to_value(&v)))
+                .collect::<Option<Vec<Value>>>()
+            else {
+                return;
+            };
+            if matches!(name.as_str(), "command" | "bash") {
+                return;
+            }
+            for f in resources::facts(name, &values) {
+                if seen.insert(f.clone()) {
+                    out.push(f);
                 }
-                for f in resources::facts(name, &values) {
-                    if seen.insert(f.clone()) {
-                        out.push(f);
-                    }
-                }
-            });
-        }
+            }
+        });
     }
     out
 }

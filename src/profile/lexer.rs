@@ -244,6 +244,38 @@ pub enum P {
 }
 
 impl P {
+    /// Is this token an operator Ruby lets a method be named (`op` in Ruby's grammar:
+    /// `def ==(o)`, `x.+(1)`, `alias eql? ==`)? `[]` and `[]=` are two or three tokens; the
+    /// parser joins them.
+    pub fn is_operator_method(self) -> bool {
+        matches!(
+            self,
+            P::Plus
+                | P::Minus
+                | P::Star
+                | P::Pow
+                | P::Slash
+                | P::Percent
+                | P::EqEq
+                | P::NotEq
+                | P::EqEqEq
+                | P::Match
+                | P::NotMatch
+                | P::Cmp
+                | P::Lt
+                | P::Le
+                | P::Gt
+                | P::Ge
+                | P::Amp
+                | P::Pipe
+                | P::Caret
+                | P::Tilde
+                | P::Bang
+                | P::Shl
+                | P::Shr
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             P::LParen => "(",
@@ -557,7 +589,15 @@ impl<'a> Lexer<'a> {
     }
 
     fn push(&mut self, tok: Tok<'a>, start: usize, space_before: bool) {
+        let after_dot = self.state == State::Dot;
+        // `alias new old`: the first name is followed by a second one (Ruby's EXPR_FNAME).
+        let alias_first =
+            after_dot && matches!(self.tokens.last().map(|t| &t.tok), Some(Tok::Kw(Kw::Alias)));
         self.state = match &tok {
+            _ if alias_first => State::Dot,
+            // An operator after `.` (or `def`) is a method name, like an identifier there:
+            // `limits_conf(f).*` ends its line.
+            Tok::P(p) if after_dot && p.is_operator_method() => State::Arg,
             Tok::Ident(_) => State::Arg,
             Tok::Label(_) | Tok::NewLine => State::Beg,
             Tok::Kw(k) => match k {
@@ -570,7 +610,7 @@ impl<'a> Lexer<'a> {
                 | Kw::Retry
                 | Kw::File
                 | Kw::Line => State::End,
-                Kw::Def => State::Dot,
+                Kw::Def | Kw::Alias | Kw::Undef => State::Dot,
                 Kw::Super | Kw::Yield => State::Arg,
                 _ => State::Beg,
             },
@@ -588,6 +628,15 @@ impl<'a> Lexer<'a> {
             to: self.pos as u32,
             space_before,
         });
+    }
+
+    /// After `rescue`, `return`, `break` or `next` a value may follow, but a newline ends the
+    /// statement (Ruby's EXPR_MID): `rescue` on its own line has no exception classes.
+    fn value_optional(&self) -> bool {
+        matches!(
+            self.tokens.last().map(|t| &t.tok),
+            Some(Tok::Kw(Kw::Rescue | Kw::Return | Kw::Break | Kw::Next))
+        )
     }
 
     fn at_line_start(&self, i: usize) -> bool {
@@ -748,7 +797,7 @@ impl<'a> Lexer<'a> {
                     if !self.pending.is_empty() {
                         self.read_heredocs()?;
                     }
-                    if matches!(self.state, State::Beg | State::Dot) {
+                    if matches!(self.state, State::Beg | State::Dot) && !self.value_optional() {
                         continue;
                     }
                     if self.leading_dot_follows() {

@@ -13,6 +13,7 @@ pub mod lexer;
 pub mod metadata;
 pub mod model;
 pub mod parser;
+pub mod visit;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

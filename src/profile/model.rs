@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::ast::*;
 use super::metadata::Metadata;
+use super::visit::{each_expr_in, for_each_branch, walk_expr, Visitor};
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Warning {
@@ -681,13 +682,13 @@ pub(crate) fn extract_file_with(
     let words = input_words(text.as_bytes());
     if !words.is_empty() {
         if prune && !heredoc_possible(text) {
-            for stmt in &program.body {
-                visit_around(stmt, &words, &mut |e| collect_input(&mut cx, e));
+            Around {
+                words: &words,
+                f: |e| collect_input(&mut cx, e),
             }
+            .body(&program.body);
         } else {
-            for stmt in &program.body {
-                visit(stmt, &mut |e| collect_input(&mut cx, e));
-            }
+            each_expr_in(&program.body, |e| collect_input(&mut cx, e));
         }
     }
     cx.out
@@ -720,14 +721,22 @@ fn heredoc_possible(text: &str) -> bool {
     })
 }
 
-/// [`visit`] restricted to the nodes whose span contains one of `words` (sorted offsets).
-fn visit_around<F: FnMut(&Expr)>(e: &Expr, words: &[u32], f: &mut F) {
-    let first = words.partition_point(|&w| w < e.span.start);
-    if words.get(first).is_none_or(|&w| w >= e.span.end) {
-        return;
+/// [`each_expr`](super::visit::each_expr) restricted to the nodes whose span contains one of
+/// `words` (sorted offsets).
+struct Around<'w, F> {
+    words: &'w [u32],
+    f: F,
+}
+
+impl<'a, F: FnMut(&'a Expr)> Visitor<'a> for Around<'_, F> {
+    fn expr(&mut self, e: &'a Expr) {
+        let first = self.words.partition_point(|&w| w < e.span.start);
+        if self.words.get(first).is_none_or(|&w| w >= e.span.end) {
+            return;
+        }
+        (self.f)(e);
+        walk_expr(self, e);
     }
-    f(e);
-    for_each_child(e, &mut |c| visit_around(c, words, f));
 }
 
 fn collect_input(cx: &mut Ctx, e: &Expr) {
@@ -891,47 +900,9 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                 file_level_stmt(cx, value, conditional);
             }
         }
-        ExprKind::If {
-            then_body,
-            else_body,
-            ..
-        } => {
-            walk_file_level(cx, then_body, true);
-            walk_file_level(cx, else_body, true);
-        }
-        ExprKind::Case {
-            whens, else_body, ..
-        } => {
-            for w in whens {
-                walk_file_level(cx, &w.body, true);
-            }
-            if let Some(e) = else_body {
-                walk_file_level(cx, e, true);
-            }
-        }
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
-            walk_file_level(cx, body, true)
-        }
-        ExprKind::Begin(b) => {
-            let BeginExpr {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } = &**b;
-            walk_file_level(cx, body, conditional);
-            for r in rescues {
-                walk_file_level(cx, &r.body, true);
-            }
-            if let Some(e) = else_body {
-                walk_file_level(cx, e, true);
-            }
-            if let Some(e) = ensure {
-                walk_file_level(cx, e, conditional);
-            }
-        }
-        ExprKind::Paren(body) => walk_file_level(cx, body, conditional),
-        _ => {}
+        _ => for_each_branch(stmt, conditional, |body, cond| {
+            walk_file_level(cx, body, cond)
+        }),
     }
 }
 
@@ -1167,47 +1138,9 @@ fn control_stmt(cx: &mut Ctx, c: &mut Control, stmt: &Expr, conditional: bool) {
                 control_body(cx, c, &b.body, true);
             }
         }
-        ExprKind::If {
-            then_body,
-            else_body,
-            ..
-        } => {
-            control_body(cx, c, then_body, true);
-            control_body(cx, c, else_body, true);
-        }
-        ExprKind::Case {
-            whens, else_body, ..
-        } => {
-            for w in whens {
-                control_body(cx, c, &w.body, true);
-            }
-            if let Some(e) = else_body {
-                control_body(cx, c, e, true);
-            }
-        }
-        ExprKind::While { body, .. } | ExprKind::For { body, .. } => {
-            control_body(cx, c, body, true)
-        }
-        ExprKind::Begin(b) => {
-            let BeginExpr {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } = &**b;
-            control_body(cx, c, body, conditional);
-            for r in rescues {
-                control_body(cx, c, &r.body, true);
-            }
-            if let Some(e) = else_body {
-                control_body(cx, c, e, true);
-            }
-            if let Some(e) = ensure {
-                control_body(cx, c, e, conditional);
-            }
-        }
-        ExprKind::Paren(body) => control_body(cx, c, body, conditional),
-        _ => {}
+        _ => for_each_branch(stmt, conditional, |body, cond| {
+            control_body(cx, c, body, cond)
+        }),
     }
 }
 
@@ -1717,200 +1650,6 @@ pub fn extract_library(text: &str, file: &str, program: &Program) -> Library {
     }
     walk(&program.body, text, &lines, &mut lib);
     lib
-}
-
-/// Calls `f` on `e` and every expression inside it (depth-first, source order). Generic, not
-/// `dyn`: the walk over a whole tree calls `f` directly at every node.
-pub fn visit<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
-    f(e);
-    for_each_child(e, &mut |c| visit(c, f));
-}
-
-/// Calls `f` on each direct child expression of `e`.
-pub fn for_each_child<F: FnMut(&Expr) + ?Sized>(e: &Expr, f: &mut F) {
-    fn parts<F: FnMut(&Expr) + ?Sized>(ps: &[StrPart], f: &mut F) {
-        for p in ps {
-            if let StrPart::Code(c) = p {
-                c.iter().for_each(&mut *f);
-            }
-        }
-    }
-    fn block<F: FnMut(&Expr) + ?Sized>(b: &Block, f: &mut F) {
-        for p in &b.params {
-            param(p, f);
-        }
-        b.body.iter().for_each(f);
-    }
-    fn param<F: FnMut(&Expr) + ?Sized>(p: &Param, f: &mut F) {
-        match p {
-            Param::Optional(_, e) | Param::Key(_, Some(e)) => f(e),
-            Param::Destructure(ps) => ps.iter().for_each(|p| param(p, f)),
-            _ => {}
-        }
-    }
-    match &e.kind {
-        ExprKind::Str(p) | ExprKind::XStr(p) | ExprKind::DSym(p) => parts(p, f),
-        ExprKind::Regex { parts: p, .. } => parts(p, f),
-        ExprKind::Array(items) | ExprKind::Yield(items) | ExprKind::Paren(items) => {
-            items.iter().for_each(f)
-        }
-        ExprKind::Hash { entries, .. } => {
-            for en in entries {
-                match en {
-                    HashEntry::Pair(k, v) => {
-                        f(k);
-                        f(v);
-                    }
-                    HashEntry::Splat(v) => f(v),
-                }
-            }
-        }
-        ExprKind::Range { lo, hi, .. } => {
-            if let Some(x) = lo {
-                f(x);
-            }
-            if let Some(x) = hi {
-                f(x);
-            }
-        }
-        ExprKind::Const { scope: Some(s), .. } => f(s),
-        ExprKind::Call {
-            recv,
-            args,
-            block: b,
-            ..
-        } => {
-            if let Some(r) = recv {
-                f(r);
-            }
-            args.iter().for_each(&mut *f);
-            if let Some(b) = b {
-                block(b, f);
-            }
-        }
-        ExprKind::Index { recv, args } => {
-            f(recv);
-            args.iter().for_each(f);
-        }
-        ExprKind::Splat(x)
-        | ExprKind::DoubleSplat(x)
-        | ExprKind::BlockPass(x)
-        | ExprKind::Unary { expr: x, .. }
-        | ExprKind::Defined(x) => f(x),
-        ExprKind::Binary { lhs, rhs, .. } => {
-            f(lhs);
-            f(rhs);
-        }
-        ExprKind::Assign { target, value } | ExprKind::OpAssign { target, value, .. } => {
-            f(target);
-            f(value);
-        }
-        ExprKind::MultiAssign { targets, value } => {
-            targets.iter().for_each(&mut *f);
-            f(value);
-        }
-        ExprKind::If {
-            cond,
-            then_body,
-            else_body,
-        } => {
-            f(cond);
-            then_body.iter().for_each(&mut *f);
-            else_body.iter().for_each(f);
-        }
-        ExprKind::While { cond, body, .. } => {
-            f(cond);
-            body.iter().for_each(f);
-        }
-        ExprKind::For { var, iter, body } => {
-            f(var);
-            f(iter);
-            body.iter().for_each(f);
-        }
-        ExprKind::Case {
-            subject,
-            whens,
-            else_body,
-        } => {
-            if let Some(s) = subject {
-                f(s);
-            }
-            for w in whens {
-                w.patterns.iter().for_each(&mut *f);
-                w.body.iter().for_each(&mut *f);
-            }
-            if let Some(e) = else_body {
-                e.iter().for_each(f);
-            }
-        }
-        ExprKind::Begin(b) => {
-            let BeginExpr {
-                body,
-                rescues,
-                else_body,
-                ensure,
-            } = &**b;
-            body.iter().for_each(&mut *f);
-            for r in rescues {
-                r.classes.iter().for_each(&mut *f);
-                if let Some(v) = &r.var {
-                    f(v);
-                }
-                r.body.iter().for_each(&mut *f);
-            }
-            if let Some(e) = else_body {
-                e.iter().for_each(&mut *f);
-            }
-            if let Some(e) = ensure {
-                e.iter().for_each(f);
-            }
-        }
-        ExprKind::Def(d) => {
-            let DefExpr {
-                singleton,
-                params,
-                body,
-                ..
-            } = &**d;
-            if let Some(s) = singleton {
-                f(s);
-            }
-            for p in params {
-                param(p, f);
-            }
-            body.iter().for_each(f);
-        }
-        ExprKind::Class {
-            path,
-            superclass,
-            body,
-        } => {
-            f(path);
-            if let Some(s) = superclass {
-                f(s);
-            }
-            body.iter().for_each(f);
-        }
-        ExprKind::SClass { target, body } => {
-            f(target);
-            body.iter().for_each(f);
-        }
-        ExprKind::Module { path, body } => {
-            f(path);
-            body.iter().for_each(f);
-        }
-        ExprKind::Return(Some(x)) | ExprKind::Break(Some(x)) | ExprKind::Next(Some(x)) => f(x),
-        ExprKind::Super { args, block: b } => {
-            if let Some(a) = args {
-                a.iter().for_each(&mut *f);
-            }
-            if let Some(b) = b {
-                block(b, f);
-            }
-        }
-        ExprKind::Lambda(b) => block(b, f),
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -1025,6 +1025,10 @@ impl<'a> Parser<'a> {
                     let safe = matches!(self.peek(), Tok::P(P::AndDot));
                     self.skip();
                     self.skip_newlines();
+                    if let Some(op) = self.operator_method() {
+                        e = self.call_rest(Some(e), op, safe)?;
+                        continue;
+                    }
                     let nt = self.bump();
                     let name = match nt.tok {
                         Tok::Ident(s) | Tok::Const(s) => s,
@@ -1041,20 +1045,6 @@ impl<'a> Parser<'a> {
                             self.i -= 1;
                             "call"
                         }
-                        Tok::P(
-                            p @ (P::Plus
-                            | P::Minus
-                            | P::Star
-                            | P::Slash
-                            | P::EqEq
-                            | P::Lt
-                            | P::Gt
-                            | P::Le
-                            | P::Ge
-                            | P::Percent
-                            | P::Cmp
-                            | P::Bang),
-                        ) => p.as_str(),
                         other => {
                             return Err(SyntaxError::new(
                                 nt.start(),
@@ -1436,7 +1426,11 @@ impl<'a> Parser<'a> {
                 let mut parts = self.str_parts(parts)?;
                 // Adjacent literals concatenate: 'a' 'b'
                 while let Tok::Str(_) = &self.tok(0).tok {
-                    if self.tok(0).space_before && !matches!(self.tok(1).tok, Tok::P(P::Colon)) {
+                    // Ruby joins juxtaposed literals with or without space between them
+                    // (`"a"'b'`); in `"a" "b": 1` the second is a label.
+                    let label =
+                        matches!(self.tok(1).tok, Tok::P(P::Colon)) && !self.tok(1).space_before;
+                    if !label {
                         let more = match self.bump().tok {
                             Tok::Str(m) => m,
                             _ => LitId::MAX,
@@ -1976,288 +1970,328 @@ impl<'a> Parser<'a> {
         )])
     }
 
+    /// An expression that starts with a keyword: one small function per construct.
     fn parse_keyword(&mut self, k: Kw, start: usize) -> PResult<Expr> {
-        let simple = |kind: ExprKind, p: &mut Self| -> PResult<Expr> {
-            p.skip();
-            Ok(Expr::new(kind, p.span_from(start)))
+        let kind = match k {
+            Kw::Nil => ExprKind::Nil,
+            Kw::True => ExprKind::True,
+            Kw::False => ExprKind::False,
+            Kw::SelfKw => ExprKind::SelfRef,
+            Kw::File => ExprKind::File,
+            Kw::Line => ExprKind::Line(line_col(self.text, start).0),
+            Kw::Redo => ExprKind::Redo,
+            Kw::Retry => ExprKind::Retry,
+            Kw::Defined | Kw::Not => return self.parse_unary(),
+            _ => {
+                let parse: fn(&mut Self, Kw, usize) -> PResult<Expr> = match k {
+                    Kw::If | Kw::Unless => |p, k, start| p.parse_if_rest(k == Kw::Unless, start),
+                    Kw::While | Kw::Until => Self::parse_while,
+                    Kw::For => |p, _, start| p.parse_for(start),
+                    Kw::Case => |p, _, start| p.parse_case(start),
+                    Kw::Begin => |p, _, start| p.parse_begin(start),
+                    Kw::Def => |p, _, start| p.parse_def(start),
+                    Kw::Class => |p, _, start| p.parse_class(start),
+                    Kw::Module => |p, _, start| p.parse_module(start),
+                    Kw::Return | Kw::Break | Kw::Next => Self::parse_jump,
+                    Kw::Yield => |p, _, start| p.parse_yield(start),
+                    Kw::Super => |p, _, start| p.parse_super(start),
+                    Kw::Alias => |p, _, start| p.parse_alias(start),
+                    Kw::Undef => |p, _, start| p.parse_undef(start),
+                    _ => return self.unexpected("an expression"),
+                };
+                self.skip();
+                return parse(self, k, start);
+            }
         };
-        match k {
-            Kw::Nil => simple(ExprKind::Nil, self),
-            Kw::True => simple(ExprKind::True, self),
-            Kw::False => simple(ExprKind::False, self),
-            Kw::SelfKw => simple(ExprKind::SelfRef, self),
-            Kw::File => simple(ExprKind::File, self),
-            Kw::Line => {
-                let (line, _) = line_col(self.text, start);
-                simple(ExprKind::Line(line), self)
-            }
-            Kw::Redo => simple(ExprKind::Redo, self),
-            Kw::Retry => simple(ExprKind::Retry, self),
-            Kw::If | Kw::Unless => {
-                self.skip();
-                self.parse_if_rest(k == Kw::Unless, start)
-            }
-            Kw::While | Kw::Until => {
-                self.skip();
-                self.no_do += 1;
-                let cond = self.parse_expr_stmt();
-                self.no_do -= 1;
-                let cond = cond?;
-                self.skip_terms();
-                self.eat_kw(Kw::Do);
-                let body = self.parse_stmts()?;
-                self.expect_end(k.as_str(), start)?;
-                Ok(Expr::new(
-                    ExprKind::While {
-                        cond: Box::new(cond),
-                        body,
-                        until: k == Kw::Until,
-                        do_while: false,
-                    },
-                    self.span_from(start),
-                ))
-            }
-            Kw::For => {
-                self.skip();
-                let v = self.parse_primary_postfix()?;
-                if !is_lvalue(&v) {
-                    return Err(SyntaxError::new(
-                        v.span.start as usize,
-                        "expected a variable after 'for'",
-                    ));
-                }
-                let var = self.make_target(v);
-                if !self.eat_kw(Kw::In) {
-                    return self.unexpected("'in' after the 'for' variable");
-                }
-                self.no_do += 1;
-                let iter = self.parse_expr_stmt();
-                self.no_do -= 1;
-                let iter = iter?;
-                self.skip_terms();
-                self.eat_kw(Kw::Do);
-                let body = self.parse_stmts()?;
-                self.expect_end("for", start)?;
-                Ok(Expr::new(
-                    ExprKind::For {
-                        var: Box::new(var),
-                        iter: Box::new(iter),
-                        body,
-                    },
-                    self.span_from(start),
-                ))
-            }
-            Kw::Case => {
-                self.skip();
-                let subject = if matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
-                    None
+        self.skip();
+        Ok(Expr::new(kind, self.span_from(start)))
+    }
+
+    /// `while`/`until cond [do] ... end`, after the keyword.
+    fn parse_while(&mut self, k: Kw, start: usize) -> PResult<Expr> {
+        self.no_do += 1;
+        let cond = self.parse_expr_stmt();
+        self.no_do -= 1;
+        let cond = cond?;
+        self.skip_terms();
+        self.eat_kw(Kw::Do);
+        let body = self.parse_stmts()?;
+        self.expect_end(k.as_str(), start)?;
+        Ok(Expr::new(
+            ExprKind::While {
+                cond: Box::new(cond),
+                body,
+                until: k == Kw::Until,
+                do_while: false,
+            },
+            self.span_from(start),
+        ))
+    }
+
+    /// `for var in iter [do] ... end`, after the keyword.
+    fn parse_for(&mut self, start: usize) -> PResult<Expr> {
+        let v = self.parse_primary_postfix()?;
+        if !is_lvalue(&v) {
+            return Err(SyntaxError::new(
+                v.span.start as usize,
+                "expected a variable after 'for'",
+            ));
+        }
+        let var = self.make_target(v);
+        if !self.eat_kw(Kw::In) {
+            return self.unexpected("'in' after the 'for' variable");
+        }
+        self.no_do += 1;
+        let iter = self.parse_expr_stmt();
+        self.no_do -= 1;
+        let iter = iter?;
+        self.skip_terms();
+        self.eat_kw(Kw::Do);
+        let body = self.parse_stmts()?;
+        self.expect_end("for", start)?;
+        Ok(Expr::new(
+            ExprKind::For {
+                var: Box::new(var),
+                iter: Box::new(iter),
+                body,
+            },
+            self.span_from(start),
+        ))
+    }
+
+    /// `case [subject] when ... [else ...] end`, after the keyword.
+    fn parse_case(&mut self, start: usize) -> PResult<Expr> {
+        let subject = if matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
+            None
+        } else {
+            Some(Box::new(self.parse_expr_stmt()?))
+        };
+        self.skip_terms();
+        let mut whens = Vec::new();
+        while self.eat_kw(Kw::When) {
+            let mut patterns = Vec::new();
+            loop {
+                let s = self.tok(0).start();
+                if self.eat_p(P::Star) {
+                    let e = self.parse_ternary()?;
+                    patterns.push(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(s)));
                 } else {
-                    Some(Box::new(self.parse_expr_stmt()?))
-                };
-                self.skip_terms();
-                let mut whens = Vec::new();
-                while self.eat_kw(Kw::When) {
-                    let mut patterns = Vec::new();
-                    loop {
-                        let s = self.tok(0).start();
-                        if self.eat_p(P::Star) {
-                            let e = self.parse_ternary()?;
-                            patterns
-                                .push(Expr::new(ExprKind::Splat(Box::new(e)), self.span_from(s)));
-                        } else {
-                            patterns.push(self.parse_ternary()?);
-                        }
-                        if !self.eat_p(P::Comma) {
-                            break;
-                        }
-                        self.skip_newlines();
-                    }
-                    if !self.eat_kw(Kw::Then)
-                        && !matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi))
-                    {
-                        return self.unexpected("'then' or end of line after the 'when' values");
-                    }
-                    let body = self.parse_stmts()?;
-                    whens.push(When { patterns, body });
+                    patterns.push(self.parse_ternary()?);
                 }
-                if self.at_kw(Kw::In) {
-                    return self.unexpected(
-                        "'when' (pattern matching with 'case ... in' is not supported)",
-                    );
+                if !self.eat_p(P::Comma) {
+                    break;
                 }
-                if whens.is_empty() {
-                    return self.unexpected("'when' after 'case'");
-                }
-                let else_body = if self.eat_kw(Kw::Else) {
-                    Some(self.parse_stmts()?)
-                } else {
-                    None
-                };
-                self.expect_end("case", start)?;
-                Ok(Expr::new(
-                    ExprKind::Case {
-                        subject,
-                        whens,
-                        else_body,
-                    },
-                    self.span_from(start),
-                ))
+                self.skip_newlines();
             }
-            Kw::Begin => {
-                self.skip();
-                let saved = self.no_do;
-                self.no_do = 0;
-                let body = self.parse_body_rescue(start);
-                self.no_do = saved;
-                let mut body = body?;
-                self.expect_end("begin", start)?;
-                let span = self.span_from(start);
-                if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin(_)) {
-                    let mut b = body.remove(0);
-                    b.span = span;
-                    return Ok(b);
-                }
-                Ok(Expr::new(
-                    ExprKind::Begin(Box::new(BeginExpr {
-                        body,
-                        rescues: Vec::new(),
-                        else_body: None,
-                        ensure: None,
-                    })),
-                    span,
-                ))
+            if !self.eat_kw(Kw::Then) && !matches!(self.peek(), Tok::NewLine | Tok::P(P::Semi)) {
+                return self.unexpected("'then' or end of line after the 'when' values");
             }
-            Kw::Def => {
+            let body = self.parse_stmts()?;
+            whens.push(When { patterns, body });
+        }
+        if self.at_kw(Kw::In) {
+            return self
+                .unexpected("'when' (pattern matching with 'case ... in' is not supported)");
+        }
+        if whens.is_empty() {
+            return self.unexpected("'when' after 'case'");
+        }
+        let else_body = if self.eat_kw(Kw::Else) {
+            Some(self.parse_stmts()?)
+        } else {
+            None
+        };
+        self.expect_end("case", start)?;
+        Ok(Expr::new(
+            ExprKind::Case {
+                subject,
+                whens,
+                else_body,
+            },
+            self.span_from(start),
+        ))
+    }
+
+    /// `begin ... [rescue/else/ensure] end`, after the keyword.
+    fn parse_begin(&mut self, start: usize) -> PResult<Expr> {
+        let saved = self.no_do;
+        self.no_do = 0;
+        let body = self.parse_body_rescue(start);
+        self.no_do = saved;
+        let mut body = body?;
+        self.expect_end("begin", start)?;
+        let span = self.span_from(start);
+        if body.len() == 1 && matches!(body[0].kind, ExprKind::Begin(_)) {
+            let mut b = body.remove(0);
+            b.span = span;
+            return Ok(b);
+        }
+        Ok(Expr::new(
+            ExprKind::Begin(Box::new(BeginExpr {
+                body,
+                rescues: Vec::new(),
+                else_body: None,
+                ensure: None,
+            })),
+            span,
+        ))
+    }
+
+    /// `class Path [< Super] ... end` or `class << target ... end`, after the keyword.
+    fn parse_class(&mut self, start: usize) -> PResult<Expr> {
+        if self.eat_p(P::Shl) {
+            let target = self.parse_expr()?;
+            self.push_scope(true);
+            let body = self.parse_stmts();
+            self.pop_scope();
+            let body = body?;
+            self.expect_end("class", start)?;
+            return Ok(Expr::new(
+                ExprKind::SClass {
+                    target: Box::new(target),
+                    body,
+                },
+                self.span_from(start),
+            ));
+        }
+        let path = self.parse_cpath()?;
+        let superclass = if self.eat_p(P::Lt) {
+            Some(Box::new(self.parse_expr()?))
+        } else {
+            None
+        };
+        self.push_scope(true);
+        let body = self.parse_body_rescue(start);
+        self.pop_scope();
+        let body = body?;
+        self.expect_end("class", start)?;
+        Ok(Expr::new(
+            ExprKind::Class {
+                path: Box::new(path),
+                superclass,
+                body,
+            },
+            self.span_from(start),
+        ))
+    }
+
+    /// `module Path ... end`, after the keyword.
+    fn parse_module(&mut self, start: usize) -> PResult<Expr> {
+        let path = self.parse_cpath()?;
+        self.push_scope(true);
+        let body = self.parse_stmts();
+        self.pop_scope();
+        let body = body?;
+        self.expect_end("module", start)?;
+        Ok(Expr::new(
+            ExprKind::Module {
+                path: Box::new(path),
+                body,
+            },
+            self.span_from(start),
+        ))
+    }
+
+    /// `return`/`break`/`next [value]`, after the keyword.
+    fn parse_jump(&mut self, k: Kw, start: usize) -> PResult<Expr> {
+        let v = if self.starts_value()
+            && !matches!(
+                self.peek(),
+                Tok::Kw(Kw::If | Kw::Unless | Kw::While | Kw::Until)
+            ) {
+            Some(Box::new(self.parse_rhs_list()?))
+        } else {
+            None
+        };
+        let kind = match k {
+            Kw::Return => ExprKind::Return(v),
+            Kw::Break => ExprKind::Break(v),
+            _ => ExprKind::Next(v),
+        };
+        Ok(Expr::new(kind, self.span_from(start)))
+    }
+
+    /// `yield`, `yield(args)`, `yield args`, after the keyword.
+    fn parse_yield(&mut self, start: usize) -> PResult<Expr> {
+        let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
+            self.skip();
+            self.parse_arg_list(Some(P::RParen))?
+        } else if self.command_arg_start() {
+            self.parse_arg_list(None)?
+        } else {
+            Vec::new()
+        };
+        Ok(Expr::new(ExprKind::Yield(args), self.span_from(start)))
+    }
+
+    /// `super`, `super(args)`, `super args`, with an optional block, after the keyword.
+    fn parse_super(&mut self, start: usize) -> PResult<Expr> {
+        let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
+            self.skip();
+            Some(self.parse_arg_list(Some(P::RParen))?)
+        } else if self.command_arg_start() {
+            self.no_do += 1;
+            let a = self.parse_arg_list(None);
+            self.no_do -= 1;
+            Some(a?)
+        } else {
+            None
+        };
+        let mut e = Expr::new(ExprKind::Super { args, block: None }, self.span_from(start));
+        if self.at_p(P::LBrace) {
+            let b = self.parse_brace_block()?;
+            attach_block(&mut e, b);
+        } else if self.at_kw(Kw::Do) && self.no_do == 0 {
+            let b = self.parse_do_block()?;
+            attach_block(&mut e, b);
+        }
+        e.span = self.span_from(start);
+        Ok(e)
+    }
+
+    /// `alias new old`, after the keyword.
+    fn parse_alias(&mut self, start: usize) -> PResult<Expr> {
+        let a = self.method_name_token()?;
+        let b = self.method_name_token()?;
+        Ok(Expr::new(ExprKind::Alias(a, b), self.span_from(start)))
+    }
+
+    /// `undef name, ...`, after the keyword.
+    fn parse_undef(&mut self, start: usize) -> PResult<Expr> {
+        let mut names = vec![self.method_name_token()?];
+        while self.eat_p(P::Comma) {
+            names.push(self.method_name_token()?);
+        }
+        Ok(Expr::new(ExprKind::Undef(names), self.span_from(start)))
+    }
+
+    /// An operator method name at the current token (`+`, `==`, `!`, `[]`, `[]=`, ...),
+    /// consumed: after `.`, `alias` and `undef` Ruby takes these as names.
+    fn operator_method(&mut self) -> Option<&'static str> {
+        match *self.peek() {
+            Tok::P(p) if p.is_operator_method() => {
                 self.skip();
-                self.parse_def(start)
+                Some(p.as_str())
             }
-            Kw::Class => {
+            Tok::P(P::LBracket)
+                if matches!(self.tok(1).tok, Tok::P(P::RBracket)) && !self.tok(1).space_before =>
+            {
                 self.skip();
-                if self.eat_p(P::Shl) {
-                    let target = self.parse_expr()?;
-                    self.push_scope(true);
-                    let body = self.parse_stmts();
-                    self.pop_scope();
-                    let body = body?;
-                    self.expect_end("class", start)?;
-                    return Ok(Expr::new(
-                        ExprKind::SClass {
-                            target: Box::new(target),
-                            body,
-                        },
-                        self.span_from(start),
-                    ));
-                }
-                let path = self.parse_cpath()?;
-                let superclass = if self.eat_p(P::Lt) {
-                    Some(Box::new(self.parse_expr()?))
-                } else {
-                    None
-                };
-                self.push_scope(true);
-                let body = self.parse_body_rescue(start);
-                self.pop_scope();
-                let body = body?;
-                self.expect_end("class", start)?;
-                Ok(Expr::new(
-                    ExprKind::Class {
-                        path: Box::new(path),
-                        superclass,
-                        body,
-                    },
-                    self.span_from(start),
-                ))
-            }
-            Kw::Module => {
                 self.skip();
-                let path = self.parse_cpath()?;
-                self.push_scope(true);
-                let body = self.parse_stmts();
-                self.pop_scope();
-                let body = body?;
-                self.expect_end("module", start)?;
-                Ok(Expr::new(
-                    ExprKind::Module {
-                        path: Box::new(path),
-                        body,
-                    },
-                    self.span_from(start),
-                ))
-            }
-            Kw::Return | Kw::Break | Kw::Next => {
-                self.skip();
-                let v = if self.starts_value()
-                    && !matches!(
-                        self.peek(),
-                        Tok::Kw(Kw::If | Kw::Unless | Kw::While | Kw::Until)
-                    ) {
-                    Some(Box::new(self.parse_rhs_list()?))
-                } else {
-                    None
-                };
-                let kind = match k {
-                    Kw::Return => ExprKind::Return(v),
-                    Kw::Break => ExprKind::Break(v),
-                    _ => ExprKind::Next(v),
-                };
-                Ok(Expr::new(kind, self.span_from(start)))
-            }
-            Kw::Yield => {
-                self.skip();
-                let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
+                if self.at_p(P::Assign) && !self.tok(0).space_before {
                     self.skip();
-                    self.parse_arg_list(Some(P::RParen))?
-                } else if self.command_arg_start() {
-                    self.parse_arg_list(None)?
-                } else {
-                    Vec::new()
-                };
-                Ok(Expr::new(ExprKind::Yield(args), self.span_from(start)))
-            }
-            Kw::Super => {
-                self.skip();
-                let args = if self.at_p(P::LParen) && !self.tok(0).space_before {
-                    self.skip();
-                    Some(self.parse_arg_list(Some(P::RParen))?)
-                } else if self.command_arg_start() {
-                    self.no_do += 1;
-                    let a = self.parse_arg_list(None);
-                    self.no_do -= 1;
-                    Some(a?)
-                } else {
-                    None
-                };
-                let mut e = Expr::new(ExprKind::Super { args, block: None }, self.span_from(start));
-                if self.at_p(P::LBrace) {
-                    let b = self.parse_brace_block()?;
-                    attach_block(&mut e, b);
-                } else if self.at_kw(Kw::Do) && self.no_do == 0 {
-                    let b = self.parse_do_block()?;
-                    attach_block(&mut e, b);
+                    return Some("[]=");
                 }
-                e.span = self.span_from(start);
-                Ok(e)
+                Some("[]")
             }
-            Kw::Alias => {
-                self.skip();
-                let a = self.method_name_token()?;
-                let b = self.method_name_token()?;
-                Ok(Expr::new(ExprKind::Alias(a, b), self.span_from(start)))
-            }
-            Kw::Undef => {
-                self.skip();
-                let mut names = vec![self.method_name_token()?];
-                while self.eat_p(P::Comma) {
-                    names.push(self.method_name_token()?);
-                }
-                Ok(Expr::new(ExprKind::Undef(names), self.span_from(start)))
-            }
-            Kw::Defined | Kw::Not => self.parse_unary(),
-            _ => self.unexpected("an expression"),
+            _ => None,
         }
     }
 
     fn method_name_token(&mut self) -> PResult<String> {
+        if let Some(op) = self.operator_method() {
+            return Ok(op.to_string());
+        }
         let t = self.bump();
         match t.tok {
             Tok::Ident(s) | Tok::Const(s) | Tok::Sym(s) | Tok::GVar(s) => Ok(s.to_string()),

@@ -341,6 +341,144 @@ fn comments_and_end_marker() {
 }
 
 #[test]
+fn adjacent_string_literals_join_with_or_without_space() {
+    for src in [
+        r#"x = "a" 'b' "c""#,
+        r#"x = "a"'b'"c""#,
+        "x = 'a' \\\n  'b'\\\n\"c\"",
+    ] {
+        let e = one(src);
+        let ExprKind::Assign { value, .. } = &e.kind else {
+            panic!("{src:?}: {e:?}")
+        };
+        assert_eq!(value.as_plain_str().as_deref(), Some("abc"), "{src:?}");
+    }
+    // Interpolated parts are kept between the joined ones.
+    let e = one(r##"x = 'a'"#{y}"'c'"##);
+    let ExprKind::Assign { value, .. } = &e.kind else {
+        panic!()
+    };
+    let ExprKind::Str(parts) = &value.kind else {
+        panic!()
+    };
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    // `"b": 1` after a string is a label of a hash, not a second literal.
+    let e = one(r#"f "a", "b": 1"#);
+    let ExprKind::Call { args, .. } = &e.kind else {
+        panic!()
+    };
+    assert_eq!(args.len(), 2, "{args:?}");
+    // A newline ends the first literal: two statements.
+    assert_eq!(parse("x = 'a'\n'b'").body.len(), 2);
+}
+
+#[test]
+fn operator_method_names_after_a_dot() {
+    for (src, name, nargs) in [
+        ("x.+(1)", "+", 1),
+        ("x.-(1)", "-", 1),
+        ("x.*", "*", 0),
+        ("x.**(2)", "**", 1),
+        ("x./(2)", "/", 1),
+        ("x.%(2)", "%", 1),
+        ("x.[](0)", "[]", 1),
+        ("x.[]=(0, 1)", "[]=", 2),
+        ("x.!", "!", 0),
+        ("x.==(y)", "==", 1),
+        ("x.!=(y)", "!=", 1),
+        ("x.===(y)", "===", 1),
+        ("x.=~(y)", "=~", 1),
+        ("x.<=>(y)", "<=>", 1),
+        ("x.<<(y)", "<<", 1),
+        ("x&.<(y)", "<", 1),
+        ("x.~", "~", 0),
+        ("x.&(y)", "&", 1),
+        ("x.|(y)", "|", 1),
+        ("x.^(y)", "^", 1),
+    ] {
+        let e = one(src);
+        let ExprKind::Call {
+            recv,
+            name: n,
+            args,
+            ..
+        } = &e.kind
+        else {
+            panic!("{src:?}: not a call: {e:?}")
+        };
+        assert!(recv.is_some(), "{src:?}");
+        assert_eq!((n.as_str(), args.len()), (name, nargs), "{src:?}");
+    }
+    // At the end of a line the operator is a method name: the newline ends the statement.
+    let p = parse("l = limits_conf(f).*\nnext unless l.is_a?(Array)\n");
+    assert_eq!(p.body.len(), 2, "{:#?}", p.body);
+    let ExprKind::Assign { value, .. } = &p.body[0].kind else {
+        panic!()
+    };
+    assert_eq!(call_name(value), "*");
+    // The operator binds as a call, not as a binary operator: `x.+ 1` is `x.+(1)`.
+    assert_eq!(call_name(&one("x.+ 1")), "+");
+    assert!(matches!(
+        one("x.! == y").kind,
+        ExprKind::Binary { op: BinOp::Eq, .. }
+    ));
+}
+
+#[test]
+fn alias_and_undef_take_operator_names() {
+    let p = parse("class A\n  alias == match?\n  alias eql? ==\n  undef []\n  def x; end\nend\n");
+    let ExprKind::Class { body, .. } = &p.body[0].kind else {
+        panic!()
+    };
+    assert_eq!(body.len(), 4, "{body:#?}");
+    assert_eq!(body[0].kind, ExprKind::Alias("==".into(), "match?".into()));
+    assert_eq!(body[1].kind, ExprKind::Alias("eql?".into(), "==".into()));
+    assert_eq!(body[2].kind, ExprKind::Undef(vec!["[]".into()]));
+    assert_eq!(
+        one("alias new_name old_name").kind,
+        ExprKind::Alias("new_name".into(), "old_name".into())
+    );
+}
+
+#[test]
+fn a_newline_after_rescue_return_break_next_ends_it() {
+    let e = one("begin\n  a\nrescue\n  x = nil\n  b\nend");
+    let ExprKind::Begin(b) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert!(b.rescues[0].classes.is_empty(), "{:?}", b.rescues[0]);
+    assert_eq!(b.rescues[0].body.len(), 2);
+    let e = one("begin\n  a\nrescue Errno::ENOENT, IOError => e\n  b\nend");
+    let ExprKind::Begin(b) = &e.kind else {
+        panic!("{e:?}")
+    };
+    assert_eq!(
+        (b.rescues[0].classes.len(), b.rescues[0].body.len()),
+        (2, 1)
+    );
+    for kw in ["return", "break", "next"] {
+        let p = parse(&format!("x.each do |y|\n  {kw}\n  y\nend"));
+        let ExprKind::Call {
+            block: Some(blk), ..
+        } = &p.body[0].kind
+        else {
+            panic!()
+        };
+        assert_eq!(blk.body.len(), 2, "{kw}: {:?}", blk.body);
+        assert!(matches!(
+            blk.body[0].kind,
+            ExprKind::Return(None) | ExprKind::Break(None) | ExprKind::Next(None)
+        ));
+    }
+    // A value on the same line is still the keyword's.
+    let p = parse("def f\n  return 1,\n    2\nend");
+    let ExprKind::Def(d) = &p.body[0].kind else {
+        panic!()
+    };
+    assert!(matches!(d.body[0].kind, ExprKind::Return(Some(_))));
+}
+
+#[test]
 fn leading_dot_method_chains() {
     let e = one("x = foo\n  .bar(1)\n  # comment\n  .baz");
     let ExprKind::Assign { value, .. } = &e.kind else {
@@ -958,4 +1096,73 @@ fn line_cursor_matches_line_table_in_any_order() {
     {
         assert_eq!(cursor.line(off), table.line(off), "offset {off}");
     }
+}
+
+// ---- the visitor ----------------------------------------------------------------------------
+
+#[test]
+fn each_expr_reaches_every_node_once_in_source_order() {
+    use super::visit::each_expr_in;
+    let p = parse(CONSTRUCTS);
+    let mut seen: Vec<Span> = Vec::new();
+    each_expr_in(&p.body, |e| seen.push(e.span));
+    // Every `Expr` of the tree prints once in its Debug form: the walk must meet as many.
+    let printed = format!("{:?}", p.body).matches("Expr { kind:").count();
+    assert_eq!(seen.len(), printed);
+    assert!(printed > 200, "{printed}");
+    // Depth-first in source order: a node starts no earlier than the node before it, except
+    // where a heredoc body (outside its node's span) or an implicit receiver intervenes.
+    let ordered = seen.windows(2).filter(|w| w[0].start <= w[1].start).count();
+    assert!(
+        ordered * 100 >= (seen.len() - 1) * 95,
+        "{ordered}/{}",
+        seen.len()
+    );
+}
+
+#[test]
+fn a_visitor_overrides_only_the_nodes_it_cares_about() {
+    use super::visit::{walk_expr, Visitor};
+    // Calls outside blocks: `block` is overridden not to descend, everything else is default.
+    #[derive(Default)]
+    struct Calls(Vec<String>);
+    impl<'a> Visitor<'a> for Calls {
+        fn expr(&mut self, e: &'a Expr) {
+            if let ExprKind::Call { name, .. } = &e.kind {
+                self.0.push(name.to_string());
+            }
+            walk_expr(self, e)
+        }
+        fn block(&mut self, _: &'a Block) {}
+    }
+    let p = parse("a(b(\"#{c}\"), {k: d}) { e }\nif f then g(*h, &i) else [j ? k : l] end\n");
+    let mut v = Calls::default();
+    v.body(&p.body);
+    assert_eq!(v.0, ["a", "b", "c", "d", "f", "g", "h", "i", "j", "k", "l"]);
+}
+
+#[test]
+fn for_each_branch_marks_conditional_bodies() {
+    use super::visit::for_each_branch;
+    let branches = |src: &str, conditional: bool| {
+        let e = one(src);
+        let mut out = Vec::new();
+        for_each_branch(&e, conditional, |body, c| out.push((body.len(), c)));
+        out
+    };
+    assert_eq!(
+        branches("if a\n b\nelse\n c; d\nend", false),
+        [(1, true), (2, true)]
+    );
+    assert_eq!(
+        branches("case x\nwhen 1 then a\nelse b\nend", false),
+        [(1, true), (1, true)]
+    );
+    assert_eq!(branches("while x\n a\nend", false), [(1, true)]);
+    assert_eq!(
+        branches("begin\n a\nrescue\n b\nelse\n c\nensure\n d\nend", false),
+        [(1, false), (1, true), (1, true), (1, false)]
+    );
+    assert_eq!(branches("(a; b)", true), [(2, true)]);
+    assert!(branches("a(b)", false).is_empty());
 }
