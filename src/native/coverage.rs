@@ -14,10 +14,17 @@ use crate::native::inspec::dsl::DSL_FUNCTIONS;
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
-use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
+use crate::native::ruby::classes::{
+    is_scoped_class, CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES,
+};
 use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::library::{
+    FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS,
+};
 use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
-use crate::native::ruby::objects::{load_library, ResourceClass, KNOWN_CLASSES};
+use crate::native::ruby::objects::{
+    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, KNOWN_CLASSES,
+};
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
 use crate::profile::Profile;
@@ -182,7 +189,7 @@ struct Cx {
     /// Inside `where { }`: bare names may be the row's fields.
     in_where: bool,
     /// Inside a custom resource's method: the class.
-    class: Option<Arc<ResourceClass>>,
+    class: Option<Arc<ClassDef>>,
     /// The subject of the innermost describe and the example's `its` (if any).
     subject: Option<Ty>,
     its: bool,
@@ -193,7 +200,10 @@ struct Analyzer<'a> {
     cat: &'a Catalogue,
     lines: HashMap<String, Lines>,
     file: String,
-    classes: HashMap<String, Arc<ResourceClass>>,
+    /// Custom resources by resource name.
+    classes: HashMap<String, Arc<ClassDef>>,
+    /// Every class and module of `libraries/`, by full name.
+    lib_classes: HashMap<String, Arc<ClassDef>>,
     defs: HashMap<String, Vec<Expr>>,
     def_cache: HashMap<String, Vec<Blocker>>,
     class_cache: HashMap<String, Vec<Blocker>>,
@@ -220,6 +230,7 @@ impl<'a> Analyzer<'a> {
             lines,
             file: String::new(),
             classes: HashMap::new(),
+            lib_classes: HashMap::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
             class_cache: HashMap::new(),
@@ -249,10 +260,41 @@ impl<'a> Analyzer<'a> {
                 self.file = f.path.clone();
                 let this = &*self;
                 for c in load_library(&f.path, &f.program.body, &|o| this.at(o)) {
-                    self.classes.insert(c.name.clone(), Arc::new(c));
+                    let c = Arc::new(c);
+                    if let (Some(r), true) = (&c.resource, c.is_resource) {
+                        self.classes.insert(r.clone(), c.clone());
+                    }
+                    self.lib_classes.insert(c.name.clone(), c);
+                }
+                // File-level helpers and constants of libraries are visible everywhere.
+                for stmt in &f.program.body {
+                    match &stmt.kind {
+                        ExprKind::Def(d) if d.singleton.is_none() => {
+                            self.defs.insert(d.name.clone(), d.body.clone());
+                        }
+                        ExprKind::Assign { target, .. } => {
+                            if let ExprKind::Const { name, .. } = &target.kind {
+                                self.consts.insert(name.clone());
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
+        let class_consts: Vec<String> = self
+            .lib_classes
+            .values()
+            .flat_map(|c| c.statements.iter())
+            .filter_map(|s| match &s.kind {
+                ExprKind::Assign { target, .. } => match &target.kind {
+                    ExprKind::Const { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        self.consts.extend(class_consts);
         // Helpers and constants are visible to every control file.
         for f in &self.profile.files {
             if f.path.starts_with("libraries/") {
@@ -534,13 +576,24 @@ impl<'a> Analyzer<'a> {
             } => {
                 if let Some(p) = self.poisoned.get(name) {
                     bs.extend(p.iter().cloned());
-                } else if !self.consts.contains(name) && !KNOWN_CLASSES.contains(&name.as_str()) {
+                } else if !self.consts.contains(name)
+                    && !KNOWN_CLASSES.contains(&name.as_str())
+                    && self.lib_class(name).is_none()
+                {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
             }
             ExprKind::Const { .. } => {
-                if !scoped_name(e).is_some_and(|n| SCOPED_CLASSES.contains(&n.as_str())) {
-                    bs.push(self.block("scoped constant", off));
+                let known = scoped_name(e).is_some_and(|n| {
+                    is_scoped_class(&n)
+                        || self.lib_class(&n).is_some()
+                        || n.rsplit("::")
+                            .next()
+                            .is_some_and(|last| self.consts.contains(last))
+                });
+                if !known {
+                    let n = scoped_name(e).unwrap_or_default();
+                    bs.push(self.block(format!("constant `{n}`"), off));
                 }
             }
             ExprKind::Call {
@@ -663,6 +716,8 @@ impl<'a> Analyzer<'a> {
                     self.args(a, cx, bs);
                 }
             }
+            ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::GVar(g) if is_match_global(g) => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }
@@ -767,43 +822,104 @@ impl<'a> Analyzer<'a> {
     }
 
     fn class_blockers(&mut self, name: &str) -> Vec<Blocker> {
-        if let Some(b) = self.class_cache.get(name) {
+        match self.classes.get(name).cloned() {
+            Some(class) => self.lib_class_blockers(&class),
+            None => Vec::new(),
+        }
+    }
+
+    /// The library class a constant path names: exactly, or as seen from inside a module
+    /// (`Rules` for `Pam::Rules`).
+    fn lib_class(&self, path: &str) -> Option<Arc<ClassDef>> {
+        self.lib_classes.get(path).cloned().or_else(|| {
+            let suffix = format!("::{path}");
+            let mut hits = self
+                .lib_classes
+                .values()
+                .filter(|c| c.name.ends_with(&suffix));
+            match (hits.next(), hits.next()) {
+                (Some(c), None) => Some(c.clone()),
+                _ => None,
+            }
+        })
+    }
+
+    /// The class, its included modules and its superclasses (those of `libraries/`).
+    fn lib_ancestors(&self, class: &Arc<ClassDef>) -> Vec<Arc<ClassDef>> {
+        let mut out: Vec<Arc<ClassDef>> = Vec::new();
+        let mut todo = vec![class.clone()];
+        while let Some(c) = todo.pop() {
+            if out.iter().any(|o| o.name == c.name) {
+                continue;
+            }
+            for m in c.includes.iter().chain(c.superclass.iter()) {
+                if let Some(x) = self.lib_class(m) {
+                    todo.push(x);
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Whether instances (or, `singleton`, the class itself) answer `name` as written.
+    fn lib_class_defines(&self, class: &Arc<ClassDef>, name: &str, singleton: bool) -> bool {
+        self.lib_ancestors(class).iter().any(|c| {
+            if singleton {
+                c.singleton.contains_key(name)
+            } else {
+                c.defines(name) || c.table.is_some()
+            }
+        })
+    }
+
+    /// What blocks a library class: its class-level constructs, its class-body statements
+    /// and the bodies of its (and its ancestors') methods.
+    fn lib_class_blockers(&mut self, class: &Arc<ClassDef>) -> Vec<Blocker> {
+        let key = format!("class {}", class.name);
+        if let Some(b) = self.class_cache.get(&key) {
             return b.clone();
         }
-        let Some(class) = self.classes.get(name).cloned() else {
-            return Vec::new();
-        };
-        if !self.in_progress.insert(format!("class {name}")) {
+        if !self.in_progress.insert(key.clone()) {
             return Vec::new();
         }
         let mut bs = Vec::new();
-        if let Some((construct, at)) = &class.blocked {
-            bs.push(Blocker {
-                construct: format!("{construct} (resource `{}`)", class.name),
-                at: at.clone(),
-            });
-        }
         let saved_file = std::mem::take(&mut self.file);
         let saved_types = std::mem::take(&mut self.var_types);
-        let cx = Cx {
-            class: Some(class.clone()),
-            ..Cx::default()
-        };
-        let mut methods: Vec<_> = class.methods.values().cloned().collect();
-        methods.sort_by(|a, b| a.name.cmp(&b.name));
-        for m in methods {
-            self.file = m.file.clone();
-            for p in &m.params {
-                if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
-                    self.expr(d, &cx, &mut bs);
-                }
+        for c in self.lib_ancestors(class) {
+            if let Some((construct, at)) = &c.blocked {
+                bs.push(Blocker {
+                    construct: format!("{construct} (class `{}`)", c.name),
+                    at: at.clone(),
+                });
             }
-            self.body(&m.body, &cx, &mut bs);
+            let cx = Cx {
+                class: Some(c.clone()),
+                ..Cx::default()
+            };
+            self.file = c.file.clone();
+            self.body(&c.statements, &cx, &mut bs);
+            let mut methods: Vec<_> = c
+                .methods
+                .values()
+                .chain(c.singleton.values())
+                .cloned()
+                .collect();
+            methods.sort_by(|a, b| a.name.cmp(&b.name));
+            for m in methods {
+                self.file = m.file.clone();
+                for p in &m.params {
+                    if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
+                        self.expr(d, &cx, &mut bs);
+                    }
+                }
+                self.body(&m.body, &cx, &mut bs);
+            }
         }
         self.file = saved_file;
         self.var_types = saved_types;
-        self.in_progress.remove(&format!("class {name}"));
-        self.class_cache.insert(name.to_string(), bs.clone());
+        self.in_progress.remove(&key);
+        self.class_cache.insert(key, bs.clone());
         bs
     }
 
@@ -861,8 +977,18 @@ impl<'a> Analyzer<'a> {
         } else {
             self.args(args, cx, bs);
         }
+        if let Some(lib) = scoped_name(r).and_then(|n| self.lib_class(&n)) {
+            let extra = self.lib_class_blockers(&lib);
+            bs.extend(extra);
+            if name != "new" && !self.lib_class_defines(&lib, name, true) {
+                bs.push(self.block(format!("`{}.{name}`", lib.name), off));
+            }
+            self.blk(block, cx, bs);
+            return;
+        }
         if let Some(class) = class_name(r) {
             if !CLASS_METHODS.contains(&(class.as_str(), name))
+                && !LIBRARY_CLASS_METHODS.contains(&(class.as_str(), name))
                 && !matches!(name, "name" | "to_s" | "==" | "===")
             {
                 bs.push(self.block(format!("`{class}.{name}`"), off));
@@ -909,9 +1035,9 @@ impl<'a> Analyzer<'a> {
                     || CHAINS.contains(&name)
                     || matches!(name, "to" | "not_to" | "to_not" | "message" | "name")
                     || self.cat.any_answers(name)
-                    || self.classes.values().any(|c| {
-                        c.methods.contains_key(name) || c.attr_readers.iter().any(|a| a == name)
-                    })
+                    || FILTER_BUILDER_METHODS.contains(&name)
+                    || INSTANCE_BASE_METHODS.contains(&name)
+                    || self.lib_classes.values().any(|c| c.defines(name))
                     || (r.bare_call_name() == Some("inspec")
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
@@ -985,9 +1111,11 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(class) = &cx.class {
-            if class.methods.contains_key(name)
-                || class.attr_readers.iter().any(|a| a == name)
-                || name == "to_s"
+            if self.lib_class_defines(class, name, false)
+                || INSTANCE_BASE_METHODS.contains(&name)
+                || CLASS_BODY_FUNCTIONS.contains(&name)
+                || CLASS_METADATA.contains(&name)
+                || name == "fail_resource"
             {
                 self.blk(block, cx, bs);
                 return;
@@ -1134,6 +1262,12 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// `$~` and `$1`..`$9`: the last regexp match.
+fn is_match_global(g: &str) -> bool {
+    let n = g.trim_start_matches('$');
+    n == "~" || n.parse::<u8>().is_ok_and(|i| (1..=9).contains(&i))
 }
 
 /// The class a constant receiver names (`Regexp`, `Gem::Version`), if it is a class.

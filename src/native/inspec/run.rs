@@ -7,7 +7,7 @@ use crate::job::{ControlCheck, ControlResult, ControlStatus};
 use crate::native::inspec::dsl::{ControlState, METADATA};
 use crate::native::inspec::results::{self, unsupported_message};
 use crate::native::inspec::Interp;
-use crate::native::ruby::objects::{load_library, native, Poison};
+use crate::native::ruby::objects::{native, Poison};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
@@ -74,19 +74,6 @@ pub fn evaluate_with(
 }
 
 impl Interp<'_> {
-    fn load_libraries(&mut self) {
-        for file in &self.profile.files {
-            if !file.path.starts_with("libraries/") {
-                continue;
-            }
-            self.file = file.path.clone();
-            let classes = load_library(&file.path, &file.program.body, &|off| self.at(off));
-            for c in classes {
-                self.classes.insert(c.name.clone(), Arc::new(c));
-            }
-        }
-    }
-
     /// Constants assigned at the top of any controls file are visible to every control, as
     /// in InSpec (whose examples run after all files are loaded).
     fn define_constants(&mut self) {

@@ -12,6 +12,7 @@
 
 pub mod classes;
 pub mod eval;
+pub mod library;
 pub mod methods;
 pub mod objects;
 pub mod rx;
@@ -195,10 +196,19 @@ pub struct Interp<'p, E> {
     pub defs: HashMap<String, Arc<objects::MethodDef>>,
     /// Constants assigned in control files (`CONTAINER_CAPADD = input(...)`).
     pub consts: HashMap<String, Value>,
-    /// Custom resources of `libraries/`, by resource name.
-    pub classes: HashMap<String, Arc<objects::ResourceClass>>,
-    /// `self` inside a custom resource's method.
+    /// Classes and modules of `libraries/`, by full constant path.
+    pub classes: HashMap<String, Arc<objects::ClassDef>>,
+    /// Custom resources: resource name to class (a library resource replaces a built-in one
+    /// of the same name, as InSpec's registry does).
+    pub resources: HashMap<String, String>,
+    /// `self` inside a method or class body (an instance or a class).
     pub self_stack: Vec<Value>,
+    /// The methods being run, innermost last.
+    pub calls: Vec<objects::CallFrame>,
+    /// The class body being run (constants assigned there belong to it).
+    pub class_body: Vec<String>,
+    /// `$~` after the last regexp match (`$1`..`$9` are its groups).
+    pub last_match: Value,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -237,7 +247,11 @@ impl<'p, E: Embedding> Interp<'p, E> {
             defs: HashMap::new(),
             consts: HashMap::new(),
             classes: HashMap::new(),
+            resources: HashMap::new(),
             self_stack: Vec::new(),
+            calls: Vec::new(),
+            class_body: Vec::new(),
+            last_match: Value::Nil,
             ext,
             depth: 0,
             steps: 0,
