@@ -748,6 +748,12 @@ impl<'a> Analyzer<'a> {
             ExprKind::Call {
                 recv: None, args, ..
             } if args.is_empty() => {}
+            // `obj.attr = v`: the writer is called on the evaluated receiver.
+            ExprKind::Call {
+                recv: Some(r),
+                args,
+                ..
+            } if args.is_empty() => self.expr(r, cx, bs),
             ExprKind::Index { recv, args } => {
                 self.expr(recv, cx, bs);
                 self.args(args, cx, bs);

@@ -412,6 +412,7 @@ impl<E: Embedding> Interp<'_, E> {
             body: body.clone(),
             file: self.file.clone(),
             owner: class.clone().unwrap_or_default(),
+            captured: Vec::new(),
         });
         match (class, singleton) {
             (None, None) => {
@@ -805,6 +806,11 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(r) = methods::call_kernel(name, &a) {
             return r;
         }
+        if let Some(me) = self.self_stack.last().cloned() {
+            if let Some(r) = self.call_method_missing(&me, name, &a) {
+                return r;
+            }
+        }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 
@@ -899,6 +905,9 @@ impl<E: Embedding> Interp<'_, E> {
                 if let Some(inst) = as_native::<Instance>(&recv) {
                     let class = inst.class.clone();
                     if let Some(r) = self.call_instance(&recv, name, &args, blk, true, off) {
+                        return r;
+                    }
+                    if let Some(r) = self.call_method_missing(&recv, name, &args) {
                         return r;
                     }
                     return Err(Flow::raise(

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::objects::{
-    as_native, load_library, native, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec,
-    CLASS_METADATA,
+    as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
+    MethodDef, Poison, TableSpec, CLASS_METADATA,
 };
 use crate::native::ruby::value::{Table, Value};
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
@@ -132,19 +132,24 @@ impl<E: Embedding> Interp<'_, E> {
                 let full = join(scope, &name);
                 self.class_body.push(full.clone());
                 self.self_stack.push(native(ClassRef(full.clone())));
-                for s in body {
-                    if is_class_definition(s) {
-                        self.library_statement(s, &full);
-                    } else {
-                        self.class_statement(&full, s);
+                // A class body is its own scope (`filter = FilterTable.create` stays in it).
+                let _ = self.scoped(true, |me| {
+                    for s in body {
+                        if is_class_definition(s) {
+                            me.library_statement(s, &full);
+                        } else {
+                            me.class_statement(&full, s);
+                        }
                     }
-                }
+                    Ok(())
+                });
                 self.self_stack.pop();
                 self.class_body.pop();
             }
             ExprKind::Def(d) if d.singleton.is_none() && scope.is_empty() => {
                 let _ = self.eval(stmt);
             }
+            _ if scope.is_empty() && struct_constant(stmt).is_some() => {}
             _ if scope.is_empty() => {
                 if let Err(flow) = self.eval(stmt) {
                     self.poison_const(stmt, flow);
@@ -435,15 +440,17 @@ impl<E: Embedding> Interp<'_, E> {
                 return Some(r);
             }
         }
-        if let Some(r) = self.instance_base(recv, inst, &class, name, args, blk, off) {
-            return Some(r);
-        }
-        if let Some(mm) = self.find_in(&ancestors, |c| c.methods.get("method_missing").cloned()) {
-            let mut a = vec![Value::Sym(name.to_string())];
-            a.extend(args.iter().cloned());
-            return Some(self.call_def(&mm, Some(recv.clone()), &a));
-        }
-        None
+        self.instance_base(recv, inst, &class, name, args, blk, off)
+    }
+
+    /// The instance's `method_missing` for a method nothing else answers. None: it has none.
+    pub fn call_method_missing(&mut self, recv: &Value, name: &str, args: &[Value]) -> Option<R> {
+        let inst = as_native::<Instance>(recv)?;
+        let ancestors = self.ancestors(&inst.class);
+        let mm = self.find_in(&ancestors, |c| c.methods.get("method_missing").cloned())?;
+        let mut a = vec![Value::Sym(name.to_string())];
+        a.extend(args.iter().cloned());
+        Some(self.call_def(&mm, Some(recv.clone()), &a))
     }
 
     /// What every object (and every InSpec resource) answers.
@@ -478,10 +485,15 @@ impl<E: Embedding> Interp<'_, E> {
             "respond_to?" => {
                 let m = to_s(&a0);
                 let ancestors = self.ancestors(class);
-                let own = self
-                    .find_in(&ancestors, |c| c.defines(&m).then_some(()))
-                    .is_some()
-                    || INSTANCE_BASE_METHODS.contains(&m.as_str());
+                // Private methods are not reported (Ruby's `respond_to?` without `true`).
+                let private = self
+                    .find_in(&ancestors, |c| c.private.contains(&m).then_some(()))
+                    .is_some();
+                let own = !private
+                    && (self
+                        .find_in(&ancestors, |c| c.defines(&m).then_some(()))
+                        .is_some()
+                        || INSTANCE_BASE_METHODS.contains(&m.as_str()));
                 if own {
                     Value::Bool(true)
                 } else {
@@ -519,7 +531,10 @@ impl<E: Embedding> Interp<'_, E> {
                 return Some(
                     match self.call_instance(recv, &m, &rest, blk, explicit, off) {
                         Some(r) => r,
-                        None => Err(undefined(&m, class)),
+                        None => match self.call_method_missing(recv, &m, &rest) {
+                            Some(r) => r,
+                            None => Err(undefined(&m, class)),
+                        },
                     },
                 );
             }
@@ -660,6 +675,7 @@ impl<E: Embedding> Interp<'_, E> {
                     body: b.body.clone(),
                     file: self.file.clone(),
                     owner: class.clone(),
+                    captured: self.visible_locals(),
                 });
                 self.update_class(&class, |c| {
                     c.methods.insert(m.clone(), def);
@@ -863,64 +879,31 @@ impl<E: Embedding> Interp<'_, E> {
             .map(to_s)
             .collect();
         let name = format!("#<Struct {}>", fields.join(", "));
-        let mut class = ClassDef {
-            name: name.clone(),
-            attr_readers: fields.clone(),
-            attr_writers: fields.clone(),
-            file: self.file.clone(),
-            ..ClassDef::default()
+        let body = match blk {
+            Some(Blk::Ast(b)) => b.body.as_slice(),
+            _ => &[],
         };
-        class.methods.insert(
-            "initialize".into(),
-            Arc::new(MethodDef {
-                name: "initialize".into(),
-                params: fields
-                    .iter()
-                    .map(|f| {
-                        crate::profile::ast::Param::Optional(
-                            f.clone(),
-                            Expr::new(
-                                ExprKind::Nil,
-                                crate::profile::ast::Span { start: 0, end: 0 },
-                            ),
-                        )
-                    })
-                    .collect(),
-                body: fields
-                    .iter()
-                    .map(|f| {
-                        let span = crate::profile::ast::Span { start: 0, end: 0 };
-                        Expr::new(
-                            ExprKind::Assign {
-                                target: Box::new(Expr::new(ExprKind::IVar(format!("@{f}")), span)),
-                                value: Box::new(Expr::new(ExprKind::Var(f.as_str().into()), span)),
-                            },
-                            span,
-                        )
-                    })
-                    .collect(),
-                file: self.file.clone(),
-                owner: name.clone(),
-            }),
-        );
-        if let Some(Blk::Ast(b)) = blk {
-            for s in &b.body {
-                if let ExprKind::Def(d) = &s.kind {
-                    class.methods.insert(
-                        d.name.clone(),
-                        Arc::new(MethodDef {
-                            name: d.name.clone(),
-                            params: d.params.clone(),
-                            body: d.body.clone(),
-                            file: self.file.clone(),
-                            owner: name.clone(),
-                        }),
-                    );
-                }
-            }
-        }
+        let class = struct_class(&name, fields, body, &self.file);
         self.classes.insert(name.clone(), Arc::new(class));
         Ok(native(ClassRef(name)))
+    }
+}
+
+impl<E: Embedding> Interp<'_, E> {
+    /// The local variables visible here, innermost binding of each name.
+    fn visible_locals(&self) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for f in self.frames.iter().rev() {
+            for (k, v) in &f.vars {
+                if !out.iter().any(|(n, _)| n == k) {
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+            if f.boundary {
+                break;
+            }
+        }
+        out
     }
 }
 

@@ -20,6 +20,8 @@ pub struct MethodDef {
     /// The class or module it belongs to (full constant path; empty: file level): constants
     /// are looked up from there and `super` continues after it.
     pub owner: String,
+    /// Local variables a `define_method` block closes over.
+    pub captured: Vec<(String, Value)>,
 }
 
 /// A FilterTable built in a class body (`FilterTable.create ... .install_filter_methods_on_resource(self, :table)`).
@@ -251,6 +253,88 @@ pub fn load_library(file: &str, body: &[Expr], at: &dyn Fn(u32) -> String) -> Ve
     }
 }
 
+/// `Name = Struct.new(:a, :b) do ... end`: the constant and the call's fields and block.
+pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
+    let ExprKind::Assign { target, value } = &stmt.kind else {
+        return None;
+    };
+    let ExprKind::Const { name, .. } = &target.kind else {
+        return None;
+    };
+    let ExprKind::Call {
+        recv: Some(r),
+        name: m,
+        args,
+        block,
+        ..
+    } = &value.kind
+    else {
+        return None;
+    };
+    if m != "new"
+        || !matches!(&r.kind, ExprKind::Const { name, scope: None, .. } if name == "Struct")
+    {
+        return None;
+    }
+    let fields = args
+        .iter()
+        .map(|a| a.as_str_or_sym())
+        .collect::<Option<Vec<_>>>()?;
+    let body = block.as_deref().map_or(&[][..], |b| b.body.as_slice());
+    Some((name.clone(), fields, body))
+}
+
+/// A `Struct.new` class: an accessor per field, a positional `initialize`, and the block's
+/// `def`s.
+pub fn struct_class(name: &str, fields: Vec<String>, body: &[Expr], file: &str) -> ClassDef {
+    let span = crate::profile::ast::Span { start: 0, end: 0 };
+    let method = |name: &str, params: Vec<Param>, body: Vec<Expr>| {
+        Arc::new(MethodDef {
+            name: name.to_string(),
+            params,
+            body,
+            file: file.to_string(),
+            owner: String::new(),
+            captured: Vec::new(),
+        })
+    };
+    let params = fields
+        .iter()
+        .map(|f| Param::Optional(f.clone(), Expr::new(ExprKind::Nil, span)))
+        .collect();
+    let assigns = fields
+        .iter()
+        .map(|f| {
+            Expr::new(
+                ExprKind::Assign {
+                    target: Box::new(Expr::new(ExprKind::IVar(format!("@{f}")), span)),
+                    value: Box::new(Expr::new(ExprKind::Var(f.as_str().into()), span)),
+                },
+                span,
+            )
+        })
+        .collect();
+    let mut class = ClassDef {
+        name: name.to_string(),
+        attr_readers: fields.clone(),
+        attr_writers: fields,
+        file: file.to_string(),
+        ..ClassDef::default()
+    };
+    class
+        .methods
+        .insert("initialize".into(), method("initialize", params, assigns));
+    for s in body {
+        if let ExprKind::Def(d) = &s.kind {
+            class.methods.insert(
+                d.name.clone(),
+                method(&d.name, d.params.clone(), d.body.clone()),
+            );
+        }
+    }
+    class
+}
+
 fn load_scope(
     file: &str,
     scope: &str,
@@ -305,6 +389,11 @@ fn load_scope(
                 load_class_body(file, &mut module, body, at, out);
                 out.push(module);
             }
+            _ if scope.is_empty() => {
+                if let Some((name, fields, body)) = struct_constant(stmt) {
+                    out.push(struct_class(&name, fields, body, file));
+                }
+            }
             _ => {}
         }
     }
@@ -345,6 +434,7 @@ fn load_class_body(
                     body: body.clone(),
                     file: file.to_string(),
                     owner: class.name.clone(),
+                    captured: Vec::new(),
                 });
                 match singleton {
                     Some(_) => {
@@ -526,6 +616,9 @@ impl<E: Embedding> Interp<'_, E> {
             args: args.to_vec(),
         });
         let r = self.scoped(true, |me| {
+            for (k, v) in &def.captured {
+                me.declare(k, v.clone());
+            }
             me.bind_params(&def.params, args)?;
             me.eval_body(&def.body)
         });
