@@ -19,7 +19,7 @@ use crate::native::ruby::classes::{
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
 use crate::native::ruby::library::{
-    FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS,
+    prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
 };
 use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
@@ -204,6 +204,8 @@ struct Analyzer<'a> {
     classes: HashMap<String, Arc<ClassDef>>,
     /// Every class and module of `libraries/`, by full name.
     lib_classes: HashMap<String, Arc<ClassDef>>,
+    /// Methods of the class being walked that its walked methods call without receiver.
+    self_calls: Vec<String>,
     defs: HashMap<String, Vec<Expr>>,
     def_cache: HashMap<String, Vec<Blocker>>,
     class_cache: HashMap<String, Vec<Blocker>>,
@@ -231,6 +233,7 @@ impl<'a> Analyzer<'a> {
             file: String::new(),
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
+            self_calls: Vec::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
             class_cache: HashMap::new(),
@@ -255,6 +258,9 @@ impl<'a> Analyzer<'a> {
     }
 
     fn run(&mut self) {
+        for c in load_library(PRELUDE_FILE, prelude(), &|_| format!("{PRELUDE_FILE}:0")) {
+            self.lib_classes.insert(c.name.clone(), Arc::new(c));
+        }
         for f in &self.profile.files {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
@@ -650,7 +656,11 @@ impl<'a> Analyzer<'a> {
                 else_body,
             } => {
                 self.expr(cond, cx, bs);
-                self.body(then_body, cx, bs);
+                // A Windows-only branch cannot run when the profile supports no Windows
+                // platform (InSpec refuses the profile there).
+                if !(is_windows_check(cond) && !supports_windows(self.profile)) {
+                    self.body(then_body, cx, bs);
+                }
                 self.body(else_body, cx, bs);
             }
             ExprKind::While { cond, body, .. } => {
@@ -717,6 +727,13 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::Defined(inner)
+                if matches!(
+                    inner.kind,
+                    ExprKind::IVar(_) | ExprKind::Var(_) | ExprKind::Const { .. }
+                ) => {}
+            ExprKind::Defined(inner) if matches!(&inner.kind, ExprKind::GVar(g) if is_match_global(g)) =>
+                {}
             ExprKind::GVar(g) if is_match_global(g) => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
@@ -892,7 +909,14 @@ impl<'a> Analyzer<'a> {
         let mut bs = Vec::new();
         let saved_file = std::mem::take(&mut self.file);
         let saved_types = std::mem::take(&mut self.var_types);
-        for c in self.lib_ancestors(class) {
+        let saved_calls = std::mem::take(&mut self.self_calls);
+        // Public methods (a control may call any) and class bodies; private methods only
+        // when a walked method calls them (so a Windows-only helper reached only from a
+        // Windows branch does not count on a Linux-only profile).
+        let mut pending: Vec<(Arc<ClassDef>, Arc<crate::native::ruby::objects::MethodDef>)> =
+            Vec::new();
+        let ancestors = self.lib_ancestors(class);
+        for c in &ancestors {
             if let Some((construct, at)) = &c.blocked {
                 bs.push(Blocker {
                     construct: format!("{construct} (class `{}`)", c.name),
@@ -908,11 +932,23 @@ impl<'a> Analyzer<'a> {
             let mut methods: Vec<_> = c
                 .methods
                 .values()
+                .filter(|m| !c.private.contains(&m.name))
                 .chain(c.singleton.values())
                 .cloned()
                 .collect();
             methods.sort_by(|a, b| a.name.cmp(&b.name));
-            for m in methods {
+            pending.extend(methods.into_iter().map(|m| (c.clone(), m)));
+        }
+        let mut walked: HashSet<String> = HashSet::new();
+        loop {
+            while let Some((c, m)) = pending.pop() {
+                if !walked.insert(format!("{}#{}", c.name, m.name)) {
+                    continue;
+                }
+                let cx = Cx {
+                    class: Some(c.clone()),
+                    ..Cx::default()
+                };
                 self.file = m.file.clone();
                 for p in &m.params {
                     if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
@@ -921,7 +957,19 @@ impl<'a> Analyzer<'a> {
                 }
                 self.body(&m.body, &cx, &mut bs);
             }
+            let called = std::mem::take(&mut self.self_calls);
+            for name in called {
+                for c in &ancestors {
+                    if let Some(m) = c.methods.get(&name) {
+                        pending.push((c.clone(), m.clone()));
+                    }
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
         }
+        self.self_calls = saved_calls;
         self.file = saved_file;
         self.var_types = saved_types;
         self.in_progress.remove(&key);
@@ -1117,6 +1165,9 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(class) = &cx.class {
+            if self.lib_class_defines(class, name, false) {
+                self.self_calls.push(name.to_string());
+            }
             if self.lib_class_defines(class, name, false)
                 || INSTANCE_BASE_METHODS.contains(&name)
                 || CLASS_BODY_FUNCTIONS.contains(&name)
@@ -1268,6 +1319,48 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// `os.windows?` / `inspec.os.windows?` / `platform.windows?`.
+fn is_windows_check(cond: &Expr) -> bool {
+    match &cond.kind {
+        ExprKind::Call {
+            recv: Some(r),
+            name,
+            args,
+            ..
+        } => {
+            name == "windows?"
+                && args.is_empty()
+                && matches!(r.bare_call_name(), Some("os" | "platform"))
+                || name == "windows?"
+                    && matches!(&r.kind, ExprKind::Call { recv: Some(i), name: n, .. }
+                        if matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the profile may run on Windows (its `supports`, releases aside, admit a Windows
+/// platform, by the rule InSpec's profile check applies).
+fn supports_windows(profile: &Profile) -> bool {
+    let windows = crate::native::resources::Platform {
+        name: "windows".into(),
+        families: vec!["windows".into(), "os".into()],
+        release: String::new(),
+        arch: String::new(),
+    };
+    let without_release: Vec<_> = profile
+        .metadata
+        .supports
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.remove("release");
+            e
+        })
+        .collect();
+    crate::native::inspec::supports::supported(&without_release, &windows)
 }
 
 /// `$~` and `$1`..`$9`: the last regexp match.

@@ -41,6 +41,7 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Inspec::Exceptions::ResourceFailed",
     "Inspec::Log",
     "JSON::ParserError",
+    "Hashie::Mash",
 ];
 
 /// Whether `name` is one of [`SCOPED_CLASSES`] or a namespace of one (`Inspec::Exceptions`).

@@ -188,11 +188,35 @@ impl<E: Embedding> Interp<'_, E> {
                 };
                 self.call_super(args, off)
             }
+            ExprKind::Defined(inner) => self.eval_defined(inner, off),
             ExprKind::SelfRef if !self.self_stack.is_empty() => {
                 Ok(self.self_stack.last().cloned().unwrap_or(Value::Nil))
             }
             other => Err(self.unsupported(construct_name(other), off)),
         }
+    }
+
+    /// `defined?(x)` for variables and constants: Ruby's description, or nil.
+    fn eval_defined(&mut self, inner: &Expr, off: u32) -> R {
+        let what = match &inner.kind {
+            ExprKind::IVar(n) => self
+                .self_instance()
+                .is_some_and(|i| {
+                    i.ivars
+                        .lock()
+                        .is_ok_and(|m| m.contains_key(n.trim_start_matches('@')))
+                })
+                .then_some("instance-variable"),
+            ExprKind::Var(_) => Some("local-variable"),
+            ExprKind::GVar(_) => self.eval(inner)?.truthy().then_some("global-variable"),
+            ExprKind::Const { .. } => match self.eval(inner) {
+                Ok(_) => Some("expression"),
+                Err(Flow::Unsupported { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => return Err(self.unsupported("`defined?`", off)),
+        };
+        Ok(what.map_or(Value::Nil, Value::str))
     }
 
     fn eval_opt(&mut self, e: Option<&Expr>) -> R {
@@ -511,7 +535,7 @@ impl<E: Embedding> Interp<'_, E> {
             }
             return Ok(v);
         }
-        if KNOWN_CLASSES.contains(&name) {
+        if KNOWN_CLASSES.contains(&name) || crate::native::ruby::classes::is_scoped_class(name) {
             return Ok(native(ClassRef(name.to_string())));
         }
         Err(self.unsupported(format!("constant `{name}`"), off))
@@ -660,7 +684,11 @@ impl<E: Embedding> Interp<'_, E> {
                 let (mut a, _) = self.eval_args(args)?;
                 a.push(v);
                 let mut container = self.eval_target(recv)?;
-                methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                if is_object(&container) {
+                    self.call_method(container.clone(), "[]=", a, None, off)?;
+                } else {
+                    methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                }
                 self.assign_to(recv, container)?;
             }
             _ => return Err(self.unsupported("assignment to this kind of target", off)),
@@ -916,6 +944,9 @@ impl<E: Embedding> Interp<'_, E> {
                     ));
                 }
                 if let Some(r) = self.call_filter_builder(&recv, name, &args, blk, off) {
+                    return r;
+                }
+                if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
                     return r;
                 }
                 if as_native::<InspecHandle>(&recv).is_some() {

@@ -30,6 +30,7 @@ pub const LIBRARY_CLASS_METHODS: &[(&str, &str)] = &[
     ("Inspec::Log", "error"),
     ("FilterTable", "create"),
     ("Struct", "new"),
+    ("Hashie::Mash", "new"),
 ];
 
 /// Methods of a FilterTable under construction in a class body.
@@ -61,6 +62,19 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "inspec",
 ];
 
+/// The file name InSpec's helper modules are reported under.
+pub const PRELUDE_FILE: &str = "(inspec)/prelude.rb";
+
+/// InSpec's helper modules (`FileReader`), parsed once; loaded before `libraries/`.
+pub fn prelude() -> &'static [Expr] {
+    static PRELUDE: std::sync::LazyLock<Vec<Expr>> = std::sync::LazyLock::new(|| {
+        crate::profile::parser::parse_program(include_str!("prelude.rb"))
+            .map(|p| p.body.clone())
+            .unwrap_or_default()
+    });
+    &PRELUDE
+}
+
 /// `FilterTable.create` with its registrations so far.
 pub struct FilterBuilder(pub Mutex<TableSpec>);
 
@@ -83,13 +97,16 @@ impl<E: Embedding> Interp<'_, E> {
     /// Loads every library file: classes first (so bodies may name each other), then class
     /// bodies and file-level statements in file order.
     pub fn load_libraries(&mut self) {
-        let files: Vec<(String, Vec<Expr>)> = self
-            .profile
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with("libraries/"))
-            .map(|f| (f.path.clone(), f.program.body.clone()))
-            .collect();
+        let files: Vec<(String, Vec<Expr>)> =
+            std::iter::once((PRELUDE_FILE.to_string(), prelude().to_vec()))
+                .chain(
+                    self.profile
+                        .files
+                        .iter()
+                        .filter(|f| f.path.starts_with("libraries/"))
+                        .map(|f| (f.path.clone(), f.program.body.clone())),
+                )
+                .collect();
         let mut order = Vec::new();
         for (path, body) in &files {
             self.file = path.clone();
@@ -816,6 +833,7 @@ impl<E: Embedding> Interp<'_, E> {
                 Ok(native(FilterBuilder(Mutex::new(TableSpec::default()))))
             }
             ("Struct", "new") => self.define_struct(args, blk),
+            ("Hashie::Mash", "new") => Ok(crate::native::ruby::mash::new_mash(args)),
             _ => return None,
         })
     }

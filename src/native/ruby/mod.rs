@@ -13,6 +13,7 @@
 pub mod classes;
 pub mod eval;
 pub mod library;
+pub mod mash;
 pub mod methods;
 pub mod objects;
 pub mod rx;
