@@ -209,6 +209,9 @@ const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
     ("resource-skipped-off-debian", [P, P, S]),
     ("filter-table-resource", [P, P, P]),
     ("library-overrides-built-in", [P, P, P]),
+    ("file-reader-module", [P, P, P]),
+    // utils/file_reader.rb: ResourceSkipped "Can't find file: ...".
+    ("file-reader-missing-file", [S, S, S]),
 ];
 
 #[test]
