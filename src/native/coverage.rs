@@ -658,7 +658,7 @@ impl<'a> Analyzer<'a> {
                 self.expr(cond, cx, bs);
                 // A Windows-only branch cannot run when the profile supports no Windows
                 // platform (InSpec refuses the profile there).
-                if !(is_windows_check(cond) && !supports_windows(self.profile)) {
+                if !is_windows_check(cond) || supports_windows(self.profile) {
                     self.body(then_body, cx, bs);
                 }
                 self.body(else_body, cx, bs);

@@ -212,6 +212,8 @@ const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
     ("file-reader-module", [P, P, P]),
     // utils/file_reader.rb: ResourceSkipped "Can't find file: ...".
     ("file-reader-missing-file", [S, S, S]),
+    // resource.rb check_supported!: ArgumentError "Unsupported resource/backend combination".
+    ("resource-unsupported-platform", [F, F, F]),
 ];
 
 #[test]

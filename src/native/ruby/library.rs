@@ -268,6 +268,13 @@ impl<E: Embedding> Interp<'_, E> {
 
     /// The class, its included modules (last included first), then its superclass's.
     pub fn ancestors(&self, class: &str) -> Vec<String> {
+        if self
+            .classes
+            .get(class)
+            .is_some_and(|c| c.includes.is_empty() && c.superclass.is_none())
+        {
+            return vec![class.to_string()];
+        }
         let mut out: Vec<String> = Vec::new();
         let mut cur = Some(class.to_string());
         while let Some(c) = cur.take() {
@@ -384,8 +391,20 @@ impl<E: Embedding> Interp<'_, E> {
                 format!("undefined method `new' for module {class}"),
             ));
         }
-        let inst_val = native(Instance::new(class));
         let resource = self.class_is_resource(class);
+        if resource && !def.supports.is_empty() {
+            // resource.rb check_supported!: raised before `initialize` runs.
+            if let Err(platform) = E::check_supports(self, &def.supports) {
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "Unsupported resource/backend combination: {} / {platform}. Exiting.",
+                        def.resource.as_deref().unwrap_or(class)
+                    ),
+                ));
+            }
+        }
+        let inst_val = native(Instance::new(class));
         let r = match self.find_method(class, "initialize") {
             Some(init) => self
                 .call_def(&init, Some(inst_val.clone()), args)
@@ -586,8 +605,12 @@ impl<E: Embedding> Interp<'_, E> {
         if spec.columns.iter().any(|(a, _)| a == name) && spec.source == name {
             return None;
         }
+        // filter.rb: the rows' exceptions make the table skipped or failed.
         let table = match self.build_table(recv, spec) {
             Ok(t) => t,
+            Err(Flow::Raise(e)) if e.class == RESOURCE_SKIPPED => {
+                return Some(Err(Flow::Skip(e.message)))
+            }
             Err(e) => return Some(Err(e)),
         };
         if let Some((_, block)) = custom {
@@ -962,5 +985,6 @@ fn merge(mut old: ClassDef, new: ClassDef) -> ClassDef {
     old.superclass = new.superclass.or(old.superclass);
     old.is_resource |= new.is_resource;
     old.blocked = old.blocked.or(new.blocked);
+    old.supports.extend(new.supports);
     old
 }

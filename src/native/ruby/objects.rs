@@ -63,6 +63,8 @@ pub struct ClassDef {
     pub blocked: Option<(String, String)>,
     pub file: String,
     pub table: Option<TableSpec>,
+    /// `supports platform: 'unix'` entries (key, value), for InSpec's platform check.
+    pub supports: Vec<Vec<(String, String)>>,
 }
 
 impl ClassDef {
@@ -288,13 +290,13 @@ pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
 /// `def`s.
 pub fn struct_class(name: &str, fields: Vec<String>, body: &[Expr], file: &str) -> ClassDef {
     let span = crate::profile::ast::Span { start: 0, end: 0 };
-    let method = |name: &str, params: Vec<Param>, body: Vec<Expr>| {
+    let method = |method: &str, params: Vec<Param>, body: Vec<Expr>| {
         Arc::new(MethodDef {
-            name: name.to_string(),
+            name: method.to_string(),
             params,
             body,
             file: file.to_string(),
-            owner: String::new(),
+            owner: name.to_string(),
             captured: Vec::new(),
         })
     };
@@ -489,6 +491,21 @@ fn load_class_body(
                 if name == "name" {
                     if let Some(n) = args.first().and_then(|a| a.as_str_or_sym()) {
                         class.resource = Some(n);
+                    }
+                }
+                if name == "supports" {
+                    if let Some(ExprKind::Hash { entries, .. }) = args.first().map(|a| &a.kind) {
+                        class.supports.push(
+                            entries
+                                .iter()
+                                .filter_map(|e| match e {
+                                    crate::profile::ast::HashEntry::Pair(k, v) => {
+                                        Some((k.as_str_or_sym()?, v.as_str_or_sym()?))
+                                    }
+                                    _ => None,
+                                })
+                                .collect(),
+                        );
                     }
                 }
             }
