@@ -709,6 +709,10 @@ fn library_classes_modules_constants_and_dispatch() {
     let lib = r##"
 module Outer
   LIMIT = 3
+  class Inner
+    TWICE = LIMIT * 2
+  end
+
   class Base
     def initialize(n)
       @n = n
@@ -753,8 +757,8 @@ control 'x' do
   describe Outer::Child.build(2).describe_me do
     it { should eq 'child/base 2' }
   end
-  describe Outer::LIMIT do
-    it { should eq 3 }
+  describe [Outer::LIMIT, Outer::Inner::TWICE] do
+    it { should eq [3, 6] }
   end
   describe Dyn.new.get_color do
     it { should eq 'color' }

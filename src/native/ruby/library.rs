@@ -112,7 +112,9 @@ impl<E: Embedding> Interp<'_, E> {
             self.file = path.clone();
             let loaded = load_library(path, body, &|off| self.at(off));
             for c in loaded {
-                order.push(c.name.clone());
+                if !order.contains(&c.name) {
+                    order.push(c.name.clone());
+                }
                 let merged = match self.classes.remove(&c.name) {
                     Some(old) => merge(Arc::unwrap_or_clone(old), c),
                     None => c,
@@ -130,77 +132,56 @@ impl<E: Embedding> Interp<'_, E> {
                 }
             }
         }
+        for name in &order {
+            self.run_class_body(name);
+        }
         for (path, body) in &files {
             self.file = path.clone();
             for stmt in body {
                 self.steps = 0;
-                self.library_statement(stmt, "");
+                self.library_statement(stmt);
             }
         }
     }
 
-    /// A statement of a library file or of a class body inside it.
-    fn library_statement(&mut self, stmt: &Expr, scope: &str) {
+    /// A file-level statement of a library (classes and modules were loaded already).
+    fn library_statement(&mut self, stmt: &Expr) {
         match &stmt.kind {
-            ExprKind::Class { path, body, .. } | ExprKind::Module { path, body } => {
-                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
-                    return;
-                };
-                let full = join(scope, &name);
-                self.class_body.push(full.clone());
-                self.self_stack.push(native(ClassRef(full.clone())));
-                // A class body is its own scope (`filter = FilterTable.create` stays in it).
-                let _ = self.scoped(true, |me| {
-                    for s in body {
-                        if is_class_definition(s) {
-                            me.library_statement(s, &full);
-                        } else {
-                            me.class_statement(&full, s);
-                        }
-                    }
-                    Ok(())
-                });
-                self.self_stack.pop();
-                self.class_body.pop();
-            }
-            ExprKind::Def(d) if d.singleton.is_none() && scope.is_empty() => {
-                let _ = self.eval(stmt);
-            }
-            _ if scope.is_empty() && struct_constant(stmt).is_some() => {}
-            _ if scope.is_empty() => {
+            ExprKind::Class { .. } | ExprKind::Module { .. } => {}
+            _ if struct_constant(stmt).is_some() => {}
+            _ => {
                 if let Err(flow) = self.eval(stmt) {
                     self.poison_const(stmt, flow);
                 }
             }
-            _ => {}
         }
     }
 
-    /// One class-body statement other than a definition the loader already took.
-    fn class_statement(&mut self, class: &str, s: &Expr) {
-        let static_part = match &s.kind {
-            ExprKind::Def(_) | ExprKind::Alias(..) | ExprKind::SClass { .. } => true,
-            ExprKind::Call {
-                recv: None,
-                name,
-                args,
-                block: None,
-                ..
-            } => {
-                matches!(
-                    name.as_str(),
-                    "attr_reader" | "attr_accessor" | "attr_writer"
-                ) || CLASS_METADATA.contains(&name.as_str())
-                    || (matches!(name.as_str(), "private" | "public" | "include") && {
-                        let _ = args;
-                        name != "private" || args.is_empty()
-                    })
-            }
-            _ => false,
+    /// Runs a class body's statements (what the loader did not take as definitions), with
+    /// the class as `self`, in a scope of its own (`filter = FilterTable.create` stays in it).
+    fn run_class_body(&mut self, class: &str) {
+        let Some(def) = self.classes.get(class).cloned() else {
+            return;
         };
-        if static_part {
+        if def.statements.is_empty() {
             return;
         }
+        self.file = def.file.clone();
+        self.class_body.push(class.to_string());
+        self.self_stack.push(native(ClassRef(class.to_string())));
+        let _ = self.scoped(true, |me| {
+            for s in &def.statements {
+                me.steps = 0;
+                me.class_statement(class, s);
+            }
+            Ok(())
+        });
+        self.self_stack.pop();
+        self.class_body.pop();
+    }
+
+    /// One class-body statement; a failure blocks the class (its instances say why).
+    fn class_statement(&mut self, class: &str, s: &Expr) {
         if let Err(flow) = self.eval(s) {
             if self.poison_const(s, flow.clone()) {
                 return;
@@ -966,10 +947,6 @@ fn undefined(name: &str, class: &str) -> Flow {
         "NoMethodError",
         format!("undefined method `{name}' for an instance of {class}"),
     )
-}
-
-fn is_class_definition(e: &Expr) -> bool {
-    matches!(e.kind, ExprKind::Class { .. } | ExprKind::Module { .. })
 }
 
 /// A class reopened in another file: the later definitions win.

@@ -356,6 +356,8 @@ fn load_scope(
                 };
                 let full = join(scope, &name);
                 let mut class = take_class(out, &full, file);
+                // Outer classes before the classes nested in them (their bodies run so).
+                let pos = out.len();
                 match superclass.as_deref() {
                     Some(sc) if is_resource_superclass(sc) => class.is_resource = true,
                     Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
@@ -379,7 +381,7 @@ fn load_scope(
                     None => {}
                 }
                 load_class_body(file, &mut class, body, at, out);
-                out.push(class);
+                out.insert(pos, class);
             }
             ExprKind::Module { path, body } => {
                 let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
@@ -388,8 +390,9 @@ fn load_scope(
                 let full = join(scope, &name);
                 let mut module = take_class(out, &full, file);
                 module.is_module = true;
+                let pos = out.len();
                 load_class_body(file, &mut module, body, at, out);
-                out.push(module);
+                out.insert(pos, module);
             }
             _ if scope.is_empty() => {
                 if let Some((name, fields, body)) = struct_constant(stmt) {
