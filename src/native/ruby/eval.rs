@@ -499,30 +499,37 @@ impl<E: Embedding> Interp<'_, E> {
     fn read_gvar(&mut self, name: &str, off: u32) -> R {
         let n = name.trim_start_matches('$');
         if n == "~" {
-            return Ok(self.last_match.clone());
+            return self.last_match();
         }
         match n.parse::<i64>() {
-            Ok(i) if (1..=9).contains(&i) => match &self.last_match {
+            Ok(i) if (1..=9).contains(&i) => match self.last_match()? {
                 Value::Nil => Ok(Value::Nil),
-                m => {
-                    let m = m.clone();
-                    self.call_method(m, "[]", vec![Value::Int(i)], None, off)
-                }
+                m => self.call_method(m, "[]", vec![Value::Int(i)], None, off),
             },
             _ => Err(self.unsupported(format!("global variable `{name}`"), off)),
         }
     }
 
-    /// Sets `$~` for a regexp matched against a value (nil when it does not match).
+    /// Sets `$~` for a regexp matched against a value. Its groups are computed only when
+    /// `$~` or `$1`.. is read (a second match of every `=~` would double its cost).
     pub fn record_match(&mut self, pattern: &Value, subject: &Value) -> R<()> {
         let (re, s) = match (pattern, subject) {
             (Value::Regex { .. }, Value::Str(s) | Value::Sym(s)) => (pattern, s.clone()),
             (Value::Str(_) | Value::Sym(_), Value::Regex { .. }) => (subject, to_s(pattern)),
             _ => return Ok(()),
         };
-        self.last_match =
-            methods::call_builtin(self, &mut Value::Str(s), "match", vec![re.clone()], None, 0)?;
+        self.last_match = Value::Nil;
+        self.match_source = Some((re.clone(), s));
         Ok(())
+    }
+
+    /// `$~`: the last match's MatchData (or nil).
+    fn last_match(&mut self) -> R {
+        if let Some((re, s)) = self.match_source.take() {
+            self.last_match =
+                methods::call_builtin(self, &mut Value::Str(s), "match", vec![re], None, 0)?;
+        }
+        Ok(self.last_match.clone())
     }
 
     fn read_const(&mut self, name: &str, off: u32) -> R {
@@ -783,6 +790,7 @@ impl<E: Embedding> Interp<'_, E> {
         if let (Some(p), Some(s)) = (pattern, subject) {
             if matches!(p, Value::Regex { .. }) || matches!(s, Value::Regex { .. }) {
                 self.last_match = out.clone();
+                self.match_source = None;
             }
         }
         Ok(out)

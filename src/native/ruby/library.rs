@@ -303,6 +303,10 @@ impl<E: Embedding> Interp<'_, E> {
     /// A constant by name from the current lexical scope, then the ancestors of the
     /// current class, then the top level.
     pub fn lookup_const(&self, name: &str) -> Option<Value> {
+        if self.class_body.is_empty() && self.calls.iter().all(|f| f.def.owner.is_empty()) {
+            // Control files and file-level helpers: top-level constants only.
+            return self.const_in("", name);
+        }
         let cref = self.cref();
         let mut scope = Some(cref.as_str());
         while let Some(s) = scope {

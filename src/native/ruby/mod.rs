@@ -216,6 +216,8 @@ pub struct Interp<'p, E> {
     pub class_body: Vec<String>,
     /// `$~` after the last regexp match (`$1`..`$9` are its groups).
     pub last_match: Value,
+    /// The regexp and string of the last `=~`, matched again only if `$~` is read.
+    pub match_source: Option<(Value, String)>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -259,6 +261,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             calls: Vec::new(),
             class_body: Vec::new(),
             last_match: Value::Nil,
+            match_source: None,
             ext,
             depth: 0,
             steps: 0,
