@@ -1172,7 +1172,6 @@ impl<'a> Analyzer<'a> {
                 || INSTANCE_BASE_METHODS.contains(&name)
                 || CLASS_BODY_FUNCTIONS.contains(&name)
                 || CLASS_METADATA.contains(&name)
-                || name == "fail_resource"
             {
                 self.blk(block, cx, bs);
                 return;

@@ -513,9 +513,10 @@ fn load_class_body(
                 }
             }
             ExprKind::SClass { .. } => {
-                class
-                    .blocked
-                    .get_or_insert((construct_name_of(&s.kind), at(s.span.start)));
+                class.blocked.get_or_insert((
+                    crate::native::ruby::eval::construct_name(&s.kind),
+                    at(s.span.start),
+                ));
             }
             ExprKind::Alias(new, old) => {
                 if let Some(m) = class.methods.get(old).cloned() {
@@ -525,10 +526,6 @@ fn load_class_body(
             _ => class.statements.push(s.clone()),
         }
     }
-}
-
-fn construct_name_of(k: &ExprKind) -> String {
-    crate::native::ruby::eval::construct_name(k)
 }
 
 pub fn native<T: Send + Sync + 'static>(x: T) -> Value {
