@@ -83,6 +83,25 @@ def test_a_profile_for_another_platform_is_skipped_with_inspecs_message(tmp_path
     assert doc["statistics"]["controls"]["total"] == 1
 
 
+def test_exec_runs_a_profiles_custom_resources_on_each_recorded_host(tmp_path: Path) -> None:
+    out, doc = exec_json("custom-resources", tmp_path)
+    assert out.returncode == 1, out.stdout + out.stderr  # some resources fail, as in InSpec
+    profiles = by_host(doc)
+    status = {
+        h: {c["id"]: {r["status"] for r in c["results"]} for c in p["controls"]} for h, p in profiles.items()
+    }
+    hosts = ("debian12", "ubuntu2004", "rhel8")
+    # The library's own `virtualization` replaces the built-in one and reads systemd-detect-virt.
+    assert [status[h]["library-overrides-built-in"] for h in hosts] == [{"passed"}] * 3
+    # RHEL's login.defs sets UMASK 077 (its other checks pass); the others 022.
+    login = [status[h]["custom-resource-login-defs"] for h in hosts]
+    assert login == [{"passed"}, {"passed"}, {"passed", "failed"}]
+    # ResourceSkipped raised in initialize skips the describe, off the Debian family only.
+    assert [status[h]["resource-skipped-off-debian"] for h in hosts] == [{"passed"}, {"passed"}, {"skipped"}]
+    skipped = next(c for c in profiles["rhel8"]["controls"] if c["id"] == "skip-resource")
+    assert skipped["results"][0]["skip_message"] == "No such file: /etc/no-such-file"
+
+
 async def test_executor_skips_the_host_and_keeps_the_reason(ex: Executor) -> None:
     await ex.templates.create(Template("focal", profile=str(PROFILES / "ubuntu-focal")))
     report = await (await ex.submit("focal", hosts=[HOSTS["debian12"], HOSTS["ubuntu2004"]]))

@@ -12,14 +12,21 @@ use serde::Serialize;
 
 use crate::native::inspec::dsl::DSL_FUNCTIONS;
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
-use crate::native::inspec::overlay::{dependency_libraries, OVERLAY_FUNCTIONS};
+use crate::native::inspec::overlay::OVERLAY_FUNCTIONS;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
-use crate::native::ruby::classes::{CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES};
+use crate::native::ruby::classes::{
+    is_scoped_class, CLASS_METHODS, OBJECT_METHODS, SCOPED_CLASSES,
+};
 use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::library::{
+    prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
+};
 use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
-use crate::native::ruby::objects::{load_library, ResourceClass, KNOWN_CLASSES};
-use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind};
+use crate::native::ruby::objects::{
+    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, KNOWN_CLASSES,
+};
+use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
 use crate::profile::visit::{
     any_expr, each_expr_in, for_each_branch, walk_block, walk_expr, walk_parts, Visitor,
@@ -186,7 +193,7 @@ struct Cx {
     /// Inside `where { }`: bare names may be the row's fields.
     in_where: bool,
     /// Inside a custom resource's method: the class.
-    class: Option<Arc<ResourceClass>>,
+    class: Option<Arc<ClassDef>>,
     /// The subject of the innermost describe and the example's `its` (if any).
     subject: Option<Ty>,
     its: bool,
@@ -199,7 +206,12 @@ struct Analyzer<'a> {
     cat: &'a Catalogue,
     lines: HashMap<String, Lines>,
     file: String,
-    classes: HashMap<String, Arc<ResourceClass>>,
+    /// Custom resources by resource name.
+    classes: HashMap<String, Arc<ClassDef>>,
+    /// Every class and module of `libraries/`, by full name.
+    lib_classes: HashMap<String, Arc<ClassDef>>,
+    /// Methods of the class being walked that its walked methods call without receiver.
+    self_calls: Vec<String>,
     defs: HashMap<String, Vec<Expr>>,
     def_cache: HashMap<String, Vec<Blocker>>,
     class_cache: HashMap<String, Vec<Blocker>>,
@@ -226,6 +238,8 @@ impl<'a> Analyzer<'a> {
             lines,
             file: String::new(),
             classes: HashMap::new(),
+            lib_classes: HashMap::new(),
+            self_calls: Vec::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
             class_cache: HashMap::new(),
@@ -250,17 +264,51 @@ impl<'a> Analyzer<'a> {
     }
 
     fn run(&mut self) {
+        for c in load_library(PRELUDE_FILE, prelude(), &|_| format!("{PRELUDE_FILE}:0")) {
+            self.lib_classes.insert(c.name.clone(), Arc::new(c));
+        }
         // The dependencies' resources, then the profile's own (as the evaluator loads them).
-        let deps = dependency_libraries(self.profile);
+        let deps = self.profile.dependency_libraries();
         for f in deps.into_iter().chain(self.profile.files.iter()) {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
                 let this = &*self;
                 for c in load_library(&f.path, &f.program.body, &|o| this.at(o)) {
-                    self.classes.insert(c.name.clone(), Arc::new(c));
+                    let c = Arc::new(c);
+                    if let (Some(r), true) = (&c.resource, c.is_resource) {
+                        self.classes.insert(r.clone(), c.clone());
+                    }
+                    self.lib_classes.insert(c.name.clone(), c);
+                }
+                // File-level helpers and constants of libraries are visible everywhere.
+                for stmt in &f.program.body {
+                    match &stmt.kind {
+                        ExprKind::Def(d) if d.singleton.is_none() => {
+                            self.defs.insert(d.name.clone(), d.body.clone());
+                        }
+                        ExprKind::Assign { target, .. } => {
+                            if let ExprKind::Const { name, .. } = &target.kind {
+                                self.consts.insert(name.clone());
+                            }
+                        }
+                        _ => {}
+                    }
                 }
             }
         }
+        let class_consts: Vec<String> = self
+            .lib_classes
+            .values()
+            .flat_map(|c| c.statements.iter())
+            .filter_map(|s| match &s.kind {
+                ExprKind::Assign { target, .. } => match &target.kind {
+                    ExprKind::Const { name, .. } => Some(name.clone()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        self.consts.extend(class_consts);
         // Helpers and constants are visible to every control file.
         for f in &self.profile.files {
             if f.path.starts_with("libraries/") {
@@ -505,7 +553,6 @@ impl<'a> Analyzer<'a> {
             | ExprKind::Hash { .. }
             | ExprKind::Unary { .. }
             | ExprKind::Binary { .. }
-            | ExprKind::If { .. }
             | ExprKind::While { .. }
             | ExprKind::Paren(_)
             | ExprKind::Return(_)
@@ -545,13 +592,24 @@ impl<'a> Analyzer<'a> {
             } => {
                 if let Some(p) = self.poisoned.get(name) {
                     bs.extend(p.iter().cloned());
-                } else if !self.consts.contains(name) && !KNOWN_CLASSES.contains(&name.as_str()) {
+                } else if !self.consts.contains(name)
+                    && !KNOWN_CLASSES.contains(&name.as_str())
+                    && self.lib_class(name).is_none()
+                {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
             }
             ExprKind::Const { .. } => {
-                if !scoped_name(e).is_some_and(|n| SCOPED_CLASSES.contains(&n.as_str())) {
-                    bs.push(self.block("scoped constant", off));
+                let known = scoped_name(e).is_some_and(|n| {
+                    is_scoped_class(&n)
+                        || self.lib_class(&n).is_some()
+                        || n.rsplit("::")
+                            .next()
+                            .is_some_and(|last| self.consts.contains(last))
+                });
+                if !known {
+                    let n = scoped_name(e).unwrap_or_default();
+                    bs.push(self.block(format!("constant `{n}`"), off));
                 }
             }
             ExprKind::Call {
@@ -588,6 +646,19 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 self.expr(value, cx, bs);
+            }
+            ExprKind::If {
+                cond,
+                then_body,
+                else_body,
+            } => {
+                self.expr(cond, cx, bs);
+                // A Windows-only branch cannot run when the profile supports no Windows
+                // platform (InSpec refuses the profile there).
+                if !is_windows_check(cond) || supports_windows(self.profile) {
+                    self.body(then_body, cx, bs);
+                }
+                self.body(else_body, cx, bs);
             }
             ExprKind::For { var, iter, body } => {
                 self.target(var, cx, bs);
@@ -642,6 +713,15 @@ impl<'a> Analyzer<'a> {
                     self.args(a, cx, bs);
                 }
             }
+            ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::Defined(inner)
+                if matches!(
+                    inner.kind,
+                    ExprKind::IVar(_) | ExprKind::Var(_) | ExprKind::Const { .. }
+                ) => {}
+            ExprKind::Defined(inner) if matches!(&inner.kind, ExprKind::GVar(g) if is_match_global(g)) =>
+                {}
+            ExprKind::GVar(g) if is_match_global(g) => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }
@@ -672,6 +752,12 @@ impl<'a> Analyzer<'a> {
             ExprKind::Call {
                 recv: None, args, ..
             } if args.is_empty() => {}
+            // `obj.attr = v`: the writer is called on the evaluated receiver.
+            ExprKind::Call {
+                recv: Some(r),
+                args,
+                ..
+            } if args.is_empty() => self.expr(r, cx, bs),
             ExprKind::Index { recv, args } => {
                 self.expr(recv, cx, bs);
                 self.args(args, cx, bs);
@@ -741,40 +827,135 @@ impl<'a> Analyzer<'a> {
     }
 
     fn class_blockers(&mut self, name: &str) -> Vec<Blocker> {
-        if let Some(b) = self.class_cache.get(name) {
+        match self.classes.get(name).cloned() {
+            Some(class) => self.lib_class_blockers(&class),
+            None => Vec::new(),
+        }
+    }
+
+    /// The library class a constant path names: exactly, or as seen from inside a module
+    /// (`Rules` for `Pam::Rules`).
+    fn lib_class(&self, path: &str) -> Option<Arc<ClassDef>> {
+        self.lib_classes.get(path).cloned().or_else(|| {
+            let suffix = format!("::{path}");
+            let mut hits = self
+                .lib_classes
+                .values()
+                .filter(|c| c.name.ends_with(&suffix));
+            match (hits.next(), hits.next()) {
+                (Some(c), None) => Some(c.clone()),
+                _ => None,
+            }
+        })
+    }
+
+    /// The class, its included modules and its superclasses (those of `libraries/`).
+    fn lib_ancestors(&self, class: &Arc<ClassDef>) -> Vec<Arc<ClassDef>> {
+        let mut out: Vec<Arc<ClassDef>> = Vec::new();
+        let mut todo = vec![class.clone()];
+        while let Some(c) = todo.pop() {
+            if out.iter().any(|o| o.name == c.name) {
+                continue;
+            }
+            for m in c.includes.iter().chain(c.superclass.iter()) {
+                if let Some(x) = self.lib_class(m) {
+                    todo.push(x);
+                }
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Whether instances (or, `singleton`, the class itself) answer `name` as written.
+    fn lib_class_defines(&self, class: &Arc<ClassDef>, name: &str, singleton: bool) -> bool {
+        self.lib_ancestors(class).iter().any(|c| {
+            if singleton {
+                c.singleton.contains_key(name)
+            } else {
+                c.defines(name) || c.table.is_some()
+            }
+        })
+    }
+
+    /// What blocks a library class: its class-level constructs, its class-body statements
+    /// and the bodies of its (and its ancestors') methods.
+    fn lib_class_blockers(&mut self, class: &Arc<ClassDef>) -> Vec<Blocker> {
+        let key = format!("class {}", class.name);
+        if let Some(b) = self.class_cache.get(&key) {
             return b.clone();
         }
-        let Some(class) = self.classes.get(name).cloned() else {
-            return Vec::new();
-        };
-        if !self.in_progress.insert(format!("class {name}")) {
+        if !self.in_progress.insert(key.clone()) {
             return Vec::new();
         }
         let mut bs = Vec::new();
-        if let Some((construct, at)) = &class.blocked {
-            bs.push(Blocker {
-                construct: format!("{construct} (resource `{}`)", class.name),
-                at: at.clone(),
-            });
-        }
         let saved_file = std::mem::take(&mut self.file);
         let saved_types = std::mem::take(&mut self.var_types);
-        let cx = Cx {
-            class: Some(class.clone()),
-            ..Cx::default()
-        };
-        let mut methods: Vec<_> = class.methods.values().cloned().collect();
-        methods.sort_by(|a, b| a.name.cmp(&b.name));
-        for m in methods {
-            self.file = m.file.clone();
-            let mut scan = self.scan(&cx, &mut bs);
-            m.params.iter().for_each(|p| scan.param(p));
-            scan.body(&m.body);
+        let saved_calls = std::mem::take(&mut self.self_calls);
+        // Public methods (a control may call any) and class bodies; private methods only
+        // when a walked method calls them (so a Windows-only helper reached only from a
+        // Windows branch does not count on a Linux-only profile).
+        let mut pending: Vec<(Arc<ClassDef>, Arc<crate::native::ruby::objects::MethodDef>)> =
+            Vec::new();
+        let ancestors = self.lib_ancestors(class);
+        for c in &ancestors {
+            if let Some((construct, at)) = &c.blocked {
+                bs.push(Blocker {
+                    construct: format!("{construct} (class `{}`)", c.name),
+                    at: at.clone(),
+                });
+            }
+            let cx = Cx {
+                class: Some(c.clone()),
+                ..Cx::default()
+            };
+            self.file = c.file.clone();
+            self.body(&c.statements, &cx, &mut bs);
+            let mut methods: Vec<_> = c
+                .methods
+                .values()
+                .filter(|m| !c.private.contains(&m.name))
+                .chain(c.singleton.values())
+                .cloned()
+                .collect();
+            methods.sort_by(|a, b| a.name.cmp(&b.name));
+            pending.extend(methods.into_iter().map(|m| (c.clone(), m)));
         }
+        let mut walked: HashSet<String> = HashSet::new();
+        loop {
+            while let Some((c, m)) = pending.pop() {
+                if !walked.insert(format!("{}#{}", c.name, m.name)) {
+                    continue;
+                }
+                let cx = Cx {
+                    class: Some(c.clone()),
+                    ..Cx::default()
+                };
+                self.file = m.file.clone();
+                for p in &m.params {
+                    if let Param::Optional(_, d) | Param::Key(_, Some(d)) = p {
+                        self.expr(d, &cx, &mut bs);
+                    }
+                }
+                self.body(&m.body, &cx, &mut bs);
+            }
+            let called = std::mem::take(&mut self.self_calls);
+            for name in called {
+                for c in &ancestors {
+                    if let Some(m) = c.methods.get(&name) {
+                        pending.push((c.clone(), m.clone()));
+                    }
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+        }
+        self.self_calls = saved_calls;
         self.file = saved_file;
         self.var_types = saved_types;
-        self.in_progress.remove(&format!("class {name}"));
-        self.class_cache.insert(name.to_string(), bs.clone());
+        self.in_progress.remove(&key);
+        self.class_cache.insert(key, bs.clone());
         bs
     }
 
@@ -832,8 +1013,18 @@ impl<'a> Analyzer<'a> {
         } else {
             self.args(args, cx, bs);
         }
+        if let Some(lib) = scoped_name(r).and_then(|n| self.lib_class(&n)) {
+            let extra = self.lib_class_blockers(&lib);
+            bs.extend(extra);
+            if name != "new" && !self.lib_class_defines(&lib, name, true) {
+                bs.push(self.block(format!("`{}.{name}`", lib.name), off));
+            }
+            self.blk(block, cx, bs);
+            return;
+        }
         if let Some(class) = class_name(r) {
             if !CLASS_METHODS.contains(&(class.as_str(), name))
+                && !LIBRARY_CLASS_METHODS.contains(&(class.as_str(), name))
                 && !matches!(name, "name" | "to_s" | "==" | "===")
             {
                 bs.push(self.block(format!("`{class}.{name}`"), off));
@@ -880,9 +1071,9 @@ impl<'a> Analyzer<'a> {
                     || CHAINS.contains(&name)
                     || matches!(name, "to" | "not_to" | "to_not" | "message" | "name")
                     || self.cat.any_answers(name)
-                    || self.classes.values().any(|c| {
-                        c.methods.contains_key(name) || c.attr_readers.iter().any(|a| a == name)
-                    })
+                    || FILTER_BUILDER_METHODS.contains(&name)
+                    || INSTANCE_BASE_METHODS.contains(&name)
+                    || self.lib_classes.values().any(|c| c.defines(name))
                     || (r.bare_call_name() == Some("inspec")
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
@@ -957,9 +1148,13 @@ impl<'a> Analyzer<'a> {
             return;
         }
         if let Some(class) = &cx.class {
-            if class.methods.contains_key(name)
-                || class.attr_readers.iter().any(|a| a == name)
-                || name == "to_s"
+            if self.lib_class_defines(class, name, false) {
+                self.self_calls.push(name.to_string());
+            }
+            if self.lib_class_defines(class, name, false)
+                || INSTANCE_BASE_METHODS.contains(&name)
+                || CLASS_BODY_FUNCTIONS.contains(&name)
+                || CLASS_METADATA.contains(&name)
             {
                 self.blk(block, cx, bs);
                 return;
@@ -1138,6 +1333,54 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// `os.windows?` / `inspec.os.windows?` / `platform.windows?`.
+fn is_windows_check(cond: &Expr) -> bool {
+    match &cond.kind {
+        ExprKind::Call {
+            recv: Some(r),
+            name,
+            args,
+            ..
+        } => {
+            name == "windows?"
+                && args.is_empty()
+                && matches!(r.bare_call_name(), Some("os" | "platform"))
+                || name == "windows?"
+                    && matches!(&r.kind, ExprKind::Call { recv: Some(i), name: n, .. }
+                        if matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether the profile may run on Windows (its `supports`, releases aside, admit a Windows
+/// platform, by the rule InSpec's profile check applies).
+fn supports_windows(profile: &Profile) -> bool {
+    let windows = crate::native::resources::Platform {
+        name: "windows".into(),
+        families: vec!["windows".into(), "os".into()],
+        release: String::new(),
+        arch: String::new(),
+    };
+    let without_release: Vec<_> = profile
+        .metadata
+        .supports
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            e.remove("release");
+            e
+        })
+        .collect();
+    crate::native::inspec::supports::supported(&without_release, &windows)
+}
+
+/// `$~` and `$1`..`$9`: the last regexp match.
+fn is_match_global(g: &str) -> bool {
+    let n = g.trim_start_matches('$');
+    n == "~" || n.parse::<u8>().is_ok_and(|i| (1..=9).contains(&i))
 }
 
 /// The class a constant receiver names (`Regexp`, `Gem::Version`), if it is a class.

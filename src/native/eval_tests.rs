@@ -703,3 +703,214 @@ fn deep_nesting_and_huge_strings_are_refused() {
         assert_eq!(c.results[0].exception.as_deref(), Some("RuntimeError"));
     }
 }
+
+#[test]
+fn library_classes_modules_constants_and_dispatch() {
+    let lib = r##"
+module Outer
+  LIMIT = 3
+  class Inner
+    TWICE = LIMIT * 2
+  end
+
+  class Base
+    def initialize(n)
+      @n = n
+    end
+
+    def describe_me
+      "base #{@n}"
+    end
+
+    def self.build(n)
+      new(n)
+    end
+  end
+
+  class Child < Base
+    def describe_me
+      "child/" + super
+    end
+  end
+
+  class Boom < StandardError; end
+end
+
+class Dyn
+  def method_missing(name, *args)
+    name.to_s.start_with?('get_') ? name.to_s.sub('get_', '') : super
+  end
+
+  def respond_to_missing?(name, include_private = false)
+    name.to_s.start_with?('get_') || super
+  end
+
+  private
+
+  def hidden
+    1
+  end
+end
+"##;
+    let code = r##"
+control 'x' do
+  describe Outer::Child.build(2).describe_me do
+    it { should eq 'child/base 2' }
+  end
+  describe [Outer::LIMIT, Outer::Inner::TWICE] do
+    it { should eq [3, 6] }
+  end
+  describe Dyn.new.get_color do
+    it { should eq 'color' }
+  end
+  describe [Dyn.new.respond_to?(:get_x), Dyn.new.respond_to?(:hidden)] do
+    it { should eq [true, false] }
+  end
+  got = begin
+    raise Outer::Boom, 'bang'
+  rescue Outer::Boom => e
+    "#{e.message} #{e.class}"
+  end
+  describe got do
+    it { should eq 'bang Outer::Boom' }
+  end
+end
+control 'private' do
+  describe Dyn.new.hidden do
+    it { should eq 1 }
+  end
+end
+control 'missing' do
+  describe Dyn.new.other do
+    it { should eq 1 }
+  end
+end
+"##;
+    let r = run_with(code, &[("libraries/outer.rb", lib)], json!({}), None);
+    let x = one(&r, "x");
+    assert_eq!(x.status, ControlStatus::Passed, "{x:#?}");
+    let private = one(&r, "private");
+    assert_eq!(private.status, ControlStatus::Failed);
+    assert!(
+        private.results[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("private method `hidden' called")),
+        "{private:#?}"
+    );
+    let missing = one(&r, "missing");
+    assert!(
+        missing.results[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.contains("undefined method `other'")),
+        "{missing:#?}"
+    );
+}
+
+#[test]
+fn mash_match_globals_defined_and_json() {
+    let code = r##"
+control 'mash' do
+  m = Hashie::Mash.new('a' => 1)
+  m[:b] = 2
+  m.c = 3
+  describe [m['b'], m[:a], m.a, m.c?, m.d?, m.keys] do
+    it { should eq [2, 1, 1, true, false, ['a', 'b', 'c']] }
+  end
+end
+control 'globals' do
+  s = 'version 7.9'
+  s =~ /(\d+)\.(\d+)/
+  describe [$1, $2, $~[0]] do
+    it { should eq ['7', '9', '7.9'] }
+  end
+  'x' =~ /y/
+  describe $1 do
+    it { should be_nil }
+  end
+  describe [defined?(s), defined?(NoSuchConst), defined?(String)] do
+    it { should eq ['local-variable', nil, 'expression'] }
+  end
+end
+control 'json' do
+  describe JSON.parse('{"k": [1, {"n": null}]}') do
+    it { should eq({ 'k' => [1, { 'n' => nil }] }) }
+  end
+  describe JSON.parse('{"k": 1}', symbolize_names: true) do
+    it { should eq({ k: 1 }) }
+  end
+  bad = begin
+    JSON.parse('{x')
+  rescue JSON::ParserError
+    'parse error'
+  end
+  describe bad do
+    it { should eq 'parse error' }
+  end
+  Inspec::Log.warn('logged, not printed')
+end
+"##;
+    let r = run(code);
+    for id in ["mash", "globals", "json"] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    }
+}
+
+#[test]
+fn coverage_reaches_private_methods_only_through_calls_and_skips_windows_branches() {
+    let lib = r##"
+class Probe < Inspec.resource(1)
+  name 'probe'
+
+  def initialize
+    if inspec.os.windows?
+      @v = windows_value
+    else
+      @v = linux_value
+    end
+  end
+
+  def value
+    @v
+  end
+
+  private
+
+  def linux_value
+    inspec.command('uname').stdout
+  end
+
+  def windows_value
+    inspec.powershell('Get-Thing').stdout
+  end
+
+  def unused
+    inspec.powershell('x')
+  end
+end
+"##;
+    let code = "control 'p' do\n  describe probe do\n    its('value') { should cmp 'Linux' }\n  end\nend\n";
+    let build = |yml: &str| {
+        let src = crate::profile::ProfileSources {
+            path: "test".into(),
+            metadata: Some(yml.to_string()),
+            controls: vec![("controls/test.rb".into(), code.into())],
+            libraries: vec![("libraries/probe.rb".into(), std::sync::Arc::from(lib))],
+        };
+        crate::native::coverage(&crate::profile::build(&src).unwrap())
+    };
+    let linux = build("name: t\nsupports:\n  - platform-family: linux\n");
+    assert_eq!(linux.supported, 1, "{:#?}", linux.controls);
+    let any = build("name: t\n");
+    assert_eq!(any.supported, 0);
+    // The Windows branch counts when Windows is supported; the uncalled private method
+    // (line 28) never does.
+    let at: Vec<&str> = any.controls[0]
+        .blockers
+        .iter()
+        .map(|b| b.at.as_str())
+        .collect();
+    assert_eq!(at, ["libraries/probe.rb:24"], "{:#?}", any.controls);
+}

@@ -190,3 +190,91 @@ fn every_state_answers_what_the_resources_ask() {
         }
     }
 }
+
+/// InSpec's status of each control of `custom-resources` on debian12, ubuntu2004, rhel8
+/// (resource.rb supersuper_initialize and runner.rb: a skipped resource skips its describe,
+/// a failed one fails it).
+const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
+    ("module-constants-and-class-methods", [P, P, P]),
+    ("plain-classes-and-inheritance", [P, P, P]),
+    ("struct-classes", [P, P, P]),
+    // RHEL's login.defs sets UMASK 077.
+    ("custom-resource-login-defs", [P, P, F]),
+    ("custom-resource-missing-file-is-skipped", [S, S, S]),
+    ("skip-resource", [S, S, S]),
+    ("fail-resource", [F, F, F]),
+    ("failed-resource-exception", [F, F, F]),
+    ("resource-methods-and-rescue", [P, P, P]),
+    // Ubuntu is of the debian family (train): only RHEL skips.
+    ("resource-skipped-off-debian", [P, P, S]),
+    ("filter-table-resource", [P, P, P]),
+    ("library-overrides-built-in", [P, P, P]),
+    ("file-reader-module", [P, P, P]),
+    // utils/file_reader.rb: ResourceSkipped "Can't find file: ...".
+    ("file-reader-missing-file", [S, S, S]),
+    // resource.rb check_supported!: ArgumentError "Unsupported resource/backend combination".
+    ("resource-unsupported-platform", [F, F, F]),
+];
+
+#[test]
+fn custom_resources_have_inspecs_outcomes_on_every_fixture_host() {
+    let mut wrong = Vec::new();
+    for (i, h) in HOSTS.iter().enumerate() {
+        let results = evaluate("custom-resources", h);
+        assert_eq!(
+            results.len(),
+            EXPECTED_CUSTOM.len(),
+            "{h}: one result per control"
+        );
+        for (id, statuses) in EXPECTED_CUSTOM {
+            let Some(c) = results.iter().find(|c| c.id == *id) else {
+                wrong.push(format!("{h} {id}: no result"));
+                continue;
+            };
+            if c.status != statuses[i] {
+                let msgs: Vec<String> = c
+                    .results
+                    .iter()
+                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
+                    .collect();
+                wrong.push(format!(
+                    "{h} {id}: {:?}, InSpec {:?}: {msgs:?}",
+                    c.status, statuses[i]
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[test]
+fn custom_resource_skips_and_failures_carry_their_messages() {
+    let results = evaluate("custom-resources", "rhel8");
+    let msg = |id: &str| {
+        let c = results.iter().find(|c| c.id == id).unwrap();
+        let r = &c.results[0];
+        (r.skip_message.clone(), r.message.clone())
+    };
+    assert_eq!(
+        msg("skip-resource").0.as_deref(),
+        Some("No such file: /etc/no-such-file")
+    );
+    assert_eq!(
+        msg("custom-resource-missing-file-is-skipped").0.as_deref(),
+        Some("Can't find file: /etc/no-such-login.defs")
+    );
+    assert_eq!(
+        msg("resource-skipped-off-debian").0.as_deref(),
+        Some("not a Debian host")
+    );
+    assert!(msg("fail-resource")
+        .1
+        .is_some_and(|m| m.contains("Not a regular file: /etc/ssh")));
+    assert!(msg("failed-resource-exception")
+        .1
+        .is_some_and(|m| m.contains("cannot read the thing")));
+    // Statically, every control of the profile runs natively.
+    let cov = crate::native::coverage(&load("custom-resources"));
+    let blocked: Vec<_> = cov.controls.iter().filter(|c| !c.supported).collect();
+    assert!(blocked.is_empty(), "{blocked:#?}");
+}

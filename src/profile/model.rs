@@ -377,6 +377,19 @@ pub struct Resolved {
 }
 
 impl Profile {
+    /// The `libraries/` files of the profile's dependencies, transitively, deepest first
+    /// (their resources are visible to the including profile, which may redefine them).
+    pub fn dependency_libraries(&self) -> Vec<&SourceFile> {
+        let mut out = Vec::new();
+        for d in &self.dependencies {
+            if let Some(p) = d.profile() {
+                out.extend(p.dependency_libraries());
+                out.extend(p.files.iter().filter(|f| f.path.starts_with("libraries/")));
+            }
+        }
+        out
+    }
+
     /// SHA-256 over the profile's files (relative path and content, in path order), computed
     /// on first use.
     pub fn sha256(&self) -> &str {

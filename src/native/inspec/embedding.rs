@@ -116,6 +116,26 @@ impl Embedding for Inspec {
         })
     }
 
+    fn check_supports(me: &Interp<'_>, supports: &[Vec<(String, String)>]) -> Result<(), String> {
+        // Without a platform (an unreachable host), the resource's own reads fail instead.
+        let Ok(platform) = resources::detect_platform(&me.host) else {
+            return Ok(());
+        };
+        let entries: Vec<serde_json::Map<String, serde_json::Value>> = supports
+            .iter()
+            .map(|e| {
+                e.iter()
+                    .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                    .collect()
+            })
+            .collect();
+        if crate::native::inspec::supports::supported(&entries, &platform) {
+            Ok(())
+        } else {
+            Err(platform.name)
+        }
+    }
+
     fn knows_method(name: &str) -> bool {
         TABLE_METHODS.contains(&name)
             || CHAINS.contains(&name)

@@ -790,7 +790,7 @@ fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     })
 }
 
-fn m_be_a(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+fn m_be_a(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let not = c.not;
@@ -800,7 +800,18 @@ fn m_be_a(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
         let class = as_native::<ClassRef>(&a0)
             .map(|c| c.0.clone())
             .unwrap_or_else(|| to_s(&a0));
-        let ok = if n.contains("instance") {
+        let ok = if matches!(actual, Value::Native(_)) {
+            // Library class instances answer by their ancestors.
+            let q = if n.contains("instance") {
+                "instance_of?"
+            } else {
+                "is_a?"
+            };
+            match cx.predicate(actual, q, std::slice::from_ref(&a0)) {
+                Ok(v) => v.truthy(),
+                Err(_) => is_a(actual, &class),
+            }
+        } else if n.contains("instance") {
             actual.class_name() == class
         } else {
             is_a(actual, &class)

@@ -186,18 +186,32 @@ impl Interp<'_> {
             _ => None,
         };
         let class = match from {
+            // The dependency's own definition, under a class name of its own: two
+            // dependencies may define the same class for the same resource name.
             Some(dep) => dep
                 .files
                 .iter()
                 .filter(|f| f.path.starts_with("libraries/"))
                 .flat_map(|f| load_library(&f.path, &f.program.body, &|_| f.path.clone()))
-                .find(|c| c.name == resource)
-                .map(Arc::new),
-            None => self.classes.get(&resource).cloned(),
+                .find(|c| c.resource.as_deref() == Some(resource.as_str()))
+                .map(|mut c| {
+                    c.name = format!("{}({})", c.name, alias);
+                    c
+                }),
+            None => self
+                .resources
+                .get(&resource)
+                .and_then(|class| self.classes.get(class))
+                .map(|c| (**c).clone()),
         };
         match class {
             Some(c) => {
-                self.classes.insert(alias, c);
+                let name = c.name.clone();
+                if !self.classes.contains_key(&name) {
+                    self.classes.insert(name.clone(), Arc::new(c));
+                    self.run_class_body(&name);
+                }
+                self.resources.insert(alias, name);
                 Ok(Value::Nil)
             }
             None => Err(Flow::raise(
@@ -535,17 +549,4 @@ pub fn needs_platform(profile: &Profile) -> bool {
         d.profile()
             .is_some_and(|p| !p.metadata.supports.is_empty() || needs_platform(p))
     })
-}
-
-/// The `libraries/` files of a profile's dependencies, transitively, deepest first (their
-/// resources are visible to the including profile, which may redefine them).
-pub fn dependency_libraries(profile: &Profile) -> Vec<&crate::profile::model::SourceFile> {
-    let mut out = Vec::new();
-    for d in &profile.dependencies {
-        if let Some(p) = d.profile() {
-            out.extend(dependency_libraries(p));
-            out.extend(p.files.iter().filter(|f| f.path.starts_with("libraries/")));
-        }
-    }
-    out
 }

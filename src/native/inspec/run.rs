@@ -7,7 +7,7 @@ use crate::job::{ControlCheck, ControlResult, ControlStatus};
 use crate::native::inspec::dsl::{ControlState, METADATA};
 use crate::native::inspec::results::{self, unsupported_message};
 use crate::native::inspec::Interp;
-use crate::native::ruby::objects::{load_library, native, Poison};
+use crate::native::ruby::objects::{native, Poison};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
@@ -99,23 +99,6 @@ impl Interp<'_> {
         ext.overlay.filter = filter;
         ext.overlay.scoped_inputs = scoped_inputs;
         evaluate_in(profile, self.host.clone(), self.inputs, self.factory(), ext)
-    }
-
-    fn load_libraries(&mut self) {
-        // The dependencies' resources first, the profile's own over them (InSpec's
-        // `load_libraries` merges each dependency's registry, then loads its own files).
-        let profile: &Profile = self.profile;
-        let deps = super::overlay::dependency_libraries(profile);
-        for file in deps.into_iter().chain(profile.files.iter()) {
-            if !file.path.starts_with("libraries/") {
-                continue;
-            }
-            self.file = file.path.clone();
-            let classes = load_library(&file.path, &file.program.body, &|off| self.at(off));
-            for c in classes {
-                self.classes.insert(c.name.clone(), Arc::new(c));
-            }
-        }
     }
 
     /// Constants assigned at the top of any controls file are visible to every control, as

@@ -35,7 +35,60 @@ pub const OBJECT_METHODS: &[&str] = &[
 ];
 
 /// Classes reachable by a scoped name.
-pub const SCOPED_CLASSES: &[&str] = &["Gem::Version"];
+pub const SCOPED_CLASSES: &[&str] = &[
+    "Gem::Version",
+    "Inspec::Exceptions::ResourceSkipped",
+    "Inspec::Exceptions::ResourceFailed",
+    "Inspec::Log",
+    "JSON::ParserError",
+    "Hashie::Mash",
+];
+
+/// Whether `name` is one of [`SCOPED_CLASSES`] or a namespace of one (`Inspec::Exceptions`).
+pub fn is_scoped_class(name: &str) -> bool {
+    SCOPED_CLASSES
+        .iter()
+        .any(|c| *c == name || c.strip_prefix(name).is_some_and(|r| r.starts_with("::")))
+}
+
+/// `JSON.parse(text)` (`symbolize_names: true` gives symbol keys); bad JSON raises
+/// `JSON::ParserError` as Ruby's json does.
+pub fn json_parse(text: &str, opts: Option<&Value>) -> R {
+    let symbolize = opts
+        .and_then(|o| o.hash_get(&Value::Sym("symbolize_names".into())))
+        .is_some_and(Value::truthy);
+    match serde_json::from_str::<serde_json::Value>(text) {
+        Ok(v) => Ok(from_json(&v, symbolize)),
+        Err(e) => Err(Flow::raise("JSON::ParserError", e.to_string())),
+    }
+}
+
+fn from_json(v: &serde_json::Value, symbolize: bool) -> Value {
+    match v {
+        serde_json::Value::Null => Value::Nil,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(0.0)),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(a) => {
+            Value::Array(a.iter().map(|x| from_json(x, symbolize)).collect())
+        }
+        serde_json::Value::Object(m) => Value::Hash(
+            m.iter()
+                .map(|(k, x)| {
+                    let k = if symbolize {
+                        Value::Sym(k.clone())
+                    } else {
+                        Value::Str(k.clone())
+                    };
+                    (k, from_json(x, symbolize))
+                })
+                .collect(),
+        ),
+    }
+}
 
 /// `Gem::Version.new('1.2')`.
 pub struct Version(pub String);

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, native, ClassRef, Exception, InspecHandle, Instance, Poison, KNOWN_CLASSES,
+    as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison,
+    KNOWN_CLASSES,
 };
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
@@ -72,82 +73,54 @@ impl<E: Embedding> Interp<'_, E> {
         stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e))
     }
 
+    /// One node: literals here, everything else in a function per node kind.
     fn eval_inner(&mut self, e: &Expr) -> R {
         let off = e.span.start;
-        Ok(match &e.kind {
-            ExprKind::Nil => Value::Nil,
-            ExprKind::True => Value::Bool(true),
-            ExprKind::False => Value::Bool(false),
-            ExprKind::Int(i) => Value::Int(*i),
-            ExprKind::Float(f) => Value::Float(*f),
-            ExprKind::Str(parts) => Value::Str(self.interpolate(parts)?),
-            ExprKind::Sym(s) => Value::Sym(s.to_string()),
-            ExprKind::DSym(parts) => Value::Sym(self.interpolate(parts)?),
-            ExprKind::Regex { parts, flags } => Value::Regex {
+        match &e.kind {
+            ExprKind::Nil => Ok(Value::Nil),
+            ExprKind::True => Ok(Value::Bool(true)),
+            ExprKind::False => Ok(Value::Bool(false)),
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Float(f) => Ok(Value::Float(*f)),
+            ExprKind::Str(parts) => Ok(Value::Str(self.interpolate(parts)?)),
+            ExprKind::Sym(s) => Ok(Value::Sym(s.to_string())),
+            ExprKind::DSym(parts) => Ok(Value::Sym(self.interpolate(parts)?)),
+            ExprKind::Regex { parts, flags } => Ok(Value::Regex {
                 source: self.interpolate(parts)?,
                 flags: flags.clone(),
-            },
+            }),
+            ExprKind::File => Ok(Value::Str(self.file.clone())),
+            ExprKind::Line(n) => Ok(Value::Int(i64::from(*n))),
             ExprKind::Array(items) => {
                 let v = Value::Array(self.eval_list(items)?);
                 methods::check_depth(&v)?;
-                v
+                Ok(v)
             }
-            ExprKind::Hash { entries, .. } => {
-                let mut pairs: Vec<(Value, Value)> = Vec::new();
-                for en in entries {
-                    match en {
-                        HashEntry::Pair(k, v) => {
-                            let k = self.eval(k)?;
-                            let v = self.eval(v)?;
-                            methods::hash_set(&mut pairs, k, v);
-                        }
-                        HashEntry::Splat(x) => match self.eval(x)? {
-                            Value::Hash(h) => {
-                                for (k, v) in h {
-                                    methods::hash_set(&mut pairs, k, v);
-                                }
-                            }
-                            Value::Nil => {}
-                            other => {
-                                return Err(Flow::raise(
-                                    "TypeError",
-                                    format!(
-                                        "no implicit conversion of {} into Hash",
-                                        other.class_name()
-                                    ),
-                                ))
-                            }
-                        },
-                    }
-                }
-                let v = Value::Hash(pairs);
-                methods::check_depth(&v)?;
-                v
-            }
+            ExprKind::Hash { entries, .. } => self.eval_hash(entries),
             ExprKind::Range { lo, hi, exclusive } => {
                 let (Some(lo), Some(hi)) = (lo, hi) else {
                     return Err(self.unsupported("endless range", off));
                 };
-                Value::Range {
+                Ok(Value::Range {
                     lo: Box::new(self.eval(lo)?),
                     hi: Box::new(self.eval(hi)?),
                     exclusive: *exclusive,
-                }
+                })
             }
-            ExprKind::Var(name) => self.read_var(name)?,
-            ExprKind::IVar(name) => match self.self_instance() {
+            ExprKind::Var(name) => self.read_var(name),
+            ExprKind::IVar(name) => Ok(match self.self_instance() {
                 Some(inst) => inst.ivar(name.trim_start_matches('@')),
                 None => Value::Nil,
-            },
+            }),
+            ExprKind::GVar(name) => self.read_gvar(name, off),
             ExprKind::Const {
                 scope: None, name, ..
-            } => self.read_const(name, off)?,
-            ExprKind::Const { .. } => match scoped_name(e) {
-                Some(n) if crate::native::ruby::classes::SCOPED_CLASSES.contains(&n.as_str()) => {
-                    native(ClassRef(n))
-                }
-                _ => return Err(self.unsupported("scoped constant", off)),
-            },
+            } => self.read_const(name, off),
+            ExprKind::Const {
+                scope: Some(scope),
+                name,
+                ..
+            } => self.read_scoped_const(scope, name, off),
             ExprKind::Call {
                 recv,
                 name,
@@ -162,73 +135,32 @@ impl<E: Embedding> Interp<'_, E> {
                 block.as_deref(),
                 *safe_nav,
                 off,
-            )?,
+            ),
             ExprKind::Index { recv, args } => {
                 let r = self.eval(recv)?;
                 let (a, _) = self.eval_args(args)?;
-                self.index(r, a, off)?
+                self.index(r, a, off)
             }
-            ExprKind::Unary { op, expr } => {
-                let v = self.eval(expr)?;
-                match op {
-                    UnaryOp::Not => Value::Bool(!v.truthy()),
-                    UnaryOp::Pos => v,
-                    UnaryOp::Neg => match v {
-                        Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
-                        Value::Float(f) => Value::Float(-f),
-                        other => return Err(no_method("-@", &other)),
-                    },
-                    UnaryOp::BitNot => match v {
-                        Value::Int(i) => Value::Int(!i),
-                        other => return Err(no_method("~", &other)),
-                    },
-                }
-            }
-            ExprKind::Binary { op, lhs, rhs } => self.eval_binary(*op, lhs, rhs, off)?,
+            ExprKind::Unary { op, expr } => self.eval_unary(*op, expr),
+            ExprKind::Binary { op, lhs, rhs } => self.eval_binary(*op, lhs, rhs, off),
             ExprKind::Assign { target, value } => {
                 let v = self.eval(value)?;
                 self.assign_to(target, v.clone())?;
-                v
+                Ok(v)
             }
             ExprKind::OpAssign { target, op, value } => {
-                let cur = self.eval_target(target)?;
-                let v = match op {
-                    BinOp::Or if cur.truthy() => return Ok(cur),
-                    BinOp::And if !cur.truthy() => return Ok(cur),
-                    BinOp::Or | BinOp::And => self.eval(value)?,
-                    op => {
-                        let r = self.eval(value)?;
-                        self.binop(*op, cur, r, off)?
-                    }
-                };
-                self.assign_to(target, v.clone())?;
-                v
+                self.eval_op_assign(target, *op, value, off)
             }
-            ExprKind::MultiAssign { targets, value } => {
-                let v = self.eval(value)?;
-                let items = match &v {
-                    Value::Array(a) => a.clone(),
-                    other => vec![other.clone()],
-                };
-                for (i, t) in targets.iter().enumerate() {
-                    if let ExprKind::Splat(inner) = &t.kind {
-                        let rest = items.get(i..).map(|s| s.to_vec()).unwrap_or_default();
-                        self.assign_to(inner, Value::Array(rest))?;
-                        break;
-                    }
-                    self.assign_to(t, items.get(i).cloned().unwrap_or(Value::Nil))?;
-                }
-                v
-            }
+            ExprKind::MultiAssign { targets, value } => self.eval_multi_assign(targets, value),
             ExprKind::If {
                 cond,
                 then_body,
                 else_body,
             } => {
                 if self.eval(cond)?.truthy() {
-                    self.eval_body(then_body)?
+                    self.eval_body(then_body)
                 } else {
-                    self.eval_body(else_body)?
+                    self.eval_body(else_body)
                 }
             }
             ExprKind::While {
@@ -236,156 +168,310 @@ impl<E: Embedding> Interp<'_, E> {
                 body,
                 until,
                 do_while,
-            } => {
-                let mut first = *do_while;
-                let mut n = 0usize;
-                loop {
-                    if !first && self.eval(cond)?.truthy() == *until {
-                        break;
-                    }
-                    first = false;
-                    n += 1;
-                    if n > MAX_ITEMS {
-                        return Err(Flow::raise("RuntimeError", "loop ran too many iterations"));
-                    }
-                    match self.eval_body(body) {
-                        Ok(_) | Err(Flow::Next(_)) => {}
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                Value::Nil
-            }
-            ExprKind::For { var, iter, body } => {
-                let coll = self.eval(iter)?;
-                for item in methods::iterate(&coll)? {
-                    self.assign_to(var, item)?;
-                    match self.eval_body(body) {
-                        Ok(_) | Err(Flow::Next(_)) => {}
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                coll
-            }
+            } => self.eval_while(cond, body, *until, *do_while),
+            ExprKind::For { var, iter, body } => self.eval_for(var, iter, body),
             ExprKind::Case {
                 subject,
                 whens,
                 else_body,
-            } => {
-                let subject = match subject {
-                    Some(s) => Some(self.eval(s)?),
+            } => self.eval_case(subject.as_deref(), whens, else_body.as_deref()),
+            ExprKind::Begin(b) => self.eval_begin(b),
+            ExprKind::Paren(body) => self.eval_body(body),
+            ExprKind::Def(d) => self.eval_def(d, off),
+            ExprKind::Return(v) => Err(Flow::Return(self.eval_opt(v.as_deref())?)),
+            ExprKind::Break(v) => Err(Flow::Break(self.eval_opt(v.as_deref())?)),
+            ExprKind::Next(v) => Err(Flow::Next(self.eval_opt(v.as_deref())?)),
+            ExprKind::Super { args, .. } if !self.calls.is_empty() => {
+                let args = match args {
+                    Some(a) => Some(self.eval_args(a)?.0),
                     None => None,
                 };
-                for w in whens {
-                    for p in &w.patterns {
-                        let hit = if let ExprKind::Splat(inner) = &p.kind {
-                            let list = self.eval(inner)?;
-                            let mut any = false;
-                            for x in methods::iterate(&list)? {
-                                if let Some(s) = &subject {
-                                    if methods::case_eq(&x, s)? {
-                                        any = true;
-                                        break;
-                                    }
-                                }
-                            }
-                            any
-                        } else {
-                            let pv = self.eval(p)?;
-                            match &subject {
-                                Some(s) => methods::case_eq(&pv, s)?,
-                                None => pv.truthy(),
-                            }
-                        };
-                        if hit {
-                            return self.eval_body(&w.body);
+                self.call_super(args, off)
+            }
+            ExprKind::Defined(inner) => self.eval_defined(inner, off),
+            ExprKind::SelfRef if !self.self_stack.is_empty() => {
+                Ok(self.self_stack.last().cloned().unwrap_or(Value::Nil))
+            }
+            other => Err(self.unsupported(construct_name(other), off)),
+        }
+    }
+
+    /// `defined?(x)` for variables and constants: Ruby's description, or nil.
+    fn eval_defined(&mut self, inner: &Expr, off: u32) -> R {
+        let what = match &inner.kind {
+            ExprKind::IVar(n) => self
+                .self_instance()
+                .is_some_and(|i| {
+                    i.ivars
+                        .lock()
+                        .is_ok_and(|m| m.contains_key(n.trim_start_matches('@')))
+                })
+                .then_some("instance-variable"),
+            ExprKind::Var(_) => Some("local-variable"),
+            ExprKind::GVar(_) => self.eval(inner)?.truthy().then_some("global-variable"),
+            ExprKind::Const { .. } => match self.eval(inner) {
+                Ok(_) => Some("expression"),
+                Err(Flow::Unsupported { .. }) => None,
+                Err(e) => return Err(e),
+            },
+            _ => return Err(self.unsupported("`defined?`", off)),
+        };
+        Ok(what.map_or(Value::Nil, Value::str))
+    }
+
+    fn eval_opt(&mut self, e: Option<&Expr>) -> R {
+        match e {
+            Some(x) => self.eval(x),
+            None => Ok(Value::Nil),
+        }
+    }
+
+    fn eval_hash(&mut self, entries: &[HashEntry]) -> R {
+        let mut pairs: Vec<(Value, Value)> = Vec::new();
+        for en in entries {
+            match en {
+                HashEntry::Pair(k, v) => {
+                    let k = self.eval(k)?;
+                    let v = self.eval(v)?;
+                    methods::hash_set(&mut pairs, k, v);
+                }
+                HashEntry::Splat(x) => match self.eval(x)? {
+                    Value::Hash(h) => {
+                        for (k, v) in h {
+                            methods::hash_set(&mut pairs, k, v);
                         }
                     }
-                }
-                match else_body {
-                    Some(b) => self.eval_body(b)?,
-                    None => Value::Nil,
-                }
+                    Value::Nil => {}
+                    other => {
+                        return Err(Flow::raise(
+                            "TypeError",
+                            format!("no implicit conversion of {} into Hash", other.class_name()),
+                        ))
+                    }
+                },
             }
-            ExprKind::Begin(b) => {
-                let BeginExpr {
-                    body,
-                    rescues,
-                    else_body,
-                    ensure,
-                } = &**b;
-                let r = match self.eval_body(body) {
-                    Err(Flow::Raise(err)) => self.rescue(err, rescues),
-                    Ok(v) => match else_body {
-                        Some(b) => self.eval_body(b),
-                        None => Ok(v),
-                    },
-                    other => other,
-                };
-                if let Some(ens) = ensure {
-                    self.eval_body(ens)?;
-                }
-                r?
-            }
-            ExprKind::Paren(body) => self.eval_body(body)?,
-            ExprKind::Def(d) if d.singleton.is_none() => {
-                let DefExpr {
-                    name, params, body, ..
-                } = &**d;
-                self.defs.insert(
-                    name.clone(),
-                    Arc::new(crate::native::ruby::objects::MethodDef {
-                        name: name.clone(),
-                        params: params.clone(),
-                        body: body.clone(),
-                        file: self.file.clone(),
-                    }),
-                );
-                Value::Sym(name.clone())
-            }
-            ExprKind::Return(v) => {
-                let v = match v {
-                    Some(x) => self.eval(x)?,
-                    None => Value::Nil,
-                };
-                return Err(Flow::Return(v));
-            }
-            ExprKind::Break(v) => {
-                let v = match v {
-                    Some(x) => self.eval(x)?,
-                    None => Value::Nil,
-                };
-                return Err(Flow::Break(v));
-            }
-            ExprKind::Next(v) => {
-                let v = match v {
-                    Some(x) => self.eval(x)?,
-                    None => Value::Nil,
-                };
-                return Err(Flow::Next(v));
-            }
-            ExprKind::Super { .. } if !self.self_stack.is_empty() => Value::Nil,
-            ExprKind::File => Value::Str(self.file.clone()),
-            ExprKind::Line(n) => Value::Int(i64::from(*n)),
-            other => return Err(self.unsupported(construct_name(other), off)),
+        }
+        let v = Value::Hash(pairs);
+        methods::check_depth(&v)?;
+        Ok(v)
+    }
+
+    fn eval_unary(&mut self, op: UnaryOp, expr: &Expr) -> R {
+        let v = self.eval(expr)?;
+        Ok(match op {
+            UnaryOp::Not => Value::Bool(!v.truthy()),
+            UnaryOp::Pos => v,
+            UnaryOp::Neg => match v {
+                Value::Int(i) => Value::Int(i.checked_neg().ok_or_else(overflow)?),
+                Value::Float(f) => Value::Float(-f),
+                other => return Err(no_method("-@", &other)),
+            },
+            UnaryOp::BitNot => match v {
+                Value::Int(i) => Value::Int(!i),
+                other => return Err(no_method("~", &other)),
+            },
         })
+    }
+
+    fn eval_op_assign(&mut self, target: &Expr, op: BinOp, value: &Expr, off: u32) -> R {
+        let cur = self.eval_target(target)?;
+        let v = match op {
+            BinOp::Or if cur.truthy() => return Ok(cur),
+            BinOp::And if !cur.truthy() => return Ok(cur),
+            BinOp::Or | BinOp::And => self.eval(value)?,
+            op => {
+                let r = self.eval(value)?;
+                self.binop(op, cur, r, off)?
+            }
+        };
+        self.assign_to(target, v.clone())?;
+        Ok(v)
+    }
+
+    fn eval_multi_assign(&mut self, targets: &[Expr], value: &Expr) -> R {
+        let v = self.eval(value)?;
+        let items = match &v {
+            Value::Array(a) => a.clone(),
+            other => vec![other.clone()],
+        };
+        for (i, t) in targets.iter().enumerate() {
+            if let ExprKind::Splat(inner) = &t.kind {
+                let rest = items.get(i..).map(|s| s.to_vec()).unwrap_or_default();
+                self.assign_to(inner, Value::Array(rest))?;
+                break;
+            }
+            self.assign_to(t, items.get(i).cloned().unwrap_or(Value::Nil))?;
+        }
+        Ok(v)
+    }
+
+    fn eval_while(&mut self, cond: &Expr, body: &[Expr], until: bool, do_while: bool) -> R {
+        let mut first = do_while;
+        let mut n = 0usize;
+        loop {
+            if !first && self.eval(cond)?.truthy() == until {
+                break;
+            }
+            first = false;
+            n += 1;
+            if n > MAX_ITEMS {
+                return Err(Flow::raise("RuntimeError", "loop ran too many iterations"));
+            }
+            match self.eval_body(body) {
+                Ok(_) | Err(Flow::Next(_)) => {}
+                Err(Flow::Break(v)) => return Ok(v),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(Value::Nil)
+    }
+
+    fn eval_for(&mut self, var: &Expr, iter: &Expr, body: &[Expr]) -> R {
+        let coll = self.eval(iter)?;
+        for item in methods::iterate(&coll)? {
+            self.assign_to(var, item)?;
+            match self.eval_body(body) {
+                Ok(_) | Err(Flow::Next(_)) => {}
+                Err(Flow::Break(v)) => return Ok(v),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(coll)
+    }
+
+    fn eval_case(
+        &mut self,
+        subject: Option<&Expr>,
+        whens: &[crate::profile::ast::When],
+        else_body: Option<&[Expr]>,
+    ) -> R {
+        let subject = match subject {
+            Some(s) => Some(self.eval(s)?),
+            None => None,
+        };
+        for w in whens {
+            for p in &w.patterns {
+                let hit = if let ExprKind::Splat(inner) = &p.kind {
+                    let list = self.eval(inner)?;
+                    let mut any = false;
+                    for x in methods::iterate(&list)? {
+                        if let Some(s) = &subject {
+                            if self.case_eq(&x, s)? {
+                                any = true;
+                                break;
+                            }
+                        }
+                    }
+                    any
+                } else {
+                    let pv = self.eval(p)?;
+                    match &subject {
+                        Some(s) => self.case_eq(&pv, s)?,
+                        None => pv.truthy(),
+                    }
+                };
+                if hit {
+                    return self.eval_body(&w.body);
+                }
+            }
+        }
+        match else_body {
+            Some(b) => self.eval_body(b),
+            None => Ok(Value::Nil),
+        }
+    }
+
+    /// `pattern === v`, with library classes and `$~` after a regexp `when`.
+    fn case_eq(&mut self, pattern: &Value, v: &Value) -> R<bool> {
+        if let Some(c) = as_native::<ClassRef>(pattern) {
+            if self.classes.contains_key(&c.0) {
+                return Ok(as_native::<Instance>(v)
+                    .is_some_and(|i| self.ancestors(&i.class).contains(&c.0)));
+            }
+        }
+        let hit = methods::case_eq(pattern, v)?;
+        if hit && matches!(pattern, Value::Regex { .. }) {
+            self.record_match(pattern, v)?;
+        }
+        Ok(hit)
+    }
+
+    fn eval_begin(&mut self, b: &BeginExpr) -> R {
+        let BeginExpr {
+            body,
+            rescues,
+            else_body,
+            ensure,
+        } = b;
+        let r = match self.eval_body(body) {
+            Err(Flow::Raise(err)) => self.rescue(err, rescues),
+            Ok(v) => match else_body {
+                Some(b) => self.eval_body(b),
+                None => Ok(v),
+            },
+            other => other,
+        };
+        if let Some(ens) = ensure {
+            self.eval_body(ens)?;
+        }
+        r
+    }
+
+    /// `def`: a file-level helper, or a method of the class whose body is running.
+    fn eval_def(&mut self, d: &DefExpr, off: u32) -> R {
+        let DefExpr {
+            singleton,
+            name,
+            params,
+            body,
+        } = d;
+        let class = self
+            .class_body
+            .last()
+            .cloned()
+            .filter(|_| self.calls.is_empty());
+        let def = Arc::new(MethodDef {
+            name: name.to_string(),
+            params: params.clone(),
+            body: body.clone(),
+            file: self.file.clone(),
+            owner: class.clone().unwrap_or_default(),
+            captured: Vec::new(),
+        });
+        match (class, singleton) {
+            (None, None) => {
+                self.defs.insert(name.to_string(), def);
+            }
+            (Some(c), None) => {
+                if let Some(cd) = self.classes.remove(&c) {
+                    let mut cd = Arc::unwrap_or_clone(cd);
+                    cd.methods.insert(name.to_string(), def);
+                    self.classes.insert(c, Arc::new(cd));
+                }
+            }
+            (_, Some(_)) => return Err(self.unsupported("singleton method definition", off)),
+        }
+        Ok(Value::Sym(name.to_string()))
     }
 
     fn rescue(&mut self, err: RubyError, rescues: &[crate::profile::ast::Rescue]) -> R {
         for r in rescues {
-            let classes: Vec<String> = r
-                .classes
-                .iter()
-                .filter_map(|c| match &c.kind {
-                    ExprKind::Const { name, .. } => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            let hit = if classes.is_empty() {
+            let mut classes: Vec<String> = Vec::new();
+            for c in &r.classes {
+                match self.eval(c) {
+                    Ok(v) => match as_native::<ClassRef>(&v) {
+                        Some(c) => classes.push(c.0.clone()),
+                        None => classes.push(to_s(&v)),
+                    },
+                    // An exception class the subset does not know cannot be the one raised.
+                    Err(Flow::Unsupported { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            let hit = if r.classes.is_empty() {
                 err.is_a("StandardError")
             } else {
-                classes.iter().any(|c| err.is_a(c))
+                classes.iter().any(|c| self.error_is_a(&err, c))
             };
             if hit {
                 if let Some(v) = &r.var {
@@ -409,17 +495,79 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
+    /// `$~` and `$1`..`$9` after a regexp match; other globals are outside the subset.
+    fn read_gvar(&mut self, name: &str, off: u32) -> R {
+        let n = name.trim_start_matches('$');
+        if n == "~" {
+            return self.last_match();
+        }
+        match n.parse::<i64>() {
+            Ok(i) if (1..=9).contains(&i) => match self.last_match()? {
+                Value::Nil => Ok(Value::Nil),
+                m => self.call_method(m, "[]", vec![Value::Int(i)], None, off),
+            },
+            _ => Err(self.unsupported(format!("global variable `{name}`"), off)),
+        }
+    }
+
+    /// Sets `$~` for a regexp matched against a value. Its groups are computed only when
+    /// `$~` or `$1`.. is read (a second match of every `=~` would double its cost).
+    pub fn record_match(&mut self, pattern: &Value, subject: &Value) -> R<()> {
+        let (re, s) = match (pattern, subject) {
+            (Value::Regex { .. }, Value::Str(s) | Value::Sym(s)) => (pattern, s.clone()),
+            (Value::Str(_) | Value::Sym(_), Value::Regex { .. }) => (subject, to_s(pattern)),
+            _ => return Ok(()),
+        };
+        self.last_match = Value::Nil;
+        self.match_source = Some((re.clone(), s));
+        Ok(())
+    }
+
+    /// `$~`: the last match's MatchData (or nil).
+    fn last_match(&mut self) -> R {
+        if let Some((re, s)) = self.match_source.take() {
+            self.last_match =
+                methods::call_builtin(self, &mut Value::Str(s), "match", vec![re], None, 0)?;
+        }
+        Ok(self.last_match.clone())
+    }
+
     fn read_const(&mut self, name: &str, off: u32) -> R {
-        if let Some(v) = self.consts.get(name) {
-            if let Some(p) = as_native::<Poison>(v) {
+        let v = self
+            .lookup_const(name)
+            .or_else(|| self.consts.get(name).cloned());
+        if let Some(v) = v {
+            if let Some(p) = as_native::<Poison>(&v) {
                 return Err(p.0.clone());
             }
-            return Ok(v.clone());
+            return Ok(v);
         }
-        if KNOWN_CLASSES.contains(&name) {
+        if KNOWN_CLASSES.contains(&name) || crate::native::ruby::classes::is_scoped_class(name) {
             return Ok(native(ClassRef(name.to_string())));
         }
         Err(self.unsupported(format!("constant `{name}`"), off))
+    }
+
+    /// `Scope::Name`: a library class's constant or nested class, or a known class.
+    fn read_scoped_const(&mut self, scope: &Expr, name: &str, off: u32) -> R {
+        let s = match self.eval(scope) {
+            Ok(v) => v,
+            Err(Flow::Unsupported { .. }) => {
+                let full = scoped_name(scope).map(|s| format!("{s}::{name}"));
+                return Err(self.unsupported(
+                    format!("constant `{}`", full.unwrap_or_else(|| name.to_string())),
+                    off,
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        match as_native::<ClassRef>(&s) {
+            Some(c) => {
+                let c = c.0.clone();
+                self.scoped_const(&c, name, off)
+            }
+            None => Err(self.unsupported("scoped constant on a value", off)),
+        }
     }
 
     pub fn self_instance(&self) -> Option<&Instance> {
@@ -446,8 +594,8 @@ impl<E: Embedding> Interp<'_, E> {
 
     /// Ruby's `to_s`, including resources and custom resource instances.
     pub fn stringify(&mut self, v: &Value) -> R<String> {
-        if let Some(inst) = as_native::<Instance>(v) {
-            if let Some(r) = self.call_instance(v, inst, "to_s", &[]) {
+        if as_native::<Instance>(v).is_some() {
+            if let Some(r) = self.call_instance(v, "to_s", &[], None, false, 0) {
                 return Ok(to_s(&r?));
             }
         }
@@ -524,13 +672,30 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Const {
                 scope: None, name, ..
             } => {
-                self.consts.insert(name.clone(), v);
+                let full = match self.class_body.last() {
+                    Some(c) if self.calls.is_empty() => format!("{c}::{name}"),
+                    _ => name.clone(),
+                };
+                self.consts.insert(full, v);
+            }
+            ExprKind::Call {
+                recv: Some(recv),
+                name,
+                args,
+                ..
+            } if args.is_empty() => {
+                let r = self.eval(recv)?;
+                self.call_method(r, &format!("{name}="), vec![v], None, off)?;
             }
             ExprKind::Index { recv, args } => {
                 let (mut a, _) = self.eval_args(args)?;
                 a.push(v);
                 let mut container = self.eval_target(recv)?;
-                methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                if is_object(&container) {
+                    self.call_method(container.clone(), "[]=", a, None, off)?;
+                } else {
+                    methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                }
                 self.assign_to(recv, container)?;
             }
             _ => return Err(self.unsupported("assignment to this kind of target", off)),
@@ -564,6 +729,12 @@ impl<E: Embedding> Interp<'_, E> {
                 } else {
                     self.binop(op, l, r, off)
                 }
+            }
+            BinOp::Match | BinOp::NotMatch => {
+                let l = self.eval(lhs)?;
+                let r = self.eval(rhs)?;
+                self.record_match(&l, &r)?;
+                self.binop(op, l, r, off)
             }
             _ => {
                 let l = self.eval(lhs)?;
@@ -613,7 +784,16 @@ impl<E: Embedding> Interp<'_, E> {
             self.assign_to(recv_expr, r)?;
             return Ok(out);
         }
-        self.call_method(r, name, a, blk, off)
+        let pattern = (name == "match").then(|| a.first().cloned()).flatten();
+        let subject = pattern.as_ref().map(|_| r.clone());
+        let out = self.call_method(r, name, a, blk, off)?;
+        if let (Some(p), Some(s)) = (pattern, subject) {
+            if matches!(p, Value::Regex { .. }) || matches!(s, Value::Regex { .. }) {
+                self.last_match = out.clone();
+                self.match_source = None;
+            }
+        }
+        Ok(out)
     }
 
     /// A call without receiver: DSL, matchers, `def`s, the custom resource's own methods,
@@ -632,9 +812,17 @@ impl<E: Embedding> Interp<'_, E> {
         }
         let (a, blk) = self.eval_args(args)?;
         let blk = block.map(Blk::Ast).or(blk);
-        if let Some(inst_val) = self.self_stack.last().cloned() {
-            if let Some(inst) = as_native::<Instance>(&inst_val) {
-                if let Some(r) = self.call_instance(&inst_val, inst, name, &a) {
+        if let Some(me) = self.self_stack.last().cloned() {
+            if as_native::<Instance>(&me).is_some() {
+                if let Some(r) = self.call_instance(&me, name, &a, blk, false, off) {
+                    return r;
+                }
+            }
+            if let Some(c) = as_native::<ClassRef>(&me) {
+                if let Some(r) = self.call_class_body(name, &a, blk) {
+                    return r;
+                }
+                if let Some(r) = self.call_user_class(&c.0.clone(), name, &a) {
                     return r;
                 }
             }
@@ -654,13 +842,18 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(r) = methods::call_kernel(name, &a) {
             return r;
         }
+        if let Some(me) = self.self_stack.last().cloned() {
+            if let Some(r) = self.call_method_missing(&me, name, &a) {
+                return r;
+            }
+        }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 
     /// A resource by name: the profile's own library resources first (they override), then
     /// the native registry. None: no such resource.
     pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
-        if let Some(class) = self.classes.get(name).cloned() {
+        if let Some(class) = self.resources.get(name).cloned() {
             return Some(self.instantiate(&class, args));
         }
         let at = self.at(off);
@@ -746,16 +939,23 @@ impl<E: Embedding> Interp<'_, E> {
             }
             Value::Native(_) => {
                 if let Some(inst) = as_native::<Instance>(&recv) {
-                    if let Some(r) = self.call_instance(&recv, inst, name, &args) {
+                    let class = inst.class.clone();
+                    if let Some(r) = self.call_instance(&recv, name, &args, blk, true, off) {
                         return r;
                     }
-                    if name == "nil?" {
-                        return Ok(Value::Bool(false));
+                    if let Some(r) = self.call_method_missing(&recv, name, &args) {
+                        return r;
                     }
                     return Err(Flow::raise(
                         "NoMethodError",
-                        format!("undefined method `{name}' for {}", inst.class.name),
+                        format!("undefined method `{name}' for an instance of {class}"),
                     ));
+                }
+                if let Some(r) = self.call_filter_builder(&recv, name, &args, blk, off) {
+                    return r;
+                }
+                if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
+                    return r;
                 }
                 if as_native::<InspecHandle>(&recv).is_some() {
                     return match self.create_resource(name, &args, off) {
@@ -782,6 +982,13 @@ impl<E: Embedding> Interp<'_, E> {
                     return r;
                 }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
+                    let class = c.0.clone();
+                    if let Some(r) = self.call_user_class(&class, name, &args) {
+                        return r;
+                    }
+                    if let Some(r) = self.call_library_class(&class, name, &args, blk) {
+                        return r;
+                    }
                     if let Some(r) = crate::native::ruby::classes::call_class(&c.0, name, &args) {
                         return r;
                     }

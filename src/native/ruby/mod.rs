@@ -12,6 +12,8 @@
 
 pub mod classes;
 pub mod eval;
+pub mod library;
+pub mod mash;
 pub mod methods;
 pub mod objects;
 pub mod rx;
@@ -176,6 +178,12 @@ pub trait Embedding: Sized {
     /// `l op r` with one of the embedding's objects on the left (InSpec: `be <= 5`). None:
     /// not one of them.
     fn operator(me: &mut Interp<'_, Self>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R>;
+    /// InSpec's check of a custom resource's `supports` entries against the target:
+    /// Err(platform name) when none matches.
+    fn check_supports(
+        me: &Interp<'_, Self>,
+        supports: &[Vec<(String, String)>],
+    ) -> Result<(), String>;
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
@@ -195,10 +203,21 @@ pub struct Interp<'p, E> {
     pub defs: HashMap<String, Arc<objects::MethodDef>>,
     /// Constants assigned in control files (`CONTAINER_CAPADD = input(...)`).
     pub consts: HashMap<String, Value>,
-    /// Custom resources of `libraries/`, by resource name.
-    pub classes: HashMap<String, Arc<objects::ResourceClass>>,
-    /// `self` inside a custom resource's method.
+    /// Classes and modules of `libraries/`, by full constant path.
+    pub classes: HashMap<String, Arc<objects::ClassDef>>,
+    /// Custom resources: resource name to class (a library resource replaces a built-in one
+    /// of the same name, as InSpec's registry does).
+    pub resources: HashMap<String, String>,
+    /// `self` inside a method or class body (an instance or a class).
     pub self_stack: Vec<Value>,
+    /// The methods being run, innermost last.
+    pub calls: Vec<objects::CallFrame>,
+    /// The class body being run (constants assigned there belong to it).
+    pub class_body: Vec<String>,
+    /// `$~` after the last regexp match (`$1`..`$9` are its groups).
+    pub last_match: Value,
+    /// The regexp and string of the last `=~`, matched again only if `$~` is read.
+    pub match_source: Option<(Value, String)>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -242,7 +261,12 @@ impl<'p, E: Embedding> Interp<'p, E> {
             defs: HashMap::new(),
             consts: HashMap::new(),
             classes: HashMap::new(),
+            resources: HashMap::new(),
             self_stack: Vec::new(),
+            calls: Vec::new(),
+            class_body: Vec::new(),
+            last_match: Value::Nil,
+            match_source: None,
             ext,
             depth: 0,
             steps: 0,

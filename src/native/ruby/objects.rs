@@ -7,9 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
-use crate::profile::ast::{DefExpr, Expr, ExprKind, Param};
+use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
 
-/// A `def` (file-level helper or a custom resource's method).
+/// A `def` (file-level helper, a class's method, or a `define_method` block).
 #[derive(Debug)]
 pub struct MethodDef {
     pub name: String,
@@ -17,25 +17,84 @@ pub struct MethodDef {
     pub body: Vec<Expr>,
     /// The file it was written in (for `file:line` of what happens inside).
     pub file: String,
+    /// The class or module it belongs to (full constant path; empty: file level): constants
+    /// are looked up from there and `super` continues after it.
+    pub owner: String,
+    /// Local variables a `define_method` block closes over.
+    pub captured: Vec<(String, Value)>,
 }
 
-/// `class X < Inspec.resource(1)` from `libraries/`.
-#[derive(Debug)]
-pub struct ResourceClass {
+/// A FilterTable built in a class body (`FilterTable.create ... .install_filter_methods_on_resource(self, :table)`).
+#[derive(Clone, Debug, Default)]
+pub struct TableSpec {
+    /// `(accessor, field)` of each `register_column`.
+    pub columns: Vec<(String, String)>,
+    /// `register_custom_matcher` / `register_custom_property`: name and block.
+    pub custom: Vec<(String, Option<Arc<Block>>)>,
+    /// The method or instance variable holding the rows (an array of hashes).
+    pub source: String,
+}
+
+/// A class or module of `libraries/` (a custom resource when it derives from
+/// `Inspec.resource(1)`).
+#[derive(Clone, Debug, Default)]
+pub struct ClassDef {
+    /// Full constant path (`Inspec::Resources::Virtualization`).
     pub name: String,
+    /// The InSpec resource name (`name 'virtualization'`), for resources.
+    pub resource: Option<String>,
+    /// Derives from `Inspec.resource(1)` (directly or through a library class).
+    pub is_resource: bool,
+    pub is_module: bool,
+    /// The superclass as written (`UpdateFetcher`, `StandardError`), resolved when loaded.
+    pub superclass: Option<String>,
     pub methods: HashMap<String, Arc<MethodDef>>,
+    /// `def self.x`.
+    pub singleton: HashMap<String, Arc<MethodDef>>,
     pub attr_readers: Vec<String>,
-    /// A class-body statement outside the subset: instances cannot be made.
+    pub attr_writers: Vec<String>,
+    pub private: Vec<String>,
+    /// Included modules, as written.
+    pub includes: Vec<String>,
+    /// Class-body statements other than definitions, run when the library loads
+    /// (constants, `define_method` loops, FilterTable set-up).
+    pub statements: Vec<Expr>,
+    /// A class construct outside the subset: instances cannot be made.
     pub blocked: Option<(String, String)>,
+    pub file: String,
+    pub table: Option<TableSpec>,
+    /// `supports platform: 'unix'` entries (key, value), for InSpec's platform check.
+    pub supports: Vec<Vec<(String, String)>>,
 }
 
-/// An instance of a custom resource.
+impl ClassDef {
+    /// Whether instances answer `name` from what is written in the class itself.
+    pub fn defines(&self, name: &str) -> bool {
+        self.methods.contains_key(name)
+            || self.attr_readers.iter().any(|a| a == name)
+            || name
+                .strip_suffix('=')
+                .is_some_and(|n| self.attr_writers.iter().any(|a| a == n))
+    }
+}
+
+/// An instance of a library class.
 pub struct Instance {
-    pub class: Arc<ResourceClass>,
+    /// The class's full name (looked up in the interpreter, so methods added later count).
+    pub class: String,
     pub ivars: Mutex<HashMap<String, Value>>,
+    /// `skip_resource` / `fail_resource` (or their exceptions) during a call.
+    pub exception: Mutex<Option<Flow>>,
 }
 
 impl Instance {
+    pub fn new(class: &str) -> Self {
+        Instance {
+            class: class.to_string(),
+            ivars: Mutex::new(HashMap::new()),
+            exception: Mutex::new(None),
+        }
+    }
     pub fn ivar(&self, name: &str) -> Value {
         self.ivars
             .lock()
@@ -47,12 +106,20 @@ impl Instance {
             m.insert(name.to_string(), v);
         }
     }
+    pub fn take_exception(&self) -> Option<Flow> {
+        self.exception.lock().ok().and_then(|mut e| e.take())
+    }
+    pub fn set_exception(&self, f: Flow) {
+        if let Ok(mut e) = self.exception.lock() {
+            e.get_or_insert(f);
+        }
+    }
 }
 
 /// The `inspec` receiver inside custom resources: `inspec.command(...)`.
 pub struct InspecHandle;
 
-/// A class constant used as a value (`be_a(Integer)`, `x.is_a?(String)`).
+/// A class constant used as a value (`be_a(Integer)`, `x.is_a?(String)`, `Foo.new`).
 pub struct ClassRef(pub String);
 
 /// The value of `rescue => e`.
@@ -62,17 +129,31 @@ pub struct Exception(pub RubyError);
 /// why, so only the controls that depend on it are affected.
 pub struct Poison(pub Flow);
 
-/// Class statements of a custom resource that only describe it.
-const CLASS_METADATA: &[&str] = &[
+/// Class-body calls that only describe a class (InSpec's resource metadata, visibility,
+/// `require`): nothing to run.
+pub const CLASS_METADATA: &[&str] = &[
     "name",
     "desc",
     "example",
     "supports",
-    "private",
+    "require",
+    "require_relative",
+    "extend",
     "protected",
     "public",
+];
+
+/// Calls a class body may make at load time (besides [`CLASS_METADATA`]), answered by
+/// [`Interp::call_class_body`].
+pub const CLASS_BODY_FUNCTIONS: &[&str] = &[
+    "attr_reader",
+    "attr_accessor",
+    "attr_writer",
+    "private",
     "include",
-    "require",
+    "define_method",
+    "alias_method",
+    "private_constant",
 ];
 
 pub const KNOWN_CLASSES: &[&str] = &[
@@ -84,6 +165,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "ArgumentError",
     "NoMethodError",
     "NameError",
+    "NotImplementedError",
     "TypeError",
     "KeyError",
     "IndexError",
@@ -102,9 +184,25 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Regexp",
     "Range",
     "Object",
+    "Comparable",
+    "Enumerable",
+    "Inspec",
+    "JSON",
+    "FilterTable",
+    "Struct",
 ];
 
-/// Whether a superclass expression is `Inspec.resource(1)` (or a bare `Inspec::Resource`).
+/// Exception classes a library class may derive from.
+const EXCEPTION_BASES: &[&str] = &[
+    "Exception",
+    "StandardError",
+    "RuntimeError",
+    "ArgumentError",
+    "NotImplementedError",
+    "TypeError",
+];
+
+/// Whether a superclass expression is `Inspec.resource(1)` (or `Inspec::Resource`).
 pub fn is_resource_superclass(sc: &Expr) -> bool {
     match &sc.kind {
         ExprKind::Call {
@@ -120,79 +218,314 @@ pub fn is_resource_superclass(sc: &Expr) -> bool {
     }
 }
 
-/// The custom resources of one library file.
-pub fn load_library(file: &str, body: &[Expr], at: &dyn Fn(u32) -> String) -> Vec<ResourceClass> {
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{scope}::{name}")
+    }
+}
+
+/// The classes and modules of one library file, nested ones with their full names.
+pub fn load_library(file: &str, body: &[Expr], at: &dyn Fn(u32) -> String) -> Vec<ClassDef> {
     let mut out = Vec::new();
+    load_scope(file, "", body, at, &mut out);
+    // Resource-ness is inherited from library superclasses.
+    loop {
+        let resources: Vec<String> = out
+            .iter()
+            .filter(|c| c.is_resource)
+            .map(|c| c.name.clone())
+            .collect();
+        let mut changed = false;
+        for c in out.iter_mut().filter(|c| !c.is_resource) {
+            if let Some(sc) = &c.superclass {
+                if resources
+                    .iter()
+                    .any(|r| r == sc || r.ends_with(&format!("::{sc}")))
+                {
+                    c.is_resource = true;
+                    changed = true;
+                }
+            }
+        }
+        if !changed {
+            return out;
+        }
+    }
+}
+
+/// `Name = Struct.new(:a, :b) do ... end`: the constant and the call's fields and block.
+pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
+    let ExprKind::Assign { target, value } = &stmt.kind else {
+        return None;
+    };
+    let ExprKind::Const { name, .. } = &target.kind else {
+        return None;
+    };
+    let ExprKind::Call {
+        recv: Some(r),
+        name: m,
+        args,
+        block,
+        ..
+    } = &value.kind
+    else {
+        return None;
+    };
+    if m != "new"
+        || !matches!(&r.kind, ExprKind::Const { name, scope: None, .. } if name == "Struct")
+    {
+        return None;
+    }
+    let fields = args
+        .iter()
+        .map(|a| a.as_str_or_sym())
+        .collect::<Option<Vec<_>>>()?;
+    let body = block.as_deref().map_or(&[][..], |b| b.body.as_slice());
+    Some((name.clone(), fields, body))
+}
+
+/// A `Struct.new` class: an accessor per field, a positional `initialize`, and the block's
+/// `def`s.
+pub fn struct_class(name: &str, fields: Vec<String>, body: &[Expr], file: &str) -> ClassDef {
+    let span = crate::profile::ast::Span { start: 0, end: 0 };
+    let method = |method: &str, params: Vec<Param>, body: Vec<Expr>| {
+        Arc::new(MethodDef {
+            name: method.to_string(),
+            params,
+            body,
+            file: file.to_string(),
+            owner: name.to_string(),
+            captured: Vec::new(),
+        })
+    };
+    let params = fields
+        .iter()
+        .map(|f| Param::Optional(f.clone(), Expr::new(ExprKind::Nil, span)))
+        .collect();
+    let assigns = fields
+        .iter()
+        .map(|f| {
+            Expr::new(
+                ExprKind::Assign {
+                    target: Box::new(Expr::new(ExprKind::IVar(format!("@{f}")), span)),
+                    value: Box::new(Expr::new(ExprKind::Var(f.as_str().into()), span)),
+                },
+                span,
+            )
+        })
+        .collect();
+    let mut class = ClassDef {
+        name: name.to_string(),
+        attr_readers: fields.clone(),
+        attr_writers: fields,
+        file: file.to_string(),
+        ..ClassDef::default()
+    };
+    class
+        .methods
+        .insert("initialize".into(), method("initialize", params, assigns));
+    for s in body {
+        if let ExprKind::Def(d) = &s.kind {
+            class.methods.insert(
+                d.name.clone(),
+                method(&d.name, d.params.clone(), d.body.clone()),
+            );
+        }
+    }
+    class
+}
+
+fn load_scope(
+    file: &str,
+    scope: &str,
+    body: &[Expr],
+    at: &dyn Fn(u32) -> String,
+    out: &mut Vec<ClassDef>,
+) {
     for stmt in body {
         match &stmt.kind {
             ExprKind::Class {
-                superclass: Some(sc),
+                path,
+                superclass,
                 body,
-                ..
-            } if is_resource_superclass(sc) => {
-                let mut class = ResourceClass {
-                    name: String::new(),
-                    methods: HashMap::new(),
-                    attr_readers: Vec::new(),
-                    blocked: None,
+            } => {
+                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                    continue;
                 };
-                for s in body {
-                    match &s.kind {
-                        ExprKind::Def(d) if d.singleton.is_none() => {
-                            let DefExpr {
-                                name, params, body, ..
-                            } = &**d;
-                            class.methods.insert(
-                                name.clone(),
-                                Arc::new(MethodDef {
-                                    name: name.clone(),
-                                    params: params.clone(),
-                                    body: body.clone(),
-                                    file: file.to_string(),
-                                }),
-                            );
+                let full = join(scope, &name);
+                let mut class = take_class(out, &full, file);
+                // Outer classes before the classes nested in them (their bodies run so).
+                let pos = out.len();
+                match superclass.as_deref() {
+                    Some(sc) if is_resource_superclass(sc) => class.is_resource = true,
+                    Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
+                        Some(n)
+                            if KNOWN_CLASSES.contains(&n.as_str())
+                                && !EXCEPTION_BASES.contains(&n.as_str()) =>
+                        {
+                            class.blocked.get_or_insert((
+                                format!("class deriving from the core class `{n}`"),
+                                at(sc.span.start),
+                            ));
                         }
-                        ExprKind::Call {
-                            recv: None,
-                            name,
-                            args,
-                            ..
-                        } if name == "attr_reader" || name == "attr_accessor" => {
-                            class
-                                .attr_readers
-                                .extend(args.iter().filter_map(|a| a.as_str_or_sym()));
+                        Some(n) => class.superclass = Some(n),
+                        None => {
+                            class.blocked.get_or_insert((
+                                "class with a computed superclass".to_string(),
+                                at(sc.span.start),
+                            ));
                         }
-                        ExprKind::Call {
-                            recv: None,
-                            name,
-                            args,
-                            ..
-                        } if CLASS_METADATA.contains(&name.as_str()) => {
-                            if name == "name" {
-                                if let Some(n) = args.first().and_then(|a| a.as_str_or_sym()) {
-                                    class.name = n;
-                                }
-                            }
-                        }
-                        _ => {
-                            if class.blocked.is_none() {
-                                class.blocked = Some((
-                                    "statement in the body of a custom resource class".to_string(),
-                                    at(s.span.start),
-                                ));
-                            }
-                        }
-                    }
+                    },
+                    None => {}
                 }
-                if !class.name.is_empty() {
-                    out.push(class);
+                load_class_body(file, &mut class, body, at, out);
+                out.insert(pos, class);
+            }
+            ExprKind::Module { path, body } => {
+                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                    continue;
+                };
+                let full = join(scope, &name);
+                let mut module = take_class(out, &full, file);
+                module.is_module = true;
+                let pos = out.len();
+                load_class_body(file, &mut module, body, at, out);
+                out.insert(pos, module);
+            }
+            _ if scope.is_empty() => {
+                if let Some((name, fields, body)) = struct_constant(stmt) {
+                    out.push(struct_class(&name, fields, body, file));
                 }
             }
-            ExprKind::Module { body, .. } => out.extend(load_library(file, body, at)),
             _ => {}
         }
     }
-    out
+}
+
+/// The class already loaded under `full` (classes reopen), or a new one.
+fn take_class(out: &mut Vec<ClassDef>, full: &str, file: &str) -> ClassDef {
+    match out.iter().position(|c| c.name == full) {
+        Some(i) => out.remove(i),
+        None => ClassDef {
+            name: full.to_string(),
+            file: file.to_string(),
+            ..ClassDef::default()
+        },
+    }
+}
+
+fn load_class_body(
+    file: &str,
+    class: &mut ClassDef,
+    body: &[Expr],
+    at: &dyn Fn(u32) -> String,
+    out: &mut Vec<ClassDef>,
+) {
+    let mut private = false;
+    for s in body {
+        match &s.kind {
+            ExprKind::Def(d) => {
+                let DefExpr {
+                    singleton,
+                    name,
+                    params,
+                    body,
+                } = &**d;
+                let m = Arc::new(MethodDef {
+                    name: name.clone(),
+                    params: params.clone(),
+                    body: body.clone(),
+                    file: file.to_string(),
+                    owner: class.name.clone(),
+                    captured: Vec::new(),
+                });
+                match singleton {
+                    Some(_) => {
+                        class.singleton.insert(name.clone(), m);
+                    }
+                    None => {
+                        if private && name != "initialize" {
+                            class.private.push(name.clone());
+                        }
+                        class.methods.insert(name.clone(), m);
+                    }
+                }
+            }
+            ExprKind::Class { .. } | ExprKind::Module { .. } => {
+                load_scope(file, &class.name.clone(), std::slice::from_ref(s), at, out)
+            }
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                block: None,
+                ..
+            } if matches!(
+                name.as_str(),
+                "attr_reader" | "attr_accessor" | "attr_writer" | "include"
+            ) || (name == "private" && args.is_empty())
+                || (name == "public" && args.is_empty()) =>
+            {
+                let names = args.iter().filter_map(|a| match &a.kind {
+                    ExprKind::Const { .. } => crate::native::ruby::eval::scoped_name(a),
+                    _ => a.as_str_or_sym(),
+                });
+                match name.as_str() {
+                    "attr_reader" => class.attr_readers.extend(names),
+                    "attr_writer" => class.attr_writers.extend(names),
+                    "attr_accessor" => {
+                        let names: Vec<String> = names.collect();
+                        class.attr_readers.extend(names.iter().cloned());
+                        class.attr_writers.extend(names);
+                    }
+                    "include" => class.includes.extend(names),
+                    "private" => private = true,
+                    _ => private = false,
+                }
+            }
+            ExprKind::Call {
+                recv: None,
+                name,
+                args,
+                ..
+            } if CLASS_METADATA.contains(&name.as_str()) => {
+                if name == "name" {
+                    if let Some(n) = args.first().and_then(|a| a.as_str_or_sym()) {
+                        class.resource = Some(n);
+                    }
+                }
+                if name == "supports" {
+                    if let Some(ExprKind::Hash { entries, .. }) = args.first().map(|a| &a.kind) {
+                        class.supports.push(
+                            entries
+                                .iter()
+                                .filter_map(|e| match e {
+                                    crate::profile::ast::HashEntry::Pair(k, v) => {
+                                        Some((k.as_str_or_sym()?, v.as_str_or_sym()?))
+                                    }
+                                    _ => None,
+                                })
+                                .collect(),
+                        );
+                    }
+                }
+            }
+            ExprKind::SClass { .. } => {
+                class.blocked.get_or_insert((
+                    crate::native::ruby::eval::construct_name(&s.kind),
+                    at(s.span.start),
+                ));
+            }
+            ExprKind::Alias(new, old) => {
+                if let Some(m) = class.methods.get(old).cloned() {
+                    class.methods.insert(new.clone(), m);
+                }
+            }
+            _ => class.statements.push(s.clone()),
+        }
+    }
 }
 
 pub fn native<T: Send + Sync + 'static>(x: T) -> Value {
@@ -282,7 +615,8 @@ impl<E: Embedding> Interp<'_, E> {
         Ok(())
     }
 
-    /// Calls a `def` with `self_value` as `self` (None: a file-level helper).
+    /// Calls a `def` with `self_value` as `self` (None: a file-level helper); constants
+    /// resolve from the method's class, and `super` continues after it.
     pub fn call_def(
         &mut self,
         def: &Arc<MethodDef>,
@@ -294,10 +628,18 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(s) = self_value {
             self.self_stack.push(s);
         }
+        self.calls.push(CallFrame {
+            def: def.clone(),
+            args: args.to_vec(),
+        });
         let r = self.scoped(true, |me| {
+            for (k, v) in &def.captured {
+                me.declare(k, v.clone());
+            }
             me.bind_params(&def.params, args)?;
             me.eval_body(&def.body)
         });
+        self.calls.pop();
         if pushed {
             self.self_stack.pop();
         }
@@ -307,46 +649,11 @@ impl<E: Embedding> Interp<'_, E> {
             other => other,
         }
     }
+}
 
-    /// A custom resource instance (`initialize` run with the arguments).
-    pub fn instantiate(&mut self, class: &Arc<ResourceClass>, args: &[Value]) -> R {
-        if let Some((construct, at)) = &class.blocked {
-            return Err(Flow::Unsupported {
-                construct: format!("{construct} (resource `{}`)", class.name),
-                at: at.clone(),
-            });
-        }
-        let inst = native(Instance {
-            class: class.clone(),
-            ivars: Mutex::new(HashMap::new()),
-        });
-        if let Some(init) = class.methods.get("initialize").cloned() {
-            self.call_def(&init, Some(inst.clone()), args)?;
-        }
-        Ok(inst)
-    }
-
-    /// A method of a custom resource instance.
-    pub fn call_instance(
-        &mut self,
-        recv: &Value,
-        inst: &Instance,
-        name: &str,
-        args: &[Value],
-    ) -> Option<R> {
-        if let Some(def) = inst.class.methods.get(name).cloned() {
-            return Some(self.call_def(&def, Some(recv.clone()), args));
-        }
-        if inst.class.attr_readers.iter().any(|a| a == name) {
-            return Some(Ok(inst.ivar(name)));
-        }
-        match name {
-            "to_s" | "inspect" => Some(Ok(Value::Str(inst.class.name.clone()))),
-            "respond_to?" => Some(Ok(Value::Bool(args.first().is_some_and(|a| {
-                let m = crate::native::ruby::methods::to_s(a);
-                inst.class.methods.contains_key(&m) || inst.class.attr_readers.contains(&m)
-            })))),
-            _ => None,
-        }
-    }
+/// A method being run: for `super` (which method, and the arguments a bare `super` forwards)
+/// and for constant lookup (its class).
+pub struct CallFrame {
+    pub def: Arc<MethodDef>,
+    pub args: Vec<Value>,
 }

@@ -1,0 +1,983 @@
+//! Classes and modules of `libraries/` at run time, as InSpec's library context loads them:
+//! class bodies run once (constants, `define_method`, FilterTable set-up), custom resources
+//! are registered by `name` (replacing a built-in resource of the same name), constants
+//! resolve lexically then through ancestors, and instances dispatch through their class,
+//! its included modules and superclasses (`super`, `method_missing`, `respond_to?`,
+//! private methods, `skip_resource` / `fail_resource` and InSpec's resource exceptions).
+
+use std::sync::{Arc, Mutex};
+
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::to_s;
+use crate::native::ruby::objects::{
+    as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
+    MethodDef, Poison, TableSpec, CLASS_METADATA,
+};
+use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
+use crate::profile::ast::{Expr, ExprKind};
+
+/// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
+pub const RESOURCE_SKIPPED: &str = "Inspec::Exceptions::ResourceSkipped";
+pub const RESOURCE_FAILED: &str = "Inspec::Exceptions::ResourceFailed";
+
+/// Class methods of library-independent classes the interpreter answers here.
+pub const LIBRARY_CLASS_METHODS: &[(&str, &str)] = &[
+    ("JSON", "parse"),
+    ("Inspec::Log", "debug"),
+    ("Inspec::Log", "info"),
+    ("Inspec::Log", "warn"),
+    ("Inspec::Log", "error"),
+    ("FilterTable", "create"),
+    ("Struct", "new"),
+    ("Hashie::Mash", "new"),
+];
+
+/// Methods of a FilterTable under construction in a class body.
+pub const FILTER_BUILDER_METHODS: &[&str] = &[
+    "register_column",
+    "add_accessor",
+    "register_custom_matcher",
+    "register_custom_property",
+    "install_filter_methods_on_resource",
+    "connect",
+];
+
+/// Methods every library instance answers (Ruby's `Object` and InSpec's resource base).
+pub const INSTANCE_BASE_METHODS: &[&str] = &[
+    "to_s",
+    "inspect",
+    "resource_id",
+    "respond_to?",
+    "class",
+    "is_a?",
+    "kind_of?",
+    "instance_of?",
+    "nil?",
+    "==",
+    "!=",
+    "equal?",
+    "eql?",
+    "send",
+    "public_send",
+    "instance_variable_get",
+    "skip_resource",
+    "fail_resource",
+    "inspec",
+];
+
+/// The file name InSpec's helper modules are reported under.
+pub const PRELUDE_FILE: &str = "(inspec)/prelude.rb";
+
+/// InSpec's helper modules (`FileReader`), parsed once; loaded before `libraries/`.
+pub fn prelude() -> &'static [Expr] {
+    static PRELUDE: std::sync::LazyLock<Vec<Expr>> = std::sync::LazyLock::new(|| {
+        crate::profile::parser::parse_program(include_str!("prelude.rb"))
+            .map(|p| p.body.clone())
+            .unwrap_or_default()
+    });
+    &PRELUDE
+}
+
+/// `FilterTable.create` with its registrations so far.
+pub struct FilterBuilder(pub Mutex<TableSpec>);
+
+fn parent(scope: &str) -> Option<&str> {
+    if scope.is_empty() {
+        return None;
+    }
+    Some(scope.rfind("::").map_or("", |i| &scope[..i]))
+}
+
+fn join(scope: &str, name: &str) -> String {
+    if scope.is_empty() {
+        name.to_string()
+    } else {
+        format!("{scope}::{name}")
+    }
+}
+
+impl<E: Embedding> Interp<'_, E> {
+    /// Loads every library file: classes first (so bodies may name each other), then class
+    /// bodies and file-level statements in file order.
+    pub fn load_libraries(&mut self) {
+        let files: Vec<(String, Vec<Expr>)> =
+            std::iter::once((PRELUDE_FILE.to_string(), prelude().to_vec()))
+                .chain(
+                    // The dependencies' resources first, the profile's own over them
+                    // (InSpec merges each dependency's registry, then loads its own files).
+                    self.profile
+                        .dependency_libraries()
+                        .into_iter()
+                        .chain(
+                            self.profile
+                                .files
+                                .iter()
+                                .filter(|f| f.path.starts_with("libraries/")),
+                        )
+                        .map(|f| (f.path.clone(), f.program.body.clone())),
+                )
+                .collect();
+        let mut order = Vec::new();
+        for (path, body) in &files {
+            self.file = path.clone();
+            let loaded = load_library(path, body, &|off| self.at(off));
+            for c in loaded {
+                if !order.contains(&c.name) {
+                    order.push(c.name.clone());
+                }
+                let merged = match self.classes.remove(&c.name) {
+                    Some(old) => merge(Arc::unwrap_or_clone(old), c),
+                    None => c,
+                };
+                self.classes.insert(merged.name.clone(), Arc::new(merged));
+            }
+        }
+        for name in &order {
+            let Some(c) = self.classes.get(name).cloned() else {
+                continue;
+            };
+            if let Some(r) = &c.resource {
+                if self.class_is_resource(name) {
+                    self.resources.insert(r.clone(), name.clone());
+                }
+            }
+        }
+        for name in &order {
+            self.run_class_body(name);
+        }
+        for (path, body) in &files {
+            self.file = path.clone();
+            for stmt in body {
+                self.steps = 0;
+                self.library_statement(stmt);
+            }
+        }
+    }
+
+    /// A file-level statement of a library (classes and modules were loaded already).
+    fn library_statement(&mut self, stmt: &Expr) {
+        match &stmt.kind {
+            ExprKind::Class { .. } | ExprKind::Module { .. } => {}
+            _ if struct_constant(stmt).is_some() => {}
+            _ => {
+                if let Err(flow) = self.eval(stmt) {
+                    self.poison_const(stmt, flow);
+                }
+            }
+        }
+    }
+
+    /// Runs a class body's statements (what the loader did not take as definitions), with
+    /// the class as `self`, in a scope of its own (`filter = FilterTable.create` stays in it).
+    pub fn run_class_body(&mut self, class: &str) {
+        let Some(def) = self.classes.get(class).cloned() else {
+            return;
+        };
+        if def.statements.is_empty() {
+            return;
+        }
+        self.file = def.file.clone();
+        self.class_body.push(class.to_string());
+        self.self_stack.push(native(ClassRef(class.to_string())));
+        let _ = self.scoped(true, |me| {
+            for s in &def.statements {
+                me.steps = 0;
+                me.class_statement(class, s);
+            }
+            Ok(())
+        });
+        self.self_stack.pop();
+        self.class_body.pop();
+    }
+
+    /// One class-body statement; a failure blocks the class (its instances say why).
+    fn class_statement(&mut self, class: &str, s: &Expr) {
+        if let Err(flow) = self.eval(s) {
+            if self.poison_const(s, flow.clone()) {
+                return;
+            }
+            let (construct, at) = match flow {
+                Flow::Unsupported { construct, at } => (construct, at),
+                Flow::Raise(e) => (
+                    format!("{} in a class body: {}", e.class, e.message),
+                    self.at(s.span.start),
+                ),
+                other => (format!("{other:?}"), self.at(s.span.start)),
+            };
+            self.update_class(class, |c| {
+                c.blocked.get_or_insert((construct, at));
+            });
+        }
+    }
+
+    /// A constant assignment that failed: using the constant re-raises why.
+    fn poison_const(&mut self, stmt: &Expr, flow: Flow) -> bool {
+        let ExprKind::Assign { target, .. } = &stmt.kind else {
+            return false;
+        };
+        let ExprKind::Const {
+            scope: None, name, ..
+        } = &target.kind
+        else {
+            return false;
+        };
+        let full = join(&self.cref(), name);
+        self.consts.insert(full, native(Poison(flow)));
+        true
+    }
+
+    fn update_class(&mut self, class: &str, f: impl FnOnce(&mut ClassDef)) {
+        if let Some(c) = self.classes.remove(class) {
+            let mut c = Arc::unwrap_or_clone(c);
+            f(&mut c);
+            self.classes.insert(class.to_string(), Arc::new(c));
+        }
+    }
+
+    /// The lexical class: the class body being run, or the class of the running method.
+    pub fn cref(&self) -> String {
+        match (self.class_body.last(), self.calls.last()) {
+            (Some(c), _) if self.calls.is_empty() => c.clone(),
+            (_, Some(f)) => f.def.owner.clone(),
+            (Some(c), None) => c.clone(),
+            (None, None) => String::new(),
+        }
+    }
+
+    /// A class named `name` as seen from scope `from` (innermost first).
+    pub fn resolve_class(&self, from: &str, name: &str) -> Option<String> {
+        let mut scope = Some(from);
+        while let Some(s) = scope {
+            let cand = join(s, name);
+            if self.classes.contains_key(&cand) {
+                return Some(cand);
+            }
+            scope = parent(s);
+        }
+        None
+    }
+
+    /// The class, its included modules (last included first), then its superclass's.
+    pub fn ancestors(&self, class: &str) -> Vec<String> {
+        if self
+            .classes
+            .get(class)
+            .is_some_and(|c| c.includes.is_empty() && c.superclass.is_none())
+        {
+            return vec![class.to_string()];
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut cur = Some(class.to_string());
+        while let Some(c) = cur.take() {
+            if out.contains(&c) {
+                break;
+            }
+            let Some(def) = self.classes.get(&c) else {
+                break;
+            };
+            let outer = parent(&c).unwrap_or("").to_string();
+            out.push(c.clone());
+            for m in def.includes.iter().rev() {
+                if let Some(m) = self.resolve_class(&outer, m) {
+                    if !out.contains(&m) {
+                        out.push(m);
+                    }
+                }
+            }
+            cur = def
+                .superclass
+                .as_ref()
+                .and_then(|s| self.resolve_class(&outer, s));
+        }
+        out
+    }
+
+    pub fn class_is_resource(&self, class: &str) -> bool {
+        self.ancestors(class)
+            .iter()
+            .any(|c| self.classes.get(c).is_some_and(|d| d.is_resource))
+    }
+
+    /// The first class among `ancestors` holding something `pick` finds.
+    fn find_in<T>(&self, ancestors: &[String], pick: impl Fn(&ClassDef) -> Option<T>) -> Option<T> {
+        ancestors
+            .iter()
+            .filter_map(|c| self.classes.get(c))
+            .find_map(|c| pick(c))
+    }
+
+    pub fn find_method(&self, class: &str, name: &str) -> Option<Arc<MethodDef>> {
+        self.find_in(&self.ancestors(class), |c| c.methods.get(name).cloned())
+    }
+
+    /// A constant by name from the current lexical scope, then the ancestors of the
+    /// current class, then the top level.
+    pub fn lookup_const(&self, name: &str) -> Option<Value> {
+        if self.class_body.is_empty() && self.calls.iter().all(|f| f.def.owner.is_empty()) {
+            // Control files and file-level helpers: top-level constants only.
+            return self.const_in("", name);
+        }
+        let cref = self.cref();
+        let mut scope = Some(cref.as_str());
+        while let Some(s) = scope {
+            if let Some(v) = self.const_in(s, name) {
+                return Some(v);
+            }
+            scope = parent(s);
+        }
+        for a in self.ancestors(&cref) {
+            if let Some(v) = self.const_in(&a, name) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// `scope::name` when it is a constant or a class.
+    fn const_in(&self, scope: &str, name: &str) -> Option<Value> {
+        let full = join(scope, name);
+        if let Some(v) = self.consts.get(&full) {
+            return Some(v.clone());
+        }
+        self.classes
+            .contains_key(&full)
+            .then(|| native(ClassRef(full)))
+    }
+
+    /// `Scope::Name` where `Scope` evaluated to a class.
+    pub fn scoped_const(&mut self, scope: &str, name: &str, off: u32) -> R {
+        if self.classes.contains_key(scope) {
+            for a in self.ancestors(scope) {
+                if let Some(v) = self.const_in(&a, name) {
+                    if let Some(p) = as_native::<Poison>(&v) {
+                        return Err(p.0.clone());
+                    }
+                    return Ok(v);
+                }
+            }
+        }
+        let full = join(scope, name);
+        if crate::native::ruby::classes::is_scoped_class(&full) {
+            return Ok(native(ClassRef(full)));
+        }
+        Err(self.unsupported(format!("constant `{full}`"), off))
+    }
+
+    /// `Class.new(...)`: an instance with `initialize` run. For custom resources, InSpec's
+    /// resource base applies: `ResourceSkipped` (or a `NoMethodError`) in `initialize` skips
+    /// the resource, `ResourceFailed` (or `NotImplementedError`) fails it, and so do
+    /// `skip_resource` / `fail_resource`.
+    pub fn instantiate(&mut self, class: &str, args: &[Value]) -> R {
+        let Some(def) = self.classes.get(class).cloned() else {
+            return Err(Flow::raise(
+                "NameError",
+                format!("uninitialized constant {class}"),
+            ));
+        };
+        if let Some((construct, at)) = &def.blocked {
+            return Err(Flow::Unsupported {
+                construct: format!("{construct} (class `{}`)", def.name),
+                at: at.clone(),
+            });
+        }
+        if def.is_module {
+            return Err(Flow::raise(
+                "NoMethodError",
+                format!("undefined method `new' for module {class}"),
+            ));
+        }
+        let resource = self.class_is_resource(class);
+        if resource && !def.supports.is_empty() {
+            // resource.rb check_supported!: raised before `initialize` runs.
+            if let Err(platform) = E::check_supports(self, &def.supports) {
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "Unsupported resource/backend combination: {} / {platform}. Exiting.",
+                        def.resource.as_deref().unwrap_or(class)
+                    ),
+                ));
+            }
+        }
+        let inst_val = native(Instance::new(class));
+        let r = match self.find_method(class, "initialize") {
+            Some(init) => self
+                .call_def(&init, Some(inst_val.clone()), args)
+                .map(|_| ()),
+            None => Ok(()),
+        };
+        let r = if resource { resource_outcome(r) } else { r };
+        r?;
+        if let Some(inst) = as_native::<Instance>(&inst_val) {
+            if let Some(f) = inst.take_exception() {
+                return Err(f);
+            }
+        }
+        Ok(inst_val)
+    }
+
+    /// A method of a library instance. `explicit`: called with a receiver (private methods
+    /// refuse). None: the instance does not answer it.
+    pub fn call_instance(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        explicit: bool,
+        off: u32,
+    ) -> Option<R> {
+        let inst = as_native::<Instance>(recv)?;
+        let class = inst.class.clone();
+        let ancestors = self.ancestors(&class);
+        if let Some(def) = self.find_in(&ancestors, |c| c.methods.get(name).cloned()) {
+            let private = self.find_in(&ancestors, |c| {
+                c.private.iter().any(|p| p == name).then_some(())
+            });
+            if explicit && private.is_some() && name != "to_s" {
+                return Some(Err(Flow::raise(
+                    "NoMethodError",
+                    format!("private method `{name}' called for an instance of {class}"),
+                )));
+            }
+            let r = self.call_def(&def, Some(recv.clone()), args);
+            return Some(match inst.take_exception() {
+                Some(f) if r.is_ok() => Err(f),
+                _ => r,
+            });
+        }
+        if self
+            .find_in(&ancestors, |c| {
+                c.attr_readers.iter().any(|a| a == name).then_some(())
+            })
+            .is_some()
+        {
+            return Some(Ok(inst.ivar(name)));
+        }
+        if let Some(attr) = name.strip_suffix('=') {
+            if self
+                .find_in(&ancestors, |c| {
+                    c.attr_writers.iter().any(|a| a == attr).then_some(())
+                })
+                .is_some()
+            {
+                let v = args.first().cloned().unwrap_or(Value::Nil);
+                inst.set_ivar(attr, v.clone());
+                return Some(Ok(v));
+            }
+        }
+        if let Some(spec) = self.find_in(&ancestors, |c| c.table.clone()) {
+            if let Some(r) = self.instance_table(recv, &spec, name, args, blk, off) {
+                return Some(r);
+            }
+        }
+        self.instance_base(recv, inst, &class, name, args, blk, off)
+    }
+
+    /// The instance's `method_missing` for a method nothing else answers. None: it has none.
+    pub fn call_method_missing(&mut self, recv: &Value, name: &str, args: &[Value]) -> Option<R> {
+        let inst = as_native::<Instance>(recv)?;
+        let ancestors = self.ancestors(&inst.class);
+        let mm = self.find_in(&ancestors, |c| c.methods.get("method_missing").cloned())?;
+        let mut a = vec![Value::Sym(name.to_string())];
+        a.extend(args.iter().cloned());
+        Some(self.call_def(&mm, Some(recv.clone()), &a))
+    }
+
+    /// What every object (and every InSpec resource) answers.
+    #[allow(clippy::too_many_arguments)]
+    fn instance_base(
+        &mut self,
+        recv: &Value,
+        inst: &Instance,
+        class: &str,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R> {
+        let a0 = args.first().cloned().unwrap_or(Value::Nil);
+        let resource = self.class_is_resource(class);
+        Some(Ok(match name {
+            "to_s" | "inspect" => Value::Str(match self.classes.get(class) {
+                Some(c) if resource => c.resource.clone().unwrap_or_else(|| class.to_string()),
+                _ => format!("#<{class}>"),
+            }),
+            // InSpec's `resource_id(value = nil)`: sets it when given, "" by default.
+            "resource_id" => {
+                if !matches!(a0, Value::Nil) {
+                    inst.set_ivar("resource_id", a0);
+                }
+                match inst.ivar("resource_id") {
+                    Value::Nil => Value::str(""),
+                    v => v,
+                }
+            }
+            "respond_to?" => {
+                let m = to_s(&a0);
+                let ancestors = self.ancestors(class);
+                // Private methods are not reported (Ruby's `respond_to?` without `true`).
+                let private = self
+                    .find_in(&ancestors, |c| c.private.contains(&m).then_some(()))
+                    .is_some();
+                let own = !private
+                    && (self
+                        .find_in(&ancestors, |c| c.defines(&m).then_some(()))
+                        .is_some()
+                        || INSTANCE_BASE_METHODS.contains(&m.as_str()));
+                if own {
+                    Value::Bool(true)
+                } else {
+                    match self.find_in(&ancestors, |c| {
+                        c.methods.get("respond_to_missing?").cloned()
+                    }) {
+                        Some(rm) => {
+                            let r = self.call_def(&rm, Some(recv.clone()), &[Value::Sym(m)]);
+                            return Some(r.map(|v| Value::Bool(v.truthy())));
+                        }
+                        None => Value::Bool(false),
+                    }
+                }
+            }
+            "class" => native(ClassRef(class.to_string())),
+            "is_a?" | "kind_of?" | "instance_of?" => {
+                let want = as_native::<ClassRef>(&a0).map(|c| c.0.clone());
+                Value::Bool(want.is_some_and(|w| {
+                    w == "Object"
+                        || if name == "instance_of?" {
+                            w == class
+                        } else {
+                            self.ancestors(class).contains(&w)
+                        }
+                }))
+            }
+            "nil?" => Value::Bool(false),
+            "==" | "equal?" | "eql?" => Value::Bool(*recv == a0),
+            "!=" => Value::Bool(*recv != a0),
+            "instance_variable_get" => inst.ivar(to_s(&a0).trim_start_matches('@')),
+            "send" | "public_send" if !args.is_empty() => {
+                let m = to_s(&a0);
+                let rest = args.get(1..).unwrap_or(&[]).to_vec();
+                let explicit = name == "public_send";
+                return Some(
+                    match self.call_instance(recv, &m, &rest, blk, explicit, off) {
+                        Some(r) => r,
+                        None => match self.call_method_missing(recv, &m, &rest) {
+                            Some(r) => r,
+                            None => Err(undefined(&m, class)),
+                        },
+                    },
+                );
+            }
+            "skip_resource" => {
+                inst.set_exception(Flow::Skip(to_s(&a0)));
+                Value::Nil
+            }
+            "fail_resource" => {
+                inst.set_exception(Flow::raise(RESOURCE_FAILED, to_s(&a0)));
+                Value::Nil
+            }
+            "inspec" => native(crate::native::ruby::objects::InspecHandle),
+            _ => return None,
+        }))
+    }
+
+    /// A FilterTable method of an instance whose class installed one.
+    fn instance_table(
+        &mut self,
+        recv: &Value,
+        spec: &TableSpec,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R> {
+        let column = spec.columns.iter().any(|(a, _)| a == name);
+        let custom = spec.custom.iter().find(|(n, _)| n == name).cloned();
+        if !column && custom.is_none() && !E::knows_method(name) {
+            return None;
+        }
+        if spec.columns.iter().any(|(a, _)| a == name) && spec.source == name {
+            return None;
+        }
+        // filter.rb: the rows' exceptions make the table skipped or failed.
+        let table = match self.build_table(recv, spec) {
+            Ok(t) => t,
+            Err(Flow::Raise(e)) if e.class == RESOURCE_SKIPPED => {
+                return Some(Err(Flow::Skip(e.message)))
+            }
+            Err(e) => return Some(Err(e)),
+        };
+        if let Some((_, block)) = custom {
+            let tv = Value::Table(table.clone());
+            return Some(match block {
+                Some(b) => self.call_block(Blk::Ast(&b), vec![tv], off),
+                None => Ok(Value::Nil),
+            });
+        }
+        Some(E::call_table(self, &table, name, args, blk, off))
+    }
+
+    fn build_table(&mut self, recv: &Value, spec: &TableSpec) -> R<Arc<Table>> {
+        let inst = as_native::<Instance>(recv);
+        let rows_val = match inst {
+            Some(i) if self.find_method(&i.class, &spec.source).is_none() => i.ivar(&spec.source),
+            _ => self.call_method(recv.clone(), &spec.source, Vec::new(), None, 0)?,
+        };
+        let mut fields: Vec<String> = Vec::new();
+        let mut accessors = Vec::new();
+        for (acc, field) in &spec.columns {
+            let i = match fields.iter().position(|f| f == field) {
+                Some(i) => i,
+                None => {
+                    fields.push(field.clone());
+                    fields.len() - 1
+                }
+            };
+            accessors.push((acc.clone(), i));
+        }
+        let rows = crate::native::ruby::methods::iterate(&rows_val)?
+            .into_iter()
+            .map(|row| {
+                fields
+                    .iter()
+                    .map(|f| {
+                        row.hash_get(&Value::Sym(f.clone()))
+                            .or_else(|| row.hash_get(&Value::Str(f.clone())))
+                            .cloned()
+                            .unwrap_or(Value::Nil)
+                    })
+                    .collect()
+            })
+            .collect();
+        let name = self.stringify(recv)?;
+        Ok(Arc::new(Table {
+            name,
+            fields,
+            accessors,
+            rows,
+            flattened: Vec::new(),
+            predicates: Vec::new(),
+        }))
+    }
+
+    /// `Class.method` for library classes: `new`, `def self.x`, `name`. None: not one.
+    pub fn call_user_class(&mut self, class: &str, name: &str, args: &[Value]) -> Option<R> {
+        if !self.classes.contains_key(class) {
+            return None;
+        }
+        let ancestors = self.ancestors(class);
+        if let Some(def) = self.find_in(&ancestors, |c| c.singleton.get(name).cloned()) {
+            return Some(self.call_def(&def, Some(native(ClassRef(class.to_string()))), args));
+        }
+        Some(match name {
+            "new" => self.instantiate(class, args),
+            "name" | "to_s" | "inspect" => Ok(Value::Str(class.to_string())),
+            "method_defined?" | "instance_methods" if !args.is_empty() => {
+                let m = to_s(&args[0]);
+                Ok(Value::Bool(
+                    self.find_in(&ancestors, |c| c.defines(&m).then_some(()))
+                        .is_some(),
+                ))
+            }
+            _ => return None,
+        })
+    }
+
+    /// A call without receiver while a class body runs (`self` is the class): what
+    /// [`CLASS_BODY_FUNCTIONS`](crate::native::ruby::objects::CLASS_BODY_FUNCTIONS) names.
+    pub fn call_class_body(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+    ) -> Option<R> {
+        if !self.calls.is_empty() {
+            return None;
+        }
+        let class = self.class_body.last()?.clone();
+        let names: Vec<String> = args.iter().map(to_s).collect();
+        match name {
+            "define_method" => {
+                let (Some(m), Some(Blk::Ast(b))) = (names.first(), blk) else {
+                    return Some(Err(Flow::raise(
+                        "ArgumentError",
+                        "define_method needs a name and a block",
+                    )));
+                };
+                let def = Arc::new(MethodDef {
+                    name: m.clone(),
+                    params: b.params.clone(),
+                    body: b.body.clone(),
+                    file: self.file.clone(),
+                    owner: class.clone(),
+                    captured: self.visible_locals(),
+                });
+                self.update_class(&class, |c| {
+                    c.methods.insert(m.clone(), def);
+                });
+                Some(Ok(Value::Sym(m.clone())))
+            }
+            "attr_reader" | "attr_accessor" | "attr_writer" => {
+                self.update_class(&class, |c| {
+                    if name != "attr_writer" {
+                        c.attr_readers.extend(names.iter().cloned());
+                    }
+                    if name != "attr_reader" {
+                        c.attr_writers.extend(names.iter().cloned());
+                    }
+                });
+                Some(Ok(Value::Nil))
+            }
+            "private" | "private_constant" => {
+                if name == "private" {
+                    self.update_class(&class, |c| c.private.extend(names.iter().cloned()));
+                }
+                Some(Ok(args.first().cloned().unwrap_or(Value::Nil)))
+            }
+            "alias_method" => {
+                if let [new, old, ..] = names.as_slice() {
+                    if let Some(m) = self.find_method(&class, old) {
+                        self.update_class(&class, |c| {
+                            c.methods.insert(new.clone(), m);
+                        });
+                    }
+                }
+                Some(Ok(Value::Nil))
+            }
+            "include" => {
+                let mods: Vec<String> = args
+                    .iter()
+                    .filter_map(|a| as_native::<ClassRef>(a).map(|c| c.0.clone()))
+                    .collect();
+                self.update_class(&class, |c| c.includes.extend(mods));
+                Some(Ok(Value::Nil))
+            }
+            n if CLASS_METADATA.contains(&n) => Some(Ok(Value::Nil)),
+            _ => None,
+        }
+    }
+
+    /// `super` inside a library method: the next definition up the ancestors; InSpec's
+    /// resource base answers `initialize` (nothing to do) and `resource_id(value)`.
+    pub fn call_super(&mut self, args: Option<Vec<Value>>, off: u32) -> R {
+        let Some(frame) = self.calls.last() else {
+            return Err(self.unsupported("`super` outside a method", off));
+        };
+        let def = frame.def.clone();
+        let args = args.unwrap_or_else(|| frame.args.clone());
+        let Some(me) = self.self_stack.last().cloned() else {
+            return Err(self.unsupported("`super` outside a method", off));
+        };
+        let class = match (as_native::<Instance>(&me), as_native::<ClassRef>(&me)) {
+            (Some(i), _) => i.class.clone(),
+            (None, Some(c)) => c.0.clone(),
+            _ => return Err(self.unsupported("`super` outside a method", off)),
+        };
+        let singleton = as_native::<ClassRef>(&me).is_some();
+        let ancestors = self.ancestors(&class);
+        let after: Vec<String> = ancestors
+            .iter()
+            .skip_while(|c| **c != def.owner)
+            .skip(1)
+            .cloned()
+            .collect();
+        let next = self.find_in(&after, |c| {
+            if singleton {
+                c.singleton.get(&def.name).cloned()
+            } else {
+                c.methods.get(&def.name).cloned()
+            }
+        });
+        if let Some(next) = next {
+            return self.call_def(&next, Some(me), &args);
+        }
+        match def.name.as_str() {
+            "initialize" => Ok(Value::Nil),
+            "respond_to_missing?" => Ok(Value::Bool(false)),
+            "to_s" | "resource_id" if !singleton => {
+                let inst = as_native::<Instance>(&me);
+                match inst {
+                    Some(i) => {
+                        match self.instance_base(&me, i, &class, &def.name, &args, None, off) {
+                            Some(r) => r,
+                            None => Ok(Value::Nil),
+                        }
+                    }
+                    None => Ok(Value::Nil),
+                }
+            }
+            "method_missing" => {
+                let m = args.first().map(to_s).unwrap_or_default();
+                Err(undefined(&m, &class))
+            }
+            other => Err(undefined(other, &class)),
+        }
+    }
+
+    /// Whether a raised error is of `class` (library exception classes by their ancestors).
+    pub fn error_is_a(&self, err: &RubyError, class: &str) -> bool {
+        if err.is_a(class) {
+            return true;
+        }
+        let ancestors = self.ancestors(&err.class);
+        if ancestors.iter().any(|a| a == class) {
+            return true;
+        }
+        // A library exception class derives from a core one (`class PamError < StandardError`).
+        ancestors
+            .iter()
+            .filter_map(|a| self.classes.get(a))
+            .filter_map(|c| c.superclass.clone())
+            .any(|base| RubyError::new(&base, "").is_a(class))
+    }
+
+    /// Class methods of the classes libraries lean on (`JSON.parse`, `Inspec::Log.warn`,
+    /// `FilterTable.create`). None: not one of them.
+    pub fn call_library_class(
+        &mut self,
+        class: &str,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+    ) -> Option<R> {
+        if !LIBRARY_CLASS_METHODS.contains(&(class, name)) {
+            return None;
+        }
+        let a0 = args.first().cloned().unwrap_or(Value::Nil);
+        Some(match (class, name) {
+            ("JSON", "parse") => crate::native::ruby::classes::json_parse(&to_s(&a0), args.get(1)),
+            ("Inspec::Log", _) => Ok(Value::Nil),
+            ("FilterTable", "create") => {
+                Ok(native(FilterBuilder(Mutex::new(TableSpec::default()))))
+            }
+            ("Struct", "new") => self.define_struct(args, blk),
+            ("Hashie::Mash", "new") => Ok(crate::native::ruby::mash::new_mash(args)),
+            _ => return None,
+        })
+    }
+
+    /// A method of `FilterTable.create`'s builder (chained: each returns the builder).
+    pub fn call_filter_builder(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> Option<R> {
+        let b = as_native::<FilterBuilder>(recv)?;
+        let a0 = args.first().map(to_s).unwrap_or_default();
+        let Ok(mut spec) = b.0.lock() else {
+            return Some(Ok(recv.clone()));
+        };
+        match name {
+            "register_column" | "add_accessor" => {
+                let field = args
+                    .get(1)
+                    .and_then(|o| o.hash_get(&Value::Sym("field".into())))
+                    .map(to_s)
+                    .unwrap_or_else(|| a0.clone());
+                spec.columns.push((a0, field));
+            }
+            "register_custom_matcher" | "register_custom_property" => {
+                let block = match blk {
+                    Some(Blk::Ast(b)) => Some(Arc::new(b.clone())),
+                    _ => None,
+                };
+                spec.custom.push((a0, block));
+            }
+            "install_filter_methods_on_resource" | "connect" => {
+                spec.source = args.get(1).map(to_s).unwrap_or_default();
+                let spec = spec.clone();
+                let target = args
+                    .first()
+                    .and_then(|a| as_native::<ClassRef>(a).map(|c| c.0.clone()))
+                    .or_else(|| self.class_body.last().cloned());
+                let Some(class) = target else {
+                    return Some(Err(
+                        self.unsupported(format!("FilterTable `{name}` outside a class"), off)
+                    ));
+                };
+                self.update_class(&class, |c| c.table = Some(spec));
+                return Some(Ok(Value::Nil));
+            }
+            _ => return None,
+        }
+        Some(Ok(recv.clone()))
+    }
+
+    /// `Struct.new(:a, :b) do ... end`: a class with those accessors and a positional
+    /// `initialize`; the block's `def`s are its methods.
+    fn define_struct(&mut self, args: &[Value], blk: Option<Blk<'_>>) -> R {
+        let fields: Vec<String> = args
+            .iter()
+            .filter(|a| matches!(a, Value::Sym(_) | Value::Str(_)))
+            .map(to_s)
+            .collect();
+        let name = format!("#<Struct {}>", fields.join(", "));
+        let body = match blk {
+            Some(Blk::Ast(b)) => b.body.as_slice(),
+            _ => &[],
+        };
+        let class = struct_class(&name, fields, body, &self.file);
+        self.classes.insert(name.clone(), Arc::new(class));
+        Ok(native(ClassRef(name)))
+    }
+}
+
+impl<E: Embedding> Interp<'_, E> {
+    /// The local variables visible here, innermost binding of each name.
+    fn visible_locals(&self) -> Vec<(String, Value)> {
+        let mut out: Vec<(String, Value)> = Vec::new();
+        for f in self.frames.iter().rev() {
+            for (k, v) in &f.vars {
+                if !out.iter().any(|(n, _)| n == k) {
+                    out.push((k.clone(), v.clone()));
+                }
+            }
+            if f.boundary {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// InSpec's resource base around `initialize`: its exceptions become the resource's state.
+fn resource_outcome(r: R<()>) -> R<()> {
+    match r {
+        Err(Flow::Raise(e)) if e.class == RESOURCE_SKIPPED || e.class == "NoMethodError" => {
+            Err(Flow::Skip(e.message))
+        }
+        Err(Flow::Raise(e)) if e.class == "NotImplementedError" => {
+            Err(Flow::raise(RESOURCE_FAILED, e.message))
+        }
+        other => other,
+    }
+}
+
+fn undefined(name: &str, class: &str) -> Flow {
+    Flow::raise(
+        "NoMethodError",
+        format!("undefined method `{name}' for an instance of {class}"),
+    )
+}
+
+/// A class reopened in another file: the later definitions win.
+fn merge(mut old: ClassDef, new: ClassDef) -> ClassDef {
+    old.methods.extend(new.methods);
+    old.singleton.extend(new.singleton);
+    old.attr_readers.extend(new.attr_readers);
+    old.attr_writers.extend(new.attr_writers);
+    old.private.extend(new.private);
+    old.includes.extend(new.includes);
+    old.statements.extend(new.statements);
+    old.resource = new.resource.or(old.resource);
+    old.superclass = new.superclass.or(old.superclass);
+    old.is_resource |= new.is_resource;
+    old.blocked = old.blocked.or(new.blocked);
+    old.supports.extend(new.supports);
+    old
+}

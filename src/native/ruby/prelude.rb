@@ -1,0 +1,16 @@
+# Helper modules InSpec ships for resources and that profile libraries include, written
+# here in the Ruby subset after their documented behaviour, loaded before `libraries/`.
+
+# inspec/utils/file_reader.rb: a file's content, or the resource skipped saying why.
+module FileReader
+  def read_file_content(path, allow_empty = false)
+    file = inspec.file(path)
+    raise Inspec::Exceptions::ResourceSkipped, "Can't find file: #{path}" unless file.file?
+
+    raw_content = file.content
+    raise Inspec::Exceptions::ResourceSkipped, "Can't read file: #{path}" if raw_content.nil?
+    raise Inspec::Exceptions::ResourceSkipped, "File is empty: #{path}" if !allow_empty && raw_content.empty?
+
+    raw_content
+  end
+end
