@@ -9,9 +9,12 @@ use chrono::Utc;
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
-use super::job_handle::REMOTE_POLL;
 use crate::job::{Event, EventKind};
 use crate::store::Store;
+
+/// How often a view of a job run elsewhere (another executor on a shared store) looks at
+/// the store while waiting or streaming events, where the store sends no notices.
+pub const REMOTE_POLL: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Live events buffered per subscriber before it lags (and is told how many it missed).
 pub const LIVE_BUFFER: usize = 1024;
@@ -401,7 +404,9 @@ mod tests {
     impl Flaky {
         fn check(&self) -> crate::error::Result<()> {
             if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(crate::error::Error::Store("connection refused".into()));
+                return Err(
+                    crate::error::StoreError::Unavailable("connection refused".into()).into(),
+                );
             }
             Ok(())
         }

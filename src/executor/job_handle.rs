@@ -12,15 +12,12 @@ use tokio::sync::{mpsc, watch, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::events::{EventLog, Subscription};
+use super::events::{EventLog, Subscription, REMOTE_POLL};
 use crate::error::{Error, Result};
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::store::{JobRecord, Notice, Store};
 use crate::template::Template;
 
-/// How often a view of a job run elsewhere (another executor on a shared store) looks at
-/// the store while waiting or streaming events, where the store sends no notices.
-pub const REMOTE_POLL: Duration = Duration::from_millis(100);
 /// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
 /// the job ended, and otherwise only this often (a notice lost while the listening
 /// connection was down).

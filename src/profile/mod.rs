@@ -12,6 +12,7 @@ pub mod lexer;
 pub mod metadata;
 pub mod model;
 pub mod parser;
+pub mod warning;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -13,14 +13,7 @@ use serde_json::Value;
 
 use super::ast::*;
 use super::metadata::Metadata;
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Warning {
-    pub file: String,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub message: String,
-}
+pub use super::warning::Warning;
 
 /// An ordered string-keyed map (tags keep the order they were written in). Keys are mostly
 /// short names, stored inline.

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
+use crate::error::RunnerError;
 use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo};
@@ -45,15 +46,12 @@ impl NativePlan {
         extra_vars: &Map<String, Value>,
         job_id: &str,
         ctx: &RunContext,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunnerError> {
         if template.supermarket {
             // A reference, never a local path: only the InSpec CLI can fetch it.
-            return Err(format!(
-                "profile {profile:?} is a Supermarket reference: the native runner reads local \
-                 profiles only; set runner to inspec to fetch it from the Supermarket"
-            ));
+            return Err(RunnerError::SupermarketNative(profile.to_string()));
         }
-        let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
+        let loaded = crate::profile::load(profile)?;
         let info = ProfileInfo {
             name: loaded.metadata.name.clone().unwrap_or_default(),
             version: loaded.metadata.version.clone(),
@@ -215,7 +213,7 @@ async fn run_fallback(
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
     controls: &mut [ControlResult],
-) -> Result<(), String> {
+) -> Result<(), RunnerError> {
     let (mut argv, report) = fb
         .inspec
         .argv(check.target, check.connect_timeout, &check.ctx.ssh);
@@ -223,16 +221,21 @@ async fn run_fallback(
     argv.extend(fb.controls.iter().cloned());
     let out = process::run(&argv, check.ctx.tail_bytes, cancel, on_line)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| RunnerError::Spawn {
+            program: fb.inspec.program.display().to_string(),
+            message: e.to_string(),
+        })?;
     let code = match out.exit {
         process::Exit::Exited { code, .. } => code,
-        process::Exit::Killed => return Err("killed: the job was stopped".into()),
+        process::Exit::Killed => return Err(RunnerError::Killed),
     };
     let mut r = HostResult::not_run(check.host, HostStatus::Error, "");
     r.stderr = out.stderr;
     inspec::interpret(code, &report, &mut r);
     if r.controls.is_empty() {
-        return Err(r.message.unwrap_or_else(|| "no results".into()));
+        return Err(RunnerError::BadOutput(
+            r.message.unwrap_or_else(|| "no results".into()),
+        ));
     }
     for theirs in r.controls {
         if let Some(ours) = controls
