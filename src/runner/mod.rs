@@ -421,6 +421,66 @@ mod tests {
         RunContext::new(1024, SshSettings::default(), Vec::new()).unwrap()
     }
 
+    fn template(spec: serde_json::Value) -> Template {
+        Template::build(serde_json::from_value(spec).unwrap()).unwrap()
+    }
+
+    /// Why a job or a host cannot run is a variant that says so, not a string.
+    #[test]
+    fn plan_failures_are_typed() {
+        let mut ctx = ctx();
+        let fixture = "fixture:///nonexistent-state".to_string();
+        let command = template(serde_json::json!({"name": "c", "command": ["true"]}));
+        let Ok(Plan::PerHost { targets, .. }) = plan(
+            &command,
+            &[fixture, "local://".into()],
+            &Map::new(),
+            "j",
+            &ctx,
+        ) else {
+            panic!("a command job plans per host");
+        };
+        assert!(matches!(targets[0], Err(RunnerError::FixtureNativeOnly)));
+        assert!(matches!(targets[1], Ok(Target::Local)));
+
+        let profile = template(serde_json::json!({
+            "name": "p", "profile": "/nonexistent/profile", "runner": "native"
+        }));
+        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        assert!(matches!(e, RunnerError::Profile(_)), "{e:?}");
+
+        let inspec = template(serde_json::json!({
+            "name": "i", "profile": "/nonexistent/profile", "runner": "inspec"
+        }));
+        if ctx.find_tool("inspec").is_none() && ctx.find_tool("cinc-auditor").is_none() {
+            let e = plan(&inspec, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    RunnerError::ToolMissing {
+                        program: "InSpec",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+
+        ctx.policy.path_roots.profiles = Some(vec!["/nonexistent-root".into()]);
+        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        assert!(
+            matches!(&e, RunnerError::Refused(v) if v.field == "profile"),
+            "{e:?}"
+        );
+
+        ctx.policy.allow_local = false;
+        let local = plan(&command, &["local://".into()], &Map::new(), "j", &ctx);
+        let Ok(Plan::PerHost { targets, .. }) = local else {
+            panic!("a command job plans per host");
+        };
+        assert!(matches!(targets[0], Err(RunnerError::LocalDisabled)));
+    }
+
     async fn run(argv: &[&str], target: &Target, retries: u32) -> (HostResult, Vec<&'static str>) {
         let ctx = ctx();
         let action = HostAction::Command(argv.iter().map(|s| s.to_string()).collect());
