@@ -219,8 +219,10 @@ fn template() -> Value {
     }
     for t in template_fields() {
         let mut schema = t.schema;
+        // An output, not an input: its defaults and the argv's first-item rule do not apply.
         if let Value::Object(m) = &mut schema {
             m.remove("default");
+            m.remove("prefixItems");
         }
         let schema = if t.optional { nullable(schema) } else { schema };
         props.insert(t.name.into(), described(schema, t.description));
