@@ -122,6 +122,9 @@ pub struct Template {
     /// refused: see [`ANSIBLE_VAR_PREFIX`].
     #[serde(default)]
     pub allow_ansible_vars: Vec<String>,
+    /// Ids of the InSpec controls to run (`inspec exec --controls`); empty: all.
+    #[serde(default)]
+    pub controls: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -177,6 +180,8 @@ pub struct TemplateSpec {
     pub runner: Option<ProfileRunner>,
     #[serde(default)]
     pub allow_ansible_vars: Option<Vec<String>>,
+    #[serde(default)]
+    pub controls: Option<Vec<String>>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -252,6 +257,7 @@ impl Template {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             runner: ProfileRunner::Native,
             allow_ansible_vars: Vec::new(),
+            controls: Vec::new(),
             created_at: now,
             modified_at: now,
         };
@@ -318,7 +324,8 @@ impl Template {
             job_type,
             connection,
             runner,
-            allow_ansible_vars
+            allow_ansible_vars,
+            controls
         );
         set!(retry_backoff);
         set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));
