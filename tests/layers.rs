@@ -375,7 +375,7 @@ fn native_imports_only_downward_and_nothing_loops() {
             problems.push(format!("import loop across layers or modules: {names:?}"));
         }
     }
-    for mods in KNOWN_PART_LOOPS.iter().copied() {
+    for mods in KNOWN_PART_LOOPS {
         let want: Vec<String> = mods.iter().map(|s| s.to_string()).collect();
         if !found
             .iter()
