@@ -154,8 +154,6 @@ fn template_fields() -> Vec<TemplateField> {
           "how a profile runs: native (evaluated in Rust), inspec (the InSpec CLI), auto (native; what it cannot run goes to the InSpec CLI when installed)"),
         f("allow_ansible_vars", name_list, false,
           "ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused"),
-        f("controls", json!({"type": "array", "items": {"type": "string"}, "default": []}), false,
-          "ids of the InSpec controls to run (inspec exec --controls); empty: all"),
     ]
 }
 

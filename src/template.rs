@@ -122,9 +122,6 @@ pub struct Template {
     /// refused: see [`ANSIBLE_VAR_PREFIX`].
     #[serde(default)]
     pub allow_ansible_vars: Vec<String>,
-    /// Ids of the InSpec controls to run (`inspec exec --controls`); empty: all.
-    #[serde(default)]
-    pub controls: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub modified_at: DateTime<Utc>,
 }
@@ -180,8 +177,6 @@ pub struct TemplateSpec {
     pub runner: Option<ProfileRunner>,
     #[serde(default)]
     pub allow_ansible_vars: Option<Vec<String>>,
-    #[serde(default)]
-    pub controls: Option<Vec<String>>,
     /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -257,7 +252,6 @@ impl Template {
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             runner: ProfileRunner::Native,
             allow_ansible_vars: Vec::new(),
-            controls: Vec::new(),
             created_at: now,
             modified_at: now,
         };
@@ -324,8 +318,7 @@ impl Template {
             job_type,
             connection,
             runner,
-            allow_ansible_vars,
-            controls
+            allow_ansible_vars
         );
         set!(retry_backoff);
         set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));

@@ -64,7 +64,6 @@ class Template:
         connect_timeout: int | None = 10,
         runner: str | None = "native",
         allow_ansible_vars: Sequence[str] | None = ...,
-        controls: Sequence[str] | None = ...,
     ) -> Template: ...
     @staticmethod
     def from_dict(data: Mapping[str, Any]) -> Template: ...
@@ -123,8 +122,6 @@ class Template:
     @property
     def allow_ansible_vars(self) -> list[str]:
         """``ansible_*`` variables a job's caller may set in its extra vars (``*``: all)."""
-    @property
-    def controls(self) -> list[str]: ...
     @property
     def created_at(self) -> datetime: ...
     @property

@@ -242,11 +242,6 @@ impl PyTemplate {
     fn allow_ansible_vars(&self) -> Vec<String> {
         self.inner.allow_ansible_vars.clone()
     }
-    /// Ids of the InSpec controls to run; empty: all.
-    #[getter]
-    fn controls(&self) -> Vec<String> {
-        self.inner.controls.clone()
-    }
     /// When it was created (UTC).
     #[getter]
     fn created_at(&self) -> DateTime<Utc> {

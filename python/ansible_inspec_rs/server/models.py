@@ -235,7 +235,6 @@ class TemplateFields(_In):
     connect_timeout: int | None = Field(None, **_limits("connect_timeout"))
     runner: RunnerName | None = Field(None, description=_SPEC["runner"]["description"])
     allow_ansible_vars: list[Text] | None = Field(None, **_limits("allow_ansible_vars"))
-    controls: list[Text] | None = Field(None, description=_SPEC["controls"]["description"])
 
 
 class TemplateCreate(TemplateFields):
