@@ -186,7 +186,8 @@ else:
     )
     ExtraVars = Annotated[Annotated[dict[str, ExtraVarValue], SkipValidation], AfterValidator(_vars)]
 # A list of tags, or one comma-separated string of them.
-Tag = Annotated[str, Field(min_length=1, pattern=_rule("tags")["anyOf"][0]["items"]["pattern"]), AfterValidator(_utf8)]
+_TAG_PATTERN: str = _rule("tags")["anyOf"][0]["items"]["pattern"]
+Tag = Annotated[str, Field(min_length=1, pattern=_TAG_PATTERN), AfterValidator(_utf8)]
 Tags = list[Tag] | Annotated[str, Field(pattern=NO_CONTROL), AfterValidator(_utf8)]
 
 
