@@ -42,8 +42,10 @@ lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest
 	$(VENV)/bin/mypy --strict python/ansible_inspec_rs
 	$(VENV)/bin/python -m mypy.stubtest ansible_inspec_rs._core
 
-rust-test: ## cargo test of the pure-Rust core (no Python)
+rust-test: ## cargo test of the pure-Rust core (no Python), then the binding layer's own unit tests
 	CARGO_TARGET_DIR=$(CORE_TARGET) cargo test --no-default-features
+	PYTHONPATH=$(abspath python):$$($(PY) -c 'import site; print(site.getsitepackages()[0])') \
+		CARGO_TARGET_DIR=$(CORE_TARGET) cargo test --lib python::
 
 py-test: build ## pytest (real subprocesses, real servers)
 	$(PY) -m pytest -q

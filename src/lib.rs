@@ -14,6 +14,7 @@ pub mod policy;
 pub mod profile;
 pub mod report;
 pub mod runner;
+pub mod schema;
 pub mod store;
 pub mod template;
 pub mod transport;

@@ -49,16 +49,6 @@ const NATIVE_MAY_USE: &[&str] = &["transport", "profile", "job", "host", "error"
 /// What `src/transport/` may import: it is below `runner/` and `native/`, which both use it.
 const TRANSPORT_MAY_USE: &[&str] = &["transport", "host", "error"];
 
-/// Import loops outside `src/native/` that another issue removes (the one-schema issue):
-/// each is listed by the modules in it, and the test fails if it changes, so that a new
-/// loop cannot hide in an old one.
-const KNOWN_LOOPS: &[(&[&str], &str)] = &[
-    (
-        &["profile::metadata", "profile::model"],
-        "the one-schema issue: metadata and the model share the control schema",
-    ),
-];
-
 fn modules(src: &Path) -> BTreeMap<Module, String> {
     let mut out = BTreeMap::new();
     let mut dirs = vec![src.to_path_buf()];
@@ -383,10 +373,6 @@ fn native_imports_only_downward_and_nothing_loops() {
         let names: Vec<String> = comp.iter().map(name).collect();
         println!("  {} modules: {}", names.len(), names.join(" "));
         let same = |list: &[&str]| list.iter().map(|s| s.to_string()).eq(names.iter().cloned());
-        if let Some((_, why)) = KNOWN_LOOPS.iter().find(|(mods, _)| same(mods)) {
-            println!("    allowed: {why}");
-            continue;
-        }
         let parts: BTreeSet<Option<&str>> = comp.iter().map(native_part).collect();
         if parts.len() == 1 && parts.iter().all(Option::is_some) {
             if KNOWN_PART_LOOPS.iter().any(|mods| same(mods)) {
@@ -398,11 +384,7 @@ fn native_imports_only_downward_and_nothing_loops() {
             problems.push(format!("import loop across layers or modules: {names:?}"));
         }
     }
-    let listed = KNOWN_LOOPS
-        .iter()
-        .map(|(mods, _)| *mods)
-        .chain(KNOWN_PART_LOOPS.iter().copied());
-    for mods in listed {
+    for mods in KNOWN_PART_LOOPS {
         let want: Vec<String> = mods.iter().map(|s| s.to_string()).collect();
         if !found
             .iter()

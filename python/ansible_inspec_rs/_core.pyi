@@ -25,7 +25,11 @@ __all__ = [
     "Template",
     "Templates",
     "__version__",
+    "schema",
 ]
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema (2020-12) of templates, jobs, host results, events and statuses."""
 
 @final
 class Template:

@@ -1,7 +1,8 @@
 """The exception hierarchy. Every error the native core raises is one of these.
 
-The Rust binding layer (src/python/errors.rs) creates them by class name, so a
-rename here must be mirrored there (a test checks every mapping).
+The Rust binding layer (src/python/errors.rs) maps every core error to one of these, declared
+there with ``import_exception!`` (a rename here must be mirrored there; its unit test and
+tests/test_errors.py check every mapping).
 """
 
 from __future__ import annotations

@@ -443,7 +443,9 @@ mod tests {
     impl Flaky {
         fn check(&self) -> crate::error::Result<()> {
             if self.down.load(std::sync::atomic::Ordering::SeqCst) {
-                return Err(crate::error::Error::Store("connection refused".into()));
+                return Err(
+                    crate::error::StoreError::Unavailable("connection refused".into()).into(),
+                );
             }
             Ok(())
         }

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use super::job_handle::{JobHandle, StopReason, WriterMsg};
 use super::Inner;
-use crate::error::Result;
+use crate::error::{Result, RunnerError};
 use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
@@ -147,7 +147,7 @@ async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) -> (JobStatus, Opti
     let job_id = job.id.to_string();
     let plan = match runner::plan(&template, &job.hosts, &job.extra_vars, &job_id, &ctx) {
         Ok(p) => p,
-        Err(why) => return (JobStatus::Error, Some(why)),
+        Err(why) => return (JobStatus::Error, Some(why.to_string())),
     };
     let (action, targets) = match plan {
         Plan::PerHost { action, targets } => (Arc::new(action), Arc::new(targets)),
@@ -303,7 +303,7 @@ async fn lane(
     job: Arc<JobHandle>,
     next: Arc<AtomicUsize>,
     action: Arc<HostAction>,
-    targets: Arc<Vec<std::result::Result<Target, String>>>,
+    targets: Arc<Vec<std::result::Result<Target, RunnerError>>>,
     ctx: Arc<RunContext>,
 ) -> Result<()> {
     let mut recorder = Recorder {
@@ -319,7 +319,7 @@ async fn check_hosts(
     job: &Arc<JobHandle>,
     next: &AtomicUsize,
     action: &HostAction,
-    targets: &[std::result::Result<Target, String>],
+    targets: &[std::result::Result<Target, RunnerError>],
     ctx: &RunContext,
     recorder: &mut Recorder,
 ) -> Result<()> {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::error::ProfileError;
-use super::model::Warning;
+use super::warning::Warning;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Metadata {

@@ -14,6 +14,7 @@ pub mod metadata;
 pub mod model;
 pub mod parser;
 pub mod visit;
+pub mod warning;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -15,13 +15,7 @@ use super::ast::*;
 use super::metadata::Metadata;
 use super::visit::{each_expr_in, for_each_branch, walk_expr, Visitor};
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Warning {
-    pub file: String,
-    pub line: Option<u32>,
-    pub column: Option<u32>,
-    pub message: String,
-}
+pub use super::warning::Warning;
 
 /// An ordered string-keyed map (tags keep the order they were written in). Keys are mostly
 /// short names, stored inline.

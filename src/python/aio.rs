@@ -22,7 +22,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::IntoPyObjectExt;
 use tokio::sync::oneshot;
 
-use super::errors::py_error;
+use super::errors::internal;
 
 /// The Python side: `wait(fut)`, `value(v)`, `fail(exc)` make coroutines, `complete(...)`
 /// runs on the loop's thread, and `asyncio.get_running_loop`.
@@ -212,7 +212,7 @@ where
                 },
                 Outcome::Done(Err(e)) => (true, e.into().into_value(py).into_bound(py).into_any()),
                 Outcome::Panicked(msg) => {
-                    let e = py_error(py, "InternalError", format!("internal error: {msg}"), &[]);
+                    let e = internal(msg);
                     (true, e.into_value(py).into_bound(py).into_any())
                 }
             };
@@ -244,9 +244,6 @@ where
     match polled {
         Ok(std::task::Poll::Ready(r)) => ready(py, r),
         Ok(std::task::Poll::Pending) => spawn(py, fut),
-        Err(p) => {
-            let message = format!("internal error: {}", crate::executor::panic_message(&*p));
-            raising(py, py_error(py, "InternalError", message, &[]))
-        }
+        Err(p) => raising(py, internal(crate::executor::panic_message(&*p))),
     }
 }

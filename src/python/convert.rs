@@ -9,9 +9,12 @@ use serde::Serialize;
 use crate::error::{Error, ValidationError};
 
 /// A Python object (dict/list/str…) from serde data.
-pub(crate) fn to_py<'py, T: Serialize>(py: Python<'py>, value: &T) -> PyResult<Bound<'py, PyAny>> {
+pub(crate) fn to_py<'py, T: Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
     pythonize::pythonize(py, value)
-        .map_err(|e| Error::Internal(format!("conversion failed: {e}")).into())
+        .map_err(|e| super::errors::internal(format!("conversion failed: {e}")))
 }
 
 /// serde data from a Python object; a mismatch is a ValidationError naming the field path.

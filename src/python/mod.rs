@@ -11,6 +11,13 @@ mod template;
 
 use pyo3::prelude::*;
 
+/// The JSON Schema (2020-12) of templates, jobs, host results, events and statuses, as a
+/// dict: the core's rules (ranges, patterns, enums) that the REST models and docs derive from.
+#[pyfunction]
+fn schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    convert::to_py(py, &crate::schema::schema())
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -22,6 +29,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<job::PyHostResult>()?;
     m.add_class::<job::PyEvent>()?;
     m.add_class::<job::PyEventStream>()?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
     profile::register(m)?;
     // Before the interpreter finalizes, no runtime thread may be inside Python (aio.rs).
     let close_gate = wrap_pyfunction!(aio::close_gate, m)?;

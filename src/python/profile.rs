@@ -4,65 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use serde::Serialize;
 
-use crate::profile::{self as core, ProfileError};
+use crate::profile as core;
 
-use super::errors::py_error;
-
-/// `ProfileError` → `ansible_inspec_rs.errors.ProfileParseError` (syntax errors, with file,
-/// line and column) or `ProfileError` (not a profile, unreadable, too large; with file).
-pub(crate) fn profile_err(py: Python<'_>, e: ProfileError) -> PyErr {
-    let message = e.to_string();
-    let file = e.file().to_string();
-    let file_obj = match file.into_pyobject(py) {
-        Ok(o) => o.into_any(),
-        Err(_) => py.None().into_bound(py),
-    };
-    match e.position() {
-        Some((line, column)) => {
-            let line = line.into_pyobject(py).map(|o| o.into_any());
-            let column = column.into_pyobject(py).map(|o| o.into_any());
-            match (line, column) {
-                (Ok(l), Ok(c)) => py_error(
-                    py,
-                    "ProfileParseError",
-                    message,
-                    &[("file", file_obj), ("line", l), ("column", c)],
-                ),
-                _ => py_error(py, "ProfileParseError", message, &[("file", file_obj)]),
-            }
-        }
-        None => py_error(py, "ProfileError", message, &[("file", file_obj)]),
-    }
-}
-
-/// Why `load_async` failed; made a Python exception only when handed to the loop.
-enum LoadFailure {
-    Profile(ProfileError),
-    Task(String),
-}
-
-impl From<LoadFailure> for PyErr {
-    fn from(f: LoadFailure) -> PyErr {
-        Python::attach(|py| match f {
-            LoadFailure::Profile(e) => profile_err(py, e),
-            LoadFailure::Task(e) => py_error(
-                py,
-                "InternalError",
-                format!("profile parser task failed: {e}"),
-                &[],
-            ),
-        })
-    }
-}
-
-fn to_py<'py, T: Serialize + ?Sized>(py: Python<'py>, v: &T) -> PyResult<Bound<'py, PyAny>> {
-    pythonize::pythonize(py, v)
-        .map_err(|e| PyRuntimeError::new_err(format!("conversion failed: {e}")))
-}
+use super::convert::to_py;
+use super::errors::internal;
+use crate::error::Error;
 
 /// A parsed InSpec profile.
 #[pyclass(frozen, name = "Profile", module = "ansible_inspec_rs._core")]
@@ -78,7 +27,7 @@ impl Profile {
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Profile> {
         match py.detach(move || core::load(&path)) {
             Ok(p) => Ok(Profile { inner: Arc::new(p) }),
-            Err(e) => Err(profile_err(py, e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -88,8 +37,10 @@ impl Profile {
         super::aio::spawn(py, async move {
             match tokio::task::spawn_blocking(move || core::load(&path)).await {
                 Ok(Ok(p)) => Ok(Profile { inner: Arc::new(p) }),
-                Ok(Err(e)) => Err(LoadFailure::Profile(e)),
-                Err(join) => Err(LoadFailure::Task(join.to_string())),
+                Ok(Err(e)) => Err(Error::from(e)),
+                Err(join) => Err(Error::Internal(format!(
+                    "profile parser task failed: {join}"
+                ))),
             }
         })
     }
@@ -101,7 +52,7 @@ impl Profile {
         let filename = filename.to_string();
         match py.detach(move || core::from_source(&text, &filename)) {
             Ok(p) => Ok(Profile { inner: Arc::new(p) }),
-            Err(e) => Err(profile_err(py, e)),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -204,7 +155,7 @@ impl Profile {
             out.map_err(|e| e.to_string())
                 .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
         })
-        .map_err(PyRuntimeError::new_err)
+        .map_err(internal)
     }
 
     /// The number of controls.

@@ -3,10 +3,13 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use super::convert::{from_py, to_py};
+use crate::error::ValidationError;
+use crate::schema::template_field_names;
 use crate::template::{Template, TemplateSpec};
 
 /// A validated job template: what to check (exactly one of ``profile``, ``playbook``,
@@ -17,113 +20,42 @@ pub struct PyTemplate {
     pub(crate) inner: Arc<Template>,
 }
 
-/// The keyword arguments of `Template(...)`; None means "the default".
-const FIELDS: &[&str] = &[
-    "description",
-    "profile",
-    "playbook",
-    "command",
-    "inventory",
-    "target",
-    "limit",
-    "tags",
-    "skip_tags",
-    "extra_vars",
-    "reporter",
-    "supermarket",
-    "job_type",
-    "timeout",
-    "forks",
-    "retries",
-    "retry_backoff",
-    "verbosity",
-    "connection",
-    "connect_timeout",
-    "runner",
-    "allow_ansible_vars",
-];
-
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
     from_py(obj, "template")
 }
 
 #[pymethods]
 impl PyTemplate {
+    /// Takes the template's fields as keywords (`crate::schema::template_field_names`, the
+    /// one list): a field added in Rust is a keyword here without another edit.
     #[new]
-    #[pyo3(signature = (
-        name, *, description=None, profile=None, playbook=None, command=None, inventory=None,
-        target=None, limit=None, tags=None, skip_tags=None, extra_vars=None, reporter=None,
-        supermarket=None, job_type=None, timeout=None, forks=None, retries=None,
-        retry_backoff=None, verbosity=None, connection=None, connect_timeout=None,
-        runner=None, allow_ansible_vars=None
-    ))]
-    #[allow(clippy::too_many_arguments, unused_variables)]
+    #[pyo3(signature = (name, **fields))]
     fn new(
         py: Python<'_>,
         name: Bound<'_, PyAny>,
-        description: Option<Bound<'_, PyAny>>,
-        profile: Option<Bound<'_, PyAny>>,
-        playbook: Option<Bound<'_, PyAny>>,
-        command: Option<Bound<'_, PyAny>>,
-        inventory: Option<Bound<'_, PyAny>>,
-        target: Option<Bound<'_, PyAny>>,
-        limit: Option<Bound<'_, PyAny>>,
-        tags: Option<Bound<'_, PyAny>>,
-        skip_tags: Option<Bound<'_, PyAny>>,
-        extra_vars: Option<Bound<'_, PyAny>>,
-        reporter: Option<Bound<'_, PyAny>>,
-        supermarket: Option<Bound<'_, PyAny>>,
-        job_type: Option<Bound<'_, PyAny>>,
-        timeout: Option<Bound<'_, PyAny>>,
-        forks: Option<Bound<'_, PyAny>>,
-        retries: Option<Bound<'_, PyAny>>,
-        retry_backoff: Option<Bound<'_, PyAny>>,
-        verbosity: Option<Bound<'_, PyAny>>,
-        connection: Option<Bound<'_, PyAny>>,
-        connect_timeout: Option<Bound<'_, PyAny>>,
-        runner: Option<Bound<'_, PyAny>>,
-        allow_ansible_vars: Option<Bound<'_, PyAny>>,
+        fields: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
-        let values = [
-            description,
-            profile,
-            playbook,
-            command,
-            inventory,
-            target,
-            limit,
-            tags,
-            skip_tags,
-            extra_vars,
-            reporter,
-            supermarket,
-            job_type,
-            timeout,
-            forks,
-            retries,
-            retry_backoff,
-            verbosity,
-            connection,
-            connect_timeout,
-            runner,
-            allow_ansible_vars,
-        ];
         let d = PyDict::new(py);
         d.set_item("name", name)?;
-        for (k, v) in FIELDS.iter().zip(values) {
-            if let Some(v) = v {
-                // A bare string is not an argv: refuse it rather than split it into letters.
-                if *k == "command" && v.is_instance_of::<pyo3::types::PyString>() {
-                    return Err(
-                        crate::error::Error::from(crate::error::ValidationError::new(
-                            "command",
-                            "must be a list of arguments (argv), not a string",
-                        ))
-                        .into(),
-                    );
-                }
-                d.set_item(k, v)?;
+        for (k, v) in fields.into_iter().flat_map(|f| f.iter()) {
+            let key: String = k.extract()?;
+            if key == "name" || !template_field_names().contains(&key.as_str()) {
+                return Err(PyTypeError::new_err(format!(
+                    "Template() got an unexpected keyword argument '{key}'"
+                )));
             }
+            if v.is_none() {
+                continue;
+            }
+            // A bare string is not an argv: refuse it rather than split it into letters.
+            if key == "command" && v.is_instance_of::<pyo3::types::PyString>() {
+                return Err(ValidationError::new(
+                    "command",
+                    "must be a list of arguments (argv), not a string",
+                )
+                .into());
+            }
+            d.set_item(key, v)?;
         }
         let t = Template::create(spec_from(d.as_any())?)?;
         Ok(PyTemplate { inner: Arc::new(t) })
@@ -155,7 +87,7 @@ impl PyTemplate {
         let param = inspect.getattr("Parameter")?;
         let keyword_only = param.getattr("KEYWORD_ONLY")?;
         let mut params = vec![param.call1(("name", param.getattr("POSITIONAL_OR_KEYWORD")?))?];
-        for field in FIELDS {
+        for field in template_field_names().iter().filter(|f| **f != "name") {
             let default = if ["profile", "playbook", "command"].contains(field) {
                 py.None().into_bound(py)
             } else {

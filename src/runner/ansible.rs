@@ -12,6 +12,7 @@ use serde_json::{json, Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::{process, retry_delay, Emit, RunContext};
+use crate::error::RunnerError;
 use crate::host::{target_for, Target};
 use crate::inventory::Inventory;
 use crate::job::{EventKind, HostResult, HostStatus, Stream, TaskResult, TaskStatus};
@@ -32,7 +33,7 @@ pub struct AnsiblePlan {
     /// Inventory host name → job host (they differ when we wrote the inventory).
     names: Vec<(String, String)>,
     /// Job hosts whose target could not be worked out, with why.
-    invalid: Vec<(String, String)>,
+    invalid: Vec<(String, RunnerError)>,
     base_args: Vec<String>,
     env: Vec<(String, String)>,
     retries: u32,
@@ -55,8 +56,8 @@ pub(crate) fn not_an_option(p: &str) -> String {
     }
 }
 
-fn write(path: &std::path::Path, text: &str) -> Result<(), String> {
-    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+fn write(path: &std::path::Path, text: &str) -> Result<(), RunnerError> {
+    std::fs::write(path, text).map_err(|e| RunnerError::file("write", path, e))
 }
 
 impl AnsiblePlan {
@@ -68,16 +69,18 @@ impl AnsiblePlan {
         inventory: Option<&Inventory>,
         job_id: &str,
         ctx: &RunContext,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunnerError> {
         let program = ctx
             .find_tool("ansible-playbook")
-            .ok_or("ansible-playbook is not installed (pip install ansible-core) or not on PATH")?;
+            .ok_or(RunnerError::ToolMissing {
+                program: "ansible-playbook",
+                hint: " (pip install ansible-core) or not on PATH",
+            })?;
         let dir = ctx.runtime.path().join(format!("ansible-{job_id}"));
         let plugins = dir.join("callback_plugins");
-        std::fs::create_dir_all(&plugins)
-            .map_err(|e| format!("cannot create {}: {e}", plugins.display()))?;
+        std::fs::create_dir_all(&plugins).map_err(|e| RunnerError::file("create", &plugins, e))?;
         std::fs::create_dir_all(dir.join("tmp"))
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            .map_err(|e| RunnerError::file("create", &dir, e))?;
         write(&plugins.join(format!("{CALLBACK_NAME}.py")), CALLBACK)?;
 
         let mut names = Vec::new();
@@ -96,12 +99,12 @@ impl AnsiblePlan {
                 let vars = inventory.and_then(|inv| inv.vars_for(h));
                 let target = match target_for(h, vars.as_ref(), template.connection) {
                     Ok(Target::Fixture(_)) => {
-                        invalid.push((h.clone(), super::FIXTURE_NATIVE_ONLY.into()));
+                        invalid.push((h.clone(), RunnerError::FixtureNativeOnly));
                         continue;
                     }
                     Ok(t) => t,
                     Err(e) => {
-                        invalid.push((h.clone(), e.rule));
+                        invalid.push((h.clone(), RunnerError::BadHost(e)));
                         continue;
                     }
                 };
@@ -273,8 +276,9 @@ fn task_status(s: &str) -> TaskStatus {
 /// Per inventory host: its tasks and its stats line.
 type Parsed = HashMap<String, (Vec<TaskResult>, Option<Value>)>;
 
-fn parse_results(text: &str) -> Result<Parsed, String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+fn parse_results(text: &str) -> Result<Parsed, RunnerError> {
+    let doc: Value = serde_json::from_str(text)
+        .map_err(|e| RunnerError::BadOutput(format!("the results file is not JSON: {e}")))?;
     let mut out: Parsed = HashMap::new();
     if let Some(hosts) = doc.get("hosts").and_then(Value::as_object) {
         for (h, tasks) in hosts {
@@ -405,21 +409,24 @@ pub async fn run_playbook(
             _ => None,
         };
         let parsed = if killed {
-            Err("killed: the job was stopped".to_string())
+            Err(RunnerError::Killed)
         } else {
             std::fs::metadata(&results_file)
                 .map_err(|_| {
-                    format!(
+                    RunnerError::BadOutput(format!(
                         "ansible-playbook exited with {} before reporting results: {}",
                         code.map_or("no code".into(), |c| c.to_string()),
                         crate::job::last_line(&stderr)
-                    )
+                    ))
                 })
                 .and_then(|m| {
                     if m.len() > RESULTS_MAX_BYTES {
-                        Err("results file larger than 256 MiB".into())
+                        Err(RunnerError::BadOutput(
+                            "results file larger than 256 MiB".into(),
+                        ))
                     } else {
-                        std::fs::read_to_string(&results_file).map_err(|e| e.to_string())
+                        std::fs::read_to_string(&results_file)
+                            .map_err(|e| RunnerError::file("read", &results_file, e))
                     }
                 })
                 .and_then(|t| parse_results(&t))
@@ -448,7 +455,7 @@ pub async fn run_playbook(
                     } else {
                         HostStatus::Error
                     };
-                    r.message = Some(e.clone());
+                    r.message = Some(e.to_string());
                 }
             }
             results.insert(h.clone(), r);

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::RunContext;
+use crate::error::RunnerError;
 use crate::host::Target;
 use crate::job::{
     ControlCheck, ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo, TargetPlatform,
@@ -38,24 +39,26 @@ impl InspecPlan {
         extra_vars: &Map<String, Value>,
         job_id: &str,
         ctx: &RunContext,
-    ) -> Result<Self, String> {
-        let program = PROGRAMS
-            .iter()
-            .find_map(|p| ctx.find_tool(p))
-            .ok_or_else(|| {
-                "InSpec is not installed: neither `inspec` nor `cinc-auditor` was found on PATH \
-                 (install Chef InSpec or CINC Auditor to run profiles)"
-                    .to_string()
-            })?;
+    ) -> Result<Self, RunnerError> {
+        let program =
+            PROGRAMS
+                .iter()
+                .find_map(|p| ctx.find_tool(p))
+                .ok_or(RunnerError::ToolMissing {
+                    program: "InSpec",
+                    hint: ": neither `inspec` nor `cinc-auditor` was found on PATH (install Chef \
+                       InSpec or CINC Auditor to run profiles)",
+                })?;
         let report_dir = ctx.runtime.path().join(format!("inspec-{job_id}"));
         std::fs::create_dir_all(&report_dir)
-            .map_err(|e| format!("cannot create {}: {e}", report_dir.display()))?;
+            .map_err(|e| RunnerError::file("create", &report_dir, e))?;
         let input_file = if extra_vars.is_empty() {
             None
         } else {
             let f = report_dir.join("inputs.yml");
-            let text = serde_json::to_string(extra_vars).map_err(|e| e.to_string())?;
-            std::fs::write(&f, text).map_err(|e| format!("cannot write {}: {e}", f.display()))?;
+            let text =
+                serde_json::to_string(extra_vars).map_err(|e| RunnerError::file("write", &f, e))?;
+            std::fs::write(&f, text).map_err(|e| RunnerError::file("write", &f, e))?;
             Some(f)
         };
         Ok(InspecPlan {
@@ -141,7 +144,7 @@ pub fn interpret(code: Option<i32>, report: &Path, r: &mut HostResult) -> bool {
             }
             Err(e) => {
                 r.status = HostStatus::Error;
-                r.message = Some(format!("cannot read InSpec's report: {e}"));
+                r.message = Some(format!("InSpec's report: {e}"));
                 false
             }
         },
@@ -166,12 +169,15 @@ pub fn interpret(code: Option<i32>, report: &Path, r: &mut HostResult) -> bool {
     }
 }
 
-fn read_report(path: &Path) -> Result<String, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+fn read_report(path: &Path) -> Result<String, RunnerError> {
+    let meta = std::fs::metadata(path).map_err(|e| RunnerError::file("read", path, e))?;
     if meta.len() > REPORT_MAX_BYTES {
-        return Err(format!("{} is larger than 256 MiB", path.display()));
+        return Err(RunnerError::BadOutput(format!(
+            "{} is larger than 256 MiB",
+            path.display()
+        )));
     }
-    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+    std::fs::read_to_string(path).map_err(|e| RunnerError::file("read", path, e))
 }
 
 /// The host's status from its controls: failed when any failed; skipped when all were
@@ -209,12 +215,13 @@ fn check_status(v: &Value) -> ControlStatus {
 /// Parses InSpec's JSON report (`inspec exec --reporter json`): the top profile's
 /// header, and every control that has results (a wrapper profile lists its dependencies'
 /// controls without results; those come from the dependency profiles).
-pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResult>), String> {
-    let doc: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+pub fn parse_report(text: &str) -> Result<(Option<ProfileInfo>, Vec<ControlResult>), RunnerError> {
+    let bad = |why: String| RunnerError::BadOutput(format!("not an InSpec JSON report: {why}"));
+    let doc: Value = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
     let profiles = doc
         .get("profiles")
         .and_then(Value::as_array)
-        .ok_or("no `profiles` list")?;
+        .ok_or_else(|| bad("no `profiles` list".into()))?;
     let top = profiles
         .iter()
         .find(|p| p.get("parent_profile").is_none())

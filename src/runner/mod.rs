@@ -18,6 +18,7 @@ use chrono::Utc;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
+pub use crate::error::RunnerError;
 use crate::host::{target_for, Target};
 use crate::inventory::Inventory;
 use crate::job::{last_line, EventKind, HostResult, HostStatus};
@@ -26,11 +27,6 @@ use crate::template::{Action, ProfileRunner, Template};
 
 // The SSH client settings live in the transport layer below; the run context carries them.
 pub use crate::transport::openssh::{HostKeyChecking, RuntimeDir, SshSettings};
-
-/// Why a `fixture://` host cannot run a command, a playbook or the InSpec CLI: a recorded
-/// state answers the native evaluator's questions, it runs no program.
-pub const FIXTURE_NATIVE_ONLY: &str =
-    "fixture:// hosts (recorded host states) are checked by the native runner only";
 
 /// The longest pause between two attempts, whatever `retry_backoff` doubles to.
 pub const RETRY_DELAY_MAX: f64 = 60.0;
@@ -103,40 +99,37 @@ pub enum Plan {
     PerHost {
         action: HostAction,
         /// One per job host, in order; Err: the host cannot be checked (why).
-        targets: Vec<Result<Target, String>>,
+        targets: Vec<Result<Target, RunnerError>>,
     },
     Ansible(ansible::AnsiblePlan),
 }
 
-const LOCAL_OFF: &str = "this host resolves to a local connection, and local connections are \
-     disabled on this executor (allow_local is off)";
-
 /// Turns a template and the job's hosts into a plan. Err: the job cannot run at all
-/// (missing tool, unreadable inventory); the message says why.
+/// (missing tool, unreadable inventory, refused by the policy).
 pub fn plan(
     template: &Template,
     hosts: &[String],
     extra_vars: &Map<String, Value>,
     job_id: &str,
     ctx: &RunContext,
-) -> Result<Plan, String> {
+) -> Result<Plan, RunnerError> {
     // Checked again as the job runs, and every path below is the resolved one.
-    let template = &ctx.policy.admit(template).map_err(|e| e.to_string())?;
+    let template = &ctx.policy.admit(template).map_err(RunnerError::refused)?;
     let inventory = match &template.inventory {
-        Some(path) => Some(Inventory::load(path).map_err(|e| e.to_string())?),
+        Some(path) => Some(Inventory::load(path)?),
         None => None,
     };
     let native =
         matches!(template.action(), Action::Profile(_)) && template.runner != ProfileRunner::Inspec;
-    let targets = || -> Vec<Result<Target, String>> {
+    let targets = || -> Vec<Result<Target, RunnerError>> {
         hosts
             .iter()
             .map(|h| {
                 let vars = inventory.as_ref().and_then(|i| i.vars_for(h));
                 match target_for(h, vars.as_ref(), template.connection) {
-                    Ok(Target::Local) if !ctx.policy.allow_local => Err(LOCAL_OFF.to_string()),
-                    Ok(Target::Fixture(_)) if !native => Err(FIXTURE_NATIVE_ONLY.into()),
-                    other => other.map_err(|e| e.rule),
+                    Ok(Target::Local) if !ctx.policy.allow_local => Err(RunnerError::LocalDisabled),
+                    Ok(Target::Fixture(_)) if !native => Err(RunnerError::FixtureNativeOnly),
+                    other => other.map_err(RunnerError::BadHost),
                 }
             })
             .collect()
@@ -161,9 +154,9 @@ pub fn plan(
             if !ctx.policy.allow_local
                 && targets()
                     .iter()
-                    .any(|t| matches!(t, Err(why) if why == LOCAL_OFF)) =>
+                    .any(|t| matches!(t, Err(RunnerError::LocalDisabled))) =>
         {
-            Err(LOCAL_OFF.to_string())
+            Err(RunnerError::LocalDisabled)
         }
         Action::Playbook(playbook) => Ok(Plan::Ansible(ansible::AnsiblePlan::new(
             template,
@@ -380,8 +373,8 @@ async fn run_program(
 }
 
 /// A result for a host whose target could not be worked out (bad inventory values).
-pub fn invalid_target(host: &str, why: &str) -> HostResult {
-    let mut r = HostResult::not_run(host, HostStatus::Error, why);
+pub fn invalid_target(host: &str, why: &RunnerError) -> HostResult {
+    let mut r = HostResult::not_run(host, HostStatus::Error, &why.to_string());
     r.started_at = Some(Utc::now());
     r.finished_at = r.started_at;
     r
@@ -426,6 +419,66 @@ mod tests {
 
     fn ctx() -> RunContext {
         RunContext::new(1024, SshSettings::default(), Vec::new()).unwrap()
+    }
+
+    fn template(spec: serde_json::Value) -> Template {
+        Template::build(serde_json::from_value(spec).unwrap()).unwrap()
+    }
+
+    /// Why a job or a host cannot run is a variant that says so, not a string.
+    #[test]
+    fn plan_failures_are_typed() {
+        let mut ctx = ctx();
+        let fixture = "fixture:///nonexistent-state".to_string();
+        let command = template(serde_json::json!({"name": "c", "command": ["true"]}));
+        let Ok(Plan::PerHost { targets, .. }) = plan(
+            &command,
+            &[fixture, "local://".into()],
+            &Map::new(),
+            "j",
+            &ctx,
+        ) else {
+            panic!("a command job plans per host");
+        };
+        assert!(matches!(targets[0], Err(RunnerError::FixtureNativeOnly)));
+        assert!(matches!(targets[1], Ok(Target::Local)));
+
+        let profile = template(serde_json::json!({
+            "name": "p", "profile": "/nonexistent/profile", "runner": "native"
+        }));
+        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        assert!(matches!(e, RunnerError::Profile(_)), "{e:?}");
+
+        let inspec = template(serde_json::json!({
+            "name": "i", "profile": "/nonexistent/profile", "runner": "inspec"
+        }));
+        if ctx.find_tool("inspec").is_none() && ctx.find_tool("cinc-auditor").is_none() {
+            let e = plan(&inspec, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    RunnerError::ToolMissing {
+                        program: "InSpec",
+                        ..
+                    }
+                ),
+                "{e:?}"
+            );
+        }
+
+        ctx.policy.path_roots.profiles = Some(vec!["/nonexistent-root".into()]);
+        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        assert!(
+            matches!(&e, RunnerError::Refused(v) if v.field == "profile"),
+            "{e:?}"
+        );
+
+        ctx.policy.allow_local = false;
+        let local = plan(&command, &["local://".into()], &Map::new(), "j", &ctx);
+        let Ok(Plan::PerHost { targets, .. }) = local else {
+            panic!("a command job plans per host");
+        };
+        assert!(matches!(targets[0], Err(RunnerError::LocalDisabled)));
     }
 
     async fn run(argv: &[&str], target: &Target, retries: u32) -> (HostResult, Vec<&'static str>) {

@@ -10,6 +10,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::{self, InspecPlan};
 use super::{process, HostCheck, RunContext};
+use crate::error::RunnerError;
 use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{
@@ -49,15 +50,12 @@ impl NativePlan {
         extra_vars: &Map<String, Value>,
         job_id: &str,
         ctx: &RunContext,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunnerError> {
         if template.supermarket {
             // A reference, never a local path: only the InSpec CLI can fetch it.
-            return Err(format!(
-                "profile {profile:?} is a Supermarket reference: the native runner reads local \
-                 profiles only; set runner to inspec to fetch it from the Supermarket"
-            ));
+            return Err(RunnerError::SupermarketNative(profile.to_string()));
         }
-        let loaded = crate::profile::load(profile).map_err(|e| format!("profile: {e}"))?;
+        let loaded = crate::profile::load(profile)?;
         check_dependencies(&loaded, &ctx.policy.path_roots)?;
         let info = profile_info(&loaded, extra_vars);
         let fallback = if template.runner == ProfileRunner::Auto {
@@ -284,24 +282,30 @@ fn unsupported_platform(profile: &Profile, host: &Host) -> Result<Option<String>
 
 /// A profile whose dependencies cannot all be read does not run (InSpec fails to load it
 /// too); a `path:` dependency, or a symlink in vendor/, must stay inside the profile roots.
-fn check_dependencies(profile: &Profile, roots: &PathRoots) -> Result<(), String> {
+fn check_dependencies(profile: &Profile, roots: &PathRoots) -> Result<(), RunnerError> {
     if let Some((name, why)) = profile.dependency_errors().into_iter().next() {
-        return Err(format!("profile: dependency '{name}': {why}"));
+        return Err(RunnerError::Dependency {
+            name: name.to_string(),
+            why: why.to_string(),
+        });
     }
-    fn dirs(p: &Profile, out: &mut Vec<String>) {
+    fn dirs(p: &Profile, out: &mut Vec<(String, String)>) {
         for d in &p.dependencies {
             if let Ok(r) = &d.resolved {
-                out.push(r.dir.display().to_string());
+                out.push((d.name.clone(), r.dir.display().to_string()));
                 dirs(&r.profile, out);
             }
         }
     }
     let mut all = Vec::new();
     dirs(profile, &mut all);
-    for dir in all {
+    for (name, dir) in all {
         roots
             .check("profile", &dir)
-            .map_err(|e| format!("profile dependency: {e}"))?;
+            .map_err(|e| RunnerError::Dependency {
+                name,
+                why: e.to_string(),
+            })?;
     }
     Ok(())
 }
@@ -335,7 +339,7 @@ async fn run_fallback(
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
     controls: &mut [ControlResult],
-) -> Result<(), String> {
+) -> Result<(), RunnerError> {
     let (mut argv, report) = fb
         .inspec
         .argv(check.target, check.connect_timeout, &check.ctx.ssh);
@@ -343,16 +347,21 @@ async fn run_fallback(
     argv.extend(fb.controls.iter().cloned());
     let out = process::run(&argv, check.ctx.tail_bytes, cancel, on_line)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| RunnerError::Spawn {
+            program: fb.inspec.program.display().to_string(),
+            message: e.to_string(),
+        })?;
     let code = match out.exit {
         process::Exit::Exited { code, .. } => code,
-        process::Exit::Killed => return Err("killed: the job was stopped".into()),
+        process::Exit::Killed => return Err(RunnerError::Killed),
     };
     let mut r = HostResult::not_run(check.host, HostStatus::Error, "");
     r.stderr = out.stderr;
     inspec::interpret(code, &report, &mut r);
     if r.controls.is_empty() {
-        return Err(r.message.unwrap_or_else(|| "no results".into()));
+        return Err(RunnerError::BadOutput(
+            r.message.unwrap_or_else(|| "no results".into()),
+        ));
     }
     for theirs in r.controls {
         if let Some(ours) = controls

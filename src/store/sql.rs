@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
 
@@ -218,7 +218,9 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
             })
             .map_err(|e| e.to_string());
         for r in batch.drain(..) {
-            let _ = r.stored.send(outcome.clone().map_err(Error::Store));
+            let _ = r
+                .stored
+                .send(outcome.clone().map_err(|e| StoreError::Database(e).into()));
         }
     }
 }
@@ -281,11 +283,11 @@ async fn migrate(pool: &AnyPool, pg: bool) -> Result<()> {
 }
 
 fn db_err(e: sqlx::Error) -> Error {
-    Error::Store(e.to_string())
+    StoreError::Database(e.to_string()).into()
 }
 
 fn json_err(e: serde_json::Error) -> Error {
-    Error::Store(format!("stored data is not valid: {e}"))
+    StoreError::Corrupt(e.to_string()).into()
 }
 
 pub(crate) fn ts(t: DateTime<Utc>) -> String {
@@ -295,7 +297,7 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| Error::Store(format!("bad timestamp {s:?}: {e}")))
+        .map_err(|e| StoreError::Corrupt(format!("bad timestamp {s:?}: {e}")).into())
 }
 
 fn opt_ts(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
@@ -311,7 +313,8 @@ fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
 }
 
 fn status_of(s: &str) -> Result<JobStatus> {
-    JobStatus::parse(s).ok_or_else(|| Error::Store(format!("unknown job status {s:?}")))
+    JobStatus::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown job status {s:?}")).into())
 }
 
 /// `sqlite:///abs/path.db`, `sqlite://rel.db` or `sqlite:rel.db` → a sqlx URL that creates the file.
@@ -426,10 +429,11 @@ impl SqlStore {
         let (connect_url, backend) = if sqlite {
             let (u, path) = sqlite_url(url)?;
             if let Some(problem) = sqlite_problem(&path) {
-                return Err(Error::Store(format!(
+                return Err(StoreError::Unavailable(format!(
                     "sqlite store {}: {problem}",
                     path.display()
-                )));
+                ))
+                .into());
             }
             (u, "sqlite")
         } else {
@@ -459,7 +463,7 @@ impl SqlStore {
             })
         };
         let open_err = |e: sqlx::Error| {
-            Error::Store(format!(
+            StoreError::Unavailable(format!(
                 "cannot open {backend} store {}: {e}",
                 super::redact(url)
             ))
@@ -539,7 +543,8 @@ impl SqlStore {
     /// A job from its row, with the current attempt's results unless `fresh` (a job just
     /// claimed: its new attempt has none yet).
     async fn job_from_row(&self, row: JobRow, fresh: bool) -> Result<JobRecord> {
-        let id = Uuid::parse_str(&row.id).map_err(|e| Error::Store(e.to_string()))?;
+        let id = Uuid::parse_str(&row.id)
+            .map_err(|e| StoreError::Corrupt(format!("bad job id: {e}")))?;
         let attempt = u32::try_from(row.attempt).unwrap_or(0);
         let template: Template = from_json(&row.template)?;
         let hosts: Vec<String> = from_json(&row.hosts)?;
@@ -871,7 +876,7 @@ impl Store for SqlStore {
             body,
             stored,
         };
-        let gone = || Error::Store("the store's result writer stopped".into());
+        let gone = || Error::from(StoreError::WriterStopped("store's result writer"));
         results.send(pending).await.map_err(|_| gone())?;
         done.await.map_err(|_| gone())?
     }
@@ -1187,10 +1192,11 @@ impl Store for SqlStore {
             // The readers' page caches survive the file being overwritten (WAL mode trusts
             // its index): look at the file itself.
             if let Some(problem) = sqlite_header_problem(path) {
-                return Err(Error::Store(format!(
+                return Err(StoreError::Unavailable(format!(
                     "sqlite store {}: {problem}",
                     path.display()
-                )));
+                ))
+                .into());
             }
         }
         // Bounded, so a hung database reads as unreachable rather than as a hang.
@@ -1211,11 +1217,12 @@ impl Store for SqlStore {
                 })
                 .collect(),
             Ok(Err(e)) => Err(db_err(e)),
-            Err(_) => Err(Error::Store(format!(
+            Err(_) => Err(StoreError::Unavailable(format!(
                 "no answer from the {} store within {} s",
                 self.backend,
                 CHECK_TIMEOUT.as_secs()
-            ))),
+            ))
+            .into()),
         }
     }
 

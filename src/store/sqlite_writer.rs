@@ -16,7 +16,7 @@ use rusqlite::types::{ToSqlOutput, Value as SqlValue};
 use rusqlite::{Connection, ToSql};
 use tokio::sync::oneshot;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 
 /// A bind value of a write statement.
 #[derive(Clone, Debug)]
@@ -72,7 +72,7 @@ impl From<rusqlite::Error> for WriteError {
             {
                 WriteError::Unique
             }
-            _ => WriteError::Other(Error::Store(e.to_string())),
+            _ => WriteError::Other(StoreError::Database(e.to_string()).into()),
         }
     }
 }
@@ -80,7 +80,9 @@ impl From<rusqlite::Error> for WriteError {
 impl From<WriteError> for Error {
     fn from(e: WriteError) -> Self {
         match e {
-            WriteError::Unique => Error::Store("a unique constraint was violated".into()),
+            WriteError::Unique => {
+                StoreError::Database("a unique constraint was violated".into()).into()
+            }
             WriteError::Other(e) => e,
         }
     }
@@ -91,7 +93,11 @@ pub(crate) type WriteResult<T> = std::result::Result<T, WriteError>;
 impl SqliteWriter {
     /// Opens `path` (already created, in WAL mode, and migrated) for writing.
     pub(crate) fn open(path: &Path) -> Result<Self> {
-        let err = |e: rusqlite::Error| Error::Store(format!("cannot open the SQLite writer: {e}"));
+        let err = |e: rusqlite::Error| {
+            Error::from(StoreError::Unavailable(format!(
+                "cannot open the SQLite writer: {e}"
+            )))
+        };
         let conn = Connection::open(path).map_err(err)?;
         // The same settings as the readers': WAL, other processes' writers waited for,
         // NORMAL is durable across process crashes in WAL.
@@ -104,7 +110,7 @@ impl SqliteWriter {
         std::thread::Builder::new()
             .name("sqlite-writer".into())
             .spawn(move || run(&conn, &rx))
-            .map_err(|e| Error::Store(format!("cannot start the SQLite writer: {e}")))?;
+            .map_err(|e| StoreError::Unavailable(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteWriter { ops })
     }
 
@@ -134,15 +140,15 @@ impl SqliteWriter {
             };
             Box::new(move |commit: Option<&str>| {
                 let out = match commit {
-                    Some(e) => Err(WriteError::Other(Error::Store(format!(
-                        "the write could not be committed: {e}"
+                    Some(e) => Err(WriteError::Other(Error::from(StoreError::Database(
+                        format!("the write could not be committed: {e}"),
                     )))),
                     None => out,
                 };
                 let _ = tx.send(out);
             })
         });
-        let gone = || WriteError::Other(Error::Store("the SQLite writer stopped".into()));
+        let gone = || WriteError::Other(StoreError::WriterStopped("SQLite writer").into());
         self.ops.send(op).map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }

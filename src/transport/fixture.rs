@@ -118,20 +118,18 @@ enum Node {
 /// makes every question fail as an unreachable host would, with the reason.
 #[derive(Debug)]
 pub struct FixtureTransport {
-    state: Result<State, String>,
+    state: Result<State, TransportError>,
 }
 
 impl FixtureTransport {
     pub fn open(dir: &Path) -> Self {
         FixtureTransport {
-            state: State::load(dir),
+            state: State::load(dir).map_err(TransportError::Unreachable),
         }
     }
 
     fn state(&self) -> Result<&State, TransportError> {
-        self.state
-            .as_ref()
-            .map_err(|e| TransportError::Unreachable(e.clone()))
+        self.state.as_ref().map_err(Clone::clone)
     }
 }
 

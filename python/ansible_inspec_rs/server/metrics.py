@@ -24,8 +24,8 @@ from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ansible_inspec_rs import _core, errors
+from ansible_inspec_rs.status import JobStatus
 
-JOB_STATUSES = ("pending", "running", "successful", "failed", "error", "timeout", "canceled")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
@@ -62,7 +62,7 @@ class ExecutorCollector(Collector):
         stats = ex.stats()
         by_status = stats.get("jobs_by_status") or {}
         jobs = GaugeMetricFamily("ansible_inspec_jobs", "Jobs in the store by status", labels=["status"])
-        for status in sorted(set(JOB_STATUSES) | set(by_status)):
+        for status in sorted(set(JobStatus) | set(by_status)):
             jobs.add_metric([status], float(by_status.get(status, 0)))
         yield jobs
         yield GaugeMetricFamily(

@@ -1,44 +1,98 @@
 """Pydantic models of the HTTP interface: request bodies in, response shapes out.
 
-Field rules that the native core enforces too (ranges, names) are repeated here only so that the
-OpenAPI document tells clients about them; the core stays the authority (its ValidationError
-becomes a 422 naming the field).
+Template, job and host-result shapes, statuses and the template fields' rules (ranges, patterns,
+descriptions) come from the core's schema (``ansible_inspec_rs.schema``): the input models read
+their limits from it, and the output models are the core's own ``to_dict()``, documented by it.
+The core stays the authority on input (its ValidationError becomes a 422 naming the field);
+tests/test_schema.py fails when a field of the schema is missing here.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     SkipValidation,
     WithJsonSchema,
     model_validator,
 )
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 from typing_extensions import TypeAliasType
 
 from ansible_inspec_rs import _core
+from ansible_inspec_rs.schema import definition, enum, properties, resolved
 
-JobStatusName = Literal["pending", "running", "successful", "failed", "error", "timeout", "canceled"]
-HostStatusName = Literal["passed", "failed", "skipped", "error", "timeout", "canceled", "unreachable"]
-JobType = Literal["run", "check", "scan"]
-ReportFormat = Literal["json", "junit", "html", "cli"]  # = _core.Job.REPORT_FORMATS (a test checks)
-JobOrder = Literal["asc", "desc"]
+
+def _one_of(name: str) -> Callable[[str], str]:
+    values = enum(name)
+
+    def check(value: str) -> str:
+        if value not in values:
+            raise ValueError(f"must be one of {', '.join(values)}")
+        return value
+
+    return check
+
+
+def _choice(name: str) -> Any:
+    """A string from the core's enum ``name``: validated and documented by the core's list."""
+    return Annotated[str, AfterValidator(_one_of(name)), WithJsonSchema(definition(name))]
+
+
+if TYPE_CHECKING:
+    JobStatusName = str
+    HostStatusName = str
+    JobType = str
+    ReportFormat = str
+    ConnectionName = str
+    RunnerName = str
+    JobOrder = str
+else:
+    JobStatusName = _choice("JobStatus")
+    HostStatusName = _choice("HostStatus")
+    JobType = _choice("JobType")
+    ReportFormat = _choice("ReportFormat")
+    ConnectionName = _choice("Connection")
+    RunnerName = _choice("ProfileRunner")
+    JobOrder = _choice("JobOrder")
+
+# The template fields' rules as the core states them (``$defs/TemplateSpec``).
+_SPEC = properties("TemplateSpec")
+
+
+def _rule(field: str) -> dict[str, Any]:
+    """The rule of a template field's value (its schema without the null branch)."""
+    rule: dict[str, Any] = _SPEC[field]["anyOf"][0]
+    return rule
+
+
+_PYDANTIC_LIMITS = {"minimum": "ge", "maximum": "le", "minLength": "min_length", "maxLength": "max_length"}
+
+
+def _limits(field: str) -> dict[str, Any]:
+    """``Field`` arguments of a template field: the core's bounds and description."""
+    limits = {_PYDANTIC_LIMITS[k]: v for k, v in _rule(field).items() if k in _PYDANTIC_LIMITS}
+    return {**limits, "description": _SPEC[field]["description"]}
+
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
-NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$"  # the core's rule (template::validate_name)
+NAME_PATTERN: str = _rule("name")["pattern"]  # template::validate_name
 # Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
 HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
 # Comma-separated hosts, blanks around the commas allowed (``split_target``).
 _TARGET_HOST = r"[^\s,\x00-\x1f\x7f-\x9f-][^\s,\x00-\x1f\x7f-\x9f]*"
 TARGET_PATTERN = rf"^\s*(?:{_TARGET_HOST})?(?:\s*,\s*(?:{_TARGET_HOST})?)*\s*$"
-NO_CONTROL = r"^[^\x00-\x1f\x7f-\x9f]*$"
+NO_CONTROL: str = _rule("target")["pattern"]
 
 
 def _utf8(value: str) -> str:
@@ -83,36 +137,33 @@ Text = Annotated[str, AfterValidator(_utf8)]
 # Constraints go before the validator: after it, pydantic leaves a pattern out of the JSON schema.
 Name = Annotated[
     str,
-    Field(
-        pattern=NAME_PATTERN,
-        description="unique name: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit",
-    ),
+    Field(pattern=NAME_PATTERN, description=_SPEC["name"]["description"]),
     AfterValidator(_utf8),
 ]
-# InSpec's reporter form as the core checks it (template::validate_reporter): space-separated
-# NAME or NAME:PATH items, NAME being cli or a report format — the names come from the core.
-_REPORTER_ITEM = "(?:{})(?::\\S*)?".format("|".join(sorted({"cli", *_core.Job.REPORT_FORMATS})))
-REPORTER_PATTERN = rf"^\s*{_REPORTER_ITEM}(?:\s+{_REPORTER_ITEM})*\s*$"
-Reporter = Annotated[
-    str,
-    Field(max_length=4096, pattern=REPORTER_PATTERN, description="e.g. json, cli json:out.json"),
-    AfterValidator(_utf8),
-]
+# InSpec's reporter form as the core checks it (template::validate_reporter).
+REPORTER_PATTERN: str = _rule("reporter")["pattern"]
+Reporter = Annotated[str, Field(pattern=REPORTER_PATTERN, **_limits("reporter")), AfterValidator(_utf8)]
 # Paths: non-empty, no control characters.
-PathText = Annotated[str, Field(min_length=1, max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
-Line = Annotated[str, Field(max_length=4096, pattern=NO_CONTROL), AfterValidator(_utf8)]
-ARG_MAX = 8192
-NO_NUL = r"^[^\x00]*$"
+_PATH = _rule("profile")
+PathText = Annotated[
+    str,
+    Field(min_length=_PATH["minLength"], max_length=_PATH["maxLength"], pattern=NO_CONTROL),
+    AfterValidator(_utf8),
+]
+Line = Annotated[
+    str, Field(max_length=_rule("target")["maxLength"], pattern=NO_CONTROL), AfterValidator(_utf8)
+]
+_ARGV = _rule("command")
+ARG_MAX: int = _ARGV["items"]["maxLength"]
+NO_NUL: str = _ARGV["items"]["pattern"]
 Argv = Annotated[
     list[Annotated[str, Field(max_length=ARG_MAX, pattern=NO_NUL), AfterValidator(_utf8)]],
     Field(
-        min_length=1,
-        max_length=256,
-        description="argv run once per host (never through a shell); the first item names the program",
-        # In JSON Schema 2020-12 ``items`` does not cover the prefix: repeat its rules here.
-        json_schema_extra={
-            "prefixItems": [{"type": "string", "minLength": 1, "maxLength": ARG_MAX, "pattern": NO_NUL}]
-        },
+        min_length=_ARGV["minItems"],
+        max_length=_ARGV["maxItems"],
+        description=_SPEC["command"]["description"],
+        # In JSON Schema 2020-12 ``items`` does not cover the prefix: the core states its rules.
+        json_schema_extra={"prefixItems": _ARGV["prefixItems"]},
     ),
 ]
 if TYPE_CHECKING:
@@ -135,7 +186,8 @@ else:
     )
     ExtraVars = Annotated[Annotated[dict[str, ExtraVarValue], SkipValidation], AfterValidator(_vars)]
 # A list of tags, or one comma-separated string of them.
-Tag = Annotated[str, Field(min_length=1, pattern=r"^[^,\x00-\x1f\x7f-\x9f]+$"), AfterValidator(_utf8)]
+_TAG_PATTERN: str = _rule("tags")["anyOf"][0]["items"]["pattern"]
+Tag = Annotated[str, Field(min_length=1, pattern=_TAG_PATTERN), AfterValidator(_utf8)]
 Tags = list[Tag] | Annotated[str, Field(pattern=NO_CONTROL), AfterValidator(_utf8)]
 
 
@@ -162,45 +214,28 @@ class _In(BaseModel):
 
 
 class TemplateFields(_In):
-    """Template fields every create/update body may carry."""
+    """Template fields every create/update body may carry (rules: the core's schema)."""
 
-    description: Text | None = Field(None, max_length=4096)
-    profile: PathText | None = Field(
-        None, description="InSpec profile directory (inside the allowed profile roots)"
-    )
-    playbook: PathText | None = Field(
-        None, description="Ansible playbook (inside the allowed playbook roots)"
-    )
+    description: Text | None = Field(None, **_limits("description"))
+    profile: PathText | None = Field(None, description=_SPEC["profile"]["description"])
+    playbook: PathText | None = Field(None, description=_SPEC["playbook"]["description"])
     command: Argv | None = None
-    inventory: PathText | None = None
-    target: Line | None = Field(None, description="default target, e.g. local:// or ssh://user@host")
-    limit: Line | None = None
-    tags: Tags | None = None
-    skip_tags: Tags | None = None
-    extra_vars: ExtraVars | None = None
+    inventory: PathText | None = Field(None, description=_SPEC["inventory"]["description"])
+    target: Line | None = Field(None, description=_SPEC["target"]["description"])
+    limit: Line | None = Field(None, description=_SPEC["limit"]["description"])
+    tags: Tags | None = Field(None, description=_SPEC["tags"]["description"])
+    skip_tags: Tags | None = Field(None, description=_SPEC["skip_tags"]["description"])
+    extra_vars: ExtraVars | None = Field(None, description=_SPEC["extra_vars"]["description"])
     reporter: Reporter | None = None
-    job_type: JobType | None = None
-    forks: int | None = Field(None, ge=1, le=1000, description="hosts checked at once")
-    retries: int | None = Field(None, ge=0, le=10)
-    retry_backoff: float | None = Field(None, ge=0, le=3600, allow_inf_nan=False)
-    verbosity: int | None = Field(None, ge=0, le=4)
-    connection: Literal["ssh", "local"] | None = Field(
-        None,
-        description="ssh (default): local:// runs here, other hosts over SSH; "
-        "local: every host's check runs here with {host} substituted",
-    )
-    connect_timeout: int | None = Field(None, ge=1, le=300, description="seconds to open an SSH connection")
-    runner: Literal["native", "inspec", "auto"] | None = Field(
-        None,
-        description="how a profile runs: native (default, evaluated in Rust), inspec (the InSpec CLI), "
-        "auto (native; controls it cannot run go to the InSpec CLI when installed)",
-    )
-    allow_ansible_vars: list[Text] | None = Field(
-        None,
-        description="ansible_* variables a job's caller may set in its extra_vars (* for all); "
-        "others are refused",
-        max_length=256,
-    )
+    job_type: JobType | None = Field(None, description=_SPEC["job_type"]["description"])
+    forks: int | None = Field(None, **_limits("forks"))
+    retries: int | None = Field(None, **_limits("retries"))
+    retry_backoff: float | None = Field(None, allow_inf_nan=False, **_limits("retry_backoff"))
+    verbosity: int | None = Field(None, **_limits("verbosity"))
+    connection: ConnectionName | None = Field(None, description=_SPEC["connection"]["description"])
+    connect_timeout: int | None = Field(None, **_limits("connect_timeout"))
+    runner: RunnerName | None = Field(None, description=_SPEC["runner"]["description"])
+    allow_ansible_vars: list[Text] | None = Field(None, **_limits("allow_ansible_vars"))
 
 
 class TemplateCreate(TemplateFields):
@@ -209,8 +244,10 @@ class TemplateCreate(TemplateFields):
     model_config = _exactly_one(profile="string", playbook="string", command="array")
 
     name: Name
-    timeout: int = Field(300, ge=10, le=3600, description="seconds per host")
-    supermarket: bool = Field(False, description="profile names a Chef Supermarket profile")
+    timeout: int = Field(_rule("timeout")["default"], **_limits("timeout"))
+    supermarket: bool = Field(
+        _rule("supermarket")["default"], description=_SPEC["supermarket"]["description"]
+    )
 
 
 class TemplateUpdate(TemplateFields):
@@ -219,64 +256,31 @@ class TemplateUpdate(TemplateFields):
     model_config = _at_most_one(profile="string", playbook="string", command="array")
 
     name: Name | None = None
-    timeout: int | None = Field(None, ge=10, le=3600)
+    timeout: int | None = Field(None, **_limits("timeout"))
     supermarket: bool | None = None
 
 
-class TemplateOut(BaseModel):
-    id: str
-    name: str
-    description: str
-    profile: str | None
-    playbook: str | None
-    command: list[str] | None
-    inventory: str | None
-    target: str | None
-    limit: str | None
-    tags: list[str]
-    skip_tags: list[str]
-    extra_vars: dict[str, Any]
-    reporter: str | None
-    supermarket: bool
-    job_type: str
-    timeout: int
-    forks: int
-    retries: int
-    retry_backoff: float
-    verbosity: int
-    runner: str
-    allow_ansible_vars: list[str]
-    created_at: datetime
-    modified_at: datetime
+class CoreShaped(BaseModel):
+    """A body the core shapes (its ``to_dict()``), documented by the core's schema definition
+    ``core_definition``: a field added in Rust is in the body and in the OpenAPI document."""
+
+    model_config = ConfigDict(extra="allow")
+    core_definition: ClassVar[str]
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, _schema: CoreSchema, _handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shape: JsonSchemaValue = resolved(definition(cls.core_definition))
+        return shape
+
+
+class TemplateOut(CoreShaped):
+    core_definition = "Template"
 
     @classmethod
     def of(cls, t: _core.Template) -> TemplateOut:
-        return cls(
-            id=t.id,
-            name=t.name,
-            description=t.description,
-            profile=t.profile,
-            playbook=t.playbook,
-            command=t.command,
-            inventory=t.inventory,
-            target=t.target,
-            limit=t.limit,
-            tags=t.tags,
-            skip_tags=t.skip_tags,
-            extra_vars=t.extra_vars,
-            reporter=t.reporter,
-            supermarket=t.supermarket,
-            job_type=t.job_type,
-            timeout=t.timeout,
-            forks=t.forks,
-            retries=t.retries,
-            retry_backoff=t.retry_backoff,
-            runner=t.runner,
-            allow_ansible_vars=t.allow_ansible_vars,
-            verbosity=t.verbosity,
-            created_at=t.created_at,
-            modified_at=t.modified_at,
-        )
+        return cls.model_validate(t.to_dict())
 
 
 class TemplatePage(BaseModel):
@@ -303,7 +307,7 @@ class LaunchIn(_In):
     limit: Text | None = None
     tags: Tags | None = None
     skip_tags: Tags | None = None
-    verbosity: int | None = Field(None, ge=0, le=4)
+    verbosity: int | None = Field(None, **_limits("verbosity"))
     hosts: list[Host] | None = Field(None, description="hosts to check (default: the template's target)")
 
 
@@ -339,32 +343,8 @@ class JobLaunched(BaseModel):
     created_at: datetime
 
 
-class HostResultOut(BaseModel):
-    host: str
-    status: HostStatusName
-    exit_code: int | None
-    duration: float
-    attempts: int
-    stdout: str
-    stderr: str
-    message: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, r: _core.HostResult) -> HostResultOut:
-        return cls(
-            host=r.host,
-            status=r.status,
-            exit_code=r.exit_code,
-            duration=r.duration,
-            attempts=r.attempts,
-            stdout=r.stdout,
-            stderr=r.stderr,
-            message=r.message,
-            started_at=r.started_at,
-            finished_at=r.finished_at,
-        )
+class HostResultOut(CoreShaped):
+    core_definition = "HostResult"
 
 
 class JobSummary(BaseModel):
@@ -393,17 +373,10 @@ class JobSummary(BaseModel):
         )
 
 
-class JobOut(JobSummary):
-    extra_vars: dict[str, Any]
-    results: list[HostResultOut]
+class JobOut(CoreShaped):
+    """A job with its host results (GET /jobs/{id} sends the core's ``to_dict()``)."""
 
-    @classmethod
-    def of(cls, j: _core.Job) -> JobOut:
-        return cls(
-            **JobSummary.of(j).__dict__,
-            extra_vars=j.extra_vars,
-            results=[HostResultOut.of(r) for r in j.results],
-        )
+    core_definition = "Job"
 
 
 class JobPage(BaseModel):

@@ -30,6 +30,7 @@ from ansible_inspec_rs.server.routers.common import (
     hosts_for,
     new_router,
 )
+from ansible_inspec_rs.status import JobStatus
 
 router = new_router("job-templates")
 
@@ -111,6 +112,6 @@ async def launch_job_template(
     return JobLaunched(
         id=job.id,
         template_id=job.template_id or template.id,
-        status="pending",  # the state it was accepted in (submit returns a pending job)
+        status=JobStatus.PENDING,  # the state it was accepted in (submit returns a pending job)
         created_at=job.created_at,
     )

@@ -67,7 +67,7 @@ async def create_job(body: JobCreate, request: Request, ex: OperatorExecutor) ->
             hosts = hosts_for(await ex.templates.get(body.template_name), None)
         job = await ex.submit(body.template_name, hosts, body.extra_vars)
         track_job(request, job)
-        accepted = JobAccepted(job_id=job.id, status="pending")
+        accepted = JobAccepted(job_id=job.id, status=JobStatus.PENDING)
         return JSONResponse(accepted.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
     assert body.template_id is not None
     template = await ex.templates.get(body.template_id)
@@ -75,7 +75,10 @@ async def create_job(body: JobCreate, request: Request, ex: OperatorExecutor) ->
     job = await ex.submit(template.name, hosts, body.extra_vars)
     track_job(request, job)
     launched = JobLaunched(
-        id=job.id, template_id=job.template_id or template.id, status="pending", created_at=job.created_at
+        id=job.id,
+        template_id=job.template_id or template.id,
+        status=JobStatus.PENDING,
+        created_at=job.created_at,
     )
     return JSONResponse(launched.model_dump(mode="json"), status.HTTP_201_CREATED)
 
@@ -209,14 +212,14 @@ async def job_report(
 async def statistics(ex: ViewerExecutor) -> Statistics:
     """Counts over the stored jobs and templates (success rate over finished jobs, percent)."""
     by_status = await _counts(ex)
-    finished = sum(n for s, n in by_status.items() if s not in ("pending", "running"))
-    successful = by_status.get("successful", 0)
+    finished = sum(n for s, n in by_status.items() if s in set(JobStatus) and JobStatus(s).finished)
+    successful = by_status.get(JobStatus.SUCCESSFUL, 0)
     return Statistics(
         job_templates=len(await ex.templates.list()),
         total_jobs=sum(by_status.values()),
         successful_jobs=successful,
-        failed_jobs=by_status.get("failed", 0),
-        running_jobs=by_status.get("running", 0),
+        failed_jobs=by_status.get(JobStatus.FAILED, 0),
+        running_jobs=by_status.get(JobStatus.RUNNING, 0),
         success_rate=round(100.0 * successful / finished, 2) if finished else 0.0,
     )
 
@@ -225,4 +228,4 @@ async def _counts(ex: _core.Executor) -> dict[str, int]:
     stats_by_status = ex.stats().get("jobs_by_status")
     if isinstance(stats_by_status, dict):
         return {str(k): int(v) for k, v in stats_by_status.items()}
-    return {s: await ex.count(status=s) for s in ("pending", "running", "successful", "failed")}
+    return {s: await ex.count(status=s) for s in JobStatus}
