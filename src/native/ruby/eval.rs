@@ -378,7 +378,8 @@ impl<E: Embedding> Interp<'_, E> {
                 .classes
                 .iter()
                 .filter_map(|c| match &c.kind {
-                    ExprKind::Const { name, .. } => Some(name.clone()),
+                    // `Errno::ENOENT` by its full name.
+                    ExprKind::Const { name, .. } => scoped_name(c).or_else(|| Some(name.clone())),
                     _ => None,
                 })
                 .collect();
@@ -778,11 +779,15 @@ impl<E: Embedding> Interp<'_, E> {
                         _ => {}
                     }
                 }
-                if let Some(r) = crate::native::ruby::classes::call_object(&recv, name, &args) {
+                if let Some(r) =
+                    crate::native::ruby::classes::call_object(self, &recv, name, &args, blk, off)
+                {
                     return r;
                 }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
-                    if let Some(r) = crate::native::ruby::classes::call_class(&c.0, name, &args) {
+                    if let Some(r) =
+                        crate::native::ruby::classes::call_class(self, &c.0, name, &args, blk, off)
+                    {
                         return r;
                     }
                     match name {

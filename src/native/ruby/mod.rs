@@ -11,6 +11,7 @@
 //! `file:line`; the control is then skipped, never passed silently.
 
 pub mod classes;
+pub mod corelib;
 pub mod eval;
 pub mod methods;
 pub mod objects;
@@ -61,6 +62,8 @@ impl RubyError {
                 "NoMethodError" => "NameError",
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
+                "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
+                "Date::Error" => "ArgumentError",
                 "StandardError" => return false,
                 _ => "StandardError",
             };

@@ -78,6 +78,12 @@ const CLASS_METADATA: &[&str] = &[
 pub const KNOWN_CLASSES: &[&str] = &[
     "SimpleConfig",
     "Date",
+    "Time",
+    "DateTime",
+    "File",
+    "Dir",
+    "Pathname",
+    "Set",
     "Exception",
     "StandardError",
     "RuntimeError",

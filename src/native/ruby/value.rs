@@ -63,7 +63,7 @@ impl Value {
             Value::Regex { .. } => "Regexp",
             Value::Resource(_) => "Resource",
             Value::Table(_) => "FilterTable",
-            Value::Native(_) => "Object",
+            Value::Native(_) => crate::native::ruby::corelib::class_name(self).unwrap_or("Object"),
         }
     }
 
@@ -110,7 +110,9 @@ impl PartialEq for Value {
             ) => source == s2 && flags == f2,
             (Resource(a), Resource(b)) => Arc::ptr_eq(a, b),
             (Table(a), Table(b)) => Arc::ptr_eq(a, b),
-            (Native(a), Native(b)) => Arc::ptr_eq(a, b),
+            (Native(a), Native(b)) => {
+                Arc::ptr_eq(a, b) || crate::native::ruby::corelib::native_eq(a, b)
+            }
             _ => false,
         }
     }
@@ -152,7 +154,10 @@ impl fmt::Debug for Value {
             Value::Regex { source, flags } => write!(f, "/{source}/{flags}"),
             Value::Resource(r) => f.write_str(&r.to_s()),
             Value::Table(t) => f.write_str(&t.name),
-            Value::Native(_) => f.write_str("#<Object>"),
+            Value::Native(_) => match crate::native::ruby::corelib::inspect(self) {
+                Some(s) => f.write_str(&s),
+                None => f.write_str("#<Object>"),
+            },
         }
     }
 }

@@ -373,6 +373,7 @@ pub(super) fn array_method<E: Embedding>(
     let simple: Option<R> = match name {
         "size" | "length" => Some(Ok(Value::Int(items.len() as i64))),
         "empty?" => Some(Ok(Value::Bool(items.is_empty()))),
+        "to_set" => Some(crate::native::ruby::corelib::set::new_set(items.clone())),
         "last" => Some(Ok(match a0 {
             Some(Value::Int(n)) => {
                 Value::Array(items[items.len().saturating_sub((*n).max(0) as usize)..].to_vec())

@@ -290,6 +290,9 @@ pub fn to_s(v: &Value) -> String {
             if let Some(e) = as_native::<crate::native::ruby::objects::Exception>(v) {
                 return e.0.message.clone();
             }
+            if let Some(s) = crate::native::ruby::corelib::to_s(v) {
+                return s;
+            }
             format!("{v:?}")
         }
         other => format!("{other:?}"),
@@ -347,7 +350,7 @@ pub fn is_a(v: &Value, class: &str) -> bool {
 pub fn case_eq(pattern: &Value, v: &Value) -> R<bool> {
     Ok(match pattern {
         Value::Regex { source, flags } => match v {
-            Value::Str(s) | Value::Sym(s) => regex(source, flags)?.is_match(s),
+            Value::Str(s) | Value::Sym(s) => is_match(&regex(source, flags)?, s)?,
             _ => false,
         },
         Value::Range { lo, hi, exclusive } => in_range(lo, hi, *exclusive, v),
@@ -383,32 +386,49 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             }
             Some(x.len().cmp(&y.len()))
         }
+        (Value::Native(_), Value::Native(_)) => crate::native::ruby::corelib::native_cmp(a, b),
         _ => None,
     }
 }
 
-pub fn regex(source: &str, flags: &str) -> R<regex::Regex> {
+pub fn regex(source: &str, flags: &str) -> R<rx::Regex> {
     rx::compile(source, flags).map_err(|construct| Flow::Unsupported {
         construct,
         at: String::new(),
     })
 }
 
-/// The byte position of `pattern`'s first match in `s` (lookahead conjunctions included).
-pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
-    match pattern {
-        Value::Regex { source, flags } => {
-            rx::find(source, flags, s).map_err(|construct| Flow::Unsupported {
-                construct,
-                at: String::new(),
-            })
+/// A match that could not finish (backtracking beyond the limit) is Ruby 3.2's
+/// `Regexp::TimeoutError`.
+pub fn matched<T>(re: &rx::Regex, r: Result<T, rx::Error>) -> R<T> {
+    r.map_err(|e| Flow::raise("Regexp::TimeoutError", rx::runtime_error(re.as_str(), &e)))
+}
+
+/// Whether `re` matches somewhere in `s`.
+pub fn is_match(re: &rx::Regex, s: &str) -> R<bool> {
+    matched(re, re.is_match(s))
+}
+
+/// The captures of every match of `re` in `s`, at most [`MAX_ITEMS`].
+pub fn captures_all<'t>(re: &rx::Regex, s: &'t str) -> R<Vec<rx::Captures<'t>>> {
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s) {
+        out.push(matched(re, caps)?);
+        if out.len() > MAX_ITEMS {
+            break;
         }
-        other => Ok(as_regexp(other)?.find(s).map(|m| m.start())),
     }
+    Ok(out)
+}
+
+/// The byte position of `pattern`'s first match in `s`.
+pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
+    let re = as_regexp(pattern)?;
+    Ok(matched(&re, re.find(s))?.map(|m| m.start()))
 }
 
 /// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
-pub fn as_regexp(v: &Value) -> R<regex::Regex> {
+pub fn as_regexp(v: &Value) -> R<rx::Regex> {
     match v {
         Value::Str(s) => regex(s, ""),
         other => pattern(other),
@@ -416,10 +436,10 @@ pub fn as_regexp(v: &Value) -> R<regex::Regex> {
 }
 
 /// A pattern argument: a Regexp, or a String matched literally.
-pub fn pattern(v: &Value) -> R<regex::Regex> {
+pub fn pattern(v: &Value) -> R<rx::Regex> {
     match v {
         Value::Regex { source, flags } => regex(source, flags),
-        Value::Str(s) => regex(&regex::escape(s), ""),
+        Value::Str(s) => regex(&rx::escape(s), ""),
         other => Err(Flow::raise(
             "TypeError",
             format!(
@@ -1030,7 +1050,7 @@ pub fn call_builtin<E: Embedding>(
     // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
     // only names unknown everywhere are outside the subset.
     let known_elsewhere = BUILTIN_METHODS.contains(&name)
-        || crate::native::ruby::classes::OBJECT_METHODS.contains(&name)
+        || crate::native::ruby::classes::is_object_method(name)
         || E::knows_method(name);
     if known_elsewhere {
         Err(no_method(name, recv))

@@ -1,5 +1,6 @@
 //! Methods of strings and numbers, and Kernel#format.
 
+use crate::native::ruby::classes::MatchData;
 use crate::native::ruby::methods::*;
 
 /// Kernel#format with `%s %d %i %o %x %X %f %e %%` and flags, width, precision.
@@ -134,6 +135,59 @@ pub fn format(f: &str, args: &[Value]) -> R<String> {
     Ok(out)
 }
 
+/// Ruby's replacement string: `\0`/`\&` the match, `\1`…`\9` groups, `\k<name>` named
+/// groups, `` \` `` and `\'` the text before and after, `\\` a backslash.
+fn expand(rep: &str, caps: &rx::Captures<'_>, s: &str) -> String {
+    let whole = caps.get(0);
+    let mut t = String::new();
+    let mut cs = rep.chars().peekable();
+    while let Some(c) = cs.next() {
+        if c != '\\' {
+            t.push(c);
+            continue;
+        }
+        match cs.peek().copied() {
+            Some(d) if d.is_ascii_digit() => {
+                cs.next();
+                let i = d.to_digit(10).unwrap_or(0) as usize;
+                t.push_str(caps.get(i).map_or("", |g| g.as_str()));
+            }
+            Some('&') => {
+                cs.next();
+                t.push_str(whole.map_or("", |m| m.as_str()));
+            }
+            Some('`') => {
+                cs.next();
+                t.push_str(whole.map_or("", |m| &s[..m.start()]));
+            }
+            Some('\'') => {
+                cs.next();
+                t.push_str(whole.map_or("", |m| &s[m.end()..]));
+            }
+            Some('k') => {
+                let rest: String = cs.clone().skip(1).take_while(|c| *c != '>').collect();
+                let closed = cs.clone().nth(1) == Some('<')
+                    && cs.clone().nth(rest.chars().count() + 1) == Some('>');
+                if closed {
+                    let name = &rest[1..];
+                    t.push_str(caps.name(name).map_or("", |g| g.as_str()));
+                    for _ in 0..rest.chars().count() + 2 {
+                        cs.next();
+                    }
+                } else {
+                    t.push('\\');
+                }
+            }
+            Some('\\') => {
+                cs.next();
+                t.push('\\');
+            }
+            _ => t.push('\\'),
+        }
+    }
+    t
+}
+
 pub(super) fn sub_or_gsub<E: Embedding>(
     me: &mut Interp<'_, E>,
     s: &str,
@@ -144,35 +198,18 @@ pub(super) fn sub_or_gsub<E: Embedding>(
 ) -> R<String> {
     let re = pattern(args.first().unwrap_or(&Value::Nil))?;
     let replacement = args.get(1).cloned();
+    let found = if all {
+        captures_all(&re, s)?
+    } else {
+        matched(&re, re.captures(s))?.into_iter().collect()
+    };
     let mut out = String::new();
     let mut last = 0;
-    for caps in re.captures_iter(s) {
+    for caps in found {
         let Some(m) = caps.get(0) else { continue };
         out.push_str(&s[last..m.start()]);
         let rep = match &replacement {
-            Some(Value::Str(r)) => {
-                let mut t = String::new();
-                let mut cs = r.chars().peekable();
-                while let Some(c) = cs.next() {
-                    if c == '\\' {
-                        match cs.peek().copied() {
-                            Some(d) if d.is_ascii_digit() => {
-                                cs.next();
-                                let i = d.to_digit(10).unwrap_or(0) as usize;
-                                t.push_str(caps.get(i).map_or("", |g| g.as_str()));
-                            }
-                            Some('\\') => {
-                                cs.next();
-                                t.push('\\');
-                            }
-                            _ => t.push('\\'),
-                        }
-                    } else {
-                        t.push(c);
-                    }
-                }
-                t
-            }
+            Some(Value::Str(r)) => expand(r, &caps, s),
             Some(h @ Value::Hash(_)) => {
                 to_s(h.hash_get(&Value::str(m.as_str())).unwrap_or(&Value::Nil))
             }
@@ -193,12 +230,68 @@ pub(super) fn sub_or_gsub<E: Embedding>(
         out.push_str(&rep);
         last = m.end();
         check_len(out.len())?;
-        if !all {
-            break;
-        }
     }
     out.push_str(&s[last..]);
     Ok(out)
+}
+
+fn char_len_at(s: &str, i: usize) -> usize {
+    s[i..].chars().next().map_or(1, char::len_utf8)
+}
+
+/// `String#split` by a regexp, as Ruby's `rb_str_split_m`: groups are part of the result, an
+/// empty match splits between characters, `limit` > 0 caps the number of fields.
+fn split_regex(re: &rx::Regex, s: &str, lim: i64) -> R<Vec<String>> {
+    let mut parts: Vec<String> = Vec::new();
+    if lim == 1 {
+        if !s.is_empty() {
+            parts.push(s.to_string());
+        }
+        return Ok(parts);
+    }
+    let (mut beg, mut start, mut fields) = (0usize, 0usize, 1i64);
+    let mut last_null = false;
+    while start <= s.len() {
+        let Some(caps) = matched(re, re.captures_from_pos(s, start))? else {
+            break;
+        };
+        let Some(m) = caps.get(0) else { break };
+        if start == m.start() && m.start() == m.end() {
+            if s.is_empty() {
+                parts.push(String::new());
+                break;
+            } else if last_null {
+                let n = char_len_at(s, beg);
+                parts.push(s[beg..(beg + n).min(s.len())].to_string());
+                beg = start;
+            } else {
+                start += if start == s.len() {
+                    1
+                } else {
+                    char_len_at(s, start)
+                };
+                last_null = true;
+                continue;
+            }
+        } else {
+            parts.push(s[beg..m.start()].to_string());
+            beg = m.end();
+            start = m.end();
+        }
+        last_null = false;
+        parts.extend((1..caps.len()).filter_map(|i| caps.get(i).map(|g| g.as_str().to_string())));
+        check_len(parts.len())?;
+        if lim > 0 {
+            fields += 1;
+            if lim <= fields {
+                break;
+            }
+        }
+    }
+    if !s.is_empty() && (lim > 0 || s.len() > beg || lim < 0) {
+        parts.push(s.get(beg..).unwrap_or("").to_string());
+    }
+    Ok(parts)
 }
 
 pub(super) fn split(s: &str, sep: Option<&Value>, limit: Option<i64>) -> R<Vec<Value>> {
@@ -213,13 +306,7 @@ pub(super) fn split(s: &str, sep: Option<&Value>, limit: Option<i64>) -> R<Vec<V
                 .collect(),
             _ => s.split(p.as_str()).map(str::to_string).collect(),
         },
-        Some(re @ Value::Regex { .. }) => {
-            let re = pattern(re)?;
-            match limit {
-                Some(n) if n > 0 => re.splitn(s, n as usize).map(str::to_string).collect(),
-                _ => re.split(s).map(str::to_string).collect(),
-            }
-        }
+        Some(re @ Value::Regex { .. }) => split_regex(&pattern(re)?, s, limit.unwrap_or(0))?,
         Some(other) => {
             return Err(Flow::raise(
                 "TypeError",
@@ -322,15 +409,10 @@ pub(super) fn string_method<E: Embedding>(
             }
             "length" | "size" => Value::Int(s.chars().count() as i64),
             "empty?" => Value::Bool(s.is_empty()),
-            "start_with?" => Value::Bool(args.iter().any(|p| {
-                match p {
-                    Value::Str(p) => s.starts_with(p.as_str()),
-                    Value::Regex { source, flags } => regex(source, flags)
-                        .ok()
-                        .and_then(|re| re.find(s))
-                        .is_some_and(|m| m.start() == 0),
-                    _ => false,
-                }
+            "start_with?" => Value::Bool(args.iter().any(|p| match p {
+                Value::Str(p) => s.starts_with(p.as_str()),
+                Value::Regex { .. } => find(p, s).ok().flatten() == Some(0),
+                _ => false,
             })),
             "end_with?" => Value::Bool(
                 args.iter()
@@ -421,32 +503,38 @@ pub(super) fn string_method<E: Embedding>(
             "reverse" => Value::Str(s.chars().rev().collect()),
             "scan" => {
                 let re = pattern(a0.unwrap_or(&Value::Nil))?;
-                let mut out = Vec::new();
-                for caps in re.captures_iter(s) {
-                    if caps.len() > 1 {
-                        out.push(Value::Array(
-                            (1..caps.len())
-                                .map(|i| caps.get(i).map_or(Value::Nil, |m| Value::str(m.as_str())))
-                                .collect(),
-                        ));
-                    } else if let Some(m) = caps.get(0) {
-                        out.push(Value::str(m.as_str()));
+                let group = |c: &rx::Captures<'_>, i: usize| {
+                    c.get(i).map_or(Value::Nil, |m| Value::str(m.as_str()))
+                };
+                let found = captures_all(&re, s)?;
+                let items: Vec<Value> = found
+                    .iter()
+                    .map(|c| {
+                        if c.len() > 1 {
+                            Value::Array((1..c.len()).map(|i| group(c, i)).collect())
+                        } else {
+                            group(c, 0)
+                        }
+                    })
+                    .collect();
+                match blk {
+                    Some(b) => {
+                        for item in items {
+                            match me.call_block(b, vec![item], off) {
+                                Ok(_) => {}
+                                Err(Flow::Break(v)) => return Ok(v),
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        recv.clone()
                     }
-                    if out.len() > MAX_ITEMS {
-                        break;
-                    }
+                    None => Value::Array(items),
                 }
-                Value::Array(out)
             }
             "match" => {
                 let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
-                match re.captures(s) {
-                    Some(caps) => native(crate::native::ruby::classes::MatchData {
-                        groups: (0..caps.len())
-                            .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
-                            .collect(),
-                        names: re.capture_names().map(|n| n.map(str::to_string)).collect(),
-                    }),
+                match matched(&re, re.captures(s.as_str()))? {
+                    Some(caps) => native(MatchData::new(&re, &caps, s)),
                     None => Value::Nil,
                 }
             }
@@ -534,13 +622,10 @@ pub(super) fn string_method<E: Embedding>(
                 }
                 (Some(re @ Value::Regex { .. }), cap) => {
                     let re = pattern(re)?;
-                    let i = match cap {
-                        Some(Value::Int(i)) => *i as usize,
-                        _ => 0,
-                    };
-                    re.captures(s)
-                        .and_then(|c| c.get(i))
-                        .map_or(Value::Nil, |m| Value::str(m.as_str()))
+                    match matched(&re, re.captures(s.as_str()))? {
+                        Some(c) => MatchData::new(&re, &c, s).group(cap.unwrap_or(&Value::Int(0))),
+                        None => Value::Nil,
+                    }
                 }
                 _ => {
                     return Err(Flow::raise(
