@@ -663,6 +663,7 @@ impl<'a> Analyzer<'a> {
                     self.args(a, cx, bs);
                 }
             }
+            ExprKind::GVar(n) if crate::native::ruby::classes::is_match_global(n) => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }

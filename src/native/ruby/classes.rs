@@ -2,6 +2,7 @@
 //! `MatchData`, InSpec's `SimpleConfig` parser; the core library's (`File`, `Set`, `Time`…)
 //! through [`corelib`].
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
 use crate::native::ruby::corelib;
@@ -20,6 +21,7 @@ const CLASS_METHODS: &[(&str, &str)] = &[
     ("Regexp", "compile"),
     ("Regexp", "escape"),
     ("Regexp", "quote"),
+    ("Regexp", "last_match"),
     ("Gem::Version", "new"),
     ("SimpleConfig", "new"),
 ];
@@ -54,6 +56,8 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Errno::EACCES",
     "Date::Error",
     "Regexp::TimeoutError",
+    "JSON::ParserError",
+    "Inspec::Log",
 ];
 
 /// `Gem::Version.new('1.2')`.
@@ -62,8 +66,48 @@ pub struct Version(pub String);
 /// InSpec's `SimpleConfig.new(text, options)`: the parsed `params`.
 pub struct SimpleConfig(pub Value);
 
+thread_local! {
+    /// Ruby's `$~`: the last match of `=~`, `match` or `case`/`when` (Ruby keeps it per
+    /// method frame; one evaluation runs on one thread, so per thread is the same here).
+    static LAST_MATCH: RefCell<Value> = const { RefCell::new(Value::Nil) };
+}
+
+/// Records the outcome of a match for `$~`, `$1`…, `Regexp.last_match`.
+pub fn set_last_match(m: Option<MatchData>) {
+    let v = m.map_or(Value::Nil, native);
+    LAST_MATCH.with(|l| *l.borrow_mut() = v);
+}
+
+fn last_match() -> Value {
+    LAST_MATCH.with(|l| l.borrow().clone())
+}
+
+/// Whether a global variable is one of the match globals (`$~`, `$&`, `` $` ``, `$'`,
+/// `$1`…`$9`).
+pub fn is_match_global(name: &str) -> bool {
+    let n = name.trim_start_matches('$');
+    matches!(n, "~" | "&" | "`" | "'")
+        || (n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit() && b != b'0'))
+}
+
+/// The value of a match global (nil when the last match failed).
+pub fn match_global(name: &str) -> Value {
+    let last = last_match();
+    let Some(m) = as_native::<MatchData>(&last) else {
+        return Value::Nil;
+    };
+    match name.trim_start_matches('$') {
+        "~" => last.clone(),
+        "&" => m.group(&Value::Int(0)),
+        "`" => Value::Str(m.pre.clone()),
+        "'" => Value::Str(m.post.clone()),
+        d => m.group(&Value::Int(d.parse().unwrap_or(0))),
+    }
+}
+
 /// `String#match`'s result: the groups (0: the whole match), their names, and the text
 /// around the match.
+#[derive(Clone)]
 pub struct MatchData {
     pub groups: Vec<Option<String>>,
     pub names: Vec<Option<String>>,
@@ -140,6 +184,10 @@ fn plain_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
                     flags,
                 }
             }
+        }),
+        ("Regexp", "last_match") => Ok(match args.first() {
+            Some(Value::Int(i)) => match_global(&format!("${i}")),
+            _ => last_match(),
         }),
         ("Regexp", "escape" | "quote") => Ok(Value::Str(rx::escape(&to_s(&a0)))),
         ("Gem::Version", "new") => {

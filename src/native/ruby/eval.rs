@@ -368,6 +368,9 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Super { .. } if !self.self_stack.is_empty() => Value::Nil,
             ExprKind::File => Value::Str(self.file.clone()),
             ExprKind::Line(n) => Value::Int(i64::from(*n)),
+            ExprKind::GVar(n) if crate::native::ruby::classes::is_match_global(n) => {
+                crate::native::ruby::classes::match_global(n)
+            }
             other => return Err(self.unsupported(construct_name(other), off)),
         })
     }
@@ -791,7 +794,7 @@ impl<E: Embedding> Interp<'_, E> {
                         return r;
                     }
                     match name {
-                        "name" | "to_s" => return Ok(Value::Str(c.0.clone())),
+                        "name" | "to_s" | "inspect" => return Ok(Value::Str(c.0.clone())),
                         "==" | "===" => {
                             return Ok(Value::Bool(match args.first() {
                                 Some(x) if name == "===" => methods::is_a(x, &c.0),

@@ -84,6 +84,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Dir",
     "Pathname",
     "Set",
+    "JSON",
     "Exception",
     "StandardError",
     "RuntimeError",

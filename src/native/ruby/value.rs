@@ -67,6 +67,27 @@ impl Value {
         }
     }
 
+    /// A JSON document as a Ruby value (objects become hashes with string keys), as
+    /// `JSON.parse` gives it.
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Nil,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n
+                .as_i64()
+                .map(Value::Int)
+                .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+            J::String(s) => Value::str(s),
+            J::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
+            J::Object(map) => Value::Hash(
+                map.iter()
+                    .map(|(k, v)| (Value::str(k), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
     /// Looks a key up in a `Hash` (string or symbol keys match their own kind only, as Ruby).
     pub fn hash_get(&self, key: &Value) -> Option<&Value> {
         match self {

@@ -3,6 +3,7 @@
 //! here are what both evaluation and static coverage read.
 
 pub mod file;
+pub mod json;
 pub mod set;
 pub mod time;
 
@@ -11,9 +12,12 @@ use std::cmp::Ordering;
 use std::sync::Arc;
 
 use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::enumerator::{self, Enumerator};
 use crate::native::ruby::objects::as_native;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Embedding, Interp, R};
+
+const LOG_METHODS: &[&str] = &["debug", "info", "warn", "error", "fatal"];
 
 /// The classes, each with its class methods.
 pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
@@ -27,6 +31,8 @@ pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
         "Dir" => file::DIR_METHODS.to_vec(),
         "Pathname" => file::PATHNAME_CLASS_METHODS.to_vec(),
         "Set" => set::CLASS_METHODS.to_vec(),
+        "JSON" => json::CLASS_METHODS.to_vec(),
+        "Inspec::Log" => LOG_METHODS.to_vec(),
         "Date" => time::DATE_CLASS_METHODS.to_vec(),
         "Time" => time::TIME_CLASS_METHODS.to_vec(),
         "DateTime" => time::DATETIME_CLASS_METHODS.to_vec(),
@@ -39,6 +45,7 @@ pub fn object_method(name: &str) -> bool {
     set::METHODS.contains(&name)
         || time::METHODS.contains(&name)
         || file::PATHNAME_METHODS.contains(&name)
+        || enumerator::METHODS.contains(&name)
 }
 
 /// `Class.name(args)`. None: not one of these classes or methods.
@@ -62,6 +69,9 @@ pub fn call_class<E: Embedding>(
                 }),
         ),
         "Set" => set::call_class(name, args),
+        "JSON" => json::call_class(name, args),
+        // InSpec's logger: messages for the operator, not results.
+        "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
         "Date" | "Time" | "DateTime" => time::call_class(class, name, args),
         _ => None,
     }
@@ -78,6 +88,9 @@ pub fn call_object<E: Embedding>(
 ) -> Option<R> {
     if let Some(m) = as_native::<time::Moment>(recv) {
         return time::call(m, name, args);
+    }
+    if let Some(e) = as_native::<Enumerator>(recv) {
+        return enumerator::call(me, e, name, args, blk, off);
     }
     if as_native::<file::Pathname>(recv).is_some() {
         return file::call_pathname(me, recv, name, args, off);
@@ -149,6 +162,9 @@ pub fn class_name(v: &Value) -> Option<&'static str> {
     }
     if as_native::<set::RSet>(v).is_some() {
         return Some("Set");
+    }
+    if as_native::<Enumerator>(v).is_some() {
+        return Some("Enumerator");
     }
     as_native::<file::Pathname>(v).map(|_| "Pathname")
 }

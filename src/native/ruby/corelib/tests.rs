@@ -27,3 +27,190 @@ fn ruby_core_profile_passes_on_the_debian_fixture() {
         assert!(!r.results.is_empty(), "{}", r.id);
     }
 }
+
+/// (Ruby expression, its `inspect` in Ruby) — expected values from Ruby's core
+/// documentation (String, Regexp, MatchData, Enumerable, Enumerator, Set, Date, Time,
+/// File, JSON).
+const RUBY: &[(&str, &str)] = &[
+    // Regexp and String with regexps.
+    (r#""hello world" =~ /o w/"#, "4"),
+    (r#""foobar".match?(/bar\z/)"#, "true"),
+    (r#""foo\nbar"[/^bar$/]"#, r#""bar""#),
+    (r#""ab12cd"[/(?<d>\d+)/, "d"]"#, r#""12""#),
+    (r#""ab12cd"[/[a-z](\d)/, 1]"#, r#""1""#),
+    (r#""hello".gsub(/l/, "L")"#, r#""heLLo""#),
+    (r#""hello".gsub(/([aeiou])/, '<\1>')"#, r#""h<e>ll<o>""#),
+    (
+        r#""hello".gsub(/[eo]/, 'e' => 3, 'o' => '*')"#,
+        r#""h3ll*""#,
+    ),
+    (r#""hello".gsub(/l/) { |m| m.upcase }"#, r#""heLLo""#),
+    (r#""hello".sub(/l/, '[\0]')"#, r#""he[l]lo""#),
+    (r#""a-b_c".tr('-_', '  ')"#, r#""a b c""#),
+    (r#""1,2,,3,,".split(",")"#, r#"["1", "2", "", "3"]"#),
+    (
+        r#""1,2,,3,,".split(",", -1)"#,
+        r#"["1", "2", "", "3", "", ""]"#,
+    ),
+    (r#""hi mom".split(%r{\s*})"#, r#"["h", "i", "m", "o", "m"]"#),
+    (r#""1-2-3".split(/(-)/)"#, r#"["1", "-", "2", "-", "3"]"#),
+    (r#""a b  c".split(/\s+/, 2)"#, r#"["a", "b  c"]"#),
+    (
+        r#""cruel world".scan(/(...)(..)/)"#,
+        r#"[["cru", "el"], [" wo", "rl"]]"#,
+    ),
+    (r#""cruel world".scan(/\w+/)"#, r#"["cruel", "world"]"#),
+    (
+        r#"("x=1" =~ /(?<k>\w)=(?<v>\d)/) && [$~[:k], $2, $`, $']"#,
+        r#"["x", "1", "", ""]"#,
+    ),
+    (r#"/(\d+)/.match("ab 42 c").captures"#, r#"["42"]"#),
+    (
+        r#"/(?<y>\d{4})-(?<m>\d\d)/.match("on 2024-05").named_captures"#,
+        r#"{"y" => "2024", "m" => "05"}"#,
+    ),
+    (r#"Regexp.escape("a.b*c")"#, r#""a\\.b\\*c""#),
+    (
+        r#""PermitRootLogin no" =~ /^(?!#)\s*permitrootlogin\s+no/i"#,
+        "0",
+    ),
+    (r#""x(?=y)" =~ Regexp.new("(?<=x)\\(")"#, "1"),
+    // String methods.
+    (r#""abc".start_with?("x", "a")"#, "true"),
+    (r#""aaabbb".squeeze"#, r#""ab""#),
+    (r#""abc".casecmp?("ABC")"#, "true"),
+    (r#""ab".ljust(4, ".")"#, r#""ab..""#),
+    (
+        r#"format("%05.1f|%-3s|%x", 3.14159, "a", 255)"#,
+        r#""003.1|a  |ff""#,
+    ),
+    (r#""%s=%d" % ["a", 1]"#, r#""a=1""#),
+    // Enumerable and Enumerator.
+    (
+        "%w(a b c).each_with_index.map { |x, i| x * (i + 1) }",
+        r#"["a", "bb", "ccc"]"#,
+    ),
+    (
+        "%w(a b c).map.with_index(1) { |x, i| \"#{i}#{x}\" }",
+        r#"["1a", "2b", "3c"]"#,
+    ),
+    (
+        "%w(a b c d).select.with_index { |x, i| i.even? }",
+        r#"["a", "c"]"#,
+    ),
+    ("(1..6).each_slice(2).to_a", "[[1, 2], [3, 4], [5, 6]]"),
+    ("(1..4).each_cons(2).map { |a, b| b - a }", "[1, 1, 1]"),
+    ("3.times.map { |i| i * i }", "[0, 1, 4]"),
+    (r#""abc".each_char.to_a"#, r#"["a", "b", "c"]"#),
+    ("%w(a b a c a).tally", r#"{"a" => 3, "b" => 1, "c" => 1}"#),
+    ("[1, 2, 3, 4].partition(&:even?)", "[[2, 4], [1, 3]]"),
+    ("[3, 1, 2].minmax", "[1, 3]"),
+    ("[[1, [2, 3]]].flat_map { |a, b| b }", "[2, 3]"),
+    ("{a: {b: 1}}.dig(:a, :b)", "1"),
+    ("{a: 1}.fetch(:b, 5)", "5"),
+    ("{a: 1}.fetch(:b) { |k| k.to_s }", r#""b""#),
+    (
+        "{a: 1, b: 2}.transform_values { |v| v * 10 }",
+        "{:a => 10, :b => 20}",
+    ),
+    (
+        "[1, 2, 3].each_with_object([]) { |x, acc| acc << x * 2 }",
+        "[2, 4, 6]",
+    ),
+    ("[1, nil, 2].filter_map { |x| x && x * 2 }", "[2, 4]"),
+    ("[1, 2, 3].sum { |x| x * 2 }", "12"),
+    ("[1, 2, 3].zip([4, 5, 6])", "[[1, 4], [2, 5], [3, 6]]"),
+    ("[1, 2, 3].count(&:odd?)", "2"),
+    ("5.clamp(1, 3)", "3"),
+    ("5.between?(1, 10)", "true"),
+    ("Integer('0x1A')", "26"),
+    ("Float('1.5')", "1.5"),
+    ("Array(nil)", "[]"),
+    ("String(12)", r#""12""#),
+    ("'abc'.freeze.frozen?", "true"),
+    // Set.
+    ("Set.new([1, 2]) | Set[3]", "#<Set: {1, 2, 3}>"),
+    ("Set[1, 2].subset?(Set[1, 2, 3])", "true"),
+    ("Set[1, 2, 3].superset?(Set[2])", "true"),
+    ("(Set[1, 2, 3] - Set[2]).to_a", "[1, 3]"),
+    ("(Set[1, 2] & Set[2, 3]).size", "1"),
+    ("Set[1, 2] == Set[2, 1]", "true"),
+    ("Set.new.empty?", "true"),
+    ("Set[1, 2].map { |x| x + 1 }", "[2, 3]"),
+    // Date, Time, DateTime.
+    ("Date.parse('2001-02-03').yday", "34"),
+    ("Date.new(2001, 2, 3).wday", "6"),
+    ("(Date.new(2001, 2, 3) >> 1).to_s", r#""2001-03-03""#),
+    ("(Date.new(2001, 3, 1) - Date.new(2001, 2, 1)).to_i", "28"),
+    ("Date.strptime('03/02/2001', '%d/%m/%Y').month", "2"),
+    ("Time.at(0).utc.year", "1970"),
+    ("(Time.at(100) - Time.at(40)).to_i", "60"),
+    ("(Time.at(0) + 86400).day", "2"),
+    ("Time.parse('Tue, 1 Jul 2003 10:52:37 +0200').hour", "10"),
+    ("Time.parse('2003-07-01 10:52:37 +0200').to_i", "1057049557"),
+    ("DateTime.parse('2001-02-03T04:05:06+07:00').min", "5"),
+    ("Time.at(0) < Time.at(1)", "true"),
+    (
+        "[Date.new(2001, 1, 2), Date.new(2000, 1, 1)].min.year",
+        "2000",
+    ),
+    ("Time.new(2030, 5, 31, 23, 59, 59).month", "5"),
+    ("Time.at(0).class", "Time"),
+    // File paths and JSON.
+    (
+        "File.basename('/home/gumby/work/ruby.rb', '.rb')",
+        r#""ruby""#,
+    ),
+    ("File.join('usr', 'mail', 'gumby')", r#""usr/mail/gumby""#),
+    (
+        "Pathname.new('/etc/ssh').join('sshd_config').to_s",
+        r#""/etc/ssh/sshd_config""#,
+    ),
+    (
+        r#"JSON.parse('{"a": [1, 2.5, null, true]}')"#,
+        r#"{"a" => [1, 2.5, nil, true]}"#,
+    ),
+    (r#"JSON.parse('{"a": 1}', symbolize_names: true)[:a]"#, "1"),
+    (r#"{"a" => [1, nil]}.to_json"#, r#""{\"a\":[1,null]}""#),
+];
+
+#[test]
+fn ruby_core_table() {
+    let mut src = String::new();
+    for (i, (expr, _)) in RUBY.iter().enumerate() {
+        src.push_str(&format!(
+            "control 'c{i}' do\n  describe(({expr}).inspect) do\n    it {{ should eq 'x' }}\n  end\nend\n"
+        ));
+    }
+    let results = crate::native::testing::run(&src);
+    let mut bad = Vec::new();
+    for (i, (expr, want)) in RUBY.iter().enumerate() {
+        let id = format!("c{i}");
+        let got = match results.iter().find(|r| r.id == id) {
+            None => "<no result>".to_string(),
+            Some(r) => match r.results.first() {
+                Some(c) if c.skip_message.is_some() => {
+                    format!("SKIP {}", c.skip_message.clone().unwrap_or_default())
+                }
+                Some(c) if c.code_desc.contains("Source Code Error") => {
+                    format!("ERROR {}", c.message.clone().unwrap_or_default())
+                }
+                Some(c) => c
+                    .code_desc
+                    .trim_end_matches(" is expected to eq \"x\"")
+                    .to_string(),
+                None => "<empty>".to_string(),
+            },
+        };
+        if got != *want {
+            bad.push(format!("{expr}\n   want {want}\n   got  {got}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {}:\n{}",
+        bad.len(),
+        RUBY.len(),
+        bad.join("\n")
+    );
+}

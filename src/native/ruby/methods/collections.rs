@@ -34,6 +34,11 @@ pub fn enumerable<E: Embedding>(
     blk: Option<Blk<'_>>,
     off: u32,
 ) -> Option<R> {
+    if blk.is_none() {
+        if let Some(e) = enumerator::make(items.clone(), name, args) {
+            return Some(e);
+        }
+    }
     let a0 = args.first();
     let r: R = (|| {
         Ok(match name {
@@ -216,6 +221,14 @@ pub fn enumerable<E: Embedding>(
                     });
                 }
                 best.unwrap_or(Value::Nil)
+            }
+            "minmax" => {
+                let lo = enumerable(me, recv, items.clone(), "min", &[], None, off);
+                let hi = enumerable(me, recv, items, "max", &[], None, off);
+                match (lo, hi) {
+                    (Some(lo), Some(hi)) => Value::Array(vec![lo?, hi?]),
+                    _ => Value::Nil,
+                }
             }
             "min_by" | "max_by" | "sort_by" | "group_by" => {
                 let b = block_or_err(blk, name)?;
@@ -702,9 +715,6 @@ pub(super) fn hash_method<E: Embedding>(
         "to_h" if blk.is_none() => Ok(recv.clone()),
         "to_a" => Ok(Value::Array(iterate(recv).unwrap_or_default())),
         "each_key" | "each_value" => {
-            let Some(b) = blk else {
-                return Some(Err(without_block(name)));
-            };
             let items: Vec<Value> = pairs
                 .iter()
                 .map(|(k, v)| {
@@ -715,6 +725,9 @@ pub(super) fn hash_method<E: Embedding>(
                     }
                 })
                 .collect();
+            let Some(b) = blk else {
+                return enumerator::make(items, name, args);
+            };
             let orig = recv.clone();
             match each_value(me, b, items, off, |_, _| Ok(true)) {
                 Ok(Some(v)) => Ok(v),
@@ -729,7 +742,7 @@ pub(super) fn hash_method<E: Embedding>(
         }
         "select" | "filter" | "reject" => {
             let Some(b) = blk else {
-                return Some(Err(without_block(name)));
+                return enumerator::make(iterate(recv).unwrap_or_default(), name, args);
             };
             let want = name != "reject";
             let mut out = Vec::new();

@@ -3,6 +3,7 @@
 //! Strings and numbers are in [`scalars`], collections in [`collections`].
 
 mod collections;
+pub mod enumerator;
 pub mod row;
 mod scalars;
 
@@ -196,6 +197,7 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "to_f",
     "to_h",
     "to_i",
+    "to_json",
     "to_s",
     "to_str",
     "to_sym",
@@ -226,7 +228,8 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "sort_by",
     "ord",
     "chr",
-    "min_max",
+    "minmax",
+    "clamp",
     "abs",
     "to_r",
     "nan?",
@@ -427,6 +430,16 @@ pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
     Ok(matched(&re, re.find(s))?.map(|m| m.start()))
 }
 
+/// `=~`: the byte position of the first match, recorded for `$~` and `$1`….
+pub fn match_recorded(pattern: &Value, s: &str) -> R<Option<usize>> {
+    let re = as_regexp(pattern)?;
+    let caps = matched(&re, re.captures(s))?;
+    let start = caps.as_ref().and_then(|c| c.get(0)).map(|m| m.start());
+    let md = caps.map(|c| crate::native::ruby::classes::MatchData::new(&re, &c, s));
+    crate::native::ruby::classes::set_last_match(md);
+    Ok(start)
+}
+
 /// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
 pub fn as_regexp(v: &Value) -> R<rx::Regex> {
     match v {
@@ -522,8 +535,8 @@ pub fn binop(op: BinOp, l: Value, r: Value) -> R {
                 (Sym(s), p @ Regex { .. }) => (s.clone(), p.clone()),
                 _ => return Ok(if op == BinOp::Match { Nil } else { Bool(true) }),
             };
-            let pos =
-                find(&p, &s)?.map(|start| Int(s.get(..start).unwrap_or("").chars().count() as i64));
+            let pos = match_recorded(&p, &s)?
+                .map(|start| Int(s.get(..start).unwrap_or("").chars().count() as i64));
             if op == BinOp::Match {
                 pos.unwrap_or(Nil)
             } else {
@@ -787,39 +800,8 @@ pub fn call_kernel(name: &str, args: &[Value]) -> Option<R> {
     })
 }
 
-/// Iterators that return an Enumerator without a block (not part of the subset).
-pub const NEEDS_BLOCK: &[&str] = &[
-    "each",
-    "each_with_index",
-    "each_with_object",
-    "each_line",
-    "each_char",
-    "each_key",
-    "each_value",
-    "each_pair",
-    "map",
-    "collect",
-    "flat_map",
-    "filter_map",
-    "select",
-    "filter",
-    "find_all",
-    "reject",
-    "partition",
-    "find",
-    "detect",
-    "min_by",
-    "max_by",
-    "sort_by",
-    "group_by",
-    "take_while",
-    "drop_while",
-    "times",
-    "upto",
-    "downto",
-    "transform_values",
-    "transform_keys",
-];
+/// Iterators that still need a block (an Enumerator of them is not part of the subset).
+pub const NEEDS_BLOCK: &[&str] = &["each_with_object", "transform_values", "transform_keys"];
 
 fn without_block(name: &str) -> Flow {
     Flow::Unsupported {
@@ -896,6 +878,7 @@ fn common<E: Embedding>(
             recv.clone()
         }
         "frozen?" => Value::Bool(true),
+        "to_json" => Value::Str(crate::native::ruby::corelib::json::to_json(recv).to_string()),
         "respond_to?" => {
             Value::Bool(a0.is_some_and(|m| BUILTIN_METHODS.contains(&to_s(m).as_str())))
         }

@@ -432,11 +432,13 @@ pub(super) fn string_method<E: Embedding>(
             "bytes" => Value::Array(s.bytes().map(|b| Value::Int(i64::from(b))).collect()),
             "ord" => Value::Int(s.chars().next().map_or(0, |c| c as i64)),
             "each_line" | "each_char" => {
-                let b = block_or_err(blk, name)?;
                 let items = if name == "each_line" {
                     lines(s)
                 } else {
                     s.chars().map(|c| Value::Str(c.to_string())).collect()
+                };
+                let Some(b) = blk else {
+                    return enumerator::make(items, name, args).unwrap_or(Ok(Value::Nil));
                 };
                 let orig = recv.clone();
                 for l in items {
@@ -533,10 +535,9 @@ pub(super) fn string_method<E: Embedding>(
             }
             "match" => {
                 let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
-                match matched(&re, re.captures(s.as_str()))? {
-                    Some(caps) => native(MatchData::new(&re, &caps, s)),
-                    None => Value::Nil,
-                }
+                let md = matched(&re, re.captures(s.as_str()))?.map(|c| MatchData::new(&re, &c, s));
+                crate::native::ruby::classes::set_last_match(md.clone());
+                md.map_or(Value::Nil, native)
             }
             "match?" => Value::Bool(find(a0.unwrap_or(&Value::Nil), s)?.is_some()),
             "=~" => binop(
@@ -723,6 +724,25 @@ pub(super) fn number_method<E: Embedding>(
             _ => Value::Int(x.round() as i64),
         },
         ("floor" | "ceil" | "round", Value::Int(_)) => v.clone(),
+        ("clamp", _) => {
+            let (lo, hi) = match (args.first(), args.get(1)) {
+                (Some(Value::Range { lo, hi, .. }), None) => ((**lo).clone(), (**hi).clone()),
+                (Some(lo), Some(hi)) => (lo.clone(), hi.clone()),
+                _ => {
+                    return Some(Err(Flow::raise(
+                        "ArgumentError",
+                        "wrong number of arguments (expected 1..2)",
+                    )))
+                }
+            };
+            if compare(&v, &lo) == Some(Ordering::Less) {
+                lo
+            } else if compare(&v, &hi) == Some(Ordering::Greater) {
+                hi
+            } else {
+                v.clone()
+            }
+        }
         ("between?", _) => {
             let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
                 return Some(Err(Flow::raise(
@@ -735,10 +755,6 @@ pub(super) fn number_method<E: Embedding>(
             )
         }
         ("times" | "upto" | "downto", Value::Int(i)) => {
-            let b = match block_or_err(blk, name) {
-                Ok(b) => b,
-                Err(e) => return Some(Err(e)),
-            };
             let items: Vec<i64> = match name {
                 "times" => (0..*i).take(MAX_ITEMS).collect(),
                 "upto" => (*i..=int_arg(args, 0).unwrap_or(*i))
@@ -748,6 +764,9 @@ pub(super) fn number_method<E: Embedding>(
                     .rev()
                     .take(MAX_ITEMS)
                     .collect(),
+            };
+            let Some(b) = blk else {
+                return enumerator::make(items.into_iter().map(Value::Int).collect(), name, args);
             };
             for n in items {
                 match me.call_block(b, vec![Value::Int(n)], off) {
