@@ -16,7 +16,7 @@ use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{has_class_method, is_object_method, SCOPED_CLASSES};
 use crate::native::ruby::eval::{construct_name, scoped_name};
-use crate::native::ruby::methods::{BUILTIN_METHODS, KERNEL_FUNCTIONS, NEEDS_BLOCK};
+use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{load_library, ResourceClass, KNOWN_CLASSES};
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, HashEntry, Param, StrPart};
 use crate::profile::model::{visit, Lines};
@@ -902,7 +902,7 @@ impl<'a> Analyzer<'a> {
                 true
             }
             Ty::Unknown => {
-                BUILTIN_METHODS.contains(&name)
+                is_builtin(name)
                     || TABLE_METHODS.contains(&name)
                     || is_object_method(name)
                     || CHAINS.contains(&name)

@@ -122,7 +122,8 @@ pub fn translate(source: &str) -> String {
     out
 }
 
-fn build(source: &str, flags: &str) -> Result<Regex, String> {
+/// Compiles without the cache (benchmarks measure compilation with it).
+pub fn build(source: &str, flags: &str) -> Result<Regex, String> {
     fancy_regex::RegexBuilder::new(&translate(source))
         .oniguruma_mode(true)
         .multi_line(true)

@@ -6,11 +6,14 @@ mod collections;
 pub mod enumerator;
 pub mod row;
 mod scalars;
+mod strings;
 
 pub use collections::enumerable;
 use collections::{array_method, hash_method, range_method};
 pub use scalars::format;
-use scalars::{number_method, string_method};
+use scalars::number_method;
+use strings::string_method;
+pub use strings::{is_string_method, STRING_METHODS};
 
 use std::cmp::Ordering;
 
@@ -241,6 +244,11 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "end",
     "object_id",
 ];
+
+/// Whether some plain value has a builtin method `name` (what static coverage asks).
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_METHODS.contains(&name) || is_string_method(name)
+}
 
 /// Kernel functions callable without receiver.
 pub const KERNEL_FUNCTIONS: &[&str] = &[
@@ -879,9 +887,7 @@ fn common<E: Embedding>(
         }
         "frozen?" => Value::Bool(true),
         "to_json" => Value::Str(crate::native::ruby::corelib::json::to_json(recv).to_string()),
-        "respond_to?" => {
-            Value::Bool(a0.is_some_and(|m| BUILTIN_METHODS.contains(&to_s(m).as_str())))
-        }
+        "respond_to?" => Value::Bool(a0.is_some_and(|m| is_builtin(&to_s(m)))),
         "then" => return Some(me.call_block(blk?, vec![recv.clone()], off)),
         "tap" => {
             if let Some(b) = blk {
@@ -1032,7 +1038,7 @@ pub fn call_builtin<E: Embedding>(
     }
     // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
     // only names unknown everywhere are outside the subset.
-    let known_elsewhere = BUILTIN_METHODS.contains(&name)
+    let known_elsewhere = is_builtin(name)
         || crate::native::ruby::classes::is_object_method(name)
         || E::knows_method(name);
     if known_elsewhere {
@@ -1056,7 +1062,7 @@ fn locate<E: Embedding>(me: &Interp<'_, E>, e: Flow, off: u32) -> Flow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::ruby::methods::scalars::split;
+    use crate::native::ruby::methods::strings::split;
 
     #[test]
     fn format_handles_octal_modes_and_padding() {
