@@ -8,8 +8,8 @@ pub mod row;
 mod scalars;
 mod strings;
 
-pub use collections::enumerable;
 use collections::{array_method, hash_method, range_method};
+pub use collections::{enumerable, is_enumerable_method, ENUMERABLE_METHODS};
 pub use scalars::format;
 use scalars::number_method;
 use strings::string_method;
@@ -247,7 +247,7 @@ pub const BUILTIN_METHODS: &[&str] = &[
 
 /// Whether some plain value has a builtin method `name` (what static coverage asks).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTIN_METHODS.contains(&name) || is_string_method(name)
+    BUILTIN_METHODS.contains(&name) || is_string_method(name) || is_enumerable_method(name)
 }
 
 /// Kernel functions callable without receiver.
