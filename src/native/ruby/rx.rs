@@ -122,7 +122,7 @@ pub fn translate(source: &str) -> String {
     out
 }
 
-/// Compiles without the cache (benchmarks measure compilation with it).
+/// Compiles without the cache (what a benchmark of compilation measures).
 pub fn build(source: &str, flags: &str) -> Result<Regex, String> {
     fancy_regex::RegexBuilder::new(&translate(source))
         .oniguruma_mode(true)

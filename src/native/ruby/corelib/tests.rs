@@ -155,6 +155,11 @@ const RUBY: &[(&str, &str)] = &[
         "2000",
     ),
     ("Time.new(2030, 5, 31, 23, 59, 59).month", "5"),
+    ("Time.new(2030, 5, 31, 23, 59, 59, '+02:00').utc.hour", "21"),
+    (
+        "Time.new(2030, 5, 31, 23, 59, 59, '+00:00') > Time.now.utc",
+        "true",
+    ),
     ("Time.at(0).class", "Time"),
     // File paths and JSON.
     (

@@ -7,7 +7,7 @@
 use std::cmp::Ordering;
 
 use chrono::{
-    DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, TimeZone,
+    DateTime, Datelike, Duration, FixedOffset, Months, NaiveDate, NaiveDateTime, Offset, TimeZone,
     Timelike, Utc,
 };
 
@@ -199,7 +199,44 @@ fn int(v: Option<&Value>, default: i64) -> R<i64> {
     }
 }
 
-fn civil(args: &[Value], kind: Kind) -> R<DateTime<FixedOffset>> {
+/// A `"+05:30"` / `"-0800"` / `"UTC"` zone argument (`Time.new(..., "+00:00")`).
+fn zone(v: Option<&Value>) -> R<FixedOffset> {
+    let utc = Utc.fix();
+    let s = match v {
+        None | Some(Value::Nil) => return Ok(utc),
+        Some(Value::Int(secs)) => {
+            return i32::try_from(*secs)
+                .ok()
+                .and_then(FixedOffset::east_opt)
+                .ok_or_else(|| Flow::raise("ArgumentError", "utc_offset out of range"))
+        }
+        Some(v) => to_s(v),
+    };
+    if matches!(s.as_str(), "UTC" | "Z" | "GMT") {
+        return Ok(utc);
+    }
+    let bad = || {
+        Flow::raise(
+            "ArgumentError",
+            format!("\"+HH:MM\", \"-HH:MM\", \"UTC\" expected for utc_offset: {s}"),
+        )
+    };
+    let (sign, rest) = match s.split_at_checked(1) {
+        Some(("+", r)) => (1, r),
+        Some(("-", r)) => (-1, r),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let (h, m) = digits.split_at(2);
+    let secs = h.parse::<i32>().unwrap_or(0) * 3600 + m.parse::<i32>().unwrap_or(0) * 60;
+    FixedOffset::east_opt(sign * secs).ok_or_else(bad)
+}
+
+/// `Date.new(y, m, d)`, `Time.new(y, m, d, h, mi, s, zone)`.
+fn civil(args: &[Value]) -> R<DateTime<FixedOffset>> {
     let y = int(args.first(), -4712)?;
     let m = int(args.get(1), 1)?;
     let d = int(args.get(2), 1)?;
@@ -220,8 +257,10 @@ fn civil(args: &[Value], kind: Kind) -> R<DateTime<FixedOffset>> {
         .zip(u32::try_from(s).ok())
         .and_then(|((h, mi), s)| chrono::NaiveTime::from_hms_opt(h, mi, s))
         .ok_or_else(|| Flow::raise("ArgumentError", "argument out of range"))?;
-    let _ = kind;
-    Ok(utc(Utc.from_utc_datetime(&date.and_time(time))))
+    zone(args.get(6))?
+        .from_local_datetime(&date.and_time(time))
+        .single()
+        .ok_or_else(|| Flow::raise("ArgumentError", "invalid time"))
 }
 
 /// `Date.x`, `Time.x`, `DateTime.x`.
@@ -238,7 +277,7 @@ pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
         (Kind::Date, "today") => Ok(moment(midnight(Utc::now().date_naive()), kind)),
         (Kind::Time | Kind::DateTime, "now") => Ok(moment(now(), kind)),
         (Kind::Time, "new") if args.is_empty() => Ok(moment(now(), kind)),
-        (_, "new") | (Kind::Time, "utc" | "gm") => civil(args, kind).map(|at| moment(at, kind)),
+        (_, "new") | (Kind::Time, "utc" | "gm") => civil(args).map(|at| moment(at, kind)),
         (Kind::Time, "at") => match a0 {
             Some(Value::Int(s)) => Utc
                 .timestamp_opt(*s, 0)
@@ -283,7 +322,7 @@ pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
                 None => Err(invalid("date", &s)),
             }
         }
-        (Kind::Date, "valid_date?") => Ok(Value::Bool(civil(args, kind).is_ok())),
+        (Kind::Date, "valid_date?") => Ok(Value::Bool(civil(args).is_ok())),
         _ => return None,
     })
 }

@@ -190,7 +190,7 @@ fn char_set(p: &str) -> Vec<char> {
     out
 }
 
-fn str_arg<'a>(args: &'a [Value], i: usize) -> R<&'a str> {
+fn str_arg(args: &[Value], i: usize) -> R<&str> {
     match args.get(i) {
         Some(Value::Str(p)) => Ok(p),
         _ => Err(Flow::raise(
