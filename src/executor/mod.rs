@@ -3,6 +3,7 @@
 //! PostgreSQL store: each claims jobs atomically, heartbeats, and recovers the running jobs
 //! of executors that stopped heartbeating.
 
+mod counters;
 pub mod events;
 mod job_handle;
 mod run;
@@ -19,6 +20,8 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
+pub use counters::CounterSnapshot;
+use counters::WorkerCounters;
 pub use events::Subscription;
 pub use job_handle::{JobHandle, StatusCounts};
 use job_handle::{LiveMap, WriterMsg};
@@ -162,6 +165,7 @@ struct Inner {
     /// sent, in ms since `epoch`): its jobs are stopped before the lease runs out.
     epoch: std::time::Instant,
     lease_renewed_ms: std::sync::atomic::AtomicU64,
+    counters: WorkerCounters,
 }
 
 impl Inner {
@@ -256,6 +260,10 @@ pub struct Stats {
     pub storage_backend: &'static str,
     pub worker_id: String,
     pub closed: bool,
+    /// Seconds since this executor last renewed its lease on the store.
+    pub lease_age_seconds: f64,
+    #[serde(flatten)]
+    pub counters: CounterSnapshot,
 }
 
 fn worker_id() -> String {
@@ -295,6 +303,7 @@ impl Executor {
             config,
             epoch: std::time::Instant::now(),
             lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
+            counters: WorkerCounters::default(),
         });
         inner.renew_lease().await?;
         run::recover(&inner).await?;
@@ -602,6 +611,8 @@ impl Executor {
             storage_backend: self.storage_backend(),
             worker_id: self.inner.worker_id.clone(),
             closed: self.is_closed(),
+            lease_age_seconds: self.inner.lease_age().as_secs_f64(),
+            counters: self.inner.counters.snapshot(),
         }
     }
 
