@@ -3,7 +3,6 @@
 //! PostgreSQL store: each claims jobs atomically, heartbeats, and recovers the running jobs
 //! of executors that stopped heartbeating.
 
-mod counters;
 pub mod events;
 mod job_handle;
 mod run;
@@ -20,8 +19,6 @@ use tokio::sync::{mpsc, Notify};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-pub use counters::CounterSnapshot;
-use counters::WorkerCounters;
 pub use events::Subscription;
 pub use job_handle::{JobHandle, StatusCounts};
 use job_handle::{LiveMap, WriterMsg};
@@ -165,7 +162,6 @@ struct Inner {
     /// sent, in ms since `epoch`): its jobs are stopped before the lease runs out.
     epoch: std::time::Instant,
     lease_renewed_ms: std::sync::atomic::AtomicU64,
-    counters: WorkerCounters,
 }
 
 impl Inner {
@@ -260,10 +256,6 @@ pub struct Stats {
     pub storage_backend: &'static str,
     pub worker_id: String,
     pub closed: bool,
-    /// Seconds since this executor last renewed its lease on the store.
-    pub lease_age_seconds: f64,
-    #[serde(flatten)]
-    pub counters: CounterSnapshot,
 }
 
 fn worker_id() -> String {
@@ -303,7 +295,6 @@ impl Executor {
             config,
             epoch: std::time::Instant::now(),
             lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
-            counters: WorkerCounters::default(),
         });
         inner.renew_lease().await?;
         run::recover(&inner).await?;
@@ -371,11 +362,7 @@ impl Executor {
         self.check_open()?;
         template.validate()?;
         // Roots first: a path outside them is refused whether or not it exists.
-        self.inner
-            .config
-            .policy
-            .admit(&template)?
-            .check_local_paths()?;
+        self.inner.config.policy.admit(&template)?.check_local_paths()?;
         self.inner.store.create_template(&template).await?;
         Ok(template)
     }
@@ -611,8 +598,6 @@ impl Executor {
             storage_backend: self.storage_backend(),
             worker_id: self.inner.worker_id.clone(),
             closed: self.is_closed(),
-            lease_age_seconds: self.inner.lease_age().as_secs_f64(),
-            counters: self.inner.counters.snapshot(),
         }
     }
 
