@@ -262,22 +262,7 @@ fn ssh_params(text: &str) -> Value {
 }
 
 pub fn from_json(v: &serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::Nil,
-        J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
-        J::String(s) => Value::str(s),
-        J::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-        J::Object(map) => Value::Hash(
-            map.iter()
-                .map(|(k, v)| (Value::str(k), from_json(v)))
-                .collect(),
-        ),
-    }
+    Value::from_json(v)
 }
 
 fn from_yaml(v: &serde_yaml_ng::Value) -> Value {

@@ -2,6 +2,7 @@
 //! reads, through [`is_string_method`]) and one small function implementing them.
 
 use crate::native::ruby::classes::MatchData;
+use crate::native::ruby::methods::collections::each_value;
 use crate::native::ruby::methods::*;
 
 /// Conversions to other types.
@@ -413,14 +414,7 @@ fn scan<E: Embedding>(
     let Some(b) = blk else {
         return Ok(Value::Array(items));
     };
-    for item in items {
-        match me.call_block(b, vec![item], off) {
-            Ok(_) => {}
-            Err(Flow::Break(v)) => return Ok(v),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(recv.clone())
+    Ok(each_value(me, b, items, off, |_, _| Ok(true))?.unwrap_or_else(|| recv.clone()))
 }
 
 /// `partition`/`rpartition`: the text before, the match, the text after.
@@ -496,14 +490,7 @@ fn each<E: Embedding>(
     let Some(b) = blk else {
         return enumerator::make(items, name, args).unwrap_or_else(|| Err(missing(name)));
     };
-    for l in items {
-        match me.call_block(b, vec![l], off) {
-            Ok(_) => {}
-            Err(Flow::Break(v)) => return Ok(v),
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(recv.clone())
+    Ok(each_value(me, b, items, off, |_, _| Ok(true))?.unwrap_or_else(|| recv.clone()))
 }
 
 fn mutate<E: Embedding>(
