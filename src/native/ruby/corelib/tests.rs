@@ -264,3 +264,36 @@ fn method_tables_are_implemented() {
     // The check itself finds a name that is not implemented.
     assert_eq!(unimplemented(&["no_such"], "'a'.send('NAME')"), ["no_such"]);
 }
+
+/// `File` on `local://`: access checks run `test -r/-w/-x` on the target as the connected
+/// user, sizes and contents come from the `file` resource.
+#[test]
+fn file_class_on_local_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("airs-file-class-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let empty = dir.join("empty");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (d, s, e) = (dir.display(), script.display(), empty.display());
+    let src = format!(
+        "control 'local' do\n  describe [File.executable?('{s}'), File.executable?('{e}'), File.readable?('{e}'), File.size?('{e}'), File.size?('{s}'), File.zero?('{e}'), File.read('{s}'), Dir.exist?('{d}'), File.readlines('{s}')] do\n    it {{ should eq [true, false, true, nil, 10, true, \"#!/bin/sh\\n\", true, [\"#!/bin/sh\\n\"]] }}\n  end\nend\n"
+    );
+    let profile = crate::profile::from_source(&src, "controls/local.rb").unwrap();
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        results[0].status,
+        ControlStatus::Passed,
+        "{:#?}",
+        results[0]
+    );
+}
