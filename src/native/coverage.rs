@@ -669,7 +669,7 @@ impl<'a> Analyzer<'a> {
     }
 
     /// A regexp used only for matching (`=~`, `match?`, the `match` and `cmp` matchers):
-    /// lookahead conjunctions are supported there.
+    /// compiled as the evaluator compiles it.
     fn pattern_arg(&mut self, e: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         match &e.kind {
             ExprKind::Regex { parts, flags } => match crate::profile::ast::plain(parts) {
