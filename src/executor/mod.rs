@@ -362,7 +362,11 @@ impl Executor {
         self.check_open()?;
         template.validate()?;
         // Roots first: a path outside them is refused whether or not it exists.
-        self.inner.config.policy.admit(&template)?.check_local_paths()?;
+        self.inner
+            .config
+            .policy
+            .admit(&template)?
+            .check_local_paths()?;
         self.inner.store.create_template(&template).await?;
         Ok(template)
     }
