@@ -212,6 +212,23 @@ fn main() {
         agree &= hits_new == hits_old;
         std::hint::black_box((hits_new, hits_old));
     }
+    // Where the dialects differ (ASCII \d\w\s, `^` after a final newline...): the patterns
+    // whose matches differ on the haystack.
+    let differ: Vec<String> = both
+        .iter()
+        .filter(|(s, f)| {
+            let (Ok(n), Some(o)) = (rx::build(s, f), old_build(s, f)) else {
+                return false;
+            };
+            lines
+                .iter()
+                .any(|l| n.is_match(l).unwrap_or(false) != o.is_match(l))
+                || haystack.iter().any(|h| {
+                    n.find(h).ok().flatten().map(|m| m.range()) != o.find(h).map(|m| m.range())
+                })
+        })
+        .map(|(s, f)| format!("/{s}/{f}"))
+        .collect();
     let (cn, co, mn, mo) = (median(c_new), median(c_old), median(m_new), median(m_old));
     println!("median of {rounds} round(s):");
     println!(
@@ -227,4 +244,9 @@ fn main() {
         mn.as_secs_f64() / mo.as_secs_f64().max(1e-9)
     );
     println!("  same number of matches in both engines: {agree}");
+    println!(
+        "  regexps matching differently: {} {:?}",
+        differ.len(),
+        differ
+    );
 }
