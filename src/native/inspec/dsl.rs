@@ -853,21 +853,7 @@ fn block_code(src: &str) -> String {
 
 /// A JSON input value as a Ruby value (objects become hashes with string keys).
 pub fn json_to_value(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(0.0))),
-        serde_json::Value::String(s) => Value::Str(s.clone()),
-        serde_json::Value::Array(a) => Value::Array(a.iter().map(json_to_value).collect()),
-        serde_json::Value::Object(m) => Value::Hash(
-            m.iter()
-                .map(|(k, v)| (Value::Str(k.clone()), json_to_value(v)))
-                .collect(),
-        ),
-    }
+    Value::from_json(v)
 }
 
 /// Types an input by its declared type (`Numeric` from a numeric string, `String` from a

@@ -3,7 +3,7 @@
 
 use crate::native::inspec::cmp;
 use crate::native::ruby::methods::row::Row;
-use crate::native::ruby::methods::{case_eq, compare, find, is_a, pattern, to_s};
+use crate::native::ruby::methods::{case_eq, compare, find, is_a, is_match, pattern, to_s};
 use crate::native::ruby::objects::{as_native, ClassRef};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
@@ -456,7 +456,7 @@ fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
             let ok = match op.as_str() {
                 "==" => actual == e,
                 "===" => case_eq(e, actual)?,
-                "=~" => matches!(actual, Value::Str(_)) && pattern(e)?.is_match(&to_s(actual)),
+                "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
                 _ => {
                     let o = compare(actual, e).ok_or_else(|| {
                         Flow::raise(
@@ -737,7 +737,14 @@ fn m_contain_match(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         let ok = match actual {
             Value::Array(a) => {
                 let re = pattern(&a0)?;
-                a.iter().any(|x| re.is_match(&to_s(x)))
+                let mut any = false;
+                for x in a {
+                    if is_match(&re, &to_s(x))? {
+                        any = true;
+                        break;
+                    }
+                }
+                any
             }
             _ => false,
         };

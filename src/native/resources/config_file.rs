@@ -218,12 +218,18 @@ fn parse_options(v: Option<&Value>) -> Res<Options> {
     let Some(Value::Hash(pairs)) = v else {
         return Ok(o);
     };
+    // Ruby's syntax translated by rx; the line parser runs the linear-time engine, so a
+    // pattern that needs backtracking (look-around, backreferences) is named unsupported.
     let compile = |source: &str, flags: &str| {
-        crate::native::ruby::rx::compile(source, flags).map_err(|construct| {
-            ResourceError::Unsupported {
-                resource: "parse_config".into(),
-                method: construct,
-            }
+        let unsupported = |construct: String| ResourceError::Unsupported {
+            resource: "parse_config".into(),
+            method: construct,
+        };
+        let ruby = crate::native::ruby::rx::compile(source, flags).map_err(unsupported)?;
+        regex::Regex::new(ruby.as_str()).map_err(|_| {
+            unsupported(format!(
+                "regexp /{source}/ (look-around or backreferences in a parse_config option)"
+            ))
         })
     };
     for (k, v) in pairs {
@@ -331,22 +337,7 @@ fn ssh_params(text: &str) -> Value {
 }
 
 pub fn from_json(v: &serde_json::Value) -> Value {
-    use serde_json::Value as J;
-    match v {
-        J::Null => Value::Nil,
-        J::Bool(b) => Value::Bool(*b),
-        J::Number(n) => n
-            .as_i64()
-            .map(Value::Int)
-            .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
-        J::String(s) => Value::str(s),
-        J::Array(items) => Value::Array(items.iter().map(from_json).collect()),
-        J::Object(map) => Value::Hash(
-            map.iter()
-                .map(|(k, v)| (Value::str(k), from_json(v)))
-                .collect(),
-        ),
-    }
+    Value::from_json(v)
 }
 
 pub fn from_yaml(v: &serde_yaml_ng::Value) -> Value {

@@ -1,30 +1,45 @@
 //! The few Ruby and InSpec classes profiles call directly: `Regexp.new`, `Gem::Version`,
-//! InSpec's `SimpleConfig` parser and `Date.today`.
+//! `MatchData`, InSpec's `SimpleConfig` parser; the core library's (`File`, `Set`, `Time`…)
+//! through [`corelib`].
 
+use std::cell::RefCell;
 use std::cmp::Ordering;
 
-use crate::native::ruby::methods::{regex, to_s};
+use crate::native::ruby::corelib;
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::{matched, regex, to_s};
 use crate::native::ruby::objects::{as_native, native};
+use crate::native::ruby::rx;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::version::version_cmp_str;
-use crate::native::ruby::{Flow, R};
+use crate::native::ruby::{Embedding, Flow, Interp, R};
 
-/// Class methods the interpreter implements (`Class.method`).
-pub const CLASS_METHODS: &[(&str, &str)] = &[
+/// Class methods implemented here (`Class.method`); [`has_class_method`] adds the core
+/// library's.
+const CLASS_METHODS: &[(&str, &str)] = &[
     ("Regexp", "new"),
     ("Regexp", "compile"),
     ("Regexp", "escape"),
     ("Regexp", "quote"),
+    ("Regexp", "last_match"),
     ("Gem::Version", "new"),
     ("SimpleConfig", "new"),
-    ("Date", "today"),
 ];
 
+/// Whether the interpreter implements `class.name` (read by static coverage).
+pub fn has_class_method(class: &str, name: &str) -> bool {
+    CLASS_METHODS.contains(&(class, name))
+        || corelib::class_methods(class).is_some_and(|m| m.contains(&name))
+}
+
+/// Whether `name` is a method of some object made by these classes.
+pub fn is_object_method(name: &str) -> bool {
+    OBJECT_METHODS.contains(&name) || corelib::object_method(name)
+}
+
 /// Methods of the objects these classes make (for static coverage).
-pub const OBJECT_METHODS: &[&str] = &[
+const OBJECT_METHODS: &[&str] = &[
     "params",
-    "to_time",
-    "to_i",
     "to_s",
     "version",
     "captures",
@@ -42,6 +57,10 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Inspec::Log",
     "JSON::ParserError",
     "Hashie::Mash",
+    "Errno::ENOENT",
+    "Errno::EACCES",
+    "Date::Error",
+    "Regexp::TimeoutError",
 ];
 
 /// Whether `name` is one of [`SCOPED_CLASSES`] or a namespace of one (`Inspec::Exceptions`).
@@ -96,14 +115,71 @@ pub struct Version(pub String);
 /// InSpec's `SimpleConfig.new(text, options)`: the parsed `params`.
 pub struct SimpleConfig(pub Value);
 
-/// `String#match`'s result: the groups (0: the whole match) and their names.
+thread_local! {
+    /// Ruby's `$~`: the last match of `=~`, `match` or `case`/`when` (Ruby keeps it per
+    /// method frame; one evaluation runs on one thread, so per thread is the same here).
+    static LAST_MATCH: RefCell<Value> = const { RefCell::new(Value::Nil) };
+}
+
+/// Records the outcome of a match for `$~`, `$1`…, `Regexp.last_match`.
+pub fn set_last_match(m: Option<MatchData>) {
+    let v = m.map_or(Value::Nil, native);
+    LAST_MATCH.with(|l| *l.borrow_mut() = v);
+}
+
+fn last_match() -> Value {
+    LAST_MATCH.with(|l| l.borrow().clone())
+}
+
+/// Whether a global variable is one of the match globals (`$~`, `$&`, `` $` ``, `$'`,
+/// `$1`…`$9`).
+pub fn is_match_global(name: &str) -> bool {
+    let n = name.trim_start_matches('$');
+    matches!(n, "~" | "&" | "`" | "'")
+        || (n.len() == 1 && n.bytes().all(|b| b.is_ascii_digit() && b != b'0'))
+}
+
+/// The value of a match global (nil when the last match failed).
+pub fn match_global(name: &str) -> Value {
+    let last = last_match();
+    let Some(m) = as_native::<MatchData>(&last) else {
+        return Value::Nil;
+    };
+    match name.trim_start_matches('$') {
+        "~" => last.clone(),
+        "&" => m.group(&Value::Int(0)),
+        "`" => Value::Str(m.pre.clone()),
+        "'" => Value::Str(m.post.clone()),
+        d => m.group(&Value::Int(d.parse().unwrap_or(0))),
+    }
+}
+
+/// `String#match`'s result: the groups (0: the whole match), their names, and the text
+/// around the match.
+#[derive(Clone)]
 pub struct MatchData {
     pub groups: Vec<Option<String>>,
     pub names: Vec<Option<String>>,
+    pub pre: String,
+    pub post: String,
 }
 
 impl MatchData {
-    fn group(&self, key: &Value) -> Value {
+    pub fn new(re: &rx::Regex, caps: &rx::Captures<'_>, s: &str) -> MatchData {
+        let whole = caps.get(0);
+        MatchData {
+            groups: (0..caps.len())
+                .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
+                .collect(),
+            names: re.capture_names().map(|n| n.map(str::to_string)).collect(),
+            pre: whole.map_or(String::new(), |m| s[..m.start()].to_string()),
+            post: whole.map_or(String::new(), |m| s[m.end()..].to_string()),
+        }
+    }
+
+    /// `md[i]`, `md[:name]`, `md["name"]` (a name that is no group raises IndexError in
+    /// Ruby; nil here keeps `str[re, name]` simple).
+    pub fn group(&self, key: &Value) -> Value {
         let i = match key {
             Value::Int(i) => usize::try_from(*i).ok(),
             Value::Str(n) | Value::Sym(n) => self
@@ -117,10 +193,20 @@ impl MatchData {
     }
 }
 
-/// `Date.today` and its `to_time`: seconds since the epoch.
-pub struct Timestamp(pub i64);
+/// `Class.name(args)`. None: not a class method the interpreter implements.
+pub fn call_class<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    class: &str,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    corelib::call_class(me, class, name, args, blk, off).or_else(|| plain_class(class, name, args))
+}
 
-pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
+/// The class methods that need no interpreter.
+fn plain_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
     let a0 = args.first().cloned().unwrap_or(Value::Nil);
     Some(match (class, name) {
         ("Regexp", "new" | "compile") => Ok(match a0 {
@@ -148,7 +234,11 @@ pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
                 }
             }
         }),
-        ("Regexp", "escape" | "quote") => Ok(Value::Str(regex::escape(&to_s(&a0)))),
+        ("Regexp", "last_match") => Ok(match args.first() {
+            Some(Value::Int(i)) => match_global(&format!("${i}")),
+            _ => last_match(),
+        }),
+        ("Regexp", "escape" | "quote") => Ok(Value::Str(rx::escape(&to_s(&a0)))),
         ("Gem::Version", "new") => {
             let s = to_s(&a0).trim().to_string();
             if crate::native::ruby::version::is_version(&s) {
@@ -163,16 +253,24 @@ pub fn call_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
         ("SimpleConfig", "new") => {
             simple_config(&to_s(&a0), args.get(1)).map(|p| native(SimpleConfig(p)))
         }
-        ("Date", "today") => {
-            let now = chrono::Utc::now().timestamp();
-            Ok(native(Timestamp(now - now.rem_euclid(86_400))))
-        }
         _ => return None,
     })
 }
 
 /// Methods of the objects above. None: not one of them (or no such method).
-pub fn call_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
+pub fn call_object<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    recv: &Value,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    corelib::call_object(me, recv, name, args, blk, off).or_else(|| plain_object(recv, name, args))
+}
+
+/// The methods of objects that need no interpreter.
+fn plain_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
     if let Some(v) = as_native::<Version>(recv) {
         let other = match args.first() {
             Some(o) => as_native::<Version>(o)
@@ -207,6 +305,10 @@ pub fn call_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
         return Some(Ok(match name {
             "[]" => m.group(args.first().unwrap_or(&Value::Nil)),
             "to_s" => m.group(&Value::Int(0)),
+            "pre_match" => Value::Str(m.pre.clone()),
+            "post_match" => Value::Str(m.post.clone()),
+            "names" => Value::Array(m.names.iter().flatten().cloned().map(Value::Str).collect()),
+            "size" | "length" => Value::Int(m.groups.len() as i64),
             "captures" => strs(m.groups.get(1..).unwrap_or(&[])),
             "to_a" => strs(&m.groups),
             "named_captures" => Value::Hash(
@@ -226,13 +328,6 @@ pub fn call_object(recv: &Value, name: &str, args: &[Value]) -> Option<R> {
     if let Some(c) = as_native::<SimpleConfig>(recv) {
         return match name {
             "params" => Some(Ok(c.0.clone())),
-            _ => None,
-        };
-    }
-    if let Some(t) = as_native::<Timestamp>(recv) {
-        return match name {
-            "to_time" => Some(Ok(native(Timestamp(t.0)))),
-            "to_i" => Some(Ok(Value::Int(t.0))),
             _ => None,
         };
     }
@@ -263,7 +358,7 @@ fn simple_config(text: &str, opts: Option<&Value>) -> R<Value> {
             Some(i) if !comment.is_empty() => &raw[..i],
             _ => raw,
         };
-        if let Some(g) = group_re.captures(line).and_then(|c| c.get(1)) {
+        if let Some(g) = matched(&group_re, group_re.captures(line))?.and_then(|c| c.get(1)) {
             if let Some((name, pairs)) = group.take() {
                 crate::native::ruby::methods::hash_set(
                     &mut top,
@@ -274,7 +369,7 @@ fn simple_config(text: &str, opts: Option<&Value>) -> R<Value> {
             group = Some((g.as_str().to_string(), Vec::new()));
             continue;
         }
-        let Some(caps) = assignment.captures(line) else {
+        let Some(caps) = matched(&assignment, assignment.captures(line))? else {
             continue;
         };
         let key = Value::str(caps.get(1).map_or("", |m| m.as_str()));
@@ -336,26 +431,26 @@ mod tests {
 
     #[test]
     fn versions_compare_like_gem_version() {
-        let a = call_class("Gem::Version", "new", &[Value::str("3.10")])
+        let a = plain_class("Gem::Version", "new", &[Value::str("3.10")])
             .unwrap()
             .unwrap();
-        let b = call_class("Gem::Version", "new", &[Value::str("4.9.0")])
+        let b = plain_class("Gem::Version", "new", &[Value::str("4.9.0")])
             .unwrap()
             .unwrap();
         assert_eq!(
-            call_object(&a, "<=", std::slice::from_ref(&b))
+            plain_object(&a, "<=", std::slice::from_ref(&b))
                 .unwrap()
                 .unwrap(),
             Value::Bool(true)
         );
         assert_eq!(
-            call_object(&b, "<", &[a]).unwrap().unwrap(),
+            plain_object(&b, "<", &[a]).unwrap().unwrap(),
             Value::Bool(false)
         );
-        assert!(call_class("Gem::Version", "new", &[Value::str("x y")])
+        assert!(plain_class("Gem::Version", "new", &[Value::str("x y")])
             .unwrap()
             .is_err());
-        let re = call_class("Regexp", "new", &[Value::str("^a$"), Value::Int(1)])
+        let re = plain_class("Regexp", "new", &[Value::str("^a$"), Value::Int(1)])
             .unwrap()
             .unwrap();
         assert_eq!(

@@ -495,19 +495,15 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
-    /// `$~` and `$1`..`$9` after a regexp match; other globals are outside the subset.
+    /// The match globals (`$~`, `$1`..`$9`, `$&`, `` $` ``, `$'`) after a regexp match;
+    /// other globals are outside the subset.
     fn read_gvar(&mut self, name: &str, off: u32) -> R {
-        let n = name.trim_start_matches('$');
-        if n == "~" {
-            return self.last_match();
+        if !crate::native::ruby::classes::is_match_global(name) {
+            return Err(self.unsupported(format!("global variable `{name}`"), off));
         }
-        match n.parse::<i64>() {
-            Ok(i) if (1..=9).contains(&i) => match self.last_match()? {
-                Value::Nil => Ok(Value::Nil),
-                m => self.call_method(m, "[]", vec![Value::Int(i)], None, off),
-            },
-            _ => Err(self.unsupported(format!("global variable `{name}`"), off)),
-        }
+        // A pending `=~` is matched now; its `match` records the MatchData the globals read.
+        self.last_match()?;
+        Ok(crate::native::ruby::classes::match_global(name))
     }
 
     /// Sets `$~` for a regexp matched against a value. Its groups are computed only when
@@ -978,7 +974,9 @@ impl<E: Embedding> Interp<'_, E> {
                         _ => {}
                     }
                 }
-                if let Some(r) = crate::native::ruby::classes::call_object(&recv, name, &args) {
+                if let Some(r) =
+                    crate::native::ruby::classes::call_object(self, &recv, name, &args, blk, off)
+                {
                     return r;
                 }
                 if let Some(c) = as_native::<ClassRef>(&recv) {
@@ -989,11 +987,13 @@ impl<E: Embedding> Interp<'_, E> {
                     if let Some(r) = self.call_library_class(&class, name, &args, blk) {
                         return r;
                     }
-                    if let Some(r) = crate::native::ruby::classes::call_class(&c.0, name, &args) {
+                    if let Some(r) =
+                        crate::native::ruby::classes::call_class(self, &c.0, name, &args, blk, off)
+                    {
                         return r;
                     }
                     match name {
-                        "name" | "to_s" => return Ok(Value::Str(c.0.clone())),
+                        "name" | "to_s" | "inspect" => return Ok(Value::Str(c.0.clone())),
                         "==" | "===" => {
                             return Ok(Value::Bool(match args.first() {
                                 Some(x) if name == "===" => methods::is_a(x, &c.0),

@@ -1,7 +1,7 @@
 //! The lowest layer of native evaluation: the Ruby subset InSpec profiles use. Values
 //! ([`value`]), regexps ([`rx`]), versions ([`version`]), the interpreter's state and scopes
 //! ([`Interp`]), expression evaluation ([`eval`]), builtin methods of plain values
-//! ([`methods`]), Ruby's core classes ([`classes`]), user classes and custom resources from
+//! ([`methods`]), Ruby's core classes ([`classes`], [`corelib`]), user classes and custom resources from
 //! `libraries/` ([`objects`]). InSpec's resources reach it through the
 //! [`value::Resource`] interface; InSpec's DSL, matchers and FilterTable (the layer above,
 //! `crate::native::inspec`) through [`Embedding`]: [`Interp`] is generic over it, so the
@@ -11,6 +11,7 @@
 //! `file:line`; the control is then skipped, never passed silently.
 
 pub mod classes;
+pub mod corelib;
 pub mod eval;
 pub mod library;
 pub mod mash;
@@ -63,6 +64,8 @@ impl RubyError {
                 "NoMethodError" => "NameError",
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
+                "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
+                "Date::Error" => "ArgumentError",
                 "StandardError" => return false,
                 _ => "StandardError",
             };

@@ -159,6 +159,13 @@ pub const CLASS_BODY_FUNCTIONS: &[&str] = &[
 pub const KNOWN_CLASSES: &[&str] = &[
     "SimpleConfig",
     "Date",
+    "Time",
+    "DateTime",
+    "File",
+    "Dir",
+    "Pathname",
+    "Set",
+    "JSON",
     "Exception",
     "StandardError",
     "RuntimeError",

@@ -1,17 +1,28 @@
-//! Ruby regexps on the `regex` crate. Ruby's `^`/`$` always match at line boundaries and its
-//! `m` flag is the dot-matches-newline flag, so sources are translated before compiling.
-//! Lookaround and backreferences do not exist in `regex`: such patterns are reported as
-//! unsupported rather than approximated, except the common conjunction of lookaheads
-//! `(?=.*a)(?=.*b)` ("a and b on one line"), which [`find`] evaluates exactly by trying each
-//! lookahead at each position.
+//! Ruby regexps on `fancy-regex` (Ruby's engine is Onigmo, a fork of Oniguruma; fancy-regex
+//! has an Oniguruma mode, but in it `^` needs the backtracking VM, 30 times slower on the
+//! profiles' anchored patterns, so the few differences that matter are translated here). fancy-regex is pure Rust (no C build), hands every part without look-around or
+//! backreferences to the `regex` crate (plain patterns keep its speed), and bounds
+//! backtracking, so a pathological pattern fails with an error instead of hanging.
+//!
+//! Ruby's dialect differs from the engine's in a few places, translated here:
+//! - `^`/`$` are always line anchors (the engine's multi-line mode is always on);
+//! - Ruby's `m` flag, and `m` in inline groups (`(?m)`, `(?m:…)`, `(?-m)`), is
+//!   dot-matches-newline (the engine's `s`);
+//! - `\d`, `\w`, `\s` are ASCII classes (the engine's are Unicode);
+//! - `\/` is a slash, `\ ` a space (also in `x` mode), `\<` and `\>` the characters.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use regex::Regex;
+pub use fancy_regex::{Error, Regex};
+
+/// The groups of one match in a string.
+pub type Captures<'t> = fancy_regex::Captures<'t, str>;
 
 /// Largest compiled program accepted (a profile must not exhaust memory with one regexp).
 const SIZE_LIMIT: usize = 4 << 20;
+/// Backtracking steps one match may take before it fails (Ruby 3.2's `Regexp.timeout` role).
+const BACKTRACK_LIMIT: usize = 1_000_000;
 const CACHE_LIMIT: usize = 512;
 
 thread_local! {
@@ -19,29 +30,43 @@ thread_local! {
         RefCell::new(HashMap::new());
 }
 
-/// Ruby source and flags (`i`, `m`, `x`) to a `regex` pattern.
-pub fn translate(source: &str, flags: &str) -> String {
-    let mut out = String::from("(?m");
-    if flags.contains('i') {
-        out.push('i');
-    }
-    if flags.contains('m') {
-        out.push('s');
-    }
-    if flags.contains('x') {
-        out.push('x');
-    }
-    out.push(')');
+/// ASCII classes of Ruby's `\d \w \s` (inside a bracket, and as a whole class).
+fn ascii_class(c: char) -> Option<&'static str> {
+    Some(match c {
+        'd' => "0-9",
+        'w' => "a-zA-Z0-9_",
+        's' => r" \t\n\x0B\x0C\r",
+        _ => return None,
+    })
+}
+
+/// Ruby source to the engine's syntax (flags are set on the builder by [`compile`]).
+pub fn translate(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 8);
     let mut chars = source.chars().peekable();
     let mut in_class = 0usize;
     while let Some(c) = chars.next() {
         match c {
             '\\' => match chars.next() {
-                Some('h') if in_class > 0 => out.push_str("0-9a-fA-F"),
-                Some('h') => out.push_str("[0-9a-fA-F]"),
-                Some('H') if in_class == 0 => out.push_str("[^0-9a-fA-F]"),
-                Some('Z') => out.push_str(r"(?:\n?\z)"),
+                Some(k @ ('d' | 'w' | 's')) => {
+                    let class = ascii_class(k).unwrap_or_default();
+                    if in_class > 0 {
+                        out.push_str(class);
+                    } else {
+                        out.push('[');
+                        out.push_str(class);
+                        out.push(']');
+                    }
+                }
+                Some(k @ ('D' | 'W' | 'S')) if in_class == 0 => {
+                    out.push_str("[^");
+                    out.push_str(ascii_class(k.to_ascii_lowercase()).unwrap_or_default());
+                    out.push(']');
+                }
                 Some('/') => out.push('/'),
+                // Ruby's `\<` and `\>` are the characters, not word boundaries.
+                Some(c @ ('<' | '>')) => out.push(c),
+                Some(' ') => out.push_str(r"\x20"),
                 Some(other) => {
                     out.push('\\');
                     out.push(other);
@@ -49,6 +74,17 @@ pub fn translate(source: &str, flags: &str) -> String {
                 None => out.push_str(r"\\"),
             },
             '[' => {
+                // A POSIX bracket (`[:alpha:]`) inside a class is copied whole.
+                if in_class > 0 && chars.peek() == Some(&':') {
+                    out.push('[');
+                    for p in chars.by_ref() {
+                        out.push(p);
+                        if p == ']' {
+                            break;
+                        }
+                    }
+                    continue;
+                }
                 in_class += 1;
                 out.push('[');
                 // A leading `]` or `^]` is literal in both dialects.
@@ -65,10 +101,45 @@ pub fn translate(source: &str, flags: &str) -> String {
                 in_class -= 1;
                 out.push(']');
             }
+            '(' if in_class == 0 && chars.peek() == Some(&'?') => {
+                out.push_str("(?");
+                chars.next();
+                // Inline options `(?imx-imx)` / `(?imx-imx:`: Ruby's `m` is the engine's `s`.
+                let rest: String = chars
+                    .clone()
+                    .take_while(|c| !matches!(c, ')' | ':'))
+                    .collect();
+                let is_flags = !rest.is_empty()
+                    && rest.chars().all(|c| matches!(c, 'i' | 'm' | 'x' | '-'))
+                    && chars.clone().nth(rest.chars().count()).is_some();
+                if is_flags {
+                    for f in rest.chars() {
+                        out.push(if f == 'm' { 's' } else { f });
+                        chars.next();
+                    }
+                }
+            }
             _ => out.push(c),
         }
     }
     out
+}
+
+/// Compiles without the cache (what a benchmark of compilation measures).
+pub fn build(source: &str, flags: &str) -> Result<Regex, String> {
+    fancy_regex::RegexBuilder::new(&translate(source))
+        .multi_line(true)
+        .case_insensitive(flags.contains('i'))
+        .dot_matches_new_line(flags.contains('m'))
+        .ignore_whitespace(flags.contains('x'))
+        .backtrack_limit(BACKTRACK_LIMIT)
+        .delegate_size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|e| {
+            let first = e.to_string();
+            let detail = first.lines().last().unwrap_or("").trim().to_string();
+            format!("regexp /{source}/{flags} ({detail})")
+        })
 }
 
 /// Compiles a Ruby regexp (cached per thread). Err: why it cannot be compiled natively.
@@ -77,14 +148,7 @@ pub fn compile(source: &str, flags: &str) -> Result<Regex, String> {
     if let Some(hit) = CACHE.with(|c| c.borrow().get(&key).cloned()) {
         return hit;
     }
-    let result = regex::RegexBuilder::new(&translate(source, flags))
-        .size_limit(SIZE_LIMIT)
-        .build()
-        .map_err(|e| {
-            let first = e.to_string();
-            let detail = first.lines().last().unwrap_or("").trim().to_string();
-            format!("regexp /{source}/{flags} ({detail})")
-        });
+    let result = build(source, flags);
     CACHE.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= CACHE_LIMIT {
@@ -95,138 +159,160 @@ pub fn compile(source: &str, flags: &str) -> Result<Regex, String> {
     result
 }
 
-/// Texts longer than this are not searched position by position for lookahead patterns.
-const LOOKAHEAD_TEXT_LIMIT: usize = 1 << 20;
-
-/// The branches of a source made only of lookaheads: `(?=A)(?=B)` → `[A, B]`.
-fn lookaheads(source: &str) -> Option<Vec<String>> {
-    let mut out = Vec::new();
-    let b = source.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if !source[i..].starts_with("(?=") {
-            return None;
-        }
-        let start = i + 3;
-        let mut depth = 1usize;
-        let mut j = start;
-        let mut in_class = false;
-        while j < b.len() && depth > 0 {
-            match b[j] {
-                b'\\' => j += 1,
-                b'[' if !in_class => in_class = true,
-                b']' if in_class => in_class = false,
-                b'(' if !in_class => depth += 1,
-                b')' if !in_class => depth -= 1,
-                _ => {}
-            }
-            j += 1;
-        }
-        if depth != 0 {
-            return None;
-        }
-        out.push(source.get(start..j - 1)?.to_string());
-        i = j;
-    }
-    (!out.is_empty()).then_some(out)
-}
-
-/// Whether a source compiles natively, directly or as a conjunction of lookaheads (which
-/// only [`find`] evaluates). Err: the construct that cannot.
+/// Whether a source compiles natively. Err: the construct that cannot.
 pub fn check_for_match(source: &str, flags: &str) -> Result<(), String> {
-    match compile(source, flags) {
-        Ok(_) => Ok(()),
-        Err(e) => match lookaheads(source) {
-            Some(parts) if parts.iter().all(|p| compile(p, flags).is_ok()) => Ok(()),
-            _ => Err(e),
-        },
-    }
+    compile(source, flags).map(|_| ())
 }
 
-/// The byte position of the first match in `text` (Ruby's `=~`), lookahead conjunctions
-/// included.
+/// Why a match could not finish (backtracking beyond the limit).
+pub fn runtime_error(source: &str, e: &fancy_regex::Error) -> String {
+    format!("regexp /{source}/ match failed: {e}")
+}
+
+/// The byte position of the first match in `text` (Ruby's `=~`).
 pub fn find(source: &str, flags: &str, text: &str) -> Result<Option<usize>, String> {
-    let err = match compile(source, flags) {
-        Ok(re) => return Ok(re.find(text).map(|m| m.start())),
-        Err(e) => e,
-    };
-    let Some(parts) = lookaheads(source) else {
-        return Err(err);
-    };
-    let res: Vec<Regex> = parts
-        .iter()
-        .map(|p| compile(p, flags))
-        .collect::<Result<_, _>>()
-        .map_err(|_| err.clone())?;
-    if text.len() > LOOKAHEAD_TEXT_LIMIT {
-        return Err(err);
-    }
-    // A match of each lookahead must start exactly at the same position.
-    let positions = text
-        .char_indices()
-        .map(|(i, _)| i)
-        .chain(std::iter::once(text.len()));
-    for p in positions {
-        if res
-            .iter()
-            .all(|re| re.find_at(text, p).is_some_and(|m| m.start() == p))
-        {
-            return Ok(Some(p));
+    compile(source, flags)?
+        .find(text)
+        .map(|m| m.map(|m| m.start()))
+        .map_err(|e| runtime_error(source, &e))
+}
+
+/// Ruby's `Regexp.escape`: the source matching `s` literally.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '.' | '*' | '?' | '+' | '^' | '$' | '|' | '(' | ')' | '[' | ']' | '{' | '}' | '\\'
+            | '-' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' => out.push_str("\\ "),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            '\x0C' => out.push_str("\\f"),
+            '\x0B' => out.push_str("\\v"),
+            other => out.push(other),
         }
     }
-    Ok(None)
+    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// (source, flags, text, Ruby's `$~[0]` or None) — cases from Ruby's Regexp documentation
+    /// (doc/regexp.rdoc: anchors, character classes, POSIX brackets, options, groups,
+    /// look-around, backreferences).
+    const CASES: &[(&str, &str, &str, Option<&str>)] = &[
+        // Anchors: `^`/`$` are line anchors; `\A`, `\z`, `\Z` string anchors.
+        (
+            "^PermitRootLogin no$",
+            "",
+            "X yes\nPermitRootLogin no\nY",
+            Some("PermitRootLogin no"),
+        ),
+        (r"\Afoo", "", "bar\nfoo", None),
+        (r"bar\z", "", "bar\n", None),
+        (r"bar\Z", "", "bar\n", Some("bar")),
+        ("^$", "", "a\n\nb", Some("")),
+        // Options: `m` makes `.` match a newline, `i` ignores case, `x` extended.
+        ("a.b", "", "a\nb", None),
+        ("a.b", "m", "a\nb", Some("a\nb")),
+        ("ABC", "i", "xabcx", Some("abc")),
+        ("a b # comment\n c", "x", "abc", Some("abc")),
+        (r"a\ b", "x", "a b", Some("a b")),
+        // Inline options mean the same as the flags.
+        ("(?i)abc", "", "ABC", Some("ABC")),
+        ("(?m)a.b", "", "a\nb", Some("a\nb")),
+        ("(?m:a.b)c", "", "a\nbc", Some("a\nbc")),
+        ("(?i:a)b", "", "Ab AB", Some("Ab")),
+        ("(?-m)a.b", "m", "a\nb", None),
+        // Ruby's character-class escapes: `\h` hex digit, ASCII `\d \w \s`.
+        (r"^\h+$", "", "09af", Some("09af")),
+        (r"[\h:]+\Z", "", "fe80::1\n", Some("fe80::1")),
+        (r"\H+", "", "09xyz", Some("xyz")),
+        (r"\d+", "", "٣42", Some("42")),
+        (r"\w+", "", "éab_1", Some("ab_1")),
+        (r"[\w.]+", "", "é a.b", Some("a.b")),
+        (r"\s+", "", "a \t\nb", Some(" \t\n")),
+        (r"\S+", "", "  ab ", Some("ab")),
+        // POSIX brackets.
+        ("[[:alpha:]]+", "", "12abc3", Some("abc")),
+        ("[[:digit:][:space:]]+", "", "ab1 2c", Some("1 2")),
+        ("[[:upper:]]", "", "abC", Some("C")),
+        // Literal `/` and a leading `]` in a class.
+        (r"\/etc\/passwd", "", "/etc/passwd", Some("/etc/passwd")),
+        (r"[]a]+", "", "x]a]", Some("]a]")),
+        (r"\<\w+\>", "", "a <b> c", Some("<b>")),
+        // Groups: named, non-capturing, atomic.
+        (r"(?<user>\w+):x", "", "root:x:0", Some("root:x")),
+        (r"(?:ab)+", "", "ababa", Some("abab")),
+        (r"(?>a+)b", "", "aaab", Some("aaab")),
+        // Look-ahead and look-behind, positive and negative.
+        ("foo(?=bar)", "", "foobaz foobar", Some("foo")),
+        ("foo(?!bar)", "", "foobar foobaz", Some("foo")),
+        ("(?<=\\$)\\d+", "", "cost $42", Some("42")),
+        ("(?<!\\$)\\b\\d+", "", "$42 17", Some("17")),
+        (
+            "(?=.*-A INPUT)(?=.*-j ACCEPT)",
+            "",
+            "-j ACCEPT -A INPUT",
+            Some(""),
+        ),
+        (
+            r"^(?!.*\bno\b).*PermitRootLogin",
+            "",
+            "PermitRootLogin no\n  PermitRootLogin",
+            Some("  PermitRootLogin"),
+        ),
+        // Backreferences, numbered and named.
+        (r"(\w)\1", "", "abccd", Some("cc")),
+        (r"(?<q>['\x22]).*?\k<q>", "", r#"x 'a' "b""#, Some("'a'")),
+        // Quantifiers: lazy, bounded.
+        ("<.+?>", "", "<a><b>", Some("<a>")),
+        (r"\d{2,3}", "", "1 1234", Some("123")),
+    ];
+
     #[test]
-    fn ruby_anchors_are_per_line_and_m_is_dotall() {
-        let re = compile("^PermitRootLogin no$", "").unwrap();
-        assert!(re.is_match("X yes\nPermitRootLogin no\nY"));
-        assert!(compile("a.b", "m").unwrap().is_match("a\nb"));
-        assert!(!compile("a.b", "").unwrap().is_match("a\nb"));
-        assert!(compile("ABC", "i").unwrap().is_match("abc"));
+    fn ruby_regexp_table() {
+        for (src, flags, text, want) in CASES {
+            let re = compile(src, flags).unwrap_or_else(|e| panic!("/{src}/{flags}: {e}"));
+            let got = re.find(text).unwrap().map(|m| m.as_str());
+            assert_eq!(got, *want, "/{src}/{flags} =~ {text:?}");
+        }
     }
 
     #[test]
-    fn ruby_escapes_translate() {
-        assert!(compile(r"^\h+$", "").unwrap().is_match("09af"));
-        assert!(compile(r"[\h:]+\Z", "").unwrap().is_match("fe80::1\n"));
-        assert!(compile(r"\/etc\/passwd", "")
-            .unwrap()
-            .is_match("/etc/passwd"));
-        assert!(compile(r"(?<user>\w+):x", "").unwrap().is_match("root:x"));
-        assert!(compile(r"[]a]", "").unwrap().is_match("]"));
+    fn named_groups_and_positions() {
+        let re = compile(r"(?<major>\d+)\.(?<minor>\d+)", "").unwrap();
+        let caps = re.captures("v 7.9").unwrap().unwrap();
+        assert_eq!(caps.name("major").unwrap().as_str(), "7");
+        assert_eq!(caps.name("minor").unwrap().as_str(), "9");
+        assert_eq!(find("b", "", "abc").unwrap(), Some(1));
+        assert_eq!(find("z", "", "abc").unwrap(), None);
     }
 
     #[test]
-    fn lookahead_conjunctions_match_exactly() {
-        let src = "(?=.*-A INPUT)(?=.*-i lo)(?=.*-j ACCEPT)";
-        assert_eq!(find(src, "", "-A INPUT -i lo -j ACCEPT").unwrap(), Some(0));
-        assert_eq!(
-            find(src, "", "-j ACCEPT -i lo -A INPUT").unwrap(),
-            Some(0),
-            "any order"
-        );
-        assert_eq!(
-            find(src, "", "-A INPUT -i eth0 -j ACCEPT\n-i lo").unwrap(),
-            None,
-            "one line"
-        );
-        assert_eq!(
-            find(src, "", "x\n-A INPUT -i lo -j ACCEPT").unwrap(),
-            Some(2)
-        );
-        assert!(check_for_match(src, "").is_ok());
-        assert!(check_for_match("a(?=b)", "").is_err());
-        assert!(find("a(?=b)", "", "ab").is_err());
+    fn escape_is_rubys_and_round_trips() {
+        assert_eq!(escape("a.b*c d"), r"a\.b\*c\ d");
+        assert_eq!(escape("x\ty-z#"), r"x\ty\-z\#");
+        assert_eq!(escape("/etc/x"), "/etc/x");
+        for s in ["a.b*c d", "(x)[y]{z}|^$?+\\", "tab\there-#", "/etc/ssh"] {
+            let re = compile(&escape(s), "").unwrap();
+            assert_eq!(re.find(s).unwrap().map(|m| m.as_str()), Some(s), "{s:?}");
+        }
     }
 
     #[test]
-    fn lookaround_is_reported_not_approximated() {
-        let err = compile("foo(?!bar)", "").unwrap_err();
-        assert!(err.starts_with("regexp /foo(?!bar)/"), "{err}");
+    fn bad_patterns_are_reported_and_runaway_matches_stop() {
+        let err = compile("a(b", "").unwrap_err();
+        assert!(err.starts_with("regexp /a(b/"), "{err}");
+        // Exponential backtracking ends with an error instead of hanging.
+        let text = format!("{}c", "ab".repeat(40));
+        let re = compile(r"^(?=x|y|)(a|b|ab)*\1bc$", "").unwrap();
+        assert!(re.is_match(&text).is_err());
     }
 }

@@ -63,7 +63,28 @@ impl Value {
             Value::Regex { .. } => "Regexp",
             Value::Resource(_) => "Resource",
             Value::Table(_) => "FilterTable",
-            Value::Native(_) => "Object",
+            Value::Native(_) => crate::native::ruby::corelib::class_name(self).unwrap_or("Object"),
+        }
+    }
+
+    /// A JSON document as a Ruby value (objects become hashes with string keys), as
+    /// `JSON.parse` gives it.
+    pub fn from_json(v: &serde_json::Value) -> Value {
+        use serde_json::Value as J;
+        match v {
+            J::Null => Value::Nil,
+            J::Bool(b) => Value::Bool(*b),
+            J::Number(n) => n
+                .as_i64()
+                .map(Value::Int)
+                .unwrap_or_else(|| Value::Float(n.as_f64().unwrap_or(f64::NAN))),
+            J::String(s) => Value::str(s),
+            J::Array(items) => Value::Array(items.iter().map(Value::from_json).collect()),
+            J::Object(map) => Value::Hash(
+                map.iter()
+                    .map(|(k, v)| (Value::str(k), Value::from_json(v)))
+                    .collect(),
+            ),
         }
     }
 
@@ -110,7 +131,9 @@ impl PartialEq for Value {
             ) => source == s2 && flags == f2,
             (Resource(a), Resource(b)) => Arc::ptr_eq(a, b),
             (Table(a), Table(b)) => Arc::ptr_eq(a, b),
-            (Native(a), Native(b)) => Arc::ptr_eq(a, b),
+            (Native(a), Native(b)) => {
+                Arc::ptr_eq(a, b) || crate::native::ruby::corelib::native_eq(a, b)
+            }
             _ => false,
         }
     }
@@ -152,7 +175,10 @@ impl fmt::Debug for Value {
             Value::Regex { source, flags } => f.write_str(&regex_inspect(source, flags)),
             Value::Resource(r) => f.write_str(&r.to_s()),
             Value::Table(t) => f.write_str(&t.name),
-            Value::Native(_) => f.write_str("#<Object>"),
+            Value::Native(_) => match crate::native::ruby::corelib::inspect(self) {
+                Some(s) => f.write_str(&s),
+                None => f.write_str("#<Object>"),
+            },
         }
     }
 }

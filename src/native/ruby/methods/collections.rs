@@ -24,7 +24,9 @@ pub(super) fn each_value<E: Embedding>(
     Ok(None)
 }
 
-/// Enumerable methods over a list of items (arrays, hashes as pairs, ranges, tables).
+/// Enumerable methods over a list of items (arrays, hashes as pairs, ranges, tables, sets).
+/// Each group of methods is a table of names (what static coverage reads, through
+/// [`is_enumerable_method`]) and one function implementing them.
 pub fn enumerable<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &Value,
@@ -34,327 +36,448 @@ pub fn enumerable<E: Embedding>(
     blk: Option<Blk<'_>>,
     off: u32,
 ) -> Option<R> {
-    let a0 = args.first();
-    let r: R = (|| {
-        Ok(match name {
-            "each" => {
-                let b = block_or_err(blk, name)?;
-                if let Some(v) = each_value(me, b, items, off, |_, _| Ok(true))? {
-                    return Ok(v);
-                }
-                recv.clone()
-            }
-            "each_with_index" => {
-                let b = block_or_err(blk, name)?;
-                for (i, item) in items.into_iter().enumerate() {
-                    match me.call_block(b, vec![item, Value::Int(i as i64)], off) {
-                        Ok(_) => {}
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                recv.clone()
-            }
-            "each_with_object" => {
-                let Some(Blk::Ast(b)) = blk else {
-                    return Err(without_block(name));
-                };
-                // The memo is a value: mutations through the block parameter are read back.
-                let mut memo = a0.cloned().unwrap_or(Value::Nil);
-                let memo_name = match b.params.get(1) {
-                    Some(crate::profile::ast::Param::Required(n)) => Some(n.clone()),
-                    _ => None,
-                };
-                for item in items {
-                    let r = me.scoped(false, |m| {
-                        m.bind_params(&b.params, &[item, memo.clone()])?;
-                        let r = m.eval_body(&b.body);
-                        let back = memo_name.as_ref().and_then(|n| m.lookup(n).cloned());
-                        r.map(|_| back)
-                    });
-                    match r {
-                        Ok(Some(v)) => memo = v,
-                        Ok(None) | Err(Flow::Next(_)) => {}
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                memo
-            }
-            "map" | "collect" | "flat_map" | "filter_map" => {
-                let b = block_or_err(blk, name)?;
-                let mut out = Vec::new();
-                let flat = name == "flat_map";
-                let fm = name == "filter_map";
-                if let Some(v) = each_value(me, b, items, off, |_, r| {
-                    match r {
-                        Value::Array(a) if flat => out.extend(a),
-                        r if fm => {
-                            if r.truthy() {
-                                out.push(r)
-                            }
-                        }
-                        r => out.push(r),
-                    }
-                    Ok(out.len() <= MAX_ITEMS)
-                })? {
-                    return Ok(v);
-                }
-                Value::Array(out)
-            }
-            "select" | "filter" | "find_all" | "reject" | "partition" => {
-                let b = block_or_err(blk, name)?;
-                let want = name != "reject";
-                let (mut yes, mut no) = (Vec::new(), Vec::new());
-                if let Some(v) = each_value(me, b, items, off, |item, r| {
-                    if r.truthy() == want {
-                        yes.push(item)
-                    } else {
-                        no.push(item)
-                    }
-                    Ok(true)
-                })? {
-                    return Ok(v);
-                }
-                if name == "partition" {
-                    Value::Array(vec![Value::Array(yes), Value::Array(no)])
-                } else {
-                    Value::Array(yes)
-                }
-            }
-            "find" | "detect" => {
-                let b = block_or_err(blk, name)?;
-                let mut found = Value::Nil;
-                if let Some(v) = each_value(me, b, items, off, |item, r| {
-                    if r.truthy() {
-                        found = item;
-                        Ok(false)
-                    } else {
-                        Ok(true)
-                    }
-                })? {
-                    return Ok(v);
-                }
-                found
-            }
-            "find_index" | "index" if blk.is_some() || a0.is_some() => {
-                for (i, item) in items.into_iter().enumerate() {
-                    let hit = match blk {
-                        Some(b) => me.call_block(b, vec![item], off)?.truthy(),
-                        None => Some(&item) == a0,
-                    };
-                    if hit {
-                        return Ok(Value::Int(i as i64));
-                    }
-                }
-                Value::Nil
-            }
-            "any?" | "all?" | "none?" | "one?" => {
-                let mut n = 0usize;
-                let mut all = true;
-                for item in items {
-                    let t = match (blk, a0) {
-                        (Some(b), _) => me.call_block(b, vec![item], off)?.truthy(),
-                        (None, Some(p)) => case_eq(p, &item)?,
-                        (None, None) => item.truthy(),
-                    };
-                    if t {
-                        n += 1
-                    } else {
-                        all = false
-                    }
-                    if name == "any?" && t {
-                        break;
-                    }
-                    if name == "all?" && !t {
-                        break;
-                    }
-                }
-                Value::Bool(match name {
-                    "any?" => n > 0,
-                    "all?" => all,
-                    "none?" => n == 0,
-                    _ => n == 1,
-                })
-            }
-            "count" => match (blk, a0) {
-                (Some(b), _) => {
-                    let mut n = 0;
-                    for item in items {
-                        if me.call_block(b, vec![item], off)?.truthy() {
-                            n += 1;
-                        }
-                    }
-                    Value::Int(n)
-                }
-                (None, Some(x)) => Value::Int(items.iter().filter(|i| *i == x).count() as i64),
-                (None, None) => Value::Int(items.len() as i64),
-            },
-            "include?" | "member?" => Value::Bool(a0.is_some_and(|x| items.contains(x))),
-            "to_a" | "entries" => Value::Array(items),
-            "first" => match a0 {
-                Some(Value::Int(n)) => {
-                    Value::Array(items.into_iter().take((*n).max(0) as usize).collect())
-                }
-                _ => items.into_iter().next().unwrap_or(Value::Nil),
-            },
-            "min" | "max" => {
-                let mut best: Option<Value> = None;
-                for x in items {
-                    best = Some(match best {
-                        None => x,
-                        Some(b) => {
-                            let o = compare(&x, &b).ok_or_else(|| cmp_err(&x, &b))?;
-                            if (name == "min" && o == Ordering::Less)
-                                || (name == "max" && o == Ordering::Greater)
-                            {
-                                x
-                            } else {
-                                b
-                            }
-                        }
-                    });
-                }
-                best.unwrap_or(Value::Nil)
-            }
-            "min_by" | "max_by" | "sort_by" | "group_by" => {
-                let b = block_or_err(blk, name)?;
-                let mut keyed = Vec::with_capacity(items.len());
-                for x in items {
-                    let k = me.call_block(b, vec![x.clone()], off)?;
-                    keyed.push((k, x));
-                }
-                match name {
-                    "group_by" => {
-                        let mut groups: Vec<(Value, Value)> = Vec::new();
-                        for (k, x) in keyed {
-                            match groups.iter_mut().find(|(g, _)| *g == k) {
-                                Some((_, Value::Array(list))) => list.push(x),
-                                _ => groups.push((k, Value::Array(vec![x]))),
-                            }
-                        }
-                        Value::Hash(groups)
-                    }
-                    _ => {
-                        let mut err = None;
-                        keyed.sort_by(|a, b| {
-                            compare(&a.0, &b.0).unwrap_or_else(|| {
-                                err = Some(cmp_err(&a.0, &b.0));
-                                Ordering::Equal
-                            })
-                        });
-                        if let Some(e) = err {
-                            return Err(e);
-                        }
-                        match name {
-                            "sort_by" => Value::Array(keyed.into_iter().map(|(_, x)| x).collect()),
-                            "min_by" => keyed.into_iter().next().map_or(Value::Nil, |(_, x)| x),
-                            _ => keyed.into_iter().next_back().map_or(Value::Nil, |(_, x)| x),
-                        }
-                    }
-                }
-            }
-            "inject" | "reduce" | "sum" => {
-                let mut acc: Option<Value> = match (name, a0) {
-                    ("sum", None) => Some(Value::Int(0)),
-                    (_, Some(Value::Sym(_))) => None,
-                    (_, Some(init)) => Some(init.clone()),
-                    _ => None,
-                };
-                let op_sym = match (a0, args.get(1)) {
-                    (_, Some(Value::Sym(s))) | (Some(Value::Sym(s)), None) => Some(s.clone()),
-                    _ => None,
-                };
-                for x in items {
-                    acc = Some(match acc {
-                        None => x,
-                        Some(a) => match (&op_sym, blk) {
-                            (Some(op), _) => me.call_method(a, op, vec![x], None, off)?,
-                            (None, Some(b)) if name != "sum" => {
-                                me.call_block(b, vec![a, x], off)?
-                            }
-                            (None, Some(b)) => {
-                                let y = me.call_block(b, vec![x], off)?;
-                                binop(BinOp::Add, a, y)?
-                            }
-                            (None, None) => binop(BinOp::Add, a, x)?,
-                        },
-                    });
-                }
-                acc.unwrap_or(Value::Nil)
-            }
-            "tally" => {
-                let mut out: Vec<(Value, Value)> = Vec::new();
-                for x in items {
-                    match out.iter_mut().find(|(k, _)| *k == x) {
-                        Some((_, Value::Int(n))) => *n += 1,
-                        _ => out.push((x, Value::Int(1))),
-                    }
-                }
-                Value::Hash(out)
-            }
-            "grep" | "grep_v" => {
-                let p = a0.cloned().unwrap_or(Value::Nil);
-                let mut out = Vec::new();
-                for x in items {
-                    if case_eq(&p, &x)? == (name == "grep") {
-                        out.push(x);
-                    }
-                }
-                Value::Array(out)
-            }
-            "each_slice" => {
-                let n = int_arg(args, 0)
-                    .filter(|n| *n > 0)
-                    .ok_or_else(|| Flow::raise("ArgumentError", "invalid slice size"))?
-                    as usize;
-                let slices: Vec<Value> =
-                    items.chunks(n).map(|c| Value::Array(c.to_vec())).collect();
-                match blk {
-                    Some(b) => {
-                        each_value(me, b, slices, off, |_, _| Ok(true))?;
-                        Value::Nil
-                    }
-                    None => Value::Array(slices),
-                }
-            }
-            "take_while" | "drop_while" => {
-                let b = block_or_err(blk, name)?;
-                let mut i = 0;
-                while i < items.len() && me.call_block(b, vec![items[i].clone()], off)?.truthy() {
-                    i += 1;
-                }
-                Value::Array(if name == "take_while" {
-                    items[..i].to_vec()
-                } else {
-                    items[i..].to_vec()
-                })
-            }
-            "zip" => {
-                let others: Vec<Vec<Value>> = args.iter().map(iterate).collect::<R<_>>()?;
-                Value::Array(
-                    items
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, x)| {
-                            let mut row = vec![x];
-                            row.extend(
-                                others
-                                    .iter()
-                                    .map(|o| o.get(i).cloned().unwrap_or(Value::Nil)),
-                            );
-                            Value::Array(row)
-                        })
-                        .collect(),
-                )
-            }
-            _ => return Err(Flow::Next(Value::Nil)),
-        })
-    })();
+    if blk.is_none() {
+        if let Some(e) = enumerator::make(items.clone(), name, args) {
+            return Some(e);
+        }
+    }
+    let r = if ITERATE.contains(&name) {
+        iterate_items(me, recv, items, name, args, blk, off)
+    } else if SELECT_MAP.contains(&name) {
+        select_map(me, items, name, args, blk, off)
+    } else if SEARCH.contains(&name) {
+        search(me, items, name, args, blk, off)
+    } else if AGGREGATE.contains(&name) {
+        aggregate(me, recv, items, name, args, blk, off)
+    } else {
+        return None;
+    };
     match r {
         Err(Flow::Next(_)) => None,
         other => Some(other),
     }
+}
+
+/// Iteration with a block.
+const ITERATE: &[&str] = &["each", "each_with_index", "each_with_object", "each_slice"];
+/// New collections made by a block or a pattern.
+const SELECT_MAP: &[&str] = &[
+    "map",
+    "collect",
+    "flat_map",
+    "filter_map",
+    "select",
+    "filter",
+    "find_all",
+    "reject",
+    "partition",
+    "take_while",
+    "drop_while",
+    "grep",
+    "grep_v",
+];
+/// Questions about the items.
+const SEARCH: &[&str] = &[
+    "find",
+    "detect",
+    "find_index",
+    "index",
+    "any?",
+    "all?",
+    "none?",
+    "one?",
+    "count",
+    "include?",
+    "member?",
+    "to_a",
+    "entries",
+    "first",
+];
+/// One value (or grouping) from all the items.
+const AGGREGATE: &[&str] = &[
+    "min", "max", "minmax", "min_by", "max_by", "sort_by", "group_by", "inject", "reduce", "sum",
+    "tally", "zip",
+];
+
+/// Every Enumerable method implemented here.
+pub const ENUMERABLE_METHODS: &[&[&str]] = &[ITERATE, SELECT_MAP, SEARCH, AGGREGATE];
+
+pub fn is_enumerable_method(name: &str) -> bool {
+    ENUMERABLE_METHODS.iter().any(|g| g.contains(&name))
+}
+
+fn iterate_items<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    recv: &Value,
+    items: Vec<Value>,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> R {
+    let a0 = args.first();
+    Ok(match name {
+        "each" => {
+            let b = block_or_err(blk, name)?;
+            if let Some(v) = each_value(me, b, items, off, |_, _| Ok(true))? {
+                return Ok(v);
+            }
+            recv.clone()
+        }
+        "each_with_index" => {
+            let b = block_or_err(blk, name)?;
+            for (i, item) in items.into_iter().enumerate() {
+                match me.call_block(b, vec![item, Value::Int(i as i64)], off) {
+                    Ok(_) => {}
+                    Err(Flow::Break(v)) => return Ok(v),
+                    Err(e) => return Err(e),
+                }
+            }
+            recv.clone()
+        }
+        "each_with_object" => {
+            let Some(Blk::Ast(b)) = blk else {
+                return Err(without_block(name));
+            };
+            // The memo is a value: mutations through the block parameter are read back.
+            let mut memo = a0.cloned().unwrap_or(Value::Nil);
+            let memo_name = match b.params.get(1) {
+                Some(crate::profile::ast::Param::Required(n)) => Some(n.clone()),
+                _ => None,
+            };
+            for item in items {
+                let r = me.scoped(false, |m| {
+                    m.bind_params(&b.params, &[item, memo.clone()])?;
+                    let r = m.eval_body(&b.body);
+                    let back = memo_name.as_ref().and_then(|n| m.lookup(n).cloned());
+                    r.map(|_| back)
+                });
+                match r {
+                    Ok(Some(v)) => memo = v,
+                    Ok(None) | Err(Flow::Next(_)) => {}
+                    Err(Flow::Break(v)) => return Ok(v),
+                    Err(e) => return Err(e),
+                }
+            }
+            memo
+        }
+        "each_slice" => {
+            let n = int_arg(args, 0)
+                .filter(|n| *n > 0)
+                .ok_or_else(|| Flow::raise("ArgumentError", "invalid slice size"))?
+                as usize;
+            let slices: Vec<Value> = items.chunks(n).map(|c| Value::Array(c.to_vec())).collect();
+            match blk {
+                Some(b) => {
+                    each_value(me, b, slices, off, |_, _| Ok(true))?;
+                    Value::Nil
+                }
+                None => Value::Array(slices),
+            }
+        }
+        _ => return Err(Flow::Next(Value::Nil)),
+    })
+}
+
+fn select_map<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    items: Vec<Value>,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> R {
+    let a0 = args.first();
+    Ok(match name {
+        "map" | "collect" | "flat_map" | "filter_map" => {
+            let b = block_or_err(blk, name)?;
+            let mut out = Vec::new();
+            let flat = name == "flat_map";
+            let fm = name == "filter_map";
+            if let Some(v) = each_value(me, b, items, off, |_, r| {
+                match r {
+                    Value::Array(a) if flat => out.extend(a),
+                    r if fm => {
+                        if r.truthy() {
+                            out.push(r)
+                        }
+                    }
+                    r => out.push(r),
+                }
+                Ok(out.len() <= MAX_ITEMS)
+            })? {
+                return Ok(v);
+            }
+            Value::Array(out)
+        }
+        "select" | "filter" | "find_all" | "reject" | "partition" => {
+            let b = block_or_err(blk, name)?;
+            let want = name != "reject";
+            let (mut yes, mut no) = (Vec::new(), Vec::new());
+            if let Some(v) = each_value(me, b, items, off, |item, r| {
+                if r.truthy() == want {
+                    yes.push(item)
+                } else {
+                    no.push(item)
+                }
+                Ok(true)
+            })? {
+                return Ok(v);
+            }
+            if name == "partition" {
+                Value::Array(vec![Value::Array(yes), Value::Array(no)])
+            } else {
+                Value::Array(yes)
+            }
+        }
+        "take_while" | "drop_while" => {
+            let b = block_or_err(blk, name)?;
+            let mut i = 0;
+            while i < items.len() && me.call_block(b, vec![items[i].clone()], off)?.truthy() {
+                i += 1;
+            }
+            Value::Array(if name == "take_while" {
+                items[..i].to_vec()
+            } else {
+                items[i..].to_vec()
+            })
+        }
+        "grep" | "grep_v" => {
+            let p = a0.cloned().unwrap_or(Value::Nil);
+            let mut out = Vec::new();
+            for x in items {
+                if case_eq(&p, &x)? == (name == "grep") {
+                    out.push(x);
+                }
+            }
+            Value::Array(out)
+        }
+        _ => return Err(Flow::Next(Value::Nil)),
+    })
+}
+
+fn search<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    items: Vec<Value>,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> R {
+    let a0 = args.first();
+    Ok(match name {
+        "find" | "detect" => {
+            let b = block_or_err(blk, name)?;
+            let mut found = Value::Nil;
+            if let Some(v) = each_value(me, b, items, off, |item, r| {
+                if r.truthy() {
+                    found = item;
+                    Ok(false)
+                } else {
+                    Ok(true)
+                }
+            })? {
+                return Ok(v);
+            }
+            found
+        }
+        "find_index" | "index" if blk.is_some() || a0.is_some() => {
+            for (i, item) in items.into_iter().enumerate() {
+                let hit = match blk {
+                    Some(b) => me.call_block(b, vec![item], off)?.truthy(),
+                    None => Some(&item) == a0,
+                };
+                if hit {
+                    return Ok(Value::Int(i as i64));
+                }
+            }
+            Value::Nil
+        }
+        "any?" | "all?" | "none?" | "one?" => {
+            let mut n = 0usize;
+            let mut all = true;
+            for item in items {
+                let t = match (blk, a0) {
+                    (Some(b), _) => me.call_block(b, vec![item], off)?.truthy(),
+                    (None, Some(p)) => case_eq(p, &item)?,
+                    (None, None) => item.truthy(),
+                };
+                if t {
+                    n += 1
+                } else {
+                    all = false
+                }
+                if name == "any?" && t {
+                    break;
+                }
+                if name == "all?" && !t {
+                    break;
+                }
+            }
+            Value::Bool(match name {
+                "any?" => n > 0,
+                "all?" => all,
+                "none?" => n == 0,
+                _ => n == 1,
+            })
+        }
+        "count" => match (blk, a0) {
+            (Some(b), _) => {
+                let mut n = 0;
+                for item in items {
+                    if me.call_block(b, vec![item], off)?.truthy() {
+                        n += 1;
+                    }
+                }
+                Value::Int(n)
+            }
+            (None, Some(x)) => Value::Int(items.iter().filter(|i| *i == x).count() as i64),
+            (None, None) => Value::Int(items.len() as i64),
+        },
+        "include?" | "member?" => Value::Bool(a0.is_some_and(|x| items.contains(x))),
+        "to_a" | "entries" => Value::Array(items),
+        "first" => match a0 {
+            Some(Value::Int(n)) => {
+                Value::Array(items.into_iter().take((*n).max(0) as usize).collect())
+            }
+            _ => items.into_iter().next().unwrap_or(Value::Nil),
+        },
+        _ => return Err(Flow::Next(Value::Nil)),
+    })
+}
+
+fn aggregate<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    recv: &Value,
+    items: Vec<Value>,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> R {
+    let a0 = args.first();
+    Ok(match name {
+        "min" | "max" => {
+            let mut best: Option<Value> = None;
+            for x in items {
+                best = Some(match best {
+                    None => x,
+                    Some(b) => {
+                        let o = compare(&x, &b).ok_or_else(|| cmp_err(&x, &b))?;
+                        if (name == "min" && o == Ordering::Less)
+                            || (name == "max" && o == Ordering::Greater)
+                        {
+                            x
+                        } else {
+                            b
+                        }
+                    }
+                });
+            }
+            best.unwrap_or(Value::Nil)
+        }
+        "minmax" => {
+            let lo = enumerable(me, recv, items.clone(), "min", &[], None, off);
+            let hi = enumerable(me, recv, items, "max", &[], None, off);
+            match (lo, hi) {
+                (Some(lo), Some(hi)) => Value::Array(vec![lo?, hi?]),
+                _ => Value::Nil,
+            }
+        }
+        "min_by" | "max_by" | "sort_by" | "group_by" => {
+            let b = block_or_err(blk, name)?;
+            let mut keyed = Vec::with_capacity(items.len());
+            for x in items {
+                let k = me.call_block(b, vec![x.clone()], off)?;
+                keyed.push((k, x));
+            }
+            match name {
+                "group_by" => {
+                    let mut groups: Vec<(Value, Value)> = Vec::new();
+                    for (k, x) in keyed {
+                        match groups.iter_mut().find(|(g, _)| *g == k) {
+                            Some((_, Value::Array(list))) => list.push(x),
+                            _ => groups.push((k, Value::Array(vec![x]))),
+                        }
+                    }
+                    Value::Hash(groups)
+                }
+                _ => {
+                    let mut err = None;
+                    keyed.sort_by(|a, b| {
+                        compare(&a.0, &b.0).unwrap_or_else(|| {
+                            err = Some(cmp_err(&a.0, &b.0));
+                            Ordering::Equal
+                        })
+                    });
+                    if let Some(e) = err {
+                        return Err(e);
+                    }
+                    match name {
+                        "sort_by" => Value::Array(keyed.into_iter().map(|(_, x)| x).collect()),
+                        "min_by" => keyed.into_iter().next().map_or(Value::Nil, |(_, x)| x),
+                        _ => keyed.into_iter().next_back().map_or(Value::Nil, |(_, x)| x),
+                    }
+                }
+            }
+        }
+        "inject" | "reduce" | "sum" => {
+            let mut acc: Option<Value> = match (name, a0) {
+                ("sum", None) => Some(Value::Int(0)),
+                (_, Some(Value::Sym(_))) => None,
+                (_, Some(init)) => Some(init.clone()),
+                _ => None,
+            };
+            let op_sym = match (a0, args.get(1)) {
+                (_, Some(Value::Sym(s))) | (Some(Value::Sym(s)), None) => Some(s.clone()),
+                _ => None,
+            };
+            for x in items {
+                acc = Some(match acc {
+                    None => x,
+                    Some(a) => match (&op_sym, blk) {
+                        (Some(op), _) => me.call_method(a, op, vec![x], None, off)?,
+                        (None, Some(b)) if name != "sum" => me.call_block(b, vec![a, x], off)?,
+                        (None, Some(b)) => {
+                            let y = me.call_block(b, vec![x], off)?;
+                            binop(BinOp::Add, a, y)?
+                        }
+                        (None, None) => binop(BinOp::Add, a, x)?,
+                    },
+                });
+            }
+            acc.unwrap_or(Value::Nil)
+        }
+        "tally" => {
+            let mut out: Vec<(Value, Value)> = Vec::new();
+            for x in items {
+                match out.iter_mut().find(|(k, _)| *k == x) {
+                    Some((_, Value::Int(n))) => *n += 1,
+                    _ => out.push((x, Value::Int(1))),
+                }
+            }
+            Value::Hash(out)
+        }
+        "zip" => {
+            let others: Vec<Vec<Value>> = args.iter().map(iterate).collect::<R<_>>()?;
+            Value::Array(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, x)| {
+                        let mut row = vec![x];
+                        row.extend(
+                            others
+                                .iter()
+                                .map(|o| o.get(i).cloned().unwrap_or(Value::Nil)),
+                        );
+                        Value::Array(row)
+                    })
+                    .collect(),
+            )
+        }
+        _ => return Err(Flow::Next(Value::Nil)),
+    })
 }
 
 pub(super) fn array_method<E: Embedding>(
@@ -373,6 +496,7 @@ pub(super) fn array_method<E: Embedding>(
     let simple: Option<R> = match name {
         "size" | "length" => Some(Ok(Value::Int(items.len() as i64))),
         "empty?" => Some(Ok(Value::Bool(items.is_empty()))),
+        "to_set" => Some(crate::native::ruby::corelib::set::new_set(items.clone())),
         "last" => Some(Ok(match a0 {
             Some(Value::Int(n)) => {
                 Value::Array(items[items.len().saturating_sub((*n).max(0) as usize)..].to_vec())
@@ -701,9 +825,6 @@ pub(super) fn hash_method<E: Embedding>(
         "to_h" if blk.is_none() => Ok(recv.clone()),
         "to_a" => Ok(Value::Array(iterate(recv).unwrap_or_default())),
         "each_key" | "each_value" => {
-            let Some(b) = blk else {
-                return Some(Err(without_block(name)));
-            };
             let items: Vec<Value> = pairs
                 .iter()
                 .map(|(k, v)| {
@@ -714,6 +835,9 @@ pub(super) fn hash_method<E: Embedding>(
                     }
                 })
                 .collect();
+            let Some(b) = blk else {
+                return enumerator::make(items, name, args);
+            };
             let orig = recv.clone();
             match each_value(me, b, items, off, |_, _| Ok(true)) {
                 Ok(Some(v)) => Ok(v),
@@ -728,7 +852,7 @@ pub(super) fn hash_method<E: Embedding>(
         }
         "select" | "filter" | "reject" => {
             let Some(b) = blk else {
-                return Some(Err(without_block(name)));
+                return enumerator::make(iterate(recv).unwrap_or_default(), name, args);
             };
             let want = name != "reject";
             let mut out = Vec::new();

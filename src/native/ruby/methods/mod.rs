@@ -3,13 +3,17 @@
 //! Strings and numbers are in [`scalars`], collections in [`collections`].
 
 mod collections;
+pub mod enumerator;
 pub mod row;
 mod scalars;
+mod strings;
 
-pub use collections::enumerable;
 use collections::{array_method, hash_method, range_method};
+pub use collections::{enumerable, is_enumerable_method, ENUMERABLE_METHODS};
 pub use scalars::format;
-use scalars::{number_method, string_method};
+use scalars::number_method;
+use strings::string_method;
+pub use strings::{is_string_method, STRING_METHODS};
 
 use std::cmp::Ordering;
 
@@ -196,6 +200,7 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "to_f",
     "to_h",
     "to_i",
+    "to_json",
     "to_s",
     "to_str",
     "to_sym",
@@ -226,7 +231,8 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "sort_by",
     "ord",
     "chr",
-    "min_max",
+    "minmax",
+    "clamp",
     "abs",
     "to_r",
     "nan?",
@@ -238,6 +244,11 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "end",
     "object_id",
 ];
+
+/// Whether some plain value has a builtin method `name` (what static coverage asks).
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_METHODS.contains(&name) || is_string_method(name) || is_enumerable_method(name)
+}
 
 /// Kernel functions callable without receiver.
 pub const KERNEL_FUNCTIONS: &[&str] = &[
@@ -293,6 +304,9 @@ pub fn to_s(v: &Value) -> String {
             // InSpec's FilterTable row: its criteria (`... with uid == 0 one entry`).
             if let Some(r) = as_native::<row::Row>(v) {
                 return format!("{} one entry", r.table.name);
+            }
+            if let Some(s) = crate::native::ruby::corelib::to_s(v) {
+                return s;
             }
             format!("{v:?}")
         }
@@ -351,7 +365,7 @@ pub fn is_a(v: &Value, class: &str) -> bool {
 pub fn case_eq(pattern: &Value, v: &Value) -> R<bool> {
     Ok(match pattern {
         Value::Regex { source, flags } => match v {
-            Value::Str(s) | Value::Sym(s) => regex(source, flags)?.is_match(s),
+            Value::Str(s) | Value::Sym(s) => is_match(&regex(source, flags)?, s)?,
             _ => false,
         },
         Value::Range { lo, hi, exclusive } => in_range(lo, hi, *exclusive, v),
@@ -387,32 +401,59 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             }
             Some(x.len().cmp(&y.len()))
         }
+        (Value::Native(_), Value::Native(_)) => crate::native::ruby::corelib::native_cmp(a, b),
         _ => None,
     }
 }
 
-pub fn regex(source: &str, flags: &str) -> R<regex::Regex> {
+pub fn regex(source: &str, flags: &str) -> R<rx::Regex> {
     rx::compile(source, flags).map_err(|construct| Flow::Unsupported {
         construct,
         at: String::new(),
     })
 }
 
-/// The byte position of `pattern`'s first match in `s` (lookahead conjunctions included).
-pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
-    match pattern {
-        Value::Regex { source, flags } => {
-            rx::find(source, flags, s).map_err(|construct| Flow::Unsupported {
-                construct,
-                at: String::new(),
-            })
+/// A match that could not finish (backtracking beyond the limit) is Ruby 3.2's
+/// `Regexp::TimeoutError`.
+pub fn matched<T>(re: &rx::Regex, r: Result<T, rx::Error>) -> R<T> {
+    r.map_err(|e| Flow::raise("Regexp::TimeoutError", rx::runtime_error(re.as_str(), &e)))
+}
+
+/// Whether `re` matches somewhere in `s`.
+pub fn is_match(re: &rx::Regex, s: &str) -> R<bool> {
+    matched(re, re.is_match(s))
+}
+
+/// The captures of every match of `re` in `s`, at most [`MAX_ITEMS`].
+pub fn captures_all<'t>(re: &rx::Regex, s: &'t str) -> R<Vec<rx::Captures<'t>>> {
+    let mut out = Vec::new();
+    for caps in re.captures_iter(s) {
+        out.push(matched(re, caps)?);
+        if out.len() > MAX_ITEMS {
+            break;
         }
-        other => Ok(as_regexp(other)?.find(s).map(|m| m.start())),
     }
+    Ok(out)
+}
+
+/// The byte position of `pattern`'s first match in `s`.
+pub fn find(pattern: &Value, s: &str) -> R<Option<usize>> {
+    let re = as_regexp(pattern)?;
+    Ok(matched(&re, re.find(s))?.map(|m| m.start()))
+}
+
+/// `=~`: the byte position of the first match, recorded for `$~` and `$1`….
+pub fn match_recorded(pattern: &Value, s: &str) -> R<Option<usize>> {
+    let re = as_regexp(pattern)?;
+    let caps = matched(&re, re.captures(s))?;
+    let start = caps.as_ref().and_then(|c| c.get(0)).map(|m| m.start());
+    let md = caps.map(|c| crate::native::ruby::classes::MatchData::new(&re, &c, s));
+    crate::native::ruby::classes::set_last_match(md);
+    Ok(start)
 }
 
 /// `String#match`'s argument: a Regexp, or a String compiled as one (as Ruby does).
-pub fn as_regexp(v: &Value) -> R<regex::Regex> {
+pub fn as_regexp(v: &Value) -> R<rx::Regex> {
     match v {
         Value::Str(s) => regex(s, ""),
         other => pattern(other),
@@ -420,10 +461,10 @@ pub fn as_regexp(v: &Value) -> R<regex::Regex> {
 }
 
 /// A pattern argument: a Regexp, or a String matched literally.
-pub fn pattern(v: &Value) -> R<regex::Regex> {
+pub fn pattern(v: &Value) -> R<rx::Regex> {
     match v {
         Value::Regex { source, flags } => regex(source, flags),
-        Value::Str(s) => regex(&regex::escape(s), ""),
+        Value::Str(s) => regex(&rx::escape(s), ""),
         other => Err(Flow::raise(
             "TypeError",
             format!(
@@ -506,8 +547,8 @@ pub fn binop(op: BinOp, l: Value, r: Value) -> R {
                 (Sym(s), p @ Regex { .. }) => (s.clone(), p.clone()),
                 _ => return Ok(if op == BinOp::Match { Nil } else { Bool(true) }),
             };
-            let pos =
-                find(&p, &s)?.map(|start| Int(s.get(..start).unwrap_or("").chars().count() as i64));
+            let pos = match_recorded(&p, &s)?
+                .map(|start| Int(s.get(..start).unwrap_or("").chars().count() as i64));
             if op == BinOp::Match {
                 pos.unwrap_or(Nil)
             } else {
@@ -771,39 +812,8 @@ pub fn call_kernel(name: &str, args: &[Value]) -> Option<R> {
     })
 }
 
-/// Iterators that return an Enumerator without a block (not part of the subset).
-pub const NEEDS_BLOCK: &[&str] = &[
-    "each",
-    "each_with_index",
-    "each_with_object",
-    "each_line",
-    "each_char",
-    "each_key",
-    "each_value",
-    "each_pair",
-    "map",
-    "collect",
-    "flat_map",
-    "filter_map",
-    "select",
-    "filter",
-    "find_all",
-    "reject",
-    "partition",
-    "find",
-    "detect",
-    "min_by",
-    "max_by",
-    "sort_by",
-    "group_by",
-    "take_while",
-    "drop_while",
-    "times",
-    "upto",
-    "downto",
-    "transform_values",
-    "transform_keys",
-];
+/// Iterators that still need a block (an Enumerator of them is not part of the subset).
+pub const NEEDS_BLOCK: &[&str] = &["each_with_object", "transform_values", "transform_keys"];
 
 fn without_block(name: &str) -> Flow {
     Flow::Unsupported {
@@ -880,9 +890,8 @@ fn common<E: Embedding>(
             recv.clone()
         }
         "frozen?" => Value::Bool(true),
-        "respond_to?" => {
-            Value::Bool(a0.is_some_and(|m| BUILTIN_METHODS.contains(&to_s(m).as_str())))
-        }
+        "to_json" => Value::Str(crate::native::ruby::corelib::json::to_json(recv).to_string()),
+        "respond_to?" => Value::Bool(a0.is_some_and(|m| is_builtin(&to_s(m)))),
         "then" => return Some(me.call_block(blk?, vec![recv.clone()], off)),
         "tap" => {
             if let Some(b) = blk {
@@ -1033,8 +1042,8 @@ pub fn call_builtin<E: Embedding>(
     }
     // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
     // only names unknown everywhere are outside the subset.
-    let known_elsewhere = BUILTIN_METHODS.contains(&name)
-        || crate::native::ruby::classes::OBJECT_METHODS.contains(&name)
+    let known_elsewhere = is_builtin(name)
+        || crate::native::ruby::classes::is_object_method(name)
         || E::knows_method(name);
     if known_elsewhere {
         Err(no_method(name, recv))
@@ -1057,7 +1066,7 @@ fn locate<E: Embedding>(me: &Interp<'_, E>, e: Flow, off: u32) -> Flow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::native::ruby::methods::scalars::split;
+    use crate::native::ruby::methods::strings::split;
 
     #[test]
     fn format_handles_octal_modes_and_padding() {

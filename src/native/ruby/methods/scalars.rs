@@ -1,4 +1,4 @@
-//! Methods of strings and numbers, and Kernel#format.
+//! Methods of numbers, and Kernel#format.
 
 use crate::native::ruby::methods::*;
 
@@ -134,449 +134,6 @@ pub fn format(f: &str, args: &[Value]) -> R<String> {
     Ok(out)
 }
 
-pub(super) fn sub_or_gsub<E: Embedding>(
-    me: &mut Interp<'_, E>,
-    s: &str,
-    args: &[Value],
-    blk: Option<Blk<'_>>,
-    all: bool,
-    off: u32,
-) -> R<String> {
-    let re = pattern(args.first().unwrap_or(&Value::Nil))?;
-    let replacement = args.get(1).cloned();
-    let mut out = String::new();
-    let mut last = 0;
-    for caps in re.captures_iter(s) {
-        let Some(m) = caps.get(0) else { continue };
-        out.push_str(&s[last..m.start()]);
-        let rep = match &replacement {
-            Some(Value::Str(r)) => {
-                let mut t = String::new();
-                let mut cs = r.chars().peekable();
-                while let Some(c) = cs.next() {
-                    if c == '\\' {
-                        match cs.peek().copied() {
-                            Some(d) if d.is_ascii_digit() => {
-                                cs.next();
-                                let i = d.to_digit(10).unwrap_or(0) as usize;
-                                t.push_str(caps.get(i).map_or("", |g| g.as_str()));
-                            }
-                            Some('\\') => {
-                                cs.next();
-                                t.push('\\');
-                            }
-                            _ => t.push('\\'),
-                        }
-                    } else {
-                        t.push(c);
-                    }
-                }
-                t
-            }
-            Some(h @ Value::Hash(_)) => {
-                to_s(h.hash_get(&Value::str(m.as_str())).unwrap_or(&Value::Nil))
-            }
-            Some(other) => to_s(other),
-            None => match blk {
-                Some(b) => {
-                    let v = me.call_block(b, vec![Value::str(m.as_str())], off)?;
-                    me.stringify(&v)?
-                }
-                None => {
-                    return Err(Flow::raise(
-                        "ArgumentError",
-                        "wrong number of arguments (given 1, expected 2)",
-                    ))
-                }
-            },
-        };
-        out.push_str(&rep);
-        last = m.end();
-        check_len(out.len())?;
-        if !all {
-            break;
-        }
-    }
-    out.push_str(&s[last..]);
-    Ok(out)
-}
-
-pub(super) fn split(s: &str, sep: Option<&Value>, limit: Option<i64>) -> R<Vec<Value>> {
-    let mut parts: Vec<String> = match sep {
-        None | Some(Value::Nil) => s.split_whitespace().map(str::to_string).collect(),
-        Some(Value::Str(p)) if p == " " => s.split_whitespace().map(str::to_string).collect(),
-        Some(Value::Str(p)) if p.is_empty() => s.chars().map(|c| c.to_string()).collect(),
-        Some(Value::Str(p)) => match limit {
-            Some(n) if n > 0 => s
-                .splitn(n as usize, p.as_str())
-                .map(str::to_string)
-                .collect(),
-            _ => s.split(p.as_str()).map(str::to_string).collect(),
-        },
-        Some(re @ Value::Regex { .. }) => {
-            let re = pattern(re)?;
-            match limit {
-                Some(n) if n > 0 => re.splitn(s, n as usize).map(str::to_string).collect(),
-                _ => re.split(s).map(str::to_string).collect(),
-            }
-        }
-        Some(other) => {
-            return Err(Flow::raise(
-                "TypeError",
-                format!(
-                    "wrong argument type {} (expected Regexp)",
-                    other.class_name()
-                ),
-            ))
-        }
-    };
-    if limit.is_none_or(|n| n == 0) {
-        while parts.last().is_some_and(|p| p.is_empty()) {
-            parts.pop();
-        }
-    }
-    Ok(parts.into_iter().map(Value::Str).collect())
-}
-
-pub(super) fn lines(s: &str) -> Vec<Value> {
-    s.split_inclusive('\n').map(Value::str).collect()
-}
-
-pub(super) fn chomp(s: &str, arg: Option<&Value>) -> String {
-    match arg {
-        Some(Value::Str(suffix)) => s.strip_suffix(suffix.as_str()).unwrap_or(s).to_string(),
-        _ => s
-            .strip_suffix("\r\n")
-            .or_else(|| s.strip_suffix('\n'))
-            .or_else(|| s.strip_suffix('\r'))
-            .unwrap_or(s)
-            .to_string(),
-    }
-}
-
-pub(super) fn string_method<E: Embedding>(
-    me: &mut Interp<'_, E>,
-    recv: &mut Value,
-    name: &str,
-    args: &[Value],
-    blk: Option<Blk<'_>>,
-    off: u32,
-) -> Option<R> {
-    let Value::Str(owned) = &*recv else {
-        return None;
-    };
-    let owned = owned.clone();
-    let s = &owned;
-    let a0 = args.first();
-    let r: R = (|| {
-        Ok(match name {
-            "to_s" | "to_str" => Value::Str(s.clone()),
-            "to_sym" | "intern" => Value::Sym(s.clone()),
-            "to_i" => Value::Int(str_to_i(
-                s,
-                int_arg(args, 0).map_or(10, |b| b.clamp(2, 36) as u32),
-            )),
-            "hex" => Value::Int(str_to_i(s, 16)),
-            "oct" => Value::Int(str_to_i(s, 8)),
-            "to_f" => Value::Float(str_to_f(s)),
-            "strip" => Value::str(s.trim_matches(|c: char| c.is_whitespace() || c == '\0')),
-            "lstrip" => Value::str(s.trim_start()),
-            "rstrip" => Value::str(s.trim_end_matches(|c: char| c.is_whitespace() || c == '\0')),
-            "chomp" => Value::Str(chomp(s, a0)),
-            "chop" => {
-                let mut t = s.clone();
-                t.pop();
-                Value::Str(t)
-            }
-            "strip!" | "chomp!" | "downcase!" | "upcase!" | "squeeze!" | "gsub!" | "sub!" => {
-                let base = name.trim_end_matches('!');
-                let mut copy = Value::Str(s.clone());
-                let new =
-                    string_method(me, &mut copy, base, args, blk, off).unwrap_or(Ok(Value::Nil))?;
-                let changed = new != *recv;
-                *recv = new;
-                return Ok(if changed { recv.clone() } else { Value::Nil });
-            }
-            "downcase" => Value::Str(s.to_lowercase()),
-            "upcase" => Value::Str(s.to_uppercase()),
-            "swapcase" => Value::Str(
-                s.chars()
-                    .map(|c| {
-                        if c.is_uppercase() {
-                            c.to_lowercase().collect::<String>()
-                        } else {
-                            c.to_uppercase().collect()
-                        }
-                    })
-                    .collect(),
-            ),
-            "capitalize" => {
-                let mut cs = s.chars();
-                Value::Str(match cs.next() {
-                    Some(f) => f
-                        .to_uppercase()
-                        .chain(cs.as_str().to_lowercase().chars())
-                        .collect(),
-                    None => String::new(),
-                })
-            }
-            "length" | "size" => Value::Int(s.chars().count() as i64),
-            "empty?" => Value::Bool(s.is_empty()),
-            "start_with?" => Value::Bool(args.iter().any(|p| {
-                match p {
-                    Value::Str(p) => s.starts_with(p.as_str()),
-                    Value::Regex { source, flags } => regex(source, flags)
-                        .ok()
-                        .and_then(|re| re.find(s))
-                        .is_some_and(|m| m.start() == 0),
-                    _ => false,
-                }
-            })),
-            "end_with?" => Value::Bool(
-                args.iter()
-                    .any(|p| matches!(p, Value::Str(p) if s.ends_with(p.as_str()))),
-            ),
-            "include?" => match a0 {
-                Some(Value::Str(p)) => Value::Bool(s.contains(p.as_str())),
-                _ => {
-                    return Err(Flow::raise(
-                        "TypeError",
-                        "no implicit conversion into String",
-                    ))
-                }
-            },
-            "lines" => Value::Array(lines(s)),
-            "chars" => Value::Array(s.chars().map(|c| Value::Str(c.to_string())).collect()),
-            "bytes" => Value::Array(s.bytes().map(|b| Value::Int(i64::from(b))).collect()),
-            "ord" => Value::Int(s.chars().next().map_or(0, |c| c as i64)),
-            "each_line" | "each_char" => {
-                let b = block_or_err(blk, name)?;
-                let items = if name == "each_line" {
-                    lines(s)
-                } else {
-                    s.chars().map(|c| Value::Str(c.to_string())).collect()
-                };
-                let orig = recv.clone();
-                for l in items {
-                    match me.call_block(b, vec![l], off) {
-                        Ok(_) => {}
-                        Err(Flow::Break(v)) => return Ok(v),
-                        Err(e) => return Err(e),
-                    }
-                }
-                orig
-            }
-            "split" => Value::Array(split(s, a0, int_arg(args, 1))?),
-            "gsub" | "sub" => Value::Str(sub_or_gsub(me, s, args, blk, name == "gsub", off)?),
-            "tr" => {
-                let (Some(Value::Str(from)), Some(Value::Str(to))) = (a0, args.get(1)) else {
-                    return Err(Flow::raise("ArgumentError", "tr needs two strings"));
-                };
-                let expand = |p: &str| -> Vec<char> {
-                    let cs: Vec<char> = p.chars().collect();
-                    let mut out = Vec::new();
-                    let mut i = 0;
-                    while i < cs.len() {
-                        if i + 2 < cs.len() && cs[i + 1] == '-' {
-                            let (a, b) = (cs[i] as u32, cs[i + 2] as u32);
-                            out.extend((a..=b).filter_map(char::from_u32));
-                            i += 3;
-                        } else {
-                            out.push(cs[i]);
-                            i += 1;
-                        }
-                    }
-                    out
-                };
-                let (f, t) = (expand(from), expand(to));
-                Value::Str(
-                    s.chars()
-                        .filter_map(|c| match f.iter().position(|x| *x == c) {
-                            Some(i) => t.get(i).or(t.last()).copied(),
-                            None => Some(c),
-                        })
-                        .collect(),
-                )
-            }
-            "delete" => match a0 {
-                Some(Value::Str(chars)) => {
-                    Value::Str(s.chars().filter(|c| !chars.contains(*c)).collect())
-                }
-                _ => {
-                    return Err(Flow::raise(
-                        "TypeError",
-                        "no implicit conversion into String",
-                    ))
-                }
-            },
-            "squeeze" => {
-                let mut out = String::new();
-                for c in s.chars() {
-                    if !out.ends_with(c) {
-                        out.push(c);
-                    }
-                }
-                Value::Str(out)
-            }
-            "reverse" => Value::Str(s.chars().rev().collect()),
-            "scan" => {
-                let re = pattern(a0.unwrap_or(&Value::Nil))?;
-                let mut out = Vec::new();
-                for caps in re.captures_iter(s) {
-                    if caps.len() > 1 {
-                        out.push(Value::Array(
-                            (1..caps.len())
-                                .map(|i| caps.get(i).map_or(Value::Nil, |m| Value::str(m.as_str())))
-                                .collect(),
-                        ));
-                    } else if let Some(m) = caps.get(0) {
-                        out.push(Value::str(m.as_str()));
-                    }
-                    if out.len() > MAX_ITEMS {
-                        break;
-                    }
-                }
-                Value::Array(out)
-            }
-            "match" => {
-                let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
-                match re.captures(s) {
-                    Some(caps) => native(crate::native::ruby::classes::MatchData {
-                        groups: (0..caps.len())
-                            .map(|i| caps.get(i).map(|m| m.as_str().to_string()))
-                            .collect(),
-                        names: re.capture_names().map(|n| n.map(str::to_string)).collect(),
-                    }),
-                    None => Value::Nil,
-                }
-            }
-            "match?" => Value::Bool(find(a0.unwrap_or(&Value::Nil), s)?.is_some()),
-            "=~" => binop(
-                BinOp::Match,
-                recv.clone(),
-                a0.cloned().unwrap_or(Value::Nil),
-            )?,
-            "casecmp" => match a0 {
-                Some(Value::Str(o)) => Value::Int(s.to_lowercase().cmp(&o.to_lowercase()) as i64),
-                _ => Value::Nil,
-            },
-            "casecmp?" => match a0 {
-                Some(Value::Str(o)) => Value::Bool(s.to_lowercase() == o.to_lowercase()),
-                _ => Value::Nil,
-            },
-            "ljust" | "rjust" => {
-                let w = int_arg(args, 0).unwrap_or(0).max(0) as usize;
-                let pad = match args.get(1) {
-                    Some(Value::Str(p)) if !p.is_empty() => p.clone(),
-                    _ => " ".into(),
-                };
-                let n = s.chars().count();
-                if n >= w {
-                    Value::Str(s.clone())
-                } else {
-                    check_len(w)?;
-                    let fill: String = pad.chars().cycle().take(w - n).collect();
-                    Value::Str(if name == "ljust" {
-                        format!("{s}{fill}")
-                    } else {
-                        format!("{fill}{s}")
-                    })
-                }
-            }
-            "%" => Value::Str(format(
-                s,
-                &match a0 {
-                    Some(Value::Array(a)) => a.clone(),
-                    Some(v) => vec![v.clone()],
-                    None => vec![],
-                },
-            )?),
-            "between?" => {
-                let (Some(a), Some(b)) = (a0, args.get(1)) else {
-                    return Err(Flow::raise("ArgumentError", "between? needs 2 arguments"));
-                };
-                Value::Bool(
-                    compare(recv, a) != Some(Ordering::Less)
-                        && compare(recv, b) != Some(Ordering::Greater),
-                )
-            }
-            "[]" | "slice" => match (a0, args.get(1)) {
-                (Some(Value::Int(i)), None) => {
-                    let cs: Vec<char> = s.chars().collect();
-                    let idx = if *i < 0 { cs.len() as i64 + i } else { *i };
-                    usize::try_from(idx)
-                        .ok()
-                        .and_then(|i| cs.get(i))
-                        .map_or(Value::Nil, |c| Value::Str(c.to_string()))
-                }
-                (Some(Value::Int(i)), Some(Value::Int(n))) => {
-                    let cs: Vec<char> = s.chars().collect();
-                    let start = if *i < 0 { cs.len() as i64 + i } else { *i };
-                    if start < 0 || start as usize > cs.len() || *n < 0 {
-                        Value::Nil
-                    } else {
-                        Value::Str(cs.iter().skip(start as usize).take(*n as usize).collect())
-                    }
-                }
-                (Some(Value::Range { lo, hi, exclusive }), None) => {
-                    let cs: Vec<char> = s.chars().collect();
-                    match range_bounds(lo, hi, *exclusive, cs.len()) {
-                        Some((a, b)) => Value::Str(cs[a..b].iter().collect()),
-                        None => Value::Nil,
-                    }
-                }
-                (Some(Value::Str(sub)), None) => {
-                    if s.contains(sub.as_str()) {
-                        Value::Str(sub.clone())
-                    } else {
-                        Value::Nil
-                    }
-                }
-                (Some(re @ Value::Regex { .. }), cap) => {
-                    let re = pattern(re)?;
-                    let i = match cap {
-                        Some(Value::Int(i)) => *i as usize,
-                        _ => 0,
-                    };
-                    re.captures(s)
-                        .and_then(|c| c.get(i))
-                        .map_or(Value::Nil, |m| Value::str(m.as_str()))
-                }
-                _ => {
-                    return Err(Flow::raise(
-                        "TypeError",
-                        "no implicit conversion into Integer",
-                    ))
-                }
-            },
-            "<<" | "concat" => {
-                let add = args.iter().map(to_s).collect::<String>();
-                check_len(s.len() + add.len())?;
-                *recv = Value::Str(format!("{s}{add}"));
-                recv.clone()
-            }
-            "+" | "*" | "<" | "<=" | ">" | ">=" | "<=>" => {
-                let op = match name {
-                    "+" => BinOp::Add,
-                    "*" => BinOp::Mul,
-                    "<" => BinOp::Lt,
-                    "<=" => BinOp::Le,
-                    ">" => BinOp::Gt,
-                    ">=" => BinOp::Ge,
-                    _ => BinOp::Cmp,
-                };
-                binop(op, recv.clone(), a0.cloned().unwrap_or(Value::Nil))?
-            }
-            "to_a" => return Err(no_method(name, recv)),
-            _ => return Err(Flow::Next(Value::Nil)),
-        })
-    })();
-    match r {
-        Err(Flow::Next(_)) => None,
-        other => Some(other),
-    }
-}
-
 pub(super) fn number_method<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &mut Value,
@@ -638,6 +195,25 @@ pub(super) fn number_method<E: Embedding>(
             _ => Value::Int(x.round() as i64),
         },
         ("floor" | "ceil" | "round", Value::Int(_)) => v.clone(),
+        ("clamp", _) => {
+            let (lo, hi) = match (args.first(), args.get(1)) {
+                (Some(Value::Range { lo, hi, .. }), None) => ((**lo).clone(), (**hi).clone()),
+                (Some(lo), Some(hi)) => (lo.clone(), hi.clone()),
+                _ => {
+                    return Some(Err(Flow::raise(
+                        "ArgumentError",
+                        "wrong number of arguments (expected 1..2)",
+                    )))
+                }
+            };
+            if compare(&v, &lo) == Some(Ordering::Less) {
+                lo
+            } else if compare(&v, &hi) == Some(Ordering::Greater) {
+                hi
+            } else {
+                v.clone()
+            }
+        }
         ("between?", _) => {
             let (Some(a), Some(b)) = (args.first(), args.get(1)) else {
                 return Some(Err(Flow::raise(
@@ -650,10 +226,6 @@ pub(super) fn number_method<E: Embedding>(
             )
         }
         ("times" | "upto" | "downto", Value::Int(i)) => {
-            let b = match block_or_err(blk, name) {
-                Ok(b) => b,
-                Err(e) => return Some(Err(e)),
-            };
             let items: Vec<i64> = match name {
                 "times" => (0..*i).take(MAX_ITEMS).collect(),
                 "upto" => (*i..=int_arg(args, 0).unwrap_or(*i))
@@ -663,6 +235,9 @@ pub(super) fn number_method<E: Embedding>(
                     .rev()
                     .take(MAX_ITEMS)
                     .collect(),
+            };
+            let Some(b) = blk else {
+                return enumerator::make(items.into_iter().map(Value::Int).collect(), name, args);
             };
             for n in items {
                 match me.call_block(b, vec![Value::Int(n)], off) {

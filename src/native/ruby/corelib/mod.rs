@@ -1,0 +1,173 @@
+//! Ruby core and standard-library classes profiles call: `File`, `Dir`, `Pathname`
+//! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]). The name tables
+//! here are what both evaluation and static coverage read.
+
+pub mod file;
+pub mod json;
+pub mod set;
+pub mod time;
+
+use std::any::Any;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use crate::native::ruby::eval::Blk;
+use crate::native::ruby::methods::enumerator::{self, Enumerator};
+use crate::native::ruby::objects::as_native;
+use crate::native::ruby::value::Value;
+use crate::native::ruby::{Embedding, Interp, R};
+
+const LOG_METHODS: &[&str] = &["debug", "info", "warn", "error", "fatal"];
+
+/// The classes, each with its class methods.
+pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
+    Some(match class {
+        "File" => file::FILE_PURE
+            .iter()
+            .copied()
+            .chain(file::FILE_ON_TARGET.iter().map(|(n, _)| *n))
+            .chain(file::FILE_ACCESS.iter().map(|(n, _)| *n))
+            .collect(),
+        "Dir" => file::DIR_METHODS.to_vec(),
+        "Pathname" => file::PATHNAME_CLASS_METHODS.to_vec(),
+        "Set" => set::CLASS_METHODS.to_vec(),
+        "JSON" => json::CLASS_METHODS.to_vec(),
+        "Inspec::Log" => LOG_METHODS.to_vec(),
+        "Date" => time::DATE_CLASS_METHODS.to_vec(),
+        "Time" => time::TIME_CLASS_METHODS.to_vec(),
+        "DateTime" => time::DATETIME_CLASS_METHODS.to_vec(),
+        _ => return None,
+    })
+}
+
+/// Methods of the values these classes make.
+pub fn object_method(name: &str) -> bool {
+    set::METHODS.contains(&name)
+        || time::METHODS.contains(&name)
+        || file::PATHNAME_METHODS.contains(&name)
+        || enumerator::METHODS.contains(&name)
+}
+
+/// `Class.name(args)`. None: not one of these classes or methods.
+pub fn call_class<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    class: &str,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    match class {
+        "File" => file::call_file(me, name, args, blk, off),
+        "Dir" => file::call_dir(me, name, args, off),
+        "Pathname" if name == "new" => Some(
+            args.first()
+                .map(crate::native::ruby::methods::to_s)
+                .map(|p| crate::native::ruby::objects::native(file::Pathname(p)))
+                .ok_or_else(|| {
+                    crate::native::ruby::Flow::raise("ArgumentError", "wrong number of arguments")
+                }),
+        ),
+        "Set" => set::call_class(name, args),
+        "JSON" => json::call_class(name, args),
+        // InSpec's logger: messages for the operator, not results.
+        "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
+        "Date" | "Time" | "DateTime" => time::call_class(class, name, args),
+        _ => None,
+    }
+}
+
+/// A method of one of these values. None: not one of them (or no such method).
+pub fn call_object<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    recv: &Value,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    if let Some(m) = as_native::<time::Moment>(recv) {
+        return time::call(m, name, args);
+    }
+    if let Some(e) = as_native::<Enumerator>(recv) {
+        return enumerator::call(me, e, name, args, blk, off);
+    }
+    if as_native::<file::Pathname>(recv).is_some() {
+        return file::call_pathname(me, recv, name, args, off);
+    }
+    set::call(me, recv, name, args, blk, off)
+}
+
+/// `==` of two of these values (they are compared by content, not identity).
+pub fn native_eq(a: &Arc<dyn Any + Send + Sync>, b: &Arc<dyn Any + Send + Sync>) -> bool {
+    if let (Some(x), Some(y)) = (a.downcast_ref::<set::RSet>(), b.downcast_ref::<set::RSet>()) {
+        return set::same(x, y);
+    }
+    if let (Some(x), Some(y)) = (
+        a.downcast_ref::<time::Moment>(),
+        b.downcast_ref::<time::Moment>(),
+    ) {
+        return x.at == y.at;
+    }
+    if let (Some(x), Some(y)) = (
+        a.downcast_ref::<file::Pathname>(),
+        b.downcast_ref::<file::Pathname>(),
+    ) {
+        return x.0 == y.0;
+    }
+    false
+}
+
+/// `<=>` of two moments (sorting, `max`, `min`).
+pub fn native_cmp(a: &Value, b: &Value) -> Option<Ordering> {
+    let (x, y) = (as_native::<time::Moment>(a)?, as_native::<time::Moment>(b)?);
+    Some(time::compare(x, y))
+}
+
+/// Ruby's `inspect` of these values. None: not one of them.
+pub fn inspect(v: &Value) -> Option<String> {
+    if let Some(m) = as_native::<time::Moment>(v) {
+        return Some(time::inspect(m));
+    }
+    if let Some(s) = as_native::<set::RSet>(v) {
+        return Some(set::inspect(s));
+    }
+    as_native::<file::Pathname>(v).map(|p| format!("#<Pathname:{}>", p.0))
+}
+
+/// Ruby's `to_s` of these values. None: not one of them.
+pub fn to_s(v: &Value) -> Option<String> {
+    if let Some(m) = as_native::<time::Moment>(v) {
+        return time::call(m, "to_s", &[])
+            .and_then(|r| r.ok())
+            .map(|s| match s {
+                Value::Str(s) => s,
+                _ => String::new(),
+            });
+    }
+    if let Some(p) = as_native::<file::Pathname>(v) {
+        return Some(p.0.clone());
+    }
+    inspect(v)
+}
+
+/// Ruby's class name of these values. None: not one of them.
+pub fn class_name(v: &Value) -> Option<&'static str> {
+    if let Some(m) = as_native::<time::Moment>(v) {
+        return Some(match m.kind {
+            time::Kind::Date => "Date",
+            time::Kind::Time => "Time",
+            time::Kind::DateTime => "DateTime",
+        });
+    }
+    if as_native::<set::RSet>(v).is_some() {
+        return Some("Set");
+    }
+    if as_native::<Enumerator>(v).is_some() {
+        return Some("Enumerator");
+    }
+    as_native::<file::Pathname>(v).map(|_| "Pathname")
+}
+
+#[cfg(test)]
+mod tests;

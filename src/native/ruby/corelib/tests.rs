@@ -1,0 +1,299 @@
+//! The `ruby-core` fixture profile on the recorded Debian 12 host: File through the
+//! transport, Set, Date/Time, Ruby regexps.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::job::ControlStatus;
+use crate::transport::fixture::FixtureTransport;
+use crate::transport::Host;
+
+#[test]
+fn ruby_core_profile_passes_on_the_debian_fixture() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let t = FixtureTransport::open(&root.join("hosts/debian12"));
+    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let profile = crate::profile::load(root.join("fixture-profiles/ruby-core")).unwrap();
+    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["file-paths", "file-on-target", "sets", "dates", "regexps"]
+    );
+    for r in &results {
+        assert_eq!(r.status, ControlStatus::Passed, "{r:#?}");
+        assert!(!r.results.is_empty(), "{}", r.id);
+    }
+}
+
+/// (Ruby expression, its `inspect` in Ruby) — expected values from Ruby's core
+/// documentation (String, Regexp, MatchData, Enumerable, Enumerator, Set, Date, Time,
+/// File, JSON).
+const RUBY: &[(&str, &str)] = &[
+    // Regexp and String with regexps.
+    (r#""hello world" =~ /o w/"#, "4"),
+    (r#""foobar".match?(/bar\z/)"#, "true"),
+    (r#""foo\nbar"[/^bar$/]"#, r#""bar""#),
+    (r#""ab12cd"[/(?<d>\d+)/, "d"]"#, r#""12""#),
+    (r#""ab12cd"[/[a-z](\d)/, 1]"#, r#""1""#),
+    (r#""hello".gsub(/l/, "L")"#, r#""heLLo""#),
+    (r#""hello".gsub(/([aeiou])/, '<\1>')"#, r#""h<e>ll<o>""#),
+    (
+        r#""hello".gsub(/[eo]/, 'e' => 3, 'o' => '*')"#,
+        r#""h3ll*""#,
+    ),
+    (r#""hello".gsub(/l/) { |m| m.upcase }"#, r#""heLLo""#),
+    (r#""hello".sub(/l/, '[\0]')"#, r#""he[l]lo""#),
+    (r#""a-b_c".tr('-_', '  ')"#, r#""a b c""#),
+    (r#""1,2,,3,,".split(",")"#, r#"["1", "2", "", "3"]"#),
+    (
+        r#""1,2,,3,,".split(",", -1)"#,
+        r#"["1", "2", "", "3", "", ""]"#,
+    ),
+    (r#""hi mom".split(%r{\s*})"#, r#"["h", "i", "m", "o", "m"]"#),
+    (r#""1-2-3".split(/(-)/)"#, r#"["1", "-", "2", "-", "3"]"#),
+    (r#""a b  c".split(/\s+/, 2)"#, r#"["a", "b  c"]"#),
+    (
+        r#""cruel world".scan(/(...)(..)/)"#,
+        r#"[["cru", "el"], [" wo", "rl"]]"#,
+    ),
+    (r#""cruel world".scan(/\w+/)"#, r#"["cruel", "world"]"#),
+    (
+        r#"("x=1" =~ /(?<k>\w)=(?<v>\d)/) && [$~[:k], $2, $`, $']"#,
+        r#"["x", "1", "", ""]"#,
+    ),
+    (r#"/(\d+)/.match("ab 42 c").captures"#, r#"["42"]"#),
+    (
+        r#"/(?<y>\d{4})-(?<m>\d\d)/.match("on 2024-05").named_captures"#,
+        r#"{"y" => "2024", "m" => "05"}"#,
+    ),
+    (r#"Regexp.escape("a.b*c")"#, r#""a\\.b\\*c""#),
+    (
+        r#""PermitRootLogin no" =~ /^(?!#)\s*permitrootlogin\s+no/i"#,
+        "0",
+    ),
+    (r#""x(?=y)" =~ Regexp.new("(?<=x)\\(")"#, "1"),
+    // String methods.
+    (r#""abc".start_with?("x", "a")"#, "true"),
+    (r#""aaabbb".squeeze"#, r#""ab""#),
+    (r#""abc".casecmp?("ABC")"#, "true"),
+    (r#""ab".ljust(4, ".")"#, r#""ab..""#),
+    (
+        r#"format("%05.1f|%-3s|%x", 3.14159, "a", 255)"#,
+        r#""003.1|a  |ff""#,
+    ),
+    (r#""%s=%d" % ["a", 1]"#, r#""a=1""#),
+    // Enumerable and Enumerator.
+    (
+        "%w(a b c).each_with_index.map { |x, i| x * (i + 1) }",
+        r#"["a", "bb", "ccc"]"#,
+    ),
+    (
+        "%w(a b c).map.with_index(1) { |x, i| \"#{i}#{x}\" }",
+        r#"["1a", "2b", "3c"]"#,
+    ),
+    (
+        "%w(a b c d).select.with_index { |x, i| i.even? }",
+        r#"["a", "c"]"#,
+    ),
+    ("(1..6).each_slice(2).to_a", "[[1, 2], [3, 4], [5, 6]]"),
+    ("(1..4).each_cons(2).map { |a, b| b - a }", "[1, 1, 1]"),
+    ("3.times.map { |i| i * i }", "[0, 1, 4]"),
+    (r#""abc".each_char.to_a"#, r#"["a", "b", "c"]"#),
+    ("%w(a b a c a).tally", r#"{"a" => 3, "b" => 1, "c" => 1}"#),
+    ("[1, 2, 3, 4].partition(&:even?)", "[[2, 4], [1, 3]]"),
+    ("[3, 1, 2].minmax", "[1, 3]"),
+    ("[[1, [2, 3]]].flat_map { |a, b| b }", "[2, 3]"),
+    ("{a: {b: 1}}.dig(:a, :b)", "1"),
+    ("{a: 1}.fetch(:b, 5)", "5"),
+    ("{a: 1}.fetch(:b) { |k| k.to_s }", r#""b""#),
+    (
+        "{a: 1, b: 2}.transform_values { |v| v * 10 }",
+        "{:a => 10, :b => 20}",
+    ),
+    (
+        "[1, 2, 3].each_with_object([]) { |x, acc| acc << x * 2 }",
+        "[2, 4, 6]",
+    ),
+    ("[1, nil, 2].filter_map { |x| x && x * 2 }", "[2, 4]"),
+    ("[1, 2, 3].sum { |x| x * 2 }", "12"),
+    ("[1, 2, 3].zip([4, 5, 6])", "[[1, 4], [2, 5], [3, 6]]"),
+    ("[1, 2, 3].count(&:odd?)", "2"),
+    ("5.clamp(1, 3)", "3"),
+    ("5.between?(1, 10)", "true"),
+    ("Integer('0x1A')", "26"),
+    ("Float('1.5')", "1.5"),
+    ("Array(nil)", "[]"),
+    ("String(12)", r#""12""#),
+    ("'abc'.freeze.frozen?", "true"),
+    // Set.
+    ("Set.new([1, 2]) | Set[3]", "#<Set: {1, 2, 3}>"),
+    ("Set[1, 2].subset?(Set[1, 2, 3])", "true"),
+    ("Set[1, 2, 3].superset?(Set[2])", "true"),
+    ("(Set[1, 2, 3] - Set[2]).to_a", "[1, 3]"),
+    ("(Set[1, 2] & Set[2, 3]).size", "1"),
+    ("Set[1, 2] == Set[2, 1]", "true"),
+    ("Set.new.empty?", "true"),
+    ("Set[1, 2].map { |x| x + 1 }", "[2, 3]"),
+    // Date, Time, DateTime.
+    ("Date.parse('2001-02-03').yday", "34"),
+    ("Date.new(2001, 2, 3).wday", "6"),
+    ("(Date.new(2001, 2, 3) >> 1).to_s", r#""2001-03-03""#),
+    ("(Date.new(2001, 3, 1) - Date.new(2001, 2, 1)).to_i", "28"),
+    ("Date.strptime('03/02/2001', '%d/%m/%Y').month", "2"),
+    ("Time.at(0).utc.year", "1970"),
+    ("(Time.at(100) - Time.at(40)).to_i", "60"),
+    ("(Time.at(0) + 86400).day", "2"),
+    ("Time.parse('Tue, 1 Jul 2003 10:52:37 +0200').hour", "10"),
+    ("Time.parse('2003-07-01 10:52:37 +0200').to_i", "1057049557"),
+    ("DateTime.parse('2001-02-03T04:05:06+07:00').min", "5"),
+    ("Time.at(0) < Time.at(1)", "true"),
+    (
+        "[Date.new(2001, 1, 2), Date.new(2000, 1, 1)].min.year",
+        "2000",
+    ),
+    ("Time.new(2030, 5, 31, 23, 59, 59).month", "5"),
+    ("Time.new(2030, 5, 31, 23, 59, 59, '+02:00').utc.hour", "21"),
+    (
+        "Time.new(2030, 5, 31, 23, 59, 59, '+00:00') > Time.now.utc",
+        "true",
+    ),
+    ("Time.at(0).class", "Time"),
+    // File paths and JSON.
+    (
+        "File.basename('/home/gumby/work/ruby.rb', '.rb')",
+        r#""ruby""#,
+    ),
+    ("File.join('usr', 'mail', 'gumby')", r#""usr/mail/gumby""#),
+    (
+        "Pathname.new('/etc/ssh').join('sshd_config').to_s",
+        r#""/etc/ssh/sshd_config""#,
+    ),
+    (
+        r#"JSON.parse('{"a": [1, 2.5, null, true]}')"#,
+        r#"{"a" => [1, 2.5, nil, true]}"#,
+    ),
+    (r#"JSON.parse('{"a": 1}', symbolize_names: true)[:a]"#, "1"),
+    (r#"{"a" => [1, nil]}.to_json"#, r#""{\"a\":[1,null]}""#),
+];
+
+#[test]
+fn ruby_core_table() {
+    let mut src = String::new();
+    for (i, (expr, _)) in RUBY.iter().enumerate() {
+        src.push_str(&format!(
+            "control 'c{i}' do\n  describe(({expr}).inspect) do\n    it {{ should eq 'x' }}\n  end\nend\n"
+        ));
+    }
+    let results = crate::native::testing::run(&src);
+    let mut bad = Vec::new();
+    for (i, (expr, want)) in RUBY.iter().enumerate() {
+        let id = format!("c{i}");
+        let got = match results.iter().find(|r| r.id == id) {
+            None => "<no result>".to_string(),
+            Some(r) => match r.results.first() {
+                Some(c) if c.skip_message.is_some() => {
+                    format!("SKIP {}", c.skip_message.clone().unwrap_or_default())
+                }
+                Some(c) if c.code_desc.contains("Source Code Error") => {
+                    format!("ERROR {}", c.message.clone().unwrap_or_default())
+                }
+                Some(c) => c
+                    .code_desc
+                    .trim_end_matches(" is expected to eq \"x\"")
+                    .to_string(),
+                None => "<empty>".to_string(),
+            },
+        };
+        if got != *want {
+            bad.push(format!("{expr}\n   want {want}\n   got  {got}"));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "{} of {}:\n{}",
+        bad.len(),
+        RUBY.len(),
+        bad.join("\n")
+    );
+}
+
+/// Runs `call` (with `NAME` replaced) once per name; the names whose call is not
+/// implemented (NotImplementedError, or outside the native subset).
+fn unimplemented(names: &[&str], call: &str) -> Vec<String> {
+    let mut src = String::new();
+    for (i, n) in names.iter().enumerate() {
+        let call = call.replace("NAME", n);
+        src.push_str(&format!(
+            "control 's{i}' do\n  r = begin\n    {call}\n    'ok'\n  rescue NotImplementedError\n    'missing'\n  rescue StandardError\n    'ok'\n  end\n  describe r do\n    it {{ should eq 'ok' }}\n  end\nend\n"
+        ));
+    }
+    let results = crate::native::testing::run(&src);
+    names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            let id = format!("s{i}");
+            !results
+                .iter()
+                .any(|r| r.id == id && r.status == ControlStatus::Passed)
+        })
+        .map(|(_, n)| n.to_string())
+        .collect()
+}
+
+/// Every name in the String and Enumerable method tables (what coverage reads) is
+/// implemented.
+#[test]
+fn method_tables_are_implemented() {
+    use crate::native::ruby::methods::{ENUMERABLE_METHODS, STRING_METHODS};
+    let strings: Vec<&str> = STRING_METHODS
+        .iter()
+        .flat_map(|g| g.iter().copied())
+        .collect();
+    let bad = unimplemented(&strings, "'a-b'.send('NAME', 'a')");
+    assert!(bad.is_empty(), "String: {bad:?}");
+    let enums: Vec<&str> = ENUMERABLE_METHODS
+        .iter()
+        .flat_map(|g| g.iter().copied())
+        .collect();
+    let bad = unimplemented(&enums, "[1, 2].send('NAME', 1) { |x, y| x }");
+    assert!(bad.is_empty(), "Enumerable: {bad:?}");
+    // The check itself finds a name that is not implemented.
+    assert_eq!(unimplemented(&["no_such"], "'a'.send('NAME')"), ["no_such"]);
+}
+
+/// `File` on `local://`: access checks run `test -r/-w/-x` on the target as the connected
+/// user, sizes and contents come from the `file` resource.
+#[test]
+fn file_class_on_local_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("airs-file-class-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let empty = dir.join("empty");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::set_permissions(&empty, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (d, s, e) = (dir.display(), script.display(), empty.display());
+    let src = format!(
+        "control 'local' do\n  describe [File.executable?('{s}'), File.executable?('{e}'), File.readable?('{e}'), File.size?('{e}'), File.size?('{s}'), File.zero?('{e}'), File.read('{s}'), Dir.exist?('{d}'), File.readlines('{s}')] do\n    it {{ should eq [true, false, true, nil, 10, true, \"#!/bin/sh\\n\", true, [\"#!/bin/sh\\n\"]] }}\n  end\nend\n"
+    );
+    let profile = crate::profile::from_source(&src, "controls/local.rb").unwrap();
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        results[0].status,
+        ControlStatus::Passed,
+        "{:#?}",
+        results[0]
+    );
+}
