@@ -351,7 +351,9 @@ fn profile_info() -> Value {
         "supports": objects(), "attributes": objects(), "depends": objects(),
         "platform": r("TargetPlatform"),
         "parent_profile": text(),
-        "dependencies": {"type": "array", "items": r("ProfileInfo")},
+        // Each a ProfileInfo; not a `$ref` to itself, which the OpenAPI shim would inline
+        // without end.
+        "dependencies": {"type": "array", "items": {"type": "object"}},
     });
     if let (Some(p), Value::Object(m)) = (props.as_object_mut(), more) {
         p.extend(m);

@@ -19,9 +19,6 @@ from typing import TYPE_CHECKING
 from ansible_inspec_rs.commands import policy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from wsgiref.simple_server import WSGIServer
-
     from ansible_inspec_rs import Executor
 
 
@@ -59,9 +56,18 @@ async def _serve(args: argparse.Namespace) -> int:
     metrics = None
     if args.metrics_port is not None:
         try:
+            from ansible_inspec_rs.server.metrics import serve_worker_metrics
+
             current = lambda: running[0] if running else None  # noqa: E731
-            metrics = _serve_metrics(current, args.metrics_host, args.metrics_port)
-        except (ImportError, OSError) as e:
+            metrics = serve_worker_metrics(current, args.metrics_host, args.metrics_port)
+        except ImportError as e:
+            print(
+                f"ansible-inspec-rs worker: --metrics-port needs the server extra ({e.name} is "
+                "missing): pip install 'ansible-inspec-rs[server]'",
+                file=sys.stderr,
+            )
+            return 2
+        except OSError as e:
             print(f"ansible-inspec-rs worker: --metrics-port: {e}", file=sys.stderr)
             return 2
     try:
@@ -99,17 +105,3 @@ async def _serve(args: argparse.Namespace) -> int:
     if metrics is not None:
         metrics.shutdown()
     return 0
-
-
-def _serve_metrics(ex: Callable[[], Executor | None], host: str, port: int) -> WSGIServer:
-    """Prometheus' own threaded HTTP server, on a registry of this worker's executor only."""
-    try:
-        from prometheus_client import CollectorRegistry, start_http_server
-
-        from ansible_inspec_rs.server.metrics import ExecutorCollector
-    except ImportError as e:
-        raise ImportError(f"{e.name} is missing: pip install 'ansible-inspec-rs[server]'") from e
-    registry = CollectorRegistry()
-    registry.register(ExecutorCollector(ex))
-    server, _thread = start_http_server(port, addr=host, registry=registry)
-    return server

@@ -17,8 +17,9 @@ import asyncio
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
+from wsgiref.simple_server import WSGIServer
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -81,6 +82,15 @@ class ExecutorCollector(Collector):
             "Seconds since this process last renewed its lease on the store",
             value=float(stats.get("lease_age_seconds", 0)),
         )
+
+
+def serve_worker_metrics(executor: Callable[[], _core.Executor | None], host: str, port: int) -> WSGIServer:
+    """``worker --metrics-port``: Prometheus' own threaded HTTP server, on a registry of the
+    worker's executor only. Stop it with ``shutdown()``."""
+    registry = CollectorRegistry()
+    registry.register(ExecutorCollector(executor))
+    server, _thread = start_http_server(port, addr=host, registry=registry)
+    return server
 
 
 class ServerMetrics:
