@@ -408,6 +408,13 @@ pub struct JobSnapshot {
     pub finished_at: Option<DateTime<Utc>>,
     pub results: Vec<HostResult>,
     pub error: Option<String>,
+    /// 1 for the first run; a job re-queued after its worker died runs as attempt 2…
+    /// (0 while it was never claimed).
+    #[serde(default)]
+    pub attempt: u32,
+    /// The executor that claimed the current attempt (`host:pid:tag`).
+    #[serde(default)]
+    pub worker: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -285,6 +285,8 @@ fn job() -> Value {
             "finished_at": nullable(time()),
             "results": {"type": "array", "items": r("HostResult")},
             "error": nullable(json!({"type": "string", "description": "why the job could not run (status error)"})),
+            "attempt": {"type": "integer", "minimum": 0, "description": "1 for the first run, 2… after a re-queue (0: never claimed)"},
+            "worker": nullable(json!({"type": "string", "description": "the executor that claimed the current attempt"})),
         }),
         &[
             "id",
@@ -519,6 +521,8 @@ mod tests {
             finished_at: None,
             results: vec![],
             error: None,
+            attempt: 1,
+            worker: Some("w".into()),
         };
         assert_eq!(keys(&job), property_names(&s, "Job"));
     }

@@ -120,9 +120,12 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
         for q in quick:
             assert (await (await ex.get(q.id)).wait(timeout=60)).status == "successful"
         starts = [e.type async for e in recovered.events()].count("started")
+        body = recovered.to_dict()
         if policy == "requeue":
             assert recovered.status == "successful"
             assert starts == 2  # ran again, as attempt 2
+            # The job says which attempt and which executor ran it last.
+            assert body["attempt"] == 2 and body["worker"], body
         else:
             assert recovered.status == "error"
             assert "interrupted" in (recovered.error or "")

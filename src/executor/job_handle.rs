@@ -234,6 +234,8 @@ struct State {
     results: Vec<HostResult>,
     error: Option<String>,
     attempt: u32,
+    /// The executor that claimed the current attempt.
+    worker: Option<String>,
 }
 
 /// What the store's event writer receives.
@@ -304,6 +306,7 @@ impl JobHandle {
                 results: rec.results,
                 error: rec.error,
                 attempt: rec.attempt,
+                worker: rec.worker,
             }),
             status_tx: watch::channel(rec.status).0,
             stop: AtomicU8::new(0),
@@ -424,8 +427,14 @@ impl JobHandle {
         }
     }
 
-    /// Announces the claim the store already recorded: → running (attempt `attempt`).
-    pub(crate) async fn start(&self, attempt: u32, started_at: Option<DateTime<Utc>>) -> bool {
+    /// Announces the claim the store already recorded: → running (attempt `attempt`, by
+    /// `worker`).
+    pub(crate) async fn start(
+        &self,
+        attempt: u32,
+        worker: Option<String>,
+        started_at: Option<DateTime<Utc>>,
+    ) -> bool {
         {
             let mut st = self.state();
             if st.status.is_terminal() {
@@ -433,6 +442,7 @@ impl JobHandle {
             }
             self.set_status(&mut st, JobStatus::Running);
             st.attempt = attempt;
+            st.worker = worker;
             st.started_at = started_at.or_else(|| Some(Utc::now()));
             st.results.clear();
         }
@@ -551,6 +561,7 @@ impl JobHandle {
                 results: t.results.clone(),
                 error: t.error.clone(),
                 attempt: t.attempt,
+                worker: t.worker.clone(),
             }
         };
         self.set_state(copy);
@@ -565,6 +576,7 @@ impl JobHandle {
             results: rec.results.clone(),
             error: rec.error.clone(),
             attempt: rec.attempt,
+            worker: rec.worker.clone(),
         });
     }
 
@@ -657,6 +669,8 @@ impl JobHandle {
             finished_at: st.finished_at,
             results: st.results.clone(),
             error: st.error.clone(),
+            attempt: st.attempt,
+            worker: st.worker.clone(),
         }
     }
 

@@ -70,7 +70,7 @@ pub(super) async fn worker(inner: Arc<Inner>) {
 
 async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
     let id = rec.id;
-    let (attempt, started_at) = (rec.attempt, rec.started_at);
+    let (attempt, worker, started_at) = (rec.attempt, rec.worker.clone(), rec.started_at);
     let existing = inner.live().get(&id).cloned();
     let job = match existing {
         Some(j) => j,
@@ -87,7 +87,7 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
             j
         }
     };
-    if job.start(attempt, started_at).await {
+    if job.start(attempt, worker, started_at).await {
         let ctx = inner.run_ctx.clone();
         let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
         let (status, error) = match run {

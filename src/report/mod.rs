@@ -286,6 +286,8 @@ pub(crate) mod tests {
             finished_at: Some(Utc::now()),
             results: vec![a, b, c, d],
             error: None,
+            attempt: 1,
+            worker: None,
         }
     }
 

@@ -34,6 +34,8 @@ fn the_json_report_has_the_overlay_and_its_dependency_profiles() {
         finished_at: None,
         results: vec![r],
         error: None,
+        attempt: 1,
+        worker: None,
     };
     let v: serde_json::Value = serde_json::from_str(&crate::report::inspec_json(&job)).unwrap();
     let profiles = v["profiles"].as_array().unwrap();

@@ -59,6 +59,8 @@ impl JobRecord {
             finished_at: self.finished_at,
             results: self.results.clone(),
             error: self.error.clone(),
+            attempt: self.attempt,
+            worker: self.worker.clone(),
         }
     }
 }
