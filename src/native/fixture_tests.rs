@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::inspec::supports::{skip_message, supported};
 use super::resources::detect_platform;
+use super::testing::wrong_outcome;
 use crate::job::{ControlResult, ControlStatus};
 use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
@@ -125,24 +126,13 @@ fn linux_checks_have_inspecs_outcomes_on_every_fixture_host() {
                 wrong.push(format!("{h} {id}: no result"));
                 continue;
             };
-            let known = KNOWN.iter().find(|k| k.0 == *h && k.1 == *id);
-            let want = known.map_or(statuses[i], |k| k.2);
-            if c.status != want {
-                let msgs: Vec<String> = c
-                    .results
-                    .iter()
-                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
-                    .collect();
-                wrong.push(match known {
-                    Some(k) => format!(
-                        "{h} {id}: now {:?}; InSpec {:?}: remove it from KNOWN ({})",
-                        c.status, statuses[i], k.3
-                    ),
-                    None => format!(
-                        "{h} {id}: {:?}, InSpec {:?}: {msgs:?}",
-                        c.status, statuses[i]
-                    ),
-                });
+            match KNOWN.iter().find(|k| k.0 == *h && k.1 == *id) {
+                Some(k) if c.status != k.2 => wrong.push(format!(
+                    "{h} {id}: now {:?}; InSpec {:?}: remove it from KNOWN ({})",
+                    c.status, statuses[i], k.3
+                )),
+                Some(_) => {}
+                None => wrong.extend(wrong_outcome(h, id, c, statuses[i])),
             }
         }
     }
@@ -231,17 +221,7 @@ fn custom_resources_have_inspecs_outcomes_on_every_fixture_host() {
                 wrong.push(format!("{h} {id}: no result"));
                 continue;
             };
-            if c.status != statuses[i] {
-                let msgs: Vec<String> = c
-                    .results
-                    .iter()
-                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
-                    .collect();
-                wrong.push(format!(
-                    "{h} {id}: {:?}, InSpec {:?}: {msgs:?}",
-                    c.status, statuses[i]
-                ));
-            }
+            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));

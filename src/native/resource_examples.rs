@@ -9,6 +9,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::job::{ControlResult, ControlStatus};
+use crate::native::testing::wrong_outcome;
 use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
 
@@ -125,17 +126,7 @@ fn resource_page_examples_have_inspecs_outcomes_on_every_fixture_host() {
                 wrong.push(format!("{h} {id}: no result"));
                 continue;
             };
-            if c.status != statuses[i] {
-                let msgs: Vec<String> = c
-                    .results
-                    .iter()
-                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
-                    .collect();
-                wrong.push(format!(
-                    "{h} {id}: {:?}, InSpec {:?}: {msgs:?}",
-                    c.status, statuses[i]
-                ));
-            }
+            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
             // No example may stop at a construct the evaluator lacks.
             for r in &c.results {
                 let text = format!("{:?} {:?}", r.message, r.skip_message);

@@ -11,6 +11,28 @@ use crate::native::ruby::value::{Table, Value};
 use crate::transport::testing::NullTransport;
 use crate::transport::Host;
 
+/// For the outcome tables of fixture-host tests: why `c` (control `id` on `host`) is not
+/// InSpec's `inspec` outcome, with its checks' descriptions and messages; None when it is.
+pub fn wrong_outcome(
+    host: &str,
+    id: &str,
+    c: &ControlResult,
+    inspec: crate::job::ControlStatus,
+) -> Option<String> {
+    if c.status == inspec {
+        return None;
+    }
+    let msgs: Vec<String> = c
+        .results
+        .iter()
+        .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
+        .collect();
+    Some(format!(
+        "{host} {id}: {:?}, InSpec {inspec:?}: {msgs:?}",
+        c.status
+    ))
+}
+
 pub fn host() -> Arc<Host> {
     Arc::new(Host::new(
         Box::<NullTransport>::default(),
