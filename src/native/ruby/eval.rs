@@ -501,8 +501,7 @@ impl<E: Embedding> Interp<'_, E> {
         if !crate::native::ruby::classes::is_match_global(name) {
             return Err(self.unsupported(format!("global variable `{name}`"), off));
         }
-        // A pending `=~` is matched now; its `match` records the MatchData the globals read.
-        self.last_match()?;
+        self.match_pending()?;
         Ok(crate::native::ruby::classes::match_global(name))
     }
 
@@ -514,18 +513,16 @@ impl<E: Embedding> Interp<'_, E> {
             (Value::Str(_) | Value::Sym(_), Value::Regex { .. }) => (subject, to_s(pattern)),
             _ => return Ok(()),
         };
-        self.last_match = Value::Nil;
         self.match_source = Some((re.clone(), s));
         Ok(())
     }
 
-    /// `$~`: the last match's MatchData (or nil).
-    fn last_match(&mut self) -> R {
+    /// Matches a pending `=~` now: its `match` records the MatchData the globals read.
+    fn match_pending(&mut self) -> R<()> {
         if let Some((re, s)) = self.match_source.take() {
-            self.last_match =
-                methods::call_builtin(self, &mut Value::Str(s), "match", vec![re], None, 0)?;
+            methods::call_builtin(self, &mut Value::Str(s), "match", vec![re], None, 0)?;
         }
-        Ok(self.last_match.clone())
+        Ok(())
     }
 
     fn read_const(&mut self, name: &str, off: u32) -> R {
@@ -780,14 +777,12 @@ impl<E: Embedding> Interp<'_, E> {
             self.assign_to(recv_expr, r)?;
             return Ok(out);
         }
-        let pattern = (name == "match").then(|| a.first().cloned()).flatten();
-        let subject = pattern.as_ref().map(|_| r.clone());
+        // A regexp `match` records its own MatchData: an earlier pending `=~` is older.
+        let regexp_match = name == "match"
+            && (matches!(r, Value::Regex { .. }) || matches!(a.first(), Some(Value::Regex { .. })));
         let out = self.call_method(r, name, a, blk, off)?;
-        if let (Some(p), Some(s)) = (pattern, subject) {
-            if matches!(p, Value::Regex { .. }) || matches!(s, Value::Regex { .. }) {
-                self.last_match = out.clone();
-                self.match_source = None;
-            }
+        if regexp_match {
+            self.match_source = None;
         }
         Ok(out)
     }

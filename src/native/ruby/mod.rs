@@ -217,9 +217,8 @@ pub struct Interp<'p, E> {
     pub calls: Vec<objects::CallFrame>,
     /// The class body being run (constants assigned there belong to it).
     pub class_body: Vec<String>,
-    /// `$~` after the last regexp match (`$1`..`$9` are its groups).
-    pub last_match: Value,
-    /// The regexp and string of the last `=~`, matched again only if `$~` is read.
+    /// The regexp and string of the last `=~`, matched again only if a match global is read
+    /// (the match itself records the MatchData they read: `classes::set_last_match`).
     pub match_source: Option<(Value, String)>,
     pub ext: E,
     pub depth: usize,
@@ -268,7 +267,6 @@ impl<'p, E: Embedding> Interp<'p, E> {
             self_stack: Vec::new(),
             calls: Vec::new(),
             class_body: Vec::new(),
-            last_match: Value::Nil,
             match_source: None,
             ext,
             depth: 0,
