@@ -184,7 +184,8 @@ struct EventWatch {
 impl Drop for EventWatch {
     fn drop(&mut self) {
         let mut bells = lock(&self.live.event_bells);
-        // The map's reference, ours, and the doorbell's: no other stream.
+        // The map's and ours (the doorbell drops its own first; every other stream holds
+        // two more): no other stream.
         if Arc::strong_count(&self.bell) <= 3 {
             bells.remove(&self.id);
         }
