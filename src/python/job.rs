@@ -5,9 +5,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyStopAsyncIteration;
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use super::aio::{raising, ready, run_async, spawn};
 use super::convert::{seconds, to_py};
+use super::errors::internal;
 use crate::error::Error;
 use crate::executor::{JobHandle, Subscription};
 use crate::job::{Event, EventKind, HostResult};
@@ -62,6 +64,16 @@ impl PyJob {
     /// The job as a dict (its fields and every host result), as the REST API shows it.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         to_py(py, &self.inner.snapshot())
+    }
+
+    /// The job as compact JSON (the fields of `to_dict()`), written without the GIL: the
+    /// REST API sends these bytes as they are.
+    fn to_json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let job = self.inner.clone();
+        let bytes = py
+            .detach(move || serde_json::to_vec(&job.snapshot()))
+            .map_err(|e| internal(format!("conversion failed: {e}")))?;
+        Ok(PyBytes::new(py, &bytes))
     }
 
     /// The job's report as text: "json" (InSpec's JSON reporter format), "junit" (JUnit

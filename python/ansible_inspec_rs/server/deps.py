@@ -4,7 +4,6 @@
 # at run time (see auth.RoleCheck).
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, status
@@ -59,10 +58,10 @@ LARGE_JOB_HOSTS = 200
 
 
 async def job_json(job: _core.Job) -> bytes:
-    """The job's JSON body (the native ``to_dict()``: JobOut's fields)."""
+    """The job's JSON body: the core's ``to_json()`` (JobOut's fields), sent as it is."""
     if len(job.hosts) <= LARGE_JOB_HOSTS:
-        return _dumps(job)
-    return await asyncio.to_thread(_dumps, job)
+        return job.to_json()
+    return await asyncio.to_thread(job.to_json)
 
 
 async def job_report_text(job: _core.Job, format: str) -> str:
@@ -70,10 +69,6 @@ async def job_report_text(job: _core.Job, format: str) -> str:
     if len(job.hosts) <= LARGE_JOB_HOSTS:
         return job.report(format)
     return await asyncio.to_thread(job.report, format)
-
-
-def _dumps(job: _core.Job) -> bytes:
-    return json.dumps(job.to_dict(), separators=(",", ":")).encode()
 
 
 ExecutorDep = Annotated[_core.Executor, Depends(get_executor)]
