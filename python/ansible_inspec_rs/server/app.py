@@ -13,7 +13,6 @@ from ansible_inspec_rs.server import redact
 from ansible_inspec_rs.server.deps import EXECUTOR_KEY, METRICS_KEY
 from ansible_inspec_rs.server.docs import install_offline_docs
 from ansible_inspec_rs.server.errors import method_not_allowed_handler, native_error_handler
-from ansible_inspec_rs.server.fastpath import JobReadFastPath
 from ansible_inspec_rs.server.gate import GateMiddleware
 from ansible_inspec_rs.server.lifespan import executor_lifespan, install_settings
 from ansible_inspec_rs.server.metrics import MetricsMiddleware, ServerMetrics
@@ -55,13 +54,15 @@ def create_app(settings: Settings | None = None, *, executor: _core.Executor | N
     setattr(app.state, EXECUTOR_KEY, executor)
     server_metrics = ServerMetrics(lambda: getattr(app.state, EXECUTOR_KEY, None))
     setattr(app.state, METRICS_KEY, server_metrics)
-    app.add_middleware(JobReadFastPath)  # inner: the metrics below count its answers too
     app.add_middleware(MetricsMiddleware, metrics=server_metrics)
     app.add_middleware(GateMiddleware)  # outermost: nothing reads a request it refuses
     app.add_exception_handler(errors.AnsibleInspecError, native_error_handler)
     app.add_exception_handler(405, method_not_allowed_handler)
+    # FastAPI matches routes in order: the polled job route first, then /health.
+    hot, *rest = api_routers()
+    app.include_router(hot, prefix=API_PREFIX)
     app.include_router(system.router)
     install_offline_docs(app)
-    for router in api_routers():
+    for router in rest:
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -22,6 +22,7 @@ asks the same gate (``admit_request``).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -106,6 +107,11 @@ class RequestGate:
     def host_allowed(self, host: str | None) -> bool:
         if host is None:
             return False
+        return self._host_allowed(host)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (one gate per app; a few Host values)
+    def _host_allowed(self, host: str) -> bool:
+        # Parsing the name (ipaddress) costs more than the rest of the gate: remember the answer.
         name = _host_name(host)
         return is_loopback(name) or "*" in self.allowed_hosts or name in self.allowed_hosts
 

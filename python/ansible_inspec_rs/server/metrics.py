@@ -127,12 +127,27 @@ class ServerMetrics:
             registry=self.registry,
         )
         self.registry.register(ExecutorCollector(executor))
+        self._http_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._executor = executor
         # Jobs submitted here and not yet seen ending, observed by one follower of the
         # executor's job ends (never a waiter per job: a waiting view of a job run by another
         # process would read the store over and over).
         self._tracked: set[str] = set()
         self._follower: tuple[_core.Executor, asyncio.Task[None]] | None = None
+
+    def http_series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
+        """The request counter and latency histogram of one (method, route, status): looked up
+        once each (``labels()`` costs as much as a small request's routing)."""
+        key = (method, route, status)
+        series = self._http_series.get(key)
+        if series is None:
+            series = (
+                self.http_requests.labels(method, route, str(status)),
+                self.http_latency.labels(method, route),
+            )
+            # Bounded: methods x route templates x statuses (unmatched paths share one label).
+            self._http_series[key] = series
+        return series
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
@@ -212,9 +227,6 @@ class ServerMetrics:
 
 def route_label(scope: Scope) -> str:
     """The matched route's path template (``/api/v1/jobs/{job_id}``), bounded cardinality."""
-    fast = scope.get("ansible_inspec_route")
-    if fast is not None:
-        return str(fast)
     route = scope.get("route")
     if route is None:
         return "unmatched"
@@ -247,7 +259,6 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            label = route_label(scope)
-            method = scope["method"]
-            self.metrics.http_requests.labels(method, label, str(status)).inc()
-            self.metrics.http_latency.labels(method, label).observe(time.perf_counter() - start)
+            count, latency = self.metrics.http_series(scope["method"], route_label(scope), status)
+            count.inc()
+            latency.observe(time.perf_counter() - start)
