@@ -8,9 +8,9 @@ Work: J jobs x H hosts x the `true` command, forks 5, workers 8. Variants:
   xargs    `xargs -P 16` spawning the same count: this machine's spawn ceiling
 Each variant runs in its own process (so peak RSS is its own), --repeat times, interleaved;
 medians are printed with ratios. Checks/s and the worst event-loop lag (a 5 ms ticker) are
-measured over the work itself: set-up (building the Executor, storing its template) is outside. A second mode submits 100,000 no-op jobs (empty host
-list, `allow_empty=True`) through the public API: jobs/s and memory per completed job
-(`--noop 0` skips it).
+measured over the work itself: set-up (building the Executor, storing its template) is outside.
+A second mode submits 100,000 no-op jobs (empty host list, `allow_empty=True`) through the
+public API: jobs/s and memory per completed job (`--noop 0` skips it).
 `--quick`: tiny sizes, one round, for `make test` (a smoke run; its numbers mean nothing).
 """
 
