@@ -132,3 +132,14 @@ async def test_job_read_sends_the_cores_json(
             assert sorted(res["stdout"] for res in body["results"]) == ["same\n", "same\n"]
             missing = await client.get("/api/v1/jobs/00000000-0000-4000-8000-000000000000")
             assert missing.status_code == 404 and "detail" in missing.json()
+
+
+async def test_request_metrics_bound_the_method_label(api_client: httpx.AsyncClient) -> None:
+    """The client names the method: methods outside HTTP's usual set share the label "other",
+    so requests cannot grow the metrics (or the middleware's series cache) without bound."""
+    for method in ("BREW", "WHEN", "GET"):
+        await api_client.request(method, "/api/v1/nowhere")
+    text = (await api_client.get("/metrics")).text
+    assert 'method="other",route="unmatched",status="404"} 2.0' in text
+    assert 'method="GET",route="unmatched",status="404"} 1.0' in text
+    assert "BREW" not in text and "WHEN" not in text

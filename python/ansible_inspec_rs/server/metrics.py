@@ -29,6 +29,7 @@ from ansible_inspec_rs.status import JobStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 _JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
@@ -141,12 +142,15 @@ class ServerMetrics:
         key = (method, route, status)
         series = self._http_series.get(key)
         if series is None:
+            # Bounded: the client names the method, so unknown ones share one label (as
+            # unmatched paths share one route label).
+            label = method if method in HTTP_METHODS else "other"
             series = (
-                self.http_requests.labels(method, route, str(status)),
-                self.http_latency.labels(method, route),
+                self.http_requests.labels(label, route, str(status)),
+                self.http_latency.labels(label, route),
             )
-            # Bounded: methods x route templates x statuses (unmatched paths share one label).
-            self._http_series[key] = series
+            if label != "other":
+                self._http_series[key] = series
         return series
 
     def render(self) -> bytes:
