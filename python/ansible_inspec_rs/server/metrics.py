@@ -1,7 +1,13 @@
 """Prometheus metrics of one app, in the app's own CollectorRegistry (never the global one).
 
-- ``ansible_inspec_jobs{status}``: jobs in the store by status (read from ``executor.stats()``
-  at scrape time), ``ansible_inspec_queue_pending`` / ``_running`` / ``ansible_inspec_workers``;
+- ``ansible_inspec_jobs{status}``, ``ansible_inspec_queue_pending`` / ``_running``: jobs in the
+  store by status, for the whole cluster: on the server read from the store at scrape time
+  (``executor.job_stats()``: one query, reused for 2 s), with ``ansible_inspec_job_attempts``,
+  ``ansible_inspec_jobs_requeued``, ``ansible_inspec_queue_oldest_pending_seconds``,
+  ``ansible_inspec_live_workers`` and ``ansible_inspec_store_up`` (0: the store did not answer;
+  the job gauges are then this process's last counts); a worker's ``--metrics-port`` serves
+  its own counts (``executor.stats()``, refreshed from the store every heartbeat);
+  ``ansible_inspec_workers``: this process's workers;
 - ``ansible_inspec_host_checks_total{status}`` and ``ansible_inspec_job_duration_seconds``:
   observed when a job submitted through this server finishes;
 - ``ansible_inspec_http_requests_total{method,route,status}`` and
@@ -50,28 +56,55 @@ _WORKER_COUNTERS = {
 }
 
 
-class ExecutorCollector(Collector):
-    """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)."""
+# Executor.job_stats() entry -> (metric name, help): the store's, for the whole cluster.
+_CLUSTER_GAUGES = {
+    "attempts": ("ansible_inspec_job_attempts", "Attempts of the jobs in the store, summed (each claim counts)"),
+    "requeued": ("ansible_inspec_jobs_requeued", "Times jobs in the store were re-queued after their worker died"),
+    "oldest_pending_seconds": (
+        "ansible_inspec_queue_oldest_pending_seconds",
+        "Age of the oldest pending job (0: none pending)",
+    ),
+    "live_workers": ("ansible_inspec_live_workers", "Executors holding a live lease on the store"),
+}
 
-    def __init__(self, executor: Callable[[], _core.Executor | None]) -> None:
+
+class ExecutorCollector(Collector):
+    """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)
+    and, when ``cluster`` gives them, the store's counts read just before (see
+    ``ServerMetrics.refresh``)."""
+
+    def __init__(
+        self,
+        executor: Callable[[], _core.Executor | None],
+        cluster: Callable[[], dict[str, float] | None] | None = None,
+    ) -> None:
         self._executor = executor
+        self._cluster = cluster
 
     def collect(self) -> Iterable[Metric]:
         ex = self._executor()
         if ex is None:
             return
         stats = ex.stats()
-        by_status = stats.get("jobs_by_status") or {}
+        cluster = self._cluster() if self._cluster is not None else None
+        by_status: dict[str, float] = {str(k): float(v) for k, v in (stats.get("jobs_by_status") or {}).items()}
+        if cluster is not None:
+            by_status = {status: cluster.get(status, 0.0) for status in JobStatus}
         jobs = GaugeMetricFamily("ansible_inspec_jobs", "Jobs in the store by status", labels=["status"])
         for status in sorted(set(JobStatus) | set(by_status)):
-            jobs.add_metric([status], float(by_status.get(status, 0)))
+            jobs.add_metric([status], by_status.get(status, 0.0))
         yield jobs
         yield GaugeMetricFamily(
-            "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=float(stats.get("pending", 0))
+            "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=by_status.get("pending", 0.0)
         )
-        yield GaugeMetricFamily(
-            "ansible_inspec_queue_running", "Jobs running now", value=float(stats.get("running", 0))
-        )
+        yield GaugeMetricFamily("ansible_inspec_queue_running", "Jobs running now", value=by_status.get("running", 0.0))
+        if self._cluster is not None:
+            yield GaugeMetricFamily(
+                "ansible_inspec_store_up", "Whether the store answered this scrape", value=float(cluster is not None)
+            )
+        if cluster is not None:
+            for key, (name, doc) in _CLUSTER_GAUGES.items():
+                yield GaugeMetricFamily(name, doc, value=cluster.get(key, 0.0))
         yield GaugeMetricFamily(
             "ansible_inspec_workers", "Executor workers", value=float(stats.get("workers", 0))
         )
@@ -126,7 +159,8 @@ class ServerMetrics:
             buckets=_JOB_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(ExecutorCollector(executor))
+        self._cluster: dict[str, float] | None = None
+        self.registry.register(ExecutorCollector(executor, lambda: self._cluster))
         self._executor = executor
         # Jobs submitted here and not yet seen ending, observed by one follower of the
         # executor's job ends (never a waiter per job: a waiting view of a job run by another
@@ -134,7 +168,17 @@ class ServerMetrics:
         self._tracked: set[str] = set()
         self._follower: tuple[_core.Executor, asyncio.Task[None]] | None = None
 
-    def render(self) -> bytes:
+    async def render(self) -> bytes:
+        """The metrics now, with the store's counts for the whole cluster read first."""
+        ex = self._executor()
+        cluster = None
+        if ex is not None:
+            try:
+                cluster = await ex.job_stats()
+            except errors.StoreError:
+                pass  # ansible_inspec_store_up 0; the job gauges fall back to this process's
+        # Set and read with no await between: a concurrent scrape cannot swap it meanwhile.
+        self._cluster = cluster
         return generate_latest(self.registry)
 
     def track(self, job: _core.Job) -> None:
