@@ -482,6 +482,25 @@ mod tests {
     }
 
     #[test]
+    fn job_stats_count_requeues_and_the_oldest_pending_job() {
+        use JobStatus::*;
+        let t = |s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut stats = JobStats::default();
+        // 3 pending: never claimed, re-queued once, re-queued twice (attempts 0 + 1 + 2).
+        stats.add(Pending, 3, 3, 2, Some(t("2026-01-01T00:00:10Z")));
+        stats.add(Pending, 0, 0, 0, None);
+        // 2 ended: one canceled before a claim, one successful on its 3rd attempt.
+        stats.add(Successful, 2, 3, 1, Some(t("2026-01-01T00:00:00Z")));
+        assert_eq!((stats.attempts, stats.requeued), (6, 5));
+        assert_eq!(stats.oldest_pending, Some(t("2026-01-01T00:00:10Z")));
+        let flat = stats.flat(t("2026-01-01T00:01:10Z"));
+        assert_eq!(flat["pending"], 3.0);
+        assert_eq!(flat["running"], 0.0);
+        assert_eq!(flat["oldest_pending_seconds"], 60.0);
+        assert_eq!(flat.len(), JobStatus::ALL.len() + 4);
+    }
+
+    #[test]
     fn the_fence_admits_only_the_attempt_holding_the_job() {
         use JobStatus::*;
         let id = Uuid::nil();
