@@ -180,9 +180,10 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
     url = create_database(base)
     pm = postmaster_pid(url)
     checks = args.jobs * args.hosts
-    with api_server(url, tmp, args.jobs + 10) as (api, server), worker_processes(
-        url, processes, args.workers, tmp
-    ) as workers:
+    with (
+        api_server(url, tmp, args.jobs + 10) as (api, server),
+        worker_processes(url, processes, args.workers, tmp) as workers,
+    ):
         client = httpx.Client(base_url=api, timeout=60)
         tpl = {
             "name": "sleep",

@@ -27,7 +27,9 @@ def samples(live: LiveServer) -> dict[str, float]:
     return out
 
 
-async def test_api_metrics_count_the_whole_clusters_jobs_from_the_store(postgres_base: str, tmp_path: Path) -> None:
+async def test_api_metrics_count_the_whole_clusters_jobs_from_the_store(
+    postgres_base: str, tmp_path: Path
+) -> None:
     url = create_database(postgres_base)
     live = start_server(tmp_path, store_url=url, workers="0")
     # Another API process: its submissions never pass through the server under test.

@@ -58,8 +58,8 @@ _WORKER_COUNTERS = {
 
 # Executor.job_stats() entry -> (metric name, help): the store's, for the whole cluster.
 _CLUSTER_GAUGES = {
-    "attempts": ("ansible_inspec_job_attempts", "Attempts of the jobs in the store, summed (each claim counts)"),
-    "requeued": ("ansible_inspec_jobs_requeued", "Times jobs in the store were re-queued after their worker died"),
+    "attempts": ("ansible_inspec_job_attempts", "Attempts of the jobs in the store (each claim counts)"),
+    "requeued": ("ansible_inspec_jobs_requeued", "Re-queues of the jobs in the store (a worker died)"),
     "oldest_pending_seconds": (
         "ansible_inspec_queue_oldest_pending_seconds",
         "Age of the oldest pending job (0: none pending)",
@@ -87,7 +87,8 @@ class ExecutorCollector(Collector):
             return
         stats = ex.stats()
         cluster = self._cluster() if self._cluster is not None else None
-        by_status: dict[str, float] = {str(k): float(v) for k, v in (stats.get("jobs_by_status") or {}).items()}
+        local = stats.get("jobs_by_status") or {}
+        by_status: dict[str, float] = {str(k): float(v) for k, v in local.items()}
         if cluster is not None:
             by_status = {status: cluster.get(status, 0.0) for status in JobStatus}
         jobs = GaugeMetricFamily("ansible_inspec_jobs", "Jobs in the store by status", labels=["status"])
@@ -97,11 +98,11 @@ class ExecutorCollector(Collector):
         yield GaugeMetricFamily(
             "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=by_status.get("pending", 0.0)
         )
-        yield GaugeMetricFamily("ansible_inspec_queue_running", "Jobs running now", value=by_status.get("running", 0.0))
+        running = by_status.get("running", 0.0)
+        yield GaugeMetricFamily("ansible_inspec_queue_running", "Jobs running now", value=running)
         if self._cluster is not None:
-            yield GaugeMetricFamily(
-                "ansible_inspec_store_up", "Whether the store answered this scrape", value=float(cluster is not None)
-            )
+            up = float(cluster is not None)
+            yield GaugeMetricFamily("ansible_inspec_store_up", "1: the store answered the scrape", value=up)
         if cluster is not None:
             for key, (name, doc) in _CLUSTER_GAUGES.items():
                 yield GaugeMetricFamily(name, doc, value=cluster.get(key, 0.0))
