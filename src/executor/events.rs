@@ -564,22 +564,8 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let id = Uuid::new_v4();
-        let rec = JobRecord {
-            id,
-            template: Arc::new(t),
-            template_id: None,
-            hosts: vec!["h".into()],
-            extra_vars: Default::default(),
-            status: JobStatus::Pending,
-            created_at: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            results: Vec::new(),
-            error: None,
-            attempt: 0,
-            worker: None,
-        };
+        let rec = JobRecord::pending(Arc::new(t), None, vec!["h".into()], Default::default());
+        let id = rec.id;
         let queued = Event {
             job_id: id,
             seq: 1,

@@ -470,21 +470,7 @@ impl Executor {
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         crate::template::check_extra_vars(&vars)?;
-        let rec = JobRecord {
-            id: Uuid::new_v4(),
-            template,
-            template_id,
-            hosts,
-            extra_vars: vars,
-            status: JobStatus::Pending,
-            created_at: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            results: Vec::new(),
-            error: None,
-            attempt: 0,
-            worker: None,
-        };
+        let rec = JobRecord::pending(template, template_id, hosts, vars);
         if self.storage_backend() == "memory" {
             // Nobody else can claim it: the handle this returns is the one that runs. It is
             // in `live`, with its `queued` event, before it is stored, so a worker claiming

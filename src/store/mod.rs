@@ -46,6 +46,30 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+    /// A new job, pending and never claimed, submitted now.
+    pub fn pending(
+        template: Arc<Template>,
+        template_id: Option<Uuid>,
+        hosts: Vec<String>,
+        extra_vars: Map<String, Value>,
+    ) -> Self {
+        JobRecord {
+            id: Uuid::new_v4(),
+            template,
+            template_id,
+            hosts,
+            extra_vars,
+            status: JobStatus::Pending,
+            created_at: Utc::now(),
+            started_at: None,
+            finished_at: None,
+            results: Vec::new(),
+            error: None,
+            attempt: 0,
+            worker: None,
+        }
+    }
+
     pub fn snapshot(&self) -> JobSnapshot {
         JobSnapshot {
             id: self.id,
@@ -530,22 +554,8 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let id = Uuid::new_v4();
-        let rec = JobRecord {
-            id,
-            template: Arc::new(template),
-            template_id: None,
-            hosts: vec!["h".into()],
-            extra_vars: Map::new(),
-            status: JobStatus::Pending,
-            created_at: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            results: Vec::new(),
-            error: None,
-            attempt: 0,
-            worker: None,
-        };
+        let rec = JobRecord::pending(Arc::new(template), None, vec!["h".into()], Map::new());
+        let id = rec.id;
         let queued = event(id, 1, crate::job::EventKind::Queued);
         store.insert_job(&rec, &[queued], 10).await.unwrap();
         let first = store.claim_job("w1").await.unwrap().unwrap();
