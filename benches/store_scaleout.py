@@ -3,10 +3,12 @@ with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway
 (tests/pgserver.py). Reports, per worker count:
 
 - throughput: host checks per second, from the store's own timestamps (first start to last
-  end), of --jobs jobs x --hosts hosts whose check is `sleep --sleep` (not spawn-bound);
+  end), of --jobs jobs x --hosts hosts whose check is `sleep --sleep` (not spawn-bound),
+  queued through the API (4 clients) while the idle workers are paused, then run;
 - CPU per process over the run (utime + stime, children included: the checks a worker
   spawns are its work; PostgreSQL: the postmaster and every backend), per 1,000 host checks,
-  and coordination overhead = (API + PostgreSQL) / workers;
+  and coordination overhead = (API + PostgreSQL) / workers, without and with what the API
+  and PostgreSQL spent accepting the jobs;
 - PostgreSQL transactions per second (`pg_stat_database.xact_commit`);
 - the machine's load and busy cores over the run (the machine may be shared: read the
   ratio against them).
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -145,10 +148,16 @@ def worker_processes(url: str, n: int, workers: int, tmp: Path) -> Iterator[list
             p.wait(30)
 
 
+def split(n: int, parts: int) -> list[int]:
+    return [n // parts + (i < n % parts) for i in range(parts)]
+
+
 @dataclass
 class Run:
     processes: int
     checks: int
+    submit_api_cpu: float
+    submit_pg_cpu: float
     checks_per_s: float
     api_cpu: float
     pg_cpu: float
@@ -162,6 +171,7 @@ class Run:
         per_k = 1000 / self.checks
         workers = sum(self.worker_cpu)
         overhead = (self.api_cpu + self.pg_cpu) / workers if workers else float("nan")
+        with_submit = (self.api_cpu + self.pg_cpu + self.submit_api_cpu + self.submit_pg_cpu) / workers
         each = ", ".join(f"{c / self.wall * 100:.0f} %" for c in self.worker_cpu)
         print(
             f"  {self.processes} worker process(es): {self.checks_per_s:7.1f} host checks/s"
@@ -172,7 +182,10 @@ class Run:
             f"    CPU-s per 1,000 host checks: API {self.api_cpu * per_k:.2f}, PostgreSQL"
             f" {self.pg_cpu * per_k:.2f}, workers {workers * per_k:.2f};"
             f" overhead (API + PostgreSQL) / workers {overhead * 100:.0f} %;"
-            f" PostgreSQL {self.tx_per_s:.0f} tx/s"
+            f" PostgreSQL {self.tx_per_s:.0f} tx/s\n"
+            f"    submitting them beforehand (workers paused): API {self.submit_api_cpu * per_k:.2f},"
+            f" PostgreSQL {self.submit_pg_cpu * per_k:.2f} CPU-s per 1,000 host checks;"
+            f" overhead with submission {with_submit * 100:.0f} %"
         )
 
 
@@ -195,18 +208,28 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         hosts = [f"h{i}" for i in range(args.hosts)]
         time.sleep(1.0)  # idle: the workers listen
         pids = [server.pid, *(w.pid for w in workers)]
-        cpu0 = [cpu_seconds(p) for p in pids]
-        pg0, tx0, busy0, t0 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
 
-        def submit() -> None:
+        def submit(n: int) -> None:
             with httpx.Client(base_url=api, timeout=60) as c:
-                for _ in range(args.jobs):
+                for _ in range(n):
                     c.post("/api/v1/jobs", json={"template_name": "sleep", "hosts": hosts}).raise_for_status()
 
-        # One client submitting as fast as the API answers, while the workers run.
-        submitter = threading.Thread(target=submit)
-        submitter.start()
-        submitter.join()
+        # The queue is filled first, by 4 clients, with the (idle, listening) workers paused:
+        # what is measured then is the run, not how fast one client submits; the notices
+        # wait in the workers' connections. Their leases (30 s) outlast the pause.
+        for w in workers:
+            w.send_signal(signal.SIGSTOP)
+        api_s0, pg_s0 = cpu_seconds(server.pid), postgres_cpu(pm)
+        submitters = [threading.Thread(target=submit, args=(n,)) for n in split(args.jobs, 4)]
+        for t in submitters:
+            t.start()
+        for t in submitters:
+            t.join()
+        submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, postgres_cpu(pm) - pg_s0
+        cpu0 = [cpu_seconds(p) for p in pids]
+        pg0, tx0, busy0, t0 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
+        for w in workers:
+            w.send_signal(signal.SIGCONT)
         deadline = time.monotonic() + 600
         while True:
             done = int(psql(url, "SELECT count(*) FROM jobs WHERE status NOT IN ('pending', 'running')"))
@@ -229,6 +252,8 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
     return Run(
         processes=processes,
         checks=checks,
+        submit_api_cpu=submit_api,
+        submit_pg_cpu=submit_pg,
         checks_per_s=checks / span,
         api_cpu=used[0],
         pg_cpu=pg1 - pg0,
@@ -289,6 +314,8 @@ def main() -> None:
                 runs[n].append(run)
         one, two = (statistics.median(r.checks_per_s for r in runs[n]) for n in (1, 2))
         print(f"  2 vs 1 worker processes: {two / one:.2f}x (target >= 1.7x)")
+        if args.latency_jobs < 1:
+            return
         lat = start_latency(base, Path(tmp), args.latency_jobs)
         print(
             f"start latency (submitted -> claimed, idle worker, {len(lat)} jobs): median"
