@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
@@ -34,6 +35,9 @@ from ansible_inspec_rs import _core, errors
 from ansible_inspec_rs.status import JobStatus
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+# Tracked jobs the sweep reads per look (see ServerMetrics._sweep).
+_SWEEP_BATCH = 32
 
 _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 _JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
@@ -166,7 +170,8 @@ class ServerMetrics:
         # Jobs submitted here and not yet seen ending, observed by one follower of the
         # executor's job ends (never a waiter per job: a waiting view of a job run by another
         # process would read the store over and over).
-        self._tracked: set[str] = set()
+        # An ordered set (dict keys): the sweep looks at the longest-unlooked-at first.
+        self._tracked: dict[str, None] = {}
         self._follower: tuple[_core.Executor, asyncio.Task[None]] | None = None
 
     async def render(self) -> bytes:
@@ -191,7 +196,7 @@ class ServerMetrics:
         if job.done:
             self._observe(job)
         else:
-            self._tracked.add(job.id)
+            self._tracked[job.id] = None
 
     def _follow(self, ex: _core.Executor) -> None:
         if self._follower is not None:
@@ -208,7 +213,7 @@ class ServerMetrics:
             async for ids in ends:
                 for job_id in ids:
                     if job_id in self._tracked:
-                        self._tracked.discard(job_id)
+                        del self._tracked[job_id]
                         await self._observe_id(ex, job_id)
         finally:
             sweep.cancel()
@@ -223,21 +228,24 @@ class ServerMetrics:
     async def _sweep(self, ex: _core.Executor) -> None:
         """Looks now and then at tracked jobs whose end nobody announced: run by another process
         on a store that sends no notices (SQLite), or ended while PostgreSQL's listening
-        connection was down. Memory stores announce every end."""
+        connection was down. Memory stores announce every end. At most ``_SWEEP_BATCH`` jobs
+        per look, those looked at longest ago first: the store's load stays the same however
+        many jobs are pending (a lost end is observed late, never missed)."""
         interval = {"sqlite": 30.0, "postgresql": 60.0}.get(ex.storage_backend)
         if interval is None:
             return
         while True:
             await asyncio.sleep(interval)
-            for job_id in list(self._tracked):
+            for job_id in list(itertools.islice(self._tracked, _SWEEP_BATCH)):
+                self._tracked.pop(job_id, None)
                 try:
                     job = await ex.get(job_id)
                 except errors.JobNotFound:
-                    self._tracked.discard(job_id)
                     continue
-                if job.done and job_id in self._tracked:
-                    self._tracked.discard(job_id)
+                if job.done:
                     self._observe(job)
+                else:
+                    self._tracked[job_id] = None  # to the back of the line
 
     def _observe(self, job: _core.Job) -> None:
         self.jobs_finished.labels(job.status).inc()
