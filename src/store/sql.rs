@@ -189,7 +189,8 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
                 Err(_) => break,
             }
         }
-        // Fenced: only rows of the attempt that holds its job now are stored.
+        // Fenced: only rows of the attempt that holds its job now are stored; the job rows
+        // are read FOR SHARE, so a recovery or claim in progress is waited for, not overtaken.
         let mut sql = String::from(
             "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
         );
