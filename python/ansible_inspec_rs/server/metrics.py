@@ -75,7 +75,7 @@ _CLUSTER_GAUGES = {
 class ExecutorCollector(Collector):
     """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)
     and, when ``cluster`` gives them, the store's counts read just before (see
-    ``ServerMetrics.refresh``)."""
+    ``ServerMetrics.render``)."""
 
     def __init__(
         self,
