@@ -61,6 +61,7 @@ bench: build bench-deps ## benchmarks, printing ratios against baselines measure
 	$(PY) benches/parser.py
 	CARGO_TARGET_DIR=$(CORE_TARGET) cargo run --quiet --release --no-default-features --example parse_bench
 	$(PY) benches/store.py
+	$(PY) benches/store_scaleout.py
 	$(PY) benches/ssh.py
 	$(PY) benches/native.py
 
@@ -70,6 +71,7 @@ bench-quick: build bench-deps ## every benchmark once at tiny sizes (seconds eac
 	$(PY) benches/server.py --quick
 	$(PY) benches/parser.py --quick
 	$(PY) benches/store.py --quick
+	$(PY) benches/store_scaleout.py --quick
 	$(PY) benches/ssh.py --quick
 	$(PY) benches/native.py --quick
 

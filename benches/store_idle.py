@@ -13,8 +13,6 @@ then measures for --seconds: the database's committed transactions per second
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,15 +22,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 
 import httpx  # noqa: E402
-from helpers import free_port, server_env  # noqa: E402
 from pgserver import create_database, postgres_server, xact_commits  # noqa: E402
-
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+from store_scaleout import api_server, cpu_seconds  # noqa: E402
 
 
 def main() -> None:
@@ -42,29 +33,7 @@ def main() -> None:
     args = parser.parse_args()
     with postgres_server() as base, tempfile.TemporaryDirectory() as tmp:
         url = create_database(base)
-        port = free_port()
-        env = server_env(store_url=url, workers="0", queue_size=str(args.jobs + 10), data_dir=tmp)
-        log = Path(tmp) / "server.log"
-        with log.open("wb") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "ansible_inspec_rs", "serve", "--port", str(port)],
-                cwd=REPO,
-                env=env,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
-        try:
-            api = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(api + "/health", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise SystemExit(f"server did not start:\n{log.read_text()}")
-                time.sleep(0.2)
+        with api_server(url, Path(tmp), args.jobs + 10) as (api, server):
             with httpx.Client(base_url=api, timeout=30) as client:
                 tpl = {"name": "idle", "command": ["true"], "connection": "local"}
                 client.post("/api/v1/templates", json=tpl).raise_for_status()
@@ -81,9 +50,6 @@ def main() -> None:
                 f"{args.jobs} pending jobs, {wall:.1f} s: PostgreSQL {(c1 - c0) / wall:.1f} commits/s, "
                 f"API process {100 * (cpu1 - cpu0) / wall:.1f} % of a core"
             )
-        finally:
-            server.terminate()
-            server.wait(20)
 
 
 if __name__ == "__main__":

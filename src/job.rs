@@ -429,7 +429,16 @@ pub enum Stream {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventKind {
     Queued,
-    Started,
+    /// An attempt began: `attempt` 1, or 2… when the job was re-queued (its worker died);
+    /// the events after it, up to the next `started`, are that attempt's.
+    Started {
+        // Absent in events stored before attempts were written.
+        #[serde(default)]
+        attempt: u32,
+        /// The executor that claimed it.
+        #[serde(default)]
+        worker: Option<String>,
+    },
     HostStarted {
         host: String,
         attempt: u32,
@@ -465,7 +474,7 @@ impl EventKind {
     pub fn name(&self) -> &'static str {
         match self {
             EventKind::Queued => "queued",
-            EventKind::Started => "started",
+            EventKind::Started { .. } => "started",
             EventKind::HostStarted { .. } => "host_started",
             EventKind::HostOutput { .. } => "host_output",
             EventKind::HostRetry { .. } => "host_retry",

@@ -327,7 +327,10 @@ fn event() -> Value {
         "required": ["job_id", "seq", "time", "type"],
         "oneOf": [
             kind("queued", json!({}), &[]),
-            kind("started", json!({}), &[]),
+            kind("started", json!({
+                "attempt": {"type": "integer", "minimum": 1, "description": "1, or 2… after a re-queue: the events up to the next `started` are this attempt's"},
+                "worker": nullable(json!({"type": "string", "description": "the executor that claimed the attempt"})),
+            }), &["attempt", "worker"]),
             kind("host_started", json!({"host": host, "attempt": attempt}), &["host", "attempt"]),
             kind("host_output", json!({"host": host, "stream": r("Stream"), "line": {"type": "string"}}), &["host", "stream", "line"]),
             kind("host_retry", json!({"host": host, "attempt": attempt, "delay": {"type": "number", "minimum": 0}, "reason": {"type": "string"}}), &["host", "attempt", "delay", "reason"]),
@@ -534,7 +537,10 @@ mod tests {
         let branches = s["$defs"]["Event"]["oneOf"].as_array().unwrap();
         let kinds = [
             EventKind::Queued,
-            EventKind::Started,
+            EventKind::Started {
+                attempt: 1,
+                worker: Some("w".into()),
+            },
             EventKind::HostStarted {
                 host: "h".into(),
                 attempt: 1,

@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 
 from ansible_inspec_rs import Executor, Template
-from conftest import eventually, marker_seconds, processes_with_arg
+from conftest import eventually, marker_seconds, processes_with_arg, until
 from helpers import free_port, scrape
 from pgserver import create_database, outage, postgres_server
 
@@ -132,3 +132,61 @@ async def test_an_event_stream_outlives_a_database_outage_and_ends_with_finished
         finally:
             stop(w)
             await api.shutdown(drain=False)
+
+
+async def test_a_paused_workers_late_writes_are_refused_so_the_history_is_one_attempts(
+    postgres_base: str,
+) -> None:
+    """A worker paused (SIGSTOP) mid-check past its 1 s lease: its job is re-queued and run by
+    another worker as attempt 2. While paused, its check printed 40 lines; resumed, it reads
+    them and would store them, its result and a `finished` "lost the job" over attempt 2's
+    history. All of that is refused: the stored history has each attempt's `started` (with
+    attempt and worker), then attempt 2's events only, one `host_finished`, one `finished`."""
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url)
+    marker = marker_seconds(1)
+    script = 'sleep 1; for i in $(seq 1 40); do echo "$$ $i"; done; sleep 1'  # $$: which attempt's
+    await api.templates.create(Template("talk", connection="local", command=["sh", "-c", script, marker]))
+    first = worker(url, 0.2, 1.0)
+    second = None
+    try:
+        await asyncio.sleep(1.0)  # idle and listening: it takes the job
+        job = await api.submit("talk", hosts=["h"])
+        await eventually(lambda: bool(processes_with_arg(marker)), 30)
+        first.send_signal(signal.SIGSTOP)
+        try:
+            second = worker(url, 0.2, 1.0)
+
+            async def rerun() -> bool:
+                return bool((await api.get(job.id)).to_dict()["attempt"] == 2)
+
+            await until(rerun, 30)
+        finally:
+            first.send_signal(signal.SIGCONT)
+        done = await job.wait(timeout=60)
+        # Both attempts' checks have ended, and the resumed worker tried its late writes.
+        await eventually(lambda: not processes_with_arg(marker), 30)
+        await asyncio.sleep(1.0)
+        log = stop(first)
+        assert done.status == "successful", done.error
+        body = done.to_dict()
+        assert body["attempt"] == 2 and len(done.results) == 1
+        lines = done.results[0].stdout.splitlines()
+        assert [line.split()[1] for line in lines] == [str(i) for i in range(1, 41)], lines
+        events = [e.to_dict() async for e in (await api.get(job.id)).events()]
+        types = [e["type"] for e in events]
+        starts = [i for i, t in enumerate(types) if t == "started"]
+        assert [(events[i]["attempt"]) for i in starts] == [1, 2], types
+        assert events[starts[1]]["worker"] == body["worker"] != events[starts[0]]["worker"]
+        assert types.count("finished") == 1 and types[-1] == "finished", types
+        assert events[-1]["status"] == "successful", events[-1]
+        assert types.count("host_finished") == 1, types
+        assert [e["line"] for e in events if e["type"] == "host_output"] == lines, types
+        assert all(i > starts[1] for i, t in enumerate(types) if t in ("host_output", "host_finished"))
+        assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+        assert "refused" in log, log
+    finally:
+        stop(first)
+        if second is not None:
+            stop(second)
+        await api.shutdown(drain=False)

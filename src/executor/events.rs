@@ -367,6 +367,13 @@ mod tests {
         }
     }
 
+    fn started() -> EventKind {
+        EventKind::Started {
+            attempt: 1,
+            worker: None,
+        }
+    }
+
     fn finished() -> EventKind {
         EventKind::Finished {
             status: JobStatus::Successful,
@@ -380,7 +387,7 @@ mod tests {
         let id = Uuid::nil();
         log.publish(id, EventKind::Queued);
         let mut sub = log.subscribe();
-        log.publish(id, EventKind::Started);
+        log.publish(id, started());
         log.publish(id, finished());
         let mut seqs = Vec::new();
         while let Some(e) = sub.next(id).await {
@@ -394,7 +401,7 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 3);
-        assert!(log.publish(id, EventKind::Started).is_none()); // ignored once closed
+        assert!(log.publish(id, started()).is_none()); // ignored once closed
         assert_eq!(log.history().len(), 3);
     }
 
@@ -453,7 +460,7 @@ mod tests {
 
     use crate::error::Result as R;
     use crate::job::HostResult;
-    use crate::store::{JobFilter, JobRecord, RecoveryPolicy};
+    use crate::store::{Fence, JobFilter, JobRecord, RecoveryPolicy};
     use crate::template::Template;
     use chrono::DateTime;
     use std::collections::BTreeMap;
@@ -522,7 +529,7 @@ mod tests {
         async fn delete_job(&self, id: Uuid) -> R<()> {
             self.inner.delete_job(id).await
         }
-        async fn append_events(&self, events: &[Event], keep: usize) -> R<()> {
+        async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> R<()> {
             self.inner.append_events(events, keep).await
         }
         async fn events(&self, job: Uuid, after: u64) -> R<Vec<Event>> {
@@ -557,22 +564,8 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let id = Uuid::new_v4();
-        let rec = JobRecord {
-            id,
-            template: Arc::new(t),
-            template_id: None,
-            hosts: vec!["h".into()],
-            extra_vars: Default::default(),
-            status: JobStatus::Pending,
-            created_at: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            results: Vec::new(),
-            error: None,
-            attempt: 0,
-            worker: None,
-        };
+        let rec = JobRecord::pending(Arc::new(t), None, vec!["h".into()], Default::default());
+        let id = rec.id;
         let queued = Event {
             job_id: id,
             seq: 1,
@@ -610,9 +603,15 @@ mod tests {
             job_id: id,
             seq: 2,
             time: Utc::now(),
-            kind: EventKind::Started,
+            kind: EventKind::Started {
+                attempt: 1,
+                worker: Some("w".into()),
+            },
         };
-        store.append_events(&[started], 100).await.unwrap();
+        store
+            .append_events(&[(started, Fence::Attempt(1))], 100)
+            .await
+            .unwrap();
         let rung = std::time::Instant::now();
         bell.notify_waiters();
         let next = tokio::time::timeout(std::time::Duration::from_secs(5), reader)
@@ -651,7 +650,10 @@ mod tests {
             time: Utc::now(),
             kind: finished(),
         };
-        store.append_events(&[end], 100).await.unwrap();
+        store
+            .append_events(&[(end, Fence::Attempt(1))], 100)
+            .await
+            .unwrap();
         let kinds = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
             .await
             .unwrap()

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
 use crate::error::{Error, Result};
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
-use crate::store::{JobRecord, Notice, Store};
+use crate::store::{Fence, JobRecord, Notice, Store};
 use crate::template::Template;
 
 /// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
@@ -241,7 +241,8 @@ struct State {
 
 /// What the store's event writer receives.
 pub(crate) enum WriterMsg {
-    Event(Event),
+    /// An event, and the attempt it belongs to (the store refuses a stale attempt's).
+    Event(Event, Fence),
     /// Answered once everything sent before it is stored.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -368,7 +369,8 @@ impl JobHandle {
             if let Some(sink) = &self.sink {
                 // A full writer queue drops the stored copy of output lines only; state
                 // changes are written by the executor itself before they are announced.
-                let _ = sink.try_send(WriterMsg::Event(event));
+                let fence = Fence::Attempt(self.attempt());
+                let _ = sink.try_send(WriterMsg::Event(event, fence));
             }
         }
     }
@@ -420,11 +422,22 @@ impl JobHandle {
     async fn emit_durably(&self, kind: EventKind) {
         if let Some(event) = self.events.prepare(self.id, kind) {
             // A failing store must not hide the announcement: the state itself is stored.
-            let _ = self
-                .store
-                .append_events(std::slice::from_ref(&event), self.keep_events)
-                .await;
+            let fenced = [(event, Fence::Attempt(self.attempt()))];
+            let _ = self.store.append_events(&fenced, self.keep_events).await;
+            let [(event, _)] = fenced;
             self.events.commit(event);
+        }
+    }
+
+    /// Waits until every event this handle queued for the store is stored (or the writer
+    /// gave up): a running attempt's events must be stored before its end, since the store
+    /// takes no events but the `finished` one of an attempt that ended.
+    pub(crate) async fn flush_events(&self) {
+        if let Some(sink) = &self.sink {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            if sink.send(WriterMsg::Flush(tx)).await.is_ok() {
+                let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
+            }
         }
     }
 
@@ -443,11 +456,12 @@ impl JobHandle {
             }
             self.set_status(&mut st, JobStatus::Running);
             st.attempt = attempt;
-            st.worker = worker;
+            st.worker = worker.clone();
             st.started_at = started_at.or_else(|| Some(Utc::now()));
             st.results.clear();
         }
-        self.emit_durably(EventKind::Started).await;
+        self.emit_durably(EventKind::Started { attempt, worker })
+            .await;
         self.status_tx.send_replace(JobStatus::Running);
         true
     }
@@ -468,12 +482,16 @@ impl JobHandle {
         stored
     }
 
-    /// Announces a terminal status the store already holds: state, `finished` event, waiters.
+    /// Announces a terminal status: state, `finished` event, waiters. `stored`: the store
+    /// holds this end, and the event is stored too (the handle's events are, by
+    /// `flush_events`, already); otherwise (this attempt lost the job, or the store could
+    /// not record the end) it is announced here only.
     pub(crate) async fn announce_finish(
         &self,
         status: JobStatus,
         error: Option<String>,
         at: DateTime<Utc>,
+        stored: bool,
     ) -> bool {
         {
             let mut st = self.state();
@@ -486,13 +504,7 @@ impl JobHandle {
             let order = |h: &str| self.hosts.iter().position(|x| x == h);
             st.results.sort_by_key(|r| order(&r.host));
         }
-        if let Some(sink) = &self.sink {
-            // Everything this job emitted reaches the store before its end does, so a
-            // replay that shows `finished` shows all that came before it.
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            if sink.send(WriterMsg::Flush(tx)).await.is_ok() {
-                let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
-            }
+        if self.sink.is_some() && stored {
             self.emit_durably(EventKind::Finished { status, error })
                 .await;
         } else {
@@ -526,9 +538,12 @@ impl JobHandle {
                     time: Utc::now(),
                     kind,
                 };
-                self.store.append_events(&[event], self.keep_events).await?;
+                // Canceled while pending: nobody runs it, no attempt to fence.
+                let open = [(event, Fence::Open)];
+                self.store.append_events(&open, self.keep_events).await?;
             }
-            self.announce_finish(JobStatus::Canceled, why, at).await;
+            self.announce_finish(JobStatus::Canceled, why, at, true)
+                .await;
             self.store.notify(Notice::Finished, self.id).await?;
             return Ok(true);
         }

@@ -41,6 +41,11 @@ pub const WORKERS_MAX: usize = 4096;
 pub const QUEUE_MAX: usize = 10_000_000;
 /// Events waiting for the store writer; beyond it output lines are not stored (still sent live).
 const EVENT_QUEUE: usize = 65_536;
+/// How long `job_stats` reuses a read of the store (a metrics scrape every few seconds,
+/// from any number of scrapers, costs one query per this).
+const JOB_STATS_TTL: Duration = Duration::from_secs(2);
+/// A `job_stats` read taking longer fails (a scrape during an outage answers at once).
+const JOB_STATS_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone, Debug)]
 pub struct ExecutorConfig {
@@ -166,6 +171,8 @@ struct Inner {
     epoch: std::time::Instant,
     lease_renewed_ms: std::sync::atomic::AtomicU64,
     counters: WorkerCounters,
+    /// The store's last [`store::JobStats`] and when they were read (see `job_stats`).
+    job_stats: tokio::sync::Mutex<Option<(std::time::Instant, store::JobStats)>>,
 }
 
 impl Inner {
@@ -304,6 +311,7 @@ impl Executor {
             epoch: std::time::Instant::now(),
             lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
             counters: WorkerCounters::default(),
+            job_stats: tokio::sync::Mutex::new(None),
         });
         inner.renew_lease().await?;
         run::recover(&inner).await?;
@@ -462,21 +470,7 @@ impl Executor {
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         crate::template::check_extra_vars(&vars)?;
-        let rec = JobRecord {
-            id: Uuid::new_v4(),
-            template,
-            template_id,
-            hosts,
-            extra_vars: vars,
-            status: JobStatus::Pending,
-            created_at: Utc::now(),
-            started_at: None,
-            finished_at: None,
-            results: Vec::new(),
-            error: None,
-            attempt: 0,
-            worker: None,
-        };
+        let rec = JobRecord::pending(template, template_id, hosts, vars);
         if self.storage_backend() == "memory" {
             // Nobody else can claim it: the handle this returns is the one that runs. It is
             // in `live`, with its `queued` event, before it is stored, so a worker claiming
@@ -595,6 +589,31 @@ impl Executor {
             return Ok(vec![me]);
         }
         Ok(live)
+    }
+
+    /// The store's counts for the whole cluster (jobs by status, attempts, re-queues, the
+    /// oldest pending job, live executors): one read, reused for `JOB_STATS_TTL` (by every
+    /// caller meanwhile, so scrapers cost one read per TTL), bounded in time.
+    pub async fn job_stats(&self) -> Result<store::JobStats> {
+        let mut cached = self.inner.job_stats.lock().await;
+        if let Some((at, stats)) = cached.as_ref() {
+            if at.elapsed() < JOB_STATS_TTL {
+                return Ok(stats.clone());
+            }
+        }
+        let read = tokio::time::timeout(JOB_STATS_TIMEOUT, self.inner.store.job_stats()).await;
+        let mut stats = read.map_err(|_| {
+            crate::error::StoreError::Unavailable(format!(
+                "no answer from the {} store within {} s",
+                self.storage_backend(),
+                JOB_STATS_TIMEOUT.as_secs()
+            ))
+        })??;
+        if self.storage_backend() == "memory" {
+            stats.live_workers = 1; // this executor: the store is its own
+        }
+        *cached = Some((std::time::Instant::now(), stats.clone()));
+        Ok(stats)
     }
 
     pub fn stats(&self) -> Stats {

@@ -106,6 +106,9 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
 /// Stores the terminal status, then announces it (retrying while the store is down).
 async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
     let attempt = job.attempt();
+    // Everything the attempt emitted is stored while it still holds the job, so a replay
+    // that shows `finished` shows all that came before it.
+    job.flush_events().await;
     for _ in 0..30 {
         let at = crate::store::now();
         match inner
@@ -114,7 +117,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
             .await
         {
             Ok(true) => {
-                job.announce_finish(status, error, at).await;
+                job.announce_finish(status, error, at, true).await;
                 // Waiters in other processes read the end once, when told.
                 let _ = inner.store.notify(Notice::Finished, job.id).await;
                 return;
@@ -126,6 +129,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
                     JobStatus::Error,
                     Some("this executor lost the job (it was recovered by another)".into()),
                     crate::store::now(),
+                    false,
                 )
                 .await;
                 return;
@@ -137,6 +141,7 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
         JobStatus::Error,
         Some("the store could not record the job's end".into()),
         crate::store::now(),
+        false,
     )
     .await;
 }
@@ -438,9 +443,15 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     if requeued > 0 {
         inner.wake.notify_waiters();
     }
-    for (id, _) in recovered.iter().filter(|(_, s)| s.is_terminal()) {
-        inner.live.ended(*id);
-        let _ = inner.store.notify(Notice::Finished, *id).await;
+    for (id, status) in &recovered {
+        if status.is_terminal() {
+            inner.live.ended(*id);
+            let _ = inner.store.notify(Notice::Finished, *id).await;
+        } else {
+            // Idle workers of other executors take it now, not at their next idle look
+            // (`poll_interval`): the recovering executor may run no workers (an API server).
+            let _ = inner.store.notify(Notice::Queued, *id).await;
+        }
     }
     Ok(())
 }
@@ -571,7 +582,7 @@ pub(super) async fn event_writer(
         let mut msg = Some(first);
         while let Some(m) = msg.take() {
             match m {
-                WriterMsg::Event(e) => batch.push(e),
+                WriterMsg::Event(e, fence) => batch.push((e, fence)),
                 WriterMsg::Flush(tx) => flushes.push(tx),
             }
             if batch.len() < EVENT_BATCH {

@@ -271,6 +271,17 @@ impl PyExecutor {
         to_py(py, &self.inner.stats())
     }
 
+    /// The store's counts for the whole cluster, read in one query and reused for 2 s:
+    /// one entry per job status, ``attempts``, ``requeued``, ``oldest_pending_seconds`` and
+    /// ``live_workers``. StoreError when the store does not answer within 2 s.
+    fn job_stats<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let ex = self.inner.clone();
+        spawn(py, async move {
+            let stats = ex.job_stats().await?;
+            Ok::<_, Error>(stats.flat(chrono::Utc::now()))
+        })
+    }
+
     /// Ids of jobs as they end (run here, or anywhere where the store sends notices), in
     /// batches: one follower instead of a waiter per job.
     fn follow_ends(&self) -> PyJobEnds {

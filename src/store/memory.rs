@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::{JobFilter, JobOrder, JobRecord, RecoveryPolicy, Store};
+use super::{Fence, JobFilter, JobOrder, JobRecord, RecoveryPolicy, Store};
 use crate::error::{Error, Result};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
@@ -183,7 +183,8 @@ impl Store for MemoryStore {
             jobs.by_seq.insert(seq, job.clone());
             jobs.pending.push_back(seq);
         }
-        self.append_events(events, usize::MAX).await
+        let open: Vec<_> = events.iter().map(|e| (e.clone(), Fence::Open)).collect();
+        self.append_events(&open, usize::MAX).await
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
@@ -317,6 +318,21 @@ impl Store for MemoryStore {
         Ok(counts)
     }
 
+    async fn job_stats(&self) -> Result<super::JobStats> {
+        let mut stats = super::JobStats::default();
+        for r in self.jobs().by_seq.values() {
+            let claimed = u64::from(r.attempt > 0);
+            stats.add(
+                r.status,
+                1,
+                u64::from(r.attempt),
+                claimed,
+                Some(r.created_at),
+            );
+        }
+        Ok(stats)
+    }
+
     async fn delete_job(&self, id: Uuid) -> Result<()> {
         let mut jobs = self.jobs();
         let Some(&seq) = jobs.seq_of.get(&id) else {
@@ -335,11 +351,17 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()> {
+    async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()> {
         let mut jobs = self.jobs();
-        for e in events {
-            if !jobs.seq_of.contains_key(&e.job_id) {
+        let mut refused = 0;
+        for (e, fence) in events {
+            let Some((attempt, status)) = jobs.get_mut(e.job_id).map(|j| (j.attempt, j.status))
+            else {
                 continue; // deleted meanwhile
+            };
+            if !fence.admits(e, attempt, status) {
+                refused += 1;
+                continue;
             }
             // Events arrive from two paths (batched and direct): keep them in seq order.
             let log = jobs.events.entry(e.job_id).or_default();
@@ -352,6 +374,7 @@ impl Store for MemoryStore {
                 log.pop_front();
             }
         }
+        super::stale_events_refused(refused);
         Ok(())
     }
 

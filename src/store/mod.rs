@@ -46,6 +46,30 @@ pub struct JobRecord {
 }
 
 impl JobRecord {
+    /// A new job, pending and never claimed, submitted now.
+    pub fn pending(
+        template: Arc<Template>,
+        template_id: Option<Uuid>,
+        hosts: Vec<String>,
+        extra_vars: Map<String, Value>,
+    ) -> Self {
+        JobRecord {
+            id: Uuid::new_v4(),
+            template,
+            template_id,
+            hosts,
+            extra_vars,
+            status: JobStatus::Pending,
+            created_at: Utc::now(),
+            started_at: None,
+            finished_at: None,
+            results: Vec::new(),
+            error: None,
+            attempt: 0,
+            worker: None,
+        }
+    }
+
     pub fn snapshot(&self) -> JobSnapshot {
         JobSnapshot {
             id: self.id,
@@ -177,11 +201,22 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<JobRecord>>;
     async fn count_jobs(&self, filter: &JobFilter) -> Result<usize>;
     async fn count_by_status(&self) -> Result<BTreeMap<JobStatus, usize>>;
+    /// Counts of the whole store (every executor's jobs) for metrics, in one read: jobs by
+    /// status, attempts, re-queues, the oldest pending job, executors with a live lease.
+    async fn job_stats(&self) -> Result<JobStats> {
+        let mut stats = JobStats::default();
+        for (status, n) in self.count_by_status().await? {
+            stats.add(status, n, 0, 0, None);
+        }
+        Ok(stats)
+    }
     /// Deletes a finished job with its results and events. `JobNotFinished` otherwise.
     async fn delete_job(&self, id: Uuid) -> Result<()>;
 
-    /// Appends events, keeping at most `keep` per job (the newest).
-    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()>;
+    /// Appends events, keeping at most `keep` per job (the newest). Each is stored only if
+    /// its [`Fence`] lets it: a stale attempt's events are refused (and logged), so a job's
+    /// stored history never mixes two attempts.
+    async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()>;
     /// A job's stored events with `seq > after`, in order.
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>>;
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
@@ -215,6 +250,116 @@ pub trait Store: Send + Sync {
     /// A stream of notices from other executors, where the store is shared.
     async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
         Ok(None)
+    }
+}
+
+/// What [`Store::job_stats`] counts.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct JobStats {
+    pub by_status: BTreeMap<JobStatus, usize>,
+    /// Attempts of the stored jobs, summed (a job claimed twice counts 2).
+    pub attempts: u64,
+    /// Times stored jobs were re-queued after their worker died.
+    pub requeued: u64,
+    /// When the oldest pending job was submitted.
+    pub oldest_pending: Option<DateTime<Utc>>,
+    /// Executors holding a live lease (where the store keeps leases).
+    pub live_workers: usize,
+}
+
+impl JobStats {
+    /// Adds the `n` jobs in `status` whose attempts sum to `attempts`, `claimed` of them
+    /// claimed at least once; `oldest`: the earliest submission among them.
+    pub fn add(
+        &mut self,
+        status: JobStatus,
+        n: usize,
+        attempts: u64,
+        claimed: u64,
+        oldest: Option<DateTime<Utc>>,
+    ) {
+        *self.by_status.entry(status).or_insert(0) += n;
+        self.attempts += attempts;
+        // A pending job claimed before was re-queued after each claim; any other job after
+        // each claim but its last.
+        self.requeued += if status == JobStatus::Pending {
+            attempts
+        } else {
+            attempts.saturating_sub(claimed)
+        };
+        if status == JobStatus::Pending {
+            self.oldest_pending = match (self.oldest_pending, oldest) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+
+    /// Flat, for Python and metrics: one entry per job status (every status, 0 when none),
+    /// `attempts`, `requeued`, `live_workers` and `oldest_pending_seconds` (age at `now`, 0
+    /// with nothing pending).
+    pub fn flat(&self, now: DateTime<Utc>) -> BTreeMap<&'static str, f64> {
+        let mut out: BTreeMap<&'static str, f64> = JobStatus::ALL
+            .iter()
+            .map(|s| {
+                (
+                    s.as_str(),
+                    self.by_status.get(s).copied().unwrap_or(0) as f64,
+                )
+            })
+            .collect();
+        out.insert("attempts", self.attempts as f64);
+        out.insert("requeued", self.requeued as f64);
+        out.insert("live_workers", self.live_workers as f64);
+        let age = self
+            .oldest_pending
+            .map_or(0.0, |t| (now - t).num_milliseconds().max(0) as f64 / 1000.0);
+        out.insert("oldest_pending_seconds", age);
+        out
+    }
+}
+
+/// Who may store an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fence {
+    /// Anyone: a new job's `queued`, the end of a job canceled while pending (nobody runs it).
+    Open,
+    /// Only attempt `n`, while it holds the job: the job is running that attempt, or (for the
+    /// attempt's `finished` event) that attempt stored its end.
+    Attempt(u32),
+}
+
+impl Fence {
+    /// Whether `event` may be stored for a job now at `attempt` in `status`.
+    pub fn admits(self, event: &Event, attempt: u32, status: JobStatus) -> bool {
+        match self {
+            Fence::Open => true,
+            Fence::Attempt(n) if n != attempt => false,
+            Fence::Attempt(_) => match event.kind {
+                crate::job::EventKind::Finished { .. } => status.is_terminal(),
+                _ => status == JobStatus::Running,
+            },
+        }
+    }
+
+    /// The attempt, as stored (-1: open), and 1 for a `finished` event: the SQL fence's inputs.
+    pub(crate) fn sql_args(self, event: &Event) -> (i64, i64) {
+        let attempt = match self {
+            Fence::Open => -1,
+            Fence::Attempt(n) => i64::from(n),
+        };
+        let finished = matches!(event.kind, crate::job::EventKind::Finished { .. });
+        (attempt, i64::from(finished))
+    }
+}
+
+/// Logs events refused by their fence (their attempt no longer holds the job).
+pub(crate) fn stale_events_refused(n: usize) {
+    if n > 0 {
+        eprintln!(
+            "{} ansible-inspec-rs store: refused {n} event(s) of a stale attempt (its job was recovered meanwhile)",
+            sql::ts(Utc::now())
+        );
     }
 }
 
@@ -332,5 +477,145 @@ mod tests {
         assert_eq!(redact("postgresql://u@h/db"), "postgresql://u@h/db");
         assert_eq!(RecoveryPolicy::parse("fail").unwrap(), RecoveryPolicy::Fail);
         assert!(RecoveryPolicy::parse("x").is_err());
+    }
+
+    fn event(job: Uuid, seq: u64, kind: crate::job::EventKind) -> Event {
+        Event {
+            job_id: job,
+            seq,
+            time: Utc::now(),
+            kind,
+        }
+    }
+
+    fn output(job: Uuid, seq: u64, line: &str) -> Event {
+        let kind = crate::job::EventKind::HostOutput {
+            host: "h".into(),
+            stream: crate::job::Stream::Stdout,
+            line: line.into(),
+        };
+        event(job, seq, kind)
+    }
+
+    fn finished(job: Uuid, seq: u64) -> Event {
+        let kind = crate::job::EventKind::Finished {
+            status: JobStatus::Successful,
+            error: None,
+        };
+        event(job, seq, kind)
+    }
+
+    #[test]
+    fn job_stats_count_requeues_and_the_oldest_pending_job() {
+        use JobStatus::*;
+        let t = |s| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        let mut stats = JobStats::default();
+        // 3 pending: never claimed, re-queued once, re-queued twice (attempts 0 + 1 + 2).
+        stats.add(Pending, 3, 3, 2, Some(t("2026-01-01T00:00:10Z")));
+        stats.add(Pending, 0, 0, 0, None);
+        // 2 ended: one canceled before a claim, one successful on its 3rd attempt.
+        stats.add(Successful, 2, 3, 1, Some(t("2026-01-01T00:00:00Z")));
+        assert_eq!((stats.attempts, stats.requeued), (6, 5));
+        assert_eq!(stats.oldest_pending, Some(t("2026-01-01T00:00:10Z")));
+        let flat = stats.flat(t("2026-01-01T00:01:10Z"));
+        assert_eq!(flat["pending"], 3.0);
+        assert_eq!(flat["running"], 0.0);
+        assert_eq!(flat["oldest_pending_seconds"], 60.0);
+        assert_eq!(flat.len(), JobStatus::ALL.len() + 4);
+    }
+
+    #[test]
+    fn the_fence_admits_only_the_attempt_holding_the_job() {
+        use JobStatus::*;
+        let id = Uuid::nil();
+        let (out, end) = (output(id, 1, "x"), finished(id, 2));
+        assert!(Fence::Open.admits(&out, 3, Successful));
+        assert!(Fence::Attempt(2).admits(&out, 2, Running));
+        assert!(!Fence::Attempt(1).admits(&out, 2, Running)); // re-claimed
+        assert!(!Fence::Attempt(1).admits(&out, 1, Pending)); // re-queued, not claimed yet
+        assert!(!Fence::Attempt(1).admits(&out, 1, Error)); // ended: only its `finished`
+        assert!(Fence::Attempt(1).admits(&end, 1, Successful));
+        assert!(!Fence::Attempt(1).admits(&end, 1, Running)); // its end is not stored
+        assert!(!Fence::Attempt(1).admits(&end, 1, Pending));
+    }
+
+    /// On a SQLite store: a job claimed (attempt 1), re-queued by a recovery and claimed
+    /// again (attempt 2). Attempt 1's late events are refused at every step; attempt 2's
+    /// history is stored whole, with its `finished` event after the end it stored.
+    #[tokio::test]
+    async fn a_stale_attempts_events_are_refused() {
+        let dir = std::env::temp_dir().join(format!("airs-fence-{}", Uuid::new_v4()));
+        let store = open(Some(&format!("sqlite://{}/jobs.db", dir.display())))
+            .await
+            .unwrap();
+        let template = Template::create(crate::template::TemplateSpec {
+            name: Some("t".into()),
+            command: Some(vec!["true".into()]),
+            ..Default::default()
+        })
+        .unwrap();
+        let rec = JobRecord::pending(Arc::new(template), None, vec!["h".into()], Map::new());
+        let id = rec.id;
+        let queued = event(id, 1, crate::job::EventKind::Queued);
+        store.insert_job(&rec, &[queued], 10).await.unwrap();
+        let first = store.claim_job("w1").await.unwrap().unwrap();
+        assert_eq!(first.attempt, 1);
+        let a1 = Fence::Attempt(1);
+        store
+            .append_events(&[(output(id, 2, "a1"), a1)], 100)
+            .await
+            .unwrap();
+        // w1 has no live lease: re-queued.
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let recovered = store
+            .recover(later, RecoveryPolicy::Requeue, 3)
+            .await
+            .unwrap();
+        assert_eq!(recovered, [(id, JobStatus::Pending)]);
+        store
+            .append_events(&[(output(id, 3, "stale"), a1)], 100)
+            .await
+            .unwrap();
+        let second = store.claim_job("w2").await.unwrap().unwrap();
+        assert_eq!(second.attempt, 2);
+        let a2 = Fence::Attempt(2);
+        let both = [(output(id, 4, "stale"), a1), (output(id, 3, "a2"), a2)];
+        store.append_events(&both, 100).await.unwrap();
+        assert!(store
+            .finish_job(id, 2, JobStatus::Successful, None, Utc::now())
+            .await
+            .unwrap());
+        let ends = [
+            (finished(id, 4), a1),
+            (output(id, 4, "late"), a2),
+            (finished(id, 4), a2),
+        ];
+        store.append_events(&ends, 100).await.unwrap();
+        let stored: Vec<_> = store
+            .events(id, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.seq, e.kind.name()))
+            .collect();
+        let want = [
+            (1, "queued"),
+            (2, "host_output"),
+            (3, "host_output"),
+            (4, "finished"),
+        ];
+        assert_eq!(stored, want);
+        let lines: Vec<_> = store
+            .events(id, 0)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|e| match e.kind {
+                crate::job::EventKind::HostOutput { line, .. } => Some(line),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(lines, ["a1", "a2"]);
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

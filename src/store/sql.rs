@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
-use super::{JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
+use super::{Fence, JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result, StoreError};
 use crate::job::{Event, HostResult, JobStatus};
 use crate::template::Template;
@@ -189,7 +189,8 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
                 Err(_) => break,
             }
         }
-        // Fenced: only rows of the attempt that holds its job now are stored.
+        // Fenced: only rows of the attempt that holds its job now are stored; the job rows
+        // are read FOR SHARE, so a recovery or claim in progress is waited for, not overtaken.
         let mut sql = String::from(
             "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
         );
@@ -199,7 +200,7 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
             }
             sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
-        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running'");
+        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running' FOR SHARE OF j");
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &batch {
             q = q
@@ -621,58 +622,103 @@ impl SqlStore {
     }
 }
 
-const INSERT_EVENT: &str =
-    "INSERT INTO events (job_id, seq, body) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING";
+/// One event, stored if its fence admits it (see [`Fence::admits`]): $4 the attempt (-1:
+/// open), $5 1 for a `finished` event.
+const INSERT_EVENT: &str = "INSERT INTO events (job_id, seq, body) SELECT $1, $2, $3 \
+     WHERE $4 = -1 OR EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $4 \
+     AND (status = 'running' OR ($5 = 1 AND status NOT IN ('pending', 'running')))) \
+     ON CONFLICT DO NOTHING";
 const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND seq <= $2";
 
 /// One INSERT per event, for SQLite's writer (see `append_events`).
-fn event_stmts(events: &[Event]) -> Result<Vec<(String, Vec<Arg>)>> {
+fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
     events
         .iter()
-        .map(|e| {
+        .map(|(e, fence)| {
+            let (attempt, finished) = fence.sql_args(e);
             let args = vec![
                 Arg::Text(e.job_id.to_string()),
                 Arg::Int(i64::try_from(e.seq).unwrap_or(i64::MAX)),
                 Arg::Text(to_json(e)?),
+                Arg::Int(attempt),
+                Arg::Int(finished),
             ];
             Ok((INSERT_EVENT.to_string(), args))
         })
         .collect()
 }
 
-/// Events stored per INSERT statement (3 bind values each: well under SQLite's and
+/// Events stored per INSERT statement (5 bind values each: well under SQLite's and
 /// PostgreSQL's limits on bind values per statement).
 const EVENT_ROWS: usize = 256;
 
-/// One multi-row INSERT for `events`; seqs already stored are skipped.
-/// PostgreSQL: the events inserted, and in the same statement (so at no extra round trip,
+/// One multi-row INSERT for `events`, of those their fence admits; seqs already stored are
+/// skipped. The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's
+/// attempt waits for it, or it waits for them and sees their change, so a stale attempt's
+/// event never slips in beside a re-queue. In the same statement (so at no extra round trip,
 /// delivered at commit) one `events` notice per job that got new events, from `origin`.
+/// Returns one row: `admitted`, the events the fence let through.
 fn insert_events(
-    events: &[Event],
+    events: &[(Event, Fence)],
     origin: &str,
 ) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
-    let mut sql = String::from("WITH added AS (INSERT INTO events (job_id, seq, body) VALUES ");
+    let mut sql = String::from("WITH fenced AS (SELECT v.job_id, v.seq, v.body FROM (VALUES ");
     for i in 0..events.len() {
         if i > 0 {
             sql.push_str(", ");
         }
-        sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
+        let n = 5 * i;
+        sql.push_str(&format!(
+            "(${}, ${}, ${}, ${}, ${})",
+            n + 1,
+            n + 2,
+            n + 3,
+            n + 4,
+            n + 5
+        ));
     }
-    let (channel, from) = (3 * events.len() + 1, 3 * events.len() + 2);
+    let (channel, from) = (5 * events.len() + 1, 5 * events.len() + 2);
     sql.push_str(&format!(
-        " ON CONFLICT DO NOTHING RETURNING job_id) \
-         SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
-         FROM (SELECT DISTINCT job_id FROM added) AS jobs",
+        ") AS v (job_id, seq, body, attempt, final) JOIN jobs j ON j.id = v.job_id \
+         WHERE v.attempt = -1 OR (j.attempt = v.attempt AND (j.status = 'running' \
+         OR (v.final = 1 AND j.status NOT IN ('pending', 'running')))) FOR SHARE OF j), \
+         added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
+         ON CONFLICT DO NOTHING RETURNING job_id), \
+         told AS (SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
+         FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
+         SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
         Notice::Events.as_str()
     ));
     let mut q = sqlx::query(AssertSqlSafe(sql));
-    for e in events {
+    for (e, fence) in events {
+        let (attempt, finished) = fence.sql_args(e);
         q = q
             .bind(e.job_id.to_string())
             .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-            .bind(to_json(e)?);
+            .bind(to_json(e)?)
+            .bind(attempt)
+            .bind(finished);
     }
     Ok(q.bind(NOTIFY_CHANNEL).bind(origin.to_string()))
+}
+
+/// Runs [`insert_events`] for `chunk`; the events their fence refused.
+async fn store_events<'c, E>(chunk: &[(Event, Fence)], origin: &str, on: E) -> Result<usize>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = insert_events(chunk, origin)?
+        .fetch_all(on)
+        .await
+        .map_err(db_err)?
+        .pop();
+    let admitted: i64 = match row {
+        Some(r) => r.try_get("admitted").map_err(db_err)?,
+        None => 0,
+    };
+    Ok(chunk
+        .len()
+        .saturating_sub(usize::try_from(admitted).unwrap_or(0)))
 }
 
 #[async_trait]
@@ -763,10 +809,11 @@ impl Store for SqlStore {
              SELECT $1, $2, $3, $4, $5, $6, $7, $8, 0 \
              WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'pending') < $9";
         let full = || Error::QueueFull(queue_size);
+        let events: Vec<(Event, Fence)> = events.iter().map(|e| (e.clone(), Fence::Open)).collect();
         let pool = match &self.writes {
             Writes::Sqlite(w) => {
                 // One write: the job and its events are committed together, or neither.
-                let events = event_stmts(events)?;
+                let events = event_stmts(&events)?;
                 let admitted = w
                     .write(move |conn| {
                         let done = run_stmts(conn, &[(insert.to_string(), args)])?;
@@ -797,10 +844,7 @@ impl Store for SqlStore {
             return Err(full()); // the transaction rolls back on drop
         }
         if !events.is_empty() {
-            insert_events(events, &self.origin)?
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            store_events(&events, &self.origin, &mut *tx).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -1006,6 +1050,37 @@ impl Store for SqlStore {
         Ok(out)
     }
 
+    async fn job_stats(&self) -> Result<super::JobStats> {
+        // One statement: the jobs by status, and (status '') the executors with a live lease.
+        let rows = sqlx::query(
+            "SELECT status, COUNT(*) AS n, CAST(COALESCE(SUM(attempt), 0) AS BIGINT) AS attempts, \
+             CAST(COALESCE(SUM(CASE WHEN attempt > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS claimed, \
+             MIN(created_at) AS oldest FROM jobs GROUP BY status \
+             UNION ALL SELECT '', COUNT(*), 0, 0, NULL FROM workers \
+             WHERE lease_until IS NULL OR lease_until >= $1",
+        )
+        .bind(ts(Utc::now()))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_err)?;
+        let mut stats = super::JobStats::default();
+        for r in rows {
+            let status: String = r.try_get("status").map_err(db_err)?;
+            let n = usize::try_from(r.try_get::<i64, _>("n").map_err(db_err)?).unwrap_or(0);
+            if status.is_empty() {
+                stats.live_workers = n;
+                continue;
+            }
+            let count = |c: &str| -> Result<u64> {
+                Ok(u64::try_from(r.try_get::<i64, _>(c).map_err(db_err)?).unwrap_or(0))
+            };
+            let oldest = opt_ts(r.try_get("oldest").map_err(db_err)?)?;
+            let (attempts, claimed) = (count("attempts")?, count("claimed")?);
+            stats.add(status_of(&status)?, n, attempts, claimed, oldest);
+        }
+        Ok(stats)
+    }
+
     async fn delete_job(&self, id: Uuid) -> Result<()> {
         let key = id.to_string();
         let status: Option<String> = sqlx::query_scalar("SELECT status FROM jobs WHERE id = $1")
@@ -1029,12 +1104,12 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn append_events(&self, events: &[Event], keep: usize) -> Result<()> {
+    async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()> {
         if events.is_empty() {
             return Ok(());
         }
         let mut newest: BTreeMap<Uuid, u64> = BTreeMap::new();
-        for e in events {
+        for (e, _) in events {
             let n = newest.entry(e.job_id).or_insert(0);
             *n = (*n).max(e.seq);
         }
@@ -1055,27 +1130,26 @@ impl Store for SqlStore {
                     ];
                     stmts.push((TRIM_EVENTS.to_string(), args));
                 }
-                self.exec(stmts).await?;
+                let done = self.exec(stmts).await?;
+                // An event not stored was refused (or stored already: a retry).
+                let refused = done.iter().take(events.len()).filter(|n| **n == 0).count();
+                super::stale_events_refused(refused);
                 return Ok(());
             }
             Writes::Pool { pool, .. } => pool,
         };
-        let chunks: Vec<&[Event]> = events.chunks(EVENT_ROWS).collect();
+        let chunks: Vec<&[(Event, Fence)]> = events.chunks(EVENT_ROWS).collect();
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
-            return insert_events(events, &self.origin)?
-                .execute(pool)
-                .await
-                .map(|_| ())
-                .map_err(db_err);
+            let refused = store_events(events, &self.origin, pool).await?;
+            super::stale_events_refused(refused);
+            return Ok(());
         }
         let mut tx = pool.begin().await.map_err(db_err)?;
+        let mut refused = 0;
         for chunk in chunks {
-            insert_events(chunk, &self.origin)?
-                .execute(&mut *tx)
-                .await
-                .map_err(db_err)?;
+            refused += store_events(chunk, &self.origin, &mut *tx).await?;
         }
         for (job, upto) in trims {
             sqlx::query(TRIM_EVENTS)
@@ -1085,7 +1159,9 @@ impl Store for SqlStore {
                 .await
                 .map_err(db_err)?;
         }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        super::stale_events_refused(refused);
+        Ok(())
     }
 
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {

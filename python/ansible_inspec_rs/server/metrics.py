@@ -1,7 +1,13 @@
 """Prometheus metrics of one app, in the app's own CollectorRegistry (never the global one).
 
-- ``ansible_inspec_jobs{status}``: jobs in the store by status (read from ``executor.stats()``
-  at scrape time), ``ansible_inspec_queue_pending`` / ``_running`` / ``ansible_inspec_workers``;
+- ``ansible_inspec_jobs{status}``, ``ansible_inspec_queue_pending`` / ``_running``: jobs in the
+  store by status, for the whole cluster: on the server read from the store at scrape time
+  (``executor.job_stats()``: one query, reused for 2 s), with ``ansible_inspec_job_attempts``,
+  ``ansible_inspec_jobs_requeued``, ``ansible_inspec_queue_oldest_pending_seconds``,
+  ``ansible_inspec_live_workers`` and ``ansible_inspec_store_up`` (0: the store did not answer;
+  the job gauges are then this process's last counts); a worker's ``--metrics-port`` serves
+  its own counts (``executor.stats()``, refreshed from the store every heartbeat);
+  ``ansible_inspec_workers``: this process's workers;
 - ``ansible_inspec_host_checks_total{status}`` and ``ansible_inspec_job_duration_seconds``:
   observed when a job submitted through this server finishes;
 - ``ansible_inspec_http_requests_total{method,route,status}`` and
@@ -14,6 +20,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
@@ -30,6 +37,10 @@ from ansible_inspec_rs.status import JobStatus
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+# Tracked jobs the sweep reads per look (see ServerMetrics._sweep).
+_SWEEP_BATCH = 32
+
 _HTTP_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 _JOB_BUCKETS = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600.0)
 
@@ -51,28 +62,56 @@ _WORKER_COUNTERS = {
 }
 
 
-class ExecutorCollector(Collector):
-    """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)."""
+# Executor.job_stats() entry -> (metric name, help): the store's, for the whole cluster.
+_CLUSTER_GAUGES = {
+    "attempts": ("ansible_inspec_job_attempts", "Attempts of the jobs in the store (each claim counts)"),
+    "requeued": ("ansible_inspec_jobs_requeued", "Re-queues of the jobs in the store (a worker died)"),
+    "oldest_pending_seconds": (
+        "ansible_inspec_queue_oldest_pending_seconds",
+        "Age of the oldest pending job (0: none pending)",
+    ),
+    "live_workers": ("ansible_inspec_live_workers", "Executors holding a live lease on the store"),
+}
 
-    def __init__(self, executor: Callable[[], _core.Executor | None]) -> None:
+
+class ExecutorCollector(Collector):
+    """Reads the executor's live counters at scrape time (``stats()`` is synchronous and cheap)
+    and, when ``cluster`` gives them, the store's counts read just before (see
+    ``ServerMetrics.render``)."""
+
+    def __init__(
+        self,
+        executor: Callable[[], _core.Executor | None],
+        cluster: Callable[[], dict[str, float] | None] | None = None,
+    ) -> None:
         self._executor = executor
+        self._cluster = cluster
 
     def collect(self) -> Iterable[Metric]:
         ex = self._executor()
         if ex is None:
             return
         stats = ex.stats()
-        by_status = stats.get("jobs_by_status") or {}
+        cluster = self._cluster() if self._cluster is not None else None
+        local = stats.get("jobs_by_status") or {}
+        by_status: dict[str, float] = {str(k): float(v) for k, v in local.items()}
+        if cluster is not None:
+            by_status = {status: cluster.get(status, 0.0) for status in JobStatus}
         jobs = GaugeMetricFamily("ansible_inspec_jobs", "Jobs in the store by status", labels=["status"])
         for status in sorted(set(JobStatus) | set(by_status)):
-            jobs.add_metric([status], float(by_status.get(status, 0)))
+            jobs.add_metric([status], by_status.get(status, 0.0))
         yield jobs
         yield GaugeMetricFamily(
-            "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=float(stats.get("pending", 0))
+            "ansible_inspec_queue_pending", "Jobs waiting for a worker", value=by_status.get("pending", 0.0)
         )
-        yield GaugeMetricFamily(
-            "ansible_inspec_queue_running", "Jobs running now", value=float(stats.get("running", 0))
-        )
+        running = by_status.get("running", 0.0)
+        yield GaugeMetricFamily("ansible_inspec_queue_running", "Jobs running now", value=running)
+        if self._cluster is not None:
+            up = float(cluster is not None)
+            yield GaugeMetricFamily("ansible_inspec_store_up", "1: the store answered the scrape", value=up)
+        if cluster is not None:
+            for key, (name, doc) in _CLUSTER_GAUGES.items():
+                yield GaugeMetricFamily(name, doc, value=cluster.get(key, 0.0))
         yield GaugeMetricFamily(
             "ansible_inspec_workers", "Executor workers", value=float(stats.get("workers", 0))
         )
@@ -127,13 +166,15 @@ class ServerMetrics:
             buckets=_JOB_BUCKETS,
             registry=self.registry,
         )
-        self.registry.register(ExecutorCollector(executor))
+        self._cluster: dict[str, float] | None = None
+        self.registry.register(ExecutorCollector(executor, lambda: self._cluster))
         self._http_series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
         self._executor = executor
         # Jobs submitted here and not yet seen ending, observed by one follower of the
         # executor's job ends (never a waiter per job: a waiting view of a job run by another
         # process would read the store over and over).
-        self._tracked: set[str] = set()
+        # An ordered set (dict keys): the sweep looks at the longest-unlooked-at first.
+        self._tracked: dict[str, None] = {}
         self._follower: tuple[_core.Executor, asyncio.Task[None]] | None = None
 
     def http_series(self, method: str, route: str, status: int) -> tuple[Counter, Histogram]:
@@ -153,7 +194,17 @@ class ServerMetrics:
                 self._http_series[key] = series
         return series
 
-    def render(self) -> bytes:
+    async def render(self) -> bytes:
+        """The metrics now, with the store's counts for the whole cluster read first."""
+        ex = self._executor()
+        cluster = None
+        if ex is not None:
+            try:
+                cluster = await ex.job_stats()
+            except errors.StoreError:
+                pass  # ansible_inspec_store_up 0; the job gauges fall back to this process's
+        # Set and read with no await between: a concurrent scrape cannot swap it meanwhile.
+        self._cluster = cluster
         return generate_latest(self.registry)
 
     def track(self, job: _core.Job) -> None:
@@ -165,7 +216,7 @@ class ServerMetrics:
         if job.done:
             self._observe(job)
         else:
-            self._tracked.add(job.id)
+            self._tracked[job.id] = None
 
     def _follow(self, ex: _core.Executor) -> None:
         if self._follower is not None:
@@ -182,7 +233,7 @@ class ServerMetrics:
             async for ids in ends:
                 for job_id in ids:
                     if job_id in self._tracked:
-                        self._tracked.discard(job_id)
+                        del self._tracked[job_id]
                         await self._observe_id(ex, job_id)
         finally:
             sweep.cancel()
@@ -197,21 +248,24 @@ class ServerMetrics:
     async def _sweep(self, ex: _core.Executor) -> None:
         """Looks now and then at tracked jobs whose end nobody announced: run by another process
         on a store that sends no notices (SQLite), or ended while PostgreSQL's listening
-        connection was down. Memory stores announce every end."""
+        connection was down. Memory stores announce every end. At most ``_SWEEP_BATCH`` jobs
+        per look, those looked at longest ago first: the store's load stays the same however
+        many jobs are pending (a lost end is observed late, never missed)."""
         interval = {"sqlite": 30.0, "postgresql": 60.0}.get(ex.storage_backend)
         if interval is None:
             return
         while True:
             await asyncio.sleep(interval)
-            for job_id in list(self._tracked):
+            for job_id in list(itertools.islice(self._tracked, _SWEEP_BATCH)):
+                self._tracked.pop(job_id, None)
                 try:
                     job = await ex.get(job_id)
                 except errors.JobNotFound:
-                    self._tracked.discard(job_id)
                     continue
-                if job.done and job_id in self._tracked:
-                    self._tracked.discard(job_id)
+                if job.done:
                     self._observe(job)
+                else:
+                    self._tracked[job_id] = None  # to the back of the line
 
     def _observe(self, job: _core.Job) -> None:
         self.jobs_finished.labels(job.status).inc()

@@ -80,4 +80,4 @@ async def api_index() -> ApiIndex:
 async def metrics(request: Request) -> Response:
     """Prometheus metrics (authentication only when ``metrics_auth`` is set)."""
     server_metrics = getattr(request.app.state, METRICS_KEY)
-    return Response(server_metrics.render(), media_type=CONTENT_TYPE)
+    return Response(await server_metrics.render(), media_type=CONTENT_TYPE)

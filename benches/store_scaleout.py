@@ -1,0 +1,327 @@
+"""Scale-out on PostgreSQL as an operator runs it (issue 19): one API-only server (`serve`
+with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway PostgreSQL
+(tests/pgserver.py). Reports, per worker count:
+
+- throughput: host checks per second, from the store's own timestamps (first start to last
+  end), of --jobs jobs x --hosts hosts whose check is `sleep --sleep` (not spawn-bound),
+  queued through the API (4 clients) while the idle workers are paused, then run;
+- CPU per process over the run (utime + stime, children included: the checks a worker
+  spawns are its work; PostgreSQL: the postmaster and every backend), per 1,000 host checks,
+  and coordination overhead = (API + PostgreSQL) / workers, without and with what the API
+  and PostgreSQL spent accepting the jobs;
+- PostgreSQL transactions per second (`pg_stat_database.xact_commit`);
+- the machine's load and busy cores over the run (the machine may be shared: read the
+  ratio against them).
+
+Then the LISTEN/NOTIFY start latency: jobs submitted one at a time to an idle worker, the
+median of (claimed at - submitted at) from the store. Targets: scale-out 2 vs 1 >= 1.7x
+(or CPU per process showing the cores are the limit), overhead < 10 %, latency <= 5 ms.
+
+    .venv/bin/python benches/store_scaleout.py [--jobs 400] [--hosts 3] [--sleep 0.2]
+        [--workers 8] [--latency-jobs 40] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+
+import httpx  # noqa: E402
+from helpers import free_port, server_env  # noqa: E402
+from pgserver import create_database, postgres_server, xact_commits  # noqa: E402
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int, children: bool = True) -> float:
+    """utime + stime (+ cutime + cstime: reaped children) of a live process."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = int(fields[11]) + int(fields[12])
+    if children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / TICKS
+
+
+def postgres_cpu(postmaster: int) -> float:
+    """The cluster's CPU so far: the postmaster with its reaped backends, plus live ones."""
+    total = cpu_seconds(postmaster)
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == postmaster:
+            total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+def postmaster_pid(url: str) -> int:
+    port = url.rsplit("/", 1)[0].rsplit(":", 1)[1]
+    found = subprocess.run(["pgrep", "-f", "--", f"-p {port} "], capture_output=True, text=True, check=True)
+    return int(found.stdout.split()[0])
+
+
+def busy_cores() -> tuple[float, float]:
+    """(busy, total) jiffies of all cores so far (/proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]
+    return float(sum(values) - idle), float(sum(values))
+
+
+def psql(url: str, sql: str) -> str:
+    base, name = url.rsplit("/", 1)
+    host, port = base.rsplit("@", 1)[1].split(":")
+    cmd = ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atc", sql]
+    return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+def ts(s: str) -> datetime:
+    return datetime.fromisoformat(s.replace("Z", "+00:00"))
+
+
+@contextmanager
+def api_server(url: str, tmp: Path, queue: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    env = server_env(store_url=url, workers="0", queue_size=str(queue), data_dir=str(tmp))
+    log = tmp / f"server-{port}.log"
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "ansible_inspec_rs", "serve", "--port", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    api = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(api + "/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit(f"server did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield api, server
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+@contextmanager
+def worker_processes(url: str, n: int, workers: int, tmp: Path) -> Iterator[list[subprocess.Popen[bytes]]]:
+    cmd = [sys.executable, "-m", "ansible_inspec_rs", "worker", "--store", url, "--workers", str(workers)]
+    procs = []
+    for i in range(n):
+        with (tmp / f"worker-{i}.log").open("wb") as log:
+            procs.append(subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT))
+    try:
+        # Started when each says so (its executor claims from then on).
+        deadline = time.monotonic() + 60
+        for i, p in enumerate(procs):
+            while b"running" not in (tmp / f"worker-{i}.log").read_bytes():
+                if p.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"worker did not start:\n{(tmp / f'worker-{i}.log').read_text()}")
+                time.sleep(0.1)
+        yield procs
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+
+
+def split(n: int, parts: int) -> list[int]:
+    return [n // parts + (i < n % parts) for i in range(parts)]
+
+
+@dataclass
+class Run:
+    processes: int
+    checks: int
+    submit_api_cpu: float
+    submit_pg_cpu: float
+    checks_per_s: float
+    api_cpu: float
+    pg_cpu: float
+    worker_cpu: list[float]
+    tx_per_s: float
+    wall: float
+    busy_cores: float
+    load: str
+
+    def report(self) -> None:
+        per_k = 1000 / self.checks
+        workers = sum(self.worker_cpu)
+        overhead = (self.api_cpu + self.pg_cpu) / workers if workers else float("nan")
+        with_submit = (self.api_cpu + self.pg_cpu + self.submit_api_cpu + self.submit_pg_cpu) / workers
+        each = ", ".join(f"{c / self.wall * 100:.0f} %" for c in self.worker_cpu)
+        print(
+            f"  {self.processes} worker process(es): {self.checks_per_s:7.1f} host checks/s"
+            f" ({self.checks} checks, {self.wall:.1f} s)\n"
+            f"    CPU of a core over the run: API {self.api_cpu / self.wall * 100:.0f} %,"
+            f" PostgreSQL {self.pg_cpu / self.wall * 100:.0f} %, workers {each};"
+            f" machine busy {self.busy_cores:.2f} of 2 cores, load {self.load}\n"
+            f"    CPU-s per 1,000 host checks: API {self.api_cpu * per_k:.2f}, PostgreSQL"
+            f" {self.pg_cpu * per_k:.2f}, workers {workers * per_k:.2f};"
+            f" overhead (API + PostgreSQL) / workers {overhead * 100:.0f} %;"
+            f" PostgreSQL {self.tx_per_s:.0f} tx/s\n"
+            f"    submitting them beforehand (workers paused): API {self.submit_api_cpu * per_k:.2f},"
+            f" PostgreSQL {self.submit_pg_cpu * per_k:.2f} CPU-s per 1,000 host checks;"
+            f" overhead with submission {with_submit * 100:.0f} %"
+        )
+
+
+def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) -> Run:
+    url = create_database(base)
+    pm = postmaster_pid(url)
+    checks = args.jobs * args.hosts
+    with (
+        api_server(url, tmp, args.jobs + 10) as (api, server),
+        worker_processes(url, processes, args.workers, tmp) as workers,
+    ):
+        client = httpx.Client(base_url=api, timeout=60)
+        tpl = {
+            "name": "sleep",
+            "command": ["sleep", str(args.sleep)],
+            "connection": "local",
+            "forks": args.hosts,
+        }
+        client.post("/api/v1/templates", json=tpl).raise_for_status()
+        hosts = [f"h{i}" for i in range(args.hosts)]
+        time.sleep(1.0)  # idle: the workers listen
+        pids = [server.pid, *(w.pid for w in workers)]
+
+        def submit(n: int) -> None:
+            with httpx.Client(base_url=api, timeout=60) as c:
+                for _ in range(n):
+                    c.post("/api/v1/jobs", json={"template_name": "sleep", "hosts": hosts}).raise_for_status()
+
+        # The queue is filled first, by 4 clients, with the (idle, listening) workers paused:
+        # what is measured then is the run, not how fast one client submits; the notices
+        # wait in the workers' connections. Their leases (30 s) outlast the pause.
+        for w in workers:
+            w.send_signal(signal.SIGSTOP)
+        api_s0, pg_s0 = cpu_seconds(server.pid), postgres_cpu(pm)
+        submitters = [threading.Thread(target=submit, args=(n,)) for n in split(args.jobs, 4)]
+        for t in submitters:
+            t.start()
+        for t in submitters:
+            t.join()
+        submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, postgres_cpu(pm) - pg_s0
+        cpu0 = [cpu_seconds(p) for p in pids]
+        pg0, tx0, busy0, t0 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
+        for w in workers:
+            w.send_signal(signal.SIGCONT)
+        deadline = time.monotonic() + 600
+        while True:
+            done = int(psql(url, "SELECT count(*) FROM jobs WHERE status NOT IN ('pending', 'running')"))
+            if done >= args.jobs:
+                break
+            if time.monotonic() > deadline:
+                raise SystemExit(f"only {done} of {args.jobs} jobs ended in 600 s")
+            time.sleep(0.5)
+        cpu1 = [cpu_seconds(p) for p in pids]
+        pg1, tx1, busy1, t1 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
+        load = Path("/proc/loadavg").read_text().split()[0]
+        bad = psql(url, "SELECT count(*) FROM jobs WHERE status <> 'successful'")
+        if bad != "0":
+            raise SystemExit(f"{bad} jobs did not succeed: see {tmp}")
+        first, last = psql(url, "SELECT min(started_at) || ' ' || max(finished_at) FROM jobs").split()
+        span = (ts(last) - ts(first)).total_seconds()
+        client.close()
+    used = [b - a for a, b in zip(cpu0, cpu1, strict=True)]
+    wall = t1 - t0
+    return Run(
+        processes=processes,
+        checks=checks,
+        submit_api_cpu=submit_api,
+        submit_pg_cpu=submit_pg,
+        checks_per_s=checks / span,
+        api_cpu=used[0],
+        pg_cpu=pg1 - pg0,
+        worker_cpu=used[1:],
+        tx_per_s=(tx1 - tx0) / wall,
+        wall=wall,
+        busy_cores=(busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * (os.cpu_count() or 1),
+        load=load,
+    )
+
+
+def start_latency(base: str, tmp: Path, n: int) -> list[float]:
+    """ms from submission to claim, jobs submitted one at a time to an idle worker."""
+    url = create_database(base)
+    with api_server(url, tmp, n + 10) as (api, _server), worker_processes(url, 1, 2, tmp):
+        with httpx.Client(base_url=api, timeout=30) as client:
+            tpl = {"name": "t", "command": ["true"], "connection": "local"}
+            client.post("/api/v1/templates", json=tpl).raise_for_status()
+            time.sleep(1.0)
+            ids = []
+            for _ in range(n):
+                r = client.post("/api/v1/jobs", json={"template_name": "t", "hosts": ["h"]})
+                r.raise_for_status()
+                job_id = r.json()["job_id"]
+                ids.append(job_id)
+                deadline = time.monotonic() + 30
+                while client.get(f"/api/v1/jobs/{job_id}").json()["status"] in ("pending", "running"):
+                    if time.monotonic() > deadline:
+                        raise SystemExit(f"job {job_id} did not end in 30 s")
+                    time.sleep(0.05)
+                time.sleep(0.2)  # idle again: the worker waits for a notice
+        rows = psql(url, "SELECT created_at || ' ' || started_at FROM jobs").splitlines()
+    return [(ts(b) - ts(a)).total_seconds() * 1000 for a, b in (r.split() for r in rows)]
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--jobs", type=int, default=400)
+    p.add_argument("--hosts", type=int, default=3)
+    p.add_argument("--sleep", type=float, default=0.2)
+    p.add_argument("--workers", type=int, default=8, help="jobs each worker process runs at once")
+    p.add_argument("--repeat", type=int, default=1, help="rounds of 1 then 2 processes")
+    p.add_argument("--latency-jobs", type=int, default=40)
+    p.add_argument("--quick", action="store_true", help="tiny sizes (a smoke run; numbers mean nothing)")
+    args = p.parse_args()
+    if args.quick:
+        args.jobs, args.hosts, args.sleep, args.latency_jobs = 8, 2, 0.05, 3
+    with postgres_server() as base, tempfile.TemporaryDirectory(prefix="airs-scale-") as tmp:
+        print(
+            f"scale-out on PostgreSQL: {args.jobs} jobs x {args.hosts} hosts of `sleep {args.sleep}`,"
+            f" API-only server + worker processes with --workers {args.workers}"
+        )
+        runs: dict[int, list[Run]] = {1: [], 2: []}
+        for _ in range(args.repeat):
+            for n in runs:
+                run = scale_run(base, Path(tmp), n, args)
+                run.report()
+                runs[n].append(run)
+        one, two = (statistics.median(r.checks_per_s for r in runs[n]) for n in (1, 2))
+        print(f"  2 vs 1 worker processes: {two / one:.2f}x (target >= 1.7x)")
+        if args.latency_jobs < 1:
+            return
+        lat = start_latency(base, Path(tmp), args.latency_jobs)
+        print(
+            f"start latency (submitted -> claimed, idle worker, {len(lat)} jobs): median"
+            f" {statistics.median(lat):.1f} ms, max {max(lat):.1f} ms (target <= 5 ms median)"
+        )
+
+
+if __name__ == "__main__":
+    main()
