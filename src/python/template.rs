@@ -175,6 +175,11 @@ impl PyTemplate {
     fn skip_tags(&self) -> Vec<String> {
         self.inner.skip_tags.clone()
     }
+    /// InSpec controls to run and report (ids and ``/regex/`` entries); empty: every control.
+    #[getter]
+    fn controls(&self) -> Vec<String> {
+        self.inner.controls.clone()
+    }
     /// Variables (Ansible extra vars, InSpec inputs).
     #[getter]
     fn extra_vars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
