@@ -62,9 +62,7 @@ def layout(roots: Path) -> Path:
 
 
 def outcome_of(results: list[dict[str, Any]]) -> Outcome:
-    return {
-        r["host"]: (r["status"], sorted((c["id"], c["status"]) for c in r["controls"])) for r in results
-    }
+    return {r["host"]: (r["status"], sorted((c["id"], c["status"]) for c in r["controls"])) for r in results}
 
 
 async def through_python(layout: Path) -> tuple[list[str], Outcome]:

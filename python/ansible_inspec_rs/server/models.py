@@ -318,7 +318,9 @@ class LaunchIn(_In):
     tags: Tags | None = None
     skip_tags: Tags | None = None
     verbosity: int | None = Field(None, **_limits("verbosity"))
-    hosts: list[Host] | None = Field(None, description="hosts to check (default: the template's inventory + target + limit)")
+    hosts: list[Host] | None = Field(
+        None, description="hosts to check (default: the template's inventory + target + limit)"
+    )
 
 
 class JobCreate(_In):
