@@ -131,6 +131,41 @@ mod tests {
             .expect("ansible-inventory not found: install ansible-core (make venv)")
     }
 
+    /// Asserts that `ours` gives each host the values `ansible-inventory --list` gives for
+    /// `keys` (with `--playbook-dir` when given).
+    fn same_vars_as_ansible(
+        ours: &Inventory,
+        dir: &Path,
+        inventory: &Path,
+        playbook_dir: Option<&Path>,
+        hosts: &[&str],
+        keys: &[&str],
+    ) {
+        let mut cmd = std::process::Command::new(ansible_inventory());
+        cmd.arg("-i").arg(inventory).arg("--list");
+        if let Some(p) = playbook_dir {
+            cmd.arg("--playbook-dir").arg(p);
+        }
+        let out = cmd
+            .env("ANSIBLE_LOCAL_TEMP", dir.join("tmp"))
+            .env("ANSIBLE_HOME", dir.join("home"))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
+        for host in hosts {
+            let mine = ours.vars_for(host).unwrap();
+            let hostvars = &theirs["_meta"]["hostvars"][host];
+            for k in keys {
+                assert_eq!(mine.get(*k), hostvars.get(*k), "{host}.{k}");
+            }
+        }
+    }
+
     fn write(dir: &Path, rel: &str, text: &str) {
         let p = dir.join(rel);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
@@ -166,27 +201,16 @@ mod tests {
         write(&dir, "host_vars/web1", "tier: host_dir\n");
         write(&dir, "host_vars/db1.yml", "owner: db_dir\n");
         let inv_path = dir.join("hosts.ini");
-        let out = std::process::Command::new(ansible_inventory())
-            .args(["-i", &inv_path.display().to_string(), "--list"])
-            .env("ANSIBLE_LOCAL_TEMP", dir.join("tmp"))
-            .env("ANSIBLE_HOME", dir.join("home"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
         let ours = Inventory::load(&inv_path.display().to_string()).unwrap();
         let keys = ["env", "region", "tier", "color", "size", "owner", "alone"];
-        for host in ["lonely", "web1", "web2", "db1"] {
-            let mine = ours.vars_for(host).unwrap();
-            let hostvars = &theirs["_meta"]["hostvars"][host];
-            for k in keys {
-                assert_eq!(mine.get(k), hostvars.get(k), "{host}.{k}");
-            }
-        }
+        same_vars_as_ansible(
+            &ours,
+            &dir,
+            &inv_path,
+            None,
+            &["lonely", "web1", "web2", "db1"],
+            &keys,
+        );
         // The precedence really was exercised: directory files won over inline vars.
         let web1 = ours.vars_for("web1").unwrap();
         assert_eq!(web1["env"], "prod_dir");
@@ -232,20 +256,6 @@ mod tests {
         write(&dir, "play/group_vars/web/main.yml", "pg: play_web\n");
         write(&dir, "play/host_vars/web1.yml", "ph: play_host\n");
         let inv_path = dir.join("inv/hosts.ini");
-        let out = std::process::Command::new(ansible_inventory())
-            .args(["-i", &inv_path.display().to_string(), "--list"])
-            .arg("--playbook-dir")
-            .arg(dir.join("play"))
-            .env("ANSIBLE_LOCAL_TEMP", dir.join("tmp"))
-            .env("ANSIBLE_HOME", dir.join("home"))
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let theirs: Value = serde_json::from_slice(&out.stdout).unwrap();
         let template = crate::template::Template::create(crate::template::TemplateSpec {
             name: Some("pb".into()),
             playbook: Some(dir.join("play/site.yml").display().to_string()),
@@ -255,13 +265,15 @@ mod tests {
         .unwrap();
         let ours = Inventory::for_template(&template).unwrap().unwrap();
         let keys = ["a", "fa", "ga", "pa", "g", "pg", "h", "ph", "only_play"];
-        for host in ["web1", "web2"] {
-            let mine = ours.vars_for(host).unwrap();
-            let hostvars = &theirs["_meta"]["hostvars"][host];
-            for k in keys {
-                assert_eq!(mine.get(k), hostvars.get(k), "{host}.{k}");
-            }
-        }
+        let play = dir.join("play");
+        same_vars_as_ansible(
+            &ours,
+            &dir,
+            &inv_path,
+            Some(&play),
+            &["web1", "web2"],
+            &keys,
+        );
         let web1 = ours.vars_for("web1").unwrap();
         // Each level was exercised (not all keys equal by accident).
         assert_eq!(web1["pa"], "play_all");
