@@ -446,7 +446,7 @@ impl Executor {
         let admitted = policy.admit(&template)?;
         policy.check_caller_vars(&template, &extra_vars)?;
         let queue_size = self.inner.config.queue_size;
-        let selection = if hosts.is_empty() {
+        let selection = if hosts.is_empty() && admitted.inventory.is_some() {
             // The template's inventory + target/limit select them: a file read, off the
             // async workers.
             tokio::task::spawn_blocking(move || select_hosts(&admitted, hosts, empty))
