@@ -1,9 +1,9 @@
-//! `group_vars/` and `host_vars/` beside an inventory file, read as Ansible's
+//! `group_vars/` and `host_vars/` beside an inventory file or a playbook, read as Ansible's
 //! `host_group_vars` plugin reads them: for a group or host NAME, the first of `NAME`,
 //! `NAME.yml`, `NAME.yaml`, `NAME.json` that exists; a directory is every file in it
 //! (recursively, sorted by name, hidden and `~` files skipped, with no extension or one of
 //! those), later files overriding earlier ones key by key. Each file is a YAML mapping.
-//! (Beside a playbook, `ansible-playbook` reads its own.)
+//! Which folder wins is `Inventory::vars_for`'s precedence.
 
 use std::path::{Path, PathBuf};
 
@@ -17,8 +17,8 @@ const EXTENSIONS: [&str; 3] = ["yml", "yaml", "json"];
 const FILES_MAX: usize = 10_000;
 
 /// The variables files give for `name` under `dir` (`…/group_vars` or `…/host_vars`); None
-/// when there are none. `base` is the inventory's directory: a file whose real path leaves
-/// it (a symlink out) is refused, as the inventory itself is held to the roots.
+/// when there are none. `base` is the inventory's (or playbook's) folder: a file whose real
+/// path leaves it (a symlink out) is refused, as the inventory itself is held to the roots.
 pub(super) fn vars_for_name(
     base: &Path,
     dir: &Path,
