@@ -350,9 +350,6 @@ impl Template {
     /// The controls a job of this template runs (`controls`); a ValidationError naming
     /// `controls` when an entry cannot be used.
     pub fn control_selection(&self) -> Result<ControlSelection, ValidationError> {
-        for c in &self.controls {
-            check_len("controls", c, PATH_MAX)?;
-        }
         ControlSelection::new(&self.controls)
             .map_err(|e| ValidationError::new("controls", e.to_string()))
     }

@@ -6,8 +6,9 @@
 
 use std::collections::HashSet;
 
-/// Entries a template may list.
-pub const CONTROLS_MAX: usize = 1024;
+/// Entries a template may list, and bytes per entry (together well inside a request body).
+pub const CONTROLS_MAX: usize = 256;
+pub const CONTROL_ENTRY_MAX: usize = 256;
 
 /// An entry that cannot be used; `entry` is its position (from 1).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -38,6 +39,9 @@ impl ControlSelection {
                 entry: i + 1,
                 message,
             };
+            if e.len() > CONTROL_ENTRY_MAX {
+                return Err(bad(format!("at most {CONTROL_ENTRY_MAX} bytes")));
+            }
             // A leading '-' would read as an option on `inspec exec`'s command line.
             if e.is_empty() || e.starts_with('-') || e.chars().any(char::is_control) {
                 return Err(bad(
@@ -128,5 +132,12 @@ mod tests {
         );
         let many = vec!["x".to_string(); CONTROLS_MAX + 1];
         assert!(ControlSelection::new(&many).is_err());
+        let long = "x".repeat(CONTROL_ENTRY_MAX + 1);
+        assert_eq!(
+            ControlSelection::new(&["a".into(), long])
+                .unwrap_err()
+                .entry,
+            2
+        );
     }
 }
