@@ -54,6 +54,9 @@ pub enum Error {
     /// A profile handed to the core directly (`Profile.load`) cannot be read or parsed.
     #[error(transparent)]
     Profile(#[from] ProfileError),
+    /// The template's inventory, or a host pattern over it, cannot be used.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -77,14 +80,59 @@ pub enum StoreError {
     WriterStopped(&'static str),
 }
 
+/// Why an inventory (the file, its `group_vars/`/`host_vars/`, or a host pattern over it)
+/// cannot be used. Each names the input field it came from ([`InventoryError::field`]);
+/// none quotes what a file holds (an inventory line may carry a secret).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum InventoryError {
+    /// The inventory file cannot be read (missing, a directory, too large, not UTF-8).
+    #[error("{path:?} {message}")]
+    Unreadable { path: String, message: String },
+    /// The INI or YAML is malformed (`line` when the parser knows it).
+    #[error("{path}: {}{message}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Syntax {
+        path: String,
+        line: Option<usize>,
+        message: String,
+    },
+    /// A `group_vars/` or `host_vars/` file or folder (`path`) cannot be used.
+    #[error("{path}: {message}")]
+    VarsFile { path: String, message: String },
+    /// A host pattern (`field`: `target` or `limit`) is malformed.
+    #[error("{message}")]
+    Pattern {
+        field: &'static str,
+        message: String,
+    },
+}
+
+impl InventoryError {
+    /// The input field at fault: `inventory` for the files, `target`/`limit` for patterns.
+    pub fn field(&self) -> &'static str {
+        match self {
+            InventoryError::Pattern { field, .. } => field,
+            _ => "inventory",
+        }
+    }
+}
+
+impl From<InventoryError> for ValidationError {
+    fn from(e: InventoryError) -> Self {
+        ValidationError::new(e.field(), e.to_string())
+    }
+}
+
 /// Why the runner cannot run a job, or one host of it. A job-level one ends the job `error`
 /// with this message (the executor records it; nothing is raised); a host-level one ends
 /// that host `error`.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum RunnerError {
-    /// The template breaks the executor's policy, or its inventory cannot be read.
+    /// The template breaks the executor's policy.
     #[error(transparent)]
     Refused(#[from] ValidationError),
+    /// The template's inventory cannot be read.
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
     /// A host cannot be reached as written (its rule says why).
     #[error("{}", .0.rule)]
     BadHost(ValidationError),

@@ -1,5 +1,8 @@
 //! Jobs as plain data: statuses and their state machine, per-host results, events.
 
+mod control_selection;
+pub use control_selection::{BadControlEntry, ControlSelection, CONTROLS_MAX, CONTROL_ENTRY_MAX};
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -9,7 +9,9 @@
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::job::{ControlStatus, HostStatus, JobStatus, Stream, TaskStatus};
+use crate::job::{
+    ControlStatus, HostStatus, JobStatus, Stream, TaskStatus, CONTROLS_MAX, CONTROL_ENTRY_MAX,
+};
 use crate::template::{
     Connection, JobType, ProfileRunner, ARGV_MAX, ARG_MAX_LEN, CONNECT_TIMEOUT_RANGE,
     DEFAULT_CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
@@ -129,6 +131,9 @@ fn template_fields() -> Vec<TemplateField> {
         f("limit", text(PATH_MAX), true, "a further inventory pattern the selected hosts must match"),
         f("tags", tags.clone(), false, "Ansible tags to run (input: a list or one comma-separated string)"),
         f("skip_tags", tags, false, "Ansible tags to skip (input: a list or one comma-separated string)"),
+        f("controls", json!({"type": "array", "maxItems": CONTROLS_MAX, "default": [],
+            "items": {"type": "string", "minLength": 1, "maxLength": CONTROL_ENTRY_MAX, "pattern": NO_CONTROL}}), false,
+          "InSpec controls to run and report, as inspec exec --controls: control ids, and /regex/ entries matched anywhere in the id; empty: every control"),
         f("extra_vars", json!({"type": "object", "default": {}}), false,
           "variables (Ansible extra vars, InSpec inputs); at most 256 KiB as JSON, 32 levels deep"),
         f("reporter", json!({"type": "string", "maxLength": PATH_MAX, "pattern": reporter_pattern()}), true,

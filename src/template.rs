@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::ValidationError;
+use crate::job::ControlSelection;
 
 pub const NAME_MAX: usize = 128;
 pub const DESCRIPTION_MAX: usize = 4096;
@@ -101,6 +102,10 @@ pub struct Template {
     pub limit: Option<String>,
     pub tags: Vec<String>,
     pub skip_tags: Vec<String>,
+    /// InSpec controls to run and report (`exec --controls`): ids and `/regex/` entries;
+    /// empty: every control ([`crate::job::ControlSelection`]).
+    #[serde(default)]
+    pub controls: Vec<String>,
     pub extra_vars: Map<String, Value>,
     pub reporter: Option<String>,
     pub supermarket: bool,
@@ -151,6 +156,8 @@ pub struct TemplateSpec {
     pub tags: Option<Vec<String>>,
     #[serde(default, deserialize_with = "list_or_csv")]
     pub skip_tags: Option<Vec<String>>,
+    #[serde(default)]
+    pub controls: Option<Vec<String>>,
     #[serde(default)]
     pub extra_vars: Option<Map<String, Value>>,
     #[serde(default)]
@@ -239,6 +246,7 @@ impl Template {
             limit: None,
             tags: Vec::new(),
             skip_tags: Vec::new(),
+            controls: Vec::new(),
             extra_vars: Map::new(),
             reporter: None,
             supermarket: false,
@@ -313,6 +321,7 @@ impl Template {
             description,
             tags,
             skip_tags,
+            controls,
             extra_vars,
             supermarket,
             job_type,
@@ -336,6 +345,13 @@ impl Template {
             // validate() guarantees exactly one; an empty command is the safe fallback.
             _ => Action::Command(&[]),
         }
+    }
+
+    /// The controls a job of this template runs (`controls`); a ValidationError naming
+    /// `controls` when an entry cannot be used.
+    pub fn control_selection(&self) -> Result<ControlSelection, ValidationError> {
+        ControlSelection::new(&self.controls)
+            .map_err(|e| ValidationError::new("controls", e.to_string()))
     }
 
     pub fn validate(&self) -> Result<(), ValidationError> {
@@ -408,6 +424,7 @@ impl Template {
                 }
             }
         }
+        self.control_selection()?;
         check_range("timeout", self.timeout, TIMEOUT_RANGE)?;
         check_range("forks", self.forks, FORKS_RANGE)?;
         check_range("retries", self.retries, (0, RETRIES_MAX))?;

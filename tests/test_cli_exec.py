@@ -325,3 +325,29 @@ def test_console_script_dependencies_are_declared() -> None:
                 dists = {d.lower() for d in distributions.get(top, [top])}
                 allowed = declared | (server if source.stem in ("serve", "worker") else set())
                 assert dists & allowed, f"{source.name} imports {top} ({dists}), not declared"
+
+
+def test_controls_run_and_report_only_those_under_a_pipe(tmp_path: Path) -> None:
+    """`--controls` as `inspec exec --controls`: ids and /regex/ entries; the others neither run
+    (the failing one would make the exit code 1) nor appear (stdout is a pipe here)."""
+    profile = tmp_path / "profile"
+    (profile / "controls").mkdir(parents=True)
+    (profile / "inspec.yml").write_text("name: picked\nversion: 1.0.0\n")
+    (profile / "controls" / "c.rb").write_text(
+        "control 'keep-1' do\n  title 'Kept by id'\n  describe file('/') do\n"
+        "    it { should be_directory }\n  end\nend\n"
+        "control 'keep-2' do\n  title 'Kept by regex'\n  describe file('/') do\n"
+        "    it { should exist }\n  end\nend\n"
+        "control 'drop-1' do\n  title 'Left out'\n  describe file('/nonexistent-airs') do\n"
+        "    it { should exist }\n  end\nend\n"
+    )
+    out = cli(str(profile), "-t", "local://", "--controls", "keep-1", "/^keep-[2-9]$/")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "Kept by id" in out.stdout and "Kept by regex" in out.stdout
+    assert "Left out" not in out.stdout and "drop-1" not in out.stdout
+    assert "2 successful controls" in out.stdout and "\x1b[" not in out.stdout
+    every = cli(str(profile), "-t", "local://")
+    assert every.returncode == 1 and "Left out" in every.stdout
+    bad = cli(str(profile), "-t", "local://", "--controls", "/(unclosed/")
+    assert bad.returncode == 2 and not bad.stdout
+    assert "controls" in bad.stderr and "not a valid regex" in bad.stderr

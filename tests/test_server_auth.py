@@ -61,7 +61,7 @@ def test_static_token_is_admin(admin: httpx.Client) -> None:
 
 def test_roles(client_as: Callable[[str], httpx.Client], admin: httpx.Client) -> None:
     viewer, operator, boss = client_as("viewer"), client_as("operator"), client_as("admin")
-    tpl = make_template(admin)
+    tpl = make_template(admin, target="a")
     body = {"name": unique(), "command": ["true"]}
 
     assert viewer.get("/api/v1/templates").status_code == 200

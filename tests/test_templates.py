@@ -43,6 +43,10 @@ def test_defaults_and_fields() -> None:
         ({"name": "a", "command": ["true"], "job_type": "deploy"}, "job_type"),
         ({"name": "a", "command": ["true"], "extra_vars": [1]}, "extra_vars"),
         ({"name": "a", "command": ["true"], "timeout": "soon"}, "timeout"),
+        ({"name": "a", "profile": PROFILE, "controls": ["/(unclosed/"]}, "controls"),
+        ({"name": "a", "profile": PROFILE, "controls": ["--reporter=json:/tmp/x"]}, "controls"),
+        ({"name": "a", "profile": PROFILE, "controls": [""]}, "controls"),
+        ({"name": "a", "profile": PROFILE, "controls": "ssh-01"}, "controls"),
     ],
 )
 def test_validation_names_the_field(kwargs: dict[str, Any], field: str) -> None:
@@ -52,6 +56,15 @@ def test_validation_names_the_field(kwargs: dict[str, Any], field: str) -> None:
     assert info.value.rule
     assert field in str(info.value)
     assert isinstance(info.value, ValueError)
+
+
+def test_controls_are_a_template_field() -> None:
+    """``controls`` (inspec exec --controls): ids and /regex/ entries, kept as given."""
+    t = Template("c", profile=PROFILE, controls=["os-01", "/^ssh-/"])
+    assert t.controls == ["os-01", "/^ssh-/"]
+    assert t.to_dict()["controls"] == ["os-01", "/^ssh-/"]
+    assert Template.from_dict(t.to_dict()) == t
+    assert Template("d", profile=PROFILE).controls == []
 
 
 def test_dict_round_trip_is_json() -> None:

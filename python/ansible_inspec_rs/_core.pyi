@@ -51,6 +51,7 @@ class Template:
         limit: str | None = None,
         tags: Sequence[str] | str | None = ...,
         skip_tags: Sequence[str] | str | None = ...,
+        controls: Sequence[str] | None = ...,
         extra_vars: Mapping[str, Any] | None = ...,
         reporter: str | None = None,
         supermarket: bool | None = False,
@@ -90,6 +91,8 @@ class Template:
     def tags(self) -> list[str]: ...
     @property
     def skip_tags(self) -> list[str]: ...
+    @property
+    def controls(self) -> list[str]: ...
     @property
     def extra_vars(self) -> dict[str, Any]: ...
     @property

@@ -25,6 +25,11 @@ class PathNotAllowed(ValidationError):
     """A template path resolves outside the executor's allowed roots (``field`` names which)."""
 
 
+class InventoryError(ValidationError):
+    """The template's inventory (the file, its ``group_vars/``/``host_vars/``) or a host pattern
+    over it cannot be used: ``field`` is ``inventory``, ``target`` or ``limit``."""
+
+
 class NotFoundError(AnsibleInspecError, LookupError):
     """Something looked up by name or id does not exist."""
 

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
 use crate::error::{Error, Result};
+use crate::inventory::Inventory;
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::store::{Fence, JobRecord, Notice, Store};
 use crate::template::Template;
@@ -271,6 +272,9 @@ pub struct JobHandle {
     live: Option<Arc<LiveMap>>,
     /// Events the store keeps for this job.
     keep_events: usize,
+    /// The template's inventory as read to select the hosts, kept until the job is
+    /// planned (so one job reads it once); None when it was not read at submission.
+    inventory: Mutex<Option<Inventory>>,
 }
 
 impl std::fmt::Debug for JobHandle {
@@ -319,7 +323,18 @@ impl JobHandle {
             counts,
             live,
             keep_events: event_history.max(64),
+            inventory: Mutex::new(None),
         }
+    }
+
+    /// Keeps the inventory read at submission for planning this job.
+    pub(crate) fn keep_inventory(&self, inventory: Option<Inventory>) {
+        *lock(&self.inventory) = inventory;
+    }
+
+    /// The inventory kept at submission, once (planning takes it).
+    pub(crate) fn take_inventory(&self) -> Option<Inventory> {
+        lock(&self.inventory).take()
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

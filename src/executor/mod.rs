@@ -437,9 +437,7 @@ impl Executor {
         empty: EmptySelection,
     ) -> Result<Arc<JobHandle>> {
         self.check_open()?;
-        validate_hosts(&hosts)?;
         let policy = &self.inner.config.policy;
-        policy.check_hosts(&hosts)?;
         let (template, template_id) = match template {
             TemplateRef::Stored(key) => {
                 let t = self.inner.store.get_template(&key).await?;
@@ -456,17 +454,19 @@ impl Executor {
         let admitted = policy.admit(&template)?;
         policy.check_caller_vars(&template, &extra_vars)?;
         let queue_size = self.inner.config.queue_size;
-        // No hosts given: the template's inventory + target/limit select them.
-        let selected = hosts.is_empty();
-        // A file read (when no hosts are given): off the async workers.
-        let hosts = tokio::task::spawn_blocking(move || select_hosts(&admitted, hosts, empty))
-            .await
-            .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??;
-        if selected {
-            // Given hosts were checked on entry; these come from the inventory.
-            validate_hosts(&hosts)?;
-            policy.check_hosts(&hosts)?;
-        }
+        let selection = if hosts.is_empty() && admitted.inventory.is_some() {
+            // The template's inventory + target/limit select them: a file read, off the
+            // async workers.
+            tokio::task::spawn_blocking(move || select_hosts(&admitted, hosts, empty))
+                .await
+                .map_err(|e| Error::Internal(format!("reading the inventory: {e}")))??
+        } else {
+            select_hosts(&admitted, hosts, empty)?
+        };
+        // The one check of the job's hosts, given or selected.
+        validate_hosts(&selection.hosts)?;
+        policy.check_hosts(&selection.hosts)?;
+        let hosts = selection.hosts;
         let mut vars = template.extra_vars.clone();
         vars.extend(extra_vars);
         crate::template::check_extra_vars(&vars)?;
@@ -476,6 +476,9 @@ impl Executor {
             // in `live`, with its `queued` event, before it is stored, so a worker claiming
             // it at once finds this handle and numbers its events after `queued`.
             let job = self.inner.new_handle(rec.clone());
+            // This handle is the one that runs: it plans the job with the inventory read
+            // for the selection instead of reading it again.
+            job.keep_inventory(selection.inventory);
             self.inner.live.insert(job.clone());
             let queued: Vec<_> = job
                 .publish_unstored(EventKind::Queued)

@@ -150,7 +150,15 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
 async fn run_job(job: &Arc<JobHandle>, ctx: Arc<RunContext>) -> (JobStatus, Option<String>) {
     let template = job.template.clone();
     let job_id = job.id.to_string();
-    let plan = match runner::plan(&template, &job.hosts, &job.extra_vars, &job_id, &ctx) {
+    let inventory = job.take_inventory();
+    let plan = match runner::plan(
+        &template,
+        &job.hosts,
+        &job.extra_vars,
+        inventory,
+        &job_id,
+        &ctx,
+    ) {
         Ok(p) => p,
         Err(why) => return (JobStatus::Error, Some(why.to_string())),
     };

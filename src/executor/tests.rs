@@ -4,6 +4,7 @@ use std::time::{Duration, Instant};
 use serde_json::Map;
 
 use super::*;
+use crate::error::InventoryError;
 use crate::job::HostStatus;
 
 async fn exec(workers: usize, queue_size: usize) -> Executor {
@@ -91,6 +92,60 @@ async fn empty_host_list_is_refused_unless_allowed() {
         job.wait(Some(Duration::from_secs(5))).await.unwrap(),
         JobStatus::Successful
     );
+}
+
+/// The inventory that selected a job's hosts is the one its run uses: read once, at
+/// submission (here it is broken between submission and the run, and the job still runs).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_reads_its_inventory_once() {
+    let dir = std::env::temp_dir().join(format!("airs-once-{}", Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let inv = dir.join("hosts.ini");
+    std::fs::write(&inv, "[web]\nw1\nw2\n[db]\nd1\n").unwrap();
+    let ex = exec(1, 10).await;
+    ex.create_template(command("busy", &["sleep", "30"], |_| {}))
+        .await
+        .unwrap();
+    ex.create_template(command("inv", &["echo", "{host}"], |s| {
+        s.inventory = Some(inv.display().to_string());
+        s.target = Some("web".into());
+    }))
+    .await
+    .unwrap();
+    // The one worker is busy: the inventory job waits in the queue.
+    let busy = ex
+        .submit(TemplateRef::Stored("busy".into()), hosts(1), Map::new())
+        .await
+        .unwrap();
+    while busy.status() == JobStatus::Pending {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let job = ex
+        .submit(TemplateRef::Stored("inv".into()), vec![], Map::new())
+        .await
+        .unwrap();
+    assert_eq!(job.hosts, ["w1", "w2"]);
+    std::fs::write(&inv, "[web\n").unwrap();
+    assert!(busy.cancel().await.unwrap());
+    assert_eq!(
+        job.wait(Some(Duration::from_secs(10))).await.unwrap(),
+        JobStatus::Successful,
+        "{:?}",
+        job.snapshot().error
+    );
+    // A new job reads the file as it is now: its error names the inventory.
+    let e = ex
+        .submit(TemplateRef::Stored("inv".into()), vec![], Map::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &e,
+            Error::Inventory(InventoryError::Syntax { line: Some(1), .. })
+        ),
+        "{e:?}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

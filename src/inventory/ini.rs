@@ -1,7 +1,7 @@
 //! The INI inventory format: `[group]`, `[group:vars]`, `[group:children]`, host lines
 //! with `key=value` variables, hosts before any section being ungrouped.
 
-use super::{expand_range, scalar, Inventory};
+use super::{expand_range, scalar, Inventory, SyntaxError};
 
 enum Section {
     Hosts(String),
@@ -10,7 +10,7 @@ enum Section {
 }
 
 /// Splits a line into words, keeping quoted parts (`a="b c"`) together.
-fn words(line: &str) -> Result<Vec<String>, String> {
+fn words(line: &str) -> Result<Vec<String>, SyntaxError> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let mut quote: Option<char> = None;
@@ -34,7 +34,7 @@ fn words(line: &str) -> Result<Vec<String>, String> {
         }
     }
     if quote.is_some() {
-        return Err("unclosed quote".into());
+        return Err(SyntaxError::new("unclosed quote"));
     }
     if !cur.is_empty() {
         out.push(cur);
@@ -57,12 +57,12 @@ fn strip_comment(line: &str) -> &str {
     }
 }
 
-pub(super) fn parse(text: &str) -> Result<Inventory, String> {
+pub(super) fn parse(text: &str) -> Result<Inventory, SyntaxError> {
     let mut inv = Inventory::default();
     let mut section = Section::Hosts("ungrouped".into());
     for (n, raw) in text.lines().enumerate() {
         let lineno = n + 1;
-        let at = |e: String| format!("line {lineno}: {e}");
+        let at = |e: SyntaxError| e.at_line(lineno);
         let line = strip_comment(raw);
         if line.is_empty() {
             continue;
@@ -70,20 +70,22 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
         if let Some(header) = line.strip_prefix('[') {
             let name = header
                 .strip_suffix(']')
-                .ok_or_else(|| at("a section header must end with ']'".into()))?
+                .ok_or_else(|| at(SyntaxError::new("a section header must end with ']'")))?
                 .trim();
             let (group, kind) = match name.split_once(':') {
                 Some((g, k)) => (g.trim(), Some(k.trim())),
                 None => (name, None),
             };
             if group.is_empty() || group.chars().any(|c| c.is_whitespace()) {
-                return Err(at("a group name must be non-empty, without spaces".into()));
+                return Err(at(SyntaxError::new(
+                    "a group name must be non-empty, without spaces",
+                )));
             }
             section = match kind {
                 None => Section::Hosts(group.into()),
                 Some("vars") => Section::Vars(group.into()),
                 Some("children") => Section::Children(group.into()),
-                Some(_) => return Err(at(BAD_SECTION.into())),
+                Some(_) => return Err(at(SyntaxError::new(BAD_SECTION))),
             };
             inv.group_mut(group);
             continue;
@@ -98,10 +100,10 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
                     for (i, kv) in vars.iter().enumerate() {
                         // Never the word itself: a malformed line may hold a secret.
                         let (k, v) = kv.split_once('=').ok_or_else(|| {
-                            at(format!(
+                            at(SyntaxError::new(format!(
                                 "word {} after the host name is not key=value",
                                 i + 1
-                            ))
+                            )))
                         })?;
                         inv.host_vars_mut(&host).insert(k.into(), scalar(v));
                     }
@@ -115,7 +117,7 @@ pub(super) fn parse(text: &str) -> Result<Inventory, String> {
             Section::Vars(group) => {
                 let (k, v) = line
                     .split_once('=')
-                    .ok_or_else(|| at("a [group:vars] line must be key=value".into()))?;
+                    .ok_or_else(|| at(SyntaxError::new("a [group:vars] line must be key=value")))?;
                 inv.group_mut(group)
                     .vars
                     .insert(k.trim().into(), scalar(v.trim()));
@@ -205,6 +207,8 @@ tier=none
             ("AKIASECRET[1:x]", "line 1"),
         ] {
             let e = parse(text).unwrap_err();
+            assert_eq!(Some(line), e.line.map(|n| format!("line {n}")).as_deref());
+            let e = e.to_string();
             assert!(e.starts_with(line), "{text:?}: {e}");
             assert!(!e.contains("AKIA"), "the error quotes the file: {e}");
         }

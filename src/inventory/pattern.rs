@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Inventory;
+use crate::error::InventoryError;
 
 /// `*` and `?` glob match.
 fn glob(pattern: &str, text: &str) -> bool {
@@ -64,8 +65,17 @@ fn term(inv: &Inventory, t: &str) -> Result<BTreeSet<String>, String> {
 
 /// The inventory's hosts matching `pattern`, in inventory order. Unions first, then
 /// intersections, then exclusions, as Ansible applies them. A term naming nothing adds
-/// nothing (as in Ansible); a pattern of only exclusions starts from `all`.
-pub fn select(inv: &Inventory, pattern: &str) -> Result<Vec<String>, String> {
+/// nothing (as in Ansible); a pattern of only exclusions starts from `all`. A malformed
+/// pattern is an error naming `field` (`target` or `limit`).
+pub fn select(
+    inv: &Inventory,
+    pattern: &str,
+    field: &'static str,
+) -> Result<Vec<String>, InventoryError> {
+    select_terms(inv, pattern).map_err(|message| InventoryError::Pattern { field, message })
+}
+
+fn select_terms(inv: &Inventory, pattern: &str) -> Result<Vec<String>, String> {
     let terms: Vec<&str> = pattern
         .split([':', ','])
         .map(str::trim)
@@ -115,7 +125,7 @@ mod tests {
     #[test]
     fn patterns() {
         let inv = inv();
-        let s = |p: &str| select(&inv, p).unwrap();
+        let s = |p: &str| select(&inv, p, "target").unwrap();
         assert_eq!(s("all"), ["web1", "web2", "db1"]);
         assert_eq!(s("web"), ["web1", "web2"]);
         assert_eq!(s("db1"), ["db1"]);
@@ -128,8 +138,13 @@ mod tests {
         assert_eq!(s("!web"), ["db1"]);
         assert_eq!(s("web:&eu:!db"), ["web1"]);
         assert_eq!(s("nosuch"), Vec::<String>::new());
-        assert!(select(&inv, "").is_err());
-        assert!(select(&inv, "~web.*").is_err());
+        let e = select(&inv, "", "target").unwrap_err();
+        assert_eq!(e.field(), "target");
+        let e = select(&inv, "~web.*", "limit").unwrap_err();
+        assert!(
+            matches!(&e, InventoryError::Pattern { field: "limit", message } if message.contains("regex")),
+            "{e:?}"
+        );
     }
 
     #[test]

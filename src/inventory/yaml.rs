@@ -4,17 +4,17 @@
 use serde_json::{Map, Value as Json};
 use serde_yaml_ng::{Mapping, Value};
 
-use super::{expand_range, Inventory};
+use super::{expand_range, Inventory, SyntaxError};
 
 const DEPTH_MAX: usize = 64;
 
 /// A mapping as (string key, value) pairs in document order (host order matters).
-fn as_map<'a>(v: &'a Value, what: &str) -> Result<Option<Vec<(String, &'a Value)>>, String> {
+fn as_map<'a>(v: &'a Value, what: &str) -> Result<Option<Vec<(String, &'a Value)>>, SyntaxError> {
     let m: &Mapping = match v {
         Value::Null => return Ok(None),
         Value::Mapping(m) => m,
         Value::Tagged(t) => return as_map(&t.value, what),
-        _ => return Err(format!("{what} must be a mapping")),
+        _ => return Err(SyntaxError::new(format!("{what} must be a mapping"))),
     };
     m.iter()
         .map(|(k, v)| {
@@ -22,30 +22,33 @@ fn as_map<'a>(v: &'a Value, what: &str) -> Result<Option<Vec<(String, &'a Value)
                 Value::String(s) => s.clone(),
                 Value::Number(n) => n.to_string(),
                 Value::Bool(b) => b.to_string(),
-                _ => return Err(format!("{what}: keys must be strings")),
+                _ => return Err(SyntaxError::new(format!("{what}: keys must be strings"))),
             };
             Ok((key, v))
         })
-        .collect::<Result<Vec<_>, String>>()
+        .collect::<Result<Vec<_>, SyntaxError>>()
         .map(Some)
 }
 
 /// Variables as JSON values.
-fn vars_of(v: &Value, what: &str) -> Result<Option<Map<String, Json>>, String> {
+fn vars_of(v: &Value, what: &str) -> Result<Option<Map<String, Json>>, SyntaxError> {
     let Some(pairs) = as_map(v, what)? else {
         return Ok(None);
     };
     let mut out = Map::new();
     for (k, v) in pairs {
-        let j = serde_json::to_value(v).map_err(|e| format!("{what}.{k}: {e}"))?;
+        let j =
+            serde_json::to_value(v).map_err(|e| SyntaxError::new(format!("{what}.{k}: {e}")))?;
         out.insert(k, j);
     }
     Ok(Some(out))
 }
 
-fn group(inv: &mut Inventory, name: &str, body: &Value, depth: usize) -> Result<(), String> {
+fn group(inv: &mut Inventory, name: &str, body: &Value, depth: usize) -> Result<(), SyntaxError> {
     if depth > DEPTH_MAX {
-        return Err(format!("groups nested deeper than {DEPTH_MAX}"));
+        return Err(SyntaxError::new(format!(
+            "groups nested deeper than {DEPTH_MAX}"
+        )));
     }
     inv.group_mut(name);
     let Some(body) = as_map(body, &format!("group {name:?}"))? else {
@@ -53,9 +56,9 @@ fn group(inv: &mut Inventory, name: &str, body: &Value, depth: usize) -> Result<
     };
     for (key, _) in &body {
         if !matches!(key.as_str(), "hosts" | "vars" | "children") {
-            return Err(format!(
+            return Err(SyntaxError::new(format!(
                 "group {name:?}: unknown key {key:?} (expected hosts, vars, children)"
-            ));
+            )));
         }
     }
     let get = |k: &str| body.iter().find(|(key, _)| key == k).map(|(_, v)| *v);
@@ -96,8 +99,14 @@ fn group(inv: &mut Inventory, name: &str, body: &Value, depth: usize) -> Result<
     Ok(())
 }
 
-pub(super) fn parse(text: &str) -> Result<Inventory, String> {
-    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| e.to_string())?;
+pub(super) fn parse(text: &str) -> Result<Inventory, SyntaxError> {
+    let doc: Value = serde_yaml_ng::from_str(text).map_err(|e| {
+        let err = SyntaxError::new(e.to_string());
+        match e.location() {
+            Some(at) => err.at_line(at.line()),
+            None => err,
+        }
+    })?;
     let mut inv = Inventory::default();
     let Some(top) = as_map(&doc, "the inventory")? else {
         return Ok(inv);

@@ -457,3 +457,41 @@ fn a_chain_of_overlays_finds_the_nested_vendored_dependency() {
     assert_eq!(heads, [("mid", Some("top")), ("stig", Some("mid"))]);
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// `controls` (inspec exec --controls): only the selected controls run and are reported,
+/// the profile's own (by id) and the included ones (by a /regex/), with the outcomes they
+/// have in a full run.
+#[test]
+fn a_control_selection_runs_and_reports_only_its_controls() {
+    let p = overlay();
+    let all = run(&p);
+    let own = all
+        .iter()
+        .find(|c| c.profile.is_none())
+        .expect("own control");
+    let included = all
+        .iter()
+        .find(|c| c.profile.is_some() && c.id != own.id)
+        .expect("included control");
+    let entries = vec![
+        own.id.clone(),
+        format!("/^{}$/", regex::escape(&included.id)),
+    ];
+    let selection = crate::job::ControlSelection::new(&entries).unwrap();
+    let wanted = |c: &&ControlResult| c.id == own.id || c.id == included.id;
+    let expected: Vec<Row> = rows(&all.iter().filter(wanted).cloned().collect::<Vec<_>>());
+    let some = super::evaluate_selected(&p, debian(), &serde_json::Map::new(), Arc::new(selection));
+    assert_eq!(rows(&some), expected);
+    assert!(
+        all.len() >= some.len() + 2,
+        "the selection left controls out"
+    );
+    // No entry: every control, as `evaluate`.
+    let every = super::evaluate_selected(
+        &p,
+        debian(),
+        &serde_json::Map::new(),
+        Arc::new(crate::job::ControlSelection::default()),
+    );
+    assert_eq!(rows(&every), rows(&all));
+}

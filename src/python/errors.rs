@@ -18,6 +18,7 @@ mod classes {
     use pyo3::import_exception;
     import_exception!(ansible_inspec_rs.errors, ValidationError);
     import_exception!(ansible_inspec_rs.errors, PathNotAllowed);
+    import_exception!(ansible_inspec_rs.errors, InventoryError);
     import_exception!(ansible_inspec_rs.errors, TemplateNotFound);
     import_exception!(ansible_inspec_rs.errors, TemplateExists);
     import_exception!(ansible_inspec_rs.errors, JobNotFound);
@@ -36,6 +37,7 @@ mod classes {
 pub(crate) enum Class {
     Validation,
     PathNotAllowed,
+    Inventory,
     TemplateNotFound,
     TemplateExists,
     JobNotFound,
@@ -55,6 +57,7 @@ impl Class {
         match self {
             Class::Validation => ValidationError::type_object(py),
             Class::PathNotAllowed => PathNotAllowed::type_object(py),
+            Class::Inventory => InventoryError::type_object(py),
             Class::TemplateNotFound => TemplateNotFound::type_object(py),
             Class::TemplateExists => TemplateExists::type_object(py),
             Class::JobNotFound => JobNotFound::type_object(py),
@@ -75,6 +78,7 @@ pub(crate) fn class_of(e: &Error) -> Class {
     match e {
         Error::Validation(_) => Class::Validation,
         Error::PathNotAllowed(_) => Class::PathNotAllowed,
+        Error::Inventory(_) => Class::Inventory,
         Error::TemplateNotFound(_) => Class::TemplateNotFound,
         Error::TemplateExists(_) => Class::TemplateExists,
         Error::JobNotFound(_) => Class::JobNotFound,
@@ -99,6 +103,10 @@ fn attributes<'py>(py: Python<'py>, e: &Error) -> PyResult<Bound<'py, PyDict>> {
         Error::Validation(v) | Error::PathNotAllowed(v) => {
             kwargs.set_item("field", &v.field)?;
             kwargs.set_item("rule", &v.rule)?;
+        }
+        Error::Inventory(i) => {
+            kwargs.set_item("field", i.field())?;
+            kwargs.set_item("rule", i.to_string())?;
         }
         Error::Profile(p) => {
             kwargs.set_item("file", p.file())?;
@@ -147,13 +155,30 @@ pub(crate) fn internal(message: impl Into<String>) -> PyErr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::StoreError;
+    use crate::error::{InventoryError, StoreError};
 
     fn every_error() -> Vec<(Error, Class)> {
         let v = || ValidationError::new("timeout", "must be from 1 to 86400");
         vec![
             (Error::Validation(v()), Class::Validation),
             (Error::PathNotAllowed(v()), Class::PathNotAllowed),
+            (
+                InventoryError::Syntax {
+                    path: "hosts.ini".into(),
+                    line: Some(2),
+                    message: "unclosed quote".into(),
+                }
+                .into(),
+                Class::Inventory,
+            ),
+            (
+                InventoryError::Pattern {
+                    field: "limit",
+                    message: "empty host pattern".into(),
+                }
+                .into(),
+                Class::Inventory,
+            ),
             (Error::TemplateNotFound("t".into()), Class::TemplateNotFound),
             (Error::TemplateExists("t".into()), Class::TemplateExists),
             (Error::JobNotFound("j".into()), Class::JobNotFound),
@@ -233,6 +258,22 @@ mod tests {
             assert_eq!(
                 v.getattr("rule").unwrap().extract::<String>().unwrap(),
                 "too many"
+            );
+            let e = PyErr::from(Error::from(InventoryError::Pattern {
+                field: "limit",
+                message: "empty host pattern".into(),
+            }));
+            let v = e.value(py);
+            assert!(v
+                .is_instance(&classes::ValidationError::type_object(py))
+                .unwrap());
+            assert_eq!(
+                v.getattr("field").unwrap().extract::<String>().unwrap(),
+                "limit"
+            );
+            assert_eq!(
+                v.getattr("rule").unwrap().extract::<String>().unwrap(),
+                "empty host pattern"
             );
             let e = PyErr::from(ProfileError::Parse {
                 file: "c.rb".into(),

@@ -47,13 +47,18 @@ impl PyTemplate {
             if v.is_none() {
                 continue;
             }
-            // A bare string is not an argv: refuse it rather than split it into letters.
-            if key == "command" && v.is_instance_of::<pyo3::types::PyString>() {
-                return Err(ValidationError::new(
-                    "command",
-                    "must be a list of arguments (argv), not a string",
-                )
-                .into());
+            // A bare string is not a list: refuse it rather than split it into letters.
+            if v.is_instance_of::<pyo3::types::PyString>() {
+                let rule = match key.as_str() {
+                    "command" => Some("must be a list of arguments (argv), not a string"),
+                    "controls" => {
+                        Some("must be a list of control ids or /regex/ entries, not a string")
+                    }
+                    _ => None,
+                };
+                if let Some(rule) = rule {
+                    return Err(ValidationError::new(key, rule).into());
+                }
             }
             d.set_item(key, v)?;
         }
@@ -174,6 +179,11 @@ impl PyTemplate {
     #[getter]
     fn skip_tags(&self) -> Vec<String> {
         self.inner.skip_tags.clone()
+    }
+    /// InSpec controls to run and report (ids and ``/regex/`` entries); empty: every control.
+    #[getter]
+    fn controls(&self) -> Vec<String> {
+        self.inner.controls.clone()
     }
     /// Variables (Ansible extra vars, InSpec inputs).
     #[getter]

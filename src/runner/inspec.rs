@@ -30,6 +30,9 @@ pub struct InspecPlan {
     pub input_file: Option<PathBuf>,
     /// Where reports are written, one file per host and attempt.
     pub report_dir: PathBuf,
+    /// `--controls`: the template's `controls` (ids and `/regex/` entries, passed as they
+    /// are); empty: every control.
+    pub controls: Vec<String>,
 }
 
 impl InspecPlan {
@@ -71,6 +74,7 @@ impl InspecPlan {
             },
             input_file,
             report_dir,
+            controls: template.controls.clone(),
         })
     }
 
@@ -109,6 +113,12 @@ impl InspecPlan {
         ]);
         if let Some(f) = &self.input_file {
             a.extend(["--input-file".into(), f.display().to_string()]);
+        }
+        if !self.controls.is_empty() {
+            // One argv item each, as given (ControlSelection refuses a leading '-', so none
+            // reads as an option).
+            a.push("--controls".into());
+            a.extend(self.controls.iter().cloned());
         }
         (a, report)
     }
@@ -326,6 +336,46 @@ mod tests {
         assert_eq!(results, 6);
         assert!(controls.iter().any(|c| c.status == ControlStatus::Failed));
         assert_eq!(host_status(&controls), HostStatus::Failed);
+    }
+
+    /// The template's `controls` reach `inspec exec` as its `--controls`, one item each.
+    #[test]
+    fn controls_become_the_controls_option() {
+        let dir = std::env::temp_dir().join(format!("airs-insp-{}", uuid::Uuid::new_v4()));
+        let plan = |controls: Vec<String>| InspecPlan {
+            program: "/usr/bin/inspec".into(),
+            profile: "/p".into(),
+            input_file: None,
+            report_dir: dir.clone(),
+            controls,
+        };
+        let ssh = SshSettings::default();
+        let (argv, _) =
+            plan(vec!["ssh-01".into(), "/^os-0[12]$/".into()]).argv(&Target::Local, 10, &ssh);
+        let at = argv
+            .iter()
+            .position(|a| a == "--controls")
+            .expect("--controls given");
+        assert_eq!(argv[at + 1..], ["ssh-01", "/^os-0[12]$/"]);
+        let (argv, _) = plan(Vec::new()).argv(&Target::Local, 10, &ssh);
+        assert!(!argv.iter().any(|a| a == "--controls"), "{argv:?}");
+        // From a template, through its validation.
+        let t = Template::build(
+            serde_json::from_value(serde_json::json!({
+                "name": "i", "profile": "/p", "controls": ["a", "/b/"]
+            }))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(t.controls, ["a", "/b/"]);
+        let bad = Template::build(
+            serde_json::from_value(serde_json::json!({
+                "name": "i", "profile": "/p", "controls": ["/(/"]
+            }))
+            .unwrap(),
+        )
+        .unwrap_err();
+        assert_eq!(bad.field, "controls");
     }
 
     #[test]

@@ -104,20 +104,22 @@ pub enum Plan {
     Ansible(ansible::AnsiblePlan),
 }
 
-/// Turns a template and the job's hosts into a plan. Err: the job cannot run at all
-/// (missing tool, unreadable inventory, refused by the policy).
+/// Turns a template and the job's hosts into a plan. `inventory`: the template's inventory
+/// as read when the hosts were selected (None: read it here, when the template has one).
+/// Err: the job cannot run at all (missing tool, unreadable inventory, refused by the policy).
 pub fn plan(
     template: &Template,
     hosts: &[String],
     extra_vars: &Map<String, Value>,
+    inventory: Option<Inventory>,
     job_id: &str,
     ctx: &RunContext,
 ) -> Result<Plan, RunnerError> {
     // Checked again as the job runs, and every path below is the resolved one.
     let template = &ctx.policy.admit(template).map_err(RunnerError::refused)?;
-    let inventory = match &template.inventory {
-        Some(path) => Some(Inventory::load(path)?),
-        None => None,
+    let inventory = match inventory {
+        Some(read) => Some(read),
+        None => Inventory::for_template(template)?,
     };
     let native =
         matches!(template.action(), Action::Profile(_)) && template.runner != ProfileRunner::Inspec;
@@ -435,6 +437,7 @@ mod tests {
             &command,
             &[fixture, "local://".into()],
             &Map::new(),
+            None,
             "j",
             &ctx,
         ) else {
@@ -446,14 +449,14 @@ mod tests {
         let profile = template(serde_json::json!({
             "name": "p", "profile": "/nonexistent/profile", "runner": "native"
         }));
-        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        let e = plan(&profile, &["local://".into()], &Map::new(), None, "j", &ctx).unwrap_err();
         assert!(matches!(e, RunnerError::Profile(_)), "{e:?}");
 
         let inspec = template(serde_json::json!({
             "name": "i", "profile": "/nonexistent/profile", "runner": "inspec"
         }));
         if ctx.find_tool("inspec").is_none() && ctx.find_tool("cinc-auditor").is_none() {
-            let e = plan(&inspec, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+            let e = plan(&inspec, &["local://".into()], &Map::new(), None, "j", &ctx).unwrap_err();
             assert!(
                 matches!(
                     e,
@@ -467,14 +470,14 @@ mod tests {
         }
 
         ctx.policy.path_roots.profiles = Some(vec!["/nonexistent-root".into()]);
-        let e = plan(&profile, &["local://".into()], &Map::new(), "j", &ctx).unwrap_err();
+        let e = plan(&profile, &["local://".into()], &Map::new(), None, "j", &ctx).unwrap_err();
         assert!(
             matches!(&e, RunnerError::Refused(v) if v.field == "profile"),
             "{e:?}"
         );
 
         ctx.policy.allow_local = false;
-        let local = plan(&command, &["local://".into()], &Map::new(), "j", &ctx);
+        let local = plan(&command, &["local://".into()], &Map::new(), None, "j", &ctx);
         let Ok(Plan::PerHost { targets, .. }) = local else {
             panic!("a command job plans per host");
         };

@@ -14,7 +14,8 @@ use crate::error::RunnerError;
 use crate::host::Target;
 use crate::job::Stream;
 use crate::job::{
-    ControlResult, ControlStatus, HostResult, HostStatus, ProfileInfo, TargetPlatform,
+    ControlResult, ControlSelection, ControlStatus, HostResult, HostStatus, ProfileInfo,
+    TargetPlatform,
 };
 use crate::native::inspec::overlay;
 use crate::native::inspec::supports::{skip_message, supported};
@@ -32,15 +33,11 @@ pub struct NativePlan {
     /// The job's extra vars, as InSpec inputs (they win over inspec.yml and DSL defaults).
     pub inputs: Map<String, Value>,
     pub info: ProfileInfo,
-    /// `auto` only: the InSpec CLI for the controls the native evaluator cannot run.
-    pub fallback: Option<Fallback>,
-}
-
-#[derive(Debug)]
-pub struct Fallback {
-    pub inspec: InspecPlan,
-    /// Ids of the controls the InSpec CLI runs (`--controls`).
-    pub controls: Vec<String>,
+    /// The template's `controls`: the only ones evaluated and reported.
+    pub selection: Arc<ControlSelection>,
+    /// `auto` only: the InSpec CLI for the (selected) controls the native evaluator cannot
+    /// run, named in its `--controls`.
+    pub fallback: Option<InspecPlan>,
 }
 
 impl NativePlan {
@@ -58,11 +55,12 @@ impl NativePlan {
         let loaded = crate::profile::load(profile)?;
         check_dependencies(&loaded, &ctx.policy.path_roots)?;
         let info = profile_info(&loaded, extra_vars);
+        let selection = Arc::new(template.control_selection().map_err(RunnerError::Refused)?);
         let fallback = if template.runner == ProfileRunner::Auto {
             let blocked: Vec<String> = native::coverage(&loaded)
                 .controls
                 .into_iter()
-                .filter(|c| !c.supported)
+                .filter(|c| !c.supported && selection.wants(&c.id))
                 .map(|c| c.id)
                 .collect();
             if blocked.is_empty() {
@@ -71,9 +69,9 @@ impl NativePlan {
                 // Not installed: those controls stay skipped, each naming what blocks it.
                 InspecPlan::new(template, profile, extra_vars, job_id, ctx)
                     .ok()
-                    .map(|inspec| Fallback {
-                        inspec,
-                        controls: blocked,
+                    .map(|mut inspec| {
+                        inspec.controls = blocked;
+                        inspec
                     })
             }
         } else {
@@ -83,6 +81,7 @@ impl NativePlan {
             profile: Arc::new(loaded),
             inputs: extra_vars.clone(),
             info,
+            selection,
             fallback,
         })
     }
@@ -170,6 +169,7 @@ pub async fn attempt(
     let host = Arc::new(Host::new(transport, None, cancel.child_token()));
     let profile = plan.profile.clone();
     let inputs = plan.inputs.clone();
+    let selection = plan.selection.clone();
     let evaluated = tokio::task::spawn_blocking(move || {
         // Reach the host once before evaluating (and fetch what the profile needs in as few
         // round trips as the transport can): an unreachable host is one clear result, not
@@ -184,7 +184,7 @@ pub async fn attempt(
             return Ok((platform, Err(skip)));
         }
         let deps = dependency_report(&profile, &host)?;
-        let evaluated = native::evaluate(&profile, host, &inputs);
+        let evaluated = native::evaluate_selected(&profile, host, &inputs, selection);
         Ok::<_, TransportError>((platform, Ok((evaluated, deps))))
     })
     .await;
@@ -334,21 +334,17 @@ fn dependency_report(
 /// Runs the InSpec CLI for the statically blocked controls and puts its results in place of
 /// the native evaluator's skips.
 async fn run_fallback(
-    fb: &Fallback,
+    fb: &InspecPlan,
     check: &HostCheck<'_>,
     cancel: &CancellationToken,
     on_line: &(dyn Fn(Stream, String) + Send + Sync),
     controls: &mut [ControlResult],
 ) -> Result<(), RunnerError> {
-    let (mut argv, report) = fb
-        .inspec
-        .argv(check.target, check.connect_timeout, &check.ctx.ssh);
-    argv.push("--controls".into());
-    argv.extend(fb.controls.iter().cloned());
+    let (argv, report) = fb.argv(check.target, check.connect_timeout, &check.ctx.ssh);
     let out = process::run(&argv, check.ctx.tail_bytes, cancel, on_line)
         .await
         .map_err(|e| RunnerError::Spawn {
-            program: fb.inspec.program.display().to_string(),
+            program: fb.program.display().to_string(),
             message: e.to_string(),
         })?;
     let code = match out.exit {

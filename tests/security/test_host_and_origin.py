@@ -49,10 +49,11 @@ def job_count(client: httpx.Client) -> int:
 
 
 def command_template(client: httpx.Client, **headers: str) -> dict[str, Any]:
-    r = client.post("/api/v1/job-templates", json={"name": unique(), "command": ["true"]}, headers=headers)
+    body = {"name": unique(), "command": ["true"], "target": "local://"}
+    r = client.post("/api/v1/job-templates", json=body, headers=headers)
     assert r.status_code == 201, r.text
-    body: dict[str, Any] = r.json()
-    return body
+    created: dict[str, Any] = r.json()
+    return created
 
 
 def test_foreign_host_is_refused_without_credentials(open_server: LiveServer) -> None:

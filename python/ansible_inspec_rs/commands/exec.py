@@ -83,6 +83,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="YAML files of InSpec inputs (NAME: VALUE); later files and --input win",
     )
+    parser.add_argument(
+        "--controls",
+        nargs="+",
+        action="extend",
+        default=[],
+        metavar="CONTROL",
+        help="run and report only these controls: ids, or /regex/ matched in the id (as inspec exec)",
+    )
     parser.add_argument("--key", help="SSH private key for hosts without one (no passwords: keys only)")
     parser.add_argument(
         "--host-key-checking",
@@ -295,6 +303,7 @@ async def _exec(args: argparse.Namespace, what: Path, kind: str, extra_vars: dic
             playbook=str(what) if kind == "playbook" else None,
             inventory=args.inventory,
             limit=args.limit,
+            controls=list(args.controls) or None,
             forks=args.forks,
             timeout=args.timeout,
             retries=args.retries,

@@ -89,7 +89,7 @@ _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN: str = _rule("name")["pattern"]  # template::validate_name
 # Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
 HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
-# Comma-separated hosts, blanks around the commas allowed (``split_target``).
+# Comma-separated hosts, blanks around the commas allowed (``routers.common.request_hosts``).
 _TARGET_HOST = r"[^\s,\x00-\x1f\x7f-\x9f-][^\s,\x00-\x1f\x7f-\x9f]*"
 TARGET_PATTERN = rf"^\s*(?:{_TARGET_HOST})?(?:\s*,\s*(?:{_TARGET_HOST})?)*\s*$"
 NO_CONTROL: str = _rule("target")["pattern"]
@@ -189,6 +189,13 @@ else:
 _TAG_PATTERN: str = _rule("tags")["anyOf"][0]["items"]["pattern"]
 Tag = Annotated[str, Field(min_length=1, pattern=_TAG_PATTERN), AfterValidator(_utf8)]
 Tags = list[Tag] | Annotated[str, Field(pattern=NO_CONTROL), AfterValidator(_utf8)]
+# One `controls` entry: a control id or /regex/ (the core checks the regex and the leading '-').
+_CONTROL = _rule("controls")["items"]
+ControlEntry = Annotated[
+    str,
+    Field(min_length=_CONTROL["minLength"], max_length=_CONTROL["maxLength"], pattern=NO_CONTROL),
+    AfterValidator(_utf8),
+]
 
 
 def _given(*kinds: tuple[str, str]) -> dict[str, Any]:
@@ -225,6 +232,9 @@ class TemplateFields(_In):
     limit: Line | None = Field(None, description=_SPEC["limit"]["description"])
     tags: Tags | None = Field(None, description=_SPEC["tags"]["description"])
     skip_tags: Tags | None = Field(None, description=_SPEC["skip_tags"]["description"])
+    controls: list[ControlEntry] | None = Field(
+        None, max_length=_rule("controls")["maxItems"], description=_SPEC["controls"]["description"]
+    )
     extra_vars: ExtraVars | None = Field(None, description=_SPEC["extra_vars"]["description"])
     reporter: Reporter | None = None
     job_type: JobType | None = Field(None, description=_SPEC["job_type"]["description"])
@@ -308,7 +318,9 @@ class LaunchIn(_In):
     tags: Tags | None = None
     skip_tags: Tags | None = None
     verbosity: int | None = Field(None, **_limits("verbosity"))
-    hosts: list[Host] | None = Field(None, description="hosts to check (default: the template's target)")
+    hosts: list[Host] | None = Field(
+        None, description="hosts to check (default: the template's inventory + target + limit)"
+    )
 
 
 class JobCreate(_In):

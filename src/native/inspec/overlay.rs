@@ -22,7 +22,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value as Json};
 
-use crate::job::{ControlResult, ControlStatus, ProfileInfo};
+use crate::job::{ControlResult, ControlSelection, ControlStatus, ProfileInfo};
 use crate::native::inspec::dsl::json_to_value;
 use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::inspec::Interp;
@@ -54,11 +54,16 @@ pub struct Filter {
     pub only: Option<HashSet<String>>,
     /// `skip_control`: never these.
     pub skip: HashSet<String>,
+    /// The job's `controls` (`inspec exec --controls`), for the profile and every
+    /// dependency it includes; None: all.
+    pub selection: Option<Arc<ControlSelection>>,
 }
 
 impl Filter {
     pub fn wants(&self, id: &str) -> bool {
-        !self.skip.contains(id) && self.only.as_ref().is_none_or(|o| o.contains(id))
+        !self.skip.contains(id)
+            && self.only.as_ref().is_none_or(|o| o.contains(id))
+            && self.selection.as_ref().is_none_or(|s| s.wants(id))
     }
 }
 
@@ -104,6 +109,7 @@ impl Filter {
                 (None, None) => None,
             },
             skip: self.skip.union(&other.skip).cloned().collect(),
+            selection: self.selection.clone().or_else(|| other.selection.clone()),
         }
     }
 }
@@ -314,6 +320,7 @@ impl Interp<'_> {
         let own = Filter {
             only: require.then(|| collect.named.iter().cloned().collect()),
             skip: collect.skipped.iter().cloned().collect(),
+            selection: None,
         };
         let filter = self.ext.overlay.filter.merged(&own);
         let scoped = self.inputs_for(dep, dep_profile);

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::job::{ControlCheck, ControlResult, ControlStatus};
+use crate::job::{ControlCheck, ControlResult, ControlSelection, ControlStatus};
 use crate::native::inspec::dsl::{ControlState, METADATA};
 use crate::native::inspec::results::{self, unsupported_message};
 use crate::native::inspec::Interp;
@@ -23,6 +23,27 @@ pub fn evaluate(
     inputs: &serde_json::Map<String, serde_json::Value>,
 ) -> Vec<ControlResult> {
     evaluate_with(profile, host, inputs, &crate::native::resources::create)
+}
+
+/// [`evaluate`] of the controls `selection` wants only (the job's `controls`): the others
+/// neither run nor appear in the results, in the profile or the ones it includes.
+pub fn evaluate_selected(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+    selection: Arc<ControlSelection>,
+) -> Vec<ControlResult> {
+    let mut ext = super::Inspec::default();
+    if !selection.is_all() {
+        ext.overlay.filter.selection = Some(selection);
+    }
+    evaluate_in(
+        profile,
+        host,
+        inputs,
+        &crate::native::resources::create,
+        ext,
+    )
 }
 
 /// [`evaluate`] with another source of resources (tests use small fakes).

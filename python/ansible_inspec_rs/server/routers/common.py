@@ -6,10 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from ansible_inspec_rs import _core
 from ansible_inspec_rs.server.errors import NativeErrorRoute
-
-LOCAL_HOST = "local://"
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -36,13 +33,12 @@ def new_router(tag: str, *, authenticated: bool = True) -> APIRouter:
     )
 
 
-def split_target(target: str | None) -> list[str]:
-    """``"a, b"`` -> ``["a", "b"]``."""
-    if not target:
-        return []
-    return [h.strip() for h in target.split(",") if h.strip()]
-
-
-def hosts_for(template: _core.Template, hosts: list[str] | None) -> list[str]:
-    """The hosts asked for, else the template's target, else ``local://``."""
-    return hosts or split_target(template.target) or [LOCAL_HOST]
+def request_hosts(hosts: list[str] | None, target: str | None = None) -> list[str]:
+    """The explicit hosts of a REST request, for the core's one host selection
+    (``Executor.submit``): ``hosts``, else the original id-keyed interface's request ``target``,
+    a comma-separated host list (``"a, b"`` -> ``["a", "b"]``; see the glossary in
+    docs/ARCHITECTURE.md). Empty: the template's inventory + target + limit select them, and
+    selecting none is a ValidationError naming ``hosts`` (422)."""
+    if hosts:
+        return hosts
+    return [h.strip() for h in (target or "").split(",") if h.strip()]

@@ -27,8 +27,8 @@ from ansible_inspec_rs.server.routers.common import (
     ERRORS_404,
     ERRORS_409,
     ERRORS_503,
-    hosts_for,
     new_router,
+    request_hosts,
 )
 from ansible_inspec_rs.status import JobStatus
 
@@ -107,7 +107,7 @@ async def launch_job_template(
     if overrides:
         # The native submit() takes a Template object for one-off variations of a stored one.
         target = _core.Template.from_dict({**template.to_dict(), **overrides})
-    job = await ex.submit(target, hosts_for(template, body.hosts), body.extra_vars)
+    job = await ex.submit(target, request_hosts(body.hosts), body.extra_vars)
     track_job(request, job)
     return JobLaunched(
         id=job.id,

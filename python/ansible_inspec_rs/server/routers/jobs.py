@@ -36,9 +36,8 @@ from ansible_inspec_rs.server.routers.common import (
     ERRORS_404,
     ERRORS_409,
     ERRORS_503,
-    hosts_for,
     new_router,
-    split_target,
+    request_hosts,
 )
 from ansible_inspec_rs.status import JobStatus
 
@@ -62,21 +61,16 @@ CANCEL_SETTLE_SECONDS = 5.0
 async def create_job(body: JobCreate, request: Request, ex: OperatorExecutor) -> JSONResponse:
     """Submit a job: ``{template_name, hosts}`` answers 202, ``{template_id, target}`` answers 201."""
     if body.template_name is not None:
-        hosts = body.hosts
-        if not hosts:
-            hosts = hosts_for(await ex.templates.get(body.template_name), None)
-        job = await ex.submit(body.template_name, hosts, body.extra_vars)
+        job = await ex.submit(body.template_name, request_hosts(body.hosts), body.extra_vars)
         track_job(request, job)
         accepted = JobAccepted(job_id=job.id, status=JobStatus.PENDING)
         return JSONResponse(accepted.model_dump(mode="json"), status.HTTP_202_ACCEPTED)
     assert body.template_id is not None
-    template = await ex.templates.get(body.template_id)
-    hosts = body.hosts or split_target(body.target) or hosts_for(template, None)
-    job = await ex.submit(template.name, hosts, body.extra_vars)
+    job = await ex.submit(body.template_id, request_hosts(body.hosts, body.target), body.extra_vars)
     track_job(request, job)
     launched = JobLaunched(
         id=job.id,
-        template_id=job.template_id or template.id,
+        template_id=job.template_id or body.template_id,
         status=JobStatus.PENDING,
         created_at=job.created_at,
     )
