@@ -16,7 +16,7 @@ use crate::native::inspec::overlay::OVERLAY_FUNCTIONS;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{
-    has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
+    class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
 use crate::native::ruby::library::{
@@ -602,6 +602,7 @@ impl<'a> Analyzer<'a> {
             ExprKind::Const { .. } => {
                 let known = scoped_name(e).is_some_and(|n| {
                     is_scoped_class(&n)
+                        || class_constant(&n).is_some()
                         || self.lib_class(&n).is_some()
                         || n.rsplit("::")
                             .next()

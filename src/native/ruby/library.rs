@@ -358,6 +358,9 @@ impl<E: Embedding> Interp<'_, E> {
             }
         }
         let full = join(scope, name);
+        if let Some(v) = crate::native::ruby::classes::class_constant(&full) {
+            return Ok(v);
+        }
         if crate::native::ruby::classes::is_scoped_class(&full) {
             return Ok(native(ClassRef(full)));
         }
@@ -847,7 +850,7 @@ impl<E: Embedding> Interp<'_, E> {
         }
         let a0 = args.first().cloned().unwrap_or(Value::Nil);
         Some(match (class, name) {
-            ("JSON", "parse") => crate::native::ruby::classes::json_parse(&to_s(&a0), args.get(1)),
+            ("JSON", "parse") => crate::native::ruby::corelib::json::parse(&to_s(&a0), args.get(1)),
             ("Inspec::Log", _) => Ok(Value::Nil),
             ("FilterTable", "create") => {
                 Ok(native(FilterBuilder(Mutex::new(TableSpec::default()))))
