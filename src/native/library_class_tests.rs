@@ -28,7 +28,8 @@ fn passes(lib: &str, code: &str) -> ControlResult {
         .collect();
     assert!(
         bad.is_empty() && c.status == ControlStatus::Passed,
-        "{bad:#?} {c:#?}"
+        "{bad:#?} {:?}",
+        c.status
     );
     c
 }
@@ -90,6 +91,274 @@ control 'c' do
   end
   describe JSON.parse('{"b": 1, "a": 2}', symbolize_names: true).keys do
     it { should eq [:b, :a] }
+  end
+end
+"##,
+    );
+}
+
+#[test]
+fn include_comparable_derives_the_comparisons_from_the_spaceship() {
+    // doc/Comparable: <, <=, ==, >, >= and between?, clamp from <=>; nil from <=> makes ==
+    // false and the others raise ArgumentError "comparison of X with Y failed".
+    let lib = r##"
+class Ver
+  include Comparable
+  attr_reader :n
+  def initialize(n)
+    @n = n
+  end
+  def <=>(other)
+    return nil unless other.is_a?(Ver)
+    n <=> other.n
+  end
+  def to_s
+    "v#{n}"
+  end
+end
+"##;
+    passes(
+        lib,
+        r##"
+control 'c' do
+  a = Ver.new(1)
+  b = Ver.new(2)
+  describe [a < b, a <= b, a > b, a >= b, a == Ver.new(1), a != b, a == 'x'] do
+    it { should eq [true, true, false, false, true, true, false] }
+  end
+  describe [Ver.new(2).between?(a, Ver.new(3)), Ver.new(5).clamp(a, b).to_s, Ver.new(0).clamp(a, b).to_s, b.clamp(a, Ver.new(3)).to_s] do
+    it { should eq [true, 'v2', 'v1', 'v2'] }
+  end
+  describe((begin; a < 'x'; rescue ArgumentError => e; e.message; end)) do
+    it { should eq 'comparison of Ver with String failed' }
+  end
+  describe((begin; a.clamp(b, a); rescue ArgumentError => e; e.message; end)) do
+    it { should eq 'min argument must be less than or equal to max argument' }
+  end
+end
+"##,
+    );
+}
+
+#[test]
+fn include_enumerable_runs_the_collection_methods_over_each() {
+    // doc/Enumerable: a class with `each` that yields gets map, select, include?, sort, ...
+    // `yield` runs the caller's block with the caller's variables; `&block` passes it on.
+    let lib = r##"
+class Bag
+  include Enumerable
+  def initialize(*items)
+    @items = items
+  end
+  def each
+    return to_enum(:each) unless block_given?
+    @items.each { |i| yield i }
+    self
+  end
+end
+class Pairs
+  include Enumerable
+  def initialize(h)
+    @h = h
+  end
+  def each(&block)
+    @h.each(&block)
+  end
+end
+def twice
+  yield(1) + yield(2)
+end
+"##;
+    passes(
+        lib,
+        r##"
+control 'c' do
+  bag = Bag.new(3, 1, 2)
+  seen = []
+  bag.each { |x| seen << x * 10 }
+  describe seen do
+    it { should eq [30, 10, 20] }
+  end
+  describe [bag.map { |x| x + 1 }, bag.select(&:odd?), bag.sort, bag.to_a, bag.include?(2), bag.count, bag.min, bag.first, bag.sort_by { |x| -x }] do
+    it { should eq [[4, 2, 3], [3, 1], [1, 2, 3], [3, 1, 2], true, 3, 1, 3, [3, 2, 1]] }
+  end
+  describe bag.inject(0) { |s, x| s + x } do
+    it { should eq 6 }
+  end
+  describe Pairs.new('a' => 1, 'b' => 2).map { |k, v| "#{k}=#{v}" } do
+    it { should eq ['a=1', 'b=2'] }
+  end
+  base = 100
+  describe twice { |x| x + base } do
+    it { should eq 203 }
+  end
+end
+"##,
+    );
+}
+
+#[test]
+fn a_class_deriving_from_array_is_an_array_with_its_own_methods() {
+    // `class Rules < Array`: self is the array (Array's methods, `self[...]`, `super`), one
+    // object however many references hold it, and Array#include?/index/== call the
+    // elements' own `==` (here an alias of a fuzzy `match?`).
+    let lib = r##"
+class Lines
+  class Rules < Array
+    def initialize(origin)
+      @origin = origin
+    end
+    def origin
+      @origin
+    end
+    def names
+      collect(&:name).sort.uniq
+    end
+    def include?(rule)
+      rule = Rule.new(rule) if rule.is_a?(String)
+      super(rule)
+    end
+    def between(a, b)
+      first = index(Rule.new(a))
+      last = index(Rule.new(b))
+      self[first..last].map(&:to_s)
+    end
+    def to_s
+      join(",")
+    end
+  end
+  class Rule
+    attr_reader :name
+    def initialize(text)
+      @name = text
+    end
+    def match?(other)
+      other = Rule.new(other) if other.is_a?(String)
+      !(name =~ Regexp.new("^#{other.name}$")).nil?
+    end
+    alias == match?
+    def to_s
+      name
+    end
+  end
+  attr_reader :rules
+  def initialize(*names)
+    @rules = Rules.new('test')
+    @all = @rules
+    names.each { |n| @rules.push(Rule.new(n)) }
+  end
+  def all
+    @all
+  end
+end
+class Words < Hash
+  def add(k)
+    self[k] = (self[k] || 0) + 1
+    self
+  end
+end
+class Shout < String
+  def shout
+    upcase + '!'
+  end
+end
+Point = Struct.new(:x, :y)
+class Point3 < Struct.new(:x, :y, :z)
+  def sum
+    x + y + z
+  end
+end
+"##;
+    passes(
+        lib,
+        r##"
+control 'c' do
+  l = Lines.new('pam_unix.so', 'pam_deny.so', 'pam_env.so')
+  describe [l.rules.length, l.all.length, l.rules.origin, l.rules.names, l.rules.to_s] do
+    it { should eq [3, 3, 'test', ['pam_deny.so', 'pam_env.so', 'pam_unix.so'], 'pam_unix.so,pam_deny.so,pam_env.so'] }
+  end
+  describe [l.rules.include?('pam_.*deny.so'), l.rules.include?('pam_x.so'), l.rules.between('pam_unix.so', 'pam_deny.so')] do
+    it { should eq [true, false, ['pam_unix.so', 'pam_deny.so']] }
+  end
+  describe [l.rules.is_a?(Array), l.rules.is_a?(Lines::Rules), l.rules.is_a?(Enumerable), l.rules.class.to_s, l.rules.first.to_s, l.rules[1].to_s] do
+    it { should eq [true, true, true, 'Lines::Rules', 'pam_unix.so', 'pam_deny.so'] }
+  end
+  describe [l.rules.index(Lines::Rule.new('pam_e.*')), l.rules == [Lines::Rule.new('pam_unix.so'), Lines::Rule.new('pam_deny.so'), Lines::Rule.new('pam_env.so')]] do
+    it { should eq [2, true] }
+  end
+  w = Words.new.add('a').add('b').add('a')
+  describe [w['a'], w.keys, w.is_a?(Hash)] do
+    it { should eq [2, ['a', 'b'], true] }
+  end
+  describe [Shout.new('hi').shout, Shout.new('hi').length] do
+    it { should eq ['HI!', 2] }
+  end
+  describe [Point3.new(1, 2, 3).sum, Point3.new(1, 2, 3).y, Point.new(4, 5).x] do
+    it { should eq [6, 2, 4] }
+  end
+end
+"##,
+    );
+}
+
+#[test]
+fn a_class_deriving_from_a_builtin_resource_class_reaches_the_builtin() {
+    // InSpec's OSResource < PlatformResource: `initialize` sets @platform; a library class
+    // named `os` replaces the built-in one; methods it does not define, `super` and
+    // `os[:name]` reach the built-in resource.
+    let lib = r##"
+class MyOS < PlatformResource
+  name 'os'
+  supports platform: 'unix'
+  %w{debian? redhat?}.each do |f|
+    define_method(f.to_sym) do
+      @platform.send(f)
+    end
+  end
+  def version
+    @platform.release.split('.').map(&:to_i)
+  end
+  def family
+    "#{super}-family"
+  end
+  def to_s
+    'Operating System Detection'
+  end
+end
+class Passwd2 < Inspec::Resources::FileResource
+  name 'passwd_file'
+  def initialize
+    super('/etc/passwd')
+  end
+  def owner_is_root?
+    owner == 'root'
+  end
+end
+"##;
+    passes(
+        lib,
+        r##"
+control 'c' do
+  describe os do
+    it { should be_debian }
+    it { should_not be_redhat }
+    its('version') { should eq [22, 4] }
+    its('name') { should eq 'ubuntu' }
+    its('family') { should eq 'debian-family' }
+  end
+  describe os[:name] do
+    it { should eq 'ubuntu' }
+  end
+  describe [os.is_a?(PlatformResource), os.to_s] do
+    it { should eq [true, 'Operating System Detection'] }
+  end
+  describe passwd_file do
+    it { should be_owner_is_root }
+    its('mode') { should cmp '0644' }
+    its('group') { should eq 'root' }
+  end
+  describe passwd_file.to_s do
+    it { should eq 'File /etc/passwd' }
   end
 end
 "##,

@@ -8,18 +8,21 @@
 use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::eval::Blk;
-use crate::native::ruby::methods::to_s;
+use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
-    MethodDef, Poison, TableSpec, CLASS_METADATA,
+    MethodDef, Poison, TableSpec, CLASS_METADATA, CORE_BASES,
 };
 use crate::native::ruby::value::{Table, Value};
-use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
+use crate::native::ruby::{BaseIvar, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
 /// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
 pub const RESOURCE_SKIPPED: &str = "Inspec::Exceptions::ResourceSkipped";
 pub const RESOURCE_FAILED: &str = "Inspec::Exceptions::ResourceFailed";
+
+/// The namespace of InSpec's resource classes (`Inspec::Resources::FileResource`).
+pub const RESOURCES_NAMESPACE: &str = "Inspec::Resources";
 
 /// Class methods of library-independent classes the interpreter answers here.
 pub const LIBRARY_CLASS_METHODS: &[(&str, &str)] = &[
@@ -64,6 +67,80 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "skip_resource",
     "fail_resource",
     "inspec",
+];
+
+/// What an instance answers as itself even when a core value or built-in resource answers
+/// its other methods.
+const OBJECT_IDENTITY_METHODS: &[&str] = &[
+    "class",
+    "is_a?",
+    "kind_of?",
+    "instance_of?",
+    "respond_to?",
+    "send",
+    "public_send",
+    "instance_variable_get",
+    "skip_resource",
+    "fail_resource",
+    "inspec",
+    "equal?",
+    "resource_id",
+];
+
+/// Ruby's Enumerable instance methods (doc/Enumerable), which a class including it gets
+/// from its `each`.
+pub const ENUMERABLE_METHODS: &[&str] = &[
+    "all?",
+    "any?",
+    "chunk_while",
+    "collect",
+    "collect_concat",
+    "compact",
+    "count",
+    "detect",
+    "drop",
+    "drop_while",
+    "each_cons",
+    "each_slice",
+    "each_with_index",
+    "each_with_object",
+    "filter",
+    "filter_map",
+    "find",
+    "find_all",
+    "find_index",
+    "first",
+    "flat_map",
+    "grep",
+    "grep_v",
+    "group_by",
+    "include?",
+    "inject",
+    "map",
+    "max",
+    "max_by",
+    "member?",
+    "min",
+    "min_by",
+    "minmax",
+    "none?",
+    "one?",
+    "partition",
+    "reduce",
+    "reject",
+    "reverse_each",
+    "select",
+    "slice_when",
+    "sort",
+    "sort_by",
+    "sum",
+    "take",
+    "take_while",
+    "tally",
+    "to_h",
+    "to_set",
+    "uniq",
+    "zip",
 ];
 
 /// The file name InSpec's helper modules are reported under.
@@ -131,6 +208,12 @@ impl<E: Embedding> Interp<'_, E> {
                     None => c,
                 };
                 self.classes.insert(merged.name.clone(), Arc::new(merged));
+            }
+        }
+        for name in &order {
+            // A class deriving from a built-in resource class is a resource too.
+            if self.resource_base(name).is_some() {
+                self.update_class(name, |c| c.is_resource = true);
             }
         }
         for name in &order {
@@ -293,6 +376,39 @@ impl<E: Embedding> Interp<'_, E> {
         out
     }
 
+    /// The superclass outside `libraries/` a class derives from, through its library
+    /// superclasses (`Array`, `PlatformResource`), as written.
+    pub fn external_base(&self, class: &str) -> Option<String> {
+        let mut cur = class.to_string();
+        let mut seen = Vec::new();
+        loop {
+            let def = self.classes.get(&cur)?;
+            let sc = def.superclass.as_ref()?;
+            let outer = parent(&cur).unwrap_or("");
+            match self.resolve_class(outer, sc) {
+                Some(next) if !seen.contains(&next) => {
+                    seen.push(cur);
+                    cur = next;
+                }
+                Some(_) => return None,
+                None => return Some(sc.clone()),
+            }
+        }
+    }
+
+    /// The core class (`Array`, `Hash`, `String`) a class derives from.
+    pub fn core_base(&self, class: &str) -> Option<String> {
+        self.external_base(class)
+            .filter(|b| CORE_BASES.contains(&b.trim_start_matches("::")))
+            .map(|b| b.trim_start_matches("::").to_string())
+    }
+
+    /// The embedding's resource class a class derives from (`PlatformResource`).
+    pub fn resource_base(&self, class: &str) -> Option<ResourceClass> {
+        self.external_base(class)
+            .and_then(|b| E::resource_class(&b))
+    }
+
     pub fn class_is_resource(&self, class: &str) -> bool {
         self.ancestors(class)
             .iter()
@@ -361,6 +477,9 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(v) = crate::native::ruby::classes::class_constant(&full) {
             return Ok(v);
         }
+        if full == RESOURCES_NAMESPACE || E::resource_class(&full).is_some() {
+            return Ok(native(ClassRef(full)));
+        }
         if crate::native::ruby::classes::is_scoped_class(&full) {
             return Ok(native(ClassRef(full)));
         }
@@ -403,21 +522,192 @@ impl<E: Embedding> Interp<'_, E> {
                 ));
             }
         }
-        let inst_val = native(Instance::new(class));
+        let inst = Instance::new(class);
+        if let Some(core) = self.core_base(class) {
+            // Ruby allocates the empty array (hash, string) before `initialize` runs.
+            inst.set_base(core_new(&core, &[])?);
+        }
+        let inst_val = native(inst);
         let r = match self.find_method(class, "initialize") {
             Some(init) => self
                 .call_def(&init, Some(inst_val.clone()), args)
                 .map(|_| ()),
-            None => Ok(()),
+            None => self.base_initialize(&inst_val, class, args).map(|_| ()),
         };
         let r = if resource { resource_outcome(r) } else { r };
         r?;
+        if let Some(inst) = as_native::<Instance>(&inst_val) {
+            if inst.base().is_none() && self.resource_base(class).is_some() {
+                // An `initialize` that did not call `super`: the built-in resource is made
+                // with the instance's arguments when it answers a method (if it can be).
+                let _ = self.base_initialize(&inst_val, class, args);
+            }
+        }
         if let Some(inst) = as_native::<Instance>(&inst_val) {
             if let Some(f) = inst.take_exception() {
                 return Err(f);
             }
         }
         Ok(inst_val)
+    }
+
+    /// The `initialize` of a core or built-in resource superclass (`super` in
+    /// `initialize`, or no `initialize` in the library classes): the array, hash or string
+    /// from the arguments, or the built-in resource with its instance variables.
+    pub fn base_initialize(&mut self, inst_val: &Value, class: &str, args: &[Value]) -> R {
+        let Some(inst) = as_native::<Instance>(inst_val) else {
+            return Ok(Value::Nil);
+        };
+        if let Some(core) = self.core_base(class) {
+            inst.set_base(core_new(&core, args)?);
+        } else if let Some(rc) = self.resource_base(class) {
+            let at = self.file.clone();
+            let res = match self.create_native(rc.resource, args) {
+                Some(Ok(res)) => res,
+                Some(Err(e)) => return Err(crate::native::ruby::resource_error(e, at)),
+                None => {
+                    return Err(Flow::Unsupported {
+                        construct: format!(
+                            "resource `{}` (superclass `{}`)",
+                            rc.resource, rc.class
+                        ),
+                        at,
+                    })
+                }
+            };
+            let res = Value::Resource(res);
+            for (ivar, what) in rc.ivars {
+                if matches!(inst.ivar(ivar), Value::Nil) {
+                    inst.set_ivar(
+                        ivar,
+                        match what {
+                            BaseIvar::Resource => res.clone(),
+                            BaseIvar::Arg(i) => args.get(*i).cloned().unwrap_or(Value::Nil),
+                        },
+                    );
+                }
+            }
+            inst.set_base(res);
+        }
+        Ok(Value::Nil)
+    }
+
+    /// A method the library classes do not define, answered by the instance's core value
+    /// (written back: `push` changes the instance) or built-in resource.
+    #[allow(clippy::too_many_arguments)]
+    fn call_base(
+        &mut self,
+        inst: &Instance,
+        base: Value,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        if let Value::Resource(_) = base {
+            if name == "[]" {
+                return self.index(base, args.to_vec(), off);
+            }
+            return self.call_method(base, name, args.to_vec(), blk, off);
+        }
+        if let Some(r) = self.equality_method(&base, name, args, off) {
+            return r;
+        }
+        let mut core = base;
+        let out = methods::call_builtin(self, &mut core, name, args.to_vec(), blk, off);
+        inst.set_base(core);
+        out
+    }
+
+    /// Ruby's `==` between values that may hold library objects: a library object's own
+    /// `==` (Comparable's, an alias, or its core value's), arrays element by element (as
+    /// `Array#==` calls each element's `==`).
+    pub fn values_eq(&mut self, l: &Value, r: &Value, off: u32) -> R<bool> {
+        if as_native::<Instance>(l).is_some() {
+            let v = self.call_method(l.clone(), "==", vec![r.clone()], None, off)?;
+            return Ok(v.truthy());
+        }
+        if let Some(core) = as_native::<Instance>(r).and_then(Instance::base) {
+            if !matches!(core, Value::Resource(_)) && !has_objects(l) {
+                return Ok(*l == core);
+            }
+            if matches!(l, Value::Array(_)) {
+                return self.values_eq(l, &core, off);
+            }
+        }
+        match (l, r) {
+            (Value::Array(a), Value::Array(b)) if has_objects(l) || has_objects(r) => {
+                if a.len() != b.len() {
+                    return Ok(false);
+                }
+                for (x, y) in a.iter().zip(b) {
+                    if !self.values_eq(x, y, off)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(l == r),
+        }
+    }
+
+    /// Array methods that compare elements with `==` (`include?`, `index`, `count`, `==`),
+    /// when library objects are involved: each element's own `==` decides. None: plain
+    /// values (the builtin answers).
+    pub fn equality_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        off: u32,
+    ) -> Option<R> {
+        let Value::Array(items) = recv else {
+            return None;
+        };
+        if name == "join" && has_objects(recv) && args.len() <= 1 {
+            // Array#join converts each element with its own `to_s`.
+            let sep = args.first().map(to_s).unwrap_or_default();
+            let mut parts = Vec::with_capacity(items.len());
+            for x in items {
+                match self.stringify(x) {
+                    Ok(p) => parts.push(p),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            return Some(Ok(Value::Str(parts.join(&sep))));
+        }
+        let [arg] = args else {
+            return None;
+        };
+        if !matches!(
+            name,
+            "include?" | "member?" | "index" | "find_index" | "count" | "==" | "!=" | "eql?"
+        ) || !(has_objects(recv) || as_native::<Instance>(arg).is_some())
+        {
+            return None;
+        }
+        if matches!(name, "==" | "!=" | "eql?") {
+            return Some(
+                self.values_eq(recv, arg, off)
+                    .map(|b| Value::Bool(b != (name == "!="))),
+            );
+        }
+        let mut hits = Vec::new();
+        for (i, e) in items.iter().enumerate() {
+            match self.values_eq(e, arg, off) {
+                Ok(true) => hits.push(i),
+                Ok(false) => {}
+                Err(e) => return Some(Err(e)),
+            }
+            if hits.len() == 1 && name != "count" {
+                break;
+            }
+        }
+        Some(Ok(match name {
+            "include?" | "member?" => Value::Bool(!hits.is_empty()),
+            "count" => Value::Int(hits.len() as i64),
+            _ => hits.first().map_or(Value::Nil, |i| Value::Int(*i as i64)),
+        }))
     }
 
     /// A method of a library instance. `explicit`: called with a receiver (private methods
@@ -444,7 +734,7 @@ impl<E: Embedding> Interp<'_, E> {
                     format!("private method `{name}' called for an instance of {class}"),
                 )));
             }
-            let r = self.call_def(&def, Some(recv.clone()), args);
+            let r = self.call_def_with_block(&def, Some(recv.clone()), args, blk);
             return Some(match inst.take_exception() {
                 Some(f) if r.is_ok() => Err(f),
                 _ => r,
@@ -473,6 +763,24 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(spec) = self.find_in(&ancestors, |c| c.table.clone()) {
             if let Some(r) = self.instance_table(recv, &spec, name, args, blk, off) {
                 return Some(r);
+            }
+        }
+        if ENUMERABLE_METHODS.contains(&name)
+            && inst.base().is_none()
+            && ancestors.iter().any(|a| a == "Enumerable")
+        {
+            // Enumerable's methods over the elements `each` yields (prelude's `to_a`).
+            let items = self.call_instance(recv, "to_a", &[], None, false, off)?;
+            return Some(items.and_then(|mut items| {
+                if let Some(r) = self.equality_method(&items, name, args, off) {
+                    return r;
+                }
+                methods::call_builtin(self, &mut items, name, args.to_vec(), blk, off)
+            }));
+        }
+        if !OBJECT_IDENTITY_METHODS.contains(&name) {
+            if let Some(base) = inst.base() {
+                return Some(self.call_base(inst, base, name, args, blk, off));
             }
         }
         self.instance_base(recv, inst, &class, name, args, blk, off)
@@ -528,7 +836,12 @@ impl<E: Embedding> Interp<'_, E> {
                     && (self
                         .find_in(&ancestors, |c| c.defines(&m).then_some(()))
                         .is_some()
-                        || INSTANCE_BASE_METHODS.contains(&m.as_str()));
+                        || INSTANCE_BASE_METHODS.contains(&m.as_str())
+                        || match inst.base() {
+                            Some(Value::Resource(_)) => E::knows_method(&m),
+                            Some(_) => methods::is_builtin(&m),
+                            None => false,
+                        });
                 if own {
                     Value::Bool(true)
                 } else {
@@ -552,6 +865,13 @@ impl<E: Embedding> Interp<'_, E> {
                             w == class
                         } else {
                             self.ancestors(class).contains(&w)
+                                || self.external_base(class).is_some_and(|b| {
+                                    b.trim_start_matches("::") == w
+                                        || b.rsplit("::").next() == w.rsplit("::").next()
+                                })
+                                || inst
+                                    .base()
+                                    .is_some_and(|core| methods::is_a(&core, &w) && w != "Object")
                         }
                 }))
             }
@@ -796,6 +1116,16 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(next) = next {
             return self.call_def(&next, Some(me), &args);
         }
+        if !singleton {
+            if def.name == "initialize" {
+                return self.base_initialize(&me, &class, &args);
+            }
+            if let Some(inst) = as_native::<Instance>(&me) {
+                if let Some(base) = inst.base() {
+                    return self.call_base(inst, base, &def.name, &args, None, off);
+                }
+            }
+        }
         match def.name.as_str() {
             "initialize" => Ok(Value::Nil),
             "respond_to_missing?" => Ok(Value::Bool(false)),
@@ -959,6 +1289,42 @@ fn resource_outcome(r: R<()>) -> R<()> {
         }
         other => other,
     }
+}
+
+/// Whether an array holds library objects (whose `==` is their own).
+fn has_objects(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|x| as_native::<Instance>(x).is_some()),
+        _ => false,
+    }
+}
+
+/// `Array.new(size = 0, default = nil)` / `Array.new(array)`, `Hash.new`, `String.new(str = "")`:
+/// the value a core superclass's `initialize` makes.
+fn core_new(core: &str, args: &[Value]) -> R {
+    Ok(match (core, args) {
+        ("Array", []) => Value::Array(Vec::new()),
+        ("Array", [Value::Array(a)]) => Value::Array(a.clone()),
+        ("Array", [Value::Int(n)] | [Value::Int(n), _]) => {
+            if *n < 0 {
+                return Err(Flow::raise("ArgumentError", "negative array size"));
+            }
+            let n = usize::try_from(*n).unwrap_or(usize::MAX);
+            if n > crate::native::ruby::MAX_ITEMS {
+                return Err(Flow::raise("ArgumentError", "array size too big"));
+            }
+            Value::Array(vec![args.get(1).cloned().unwrap_or(Value::Nil); n])
+        }
+        ("Hash", []) => Value::Hash(Vec::new()),
+        ("String", []) => Value::str(""),
+        ("String", [Value::Str(s)]) => Value::Str(s.clone()),
+        _ => {
+            return Err(Flow::raise(
+                "ArgumentError",
+                format!("{core}.new with these arguments is outside the native subset"),
+            ))
+        }
+    })
 }
 
 fn undefined(name: &str, class: &str) -> Flow {

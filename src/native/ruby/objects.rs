@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::native::ruby::eval::Blk;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
@@ -85,6 +86,10 @@ pub struct Instance {
     pub ivars: Mutex<HashMap<String, Value>>,
     /// `skip_resource` / `fail_resource` (or their exceptions) during a call.
     pub exception: Mutex<Option<Flow>>,
+    /// What a core or built-in resource superclass holds: the array, hash or string of a
+    /// `class X < Array` (shared by every reference to the instance, as in Ruby), or the
+    /// built-in resource of a `class X < PlatformResource`.
+    pub base: Mutex<Option<Value>>,
 }
 
 impl Instance {
@@ -93,6 +98,15 @@ impl Instance {
             class: class.to_string(),
             ivars: Mutex::new(HashMap::new()),
             exception: Mutex::new(None),
+            base: Mutex::new(None),
+        }
+    }
+    pub fn base(&self) -> Option<Value> {
+        self.base.lock().ok().and_then(|b| b.clone())
+    }
+    pub fn set_base(&self, v: Value) {
+        if let Ok(mut b) = self.base.lock() {
+            *b = Some(v);
         }
     }
     pub fn ivar(&self, name: &str) -> Value {
@@ -199,6 +213,10 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Struct",
 ];
 
+/// Core classes a library class may derive from (`class Rules < Array`): instances hold
+/// one such value, which answers the methods the class does not define.
+pub const CORE_BASES: &[&str] = &["Array", "Hash", "String"];
+
 /// Exception classes a library class may derive from.
 const EXCEPTION_BASES: &[&str] = &[
     "Exception",
@@ -270,6 +288,12 @@ pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
     let ExprKind::Const { name, .. } = &target.kind else {
         return None;
     };
+    let (fields, body) = struct_call(value)?;
+    Some((name.clone(), fields, body))
+}
+
+/// `Struct.new(:a, :b) do ... end`: the fields and the block's body.
+pub fn struct_call(value: &Expr) -> Option<(Vec<String>, &[Expr])> {
     let ExprKind::Call {
         recv: Some(r),
         name: m,
@@ -290,7 +314,7 @@ pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
         .map(|a| a.as_str_or_sym())
         .collect::<Option<Vec<_>>>()?;
     let body = block.as_deref().map_or(&[][..], |b| b.body.as_slice());
-    Some((name.clone(), fields, body))
+    Some((fields, body))
 }
 
 /// A `Struct.new` class: an accessor per field, a positional `initialize`, and the block's
@@ -370,7 +394,8 @@ fn load_scope(
                     Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
                         Some(n)
                             if KNOWN_CLASSES.contains(&n.as_str())
-                                && !EXCEPTION_BASES.contains(&n.as_str()) =>
+                                && !EXCEPTION_BASES.contains(&n.as_str())
+                                && !CORE_BASES.contains(&n.as_str()) =>
                         {
                             class.blocked.get_or_insert((
                                 format!("class deriving from the core class `{n}`"),
@@ -378,6 +403,15 @@ fn load_scope(
                             ));
                         }
                         Some(n) => class.superclass = Some(n),
+                        // `class Point < Struct.new(:x, :y)`: the struct's class, named as
+                        // Ruby shows it, is the superclass.
+                        None if struct_call(sc).is_some() => {
+                            if let Some((fields, body)) = struct_call(sc) {
+                                let name = format!("#<Struct {}>", fields.join(", "));
+                                out.push(struct_class(&name, fields, body, file));
+                                class.superclass = Some(name);
+                            }
+                        }
                         None => {
                             class.blocked.get_or_insert((
                                 "class with a computed superclass".to_string(),
@@ -616,7 +650,15 @@ impl<E: Embedding> Interp<'_, E> {
                         self.declare(n, kwargs.clone().unwrap_or(Value::Hash(Vec::new())));
                     }
                 }
-                Param::Block(n) => self.declare(n, Value::Nil),
+                Param::Block(n) => {
+                    let given = self
+                        .calls
+                        .len()
+                        .checked_sub(1)
+                        .filter(|i| self.calls.get(*i).is_some_and(|f| f.block.is_some()));
+                    let v = given.map_or(Value::Nil, |i| native(ProcRef(i)));
+                    self.declare(n, v)
+                }
             }
         }
         Ok(())
@@ -630,6 +672,25 @@ impl<E: Embedding> Interp<'_, E> {
         self_value: Option<Value>,
         args: &[Value],
     ) -> R {
+        self.call_def_with_block(def, self_value, args, None)
+    }
+
+    /// [`call_def`](Self::call_def) with the block the call was given (`yield` runs it).
+    pub fn call_def_with_block(
+        &mut self,
+        def: &Arc<MethodDef>,
+        self_value: Option<Value>,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+    ) -> R {
+        let block = blk.map(|b| match b {
+            Blk::Ast(b) => FrameBlock::Ast(Arc::new(b.clone())),
+            Blk::Sym(s) => FrameBlock::Sym(s.to_string()),
+            Blk::Frame(i) => FrameBlock::Outer(i),
+        });
+        let given = block.is_some();
+        let frames_base = self.frames.len();
+        let self_base = self.self_stack.len();
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
         let pushed = self_value.is_some();
         if let Some(s) = self_value {
@@ -638,6 +699,10 @@ impl<E: Embedding> Interp<'_, E> {
         self.calls.push(CallFrame {
             def: def.clone(),
             args: args.to_vec(),
+            block,
+            frames_base,
+            self_base,
+            file: saved_file.clone(),
         });
         let r = self.scoped(true, |me| {
             for (k, v) in &def.captured {
@@ -653,14 +718,67 @@ impl<E: Embedding> Interp<'_, E> {
         self.file = saved_file;
         match r {
             Err(Flow::Return(v)) => Ok(v),
+            // `break` in the block given to this call ends the call.
+            Err(Flow::Break(v)) if given => Ok(v),
             other => other,
         }
     }
+
+    /// Runs the block given to call frame `i` (`yield`, `block.call`) where it was written:
+    /// with the caller's local variables, `self` and file, above nothing of the method's.
+    pub fn call_frame_block(&mut self, i: usize, args: Vec<Value>, off: u32) -> R {
+        let Some(frame) = self.calls.get(i) else {
+            return Err(Flow::raise("LocalJumpError", "no block given (yield)"));
+        };
+        let block = match frame.block.clone() {
+            Some(FrameBlock::Outer(j)) if j < i => return self.call_frame_block(j, args, off),
+            Some(FrameBlock::Outer(_)) | None => {
+                return Err(Flow::raise("LocalJumpError", "no block given (yield)"))
+            }
+            Some(b) => b,
+        };
+        let (frames_base, self_base, file) =
+            (frame.frames_base, frame.self_base, frame.file.clone());
+        let frames = self.frames.split_off(frames_base.min(self.frames.len()));
+        let selves = self
+            .self_stack
+            .split_off(self_base.min(self.self_stack.len()));
+        let calls = self.calls.split_off(i);
+        let saved_file = std::mem::replace(&mut self.file, file);
+        let r = match &block {
+            FrameBlock::Ast(b) => self.call_block(Blk::Ast(b), args, off),
+            FrameBlock::Sym(s) => self.call_block(Blk::Sym(s), args, off),
+            FrameBlock::Outer(_) => Ok(Value::Nil),
+        };
+        self.file = saved_file;
+        self.frames.extend(frames);
+        self.self_stack.extend(selves);
+        self.calls.extend(calls);
+        r
+    }
 }
 
+/// The block a method was called with, kept while it runs.
+#[derive(Clone)]
+pub enum FrameBlock {
+    Ast(Arc<Block>),
+    Sym(String),
+    /// The block of an outer call frame, passed on with `&block`.
+    Outer(usize),
+}
+
+/// A method's `&block` parameter: the block given to call frame `.0`.
+pub struct ProcRef(pub usize);
+
 /// A method being run: for `super` (which method, and the arguments a bare `super` forwards)
-/// and for constant lookup (its class).
+/// and for constant lookup (its class); for `yield`, its block and where the caller's
+/// scopes end.
 pub struct CallFrame {
     pub def: Arc<MethodDef>,
     pub args: Vec<Value>,
+    pub block: Option<FrameBlock>,
+    pub frames_base: usize,
+    pub self_base: usize,
+    /// The caller's file (a yielded block runs there).
+    pub file: String,
 }
