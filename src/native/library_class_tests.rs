@@ -364,3 +364,60 @@ end
 "##,
     );
 }
+
+#[test]
+fn a_skipped_custom_resource_skips_only_the_describes_that_use_it() {
+    // resource.rb supersuper_initialize: ResourceSkipped in `initialize` leaves a skipped
+    // resource; the control goes on (rule.rb only stops at an exception of its block).
+    let lib = r##"
+class Gone < Inspec.resource(1)
+  name 'gone'
+  def initialize(path)
+    @path = path
+    raise Inspec::Exceptions::ResourceSkipped, "No such thing: #{path}"
+  end
+  def size
+    0
+  end
+  def to_s
+    "Gone #{@path}"
+  end
+end
+"##;
+    let code = r##"
+control 'c' do
+  g = gone('/x')
+  describe g do
+    its('size') { should eq 0 }
+  end
+  describe 'still evaluated' do
+    it { should eq 'still evaluated' }
+  end
+  describe g.to_s do
+    it { should eq 'Gone /x' }
+  end
+end
+"##;
+    let r = run_with(code, &[("libraries/lib.rb", lib)], json!({}), None);
+    let c = one(&r, "c");
+    let got: Vec<(ControlStatus, Option<String>)> = c
+        .results
+        .iter()
+        .map(|x| (x.status, x.skip_message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                ControlStatus::Skipped,
+                Some("No such thing: /x".to_string())
+            ),
+            (ControlStatus::Passed, None),
+            (ControlStatus::Passed, None),
+        ],
+        "{c:#?}"
+    );
+    // reporters/cli.rb profile_summary: a control with a skipped result and none failed
+    // counts as skipped.
+    assert_eq!(c.status, ControlStatus::Skipped);
+}

@@ -535,17 +535,27 @@ impl<E: Embedding> Interp<'_, E> {
             None => self.base_initialize(&inst_val, class, args).map(|_| ()),
         };
         let r = if resource { resource_outcome(r) } else { r };
-        r?;
+        let r = r.and_then(|_| match as_native::<Instance>(&inst_val) {
+            Some(inst) => inst.take_exception().map_or(Ok(()), Err),
+            None => Ok(()),
+        });
+        match r {
+            // resource.rb: the resource exists, skipped or failed; what uses it says so.
+            Err(f @ Flow::Skip(_)) if resource => {
+                set_state(&inst_val, f);
+                return Ok(inst_val);
+            }
+            Err(Flow::Raise(e)) if resource && e.class == RESOURCE_FAILED => {
+                set_state(&inst_val, Flow::Raise(e));
+                return Ok(inst_val);
+            }
+            other => other?,
+        }
         if let Some(inst) = as_native::<Instance>(&inst_val) {
             if inst.base().is_none() && self.resource_base(class).is_some() {
                 // An `initialize` that did not call `super`: the built-in resource is made
                 // with the instance's arguments when it answers a method (if it can be).
                 let _ = self.base_initialize(&inst_val, class, args);
-            }
-        }
-        if let Some(inst) = as_native::<Instance>(&inst_val) {
-            if let Some(f) = inst.take_exception() {
-                return Err(f);
             }
         }
         Ok(inst_val)
@@ -723,6 +733,11 @@ impl<E: Embedding> Interp<'_, E> {
     ) -> Option<R> {
         let inst = as_native::<Instance>(recv)?;
         let class = inst.class.clone();
+        if let Some(state) = inst.state() {
+            if !OBJECT_IDENTITY_METHODS.contains(&name) && !matches!(name, "to_s" | "inspect") {
+                return Some(Err(state));
+            }
+        }
         let ancestors = self.ancestors(&class);
         if let Some(def) = self.find_in(&ancestors, |c| c.methods.get(name).cloned()) {
             let private = self.find_in(&ancestors, |c| {
@@ -1288,6 +1303,14 @@ fn resource_outcome(r: R<()>) -> R<()> {
             Err(Flow::raise(RESOURCE_FAILED, e.message))
         }
         other => other,
+    }
+}
+
+fn set_state(inst_val: &Value, f: Flow) {
+    if let Some(inst) = as_native::<Instance>(inst_val) {
+        if let Ok(mut s) = inst.state.lock() {
+            *s = Some(f);
+        }
     }
 }
 

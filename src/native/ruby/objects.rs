@@ -90,6 +90,9 @@ pub struct Instance {
     /// `class X < Array` (shared by every reference to the instance, as in Ruby), or the
     /// built-in resource of a `class X < PlatformResource`.
     pub base: Mutex<Option<Value>>,
+    /// A custom resource skipped or failed by its `initialize` (InSpec keeps the object:
+    /// a `describe` of it is skipped or failed, its methods skip or fail what calls them).
+    pub state: Mutex<Option<Flow>>,
 }
 
 impl Instance {
@@ -99,7 +102,11 @@ impl Instance {
             ivars: Mutex::new(HashMap::new()),
             exception: Mutex::new(None),
             base: Mutex::new(None),
+            state: Mutex::new(None),
         }
+    }
+    pub fn state(&self) -> Option<Flow> {
+        self.state.lock().ok().and_then(|s| s.clone())
     }
     pub fn base(&self) -> Option<Value> {
         self.base.lock().ok().and_then(|b| b.clone())
