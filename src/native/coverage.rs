@@ -13,18 +13,21 @@ use serde::Serialize;
 use crate::native::inspec::dsl::DSL_FUNCTIONS;
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
 use crate::native::inspec::overlay::OVERLAY_FUNCTIONS;
+use crate::native::inspec::resource_classes::resource_class;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{
     class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::library::ENUMERABLE_METHODS;
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
+    RESOURCES_NAMESPACE,
 };
 use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
-    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, KNOWN_CLASSES,
+    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, CORE_BASES, KNOWN_CLASSES,
 };
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
@@ -194,6 +197,8 @@ struct Cx {
     in_where: bool,
     /// Inside a custom resource's method: the class.
     class: Option<Arc<ClassDef>>,
+    /// Inside a method (`yield`, `block_given?` and `&block` have its block).
+    in_def: bool,
     /// The subject of the innermost describe and the example's `its` (if any).
     subject: Option<Ty>,
     its: bool,
@@ -208,6 +213,9 @@ struct Analyzer<'a> {
     file: String,
     /// Custom resources by resource name.
     classes: HashMap<String, Arc<ClassDef>>,
+    /// Names a library `method_missing` answers: the symbols and strings its
+    /// `respond_to_missing?` / `method_missing` name (`%i{major minor}`).
+    missing_names: HashSet<String>,
     /// Every class and module of `libraries/`, by full name.
     lib_classes: HashMap<String, Arc<ClassDef>>,
     /// Methods of the class being walked that its walked methods call without receiver.
@@ -239,6 +247,7 @@ impl<'a> Analyzer<'a> {
             file: String::new(),
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
+            missing_names: HashSet::new(),
             self_calls: Vec::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
@@ -294,6 +303,35 @@ impl<'a> Analyzer<'a> {
                         _ => {}
                     }
                 }
+            }
+        }
+        for c in self.lib_classes.values() {
+            for (name, m) in &c.methods {
+                if name == "method_missing" || name == "respond_to_missing?" {
+                    each_expr_in(&m.body, |e| {
+                        if let Some(n) = e.as_str_or_sym() {
+                            self.missing_names.insert(n);
+                        }
+                    });
+                }
+            }
+        }
+        // A class deriving from a built-in resource class is a resource (`name 'os'`
+        // replaces the built-in one).
+        let derived: Vec<Arc<ClassDef>> = self
+            .lib_classes
+            .values()
+            .filter(|c| !c.is_resource && c.resource.is_some())
+            .filter(|c| {
+                self.external_base(c)
+                    .and_then(|b| resource_class(&b))
+                    .is_some()
+            })
+            .cloned()
+            .collect();
+        for c in derived {
+            if let Some(r) = &c.resource {
+                self.classes.insert(r.clone(), c.clone());
             }
         }
         let class_consts: Vec<String> = self
@@ -595,6 +633,7 @@ impl<'a> Analyzer<'a> {
                 } else if !self.consts.contains(name)
                     && !KNOWN_CLASSES.contains(&name.as_str())
                     && self.lib_class(name).is_none()
+                    && resource_class(name).is_none()
                 {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
@@ -603,6 +642,8 @@ impl<'a> Analyzer<'a> {
                 let known = scoped_name(e).is_some_and(|n| {
                     is_scoped_class(&n)
                         || class_constant(&n).is_some()
+                        || resource_class(&n).is_some()
+                        || n == RESOURCES_NAMESPACE
                         || self.lib_class(&n).is_some()
                         || n.rsplit("::")
                             .next()
@@ -715,6 +756,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::Yield(args) if cx.in_def => self.args(args, cx, bs),
             ExprKind::Defined(inner)
                 if matches!(
                     inner.kind,
@@ -771,7 +813,8 @@ impl<'a> Analyzer<'a> {
         for a in args {
             match &a.kind {
                 ExprKind::BlockPass(inner) => {
-                    if !matches!(inner.kind, ExprKind::Sym(_)) {
+                    let own_block = cx.in_def && matches!(inner.kind, ExprKind::Var(_));
+                    if !matches!(inner.kind, ExprKind::Sym(_)) && !own_block {
                         bs.push(self.block("block argument `&block`", a.span.start));
                     }
                 }
@@ -868,8 +911,46 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// The superclass outside `libraries/` a class derives from (`Array`, `PlatformResource`).
+    fn external_base(&self, class: &Arc<ClassDef>) -> Option<String> {
+        let mut cur = class.clone();
+        for _ in 0..32 {
+            let sc = cur.superclass.clone()?;
+            match self.lib_class(&sc) {
+                Some(next) if next.name != cur.name => cur = next,
+                Some(_) => return None,
+                None => return Some(sc),
+            }
+        }
+        None
+    }
+
+    /// What instances answer beyond their library methods: the core value's methods
+    /// (`class X < Array`), the built-in resource's (`class X < PlatformResource`),
+    /// Enumerable's over `each`.
+    fn base_answers(&self, class: &Arc<ClassDef>, name: &str) -> bool {
+        let base = self.external_base(class);
+        let base = base.as_deref().map(|b| b.trim_start_matches("::"));
+        if base.is_some_and(|b| CORE_BASES.contains(&b)) && is_builtin(name) {
+            return true;
+        }
+        if let Some(rc) = base.and_then(resource_class) {
+            if self.cat.resource_answers(rc.resource, name) || name == "[]" {
+                return true;
+            }
+        }
+        ENUMERABLE_METHODS.contains(&name)
+            && self
+                .lib_ancestors(class)
+                .iter()
+                .any(|c| c.includes.iter().any(|m| m == "Enumerable"))
+    }
+
     /// Whether instances (or, `singleton`, the class itself) answer `name` as written.
     fn lib_class_defines(&self, class: &Arc<ClassDef>, name: &str, singleton: bool) -> bool {
+        if !singleton && self.base_answers(class, name) {
+            return true;
+        }
         self.lib_ancestors(class).iter().any(|c| {
             if singleton {
                 c.singleton.contains_key(name)
@@ -930,6 +1011,7 @@ impl<'a> Analyzer<'a> {
                 }
                 let cx = Cx {
                     class: Some(c.clone()),
+                    in_def: true,
                     ..Cx::default()
                 };
                 self.file = m.file.clone();
@@ -973,7 +1055,11 @@ impl<'a> Analyzer<'a> {
         let mut bs = Vec::new();
         let saved = std::mem::take(&mut self.var_types);
         let saved_poison = std::mem::take(&mut self.poisoned);
-        self.body(&body, &Cx::default(), &mut bs);
+        let cx = Cx {
+            in_def: true,
+            ..Cx::default()
+        };
+        self.body(&body, &cx, &mut bs);
         self.var_types = saved;
         self.poisoned = saved_poison;
         self.in_progress.remove(&format!("def {name}"));
@@ -1075,6 +1161,7 @@ impl<'a> Analyzer<'a> {
                     || FILTER_BUILDER_METHODS.contains(&name)
                     || INSTANCE_BASE_METHODS.contains(&name)
                     || self.lib_classes.values().any(|c| c.defines(name))
+                    || self.missing_names.contains(name)
                     || (r.bare_call_name() == Some("inspec")
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
@@ -1164,7 +1251,7 @@ impl<'a> Analyzer<'a> {
         if self.defs.contains_key(name) {
             let extra = self.def_blockers(name);
             bs.extend(extra);
-        } else if name == "inspec" {
+        } else if name == "inspec" || (name == "block_given?" && cx.in_def) {
         } else if self.classes.contains_key(name) {
             let extra = self.class_blockers(name);
             bs.extend(extra);
