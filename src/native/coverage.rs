@@ -951,6 +951,10 @@ impl<'a> Analyzer<'a> {
         if !singleton && self.base_answers(class, name) {
             return true;
         }
+        // The prelude's Enumerable calls the `each` of the class including it.
+        if !singleton && class.name == "Enumerable" && name == "each" {
+            return true;
+        }
         self.lib_ancestors(class).iter().any(|c| {
             if singleton {
                 c.singleton.contains_key(name)
