@@ -421,3 +421,93 @@ end
     // counts as skipped.
     assert_eq!(c.status, ControlStatus::Skipped);
 }
+
+#[test]
+fn a_custom_matcher_from_rspec_matchers_define() {
+    // rspec-expectations' custom matcher DSL: the block's parameter is the expected value,
+    // `match` decides, `chain` methods set instance variables and return the matcher,
+    // `description` names it in the check, helper `def`s are the matcher's methods, and
+    // without `failure_message` the message is "expected <actual> to <description>".
+    let lib = r##"
+RSpec::Matchers.define :be_multiple_of do |expected|
+  match do |actual|
+    @actual = actual
+    ok = (actual % expected).zero?
+    ok && within_limit?(actual)
+  end
+  chain :below do |limit|
+    @limit = limit
+  end
+  description do
+    "be a multiple of #{expected}" + (@limit ? " below #{@limit}" : '')
+  end
+  diffable
+
+  private
+
+  def within_limit?(n)
+    @limit.nil? || n < @limit
+  end
+end
+RSpec::Matchers.define :start_with_letter do |letter|
+  match { |actual| actual.start_with?(letter) }
+  failure_message { |actual| "#{actual} does not start with #{letter}" }
+end
+RSpec::Matchers.define :be_blank_text do
+  match { |actual| actual.strip.empty? }
+end
+"##;
+    let code = r##"
+control 'c' do
+  describe 12 do
+    it { should be_multiple_of(3) }
+    it { should_not be_multiple_of(5) }
+    it { should be_multiple_of(4).below(20) }
+    it { should be_multiple_of(4).below(10) }
+  end
+  describe 'abc' do
+    it { should start_with_letter('b') }
+    it { should_not be_blank_text }
+    it { should be_blank_text }
+  end
+end
+"##;
+    let r = run_with(code, &[("libraries/matchers.rb", lib)], json!({}), None);
+    let c = one(&r, "c");
+    let got: Vec<(String, ControlStatus, Option<String>)> = c
+        .results
+        .iter()
+        .map(|x| (x.code_desc.clone(), x.status, x.message.clone()))
+        .collect();
+    let p = ControlStatus::Passed;
+    let f = ControlStatus::Failed;
+    assert_eq!(
+        got,
+        [
+            ("12 is expected to be a multiple of 3".into(), p, None),
+            ("12 is expected not to be a multiple of 5".into(), p, None),
+            (
+                "12 is expected to be a multiple of 4 below 20".into(),
+                p,
+                None
+            ),
+            (
+                "12 is expected to be a multiple of 4 below 10".into(),
+                f,
+                Some("expected 12 to be a multiple of 4 below 10".into())
+            ),
+            (
+                "abc is expected to start with letter \"b\"".into(),
+                f,
+                Some("abc does not start with b".into())
+            ),
+            ("abc is expected not to be blank text".into(), p, None),
+            (
+                "abc is expected to be blank text".into(),
+                f,
+                Some("expected \"abc\" to be blank text".into())
+            ),
+        ],
+        "{c:#?}"
+    );
+}

@@ -778,7 +778,7 @@ impl Interp<'_> {
         off: u32,
     ) -> R {
         let Some(matcher) = as_native::<Matcher>(&m).cloned() else {
-            return Err(self.unsupported("an expectation without a matcher", off));
+            return self.custom_expectation(actual, m, negated, message, off);
         };
         let desc = format!(
             "is expected {}to {}",
@@ -806,6 +806,44 @@ impl Interp<'_> {
                 Some(m @ Value::Str(_)) => to_s(&m),
                 _ => verdict.message,
             }))
+        }
+    }
+}
+
+impl Interp<'_> {
+    /// An expectation with a library's custom matcher (`RSpec::Matchers.define`).
+    fn custom_expectation(
+        &mut self,
+        actual: ActualOf,
+        m: Value,
+        negated: bool,
+        message: Option<Value>,
+        off: u32,
+    ) -> R {
+        let Some(description) = self.matcher_description(&m) else {
+            return Err(self.unsupported("an expectation without a matcher", off));
+        };
+        let desc = format!(
+            "is expected {}to {}",
+            if negated { "not " } else { "" },
+            description?
+        );
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.last_desc = Some(desc);
+        }
+        let actual = match actual {
+            ActualOf::Subject => self.example_subject(off)?,
+            ActualOf::Value(v) => v,
+        };
+        match self.run_matcher(&m, actual, negated) {
+            Some(r) => match r? {
+                (true, _) => Ok(Value::Bool(true)),
+                (false, why) => Err(Flow::Failed(match message {
+                    Some(m @ Value::Str(_)) => to_s(&m),
+                    _ => why,
+                })),
+            },
+            None => Err(self.unsupported("an expectation without a matcher", off)),
         }
     }
 }

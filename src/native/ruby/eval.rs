@@ -829,6 +829,16 @@ impl<E: Embedding> Interp<'_, E> {
     /// A call without receiver: DSL, matchers, `def`s, the custom resource's own methods,
     /// FilterTable fields inside `where { }`, resources.
     fn call_bare(&mut self, name: &str, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if crate::native::ruby::library::MATCHER_DSL.contains(&name) && self.defining_matcher() {
+            let (a, _) = self.eval_args(args)?;
+            if let Some(r) = self.call_matcher_dsl(name, &a, block) {
+                return r;
+            }
+        }
+        if let Some(class) = self.matcher_class_of(name) {
+            let (a, _) = self.eval_args(args)?;
+            return self.new_matcher(&class, &a);
+        }
         if args.is_empty() && block.is_none() {
             if let Some(v) = E::bare_value(self, name) {
                 return Ok(v);

@@ -10,8 +10,9 @@ use std::sync::{Arc, Mutex};
 use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
-    MethodDef, Poison, TableSpec, CLASS_METADATA, CORE_BASES,
+    as_native, load_library, matcher_class, matcher_definition, native, struct_class,
+    struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
+    CORE_BASES, MATCHERS_NAMESPACE,
 };
 use crate::native::ruby::value::{Table, Value};
 use crate::native::ruby::{BaseIvar, Embedding, Flow, Interp, ResourceClass, RubyError, R};
@@ -86,6 +87,22 @@ const OBJECT_IDENTITY_METHODS: &[&str] = &[
     "equal?",
     "resource_id",
 ];
+
+/// What a custom matcher's definition calls to say how it matches (RSpec's matcher DSL).
+pub const MATCHER_DSL: &[&str] = &[
+    "match",
+    "match_when_negated",
+    "chain",
+    "description",
+    "failure_message",
+    "failure_message_when_negated",
+    "diffable",
+    "supports_block_expectations",
+];
+
+/// A block a custom matcher's definition gave (`match do |actual| ... end`), with the
+/// definition's local variables (`expected`).
+pub struct MatcherBlock(pub Arc<MethodDef>);
 
 /// Ruby's Enumerable instance methods (doc/Enumerable), which a class including it gets
 /// from its `each`.
@@ -198,6 +215,10 @@ impl<E: Embedding> Interp<'_, E> {
         let mut order = Vec::new();
         for (path, body) in &files {
             self.file = path.clone();
+            for (name, block) in body.iter().filter_map(matcher_definition) {
+                let class = matcher_class(&name, block, path, &|off| self.at(off));
+                self.classes.insert(class.name.clone(), Arc::new(class));
+            }
             let loaded = load_library(path, body, &|off| self.at(off));
             for c in loaded {
                 if !order.contains(&c.name) {
@@ -242,7 +263,7 @@ impl<E: Embedding> Interp<'_, E> {
     fn library_statement(&mut self, stmt: &Expr) {
         match &stmt.kind {
             ExprKind::Class { .. } | ExprKind::Module { .. } => {}
-            _ if struct_constant(stmt).is_some() => {}
+            _ if struct_constant(stmt).is_some() || matcher_definition(stmt).is_some() => {}
             _ => {
                 if let Err(flow) = self.eval(stmt) {
                     self.poison_const(stmt, flow);
@@ -737,6 +758,9 @@ impl<E: Embedding> Interp<'_, E> {
             if !OBJECT_IDENTITY_METHODS.contains(&name) && !matches!(name, "to_s" | "inspect") {
                 return Some(Err(state));
             }
+        }
+        if let Some(r) = self.matcher_method(recv, inst, name, args) {
+            return Some(r);
         }
         let ancestors = self.ancestors(&class);
         if let Some(def) = self.find_in(&ancestors, |c| c.methods.get(name).cloned()) {
@@ -1372,4 +1396,238 @@ fn merge(mut old: ClassDef, new: ClassDef) -> ClassDef {
     old.blocked = old.blocked.or(new.blocked);
     old.supports.extend(new.supports);
     old
+}
+
+/// RSpec custom matchers (rspec-expectations' `RSpec::Matchers.define`): a matcher is an
+/// instance of the definition's class; running the definition's statements with the
+/// matcher's arguments records its `match`, `chain`, `description` and `failure_message`
+/// blocks in the instance.
+impl<E: Embedding> Interp<'_, E> {
+    /// The class of the custom matcher `name`, if a library defines one.
+    pub fn matcher_class_of(&self, name: &str) -> Option<String> {
+        let class = format!("{MATCHERS_NAMESPACE}::{name}");
+        self.classes
+            .get(&class)
+            .is_some_and(|c| c.matcher_params.is_some())
+            .then_some(class)
+    }
+
+    /// `name(args)` of a custom matcher: the definition's statements run with `self` the
+    /// new matcher and its block parameters bound to `args`.
+    pub fn new_matcher(&mut self, class: &str, args: &[Value]) -> R {
+        let Some(def) = self.classes.get(class).cloned() else {
+            return Ok(Value::Nil);
+        };
+        let inst = Instance::new(class);
+        inst.set_ivar("\0expected", Value::Array(args.to_vec()));
+        let inst_val = native(inst);
+        let params = def.matcher_params.clone().unwrap_or_default();
+        let saved_file = std::mem::replace(&mut self.file, def.file.clone());
+        self.self_stack.push(inst_val.clone());
+        let r = self.scoped(true, |me| {
+            me.bind_params(&params, args)?;
+            for s in &def.statements {
+                me.eval(s)?;
+            }
+            Ok(Value::Nil)
+        });
+        self.self_stack.pop();
+        self.file = saved_file;
+        r.map(|_| inst_val)
+    }
+
+    /// Whether a custom matcher's definition is running (`self` is the matcher, outside
+    /// its methods).
+    pub fn defining_matcher(&self) -> bool {
+        self.calls.is_empty()
+            && self
+                .self_stack
+                .last()
+                .and_then(as_native::<Instance>)
+                .and_then(|i| self.classes.get(&i.class))
+                .is_some_and(|c| c.matcher_params.is_some())
+    }
+
+    /// A matcher DSL call while a definition runs (`match do |actual| ... end`). None: not
+    /// one, or `self` is not a matcher.
+    pub fn call_matcher_dsl(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        block: Option<&crate::profile::ast::Block>,
+    ) -> Option<R> {
+        if !MATCHER_DSL.contains(&name) || !self.calls.is_empty() {
+            return None;
+        }
+        let me = self.self_stack.last().cloned()?;
+        let inst = as_native::<Instance>(&me)?;
+        let class = inst.class.clone();
+        self.classes.get(&class)?.matcher_params.as_ref()?;
+        let stored = |me: &Self, method: &str| {
+            block.map(|b| {
+                native(MatcherBlock(Arc::new(MethodDef {
+                    name: method.to_string(),
+                    params: b.params.clone(),
+                    body: b.body.clone(),
+                    file: me.file.clone(),
+                    owner: class.clone(),
+                    captured: me.visible_locals(),
+                })))
+            })
+        };
+        match name {
+            "chain" => {
+                let chain = args.first().map(to_s).unwrap_or_default();
+                let v = match stored(self, &chain) {
+                    Some(b) => b,
+                    // `chain :name, :attr`: the chain sets @attr to its argument.
+                    None => Value::Array(args.get(1..).unwrap_or(&[]).to_vec()),
+                };
+                inst.set_ivar(&format!("\0chain:{chain}"), v);
+            }
+            "diffable" | "supports_block_expectations" => {}
+            _ => {
+                if let Some(b) = stored(self, name) {
+                    inst.set_ivar(&format!("\0{name}"), b);
+                }
+            }
+        }
+        Some(Ok(Value::Nil))
+    }
+
+    /// A custom matcher's chain (`.all_with_args(x)`, returning the matcher), `expected`
+    /// and `actual`. None: not a matcher, or not one of these.
+    fn matcher_method(
+        &mut self,
+        recv: &Value,
+        inst: &Instance,
+        name: &str,
+        args: &[Value],
+    ) -> Option<R> {
+        self.classes.get(&inst.class)?.matcher_params.as_ref()?;
+        match inst.ivar(&format!("\0chain:{name}")) {
+            Value::Nil => {}
+            Value::Array(attrs) => {
+                for (a, v) in attrs.iter().zip(args) {
+                    inst.set_ivar(&to_s(a), v.clone());
+                }
+                return Some(Ok(recv.clone()));
+            }
+            b => {
+                let def = as_native::<MatcherBlock>(&b)?.0.clone();
+                return Some(
+                    self.call_def(&def, Some(recv.clone()), args)
+                        .map(|_| recv.clone()),
+                );
+            }
+        }
+        if self.find_method(&inst.class, name).is_some() {
+            return None;
+        }
+        match name {
+            "expected" => Some(Ok(match inst.ivar("\0expected") {
+                Value::Array(a) if a.len() == 1 => a[0].clone(),
+                other => other,
+            })),
+            "expected_as_array" => Some(Ok(inst.ivar("\0expected"))),
+            "actual" => Some(Ok(inst.ivar("actual"))),
+            _ => None,
+        }
+    }
+
+    /// Runs one of the matcher's recorded blocks with `self` the matcher. None: it has none.
+    fn matcher_block(&mut self, m: &Value, which: &str, args: &[Value]) -> Option<R> {
+        let inst = as_native::<Instance>(m)?;
+        let b = inst.ivar(&format!("\0{which}"));
+        let def = as_native::<MatcherBlock>(&b)?.0.clone();
+        Some(self.call_def(&def, Some(m.clone()), args))
+    }
+
+    /// The matcher's description: its `description` block's, or RSpec's default (the name
+    /// in words and the expected values, `match pam rule "auth required pam_unix.so"`).
+    /// None: `m` is not a custom matcher.
+    pub fn matcher_description(&mut self, m: &Value) -> Option<R<String>> {
+        let inst = as_native::<Instance>(m)?;
+        let class = inst.class.clone();
+        self.classes.get(&class)?.matcher_params.as_ref()?;
+        if let Some(r) = self.matcher_block(m, "description", &[]) {
+            return Some(r.and_then(|v| self.stringify(&v)));
+        }
+        let name = class.rsplit("::").next().unwrap_or("").replace('_', " ");
+        let expected = match inst.ivar("\0expected") {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        let shown: Vec<String> = expected.iter().map(|v| format!("{v:?}")).collect();
+        // RSpec's EnglishPhrasing.list: " a", " a and b", " a, b, and c".
+        let list = match shown.as_slice() {
+            [] => String::new(),
+            [a] => format!(" {a}"),
+            [a, b] => format!(" {a} and {b}"),
+            [init @ .., last] => format!(" {}, and {last}", init.join(", ")),
+        };
+        Some(Ok(format!("{name}{list}")))
+    }
+
+    /// Whether `actual` meets the custom matcher `m` (negated: `should_not`), and the
+    /// failure message when it does not. None: `m` is not a custom matcher.
+    pub fn run_matcher(
+        &mut self,
+        m: &Value,
+        actual: Value,
+        negated: bool,
+    ) -> Option<R<(bool, String)>> {
+        let inst = as_native::<Instance>(m)?;
+        self.classes.get(&inst.class)?.matcher_params.as_ref()?;
+        inst.set_ivar("actual", actual.clone());
+        Some(self.run_matcher_blocks(m, actual, negated))
+    }
+
+    fn run_matcher_blocks(&mut self, m: &Value, actual: Value, negated: bool) -> R<(bool, String)> {
+        let args = [actual];
+        let passed = match (negated, self.matcher_block(m, "match_when_negated", &args)) {
+            (true, Some(r)) => r?.truthy(),
+            _ => match self.matcher_block(m, "match", &args) {
+                Some(r) => r?.truthy() != negated,
+                None => {
+                    return Err(Flow::raise(
+                        "NotImplementedError",
+                        "the custom matcher has no `match` block",
+                    ))
+                }
+            },
+        };
+        if passed {
+            return Ok((true, String::new()));
+        }
+        let which = if negated {
+            "failure_message_when_negated"
+        } else {
+            "failure_message"
+        };
+        if let Some(r) = self.matcher_block(m, which, &args) {
+            let v = r?;
+            return Ok((false, self.stringify(&v)?));
+        }
+        // RSpec's default: "expected <actual> to <description>", `actual` as the match
+        // block left it.
+        let shown = match as_native::<Instance>(m).map(|i| i.ivar("actual")) {
+            Some(v @ (Value::Native(_) | Value::Resource(_) | Value::Table(_))) => {
+                self.stringify(&v)?
+            }
+            Some(v) => format!("{v:?}"),
+            None => String::new(),
+        };
+        let desc = match self.matcher_description(m) {
+            Some(d) => d?,
+            None => String::new(),
+        };
+        Ok((
+            false,
+            format!(
+                "expected {shown} {}to {desc}",
+                if negated { "not " } else { "" }
+            ),
+        ))
+    }
 }

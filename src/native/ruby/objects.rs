@@ -66,6 +66,54 @@ pub struct ClassDef {
     pub table: Option<TableSpec>,
     /// `supports platform: 'unix'` entries (key, value), for InSpec's platform check.
     pub supports: Vec<Vec<(String, String)>>,
+    /// An RSpec custom matcher (`RSpec::Matchers.define :name do |expected| ... end`): the
+    /// block's parameters; its `def`s are the methods, its other statements (`match`,
+    /// `chain`, `description`) run for each use.
+    pub matcher_params: Option<Vec<Param>>,
+}
+
+/// The namespace custom matchers' classes are kept under (`RSpec::Matchers::be_even`).
+pub const MATCHERS_NAMESPACE: &str = "RSpec::Matchers";
+
+/// `RSpec::Matchers.define :name do |expected| ... end`: the matcher's name and block.
+pub fn matcher_definition(stmt: &Expr) -> Option<(String, &Block)> {
+    let ExprKind::Call {
+        recv: Some(r),
+        name,
+        args,
+        block: Some(block),
+        ..
+    } = &stmt.kind
+    else {
+        return None;
+    };
+    if name != "define"
+        || crate::native::ruby::eval::scoped_name(r).as_deref() != Some(MATCHERS_NAMESPACE)
+    {
+        return None;
+    }
+    let [arg] = args.as_slice() else {
+        return None;
+    };
+    Some((arg.as_str_or_sym()?, block))
+}
+
+/// The class of a custom matcher: its `def`s (with `private`), the DSL statements to run.
+pub fn matcher_class(
+    name: &str,
+    block: &Block,
+    file: &str,
+    at: &dyn Fn(u32) -> String,
+) -> ClassDef {
+    let mut class = ClassDef {
+        name: format!("{MATCHERS_NAMESPACE}::{name}"),
+        file: file.to_string(),
+        matcher_params: Some(block.params.clone()),
+        ..ClassDef::default()
+    };
+    let mut nested = Vec::new();
+    load_class_body(file, &mut class, &block.body, at, &mut nested);
+    class
 }
 
 impl ClassDef {
