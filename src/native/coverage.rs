@@ -20,14 +20,15 @@ use crate::native::ruby::classes::{
     class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
-use crate::native::ruby::library::ENUMERABLE_METHODS;
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
     RESOURCES_NAMESPACE,
 };
+use crate::native::ruby::library::{ENUMERABLE_METHODS, MATCHER_DSL};
 use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
-    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, CORE_BASES, KNOWN_CLASSES,
+    load_library, matcher_class, matcher_definition, ClassDef, CLASS_BODY_FUNCTIONS,
+    CLASS_METADATA, CORE_BASES, KNOWN_CLASSES,
 };
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
@@ -216,6 +217,9 @@ struct Analyzer<'a> {
     /// Names a library `method_missing` answers: the symbols and strings its
     /// `respond_to_missing?` / `method_missing` name (`%i{major minor}`).
     missing_names: HashSet<String>,
+    /// The libraries' custom matchers (`RSpec::Matchers.define`) by name, and their chains.
+    custom_matchers: HashMap<String, Arc<ClassDef>>,
+    matcher_chains: HashSet<String>,
     /// Every class and module of `libraries/`, by full name.
     lib_classes: HashMap<String, Arc<ClassDef>>,
     /// Methods of the class being walked that its walked methods call without receiver.
@@ -248,6 +252,8 @@ impl<'a> Analyzer<'a> {
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
             missing_names: HashSet::new(),
+            custom_matchers: HashMap::new(),
+            matcher_chains: HashSet::new(),
             self_calls: Vec::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
@@ -281,6 +287,38 @@ impl<'a> Analyzer<'a> {
         for f in deps.into_iter().chain(self.profile.files.iter()) {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
+                let this = &*self;
+                let matchers: Vec<(String, ClassDef)> = f
+                    .program
+                    .body
+                    .iter()
+                    .filter_map(matcher_definition)
+                    .map(|(name, block)| {
+                        (
+                            name.clone(),
+                            matcher_class(&name, block, &f.path, &|o| this.at(o)),
+                        )
+                    })
+                    .collect();
+                for (name, class) in matchers {
+                    for st in &class.statements {
+                        if let ExprKind::Call {
+                            recv: None,
+                            name: dsl,
+                            args,
+                            ..
+                        } = &st.kind
+                        {
+                            if dsl == "chain" {
+                                self.matcher_chains
+                                    .extend(args.first().and_then(|a| a.as_str_or_sym()));
+                            }
+                        }
+                    }
+                    let class = Arc::new(class);
+                    self.lib_classes.insert(class.name.clone(), class.clone());
+                    self.custom_matchers.insert(name, class);
+                }
                 let this = &*self;
                 for c in load_library(&f.path, &f.program.body, &|o| this.at(o)) {
                     let c = Arc::new(c);
@@ -847,7 +885,9 @@ impl<'a> Analyzer<'a> {
                     if self.classes.contains_key(name.as_str()) {
                         return Ty::Custom(name.to_string());
                     }
-                    if recv.is_none() && is_matcher(name) {
+                    if recv.is_none()
+                        && (is_matcher(name) || self.custom_matchers.contains_key(name.as_str()))
+                    {
                         return Ty::Matcher(name.to_string());
                     }
                     if recv.is_none() && name == "expect" {
@@ -1142,7 +1182,7 @@ impl<'a> Analyzer<'a> {
                 true
             }
             Ty::Matcher(_) => {
-                if !CHAINS.contains(&name) {
+                if !CHAINS.contains(&name) && !self.matcher_chains.contains(name) {
                     bs.push(self.block(format!("matcher chain `.{name}`"), off));
                 }
                 true
@@ -1220,6 +1260,23 @@ impl<'a> Analyzer<'a> {
     ) {
         if args.is_empty() && block.is_none() && (cx.in_where || cx.lets.iter().any(|l| l == name))
         {
+            return;
+        }
+        // A custom matcher's definition: RSpec's matcher DSL, `expected` and `actual`.
+        if cx
+            .class
+            .as_ref()
+            .is_some_and(|c| c.matcher_params.is_some())
+            && (MATCHER_DSL.contains(&name) || matches!(name, "expected" | "actual"))
+        {
+            self.args(args, cx, bs);
+            self.blk(block, cx, bs);
+            return;
+        }
+        if let Some(m) = self.custom_matchers.get(name).cloned() {
+            self.args(args, cx, bs);
+            let extra = self.lib_class_blockers(&m);
+            bs.extend(extra);
             return;
         }
         if DSL_FUNCTIONS.contains(&name) {

@@ -210,6 +210,7 @@ const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
     ("core-class-subclasses-and-enumerable", [P, P, P]),
     // A skipped result and none failed: the control counts as skipped (reporters/cli.rb).
     ("skipped-resource-skips-its-describe-only", [S, S, S]),
+    ("custom-matcher", [P, P, P]),
 ];
 
 #[test]

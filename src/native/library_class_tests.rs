@@ -511,3 +511,19 @@ end
         "{c:#?}"
     );
 }
+
+#[test]
+fn numeric_method_defined_and_send_of_an_operator() {
+    // Numeric.method_defined?(:<=) is true (Comparable's), an unknown name false; `send`
+    // of an operator compares (doc/Object#send).
+    passes(
+        "",
+        r##"
+control 'c' do
+  describe [Numeric.method_defined?('<='), Numeric.method_defined?(:>), Numeric.method_defined?('nope'), 5.send('<='.to_sym, 6), 7.send(:>, 9)] do
+    it { should eq [true, true, false, true, false] }
+  end
+end
+"##,
+    );
+}

@@ -24,6 +24,16 @@ const CLASS_METHODS: &[(&str, &str)] = &[
     ("Regexp", "last_match"),
     ("Gem::Version", "new"),
     ("SimpleConfig", "new"),
+    ("Numeric", "method_defined?"),
+    ("Integer", "method_defined?"),
+    ("Float", "method_defined?"),
+];
+
+/// Operators of Ruby's numbers (Numeric, Comparable and Integer/Float's own), which
+/// `Numeric.method_defined?(:<=)` reports.
+const NUMERIC_OPERATORS: &[&str] = &[
+    "+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "==", "!=", "<=>", "===", "between?",
+    "clamp",
 ];
 
 /// Whether the interpreter implements `class.name` (read by static coverage).
@@ -227,6 +237,13 @@ fn plain_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
             _ => last_match(),
         }),
         ("Regexp", "escape" | "quote") => Ok(Value::Str(rx::escape(&to_s(&a0)))),
+        ("Numeric" | "Integer" | "Float", "method_defined?") => {
+            let m = to_s(&a0);
+            Ok(Value::Bool(
+                NUMERIC_OPERATORS.contains(&m.as_str())
+                    || crate::native::ruby::methods::is_builtin(&m),
+            ))
+        }
         ("Gem::Version", "new") => {
             let s = to_s(&a0).trim().to_string();
             if crate::native::ruby::version::is_version(&s) {
