@@ -753,6 +753,7 @@ impl<'a> Analyzer<'a> {
                 if let Some(s) = subject {
                     self.expr(s, cx, bs);
                 }
+                let on_platform = subject.as_deref().is_some_and(is_platform_name);
                 for w in whens {
                     for p in &w.patterns {
                         match &p.kind {
@@ -760,7 +761,15 @@ impl<'a> Analyzer<'a> {
                             _ => self.expr(p, cx, bs),
                         }
                     }
-                    self.body(&w.body, cx, bs);
+                    // `case @platform.name when 'windows'`: a Windows-only branch, as above.
+                    let windows_only = on_platform
+                        && !w.patterns.is_empty()
+                        && w.patterns
+                            .iter()
+                            .all(|p| p.as_str_or_sym().as_deref() == Some("windows"));
+                    if !windows_only || supports_windows(self.profile) {
+                        self.body(&w.body, cx, bs);
+                    }
                 }
                 if let Some(b) = else_body {
                     self.body(b, cx, bs);
@@ -1300,6 +1309,14 @@ impl<'a> Analyzer<'a> {
             if self.lib_class_defines(class, name, false) {
                 self.self_calls.push(name.to_string());
             }
+            // A name the class's own `method_missing` answers.
+            if self.missing_names.contains(name)
+                && self.lib_class_defines(class, "method_missing", false)
+            {
+                self.args(args, cx, bs);
+                self.blk(block, cx, bs);
+                return;
+            }
             if self.lib_class_defines(class, name, false)
                 || INSTANCE_BASE_METHODS.contains(&name)
                 || CLASS_BODY_FUNCTIONS.contains(&name)
@@ -1501,6 +1518,31 @@ fn is_windows_check(cond: &Expr) -> bool {
                         if matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"))
         }
         _ => false,
+    }
+}
+
+/// `os.name`, `platform.family`, `@platform.name` (a platform resource's), `inspec.os.name`.
+fn is_platform_name(e: &Expr) -> bool {
+    let ExprKind::Call {
+        recv: Some(r),
+        name,
+        args,
+        ..
+    } = &e.kind
+    else {
+        return false;
+    };
+    if !matches!(name.as_str(), "name" | "family") || !args.is_empty() {
+        return false;
+    }
+    match &r.kind {
+        ExprKind::IVar(v) => v == "@platform",
+        ExprKind::Call {
+            recv: Some(i),
+            name: n,
+            ..
+        } => matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"),
+        _ => matches!(r.bare_call_name(), Some("os" | "platform")),
     }
 }
 
