@@ -226,6 +226,10 @@ class Lines
     def to_s
       join(",")
     end
+    # Kernel functions stay reachable from the array's methods.
+    def wrapped(x)
+      Array(x).length + Integer('1')
+    end
   end
   class Rule
     attr_reader :name
@@ -282,6 +286,9 @@ control 'c' do
   end
   describe [l.rules.is_a?(Array), l.rules.is_a?(Lines::Rules), l.rules.is_a?(Enumerable), l.rules.class.to_s, l.rules.first.to_s, l.rules[1].to_s] do
     it { should eq [true, true, true, 'Lines::Rules', 'pam_unix.so', 'pam_deny.so'] }
+  end
+  describe l.rules.wrapped('a') do
+    it { should eq 2 }
   end
   describe [l.rules.index(Lines::Rule.new('pam_e.*')), l.rules == [Lines::Rule.new('pam_unix.so'), Lines::Rule.new('pam_deny.so'), Lines::Rule.new('pam_env.so')]] do
     it { should eq [2, true] }

@@ -818,7 +818,7 @@ impl<E: Embedding> Interp<'_, E> {
             }));
         }
         if !OBJECT_IDENTITY_METHODS.contains(&name) {
-            if let Some(base) = inst.base() {
+            if let Some(base) = inst.base().filter(|b| base_answers::<E>(b, name)) {
                 return Some(self.call_base(inst, base, name, args, blk, off));
             }
         }
@@ -1335,6 +1335,15 @@ fn set_state(inst_val: &Value, f: Flow) {
         if let Ok(mut s) = inst.state.lock() {
             *s = Some(f);
         }
+    }
+}
+
+/// Whether an instance's core value or built-in resource answers `name` (other names go on
+/// to what a bare call reaches: `def`s, resources, `Array()`).
+fn base_answers<E: Embedding>(base: &Value, name: &str) -> bool {
+    match base {
+        Value::Resource(_) => E::knows_method(name) || matches!(name, "[]" | "to_s" | "inspect"),
+        _ => methods::is_builtin(name),
     }
 }
 
