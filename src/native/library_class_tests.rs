@@ -290,6 +290,12 @@ control 'c' do
   describe l.rules.wrapped('a') do
     it { should eq 2 }
   end
+  # rb_equal: an element is equal to itself whatever its `==` says ('pam_(a|b)' does
+  # not match its own pattern).
+  odd = Lines::Rule.new('pam_(a|b)')
+  describe [[odd] == [odd], [odd].include?(odd), odd == odd] do
+    it { should eq [true, true, false] }
+  end
   describe [l.rules.index(Lines::Rule.new('pam_e.*')), l.rules == [Lines::Rule.new('pam_unix.so'), Lines::Rule.new('pam_deny.so'), Lines::Rule.new('pam_env.so')]] do
     it { should eq [2, true] }
   end

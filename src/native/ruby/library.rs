@@ -672,7 +672,7 @@ impl<E: Embedding> Interp<'_, E> {
                     return Ok(false);
                 }
                 for (x, y) in a.iter().zip(b) {
-                    if !self.values_eq(x, y, off)? {
+                    if !self.rb_equal(x, y, off)? {
                         return Ok(false);
                     }
                 }
@@ -680,6 +680,17 @@ impl<E: Embedding> Interp<'_, E> {
             }
             _ => Ok(l == r),
         }
+    }
+
+    /// Ruby's rb_equal, how collections compare elements: the same object is equal
+    /// without asking its `==`.
+    fn rb_equal(&mut self, l: &Value, r: &Value, off: u32) -> R<bool> {
+        if let (Value::Native(a), Value::Native(b)) = (l, r) {
+            if Arc::ptr_eq(a, b) {
+                return Ok(true);
+            }
+        }
+        self.values_eq(l, r, off)
     }
 
     /// Array methods that compare elements with `==` (`include?`, `index`, `count`, `==`),
@@ -725,7 +736,7 @@ impl<E: Embedding> Interp<'_, E> {
         }
         let mut hits = Vec::new();
         for (i, e) in items.iter().enumerate() {
-            match self.values_eq(e, arg, off) {
+            match self.rb_equal(e, arg, off) {
                 Ok(true) => hits.push(i),
                 Ok(false) => {}
                 Err(e) => return Some(Err(e)),
