@@ -1337,7 +1337,9 @@ impl<'a> Analyzer<'a> {
             if block.is_some() {
                 bs.push(self.block(format!("resource `{name}` with a block"), off));
             }
-        } else if !KERNEL_FUNCTIONS.contains(&name) {
+        } else if !KERNEL_FUNCTIONS.contains(&name)
+            && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
+        {
             bs.push(self.block(format!("method or resource `{name}`"), off));
         }
         self.blk(block, cx, bs);

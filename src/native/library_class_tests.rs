@@ -540,3 +540,29 @@ end
 "##,
     );
 }
+
+#[test]
+fn catch_and_throw_end_the_block_with_the_value() {
+    // doc/Kernel#catch: `throw tag, value` ends the matching catch's block, which returns
+    // the value (nil without one); a block that does not throw returns its last value.
+    passes(
+        "",
+        r##"
+control 'c' do
+  seen = []
+  r1 = catch(:done) do
+    [1, 2, 3].each do |x|
+      seen << x
+      throw :done, x * 10 if x == 2
+    end
+    :never
+  end
+  r2 = catch(:outer) { catch(:inner) { throw :outer } ; :not_here }
+  r3 = catch(:t) { 5 }
+  describe [r1, seen, r2, r3] do
+    it { should eq [20, [1, 2], nil, 5] }
+  end
+end
+"##,
+    );
+}

@@ -873,6 +873,9 @@ impl<E: Embedding> Interp<'_, E> {
         if name == "inspec" {
             return Ok(native(InspecHandle));
         }
+        if name == "catch" || name == "throw" {
+            return self.catch_throw(name, a, blk, off);
+        }
         if name == "block_given?" && !self.calls.is_empty() {
             return Ok(Value::Bool(
                 self.calls.last().is_some_and(|f| f.block.is_some()),
@@ -893,6 +896,27 @@ impl<E: Embedding> Interp<'_, E> {
             }
         }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
+    }
+
+    /// Kernel#catch(tag) { } and Kernel#throw(tag, value = nil): the throw ends the block
+    /// of the catch with its tag, which returns the value (doc/Kernel#catch); a throw
+    /// without one is UncaughtThrowError.
+    fn catch_throw(&mut self, name: &str, a: Vec<Value>, blk: Option<Blk<'_>>, off: u32) -> R {
+        let tag = a.first().cloned().unwrap_or(Value::Nil);
+        let uncaught = format!("uncaught throw {tag:?}");
+        if name == "throw" {
+            self.thrown = Some(a.get(1).cloned().unwrap_or(Value::Nil));
+            return Err(Flow::raise("UncaughtThrowError", uncaught));
+        }
+        let Some(blk) = blk else {
+            return Err(self.unsupported("`catch` without a block", off));
+        };
+        match self.call_block(blk, vec![tag], off) {
+            Err(Flow::Raise(e)) if e.class == "UncaughtThrowError" && e.message == uncaught => {
+                Ok(self.thrown.take().unwrap_or(Value::Nil))
+            }
+            other => other,
+        }
     }
 
     /// A resource by name: the profile's own library resources first (they override), then

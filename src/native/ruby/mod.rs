@@ -245,6 +245,8 @@ pub struct Interp<'p, E> {
     /// The regexp and string of the last `=~`, matched again only if a match global is read
     /// (the match itself records the MatchData they read: `classes::set_last_match`).
     pub match_source: Option<(Value, String)>,
+    /// The value of a `throw` on its way to its `catch`.
+    pub thrown: Option<Value>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -293,6 +295,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             calls: Vec::new(),
             class_body: Vec::new(),
             match_source: None,
+            thrown: None,
             ext,
             depth: 0,
             steps: 0,
