@@ -20,11 +20,11 @@ use crate::native::ruby::classes::{
     class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::library::{enumerable_answers, MATCHER_DSL};
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
     RESOURCES_NAMESPACE,
 };
-use crate::native::ruby::library::{ENUMERABLE_METHODS, MATCHER_DSL};
 use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
     load_library, matcher_class, matcher_definition, ClassDef, CLASS_BODY_FUNCTIONS,
@@ -988,7 +988,7 @@ impl<'a> Analyzer<'a> {
                 return true;
             }
         }
-        ENUMERABLE_METHODS.contains(&name)
+        enumerable_answers(name)
             && self
                 .lib_ancestors(class)
                 .iter()

@@ -343,8 +343,15 @@ impl Interp<'_> {
             return Err(self.unsupported("`describe` without a block", off));
         };
         let timer = Timer::start();
-        let subject = match self.eval_args(args) {
-            Ok((a, _)) => a,
+        // A custom resource its `initialize` skipped or failed: this describe says so.
+        let subject = match self.eval_args(args).and_then(|(a, _)| {
+            let state = a
+                .first()
+                .and_then(as_native::<Instance>)
+                .and_then(|i| i.state());
+            state.map_or(Ok(a), Err)
+        }) {
+            Ok(a) => a,
             Err(Flow::Raise(e)) => {
                 let code = self.source(args);
                 self.ext
@@ -362,29 +369,6 @@ impl Interp<'_> {
             }
             Err(e) => return Err(e),
         };
-        // A custom resource its `initialize` skipped or failed: this describe says so.
-        let state = subject
-            .first()
-            .and_then(as_native::<Instance>)
-            .and_then(|i| i.state());
-        match state {
-            Some(Flow::Skip(m)) => {
-                let code = self.source(args);
-                let mut c = timer.check(ControlStatus::Skipped, code);
-                c.skip_message = Some(m);
-                self.ext.dsl.checks.push(c);
-                return Ok(Value::Nil);
-            }
-            Some(Flow::Raise(e)) => {
-                let code = self.source(args);
-                self.ext
-                    .dsl
-                    .checks
-                    .push(results::errored(code, e.message, &e.class));
-                return Ok(Value::Nil);
-            }
-            _ => {}
-        }
         if let Some((depth, starts)) = self.ext.dsl.one.as_mut() {
             if *depth == self.ext.dsl.describes.len() {
                 starts.push(self.ext.dsl.checks.len());

@@ -71,22 +71,11 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
 ];
 
 /// What an instance answers as itself even when a core value or built-in resource answers
-/// its other methods.
-const OBJECT_IDENTITY_METHODS: &[&str] = &[
-    "class",
-    "is_a?",
-    "kind_of?",
-    "instance_of?",
-    "respond_to?",
-    "send",
-    "public_send",
-    "instance_variable_get",
-    "skip_resource",
-    "fail_resource",
-    "inspec",
-    "equal?",
-    "resource_id",
-];
+/// its other methods: the object's own methods but its value's `to_s`, `==` and `nil?`.
+fn is_identity_method(name: &str) -> bool {
+    INSTANCE_BASE_METHODS.contains(&name)
+        && !matches!(name, "to_s" | "inspect" | "==" | "!=" | "eql?" | "nil?")
+}
 
 /// What a custom matcher's definition calls to say how it matches (RSpec's matcher DSL).
 pub const MATCHER_DSL: &[&str] = &[
@@ -104,61 +93,25 @@ pub const MATCHER_DSL: &[&str] = &[
 /// definition's local variables (`expected`).
 pub struct MatcherBlock(pub Arc<MethodDef>);
 
-/// Ruby's Enumerable instance methods (doc/Enumerable), which a class including it gets
-/// from its `each`.
-pub const ENUMERABLE_METHODS: &[&str] = &[
-    "all?",
-    "any?",
-    "chunk_while",
-    "collect",
-    "collect_concat",
-    "compact",
-    "count",
-    "detect",
-    "drop",
-    "drop_while",
-    "each_cons",
-    "each_slice",
-    "each_with_index",
-    "each_with_object",
-    "filter",
-    "filter_map",
-    "find",
-    "find_all",
-    "find_index",
-    "first",
-    "flat_map",
-    "grep",
-    "grep_v",
-    "group_by",
-    "include?",
-    "inject",
-    "map",
-    "max",
-    "max_by",
-    "member?",
-    "min",
-    "min_by",
-    "minmax",
-    "none?",
-    "one?",
-    "partition",
-    "reduce",
-    "reject",
-    "reverse_each",
-    "select",
-    "slice_when",
-    "sort",
-    "sort_by",
-    "sum",
-    "take",
-    "take_while",
-    "tally",
-    "to_h",
-    "to_set",
-    "uniq",
-    "zip",
-];
+/// Enumerable's methods (doc/Enumerable) that a class including it gets from its `each`:
+/// the builtin Enumerable methods and those Array answers outside them.
+pub fn enumerable_answers(name: &str) -> bool {
+    (methods::is_enumerable_method(name) && !matches!(name, "each" | "index"))
+        || matches!(
+            name,
+            "sort"
+                | "uniq"
+                | "take"
+                | "drop"
+                | "to_h"
+                | "to_set"
+                | "reverse_each"
+                | "each_cons"
+                | "compact"
+                | "chunk_while"
+                | "slice_when"
+        )
+}
 
 /// The file name InSpec's helper modules are reported under.
 pub const PRELUDE_FILE: &str = "(inspec)/prelude.rb";
@@ -766,7 +719,7 @@ impl<E: Embedding> Interp<'_, E> {
         let inst = as_native::<Instance>(recv)?;
         let class = inst.class.clone();
         if let Some(state) = inst.state() {
-            if !OBJECT_IDENTITY_METHODS.contains(&name) && !matches!(name, "to_s" | "inspect") {
+            if !is_identity_method(name) && !matches!(name, "to_s" | "inspect") {
                 return Some(Err(state));
             }
         }
@@ -815,7 +768,7 @@ impl<E: Embedding> Interp<'_, E> {
                 return Some(r);
             }
         }
-        if ENUMERABLE_METHODS.contains(&name)
+        if enumerable_answers(name)
             && inst.base().is_none()
             && ancestors.iter().any(|a| a == "Enumerable")
         {
@@ -828,7 +781,7 @@ impl<E: Embedding> Interp<'_, E> {
                 methods::call_builtin(self, &mut items, name, args.to_vec(), blk, off)
             }));
         }
-        if !OBJECT_IDENTITY_METHODS.contains(&name) {
+        if !is_identity_method(name) {
             if let Some(base) = inst.base().filter(|b| base_answers::<E>(b, name)) {
                 return Some(self.call_base(inst, base, name, args, blk, off));
             }
