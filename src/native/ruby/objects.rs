@@ -461,11 +461,10 @@ fn load_scope(
                         // `class Point < Struct.new(:x, :y)`: the struct's class, named as
                         // Ruby shows it, is the superclass.
                         None if struct_call(sc).is_some() => {
-                            if let Some((fields, body)) = struct_call(sc) {
-                                let name = format!("#<Struct {}>", fields.join(", "));
-                                out.push(struct_class(&name, fields, body, file));
-                                class.superclass = Some(name);
-                            }
+                            let (fields, body) = struct_call(sc).unwrap_or_default();
+                            let name = format!("#<Struct {}>", fields.join(", "));
+                            out.push(struct_class(&name, fields, body, file));
+                            class.superclass = Some(name);
                         }
                         None => {
                             class.blocked.get_or_insert((
@@ -706,11 +705,14 @@ impl<E: Embedding> Interp<'_, E> {
                     }
                 }
                 Param::Block(n) => {
-                    let given = self
-                        .calls
-                        .len()
-                        .checked_sub(1)
-                        .filter(|i| self.calls.get(*i).is_some_and(|f| f.block.is_some()));
+                    // A method's `&block` (binding right after its frame was pushed); a
+                    // block's own `&b` gets nothing.
+                    let frames = self.frames.len();
+                    let given = self.calls.len().checked_sub(1).filter(|i| {
+                        self.calls
+                            .get(*i)
+                            .is_some_and(|f| f.block.is_some() && f.frames_base + 1 == frames)
+                    });
                     let v = given.map_or(Value::Nil, |i| native(ProcRef(i)));
                     self.declare(n, v)
                 }
