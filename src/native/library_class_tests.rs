@@ -129,6 +129,10 @@ control 'c' do
   describe [Ver.new(2).between?(a, Ver.new(3)), Ver.new(5).clamp(a, b).to_s, Ver.new(0).clamp(a, b).to_s, b.clamp(a, Ver.new(3)).to_s] do
     it { should eq [true, 'v2', 'v1', 'v2'] }
   end
+  # Array#sort, #min and #max use <=> (doc/Comparable).
+  describe [[b, a, Ver.new(3)].sort.map(&:to_s), [b, a, Ver.new(3)].max.to_s, [b, a].min.to_s] do
+    it { should eq [['v1', 'v2', 'v3'], 'v3', 'v1'] }
+  end
   describe((begin; a < 'x'; rescue ArgumentError => e; e.message; end)) do
     it { should eq 'comparison of Ver with String failed' }
   end

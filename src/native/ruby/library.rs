@@ -635,6 +635,45 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
+    /// A stable merge sort by `<=>` (ArgumentError when two elements do not compare).
+    fn sort_by_spaceship(&mut self, items: Vec<Value>, off: u32) -> R<Vec<Value>> {
+        if items.len() <= 1 {
+            return Ok(items);
+        }
+        let mut left = items;
+        let right = left.split_off(left.len() / 2);
+        let (left, right) = (
+            self.sort_by_spaceship(left, off)?,
+            self.sort_by_spaceship(right, off)?,
+        );
+        let mut out = Vec::with_capacity(left.len() + right.len());
+        let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+        while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+            let c = self.call_method(a.clone(), "<=>", vec![b.clone()], None, off)?;
+            let Value::Int(c) = c else {
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "comparison of {} with {} failed",
+                        self.class_of(a),
+                        self.class_of(b)
+                    ),
+                ));
+            };
+            out.extend(if c <= 0 { l.next() } else { r.next() });
+        }
+        out.extend(l);
+        out.extend(r);
+        Ok(out)
+    }
+
+    fn class_of(&self, v: &Value) -> String {
+        match as_native::<Instance>(v) {
+            Some(i) => i.class.clone(),
+            None => v.class_name().to_string(),
+        }
+    }
+
     /// Ruby's rb_equal, how collections compare elements: the same object is equal
     /// without asking its `==`.
     fn rb_equal(&mut self, l: &Value, r: &Value, off: u32) -> R<bool> {
@@ -659,6 +698,17 @@ impl<E: Embedding> Interp<'_, E> {
         let Value::Array(items) = recv else {
             return None;
         };
+        if matches!(name, "sort" | "min" | "max") && args.is_empty() && has_objects(recv) {
+            // Array#sort, #min, #max order library objects by their own `<=>`.
+            return Some(
+                self.sort_by_spaceship(items.clone(), off)
+                    .map(|sorted| match name {
+                        "sort" => Value::Array(sorted),
+                        "min" => sorted.first().cloned().unwrap_or(Value::Nil),
+                        _ => sorted.last().cloned().unwrap_or(Value::Nil),
+                    }),
+            );
+        }
         if name == "join" && has_objects(recv) && args.len() <= 1 {
             // Array#join converts each element with its own `to_s`.
             let sep = args.first().map(to_s).unwrap_or_default();
