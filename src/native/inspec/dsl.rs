@@ -752,7 +752,8 @@ impl Interp<'_> {
     }
 
     /// One expectation; a failure message given with it (`should eq(1), 'why'`) replaces
-    /// the matcher's, as in RSpec.
+    /// the matcher's, as in RSpec. The matcher is InSpec's or RSpec's, or a library's
+    /// custom matcher (`RSpec::Matchers.define`).
     fn expectation(
         &mut self,
         actual: ActualOf,
@@ -761,13 +762,17 @@ impl Interp<'_> {
         message: Option<Value>,
         off: u32,
     ) -> R {
-        let Some(matcher) = as_native::<Matcher>(&m).cloned() else {
-            return self.custom_expectation(actual, m, negated, message, off);
+        let builtin = as_native::<Matcher>(&m).cloned();
+        let description = match &builtin {
+            Some(matcher) => matcher.description(),
+            None => match self.matcher_description(&m) {
+                Some(d) => d?,
+                None => return Err(self.unsupported("an expectation without a matcher", off)),
+            },
         };
         let desc = format!(
-            "is expected {}to {}",
+            "is expected {}to {description}",
             if negated { "not " } else { "" },
-            matcher.description()
         );
         if let Some(ex) = self.ext.dsl.example.as_mut() {
             ex.last_desc = Some(desc);
@@ -776,58 +781,29 @@ impl Interp<'_> {
             ActualOf::Subject => self.example_subject(off)?,
             ActualOf::Value(v) => v,
         };
-        let mut cx = PredicateCx { me: self, off };
-        let verdict = match matcher.check(&actual, negated, &mut cx) {
-            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
-                return Err(self.unsupported(construct, off));
+        let (passed, why) = match builtin {
+            Some(matcher) => {
+                let mut cx = PredicateCx { me: self, off };
+                let verdict = match matcher.check(&actual, negated, &mut cx) {
+                    Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                        return Err(self.unsupported(construct, off));
+                    }
+                    other => other?,
+                };
+                (verdict.passed, verdict.message)
             }
-            other => other?,
+            None => match self.run_matcher(&m, actual, negated) {
+                Some(r) => r?,
+                None => return Err(self.unsupported("an expectation without a matcher", off)),
+            },
         };
-        if verdict.passed {
+        if passed {
             Ok(Value::Bool(true))
         } else {
             Err(Flow::Failed(match message {
                 Some(m @ Value::Str(_)) => to_s(&m),
-                _ => verdict.message,
+                _ => why,
             }))
-        }
-    }
-}
-
-impl Interp<'_> {
-    /// An expectation with a library's custom matcher (`RSpec::Matchers.define`).
-    fn custom_expectation(
-        &mut self,
-        actual: ActualOf,
-        m: Value,
-        negated: bool,
-        message: Option<Value>,
-        off: u32,
-    ) -> R {
-        let Some(description) = self.matcher_description(&m) else {
-            return Err(self.unsupported("an expectation without a matcher", off));
-        };
-        let desc = format!(
-            "is expected {}to {}",
-            if negated { "not " } else { "" },
-            description?
-        );
-        if let Some(ex) = self.ext.dsl.example.as_mut() {
-            ex.last_desc = Some(desc);
-        }
-        let actual = match actual {
-            ActualOf::Subject => self.example_subject(off)?,
-            ActualOf::Value(v) => v,
-        };
-        match self.run_matcher(&m, actual, negated) {
-            Some(r) => match r? {
-                (true, _) => Ok(Value::Bool(true)),
-                (false, why) => Err(Flow::Failed(match message {
-                    Some(m @ Value::Str(_)) => to_s(&m),
-                    _ => why,
-                })),
-            },
-            None => Err(self.unsupported("an expectation without a matcher", off)),
         }
     }
 }
