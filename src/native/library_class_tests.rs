@@ -6,15 +6,7 @@
 use serde_json::json;
 
 use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::run_with;
-
-fn one(results: &[ControlResult], id: &str) -> ControlResult {
-    results
-        .iter()
-        .find(|r| r.id == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
-}
+use crate::native::testing::{one, run_with};
 
 /// Runs control `c` (with `lib` as `libraries/lib.rb`) and asserts each of its checks passed.
 fn passes(lib: &str, code: &str) -> ControlResult {
