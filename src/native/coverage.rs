@@ -13,18 +13,22 @@ use serde::Serialize;
 use crate::native::inspec::dsl::DSL_FUNCTIONS;
 use crate::native::inspec::matchers::{is_matcher, predicate_of, CHAINS};
 use crate::native::inspec::overlay::OVERLAY_FUNCTIONS;
+use crate::native::inspec::resource_classes::resource_class;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{
-    has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
+    class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
 use crate::native::ruby::eval::{construct_name, scoped_name};
+use crate::native::ruby::library::{enumerable_answers, MATCHER_DSL};
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
+    RESOURCES_NAMESPACE,
 };
 use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
-    load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, KNOWN_CLASSES,
+    load_library, matcher_class, matcher_definition, ClassDef, CLASS_BODY_FUNCTIONS,
+    CLASS_METADATA, CORE_BASES, KNOWN_CLASSES,
 };
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
@@ -194,6 +198,8 @@ struct Cx {
     in_where: bool,
     /// Inside a custom resource's method: the class.
     class: Option<Arc<ClassDef>>,
+    /// Inside a method (`yield`, `block_given?` and `&block` have its block).
+    in_def: bool,
     /// The subject of the innermost describe and the example's `its` (if any).
     subject: Option<Ty>,
     its: bool,
@@ -208,6 +214,12 @@ struct Analyzer<'a> {
     file: String,
     /// Custom resources by resource name.
     classes: HashMap<String, Arc<ClassDef>>,
+    /// Names a library `method_missing` answers: the symbols and strings its
+    /// `respond_to_missing?` / `method_missing` name (`%i{major minor}`).
+    missing_names: HashSet<String>,
+    /// The libraries' custom matchers (`RSpec::Matchers.define`) by name, and their chains.
+    custom_matchers: HashMap<String, Arc<ClassDef>>,
+    matcher_chains: HashSet<String>,
     /// Every class and module of `libraries/`, by full name.
     lib_classes: HashMap<String, Arc<ClassDef>>,
     /// Methods of the class being walked that its walked methods call without receiver.
@@ -239,6 +251,9 @@ impl<'a> Analyzer<'a> {
             file: String::new(),
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
+            missing_names: HashSet::new(),
+            custom_matchers: HashMap::new(),
+            matcher_chains: HashSet::new(),
             self_calls: Vec::new(),
             defs: HashMap::new(),
             def_cache: HashMap::new(),
@@ -273,6 +288,38 @@ impl<'a> Analyzer<'a> {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
                 let this = &*self;
+                let matchers: Vec<(String, ClassDef)> = f
+                    .program
+                    .body
+                    .iter()
+                    .filter_map(matcher_definition)
+                    .map(|(name, block)| {
+                        (
+                            name.clone(),
+                            matcher_class(&name, block, &f.path, &|o| this.at(o)),
+                        )
+                    })
+                    .collect();
+                for (name, class) in matchers {
+                    for st in &class.statements {
+                        if let ExprKind::Call {
+                            recv: None,
+                            name: dsl,
+                            args,
+                            ..
+                        } = &st.kind
+                        {
+                            if dsl == "chain" {
+                                self.matcher_chains
+                                    .extend(args.first().and_then(|a| a.as_str_or_sym()));
+                            }
+                        }
+                    }
+                    let class = Arc::new(class);
+                    self.lib_classes.insert(class.name.clone(), class.clone());
+                    self.custom_matchers.insert(name, class);
+                }
+                let this = &*self;
                 for c in load_library(&f.path, &f.program.body, &|o| this.at(o)) {
                     let c = Arc::new(c);
                     if let (Some(r), true) = (&c.resource, c.is_resource) {
@@ -294,6 +341,35 @@ impl<'a> Analyzer<'a> {
                         _ => {}
                     }
                 }
+            }
+        }
+        for c in self.lib_classes.values() {
+            for (name, m) in &c.methods {
+                if name == "method_missing" || name == "respond_to_missing?" {
+                    each_expr_in(&m.body, |e| {
+                        if let Some(n) = e.as_str_or_sym() {
+                            self.missing_names.insert(n);
+                        }
+                    });
+                }
+            }
+        }
+        // A class deriving from a built-in resource class is a resource (`name 'os'`
+        // replaces the built-in one).
+        let derived: Vec<Arc<ClassDef>> = self
+            .lib_classes
+            .values()
+            .filter(|c| !c.is_resource && c.resource.is_some())
+            .filter(|c| {
+                self.external_base(c)
+                    .and_then(|b| resource_class(&b))
+                    .is_some()
+            })
+            .cloned()
+            .collect();
+        for c in derived {
+            if let Some(r) = &c.resource {
+                self.classes.insert(r.clone(), c.clone());
             }
         }
         let class_consts: Vec<String> = self
@@ -595,6 +671,7 @@ impl<'a> Analyzer<'a> {
                 } else if !self.consts.contains(name)
                     && !KNOWN_CLASSES.contains(&name.as_str())
                     && self.lib_class(name).is_none()
+                    && resource_class(name).is_none()
                 {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
@@ -602,6 +679,9 @@ impl<'a> Analyzer<'a> {
             ExprKind::Const { .. } => {
                 let known = scoped_name(e).is_some_and(|n| {
                     is_scoped_class(&n)
+                        || class_constant(&n).is_some()
+                        || resource_class(&n).is_some()
+                        || n == RESOURCES_NAMESPACE
                         || self.lib_class(&n).is_some()
                         || n.rsplit("::")
                             .next()
@@ -673,6 +753,7 @@ impl<'a> Analyzer<'a> {
                 if let Some(s) = subject {
                     self.expr(s, cx, bs);
                 }
+                let on_platform = subject.as_deref().is_some_and(is_platform_name);
                 for w in whens {
                     for p in &w.patterns {
                         match &p.kind {
@@ -680,7 +761,15 @@ impl<'a> Analyzer<'a> {
                             _ => self.expr(p, cx, bs),
                         }
                     }
-                    self.body(&w.body, cx, bs);
+                    // `case @platform.name when 'windows'`: a Windows-only branch, as above.
+                    let windows_only = on_platform
+                        && !w.patterns.is_empty()
+                        && w.patterns
+                            .iter()
+                            .all(|p| p.as_str_or_sym().as_deref() == Some("windows"));
+                    if !windows_only || supports_windows(self.profile) {
+                        self.body(&w.body, cx, bs);
+                    }
                 }
                 if let Some(b) = else_body {
                     self.body(b, cx, bs);
@@ -714,6 +803,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::Yield(args) if cx.in_def => self.args(args, cx, bs),
             ExprKind::Defined(inner)
                 if matches!(
                     inner.kind,
@@ -770,7 +860,8 @@ impl<'a> Analyzer<'a> {
         for a in args {
             match &a.kind {
                 ExprKind::BlockPass(inner) => {
-                    if !matches!(inner.kind, ExprKind::Sym(_)) {
+                    let own_block = cx.in_def && matches!(inner.kind, ExprKind::Var(_));
+                    if !matches!(inner.kind, ExprKind::Sym(_)) && !own_block {
                         bs.push(self.block("block argument `&block`", a.span.start));
                     }
                 }
@@ -803,7 +894,9 @@ impl<'a> Analyzer<'a> {
                     if self.classes.contains_key(name.as_str()) {
                         return Ty::Custom(name.to_string());
                     }
-                    if recv.is_none() && is_matcher(name) {
+                    if recv.is_none()
+                        && (is_matcher(name) || self.custom_matchers.contains_key(name.as_str()))
+                    {
                         return Ty::Matcher(name.to_string());
                     }
                     if recv.is_none() && name == "expect" {
@@ -867,8 +960,50 @@ impl<'a> Analyzer<'a> {
         out
     }
 
+    /// The superclass outside `libraries/` a class derives from (`Array`, `PlatformResource`).
+    fn external_base(&self, class: &Arc<ClassDef>) -> Option<String> {
+        let mut cur = class.clone();
+        for _ in 0..32 {
+            let sc = cur.superclass.clone()?;
+            match self.lib_class(&sc) {
+                Some(next) if next.name != cur.name => cur = next,
+                Some(_) => return None,
+                None => return Some(sc),
+            }
+        }
+        None
+    }
+
+    /// What instances answer beyond their library methods: the core value's methods
+    /// (`class X < Array`), the built-in resource's (`class X < PlatformResource`),
+    /// Enumerable's over `each`.
+    fn base_answers(&self, class: &Arc<ClassDef>, name: &str) -> bool {
+        let base = self.external_base(class);
+        let base = base.as_deref().map(|b| b.trim_start_matches("::"));
+        if base.is_some_and(|b| CORE_BASES.contains(&b)) && is_builtin(name) {
+            return true;
+        }
+        if let Some(rc) = base.and_then(resource_class) {
+            if self.cat.resource_answers(rc.resource, name) || name == "[]" {
+                return true;
+            }
+        }
+        enumerable_answers(name)
+            && self
+                .lib_ancestors(class)
+                .iter()
+                .any(|c| c.includes.iter().any(|m| m == "Enumerable"))
+    }
+
     /// Whether instances (or, `singleton`, the class itself) answer `name` as written.
     fn lib_class_defines(&self, class: &Arc<ClassDef>, name: &str, singleton: bool) -> bool {
+        if !singleton && self.base_answers(class, name) {
+            return true;
+        }
+        // The prelude's Enumerable calls the `each` of the class including it.
+        if !singleton && class.name == "Enumerable" && name == "each" {
+            return true;
+        }
         self.lib_ancestors(class).iter().any(|c| {
             if singleton {
                 c.singleton.contains_key(name)
@@ -929,6 +1064,7 @@ impl<'a> Analyzer<'a> {
                 }
                 let cx = Cx {
                     class: Some(c.clone()),
+                    in_def: true,
                     ..Cx::default()
                 };
                 self.file = m.file.clone();
@@ -972,7 +1108,11 @@ impl<'a> Analyzer<'a> {
         let mut bs = Vec::new();
         let saved = std::mem::take(&mut self.var_types);
         let saved_poison = std::mem::take(&mut self.poisoned);
-        self.body(&body, &Cx::default(), &mut bs);
+        let cx = Cx {
+            in_def: true,
+            ..Cx::default()
+        };
+        self.body(&body, &cx, &mut bs);
         self.var_types = saved;
         self.poisoned = saved_poison;
         self.in_progress.remove(&format!("def {name}"));
@@ -1051,7 +1191,7 @@ impl<'a> Analyzer<'a> {
                 true
             }
             Ty::Matcher(_) => {
-                if !CHAINS.contains(&name) {
+                if !CHAINS.contains(&name) && !self.matcher_chains.contains(name) {
                     bs.push(self.block(format!("matcher chain `.{name}`"), off));
                 }
                 true
@@ -1074,6 +1214,7 @@ impl<'a> Analyzer<'a> {
                     || FILTER_BUILDER_METHODS.contains(&name)
                     || INSTANCE_BASE_METHODS.contains(&name)
                     || self.lib_classes.values().any(|c| c.defines(name))
+                    || self.missing_names.contains(name)
                     || (r.bare_call_name() == Some("inspec")
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
@@ -1130,6 +1271,23 @@ impl<'a> Analyzer<'a> {
         {
             return;
         }
+        // A custom matcher's definition: RSpec's matcher DSL, `expected` and `actual`.
+        if cx
+            .class
+            .as_ref()
+            .is_some_and(|c| c.matcher_params.is_some())
+            && (MATCHER_DSL.contains(&name) || matches!(name, "expected" | "actual"))
+        {
+            self.args(args, cx, bs);
+            self.blk(block, cx, bs);
+            return;
+        }
+        if let Some(m) = self.custom_matchers.get(name).cloned() {
+            self.args(args, cx, bs);
+            let extra = self.lib_class_blockers(&m);
+            bs.extend(extra);
+            return;
+        }
         if DSL_FUNCTIONS.contains(&name) {
             return self.dsl(name, args, block, cx, bs, off);
         }
@@ -1151,6 +1309,14 @@ impl<'a> Analyzer<'a> {
             if self.lib_class_defines(class, name, false) {
                 self.self_calls.push(name.to_string());
             }
+            // A name the class's own `method_missing` answers.
+            if self.missing_names.contains(name)
+                && self.lib_class_defines(class, "method_missing", false)
+            {
+                self.args(args, cx, bs);
+                self.blk(block, cx, bs);
+                return;
+            }
             if self.lib_class_defines(class, name, false)
                 || INSTANCE_BASE_METHODS.contains(&name)
                 || CLASS_BODY_FUNCTIONS.contains(&name)
@@ -1163,7 +1329,7 @@ impl<'a> Analyzer<'a> {
         if self.defs.contains_key(name) {
             let extra = self.def_blockers(name);
             bs.extend(extra);
-        } else if name == "inspec" {
+        } else if name == "inspec" || (name == "block_given?" && cx.in_def) {
         } else if self.classes.contains_key(name) {
             let extra = self.class_blockers(name);
             bs.extend(extra);
@@ -1171,7 +1337,9 @@ impl<'a> Analyzer<'a> {
             if block.is_some() {
                 bs.push(self.block(format!("resource `{name}` with a block"), off));
             }
-        } else if !KERNEL_FUNCTIONS.contains(&name) {
+        } else if !KERNEL_FUNCTIONS.contains(&name)
+            && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
+        {
             bs.push(self.block(format!("method or resource `{name}`"), off));
         }
         self.blk(block, cx, bs);
@@ -1352,6 +1520,31 @@ fn is_windows_check(cond: &Expr) -> bool {
                         if matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"))
         }
         _ => false,
+    }
+}
+
+/// `os.name`, `platform.family`, `@platform.name` (a platform resource's), `inspec.os.name`.
+fn is_platform_name(e: &Expr) -> bool {
+    let ExprKind::Call {
+        recv: Some(r),
+        name,
+        args,
+        ..
+    } = &e.kind
+    else {
+        return false;
+    };
+    if !matches!(name.as_str(), "name" | "family") || !args.is_empty() {
+        return false;
+    }
+    match &r.kind {
+        ExprKind::IVar(v) => v == "@platform",
+        ExprKind::Call {
+            recv: Some(i),
+            name: n,
+            ..
+        } => matches!(n.as_str(), "os" | "platform") && i.bare_call_name() == Some("inspec"),
+        _ => matches!(r.bare_call_name(), Some("os" | "platform")),
     }
 }
 

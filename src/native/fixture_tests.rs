@@ -204,6 +204,13 @@ const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
     ("file-reader-missing-file", [S, S, S]),
     // resource.rb check_supported!: ArgumentError "Unsupported resource/backend combination".
     ("resource-unsupported-platform", [F, F, F]),
+    ("class-derived-from-platform-resource", [P, P, P]),
+    ("class-derived-from-file-resource", [P, P, P]),
+    ("class-derived-from-array", [P, P, P]),
+    ("core-class-subclasses-and-enumerable", [P, P, P]),
+    // A skipped result and none failed: the control counts as skipped (reporters/cli.rb).
+    ("skipped-resource-skips-its-describe-only", [S, S, S]),
+    ("custom-matcher", [P, P, P]),
 ];
 
 #[test]

@@ -34,6 +34,8 @@ mod eval_tests;
 #[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
+mod library_class_tests;
+#[cfg(test)]
 pub(crate) mod overlay_tests;
 #[cfg(test)]
 mod profile_tests;

@@ -33,6 +33,15 @@ pub fn wrong_outcome(
     ))
 }
 
+/// The result of control `id` (the test fails when there is none).
+pub fn one(results: &[ControlResult], id: &str) -> ControlResult {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
+}
+
 pub fn host() -> Arc<Host> {
     Arc::new(Host::new(
         Box::<NullTransport>::default(),

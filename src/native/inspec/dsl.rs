@@ -343,8 +343,15 @@ impl Interp<'_> {
             return Err(self.unsupported("`describe` without a block", off));
         };
         let timer = Timer::start();
-        let subject = match self.eval_args(args) {
-            Ok((a, _)) => a,
+        // A custom resource its `initialize` skipped or failed: this describe says so.
+        let subject = match self.eval_args(args).and_then(|(a, _)| {
+            let state = a
+                .first()
+                .and_then(as_native::<Instance>)
+                .and_then(|i| i.state());
+            state.map_or(Ok(a), Err)
+        }) {
+            Ok(a) => a,
             Err(Flow::Raise(e)) => {
                 let code = self.source(args);
                 self.ext
@@ -745,7 +752,8 @@ impl Interp<'_> {
     }
 
     /// One expectation; a failure message given with it (`should eq(1), 'why'`) replaces
-    /// the matcher's, as in RSpec.
+    /// the matcher's, as in RSpec. The matcher is InSpec's or RSpec's, or a library's
+    /// custom matcher (`RSpec::Matchers.define`).
     fn expectation(
         &mut self,
         actual: ActualOf,
@@ -754,13 +762,17 @@ impl Interp<'_> {
         message: Option<Value>,
         off: u32,
     ) -> R {
-        let Some(matcher) = as_native::<Matcher>(&m).cloned() else {
-            return Err(self.unsupported("an expectation without a matcher", off));
+        let builtin = as_native::<Matcher>(&m).cloned();
+        let description = match &builtin {
+            Some(matcher) => matcher.description(),
+            None => match self.matcher_description(&m) {
+                Some(d) => d?,
+                None => return Err(self.unsupported("an expectation without a matcher", off)),
+            },
         };
         let desc = format!(
-            "is expected {}to {}",
+            "is expected {}to {description}",
             if negated { "not " } else { "" },
-            matcher.description()
         );
         if let Some(ex) = self.ext.dsl.example.as_mut() {
             ex.last_desc = Some(desc);
@@ -769,19 +781,28 @@ impl Interp<'_> {
             ActualOf::Subject => self.example_subject(off)?,
             ActualOf::Value(v) => v,
         };
-        let mut cx = PredicateCx { me: self, off };
-        let verdict = match matcher.check(&actual, negated, &mut cx) {
-            Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
-                return Err(self.unsupported(construct, off));
+        let (passed, why) = match builtin {
+            Some(matcher) => {
+                let mut cx = PredicateCx { me: self, off };
+                let verdict = match matcher.check(&actual, negated, &mut cx) {
+                    Err(Flow::Unsupported { construct, at }) if at.is_empty() => {
+                        return Err(self.unsupported(construct, off));
+                    }
+                    other => other?,
+                };
+                (verdict.passed, verdict.message)
             }
-            other => other?,
+            None => match self.run_matcher(&m, actual, negated) {
+                Some(r) => r?,
+                None => return Err(self.unsupported("an expectation without a matcher", off)),
+            },
         };
-        if verdict.passed {
+        if passed {
             Ok(Value::Bool(true))
         } else {
             Err(Flow::Failed(match message {
                 Some(m @ Value::Str(_)) => to_s(&m),
-                _ => verdict.message,
+                _ => why,
             }))
         }
     }

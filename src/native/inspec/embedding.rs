@@ -136,6 +136,10 @@ impl Embedding for Inspec {
         }
     }
 
+    fn resource_class(class: &str) -> Option<crate::native::ruby::ResourceClass> {
+        crate::native::inspec::resource_classes::resource_class(class)
+    }
+
     fn knows_method(name: &str) -> bool {
         TABLE_METHODS.contains(&name)
             || CHAINS.contains(&name)

@@ -11,6 +11,7 @@ pub mod dsl;
 pub mod embedding;
 pub mod matchers;
 pub mod overlay;
+pub mod resource_classes;
 pub mod results;
 pub mod run;
 pub mod supports;

@@ -24,6 +24,16 @@ const CLASS_METHODS: &[(&str, &str)] = &[
     ("Regexp", "last_match"),
     ("Gem::Version", "new"),
     ("SimpleConfig", "new"),
+    ("Numeric", "method_defined?"),
+    ("Integer", "method_defined?"),
+    ("Float", "method_defined?"),
+];
+
+/// Operators of Ruby's numbers (Numeric, Comparable and Integer/Float's own), which
+/// `Numeric.method_defined?(:<=)` reports.
+const NUMERIC_OPERATORS: &[&str] = &[
+    "+", "-", "*", "/", "%", "**", "<", "<=", ">", ">=", "==", "!=", "<=>", "===", "between?",
+    "clamp",
 ];
 
 /// Whether the interpreter implements `class.name` (read by static coverage).
@@ -63,50 +73,26 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Regexp::TimeoutError",
 ];
 
+/// Constants of core classes (`Regexp::EXTENDED`): Ruby's values, as `Regexp.new` takes them.
+pub const CLASS_CONSTANTS: &[(&str, i64)] = &[
+    ("Regexp::IGNORECASE", 1),
+    ("Regexp::EXTENDED", 2),
+    ("Regexp::MULTILINE", 4),
+];
+
+/// The value of a core class's constant (`Regexp::IGNORECASE`).
+pub fn class_constant(full: &str) -> Option<Value> {
+    CLASS_CONSTANTS
+        .iter()
+        .find(|(n, _)| *n == full)
+        .map(|(_, v)| Value::Int(*v))
+}
+
 /// Whether `name` is one of [`SCOPED_CLASSES`] or a namespace of one (`Inspec::Exceptions`).
 pub fn is_scoped_class(name: &str) -> bool {
     SCOPED_CLASSES
         .iter()
         .any(|c| *c == name || c.strip_prefix(name).is_some_and(|r| r.starts_with("::")))
-}
-
-/// `JSON.parse(text)` (`symbolize_names: true` gives symbol keys); bad JSON raises
-/// `JSON::ParserError` as Ruby's json does.
-pub fn json_parse(text: &str, opts: Option<&Value>) -> R {
-    let symbolize = opts
-        .and_then(|o| o.hash_get(&Value::Sym("symbolize_names".into())))
-        .is_some_and(Value::truthy);
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(v) => Ok(from_json(&v, symbolize)),
-        Err(e) => Err(Flow::raise("JSON::ParserError", e.to_string())),
-    }
-}
-
-fn from_json(v: &serde_json::Value, symbolize: bool) -> Value {
-    match v {
-        serde_json::Value::Null => Value::Nil,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(0.0)),
-        },
-        serde_json::Value::String(s) => Value::Str(s.clone()),
-        serde_json::Value::Array(a) => {
-            Value::Array(a.iter().map(|x| from_json(x, symbolize)).collect())
-        }
-        serde_json::Value::Object(m) => Value::Hash(
-            m.iter()
-                .map(|(k, x)| {
-                    let k = if symbolize {
-                        Value::Sym(k.clone())
-                    } else {
-                        Value::Str(k.clone())
-                    };
-                    (k, from_json(x, symbolize))
-                })
-                .collect(),
-        ),
-    }
 }
 
 /// `Gem::Version.new('1.2')`.
@@ -212,17 +198,29 @@ fn plain_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
         ("Regexp", "new" | "compile") => Ok(match a0 {
             Value::Regex { .. } => a0,
             other => {
+                // Regexp.new(string, options): an Integer of IGNORECASE | EXTENDED |
+                // MULTILINE, a String of option letters ("mix"), or another truthy value
+                // for IGNORECASE.
                 let mut flags = String::new();
                 match args.get(1) {
                     Some(Value::Int(o)) => {
-                        if o & 1 != 0 {
-                            flags.push('i');
+                        for (bit, f) in [(1, 'i'), (2, 'x'), (4, 'm')] {
+                            if o & bit != 0 {
+                                flags.push(f);
+                            }
                         }
-                        if o & 2 != 0 {
-                            flags.push('x');
+                    }
+                    Some(Value::Str(letters)) => {
+                        for f in ['i', 'x', 'm'] {
+                            if letters.contains(f) {
+                                flags.push(f);
+                            }
                         }
-                        if o & 4 != 0 {
-                            flags.push('m');
+                        if let Some(bad) = letters.chars().find(|c| !"mix".contains(*c)) {
+                            return Some(Err(Flow::raise(
+                                "ArgumentError",
+                                format!("unknown regexp option: {bad}"),
+                            )));
                         }
                     }
                     Some(v) if v.truthy() => flags.push('i'),
@@ -239,6 +237,13 @@ fn plain_class(class: &str, name: &str, args: &[Value]) -> Option<R> {
             _ => last_match(),
         }),
         ("Regexp", "escape" | "quote") => Ok(Value::Str(rx::escape(&to_s(&a0)))),
+        ("Numeric" | "Integer" | "Float", "method_defined?") => {
+            let m = to_s(&a0);
+            Ok(Value::Bool(
+                NUMERIC_OPERATORS.contains(&m.as_str())
+                    || crate::native::ruby::methods::is_builtin(&m),
+            ))
+        }
         ("Gem::Version", "new") => {
             let s = to_s(&a0).trim().to_string();
             if crate::native::ruby::version::is_version(&s) {

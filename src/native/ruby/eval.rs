@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison,
+    as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
     KNOWN_CLASSES,
 };
 use crate::native::ruby::value::Value;
@@ -18,6 +18,8 @@ use crate::profile::ast::{
 pub enum Blk<'a> {
     Ast(&'a Block),
     Sym(&'a str),
+    /// The block given to call frame n (a method's `&block` passed on).
+    Frame(usize),
 }
 
 /// Methods that change their receiver: the new value is written back to the variable.
@@ -187,6 +189,11 @@ impl<E: Embedding> Interp<'_, E> {
                     None => None,
                 };
                 self.call_super(args, off)
+            }
+            ExprKind::Yield(args) if !self.calls.is_empty() => {
+                let (args, _) = self.eval_args(args)?;
+                let i = self.calls.len() - 1;
+                self.call_frame_block(i, args, off)
             }
             ExprKind::Defined(inner) => self.eval_defined(inner, off),
             ExprKind::SelfRef if !self.self_stack.is_empty() => {
@@ -535,7 +542,10 @@ impl<E: Embedding> Interp<'_, E> {
             }
             return Ok(v);
         }
-        if KNOWN_CLASSES.contains(&name) || crate::native::ruby::classes::is_scoped_class(name) {
+        if KNOWN_CLASSES.contains(&name)
+            || crate::native::ruby::classes::is_scoped_class(name)
+            || E::resource_class(name).is_some()
+        {
             return Ok(native(ClassRef(name.to_string())));
         }
         Err(self.unsupported(format!("constant `{name}`"), off))
@@ -623,6 +633,17 @@ impl<E: Embedding> Interp<'_, E> {
             if let ExprKind::BlockPass(inner) = &a.kind {
                 match &inner.kind {
                     ExprKind::Sym(s) => blk = Some(Blk::Sym(s)),
+                    // A method's own `&block` passed on.
+                    ExprKind::Var(n)
+                        if self.lookup(n).is_some_and(|v| {
+                            matches!(v, Value::Nil) || as_native::<ProcRef>(v).is_some()
+                        }) =>
+                    {
+                        blk = self
+                            .lookup(n)
+                            .and_then(as_native::<ProcRef>)
+                            .map(|p| Blk::Frame(p.0));
+                    }
                     _ => return Err(self.unsupported("block argument `&block`", a.span.start)),
                 }
             } else {
@@ -685,7 +706,11 @@ impl<E: Embedding> Interp<'_, E> {
                 a.push(v);
                 let mut container = self.eval_target(recv)?;
                 if is_object(&container) {
+                    // An object changes itself (`self[k] = v` in a `Hash` subclass).
                     self.call_method(container.clone(), "[]=", a, None, off)?;
+                    if !is_place(recv) {
+                        return Ok(());
+                    }
                 } else {
                     methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
                 }
@@ -741,6 +766,20 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(r) = E::operator(self, &l, op.as_str(), &r, off) {
             return r;
         }
+        if matches!(op, BinOp::Eq | BinOp::NotEq)
+            && (as_native::<Instance>(&l).is_some()
+                || as_native::<Instance>(&r).is_some()
+                || matches!(l, Value::Array(_)))
+        {
+            // A library object's `==` is its own (Comparable's, an alias, its array's).
+            if let Some(v) = self.equality_method(&l, "==", std::slice::from_ref(&r), off) {
+                return v.map(|b| Value::Bool(b.truthy() == (op == BinOp::Eq)));
+            }
+            if as_native::<Instance>(&l).is_some() || as_native::<Instance>(&r).is_some() {
+                let eq = self.values_eq(&l, &r, off)?;
+                return Ok(Value::Bool(eq == (op == BinOp::Eq)));
+            }
+        }
         if matches!(l, Value::Resource(_) | Value::Native(_) | Value::Table(_))
             && !matches!(op, BinOp::Eq | BinOp::NotEq)
         {
@@ -790,6 +829,16 @@ impl<E: Embedding> Interp<'_, E> {
     /// A call without receiver: DSL, matchers, `def`s, the custom resource's own methods,
     /// FilterTable fields inside `where { }`, resources.
     fn call_bare(&mut self, name: &str, args: &[Expr], block: Option<&Block>, off: u32) -> R {
+        if crate::native::ruby::library::MATCHER_DSL.contains(&name) && self.defining_matcher() {
+            let (a, _) = self.eval_args(args)?;
+            if let Some(r) = self.call_matcher_dsl(name, &a, block) {
+                return r;
+            }
+        }
+        if let Some(class) = self.matcher_class_of(name) {
+            let (a, _) = self.eval_args(args)?;
+            return self.new_matcher(&class, &a);
+        }
         if args.is_empty() && block.is_none() {
             if let Some(v) = E::bare_value(self, name) {
                 return Ok(v);
@@ -819,10 +868,18 @@ impl<E: Embedding> Interp<'_, E> {
             }
         }
         if let Some(def) = self.defs.get(name).cloned() {
-            return self.call_def(&def, None, &a);
+            return self.call_def_with_block(&def, None, &a, blk);
         }
         if name == "inspec" {
             return Ok(native(InspecHandle));
+        }
+        if name == "catch" || name == "throw" {
+            return self.catch_throw(name, a, blk, off);
+        }
+        if name == "block_given?" && !self.calls.is_empty() {
+            return Ok(Value::Bool(
+                self.calls.last().is_some_and(|f| f.block.is_some()),
+            ));
         }
         if let Some(r) = self.create_resource(name, &a, off) {
             if blk.is_some() {
@@ -841,6 +898,27 @@ impl<E: Embedding> Interp<'_, E> {
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 
+    /// Kernel#catch(tag) { } and Kernel#throw(tag, value = nil): the throw ends the block
+    /// of the catch with its tag, which returns the value (doc/Kernel#catch); a throw
+    /// without one is UncaughtThrowError.
+    fn catch_throw(&mut self, name: &str, a: Vec<Value>, blk: Option<Blk<'_>>, off: u32) -> R {
+        let tag = a.first().cloned().unwrap_or(Value::Nil);
+        let uncaught = format!("uncaught throw {tag:?}");
+        if name == "throw" {
+            self.thrown = Some(a.get(1).cloned().unwrap_or(Value::Nil));
+            return Err(Flow::raise("UncaughtThrowError", uncaught));
+        }
+        let Some(blk) = blk else {
+            return Err(self.unsupported("`catch` without a block", off));
+        };
+        match self.call_block(blk, vec![tag], off) {
+            Err(Flow::Raise(e)) if e.class == "UncaughtThrowError" && e.message == uncaught => {
+                Ok(self.thrown.take().unwrap_or(Value::Nil))
+            }
+            other => other,
+        }
+    }
+
     /// A resource by name: the profile's own library resources first (they override), then
     /// the native registry. None: no such resource.
     pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
@@ -856,7 +934,7 @@ impl<E: Embedding> Interp<'_, E> {
 
     /// `recv[args]`. On a resource without `[]`, a single key reads the property of that
     /// name (`os[:name]` is `os.name`, as InSpec's resources map their params).
-    fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
+    pub fn index(&mut self, recv: Value, args: Vec<Value>, off: u32) -> R {
         if let (Value::Resource(res), [key @ (Value::Sym(_) | Value::Str(_))]) =
             (&recv, args.as_slice())
         {
@@ -945,6 +1023,14 @@ impl<E: Embedding> Interp<'_, E> {
                 if let Some(r) = self.call_filter_builder(&recv, name, &args, blk, off) {
                     return r;
                 }
+                if let Some(p) = as_native::<ProcRef>(&recv) {
+                    if matches!(name, "call" | "()" | "yield" | "[]" | "===") {
+                        return self.call_frame_block(p.0, args, off);
+                    }
+                    if name == "to_proc" {
+                        return Ok(recv.clone());
+                    }
+                }
                 if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
                     return r;
                 }
@@ -1005,6 +1091,9 @@ impl<E: Embedding> Interp<'_, E> {
                 methods::call_builtin(self, &mut recv, name, args, blk, off)
             }
             _ => {
+                if let Some(r) = self.equality_method(&recv, name, &args, off) {
+                    return r;
+                }
                 let mut recv = recv;
                 methods::call_builtin(self, &mut recv, name, args, blk, off)
             }
@@ -1014,6 +1103,7 @@ impl<E: Embedding> Interp<'_, E> {
     /// Calls a block with arguments (Ruby's auto-splat of one array argument included).
     pub fn call_block(&mut self, blk: Blk<'_>, args: Vec<Value>, off: u32) -> R {
         match blk {
+            Blk::Frame(i) => self.call_frame_block(i, args, off),
             Blk::Sym(m) => {
                 let mut it = args.into_iter();
                 let recv = it.next().unwrap_or(Value::Nil);

@@ -8,18 +8,22 @@
 use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::eval::Blk;
-use crate::native::ruby::methods::to_s;
+use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
-    MethodDef, Poison, TableSpec, CLASS_METADATA,
+    as_native, load_library, matcher_class, matcher_definition, native, struct_class,
+    struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
+    CORE_BASES, MATCHERS_NAMESPACE,
 };
 use crate::native::ruby::value::{Table, Value};
-use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
+use crate::native::ruby::{BaseIvar, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
 /// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
 pub const RESOURCE_SKIPPED: &str = "Inspec::Exceptions::ResourceSkipped";
 pub const RESOURCE_FAILED: &str = "Inspec::Exceptions::ResourceFailed";
+
+/// The namespace of InSpec's resource classes (`Inspec::Resources::FileResource`).
+pub const RESOURCES_NAMESPACE: &str = "Inspec::Resources";
 
 /// Class methods of library-independent classes the interpreter answers here.
 pub const LIBRARY_CLASS_METHODS: &[(&str, &str)] = &[
@@ -65,6 +69,49 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "fail_resource",
     "inspec",
 ];
+
+/// What an instance answers as itself even when a core value or built-in resource answers
+/// its other methods: the object's own methods but its value's `to_s`, `==` and `nil?`.
+fn is_identity_method(name: &str) -> bool {
+    INSTANCE_BASE_METHODS.contains(&name)
+        && !matches!(name, "to_s" | "inspect" | "==" | "!=" | "eql?" | "nil?")
+}
+
+/// What a custom matcher's definition calls to say how it matches (RSpec's matcher DSL).
+pub const MATCHER_DSL: &[&str] = &[
+    "match",
+    "match_when_negated",
+    "chain",
+    "description",
+    "failure_message",
+    "failure_message_when_negated",
+    "diffable",
+    "supports_block_expectations",
+];
+
+/// A block a custom matcher's definition gave (`match do |actual| ... end`), with the
+/// definition's local variables (`expected`).
+pub struct MatcherBlock(pub Arc<MethodDef>);
+
+/// Enumerable's methods (doc/Enumerable) that a class including it gets from its `each`:
+/// the builtin Enumerable methods and those Array answers outside them.
+pub fn enumerable_answers(name: &str) -> bool {
+    (methods::is_enumerable_method(name) && !matches!(name, "each" | "index"))
+        || matches!(
+            name,
+            "sort"
+                | "uniq"
+                | "take"
+                | "drop"
+                | "to_h"
+                | "to_set"
+                | "reverse_each"
+                | "each_cons"
+                | "compact"
+                | "chunk_while"
+                | "slice_when"
+        )
+}
 
 /// The file name InSpec's helper modules are reported under.
 pub const PRELUDE_FILE: &str = "(inspec)/prelude.rb";
@@ -121,6 +168,10 @@ impl<E: Embedding> Interp<'_, E> {
         let mut order = Vec::new();
         for (path, body) in &files {
             self.file = path.clone();
+            for (name, block) in body.iter().filter_map(matcher_definition) {
+                let class = matcher_class(&name, block, path, &|off| self.at(off));
+                self.classes.insert(class.name.clone(), Arc::new(class));
+            }
             let loaded = load_library(path, body, &|off| self.at(off));
             for c in loaded {
                 if !order.contains(&c.name) {
@@ -131,6 +182,12 @@ impl<E: Embedding> Interp<'_, E> {
                     None => c,
                 };
                 self.classes.insert(merged.name.clone(), Arc::new(merged));
+            }
+        }
+        for name in &order {
+            // A class deriving from a built-in resource class is a resource too.
+            if self.resource_base(name).is_some() {
+                self.update_class(name, |c| c.is_resource = true);
             }
         }
         for name in &order {
@@ -159,7 +216,7 @@ impl<E: Embedding> Interp<'_, E> {
     fn library_statement(&mut self, stmt: &Expr) {
         match &stmt.kind {
             ExprKind::Class { .. } | ExprKind::Module { .. } => {}
-            _ if struct_constant(stmt).is_some() => {}
+            _ if struct_constant(stmt).is_some() || matcher_definition(stmt).is_some() => {}
             _ => {
                 if let Err(flow) = self.eval(stmt) {
                     self.poison_const(stmt, flow);
@@ -293,6 +350,39 @@ impl<E: Embedding> Interp<'_, E> {
         out
     }
 
+    /// The superclass outside `libraries/` a class derives from, through its library
+    /// superclasses (`Array`, `PlatformResource`), as written.
+    pub fn external_base(&self, class: &str) -> Option<String> {
+        let mut cur = class.to_string();
+        let mut seen = Vec::new();
+        loop {
+            let def = self.classes.get(&cur)?;
+            let sc = def.superclass.as_ref()?;
+            let outer = parent(&cur).unwrap_or("");
+            match self.resolve_class(outer, sc) {
+                Some(next) if !seen.contains(&next) => {
+                    seen.push(cur);
+                    cur = next;
+                }
+                Some(_) => return None,
+                None => return Some(sc.clone()),
+            }
+        }
+    }
+
+    /// The core class (`Array`, `Hash`, `String`) a class derives from.
+    pub fn core_base(&self, class: &str) -> Option<String> {
+        self.external_base(class)
+            .filter(|b| CORE_BASES.contains(&b.trim_start_matches("::")))
+            .map(|b| b.trim_start_matches("::").to_string())
+    }
+
+    /// The embedding's resource class a class derives from (`PlatformResource`).
+    pub fn resource_base(&self, class: &str) -> Option<ResourceClass> {
+        self.external_base(class)
+            .and_then(|b| E::resource_class(&b))
+    }
+
     pub fn class_is_resource(&self, class: &str) -> bool {
         self.ancestors(class)
             .iter()
@@ -358,6 +448,12 @@ impl<E: Embedding> Interp<'_, E> {
             }
         }
         let full = join(scope, name);
+        if let Some(v) = crate::native::ruby::classes::class_constant(&full) {
+            return Ok(v);
+        }
+        if full == RESOURCES_NAMESPACE || E::resource_class(&full).is_some() {
+            return Ok(native(ClassRef(full)));
+        }
         if crate::native::ruby::classes::is_scoped_class(&full) {
             return Ok(native(ClassRef(full)));
         }
@@ -400,21 +496,263 @@ impl<E: Embedding> Interp<'_, E> {
                 ));
             }
         }
-        let inst_val = native(Instance::new(class));
+        let inst = Instance::new(class);
+        if let Some(core) = self.core_base(class) {
+            // Ruby allocates the empty array (hash, string) before `initialize` runs.
+            inst.set_base(core_new(&core, &[])?);
+        }
+        let inst_val = native(inst);
         let r = match self.find_method(class, "initialize") {
             Some(init) => self
                 .call_def(&init, Some(inst_val.clone()), args)
                 .map(|_| ()),
-            None => Ok(()),
+            None => self.base_initialize(&inst_val, class, args).map(|_| ()),
         };
         let r = if resource { resource_outcome(r) } else { r };
-        r?;
+        let r = r.and_then(|_| match as_native::<Instance>(&inst_val) {
+            Some(inst) => inst.take_exception().map_or(Ok(()), Err),
+            None => Ok(()),
+        });
+        match r {
+            // resource.rb: the resource exists, skipped or failed; what uses it says so.
+            Err(f @ Flow::Skip(_)) if resource => {
+                set_state(&inst_val, f);
+                return Ok(inst_val);
+            }
+            Err(Flow::Raise(e)) if resource && e.class == RESOURCE_FAILED => {
+                set_state(&inst_val, Flow::Raise(e));
+                return Ok(inst_val);
+            }
+            other => other?,
+        }
         if let Some(inst) = as_native::<Instance>(&inst_val) {
-            if let Some(f) = inst.take_exception() {
-                return Err(f);
+            if inst.base().is_none() && self.resource_base(class).is_some() {
+                // An `initialize` that did not call `super`: the built-in resource is made
+                // with the instance's arguments when it answers a method (if it can be).
+                let _ = self.base_initialize(&inst_val, class, args);
             }
         }
         Ok(inst_val)
+    }
+
+    /// The `initialize` of a core or built-in resource superclass (`super` in
+    /// `initialize`, or no `initialize` in the library classes): the array, hash or string
+    /// from the arguments, or the built-in resource with its instance variables.
+    pub fn base_initialize(&mut self, inst_val: &Value, class: &str, args: &[Value]) -> R {
+        let Some(inst) = as_native::<Instance>(inst_val) else {
+            return Ok(Value::Nil);
+        };
+        if let Some(core) = self.core_base(class) {
+            inst.set_base(core_new(&core, args)?);
+        } else if let Some(rc) = self.resource_base(class) {
+            let at = self.file.clone();
+            let res = match self.create_native(rc.resource, args) {
+                Some(Ok(res)) => res,
+                Some(Err(e)) => return Err(crate::native::ruby::resource_error(e, at)),
+                None => {
+                    return Err(Flow::Unsupported {
+                        construct: format!(
+                            "resource `{}` (superclass `{}`)",
+                            rc.resource, rc.class
+                        ),
+                        at,
+                    })
+                }
+            };
+            let res = Value::Resource(res);
+            for (ivar, what) in rc.ivars {
+                if matches!(inst.ivar(ivar), Value::Nil) {
+                    inst.set_ivar(
+                        ivar,
+                        match what {
+                            BaseIvar::Resource => res.clone(),
+                            BaseIvar::Arg(i) => args.get(*i).cloned().unwrap_or(Value::Nil),
+                        },
+                    );
+                }
+            }
+            inst.set_base(res);
+        }
+        Ok(Value::Nil)
+    }
+
+    /// A method the library classes do not define, answered by the instance's core value
+    /// (written back: `push` changes the instance) or built-in resource.
+    #[allow(clippy::too_many_arguments)]
+    fn call_base(
+        &mut self,
+        inst: &Instance,
+        base: Value,
+        name: &str,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        if let Value::Resource(_) = base {
+            if name == "[]" {
+                return self.index(base, args.to_vec(), off);
+            }
+            return self.call_method(base, name, args.to_vec(), blk, off);
+        }
+        if let Some(r) = self.equality_method(&base, name, args, off) {
+            return r;
+        }
+        let mut core = base;
+        let out = methods::call_builtin(self, &mut core, name, args.to_vec(), blk, off);
+        inst.set_base(core);
+        out
+    }
+
+    /// Ruby's `==` between values that may hold library objects: a library object's own
+    /// `==` (Comparable's, an alias, or its core value's), arrays element by element (as
+    /// `Array#==` calls each element's `==`).
+    pub fn values_eq(&mut self, l: &Value, r: &Value, off: u32) -> R<bool> {
+        if as_native::<Instance>(l).is_some() {
+            let v = self.call_method(l.clone(), "==", vec![r.clone()], None, off)?;
+            return Ok(v.truthy());
+        }
+        if let Some(core) = as_native::<Instance>(r).and_then(Instance::base) {
+            if !matches!(core, Value::Resource(_)) && !has_objects(l) {
+                return Ok(*l == core);
+            }
+            if matches!(l, Value::Array(_)) {
+                return self.values_eq(l, &core, off);
+            }
+        }
+        match (l, r) {
+            (Value::Array(a), Value::Array(b)) if has_objects(l) || has_objects(r) => {
+                if a.len() != b.len() {
+                    return Ok(false);
+                }
+                for (x, y) in a.iter().zip(b) {
+                    if !self.rb_equal(x, y, off)? {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            }
+            _ => Ok(l == r),
+        }
+    }
+
+    /// A stable merge sort by `<=>` (ArgumentError when two elements do not compare).
+    fn sort_by_spaceship(&mut self, items: Vec<Value>, off: u32) -> R<Vec<Value>> {
+        if items.len() <= 1 {
+            return Ok(items);
+        }
+        let mut left = items;
+        let right = left.split_off(left.len() / 2);
+        let (left, right) = (
+            self.sort_by_spaceship(left, off)?,
+            self.sort_by_spaceship(right, off)?,
+        );
+        let mut out = Vec::with_capacity(left.len() + right.len());
+        let (mut l, mut r) = (left.into_iter().peekable(), right.into_iter().peekable());
+        while let (Some(a), Some(b)) = (l.peek(), r.peek()) {
+            let c = self.call_method(a.clone(), "<=>", vec![b.clone()], None, off)?;
+            let Value::Int(c) = c else {
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "comparison of {} with {} failed",
+                        self.class_of(a),
+                        self.class_of(b)
+                    ),
+                ));
+            };
+            out.extend(if c <= 0 { l.next() } else { r.next() });
+        }
+        out.extend(l);
+        out.extend(r);
+        Ok(out)
+    }
+
+    fn class_of(&self, v: &Value) -> String {
+        match as_native::<Instance>(v) {
+            Some(i) => i.class.clone(),
+            None => v.class_name().to_string(),
+        }
+    }
+
+    /// Ruby's rb_equal, how collections compare elements: the same object is equal
+    /// without asking its `==`.
+    fn rb_equal(&mut self, l: &Value, r: &Value, off: u32) -> R<bool> {
+        if let (Value::Native(a), Value::Native(b)) = (l, r) {
+            if Arc::ptr_eq(a, b) {
+                return Ok(true);
+            }
+        }
+        self.values_eq(l, r, off)
+    }
+
+    /// Array methods that compare elements with `==` (`include?`, `index`, `count`, `==`),
+    /// when library objects are involved: each element's own `==` decides. None: plain
+    /// values (the builtin answers).
+    pub fn equality_method(
+        &mut self,
+        recv: &Value,
+        name: &str,
+        args: &[Value],
+        off: u32,
+    ) -> Option<R> {
+        let Value::Array(items) = recv else {
+            return None;
+        };
+        if matches!(name, "sort" | "min" | "max") && args.is_empty() && has_objects(recv) {
+            // Array#sort, #min, #max order library objects by their own `<=>`.
+            return Some(
+                self.sort_by_spaceship(items.clone(), off)
+                    .map(|sorted| match name {
+                        "sort" => Value::Array(sorted),
+                        "min" => sorted.first().cloned().unwrap_or(Value::Nil),
+                        _ => sorted.last().cloned().unwrap_or(Value::Nil),
+                    }),
+            );
+        }
+        if name == "join" && has_objects(recv) && args.len() <= 1 {
+            // Array#join converts each element with its own `to_s`.
+            let sep = args.first().map(to_s).unwrap_or_default();
+            let mut parts = Vec::with_capacity(items.len());
+            for x in items {
+                match self.stringify(x) {
+                    Ok(p) => parts.push(p),
+                    Err(e) => return Some(Err(e)),
+                }
+            }
+            return Some(Ok(Value::Str(parts.join(&sep))));
+        }
+        let [arg] = args else {
+            return None;
+        };
+        if !matches!(
+            name,
+            "include?" | "member?" | "index" | "find_index" | "count" | "==" | "!=" | "eql?"
+        ) || !(has_objects(recv) || as_native::<Instance>(arg).is_some())
+        {
+            return None;
+        }
+        if matches!(name, "==" | "!=" | "eql?") {
+            return Some(
+                self.values_eq(recv, arg, off)
+                    .map(|b| Value::Bool(b != (name == "!="))),
+            );
+        }
+        let mut hits = Vec::new();
+        for (i, e) in items.iter().enumerate() {
+            match self.rb_equal(e, arg, off) {
+                Ok(true) => hits.push(i),
+                Ok(false) => {}
+                Err(e) => return Some(Err(e)),
+            }
+            if hits.len() == 1 && name != "count" {
+                break;
+            }
+        }
+        Some(Ok(match name {
+            "include?" | "member?" => Value::Bool(!hits.is_empty()),
+            "count" => Value::Int(hits.len() as i64),
+            _ => hits.first().map_or(Value::Nil, |i| Value::Int(*i as i64)),
+        }))
     }
 
     /// A method of a library instance. `explicit`: called with a receiver (private methods
@@ -430,6 +768,14 @@ impl<E: Embedding> Interp<'_, E> {
     ) -> Option<R> {
         let inst = as_native::<Instance>(recv)?;
         let class = inst.class.clone();
+        if let Some(state) = inst.state() {
+            if !is_identity_method(name) && !matches!(name, "to_s" | "inspect") {
+                return Some(Err(state));
+            }
+        }
+        if let Some(r) = self.matcher_method(recv, inst, name, args) {
+            return Some(r);
+        }
         let ancestors = self.ancestors(&class);
         if let Some(def) = self.find_in(&ancestors, |c| c.methods.get(name).cloned()) {
             let private = self.find_in(&ancestors, |c| {
@@ -441,7 +787,7 @@ impl<E: Embedding> Interp<'_, E> {
                     format!("private method `{name}' called for an instance of {class}"),
                 )));
             }
-            let r = self.call_def(&def, Some(recv.clone()), args);
+            let r = self.call_def_with_block(&def, Some(recv.clone()), args, blk);
             return Some(match inst.take_exception() {
                 Some(f) if r.is_ok() => Err(f),
                 _ => r,
@@ -470,6 +816,24 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(spec) = self.find_in(&ancestors, |c| c.table.clone()) {
             if let Some(r) = self.instance_table(recv, &spec, name, args, blk, off) {
                 return Some(r);
+            }
+        }
+        if enumerable_answers(name)
+            && inst.base().is_none()
+            && ancestors.iter().any(|a| a == "Enumerable")
+        {
+            // Enumerable's methods over the elements `each` yields (prelude's `to_a`).
+            let items = self.call_instance(recv, "to_a", &[], None, false, off)?;
+            return Some(items.and_then(|mut items| {
+                if let Some(r) = self.equality_method(&items, name, args, off) {
+                    return r;
+                }
+                methods::call_builtin(self, &mut items, name, args.to_vec(), blk, off)
+            }));
+        }
+        if !is_identity_method(name) {
+            if let Some(base) = inst.base().filter(|b| base_answers::<E>(b, name)) {
+                return Some(self.call_base(inst, base, name, args, blk, off));
             }
         }
         self.instance_base(recv, inst, &class, name, args, blk, off)
@@ -525,7 +889,12 @@ impl<E: Embedding> Interp<'_, E> {
                     && (self
                         .find_in(&ancestors, |c| c.defines(&m).then_some(()))
                         .is_some()
-                        || INSTANCE_BASE_METHODS.contains(&m.as_str()));
+                        || INSTANCE_BASE_METHODS.contains(&m.as_str())
+                        || match inst.base() {
+                            Some(Value::Resource(_)) => E::knows_method(&m),
+                            Some(_) => methods::is_builtin(&m),
+                            None => false,
+                        });
                 if own {
                     Value::Bool(true)
                 } else {
@@ -549,6 +918,13 @@ impl<E: Embedding> Interp<'_, E> {
                             w == class
                         } else {
                             self.ancestors(class).contains(&w)
+                                || self.external_base(class).is_some_and(|b| {
+                                    b.trim_start_matches("::") == w
+                                        || b.rsplit("::").next() == w.rsplit("::").next()
+                                })
+                                || inst
+                                    .base()
+                                    .is_some_and(|core| methods::is_a(&core, &w) && w != "Object")
                         }
                 }))
             }
@@ -793,6 +1169,16 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(next) = next {
             return self.call_def(&next, Some(me), &args);
         }
+        if !singleton {
+            if def.name == "initialize" {
+                return self.base_initialize(&me, &class, &args);
+            }
+            if let Some(inst) = as_native::<Instance>(&me) {
+                if let Some(base) = inst.base() {
+                    return self.call_base(inst, base, &def.name, &args, None, off);
+                }
+            }
+        }
         match def.name.as_str() {
             "initialize" => Ok(Value::Nil),
             "respond_to_missing?" => Ok(Value::Bool(false)),
@@ -847,7 +1233,7 @@ impl<E: Embedding> Interp<'_, E> {
         }
         let a0 = args.first().cloned().unwrap_or(Value::Nil);
         Some(match (class, name) {
-            ("JSON", "parse") => crate::native::ruby::classes::json_parse(&to_s(&a0), args.get(1)),
+            ("JSON", "parse") => crate::native::ruby::corelib::json::parse(&to_s(&a0), args.get(1)),
             ("Inspec::Log", _) => Ok(Value::Nil),
             ("FilterTable", "create") => {
                 Ok(native(FilterBuilder(Mutex::new(TableSpec::default()))))
@@ -958,6 +1344,59 @@ fn resource_outcome(r: R<()>) -> R<()> {
     }
 }
 
+fn set_state(inst_val: &Value, f: Flow) {
+    if let Some(inst) = as_native::<Instance>(inst_val) {
+        if let Ok(mut s) = inst.state.lock() {
+            *s = Some(f);
+        }
+    }
+}
+
+/// Whether an instance's core value or built-in resource answers `name` (other names go on
+/// to what a bare call reaches: `def`s, resources, `Array()`).
+fn base_answers<E: Embedding>(base: &Value, name: &str) -> bool {
+    match base {
+        Value::Resource(_) => E::knows_method(name) || matches!(name, "[]" | "to_s" | "inspect"),
+        _ => methods::is_builtin(name),
+    }
+}
+
+/// Whether an array holds library objects (whose `==` is their own).
+fn has_objects(v: &Value) -> bool {
+    match v {
+        Value::Array(items) => items.iter().any(|x| as_native::<Instance>(x).is_some()),
+        _ => false,
+    }
+}
+
+/// `Array.new(size = 0, default = nil)` / `Array.new(array)`, `Hash.new`, `String.new(str = "")`:
+/// the value a core superclass's `initialize` makes.
+fn core_new(core: &str, args: &[Value]) -> R {
+    Ok(match (core, args) {
+        ("Array", []) => Value::Array(Vec::new()),
+        ("Array", [Value::Array(a)]) => Value::Array(a.clone()),
+        ("Array", [Value::Int(n)] | [Value::Int(n), _]) => {
+            if *n < 0 {
+                return Err(Flow::raise("ArgumentError", "negative array size"));
+            }
+            let n = usize::try_from(*n).unwrap_or(usize::MAX);
+            if n > crate::native::ruby::MAX_ITEMS {
+                return Err(Flow::raise("ArgumentError", "array size too big"));
+            }
+            Value::Array(vec![args.get(1).cloned().unwrap_or(Value::Nil); n])
+        }
+        ("Hash", []) => Value::Hash(Vec::new()),
+        ("String", []) => Value::str(""),
+        ("String", [Value::Str(s)]) => Value::Str(s.clone()),
+        _ => {
+            return Err(Flow::raise(
+                "ArgumentError",
+                format!("{core}.new with these arguments is outside the native subset"),
+            ))
+        }
+    })
+}
+
 fn undefined(name: &str, class: &str) -> Flow {
     Flow::raise(
         "NoMethodError",
@@ -980,4 +1419,238 @@ fn merge(mut old: ClassDef, new: ClassDef) -> ClassDef {
     old.blocked = old.blocked.or(new.blocked);
     old.supports.extend(new.supports);
     old
+}
+
+/// RSpec custom matchers (rspec-expectations' `RSpec::Matchers.define`): a matcher is an
+/// instance of the definition's class; running the definition's statements with the
+/// matcher's arguments records its `match`, `chain`, `description` and `failure_message`
+/// blocks in the instance.
+impl<E: Embedding> Interp<'_, E> {
+    /// The class of the custom matcher `name`, if a library defines one.
+    pub fn matcher_class_of(&self, name: &str) -> Option<String> {
+        let class = format!("{MATCHERS_NAMESPACE}::{name}");
+        self.classes
+            .get(&class)
+            .is_some_and(|c| c.matcher_params.is_some())
+            .then_some(class)
+    }
+
+    /// `name(args)` of a custom matcher: the definition's statements run with `self` the
+    /// new matcher and its block parameters bound to `args`.
+    pub fn new_matcher(&mut self, class: &str, args: &[Value]) -> R {
+        let Some(def) = self.classes.get(class).cloned() else {
+            return Ok(Value::Nil);
+        };
+        let inst = Instance::new(class);
+        inst.set_ivar("\0expected", Value::Array(args.to_vec()));
+        let inst_val = native(inst);
+        let params = def.matcher_params.clone().unwrap_or_default();
+        let saved_file = std::mem::replace(&mut self.file, def.file.clone());
+        self.self_stack.push(inst_val.clone());
+        let r = self.scoped(true, |me| {
+            me.bind_params(&params, args)?;
+            for s in &def.statements {
+                me.eval(s)?;
+            }
+            Ok(Value::Nil)
+        });
+        self.self_stack.pop();
+        self.file = saved_file;
+        r.map(|_| inst_val)
+    }
+
+    /// Whether a custom matcher's definition is running (`self` is the matcher, outside
+    /// its methods).
+    pub fn defining_matcher(&self) -> bool {
+        self.calls.is_empty()
+            && self
+                .self_stack
+                .last()
+                .and_then(as_native::<Instance>)
+                .and_then(|i| self.classes.get(&i.class))
+                .is_some_and(|c| c.matcher_params.is_some())
+    }
+
+    /// A matcher DSL call while a definition runs (`match do |actual| ... end`). None: not
+    /// one, or `self` is not a matcher.
+    pub fn call_matcher_dsl(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        block: Option<&crate::profile::ast::Block>,
+    ) -> Option<R> {
+        if !MATCHER_DSL.contains(&name) || !self.calls.is_empty() {
+            return None;
+        }
+        let me = self.self_stack.last().cloned()?;
+        let inst = as_native::<Instance>(&me)?;
+        let class = inst.class.clone();
+        self.classes.get(&class)?.matcher_params.as_ref()?;
+        let stored = |me: &Self, method: &str| {
+            block.map(|b| {
+                native(MatcherBlock(Arc::new(MethodDef {
+                    name: method.to_string(),
+                    params: b.params.clone(),
+                    body: b.body.clone(),
+                    file: me.file.clone(),
+                    owner: class.clone(),
+                    captured: me.visible_locals(),
+                })))
+            })
+        };
+        match name {
+            "chain" => {
+                let chain = args.first().map(to_s).unwrap_or_default();
+                let v = match stored(self, &chain) {
+                    Some(b) => b,
+                    // `chain :name, :attr`: the chain sets @attr to its argument.
+                    None => Value::Array(args.get(1..).unwrap_or(&[]).to_vec()),
+                };
+                inst.set_ivar(&format!("\0chain:{chain}"), v);
+            }
+            "diffable" | "supports_block_expectations" => {}
+            _ => {
+                if let Some(b) = stored(self, name) {
+                    inst.set_ivar(&format!("\0{name}"), b);
+                }
+            }
+        }
+        Some(Ok(Value::Nil))
+    }
+
+    /// A custom matcher's chain (`.all_with_args(x)`, returning the matcher), `expected`
+    /// and `actual`. None: not a matcher, or not one of these.
+    fn matcher_method(
+        &mut self,
+        recv: &Value,
+        inst: &Instance,
+        name: &str,
+        args: &[Value],
+    ) -> Option<R> {
+        self.classes.get(&inst.class)?.matcher_params.as_ref()?;
+        match inst.ivar(&format!("\0chain:{name}")) {
+            Value::Nil => {}
+            Value::Array(attrs) => {
+                for (a, v) in attrs.iter().zip(args) {
+                    inst.set_ivar(&to_s(a), v.clone());
+                }
+                return Some(Ok(recv.clone()));
+            }
+            b => {
+                let def = as_native::<MatcherBlock>(&b)?.0.clone();
+                return Some(
+                    self.call_def(&def, Some(recv.clone()), args)
+                        .map(|_| recv.clone()),
+                );
+            }
+        }
+        if self.find_method(&inst.class, name).is_some() {
+            return None;
+        }
+        match name {
+            "expected" => Some(Ok(match inst.ivar("\0expected") {
+                Value::Array(a) if a.len() == 1 => a[0].clone(),
+                other => other,
+            })),
+            "expected_as_array" => Some(Ok(inst.ivar("\0expected"))),
+            "actual" => Some(Ok(inst.ivar("actual"))),
+            _ => None,
+        }
+    }
+
+    /// Runs one of the matcher's recorded blocks with `self` the matcher. None: it has none.
+    fn matcher_block(&mut self, m: &Value, which: &str, args: &[Value]) -> Option<R> {
+        let inst = as_native::<Instance>(m)?;
+        let b = inst.ivar(&format!("\0{which}"));
+        let def = as_native::<MatcherBlock>(&b)?.0.clone();
+        Some(self.call_def(&def, Some(m.clone()), args))
+    }
+
+    /// The matcher's description: its `description` block's, or RSpec's default (the name
+    /// in words and the expected values, `match pam rule "auth required pam_unix.so"`).
+    /// None: `m` is not a custom matcher.
+    pub fn matcher_description(&mut self, m: &Value) -> Option<R<String>> {
+        let inst = as_native::<Instance>(m)?;
+        let class = inst.class.clone();
+        self.classes.get(&class)?.matcher_params.as_ref()?;
+        if let Some(r) = self.matcher_block(m, "description", &[]) {
+            return Some(r.and_then(|v| self.stringify(&v)));
+        }
+        let name = class.rsplit("::").next().unwrap_or("").replace('_', " ");
+        let expected = match inst.ivar("\0expected") {
+            Value::Array(a) => a,
+            _ => Vec::new(),
+        };
+        let shown: Vec<String> = expected.iter().map(|v| format!("{v:?}")).collect();
+        // RSpec's EnglishPhrasing.list: " a", " a and b", " a, b, and c".
+        let list = match shown.as_slice() {
+            [] => String::new(),
+            [a] => format!(" {a}"),
+            [a, b] => format!(" {a} and {b}"),
+            [init @ .., last] => format!(" {}, and {last}", init.join(", ")),
+        };
+        Some(Ok(format!("{name}{list}")))
+    }
+
+    /// Whether `actual` meets the custom matcher `m` (negated: `should_not`), and the
+    /// failure message when it does not. None: `m` is not a custom matcher.
+    pub fn run_matcher(
+        &mut self,
+        m: &Value,
+        actual: Value,
+        negated: bool,
+    ) -> Option<R<(bool, String)>> {
+        let inst = as_native::<Instance>(m)?;
+        self.classes.get(&inst.class)?.matcher_params.as_ref()?;
+        inst.set_ivar("actual", actual.clone());
+        Some(self.run_matcher_blocks(m, actual, negated))
+    }
+
+    fn run_matcher_blocks(&mut self, m: &Value, actual: Value, negated: bool) -> R<(bool, String)> {
+        let args = [actual];
+        let passed = match (negated, self.matcher_block(m, "match_when_negated", &args)) {
+            (true, Some(r)) => r?.truthy(),
+            _ => match self.matcher_block(m, "match", &args) {
+                Some(r) => r?.truthy() != negated,
+                None => {
+                    return Err(Flow::raise(
+                        "NotImplementedError",
+                        "the custom matcher has no `match` block",
+                    ))
+                }
+            },
+        };
+        if passed {
+            return Ok((true, String::new()));
+        }
+        let which = if negated {
+            "failure_message_when_negated"
+        } else {
+            "failure_message"
+        };
+        if let Some(r) = self.matcher_block(m, which, &args) {
+            let v = r?;
+            return Ok((false, self.stringify(&v)?));
+        }
+        // RSpec's default: "expected <actual> to <description>", `actual` as the match
+        // block left it.
+        let shown = match as_native::<Instance>(m).map(|i| i.ivar("actual")) {
+            Some(v @ (Value::Native(_) | Value::Resource(_) | Value::Table(_))) => {
+                self.stringify(&v)?
+            }
+            Some(v) => format!("{v:?}"),
+            None => String::new(),
+        };
+        let desc = match self.matcher_description(m) {
+            Some(d) => d?,
+            None => String::new(),
+        };
+        Ok((
+            false,
+            format!(
+                "expected {shown} {}to {desc}",
+                if negated { "not " } else { "" }
+            ),
+        ))
+    }
 }

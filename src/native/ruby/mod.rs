@@ -190,6 +190,31 @@ pub trait Embedding: Sized {
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
+    /// The embedding's resource class a library class may derive from (InSpec:
+    /// `PlatformResource`, `Inspec::Resources::FileResource`). None: not one.
+    fn resource_class(class: &str) -> Option<ResourceClass>;
+}
+
+/// A built-in resource class as a library superclass: instances carry the built-in
+/// resource (made by `super` in `initialize`, or with the instance's own arguments), which
+/// answers what the library class does not define.
+#[derive(Clone, Debug)]
+pub struct ResourceClass {
+    /// The class name without its namespace (`FileResource`).
+    pub class: String,
+    /// The resource that implements it (`file`).
+    pub resource: &'static str,
+    /// Instance variables the class's `initialize` sets, which subclasses read.
+    pub ivars: &'static [(&'static str, BaseIvar)],
+}
+
+/// What a built-in `initialize` stores in an instance variable.
+#[derive(Clone, Copy, Debug)]
+pub enum BaseIvar {
+    /// The resource itself (InSpec's `@platform`, the train platform, answers the same).
+    Resource,
+    /// The n-th argument (`@path`).
+    Arg(usize),
 }
 
 /// The interpreter state for one host's evaluation; `ext` is the embedding's.
@@ -220,6 +245,8 @@ pub struct Interp<'p, E> {
     /// The regexp and string of the last `=~`, matched again only if a match global is read
     /// (the match itself records the MatchData they read: `classes::set_last_match`).
     pub match_source: Option<(Value, String)>,
+    /// The value of a `throw` on its way to its `catch`.
+    pub thrown: Option<Value>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -268,6 +295,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             calls: Vec::new(),
             class_body: Vec::new(),
             match_source: None,
+            thrown: None,
             ext,
             depth: 0,
             steps: 0,

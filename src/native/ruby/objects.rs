@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use crate::native::ruby::eval::Blk;
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
@@ -65,6 +66,54 @@ pub struct ClassDef {
     pub table: Option<TableSpec>,
     /// `supports platform: 'unix'` entries (key, value), for InSpec's platform check.
     pub supports: Vec<Vec<(String, String)>>,
+    /// An RSpec custom matcher (`RSpec::Matchers.define :name do |expected| ... end`): the
+    /// block's parameters; its `def`s are the methods, its other statements (`match`,
+    /// `chain`, `description`) run for each use.
+    pub matcher_params: Option<Vec<Param>>,
+}
+
+/// The namespace custom matchers' classes are kept under (`RSpec::Matchers::be_even`).
+pub const MATCHERS_NAMESPACE: &str = "RSpec::Matchers";
+
+/// `RSpec::Matchers.define :name do |expected| ... end`: the matcher's name and block.
+pub fn matcher_definition(stmt: &Expr) -> Option<(String, &Block)> {
+    let ExprKind::Call {
+        recv: Some(r),
+        name,
+        args,
+        block: Some(block),
+        ..
+    } = &stmt.kind
+    else {
+        return None;
+    };
+    if name != "define"
+        || crate::native::ruby::eval::scoped_name(r).as_deref() != Some(MATCHERS_NAMESPACE)
+    {
+        return None;
+    }
+    let [arg] = args.as_slice() else {
+        return None;
+    };
+    Some((arg.as_str_or_sym()?, block))
+}
+
+/// The class of a custom matcher: its `def`s (with `private`), the DSL statements to run.
+pub fn matcher_class(
+    name: &str,
+    block: &Block,
+    file: &str,
+    at: &dyn Fn(u32) -> String,
+) -> ClassDef {
+    let mut class = ClassDef {
+        name: format!("{MATCHERS_NAMESPACE}::{name}"),
+        file: file.to_string(),
+        matcher_params: Some(block.params.clone()),
+        ..ClassDef::default()
+    };
+    let mut nested = Vec::new();
+    load_class_body(file, &mut class, &block.body, at, &mut nested);
+    class
 }
 
 impl ClassDef {
@@ -85,6 +134,13 @@ pub struct Instance {
     pub ivars: Mutex<HashMap<String, Value>>,
     /// `skip_resource` / `fail_resource` (or their exceptions) during a call.
     pub exception: Mutex<Option<Flow>>,
+    /// What a core or built-in resource superclass holds: the array, hash or string of a
+    /// `class X < Array` (shared by every reference to the instance, as in Ruby), or the
+    /// built-in resource of a `class X < PlatformResource`.
+    pub base: Mutex<Option<Value>>,
+    /// A custom resource skipped or failed by its `initialize` (InSpec keeps the object:
+    /// a `describe` of it is skipped or failed, its methods skip or fail what calls them).
+    pub state: Mutex<Option<Flow>>,
 }
 
 impl Instance {
@@ -93,6 +149,19 @@ impl Instance {
             class: class.to_string(),
             ivars: Mutex::new(HashMap::new()),
             exception: Mutex::new(None),
+            base: Mutex::new(None),
+            state: Mutex::new(None),
+        }
+    }
+    pub fn state(&self) -> Option<Flow> {
+        self.state.lock().ok().and_then(|s| s.clone())
+    }
+    pub fn base(&self) -> Option<Value> {
+        self.base.lock().ok().and_then(|b| b.clone())
+    }
+    pub fn set_base(&self, v: Value) {
+        if let Ok(mut b) = self.base.lock() {
+            *b = Some(v);
         }
     }
     pub fn ivar(&self, name: &str) -> Value {
@@ -199,6 +268,10 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Struct",
 ];
 
+/// Core classes a library class may derive from (`class Rules < Array`): instances hold
+/// one such value, which answers the methods the class does not define.
+pub const CORE_BASES: &[&str] = &["Array", "Hash", "String"];
+
 /// Exception classes a library class may derive from.
 const EXCEPTION_BASES: &[&str] = &[
     "Exception",
@@ -270,6 +343,12 @@ pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
     let ExprKind::Const { name, .. } = &target.kind else {
         return None;
     };
+    let (fields, body) = struct_call(value)?;
+    Some((name.clone(), fields, body))
+}
+
+/// `Struct.new(:a, :b) do ... end`: the fields and the block's body.
+pub fn struct_call(value: &Expr) -> Option<(Vec<String>, &[Expr])> {
     let ExprKind::Call {
         recv: Some(r),
         name: m,
@@ -290,7 +369,7 @@ pub fn struct_constant(stmt: &Expr) -> Option<(String, Vec<String>, &[Expr])> {
         .map(|a| a.as_str_or_sym())
         .collect::<Option<Vec<_>>>()?;
     let body = block.as_deref().map_or(&[][..], |b| b.body.as_slice());
-    Some((name.clone(), fields, body))
+    Some((fields, body))
 }
 
 /// A `Struct.new` class: an accessor per field, a positional `initialize`, and the block's
@@ -370,7 +449,8 @@ fn load_scope(
                     Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
                         Some(n)
                             if KNOWN_CLASSES.contains(&n.as_str())
-                                && !EXCEPTION_BASES.contains(&n.as_str()) =>
+                                && !EXCEPTION_BASES.contains(&n.as_str())
+                                && !CORE_BASES.contains(&n.as_str()) =>
                         {
                             class.blocked.get_or_insert((
                                 format!("class deriving from the core class `{n}`"),
@@ -378,6 +458,14 @@ fn load_scope(
                             ));
                         }
                         Some(n) => class.superclass = Some(n),
+                        // `class Point < Struct.new(:x, :y)`: the struct's class, named as
+                        // Ruby shows it, is the superclass.
+                        None if struct_call(sc).is_some() => {
+                            let (fields, body) = struct_call(sc).unwrap_or_default();
+                            let name = format!("#<Struct {}>", fields.join(", "));
+                            out.push(struct_class(&name, fields, body, file));
+                            class.superclass = Some(name);
+                        }
                         None => {
                             class.blocked.get_or_insert((
                                 "class with a computed superclass".to_string(),
@@ -616,7 +704,18 @@ impl<E: Embedding> Interp<'_, E> {
                         self.declare(n, kwargs.clone().unwrap_or(Value::Hash(Vec::new())));
                     }
                 }
-                Param::Block(n) => self.declare(n, Value::Nil),
+                Param::Block(n) => {
+                    // A method's `&block` (binding right after its frame was pushed); a
+                    // block's own `&b` gets nothing.
+                    let frames = self.frames.len();
+                    let given = self.calls.len().checked_sub(1).filter(|i| {
+                        self.calls
+                            .get(*i)
+                            .is_some_and(|f| f.block.is_some() && f.frames_base + 1 == frames)
+                    });
+                    let v = given.map_or(Value::Nil, |i| native(ProcRef(i)));
+                    self.declare(n, v)
+                }
             }
         }
         Ok(())
@@ -630,6 +729,25 @@ impl<E: Embedding> Interp<'_, E> {
         self_value: Option<Value>,
         args: &[Value],
     ) -> R {
+        self.call_def_with_block(def, self_value, args, None)
+    }
+
+    /// [`call_def`](Self::call_def) with the block the call was given (`yield` runs it).
+    pub fn call_def_with_block(
+        &mut self,
+        def: &Arc<MethodDef>,
+        self_value: Option<Value>,
+        args: &[Value],
+        blk: Option<Blk<'_>>,
+    ) -> R {
+        let block = blk.map(|b| match b {
+            Blk::Ast(b) => FrameBlock::Ast(Arc::new(b.clone())),
+            Blk::Sym(s) => FrameBlock::Sym(s.to_string()),
+            Blk::Frame(i) => FrameBlock::Outer(i),
+        });
+        let given = block.is_some();
+        let frames_base = self.frames.len();
+        let self_base = self.self_stack.len();
         let saved_file = std::mem::replace(&mut self.file, def.file.clone());
         let pushed = self_value.is_some();
         if let Some(s) = self_value {
@@ -638,6 +756,10 @@ impl<E: Embedding> Interp<'_, E> {
         self.calls.push(CallFrame {
             def: def.clone(),
             args: args.to_vec(),
+            block,
+            frames_base,
+            self_base,
+            file: saved_file.clone(),
         });
         let r = self.scoped(true, |me| {
             for (k, v) in &def.captured {
@@ -653,14 +775,67 @@ impl<E: Embedding> Interp<'_, E> {
         self.file = saved_file;
         match r {
             Err(Flow::Return(v)) => Ok(v),
+            // `break` in the block given to this call ends the call.
+            Err(Flow::Break(v)) if given => Ok(v),
             other => other,
         }
     }
+
+    /// Runs the block given to call frame `i` (`yield`, `block.call`) where it was written:
+    /// with the caller's local variables, `self` and file, above nothing of the method's.
+    pub fn call_frame_block(&mut self, i: usize, args: Vec<Value>, off: u32) -> R {
+        let Some(frame) = self.calls.get(i) else {
+            return Err(Flow::raise("LocalJumpError", "no block given (yield)"));
+        };
+        let block = match frame.block.clone() {
+            Some(FrameBlock::Outer(j)) if j < i => return self.call_frame_block(j, args, off),
+            Some(FrameBlock::Outer(_)) | None => {
+                return Err(Flow::raise("LocalJumpError", "no block given (yield)"))
+            }
+            Some(b) => b,
+        };
+        let (frames_base, self_base, file) =
+            (frame.frames_base, frame.self_base, frame.file.clone());
+        let frames = self.frames.split_off(frames_base.min(self.frames.len()));
+        let selves = self
+            .self_stack
+            .split_off(self_base.min(self.self_stack.len()));
+        let calls = self.calls.split_off(i);
+        let saved_file = std::mem::replace(&mut self.file, file);
+        let r = match &block {
+            FrameBlock::Ast(b) => self.call_block(Blk::Ast(b), args, off),
+            FrameBlock::Sym(s) => self.call_block(Blk::Sym(s), args, off),
+            FrameBlock::Outer(_) => Ok(Value::Nil),
+        };
+        self.file = saved_file;
+        self.frames.extend(frames);
+        self.self_stack.extend(selves);
+        self.calls.extend(calls);
+        r
+    }
 }
 
+/// The block a method was called with, kept while it runs.
+#[derive(Clone)]
+pub enum FrameBlock {
+    Ast(Arc<Block>),
+    Sym(String),
+    /// The block of an outer call frame, passed on with `&block`.
+    Outer(usize),
+}
+
+/// A method's `&block` parameter: the block given to call frame `.0`.
+pub struct ProcRef(pub usize);
+
 /// A method being run: for `super` (which method, and the arguments a bare `super` forwards)
-/// and for constant lookup (its class).
+/// and for constant lookup (its class); for `yield`, its block and where the caller's
+/// scopes end.
 pub struct CallFrame {
     pub def: Arc<MethodDef>,
     pub args: Vec<Value>,
+    pub block: Option<FrameBlock>,
+    pub frames_base: usize,
+    pub self_base: usize,
+    /// The caller's file (a yielded block runs there).
+    pub file: String,
 }

@@ -14,3 +14,70 @@ module FileReader
     raw_content
   end
 end
+
+# Ruby's Comparable (doc/Comparable): the comparisons of a class that defines `<=>`. `<=>`
+# answering nil means the objects do not compare: `==` is then false, the others raise.
+module Comparable
+  def ==(other)
+    return true if equal?(other)
+
+    (self <=> other) == 0
+  end
+
+  def >(other)
+    comparable_cmp(other) > 0
+  end
+
+  def >=(other)
+    comparable_cmp(other) >= 0
+  end
+
+  def <(other)
+    comparable_cmp(other) < 0
+  end
+
+  def <=(other)
+    comparable_cmp(other) <= 0
+  end
+
+  def between?(min, max)
+    self >= min && self <= max
+  end
+
+  def clamp(min, max = nil)
+    if max.nil? && min.is_a?(Range)
+      max = min.end
+      min = min.begin
+    end
+    raise ArgumentError, 'min argument must be less than or equal to max argument' if !min.nil? && !max.nil? && (min <=> max) > 0
+    return min if !min.nil? && self < min
+    return max if !max.nil? && self > max
+
+    self
+  end
+
+  private
+
+  def comparable_cmp(other)
+    c = (self <=> other)
+    if c.nil?
+      shown = [nil, true, false].include?(other) || other.is_a?(Numeric) || other.is_a?(Symbol) ? other.inspect : other.class
+      raise ArgumentError, "comparison of #{self.class} with #{shown} failed"
+    end
+    c
+  end
+end
+
+# Ruby's Enumerable (doc/Enumerable): a class that defines `each` and includes it gets the
+# collection methods; the interpreter runs them on `to_a`, the elements `each` yields.
+module Enumerable
+  def to_a(*args)
+    items = []
+    each(*args) { |*x| items << (x.length <= 1 ? x.first : x) }
+    items
+  end
+
+  def entries(*args)
+    to_a(*args)
+  end
+end
