@@ -1,8 +1,131 @@
 //! Ruby library code and InSpec helpers that public profiles use beyond the resource
 //! catalogue: `Shellwords`, the `platform` resource's family checks.
 
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
 use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::run;
+use crate::native::testing::{run, wrong_outcome};
+use crate::transport::fixture::FixtureTransport;
+use crate::transport::Host;
+
+use ControlStatus::{Failed as F, Passed as P, Skipped as S};
+
+const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `profile` (under tests/fixtures/fixture-profiles) on the recorded host state `host_dir`.
+fn evaluate_on(host_dir: &Path, profile: &str) -> Vec<ControlResult> {
+    let t = FixtureTransport::open(host_dir);
+    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let profile = crate::profile::load(fixtures().join("fixture-profiles").join(profile)).unwrap();
+    super::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+/// InSpec's status of each control of `breadth-resources` on debian12, ubuntu2004, rhel8.
+const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
+    // platform.rb: train names RHEL `redhat`, Debian and Ubuntu are of the debian family.
+    ("platform-name-doc", [F, F, P]),
+    ("platform-in-family-doc", [P, P, P]),
+    ("platform-not-windows", [P, P, P]),
+    ("platform-families", [P, P, P]),
+    ("platform-is-ubuntu", [F, P, F]),
+    ("platform-key-family", [P, P, F]),
+    ("os-in-family-redhat", [F, F, P]),
+    ("platform-library-branch", [P, P, P]),
+    // No host has `pwsh`.
+    ("powershell-doc-hello", [S, S, S]),
+];
+
+#[test]
+fn breadth_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
+    let mut wrong = Vec::new();
+    for (i, h) in HOSTS.iter().enumerate() {
+        let results = evaluate_on(&fixtures().join("hosts").join(h), "breadth-resources");
+        assert_eq!(results.len(), EXPECTED.len(), "{h}: one result per control");
+        for (id, statuses) in EXPECTED {
+            let Some(c) = results.iter().find(|c| c.id == *id) else {
+                wrong.push(format!("{h} {id}: no result"));
+                continue;
+            };
+            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
+            for r in &c.results {
+                let text = format!("{:?} {:?}", r.message, r.skip_message);
+                if text.contains("native evaluator") || text.contains("no recorded output") {
+                    wrong.push(format!("{h} {id}: {text}"));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The skip message and wording InSpec gives (powershell.rb, platform.rb).
+#[test]
+fn platform_and_powershell_wording() {
+    let results = evaluate_on(&fixtures().join("hosts/rhel8"), "breadth-resources");
+    let get = |id: &str| one(&results, id);
+    assert_eq!(
+        get("platform-name-doc").results[0].code_desc,
+        "Platform Detection name is expected to eq \"redhat\""
+    );
+    let ps = get("powershell-doc-hello");
+    assert_eq!(
+        ps.results[0].skip_message.as_deref(),
+        Some("Can not find `pwsh` command"),
+        "{ps:#?}"
+    );
+}
+
+/// A host with PowerShell 7 (`pwsh`), whose answer to the docs' `Write-Output 'hello'` is
+/// recorded: the script reaches it as `pwsh -encodedCommand` of UTF-16LE base64 (the
+/// encoding below is Python's `base64.b64encode(s.encode('utf-16-le'))`, not ours).
+#[test]
+fn powershell_runs_the_script_encoded_through_pwsh() {
+    let dir = std::env::temp_dir().join(format!("airs-pwsh-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("root/etc")).unwrap();
+    std::fs::write(
+        dir.join("root/etc/os-release"),
+        "ID=ubuntu\nVERSION_ID=\"22.04\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("host.yml"),
+        r#"
+programs: [/usr/bin/pwsh, /usr/bin/uname]
+commands:
+  - argv: [uname, -s]
+    stdout: "Linux\n"
+  - argv: [uname, -m]
+    stdout: "x86_64\n"
+  - command: "pwsh -encodedCommand 'JABQAHIAbwBnAHIAZQBzAHMAUAByAGUAZgBlAHIAZQBuAGMAZQA9ACcAUwBpAGwAZQBuAHQAbAB5AEMAbwBuAHQAaQBuAHUAZQAnADsAVwByAGkAdABlAC0ATwB1AHQAcAB1AHQAIAAnAGgAZQBsAGwAbwAnAA=='"
+    stdout: "hello\n"
+"#,
+    )
+    .unwrap();
+    let t = FixtureTransport::open(&dir);
+    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let ps = crate::native::resources::create(
+        "powershell",
+        &[crate::native::ruby::value::Value::str(
+            "Write-Output 'hello'",
+        )],
+        &host,
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let ps = ps.expect("a native resource").expect("created");
+    use crate::native::ruby::value::Value;
+    assert_eq!(ps.call("stdout", &[]).unwrap(), Value::str("hello\n"));
+    assert_eq!(ps.call("strip", &[]).unwrap(), Value::str("hello"));
+    assert_eq!(ps.call("exit_status", &[]).unwrap(), Value::Int(0));
+    assert_eq!(ps.call("exist?", &[]).unwrap(), Value::Nil);
+    assert_eq!(ps.to_s(), "Powershell");
+}
 
 fn one(results: &[ControlResult], id: &str) -> ControlResult {
     results

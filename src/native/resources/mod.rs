@@ -320,6 +320,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| accounts::create_file("passwd", a, h),
     },
     Entry {
+        name: "platform",
+        methods: os::PLATFORM_METHODS,
+        create: os::create_platform,
+    },
+    Entry {
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
@@ -343,6 +348,11 @@ static REGISTRY: &[Entry] = &[
         name: "postgres_session",
         methods: postgres::SESSION_METHODS,
         create: postgres::create_session,
+    },
+    Entry {
+        name: "powershell",
+        methods: command::POWERSHELL_METHODS,
+        create: command::create_powershell,
     },
     Entry {
         name: "ppa",
