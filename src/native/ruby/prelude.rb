@@ -26,14 +26,14 @@ module Shellwords
   end
 
   def self.shellescape(str)
-    escape(str)
+    Shellwords.escape(str)
   end
 
   def self.join(array)
-    array.map { |arg| escape(arg) }.join(" ")
+    array.map { |arg| Shellwords.escape(arg) }.join(" ")
   end
 
   def self.shelljoin(array)
-    join(array)
+    Shellwords.join(array)
   end
 end
