@@ -171,3 +171,51 @@ end
         "sw",
     );
 }
+
+/// resource.rb: `fail_resource` / `skip_resource` set flags a method can read back
+/// (`resource_failed?`, `resource_skipped?`: nil until set; `resource_exception_message`).
+#[test]
+fn library_resources_read_their_failed_and_skipped_flags() {
+    let lib = r##"
+class Probe < Inspec.resource(1)
+  name 'probe'
+  def flags
+    [resource_failed?, resource_skipped?, resource_exception_message]
+  end
+  def failing
+    fail_resource 'no connection'
+    query
+  end
+  def query
+    raise Inspec::Exceptions::ResourceFailed, "#{resource_exception_message}" if resource_failed?
+    'rows'
+  end
+end
+"##;
+    let code = r##"
+control 'flags' do
+  describe probe do
+    its('query') { should eq 'rows' }
+  end
+  describe probe.flags do
+    it { should eq [nil, nil, nil] }
+  end
+end
+control 'failing' do
+  describe probe do
+    its('failing') { should eq 'rows' }
+  end
+end
+"##;
+    let r = crate::native::testing::run_with(
+        code,
+        &[("libraries/p.rb", lib)],
+        serde_json::json!({}),
+        None,
+    );
+    let c = one(&r, "flags");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    let c = one(&r, "failing");
+    assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+    assert_eq!(c.results[0].message.as_deref(), Some("no connection"));
+}
