@@ -40,6 +40,12 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("platform-library-branch", [P, P, P]),
     // No host has `pwsh`.
     ("powershell-doc-hello", [S, S, S]),
+    ("xml-doc-elements", [P, P, P]),
+    ("xml-doc-second-array", [F, F, F]),
+    ("xml-doc-attributes", [P, P, P]),
+    ("xml-index-and-absent", [P, P, P]),
+    // json.rb: "Can't find file: /etc/tomcat/server.xml".
+    ("xml-missing-file", [S, S, S]),
 ];
 
 #[test]
@@ -73,6 +79,18 @@ fn platform_and_powershell_wording() {
     assert_eq!(
         get("platform-name-doc").results[0].code_desc,
         "Platform Detection name is expected to eq \"redhat\""
+    );
+    let x = get("xml-missing-file");
+    assert_eq!(
+        x.results[0].skip_message.as_deref(),
+        Some("Can't find file: /etc/tomcat/server.xml"),
+        "{x:#?}"
+    );
+    let x = get("xml-doc-second-array");
+    assert_eq!(
+        x.results[0].message.as_deref(),
+        Some("\nexpected: [\"two\"]\n     got: [nil, nil]\n\n(compared using ==)\n"),
+        "{x:#?}"
     );
     let ps = get("powershell-doc-hello");
     assert_eq!(

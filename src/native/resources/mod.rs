@@ -44,6 +44,7 @@ mod support;
 mod webserver;
 mod x509;
 mod xinetd;
+mod xml_doc;
 mod yum;
 
 pub use crate::native::ruby::value::{Resource, ResourceError};
@@ -438,6 +439,11 @@ static REGISTRY: &[Entry] = &[
         name: "xinetd_conf",
         methods: xinetd::METHODS,
         create: xinetd::create,
+    },
+    Entry {
+        name: "xml",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("xml", a, h),
     },
     Entry {
         name: "yaml",

@@ -33,7 +33,9 @@ fn sample_args(name: &str) -> Vec<Value> {
             (Value::Sym("chain".into()), Value::str("input")),
         ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
-        "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
+        "parse_config_file" | "ini" | "json" | "yaml" | "xml" => {
+            vec![Value::str("/etc/hostname")]
+        }
         _ => vec![],
     }
 }
