@@ -237,3 +237,33 @@ end
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
     assert_eq!(c.results[0].message.as_deref(), Some("no connection"));
 }
+
+/// control_eval_context.rb `input_object`: the Inspec::Input, with its name, value and
+/// inspec.yml's description; an input nobody declared is registered with no value.
+#[test]
+fn input_object_answers_the_inputs_readers() {
+    let yml = "name: t\ninputs:\n  - name: pass_min_days\n    description: Minimum days\n    type: Numeric\n    value: 1\n";
+    let code = r##"
+control 'io' do
+  setting = input_object('pass_min_days').name.upcase
+  describe setting do
+    it { should eq 'PASS_MIN_DAYS' }
+  end
+  describe input_object('pass_min_days') do
+    its('value') { should eq 1 }
+    its('description') { should eq 'Minimum days' }
+    its('type') { should eq 'Numeric' }
+  end
+  describe input_object('undeclared').has_value? do
+    it { should eq false }
+  end
+end
+"##;
+    let r = crate::native::testing::run_with(code, &[], serde_json::json!({}), Some(yml));
+    let c = one(&r, "io");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        c.results[1].code_desc,
+        "Input pass_min_days with value 1 value is expected to eq 1"
+    );
+}

@@ -1305,7 +1305,7 @@ impl<'a> Analyzer<'a> {
                 }
                 self.args(args, cx, bs);
             }
-            "input" | "attribute" => {
+            "input" | "attribute" | "input_object" => {
                 self.args(args, cx, bs);
                 if !args.first().is_some_and(|a| {
                     matches!(
