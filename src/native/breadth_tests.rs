@@ -1,30 +1,23 @@
 //! Ruby library code and InSpec helpers that public profiles use beyond the resource
-//! catalogue: `Shellwords`, the `platform` resource's family checks.
+//! catalogue (`Shellwords`, `input_object`, resource flags), and the examples of the resource
+//! pages added for them (`platform`, `powershell`, `xml`) on the fixture hosts.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::{run, wrong_outcome};
+use crate::job::ControlStatus;
+use crate::native::testing::{
+    control, evaluate_on, fixtures_dir as fixtures, run, wrong_outcomes_on_fixture_hosts,
+};
 use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
 
-const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-/// `profile` (under tests/fixtures/fixture-profiles) on the recorded host state `host_dir`.
-fn evaluate_on(host_dir: &Path, profile: &str) -> Vec<ControlResult> {
-    let t = FixtureTransport::open(host_dir);
-    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
-    let profile = crate::profile::load(fixtures().join("fixture-profiles").join(profile)).unwrap();
-    super::evaluate(&profile, host, &serde_json::Map::new())
+fn passes(code: &str, id: &str) {
+    let c = control(&run(code), id);
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
 }
 
 /// InSpec's status of each control of `breadth-resources` on debian12, ubuntu2004, rhel8.
@@ -50,24 +43,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
 
 #[test]
 fn breadth_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
-    let mut wrong = Vec::new();
-    for (i, h) in HOSTS.iter().enumerate() {
-        let results = evaluate_on(&fixtures().join("hosts").join(h), "breadth-resources");
-        assert_eq!(results.len(), EXPECTED.len(), "{h}: one result per control");
-        for (id, statuses) in EXPECTED {
-            let Some(c) = results.iter().find(|c| c.id == *id) else {
-                wrong.push(format!("{h} {id}: no result"));
-                continue;
-            };
-            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
-            for r in &c.results {
-                let text = format!("{:?} {:?}", r.message, r.skip_message);
-                if text.contains("native evaluator") || text.contains("no recorded output") {
-                    wrong.push(format!("{h} {id}: {text}"));
-                }
-            }
-        }
-    }
+    let wrong = wrong_outcomes_on_fixture_hosts("breadth-resources", EXPECTED);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 
@@ -75,7 +51,7 @@ fn breadth_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
 #[test]
 fn platform_and_powershell_wording() {
     let results = evaluate_on(&fixtures().join("hosts/rhel8"), "breadth-resources");
-    let get = |id: &str| one(&results, id);
+    let get = |id: &str| control(&results, id);
     assert_eq!(
         get("platform-name-doc").results[0].code_desc,
         "Platform Detection name is expected to eq \"redhat\""
@@ -143,20 +119,6 @@ commands:
     assert_eq!(ps.call("exit_status", &[]).unwrap(), Value::Int(0));
     assert_eq!(ps.call("exist?", &[]).unwrap(), Value::Nil);
     assert_eq!(ps.to_s(), "Powershell");
-}
-
-fn one(results: &[ControlResult], id: &str) -> ControlResult {
-    results
-        .iter()
-        .find(|r| r.id == id)
-        .cloned()
-        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
-}
-
-fn passes(code: &str, id: &str) {
-    let r = run(code);
-    let c = one(&r, id);
-    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
 }
 
 /// Ruby's lib/shellwords.rb: a backslash before every character outside
@@ -231,9 +193,9 @@ end
         serde_json::json!({}),
         None,
     );
-    let c = one(&r, "flags");
+    let c = control(&r, "flags");
     assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
-    let c = one(&r, "failing");
+    let c = control(&r, "failing");
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
     assert_eq!(c.results[0].message.as_deref(), Some("no connection"));
 }
@@ -260,7 +222,7 @@ control 'io' do
 end
 "##;
     let r = crate::native::testing::run_with(code, &[], serde_json::json!({}), Some(yml));
-    let c = one(&r, "io");
+    let c = control(&r, "io");
     assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
     assert_eq!(
         c.results[1].code_desc,
