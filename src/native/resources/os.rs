@@ -225,9 +225,7 @@ impl Resource for Os {
             "resource_id" => Value::str(&p.name),
             // platform.rb: `name` or any of the family hierarchy / the hierarchy only.
             "platform?" => Value::Bool(str_arg(args, 0).is_some_and(|n| p.is(&n))),
-            "in_family?" => {
-                Value::Bool(str_arg(args, 0).is_some_and(|f| p.families.iter().any(|x| *x == f)))
-            }
+            "in_family?" => Value::Bool(str_arg(args, 0).is_some_and(|f| p.families.contains(&f))),
             // `platform[:family]`: train's platform hash; unknown keys are nil.
             "[]" => match str_arg(args, 0).as_deref() {
                 Some("name") => Value::str(&p.name),

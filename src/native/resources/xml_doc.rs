@@ -188,8 +188,11 @@ pub fn parse(text: &str) -> Result<Doc, String> {
     Ok(Doc { elems })
 }
 
-/// `<name a="v" b='w'/>`: name, attributes, self-closing, length in bytes.
-fn start_tag(s: &str) -> Option<(String, Vec<(String, String)>, bool, usize)> {
+/// A start tag read: name, attributes, self-closing, length in bytes.
+type StartTag = (String, Vec<(String, String)>, bool, usize);
+
+/// `<name a="v" b='w'/>`.
+fn start_tag(s: &str) -> Option<StartTag> {
     let b = s.as_bytes();
     let mut i = 1;
     let name_end = s[i..]
