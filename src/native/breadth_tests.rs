@@ -229,3 +229,31 @@ end
         "Input pass_min_days with value 1 value is expected to eq 1"
     );
 }
+
+/// A control body's `self` is the control (control_eval_context.rb): `@x` set there is read
+/// there, describe arguments included; each control has its own; RSpec's `it` blocks see nil.
+#[test]
+fn control_bodies_keep_their_instance_variables() {
+    let code = r##"
+control 'iv1' do
+  @ciphers = 'aes256-ctr,aes128-ctr'
+  @ciphers = @ciphers.split(',') unless @ciphers.nil?
+  describe @ciphers do
+    it { should eq ['aes256-ctr', 'aes128-ctr'] }
+  end
+  describe 'inside it' do
+    it { expect(@ciphers).to be_nil }
+  end
+end
+control 'iv2' do
+  describe @ciphers.nil? do
+    it { should eq true }
+  end
+end
+"##;
+    let r = run(code);
+    for id in ["iv1", "iv2"] {
+        let c = control(&r, id);
+        assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    }
+}

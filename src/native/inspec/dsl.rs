@@ -26,6 +26,8 @@ pub struct ControlState {
     pub impact: f64,
     /// Set by a false `only_if`: the skip message.
     pub skip: Option<String>,
+    /// The body's instance variables (`@ciphers = ...`).
+    pub ivars: std::collections::HashMap<String, Value>,
 }
 
 /// One enclosing `describe`.

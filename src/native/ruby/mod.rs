@@ -190,6 +190,9 @@ pub trait Embedding: Sized {
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
+    /// The instance variables of `self` where it is none of the interpreter's objects
+    /// (InSpec: a control's body, whose `self` is the control). None: no such store here.
+    fn ivars<'a>(me: &'a mut Interp<'_, Self>) -> Option<&'a mut HashMap<String, Value>>;
 }
 
 /// The interpreter state for one host's evaluation; `ext` is the embedding's.
