@@ -320,9 +320,7 @@ impl ConfigFile {
             _ => dig(params, &[Value::str(name)]),
         })
     }
-}
 
-impl ConfigFile {
     /// xml.rb `value([path])`: every node the XPath selects, as REXML gives it.
     fn xpath(&self, path: &str) -> Res<Value> {
         use super::xml_doc::Out;
