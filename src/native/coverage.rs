@@ -836,6 +836,8 @@ impl<'a> Analyzer<'a> {
         match &t.kind {
             ExprKind::Var(_) | ExprKind::Const { scope: None, .. } => {}
             ExprKind::IVar(_) if cx.class.is_some() => {}
+            // A control body's own (`self` is the control); RSpec's blocks have none.
+            ExprKind::IVar(_) if cx.in_control && !cx.in_describe && !cx.in_example => {}
             ExprKind::IVar(_) => {
                 bs.push(self.block("instance variable outside a resource", t.span.start))
             }
@@ -1473,7 +1475,7 @@ impl<'a> Analyzer<'a> {
                 }
                 self.args(args, cx, bs);
             }
-            "input" | "attribute" => {
+            "input" | "attribute" | "input_object" => {
                 self.args(args, cx, bs);
                 if !args.first().is_some_and(|a| {
                     matches!(

@@ -883,7 +883,7 @@ class Probe < Inspec.resource(1)
   end
 
   def windows_value
-    inspec.powershell('Get-Thing').stdout
+    inspec.registry_key('HKLM\\Thing').value
   end
 
   def unused

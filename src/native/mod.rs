@@ -30,6 +30,8 @@ pub use coverage::{coverage, coverage_with, Catalogue, Coverage};
 pub use inspec::run::{evaluate, evaluate_selected};
 
 #[cfg(test)]
+mod breadth_tests;
+#[cfg(test)]
 mod eval_tests;
 #[cfg(test)]
 mod fixture_tests;

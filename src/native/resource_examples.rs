@@ -3,29 +3,13 @@
 //! recorded host states of tests/fixtures/hosts (`fixture://`), against the outcome InSpec 7
 //! gives on such a host, read from its source (inspec/inspec 5ce9fa1, resources/NAME.rb).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::wrong_outcome;
-use crate::transport::fixture::FixtureTransport;
+use crate::job::ControlStatus;
+use crate::native::testing::{fixtures_dir as fixtures, wrong_outcomes_on_fixture_hosts};
 use crate::transport::Host;
-
-const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn evaluate(on: &str) -> Vec<ControlResult> {
-    let t = FixtureTransport::open(&fixtures().join("hosts").join(on));
-    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
-    let profile =
-        crate::profile::load(fixtures().join("fixture-profiles/system-resources")).unwrap();
-    super::evaluate(&profile, host, &serde_json::Map::new())
-}
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
 
@@ -117,25 +101,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
 
 #[test]
 fn resource_page_examples_have_inspecs_outcomes_on_every_fixture_host() {
-    let mut wrong = Vec::new();
-    for (i, h) in HOSTS.iter().enumerate() {
-        let results = evaluate(h);
-        assert_eq!(results.len(), EXPECTED.len(), "{h}: one result per control");
-        for (id, statuses) in EXPECTED {
-            let Some(c) = results.iter().find(|c| c.id == *id) else {
-                wrong.push(format!("{h} {id}: no result"));
-                continue;
-            };
-            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
-            // No example may stop at a construct the evaluator lacks.
-            for r in &c.results {
-                let text = format!("{:?} {:?}", r.message, r.skip_message);
-                if text.contains("native evaluator") || text.contains("no recorded output") {
-                    wrong.push(format!("{h} {id}: {text}"));
-                }
-            }
-        }
-    }
+    let wrong = wrong_outcomes_on_fixture_hosts("system-resources", EXPECTED);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
 

@@ -33,6 +33,57 @@ pub fn wrong_outcome(
     ))
 }
 
+/// The fixture host states the outcome tables are written for, in their column order.
+pub const FIXTURE_HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
+
+pub fn fixtures_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `profile` (a directory of tests/fixtures/fixture-profiles) evaluated on the recorded host
+/// state `host_dir` (`fixture://`).
+pub fn evaluate_on(host_dir: &std::path::Path, profile: &str) -> Vec<ControlResult> {
+    let t = crate::transport::fixture::FixtureTransport::open(host_dir);
+    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let profile = crate::profile::load(fixtures_dir().join("fixture-profiles").join(profile))
+        .expect("fixture profile loads");
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+/// Every way `profile`'s results on the [`FIXTURE_HOSTS`] differ from InSpec's outcome
+/// table (one status per host): a wrong status, a missing control, a count that differs, or
+/// an example stopped at a construct the evaluator lacks or a command the state lacks.
+pub fn wrong_outcomes_on_fixture_hosts(
+    profile: &str,
+    expected: &[(&str, [crate::job::ControlStatus; 3])],
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (i, h) in FIXTURE_HOSTS.iter().enumerate() {
+        let results = evaluate_on(&fixtures_dir().join("hosts").join(h), profile);
+        if results.len() != expected.len() {
+            wrong.push(format!(
+                "{h}: {} results for {} controls",
+                results.len(),
+                expected.len()
+            ));
+        }
+        for (id, statuses) in expected {
+            let Some(c) = results.iter().find(|c| c.id == *id) else {
+                wrong.push(format!("{h} {id}: no result"));
+                continue;
+            };
+            wrong.extend(wrong_outcome(h, id, c, statuses[i]));
+            for r in &c.results {
+                let text = format!("{:?} {:?}", r.message, r.skip_message);
+                if text.contains("native evaluator") || text.contains("no recorded output") {
+                    wrong.push(format!("{h} {id}: {text}"));
+                }
+            }
+        }
+    }
+    wrong
+}
+
 /// The result of control `id` (the test fails when there is none).
 pub fn one(results: &[ControlResult], id: &str) -> ControlResult {
     results

@@ -181,13 +181,87 @@ fn scalar(v: Option<&Value>) -> Option<String> {
     }
 }
 
+/// YAML as Ruby's Psych reads it: a key repeated in one mapping keeps its first place and
+/// its last value (Ruby's `Hash#[]=`), where serde_yaml_ng refuses the document. Public
+/// profiles' inspec.yml files repeat keys in long input hashes.
+pub(super) fn yaml_from_str(text: &str) -> Result<serde_yaml_ng::Value, serde_yaml_ng::Error> {
+    serde_yaml_ng::from_str::<LastWins>(text).map(|v| v.0)
+}
+
+struct LastWins(serde_yaml_ng::Value);
+
+impl<'de> serde::Deserialize<'de> for LastWins {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(LastWinsVisitor).map(LastWins)
+    }
+}
+
+struct LastWinsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for LastWinsVisitor {
+    type Value = serde_yaml_ng::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, b: bool) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Bool(b))
+    }
+    fn visit_i64<E>(self, i: i64) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Number(i.into()))
+    }
+    fn visit_u64<E>(self, u: u64) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Number(u.into()))
+    }
+    fn visit_f64<E>(self, f: f64) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Number(f.into()))
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::String(s.to_owned()))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_yaml_ng::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(LastWinsVisitor)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(LastWins(v)) = a.next_element()? {
+            items.push(v);
+        }
+        Ok(serde_yaml_ng::Value::Sequence(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Self::Value, A::Error> {
+        let mut map = serde_yaml_ng::Mapping::new();
+        while let Some((LastWins(k), LastWins(v))) = a.next_entry()? {
+            map.insert(k, v);
+        }
+        Ok(serde_yaml_ng::Value::Mapping(map))
+    }
+    fn visit_enum<A: serde::de::EnumAccess<'de>>(self, a: A) -> Result<Self::Value, A::Error> {
+        use serde::de::VariantAccess;
+        let (tag, contents) = a.variant::<String>()?;
+        let LastWins(value) = contents.newtype_variant()?;
+        Ok(serde_yaml_ng::Value::Tagged(Box::new(
+            serde_yaml_ng::value::TaggedValue {
+                tag: serde_yaml_ng::value::Tag::new(tag),
+                value,
+            },
+        )))
+    }
+}
+
 pub fn parse_metadata(
     text: &str,
     file: &str,
     warnings: &mut Vec<Warning>,
 ) -> Result<Metadata, ProfileError> {
     let cleaned = strip_erb(text, file, warnings);
-    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(&cleaned).map_err(|e| {
+    let yaml = yaml_from_str(&cleaned).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line() as u32, l.column() as u32))
@@ -470,5 +544,18 @@ gem_dependencies:
             Some(ProfileError::Parse { line, .. }) => assert!(line >= 2),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// Psych keeps the last value of a repeated key, at the key's first place; tags,
+    /// anchors and nested mappings read as before.
+    #[test]
+    fn repeated_mapping_keys_keep_the_last_value_as_ruby() {
+        let y = "name: x\ninputs:\n  - name: h\n    value: {'/a': 1, '/b': 2, '/a': 3}\n  - name: t\n    value: &v !custom [1, 2]\n  - name: r\n    value: *v\n";
+        let mut w = Vec::new();
+        let md = parse_metadata(y, "inspec.yml", &mut w).unwrap_or_else(|e| panic!("{e}"));
+        let v = md.inputs[0].value.as_ref().unwrap();
+        assert_eq!(serde_json::to_string(v).unwrap(), r#"{"/a":3,"/b":2}"#);
+        assert_eq!(md.inputs[1].value, md.inputs[2].value);
+        assert!(md.inputs[1].value.is_some());
     }
 }

@@ -26,6 +26,8 @@ pub struct ControlState {
     pub impact: f64,
     /// Set by a false `only_if`: the skip message.
     pub skip: Option<String>,
+    /// The body's instance variables (`@ciphers = ...`).
+    pub ivars: std::collections::HashMap<String, Value>,
 }
 
 /// One enclosing `describe`.
@@ -104,6 +106,7 @@ pub const DSL_FUNCTIONS: &[&str] = &[
     "refs",
     "only_if",
     "input",
+    "input_object",
     "attribute",
     "skip",
 ];
@@ -185,6 +188,7 @@ impl Interp<'_> {
                 self.skip(args)
             }
             "input" | "attribute" => self.input(args, off),
+            "input_object" => self.input_object(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
                 if block.is_some() && n != "satisfy" {
                     return Some(Err(
@@ -308,6 +312,30 @@ impl Interp<'_> {
             Some(t) => coerce_input(value, &t),
             None => value,
         })
+    }
+
+    /// `input_object('name')`: the Inspec::Input itself (input.rb), registered when
+    /// missing as InSpec's `find_or_register_input` does.
+    fn input_object(&mut self, args: &[Expr], off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let name = match a.first() {
+            Some(v @ (Value::Str(_) | Value::Sym(_))) => to_s(v),
+            _ => return Err(self.unsupported("`input_object` without a literal name", off)),
+        };
+        let (value, type_) = self.resolve_input(&name, None, None, None);
+        let spec = self.profile.metadata.inputs.iter().find(|i| i.name == name);
+        let value = match &type_ {
+            Some(t) => coerce_input(value, t),
+            None => value,
+        };
+        Ok(Value::Resource(std::sync::Arc::new(InputObject {
+            description: spec.and_then(|s| s.description.clone()),
+            required: spec.and_then(|s| s.required),
+            sensitive: spec.and_then(|s| s.sensitive).unwrap_or(false),
+            name,
+            value,
+            type_,
+        })))
     }
 
     fn define_control(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
@@ -895,5 +923,56 @@ pub fn coerce_input(v: Value, type_: &str) -> Value {
             flags: String::new(),
         },
         _ => v,
+    }
+}
+
+/// An Inspec::Input as `input_object` returns it (input.rb's readers).
+struct InputObject {
+    name: String,
+    value: Value,
+    type_: Option<String>,
+    description: Option<String>,
+    required: Option<bool>,
+    sensitive: bool,
+}
+
+impl crate::native::resources::Resource for InputObject {
+    fn name(&self) -> &str {
+        "input_object"
+    }
+
+    fn to_s(&self) -> String {
+        if self.sensitive {
+            format!("Input {} with value *** (senstive)", self.name)
+        } else {
+            format!(
+                "Input {} with value {}",
+                self.name,
+                crate::native::ruby::methods::to_s(&self.value)
+            )
+        }
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, crate::native::resources::ResourceError> {
+        let opt = |s: &Option<String>| s.as_deref().map_or(Value::Nil, Value::str);
+        Ok(match method {
+            "name" => Value::str(&self.name),
+            "value" => self.value.clone(),
+            "type" => opt(&self.type_),
+            "description" => opt(&self.description),
+            "required" => self.required.map_or(Value::Nil, Value::Bool),
+            "sensitive" => Value::Bool(self.sensitive),
+            "has_value?" => Value::Bool(!matches!(self.value, Value::Nil)),
+            _ => {
+                return Err(crate::native::resources::ResourceError::Unsupported {
+                    resource: "input_object".into(),
+                    method: method.into(),
+                })
+            }
+        })
     }
 }

@@ -140,6 +140,19 @@ impl Embedding for Inspec {
         crate::native::inspec::resource_classes::resource_class(class)
     }
 
+    /// A control body's `@x` (control_eval_context.rb evaluates it on the rule object).
+    /// Inside `describe` and `it` blocks, RSpec's objects are `self`, whose variables are
+    /// unset: nil, as there.
+    fn ivars<'a>(
+        me: &'a mut Interp<'_>,
+    ) -> Option<&'a mut std::collections::HashMap<String, Value>> {
+        let dsl = &mut me.ext.dsl;
+        if !dsl.describes.is_empty() || dsl.example.is_some() {
+            return None;
+        }
+        dsl.control.as_mut().map(|c| &mut c.ivars)
+    }
+
     fn knows_method(name: &str) -> bool {
         TABLE_METHODS.contains(&name)
             || CHAINS.contains(&name)

@@ -242,6 +242,7 @@ impl Interp<'_> {
                 .filter(|i| !i.is_nan())
                 .unwrap_or(0.5),
             skip: None,
+            ivars: Default::default(),
         };
         if let Some(msg) = self.ext.dsl.file_skip.clone() {
             state.skip = Some(msg);

@@ -8,12 +8,22 @@ use crate::native::ruby::value::Value;
 use crate::transport::{CommandOutput, Host};
 
 pub const METHODS: &[&str] = &["exist?", "exit_status", "result", "stderr", "stdout"];
+pub const POWERSHELL_METHODS: &[&str] = &[
+    "exist?",
+    "exit_status",
+    "result",
+    "stderr",
+    "stdout",
+    "strip",
+];
 
 pub struct Command {
     name: &'static str,
     command: String,
     host: Arc<Host>,
     out: Lazy<CommandOutput>,
+    /// powershell: whether the target has `pwsh` (asked once, before anything else).
+    pwsh: Lazy<()>,
 }
 
 pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
@@ -22,6 +32,29 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         command: need_str(name, args, 0, "a command")?,
         host: host.clone(),
         out: Lazy::default(),
+        pwsh: Lazy::default(),
+    }))
+}
+
+/// `powershell(script)` on a Unix target (resources/powershell.rb): the script, after
+/// `$ProgressPreference='SilentlyContinue';`, as UTF-16LE in base64 to
+/// `pwsh -encodedCommand`; skipped when the target has no `pwsh` (asked at the first call,
+/// as InSpec's initialize does before any property). Windows targets are outside this
+/// evaluator (no WinRM transport), so the Windows branch is not taken.
+pub fn create_powershell(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    use base64::Engine as _;
+    let script = need_str("powershell", args, 0, "a script")?;
+    let utf16: Vec<u8> = format!("$ProgressPreference='SilentlyContinue';{script}")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(utf16);
+    Ok(Arc::new(Command {
+        name: "powershell",
+        command: format!("pwsh -encodedCommand '{encoded}'"),
+        host: host.clone(),
+        out: Lazy::default(),
+        pwsh: Lazy::default(),
     }))
 }
 
@@ -45,12 +78,23 @@ impl Resource for Command {
     fn to_s(&self) -> String {
         if self.name == "bash" {
             format!("Bash command {}", self.command)
+        } else if self.name == "powershell" {
+            "Powershell".into()
         } else {
             format!("Command: `{}`", self.command)
         }
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        if self.name == "powershell" && POWERSHELL_METHODS.contains(&method) {
+            self.pwsh.get(|| {
+                // A fixed program name: no user data reaches the shell line.
+                match self.host.run("command -v pwsh")?.exit_status {
+                    Some(0) => Ok(()),
+                    _ => Err(ResourceError::Skip("Can not find `pwsh` command".into())),
+                }
+            })?;
+        }
         match method {
             "stdout" => Ok(Value::str(&self.output()?.stdout)),
             "stderr" => Ok(Value::str(&self.output()?.stderr)),
@@ -64,6 +108,9 @@ impl Resource for Command {
                 (Value::str("stderr"), self.call("stderr", &[])?),
                 (Value::str("exit_status"), self.call("exit_status", &[])?),
             ])),
+            // powershell.rb: `exist?` is nil, `strip` the stripped stdout.
+            "exist?" if self.name == "powershell" => Ok(Value::Nil),
+            "strip" if self.name == "powershell" => Ok(Value::str(self.output()?.stdout.trim())),
             // Whether the command names a program on the target (InSpec: `type "cmd"`).
             "exist?" => {
                 let out = run_argv(

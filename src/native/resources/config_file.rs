@@ -25,6 +25,8 @@ enum Format {
     SimpleUnwrapped(Options),
     Json,
     Yaml,
+    /// REXML's document, queried by XPath (xml.rb).
+    Xml,
 }
 
 /// Where the text comes from.
@@ -41,6 +43,7 @@ pub struct ConfigFile {
     format: Format,
     host: Arc<Host>,
     parsed: Lazy<(String, Value)>,
+    xml: Lazy<super::xml_doc::Doc>,
 }
 
 pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
@@ -135,6 +138,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
         "json" => data_source(name, args, "Json", Format::Json)?,
+        "xml" => data_source(name, args, "XML", Format::Xml)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
     };
     Ok(Arc::new(ConfigFile {
@@ -144,6 +148,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
         format,
         host: host.clone(),
         parsed: Lazy::default(),
+        xml: Lazy::default(),
     }))
 }
 
@@ -286,6 +291,14 @@ impl ConfigFile {
                     &serde_json::from_str(&text)
                         .map_err(|e| ResourceError::Failed(format!("Unable to parse JSON: {e}")))?,
                 ),
+                // The tree is kept apart (`xml_doc`); parse errors fail as xml.rb's do.
+                Format::Xml => {
+                    self.xml.get(|| {
+                        super::xml_doc::parse(&text)
+                            .map_err(|e| ResourceError::Failed(format!("Unable to parse XML: {e}")))
+                    })?;
+                    Value::Nil
+                }
                 Format::Yaml => from_yaml(
                     &serde_yaml_ng::from_str(&text)
                         .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))?,
@@ -298,11 +311,36 @@ impl ConfigFile {
     /// A configuration key as a property (InSpec's `method_missing`).
     fn key(&self, name: &str) -> Res<Value> {
         let params = &self.parsed()?.1;
+        if let Format::Xml = self.format {
+            return self.xpath(name);
+        }
         Ok(match &self.format {
             Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
             Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
             _ => dig(params, &[Value::str(name)]),
         })
+    }
+
+    /// xml.rb `value([path])`: every node the XPath selects, as REXML gives it.
+    fn xpath(&self, path: &str) -> Res<Value> {
+        use super::xml_doc::Out;
+        self.parsed()?;
+        let doc = self
+            .xml
+            .get(|| Err(ResourceError::Failed("no XML document".into())))?;
+        let found = doc.query(path).ok_or_else(|| ResourceError::Unsupported {
+            resource: "xml".into(),
+            method: format!("XPath {path}"),
+        })?;
+        Ok(Value::Array(
+            found
+                .into_iter()
+                .map(|o| match o {
+                    Out::Str(s) => Value::Str(s),
+                    Out::Nil => Value::Nil,
+                })
+                .collect(),
+        ))
     }
 }
 
@@ -384,6 +422,10 @@ impl Resource for ConfigFile {
                 None => Ok(Value::Nil),
             },
             // `json(...).value(['a', 'b'])`: InSpec's path lookup.
+            "value" if matches!(self.format, Format::Xml) => match args.first() {
+                Some(Value::Array(keys)) => self.xpath(&str_arg(keys, 0).unwrap_or_default()),
+                _ => self.xpath(&str_arg(args, 0).unwrap_or_default()),
+            },
             "value" if matches!(self.format, Format::Json | Format::Yaml) => match args.first() {
                 Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
                 _ => Ok(dig(&self.parsed()?.1, args)),

@@ -44,6 +44,7 @@ mod support;
 mod webserver;
 mod x509;
 mod xinetd;
+mod xml_doc;
 mod yum;
 
 pub use crate::native::ruby::value::{Resource, ResourceError};
@@ -320,6 +321,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| accounts::create_file("passwd", a, h),
     },
     Entry {
+        name: "platform",
+        methods: os::PLATFORM_METHODS,
+        create: os::create_platform,
+    },
+    Entry {
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
@@ -343,6 +349,11 @@ static REGISTRY: &[Entry] = &[
         name: "postgres_session",
         methods: postgres::SESSION_METHODS,
         create: postgres::create_session,
+    },
+    Entry {
+        name: "powershell",
+        methods: command::POWERSHELL_METHODS,
+        create: command::create_powershell,
     },
     Entry {
         name: "ppa",
@@ -428,6 +439,11 @@ static REGISTRY: &[Entry] = &[
         name: "xinetd_conf",
         methods: xinetd::METHODS,
         create: xinetd::create,
+    },
+    Entry {
+        name: "xml",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("xml", a, h),
     },
     Entry {
         name: "yaml",

@@ -121,6 +121,7 @@ pub fn linux_platform(os_release: &str, arch: String) -> Platform {
 }
 
 pub const OS_METHODS: &[&str] = &[
+    "[]",
     "aix?",
     "alpine?",
     "amazon?",
@@ -136,13 +137,16 @@ pub const OS_METHODS: &[&str] = &[
     "freebsd?",
     "gentoo?",
     "hpux?",
+    "in_family?",
     "linux?",
     "mac_os_x?",
     "name",
     "oracle?",
     "params",
+    "platform?",
     "redhat?",
     "release",
+    "resource_id",
     "rocky?",
     "solaris?",
     "suse?",
@@ -151,41 +155,90 @@ pub const OS_METHODS: &[&str] = &[
     "windows?",
 ];
 
+/// What `platform` answers (resources/platform.rb); `os` adds the family predicates.
+pub const PLATFORM_METHODS: &[&str] = &[
+    "[]",
+    "arch",
+    "families",
+    "family",
+    "in_family?",
+    "name",
+    "params",
+    "platform?",
+    "release",
+    "resource_id",
+];
+
+/// `os` and `platform`: one detected platform. `os` (OSResource < PlatformResource) adds
+/// train's family predicates (`linux?`) and its own wording.
 pub struct Os {
     host: Arc<Host>,
     platform: Lazy<Platform>,
+    kind: &'static str,
 }
 
 pub fn create_os(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     Ok(Arc::new(Os {
         host: host.clone(),
         platform: Lazy::default(),
+        kind: "os",
+    }))
+}
+
+pub fn create_platform(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    Ok(Arc::new(Os {
+        host: host.clone(),
+        platform: Lazy::default(),
+        kind: "platform",
     }))
 }
 
 impl Resource for Os {
     fn name(&self) -> &str {
-        "os"
+        self.kind
     }
 
     fn to_s(&self) -> String {
-        "Operating System Detection".into()
+        match self.kind {
+            "os" => "Operating System Detection".into(),
+            _ => "Platform Detection".into(),
+        }
     }
 
-    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
-        if !OS_METHODS.contains(&method) {
-            return Err(unsupported("os", method));
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        let methods = if self.kind == "os" {
+            OS_METHODS
+        } else {
+            PLATFORM_METHODS
+        };
+        if !methods.contains(&method) {
+            return Err(unsupported(self.kind, method));
         }
         let p = self.platform.get(|| detect(&self.host))?;
+        let families = || Value::Array(p.families.iter().map(Value::str).collect());
         Ok(match method {
             "name" => Value::str(&p.name),
             "family" => Value::str(p.family()),
-            "families" => Value::Array(p.families.iter().map(Value::str).collect()),
+            "families" => families(),
             "release" => Value::str(&p.release),
             "arch" => Value::str(&p.arch),
+            "resource_id" => Value::str(&p.name),
+            // platform.rb: `name` or any of the family hierarchy / the hierarchy only.
+            "platform?" => Value::Bool(str_arg(args, 0).is_some_and(|n| p.is(&n))),
+            "in_family?" => Value::Bool(str_arg(args, 0).is_some_and(|f| p.families.contains(&f))),
+            // `platform[:family]`: train's platform hash; unknown keys are nil.
+            "[]" => match str_arg(args, 0).as_deref() {
+                Some("name") => Value::str(&p.name),
+                Some("family") => Value::str(p.family()),
+                Some("release") => Value::str(&p.release),
+                Some("arch") => Value::str(&p.arch),
+                Some("family_hierarchy" | "families") => families(),
+                _ => Value::Nil,
+            },
+            // platform.rb's params, which os inherits.
             "params" => Value::Hash(vec![
                 (Value::Sym("name".into()), Value::str(&p.name)),
-                (Value::Sym("family".into()), Value::str(p.family())),
+                (Value::Sym("families".into()), families()),
                 (Value::Sym("release".into()), Value::str(&p.release)),
                 (Value::Sym("arch".into()), Value::str(&p.arch)),
             ]),

@@ -10,6 +10,7 @@ fn sample_args(name: &str) -> Vec<Value> {
     match name {
         "file" | "directory" => vec![Value::str("/etc/passwd")],
         "command" | "bash" => vec![Value::str("true")],
+        "powershell" => vec![Value::str("Write-Output 'x'")],
         "kernel_parameter" => vec![Value::str("kernel.ostype")],
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
@@ -32,7 +33,9 @@ fn sample_args(name: &str) -> Vec<Value> {
             (Value::Sym("chain".into()), Value::str("input")),
         ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
-        "parse_config_file" | "ini" | "json" | "yaml" => vec![Value::str("/etc/hostname")],
+        "parse_config_file" | "ini" | "json" | "yaml" | "xml" => {
+            vec![Value::str("/etc/hostname")]
+        }
         _ => vec![],
     }
 }

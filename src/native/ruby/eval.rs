@@ -112,7 +112,9 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Var(name) => self.read_var(name),
             ExprKind::IVar(name) => Ok(match self.self_instance() {
                 Some(inst) => inst.ivar(name.trim_start_matches('@')),
-                None => Value::Nil,
+                None => E::ivars(self)
+                    .and_then(|m| m.get(name.as_str()).cloned())
+                    .unwrap_or(Value::Nil),
             }),
             ExprKind::GVar(name) => self.read_gvar(name, off),
             ExprKind::Const {
@@ -681,7 +683,14 @@ impl<E: Embedding> Interp<'_, E> {
             } if args.is_empty() => self.assign(name, v),
             ExprKind::IVar(n) => match self.self_instance() {
                 Some(inst) => inst.set_ivar(n.trim_start_matches('@'), v),
-                None => return Err(self.unsupported("instance variable outside a resource", off)),
+                None => match E::ivars(self) {
+                    Some(m) => {
+                        m.insert(n.clone(), v);
+                    }
+                    None => {
+                        return Err(self.unsupported("instance variable outside a resource", off))
+                    }
+                },
             },
             ExprKind::Const {
                 scope: None, name, ..

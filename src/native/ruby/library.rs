@@ -67,6 +67,9 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "instance_variable_get",
     "skip_resource",
     "fail_resource",
+    "resource_failed?",
+    "resource_skipped?",
+    "resource_exception_message",
     "inspec",
 ];
 
@@ -954,6 +957,17 @@ impl<E: Embedding> Interp<'_, E> {
                 inst.set_exception(Flow::raise(RESOURCE_FAILED, to_s(&a0)));
                 Value::Nil
             }
+            // resource.rb: the flags are nil until set. A resource failed or skipped in
+            // `initialize` never reaches its methods here (`new` ends the describe), so
+            // these see what a method itself set.
+            "resource_failed?" | "resource_skipped?" => match inst.resource_state() {
+                Some((failed, _)) if failed == (name == "resource_failed?") => Value::Bool(true),
+                _ => Value::Nil,
+            },
+            "resource_exception_message" => match inst.resource_state() {
+                Some((_, m)) => Value::str(m),
+                None => Value::Nil,
+            },
             "inspec" => native(crate::native::ruby::objects::InspecHandle),
             _ => return None,
         }))

@@ -193,6 +193,9 @@ pub trait Embedding: Sized {
     /// The embedding's resource class a library class may derive from (InSpec:
     /// `PlatformResource`, `Inspec::Resources::FileResource`). None: not one.
     fn resource_class(class: &str) -> Option<ResourceClass>;
+    /// The instance variables of `self` where it is none of the interpreter's objects
+    /// (InSpec: a control's body, whose `self` is the control). None: no such store here.
+    fn ivars<'a>(me: &'a mut Interp<'_, Self>) -> Option<&'a mut HashMap<String, Value>>;
 }
 
 /// A built-in resource class as a library superclass: instances carry the built-in

@@ -178,6 +178,18 @@ impl Instance {
     pub fn take_exception(&self) -> Option<Flow> {
         self.exception.lock().ok().and_then(|mut e| e.take())
     }
+    /// InSpec's `@resource_failed` / `@resource_skipped` and their message, as
+    /// `fail_resource` / `skip_resource` left them (None when neither was called).
+    pub fn resource_state(&self) -> Option<(bool, String)> {
+        let e = self.exception.lock().ok()?;
+        match e.as_ref()? {
+            Flow::Skip(m) => Some((false, m.clone())),
+            Flow::Raise(err) if err.class == crate::native::ruby::library::RESOURCE_FAILED => {
+                Some((true, err.message.clone()))
+            }
+            _ => None,
+        }
+    }
     pub fn set_exception(&self, f: Flow) {
         if let Ok(mut e) = self.exception.lock() {
             e.get_or_insert(f);

@@ -81,3 +81,26 @@ module Enumerable
     to_a(*args)
   end
 end
+
+# Ruby's shellwords library (lib/shellwords.rb), which InSpec's database sessions and profile
+# libraries use to quote arguments of commands run on the target.
+module Shellwords
+  def self.escape(str)
+    str = str.to_s
+    return "''" if str.empty?
+
+    str.gsub(/[^A-Za-z0-9_\-.,:+\/@\n]/) { |c| "\\" + c }.gsub("\n", "'\n'")
+  end
+
+  def self.shellescape(str)
+    Shellwords.escape(str)
+  end
+
+  def self.join(array)
+    array.map { |arg| Shellwords.escape(arg) }.join(" ")
+  end
+
+  def self.shelljoin(array)
+    Shellwords.join(array)
+  end
+end
