@@ -18,7 +18,6 @@ use crate::native::resources;
 use crate::native::ruby::classes::{
     has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
-use crate::native::ruby::eval::{construct_name, scoped_name};
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
 };
@@ -26,6 +25,7 @@ use crate::native::ruby::methods::{is_builtin, KERNEL_FUNCTIONS, NEEDS_BLOCK};
 use crate::native::ruby::objects::{
     load_library, ClassDef, CLASS_BODY_FUNCTIONS, CLASS_METADATA, KNOWN_CLASSES,
 };
+use crate::native::ruby::syntax::{construct_name, scoped_name};
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
 use crate::profile::visit::{

@@ -7,13 +7,13 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::objects::{
     as_native, load_library, native, struct_class, struct_constant, ClassDef, ClassRef, Instance,
     MethodDef, Poison, TableSpec, CLASS_METADATA,
 };
-use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::value::{NativeObject, Table, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
@@ -81,6 +81,8 @@ pub fn prelude() -> &'static [Expr] {
 
 /// `FilterTable.create` with its registrations so far.
 pub struct FilterBuilder(pub Mutex<TableSpec>);
+
+impl NativeObject for FilterBuilder {}
 
 fn parent(scope: &str) -> Option<&str> {
     if scope.is_empty() {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
 
@@ -116,18 +116,36 @@ impl Instance {
     }
 }
 
+impl NativeObject for Instance {}
+
 /// The `inspec` receiver inside custom resources: `inspec.command(...)`.
 pub struct InspecHandle;
+
+impl NativeObject for InspecHandle {}
 
 /// A class constant used as a value (`be_a(Integer)`, `x.is_a?(String)`, `Foo.new`).
 pub struct ClassRef(pub String);
 
+impl NativeObject for ClassRef {
+    fn to_s(&self) -> Option<String> {
+        Some(self.0.clone())
+    }
+}
+
 /// The value of `rescue => e`.
 pub struct Exception(pub RubyError);
+
+impl NativeObject for Exception {
+    fn to_s(&self) -> Option<String> {
+        Some(self.0.message.clone())
+    }
+}
 
 /// A file-level variable whose value could not be computed natively: using it re-raises
 /// why, so only the controls that depend on it are affected.
 pub struct Poison(pub Flow);
+
+impl NativeObject for Poison {}
 
 /// Class-body calls that only describe a class (InSpec's resource metadata, visibility,
 /// `require`): nothing to run.
@@ -358,7 +376,7 @@ fn load_scope(
                 superclass,
                 body,
             } => {
-                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                let Some(name) = crate::native::ruby::syntax::scoped_name(path) else {
                     continue;
                 };
                 let full = join(scope, &name);
@@ -367,7 +385,7 @@ fn load_scope(
                 let pos = out.len();
                 match superclass.as_deref() {
                     Some(sc) if is_resource_superclass(sc) => class.is_resource = true,
-                    Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
+                    Some(sc) => match crate::native::ruby::syntax::scoped_name(sc) {
                         Some(n)
                             if KNOWN_CLASSES.contains(&n.as_str())
                                 && !EXCEPTION_BASES.contains(&n.as_str()) =>
@@ -391,7 +409,7 @@ fn load_scope(
                 out.insert(pos, class);
             }
             ExprKind::Module { path, body } => {
-                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                let Some(name) = crate::native::ruby::syntax::scoped_name(path) else {
                     continue;
                 };
                 let full = join(scope, &name);
@@ -476,7 +494,7 @@ fn load_class_body(
                 || (name == "public" && args.is_empty()) =>
             {
                 let names = args.iter().filter_map(|a| match &a.kind {
-                    ExprKind::Const { .. } => crate::native::ruby::eval::scoped_name(a),
+                    ExprKind::Const { .. } => crate::native::ruby::syntax::scoped_name(a),
                     _ => a.as_str_or_sym(),
                 });
                 match name.as_str() {
@@ -521,7 +539,7 @@ fn load_class_body(
             }
             ExprKind::SClass { .. } => {
                 class.blocked.get_or_insert((
-                    crate::native::ruby::eval::construct_name(&s.kind),
+                    crate::native::ruby::syntax::construct_name(&s.kind),
                     at(s.span.start),
                 ));
             }
@@ -535,11 +553,11 @@ fn load_class_body(
     }
 }
 
-pub fn native<T: Send + Sync + 'static>(x: T) -> Value {
+pub fn native<T: NativeObject>(x: T) -> Value {
     Value::Native(Arc::new(x))
 }
 
-pub fn as_native<T: 'static>(v: &Value) -> Option<&T> {
+pub fn as_native<T: NativeObject>(v: &Value) -> Option<&T> {
     match v {
         Value::Native(n) => n.downcast_ref::<T>(),
         _ => None,
