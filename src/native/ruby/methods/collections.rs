@@ -480,6 +480,53 @@ fn aggregate<E: Embedding>(
     })
 }
 
+/// Array methods, each group a table of names (what static coverage reads, through
+/// [`is_array_method`]) and one function implementing them; other names are Enumerable's.
+/// Answered from the items.
+const ARRAY_READ: &[&str] = &[
+    "size",
+    "length",
+    "empty?",
+    "last",
+    "join",
+    "take",
+    "drop",
+    "values_at",
+    "dig",
+    "[]",
+    "slice",
+];
+/// New values (arrays, a Set, a Hash) made from the items; `uniq` and `sort` with a block
+/// are Enumerable's.
+const ARRAY_COPY: &[&str] = &[
+    "to_set", "uniq", "sort", "reverse", "compact", "flatten", "to_h", "-", "+", "&", "|", "*",
+];
+/// Changes of the array itself.
+const ARRAY_WRITE: &[&str] = &[
+    "[]=", "<<", "push", "append", "unshift", "prepend", "concat", "pop", "shift", "delete",
+    "clear",
+];
+/// In-place forms of copying or block methods: the copy's result written back.
+const ARRAY_IN_PLACE: &[&str] = &[
+    "uniq!",
+    "sort!",
+    "compact!",
+    "flatten!",
+    "reverse!",
+    "map!",
+    "collect!",
+    "select!",
+    "reject!",
+    "keep_if",
+    "delete_if",
+];
+
+const ARRAY_METHODS: &[&[&str]] = &[ARRAY_READ, ARRAY_COPY, ARRAY_WRITE, ARRAY_IN_PLACE];
+
+pub fn is_array_method(name: &str) -> bool {
+    ARRAY_METHODS.iter().any(|g| g.contains(&name))
+}
+
 pub(super) fn array_method<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &mut Value,
@@ -492,11 +539,29 @@ pub(super) fn array_method<E: Embedding>(
     let Value::Array(items) = recv else {
         return None;
     };
+    let r = if ARRAY_READ.contains(&name) {
+        array_read(items, &snapshot, name, args)
+    } else if ARRAY_COPY.contains(&name) {
+        array_copy(items, &snapshot, name, args, blk)
+    } else if ARRAY_WRITE.contains(&name) {
+        array_write(items, name, args)
+    } else if ARRAY_IN_PLACE.contains(&name) {
+        array_in_place(me, items, &snapshot, name, args, blk, off)
+    } else {
+        None
+    };
+    if r.is_some() {
+        return r;
+    }
+    let items = items.clone();
+    enumerable(me, &snapshot, items, name, args, blk, off)
+}
+
+fn array_read(items: &[Value], snapshot: &Value, name: &str, args: &[Value]) -> Option<R> {
     let a0 = args.first();
-    let simple: Option<R> = match name {
+    match name {
         "size" | "length" => Some(Ok(Value::Int(items.len() as i64))),
         "empty?" => Some(Ok(Value::Bool(items.is_empty()))),
-        "to_set" => Some(crate::native::ruby::corelib::set::new_set(items.clone())),
         "last" => Some(Ok(match a0 {
             Some(Value::Int(n)) => {
                 Value::Array(items[items.len().saturating_sub((*n).max(0) as usize)..].to_vec())
@@ -507,6 +572,73 @@ pub(super) fn array_method<E: Embedding>(
             items,
             &a0.map(to_s).unwrap_or_default(),
         )))),
+        "take" => Some(Ok(Value::Array(
+            items
+                .iter()
+                .take(int_arg(args, 0).unwrap_or(0).max(0) as usize)
+                .cloned()
+                .collect(),
+        ))),
+        "drop" => Some(Ok(Value::Array(
+            items
+                .iter()
+                .skip(int_arg(args, 0).unwrap_or(0).max(0) as usize)
+                .cloned()
+                .collect(),
+        ))),
+        "values_at" => Some(Ok(Value::Array(
+            args.iter()
+                .map(|i| match i {
+                    Value::Int(n) => index_array(items, *n).unwrap_or(Value::Nil),
+                    _ => Value::Nil,
+                })
+                .collect(),
+        ))),
+        "dig" => Some(Ok(dig(snapshot, args))),
+        "[]" | "slice" => Some(Ok(match (a0, args.get(1)) {
+            (Some(Value::Int(i)), None) => index_array(items, *i).unwrap_or(Value::Nil),
+            (Some(Value::Int(i)), Some(Value::Int(n))) => {
+                let start = if *i < 0 { items.len() as i64 + i } else { *i };
+                if start < 0 || start as usize > items.len() || *n < 0 {
+                    Value::Nil
+                } else {
+                    Value::Array(
+                        items
+                            .iter()
+                            .skip(start as usize)
+                            .take(*n as usize)
+                            .cloned()
+                            .collect(),
+                    )
+                }
+            }
+            (Some(Value::Range { lo, hi, exclusive }), None) => {
+                match range_bounds(lo, hi, *exclusive, items.len()) {
+                    Some((a, b)) => Value::Array(items[a..b].to_vec()),
+                    None => Value::Nil,
+                }
+            }
+            _ => {
+                return Some(Err(Flow::raise(
+                    "TypeError",
+                    "no implicit conversion into Integer",
+                )))
+            }
+        })),
+        _ => None,
+    }
+}
+
+fn array_copy(
+    items: &[Value],
+    snapshot: &Value,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+) -> Option<R> {
+    let a0 = args.first();
+    match name {
+        "to_set" => Some(crate::native::ruby::corelib::set::new_set(items.to_vec())),
         "uniq" if blk.is_none() => {
             let mut out: Vec<Value> = Vec::new();
             for x in items.iter() {
@@ -517,7 +649,7 @@ pub(super) fn array_method<E: Embedding>(
             Some(Ok(Value::Array(out)))
         }
         "sort" if blk.is_none() => {
-            let mut v = items.clone();
+            let mut v = items.to_vec();
             let mut err = None;
             v.sort_by(|a, b| {
                 compare(a, b).unwrap_or_else(|| {
@@ -568,59 +700,28 @@ pub(super) fn array_method<E: Embedding>(
             }
             Some(Ok(Value::Hash(pairs)))
         }
-        "take" => Some(Ok(Value::Array(
-            items
-                .iter()
-                .take(int_arg(args, 0).unwrap_or(0).max(0) as usize)
-                .cloned()
-                .collect(),
-        ))),
-        "drop" => Some(Ok(Value::Array(
-            items
-                .iter()
-                .skip(int_arg(args, 0).unwrap_or(0).max(0) as usize)
-                .cloned()
-                .collect(),
-        ))),
-        "values_at" => Some(Ok(Value::Array(
-            args.iter()
-                .map(|i| match i {
-                    Value::Int(n) => index_array(items, *n).unwrap_or(Value::Nil),
-                    _ => Value::Nil,
-                })
-                .collect(),
-        ))),
-        "dig" => Some(Ok(dig(&snapshot, args))),
-        "[]" | "slice" => Some(Ok(match (a0, args.get(1)) {
-            (Some(Value::Int(i)), None) => index_array(items, *i).unwrap_or(Value::Nil),
-            (Some(Value::Int(i)), Some(Value::Int(n))) => {
-                let start = if *i < 0 { items.len() as i64 + i } else { *i };
-                if start < 0 || start as usize > items.len() || *n < 0 {
-                    Value::Nil
-                } else {
-                    Value::Array(
-                        items
-                            .iter()
-                            .skip(start as usize)
-                            .take(*n as usize)
-                            .cloned()
-                            .collect(),
-                    )
-                }
-            }
-            (Some(Value::Range { lo, hi, exclusive }), None) => {
-                match range_bounds(lo, hi, *exclusive, items.len()) {
-                    Some((a, b)) => Value::Array(items[a..b].to_vec()),
-                    None => Value::Nil,
-                }
-            }
-            _ => {
-                return Some(Err(Flow::raise(
-                    "TypeError",
-                    "no implicit conversion into Integer",
-                )))
-            }
-        })),
+        "-" | "+" | "&" | "|" | "*" => {
+            let op = match name {
+                "-" => BinOp::Sub,
+                "+" => BinOp::Add,
+                "&" => BinOp::BitAnd,
+                "|" => BinOp::BitOr,
+                _ => BinOp::Mul,
+            };
+            Some(binop(
+                op,
+                snapshot.clone(),
+                a0.cloned().unwrap_or(Value::Nil),
+            ))
+        }
+
+        _ => None,
+    }
+}
+
+fn array_write(items: &mut Vec<Value>, name: &str, args: &[Value]) -> Option<R> {
+    let a0 = args.first();
+    match name {
         "[]=" => {
             let (Some(Value::Int(i)), Some(v)) = (a0, args.get(1)) else {
                 return Some(Err(Flow::raise(
@@ -689,54 +790,43 @@ pub(super) fn array_method<E: Embedding>(
             items.clear();
             Some(Ok(Value::Array(items.clone())))
         }
-        "uniq!" | "sort!" | "compact!" | "flatten!" | "reverse!" | "map!" | "collect!"
-        | "select!" | "reject!" | "keep_if" | "delete_if" => {
-            let base = match name {
-                "keep_if" => "select",
-                "delete_if" => "reject",
-                n => n.trim_end_matches('!'),
-            };
-            let mut copy = snapshot.clone();
-            let r = array_method(me, &mut copy, base, args, blk, off).or_else(|| {
-                enumerable(
-                    me,
-                    &snapshot,
-                    iterate(&snapshot).unwrap_or_default(),
-                    base,
-                    args,
-                    blk,
-                    off,
-                )
-            });
-            match r {
-                Some(Ok(Value::Array(new))) => {
-                    *items = new.clone();
-                    Some(Ok(Value::Array(new)))
-                }
-                other => other,
-            }
-        }
-        "-" | "+" | "&" | "|" | "*" => {
-            let op = match name {
-                "-" => BinOp::Sub,
-                "+" => BinOp::Add,
-                "&" => BinOp::BitAnd,
-                "|" => BinOp::BitOr,
-                _ => BinOp::Mul,
-            };
-            Some(binop(
-                op,
-                snapshot.clone(),
-                a0.cloned().unwrap_or(Value::Nil),
-            ))
-        }
         _ => None,
-    };
-    if simple.is_some() {
-        return simple;
     }
-    let items = items.clone();
-    enumerable(me, &snapshot, items, name, args, blk, off)
+}
+
+fn array_in_place<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    items: &mut Vec<Value>,
+    snapshot: &Value,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    let base = match name {
+        "keep_if" => "select",
+        "delete_if" => "reject",
+        n => n.trim_end_matches('!'),
+    };
+    let mut copy = snapshot.clone();
+    let r = array_method(me, &mut copy, base, args, blk, off).or_else(|| {
+        enumerable(
+            me,
+            snapshot,
+            iterate(snapshot).unwrap_or_default(),
+            base,
+            args,
+            blk,
+            off,
+        )
+    });
+    match r {
+        Some(Ok(Value::Array(new))) => {
+            *items = new.clone();
+            Some(Ok(Value::Array(new)))
+        }
+        other => other,
+    }
 }
 
 pub(super) fn hash_method<E: Embedding>(
