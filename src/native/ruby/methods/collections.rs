@@ -829,6 +829,52 @@ fn array_in_place<E: Embedding>(
     }
 }
 
+/// Hash methods, grouped as the array's (static coverage reads the tables through
+/// [`is_hash_method`]); other names are Enumerable's over the pairs. Answered from the pairs
+/// (`count` with an argument or block, `to_h` with a block are Enumerable's).
+const HASH_READ: &[&str] = &[
+    "keys",
+    "values",
+    "size",
+    "length",
+    "count",
+    "empty?",
+    "key?",
+    "has_key?",
+    "include?",
+    "member?",
+    "value?",
+    "has_value?",
+    "key",
+    "[]",
+    "dig",
+    "values_at",
+    "to_h",
+    "to_a",
+    "invert",
+    "sort",
+];
+/// Changes of the hash itself (`merge` makes a new one).
+const HASH_WRITE: &[&str] = &["[]=", "store", "delete", "merge", "merge!", "update"];
+/// Methods that call a block.
+const HASH_BLOCK: &[&str] = &[
+    "fetch",
+    "each_key",
+    "each_value",
+    "each_pair",
+    "select",
+    "filter",
+    "reject",
+    "transform_values",
+    "transform_keys",
+];
+
+const HASH_METHODS: &[&[&str]] = &[HASH_READ, HASH_WRITE, HASH_BLOCK];
+
+pub fn is_hash_method(name: &str) -> bool {
+    HASH_METHODS.iter().any(|g| g.contains(&name))
+}
+
 pub(super) fn hash_method<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &mut Value,
@@ -840,8 +886,29 @@ pub(super) fn hash_method<E: Embedding>(
     let Value::Hash(pairs) = recv else {
         return None;
     };
+    if HASH_WRITE.contains(&name) {
+        return hash_write(pairs, name, args);
+    }
+    if HASH_BLOCK.contains(&name) {
+        return hash_block(me, recv, name, args, blk, off);
+    }
+    if HASH_READ.contains(&name) {
+        if let Some(r) = hash_read(recv, name, args, blk) {
+            return Some(r);
+        }
+    }
+    let items = iterate(recv).unwrap_or_default();
+    let orig = recv.clone();
+    enumerable(me, &orig, items, name, args, blk, off)
+}
+
+/// None: `count` or `to_h` in their Enumerable forms.
+fn hash_read(recv: &Value, name: &str, args: &[Value], blk: Option<Blk<'_>>) -> Option<R> {
+    let Value::Hash(pairs) = recv else {
+        return None;
+    };
     let a0 = args.first();
-    let r = match name {
+    Some(match name {
         "keys" => Ok(Value::Array(pairs.iter().map(|(k, _)| k.clone()).collect())),
         "values" => Ok(Value::Array(pairs.iter().map(|(_, v)| v.clone()).collect())),
         "size" | "length" => Ok(Value::Int(pairs.len() as i64)),
@@ -862,22 +929,29 @@ pub(super) fn hash_method<E: Embedding>(
             .cloned()
             .unwrap_or(Value::Nil)),
         "dig" => Ok(dig(recv, args)),
-        "fetch" => match a0.and_then(|k| recv.hash_get(k)) {
-            Some(v) => Ok(v.clone()),
-            None => match (args.get(1), blk) {
-                (Some(d), _) => Ok(d.clone()),
-                (None, Some(b)) => me.call_block(b, vec![a0.cloned().unwrap_or(Value::Nil)], off),
-                (None, None) => Err(Flow::raise(
-                    "KeyError",
-                    format!("key not found: {:?}", a0.unwrap_or(&Value::Nil)),
-                )),
-            },
-        },
         "values_at" => Ok(Value::Array(
             args.iter()
                 .map(|k| recv.hash_get(k).cloned().unwrap_or(Value::Nil))
                 .collect(),
         )),
+        "to_h" if blk.is_none() => Ok(recv.clone()),
+        "to_a" => Ok(Value::Array(iterate(recv).unwrap_or_default())),
+        "invert" => Ok(Value::Hash(
+            pairs.iter().map(|(k, v)| (v.clone(), k.clone())).collect(),
+        )),
+        "sort" => {
+            let mut v = iterate(recv).unwrap_or_default();
+            v.sort_by(|a, b| compare(a, b).unwrap_or(Ordering::Equal));
+            Ok(Value::Array(v))
+        }
+
+        _ => return None,
+    })
+}
+
+fn hash_write(pairs: &mut Vec<(Value, Value)>, name: &str, args: &[Value]) -> Option<R> {
+    let a0 = args.first();
+    Some(match name {
         "[]=" | "store" => {
             let (Some(k), Some(v)) = (a0, args.get(1)) else {
                 return Some(Err(Flow::raise(
@@ -912,8 +986,34 @@ pub(super) fn hash_method<E: Embedding>(
             }
             Ok(Value::Hash(out))
         }
-        "to_h" if blk.is_none() => Ok(recv.clone()),
-        "to_a" => Ok(Value::Array(iterate(recv).unwrap_or_default())),
+        _ => return None,
+    })
+}
+
+fn hash_block<E: Embedding>(
+    me: &mut Interp<'_, E>,
+    recv: &Value,
+    name: &str,
+    args: &[Value],
+    blk: Option<Blk<'_>>,
+    off: u32,
+) -> Option<R> {
+    let Value::Hash(pairs) = recv else {
+        return None;
+    };
+    let a0 = args.first();
+    Some(match name {
+        "fetch" => match a0.and_then(|k| recv.hash_get(k)) {
+            Some(v) => Ok(v.clone()),
+            None => match (args.get(1), blk) {
+                (Some(d), _) => Ok(d.clone()),
+                (None, Some(b)) => me.call_block(b, vec![a0.cloned().unwrap_or(Value::Nil)], off),
+                (None, None) => Err(Flow::raise(
+                    "KeyError",
+                    format!("key not found: {:?}", a0.unwrap_or(&Value::Nil)),
+                )),
+            },
+        },
         "each_key" | "each_value" => {
             let items: Vec<Value> = pairs
                 .iter()
@@ -976,21 +1076,8 @@ pub(super) fn hash_method<E: Embedding>(
             }
             Ok(Value::Hash(out))
         }
-        "invert" => Ok(Value::Hash(
-            pairs.iter().map(|(k, v)| (v.clone(), k.clone())).collect(),
-        )),
-        "sort" => {
-            let mut v = iterate(recv).unwrap_or_default();
-            v.sort_by(|a, b| compare(a, b).unwrap_or(Ordering::Equal));
-            Ok(Value::Array(v))
-        }
-        _ => {
-            let items = iterate(recv).unwrap_or_default();
-            let orig = recv.clone();
-            return enumerable(me, &orig, items, name, args, blk, off);
-        }
-    };
-    Some(r)
+        _ => return None,
+    })
 }
 
 pub(super) fn range_method<E: Embedding>(

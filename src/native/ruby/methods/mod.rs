@@ -9,7 +9,9 @@ mod scalars;
 mod strings;
 
 use collections::{array_method, hash_method, range_method};
-pub use collections::{enumerable, is_array_method, is_enumerable_method, ENUMERABLE_METHODS};
+pub use collections::{
+    enumerable, is_array_method, is_enumerable_method, is_hash_method, ENUMERABLE_METHODS,
+};
 pub use scalars::format;
 use scalars::number_method;
 use strings::string_method;
@@ -24,9 +26,9 @@ use crate::native::ruby::{no_method, overflow, Blk};
 use crate::native::ruby::{Embedding, Flow, Interp, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::BinOp;
 
-/// Builtin method names the interpreter implements on some plain value beyond the tables of
-/// arrays', strings' and Enumerable's methods (for static coverage, through [`is_builtin`]:
-/// a call to a name outside these, the DSL and the resources is unsupported).
+/// Builtin method names the interpreter implements on some plain value beyond the tables
+/// of arrays', hashes', strings' and Enumerable's methods (for static coverage, through
+/// [`is_builtin`]: a call to a name outside these, the DSL and the resources is unsupported).
 pub const BUILTIN_METHODS: &[&str] = &[
     "!",
     "!=",
@@ -57,7 +59,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "chop",
     "class",
     "collect",
-    "count",
     "cover?",
     "detect",
     "downcase",
@@ -66,10 +67,7 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "clone",
     "each",
     "each_char",
-    "each_key",
     "each_line",
-    "each_pair",
-    "each_value",
     "each_with_index",
     "each_with_object",
     "end_with?",
@@ -77,8 +75,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "eql?",
     "equal?",
     "even?",
-    "fetch",
-    "filter",
     "filter_map",
     "find",
     "find_all",
@@ -91,19 +87,13 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "gsub",
     "gsub!",
     "group_by",
-    "has_key?",
-    "has_value?",
     "hex",
-    "include?",
     "index",
     "inject",
     "insert",
     "inspect",
     "instance_of?",
     "is_a?",
-    "key",
-    "key?",
-    "keys",
     "kind_of?",
     "lines",
     "ljust",
@@ -114,9 +104,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "match?",
     "max",
     "max_by",
-    "member?",
-    "merge",
-    "merge!",
     "min",
     "min_by",
     "negative?",
@@ -130,13 +117,11 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "positive?",
     "pred",
     "reduce",
-    "reject",
     "replace",
     "respond_to?",
     "round",
     "rstrip",
     "scan",
-    "select",
     "send",
     "public_send",
     "sort_by",
@@ -146,7 +131,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "squeeze!",
     "start_with?",
     "step",
-    "store",
     "strip",
     "strip!",
     "sub",
@@ -158,7 +142,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "drop_while",
     "tally",
     "times",
-    "to_a",
     "to_f",
     "to_i",
     "to_json",
@@ -166,15 +149,10 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "to_str",
     "to_sym",
     "tr",
-    "transform_values",
-    "transform_keys",
     "upcase",
     "upcase!",
-    "update",
     "upto",
     "downto",
-    "value?",
-    "values",
     "zero?",
     "zip",
     "then",
@@ -206,6 +184,7 @@ pub fn is_builtin(name: &str) -> bool {
     BUILTIN_METHODS.contains(&name)
         || is_string_method(name)
         || is_array_method(name)
+        || is_hash_method(name)
         || is_enumerable_method(name)
 }
 
