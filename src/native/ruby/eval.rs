@@ -1007,7 +1007,8 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
-    /// A builtin method on a plain value ([`methods::call_builtin`]). A name no builtin
+    /// A builtin method on a plain value ([`methods::call_builtin`]), or one the core
+    /// library adds to it ([`crate::native::ruby::corelib::plain_value_method`]). A name none
     /// answers is Ruby's NoMethodError on this value when Ruby or InSpec knows it elsewhere
     /// (another value's, a core class object's, the embedding's), as in Ruby; only names
     /// unknown everywhere are outside the subset.
@@ -1020,6 +1021,9 @@ impl<E: Embedding> Interp<'_, E> {
         off: u32,
     ) -> R {
         if let Some(r) = methods::call_builtin(self, recv, name, args, blk, off) {
+            return r;
+        }
+        if let Some(r) = crate::native::ruby::corelib::plain_value_method(recv, name) {
             return r;
         }
         let known_elsewhere = methods::is_builtin(name)

@@ -44,6 +44,15 @@ pub fn object_method(name: &str) -> bool {
         || enumerator::METHODS.contains(&name)
 }
 
+/// Methods these classes add to plain values (set.rb's `Enumerable#to_set`, for arrays).
+/// None: not one of them.
+pub fn plain_value_method(recv: &Value, name: &str) -> Option<R> {
+    match (recv, name) {
+        (Value::Array(items), "to_set") => Some(set::new_set(items.clone())),
+        _ => None,
+    }
+}
+
 /// `Class.name(args)`. None: not one of these classes or methods.
 pub fn call_class<E: Embedding>(
     me: &mut Interp<'_, E>,

@@ -496,10 +496,10 @@ const ARRAY_READ: &[&str] = &[
     "[]",
     "slice",
 ];
-/// New values (arrays, a Set, a Hash) made from the items; `uniq` and `sort` with a block
+/// New values (arrays, a Hash) made from the items (`to_set` is the core library's Set's); `uniq` and `sort` with a block
 /// are Enumerable's.
 const ARRAY_COPY: &[&str] = &[
-    "to_set", "uniq", "sort", "reverse", "compact", "flatten", "to_h", "-", "+", "&", "|", "*",
+    "uniq", "sort", "reverse", "compact", "flatten", "to_h", "-", "+", "&", "|", "*",
 ];
 /// Changes of the array itself.
 const ARRAY_WRITE: &[&str] = &[
@@ -638,7 +638,6 @@ fn array_copy(
 ) -> Option<R> {
     let a0 = args.first();
     match name {
-        "to_set" => Some(crate::native::ruby::corelib::set::new_set(items.to_vec())),
         "uniq" if blk.is_none() => {
             let mut out: Vec<Value> = Vec::new();
             for x in items.iter() {
