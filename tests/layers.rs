@@ -405,6 +405,37 @@ fn native_imports_only_downward_and_nothing_loops() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
+/// The import graph of `src/native/` with each directory inside a part as one unit
+/// (`native::ruby::methods::row` is `native::ruby::methods`), test files left out: two
+/// directories must not import each other's files in a circle either.
+fn native_units(edges: &BTreeMap<Module, BTreeSet<Module>>) -> BTreeMap<Module, BTreeSet<Module>> {
+    let unit = |m: &Module| m[..m.len().min(3)].to_vec();
+    let in_native = |m: &Module| native_part(m).is_some() && !is_test_file(m);
+    let mut out: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
+    for (from, tos) in edges.iter().filter(|(f, _)| in_native(f)) {
+        let uf = unit(from);
+        let set = out.entry(uf.clone()).or_default();
+        set.extend(
+            tos.iter()
+                .filter(|t| in_native(t))
+                .map(unit)
+                .filter(|u| *u != uf),
+        );
+    }
+    out
+}
+
+#[test]
+fn no_two_directories_of_native_import_each_other() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let found = loops(&native_units(&graph(&src)));
+    let names: Vec<Vec<String>> = found.iter().map(|c| c.iter().map(name).collect()).collect();
+    assert!(
+        names.is_empty(),
+        "import loops between units of native/: {names:?}"
+    );
+}
+
 #[test]
 fn the_reader_sees_grouped_nested_and_inline_paths() {
     assert_eq!(
