@@ -1112,3 +1112,41 @@ pub(super) fn range_method<E: Embedding>(
     let orig = recv.clone();
     enumerable(me, &orig, items, name, args, blk, off)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name in the tables static coverage reads has its arm in the function the table
+    /// sends it to (a name without one would be "supported" and then answered by nothing).
+    #[test]
+    fn every_tabled_name_is_answered_by_its_function() {
+        let empty = Value::Array(Vec::new());
+        for name in ARRAY_READ {
+            assert!(array_read(&[], &empty, name, &[]).is_some(), "Array#{name}");
+        }
+        for name in ARRAY_COPY {
+            assert!(
+                array_copy(&[], &empty, name, &[], None).is_some(),
+                "Array#{name}"
+            );
+        }
+        for name in ARRAY_WRITE {
+            assert!(
+                array_write(&mut Vec::new(), name, &[]).is_some(),
+                "Array#{name}"
+            );
+        }
+        let hash = Value::Hash(Vec::new());
+        for name in HASH_READ {
+            assert!(hash_read(&hash, name, &[], None).is_some(), "Hash#{name}");
+        }
+        for name in HASH_WRITE {
+            assert!(
+                hash_write(&mut Vec::new(), name, &[]).is_some(),
+                "Hash#{name}"
+            );
+        }
+        assert!(array_read(&[], &empty, "no_such_method", &[]).is_none());
+    }
+}
