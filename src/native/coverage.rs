@@ -19,7 +19,6 @@ use crate::native::resources;
 use crate::native::ruby::classes::{
     class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
 };
-use crate::native::ruby::eval::{construct_name, scoped_name};
 use crate::native::ruby::library::{enumerable_answers, MATCHER_DSL};
 use crate::native::ruby::library::{
     prelude, FILTER_BUILDER_METHODS, INSTANCE_BASE_METHODS, LIBRARY_CLASS_METHODS, PRELUDE_FILE,
@@ -30,6 +29,7 @@ use crate::native::ruby::objects::{
     load_library, matcher_class, matcher_definition, ClassDef, CLASS_BODY_FUNCTIONS,
     CLASS_METADATA, CORE_BASES, KNOWN_CLASSES,
 };
+use crate::native::ruby::syntax::{construct_name, scoped_name};
 use crate::profile::ast::{BeginExpr, BinOp, Block, Expr, ExprKind, Param};
 use crate::profile::model::Lines;
 use crate::profile::visit::{

@@ -8,15 +8,17 @@ use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
 use crate::native::inspec::Interp;
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
 
 /// `expect(value)`, waiting for `.to` / `.not_to`.
 pub struct ExpectTarget(pub Value);
+
+impl NativeObject for ExpectTarget {}
 
 /// The control being evaluated.
 pub struct ControlState {

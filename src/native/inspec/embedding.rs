@@ -9,10 +9,10 @@ use crate::native::inspec::dsl::{DslState, ExpectTarget};
 use crate::native::inspec::matchers::{Matcher, CHAINS};
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::objects::{as_native, native};
 use crate::native::ruby::value::{Resource, Table, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
 

@@ -5,7 +5,7 @@ use crate::native::inspec::cmp;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, compare, find, is_a, is_match, pattern, to_s};
 use crate::native::ruby::objects::{as_native, ClassRef};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Flow, R};
 
 /// How a matcher matches: the call, and the interpreter for predicates and blocks.
@@ -113,6 +113,8 @@ pub struct Matcher {
     /// `satisfy { |x| ... }`: the block and its source text.
     pub block: Option<(std::sync::Arc<crate::profile::ast::Block>, String)>,
 }
+
+impl NativeObject for Matcher {}
 
 /// The verdict of one expectation.
 pub struct Verdict {

@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use crate::native::inspec::Interp;
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
 use crate::native::ruby::objects::native;
 use crate::native::ruby::value::Resource;
 use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
 
 /// Methods every FilterTable answers (besides its plural accessors and field names).

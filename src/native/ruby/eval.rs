@@ -7,20 +7,14 @@ use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
     KNOWN_CLASSES,
 };
+use crate::native::ruby::syntax::{construct_name, scoped_name};
 use crate::native::ruby::value::Value;
-use crate::native::ruby::{Embedding, Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R};
+use crate::native::ruby::{
+    no_method, overflow, Blk, Embedding, Flow, Interp, RubyError, MAX_ITEMS, MAX_STRING, R,
+};
 use crate::profile::ast::{
     BeginExpr, BinOp, Block, DefExpr, Expr, ExprKind, HashEntry, StrPart, UnaryOp,
 };
-
-/// The block passed to a call: a literal block or `&:sym`.
-#[derive(Clone, Copy)]
-pub enum Blk<'a> {
-    Ast(&'a Block),
-    Sym(&'a str),
-    /// The block given to call frame n (a method's `&block` passed on).
-    Frame(usize),
-}
 
 /// Methods that change their receiver: the new value is written back to the variable.
 const MUTATORS: &[&str] = &[
@@ -507,11 +501,11 @@ impl<E: Embedding> Interp<'_, E> {
     /// The match globals (`$~`, `$1`..`$9`, `$&`, `` $` ``, `$'`) after a regexp match;
     /// other globals are outside the subset.
     fn read_gvar(&mut self, name: &str, off: u32) -> R {
-        if !crate::native::ruby::classes::is_match_global(name) {
+        if !crate::native::ruby::matchdata::is_match_global(name) {
             return Err(self.unsupported(format!("global variable `{name}`"), off));
         }
         self.match_pending()?;
-        Ok(crate::native::ruby::classes::match_global(name))
+        Ok(crate::native::ruby::matchdata::match_global(name))
     }
 
     /// Sets `$~` for a regexp matched against a value. Its groups are computed only when
@@ -529,7 +523,7 @@ impl<E: Embedding> Interp<'_, E> {
     /// Matches a pending `=~` now: its `match` records the MatchData the globals read.
     fn match_pending(&mut self) -> R<()> {
         if let Some((re, s)) = self.match_source.take() {
-            methods::call_builtin(self, &mut Value::Str(s), "match", vec![re], None, 0)?;
+            self.call_builtin(&mut Value::Str(s), "match", vec![re], None, 0)?;
         }
         Ok(())
     }
@@ -721,7 +715,7 @@ impl<E: Embedding> Interp<'_, E> {
                         return Ok(());
                     }
                 } else {
-                    methods::call_builtin(self, &mut container, "[]=", a, None, off)?;
+                    self.call_builtin(&mut container, "[]=", a, None, off)?;
                 }
                 self.assign_to(recv, container)?;
             }
@@ -750,7 +744,7 @@ impl<E: Embedding> Interp<'_, E> {
                 let mut l = self.eval(lhs)?;
                 let r = self.eval(rhs)?;
                 if matches!(l, Value::Array(_) | Value::Str(_)) {
-                    methods::call_builtin(self, &mut l, "<<", vec![r], None, off)?;
+                    self.call_builtin(&mut l, "<<", vec![r], None, off)?;
                     self.assign_to(lhs, l.clone())?;
                     Ok(l)
                 } else {
@@ -821,7 +815,7 @@ impl<E: Embedding> Interp<'_, E> {
         let blk = block.map(Blk::Ast).or(blk);
         if MUTATORS.contains(&name) && is_place(recv_expr) && !is_object(&r) {
             let mut r = r;
-            let out = methods::call_builtin(self, &mut r, name, a, blk, off)?;
+            let out = self.call_builtin(&mut r, name, a, blk, off)?;
             self.assign_to(recv_expr, r)?;
             return Ok(out);
         }
@@ -1097,15 +1091,44 @@ impl<E: Embedding> Interp<'_, E> {
                     }
                 }
                 let mut recv = recv;
-                methods::call_builtin(self, &mut recv, name, args, blk, off)
+                self.call_builtin(&mut recv, name, args, blk, off)
             }
             _ => {
                 if let Some(r) = self.equality_method(&recv, name, &args, off) {
                     return r;
                 }
                 let mut recv = recv;
-                methods::call_builtin(self, &mut recv, name, args, blk, off)
+                self.call_builtin(&mut recv, name, args, blk, off)
             }
+        }
+    }
+
+    /// A builtin method on a plain value ([`methods::call_builtin`]), or one the core
+    /// library adds to it ([`crate::native::ruby::corelib::plain_value_method`]). A name none
+    /// answers is Ruby's NoMethodError on this value when Ruby or InSpec knows it elsewhere
+    /// (another value's, a core class object's, the embedding's), as in Ruby; only names
+    /// unknown everywhere are outside the subset.
+    pub fn call_builtin(
+        &mut self,
+        recv: &mut Value,
+        name: &str,
+        args: Vec<Value>,
+        blk: Option<Blk<'_>>,
+        off: u32,
+    ) -> R {
+        if let Some(r) = methods::call_builtin(self, recv, name, args, blk, off) {
+            return r;
+        }
+        if let Some(r) = crate::native::ruby::corelib::plain_value_method(recv, name) {
+            return r;
+        }
+        let known_elsewhere = methods::is_builtin(name)
+            || crate::native::ruby::classes::is_object_method(name)
+            || E::knows_method(name);
+        if known_elsewhere {
+            Err(no_method(name, recv))
+        } else {
+            Err(self.unsupported(format!("method `{name}`"), off))
         }
     }
 
@@ -1140,21 +1163,6 @@ impl<E: Embedding> Interp<'_, E> {
     }
 }
 
-/// `A::B` as text.
-pub fn scoped_name(e: &Expr) -> Option<String> {
-    match &e.kind {
-        ExprKind::Const {
-            scope: None, name, ..
-        } => Some(name.clone()),
-        ExprKind::Const {
-            scope: Some(s),
-            name,
-            ..
-        } => Some(format!("{}::{name}", scoped_name(s)?)),
-        _ => None,
-    }
-}
-
 fn is_place(e: &Expr) -> bool {
     match &e.kind {
         ExprKind::Var(_) | ExprKind::IVar(_) | ExprKind::Const { scope: None, .. } => true,
@@ -1165,42 +1173,4 @@ fn is_place(e: &Expr) -> bool {
 
 fn is_object(v: &Value) -> bool {
     matches!(v, Value::Resource(_) | Value::Table(_) | Value::Native(_))
-}
-
-pub fn no_method(name: &str, v: &Value) -> Flow {
-    Flow::raise(
-        "NoMethodError",
-        format!("undefined method `{name}' for {}", v.class_name()),
-    )
-}
-
-pub fn overflow() -> Flow {
-    Flow::raise("RangeError", "integer overflow (outside 64-bit integers)")
-}
-
-/// How an unsupported syntax node is named in skip messages and coverage.
-pub fn construct_name(k: &ExprKind) -> String {
-    match k {
-        ExprKind::XStr(_) => "backtick command".into(),
-        ExprKind::GVar(n) => format!("global variable `{n}`"),
-        ExprKind::CVar(n) => format!("class variable `{n}`"),
-        ExprKind::Const { .. } => "scoped constant".into(),
-        ExprKind::Splat(_) => "splat outside a call or array".into(),
-        ExprKind::DoubleSplat(_) => "double splat".into(),
-        ExprKind::BlockPass(_) => "block argument".into(),
-        ExprKind::Defined(_) => "`defined?`".into(),
-        ExprKind::Def(_) => "singleton method definition".into(),
-        ExprKind::Class { .. } => "class definition in a controls file".into(),
-        ExprKind::SClass { .. } => "`class << self`".into(),
-        ExprKind::Module { .. } => "module definition".into(),
-        ExprKind::Redo => "`redo`".into(),
-        ExprKind::Retry => "`retry`".into(),
-        ExprKind::Yield(_) => "`yield`".into(),
-        ExprKind::Super { .. } => "`super` outside a resource".into(),
-        ExprKind::Lambda(_) => "lambda".into(),
-        ExprKind::Alias(..) => "`alias`".into(),
-        ExprKind::Undef(_) => "`undef`".into(),
-        ExprKind::SelfRef => "`self`".into(),
-        _ => "syntax".into(),
-    }
 }

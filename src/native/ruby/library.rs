@@ -7,15 +7,14 @@
 
 use std::sync::{Arc, Mutex};
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, load_library, matcher_class, matcher_definition, native, struct_class,
     struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
     CORE_BASES, MATCHERS_NAMESPACE,
 };
-use crate::native::ruby::value::{Table, Value};
-use crate::native::ruby::{BaseIvar, Embedding, Flow, Interp, ResourceClass, RubyError, R};
+use crate::native::ruby::value::{NativeObject, Table, Value};
+use crate::native::ruby::{BaseIvar, Blk, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
 /// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
@@ -96,6 +95,8 @@ pub const MATCHER_DSL: &[&str] = &[
 /// definition's local variables (`expected`).
 pub struct MatcherBlock(pub Arc<MethodDef>);
 
+impl NativeObject for MatcherBlock {}
+
 /// Enumerable's methods (doc/Enumerable) that a class including it gets from its `each`:
 /// the builtin Enumerable methods and those Array answers outside them.
 pub fn enumerable_answers(name: &str) -> bool {
@@ -131,6 +132,8 @@ pub fn prelude() -> &'static [Expr] {
 
 /// `FilterTable.create` with its registrations so far.
 pub struct FilterBuilder(pub Mutex<TableSpec>);
+
+impl NativeObject for FilterBuilder {}
 
 fn parent(scope: &str) -> Option<&str> {
     if scope.is_empty() {
@@ -601,7 +604,7 @@ impl<E: Embedding> Interp<'_, E> {
             return r;
         }
         let mut core = base;
-        let out = methods::call_builtin(self, &mut core, name, args.to_vec(), blk, off);
+        let out = self.call_builtin(&mut core, name, args.to_vec(), blk, off);
         inst.set_base(core);
         out
     }
@@ -831,7 +834,7 @@ impl<E: Embedding> Interp<'_, E> {
                 if let Some(r) = self.equality_method(&items, name, args, off) {
                     return r;
                 }
-                methods::call_builtin(self, &mut items, name, args.to_vec(), blk, off)
+                self.call_builtin(&mut items, name, args.to_vec(), blk, off)
             }));
         }
         if !is_identity_method(name) {

@@ -5,13 +5,15 @@
 
 use std::sync::Mutex;
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods;
 use crate::native::ruby::objects::{as_native, native};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Interp, R};
 
 pub struct Mash(pub Mutex<Vec<(Value, Value)>>);
+
+impl NativeObject for Mash {}
 
 /// Hash methods whose first argument is a key.
 const KEYED: &[&str] = &[
@@ -136,9 +138,7 @@ impl<E: Embedding> Interp<'_, E> {
                     )
                 }))));
             }
-            _ if HASH_METHODS.contains(&name) => {
-                methods::call_builtin(self, &mut hash, name, args, blk, off)
-            }
+            _ if HASH_METHODS.contains(&name) => self.call_builtin(&mut hash, name, args, blk, off),
             _ => {
                 if let Some(k) = name.strip_suffix('=') {
                     let v = args.first().cloned().unwrap_or(Value::Nil);

@@ -1,8 +1,12 @@
-//! The lowest layer of native evaluation: the Ruby subset InSpec profiles use. Values
-//! ([`value`]), regexps ([`rx`]), versions ([`version`]), the interpreter's state and scopes
-//! ([`Interp`]), expression evaluation ([`eval`]), builtin methods of plain values
-//! ([`methods`]), Ruby's core classes ([`classes`], [`corelib`]), user classes and custom resources from
-//! `libraries/` ([`objects`]). InSpec's resources reach it through the
+//! The lowest layer of native evaluation: the Ruby subset InSpec profiles use. Here: the
+//! interpreter's state and scopes ([`Interp`]), its control flow ([`Flow`]) and the
+//! [`Embedding`] it is generic over. Its files, lowest first (each names only the ones before
+//! it; they call each other through `Interp`'s methods): values and the objects they carry
+//! ([`value`]), regexps ([`rx`]), versions ([`version`]), names of syntax ([`syntax`]), user
+//! classes and custom resources from `libraries/` ([`objects`]), matches ([`matchdata`]),
+//! builtin methods of plain values ([`methods`]), Ruby's core library ([`corelib`]) and
+//! classes ([`classes`]), Hashie's Mash ([`mash`]), loading and running library classes
+//! ([`library`]), expression evaluation ([`eval`]). InSpec's resources reach it through the
 //! [`value::Resource`] interface; InSpec's DSL, matchers and FilterTable (the layer above,
 //! `crate::native::inspec`) through [`Embedding`]: [`Interp`] is generic over it, so the
 //! compiler keeps this layer from calling up.
@@ -15,16 +19,17 @@ pub mod corelib;
 pub mod eval;
 pub mod library;
 pub mod mash;
+pub mod matchdata;
 pub mod methods;
 pub mod objects;
 pub mod rx;
+pub mod syntax;
 pub mod value;
 pub mod version;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::value::{Resource, ResourceError, Table, Value};
 use crate::profile::ast::{Block, Expr};
 use crate::profile::model::Lines;
@@ -96,10 +101,32 @@ pub enum Flow {
 
 pub type R<T = Value> = Result<T, Flow>;
 
+/// The block passed to a call: a literal block or `&:sym`.
+#[derive(Clone, Copy)]
+pub enum Blk<'a> {
+    Ast(&'a Block),
+    Sym(&'a str),
+    /// The block given to call frame n (a method's `&block` passed on).
+    Frame(usize),
+}
+
 impl Flow {
     pub fn raise(class: &str, message: impl Into<String>) -> Flow {
         Flow::Raise(RubyError::new(class, message))
     }
+}
+
+/// Ruby's NoMethodError for `v.name`.
+pub fn no_method(name: &str, v: &Value) -> Flow {
+    Flow::raise(
+        "NoMethodError",
+        format!("undefined method `{name}' for {}", v.class_name()),
+    )
+}
+
+/// Integer arithmetic outside 64 bits.
+pub fn overflow() -> Flow {
+    Flow::raise("RangeError", "integer overflow (outside 64-bit integers)")
 }
 
 /// Maps a resource's error into the interpreter's control flow.
@@ -246,7 +273,7 @@ pub struct Interp<'p, E> {
     /// The class body being run (constants assigned there belong to it).
     pub class_body: Vec<String>,
     /// The regexp and string of the last `=~`, matched again only if a match global is read
-    /// (the match itself records the MatchData they read: `classes::set_last_match`).
+    /// (the match itself records the MatchData they read: `matchdata::set_last_match`).
     pub match_source: Option<(Value, String)>,
     /// The value of a `throw` on its way to its `catch`.
     pub thrown: Option<Value>,

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::native::ruby::eval::Blk;
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
 
@@ -88,7 +88,7 @@ pub fn matcher_definition(stmt: &Expr) -> Option<(String, &Block)> {
         return None;
     };
     if name != "define"
-        || crate::native::ruby::eval::scoped_name(r).as_deref() != Some(MATCHERS_NAMESPACE)
+        || crate::native::ruby::syntax::scoped_name(r).as_deref() != Some(MATCHERS_NAMESPACE)
     {
         return None;
     }
@@ -197,18 +197,36 @@ impl Instance {
     }
 }
 
+impl NativeObject for Instance {}
+
 /// The `inspec` receiver inside custom resources: `inspec.command(...)`.
 pub struct InspecHandle;
+
+impl NativeObject for InspecHandle {}
 
 /// A class constant used as a value (`be_a(Integer)`, `x.is_a?(String)`, `Foo.new`).
 pub struct ClassRef(pub String);
 
+impl NativeObject for ClassRef {
+    fn to_s(&self) -> Option<String> {
+        Some(self.0.clone())
+    }
+}
+
 /// The value of `rescue => e`.
 pub struct Exception(pub RubyError);
+
+impl NativeObject for Exception {
+    fn to_s(&self) -> Option<String> {
+        Some(self.0.message.clone())
+    }
+}
 
 /// A file-level variable whose value could not be computed natively: using it re-raises
 /// why, so only the controls that depend on it are affected.
 pub struct Poison(pub Flow);
+
+impl NativeObject for Poison {}
 
 /// Class-body calls that only describe a class (InSpec's resource metadata, visibility,
 /// `require`): nothing to run.
@@ -449,7 +467,7 @@ fn load_scope(
                 superclass,
                 body,
             } => {
-                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                let Some(name) = crate::native::ruby::syntax::scoped_name(path) else {
                     continue;
                 };
                 let full = join(scope, &name);
@@ -458,7 +476,7 @@ fn load_scope(
                 let pos = out.len();
                 match superclass.as_deref() {
                     Some(sc) if is_resource_superclass(sc) => class.is_resource = true,
-                    Some(sc) => match crate::native::ruby::eval::scoped_name(sc) {
+                    Some(sc) => match crate::native::ruby::syntax::scoped_name(sc) {
                         Some(n)
                             if KNOWN_CLASSES.contains(&n.as_str())
                                 && !EXCEPTION_BASES.contains(&n.as_str())
@@ -491,7 +509,7 @@ fn load_scope(
                 out.insert(pos, class);
             }
             ExprKind::Module { path, body } => {
-                let Some(name) = crate::native::ruby::eval::scoped_name(path) else {
+                let Some(name) = crate::native::ruby::syntax::scoped_name(path) else {
                     continue;
                 };
                 let full = join(scope, &name);
@@ -576,7 +594,7 @@ fn load_class_body(
                 || (name == "public" && args.is_empty()) =>
             {
                 let names = args.iter().filter_map(|a| match &a.kind {
-                    ExprKind::Const { .. } => crate::native::ruby::eval::scoped_name(a),
+                    ExprKind::Const { .. } => crate::native::ruby::syntax::scoped_name(a),
                     _ => a.as_str_or_sym(),
                 });
                 match name.as_str() {
@@ -621,7 +639,7 @@ fn load_class_body(
             }
             ExprKind::SClass { .. } => {
                 class.blocked.get_or_insert((
-                    crate::native::ruby::eval::construct_name(&s.kind),
+                    crate::native::ruby::syntax::construct_name(&s.kind),
                     at(s.span.start),
                 ));
             }
@@ -635,11 +653,11 @@ fn load_class_body(
     }
 }
 
-pub fn native<T: Send + Sync + 'static>(x: T) -> Value {
+pub fn native<T: NativeObject>(x: T) -> Value {
     Value::Native(Arc::new(x))
 }
 
-pub fn as_native<T: 'static>(v: &Value) -> Option<&T> {
+pub fn as_native<T: NativeObject>(v: &Value) -> Option<&T> {
     match v {
         Value::Native(n) => n.downcast_ref::<T>(),
         _ => None,
@@ -838,6 +856,12 @@ pub enum FrameBlock {
 
 /// A method's `&block` parameter: the block given to call frame `.0`.
 pub struct ProcRef(pub usize);
+
+impl NativeObject for ProcRef {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Proc")
+    }
+}
 
 /// A method being run: for `super` (which method, and the arguments a bare `super` forwards)
 /// and for constant lookup (its class); for `yield`, its block and where the caller's

@@ -1,8 +1,10 @@
 //! The values of the Ruby subset. Resources produce them; the interpreter computes with them.
 //! A value may hold a host object: an InSpec resource, called by name through [`Resource`]
-//! (implemented in [`crate::native::resources`], the layer above).
+//! (implemented in [`crate::native::resources`], the layer above), or an object of the
+//! interpreter, its core library or the layers above, through [`NativeObject`].
 
 use std::any::Any;
+use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
 
@@ -34,7 +36,42 @@ pub enum Value {
     /// Rows of a FilterTable resource, possibly filtered (`etc_fstab.where { ... }`).
     Table(Arc<Table>),
     /// The interpreter's own objects (blocks, matchers, custom resource instances).
-    Native(Arc<dyn Any + Send + Sync>),
+    Native(Arc<dyn NativeObject>),
+}
+
+/// An object carried in [`Value::Native`]: the interpreter's own (classes, custom resource
+/// instances), its core library's (`Set`, `Time`, `Pathname`) and those of the layers above
+/// (matchers). What a value's class name, `==`, `<=>`, `inspect` and `to_s` need of one, its
+/// type answers itself, so `Value` knows none of them.
+pub trait NativeObject: Any + Send + Sync {
+    /// Ruby's class name (`Set`, `Date`). None: `Object`.
+    fn class_name(&self) -> Option<&'static str> {
+        None
+    }
+    /// `==` with another object, by content (two references to one object are equal
+    /// before this is asked). False: compared by identity only.
+    fn equals(&self, _other: &dyn NativeObject) -> bool {
+        false
+    }
+    /// `<=>` with another object (sorting, `max`). None: not comparable.
+    fn compare(&self, _other: &dyn NativeObject) -> Option<Ordering> {
+        None
+    }
+    /// Ruby's `inspect`. None: `#<Object>`.
+    fn inspect(&self) -> Option<String> {
+        None
+    }
+    /// Ruby's `to_s`. None: its `inspect`.
+    fn to_s(&self) -> Option<String> {
+        None
+    }
+}
+
+impl dyn NativeObject {
+    /// The object as its own type, if it is a `T`.
+    pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
+        (self as &dyn Any).downcast_ref::<T>()
+    }
 }
 
 impl Value {
@@ -63,7 +100,7 @@ impl Value {
             Value::Regex { .. } => "Regexp",
             Value::Resource(_) => "Resource",
             Value::Table(_) => "FilterTable",
-            Value::Native(_) => crate::native::ruby::corelib::class_name(self).unwrap_or("Object"),
+            Value::Native(n) => n.class_name().unwrap_or("Object"),
         }
     }
 
@@ -131,9 +168,7 @@ impl PartialEq for Value {
             ) => source == s2 && flags == f2,
             (Resource(a), Resource(b)) => Arc::ptr_eq(a, b),
             (Table(a), Table(b)) => Arc::ptr_eq(a, b),
-            (Native(a), Native(b)) => {
-                Arc::ptr_eq(a, b) || crate::native::ruby::corelib::native_eq(a, b)
-            }
+            (Native(a), Native(b)) => Arc::ptr_eq(a, b) || a.equals(&**b),
             _ => false,
         }
     }
@@ -175,7 +210,7 @@ impl fmt::Debug for Value {
             Value::Regex { source, flags } => f.write_str(&regex_inspect(source, flags)),
             Value::Resource(r) => f.write_str(&r.to_s()),
             Value::Table(t) => f.write_str(&t.name),
-            Value::Native(_) => match crate::native::ruby::corelib::inspect(self) {
+            Value::Native(n) => match n.inspect() {
                 Some(s) => f.write_str(&s),
                 None => f.write_str("#<Object>"),
             },

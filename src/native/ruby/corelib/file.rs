@@ -5,10 +5,10 @@
 //! `File.exist?` reads the runner's disk, the classic mistake its docs warn about; here it
 //! reads the target, which is what a profile means.
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::objects::{as_native, native};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, R};
 
 /// `File.x` answered from the path alone.
@@ -67,6 +67,23 @@ pub const PATHNAME_METHODS: &[&str] = &[
 
 /// A `Pathname`.
 pub struct Pathname(pub String);
+
+impl NativeObject for Pathname {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Pathname")
+    }
+    fn equals(&self, other: &dyn NativeObject) -> bool {
+        other
+            .downcast_ref::<Pathname>()
+            .is_some_and(|o| o.0 == self.0)
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(format!("#<Pathname:{}>", self.0))
+    }
+    fn to_s(&self) -> Option<String> {
+        Some(self.0.clone())
+    }
+}
 
 /// Ruby's `File.join`: parts joined by one `/` (arrays flattened).
 pub fn join(parts: &[Value]) -> String {

@@ -1,26 +1,11 @@
-//! Ruby's `JSON` (`JSON.parse`, `JSON.generate`, `to_json`) for profiles that read the JSON
-//! output of a command.
+//! Ruby's `JSON` (`JSON.parse`, `JSON.generate`; a value's `to_json` is a builtin method)
+//! for profiles that read the JSON output of a command.
 
-use crate::native::ruby::methods::to_s;
+use crate::native::ruby::methods::{to_json, to_s};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{Flow, R};
 
 pub const CLASS_METHODS: &[&str] = &["parse", "generate", "pretty_generate", "dump"];
-
-/// A plain value as JSON (hash keys as strings, other objects as their `to_s`).
-pub fn to_json(v: &Value) -> serde_json::Value {
-    use serde_json::Value as J;
-    match v {
-        Value::Nil => J::Null,
-        Value::Bool(b) => J::Bool(*b),
-        Value::Int(i) => J::from(*i),
-        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
-        Value::Str(s) | Value::Sym(s) => J::String(s.clone()),
-        Value::Array(a) => J::Array(a.iter().map(to_json).collect()),
-        Value::Hash(pairs) => J::Object(pairs.iter().map(|(k, v)| (to_s(k), to_json(v))).collect()),
-        other => J::String(to_s(other)),
-    }
-}
 
 /// `JSON.parse(text)` (`symbolize_names: true` gives symbol keys): objects become hashes
 /// in the document's key order, as Ruby's hashes keep insertion order (a repeated key keeps

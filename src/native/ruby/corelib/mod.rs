@@ -7,14 +7,10 @@ pub mod json;
 pub mod set;
 pub mod time;
 
-use std::any::Any;
-use std::cmp::Ordering;
-use std::sync::Arc;
-
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::enumerator::{self, Enumerator};
 use crate::native::ruby::objects::as_native;
 use crate::native::ruby::value::Value;
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Interp, R};
 
 const LOG_METHODS: &[&str] = &["debug", "info", "warn", "error", "fatal"];
@@ -46,6 +42,15 @@ pub fn object_method(name: &str) -> bool {
         || time::METHODS.contains(&name)
         || file::PATHNAME_METHODS.contains(&name)
         || enumerator::METHODS.contains(&name)
+}
+
+/// Methods these classes add to plain values (set.rb's `Enumerable#to_set`, for arrays).
+/// None: not one of them.
+pub fn plain_value_method(recv: &Value, name: &str) -> Option<R> {
+    match (recv, name) {
+        (Value::Array(items), "to_set") => Some(set::new_set(items.clone())),
+        _ => None,
+    }
 }
 
 /// `Class.name(args)`. None: not one of these classes or methods.
@@ -96,77 +101,6 @@ pub fn call_object<E: Embedding>(
         return file::call_pathname(me, recv, name, args, off);
     }
     set::call(me, recv, name, args, blk, off)
-}
-
-/// `==` of two of these values (they are compared by content, not identity).
-pub fn native_eq(a: &Arc<dyn Any + Send + Sync>, b: &Arc<dyn Any + Send + Sync>) -> bool {
-    if let (Some(x), Some(y)) = (a.downcast_ref::<set::RSet>(), b.downcast_ref::<set::RSet>()) {
-        return set::same(x, y);
-    }
-    if let (Some(x), Some(y)) = (
-        a.downcast_ref::<time::Moment>(),
-        b.downcast_ref::<time::Moment>(),
-    ) {
-        return x.at == y.at;
-    }
-    if let (Some(x), Some(y)) = (
-        a.downcast_ref::<file::Pathname>(),
-        b.downcast_ref::<file::Pathname>(),
-    ) {
-        return x.0 == y.0;
-    }
-    false
-}
-
-/// `<=>` of two moments (sorting, `max`, `min`).
-pub fn native_cmp(a: &Value, b: &Value) -> Option<Ordering> {
-    let (x, y) = (as_native::<time::Moment>(a)?, as_native::<time::Moment>(b)?);
-    Some(time::compare(x, y))
-}
-
-/// Ruby's `inspect` of these values. None: not one of them.
-pub fn inspect(v: &Value) -> Option<String> {
-    if let Some(m) = as_native::<time::Moment>(v) {
-        return Some(time::inspect(m));
-    }
-    if let Some(s) = as_native::<set::RSet>(v) {
-        return Some(set::inspect(s));
-    }
-    as_native::<file::Pathname>(v).map(|p| format!("#<Pathname:{}>", p.0))
-}
-
-/// Ruby's `to_s` of these values. None: not one of them.
-pub fn to_s(v: &Value) -> Option<String> {
-    if let Some(m) = as_native::<time::Moment>(v) {
-        return time::call(m, "to_s", &[])
-            .and_then(|r| r.ok())
-            .map(|s| match s {
-                Value::Str(s) => s,
-                _ => String::new(),
-            });
-    }
-    if let Some(p) = as_native::<file::Pathname>(v) {
-        return Some(p.0.clone());
-    }
-    inspect(v)
-}
-
-/// Ruby's class name of these values. None: not one of them.
-pub fn class_name(v: &Value) -> Option<&'static str> {
-    if let Some(m) = as_native::<time::Moment>(v) {
-        return Some(match m.kind {
-            time::Kind::Date => "Date",
-            time::Kind::Time => "Time",
-            time::Kind::DateTime => "DateTime",
-        });
-    }
-    if as_native::<set::RSet>(v).is_some() {
-        return Some("Set");
-    }
-    if as_native::<Enumerator>(v).is_some() {
-        return Some("Enumerator");
-    }
-    as_native::<file::Pathname>(v).map(|_| "Pathname")
 }
 
 #[cfg(test)]

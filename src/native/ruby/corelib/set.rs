@@ -4,13 +4,25 @@
 
 use std::sync::Mutex;
 
-use crate::native::ruby::eval::Blk;
 use crate::native::ruby::methods::{enumerable, iterate};
 use crate::native::ruby::objects::{as_native, native};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, MAX_ITEMS, R};
 
 pub struct RSet(Mutex<Vec<Value>>);
+
+impl NativeObject for RSet {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Set")
+    }
+    fn equals(&self, other: &dyn NativeObject) -> bool {
+        other.downcast_ref::<RSet>().is_some_and(|o| same(self, o))
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(inspect(self))
+    }
+}
 
 pub const CLASS_METHODS: &[&str] = &["new", "[]"];
 

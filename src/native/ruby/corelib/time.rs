@@ -13,7 +13,7 @@ use chrono::{
 
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::objects::{as_native, native};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Flow, R};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +38,31 @@ impl Kind {
 pub struct Moment {
     pub at: DateTime<FixedOffset>,
     pub kind: Kind,
+}
+
+impl NativeObject for Moment {
+    fn class_name(&self) -> Option<&'static str> {
+        Some(self.kind.class())
+    }
+    fn equals(&self, other: &dyn NativeObject) -> bool {
+        other
+            .downcast_ref::<Moment>()
+            .is_some_and(|o| o.at == self.at)
+    }
+    fn compare(&self, other: &dyn NativeObject) -> Option<Ordering> {
+        other.downcast_ref::<Moment>().map(|o| compare(self, o))
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(inspect(self))
+    }
+    fn to_s(&self) -> Option<String> {
+        call(self, "to_s", &[])
+            .and_then(|r| r.ok())
+            .map(|s| match s {
+                Value::Str(s) => s,
+                _ => String::new(),
+            })
+    }
 }
 
 /// Class methods, per class (read by evaluation and by static coverage).

@@ -4,10 +4,17 @@
 //! which decides what `with_index` with a block returns.
 
 use crate::native::ruby::methods::*;
+use crate::native::ruby::value::NativeObject;
 
 pub struct Enumerator {
     pub items: Vec<Value>,
     pub via: String,
+}
+
+impl NativeObject for Enumerator {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Enumerator")
+    }
 }
 
 /// Iterators that give an Enumerator when called without a block.

@@ -9,7 +9,9 @@ mod scalars;
 mod strings;
 
 use collections::{array_method, hash_method, range_method};
-pub use collections::{enumerable, is_enumerable_method, ENUMERABLE_METHODS};
+pub use collections::{
+    enumerable, is_array_method, is_enumerable_method, is_hash_method, ENUMERABLE_METHODS,
+};
 pub use scalars::format;
 use scalars::number_method;
 use strings::string_method;
@@ -17,26 +19,22 @@ pub use strings::{is_string_method, STRING_METHODS};
 
 use std::cmp::Ordering;
 
-use crate::native::ruby::eval::{no_method, overflow, Blk};
 use crate::native::ruby::objects::{as_native, native, ClassRef};
 use crate::native::ruby::rx;
 use crate::native::ruby::value::{float_to_s, Value};
+use crate::native::ruby::{no_method, overflow, Blk};
 use crate::native::ruby::{Embedding, Flow, Interp, MAX_ITEMS, MAX_STRING, R};
 use crate::profile::ast::BinOp;
 
-/// Every builtin method name the interpreter implements on some plain value (for static
-/// coverage: a call to a name outside this list, the DSL and the resources is unsupported).
+/// Builtin method names the interpreter implements on some plain value beyond the tables
+/// of arrays', hashes', strings' and Enumerable's methods (for static coverage, through
+/// [`is_builtin`]: a call to a name outside these, the DSL and the resources is unsupported).
 pub const BUILTIN_METHODS: &[&str] = &[
     "!",
     "!=",
     "%",
-    "&",
-    "*",
-    "+",
-    "-",
     "/",
     "<",
-    "<<",
     "<=",
     "<=>",
     "==",
@@ -44,14 +42,10 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "=~",
     ">",
     ">=",
-    "[]",
-    "[]=",
     "^",
-    "|",
     "abs",
     "all?",
     "any?",
-    "append",
     "between?",
     "bytes",
     "capitalize",
@@ -64,84 +58,52 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "chomp!",
     "chop",
     "class",
-    "clear",
     "collect",
-    "compact",
-    "compact!",
-    "concat",
-    "count",
     "cover?",
-    "delete",
-    "delete_if",
     "detect",
-    "dig",
     "downcase",
     "downcase!",
-    "drop",
     "dup",
     "clone",
     "each",
     "each_char",
-    "each_key",
     "each_line",
-    "each_pair",
-    "each_value",
     "each_with_index",
     "each_with_object",
-    "empty?",
     "end_with?",
     "entries",
     "eql?",
     "equal?",
     "even?",
-    "fetch",
-    "filter",
     "filter_map",
     "find",
     "find_all",
     "find_index",
     "first",
     "flat_map",
-    "flatten",
-    "flatten!",
     "floor",
     "freeze",
     "frozen?",
     "gsub",
     "gsub!",
     "group_by",
-    "has_key?",
-    "has_value?",
     "hex",
-    "include?",
     "index",
     "inject",
     "insert",
     "inspect",
     "instance_of?",
     "is_a?",
-    "join",
-    "keep_if",
-    "key",
-    "key?",
-    "keys",
     "kind_of?",
-    "last",
-    "length",
     "lines",
     "ljust",
     "rjust",
     "lstrip",
     "map",
-    "map!",
-    "collect!",
     "match",
     "match?",
     "max",
     "max_by",
-    "member?",
-    "merge",
-    "merge!",
     "min",
     "min_by",
     "negative?",
@@ -152,30 +114,16 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "odd?",
     "one?",
     "partition",
-    "pop",
     "positive?",
     "pred",
-    "prepend",
-    "push",
     "reduce",
-    "reject",
-    "reject!",
     "replace",
     "respond_to?",
-    "reverse",
-    "reverse!",
     "round",
     "rstrip",
     "scan",
-    "select",
-    "select!",
     "send",
     "public_send",
-    "shift",
-    "size",
-    "slice",
-    "sort",
-    "sort!",
     "sort_by",
     "source",
     "split",
@@ -183,7 +131,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "squeeze!",
     "start_with?",
     "step",
-    "store",
     "strip",
     "strip!",
     "sub",
@@ -191,33 +138,21 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "succ",
     "sum",
     "swapcase",
-    "take",
     "take_while",
     "drop_while",
     "tally",
     "times",
-    "to_a",
     "to_f",
-    "to_h",
     "to_i",
     "to_json",
     "to_s",
     "to_str",
     "to_sym",
     "tr",
-    "transform_values",
-    "transform_keys",
-    "uniq",
-    "uniq!",
-    "unshift",
     "upcase",
     "upcase!",
-    "update",
     "upto",
     "downto",
-    "value?",
-    "values",
-    "values_at",
     "zero?",
     "zip",
     "then",
@@ -238,7 +173,6 @@ pub const BUILTIN_METHODS: &[&str] = &[
     "nan?",
     "finite?",
     "integer?",
-    "length",
     "exclude_end?",
     "begin",
     "end",
@@ -247,7 +181,11 @@ pub const BUILTIN_METHODS: &[&str] = &[
 
 /// Whether some plain value has a builtin method `name` (what static coverage asks).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTIN_METHODS.contains(&name) || is_string_method(name) || is_enumerable_method(name)
+    BUILTIN_METHODS.contains(&name)
+        || is_string_method(name)
+        || is_array_method(name)
+        || is_hash_method(name)
+        || is_enumerable_method(name)
 }
 
 /// Kernel functions callable without receiver.
@@ -294,23 +232,24 @@ pub fn to_s(v: &Value) -> String {
         }
         Value::Resource(r) => r.to_s(),
         Value::Table(t) => t.name.clone(),
-        Value::Native(_) => {
-            if let Some(c) = as_native::<ClassRef>(v) {
-                return c.0.clone();
-            }
-            if let Some(e) = as_native::<crate::native::ruby::objects::Exception>(v) {
-                return e.0.message.clone();
-            }
-            // InSpec's FilterTable row: its criteria (`... with uid == 0 one entry`).
-            if let Some(r) = as_native::<row::Row>(v) {
-                return format!("{} one entry", r.table.name);
-            }
-            if let Some(s) = crate::native::ruby::corelib::to_s(v) {
-                return s;
-            }
-            format!("{v:?}")
-        }
+        Value::Native(n) => n.to_s().unwrap_or_else(|| format!("{v:?}")),
         other => format!("{other:?}"),
+    }
+}
+
+/// A plain value as JSON (`to_json`, `JSON.generate`): hash keys as strings, other objects
+/// as their `to_s`.
+pub fn to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Nil => J::Null,
+        Value::Bool(b) => J::Bool(*b),
+        Value::Int(i) => J::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Value::Str(s) | Value::Sym(s) => J::String(s.clone()),
+        Value::Array(a) => J::Array(a.iter().map(to_json).collect()),
+        Value::Hash(pairs) => J::Object(pairs.iter().map(|(k, v)| (to_s(k), to_json(v))).collect()),
+        other => J::String(to_s(other)),
     }
 }
 
@@ -401,7 +340,7 @@ pub fn compare(a: &Value, b: &Value) -> Option<Ordering> {
             }
             Some(x.len().cmp(&y.len()))
         }
-        (Value::Native(_), Value::Native(_)) => crate::native::ruby::corelib::native_cmp(a, b),
+        (Value::Native(x), Value::Native(y)) => x.compare(&**y),
         _ => None,
     }
 }
@@ -447,8 +386,8 @@ pub fn match_recorded(pattern: &Value, s: &str) -> R<Option<usize>> {
     let re = as_regexp(pattern)?;
     let caps = matched(&re, re.captures(s))?;
     let start = caps.as_ref().and_then(|c| c.get(0)).map(|m| m.start());
-    let md = caps.map(|c| crate::native::ruby::classes::MatchData::new(&re, &c, s));
-    crate::native::ruby::classes::set_last_match(md);
+    let md = caps.map(|c| crate::native::ruby::matchdata::MatchData::new(&re, &c, s));
+    crate::native::ruby::matchdata::set_last_match(md);
     Ok(start)
 }
 
@@ -890,7 +829,7 @@ fn common<E: Embedding>(
             recv.clone()
         }
         "frozen?" => Value::Bool(true),
-        "to_json" => Value::Str(crate::native::ruby::corelib::json::to_json(recv).to_string()),
+        "to_json" => Value::Str(to_json(recv).to_string()),
         "respond_to?" => Value::Bool(a0.is_some_and(|m| is_builtin(&to_s(m)))),
         "then" => return Some(me.call_block(blk?, vec![recv.clone()], off)),
         "tap" => {
@@ -910,7 +849,9 @@ fn common<E: Embedding>(
     }))
 }
 
-/// A builtin method on a plain value. Mutating methods change `recv` in place.
+/// A builtin method on a plain value. Mutating methods change `recv` in place. None: no
+/// value here answers `name` (the evaluator says whether that is Ruby's NoMethodError or a
+/// method outside the subset: it sees every class's methods).
 pub fn call_builtin<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &mut Value,
@@ -918,7 +859,7 @@ pub fn call_builtin<E: Embedding>(
     args: Vec<Value>,
     blk: Option<Blk<'_>>,
     off: u32,
-) -> R {
+) -> Option<R> {
     let r = match recv {
         Value::Str(_) => string_method(me, recv, name, &args, blk, off),
         Value::Sym(s) => {
@@ -951,11 +892,11 @@ pub fn call_builtin<E: Embedding>(
                 "match" | "match?" | "=~" => {
                     let mut s = args.first().cloned().unwrap_or(Value::Nil);
                     if matches!(s, Value::Nil) {
-                        return Ok(if name == "match?" {
+                        return Some(Ok(if name == "match?" {
                             Value::Bool(false)
                         } else {
                             Value::Nil
-                        });
+                        }));
                     }
                     let pat = Value::Regex { source, flags };
                     string_method(me, &mut s, name, &[pat], blk, off)
@@ -990,10 +931,10 @@ pub fn call_builtin<E: Embedding>(
         _ => None,
     };
     if let Some(r) = r {
-        return r.map_err(|e| locate(me, e, off));
+        return Some(r.map_err(|e| locate(me, e, off)));
     }
     if let Some(r) = common(me, &recv.clone(), name, &args, blk, off) {
-        return r.map_err(|e| locate(me, e, off));
+        return Some(r.map_err(|e| locate(me, e, off)));
     }
     let is_op = matches!(
         name,
@@ -1034,22 +975,13 @@ pub fn call_builtin<E: Embedding>(
             "<<" => BinOp::Shl,
             _ => BinOp::Shr,
         };
-        return binop(
+        return Some(binop(
             op,
             recv.clone(),
             args.into_iter().next().unwrap_or(Value::Nil),
-        );
+        ));
     }
-    // A name Ruby or InSpec knows elsewhere is a NoMethodError on this value, as in Ruby;
-    // only names unknown everywhere are outside the subset.
-    let known_elsewhere = is_builtin(name)
-        || crate::native::ruby::classes::is_object_method(name)
-        || E::knows_method(name);
-    if known_elsewhere {
-        Err(no_method(name, recv))
-    } else {
-        Err(me.unsupported(format!("method `{name}`"), off))
-    }
+    None
 }
 
 /// Places a regexp compile error at the call site.

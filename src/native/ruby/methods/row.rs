@@ -4,12 +4,19 @@
 use std::sync::Arc;
 
 use crate::native::ruby::methods::to_s;
-use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::value::{NativeObject, Table, Value};
 
 /// One row of a table: its fields are callable by name (`entry.mount_point`, `row[:uid]`).
 pub struct Row {
     pub table: Arc<Table>,
     pub index: usize,
+}
+
+impl NativeObject for Row {
+    /// InSpec's FilterTable row: its criteria (`... with uid == 0 one entry`).
+    fn to_s(&self) -> Option<String> {
+        Some(format!("{} one entry", self.table.name))
+    }
 }
 
 impl Row {

@@ -1,7 +1,7 @@
 //! Methods of strings. Each group of methods is a table of names (what static coverage
 //! reads, through [`is_string_method`]) and one small function implementing them.
 
-use crate::native::ruby::classes::MatchData;
+use crate::native::ruby::matchdata::MatchData;
 use crate::native::ruby::methods::collections::each_value;
 use crate::native::ruby::methods::*;
 
@@ -454,7 +454,7 @@ fn with_pattern<E: Embedding>(
         "match" => {
             let re = as_regexp(a0.unwrap_or(&Value::Nil))?;
             let md = matched(&re, re.captures(s))?.map(|c| MatchData::new(&re, &c, s));
-            crate::native::ruby::classes::set_last_match(md.clone());
+            crate::native::ruby::matchdata::set_last_match(md.clone());
             md.map_or(Value::Nil, native)
         }
         "match?" => Value::Bool(find(a0.unwrap_or(&Value::Nil), s)?.is_some()),
