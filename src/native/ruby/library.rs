@@ -17,9 +17,7 @@ use crate::native::ruby::value::{NativeObject, Table, Value};
 use crate::native::ruby::{BaseIvar, Blk, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
-/// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
-pub const RESOURCE_SKIPPED: &str = "Inspec::Exceptions::ResourceSkipped";
-pub const RESOURCE_FAILED: &str = "Inspec::Exceptions::ResourceFailed";
+use crate::native::ruby::objects::{RESOURCE_FAILED, RESOURCE_SKIPPED};
 
 /// The namespace of InSpec's resource classes (`Inspec::Resources::FileResource`).
 pub const RESOURCES_NAMESPACE: &str = "Inspec::Resources";

@@ -10,6 +10,10 @@ use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, RubyError, R};
 use crate::profile::ast::{Block, DefExpr, Expr, ExprKind, Param};
 
+/// InSpec's resource exceptions (`raise Inspec::Exceptions::ResourceSkipped, "why"`).
+pub const RESOURCE_SKIPPED: &str = "Inspec::Exceptions::ResourceSkipped";
+pub const RESOURCE_FAILED: &str = "Inspec::Exceptions::ResourceFailed";
+
 /// A `def` (file-level helper, a class's method, or a `define_method` block).
 #[derive(Debug)]
 pub struct MethodDef {
@@ -184,9 +188,7 @@ impl Instance {
         let e = self.exception.lock().ok()?;
         match e.as_ref()? {
             Flow::Skip(m) => Some((false, m.clone())),
-            Flow::Raise(err) if err.class == crate::native::ruby::library::RESOURCE_FAILED => {
-                Some((true, err.message.clone()))
-            }
+            Flow::Raise(err) if err.class == RESOURCE_FAILED => Some((true, err.message.clone())),
             _ => None,
         }
     }
