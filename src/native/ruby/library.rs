@@ -1332,7 +1332,7 @@ impl<E: Embedding> Interp<'_, E> {
 
 impl<E: Embedding> Interp<'_, E> {
     /// The local variables visible here, innermost binding of each name.
-    fn visible_locals(&self) -> Vec<(String, Value)> {
+    pub(crate) fn visible_locals(&self) -> Vec<(String, Value)> {
         let mut out: Vec<(String, Value)> = Vec::new();
         for f in self.frames.iter().rev() {
             for (k, v) in &f.vars {

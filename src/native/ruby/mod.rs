@@ -22,6 +22,7 @@ pub mod mash;
 pub mod matchdata;
 pub mod methods;
 pub mod objects;
+pub mod procs;
 pub mod rx;
 pub mod syntax;
 pub mod value;
@@ -108,6 +109,8 @@ pub enum Blk<'a> {
     Sym(&'a str),
     /// The block given to call frame n (a method's `&block` passed on).
     Frame(usize),
+    /// A proc or lambda passed with `&blk`: its index in `Interp::passed_procs`.
+    Proc(usize),
 }
 
 impl Flow {
@@ -277,6 +280,8 @@ pub struct Interp<'p, E> {
     pub match_source: Option<(Value, String)>,
     /// The value of a `throw` on its way to its `catch`.
     pub thrown: Option<Value>,
+    /// Procs passed as `&blk` ([`Blk::Proc`] holds the index; kept for the evaluation).
+    pub passed_procs: Vec<Value>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -326,6 +331,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             class_body: Vec::new(),
             match_source: None,
             thrown: None,
+            passed_procs: Vec::new(),
             ext,
             depth: 0,
             steps: 0,

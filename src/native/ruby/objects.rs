@@ -774,6 +774,7 @@ impl<E: Embedding> Interp<'_, E> {
             Blk::Ast(b) => FrameBlock::Ast(Arc::new(b.clone())),
             Blk::Sym(s) => FrameBlock::Sym(s.to_string()),
             Blk::Frame(i) => FrameBlock::Outer(i),
+            Blk::Proc(i) => FrameBlock::Proc(i),
         });
         let given = block.is_some();
         let frames_base = self.frames.len();
@@ -835,6 +836,7 @@ impl<E: Embedding> Interp<'_, E> {
         let r = match &block {
             FrameBlock::Ast(b) => self.call_block(Blk::Ast(b), args, off),
             FrameBlock::Sym(s) => self.call_block(Blk::Sym(s), args, off),
+            FrameBlock::Proc(p) => self.call_block(Blk::Proc(*p), args, off),
             FrameBlock::Outer(_) => Ok(Value::Nil),
         };
         self.file = saved_file;
@@ -852,6 +854,8 @@ pub enum FrameBlock {
     Sym(String),
     /// The block of an outer call frame, passed on with `&block`.
     Outer(usize),
+    /// A proc or lambda passed with `&blk` (index in `Interp::passed_procs`).
+    Proc(usize),
 }
 
 /// A method's `&block` parameter: the block given to call frame `.0`.

@@ -177,6 +177,21 @@ const RUBY: &[(&str, &str)] = &[
     ),
     (r#"JSON.parse('{"a": 1}', symbolize_names: true)[:a]"#, "1"),
     (r#"{"a" => [1, nil]}.to_json"#, r#""{\"a\":[1,null]}""#),
+    // Proc and lambda (Ruby's Proc documentation).
+    ("(square = proc { |x| x**2 }; [square.call(3), square.(3), square[3]])", "[9, 9, 9]"),
+    ("(x = 10; add = ->(y) { x + y }; add.call(5))", "15"),
+    ("lambda { |x| x * 2 }.call(4)", "8"),
+    ("[lambda { |x| x }.lambda?, proc { |x| x }.lambda?, ->() {}.lambda?]", "[true, false, true]"),
+    ("proc { |x, y| [x, y] }.call(1)", "[1, nil]"),
+    ("proc { |x, y| [x, y] }.call([1, 2])", "[1, 2]"),
+    ("proc { |x, y| [x, y] }.call(1, 2, 3)", "[1, 2]"),
+    ("begin; ->(x, y) { [x, y] }.call([1, 2]); rescue ArgumentError => e; e.message; end", r#""wrong number of arguments (given 1, expected 2)""#),
+    ("->(x, k: 1) { [x, k] }.call(1, k: 2)", "[1, 2]"),
+    ("->() { return 1; 2 }.call", "1"),
+    ("[proc { |a, b| }.arity, proc { |*a| }.arity, lambda { |a, b = 0| }.arity, proc { |a, b = 0| }.arity]", "[2, -1, -2, 1]"),
+    ("[1, 2, 3].map(&->(x) { x * 2 })", "[2, 4, 6]"),
+    ("(f = proc { |w| w.upcase }; %w[a b].map(&f))", r#"["A", "B"]"#),
+    ("(conv = ->(h) { h.downcase }; conv.call('NAME'))", r#""name""#),
 ];
 
 #[test]

@@ -1,0 +1,140 @@
+//! Ruby's Proc objects made from literal blocks: `->(x) { }`, `lambda { |x| }`, `proc { }`,
+//! `Proc.new { }`, called with `.call`, `.()`, `[]`, `yield` or `===`, and passed on as
+//! `&blk`. A closure keeps the local variables visible where it was made (a snapshot:
+//! assignments inside do not reach the defining scope) and that scope's `self`.
+
+use std::sync::Arc;
+
+use crate::native::ruby::objects::native;
+use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::{Embedding, Flow, Interp, R};
+use crate::profile::ast::{Block, Param};
+
+/// A proc or lambda: its block, what it closed over, and which kind it is.
+pub struct Closure {
+    pub block: Arc<Block>,
+    captured: Vec<(String, Value)>,
+    self_value: Option<Value>,
+    file: String,
+    /// A lambda checks its argument count and `return` leaves only the lambda; a proc
+    /// spreads one array argument over its parameters and ignores extra or missing ones.
+    pub lambda: bool,
+}
+
+impl NativeObject for Closure {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Proc")
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(if self.lambda {
+            "#<Proc:0x0000 (lambda)>".into()
+        } else {
+            "#<Proc:0x0000>".into()
+        })
+    }
+}
+
+/// Ruby's `Proc#arity`: the number of required arguments, negative (-n-1) when optional or
+/// rest arguments follow them; a proc's optional arguments count only with a rest one.
+fn arity(c: &Closure) -> i64 {
+    let p = &c.block.params;
+    let req = p
+        .iter()
+        .filter(|p| matches!(p, Param::Required(_) | Param::Destructure(_)))
+        .count() as i64;
+    let opt = p.iter().any(|p| matches!(p, Param::Optional(..)));
+    let rest = p.iter().any(|p| matches!(p, Param::Rest(_)));
+    if rest || (c.lambda && opt) {
+        -req - 1
+    } else {
+        req
+    }
+}
+
+impl<E: Embedding> Interp<'_, E> {
+    /// A new proc or lambda from a literal block, closing over the current scope.
+    pub fn make_closure(&self, block: &Block, lambda: bool) -> Value {
+        native(Closure {
+            block: Arc::new(block.clone()),
+            captured: self.visible_locals(),
+            self_value: self.self_stack.last().cloned(),
+            file: self.file.clone(),
+            lambda,
+        })
+    }
+
+    /// Methods of a Proc object; None: not one of them.
+    pub fn call_closure_method(
+        &mut self,
+        c: &Closure,
+        recv: &Value,
+        name: &str,
+        args: Vec<Value>,
+        off: u32,
+    ) -> Option<R> {
+        Some(match name {
+            "call" | "()" | "yield" | "[]" | "===" => self.call_closure(c, args, off),
+            "to_proc" => Ok(recv.clone()),
+            "lambda?" => Ok(Value::Bool(c.lambda)),
+            "arity" => Ok(Value::Int(arity(c))),
+            _ => return None,
+        })
+    }
+
+    /// Runs a closure with `args`, in the scope it was made in.
+    pub fn call_closure(&mut self, c: &Closure, args: Vec<Value>, off: u32) -> R {
+        let _ = off;
+        let block = c.block.clone();
+        let args = if c.lambda {
+            let n = arity(c);
+            // Keyword arguments arrive as a trailing Hash; they are not counted.
+            let keywords = block
+                .params
+                .iter()
+                .any(|p| matches!(p, Param::Key(..) | Param::KeyRest(_)));
+            let kw = keywords && matches!(args.last(), Some(Value::Hash(_)));
+            let given = args.len() as i64 - i64::from(kw);
+            let ok = if n >= 0 { given == n } else { given >= -n - 1 };
+            if !ok {
+                let expected = if n >= 0 {
+                    n.to_string()
+                } else {
+                    format!("{}+", -n - 1)
+                };
+                return Err(Flow::raise(
+                    "ArgumentError",
+                    format!("wrong number of arguments (given {given}, expected {expected})"),
+                ));
+            }
+            args
+        } else if block.params.len() > 1 && args.len() == 1 {
+            match &args[0] {
+                Value::Array(a) => a.clone(),
+                _ => args,
+            }
+        } else {
+            args
+        };
+        let pushed = c.self_value.is_some();
+        if let Some(s) = &c.self_value {
+            self.self_stack.push(s.clone());
+        }
+        let saved_file = std::mem::replace(&mut self.file, c.file.clone());
+        let r = self.scoped(true, |me| {
+            for (k, v) in &c.captured {
+                me.declare(k, v.clone());
+            }
+            me.bind_params(&block.params, &args)?;
+            me.eval_body(&block.body)
+        });
+        self.file = saved_file;
+        if pushed {
+            self.self_stack.pop();
+        }
+        match r {
+            Err(Flow::Next(v)) => Ok(v),
+            Err(Flow::Return(v) | Flow::Break(v)) if c.lambda => Ok(v),
+            other => other,
+        }
+    }
+}
