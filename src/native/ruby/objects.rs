@@ -265,6 +265,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Pathname",
     "Set",
     "JSON",
+    "CSV",
     "Exception",
     "StandardError",
     "RuntimeError",

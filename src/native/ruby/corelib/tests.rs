@@ -192,6 +192,26 @@ const RUBY: &[(&str, &str)] = &[
     ("[1, 2, 3].map(&->(x) { x * 2 })", "[2, 4, 6]"),
     ("(f = proc { |w| w.upcase }; %w[a b].map(&f))", r#"["A", "B"]"#),
     ("(conv = ->(h) { h.downcase }; conv.call('NAME'))", r#""name""#),
+    // CSV (Ruby's CSV documentation).
+    (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
+    (r#"CSV.parse("a,,\"\",\"x,\"\"y\"\"\"")"#, r#"[["a", nil, "", "x,\"y\""]]"#),
+    (r#"CSV.parse("foo:0\r\nbar:1", col_sep: ":")"#, r#"[["foo", "0"], ["bar", "1"]]"#),
+    (
+        r#"CSV.parse("Name,Count\nfoo,0\nbar,1\n", headers: true).map { |row| row.to_h }"#,
+        r#"[{"Name" => "foo", "Count" => "0"}, {"Name" => "bar", "Count" => "1"}]"#,
+    ),
+    (
+        r#"CSV.parse("Name,Count\nfoo,0\n", headers: true).map { |row| [row["Name"], row[1], row.headers] }"#,
+        r#"[["foo", "0", ["Name", "Count"]]]"#,
+    ),
+    (
+        r#"CSV.parse("User\tHost\nroot\tlocalhost", headers: true, header_converters: ->(h) { h.downcase }, col_sep: "\t", quote_char: "\x00").map { |r| r.to_h }"#,
+        r#"[{"user" => "root", "host" => "localhost"}]"#,
+    ),
+    (
+        r#"CSV.parse("Max Count\n3", headers: true, header_converters: :symbol).first.headers"#,
+        "[:max_count]",
+    ),
 ];
 
 #[test]
