@@ -985,6 +985,10 @@ impl<'a> Analyzer<'a> {
         if base.is_some_and(|b| CORE_BASES.contains(&b)) && is_builtin(name) {
             return true;
         }
+        // A Mash answers each of its keys as a method.
+        if base == Some("Hashie::Mash") {
+            return true;
+        }
         if let Some(rc) = base.and_then(resource_class) {
             if self.cat.resource_answers(rc.resource, name) || name == "[]" {
                 return true;

@@ -301,7 +301,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
 
 /// Core classes a library class may derive from (`class Rules < Array`): instances hold
 /// one such value, which answers the methods the class does not define.
-pub const CORE_BASES: &[&str] = &["Array", "Hash", "String"];
+pub const CORE_BASES: &[&str] = &["Array", "Hash", "String", "Hashie::Mash"];
 
 /// Exception classes a library class may derive from.
 const EXCEPTION_BASES: &[&str] = &[

@@ -1,0 +1,94 @@
+//! Ruby that a session-style library uses (issue 15): procs and lambdas passed on and
+//! called, `CSV.parse` with headers into a `Hashie::Mash` subclass, and InSpec's
+//! `DatabaseHelper::SQLQueryResult` (lib/inspec/utils/database_helpers.rb) over the rows.
+//! Expected values follow Ruby's and InSpec's documentation.
+
+use serde_json::json;
+
+use crate::job::ControlStatus;
+use crate::native::testing::{one, run_with};
+
+fn assert_passes(lib: &str, code: &str) {
+    let r = run_with(code, &[("libraries/lib.rb", lib)], json!({}), None);
+    let c = one(&r, "c");
+    let bad: Vec<String> = c
+        .results
+        .iter()
+        .filter(|x| x.status != ControlStatus::Passed)
+        .map(|x| format!("{} {:?} {:?}", x.code_desc, x.message, x.skip_message))
+        .collect();
+    assert!(
+        bad.is_empty() && c.status == ControlStatus::Passed && !c.results.is_empty(),
+        "{bad:#?} {:?}",
+        c.status
+    );
+}
+
+#[test]
+fn procs_are_called_yielded_to_and_passed_as_blocks() {
+    assert_passes(
+        r#"
+class Twice
+  def run(&blk)
+    [blk.call(1), yield(2)]
+  end
+
+  def apply(f)
+    [3, 4].map(&f)
+  end
+end
+"#,
+        r#"
+control 'c' do
+  inc = ->(x) { x + 1 }
+  describe Twice.new.run(&inc) do
+    it { should eq [2, 3] }
+  end
+  describe Twice.new.apply(proc { |x| x * 10 }) do
+    it { should eq [30, 40] }
+  end
+  describe inc.(41) do
+    it { should eq 42 }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn csv_rows_become_mash_subclass_rows_of_a_query_result() {
+    assert_passes(
+        r#"
+require 'hashie/mash'
+require 'csv' unless defined?(CSV)
+
+class Row < ::Hashie::Mash
+  disable_warnings
+end
+
+class Result
+  attr_reader :results
+
+  def initialize(out)
+    converter = ->(header) { header.downcase }
+    rows = CSV.parse(out.strip, headers: true, header_converters: converter, col_sep: "\t", quote_char: "\x00").map { |row| Row.new(row.to_h) }
+    @results = DatabaseHelper::SQLQueryResult.new(nil, rows)
+  end
+end
+"#,
+        "
+control 'c' do
+  r = Result.new(\"User\\tHost\\nroot\\tlocalhost\\nmysql.sys\\t%\\n\").results
+  describe r.column('user') do
+    it { should eq ['root', 'mysql.sys'] }
+  end
+  describe r.rows.map { |row| row.host } do
+    it { should eq ['localhost', '%'] }
+  end
+  describe [r.size, r.empty?, r.row(1).column('host').value] do
+    it { should eq [2, false, '%'] }
+  end
+end
+",
+    );
+}
