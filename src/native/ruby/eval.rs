@@ -1042,7 +1042,7 @@ impl<E: Embedding> Interp<'_, E> {
                     return r;
                 }
                 if let Some(c) = as_native::<Closure>(&recv) {
-                    if let Some(r) = self.call_closure_method(c, &recv, name, args.clone(), off) {
+                    if let Some(r) = self.call_closure_method(c, &recv, name, &args) {
                         return r;
                     }
                 }
@@ -1159,7 +1159,7 @@ impl<E: Embedding> Interp<'_, E> {
             Blk::Proc(i) => {
                 let v = self.passed_procs.get(i).cloned().unwrap_or(Value::Nil);
                 match as_native::<Closure>(&v) {
-                    Some(c) => self.call_closure(c, args, off),
+                    Some(c) => self.call_closure(c, args),
                     None => Err(Flow::raise("LocalJumpError", "no block given (yield)")),
                 }
             }

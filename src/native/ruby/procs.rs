@@ -69,11 +69,10 @@ impl<E: Embedding> Interp<'_, E> {
         c: &Closure,
         recv: &Value,
         name: &str,
-        args: Vec<Value>,
-        off: u32,
+        args: &[Value],
     ) -> Option<R> {
         Some(match name {
-            "call" | "()" | "yield" | "[]" | "===" => self.call_closure(c, args, off),
+            "call" | "()" | "yield" | "[]" | "===" => self.call_closure(c, args.to_vec()),
             "to_proc" => Ok(recv.clone()),
             "lambda?" => Ok(Value::Bool(c.lambda)),
             "arity" => Ok(Value::Int(arity(c))),
@@ -82,8 +81,7 @@ impl<E: Embedding> Interp<'_, E> {
     }
 
     /// Runs a closure with `args`, in the scope it was made in.
-    pub fn call_closure(&mut self, c: &Closure, args: Vec<Value>, off: u32) -> R {
-        let _ = off;
+    pub fn call_closure(&mut self, c: &Closure, args: Vec<Value>) -> R {
         let block = c.block.clone();
         let args = if c.lambda {
             let n = arity(c);

@@ -135,7 +135,7 @@ fn split(text: &str, sep: &str, quote: Option<char>) -> R<Vec<Vec<Value>>> {
 }
 
 /// `CSV.parse(text, **options)`.
-pub fn parse<E: Embedding>(me: &mut Interp<'_, E>, args: &[Value], off: u32) -> R {
+pub fn parse<E: Embedding>(me: &mut Interp<'_, E>, args: &[Value]) -> R {
     let text = args.first().map(to_s).unwrap_or_default();
     let opts = args.get(1).filter(|o| matches!(o, Value::Hash(_)));
     let opt = |k: &str| {
@@ -179,7 +179,7 @@ pub fn parse<E: Embedding>(me: &mut Interp<'_, E>, args: &[Value], off: u32) -> 
                         .collect(),
                 ),
                 c => match as_native::<Closure>(c) {
-                    Some(p) => me.call_closure(p, vec![h.clone()], off)?,
+                    Some(p) => me.call_closure(p, vec![h.clone()])?,
                     None => {
                         return Err(Flow::raise(
                             "ArgumentError",

@@ -78,7 +78,7 @@ pub fn call_class<E: Embedding>(
         ),
         "Set" => set::call_class(name, args),
         "JSON" => json::call_class(name, args),
-        "CSV" if name == "parse" => Some(csv::parse(me, args, off)),
+        "CSV" if name == "parse" => Some(csv::parse(me, args)),
         // InSpec's logger: messages for the operator, not results.
         "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
         "Date" | "Time" | "DateTime" => time::call_class(class, name, args),
