@@ -1,14 +1,25 @@
 //! Ruby that a session-style library uses (issue 15): procs and lambdas passed on and
 //! called, `CSV.parse` with headers into a `Hashie::Mash` subclass, and InSpec's
 //! `DatabaseHelper::SQLQueryResult` (lib/inspec/utils/database_helpers.rb) over the rows.
-//! Expected values follow Ruby's and InSpec's documentation.
+//! Expected values follow Ruby's and InSpec's documentation; static coverage agrees.
+
+use std::sync::Arc;
 
 use serde_json::json;
 
 use crate::job::ControlStatus;
 use crate::native::testing::{one, run_with};
 
+/// Asserts that static coverage finds nothing blocking control `c` and that it passes.
 fn assert_passes(lib: &str, code: &str) {
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), code.into())],
+        libraries: vec![("libraries/lib.rb".into(), Arc::from(lib))],
+    };
+    let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
+    assert!(cov.total == 1 && cov.supported == 1, "{:#?}", cov.blockers);
     let r = run_with(code, &[("libraries/lib.rb", lib)], json!({}), None);
     let c = one(&r, "c");
     let bad: Vec<String> = c
@@ -82,7 +93,7 @@ control 'c' do
   describe r.column('user') do
     it { should eq ['root', 'mysql.sys'] }
   end
-  describe r.rows.map { |row| row.host } do
+  describe r.rows.map { |row| row['host'] } do
     it { should eq ['localhost', '%'] }
   end
   describe [r.size, r.empty?, r.row(1).column('host').value] do
@@ -91,4 +102,25 @@ control 'c' do
 end
 ",
     );
+}
+
+#[test]
+fn a_mash_subclass_answers_its_keys_as_methods() {
+    // Hashie::Mash: `m.key` reads a key; a subclass's instances are Mashes.
+    let r = run_with(
+        "
+control 'c' do
+  describe Row.new('host' => 'localhost').host do
+    it { should eq 'localhost' }
+  end
+end
+",
+        &[(
+            "libraries/lib.rb",
+            "class Row < ::Hashie::Mash\n  disable_warnings\nend\n",
+        )],
+        json!({}),
+        None,
+    );
+    assert_eq!(one(&r, "c").status, ControlStatus::Passed, "{r:#?}");
 }

@@ -10,6 +10,11 @@ use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Embedding, Flow, Interp, R};
 use crate::profile::ast::{Block, Param};
 
+/// Methods of a Proc object (read by static coverage too).
+pub const METHODS: &[&str] = &[
+    "call", "()", "yield", "[]", "===", "to_proc", "lambda?", "arity",
+];
+
 /// A proc or lambda: its block, what it closed over, and which kind it is.
 pub struct Closure {
     pub block: Arc<Block>,
