@@ -124,3 +124,25 @@ end
     );
     assert_eq!(one(&r, "c").status, ControlStatus::Passed, "{r:#?}");
 }
+
+#[test]
+fn procs_passed_in_a_loop_each_reach_their_own_call() {
+    // A passed proc is dropped when its call ends; the next call's proc must still be the
+    // one it was given (the list of passed procs is reused across the loop).
+    let r = run_with(
+        "
+control 'c' do
+  f = ->(x) { x + 1 }
+  n = 0
+  2000.times { n += [1].map(&f).first }
+  describe [n, [5].map(&proc { |x| x * 2 })] do
+    it { should eq [4000, [10]] }
+  end
+end
+",
+        &[],
+        json!({}),
+        None,
+    );
+    assert_eq!(one(&r, "c").status, ControlStatus::Passed, "{r:#?}");
+}

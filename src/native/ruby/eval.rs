@@ -67,7 +67,12 @@ impl<E: Embedding> Interp<'_, E> {
 
     pub fn eval(&mut self, e: &Expr) -> R {
         self.tick()?;
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e))
+        // A proc passed as `&blk` is needed until the call it was passed to ends, which is
+        // within this expression.
+        let procs = self.passed_procs.len();
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e));
+        self.passed_procs.truncate(procs);
+        r
     }
 
     /// One node: literals here, everything else in a function per node kind.

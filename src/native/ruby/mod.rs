@@ -280,7 +280,7 @@ pub struct Interp<'p, E> {
     pub match_source: Option<(Value, String)>,
     /// The value of a `throw` on its way to its `catch`.
     pub thrown: Option<Value>,
-    /// Procs passed as `&blk` ([`Blk::Proc`] holds the index; kept for the evaluation).
+    /// Procs passed as `&blk` ([`Blk::Proc`] holds the index), until the call ends.
     pub passed_procs: Vec<Value>,
     pub ext: E,
     pub depth: usize,
