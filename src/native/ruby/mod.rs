@@ -154,6 +154,8 @@ pub type ResourceFactory =
 pub struct Frame {
     pub vars: HashMap<String, Value>,
     pub boundary: bool,
+    /// Unique while the interpreter lives: a closure finds the scope it closed over.
+    pub id: u64,
 }
 
 /// What the language embedding this Ruby subset adds to it (InSpec's DSL, matchers and
@@ -280,6 +282,8 @@ pub struct Interp<'p, E> {
     pub match_source: Option<(Value, String)>,
     /// The value of a `throw` on its way to its `catch`.
     pub thrown: Option<Value>,
+    /// The last [`Frame::id`] given.
+    pub frame_ids: u64,
     /// Procs passed as `&blk` ([`Blk::Proc`] holds the index), until the call ends.
     pub passed_procs: Vec<Value>,
     pub ext: E,
@@ -321,7 +325,9 @@ impl<'p, E: Embedding> Interp<'p, E> {
             frames: vec![Frame {
                 vars: HashMap::new(),
                 boundary: true,
+                id: 0,
             }],
+            frame_ids: 0,
             defs: HashMap::new(),
             consts: HashMap::new(),
             classes: HashMap::new(),
@@ -407,9 +413,11 @@ impl<'p, E: Embedding> Interp<'p, E> {
             ));
         }
         self.depth += 1;
+        self.frame_ids += 1;
         self.frames.push(Frame {
             vars: HashMap::new(),
             boundary,
+            id: self.frame_ids,
         });
         let r = f(self);
         self.frames.pop();

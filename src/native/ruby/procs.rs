@@ -1,9 +1,10 @@
 //! Ruby's Proc objects made from literal blocks: `->(x) { }`, `lambda { |x| }`, `proc { }`,
-//! `Proc.new { }`, called with `.call`, `.()`, `[]`, `yield` or `===`, and passed on as
-//! `&blk`. A closure keeps the local variables visible where it was made (a snapshot:
-//! assignments inside do not reach the defining scope) and that scope's `self`.
+//! called with `.call`, `.()`, `[]`, `yield` or `===`, and passed on as `&blk`. A closure
+//! shares the local variables visible where it was made, as Ruby's do: it reads and assigns
+//! them in their scope while that scope runs, and keeps their last values after it ends.
+//! It runs with that scope's `self`.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::objects::native;
 use crate::native::ruby::value::{NativeObject, Value};
@@ -18,7 +19,9 @@ pub const METHODS: &[&str] = &[
 /// A proc or lambda: its block, what it closed over, and which kind it is.
 pub struct Closure {
     pub block: Arc<Block>,
-    captured: Vec<(String, Value)>,
+    /// Each variable closed over: its name, its value when the scope holding it (by
+    /// [`Frame::id`](crate::native::ruby::Frame)) has ended, and that scope.
+    captured: Mutex<Vec<(String, Value, u64)>>,
     self_value: Option<Value>,
     file: String,
     /// A lambda checks its argument count and `return` leaves only the lambda; a proc
@@ -37,6 +40,22 @@ impl NativeObject for Closure {
             "#<Proc:0x0000>".into()
         })
     }
+}
+
+/// The names a block's parameters bind.
+fn param_names(params: &[Param]) -> Vec<&str> {
+    let mut out = Vec::new();
+    for p in params {
+        match p {
+            Param::Required(n) | Param::Optional(n, _) | Param::Key(n, _) | Param::Block(n) => {
+                out.push(n.as_str())
+            }
+            Param::Rest(Some(n)) | Param::KeyRest(Some(n)) => out.push(n.as_str()),
+            Param::Rest(None) | Param::KeyRest(None) => {}
+            Param::Destructure(inner) => out.extend(param_names(inner)),
+        }
+    }
+    out
 }
 
 /// Ruby's `Proc#arity`: the number of required arguments, negative (-n-1) when optional or
@@ -61,11 +80,45 @@ impl<E: Embedding> Interp<'_, E> {
     pub fn make_closure(&self, block: &Block, lambda: bool) -> Value {
         native(Closure {
             block: Arc::new(block.clone()),
-            captured: self.visible_locals(),
+            captured: Mutex::new(self.visible_locals_with_scopes()),
             self_value: self.self_stack.last().cloned(),
             file: self.file.clone(),
             lambda,
         })
+    }
+
+    /// The variables visible here, each with the scope holding it.
+    fn visible_locals_with_scopes(&self) -> Vec<(String, Value, u64)> {
+        let mut out: Vec<(String, Value, u64)> = Vec::new();
+        for f in self.frames.iter().rev() {
+            for (k, v) in &f.vars {
+                if !out.iter().any(|(n, _, _)| n == k) {
+                    out.push((k.clone(), v.clone(), f.id));
+                }
+            }
+            if f.boundary {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Variable `name` of scope `id`, if that scope still runs and holds it.
+    fn scope_var(&self, id: u64, name: &str) -> Option<Value> {
+        let f = self.frames.iter().rev().find(|f| f.id == id)?;
+        f.vars.get(name).cloned()
+    }
+
+    fn set_scope_var(&mut self, id: u64, name: &str, v: Value) {
+        if let Some(slot) = self
+            .frames
+            .iter_mut()
+            .rev()
+            .find(|f| f.id == id)
+            .and_then(|f| f.vars.get_mut(name))
+        {
+            *slot = v;
+        }
     }
 
     /// Methods of a Proc object; None: not one of them.
@@ -123,13 +176,43 @@ impl<E: Embedding> Interp<'_, E> {
             self.self_stack.push(s.clone());
         }
         let saved_file = std::mem::replace(&mut self.file, c.file.clone());
+        let mut captured = match c.captured.lock() {
+            Ok(v) => v.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
+        // The live value where the defining scope still runs.
+        for (name, v, scope) in captured.iter_mut() {
+            if let Some(live) = self.scope_var(*scope, name) {
+                *v = live;
+            }
+        }
         let r = self.scoped(true, |me| {
-            for (k, v) in &c.captured {
+            for (k, v, _) in &captured {
                 me.declare(k, v.clone());
             }
-            me.bind_params(&block.params, &args)?;
-            me.eval_body(&block.body)
+            let r = me
+                .bind_params(&block.params, &args)
+                .and_then(|_| me.eval_body(&block.body));
+            // What the body assigned goes back to the variables it closed over (a parameter
+            // of the same name shadows the outer variable and is not written back).
+            let params = param_names(&block.params);
+            for (name, v, _) in captured.iter_mut() {
+                if params.contains(&name.as_str()) {
+                    continue;
+                }
+                if let Some(now) = me.frames.last().and_then(|f| f.vars.get(name.as_str())) {
+                    *v = now.clone();
+                }
+            }
+            r
         });
+        for (name, v, scope) in &captured {
+            self.set_scope_var(*scope, name, v.clone());
+        }
+        match c.captured.lock() {
+            Ok(mut slot) => *slot = captured,
+            Err(p) => *p.into_inner() = captured,
+        }
         self.file = saved_file;
         if pushed {
             self.self_stack.pop();

@@ -192,6 +192,12 @@ const RUBY: &[(&str, &str)] = &[
     ("[1, 2, 3].map(&->(x) { x * 2 })", "[2, 4, 6]"),
     ("(f = proc { |w| w.upcase }; %w[a b].map(&f))", r#"["A", "B"]"#),
     ("(conv = ->(h) { h.downcase }; conv.call('NAME'))", r#""name""#),
+    // Closures share the variables of the scope they were made in.
+    ("(n = 0; inc = -> { n += 1 }; inc.call; inc.call; n)", "2"),
+    ("(acc = []; add = ->(x) { acc << x }; add.(1); add.(2); acc)", "[1, 2]"),
+    ("(make = -> { c = 0; -> { c += 1 } }; g = make.call; g.call; g.call)", "2"),
+    ("(x = 1; f = ->(x) { x = 5 }; f.(2); x)", "1"),
+    ("(t = 0; [1, 2, 3].each(&->(v) { t += v }); t)", "6"),
     // CSV (Ruby's CSV documentation).
     (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
     (r#"CSV.parse("a,,\"\",\"x,\"\"y\"\"\"")"#, r#"[["a", nil, "", "x,\"y\""]]"#),
