@@ -61,6 +61,9 @@ control 'c' do
   describe inc.(41) do
     it { should eq 42 }
   end
+  describe Twice.new.apply(Proc.new { |x| -x }) do
+    it { should eq [-3, -4] }
+  end
 end
 "#,
     );

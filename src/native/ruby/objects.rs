@@ -266,6 +266,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Set",
     "JSON",
     "CSV",
+    "Proc",
     "Exception",
     "StandardError",
     "RuntimeError",

@@ -30,6 +30,7 @@ pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
         "Set" => set::CLASS_METHODS.to_vec(),
         "JSON" => json::CLASS_METHODS.to_vec(),
         "CSV" => csv::CLASS_METHODS.to_vec(),
+        "Proc" => vec!["new"],
         "Inspec::Log" => LOG_METHODS.to_vec(),
         "Date" => time::DATE_CLASS_METHODS.to_vec(),
         "Time" => time::TIME_CLASS_METHODS.to_vec(),
@@ -79,6 +80,15 @@ pub fn call_class<E: Embedding>(
         "Set" => set::call_class(name, args),
         "JSON" => json::call_class(name, args),
         "CSV" if name == "parse" => Some(csv::parse(me, args)),
+        // `Proc.new { }`: a proc of the block (not a lambda).
+        "Proc" if name == "new" => Some(match blk {
+            Some(Blk::Ast(b)) => Ok(me.make_closure(b, false)),
+            Some(Blk::Proc(i)) => Ok(me.passed_procs.get(i).cloned().unwrap_or(Value::Nil)),
+            _ => Err(crate::native::ruby::Flow::raise(
+                "ArgumentError",
+                "tried to create Proc object without a block",
+            )),
+        }),
         // InSpec's logger: messages for the operator, not results.
         "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
         "Date" | "Time" | "DateTime" => time::call_class(class, name, args),

@@ -197,6 +197,7 @@ const RUBY: &[(&str, &str)] = &[
     ("(acc = []; add = ->(x) { acc << x }; add.(1); add.(2); acc)", "[1, 2]"),
     ("(make = -> { c = 0; -> { c += 1 } }; g = make.call; g.call; g.call)", "2"),
     ("(x = 1; f = ->(x) { x = 5 }; f.(2); x)", "1"),
+    ("(p = Proc.new { |a, b| [a, b] }; [p.call(1), p.lambda?])", "[[1, nil], false]"),
     ("(t = 0; [1, 2, 3].each(&->(v) { t += v }); t)", "6"),
     // CSV (Ruby's CSV documentation).
     (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
