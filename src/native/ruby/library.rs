@@ -1345,19 +1345,11 @@ impl<E: Embedding> Interp<'_, E> {
 
 impl<E: Embedding> Interp<'_, E> {
     /// The local variables visible here, innermost binding of each name.
-    pub(crate) fn visible_locals(&self) -> Vec<(String, Value)> {
-        let mut out: Vec<(String, Value)> = Vec::new();
-        for f in self.frames.iter().rev() {
-            for (k, v) in &f.vars {
-                if !out.iter().any(|(n, _)| n == k) {
-                    out.push((k.clone(), v.clone()));
-                }
-            }
-            if f.boundary {
-                break;
-            }
-        }
-        out
+    fn visible_locals(&self) -> Vec<(String, Value)> {
+        self.visible_locals_with_scopes()
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect()
     }
 }
 

@@ -3,10 +3,11 @@
 //! [`Embedding`] it is generic over. Its files, lowest first (each names only the ones before
 //! it; they call each other through `Interp`'s methods): values and the objects they carry
 //! ([`value`]), regexps ([`rx`]), versions ([`version`]), names of syntax ([`syntax`]), user
-//! classes and custom resources from `libraries/` ([`objects`]), matches ([`matchdata`]),
-//! builtin methods of plain values ([`methods`]), Ruby's core library ([`corelib`]) and
-//! classes ([`classes`]), Hashie's Mash ([`mash`]), loading and running library classes
-//! ([`library`]), expression evaluation ([`eval`]). InSpec's resources reach it through the
+//! classes and custom resources from `libraries/` ([`objects`]), procs and lambdas
+//! ([`procs`]), matches ([`matchdata`]), builtin methods of plain values ([`methods`]),
+//! Ruby's core library ([`corelib`]) and classes ([`classes`]), Hashie's Mash ([`mash`]),
+//! loading and running library classes ([`library`]), expression evaluation ([`eval`]).
+//! InSpec's resources reach it through the
 //! [`value::Resource`] interface; InSpec's DSL, matchers and FilterTable (the layer above,
 //! `crate::native::inspec`) through [`Embedding`]: [`Interp`] is generic over it, so the
 //! compiler keeps this layer from calling up.

@@ -87,8 +87,9 @@ impl<E: Embedding> Interp<'_, E> {
         })
     }
 
-    /// The variables visible here, each with the scope holding it.
-    fn visible_locals_with_scopes(&self) -> Vec<(String, Value, u64)> {
+    /// The local variables visible here (innermost binding of each name), each with the
+    /// scope holding it.
+    pub(crate) fn visible_locals_with_scopes(&self) -> Vec<(String, Value, u64)> {
         let mut out: Vec<(String, Value, u64)> = Vec::new();
         for f in self.frames.iter().rev() {
             for (k, v) in &f.vars {

@@ -1,6 +1,6 @@
 //! Ruby core and standard-library classes profiles call: `File`, `Dir`, `Pathname`
-//! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]). The name tables
-//! here are what both evaluation and static coverage read.
+//! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]), `CSV` ([`csv`]),
+//! `Proc.new`. The name tables here are what both evaluation and static coverage read.
 
 pub mod csv;
 pub mod file;
