@@ -803,6 +803,7 @@ impl<'a> Analyzer<'a> {
                 }
             }
             ExprKind::SelfRef if cx.class.is_some() => {}
+            ExprKind::Lambda(b) => self.blk(Some(b), cx, bs),
             ExprKind::Yield(args) if cx.in_def => self.args(args, cx, bs),
             ExprKind::Defined(inner)
                 if matches!(
@@ -861,12 +862,12 @@ impl<'a> Analyzer<'a> {
     fn args(&mut self, args: &[Expr], cx: &Cx, bs: &mut Vec<Blocker>) {
         for a in args {
             match &a.kind {
-                ExprKind::BlockPass(inner) => {
-                    let own_block = cx.in_def && matches!(inner.kind, ExprKind::Var(_));
-                    if !matches!(inner.kind, ExprKind::Sym(_)) && !own_block {
-                        bs.push(self.block("block argument `&block`", a.span.start));
-                    }
-                }
+                // `&:sym`, a method's own `&block`, or a proc or lambda (in a variable or
+                // written there).
+                ExprKind::BlockPass(inner) => match &inner.kind {
+                    ExprKind::Sym(_) => {}
+                    _ => self.expr(inner, cx, bs),
+                },
                 ExprKind::Splat(x) => self.expr(x, cx, bs),
                 _ => self.expr(a, cx, bs),
             }
@@ -983,6 +984,10 @@ impl<'a> Analyzer<'a> {
         let base = self.external_base(class);
         let base = base.as_deref().map(|b| b.trim_start_matches("::"));
         if base.is_some_and(|b| CORE_BASES.contains(&b)) && is_builtin(name) {
+            return true;
+        }
+        // A Mash answers each of its keys as a method.
+        if base == Some("Hashie::Mash") {
             return true;
         }
         if let Some(rc) = base.and_then(resource_class) {
@@ -1292,6 +1297,10 @@ impl<'a> Analyzer<'a> {
         }
         if DSL_FUNCTIONS.contains(&name) {
             return self.dsl(name, args, block, cx, bs, off);
+        }
+        if matches!(name, "lambda" | "proc") && block.is_some() && args.is_empty() {
+            self.blk(block, cx, bs);
+            return;
         }
         if matches!(name, "match" | "cmp") {
             for a in args {

@@ -9,7 +9,7 @@ use crate::job::{ControlResult, ControlStatus};
 use crate::native::testing::{one, run_with};
 
 /// Runs control `c` (with `lib` as `libraries/lib.rb`) and asserts each of its checks passed.
-fn passes(lib: &str, code: &str) -> ControlResult {
+pub(super) fn passes(lib: &str, code: &str) -> ControlResult {
     let r = run_with(code, &[("libraries/lib.rb", lib)], json!({}), None);
     let c = one(&r, "c");
     let bad: Vec<String> = c

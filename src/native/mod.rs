@@ -46,6 +46,8 @@ mod resource_examples;
 #[cfg(test)]
 mod rspec_tests;
 #[cfg(test)]
+mod ruby_procs_tests;
+#[cfg(test)]
 pub mod testing;
 #[cfg(test)]
 mod wording_tests;

@@ -44,7 +44,9 @@ pub fn has_class_method(class: &str, name: &str) -> bool {
 
 /// Whether `name` is a method of some object made by these classes.
 pub fn is_object_method(name: &str) -> bool {
-    OBJECT_METHODS.contains(&name) || corelib::object_method(name)
+    OBJECT_METHODS.contains(&name)
+        || corelib::object_method(name)
+        || crate::native::ruby::procs::METHODS.contains(&name)
 }
 
 /// Methods of the objects these classes make (for static coverage).

@@ -7,6 +7,7 @@ use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
     KNOWN_CLASSES,
 };
+use crate::native::ruby::procs::Closure;
 use crate::native::ruby::syntax::{construct_name, scoped_name};
 use crate::native::ruby::value::Value;
 use crate::native::ruby::{
@@ -66,7 +67,12 @@ impl<E: Embedding> Interp<'_, E> {
 
     pub fn eval(&mut self, e: &Expr) -> R {
         self.tick()?;
-        stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e))
+        // A proc passed as `&blk` is needed until the call it was passed to ends, which is
+        // within this expression.
+        let procs = self.passed_procs.len();
+        let r = stacker::maybe_grow(64 * 1024, 1024 * 1024, || self.eval_inner(e));
+        self.passed_procs.truncate(procs);
+        r
     }
 
     /// One node: literals here, everything else in a function per node kind.
@@ -192,6 +198,7 @@ impl<E: Embedding> Interp<'_, E> {
                 self.call_frame_block(i, args, off)
             }
             ExprKind::Defined(inner) => self.eval_defined(inner, off),
+            ExprKind::Lambda(b) => Ok(self.make_closure(b, true)),
             ExprKind::SelfRef if !self.self_stack.is_empty() => {
                 Ok(self.self_stack.last().cloned().unwrap_or(Value::Nil))
             }
@@ -640,7 +647,17 @@ impl<E: Embedding> Interp<'_, E> {
                             .and_then(as_native::<ProcRef>)
                             .map(|p| Blk::Frame(p.0));
                     }
-                    _ => return Err(self.unsupported("block argument `&block`", a.span.start)),
+                    _ => {
+                        let v = self.eval(inner)?;
+                        if as_native::<Closure>(&v).is_some() {
+                            self.passed_procs.push(v);
+                            blk = Some(Blk::Proc(self.passed_procs.len() - 1));
+                        } else if as_native::<ProcRef>(&v).is_some() {
+                            blk = as_native::<ProcRef>(&v).map(|p| Blk::Frame(p.0));
+                        } else if !matches!(v, Value::Nil) {
+                            return Err(self.unsupported("block argument `&block`", a.span.start));
+                        }
+                    }
                 }
             } else {
                 plain.push(a.clone());
@@ -876,6 +893,9 @@ impl<E: Embedding> Interp<'_, E> {
         if name == "inspec" {
             return Ok(native(InspecHandle));
         }
+        if let ("lambda" | "proc", Some(b)) = (name, block) {
+            return Ok(self.make_closure(b, name == "lambda"));
+        }
         if name == "catch" || name == "throw" {
             return self.catch_throw(name, a, blk, off);
         }
@@ -1026,6 +1046,11 @@ impl<E: Embedding> Interp<'_, E> {
                 if let Some(r) = self.call_filter_builder(&recv, name, &args, blk, off) {
                     return r;
                 }
+                if let Some(c) = as_native::<Closure>(&recv) {
+                    if let Some(r) = self.call_closure_method(c, &recv, name, &args) {
+                        return r;
+                    }
+                }
                 if let Some(p) = as_native::<ProcRef>(&recv) {
                     if matches!(name, "call" | "()" | "yield" | "[]" | "===") {
                         return self.call_frame_block(p.0, args, off);
@@ -1136,6 +1161,13 @@ impl<E: Embedding> Interp<'_, E> {
     pub fn call_block(&mut self, blk: Blk<'_>, args: Vec<Value>, off: u32) -> R {
         match blk {
             Blk::Frame(i) => self.call_frame_block(i, args, off),
+            Blk::Proc(i) => {
+                let v = self.passed_procs.get(i).cloned().unwrap_or(Value::Nil);
+                match as_native::<Closure>(&v) {
+                    Some(c) => self.call_closure(c, args),
+                    None => Err(Flow::raise("LocalJumpError", "no block given (yield)")),
+                }
+            }
             Blk::Sym(m) => {
                 let mut it = args.into_iter();
                 let recv = it.next().unwrap_or(Value::Nil);

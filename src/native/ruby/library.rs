@@ -374,7 +374,7 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
-    /// The core class (`Array`, `Hash`, `String`) a class derives from.
+    /// The core class (`Array`, `Hash`, `String`, `Hashie::Mash`) a class derives from.
     pub fn core_base(&self, class: &str) -> Option<String> {
         self.external_base(class)
             .filter(|b| CORE_BASES.contains(&b.trim_start_matches("::")))
@@ -592,6 +592,10 @@ impl<E: Embedding> Interp<'_, E> {
         blk: Option<Blk<'_>>,
         off: u32,
     ) -> R {
+        if let Value::Native(_) = base {
+            // A Mash, shared: its keys are its methods.
+            return self.call_method(base, name, args.to_vec(), blk, off);
+        }
         if let Value::Resource(_) = base {
             if name == "[]" {
                 return self.index(base, args.to_vec(), off);
@@ -1146,6 +1150,15 @@ impl<E: Embedding> Interp<'_, E> {
                 Some(Ok(Value::Nil))
             }
             n if CLASS_METADATA.contains(&n) => Some(Ok(Value::Nil)),
+            // Hashie::Mash's `disable_warnings`: silences its key-conflict log messages,
+            // which the interpreter does not write.
+            "disable_warnings"
+                if self
+                    .external_base(&class)
+                    .is_some_and(|b| b.trim_start_matches("::") == "Hashie::Mash") =>
+            {
+                Some(Ok(Value::Nil))
+            }
             _ => None,
         }
     }
@@ -1331,18 +1344,10 @@ impl<E: Embedding> Interp<'_, E> {
 impl<E: Embedding> Interp<'_, E> {
     /// The local variables visible here, innermost binding of each name.
     fn visible_locals(&self) -> Vec<(String, Value)> {
-        let mut out: Vec<(String, Value)> = Vec::new();
-        for f in self.frames.iter().rev() {
-            for (k, v) in &f.vars {
-                if !out.iter().any(|(n, _)| n == k) {
-                    out.push((k.clone(), v.clone()));
-                }
-            }
-            if f.boundary {
-                break;
-            }
-        }
-        out
+        self.visible_locals_with_scopes()
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect()
     }
 }
 
@@ -1372,6 +1377,8 @@ fn set_state(inst_val: &Value, f: Flow) {
 fn base_answers<E: Embedding>(base: &Value, name: &str) -> bool {
     match base {
         Value::Resource(_) => E::knows_method(name) || matches!(name, "[]" | "to_s" | "inspect"),
+        // A Mash answers its keys as methods.
+        v if as_native::<crate::native::ruby::mash::Mash>(v).is_some() => true,
         _ => methods::is_builtin(name),
     }
 }
@@ -1401,6 +1408,7 @@ fn core_new(core: &str, args: &[Value]) -> R {
             Value::Array(vec![args.get(1).cloned().unwrap_or(Value::Nil); n])
         }
         ("Hash", []) => Value::Hash(Vec::new()),
+        ("Hashie::Mash", _) => crate::native::ruby::mash::new_mash(args),
         ("String", []) => Value::str(""),
         ("String", [Value::Str(s)]) => Value::Str(s.clone()),
         _ => {

@@ -3,10 +3,11 @@
 //! [`Embedding`] it is generic over. Its files, lowest first (each names only the ones before
 //! it; they call each other through `Interp`'s methods): values and the objects they carry
 //! ([`value`]), regexps ([`rx`]), versions ([`version`]), names of syntax ([`syntax`]), user
-//! classes and custom resources from `libraries/` ([`objects`]), matches ([`matchdata`]),
-//! builtin methods of plain values ([`methods`]), Ruby's core library ([`corelib`]) and
-//! classes ([`classes`]), Hashie's Mash ([`mash`]), loading and running library classes
-//! ([`library`]), expression evaluation ([`eval`]). InSpec's resources reach it through the
+//! classes and custom resources from `libraries/` ([`objects`]), procs and lambdas
+//! ([`procs`]), matches ([`matchdata`]), builtin methods of plain values ([`methods`]),
+//! Ruby's core library ([`corelib`]) and classes ([`classes`]), Hashie's Mash ([`mash`]),
+//! loading and running library classes ([`library`]), expression evaluation ([`eval`]).
+//! InSpec's resources reach it through the
 //! [`value::Resource`] interface; InSpec's DSL, matchers and FilterTable (the layer above,
 //! `crate::native::inspec`) through [`Embedding`]: [`Interp`] is generic over it, so the
 //! compiler keeps this layer from calling up.
@@ -22,6 +23,7 @@ pub mod mash;
 pub mod matchdata;
 pub mod methods;
 pub mod objects;
+pub mod procs;
 pub mod rx;
 pub mod syntax;
 pub mod value;
@@ -108,6 +110,8 @@ pub enum Blk<'a> {
     Sym(&'a str),
     /// The block given to call frame n (a method's `&block` passed on).
     Frame(usize),
+    /// A proc or lambda passed with `&blk`: its index in `Interp::passed_procs`.
+    Proc(usize),
 }
 
 impl Flow {
@@ -151,6 +155,8 @@ pub type ResourceFactory =
 pub struct Frame {
     pub vars: HashMap<String, Value>,
     pub boundary: bool,
+    /// Unique while the interpreter lives: a closure finds the scope it closed over.
+    pub id: u64,
 }
 
 /// What the language embedding this Ruby subset adds to it (InSpec's DSL, matchers and
@@ -277,6 +283,10 @@ pub struct Interp<'p, E> {
     pub match_source: Option<(Value, String)>,
     /// The value of a `throw` on its way to its `catch`.
     pub thrown: Option<Value>,
+    /// The last [`Frame::id`] given.
+    pub frame_ids: u64,
+    /// Procs passed as `&blk` ([`Blk::Proc`] holds the index), until the call ends.
+    pub passed_procs: Vec<Value>,
     pub ext: E,
     pub depth: usize,
     pub steps: u64,
@@ -316,7 +326,9 @@ impl<'p, E: Embedding> Interp<'p, E> {
             frames: vec![Frame {
                 vars: HashMap::new(),
                 boundary: true,
+                id: 0,
             }],
+            frame_ids: 0,
             defs: HashMap::new(),
             consts: HashMap::new(),
             classes: HashMap::new(),
@@ -326,6 +338,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             class_body: Vec::new(),
             match_source: None,
             thrown: None,
+            passed_procs: Vec::new(),
             ext,
             depth: 0,
             steps: 0,
@@ -401,9 +414,11 @@ impl<'p, E: Embedding> Interp<'p, E> {
             ));
         }
         self.depth += 1;
+        self.frame_ids += 1;
         self.frames.push(Frame {
             vars: HashMap::new(),
             boundary,
+            id: self.frame_ids,
         });
         let r = f(self);
         self.frames.pop();

@@ -267,6 +267,8 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Pathname",
     "Set",
     "JSON",
+    "CSV",
+    "Proc",
     "Exception",
     "StandardError",
     "RuntimeError",
@@ -302,7 +304,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
 
 /// Core classes a library class may derive from (`class Rules < Array`): instances hold
 /// one such value, which answers the methods the class does not define.
-pub const CORE_BASES: &[&str] = &["Array", "Hash", "String"];
+pub const CORE_BASES: &[&str] = &["Array", "Hash", "String", "Hashie::Mash"];
 
 /// Exception classes a library class may derive from.
 const EXCEPTION_BASES: &[&str] = &[
@@ -776,6 +778,7 @@ impl<E: Embedding> Interp<'_, E> {
             Blk::Ast(b) => FrameBlock::Ast(Arc::new(b.clone())),
             Blk::Sym(s) => FrameBlock::Sym(s.to_string()),
             Blk::Frame(i) => FrameBlock::Outer(i),
+            Blk::Proc(i) => FrameBlock::Proc(i),
         });
         let given = block.is_some();
         let frames_base = self.frames.len();
@@ -837,6 +840,7 @@ impl<E: Embedding> Interp<'_, E> {
         let r = match &block {
             FrameBlock::Ast(b) => self.call_block(Blk::Ast(b), args, off),
             FrameBlock::Sym(s) => self.call_block(Blk::Sym(s), args, off),
+            FrameBlock::Proc(p) => self.call_block(Blk::Proc(*p), args, off),
             FrameBlock::Outer(_) => Ok(Value::Nil),
         };
         self.file = saved_file;
@@ -854,6 +858,8 @@ pub enum FrameBlock {
     Sym(String),
     /// The block of an outer call frame, passed on with `&block`.
     Outer(usize),
+    /// A proc or lambda passed with `&blk` (index in `Interp::passed_procs`).
+    Proc(usize),
 }
 
 /// A method's `&block` parameter: the block given to call frame `.0`.

@@ -104,3 +104,82 @@ module Shellwords
     Shellwords.join(array)
   end
 end
+
+# inspec/utils/database_helpers.rb: the result of a database session's query (the
+# `mysql_session`/`postgres_session` libraries build it from parsed rows). `rows` are the
+# rows as given, `column(name)` that key of each row, `row(i).column(name).value` one cell
+# (keys are looked up downcased; a missing row gives "").
+module DatabaseHelper
+  class SQLColumn
+    def initialize(row, name)
+      @row = row
+      @name = name
+    end
+
+    def value
+      return '' if @row.nil?
+
+      @row[@name.downcase]
+    end
+
+    def to_s
+      'SQL Column'
+    end
+  end
+
+  class SQLRow
+    def initialize(query, row)
+      @query = query
+      @row = row
+    end
+
+    def column(name)
+      SQLColumn.new(@row, name)
+    end
+
+    def to_s
+      'SQL Row'
+    end
+  end
+
+  class SQLQueryResult
+    attr_reader :error
+
+    def initialize(cmd, results)
+      @cmd = cmd
+      @results = results
+    end
+
+    def rows
+      @results
+    end
+
+    def row(id)
+      SQLRow.new(self, @results[id])
+    end
+
+    def column(name)
+      @results.map { |r| r[name] }
+    end
+
+    def size
+      @results.size
+    end
+
+    def empty?
+      @results.empty?
+    end
+
+    def successful?
+      @cmd.exit_status == 0 && @error.nil?
+    end
+
+    def inspect
+      to_s
+    end
+
+    def to_s
+      'SQL ResultSet'
+    end
+  end
+end

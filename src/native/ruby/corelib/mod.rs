@@ -1,7 +1,8 @@
 //! Ruby core and standard-library classes profiles call: `File`, `Dir`, `Pathname`
-//! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]). The name tables
-//! here are what both evaluation and static coverage read.
+//! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]), `CSV` ([`csv`]),
+//! `Proc.new`. The name tables here are what both evaluation and static coverage read.
 
+pub mod csv;
 pub mod file;
 pub mod json;
 pub mod set;
@@ -28,6 +29,8 @@ pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
         "Pathname" => file::PATHNAME_CLASS_METHODS.to_vec(),
         "Set" => set::CLASS_METHODS.to_vec(),
         "JSON" => json::CLASS_METHODS.to_vec(),
+        "CSV" => csv::CLASS_METHODS.to_vec(),
+        "Proc" => vec!["new"],
         "Inspec::Log" => LOG_METHODS.to_vec(),
         "Date" => time::DATE_CLASS_METHODS.to_vec(),
         "Time" => time::TIME_CLASS_METHODS.to_vec(),
@@ -42,6 +45,7 @@ pub fn object_method(name: &str) -> bool {
         || time::METHODS.contains(&name)
         || file::PATHNAME_METHODS.contains(&name)
         || enumerator::METHODS.contains(&name)
+        || csv::ROW_METHODS.contains(&name)
 }
 
 /// Methods these classes add to plain values (set.rb's `Enumerable#to_set`, for arrays).
@@ -75,6 +79,16 @@ pub fn call_class<E: Embedding>(
         ),
         "Set" => set::call_class(name, args),
         "JSON" => json::call_class(name, args),
+        "CSV" if name == "parse" => Some(csv::parse(me, args)),
+        // `Proc.new { }`: a proc of the block (not a lambda).
+        "Proc" if name == "new" => Some(match blk {
+            Some(Blk::Ast(b)) => Ok(me.make_closure(b, false)),
+            Some(Blk::Proc(i)) => Ok(me.passed_procs.get(i).cloned().unwrap_or(Value::Nil)),
+            _ => Err(crate::native::ruby::Flow::raise(
+                "ArgumentError",
+                "tried to create Proc object without a block",
+            )),
+        }),
         // InSpec's logger: messages for the operator, not results.
         "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
         "Date" | "Time" | "DateTime" => time::call_class(class, name, args),
@@ -96,6 +110,9 @@ pub fn call_object<E: Embedding>(
     }
     if let Some(e) = as_native::<Enumerator>(recv) {
         return enumerator::call(me, e, name, args, blk, off);
+    }
+    if let Some(r) = as_native::<csv::Row>(recv) {
+        return csv::call_row(r, name, args);
     }
     if as_native::<file::Pathname>(recv).is_some() {
         return file::call_pathname(me, recv, name, args, off);

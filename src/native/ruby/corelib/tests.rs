@@ -177,6 +177,48 @@ const RUBY: &[(&str, &str)] = &[
     ),
     (r#"JSON.parse('{"a": 1}', symbolize_names: true)[:a]"#, "1"),
     (r#"{"a" => [1, nil]}.to_json"#, r#""{\"a\":[1,null]}""#),
+    // Proc and lambda (Ruby's Proc documentation).
+    ("(square = proc { |x| x**2 }; [square.call(3), square.(3), square[3]])", "[9, 9, 9]"),
+    ("(x = 10; add = ->(y) { x + y }; add.call(5))", "15"),
+    ("lambda { |x| x * 2 }.call(4)", "8"),
+    ("[lambda { |x| x }.lambda?, proc { |x| x }.lambda?, ->() {}.lambda?]", "[true, false, true]"),
+    ("proc { |x, y| [x, y] }.call(1)", "[1, nil]"),
+    ("proc { |x, y| [x, y] }.call([1, 2])", "[1, 2]"),
+    ("proc { |x, y| [x, y] }.call(1, 2, 3)", "[1, 2]"),
+    ("begin; ->(x, y) { [x, y] }.call([1, 2]); rescue ArgumentError => e; e.message; end", r#""wrong number of arguments (given 1, expected 2)""#),
+    ("->(x, k: 1) { [x, k] }.call(1, k: 2)", "[1, 2]"),
+    ("->() { return 1; 2 }.call", "1"),
+    ("[proc { |a, b| }.arity, proc { |*a| }.arity, lambda { |a, b = 0| }.arity, proc { |a, b = 0| }.arity]", "[2, -1, -2, 1]"),
+    ("[1, 2, 3].map(&->(x) { x * 2 })", "[2, 4, 6]"),
+    ("(f = proc { |w| w.upcase }; %w[a b].map(&f))", r#"["A", "B"]"#),
+    ("(conv = ->(h) { h.downcase }; conv.call('NAME'))", r#""name""#),
+    // Closures share the variables of the scope they were made in.
+    ("(n = 0; inc = -> { n += 1 }; inc.call; inc.call; n)", "2"),
+    ("(acc = []; add = ->(x) { acc << x }; add.(1); add.(2); acc)", "[1, 2]"),
+    ("(make = -> { c = 0; -> { c += 1 } }; g = make.call; g.call; g.call)", "2"),
+    ("(x = 1; f = ->(x) { x = 5 }; f.(2); x)", "1"),
+    ("(p = Proc.new { |a, b| [a, b] }; [p.call(1), p.lambda?])", "[[1, nil], false]"),
+    ("(t = 0; [1, 2, 3].each(&->(v) { t += v }); t)", "6"),
+    // CSV (Ruby's CSV documentation).
+    (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
+    (r#"CSV.parse("a,,\"\",\"x,\"\"y\"\"\"")"#, r#"[["a", nil, "", "x,\"y\""]]"#),
+    (r#"CSV.parse("foo:0\r\nbar:1", col_sep: ":")"#, r#"[["foo", "0"], ["bar", "1"]]"#),
+    (
+        r#"CSV.parse("Name,Count\nfoo,0\nbar,1\n", headers: true).map { |row| row.to_h }"#,
+        r#"[{"Name" => "foo", "Count" => "0"}, {"Name" => "bar", "Count" => "1"}]"#,
+    ),
+    (
+        r#"CSV.parse("Name,Count\nfoo,0\n", headers: true).map { |row| [row["Name"], row[1], row.headers] }"#,
+        r#"[["foo", "0", ["Name", "Count"]]]"#,
+    ),
+    (
+        r#"CSV.parse("User\tHost\nroot\tlocalhost", headers: true, header_converters: ->(h) { h.downcase }, col_sep: "\t", quote_char: "\x00").map { |r| r.to_h }"#,
+        r#"[{"user" => "root", "host" => "localhost"}]"#,
+    ),
+    (
+        r#"CSV.parse("Max Count\n3", headers: true, header_converters: :symbol).first.headers"#,
+        "[:max_count]",
+    ),
 ];
 
 #[test]
