@@ -41,6 +41,7 @@ mod selinux;
 mod service;
 mod simple_config;
 mod support;
+mod timezone;
 mod webserver;
 mod x509;
 mod xinetd;
@@ -228,12 +229,27 @@ static REGISTRY: &[Entry] = &[
     Entry {
         name: "kernel_parameter",
         methods: kernel::PARAMETER_METHODS,
-        create: kernel::create_parameter,
+        create: |a, h| kernel::create_parameter("kernel_parameter", a, h),
+    },
+    Entry {
+        name: "kernel_parameters",
+        methods: kernel::PARAMETERS_METHODS,
+        create: kernel::create_parameters,
+    },
+    Entry {
+        name: "ksh",
+        methods: command::METHODS,
+        create: |a, h| command::create("ksh", a, h),
     },
     Entry {
         name: "limits_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("limits_conf", a, h),
+    },
+    Entry {
+        name: "linux_kernel_parameter",
+        methods: kernel::PARAMETER_METHODS,
+        create: |a, h| kernel::create_parameter("linux_kernel_parameter", a, h),
     },
     Entry {
         name: "login_def",
@@ -411,6 +427,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| service::create("sysv_service", a, h),
     },
     Entry {
+        name: "timezone",
+        methods: timezone::METHODS,
+        create: timezone::create,
+    },
+    Entry {
         name: "upstart_service",
         methods: service::METHODS,
         create: |a, h| service::create("upstart_service", a, h),
@@ -486,6 +507,8 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
     REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
 
+#[cfg(test)]
+mod gap_tests;
 #[cfg(test)]
 mod pg_test_server;
 #[cfg(test)]

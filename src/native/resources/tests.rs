@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 fn sample_args(name: &str) -> Vec<Value> {
     match name {
         "file" | "directory" => vec![Value::str("/etc/passwd")],
-        "command" | "bash" => vec![Value::str("true")],
+        "command" | "bash" | "ksh" => vec![Value::str("true")],
         "powershell" => vec![Value::str("Write-Output 'x'")],
-        "kernel_parameter" => vec![Value::str("kernel.ostype")],
+        "kernel_parameter" | "linux_kernel_parameter" => vec![Value::str("kernel.ostype")],
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
         "os_env" => vec![Value::str("PATH")],

@@ -1,0 +1,66 @@
+//! The examples of InSpec's pages for resources the native catalogue lacked
+//! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
+//! `user`'s `has_authorized_key?`), as controls of
+//! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
+//! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
+
+use crate::job::ControlStatus;
+use crate::native::testing::{evaluate_on, fixtures_dir, one, wrong_outcomes_on_fixture_hosts};
+
+use ControlStatus::{Failed as F, Passed as P, Skipped as S};
+
+/// InSpec's status of each control on debian12, ubuntu2004, rhel8.
+const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
+    ("kernel-parameters-forwarding-doc", [F, F, F]),
+    ("kernel-parameters-regex-doc", [P, P, P]),
+    ("kernel-parameters-all", [P, P, P]),
+    ("kernel-parameters-to-i", [P, P, F]),
+    ("kernel-parameters-none", [P, P, P]),
+    ("linux-kernel-parameter", [P, P, P]),
+    ("timezone-doc", [F, F, F]),
+    ("timezone-utc", [P, P, F]),
+    ("ksh-example", [F, F, F]),
+    ("users-disabled-enabled", [P, P, P]),
+    // Only RHEL's login has an authorized_keys file.
+    ("user-authorized-key", [S, S, P]),
+    ("user-authorized-key-other", [S, S, F]),
+];
+
+#[test]
+fn gap_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
+    let wrong = wrong_outcomes_on_fixture_hosts("gap-resources", EXPECTED);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// The wording InSpec gives: subjects, the skip of a login without authorized_keys.
+#[test]
+fn gap_resource_wording() {
+    let deb = evaluate_on(&fixtures_dir().join("hosts/debian12"), "gap-resources");
+    let rhel = evaluate_on(&fixtures_dir().join("hosts/rhel8"), "gap-resources");
+    let c = one(&deb, "user-authorized-key");
+    assert_eq!(
+        c.results[0].skip_message.as_deref(),
+        Some("Can't find any valid path for authorized_keys"),
+        "{c:#?}"
+    );
+    let c = one(&rhel, "timezone-utc");
+    assert_eq!(
+        c.results[0].code_desc,
+        "Time Zone resource identifier is expected to eq \"Etc/UTC\""
+    );
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("\nexpected: \"Etc/UTC\"\n     got: \"America/New_York\"\n\n(compared using ==)\n"),
+        "{c:#?}"
+    );
+    let c = one(&deb, "kernel-parameters-forwarding-doc");
+    assert_eq!(
+        c.results[0].code_desc,
+        "Kernel Parameters with parameter == \"net.ipv4.conf.all.forwarding\" values is expected to eq [1]"
+    );
+    let c = one(&deb, "ksh-example");
+    assert_eq!(
+        c.results[0].code_desc,
+        "KornShell command ls -al / stdout is expected to match /bin/"
+    );
+}
