@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`), as controls of
+//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -24,6 +24,10 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     // Only RHEL's login has an authorized_keys file.
     ("user-authorized-key", [S, S, P]),
     ("user-authorized-key-other", [S, S, F]),
+    ("postfix-conf-doc", [S, S, F]),
+    ("postfix-conf-loopback", [S, S, P]),
+    ("mail-alias-daemon-doc", [F, F, P]),
+    ("mail-alias-mailadmin-doc", [F, F, F]),
 ];
 
 #[test]
@@ -57,6 +61,27 @@ fn gap_resource_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "Kernel Parameters with parameter == \"net.ipv4.conf.all.forwarding\" values is expected to eq [1]"
+    );
+    let c = one(&deb, "postfix-conf-doc");
+    assert_eq!(
+        c.results[0].skip_message.as_deref(),
+        Some("Can't find file: /etc/postfix/main.cf"),
+        "{c:#?}"
+    );
+    let c = one(&rhel, "mail-alias-mailadmin-doc");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("mailadmin is not a valid key in the aliases"),
+        "{c:#?}"
+    );
+    assert_eq!(
+        c.results[0].code_desc,
+        "mail_alias mailadmin is expected to be aliased to \"inspecadmin@chef.io\""
+    );
+    let c = one(&rhel, "postfix-conf-loopback");
+    assert_eq!(
+        c.results[0].code_desc,
+        "Postfix Mail Transfer Agent inet_interfaces is expected to cmp == \"localhost\""
     );
     let c = one(&deb, "ksh-example");
     assert_eq!(

@@ -28,6 +28,7 @@ mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod mail_alias;
 mod mash;
 mod mount;
 mod mysql;
@@ -262,6 +263,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("login_defs", a, h),
     },
     Entry {
+        name: "mail_alias",
+        methods: mail_alias::METHODS,
+        create: mail_alias::create,
+    },
+    Entry {
         name: "mount",
         methods: mount::MOUNT_METHODS,
         create: mount::create_mount,
@@ -345,6 +351,11 @@ static REGISTRY: &[Entry] = &[
         name: "port",
         methods: process::PORT_METHODS,
         create: process::create_port,
+    },
+    Entry {
+        name: "postfix_conf",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("postfix_conf", a, h),
     },
     Entry {
         name: "postgres",

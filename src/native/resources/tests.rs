@@ -21,6 +21,7 @@ fn sample_args(name: &str) -> Vec<Value> {
             vec![Value::str("ssh")]
         }
         "mount" => vec![Value::str("/")],
+        "mail_alias" => vec![Value::str("root")],
         "interface" => vec![Value::str("lo")],
         "bond" => vec![Value::str("bond0")],
         "bridge" => vec![Value::str("br0")],
@@ -33,7 +34,7 @@ fn sample_args(name: &str) -> Vec<Value> {
             (Value::Sym("chain".into()), Value::str("input")),
         ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
-        "parse_config_file" | "ini" | "json" | "yaml" | "xml" => {
+        "parse_config_file" | "ini" | "json" | "yaml" | "xml" | "postfix_conf" => {
             vec![Value::str("/etc/hostname")]
         }
         _ => vec![],
