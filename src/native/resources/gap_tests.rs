@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`), as controls of
+//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -28,6 +28,8 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("postfix-conf-loopback", [S, S, P]),
     ("mail-alias-daemon-doc", [F, F, P]),
     ("mail-alias-mailadmin-doc", [F, F, F]),
+    ("postgres-ident-conf-doc", [P, F, F]),
+    ("postgres-ident-conf-columns", [P, F, F]),
 ];
 
 #[test]
@@ -82,6 +84,19 @@ fn gap_resource_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "Postfix Mail Transfer Agent inet_interfaces is expected to cmp == \"localhost\""
+    );
+    // No PostgreSQL on Ubuntu's state: no conf_dir to find pg_ident.conf in.
+    let ubuntu = evaluate_on(&fixtures_dir().join("hosts/ubuntu2004"), "gap-resources");
+    let c = one(&ubuntu, "postgres-ident-conf-doc");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("PostgreSQL's conf_dir was not found"),
+        "{c:#?}"
+    );
+    let c = one(&deb, "postgres-ident-conf-columns");
+    assert_eq!(
+        c.results[0].code_desc,
+        "PostgreSQL Ident Config /etc/postgresql/15/main/pg_ident.conf with map_name == \"ssl-test\" system_username is expected to eq [\"acme\", \"/^(.*)@example\\\\.com$\"]"
     );
     let c = one(&deb, "ksh-example");
     assert_eq!(

@@ -373,6 +373,11 @@ static REGISTRY: &[Entry] = &[
         create: postgres::create_hba,
     },
     Entry {
+        name: "postgres_ident_conf",
+        methods: postgres::IDENT_METHODS,
+        create: postgres::create_ident,
+    },
+    Entry {
         name: "postgres_session",
         methods: postgres::SESSION_METHODS,
         create: postgres::create_session,
