@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`), as controls of
+//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -30,6 +30,9 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("mail-alias-mailadmin-doc", [F, F, F]),
     ("postgres-ident-conf-doc", [P, F, F]),
     ("postgres-ident-conf-columns", [P, F, F]),
+    ("filesystem-doc-root", [P, P, P]),
+    ("filesystem-example-type", [P, P, F]),
+    ("filesystem-audit-threshold", [P, F, P]),
 ];
 
 #[test]

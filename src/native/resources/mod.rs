@@ -22,6 +22,7 @@ mod docker;
 mod facts;
 mod file;
 mod file_reader;
+mod filesystem;
 mod firewall;
 mod grub;
 mod host;
@@ -161,6 +162,11 @@ static REGISTRY: &[Entry] = &[
         name: "file",
         methods: file::METHODS,
         create: |a, h| file::create("file", a, h),
+    },
+    Entry {
+        name: "filesystem",
+        methods: filesystem::METHODS,
+        create: filesystem::create,
     },
     Entry {
         name: "firewalld",

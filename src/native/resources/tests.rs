@@ -20,7 +20,7 @@ fn sample_args(name: &str) -> Vec<Value> {
         "service" | "systemd_service" | "sysv_service" | "upstart_service" => {
             vec![Value::str("ssh")]
         }
-        "mount" => vec![Value::str("/")],
+        "mount" | "filesystem" => vec![Value::str("/")],
         "mail_alias" => vec![Value::str("root")],
         "interface" => vec![Value::str("lo")],
         "bond" => vec![Value::str("bond0")],
