@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`), as controls of
+//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -33,6 +33,9 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("filesystem-doc-root", [P, P, P]),
     ("filesystem-example-type", [P, P, F]),
     ("filesystem-audit-threshold", [P, F, P]),
+    ("cron-doc-entry", [F, F, F]),
+    ("cron-doc-table", [F, F, P]),
+    ("cron-aide-entry", [F, F, P]),
 ];
 
 #[test]
@@ -100,6 +103,16 @@ fn gap_resource_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "PostgreSQL Ident Config /etc/postgresql/15/main/pg_ident.conf with map_name == \"ssl-test\" system_username is expected to eq [\"acme\", \"/^(.*)@example\\\\.com$\"]"
+    );
+    let c = one(&deb, "cron-doc-entry");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("Error while executing crontab -l command: \nno crontab for root\n"),
+        "{c:#?}"
+    );
+    assert_eq!(
+        c.results[0].code_desc,
+        "cron for current user is expected to have entry \"5 * * * * /some/scheduled/task.sh\""
     );
     let c = one(&deb, "ksh-example");
     assert_eq!(

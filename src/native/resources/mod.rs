@@ -119,6 +119,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| command::create("command", a, h),
     },
     Entry {
+        name: "cron",
+        methods: crontab::CRON_METHODS,
+        create: crontab::create_cron,
+    },
+    Entry {
         name: "crontab",
         methods: crontab::METHODS,
         create: crontab::create,
