@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`), as controls of
+//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`, `x509_private_key`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -36,6 +36,9 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("cron-doc-entry", [F, F, F]),
     ("cron-doc-table", [F, F, P]),
     ("cron-aide-entry", [F, F, P]),
+    ("x509-private-key-snakeoil", [P, F, F]),
+    ("x509-private-key-encrypted-doc", [P, F, F]),
+    ("x509-private-key-no-passphrase", [P, F, F]),
 ];
 
 #[test]
@@ -113,6 +116,12 @@ fn gap_resource_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "cron for current user is expected to have entry \"5 * * * * /some/scheduled/task.sh\""
+    );
+    let c = one(&rhel, "x509-private-key-snakeoil");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("Could not find `openssl` on your system."),
+        "{c:#?}"
     );
     let c = one(&deb, "ksh-example");
     assert_eq!(

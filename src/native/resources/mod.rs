@@ -46,6 +46,7 @@ mod support;
 mod timezone;
 mod webserver;
 mod x509;
+mod x509_key;
 mod xinetd;
 mod xml_doc;
 mod yum;
@@ -482,6 +483,11 @@ static REGISTRY: &[Entry] = &[
         name: "x509_certificate",
         methods: x509::METHODS,
         create: x509::create,
+    },
+    Entry {
+        name: "x509_private_key",
+        methods: x509_key::METHODS,
+        create: x509_key::create,
     },
     Entry {
         name: "xinetd_conf",

@@ -34,6 +34,7 @@ fn sample_args(name: &str) -> Vec<Value> {
             (Value::Sym("chain".into()), Value::str("input")),
         ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
+        "x509_private_key" => vec![Value::str("/nonexistent/key.pem")],
         "parse_config_file" | "ini" | "json" | "yaml" | "xml" | "postfix_conf" => {
             vec![Value::str("/etc/hostname")]
         }
@@ -45,7 +46,7 @@ fn method_args(method: &str) -> Vec<Value> {
     match method {
         "owned_by?" | "grouped_into?" => vec![Value::str("root")],
         "more_permissive_than?" => vec![Value::str("0644")],
-        "linked_to?" => vec![Value::str("/x")],
+        "linked_to?" | "has_matching_certificate?" => vec![Value::str("/x")],
         "object" | "repo" => vec![Value::str("x")],
         "has_rule?" => vec![Value::str("-P INPUT ACCEPT")],
         _ => vec![],
