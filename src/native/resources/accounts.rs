@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::support::{
-    need_str, opt_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
+    need_str, opt_str, read_text, run_argv, str_arg, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, TablePredicate, Value};
@@ -360,6 +360,7 @@ const USER_FIELDS: &[&str] = &[
 ];
 
 pub const USER_METHODS: &[&str] = &[
+    "badpasswordattempts",
     "belongs_to_group?",
     "belongs_to_primary_group?",
     "disabled?",
@@ -528,6 +529,20 @@ impl Resource for Users {
                     .find(|s| s.first() == Some(&name))
                     .and_then(|s| s.get(1).cloned())
                     .unwrap_or(Value::Nil))
+            }
+            // users.rb: `lastb -w -a | grep USER | wc -l` (0 when lastb cannot be read), for
+            // an existing user; the lines are counted here rather than through a pipeline.
+            "badpasswordattempts" => {
+                let Value::Str(name) = get("username") else {
+                    return Ok(Value::Nil);
+                };
+                let out = run_argv(&self.host, &["lastb", "-w", "-a"])?;
+                let n = out
+                    .stdout
+                    .lines()
+                    .filter(|l| l.contains(name.as_str()))
+                    .count();
+                Ok(Value::Int(n as i64))
             }
             "minimum_days_between_password_change" => Ok(get("mindays")),
             "maximum_days_between_password_change" => Ok(get("maxdays")),

@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`, `x509_private_key`), as controls of
+//! `user`'s `has_authorized_key?` and `badpasswordattempts`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`, `x509_private_key`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -39,6 +39,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("x509-private-key-snakeoil", [P, F, F]),
     ("x509-private-key-encrypted-doc", [P, F, F]),
     ("x509-private-key-no-passphrase", [P, F, F]),
+    ("user-badpasswordattempts", [P, P, F]),
 ];
 
 #[test]
@@ -121,6 +122,12 @@ fn gap_resource_wording() {
     assert_eq!(
         c.results[0].message.as_deref(),
         Some("Could not find `openssl` on your system."),
+        "{c:#?}"
+    );
+    let c = one(&rhel, "user-badpasswordattempts");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("\nexpected: 0\n     got: 2\n\n(compared using ==)\n"),
         "{c:#?}"
     );
     let c = one(&deb, "ksh-example");
