@@ -85,6 +85,9 @@ pub const PARAMETERS_METHODS: &[&str] = &[
     "where",
 ];
 
+/// kernel_parameters.rb's command line.
+pub const SYSCTL_ALL: &str = "/sbin/sysctl -a";
+
 /// `kernel_parameters`: a FilterTable of `parameter` and `value` (kernel_parameters.rb).
 pub struct KernelParameters {
     host: Arc<Host>,
@@ -128,7 +131,7 @@ pub fn parameter_rows(stdout: &str) -> Vec<Vec<Value>> {
 impl KernelParameters {
     fn table(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
-            let out = self.host.run("/sbin/sysctl -a")?;
+            let out = self.host.run(SYSCTL_ALL)?;
             let rows = if out.exit_status == Some(0) {
                 parameter_rows(&out.stdout)
             } else {
