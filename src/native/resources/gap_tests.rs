@@ -1,6 +1,6 @@
 //! The examples of InSpec's pages for resources the native catalogue lacked
 //! (`kernel_parameters`, `linux_kernel_parameter`, `timezone`, `ksh`, `users`' `disabled?`,
-//! `user`'s `has_authorized_key?` and `badpasswordattempts`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`, `x509_private_key`), as controls of
+//! `user`'s `has_authorized_key?` and `badpasswordattempts`, `postfix_conf`, `mail_alias`, `postgres_ident_conf`, `filesystem`, `cron`, `x509_private_key`, `linux_audit_system`), as controls of
 //! `tests/fixtures/fixture-profiles/gap-resources` on the recorded host states, against the
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
@@ -40,6 +40,8 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("x509-private-key-encrypted-doc", [P, F, F]),
     ("x509-private-key-no-passphrase", [P, F, F]),
     ("user-badpasswordattempts", [P, P, F]),
+    ("linux-audit-system-example", [P, F, F]),
+    ("linux-audit-system-rules", [P, F, P]),
 ];
 
 #[test]
@@ -130,6 +132,18 @@ fn gap_resource_wording() {
         Some("\nexpected: 0\n     got: 2\n\n(compared using ==)\n"),
         "{c:#?}"
     );
+    let c = one(&ubuntu, "linux-audit-system-rules");
+    assert!(
+        c.results[0]
+            .message
+            .as_deref()
+            .is_some_and(|m| m.starts_with("Could not find `auditctl`")),
+        "{c:#?}"
+    );
+    // RHEL's audit configuration is locked (`enabled 2`): not enabled, but running.
+    let c = one(&rhel, "linux-audit-system-example");
+    let statuses: Vec<_> = c.results.iter().map(|r| r.status).collect();
+    assert_eq!(statuses, [F, P], "{c:#?}");
     let c = one(&deb, "ksh-example");
     assert_eq!(
         c.results[0].code_desc,

@@ -29,6 +29,7 @@ mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod linux_audit;
 mod mail_alias;
 mod mash;
 mod mount;
@@ -258,6 +259,11 @@ static REGISTRY: &[Entry] = &[
         name: "limits_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("limits_conf", a, h),
+    },
+    Entry {
+        name: "linux_audit_system",
+        methods: linux_audit::METHODS,
+        create: linux_audit::create,
     },
     Entry {
         name: "linux_kernel_parameter",
