@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{need_str, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::support::{need_str, ruby_to_i, run_argv, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -41,21 +41,14 @@ pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     }))
 }
 
-/// Ruby's `to_i` of a df column: its leading digits, else 0.
-fn to_i(word: Option<&str>) -> i64 {
-    let w = word.unwrap_or("");
-    let end = w.find(|c: char| !c.is_ascii_digit()).unwrap_or(w.len());
-    w[..end].parse().unwrap_or(0)
-}
-
 /// The second line of `df -PT`, split on blanks: type, 1024-blocks, used, available.
 /// None: no second line (InSpec's `nil.strip` fails the resource).
 pub fn parse_df(stdout: &str) -> Option<Info> {
     let line = stdout.lines().nth(1)?;
     let v: Vec<&str> = line.split_whitespace().collect();
     Some(Info {
-        size_kb: to_i(v.get(2).copied()),
-        free_kb: to_i(v.get(4).copied()),
+        size_kb: ruby_to_i(v.get(2).copied().unwrap_or("")),
+        free_kb: ruby_to_i(v.get(4).copied().unwrap_or("")),
         fs_type: v.get(1).copied().unwrap_or("").to_string(),
     })
 }

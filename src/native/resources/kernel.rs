@@ -6,7 +6,7 @@ use std::sync::Arc;
 use regex::Regex;
 
 use crate::native::resources::support::{
-    need_str, read_text, run_argv, table, table_call, unsupported, Lazy, Res,
+    need_str, read_text, ruby_to_i, run_argv, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, TablePredicate, Value};
@@ -99,19 +99,6 @@ pub fn create_parameters(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resou
         host: host.clone(),
         rows: Lazy::default(),
     }))
-}
-
-/// Ruby's `String#to_i`: the leading integer (sign allowed, after blanks), else 0.
-fn ruby_to_i(s: &str) -> i64 {
-    let t = s.trim_start();
-    let (sign, digits) = match t.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, t.strip_prefix('+').unwrap_or(t)),
-    };
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse::<i64>().map_or(0, |n| sign * n)
 }
 
 /// `sysctl -a` lines as kernel_parameters.rb reads them: split at `=`, both sides stripped,

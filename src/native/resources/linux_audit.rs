@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{has_program, unsupported, Lazy, Res};
+use crate::native::resources::support::{has_program, ruby_to_i, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -23,19 +23,6 @@ pub fn create(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
         host: host.clone(),
         auditctl: Lazy::default(),
     }))
-}
-
-/// Ruby's `to_i` of a word: its leading integer, else 0.
-fn to_i(word: Option<&str>) -> i64 {
-    let w = word.unwrap_or("");
-    let (sign, digits) = match w.strip_prefix('-') {
-        Some(rest) => (-1, rest),
-        None => (1, w),
-    };
-    let end = digits
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(digits.len());
-    digits[..end].parse::<i64>().map_or(0, |n| sign * n)
 }
 
 impl LinuxAuditSystem {
@@ -87,13 +74,11 @@ impl Resource for LinuxAuditSystem {
         match method {
             "enabled?" => {
                 let w = self.status_words("enabled")?;
-                Ok(Value::Bool(to_i(w.get(1).map(String::as_str)) == 1))
+                Ok(Value::Bool(w.get(1).map_or(0, |v| ruby_to_i(v)) == 1))
             }
             "running?" => {
                 let w = self.status_words("pid")?;
-                Ok(Value::Bool(
-                    w.get(1).is_some_and(|p| to_i(Some(p.as_str())) != 0),
-                ))
+                Ok(Value::Bool(w.get(1).is_some_and(|p| ruby_to_i(p) != 0)))
             }
             "rules" => {
                 let auditctl = self.auditctl()?;
