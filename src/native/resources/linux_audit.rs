@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{has_program, ruby_to_i, unsupported, Lazy, Res};
+use crate::native::resources::support::{first_program, ruby_to_i, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -29,14 +29,11 @@ impl LinuxAuditSystem {
     fn auditctl(&self) -> Res<&'static str> {
         self.auditctl
             .get(|| {
-                for p in AUDITCTL {
-                    if has_program(&self.host, p)? {
-                        return Ok(*p);
-                    }
-                }
-                Err(ResourceError::Failed(
-                    "Could not find `auditctl`. This resource requires `auditctl` utility to be available on the system.".into(),
-                ))
+                first_program(
+                    &self.host,
+                    AUDITCTL,
+                    "Could not find `auditctl`. This resource requires `auditctl` utility to be available on the system.",
+                )
             })
             .copied()
     }

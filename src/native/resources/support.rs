@@ -87,6 +87,17 @@ pub fn ruby_to_i(s: &str) -> i64 {
     digits[..end].parse::<i64>().map_or(0, |n| sign * n)
 }
 
+/// The first of `candidates` the target has (InSpec's `%w{/usr/sbin/x /sbin/x x}.each {
+/// return cmd if inspec.command(cmd).exist? }`), else a failure saying `missing`.
+pub fn first_program(host: &Host, candidates: &[&'static str], missing: &str) -> Res<&'static str> {
+    for p in candidates {
+        if has_program(host, p)? {
+            return Ok(p);
+        }
+    }
+    Err(ResourceError::Failed(missing.to_string()))
+}
+
 /// `command -v NAME` on the target: whether a program is installed there.
 pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     let out = host.run(&format!("command -v {}", quote(name)))?;

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::support::{
-    has_program, need_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
+    first_program, need_str, read_text, run_argv, str_arg, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
@@ -44,14 +44,11 @@ impl PrivateKey {
     fn openssl(&self) -> Res<&'static str> {
         self.openssl
             .get(|| {
-                for p in OPENSSL {
-                    if has_program(&self.host, p)? {
-                        return Ok(*p);
-                    }
-                }
-                Err(ResourceError::Failed(
-                    "Could not find `openssl` on your system.".into(),
-                ))
+                first_program(
+                    &self.host,
+                    OPENSSL,
+                    "Could not find `openssl` on your system.",
+                )
             })
             .copied()
     }
