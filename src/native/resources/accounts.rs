@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use crate::native::resources::support::{
-    need_str, opt_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
+    need_str, opt_str, read_text, run_argv, str_arg, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
-use crate::native::ruby::value::{Table, Value};
+use crate::native::ruby::value::{Table, TablePredicate, Value};
 use crate::transport::Host;
 
 /// Ruby's `String#split(sep)`: trailing empty fields are dropped.
@@ -337,6 +337,7 @@ impl Accounts {
             sh(5),
             sh(6),
             passwordage,
+            Value::Nil,
         ]
     }
 }
@@ -354,9 +355,12 @@ const USER_FIELDS: &[&str] = &[
     "warndays",
     "inactive_days",
     "passwordage",
+    // users.rb's Linux provider sets no `disabled` (Windows only): nil on every row.
+    "disabled",
 ];
 
 pub const USER_METHODS: &[&str] = &[
+    "badpasswordattempts",
     "belongs_to_group?",
     "belongs_to_primary_group?",
     "disabled?",
@@ -364,6 +368,7 @@ pub const USER_METHODS: &[&str] = &[
     "enabled?",
     "encrypted_password",
     "groupname",
+    "has_authorized_key?",
     "has_home_directory?",
     "has_login_shell?",
     "has_uid?",
@@ -389,6 +394,9 @@ pub const USER_METHODS: &[&str] = &[
 ];
 pub const USERS_METHODS: &[&str] = &[
     "count",
+    "disabled",
+    "disabled?",
+    "enabled?",
     "entries",
     "exist?",
     "exists?",
@@ -441,7 +449,7 @@ impl Users {
                 .filter(|p| self.user.is_none() || text(p.first()) == self.user.as_deref())
                 .map(|p| a.user_row(p))
                 .collect();
-            Ok(table(
+            let mut t = table(
                 "Users",
                 USER_FIELDS,
                 &[
@@ -456,9 +464,26 @@ impl Users {
                     ("maxdays", "maxdays"),
                     ("warndays", "warndays"),
                     ("inactive_days", "inactive_days"),
+                    ("disabled", "disabled"),
                 ],
                 rows,
-            ))
+            );
+            // users.rb: `disabled?` when no row is `disabled == false`, `enabled?` when
+            // none is `disabled == true` (both true on Linux, whose rows have nil).
+            if let Some(t) = Arc::get_mut(&mut t) {
+                let disabled = USER_FIELDS.len() - 1;
+                t.predicates = vec![
+                    (
+                        "disabled?".into(),
+                        TablePredicate::NoneIs(disabled, Value::Bool(false)),
+                    ),
+                    (
+                        "enabled?".into(),
+                        TablePredicate::NoneIs(disabled, Value::Bool(true)),
+                    ),
+                ];
+            }
+            Ok(t)
         })
     }
 }
@@ -505,6 +530,20 @@ impl Resource for Users {
                     .and_then(|s| s.get(1).cloned())
                     .unwrap_or(Value::Nil))
             }
+            // users.rb: `lastb -w -a | grep USER | wc -l` (0 when lastb cannot be read), for
+            // an existing user; the lines are counted here rather than through a pipeline.
+            "badpasswordattempts" => {
+                let Value::Str(name) = get("username") else {
+                    return Ok(Value::Nil);
+                };
+                let out = run_argv(&self.host, &["lastb", "-w", "-a"])?;
+                let n = out
+                    .stdout
+                    .lines()
+                    .filter(|l| l.contains(name.as_str()))
+                    .count();
+                Ok(Value::Int(n as i64))
+            }
             "minimum_days_between_password_change" => Ok(get("mindays")),
             "maximum_days_between_password_change" => Ok(get("maxdays")),
             // users.rb's Linux provider has no `disabled` (both predicates false), and no
@@ -520,6 +559,10 @@ impl Resource for Users {
                 (Value::Array(gs), Some(g)) => gs.contains(g),
                 _ => false,
             })),
+            "has_authorized_key?" => {
+                let keys = authorized_keys(&self.host)?;
+                Ok(Value::Bool(args.first().is_some_and(|k| keys.contains(k))))
+            }
             _ => Err(unsupported("user", method)),
         }
     }
@@ -530,6 +573,21 @@ impl Resource for Users {
             .then(|| self.table().cloned())
             .transpose()
     }
+}
+
+/// users.rb `get_authorized_keys`: the lines of `~/.ssh/authorized_keys` (else
+/// `authorized_keys2`) of the user InSpec logs in as, whichever user is described (`~` is
+/// the login's home); skipped when neither can be read.
+fn authorized_keys(host: &Host) -> Res<Vec<Value>> {
+    for path in ["~/.ssh/authorized_keys", "~/.ssh/authorized_keys2"] {
+        let out = host.run(&format!("cat {path}"))?;
+        if out.exit_status == Some(0) {
+            return Ok(out.stdout.lines().map(|l| Value::str(l.trim())).collect());
+        }
+    }
+    Err(ResourceError::Skip(
+        "Can't find any valid path for authorized_keys".into(),
+    ))
 }
 
 pub const GROUP_METHODS: &[&str] = &["exist?", "exists?", "gid", "members", "members_array"];

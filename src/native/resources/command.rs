@@ -1,4 +1,5 @@
-//! `command` and `bash`: the profile's own command line, run by the target's shell.
+//! `command`, `bash` and `ksh`: the profile's own command line, run by the target's shell
+//! (or by bash / ksh, as InSpec's CommandWrapper does: `bash -c CMD`).
 
 use std::sync::Arc;
 
@@ -61,8 +62,8 @@ pub fn create_powershell(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resour
 impl Command {
     fn output(&self) -> Res<&CommandOutput> {
         self.out.get(|| {
-            Ok(if self.name == "bash" {
-                run_argv(&self.host, &["bash", "-c", &self.command])?
+            Ok(if self.name == "bash" || self.name == "ksh" {
+                run_argv(&self.host, &[self.name, "-c", &self.command])?
             } else {
                 self.host.run(&self.command)?
             })
@@ -78,6 +79,8 @@ impl Resource for Command {
     fn to_s(&self) -> String {
         if self.name == "bash" {
             format!("Bash command {}", self.command)
+        } else if self.name == "ksh" {
+            format!("KornShell command {}", self.command)
         } else if self.name == "powershell" {
             "Powershell".into()
         } else {

@@ -1,6 +1,6 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
 //! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
-//! `inetd_conf`, `limits_conf`, `ini`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
@@ -137,6 +137,12 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             "limits.conf".to_string(),
         ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
+        // postfix_conf.rb: an IniConfig of main.cf (a path as its only argument).
+        "postfix_conf" => (
+            Source::Path(path("/etc/postfix/main.cf")),
+            Format::Simple(Options::default()),
+            "Postfix Mail Transfer Agent".to_string(),
+        ),
         "json" => data_source(name, args, "Json", Format::Json)?,
         "xml" => data_source(name, args, "XML", Format::Xml)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,

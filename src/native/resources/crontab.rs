@@ -1,10 +1,13 @@
 //! `crontab`: a user's crontab (`crontab -l`) or a system one (`crontab(path: ...)`, with
 //! a user column), as InSpec's FilterTable; `@daily`-style schedules spelled out as InSpec
-//! does.
+//! does. `cron` (cron.rb): the uncommented lines of `crontab -l`, as `table` and
+//! `has_entry?`.
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{read_text, run_argv, table, table_call, Lazy, Res};
+use crate::native::resources::support::{
+    read_text, run_argv, table, table_call, unsupported, Lazy, Res,
+};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -27,6 +30,17 @@ pub struct Crontab {
 
 /// `crontab`, `crontab('user')`, `crontab(user: 'x')`, `crontab(path: '/etc/cron.d/x')`.
 pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let (user, path) = user_and_path(args)?;
+    Ok(Arc::new(Crontab {
+        user,
+        path,
+        host: host.clone(),
+        rows: Lazy::default(),
+    }))
+}
+
+/// crontab.rb's options: a user name, or `user:` / `path:` (one of them).
+fn user_and_path(args: &[Value]) -> Res<(Option<String>, Option<String>)> {
     let opt = |key: &str| match args.first() {
         Some(h @ Value::Hash(_)) => match h
             .hash_get(&Value::Sym(key.into()))
@@ -47,12 +61,107 @@ pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
             "Either user or path must be supplied, not both!".into(),
         ));
     }
-    Ok(Arc::new(Crontab {
+    if user.is_none() && path.is_none() && matches!(args.first(), Some(Value::Hash(_))) {
+        return Err(ResourceError::Failed(
+            "A user or path must be supplied.".into(),
+        ));
+    }
+    Ok((user, path))
+}
+
+/// crontab.rb's `crontab_cmd`.
+fn crontab_argv(user: Option<&str>) -> Vec<&str> {
+    match user {
+        Some(u) => vec!["crontab", "-l", "-u", u],
+        None => vec!["crontab", "-l"],
+    }
+}
+
+pub const CRON_METHODS: &[&str] = &["has_entry?", "table"];
+
+/// `cron`, `cron('user')`, `cron(user: 'x')`.
+pub struct Cron {
+    user: Option<String>,
+    path: Option<String>,
+    host: Arc<Host>,
+    lines: Lazy<Vec<String>>,
+}
+
+pub fn create_cron(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let (user, path) = user_and_path(args)?;
+    Ok(Arc::new(Cron {
         user,
         path,
         host: host.clone(),
-        rows: Lazy::default(),
+        lines: Lazy::default(),
     }))
+}
+
+/// parse_comment_line's text of one line (before any `#`), stripped.
+fn cron_line(line: &str) -> String {
+    let line = line.strip_suffix('\n').unwrap_or(line);
+    line.split('#').next().unwrap_or("").trim().to_string()
+}
+
+impl Cron {
+    fn lines(&self) -> Res<&Vec<String>> {
+        self.lines.get(|| {
+            // Crontab's initialize reads the path first (it must exist); cron.rb then
+            // replaces what it read with `crontab -l`, whatever the path.
+            if let Some(p) = &self.path {
+                if self.host.stat(p)?.is_none() {
+                    return Err(ResourceError::Failed(format!(
+                        "Supplied crontab path '{p}' must exist!"
+                    )));
+                }
+            }
+            let argv = crontab_argv(self.user.as_deref());
+            let out = run_argv(&self.host, &argv)?;
+            if out.exit_status != Some(0) {
+                return Err(ResourceError::Failed(format!(
+                    "Error while executing {} command: {}\n{}",
+                    argv.join(" "),
+                    out.stdout,
+                    out.stderr
+                )));
+            }
+            Ok(out.stdout.split_inclusive('\n').map(cron_line).collect())
+        })
+    }
+}
+
+impl Resource for Cron {
+    fn name(&self) -> &str {
+        "cron"
+    }
+
+    fn to_s(&self) -> String {
+        match &self.user {
+            Some(u) => format!("cron for user {u}"),
+            None => "cron for current user".into(),
+        }
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "table" => Ok(Value::Str(
+                self.lines()?
+                    .iter()
+                    .filter(|l| !l.is_empty())
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            )),
+            "has_entry?" => {
+                let lines = self.lines()?;
+                Ok(Value::Bool(matches!(
+                    args.first(),
+                    Some(Value::Str(rule)) if lines.iter().any(|l| l == rule.as_str())
+                )))
+            }
+            _ => Err(unsupported("cron", method)),
+        }
+    }
 }
 
 /// The schedule an `@keyword` stands for: minute, hour, day, month, weekday.
@@ -114,10 +223,7 @@ impl Crontab {
                     ResourceError::Failed(format!("Supplied crontab path '{p}' must exist!"))
                 })?,
                 None => {
-                    let out = match &self.user {
-                        Some(u) => run_argv(&self.host, &["crontab", "-l", "-u", u])?,
-                        None => run_argv(&self.host, &["crontab", "-l"])?,
-                    };
+                    let out = run_argv(&self.host, &crontab_argv(self.user.as_deref()))?;
                     // No crontab at all reads as an empty one (InSpec uses stdout only).
                     out.stdout
                 }

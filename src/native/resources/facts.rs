@@ -3,7 +3,7 @@
 //! round trip. The texts are the ones the resources run, so the cache answers them.
 
 use crate::native::resources::support::{shell_line, str_arg};
-use crate::native::resources::{apt, auditd, config_file, kernel, os, process, yum};
+use crate::native::resources::{apt, auditd, config_file, kernel, os, process, timezone, yum};
 use crate::native::ruby::value::Value;
 use crate::transport::Fact;
 
@@ -32,7 +32,7 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
     };
     match name {
         "file" | "directory" => arg.map(Fact::Stat).into_iter().collect(),
-        "kernel_parameter" => arg
+        "kernel_parameter" | "linux_kernel_parameter" => arg
             .map(|p| Fact::File(kernel::parameter_path(&p)))
             .into_iter()
             .collect(),
@@ -40,6 +40,13 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
             Fact::File("/proc/modules".into()),
             Fact::Command(kernel::SHOWCONFIG.into()),
         ],
+        "kernel_parameters" => vec![Fact::Command(kernel::SYSCTL_ALL.into())],
+        "timezone" => vec![Fact::Command(timezone::TIMEDATECTL.into())],
+        "filesystem" => arg
+            .map(|p| Fact::Command(shell_line(&["df", &p, "-PT"])))
+            .into_iter()
+            .collect(),
+        "postfix_conf" => config(arg, "/etc/postfix/main.cf"),
         "sshd_config" => config(arg, "/etc/ssh/sshd_config"),
         "ssh_config" => config(arg, "/etc/ssh/ssh_config"),
         "login_defs" | "login_def" => config(arg, "/etc/login.defs"),
@@ -68,8 +75,8 @@ pub fn facts(name: &str, args: &[Value]) -> Vec<Fact> {
             None => Vec::new(),
         },
         "command" => arg.map(Fact::Command).into_iter().collect(),
-        "bash" => arg
-            .map(|c| Fact::Command(shell_line(&["bash", "-c", &c])))
+        "bash" | "ksh" => arg
+            .map(|c| Fact::Command(shell_line(&[name, "-c", &c])))
             .into_iter()
             .collect(),
         "package" => {

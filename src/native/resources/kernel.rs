@@ -1,13 +1,15 @@
-//! `kernel_parameter` (from /proc/sys) and `kernel_module` (/proc/modules and
-//! `modprobe --showconfig`).
+//! `kernel_parameter` (from /proc/sys), `kernel_parameters` (`sysctl -a`) and
+//! `kernel_module` (/proc/modules and `modprobe --showconfig`).
 
 use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::native::resources::support::{need_str, read_text, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::support::{
+    need_str, read_text, ruby_to_i, run_argv, table, table_call, unsupported, Lazy, Res,
+};
 use crate::native::resources::{Resource, ResourceError};
-use crate::native::ruby::value::Value;
+use crate::native::ruby::value::{Table, TablePredicate, Value};
 use crate::transport::Host;
 
 pub const PARAMETER_METHODS: &[&str] = &["value"];
@@ -20,13 +22,20 @@ pub const MODULE_METHODS: &[&str] = &[
 ];
 
 pub struct KernelParameter {
+    /// `kernel_parameter`, or its deprecated alias `linux_kernel_parameter`.
+    name: &'static str,
     parameter: String,
     host: Arc<Host>,
 }
 
-pub fn create_parameter(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+pub fn create_parameter(
+    name: &'static str,
+    args: &[Value],
+    host: &Arc<Host>,
+) -> Res<Arc<dyn Resource>> {
     Ok(Arc::new(KernelParameter {
-        parameter: need_str("kernel_parameter", args, 0, "a parameter name")?,
+        name,
+        parameter: need_str(name, args, 0, "a parameter name")?,
         host: host.clone(),
     }))
 }
@@ -49,7 +58,7 @@ pub fn parameter_value(text: &str) -> Value {
 
 impl Resource for KernelParameter {
     fn name(&self) -> &str {
-        "kernel_parameter"
+        self.name
     }
 
     fn to_s(&self) -> String {
@@ -60,8 +69,90 @@ impl Resource for KernelParameter {
         match method {
             "value" => Ok(read_text(&self.host, &parameter_path(&self.parameter))?
                 .map_or(Value::Nil, |t| parameter_value(&t))),
-            _ => Err(unsupported("kernel_parameter", method)),
+            _ => Err(unsupported(self.name, method)),
         }
+    }
+}
+
+pub const PARAMETERS_METHODS: &[&str] = &[
+    "count",
+    "entries",
+    "exist?",
+    "exists?",
+    "parameters",
+    "raw_data",
+    "values",
+    "where",
+];
+
+/// kernel_parameters.rb's command line.
+pub const SYSCTL_ALL: &str = "/sbin/sysctl -a";
+
+/// `kernel_parameters`: a FilterTable of `parameter` and `value` (kernel_parameters.rb).
+pub struct KernelParameters {
+    host: Arc<Host>,
+    rows: Lazy<Arc<Table>>,
+}
+
+pub fn create_parameters(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    Ok(Arc::new(KernelParameters {
+        host: host.clone(),
+        rows: Lazy::default(),
+    }))
+}
+
+/// `sysctl -a` lines as kernel_parameters.rb reads them: split at `=`, both sides stripped,
+/// the value through `to_i` (so `4096\t131072\t6291456` is 4096 and text is 0).
+pub fn parameter_rows(stdout: &str) -> Vec<Vec<Value>> {
+    stdout
+        .lines()
+        .map(|line| {
+            let mut parts = line.split('=').map(str::trim);
+            let name = parts.next().map_or(Value::Nil, Value::str);
+            let value = parts.next().map_or(0, ruby_to_i);
+            vec![name, Value::Int(value)]
+        })
+        .collect()
+}
+
+impl KernelParameters {
+    fn table(&self) -> Res<&Arc<Table>> {
+        self.rows.get(|| {
+            let out = self.host.run(SYSCTL_ALL)?;
+            let rows = if out.exit_status == Some(0) {
+                parameter_rows(&out.stdout)
+            } else {
+                Vec::new()
+            };
+            let mut t = table(
+                "Kernel Parameters",
+                &["parameter", "value"],
+                &[("parameters", "parameter"), ("values", "value")],
+                rows,
+            );
+            if let Some(t) = Arc::get_mut(&mut t) {
+                t.predicates = vec![("exists?".into(), TablePredicate::NotEmpty)];
+            }
+            Ok(t)
+        })
+    }
+}
+
+impl Resource for KernelParameters {
+    fn name(&self) -> &str {
+        "kernel_parameters"
+    }
+
+    fn to_s(&self) -> String {
+        "Kernel Parameters".into()
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        table_call("kernel_parameters", self.table()?, method, args)
+    }
+
+    fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
+        Ok(Some(self.table()?.clone()))
     }
 }
 
@@ -178,7 +269,7 @@ mod tests {
             ),
         ] {
             let want = std::fs::read_to_string(file).unwrap();
-            let r = create_parameter(&[Value::str(name)], &h).unwrap();
+            let r = create_parameter("kernel_parameter", &[Value::str(name)], &h).unwrap();
             let got = r.call("value", &[]).unwrap();
             match got {
                 Value::Int(n) => assert_eq!(n.to_string(), want.trim()),
@@ -186,13 +277,33 @@ mod tests {
                 v => panic!("{v:?}"),
             }
         }
-        let r = create_parameter(&[Value::str("kernel.ostype")], &h).unwrap();
+        let r = create_parameter("kernel_parameter", &[Value::str("kernel.ostype")], &h).unwrap();
         assert_eq!(r.call("value", &[]).unwrap(), Value::str("Linux"));
         assert_eq!(r.to_s(), "Kernel Parameter kernel.ostype");
-        let r = create_parameter(&[Value::str("no.such.parameter")], &h).unwrap();
+        let r =
+            create_parameter("kernel_parameter", &[Value::str("no.such.parameter")], &h).unwrap();
         assert_eq!(r.call("value", &[]).unwrap(), Value::Nil);
         assert_eq!(parameter_value("-1"), Value::str("-1"));
         assert_eq!(parameter_value("0\n"), Value::Int(0));
+    }
+
+    #[test]
+    fn sysctl_lines_become_rows_as_ruby_reads_them() {
+        let rows = parameter_rows(
+            "net.ipv4.tcp_rmem = 4096\t131072\t6291456\nkernel.ostype = Linux\nvm.x = -1\nodd\n",
+        );
+        let values: Vec<Value> = rows.iter().map(|r| r[1].clone()).collect();
+        assert_eq!(
+            values,
+            [
+                Value::Int(4096),
+                Value::Int(0),
+                Value::Int(-1),
+                Value::Int(0)
+            ]
+        );
+        assert_eq!(rows[0][0], Value::str("net.ipv4.tcp_rmem"));
+        assert_eq!(rows[3][0], Value::str("odd"));
     }
 
     #[test]

@@ -22,12 +22,15 @@ mod docker;
 mod facts;
 mod file;
 mod file_reader;
+mod filesystem;
 mod firewall;
 mod grub;
 mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod linux_audit;
+mod mail_alias;
 mod mash;
 mod mount;
 mod mysql;
@@ -41,8 +44,10 @@ mod selinux;
 mod service;
 mod simple_config;
 mod support;
+mod timezone;
 mod webserver;
 mod x509;
+mod x509_key;
 mod xinetd;
 mod xml_doc;
 mod yum;
@@ -116,6 +121,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| command::create("command", a, h),
     },
     Entry {
+        name: "cron",
+        methods: crontab::CRON_METHODS,
+        create: crontab::create_cron,
+    },
+    Entry {
         name: "crontab",
         methods: crontab::METHODS,
         create: crontab::create,
@@ -159,6 +169,11 @@ static REGISTRY: &[Entry] = &[
         name: "file",
         methods: file::METHODS,
         create: |a, h| file::create("file", a, h),
+    },
+    Entry {
+        name: "filesystem",
+        methods: filesystem::METHODS,
+        create: filesystem::create,
     },
     Entry {
         name: "firewalld",
@@ -228,12 +243,32 @@ static REGISTRY: &[Entry] = &[
     Entry {
         name: "kernel_parameter",
         methods: kernel::PARAMETER_METHODS,
-        create: kernel::create_parameter,
+        create: |a, h| kernel::create_parameter("kernel_parameter", a, h),
+    },
+    Entry {
+        name: "kernel_parameters",
+        methods: kernel::PARAMETERS_METHODS,
+        create: kernel::create_parameters,
+    },
+    Entry {
+        name: "ksh",
+        methods: command::METHODS,
+        create: |a, h| command::create("ksh", a, h),
     },
     Entry {
         name: "limits_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("limits_conf", a, h),
+    },
+    Entry {
+        name: "linux_audit_system",
+        methods: linux_audit::METHODS,
+        create: linux_audit::create,
+    },
+    Entry {
+        name: "linux_kernel_parameter",
+        methods: kernel::PARAMETER_METHODS,
+        create: |a, h| kernel::create_parameter("linux_kernel_parameter", a, h),
     },
     Entry {
         name: "login_def",
@@ -244,6 +279,11 @@ static REGISTRY: &[Entry] = &[
         name: "login_defs",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("login_defs", a, h),
+    },
+    Entry {
+        name: "mail_alias",
+        methods: mail_alias::METHODS,
+        create: mail_alias::create,
     },
     Entry {
         name: "mount",
@@ -331,6 +371,11 @@ static REGISTRY: &[Entry] = &[
         create: process::create_port,
     },
     Entry {
+        name: "postfix_conf",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("postfix_conf", a, h),
+    },
+    Entry {
         name: "postgres",
         methods: postgres::POSTGRES_METHODS,
         create: postgres::create_postgres,
@@ -344,6 +389,11 @@ static REGISTRY: &[Entry] = &[
         name: "postgres_hba_conf",
         methods: postgres::HBA_METHODS,
         create: postgres::create_hba,
+    },
+    Entry {
+        name: "postgres_ident_conf",
+        methods: postgres::IDENT_METHODS,
+        create: postgres::create_ident,
     },
     Entry {
         name: "postgres_session",
@@ -411,6 +461,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| service::create("sysv_service", a, h),
     },
     Entry {
+        name: "timezone",
+        methods: timezone::METHODS,
+        create: timezone::create,
+    },
+    Entry {
         name: "upstart_service",
         methods: service::METHODS,
         create: |a, h| service::create("upstart_service", a, h),
@@ -434,6 +489,11 @@ static REGISTRY: &[Entry] = &[
         name: "x509_certificate",
         methods: x509::METHODS,
         create: x509::create,
+    },
+    Entry {
+        name: "x509_private_key",
+        methods: x509_key::METHODS,
+        create: x509_key::create,
     },
     Entry {
         name: "xinetd_conf",
@@ -486,6 +546,8 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
     REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
 
+#[cfg(test)]
+mod gap_tests;
 #[cfg(test)]
 mod pg_test_server;
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! PostgreSQL: `postgres` (where the server keeps its files, from the target),
-//! `postgres_conf` (postgresql.conf with its includes), `postgres_hba_conf` (pg_hba.conf as
-//! a FilterTable) and `postgres_session` (SQL through the target's `psql` client), as
+//! `postgres_conf` (postgresql.conf with its includes), `postgres_hba_conf` and
+//! `postgres_ident_conf` (pg_hba.conf, pg_ident.conf as FilterTables) and `postgres_session` (SQL through the target's `psql` client), as
 //! InSpec's resources/postgres*.rb.
 
 use std::sync::Arc;
@@ -326,25 +326,66 @@ const HBA_FIELDS: &[&str] = &[
     "auth_params",
 ];
 
-/// `postgres_hba_conf([path])`: the entries of pg_hba.conf.
-pub struct PostgresHbaConf {
+pub const IDENT_METHODS: &[&str] = &[
+    "conf_file",
+    "count",
+    "entries",
+    "exist?",
+    "map_name",
+    "params",
+    "pg_username",
+    "system_username",
+    "where",
+];
+
+const IDENT_FIELDS: &[&str] = &["map_name", "system_username", "pg_username"];
+
+/// Which of the server's line-per-entry files a [`PostgresTableConf`] reads.
+#[derive(Clone, Copy)]
+enum TableFile {
+    /// `postgres_hba_conf`: pg_hba.conf.
+    Hba,
+    /// `postgres_ident_conf`: pg_ident.conf (postgres_ident_conf.rb).
+    Ident,
+}
+
+impl TableFile {
+    fn resource(self) -> &'static str {
+        match self {
+            TableFile::Hba => "postgres_hba_conf",
+            TableFile::Ident => "postgres_ident_conf",
+        }
+    }
+}
+
+/// `postgres_hba_conf([path])` and `postgres_ident_conf([path])`: the entries of pg_hba.conf
+/// or pg_ident.conf (in the server's conf_dir unless a path is given) as a FilterTable.
+pub struct PostgresTableConf {
+    file: TableFile,
     path: Option<String>,
     host: Arc<Host>,
     rows: Lazy<(String, Arc<Table>)>,
 }
 
 pub fn create_hba(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    Ok(Arc::new(PostgresHbaConf {
+    create_table_conf(TableFile::Hba, args, host)
+}
+
+pub fn create_ident(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    create_table_conf(TableFile::Ident, args, host)
+}
+
+fn create_table_conf(file: TableFile, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    Ok(Arc::new(PostgresTableConf {
+        file,
         path: str_arg(args, 0),
         host: host.clone(),
         rows: Lazy::default(),
     }))
 }
 
-/// One line as postgres_hba_conf.rb's parse_line: split on whitespace (Ruby's
-/// `split(/\s+/)`, so leading blanks give an empty first field); `local` lines have no
-/// address, so their fourth word is the method.
-fn hba_row(line: &str) -> Vec<Value> {
+/// Ruby's `line.split(/\s+/)`: leading blanks give an empty first field.
+fn ruby_split_blanks(line: &str) -> Vec<&str> {
     let mut x: Vec<&str> = line
         .split(char::is_whitespace)
         .filter(|w| !w.is_empty())
@@ -352,6 +393,13 @@ fn hba_row(line: &str) -> Vec<Value> {
     if line.starts_with(char::is_whitespace) {
         x.insert(0, "");
     }
+    x
+}
+
+/// One line as postgres_hba_conf.rb's parse_line: split on whitespace; `local` lines have
+/// no address, so their fourth word is the method.
+fn hba_row(line: &str) -> Vec<Value> {
+    let x = ruby_split_blanks(line);
     let at = |i: usize| opt_str(x.get(i).copied());
     let auth_params = if x.len() == 4 {
         Value::str("")
@@ -366,53 +414,68 @@ fn hba_row(line: &str) -> Vec<Value> {
     row
 }
 
-impl PostgresHbaConf {
+/// One line as postgres_ident_conf.rb's parse_line: its first three words.
+fn ident_row(line: &str) -> Vec<Value> {
+    let x = ruby_split_blanks(line);
+    (0..3).map(|i| opt_str(x.get(i).copied())).collect()
+}
+
+impl PostgresTableConf {
     fn rows(&self) -> Res<&(String, Arc<Table>)> {
         self.rows.get(|| {
+            let (file, fields, row, allow_empty): (_, _, fn(&str) -> Vec<Value>, _) =
+                match self.file {
+                    TableFile::Hba => ("pg_hba.conf", HBA_FIELDS, hba_row, false),
+                    TableFile::Ident => ("pg_ident.conf", IDENT_FIELDS, ident_row, true),
+                };
             let path = match &self.path {
                 Some(p) => p.clone(),
                 None => {
                     let dir = facts(&self.host)?.conf_dir.ok_or_else(|| {
                         ResourceError::Failed("PostgreSQL's conf_dir was not found".into())
                     })?;
-                    join(&dir, "pg_hba.conf")
+                    join(&dir, file)
                 }
             };
-            // A missing or empty file skips, as read_file_content does.
-            let text = read_file_content(&self.host, &path, false)?;
+            // A missing file skips, as read_file_content does (and an empty pg_hba.conf).
+            let text = read_file_content(&self.host, &path, allow_empty)?;
             let rows = text
                 .lines()
                 .filter(|l| !l.trim_start().starts_with('#') && !l.is_empty())
-                .map(hba_row)
+                .map(row)
                 .collect();
-            let accessors: Vec<(&str, &str)> = HBA_FIELDS.iter().map(|f| (*f, *f)).collect();
-            Ok((
-                path,
-                table("postgres_hba_conf", HBA_FIELDS, &accessors, rows),
-            ))
+            let accessors: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *f)).collect();
+            // FilterTable names a filtered table by the resource's `to_s`.
+            let t = table(&self.label(&path), fields, &accessors, rows);
+            Ok((path, t))
         })
+    }
+
+    fn label(&self, path: &str) -> String {
+        match self.file {
+            TableFile::Hba => format!("Postgres Hba Config {path}"),
+            TableFile::Ident => format!("PostgreSQL Ident Config {path}"),
+        }
     }
 }
 
-impl Resource for PostgresHbaConf {
+impl Resource for PostgresTableConf {
     fn name(&self) -> &str {
-        "postgres_hba_conf"
+        self.file.resource()
     }
     fn to_s(&self) -> String {
         match self.rows() {
-            Ok((p, _)) => format!("Postgres Hba Config {p}"),
-            Err(_) => format!(
-                "Postgres Hba Config {}",
-                self.path.as_deref().unwrap_or_default()
-            ),
+            Ok((p, _)) => self.label(p),
+            Err(_) => self.label(self.path.as_deref().unwrap_or_default()),
         }
     }
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (path, t) = self.rows()?;
+        let name = self.file.resource();
         match method {
             "conf_file" => Ok(Value::str(path)),
-            "params" => table_call("postgres_hba_conf", t, "entries", &[]),
-            _ => table_call("postgres_hba_conf", t, method, args),
+            "params" => table_call(name, t, "entries", &[]),
+            _ => table_call(name, t, method, args),
         }
     }
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {

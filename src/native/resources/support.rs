@@ -74,6 +74,30 @@ pub fn shell_line(argv: &[&str]) -> String {
     argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ")
 }
 
+/// Ruby's `String#to_i`: the leading integer (sign allowed, after blanks), else 0.
+pub fn ruby_to_i(s: &str) -> i64 {
+    let t = s.trim_start();
+    let (sign, digits) = match t.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse::<i64>().map_or(0, |n| sign * n)
+}
+
+/// The first of `candidates` the target has (InSpec's `%w{/usr/sbin/x /sbin/x x}.each {
+/// return cmd if inspec.command(cmd).exist? }`), else a failure saying `missing`.
+pub fn first_program(host: &Host, candidates: &[&'static str], missing: &str) -> Res<&'static str> {
+    for p in candidates {
+        if has_program(host, p)? {
+            return Ok(p);
+        }
+    }
+    Err(ResourceError::Failed(missing.to_string()))
+}
+
 /// `command -v NAME` on the target: whether a program is installed there.
 pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     let out = host.run(&format!("command -v {}", quote(name)))?;

@@ -9,9 +9,9 @@ use tokio_util::sync::CancellationToken;
 fn sample_args(name: &str) -> Vec<Value> {
     match name {
         "file" | "directory" => vec![Value::str("/etc/passwd")],
-        "command" | "bash" => vec![Value::str("true")],
+        "command" | "bash" | "ksh" => vec![Value::str("true")],
         "powershell" => vec![Value::str("Write-Output 'x'")],
-        "kernel_parameter" => vec![Value::str("kernel.ostype")],
+        "kernel_parameter" | "linux_kernel_parameter" => vec![Value::str("kernel.ostype")],
         "kernel_module" => vec![Value::str("ext4")],
         "user" | "group" => vec![Value::str("root")],
         "os_env" => vec![Value::str("PATH")],
@@ -20,7 +20,8 @@ fn sample_args(name: &str) -> Vec<Value> {
         "service" | "systemd_service" | "sysv_service" | "upstart_service" => {
             vec![Value::str("ssh")]
         }
-        "mount" => vec![Value::str("/")],
+        "mount" | "filesystem" => vec![Value::str("/")],
+        "mail_alias" => vec![Value::str("root")],
         "interface" => vec![Value::str("lo")],
         "bond" => vec![Value::str("bond0")],
         "bridge" => vec![Value::str("br0")],
@@ -33,7 +34,8 @@ fn sample_args(name: &str) -> Vec<Value> {
             (Value::Sym("chain".into()), Value::str("input")),
         ])],
         "x509_certificate" => vec![Value::str("/nonexistent/cert.pem")],
-        "parse_config_file" | "ini" | "json" | "yaml" | "xml" => {
+        "x509_private_key" => vec![Value::str("/nonexistent/key.pem")],
+        "parse_config_file" | "ini" | "json" | "yaml" | "xml" | "postfix_conf" => {
             vec![Value::str("/etc/hostname")]
         }
         _ => vec![],
@@ -44,7 +46,7 @@ fn method_args(method: &str) -> Vec<Value> {
     match method {
         "owned_by?" | "grouped_into?" => vec![Value::str("root")],
         "more_permissive_than?" => vec![Value::str("0644")],
-        "linked_to?" => vec![Value::str("/x")],
+        "linked_to?" | "has_matching_certificate?" => vec![Value::str("/x")],
         "object" | "repo" => vec![Value::str("x")],
         "has_rule?" => vec![Value::str("-P INPUT ACCEPT")],
         _ => vec![],

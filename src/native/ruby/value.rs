@@ -279,6 +279,8 @@ pub enum TablePredicate {
     FirstIs(usize, Value),
     /// Some row remains (`!entries.empty?`).
     NotEmpty,
+    /// No row's field equals the value (`where { f == v }.entries.empty?`).
+    NoneIs(usize, Value),
 }
 
 impl Table {
@@ -292,6 +294,7 @@ impl Table {
                 .and_then(|r| r.get(*i))
                 .is_some_and(|x| x == v),
             TablePredicate::NotEmpty => !self.rows.is_empty(),
+            TablePredicate::NoneIs(i, v) => !self.rows.iter().any(|r| r.get(*i) == Some(v)),
         })
     }
 
