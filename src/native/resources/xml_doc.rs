@@ -81,6 +81,10 @@ fn unescape(s: &str) -> String {
 }
 
 /// Parses `text`; the error says what is malformed and where (byte offset).
+/// Element nesting a document may reach: the walks over the tree recurse per level, so a
+/// hostile file must not take the stack.
+const MAX_NESTING: usize = 256;
+
 pub fn parse(text: &str) -> Result<Doc, String> {
     let mut elems = vec![Elem {
         name: String::new(),
@@ -170,6 +174,9 @@ pub fn parse(text: &str) -> Result<Doc, String> {
             elems[parent].children.push(Child::Elem(id));
             if !self_closing {
                 open.push(id);
+                if open.len() > MAX_NESTING {
+                    return Err(format!("elements nested deeper than {MAX_NESTING} at {i}"));
+                }
             }
             i += len;
         }
@@ -589,6 +596,19 @@ mod tests {
         assert!(d
             .query("boolean(root/array[2]/element[2]/@valid)")
             .is_none());
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_an_error_not_a_stack_overflow() {
+        let ok = format!(
+            "{}{}",
+            "<a>".repeat(MAX_NESTING - 1),
+            "</a>".repeat(MAX_NESTING - 1)
+        );
+        assert!(parse(&ok).is_ok());
+        let deep = "<a>".repeat(200_000);
+        let err = parse(&deep).err().unwrap_or_default();
+        assert!(err.contains("nested deeper than 256"), "{err}");
     }
 
     #[test]
