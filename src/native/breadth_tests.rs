@@ -2,16 +2,10 @@
 //! catalogue (`Shellwords`, `input_object`, resource flags), and the examples of the resource
 //! pages added for them (`platform`, `powershell`, `xml`) on the fixture hosts.
 
-use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
-
 use crate::job::ControlStatus;
 use crate::native::testing::{
-    evaluate_on, fixtures_dir as fixtures, one, run, wrong_outcomes_on_fixture_hosts,
+    evaluate_on, fixture_host_at, one, run, wrong_outcomes_on_fixture_hosts,
 };
-use crate::transport::fixture::FixtureTransport;
-use crate::transport::Host;
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
 
@@ -50,7 +44,7 @@ fn breadth_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
 /// The skip message and wording InSpec gives (powershell.rb, platform.rb).
 #[test]
 fn platform_and_powershell_wording() {
-    let results = evaluate_on(&fixtures().join("hosts/rhel8"), "breadth-resources");
+    let results = evaluate_on("rhel8", "breadth-resources");
     let get = |id: &str| one(&results, id);
     assert_eq!(
         get("platform-name-doc").results[0].code_desc,
@@ -102,8 +96,7 @@ commands:
 "#,
     )
     .unwrap();
-    let t = FixtureTransport::open(&dir);
-    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
+    let host = fixture_host_at(&dir);
     let ps = crate::native::resources::create(
         "powershell",
         &[crate::native::ruby::value::Value::str(

@@ -4,36 +4,10 @@
 //! difference is listed in [`KNOWN`] with InSpec's reason, and the test checks that it
 //! still differs exactly so: fixing one fails the test until its entry is removed.
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use tokio_util::sync::CancellationToken;
-
 use super::inspec::supports::{skip_message, supported};
 use super::resources::detect_platform;
-use super::testing::wrong_outcome;
-use crate::job::{ControlResult, ControlStatus};
-use crate::transport::fixture::FixtureTransport;
-use crate::transport::Host;
-
-const HOSTS: [&str; 3] = ["debian12", "ubuntu2004", "rhel8"];
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
-fn host(name: &str) -> Arc<Host> {
-    let t = FixtureTransport::open(&fixtures().join("hosts").join(name));
-    Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
-}
-
-fn load(profile: &str) -> crate::profile::Profile {
-    crate::profile::load(fixtures().join("fixture-profiles").join(profile)).unwrap()
-}
-
-fn evaluate(profile: &str, on: &str) -> Vec<ControlResult> {
-    super::evaluate(&load(profile), host(on), &serde_json::Map::new())
-}
+use super::testing::{evaluate_on, fixture_host, fixture_profile, wrong_outcome, FIXTURE_HOSTS};
+use crate::job::ControlStatus;
 
 #[test]
 fn os_reports_what_train_detects() {
@@ -43,7 +17,7 @@ fn os_reports_what_train_detects() {
         ("rhel8", "redhat", "redhat", "8.10"),
     ];
     for (h, name, family, release) in want {
-        let p = detect_platform(&host(h)).unwrap();
+        let p = detect_platform(&fixture_host(h)).unwrap();
         assert_eq!(
             (
                 p.name.as_str(),
@@ -118,8 +92,8 @@ const KNOWN: &[(&str, &str, ControlStatus, &str)] = &[];
 #[test]
 fn linux_checks_have_inspecs_outcomes_on_every_fixture_host() {
     let mut wrong = Vec::new();
-    for (i, h) in HOSTS.iter().enumerate() {
-        let results = evaluate("linux-checks", h);
+    for (i, h) in FIXTURE_HOSTS.iter().enumerate() {
+        let results = evaluate_on(h, "linux-checks");
         assert_eq!(results.len(), EXPECTED.len(), "{h}: one result per control");
         for (id, statuses) in EXPECTED {
             let Some(c) = results.iter().find(|c| c.id == *id) else {
@@ -144,26 +118,26 @@ fn linux_checks_have_inspecs_outcomes_on_every_fixture_host() {
 
 #[test]
 fn a_profile_for_ubuntu_2004_is_skipped_elsewhere_with_inspecs_message() {
-    let profile = load("ubuntu-focal");
-    for h in HOSTS {
-        let p = detect_platform(&host(h)).unwrap();
+    let profile = fixture_profile("ubuntu-focal");
+    for h in FIXTURE_HOSTS {
+        let p = detect_platform(&fixture_host(h)).unwrap();
         let ok = supported(&profile.metadata.supports, &p);
         assert_eq!(ok, h == "ubuntu2004", "{h}");
     }
-    let debian = detect_platform(&host("debian12")).unwrap();
+    let debian = detect_platform(&fixture_host("debian12")).unwrap();
     assert_eq!(
         skip_message("ubuntu-focal", &debian),
         "Skipping profile: 'ubuntu-focal' on unsupported platform: 'debian/12.11'."
     );
-    let on_ubuntu = evaluate("ubuntu-focal", "ubuntu2004");
+    let on_ubuntu = evaluate_on("ubuntu2004", "ubuntu-focal");
     assert_eq!(on_ubuntu.len(), 1);
     assert_eq!(on_ubuntu[0].status, P, "{:?}", on_ubuntu[0].results);
     // linux-checks supports both families: it runs everywhere.
-    let all = load("linux-checks");
-    for h in HOSTS {
+    let all = fixture_profile("linux-checks");
+    for h in FIXTURE_HOSTS {
         assert!(supported(
             &all.metadata.supports,
-            &detect_platform(&host(h)).unwrap()
+            &detect_platform(&fixture_host(h)).unwrap()
         ));
     }
 }
@@ -171,8 +145,8 @@ fn a_profile_for_ubuntu_2004_is_skipped_elsewhere_with_inspecs_message() {
 #[test]
 fn every_state_answers_what_the_resources_ask() {
     // A gap in a state is an error naming the command: none of the checks met one.
-    for h in HOSTS {
-        for c in evaluate("linux-checks", h) {
+    for h in FIXTURE_HOSTS {
+        for c in evaluate_on(h, "linux-checks") {
             for r in &c.results {
                 let text = format!("{:?} {:?}", r.message, r.skip_message);
                 assert!(!text.contains("no recorded output"), "{h} {}: {text}", c.id);
@@ -216,8 +190,8 @@ const EXPECTED_CUSTOM: &[(&str, [ControlStatus; 3])] = &[
 #[test]
 fn custom_resources_have_inspecs_outcomes_on_every_fixture_host() {
     let mut wrong = Vec::new();
-    for (i, h) in HOSTS.iter().enumerate() {
-        let results = evaluate("custom-resources", h);
+    for (i, h) in FIXTURE_HOSTS.iter().enumerate() {
+        let results = evaluate_on(h, "custom-resources");
         assert_eq!(
             results.len(),
             EXPECTED_CUSTOM.len(),
@@ -236,7 +210,7 @@ fn custom_resources_have_inspecs_outcomes_on_every_fixture_host() {
 
 #[test]
 fn custom_resource_skips_and_failures_carry_their_messages() {
-    let results = evaluate("custom-resources", "rhel8");
+    let results = evaluate_on("rhel8", "custom-resources");
     let msg = |id: &str| {
         let c = results.iter().find(|c| c.id == id).unwrap();
         let r = &c.results[0];
@@ -261,7 +235,7 @@ fn custom_resource_skips_and_failures_carry_their_messages() {
         .1
         .is_some_and(|m| m.contains("cannot read the thing")));
     // Statically, every control of the profile runs natively.
-    let cov = crate::native::coverage(&load("custom-resources"));
+    let cov = crate::native::coverage(&fixture_profile("custom-resources"));
     let blocked: Vec<_> = cov.controls.iter().filter(|c| !c.supported).collect();
     assert!(blocked.is_empty(), "{blocked:#?}");
 }

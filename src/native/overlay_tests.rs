@@ -9,25 +9,18 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use tokio_util::sync::CancellationToken;
-
 use super::inspec::overlay::dependency_report;
 use super::resources::detect_platform;
+use super::testing::{fixture_host, fixtures_dir};
 use crate::job::{ControlResult, ControlStatus};
-use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
 
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
-}
-
 pub(crate) fn debian() -> Arc<Host> {
-    let t = FixtureTransport::open(&fixtures().join("hosts/debian12"));
-    Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
+    fixture_host("debian12")
 }
 
 pub(crate) fn overlay() -> crate::profile::Profile {
-    crate::profile::load(fixtures().join("overlay-profiles/overlay")).unwrap()
+    crate::profile::load(fixtures_dir().join("overlay-profiles/overlay")).unwrap()
 }
 
 pub(crate) fn run(profile: &crate::profile::Profile) -> Vec<ControlResult> {
@@ -134,7 +127,7 @@ fn an_overlay_runs_its_controls_then_the_included_ones_as_inspec_merges_them() {
 
 #[test]
 fn the_dependency_alone_keeps_its_own_input() {
-    let base = crate::profile::load(fixtures().join("overlay-profiles/base")).unwrap();
+    let base = crate::profile::load(fixtures_dir().join("overlay-profiles/base")).unwrap();
     let got = run(&base);
     let input = got.iter().find(|c| c.id == "base-input").unwrap();
     assert_eq!(input.status, ControlStatus::Failed, "{input:#?}");

@@ -40,14 +40,30 @@ pub fn fixtures_dir() -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// `profile` (a directory of tests/fixtures/fixture-profiles) evaluated on the recorded host
-/// state `host_dir` (`fixture://`).
-pub fn evaluate_on(host_dir: &std::path::Path, profile: &str) -> Vec<ControlResult> {
-    let t = crate::transport::fixture::FixtureTransport::open(host_dir);
-    let host = Arc::new(Host::new(Box::new(t), None, CancellationToken::new()));
-    let profile = crate::profile::load(fixtures_dir().join("fixture-profiles").join(profile))
-        .expect("fixture profile loads");
-    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+/// A host answering from the recorded state in `dir` (`fixture://`).
+pub fn fixture_host_at(dir: &std::path::Path) -> Arc<Host> {
+    let t = crate::transport::fixture::FixtureTransport::open(dir);
+    Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
+}
+
+/// The recorded host state `name` of tests/fixtures/hosts.
+pub fn fixture_host(name: &str) -> Arc<Host> {
+    fixture_host_at(&fixtures_dir().join("hosts").join(name))
+}
+
+/// The profile `name` of tests/fixtures/fixture-profiles.
+pub fn fixture_profile(name: &str) -> crate::profile::Profile {
+    crate::profile::load(fixtures_dir().join("fixture-profiles").join(name))
+        .expect("fixture profile loads")
+}
+
+/// Fixture profile `profile` evaluated on the recorded host state `host`.
+pub fn evaluate_on(host: &str, profile: &str) -> Vec<ControlResult> {
+    crate::native::evaluate(
+        &fixture_profile(profile),
+        fixture_host(host),
+        &serde_json::Map::new(),
+    )
 }
 
 /// Every way `profile`'s results on the [`FIXTURE_HOSTS`] differ from InSpec's outcome
@@ -59,7 +75,7 @@ pub fn wrong_outcomes_on_fixture_hosts(
 ) -> Vec<String> {
     let mut wrong = Vec::new();
     for (i, h) in FIXTURE_HOSTS.iter().enumerate() {
-        let results = evaluate_on(&fixtures_dir().join("hosts").join(h), profile);
+        let results = evaluate_on(h, profile);
         if results.len() != expected.len() {
             wrong.push(format!(
                 "{h}: {} results for {} controls",

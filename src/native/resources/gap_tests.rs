@@ -5,7 +5,7 @@
 //! outcome InSpec gives there (read from inspec/inspec's resources/NAME.rb).
 
 use crate::job::ControlStatus;
-use crate::native::testing::{evaluate_on, fixtures_dir, one, wrong_outcomes_on_fixture_hosts};
+use crate::native::testing::{evaluate_on, one, wrong_outcomes_on_fixture_hosts};
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
 
@@ -53,8 +53,8 @@ fn gap_resource_examples_have_inspecs_outcomes_on_every_fixture_host() {
 /// The wording InSpec gives: subjects, the skip of a login without authorized_keys.
 #[test]
 fn gap_resource_wording() {
-    let deb = evaluate_on(&fixtures_dir().join("hosts/debian12"), "gap-resources");
-    let rhel = evaluate_on(&fixtures_dir().join("hosts/rhel8"), "gap-resources");
+    let deb = evaluate_on("debian12", "gap-resources");
+    let rhel = evaluate_on("rhel8", "gap-resources");
     let c = one(&deb, "user-authorized-key");
     assert_eq!(
         c.results[0].skip_message.as_deref(),
@@ -98,7 +98,7 @@ fn gap_resource_wording() {
         "Postfix Mail Transfer Agent inet_interfaces is expected to cmp == \"localhost\""
     );
     // No PostgreSQL on Ubuntu's state: no conf_dir to find pg_ident.conf in.
-    let ubuntu = evaluate_on(&fixtures_dir().join("hosts/ubuntu2004"), "gap-resources");
+    let ubuntu = evaluate_on("ubuntu2004", "gap-resources");
     let c = one(&ubuntu, "postgres-ident-conf-doc");
     assert_eq!(
         c.results[0].message.as_deref(),
