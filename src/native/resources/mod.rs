@@ -15,6 +15,7 @@ mod accounts;
 mod aide;
 mod apt;
 mod auditd;
+mod cgroup;
 mod command;
 mod config_file;
 mod crontab;
@@ -26,10 +27,13 @@ mod filesystem;
 mod firewall;
 mod grub;
 mod host;
+mod http;
 mod hosts;
 mod iptables;
 mod kernel;
+mod lang_packages;
 mod linux_audit;
+mod lxc;
 mod mail_alias;
 mod mash;
 mod mount;
@@ -40,6 +44,7 @@ mod os;
 mod package;
 mod postgres;
 mod process;
+mod routing;
 mod selinux;
 mod service;
 mod simple_config;
@@ -51,6 +56,7 @@ mod x509_key;
 mod xinetd;
 mod xml_doc;
 mod yum;
+mod zfs;
 
 pub use crate::native::ruby::value::{Resource, ResourceError};
 
@@ -111,6 +117,11 @@ static REGISTRY: &[Entry] = &[
         create: network::create_bridge,
     },
     Entry {
+        name: "cgroup",
+        methods: cgroup::METHODS,
+        create: cgroup::create,
+    },
+    Entry {
         name: "chrony_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("chrony_conf", a, h),
@@ -121,6 +132,16 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| command::create("command", a, h),
     },
     Entry {
+        name: "cpan",
+        methods: lang_packages::METHODS,
+        create: |a, h| lang_packages::create(lang_packages::Kind::Cpan, a, h),
+    },
+    Entry {
+        name: "cran",
+        methods: lang_packages::METHODS,
+        create: |a, h| lang_packages::create(lang_packages::Kind::Cran, a, h),
+    },
+    Entry {
         name: "cron",
         methods: crontab::CRON_METHODS,
         create: crontab::create_cron,
@@ -129,6 +150,11 @@ static REGISTRY: &[Entry] = &[
         name: "crontab",
         methods: crontab::METHODS,
         create: crontab::create,
+    },
+    Entry {
+        name: "default_gateway",
+        methods: routing::DEFAULT_GATEWAY_METHODS,
+        create: |_, h| routing::create("default_gateway", h),
     },
     Entry {
         name: "directory",
@@ -181,6 +207,11 @@ static REGISTRY: &[Entry] = &[
         create: firewall::create_firewalld,
     },
     Entry {
+        name: "gem",
+        methods: lang_packages::GEM_METHODS,
+        create: |a, h| lang_packages::create(lang_packages::Kind::Gem, a, h),
+    },
+    Entry {
         name: "group",
         methods: accounts::GROUP_METHODS,
         create: accounts::create_group,
@@ -199,6 +230,11 @@ static REGISTRY: &[Entry] = &[
         name: "host",
         methods: host::METHODS,
         create: host::create,
+    },
+    Entry {
+        name: "http",
+        methods: http::METHODS,
+        create: http::create,
     },
     Entry {
         name: "inetd_conf",
@@ -281,6 +317,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("login_defs", a, h),
     },
     Entry {
+        name: "lxc",
+        methods: lxc::METHODS,
+        create: lxc::create,
+    },
+    Entry {
         name: "mail_alias",
         methods: mail_alias::METHODS,
         create: mail_alias::create,
@@ -321,6 +362,11 @@ static REGISTRY: &[Entry] = &[
         create: webserver::create_nginx_conf,
     },
     Entry {
+        name: "npm",
+        methods: lang_packages::METHODS,
+        create: |a, h| lang_packages::create(lang_packages::Kind::Npm, a, h),
+    },
+    Entry {
         name: "ntp_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ntp_conf", a, h),
@@ -359,6 +405,11 @@ static REGISTRY: &[Entry] = &[
         name: "passwd",
         methods: accounts::PASSWD_METHODS,
         create: |a, h| accounts::create_file("passwd", a, h),
+    },
+    Entry {
+        name: "pip",
+        methods: lang_packages::METHODS,
+        create: |a, h| lang_packages::create(lang_packages::Kind::Pip, a, h),
     },
     Entry {
         name: "platform",
@@ -414,6 +465,16 @@ static REGISTRY: &[Entry] = &[
         name: "processes",
         methods: process::PROCESSES_METHODS,
         create: process::create_processes,
+    },
+    Entry {
+        name: "routing_table",
+        methods: routing::ROUTING_TABLE_METHODS,
+        create: |_, h| routing::create("routing_table", h),
+    },
+    Entry {
+        name: "runit_service",
+        methods: service::METHODS,
+        create: |a, h| service::create("runit_service", a, h),
     },
     Entry {
         name: "selinux",
@@ -514,6 +575,21 @@ static REGISTRY: &[Entry] = &[
         name: "yum",
         methods: yum::METHODS,
         create: yum::create,
+    },
+    Entry {
+        name: "zfs",
+        methods: zfs::ZFS_METHODS,
+        create: |a, h| zfs::create("zfs", a, h),
+    },
+    Entry {
+        name: "zfs_dataset",
+        methods: zfs::DATASET_METHODS,
+        create: |a, h| zfs::create("zfs_dataset", a, h),
+    },
+    Entry {
+        name: "zfs_pool",
+        methods: zfs::POOL_METHODS,
+        create: |a, h| zfs::create("zfs_pool", a, h),
     },
 ];
 

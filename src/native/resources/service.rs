@@ -1,4 +1,4 @@
-//! `service`, `systemd_service`, `sysv_service` and `upstart_service` as InSpec's
+//! `service`, `systemd_service`, `sysv_service`, `upstart_service` and `runit_service` as InSpec's
 //! service.rb: the service manager is chosen by platform (`select_service_mgmt`: systemd on
 //! Debian ≥ 8, Ubuntu ≥ 15.04, RHEL-likes ≥ 7 …), not by what runs as pid 1, and a manager
 //! that cannot answer (`systemctl` failing in a container) means no information: not
@@ -35,6 +35,8 @@ pub enum Manager {
     Systemd(String),
     SysV(String),
     Upstart(String),
+    /// runit's `sv` (only `runit_service` chooses it).
+    Runit(String),
     /// One InSpec has (launchctl, BSD init, SMF, SRC, Windows) that is not native yet.
     Other(&'static str),
 }
@@ -177,6 +179,7 @@ impl Service {
             "systemd_service" => Manager::Systemd(ctl("systemctl")),
             "sysv_service" => Manager::SysV(ctl("service")),
             "upstart_service" => Manager::Upstart(ctl("initctl")),
+            "runit_service" => Manager::Runit(ctl("sv")),
             _ => {
                 let p = detect(&self.host)?;
                 let initctl = || {
@@ -201,6 +204,7 @@ impl Service {
                 Manager::Systemd(ctl) => self.systemd(&ctl),
                 Manager::SysV(ctl) => self.sysv(&ctl),
                 Manager::Upstart(ctl) => self.upstart(&ctl),
+                Manager::Runit(ctl) => self.runit(&ctl).map(Some),
                 Manager::Other(m) => Err(unsupported(self.name, &format!("({m})"))),
             })
             .map(Option::as_ref)
@@ -286,6 +290,26 @@ impl Service {
             enabled,
             status.stdout.contains("start/running"),
         )))
+    }
+}
+
+impl Service {
+    /// InSpec's Runit: `sv status NAME` succeeding means installed; running on a `run:`
+    /// line; enabled when running or when it says `normally up` or `want up`.
+    fn runit(&self, ctl: &str) -> Res<Info> {
+        let s = self.service.as_str();
+        let out = run_argv(&self.host, &[ctl, "status", s])?;
+        let installed = out.exit_status == Some(0);
+        let line_starts = |p: &str| out.stdout.lines().any(|l| l.starts_with(p));
+        let running = installed && line_starts("run:");
+        let enabled = installed
+            && (running
+                || out.stdout.contains("normally up")
+                || out.stdout.contains("want up"));
+        Ok(Info {
+            installed,
+            ..Info::known(s, "runit", enabled, running)
+        })
     }
 }
 

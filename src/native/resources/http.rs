@@ -1,0 +1,313 @@
+//! `http`: a request made from the target with `curl`, as InSpec's remote worker
+//! (resources/http.rb `Worker::Remote`): the command is built from the options (`method`,
+//! `params`, `auth`, `headers`, `data`, `ssl_verify`, `max_redirects`, `open_timeout`,
+//! `read_timeout`, `proxy`) as an argument vector, and the `curl -i` answer is split into
+//! status, headers and body as InSpec splits it.
+
+use std::sync::Arc;
+
+use crate::native::resources::support::{has_program, need_str, run_argv, unsupported, Lazy, Res};
+use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::methods::to_s;
+use crate::native::ruby::value::Value;
+use crate::transport::Host;
+
+pub const METHODS: &[&str] = &["body", "headers", "http_method", "status"];
+
+pub struct Http {
+    url: String,
+    opts: Value,
+    host: Arc<Host>,
+    response: Lazy<Response>,
+}
+
+/// What `curl -i` answered; all None when it failed (InSpec's nil status and body).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Response {
+    pub status: Option<i64>,
+    pub body: Option<String>,
+    /// In the order received; InSpec's Headers hash keeps the last of a repeated name.
+    pub headers: Vec<(String, String)>,
+}
+
+pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let url = need_str("http", args, 0, "a URL")?;
+    let opts = match args.get(1) {
+        Some(h @ Value::Hash(_)) => h.clone(),
+        None | Some(Value::Nil) => Value::Hash(Vec::new()),
+        Some(v) => {
+            return Err(ResourceError::Failed(format!(
+                "`http` options must be a Hash, not {}",
+                v.class_name()
+            )))
+        }
+    };
+    Ok(Arc::new(Http {
+        url,
+        opts,
+        host: host.clone(),
+        response: Lazy::default(),
+    }))
+}
+
+/// A number option as Ruby prints it (`60`, `2.5`).
+fn number(v: &Value, name: &str) -> Res<f64> {
+    match v {
+        Value::Int(i) => Ok(*i as f64),
+        Value::Float(f) => Ok(*f),
+        Value::Str(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| ResourceError::Failed(format!("`http` option {name}: {s:?} is not a number"))),
+        v => Err(ResourceError::Failed(format!(
+            "`http` option {name}: {} is not a number",
+            v.class_name()
+        ))),
+    }
+}
+
+fn ruby_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+impl Http {
+    fn opt(&self, key: &str) -> Option<&Value> {
+        self.opts
+            .hash_get(&Value::Sym(key.into()))
+            .or_else(|| self.opts.hash_get(&Value::str(key)))
+            .filter(|v| !matches!(v, Value::Nil))
+    }
+
+    fn http_method(&self) -> String {
+        self.opt("method").map_or_else(|| "GET".into(), to_s)
+    }
+
+    /// http.rb's `http_command`, word for word, as an argument vector.
+    pub fn curl_argv(&self) -> Res<Vec<String>> {
+        let mut argv: Vec<String> = vec!["curl".into(), "-i".into()];
+        let method = self.http_method();
+        if method.eq_ignore_ascii_case("HEAD") {
+            argv.push("--head".into());
+        } else {
+            argv.extend(["-X".into(), method]);
+        }
+        match self.opt("proxy") {
+            None => {}
+            Some(Value::Str(p)) if p == "disable" => argv.extend(["--noproxy".into(), "*".into()]),
+            Some(p @ Value::Hash(_)) => {
+                let get = |k: &str| p.hash_get(&Value::Sym(k.into())).map(to_s).unwrap_or_default();
+                argv.extend([
+                    "--proxy".into(),
+                    get("uri"),
+                    "--proxy-user".into(),
+                    format!("{}:{}", get("user"), get("password")),
+                ]);
+            }
+            Some(p) => argv.extend(["--proxy".into(), to_s(p)]),
+        }
+        let open = self.opt("open_timeout").map_or(Ok(60.0), |v| number(v, "open_timeout"))?;
+        let read = self.opt("read_timeout").map_or(Ok(60.0), |v| number(v, "read_timeout"))?;
+        argv.extend([
+            "--connect-timeout".into(),
+            ruby_number(open),
+            "--max-time".into(),
+            ruby_number(open + read),
+        ]);
+        if let Some(auth @ Value::Hash(_)) = self.opt("auth") {
+            let get = |k: &str| {
+                auth.hash_get(&Value::Sym(k.into()))
+                    .filter(|v| !matches!(v, Value::Nil))
+                    .map(to_s)
+            };
+            if let (Some(user), Some(pass)) = (get("user"), get("pass")) {
+                argv.extend(["--user".into(), format!("{user}:{pass}")]);
+            }
+        }
+        if self.opt("ssl_verify").is_some_and(|v| !v.truthy()) {
+            argv.push("--insecure".into());
+        }
+        if let Some(data) = self.opt("data") {
+            argv.extend(["--data".into(), to_s(data)]);
+        }
+        if let Some(n) = self.opt("max_redirects") {
+            argv.extend(["--location".into(), "--max-redirs".into(), to_s(n)]);
+        }
+        if let Some(Value::Hash(headers)) = self.opt("headers") {
+            for (k, v) in headers {
+                argv.extend(["-H".into(), format!("{}: {}", to_s(k), to_s(v))]);
+            }
+        }
+        let url = match self.opt("params") {
+            Some(Value::Hash(params)) => {
+                let query: Vec<String> = params
+                    .iter()
+                    .map(|(k, v)| format!("{}={}", to_s(k), to_s(v)))
+                    .collect();
+                format!("{}?{}", self.url, query.join("&"))
+            }
+            _ => self.url.clone(),
+        };
+        argv.push(url);
+        Ok(argv)
+    }
+
+    fn response(&self) -> Res<&Response> {
+        self.response.get(|| {
+            if !has_program(&self.host, "curl")? {
+                return Err(ResourceError::Skip(
+                    "curl is not available on the target machine".into(),
+                ));
+            }
+            let argv = self.curl_argv()?;
+            let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+            let out = run_argv(&self.host, &words)?;
+            if out.exit_status != Some(0) {
+                return Ok(Response::default());
+            }
+            Ok(parse_curl_response(&out.stdout))
+        })
+    }
+}
+
+/// http.rb's `run_http` split of `curl -i` output: header blocks end at the first blank
+/// line; a following block that starts with `HTTP/` (a redirect's or `100 Continue`'s
+/// answer) replaces the one before.
+pub fn parse_curl_response(stdout: &str) -> Response {
+    let text = stdout.replace('\r', "");
+    let http_line = regex::Regex::new(r"(?m)^HTTP/").expect("static regex");
+    let (mut prelude, mut rest) = split_block(&text);
+    while let Some(r) = rest.filter(|r| http_line.is_match(r)) {
+        (prelude, rest) = split_block(r);
+    }
+    let mut lines = prelude.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split(' ').nth(1))
+        .map(crate::native::resources::support::ruby_to_i);
+    let headers = lines
+        .filter_map(|l| {
+            let (k, v) = l.trim().split_once(':')?;
+            Some((k.to_string(), v.trim().to_string()))
+        })
+        .collect();
+    Response {
+        status,
+        body: rest.map(|b| b.trim().to_string()),
+        headers,
+    }
+}
+
+fn split_block(text: &str) -> (&str, Option<&str>) {
+    match text.split_once("\n\n") {
+        Some((a, b)) => (a, Some(b)),
+        None => (text, None),
+    }
+}
+
+impl Resource for Http {
+    fn name(&self) -> &str {
+        "http"
+    }
+
+    fn to_s(&self) -> String {
+        format!("HTTP {} on {}", self.http_method(), self.url)
+    }
+
+    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "http_method" => Ok(Value::str(self.http_method())),
+            "status" => Ok(self.response()?.status.map_or(Value::Nil, Value::Int)),
+            "body" => Ok(self.response()?.body.as_deref().map_or(Value::Nil, Value::str)),
+            "headers" => Ok(Value::Resource(Arc::new(Headers::new(
+                &self.response()?.headers,
+            )))),
+            _ => Err(unsupported("http", method)),
+        }
+    }
+}
+
+/// http.rb's `Headers`: a Hash with downcased names, read by any case (`['Content-Type']`,
+/// `headers.Content-Type`); a missing name is nil.
+pub struct Headers {
+    pairs: Vec<(String, String)>,
+}
+
+impl Headers {
+    fn new(received: &[(String, String)]) -> Headers {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for (k, v) in received {
+            let k = k.to_lowercase();
+            match pairs.iter_mut().find(|(n, _)| *n == k) {
+                Some(p) => p.1 = v.clone(),
+                None => pairs.push((k, v.clone())),
+            }
+        }
+        Headers { pairs }
+    }
+
+    fn get(&self, key: &str) -> Value {
+        let key = key.to_lowercase();
+        self.pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map_or(Value::Nil, |(_, v)| Value::str(v))
+    }
+
+    fn hash(&self) -> Value {
+        Value::Hash(
+            self.pairs
+                .iter()
+                .map(|(k, v)| (Value::str(k), Value::str(v)))
+                .collect(),
+        )
+    }
+}
+
+impl Resource for Headers {
+    fn name(&self) -> &str {
+        "http"
+    }
+
+    fn to_s(&self) -> String {
+        format!("{:?}", self.hash())
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        Ok(match method {
+            "to_h" | "to_hash" | "params" => self.hash(),
+            "keys" => Value::Array(self.pairs.iter().map(|(k, _)| Value::str(k)).collect()),
+            "[]" => args.first().map_or(Value::Nil, |k| self.get(&to_s(k))),
+            _ => self.get(method),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn curl_answers_split_as_inspec_splits_them() {
+        let r = parse_curl_response(
+            "HTTP/1.1 301 Moved\r\nLocation: /b\r\n\r\nHTTP/1.0 200 OK\r\nContent-Type: text/html\r\nX-A: 1:2\r\n\r\n  pong\n\n",
+        );
+        assert_eq!(r.status, Some(200));
+        assert_eq!(r.body.as_deref(), Some("pong"));
+        assert_eq!(
+            r.headers,
+            vec![
+                ("Content-Type".to_string(), "text/html".to_string()),
+                ("X-A".to_string(), "1:2".to_string())
+            ]
+        );
+        let h = Headers::new(&r.headers);
+        assert_eq!(h.get("content-TYPE"), Value::str("text/html"));
+        assert_eq!(h.get("nope"), Value::Nil);
+        assert_eq!(parse_curl_response("").status, None);
+        assert_eq!(parse_curl_response("garbage").body, None);
+    }
+}
