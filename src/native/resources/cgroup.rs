@@ -173,7 +173,10 @@ mod tests {
             parse_parameter_names(all),
             ["cpuset.cpus", "memory.limit_in_bytes", "memory.numa_stat"]
         );
-        assert_eq!(parse_value("memory.limit_in_bytes: 499712\n"), Value::Int(499712));
+        assert_eq!(
+            parse_value("memory.limit_in_bytes: 499712\n"),
+            Value::Int(499712)
+        );
         assert_eq!(parse_value("cpuset.cpus: 0-1\n"), Value::str("0-1"));
         assert_eq!(
             parse_value("memory.numa_stat: total=0 N0=0\n\tfile=0 N0=0\n"),

@@ -55,10 +55,9 @@ fn number(v: &Value, name: &str) -> Res<f64> {
     match v {
         Value::Int(i) => Ok(*i as f64),
         Value::Float(f) => Ok(*f),
-        Value::Str(s) => s
-            .trim()
-            .parse()
-            .map_err(|_| ResourceError::Failed(format!("`http` option {name}: {s:?} is not a number"))),
+        Value::Str(s) => s.trim().parse().map_err(|_| {
+            ResourceError::Failed(format!("`http` option {name}: {s:?} is not a number"))
+        }),
         v => Err(ResourceError::Failed(format!(
             "`http` option {name}: {} is not a number",
             v.class_name()
@@ -99,7 +98,11 @@ impl Http {
             None => {}
             Some(Value::Str(p)) if p == "disable" => argv.extend(["--noproxy".into(), "*".into()]),
             Some(p @ Value::Hash(_)) => {
-                let get = |k: &str| p.hash_get(&Value::Sym(k.into())).map(to_s).unwrap_or_default();
+                let get = |k: &str| {
+                    p.hash_get(&Value::Sym(k.into()))
+                        .map(to_s)
+                        .unwrap_or_default()
+                };
                 argv.extend([
                     "--proxy".into(),
                     get("uri"),
@@ -109,8 +112,12 @@ impl Http {
             }
             Some(p) => argv.extend(["--proxy".into(), to_s(p)]),
         }
-        let open = self.opt("open_timeout").map_or(Ok(60.0), |v| number(v, "open_timeout"))?;
-        let read = self.opt("read_timeout").map_or(Ok(60.0), |v| number(v, "read_timeout"))?;
+        let open = self
+            .opt("open_timeout")
+            .map_or(Ok(60.0), |v| number(v, "open_timeout"))?;
+        let read = self
+            .opt("read_timeout")
+            .map_or(Ok(60.0), |v| number(v, "read_timeout"))?;
         argv.extend([
             "--connect-timeout".into(),
             ruby_number(open),
@@ -221,7 +228,11 @@ impl Resource for Http {
         match method {
             "http_method" => Ok(Value::str(self.http_method())),
             "status" => Ok(self.response()?.status.map_or(Value::Nil, Value::Int)),
-            "body" => Ok(self.response()?.body.as_deref().map_or(Value::Nil, Value::str)),
+            "body" => Ok(self
+                .response()?
+                .body
+                .as_deref()
+                .map_or(Value::Nil, Value::str)),
             "headers" => Ok(Value::Resource(Arc::new(Headers::new(
                 &self.response()?.headers,
             )))),

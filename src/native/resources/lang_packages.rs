@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::native::resources::os::detect;
 use crate::native::resources::support::{
-    hash_option, has_program, need_str, run_argv, shell_line, skip_unless_platform, str_arg,
+    has_program, hash_option, need_str, run_argv, shell_line, skip_unless_platform, str_arg,
     unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
@@ -62,12 +62,10 @@ pub struct LangPackage {
 pub fn create(kind: Kind, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     let package = need_str(kind.name(), args, 0, "a package name")?;
     let option = match kind {
-        Kind::Npm => match args.get(1) {
-            Some(v @ Value::Hash(_)) => {
-                hash_option(std::slice::from_ref(v), "path").and_then(|p| str_arg(&[p.clone()], 0))
-            }
-            _ => None,
-        },
+        Kind::Npm => args
+            .get(1..)
+            .and_then(|opts| hash_option(opts, "path"))
+            .and_then(|p| str_arg(std::slice::from_ref(p), 0)),
         _ => str_arg(args, 1),
     };
     // gem's second argument may be the symbols :chef / :chef_server instead of a path.
@@ -134,8 +132,8 @@ pub fn parse_pip_show(stdout: &str) -> Info {
 /// `Rscript -e 'packageVersion(...)'`: `[1] ‘1.1.3’` (typographic quotes in a UTF-8 locale,
 /// plain ones otherwise), as cran.rb's pattern.
 pub fn parse_package_version(stdout: &str) -> Option<String> {
-    let re = regex::Regex::new(r"(?m)^\[\d+\]\s+(?:['\p{Pi}])(.+)(?:['\p{Pf}])$")
-        .expect("static regex");
+    let re =
+        regex::Regex::new(r"(?m)^\[\d+\]\s+(?:['\p{Pi}])(.+)(?:['\p{Pf}])$").expect("static regex");
     re.captures(stdout.trim_end_matches('\n'))
         .map(|c| c[1].to_string())
 }
@@ -202,9 +200,7 @@ impl LangPackage {
                     Ok(Info {
                         installed,
                         name: Some(name.to_string()),
-                        version: installed
-                            .then(|| parse_npm_ls(&out.stdout, name))
-                            .flatten(),
+                        version: installed.then(|| parse_npm_ls(&out.stdout, name)).flatten(),
                         versions: None,
                     })
                 }
@@ -306,18 +302,19 @@ impl Resource for LangPackage {
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        // InSpec reads the manager in the constructor (gem, cpan and cran skip there):
+        // a skipped resource answers nothing, not even `gem_binary`.
+        let info = self.info()?;
         let text = |v: &Option<String>| v.as_deref().map_or(Value::Nil, Value::str);
         match method {
-            "installed?" => Ok(Value::Bool(self.info()?.installed)),
-            "version" => Ok(text(&self.info()?.version)),
+            "installed?" => Ok(Value::Bool(info.installed)),
+            "version" => Ok(text(&info.version)),
             "info" => self.info_hash(),
-            "versions" if self.kind == Kind::Gem => Ok(self
-                .info()?
-                .versions
-                .as_ref()
-                .map_or(Value::Nil, |vs| {
+            "versions" if self.kind == Kind::Gem => {
+                Ok(info.versions.as_ref().map_or(Value::Nil, |vs| {
                     Value::Array(vs.iter().map(Value::str).collect())
-                })),
+                }))
+            }
             "gem_binary" if self.kind == Kind::Gem => Ok(Value::str(self.gem_binary()?)),
             _ => Err(unsupported(self.kind.name(), method)),
         }
@@ -340,7 +337,11 @@ mod tests {
         );
         assert!(!parse_gem_list("").installed);
         assert_eq!(
-            parse_npm_ls(r#"{"dependencies":{"bower":{"version":"1.8.14"}}}"#, "bower").as_deref(),
+            parse_npm_ls(
+                r#"{"dependencies":{"bower":{"version":"1.8.14"}}}"#,
+                "bower"
+            )
+            .as_deref(),
             Some("1.8.14")
         );
         assert_eq!(parse_npm_ls("{}", "bower"), None);

@@ -27,8 +27,8 @@ mod filesystem;
 mod firewall;
 mod grub;
 mod host;
-mod http;
 mod hosts;
+mod http;
 mod iptables;
 mod kernel;
 mod lang_packages;
@@ -624,6 +624,8 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
 
 #[cfg(test)]
 mod gap_tests;
+#[cfg(test)]
+mod package_net_tests;
 #[cfg(test)]
 mod pg_test_server;
 #[cfg(test)]

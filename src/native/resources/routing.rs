@@ -4,7 +4,9 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{first_program, run_argv, skip_unless_platform, unsupported, Lazy, Res};
+use crate::native::resources::support::{
+    first_program, run_argv, skip_unless_platform, unsupported, Lazy, Res,
+};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::value::Value;
@@ -118,6 +120,8 @@ impl RoutingTable {
     }
 
     fn has_entry(&self, args: &[Value]) -> Res<bool> {
+        // The table is read in InSpec's constructor: its failure comes before the keys'.
+        let routes = self.routes()?;
         let get = |k: &str| match args.first() {
             Some(h @ Value::Hash(_)) => h
                 .hash_get(&Value::Sym(k.into()))
@@ -133,8 +137,7 @@ impl RoutingTable {
             ));
         };
         let (d, g, i) = (to_s(d), to_s(g), to_s(i));
-        Ok(self
-            .routes()?
+        Ok(routes
             .iter()
             .find(|(k, _)| *k == d)
             .is_some_and(|(_, pairs)| pairs.iter().any(|(pg, pi)| *pg == g && *pi == i)))
@@ -171,7 +174,10 @@ mod tests {
                      10.0.2.0        0.0.0.0         255.255.255.0   U         0 0          0 eth0\n\
                      10.0.2.0        0.0.0.0         255.255.255.0   U         0 0          0 eth1\n";
         let r = parse_netstat_rn(linux, false);
-        assert_eq!(r[0], ("0.0.0.0".into(), vec![("10.0.2.2".into(), "eth0".into())]));
+        assert_eq!(
+            r[0],
+            ("0.0.0.0".into(), vec![("10.0.2.2".into(), "eth0".into())])
+        );
         assert_eq!(r[1].1.len(), 2);
         let bsd = "Routing tables\n\nInternet:\nDestination        Gateway            Flags     Netif Expire\n\
                    default            192.168.1.1        UGS         em0\n";

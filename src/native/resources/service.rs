@@ -303,9 +303,7 @@ impl Service {
         let line_starts = |p: &str| out.stdout.lines().any(|l| l.starts_with(p));
         let running = installed && line_starts("run:");
         let enabled = installed
-            && (running
-                || out.stdout.contains("normally up")
-                || out.stdout.contains("want up"));
+            && (running || out.stdout.contains("normally up") || out.stdout.contains("want up"));
         Ok(Info {
             installed,
             ..Info::known(s, "runit", enabled, running)

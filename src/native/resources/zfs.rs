@@ -158,9 +158,7 @@ impl Resource for Zfs {
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         match method {
             "exist?" | "exists?" => Ok(Value::Bool(self.exists()?)),
-            "has_property?" if self.resource == "zfs" => {
-                Ok(Value::Bool(self.has_property(args)?))
-            }
+            "has_property?" if self.resource == "zfs" => Ok(Value::Bool(self.has_property(args)?)),
             "mounted?" if self.resource == "zfs_dataset" => {
                 if !self.exists()? {
                     return Ok(Value::Bool(false));
