@@ -304,6 +304,14 @@ impl Resource for LangPackage {
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
         // InSpec reads the manager in the constructor (gem, cpan and cran skip there):
         // a skipped resource answers nothing, not even `gem_binary`.
+        let known = if self.kind == Kind::Gem {
+            GEM_METHODS
+        } else {
+            METHODS
+        };
+        if !known.contains(&method) {
+            return Err(unsupported(self.kind.name(), method));
+        }
         let info = self.info()?;
         let text = |v: &Option<String>| v.as_deref().map_or(Value::Nil, Value::str);
         match method {

@@ -38,6 +38,9 @@ fn sample_args(name: &str) -> Vec<Value> {
         "parse_config_file" | "ini" | "json" | "yaml" | "xml" | "postfix_conf" => {
             vec![Value::str("/etc/hostname")]
         }
+        "gem" | "npm" | "pip" | "cpan" | "cran" | "cgroup" | "lxc" | "zfs" | "zfs_pool"
+        | "zfs_dataset" | "runit_service" => vec![Value::str("airs-none")],
+        "http" => vec![Value::str("http://127.0.0.1:9/")],
         _ => vec![],
     }
 }
