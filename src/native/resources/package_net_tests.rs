@@ -6,6 +6,7 @@
 //! netstat's routes, curl against a local `python3 -m http.server`) on local://.
 
 use crate::job::{ControlResult, ControlStatus};
+use crate::native::resources::services_tests::check;
 use crate::native::testing::{evaluate_on, one, wrong_outcomes_on_fixture_hosts};
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
@@ -262,38 +263,6 @@ fn package_net_wording() {
     );
 }
 
-/// A profile of one controls file, evaluated on this machine.
-fn evaluate_here(controls: &str, inputs: serde_json::Value) -> Vec<ControlResult> {
-    let src = crate::profile::ProfileSources {
-        path: "local".into(),
-        metadata: None,
-        controls: vec![("controls/local.rb".into(), controls.into())],
-        libraries: Vec::new(),
-    };
-    let profile = crate::profile::build(&src).expect("profile parses");
-    crate::native::evaluate(
-        &profile,
-        crate::transport::local::test_host(),
-        inputs.as_object().expect("inputs"),
-    )
-}
-
-fn statuses(results: &[ControlResult]) -> Vec<(String, ControlStatus, Vec<String>)> {
-    results
-        .iter()
-        .map(|c| {
-            (
-                c.id.clone(),
-                c.status,
-                c.results
-                    .iter()
-                    .map(|r| format!("{} {:?} {:?}", r.code_desc, r.message, r.skip_message))
-                    .collect(),
-            )
-        })
-        .collect()
-}
-
 fn output(argv: &[&str]) -> Option<String> {
     let out = std::process::Command::new(argv[0])
         .args(&argv[1..])
@@ -312,96 +281,97 @@ fn pip_cpan_and_routes_read_this_machine() {
     else {
         return; // no pip here
     };
+    let mut controls = format!(
+        r#"
+control 'pip-self' do
+  describe pip('pip') do
+    it {{ should be_installed }}
+    its('version') {{ should eq '{pip_version}' }}
+  end
+end
+control 'pip-missing' do
+  describe pip("airs-no-such-package'; touch /tmp/airs-pip-pwned; '") do
+    it {{ should_not be_installed }}
+    its('version') {{ should be_nil }}
+  end
+end
+control 'pip-wrong-version' do
+  describe pip('pip') do
+    its('version') {{ should eq '0.0.1' }}
+  end
+end
+"#
+    );
+    let mut want = vec![
+        ("pip-self", P),
+        ("pip-missing", P),
+        ("pip-wrong-version", F),
+    ];
     let perl = output(&[
         "perl",
         "-MData::Dumper",
         "-e",
         "print Data::Dumper->VERSION",
     ]);
+    if let Some(v) = &perl {
+        controls.push_str(&format!(
+            r#"
+control 'cpan-data-dumper' do
+  describe cpan('Data::Dumper') do
+    it {{ should be_installed }}
+    its('version') {{ should eq '{v}' }}
+  end
+end
+control 'cpan-missing' do
+  describe cpan('Airs::No::Such::Module') do
+    it {{ should be_installed }}
+  end
+end
+"#
+        ));
+        want.extend([("cpan-data-dumper", P), ("cpan-missing", F)]);
+    }
     // `ip route show default`: `default via GATEWAY dev IFACE ...`.
     let route = output(&["ip", "route", "show", "default"]).and_then(|r| {
         let w: Vec<&str> = r.split_whitespace().collect();
         Some((w.get(2)?.to_string(), w.get(4)?.to_string()))
     });
-    let inputs = serde_json::json!({
-        "pip_version": pip_version,
-        "perl_version": perl.clone().unwrap_or_default(),
-        "gateway": route.clone().map(|r| r.0).unwrap_or_default(),
-        "iface": route.clone().map(|r| r.1).unwrap_or_default(),
-    });
-    let results = evaluate_here(
-        r#"
-control 'pip-self' do
-  describe pip('pip') do
-    it { should be_installed }
-    its('version') { should eq input('pip_version') }
-  end
-end
-control 'pip-missing' do
-  describe pip("airs-no-such-package'; touch /tmp/airs-pip-pwned; '") do
-    it { should_not be_installed }
-    its('version') { should be_nil }
-  end
-end
-control 'cpan-data-dumper' do
-  describe cpan('Data::Dumper') do
-    it { should be_installed }
-    its('version') { should eq input('perl_version') }
-  end
-end
-control 'cpan-missing' do
-  describe cpan('Airs::No::Such::Module') do
-    it { should_not be_installed }
-  end
-end
+    if let (Some((gw, iface)), Some(_)) = (&route, output(&["netstat", "-rn"])) {
+        controls.push_str(&format!(
+            r#"
 control 'default-gateway-here' do
   describe default_gateway do
-    its('ipaddress') { should eq input('gateway') }
-    its('interface') { should eq input('iface') }
+    its('ipaddress') {{ should eq '{gw}' }}
+    its('interface') {{ should eq '{iface}' }}
   end
 end
 control 'routing-table-here' do
   describe routing_table do
-    it { should have_entry(destination: '0.0.0.0', gateway: input('gateway'), interface: input('iface')) }
-    it { should_not have_entry(destination: '0.0.0.0', gateway: '203.0.113.254', interface: input('iface')) }
+    it {{ should have_entry(destination: '0.0.0.0', gateway: '{gw}', interface: '{iface}') }}
   end
 end
-"#,
-        inputs,
-    );
+control 'routing-table-not-here' do
+  describe routing_table do
+    it {{ should have_entry(destination: '0.0.0.0', gateway: '203.0.113.254', interface: '{iface}') }}
+  end
+end
+"#
+        ));
+        want.extend([
+            ("default-gateway-here", P),
+            ("routing-table-here", P),
+            ("routing-table-not-here", F),
+        ]);
+    }
+    let results = check(crate::transport::local::test_host(), &controls, &want);
     assert!(!std::path::Path::new("/tmp/airs-pip-pwned").exists());
-    let got = statuses(&results);
-    let status = |id: &str| got.iter().find(|g| g.0 == id).map(|g| g.1);
-    assert_eq!(status("pip-self"), Some(ControlStatus::Passed), "{got:#?}");
+    let c = one(&results, "pip-wrong-version");
     assert_eq!(
-        status("pip-missing"),
-        Some(ControlStatus::Passed),
-        "{got:#?}"
+        c.results[0].message,
+        Some(format!(
+            "\nexpected: \"0.0.1\"\n     got: \"{pip_version}\"\n\n(compared using ==)\n"
+        ))
     );
-    if perl.is_some() {
-        assert_eq!(
-            status("cpan-data-dumper"),
-            Some(ControlStatus::Passed),
-            "{got:#?}"
-        );
-        assert_eq!(
-            status("cpan-missing"),
-            Some(ControlStatus::Passed),
-            "{got:#?}"
-        );
-    }
-    if route.is_some() && output(&["netstat", "-rn"]).is_some() {
-        assert_eq!(
-            status("default-gateway-here"),
-            Some(ControlStatus::Passed),
-            "{got:#?}"
-        );
-        assert_eq!(
-            status("routing-table-here"),
-            Some(ControlStatus::Passed),
-            "{got:#?}"
-        );
-    }
 }
 
 /// A `python3 -m http.server` on a free loopback port, killed when dropped.
@@ -464,77 +434,74 @@ fn http_asks_a_local_server_through_curl() {
     }
     let server = HttpServer::start().expect("python3 -m http.server starts");
     let base = format!("http://127.0.0.1:{}", server.port);
-    let results = evaluate_here(
-        r##"
-base = input('base')
+    let controls = format!(
+        r#"
 control 'http-get' do
-  describe http("#{base}/hello.txt", read_timeout: 5, open_timeout: 5) do
-    its('status') { should cmp 200 }
-    its('body') { should eq 'hello' }
-    its('headers.Content-Type') { should eq 'text/plain' }
-    its('headers.content-length') { should cmp 6 }
-    its('http_method') { should eq 'GET' }
+  describe http("{base}/hello.txt", read_timeout: 5, open_timeout: 5) do
+    its('status') {{ should cmp 200 }}
+    its('body') {{ should eq 'hello' }}
+    its('headers.Content-Type') {{ should eq 'text/plain' }}
+    its('headers.content-length') {{ should cmp 6 }}
+    its('http_method') {{ should eq 'GET' }}
   end
 end
 control 'http-headers-object' do
-  describe http("#{base}/hello.txt", read_timeout: 5).headers do
-    its('Server') { should match /^SimpleHTTP/ }
-    its('X-Not-There') { should be_nil }
+  describe http("{base}/hello.txt", read_timeout: 5).headers do
+    its('Server') {{ should match /^SimpleHTTP/ }}
+    its('X-Not-There') {{ should be_nil }}
   end
 end
 control 'http-missing' do
-  describe http("#{base}/nope", params: { a: 1, b: 'two' }, read_timeout: 5) do
-    its('status') { should eq 404 }
+  describe http("{base}/nope", params: {{ a: 1, b: 'two' }}, read_timeout: 5) do
+    its('status') {{ should eq 404 }}
   end
 end
 control 'http-post-unsupported' do
-  describe http("#{base}/hello.txt", method: 'POST', data: "x'; touch /tmp/airs-http-pwned; '", headers: { 'X-Test' => "a'b" }, auth: { user: 'u', pass: "p'w" }, read_timeout: 5) do
-    its('status') { should eq 501 }
+  describe http("{base}/hello.txt", method: 'POST', data: "x'; touch /tmp/airs-http-pwned; '", headers: {{ 'X-Test' => "a'b" }}, auth: {{ user: 'u', pass: "p'w" }}, read_timeout: 5) do
+    its('status') {{ should eq 501 }}
   end
 end
 control 'http-head' do
-  describe http("#{base}/hello.txt", method: 'HEAD', read_timeout: 5) do
-    its('status') { should eq 200 }
-    its('body') { should eq '' }
+  describe http("{base}/hello.txt", method: 'HEAD', read_timeout: 5) do
+    its('status') {{ should eq 200 }}
+    its('body') {{ should eq '' }}
   end
 end
 control 'http-redirect-not-followed' do
-  describe http("#{base}/sub", read_timeout: 5) do
-    its('status') { should eq 301 }
-    its('headers.Location') { should eq '/sub/' }
+  describe http("{base}/sub", read_timeout: 5) do
+    its('status') {{ should eq 301 }}
+    its('headers.Location') {{ should eq '/sub/' }}
   end
 end
 control 'http-redirect-followed' do
-  describe http("#{base}/sub", max_redirects: 2, read_timeout: 5) do
-    its('status') { should eq 200 }
-    its('body') { should eq '<p>sub</p>' }
+  describe http("{base}/sub", max_redirects: 2, read_timeout: 5) do
+    its('status') {{ should eq 200 }}
+    its('body') {{ should eq '<p>sub</p>' }}
   end
 end
 control 'http-wrong-status' do
-  describe http("#{base}/hello.txt", read_timeout: 5) do
-    its('status') { should eq 201 }
+  describe http("{base}/hello.txt", read_timeout: 5) do
+    its('status') {{ should eq 201 }}
   end
 end
-"##,
-        serde_json::json!({ "base": base }),
+"#
+    );
+    let results = check(
+        crate::transport::local::test_host(),
+        &controls,
+        &[
+            ("http-get", P),
+            ("http-headers-object", P),
+            ("http-missing", P),
+            ("http-post-unsupported", P),
+            ("http-head", P),
+            ("http-redirect-not-followed", P),
+            ("http-redirect-followed", P),
+            ("http-wrong-status", F),
+        ],
     );
     drop(server);
     assert!(!std::path::Path::new("/tmp/airs-http-pwned").exists());
-    let got = statuses(&results);
-    let want = [
-        ("http-get", P),
-        ("http-headers-object", P),
-        ("http-missing", P),
-        ("http-post-unsupported", P),
-        ("http-head", P),
-        ("http-redirect-not-followed", P),
-        ("http-redirect-followed", P),
-        ("http-wrong-status", F),
-    ];
-    for (id, status) in want {
-        let g = got.iter().find(|g| g.0 == id);
-        assert_eq!(g.map(|g| g.1), Some(status), "{id}: {got:#?}");
-    }
     let c = one(&results, "http-wrong-status");
     assert_eq!(
         c.results[0].message.as_deref(),

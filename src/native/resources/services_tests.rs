@@ -37,8 +37,12 @@ pub fn run_on(host: Arc<Host>, controls: &str) -> Vec<ControlResult> {
 }
 
 /// Every control of `controls` has the status `want` names, or the failure lists them all
-/// with their messages.
-pub fn check(host: Arc<Host>, controls: &str, want: &[(&str, ControlStatus)]) {
+/// with their messages. The results, for further assertions.
+pub fn check(
+    host: Arc<Host>,
+    controls: &str,
+    want: &[(&str, ControlStatus)],
+) -> Vec<ControlResult> {
     let results = run_on(host, controls);
     assert_eq!(results.len(), want.len(), "one expectation per control");
     let mut wrong = Vec::new();
@@ -57,6 +61,7 @@ pub fn check(host: Arc<Host>, controls: &str, want: &[(&str, ControlStatus)]) {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    results
 }
 
 /// The messages of one control's results (code_desc, message, skip message).
