@@ -512,3 +512,110 @@ end
         format!("HTTP GET on {base}/hello.txt status is expected to eq 201")
     );
 }
+
+/// On a FreeBSD host with none of the tools: InSpec's skips and failures, each with its
+/// message (cgroup and lxc are Linux's; zfs_pool is BSD's too but needs zpool).
+#[test]
+fn freebsd_without_the_tools_skips_as_inspec() {
+    let dir = std::env::temp_dir().join(format!("airs-freebsd-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("root")).unwrap();
+    std::fs::write(
+        dir.join("host.yml"),
+        "programs: [/usr/bin/uname]\ncommands:\n  - argv: [uname, -s]\n    stdout: \"FreeBSD\\n\"\n  - argv: [uname, -m]\n    stdout: \"amd64\\n\"\n  - argv: [uname, -r]\n    stdout: \"13.2-RELEASE\\n\"\n",
+    )
+    .unwrap();
+    let host = crate::native::testing::fixture_host_at(&dir);
+    let results = check(
+        host,
+        r#"
+control 'cgroup' do
+  describe cgroup('x') do
+    its('cpuset.cpus') { should eq 0 }
+  end
+end
+control 'lxc' do
+  describe lxc('x') do
+    it { should exist }
+  end
+end
+control 'http' do
+  describe http('http://localhost/') do
+    its('status') { should cmp 200 }
+  end
+end
+control 'cran' do
+  describe cran('DBI') do
+    it { should be_installed }
+  end
+end
+control 'cpan' do
+  describe cpan('DBD::Pg') do
+    it { should be_installed }
+  end
+end
+control 'gem' do
+  describe gem('rubocop') do
+    it { should be_installed }
+  end
+end
+control 'zfs-pool' do
+  describe zfs_pool('tank') do
+    its('health') { should eq 'ONLINE' }
+  end
+end
+control 'runit' do
+  describe runit_service('x') do
+    it { should be_installed }
+  end
+end
+control 'routing-table' do
+  describe routing_table do
+    it { should have_entry(destination: 'default', gateway: '192.0.2.1', interface: 'em0') }
+  end
+end
+"#,
+        &[
+            ("cgroup", S),
+            ("lxc", S),
+            ("http", S),
+            ("cran", S),
+            ("cpan", S),
+            ("gem", S),
+            ("zfs-pool", S),
+            ("runit", F),
+            ("routing-table", F),
+        ],
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+    let said = |id: &str| {
+        let r = &one(&results, id).results[0];
+        r.skip_message.clone().or_else(|| r.message.clone())
+    };
+    assert_eq!(
+        said("cgroup").as_deref(),
+        Some("The `cgroup` resource is not supported on your OS yet.")
+    );
+    assert_eq!(
+        said("lxc").as_deref(),
+        Some("The `lxc` resource is not supported on your OS yet.")
+    );
+    assert_eq!(
+        said("http").as_deref(),
+        Some("curl is not available on the target machine")
+    );
+    assert_eq!(said("cran").as_deref(), Some("Rscript not found"));
+    assert_eq!(said("cpan").as_deref(), Some("perl not found"));
+    assert_eq!(
+        said("gem").as_deref(),
+        Some("Unable to retrieve gem information")
+    );
+    assert_eq!(said("zfs-pool").as_deref(), Some("zfs is not installed"));
+    assert_eq!(
+        said("runit").as_deref(),
+        Some("expected that `Service x` is installed")
+    );
+    assert_eq!(
+        said("routing-table").as_deref(),
+        Some("Could not find `netstat` utility to view routing table information")
+    );
+}
