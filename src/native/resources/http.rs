@@ -233,9 +233,13 @@ impl Resource for Http {
                 .body
                 .as_deref()
                 .map_or(Value::Nil, Value::str)),
-            "headers" => Ok(Value::Resource(Arc::new(Headers::new(
-                &self.response()?.headers,
-            )))),
+            // A request that failed has no headers: http.rb's `Headers.create(nil)` raises.
+            "headers" => match self.response()? {
+                Response { status: None, .. } => Err(ResourceError::Failed(
+                    "undefined method `each_with_object' for nil".into(),
+                )),
+                r => Ok(Value::Resource(Arc::new(Headers::new(&r.headers)))),
+            },
             _ => Err(unsupported("http", method)),
         }
     }
