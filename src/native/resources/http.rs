@@ -74,10 +74,11 @@ fn ruby_number(n: f64) -> String {
 }
 
 impl Http {
+    /// An option by its symbol (http.rb's `opts.fetch(:name, default)`: a string key is
+    /// another key, ignored).
     fn opt(&self, key: &str) -> Option<&Value> {
         self.opts
             .hash_get(&Value::Sym(key.into()))
-            .or_else(|| self.opts.hash_get(&Value::str(key)))
             .filter(|v| !matches!(v, Value::Nil))
     }
 

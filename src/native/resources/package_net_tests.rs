@@ -60,6 +60,7 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("zfs-doc", [S, P, S]),
     ("zfs-doc-case", [S, F, S]),
     ("zfs-new-pool", [S, P, S]),
+    ("zfs-new-pool-property", [S, F, S]),
     ("zfs-pool-doc", [S, F, S]),
     ("zfs-pool-health", [S, P, S]),
     ("zfs-dataset-doc", [S, P, S]),
@@ -256,6 +257,12 @@ fn package_net_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "zfs tank is expected to have property {\"failmode\" => \"WAIT\", \"capacity\" => \"0\"}"
+    );
+    let c = one(&ubuntu, "zfs-new-pool-property");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("no implicit conversion of nil into Hash"),
+        "{c:#?}"
     );
     let c = one(&ubuntu, "zfs-dataset-doc");
     assert_eq!(

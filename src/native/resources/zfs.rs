@@ -128,8 +128,11 @@ impl Zfs {
                 ))
             }
         };
+        // `hash <= nil` raises in Ruby.
         let Some(params) = &self.state()?.params else {
-            return Ok(false);
+            return Err(ResourceError::Failed(
+                "no implicit conversion of nil into Hash".into(),
+            ));
         };
         Ok(pairs.iter().all(|(k, v)| match (k, v) {
             (Value::Str(k), Value::Str(v)) => params
