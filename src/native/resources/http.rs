@@ -86,8 +86,8 @@ impl Http {
         self.opt("method").map_or_else(|| "GET".into(), to_s)
     }
 
-    /// http.rb's `http_command`, word for word, as an argument vector.
-    pub fn curl_argv(&self) -> Res<Vec<String>> {
+    /// http.rb's `http_command` as an argument vector (the URL given with `--url`).
+    fn curl_argv(&self) -> Res<Vec<String>> {
         let mut argv: Vec<String> = vec!["curl".into(), "-i".into()];
         let method = self.http_method();
         if method.eq_ignore_ascii_case("HEAD") {
@@ -159,7 +159,8 @@ impl Http {
             }
             _ => self.url.clone(),
         };
-        argv.push(url);
+        // `--url`: a URL starting with `-` stays a URL, never an option of curl's.
+        argv.extend(["--url".into(), url]);
         Ok(argv)
     }
 

@@ -492,6 +492,11 @@ control 'http-redirect-followed' do
     its('body') {{ should eq '<p>sub</p>' }}
   end
 end
+control 'http-dash-url' do
+  describe http("-o/tmp/airs-curl-pwned", read_timeout: 5) do
+    its('status') {{ should be_nil }}
+  end
+end
 control 'http-wrong-status' do
   describe http("{base}/hello.txt", read_timeout: 5) do
     its('status') {{ should eq 201 }}
@@ -510,11 +515,13 @@ end
             ("http-head", P),
             ("http-redirect-not-followed", P),
             ("http-redirect-followed", P),
+            ("http-dash-url", P),
             ("http-wrong-status", F),
         ],
     );
     drop(server);
     assert!(!std::path::Path::new("/tmp/airs-http-pwned").exists());
+    assert!(!std::path::Path::new("/tmp/airs-curl-pwned").exists());
     let c = one(&results, "http-wrong-status");
     assert_eq!(
         c.results[0].message.as_deref(),

@@ -291,9 +291,7 @@ impl Service {
             status.stdout.contains("start/running"),
         )))
     }
-}
 
-impl Service {
     /// InSpec's Runit: `sv status NAME` succeeding means installed; running on a `run:`
     /// line; enabled when running or when it says `normally up` or `want up`.
     fn runit(&self, ctl: &str) -> Res<Info> {
