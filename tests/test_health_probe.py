@@ -15,8 +15,9 @@ import pytest
 from ansible_inspec_rs import Executor, Template, errors
 from helpers import LiveServer, start_server
 
-# The probe runs every second and its read is bounded at 2 s: an outage shows within ~3 s.
-OUTAGE_SHOWN_WITHIN = 4.0
+# The probe runs every second and its read is bounded at 2 s: an outage shows within ~3 s
+# (the bound leaves room for a loaded CI machine).
+OUTAGE_SHOWN_WITHIN = 6.0
 
 
 @pytest.fixture
