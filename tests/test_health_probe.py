@@ -88,6 +88,25 @@ async def test_checks_run_at_the_executors_nice_value() -> None:
         assert int(done.results[0].stdout) >= 13
 
 
+def test_the_servers_checks_run_at_its_nice_setting(tmp_path: Path) -> None:
+    server = start_server(tmp_path, nice="15")
+    try:
+        with httpx.Client(base_url=server.url, timeout=10) as c:
+            body = {"name": "nice", "command": ["nice"], "connection": "local"}
+            c.post("/api/v1/templates", json=body).raise_for_status()
+            job_id = c.post("/api/v1/jobs", json={"template_name": "nice", "hosts": ["local://"]}).json()[
+                "job_id"
+            ]
+            deadline = time.monotonic() + 30
+            while (job := c.get(f"/api/v1/jobs/{job_id}").json())["status"] in ("pending", "running"):
+                assert time.monotonic() < deadline, job
+                time.sleep(0.1)
+        assert job["status"] == "successful", job
+        assert int(job["results"][0]["stdout"]) == 15
+    finally:
+        server.stop()
+
+
 def test_nice_is_validated() -> None:
     with pytest.raises(errors.ValidationError) as e:
         Executor(nice=20)
