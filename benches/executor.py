@@ -9,6 +9,8 @@ Work: J jobs x H hosts x the `true` command, forks 5, workers 8. Variants:
 Each variant runs in its own process (so peak RSS is its own), --repeat times, interleaved;
 medians are printed with ratios. Checks/s and the worst event-loop lag (a 5 ms ticker) are
 measured over the work itself: set-up (building the Executor, storing its template) is outside.
+The same ticker in a bystander process (plain asyncio, none of our code) runs over the same
+window: its worst lag is what the machine's scheduling alone gives a loop meanwhile.
 A second mode submits 100,000 no-op jobs (empty host list, `allow_empty=True`) through the
 public API: jobs/s and memory per completed job (`--noop 0` skips it).
 `--quick`: tiny sizes, one round, for `make test` (a smoke run; its numbers mean nothing).
@@ -56,6 +58,37 @@ async def with_ticker(work: Work) -> tuple[float, float]:
     finally:
         tick.cancel()
     return time.perf_counter() - t0, worst
+
+
+class Bystander:
+    """The 5 ms ticker in a separate process (this file with --bystander) until stopped."""
+
+    def __enter__(self) -> Bystander:
+        argv = [sys.executable, __file__, "--bystander"]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        self.proc.stdout.readline()  # ticking
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        out, _ = self.proc.communicate("stop\n", timeout=30)
+        self.worst = float(out.strip().splitlines()[-1])
+
+
+def bystander() -> None:
+    """Ticks until a line arrives on stdin, then prints the worst lag in seconds."""
+
+    async def main() -> float:
+        loop = asyncio.get_running_loop()
+        stop = loop.run_in_executor(None, sys.stdin.readline)
+        print("ticking", flush=True)
+
+        async def work() -> None:
+            await stop
+
+        return (await with_ticker(work))[1]
+
+    print(asyncio.run(main()), flush=True)
 
 
 async def ours(jobs: int, hosts: int, measure: Measure) -> None:
@@ -172,7 +205,9 @@ def child(args: argparse.Namespace) -> None:
             window: dict[str, float] = {}
 
             async def measure(work: Work) -> None:
-                window["seconds"], window["lag"] = await with_ticker(work)
+                with Bystander() as other:
+                    window["seconds"], window["lag"] = await with_ticker(work)
+                window["bystander_lag"] = other.worst
 
             await variant(args.jobs, args.hosts, measure)
             return window
@@ -199,7 +234,11 @@ def main() -> None:
     p.add_argument("--noop", type=int, default=100_000)
     p.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke run for `make test`)")
     p.add_argument("--variant", help=argparse.SUPPRESS)
+    p.add_argument("--bystander", action="store_true", help=argparse.SUPPRESS)
     args = p.parse_args()
+    if args.bystander:
+        bystander()
+        return
     if args.quick:
         args.jobs, args.hosts, args.repeat, args.noop = 2, 3, 1, min(args.noop, 200)
     if args.variant:
@@ -218,14 +257,19 @@ def main() -> None:
     def med(v: str, key: str) -> float:
         return statistics.median(x[key] for x in runs[v])
 
-    print(f"\n{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}{'worst lag':>11s}")
+    head = f"{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}{'worst lag':>11s}"
+    print(f"\n{head}{'bystander':>11s}")
     for v in VARIANTS:
         ratio = med("ours", "checks_per_s") / med(v, "checks_per_s")
         lag = "n/a" if v == "xargs" else f"{med(v, 'lag') * 1000:.1f} ms"
+        other = f"{med(v, 'bystander_lag') * 1000:.1f} ms"
         print(
-            f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB{lag:>11s}"
+            f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB"
+            f"{lag:>11s}{other:>11s}"
         )
     print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 5 ms")
+    print("(bystander: the worst lag of the same ticker in a separate process meanwhile: the floor")
+    print(" this machine's scheduling sets for any loop while the work saturates it)")
 
     if args.noop <= 0:
         return

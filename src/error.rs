@@ -99,11 +99,24 @@ pub enum InventoryError {
     #[error("{path}: {message}")]
     VarsFile { path: String, message: String },
     /// A host pattern (`field`: `target` or `limit`) is malformed.
-    #[error("{message}")]
+    #[error("{problem}")]
     Pattern {
         field: &'static str,
-        message: String,
+        problem: PatternProblem,
     },
+}
+
+/// What is wrong with an Ansible host pattern (`inventory::select`).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum PatternProblem {
+    #[error("empty host pattern")]
+    Empty,
+    /// `&` or `!` with nothing after it.
+    #[error("empty term in host pattern")]
+    EmptyTerm,
+    /// `~regex` terms (Ansible's): the term.
+    #[error("regex patterns ({0:?}) are not supported; use globs")]
+    Regex(String),
 }
 
 impl InventoryError {

@@ -26,6 +26,24 @@ pub const NO_NUL: &str = r"^[^\x00]*$";
 /// One tag: non-empty, no commas, no control characters.
 pub const TAG: &str = r"^[^,\x00-\x1f\x7f-\x9f]+$";
 
+/// A character a host name may hold: no whitespace, no control character.
+const HOST_CHAR: &str = r"[^\s\x00-\x1f\x7f-\x9f]";
+/// The same, in a list where commas separate hosts.
+const LISTED_HOST_CHAR: &str = r"[^\s,\x00-\x1f\x7f-\x9f]";
+
+/// One host (`host::validate_host`): no whitespace or control characters, no leading '-'
+/// (1–`HOST_MAX` bytes: the schema's `maxLength`).
+pub fn host_pattern() -> String {
+    let first = HOST_CHAR.replace(']', "-]");
+    format!("^{first}{HOST_CHAR}*$")
+}
+
+/// Hosts separated by commas, blanks around the commas allowed (REST's `target`).
+pub fn host_list_pattern() -> String {
+    let host = format!("{}{LISTED_HOST_CHAR}*", LISTED_HOST_CHAR.replace(']', "-]"));
+    format!(r"^\s*(?:{host})?(?:\s*,\s*(?:{host})?)*\s*$")
+}
+
 /// A template name (`template::validate_name`).
 pub fn name_pattern() -> String {
     format!("^[A-Za-z0-9][A-Za-z0-9._-]{{0,{}}}$", NAME_MAX - 1)
@@ -388,6 +406,12 @@ pub fn schema() -> Value {
             "Stream": variants!(Stream: Stdout, Stderr),
             "JobOrder": {"type": "string", "enum": crate::store::JobOrder::ALL.map(|o| o.as_str()), "default": crate::store::JobOrder::default().as_str()},
             "ReportFormat": {"type": "string", "enum": crate::report::Format::ALL.iter().map(|f| f.name()).collect::<Vec<_>>()},
+            "Host": {
+                "type": "string", "minLength": 1, "maxLength": crate::host::HOST_MAX,
+                "pattern": host_pattern(),
+                "description": "local://, ssh://user@host:22 or a name; no whitespace or control characters, no leading '-'",
+            },
+            "HostList": {"type": "string", "pattern": host_list_pattern(), "description": "hosts separated by commas"},
             "TemplateSpec": template_spec(),
             "Template": template(),
             "Job": job(),
@@ -435,6 +459,54 @@ mod tests {
     };
     use crate::template::{Template, TemplateSpec};
     use std::collections::BTreeSet;
+
+    /// Hosts that pass and fail `host::validate_host` for each of its rules.
+    const HOST_SAMPLES: &[&str] = &[
+        "local://",
+        "ssh://u@h:22",
+        "web-1",
+        "10.0.0.1",
+        "[::1]",
+        "é.example",
+        "a-",
+        "a,b",
+        "",
+        "-oProxyCommand=x",
+        "a b",
+        "a\tb",
+        "a\nb",
+        "a\u{7f}b",
+        "a\u{85}b",
+        "a\u{a0}b",
+        "a\u{2003}b",
+        "a\u{3000}b",
+        "\u{9f}",
+        "\u{1c}a",
+    ];
+
+    #[test]
+    fn the_host_pattern_is_the_host_rule() {
+        let host = regex::Regex::new(&host_pattern()).unwrap();
+        for h in HOST_SAMPLES {
+            let valid = crate::host::validate_host(h).is_ok();
+            assert_eq!(host.is_match(h), valid, "{h:?}");
+        }
+        let long = "a".repeat(crate::host::HOST_MAX + 1);
+        assert!(crate::host::validate_host(&long).is_err() && host.is_match(&long));
+        assert_eq!(
+            schema()["$defs"]["Host"]["maxLength"],
+            crate::host::HOST_MAX
+        );
+    }
+
+    #[test]
+    fn a_host_list_holds_valid_hosts_between_commas() {
+        let list = regex::Regex::new(&host_list_pattern()).unwrap();
+        for h in HOST_SAMPLES.iter().filter(|h| !h.contains(',')) {
+            let valid = h.is_empty() || crate::host::validate_host(h).is_ok();
+            assert_eq!(list.is_match(&format!(" a , {h},b ")), valid, "{h:?}");
+        }
+    }
 
     fn keys(v: &impl Serialize) -> BTreeSet<String> {
         serde_json::to_value(v)

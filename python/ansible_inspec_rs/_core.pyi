@@ -271,6 +271,7 @@ class Executor:
         inventory_roots: Sequence[str | PathLike[str]] | None = None,
         allow_commands: bool = True,
         allow_local: bool = True,
+        nice: int = 10,
     ) -> Executor: ...
     def submit(
         self,
@@ -300,6 +301,8 @@ class Executor:
         did: claimed, queue_wait_seconds, requeued, interrupted, lease_lost, store_errors).
         Synchronous: it reads no store and never waits."""
     def check_store(self) -> Coroutine[Any, Any, dict[str, Any]]: ...
+    def store_health(self) -> dict[str, Any]:
+        """The background store probe's last answer, at once: reachable, error, age_seconds, workers."""
     def job_stats(self) -> Coroutine[Any, Any, dict[str, float]]:
         """The store's counts for the whole cluster, read in one query and reused for 2 s:
         one entry per job status, ``attempts``, ``requeued``, ``oldest_pending_seconds`` and

@@ -5,6 +5,7 @@
 
 mod counters;
 pub mod events;
+mod health;
 mod job_handle;
 mod run;
 
@@ -23,6 +24,7 @@ use uuid::Uuid;
 pub use counters::CounterSnapshot;
 use counters::WorkerCounters;
 pub use events::Subscription;
+pub use health::{StoreHealth, PROBE_STALE, STORE_PROBE_INTERVAL};
 pub use job_handle::{JobHandle, StatusCounts};
 use job_handle::{LiveMap, WriterMsg};
 pub use run::panic_message;
@@ -36,6 +38,7 @@ use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
 use crate::store::{self, JobFilter, JobOrder, JobRecord, Notice, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
+use crate::transport::priority::{self, NICE_MAX};
 
 pub const WORKERS_MAX: usize = 4096;
 pub const QUEUE_MAX: usize = 10_000_000;
@@ -76,6 +79,10 @@ pub struct ExecutorConfig {
     pub tool_path: Vec<std::path::PathBuf>,
     /// Allowed path roots, command templates, local connections (see [`Policy`]).
     pub policy: Policy,
+    /// The nice value (0–[`NICE_MAX`]) check processes start at: the caller's own threads
+    /// (its event loop) and the runtime get the CPU first (see [`priority`]). Process-wide:
+    /// the highest value any executor of the process asked for applies.
+    pub nice: i32,
 }
 
 impl Default for ExecutorConfig {
@@ -94,6 +101,7 @@ impl Default for ExecutorConfig {
             ssh: SshSettings::default(),
             tool_path: Vec::new(),
             policy: Policy::default(),
+            nice: 10,
         }
     }
 }
@@ -114,6 +122,12 @@ impl ExecutorConfig {
         }
         if self.output_tail_bytes > 64 * 1024 * 1024 {
             return Err(ValidationError::new("output_tail_bytes", "at most 64 MiB"));
+        }
+        if !(0..=NICE_MAX).contains(&self.nice) {
+            return Err(ValidationError::new(
+                "nice",
+                format!("must be from 0 to {NICE_MAX}"),
+            ));
         }
         if !(1..=100).contains(&self.max_attempts) {
             return Err(ValidationError::new(
@@ -173,6 +187,8 @@ struct Inner {
     counters: WorkerCounters,
     /// The store's last [`store::JobStats`] and when they were read (see `job_stats`).
     job_stats: tokio::sync::Mutex<Option<(std::time::Instant, store::JobStats)>>,
+    /// What the background store probe last found (`store_health`).
+    probe: health::Probe,
 }
 
 impl Inner {
@@ -220,6 +236,21 @@ impl Inner {
     fn lease_age(&self) -> Duration {
         let renewed = Duration::from_millis(self.lease_renewed_ms.load(Ordering::Acquire));
         self.epoch.elapsed().saturating_sub(renewed)
+    }
+
+    /// Whether the store answers a cheap read now (bounded in time by the store) and the
+    /// executors holding a live lease on it (this one, where the store is not shared).
+    async fn check_store(&self) -> Result<Vec<store::LiveWorker>> {
+        let live = self.store.check().await?;
+        if self.store.backend() == "memory" {
+            let me = store::LiveWorker {
+                id: self.worker_id.clone(),
+                heartbeat_at: crate::store::sql::ts(Utc::now()),
+                lease_until: None,
+            };
+            return Ok(vec![me]);
+        }
+        Ok(live)
     }
 
     async fn refresh_counts(&self) -> Result<()> {
@@ -312,16 +343,22 @@ impl Executor {
             lease_renewed_ms: std::sync::atomic::AtomicU64::new(0),
             counters: WorkerCounters::default(),
             job_stats: tokio::sync::Mutex::new(None),
+            probe: health::Probe::new(Err("not probed yet".into()), std::time::Instant::now()),
         });
         inner.renew_lease().await?;
         run::recover(&inner).await?;
         inner.refresh_counts().await?;
+        // The first probe before the executor is handed out: `store_health` always has one.
+        let started = std::time::Instant::now();
+        let first = inner.check_store().await.map_err(|e| e.to_string());
+        inner.probe.set(started, first);
         let listener = inner.store.listen().await?;
         inner
             .live
             .notified
             .store(listener.is_some(), Ordering::Relaxed);
 
+        priority::lower_checks_to(inner.config.nice);
         let mut tasks: Vec<_> = (0..inner.config.workers)
             .map(|_| runtime.spawn(run::worker(inner.clone())))
             .collect();
@@ -331,7 +368,10 @@ impl Executor {
             inner.config.event_history,
         )));
         *inner.tasks.lock().await = tasks;
-        let mut background = vec![runtime.spawn(run::housekeeping(Arc::downgrade(&inner)))];
+        let mut background = vec![
+            runtime.spawn(run::housekeeping(Arc::downgrade(&inner))),
+            runtime.spawn(health::store_probe(Arc::downgrade(&inner))),
+        ];
         if inner.store.backend() != "memory" {
             background.push(runtime.spawn(run::lease_guard(Arc::downgrade(&inner))));
         }
@@ -582,16 +622,14 @@ impl Executor {
     /// Whether the store answers a cheap read now, bounded in time, and the executors
     /// holding a live lease on it (this one, where the store is not shared): `/health`.
     pub async fn check_store(&self) -> Result<Vec<store::LiveWorker>> {
-        let live = self.inner.store.check().await?;
-        if self.storage_backend() == "memory" {
-            let me = store::LiveWorker {
-                id: self.inner.worker_id.clone(),
-                heartbeat_at: crate::store::sql::ts(Utc::now()),
-                lease_until: None,
-            };
-            return Ok(vec![me]);
-        }
-        Ok(live)
+        self.inner.check_store().await
+    }
+
+    /// What the background store probe last found, with its age: answers from memory at
+    /// once (`/health`), while an outage shows within [`STORE_PROBE_INTERVAL`] plus the
+    /// store's 2-s check timeout, and a probe silent for [`PROBE_STALE`] reads as one.
+    pub fn store_health(&self) -> StoreHealth {
+        self.inner.probe.read(std::time::Instant::now())
     }
 
     /// The store's counts for the whole cluster (jobs by status, attempts, re-queues, the

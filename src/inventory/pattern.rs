@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::Inventory;
-use crate::error::InventoryError;
+use crate::error::{InventoryError, PatternProblem};
 
 /// `*` and `?` glob match.
 fn glob(pattern: &str, text: &str) -> bool {
@@ -32,14 +32,12 @@ fn glob(pattern: &str, text: &str) -> bool {
 
 /// The hosts one term names: a group (with its descendants), a host, or a glob over
 /// group and host names.
-fn term(inv: &Inventory, t: &str) -> Result<BTreeSet<String>, String> {
+fn term(inv: &Inventory, t: &str) -> Result<BTreeSet<String>, PatternProblem> {
     if t.is_empty() {
-        return Err("empty term in host pattern".into());
+        return Err(PatternProblem::EmptyTerm);
     }
     if t.starts_with('~') {
-        return Err(format!(
-            "regex patterns ({t:?}) are not supported; use globs"
-        ));
+        return Err(PatternProblem::Regex(t.to_string()));
     }
     let mut out = BTreeSet::new();
     if t == "*" {
@@ -72,17 +70,17 @@ pub fn select(
     pattern: &str,
     field: &'static str,
 ) -> Result<Vec<String>, InventoryError> {
-    select_terms(inv, pattern).map_err(|message| InventoryError::Pattern { field, message })
+    select_terms(inv, pattern).map_err(|problem| InventoryError::Pattern { field, problem })
 }
 
-fn select_terms(inv: &Inventory, pattern: &str) -> Result<Vec<String>, String> {
+fn select_terms(inv: &Inventory, pattern: &str) -> Result<Vec<String>, PatternProblem> {
     let terms: Vec<&str> = pattern
         .split([':', ','])
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
     if terms.is_empty() {
-        return Err("empty host pattern".into());
+        return Err(PatternProblem::Empty);
     }
     let mut union = BTreeSet::new();
     let mut inter: Vec<BTreeSet<String>> = Vec::new();
@@ -140,10 +138,20 @@ mod tests {
         assert_eq!(s("nosuch"), Vec::<String>::new());
         let e = select(&inv, "", "target").unwrap_err();
         assert_eq!(e.field(), "target");
+        let problem = |p: &str| match select(&inv, p, "limit") {
+            Err(InventoryError::Pattern {
+                field: "limit",
+                problem,
+            }) => problem,
+            other => panic!("{p:?}: {other:?}"),
+        };
+        assert_eq!(problem(" , "), PatternProblem::Empty);
+        assert_eq!(problem("web:&"), PatternProblem::EmptyTerm);
+        assert_eq!(problem("~web.*"), PatternProblem::Regex("~web.*".into()));
         let e = select(&inv, "~web.*", "limit").unwrap_err();
-        assert!(
-            matches!(&e, InventoryError::Pattern { field: "limit", message } if message.contains("regex")),
-            "{e:?}"
+        assert_eq!(
+            e.to_string(),
+            r#"regex patterns ("~web.*") are not supported; use globs"#
         );
     }
 

@@ -174,7 +174,7 @@ mod tests {
             (
                 InventoryError::Pattern {
                     field: "limit",
-                    message: "empty host pattern".into(),
+                    problem: crate::error::PatternProblem::Empty,
                 }
                 .into(),
                 Class::Inventory,
@@ -261,7 +261,7 @@ mod tests {
             );
             let e = PyErr::from(Error::from(InventoryError::Pattern {
                 field: "limit",
-                message: "empty host pattern".into(),
+                problem: crate::error::PatternProblem::Empty,
             }));
             let v = e.value(py);
             assert!(v

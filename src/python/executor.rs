@@ -50,6 +50,8 @@ fn duration(v: f64, field: &str) -> PyResult<Duration> {
 /// Opens the store (``None``: memory; ``sqlite:///path``; ``postgresql://…``), creating or
 /// migrating it, recovers the jobs of executors that died (``recovery``: ``requeue`` or
 /// ``error``) and starts ``workers`` workers (``0``: this one only submits and reads).
+/// Check processes start at nice value ``nice`` (0–19, default 10) so the caller's event
+/// loop gets the CPU first; process-wide, the highest value asked for applies.
 ///
 /// Methods that read or write the store, or wait, are coroutines (``submit``, ``get``,
 /// ``list``, ``count``, ``delete``, ``shutdown``, and those of ``templates``); ``stats()`` and
@@ -67,7 +69,7 @@ impl PyExecutor {
         recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0,
         ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
         ssh_multiplex=true, tool_path=None, profile_roots=None, playbook_roots=None,
-        inventory_roots=None, allow_commands=true, allow_local=true
+        inventory_roots=None, allow_commands=true, allow_local=true, nice=10
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -92,6 +94,7 @@ impl PyExecutor {
         inventory_roots: Option<Vec<std::path::PathBuf>>,
         allow_commands: bool,
         allow_local: bool,
+        nice: i64,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
             .unwrap_or_default()
@@ -140,6 +143,7 @@ impl PyExecutor {
                 allow_commands,
                 allow_local,
             },
+            nice: i32::try_from(nice).unwrap_or(i32::MAX),
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
         let inner = block_on(py, Executor::start(config, &runtime))?;
@@ -300,16 +304,29 @@ impl PyExecutor {
                 .check_store()
                 .await?
                 .into_iter()
-                .map(|w| {
-                    HashMap::from([
-                        ("id", Some(w.id)),
-                        ("heartbeat_at", Some(w.heartbeat_at)),
-                        ("lease_until", w.lease_until),
-                    ])
-                })
+                .map(worker_dict)
                 .collect();
             Ok::<_, Error>(HashMap::from([("workers", workers)]))
         })
+    }
+
+    /// What the background store probe (every second) last found, from memory and at once:
+    /// ``{"reachable", "error", "age_seconds", "workers"}``, ``workers`` as in
+    /// ``check_store``. A probe silent for 5 s reads as unreachable.
+    fn store_health<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let health = self.inner.store_health();
+        let (workers, error) = match health.outcome {
+            Ok(workers) => (workers, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
+        let workers: Vec<HashMap<&'static str, Option<String>>> =
+            workers.into_iter().map(worker_dict).collect();
+        let dict = pyo3::types::PyDict::new(py);
+        dict.set_item("reachable", error.is_none())?;
+        dict.set_item("error", error)?;
+        dict.set_item("age_seconds", health.age_seconds)?;
+        dict.set_item("workers", workers)?;
+        Ok(dict.into_any())
     }
 
     /// Stops taking work; `drain=True` runs what is queued, `False` cancels everything.
@@ -501,4 +518,13 @@ impl PyJobEnds {
             Ok(ids)
         })
     }
+}
+
+/// A live executor as Python sees it (`check_store`, `store_health`).
+fn worker_dict(w: crate::store::LiveWorker) -> HashMap<&'static str, Option<String>> {
+    HashMap::from([
+        ("id", Some(w.id)),
+        ("heartbeat_at", Some(w.heartbeat_at)),
+        ("lease_until", w.lease_until),
+    ])
 }

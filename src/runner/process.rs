@@ -250,7 +250,12 @@ async fn spawn_and_collect(
         // Own process group: killing it reaches grandchildren too. (Keeps the posix_spawn path.)
         .process_group(0)
         .kill_on_drop(true);
-    let mut child = cmd.spawn()?;
+    // In the runtime's context wherever it runs: the child is reaped by this runtime.
+    let runtime = tokio::runtime::Handle::current();
+    let mut child = crate::transport::priority::start_check(move || {
+        let _context = runtime.enter();
+        cmd.spawn()
+    })?;
     let pgid = child.id().and_then(|p| i32::try_from(p).ok());
     // Armed for the whole run: if this future is dropped mid-way, the group dies with it.
     let mut guard = GroupKill { pgid };

@@ -52,8 +52,8 @@ fn spawn_with_env(
     let (program, args) = argv
         .split_first()
         .ok_or_else(|| TransportError::Failed("empty command".into()))?;
-    Command::new(program)
-        .args(args)
+    let mut cmd = Command::new(program);
+    cmd.args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -61,8 +61,8 @@ fn spawn_with_env(
         .envs(super::environment::inherited_env())
         .envs(env.iter().map(|(k, v)| (k, v)))
         // Own process group: killing it reaches grandchildren too (keeps posix_spawn).
-        .process_group(0)
-        .spawn()
+        .process_group(0);
+    super::priority::start_check(move || cmd.spawn())
         .map_err(|e| TransportError::Failed(format!("cannot start {program}: {e}")))
 }
 

@@ -13,6 +13,7 @@ pub mod environment;
 pub mod fixture;
 pub mod local;
 pub mod openssh;
+pub mod priority;
 mod session;
 pub mod ssh;
 #[cfg(test)]

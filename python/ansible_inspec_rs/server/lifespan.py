@@ -82,6 +82,8 @@ NO_CREDENTIALS = (
 
 
 def new_executor(settings: Settings) -> _core.Executor:
+    # Unset settings take the core's defaults (it also checks the ranges).
+    optional: dict[str, Any] = {"nice": settings.nice} if settings.nice is not None else {}
     return _core.Executor(
         workers=settings.workers,
         queue_size=settings.queue_size,
@@ -95,6 +97,7 @@ def new_executor(settings: Settings) -> _core.Executor:
         inventory_roots=settings.allowed_inventory_roots,
         allow_commands=settings.commands_allowed,
         allow_local=settings.local_allowed,
+        **optional,
     )
 
 

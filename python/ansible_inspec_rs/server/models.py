@@ -87,11 +87,10 @@ def _limits(field: str) -> dict[str, Any]:
 
 _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN: str = _rule("name")["pattern"]  # template::validate_name
-# Control characters are Unicode's Cc: C0, DEL and C1 (Rust's char::is_control).
-HOST_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f-][^\s\x00-\x1f\x7f-\x9f]*$"
+_HOST = definition("Host")  # host::validate_host
+HOST_PATTERN: str = _HOST["pattern"]
 # Comma-separated hosts, blanks around the commas allowed (``routers.common.request_hosts``).
-_TARGET_HOST = r"[^\s,\x00-\x1f\x7f-\x9f-][^\s,\x00-\x1f\x7f-\x9f]*"
-TARGET_PATTERN = rf"^\s*(?:{_TARGET_HOST})?(?:\s*,\s*(?:{_TARGET_HOST})?)*\s*$"
+TARGET_PATTERN: str = definition("HostList")["pattern"]
 NO_CONTROL: str = _rule("target")["pattern"]
 
 
@@ -301,10 +300,10 @@ class TemplatePage(BaseModel):
 Host = Annotated[
     str,
     Field(
-        min_length=1,
-        max_length=255,
+        min_length=_HOST["minLength"],
+        max_length=_HOST["maxLength"],
         pattern=HOST_PATTERN,
-        description="local://, ssh://user@host:22 or a name; no whitespace, no leading '-'",
+        description=_HOST["description"],
     ),
     AfterValidator(_utf8),
 ]
@@ -439,6 +438,9 @@ class Health(BaseModel):
     queue: QueueOut
     workers: int
     store_error: str | None = Field(None, description="why the store check failed (degraded only)")
+    store_checked_seconds_ago: float = Field(
+        description="age of the background store probe's answer (probed every second)"
+    )
     live_workers: list[LiveWorkerOut] = Field(
         default_factory=list, description="executors holding a live lease on the store (their jobs run)"
     )

@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     )
     max_attempts: int = Field(3, ge=1, le=1000, description="runs of one job across recoveries")
     output_tail_bytes: int = Field(65_536, ge=1, description="bytes of stdout/stderr kept per host")
+    nice: int | None = Field(
+        None, description="nice value check processes start at (0-19; unset: the executor's default, 10)"
+    )
 
     # --- auth -------------------------------------------------------------------------------
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
