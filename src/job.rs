@@ -397,6 +397,12 @@ pub fn job_status_from(results: &[HostResult]) -> JobStatus {
     }
 }
 
+/// A job's results are listed in the order of its hosts (not of completion), so every
+/// read of one job — live, or from any store — lists them alike.
+pub fn sort_in_host_order(hosts: &[String], results: &mut [HostResult]) {
+    results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
+}
+
 /// A point-in-time copy of a job, for listing, JSON and Python.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct JobSnapshot {

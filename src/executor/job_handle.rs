@@ -240,6 +240,23 @@ struct State {
     worker: Option<String>,
 }
 
+impl State {
+    /// A stored record's progress, its results in host order.
+    fn of(rec: &JobRecord) -> State {
+        let mut results = rec.results.clone();
+        crate::job::sort_in_host_order(&rec.hosts, &mut results);
+        State {
+            status: rec.status,
+            started_at: rec.started_at,
+            finished_at: rec.finished_at,
+            results,
+            error: rec.error.clone(),
+            attempt: rec.attempt,
+            worker: rec.worker.clone(),
+        }
+    }
+}
+
 /// What the store's event writer receives.
 pub(crate) enum WriterMsg {
     /// An event, and the attempt it belongs to (the store refuses a stale attempt's).
@@ -298,6 +315,7 @@ impl JobHandle {
         live: Option<Arc<LiveMap>>,
         event_history: usize,
     ) -> Self {
+        let state = Mutex::new(State::of(&rec));
         JobHandle {
             id: rec.id,
             template: rec.template,
@@ -305,15 +323,7 @@ impl JobHandle {
             hosts: rec.hosts,
             extra_vars: rec.extra_vars,
             created_at: rec.created_at,
-            state: Mutex::new(State {
-                status: rec.status,
-                started_at: rec.started_at,
-                finished_at: rec.finished_at,
-                results: rec.results,
-                error: rec.error,
-                attempt: rec.attempt,
-                worker: rec.worker,
-            }),
+            state,
             status_tx: watch::channel(rec.status).0,
             stop: AtomicU8::new(0),
             cancel: CancellationToken::new(),
@@ -516,8 +526,7 @@ impl JobHandle {
             self.set_status(&mut st, status);
             st.finished_at = Some(at);
             st.error = error.clone();
-            let order = |h: &str| self.hosts.iter().position(|x| x == h);
-            st.results.sort_by_key(|r| order(&r.host));
+            crate::job::sort_in_host_order(&self.hosts, &mut st.results);
         }
         if self.sink.is_some() && stored {
             self.emit_durably(EventKind::Finished { status, error })
@@ -600,15 +609,7 @@ impl JobHandle {
 
     /// Copies a stored record's progress into a view handle.
     fn refresh(&self, rec: &JobRecord) {
-        self.set_state(State {
-            status: rec.status,
-            started_at: rec.started_at,
-            finished_at: rec.finished_at,
-            results: rec.results.clone(),
-            error: rec.error.clone(),
-            attempt: rec.attempt,
-            worker: rec.worker.clone(),
-        });
+        self.set_state(State::of(rec));
     }
 
     /// Takes a newer state. Reads of the store by several waiters of one view end out of

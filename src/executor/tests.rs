@@ -471,3 +471,35 @@ async fn a_returned_wait_always_reads_a_terminal_status() {
         ex.shutdown(false).await;
     }
 }
+
+/// Hosts finishing in reverse order: whatever order a store keeps, every read of the job (the live handle and a view of the stored record) lists them in host order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_read_in_host_order_from_every_store() {
+    for backend in ["memory", "sqlite"] {
+        let ex = exec_on(backend, 2, 10).await;
+        let script = "case {host} in h0) sleep 0.8;; h1) sleep 0.4;; esac";
+        ex.create_template(command("rev", &["sh", "-c", script], |_| {}))
+            .await
+            .unwrap();
+        let job = ex
+            .submit(TemplateRef::Stored("rev".into()), hosts(3), Map::new())
+            .await
+            .unwrap();
+        assert_eq!(job.wait(None).await.unwrap(), JobStatus::Successful);
+        let names = |r: &[crate::job::HostResult]| -> Vec<String> {
+            r.iter().map(|r| r.host.clone()).collect()
+        };
+        let rec = ex.inner.store.get_job(job.id).await.unwrap().unwrap();
+        if backend == "memory" {
+            // The memory store keeps completion order: this read is what the sort is for.
+            assert_eq!(names(&rec.results), ["h2", "h1", "h0"], "stored");
+        }
+        assert_eq!(names(&job.results()), ["h0", "h1", "h2"], "{backend}: live");
+        let view = ex.inner.view(rec);
+        assert_eq!(
+            names(&view.results()),
+            ["h0", "h1", "h2"],
+            "{backend}: view"
+        );
+    }
+}
