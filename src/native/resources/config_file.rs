@@ -1,6 +1,6 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
 //! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
-//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`, `toml`, `csv`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
@@ -25,6 +25,11 @@ enum Format {
     SimpleUnwrapped(Options),
     Json,
     Yaml,
+    Toml,
+    /// csv.rb: rows as hashes by header (or arrays), keys answer a column.
+    Csv {
+        headers: bool,
+    },
     /// REXML's document, queried by XPath (xml.rb).
     Xml,
 }
@@ -144,6 +149,16 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             "Postfix Mail Transfer Agent".to_string(),
         ),
         "json" => data_source(name, args, "Json", Format::Json)?,
+        "toml" => data_source(name, args, "TOML", Format::Toml)?,
+        // csv.rb: `csv(path, headers = true)`.
+        "csv" => data_source(
+            name,
+            args,
+            "CSV",
+            Format::Csv {
+                headers: args.get(1).is_none_or(Value::truthy),
+            },
+        )?,
         "xml" => data_source(name, args, "XML", Format::Xml)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
     };
@@ -305,6 +320,10 @@ impl ConfigFile {
                     })?;
                     Value::Nil
                 }
+                Format::Toml => super::data_formats::toml_params(&text)
+                    .map_err(|e| ResourceError::Failed(format!("Unable to parse TOML: {e}")))?,
+                Format::Csv { headers } => super::data_formats::csv_params(&text, *headers)
+                    .map_err(|e| ResourceError::Failed(format!("Unable to parse CSV: {e}")))?,
                 Format::Yaml => from_yaml(
                     &serde_yaml_ng::from_str(&text)
                         .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))?,
@@ -323,6 +342,9 @@ impl ConfigFile {
         Ok(match &self.format {
             Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
             Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
+            Format::Csv { headers } => {
+                super::data_formats::csv_value(params, *headers, &Value::str(name))
+            }
             _ => dig(params, &[Value::str(name)]),
         })
     }
@@ -422,19 +444,37 @@ impl Resource for ConfigFile {
                 Source::Path(p) => Value::str(p),
                 _ => Value::Nil,
             }),
+            // csv.rb `value(keys)`: a column by the first key's header.
+            "value" | "[]" if matches!(self.format, Format::Csv { .. }) => {
+                let Format::Csv { headers } = self.format else {
+                    return Ok(Value::Nil);
+                };
+                let key = match args.first() {
+                    Some(Value::Array(keys)) => keys.first(),
+                    k => k,
+                };
+                Ok(super::data_formats::csv_value(
+                    &self.parsed()?.1,
+                    headers,
+                    key.unwrap_or(&Value::Nil),
+                ))
+            }
+            // `json(...).value(['a', 'b'])` and `its(['a', 'b'])` (method_missing drops
+            // rspec-its' `:[]`): JsonConfig's path lookup through every key.
+            "value" | "[]" if matches!(self.format, Format::Json | Format::Yaml | Format::Toml) => {
+                match args.first() {
+                    Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
+                    _ => Ok(dig(&self.parsed()?.1, args)),
+                }
+            }
             // `parse_config(text)['key']`: method_missing drops rspec-its' `:[]`.
             "[]" => match str_arg(args, 0) {
                 Some(k) => self.key(&k),
                 None => Ok(Value::Nil),
             },
-            // `json(...).value(['a', 'b'])`: InSpec's path lookup.
             "value" if matches!(self.format, Format::Xml) => match args.first() {
                 Some(Value::Array(keys)) => self.xpath(&str_arg(keys, 0).unwrap_or_default()),
                 _ => self.xpath(&str_arg(args, 0).unwrap_or_default()),
-            },
-            "value" if matches!(self.format, Format::Json | Format::Yaml) => match args.first() {
-                Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
-                _ => Ok(dig(&self.parsed()?.1, args)),
             },
             _ => self.key(method),
         }

@@ -18,6 +18,7 @@ mod auditd;
 mod command;
 mod config_file;
 mod crontab;
+mod data_formats;
 mod docker;
 mod facts;
 mod file;
@@ -129,6 +130,11 @@ static REGISTRY: &[Entry] = &[
         name: "crontab",
         methods: crontab::METHODS,
         create: crontab::create,
+    },
+    Entry {
+        name: "csv",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("csv", a, h),
     },
     Entry {
         name: "directory",
@@ -464,6 +470,11 @@ static REGISTRY: &[Entry] = &[
         name: "timezone",
         methods: timezone::METHODS,
         create: timezone::create,
+    },
+    Entry {
+        name: "toml",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("toml", a, h),
     },
     Entry {
         name: "upstart_service",
