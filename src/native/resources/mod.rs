@@ -19,6 +19,7 @@ mod command;
 mod config_file;
 mod crontab;
 mod data_formats;
+mod dh_params;
 mod docker;
 mod facts;
 mod file;
@@ -30,6 +31,8 @@ mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod key_formats;
+mod keys;
 mod linux_audit;
 mod mail_alias;
 mod mash;
@@ -39,6 +42,7 @@ mod network;
 mod nginx_parser;
 mod os;
 mod package;
+mod php_config;
 mod postgres;
 mod process;
 mod selinux;
@@ -135,6 +139,11 @@ static REGISTRY: &[Entry] = &[
         name: "csv",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("csv", a, h),
+    },
+    Entry {
+        name: "dh_params",
+        methods: dh_params::METHODS,
+        create: dh_params::create,
     },
     Entry {
         name: "directory",
@@ -257,6 +266,11 @@ static REGISTRY: &[Entry] = &[
         create: kernel::create_parameters,
     },
     Entry {
+        name: "key_rsa",
+        methods: keys::RSA_METHODS,
+        create: keys::create_key_rsa,
+    },
+    Entry {
         name: "ksh",
         methods: command::METHODS,
         create: |a, h| command::create("ksh", a, h),
@@ -367,6 +381,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| accounts::create_file("passwd", a, h),
     },
     Entry {
+        name: "php_config",
+        methods: php_config::METHODS,
+        create: php_config::create,
+    },
+    Entry {
         name: "platform",
         methods: os::PLATFORM_METHODS,
         create: os::create_platform,
@@ -440,6 +459,11 @@ static REGISTRY: &[Entry] = &[
         name: "ssh_config",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ssh_config", a, h),
+    },
+    Entry {
+        name: "ssh_key",
+        methods: keys::SSH_KEY_METHODS,
+        create: keys::create_ssh_key,
     },
     Entry {
         name: "sshd_active_config",
@@ -557,6 +581,8 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
     REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
 
+#[cfg(test)]
+mod file_db_tests;
 #[cfg(test)]
 mod gap_tests;
 #[cfg(test)]
