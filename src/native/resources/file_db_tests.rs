@@ -1,5 +1,5 @@
-//! The examples of InSpec's pages for `toml`, `csv`, `key_rsa`, `ssh_key`, `dh_params` and
-//! `php_config`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
+//! The examples of InSpec's pages for `toml`, `csv`, `key_rsa`, `ssh_key`, `dh_params`,
+//! `php_config` and (InSpec <= 6) `docker_container`/`_image`/`_service`/`_plugin`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
 //! recorded host states, against the outcome InSpec gives there (read from
 //! inspec/inspec's resources/NAME.rb; key and parameter values checked with Ruby's OpenSSL 3
 //! and net-ssh on the same files).
@@ -41,6 +41,12 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("php-config-doc-ini", [P, F, F]),
     ("php-config-symbol-ini", [P, F, F]),
     ("php-config-integer", [P, F, F]),
+    ("docker-container-example", [S, P, S]),
+    ("docker-container-stopped", [S, P, S]),
+    ("docker-image-example", [S, P, S]),
+    ("docker-image-missing", [S, F, S]),
+    ("docker-service-example", [S, P, S]),
+    ("docker-plugin-example", [S, P, S]),
 ];
 
 #[test]

@@ -156,6 +156,26 @@ static REGISTRY: &[Entry] = &[
         create: docker::create,
     },
     Entry {
+        name: "docker_container",
+        methods: docker::CONTAINER_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Container, a, h),
+    },
+    Entry {
+        name: "docker_image",
+        methods: docker::IMAGE_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Image, a, h),
+    },
+    Entry {
+        name: "docker_plugin",
+        methods: docker::PLUGIN_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Plugin, a, h),
+    },
+    Entry {
+        name: "docker_service",
+        methods: docker::SERVICE_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Service, a, h),
+    },
+    Entry {
         name: "etc_fstab",
         methods: mount::FSTAB_METHODS,
         create: mount::create_fstab,
