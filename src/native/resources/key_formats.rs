@@ -277,8 +277,11 @@ fn rsa_private(der_bytes: &[u8]) -> Option<Key> {
     })
 }
 
-/// The algorithm of an AlgorithmIdentifier's contents.
-fn algorithm_id(content: &[u8]) -> Option<(String, Option<(u8, Vec<u8>)>)> {
+/// A DER item: its tag and contents.
+type Item = (u8, Vec<u8>);
+
+/// The algorithm of an AlgorithmIdentifier's contents: its OID and parameters.
+fn algorithm_id(content: &[u8]) -> Option<(String, Option<Item>)> {
     let (tag, oid, rest) = tlv(content)?;
     if tag != OID {
         return None;
@@ -287,7 +290,7 @@ fn algorithm_id(content: &[u8]) -> Option<(String, Option<(u8, Vec<u8>)>)> {
     Some((oid_text(oid), params))
 }
 
-fn kind_of(oid: &str, params: Option<(u8, Vec<u8>)>) -> Algorithm {
+fn kind_of(oid: &str, params: Option<Item>) -> Algorithm {
     match oid {
         EC_OID => match params {
             Some((OID, c)) => Algorithm::Ec {
