@@ -1,6 +1,7 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
 //! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
-//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`, `toml`, `csv`. Parsers accept any text; a missing file skips the resource, as
+//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`, `toml`, `csv`,
+//! `cassandradb_conf`, `oracledb_listener_conf`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
@@ -142,6 +143,34 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             "limits.conf".to_string(),
         ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
+        // cassandradb_conf.rb: a JsonConfig of YAML at the given path, else
+        // $CASSANDRA_HOME/cassandra.yaml when that file exists.
+        "cassandradb_conf" => {
+            let p = given_or_home_file(args, host, "CASSANDRA_HOME", "/cassandra.yaml")?
+                .ok_or_else(|| ResourceError::Skip("Cassandra db conf path is not set".into()))?;
+            (
+                Source::Path(p.clone()),
+                Format::Yaml,
+                format!("Cassandra Configuration {p}"),
+            )
+        }
+        // oracledb_listener_conf.rb: SimpleConfig lines `key = value` of listener.ora at the
+        // given path, else $ORACLE_HOME/network/admin/listener.ora when it exists. Its
+        // include/include_dir keys (not Oracle's syntax) are not followed.
+        "oracledb_listener_conf" => {
+            let p = given_or_home_file(args, host, "ORACLE_HOME", "/network/admin/listener.ora")?
+                .ok_or_else(|| {
+                ResourceError::Skip("Oracle Listener conf path is not set".into())
+            })?;
+            (
+                Source::Path(p),
+                Format::SimpleUnwrapped(Options {
+                    assign: Assign::Custom(custom(r"^\s*([^=]*?)\s*=\s*[']?\s*(.*?)\s*[']?\s*$")),
+                    ..Options::default()
+                }),
+                "Oracle Listener Configuration".to_string(),
+            )
+        }
         // postfix_conf.rb: an IniConfig of main.cf (a path as its only argument).
         "postfix_conf" => (
             Source::Path(path("/etc/postfix/main.cf")),
@@ -193,6 +222,28 @@ fn active_sshd_config(host: &Host) -> Res<String> {
     } else {
         path.to_string()
     })
+}
+
+/// The path given, else `$VAR` + `suffix` when that file exists (cassandra.rb and
+/// oracle.rb read the variable with `os_env`); None when neither.
+fn given_or_home_file(
+    args: &[Value],
+    host: &Arc<Host>,
+    var: &str,
+    suffix: &str,
+) -> Res<Option<String>> {
+    if let Some(p) = str_arg(args, 0) {
+        return Ok(Some(p));
+    }
+    let home = super::os::create_os_env(&[Value::str(var)], host)?.call("content", &[])?;
+    let Value::Str(home) = home else {
+        return Ok(None);
+    };
+    if home.is_empty() {
+        return Ok(None);
+    }
+    let p = format!("{home}{suffix}");
+    Ok(host.stat(&p)?.is_some().then_some(p))
 }
 
 fn custom(pattern: &str) -> regex::Regex {

@@ -1,5 +1,6 @@
 //! The examples of InSpec's pages for `toml`, `csv`, `key_rsa`, `ssh_key`, `dh_params`,
-//! `php_config` and (InSpec <= 6) `docker_container`/`_image`/`_service`/`_plugin`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
+//! `php_config`, `cassandradb_conf`, `oracledb_listener_conf` and (InSpec <= 6)
+//! `docker_container`/`_image`/`_service`/`_plugin`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
 //! recorded host states, against the outcome InSpec gives there (read from
 //! inspec/inspec's resources/NAME.rb; key and parameter values checked with Ruby's OpenSSL 3
 //! and net-ssh on the same files).
@@ -47,6 +48,9 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("docker-image-missing", [S, F, S]),
     ("docker-service-example", [S, P, S]),
     ("docker-plugin-example", [S, P, S]),
+    ("cassandradb-conf-doc", [S, P, S]),
+    ("oracledb-listener-conf-doc", [S, S, F]),
+    ("oracledb-listener-conf-values", [S, S, P]),
 ];
 
 #[test]
@@ -114,6 +118,17 @@ fn file_db_resource_wording() {
         c.results[0].message.as_deref(),
         Some("Could not find `php` on your system."),
         "{c:#?}"
+    );
+    let c = one(&deb, "cassandradb-conf-doc");
+    assert_eq!(
+        c.results[0].skip_message.as_deref(),
+        Some("Cassandra db conf path is not set"),
+        "{c:#?}"
+    );
+    let c = one(&ubu, "cassandradb-conf-doc");
+    assert_eq!(
+        c.results[0].code_desc,
+        "Cassandra Configuration /etc/cassandra/cassandra.yaml listen_address is expected to eq \"localhost\""
     );
     let c = one(&deb, "dh-params-doc-page-values");
     assert_eq!(

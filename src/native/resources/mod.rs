@@ -116,6 +116,11 @@ static REGISTRY: &[Entry] = &[
         create: network::create_bridge,
     },
     Entry {
+        name: "cassandradb_conf",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("cassandradb_conf", a, h),
+    },
+    Entry {
         name: "chrony_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("chrony_conf", a, h),
@@ -364,6 +369,11 @@ static REGISTRY: &[Entry] = &[
         name: "ntp_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("ntp_conf", a, h),
+    },
+    Entry {
+        name: "oracledb_listener_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("oracledb_listener_conf", a, h),
     },
     Entry {
         name: "os",

@@ -38,7 +38,9 @@ fn sample_args(name: &str) -> Vec<Value> {
         "parse_config_file" | "ini" | "json" | "yaml" | "xml" | "postfix_conf" => {
             vec![Value::str("/etc/hostname")]
         }
-        "toml" | "csv" | "ssh_key" => vec![Value::str("/etc/hostname")],
+        "toml" | "csv" | "ssh_key" | "cassandradb_conf" | "oracledb_listener_conf" => {
+            vec![Value::str("/etc/hostname")]
+        }
         "key_rsa" | "dh_params" => vec![Value::str("/nonexistent/key.pem")],
         "php_config" => vec![Value::str("memory_limit")],
         "docker_container" | "docker_image" | "docker_service" | "docker_plugin" => {
