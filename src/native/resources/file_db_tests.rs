@@ -1,5 +1,6 @@
 //! The examples of InSpec's pages for `toml`, `csv`, `key_rsa`, `ssh_key`, `dh_params`,
-//! `php_config`, `cassandradb_conf`, `oracledb_listener_conf` and (InSpec <= 6)
+//! `php_config`, `cassandradb_conf`, `oracledb_listener_conf`, `mssql_session`,
+//! `mssql_sys_conf` and (InSpec <= 6)
 //! `docker_container`/`_image`/`_service`/`_plugin`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
 //! recorded host states, against the outcome InSpec gives there (read from
 //! inspec/inspec's resources/NAME.rb; key and parameter values checked with Ruby's OpenSSL 3
@@ -51,6 +52,12 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("cassandradb-conf-doc", [S, P, S]),
     ("oracledb-listener-conf-doc", [S, S, F]),
     ("oracledb-listener-conf-values", [S, S, P]),
+    ("mssql-session-doc-version", [S, S, P]),
+    ("mssql-session-doc-host-instance", [S, S, P]),
+    ("mssql-session-doc-database", [S, S, F]),
+    ("mssql-session-doc-trust-certificate", [S, S, P]),
+    ("mssql-session-doc-windows-auth", [S, S, F]),
+    ("mssql-sys-conf-doc", [S, S, P]),
 ];
 
 #[test]

@@ -37,6 +37,7 @@ mod linux_audit;
 mod mail_alias;
 mod mash;
 mod mount;
+mod mssql;
 mod mysql;
 mod network;
 mod nginx_parser;
@@ -334,6 +335,16 @@ static REGISTRY: &[Entry] = &[
         name: "mount",
         methods: mount::MOUNT_METHODS,
         create: mount::create_mount,
+    },
+    Entry {
+        name: "mssql_session",
+        methods: mssql::SESSION_METHODS,
+        create: mssql::create_session,
+    },
+    Entry {
+        name: "mssql_sys_conf",
+        methods: mssql::SYS_CONF_METHODS,
+        create: mssql::create_sys_conf,
     },
     Entry {
         name: "mysql",

@@ -42,7 +42,7 @@ fn sample_args(name: &str) -> Vec<Value> {
             vec![Value::str("/etc/hostname")]
         }
         "key_rsa" | "dh_params" => vec![Value::str("/nonexistent/key.pem")],
-        "php_config" => vec![Value::str("memory_limit")],
+        "php_config" | "mssql_sys_conf" => vec![Value::str("memory_limit")],
         "docker_container" | "docker_image" | "docker_service" | "docker_plugin" => {
             vec![Value::str("x")]
         }
