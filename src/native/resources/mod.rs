@@ -41,6 +41,7 @@ mod mssql;
 mod mysql;
 mod network;
 mod nginx_parser;
+mod oracle;
 mod os;
 mod package;
 mod php_config;
@@ -382,9 +383,19 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("ntp_conf", a, h),
     },
     Entry {
+        name: "oracledb_conf",
+        methods: oracle::CONF_METHODS,
+        create: oracle::create_conf,
+    },
+    Entry {
         name: "oracledb_listener_conf",
         methods: config_file::METHODS,
         create: |a, h| config_file::create("oracledb_listener_conf", a, h),
+    },
+    Entry {
+        name: "oracledb_session",
+        methods: oracle::SESSION_METHODS,
+        create: oracle::create_session,
     },
     Entry {
         name: "os",
