@@ -1,6 +1,7 @@
 //! The examples of InSpec's pages for `toml`, `csv`, `key_rsa`, `ssh_key`, `dh_params`,
 //! `php_config`, `cassandradb_conf`, `oracledb_listener_conf`, `mssql_session`,
-//! `mssql_sys_conf`, `oracledb_session`, `oracledb_conf` and (InSpec <= 6)
+//! `mssql_sys_conf`, `oracledb_session`, `oracledb_conf`, `cassandradb_session` and
+//! (InSpec <= 6)
 //! `docker_container`/`_image`/`_service`/`_plugin`, as controls of `tests/fixtures/fixture-profiles/file-db-resources` on the
 //! recorded host states, against the outcome InSpec gives there (read from
 //! inspec/inspec's resources/NAME.rb; key and parameter values checked with Ruby's OpenSSL 3
@@ -62,6 +63,8 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("oracledb-session-doc-sqlplus-bin", [F, F, P]),
     ("oracledb-session-doc-column", [F, F, F]),
     ("oracledb-conf-doc", [F, F, P]),
+    ("cassandradb-session-doc", [F, P, F]),
+    ("cassandradb-session-doc-sampledb", [F, F, F]),
 ];
 
 #[test]

@@ -15,6 +15,7 @@ mod accounts;
 mod aide;
 mod apt;
 mod auditd;
+mod cassandra;
 mod command;
 mod config_file;
 mod crontab;
@@ -121,6 +122,11 @@ static REGISTRY: &[Entry] = &[
         name: "cassandradb_conf",
         methods: config_file::DATA_METHODS,
         create: |a, h| config_file::create("cassandradb_conf", a, h),
+    },
+    Entry {
+        name: "cassandradb_session",
+        methods: cassandra::SESSION_METHODS,
+        create: cassandra::create_session,
     },
     Entry {
         name: "chrony_conf",
