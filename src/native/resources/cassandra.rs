@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{hash_option, need_str, run_argv, unsupported, Res};
+use crate::native::resources::support::{hash_text, need_str, run_argv, unsupported, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -19,20 +19,12 @@ pub struct CassandraSession {
     host: Arc<Host>,
 }
 
-fn opt_text(args: &[Value], key: &str) -> Option<String> {
-    match hash_option(args, key)? {
-        Value::Str(s) | Value::Sym(s) => Some(s.clone()),
-        Value::Int(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 pub fn create_session(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     Ok(Arc::new(CassandraSession {
-        user: opt_text(args, "user").unwrap_or_else(|| "cassandra".into()),
-        password: opt_text(args, "password").unwrap_or_else(|| "cassandra".into()),
-        host_name: opt_text(args, "host"),
-        port: opt_text(args, "port"),
+        user: hash_text(args, "user").unwrap_or_else(|| "cassandra".into()),
+        password: hash_text(args, "password").unwrap_or_else(|| "cassandra".into()),
+        host_name: hash_text(args, "host"),
+        port: hash_text(args, "port"),
         host: host.clone(),
     }))
 }

@@ -389,10 +389,7 @@ pub struct DockerObject {
 }
 
 pub fn create_object(kind: ObjectKind, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    let opt = |key: &str| match crate::native::resources::support::hash_option(args, key) {
-        Some(Value::Str(s)) | Some(Value::Sym(s)) => Some(s.clone()),
-        _ => None,
-    };
+    let opt = |key: &str| crate::native::resources::support::hash_text(args, key);
     let given = crate::native::resources::support::str_arg(args, 0);
     let (mut name, mut id, mut image) = (opt("name"), opt("id"), opt("image"));
     match (kind, given) {

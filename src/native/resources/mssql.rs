@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use crate::native::resources::support::{
-    has_program, hash_option, need_str, shell_line, unsupported, Lazy, Res,
+    has_program, hash_option, hash_text, need_str, shell_line, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::corelib::csv;
@@ -174,25 +174,17 @@ pub struct MssqlSession {
     ready: Lazy<()>,
 }
 
-fn opt_text(args: &[Value], key: &str) -> Option<String> {
-    match hash_option(args, key)? {
-        Value::Str(s) | Value::Sym(s) => Some(s.clone()),
-        Value::Int(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 /// The session mssql_session.rb's options describe.
 fn session(opts: &[Value], host: &Arc<Host>) -> MssqlSession {
     let local_mode = hash_option(opts, "local_mode").is_some_and(Value::truthy);
     MssqlSession {
-        user: opt_text(opts, "user"),
-        password: opt_text(opts, "password").or_else(|| opt_text(opts, "pass")),
+        user: hash_text(opts, "user"),
+        password: hash_text(opts, "password").or_else(|| hash_text(opts, "pass")),
         host_name: (!local_mode)
-            .then(|| opt_text(opts, "host").unwrap_or_else(|| "localhost".into())),
-        port: opt_text(opts, "port").filter(|_| !local_mode),
-        instance: opt_text(opts, "instance"),
-        db_name: opt_text(opts, "db_name"),
+            .then(|| hash_text(opts, "host").unwrap_or_else(|| "localhost".into())),
+        port: hash_text(opts, "port").filter(|_| !local_mode),
+        instance: hash_text(opts, "instance"),
+        db_name: hash_text(opts, "db_name"),
         trust_server_certificate: hash_option(opts, "trust_server_certificate")
             .is_some_and(Value::truthy),
         host: host.clone(),
@@ -318,7 +310,7 @@ pub fn create_sys_conf(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource
     Ok(Arc::new(MssqlSysConf {
         param,
         // Only the resource id reads `username` (the session logs in with `user`).
-        username: opt_text(opts, "username").unwrap_or_else(|| "SA".into()),
+        username: hash_text(opts, "username").unwrap_or_else(|| "SA".into()),
         session: session(opts, host),
         result: Lazy::default(),
     }))

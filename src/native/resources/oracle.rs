@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::native::resources::mssql::SqlResult;
 use crate::native::resources::support::{
-    has_program, hash_option, need_str, run_argv, unsupported, Res,
+    has_program, hash_option, hash_text, need_str, run_argv, unsupported, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::corelib::csv;
@@ -36,14 +36,6 @@ pub struct OracleSession {
     host: Arc<Host>,
 }
 
-fn opt_text(opts: &[Value], key: &str) -> Option<String> {
-    match hash_option(opts, key)? {
-        Value::Str(s) | Value::Sym(s) => Some(s.clone()),
-        Value::Int(n) => Some(n.to_string()),
-        _ => None,
-    }
-}
-
 fn session(opts: &[Value], host: &Arc<Host>) -> OracleSession {
     let env = match hash_option(opts, "env") {
         Some(Value::Hash(pairs)) => pairs
@@ -58,16 +50,16 @@ fn session(opts: &[Value], host: &Arc<Host>) -> OracleSession {
         _ => Vec::new(),
     };
     OracleSession {
-        user: opt_text(opts, "user"),
-        password: opt_text(opts, "password").or_else(|| opt_text(opts, "pass")),
-        host_name: opt_text(opts, "host").unwrap_or_else(|| "localhost".into()),
-        port: opt_text(opts, "port").unwrap_or_else(|| "1521".into()),
-        service: opt_text(opts, "service"),
-        su_user: opt_text(opts, "as_os_user"),
-        db_role: opt_text(opts, "as_db_role"),
-        sqlcl_bin: opt_text(opts, "sqlcl_bin"),
-        sqlplus_bin: opt_text(opts, "sqlplus_bin").unwrap_or_else(|| "sqlplus".into()),
-        tns_alias: opt_text(opts, "tns_alias").filter(|t| !t.is_empty()),
+        user: hash_text(opts, "user"),
+        password: hash_text(opts, "password").or_else(|| hash_text(opts, "pass")),
+        host_name: hash_text(opts, "host").unwrap_or_else(|| "localhost".into()),
+        port: hash_text(opts, "port").unwrap_or_else(|| "1521".into()),
+        service: hash_text(opts, "service"),
+        su_user: hash_text(opts, "as_os_user"),
+        db_role: hash_text(opts, "as_db_role"),
+        sqlcl_bin: hash_text(opts, "sqlcl_bin"),
+        sqlplus_bin: hash_text(opts, "sqlplus_bin").unwrap_or_else(|| "sqlplus".into()),
+        tns_alias: hash_text(opts, "tns_alias").filter(|t| !t.is_empty()),
         env,
         host: host.clone(),
     }
