@@ -456,7 +456,15 @@ impl DockerObject {
                 ObjectKind::Service => &["service", "ls", "--format", "{{ json . }}"],
                 ObjectKind::Plugin => &["plugin", "ls", "--no-trunc", "--format", "{{ json . }}"],
             };
-            let text = self.docker.docker(args)?;
+            let text = match self.docker.docker(args) {
+                // docker.rb reads the empty stdout of a node outside a swarm: no services.
+                Err(ResourceError::Failed(m))
+                    if self.kind == ObjectKind::Service && m.contains("not a swarm manager") =>
+                {
+                    String::new()
+                }
+                other => other?,
+            };
             let is = |v: &Value, want: &Option<String>| {
                 matches!((v, want), (Value::Str(a), Some(b)) if a == b)
             };
@@ -668,5 +676,64 @@ impl Resource for DockerObject {
             ("[]", _) => Err(unsupported(self.name(), "[]")),
             _ => Err(unsupported(self.name(), method)),
         }
+    }
+}
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+
+    /// A host outside a swarm: `docker service ls` fails, and docker.rb sees no services.
+    #[test]
+    fn no_swarm_means_no_services() {
+        let dir = std::env::temp_dir().join(format!("airs-noswarm-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("root")).unwrap();
+        std::fs::write(
+            dir.join("host.yml"),
+            r#"programs: [/usr/bin/docker]
+commands:
+  - argv: ["docker", "service", "ls", "--format", "{{ json . }}"]
+    stderr: "Error response from daemon: This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.\n"
+    exit_status: 1
+  - argv: ["docker", "plugin", "ls", "--no-trunc", "--format", "{{ json . }}"]
+    stderr: "permission denied\n"
+    exit_status: 1
+"#,
+        )
+        .unwrap();
+        let host = crate::native::testing::fixture_host_at(&dir);
+        let service = create_object(ObjectKind::Service, &[Value::str("web")], &host).unwrap();
+        let plugin = create_object(ObjectKind::Plugin, &[Value::str("p")], &host).unwrap();
+        let answers = (
+            service.call("exist?", &[]),
+            service.call("image", &[]),
+            service.to_s(),
+            plugin.call("exist?", &[]),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(answers.0, Ok(Value::Bool(false)));
+        assert_eq!(answers.1, Ok(Value::Nil));
+        assert_eq!(answers.2, "Docker Service web");
+        assert!(
+            matches!(&answers.3, Err(ResourceError::Failed(m)) if m.contains("permission denied")),
+            "{:?}",
+            answers.3
+        );
+        assert_eq!(
+            image_components("localhost:5000/app"),
+            ("localhost:5000/app".into(), "app".into(), None)
+        );
+        assert_eq!(
+            image_components("registry:5000/team/app:1.2"),
+            (
+                "registry:5000/team/app".into(),
+                "teamapp".into(),
+                Some("1.2".into())
+            )
+        );
+        assert_eq!(
+            image_components("alpine"),
+            ("alpine".into(), "alpine".into(), None)
+        );
     }
 }
