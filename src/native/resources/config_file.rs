@@ -177,7 +177,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             Format::Simple(Options::default()),
             "Postfix Mail Transfer Agent".to_string(),
         ),
-        "json" => data_source(name, args, "Json", Format::Json)?,
+        "json" => data_source(name, args, "JSON", Format::Json)?,
         "toml" => data_source(name, args, "TOML", Format::Toml)?,
         // csv.rb: `csv(path, headers = true)`.
         "csv" => data_source(
@@ -277,7 +277,12 @@ fn data_source(
         return Ok((Source::Content(c), format, format!("{label} content")));
     }
     if let Some(c) = opt("command") {
-        return Ok((Source::Command(c.clone()), format, format!("{label} {c}")));
+        // json.rb: `@resource_name_supplement = "from command: #{opts[:command]}"`.
+        return Ok((
+            Source::Command(c.clone()),
+            format,
+            format!("{label} from command: {c}"),
+        ));
     }
     Err(ResourceError::Failed(format!(
         "`{name}` needs a path, or content: or command:"
@@ -798,6 +803,18 @@ mod tests {
         )]);
         let r = create("json", &[cmd], &host()).unwrap();
         assert_eq!(r.call("k", &[]).unwrap(), Value::Int(3));
+        // json.rb's `to_s`: the base name and the path, `content` or `from command: ...`.
+        assert_eq!(r.to_s(), "JSON from command: echo '{\"k\": 3}'");
+        let cmd = Value::Hash(vec![(
+            Value::Sym("command".into()),
+            Value::str("printf 'a = [1, 2]'"),
+        )]);
+        let t = create("toml", &[cmd], &host()).unwrap();
+        assert_eq!(t.to_s(), "TOML from command: printf 'a = [1, 2]'");
+        assert_eq!(
+            t.call("[]", &[Value::str("a"), Value::Int(1)]).unwrap(),
+            Value::Int(2)
+        );
 
         let p = write("c.yml", "a:\n  b: [x, y]\nn: 4\n");
         let r = create("yaml", &[Value::str(&p)], &host()).unwrap();
