@@ -50,6 +50,8 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("docker-image-missing", [S, F, S]),
     ("docker-service-example", [S, P, S]),
     ("docker-plugin-example", [S, P, S]),
+    ("docker-container-volume", [S, P, S]),
+    ("docker-container-no-volumes", [S, F, S]),
     ("cassandradb-conf-doc", [S, P, S]),
     ("oracledb-listener-conf-doc", [S, S, F]),
     ("oracledb-listener-conf-values", [S, S, P]),
@@ -143,6 +145,12 @@ fn file_db_resource_wording() {
     assert_eq!(
         c.results[0].code_desc,
         "Cassandra Configuration /etc/cassandra/cassandra.yaml listen_address is expected to eq \"localhost\""
+    );
+    let c = one(&ubu, "docker-container-no-volumes");
+    assert_eq!(
+        c.results[0].message.as_deref(),
+        Some("Could not find any mounted volumes for your container"),
+        "{c:#?}"
     );
     let c = one(&deb, "dh-params-doc-page-values");
     assert_eq!(
