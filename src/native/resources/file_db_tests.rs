@@ -31,6 +31,8 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("key-rsa-example-rsa-public-key", [F, S, S]),
     ("key-rsa-ssh-host-key", [F, F, P]),
     ("key-rsa-encrypted-no-passphrase", [F, S, S]),
+    ("key-rsa-doc-passphrase", [P, S, S]),
+    ("key-rsa-wrong-passphrase", [F, S, S]),
     ("ssh-key-doc-tilde", [S, S, S]),
     ("ssh-key-doc-rsa", [P, P, P]),
     ("ssh-key-doc-mode", [F, F, F]),

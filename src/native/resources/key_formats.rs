@@ -2,7 +2,8 @@
 //! (`OpenSSL::PKey.read`, `OpenSSL::PKey::DH.new`, `Net::SSH::KeyFactory`): PEM armour,
 //! the DER of PKCS#1/PKCS#8/SubjectPublicKeyInfo/SEC1/PKCS#3, OpenSSH's own private key
 //! format and public key lines. Only what `key_rsa`, `ssh_key` and `dh_params` answer is
-//! read; nothing is decrypted (an encrypted key says so).
+//! read. Passphrase-protected PEM and PKCS#8 keys are decrypted (`key_decrypt`);
+//! OpenSSH's own encrypted keys (bcrypt KDF) are reported as encrypted.
 
 use base64::Engine;
 
@@ -70,7 +71,7 @@ pub fn to_pem(label: &str, der: &[u8]) -> String {
 // DER tags used here.
 pub const INTEGER: u8 = 0x02;
 const BIT_STRING: u8 = 0x03;
-const OCTET_STRING: u8 = 0x04;
+pub const OCTET_STRING: u8 = 0x04;
 const NULL: u8 = 0x05;
 const OID: u8 = 0x06;
 pub const SEQUENCE: u8 = 0x30;
@@ -144,7 +145,7 @@ pub fn num_bits(int: &[u8]) -> i64 {
 }
 
 /// An OID's dotted text.
-fn oid_text(c: &[u8]) -> String {
+pub fn oid_text(c: &[u8]) -> String {
     let mut parts = Vec::new();
     let mut acc: u64 = 0;
     for (i, b) in c.iter().enumerate() {
@@ -360,32 +361,50 @@ fn sec1(der_bytes: &[u8]) -> Option<Key> {
     })
 }
 
-/// `OpenSSL::PKey.read(content)`: the first key of a PEM text, or DER.
-pub fn read_pkey(data: &[u8]) -> Result<Key, KeyError> {
+/// `OpenSSL::PKey.read(content, passphrase)`: the first key of a PEM text, or DER. An
+/// encrypted key without the right passphrase is `Encrypted`.
+pub fn read_pkey(data: &[u8], passphrase: Option<&str>) -> Result<Key, KeyError> {
+    use super::key_decrypt::{pem_dek, pkcs8_encrypted};
     let text = String::from_utf8_lossy(data);
     if text.contains("-----BEGIN ") {
         for block in pem_blocks(&text) {
             let encrypted = block.headers.iter().any(|h| h.contains("ENCRYPTED"));
+            if block.label == "ENCRYPTED PRIVATE KEY" {
+                return passphrase
+                    .and_then(|p| pkcs8_encrypted(&block.der, p))
+                    .and_then(|d| pkcs8(&d))
+                    .ok_or(KeyError::Encrypted);
+            }
+            let der = if encrypted {
+                passphrase
+                    .and_then(|p| pem_dek(&block.headers, &block.der, p))
+                    .ok_or(KeyError::Encrypted)?
+            } else {
+                block.der
+            };
             let key = match block.label.as_str() {
-                "ENCRYPTED PRIVATE KEY" => return Err(KeyError::Encrypted),
-                _ if encrypted => return Err(KeyError::Encrypted),
-                "RSA PRIVATE KEY" => rsa_private(&block.der),
-                "PRIVATE KEY" => pkcs8(&block.der),
-                "PUBLIC KEY" => spki(&block.der),
-                "RSA PUBLIC KEY" => rsa_public(&block.der).map(|algorithm| Key {
+                "RSA PRIVATE KEY" => rsa_private(&der),
+                "PRIVATE KEY" => pkcs8(&der),
+                "PUBLIC KEY" => spki(&der),
+                "RSA PUBLIC KEY" => rsa_public(&der).map(|algorithm| Key {
                     algorithm,
                     private: false,
                     rsa_private_der: None,
                 }),
-                "EC PRIVATE KEY" => sec1(&block.der),
-                "DSA PRIVATE KEY" => sequence(&block.der).map(|_| Key {
+                "EC PRIVATE KEY" => sec1(&der),
+                "DSA PRIVATE KEY" => sequence(&der).map(|_| Key {
                     algorithm: Algorithm::Dsa,
                     private: true,
                     rsa_private_der: None,
                 }),
                 _ => continue,
             };
-            return key.ok_or(KeyError::Unreadable);
+            // A wrong passphrase decrypts (padding holds by chance) into no key.
+            return key.ok_or(if encrypted {
+                KeyError::Encrypted
+            } else {
+                KeyError::Unreadable
+            });
         }
         return Err(KeyError::Unreadable);
     }
@@ -498,15 +517,19 @@ mod tests {
 
     #[test]
     fn garbage_is_unreadable() {
-        assert_eq!(read_pkey(b""), Err(KeyError::Unreadable));
-        assert_eq!(read_pkey(b"hello"), Err(KeyError::Unreadable));
+        assert_eq!(read_pkey(b"", None), Err(KeyError::Unreadable));
+        assert_eq!(read_pkey(b"hello", None), Err(KeyError::Unreadable));
         assert_eq!(
-            read_pkey(b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n"),
+            read_pkey(
+                b"-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+                None
+            ),
             Err(KeyError::Unreadable)
         );
         assert_eq!(
             read_pkey(
-                b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n"
+                b"-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+                Some("p")
             ),
             Err(KeyError::Encrypted)
         );

@@ -1,8 +1,7 @@
 //! `key_rsa` (key_rsa.rb: `OpenSSL::PKey.read` of the file) and `ssh_key` (ssh_key.rb: a
 //! `file` whose key net-ssh loads). InSpec parses on the workstation; the file is read
-//! through the transport here and parsed by `key_formats`. Encrypted keys are not
-//! decrypted: without a passphrase they fail as InSpec's do, with one they are named
-//! unsupported.
+//! through the transport here and parsed by `key_formats` (passphrases decrypt PEM and
+//! PKCS#8 keys; OpenSSH's own encrypted format with a passphrase is named unsupported).
 
 use std::sync::Arc;
 
@@ -34,13 +33,6 @@ fn read_bytes(host: &Host, path: &str, allow_empty: bool) -> Res<Vec<u8>> {
         .ok_or_else(|| ResourceError::Skip(format!("Can't read file: {path}")))
 }
 
-fn encrypted_unsupported(resource: &str, path: &str) -> ResourceError {
-    ResourceError::Unsupported {
-        resource: resource.into(),
-        method: format!("decrypting the passphrase-protected key {path}"),
-    }
-}
-
 pub struct RsaKey {
     path: String,
     passphrase: Option<String>,
@@ -61,14 +53,9 @@ impl RsaKey {
     fn key(&self) -> Res<&Key> {
         self.key.get(|| {
             let data = read_bytes(&self.host, &self.path, true)?;
-            match read_pkey(&data) {
-                Ok(k) => Ok(k),
-                Err(KeyError::Encrypted) if self.passphrase.is_some() => {
-                    Err(encrypted_unsupported("key_rsa", &self.path))
-                }
-                // pkey_reader.rb turns every OpenSSL::PKey::PKeyError into this.
-                Err(_) => Err(ResourceError::Failed("passphrase error".into())),
-            }
+            // pkey_reader.rb turns every OpenSSL::PKey::PKeyError into "passphrase error".
+            read_pkey(&data, self.passphrase.as_deref())
+                .map_err(|_| ResourceError::Failed("passphrase error".into()))
         })
     }
 
@@ -208,18 +195,29 @@ impl SshKey {
             let Some(first) = text.split('\n').find(|l| !l.is_empty()) else {
                 return Err(ResourceError::Skip(format!("File is empty: {}", self.path)));
             };
-            let loaded = if first.contains("PRIVATE") {
-                match pem_blocks(&text).first() {
-                    Some(b) if b.label == "OPENSSH PRIVATE KEY" => openssh_private(&b.der),
-                    _ => read_pkey(&data),
+            let openssh = pem_blocks(&text)
+                .first()
+                .filter(|b| b.label == "OPENSSH PRIVATE KEY")
+                .map(|b| openssh_private(&b.der));
+            let is_openssh = openssh.is_some();
+            let loaded = match openssh {
+                _ if !first.contains("PRIVATE") => {
+                    ssh_public_line(&text).ok_or(KeyError::Unreadable)
                 }
-            } else {
-                ssh_public_line(&text).ok_or(KeyError::Unreadable)
+                Some(loaded) => loaded,
+                None => read_pkey(&data, self.passphrase.as_deref()),
             };
             match loaded {
                 Ok(k) => Ok(k),
-                Err(KeyError::Encrypted) if self.passphrase.is_some() => {
-                    Err(encrypted_unsupported("ssh_key", &self.path))
+                // OpenSSH's bcrypt-derived encryption is not decrypted here.
+                Err(KeyError::Encrypted) if self.passphrase.is_some() && is_openssh => {
+                    Err(ResourceError::Unsupported {
+                        resource: "ssh_key".into(),
+                        method: format!(
+                            "decrypting the passphrase-protected OpenSSH key {}",
+                            self.path
+                        ),
+                    })
                 }
                 // Ruby's OpenSSL messages (OpenSSL 3), which ssh_key.rb passes on.
                 Err(KeyError::Encrypted) => Err(ResourceError::Failed(
@@ -379,6 +377,96 @@ mod tests {
             matches!(ec.call("key_length", &[]), Err(ResourceError::Failed(m)) if m.contains("EC key"))
         );
         assert_eq!(rsa.to_s(), format!("rsa_key {}", p("rsa.pem")));
+
+        // Passphrase-protected: traditional PEM (AES-128, DES-EDE3) and PKCS#8 PBES2 (SHA-256
+        // and SHA-1 PRFs), each decrypting to the same public key; a wrong one fails.
+        let pass = "it's $x";
+        let passout = format!("pass:{pass}");
+        let enc_made = tool(
+            "openssl",
+            &[
+                "rsa",
+                "-in",
+                &p("rsa.pem"),
+                "-aes128",
+                "-traditional",
+                "-passout",
+                &passout,
+                "-out",
+                &p("e1.pem"),
+            ],
+        ) && tool(
+            "openssl",
+            &[
+                "rsa",
+                "-in",
+                &p("rsa.pem"),
+                "-des3",
+                "-traditional",
+                "-passout",
+                &passout,
+                "-out",
+                &p("e2.pem"),
+            ],
+        ) && tool(
+            "openssl",
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                &p("rsa.pem"),
+                "-v2",
+                "aes256",
+                "-passout",
+                &passout,
+                "-out",
+                &p("e3.pem"),
+            ],
+        ) && tool(
+            "openssl",
+            &[
+                "pkcs8",
+                "-topk8",
+                "-in",
+                &p("rsa.pem"),
+                "-v2",
+                "aes128",
+                "-v2prf",
+                "hmacWithSHA1",
+                "-passout",
+                &passout,
+                "-out",
+                &p("e4.pem"),
+            ],
+        );
+        assert!(enc_made, "openssl made the keys above, and these too");
+        for f in ["e1.pem", "e2.pem", "e3.pem", "e4.pem"] {
+            let k = create_key_rsa(&[s(&p(f)), s(pass)], &h).unwrap();
+            assert_eq!(
+                k.call("public_key", &[]),
+                Ok(Value::str(&openssl_pub)),
+                "{f}"
+            );
+            assert_eq!(k.call("private?", &[]), Ok(Value::Bool(true)), "{f}");
+            let wrong = create_key_rsa(&[s(&p(f)), s("nope")], &h).unwrap();
+            let none = create_key_rsa(&[s(&p(f))], &h).unwrap();
+            for r in [wrong, none] {
+                assert_eq!(
+                    r.call("private?", &[]),
+                    Err(ResourceError::Failed("passphrase error".into())),
+                    "{f}"
+                );
+            }
+        }
+        let ssh_pem = create_ssh_key(&[s(&p("e1.pem")), s(pass)], &h).unwrap();
+        assert_eq!(ssh_pem.call("key_length", &[]), Ok(Value::Int(1536)));
+        let ssh_wrong = create_ssh_key(&[s(&p("e1.pem")), s("nope")], &h).unwrap();
+        assert_eq!(
+            ssh_wrong.call("type", &[]),
+            Err(ResourceError::Failed(
+                "Could not parse PKey: bad decrypt".into()
+            ))
+        );
 
         let id = create_ssh_key(&[s(&p("id_rsa"))], &h).unwrap();
         let id_pub = create_ssh_key(&[s(&p("id_rsa.pub"))], &h).unwrap();

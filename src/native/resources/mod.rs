@@ -32,6 +32,7 @@ mod host;
 mod hosts;
 mod iptables;
 mod kernel;
+mod key_decrypt;
 mod key_formats;
 mod keys;
 mod linux_audit;
