@@ -1,6 +1,7 @@
 //! Configuration files read into `params`, with any key as a property: `sshd_config`,
 //! `ssh_config`, `login_defs`/`login_def`, `parse_config_file`, `auditd_conf`, `ntp_conf`,
-//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`. Parsers accept any text; a missing file skips the resource, as
+//! `inetd_conf`, `limits_conf`, `ini`, `postfix_conf`, `json`, `yaml`, `toml`, `csv`,
+//! `cassandradb_conf`, `oracledb_listener_conf`. Parsers accept any text; a missing file skips the resource, as
 //! InSpec's FileReader does.
 
 use std::sync::Arc;
@@ -25,6 +26,11 @@ enum Format {
     SimpleUnwrapped(Options),
     Json,
     Yaml,
+    Toml,
+    /// csv.rb: rows as hashes by header (or arrays), keys answer a column.
+    Csv {
+        headers: bool,
+    },
     /// REXML's document, queried by XPath (xml.rb).
     Xml,
 }
@@ -137,13 +143,51 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             "limits.conf".to_string(),
         ),
         "ini" => data_source(name, args, "INI", Format::Simple(Options::default()))?,
+        // cassandradb_conf.rb: a JsonConfig of YAML at the given path, else
+        // $CASSANDRA_HOME/cassandra.yaml when that file exists.
+        "cassandradb_conf" => {
+            let p = given_or_home_file(args, host, "CASSANDRA_HOME", "/cassandra.yaml")?
+                .ok_or_else(|| ResourceError::Skip("Cassandra db conf path is not set".into()))?;
+            (
+                Source::Path(p.clone()),
+                Format::Yaml,
+                format!("Cassandra Configuration {p}"),
+            )
+        }
+        // oracledb_listener_conf.rb: SimpleConfig lines `key = value` of listener.ora at the
+        // given path, else $ORACLE_HOME/network/admin/listener.ora when it exists. Its
+        // include/include_dir keys (not Oracle's syntax) are not followed.
+        "oracledb_listener_conf" => {
+            let p = given_or_home_file(args, host, "ORACLE_HOME", "/network/admin/listener.ora")?
+                .ok_or_else(|| {
+                ResourceError::Skip("Oracle Listener conf path is not set".into())
+            })?;
+            (
+                Source::Path(p),
+                Format::SimpleUnwrapped(Options {
+                    assign: Assign::Custom(custom(r"^\s*([^=]*?)\s*=\s*[']?\s*(.*?)\s*[']?\s*$")),
+                    ..Options::default()
+                }),
+                "Oracle Listener Configuration".to_string(),
+            )
+        }
         // postfix_conf.rb: an IniConfig of main.cf (a path as its only argument).
         "postfix_conf" => (
             Source::Path(path("/etc/postfix/main.cf")),
             Format::Simple(Options::default()),
             "Postfix Mail Transfer Agent".to_string(),
         ),
-        "json" => data_source(name, args, "Json", Format::Json)?,
+        "json" => data_source(name, args, "JSON", Format::Json)?,
+        "toml" => data_source(name, args, "TOML", Format::Toml)?,
+        // csv.rb: `csv(path, headers = true)`.
+        "csv" => data_source(
+            name,
+            args,
+            "CSV",
+            Format::Csv {
+                headers: args.get(1).is_none_or(Value::truthy),
+            },
+        )?,
         "xml" => data_source(name, args, "XML", Format::Xml)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
     };
@@ -180,6 +224,28 @@ fn active_sshd_config(host: &Host) -> Res<String> {
     })
 }
 
+/// The path given, else `$VAR` + `suffix` when that file exists (cassandra.rb and
+/// oracle.rb read the variable with `os_env`); None when neither.
+fn given_or_home_file(
+    args: &[Value],
+    host: &Arc<Host>,
+    var: &str,
+    suffix: &str,
+) -> Res<Option<String>> {
+    if let Some(p) = str_arg(args, 0) {
+        return Ok(Some(p));
+    }
+    let home = super::os::create_os_env(&[Value::str(var)], host)?.call("content", &[])?;
+    let Value::Str(home) = home else {
+        return Ok(None);
+    };
+    if home.is_empty() {
+        return Ok(None);
+    }
+    let p = format!("{home}{suffix}");
+    Ok(host.stat(&p)?.is_some().then_some(p))
+}
+
 fn custom(pattern: &str) -> regex::Regex {
     regex::Regex::new(pattern).expect("a valid built-in pattern")
 }
@@ -211,7 +277,12 @@ fn data_source(
         return Ok((Source::Content(c), format, format!("{label} content")));
     }
     if let Some(c) = opt("command") {
-        return Ok((Source::Command(c.clone()), format, format!("{label} {c}")));
+        // json.rb: `@resource_name_supplement = "from command: #{opts[:command]}"`.
+        return Ok((
+            Source::Command(c.clone()),
+            format,
+            format!("{label} from command: {c}"),
+        ));
     }
     Err(ResourceError::Failed(format!(
         "`{name}` needs a path, or content: or command:"
@@ -305,6 +376,10 @@ impl ConfigFile {
                     })?;
                     Value::Nil
                 }
+                Format::Toml => super::data_formats::toml_params(&text)
+                    .map_err(|e| ResourceError::Failed(format!("Unable to parse TOML: {e}")))?,
+                Format::Csv { headers } => super::data_formats::csv_params(&text, *headers)
+                    .map_err(|e| ResourceError::Failed(format!("Unable to parse CSV: {e}")))?,
                 Format::Yaml => from_yaml(
                     &serde_yaml_ng::from_str(&text)
                         .map_err(|e| ResourceError::Failed(format!("Unable to parse YAML: {e}")))?,
@@ -323,6 +398,9 @@ impl ConfigFile {
         Ok(match &self.format {
             Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
             Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
+            Format::Csv { headers } => {
+                super::data_formats::csv_value(params, *headers, &Value::str(name))
+            }
             _ => dig(params, &[Value::str(name)]),
         })
     }
@@ -422,19 +500,37 @@ impl Resource for ConfigFile {
                 Source::Path(p) => Value::str(p),
                 _ => Value::Nil,
             }),
+            // csv.rb `value(keys)`: a column by the first key's header.
+            "value" | "[]" if matches!(self.format, Format::Csv { .. }) => {
+                let Format::Csv { headers } = self.format else {
+                    return Ok(Value::Nil);
+                };
+                let key = match args.first() {
+                    Some(Value::Array(keys)) => keys.first(),
+                    k => k,
+                };
+                Ok(super::data_formats::csv_value(
+                    &self.parsed()?.1,
+                    headers,
+                    key.unwrap_or(&Value::Nil),
+                ))
+            }
+            // `json(...).value(['a', 'b'])` and `its(['a', 'b'])` (method_missing drops
+            // rspec-its' `:[]`): JsonConfig's path lookup through every key.
+            "value" | "[]" if matches!(self.format, Format::Json | Format::Yaml | Format::Toml) => {
+                match args.first() {
+                    Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
+                    _ => Ok(dig(&self.parsed()?.1, args)),
+                }
+            }
             // `parse_config(text)['key']`: method_missing drops rspec-its' `:[]`.
             "[]" => match str_arg(args, 0) {
                 Some(k) => self.key(&k),
                 None => Ok(Value::Nil),
             },
-            // `json(...).value(['a', 'b'])`: InSpec's path lookup.
             "value" if matches!(self.format, Format::Xml) => match args.first() {
                 Some(Value::Array(keys)) => self.xpath(&str_arg(keys, 0).unwrap_or_default()),
                 _ => self.xpath(&str_arg(args, 0).unwrap_or_default()),
-            },
-            "value" if matches!(self.format, Format::Json | Format::Yaml) => match args.first() {
-                Some(Value::Array(keys)) => Ok(dig(&self.parsed()?.1, keys)),
-                _ => Ok(dig(&self.parsed()?.1, args)),
             },
             _ => self.key(method),
         }
@@ -707,6 +803,18 @@ mod tests {
         )]);
         let r = create("json", &[cmd], &host()).unwrap();
         assert_eq!(r.call("k", &[]).unwrap(), Value::Int(3));
+        // json.rb's `to_s`: the base name and the path, `content` or `from command: ...`.
+        assert_eq!(r.to_s(), "JSON from command: echo '{\"k\": 3}'");
+        let cmd = Value::Hash(vec![(
+            Value::Sym("command".into()),
+            Value::str("printf 'a = [1, 2]'"),
+        )]);
+        let t = create("toml", &[cmd], &host()).unwrap();
+        assert_eq!(t.to_s(), "TOML from command: printf 'a = [1, 2]'");
+        assert_eq!(
+            t.call("[]", &[Value::str("a"), Value::Int(1)]).unwrap(),
+            Value::Int(2)
+        );
 
         let p = write("c.yml", "a:\n  b: [x, y]\nn: 4\n");
         let r = create("yaml", &[Value::str(&p)], &host()).unwrap();

@@ -299,3 +299,441 @@ not json
         }
     }
 }
+
+/// One Docker object by name or id (InSpec ≤ 6's docker_container, docker_image,
+/// docker_service, docker_plugin): the rows of the `docker` listing that match, answered
+/// only when exactly one does (docker_object.rb).
+#[derive(Clone, Copy, PartialEq)]
+pub enum ObjectKind {
+    Container,
+    Image,
+    Service,
+    Plugin,
+}
+
+pub const CONTAINER_METHODS: &[&str] = &[
+    "command",
+    "exist?",
+    "has_volume?",
+    "id",
+    "image",
+    "labels",
+    "ports",
+    "repo",
+    "resource_id",
+    "running?",
+    "status",
+    "tag",
+];
+pub const IMAGE_METHODS: &[&str] = &[
+    "*",
+    "exist?",
+    "id",
+    "image",
+    "inspection",
+    "repo",
+    "resource_id",
+    "tag",
+];
+pub const SERVICE_METHODS: &[&str] = &[
+    "exist?",
+    "id",
+    "image",
+    "image_name",
+    "mode",
+    "name",
+    "ports",
+    "replicas",
+    "repo",
+    "resource_id",
+    "tag",
+];
+pub const PLUGIN_METHODS: &[&str] = &["enabled?", "exist?", "id", "resource_id", "version"];
+
+type Row = Vec<(String, Value)>;
+
+fn field<'a>(row: &'a Row, key: &str) -> &'a Value {
+    row.iter()
+        .find(|(k, _)| k == key)
+        .map_or(&Value::Nil, |(_, v)| v)
+}
+
+/// docker_object.rb `parse_components_from_image`: repo, image name, tag.
+fn image_components(image: &str) -> (String, String, Option<String>) {
+    let colons = image.matches(':').count();
+    let first_colon = image.find(':').map_or(-1, |i| i as i64);
+    let first_slash = image.find('/').map_or(-1, |i| i as i64);
+    let after_host = |repo: &str| repo.split('/').skip(1).collect::<String>();
+    if colons == 2 {
+        let (repo, tag) = image.rsplit_once(':').unwrap_or((image, ""));
+        (repo.to_string(), after_host(repo), Some(tag.to_string()))
+    } else if colons == 1 && first_colon < first_slash {
+        (image.to_string(), after_host(image), None)
+    } else {
+        let mut parts = image.split(':');
+        let repo = parts.next().unwrap_or("").to_string();
+        (repo.clone(), repo, parts.next().map(str::to_string))
+    }
+}
+
+pub struct DockerObject {
+    kind: ObjectKind,
+    name: Option<String>,
+    id: Option<String>,
+    /// docker_image's and docker_service's image (`repo:tag`), and its parts.
+    image: Option<String>,
+    repo: Option<String>,
+    tag: Option<String>,
+    docker: Docker,
+    rows: Lazy<Vec<Row>>,
+}
+
+pub fn create_object(kind: ObjectKind, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    let opt = |key: &str| crate::native::resources::support::hash_text(args, key);
+    let given = crate::native::resources::support::str_arg(args, 0);
+    let (mut name, mut id, mut image) = (opt("name"), opt("id"), opt("image"));
+    match (kind, given) {
+        (ObjectKind::Image, Some(s)) => image = Some(s),
+        (_, Some(s)) => name = Some(s),
+        _ => {}
+    }
+    let (mut repo, mut tag) = (None, None);
+    if matches!(kind, ObjectKind::Image | ObjectKind::Service) {
+        if let Some(img) = &image {
+            let (r, _, t) = image_components(img);
+            repo = Some(r);
+            tag = t;
+        }
+    }
+    if kind == ObjectKind::Image {
+        // docker_image.rb sanitize_options: tag defaults to latest, ids get `sha256:`.
+        tag = tag.or_else(|| Some("latest".into()));
+        id = id.map(|i| {
+            if i.contains(':') {
+                i
+            } else {
+                format!("sha256:{i}")
+            }
+        });
+        if let (Some(r), Some(t)) = (&repo, &tag) {
+            image = Some(format!("{r}:{t}"));
+        }
+    }
+    if name.is_none() && id.is_none() && image.is_none() {
+        return Err(ResourceError::Failed(
+            "docker objects are found by a name, `id:` or `image:`".into(),
+        ));
+    }
+    Ok(Arc::new(DockerObject {
+        kind,
+        name,
+        id,
+        image,
+        repo,
+        tag,
+        docker: Docker {
+            host: host.clone(),
+            available: Lazy::default(),
+        },
+        rows: Lazy::default(),
+    }))
+}
+
+impl DockerObject {
+    fn id_matches(&self, row: &Row) -> bool {
+        match (field(row, "id"), &self.id) {
+            (Value::Str(have), Some(want)) => have == want || have.starts_with(want.as_str()),
+            _ => false,
+        }
+    }
+
+    /// The listing's rows that are this object (each resource's `object_info`).
+    fn rows(&self) -> Res<&Vec<Row>> {
+        self.rows.get(|| {
+            let args: &[&str] = match self.kind {
+                ObjectKind::Container => &["ps", "-a", "--no-trunc", "--format", "{{ json . }}"],
+                ObjectKind::Image => &["images", "-a", "--no-trunc", "--format", "{{ json . }}"],
+                ObjectKind::Service => &["service", "ls", "--format", "{{ json . }}"],
+                ObjectKind::Plugin => &["plugin", "ls", "--no-trunc", "--format", "{{ json . }}"],
+            };
+            let text = match self.docker.docker(args) {
+                // docker.rb reads the empty stdout of a node outside a swarm: no services.
+                Err(ResourceError::Failed(m))
+                    if self.kind == ObjectKind::Service && m.contains("not a swarm manager") =>
+                {
+                    String::new()
+                }
+                other => other?,
+            };
+            let is = |v: &Value, want: &Option<String>| {
+                matches!((v, want), (Value::Str(a), Some(b)) if a == b)
+            };
+            Ok(json_lines(&text)
+                .into_iter()
+                .map(|mut row| {
+                    // docker_plugin: `name:version` split as docker.rb's template does.
+                    if self.kind == ObjectKind::Plugin {
+                        if let Value::Str(full) = field(&row, "name").clone() {
+                            let (n, v) = full.split_once(':').unwrap_or((&full, ""));
+                            row.retain(|(k, _)| k != "name");
+                            row.push(("name".into(), Value::str(n)));
+                            row.push(("version".into(), Value::str(v)));
+                        }
+                    }
+                    row
+                })
+                .filter(|row| match self.kind {
+                    ObjectKind::Container | ObjectKind::Plugin => {
+                        is(field(row, "names"), &self.name)
+                            || is(field(row, "name"), &self.name)
+                            || self.id_matches(row)
+                    }
+                    ObjectKind::Image => {
+                        (is(field(row, "repository"), &self.repo)
+                            && is(field(row, "tag"), &self.tag))
+                            || self.id_matches(row)
+                    }
+                    ObjectKind::Service => {
+                        is(field(row, "name"), &self.name)
+                            || is(field(row, "image"), &self.image)
+                            || self.id_matches(row)
+                    }
+                })
+                .collect())
+        })
+    }
+
+    /// A field of the one matching row; nil unless exactly one matches.
+    fn one(&self, key: &str) -> Res<Value> {
+        let rows = self.rows()?;
+        Ok(match rows.as_slice() {
+            [row] => field(row, key).clone(),
+            _ => Value::Nil,
+        })
+    }
+
+    fn image_text(&self) -> Res<Option<String>> {
+        Ok(match self.one("image")? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        })
+    }
+
+    /// docker_image's `method_missing`: a key path into `docker inspect`, dot-separated.
+    fn inspect_key(&self, keys: &[Value]) -> Res<Value> {
+        let path: Vec<Value> = keys
+            .iter()
+            .flat_map(|k| match k {
+                Value::Str(s) | Value::Sym(s) => s.split('.').map(Value::str).collect(),
+                other => vec![other.clone()],
+            })
+            .collect();
+        let target = self
+            .image
+            .clone()
+            .or_else(|| self.id.clone())
+            .unwrap_or_default();
+        let data = self.docker.call("object", &[Value::str(target)])?;
+        let v = crate::native::resources::support::dig(&data, &path);
+        if v == Value::Nil {
+            let shown: Vec<String> = path
+                .iter()
+                .map(crate::native::ruby::methods::to_s)
+                .collect();
+            return Err(ResourceError::Failed(format!(
+                "{} is not a valid key for your image or has nil value.",
+                shown.join(".")
+            )));
+        }
+        Ok(v)
+    }
+}
+
+impl Resource for DockerObject {
+    fn name(&self) -> &str {
+        match self.kind {
+            ObjectKind::Container => "docker_container",
+            ObjectKind::Image => "docker_image",
+            ObjectKind::Service => "docker_service",
+            ObjectKind::Plugin => "docker_plugin",
+        }
+    }
+
+    fn to_s(&self) -> String {
+        let (label, what) = match self.kind {
+            ObjectKind::Container => ("Docker Container", self.name.clone().or(self.id.clone())),
+            ObjectKind::Image => ("Docker Image", self.image.clone().or(self.id.clone())),
+            ObjectKind::Service => ("Docker Service", self.name.clone().or(self.id.clone())),
+            ObjectKind::Plugin => ("Docker plugin", self.name.clone().or(self.id.clone())),
+        };
+        format!("{label} {}", what.unwrap_or_default())
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        let kind = self.kind;
+        let single = || -> Res<bool> { Ok(self.rows()?.len() == 1) };
+        match (method, kind) {
+            ("exist?", ObjectKind::Plugin) => Ok(Value::Bool(single()?)),
+            ("exist?", _) => Ok(Value::Bool(!self.rows()?.is_empty())),
+            ("id", _) => self.one("id"),
+            ("resource_id", _) => Ok(match self.one("id")? {
+                Value::Nil => Value::str(
+                    self.id
+                        .clone()
+                        .or(self.name.clone())
+                        .or(self.image.clone())
+                        .unwrap_or_default(),
+                ),
+                v => v,
+            }),
+            ("running?", ObjectKind::Container) => Ok(match self.one("status")? {
+                Value::Str(s) => Value::Bool(s.to_lowercase().starts_with("up")),
+                _ => Value::Nil,
+            }),
+            ("status" | "ports", ObjectKind::Container)
+            | ("ports" | "mode" | "replicas" | "name", ObjectKind::Service) => self.one(method),
+            ("image", ObjectKind::Container | ObjectKind::Service) => self.one("image"),
+            // The listing's labels (`a=b,c=d`) as the list docker.rb splits them into.
+            ("labels", ObjectKind::Container) => Ok(Value::Array(
+                self.rows()?
+                    .iter()
+                    .flat_map(|r| match field(r, "labels") {
+                        Value::Str(s) if !s.is_empty() => s.split(',').map(Value::str).collect(),
+                        _ => Vec::new(),
+                    })
+                    .collect(),
+            )),
+            // `{{json .Command}}` is quoted: docker_container.rb drops the first and last
+            // characters.
+            ("command", ObjectKind::Container) => Ok(match self.one("command")? {
+                Value::Str(s) => {
+                    let chars: Vec<char> = s.chars().collect();
+                    Value::str(
+                        chars
+                            .get(1..chars.len().saturating_sub(1))
+                            .map_or(String::new(), |c| c.iter().collect()),
+                    )
+                }
+                _ => Value::Nil,
+            }),
+            ("repo" | "tag" | "image_name", ObjectKind::Container | ObjectKind::Service) => {
+                if !single()? {
+                    return Ok(Value::Nil);
+                }
+                let Some(image) = self.image_text()? else {
+                    return Ok(Value::Nil);
+                };
+                let (repo, name, tag) = image_components(&image);
+                Ok(match method {
+                    "repo" => Value::str(repo),
+                    "image_name" => Value::str(name),
+                    _ => tag.map_or(Value::Nil, Value::str),
+                })
+            }
+            ("repo", ObjectKind::Image) => self.one("repository"),
+            ("tag", ObjectKind::Image) => self.one("tag"),
+            ("image", ObjectKind::Image) => Ok(match (self.one("repository")?, self.one("tag")?) {
+                (Value::Str(r), Value::Str(t)) if single()? => Value::str(format!("{r}:{t}")),
+                _ => Value::Nil,
+            }),
+            ("inspection", ObjectKind::Image) => {
+                let target = self
+                    .image
+                    .clone()
+                    .or_else(|| self.id.clone())
+                    .unwrap_or_default();
+                self.docker.call("object", &[Value::str(target)])
+            }
+            ("has_volume?", ObjectKind::Container) => {
+                let (Some(Value::Str(dest)), Some(Value::Str(src))) = (args.first(), args.get(1))
+                else {
+                    return Err(ResourceError::Failed(
+                        "have_volume needs a destination and a source".into(),
+                    ));
+                };
+                let target = self.name.clone().or(self.id.clone()).unwrap_or_default();
+                let info = self.docker.call("object", &[Value::str(target)])?;
+                let mounts = match info.hash_get(&Value::str("Mounts")) {
+                    Some(Value::Array(m)) if !m.is_empty() => m.clone(),
+                    _ => {
+                        return Err(ResourceError::Failed(
+                            "Could not find any mounted volumes for your container".into(),
+                        ))
+                    }
+                };
+                Ok(Value::Bool(mounts.iter().any(|m| {
+                    m.hash_get(&Value::str("Destination")) == Some(&Value::str(dest))
+                        && m.hash_get(&Value::str("Source")) == Some(&Value::str(src))
+                })))
+            }
+            ("enabled?", ObjectKind::Plugin) => Ok(self
+                .rows()?
+                .first()
+                .map_or(Value::Nil, |r| field(r, "enabled").clone())),
+            ("version", ObjectKind::Plugin) => self.one("version"),
+            ("[]", ObjectKind::Image) => self.inspect_key(args),
+            (_, ObjectKind::Image) => self.inspect_key(&[Value::str(method)]),
+            ("[]", _) => Err(unsupported(self.name(), "[]")),
+            _ => Err(unsupported(self.name(), method)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod object_tests {
+    use super::*;
+
+    /// A host outside a swarm: `docker service ls` fails, and docker.rb sees no services.
+    #[test]
+    fn no_swarm_means_no_services() {
+        let dir = std::env::temp_dir().join(format!("airs-noswarm-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("root")).unwrap();
+        std::fs::write(
+            dir.join("host.yml"),
+            r#"programs: [/usr/bin/docker]
+commands:
+  - argv: ["docker", "service", "ls", "--format", "{{ json . }}"]
+    stderr: "Error response from daemon: This node is not a swarm manager. Use \"docker swarm init\" or \"docker swarm join\" to connect this node to swarm and try again.\n"
+    exit_status: 1
+  - argv: ["docker", "plugin", "ls", "--no-trunc", "--format", "{{ json . }}"]
+    stderr: "permission denied\n"
+    exit_status: 1
+"#,
+        )
+        .unwrap();
+        let host = crate::native::testing::fixture_host_at(&dir);
+        let service = create_object(ObjectKind::Service, &[Value::str("web")], &host).unwrap();
+        let plugin = create_object(ObjectKind::Plugin, &[Value::str("p")], &host).unwrap();
+        let answers = (
+            service.call("exist?", &[]),
+            service.call("image", &[]),
+            service.to_s(),
+            plugin.call("exist?", &[]),
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(answers.0, Ok(Value::Bool(false)));
+        assert_eq!(answers.1, Ok(Value::Nil));
+        assert_eq!(answers.2, "Docker Service web");
+        assert!(
+            matches!(&answers.3, Err(ResourceError::Failed(m)) if m.contains("permission denied")),
+            "{:?}",
+            answers.3
+        );
+        assert_eq!(
+            image_components("localhost:5000/app"),
+            ("localhost:5000/app".into(), "app".into(), None)
+        );
+        assert_eq!(
+            image_components("registry:5000/team/app:1.2"),
+            (
+                "registry:5000/team/app".into(),
+                "teamapp".into(),
+                Some("1.2".into())
+            )
+        );
+        assert_eq!(
+            image_components("alpine"),
+            ("alpine".into(), "alpine".into(), None)
+        );
+    }
+}

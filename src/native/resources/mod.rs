@@ -15,10 +15,13 @@ mod accounts;
 mod aide;
 mod apt;
 mod auditd;
+mod cassandra;
 mod cgroup;
 mod command;
 mod config_file;
 mod crontab;
+mod data_formats;
+mod dh_params;
 mod docker;
 mod facts;
 mod file;
@@ -31,17 +34,23 @@ mod hosts;
 mod http;
 mod iptables;
 mod kernel;
+mod key_decrypt;
+mod key_formats;
+mod keys;
 mod lang_packages;
 mod linux_audit;
 mod lxc;
 mod mail_alias;
 mod mash;
 mod mount;
+mod mssql;
 mod mysql;
 mod network;
 mod nginx_parser;
+mod oracle;
 mod os;
 mod package;
+mod php_config;
 mod postgres;
 mod process;
 mod routing;
@@ -117,6 +126,16 @@ static REGISTRY: &[Entry] = &[
         create: network::create_bridge,
     },
     Entry {
+        name: "cassandradb_conf",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("cassandradb_conf", a, h),
+    },
+    Entry {
+        name: "cassandradb_session",
+        methods: cassandra::SESSION_METHODS,
+        create: cassandra::create_session,
+    },
+    Entry {
         name: "cgroup",
         methods: cgroup::METHODS,
         create: cgroup::create,
@@ -152,9 +171,19 @@ static REGISTRY: &[Entry] = &[
         create: crontab::create,
     },
     Entry {
+        name: "csv",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("csv", a, h),
+    },
+    Entry {
         name: "default_gateway",
         methods: routing::DEFAULT_GATEWAY_METHODS,
         create: |_, h| routing::create("default_gateway", h),
+    },
+    Entry {
+        name: "dh_params",
+        methods: dh_params::METHODS,
+        create: dh_params::create,
     },
     Entry {
         name: "directory",
@@ -165,6 +194,26 @@ static REGISTRY: &[Entry] = &[
         name: "docker",
         methods: docker::METHODS,
         create: docker::create,
+    },
+    Entry {
+        name: "docker_container",
+        methods: docker::CONTAINER_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Container, a, h),
+    },
+    Entry {
+        name: "docker_image",
+        methods: docker::IMAGE_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Image, a, h),
+    },
+    Entry {
+        name: "docker_plugin",
+        methods: docker::PLUGIN_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Plugin, a, h),
+    },
+    Entry {
+        name: "docker_service",
+        methods: docker::SERVICE_METHODS,
+        create: |a, h| docker::create_object(docker::ObjectKind::Service, a, h),
     },
     Entry {
         name: "etc_fstab",
@@ -287,6 +336,11 @@ static REGISTRY: &[Entry] = &[
         create: kernel::create_parameters,
     },
     Entry {
+        name: "key_rsa",
+        methods: keys::RSA_METHODS,
+        create: keys::create_key_rsa,
+    },
+    Entry {
         name: "ksh",
         methods: command::METHODS,
         create: |a, h| command::create("ksh", a, h),
@@ -332,6 +386,16 @@ static REGISTRY: &[Entry] = &[
         create: mount::create_mount,
     },
     Entry {
+        name: "mssql_session",
+        methods: mssql::SESSION_METHODS,
+        create: mssql::create_session,
+    },
+    Entry {
+        name: "mssql_sys_conf",
+        methods: mssql::SYS_CONF_METHODS,
+        create: mssql::create_sys_conf,
+    },
+    Entry {
         name: "mysql",
         methods: mysql::MYSQL_METHODS,
         create: mysql::create_mysql,
@@ -372,6 +436,21 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("ntp_conf", a, h),
     },
     Entry {
+        name: "oracledb_conf",
+        methods: oracle::CONF_METHODS,
+        create: oracle::create_conf,
+    },
+    Entry {
+        name: "oracledb_listener_conf",
+        methods: config_file::METHODS,
+        create: |a, h| config_file::create("oracledb_listener_conf", a, h),
+    },
+    Entry {
+        name: "oracledb_session",
+        methods: oracle::SESSION_METHODS,
+        create: oracle::create_session,
+    },
+    Entry {
         name: "os",
         methods: os::OS_METHODS,
         create: os::create_os,
@@ -405,6 +484,11 @@ static REGISTRY: &[Entry] = &[
         name: "passwd",
         methods: accounts::PASSWD_METHODS,
         create: |a, h| accounts::create_file("passwd", a, h),
+    },
+    Entry {
+        name: "php_config",
+        methods: php_config::METHODS,
+        create: php_config::create,
     },
     Entry {
         name: "pip",
@@ -497,6 +581,11 @@ static REGISTRY: &[Entry] = &[
         create: |a, h| config_file::create("ssh_config", a, h),
     },
     Entry {
+        name: "ssh_key",
+        methods: keys::SSH_KEY_METHODS,
+        create: keys::create_ssh_key,
+    },
+    Entry {
         name: "sshd_active_config",
         methods: config_file::SSHD_ACTIVE_METHODS,
         create: |a, h| config_file::create("sshd_active_config", a, h),
@@ -525,6 +614,11 @@ static REGISTRY: &[Entry] = &[
         name: "timezone",
         methods: timezone::METHODS,
         create: timezone::create,
+    },
+    Entry {
+        name: "toml",
+        methods: config_file::DATA_METHODS,
+        create: |a, h| config_file::create("toml", a, h),
     },
     Entry {
         name: "upstart_service",
@@ -622,6 +716,8 @@ pub fn methods(name: &str) -> Option<&'static [&'static str]> {
     REGISTRY.iter().find(|e| e.name == name).map(|e| e.methods)
 }
 
+#[cfg(test)]
+mod file_db_tests;
 #[cfg(test)]
 mod gap_tests;
 #[cfg(test)]

@@ -124,6 +124,15 @@ pub fn hash_option<'a>(args: &'a [Value], key: &str) -> Option<&'a Value> {
     }
 }
 
+/// `key:` of the options hash as text (strings, symbols, integers as Ruby's `to_s`).
+pub fn hash_text(args: &[Value], key: &str) -> Option<String> {
+    match hash_option(args, key)? {
+        Value::Str(s) | Value::Sym(s) => Some(s.clone()),
+        Value::Int(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 pub fn opt_str(s: Option<&str>) -> Value {
     s.map_or(Value::Nil, Value::str)
 }

@@ -41,6 +41,14 @@ fn sample_args(name: &str) -> Vec<Value> {
         "gem" | "npm" | "pip" | "cpan" | "cran" | "cgroup" | "lxc" | "zfs" | "zfs_pool"
         | "zfs_dataset" | "runit_service" => vec![Value::str("airs-none")],
         "http" => vec![Value::str("http://127.0.0.1:9/")],
+        "toml" | "csv" | "ssh_key" | "cassandradb_conf" | "oracledb_listener_conf" => {
+            vec![Value::str("/etc/hostname")]
+        }
+        "key_rsa" | "dh_params" => vec![Value::str("/nonexistent/key.pem")],
+        "php_config" | "mssql_sys_conf" => vec![Value::str("memory_limit")],
+        "docker_container" | "docker_image" | "docker_service" | "docker_plugin" => {
+            vec![Value::str("x")]
+        }
         _ => vec![],
     }
 }

@@ -358,22 +358,9 @@ fn parse(data: &[u8]) -> Result<Cert, String> {
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect(),
-        public_key: pem("PUBLIC KEY", cert.public_key().raw),
+        public_key: super::key_formats::to_pem("PUBLIC KEY", cert.public_key().raw),
         extensions,
     })
-}
-
-/// DER as PEM: base64 in lines of 64 between the label's armour lines.
-fn pem(label: &str, der: &[u8]) -> String {
-    use base64::Engine;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }
 
 /// A Ruby `Time` as its `to_s` prints a UTC time.

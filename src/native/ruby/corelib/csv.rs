@@ -59,14 +59,25 @@ pub fn call_row(row: &Row, name: &str, args: &[Value]) -> Option<R> {
     }))
 }
 
+/// Why a text is not CSV: Ruby's exception class and message.
+#[derive(Debug, PartialEq)]
+pub struct CsvError {
+    pub class: &'static str,
+    pub message: &'static str,
+}
+
 /// Splits `text` into rows of fields. A field starting with `quote` runs to the closing
 /// quote (a doubled quote is one quote character); an unquoted empty field is nil.
-fn split(text: &str, sep: &str, quote: Option<char>) -> R<Vec<Vec<Value>>> {
+/// Shared by `CSV.parse` and the `csv` resource.
+pub fn split(text: &str, sep: &str, quote: Option<char>) -> Result<Vec<Vec<Value>>, CsvError> {
     let mut rows = Vec::new();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if rows.len() > MAX_ITEMS {
-            return Err(Flow::raise("RuntimeError", "array too large"));
+            return Err(CsvError {
+                class: "RuntimeError",
+                message: "array too large",
+            });
         }
         if line.is_empty() {
             rows.push(Vec::new());
@@ -92,10 +103,10 @@ fn split(text: &str, sep: &str, quote: Option<char>) -> R<Vec<Vec<Value>>> {
                     }
                 }
                 let Some(end) = end else {
-                    return Err(Flow::raise(
-                        "CSV::MalformedCSVError",
-                        "Unclosed quoted field",
-                    ));
+                    return Err(CsvError {
+                        class: "CSV::MalformedCSVError",
+                        message: "Unclosed quoted field",
+                    });
                 };
                 fields.push(Value::Str(field));
                 rest = &rest[end..];
@@ -103,10 +114,10 @@ fn split(text: &str, sep: &str, quote: Option<char>) -> R<Vec<Vec<Value>>> {
                     Some(r) => rest = r,
                     None if rest.is_empty() => break,
                     None => {
-                        return Err(Flow::raise(
-                            "CSV::MalformedCSVError",
-                            "Any value after quoted field isn't allowed",
-                        ))
+                        return Err(CsvError {
+                            class: "CSV::MalformedCSVError",
+                            message: "Any value after quoted field isn't allowed",
+                        })
                     }
                 }
             } else {
@@ -154,7 +165,7 @@ pub fn parse<E: Embedding>(me: &mut Interp<'_, E>, args: &[Value]) -> R {
         Some(Value::Nil) => None,
         Some(v) => to_s(&v).chars().next(),
     };
-    let mut rows = split(&text, &sep, quote)?;
+    let mut rows = split(&text, &sep, quote).map_err(|e| Flow::raise(e.class, e.message))?;
     if !opt("headers").is_some_and(|v| v.truthy()) {
         return Ok(Value::Array(rows.into_iter().map(Value::Array).collect()));
     }
