@@ -355,7 +355,8 @@ impl<'a> Analyzer<'a> {
             }
         }
         // A class deriving from a built-in resource class is a resource (`name 'os'`
-        // replaces the built-in one).
+        // replaces the built-in one), and so is one deriving from a library resource of
+        // another file (`class KubeAPIServer < KubeProcessBaseResource`).
         let derived: Vec<Arc<ClassDef>> = self
             .lib_classes
             .values()
@@ -364,6 +365,7 @@ impl<'a> Analyzer<'a> {
                 self.external_base(c)
                     .and_then(|b| resource_class(&b))
                     .is_some()
+                    || self.lib_ancestors(c).iter().any(|a| a.is_resource)
             })
             .cloned()
             .collect();
@@ -733,9 +735,9 @@ impl<'a> Analyzer<'a> {
                 else_body,
             } => {
                 self.expr(cond, cx, bs);
-                // A Windows-only branch cannot run when the profile supports no Windows
-                // platform (InSpec refuses the profile there).
-                if !is_windows_check(cond) || supports_windows(self.profile) {
+                // A Windows-only branch runs on no natively evaluated host (unless the
+                // profile is for Windows alone): see `windows_branch_reachable`.
+                if !is_windows_check(cond) || windows_branch_reachable(self.profile) {
                     self.body(then_body, cx, bs);
                 }
                 self.body(else_body, cx, bs);
@@ -767,7 +769,7 @@ impl<'a> Analyzer<'a> {
                         && w.patterns
                             .iter()
                             .all(|p| p.as_str_or_sym().as_deref() == Some("windows"));
-                    if !windows_only || supports_windows(self.profile) {
+                    if !windows_only || windows_branch_reachable(self.profile) {
                         self.body(&w.body, cx, bs);
                     }
                 }
@@ -1559,26 +1561,30 @@ fn is_platform_name(e: &Expr) -> bool {
     }
 }
 
-/// Whether the profile may run on Windows (its `supports`, releases aside, admit a Windows
-/// platform, by the rule InSpec's profile check applies).
-fn supports_windows(profile: &Profile) -> bool {
-    let windows = crate::native::resources::Platform {
-        name: "windows".into(),
-        families: vec!["windows".into(), "os".into()],
+/// Whether a Windows-only branch (`if os.windows?`, `case os.name when 'windows'`) can run
+/// where the profile is evaluated natively. The native evaluator reaches its hosts through a
+/// POSIX `sh` (locally or over SSH) and detects only POSIX platforms, so such a branch runs
+/// only where InSpec itself would take it on no native target — except in a profile that
+/// supports Windows alone (each `supports` entry admits Windows and no Unix platform): there
+/// the Windows branch is the profile's reason to exist, and it counts.
+fn windows_branch_reachable(profile: &Profile) -> bool {
+    let platform = |name: &str, families: &[&str]| crate::native::resources::Platform {
+        name: name.into(),
+        families: families.iter().map(|f| f.to_string()).collect(),
         release: String::new(),
         arch: String::new(),
     };
-    let without_release: Vec<_> = profile
-        .metadata
-        .supports
-        .iter()
-        .map(|e| {
+    let windows = platform("windows", &["windows", "os"]);
+    let unix = platform("linux", &["linux", "unix", "os"]);
+    let entries = &profile.metadata.supports;
+    !entries.is_empty()
+        && entries.iter().all(|e| {
             let mut e = e.clone();
             e.remove("release");
-            e
+            let one = [e];
+            crate::native::inspec::supports::supported(&one, &windows)
+                && !crate::native::inspec::supports::supported(&one, &unix)
         })
-        .collect();
-    crate::native::inspec::supports::supported(&without_release, &windows)
 }
 
 /// `$~` and `$1`..`$9`: the last regexp match.
