@@ -217,6 +217,10 @@ struct Analyzer<'a> {
     /// Names a library `method_missing` answers: the symbols and strings its
     /// `respond_to_missing?` / `method_missing` name (`%i{major minor}`).
     missing_names: HashSet<String>,
+    /// Attributes the profile writes on some object (`m.Defaults ||= …`, `s.name = …`): in
+    /// Ruby a writer goes with its reader (Hashie::Mash keys, Struct, OpenStruct,
+    /// `attr_accessor`), so the name is answered where the receiver's type is unknown.
+    written_attributes: HashSet<String>,
     /// The libraries' custom matchers (`RSpec::Matchers.define`) by name, and their chains.
     custom_matchers: HashMap<String, Arc<ClassDef>>,
     matcher_chains: HashSet<String>,
@@ -252,6 +256,7 @@ impl<'a> Analyzer<'a> {
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
             missing_names: HashSet::new(),
+            written_attributes: HashSet::new(),
             custom_matchers: HashMap::new(),
             matcher_chains: HashSet::new(),
             self_calls: Vec::new(),
@@ -342,6 +347,29 @@ impl<'a> Analyzer<'a> {
                     }
                 }
             }
+        }
+        let profile = self.profile;
+        for f in profile
+            .dependency_libraries()
+            .into_iter()
+            .chain(profile.files.iter())
+        {
+            each_expr_in(&f.program.body, |e| {
+                if let ExprKind::Assign { target, .. } | ExprKind::OpAssign { target, .. } = &e.kind
+                {
+                    if let ExprKind::Call {
+                        recv: Some(_),
+                        name,
+                        args,
+                        ..
+                    } = &target.kind
+                    {
+                        if args.is_empty() {
+                            self.written_attributes.insert(name.to_string());
+                        }
+                    }
+                }
+            });
         }
         for c in self.lib_classes.values() {
             for (name, m) in &c.methods {
@@ -1224,6 +1252,7 @@ impl<'a> Analyzer<'a> {
                     || INSTANCE_BASE_METHODS.contains(&name)
                     || self.lib_classes.values().any(|c| c.defines(name))
                     || self.missing_names.contains(name)
+                    || self.written_attributes.contains(name)
                     || (r.bare_call_name() == Some("inspec")
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
