@@ -21,11 +21,7 @@ fn covered_and_passes(libs: &[(&str, &str)], code: &str) {
             .collect(),
     };
     let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
-    assert!(
-        cov.total == 1 && cov.supported == 1,
-        "{:#?}",
-        cov.controls
-    );
+    assert!(cov.total == 1 && cov.supported == 1, "{:#?}", cov.controls);
     match libs {
         [(_, lib)] => {
             passes(lib, code);
@@ -128,6 +124,147 @@ control 'c' do
   describe my_daemon do
     its('tls-min-version') { should cmp 'VersionTLS12' }
     its('port') { should cmp 0 }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn return_in_a_proc_and_recursive_lambdas() {
+    // A lambda's `return` leaves the lambda; a lambda can call itself through the variable
+    // it is assigned to (Proc docs, "Lambda and non-lambda semantics").
+    covered_and_passes(
+        &[(
+            "libraries/lib.rb",
+            r#"
+class Walker
+  def first_even(list)
+    list.each { |x| return x if x.even? }
+    nil
+  end
+end
+"#,
+        )],
+        r#"
+control 'c' do
+  check = ->(x) { return 'small' if x < 10; 'big' }
+  fact = ->(n) { n <= 1 ? 1 : n * fact.call(n - 1) }
+  flat = lambda do |v|
+    v.is_a?(Array) ? v.flat_map { |i| flat.(i) } : [v]
+  end
+  describe [check.call(3), check.call(30)] do
+    it { should eq %w[small big] }
+  end
+  describe fact.call(5) do
+    it { should eq 120 }
+  end
+  describe flat.call([1, [2, [3]]]) do
+    it { should eq [1, 2, 3] }
+  end
+  describe Walker.new.first_even([1, 4, 6]) do
+    it { should eq 4 }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn eq_uses_a_library_classs_equality() {
+    // RSpec's `eq` is `actual == expected`: a class's own `==` decides.
+    covered_and_passes(
+        &[(
+            "libraries/lib.rb",
+            r#"
+class Version3
+  include Comparable
+  attr_reader :parts
+
+  def initialize(s)
+    @parts = s.to_s.split('.').map(&:to_i)
+  end
+
+  def <=>(other)
+    other = Version3.new(other) unless other.is_a?(Version3)
+    parts <=> other.parts
+  end
+
+  def ==(other)
+    (self <=> other).zero?
+  end
+end
+"#,
+        )],
+        r#"
+control 'c' do
+  describe Version3.new('1.2.0') do
+    it { should eq '1.2.0' }
+    it { should_not eq '1.3' }
+    it { should be >= '1.1' }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn custom_matchers_join_with_and_or() {
+    // RSpec's Compound matchers: "<first> and|or <second>" describes them.
+    let lib = r#"
+RSpec::Matchers.define :be_even_number do
+  match { |actual| actual.even? }
+end
+
+RSpec::Matchers.define :be_above do |n|
+  match { |actual| actual > n }
+end
+"#;
+    let code = r#"
+control 'c' do
+  describe 4 do
+    it { should be_even_number.and be_above(3) }
+    it { should be_above(10).or be_even_number }
+    it { should_not be_above(10).and be_even_number }
+  end
+end
+"#;
+    covered_and_passes(&[("libraries/lib.rb", lib)], code);
+    let c = passes(lib, code);
+    let descs: Vec<&str> = c.results.iter().map(|r| r.code_desc.as_str()).collect();
+    assert_eq!(
+        descs,
+        [
+            "4 is expected to be even number and be above 3",
+            "4 is expected to be above 10 or be even number",
+            "4 is expected not to be above 10 and be even number",
+        ]
+    );
+}
+
+#[test]
+fn its_with_a_key_path_on_a_hash_subclass() {
+    covered_and_passes(
+        &[(
+            "libraries/lib.rb",
+            r#"
+class Conf < Hash
+  def initialize(text)
+    super()
+    text.lines.each do |l|
+      k, v = l.split('=', 2).map(&:strip)
+      self[k] = v
+    end
+  end
+end
+"#,
+        )],
+        r#"
+control 'c' do
+  describe Conf.new("a = 1\nb = two\n") do
+    its(['a']) { should cmp 1 }
+    its(['b']) { should eq 'two' }
+    its('size') { should eq 2 }
   end
 end
 "#,

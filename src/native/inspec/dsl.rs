@@ -715,6 +715,11 @@ impl Interp<'_> {
                 }
             },
             _ => {
+                // An instance of a library class deriving from Hash or Array: its contents.
+                let base = as_native::<Instance>(&subject).and_then(Instance::base);
+                if let Some(b @ (Value::Hash(_) | Value::Array(_))) = base {
+                    return Ok(dig(&b, keys));
+                }
                 let params = self.call_method(subject.clone(), "params", Vec::new(), None, off)?;
                 Ok(dig(&params, keys))
             }
@@ -871,6 +876,15 @@ impl Predicates for PredicateCx<'_, '_> {
 
     fn call_block(&mut self, block: &Block, arg: Value) -> R {
         self.me.call_block(Blk::Ast(block), vec![arg], self.off)
+    }
+
+    fn run_custom(&mut self, matcher: &Value, actual: &Value, negated: bool) -> R<(bool, String)> {
+        match self.me.run_matcher(matcher, actual.clone(), negated) {
+            Some(r) => r,
+            None => Err(self
+                .me
+                .unsupported("an expectation without a matcher", self.off)),
+        }
     }
 
     fn describe_value(&mut self, v: &Value) -> String {

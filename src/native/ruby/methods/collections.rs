@@ -503,8 +503,19 @@ const ARRAY_COPY: &[&str] = &[
 ];
 /// Changes of the array itself.
 const ARRAY_WRITE: &[&str] = &[
-    "[]=", "<<", "push", "append", "unshift", "prepend", "concat", "pop", "shift", "delete",
-    "delete_at", "slice!", "clear",
+    "[]=",
+    "<<",
+    "push",
+    "append",
+    "unshift",
+    "prepend",
+    "concat",
+    "pop",
+    "shift",
+    "delete",
+    "delete_at",
+    "slice!",
+    "clear",
 ];
 /// In-place forms of copying or block methods: the copy's result written back.
 const ARRAY_IN_PLACE: &[&str] = &[
