@@ -1527,7 +1527,8 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "skip" => {
-                if !cx.in_control || cx.in_example {
+                // A method's body runs where it is called: in a control, `skip` is InSpec's.
+                if !(cx.in_control || cx.in_def) || cx.in_example {
                     bs.push(self.block(format!("method or resource `{name}`"), off));
                 }
                 self.args(args, cx, bs);

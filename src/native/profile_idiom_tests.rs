@@ -270,3 +270,33 @@ end
 "#,
     );
 }
+
+#[test]
+fn skip_in_a_method_called_by_a_control() {
+    let code = r#"
+control 'c' do
+  def describe_and_skip(message)
+    describe message do
+      skip message
+    end
+  end
+
+  describe_and_skip 'not applicable here'
+end
+"#;
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), code.into())],
+        libraries: Vec::new(),
+    };
+    let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
+    assert_eq!(cov.supported, 1, "{:#?}", cov.controls);
+    let r = crate::native::testing::run(code);
+    let c = crate::native::testing::one(&r, "c");
+    assert_eq!(c.status, crate::job::ControlStatus::Skipped, "{c:#?}");
+    assert_eq!(
+        c.results[0].skip_message.as_deref(),
+        Some("not applicable here")
+    );
+}
