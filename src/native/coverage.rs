@@ -221,6 +221,9 @@ struct Analyzer<'a> {
     /// Ruby a writer goes with its reader (Hashie::Mash keys, Struct, OpenStruct,
     /// `attr_accessor`), so the name is answered where the receiver's type is unknown.
     written_attributes: HashSet<String>,
+    /// Instance variables holding the `inspec` handle (`@inspec = inspec`): calls on them
+    /// are calls on `inspec`.
+    inspec_ivars: HashSet<String>,
     /// The libraries' custom matchers (`RSpec::Matchers.define`) by name, and their chains.
     custom_matchers: HashMap<String, Arc<ClassDef>>,
     matcher_chains: HashSet<String>,
@@ -257,6 +260,7 @@ impl<'a> Analyzer<'a> {
             lib_classes: HashMap::new(),
             missing_names: HashSet::new(),
             written_attributes: HashSet::new(),
+            inspec_ivars: HashSet::new(),
             custom_matchers: HashMap::new(),
             matcher_chains: HashSet::new(),
             self_calls: Vec::new(),
@@ -355,6 +359,13 @@ impl<'a> Analyzer<'a> {
             .chain(profile.files.iter())
         {
             each_expr_in(&f.program.body, |e| {
+                if let ExprKind::Assign { target, value } = &e.kind {
+                    if let ExprKind::IVar(v) = &target.kind {
+                        if names_inspec(value) {
+                            self.inspec_ivars.insert(v.to_string());
+                        }
+                    }
+                }
                 if let ExprKind::Assign { target, .. } | ExprKind::OpAssign { target, .. } = &e.kind
                 {
                     if let ExprKind::Call {
@@ -920,9 +931,7 @@ impl<'a> Analyzer<'a> {
                 .unwrap_or(Ty::Unknown),
             ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x)),
             ExprKind::Call { recv, name, .. } => {
-                let via_inspec = recv
-                    .as_deref()
-                    .is_some_and(|r| r.bare_call_name() == Some("inspec"));
+                let via_inspec = recv.as_deref().is_some_and(|r| self.is_inspec(r));
                 if recv.is_none() || via_inspec {
                     if self.classes.contains_key(name.as_str()) {
                         return Ty::Custom(name.to_string());
@@ -950,6 +959,12 @@ impl<'a> Analyzer<'a> {
             }
             _ => Ty::Unknown,
         }
+    }
+
+    /// `inspec`, or an instance variable holding it.
+    fn is_inspec(&self, r: &Expr) -> bool {
+        names_inspec(r)
+            || matches!(&r.kind, ExprKind::IVar(v) if self.inspec_ivars.contains(v.as_str()))
     }
 
     fn class_blockers(&mut self, name: &str) -> Vec<Blocker> {
@@ -1253,12 +1268,12 @@ impl<'a> Analyzer<'a> {
                     || self.lib_classes.values().any(|c| c.defines(name))
                     || self.missing_names.contains(name)
                     || self.written_attributes.contains(name)
-                    || (r.bare_call_name() == Some("inspec")
+                    || (self.is_inspec(r)
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
         };
         if !ok {
-            let via_inspec = r.bare_call_name() == Some("inspec");
+            let via_inspec = self.is_inspec(r);
             let what = if via_inspec {
                 "method or resource"
             } else {
@@ -1544,6 +1559,12 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// `inspec`: the DSL's, or a parameter of that name it was passed as
+/// (`def initialize(inspec)`).
+fn names_inspec(e: &Expr) -> bool {
+    e.bare_call_name() == Some("inspec") || matches!(&e.kind, ExprKind::Var(v) if v == "inspec")
 }
 
 /// `os.windows?` / `inspec.os.windows?` / `platform.windows?`.

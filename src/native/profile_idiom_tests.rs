@@ -300,3 +300,74 @@ end
         Some("not applicable here")
     );
 }
+
+#[test]
+fn object_traverser_extracts_nested_values() {
+    // inspec/utils/object_traversal.rb, included by resources that read YAML or JSON.
+    covered_and_passes(
+        &[(
+            "libraries/lib.rb",
+            r#"
+class NestedConf < Inspec.resource(1)
+  name 'nested_conf'
+  include ObjectTraverser
+
+  def initialize
+    @params = { 'auth' => { 'anonymous' => { 'enabled' => false } }, 'list' => [%w[a b], 'c'], sym: 1 }
+  end
+
+  def method_missing(*keys)
+    keys.shift if keys[0] == :[]
+    extract_value(keys, @params)
+  end
+end
+"#,
+        )],
+        r#"
+control 'c' do
+  describe nested_conf do
+    its(['auth', 'anonymous', 'enabled']) { should cmp false }
+    its(['list', 0, 1]) { should eq 'b' }
+    its(['list', 'last']) { should eq 'c' }
+    its(['auth', 'missing', 'x']) { should be_nil }
+    its([:sym]) { should eq 1 }
+    its(['sym']) { should be_nil }
+    its([:auth, 'anonymous', 'enabled']) { should cmp false }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn a_helper_object_keeps_the_inspec_handle_in_an_instance_variable() {
+    // `@inspec = inspec`: the helper's resources are reached through `@inspec.x`.
+    covered_and_passes(
+        &[(
+            "libraries/lib.rb",
+            r#"
+class Fetcher
+  def initialize(inspec)
+    @inspec = inspec
+  end
+
+  def platform_name
+    @inspec.os.name
+  end
+
+  def passwd_owner
+    @inspec.file('/etc/passwd').owner
+  end
+end
+"#,
+        )],
+        r#"
+control 'c' do
+  f = Fetcher.new(inspec)
+  describe [f.platform_name, f.passwd_owner] do
+    it { should eq %w[ubuntu root] }
+  end
+end
+"#,
+    );
+}

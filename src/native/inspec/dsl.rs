@@ -715,10 +715,17 @@ impl Interp<'_> {
                 }
             },
             _ => {
-                // An instance of a library class deriving from Hash or Array: its contents.
-                let base = as_native::<Instance>(&subject).and_then(Instance::base);
-                if let Some(b @ (Value::Hash(_) | Value::Array(_))) = base {
-                    return Ok(dig(&b, keys));
+                // rspec-its: a Hash (a library class deriving from Hash too) is dug into
+                // key by key; another object answers `subject[*keys]` (a custom resource's
+                // `[]` or `method_missing`).
+                if let Some(inst) = as_native::<Instance>(&subject) {
+                    if let Some(b @ Value::Hash(_)) = inst.base() {
+                        return Ok(dig(&b, keys));
+                    }
+                    match self.call_method(subject.clone(), "[]", keys.to_vec(), None, off) {
+                        Err(Flow::Raise(e)) if e.class == "NoMethodError" => {}
+                        other => return other,
+                    }
                 }
                 let params = self.call_method(subject.clone(), "params", Vec::new(), None, off)?;
                 Ok(dig(&params, keys))
