@@ -1542,8 +1542,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "skip" => {
-                // A method's body runs where it is called: in a control, `skip` is InSpec's.
-                if !(cx.in_control || cx.in_def) || cx.in_example {
+                // A method's body runs where it is called: in a control, `skip` is InSpec's
+                // (in an example, RSpec's: the example is skipped).
+                if !(cx.in_control || cx.in_def) {
                     bs.push(self.block(format!("method or resource `{name}`"), off));
                 }
                 self.args(args, cx, bs);

@@ -272,7 +272,7 @@ end
 }
 
 #[test]
-fn skip_in_a_method_called_by_a_control() {
+fn skip_in_a_method_and_in_an_example() {
     let code = r#"
 control 'c' do
   def describe_and_skip(message)
@@ -282,6 +282,12 @@ control 'c' do
   end
 
   describe_and_skip 'not applicable here'
+  describe 'a container' do
+    it 'has no ssh server' do
+      skip 'not installed here'
+    end
+    it('needs no reason') { skip }
+  end
 end
 "#;
     let src = crate::profile::ProfileSources {
@@ -295,10 +301,23 @@ end
     let r = crate::native::testing::run(code);
     let c = crate::native::testing::one(&r, "c");
     assert_eq!(c.status, crate::job::ControlStatus::Skipped, "{c:#?}");
+    let got: Vec<(&str, Option<&str>)> = c
+        .results
+        .iter()
+        .map(|r| (r.code_desc.as_str(), r.skip_message.as_deref()))
+        .collect();
     assert_eq!(
-        c.results[0].skip_message.as_deref(),
-        Some("not applicable here")
+        got,
+        [
+            ("not applicable here", Some("not applicable here")),
+            ("a container has no ssh server", Some("not installed here")),
+            ("a container needs no reason", Some("No reason given")),
+        ]
     );
+    assert!(c
+        .results
+        .iter()
+        .all(|r| r.status == crate::job::ControlStatus::Skipped));
 }
 
 #[test]

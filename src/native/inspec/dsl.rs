@@ -189,6 +189,15 @@ impl Interp<'_> {
             "skip" if self.ext.dsl.control.is_some() && self.ext.dsl.example.is_none() => {
                 self.skip(args)
             }
+            // RSpec's `skip` inside an example: the example ends skipped with the message
+            // ("No reason given" without one), as InSpec reports a pending example.
+            "skip" if self.ext.dsl.control.is_some() => self.eval_args(args).and_then(|(a, _)| {
+                Err(Flow::Skip(
+                    a.first()
+                        .map(to_s)
+                        .unwrap_or_else(|| "No reason given".into()),
+                ))
+            }),
             "input" | "attribute" => self.input(args, off),
             "input_object" => self.input_object(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
