@@ -217,6 +217,13 @@ struct Analyzer<'a> {
     /// Names a library `method_missing` answers: the symbols and strings its
     /// `respond_to_missing?` / `method_missing` name (`%i{major minor}`).
     missing_names: HashSet<String>,
+    /// Attributes the profile writes on some object (`m.Defaults ||= …`, `s.name = …`): in
+    /// Ruby a writer goes with its reader (Hashie::Mash keys, Struct, OpenStruct,
+    /// `attr_accessor`), so the name is answered where the receiver's type is unknown.
+    written_attributes: HashSet<String>,
+    /// Instance variables holding the `inspec` handle (`@inspec = inspec`): calls on them
+    /// are calls on `inspec`.
+    inspec_ivars: HashSet<String>,
     /// The libraries' custom matchers (`RSpec::Matchers.define`) by name, and their chains.
     custom_matchers: HashMap<String, Arc<ClassDef>>,
     matcher_chains: HashSet<String>,
@@ -252,6 +259,8 @@ impl<'a> Analyzer<'a> {
             classes: HashMap::new(),
             lib_classes: HashMap::new(),
             missing_names: HashSet::new(),
+            written_attributes: HashSet::new(),
+            inspec_ivars: HashSet::new(),
             custom_matchers: HashMap::new(),
             matcher_chains: HashSet::new(),
             self_calls: Vec::new(),
@@ -343,6 +352,36 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        let profile = self.profile;
+        for f in profile
+            .dependency_libraries()
+            .into_iter()
+            .chain(profile.files.iter())
+        {
+            each_expr_in(&f.program.body, |e| {
+                if let ExprKind::Assign { target, value } = &e.kind {
+                    if let ExprKind::IVar(v) = &target.kind {
+                        if names_inspec(value) {
+                            self.inspec_ivars.insert(v.to_string());
+                        }
+                    }
+                }
+                if let ExprKind::Assign { target, .. } | ExprKind::OpAssign { target, .. } = &e.kind
+                {
+                    if let ExprKind::Call {
+                        recv: Some(_),
+                        name,
+                        args,
+                        ..
+                    } = &target.kind
+                    {
+                        if args.is_empty() {
+                            self.written_attributes.insert(name.to_string());
+                        }
+                    }
+                }
+            });
+        }
         for c in self.lib_classes.values() {
             for (name, m) in &c.methods {
                 if name == "method_missing" || name == "respond_to_missing?" {
@@ -355,7 +394,8 @@ impl<'a> Analyzer<'a> {
             }
         }
         // A class deriving from a built-in resource class is a resource (`name 'os'`
-        // replaces the built-in one).
+        // replaces the built-in one), and so is one deriving from a library resource of
+        // another file (`class KubeAPIServer < KubeProcessBaseResource`).
         let derived: Vec<Arc<ClassDef>> = self
             .lib_classes
             .values()
@@ -364,6 +404,7 @@ impl<'a> Analyzer<'a> {
                 self.external_base(c)
                     .and_then(|b| resource_class(&b))
                     .is_some()
+                    || self.lib_ancestors(c).iter().any(|a| a.is_resource)
             })
             .cloned()
             .collect();
@@ -733,9 +774,9 @@ impl<'a> Analyzer<'a> {
                 else_body,
             } => {
                 self.expr(cond, cx, bs);
-                // A Windows-only branch cannot run when the profile supports no Windows
-                // platform (InSpec refuses the profile there).
-                if !is_windows_check(cond) || supports_windows(self.profile) {
+                // A Windows-only branch runs on no natively evaluated host (unless the
+                // profile is for Windows alone): see `windows_branch_reachable`.
+                if !is_windows_check(cond) || windows_branch_reachable(self.profile) {
                     self.body(then_body, cx, bs);
                 }
                 self.body(else_body, cx, bs);
@@ -767,7 +808,7 @@ impl<'a> Analyzer<'a> {
                         && w.patterns
                             .iter()
                             .all(|p| p.as_str_or_sym().as_deref() == Some("windows"));
-                    if !windows_only || supports_windows(self.profile) {
+                    if !windows_only || windows_branch_reachable(self.profile) {
                         self.body(&w.body, cx, bs);
                     }
                 }
@@ -890,9 +931,7 @@ impl<'a> Analyzer<'a> {
                 .unwrap_or(Ty::Unknown),
             ExprKind::Paren(b) if b.len() == 1 => b.first().map_or(Ty::Unknown, |x| self.ty(x)),
             ExprKind::Call { recv, name, .. } => {
-                let via_inspec = recv
-                    .as_deref()
-                    .is_some_and(|r| r.bare_call_name() == Some("inspec"));
+                let via_inspec = recv.as_deref().is_some_and(|r| self.is_inspec(r));
                 if recv.is_none() || via_inspec {
                     if self.classes.contains_key(name.as_str()) {
                         return Ty::Custom(name.to_string());
@@ -920,6 +959,12 @@ impl<'a> Analyzer<'a> {
             }
             _ => Ty::Unknown,
         }
+    }
+
+    /// `inspec`, or an instance variable holding it.
+    fn is_inspec(&self, r: &Expr) -> bool {
+        names_inspec(r)
+            || matches!(&r.kind, ExprKind::IVar(v) if self.inspec_ivars.contains(v.as_str()))
     }
 
     fn class_blockers(&mut self, name: &str) -> Vec<Blocker> {
@@ -1222,12 +1267,13 @@ impl<'a> Analyzer<'a> {
                     || INSTANCE_BASE_METHODS.contains(&name)
                     || self.lib_classes.values().any(|c| c.defines(name))
                     || self.missing_names.contains(name)
-                    || (r.bare_call_name() == Some("inspec")
+                    || self.written_attributes.contains(name)
+                    || (self.is_inspec(r)
                         && (self.cat.has(name) || self.classes.contains_key(name)))
             }
         };
         if !ok {
-            let via_inspec = r.bare_call_name() == Some("inspec");
+            let via_inspec = self.is_inspec(r);
             let what = if via_inspec {
                 "method or resource"
             } else {
@@ -1496,7 +1542,9 @@ impl<'a> Analyzer<'a> {
                 }
             }
             "skip" => {
-                if !cx.in_control || cx.in_example {
+                // A method's body runs where it is called: in a control, `skip` is InSpec's
+                // (in an example, RSpec's: the example is skipped).
+                if !(cx.in_control || cx.in_def) {
                     bs.push(self.block(format!("method or resource `{name}`"), off));
                 }
                 self.args(args, cx, bs);
@@ -1512,6 +1560,12 @@ impl<'a> Analyzer<'a> {
             }
         }
     }
+}
+
+/// `inspec`: the DSL's, or a parameter of that name it was passed as
+/// (`def initialize(inspec)`).
+fn names_inspec(e: &Expr) -> bool {
+    e.bare_call_name() == Some("inspec") || matches!(&e.kind, ExprKind::Var(v) if v == "inspec")
 }
 
 /// `os.windows?` / `inspec.os.windows?` / `platform.windows?`.
@@ -1559,26 +1613,30 @@ fn is_platform_name(e: &Expr) -> bool {
     }
 }
 
-/// Whether the profile may run on Windows (its `supports`, releases aside, admit a Windows
-/// platform, by the rule InSpec's profile check applies).
-fn supports_windows(profile: &Profile) -> bool {
-    let windows = crate::native::resources::Platform {
-        name: "windows".into(),
-        families: vec!["windows".into(), "os".into()],
+/// Whether a Windows-only branch (`if os.windows?`, `case os.name when 'windows'`) can run
+/// where the profile is evaluated natively. The native evaluator reaches its hosts through a
+/// POSIX `sh` (locally or over SSH) and detects only POSIX platforms, so such a branch runs
+/// only where InSpec itself would take it on no native target — except in a profile that
+/// supports Windows alone (each `supports` entry admits Windows and no Unix platform): there
+/// the Windows branch is the profile's reason to exist, and it counts.
+fn windows_branch_reachable(profile: &Profile) -> bool {
+    let platform = |name: &str, families: &[&str]| crate::native::resources::Platform {
+        name: name.into(),
+        families: families.iter().map(|f| f.to_string()).collect(),
         release: String::new(),
         arch: String::new(),
     };
-    let without_release: Vec<_> = profile
-        .metadata
-        .supports
-        .iter()
-        .map(|e| {
+    let windows = platform("windows", &["windows", "os"]);
+    let unix = platform("linux", &["linux", "unix", "os"]);
+    let entries = &profile.metadata.supports;
+    !entries.is_empty()
+        && entries.iter().all(|e| {
             let mut e = e.clone();
             e.remove("release");
-            e
+            let one = [e];
+            crate::native::inspec::supports::supported(&one, &windows)
+                && !crate::native::inspec::supports::supported(&one, &unix)
         })
-        .collect();
-    crate::native::inspec::supports::supported(&without_release, &windows)
 }
 
 /// `$~` and `$1`..`$9`: the last regexp match.

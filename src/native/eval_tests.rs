@@ -903,14 +903,20 @@ end
     };
     let linux = build("name: t\nsupports:\n  - platform-family: linux\n");
     assert_eq!(linux.supported, 1, "{:#?}", linux.controls);
+    // A profile for any platform, or for Linux and Windows: natively evaluated hosts are
+    // POSIX ones (reached through `sh`), where the Windows branch is never taken.
     let any = build("name: t\n");
-    assert_eq!(any.supported, 0);
-    // The Windows branch counts when Windows is supported; the uncalled private method
+    assert_eq!(any.supported, 1, "{:#?}", any.controls);
+    let both = build("name: t\nsupports:\n  - platform-name: ubuntu\n  - platform: windows\n");
+    assert_eq!(both.supported, 1, "{:#?}", both.controls);
+    // A profile for Windows alone: its Windows branch counts; the uncalled private method
     // (line 28) never does.
-    let at: Vec<&str> = any.controls[0]
+    let windows = build("name: t\nsupports:\n  - platform: windows\n");
+    assert_eq!(windows.supported, 0);
+    let at: Vec<&str> = windows.controls[0]
         .blockers
         .iter()
         .map(|b| b.at.as_str())
         .collect();
-    assert_eq!(at, ["libraries/probe.rb:24"], "{:#?}", any.controls);
+    assert_eq!(at, ["libraries/probe.rb:24"], "{:#?}", windows.controls);
 }

@@ -40,6 +40,8 @@ mod library_class_tests;
 #[cfg(test)]
 pub(crate) mod overlay_tests;
 #[cfg(test)]
+mod profile_idiom_tests;
+#[cfg(test)]
 mod profile_tests;
 #[cfg(test)]
 mod resource_examples;

@@ -189,6 +189,15 @@ impl Interp<'_> {
             "skip" if self.ext.dsl.control.is_some() && self.ext.dsl.example.is_none() => {
                 self.skip(args)
             }
+            // RSpec's `skip` inside an example: the example ends skipped with the message
+            // ("No reason given" without one), as InSpec reports a pending example.
+            "skip" if self.ext.dsl.control.is_some() => self.eval_args(args).and_then(|(a, _)| {
+                Err(Flow::Skip(
+                    a.first()
+                        .map(to_s)
+                        .unwrap_or_else(|| "No reason given".into()),
+                ))
+            }),
             "input" | "attribute" => self.input(args, off),
             "input_object" => self.input_object(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
@@ -715,6 +724,18 @@ impl Interp<'_> {
                 }
             },
             _ => {
+                // rspec-its: a Hash (a library class deriving from Hash too) is dug into
+                // key by key; another object answers `subject[*keys]` (a custom resource's
+                // `[]` or `method_missing`).
+                if let Some(inst) = as_native::<Instance>(&subject) {
+                    if let Some(b @ Value::Hash(_)) = inst.base() {
+                        return Ok(dig(&b, keys));
+                    }
+                    match self.call_method(subject.clone(), "[]", keys.to_vec(), None, off) {
+                        Err(Flow::Raise(e)) if e.class == "NoMethodError" => {}
+                        other => return other,
+                    }
+                }
                 let params = self.call_method(subject.clone(), "params", Vec::new(), None, off)?;
                 Ok(dig(&params, keys))
             }
@@ -871,6 +892,15 @@ impl Predicates for PredicateCx<'_, '_> {
 
     fn call_block(&mut self, block: &Block, arg: Value) -> R {
         self.me.call_block(Blk::Ast(block), vec![arg], self.off)
+    }
+
+    fn run_custom(&mut self, matcher: &Value, actual: &Value, negated: bool) -> R<(bool, String)> {
+        match self.me.run_matcher(matcher, actual.clone(), negated) {
+            Some(r) => r,
+            None => Err(self
+                .me
+                .unsupported("an expectation without a matcher", self.off)),
+        }
     }
 
     fn describe_value(&mut self, v: &Value) -> String {

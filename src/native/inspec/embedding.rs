@@ -91,21 +91,35 @@ impl Embedding for Inspec {
         args: &[Value],
         off: u32,
     ) -> Option<R> {
-        if let Some(m) = as_native::<Matcher>(recv) {
-            return Some(match m.chain(name, args) {
-                Some(m2) => Ok(native(m2)),
-                None => Err(me.unsupported(format!("matcher chain `.{name}`"), off)),
-            });
+        // `.and` / `.or` join InSpec's matchers and libraries' custom ones alike.
+        let joined = matches!(name, "and" | "or");
+        let custom = |me: &mut Interp<'_>, v: &Value| -> Option<R<Matcher>> {
+            let d = me.matcher_description(v)?;
+            Some(d.map(|d| Matcher::custom(v.clone(), d)))
+        };
+        let m = match as_native::<Matcher>(recv) {
+            Some(m) => m.clone(),
+            None if joined => match custom(me, recv)? {
+                Ok(m) => m,
+                Err(e) => return Some(Err(e)),
+            },
+            None => return expect_target_call(me, recv, name, args, off),
+        };
+        let mut args = args.to_vec();
+        if joined {
+            if let Some(a) = args.first_mut() {
+                if let Some(r) = custom(me, a) {
+                    match r {
+                        Ok(wrapped) => *a = native(wrapped),
+                        Err(e) => return Some(Err(e)),
+                    }
+                }
+            }
         }
-        if let Some(t) = as_native::<ExpectTarget>(recv) {
-            let negated = match name {
-                "to" => false,
-                "not_to" | "to_not" => true,
-                _ => return Some(Err(me.unsupported(format!("`expect(...).{name}`"), off))),
-            };
-            return Some(me.expect_to(t.0.clone(), args, negated, off));
-        }
-        None
+        Some(match m.chain(name, &args) {
+            Some(m2) => Ok(native(m2)),
+            None => Err(me.unsupported(format!("matcher chain `.{name}`"), off)),
+        })
     }
 
     fn operator(me: &mut Interp<'_>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R> {
@@ -160,4 +174,21 @@ impl Embedding for Inspec {
                 .iter()
                 .any(|r| resources::methods(r).is_some_and(|m| m.contains(&name)))
     }
+}
+
+/// `expect(x).to m` / `.not_to m`. None: `recv` is no `expect(...)`.
+fn expect_target_call(
+    me: &mut Interp<'_>,
+    recv: &Value,
+    name: &str,
+    args: &[Value],
+    off: u32,
+) -> Option<R> {
+    let t = as_native::<ExpectTarget>(recv)?;
+    let negated = match name {
+        "to" => false,
+        "not_to" | "to_not" => true,
+        _ => return Some(Err(me.unsupported(format!("`expect(...).{name}`"), off))),
+    };
+    Some(me.expect_to(t.0.clone(), args, negated, off))
 }

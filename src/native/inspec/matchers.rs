@@ -112,6 +112,9 @@ pub struct Matcher {
     pub compound: Option<(bool, Box<Matcher>, Box<Matcher>)>,
     /// `satisfy { |x| ... }`: the block and its source text.
     pub block: Option<(std::sync::Arc<crate::profile::ast::Block>, String)>,
+    /// A library's custom matcher (`RSpec::Matchers.define`) in a compound (`.and`/`.or`):
+    /// the matcher object and its description.
+    pub custom: Option<(Value, String)>,
 }
 
 impl NativeObject for Matcher {}
@@ -128,6 +131,9 @@ pub trait Predicates {
     fn describe_value(&mut self, v: &Value) -> String;
     /// Runs a `satisfy` block with the actual value.
     fn call_block(&mut self, block: &crate::profile::ast::Block, arg: Value) -> R;
+    /// Runs a custom matcher: whether `actual` passes it with this polarity, and the failure
+    /// message.
+    fn run_custom(&mut self, matcher: &Value, actual: &Value, negated: bool) -> R<(bool, String)>;
 }
 
 /// RSpec's formatting of a value (`inspect`; resources by `to_s`, as InSpec's
@@ -191,6 +197,15 @@ impl Matcher {
             chains: Vec::new(),
             compound: None,
             block: None,
+            custom: None,
+        }
+    }
+
+    /// A custom matcher, to be joined with others by `.and` / `.or`.
+    pub fn custom(matcher: Value, description: String) -> Self {
+        Matcher {
+            custom: Some((matcher, description)),
+            ..Matcher::new("custom", Vec::new())
         }
     }
 
@@ -244,6 +259,9 @@ impl Matcher {
 
     /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
     pub fn description(&self) -> String {
+        if let Some((_, d)) = &self.custom {
+            return d.clone();
+        }
         if let Some((is_and, a, b)) = &self.compound {
             let j = if *is_and { "and" } else { "or" };
             return format!("{} {j} {}", a.description(), b.description());
@@ -363,6 +381,10 @@ impl Matcher {
 
     /// (whether it matches, the failure message for the given polarity).
     fn matches(&self, actual: &Value, negated: bool, cx: &mut dyn Predicates) -> R<(bool, String)> {
+        if let Some((m, _)) = &self.custom {
+            let (passed, message) = cx.run_custom(m, actual, negated)?;
+            return Ok((passed != negated, message));
+        }
         let n = self.name.as_str();
         let call = Call {
             m: self,
@@ -396,13 +418,24 @@ impl Call<'_> {
     }
 }
 
-fn m_eq(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+/// A library class's instance: its own methods (`==`, Comparable's `>=`) decide
+/// comparisons, as Ruby dispatches `actual == expected` to the receiver.
+fn is_instance(v: &Value) -> bool {
+    as_native::<crate::native::ruby::objects::Instance>(v).is_some()
+}
+
+fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let actual = c.actual;
     let negated = c.negated;
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     let n = c.n;
     Ok({
-        let ok = *actual == a0;
+        let ok = if n == "eq" && is_instance(actual) {
+            cx.predicate(actual, "==", std::slice::from_ref(&a0))?
+                .truthy()
+        } else {
+            *actual == a0
+        };
         let exp = if negated {
             format!("value != {}", inspect(&a0))
         } else {
@@ -448,7 +481,7 @@ fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     })
 }
 
-fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let not = c.not;
@@ -456,6 +489,9 @@ fn m_be(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     Ok(match &m.op {
         Some((op, e)) => {
             let ok = match op.as_str() {
+                _ if is_instance(actual) => {
+                    cx.predicate(actual, op, std::slice::from_ref(e))?.truthy()
+                }
                 "==" => actual == e,
                 "===" => case_eq(e, actual)?,
                 "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
@@ -957,6 +993,9 @@ mod tests {
         }
         fn call_block(&mut self, _: &crate::profile::ast::Block, _: Value) -> R {
             Err(Flow::raise("NoMethodError", "no blocks here"))
+        }
+        fn run_custom(&mut self, _: &Value, _: &Value, _: bool) -> R<(bool, String)> {
+            Err(Flow::raise("NoMethodError", "no custom matchers here"))
         }
     }
 

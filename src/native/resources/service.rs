@@ -22,6 +22,7 @@ pub const METHODS: &[&str] = &[
     "name",
     "params",
     "running?",
+    "runlevels",
     "startname",
     "type",
 ];
@@ -133,6 +134,9 @@ struct Info {
     startname: Option<String>,
     params: Value,
     kind: &'static str,
+    /// SysV's runlevels 0–6, each with whether a start link enables the service there;
+    /// None for managers without runlevels (InSpec's `info[:runlevels]` nil).
+    runlevels: Option<Vec<(i64, bool)>>,
 }
 
 impl Info {
@@ -147,6 +151,7 @@ impl Info {
             startname: None,
             params: Value::Hash(Vec::new()),
             kind,
+            runlevels: None,
         }
     }
 }
@@ -246,6 +251,7 @@ impl Service {
             startname: get("User"),
             params,
             kind: "systemd",
+            runlevels: None,
         }))
     }
 
@@ -261,14 +267,17 @@ impl Service {
         let links = self
             .host
             .run(r#"find /etc/rc*.d /etc/init.d/rc*.d -name "S*""#)?;
-        let enabled = links.stdout.lines().any(|l| sysv_start_link(l, s));
+        let mut levels: Vec<(i64, bool)> = (0..=6).map(|l| (l, false)).collect();
+        for l in links.stdout.lines().filter_map(|l| sysv_start_link(l, s)) {
+            if let Some(slot) = levels.iter_mut().find(|(n, _)| *n == l) {
+                slot.1 = true;
+            }
+        }
+        let enabled = levels.iter().any(|(_, on)| *on);
         let status = run_argv(&self.host, &[ctl, s, "status"])?;
-        Ok(Some(Info::known(
-            s,
-            "sysv",
-            enabled,
-            status.exit_status == Some(0),
-        )))
+        let mut info = Info::known(s, "sysv", enabled, status.exit_status == Some(0));
+        info.runlevels = Some(levels);
+        Ok(Some(info))
     }
 
     /// InSpec's Upstart: `initctl status` (SysV when it does not know the job), enabled
@@ -309,17 +318,95 @@ impl Service {
     }
 }
 
-/// InSpec's `rc(?<runlevel>[0-6])\.d/S[^/]*?NAME$` on one line of `find`.
-fn sysv_start_link(line: &str, service: &str) -> bool {
-    let Some(at) = line.rfind("/S") else {
-        return false;
-    };
+/// InSpec's `rc(?<runlevel>[0-6])\.d/S[^/]*?NAME$` on one line of `find`: the runlevel
+/// whose start link it is.
+fn sysv_start_link(line: &str, service: &str) -> Option<i64> {
+    let at = line.rfind("/S")?;
     let (dir, link) = (&line[..at], &line[at + 2..]);
-    let runlevel_dir = dir
+    let level = dir
         .strip_suffix(".d")
         .and_then(|d| d.rsplit_once("rc"))
-        .is_some_and(|(_, lvl)| matches!(lvl, "0" | "1" | "2" | "3" | "4" | "5" | "6"));
-    runlevel_dir && link.ends_with(service)
+        .and_then(|(_, lvl)| lvl.parse::<i64>().ok().filter(|_| lvl.len() == 1))
+        .filter(|l| (0..=6).contains(l))?;
+    link.ends_with(service).then_some(level)
+}
+
+/// InSpec's `Runlevels` (a Hash of runlevel → enabled, service.rb): the runlevels a
+/// service has, narrowed by `runlevels(filter)`.
+pub struct Runlevels {
+    owner: String,
+    levels: Vec<(i64, bool)>,
+}
+
+impl Runlevels {
+    /// `Runlevels.from_hash`: no filter keeps every level; a Regexp the levels whose text
+    /// it matches; several values those whose text is among theirs; an Integer that level.
+    fn select(owner: String, levels: &[(i64, bool)], filter: &[Value]) -> Res<Runlevels> {
+        let keep = |n: i64| -> Res<bool> {
+            Ok(match filter {
+                [] => true,
+                [re @ Value::Regex { .. }] => {
+                    let re = crate::native::ruby::methods::pattern(re)
+                        .map_err(|e| ResourceError::Failed(format!("{e:?}")))?;
+                    crate::native::ruby::methods::is_match(&re, &n.to_string())
+                        .map_err(|e| ResourceError::Failed(format!("{e:?}")))?
+                }
+                [Value::Int(i)] => *i == n,
+                [Value::Float(f)] => *f == n as f64,
+                // Another single value is compared with the Integer levels: never equal.
+                [_] => false,
+                many => many
+                    .iter()
+                    .any(|v| crate::native::ruby::methods::to_s(v) == n.to_string()),
+            })
+        };
+        let mut kept = Vec::new();
+        for (n, on) in levels {
+            if keep(*n)? {
+                kept.push((*n, *on));
+            }
+        }
+        Ok(Runlevels {
+            owner,
+            levels: kept,
+        })
+    }
+}
+
+impl Resource for Runlevels {
+    fn name(&self) -> &str {
+        "runlevels"
+    }
+
+    fn to_s(&self) -> String {
+        let keys: Vec<String> = self.levels.iter().map(|(n, _)| n.to_string()).collect();
+        format!("{} runlevels {}", self.owner, keys.join(", "))
+    }
+
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "enabled?" => Ok(Value::Bool(self.levels.iter().all(|(_, on)| *on))),
+            "disabled?" => Ok(Value::Bool(self.levels.iter().all(|(_, on)| !*on))),
+            "keys" => Ok(Value::Array(
+                self.levels.iter().map(|(n, _)| Value::Int(*n)).collect(),
+            )),
+            "values" => Ok(Value::Array(
+                self.levels.iter().map(|(_, on)| Value::Bool(*on)).collect(),
+            )),
+            "filter" => Ok(Value::Resource(Arc::new(Runlevels::select(
+                self.owner.clone(),
+                &self.levels,
+                args,
+            )?))),
+            "to_h" => Ok(Value::Hash(
+                self.levels
+                    .iter()
+                    .map(|(n, on)| (Value::Int(*n), Value::Bool(*on)))
+                    .collect(),
+            )),
+            _ => Err(unsupported("runlevels", method)),
+        }
+    }
 }
 
 impl Resource for Service {
@@ -331,7 +418,7 @@ impl Resource for Service {
         format!("Service {}", self.service)
     }
 
-    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+    fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         if !METHODS.contains(&method) {
             return Err(unsupported(self.name, method));
         }
@@ -350,6 +437,14 @@ impl Resource for Service {
             "description" => Ok(text(|i| i.description.as_ref())),
             "startname" => Ok(text(|i| i.startname.as_ref())),
             "params" => Ok(info.map_or(Value::Hash(Vec::new()), |i| i.params.clone())),
+            "runlevels" => {
+                let levels = info.and_then(|i| i.runlevels.as_deref()).unwrap_or(&[]);
+                Ok(Value::Resource(Arc::new(Runlevels::select(
+                    self.to_s(),
+                    levels,
+                    args,
+                )?)))
+            }
             _ => Err(unsupported(self.name, method)),
         }
     }
@@ -447,11 +542,15 @@ mod tests {
 
     #[test]
     fn sysv_start_links_match_inspecs_pattern() {
-        assert!(sysv_start_link("/etc/rc2.d/S01ssh", "ssh"));
-        assert!(sysv_start_link("/etc/init.d/rc3.d/S10sshd", "sshd"));
-        assert!(!sysv_start_link("/etc/rcS.d/S01ssh", "ssh"));
-        assert!(!sysv_start_link("/etc/rc2.d/K01ssh", "ssh"));
-        assert!(!sysv_start_link("/etc/rc2.d/S01sshd", "ssh"));
+        assert_eq!(sysv_start_link("/etc/rc2.d/S01ssh", "ssh"), Some(2));
+        assert_eq!(
+            sysv_start_link("/etc/init.d/rc3.d/S10sshd", "sshd"),
+            Some(3)
+        );
+        assert_eq!(sysv_start_link("/etc/rcS.d/S01ssh", "ssh"), None);
+        assert_eq!(sysv_start_link("/etc/rc2.d/K01ssh", "ssh"), None);
+        assert_eq!(sysv_start_link("/etc/rc2.d/S01sshd", "ssh"), None);
+        assert_eq!(sysv_start_link("/etc/rc12.d/S01ssh", "ssh"), None);
         assert_eq!(ruby_to_f("15.04"), 15.04);
         assert_eq!(ruby_to_f("20.04 LTS"), 20.04);
         assert_eq!(ruby_to_i("7.9.2009"), 7);
@@ -499,5 +598,73 @@ mod tests {
             assert_eq!(r.call("name", &[]), Ok(Value::str("ssh")));
             assert_eq!(r.call("params", &[]), Ok(Value::Hash(Vec::new())));
         }
+    }
+}
+
+#[cfg(test)]
+mod runlevel_tests {
+    use super::*;
+    use crate::transport::fixture::FixtureTransport;
+    use tokio_util::sync::CancellationToken;
+
+    /// A SysV host: `autofs` started in runlevels 3 and 5 (recorded `ls`/`find` answers).
+    fn sysv_host(dir: &std::path::Path) -> Arc<Host> {
+        std::fs::create_dir_all(dir.join("root")).unwrap();
+        let yml = r#"commands:
+  - argv: [ls, "-1", /etc/init.d/]
+    stdout: "autofs\nxinetd\n"
+  - command: 'find /etc/rc*.d /etc/init.d/rc*.d -name "S*"'
+    stdout: "/etc/rc3.d/S28autofs\n/etc/rc5.d/S28autofs\n/etc/rc2.d/S10network\n"
+  - argv: [service, autofs, status]
+    exit_status: 3
+  - argv: [service, xinetd, status]
+    exit_status: 3
+"#;
+        std::fs::write(dir.join("host.yml"), yml).unwrap();
+        let t = FixtureTransport::open(dir);
+        Arc::new(Host::new(Box::new(t), None, CancellationToken::new()))
+    }
+
+    #[test]
+    fn runlevels_are_inspecs_hash_of_level_to_enabled_and_filter_as_from_hash() {
+        let dir = std::env::temp_dir().join(format!("runlevels-{}", std::process::id()));
+        let host = sysv_host(&dir);
+        let svc = create("sysv_service", &[Value::str("autofs")], &host).unwrap();
+        let levels = |args: &[Value]| match svc.call("runlevels", args) {
+            Ok(Value::Resource(r)) => r,
+            other => panic!("{other:?}"),
+        };
+        let all = levels(&[]);
+        assert_eq!(all.to_s(), "Service autofs runlevels 0, 1, 2, 3, 4, 5, 6");
+        assert_eq!(all.call("enabled?", &[]), Ok(Value::Bool(false)));
+        assert_eq!(all.call("disabled?", &[]), Ok(Value::Bool(false)));
+        let on = levels(&[Value::Int(3), Value::Int(5)]);
+        assert_eq!(on.to_s(), "Service autofs runlevels 3, 5");
+        assert_eq!(on.call("enabled?", &[]), Ok(Value::Bool(true)));
+        let re = |s: &str| Value::Regex {
+            source: s.into(),
+            flags: String::new(),
+        };
+        let off = levels(&[re("[0126]")]);
+        assert_eq!(off.to_s(), "Service autofs runlevels 0, 1, 2, 6");
+        assert_eq!(off.call("disabled?", &[]), Ok(Value::Bool(true)));
+        assert_eq!(
+            levels(&[Value::Int(4)]).to_s(),
+            "Service autofs runlevels 4"
+        );
+        assert_eq!(
+            levels(&[Value::str("4")]).to_s(),
+            "Service autofs runlevels "
+        );
+        // A service SysV does not know has no runlevels (an empty Runlevels, all? true).
+        let missing = create("sysv_service", &[Value::str("nfs")], &host).unwrap();
+        match missing.call("runlevels", &[]) {
+            Ok(Value::Resource(r)) => {
+                assert_eq!(r.call("keys", &[]), Ok(Value::Array(Vec::new())));
+                assert_eq!(r.call("enabled?", &[]), Ok(Value::Bool(true)));
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -40,8 +40,13 @@ const MUTATORS: &[&str] = &[
     "flatten!",
     "reverse!",
     "select!",
+    "filter!",
     "reject!",
     "keep_if",
+    "transform_values!",
+    "transform_keys!",
+    "slice!",
+    "delete_at",
     "strip!",
     "chomp!",
     "gsub!",
@@ -148,6 +153,13 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Unary { op, expr } => self.eval_unary(*op, expr),
             ExprKind::Binary { op, lhs, rhs } => self.eval_binary(*op, lhs, rhs, off),
             ExprKind::Assign { target, value } => {
+                // A local exists (nil) from its assignment on, its own right-hand side
+                // included: `fact = ->(n) { … fact.(n - 1) }` closes over `fact`.
+                if let ExprKind::Var(n) = &target.kind {
+                    if self.lookup(n).is_none() {
+                        self.declare(n, Value::Nil);
+                    }
+                }
                 let v = self.eval(value)?;
                 self.assign_to(target, v.clone())?;
                 Ok(v)
@@ -1036,6 +1048,10 @@ impl<E: Embedding> Interp<'_, E> {
                         return r;
                     }
                     if let Some(r) = self.call_method_missing(&recv, name, &args) {
+                        return r;
+                    }
+                    // The embedding's methods of library objects (a custom matcher's `.and`).
+                    if let Some(r) = E::call_native(self, &recv, name, &args, off) {
                         return r;
                     }
                     return Err(Flow::raise(

@@ -15,6 +15,36 @@ module FileReader
   end
 end
 
+# inspec/utils/object_traversal.rb: a value found by a path of keys through nested hashes
+# (a key as given, else as a string) and arrays (an Integer index, else a method of the
+# array such as `first`); nil where the path leaves the structure.
+module ObjectTraverser
+  def extract_value(keys, value)
+    return nil if value.nil?
+
+    key, *rest = keys
+    return nil if key.nil?
+
+    value =
+      if value.is_a?(Array)
+        if key.is_a?(Integer)
+          value[key]
+        elsif value.respond_to?(key.to_sym)
+          value.send(key.to_sym)
+        end
+      elsif value.is_a?(Hash)
+        if value.key?(key)
+          value[key]
+        elsif value.key?(key.to_s)
+          value[key.to_s]
+        end
+      end
+    return value if rest.first.nil?
+
+    extract_value(rest, value)
+  end
+end
+
 # Ruby's Comparable (doc/Comparable): the comparisons of a class that defines `<=>`. `<=>`
 # answering nil means the objects do not compare: `==` is then false, the others raise.
 module Comparable

@@ -194,6 +194,18 @@ const RUBY: &[(&str, &str)] = &[
     ("(x = 1; f = ->(x) { x = 5 }; f.(2); x)", "1"),
     ("(p = Proc.new { |a, b| [a, b] }; [p.call(1), p.lambda?])", "[[1, nil], false]"),
     ("(t = 0; [1, 2, 3].each(&->(v) { t += v }); t)", "6"),
+    // In-place slicing and deletion (String#slice!, Array#slice!/delete_at, Hash's bang
+    // forms): the removed part is the value, the variable keeps the rest.
+    (r#"(s = "PATH=/bin:$PATH:/usr"; [s.slice!("PATH="), s.slice!("$PATH:"), s.slice!("zz"), s])"#, r#"["PATH=", "$PATH:", nil, "/bin:/usr"]"#),
+    (r#"(s = "héllo"; [s.slice!(1), s.slice!(1, 2), s])"#, r#"["é", "ll", "ho"]"#),
+    (r#"(s = "hello world"; [s.slice!(/o\s/), s.slice!(2..3), s.slice!(/(w)(o)/, 2), s])"#, r#"["o ", "ll", "o", "hewrld"]"#),
+    (r#"(s = "abc"; [s.slice!(-1), s.slice!(5), s.slice!(5, 1), s])"#, r#"["c", nil, nil, "ab"]"#),
+    ("(a = [1, 2, 3, 4]; [a.delete_at(0), a.delete_at(-1), a.delete_at(9), a])", "[1, 4, nil, [2, 3]]"),
+    ("(a = %w[a b c d e]; [a.slice!(1), a.slice!(1, 2), a.slice!(0..0), a.slice!(7), a])", r#"["b", ["c", "d"], ["a"], nil, ["e"]]"#),
+    (r#"(h = {"a" => "1,2", "b" => "3"}; h.transform_values! { |v| v.split(",") }; h)"#, r#"{"a" => ["1", "2"], "b" => ["3"]}"#),
+    ("(h = {a: 1}; [h.transform_keys!(&:to_s), h])", r#"[{"a" => 1}, {"a" => 1}]"#),
+    (r#"(h = {"a" => 1, "b" => 2}; [h.select! { |k, v| v > 0 }, h.reject! { |k, v| v > 1 }, h])"#, r#"[nil, {"a" => 1}, {"a" => 1}]"#),
+    (r#"(h = {"a" => 1, "b" => 2}; h.delete_if { |k, v| v == 2 }; h.keep_if { |k, v| true }; h)"#, r#"{"a" => 1}"#),
     // CSV (Ruby's CSV documentation).
     (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
     (r#"CSV.parse("a,,\"\",\"x,\"\"y\"\"\"")"#, r#"[["a", nil, "", "x,\"y\""]]"#),

@@ -503,7 +503,18 @@ const ARRAY_COPY: &[&str] = &[
 ];
 /// Changes of the array itself.
 const ARRAY_WRITE: &[&str] = &[
-    "[]=", "<<", "push", "append", "unshift", "prepend", "concat", "pop", "shift", "delete",
+    "[]=",
+    "<<",
+    "push",
+    "append",
+    "unshift",
+    "prepend",
+    "concat",
+    "pop",
+    "shift",
+    "delete",
+    "delete_at",
+    "slice!",
     "clear",
 ];
 /// In-place forms of copying or block methods: the copy's result written back.
@@ -789,6 +800,59 @@ fn array_write(items: &mut Vec<Value>, name: &str, args: &[Value]) -> Option<R> 
             items.clear();
             Some(Ok(Value::Array(items.clone())))
         }
+        // The element at an index (negative from the end), removed; nil past the end.
+        "delete_at" => {
+            let len = items.len() as i64;
+            let i = match a0 {
+                Some(Value::Int(i)) if *i < 0 => len + i,
+                Some(Value::Int(i)) => *i,
+                _ => {
+                    return Some(Err(Flow::raise(
+                        "TypeError",
+                        "no implicit conversion into Integer",
+                    )))
+                }
+            };
+            Some(Ok(if (0..len).contains(&i) {
+                items.remove(i as usize)
+            } else {
+                Value::Nil
+            }))
+        }
+        // What `slice` returns, removed from the array.
+        "slice!" => {
+            let len = items.len();
+            let from = |i: i64| {
+                let i = if i < 0 { len as i64 + i } else { i };
+                usize::try_from(i).ok().filter(|i| *i <= len)
+            };
+            Some(Ok(match (a0, args.get(1)) {
+                (Some(Value::Int(i)), None) => match from(*i).filter(|i| *i < len) {
+                    Some(i) => items.remove(i),
+                    None => Value::Nil,
+                },
+                (Some(Value::Int(i)), Some(Value::Int(n))) if *n >= 0 => match from(*i) {
+                    Some(i) => {
+                        let end = i.saturating_add(*n as usize).min(len);
+                        Value::Array(items.drain(i..end).collect())
+                    }
+                    None => Value::Nil,
+                },
+                (Some(Value::Range { lo, hi, exclusive }), None) => {
+                    match range_bounds(lo, hi, *exclusive, len) {
+                        Some((a, b)) => Value::Array(items.drain(a..b).collect()),
+                        None => Value::Nil,
+                    }
+                }
+                (Some(Value::Int(_)), Some(Value::Int(_))) => Value::Nil,
+                _ => {
+                    return Some(Err(Flow::raise(
+                        "TypeError",
+                        "no implicit conversion into Integer",
+                    )))
+                }
+            }))
+        }
         _ => None,
     }
 }
@@ -868,7 +932,18 @@ const HASH_BLOCK: &[&str] = &[
     "transform_keys",
 ];
 
-const HASH_METHODS: &[&[&str]] = &[HASH_READ, HASH_WRITE, HASH_BLOCK];
+/// In-place forms of block methods: the new hash written back.
+const HASH_IN_PLACE: &[&str] = &[
+    "transform_values!",
+    "transform_keys!",
+    "select!",
+    "filter!",
+    "reject!",
+    "keep_if",
+    "delete_if",
+];
+
+const HASH_METHODS: &[&[&str]] = &[HASH_READ, HASH_WRITE, HASH_BLOCK, HASH_IN_PLACE];
 
 pub fn is_hash_method(name: &str) -> bool {
     HASH_METHODS.iter().any(|g| g.contains(&name))
@@ -890,6 +965,27 @@ pub(super) fn hash_method<E: Embedding>(
     }
     if HASH_BLOCK.contains(&name) {
         return hash_block(me, recv, name, args, blk, off);
+    }
+    if HASH_IN_PLACE.contains(&name) {
+        let copying = match name {
+            "keep_if" => "select",
+            "delete_if" => "reject",
+            other => other.trim_end_matches('!'),
+        };
+        let new = match hash_block(me, recv, copying, args, blk, off)? {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e)),
+        };
+        // `select!`/`reject!` answer nil when nothing changed; the others the receiver.
+        let unchanged = new == *recv;
+        *recv = new;
+        return Some(Ok(
+            if unchanged && matches!(name, "select!" | "filter!" | "reject!") {
+                Value::Nil
+            } else {
+                recv.clone()
+            },
+        ));
     }
     if HASH_READ.contains(&name) {
         if let Some(r) = hash_read(recv, name, args, blk) {

@@ -86,6 +86,7 @@ const MUTATE: &[&str] = &[
     "squeeze!",
     "gsub!",
     "sub!",
+    "slice!",
     "<<",
     "concat",
 ];
@@ -508,12 +509,70 @@ fn mutate<E: Embedding>(
         *recv = Value::Str(format!("{s}{add}"));
         return Ok(recv.clone());
     }
+    if name == "slice!" {
+        return slice_out(recv, s, args);
+    }
     let base = name.trim_end_matches('!');
     let mut copy = Value::str(s);
     let new = string_method(me, &mut copy, base, args, blk, off).unwrap_or(Ok(Value::Nil))?;
     let changed = new != *recv;
     *recv = new;
     Ok(if changed { recv.clone() } else { Value::Nil })
+}
+
+/// `slice!`: the part `slice` would return is cut out of the receiver and returned (nil,
+/// with the receiver unchanged, when there is none).
+fn slice_out(recv: &mut Value, s: &str, args: &[Value]) -> R {
+    let Some((a, b)) = slice_span(s, args)? else {
+        return Ok(Value::Nil);
+    };
+    let cut = s[a..b].to_string();
+    *recv = Value::Str(format!("{}{}", &s[..a], &s[b..]));
+    Ok(Value::Str(cut))
+}
+
+/// The byte span of what `slice(args)` returns: a character index, `start, length`, a
+/// range, a substring (its first occurrence) or a regexp's match (or one of its groups).
+fn slice_span(s: &str, args: &[Value]) -> R<Option<(usize, usize)>> {
+    let offsets: Vec<usize> = s.char_indices().map(|(i, _)| i).chain([s.len()]).collect();
+    let chars = offsets.len() - 1;
+    let at = |i: usize| offsets.get(i).copied();
+    let from = |i: i64| {
+        let i = if i < 0 { chars as i64 + i } else { i };
+        usize::try_from(i).ok().filter(|i| *i <= chars)
+    };
+    Ok(match (args.first(), args.get(1)) {
+        (Some(Value::Int(i)), None) => from(*i)
+            .filter(|i| *i < chars)
+            .and_then(|i| Some((at(i)?, at(i + 1)?))),
+        (Some(Value::Int(i)), Some(Value::Int(n))) if *n >= 0 => from(*i).and_then(|i| {
+            let end = i.saturating_add(usize::try_from(*n).ok()?).min(chars);
+            Some((at(i)?, at(end)?))
+        }),
+        (Some(Value::Range { lo, hi, exclusive }), None) => {
+            range_bounds(lo, hi, *exclusive, chars).and_then(|(a, b)| Some((at(a)?, at(b)?)))
+        }
+        (Some(Value::Str(sub)), None) => s.find(sub.as_str()).map(|i| (i, i + sub.len())),
+        (Some(re @ Value::Regex { .. }), cap) => {
+            let re = pattern(re)?;
+            matched(&re, re.captures(s))?.and_then(|c| {
+                let m = match cap {
+                    None => c.get(0),
+                    Some(Value::Int(i)) => usize::try_from(*i).ok().and_then(|i| c.get(i)),
+                    Some(Value::Str(n) | Value::Sym(n)) => c.name(n),
+                    Some(_) => None,
+                };
+                m.map(|m| (m.start(), m.end()))
+            })
+        }
+        (Some(Value::Int(_)), Some(Value::Int(_))) => None,
+        _ => {
+            return Err(Flow::raise(
+                "TypeError",
+                "no implicit conversion into Integer",
+            ))
+        }
+    })
 }
 
 /// Ruby's replacement string: `\0`/`\&` the match, `\1`…`\9` groups, `\k<name>` named
