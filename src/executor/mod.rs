@@ -494,15 +494,9 @@ impl Executor {
         }
         // A durable store may be shared: any executor may claim the job, so the caller
         // gets a view that follows the store (and this process's run, when it is here).
-        let queued = crate::job::Event {
-            job_id: rec.id,
-            seq: 1,
-            time: rec.created_at,
-            kind: EventKind::Queued,
-        };
         self.inner
             .store
-            .insert_job(&rec, &[queued], queue_size)
+            .insert_job(&rec, &[store::queued(&rec)], queue_size)
             .await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
         self.inner.wake.notify_one();

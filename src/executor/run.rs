@@ -76,9 +76,13 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
         Some(j) => j,
         None => {
             // Submitted as a view, by another executor, or before a restart: its history
-            // starts with what is stored (`queued`, earlier attempts), and it is counted as
-            // it was (pending) so that `start` moves it to running.
-            let stored = inner.store.events(id, 0).await.unwrap_or_default();
+            // starts with what is stored (`queued`, earlier attempts: a first attempt has
+            // `queued` only, not read back), and it is counted as it was (pending) so that
+            // `start` moves it to running.
+            let stored = match attempt {
+                1 => vec![crate::store::queued(&rec)],
+                _ => inner.store.events(id, 0).await.unwrap_or_default(),
+            };
             let mut rec = rec;
             rec.status = JobStatus::Pending;
             let j = inner.new_handle(rec);
@@ -103,47 +107,48 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
     inner.live.remove(id);
 }
 
-/// Stores the terminal status, then announces it (retrying while the store is down).
+/// Stores the terminal status with its `finished` event (and, on PostgreSQL, the notice to
+/// other processes), then announces it; retries while the store is down.
 async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
     let attempt = job.attempt();
     // Everything the attempt emitted is stored while it still holds the job, so a replay
     // that shows `finished` shows all that came before it.
     job.flush_events().await;
+    let Some(mut end) = job.prepare_finish(status, error) else {
+        return; // announced already
+    };
+    // Announced here only, in the place of the end the store does not hold.
+    let unstored = |mut end: crate::job::Event, why: &str| {
+        end.kind = EventKind::Finished {
+            status: JobStatus::Error,
+            error: Some(why.into()),
+        };
+        end.time = crate::store::now();
+        job.announce_finish(end);
+    };
     for _ in 0..30 {
-        let at = crate::store::now();
-        match inner
-            .store
-            .finish_job(job.id, attempt, status, error.as_deref(), at)
-            .await
-        {
+        match inner.store.finish_job(attempt, &end).await {
             Ok(true) => {
-                job.announce_finish(status, error, at, true).await;
-                // Waiters in other processes read the end once, when told.
-                let _ = inner.store.notify(Notice::Finished, job.id).await;
+                job.announce_finish(end);
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
             // only; the store keeps the newer truth.
             Ok(false) => {
-                job.announce_finish(
-                    JobStatus::Error,
-                    Some("this executor lost the job (it was recovered by another)".into()),
-                    crate::store::now(),
-                    false,
-                )
-                .await;
+                unstored(
+                    end,
+                    "this executor lost the job (it was recovered by another)",
+                );
                 return;
             }
-            Err(_) => tokio::time::sleep(STORE_RETRY).await,
+            Err(_) => {
+                inner.counters.store_error();
+                tokio::time::sleep(STORE_RETRY).await;
+                end.time = crate::store::now();
+            }
         }
     }
-    job.announce_finish(
-        JobStatus::Error,
-        Some("the store could not record the job's end".into()),
-        crate::store::now(),
-        false,
-    )
-    .await;
+    unstored(end, "the store could not record the job's end");
 }
 
 /// Runs a claimed job and says how it ended.

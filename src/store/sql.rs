@@ -533,6 +533,23 @@ impl SqlStore {
         Ok(done.first().copied().unwrap_or(0))
     }
 
+    /// The `finished` event of a job that recovery just ended `error` at `attempt`, after its
+    /// stored history: nothing else can be stored for it now (its attempt's fence admits
+    /// only this end), so the next seq stays free, and its streams end with the stored end.
+    async fn store_interrupted(&self, job: Uuid, attempt: i64) -> Result<()> {
+        let end = Event {
+            job_id: job,
+            seq: self.last_event_seq(job).await? + 1,
+            time: super::now(),
+            kind: crate::job::EventKind::Finished {
+                status: JobStatus::Error,
+                error: Some(INTERRUPTED.to_string()),
+            },
+        };
+        let fence = Fence::Attempt(u32::try_from(attempt).unwrap_or(0));
+        self.append_events(&[(end, fence)], usize::MAX).await
+    }
+
     /// PostgreSQL's pool for what only PostgreSQL does (NOTIFY).
     fn pg_pool(&self) -> Option<&AnyPool> {
         match &self.writes {
@@ -620,6 +637,23 @@ impl SqlStore {
                 .pop();
         body.as_deref().map(from_json).transpose()
     }
+}
+
+/// Ends a running attempt: $1 status, $2 error, $3 finished at, $4 job, $5 attempt.
+const FINISH_JOB: &str = "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
+     WHERE id = $4 AND status = 'running' AND attempt = $5";
+
+/// The `started` event ([`super::first_started`]) of a job whose claim returned `row`, when
+/// it is a first attempt claimed at `at`.
+fn claimed_started(row: &JobRow, at: DateTime<Utc>) -> Option<Result<Event>> {
+    if row.attempt != 1 {
+        return None;
+    }
+    Some(
+        Uuid::parse_str(&row.id)
+            .map(|id| super::first_started(id, row.worker.clone(), at))
+            .map_err(|e| StoreError::Corrupt(format!("bad job id: {e}")).into()),
+    )
 }
 
 /// One event, stored if its fence admits it (see [`Fence::admits`]): $4 the attempt (-1:
@@ -857,33 +891,65 @@ impl Store for SqlStore {
         } else {
             ""
         };
-        let sql = format!(
+        let claim = format!(
             "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $1, started_at = $2, cancel_requested = 0 \
              WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1 {lock}) \
              AND status = 'pending' RETURNING {JOB_COLUMNS}"
         );
-        let (worker, now) = (worker.to_string(), ts(Utc::now()));
-        let row = match &self.writes {
+        let at = super::now();
+        let (worker, now) = (worker.to_string(), ts(at));
+        let pool = match &self.writes {
             Writes::Sqlite(w) => {
-                w.write(move |conn| {
-                    let mut stmt = conn.prepare_cached(&sql)?;
-                    bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
-                    let mut rows = stmt.raw_query();
-                    Ok(rows.next()?.map(JobRow::from_sqlite).transpose()?)
-                })
-                .await?
+                let row = w
+                    .write(move |conn| {
+                        let mut stmt = conn.prepare_cached(&claim)?;
+                        bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
+                        let mut rows = stmt.raw_query();
+                        let Some(row) = rows.next()?.map(JobRow::from_sqlite).transpose()? else {
+                            return Ok(None);
+                        };
+                        drop(rows);
+                        // A first attempt's `started` event, in the same transaction.
+                        if let Some(started) = claimed_started(&row, at) {
+                            let stmts = started
+                                .and_then(|e| event_stmts(&[(e, Fence::Open)]))
+                                .map_err(WriteError::Other)?;
+                            run_stmts(conn, &stmts)?;
+                        }
+                        Ok(Some(row))
+                    })
+                    .await?;
+                return match row {
+                    Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
+                    None => Ok(None),
+                };
             }
-            Writes::Pool { pool, .. } => sqlx::query(AssertSqlSafe(sql))
-                .bind(worker)
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .as_ref()
-                .map(JobRow::from_any)
-                .transpose()?,
+            Writes::Pool { pool, .. } => pool,
         };
-        match row {
+        // The claim, a first attempt's `started` event (its body made here with a
+        // placeholder id, the claimed job's put in by the statement) and its `events`
+        // notice: one statement, one round trip.
+        let started = to_json(&super::first_started(Uuid::nil(), Some(worker.clone()), at))?;
+        let sql = format!(
+            "WITH claimed AS ({claim}), \
+             started AS (INSERT INTO events (job_id, seq, body) SELECT id, 2, replace($3, $4, id) \
+             FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($5, '{}:' || job_id || ':' || $6) FROM started) \
+             SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
+            Notice::Events.as_str()
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(now)
+            .bind(started)
+            .bind(Uuid::nil().to_string())
+            .bind(NOTIFY_CHANNEL)
+            .bind(self.origin.clone())
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
+            .pop();
+        match row.as_ref().map(JobRow::from_any).transpose()? {
             Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
             None => Ok(None),
         }
@@ -925,29 +991,57 @@ impl Store for SqlStore {
         done.await.map_err(|_| gone())?
     }
 
-    async fn finish_job(
-        &self,
-        job: Uuid,
-        attempt: u32,
-        status: JobStatus,
-        error: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool> {
+        let (status, error) = super::end_of(end)?;
         let args = vec![
             Arg::Text(status.as_str().to_string()),
             Arg::OptText(error.map(String::from)),
-            Arg::Text(ts(at)),
-            Arg::Text(job.to_string()),
+            Arg::Text(ts(end.time)),
+            Arg::Text(end.job_id.to_string()),
             Arg::Int(i64::from(attempt)),
         ];
-        let done = self
-            .exec_one(
-                "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
-                 WHERE id = $4 AND status = 'running' AND attempt = $5",
-                args,
-            )
-            .await?;
-        Ok(done == 1)
+        let pool = match &self.writes {
+            Writes::Sqlite(w) => {
+                // The end and its event in one transaction: the event only with the end.
+                let event = event_stmts(&[(end.clone(), Fence::Open)])?;
+                let ended = w
+                    .write(move |conn| {
+                        let done = run_stmts(conn, &[(FINISH_JOB.to_string(), args)])?;
+                        if done.first() != Some(&1) {
+                            return Ok(false);
+                        }
+                        run_stmts(conn, &event)?;
+                        Ok(true)
+                    })
+                    .await?;
+                return Ok(ended);
+            }
+            Writes::Pool { pool, .. } => pool,
+        };
+        // The end, its event and the `finished` notice: one statement.
+        let sql = format!(
+            "WITH ended AS ({FINISH_JOB} RETURNING id), \
+             added AS (INSERT INTO events (job_id, seq, body) SELECT id, $6, $7 FROM ended \
+             ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9) FROM ended) \
+             SELECT (SELECT COUNT(*) FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
+             (SELECT COUNT(*) FROM told) AS told",
+            Notice::Finished.as_str()
+        );
+        let row = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
+            .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
+            .bind(to_json(end)?)
+            .bind(NOTIFY_CHANNEL)
+            .bind(self.origin.clone())
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
+            .pop();
+        let ended: i64 = match row {
+            Some(r) => r.try_get("ended").map_err(db_err)?,
+            None => 0,
+        };
+        Ok(ended == 1)
     }
 
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool> {
@@ -1240,10 +1334,14 @@ impl Store for SqlStore {
             } else {
                 JobStatus::Error
             };
+            let Ok(job) = Uuid::parse_str(&id) else {
+                continue;
+            };
             if done == 1 {
-                if let Ok(u) = Uuid::parse_str(&id) {
-                    out.push((u, status));
+                if !requeue {
+                    self.store_interrupted(job, attempt).await?;
                 }
+                out.push((job, status));
             }
         }
         let sql = format!(
