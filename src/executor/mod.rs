@@ -34,7 +34,7 @@ pub use crate::inventory::EmptySelection;
 use crate::job::{EventKind, JobStatus};
 use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
-use crate::store::{self, JobFilter, JobOrder, JobRecord, Notice, RecoveryPolicy, Store};
+use crate::store::{self, JobFilter, JobOrder, JobRecord, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
 
 pub const WORKERS_MAX: usize = 4096;
@@ -499,8 +499,7 @@ impl Executor {
             .insert_job(&rec, &[store::queued(&rec)], queue_size)
             .await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
-        self.inner.wake.notify_one();
-        self.inner.store.notify(Notice::Queued, rec.id).await?;
+        self.inner.wake.notify_one(); // other executors: the insert's notice
         Ok(self.inner.view(rec))
     }
 

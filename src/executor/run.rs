@@ -51,6 +51,16 @@ pub(super) async fn worker(inner: Arc<Inner>) {
             Ok(Some(rec)) => {
                 let waited = rec.started_at.unwrap_or_else(chrono::Utc::now) - rec.created_at;
                 inner.counters.claimed(waited);
+                let what = format!("claimed job {} (attempt {})", rec.id, rec.attempt);
+                let fields = [
+                    ("job", rec.id.to_string().into()),
+                    ("attempt", rec.attempt.into()),
+                    (
+                        "queue_wait_seconds",
+                        (waited.num_milliseconds() as f64 / 1000.0).into(),
+                    ),
+                ];
+                log(&inner, "claim", &what, &fields);
                 run_claimed(&inner, rec).await
             }
             Ok(None) if inner.closed.load(Ordering::Acquire) => return,
@@ -60,8 +70,15 @@ pub(super) async fn worker(inner: Arc<Inner>) {
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             }
-            Err(_) => {
+            Err(e) => {
                 inner.counters.store_error();
+                let fields = [("operation", "claim".into())];
+                log(
+                    &inner,
+                    "store_error",
+                    &format!("cannot claim a job: {e}"),
+                    &fields,
+                );
                 tokio::time::sleep(STORE_RETRY).await
             }
         }
@@ -141,8 +158,18 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
                 );
                 return;
             }
-            Err(_) => {
+            Err(e) => {
                 inner.counters.store_error();
+                let fields = [
+                    ("operation", "finish".into()),
+                    ("job", job.id.to_string().into()),
+                ];
+                log(
+                    inner,
+                    "store_error",
+                    &format!("cannot store the end of job {}: {e}", job.id),
+                    &fields,
+                );
                 tokio::time::sleep(STORE_RETRY).await;
                 end.time = crate::store::now();
             }
@@ -439,19 +466,14 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     inner
         .counters
         .recovered(requeued, recovered.len() - requeued);
-    if !recovered.is_empty() {
-        let ids: Vec<String> = recovered
-            .iter()
-            .map(|(id, s)| format!("{id}→{}", s.as_str()))
-            .collect();
-        log(
-            inner,
-            &format!(
-                "recovered {} job(s) of dead workers: {}",
-                ids.len(),
-                ids.join(" ")
-            ),
-        );
+    for (id, status) in &recovered {
+        let (event, what) = match status {
+            JobStatus::Pending => ("requeue", "re-queued"),
+            _ => ("interrupted", "ended error (interrupted)"),
+        };
+        let what = format!("recovered job {id} of a dead worker: {what}");
+        let fields = [("job", id.to_string().into())];
+        log(inner, event, &what, &fields);
     }
     if requeued > 0 {
         inner.wake.notify_waiters();
@@ -482,9 +504,23 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
         };
         if let Err(e) = inner.renew_lease().await {
             inner.counters.store_error();
-            log(&inner, &format!("cannot renew the lease: {e}"));
+            let fields = [("operation", "heartbeat".into())];
+            log(
+                &inner,
+                "store_error",
+                &format!("cannot renew the lease: {e}"),
+                &fields,
+            );
         }
-        let _ = recover(&inner).await;
+        if let Err(e) = recover(&inner).await {
+            let fields = [("operation", "recover".into())];
+            log(
+                &inner,
+                "store_error",
+                &format!("cannot recover jobs of dead workers: {e}"),
+                &fields,
+            );
+        }
         if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
             stop_local(&inner, &ids);
         }
@@ -495,13 +531,9 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
     }
 }
 
-/// A worker's log line on stderr: time, worker id, what happened.
-pub(super) fn log(inner: &Inner, what: &str) {
-    eprintln!(
-        "{} ansible-inspec-rs worker={} {what}",
-        crate::store::sql::ts(chrono::Utc::now()),
-        inner.worker_id
-    );
+/// A worker's log line on stderr (see [`crate::oplog`]): what happened, with fields.
+pub(super) fn log(inner: &Inner, event: &str, what: &str, fields: &[(&str, serde_json::Value)]) {
+    crate::oplog::log(event, Some(&inner.worker_id), what, fields);
 }
 
 /// Stops this executor's running jobs before its lease runs out when it cannot renew it
@@ -526,7 +558,7 @@ pub(super) async fn lease_guard(inner: Weak<Inner>) {
         let age = inner.lease_age();
         if age + margin < lease {
             if lost {
-                log(&inner, "lease renewed");
+                log(&inner, "lease_renewed", "lease renewed", &[]);
                 lost = false;
             }
             continue;
@@ -538,15 +570,20 @@ pub(super) async fn lease_guard(inner: Weak<Inner>) {
             .cloned()
             .collect();
         if !lost || !running.is_empty() {
-            log(
-                &inner,
-                &format!(
-                    "lease not renewed for {:.1} s (lease {:.1} s): stopping {} running job(s)",
-                    age.as_secs_f64(),
-                    lease.as_secs_f64(),
-                    running.len()
-                ),
+            let what = format!(
+                "lease not renewed for {:.1} s (lease {:.1} s): stopping {} running job(s)",
+                age.as_secs_f64(),
+                lease.as_secs_f64(),
+                running.len()
             );
+            let jobs: Vec<serde_json::Value> =
+                running.iter().map(|j| j.id.to_string().into()).collect();
+            let fields = [
+                ("lease_age_seconds", age.as_secs_f64().into()),
+                ("lease_seconds", lease.as_secs_f64().into()),
+                ("jobs", jobs.into()),
+            ];
+            log(&inner, "lease_lost", &what, &fields);
         }
         lost = true;
         inner.counters.lease_lost(running.len());
@@ -575,7 +612,10 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
             return;
         };
         match notice {
-            Notice::Queued => inner.wake.notify_one(),
+            Notice::Queued => {
+                inner.wake.notify_one();
+                inner.live.events_stored(id); // its `queued` event, stored with the notice
+            }
             Notice::Cancel => stop_local(&inner, &[id]),
             Notice::Finished => inner.live.ended(id),
             Notice::Events => inner.live.events_stored(id),

@@ -205,7 +205,8 @@ pub trait Store: Send + Sync {
     /// Admission is atomic: `QueueFull` when `queue_size` jobs are pending already, counted
     /// and inserted under one lock (memory), one write transaction (SQLite: one writer at a
     /// time across processes) or one transaction holding an advisory lock (PostgreSQL: every
-    /// executor sharing the database admits through the same lock).
+    /// executor sharing the database admits through the same lock). Where the store sends
+    /// notices, the new job's `queued` notice goes with its insert.
     async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()>;
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
     /// A first attempt's `started` event ([`first_started`]) is stored with the claim, in the
@@ -376,6 +377,24 @@ impl Fence {
         }
     }
 
+    /// [`Fence::admits`] as a SQL condition, for the SQL stores (the memory store asks
+    /// `admits`; a test checks the two agree on every input): `job` names the job row,
+    /// `attempt` the fence's attempt as stored (-1: open) and `finished` 1 for a `finished`
+    /// event (see [`Fence::sql_args`]).
+    pub(crate) fn sql(job: &str, attempt: &str, finished: &str) -> String {
+        let ended: Vec<String> = JobStatus::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!(
+            "({attempt} = -1 OR ({job}.attempt = {attempt} AND (({finished} = 0 AND \
+             {job}.status = '{running}') OR ({finished} = 1 AND {job}.status IN ({ended})))))",
+            running = JobStatus::Running.as_str(),
+            ended = ended.join(", ")
+        )
+    }
+
     /// The attempt, as stored (-1: open), and 1 for a `finished` event: the SQL fence's inputs.
     pub(crate) fn sql_args(self, event: &Event) -> (i64, i64) {
         let attempt = match self {
@@ -390,10 +409,10 @@ impl Fence {
 /// Logs events refused by their fence (their attempt no longer holds the job).
 pub(crate) fn stale_events_refused(n: usize) {
     if n > 0 {
-        eprintln!(
-            "{} ansible-inspec-rs store: refused {n} event(s) of a stale attempt (its job was recovered meanwhile)",
-            sql::ts(Utc::now())
+        let what = format!(
+            "store: refused {n} event(s) of a stale attempt (its job was recovered meanwhile)"
         );
+        crate::oplog::log("stale_refused", None, &what, &[("events", n.into())]);
     }
 }
 
@@ -658,6 +677,41 @@ mod tests {
         };
         assert_eq!(events[3].kind, want);
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The fence's SQL form says what `admits` says, for every status, attempt and kind of
+    /// event (evaluated by SQLite; PostgreSQL runs the same text).
+    #[test]
+    fn the_fences_sql_form_agrees_with_admits() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE jobs (attempt BIGINT, status TEXT)")
+            .unwrap();
+        let id = Uuid::nil();
+        let cond = Fence::sql("j", "?1", "?2");
+        let sql = format!("SELECT {cond} FROM jobs j");
+        let mut checked = 0;
+        for status in JobStatus::ALL {
+            for attempt in [1u32, 2] {
+                conn.execute("DELETE FROM jobs", []).unwrap();
+                conn.execute(
+                    "INSERT INTO jobs VALUES (?1, ?2)",
+                    rusqlite::params![attempt, status.as_str()],
+                )
+                .unwrap();
+                for fence in [Fence::Open, Fence::Attempt(1), Fence::Attempt(2)] {
+                    for event in [output(id, 1, "x"), finished(id, 1)] {
+                        let (a, f) = fence.sql_args(&event);
+                        let sql_says: bool = conn
+                            .query_row(&sql, rusqlite::params![a, f], |r| r.get(0))
+                            .unwrap();
+                        let want = fence.admits(&event, attempt, status);
+                        assert_eq!(sql_says, want, "{fence:?} {event:?} {attempt} {status:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, JobStatus::ALL.len() * 2 * 3 * 2);
     }
 
     /// On a SQLite store: a job claimed (attempt 1), re-queued by a recovery and claimed

@@ -200,7 +200,10 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
             }
             sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
-        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running' FOR SHARE OF j");
+        sql.push_str(&format!(
+            ") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
+            Fence::sql("j", "v.attempt", "0")
+        ));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &batch {
             q = q
@@ -229,10 +232,10 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
 /// Logs host results refused because their attempt no longer holds the job (it was
 /// recovered and re-queued while that attempt ran on).
 fn stale_results_refused(n: u64) {
-    eprintln!(
-        "{} ansible-inspec-rs store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)",
-        ts(Utc::now())
+    let what = format!(
+        "store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)"
     );
+    crate::oplog::log("stale_refused", None, &what, &[("results", n.into())]);
 }
 
 /// Applies the migrations not applied yet.
@@ -639,9 +642,14 @@ impl SqlStore {
     }
 }
 
-/// Ends a running attempt: $1 status, $2 error, $3 finished at, $4 job, $5 attempt.
-const FINISH_JOB: &str = "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
-     WHERE id = $4 AND status = 'running' AND attempt = $5";
+/// Ends a running attempt, if it still holds its job (its fence): $1 status, $2 error, $3
+/// finished at, $4 job, $5 attempt.
+fn finish_job_sql() -> String {
+    format!(
+        "UPDATE jobs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND {}",
+        Fence::sql("jobs", "$5", "0")
+    )
+}
 
 /// The `started` event ([`super::first_started`]) of a job whose claim returned `row`, when
 /// it is a first attempt claimed at `at`.
@@ -658,10 +666,14 @@ fn claimed_started(row: &JobRow, at: DateTime<Utc>) -> Option<Result<Event>> {
 
 /// One event, stored if its fence admits it (see [`Fence::admits`]): $4 the attempt (-1:
 /// open), $5 1 for a `finished` event.
-const INSERT_EVENT: &str = "INSERT INTO events (job_id, seq, body) SELECT $1, $2, $3 \
-     WHERE $4 = -1 OR EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $4 \
-     AND (status = 'running' OR ($5 = 1 AND status NOT IN ('pending', 'running')))) \
-     ON CONFLICT DO NOTHING";
+fn insert_event_sql() -> String {
+    format!(
+        "INSERT INTO events (job_id, seq, body) SELECT $1, $2, $3 \
+         WHERE $4 = -1 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = $1 AND {}) \
+         ON CONFLICT DO NOTHING",
+        Fence::sql("j", "$4", "$5")
+    )
+}
 const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND seq <= $2";
 
 /// One INSERT per event, for SQLite's writer (see `append_events`).
@@ -677,7 +689,7 @@ fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
                 Arg::Int(attempt),
                 Arg::Int(finished),
             ];
-            Ok((INSERT_EVENT.to_string(), args))
+            Ok((insert_event_sql(), args))
         })
         .collect()
 }
@@ -690,11 +702,13 @@ const EVENT_ROWS: usize = 256;
 /// skipped. The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's
 /// attempt waits for it, or it waits for them and sees their change, so a stale attempt's
 /// event never slips in beside a re-queue. In the same statement (so at no extra round trip,
-/// delivered at commit) one `events` notice per job that got new events, from `origin`.
+/// delivered at commit) one `notice` per job that got new events (`events`; `queued` for a
+/// new job's first), from `origin`.
 /// Returns one row: `admitted`, the events the fence let through.
 fn insert_events(
     events: &[(Event, Fence)],
     origin: &str,
+    notice: Notice,
 ) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
     let mut sql = String::from("WITH fenced AS (SELECT v.job_id, v.seq, v.body FROM (VALUES ");
     for i in 0..events.len() {
@@ -714,14 +728,14 @@ fn insert_events(
     let (channel, from) = (5 * events.len() + 1, 5 * events.len() + 2);
     sql.push_str(&format!(
         ") AS v (job_id, seq, body, attempt, final) JOIN jobs j ON j.id = v.job_id \
-         WHERE v.attempt = -1 OR (j.attempt = v.attempt AND (j.status = 'running' \
-         OR (v.final = 1 AND j.status NOT IN ('pending', 'running')))) FOR SHARE OF j), \
+         WHERE {fence} FOR SHARE OF j), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
          told AS (SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
          SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
-        Notice::Events.as_str()
+        notice.as_str(),
+        fence = Fence::sql("j", "v.attempt", "v.final")
     ));
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (e, fence) in events {
@@ -737,11 +751,16 @@ fn insert_events(
 }
 
 /// Runs [`insert_events`] for `chunk`; the events their fence refused.
-async fn store_events<'c, E>(chunk: &[(Event, Fence)], origin: &str, on: E) -> Result<usize>
+async fn store_events<'c, E>(
+    chunk: &[(Event, Fence)],
+    origin: &str,
+    notice: Notice,
+    on: E,
+) -> Result<usize>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let row = insert_events(chunk, origin)?
+    let row = insert_events(chunk, origin, notice)?
         .fetch_all(on)
         .await
         .map_err(db_err)?
@@ -878,7 +897,8 @@ impl Store for SqlStore {
             return Err(full()); // the transaction rolls back on drop
         }
         if !events.is_empty() {
-            store_events(&events, &self.origin, &mut *tx).await?;
+            // Its notice says `queued`: idle workers elsewhere take it (and streams read it).
+            store_events(&events, &self.origin, Notice::Queued, &mut *tx).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -967,8 +987,11 @@ impl Store for SqlStore {
                 ];
                 let stored = self
                     .exec_one(
-                        "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
-                         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $2 AND status = 'running')",
+                        &format!(
+                            "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
+                             WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = $1 AND {})",
+                            Fence::sql("j", "$2", "0")
+                        ),
                         args,
                     )
                     .await?;
@@ -1006,7 +1029,7 @@ impl Store for SqlStore {
                 let event = event_stmts(&[(end.clone(), Fence::Open)])?;
                 let ended = w
                     .write(move |conn| {
-                        let done = run_stmts(conn, &[(FINISH_JOB.to_string(), args)])?;
+                        let done = run_stmts(conn, &[(finish_job_sql(), args)])?;
                         if done.first() != Some(&1) {
                             return Ok(false);
                         }
@@ -1020,12 +1043,13 @@ impl Store for SqlStore {
         };
         // The end, its event and the `finished` notice: one statement.
         let sql = format!(
-            "WITH ended AS ({FINISH_JOB} RETURNING id), \
+            "WITH ended AS ({} RETURNING id), \
              added AS (INSERT INTO events (job_id, seq, body) SELECT id, $6, $7 FROM ended \
              ON CONFLICT DO NOTHING RETURNING job_id), \
              told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9) FROM ended) \
              SELECT (SELECT COUNT(*) FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
              (SELECT COUNT(*) FROM told) AS told",
+            finish_job_sql(),
             Notice::Finished.as_str()
         );
         let row = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
@@ -1236,14 +1260,14 @@ impl Store for SqlStore {
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
-            let refused = store_events(events, &self.origin, pool).await?;
+            let refused = store_events(events, &self.origin, Notice::Events, pool).await?;
             super::stale_events_refused(refused);
             return Ok(());
         }
         let mut tx = pool.begin().await.map_err(db_err)?;
         let mut refused = 0;
         for chunk in chunks {
-            refused += store_events(chunk, &self.origin, &mut *tx).await?;
+            refused += store_events(chunk, &self.origin, Notice::Events, &mut *tx).await?;
         }
         for (job, upto) in trims {
             sqlx::query(TRIM_EVENTS)
@@ -1319,16 +1343,17 @@ impl Store for SqlStore {
             let attempt: i64 = r.try_get("attempt").map_err(db_err)?;
             let requeue = policy == RecoveryPolicy::Requeue && attempt < i64::from(max_attempts);
             let mut args = vec![Arg::Text(id.clone()), Arg::Int(attempt)];
-            let sql = if requeue {
-                "UPDATE jobs SET status = 'pending', worker = NULL, started_at = NULL \
-                 WHERE id = $1 AND status = 'running' AND attempt = $2"
+            let set = if requeue {
+                "status = 'pending', worker = NULL, started_at = NULL"
             } else {
                 args.push(Arg::Text(INTERRUPTED.to_string()));
                 args.push(Arg::Text(ts(Utc::now())));
-                "UPDATE jobs SET status = 'error', error = $3, finished_at = $4 \
-                 WHERE id = $1 AND status = 'running' AND attempt = $2"
+                "status = 'error', error = $3, finished_at = $4"
             };
-            let done = self.exec_one(sql, args).await?;
+            // Only while the attempt found holds the job (its fence).
+            let fence = Fence::sql("jobs", "$2", "0");
+            let sql = format!("UPDATE jobs SET {set} WHERE id = $1 AND {fence}");
+            let done = self.exec_one(&sql, args).await?;
             let status = if requeue {
                 JobStatus::Pending
             } else {
