@@ -15,6 +15,9 @@ from conftest import spawn_worker
 from pgserver import create_database, postgres_server
 
 JOBS = 20
+# Statements per job, submission to end, API and worker together (see the test): about 11;
+# before the claim stored `started` and the end stored `finished` with its notice, about 16.5.
+BOUND = 13
 
 
 @pytest.fixture(scope="module")
@@ -53,13 +56,15 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         done = [await job.wait(timeout=60) for job in jobs]
         assert [j.status for j in done] == ["successful"] * JOBS
         counts = statements(url)
-        calls = lambda part: sum(n for q, n in counts.items() if part in q)  # noqa: E731
+        calls = lambda start: sum(n for q, n in counts.items() if q.startswith(start))  # noqa: E731
         assert calls("SELECT body FROM events") == 0, counts  # no history read back
         assert calls("SELECT pg_notify") == 0, counts  # notices go with their writes
         # The claim carries `started`, the end carries `finished`: besides them, events
         # are only the hosts' (batched by the worker's event writer).
-        assert calls("UPDATE jobs SET status = $1") == JOBS, counts  # one end per job
-        per_job = sum(counts.values()) / JOBS
+        assert calls("WITH ended AS (UPDATE jobs SET status = $1") == JOBS, counts  # one end per job
+        # The test's own reads (a waiting view reads its job when told it ended) left out.
+        reads = ("SELECT id, template_id,", "SELECT body FROM host_results")
+        per_job = sum(n for q, n in counts.items() if not q.startswith(reads)) / JOBS
         assert per_job <= BOUND, f"{per_job:.1f} statements per job: {counts}"
         for job in done:
             kinds = [e.type async for e in job.events()]

@@ -74,8 +74,9 @@ async def test_worker_json_log_lines_tell_start_claim_requeue_lost_lease_store_e
         assert second is not None
         log = json_lines(second)
         events = [p["event"] for p in log]
-        assert events[0] == "start" and events[-1] == "stop", events
-        worker = log[0]["worker"]
+        # (A recovery when its executor opens the store may come before `start`.)
+        assert events.index("start") < events.index("claim") and events[-1] == "stop", events
+        worker = log[events.index("start")]["worker"]
         assert all(p["worker"] == worker for p in log if "worker" in p), log
         requeued = [p for p in log if p["event"] == "requeue"]
         assert [p["job"] for p in requeued] == [job.id], log

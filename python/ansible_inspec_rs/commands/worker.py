@@ -99,7 +99,8 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     served = f"; metrics on http://{args.metrics_host}:{args.metrics_port}/metrics" if metrics else ""
-    started = f"running {args.workers} workers on the {ex.storage_backend} store{served}; Ctrl-C or SIGTERM stops it"
+    started = f"running {args.workers} workers on the {ex.storage_backend} store{served}"
+    started += "; Ctrl-C or SIGTERM stops it"
     _core.log("start", started, ex.worker_id)
     await stop.wait()
     _core.log("stopping", "stopping: canceling the jobs this worker runs", ex.worker_id)
