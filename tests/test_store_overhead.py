@@ -68,7 +68,8 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         assert per_job <= BOUND, f"{per_job:.1f} statements per job: {counts}"
         for job in done:
             kinds = [e.type async for e in job.events()]
-            assert kinds == ["queued", "started", "host_finished", "host_finished", "finished"], kinds
+            assert kinds[:2] == ["queued", "started"] and kinds[-1] == "finished", kinds
+            assert sorted(kinds[2:-1]) == ["host_finished"] * 2 + ["host_started"] * 2, kinds
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)

@@ -60,7 +60,11 @@ pub(super) async fn worker(inner: Arc<Inner>) {
                         (waited.num_milliseconds() as f64 / 1000.0).into(),
                     ),
                 ];
-                log(&inner, "claim", &what, &fields);
+                // A line per job: only where the operator asked for structured lines (a
+                // collector reads them); text lines stay for what is rare.
+                if crate::oplog::format() == crate::oplog::LogFormat::Json {
+                    log(&inner, "claim", &what, &fields);
+                }
                 run_claimed(&inner, rec).await
             }
             Ok(None) if inner.closed.load(Ordering::Acquire) => return,

@@ -6,9 +6,10 @@ SIGTERM or Ctrl-C stops it: jobs it is running are canceled (their checks killed
 With ``--metrics-port`` it serves Prometheus metrics (claims, queue wait, recoveries, lost
 leases, store errors, lease age; see ``ansible_inspec_rs.server.metrics``) over HTTP.
 Log lines go to stderr (``--log-format json``: one JSON object per line, with ``time``,
-``level``, ``event``, ``worker`` and ``message``): start, each claim, jobs of dead workers
-re-queued or ended, a lease lost or renewed, store errors, writes of a stale attempt refused,
-stop. They name jobs and workers, never the store URL or credentials.
+``level``, ``event``, ``worker`` and ``message``): start, jobs of dead workers re-queued or
+ended, a lease lost or renewed, store errors, writes of a stale attempt refused, stop, and (JSON
+only: a line per job) each claim. They name jobs and workers, never the store URL or
+credentials.
 """
 
 from __future__ import annotations
