@@ -9,7 +9,9 @@ with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway
   spawns are its work; PostgreSQL: the postmaster and every backend), per 1,000 host checks,
   and coordination overhead = (API + PostgreSQL) / workers, without and with what the API
   and PostgreSQL spent accepting the jobs;
-- PostgreSQL transactions per second (`pg_stat_database.xact_commit`);
+- PostgreSQL transactions per second (`pg_stat_database.xact_commit`) and statements per job
+  (pg_stat_statements over the run, the bench's own polling left out), the most frequent
+  listed with their calls per job;
 - the machine's load and busy cores over the run (the machine may be shared: read the
   ratio against them).
 
@@ -156,6 +158,7 @@ def split(n: int, parts: int) -> list[int]:
 class Run:
     processes: int
     checks: int
+    hosts: int
     submit_api_cpu: float
     submit_pg_cpu: float
     checks_per_s: float
@@ -163,6 +166,7 @@ class Run:
     pg_cpu: float
     worker_cpu: list[float]
     tx_per_s: float
+    statements: list[tuple[int, str]]
     wall: float
     busy_cores: float
     load: str
@@ -187,10 +191,32 @@ class Run:
             f" PostgreSQL {self.submit_pg_cpu * per_k:.2f} CPU-s per 1,000 host checks;"
             f" overhead with submission {with_submit * 100:.0f} %"
         )
+        jobs = self.checks / self.hosts
+        total = sum(n for n, _ in self.statements)
+        print(f"    PostgreSQL statements per job: {total / jobs:.1f}")
+        for n, query in self.statements[:8]:
+            print(f"      {n / jobs:5.2f}  {' '.join(query.split())[:110]}")
+
+
+# The bench's own polling, left out of the statement counts.
+POLL = "SELECT count(*) FROM jobs WHERE status NOT IN ('pending', 'running')"
+
+
+def statement_counts(url: str) -> list[tuple[int, str]]:
+    """(calls, query) of this database's statements since the last reset, most called first."""
+    rows = psql(
+        url,
+        "SELECT calls || ' ' || regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
+        " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+        " AND query NOT LIKE 'SELECT count(*) FROM jobs WHERE status NOT IN%'"
+        " AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC",
+    )
+    return [(int(n), q) for n, q in (r.split(" ", 1) for r in rows.splitlines())]
 
 
 def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) -> Run:
     url = create_database(base)
+    psql(url, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
     pm = postmaster_pid(url)
     checks = args.jobs * args.hosts
     with (
@@ -227,12 +253,13 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
             t.join()
         submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, postgres_cpu(pm) - pg_s0
         cpu0 = [cpu_seconds(p) for p in pids]
+        psql(url, "SELECT pg_stat_statements_reset()")
         pg0, tx0, busy0, t0 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
         for w in workers:
             w.send_signal(signal.SIGCONT)
         deadline = time.monotonic() + 600
         while True:
-            done = int(psql(url, "SELECT count(*) FROM jobs WHERE status NOT IN ('pending', 'running')"))
+            done = int(psql(url, POLL))
             if done >= args.jobs:
                 break
             if time.monotonic() > deadline:
@@ -241,6 +268,7 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         cpu1 = [cpu_seconds(p) for p in pids]
         pg1, tx1, busy1, t1 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
         load = Path("/proc/loadavg").read_text().split()[0]
+        statements = statement_counts(url)
         bad = psql(url, "SELECT count(*) FROM jobs WHERE status <> 'successful'")
         if bad != "0":
             raise SystemExit(f"{bad} jobs did not succeed: see {tmp}")
@@ -252,6 +280,7 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
     return Run(
         processes=processes,
         checks=checks,
+        hosts=args.hosts,
         submit_api_cpu=submit_api,
         submit_pg_cpu=submit_pg,
         checks_per_s=checks / span,
@@ -259,6 +288,7 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         pg_cpu=pg1 - pg0,
         worker_cpu=used[1:],
         tx_per_s=(tx1 - tx0) / wall,
+        statements=statements,
         wall=wall,
         busy_cores=(busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * (os.cpu_count() or 1),
         load=load,
@@ -301,7 +331,8 @@ def main() -> None:
     args = p.parse_args()
     if args.quick:
         args.jobs, args.hosts, args.sleep, args.latency_jobs = 8, 2, 0.05, 3
-    with postgres_server() as base, tempfile.TemporaryDirectory(prefix="airs-scale-") as tmp:
+    stats = "shared_preload_libraries=pg_stat_statements"
+    with postgres_server(stats) as base, tempfile.TemporaryDirectory(prefix="airs-scale-") as tmp:
         print(
             f"scale-out on PostgreSQL: {args.jobs} jobs x {args.hosts} hosts of `sleep {args.sleep}`,"
             f" API-only server + worker processes with --workers {args.workers}"

@@ -10,6 +10,7 @@ pub mod host;
 pub mod inventory;
 pub mod job;
 pub mod native;
+pub mod oplog;
 pub mod policy;
 pub mod profile;
 pub mod report;

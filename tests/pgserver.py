@@ -44,8 +44,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def postgres_server() -> Iterator[str]:
-    """Yields a base URL `postgresql://airs@127.0.0.1:PORT` for a fresh cluster."""
+def postgres_server(*settings: str) -> Iterator[str]:
+    """Yields a base URL `postgresql://airs@127.0.0.1:PORT` for a fresh cluster; `settings`:
+    more `name=value` server settings (`shared_preload_libraries=pg_stat_statements`)."""
     bin_dir = ensure_installed()
     root = Path(tempfile.mkdtemp(prefix="airs-pg-"))
     data = root / "data"
@@ -61,6 +62,7 @@ def postgres_server() -> Iterator[str]:
         capture_output=True,
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    options += "".join(f" -c {s}" for s in settings)
     subprocess.run(
         [
             *as_user,

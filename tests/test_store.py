@@ -119,7 +119,11 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
         recovered = await (await ex.get(long.id)).wait(timeout=60)
         for q in quick:
             assert (await (await ex.get(q.id)).wait(timeout=60)).status == "successful"
-        starts = [e.type async for e in recovered.events()].count("started")
+        events = [e async for e in recovered.events()]
+        starts = [e.type for e in events].count("started")
+        # The stored history ends with the job's end, whoever stored it (issue 19).
+        end = events[-1].to_dict()
+        assert end["type"] == "finished" and end["status"] == recovered.status, end
         body = recovered.to_dict()
         if policy == "requeue":
             assert recovered.status == "successful"

@@ -25,11 +25,19 @@ __all__ = [
     "Template",
     "Templates",
     "__version__",
+    "log",
     "schema",
+    "set_log_format",
 ]
 
 def schema() -> dict[str, Any]:
     """The JSON Schema (2020-12) of templates, jobs, host results, events and statuses."""
+
+def set_log_format(format: str) -> None:
+    """The format of this process's operator log lines on stderr: ``"text"`` or ``"json"``."""
+
+def log(event: str, message: str, worker: str | None = None) -> None:
+    """Writes one operator log line on stderr, in the process's format."""
 
 @final
 class Template:

@@ -29,7 +29,8 @@ pub struct CounterSnapshot {
     pub interrupted: u64,
     /// Running jobs this worker stopped because it could not renew its lease.
     pub lease_lost: u64,
-    /// Store operations of the worker loop that failed (claim, heartbeat, recovery).
+    /// Store operations of the worker loop that failed (claim, storing an end, heartbeat,
+    /// recovery).
     pub store_errors: u64,
 }
 

@@ -102,6 +102,15 @@ impl EventLog {
         Some(event)
     }
 
+    /// Announces an event the store holds already, numbered there: later events follow it.
+    pub fn commit_stored(&self, event: Event) {
+        {
+            let mut inner = self.lock();
+            inner.next_seq = inner.next_seq.max(event.seq + 1);
+        }
+        self.commit(event);
+    }
+
     /// Announces a prepared event: to live subscribers and the history.
     pub fn commit(&self, event: Event) {
         let mut inner = self.lock();
@@ -494,15 +503,8 @@ mod tests {
         async fn save_host_result(&self, job: Uuid, attempt: u32, r: &HostResult) -> R<()> {
             self.inner.save_host_result(job, attempt, r).await
         }
-        async fn finish_job(
-            &self,
-            job: Uuid,
-            attempt: u32,
-            status: JobStatus,
-            error: Option<&str>,
-            at: DateTime<Utc>,
-        ) -> R<bool> {
-            self.inner.finish_job(job, attempt, status, error, at).await
+        async fn finish_job(&self, attempt: u32, end: &Event) -> R<bool> {
+            self.inner.finish_job(attempt, end).await
         }
         async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> R<bool> {
             self.inner.cancel_pending(job, at).await
@@ -557,6 +559,15 @@ mod tests {
         }
     }
 
+    fn event(job_id: Uuid, kind: EventKind) -> Event {
+        Event {
+            job_id,
+            seq: 0,
+            time: Utc::now(),
+            kind,
+        }
+    }
+
     async fn running_job(store: &Flaky) -> Uuid {
         let t = Template::create(crate::template::TemplateSpec {
             name: Some("t".into()),
@@ -591,6 +602,7 @@ mod tests {
         };
         let mut sub = Subscription::remote(store.clone(), id, Some(doorbell));
         assert_eq!(sub.next(id).await.unwrap().kind.name(), "queued");
+        assert_eq!(sub.next(id).await.unwrap().kind.name(), "started"); // stored by the claim
         let reader = tokio::spawn(async move { sub.next(id).await.map(|e| e.kind.name()) });
         tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
         // Polling would have read about ten times by now.
@@ -599,17 +611,17 @@ mod tests {
             "{:?}",
             store.event_reads
         );
-        let started = Event {
-            job_id: id,
-            seq: 2,
-            time: Utc::now(),
-            kind: EventKind::Started {
-                attempt: 1,
-                worker: Some("w".into()),
-            },
-        };
         store
-            .append_events(&[(started, Fence::Attempt(1))], 100)
+            .append_events(
+                &[(
+                    Event {
+                        seq: 3,
+                        ..event(id, out(1))
+                    },
+                    Fence::Attempt(1),
+                )],
+                100,
+            )
             .await
             .unwrap();
         let rung = std::time::Instant::now();
@@ -618,7 +630,7 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(next, Some("started"));
+        assert_eq!(next, Some("host_output"));
         assert!(rung.elapsed() < STREAM_RECHECK / 2, "{:?}", rung.elapsed());
     }
 
@@ -640,25 +652,18 @@ mod tests {
         tokio::time::sleep(std::time::Duration::from_millis(800)).await;
         assert!(!reader.is_finished(), "the stream ended at a failed read");
         store.down.store(false, std::sync::atomic::Ordering::SeqCst);
-        store
-            .finish_job(id, 1, JobStatus::Successful, None, Utc::now())
-            .await
-            .unwrap();
         let end = Event {
             job_id: id,
-            seq: 2,
+            seq: 3,
             time: Utc::now(),
             kind: finished(),
         };
-        store
-            .append_events(&[(end, Fence::Attempt(1))], 100)
-            .await
-            .unwrap();
+        assert!(store.finish_job(1, &end).await.unwrap());
         let kinds = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(kinds, ["queued", "finished"]);
+        assert_eq!(kinds, ["queued", "started", "finished"]);
     }
 
     /// The end is stored before its event; should the event never come (its worker died
@@ -667,10 +672,17 @@ mod tests {
     async fn a_remote_stream_of_an_ended_job_without_its_event_ends_with_the_stored_end() {
         let store = Arc::new(Flaky::default());
         let id = running_job(&store).await;
-        store
-            .finish_job(id, 1, JobStatus::Failed, Some("1 failed"), Utc::now())
-            .await
-            .unwrap();
+        // Its `finished` event never stored: numbered 2, the seq `started` took already.
+        let kind = EventKind::Finished {
+            status: JobStatus::Failed,
+            error: Some("1 failed".into()),
+        };
+        let end = Event {
+            seq: 2,
+            ..event(id, kind)
+        };
+        assert!(store.finish_job(1, &end).await.unwrap());
+        assert_eq!(store.events(id, 1).await.unwrap().len(), 1);
         let mut sub = Subscription::remote(store.clone(), id, None);
         let mut last = None;
         let read = async {
@@ -682,7 +694,7 @@ mod tests {
             .await
             .unwrap();
         let last = last.unwrap();
-        assert_eq!(last.seq, 2);
+        assert_eq!(last.seq, 3);
         assert!(matches!(
             last.kind,
             EventKind::Finished { status: JobStatus::Failed, error: Some(ref e) } if e == "1 failed"

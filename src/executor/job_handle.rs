@@ -485,8 +485,17 @@ impl JobHandle {
             st.started_at = started_at.or_else(|| Some(Utc::now()));
             st.results.clear();
         }
-        self.emit_durably(EventKind::Started { attempt, worker })
-            .await;
+        match (attempt, started_at) {
+            // The claim stored it.
+            (1, Some(at)) => {
+                let started = crate::store::first_started(self.id, worker, at);
+                self.events.commit_stored(started);
+            }
+            _ => {
+                self.emit_durably(EventKind::Started { attempt, worker })
+                    .await
+            }
+        }
         self.status_tx.send_replace(JobStatus::Running);
         true
     }
@@ -507,34 +516,35 @@ impl JobHandle {
         stored
     }
 
-    /// Announces a terminal status: state, `finished` event, waiters. `stored`: the store
-    /// holds this end, and the event is stored too (the handle's events are, by
-    /// `flush_events`, already); otherwise (this attempt lost the job, or the store could
-    /// not record the end) it is announced here only.
-    pub(crate) async fn announce_finish(
-        &self,
-        status: JobStatus,
-        error: Option<String>,
-        at: DateTime<Utc>,
-        stored: bool,
-    ) -> bool {
+    /// The `finished` event this job's end will be announced with, numbered and timed now
+    /// (None once an end was announced): stored with the end, then announced.
+    pub(crate) fn prepare_finish(&self, status: JobStatus, error: Option<String>) -> Option<Event> {
+        let mut end = self
+            .events
+            .prepare(self.id, EventKind::Finished { status, error })?;
+        end.time = crate::store::now();
+        Some(end)
+    }
+
+    /// Announces a terminal status: state, `finished` event (`end`, stored by the caller or,
+    /// when this attempt lost the job or the store could not record it, announced here
+    /// only), waiters.
+    pub(crate) fn announce_finish(&self, end: Event) -> bool {
+        let EventKind::Finished { status, error } = &end.kind else {
+            return false;
+        };
+        let status = *status;
         {
             let mut st = self.state();
             if st.status.is_terminal() {
                 return false;
             }
             self.set_status(&mut st, status);
-            st.finished_at = Some(at);
+            st.finished_at = Some(end.time);
             st.error = error.clone();
             crate::job::sort_in_host_order(&self.hosts, &mut st.results);
         }
-        if self.sink.is_some() && stored {
-            self.emit_durably(EventKind::Finished { status, error })
-                .await;
-        } else {
-            self.events
-                .publish(self.id, EventKind::Finished { status, error });
-        }
+        self.events.commit(end);
         self.status_tx.send_replace(status);
         if let Some(live) = &self.live {
             live.ended(self.id);
@@ -548,26 +558,31 @@ impl JobHandle {
     pub async fn cancel(&self) -> Result<bool> {
         let at = crate::store::now();
         if self.store.cancel_pending(self.id, at).await? {
-            let why = Some("canceled before it started".to_string());
-            if self.is_view() {
-                // Nobody runs it: store its `finished` event after what was stored before.
-                let seq = self.store.last_event_seq(self.id).await? + 1;
-                let kind = EventKind::Finished {
-                    status: JobStatus::Canceled,
-                    error: why.clone(),
-                };
-                let event = Event {
+            let kind = EventKind::Finished {
+                status: JobStatus::Canceled,
+                error: Some("canceled before it started".to_string()),
+            };
+            // Nobody runs it: its `finished` event is stored after what was stored before (a
+            // view's log holds none of it; a live handle's holds it all).
+            let end = match self.is_view() {
+                true => Some(Event {
                     job_id: self.id,
-                    seq,
-                    time: Utc::now(),
+                    seq: self.store.last_event_seq(self.id).await? + 1,
+                    time: at,
                     kind,
-                };
-                // Canceled while pending: nobody runs it, no attempt to fence.
-                let open = [(event, Fence::Open)];
+                }),
+                false => self
+                    .events
+                    .prepare(self.id, kind)
+                    .map(|e| Event { time: at, ..e }),
+            };
+            if let Some(end) = end {
+                // Canceled while pending: no attempt to fence.
+                let open = [(end, Fence::Open)];
                 self.store.append_events(&open, self.keep_events).await?;
+                let [(end, _)] = open;
+                self.announce_finish(end);
             }
-            self.announce_finish(JobStatus::Canceled, why, at, true)
-                .await;
             self.store.notify(Notice::Finished, self.id).await?;
             return Ok(true);
         }

@@ -36,7 +36,7 @@ pub use crate::inventory::EmptySelection;
 use crate::job::{EventKind, JobStatus};
 use crate::policy::Policy;
 use crate::runner::{RunContext, SshSettings};
-use crate::store::{self, JobFilter, JobOrder, JobRecord, Notice, RecoveryPolicy, Store};
+use crate::store::{self, JobFilter, JobOrder, JobRecord, RecoveryPolicy, Store};
 use crate::template::{Template, TemplateSpec};
 use crate::transport::priority::{self, NICE_MAX};
 
@@ -534,19 +534,12 @@ impl Executor {
         }
         // A durable store may be shared: any executor may claim the job, so the caller
         // gets a view that follows the store (and this process's run, when it is here).
-        let queued = crate::job::Event {
-            job_id: rec.id,
-            seq: 1,
-            time: rec.created_at,
-            kind: EventKind::Queued,
-        };
         self.inner
             .store
-            .insert_job(&rec, &[queued], queue_size)
+            .insert_job(&rec, &[store::queued(&rec)], queue_size)
             .await?;
         self.inner.counts.moved(None, Some(JobStatus::Pending));
-        self.inner.wake.notify_one();
-        self.inner.store.notify(Notice::Queued, rec.id).await?;
+        self.inner.wake.notify_one(); // other executors: the insert's notice
         Ok(self.inner.view(rec))
     }
 

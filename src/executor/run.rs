@@ -51,6 +51,20 @@ pub(super) async fn worker(inner: Arc<Inner>) {
             Ok(Some(rec)) => {
                 let waited = rec.started_at.unwrap_or_else(chrono::Utc::now) - rec.created_at;
                 inner.counters.claimed(waited);
+                let what = format!("claimed job {} (attempt {})", rec.id, rec.attempt);
+                let fields = [
+                    ("job", rec.id.to_string().into()),
+                    ("attempt", rec.attempt.into()),
+                    (
+                        "queue_wait_seconds",
+                        (waited.num_milliseconds() as f64 / 1000.0).into(),
+                    ),
+                ];
+                // A line per job: only where the operator asked for structured lines (a
+                // collector reads them); text lines stay for what is rare.
+                if crate::oplog::format() == crate::oplog::LogFormat::Json {
+                    log(&inner, "claim", &what, &fields);
+                }
                 run_claimed(&inner, rec).await
             }
             Ok(None) if inner.closed.load(Ordering::Acquire) => return,
@@ -60,8 +74,15 @@ pub(super) async fn worker(inner: Arc<Inner>) {
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             }
-            Err(_) => {
+            Err(e) => {
                 inner.counters.store_error();
+                let fields = [("operation", "claim".into())];
+                log(
+                    &inner,
+                    "store_error",
+                    &format!("cannot claim a job: {e}"),
+                    &fields,
+                );
                 tokio::time::sleep(STORE_RETRY).await
             }
         }
@@ -76,9 +97,13 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
         Some(j) => j,
         None => {
             // Submitted as a view, by another executor, or before a restart: its history
-            // starts with what is stored (`queued`, earlier attempts), and it is counted as
-            // it was (pending) so that `start` moves it to running.
-            let stored = inner.store.events(id, 0).await.unwrap_or_default();
+            // starts with what is stored (`queued`, earlier attempts: a first attempt has
+            // `queued` only, not read back), and it is counted as it was (pending) so that
+            // `start` moves it to running.
+            let stored = match attempt {
+                1 => vec![crate::store::queued(&rec)],
+                _ => inner.store.events(id, 0).await.unwrap_or_default(),
+            };
             let mut rec = rec;
             rec.status = JobStatus::Pending;
             let j = inner.new_handle(rec);
@@ -103,47 +128,58 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
     inner.live.remove(id);
 }
 
-/// Stores the terminal status, then announces it (retrying while the store is down).
+/// Stores the terminal status with its `finished` event (and, on PostgreSQL, the notice to
+/// other processes), then announces it; retries while the store is down.
 async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
     let attempt = job.attempt();
     // Everything the attempt emitted is stored while it still holds the job, so a replay
     // that shows `finished` shows all that came before it.
     job.flush_events().await;
+    let Some(mut end) = job.prepare_finish(status, error) else {
+        return; // announced already
+    };
+    // Announced here only, in the place of the end the store does not hold.
+    let unstored = |mut end: crate::job::Event, why: &str| {
+        end.kind = EventKind::Finished {
+            status: JobStatus::Error,
+            error: Some(why.into()),
+        };
+        end.time = crate::store::now();
+        job.announce_finish(end);
+    };
     for _ in 0..30 {
-        let at = crate::store::now();
-        match inner
-            .store
-            .finish_job(job.id, attempt, status, error.as_deref(), at)
-            .await
-        {
+        match inner.store.finish_job(attempt, &end).await {
             Ok(true) => {
-                job.announce_finish(status, error, at, true).await;
-                // Waiters in other processes read the end once, when told.
-                let _ = inner.store.notify(Notice::Finished, job.id).await;
+                job.announce_finish(end);
                 return;
             }
             // No longer ours (recovered and re-queued while we were cut off): say so here
             // only; the store keeps the newer truth.
             Ok(false) => {
-                job.announce_finish(
-                    JobStatus::Error,
-                    Some("this executor lost the job (it was recovered by another)".into()),
-                    crate::store::now(),
-                    false,
-                )
-                .await;
+                unstored(
+                    end,
+                    "this executor lost the job (it was recovered by another)",
+                );
                 return;
             }
-            Err(_) => tokio::time::sleep(STORE_RETRY).await,
+            Err(e) => {
+                inner.counters.store_error();
+                let fields = [
+                    ("operation", "finish".into()),
+                    ("job", job.id.to_string().into()),
+                ];
+                log(
+                    inner,
+                    "store_error",
+                    &format!("cannot store the end of job {}: {e}", job.id),
+                    &fields,
+                );
+                tokio::time::sleep(STORE_RETRY).await;
+                end.time = crate::store::now();
+            }
         }
     }
-    job.announce_finish(
-        JobStatus::Error,
-        Some("the store could not record the job's end".into()),
-        crate::store::now(),
-        false,
-    )
-    .await;
+    unstored(end, "the store could not record the job's end");
 }
 
 /// Runs a claimed job and says how it ended.
@@ -434,19 +470,14 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     inner
         .counters
         .recovered(requeued, recovered.len() - requeued);
-    if !recovered.is_empty() {
-        let ids: Vec<String> = recovered
-            .iter()
-            .map(|(id, s)| format!("{id}→{}", s.as_str()))
-            .collect();
-        log(
-            inner,
-            &format!(
-                "recovered {} job(s) of dead workers: {}",
-                ids.len(),
-                ids.join(" ")
-            ),
-        );
+    for (id, status) in &recovered {
+        let (event, what) = match status {
+            JobStatus::Pending => ("requeue", "re-queued"),
+            _ => ("interrupted", "ended error (interrupted)"),
+        };
+        let what = format!("recovered job {id} of a dead worker: {what}");
+        let fields = [("job", id.to_string().into())];
+        log(inner, event, &what, &fields);
     }
     if requeued > 0 {
         inner.wake.notify_waiters();
@@ -477,9 +508,23 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
         };
         if let Err(e) = inner.renew_lease().await {
             inner.counters.store_error();
-            log(&inner, &format!("cannot renew the lease: {e}"));
+            let fields = [("operation", "heartbeat".into())];
+            log(
+                &inner,
+                "store_error",
+                &format!("cannot renew the lease: {e}"),
+                &fields,
+            );
         }
-        let _ = recover(&inner).await;
+        if let Err(e) = recover(&inner).await {
+            let fields = [("operation", "recover".into())];
+            log(
+                &inner,
+                "store_error",
+                &format!("cannot recover jobs of dead workers: {e}"),
+                &fields,
+            );
+        }
         if let Ok(ids) = inner.store.cancel_requests(&inner.worker_id).await {
             stop_local(&inner, &ids);
         }
@@ -490,13 +535,9 @@ pub(super) async fn housekeeping(inner: Weak<Inner>) {
     }
 }
 
-/// A worker's log line on stderr: time, worker id, what happened.
-pub(super) fn log(inner: &Inner, what: &str) {
-    eprintln!(
-        "{} ansible-inspec-rs worker={} {what}",
-        crate::store::sql::ts(chrono::Utc::now()),
-        inner.worker_id
-    );
+/// A worker's log line on stderr (see [`crate::oplog`]): what happened, with fields.
+pub(super) fn log(inner: &Inner, event: &str, what: &str, fields: &[(&str, serde_json::Value)]) {
+    crate::oplog::log(event, Some(&inner.worker_id), what, fields);
 }
 
 /// Stops this executor's running jobs before its lease runs out when it cannot renew it
@@ -521,7 +562,7 @@ pub(super) async fn lease_guard(inner: Weak<Inner>) {
         let age = inner.lease_age();
         if age + margin < lease {
             if lost {
-                log(&inner, "lease renewed");
+                log(&inner, "lease_renewed", "lease renewed", &[]);
                 lost = false;
             }
             continue;
@@ -533,15 +574,20 @@ pub(super) async fn lease_guard(inner: Weak<Inner>) {
             .cloned()
             .collect();
         if !lost || !running.is_empty() {
-            log(
-                &inner,
-                &format!(
-                    "lease not renewed for {:.1} s (lease {:.1} s): stopping {} running job(s)",
-                    age.as_secs_f64(),
-                    lease.as_secs_f64(),
-                    running.len()
-                ),
+            let what = format!(
+                "lease not renewed for {:.1} s (lease {:.1} s): stopping {} running job(s)",
+                age.as_secs_f64(),
+                lease.as_secs_f64(),
+                running.len()
             );
+            let jobs: Vec<serde_json::Value> =
+                running.iter().map(|j| j.id.to_string().into()).collect();
+            let fields = [
+                ("lease_age_seconds", age.as_secs_f64().into()),
+                ("lease_seconds", lease.as_secs_f64().into()),
+                ("jobs", jobs.into()),
+            ];
+            log(&inner, "lease_lost", &what, &fields);
         }
         lost = true;
         inner.counters.lease_lost(running.len());
@@ -570,7 +616,10 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
             return;
         };
         match notice {
-            Notice::Queued => inner.wake.notify_one(),
+            Notice::Queued => {
+                inner.wake.notify_one();
+                inner.live.events_stored(id); // its `queued` event, stored with the notice
+            }
             Notice::Cancel => stop_local(&inner, &[id]),
             Notice::Finished => inner.live.ended(id),
             Notice::Events => inner.live.events_stored(id),

@@ -18,6 +18,21 @@ fn schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     convert::to_py(py, &crate::schema::schema())
 }
 
+/// Sets the format of this process's operator log lines on stderr: "text" or "json".
+#[pyfunction]
+fn set_log_format(format: &str) -> PyResult<()> {
+    let format = crate::oplog::LogFormat::parse(format).map_err(crate::Error::from)?;
+    crate::oplog::set_format(format);
+    Ok(())
+}
+
+/// Writes one operator log line on stderr, in the process's format.
+#[pyfunction]
+#[pyo3(signature = (event, message, worker=None))]
+fn log(event: &str, message: &str, worker: Option<&str>) {
+    crate::oplog::log(event, worker, message, &[]);
+}
+
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
@@ -30,6 +45,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<job::PyEvent>()?;
     m.add_class::<job::PyEventStream>()?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.add_function(wrap_pyfunction!(set_log_format, m)?)?;
+    m.add_function(wrap_pyfunction!(log, m)?)?;
     profile::register(m)?;
     // Before the interpreter finalizes, no runtime thread may be inside Python (aio.rs).
     let close_gate = wrap_pyfunction!(aio::close_gate, m)?;

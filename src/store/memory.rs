@@ -129,6 +129,32 @@ impl Jobs {
         let seq = self.seq_of.get(&id)?;
         self.by_seq.get_mut(seq)
     }
+
+    /// Stores the events their fence admits, keeping at most `keep` per job; the refused.
+    fn store_events(&mut self, events: &[(Event, Fence)], keep: usize) -> usize {
+        let mut refused = 0;
+        for (e, fence) in events {
+            let Some((attempt, status)) = self.get_mut(e.job_id).map(|j| (j.attempt, j.status))
+            else {
+                continue; // deleted meanwhile
+            };
+            if !fence.admits(e, attempt, status) {
+                refused += 1;
+                continue;
+            }
+            // Events arrive from two paths (batched and direct): keep them in seq order.
+            let log = self.events.entry(e.job_id).or_default();
+            let at = log.partition_point(|x| x.seq < e.seq);
+            if log.get(at).is_some_and(|x| x.seq == e.seq) {
+                continue; // stored already
+            }
+            log.insert(at, e.clone());
+            while log.len() > keep {
+                log.pop_front();
+            }
+        }
+        refused
+    }
 }
 
 fn matches(r: &JobRecord, f: &JobFilter) -> bool {
@@ -197,9 +223,15 @@ impl Store for MemoryStore {
                     r.status = JobStatus::Running;
                     r.attempt += 1;
                     r.worker = Some(worker.to_string());
-                    r.started_at = Some(Utc::now());
+                    r.started_at = Some(super::now());
                     r.results.clear();
-                    return Ok(Some(r.clone()));
+                    let claimed = r.clone();
+                    if claimed.attempt == 1 {
+                        let at = claimed.started_at.unwrap_or_else(super::now);
+                        let started = super::first_started(claimed.id, claimed.worker.clone(), at);
+                        jobs.store_events(&[(started, Fence::Open)], usize::MAX);
+                    }
+                    return Ok(Some(claimed));
                 }
             }
         }
@@ -215,17 +247,11 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn finish_job(
-        &self,
-        job: Uuid,
-        attempt: u32,
-        status: JobStatus,
-        error: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool> {
+        let (status, error) = super::end_of(end)?;
         let mut jobs = self.jobs();
-        jobs.cancel_requested.remove(&job);
-        let Some(r) = jobs.get_mut(job) else {
+        jobs.cancel_requested.remove(&end.job_id);
+        let Some(r) = jobs.get_mut(end.job_id) else {
             return Ok(false);
         };
         if r.status != JobStatus::Running || r.attempt != attempt {
@@ -233,7 +259,8 @@ impl Store for MemoryStore {
         }
         r.status = status;
         r.error = error.map(String::from);
-        r.finished_at = Some(at);
+        r.finished_at = Some(end.time);
+        jobs.store_events(&[(end.clone(), Fence::Attempt(attempt))], usize::MAX);
         Ok(true)
     }
 
@@ -352,28 +379,7 @@ impl Store for MemoryStore {
     }
 
     async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()> {
-        let mut jobs = self.jobs();
-        let mut refused = 0;
-        for (e, fence) in events {
-            let Some((attempt, status)) = jobs.get_mut(e.job_id).map(|j| (j.attempt, j.status))
-            else {
-                continue; // deleted meanwhile
-            };
-            if !fence.admits(e, attempt, status) {
-                refused += 1;
-                continue;
-            }
-            // Events arrive from two paths (batched and direct): keep them in seq order.
-            let log = jobs.events.entry(e.job_id).or_default();
-            let at = log.partition_point(|x| x.seq < e.seq);
-            if log.get(at).is_some_and(|x| x.seq == e.seq) {
-                continue; // stored already
-            }
-            log.insert(at, e.clone());
-            while log.len() > keep {
-                log.pop_front();
-            }
-        }
+        let refused = self.jobs().store_events(events, keep);
         super::stale_events_refused(refused);
         Ok(())
     }

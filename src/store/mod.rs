@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::{Result, ValidationError};
-use crate::job::{Event, HostResult, JobSnapshot, JobStatus};
+use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::template::Template;
 
 pub use memory::MemoryStore;
@@ -60,7 +60,9 @@ impl JobRecord {
             hosts,
             extra_vars,
             status: JobStatus::Pending,
-            created_at: Utc::now(),
+            // At the stores' precision: a worker's copy of the `queued` event, made from the
+            // stored record, equals the stored event.
+            created_at: now(),
             started_at: None,
             finished_at: None,
             results: Vec::new(),
@@ -152,6 +154,39 @@ impl RecoveryPolicy {
 
 pub const INTERRUPTED: &str = "interrupted: the worker running this job stopped";
 
+/// A new job's first event, as `submit` stores it.
+pub fn queued(rec: &JobRecord) -> Event {
+    Event {
+        job_id: rec.id,
+        seq: 1,
+        time: rec.created_at,
+        kind: EventKind::Queued,
+    }
+}
+
+/// The `started` event of `job`'s first attempt, claimed by `worker` at `at`, which the
+/// claim stores (seq 2: after `queued`, the only event of a job never claimed).
+pub fn first_started(job: Uuid, worker: Option<String>, at: DateTime<Utc>) -> Event {
+    Event {
+        job_id: job,
+        seq: 2,
+        time: at,
+        kind: EventKind::Started { attempt: 1, worker },
+    }
+}
+
+/// The status and error a `finished` event ends its job with; an Internal error for another
+/// kind of event.
+pub(crate) fn end_of(end: &Event) -> Result<(JobStatus, Option<&str>)> {
+    match &end.kind {
+        EventKind::Finished { status, error } => Ok((*status, error.as_deref())),
+        other => Err(crate::error::Error::Internal(format!(
+            "a job ends with a finished event, not {}",
+            other.name()
+        ))),
+    }
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     /// "memory", "sqlite" or "postgresql".
@@ -170,21 +205,21 @@ pub trait Store: Send + Sync {
     /// Admission is atomic: `QueueFull` when `queue_size` jobs are pending already, counted
     /// and inserted under one lock (memory), one write transaction (SQLite: one writer at a
     /// time across processes) or one transaction holding an advisory lock (PostgreSQL: every
-    /// executor sharing the database admits through the same lock).
+    /// executor sharing the database admits through the same lock). Where the store sends
+    /// notices, the new job's `queued` notice goes with its insert.
     async fn insert_job(&self, job: &JobRecord, events: &[Event], queue_size: usize) -> Result<()>;
     /// Atomically takes the oldest pending job for `worker` (pending → running, attempt + 1).
+    /// A first attempt's `started` event ([`first_started`]) is stored with the claim, in the
+    /// same statement or transaction: a never-claimed job's history is its `queued` event
+    /// alone ([`queued`]), so its worker reads no history back.
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
-    /// Ends attempt `attempt` of a running job at `at`. False when it is no longer that
-    /// attempt's to end (finished, re-queued after its worker was thought dead).
-    async fn finish_job(
-        &self,
-        job: Uuid,
-        attempt: u32,
-        status: JobStatus,
-        error: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<bool>;
+    /// Ends attempt `attempt` of a running job with `end`, its `finished` event: the job's
+    /// status, error and end time are the event's, and the event is stored with them in one
+    /// statement or transaction (with a `finished` notice where the store sends notices), so
+    /// a stored end always has its event. False, storing nothing, when the job is no longer
+    /// that attempt's to end (finished, re-queued after its worker was thought dead).
+    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool>;
     /// pending → canceled at `at`. False when it was no longer pending.
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool>;
     /// Flags a running job for cancellation by whichever worker runs it.
@@ -336,10 +371,28 @@ impl Fence {
             Fence::Open => true,
             Fence::Attempt(n) if n != attempt => false,
             Fence::Attempt(_) => match event.kind {
-                crate::job::EventKind::Finished { .. } => status.is_terminal(),
+                EventKind::Finished { .. } => status.is_terminal(),
                 _ => status == JobStatus::Running,
             },
         }
+    }
+
+    /// [`Fence::admits`] as a SQL condition, for the SQL stores (the memory store asks
+    /// `admits`; a test checks the two agree on every input): `job` names the job row,
+    /// `attempt` the fence's attempt as stored (-1: open) and `finished` 1 for a `finished`
+    /// event (see [`Fence::sql_args`]).
+    pub(crate) fn sql(job: &str, attempt: &str, finished: &str) -> String {
+        let ended: Vec<String> = JobStatus::ALL
+            .iter()
+            .filter(|s| s.is_terminal())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!(
+            "({attempt} = -1 OR ({job}.attempt = {attempt} AND (({finished} = 0 AND \
+             {job}.status = '{running}') OR ({finished} = 1 AND {job}.status IN ({ended})))))",
+            running = JobStatus::Running.as_str(),
+            ended = ended.join(", ")
+        )
     }
 
     /// The attempt, as stored (-1: open), and 1 for a `finished` event: the SQL fence's inputs.
@@ -348,7 +401,7 @@ impl Fence {
             Fence::Open => -1,
             Fence::Attempt(n) => i64::from(n),
         };
-        let finished = matches!(event.kind, crate::job::EventKind::Finished { .. });
+        let finished = matches!(event.kind, EventKind::Finished { .. });
         (attempt, i64::from(finished))
     }
 }
@@ -356,10 +409,10 @@ impl Fence {
 /// Logs events refused by their fence (their attempt no longer holds the job).
 pub(crate) fn stale_events_refused(n: usize) {
     if n > 0 {
-        eprintln!(
-            "{} ansible-inspec-rs store: refused {n} event(s) of a stale attempt (its job was recovered meanwhile)",
-            sql::ts(Utc::now())
+        let what = format!(
+            "store: refused {n} event(s) of a stale attempt (its job was recovered meanwhile)"
         );
+        crate::oplog::log("stale_refused", None, &what, &[("events", n.into())]);
     }
 }
 
@@ -539,15 +592,16 @@ mod tests {
         assert!(!Fence::Attempt(1).admits(&end, 1, Pending));
     }
 
-    /// On a SQLite store: a job claimed (attempt 1), re-queued by a recovery and claimed
-    /// again (attempt 2). Attempt 1's late events are refused at every step; attempt 2's
-    /// history is stored whole, with its `finished` event after the end it stored.
-    #[tokio::test]
-    async fn a_stale_attempts_events_are_refused() {
+    async fn sqlite_store() -> (Arc<dyn Store>, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("airs-fence-{}", Uuid::new_v4()));
         let store = open(Some(&format!("sqlite://{}/jobs.db", dir.display())))
             .await
             .unwrap();
+        (store, dir)
+    }
+
+    /// A pending job with its `queued` event in `store`.
+    async fn queued_job(store: &dyn Store) -> Uuid {
         let template = Template::create(crate::template::TemplateSpec {
             name: Some("t".into()),
             command: Some(vec!["true".into()]),
@@ -555,14 +609,123 @@ mod tests {
         })
         .unwrap();
         let rec = JobRecord::pending(Arc::new(template), None, vec!["h".into()], Map::new());
-        let id = rec.id;
-        let queued = event(id, 1, crate::job::EventKind::Queued);
-        store.insert_job(&rec, &[queued], 10).await.unwrap();
+        store.insert_job(&rec, &[queued(&rec)], 10).await.unwrap();
+        rec.id
+    }
+
+    async fn stored_kinds(store: &dyn Store, id: Uuid) -> Vec<(u64, &'static str)> {
+        let events = store.events(id, 0).await.unwrap();
+        events.into_iter().map(|e| (e.seq, e.kind.name())).collect()
+    }
+
+    /// A first claim stores the attempt's `started` event with it (the worker reads no
+    /// history back); a job's end is stored with its `finished` event, and an attempt that
+    /// no longer holds the job stores neither. On memory and SQLite (PostgreSQL: the
+    /// Python tests).
+    #[tokio::test]
+    async fn a_first_claim_stores_started_and_an_end_stores_finished() {
+        let (sqlite, dir) = sqlite_store().await;
+        for store in [Arc::new(MemoryStore::default()) as Arc<dyn Store>, sqlite] {
+            let id = queued_job(&*store).await;
+            let claimed = store.claim_job("w1").await.unwrap().unwrap();
+            let events = store.events(id, 0).await.unwrap();
+            let started = first_started(id, Some("w1".into()), claimed.started_at.unwrap());
+            assert_eq!(events, [queued(&claimed), started], "{}", store.backend());
+            let mut end = finished(id, 3);
+            end.time = now();
+            assert!(!store.finish_job(2, &end).await.unwrap()); // not attempt 2's
+            assert_eq!(stored_kinds(&*store, id).await.len(), 2);
+            assert!(store.finish_job(1, &end).await.unwrap());
+            let job = store.get_job(id).await.unwrap().unwrap();
+            assert_eq!(
+                (job.status, job.finished_at),
+                (JobStatus::Successful, Some(end.time))
+            );
+            assert_eq!(store.events(id, 2).await.unwrap(), [end.clone()]);
+            assert!(!store.finish_job(1, &end).await.unwrap()); // ended already
+            let not_an_end = output(id, 4, "x");
+            assert!(store.finish_job(1, &not_an_end).await.is_err());
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// Recovery that ends a job `error` stores its `finished` event after the history.
+    #[tokio::test]
+    async fn recovery_ending_a_job_stores_its_finished_event() {
+        let (store, dir) = sqlite_store().await;
+        let id = queued_job(&*store).await;
+        store.claim_job("w1").await.unwrap().unwrap();
+        let out = [(output(id, 3, "a1"), Fence::Attempt(1))];
+        store.append_events(&out, 100).await.unwrap();
+        let later = Utc::now() + chrono::Duration::hours(1);
+        let recovered = store.recover(later, RecoveryPolicy::Fail, 3).await.unwrap();
+        assert_eq!(recovered, [(id, JobStatus::Error)]);
+        let events = store.events(id, 0).await.unwrap();
+        let kinds: Vec<_> = events.iter().map(|e| (e.seq, e.kind.name())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (1, "queued"),
+                (2, "started"),
+                (3, "host_output"),
+                (4, "finished")
+            ]
+        );
+        let want = EventKind::Finished {
+            status: JobStatus::Error,
+            error: Some(INTERRUPTED.into()),
+        };
+        assert_eq!(events[3].kind, want);
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    /// The fence's SQL form says what `admits` says, for every status, attempt and kind of
+    /// event (evaluated by SQLite; PostgreSQL runs the same text).
+    #[test]
+    fn the_fences_sql_form_agrees_with_admits() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE jobs (attempt BIGINT, status TEXT)")
+            .unwrap();
+        let id = Uuid::nil();
+        let cond = Fence::sql("j", "?1", "?2");
+        let sql = format!("SELECT {cond} FROM jobs j");
+        let mut checked = 0;
+        for status in JobStatus::ALL {
+            for attempt in [1u32, 2] {
+                conn.execute("DELETE FROM jobs", []).unwrap();
+                conn.execute(
+                    "INSERT INTO jobs VALUES (?1, ?2)",
+                    rusqlite::params![attempt, status.as_str()],
+                )
+                .unwrap();
+                for fence in [Fence::Open, Fence::Attempt(1), Fence::Attempt(2)] {
+                    for event in [output(id, 1, "x"), finished(id, 1)] {
+                        let (a, f) = fence.sql_args(&event);
+                        let sql_says: bool = conn
+                            .query_row(&sql, rusqlite::params![a, f], |r| r.get(0))
+                            .unwrap();
+                        let want = fence.admits(&event, attempt, status);
+                        assert_eq!(sql_says, want, "{fence:?} {event:?} {attempt} {status:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, JobStatus::ALL.len() * 2 * 3 * 2);
+    }
+
+    /// On a SQLite store: a job claimed (attempt 1), re-queued by a recovery and claimed
+    /// again (attempt 2). Attempt 1's late events and end are refused at every step;
+    /// attempt 2's history is stored whole, its `finished` event with its end.
+    #[tokio::test]
+    async fn a_stale_attempts_events_are_refused() {
+        let (store, dir) = sqlite_store().await;
+        let id = queued_job(&*store).await;
         let first = store.claim_job("w1").await.unwrap().unwrap();
         assert_eq!(first.attempt, 1);
         let a1 = Fence::Attempt(1);
         store
-            .append_events(&[(output(id, 2, "a1"), a1)], 100)
+            .append_events(&[(output(id, 3, "a1"), a1)], 100)
             .await
             .unwrap();
         // w1 has no live lease: re-queued.
@@ -573,38 +736,26 @@ mod tests {
             .unwrap();
         assert_eq!(recovered, [(id, JobStatus::Pending)]);
         store
-            .append_events(&[(output(id, 3, "stale"), a1)], 100)
+            .append_events(&[(output(id, 4, "stale"), a1)], 100)
             .await
             .unwrap();
         let second = store.claim_job("w2").await.unwrap().unwrap();
         assert_eq!(second.attempt, 2);
         let a2 = Fence::Attempt(2);
-        let both = [(output(id, 4, "stale"), a1), (output(id, 3, "a2"), a2)];
+        let both = [(output(id, 5, "stale"), a1), (output(id, 4, "a2"), a2)];
         store.append_events(&both, 100).await.unwrap();
-        assert!(store
-            .finish_job(id, 2, JobStatus::Successful, None, Utc::now())
-            .await
-            .unwrap());
-        let ends = [
-            (finished(id, 4), a1),
-            (output(id, 4, "late"), a2),
-            (finished(id, 4), a2),
-        ];
-        store.append_events(&ends, 100).await.unwrap();
-        let stored: Vec<_> = store
-            .events(id, 0)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|e| (e.seq, e.kind.name()))
-            .collect();
+        assert!(!store.finish_job(1, &finished(id, 5)).await.unwrap());
+        assert!(store.finish_job(2, &finished(id, 5)).await.unwrap());
+        let late = [(finished(id, 6), a1), (output(id, 6, "late"), a2)];
+        store.append_events(&late, 100).await.unwrap();
         let want = [
             (1, "queued"),
-            (2, "host_output"),
+            (2, "started"),
             (3, "host_output"),
-            (4, "finished"),
+            (4, "host_output"),
+            (5, "finished"),
         ];
-        assert_eq!(stored, want);
+        assert_eq!(stored_kinds(&*store, id).await, want);
         let lines: Vec<_> = store
             .events(id, 0)
             .await

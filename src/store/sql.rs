@@ -200,7 +200,10 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
             }
             sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
         }
-        sql.push_str(") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND j.attempt = v.attempt AND j.status = 'running' FOR SHARE OF j");
+        sql.push_str(&format!(
+            ") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
+            Fence::sql("j", "v.attempt", "0")
+        ));
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &batch {
             q = q
@@ -229,10 +232,10 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
 /// Logs host results refused because their attempt no longer holds the job (it was
 /// recovered and re-queued while that attempt ran on).
 fn stale_results_refused(n: u64) {
-    eprintln!(
-        "{} ansible-inspec-rs store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)",
-        ts(Utc::now())
+    let what = format!(
+        "store: refused {n} host result(s) of a stale attempt (its job was recovered meanwhile)"
     );
+    crate::oplog::log("stale_refused", None, &what, &[("results", n.into())]);
 }
 
 /// Applies the migrations not applied yet.
@@ -533,6 +536,23 @@ impl SqlStore {
         Ok(done.first().copied().unwrap_or(0))
     }
 
+    /// The `finished` event of a job that recovery just ended `error` at `attempt`, after its
+    /// stored history: nothing else can be stored for it now (its attempt's fence admits
+    /// only this end), so the next seq stays free, and its streams end with the stored end.
+    async fn store_interrupted(&self, job: Uuid, attempt: i64) -> Result<()> {
+        let end = Event {
+            job_id: job,
+            seq: self.last_event_seq(job).await? + 1,
+            time: super::now(),
+            kind: crate::job::EventKind::Finished {
+                status: JobStatus::Error,
+                error: Some(INTERRUPTED.to_string()),
+            },
+        };
+        let fence = Fence::Attempt(u32::try_from(attempt).unwrap_or(0));
+        self.append_events(&[(end, fence)], usize::MAX).await
+    }
+
     /// PostgreSQL's pool for what only PostgreSQL does (NOTIFY).
     fn pg_pool(&self) -> Option<&AnyPool> {
         match &self.writes {
@@ -622,12 +642,38 @@ impl SqlStore {
     }
 }
 
+/// Ends a running attempt, if it still holds its job (its fence): $1 status, $2 error, $3
+/// finished at, $4 job, $5 attempt.
+fn finish_job_sql() -> String {
+    format!(
+        "UPDATE jobs SET status = $1, error = $2, finished_at = $3 WHERE id = $4 AND {}",
+        Fence::sql("jobs", "$5", "0")
+    )
+}
+
+/// The `started` event ([`super::first_started`]) of a job whose claim returned `row`, when
+/// it is a first attempt claimed at `at`.
+fn claimed_started(row: &JobRow, at: DateTime<Utc>) -> Option<Result<Event>> {
+    if row.attempt != 1 {
+        return None;
+    }
+    Some(
+        Uuid::parse_str(&row.id)
+            .map(|id| super::first_started(id, row.worker.clone(), at))
+            .map_err(|e| StoreError::Corrupt(format!("bad job id: {e}")).into()),
+    )
+}
+
 /// One event, stored if its fence admits it (see [`Fence::admits`]): $4 the attempt (-1:
 /// open), $5 1 for a `finished` event.
-const INSERT_EVENT: &str = "INSERT INTO events (job_id, seq, body) SELECT $1, $2, $3 \
-     WHERE $4 = -1 OR EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $4 \
-     AND (status = 'running' OR ($5 = 1 AND status NOT IN ('pending', 'running')))) \
-     ON CONFLICT DO NOTHING";
+fn insert_event_sql() -> String {
+    format!(
+        "INSERT INTO events (job_id, seq, body) SELECT $1, $2, $3 \
+         WHERE $4 = -1 OR EXISTS (SELECT 1 FROM jobs j WHERE j.id = $1 AND {}) \
+         ON CONFLICT DO NOTHING",
+        Fence::sql("j", "$4", "$5")
+    )
+}
 const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND seq <= $2";
 
 /// One INSERT per event, for SQLite's writer (see `append_events`).
@@ -643,7 +689,7 @@ fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
                 Arg::Int(attempt),
                 Arg::Int(finished),
             ];
-            Ok((INSERT_EVENT.to_string(), args))
+            Ok((insert_event_sql(), args))
         })
         .collect()
 }
@@ -656,11 +702,13 @@ const EVENT_ROWS: usize = 256;
 /// skipped. The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's
 /// attempt waits for it, or it waits for them and sees their change, so a stale attempt's
 /// event never slips in beside a re-queue. In the same statement (so at no extra round trip,
-/// delivered at commit) one `events` notice per job that got new events, from `origin`.
+/// delivered at commit) one `notice` per job that got new events (`events`; `queued` for a
+/// new job's first), from `origin`.
 /// Returns one row: `admitted`, the events the fence let through.
 fn insert_events(
     events: &[(Event, Fence)],
     origin: &str,
+    notice: Notice,
 ) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
     let mut sql = String::from("WITH fenced AS (SELECT v.job_id, v.seq, v.body FROM (VALUES ");
     for i in 0..events.len() {
@@ -680,14 +728,14 @@ fn insert_events(
     let (channel, from) = (5 * events.len() + 1, 5 * events.len() + 2);
     sql.push_str(&format!(
         ") AS v (job_id, seq, body, attempt, final) JOIN jobs j ON j.id = v.job_id \
-         WHERE v.attempt = -1 OR (j.attempt = v.attempt AND (j.status = 'running' \
-         OR (v.final = 1 AND j.status NOT IN ('pending', 'running')))) FOR SHARE OF j), \
+         WHERE {fence} FOR SHARE OF j), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
          told AS (SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
          SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
-        Notice::Events.as_str()
+        notice.as_str(),
+        fence = Fence::sql("j", "v.attempt", "v.final")
     ));
     let mut q = sqlx::query(AssertSqlSafe(sql));
     for (e, fence) in events {
@@ -703,11 +751,16 @@ fn insert_events(
 }
 
 /// Runs [`insert_events`] for `chunk`; the events their fence refused.
-async fn store_events<'c, E>(chunk: &[(Event, Fence)], origin: &str, on: E) -> Result<usize>
+async fn store_events<'c, E>(
+    chunk: &[(Event, Fence)],
+    origin: &str,
+    notice: Notice,
+    on: E,
+) -> Result<usize>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let row = insert_events(chunk, origin)?
+    let row = insert_events(chunk, origin, notice)?
         .fetch_all(on)
         .await
         .map_err(db_err)?
@@ -844,7 +897,8 @@ impl Store for SqlStore {
             return Err(full()); // the transaction rolls back on drop
         }
         if !events.is_empty() {
-            store_events(&events, &self.origin, &mut *tx).await?;
+            // Its notice says `queued`: idle workers elsewhere take it (and streams read it).
+            store_events(&events, &self.origin, Notice::Queued, &mut *tx).await?;
         }
         tx.commit().await.map_err(db_err)
     }
@@ -857,33 +911,65 @@ impl Store for SqlStore {
         } else {
             ""
         };
-        let sql = format!(
+        let claim = format!(
             "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $1, started_at = $2, cancel_requested = 0 \
              WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1 {lock}) \
              AND status = 'pending' RETURNING {JOB_COLUMNS}"
         );
-        let (worker, now) = (worker.to_string(), ts(Utc::now()));
-        let row = match &self.writes {
+        let at = super::now();
+        let (worker, now) = (worker.to_string(), ts(at));
+        let pool = match &self.writes {
             Writes::Sqlite(w) => {
-                w.write(move |conn| {
-                    let mut stmt = conn.prepare_cached(&sql)?;
-                    bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
-                    let mut rows = stmt.raw_query();
-                    Ok(rows.next()?.map(JobRow::from_sqlite).transpose()?)
-                })
-                .await?
+                let row = w
+                    .write(move |conn| {
+                        let mut stmt = conn.prepare_cached(&claim)?;
+                        bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
+                        let mut rows = stmt.raw_query();
+                        let Some(row) = rows.next()?.map(JobRow::from_sqlite).transpose()? else {
+                            return Ok(None);
+                        };
+                        drop(rows);
+                        // A first attempt's `started` event, in the same transaction.
+                        if let Some(started) = claimed_started(&row, at) {
+                            let stmts = started
+                                .and_then(|e| event_stmts(&[(e, Fence::Open)]))
+                                .map_err(WriteError::Other)?;
+                            run_stmts(conn, &stmts)?;
+                        }
+                        Ok(Some(row))
+                    })
+                    .await?;
+                return match row {
+                    Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
+                    None => Ok(None),
+                };
             }
-            Writes::Pool { pool, .. } => sqlx::query(AssertSqlSafe(sql))
-                .bind(worker)
-                .bind(now)
-                .fetch_optional(pool)
-                .await
-                .map_err(db_err)?
-                .as_ref()
-                .map(JobRow::from_any)
-                .transpose()?,
+            Writes::Pool { pool, .. } => pool,
         };
-        match row {
+        // The claim, a first attempt's `started` event (its body made here with a
+        // placeholder id, the claimed job's put in by the statement) and its `events`
+        // notice: one statement, one round trip.
+        let started = to_json(&super::first_started(Uuid::nil(), Some(worker.clone()), at))?;
+        let sql = format!(
+            "WITH claimed AS ({claim}), \
+             started AS (INSERT INTO events (job_id, seq, body) SELECT id, 2, replace($3, $4, id) \
+             FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($5, '{}:' || job_id || ':' || $6) FROM started) \
+             SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
+            Notice::Events.as_str()
+        );
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(worker)
+            .bind(now)
+            .bind(started)
+            .bind(Uuid::nil().to_string())
+            .bind(NOTIFY_CHANNEL)
+            .bind(self.origin.clone())
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
+            .pop();
+        match row.as_ref().map(JobRow::from_any).transpose()? {
             Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
             None => Ok(None),
         }
@@ -901,8 +987,11 @@ impl Store for SqlStore {
                 ];
                 let stored = self
                     .exec_one(
-                        "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
-                         WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempt = $2 AND status = 'running')",
+                        &format!(
+                            "INSERT INTO host_results (job_id, attempt, body) SELECT $1, $2, $3 \
+                             WHERE EXISTS (SELECT 1 FROM jobs j WHERE j.id = $1 AND {})",
+                            Fence::sql("j", "$2", "0")
+                        ),
                         args,
                     )
                     .await?;
@@ -925,29 +1014,58 @@ impl Store for SqlStore {
         done.await.map_err(|_| gone())?
     }
 
-    async fn finish_job(
-        &self,
-        job: Uuid,
-        attempt: u32,
-        status: JobStatus,
-        error: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> Result<bool> {
+    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool> {
+        let (status, error) = super::end_of(end)?;
         let args = vec![
             Arg::Text(status.as_str().to_string()),
             Arg::OptText(error.map(String::from)),
-            Arg::Text(ts(at)),
-            Arg::Text(job.to_string()),
+            Arg::Text(ts(end.time)),
+            Arg::Text(end.job_id.to_string()),
             Arg::Int(i64::from(attempt)),
         ];
-        let done = self
-            .exec_one(
-                "UPDATE jobs SET status = $1, error = $2, finished_at = $3 \
-                 WHERE id = $4 AND status = 'running' AND attempt = $5",
-                args,
-            )
-            .await?;
-        Ok(done == 1)
+        let pool = match &self.writes {
+            Writes::Sqlite(w) => {
+                // The end and its event in one transaction: the event only with the end.
+                let event = event_stmts(&[(end.clone(), Fence::Open)])?;
+                let ended = w
+                    .write(move |conn| {
+                        let done = run_stmts(conn, &[(finish_job_sql(), args)])?;
+                        if done.first() != Some(&1) {
+                            return Ok(false);
+                        }
+                        run_stmts(conn, &event)?;
+                        Ok(true)
+                    })
+                    .await?;
+                return Ok(ended);
+            }
+            Writes::Pool { pool, .. } => pool,
+        };
+        // The end, its event and the `finished` notice: one statement.
+        let sql = format!(
+            "WITH ended AS ({} RETURNING id), \
+             added AS (INSERT INTO events (job_id, seq, body) SELECT id, $6, $7 FROM ended \
+             ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9) FROM ended) \
+             SELECT (SELECT COUNT(*) FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
+             (SELECT COUNT(*) FROM told) AS told",
+            finish_job_sql(),
+            Notice::Finished.as_str()
+        );
+        let row = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
+            .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
+            .bind(to_json(end)?)
+            .bind(NOTIFY_CHANNEL)
+            .bind(self.origin.clone())
+            .fetch_all(pool)
+            .await
+            .map_err(db_err)?
+            .pop();
+        let ended: i64 = match row {
+            Some(r) => r.try_get("ended").map_err(db_err)?,
+            None => 0,
+        };
+        Ok(ended == 1)
     }
 
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool> {
@@ -1142,14 +1260,14 @@ impl Store for SqlStore {
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
-            let refused = store_events(events, &self.origin, pool).await?;
+            let refused = store_events(events, &self.origin, Notice::Events, pool).await?;
             super::stale_events_refused(refused);
             return Ok(());
         }
         let mut tx = pool.begin().await.map_err(db_err)?;
         let mut refused = 0;
         for chunk in chunks {
-            refused += store_events(chunk, &self.origin, &mut *tx).await?;
+            refused += store_events(chunk, &self.origin, Notice::Events, &mut *tx).await?;
         }
         for (job, upto) in trims {
             sqlx::query(TRIM_EVENTS)
@@ -1225,25 +1343,30 @@ impl Store for SqlStore {
             let attempt: i64 = r.try_get("attempt").map_err(db_err)?;
             let requeue = policy == RecoveryPolicy::Requeue && attempt < i64::from(max_attempts);
             let mut args = vec![Arg::Text(id.clone()), Arg::Int(attempt)];
-            let sql = if requeue {
-                "UPDATE jobs SET status = 'pending', worker = NULL, started_at = NULL \
-                 WHERE id = $1 AND status = 'running' AND attempt = $2"
+            let set = if requeue {
+                "status = 'pending', worker = NULL, started_at = NULL"
             } else {
                 args.push(Arg::Text(INTERRUPTED.to_string()));
                 args.push(Arg::Text(ts(Utc::now())));
-                "UPDATE jobs SET status = 'error', error = $3, finished_at = $4 \
-                 WHERE id = $1 AND status = 'running' AND attempt = $2"
+                "status = 'error', error = $3, finished_at = $4"
             };
-            let done = self.exec_one(sql, args).await?;
+            // Only while the attempt found holds the job (its fence).
+            let fence = Fence::sql("jobs", "$2", "0");
+            let sql = format!("UPDATE jobs SET {set} WHERE id = $1 AND {fence}");
+            let done = self.exec_one(&sql, args).await?;
             let status = if requeue {
                 JobStatus::Pending
             } else {
                 JobStatus::Error
             };
+            let Ok(job) = Uuid::parse_str(&id) else {
+                continue;
+            };
             if done == 1 {
-                if let Ok(u) = Uuid::parse_str(&id) {
-                    out.push((u, status));
+                if !requeue {
+                    self.store_interrupted(job, attempt).await?;
                 }
+                out.push((job, status));
             }
         }
         let sql = format!(

@@ -5,7 +5,11 @@ claims jobs atomically, heartbeats, and recovers the running jobs of workers tha
 SIGTERM or Ctrl-C stops it: jobs it is running are canceled (their checks killed).
 With ``--metrics-port`` it serves Prometheus metrics (claims, queue wait, recoveries, lost
 leases, store errors, lease age; see ``ansible_inspec_rs.server.metrics``) over HTTP.
-Log lines (lease lost or renewed, jobs recovered) go to stderr.
+Log lines go to stderr (``--log-format json``: one JSON object per line, with ``time``,
+``level``, ``event``, ``worker`` and ``message``): start, jobs of dead workers re-queued or
+ended, a lease lost or renewed, store errors, writes of a stale attempt refused, stop, and (JSON
+only: a line per job) each claim. They name jobs and workers, never the store URL or
+credentials.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--poll", type=float, default=5.0, help="idle look at the queue every this many seconds (default 5)")
     add("--metrics-port", type=int, help="serve Prometheus metrics on this port (needs the server extra)")
     add("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
+    add("--log-format", choices=["text", "json"], default="text", help="stderr log lines (default text)")
     # Jobs are held to the worker's own policy when they run: give it the server's.
     policy.add_arguments(parser)
 
@@ -48,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 async def _serve(args: argparse.Namespace) -> int:
-    from ansible_inspec_rs import Executor
-    from ansible_inspec_rs.errors import AnsibleInspecError
+    from ansible_inspec_rs import Executor, _core
+    from ansible_inspec_rs.errors import AnsibleInspecError, StoreError
+
+    _core.set_log_format(args.log_format)
 
     # Metrics listen before any job runs (and a taken port stops the worker before it claims).
     running: list[Executor] = []
@@ -83,7 +90,7 @@ async def _serve(args: argparse.Namespace) -> int:
             **policy.executor_kwargs(args),
         )
     except AnsibleInspecError as e:
-        print(f"ansible-inspec-rs worker: {e}", file=sys.stderr)
+        _core.log("store_error" if isinstance(e, StoreError) else "error", f"cannot start: {e}")
         if metrics is not None:
             metrics.shutdown()
         return 2
@@ -93,15 +100,13 @@ async def _serve(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     served = f"; metrics on http://{args.metrics_host}:{args.metrics_port}/metrics" if metrics else ""
-    print(
-        f"worker {ex.worker_id} running {args.workers} workers on the {ex.storage_backend} store{served}; "
-        "Ctrl-C or SIGTERM stops it",
-        file=sys.stderr,
-        flush=True,
-    )
+    started = f"running {args.workers} workers on the {ex.storage_backend} store{served}"
+    started += "; Ctrl-C or SIGTERM stops it"
+    _core.log("start", started, ex.worker_id)
     await stop.wait()
-    print("stopping: canceling the jobs this worker runs", file=sys.stderr, flush=True)
+    _core.log("stopping", "stopping: canceling the jobs this worker runs", ex.worker_id)
     await ex.shutdown(drain=False)
+    _core.log("stop", "stopped", ex.worker_id)
     if metrics is not None:
         metrics.shutdown()
     return 0
