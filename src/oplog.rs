@@ -62,7 +62,10 @@ pub fn line(
     message: &str,
     fields: &[(&str, Value)],
 ) -> String {
-    let time = crate::store::sql::ts(chrono::Utc::now());
+    // Microseconds, UTC, as the store writes times.
+    let time = chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
+        .to_string();
     match format {
         LogFormat::Text => match worker {
             Some(w) => format!("{time} ansible-inspec-rs worker={w} {message}"),

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{
-    first_program, need_str, run_argv, skip_unless_platform, Lazy, Res,
-};
+use crate::native::resources::os::skip_unless_platform;
+use crate::native::resources::support::{first_program, need_str, run_argv, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;

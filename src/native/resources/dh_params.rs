@@ -9,7 +9,8 @@ use std::sync::Arc;
 use num_bigint::BigUint;
 use sha2::{Digest, Sha256};
 
-use crate::native::resources::key_formats::{der, pem_blocks, sequence, to_pem, INTEGER, SEQUENCE};
+use crate::native::resources::der::{der, sequence, INTEGER, SEQUENCE};
+use crate::native::resources::key_formats::{pem_blocks, to_pem};
 use crate::native::resources::support::{need_str, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;

@@ -6,7 +6,7 @@
 use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
 use md5::Digest as _;
 
-use crate::native::resources::key_formats::{oid_text, sequence, tlv, INTEGER, OCTET_STRING};
+use crate::native::resources::der::{oid_text, sequence, tlv, INTEGER, OCTET_STRING};
 
 const PBES2: &str = "1.2.840.113549.1.5.13";
 const PBKDF2: &str = "1.2.840.113549.1.5.12";

@@ -5,9 +5,9 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::der::num_bits;
 use crate::native::resources::key_formats::{
-    num_bits, openssh_private, pem_blocks, read_pkey, ssh_public_line, to_pem, Algorithm, Key,
-    KeyError,
+    openssh_private, pem_blocks, read_pkey, ssh_public_line, to_pem, Algorithm, Key, KeyError,
 };
 use crate::native::resources::support::{need_str, str_arg, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};

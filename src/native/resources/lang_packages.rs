@@ -5,9 +5,9 @@
 use std::sync::Arc;
 
 use crate::native::resources::os::detect;
+use crate::native::resources::os::skip_unless_platform;
 use crate::native::resources::support::{
-    has_program, hash_option, need_str, run_argv, shell_line, skip_unless_platform, str_arg,
-    unsupported, Lazy, Res,
+    has_program, hash_option, need_str, run_argv, shell_line, str_arg, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use crate::native::resources::config_file::from_yaml;
+use crate::native::resources::os::skip_unless_platform;
 use crate::native::resources::support::{
-    dig, first_program, need_str, run_argv, skip_unless_platform, unsupported, Lazy, Res,
+    dig, first_program, need_str, run_argv, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;

@@ -21,6 +21,7 @@ mod command;
 mod config_file;
 mod crontab;
 mod data_formats;
+mod der;
 mod dh_params;
 mod docker;
 mod facts;

@@ -461,6 +461,16 @@ impl Resource for Virtualization {
     }
 }
 
+/// InSpec's `skip_resource MESSAGE unless inspec.os.FAMILY?` for any of `families`.
+pub fn skip_unless_platform(host: &Host, families: &[&str], message: &str) -> Res<()> {
+    let p = detect(host)?;
+    if families.iter().any(|f| p.is(f)) {
+        Ok(())
+    } else {
+        Err(ResourceError::Skip(message.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

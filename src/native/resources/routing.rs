@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::support::{
-    first_program, run_argv, skip_unless_platform, unsupported, Lazy, Res,
-};
+use crate::native::resources::os::skip_unless_platform;
+use crate::native::resources::support::{first_program, run_argv, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::value::Value;

@@ -104,16 +104,6 @@ pub fn has_program(host: &Host, name: &str) -> Res<bool> {
     Ok(out.exit_status == Some(0) && !out.stdout.trim().is_empty())
 }
 
-/// InSpec's `skip_resource MESSAGE unless inspec.os.FAMILY?` for any of `families`.
-pub fn skip_unless_platform(host: &Host, families: &[&str], message: &str) -> Res<()> {
-    let p = crate::native::resources::os::detect(host)?;
-    if families.iter().any(|f| p.is(f)) {
-        Ok(())
-    } else {
-        Err(ResourceError::Skip(message.to_string()))
-    }
-}
-
 /// `key:` of a resource's options hash (its first argument), by symbol or string key.
 pub fn hash_option<'a>(args: &'a [Value], key: &str) -> Option<&'a Value> {
     match args.first() {

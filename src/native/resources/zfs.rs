@@ -6,9 +6,8 @@
 use std::sync::Arc;
 
 use crate::native::resources::mount::create_mount;
-use crate::native::resources::support::{
-    need_str, run_argv, skip_unless_platform, unsupported, Lazy, Res,
-};
+use crate::native::resources::os::skip_unless_platform;
+use crate::native::resources::support::{need_str, run_argv, unsupported, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::methods::to_s;
 use crate::native::ruby::value::Value;
