@@ -85,18 +85,33 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "expect('c').to be_in ['a', 'b']",
-        "x is expected to be in [\"a\", \"b\"]",
+        "x is expected to be in \"a\" and \"b\"",
         Some("expected `c` to be in the list: `[\"a\", \"b\"]`"),
     ),
     (
         "expect(['a', 'c']).to be_in ['a', 'b']",
-        "x is expected to be in [\"a\", \"b\"]",
+        "x is expected to be in \"a\" and \"b\"",
         Some("expected `[\"a\", \"c\"]` to be in the list: `[\"a\", \"b\"]` \nDiff:\n [\"c\"]"),
     ),
     (
         "expect(['a', 'c']).not_to be_in ['a', 'b']",
-        "x is expected not to be in [\"a\", \"b\"]",
+        "x is expected not to be in \"a\" and \"b\"",
         Some("expected `[\"a\", \"c\"]` not to be in the list: `[\"a\", \"b\"]` \nComm:\n [\"a\"]"),
+    ),
+    (
+        "expect('INFO').to be_in ['INFO', 'VERBOSE', 'DEBUG']",
+        "x is expected to be in \"INFO\", \"VERBOSE\", and \"DEBUG\"",
+        None,
+    ),
+    (
+        "expect([1, 2]).to include 1, 2, 3",
+        "x is expected to include 1, 2, and 3",
+        Some("expected [1, 2] to include 3"),
+    ),
+    (
+        "expect(['a']).not_to include 'a', 'b'",
+        "x is expected not to include \"a\" and \"b\"",
+        Some("expected [\"a\"] not to include \"a\""),
     ),
     (
         "expect(file('/etc/passwd')).to exist",
@@ -176,4 +191,50 @@ fn a_filter_table_row_is_described_by_its_criteria() {
         "{c:#?}"
     );
     assert!(!c.results[0].code_desc.contains("#<Object>"), "{c:#?}");
+}
+
+/// filter.rb's `Trace`: a `where` block is described by the calls it makes on its rows
+/// (`where { uid.to_i < 1000 }` → "with uid to_i < 1000"); hash criteria come first.
+#[test]
+fn a_where_block_is_described_as_filter_rb_traces_it() {
+    let cases = [
+        (
+            "where { mount_point == '/home' }",
+            "(fstab) with mount_point == \"/home\" count",
+        ),
+        (
+            "where { device_name.start_with?('/dev/sda') && mount_point != '/' }",
+            "(fstab) with device_name start_with? \"/dev/sda\" mount_point != \"/\" count",
+        ),
+        (
+            "where(mount_point: '/home') { device_name =~ /sda/ }",
+            "(fstab) with mount_point == \"/home\" device_name =~ /sda/ count",
+        ),
+        (
+            "where { |row| row.mount_point.size > 1 }",
+            "(fstab) with mount_point size > 1 count",
+        ),
+        (
+            "where { mount_point || nope }",
+            "(fstab) with mount_point count",
+        ),
+    ];
+    let mut src = String::new();
+    for (i, (filter, _)) in cases.iter().enumerate() {
+        src.push_str(&format!(
+            "control 't{i}' do\n  describe etc_fstab.{filter} do\n    its('count') {{ should eq 1 }}\n  end\nend\n"
+        ));
+    }
+    let results = run(&src);
+    let mut wrong = Vec::new();
+    for (i, (filter, want)) in cases.iter().enumerate() {
+        let c = results.iter().find(|c| c.id == format!("t{i}"));
+        let got = c
+            .and_then(|c| c.results.first())
+            .map(|r| r.code_desc.clone());
+        if !got.as_deref().is_some_and(|d| d.contains(want)) {
+            wrong.push(format!("{filter}: want …{want}…, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
