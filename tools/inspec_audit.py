@@ -273,7 +273,11 @@ def audit(args: argparse.Namespace) -> list[Comparison]:
                     theirs_out,
                     args.timeout,
                 )
-            ours = run_json([ours_exe, "exec", *common, f"json:{ours_out}"], ours_out, args.timeout)
+            ours = run_json(
+                [ours_exe, "exec", *common, f"json:{ours_out}", "--timeout", f"{args.timeout:.0f}"],
+                ours_out,
+                args.timeout + 30,
+            )
             name = profile.name
             if isinstance(oracle, str) or isinstance(ours, str):
                 comparisons.append(Comparison(name, note=f"inspec: {oracle}; ours: {ours}"))
