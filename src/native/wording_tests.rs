@@ -238,3 +238,32 @@ fn a_where_block_is_described_as_filter_rb_traces_it() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// runner.rb `get_check_example`: a described resource that skipped while loading gives one
+/// skipped result named by the resource, not one per `its`.
+#[test]
+fn a_skipped_resource_gives_one_result_for_its_describe() {
+    let r = run(
+        "control 'gone' do\n  describe rpm_only('x') do\n    its('version') { should eq '1' }\n    it { should be_installed }\n  end\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| (c.code_desc.clone(), c.status, c.skip_message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "RPM only".to_string(),
+                ControlStatus::Skipped,
+                Some("The `rpm_only` resource is not supported on your OS".to_string())
+            ),
+            (
+                "File /etc/passwd is expected to exist".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ]
+    );
+}

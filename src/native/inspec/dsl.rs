@@ -411,10 +411,12 @@ impl Interp<'_> {
             parts.push(d);
             resource = resource.or(r);
         }
+        let desc = parts.join(" ");
+        let first_check = self.ext.dsl.checks.len();
         self.ext.dsl.describes.push(DescribeFrame {
             subject: subject.into_iter().next().unwrap_or(Value::Nil),
-            desc: parts.join(" "),
-            resource,
+            desc: desc.clone(),
+            resource: resource.clone(),
             subject_block: None,
             lets: Vec::new(),
         });
@@ -423,7 +425,40 @@ impl Interp<'_> {
             me.eval_body(&block.body)
         });
         self.ext.dsl.describes.pop();
+        if resource.is_some() {
+            self.one_result_for_a_skipped_resource(first_check, desc, resource, &timer);
+        }
         r.map(|_| Value::Nil)
+    }
+
+    /// InSpec checks a described resource before running its examples (runner.rb
+    /// `get_check_example`): one that skipped while loading its facts gives a single skipped
+    /// result named by the resource (`JSON /etc/docker/daemon.json`, the message as
+    /// skip_message) instead of one per `it`/`its`. Our resources load lazily, so the same
+    /// skip reached by every example of the describe stands for it.
+    fn one_result_for_a_skipped_resource(
+        &mut self,
+        first_check: usize,
+        desc: String,
+        resource: Option<String>,
+        timer: &Timer,
+    ) {
+        let checks = match self.ext.dsl.checks.get(first_check..) {
+            Some(c) if !c.is_empty() => c,
+            _ => return,
+        };
+        let message = checks[0].skip_message.clone();
+        let same_skip = checks
+            .iter()
+            .all(|c| c.status == ControlStatus::Skipped && c.skip_message == message);
+        if !same_skip || message.is_none() {
+            return;
+        }
+        let mut one = timer.check(ControlStatus::Skipped, desc);
+        one.skip_message = message;
+        one.resource = resource;
+        self.ext.dsl.checks.truncate(first_check);
+        self.ext.dsl.checks.push(one);
     }
 
     /// The source text between two offsets of the current file.

@@ -143,7 +143,7 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
             Format::Simple(Options::default()),
             "Postfix Mail Transfer Agent".to_string(),
         ),
-        "json" => data_source(name, args, "Json", Format::Json)?,
+        "json" => data_source(name, args, "JSON", Format::Json)?,
         "xml" => data_source(name, args, "XML", Format::Xml)?,
         _ => data_source(name, args, "YAML", Format::Yaml)?,
     };
