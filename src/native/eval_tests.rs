@@ -468,7 +468,7 @@ fn errors_in_control_body_give_inspec_source_code_error() {
         .unwrap_or_else(|| panic!("no result"));
     assert_eq!(
         last.code_desc,
-        "Control Source Code Error controls/test.rb:1"
+        "Control Source Code Error test/controls/test.rb:1 "
     );
     assert_eq!(last.exception.as_deref(), Some("NoMethodError"));
 }
