@@ -218,6 +218,10 @@ fn a_where_block_is_described_as_filter_rb_traces_it() {
             "where { mount_point || nope }",
             "(fstab) with mount_point count",
         ),
+        (
+            "where(mount_point: '/home').where { device_name != '' }",
+            "(fstab) with mount_point == \"/home\" device_name != \"\" count",
+        ),
     ];
     let mut src = String::new();
     for (i, (filter, _)) in cases.iter().enumerate() {

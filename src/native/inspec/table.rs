@@ -19,10 +19,14 @@ pub const TABLE_METHODS: &[&str] = &[
     "to_a", "each", "map", "select", "any?", "first",
 ];
 
-/// The table of the remaining rows, named as filter.rb names it: `to_s + " with" + criteria`.
+/// The table of the remaining rows, named as filter.rb names it: `to_s + " with" + criteria`,
+/// where a table already filtered only gains the new criteria (`Auditd Rules with syscall ==
+/// "open" arch == "b64"`). The " with" that filtering puts in a name tells the two apart.
 fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
+    let already = t.name.ends_with(" with") || t.name.contains(" with ");
+    let with = if already { "" } else { " with" };
     Value::Table(Arc::new(Table {
-        name: format!("{} with{criteria}", t.name),
+        name: format!("{}{with}{criteria}", t.name),
         fields: t.fields.clone(),
         accessors: t.accessors.clone(),
         rows,
