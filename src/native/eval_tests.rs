@@ -263,6 +263,38 @@ end
     assert_eq!(n.results.len(), 2);
 }
 
+/// runner.rb keeps every inner describe that ran without a failure (`tests.find_all(&:run)`),
+/// not only the first: InSpec 7 reports both here (cis-dil-benchmark 1.1.22 / 1.5.4).
+#[test]
+fn describe_one_reports_every_successful_describe() {
+    let r = run(r##"
+control 'both' do
+  describe.one do
+    describe file('/etc/shadow') do
+      its('group') { should eq 'shadow' }
+    end
+    describe file('/etc/shadow') do
+      its('group') { should eq 'wheel' }
+    end
+    describe file('/etc/passwd') do
+      it { should exist }
+    end
+  end
+end
+"##);
+    let c = one(&r, "both");
+    assert_eq!(c.status, ControlStatus::Passed);
+    let descs: Vec<&str> = c.results.iter().map(|x| x.code_desc.as_str()).collect();
+    assert_eq!(
+        descs,
+        [
+            "File /etc/shadow group is expected to eq \"shadow\"",
+            "File /etc/passwd is expected to exist"
+        ],
+        "{c:#?}"
+    );
+}
+
 #[test]
 fn only_if_in_control_and_at_file_level() {
     let r = run(r##"

@@ -518,13 +518,20 @@ impl Interp<'_> {
                 start = b;
             }
         }
-        if let Some(g) = groups
+        // runner.rb: `successful_tests = tests.find_all(&:run)`, every group that ran without
+        // a failure (RSpec counts pending, i.e. skipped, examples as success) is reported;
+        // when none did, all are.
+        let successful: Vec<&Vec<ControlCheck>> = groups
             .iter()
-            .find(|g| g.iter().all(|c| c.status == ControlStatus::Passed))
-        {
-            self.ext.dsl.checks.extend(g.iter().cloned());
-        } else {
+            .filter(|g| g.iter().all(|c| c.status != ControlStatus::Failed))
+            .collect();
+        if successful.is_empty() {
             self.ext.dsl.checks.extend(inner);
+        } else {
+            self.ext
+                .dsl
+                .checks
+                .extend(successful.into_iter().flatten().cloned());
         }
         Ok(Value::Nil)
     }
