@@ -271,3 +271,55 @@ fn a_skipped_resource_gives_one_result_for_its_describe() {
         ]
     );
 }
+
+/// Controls evaluated with the native resources on this machine.
+fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), controls.into())],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("snippet parses");
+    crate::native::evaluate(
+        &profile,
+        crate::transport::local::test_host(),
+        &serde_json::Map::new(),
+    )
+}
+
+/// json.rb / parse_config.rb read their file in `initialize`: a missing one skips the
+/// resource there. Described, it is one skipped result; used as a value, `params` is `{}`
+/// (pre-set "so that it can be called outside of a describe") and a key is nil — the
+/// control runs on, as in InSpec.
+#[test]
+fn a_config_file_skipped_in_initialize_is_one_result_and_an_empty_value() {
+    let r = run_local(
+        "control 'described' do\n  describe yaml('/nonexistent/x.yml') do\n    its('a') { should eq 1 }\n    its(['b']) { should eq 2 }\n  end\nend\ncontrol 'value' do\n  conf = parse_config_file('/nonexistent/pwquality.conf')\n  describe conf.params['ucredit'] do\n    it { should be_nil }\n  end\n  describe json('/nonexistent/daemon.json').params do\n    it { should be_empty }\n  end\nend\n",
+    );
+    let got = |id: &str| -> Vec<(String, ControlStatus, Option<String>)> {
+        r.iter()
+            .find(|c| c.id == id)
+            .map(|c| {
+                c.results
+                    .iter()
+                    .map(|x| (x.code_desc.clone(), x.status, x.skip_message.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        got("described"),
+        vec![(
+            "YAML /nonexistent/x.yml".to_string(),
+            ControlStatus::Skipped,
+            Some("Can't find file: /nonexistent/x.yml".to_string())
+        )]
+    );
+    let value = got("value");
+    assert_eq!(
+        value.iter().map(|v| v.1).collect::<Vec<_>>(),
+        [ControlStatus::Passed, ControlStatus::Passed],
+        "{value:?}"
+    );
+}

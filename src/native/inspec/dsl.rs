@@ -412,6 +412,17 @@ impl Interp<'_> {
             resource = resource.or(r);
         }
         let desc = parts.join(" ");
+        // runner.rb `get_check_example`: a resource skipped in `initialize` is one skipped
+        // result named by it; its examples do not run.
+        if let Some(Value::Resource(r)) = subject.first() {
+            if let Some(m) = r.load_skip() {
+                let mut c = timer.check(ControlStatus::Skipped, desc);
+                c.skip_message = Some(m);
+                c.resource = resource;
+                self.ext.dsl.checks.push(c);
+                return Ok(Value::Nil);
+            }
+        }
         let first_check = self.ext.dsl.checks.len();
         self.ext.dsl.describes.push(DescribeFrame {
             subject: subject.into_iter().next().unwrap_or(Value::Nil),

@@ -439,7 +439,10 @@ mod tests {
         assert_eq!(r.to_s(), "File ");
         assert_eq!(call(&r, "exist?", &[]), Value::Bool(false));
         assert_eq!(call(&r, "file?", &[]), Value::Bool(false));
-        assert_eq!(call(&r, "owned_by?", &[Value::str("root")]), Value::Bool(false));
+        assert_eq!(
+            call(&r, "owned_by?", &[Value::str("root")]),
+            Value::Bool(false)
+        );
     }
 
     #[test]
