@@ -114,6 +114,11 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("expected [\"a\"] not to include \"a\""),
     ),
     (
+        "expect(nil.strip).to eq 1",
+        "x ",
+        Some("undefined method `strip' for NilClass"),
+    ),
+    (
         "expect(file('/etc/passwd')).to exist",
         "x is expected to exist",
         None,
@@ -322,4 +327,17 @@ fn a_config_file_skipped_in_initialize_is_one_result_and_an_empty_value() {
         [ControlStatus::Passed, ControlStatus::Passed],
         "{value:?}"
     );
+}
+
+/// `should` is sent to the subject first: an `its` whose value raises ran no matcher, and
+/// RSpec's full_description ends with the empty example description (InSpec: "File
+/// /proc/sys/crypto/fips_enabled content.strip ").
+#[test]
+fn an_its_whose_subject_raises_has_no_matcher_description() {
+    let r = run(
+        "control 'raises' do\n  describe nil do\n    its('strip') { should cmp 1 }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+    assert_eq!(c.code_desc, "strip ", "{c:#?}");
 }

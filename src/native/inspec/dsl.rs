@@ -688,8 +688,9 @@ impl Interp<'_> {
         let r = self.scoped(false, |me| me.eval_body(&block.body));
         let ex = self.ext.dsl.example.take();
         prefix.push(
-            text.or(ex.and_then(|e| e.last_desc))
-                .unwrap_or_else(|| "example".into()),
+            // No matcher ran: RSpec's full_description ends with the empty description
+            // ("File /x content.strip ", as InSpec reports an its whose subject raised).
+            text.or(ex.and_then(|e| e.last_desc)).unwrap_or_default(),
         );
         let code_desc = prefix.join(" ");
         let mut check = timer.check(ControlStatus::Passed, code_desc);
@@ -857,13 +858,15 @@ impl Interp<'_> {
             "is expected {}to {description}",
             if negated { "not " } else { "" },
         );
-        if let Some(ex) = self.ext.dsl.example.as_mut() {
-            ex.last_desc = Some(desc);
-        }
+        // `should` is sent to the subject: one that raises leaves the example without a
+        // description (RSpec generates it from a matcher that ran).
         let actual = match actual {
             ActualOf::Subject => self.example_subject(off)?,
             ActualOf::Value(v) => v,
         };
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.last_desc = Some(desc);
+        }
         let (passed, why) = match builtin {
             Some(matcher) => {
                 let mut cx = PredicateCx { me: self, off };
