@@ -30,15 +30,15 @@ run: build ## run the REST server on 127.0.0.1:8080 with the example templates (
 
 fmt: ## format Rust and Python sources
 	cargo fmt
-	$(VENV)/bin/ruff format python tests benches examples
-	$(VENV)/bin/ruff check --fix python tests benches examples
+	$(VENV)/bin/ruff format python tests benches examples tools
+	$(VENV)/bin/ruff check --fix python tests benches examples tools
 
 lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest
 	cargo fmt --check
 	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets --no-default-features -- -D warnings
-	$(VENV)/bin/ruff check python tests benches examples
-	$(VENV)/bin/ruff format --check python tests benches examples
+	$(VENV)/bin/ruff check python tests benches examples tools
+	$(VENV)/bin/ruff format --check python tests benches examples tools
 	$(VENV)/bin/mypy --strict python/ansible_inspec_rs
 	$(VENV)/bin/python -m mypy.stubtest ansible_inspec_rs._core
 

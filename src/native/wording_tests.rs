@@ -85,18 +85,38 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     ),
     (
         "expect('c').to be_in ['a', 'b']",
-        "x is expected to be in [\"a\", \"b\"]",
+        "x is expected to be in \"a\" and \"b\"",
         Some("expected `c` to be in the list: `[\"a\", \"b\"]`"),
     ),
     (
         "expect(['a', 'c']).to be_in ['a', 'b']",
-        "x is expected to be in [\"a\", \"b\"]",
+        "x is expected to be in \"a\" and \"b\"",
         Some("expected `[\"a\", \"c\"]` to be in the list: `[\"a\", \"b\"]` \nDiff:\n [\"c\"]"),
     ),
     (
         "expect(['a', 'c']).not_to be_in ['a', 'b']",
-        "x is expected not to be in [\"a\", \"b\"]",
+        "x is expected not to be in \"a\" and \"b\"",
         Some("expected `[\"a\", \"c\"]` not to be in the list: `[\"a\", \"b\"]` \nComm:\n [\"a\"]"),
+    ),
+    (
+        "expect('INFO').to be_in ['INFO', 'VERBOSE', 'DEBUG']",
+        "x is expected to be in \"INFO\", \"VERBOSE\", and \"DEBUG\"",
+        None,
+    ),
+    (
+        "expect([1, 2]).to include 1, 2, 3",
+        "x is expected to include 1, 2, and 3",
+        Some("expected [1, 2] to include 3"),
+    ),
+    (
+        "expect(['a']).not_to include 'a', 'b'",
+        "x is expected not to include \"a\" and \"b\"",
+        Some("expected [\"a\"] not to include \"a\""),
+    ),
+    (
+        "expect(nil.strip).to eq 1",
+        "x ",
+        Some("undefined method `strip' for NilClass"),
     ),
     (
         "expect(file('/etc/passwd')).to exist",
@@ -176,4 +196,148 @@ fn a_filter_table_row_is_described_by_its_criteria() {
         "{c:#?}"
     );
     assert!(!c.results[0].code_desc.contains("#<Object>"), "{c:#?}");
+}
+
+/// filter.rb's `Trace`: a `where` block is described by the calls it makes on its rows
+/// (`where { uid.to_i < 1000 }` → "with uid to_i < 1000"); hash criteria come first.
+#[test]
+fn a_where_block_is_described_as_filter_rb_traces_it() {
+    let cases = [
+        (
+            "where { mount_point == '/home' }",
+            "(fstab) with mount_point == \"/home\" count",
+        ),
+        (
+            "where { device_name.start_with?('/dev/sda') && mount_point != '/' }",
+            "(fstab) with device_name start_with? \"/dev/sda\" mount_point != \"/\" count",
+        ),
+        (
+            "where(mount_point: '/home') { device_name =~ /sda/ }",
+            "(fstab) with mount_point == \"/home\" device_name =~ /sda/ count",
+        ),
+        (
+            "where { |row| row.mount_point.size > 1 }",
+            "(fstab) with mount_point size > 1 count",
+        ),
+        (
+            "where { mount_point || nope }",
+            "(fstab) with mount_point count",
+        ),
+        (
+            "where(mount_point: '/home').where { device_name != '' }",
+            "(fstab) with mount_point == \"/home\" device_name != \"\" count",
+        ),
+    ];
+    let mut src = String::new();
+    for (i, (filter, _)) in cases.iter().enumerate() {
+        src.push_str(&format!(
+            "control 't{i}' do\n  describe etc_fstab.{filter} do\n    its('count') {{ should eq 1 }}\n  end\nend\n"
+        ));
+    }
+    let results = run(&src);
+    let mut wrong = Vec::new();
+    for (i, (filter, want)) in cases.iter().enumerate() {
+        let c = results.iter().find(|c| c.id == format!("t{i}"));
+        let got = c
+            .and_then(|c| c.results.first())
+            .map(|r| r.code_desc.clone());
+        if !got.as_deref().is_some_and(|d| d.contains(want)) {
+            wrong.push(format!("{filter}: want …{want}…, got {got:?}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// runner.rb `get_check_example`: a described resource that skipped while loading gives one
+/// skipped result named by the resource, not one per `its`.
+#[test]
+fn a_skipped_resource_gives_one_result_for_its_describe() {
+    let r = run(
+        "control 'gone' do\n  describe rpm_only('x') do\n    its('version') { should eq '1' }\n    it { should be_installed }\n  end\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| (c.code_desc.clone(), c.status, c.skip_message.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "RPM only".to_string(),
+                ControlStatus::Skipped,
+                Some("The `rpm_only` resource is not supported on your OS".to_string())
+            ),
+            (
+                "File /etc/passwd is expected to exist".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ]
+    );
+}
+
+/// Controls evaluated with the native resources on this machine.
+fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), controls.into())],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("snippet parses");
+    crate::native::evaluate(
+        &profile,
+        crate::transport::local::test_host(),
+        &serde_json::Map::new(),
+    )
+}
+
+/// json.rb / parse_config.rb read their file in `initialize`: a missing one skips the
+/// resource there. Described, it is one skipped result; used as a value, `params` is `{}`
+/// (pre-set "so that it can be called outside of a describe") and a key is nil — the
+/// control runs on, as in InSpec.
+#[test]
+fn a_config_file_skipped_in_initialize_is_one_result_and_an_empty_value() {
+    let r = run_local(
+        "control 'described' do\n  describe yaml('/nonexistent/x.yml') do\n    its('a') { should eq 1 }\n    its(['b']) { should eq 2 }\n  end\nend\ncontrol 'value' do\n  conf = parse_config_file('/nonexistent/pwquality.conf')\n  describe conf.params['ucredit'] do\n    it { should be_nil }\n  end\n  describe json('/nonexistent/daemon.json').params do\n    it { should be_empty }\n  end\nend\n",
+    );
+    let got = |id: &str| -> Vec<(String, ControlStatus, Option<String>)> {
+        r.iter()
+            .find(|c| c.id == id)
+            .map(|c| {
+                c.results
+                    .iter()
+                    .map(|x| (x.code_desc.clone(), x.status, x.skip_message.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        got("described"),
+        vec![(
+            "YAML /nonexistent/x.yml".to_string(),
+            ControlStatus::Skipped,
+            Some("Can't find file: /nonexistent/x.yml".to_string())
+        )]
+    );
+    let value = got("value");
+    assert_eq!(
+        value.iter().map(|v| v.1).collect::<Vec<_>>(),
+        [ControlStatus::Passed, ControlStatus::Passed],
+        "{value:?}"
+    );
+}
+
+/// `should` is sent to the subject first: an `its` whose value raises ran no matcher, and
+/// RSpec's full_description ends with the empty example description (InSpec: "File
+/// /proc/sys/crypto/fips_enabled content.strip ").
+#[test]
+fn an_its_whose_subject_raises_has_no_matcher_description() {
+    let r = run(
+        "control 'raises' do\n  describe nil do\n    its('strip') { should cmp 1 }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+    assert_eq!(c.code_desc, "strip ", "{c:#?}");
 }

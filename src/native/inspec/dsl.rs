@@ -420,10 +420,23 @@ impl Interp<'_> {
             parts.push(d);
             resource = resource.or(r);
         }
+        let desc = parts.join(" ");
+        // runner.rb `get_check_example`: a resource skipped in `initialize` is one skipped
+        // result named by it; its examples do not run.
+        if let Some(Value::Resource(r)) = subject.first() {
+            if let Some(m) = r.load_skip() {
+                let mut c = timer.check(ControlStatus::Skipped, desc);
+                c.skip_message = Some(m);
+                c.resource = resource;
+                self.ext.dsl.checks.push(c);
+                return Ok(Value::Nil);
+            }
+        }
+        let first_check = self.ext.dsl.checks.len();
         self.ext.dsl.describes.push(DescribeFrame {
             subject: subject.into_iter().next().unwrap_or(Value::Nil),
-            desc: parts.join(" "),
-            resource,
+            desc: desc.clone(),
+            resource: resource.clone(),
             subject_block: None,
             lets: Vec::new(),
         });
@@ -432,7 +445,40 @@ impl Interp<'_> {
             me.eval_body(&block.body)
         });
         self.ext.dsl.describes.pop();
+        if resource.is_some() {
+            self.one_result_for_a_skipped_resource(first_check, desc, resource, &timer);
+        }
         r.map(|_| Value::Nil)
+    }
+
+    /// InSpec checks a described resource before running its examples (runner.rb
+    /// `get_check_example`): one that skipped while loading its facts gives a single skipped
+    /// result named by the resource (`JSON /etc/docker/daemon.json`, the message as
+    /// skip_message) instead of one per `it`/`its`. Our resources load lazily, so the same
+    /// skip reached by every example of the describe stands for it.
+    fn one_result_for_a_skipped_resource(
+        &mut self,
+        first_check: usize,
+        desc: String,
+        resource: Option<String>,
+        timer: &Timer,
+    ) {
+        let checks = match self.ext.dsl.checks.get(first_check..) {
+            Some(c) if !c.is_empty() => c,
+            _ => return,
+        };
+        let message = checks[0].skip_message.clone();
+        let same_skip = checks
+            .iter()
+            .all(|c| c.status == ControlStatus::Skipped && c.skip_message == message);
+        if !same_skip || message.is_none() {
+            return;
+        }
+        let mut one = timer.check(ControlStatus::Skipped, desc);
+        one.skip_message = message;
+        one.resource = resource;
+        self.ext.dsl.checks.truncate(first_check);
+        self.ext.dsl.checks.push(one);
     }
 
     /// The source text between two offsets of the current file.
@@ -492,13 +538,20 @@ impl Interp<'_> {
                 start = b;
             }
         }
-        if let Some(g) = groups
+        // runner.rb: `successful_tests = tests.find_all(&:run)`, every group that ran without
+        // a failure (RSpec counts pending, i.e. skipped, examples as success) is reported;
+        // when none did, all are.
+        let successful: Vec<&Vec<ControlCheck>> = groups
             .iter()
-            .find(|g| g.iter().all(|c| c.status == ControlStatus::Passed))
-        {
-            self.ext.dsl.checks.extend(g.iter().cloned());
-        } else {
+            .filter(|g| g.iter().all(|c| c.status != ControlStatus::Failed))
+            .collect();
+        if successful.is_empty() {
             self.ext.dsl.checks.extend(inner);
+        } else {
+            self.ext
+                .dsl
+                .checks
+                .extend(successful.into_iter().flatten().cloned());
         }
         Ok(Value::Nil)
     }
@@ -644,8 +697,9 @@ impl Interp<'_> {
         let r = self.scoped(false, |me| me.eval_body(&block.body));
         let ex = self.ext.dsl.example.take();
         prefix.push(
-            text.or(ex.and_then(|e| e.last_desc))
-                .unwrap_or_else(|| "example".into()),
+            // No matcher ran: RSpec's full_description ends with the empty description
+            // ("File /x content.strip ", as InSpec reports an its whose subject raised).
+            text.or(ex.and_then(|e| e.last_desc)).unwrap_or_default(),
         );
         let code_desc = prefix.join(" ");
         let mut check = timer.check(ControlStatus::Passed, code_desc);
@@ -825,13 +879,15 @@ impl Interp<'_> {
             "is expected {}to {description}",
             if negated { "not " } else { "" },
         );
-        if let Some(ex) = self.ext.dsl.example.as_mut() {
-            ex.last_desc = Some(desc);
-        }
+        // `should` is sent to the subject: one that raises leaves the example without a
+        // description (RSpec generates it from a matcher that ran).
         let actual = match actual {
             ActualOf::Subject => self.example_subject(off)?,
             ActualOf::Value(v) => v,
         };
+        if let Some(ex) = self.ext.dsl.example.as_mut() {
+            ex.last_desc = Some(desc);
+        }
         let (passed, why) = match builtin {
             Some(matcher) => {
                 let mut cx = PredicateCx { me: self, off };

@@ -177,13 +177,15 @@ fn interpolated(v: &Value) -> String {
     }
 }
 
+/// RSpec's `EnglishPhrasing.list`: ` a`, ` a and b`, ` a, b, and c`.
 fn sentence(args: &[Value]) -> String {
-    match args.len() {
-        0 => String::new(),
-        1 => format!(" {}", inspect(&args[0])),
-        n => {
-            let head: Vec<String> = args[..n - 1].iter().map(inspect).collect();
-            format!(" {} and {}", head.join(", "), inspect(&args[n - 1]))
+    match args {
+        [] => String::new(),
+        [one] => format!(" {}", inspect(one)),
+        [a, b] => format!(" {} and {}", inspect(a), inspect(b)),
+        [head @ .., last] => {
+            let head: Vec<String> = head.iter().map(inspect).collect();
+            format!(" {}, and {}", head.join(", "), inspect(last))
         }
     }
 }
@@ -317,7 +319,12 @@ impl Matcher {
                 };
                 format!("contain exactly{}", sentence(&items))
             }
-            "be_in" => format!("be in{}", sentence(&self.args)),
+            // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
+            // one argument, when a list, is phrased as the list of its items.
+            "be_in" => match self.args.as_slice() {
+                [Value::Array(items)] => format!("be in{}", sentence(items)),
+                args => format!("be in{}", sentence(args)),
+            },
             "satisfy" => match &self.block {
                 Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
                 _ => "satisfy block".to_string(),
@@ -575,42 +582,52 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let not = c.not;
-    Ok({
-        let ok = m.args.iter().try_fold(true, |acc, x| -> R<bool> {
-            Ok(acc
-                && match actual {
-                    Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
-                    // RSpec's include: an equal item, or one the expected value
-                    // matches as `===` does (a Regexp, a Range): `values_match?`.
-                    Value::Array(a) => {
-                        a.contains(x)
-                            || (matches!(x, Value::Regex { .. } | Value::Range { .. })
-                                && a.iter().try_fold(false, |hit, v| -> R<bool> {
-                                    Ok(hit || case_eq(x, v)?)
-                                })?)
-                    }
-                    // A Hash expected: each of its pairs is in the actual Hash.
-                    Value::Hash(_) => match x {
-                        Value::Hash(pairs) => {
-                            pairs.iter().all(|(k, v)| actual.hash_get(k) == Some(v))
-                        }
-                        _ => actual.hash_get(x).is_some(),
-                    },
-                    Value::Nil => false,
-                    other => cx
-                        .predicate(other, "include?", std::slice::from_ref(x))?
-                        .truthy(),
-                })
-        })?;
-        (
-            ok,
-            format!(
-                "expected {} {not}to include{}",
-                inspect(actual),
-                sentence(&m.args)
-            ),
-        )
-    })
+    // Each expected item on its own; RSpec's message names only the divergent ones (those
+    // missing, or for `not_to` those present): include.rb `excluded_from_actual`.
+    let mut hits = Vec::with_capacity(m.args.len());
+    for x in &m.args {
+        hits.push(match actual {
+            Value::Str(s) => matches!(x, Value::Str(p) if s.contains(p.as_str())),
+            // RSpec's include: an equal item, or one the expected value
+            // matches as `===` does (a Regexp, a Range): `values_match?`.
+            Value::Array(a) => {
+                a.contains(x)
+                    || (matches!(x, Value::Regex { .. } | Value::Range { .. })
+                        && a.iter()
+                            .try_fold(false, |hit, v| -> R<bool> { Ok(hit || case_eq(x, v)?) })?)
+            }
+            // A Hash expected: each of its pairs is in the actual Hash.
+            Value::Hash(_) => match x {
+                Value::Hash(pairs) => pairs.iter().all(|(k, v)| actual.hash_get(k) == Some(v)),
+                _ => actual.hash_get(x).is_some(),
+            },
+            Value::Nil => false,
+            other => cx
+                .predicate(other, "include?", std::slice::from_ref(x))?
+                .truthy(),
+        });
+    }
+    // `not_to include a, b` passes only when none is included (`does_not_match?`).
+    let ok = if c.negated {
+        hits.iter().any(|h| *h)
+    } else {
+        hits.iter().all(|h| *h)
+    };
+    let divergent: Vec<Value> = m
+        .args
+        .iter()
+        .zip(&hits)
+        .filter(|(_, hit)| **hit == c.negated)
+        .map(|(x, _)| x.clone())
+        .collect();
+    Ok((
+        ok,
+        format!(
+            "expected {} {not}to include{}",
+            inspect(actual),
+            sentence(&divergent)
+        ),
+    ))
 }
 
 fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {

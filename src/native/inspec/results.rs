@@ -20,6 +20,15 @@ pub fn unsupported_message(construct: &str, at: &str) -> String {
     format!("Not supported by the native evaluator: {construct} at {at}")
 }
 
+/// The code_desc of a control whose block raised: rule.rb describes "Control Source Code
+/// Error" with `its(location) { fail e.message }`, the location being the control block's
+/// `source_location` (the control file under the profile's path as given, and the line), and
+/// the example's empty description leaves a space at the end.
+pub fn source_code_error_desc(profile_path: &str, at: &str) -> String {
+    let file = std::path::Path::new(profile_path).join(at);
+    format!("Control Source Code Error {} ", file.display())
+}
+
 /// When and how long one example ran.
 pub struct Timer {
     started: Instant,

@@ -179,7 +179,7 @@ impl Interp<'_> {
                 Err(Flow::Raise(e)) => {
                     let at = self.at(stmt.span.start);
                     failure = Some(results::errored(
-                        format!("Control Source Code Error {at}"),
+                        results::source_code_error_desc(&self.profile.path, &at),
                         e.message,
                         &e.class,
                     ));
@@ -285,7 +285,7 @@ impl Interp<'_> {
             Err(Flow::Raise(e)) => {
                 let at = self.at(off);
                 checks.push(results::errored(
-                    format!("Control Source Code Error {at}"),
+                    results::source_code_error_desc(&self.profile.path, &at),
                     e.message,
                     &e.class,
                 ));
@@ -293,7 +293,7 @@ impl Interp<'_> {
             Err(Flow::Failed(m)) => {
                 let at = self.at(off);
                 checks.push(results::errored(
-                    format!("Control Source Code Error {at}"),
+                    results::source_code_error_desc(&self.profile.path, &at),
                     m,
                     "RSpec::Expectations::ExpectationNotMetError",
                 ));

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::native::inspec::trace::describe_block;
 use crate::native::inspec::Interp;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
@@ -18,9 +19,14 @@ pub const TABLE_METHODS: &[&str] = &[
     "to_a", "each", "map", "select", "any?", "first",
 ];
 
+/// The table of the remaining rows, named as filter.rb names it: `to_s + " with" + criteria`,
+/// where a table already filtered only gains the new criteria (`Auditd Rules with syscall ==
+/// "open" arch == "b64"`). The " with" that filtering puts in a name tells the two apart.
 fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
+    let already = t.name.ends_with(" with") || t.name.contains(" with ");
+    let with = if already { "" } else { " with" };
     Value::Table(Arc::new(Table {
-        name: format!("{} with {criteria}", t.name),
+        name: format!("{}{with}{criteria}", t.name),
         fields: t.fields.clone(),
         accessors: t.accessors.clone(),
         rows,
@@ -119,7 +125,8 @@ impl Interp<'_> {
 
     fn table_where(&mut self, t: &Arc<Table>, args: &[Value], blk: Option<Blk<'_>>, off: u32) -> R {
         let mut keep: Vec<usize> = (0..t.rows.len()).collect();
-        let mut criteria = Vec::new();
+        // filter.rb appends ` field == value` per condition, then the block's trace.
+        let mut criteria = String::new();
         if let Some(Value::Hash(pairs)) = args.first() {
             for (k, want) in pairs {
                 let field = to_s(k);
@@ -129,7 +136,7 @@ impl Interp<'_> {
                         format!("`{field}` is not a field of {}", t.name),
                     ));
                 };
-                criteria.push(format!("{field} == {want:?}"));
+                criteria.push_str(&format!(" {field} == {want:?}"));
                 let mut next = Vec::new();
                 for r in keep {
                     let v = t
@@ -155,11 +162,15 @@ impl Interp<'_> {
             return Ok(Value::Table(t.clone()));
         }
         if let Some(b) = blk {
-            criteria.push("block".to_string());
+            if let Blk::Ast(block) = b {
+                criteria.push_str(&describe_block(self, block));
+            }
             let mut next = Vec::new();
             for r in keep {
                 self.ext.rows.push(Row::new(t.clone(), r));
-                let hit = self.call_block(b, Vec::new(), off);
+                // instance_eval passes the row's context as the block argument too.
+                let row = native(Row::new(t.clone(), r));
+                let hit = self.call_block(b, vec![row], off);
                 self.ext.rows.pop();
                 if hit?.truthy() {
                     next.push(r);
@@ -171,6 +182,6 @@ impl Interp<'_> {
             .into_iter()
             .filter_map(|i| t.rows.get(i).cloned())
             .collect();
-        Ok(filtered(t, rows, &criteria.join(", ")))
+        Ok(filtered(t, rows, &criteria))
     }
 }

@@ -1,13 +1,12 @@
 //! `docker`: the Docker host through the `docker` CLI on the target (containers and images
-//! as FilterTables, `info`, `version`, `object(id)`); skipped, saying why, where there is no
-//! `docker` or no daemon.
+//! as FilterTables, `info`, `version`, `object(id)`). As inspec-docker-resources' docker.rb
+//! does, a CLI that fails (no `docker`, no daemon) gives what its output holds: no
+//! containers or images, an empty `info` / `version` / `object`.
 
 use std::sync::Arc;
 
 use crate::native::resources::config_file::from_json;
-use crate::native::resources::support::{
-    has_program, need_str, run_argv, table, table_call, unsupported, Lazy, Res,
-};
+use crate::native::resources::support::{need_str, run_argv, table, table_call, unsupported, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -16,51 +15,32 @@ pub const METHODS: &[&str] = &["containers", "images", "info", "object", "versio
 
 pub struct Docker {
     host: Arc<Host>,
-    available: Lazy<()>,
 }
 
 pub fn create(_args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
-    Ok(Arc::new(Docker {
-        host: host.clone(),
-        available: Lazy::default(),
-    }))
+    Ok(Arc::new(Docker { host: host.clone() }))
 }
 
 impl Docker {
-    /// Runs `docker ARGS`; a missing CLI or daemon skips, other failures fail.
-    fn docker(&self, args: &[&str]) -> Res<String> {
-        self.available.get(|| {
-            if has_program(&self.host, "docker")? {
-                Ok(())
-            } else {
-                Err(ResourceError::Skip(
-                    "docker is not installed on the target".into(),
-                ))
-            }
-        })?;
+    /// `docker ARGS`: its standard output, and whether it succeeded (docker.rb reads the
+    /// output of `ps` / `images` whatever the exit status).
+    fn docker(&self, args: &[&str]) -> Res<(String, bool)> {
         let mut argv = vec!["docker"];
         argv.extend_from_slice(args);
         let out = run_argv(&self.host, &argv)?;
-        if out.exit_status == Some(0) {
-            return Ok(out.stdout);
-        }
-        let why = out.stderr.trim();
-        if why.contains("Cannot connect to the Docker daemon") || why.contains("docker.sock") {
-            return Err(ResourceError::Skip(format!(
-                "the Docker daemon is not reachable: {why}"
-            )));
-        }
-        Err(ResourceError::Failed(format!(
-            "`docker {}` failed: {why}",
-            args.join(" ")
-        )))
+        Ok((out.stdout, out.exit_status == Some(0)))
     }
 
-    fn json(&self, args: &[&str]) -> Res<Value> {
-        let text = self.docker(args)?;
-        serde_json::from_str(&text)
+    /// `info` / `version` (docker.rb: JSON of a successful run, else an empty Mash) and
+    /// `object` (JSON of the output; unparsable output is an empty Mash).
+    fn json(&self, args: &[&str], need_success: bool) -> Res<Value> {
+        let (text, ok) = self.docker(args)?;
+        if need_success && !ok {
+            return Ok(Value::Hash(Vec::new()));
+        }
+        Ok(serde_json::from_str(&text)
             .map(|v| from_json(&v))
-            .map_err(|e| ResourceError::Failed(format!("`docker {}`: {e}", args.join(" "))))
+            .unwrap_or(Value::Hash(Vec::new())))
     }
 }
 
@@ -76,27 +56,29 @@ impl Resource for Docker {
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         match method {
             "containers" => {
-                let text = self.docker(&["ps", "-a", "--no-trunc", "--format", "{{ json . }}"])?;
+                let (text, _) =
+                    self.docker(&["ps", "-a", "--no-trunc", "--format", "{{ json . }}"])?;
                 Ok(Value::Resource(Arc::new(DockerList {
                     kind: ListKind::Containers,
                     table: containers_table(&text),
                 })))
             }
             "images" => {
-                let text =
+                let (text, _) =
                     self.docker(&["images", "-a", "--no-trunc", "--format", "{{ json . }}"])?;
                 Ok(Value::Resource(Arc::new(DockerList {
                     kind: ListKind::Images,
                     table: images_table(&text),
                 })))
             }
-            "info" => self.json(&["info", "--format", "{{ json . }}"]),
-            "version" => self.json(&["version", "--format", "{{ json . }}"]),
+            "info" => self.json(&["info", "--format", "{{ json . }}"], true),
+            "version" => self.json(&["version", "--format", "{{ json . }}"], true),
             "object" => {
                 let id = need_str("docker", args, 0, "a container or image id")?;
-                match self.json(&["inspect", "--", &id])? {
+                match self.json(&["inspect", "--", &id], false)? {
                     Value::Array(mut items) if !items.is_empty() => Ok(items.remove(0)),
-                    _ => Ok(Value::Nil),
+                    Value::Array(_) => Ok(Value::Hash(Vec::new())),
+                    other => Ok(other),
                 }
             }
             _ => Err(unsupported("docker", method)),
@@ -278,7 +260,7 @@ not json
     }
 
     #[test]
-    fn no_daemon_or_no_cli_skips() {
+    fn no_daemon_or_no_cli_gives_empty_answers() {
         let host = Arc::new(Host::new(
             Box::new(LocalTransport::new()),
             None,
@@ -291,11 +273,18 @@ not json
             .output()
             .is_ok_and(|o| o.status.success());
         if daemon_up {
-            assert!(matches!(d.call("info", &[]), Ok(Value::Hash(_))));
+            assert!(matches!(d.call("info", &[]), Ok(Value::Hash(h)) if !h.is_empty()));
         } else {
-            for m in ["containers", "info", "version"] {
-                assert!(matches!(d.call(m, &[]), Err(ResourceError::Skip(_))), "{m}");
+            // docker.rb: no containers, empty info / version / object, never a skip.
+            for m in ["info", "version"] {
+                assert_eq!(d.call(m, &[]).unwrap(), Value::Hash(Vec::new()), "{m}");
             }
+            let obj = d.call("object", &[Value::str("nope")]).unwrap();
+            assert_eq!(obj, Value::Hash(Vec::new()));
+            let Value::Resource(list) = d.call("containers", &[]).unwrap() else {
+                panic!("containers is a table")
+            };
+            assert_eq!(list.call("ids", &[]).unwrap(), Value::Array(Vec::new()));
         }
     }
 }

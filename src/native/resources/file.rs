@@ -83,9 +83,15 @@ struct Facts {
 }
 
 pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
+    // file.rb keeps whatever path it is given: `file(nil)` (a path read from a config that
+    // is not there) is `File ` and exists not.
+    let path = match args.first() {
+        Some(Value::Nil) => String::new(),
+        _ => need_str(name, args, 0, "a path")?,
+    };
     Ok(Arc::new(File {
         name,
-        path: need_str(name, args, 0, "a path")?,
+        path,
         host: host.clone(),
         facts: Lazy::default(),
     }))
@@ -94,7 +100,11 @@ pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<d
 impl File {
     fn facts(&self) -> Res<&Facts> {
         self.facts.get(|| {
-            let own = self.host.stat(&self.path)?;
+            let own = if self.path.is_empty() {
+                None
+            } else {
+                self.host.stat(&self.path)?
+            };
             let mut target = own.clone();
             let mut resolved = None;
             let mut at = self.path.clone();
@@ -421,6 +431,18 @@ mod tests {
 
     fn call(r: &Arc<dyn Resource>, m: &str, args: &[Value]) -> Value {
         r.call(m, args).unwrap()
+    }
+
+    #[test]
+    fn a_nil_path_is_a_file_that_does_not_exist() {
+        let r = create("file", &[Value::Nil], &host()).unwrap();
+        assert_eq!(r.to_s(), "File ");
+        assert_eq!(call(&r, "exist?", &[]), Value::Bool(false));
+        assert_eq!(call(&r, "file?", &[]), Value::Bool(false));
+        assert_eq!(
+            call(&r, "owned_by?", &[Value::str("root")]),
+            Value::Bool(false)
+        );
     }
 
     #[test]

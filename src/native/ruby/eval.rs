@@ -974,10 +974,11 @@ impl<E: Embedding> Interp<'_, E> {
             (&recv, args.as_slice())
         {
             let at = self.at(off);
-            return match res.call("[]", &args) {
-                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => res
-                    .call(&to_s(key), &[])
-                    .map_err(|e| crate::native::ruby::resource_error(e, at)),
+            return match call_resource(res, "[]", &args) {
+                Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => {
+                    call_resource(res, &to_s(key), &[])
+                        .map_err(|e| crate::native::ruby::resource_error(e, at))
+                }
                 other => other.map_err(|e| crate::native::ruby::resource_error(e, at)),
             };
         }
@@ -1028,8 +1029,7 @@ impl<E: Embedding> Interp<'_, E> {
                             ));
                         }
                         let at = self.at(off);
-                        return res
-                            .call(name, &args)
+                        return call_resource(res, name, &args)
                             .map_err(|e| crate::native::ruby::resource_error(e, at));
                     }
                 }
@@ -1221,4 +1221,19 @@ fn is_place(e: &Expr) -> bool {
 
 fn is_object(v: &Value) -> bool {
     matches!(v, Value::Resource(_) | Value::Table(_) | Value::Native(_))
+}
+
+/// A resource's property; on a resource that skipped while loading (InSpec: in
+/// `initialize`), the answer its state gives, where it has one.
+fn call_resource(
+    res: &Arc<dyn crate::native::ruby::value::Resource>,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, crate::native::ruby::value::ResourceError> {
+    match res.call(name, args) {
+        Err(crate::native::ruby::value::ResourceError::Skip(m)) => res
+            .skipped_answer(name)
+            .ok_or(crate::native::ruby::value::ResourceError::Skip(m)),
+        other => other,
+    }
 }

@@ -358,4 +358,16 @@ pub trait Resource: Send + Sync {
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(None)
     }
+    /// InSpec resources that read their facts in `initialize` skip there (`skip_resource`,
+    /// e.g. a missing file): the message when this one did. A `describe` of it is then one
+    /// skipped result (runner.rb `get_check_example`). None: loaded, or loads lazily.
+    fn load_skip(&self) -> Option<String> {
+        None
+    }
+    /// What `method` answers on such a skipped resource, from the state its `initialize`
+    /// left (json.rb pre-sets `params` to `{}`): used outside a describe of it. None: the
+    /// skip stands.
+    fn skipped_answer(&self, _method: &str) -> Option<Value> {
+        None
+    }
 }
