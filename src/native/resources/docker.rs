@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use crate::native::resources::config_file::from_json;
-use crate::native::resources::support::{need_str, run_argv, table, table_call, unsupported, Res};
+use crate::native::resources::support::{
+    need_str, run_argv, table, table_call, unsupported, Lazy, Res,
+};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -420,10 +422,7 @@ pub fn create_object(kind: ObjectKind, args: &[Value], host: &Arc<Host>) -> Res<
         image,
         repo,
         tag,
-        docker: Docker {
-            host: host.clone(),
-            available: Lazy::default(),
-        },
+        docker: Docker { host: host.clone() },
         rows: Lazy::default(),
     }))
 }
@@ -445,15 +444,9 @@ impl DockerObject {
                 ObjectKind::Service => &["service", "ls", "--format", "{{ json . }}"],
                 ObjectKind::Plugin => &["plugin", "ls", "--no-trunc", "--format", "{{ json . }}"],
             };
-            let text = match self.docker.docker(args) {
-                // docker.rb reads the empty stdout of a node outside a swarm: no services.
-                Err(ResourceError::Failed(m))
-                    if self.kind == ObjectKind::Service && m.contains("not a swarm manager") =>
-                {
-                    String::new()
-                }
-                other => other?,
-            };
+            // docker.rb reads the output whatever the exit status: a node outside a swarm
+            // (or without a daemon) lists nothing.
+            let (text, _) = self.docker.docker(args)?;
             let is = |v: &Value, want: &Option<String>| {
                 matches!((v, want), (Value::Str(a), Some(b)) if a == b)
             };

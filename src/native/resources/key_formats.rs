@@ -403,23 +403,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn der_round_trip_and_bits() {
-        let long = vec![7u8; 300];
-        let enc = der(OCTET_STRING, &long);
-        assert_eq!(&enc[..4], &[0x04, 0x82, 0x01, 0x2c]);
-        assert_eq!(tlv(&enc), Some((OCTET_STRING, &long[..], &[][..])));
-        assert_eq!(tlv(&[0x30, 0x85, 1, 1, 1, 1, 1]), None);
-        assert_eq!(tlv(&[0x30, 0x05, 1]), None);
-        assert_eq!(num_bits(&[0x00, 0x80, 0x00]), 16);
-        assert_eq!(num_bits(&[0x01, 0xff]), 9);
-        assert_eq!(num_bits(&[0, 0]), 0);
-        assert_eq!(
-            oid_text(&[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]),
-            EC_OID
-        );
-    }
-
-    #[test]
     fn garbage_is_unreadable() {
         assert_eq!(read_pkey(b"", None), Err(KeyError::Unreadable));
         assert_eq!(read_pkey(b"hello", None), Err(KeyError::Unreadable));
