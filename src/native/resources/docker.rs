@@ -696,11 +696,8 @@ commands:
         assert_eq!(answers.0, Ok(Value::Bool(false)));
         assert_eq!(answers.1, Ok(Value::Nil));
         assert_eq!(answers.2, "Docker Service web");
-        assert!(
-            matches!(&answers.3, Err(ResourceError::Failed(m)) if m.contains("permission denied")),
-            "{:?}",
-            answers.3
-        );
+        // docker.rb reads the output whatever the exit status: a refused listing is empty.
+        assert_eq!(answers.3, Ok(Value::Bool(false)));
         assert_eq!(
             image_components("localhost:5000/app"),
             ("localhost:5000/app".into(), "app".into(), None)

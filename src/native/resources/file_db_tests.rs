@@ -12,7 +12,8 @@ use crate::native::testing::{evaluate_on, one, wrong_outcomes_on_fixture_hosts};
 
 use ControlStatus::{Failed as F, Passed as P, Skipped as S};
 
-/// InSpec's status of each control on debian12, ubuntu2004, rhel8.
+/// InSpec's status of each control on debian12, ubuntu2004, rhel8. (debian12 and rhel8 have
+/// no `docker`: docker.rb reads the empty output of the failed CLI, so nothing exists there.)
 const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("toml-doc-port", [P, S, S]),
     ("toml-doc-array", [P, S, S]),
@@ -46,14 +47,14 @@ const EXPECTED: &[(&str, [ControlStatus; 3])] = &[
     ("php-config-doc-ini", [P, F, F]),
     ("php-config-symbol-ini", [P, F, F]),
     ("php-config-integer", [P, F, F]),
-    ("docker-container-example", [S, P, S]),
-    ("docker-container-stopped", [S, P, S]),
-    ("docker-image-example", [S, P, S]),
-    ("docker-image-missing", [S, F, S]),
-    ("docker-service-example", [S, P, S]),
-    ("docker-plugin-example", [S, P, S]),
-    ("docker-container-volume", [S, P, S]),
-    ("docker-container-no-volumes", [S, F, S]),
+    ("docker-container-example", [F, P, F]),
+    ("docker-container-stopped", [F, P, F]),
+    ("docker-image-example", [F, P, F]),
+    ("docker-image-missing", [F, F, F]),
+    ("docker-service-example", [F, P, F]),
+    ("docker-plugin-example", [F, P, F]),
+    ("docker-container-volume", [F, P, F]),
+    ("docker-container-no-volumes", [F, F, F]),
     ("cassandradb-conf-doc", [S, P, S]),
     ("oracledb-listener-conf-doc", [S, S, F]),
     ("oracledb-listener-conf-values", [S, S, P]),
