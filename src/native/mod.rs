@@ -34,6 +34,8 @@ mod breadth_tests;
 #[cfg(test)]
 mod eval_tests;
 #[cfg(test)]
+mod fact_count_tests;
+#[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
 mod library_class_tests;

@@ -71,3 +71,58 @@ impl Transport for NullTransport {
         ))
     }
 }
+
+/// Another transport, with every fact asked of it written down (`run:CMD`, `read:PATH`,
+/// `stat:PATH`), so a test can bound how often a profile reaches the target.
+pub struct CountingTransport {
+    inner: Box<dyn Transport>,
+    pub asked: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl CountingTransport {
+    pub fn new(inner: Box<dyn Transport>) -> Self {
+        CountingTransport {
+            inner,
+            asked: Arc::default(),
+        }
+    }
+    fn note(&self, what: String) {
+        self.asked
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(what);
+    }
+}
+
+impl Transport for CountingTransport {
+    fn run(
+        &self,
+        command: &str,
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<CommandOutput, TransportError> {
+        self.note(format!("run:{command}"));
+        self.inner.run(command, deadline, cancel)
+    }
+    fn read_file(
+        &self,
+        path: &str,
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<Vec<u8>>, TransportError> {
+        self.note(format!("read:{path}"));
+        self.inner.read_file(path, deadline, cancel)
+    }
+    fn stat(
+        &self,
+        path: &str,
+        deadline: Option<Instant>,
+        cancel: &CancellationToken,
+    ) -> Result<Option<FileInfo>, TransportError> {
+        self.note(format!("stat:{path}"));
+        self.inner.stat(path, deadline, cancel)
+    }
+    fn kind(&self) -> &'static str {
+        self.inner.kind()
+    }
+}
