@@ -139,7 +139,13 @@ def test_health_reports_a_store_corrupted_while_running(tmp_path: Path) -> None:
         size = db.stat().st_size
         with db.open("r+b") as f:  # the same file, overwritten in place
             f.write(os.urandom(size))
+        # /health answers from the store probe, which runs every second: it turns within a
+        # few probes (6 s leaves room for a loaded machine).
+        deadline = time.monotonic() + 6
         bad = httpx.get(server.url + "/health", timeout=10)
+        while bad.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            bad = httpx.get(server.url + "/health", timeout=10)
         assert bad.status_code == 503, bad.text
         body = bad.json()
         assert body["status"] == "degraded"
