@@ -562,3 +562,42 @@ end
 "##,
     );
 }
+
+#[test]
+fn methods_lists_an_instances_public_methods_as_symbols() {
+    // Object#methods: the public methods of the class and its ancestors (attr_readers
+    // included, private ones not), then Object's; a profile guards with
+    // `rows.methods.include?(:output)`.
+    passes(
+        r#"
+class Lines
+  attr_reader :output
+  def initialize(raw)
+    @output = raw
+  end
+  def lines
+    output.split("\n")
+  end
+  private
+  def hidden; end
+end
+"#,
+        r#"
+control 'c' do
+  rows = Lines.new("a\nb")
+  describe rows.methods.include?(:output) do
+    it { should eq true }
+  end
+  describe rows.methods.include?(:lines) do
+    it { should eq true }
+  end
+  describe rows.methods.include?(:hidden) do
+    it { should eq false }
+  end
+  describe rows.public_methods.include?(:to_s) do
+    it { should eq true }
+  end
+end
+"#,
+    );
+}

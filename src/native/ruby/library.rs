@@ -62,6 +62,8 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "send",
     "public_send",
     "instance_variable_get",
+    "methods",
+    "public_methods",
     "skip_resource",
     "fail_resource",
     "resource_failed?",
@@ -916,6 +918,28 @@ impl<E: Embedding> Interp<'_, E> {
                         None => Value::Bool(false),
                     }
                 }
+            }
+            // Ruby's `methods`: the public methods of the class and its ancestors, then
+            // Object's, as Symbols (profiles ask `obj.methods.include?(:output)`).
+            "methods" | "public_methods" => {
+                let ancestors = self.ancestors(class);
+                let mut names: Vec<String> = Vec::new();
+                for def in ancestors.iter().filter_map(|c| self.classes.get(c)) {
+                    let mut own: Vec<String> = def
+                        .methods
+                        .keys()
+                        .chain(&def.attr_readers)
+                        .cloned()
+                        .chain(def.attr_writers.iter().map(|w| format!("{w}=")))
+                        .filter(|m| m != "initialize" && !def.private.contains(m))
+                        .collect();
+                    own.sort();
+                    names.extend(own);
+                }
+                names.extend(INSTANCE_BASE_METHODS.iter().map(|m| m.to_string()));
+                let mut seen = std::collections::HashSet::new();
+                names.retain(|m| seen.insert(m.clone()));
+                Value::Array(names.into_iter().map(Value::Sym).collect())
             }
             "class" => native(ClassRef(class.to_string())),
             "is_a?" | "kind_of?" | "instance_of?" => {
