@@ -15,6 +15,9 @@ pub const OUTPUT_CAP: usize = 16 << 20;
 /// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
 pub const FILE_CAP: usize = OUTPUT_CAP;
 
+/// The shell of local commands (see [`child::SHELL_ARG0`]).
+pub const SHELL: &str = "/bin/sh";
+
 /// This machine, checked directly.
 #[derive(Debug, Default)]
 pub struct LocalTransport;
@@ -42,7 +45,9 @@ impl Transport for LocalTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
-        let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
+        // /bin/sh named `sh`, as Ruby's `exec` of a shell string (train's local commands)
+        // starts it: the shell names itself so in its messages ("sh: 1: Syntax error").
+        let argv = [SHELL.to_string(), "-c".into(), command.into()];
         let out = child::run_with_env(&argv, env, OUTPUT_CAP, deadline, cancel)?;
         if out.truncated {
             return Err(TransportError::Failed(format!(
@@ -209,6 +214,17 @@ mod tests {
         LocalTransport
             .stat(path, None, &CancellationToken::new())
             .unwrap()
+    }
+
+    #[test]
+    fn commands_run_under_sh_named_as_ruby_names_it() {
+        // The shell's own messages name it by argv[0]: `sh: 1: …` under InSpec, which the
+        // message then carries into code_desc when a profile interpolates the output.
+        let out = LocalTransport
+            .run("echo \"$0\"\necho (", None, &CancellationToken::new())
+            .unwrap();
+        assert_eq!(out.stdout, "sh\n");
+        assert!(out.stderr.starts_with("sh: "), "{:?}", out.stderr);
     }
 
     #[test]
