@@ -341,3 +341,50 @@ fn an_its_whose_subject_raises_has_no_matcher_description() {
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
     assert_eq!(c.code_desc, "strip ", "{c:#?}");
 }
+
+/// Controls evaluated with the native resources on a fixture host.
+fn run_on_fixture(host: &str, controls: &str) -> Vec<crate::job::ControlResult> {
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![("controls/test.rb".into(), controls.into())],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("snippet parses");
+    crate::native::evaluate(
+        &profile,
+        crate::native::testing::fixture_host(host),
+        &serde_json::Map::new(),
+    )
+}
+
+/// docker.rb's `info` / `version` are Hashie::Mashes (empty without a daemon): a dotted
+/// `its` sends each name in turn (rspec-its), a missing key is nil and the next name
+/// raises on it, as InSpec reports it (docker-ce CIS 1.3 without Docker).
+#[test]
+fn a_dotted_its_on_a_docker_mash_sends_each_name() {
+    let r = run_on_fixture(
+        "debian12",
+        "control 'd' do\n  describe docker.version do\n    its('Client.Version') { should cmp >= '17.03' }\n  end\n  describe Hashie::Mash.new({'Swarm' => {'LocalNodeState' => 'active'}}) do\n    its('Swarm.LocalNodeState') { should eq 'active' }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| (c.code_desc.clone(), c.status, c.message.clone().or(c.skip_message.clone())))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "#<Hashie::Mash> Client.Version ".to_string(),
+                ControlStatus::Failed,
+                Some("undefined method `Version' for nil:NilClass".to_string())
+            ),
+            (
+                "#<Hashie::Mash Swarm=#<Hashie::Mash LocalNodeState=\"active\">> Swarm.LocalNodeState is expected to eq \"active\"".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ]
+    );
+}

@@ -10,6 +10,7 @@ use crate::native::resources::support::{
     need_str, run_argv, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::mash::mash;
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
@@ -38,11 +39,13 @@ impl Docker {
     fn json(&self, args: &[&str], need_success: bool) -> Res<Value> {
         let (text, ok) = self.docker(args)?;
         if need_success && !ok {
-            return Ok(Value::Hash(Vec::new()));
+            return Ok(mash(Vec::new()));
         }
-        Ok(serde_json::from_str(&text)
-            .map(|v| from_json(&v))
-            .unwrap_or(Value::Hash(Vec::new())))
+        Ok(match serde_json::from_str(&text).map(|v| from_json(&v)) {
+            Ok(Value::Hash(pairs)) => mash(pairs),
+            Ok(other) => other,
+            Err(_) => mash(Vec::new()),
+        })
     }
 }
 
@@ -78,8 +81,11 @@ impl Resource for Docker {
             "object" => {
                 let id = need_str("docker", args, 0, "a container or image id")?;
                 match self.json(&["inspect", "--", &id], false)? {
-                    Value::Array(mut items) if !items.is_empty() => Ok(items.remove(0)),
-                    Value::Array(_) => Ok(Value::Hash(Vec::new())),
+                    Value::Array(mut items) if !items.is_empty() => Ok(match items.remove(0) {
+                        Value::Hash(pairs) => mash(pairs),
+                        other => other,
+                    }),
+                    Value::Array(_) => Ok(mash(Vec::new())),
                     other => Ok(other),
                 }
             }
@@ -261,6 +267,12 @@ not json
         );
     }
 
+    /// The pairs of a Hashie::Mash (None: not a Mash).
+    fn pairs(v: &Value) -> Option<Vec<(Value, Value)>> {
+        crate::native::ruby::objects::as_native::<crate::native::ruby::mash::Mash>(v)
+            .and_then(|m| m.0.lock().ok().map(|p| p.clone()))
+    }
+
     #[test]
     fn no_daemon_or_no_cli_gives_empty_answers() {
         let host = Arc::new(Host::new(
@@ -275,14 +287,14 @@ not json
             .output()
             .is_ok_and(|o| o.status.success());
         if daemon_up {
-            assert!(matches!(d.call("info", &[]), Ok(Value::Hash(h)) if !h.is_empty()));
+            assert!(pairs(&d.call("info", &[]).unwrap()).is_some_and(|h| !h.is_empty()));
         } else {
             // docker.rb: no containers, empty info / version / object, never a skip.
             for m in ["info", "version"] {
-                assert_eq!(d.call(m, &[]).unwrap(), Value::Hash(Vec::new()), "{m}");
+                assert_eq!(pairs(&d.call(m, &[]).unwrap()), Some(Vec::new()), "{m}");
             }
             let obj = d.call("object", &[Value::str("nope")]).unwrap();
-            assert_eq!(obj, Value::Hash(Vec::new()));
+            assert_eq!(pairs(&obj), Some(Vec::new()));
             let Value::Resource(list) = d.call("containers", &[]).unwrap() else {
                 panic!("containers is a table")
             };
