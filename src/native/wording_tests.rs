@@ -116,7 +116,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "expect(nil.strip).to eq 1",
         "x ",
-        Some("undefined method `strip' for NilClass"),
+        Some("undefined method `strip' for nil:NilClass"),
     ),
     (
         "expect(file('/etc/passwd')).to exist",
@@ -370,7 +370,13 @@ fn a_dotted_its_on_a_docker_mash_sends_each_name() {
     let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
         .results
         .iter()
-        .map(|c| (c.code_desc.clone(), c.status, c.message.clone().or(c.skip_message.clone())))
+        .map(|c| {
+            (
+                c.code_desc.clone(),
+                c.status,
+                c.message.clone().or(c.skip_message.clone()),
+            )
+        })
         .collect();
     assert_eq!(
         got,

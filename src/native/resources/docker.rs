@@ -39,12 +39,19 @@ impl Docker {
     fn json(&self, args: &[&str], need_success: bool) -> Res<Value> {
         let (text, ok) = self.docker(args)?;
         if need_success && !ok {
-            return Ok(mash(Vec::new()));
+            return Ok(Value::Hash(Vec::new()));
         }
-        Ok(match serde_json::from_str(&text).map(|v| from_json(&v)) {
-            Ok(Value::Hash(pairs)) => mash(pairs),
-            Ok(other) => other,
-            Err(_) => mash(Vec::new()),
+        Ok(serde_json::from_str(&text)
+            .map(|v| from_json(&v))
+            .unwrap_or(Value::Hash(Vec::new())))
+    }
+
+    /// `docker inspect ID`'s first object (empty when none).
+    fn object_data(&self, id: &str) -> Res<Value> {
+        Ok(match self.json(&["inspect", "--", id], false)? {
+            Value::Array(mut items) if !items.is_empty() => items.remove(0),
+            Value::Array(_) => Value::Hash(Vec::new()),
+            other => other,
         })
     }
 }
@@ -76,21 +83,27 @@ impl Resource for Docker {
                     table: images_table(&text),
                 })))
             }
-            "info" => self.json(&["info", "--format", "{{ json . }}"], true),
-            "version" => self.json(&["version", "--format", "{{ json . }}"], true),
+            // docker.rb answers these as Hashie::Mashes (`info.Swarm.LocalNodeState`).
+            "info" => Ok(as_mash(
+                self.json(&["info", "--format", "{{ json . }}"], true)?,
+            )),
+            "version" => Ok(as_mash(
+                self.json(&["version", "--format", "{{ json . }}"], true)?,
+            )),
             "object" => {
                 let id = need_str("docker", args, 0, "a container or image id")?;
-                match self.json(&["inspect", "--", &id], false)? {
-                    Value::Array(mut items) if !items.is_empty() => Ok(match items.remove(0) {
-                        Value::Hash(pairs) => mash(pairs),
-                        other => other,
-                    }),
-                    Value::Array(_) => Ok(mash(Vec::new())),
-                    other => Ok(other),
-                }
+                Ok(as_mash(self.object_data(&id)?))
             }
             _ => Err(unsupported("docker", method)),
         }
+    }
+}
+
+/// A Hash as a Hashie::Mash; anything else as it is.
+fn as_mash(v: Value) -> Value {
+    match v {
+        Value::Hash(pairs) => mash(pairs),
+        other => other,
     }
 }
 
@@ -527,7 +540,7 @@ impl DockerObject {
             .clone()
             .or_else(|| self.id.clone())
             .unwrap_or_default();
-        let data = self.docker.call("object", &[Value::str(target)])?;
+        let data = self.docker.object_data(&target)?;
         let v = crate::native::resources::support::dig(&data, &path);
         if v == Value::Nil {
             let shown: Vec<String> = path
@@ -646,7 +659,7 @@ impl Resource for DockerObject {
                     ));
                 };
                 let target = self.name.clone().or(self.id.clone()).unwrap_or_default();
-                let info = self.docker.call("object", &[Value::str(target)])?;
+                let info = self.docker.object_data(&target)?;
                 let mounts = match info.hash_get(&Value::str("Mounts")) {
                     Some(Value::Array(m)) if !m.is_empty() => m.clone(),
                     _ => {

@@ -62,8 +62,21 @@ const MUTATORS: &[&str] = &[
 
 /// NilClass's own public instance methods (Ruby 3.1 `nil.public_methods(false)`).
 const NIL_CLASS_METHODS: &[&str] = &[
-    "&", "|", "^", "=~", "===", "inspect", "nil?", "rationalize", "to_a", "to_c", "to_f",
-    "to_h", "to_i", "to_r", "to_s",
+    "&",
+    "|",
+    "^",
+    "=~",
+    "===",
+    "inspect",
+    "nil?",
+    "rationalize",
+    "to_a",
+    "to_c",
+    "to_f",
+    "to_h",
+    "to_i",
+    "to_r",
+    "to_s",
 ];
 
 impl<E: Embedding> Interp<'_, E> {

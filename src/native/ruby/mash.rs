@@ -15,7 +15,9 @@ pub struct Mash(pub Mutex<Vec<(Value, Value)>>);
 
 impl NativeObject for Mash {
     fn inspect(&self) -> Option<String> {
-        Some(inspect(&self.0.lock().map(|p| p.clone()).unwrap_or_default()))
+        Some(inspect(
+            &self.0.lock().map(|p| p.clone()).unwrap_or_default(),
+        ))
     }
 }
 

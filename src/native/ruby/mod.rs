@@ -128,7 +128,10 @@ pub fn no_method(name: &str, v: &Value) -> Flow {
         Value::Bool(b) => format!("{b}:{}", v.class_name()),
         _ => v.class_name().to_string(),
     };
-    Flow::raise("NoMethodError", format!("undefined method `{name}' for {whom}"))
+    Flow::raise(
+        "NoMethodError",
+        format!("undefined method `{name}' for {whom}"),
+    )
 }
 
 /// Integer arithmetic outside 64 bits.
