@@ -601,3 +601,22 @@ end
 "#,
     );
 }
+
+#[test]
+fn an_instance_without_to_s_is_named_by_class_and_address() {
+    // Object#to_s: "#<Lines:0x00007f…>", one address per object, the same for one object.
+    passes(
+        "class Plain\nend\n",
+        r#"
+control 'c' do
+  a = Plain.new
+  b = Plain.new
+  describe a.to_s do
+    it { should match(/\A#<Plain:0x[0-9a-f]{16}>\z/) }
+    it { should eq a.to_s }
+    it { should_not eq b.to_s }
+  end
+end
+"#,
+    );
+}

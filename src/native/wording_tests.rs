@@ -394,3 +394,45 @@ fn a_dotted_its_on_a_docker_mash_sends_each_name() {
         ]
     );
 }
+
+/// What has no `to_s` of its own is named by Ruby's `Object#to_s`, `#<Class:0x…>` (the
+/// address 16 hex digits): etc_group.rb's `where` answers an EtcGroupView, docker.rb's
+/// `containers` a DockerContainerFilter, as the InSpec oracle prints them.
+#[test]
+fn objects_without_to_s_are_named_by_class_and_address() {
+    let r = run_on_fixture(
+        "debian12",
+        "control 'g' do\n  describe etc_group.where(group_name: 'nope') do\n    its('users') { should include 'vagrant' }\n  end\n  describe docker.containers do\n    its('ids') { should be_empty }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| (c.code_desc.clone(), c.status, c.message.clone()))
+        .collect();
+    let address = regex::Regex::new(r"^#<([A-Za-z:]+):0x[0-9a-f]{16}> (.*)$").unwrap();
+    let named: Vec<(String, String, ControlStatus, Option<String>)> = got
+        .iter()
+        .filter_map(|(d, s, m)| {
+            let c = address.captures(d)?;
+            Some((c[1].to_string(), c[2].to_string(), *s, m.clone()))
+        })
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            (
+                "Inspec::Resources::EtcGroupView".to_string(),
+                "users is expected to include \"vagrant\"".to_string(),
+                ControlStatus::Failed,
+                Some("expected [] to include \"vagrant\"".to_string())
+            ),
+            (
+                "DockerContainerFilter".to_string(),
+                "ids is expected to be empty".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ],
+        "{got:#?}"
+    );
+}

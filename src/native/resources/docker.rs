@@ -11,6 +11,7 @@ use crate::native::resources::support::{
 };
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::mash::mash;
+use crate::native::ruby::objects::{next_object_address, object_to_s};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
@@ -152,8 +153,10 @@ const CONTAINER_FIELDS: &[&str] = &[
 ];
 
 pub fn containers_table(text: &str) -> Arc<Table> {
+    // docker.rb's DockerContainerFilter / DockerImageFilter have no `to_s`: Ruby's
+    // Object#to_s names them.
     table(
-        "Docker Containers",
+        &object_to_s("DockerContainerFilter", next_object_address()),
         CONTAINER_FIELDS,
         &[
             ("ids", "id"),
@@ -184,7 +187,7 @@ const IMAGE_FIELDS: &[&str] = &[
 
 pub fn images_table(text: &str) -> Arc<Table> {
     table(
-        "Docker Images",
+        &object_to_s("DockerImageFilter", next_object_address()),
         IMAGE_FIELDS,
         &[
             ("ids", "id"),

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, load_library, matcher_class, matcher_definition, native, struct_class,
+    as_native, load_library, matcher_class, matcher_definition, native, object_to_s, struct_class,
     struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
     CORE_BASES, MATCHERS_NAMESPACE,
 };
@@ -876,7 +876,8 @@ impl<E: Embedding> Interp<'_, E> {
         Some(Ok(match name {
             "to_s" | "inspect" => Value::Str(match self.classes.get(class) {
                 Some(c) if resource => c.resource.clone().unwrap_or_else(|| class.to_string()),
-                _ => format!("#<{class}>"),
+                // Ruby's Object#to_s, the instance's address its identity.
+                _ => object_to_s(class, inst as *const Instance as usize),
             }),
             // InSpec's `resource_id(value = nil)`: sets it when given, "" by default.
             "resource_id" => {
@@ -1078,6 +1079,7 @@ impl<E: Embedding> Interp<'_, E> {
             rows,
             flattened: Vec::new(),
             predicates: Vec::new(),
+            view: None,
         }))
     }
 
