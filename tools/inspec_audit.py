@@ -197,13 +197,18 @@ def why(result: dict[str, Any] | None) -> str:
     return f"{result.get('status')}" + (f" ({first[:160]})" if first else "")
 
 
-# Ruby's Object#to_s names an object by its heap address, which differs on every run.
+# Ruby's Object#to_s names an object by its heap address, and a "Control Source Code
+# Error" names the profile's copy in this script's temporary directory: both differ on
+# every run (and InSpec's report may come from an earlier one, see --reports).
 OBJECT_ADDRESS = re.compile(r"(#<[A-Za-z_][\w:]*):0x[0-9a-f]+>")
+AUDIT_WORKDIR = re.compile(r"/inspec-audit-[^/\s]+/")
 
 
 def desc_key(result: dict[str, Any]) -> str:
-    """A result's code_desc with object addresses (`#<Class:0x00007f…>`) left out."""
-    return OBJECT_ADDRESS.sub(r"\1:0x…>", str(result.get("code_desc")))
+    """A result's code_desc without what differs on every run: object addresses
+    (`#<Class:0x00007f…>`) and this script's temporary directory."""
+    desc = OBJECT_ADDRESS.sub(r"\1:0x…>", str(result.get("code_desc")))
+    return AUDIT_WORKDIR.sub("/inspec-audit-…/", desc)
 
 
 def compare(name: str, oracle: dict[str, Any], ours: dict[str, Any]) -> Comparison:
