@@ -201,7 +201,7 @@ def why(result: dict[str, Any] | None) -> str:
 # Error" names the profile's copy in this script's temporary directory: both differ on
 # every run (and InSpec's report may come from an earlier one, see --reports).
 OBJECT_ADDRESS = re.compile(r"(#<[A-Za-z_][\w:]*):0x[0-9a-f]+>")
-AUDIT_WORKDIR = re.compile(r"/inspec-audit-[^/\s]+/")
+AUDIT_WORKDIR = re.compile(r"/inspec-audit-[^/\s]+/\d+/")
 
 
 def desc_key(result: dict[str, Any]) -> str:

@@ -69,6 +69,13 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("expected: > 5\n     got:   3"),
     ),
     (
+        // BeComparedTo#description: the operand's words (`to_s`, `_` read as a space), not
+        // its inspect; the failure message formats it.
+        "expect('b').to be <= 'a_3'",
+        "x is expected to be <= a 3",
+        Some("expected: <= \"a_3\"\n     got:    \"b\""),
+    ),
+    (
         "expect(3).not_to be < 5",
         "x is expected not to be < 5",
         Some("`expect(3).not_to be < 5`"),
