@@ -284,8 +284,11 @@ fn a_skipped_resource_gives_one_result_for_its_describe() {
     );
 }
 
-/// Controls evaluated with the native resources on this machine.
-fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+/// Controls evaluated with the native resources on `host`.
+fn run_on(
+    host: std::sync::Arc<crate::transport::Host>,
+    controls: &str,
+) -> Vec<crate::job::ControlResult> {
     let src = crate::profile::ProfileSources {
         path: "test".into(),
         metadata: None,
@@ -293,11 +296,12 @@ fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
         libraries: Vec::new(),
     };
     let profile = crate::profile::build(&src).expect("snippet parses");
-    crate::native::evaluate(
-        &profile,
-        crate::transport::local::test_host(),
-        &serde_json::Map::new(),
-    )
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+/// Controls evaluated with the native resources on this machine.
+fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+    run_on(crate::transport::local::test_host(), controls)
 }
 
 /// json.rb / parse_config.rb read their file in `initialize`: a missing one skips the
@@ -351,18 +355,7 @@ fn an_its_whose_subject_raises_has_no_matcher_description() {
 
 /// Controls evaluated with the native resources on a fixture host.
 fn run_on_fixture(host: &str, controls: &str) -> Vec<crate::job::ControlResult> {
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), controls.into())],
-        libraries: Vec::new(),
-    };
-    let profile = crate::profile::build(&src).expect("snippet parses");
-    crate::native::evaluate(
-        &profile,
-        crate::native::testing::fixture_host(host),
-        &serde_json::Map::new(),
-    )
+    run_on(crate::native::testing::fixture_host(host), controls)
 }
 
 /// docker.rb's `info` / `version` are Hashie::Mashes (empty without a daemon): a dotted

@@ -42,10 +42,11 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
     spawn_with_env(argv, stdin, &[])
 }
 
-/// [`spawn`] with `env` added to the allow-listed environment (a client's password, which
-/// must not appear in any command line).
 /// The name `/bin/sh` is started under, as Ruby starts it for a command string.
 pub const SHELL_ARG0: &str = "sh";
+
+/// [`spawn`] with `env` added to the allow-listed environment (a client's password, which
+/// must not appear in any command line).
 
 fn spawn_with_env(
     argv: &[String],
