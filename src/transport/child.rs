@@ -47,7 +47,6 @@ pub const SHELL_ARG0: &str = "sh";
 
 /// [`spawn`] with `env` added to the allow-listed environment (a client's password, which
 /// must not appear in any command line).
-
 fn spawn_with_env(
     argv: &[String],
     stdin: Stdio,
