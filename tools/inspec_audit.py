@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -196,6 +197,20 @@ def why(result: dict[str, Any] | None) -> str:
     return f"{result.get('status')}" + (f" ({first[:160]})" if first else "")
 
 
+# Ruby's Object#to_s names an object by its heap address, and a "Control Source Code
+# Error" names the profile's copy in this script's temporary directory: both differ on
+# every run (and InSpec's report may come from an earlier one, see --reports).
+OBJECT_ADDRESS = re.compile(r"(#<[A-Za-z_][\w:]*):0x[0-9a-f]+>")
+AUDIT_WORKDIR = re.compile(r"/inspec-audit-[^/\s]+/\d+/")
+
+
+def desc_key(result: dict[str, Any]) -> str:
+    """A result's code_desc without what differs on every run: object addresses
+    (`#<Class:0x00007f…>`) and this script's temporary directory."""
+    desc = OBJECT_ADDRESS.sub(r"\1:0x…>", str(result.get("code_desc")))
+    return AUDIT_WORKDIR.sub("/inspec-audit-…/", desc)
+
+
 def compare(name: str, oracle: dict[str, Any], ours: dict[str, Any]) -> Comparison:
     cmp = Comparison(name)
     theirs_by_id, ours_by_id = controls_of(oracle), controls_of(ours)
@@ -212,9 +227,9 @@ def compare(name: str, oracle: dict[str, Any], ours: dict[str, Any]) -> Comparis
         t_by: dict[str, list[dict[str, Any]]] = defaultdict(list)
         o_by: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for r in t_results:
-            t_by[str(r.get("code_desc"))].append(r)
+            t_by[desc_key(r)].append(r)
         for r in o_results:
-            o_by[str(r.get("code_desc"))].append(r)
+            o_by[desc_key(r)].append(r)
         # Results pair by code_desc (in order for repeated descriptions); the rest pair in
         # order of appearance, to tell a wording difference from a different outcome.
         t_rest: list[dict[str, Any]] = []

@@ -562,3 +562,61 @@ end
 "##,
     );
 }
+
+#[test]
+fn methods_lists_an_instances_public_methods_as_symbols() {
+    // Object#methods: the public methods of the class and its ancestors (attr_readers
+    // included, private ones not), then Object's; a profile guards with
+    // `rows.methods.include?(:output)`.
+    passes(
+        r#"
+class Lines
+  attr_reader :output
+  def initialize(raw)
+    @output = raw
+  end
+  def lines
+    output.split("\n")
+  end
+  private
+  def hidden; end
+end
+"#,
+        r#"
+control 'c' do
+  rows = Lines.new("a\nb")
+  describe rows.methods.include?(:output) do
+    it { should eq true }
+  end
+  describe rows.methods.include?(:lines) do
+    it { should eq true }
+  end
+  describe rows.methods.include?(:hidden) do
+    it { should eq false }
+  end
+  describe rows.public_methods.include?(:to_s) do
+    it { should eq true }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn an_instance_without_to_s_is_named_by_class_and_address() {
+    // Object#to_s: "#<Lines:0x00007f…>", one address per object, the same for one object.
+    passes(
+        "class Plain\nend\n",
+        r#"
+control 'c' do
+  a = Plain.new
+  b = Plain.new
+  describe a.to_s do
+    it { should match(/\A#<Plain:0x[0-9a-f]{16}>\z/) }
+    it { should eq a.to_s }
+    it { should_not eq b.to_s }
+  end
+end
+"#,
+    );
+}

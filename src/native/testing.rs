@@ -286,6 +286,7 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
                 ],
                 flattened: Vec::new(),
                 predicates: Vec::new(),
+                view: None,
             })),
             ..Fake::new("etc_fstab", "File System Table File (fstab)")
         },

@@ -69,6 +69,13 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
         Some("expected: > 5\n     got:   3"),
     ),
     (
+        // BeComparedTo#description: the operand's words (`to_s`, `_` read as a space), not
+        // its inspect; the failure message formats it.
+        "expect('b').to be <= 'a_3'",
+        "x is expected to be <= a 3",
+        Some("expected: <= \"a_3\"\n     got:    \"b\""),
+    ),
+    (
         "expect(3).not_to be < 5",
         "x is expected not to be < 5",
         Some("`expect(3).not_to be < 5`"),
@@ -116,7 +123,7 @@ const TABLE: &[(&str, &str, Option<&str>)] = &[
     (
         "expect(nil.strip).to eq 1",
         "x ",
-        Some("undefined method `strip' for NilClass"),
+        Some("undefined method `strip' for nil:NilClass"),
     ),
     (
         "expect(file('/etc/passwd')).to exist",
@@ -277,8 +284,11 @@ fn a_skipped_resource_gives_one_result_for_its_describe() {
     );
 }
 
-/// Controls evaluated with the native resources on this machine.
-fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+/// Controls evaluated with the native resources on `host`.
+fn run_on(
+    host: std::sync::Arc<crate::transport::Host>,
+    controls: &str,
+) -> Vec<crate::job::ControlResult> {
     let src = crate::profile::ProfileSources {
         path: "test".into(),
         metadata: None,
@@ -286,11 +296,12 @@ fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
         libraries: Vec::new(),
     };
     let profile = crate::profile::build(&src).expect("snippet parses");
-    crate::native::evaluate(
-        &profile,
-        crate::transport::local::test_host(),
-        &serde_json::Map::new(),
-    )
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
+/// Controls evaluated with the native resources on this machine.
+fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+    run_on(crate::transport::local::test_host(), controls)
 }
 
 /// json.rb / parse_config.rb read their file in `initialize`: a missing one skips the
@@ -340,4 +351,88 @@ fn an_its_whose_subject_raises_has_no_matcher_description() {
     let c = &r[0].results[0];
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
     assert_eq!(c.code_desc, "strip ", "{c:#?}");
+}
+
+/// Controls evaluated with the native resources on a fixture host.
+fn run_on_fixture(host: &str, controls: &str) -> Vec<crate::job::ControlResult> {
+    run_on(crate::native::testing::fixture_host(host), controls)
+}
+
+/// docker.rb's `info` / `version` are Hashie::Mashes (empty without a daemon): a dotted
+/// `its` sends each name in turn (rspec-its), a missing key is nil and the next name
+/// raises on it, as InSpec reports it (docker-ce CIS 1.3 without Docker).
+#[test]
+fn a_dotted_its_on_a_docker_mash_sends_each_name() {
+    let r = run_on_fixture(
+        "debian12",
+        "control 'd' do\n  describe docker.version do\n    its('Client.Version') { should cmp >= '17.03' }\n  end\n  describe Hashie::Mash.new({'Swarm' => {'LocalNodeState' => 'active'}}) do\n    its('Swarm.LocalNodeState') { should eq 'active' }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| {
+            (
+                c.code_desc.clone(),
+                c.status,
+                c.message.clone().or(c.skip_message.clone()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "#<Hashie::Mash> Client.Version ".to_string(),
+                ControlStatus::Failed,
+                Some("undefined method `Version' for nil:NilClass".to_string())
+            ),
+            (
+                "#<Hashie::Mash Swarm=#<Hashie::Mash LocalNodeState=\"active\">> Swarm.LocalNodeState is expected to eq \"active\"".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ]
+    );
+}
+
+/// What has no `to_s` of its own is named by Ruby's `Object#to_s`, `#<Class:0x…>` (the
+/// address 16 hex digits): etc_group.rb's `where` answers an EtcGroupView, docker.rb's
+/// `containers` a DockerContainerFilter, as the InSpec oracle prints them.
+#[test]
+fn objects_without_to_s_are_named_by_class_and_address() {
+    let r = run_on_fixture(
+        "debian12",
+        "control 'g' do\n  describe etc_group.where(group_name: 'nope') do\n    its('users') { should include 'vagrant' }\n  end\n  describe docker.containers do\n    its('ids') { should be_empty }\n  end\nend\n",
+    );
+    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
+        .results
+        .iter()
+        .map(|c| (c.code_desc.clone(), c.status, c.message.clone()))
+        .collect();
+    let address = regex::Regex::new(r"^#<([A-Za-z:]+):0x[0-9a-f]{16}> (.*)$").unwrap();
+    let named: Vec<(String, String, ControlStatus, Option<String>)> = got
+        .iter()
+        .filter_map(|(d, s, m)| {
+            let c = address.captures(d)?;
+            Some((c[1].to_string(), c[2].to_string(), *s, m.clone()))
+        })
+        .collect();
+    assert_eq!(
+        named,
+        vec![
+            (
+                "Inspec::Resources::EtcGroupView".to_string(),
+                "users is expected to include \"vagrant\"".to_string(),
+                ControlStatus::Failed,
+                Some("expected [] to include \"vagrant\"".to_string())
+            ),
+            (
+                "DockerContainerFilter".to_string(),
+                "ids is expected to be empty".to_string(),
+                ControlStatus::Passed,
+                None
+            ),
+        ],
+        "{got:#?}"
+    );
 }

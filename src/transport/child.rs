@@ -42,6 +42,9 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
     spawn_with_env(argv, stdin, &[])
 }
 
+/// The name `/bin/sh` is started under, as Ruby starts it for a command string.
+pub const SHELL_ARG0: &str = "sh";
+
 /// [`spawn`] with `env` added to the allow-listed environment (a client's password, which
 /// must not appear in any command line).
 fn spawn_with_env(
@@ -53,6 +56,10 @@ fn spawn_with_env(
         .split_first()
         .ok_or_else(|| TransportError::Failed("empty command".into()))?;
     let mut cmd = Command::new(program);
+    if program == super::local::SHELL {
+        use std::os::unix::process::CommandExt;
+        cmd.arg0(SHELL_ARG0);
+    }
     cmd.args(args)
         .stdin(stdin)
         .stdout(Stdio::piped())

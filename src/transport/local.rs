@@ -15,6 +15,9 @@ pub const OUTPUT_CAP: usize = 16 << 20;
 /// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
 pub const FILE_CAP: usize = OUTPUT_CAP;
 
+/// The shell of local commands (see [`child::SHELL_ARG0`]).
+pub const SHELL: &str = "/bin/sh";
+
 /// This machine, checked directly.
 #[derive(Debug, Default)]
 pub struct LocalTransport;
@@ -42,7 +45,9 @@ impl Transport for LocalTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
-        let argv = ["/bin/sh".to_string(), "-c".into(), command.into()];
+        // /bin/sh named `sh`, as Ruby's `exec` of a shell string (train's local commands)
+        // starts it: the shell names itself so in its messages ("sh: 1: Syntax error").
+        let argv = [SHELL.to_string(), "-c".into(), command.into()];
         let out = child::run_with_env(&argv, env, OUTPUT_CAP, deadline, cancel)?;
         if out.truncated {
             return Err(TransportError::Failed(format!(
@@ -276,7 +281,13 @@ mod tests {
                 &CancellationToken::new(),
             )
             .unwrap();
-        assert_eq!(out.stdout, "/bin/sh");
+        // `sh`, as Ruby starts it for a command string: the shell names itself so in its
+        // messages, which profiles interpolate into code_descs (`sh: 1: Syntax error`).
+        assert_eq!(out.stdout, "sh");
         assert_eq!((out.stderr.as_str(), out.exit_status), ("e\n", Some(4)));
+        let bad = LocalTransport
+            .run("echo (", None, &CancellationToken::new())
+            .unwrap();
+        assert!(bad.stderr.starts_with("sh: "), "{:?}", bad.stderr);
     }
 }

@@ -278,7 +278,8 @@ impl Matcher {
                 format!("cmp {op} {}", inspect(&e))
             }
             "be" => match &self.op {
-                Some((op, e)) => format!("be {op} {}", inspect(e)),
+                // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
+                Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
                 None if self.args.is_empty() => "be".into(),
                 None => format!("equal{}", sentence(&self.args)),
             },

@@ -7,7 +7,7 @@ use crate::native::inspec::trace::describe_block;
 use crate::native::inspec::Interp;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
-use crate::native::ruby::objects::native;
+use crate::native::ruby::objects::{native, next_object_address, object_to_s};
 use crate::native::ruby::value::Resource;
 use crate::native::ruby::value::{Table, Value};
 use crate::native::ruby::Blk;
@@ -25,13 +25,18 @@ pub const TABLE_METHODS: &[&str] = &[
 fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
     let already = t.name.ends_with(" with") || t.name.contains(" with ");
     let with = if already { "" } else { " with" };
+    let name = match &t.view {
+        Some(class) => object_to_s(class, next_object_address()),
+        None => format!("{}{with}{criteria}", t.name),
+    };
     Value::Table(Arc::new(Table {
-        name: format!("{}{with}{criteria}", t.name),
+        name,
         fields: t.fields.clone(),
         accessors: t.accessors.clone(),
         rows,
         flattened: t.flattened.clone(),
         predicates: t.predicates.clone(),
+        view: t.view.clone(),
     }))
 }
 

@@ -235,6 +235,8 @@ impl AccountFile {
                     );
                     // `users`, filtered or not, is every member of the groups in one list.
                     Arc::make_mut(&mut t).flattened = vec!["users".into()];
+                    // etc_group.rb's `where` answers an EtcGroupView, which has no `to_s`.
+                    Arc::make_mut(&mut t).view = Some("Inspec::Resources::EtcGroupView".into());
                     t
                 }
             };

@@ -103,6 +103,7 @@ impl Auditd {
                 rows,
                 flattened: Vec::new(),
                 predicates: Vec::new(),
+                view: None,
             });
             Ok((lines, table))
         })

@@ -10,6 +10,8 @@ use crate::native::resources::support::{
     need_str, run_argv, table, table_call, unsupported, Lazy, Res,
 };
 use crate::native::resources::{Resource, ResourceError};
+use crate::native::ruby::mash::mash;
+use crate::native::ruby::objects::{next_object_address, object_to_s};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
 
@@ -44,6 +46,15 @@ impl Docker {
             .map(|v| from_json(&v))
             .unwrap_or(Value::Hash(Vec::new())))
     }
+
+    /// `docker inspect ID`'s first object (empty when none).
+    fn object_data(&self, id: &str) -> Res<Value> {
+        Ok(match self.json(&["inspect", "--", id], false)? {
+            Value::Array(mut items) if !items.is_empty() => items.remove(0),
+            Value::Array(_) => Value::Hash(Vec::new()),
+            other => other,
+        })
+    }
 }
 
 impl Resource for Docker {
@@ -73,18 +84,27 @@ impl Resource for Docker {
                     table: images_table(&text),
                 })))
             }
-            "info" => self.json(&["info", "--format", "{{ json . }}"], true),
-            "version" => self.json(&["version", "--format", "{{ json . }}"], true),
+            // docker.rb answers these as Hashie::Mashes (`info.Swarm.LocalNodeState`).
+            "info" => Ok(as_mash(
+                self.json(&["info", "--format", "{{ json . }}"], true)?,
+            )),
+            "version" => Ok(as_mash(
+                self.json(&["version", "--format", "{{ json . }}"], true)?,
+            )),
             "object" => {
                 let id = need_str("docker", args, 0, "a container or image id")?;
-                match self.json(&["inspect", "--", &id], false)? {
-                    Value::Array(mut items) if !items.is_empty() => Ok(items.remove(0)),
-                    Value::Array(_) => Ok(Value::Hash(Vec::new())),
-                    other => Ok(other),
-                }
+                Ok(as_mash(self.object_data(&id)?))
             }
             _ => Err(unsupported("docker", method)),
         }
+    }
+}
+
+/// A Hash as a Hashie::Mash; anything else as it is.
+fn as_mash(v: Value) -> Value {
+    match v {
+        Value::Hash(pairs) => mash(pairs),
+        other => other,
     }
 }
 
@@ -133,8 +153,10 @@ const CONTAINER_FIELDS: &[&str] = &[
 ];
 
 pub fn containers_table(text: &str) -> Arc<Table> {
+    // docker.rb's DockerContainerFilter / DockerImageFilter have no `to_s`: Ruby's
+    // Object#to_s names them.
     table(
-        "Docker Containers",
+        &object_to_s("DockerContainerFilter", next_object_address()),
         CONTAINER_FIELDS,
         &[
             ("ids", "id"),
@@ -165,7 +187,7 @@ const IMAGE_FIELDS: &[&str] = &[
 
 pub fn images_table(text: &str) -> Arc<Table> {
     table(
-        "Docker Images",
+        &object_to_s("DockerImageFilter", next_object_address()),
         IMAGE_FIELDS,
         &[
             ("ids", "id"),
@@ -261,6 +283,12 @@ not json
         );
     }
 
+    /// The pairs of a Hashie::Mash (None: not a Mash).
+    fn pairs(v: &Value) -> Option<Vec<(Value, Value)>> {
+        crate::native::ruby::objects::as_native::<crate::native::ruby::mash::Mash>(v)
+            .and_then(|m| m.0.lock().ok().map(|p| p.clone()))
+    }
+
     #[test]
     fn no_daemon_or_no_cli_gives_empty_answers() {
         let host = Arc::new(Host::new(
@@ -275,14 +303,14 @@ not json
             .output()
             .is_ok_and(|o| o.status.success());
         if daemon_up {
-            assert!(matches!(d.call("info", &[]), Ok(Value::Hash(h)) if !h.is_empty()));
+            assert!(pairs(&d.call("info", &[]).unwrap()).is_some_and(|h| !h.is_empty()));
         } else {
             // docker.rb: no containers, empty info / version / object, never a skip.
             for m in ["info", "version"] {
-                assert_eq!(d.call(m, &[]).unwrap(), Value::Hash(Vec::new()), "{m}");
+                assert_eq!(pairs(&d.call(m, &[]).unwrap()), Some(Vec::new()), "{m}");
             }
             let obj = d.call("object", &[Value::str("nope")]).unwrap();
-            assert_eq!(obj, Value::Hash(Vec::new()));
+            assert_eq!(pairs(&obj), Some(Vec::new()));
             let Value::Resource(list) = d.call("containers", &[]).unwrap() else {
                 panic!("containers is a table")
             };
@@ -515,7 +543,7 @@ impl DockerObject {
             .clone()
             .or_else(|| self.id.clone())
             .unwrap_or_default();
-        let data = self.docker.call("object", &[Value::str(target)])?;
+        let data = self.docker.object_data(&target)?;
         let v = crate::native::resources::support::dig(&data, &path);
         if v == Value::Nil {
             let shown: Vec<String> = path
@@ -634,7 +662,7 @@ impl Resource for DockerObject {
                     ));
                 };
                 let target = self.name.clone().or(self.id.clone()).unwrap_or_default();
-                let info = self.docker.call("object", &[Value::str(target)])?;
+                let info = self.docker.object_data(&target)?;
                 let mounts = match info.hash_get(&Value::str("Mounts")) {
                     Some(Value::Array(m)) if !m.is_empty() => m.clone(),
                     _ => {

@@ -3,6 +3,7 @@
 use std::sync::{Arc, OnceLock};
 
 use crate::native::resources::ResourceError;
+use crate::native::ruby::objects::{next_object_address, object_to_s};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::openssh::quote;
 use crate::transport::{Host, TransportError};
@@ -169,6 +170,7 @@ pub fn table(
         rows,
         flattened: Vec::new(),
         predicates: Vec::new(),
+        view: None,
     })
 }
 
@@ -278,7 +280,10 @@ fn filter(t: &Table, args: &[Value]) -> Res<Table> {
         .cloned()
         .collect();
     Ok(Table {
-        name: format!("{} with {}", t.name, desc.join(" and ")),
+        name: match &t.view {
+            Some(class) => object_to_s(class, next_object_address()),
+            None => format!("{} with {}", t.name, desc.join(" and ")),
+        },
         rows,
         ..t.clone()
     })

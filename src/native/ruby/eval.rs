@@ -60,6 +60,25 @@ const MUTATORS: &[&str] = &[
     "shift",
 ];
 
+/// NilClass's own public instance methods (Ruby 3.1 `nil.public_methods(false)`).
+const NIL_CLASS_METHODS: &[&str] = &[
+    "&",
+    "|",
+    "^",
+    "=~",
+    "===",
+    "inspect",
+    "nil?",
+    "rationalize",
+    "to_a",
+    "to_c",
+    "to_f",
+    "to_h",
+    "to_i",
+    "to_r",
+    "to_s",
+];
+
 impl<E: Embedding> Interp<'_, E> {
     /// The statements of a body; the value of the last one.
     pub fn eval_body(&mut self, body: &[Expr]) -> R {
@@ -1166,7 +1185,12 @@ impl<E: Embedding> Interp<'_, E> {
         let known_elsewhere = methods::is_builtin(name)
             || crate::native::ruby::classes::is_object_method(name)
             || E::knows_method(name);
-        if known_elsewhere {
+        // NilClass is closed: a name it does not define is NoMethodError whatever it is
+        // (`mash.Client.Version` with no `Client` key).
+        let nil_lacks = matches!(recv, Value::Nil)
+            && !NIL_CLASS_METHODS.contains(&name)
+            && !crate::native::ruby::classes::is_object_method(name);
+        if known_elsewhere || nil_lacks {
             Err(no_method(name, recv))
         } else {
             Err(self.unsupported(format!("method `{name}`"), off))

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
-    as_native, load_library, matcher_class, matcher_definition, native, struct_class,
+    as_native, load_library, matcher_class, matcher_definition, native, object_to_s, struct_class,
     struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
     CORE_BASES, MATCHERS_NAMESPACE,
 };
@@ -62,6 +62,8 @@ pub const INSTANCE_BASE_METHODS: &[&str] = &[
     "send",
     "public_send",
     "instance_variable_get",
+    "methods",
+    "public_methods",
     "skip_resource",
     "fail_resource",
     "resource_failed?",
@@ -874,7 +876,8 @@ impl<E: Embedding> Interp<'_, E> {
         Some(Ok(match name {
             "to_s" | "inspect" => Value::Str(match self.classes.get(class) {
                 Some(c) if resource => c.resource.clone().unwrap_or_else(|| class.to_string()),
-                _ => format!("#<{class}>"),
+                // Ruby's Object#to_s, the instance's address its identity.
+                _ => object_to_s(class, inst as *const Instance as usize),
             }),
             // InSpec's `resource_id(value = nil)`: sets it when given, "" by default.
             "resource_id" => {
@@ -916,6 +919,28 @@ impl<E: Embedding> Interp<'_, E> {
                         None => Value::Bool(false),
                     }
                 }
+            }
+            // Ruby's `methods`: the public methods of the class and its ancestors, then
+            // Object's, as Symbols (profiles ask `obj.methods.include?(:output)`).
+            "methods" | "public_methods" => {
+                let ancestors = self.ancestors(class);
+                let mut names: Vec<String> = Vec::new();
+                for def in ancestors.iter().filter_map(|c| self.classes.get(c)) {
+                    let mut own: Vec<String> = def
+                        .methods
+                        .keys()
+                        .chain(&def.attr_readers)
+                        .cloned()
+                        .chain(def.attr_writers.iter().map(|w| format!("{w}=")))
+                        .filter(|m| m != "initialize" && !def.private.contains(m))
+                        .collect();
+                    own.sort();
+                    names.extend(own);
+                }
+                names.extend(INSTANCE_BASE_METHODS.iter().map(|m| m.to_string()));
+                let mut seen = std::collections::HashSet::new();
+                names.retain(|m| seen.insert(m.clone()));
+                Value::Array(names.into_iter().map(Value::Sym).collect())
             }
             "class" => native(ClassRef(class.to_string())),
             "is_a?" | "kind_of?" | "instance_of?" => {
@@ -1054,6 +1079,7 @@ impl<E: Embedding> Interp<'_, E> {
             rows,
             flattened: Vec::new(),
             predicates: Vec::new(),
+            view: None,
         }))
     }
 

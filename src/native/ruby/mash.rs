@@ -13,7 +13,24 @@ use crate::native::ruby::{Embedding, Interp, R};
 
 pub struct Mash(pub Mutex<Vec<(Value, Value)>>);
 
-impl NativeObject for Mash {}
+impl NativeObject for Mash {
+    fn inspect(&self) -> Option<String> {
+        Some(inspect(
+            &self.0.lock().map(|p| p.clone()).unwrap_or_default(),
+        ))
+    }
+}
+
+/// Hashie's `inspect` (and `to_s`): `#<Hashie::Mash key=value.inspect …>`, keys sorted.
+fn inspect(pairs: &[(Value, Value)]) -> String {
+    let mut keyed: Vec<(String, &Value)> = pairs
+        .iter()
+        .map(|(k, v)| (crate::native::ruby::methods::to_s(k), v))
+        .collect();
+    keyed.sort_by(|a, b| a.0.cmp(&b.0));
+    let body: String = keyed.iter().map(|(k, v)| format!(" {k}={v:?}")).collect();
+    format!("#<Hashie::Mash{body}>")
+}
 
 /// Hash methods whose first argument is a key.
 const KEYED: &[&str] = &[
@@ -114,7 +131,7 @@ impl<E: Embedding> Interp<'_, E> {
     ) -> Option<R> {
         let m = as_native::<Mash>(recv)?;
         let pairs = m.0.lock().map(|p| p.clone()).unwrap_or_default();
-        let mut hash = Value::Hash(pairs);
+        let mut hash = Value::Hash(pairs.clone());
         let mut args = args.to_vec();
         if KEYED.contains(&name) && !args.is_empty() {
             let k = args.remove(0);
@@ -138,6 +155,7 @@ impl<E: Embedding> Interp<'_, E> {
                     )
                 }))));
             }
+            "to_s" | "inspect" => return Some(Ok(Value::Str(inspect(&pairs)))),
             _ if HASH_METHODS.contains(&name) => self.call_builtin(&mut hash, name, args, blk, off),
             _ => {
                 if let Some(k) = name.strip_suffix('=') {

@@ -120,11 +120,17 @@ impl Flow {
     }
 }
 
-/// Ruby's NoMethodError for `v.name`.
+/// Ruby's NoMethodError for `v.name`; nil, true and false are named as Ruby (≤ 3.2, as
+/// InSpec's) names them: `nil:NilClass`.
 pub fn no_method(name: &str, v: &Value) -> Flow {
+    let whom = match v {
+        Value::Nil => "nil:NilClass".to_string(),
+        Value::Bool(b) => format!("{b}:{}", v.class_name()),
+        _ => v.class_name().to_string(),
+    };
     Flow::raise(
         "NoMethodError",
-        format!("undefined method `{name}' for {}", v.class_name()),
+        format!("undefined method `{name}' for {whom}"),
     )
 }
 

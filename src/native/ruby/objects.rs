@@ -131,6 +131,19 @@ impl ClassDef {
     }
 }
 
+/// Ruby's `Object#to_s`: `#<Class:0x00007f…>`, the address 16 hex digits.
+pub fn object_to_s(class: &str, address: usize) -> String {
+    format!("#<{class}:0x{address:016x}>")
+}
+
+/// An address for an object that has none of its own here (a filtered table's view):
+/// distinct per object, in the range Ruby's heap addresses print in.
+pub fn next_object_address() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0x7f00_0000_0000);
+    NEXT.fetch_add(0x28, Ordering::Relaxed)
+}
+
 /// An instance of a library class.
 pub struct Instance {
     /// The class's full name (looked up in the interpreter, so methods added later count).

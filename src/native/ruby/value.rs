@@ -270,6 +270,10 @@ pub struct Table {
     /// The table's own matchers (FilterTable's `register_custom_matcher`), kept through
     /// `where`: selinux modules' `installed?`, booleans' `on?`.
     pub predicates: Vec<(String, TablePredicate)>,
+    /// The Ruby class of what filtering answers when a resource's own `where` returns an
+    /// object without `to_s` (etc_group's `EtcGroupView`): a filtered table is then named
+    /// as Ruby's `Object#to_s` names that object, `#<Class:0x…>`.
+    pub view: Option<String>,
 }
 
 /// A FilterTable custom matcher, in the forms InSpec's resources register.

@@ -36,6 +36,13 @@ pub const METHODS: &[&str] = &[
     "<<",
     "add?",
     "delete",
+    "delete?",
+    "subtract",
+    "clear",
+    "join",
+    "dup",
+    "clone",
+    "<=>",
     "merge",
     "subset?",
     "<=",
@@ -169,6 +176,42 @@ pub fn call<E: Embedding>(
                 set.with(|v| v.retain(|y| *y != x));
                 recv.clone()
             }
+            "delete?" => {
+                let x = a0.cloned().unwrap_or(Value::Nil);
+                if mine.contains(&x) {
+                    set.with(|v| v.retain(|y| *y != x));
+                    recv.clone()
+                } else {
+                    Value::Nil
+                }
+            }
+            "subtract" => {
+                let o = other()?;
+                set.with(|v| v.retain(|y| !o.contains(y)));
+                recv.clone()
+            }
+            "clear" => {
+                set.with(Vec::clear);
+                recv.clone()
+            }
+            // Ruby 3.0's `Set#join(sep = nil)`: `to_a.join(sep)`.
+            "join" => me.call_builtin(&mut Value::Array(mine), "join", args.to_vec(), None, off)?,
+            "dup" | "clone" => new_set(mine)?,
+            // Ruby 3.0's `Set#<=>`: by inclusion, nil when neither holds the other.
+            "<=>" => match a0.and_then(as_native::<RSet>) {
+                Some(o) if same(set, o) => Value::Int(0),
+                Some(o) => {
+                    let theirs = o.items();
+                    if mine.iter().all(|x| theirs.contains(x)) {
+                        Value::Int(-1)
+                    } else if theirs.iter().all(|x| mine.contains(x)) {
+                        Value::Int(1)
+                    } else {
+                        Value::Nil
+                    }
+                }
+                None => Value::Nil,
+            },
             "merge" => {
                 let add = other()?;
                 let merged = unique(mine.into_iter().chain(add))?;

@@ -132,6 +132,12 @@ const RUBY: &[(&str, &str)] = &[
     ("Set[1, 2] == Set[2, 1]", "true"),
     ("Set.new.empty?", "true"),
     ("Set[1, 2].map { |x| x + 1 }", "[2, 3]"),
+    // Ruby 3.0+: Set#join is to_a.join; <=> orders by inclusion.
+    (r#"(Set[] + ['/a', '/b']).join("\n\t- ")"#, r#""/a\n\t- /b""#),
+    ("Set[1, 2].join", r#""12""#),
+    ("Set[1] <=> Set[1, 2]", "-1"),
+    ("Set[1, 3] <=> Set[1, 2]", "nil"),
+    ("s = Set[1, 2]; [s.delete?(3), s.subtract([1]).to_a, s.dup.clear.size, s.size]", "[nil, [2], 0, 1]"),
     // Date, Time, DateTime.
     ("Date.parse('2001-02-03').yday", "34"),
     ("Date.new(2001, 2, 3).wday", "6"),
