@@ -42,6 +42,9 @@ pub(super) fn spawn(argv: &[String], stdin: Stdio) -> Result<Child, TransportErr
     spawn_with_env(argv, stdin, &[])
 }
 
+/// The shell of local commands.
+pub const SHELL: &str = "/bin/sh";
+
 /// The name `/bin/sh` is started under, as Ruby starts it for a command string.
 pub const SHELL_ARG0: &str = "sh";
 
@@ -56,7 +59,7 @@ fn spawn_with_env(
         .split_first()
         .ok_or_else(|| TransportError::Failed("empty command".into()))?;
     let mut cmd = Command::new(program);
-    if program == super::local::SHELL {
+    if program == SHELL {
         use std::os::unix::process::CommandExt;
         cmd.arg0(SHELL_ARG0);
     }

@@ -15,9 +15,6 @@ pub const OUTPUT_CAP: usize = 16 << 20;
 /// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
 pub const FILE_CAP: usize = OUTPUT_CAP;
 
-/// The shell of local commands (see [`child::SHELL_ARG0`]).
-pub const SHELL: &str = "/bin/sh";
-
 /// This machine, checked directly.
 #[derive(Debug, Default)]
 pub struct LocalTransport;
@@ -47,7 +44,7 @@ impl Transport for LocalTransport {
     ) -> Result<CommandOutput, TransportError> {
         // /bin/sh named `sh`, as Ruby's `exec` of a shell string (train's local commands)
         // starts it: the shell names itself so in its messages ("sh: 1: Syntax error").
-        let argv = [SHELL.to_string(), "-c".into(), command.into()];
+        let argv = [child::SHELL.to_string(), "-c".into(), command.into()];
         let out = child::run_with_env(&argv, env, OUTPUT_CAP, deadline, cancel)?;
         if out.truncated {
             return Err(TransportError::Failed(format!(
