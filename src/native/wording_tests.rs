@@ -279,6 +279,14 @@ fn a_skipped_resource_gives_one_result_for_its_describe() {
 
 /// Controls evaluated with the native resources on this machine.
 fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
+    run_on(crate::transport::local::test_host(), controls)
+}
+
+/// Controls evaluated with the native resources on `host`.
+fn run_on(
+    host: std::sync::Arc<crate::transport::Host>,
+    controls: &str,
+) -> Vec<crate::job::ControlResult> {
     let src = crate::profile::ProfileSources {
         path: "test".into(),
         metadata: None,
@@ -286,11 +294,7 @@ fn run_local(controls: &str) -> Vec<crate::job::ControlResult> {
         libraries: Vec::new(),
     };
     let profile = crate::profile::build(&src).expect("snippet parses");
-    crate::native::evaluate(
-        &profile,
-        crate::transport::local::test_host(),
-        &serde_json::Map::new(),
-    )
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
 }
 
 /// json.rb / parse_config.rb read their file in `initialize`: a missing one skips the
@@ -340,4 +344,117 @@ fn an_its_whose_subject_raises_has_no_matcher_description() {
     let c = &r[0].results[0];
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
     assert_eq!(c.code_desc, "strip ", "{c:#?}");
+}
+
+/// Each result of control `id`: code_desc, status, message or skip_message.
+fn results_of(
+    r: &[crate::job::ControlResult],
+    id: &str,
+) -> Vec<(String, ControlStatus, Option<String>)> {
+    r.iter()
+        .find(|c| c.id == id)
+        .map(|c| {
+            c.results
+                .iter()
+                .map(|x| {
+                    let m = x.message.clone().or_else(|| x.skip_message.clone());
+                    (x.code_desc.clone(), x.status, m)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Resources that read their facts in `initialize` (FileReader's `read_file_content`,
+/// auditd.rb's `auditctl -l`): skipped there, a describe of one is one skipped result, and
+/// failed there (ResourceFailed), one failed result `Auditd Rules ` (rspec_failed_block);
+/// used as values they answer the state `initialize` left, and the control runs on. Each
+/// expected row is InSpec 7.1.16's (`inspec exec -t local://` of the same controls).
+#[test]
+fn resources_that_skip_or_fail_in_initialize_as_inspec_reports_them() {
+    let r = run_on(
+        crate::native::testing::fixture_host("ubuntu2004"),
+        "control 'described' do
+  describe auditd_conf('/nonexistent/auditd.conf') do
+    its('log_file') { should eq '/var/log/audit/audit.log' }
+    its('conf_path') { should eq '/nonexistent/auditd.conf' }
+  end
+  describe nginx_conf('/nonexistent/nginx.conf') do
+    its('params') { should_not be_empty }
+  end
+  describe auditd do
+    its('lines') { should_not be_empty }
+    its('file') { should include '/etc/passwd' }
+  end
+end
+control 'values' do
+  describe auditd_conf('/nonexistent/auditd.conf').log_file do
+    it { should be_nil }
+  end
+  describe login_defs('/nonexistent/login.defs').read_params do
+    it { should eq({}) }
+  end
+  describe nginx_conf('/nonexistent/nginx.conf').params do
+    it { should eq({}) }
+  end
+  describe nginx_conf('/nonexistent/nginx.conf').servers do
+    it { should eq([]) }
+  end
+  describe mysql_conf('/nonexistent/my.cnf').content do
+    it { should eq '' }
+  end
+  describe aide_conf('/nonexistent/aide.conf').rules do
+    it { should eq([]) }
+  end
+  describe aide_conf('/nonexistent/aide.conf').all_have_rule('sha512') do
+    it { should eq false }
+  end
+  describe xml('/nonexistent/x.xml').params do
+    it { should eq({}) }
+  end
+  describe auditd.lines do
+    it { should be_nil }
+  end
+  describe auditd.file do
+    it { should eq([]) }
+  end
+end
+",
+    );
+    let row = |d: &str, s: ControlStatus, m: Option<&str>| (d.to_string(), s, m.map(String::from));
+    let skipped = |d: &str, m: &str| row(d, ControlStatus::Skipped, Some(m));
+    assert_eq!(
+        results_of(&r, "described"),
+        vec![
+            skipped(
+                "Audit Daemon Config",
+                "Can't find file: /nonexistent/auditd.conf"
+            ),
+            skipped(
+                "nginx_conf /nonexistent/nginx.conf",
+                "Can't find file: /nonexistent/nginx.conf"
+            ),
+            row(
+                "Auditd Rules ",
+                ControlStatus::Failed,
+                Some("Command `/sbin/auditctl` does not exist")
+            ),
+        ]
+    );
+    let passed = |d: &str| row(d, ControlStatus::Passed, None);
+    assert_eq!(
+        results_of(&r, "values"),
+        vec![
+            passed("is expected to be nil"),
+            passed("{} is expected to eq {}"),
+            passed("{} is expected to eq {}"),
+            passed("[] is expected to eq []"),
+            passed("is expected to eq \"\""),
+            passed("[] is expected to eq []"),
+            passed("false is expected to eq false"),
+            passed("{} is expected to eq {}"),
+            passed("is expected to be nil"),
+            passed("[] is expected to eq []"),
+        ]
+    );
 }

@@ -431,6 +431,15 @@ impl Interp<'_> {
                 self.ext.dsl.checks.push(c);
                 return Ok(Value::Nil);
             }
+            // rspec_failed_block: one failed example, described by the resource and RSpec's
+            // empty example description (hence the trailing space: `Auditd Rules `).
+            if let Some(m) = r.load_fail() {
+                let mut c = timer.check(ControlStatus::Failed, format!("{desc} "));
+                c.message = Some(m);
+                c.resource = resource;
+                self.ext.dsl.checks.push(c);
+                return Ok(Value::Nil);
+            }
         }
         let first_check = self.ext.dsl.checks.len();
         self.ext.dsl.describes.push(DescribeFrame {

@@ -54,7 +54,14 @@ impl Interp<'_> {
         let table = match res.table() {
             Ok(Some(t)) => t,
             Ok(None) => return None,
-            Err(e) => return Some(Err(crate::native::ruby::resource_error(e, at))),
+            // A column of a table that skipped or failed while loading answers from the
+            // state its `initialize` left (auditd.rb's `file` on no rules: []).
+            Err(e) => {
+                return Some(
+                    res.skipped_answer(name)
+                        .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
+                )
+            }
         };
         if !is_table_method(&table, name) {
             return None;

@@ -482,10 +482,34 @@ pub fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
     }
 }
 
-/// The InSpec classes that read their file in `initialize`, with `params` pre-set to `{}`
-/// (json.rb's JsonConfig and its YAML / INI kin; parse_config.rb's PConfigFile, whose
-/// `read_params` gives `{}` without content).
-const LOADS_IN_INITIALIZE: &[&str] = &["json", "yaml", "ini", "parse_config_file"];
+/// What a method answers on a resource that skipped in `initialize`, by the state its class
+/// leaves there.
+#[derive(Clone, Copy)]
+enum SkippedState {
+    /// json.rb's JsonConfig and its YAML / INI / XML / TOML / CSV kin, parse_config.rb's
+    /// PConfigFile: `params` pre-set to `{}`, a key nil.
+    EmptyParams,
+    /// xml.rb: `params` pre-set to `{}`; an XPath on it raises (the skip stands).
+    ParamsOnly,
+    /// auditd_conf.rb, ntp_conf.rb, chrony_conf.rb, inetd_conf.rb: `@content` unset,
+    /// `params` never read (nil), a key nil.
+    NoParams,
+    /// login_defs.rb, limits_conf.rb: as NoParams, and the public `read_params` parses the
+    /// missing content to `{}`.
+    NoParamsReadable,
+}
+
+/// The InSpec classes that read their file in `initialize` (FileReader's
+/// `read_file_content`, which raises ResourceSkipped for a missing, unreadable or empty one).
+fn skipped_state(name: &str) -> Option<SkippedState> {
+    Some(match name {
+        "json" | "yaml" | "ini" | "toml" | "csv" | "parse_config_file" => SkippedState::EmptyParams,
+        "xml" => SkippedState::ParamsOnly,
+        "auditd_conf" | "ntp_conf" | "chrony_conf" | "inetd_conf" => SkippedState::NoParams,
+        "login_defs" | "login_def" | "limits_conf" => SkippedState::NoParamsReadable,
+        _ => return None,
+    })
+}
 
 impl Resource for ConfigFile {
     fn name(&self) -> &str {
@@ -493,9 +517,7 @@ impl Resource for ConfigFile {
     }
 
     fn load_skip(&self) -> Option<String> {
-        if !LOADS_IN_INITIALIZE.contains(&self.name) {
-            return None;
-        }
+        skipped_state(self.name)?;
         match self.parsed() {
             Err(ResourceError::Skip(m)) => Some(m),
             _ => None,
@@ -503,9 +525,13 @@ impl Resource for ConfigFile {
     }
 
     fn skipped_answer(&self, method: &str) -> Option<Value> {
+        let state = skipped_state(self.name)?;
         self.load_skip()?;
-        Some(match method {
-            "params" => Value::Hash(Vec::new()),
+        let empty = || Value::Hash(Vec::new());
+        Some(match (state, method) {
+            (SkippedState::EmptyParams | SkippedState::ParamsOnly, "params") => empty(),
+            (SkippedState::ParamsOnly, _) => return None,
+            (SkippedState::NoParamsReadable, "read_params") => empty(),
             _ => Value::Nil,
         })
     }

@@ -245,10 +245,39 @@ impl Resource for MysqlConf {
     fn to_s(&self) -> String {
         "MySQL Configuration".into()
     }
+    /// mysql_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        match self.read() {
+            Err(ResourceError::Skip(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Skipped, mysql_conf.rb has `@content = ""` and `@params = {}` (no `conf_path`):
+    /// an empty section, each key nil.
+    fn skipped_answer(&self, method: &str) -> Option<Value> {
+        self.load_skip()?;
+        match method {
+            "content" => Some(Value::str("")),
+            "conf_path" => Some(Value::Nil),
+            "[]" => None,
+            "params" => self.answer(&Value::Hash(Vec::new()), method, &[]).ok(),
+            _ => Some(Value::Nil),
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (content, params) = self.read()?;
         match method {
             "content" => Ok(Value::str(content)),
+            _ => self.answer(params, method, args),
+        }
+    }
+}
+
+impl MysqlConf {
+    fn answer(&self, params: &Value, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
             "params" => Ok(Value::Resource(Arc::new(ConfEntry {
                 path: args
                     .iter()
