@@ -458,3 +458,64 @@ end
         ]
     );
 }
+
+/// grub_conf.rb reads its config in `initialize` (a skip there: one skipped result) but
+/// reads it and /etc/default/grub again in `read_params`, where a ResourceSkipped fails the
+/// example that asked (`Grub Config kernel `, no matcher description); and `describe.one`
+/// checks no resource before its examples run (describe_base.rb), so a skipped grub_conf
+/// fails there and a skipped json answers nil. InSpec 7.1.16's rows (`inspec exec -t
+/// local://` on a Debian 12 without /etc/default/grub).
+#[test]
+fn grub_conf_skips_in_initialize_and_fails_later_as_inspec_reports_it() {
+    let r = run_on(
+        crate::native::testing::fixture_host("ubuntu2004"),
+        "control 'grub-one' do
+  describe.one do
+    describe grub_conf('/nonexistent/grub.cfg') do
+      its('kernel') { should include 'audit=1' }
+    end
+    describe json('/nonexistent/x.json') do
+      its('a') { should eq 1 }
+    end
+  end
+end
+control 'grub-described' do
+  describe grub_conf('/nonexistent/grub.cfg') do
+    its('kernel') { should include 'audit=1' }
+    its('params') { should_not be_empty }
+  end
+end
+control 'grub-later' do
+  describe grub_conf('/etc/fstab') do
+    its('kernel') { should include 'audit=1' }
+    its('params') { should_not be_empty }
+  end
+end
+",
+    );
+    let row = |d: &str, s: ControlStatus, m: &str| (d.to_string(), s, Some(m.to_string()));
+    let missing = "Can't find file: /nonexistent/grub.cfg";
+    let no_defaults = "Can't find file: /etc/default/grub";
+    assert_eq!(
+        results_of(&r, "grub-one"),
+        vec![
+            row("Grub Config kernel ", ControlStatus::Failed, missing),
+            row(
+                "JSON /nonexistent/x.json a is expected to eq 1",
+                ControlStatus::Failed,
+                "\nexpected: 1\n     got: nil\n\n(compared using ==)\n"
+            ),
+        ]
+    );
+    assert_eq!(
+        results_of(&r, "grub-described"),
+        vec![row("Grub Config", ControlStatus::Skipped, missing)]
+    );
+    assert_eq!(
+        results_of(&r, "grub-later"),
+        vec![
+            row("Grub Config kernel ", ControlStatus::Failed, no_defaults),
+            row("Grub Config params ", ControlStatus::Failed, no_defaults),
+        ]
+    );
+}

@@ -422,8 +422,11 @@ impl Interp<'_> {
         }
         let desc = parts.join(" ");
         // runner.rb `get_check_example`: a resource skipped in `initialize` is one skipped
-        // result named by it; its examples do not run.
-        if let Some(Value::Resource(r)) = subject.first() {
+        // result named by it; its examples do not run. Not inside `describe.one`, whose
+        // describes reach it as one check list (describe_base.rb): their examples run on
+        // the resource's state.
+        let checked = self.ext.dsl.one.is_none();
+        if let (Some(Value::Resource(r)), true) = (subject.first(), checked) {
             if let Some(m) = r.load_skip() {
                 let mut c = timer.check(ControlStatus::Skipped, desc);
                 c.skip_message = Some(m);
@@ -454,7 +457,7 @@ impl Interp<'_> {
             me.eval_body(&block.body)
         });
         self.ext.dsl.describes.pop();
-        if resource.is_some() {
+        if resource.is_some() && checked {
             self.one_result_for_a_skipped_resource(first_check, desc, resource, &timer);
         }
         r.map(|_| Value::Nil)
