@@ -519,3 +519,52 @@ end
         ]
     );
 }
+
+/// xml.rb requires REXML only once it read the file: on a skipped xml, `params` is `{}` but
+/// an XPath is Ruby's NameError, failing the example (or the control) that asked. InSpec
+/// 7.1.16's statuses and messages (its message goes on with the source line, ours ends
+/// there; a describe argument that raises is InSpec's `Control Source Code Error`, ours is
+/// named by its source text — the evaluator's rule for raising subjects, not this one's).
+#[test]
+fn a_skipped_xml_answers_params_and_fails_an_xpath() {
+    let r = run_on(
+        crate::native::testing::fixture_host("ubuntu2004"),
+        "control 'xml-subject' do
+  describe 'The cookie-config element' do
+    subject { xml('/nonexistent/web.xml')['//cookie-config'] }
+    it { should cmp false }
+  end
+end
+control 'xml-value' do
+  web = xml('/nonexistent/web.xml')
+  describe web.params do
+    it { should eq({}) }
+  end
+  describe web['//filter'] do
+    it { should_not be_empty }
+  end
+end
+",
+    );
+    let rexml = "uninitialized constant xml::REXML";
+    let rows = |id: &str| -> Vec<(String, ControlStatus, bool)> {
+        results_of(&r, id)
+            .into_iter()
+            .map(|(d, s, m)| (d, s, m.is_some_and(|m| m.starts_with(rexml))))
+            .collect()
+    };
+    assert_eq!(
+        rows("xml-subject"),
+        vec![(
+            "The cookie-config element ".to_string(),
+            ControlStatus::Failed,
+            true
+        )]
+    );
+    let value = rows("xml-value");
+    assert_eq!(
+        value.iter().map(|v| (v.1, v.2)).collect::<Vec<_>>(),
+        [(ControlStatus::Passed, false), (ControlStatus::Failed, true)],
+        "{value:?}"
+    );
+}

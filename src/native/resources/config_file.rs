@@ -489,8 +489,9 @@ enum SkippedState {
     /// json.rb's JsonConfig and its YAML / INI / XML / TOML / CSV kin, parse_config.rb's
     /// PConfigFile: `params` pre-set to `{}`, a key nil.
     EmptyParams,
-    /// xml.rb: `params` pre-set to `{}`; an XPath on it raises (the skip stands).
-    ParamsOnly,
+    /// xml.rb: `params` pre-set to `{}`; anything else reaches REXML, which xml.rb requires
+    /// only after the file was read: a NameError (REXML_UNLOADED).
+    Xml,
     /// auditd_conf.rb, ntp_conf.rb, chrony_conf.rb, inetd_conf.rb: `@content` unset,
     /// `params` never read (nil), a key nil.
     NoParams,
@@ -499,12 +500,15 @@ enum SkippedState {
     NoParamsReadable,
 }
 
+/// What Ruby says when a skipped xml resource reaches REXML (xml.rb requires it in `parse`).
+const REXML_UNLOADED: &str = "uninitialized constant xml::REXML";
+
 /// The InSpec classes that read their file in `initialize` (FileReader's
 /// `read_file_content`, which raises ResourceSkipped for a missing, unreadable or empty one).
 fn skipped_state(name: &str) -> Option<SkippedState> {
     Some(match name {
         "json" | "yaml" | "ini" | "toml" | "csv" | "parse_config_file" => SkippedState::EmptyParams,
-        "xml" => SkippedState::ParamsOnly,
+        "xml" => SkippedState::Xml,
         "auditd_conf" | "ntp_conf" | "chrony_conf" | "inetd_conf" => SkippedState::NoParams,
         "login_defs" | "login_def" | "limits_conf" => SkippedState::NoParamsReadable,
         _ => return None,
@@ -529,8 +533,8 @@ impl Resource for ConfigFile {
         self.load_skip()?;
         let empty = || Value::Hash(Vec::new());
         Some(match (state, method) {
-            (SkippedState::EmptyParams | SkippedState::ParamsOnly, "params") => empty(),
-            (SkippedState::ParamsOnly, _) => return None,
+            (SkippedState::EmptyParams | SkippedState::Xml, "params") => empty(),
+            (SkippedState::Xml, _) => return None,
             (SkippedState::NoParamsReadable, "read_params") => empty(),
             _ => Value::Nil,
         })
@@ -541,6 +545,12 @@ impl Resource for ConfigFile {
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        if matches!(skipped_state(self.name), Some(SkippedState::Xml))
+            && method != "params"
+            && self.load_skip().is_some()
+        {
+            return Err(ResourceError::Failed(REXML_UNLOADED.into()));
+        }
         match method {
             "content" => Ok(Value::str(&self.parsed()?.0)),
             // limits_conf.rb's public `read_params`.
