@@ -498,6 +498,10 @@ enum SkippedState {
     /// login_defs.rb, limits_conf.rb: as NoParams, and the public `read_params` parses the
     /// missing content to `{}`.
     NoParamsReadable,
+    /// ssh_config.rb (and sshd_config, sshd_active_config): `read_content` reads the file
+    /// again on each use, and its ResourceSkipped, raised outside `initialize`, fails the
+    /// example or control that asked.
+    Rereads,
 }
 
 /// What Ruby says when a skipped xml resource reaches REXML (xml.rb requires it in `parse`).
@@ -511,6 +515,7 @@ fn skipped_state(name: &str) -> Option<SkippedState> {
         "xml" => SkippedState::Xml,
         "auditd_conf" | "ntp_conf" | "chrony_conf" | "inetd_conf" => SkippedState::NoParams,
         "login_defs" | "login_def" | "limits_conf" => SkippedState::NoParamsReadable,
+        "ssh_config" | "sshd_config" | "sshd_active_config" => SkippedState::Rereads,
         _ => return None,
     })
 }
@@ -534,7 +539,7 @@ impl Resource for ConfigFile {
         let empty = || Value::Hash(Vec::new());
         Some(match (state, method) {
             (SkippedState::EmptyParams | SkippedState::Xml, "params") => empty(),
-            (SkippedState::Xml, _) => return None,
+            (SkippedState::Xml | SkippedState::Rereads, _) => return None,
             (SkippedState::NoParamsReadable, "read_params") => empty(),
             _ => Value::Nil,
         })
@@ -545,11 +550,14 @@ impl Resource for ConfigFile {
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
-        if matches!(skipped_state(self.name), Some(SkippedState::Xml))
-            && method != "params"
-            && self.load_skip().is_some()
-        {
-            return Err(ResourceError::Failed(REXML_UNLOADED.into()));
+        if let Some(m) = self.load_skip() {
+            match skipped_state(self.name) {
+                Some(SkippedState::Xml) if method != "params" => {
+                    return Err(ResourceError::Failed(REXML_UNLOADED.into()))
+                }
+                Some(SkippedState::Rereads) => return Err(ResourceError::Failed(m)),
+                _ => {}
+            }
         }
         match method {
             "content" => Ok(Value::str(&self.parsed()?.0)),
@@ -665,11 +673,12 @@ mod tests {
             &host(),
         )
         .unwrap();
+        // Skipped in `initialize`; a later use reads again and fails (ssh_config.rb).
+        let m = "Can't find file: /nonexistent/ssh_config";
+        assert_eq!(missing.load_skip().as_deref(), Some(m));
         assert_eq!(
             missing.call("Port", &[]),
-            Err(ResourceError::Skip(
-                "Can't find file: /nonexistent/ssh_config".into()
-            ))
+            Err(ResourceError::Failed(m.into()))
         );
     }
 

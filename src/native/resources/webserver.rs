@@ -199,6 +199,25 @@ impl Resource for ApacheConf {
     fn to_s(&self) -> String {
         format!("Apache Config {}", self.path().unwrap_or_default())
     }
+    /// apache_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        match self.read() {
+            Err(ResourceError::Skip(m)) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// Skipped, apache_conf.rb has `@content = ""` and `@params = {}`: each key nil.
+    fn skipped_answer(&self, method: &str) -> Option<Value> {
+        self.load_skip()?;
+        match method {
+            "content" => Some(Value::str("")),
+            "params" => Some(Value::Hash(Vec::new())),
+            "conf_path" => None,
+            _ => Some(Value::Nil),
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (path, content, params) = self.read()?;
         match method {
