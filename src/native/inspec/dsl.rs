@@ -467,7 +467,10 @@ impl Interp<'_> {
     /// `get_check_example`): one that skipped while loading its facts gives a single skipped
     /// result named by the resource (`JSON /etc/docker/daemon.json`, the message as
     /// skip_message) instead of one per `it`/`its`. Our resources load lazily, so the same
-    /// skip reached by every example of the describe stands for it.
+    /// skip reached by every example of the describe stands for it — the fallback for
+    /// resources without a `load_skip` hook. A resource whose InSpec class raises its skip
+    /// later (grub_conf's and ssh_config's re-reads) answers that as a failure, which this
+    /// leaves per example, as InSpec reports it.
     fn one_result_for_a_skipped_resource(
         &mut self,
         first_check: usize,
