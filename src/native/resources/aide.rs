@@ -128,10 +128,7 @@ impl Resource for AideConf {
 
     /// aide_conf.rb reads the file in `initialize` (`read_content`).
     fn load_skip(&self) -> Option<String> {
-        match self.rows() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.rows())
     }
 
     /// Skipped, aide_conf.rb's `@content` and `@params` are nil: `all_have_rule` is false,

@@ -527,10 +527,7 @@ impl Resource for ConfigFile {
 
     fn load_skip(&self) -> Option<String> {
         skipped_state(self.name)?;
-        match self.parsed() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.parsed())
     }
 
     fn skipped_answer(&self, method: &str) -> Option<Value> {

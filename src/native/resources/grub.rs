@@ -282,10 +282,7 @@ impl Resource for GrubConf {
     }
 
     fn load_skip(&self) -> Option<String> {
-        match self.loaded() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.loaded())
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {

@@ -214,10 +214,7 @@ impl Resource for HostsFile {
 
     /// etc_hosts.rb / etc_hosts_allow_deny.rb read the file in `initialize`.
     fn load_skip(&self) -> Option<String> {
-        match self.rows() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.rows())
     }
 
     /// Skipped, no rows were parsed: `entries` and the FilterTable columns are empty;

@@ -247,10 +247,7 @@ impl Resource for MysqlConf {
     }
     /// mysql_conf.rb reads the file in `initialize` (`read_content`).
     fn load_skip(&self) -> Option<String> {
-        match self.read() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.read())
     }
 
     /// Skipped, mysql_conf.rb has `@content = ""` and `@params = {}` (no `conf_path`):

@@ -292,21 +292,13 @@ impl Resource for PostgresConf {
     }
     /// postgres_conf.rb reads the file in `initialize` (`read_content`).
     fn load_skip(&self) -> Option<String> {
-        match self.read() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.read())
     }
 
     /// Skipped, postgres_conf.rb has `@content = ""` and `@params = {}`: each key nil.
     fn skipped_answer(&self, method: &str) -> Option<Value> {
         self.load_skip()?;
-        match method {
-            "content" => Some(Value::str("")),
-            "params" => Some(Value::Hash(Vec::new())),
-            "conf_path" => None,
-            _ => Some(Value::Nil),
-        }
+        crate::native::resources::support::skipped_text_conf(method)
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
@@ -503,10 +495,7 @@ impl Resource for PostgresTableConf {
 
     /// postgres_hba_conf.rb / postgres_ident_conf.rb read the file in `initialize`.
     fn load_skip(&self) -> Option<String> {
-        match self.rows() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.rows())
     }
 
     /// Skipped, `@params` is `{}` (hba) and no rows were parsed: `entries` and the

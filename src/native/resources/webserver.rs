@@ -201,21 +201,13 @@ impl Resource for ApacheConf {
     }
     /// apache_conf.rb reads the file in `initialize` (`read_content`).
     fn load_skip(&self) -> Option<String> {
-        match self.read() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.read())
     }
 
     /// Skipped, apache_conf.rb has `@content = ""` and `@params = {}`: each key nil.
     fn skipped_answer(&self, method: &str) -> Option<Value> {
         self.load_skip()?;
-        match method {
-            "content" => Some(Value::str("")),
-            "params" => Some(Value::Hash(Vec::new())),
-            "conf_path" => None,
-            _ => Some(Value::Nil),
-        }
+        crate::native::resources::support::skipped_text_conf(method)
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
@@ -578,10 +570,7 @@ impl Resource for NginxConf {
     }
     /// nginx_conf.rb reads the file in `initialize` (`read_content`).
     fn load_skip(&self) -> Option<String> {
-        match self.params() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        crate::native::resources::support::skip_of(self.params())
     }
 
     /// Skipped, `params` rescues to `{}` and `@contents` stays `{}`: the http blocks,
