@@ -654,3 +654,31 @@ end
         )]
     );
 }
+
+/// A FilterTable filter of a resource that failed in `initialize` is a table of that
+/// resource (runner.rb looks through it): its describe is one failed result, not one per
+/// `its` on an empty column. InSpec 7.1.16 names it `Auditd Rules with file ==
+/// "/var/log/faillog" `; ours is named by the source text (the evaluator's rule for a
+/// subject that raises), so only the count, status and message are asserted.
+#[test]
+fn a_filter_of_a_resource_failed_in_initialize_is_one_failed_result() {
+    let r = run_on(
+        crate::native::testing::fixture_host("ubuntu2004"),
+        "control 'filter' do
+  describe auditd.file('/var/log/faillog') do
+    its('permissions') { should include ['w', 'a'] }
+    its('action.uniq') { should cmp 'always' }
+  end
+end
+",
+    );
+    let got = results_of(&r, "filter");
+    assert_eq!(
+        got.iter().map(|g| (g.1, g.2.clone())).collect::<Vec<_>>(),
+        [(
+            ControlStatus::Failed,
+            Some("Command `/sbin/auditctl` does not exist".to_string())
+        )],
+        "{got:?}"
+    );
+}

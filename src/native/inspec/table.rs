@@ -55,12 +55,11 @@ impl Interp<'_> {
             Ok(Some(t)) => t,
             Ok(None) => return None,
             // A column of a table that skipped or failed while loading answers from the
-            // state its `initialize` left (auditd.rb's `file` on no rules: []).
+            // state its `initialize` left (auditd.rb's `file` on no rules: []); a filter
+            // (`file(path)`) is a table of that resource, failed or skipped with it.
             Err(e) => {
-                return Some(
-                    res.skipped_answer(name)
-                        .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
-                )
+                let answer = args.is_empty().then(|| res.skipped_answer(name)).flatten();
+                return Some(answer.ok_or_else(|| crate::native::ruby::resource_error(e, at)));
             }
         };
         if !is_table_method(&table, name) {

@@ -226,13 +226,13 @@ impl GrubConf {
         let (version, grubenv, content) = self.loaded()?;
         let (version, grubenv) = (*version, *grubenv);
         let (mut conf, kernel_opts) = if version == Version::Legacy {
-            let conf = settings(&content);
+            let conf = settings(content);
             let default = to_i(get(&conf, "default"));
-            let opts = legacy_kernel(&content, default, &self.kernel);
+            let opts = legacy_kernel(content, default, &self.kernel);
             (conf, opts)
         } else {
             let conf = settings(&read_or_skip(&self.host, "/etc/default/grub")?);
-            let entries = menu_entries(&content)?;
+            let entries = menu_entries(content)?;
             let chosen = if entries.is_empty() {
                 Vec::new()
             } else if self.kernel == "default" {
