@@ -682,3 +682,28 @@ end
         "{got:?}"
     );
 }
+
+/// mysql_conf.rb skipped in `initialize` keeps `@params = {}`: `params('mysqld')` is a
+/// MysqlConfEntry of nil, whose keys are `nil[k]`, Ruby's NoMethodError, failing each
+/// example (InSpec 7.1.16 on the mysql baseline's mysql-conf-03, `inspec exec -t local://`;
+/// its message goes on with the source line).
+#[test]
+fn a_skipped_mysql_conf_section_fails_each_key() {
+    let r = run_on(
+        crate::native::testing::fixture_host("ubuntu2004"),
+        "control 'section' do
+  describe mysql_conf('/nonexistent/my.cnf').params('mysqld') do
+    its('user') { should cmp 'mysql' }
+  end
+end
+",
+    );
+    assert_eq!(
+        results_of(&r, "section"),
+        vec![(
+            "MySQL Config entry [mysqld] user ".to_string(),
+            ControlStatus::Failed,
+            Some("undefined method `[]' for nil:NilClass".to_string())
+        )]
+    );
+}

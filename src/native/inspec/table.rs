@@ -58,7 +58,10 @@ impl Interp<'_> {
             // state its `initialize` left (auditd.rb's `file` on no rules: []); a filter
             // (`file(path)`) is a table of that resource, failed or skipped with it.
             Err(e) => {
-                let answer = args.is_empty().then(|| res.skipped_answer(name)).flatten();
+                let answer = args
+                    .is_empty()
+                    .then(|| res.skipped_answer(name, args))
+                    .flatten();
                 return Some(answer.ok_or_else(|| crate::native::ruby::resource_error(e, at)));
             }
         };

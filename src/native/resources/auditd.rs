@@ -302,7 +302,7 @@ impl Resource for Auditd {
 
     /// The state that failed `initialize` leaves: no `@lines`, no `@params` — the
     /// FilterTable columns over nil rows are empty.
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_fail()?;
         match method {
             "lines" => Some(Value::Nil),

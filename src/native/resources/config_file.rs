@@ -530,7 +530,7 @@ impl Resource for ConfigFile {
         crate::native::resources::support::skip_of(self.parsed())
     }
 
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         let state = skipped_state(self.name)?;
         self.load_skip()?;
         let empty = || Value::Hash(Vec::new());

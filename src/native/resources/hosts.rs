@@ -219,7 +219,7 @@ impl Resource for HostsFile {
 
     /// Skipped, no rows were parsed: `entries` and the FilterTable columns are empty;
     /// etc_hosts.rb's `params` was never set (nil).
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         let (columns, params) = match self.kind {
             Kind::Hosts => (&HOSTS_METHODS[..3], Some(Value::Nil)),

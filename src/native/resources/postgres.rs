@@ -296,7 +296,7 @@ impl Resource for PostgresConf {
     }
 
     /// Skipped, postgres_conf.rb has `@content = ""` and `@params = {}`: each key nil.
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         crate::native::resources::support::skipped_text_conf(method)
     }
@@ -500,7 +500,7 @@ impl Resource for PostgresTableConf {
 
     /// Skipped, `@params` is `{}` (hba) and no rows were parsed: `entries` and the
     /// FilterTable columns are empty.
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         let columns = match self.file {
             TableFile::Hba => HBA_METHODS,

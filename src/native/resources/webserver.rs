@@ -205,7 +205,7 @@ impl Resource for ApacheConf {
     }
 
     /// Skipped, apache_conf.rb has `@content = ""` and `@params = {}`: each key nil.
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         crate::native::resources::support::skipped_text_conf(method)
     }
@@ -576,7 +576,7 @@ impl Resource for NginxConf {
     /// Skipped, `params` rescues to `{}` and `@contents` stays `{}`: the http blocks,
     /// servers and locations are empty; `conf_path` has no reader in nginx_conf.rb (nil
     /// through the skipped resource).
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         match method {
             "conf_path" => Some(Value::Nil),

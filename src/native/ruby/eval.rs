@@ -1233,7 +1233,7 @@ fn call_resource(
     use crate::native::ruby::value::ResourceError;
     match res.call(name, args) {
         Err(e @ (ResourceError::Skip(_) | ResourceError::Failed(_))) => {
-            res.skipped_answer(name).ok_or(e)
+            res.skipped_answer(name, args).ok_or(e)
         }
         other => other,
     }

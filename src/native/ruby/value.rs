@@ -375,7 +375,7 @@ pub trait Resource: Send + Sync {
     /// state its `initialize` left (json.rb pre-sets `params` to `{}`, auditd_conf.rb's
     /// `method_missing` reads no params: nil): used outside a describe of it. None: the skip
     /// or failure stands.
-    fn skipped_answer(&self, _method: &str) -> Option<Value> {
+    fn skipped_answer(&self, _method: &str, _args: &[Value]) -> Option<Value> {
         None
     }
 }
