@@ -56,13 +56,13 @@ impl Interp<'_> {
             Ok(None) => return None,
             // A column of a table that skipped or failed while loading answers from the
             // state its `initialize` left (auditd.rb's `file` on no rules: []); a filter
-            // (`file(path)`) is a table of that resource, failed or skipped with it.
+            // (`file(path)`) is a table of that resource, failed or skipped with it (no
+            // resource answers a column called with arguments).
             Err(e) => {
-                let answer = args
-                    .is_empty()
-                    .then(|| res.skipped_answer(name, args))
-                    .flatten();
-                return Some(answer.ok_or_else(|| crate::native::ruby::resource_error(e, at)));
+                return Some(
+                    res.skipped_answer(name, args)
+                        .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
+                );
             }
         };
         if !is_table_method(&table, name) {

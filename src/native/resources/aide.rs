@@ -133,12 +133,12 @@ impl Resource for AideConf {
 
     /// Skipped, aide_conf.rb's `@content` and `@params` are nil: `all_have_rule` is false,
     /// `params` nil, the FilterTable columns over nil rows empty.
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         match method {
             "all_have_rule" => Some(Value::Bool(false)),
             "params" => Some(Value::Nil),
-            "selection_lines" | "rules" => Some(Value::Array(Vec::new())),
+            "selection_lines" | "rules" if args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

@@ -302,11 +302,11 @@ impl Resource for Auditd {
 
     /// The state that failed `initialize` leaves: no `@lines`, no `@params` — the
     /// FilterTable columns over nil rows are empty.
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_fail()?;
         match method {
             "lines" => Some(Value::Nil),
-            _ if FIELDS.contains(&method) => Some(Value::Array(Vec::new())),
+            _ if FIELDS.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

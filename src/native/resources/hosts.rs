@@ -219,7 +219,7 @@ impl Resource for HostsFile {
 
     /// Skipped, no rows were parsed: `entries` and the FilterTable columns are empty;
     /// etc_hosts.rb's `params` was never set (nil).
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         let (columns, params) = match self.kind {
             Kind::Hosts => (&HOSTS_METHODS[..3], Some(Value::Nil)),
@@ -228,7 +228,7 @@ impl Resource for HostsFile {
         match method {
             "params" => params,
             "entries" => Some(Value::Array(Vec::new())),
-            _ if columns.contains(&method) => Some(Value::Array(Vec::new())),
+            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

@@ -500,7 +500,7 @@ impl Resource for PostgresTableConf {
 
     /// Skipped, `@params` is `{}` (hba) and no rows were parsed: `entries` and the
     /// FilterTable columns are empty.
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         let columns = match self.file {
             TableFile::Hba => HBA_METHODS,
@@ -509,7 +509,7 @@ impl Resource for PostgresTableConf {
         match method {
             "params" if matches!(self.file, TableFile::Hba) => Some(Value::Hash(Vec::new())),
             "conf_file" | "count" | "exist?" | "where" | "params" => None,
-            _ if columns.contains(&method) => Some(Value::Array(Vec::new())),
+            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }
