@@ -422,11 +422,23 @@ impl Interp<'_> {
         }
         let desc = parts.join(" ");
         // runner.rb `get_check_example`: a resource skipped in `initialize` is one skipped
-        // result named by it; its examples do not run.
-        if let Some(Value::Resource(r)) = subject.first() {
+        // result named by it; its examples do not run. Not inside `describe.one`, whose
+        // describes reach it as one check list (describe_base.rb): their examples run on
+        // the resource's state.
+        let checked = self.ext.dsl.one.is_none();
+        if let (Some(Value::Resource(r)), true) = (subject.first(), checked) {
             if let Some(m) = r.load_skip() {
                 let mut c = timer.check(ControlStatus::Skipped, desc);
                 c.skip_message = Some(m);
+                c.resource = resource;
+                self.ext.dsl.checks.push(c);
+                return Ok(Value::Nil);
+            }
+            // rspec_failed_block: one failed example, described by the resource and RSpec's
+            // empty example description (hence the trailing space: `Auditd Rules `).
+            if let Some(m) = r.load_fail() {
+                let mut c = timer.check(ControlStatus::Failed, format!("{desc} "));
+                c.message = Some(m);
                 c.resource = resource;
                 self.ext.dsl.checks.push(c);
                 return Ok(Value::Nil);
@@ -445,7 +457,7 @@ impl Interp<'_> {
             me.eval_body(&block.body)
         });
         self.ext.dsl.describes.pop();
-        if resource.is_some() {
+        if resource.is_some() && checked {
             self.one_result_for_a_skipped_resource(first_check, desc, resource, &timer);
         }
         r.map(|_| Value::Nil)
@@ -455,7 +467,10 @@ impl Interp<'_> {
     /// `get_check_example`): one that skipped while loading its facts gives a single skipped
     /// result named by the resource (`JSON /etc/docker/daemon.json`, the message as
     /// skip_message) instead of one per `it`/`its`. Our resources load lazily, so the same
-    /// skip reached by every example of the describe stands for it.
+    /// skip reached by every example of the describe stands for it — the fallback for
+    /// resources without a `load_skip` hook. A resource whose InSpec class raises its skip
+    /// later (grub_conf's and ssh_config's re-reads) answers that as a failure, which this
+    /// leaves per example, as InSpec reports it.
     fn one_result_for_a_skipped_resource(
         &mut self,
         first_check: usize,

@@ -59,7 +59,16 @@ impl Interp<'_> {
         let table = match res.table() {
             Ok(Some(t)) => t,
             Ok(None) => return None,
-            Err(e) => return Some(Err(crate::native::ruby::resource_error(e, at))),
+            // A column of a table that skipped or failed while loading answers from the
+            // state its `initialize` left (auditd.rb's `file` on no rules: []); a filter
+            // (`file(path)`) is a table of that resource, failed or skipped with it (no
+            // resource answers a column called with arguments).
+            Err(e) => {
+                return Some(
+                    res.skipped_answer(name, args)
+                        .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
+                );
+            }
         };
         if !is_table_method(&table, name) {
             return None;

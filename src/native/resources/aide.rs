@@ -126,6 +126,23 @@ impl Resource for AideConf {
         Ok(Some(self.rows()?.clone()))
     }
 
+    /// aide_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.rows())
+    }
+
+    /// Skipped, aide_conf.rb's `@content` and `@params` are nil: `all_have_rule` is false,
+    /// `params` nil, the FilterTable columns over nil rows empty.
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        match method {
+            "all_have_rule" => Some(Value::Bool(false)),
+            "params" => Some(Value::Nil),
+            "selection_lines" | "rules" if args.is_empty() => Some(Value::Array(Vec::new())),
+            _ => None,
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         if !METHODS.contains(&method) {
             return Err(crate::native::resources::support::unsupported(

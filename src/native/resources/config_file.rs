@@ -482,10 +482,43 @@ pub fn from_yaml(v: &serde_yaml_ng::Value) -> Value {
     }
 }
 
-/// The InSpec classes that read their file in `initialize`, with `params` pre-set to `{}`
-/// (json.rb's JsonConfig and its YAML / INI kin; parse_config.rb's PConfigFile, whose
-/// `read_params` gives `{}` without content).
-const LOADS_IN_INITIALIZE: &[&str] = &["json", "yaml", "ini", "parse_config_file"];
+/// What a method answers on a resource that skipped in `initialize`, by the state its class
+/// leaves there.
+#[derive(Clone, Copy)]
+enum SkippedState {
+    /// json.rb's JsonConfig and its YAML / INI / XML / TOML / CSV kin, parse_config.rb's
+    /// PConfigFile: `params` pre-set to `{}`, a key nil.
+    EmptyParams,
+    /// xml.rb: `params` pre-set to `{}`; anything else reaches REXML, which xml.rb requires
+    /// only after the file was read: a NameError (REXML_UNLOADED).
+    Xml,
+    /// auditd_conf.rb, ntp_conf.rb, chrony_conf.rb, inetd_conf.rb: `@content` unset,
+    /// `params` never read (nil), a key nil.
+    NoParams,
+    /// login_defs.rb, limits_conf.rb: as NoParams, and the public `read_params` parses the
+    /// missing content to `{}`.
+    NoParamsReadable,
+    /// ssh_config.rb (and sshd_config, sshd_active_config): `read_content` reads the file
+    /// again on each use, and its ResourceSkipped, raised outside `initialize`, fails the
+    /// example or control that asked.
+    Rereads,
+}
+
+/// What Ruby says when a skipped xml resource reaches REXML (xml.rb requires it in `parse`).
+const REXML_UNLOADED: &str = "uninitialized constant xml::REXML";
+
+/// The InSpec classes that read their file in `initialize` (FileReader's
+/// `read_file_content`, which raises ResourceSkipped for a missing, unreadable or empty one).
+fn skipped_state(name: &str) -> Option<SkippedState> {
+    Some(match name {
+        "json" | "yaml" | "ini" | "toml" | "csv" | "parse_config_file" => SkippedState::EmptyParams,
+        "xml" => SkippedState::Xml,
+        "auditd_conf" | "ntp_conf" | "chrony_conf" | "inetd_conf" => SkippedState::NoParams,
+        "login_defs" | "login_def" | "limits_conf" => SkippedState::NoParamsReadable,
+        "ssh_config" | "sshd_config" | "sshd_active_config" => SkippedState::Rereads,
+        _ => return None,
+    })
+}
 
 impl Resource for ConfigFile {
     fn name(&self) -> &str {
@@ -493,19 +526,18 @@ impl Resource for ConfigFile {
     }
 
     fn load_skip(&self) -> Option<String> {
-        if !LOADS_IN_INITIALIZE.contains(&self.name) {
-            return None;
-        }
-        match self.parsed() {
-            Err(ResourceError::Skip(m)) => Some(m),
-            _ => None,
-        }
+        skipped_state(self.name)?;
+        crate::native::resources::support::skip_of(self.parsed())
     }
 
-    fn skipped_answer(&self, method: &str) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        let state = skipped_state(self.name)?;
         self.load_skip()?;
-        Some(match method {
-            "params" => Value::Hash(Vec::new()),
+        let empty = || Value::Hash(Vec::new());
+        Some(match (state, method) {
+            (SkippedState::EmptyParams | SkippedState::Xml, "params") => empty(),
+            (SkippedState::Xml | SkippedState::Rereads, _) => return None,
+            (SkippedState::NoParamsReadable, "read_params") => empty(),
             _ => Value::Nil,
         })
     }
@@ -515,6 +547,15 @@ impl Resource for ConfigFile {
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        if let Some(m) = self.load_skip() {
+            match skipped_state(self.name) {
+                Some(SkippedState::Xml) if method != "params" => {
+                    return Err(ResourceError::Failed(REXML_UNLOADED.into()))
+                }
+                Some(SkippedState::Rereads) => return Err(ResourceError::Failed(m)),
+                _ => {}
+            }
+        }
         match method {
             "content" => Ok(Value::str(&self.parsed()?.0)),
             // limits_conf.rb's public `read_params`.
@@ -629,11 +670,12 @@ mod tests {
             &host(),
         )
         .unwrap();
+        // Skipped in `initialize`; a later use reads again and fails (ssh_config.rb).
+        let m = "Can't find file: /nonexistent/ssh_config";
+        assert_eq!(missing.load_skip().as_deref(), Some(m));
         assert_eq!(
             missing.call("Port", &[]),
-            Err(ResourceError::Skip(
-                "Can't find file: /nonexistent/ssh_config".into()
-            ))
+            Err(ResourceError::Failed(m.into()))
         );
     }
 

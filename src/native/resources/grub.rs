@@ -22,6 +22,8 @@ pub struct GrubConf {
     path: Option<String>,
     kernel: String,
     host: Arc<Host>,
+    /// What `initialize` read: the platform's grub version and grubenv path, the config.
+    loaded: Lazy<(Version, &'static str, String)>,
     params: Lazy<Value>,
 }
 
@@ -30,6 +32,7 @@ pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
         path: str_arg(args, 0),
         kernel: str_arg(args, 1).unwrap_or_else(|| "default".into()),
         host: host.clone(),
+        loaded: Lazy::default(),
         params: Lazy::default(),
     }))
 }
@@ -169,8 +172,10 @@ pub fn legacy_kernel(content: &str, default: usize, kernel: &str) -> Vec<(Value,
 }
 
 impl GrubConf {
-    fn params(&self) -> Res<&Value> {
-        self.params.get(|| {
+    /// grub_conf.rb's `initialize`: the platform's paths (skipped on another OS), then the
+    /// config file through FileReader (skipped when missing, unreadable or empty).
+    fn loaded(&self) -> Res<&(Version, &'static str, String)> {
+        self.loaded.get(|| {
             let p = crate::native::resources::os::detect(&self.host)?;
             let release: f64 = p
                 .release
@@ -201,51 +206,69 @@ impl GrubConf {
                 )));
             };
             let content = read_or_skip(&self.host, self.path.as_deref().unwrap_or(conf_path))?;
-            let (mut conf, kernel_opts) = if version == Version::Legacy {
-                let conf = settings(&content);
-                let default = to_i(get(&conf, "default"));
-                let opts = legacy_kernel(&content, default, &self.kernel);
-                (conf, opts)
-            } else {
-                let conf = settings(&read_or_skip(&self.host, "/etc/default/grub")?);
-                let entries = menu_entries(&content)?;
-                let chosen = if entries.is_empty() {
-                    Vec::new()
-                } else if self.kernel == "default" {
-                    let default = get(&conf, "GRUB_DEFAULT");
-                    if default == Some(&Value::str("saved")) {
-                        let saved = read_text(&self.host, grubenv)?.and_then(|env| {
-                            settings(&env)
-                                .into_iter()
-                                .find(|(k, _)| *k == Value::str("saved_entry"))
-                                .map(|(_, v)| v)
-                        });
-                        entries
-                            .iter()
-                            .find(|e| saved.is_some() && get(e, "name") == saved.as_ref())
-                            .or(entries.first())
-                            .cloned()
-                            .unwrap_or_default()
-                    } else {
-                        entries.get(to_i(default)).cloned().unwrap_or_default()
-                    }
-                } else {
+            Ok((version, grubenv, content))
+        })
+    }
+
+    /// `read_params`, which reads the files again outside `initialize`: a ResourceSkipped
+    /// raised there (a missing config, or /etc/default/grub) is an error of the example
+    /// that asked — InSpec reports it failed, not skipped.
+    fn params(&self) -> Res<&Value> {
+        self.params.get(|| {
+            self.read_params().map_err(|e| match e {
+                ResourceError::Skip(m) => ResourceError::Failed(m),
+                e => e,
+            })
+        })
+    }
+
+    fn read_params(&self) -> Res<Value> {
+        let (version, grubenv, content) = self.loaded()?;
+        let (version, grubenv) = (*version, *grubenv);
+        let (mut conf, kernel_opts) = if version == Version::Legacy {
+            let conf = settings(content);
+            let default = to_i(get(&conf, "default"));
+            let opts = legacy_kernel(content, default, &self.kernel);
+            (conf, opts)
+        } else {
+            let conf = settings(&read_or_skip(&self.host, "/etc/default/grub")?);
+            let entries = menu_entries(content)?;
+            let chosen = if entries.is_empty() {
+                Vec::new()
+            } else if self.kernel == "default" {
+                let default = get(&conf, "GRUB_DEFAULT");
+                if default == Some(&Value::str("saved")) {
+                    let saved = read_text(&self.host, grubenv)?.and_then(|env| {
+                        settings(&env)
+                            .into_iter()
+                            .find(|(k, _)| *k == Value::str("saved_entry"))
+                            .map(|(_, v)| v)
+                    });
                     entries
                         .iter()
-                        .find(|e| get(e, "name") == Some(&Value::str(&self.kernel)))
+                        .find(|e| saved.is_some() && get(e, "name") == saved.as_ref())
+                        .or(entries.first())
                         .cloned()
                         .unwrap_or_default()
-                };
-                (conf, chosen)
-            };
-            for (k, v) in kernel_opts {
-                match conf.iter_mut().find(|(e, _)| *e == k) {
-                    Some(slot) => slot.1 = v,
-                    None => conf.push((k, v)),
+                } else {
+                    entries.get(to_i(default)).cloned().unwrap_or_default()
                 }
+            } else {
+                entries
+                    .iter()
+                    .find(|e| get(e, "name") == Some(&Value::str(&self.kernel)))
+                    .cloned()
+                    .unwrap_or_default()
+            };
+            (conf, chosen)
+        };
+        for (k, v) in kernel_opts {
+            match conf.iter_mut().find(|(e, _)| *e == k) {
+                Some(slot) => slot.1 = v,
+                None => conf.push((k, v)),
             }
-            Ok(Value::Hash(conf))
-        })
+        }
+        Ok(Value::Hash(conf))
     }
 }
 
@@ -256,6 +279,10 @@ impl Resource for GrubConf {
 
     fn to_s(&self) -> String {
         "Grub Config".into()
+    }
+
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.loaded())
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {

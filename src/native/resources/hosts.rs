@@ -212,6 +212,27 @@ impl Resource for HostsFile {
         Ok(Some(self.rows()?.clone()))
     }
 
+    /// etc_hosts.rb / etc_hosts_allow_deny.rb read the file in `initialize`.
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.rows())
+    }
+
+    /// Skipped, no rows were parsed: `entries` and the FilterTable columns are empty;
+    /// etc_hosts.rb's `params` was never set (nil).
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        let (columns, params) = match self.kind {
+            Kind::Hosts => (&HOSTS_METHODS[..3], Some(Value::Nil)),
+            Kind::Allow | Kind::Deny => (&ALLOW_DENY_METHODS[..3], None),
+        };
+        match method {
+            "params" => params,
+            "entries" => Some(Value::Array(Vec::new())),
+            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
+            _ => None,
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let known = match self.kind {
             Kind::Hosts => HOSTS_METHODS,

@@ -225,6 +225,13 @@ impl Resource for ConfEntry {
         format!("MySQL Config entry [{}]", self.path.join(" "))
     }
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        // MysqlConfEntry's `method_missing` indexes its params: a section that is not
+        // there (or a skipped mysql_conf's) is nil, and nil has no `[]`.
+        if self.params == Value::Nil {
+            return Err(ResourceError::Failed(
+                "undefined method `[]' for nil:NilClass".into(),
+            ));
+        }
         let key = Value::str(method);
         Ok(match self.params.hash_get(&key) {
             Some(Value::Nil) => Value::Bool(true),
@@ -245,10 +252,36 @@ impl Resource for MysqlConf {
     fn to_s(&self) -> String {
         "MySQL Configuration".into()
     }
+    /// mysql_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.read())
+    }
+
+    /// Skipped, mysql_conf.rb has `@content = ""` and `@params = {}` (no `conf_path`):
+    /// an empty section, each key nil.
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        match method {
+            "content" => Some(Value::str("")),
+            "conf_path" => Some(Value::Nil),
+            "[]" => None,
+            "params" => self.answer(&Value::Hash(Vec::new()), method, args).ok(),
+            _ => Some(Value::Nil),
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (content, params) = self.read()?;
         match method {
             "content" => Ok(Value::str(content)),
+            _ => self.answer(params, method, args),
+        }
+    }
+}
+
+impl MysqlConf {
+    fn answer(&self, params: &Value, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
             "params" => Ok(Value::Resource(Arc::new(ConfEntry {
                 path: args
                     .iter()

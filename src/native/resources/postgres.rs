@@ -290,6 +290,17 @@ impl Resource for PostgresConf {
     fn to_s(&self) -> String {
         "PostgreSQL Configuration".into()
     }
+    /// postgres_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.read())
+    }
+
+    /// Skipped, postgres_conf.rb has `@content = ""` and `@params = {}`: each key nil.
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        crate::native::resources::support::skipped_text_conf(method)
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (path, content, params) = self.read()?;
         match method {
@@ -480,6 +491,27 @@ impl Resource for PostgresTableConf {
     }
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(Some(self.rows()?.1.clone()))
+    }
+
+    /// postgres_hba_conf.rb / postgres_ident_conf.rb read the file in `initialize`.
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.rows())
+    }
+
+    /// Skipped, `@params` is `{}` (hba) and no rows were parsed: `entries` and the
+    /// FilterTable columns are empty.
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        let columns = match self.file {
+            TableFile::Hba => HBA_METHODS,
+            TableFile::Ident => IDENT_METHODS,
+        };
+        match method {
+            "params" if matches!(self.file, TableFile::Hba) => Some(Value::Hash(Vec::new())),
+            "conf_file" | "count" | "exist?" | "where" | "params" => None,
+            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
+            _ => None,
+        }
     }
 }
 

@@ -65,6 +65,26 @@ pub fn read_or_skip(host: &Host, path: &str) -> Res<String> {
     read_text(host, path)?.ok_or_else(|| ResourceError::Skip(format!("Can't find file: {path}")))
 }
 
+/// The message of a load that skipped (InSpec: `skip_resource` or ResourceSkipped in
+/// `initialize`), for `Resource::load_skip`.
+pub fn skip_of<T>(loaded: Res<T>) -> Option<String> {
+    match loaded {
+        Err(ResourceError::Skip(m)) => Some(m),
+        _ => None,
+    }
+}
+
+/// What a skipped text config (apache_conf.rb, postgres_conf.rb: `@content = ""` and
+/// `@params = {}` before the read) answers: each key nil; `conf_path` keeps the skip.
+pub fn skipped_text_conf(method: &str) -> Option<Value> {
+    match method {
+        "content" => Some(Value::str("")),
+        "params" => Some(Value::Hash(Vec::new())),
+        "conf_path" => None,
+        _ => Some(Value::Nil),
+    }
+}
+
 /// Runs a resource's own command line: `program` and quoted arguments (quoting keeps every
 /// argument one word for the target's shell, local or remote).
 pub fn run_argv(host: &Host, argv: &[&str]) -> Res<crate::transport::CommandOutput> {

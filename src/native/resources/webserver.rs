@@ -199,6 +199,17 @@ impl Resource for ApacheConf {
     fn to_s(&self) -> String {
         format!("Apache Config {}", self.path().unwrap_or_default())
     }
+    /// apache_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.read())
+    }
+
+    /// Skipped, apache_conf.rb has `@content = ""` and `@params = {}`: each key nil.
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        crate::native::resources::support::skipped_text_conf(method)
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let (path, content, params) = self.read()?;
         match method {
@@ -557,8 +568,32 @@ impl Resource for NginxConf {
     fn to_s(&self) -> String {
         self.label()
     }
+    /// nginx_conf.rb reads the file in `initialize` (`read_content`).
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.params())
+    }
+
+    /// Skipped, `params` rescues to `{}` and `@contents` stays `{}`: the http blocks,
+    /// servers and locations are empty; `conf_path` has no reader in nginx_conf.rb (nil
+    /// through the skipped resource).
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        match method {
+            "conf_path" => Some(Value::Nil),
+            "params" | "contents" | "http" | "servers" | "locations" => {
+                self.answer(&Value::Hash(Vec::new()), method, &[]).ok()
+            }
+            _ => None,
+        }
+    }
+
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
-        let params = self.params()?;
+        self.answer(self.params()?, method, args)
+    }
+}
+
+impl NginxConf {
+    fn answer(&self, params: &Value, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
         let http = || NginxNode::http(params, self.label());
         match method {
             "params" => Ok(dig(params, args)),

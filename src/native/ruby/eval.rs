@@ -1247,17 +1247,18 @@ fn is_object(v: &Value) -> bool {
     matches!(v, Value::Resource(_) | Value::Table(_) | Value::Native(_))
 }
 
-/// A resource's property; on a resource that skipped while loading (InSpec: in
+/// A resource's property; on a resource that skipped or failed while loading (InSpec: in
 /// `initialize`), the answer its state gives, where it has one.
 fn call_resource(
     res: &Arc<dyn crate::native::ruby::value::Resource>,
     name: &str,
     args: &[Value],
 ) -> Result<Value, crate::native::ruby::value::ResourceError> {
+    use crate::native::ruby::value::ResourceError;
     match res.call(name, args) {
-        Err(crate::native::ruby::value::ResourceError::Skip(m)) => res
-            .skipped_answer(name)
-            .ok_or(crate::native::ruby::value::ResourceError::Skip(m)),
+        Err(e @ (ResourceError::Skip(_) | ResourceError::Failed(_))) => {
+            res.skipped_answer(name, args).ok_or(e)
+        }
         other => other,
     }
 }

@@ -368,10 +368,18 @@ pub trait Resource: Send + Sync {
     fn load_skip(&self) -> Option<String> {
         None
     }
-    /// What `method` answers on such a skipped resource, from the state its `initialize`
-    /// left (json.rb pre-sets `params` to `{}`): used outside a describe of it. None: the
-    /// skip stands.
-    fn skipped_answer(&self, _method: &str) -> Option<Value> {
+    /// InSpec resources whose `initialize` fails (`fail_resource`, or a raised
+    /// ResourceFailed, e.g. auditd.rb without `auditctl`): the message when this one did. A
+    /// `describe` of it is then one failed result named by it (runner.rb
+    /// `get_check_example`). None: loaded, or fails lazily (per example).
+    fn load_fail(&self) -> Option<String> {
+        None
+    }
+    /// What `method` answers on a resource that skipped or failed while loading, from the
+    /// state its `initialize` left (json.rb pre-sets `params` to `{}`, auditd_conf.rb's
+    /// `method_missing` reads no params: nil): used outside a describe of it. None: the skip
+    /// or failure stands.
+    fn skipped_answer(&self, _method: &str, _args: &[Value]) -> Option<Value> {
         None
     }
 }
