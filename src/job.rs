@@ -397,6 +397,11 @@ pub fn job_status_from(results: &[HostResult]) -> JobStatus {
     }
 }
 
+/// A time as the store writes it (and logs print it): UTC, RFC 3339, microseconds.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
+}
+
 /// A job's results are listed in the order of its hosts (not of completion), so every
 /// read of one job — live, or from any store — lists them alike.
 pub fn sort_in_host_order(hosts: &[String], results: &mut [HostResult]) {

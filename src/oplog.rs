@@ -62,10 +62,7 @@ pub fn line(
     message: &str,
     fields: &[(&str, Value)],
 ) -> String {
-    // Microseconds, UTC, as the store writes times.
-    let time = chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.6fZ")
-        .to_string();
+    let time = crate::job::timestamp(chrono::Utc::now());
     match format {
         LogFormat::Text => match worker {
             Some(w) => format!("{time} ansible-inspec-rs worker={w} {message}"),

@@ -245,7 +245,7 @@ impl Inner {
         if self.store.backend() == "memory" {
             let me = store::LiveWorker {
                 id: self.worker_id.clone(),
-                heartbeat_at: crate::store::sql::ts(Utc::now()),
+                heartbeat_at: crate::job::timestamp(Utc::now()),
                 lease_until: None,
             };
             return Ok(vec![me]);

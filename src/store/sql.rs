@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{Fence, JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result, StoreError};
-use crate::job::{Event, HostResult, JobStatus};
+use crate::job::{timestamp as ts, Event, HostResult, JobStatus};
 use crate::template::Template;
 
 const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
@@ -292,10 +292,6 @@ fn db_err(e: sqlx::Error) -> Error {
 
 fn json_err(e: serde_json::Error) -> Error {
     StoreError::Corrupt(e.to_string()).into()
-}
-
-pub(crate) fn ts(t: DateTime<Utc>) -> String {
-    t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string()
 }
 
 fn parse_ts(s: &str) -> Result<DateTime<Utc>> {
