@@ -5,22 +5,12 @@
 //! subclass. Each snippet must both count as covered and pass when evaluated; expected
 //! values follow Ruby's and InSpec's documentation.
 
-use std::sync::Arc;
-
 use crate::native::library_class_tests::passes;
+use crate::native::testing::snippet_profile;
 
 /// The snippet counts as covered (every control natively evaluated) and passes.
 fn covered_and_passes(libs: &[(&str, &str)], code: &str) {
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), code.into())],
-        libraries: libs
-            .iter()
-            .map(|(p, t)| (p.to_string(), Arc::from(*t)))
-            .collect(),
-    };
-    let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
+    let cov = crate::native::coverage::coverage(&snippet_profile(code, libs, None));
     assert!(cov.total == 1 && cov.supported == 1, "{:#?}", cov.controls);
     match libs {
         [(_, lib)] => {
@@ -290,13 +280,7 @@ control 'c' do
   end
 end
 "#;
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), code.into())],
-        libraries: Vec::new(),
-    };
-    let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
+    let cov = crate::native::coverage::coverage(&snippet_profile(code, &[], None));
     assert_eq!(cov.supported, 1, "{:#?}", cov.controls);
     let r = crate::native::testing::run(code);
     let c = crate::native::testing::one(&r, "c");

@@ -3,19 +3,13 @@
 //! `DatabaseHelper::SQLQueryResult` (lib/inspec/utils/database_helpers.rb) over the rows.
 //! Expected values follow Ruby's and InSpec's documentation; static coverage agrees.
 
-use std::sync::Arc;
-
 use crate::native::library_class_tests::passes;
+use crate::native::testing::snippet_profile;
 
 /// Asserts that static coverage finds nothing blocking control `c` and that it passes.
 fn assert_passes(lib: &str, code: &str) {
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), code.into())],
-        libraries: vec![("libraries/lib.rb".into(), Arc::from(lib))],
-    };
-    let cov = crate::native::coverage::coverage(&crate::profile::build(&src).expect("parses"));
+    let profile = snippet_profile(code, &[("libraries/lib.rb", lib)], None);
+    let cov = crate::native::coverage::coverage(&profile);
     assert!(cov.total == 1 && cov.supported == 1, "{:#?}", cov.blockers);
     passes(lib, code);
 }

@@ -302,13 +302,12 @@ pub fn fake_factory(
     fakes(name, args).map(|f| Ok(Arc::new(f) as Arc<dyn Resource>))
 }
 
-/// Evaluates one controls file (and optional libraries) with the fakes.
-pub fn run_with(
+/// A profile of one controls file (`controls/test.rb`), optional libraries and inspec.yml.
+pub fn snippet_profile(
     controls: &str,
     libraries: &[(&str, &str)],
-    inputs: serde_json::Value,
     yml: Option<&str>,
-) -> Vec<ControlResult> {
+) -> crate::profile::Profile {
     let src = crate::profile::ProfileSources {
         path: "test".into(),
         metadata: yml.map(str::to_string),
@@ -318,11 +317,27 @@ pub fn run_with(
             .map(|(p, t)| (p.to_string(), Arc::from(*t)))
             .collect(),
     };
-    let profile = crate::profile::build(&src).expect("snippet parses");
+    crate::profile::build(&src).expect("snippet parses")
+}
+
+/// Evaluates one controls file (and optional libraries) with the fakes.
+pub fn run_with(
+    controls: &str,
+    libraries: &[(&str, &str)],
+    inputs: serde_json::Value,
+    yml: Option<&str>,
+) -> Vec<ControlResult> {
+    let profile = snippet_profile(controls, libraries, yml);
     let inputs = inputs.as_object().cloned().unwrap_or_default();
     crate::native::inspec::run::evaluate_with(&profile, host(), &inputs, &fake_factory)
 }
 
 pub fn run(controls: &str) -> Vec<ControlResult> {
     run_with(controls, &[], serde_json::json!({}), None)
+}
+
+/// Evaluates a controls file with the native resources on `host`.
+pub fn run_on(host: Arc<Host>, controls: &str) -> Vec<ControlResult> {
+    let profile = snippet_profile(controls, &[], None);
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
 }

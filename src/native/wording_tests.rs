@@ -3,7 +3,7 @@
 //! (lib/matchers/matchers.rb, lib/inspec/rspec_extensions.rb) give for it.
 
 use crate::job::ControlStatus;
-use crate::native::testing::run;
+use crate::native::testing::{run, run_on};
 
 /// (expectation inside `describe 'x' do it { ... } end`, code_desc, failure message or None
 /// when it passes).
@@ -282,21 +282,6 @@ fn a_skipped_resource_gives_one_result_for_its_describe() {
             ),
         ]
     );
-}
-
-/// Controls evaluated with the native resources on `host`.
-fn run_on(
-    host: std::sync::Arc<crate::transport::Host>,
-    controls: &str,
-) -> Vec<crate::job::ControlResult> {
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), controls.into())],
-        libraries: Vec::new(),
-    };
-    let profile = crate::profile::build(&src).expect("snippet parses");
-    crate::native::evaluate(&profile, host, &serde_json::Map::new())
 }
 
 /// Controls evaluated with the native resources on this machine.

@@ -4,7 +4,8 @@
 
 use crate::job::ControlStatus::{Failed as F, Passed as P};
 use crate::native::resources::pg_test_server::PgServer;
-use crate::native::resources::services_tests::{check, messages, run_on};
+use crate::native::resources::services_tests::{check, messages};
+use crate::native::testing::run_on;
 use crate::transport::local::test_host;
 
 /// A Ruby single-quoted literal of `s`.

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use crate::job::{ControlResult, ControlStatus};
+use crate::native::testing::run_on;
 use crate::transport::fixture::FixtureTransport;
 use crate::transport::Host;
 
@@ -22,18 +23,6 @@ pub fn fixture(name: &str) -> Arc<Host> {
         None,
         CancellationToken::new(),
     ))
-}
-
-/// Evaluates a controls file with the native resources on `host`.
-pub fn run_on(host: Arc<Host>, controls: &str) -> Vec<ControlResult> {
-    let src = crate::profile::ProfileSources {
-        path: "test".into(),
-        metadata: None,
-        controls: vec![("controls/test.rb".into(), controls.into())],
-        libraries: Vec::new(),
-    };
-    let profile = crate::profile::build(&src).expect("the snippet parses");
-    crate::native::evaluate(&profile, host, &serde_json::Map::new())
 }
 
 /// Every control of `controls` has the status `want` names, or the failure lists them all
