@@ -351,3 +351,29 @@ def test_controls_run_and_report_only_those_under_a_pipe(tmp_path: Path) -> None
     bad = cli(str(profile), "-t", "local://", "--controls", "/(unclosed/")
     assert bad.returncode == 2 and not bad.stdout
     assert "controls" in bad.stderr and "not a valid regex" in bad.stderr
+
+
+def stat_nice(stat: str) -> int:
+    """The nice value in a /proc/PID/stat line (field 19; the name in field 2 may hold spaces)."""
+    return int(stat.rsplit(")", 1)[1].split()[16])
+
+
+def test_nice_is_the_checks_nice_value(tmp_path: Path) -> None:
+    """`--nice 15`: a check reads its own /proc/self/stat at nice 15; without it, the core's
+    default (10); out of range, the core's ValidationError naming the field, before any job."""
+    written = tmp_path / "stat"
+    profile = write_profile(
+        tmp_path / "nice",
+        f"control 'nice' do\n  describe command('cat /proc/self/stat > {written}') do\n"
+        "    its('exit_status') { should eq 0 }\n  end\nend\n",
+    )
+    out = cli(str(profile), "-t", "local://", "--nice", "15")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert stat_nice(written.read_text()) == 15
+    assert cli(str(profile), "-t", "local://").returncode == 0
+    assert stat_nice(written.read_text()) == 10
+    written.unlink()
+    for bad in ("20", "-1"):
+        refused = cli(str(profile), "-t", "local://", "--nice", bad)
+        assert refused.returncode == 2 and not refused.stdout and not written.exists()
+        assert refused.stderr == "ansible-inspec-rs exec: nice: must be from 0 to 19\n", refused.stderr

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ansible_inspec_rs.commands import policy
+from ansible_inspec_rs.commands import policy, priority
 from ansible_inspec_rs.status import HostStatus, JobStatus
 
 if TYPE_CHECKING:
@@ -128,6 +128,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "(default: 0 passed, 1 failures, 2 errors)",
     )
     policy.add_arguments(parser)
+    priority.add_arguments(parser)
 
 
 def parse_extra_vars(items: list[str]) -> dict[str, Any]:
@@ -318,6 +319,7 @@ async def _exec(args: argparse.Namespace, what: Path, kind: str, extra_vars: dic
             ssh_known_hosts=args.known_hosts,
             ssh_identity_file=args.key,
             **policy.executor_kwargs(args),
+            **priority.executor_kwargs(args),
         )
     except errors.AnsibleInspecError as e:
         _fail(str(e))

@@ -20,7 +20,7 @@ import signal
 import sys
 from typing import TYPE_CHECKING
 
-from ansible_inspec_rs.commands import policy
+from ansible_inspec_rs.commands import policy, priority
 
 if TYPE_CHECKING:
     from ansible_inspec_rs import Executor
@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--log-format", choices=["text", "json"], default="text", help="stderr log lines (default text)")
     # Jobs are held to the worker's own policy when they run: give it the server's.
     policy.add_arguments(parser)
+    priority.add_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,6 +89,7 @@ async def _serve(args: argparse.Namespace) -> int:
             stale_after=args.stale_after,
             poll_interval=args.poll,
             **policy.executor_kwargs(args),
+            **priority.executor_kwargs(args),
         )
     except AnsibleInspecError as e:
         _core.log("store_error" if isinstance(e, StoreError) else "error", f"cannot start: {e}")
