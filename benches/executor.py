@@ -7,10 +7,16 @@ Work: J jobs x H hosts x the `true` command, forks 5, workers 8. Variants:
   threads  thread per job, subprocess.run per host (the upstream project's shape)
   xargs    `xargs -P 16` spawning the same count: this machine's spawn ceiling
 Each variant runs in its own process (so peak RSS is its own), --repeat times, interleaved;
-medians are printed with ratios. Checks/s and the worst event-loop lag (a 5 ms ticker) are
-measured over the work itself: set-up (building the Executor, storing its template) is outside.
-The same ticker in a bystander process (plain asyncio, none of our code) runs over the same
-window: its worst lag is what the machine's scheduling alone gives a loop meanwhile.
+medians are printed with ratios. Checks/s and event-loop lag (a 5 ms ticker) are measured over
+the work itself: set-up (building the Executor, storing its template) is outside. Lag: the
+median over rounds of each round's worst tick, and of each round's p99. The same ticker in a
+bystander process (plain asyncio, none of our code) runs over the same window: its lag is what
+the machine's scheduling alone gives a loop meanwhile, printed beside ours round by round.
+For ours, the loop thread's lateness is split with the kernel's per-thread counters into
+run-queue wait (ready, no core free), CPU on the loop (callbacks: our deliveries among them)
+and the rest (asyncio rounds its epoll timeout up to a whole millisecond; waiting for the
+GIL); our deliveries to the loop are counted, and CPU time per 1,000 checks is split into the
+loop's thread, the process's other threads (runtime, check starters) and the check processes.
 A second mode submits 100,000 no-op jobs (empty host list, `allow_empty=True`) through the
 public API: jobs/s and memory per completed job (`--noop 0` skips it).
 `--quick`: tiny sizes, one round, for `make test` (a smoke run; its numbers mean nothing).
@@ -21,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -39,29 +46,88 @@ Work = Callable[[], Awaitable[None]]
 Measure = Callable[[Work], Awaitable[None]]
 
 
-async def with_ticker(work: Work) -> tuple[float, float]:
-    """Runs `work` while a 5 ms ticker measures event-loop lag; returns (seconds, worst lag)."""
-    worst = 0.0
+class Ticker:
+    """A 5 ms ticker on the running loop. Per tick it records the lag (how late it woke) and
+    what the loop's thread did meanwhile, from the kernel's per-thread counters: the time it
+    waited on a run queue for a core (schedstat `run_delay`: the machine's scheduling) and the
+    CPU time it ran (callbacks on the loop: our result deliveries among them). The rest of a
+    tick's lag is epoll's whole-millisecond rounding of the timeout and time blocked while due
+    (waiting for the GIL)."""
 
-    async def ticker() -> None:
-        nonlocal worst
-        while True:
-            t = time.perf_counter()
-            await asyncio.sleep(0.005)
-            worst = max(worst, time.perf_counter() - t - 0.005)
+    PERIOD = 0.005
 
-    tick = asyncio.ensure_future(ticker())
+    def __init__(self) -> None:
+        # (lag, run-queue wait, CPU on the loop thread), seconds, one per tick
+        self.ticks: list[tuple[float, float, float]] = []
+        self._task: asyncio.Future[None] | None = None
+
+    async def _run(self) -> None:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)  # this (the loop's) thread
+        try:
+            while True:
+                t, wait, cpu = time.perf_counter(), _run_delay(fd), time.thread_time()
+                await asyncio.sleep(self.PERIOD)
+                lag = time.perf_counter() - t - self.PERIOD
+                self.ticks.append((lag, _run_delay(fd) - wait, time.thread_time() - cpu))
+        finally:
+            os.close(fd)
+
+    def start(self) -> None:
+        self._task = asyncio.ensure_future(self._run())
+
+    def stop(self) -> dict[str, float]:
+        assert self._task is not None
+        self._task.cancel()
+        return lag_summary(self.ticks)
+
+
+def _run_delay(fd: int) -> float:
+    """The calling thread's total wait on a run queue so far (seconds)."""
+    return int(os.pread(fd, 128, 0).split()[1]) / 1e9
+
+
+LATE = 0.001
+
+
+def lag_summary(ticks: list[tuple[float, float, float]]) -> dict[str, float]:
+    """Worst and p99 lag of one window, and how the worst tick's lag splits into run-queue
+    wait, loop CPU and the rest (timer rounding, the GIL)."""
+    if not ticks:
+        ticks = [(0.0, 0.0, 0.0)]
+    lags = sorted(t[0] for t in ticks)
+    late = [t for t in ticks if t[0] > LATE]
+    worst = max(ticks)
+    lag, wait, cpu = worst
+    return {
+        "lag": lag,
+        "p99": lags[min(len(lags) - 1, int(len(lags) * 0.99))],
+        "worst_wait": wait,
+        "worst_cpu": cpu,
+        "worst_other": max(0.0, lag - wait - cpu),
+        "ticks": len(ticks),
+        # Over every tick later than LATE: where the lateness went (robust beside one worst tick).
+        "late_lag": sum(t[0] for t in late),
+        "late_wait": sum(min(t[1], t[0]) for t in late),
+        "late_cpu": sum(min(t[2], t[0]) for t in late),
+    }
+
+
+async def with_ticker(work: Work) -> tuple[float, dict[str, float]]:
+    """Runs `work` while a Ticker measures event-loop lag; returns (seconds, lag summary)."""
+    ticker = Ticker()
+    ticker.start()
     await asyncio.sleep(0.02)
+    ticker.ticks.clear()  # the ticker's own start-up is outside the window
     t0 = time.perf_counter()
     try:
         await work()
     finally:
-        tick.cancel()
-    return time.perf_counter() - t0, worst
+        summary = ticker.stop()
+    return time.perf_counter() - t0, summary
 
 
 class Bystander:
-    """The 5 ms ticker in a separate process (this file with --bystander) until stopped."""
+    """The Ticker in a separate process (this file with --bystander) until stopped."""
 
     def __enter__(self) -> Bystander:
         argv = [sys.executable, __file__, "--bystander"]
@@ -72,13 +138,13 @@ class Bystander:
 
     def __exit__(self, *exc: object) -> None:
         out, _ = self.proc.communicate("stop\n", timeout=30)
-        self.worst = float(out.strip().splitlines()[-1])
+        self.summary: dict[str, float] = json.loads(out.strip().splitlines()[-1])
 
 
 def bystander() -> None:
-    """Ticks until a line arrives on stdin, then prints the worst lag in seconds."""
+    """Ticks until a line arrives on stdin, then prints its lag summary as JSON."""
 
-    async def main() -> float:
+    async def main() -> dict[str, float]:
         loop = asyncio.get_running_loop()
         stop = loop.run_in_executor(None, sys.stdin.readline)
         print("ticking", flush=True)
@@ -88,7 +154,27 @@ def bystander() -> None:
 
         return (await with_ticker(work))[1]
 
-    print(asyncio.run(main()), flush=True)
+    print(json.dumps(asyncio.run(main())), flush=True)
+
+
+class Deliveries:
+    """Counts our results delivered to the loop (`_aio.complete`: one loop wake-up each) and
+    the loop's time inside them. Installed before the first awaitable call (`_core` looks the
+    helper up once)."""
+
+    def __init__(self) -> None:
+        from ansible_inspec_rs import _aio
+
+        self.count, self.seconds = 0, 0.0
+        inner = _aio.complete
+
+        def complete(fut: asyncio.Future[Any], failed: bool, value: Any) -> None:
+            t = time.perf_counter()
+            inner(fut, failed, value)
+            self.seconds += time.perf_counter() - t
+            self.count += 1
+
+        _aio.complete = complete
 
 
 async def ours(jobs: int, hosts: int, measure: Measure) -> None:
@@ -167,6 +253,12 @@ VARIANTS: dict[str, Callable[[int, int, Measure], Awaitable[None]]] = {
 }
 
 
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process and of its reaped children."""
+    own, children = (resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def rss_kib() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * (resource.getpagesize() // 1024)
@@ -200,14 +292,25 @@ def child(args: argparse.Namespace) -> None:
         result: dict[str, Any] = asyncio.run(noop(args.noop))
     else:
         variant = VARIANTS[args.variant]
+        deliveries = Deliveries() if args.variant == "ours" else None
 
         async def main() -> dict[str, float]:
             window: dict[str, float] = {}
 
             async def measure(work: Work) -> None:
+                before, loop_cpu = cpu_seconds(), time.thread_time()
                 with Bystander() as other:
-                    window["seconds"], window["lag"] = await with_ticker(work)
-                window["bystander_lag"] = other.worst
+                    window["seconds"], lags = await with_ticker(work)
+                    after, loop_cpu = cpu_seconds(), time.thread_time() - loop_cpu  # before it is reaped
+                window.update(lags)
+                window.update({f"bystander_{k}": v for k, v in other.summary.items()})
+                # CPU in the window: the loop's thread, this process's other threads (the
+                # runtime, the check starters), the reaped check processes.
+                window["loop_cpu"] = loop_cpu
+                window["other_threads_cpu"] = after[0] - before[0] - loop_cpu
+                window["children_cpu"] = after[1] - before[1]
+                if deliveries is not None:
+                    window["deliveries"], window["delivery_s"] = deliveries.count, deliveries.seconds
 
             await variant(args.jobs, args.hosts, measure)
             return window
@@ -230,7 +333,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--jobs", type=int, default=40)
     p.add_argument("--hosts", type=int, default=50)
-    p.add_argument("--repeat", type=int, default=3)
+    p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--variants", help=f"comma-separated subset of {','.join(VARIANTS)} (default: all)")
     p.add_argument("--noop", type=int, default=100_000)
     p.add_argument("--quick", action="store_true", help="tiny sizes, one round (smoke run for `make test`)")
     p.add_argument("--variant", help=argparse.SUPPRESS)
@@ -241,6 +345,8 @@ def main() -> None:
         return
     if args.quick:
         args.jobs, args.hosts, args.repeat, args.noop = 2, 3, 1, min(args.noop, 200)
+    if args.variants and not set(args.variants.split(",")) <= set(VARIANTS):
+        p.error(f"--variants: choose from {', '.join(VARIANTS)}")
     if args.variant:
         child(args)
         return
@@ -248,28 +354,58 @@ def main() -> None:
     checks = args.jobs * args.hosts
     print(f"executor benchmark: {args.jobs} jobs x {args.hosts} hosts x `true` = {checks} checks,")
     print(f"forks {FORKS}, workers {WORKERS}, {args.repeat} interleaved rounds, medians\n")
-    runs: dict[str, list[dict[str, float]]] = {v: [] for v in VARIANTS}
+    variants = args.variants.split(",") if args.variants else list(VARIANTS)
+    runs: dict[str, list[dict[str, float]]] = {v: [] for v in variants}
     for r in range(args.repeat):
-        for v in VARIANTS:
+        for v in variants:
             runs[v].append(run_child(v, args))
             print(f"  round {r + 1}: {v:8s} {runs[v][-1]['checks_per_s']:8.0f} checks/s", flush=True)
 
     def med(v: str, key: str) -> float:
         return statistics.median(x[key] for x in runs[v])
 
-    head = f"{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}{'worst lag':>11s}"
-    print(f"\n{head}{'bystander':>11s}")
-    for v in VARIANTS:
-        ratio = med("ours", "checks_per_s") / med(v, "checks_per_s")
-        lag = "n/a" if v == "xargs" else f"{med(v, 'lag') * 1000:.1f} ms"
-        other = f"{med(v, 'bystander_lag') * 1000:.1f} ms"
+    ms = lambda x: f"{x * 1000:.1f} ms"  # noqa: E731
+    head = f"{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}"
+    print(f"\n{head}{'worst lag':>11s}{'p99 lag':>10s}  {'bystander: worst':>16s}{'p99':>9s}")
+    for v in variants:
+        ratio = med("ours", "checks_per_s") / med(v, "checks_per_s") if "ours" in runs else 1.0
+        lag, p99 = ("n/a", "n/a") if v == "xargs" else (ms(med(v, "lag")), ms(med(v, "p99")))
         print(
             f"{v:10s}{med(v, 'checks_per_s'):10.0f}{ratio:10.2f}x{med(v, 'peak_rss_mib'):8.1f} MiB"
-            f"{lag:>11s}{other:>11s}"
+            f"{lag:>11s}{p99:>10s}  {ms(med(v, 'bystander_lag')):>16s}{ms(med(v, 'bystander_p99')):>9s}"
         )
     print("\ntargets: ours >= 0.9 x xargs, >= 1.4 x asyncio, worst lag <= 5 ms")
-    print("(bystander: the worst lag of the same ticker in a separate process meanwhile: the floor")
-    print(" this machine's scheduling sets for any loop while the work saturates it)")
+    print("(worst lag: median over rounds of each round's worst tick; p99: median of each round's p99.")
+    print(" bystander: the same ticker in a separate process over the same window, running none of")
+    print(" our code: the floor this machine's scheduling sets for any loop while the work runs)")
+    if "ours" in runs:
+        ours_runs = runs["ours"]
+        excess = statistics.median(r["lag"] - r["bystander_lag"] for r in ours_runs)
+        per_k = 1000 / (args.jobs * args.hosts)
+        print(f"\nours, the loop's thread (medians over {len(ours_runs)} rounds):")
+        print(f"  worst lag minus the bystander's in the same round: {ms(excess)}")
+        print(
+            f"  worst tick {ms(med('ours', 'lag'))}: run-queue wait {ms(med('ours', 'worst_wait'))}"
+            f", loop CPU {ms(med('ours', 'worst_cpu'))}, other {ms(med('ours', 'worst_other'))}"
+            f"   (bystander: wait {ms(med('ours', 'bystander_worst_wait'))})"
+        )
+        for who, prefix in (("ours", ""), ("bystander", "bystander_")):
+            late = sum(r[f"{prefix}late_lag"] for r in ours_runs)
+            if not late:
+                print(f"  {who}: no tick later than {LATE * 1000:.0f} ms")
+                continue
+            wait, cpu = (sum(r[f"{prefix}{k}"] for r in ours_runs) / late for k in ("late_wait", "late_cpu"))
+            print(
+                f"  {who}: ticks later than {LATE * 1000:.0f} ms, {ms(late / len(ours_runs))} of lateness a"
+                f" round: {wait:.0%} run-queue wait, {cpu:.0%} loop CPU, {max(0.0, 1 - wait - cpu):.0%} other"
+            )
+        print(
+            f"  deliveries to the loop: {med('ours', 'deliveries') / max(args.jobs, 1):.2f} per job,"
+            f" {med('ours', 'delivery_s') * 1e6 / max(med('ours', 'deliveries'), 1):.0f} µs each;"
+            f" CPU per 1,000 checks: loop {ms(med('ours', 'loop_cpu') * per_k)},"
+            f" other threads {ms(med('ours', 'other_threads_cpu') * per_k)},"
+            f" check processes {ms(med('ours', 'children_cpu') * per_k)}"
+        )
 
     if args.noop <= 0:
         return
