@@ -11,7 +11,9 @@ medians are printed with ratios. Checks/s and event-loop lag (a 5 ms ticker) are
 the work itself: set-up (building the Executor, storing its template) is outside. Lag: the
 median over rounds of each round's worst tick, and of each round's p99. The same ticker in a
 bystander process (plain asyncio, none of our code) runs over the same window: its lag is what
-the machine's scheduling alone gives a loop meanwhile, printed beside ours round by round.
+the machine's scheduling alone gives a loop meanwhile, printed beside ours round by round. (It
+is the benchmark's child, so it shares the session, hence the scheduler's autogroup, with our
+loop and the checks: the same position as the loop it stands beside.)
 For ours, the loop thread's lateness is split with the kernel's per-thread counters into
 run-queue wait (ready, no core free), CPU on the loop (callbacks: our deliveries among them)
 and the rest (asyncio rounds its epoll timeout up to a whole millisecond; waiting for the
