@@ -7,10 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ansible_inspec_rs import Executor, Template
 from conftest import spawn_worker
 from test_cli_exec import stat_nice
-
-from ansible_inspec_rs import Executor, Template
 
 
 async def test_worker_runs_checks_at_its_nice_value(tmp_path: Path) -> None:
