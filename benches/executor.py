@@ -261,6 +261,10 @@ def cpu_seconds() -> tuple[float, float]:
     return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
 def rss_kib() -> int:
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * (resource.getpagesize() // 1024)
@@ -366,7 +370,6 @@ def main() -> None:
     def med(v: str, key: str) -> float:
         return statistics.median(x[key] for x in runs[v])
 
-    ms = lambda x: f"{x * 1000:.1f} ms"  # noqa: E731
     head = f"{'variant':10s}{'checks/s':>10s}{'ours ÷ it':>11s}{'peak RSS':>11s}"
     print(f"\n{head}{'worst lag':>11s}{'p99 lag':>10s}  {'bystander: worst':>16s}{'p99':>9s}")
     for v in variants:
@@ -383,7 +386,7 @@ def main() -> None:
     if "ours" in runs:
         ours_runs = runs["ours"]
         excess = statistics.median(r["lag"] - r["bystander_lag"] for r in ours_runs)
-        per_k = 1000 / (args.jobs * args.hosts)
+        per_k = 1000 / max(args.jobs * args.hosts, 1)
         print(f"\nours, the loop's thread (medians over {len(ours_runs)} rounds):")
         print(f"  worst lag minus the bystander's in the same round: {ms(excess)}")
         print(
