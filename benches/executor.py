@@ -110,7 +110,7 @@ def lag_summary(ticks: list[tuple[float, float, float]]) -> dict[str, float]:
         # Over every tick later than LATE: where the lateness went (robust beside one worst tick).
         "late_lag": sum(t[0] for t in late),
         "late_wait": sum(min(t[1], t[0]) for t in late),
-        "late_cpu": sum(min(t[2], t[0]) for t in late),
+        "late_cpu": sum(min(t[2], t[0] - min(t[1], t[0])) for t in late),
     }
 
 
