@@ -62,6 +62,13 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         # The claim carries `started`, the end carries `finished`: besides them, events
         # are only the hosts' (batched by the worker's event writer).
         assert calls("WITH ended AS (UPDATE jobs SET status = $1") == JOBS, counts  # one end per job
+        # A batch of events or results is one statement text whatever its size (its rows go as
+        # one JSON array): prepared and planned once, not once per batch size.
+        for insert in ("WITH fenced AS (SELECT v.job_id, v.seq", "INSERT INTO host_results"):
+            shapes = [q for q in counts if q.startswith(insert)]
+            assert len(shapes) == 1, shapes
+        # Admission is one statement (the job, its `queued` event and notice) in the lock.
+        assert calls("WITH job AS (INSERT INTO jobs") == JOBS, counts
         # The test's own reads (a waiting view reads its job when told it ended) left out.
         reads = ("SELECT id, template_id,", "SELECT body FROM host_results")
         per_job = sum(n for q, n in counts.items() if not q.startswith(reads)) / JOBS

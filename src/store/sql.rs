@@ -198,7 +198,7 @@ async fn result_writer(conns: Arc<HeldConns>, mut rx: mpsc::Receiver<PendingResu
             .map(|r| (r.job.to_string(), i64::from(r.attempt), r.body.clone()))
             .collect();
         let outcome = conns
-            .run(|| Ok(insert_results(&rows)), false)
+            .run(|| insert_results(&rows), false)
             .await
             .and_then(|ran| ran.map_err(db_err))
             .map(|ran| {
@@ -227,26 +227,20 @@ pub const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(5
 
 /// One INSERT of host results `(job, attempt, body)`, fenced: only rows of the attempt that
 /// holds its job now are stored; the job rows are read FOR SHARE, so a recovery or claim in
-/// progress is waited for, not overtaken.
-fn insert_results(rows: &[(String, i64, String)]) -> AnyQuery {
-    let mut sql = String::from(
-        "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
-    );
-    for i in 0..rows.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-    }
-    sql.push_str(&format!(
-        ") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
+/// progress is waited for, not overtaken. One JSON array of rows, one statement text for any
+/// number (see [`insert_events`]).
+fn insert_results(rows: &[(String, i64, String)]) -> Result<AnyQuery> {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|(job, attempt, body)| serde_json::json!({"job_id": job, "attempt": attempt, "body": body}))
+        .collect();
+    let sql = format!(
+        "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
+         FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, attempt bigint, body text) \
+         JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
         Fence::sql("j", "v.attempt", "0")
-    ));
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (job, attempt, body) in rows {
-        q = q.bind(job.clone()).bind(*attempt).bind(body.clone());
-    }
-    q
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql)).bind(to_json(&rows)?))
 }
 
 /// The rows a statement run for its rows gave back.
@@ -731,73 +725,56 @@ fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
         .collect()
 }
 
-/// Events stored per INSERT statement (5 bind values each: well under SQLite's and
-/// PostgreSQL's limits on bind values per statement).
+/// Events stored per INSERT statement.
 const EVENT_ROWS: usize = 256;
 
-/// One multi-row INSERT for `events`, of those their fence admits; seqs already stored are
-/// skipped. The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's
-/// attempt waits for it, or it waits for them and sees their change, so a stale attempt's
-/// event never slips in beside a re-queue. In the same statement (so at no extra round trip,
-/// delivered at commit) one `notice` per job that got new events (`events`; `queued` for a
-/// new job's first), from `origin`.
+/// One INSERT for `events`, of those their fence admits; seqs already stored are skipped.
+/// The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's attempt waits
+/// for it, or it waits for them and sees their change, so a stale attempt's event never
+/// slips in beside a re-queue. In the same statement (so at no extra round trip, delivered
+/// at commit) one `events` notice per job that got new events, from `origin`.
+/// The rows go as one JSON array: the statement's text is the same for any number of
+/// events, so each connection prepares it once and PostgreSQL plans it once, where a
+/// VALUES list made a statement (parsed and planned anew) per batch size.
 /// Returns one row: `admitted`, the events the fence let through.
-fn insert_events(
-    events: &[(Event, Fence)],
-    origin: &str,
-    notice: Notice,
-) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
-    let mut sql = String::from("WITH fenced AS (SELECT v.job_id, v.seq, v.body FROM (VALUES ");
-    for i in 0..events.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let n = 5 * i;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5
-        ));
-    }
-    let (channel, from) = (5 * events.len() + 1, 5 * events.len() + 2);
-    sql.push_str(&format!(
-        ") AS v (job_id, seq, body, attempt, final) JOIN jobs j ON j.id = v.job_id \
-         WHERE {fence} FOR SHARE OF j), \
+fn insert_events(events: &[(Event, Fence)], origin: &str) -> Result<AnyQuery> {
+    let rows = events
+        .iter()
+        .map(|(e, fence)| {
+            let (attempt, finished) = fence.sql_args(e);
+            Ok(serde_json::json!({
+                "job_id": e.job_id.to_string(),
+                "seq": e.seq,
+                "body": to_json(e)?,
+                "attempt": attempt,
+                "final": finished,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let sql = format!(
+        "WITH fenced AS (SELECT v.job_id, v.seq, v.body \
+         FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
+         JOIN jobs j ON j.id = v.job_id WHERE {fence} FOR SHARE OF j), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
-         told AS (SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
+         told AS (SELECT pg_notify($2, '{}:' || job_id || ':' || $3) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
          SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
-        notice.as_str(),
+        Notice::Events.as_str(),
         fence = Fence::sql("j", "v.attempt", "v.final")
-    ));
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (e, fence) in events {
-        let (attempt, finished) = fence.sql_args(e);
-        q = q
-            .bind(e.job_id.to_string())
-            .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-            .bind(to_json(e)?)
-            .bind(attempt)
-            .bind(finished);
-    }
-    Ok(q.bind(NOTIFY_CHANNEL).bind(origin.to_string()))
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql))
+        .bind(to_json(&rows)?)
+        .bind(NOTIFY_CHANNEL)
+        .bind(origin.to_string()))
 }
 
 /// Runs [`insert_events`] for `chunk`; the events their fence refused.
-async fn store_events<'c, E>(
-    chunk: &[(Event, Fence)],
-    origin: &str,
-    notice: Notice,
-    on: E,
-) -> Result<usize>
+async fn store_events<'c, E>(chunk: &[(Event, Fence)], origin: &str, on: E) -> Result<usize>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let rows = insert_events(chunk, origin, notice)?
+    let rows = insert_events(chunk, origin)?
         .fetch_all(on)
         .await
         .map_err(db_err)?;
@@ -1332,7 +1309,7 @@ impl Store for SqlStore {
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
-            let make = || insert_events(events, &self.origin, Notice::Events);
+            let make = || insert_events(events, &self.origin);
             let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
             super::stale_events_refused(refused_of(events.len(), rows)?);
             return Ok(());
@@ -1341,7 +1318,7 @@ impl Store for SqlStore {
         let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
         let mut refused = 0;
         for chunk in chunks {
-            refused += store_events(chunk, &self.origin, Notice::Events, &mut *tx).await?;
+            refused += store_events(chunk, &self.origin, &mut *tx).await?;
         }
         for (job, upto) in trims {
             sqlx::query(TRIM_EVENTS)
