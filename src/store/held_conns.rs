@@ -69,9 +69,12 @@ impl HeldConns {
     }
 
     /// Runs one statement (`make` builds it): rows when `rows`, else the rows it changed.
-    /// A connection kept from earlier and found gone (the database restarted: the statement
-    /// never ran) is replaced by one from the pool, which waits out an outage as any pool
-    /// user does, and the statement runs there.
+    /// A connection kept from earlier (not pinged) and found gone — the server ended it
+    /// (SQLSTATE 57P01–57P03, class 08) or the socket failed, which for a connection that
+    /// sat idle means the statement did not reach a server — is replaced by one from the
+    /// pool, which waits out an outage as any pool user does, and the statement runs there
+    /// once more. (A socket failing between the statement's commit and its answer would
+    /// make it run twice; that window is the moment between the two.)
     pub(crate) async fn run(
         &self,
         make: impl Fn() -> crate::error::Result<AnyQuery>,

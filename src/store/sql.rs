@@ -528,7 +528,12 @@ impl SqlStore {
             Writes::Pool { conns, .. } => conns,
         };
         if let [(sql, args)] = &stmts[..] {
-            let make = || Ok(bind_args(sqlx::query(AssertSqlSafe(sql.clone())), args.clone()));
+            let make = || {
+                Ok(bind_args(
+                    sqlx::query(AssertSqlSafe(sql.clone())),
+                    args.clone(),
+                ))
+            };
             return match conns.run(make, false).await.map_err(WriteError::Other)? {
                 Ok(Ran::Affected(n)) => Ok(vec![n]),
                 Ok(Ran::Rows(_)) => Ok(vec![0]),
@@ -537,7 +542,9 @@ impl SqlStore {
         }
         let mut out = Vec::with_capacity(stmts.len());
         let mut conn = conns.take_for_tx().await.map_err(write_err)?;
-        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(write_err)?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(write_err)?;
         for (sql, args) in stmts {
             let done = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
                 .execute(&mut *tx)
@@ -577,7 +584,9 @@ impl SqlStore {
     /// through the pool (beside the writer).
     async fn read(&self, make: impl Fn() -> Result<AnyQuery>) -> Result<Vec<AnyRow>> {
         match &self.writes {
-            Writes::Pool { conns, .. } => Ok(rows_of(conns.run(make, true).await?.map_err(db_err)?)),
+            Writes::Pool { conns, .. } => {
+                Ok(rows_of(conns.run(make, true).await?.map_err(db_err)?))
+            }
             Writes::Sqlite(_) => make()?.fetch_all(&self.pool).await.map_err(db_err),
         }
     }
@@ -611,8 +620,8 @@ impl SqlStore {
                 .read(make)
                 .await?
                 .iter()
-            .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
-            .collect::<Result<Vec<_>>>()?;
+                .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
+                .collect::<Result<Vec<_>>>()?;
             results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
         }
         Ok(JobRecord {
@@ -1103,12 +1112,14 @@ impl Store for SqlStore {
         );
         let body = to_json(end)?;
         let make = || {
-            Ok(bind_args(sqlx::query(AssertSqlSafe(sql.clone())), args.clone())
-                .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
-                .bind(body.clone())
-                .bind(NOTIFY_CHANNEL)
-                .bind(self.origin.clone())
-                .bind(note.to_string()))
+            Ok(
+                bind_args(sqlx::query(AssertSqlSafe(sql.clone())), args.clone())
+                    .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
+                    .bind(body.clone())
+                    .bind(NOTIFY_CHANNEL)
+                    .bind(self.origin.clone())
+                    .bind(note.to_string()),
+            )
         };
         let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
         let ended: i64 = match row {
