@@ -6,7 +6,8 @@ with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway
   end), of --jobs jobs x --hosts hosts whose check is `sleep --sleep` (not spawn-bound),
   queued through the API (4 clients) while the idle workers are paused, then run;
 - CPU per process over the run (utime + stime, children included: the checks a worker
-  spawns are its work; PostgreSQL: the postmaster and every backend), per 1,000 host checks,
+  spawns are its work; PostgreSQL: the postmaster and every backend but the bench's own
+  session, through which it polls), per 1,000 host checks,
   and coordination overhead = (API + PostgreSQL) / workers, without and with what the API
   and PostgreSQL spent accepting the jobs;
 - PostgreSQL transactions per second (`pg_stat_database.xact_commit`) and statements per job
@@ -45,7 +46,7 @@ sys.path.insert(0, str(REPO / "tests"))
 
 import httpx  # noqa: E402
 from helpers import free_port, server_env  # noqa: E402
-from pgserver import create_database, postgres_server, xact_commits  # noqa: E402
+from pgserver import create_database, postgres_server  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -59,15 +60,16 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
     return ticks / TICKS
 
 
-def postgres_cpu(postmaster: int) -> float:
-    """The cluster's CPU so far: the postmaster with its reaped backends, plus live ones."""
+def postgres_cpu(postmaster: int, leave_out: int = 0) -> float:
+    """The cluster's CPU so far: the postmaster with its reaped backends, plus live ones but
+    `leave_out` (the bench's own session)."""
     total = cpu_seconds(postmaster)
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(fields[1]) == postmaster:
+        if int(fields[1]) == postmaster and int(stat.parent.name) != leave_out:
             total += (int(fields[11]) + int(fields[12])) / TICKS
     return total
 
@@ -90,6 +92,34 @@ def psql(url: str, sql: str) -> str:
     host, port = base.rsplit("@", 1)[1].split(":")
     cmd = ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atc", sql]
     return subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip()
+
+
+class Session:
+    """One psql session for the bench's own queries while a run is measured: a psql per
+    query started a backend each time, whose CPU (about 6 ms each, twice a second) the
+    postmaster reaped into PostgreSQL's count. This session's backend (`pid`) is left out."""
+
+    def __init__(self, url: str) -> None:
+        base, name = url.rsplit("/", 1)
+        host, port = base.rsplit("@", 1)[1].split(":")
+        cmd = ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atq"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.pid = int(self.query("SELECT pg_backend_pid()"))
+
+    def query(self, sql: str) -> str:
+        """The one-line answer of a one-row, one-column query."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(sql + ";\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+XACT_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 
 
 def ts(s: str) -> datetime:
@@ -209,6 +239,7 @@ def statement_counts(url: str) -> list[tuple[int, str]]:
         "SELECT calls || ' ' || regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
         " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " AND query NOT LIKE 'SELECT count(*) FROM jobs WHERE status NOT IN%'"
+        " AND query NOT LIKE 'SELECT xact_commit FROM pg_stat_database%'"
         " AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC",
     )
     return [(int(n), q) for n, q in (r.split(" ", 1) for r in rows.splitlines())]
@@ -252,21 +283,26 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         for t in submitters:
             t.join()
         submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, postgres_cpu(pm) - pg_s0
+        session = Session(url)
+        session.query("SELECT pg_stat_statements_reset()")
+        time.sleep(0.2)  # backends that ended before are reaped into the postmaster's count
         cpu0 = [cpu_seconds(p) for p in pids]
-        psql(url, "SELECT pg_stat_statements_reset()")
-        pg0, tx0, busy0, t0 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
+        tx0 = int(session.query(XACT_COMMITS))
+        pg0, busy0, t0 = postgres_cpu(pm, session.pid), busy_cores(), time.monotonic()
         for w in workers:
             w.send_signal(signal.SIGCONT)
         deadline = time.monotonic() + 600
         while True:
-            done = int(psql(url, POLL))
+            done = int(session.query(POLL))
             if done >= args.jobs:
                 break
             if time.monotonic() > deadline:
                 raise SystemExit(f"only {done} of {args.jobs} jobs ended in 600 s")
             time.sleep(0.5)
         cpu1 = [cpu_seconds(p) for p in pids]
-        pg1, tx1, busy1, t1 = postgres_cpu(pm), xact_commits(url), busy_cores(), time.monotonic()
+        pg1, busy1, t1 = postgres_cpu(pm, session.pid), busy_cores(), time.monotonic()
+        tx1 = int(session.query(XACT_COMMITS))
+        session.close()
         load = Path("/proc/loadavg").read_text().split()[0]
         statements = statement_counts(url)
         bad = psql(url, "SELECT count(*) FROM jobs WHERE status <> 'successful'")

@@ -68,6 +68,21 @@ async def test_api_metrics_count_the_whole_clusters_jobs_from_the_store(
         assert m["ansible_inspec_queue_pending"] == 0 and m["ansible_inspec_job_attempts"] == 6, m
         assert m["ansible_inspec_queue_oldest_pending_seconds"] == 0, m
         assert m["ansible_inspec_live_workers"] == 3, m
+
+        # Jobs submitted through the server: counted at their end from what the worker's
+        # `finished` notice tells (status, duration, hosts by status).
+        async with httpx.AsyncClient(base_url=live.url, timeout=30) as client:
+            for _ in range(2):
+                job = {"template_name": "t", "hosts": ["h1", "h2"]}
+                (await client.post("/api/v1/jobs", json=job)).raise_for_status()
+
+        async def counted() -> bool:
+            return samples(live).get("ansible_inspec_host_checks_total{status=passed}") == 4
+
+        await until(counted, 60)
+        m = samples(live)
+        assert m["ansible_inspec_jobs_finished_total{status=successful}"] == 2, m
+        assert m["ansible_inspec_job_duration_seconds_count"] == 2, m
     finally:
         if worker is not None:
             worker.terminate()

@@ -7,7 +7,7 @@ import asyncio
 import signal
 import time
 
-from ansible_inspec_rs import Executor, Template
+from ansible_inspec_rs import Executor, Template, _core
 from conftest import spawn_worker
 from pgserver import create_database, xact_commits
 
@@ -55,16 +55,21 @@ async def test_follow_ends_hears_jobs_ended_by_another_process(postgres_base: st
         await api.templates.create(Template("quick", connection="local", command=["true"]))
         ends = api.follow_ends()
         ids = {(await api.submit("quick", hosts=["h"])).id for _ in range(10)}
-        heard: set[str] = set()
+        heard: dict[str, _core.JobEnd] = {}
 
         async def listen() -> None:
             async for batch in ends:
-                heard.update(batch)
-                if ids <= heard:
+                heard.update((end.id, end) for end in batch)
+                if ids <= heard.keys():
                     return
 
         await asyncio.wait_for(listen(), 30)
-        assert ids <= heard
+        assert ids <= heard.keys()
+        # Each end comes with what metrics count, told by the worker: nothing to read back.
+        for job_id in ids:
+            end = heard[job_id]
+            assert (end.status, end.hosts) == ("successful", {"passed": 1}), job_id
+            assert end.seconds is not None and 0 <= end.seconds < 30
         # The store's live leases: this API executor and the worker process.
         live = (await api.check_store())["workers"]
         assert len(live) == 2 and api.worker_id in [w["id"] for w in live], live

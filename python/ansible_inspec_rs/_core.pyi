@@ -20,6 +20,7 @@ __all__ = [
     "Executor",
     "HostResult",
     "Job",
+    "JobEnd",
     "JobEnds",
     "Profile",
     "Template",
@@ -195,10 +196,24 @@ class EventStream:
 
 @final
 class JobEnds:
-    """``async for ids in executor.follow_ends()``: lists of ids of jobs as they end."""
+    """``async for ends in executor.follow_ends()``: lists of jobs as they end."""
 
     def __aiter__(self) -> JobEnds: ...
-    def __anext__(self) -> Coroutine[Any, Any, list[str]]: ...
+    def __anext__(self) -> Coroutine[Any, Any, list[JobEnd]]: ...
+
+@final
+class JobEnd:
+    """An ended job: its id and, when whoever ended it told, its status, its duration (start,
+    or submission, to end) and its host results by status (else None: read the job)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def seconds(self) -> float | None: ...
+    @property
+    def hosts(self) -> dict[str, int] | None: ...
 
 @final
 class Job:

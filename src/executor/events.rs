@@ -503,8 +503,8 @@ mod tests {
         async fn save_host_result(&self, job: Uuid, attempt: u32, r: &HostResult) -> R<()> {
             self.inner.save_host_result(job, attempt, r).await
         }
-        async fn finish_job(&self, attempt: u32, end: &Event) -> R<bool> {
-            self.inner.finish_job(attempt, end).await
+        async fn finish_job(&self, attempt: u32, end: &Event, note: &str) -> R<bool> {
+            self.inner.finish_job(attempt, end, note).await
         }
         async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> R<bool> {
             self.inner.cancel_pending(job, at).await
@@ -658,7 +658,7 @@ mod tests {
             time: Utc::now(),
             kind: finished(),
         };
-        assert!(store.finish_job(1, &end).await.unwrap());
+        assert!(store.finish_job(1, &end, "").await.unwrap());
         let kinds = tokio::time::timeout(std::time::Duration::from_secs(10), reader)
             .await
             .unwrap()
@@ -681,7 +681,7 @@ mod tests {
             seq: 2,
             ..event(id, kind)
         };
-        assert!(store.finish_job(1, &end).await.unwrap());
+        assert!(store.finish_job(1, &end, "").await.unwrap());
         assert_eq!(store.events(id, 1).await.unwrap().len(), 1);
         let mut sub = Subscription::remote(store.clone(), id, None);
         let mut last = None;

@@ -28,6 +28,36 @@ pub const NOTIFIED_RECHECK: Duration = Duration::from_secs(30);
 /// followers such as the server's metrics: one subscription instead of a waiter per job.
 const ENDED_CAPACITY: usize = 65_536;
 
+/// What followers of job ends (the server's metrics) count of an ended job, so that they
+/// read nothing back: told by the process that ran it (in its `finished` notice, where the
+/// store sends notices).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct EndSummary {
+    pub status: JobStatus,
+    /// From the start (or, never started, the submission) to the end.
+    pub seconds: f64,
+    /// Host results by status.
+    pub hosts: std::collections::BTreeMap<String, u32>,
+}
+
+/// A job's end as [`LiveMap::follow_ends`] hands it out; `summary` is None when whoever
+/// ended it did not tell (a recovery, a cancel of a pending job, an older executor).
+#[derive(Clone, Debug)]
+pub struct JobEnd {
+    pub id: Uuid,
+    pub summary: Option<EndSummary>,
+}
+
+impl JobEnd {
+    /// An end heard in a `finished` notice with its `note` (an [`EndSummary`] as JSON).
+    pub(crate) fn heard(id: Uuid, note: &str) -> Self {
+        JobEnd {
+            id,
+            summary: serde_json::from_str(note).ok(),
+        }
+    }
+}
+
 /// The jobs this process runs, by id: views look here first for fresher state.
 pub(crate) struct LiveMap {
     jobs: Mutex<HashMap<Uuid, Arc<JobHandle>>>,
@@ -37,7 +67,7 @@ pub(crate) struct LiveMap {
     /// The views this process handed out, given their job's final state when it ends here
     /// (a view reads through its running twin, and must not fall back to what it was).
     views: Mutex<Views>,
-    ended: tokio::sync::broadcast::Sender<Uuid>,
+    ended: tokio::sync::broadcast::Sender<JobEnd>,
     /// Streams of jobs run elsewhere, rung when their events are stored (a notice).
     event_bells: Mutex<HashMap<Uuid, Arc<Notify>>>,
     /// The store tells this process when jobs end elsewhere (views need not poll).
@@ -108,10 +138,10 @@ impl LiveMap {
 
     /// A job's end was stored (here or by another process): its waiting views look, and
     /// followers hear of it.
-    pub(crate) fn ended(&self, id: Uuid) {
-        self.ring(id);
-        self.events_stored(id);
-        let _ = self.ended.send(id);
+    pub(crate) fn ended(&self, end: JobEnd) {
+        self.ring(end.id);
+        self.events_stored(end.id);
+        let _ = self.ended.send(end);
     }
 
     /// Another process stored events of this job: its streams read them.
@@ -135,7 +165,7 @@ impl LiveMap {
         Some(Doorbell { bell, registration })
     }
 
-    pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+    pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<JobEnd> {
         self.ended.subscribe()
     }
 
@@ -544,12 +574,34 @@ impl JobHandle {
             st.error = error.clone();
             crate::job::sort_in_host_order(&self.hosts, &mut st.results);
         }
+        let summary = self.end_summary(&end);
         self.events.commit(end);
         self.status_tx.send_replace(status);
         if let Some(live) = &self.live {
-            live.ended(self.id);
+            live.ended(JobEnd {
+                id: self.id,
+                summary,
+            });
         }
         true
+    }
+
+    /// What followers count of this job ending with `end` (None for another kind of event).
+    pub(crate) fn end_summary(&self, end: &Event) -> Option<EndSummary> {
+        let EventKind::Finished { status, .. } = &end.kind else {
+            return None;
+        };
+        let st = self.state();
+        let started = st.started_at.unwrap_or(self.created_at);
+        let mut hosts = std::collections::BTreeMap::new();
+        for r in &st.results {
+            *hosts.entry(r.status.as_str().to_string()).or_insert(0) += 1;
+        }
+        Some(EndSummary {
+            status: *status,
+            seconds: ((end.time - started).num_microseconds().unwrap_or(0).max(0) as f64) / 1e6,
+            hosts,
+        })
     }
 
     /// Cancels the job wherever it is: a pending one ends at once, a running one has its

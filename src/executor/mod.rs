@@ -25,7 +25,7 @@ pub use counters::CounterSnapshot;
 use counters::WorkerCounters;
 pub use events::Subscription;
 pub use health::{StoreHealth, PROBE_STALE, STORE_PROBE_INTERVAL};
-pub use job_handle::{JobHandle, StatusCounts};
+pub use job_handle::{EndSummary, JobEnd, JobHandle, StatusCounts};
 use job_handle::{LiveMap, WriterMsg};
 pub use run::panic_message;
 
@@ -606,9 +606,9 @@ impl Executor {
         Ok(())
     }
 
-    /// Ids of jobs as they end: run here, or (where the store sends notices) anywhere.
-    /// Lagging more than 65,536 ends behind loses the oldest.
-    pub fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<Uuid> {
+    /// Jobs as they end (with what followers count, when told): run here, or (where the store
+    /// sends notices) anywhere. Lagging more than 65,536 ends behind loses the oldest.
+    pub fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<JobEnd> {
         self.inner.live.follow_ends()
     }
 

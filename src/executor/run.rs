@@ -12,13 +12,13 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::job_handle::{JobHandle, StopReason, WriterMsg};
+use super::job_handle::{JobEnd, JobHandle, StopReason, WriterMsg};
 use super::Inner;
 use crate::error::{Result, RunnerError};
 use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
-use crate::store::{Notice, Store};
+use crate::store::{Heard, Notice, Store};
 
 const LEASE_LOST: &str = "this worker could not renew its lease (store unreachable) and \
      stopped the job's checks; it may run again elsewhere";
@@ -147,8 +147,13 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
         end.time = crate::store::now();
         job.announce_finish(end);
     };
+    // Told with the end: followers elsewhere (the server's metrics) read nothing back.
+    let note = job
+        .end_summary(&end)
+        .and_then(|s| serde_json::to_string(&s).ok())
+        .unwrap_or_default();
     for _ in 0..30 {
-        match inner.store.finish_job(attempt, &end).await {
+        match inner.store.finish_job(attempt, &end, &note).await {
             Ok(true) => {
                 job.announce_finish(end);
                 return;
@@ -484,7 +489,10 @@ pub(super) async fn recover(inner: &Inner) -> Result<()> {
     }
     for (id, status) in &recovered {
         if status.is_terminal() {
-            inner.live.ended(*id);
+            inner.live.ended(JobEnd {
+                id: *id,
+                summary: None,
+            });
             let _ = inner.store.notify(Notice::Finished, *id).await;
         } else {
             // Idle workers of other executors take it now, not at their next idle look
@@ -610,8 +618,8 @@ fn stop_local(inner: &Inner, ids: &[Uuid]) {
 
 /// Notices from other executors sharing the store: new jobs wake a worker, cancel
 /// requests stop the job when it runs here.
-pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, Uuid)>) {
-    while let Some((notice, id)) = rx.recv().await {
+pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<Heard>) {
+    while let Some((notice, id, note)) = rx.recv().await {
         let Some(inner) = inner.upgrade() else {
             return;
         };
@@ -621,7 +629,7 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<(Notice, 
                 inner.live.events_stored(id); // its `queued` event, stored with the notice
             }
             Notice::Cancel => stop_local(&inner, &[id]),
-            Notice::Finished => inner.live.ended(id),
+            Notice::Finished => inner.live.ended(JobEnd::heard(id, &note)),
             Notice::Events => inner.live.events_stored(id),
         }
     }
@@ -635,7 +643,13 @@ pub(super) async fn event_writer(
 ) {
     let mut batch = Vec::with_capacity(EVENT_BATCH);
     let mut flushes = Vec::new();
+    // On a shared store each write is a round trip to a server that other processes load
+    // too: what other jobs emit within a few ms goes in the same statement.
+    let linger = (store.backend() == "postgresql").then_some(crate::store::WRITE_LINGER);
     while let Some(first) = rx.recv().await {
+        if let (Some(linger), WriterMsg::Event(..)) = (linger, &first) {
+            tokio::time::sleep(linger).await;
+        }
         let mut msg = Some(first);
         while let Some(m) = msg.take() {
             match m {

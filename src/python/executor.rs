@@ -474,10 +474,32 @@ impl PyTemplates {
     }
 }
 
-/// `Executor.follow_ends()`: an async iterator of lists of ended job ids.
+/// `Executor.follow_ends()`: an async iterator of lists of ended jobs.
 #[pyclass(name = "JobEnds", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyJobEnds {
-    rx: Arc<tokio::sync::Mutex<tokio::sync::broadcast::Receiver<uuid::Uuid>>>,
+    rx: Arc<tokio::sync::Mutex<tokio::sync::broadcast::Receiver<crate::executor::JobEnd>>>,
+}
+
+/// One ended job as `follow_ends` hands it out: its id and, when whoever ended it told
+/// (see `EndSummary`), its status, duration and host results by status.
+#[pyclass(name = "JobEnd", module = "ansible_inspec_rs._core", frozen, get_all)]
+pub struct PyJobEnd {
+    id: String,
+    status: Option<&'static str>,
+    seconds: Option<f64>,
+    hosts: Option<HashMap<String, u32>>,
+}
+
+impl From<crate::executor::JobEnd> for PyJobEnd {
+    fn from(end: crate::executor::JobEnd) -> Self {
+        let s = end.summary;
+        PyJobEnd {
+            id: end.id.to_string(),
+            status: s.as_ref().map(|s| s.status.as_str()),
+            seconds: s.as_ref().map(|s| s.seconds),
+            hosts: s.map(|s| s.hosts.into_iter().collect()),
+        }
+    }
 }
 
 /// Ends handed over per batch at most.
@@ -494,11 +516,11 @@ impl PyJobEnds {
         let rx = self.rx.clone();
         spawn(py, async move {
             let mut rx = rx.lock().await;
-            let mut ids = Vec::new();
+            let mut ends = Vec::new();
             loop {
                 match rx.recv().await {
-                    Ok(id) => {
-                        ids.push(id.to_string());
+                    Ok(end) => {
+                        ends.push(PyJobEnd::from(end));
                         break;
                     }
                     // Fell behind: the oldest ends are gone; carry on with the rest.
@@ -508,14 +530,14 @@ impl PyJobEnds {
                     }
                 }
             }
-            while ids.len() < ENDS_BATCH {
+            while ends.len() < ENDS_BATCH {
                 match rx.try_recv() {
-                    Ok(id) => ids.push(id.to_string()),
+                    Ok(end) => ends.push(PyJobEnd::from(end)),
                     Err(TryRecvError::Lagged(_)) => continue,
                     Err(_) => break,
                 }
             }
-            Ok(ids)
+            Ok(ends)
         })
     }
 }

@@ -39,6 +39,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<executor::PyExecutor>()?;
     m.add_class::<executor::PyTemplates>()?;
     m.add_class::<executor::PyJobEnds>()?;
+    m.add_class::<executor::PyJobEnd>()?;
     m.add_class::<template::PyTemplate>()?;
     m.add_class::<job::PyJob>()?;
     m.add_class::<job::PyHostResult>()?;

@@ -247,7 +247,7 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool> {
+    async fn finish_job(&self, attempt: u32, end: &Event, _note: &str) -> Result<bool> {
         let (status, error) = super::end_of(end)?;
         let mut jobs = self.jobs();
         jobs.cancel_requested.remove(&end.job_id);

@@ -4,6 +4,7 @@
 //! The executor writes every state change here before it announces it (event, `wait()`
 //! return), so an announcement never describes something a restart would forget.
 
+mod held_conns;
 pub mod memory;
 pub mod sql;
 mod sqlite_writer;
@@ -22,7 +23,7 @@ use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::template::Template;
 
 pub use memory::MemoryStore;
-pub use sql::SqlStore;
+pub use sql::{SqlStore, WRITE_LINGER};
 
 /// A job as stored: what the API shows plus what the queue needs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -219,7 +220,11 @@ pub trait Store: Send + Sync {
     /// statement or transaction (with a `finished` notice where the store sends notices), so
     /// a stored end always has its event. False, storing nothing, when the job is no longer
     /// that attempt's to end (finished, re-queued after its worker was thought dead).
-    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool>;
+    /// `note`: what the notice tells followers besides the job (its [`EndSummary`], so
+    /// that they read nothing back); ignored where the store sends no notices.
+    ///
+    /// [`EndSummary`]: crate::executor::EndSummary
+    async fn finish_job(&self, attempt: u32, end: &Event, note: &str) -> Result<bool>;
     /// pending → canceled at `at`. False when it was no longer pending.
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool>;
     /// Flags a running job for cancellation by whichever worker runs it.
@@ -283,7 +288,7 @@ pub trait Store: Send + Sync {
         Ok(())
     }
     /// A stream of notices from other executors, where the store is shared.
-    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Heard>>> {
         Ok(None)
     }
 }
@@ -423,6 +428,10 @@ pub struct LiveWorker {
     pub heartbeat_at: String,
     pub lease_until: Option<String>,
 }
+
+/// A notice from another executor: what, about which job, and its note (empty, or for
+/// `finished` the note given to [`Store::finish_job`]).
+pub type Heard = (Notice, Uuid, String);
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Notice {
@@ -633,18 +642,18 @@ mod tests {
             assert_eq!(events, [queued(&claimed), started], "{}", store.backend());
             let mut end = finished(id, 3);
             end.time = now();
-            assert!(!store.finish_job(2, &end).await.unwrap()); // not attempt 2's
+            assert!(!store.finish_job(2, &end, "").await.unwrap()); // not attempt 2's
             assert_eq!(stored_kinds(&*store, id).await.len(), 2);
-            assert!(store.finish_job(1, &end).await.unwrap());
+            assert!(store.finish_job(1, &end, "").await.unwrap());
             let job = store.get_job(id).await.unwrap().unwrap();
             assert_eq!(
                 (job.status, job.finished_at),
                 (JobStatus::Successful, Some(end.time))
             );
             assert_eq!(store.events(id, 2).await.unwrap(), [end.clone()]);
-            assert!(!store.finish_job(1, &end).await.unwrap()); // ended already
+            assert!(!store.finish_job(1, &end, "").await.unwrap()); // ended already
             let not_an_end = output(id, 4, "x");
-            assert!(store.finish_job(1, &not_an_end).await.is_err());
+            assert!(store.finish_job(1, &not_an_end, "").await.is_err());
         }
         let _ = std::fs::remove_dir_all(dir);
     }
@@ -744,8 +753,8 @@ mod tests {
         let a2 = Fence::Attempt(2);
         let both = [(output(id, 5, "stale"), a1), (output(id, 4, "a2"), a2)];
         store.append_events(&both, 100).await.unwrap();
-        assert!(!store.finish_job(1, &finished(id, 5)).await.unwrap());
-        assert!(store.finish_job(2, &finished(id, 5)).await.unwrap());
+        assert!(!store.finish_job(1, &finished(id, 5), "").await.unwrap());
+        assert!(store.finish_job(2, &finished(id, 5), "").await.unwrap());
         let late = [(finished(id, 6), a1), (output(id, 6, "late"), a2)];
         store.append_events(&late, 100).await.unwrap();
         let want = [

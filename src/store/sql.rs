@@ -5,6 +5,7 @@
 //! text order is time order in both databases; bodies (templates, results, events) as JSON.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use sqlx::{AnyPool, AssertSqlSafe, Row};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::held_conns::{AnyQuery, HeldConns, Ran};
 use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{Fence, JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result, StoreError};
@@ -82,10 +84,10 @@ enum Writes {
     /// colliding on SQLite's write lock and sleeping in its busy handler, while reads go
     /// on beside it (WAL).
     Sqlite(SqliteWriter),
-    /// PostgreSQL: the pool, with host results on their way to `result_writer`, which
-    /// stores many at once.
+    /// PostgreSQL: connections kept aside from the pool (no pings per statement), with
+    /// host results on their way to `result_writer`, which stores many at once.
     Pool {
-        pool: AnyPool,
+        conns: Arc<HeldConns>,
         results: mpsc::Sender<PendingResult>,
     },
 }
@@ -179,43 +181,32 @@ const RESULT_ROWS: usize = 256;
 /// into the next one. Every fork of every job finishes hosts at once, and one row per
 /// statement made each wait for the others (SQLite: one writer; PostgreSQL: a round
 /// trip each through a bounded pool). Each sender hears only after its row is committed.
-async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
+async fn result_writer(conns: Arc<HeldConns>, mut rx: mpsc::Receiver<PendingResult>) {
     let mut batch = Vec::with_capacity(RESULT_ROWS);
     while let Some(first) = rx.recv().await {
         batch.push(first);
+        // The results other lanes finish meanwhile go with it (see `WRITE_LINGER`).
+        tokio::time::sleep(WRITE_LINGER).await;
         while batch.len() < RESULT_ROWS {
             match rx.try_recv() {
                 Ok(r) => batch.push(r),
                 Err(_) => break,
             }
         }
-        // Fenced: only rows of the attempt that holds its job now are stored; the job rows
-        // are read FOR SHARE, so a recovery or claim in progress is waited for, not overtaken.
-        let mut sql = String::from(
-            "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body FROM (VALUES ",
-        );
-        for i in 0..batch.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3));
-        }
-        sql.push_str(&format!(
-            ") AS v (job_id, attempt, body) JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
-            Fence::sql("j", "v.attempt", "0")
-        ));
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for r in &batch {
-            q = q
-                .bind(r.job.to_string())
-                .bind(i64::from(r.attempt))
-                .bind(r.body.clone());
-        }
-        let outcome = q
-            .execute(&writer)
+        let rows: Vec<(String, i64, String)> = batch
+            .iter()
+            .map(|r| (r.job.to_string(), i64::from(r.attempt), r.body.clone()))
+            .collect();
+        let outcome = conns
+            .run(|| insert_results(&rows), false)
             .await
-            .map(|done| {
-                let refused = batch.len() as u64 - done.rows_affected().min(batch.len() as u64);
+            .and_then(|ran| ran.map_err(db_err))
+            .map(|ran| {
+                let stored = match ran {
+                    Ran::Affected(n) => n,
+                    Ran::Rows(_) => 0,
+                };
+                let refused = batch.len() as u64 - stored.min(batch.len() as u64);
                 if refused > 0 {
                     stale_results_refused(refused);
                 }
@@ -226,6 +217,37 @@ async fn result_writer(writer: AnyPool, mut rx: mpsc::Receiver<PendingResult>) {
                 .stored
                 .send(outcome.clone().map_err(|e| StoreError::Database(e).into()));
         }
+    }
+}
+
+/// How long a PostgreSQL writer of this process (host results, events) waits after the
+/// first row before it writes, so that what other jobs' hosts finish meanwhile goes in the
+/// same statement: a few ms of delay for a fraction of the statements (issue 19).
+pub const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// One INSERT of host results `(job, attempt, body)`, fenced: only rows of the attempt that
+/// holds its job now are stored; the job rows are read FOR SHARE, so a recovery or claim in
+/// progress is waited for, not overtaken. One JSON array of rows, one statement text for any
+/// number (see [`insert_events`]).
+fn insert_results(rows: &[(String, i64, String)]) -> Result<AnyQuery> {
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|(job, attempt, body)| serde_json::json!({"job_id": job, "attempt": attempt, "body": body}))
+        .collect();
+    let sql = format!(
+        "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
+         FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, attempt bigint, body text) \
+         JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
+        Fence::sql("j", "v.attempt", "0")
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql)).bind(to_json(&rows)?))
+}
+
+/// The rows a statement run for its rows gave back.
+fn rows_of(ran: Ran) -> Vec<AnyRow> {
+    match ran {
+        Ran::Rows(rows) => rows,
+        Ran::Affected(_) => Vec::new(),
     }
 }
 
@@ -416,6 +438,9 @@ fn sqlite_header_problem(path: &std::path::Path) -> Option<String> {
     }
 }
 
+/// A PostgreSQL store's connections (the pool's size, the kept ones included).
+const PG_CONNECTIONS: u32 = 10;
+
 /// Files up to this size get a full `quick_check` when the store opens.
 const QUICK_CHECK_BYTES: u64 = 64 * 1024 * 1024;
 
@@ -468,7 +493,7 @@ impl SqlStore {
                 super::redact(url)
             ))
         };
-        let pool = options(if sqlite { 4 } else { 10 })
+        let pool = options(if sqlite { 4 } else { PG_CONNECTIONS })
             .connect(&connect_url)
             .await
             .map_err(open_err)?;
@@ -479,11 +504,10 @@ impl SqlStore {
             Writes::Sqlite(SqliteWriter::open(&path)?)
         } else {
             let (results, rx) = mpsc::channel(4 * RESULT_ROWS);
-            tokio::spawn(result_writer(pool.clone(), rx));
-            Writes::Pool {
-                pool: pool.clone(),
-                results,
-            }
+            // Half the pool at most is kept aside: reads and rare writes get the rest.
+            let conns = Arc::new(HeldConns::new(pool.clone(), PG_CONNECTIONS as usize / 2));
+            tokio::spawn(result_writer(conns.clone(), rx));
+            Writes::Pool { conns, results }
         };
         Ok(SqlStore {
             pool,
@@ -499,22 +523,28 @@ impl SqlStore {
 
     /// Executes write statements in order, atomically; the rows each changed.
     async fn exec(&self, stmts: Vec<(String, Vec<Arg>)>) -> WriteResult<Vec<u64>> {
-        let pool = match &self.writes {
+        let conns = match &self.writes {
             Writes::Sqlite(w) => return w.execute(stmts).await,
-            Writes::Pool { pool, .. } => pool,
+            Writes::Pool { conns, .. } => conns,
         };
-        let mut out = Vec::with_capacity(stmts.len());
-        if stmts.len() == 1 {
-            for (sql, args) in stmts {
-                let done = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
-                    .execute(pool)
-                    .await
-                    .map_err(write_err)?;
-                out.push(done.rows_affected());
-            }
-            return Ok(out);
+        if let [(sql, args)] = &stmts[..] {
+            let make = || {
+                Ok(bind_args(
+                    sqlx::query(AssertSqlSafe(sql.clone())),
+                    args.clone(),
+                ))
+            };
+            return match conns.run(make, false).await.map_err(WriteError::Other)? {
+                Ok(Ran::Affected(n)) => Ok(vec![n]),
+                Ok(Ran::Rows(_)) => Ok(vec![0]),
+                Err(e) => Err(write_err(e)),
+            };
         }
-        let mut tx = pool.begin().await.map_err(write_err)?;
+        let mut out = Vec::with_capacity(stmts.len());
+        let mut conn = conns.take_for_tx().await.map_err(write_err)?;
+        let mut tx = sqlx::Connection::begin(&mut *conn)
+            .await
+            .map_err(write_err)?;
         for (sql, args) in stmts {
             let done = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
                 .execute(&mut *tx)
@@ -523,6 +553,7 @@ impl SqlStore {
             out.push(done.rows_affected());
         }
         tx.commit().await.map_err(write_err)?;
+        conns.give_back(conn);
         Ok(out)
     }
 
@@ -549,10 +580,21 @@ impl SqlStore {
         self.append_events(&[(end, fence)], usize::MAX).await
     }
 
-    /// PostgreSQL's pool for what only PostgreSQL does (NOTIFY).
-    fn pg_pool(&self) -> Option<&AnyPool> {
+    /// A read's rows: on PostgreSQL on a kept connection (no pool pings), on SQLite
+    /// through the pool (beside the writer).
+    async fn read(&self, make: impl Fn() -> Result<AnyQuery>) -> Result<Vec<AnyRow>> {
         match &self.writes {
-            Writes::Pool { pool, .. } => Some(pool),
+            Writes::Pool { conns, .. } => {
+                Ok(rows_of(conns.run(make, true).await?.map_err(db_err)?))
+            }
+            Writes::Sqlite(_) => make()?.fetch_all(&self.pool).await.map_err(db_err),
+        }
+    }
+
+    /// PostgreSQL's connections for what only PostgreSQL does (NOTIFY).
+    fn pg_conns(&self) -> Option<&HeldConns> {
+        match &self.writes {
+            Writes::Pool { conns, .. } => Some(conns),
             Writes::Sqlite(_) => None,
         }
     }
@@ -567,17 +609,19 @@ impl SqlStore {
         let hosts: Vec<String> = from_json(&row.hosts)?;
         let mut results = Vec::new();
         if !fresh {
-            results = sqlx::query(
-                "SELECT body FROM host_results WHERE job_id = $1 AND attempt = $2 ORDER BY id",
-            )
-            .bind(id.to_string())
-            .bind(i64::from(attempt))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_err)?
-            .iter()
-            .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
-            .collect::<Result<Vec<_>>>()?;
+            let make = || {
+                Ok(sqlx::query(
+                    "SELECT body FROM host_results WHERE job_id = $1 AND attempt = $2 ORDER BY id",
+                )
+                .bind(id.to_string())
+                .bind(i64::from(attempt)))
+            };
+            results = self
+                .read(make)
+                .await?
+                .iter()
+                .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
+                .collect::<Result<Vec<_>>>()?;
             results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
         }
         Ok(JobRecord {
@@ -690,84 +734,69 @@ fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
         .collect()
 }
 
-/// Events stored per INSERT statement (5 bind values each: well under SQLite's and
-/// PostgreSQL's limits on bind values per statement).
+/// Events stored per INSERT statement.
 const EVENT_ROWS: usize = 256;
 
-/// One multi-row INSERT for `events`, of those their fence admits; seqs already stored are
-/// skipped. The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's
-/// attempt waits for it, or it waits for them and sees their change, so a stale attempt's
-/// event never slips in beside a re-queue. In the same statement (so at no extra round trip,
-/// delivered at commit) one `notice` per job that got new events (`events`; `queued` for a
-/// new job's first), from `origin`.
+/// One INSERT for `events`, of those their fence admits; seqs already stored are skipped.
+/// The jobs' rows are read `FOR SHARE`: a recovery or claim changing a job's attempt waits
+/// for it, or it waits for them and sees their change, so a stale attempt's event never
+/// slips in beside a re-queue. In the same statement (so at no extra round trip, delivered
+/// at commit) one `events` notice per job that got new events, from `origin`.
+/// The rows go as one JSON array: the statement's text is the same for any number of
+/// events, so each connection prepares it once and PostgreSQL plans it once, where a
+/// VALUES list made a statement (parsed and planned anew) per batch size.
 /// Returns one row: `admitted`, the events the fence let through.
-fn insert_events(
-    events: &[(Event, Fence)],
-    origin: &str,
-    notice: Notice,
-) -> Result<sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>> {
-    let mut sql = String::from("WITH fenced AS (SELECT v.job_id, v.seq, v.body FROM (VALUES ");
-    for i in 0..events.len() {
-        if i > 0 {
-            sql.push_str(", ");
-        }
-        let n = 5 * i;
-        sql.push_str(&format!(
-            "(${}, ${}, ${}, ${}, ${})",
-            n + 1,
-            n + 2,
-            n + 3,
-            n + 4,
-            n + 5
-        ));
-    }
-    let (channel, from) = (5 * events.len() + 1, 5 * events.len() + 2);
-    sql.push_str(&format!(
-        ") AS v (job_id, seq, body, attempt, final) JOIN jobs j ON j.id = v.job_id \
-         WHERE {fence} FOR SHARE OF j), \
+fn insert_events(events: &[(Event, Fence)], origin: &str) -> Result<AnyQuery> {
+    let rows = events
+        .iter()
+        .map(|(e, fence)| {
+            let (attempt, finished) = fence.sql_args(e);
+            Ok(serde_json::json!({
+                "job_id": e.job_id.to_string(),
+                "seq": e.seq,
+                "body": to_json(e)?,
+                "attempt": attempt,
+                "final": finished,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let sql = format!(
+        "WITH fenced AS (SELECT v.job_id, v.seq, v.body \
+         FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
+         JOIN jobs j ON j.id = v.job_id WHERE {fence} FOR SHARE OF j), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
-         told AS (SELECT pg_notify(${channel}, '{}:' || job_id || ':' || ${from}) \
+         told AS (SELECT pg_notify($2, '{}:' || job_id || ':' || $3) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
          SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
-        notice.as_str(),
+        Notice::Events.as_str(),
         fence = Fence::sql("j", "v.attempt", "v.final")
-    ));
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (e, fence) in events {
-        let (attempt, finished) = fence.sql_args(e);
-        q = q
-            .bind(e.job_id.to_string())
-            .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
-            .bind(to_json(e)?)
-            .bind(attempt)
-            .bind(finished);
-    }
-    Ok(q.bind(NOTIFY_CHANNEL).bind(origin.to_string()))
+    );
+    Ok(sqlx::query(AssertSqlSafe(sql))
+        .bind(to_json(&rows)?)
+        .bind(NOTIFY_CHANNEL)
+        .bind(origin.to_string()))
 }
 
 /// Runs [`insert_events`] for `chunk`; the events their fence refused.
-async fn store_events<'c, E>(
-    chunk: &[(Event, Fence)],
-    origin: &str,
-    notice: Notice,
-    on: E,
-) -> Result<usize>
+async fn store_events<'c, E>(chunk: &[(Event, Fence)], origin: &str, on: E) -> Result<usize>
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let row = insert_events(chunk, origin, notice)?
+    let rows = insert_events(chunk, origin)?
         .fetch_all(on)
         .await
-        .map_err(db_err)?
-        .pop();
-    let admitted: i64 = match row {
+        .map_err(db_err)?;
+    refused_of(chunk.len(), rows)
+}
+
+/// The events of `n` that [`insert_events`]'s answer says the fence refused.
+fn refused_of(n: usize, mut rows: Vec<AnyRow>) -> Result<usize> {
+    let admitted: i64 = match rows.pop() {
         Some(r) => r.try_get("admitted").map_err(db_err)?,
         None => 0,
     };
-    Ok(chunk
-        .len()
-        .saturating_sub(usize::try_from(admitted).unwrap_or(0)))
+    Ok(n.saturating_sub(usize::try_from(admitted).unwrap_or(0)))
 }
 
 #[async_trait]
@@ -859,7 +888,7 @@ impl Store for SqlStore {
              WHERE (SELECT COUNT(*) FROM jobs WHERE status = 'pending') < $9";
         let full = || Error::QueueFull(queue_size);
         let events: Vec<(Event, Fence)> = events.iter().map(|e| (e.clone(), Fence::Open)).collect();
-        let pool = match &self.writes {
+        let conns = match &self.writes {
             Writes::Sqlite(w) => {
                 // One write: the job and its events are committed together, or neither.
                 let events = event_stmts(&events)?;
@@ -875,9 +904,44 @@ impl Store for SqlStore {
                     .await?;
                 return if admitted { Ok(()) } else { Err(full()) };
             }
-            Writes::Pool { pool, .. } => pool,
+            Writes::Pool { conns, .. } => conns,
         };
-        let mut tx = pool.begin().await.map_err(db_err)?;
+        // The job, its events and its `queued` notice (idle workers elsewhere take it, and
+        // streams read it) in one statement. A new job's events need no fence (`Open`).
+        let mut sql = format!(
+            "WITH job AS ({insert} RETURNING id), \
+             added AS (INSERT INTO events (job_id, seq, body) SELECT job.id, v.seq, v.body \
+             FROM job, (VALUES "
+        );
+        let mut n = 9;
+        for i in 0..events.len() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(CAST(${} AS BIGINT), ${})", n + 1, n + 2));
+            n += 2;
+        }
+        if events.is_empty() {
+            sql.push_str("(CAST(NULL AS BIGINT), NULL)");
+        }
+        sql.push_str(&format!(
+            ") AS v (seq, body) WHERE v.seq IS NOT NULL ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify(${}, '{}:' || id || ':' || ${}) FROM job) \
+             SELECT (SELECT COUNT(*) FROM job) AS admitted, (SELECT COUNT(*) FROM added) AS added, \
+             (SELECT COUNT(*) FROM told) AS told",
+            n + 1,
+            Notice::Queued.as_str(),
+            n + 2
+        ));
+        let mut q = bind_args(sqlx::query(AssertSqlSafe(sql)), args);
+        for (e, _) in &events {
+            q = q
+                .bind(i64::try_from(e.seq).unwrap_or(i64::MAX))
+                .bind(to_json(e)?);
+        }
+        let q = q.bind(NOTIFY_CHANNEL).bind(self.origin.clone());
+        let mut conn = conns.take_for_tx().await.map_err(db_err)?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(ADMISSION_LOCK)
             .execute(&mut *tx)
@@ -885,18 +949,17 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         // READ COMMITTED: this statement's snapshot is taken after the lock is held, so it
         // counts every job admitted before.
-        let done = bind_args(sqlx::query(insert), args)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-        if done.rows_affected() != 1 {
+        let row = q.fetch_all(&mut *tx).await.map_err(db_err)?.pop();
+        let admitted: i64 = match row {
+            Some(r) => r.try_get("admitted").map_err(db_err)?,
+            None => 0,
+        };
+        if admitted != 1 {
             return Err(full()); // the transaction rolls back on drop
         }
-        if !events.is_empty() {
-            // Its notice says `queued`: idle workers elsewhere take it (and streams read it).
-            store_events(&events, &self.origin, Notice::Queued, &mut *tx).await?;
-        }
-        tx.commit().await.map_err(db_err)
+        tx.commit().await.map_err(db_err)?;
+        conns.give_back(conn);
+        Ok(())
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
@@ -914,7 +977,7 @@ impl Store for SqlStore {
         );
         let at = super::now();
         let (worker, now) = (worker.to_string(), ts(at));
-        let pool = match &self.writes {
+        let conns = match &self.writes {
             Writes::Sqlite(w) => {
                 let row = w
                     .write(move |conn| {
@@ -940,7 +1003,7 @@ impl Store for SqlStore {
                     None => Ok(None),
                 };
             }
-            Writes::Pool { pool, .. } => pool,
+            Writes::Pool { conns, .. } => conns,
         };
         // The claim, a first attempt's `started` event (its body made here with a
         // placeholder id, the claimed job's put in by the statement) and its `events`
@@ -954,17 +1017,16 @@ impl Store for SqlStore {
              SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
             Notice::Events.as_str()
         );
-        let row = sqlx::query(AssertSqlSafe(sql))
-            .bind(worker)
-            .bind(now)
-            .bind(started)
-            .bind(Uuid::nil().to_string())
-            .bind(NOTIFY_CHANNEL)
-            .bind(self.origin.clone())
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?
-            .pop();
+        let make = || {
+            Ok(sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(worker.clone())
+                .bind(now.clone())
+                .bind(started.clone())
+                .bind(Uuid::nil().to_string())
+                .bind(NOTIFY_CHANNEL)
+                .bind(self.origin.clone()))
+        };
+        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
         match row.as_ref().map(JobRow::from_any).transpose()? {
             Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
             None => Ok(None),
@@ -1010,7 +1072,7 @@ impl Store for SqlStore {
         done.await.map_err(|_| gone())?
     }
 
-    async fn finish_job(&self, attempt: u32, end: &Event) -> Result<bool> {
+    async fn finish_job(&self, attempt: u32, end: &Event, note: &str) -> Result<bool> {
         let (status, error) = super::end_of(end)?;
         let args = vec![
             Arg::Text(status.as_str().to_string()),
@@ -1019,7 +1081,7 @@ impl Store for SqlStore {
             Arg::Text(end.job_id.to_string()),
             Arg::Int(i64::from(attempt)),
         ];
-        let pool = match &self.writes {
+        let conns = match &self.writes {
             Writes::Sqlite(w) => {
                 // The end and its event in one transaction: the event only with the end.
                 let event = event_stmts(&[(end.clone(), Fence::Open)])?;
@@ -1035,28 +1097,31 @@ impl Store for SqlStore {
                     .await?;
                 return Ok(ended);
             }
-            Writes::Pool { pool, .. } => pool,
+            Writes::Pool { conns, .. } => conns,
         };
         // The end, its event and the `finished` notice: one statement.
         let sql = format!(
             "WITH ended AS ({} RETURNING id), \
              added AS (INSERT INTO events (job_id, seq, body) SELECT id, $6, $7 FROM ended \
              ON CONFLICT DO NOTHING RETURNING job_id), \
-             told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9) FROM ended) \
+             told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9 || ':' || $10) FROM ended) \
              SELECT (SELECT COUNT(*) FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
              (SELECT COUNT(*) FROM told) AS told",
             finish_job_sql(),
             Notice::Finished.as_str()
         );
-        let row = bind_args(sqlx::query(AssertSqlSafe(sql)), args)
-            .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
-            .bind(to_json(end)?)
-            .bind(NOTIFY_CHANNEL)
-            .bind(self.origin.clone())
-            .fetch_all(pool)
-            .await
-            .map_err(db_err)?
-            .pop();
+        let body = to_json(end)?;
+        let make = || {
+            Ok(
+                bind_args(sqlx::query(AssertSqlSafe(sql.clone())), args.clone())
+                    .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
+                    .bind(body.clone())
+                    .bind(NOTIFY_CHANNEL)
+                    .bind(self.origin.clone())
+                    .bind(note.to_string()),
+            )
+        };
+        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
         let ended: i64 = match row {
             Some(r) => r.try_get("ended").map_err(db_err)?,
             None => 0,
@@ -1097,14 +1162,13 @@ impl Store for SqlStore {
     }
 
     async fn get_job(&self, id: Uuid) -> Result<Option<JobRecord>> {
-        let row = sqlx::query(AssertSqlSafe(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
-        )))
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?
-        .pop();
+        let make = || {
+            Ok(sqlx::query(AssertSqlSafe(format!(
+                "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"
+            )))
+            .bind(id.to_string()))
+        };
+        let row = self.read(make).await?.pop();
         match row {
             Some(r) => Ok(Some(self.job_from_row(JobRow::from_any(&r)?, false).await?)),
             None => Ok(None),
@@ -1232,7 +1296,7 @@ impl Store for SqlStore {
             .filter(|(_, seq)| *seq > keep as u64)
             .map(|(job, seq)| (job, seq - keep as u64))
             .collect();
-        let pool = match &self.writes {
+        let conns = match &self.writes {
             Writes::Sqlite(_) => {
                 // Row by row: the writer reuses one prepared statement and runs them all in
                 // one savepoint; a statement per batch size would be prepared every time.
@@ -1250,20 +1314,22 @@ impl Store for SqlStore {
                 super::stale_events_refused(refused);
                 return Ok(());
             }
-            Writes::Pool { pool, .. } => pool,
+            Writes::Pool { conns, .. } => conns,
         };
         let chunks: Vec<&[(Event, Fence)]> = events.chunks(EVENT_ROWS).collect();
         if chunks.len() == 1 && trims.is_empty() {
             // The common case (a lifecycle event, a batch of output): one statement, which
             // is atomic by itself, instead of a transaction's three round trips.
-            let refused = store_events(events, &self.origin, Notice::Events, pool).await?;
-            super::stale_events_refused(refused);
+            let make = || insert_events(events, &self.origin);
+            let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
+            super::stale_events_refused(refused_of(events.len(), rows)?);
             return Ok(());
         }
-        let mut tx = pool.begin().await.map_err(db_err)?;
+        let mut conn = conns.take_for_tx().await.map_err(db_err)?;
+        let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db_err)?;
         let mut refused = 0;
         for chunk in chunks {
-            refused += store_events(chunk, &self.origin, Notice::Events, &mut *tx).await?;
+            refused += store_events(chunk, &self.origin, &mut *tx).await?;
         }
         for (job, upto) in trims {
             sqlx::query(TRIM_EVENTS)
@@ -1274,20 +1340,23 @@ impl Store for SqlStore {
                 .map_err(db_err)?;
         }
         tx.commit().await.map_err(db_err)?;
+        conns.give_back(conn);
         super::stale_events_refused(refused);
         Ok(())
     }
 
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {
-        let bodies: Vec<String> = sqlx::query_scalar(
-            "SELECT body FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
-        )
-        .bind(job.to_string())
-        .bind(i64::try_from(after).unwrap_or(i64::MAX))
-        .fetch_all(&self.pool)
-        .await
-        .map_err(db_err)?;
-        bodies.iter().map(|b| from_json(b)).collect()
+        let make = || {
+            Ok(
+                sqlx::query("SELECT body FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq")
+                    .bind(job.to_string())
+                    .bind(i64::try_from(after).unwrap_or(i64::MAX)),
+            )
+        };
+        let rows = self.read(make).await?;
+        rows.iter()
+            .map(|r| from_json(&r.try_get::<String, _>("body").map_err(db_err)?))
+            .collect()
     }
 
     async fn last_event_seq(&self, job: Uuid) -> Result<u64> {
@@ -1422,20 +1491,20 @@ impl Store for SqlStore {
     }
 
     async fn notify(&self, what: Notice, job: Uuid) -> Result<()> {
-        let Some(pool) = self.pg_pool() else {
+        let Some(conns) = self.pg_conns() else {
             return Ok(());
         };
         let payload = format!("{}:{job}:{}", what.as_str(), self.origin);
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(NOTIFY_CHANNEL)
-            .bind(payload)
-            .execute(pool)
-            .await
-            .map_err(db_err)?;
+        let make = || {
+            Ok(sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(NOTIFY_CHANNEL)
+                .bind(payload.clone()))
+        };
+        conns.run(make, false).await?.map_err(db_err)?;
         Ok(())
     }
 
-    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<(Notice, Uuid)>>> {
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<super::Heard>>> {
         if self.backend != "postgresql" {
             return Ok(None);
         }
@@ -1449,7 +1518,8 @@ impl Store for SqlStore {
             // PgListener reconnects by itself; a notice lost meanwhile is covered by the
             // workers' periodic look at the queue.
             while let Ok(n) = listener.recv().await {
-                let mut parts = n.payload().splitn(3, ':');
+                // kind:job:origin[:note] (origins are hex; a note may hold anything).
+                let mut parts = n.payload().splitn(4, ':');
                 let (Some(kind), Some(id), from) = (parts.next(), parts.next(), parts.next())
                 else {
                     continue;
@@ -1463,7 +1533,8 @@ impl Store for SqlStore {
                 let Some(notice) = Notice::parse(kind) else {
                     continue;
                 };
-                if tx.send((notice, id)).await.is_err() {
+                let note = parts.next().unwrap_or_default().to_string();
+                if tx.send((notice, id, note)).await.is_err() {
                     break;
                 }
             }

@@ -23,7 +23,7 @@ import asyncio
 import itertools
 import time
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, start_http_server
@@ -230,11 +230,16 @@ class ServerMetrics:
     async def _observe_ends(self, ex: _core.Executor, ends: _core.JobEnds) -> None:
         sweep = asyncio.get_running_loop().create_task(self._sweep(ex))
         try:
-            async for ids in ends:
-                for job_id in ids:
-                    if job_id in self._tracked:
-                        del self._tracked[job_id]
-                        await self._observe_id(ex, job_id)
+            async for batch in ends:
+                for end in batch:
+                    if end.id not in self._tracked:
+                        continue
+                    del self._tracked[end.id]
+                    if end.status is not None and end.hosts is not None:
+                        # Told with the end (by the process that ran it): nothing to read.
+                        self._count(end.status, end.seconds, end.hosts)
+                    else:
+                        await self._observe_id(ex, end.id)
         finally:
             sweep.cancel()
 
@@ -268,12 +273,18 @@ class ServerMetrics:
                     self._tracked[job_id] = None  # to the back of the line
 
     def _observe(self, job: _core.Job) -> None:
-        self.jobs_finished.labels(job.status).inc()
         started, finished = job.started_at or job.created_at, job.finished_at
-        if finished is not None:
-            self.job_duration.observe(max(0.0, (finished - started).total_seconds()))
-        for status, n in Tally(r.status for r in job.results).items():
-            self.host_checks.labels(status).inc(n)
+        seconds = None if finished is None else (finished - started).total_seconds()
+        self._count(job.status, seconds, Tally(r.status for r in job.results))
+
+    def _count(self, status: str, seconds: float | None, hosts: Mapping[str, int]) -> None:
+        """One finished job: its status, duration (start, or submission, to end) and host
+        results by status."""
+        self.jobs_finished.labels(status).inc()
+        if seconds is not None:
+            self.job_duration.observe(max(0.0, seconds))
+        for host_status, n in hosts.items():
+            self.host_checks.labels(host_status).inc(n)
 
     async def aclose(self) -> None:
         if self._follower is not None:
