@@ -17,7 +17,8 @@ use crate::native::inspec::resource_classes::resource_class;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{
-    class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
+    class_alias, class_constant, has_class_method, is_object_method, is_scoped_class,
+    SCOPED_CLASSES,
 };
 use crate::native::ruby::library::{enumerable_answers, MATCHER_DSL};
 use crate::native::ruby::library::{
@@ -711,6 +712,7 @@ impl<'a> Analyzer<'a> {
                     bs.extend(p.iter().cloned());
                 } else if !self.consts.contains(name)
                     && !KNOWN_CLASSES.contains(&name.as_str())
+                    && class_alias(name).is_none()
                     && self.lib_class(name).is_none()
                     && resource_class(name).is_none()
                 {
@@ -1648,6 +1650,7 @@ fn is_match_global(g: &str) -> bool {
 /// The class a constant receiver names (`Regexp`, `Gem::Version`), if it is a class.
 fn class_name(e: &Expr) -> Option<String> {
     let n = scoped_name(e)?;
+    let n = class_alias(&n).map_or(n, String::from);
     (KNOWN_CLASSES.contains(&n.as_str()) || SCOPED_CLASSES.contains(&n.as_str())).then_some(n)
 }
 

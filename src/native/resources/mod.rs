@@ -64,7 +64,7 @@ mod webserver;
 mod x509;
 mod x509_key;
 mod xinetd;
-mod xml_doc;
+pub mod xml_doc;
 mod yum;
 mod zfs;
 

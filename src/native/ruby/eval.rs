@@ -582,6 +582,9 @@ impl<E: Embedding> Interp<'_, E> {
         {
             return Ok(native(ClassRef(name.to_string())));
         }
+        if let Some(full) = crate::native::ruby::classes::class_alias(name) {
+            return Ok(native(ClassRef(full.to_string())));
+        }
         Err(self.unsupported(format!("constant `{name}`"), off))
     }
 
@@ -830,6 +833,13 @@ impl<E: Embedding> Interp<'_, E> {
                 let eq = self.values_eq(&l, &r, off)?;
                 return Ok(Value::Bool(eq == (op == BinOp::Eq)));
             }
+        }
+        if matches!(op, BinOp::Eq | BinOp::NotEq)
+            && as_native::<crate::native::ruby::corelib::ipaddr::IpAddr>(&l).is_some()
+        {
+            // ipaddr.rb's `==` coerces a String operand to an IPAddr.
+            let eq = self.call_method(l, "==", vec![r], None, off)?;
+            return Ok(Value::Bool(eq.truthy() == (op == BinOp::Eq)));
         }
         if matches!(l, Value::Resource(_) | Value::Native(_) | Value::Table(_))
             && !matches!(op, BinOp::Eq | BinOp::NotEq)

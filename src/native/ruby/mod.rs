@@ -72,7 +72,11 @@ impl RubyError {
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
                 "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
-                "Date::Error" => "ArgumentError",
+                "Date::Error" | "IPAddr::Error" => "ArgumentError",
+                "IPAddr::InvalidAddressError"
+                | "IPAddr::AddressFamilyError"
+                | "IPAddr::InvalidPrefixError" => "IPAddr::Error",
+                "REXML::ParseException" => "RuntimeError",
                 "StandardError" => return false,
                 _ => "StandardError",
             };
