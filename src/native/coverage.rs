@@ -951,10 +951,21 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 if let Some(r) = recv {
-                    if let Ty::Matcher(_) = self.ty(r) {
-                        if CHAINS.contains(&name.as_str()) {
+                    match self.ty(r) {
+                        Ty::Matcher(_) if CHAINS.contains(&name.as_str()) => {
                             return Ty::Matcher(name.to_string());
                         }
+                        // A configuration resource's section (`mysql_conf.params.mysqld`,
+                        // `.params('mysqld')`): its keys are methods too (MysqlConfEntry's
+                        // and Hashie::Mash's method_missing).
+                        Ty::Resource(res)
+                            if self.cat.answers(&res, "*")
+                                && !is_builtin(name)
+                                && name != "content" =>
+                        {
+                            return Ty::Resource(res);
+                        }
+                        _ => {}
                     }
                 }
                 Ty::Unknown
@@ -1848,6 +1859,7 @@ mod tests {
                 vec!["exist?", "mode", "owner", "readable?", "content"],
             ),
             ("sshd_config", vec!["*"]),
+            ("mysql_conf", vec!["*", "content", "params"]),
             ("os", vec!["family", "debian?"]),
         ])
     }
@@ -1901,6 +1913,17 @@ mod tests {
             c.controls[0].blockers[0].construct,
             "method or resource `virtualization`"
         );
+    }
+
+    /// A configuration resource's sections answer their keys as methods at any depth
+    /// (mysql_conf.rb's MysqlConfEntry, Hashie::Mash), at file level as in a control.
+    #[test]
+    fn config_sections_answer_keys_as_methods() {
+        let c = cov("d = if mysql_conf&.params&.mysqld&.datadir\n  mysql_conf.params.mysqld.datadir\nelse\n  'x'\nend\nlog = mysql_conf.params.mysqld['log-error']\ncontrol 'a' do\n  describe file(d) do\n    it { should exist }\n  end\n  describe log do\n    it { should eq 'y' }\n  end\nend\n");
+        assert!(c.controls[0].supported, "{:#?}", c.controls);
+        // A resource without configuration keys still names what it lacks.
+        let c = cov("x = file('/x').no_such_property.y\ncontrol 'a' do\n  describe x do\n    it { should eq 1 }\n  end\nend\n");
+        assert!(!c.controls[0].supported);
     }
 
     #[test]
