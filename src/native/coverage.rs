@@ -46,12 +46,19 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// The native registry ([`resources::names`] and [`resources::methods`]).
+    /// The native registry ([`resources::names`] and [`resources::methods`]), and InSpec's
+    /// Windows-only resources: on the evaluator's (unix) targets they raise InSpec's
+    /// "Unsupported resource/backend combination" when created, so nothing after is read.
     pub fn native() -> Self {
         Catalogue::new(
             resources::names()
                 .iter()
-                .map(|n| (*n, resources::methods(n).unwrap_or(&[]).to_vec())),
+                .map(|n| (*n, resources::methods(n).unwrap_or(&[]).to_vec()))
+                .chain(
+                    crate::native::inspec::supports::windows_only()
+                        .filter(|n| resources::methods(n).is_none())
+                        .map(|n| (n, vec!["*"])),
+                ),
         )
     }
 

@@ -950,3 +950,35 @@ end
         .collect();
     assert_eq!(at, ["libraries/probe.rb:24"], "{:#?}", windows.controls);
 }
+
+/// resource.rb `check_supported!`: a built-in resource whose `supports` exclude the target
+/// raises ArgumentError when created — a Windows-only one on Debian fails its control after
+/// the results before it (InSpec's message, checked with the oracle); a resource supported
+/// on Linux is unaffected.
+#[test]
+fn builtin_resources_check_their_supports_against_the_target() {
+    let host = crate::native::testing::fixture_host("debian12");
+    let r = crate::native::testing::run_on(
+        host,
+        "control 'two' do\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\n  describe windows_feature('Web-Server') do\n    it { should_not be_installed }\n  end\nend\ncontrol 'reg' do\n  describe registry_key('HKLM\\\\Software') do\n    its('X') { should eq 1 }\n  end\nend\ncontrol 'linux' do\n  describe kernel_parameter('net.ipv4.ip_forward') do\n    its('value') { should_not be_nil }\n  end\nend\n",
+    );
+    let two = one(&r, "two");
+    assert_eq!(two.status, ControlStatus::Failed);
+    assert_eq!(two.results.len(), 2, "{two:#?}");
+    assert_eq!(two.results[0].status, ControlStatus::Passed);
+    // (How a raising describe argument is named is the evaluator's rule for raising
+    // subjects, not this one's: only the error is asserted.)
+    assert_eq!(two.results[1].status, ControlStatus::Failed);
+    assert_eq!(two.results[1].exception.as_deref(), Some("ArgumentError"));
+    assert_eq!(
+        two.results[1].message.as_deref(),
+        Some("Unsupported resource/backend combination: windows_feature / debian. Exiting.")
+    );
+    let reg = one(&r, "reg");
+    assert_eq!(
+        reg.results[0].message.as_deref(),
+        Some("Unsupported resource/backend combination: registry_key / debian. Exiting.")
+    );
+    assert_eq!(reg.results[0].exception.as_deref(), Some("ArgumentError"));
+    assert_ne!(one(&r, "linux").status, ControlStatus::Failed);
+}

@@ -989,6 +989,14 @@ impl<E: Embedding> Interp<'_, E> {
         if let Some(class) = self.resources.get(name).cloned() {
             return Some(self.instantiate(&class, args));
         }
+        // resource.rb check_supported!: a built-in resource on a platform its `supports`
+        // exclude raises before it reads anything.
+        let supports = E::resource_supports(name);
+        if !supports.is_empty() {
+            if let Err(message) = E::check_supports(self, name, &supports) {
+                return Some(Err(Flow::raise("ArgumentError", message)));
+            }
+        }
         let at = self.at(off);
         self.create_native(name, args).map(|r| match r {
             Ok(res) => Ok(Value::Resource(res)),

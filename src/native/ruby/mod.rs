@@ -224,12 +224,16 @@ pub trait Embedding: Sized {
     /// `l op r` with one of the embedding's objects on the left (InSpec: `be <= 5`). None:
     /// not one of them.
     fn operator(me: &mut Interp<'_, Self>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R>;
-    /// InSpec's check of a custom resource's `supports` entries against the target:
-    /// Err(platform name) when none matches.
+    /// InSpec's check of resource `resource`'s `supports` entries against the target:
+    /// Err(the exception's message) when none matches.
     fn check_supports(
         me: &Interp<'_, Self>,
+        resource: &str,
         supports: &[Vec<(String, String)>],
     ) -> Result<(), String>;
+    /// The `supports` entries of the embedding's built-in resource `name` (InSpec's
+    /// `supports platform:`); empty: every platform.
+    fn resource_supports(name: &str) -> Vec<Vec<(String, String)>>;
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
