@@ -1416,6 +1416,8 @@ impl<'a> Analyzer<'a> {
             }
         } else if !KERNEL_FUNCTIONS.contains(&name)
             && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
+            // A name no InSpec context answers: the evaluator raises Ruby's NameError.
+            && !crate::native::inspec::context_names::is_unknown_name(name)
         {
             bs.push(self.block(format!("method or resource `{name}`"), off));
         }

@@ -982,3 +982,31 @@ fn builtin_resources_check_their_supports_against_the_target() {
     assert_eq!(reg.results[0].exception.as_deref(), Some("ArgumentError"));
     assert_ne!(one(&r, "linux").status, ControlStatus::Failed);
 }
+
+/// A bare name no InSpec context answers (a typo, a variable of another control) is Ruby's
+/// NameError where it is evaluated — the control body, an `only_if` block, a describe
+/// argument — failing the control as InSpec 7.1.16 does (the oracle: "undefined local
+/// variable or method `cis_level'"), not a construct outside the native subset.
+#[test]
+fn unknown_bare_names_are_rubys_name_error() {
+    let r = run("control 'body' do\n  x = no_such_thing_here\n  describe 1 do\n    it { should eq 1 }\n  end\nend\ncontrol 'only-if' do\n  only_if { cis_level == 2 }\n  describe 1 do\n    it { should eq 1 }\n  end\nend\ncontrol 'arg' do\n  describe 1 do\n    it { should eq 1 }\n  end\n  describe audit_log_maxsize do\n    it { should eq 1 }\n  end\nend\ncontrol 'call' do\n  descibe_typo('x') do\n  end\nend\n");
+    for (id, n) in [("body", 1), ("only-if", 1), ("arg", 2), ("call", 1)] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+        assert_eq!(c.results.len(), n, "{c:#?}");
+        let last = c.results.last().cloned().unwrap_or_else(|| panic!("{id}"));
+        let want = if id == "call" {
+            "NoMethodError"
+        } else {
+            "NameError"
+        };
+        assert_eq!(last.exception.as_deref(), Some(want), "{id}");
+        assert!(
+            last.message
+                .as_deref()
+                .is_some_and(|m| m.contains("undefined")),
+            "{last:#?}"
+        );
+    }
+    assert_eq!(one(&r, "arg").results[0].status, ControlStatus::Passed);
+}

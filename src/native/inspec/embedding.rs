@@ -174,6 +174,10 @@ impl Embedding for Inspec {
         dsl.control.as_mut().map(|c| &mut c.ivars)
     }
 
+    fn is_unknown_name(name: &str) -> bool {
+        crate::native::inspec::context_names::is_unknown_name(name)
+    }
+
     fn resource_supports(name: &str) -> Vec<Vec<(String, String)>> {
         crate::native::inspec::supports::resource_supports(name)
             .iter()

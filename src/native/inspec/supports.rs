@@ -52,10 +52,11 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
 }
 
-/// The `supports` of InSpec's built-in resources (`supports platform: "unix"` in
-/// lib/inspec/resources/*.rb, registered by resource name in resource.rb's
-/// `support_registry`). A name not listed declares none and runs everywhere.
-const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
+/// Every resource InSpec 7.1.16 ships (lib/inspec/resources/*.rb and the preloaded
+/// inspec-docker-resources), with the platforms its `supports platform:` lines declare
+/// (registered by resource name in resource.rb's `support_registry`; empty: none declared,
+/// it runs everywhere).
+const RESOURCES: &[(&str, &[&str])] = &[
     ("aide_conf", &["unix"]),
     ("apache", &["unix"]),
     ("apache_conf", &["unix"]),
@@ -78,9 +79,15 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("cran", &["unix"]),
     ("cron", &["unix"]),
     ("crontab", &["unix"]),
+    ("csv", &[]),
     ("default_gateway", &["unix", "windows"]),
     ("dh_params", &["unix"]),
     ("directory", &["unix", "windows"]),
+    ("docker", &["unix"]),
+    ("docker_container", &["unix"]),
+    ("docker_image", &["unix"]),
+    ("docker_plugin", &["unix"]),
+    ("docker_service", &["unix"]),
     ("etc_fstab", &["unix"]),
     ("etc_group", &["unix"]),
     ("etc_hosts", &["unix", "windows"]),
@@ -98,6 +105,7 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("iis_app", &["windows"]),
     ("iis_app_pool", &["windows"]),
     ("iis_site", &["windows"]),
+    ("iis_website", &[]),
     ("inetd_conf", &["unix"]),
     ("ini", &["os"]),
     ("interface", &["unix", "windows"]),
@@ -115,6 +123,7 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("launchd_service", &["unix"]),
     ("limits_conf", &["unix"]),
     ("linux_audit_system", &["linux"]),
+    ("linux_kernel_parameter", &[]),
     ("login_defs", &["unix"]),
     ("lxc", &["linux"]),
     ("mail_alias", &["unix"]),
@@ -130,6 +139,7 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("nftables", &["linux"]),
     ("nginx", &["unix"]),
     ("nginx_conf", &["unix"]),
+    ("noop", &[]),
     ("npm", &["unix", "windows"]),
     ("ntp_conf", &["unix"]),
     ("oneget", &["windows"]),
@@ -142,9 +152,11 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("package", &["unix", "windows"]),
     ("packages", &["unix"]),
     ("parse_config", &["unix", "windows"]),
+    ("parse_config_file", &[]),
     ("passwd", &["unix"]),
     ("php_config", &["unix", "windows"]),
     ("pip", &["unix", "windows"]),
+    ("platform", &[]),
     ("port", &["unix", "windows"]),
     ("postfix_conf", &["unix"]),
     ("postgres", &["unix", "windows"]),
@@ -153,10 +165,12 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("postgres_ident_conf", &["unix", "windows"]),
     ("postgres_session", &["unix", "windows"]),
     ("powershell", &["windows", "unix"]),
+    ("ppa", &[]),
     ("processes", &["unix", "windows"]),
     ("registry_key", &["windows"]),
     ("routing_table", &["unix", "windows"]),
     ("runit_service", &["unix"]),
+    ("script", &[]),
     ("security_identifier", &["windows"]),
     ("security_policy", &["windows"]),
     ("selinux", &["linux"]),
@@ -171,6 +185,7 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("systemd_service", &["unix"]),
     ("sysv_service", &["unix"]),
     ("timezone", &["unix", "windows"]),
+    ("toml", &[]),
     ("upstart_service", &["unix"]),
     ("user", &["unix", "windows"]),
     ("users", &["unix", "windows"]),
@@ -180,21 +195,28 @@ const RESOURCE_SUPPORTS: &[(&str, &[&str])] = &[
     ("windows_firewall", &["windows"]),
     ("windows_firewall_rule", &["windows"]),
     ("windows_hotfix", &["windows"]),
+    ("windows_registry_key", &[]),
     ("windows_task", &["windows"]),
     ("wmi", &["windows"]),
     ("x509_certificate", &["unix", "windows"]),
     ("x509_private_key", &["unix", "windows"]),
     ("xinetd_conf", &["unix"]),
     ("xml", &["os"]),
+    ("yaml", &[]),
     ("yum", &["unix"]),
     ("zfs", &["unix"]),
     ("zfs_dataset", &["unix"]),
     ("zfs_pool", &["unix"]),
 ];
 
+/// Whether InSpec has a resource of this name.
+pub fn is_inspec_resource(name: &str) -> bool {
+    RESOURCES.iter().any(|(n, _)| *n == name)
+}
+
 /// The platforms built-in resource `name` declares (empty: every platform).
 pub fn resource_supports(name: &str) -> &'static [&'static str] {
-    RESOURCE_SUPPORTS
+    RESOURCES
         .iter()
         .find(|(n, _)| *n == name)
         .map_or(&[], |(_, p)| p)
@@ -204,9 +226,9 @@ pub fn resource_supports(name: &str) -> &'static [&'static str] {
 /// unix (local, ssh), where InSpec's `check_supported!` raises for them before they read
 /// anything: what such a resource evaluates to is known without implementing it.
 pub fn windows_only() -> impl Iterator<Item = &'static str> {
-    RESOURCE_SUPPORTS
+    RESOURCES
         .iter()
-        .filter(|(_, p)| p.iter().all(|x| *x == "windows"))
+        .filter(|(_, p)| !p.is_empty() && p.iter().all(|x| *x == "windows"))
         .map(|(n, _)| *n)
 }
 

@@ -959,6 +959,17 @@ impl<E: Embedding> Interp<'_, E> {
                 return r;
             }
         }
+        if E::is_unknown_name(name) {
+            // Ruby: a bare identifier is a NameError, a call with arguments a NoMethodError.
+            return Err(if args.is_empty() {
+                Flow::raise(
+                    "NameError",
+                    format!("undefined local variable or method `{name}'"),
+                )
+            } else {
+                Flow::raise("NoMethodError", format!("undefined method `{name}'"))
+            });
+        }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 

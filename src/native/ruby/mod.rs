@@ -231,6 +231,9 @@ pub trait Embedding: Sized {
         resource: &str,
         supports: &[Vec<(String, String)>],
     ) -> Result<(), String>;
+    /// Whether a bare call of `name` (no receiver), defined nowhere in the program, is
+    /// Ruby's NameError in the embedding: no method, resource or DSL word of it.
+    fn is_unknown_name(name: &str) -> bool;
     /// The `supports` entries of the embedding's built-in resource `name` (InSpec's
     /// `supports platform:`); empty: every platform.
     fn resource_supports(name: &str) -> Vec<Vec<(String, String)>>;
