@@ -913,7 +913,7 @@ class Probe < Inspec.resource(1)
   end
 
   def windows_value
-    inspec.registry_key('HKLM\\Thing').value
+    `reg query HKLM\\Thing`
   end
 
   def unused
