@@ -60,25 +60,6 @@ const MUTATORS: &[&str] = &[
     "shift",
 ];
 
-/// NilClass's own public instance methods (Ruby 3.1 `nil.public_methods(false)`).
-const NIL_CLASS_METHODS: &[&str] = &[
-    "&",
-    "|",
-    "^",
-    "=~",
-    "===",
-    "inspect",
-    "nil?",
-    "rationalize",
-    "to_a",
-    "to_c",
-    "to_f",
-    "to_h",
-    "to_i",
-    "to_r",
-    "to_s",
-];
-
 impl<E: Embedding> Interp<'_, E> {
     /// The statements of a body; the value of the last one.
     pub fn eval_body(&mut self, body: &[Expr]) -> R {
@@ -1214,12 +1195,11 @@ impl<E: Embedding> Interp<'_, E> {
         let known_elsewhere = methods::is_builtin(name)
             || crate::native::ruby::classes::is_object_method(name)
             || E::knows_method(name);
-        // NilClass is closed: a name it does not define is NoMethodError whatever it is
-        // (`mash.Client.Version` with no `Client` key).
-        let nil_lacks = matches!(recv, Value::Nil)
-            && !NIL_CLASS_METHODS.contains(&name)
-            && !crate::native::ruby::classes::is_object_method(name);
-        if known_elsewhere || nil_lacks {
+        // Core classes are closed: a name the value's class does not define is
+        // NoMethodError whatever it is (`mash.Client.Version` with no `Client` key,
+        // `[].empty`).
+        let class_lacks = crate::native::ruby::core_methods::lacks(recv, name);
+        if known_elsewhere || class_lacks {
             Err(no_method(name, recv))
         } else {
             Err(self.unsupported(format!("method `{name}`"), off))
