@@ -53,32 +53,13 @@ const CLASSES: &[(&str, &str)] = &[
     ),
 ];
 
-/// The core class of a plain value; None for the interpreter's other values.
-fn class_of(v: &Value) -> Option<&'static str> {
-    Some(match v {
-        Value::Nil => "NilClass",
-        Value::Bool(true) => "TrueClass",
-        Value::Bool(false) => "FalseClass",
-        Value::Int(_) => "Integer",
-        Value::Float(_) => "Float",
-        Value::Str(_) => "String",
-        Value::Sym(_) => "Symbol",
-        Value::Array(_) => "Array",
-        Value::Hash(_) => "Hash",
-        Value::Range { .. } => "Range",
-        Value::Regex { .. } => "Regexp",
-        _ => return None,
-    })
-}
-
 /// Whether `v` is a plain value whose Ruby class has no method `name`.
 pub fn lacks(v: &Value, name: &str) -> bool {
-    class_of(v).is_some_and(|c| {
-        CLASSES
-            .iter()
-            .find(|(n, _)| *n == c)
-            .is_some_and(|(_, ms)| !ms.split(' ').any(|m| m == name))
-    })
+    let class = v.class_name();
+    CLASSES
+        .iter()
+        .find(|(n, _)| *n == class)
+        .is_some_and(|(_, ms)| !ms.split(' ').any(|m| m == name))
 }
 
 #[cfg(test)]
