@@ -29,6 +29,7 @@ pub mod rx;
 pub mod syntax;
 pub mod value;
 pub mod version;
+pub mod xml_doc;
 
 use std::collections::HashMap;
 use std::sync::Arc;

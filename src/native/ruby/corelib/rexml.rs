@@ -6,10 +6,10 @@
 
 use std::sync::Arc;
 
-use crate::native::resources::xml_doc::{self, Doc, Item};
 use crate::native::ruby::methods::{enumerable, to_s};
 use crate::native::ruby::objects::{as_native, native};
 use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::xml_doc::{self, Doc, Item};
 use crate::native::ruby::Blk;
 use crate::native::ruby::{Embedding, Flow, Interp, R};
 

@@ -4,7 +4,7 @@
 //! `attribute::`, `child::`, `text()`, `node()`, `.`, `..`, and the predicates `[n]`,
 //! `[last()]`, `[@a]`, `[@a='v']`, `[name='v']`, `[text()='v']`. Anything else (functions
 //! such as `count()`, unions, other axes) is reported unsupported, never guessed.
-//! The same tree and XPath serve Ruby's `REXML` for libraries (ruby/corelib/rexml.rs).
+//! The same tree and XPath serve Ruby's `REXML` for libraries ([`super::corelib::rexml`]).
 
 /// A parsed document: element 0 is the document node itself.
 pub struct Doc {
