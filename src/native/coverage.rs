@@ -17,7 +17,8 @@ use crate::native::inspec::resource_classes::resource_class;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::classes::{
-    class_constant, has_class_method, is_object_method, is_scoped_class, SCOPED_CLASSES,
+    class_alias, class_constant, has_class_method, is_object_method, is_scoped_class,
+    SCOPED_CLASSES,
 };
 use crate::native::ruby::library::{enumerable_answers, MATCHER_DSL};
 use crate::native::ruby::library::{
@@ -45,12 +46,19 @@ pub struct Catalogue {
 }
 
 impl Catalogue {
-    /// The native registry ([`resources::names`] and [`resources::methods`]).
+    /// The native registry ([`resources::names`] and [`resources::methods`]), and InSpec's
+    /// Windows-only resources: on the evaluator's (unix) targets they raise InSpec's
+    /// "Unsupported resource/backend combination" when created, so nothing after is read.
     pub fn native() -> Self {
         Catalogue::new(
             resources::names()
                 .iter()
-                .map(|n| (*n, resources::methods(n).unwrap_or(&[]).to_vec())),
+                .map(|n| (*n, resources::methods(n).unwrap_or(&[]).to_vec()))
+                .chain(
+                    crate::native::inspec::supports::windows_only()
+                        .filter(|n| resources::methods(n).is_none())
+                        .map(|n| (n, vec!["*"])),
+                ),
         )
     }
 
@@ -711,6 +719,7 @@ impl<'a> Analyzer<'a> {
                     bs.extend(p.iter().cloned());
                 } else if !self.consts.contains(name)
                     && !KNOWN_CLASSES.contains(&name.as_str())
+                    && class_alias(name).is_none()
                     && self.lib_class(name).is_none()
                     && resource_class(name).is_none()
                 {
@@ -949,10 +958,21 @@ impl<'a> Analyzer<'a> {
                     }
                 }
                 if let Some(r) = recv {
-                    if let Ty::Matcher(_) = self.ty(r) {
-                        if CHAINS.contains(&name.as_str()) {
+                    match self.ty(r) {
+                        Ty::Matcher(_) if CHAINS.contains(&name.as_str()) => {
                             return Ty::Matcher(name.to_string());
                         }
+                        // A configuration resource's section (`mysql_conf.params.mysqld`,
+                        // `.params('mysqld')`): its keys are methods too (MysqlConfEntry's
+                        // and Hashie::Mash's method_missing).
+                        Ty::Resource(res)
+                            if self.cat.answers(&res, "*")
+                                && !is_builtin(name)
+                                && name != "content" =>
+                        {
+                            return Ty::Resource(res);
+                        }
+                        _ => {}
                     }
                 }
                 Ty::Unknown
@@ -1396,6 +1416,8 @@ impl<'a> Analyzer<'a> {
             }
         } else if !KERNEL_FUNCTIONS.contains(&name)
             && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
+            // A name no InSpec context answers: the evaluator raises Ruby's NameError.
+            && !crate::native::inspec::context_names::is_unknown_name(name)
         {
             bs.push(self.block(format!("method or resource `{name}`"), off));
         }
@@ -1648,6 +1670,7 @@ fn is_match_global(g: &str) -> bool {
 /// The class a constant receiver names (`Regexp`, `Gem::Version`), if it is a class.
 fn class_name(e: &Expr) -> Option<String> {
     let n = scoped_name(e)?;
+    let n = class_alias(&n).map_or(n, String::from);
     (KNOWN_CLASSES.contains(&n.as_str()) || SCOPED_CLASSES.contains(&n.as_str())).then_some(n)
 }
 
@@ -1845,6 +1868,7 @@ mod tests {
                 vec!["exist?", "mode", "owner", "readable?", "content"],
             ),
             ("sshd_config", vec!["*"]),
+            ("mysql_conf", vec!["*", "content", "params"]),
             ("os", vec!["family", "debian?"]),
         ])
     }
@@ -1898,6 +1922,17 @@ mod tests {
             c.controls[0].blockers[0].construct,
             "method or resource `virtualization`"
         );
+    }
+
+    /// A configuration resource's sections answer their keys as methods at any depth
+    /// (mysql_conf.rb's MysqlConfEntry, Hashie::Mash), at file level as in a control.
+    #[test]
+    fn config_sections_answer_keys_as_methods() {
+        let c = cov("d = if mysql_conf&.params&.mysqld&.datadir\n  mysql_conf.params.mysqld.datadir\nelse\n  'x'\nend\nlog = mysql_conf.params.mysqld['log-error']\ncontrol 'a' do\n  describe file(d) do\n    it { should exist }\n  end\n  describe log do\n    it { should eq 'y' }\n  end\nend\n");
+        assert!(c.controls[0].supported, "{:#?}", c.controls);
+        // A resource without configuration keys still names what it lacks.
+        let c = cov("x = file('/x').no_such_property.y\ncontrol 'a' do\n  describe x do\n    it { should eq 1 }\n  end\nend\n");
+        assert!(!c.controls[0].supported);
     }
 
     #[test]

@@ -913,7 +913,7 @@ class Probe < Inspec.resource(1)
   end
 
   def windows_value
-    inspec.registry_key('HKLM\\Thing').value
+    `reg query HKLM\\Thing`
   end
 
   def unused
@@ -949,4 +949,64 @@ end
         .map(|b| b.at.as_str())
         .collect();
     assert_eq!(at, ["libraries/probe.rb:24"], "{:#?}", windows.controls);
+}
+
+/// resource.rb `check_supported!`: a built-in resource whose `supports` exclude the target
+/// raises ArgumentError when created — a Windows-only one on Debian fails its control after
+/// the results before it (InSpec's message, checked with the oracle); a resource supported
+/// on Linux is unaffected.
+#[test]
+fn builtin_resources_check_their_supports_against_the_target() {
+    let host = crate::native::testing::fixture_host("debian12");
+    let r = crate::native::testing::run_on(
+        host,
+        "control 'two' do\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\n  describe windows_feature('Web-Server') do\n    it { should_not be_installed }\n  end\nend\ncontrol 'reg' do\n  describe registry_key('HKLM\\\\Software') do\n    its('X') { should eq 1 }\n  end\nend\ncontrol 'linux' do\n  describe kernel_parameter('net.ipv4.ip_forward') do\n    its('value') { should_not be_nil }\n  end\nend\n",
+    );
+    let two = one(&r, "two");
+    assert_eq!(two.status, ControlStatus::Failed);
+    assert_eq!(two.results.len(), 2, "{two:#?}");
+    assert_eq!(two.results[0].status, ControlStatus::Passed);
+    // (How a raising describe argument is named is the evaluator's rule for raising
+    // subjects, not this one's: only the error is asserted.)
+    assert_eq!(two.results[1].status, ControlStatus::Failed);
+    assert_eq!(two.results[1].exception.as_deref(), Some("ArgumentError"));
+    assert_eq!(
+        two.results[1].message.as_deref(),
+        Some("Unsupported resource/backend combination: windows_feature / debian. Exiting.")
+    );
+    let reg = one(&r, "reg");
+    assert_eq!(
+        reg.results[0].message.as_deref(),
+        Some("Unsupported resource/backend combination: registry_key / debian. Exiting.")
+    );
+    assert_eq!(reg.results[0].exception.as_deref(), Some("ArgumentError"));
+    assert_ne!(one(&r, "linux").status, ControlStatus::Failed);
+}
+
+/// A bare name no InSpec context answers (a typo, a variable of another control) is Ruby's
+/// NameError where it is evaluated — the control body, an `only_if` block, a describe
+/// argument — failing the control as InSpec 7.1.16 does (the oracle: "undefined local
+/// variable or method `cis_level'"), not a construct outside the native subset.
+#[test]
+fn unknown_bare_names_are_rubys_name_error() {
+    let r = run("control 'body' do\n  x = no_such_thing_here\n  describe 1 do\n    it { should eq 1 }\n  end\nend\ncontrol 'only-if' do\n  only_if { cis_level == 2 }\n  describe 1 do\n    it { should eq 1 }\n  end\nend\ncontrol 'arg' do\n  describe 1 do\n    it { should eq 1 }\n  end\n  describe audit_log_maxsize do\n    it { should eq 1 }\n  end\nend\ncontrol 'call' do\n  descibe_typo('x') do\n  end\nend\n");
+    for (id, n) in [("body", 1), ("only-if", 1), ("arg", 2), ("call", 1)] {
+        let c = one(&r, id);
+        assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+        assert_eq!(c.results.len(), n, "{c:#?}");
+        let last = c.results.last().cloned().unwrap_or_else(|| panic!("{id}"));
+        let want = if id == "call" {
+            "NoMethodError"
+        } else {
+            "NameError"
+        };
+        assert_eq!(last.exception.as_deref(), Some(want), "{id}");
+        assert!(
+            last.message
+                .as_deref()
+                .is_some_and(|m| m.contains("undefined")),
+            "{last:#?}"
+        );
+    }
+    assert_eq!(one(&r, "arg").results[0].status, ControlStatus::Passed);
 }

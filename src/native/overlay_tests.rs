@@ -320,7 +320,7 @@ fn coverage_counts_the_included_controls() {
     write(
         &d,
         "top/controls/t.rb",
-        "include_controls 'dep' do\n  control 'd-1' do\n    describe no_such_resource_here do\n      it { should exist }\n    end\n  end\nend\n",
+        "include_controls 'dep' do\n  control 'd-1' do\n    describe `id` do\n      it { should exist }\n    end\n  end\nend\n",
     );
     let cov = super::coverage(&crate::profile::load(d.join("top")).unwrap());
     assert_eq!(cov.total, 1);

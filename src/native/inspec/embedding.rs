@@ -130,7 +130,11 @@ impl Embedding for Inspec {
         })
     }
 
-    fn check_supports(me: &Interp<'_>, supports: &[Vec<(String, String)>]) -> Result<(), String> {
+    fn check_supports(
+        me: &Interp<'_>,
+        resource: &str,
+        supports: &[Vec<(String, String)>],
+    ) -> Result<(), String> {
         // Without a platform (an unreachable host), the resource's own reads fail instead.
         let Ok(platform) = resources::detect_platform(&me.host) else {
             return Ok(());
@@ -146,7 +150,10 @@ impl Embedding for Inspec {
         if crate::native::inspec::supports::supported(&entries, &platform) {
             Ok(())
         } else {
-            Err(platform.name)
+            Err(crate::native::inspec::supports::unsupported_message(
+                resource,
+                &platform.name,
+            ))
         }
     }
 
@@ -165,6 +172,17 @@ impl Embedding for Inspec {
             return None;
         }
         dsl.control.as_mut().map(|c| &mut c.ivars)
+    }
+
+    fn is_unknown_name(name: &str) -> bool {
+        crate::native::inspec::context_names::is_unknown_name(name)
+    }
+
+    fn resource_supports(name: &str) -> Vec<Vec<(String, String)>> {
+        crate::native::inspec::supports::resource_supports(name)
+            .iter()
+            .map(|p| vec![("platform".to_string(), p.to_string())])
+            .collect()
     }
 
     fn knows_method(name: &str) -> bool {

@@ -7,6 +7,7 @@
 //! all of it: the only door from the Ruby layer up to InSpec.
 
 pub mod cmp;
+pub mod context_names;
 pub mod dsl;
 pub mod embedding;
 pub mod matchers;

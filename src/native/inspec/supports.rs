@@ -52,6 +52,192 @@ fn wildcard(pattern: &str, text: &str) -> bool {
     regex::Regex::new(&re).is_ok_and(|r| r.is_match(text))
 }
 
+/// Every resource InSpec 7.1.16 ships (lib/inspec/resources/*.rb and the preloaded
+/// inspec-docker-resources), with the platforms its `supports platform:` lines declare
+/// (registered by resource name in resource.rb's `support_registry`; empty: none declared,
+/// it runs everywhere).
+const RESOURCES: &[(&str, &[&str])] = &[
+    ("aide_conf", &["unix"]),
+    ("apache", &["unix"]),
+    ("apache_conf", &["unix"]),
+    ("apt", &["unix"]),
+    ("audit_policy", &["windows"]),
+    ("auditd", &["unix"]),
+    ("auditd_conf", &["unix"]),
+    ("bash", &["unix", "esx"]),
+    ("bond", &["unix"]),
+    ("bridge", &["unix"]),
+    ("bsd_service", &["unix"]),
+    ("cassandra", &["unix", "windows"]),
+    ("cassandradb_conf", &["unix", "windows"]),
+    ("cassandradb_session", &["unix", "windows"]),
+    ("cgroup", &["linux"]),
+    ("chocolatey_package", &["windows"]),
+    ("chrony_conf", &["unix"]),
+    ("command", &["unix", "windows"]),
+    ("cpan", &["unix"]),
+    ("cran", &["unix"]),
+    ("cron", &["unix"]),
+    ("crontab", &["unix"]),
+    ("csv", &[]),
+    ("default_gateway", &["unix", "windows"]),
+    ("dh_params", &["unix"]),
+    ("directory", &["unix", "windows"]),
+    ("docker", &["unix"]),
+    ("docker_container", &["unix"]),
+    ("docker_image", &["unix"]),
+    ("docker_plugin", &["unix"]),
+    ("docker_service", &["unix"]),
+    ("etc_fstab", &["unix"]),
+    ("etc_group", &["unix"]),
+    ("etc_hosts", &["unix", "windows"]),
+    ("etc_hosts_allow", &["unix"]),
+    ("etc_hosts_deny", &["unix"]),
+    ("file", &["unix", "windows"]),
+    ("filesystem", &["unix", "windows"]),
+    ("firewalld", &["linux"]),
+    ("gem", &["unix", "windows"]),
+    ("group", &["unix", "windows"]),
+    ("groups", &["unix", "windows"]),
+    ("grub_conf", &["unix"]),
+    ("host", &["unix", "windows"]),
+    ("http", &["unix", "windows"]),
+    ("iis_app", &["windows"]),
+    ("iis_app_pool", &["windows"]),
+    ("iis_site", &["windows"]),
+    ("iis_website", &[]),
+    ("inetd_conf", &["unix"]),
+    ("ini", &["os"]),
+    ("interface", &["unix", "windows"]),
+    ("interfaces", &["unix", "windows"]),
+    ("ip6tables", &["linux"]),
+    ("ipfilter", &["bsd", "solaris"]),
+    ("ipnat", &["bsd", "solaris"]),
+    ("iptables", &["linux"]),
+    ("json", &["os"]),
+    ("kernel_module", &["unix"]),
+    ("kernel_parameter", &["unix"]),
+    ("kernel_parameters", &["unix"]),
+    ("key_rsa", &["unix", "windows"]),
+    ("ksh", &["unix"]),
+    ("launchd_service", &["unix"]),
+    ("limits_conf", &["unix"]),
+    ("linux_audit_system", &["linux"]),
+    ("linux_kernel_parameter", &[]),
+    ("login_defs", &["unix"]),
+    ("lxc", &["linux"]),
+    ("mail_alias", &["unix"]),
+    ("mount", &["unix"]),
+    (
+        "mssql_session",
+        &["windows", "darwin", "debian", "redhat", "suse"],
+    ),
+    ("mssql_sys_conf", &["windows", "debian", "redhat", "suse"]),
+    ("mysql", &["unix"]),
+    ("mysql_conf", &["unix", "windows"]),
+    ("mysql_session", &["unix", "windows"]),
+    ("nftables", &["linux"]),
+    ("nginx", &["unix"]),
+    ("nginx_conf", &["unix"]),
+    ("noop", &[]),
+    ("npm", &["unix", "windows"]),
+    ("ntp_conf", &["unix"]),
+    ("oneget", &["windows"]),
+    ("oracle", &["unix", "windows"]),
+    ("oracledb_conf", &["unix", "windows"]),
+    ("oracledb_listener_conf", &["unix", "windows"]),
+    ("oracledb_session", &["unix", "windows"]),
+    ("os", &["unix", "windows"]),
+    ("os_env", &["unix", "windows"]),
+    ("package", &["unix", "windows"]),
+    ("packages", &["unix"]),
+    ("parse_config", &["unix", "windows"]),
+    ("parse_config_file", &[]),
+    ("passwd", &["unix"]),
+    ("php_config", &["unix", "windows"]),
+    ("pip", &["unix", "windows"]),
+    ("platform", &[]),
+    ("port", &["unix", "windows"]),
+    ("postfix_conf", &["unix"]),
+    ("postgres", &["unix", "windows"]),
+    ("postgres_conf", &["unix", "windows"]),
+    ("postgres_hba_conf", &["unix", "windows"]),
+    ("postgres_ident_conf", &["unix", "windows"]),
+    ("postgres_session", &["unix", "windows"]),
+    ("powershell", &["windows", "unix"]),
+    ("ppa", &[]),
+    ("processes", &["unix", "windows"]),
+    ("registry_key", &["windows"]),
+    ("routing_table", &["unix", "windows"]),
+    ("runit_service", &["unix"]),
+    ("script", &[]),
+    ("security_identifier", &["windows"]),
+    ("security_policy", &["windows"]),
+    ("selinux", &["linux"]),
+    ("service", &["unix", "windows"]),
+    ("shadow", &["unix"]),
+    ("ssh_config", &["unix", "windows"]),
+    ("ssh_key", &["unix", "windows"]),
+    ("sshd_active_config", &["unix", "windows"]),
+    ("sshd_config", &["unix", "windows"]),
+    ("ssl", &["unix", "windows"]),
+    ("sys_info", &["unix", "windows"]),
+    ("systemd_service", &["unix"]),
+    ("sysv_service", &["unix"]),
+    ("timezone", &["unix", "windows"]),
+    ("toml", &[]),
+    ("upstart_service", &["unix"]),
+    ("user", &["unix", "windows"]),
+    ("users", &["unix", "windows"]),
+    ("vbscript", &["windows"]),
+    ("virtualization", &["unix", "windows"]),
+    ("windows_feature", &["windows"]),
+    ("windows_firewall", &["windows"]),
+    ("windows_firewall_rule", &["windows"]),
+    ("windows_hotfix", &["windows"]),
+    ("windows_registry_key", &[]),
+    ("windows_task", &["windows"]),
+    ("wmi", &["windows"]),
+    ("x509_certificate", &["unix", "windows"]),
+    ("x509_private_key", &["unix", "windows"]),
+    ("xinetd_conf", &["unix"]),
+    ("xml", &["os"]),
+    ("yaml", &[]),
+    ("yum", &["unix"]),
+    ("zfs", &["unix"]),
+    ("zfs_dataset", &["unix"]),
+    ("zfs_pool", &["unix"]),
+];
+
+/// Whether InSpec has a resource of this name.
+pub fn is_inspec_resource(name: &str) -> bool {
+    RESOURCES.iter().any(|(n, _)| *n == name)
+}
+
+/// The platforms built-in resource `name` declares (empty: every platform).
+pub fn resource_supports(name: &str) -> &'static [&'static str] {
+    RESOURCES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(&[], |(_, p)| p)
+}
+
+/// Built-in resources that support only Windows. The native evaluator's targets are all
+/// unix (local, ssh), where InSpec's `check_supported!` raises for them before they read
+/// anything: what such a resource evaluates to is known without implementing it.
+pub fn windows_only() -> impl Iterator<Item = &'static str> {
+    RESOURCES
+        .iter()
+        .filter(|(_, p)| !p.is_empty() && p.iter().all(|x| *x == "windows"))
+        .map(|(n, _)| *n)
+}
+
+/// resource.rb `check_supported!`: the ArgumentError message for a resource created on a
+/// platform its `supports` exclude.
+pub fn unsupported_message(resource: &str, platform: &str) -> String {
+    format!("Unsupported resource/backend combination: {resource} / {platform}. Exiting.")
+}
+
 /// "Skipping profile: 'NAME' on unsupported platform: 'debian/12.11'." (profile.rb).
 pub fn skip_message(profile: &str, platform: &Platform) -> String {
     format!(
@@ -75,6 +261,28 @@ mod tests {
 
     fn entries(yaml: &str) -> Vec<Map<String, Value>> {
         serde_json::from_str(yaml).unwrap()
+    }
+
+    /// The built-in resources' `supports` as lib/inspec/resources/*.rb declare them.
+    #[test]
+    fn builtin_resource_supports() {
+        assert_eq!(resource_supports("selinux"), ["linux"]);
+        assert_eq!(resource_supports("file"), ["unix", "windows"]);
+        // Declared by a parent class only: registered under the parent's name.
+        assert!(resource_supports("windows_registry_key").is_empty());
+        let win: Vec<&str> = windows_only().collect();
+        assert!(win.contains(&"registry_key") && win.contains(&"security_policy"));
+        assert!(!win.contains(&"file") && !win.contains(&"powershell"));
+        let debian = platform("debian", "debian", "12.11");
+        let entries = |name: &str| -> Vec<Map<String, Value>> {
+            resource_supports(name)
+                .iter()
+                .map(|p| serde_json::from_str(&format!(r#"{{"platform": "{p}"}}"#)).unwrap())
+                .collect()
+        };
+        assert!(supported(&entries("selinux"), &debian));
+        assert!(!supported(&entries("registry_key"), &debian));
+        assert!(!supported(&entries("ipfilter"), &debian));
     }
 
     #[test]

@@ -49,7 +49,7 @@ pub struct ConfigFile {
     format: Format,
     host: Arc<Host>,
     parsed: Lazy<(String, Value)>,
-    xml: Lazy<super::xml_doc::Doc>,
+    xml: Lazy<crate::native::ruby::xml_doc::Doc>,
 }
 
 pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
@@ -371,7 +371,7 @@ impl ConfigFile {
                 // The tree is kept apart (`xml_doc`); parse errors fail as xml.rb's do.
                 Format::Xml => {
                     self.xml.get(|| {
-                        super::xml_doc::parse(&text)
+                        crate::native::ruby::xml_doc::parse(&text)
                             .map_err(|e| ResourceError::Failed(format!("Unable to parse XML: {e}")))
                     })?;
                     Value::Nil
@@ -407,7 +407,7 @@ impl ConfigFile {
 
     /// xml.rb `value([path])`: every node the XPath selects, as REXML gives it.
     fn xpath(&self, path: &str) -> Res<Value> {
-        use super::xml_doc::Out;
+        use crate::native::ruby::xml_doc::Out;
         self.parsed()?;
         let doc = self
             .xml

@@ -64,7 +64,6 @@ mod webserver;
 mod x509;
 mod x509_key;
 mod xinetd;
-mod xml_doc;
 mod yum;
 mod zfs;
 

@@ -535,7 +535,9 @@ end
 }
 
 /// On a FreeBSD host with none of the tools: InSpec's skips and failures, each with its
-/// message (cgroup and lxc are Linux's; zfs_pool is BSD's too but needs zpool).
+/// message (cgroup and lxc declare `supports platform: "linux"`: resource.rb's
+/// `check_supported!` raises before their `initialize` runs; zfs_pool is BSD's too but
+/// needs zpool).
 #[test]
 fn freebsd_without_the_tools_skips_as_inspec() {
     let dir = std::env::temp_dir().join(format!("airs-freebsd-{}", std::process::id()));
@@ -596,8 +598,8 @@ control 'routing-table' do
 end
 "#,
         &[
-            ("cgroup", S),
-            ("lxc", S),
+            ("cgroup", F),
+            ("lxc", F),
             ("http", S),
             ("cran", S),
             ("cpan", S),
@@ -614,11 +616,11 @@ end
     };
     assert_eq!(
         said("cgroup").as_deref(),
-        Some("The `cgroup` resource is not supported on your OS yet.")
+        Some("Unsupported resource/backend combination: cgroup / freebsd. Exiting.")
     );
     assert_eq!(
         said("lxc").as_deref(),
-        Some("The `lxc` resource is not supported on your OS yet.")
+        Some("Unsupported resource/backend combination: lxc / freebsd. Exiting.")
     );
     assert_eq!(
         said("http").as_deref(),

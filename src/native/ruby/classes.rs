@@ -73,6 +73,13 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Errno::EACCES",
     "Date::Error",
     "Regexp::TimeoutError",
+    "REXML::Document",
+    "REXML::XPath",
+    "REXML::ParseException",
+    "IPAddr::Error",
+    "IPAddr::InvalidAddressError",
+    "IPAddr::AddressFamilyError",
+    "IPAddr::InvalidPrefixError",
 ];
 
 /// Constants of core classes (`Regexp::EXTENDED`): Ruby's values, as `Regexp.new` takes them.
@@ -88,6 +95,18 @@ pub fn class_constant(full: &str) -> Option<Value> {
         .iter()
         .find(|(n, _)| *n == full)
         .map(|(_, v)| Value::Int(*v))
+}
+
+/// Short names InSpec's evaluation contexts resolve to a scoped class: `Log` is
+/// `Inspec::Log` in controls and libraries alike (both are evaluated inside InSpec).
+const CLASS_ALIASES: &[(&str, &str)] = &[("Log", "Inspec::Log")];
+
+/// The class a short constant name stands for (`Log` → `Inspec::Log`).
+pub fn class_alias(name: &str) -> Option<&'static str> {
+    CLASS_ALIASES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, full)| *full)
 }
 
 /// Whether `name` is one of [`SCOPED_CLASSES`] or a namespace of one (`Inspec::Exceptions`).

@@ -60,25 +60,6 @@ const MUTATORS: &[&str] = &[
     "shift",
 ];
 
-/// NilClass's own public instance methods (Ruby 3.1 `nil.public_methods(false)`).
-const NIL_CLASS_METHODS: &[&str] = &[
-    "&",
-    "|",
-    "^",
-    "=~",
-    "===",
-    "inspect",
-    "nil?",
-    "rationalize",
-    "to_a",
-    "to_c",
-    "to_f",
-    "to_h",
-    "to_i",
-    "to_r",
-    "to_s",
-];
-
 impl<E: Embedding> Interp<'_, E> {
     /// The statements of a body; the value of the last one.
     pub fn eval_body(&mut self, body: &[Expr]) -> R {
@@ -582,6 +563,9 @@ impl<E: Embedding> Interp<'_, E> {
         {
             return Ok(native(ClassRef(name.to_string())));
         }
+        if let Some(full) = crate::native::ruby::classes::class_alias(name) {
+            return Ok(native(ClassRef(full.to_string())));
+        }
         Err(self.unsupported(format!("constant `{name}`"), off))
     }
 
@@ -831,6 +815,13 @@ impl<E: Embedding> Interp<'_, E> {
                 return Ok(Value::Bool(eq == (op == BinOp::Eq)));
             }
         }
+        if matches!(op, BinOp::Eq | BinOp::NotEq)
+            && as_native::<crate::native::ruby::corelib::ipaddr::IpAddr>(&l).is_some()
+        {
+            // ipaddr.rb's `==` coerces a String operand to an IPAddr.
+            let eq = self.call_method(l, "==", vec![r], None, off)?;
+            return Ok(Value::Bool(eq.truthy() == (op == BinOp::Eq)));
+        }
         if matches!(l, Value::Resource(_) | Value::Native(_) | Value::Table(_))
             && !matches!(op, BinOp::Eq | BinOp::NotEq)
         {
@@ -949,6 +940,17 @@ impl<E: Embedding> Interp<'_, E> {
                 return r;
             }
         }
+        if E::is_unknown_name(name) {
+            // Ruby: a bare identifier is a NameError, a call with arguments a NoMethodError.
+            return Err(if args.is_empty() {
+                Flow::raise(
+                    "NameError",
+                    format!("undefined local variable or method `{name}'"),
+                )
+            } else {
+                Flow::raise("NoMethodError", format!("undefined method `{name}'"))
+            });
+        }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 
@@ -978,6 +980,14 @@ impl<E: Embedding> Interp<'_, E> {
     pub fn create_resource(&mut self, name: &str, args: &[Value], off: u32) -> Option<R> {
         if let Some(class) = self.resources.get(name).cloned() {
             return Some(self.instantiate(&class, args));
+        }
+        // resource.rb check_supported!: a built-in resource on a platform its `supports`
+        // exclude raises before it reads anything.
+        let supports = E::resource_supports(name);
+        if !supports.is_empty() {
+            if let Err(message) = E::check_supports(self, name, &supports) {
+                return Some(Err(Flow::raise("ArgumentError", message)));
+            }
         }
         let at = self.at(off);
         self.create_native(name, args).map(|r| match r {
@@ -1185,12 +1195,11 @@ impl<E: Embedding> Interp<'_, E> {
         let known_elsewhere = methods::is_builtin(name)
             || crate::native::ruby::classes::is_object_method(name)
             || E::knows_method(name);
-        // NilClass is closed: a name it does not define is NoMethodError whatever it is
-        // (`mash.Client.Version` with no `Client` key).
-        let nil_lacks = matches!(recv, Value::Nil)
-            && !NIL_CLASS_METHODS.contains(&name)
-            && !crate::native::ruby::classes::is_object_method(name);
-        if known_elsewhere || nil_lacks {
+        // Core classes are closed: a name the value's class does not define is
+        // NoMethodError whatever it is (`mash.Client.Version` with no `Client` key,
+        // `[].empty`).
+        let class_lacks = crate::native::ruby::core_methods::lacks(recv, name);
+        if known_elsewhere || class_lacks {
             Err(no_method(name, recv))
         } else {
             Err(self.unsupported(format!("method `{name}`"), off))

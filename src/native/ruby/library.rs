@@ -492,14 +492,9 @@ impl<E: Embedding> Interp<'_, E> {
         let resource = self.class_is_resource(class);
         if resource && !def.supports.is_empty() {
             // resource.rb check_supported!: raised before `initialize` runs.
-            if let Err(platform) = E::check_supports(self, &def.supports) {
-                return Err(Flow::raise(
-                    "ArgumentError",
-                    format!(
-                        "Unsupported resource/backend combination: {} / {platform}. Exiting.",
-                        def.resource.as_deref().unwrap_or(class)
-                    ),
-                ));
+            let name = def.resource.as_deref().unwrap_or(class);
+            if let Err(message) = E::check_supports(self, name, &def.supports) {
+                return Err(Flow::raise("ArgumentError", message));
             }
         }
         let inst = Instance::new(class);

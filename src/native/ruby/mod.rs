@@ -16,6 +16,7 @@
 //! `file:line`; the control is then skipped, never passed silently.
 
 pub mod classes;
+pub mod core_methods;
 pub mod corelib;
 pub mod eval;
 pub mod library;
@@ -28,6 +29,7 @@ pub mod rx;
 pub mod syntax;
 pub mod value;
 pub mod version;
+pub mod xml_doc;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -72,7 +74,11 @@ impl RubyError {
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
                 "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
-                "Date::Error" => "ArgumentError",
+                "Date::Error" | "IPAddr::Error" => "ArgumentError",
+                "IPAddr::InvalidAddressError"
+                | "IPAddr::AddressFamilyError"
+                | "IPAddr::InvalidPrefixError" => "IPAddr::Error",
+                "REXML::ParseException" => "RuntimeError",
                 "StandardError" => return false,
                 _ => "StandardError",
             };
@@ -220,12 +226,19 @@ pub trait Embedding: Sized {
     /// `l op r` with one of the embedding's objects on the left (InSpec: `be <= 5`). None:
     /// not one of them.
     fn operator(me: &mut Interp<'_, Self>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R>;
-    /// InSpec's check of a custom resource's `supports` entries against the target:
-    /// Err(platform name) when none matches.
+    /// InSpec's check of resource `resource`'s `supports` entries against the target:
+    /// Err(the exception's message) when none matches.
     fn check_supports(
         me: &Interp<'_, Self>,
+        resource: &str,
         supports: &[Vec<(String, String)>],
     ) -> Result<(), String>;
+    /// Whether a bare call of `name` (no receiver), defined nowhere in the program, is
+    /// Ruby's NameError in the embedding: no method, resource or DSL word of it.
+    fn is_unknown_name(name: &str) -> bool;
+    /// The `supports` entries of the embedding's built-in resource `name` (InSpec's
+    /// `supports platform:`); empty: every platform.
+    fn resource_supports(name: &str) -> Vec<Vec<(String, String)>>;
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;

@@ -279,6 +279,7 @@ pub const KNOWN_CLASSES: &[&str] = &[
     "Dir",
     "Pathname",
     "Set",
+    "IPAddr",
     "JSON",
     "CSV",
     "Proc",

@@ -1,10 +1,12 @@
 //! Ruby core and standard-library classes profiles call: `File`, `Dir`, `Pathname`
 //! ([`file`]), `Set` ([`set`]), `Date`, `Time`, `DateTime` ([`time`]), `CSV` ([`csv`]),
-//! `Proc.new`. The name tables here are what both evaluation and static coverage read.
+//! `Proc.new`, `IPAddr` ([`ipaddr`]), `REXML` ([`rexml`]). The name tables here are what both evaluation and static coverage read.
 
 pub mod csv;
 pub mod file;
+pub mod ipaddr;
 pub mod json;
+pub mod rexml;
 pub mod set;
 pub mod time;
 
@@ -28,10 +30,13 @@ pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
         "Dir" => file::DIR_METHODS.to_vec(),
         "Pathname" => file::PATHNAME_CLASS_METHODS.to_vec(),
         "Set" => set::CLASS_METHODS.to_vec(),
+        "IPAddr" => ipaddr::CLASS_METHODS.to_vec(),
         "JSON" => json::CLASS_METHODS.to_vec(),
         "CSV" => csv::CLASS_METHODS.to_vec(),
         "Proc" => vec!["new"],
         "Inspec::Log" => LOG_METHODS.to_vec(),
+        "REXML::Document" => rexml::DOCUMENT_CLASS_METHODS.to_vec(),
+        "REXML::XPath" => rexml::XPATH_CLASS_METHODS.to_vec(),
         "Date" => time::DATE_CLASS_METHODS.to_vec(),
         "Time" => time::TIME_CLASS_METHODS.to_vec(),
         "DateTime" => time::DATETIME_CLASS_METHODS.to_vec(),
@@ -46,6 +51,8 @@ pub fn object_method(name: &str) -> bool {
         || file::PATHNAME_METHODS.contains(&name)
         || enumerator::METHODS.contains(&name)
         || csv::ROW_METHODS.contains(&name)
+        || rexml::METHODS.contains(&name)
+        || ipaddr::METHODS.contains(&name)
 }
 
 /// Methods these classes add to plain values (set.rb's `Enumerable#to_set`, for arrays).
@@ -78,6 +85,7 @@ pub fn call_class<E: Embedding>(
                 }),
         ),
         "Set" => set::call_class(name, args),
+        "IPAddr" => ipaddr::call_class(name, args),
         "JSON" => json::call_class(name, args),
         "CSV" if name == "parse" => Some(csv::parse(me, args)),
         // `Proc.new { }`: a proc of the block (not a lambda).
@@ -92,6 +100,8 @@ pub fn call_class<E: Embedding>(
         // InSpec's logger: messages for the operator, not results.
         "Inspec::Log" if LOG_METHODS.contains(&name) => Some(Ok(Value::Nil)),
         "Date" | "Time" | "DateTime" => time::call_class(class, name, args),
+        "REXML::Document" if name == "new" => Some(rexml::new_document(args)),
+        "REXML::XPath" => rexml::call_xpath(me, name, args, blk, off),
         _ => None,
     }
 }
@@ -116,6 +126,12 @@ pub fn call_object<E: Embedding>(
     }
     if as_native::<file::Pathname>(recv).is_some() {
         return file::call_pathname(me, recv, name, args, off);
+    }
+    if as_native::<ipaddr::IpAddr>(recv).is_some() {
+        return ipaddr::call(recv, name, args);
+    }
+    if let Some(r) = rexml::call(me, recv, name, args, blk, off) {
+        return Some(r);
     }
     set::call(me, recv, name, args, blk, off)
 }

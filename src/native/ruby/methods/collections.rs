@@ -59,7 +59,13 @@ pub fn enumerable<E: Embedding>(
 }
 
 /// Iteration with a block.
-const ITERATE: &[&str] = &["each", "each_with_index", "each_with_object", "each_slice"];
+const ITERATE: &[&str] = &[
+    "each",
+    "each_entry",
+    "each_with_index",
+    "each_with_object",
+    "each_slice",
+];
 /// New collections made by a block or a pattern.
 const SELECT_MAP: &[&str] = &[
     "map",
@@ -117,7 +123,9 @@ fn iterate_items<E: Embedding>(
 ) -> R {
     let a0 = args.first();
     Ok(match name {
-        "each" => {
+        // Enumerable#each_entry: `each`, several yielded values as one array (a list's
+        // items are one value each).
+        "each" | "each_entry" => {
             let b = block_or_err(blk, name)?;
             if let Some(v) = each_value(me, b, items, off, |_, _| Ok(true))? {
                 return Ok(v);

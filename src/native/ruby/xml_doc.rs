@@ -4,6 +4,7 @@
 //! `attribute::`, `child::`, `text()`, `node()`, `.`, `..`, and the predicates `[n]`,
 //! `[last()]`, `[@a]`, `[@a='v']`, `[name='v']`, `[text()='v']`. Anything else (functions
 //! such as `count()`, unions, other axes) is reported unsupported, never guessed.
+//! The same tree and XPath serve Ruby's `REXML` for libraries ([`super::corelib::rexml`]).
 
 /// A parsed document: element 0 is the document node itself.
 pub struct Doc {
@@ -23,9 +24,10 @@ enum Child {
     Text(String),
 }
 
-/// A node an XPath step selects: an element, an attribute of one, or a text child.
+/// A node an XPath step selects: an element, an attribute of one (by index), or a text
+/// child (by index among the element's children).
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
-enum Item {
+pub enum Item {
     Elem(usize),
     Attr(usize, usize),
     Text(usize, usize),
@@ -494,13 +496,20 @@ impl Doc {
         items
     }
 
-    /// xml.rb's `value([path])`; None when the path is outside the supported XPath.
-    pub fn query(&self, path: &str) -> Option<Vec<Out>> {
+    /// The nodes `path` selects from element `ctx` (REXML::XPath with a context node): an
+    /// absolute path starts at the document, a relative one at `ctx`. None when the path
+    /// is outside the supported XPath.
+    pub fn select(&self, ctx: usize, path: &str) -> Option<Vec<Item>> {
+        let start = if path.trim_start().starts_with('/') {
+            0
+        } else {
+            ctx
+        };
         let steps = parse_path(path)?;
-        let mut ctx: Vec<Item> = vec![Item::Elem(0)];
+        let mut items: Vec<Item> = vec![Item::Elem(start)];
         for step in &steps {
             let mut next = Vec::new();
-            for it in &ctx {
+            for it in &items {
                 let Item::Elem(e) = *it else { continue };
                 if step.descendants {
                     let mut all = Vec::new();
@@ -514,30 +523,132 @@ impl Doc {
             }
             next.sort();
             next.dedup();
-            ctx = next;
+            items = next;
         }
+        items.retain(|it| *it != Item::Elem(0));
+        Some(items)
+    }
+
+    /// xml.rb's `value([path])`; None when the path is outside the supported XPath.
+    pub fn query(&self, path: &str) -> Option<Vec<Out>> {
         Some(
-            ctx.into_iter()
-                .filter(|it| *it != Item::Elem(0))
+            self.select(0, path)?
+                .into_iter()
                 .map(|it| match it {
                     Item::Attr(e, i) => Out::Str(self.elems[e].attrs[i].1.clone()),
-                    Item::Text(e, i) => match &self.elems[e].children[i] {
-                        Child::Text(t) => Out::Str(t.clone()),
-                        Child::Elem(_) => Out::Nil,
-                    },
-                    // REXML's Element#text: the first text child, nil without one.
-                    Item::Elem(e) => self.elems[e]
-                        .children
-                        .iter()
-                        .find_map(|c| match c {
-                            Child::Text(t) => Some(Out::Str(t.clone())),
-                            Child::Elem(_) => None,
-                        })
-                        .unwrap_or(Out::Nil),
+                    Item::Text(e, i) => self.text_child(e, i).map_or(Out::Nil, Out::Str),
+                    Item::Elem(e) => self.text(e).map_or(Out::Nil, Out::Str),
                 })
                 .collect(),
         )
     }
+
+    /// An empty document (REXML::Document.new('')): no root.
+    pub fn empty() -> Doc {
+        Doc {
+            elems: vec![Elem {
+                name: String::new(),
+                attrs: Vec::new(),
+                children: Vec::new(),
+                parent: 0,
+            }],
+        }
+    }
+
+    /// The root element, if the document has one.
+    pub fn root(&self) -> Option<usize> {
+        self.child_elements(0).into_iter().next()
+    }
+
+    pub fn name(&self, e: usize) -> &str {
+        &self.elems[e].name
+    }
+
+    /// The parent element (None for the root element's parent, the document).
+    pub fn parent(&self, e: usize) -> Option<usize> {
+        (e != 0).then_some(self.elems[e].parent)
+    }
+
+    /// Attributes as written (entities kept, as REXML's Attribute#to_s).
+    pub fn attrs(&self, e: usize) -> &[(String, String)] {
+        &self.elems[e].attrs
+    }
+
+    /// An attribute's value with entities resolved (REXML's Attribute#value).
+    pub fn attr_value(raw: &str) -> String {
+        unescape(raw)
+    }
+
+    pub fn child_elements(&self, e: usize) -> Vec<usize> {
+        self.elems[e]
+            .children
+            .iter()
+            .filter_map(|c| match c {
+                Child::Elem(x) => Some(*x),
+                Child::Text(_) => None,
+            })
+            .collect()
+    }
+
+    /// The text children, in order (REXML's Element#texts).
+    pub fn texts(&self, e: usize) -> Vec<String> {
+        self.elems[e]
+            .children
+            .iter()
+            .filter_map(|c| match c {
+                Child::Text(t) => Some(t.clone()),
+                Child::Elem(_) => None,
+            })
+            .collect()
+    }
+
+    /// REXML's Element#text: the first text child, None without one.
+    pub fn text(&self, e: usize) -> Option<String> {
+        self.texts(e).into_iter().next()
+    }
+
+    pub fn text_child(&self, e: usize, i: usize) -> Option<String> {
+        match self.elems[e].children.get(i)? {
+            Child::Text(t) => Some(t.clone()),
+            Child::Elem(_) => None,
+        }
+    }
+
+    /// REXML's default formatter: `<name a='v'>children</name>`, attributes sorted by
+    /// name, `<name/>` without children, text escaped.
+    pub fn write(&self, e: usize, out: &mut String) {
+        let el = &self.elems[e];
+        if e != 0 {
+            out.push('<');
+            out.push_str(&el.name);
+            let mut attrs: Vec<&(String, String)> = el.attrs.iter().collect();
+            attrs.sort_by(|a, b| a.0.cmp(&b.0));
+            for (k, v) in attrs {
+                out.push_str(&format!(" {k}='{}'", v.replace('\'', "&apos;")));
+            }
+            if el.children.is_empty() {
+                out.push_str("/>");
+                return;
+            }
+            out.push('>');
+        }
+        for c in &el.children {
+            match c {
+                Child::Text(t) => out.push_str(&escape_text(t)),
+                Child::Elem(x) => self.write(*x, out),
+            }
+        }
+        if e != 0 {
+            out.push_str(&format!("</{}>", el.name));
+        }
+    }
+}
+
+/// Text as REXML writes it: `&`, `<` and `>` as entities.
+fn escape_text(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 #[cfg(test)]
