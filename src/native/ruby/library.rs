@@ -777,12 +777,9 @@ impl<E: Embedding> Interp<'_, E> {
         off: u32,
     ) -> Option<R> {
         let inst = as_native::<Instance>(recv)?;
+        // A resource skipped or failed in `initialize` is still the object (resource.rb):
+        // its methods run on what `initialize` set before it stopped.
         let class = inst.class.clone();
-        if let Some(state) = inst.state() {
-            if !is_identity_method(name) && !matches!(name, "to_s" | "inspect") {
-                return Some(Err(state));
-            }
-        }
         if let Some(r) = self.matcher_method(recv, inst, name, args) {
             return Some(r);
         }
@@ -987,9 +984,8 @@ impl<E: Embedding> Interp<'_, E> {
                 inst.set_exception(Flow::raise(RESOURCE_FAILED, to_s(&a0)));
                 Value::Nil
             }
-            // resource.rb: the flags are nil until set. A resource failed or skipped in
-            // `initialize` never reaches its methods here (`new` ends the describe), so
-            // these see what a method itself set.
+            // resource.rb: the flags are nil until `skip_resource` / `fail_resource` (in
+            // `initialize` or a method since) set them.
             "resource_failed?" | "resource_skipped?" => match inst.resource_state() {
                 Some((failed, _)) if failed == (name == "resource_failed?") => Value::Bool(true),
                 _ => Value::Nil,
@@ -1080,6 +1076,7 @@ impl<E: Embedding> Interp<'_, E> {
             flattened: Vec::new(),
             predicates: Vec::new(),
             view: None,
+            unloaded: None,
         }))
     }
 
