@@ -11,6 +11,7 @@ use crate::native::inspec::Interp;
 use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
 use crate::native::ruby::value::{NativeObject, ResourceError, Value};
+use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
@@ -770,11 +771,10 @@ impl Interp<'_> {
     fn its_array(&mut self, subject: Value, keys: &[Value], off: u32) -> R {
         match &subject {
             Value::Hash(_) | Value::Array(_) => Ok(dig(&subject, keys)),
-            Value::Resource(r) => match r.call("[]", keys) {
+            Value::Resource(r) => match call_resource(r, "[]", keys) {
                 Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => {
                     let at = self.at(off);
-                    let params = r
-                        .call("params", &[])
+                    let params = call_resource(r, "params", &[])
                         .map_err(|e| crate::native::ruby::resource_error(e, at))?;
                     Ok(dig(&params, keys))
                 }
