@@ -326,3 +326,62 @@ end
         )]
     );
 }
+
+/// A library resource's FilterTable (`install_filter_methods_on_resource(self, :params)`)
+/// over a resource skipped before it set its rows: filter.rb's Table of `[]`, named by the
+/// resource and its criteria, a describe of it skipped (runner.rb `resource.resource`).
+#[test]
+fn a_library_filter_table_of_a_skipped_resource_is_empty() {
+    let library = r#"
+class GoneTable < Inspec.resource(1)
+  name 'gone_table'
+  attr_reader :params
+  def initialize
+    raise Inspec::Exceptions::ResourceSkipped, 'no table here'
+    @params = [{ 'name' => 'a' }]
+  end
+  filter = FilterTable.create
+  filter.register_column(:names, field: 'name')
+  filter.install_filter_methods_on_resource(self, :params)
+  def to_s
+    'Gone Table'
+  end
+end
+"#;
+    let r = run_local(
+        r#"control 'lib-table' do
+  describe gone_table.where { name == 'a' } do
+    its('names') { should include 'a' }
+  end
+  describe gone_table.names do
+    it { should be_empty }
+  end
+  describe gone_table.exist? do
+    it { should eq false }
+  end
+  describe 'subject' do
+    subject { gone_table.where(name: 'a') }
+    it { should exist }
+  end
+end
+"#,
+        &[("libraries/t.rb", library)],
+    );
+    assert_eq!(
+        rows(&r, "lib-table"),
+        vec![
+            row(
+                "Gone Table with name == \"a\"",
+                ControlStatus::Skipped,
+                Some("no table here")
+            ),
+            passed("[] is expected to be empty"),
+            passed("false is expected to eq false"),
+            row(
+                "subject is expected to exist",
+                ControlStatus::Failed,
+                Some("expected Gone Table with name == \"a\" to exist")
+            ),
+        ]
+    );
+}

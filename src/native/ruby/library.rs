@@ -13,7 +13,7 @@ use crate::native::ruby::objects::{
     struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
     CORE_BASES, MATCHERS_NAMESPACE,
 };
-use crate::native::ruby::value::{NativeObject, Table, Value};
+use crate::native::ruby::value::{NativeObject, ResourceError, Table, Value};
 use crate::native::ruby::{BaseIvar, Blk, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
@@ -1053,6 +1053,12 @@ impl<E: Embedding> Interp<'_, E> {
             };
             accessors.push((acc.clone(), i));
         }
+        // filter.rb: `@raw_data = [] if @raw_data.nil?` (a resource that stopped in
+        // `initialize` before setting its rows).
+        let rows_val = match rows_val {
+            Value::Nil => Value::Array(Vec::new()),
+            v => v,
+        };
         let rows = crate::native::ruby::methods::iterate(&rows_val)?
             .into_iter()
             .map(|row| {
@@ -1068,6 +1074,12 @@ impl<E: Embedding> Interp<'_, E> {
             })
             .collect();
         let name = self.stringify(recv)?;
+        let unloaded = inst
+            .and_then(|i| i.resource_state())
+            .map(|(failed, m)| match failed {
+                true => ResourceError::Failed(m),
+                false => ResourceError::Skip(m),
+            });
         Ok(Arc::new(Table {
             name,
             fields,
@@ -1076,7 +1088,7 @@ impl<E: Embedding> Interp<'_, E> {
             flattened: Vec::new(),
             predicates: Vec::new(),
             view: None,
-            unloaded: None,
+            unloaded,
         }))
     }
 
