@@ -385,3 +385,34 @@ end
         ]
     );
 }
+
+/// filter.rb's Trace sees an interpolated string or regexp, and a method of a local value,
+/// already evaluated: `where { user =~ /#{tool}/ }` is described `with user =~ /aide/`.
+#[test]
+fn a_where_block_with_interpolation_is_described_by_its_values() {
+    let r = run_local(
+        r##"tool = 'aide'
+control 'trace' do
+  describe passwd.where { user =~ /#{tool}/ } do
+    its('users') { should be_empty }
+  end
+  describe passwd.where { user == "x#{tool}" } do
+    its('users') { should be_empty }
+  end
+  describe passwd.where { user == "#{tool.upcase}" } do
+    its('users') { should be_empty }
+  end
+end
+"##,
+        &[],
+    );
+    let got: Vec<String> = rows(&r, "trace").into_iter().map(|g| g.0).collect();
+    assert_eq!(
+        got,
+        [
+            "/etc/passwd with user =~ /aide/ users is expected to be empty",
+            "/etc/passwd with user == \"xaide\" users is expected to be empty",
+            "/etc/passwd with user == \"AIDE\" users is expected to be empty",
+        ]
+    );
+}
