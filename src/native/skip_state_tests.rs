@@ -167,9 +167,7 @@ end
     );
     let got = rows(&r, "lib-one");
     assert_eq!(
-        got.iter()
-            .map(|g| (g.0.as_str(), g.1))
-            .collect::<Vec<_>>(),
+        got.iter().map(|g| (g.0.as_str(), g.1)).collect::<Vec<_>>(),
         [
             (
                 "Process arguments for nosuchproc port is expected to cmp == 0",
@@ -247,7 +245,10 @@ end
         rows(&r, "aide"),
         vec![
             row("AIDE Config", ControlStatus::Skipped, Some(aide)),
-            failed("aide conf is expected to exist", "expected AIDE Config to exist"),
+            failed(
+                "aide conf is expected to exist",
+                "expected AIDE Config to exist"
+            ),
             failed(
                 "aide rule is expected to exist",
                 "expected AIDE Config with selection_line == \"/bin\" to exist"

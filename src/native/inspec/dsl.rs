@@ -8,10 +8,10 @@ use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
 use crate::native::inspec::Interp;
+use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
 use crate::native::ruby::value::{NativeObject, ResourceError, Value};
-use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
@@ -268,7 +268,10 @@ impl Interp<'_> {
             .map(|d| d.desc.clone())
             .collect();
         let (code_desc, message) = match (desc.is_empty(), reason) {
-            (true, m) => ("No-op".to_string(), m.unwrap_or_else(|| "No reason given".into())),
+            (true, m) => (
+                "No-op".to_string(),
+                m.unwrap_or_else(|| "No reason given".into()),
+            ),
             (false, Some(m)) => (desc.join(" "), m),
             (false, None) => (format!("{} ", desc.join(" ")), String::new()),
         };
