@@ -52,6 +52,8 @@ mod rspec_tests;
 #[cfg(test)]
 mod ruby_procs_tests;
 #[cfg(test)]
+mod skip_state_tests;
+#[cfg(test)]
 pub mod testing;
 #[cfg(test)]
 mod wording_tests;

@@ -287,6 +287,7 @@ pub fn fakes(name: &str, args: &[Value]) -> Option<Fake> {
                 flattened: Vec::new(),
                 predicates: Vec::new(),
                 view: None,
+                unloaded: None,
             })),
             ..Fake::new("etc_fstab", "File System Table File (fstab)")
         },

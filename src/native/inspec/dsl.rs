@@ -8,9 +8,10 @@ use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
 use crate::native::inspec::Interp;
+use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::methods::{dig, to_s};
 use crate::native::ruby::objects::{as_native, native, Instance};
-use crate::native::ruby::value::{NativeObject, Value};
+use crate::native::ruby::value::{NativeObject, ResourceError, Value};
 use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
@@ -252,13 +253,13 @@ impl Interp<'_> {
         Ok(Value::Nil)
     }
 
-    /// `skip 'reason'` in a describe: a skipped result named after the describe.
+    /// `skip 'reason'` in a describe: RSpec's skipped example described by the reason;
+    /// formatters/base.rb names it after the describe, the reason its skip_message. Without
+    /// a reason the example has an empty description: its full description (the describe
+    /// and a space) names it and the skip_message is empty.
     fn skip(&mut self, args: &[Expr]) -> R {
         let (a, _) = self.eval_args(args)?;
-        let message = a
-            .first()
-            .map(to_s)
-            .unwrap_or_else(|| "No reason given".into());
+        let reason = a.first().map(to_s);
         let desc: Vec<String> = self
             .ext
             .dsl
@@ -266,10 +267,13 @@ impl Interp<'_> {
             .iter()
             .map(|d| d.desc.clone())
             .collect();
-        let code_desc = if desc.is_empty() {
-            "No-op".to_string()
-        } else {
-            desc.join(" ")
+        let (code_desc, message) = match (desc.is_empty(), reason) {
+            (true, m) => (
+                "No-op".to_string(),
+                m.unwrap_or_else(|| "No reason given".into()),
+            ),
+            (false, Some(m)) => (desc.join(" "), m),
+            (false, None) => (format!("{} ", desc.join(" ")), String::new()),
         };
         self.ext
             .dsl
@@ -382,14 +386,7 @@ impl Interp<'_> {
             return Err(self.unsupported("`describe` without a block", off));
         };
         let timer = Timer::start();
-        // A custom resource its `initialize` skipped or failed: this describe says so.
-        let subject = match self.eval_args(args).and_then(|(a, _)| {
-            let state = a
-                .first()
-                .and_then(as_native::<Instance>)
-                .and_then(|i| i.state());
-            state.map_or(Ok(a), Err)
-        }) {
+        let subject = match self.eval_args(args).map(|(a, _)| a) {
             Ok(a) => a,
             Err(Flow::Raise(e)) => {
                 let code = self.source(args);
@@ -421,28 +418,26 @@ impl Interp<'_> {
             resource = resource.or(r);
         }
         let desc = parts.join(" ");
-        // runner.rb `get_check_example`: a resource skipped in `initialize` is one skipped
-        // result named by it; its examples do not run. Not inside `describe.one`, whose
-        // describes reach it as one check list (describe_base.rb): their examples run on
-        // the resource's state.
+        // runner.rb `get_check_example`: a resource skipped in `initialize` (or a FilterTable
+        // of one) is one skipped result named by it; its examples do not run. Not inside
+        // `describe.one`, whose describes reach it as one check list (describe_base.rb):
+        // their examples run on the resource's state.
         let checked = self.ext.dsl.one.is_none();
-        if let (Some(Value::Resource(r)), true) = (subject.first(), checked) {
-            if let Some(m) = r.load_skip() {
-                let mut c = timer.check(ControlStatus::Skipped, desc);
-                c.skip_message = Some(m);
-                c.resource = resource;
-                self.ext.dsl.checks.push(c);
-                return Ok(Value::Nil);
-            }
-            // rspec_failed_block: one failed example, described by the resource and RSpec's
-            // empty example description (hence the trailing space: `Auditd Rules `).
-            if let Some(m) = r.load_fail() {
+        if let (Some((failed, m)), true) = (subject.first().and_then(load_state), checked) {
+            let mut c = if failed {
+                // rspec_failed_block: one failed example, described by the resource and
+                // RSpec's empty example description (the trailing space: `Auditd Rules `).
                 let mut c = timer.check(ControlStatus::Failed, format!("{desc} "));
                 c.message = Some(m);
-                c.resource = resource;
-                self.ext.dsl.checks.push(c);
-                return Ok(Value::Nil);
-            }
+                c
+            } else {
+                let mut c = timer.check(ControlStatus::Skipped, desc);
+                c.skip_message = Some(m);
+                c
+            };
+            c.resource = resource;
+            self.ext.dsl.checks.push(c);
+            return Ok(Value::Nil);
         }
         let first_check = self.ext.dsl.checks.len();
         self.ext.dsl.describes.push(DescribeFrame {
@@ -779,11 +774,10 @@ impl Interp<'_> {
     fn its_array(&mut self, subject: Value, keys: &[Value], off: u32) -> R {
         match &subject {
             Value::Hash(_) | Value::Array(_) => Ok(dig(&subject, keys)),
-            Value::Resource(r) => match r.call("[]", keys) {
+            Value::Resource(r) => match call_resource(r, "[]", keys) {
                 Err(crate::native::ruby::value::ResourceError::Unsupported { .. }) => {
                     let at = self.at(off);
-                    let params = r
-                        .call("params", &[])
+                    let params = call_resource(r, "params", &[])
                         .map_err(|e| crate::native::ruby::resource_error(e, at))?;
                     Ok(dig(&params, keys))
                 }
@@ -1077,5 +1071,24 @@ impl crate::native::resources::Resource for InputObject {
                 })
             }
         })
+    }
+}
+
+/// What runner.rb `get_check_example` checks of a describe's subject before its examples:
+/// `resource_failed?` (true) or `resource_skipped?` and the message, of a resource that
+/// stopped while loading (InSpec: in `initialize`) — built-in, from `libraries/`, or the
+/// resource under a FilterTable (`resource.resource`). None: its examples run.
+fn load_state(subject: &Value) -> Option<(bool, String)> {
+    match subject {
+        Value::Resource(r) => r
+            .load_skip()
+            .map(|m| (false, m))
+            .or_else(|| r.load_fail().map(|m| (true, m))),
+        Value::Table(t) => match t.unloaded.clone()? {
+            ResourceError::Failed(m) => Some((true, m)),
+            ResourceError::Skip(m) => Some((false, m)),
+            ResourceError::Unsupported { .. } => None,
+        },
+        v => as_native::<Instance>(v)?.resource_state(),
     }
 }

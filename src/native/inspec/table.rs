@@ -8,7 +8,7 @@ use crate::native::inspec::Interp;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
 use crate::native::ruby::objects::{native, next_object_address, object_to_s};
-use crate::native::ruby::value::Resource;
+use crate::native::ruby::value::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::native::ruby::Blk;
 use crate::native::ruby::{Flow, R};
@@ -37,6 +37,7 @@ fn filtered(t: &Table, rows: Vec<Vec<Value>>, criteria: &str) -> Value {
         flattened: t.flattened.clone(),
         predicates: t.predicates.clone(),
         view: t.view.clone(),
+        unloaded: t.unloaded.clone(),
     }))
 }
 
@@ -59,16 +60,26 @@ impl Interp<'_> {
         let table = match res.table() {
             Ok(Some(t)) => t,
             Ok(None) => return None,
-            // A column of a table that skipped or failed while loading answers from the
-            // state its `initialize` left (auditd.rb's `file` on no rules: []); a filter
-            // (`file(path)`) is a table of that resource, failed or skipped with it (no
-            // resource answers a column called with arguments).
-            Err(e) => {
-                return Some(
-                    res.skipped_answer(name, args)
-                        .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
-                );
+            // filter.rb over a resource that skipped or failed while loading its rows: a
+            // table with none, named by the resource and carrying its state (`where`,
+            // `exist?`, columns answer as on no rows; a describe of it is that state).
+            Err(e @ (ResourceError::Skip(_) | ResourceError::Failed(_))) => {
+                match res.empty_table() {
+                    Some(t) if is_table_method(&t, name) => Arc::new(Table {
+                        name: res.to_s(),
+                        unloaded: Some(e),
+                        ..(*t).clone()
+                    }),
+                    // Its other methods answer from the state `initialize` left.
+                    _ => {
+                        return Some(
+                            res.skipped_answer(name, args)
+                                .ok_or_else(|| crate::native::ruby::resource_error(e, at)),
+                        )
+                    }
+                }
             }
+            Err(e) => return Some(Err(crate::native::ruby::resource_error(e, at))),
         };
         if !is_table_method(&table, name) {
             return None;

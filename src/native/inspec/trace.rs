@@ -3,7 +3,8 @@
 //! (a field name, then `to_i`, `==`, `!~`, ...) is written down, and `Trace.to_ruby` prints the
 //! record, e.g. `where { uid.to_i < 1000 }` → ` uid to_i < 1000`. An exception stops the
 //! recording and keeps what was written. Here the block's syntax tree is walked the same way;
-//! only closed expressions (literals, variables, constants) are evaluated, as arguments.
+//! only closed expressions (literals, variables, constants, strings built from them and
+//! methods of them) are evaluated, as arguments.
 
 use crate::native::inspec::Interp;
 use crate::native::ruby::value::Value;
@@ -126,7 +127,12 @@ impl Tracer<'_, '_> {
                     None => 0,
                     Some(r) => match self.eval(r)? {
                         Traced::Recorder(i) => i,
-                        Traced::Plain(_) => return None,
+                        // A method of a value (`tool.upcase`): Ruby calls it, nothing is
+                        // recorded; with a recorder among the arguments we stop.
+                        Traced::Plain(_) => {
+                            self.args(args)?;
+                            return self.interp.eval(e).ok().map(Traced::Plain);
+                        }
                     },
                 };
                 if OBJECT_METHODS.contains(&name.as_str()) {
@@ -178,6 +184,20 @@ impl Tracer<'_, '_> {
             ExprKind::Var(n) if self.params.iter().any(|p| p == n.as_str()) => {
                 Some(Traced::Recorder(0))
             }
+            // An interpolated string or regexp (`/#{tool}/`) is built before the recorder sees
+            // it; a recorder inside it stops the recording.
+            ExprKind::Str(parts) | ExprKind::Regex { parts, .. } => {
+                for part in parts {
+                    if let crate::profile::ast::StrPart::Code(exprs) = part {
+                        for x in exprs {
+                            if let Traced::Recorder(_) = self.eval(x)? {
+                                return None;
+                            }
+                        }
+                    }
+                }
+                self.interp.eval(e).ok().map(Traced::Plain)
+            }
             _ if closed(e) => self.interp.eval(e).ok().map(Traced::Plain),
             _ => None,
         }
@@ -196,9 +216,6 @@ fn closed(e: &Expr) -> bool {
         | ExprKind::Var(_)
         | ExprKind::IVar(_)
         | ExprKind::Const { .. } => true,
-        ExprKind::Str(parts) | ExprKind::Regex { parts, .. } => parts
-            .iter()
-            .all(|p| matches!(p, crate::profile::ast::StrPart::Lit(_))),
         ExprKind::Array(items) => items.iter().all(closed),
         ExprKind::Unary {
             op: UnaryOp::Neg,

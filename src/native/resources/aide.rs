@@ -103,14 +103,19 @@ impl AideConf {
                     ]
                 })
                 .collect();
-            Ok(table(
-                "AIDE Config",
-                &["selection_line", "rules"],
-                &[("selection_lines", "selection_line"), ("rules", "rules")],
-                rows,
-            ))
+            Ok(aide_table(rows))
         })
     }
+}
+
+/// aide_conf.rb's FilterTable: `selection_lines` and `rules` over the selection lines.
+fn aide_table(rows: Vec<Vec<Value>>) -> Arc<Table> {
+    table(
+        "AIDE Config",
+        &["selection_line", "rules"],
+        &[("selection_lines", "selection_line"), ("rules", "rules")],
+        rows,
+    )
 }
 
 impl Resource for AideConf {
@@ -131,14 +136,17 @@ impl Resource for AideConf {
         crate::native::resources::support::skip_of(self.rows())
     }
 
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(aide_table(Vec::new()))
+    }
+
     /// Skipped, aide_conf.rb's `@content` and `@params` are nil: `all_have_rule` is false,
-    /// `params` nil, the FilterTable columns over nil rows empty.
-    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+    /// `params` nil (the FilterTable over nil rows: [`Resource::empty_table`]).
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
         match method {
             "all_have_rule" => Some(Value::Bool(false)),
             "params" => Some(Value::Nil),
-            "selection_lines" | "rules" if args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

@@ -96,16 +96,7 @@ impl Auditd {
             }
             let lines: Vec<String> = out.stdout.lines().map(str::to_string).collect();
             let rows = lines.iter().flat_map(|l| parse_rule(l)).collect();
-            let table = Arc::new(Table {
-                name: "Auditd Rules".into(),
-                fields: FIELDS.iter().map(|f| f.to_string()).collect(),
-                accessors: Vec::new(),
-                rows,
-                flattened: Vec::new(),
-                predicates: Vec::new(),
-                view: None,
-            });
-            Ok((lines, table))
+            Ok((lines, rules_table(rows)))
         })
     }
 
@@ -279,6 +270,11 @@ pub fn parse_rule(line: &str) -> Vec<Vec<Value>> {
     rows
 }
 
+/// auditd.rb's FilterTable: one column per rule field.
+fn rules_table(rows: Vec<Vec<Value>>) -> Arc<Table> {
+    crate::native::resources::support::table("Auditd Rules", FIELDS, &[], rows)
+}
+
 impl Resource for Auditd {
     fn name(&self) -> &str {
         "auditd"
@@ -301,13 +297,16 @@ impl Resource for Auditd {
         }
     }
 
-    /// The state that failed `initialize` leaves: no `@lines`, no `@params` — the
-    /// FilterTable columns over nil rows are empty.
-    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(rules_table(Vec::new()))
+    }
+
+    /// The state that failed `initialize` leaves: no `@lines`, no `@params` (the
+    /// FilterTable over nil rows: [`Resource::empty_table`]).
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_fail()?;
         match method {
             "lines" => Some(Value::Nil),
-            _ if FIELDS.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

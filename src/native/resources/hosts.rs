@@ -177,21 +177,20 @@ impl HostsFile {
                 }
             }
             let text = read_or_skip(&self.host, &self.path)?;
-            Ok(match self.kind {
-                Kind::Hosts => table(
-                    self.label(),
-                    &["ip_address", "primary_name", "all_host_names"],
-                    &[],
-                    hosts_rows(&text),
-                ),
-                Kind::Allow | Kind::Deny => table(
-                    self.label(),
-                    &["daemon", "client_list", "options"],
-                    &[],
-                    allow_deny_rows(&text),
-                ),
-            })
+            Ok(self.rows_table(match self.kind {
+                Kind::Hosts => hosts_rows(&text),
+                Kind::Allow | Kind::Deny => allow_deny_rows(&text),
+            }))
         })
+    }
+
+    /// The FilterTable of the file's entries: a column per field.
+    fn rows_table(&self, rows: Vec<Vec<Value>>) -> Arc<Table> {
+        let fields: &[&str] = match self.kind {
+            Kind::Hosts => &["ip_address", "primary_name", "all_host_names"],
+            Kind::Allow | Kind::Deny => &["daemon", "client_list", "options"],
+        };
+        table(self.label(), fields, &[], rows)
     }
 }
 
@@ -217,18 +216,16 @@ impl Resource for HostsFile {
         crate::native::resources::support::skip_of(self.rows())
     }
 
-    /// Skipped, no rows were parsed: `entries` and the FilterTable columns are empty;
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(self.rows_table(Vec::new()))
+    }
+
+    /// Skipped, no rows were parsed (the FilterTable over them: [`Resource::empty_table`]);
     /// etc_hosts.rb's `params` was never set (nil).
-    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
-        let (columns, params) = match self.kind {
-            Kind::Hosts => (&HOSTS_METHODS[..3], Some(Value::Nil)),
-            Kind::Allow | Kind::Deny => (&ALLOW_DENY_METHODS[..3], None),
-        };
-        match method {
-            "params" => params,
-            "entries" => Some(Value::Array(Vec::new())),
-            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
+        match (method, &self.kind) {
+            ("params", Kind::Hosts) => Some(Value::Nil),
             _ => None,
         }
     }

@@ -434,11 +434,10 @@ fn ident_row(line: &str) -> Vec<Value> {
 impl PostgresTableConf {
     fn rows(&self) -> Res<&(String, Arc<Table>)> {
         self.rows.get(|| {
-            let (file, fields, row, allow_empty): (_, _, fn(&str) -> Vec<Value>, _) =
-                match self.file {
-                    TableFile::Hba => ("pg_hba.conf", HBA_FIELDS, hba_row, false),
-                    TableFile::Ident => ("pg_ident.conf", IDENT_FIELDS, ident_row, true),
-                };
+            let (file, row, allow_empty): (_, fn(&str) -> Vec<Value>, _) = match self.file {
+                TableFile::Hba => ("pg_hba.conf", hba_row, false),
+                TableFile::Ident => ("pg_ident.conf", ident_row, true),
+            };
             let path = match &self.path {
                 Some(p) => p.clone(),
                 None => {
@@ -455,11 +454,19 @@ impl PostgresTableConf {
                 .filter(|l| !l.trim_start().starts_with('#') && !l.is_empty())
                 .map(row)
                 .collect();
-            let accessors: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *f)).collect();
             // FilterTable names a filtered table by the resource's `to_s`.
-            let t = table(&self.label(&path), fields, &accessors, rows);
-            Ok((path, t))
+            Ok((path.clone(), self.rows_table(&path, rows)))
         })
+    }
+
+    /// The FilterTable of the file's lines: a column per field.
+    fn rows_table(&self, path: &str, rows: Vec<Vec<Value>>) -> Arc<Table> {
+        let fields = match self.file {
+            TableFile::Hba => HBA_FIELDS,
+            TableFile::Ident => IDENT_FIELDS,
+        };
+        let accessors: Vec<(&str, &str)> = fields.iter().map(|f| (*f, *f)).collect();
+        table(&self.label(path), fields, &accessors, rows)
     }
 
     fn label(&self, path: &str) -> String {
@@ -498,18 +505,16 @@ impl Resource for PostgresTableConf {
         crate::native::resources::support::skip_of(self.rows())
     }
 
-    /// Skipped, `@params` is `{}` (hba) and no rows were parsed: `entries` and the
-    /// FilterTable columns are empty.
-    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(self.rows_table(self.path.as_deref().unwrap_or_default(), Vec::new()))
+    }
+
+    /// Skipped, `@params` is `{}` (hba) and no rows were parsed (the FilterTable over them:
+    /// [`Resource::empty_table`]).
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         self.load_skip()?;
-        let columns = match self.file {
-            TableFile::Hba => HBA_METHODS,
-            TableFile::Ident => IDENT_METHODS,
-        };
         match method {
             "params" if matches!(self.file, TableFile::Hba) => Some(Value::Hash(Vec::new())),
-            "conf_file" | "count" | "exist?" | "where" | "params" => None,
-            _ if columns.contains(&method) && args.is_empty() => Some(Value::Array(Vec::new())),
             _ => None,
         }
     }

@@ -191,6 +191,7 @@ pub fn table(
         flattened: Vec::new(),
         predicates: Vec::new(),
         view: None,
+        unloaded: None,
     })
 }
 

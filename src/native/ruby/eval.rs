@@ -1258,7 +1258,7 @@ fn is_object(v: &Value) -> bool {
 
 /// A resource's property; on a resource that skipped or failed while loading (InSpec: in
 /// `initialize`), the answer its state gives, where it has one.
-fn call_resource(
+pub fn call_resource(
     res: &Arc<dyn crate::native::ruby::value::Resource>,
     name: &str,
     args: &[Value],

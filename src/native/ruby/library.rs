@@ -13,7 +13,7 @@ use crate::native::ruby::objects::{
     struct_constant, ClassDef, ClassRef, Instance, MethodDef, Poison, TableSpec, CLASS_METADATA,
     CORE_BASES, MATCHERS_NAMESPACE,
 };
-use crate::native::ruby::value::{NativeObject, Table, Value};
+use crate::native::ruby::value::{NativeObject, ResourceError, Table, Value};
 use crate::native::ruby::{BaseIvar, Blk, Embedding, Flow, Interp, ResourceClass, RubyError, R};
 use crate::profile::ast::{Expr, ExprKind};
 
@@ -772,12 +772,9 @@ impl<E: Embedding> Interp<'_, E> {
         off: u32,
     ) -> Option<R> {
         let inst = as_native::<Instance>(recv)?;
+        // A resource skipped or failed in `initialize` is still the object (resource.rb):
+        // its methods run on what `initialize` set before it stopped.
         let class = inst.class.clone();
-        if let Some(state) = inst.state() {
-            if !is_identity_method(name) && !matches!(name, "to_s" | "inspect") {
-                return Some(Err(state));
-            }
-        }
         if let Some(r) = self.matcher_method(recv, inst, name, args) {
             return Some(r);
         }
@@ -982,9 +979,8 @@ impl<E: Embedding> Interp<'_, E> {
                 inst.set_exception(Flow::raise(RESOURCE_FAILED, to_s(&a0)));
                 Value::Nil
             }
-            // resource.rb: the flags are nil until set. A resource failed or skipped in
-            // `initialize` never reaches its methods here (`new` ends the describe), so
-            // these see what a method itself set.
+            // resource.rb: the flags are nil until `skip_resource` / `fail_resource` (in
+            // `initialize` or a method since) set them.
             "resource_failed?" | "resource_skipped?" => match inst.resource_state() {
                 Some((failed, _)) if failed == (name == "resource_failed?") => Value::Bool(true),
                 _ => Value::Nil,
@@ -1052,6 +1048,12 @@ impl<E: Embedding> Interp<'_, E> {
             };
             accessors.push((acc.clone(), i));
         }
+        // filter.rb: `@raw_data = [] if @raw_data.nil?` (a resource that stopped in
+        // `initialize` before setting its rows).
+        let rows_val = match rows_val {
+            Value::Nil => Value::Array(Vec::new()),
+            v => v,
+        };
         let rows = crate::native::ruby::methods::iterate(&rows_val)?
             .into_iter()
             .map(|row| {
@@ -1067,6 +1069,12 @@ impl<E: Embedding> Interp<'_, E> {
             })
             .collect();
         let name = self.stringify(recv)?;
+        let unloaded = inst
+            .and_then(|i| i.resource_state())
+            .map(|(failed, m)| match failed {
+                true => ResourceError::Failed(m),
+                false => ResourceError::Skip(m),
+            });
         Ok(Arc::new(Table {
             name,
             fields,
@@ -1075,6 +1083,7 @@ impl<E: Embedding> Interp<'_, E> {
             flattened: Vec::new(),
             predicates: Vec::new(),
             view: None,
+            unloaded,
         }))
     }
 

@@ -156,7 +156,7 @@ pub struct Instance {
     /// built-in resource of a `class X < PlatformResource`.
     pub base: Mutex<Option<Value>>,
     /// A custom resource skipped or failed by its `initialize` (InSpec keeps the object:
-    /// a `describe` of it is skipped or failed, its methods skip or fail what calls them).
+    /// a `describe` of it is one skipped or failed result, its methods still run).
     pub state: Mutex<Option<Flow>>,
 }
 
@@ -198,8 +198,8 @@ impl Instance {
     /// InSpec's `@resource_failed` / `@resource_skipped` and their message, as
     /// `fail_resource` / `skip_resource` left them (None when neither was called).
     pub fn resource_state(&self) -> Option<(bool, String)> {
-        let e = self.exception.lock().ok()?;
-        match e.as_ref()? {
+        let pending = self.exception.lock().ok()?.clone();
+        match pending.or_else(|| self.state()).as_ref()? {
             Flow::Skip(m) => Some((false, m.clone())),
             Flow::Raise(err) if err.class == RESOURCE_FAILED => Some((true, err.message.clone())),
             _ => None,

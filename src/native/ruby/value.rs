@@ -274,6 +274,10 @@ pub struct Table {
     /// object without `to_s` (etc_group's `EtcGroupView`): a filtered table is then named
     /// as Ruby's `Object#to_s` names that object, `#<Class:0x…>`.
     pub view: Option<String>,
+    /// The skip or failure of the resource whose rows these are, when it could not load them
+    /// (filter.rb: the Table over a resource skipped in `initialize` has no rows, its raw
+    /// data nil; a `describe` of it is that skip or failure, runner.rb `resource.resource`).
+    pub unloaded: Option<ResourceError>,
 }
 
 /// A FilterTable custom matcher, in the forms InSpec's resources register.
@@ -373,6 +377,13 @@ pub trait Resource: Send + Sync {
     /// `describe` of it is then one failed result named by it (runner.rb
     /// `get_check_example`). None: loaded, or fails lazily (per example).
     fn load_fail(&self) -> Option<String> {
+        None
+    }
+    /// A FilterTable resource's table with no rows (its name, columns and matchers): what it
+    /// answers when it skipped or failed while loading its rows — filter.rb builds its Table
+    /// over the resource's raw data, nil (`[] if nil`) when `initialize` stopped before
+    /// setting it. None: not a table, or its FilterTable methods skip or fail too.
+    fn empty_table(&self) -> Option<Arc<Table>> {
         None
     }
     /// What `method` answers on a resource that skipped or failed while loading, from the
