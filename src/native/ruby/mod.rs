@@ -18,6 +18,7 @@
 pub mod classes;
 pub mod corelib;
 pub mod eval;
+pub mod frozen;
 pub mod library;
 pub mod mash;
 pub mod matchdata;
@@ -33,7 +34,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::native::ruby::value::{Resource, ResourceError, Table, Value};
-use crate::profile::ast::{Block, Expr};
+use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::model::Lines;
 use crate::transport::Host;
 
@@ -71,6 +72,7 @@ impl RubyError {
                 "NoMethodError" => "NameError",
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
+                "FrozenError" => "RuntimeError",
                 "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
                 "Date::Error" => "ArgumentError",
                 "StandardError" => return false,
@@ -163,6 +165,8 @@ pub struct Frame {
     pub boundary: bool,
     /// Unique while the interpreter lives: a closure finds the scope it closed over.
     pub id: u64,
+    /// Variables of this scope that hold a frozen string ([`frozen`]).
+    pub frozen: std::collections::HashSet<String>,
 }
 
 /// What the language embedding this Ruby subset adds to it (InSpec's DSL, matchers and
@@ -266,6 +270,8 @@ pub struct Interp<'p, E> {
     pub profile: &'p crate::profile::Profile,
     pub inputs: &'p serde_json::Map<String, serde_json::Value>,
     lines: HashMap<String, Lines>,
+    /// Files whose magic comment freezes their string literals ([`frozen`]).
+    frozen_literal_files: std::collections::HashSet<String>,
     /// The file being evaluated (for `file:line` in messages).
     pub file: String,
     pub frames: Vec<Frame>,
@@ -322,17 +328,27 @@ impl<'p, E: Embedding> Interp<'p, E> {
             .chain(profile.sources.libraries.iter())
             .map(|(path, text)| (path.clone(), Lines::new(text)))
             .collect();
+        let frozen_literal_files = profile
+            .sources
+            .controls
+            .iter()
+            .chain(profile.sources.libraries.iter())
+            .filter(|(_, text)| frozen::freezes_literals(text))
+            .map(|(path, _)| path.clone())
+            .collect();
         Interp {
             host,
             factory,
             profile,
             inputs,
             lines,
+            frozen_literal_files,
             file: String::new(),
             frames: vec![Frame {
                 vars: HashMap::new(),
                 boundary: true,
                 id: 0,
+                frozen: Default::default(),
             }],
             frame_ids: 0,
             defs: HashMap::new(),
@@ -377,6 +393,51 @@ impl<'p, E: Embedding> Interp<'p, E> {
         }
     }
 
+    /// Whether the string `e` evaluates to is frozen: a plain literal in a file with the
+    /// magic comment, a `.freeze`, or a variable last assigned one of those.
+    pub fn frozen_expr(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Str(_) => {
+                frozen::literal_frozen(e, self.frozen_literal_files.contains(&self.file))
+            }
+            ExprKind::Call {
+                recv: Some(_),
+                name,
+                args,
+                ..
+            } => name == "freeze" && args.is_empty(),
+            ExprKind::Var(n) => {
+                for f in self.frames.iter().rev() {
+                    if f.vars.contains_key(n.as_str()) {
+                        return f.frozen.contains(n.as_str());
+                    }
+                    if f.boundary {
+                        break;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Records whether a variable now holds a frozen string (in the scope it lives in).
+    pub fn mark_frozen(&mut self, name: &str, frozen: bool) {
+        for f in self.frames.iter_mut().rev() {
+            if f.vars.contains_key(name) {
+                if frozen {
+                    f.frozen.insert(name.to_string());
+                } else {
+                    f.frozen.remove(name);
+                }
+                return;
+            }
+            if f.boundary {
+                break;
+            }
+        }
+    }
+
     pub fn lookup(&self, name: &str) -> Option<&Value> {
         for f in self.frames.iter().rev() {
             if let Some(v) = f.vars.get(name) {
@@ -394,6 +455,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
         for f in self.frames.iter_mut().rev() {
             if let Some(slot) = f.vars.get_mut(name) {
                 *slot = v;
+                f.frozen.remove(name);
                 return;
             }
             if f.boundary {
@@ -425,6 +487,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             vars: HashMap::new(),
             boundary,
             id: self.frame_ids,
+            frozen: Default::default(),
         });
         let r = f(self);
         self.frames.pop();
