@@ -155,3 +155,165 @@ end
         ]
     );
 }
+
+/// An exception while computing a describe's argument is the control block's: rule.rb's
+/// Control Source Code Error, and the describes after it are not registered.
+#[test]
+fn a_describe_argument_that_raises_ends_the_control() {
+    let r = run(r#"control 'arg' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  describe "value #{nil.foo}" do
+    it { should eq 'x' }
+  end
+  describe file('/etc/group') do
+    it { should exist }
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "arg"),
+        vec![
+            row(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed,
+                None
+            ),
+            row(
+                &format!("{SOURCE_ERROR}1 "),
+                ControlStatus::Failed,
+                Some("undefined method `foo' for nil:NilClass")
+            ),
+        ]
+    );
+}
+
+/// An undefined name inside an example fails that example (no matcher ran: the describe's
+/// text and a space), the describe's other examples still run; in the control's body it is
+/// the Control Source Code Error. InSpec 7.1.16's rows for the same controls.
+#[test]
+fn undefined_names_fail_the_example_or_the_control_as_ruby_raises_them() {
+    let r = run(r#"control 'typo' do
+  describe file('/etc/passwd') do
+    it { shold_not exist }
+    it { should exist }
+  end
+end
+
+control 'bare' do
+  describe 'Temporary accounts' do
+    it { should be empty }
+    it { should eq 'Temporary accounts' }
+  end
+end
+
+control 'body' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  if auditd_cfg_remote_plugin
+    describe 'x' do
+      it { should eq 'x' }
+    end
+  end
+end
+
+control 'arr' do
+  x = [].empty
+end
+
+control 'nilmeth' do
+  describe 'nil' do
+    it { expect(nil.dns).to eq 1 }
+  end
+end
+"#);
+    let status_desc = |id: &str| -> Vec<(String, ControlStatus)> {
+        rows(&r, id)
+            .into_iter()
+            .map(|(d, s, m)| {
+                (
+                    if s == ControlStatus::Skipped {
+                        format!("{d} {m:?}")
+                    } else {
+                        d
+                    },
+                    s,
+                )
+            })
+            .collect()
+    };
+    let sd = |d: &str, s: ControlStatus| (d.to_string(), s);
+    assert_eq!(
+        status_desc("typo"),
+        vec![
+            sd("File /etc/passwd ", ControlStatus::Failed),
+            sd(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed
+            ),
+        ]
+    );
+    assert_eq!(
+        status_desc("bare"),
+        vec![
+            sd("Temporary accounts ", ControlStatus::Failed),
+            sd(
+                "Temporary accounts is expected to eq \"Temporary accounts\"",
+                ControlStatus::Passed
+            ),
+        ]
+    );
+    assert!(rows(&r, "bare")[0]
+        .2
+        .as_deref()
+        .is_some_and(|m| m.starts_with("undefined local variable or method `empty' for ")));
+    assert_eq!(
+        status_desc("body"),
+        vec![
+            sd(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed
+            ),
+            sd(&format!("{SOURCE_ERROR}15 "), ControlStatus::Failed),
+        ]
+    );
+    assert_eq!(
+        rows(&r, "arr"),
+        vec![row(
+            &format!("{SOURCE_ERROR}26 "),
+            ControlStatus::Failed,
+            Some("undefined method `empty' for []:Array")
+        )]
+    );
+    assert_eq!(
+        rows(&r, "nilmeth"),
+        vec![row(
+            "nil ",
+            ControlStatus::Failed,
+            Some("undefined method `dns' for nil:NilClass")
+        )]
+    );
+}
+
+/// A name the profile's libraries mention may be defined there (on any class): not known
+/// to be undefined, so outside the subset as before.
+#[test]
+fn a_name_the_libraries_mention_stays_unsupported() {
+    let r = crate::native::testing::run_with(
+        "control 'lib' do\n  describe 'x' do\n    it { helper_check }\n  end\nend\n",
+        &[(
+            "libraries/h.rb",
+            "class Object\n  def helper_check\n    true\n  end\nend\n",
+        )],
+        serde_json::json!({}),
+        None,
+    );
+    assert_eq!(
+        rows(&r, "lib")[0].1,
+        ControlStatus::Skipped,
+        "{:?}",
+        rows(&r, "lib")
+    );
+}

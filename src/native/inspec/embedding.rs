@@ -167,6 +167,28 @@ impl Embedding for Inspec {
         dsl.control.as_mut().map(|c| &mut c.ivars)
     }
 
+    fn undefined_bare(
+        me: &Interp<'_>,
+        name: &str,
+        with_args: bool,
+    ) -> Option<crate::native::ruby::Flow> {
+        use crate::native::inspec::undefined::{self, BareSelf};
+        // Inside a method, a library object or a `where { }` row, `self` is another object.
+        if !me.self_stack.is_empty() || !me.calls.is_empty() || !me.ext.rows.is_empty() {
+            return None;
+        }
+        let dsl = &me.ext.dsl;
+        let at = if dsl.example.is_some() {
+            BareSelf::Example
+        } else if dsl.control.is_some() && dsl.describes.is_empty() {
+            BareSelf::ControlBody
+        } else {
+            return None;
+        };
+        let may_define = undefined::profile_may_define(me.profile, name);
+        undefined::undefined(at, name, may_define).then(|| undefined::error(at, name, with_args))
+    }
+
     fn knows_method(name: &str) -> bool {
         TABLE_METHODS.contains(&name)
             || CHAINS.contains(&name)

@@ -17,5 +17,6 @@ pub mod run;
 pub mod supports;
 pub mod table;
 pub mod trace;
+pub mod undefined;
 
 pub use embedding::{Inspec, Interp};

@@ -968,6 +968,9 @@ impl<E: Embedding> Interp<'_, E> {
                 return r;
             }
         }
+        if let Some(e) = E::undefined_bare(self, name, !args.is_empty() || block.is_some()) {
+            return Err(e);
+        }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
 
@@ -1209,7 +1212,8 @@ impl<E: Embedding> Interp<'_, E> {
         let nil_lacks = matches!(recv, Value::Nil)
             && !NIL_CLASS_METHODS.contains(&name)
             && !crate::native::ruby::classes::is_object_method(name);
-        if known_elsewhere || nil_lacks {
+        let core_lacks = crate::native::ruby::method_tables::lacks(recv, name);
+        if known_elsewhere || nil_lacks || core_lacks {
             Err(no_method(name, recv))
         } else {
             Err(self.unsupported(format!("method `{name}`"), off))

@@ -22,6 +22,7 @@ pub mod frozen;
 pub mod library;
 pub mod mash;
 pub mod matchdata;
+pub mod method_tables;
 pub mod methods;
 pub mod objects;
 pub mod procs;
@@ -122,12 +123,26 @@ impl Flow {
     }
 }
 
-/// Ruby's NoMethodError for `v.name`; nil, true and false are named as Ruby (≤ 3.2, as
-/// InSpec's) names them: `nil:NilClass`.
+/// Ruby's NoMethodError for `v.name`, the receiver named as Ruby (≤ 3.2, as InSpec's)
+/// names it: its `inspect` and class (`nil:NilClass`, `[]:Array`) when the inspect is at
+/// most 65 characters (error.c `name_err_mesg_to_str`).
 pub fn no_method(name: &str, v: &Value) -> Flow {
     let whom = match v {
-        Value::Nil => "nil:NilClass".to_string(),
-        Value::Bool(b) => format!("{b}:{}", v.class_name()),
+        Value::Nil
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::Str(_)
+        | Value::Sym(_)
+        | Value::Array(_)
+        | Value::Hash(_) => {
+            let inspect = format!("{v:?}");
+            if inspect.chars().count() <= 65 {
+                format!("{inspect}:{}", v.class_name())
+            } else {
+                v.class_name().to_string()
+            }
+        }
         _ => v.class_name().to_string(),
     };
     Flow::raise(
@@ -230,6 +245,10 @@ pub trait Embedding: Sized {
         me: &Interp<'_, Self>,
         supports: &[Vec<(String, String)>],
     ) -> Result<(), String>;
+    /// A call without receiver that nothing answered: the embedding's NameError or
+    /// NoMethodError where its `self` has a method table known in full (InSpec: an example,
+    /// a control's body). None: outside the subset.
+    fn undefined_bare(me: &Interp<'_, Self>, name: &str, with_args: bool) -> Option<Flow>;
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
