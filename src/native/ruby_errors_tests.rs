@@ -317,3 +317,54 @@ fn a_name_the_libraries_mention_stays_unsupported() {
         rows(&r, "lib")
     );
 }
+
+/// `coverage` reads the same rule: a typo InSpec also fails on is evaluated (reported as
+/// Ruby raises it), a name outside the subset still blocks.
+#[test]
+fn coverage_counts_ruby_errors_as_evaluated() {
+    let profile = crate::native::testing::snippet_profile(
+        "control 'typo' do
+  describe file('/etc/passwd') do
+    it { shold_not exist }
+  end
+end
+control 'body' do
+  x = [].empty
+  if auditd_cfg_remote_plugin
+    describe 'x' do
+      it { should eq 'x' }
+    end
+  end
+end
+control 'group' do
+  describe 'x' do
+    not_a_known_name
+  end
+end
+",
+        &[],
+        None,
+    );
+    let c = crate::native::coverage::coverage(&profile);
+    let blocked: Vec<(String, Vec<String>)> = c
+        .controls
+        .iter()
+        .map(|k| {
+            (
+                k.id.clone(),
+                k.blockers.iter().map(|b| b.construct.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("typo".to_string(), vec![]),
+            ("body".to_string(), vec![]),
+            (
+                "group".to_string(),
+                vec!["method or resource `not_a_known_name`".to_string()]
+            ),
+        ]
+    );
+}
