@@ -368,3 +368,37 @@ end
         ]
     );
 }
+
+/// RSpec's `include` on an actual without `include?` fails both ways (InSpec 7.1.16's rows
+/// and messages for the same examples).
+#[test]
+fn include_on_nil_fails_both_ways_as_rspec_reports_it() {
+    let r = run(r#"control 'nilinc' do
+  describe 'nil' do
+    it { expect(nil).not_to include '' }
+    it { expect(nil).to include 'a' }
+    it { expect(5).to include 'a' }
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "nilinc"),
+        vec![
+            row(
+                "nil is expected not to include \"\"",
+                ControlStatus::Failed,
+                Some("expected nil not to include \"\", but it does not respond to `include?`")
+            ),
+            row(
+                "nil is expected to include \"a\"",
+                ControlStatus::Failed,
+                Some("expected nil to include \"a\", but it does not respond to `include?`")
+            ),
+            row(
+                "nil is expected to include \"a\"",
+                ControlStatus::Failed,
+                Some("expected 5 to include \"a\", but it does not respond to `include?`")
+            ),
+        ]
+    );
+}
