@@ -1257,7 +1257,8 @@ impl<'a> Analyzer<'a> {
                 true
             }
             Ty::Unknown => {
-                literal_lacks(r, name)
+                (literal_lacks(r, name)
+                    && !crate::native::ruby::method_tables::profile_may_define(self.profile, name))
                     || is_builtin(name)
                     || TABLE_METHODS.contains(&name)
                     || is_object_method(name)
@@ -1407,7 +1408,8 @@ impl<'a> Analyzer<'a> {
     /// A name InSpec does not define where it is called (an example, a control's body):
     /// evaluated, as Ruby's NameError that InSpec reports (the evaluator's rule).
     fn undefined_there(&self, name: &str, cx: &Cx) -> bool {
-        use crate::native::inspec::undefined::{profile_may_define, undefined, BareSelf};
+        use crate::native::inspec::undefined::{undefined, BareSelf};
+        use crate::native::ruby::method_tables::profile_may_define;
         let at = if cx.class.is_some() || cx.in_def || cx.in_where {
             return false;
         } else if cx.in_example {

@@ -185,7 +185,7 @@ impl Embedding for Inspec {
         } else {
             return None;
         };
-        let may_define = undefined::profile_may_define(me.profile, name);
+        let may_define = crate::native::ruby::method_tables::profile_may_define(me.profile, name);
         undefined::undefined(at, name, may_define).then(|| undefined::error(at, name, with_args))
     }
 

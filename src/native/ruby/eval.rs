@@ -1212,7 +1212,10 @@ impl<E: Embedding> Interp<'_, E> {
         let nil_lacks = matches!(recv, Value::Nil)
             && !NIL_CLASS_METHODS.contains(&name)
             && !crate::native::ruby::classes::is_object_method(name);
-        let core_lacks = crate::native::ruby::method_tables::lacks(recv, name);
+        // A core class's method table is known in full, unless the profile's libraries
+        // (which may reopen the class) name the method.
+        let core_lacks = crate::native::ruby::method_tables::lacks(recv, name)
+            && !crate::native::ruby::method_tables::profile_may_define(self.profile, name);
         if known_elsewhere || nil_lacks || core_lacks {
             Err(no_method(name, recv))
         } else {
