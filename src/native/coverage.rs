@@ -1854,6 +1854,19 @@ impl Visitor<'_> for Scan<'_, '_> {
     }
 }
 
+/// Whether a literal receiver's class (Array, Hash, String, Integer) lacks `name`: Ruby's
+/// NoMethodError, which the evaluator raises as InSpec reports it.
+fn literal_lacks(r: &Expr, name: &str) -> bool {
+    let sample = match &r.kind {
+        ExprKind::Array(_) => crate::native::ruby::value::Value::Array(Vec::new()),
+        ExprKind::Hash { braces: true, .. } => crate::native::ruby::value::Value::Hash(Vec::new()),
+        ExprKind::Str(_) => crate::native::ruby::value::Value::str(""),
+        ExprKind::Int(_) => crate::native::ruby::value::Value::Int(0),
+        _ => return false,
+    };
+    crate::native::ruby::method_tables::lacks(&sample, name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1928,17 +1941,4 @@ mod tests {
             .construct
             .starts_with("regexp /a\\X/"));
     }
-}
-
-/// Whether a literal receiver's class (Array, Hash, String, Integer) lacks `name`: Ruby's
-/// NoMethodError, which the evaluator raises as InSpec reports it.
-fn literal_lacks(r: &Expr, name: &str) -> bool {
-    let sample = match &r.kind {
-        ExprKind::Array(_) => crate::native::ruby::value::Value::Array(Vec::new()),
-        ExprKind::Hash { braces: true, .. } => crate::native::ruby::value::Value::Hash(Vec::new()),
-        ExprKind::Str(_) => crate::native::ruby::value::Value::str(""),
-        ExprKind::Int(_) => crate::native::ruby::value::Value::Int(0),
-        _ => return false,
-    };
-    crate::native::ruby::method_tables::lacks(&sample, name)
 }
