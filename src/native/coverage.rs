@@ -1854,12 +1854,11 @@ impl Visitor<'_> for Scan<'_, '_> {
     }
 }
 
-/// Whether a literal receiver's class (Array, Hash, String, Integer) lacks `name`: Ruby's
+/// Whether a literal receiver's class (Array, String, Integer) lacks `name`: Ruby's
 /// NoMethodError, which the evaluator raises as InSpec reports it.
 fn literal_lacks(r: &Expr, name: &str) -> bool {
     let sample = match &r.kind {
         ExprKind::Array(_) => crate::native::ruby::value::Value::Array(Vec::new()),
-        ExprKind::Hash { braces: true, .. } => crate::native::ruby::value::Value::Hash(Vec::new()),
         ExprKind::Str(_) => crate::native::ruby::value::Value::str(""),
         ExprKind::Int(_) => crate::native::ruby::value::Value::Int(0),
         _ => return false,
