@@ -1277,7 +1277,9 @@ impl<'a> Analyzer<'a> {
                 true
             }
             Ty::Unknown => {
-                is_builtin(name)
+                (literal_lacks(r, name)
+                    && !crate::native::ruby::method_tables::profile_may_define(self.profile, name))
+                    || is_builtin(name)
                     || TABLE_METHODS.contains(&name)
                     || is_object_method(name)
                     || CHAINS.contains(&name)
@@ -1418,10 +1420,28 @@ impl<'a> Analyzer<'a> {
             && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
             // A name no InSpec context answers: the evaluator raises Ruby's NameError.
             && !crate::native::inspec::context_names::is_unknown_name(name)
+            && !self.undefined_there(name, cx)
         {
             bs.push(self.block(format!("method or resource `{name}`"), off));
         }
         self.blk(block, cx, bs);
+    }
+
+    /// A name InSpec does not define where it is called (an example, a control's body):
+    /// evaluated, as Ruby's NameError that InSpec reports (the evaluator's rule).
+    fn undefined_there(&self, name: &str, cx: &Cx) -> bool {
+        use crate::native::inspec::undefined::{undefined, BareSelf};
+        use crate::native::ruby::method_tables::profile_may_define;
+        let at = if cx.class.is_some() || cx.in_def || cx.in_where {
+            return false;
+        } else if cx.in_example {
+            BareSelf::Example
+        } else if cx.in_control && !cx.in_describe {
+            BareSelf::ControlBody
+        } else {
+            return false;
+        };
+        undefined(at, name, profile_may_define(self.profile, name))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1855,6 +1875,18 @@ impl Visitor<'_> for Scan<'_, '_> {
     fn expr(&mut self, e: &Expr) {
         self.an.expr(e, self.cx, self.bs)
     }
+}
+
+/// Whether a literal receiver's class (Array, String, Integer) lacks `name`: Ruby's
+/// NoMethodError, which the evaluator raises as InSpec reports it.
+fn literal_lacks(r: &Expr, name: &str) -> bool {
+    let sample = match &r.kind {
+        ExprKind::Array(_) => crate::native::ruby::value::Value::Array(Vec::new()),
+        ExprKind::Str(_) => crate::native::ruby::value::Value::str(""),
+        ExprKind::Int(_) => crate::native::ruby::value::Value::Int(0),
+        _ => return false,
+    };
+    crate::native::ruby::core_methods::lacks(&sample, name)
 }
 
 #[cfg(test)]

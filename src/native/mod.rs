@@ -50,6 +50,8 @@ mod resource_examples;
 #[cfg(test)]
 mod rspec_tests;
 #[cfg(test)]
+mod ruby_errors_tests;
+#[cfg(test)]
 mod ruby_procs_tests;
 #[cfg(test)]
 mod skip_state_tests;

@@ -242,8 +242,8 @@ end
         vec![
             ("cov".to_string(), true),
             ("let-outside".to_string(), false),
-            // A name nothing defines is Ruby's NameError in the example (it fails, as in
-            // RSpec): evaluated, not a construct outside the subset.
+            // An unknown name in an example is Ruby's NameError, which InSpec reports as
+            // the example's failure: evaluated.
             ("bad".to_string(), true)
         ],
         "{:#?}",

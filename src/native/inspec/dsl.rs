@@ -388,7 +388,11 @@ impl Interp<'_> {
         let timer = Timer::start();
         let subject = match self.eval_args(args).map(|(a, _)| a) {
             Ok(a) => a,
-            Err(Flow::Raise(e)) => {
+            // A resource whose `initialize` failed is a failed resource to describe
+            // (InSpec's resource wrapper rescues ResourceFailed); any other exception while
+            // computing the argument is the control block's own, which rule.rb reports as
+            // its Control Source Code Error, ending the block.
+            Err(Flow::Raise(e)) if describes_a_failed_resource(args, &e) => {
                 let code = self.source(args);
                 self.ext
                     .dsl
@@ -1091,4 +1095,15 @@ fn load_state(subject: &Value) -> Option<(bool, String)> {
         },
         v => as_native::<Instance>(v)?.resource_state(),
     }
+}
+
+/// Whether a describe argument's exception is its resource failing to load: the argument is
+/// the resource call itself (`describe mysql_conf(path)`) and the error InSpec's
+/// `ResourceFailed`.
+fn describes_a_failed_resource(args: &[Expr], e: &crate::native::ruby::RubyError) -> bool {
+    e.class == "Inspec::Exceptions::ResourceFailed"
+        && matches!(
+            args.first().map(|a| &a.kind),
+            Some(crate::profile::ast::ExprKind::Call { recv: None, .. })
+        )
 }

@@ -174,15 +174,36 @@ impl Embedding for Inspec {
         dsl.control.as_mut().map(|c| &mut c.ivars)
     }
 
-    fn is_unknown_name(name: &str) -> bool {
-        crate::native::inspec::context_names::is_unknown_name(name)
-    }
-
     fn resource_supports(name: &str) -> Vec<Vec<(String, String)>> {
         crate::native::inspec::supports::resource_supports(name)
             .iter()
             .map(|p| vec![("platform".to_string(), p.to_string())])
             .collect()
+    }
+
+    fn undefined_bare(
+        me: &Interp<'_>,
+        name: &str,
+        with_args: bool,
+    ) -> Option<crate::native::ruby::Flow> {
+        use crate::native::inspec::undefined::{self, BareSelf};
+        // Inside a method, a library object or a `where { }` row, `self` is another object.
+        if !me.self_stack.is_empty() || !me.calls.is_empty() || !me.ext.rows.is_empty() {
+            return None;
+        }
+        let dsl = &me.ext.dsl;
+        let may_define = crate::native::ruby::method_tables::profile_may_define(me.profile, name);
+        let at = if dsl.example.is_some() {
+            BareSelf::Example
+        } else if dsl.control.is_some() && dsl.describes.is_empty() {
+            BareSelf::ControlBody
+        } else {
+            // Elsewhere (file level, a describe block's body) a name none of InSpec's
+            // evaluation contexts answers is NameError too.
+            return (!may_define && crate::native::inspec::context_names::is_unknown_name(name))
+                .then(|| undefined::error(BareSelf::ControlBody, name, with_args));
+        };
+        undefined::undefined(at, name, may_define).then(|| undefined::error(at, name, with_args))
     }
 
     fn knows_method(name: &str) -> bool {

@@ -583,6 +583,21 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let not = c.not;
+    // include.rb `check_actual?`: an actual without `include?` (nil, a number, a boolean,
+    // a symbol) fails `to` and `not_to` alike, and the message says why.
+    if matches!(
+        actual,
+        Value::Nil | Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Sym(_)
+    ) {
+        return Ok((
+            c.negated,
+            format!(
+                "expected {} {not}to include{}, but it does not respond to `include?`",
+                inspect(actual),
+                sentence(&m.args)
+            ),
+        ));
+    }
     // Each expected item on its own; RSpec's message names only the divergent ones (those
     // missing, or for `not_to` those present): include.rb `excluded_from_actual`.
     let mut hits = Vec::with_capacity(m.args.len());

@@ -18,5 +18,6 @@ pub mod run;
 pub mod supports;
 pub mod table;
 pub mod trace;
+pub mod undefined;
 
 pub use embedding::{Inspec, Interp};

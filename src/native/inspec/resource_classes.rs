@@ -168,6 +168,11 @@ const IVARS: &[(&str, &[(&str, BaseIvar)])] = &[
     ("Bash", &[("command", BaseIvar::Arg(0))]),
 ];
 
+/// Whether InSpec has a resource of this name (each of its resource classes is one).
+pub fn is_resource_name(name: &str) -> bool {
+    CLASSES.iter().any(|(_, r)| *r == name)
+}
+
 /// The resource class a library class derives from, by the name it is written with
 /// (`FileResource`, `Inspec::Resources::FileResource`, `::PlatformResource`).
 pub fn resource_class(name: &str) -> Option<ResourceClass> {

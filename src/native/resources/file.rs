@@ -282,7 +282,15 @@ impl Resource for File {
             "mode" => Ok(int(self.with(|i| i64::from(i.mode))?)),
             "uid" => Ok(int(self.with(|i| i64::from(i.uid))?)),
             "gid" => Ok(int(self.with(|i| i64::from(i.gid))?)),
-            "size" => Ok(int(self.with(|i| i.size as i64)?)),
+            // train's local file answers `size` with Ruby's `File.size`, which raises on a
+            // missing path (train file/local.rb); a remote one stats it: nil.
+            "size" => match self.with(|i| i.size as i64)? {
+                None if self.host.kind() == "local" => Err(ResourceError::Failed(format!(
+                    "No such file or directory @ rb_file_s_size - {}",
+                    self.path
+                ))),
+                size => Ok(int(size)),
+            },
             "mtime" => Ok(int(self.with(|i| i.mtime)?)),
             "owner" => Ok(opt_str(
                 self.with(|i| i.owner.clone())?.flatten().as_deref(),
@@ -540,9 +548,17 @@ mod tests {
 
         let m = file(&h, &p("missing"));
         assert_eq!(call(&m, "exist?", &[]), Value::Bool(false));
-        for prop in ["mode", "owner", "content", "size", "type", "link_path"] {
+        for prop in ["mode", "owner", "content", "type", "link_path"] {
             assert_eq!(call(&m, prop, &[]), Value::Nil, "{prop}");
         }
+        // On local://, train's `File.size` raises for a missing path.
+        assert_eq!(
+            m.call("size", &[]),
+            Err(ResourceError::Failed(format!(
+                "No such file or directory @ rb_file_s_size - {}",
+                p("missing")
+            )))
+        );
         assert_eq!(call(&m, "readable?", &[]), Value::Bool(false));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::native::ruby::frozen;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
@@ -162,6 +163,10 @@ impl<E: Embedding> Interp<'_, E> {
                 }
                 let v = self.eval(value)?;
                 self.assign_to(target, v.clone())?;
+                if let ExprKind::Var(n) = &target.kind {
+                    let frozen = matches!(v, Value::Str(_)) && self.frozen_expr(value);
+                    self.mark_frozen(n, frozen);
+                }
                 Ok(v)
             }
             ExprKind::OpAssign { target, op, value } => {
@@ -772,9 +777,15 @@ impl<E: Embedding> Interp<'_, E> {
                 }
                 self.eval(rhs)
             }
-            BinOp::Shl if is_place(lhs) => {
+            BinOp::Shl => {
                 let mut l = self.eval(lhs)?;
                 let r = self.eval(rhs)?;
+                if matches!(l, Value::Str(_)) && self.frozen_expr(lhs) {
+                    return Err(frozen::frozen_error(&l));
+                }
+                if !is_place(lhs) {
+                    return self.binop(op, l, r, off);
+                }
                 if matches!(l, Value::Array(_) | Value::Str(_)) {
                     self.call_builtin(&mut l, "<<", vec![r], None, off)?;
                     self.assign_to(lhs, l.clone())?;
@@ -852,6 +863,14 @@ impl<E: Embedding> Interp<'_, E> {
         }
         let (a, blk) = self.eval_args(args)?;
         let blk = block.map(Blk::Ast).or(blk);
+        if matches!(r, Value::Str(_)) {
+            if frozen::STRING_MUTATORS.contains(&name) && self.frozen_expr(recv_expr) {
+                return Err(frozen::frozen_error(&r));
+            }
+            if name == "frozen?" && a.is_empty() {
+                return Ok(Value::Bool(self.frozen_expr(recv_expr)));
+            }
+        }
         if MUTATORS.contains(&name) && is_place(recv_expr) && !is_object(&r) {
             let mut r = r;
             let out = self.call_builtin(&mut r, name, a, blk, off)?;
@@ -940,16 +959,8 @@ impl<E: Embedding> Interp<'_, E> {
                 return r;
             }
         }
-        if E::is_unknown_name(name) {
-            // Ruby: a bare identifier is a NameError, a call with arguments a NoMethodError.
-            return Err(if args.is_empty() {
-                Flow::raise(
-                    "NameError",
-                    format!("undefined local variable or method `{name}'"),
-                )
-            } else {
-                Flow::raise("NoMethodError", format!("undefined method `{name}'"))
-            });
+        if let Some(e) = E::undefined_bare(self, name, !args.is_empty() || block.is_some()) {
+            return Err(e);
         }
         Err(self.unsupported(format!("method or resource `{name}`"), off))
     }
@@ -1197,8 +1208,9 @@ impl<E: Embedding> Interp<'_, E> {
             || E::knows_method(name);
         // Core classes are closed: a name the value's class does not define is
         // NoMethodError whatever it is (`mash.Client.Version` with no `Client` key,
-        // `[].empty`).
-        let class_lacks = crate::native::ruby::core_methods::lacks(recv, name);
+        // `[].empty`), unless the profile's libraries (which may reopen the class) name it.
+        let class_lacks = crate::native::ruby::core_methods::lacks(recv, name)
+            && !crate::native::ruby::method_tables::profile_may_define(self.profile, name);
         if known_elsewhere || class_lacks {
             Err(no_method(name, recv))
         } else {

@@ -19,9 +19,11 @@ pub mod classes;
 pub mod core_methods;
 pub mod corelib;
 pub mod eval;
+pub mod frozen;
 pub mod library;
 pub mod mash;
 pub mod matchdata;
+pub mod method_tables;
 pub mod methods;
 pub mod objects;
 pub mod procs;
@@ -35,7 +37,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::native::ruby::value::{Resource, ResourceError, Table, Value};
-use crate::profile::ast::{Block, Expr};
+use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::model::Lines;
 use crate::transport::Host;
 
@@ -73,6 +75,7 @@ impl RubyError {
                 "NoMethodError" => "NameError",
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
+                "FrozenError" => "RuntimeError",
                 "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
                 "Date::Error" | "IPAddr::Error" => "ArgumentError",
                 "IPAddr::InvalidAddressError"
@@ -126,12 +129,26 @@ impl Flow {
     }
 }
 
-/// Ruby's NoMethodError for `v.name`; nil, true and false are named as Ruby (≤ 3.2, as
-/// InSpec's) names them: `nil:NilClass`.
+/// Ruby's NoMethodError for `v.name`, the receiver named as Ruby (≤ 3.2, as InSpec's)
+/// names it: its `inspect` and class (`nil:NilClass`, `[]:Array`) when the inspect is at
+/// most 65 characters (error.c `name_err_mesg_to_str`).
 pub fn no_method(name: &str, v: &Value) -> Flow {
     let whom = match v {
-        Value::Nil => "nil:NilClass".to_string(),
-        Value::Bool(b) => format!("{b}:{}", v.class_name()),
+        Value::Nil
+        | Value::Bool(_)
+        | Value::Int(_)
+        | Value::Float(_)
+        | Value::Str(_)
+        | Value::Sym(_)
+        | Value::Array(_)
+        | Value::Hash(_) => {
+            let inspect = format!("{v:?}");
+            if inspect.chars().count() <= 65 {
+                format!("{inspect}:{}", v.class_name())
+            } else {
+                v.class_name().to_string()
+            }
+        }
         _ => v.class_name().to_string(),
     };
     Flow::raise(
@@ -169,6 +186,8 @@ pub struct Frame {
     pub boundary: bool,
     /// Unique while the interpreter lives: a closure finds the scope it closed over.
     pub id: u64,
+    /// Variables of this scope that hold a frozen string ([`frozen`]).
+    pub frozen: std::collections::HashSet<String>,
 }
 
 /// What the language embedding this Ruby subset adds to it (InSpec's DSL, matchers and
@@ -233,12 +252,13 @@ pub trait Embedding: Sized {
         resource: &str,
         supports: &[Vec<(String, String)>],
     ) -> Result<(), String>;
-    /// Whether a bare call of `name` (no receiver), defined nowhere in the program, is
-    /// Ruby's NameError in the embedding: no method, resource or DSL word of it.
-    fn is_unknown_name(name: &str) -> bool;
     /// The `supports` entries of the embedding's built-in resource `name` (InSpec's
     /// `supports platform:`); empty: every platform.
     fn resource_supports(name: &str) -> Vec<Vec<(String, String)>>;
+    /// A call without receiver that nothing answered: the embedding's NameError or
+    /// NoMethodError where its `self` has a method table known in full (InSpec: an example,
+    /// a control's body). None: outside the subset.
+    fn undefined_bare(me: &Interp<'_, Self>, name: &str, with_args: bool) -> Option<Flow>;
     /// Whether the embedding answers `name` on some value: calling it on a value that lacks
     /// it is Ruby's NoMethodError, not a construct outside the subset.
     fn knows_method(name: &str) -> bool;
@@ -279,6 +299,8 @@ pub struct Interp<'p, E> {
     pub profile: &'p crate::profile::Profile,
     pub inputs: &'p serde_json::Map<String, serde_json::Value>,
     lines: HashMap<String, Lines>,
+    /// Files whose magic comment freezes their string literals ([`frozen`]).
+    frozen_literal_files: std::collections::HashSet<String>,
     /// The file being evaluated (for `file:line` in messages).
     pub file: String,
     pub frames: Vec<Frame>,
@@ -335,17 +357,27 @@ impl<'p, E: Embedding> Interp<'p, E> {
             .chain(profile.sources.libraries.iter())
             .map(|(path, text)| (path.clone(), Lines::new(text)))
             .collect();
+        let frozen_literal_files = profile
+            .sources
+            .controls
+            .iter()
+            .chain(profile.sources.libraries.iter())
+            .filter(|(_, text)| frozen::freezes_literals(text))
+            .map(|(path, _)| path.clone())
+            .collect();
         Interp {
             host,
             factory,
             profile,
             inputs,
             lines,
+            frozen_literal_files,
             file: String::new(),
             frames: vec![Frame {
                 vars: HashMap::new(),
                 boundary: true,
                 id: 0,
+                frozen: Default::default(),
             }],
             frame_ids: 0,
             defs: HashMap::new(),
@@ -390,6 +422,51 @@ impl<'p, E: Embedding> Interp<'p, E> {
         }
     }
 
+    /// Whether the string `e` evaluates to is frozen: a plain literal in a file with the
+    /// magic comment, a `.freeze`, or a variable last assigned one of those.
+    pub fn frozen_expr(&self, e: &Expr) -> bool {
+        match &e.kind {
+            ExprKind::Str(_) => {
+                frozen::literal_frozen(e, self.frozen_literal_files.contains(&self.file))
+            }
+            ExprKind::Call {
+                recv: Some(_),
+                name,
+                args,
+                ..
+            } => name == "freeze" && args.is_empty(),
+            ExprKind::Var(n) => {
+                for f in self.frames.iter().rev() {
+                    if f.vars.contains_key(n.as_str()) {
+                        return f.frozen.contains(n.as_str());
+                    }
+                    if f.boundary {
+                        break;
+                    }
+                }
+                false
+            }
+            _ => false,
+        }
+    }
+
+    /// Records whether a variable now holds a frozen string (in the scope it lives in).
+    pub fn mark_frozen(&mut self, name: &str, frozen: bool) {
+        for f in self.frames.iter_mut().rev() {
+            if f.vars.contains_key(name) {
+                if frozen {
+                    f.frozen.insert(name.to_string());
+                } else {
+                    f.frozen.remove(name);
+                }
+                return;
+            }
+            if f.boundary {
+                break;
+            }
+        }
+    }
+
     pub fn lookup(&self, name: &str) -> Option<&Value> {
         for f in self.frames.iter().rev() {
             if let Some(v) = f.vars.get(name) {
@@ -407,6 +484,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
         for f in self.frames.iter_mut().rev() {
             if let Some(slot) = f.vars.get_mut(name) {
                 *slot = v;
+                f.frozen.remove(name);
                 return;
             }
             if f.boundary {
@@ -438,6 +516,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             vars: HashMap::new(),
             boundary,
             id: self.frame_ids,
+            frozen: Default::default(),
         });
         let r = f(self);
         self.frames.pop();

@@ -33,7 +33,7 @@ pub fn class_methods(class: &str) -> Option<Vec<&'static str>> {
         "IPAddr" => ipaddr::CLASS_METHODS.to_vec(),
         "JSON" => json::CLASS_METHODS.to_vec(),
         "CSV" => csv::CLASS_METHODS.to_vec(),
-        "Proc" => vec!["new"],
+        "Proc" | "String" => vec!["new"],
         "Inspec::Log" => LOG_METHODS.to_vec(),
         "REXML::Document" => rexml::DOCUMENT_CLASS_METHODS.to_vec(),
         "REXML::XPath" => rexml::XPATH_CLASS_METHODS.to_vec(),
@@ -86,6 +86,12 @@ pub fn call_class<E: Embedding>(
         ),
         "Set" => set::call_class(name, args),
         "IPAddr" => ipaddr::call_class(name, args),
+        // `String.new(s = '')`: a new, unfrozen copy.
+        "String" if name == "new" => Some(Ok(Value::Str(
+            args.first()
+                .map(crate::native::ruby::methods::to_s)
+                .unwrap_or_default(),
+        ))),
         "JSON" => json::call_class(name, args),
         "CSV" if name == "parse" => Some(csv::parse(me, args)),
         // `Proc.new { }`: a proc of the block (not a lambda).

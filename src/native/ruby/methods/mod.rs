@@ -828,7 +828,12 @@ fn common<E: Embedding>(
         {
             recv.clone()
         }
-        "frozen?" => Value::Bool(true),
+        // Strings, arrays and hashes are mutable unless frozen (a frozen string is known
+        // by its expression: `Interp::frozen_expr`); the other plain values always are.
+        "frozen?" => Value::Bool(!matches!(
+            recv,
+            Value::Str(_) | Value::Array(_) | Value::Hash(_)
+        )),
         "to_json" => Value::Str(to_json(recv).to_string()),
         "respond_to?" => Value::Bool(a0.is_some_and(|m| is_builtin(&to_s(m)))),
         "then" => return Some(me.call_block(blk?, vec![recv.clone()], off)),

@@ -1,0 +1,403 @@
+//! Ruby errors where InSpec reports them (InSpec 7.1.16 on Ruby 3.1, checked on snippet
+//! profiles): FrozenError from `# frozen_string_literal: true`, NoMethodError / NameError
+//! inside examples and control bodies, exceptions while computing a `describe` argument.
+
+use crate::job::{ControlResult, ControlStatus};
+use crate::native::testing::run;
+
+/// (code_desc, status, message) of a control's results.
+fn rows(results: &[ControlResult], id: &str) -> Vec<(String, ControlStatus, Option<String>)> {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
+        .results
+        .iter()
+        .map(|c| {
+            (
+                c.code_desc.clone(),
+                c.status,
+                c.message.clone().or(c.skip_message.clone()),
+            )
+        })
+        .collect()
+}
+
+fn row(
+    desc: &str,
+    status: ControlStatus,
+    message: Option<&str>,
+) -> (String, ControlStatus, Option<String>) {
+    (desc.to_string(), status, message.map(str::to_string))
+}
+
+const SOURCE_ERROR: &str = "Control Source Code Error test/controls/test.rb:";
+
+/// rule.rb rescues the control block's exception into a "Control Source Code Error"
+/// example; the describes registered before it stay, the rest of the block does not run.
+#[test]
+fn a_frozen_literal_changed_in_the_control_body_is_a_source_code_error() {
+    let r = run(r#"# frozen_string_literal: true
+
+control 'f' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  path = '/etc'
+  x = command('ls ' << path).stdout
+  describe x do
+    it { should_not be_empty }
+  end
+end
+
+control 'h' do
+  v = 'abc'
+  v.upcase!
+end
+"#);
+    assert_eq!(
+        rows(&r, "f"),
+        vec![
+            row(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed,
+                None
+            ),
+            row(
+                &format!("{SOURCE_ERROR}3 "),
+                ControlStatus::Failed,
+                Some("can't modify frozen String: \"ls \"")
+            ),
+        ]
+    );
+    assert_eq!(
+        rows(&r, "h"),
+        vec![row(
+            &format!("{SOURCE_ERROR}14 "),
+            ControlStatus::Failed,
+            Some("can't modify frozen String: \"abc\"")
+        )]
+    );
+}
+
+/// Which strings are frozen (Ruby ≥ 3.0): plain literals under the magic comment, not
+/// interpolated ones, `String.new`, `+''`, `dup` or a method's result; `frozen?` says so.
+/// Inside an example the FrozenError fails that example only.
+#[test]
+fn only_plain_literals_are_frozen_and_frozen_answers_it() {
+    let r = run(r#"# frozen_string_literal: true
+control 'g' do
+  s = String.new('a')
+  s << 'b'
+  t = +'c'
+  t << 'd'
+  u = "i#{1}"
+  u << 'j'
+  w = 'lit'
+  describe [s, t, u, 'x'.frozen?, s.frozen?, 'k'.dup.frozen?, w.frozen?, [].frozen?, 1.frozen?] do
+    it { should eq ['ab', 'cd', 'i1j', true, false, false, true, false, true] }
+  end
+end
+control 'i' do
+  describe 'sub' do
+    it { expect('abc'.sub!(/z/, 'y')).to be_nil }
+  end
+  describe 'after' do
+    it { should eq 'after' }
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "g")[0].1,
+        ControlStatus::Passed,
+        "{:?}",
+        rows(&r, "g")
+    );
+    assert_eq!(
+        rows(&r, "i"),
+        vec![
+            row(
+                "sub ",
+                ControlStatus::Failed,
+                Some("can't modify frozen String: \"abc\"")
+            ),
+            row(
+                "after is expected to eq \"after\"",
+                ControlStatus::Passed,
+                None
+            ),
+        ]
+    );
+}
+
+/// Without the magic comment literals are mutable, but `freeze` freezes a string.
+#[test]
+fn freeze_freezes_without_the_magic_comment() {
+    let r = run(r#"control 'j' do
+  a = 'a'
+  a << 'b'
+  b = 'c'.freeze
+  describe a do
+    it { should eq 'ab' }
+  end
+  b << 'd'
+end
+"#);
+    assert_eq!(
+        rows(&r, "j"),
+        vec![
+            row("ab is expected to eq \"ab\"", ControlStatus::Passed, None),
+            row(
+                &format!("{SOURCE_ERROR}1 "),
+                ControlStatus::Failed,
+                Some("can't modify frozen String: \"c\"")
+            ),
+        ]
+    );
+}
+
+/// An exception while computing a describe's argument is the control block's: rule.rb's
+/// Control Source Code Error, and the describes after it are not registered.
+#[test]
+fn a_describe_argument_that_raises_ends_the_control() {
+    let r = run(r#"control 'arg' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  describe "value #{nil.foo}" do
+    it { should eq 'x' }
+  end
+  describe file('/etc/group') do
+    it { should exist }
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "arg"),
+        vec![
+            row(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed,
+                None
+            ),
+            row(
+                &format!("{SOURCE_ERROR}1 "),
+                ControlStatus::Failed,
+                Some("undefined method `foo' for nil:NilClass")
+            ),
+        ]
+    );
+}
+
+/// An undefined name inside an example fails that example (no matcher ran: the describe's
+/// text and a space), the describe's other examples still run; in the control's body it is
+/// the Control Source Code Error. InSpec 7.1.16's rows for the same controls.
+#[test]
+fn undefined_names_fail_the_example_or_the_control_as_ruby_raises_them() {
+    let r = run(r#"control 'typo' do
+  describe file('/etc/passwd') do
+    it { shold_not exist }
+    it { should exist }
+  end
+end
+
+control 'bare' do
+  describe 'Temporary accounts' do
+    it { should be empty }
+    it { should eq 'Temporary accounts' }
+  end
+end
+
+control 'body' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  if auditd_cfg_remote_plugin
+    describe 'x' do
+      it { should eq 'x' }
+    end
+  end
+end
+
+control 'arr' do
+  x = [].empty
+end
+
+control 'nilmeth' do
+  describe 'nil' do
+    it { expect(nil.dns).to eq 1 }
+  end
+end
+"#);
+    let status_desc = |id: &str| -> Vec<(String, ControlStatus)> {
+        rows(&r, id)
+            .into_iter()
+            .map(|(d, s, m)| {
+                (
+                    if s == ControlStatus::Skipped {
+                        format!("{d} {m:?}")
+                    } else {
+                        d
+                    },
+                    s,
+                )
+            })
+            .collect()
+    };
+    let sd = |d: &str, s: ControlStatus| (d.to_string(), s);
+    assert_eq!(
+        status_desc("typo"),
+        vec![
+            sd("File /etc/passwd ", ControlStatus::Failed),
+            sd(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed
+            ),
+        ]
+    );
+    assert_eq!(
+        status_desc("bare"),
+        vec![
+            sd("Temporary accounts ", ControlStatus::Failed),
+            sd(
+                "Temporary accounts is expected to eq \"Temporary accounts\"",
+                ControlStatus::Passed
+            ),
+        ]
+    );
+    assert!(rows(&r, "bare")[0]
+        .2
+        .as_deref()
+        .is_some_and(|m| m.starts_with("undefined local variable or method `empty' for ")));
+    assert_eq!(
+        status_desc("body"),
+        vec![
+            sd(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed
+            ),
+            sd(&format!("{SOURCE_ERROR}15 "), ControlStatus::Failed),
+        ]
+    );
+    assert_eq!(
+        rows(&r, "arr"),
+        vec![row(
+            &format!("{SOURCE_ERROR}26 "),
+            ControlStatus::Failed,
+            Some("undefined method `empty' for []:Array")
+        )]
+    );
+    assert_eq!(
+        rows(&r, "nilmeth"),
+        vec![row(
+            "nil ",
+            ControlStatus::Failed,
+            Some("undefined method `dns' for nil:NilClass")
+        )]
+    );
+}
+
+/// A name the profile's libraries mention may be defined there (on any class): not known
+/// to be undefined, so outside the subset as before.
+#[test]
+fn a_name_the_libraries_mention_stays_unsupported() {
+    let r = crate::native::testing::run_with(
+        "control 'lib' do\n  describe 'x' do\n    it { helper_check }\n  end\nend\n",
+        &[(
+            "libraries/h.rb",
+            "class Object\n  def helper_check\n    true\n  end\nend\n",
+        )],
+        serde_json::json!({}),
+        None,
+    );
+    assert_eq!(
+        rows(&r, "lib")[0].1,
+        ControlStatus::Skipped,
+        "{:?}",
+        rows(&r, "lib")
+    );
+}
+
+/// `coverage` reads the same rule: a typo InSpec also fails on is evaluated (reported as
+/// Ruby raises it).
+#[test]
+fn coverage_counts_ruby_errors_as_evaluated() {
+    let profile = crate::native::testing::snippet_profile(
+        "control 'typo' do
+  describe file('/etc/passwd') do
+    it { shold_not exist }
+  end
+end
+control 'body' do
+  x = [].empty
+  if auditd_cfg_remote_plugin
+    describe 'x' do
+      it { should eq 'x' }
+    end
+  end
+end
+control 'group' do
+  describe 'x' do
+    not_a_known_name
+  end
+end
+",
+        &[],
+        None,
+    );
+    let c = crate::native::coverage::coverage(&profile);
+    let blocked: Vec<(String, Vec<String>)> = c
+        .controls
+        .iter()
+        .map(|k| {
+            (
+                k.id.clone(),
+                k.blockers.iter().map(|b| b.construct.clone()).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("typo".to_string(), vec![]),
+            ("body".to_string(), vec![]),
+            // In a describe block's body too, a name none of InSpec's contexts answers is
+            // NameError (context_names), so the control is evaluated.
+            ("group".to_string(), vec![]),
+        ]
+    );
+}
+
+/// RSpec's `include` on an actual without `include?` fails both ways (InSpec 7.1.16's rows
+/// and messages for the same examples).
+#[test]
+fn include_on_nil_fails_both_ways_as_rspec_reports_it() {
+    let r = run(r#"control 'nilinc' do
+  describe 'nil' do
+    it { expect(nil).not_to include '' }
+    it { expect(nil).to include 'a' }
+    it { expect(5).to include 'a' }
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "nilinc"),
+        vec![
+            row(
+                "nil is expected not to include \"\"",
+                ControlStatus::Failed,
+                Some("expected nil not to include \"\", but it does not respond to `include?`")
+            ),
+            row(
+                "nil is expected to include \"a\"",
+                ControlStatus::Failed,
+                Some("expected nil to include \"a\", but it does not respond to `include?`")
+            ),
+            row(
+                "nil is expected to include \"a\"",
+                ControlStatus::Failed,
+                Some("expected 5 to include \"a\", but it does not respond to `include?`")
+            ),
+        ]
+    );
+}
