@@ -206,6 +206,32 @@ end
 }
 
 #[test]
+fn metadata_hash_inputs_have_symbol_keys_below_the_top() {
+    // metadata.rb symbolizes every key; the registry re-keys only the top level with strings.
+    let yml = "name: t\nversion: 1.0.0\ninputs:\n  - name: modes\n    type: Hash\n    value:\n      max:\n        log_files: '0640'\n        list:\n          - a: 1\n";
+    let code = r##"
+control 'h' do
+  describe input('modes')['max'][:log_files] do
+    it { should eq '0640' }
+  end
+  describe input('modes')['max']['log_files'] do
+    it { should eq nil }
+  end
+  describe input('modes')['max'][:list] do
+    it { should eq [{ a: 1 }] }
+  end
+  describe input('job')['k'] do
+    it { should eq({ 'n' => 1 }) }
+  end
+end
+"##;
+    let r = run_with(code, &[], json!({"job": {"k": {"n": 1}}}), Some(yml));
+    let c = one(&r, "h");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(c.results.len(), 4);
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin

@@ -1008,6 +1008,34 @@ pub fn json_to_value(v: &serde_json::Value) -> Value {
     Value::from_json(v)
 }
 
+/// An input value declared in inspec.yml. InSpec symbolizes every key of the metadata
+/// (metadata.rb `symbolize_keys`, through arrays too), then the input registry re-keys the
+/// top-level Hash with strings (input_registry.rb `find_or_register_input`, Thor's
+/// HashWithIndifferentAccess): `input('modes')['max'][:log_files]`.
+pub fn metadata_input_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Object(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::str(k), symbolized(v)))
+                .collect(),
+        ),
+        other => symbolized(other),
+    }
+}
+
+/// metadata.rb's `symbolize_keys`: hashes at any depth keyed by symbols.
+fn symbolized(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Object(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::Sym(k.clone()), symbolized(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => Value::Array(items.iter().map(symbolized).collect()),
+        scalar => Value::from_json(scalar),
+    }
+}
+
 /// Types an input by its declared type (`Numeric` from a numeric string, `String` from a
 /// number, `Boolean` from "true"/"false", `Regexp` from a string).
 pub fn coerce_input(v: Value, type_: &str) -> Value {

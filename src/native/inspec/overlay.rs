@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use crate::job::{ControlResult, ControlSelection, ControlStatus, ProfileInfo};
-use crate::native::inspec::dsl::json_to_value;
+use crate::native::inspec::dsl::{json_to_value, metadata_input_value};
 use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::inspec::Interp;
 use crate::native::resources::{detect_platform, Platform};
@@ -424,13 +424,13 @@ impl Interp<'_> {
         for i in own {
             type_ = type_.or(i.type_.clone());
             if let Some(v) = &i.value {
-                offer(i.priority.unwrap_or(30), json_to_value(v));
+                offer(i.priority.unwrap_or(30), metadata_input_value(v));
             }
         }
         for i in &from_above {
             type_ = type_.or(i.type_.clone());
             if let Some(v) = &i.value {
-                offer(i.priority.unwrap_or(35), json_to_value(v));
+                offer(i.priority.unwrap_or(35), metadata_input_value(v));
             }
         }
         if let Some(v) = self.inputs.get(name) {
