@@ -232,6 +232,36 @@ end
 }
 
 #[test]
+fn its_sends_a_name_no_def_makes_and_the_resource_raises_no_method_error() {
+    // rspec-its sends the string; without method_missing a resource raises NoMethodError.
+    let r = run(r##"
+control 'n' do
+  describe file('/etc/passwd') do
+    its('runlevels(?-mix:0)') { should be_enabled }
+  end
+end
+control 'one' do
+  describe.one do
+    describe file('/etc/passwd') do
+      it { should exist }
+    end
+    describe file('/etc/passwd') do
+      its('runlevels(?-mix:0)') { should be_enabled }
+    end
+  end
+end
+"##);
+    let n = one(&r, "n");
+    assert_eq!(n.status, ControlStatus::Failed, "{n:#?}");
+    let msg = n.results[0].message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("undefined method `runlevels(?-mix:0)'"),
+        "{msg}"
+    );
+    assert_eq!(one(&r, "one").status, ControlStatus::Passed, "{r:#?}");
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin
