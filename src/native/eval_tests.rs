@@ -262,6 +262,38 @@ end
 }
 
 #[test]
+fn hash_order_operators_are_subset_tests() {
+    // hash.c: Hash#>= is a superset test (`should be >= {...}`, RSpec's BeComparedTo).
+    let r = run(r##"
+h = { 'a' => '1', 'b' => '2' }
+control 'h' do
+  describe h do
+    it { should be >= { 'a' => '1' } }
+    it { should_not be >= { 'a' => '2' } }
+    it { should be > { 'a' => '1' } }
+    it { should_not be > h }
+    it { should be <= { 'a' => '1', 'b' => '2', 'c' => 3 } }
+  end
+  describe [h >= {}, h < h, {} < h, h <= { 'a' => '1' }] do
+    it { should eq [true, false, true, false] }
+  end
+end
+control 'f' do
+  describe({}) do
+    it { should be >= { 'k' => '1' } }
+  end
+end
+"##);
+    assert_eq!(one(&r, "h").status, ControlStatus::Passed, "{r:#?}");
+    let f = one(&r, "f");
+    assert_eq!(f.status, ControlStatus::Failed, "{f:#?}");
+    assert_eq!(
+        f.results[0].message.as_deref(),
+        Some("expected: >= {\"k\" => \"1\"}\n     got:    {}")
+    );
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin

@@ -3,7 +3,9 @@
 
 use crate::native::inspec::cmp;
 use crate::native::ruby::methods::row::Row;
-use crate::native::ruby::methods::{case_eq, compare, find, is_a, is_match, pattern, to_s};
+use crate::native::ruby::methods::{
+    case_eq, compare, find, hash_order, is_a, is_match, pattern, to_s,
+};
 use crate::native::ruby::objects::{as_native, ClassRef};
 use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Flow, R};
@@ -503,6 +505,9 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
                 "==" => actual == e,
                 "===" => case_eq(e, actual)?,
                 "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
+                _ if hash_order(op, actual, e).is_some() => {
+                    hash_order(op, actual, e).unwrap_or(false)
+                }
                 _ => {
                     let o = compare(actual, e).ok_or_else(|| {
                         Flow::raise(
