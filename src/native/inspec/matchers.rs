@@ -395,6 +395,12 @@ impl Matcher {
             let (passed, message) = cx.run_custom(m, actual, negated)?;
             return Ok((passed != negated, message));
         }
+        // A Hashie::Mash is matched as the Hash it is (RSpec formats it as one too).
+        let as_hash = match actual {
+            Value::Native(n) => n.hash_pairs().map(Value::Hash),
+            _ => None,
+        };
+        let actual = as_hash.as_ref().unwrap_or(actual);
         let n = self.name.as_str();
         let call = Call {
             m: self,
