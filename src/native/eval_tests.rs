@@ -294,6 +294,64 @@ end
 }
 
 #[test]
+fn should_without_a_matcher_is_rspecs_operator_matcher() {
+    // operators.rb: `should >= 1` sends the operator to the subject; its own messages.
+    let r = run(r##"
+control 'o' do
+  describe 'x' do
+    subject { '0' }
+    it { should >= '1' }
+  end
+  describe 5 do
+    it { should >= 3 }
+    it { should_not < 3 }
+    it { should == 5 }
+    it { should == 6 }
+    it { should_not >= 3 }
+  end
+end
+"##);
+    let c = one(&r, "o");
+    let got: Vec<(ControlStatus, String, String)> = c
+        .results
+        .iter()
+        .map(|x| {
+            (
+                x.status,
+                x.code_desc.clone(),
+                x.message.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    use ControlStatus::{Failed as F, Passed as P};
+    let want = [
+        (
+            F,
+            "x is expected to >= \"1\"",
+            "expected: >= \"1\"\n     got:    \"0\"",
+        ),
+        (P, "5 is expected to >= 3", ""),
+        (P, "5 is expected not to < 3", ""),
+        (P, "5 is expected to == 5", ""),
+        (
+            F,
+            "5 is expected to == 6",
+            "expected: 6\n     got: 5 (using ==)",
+        ),
+        (
+            F,
+            "5 is expected not to >= 3",
+            "expected not: >= 3\n         got:    5",
+        ),
+    ];
+    let want: Vec<(ControlStatus, String, String)> = want
+        .iter()
+        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin

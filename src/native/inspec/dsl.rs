@@ -816,10 +816,30 @@ impl Interp<'_> {
             return Err(self.unsupported("`should` outside an example", off));
         }
         let (a, _) = self.eval_args(args)?;
+        if a.is_empty() {
+            // RSpec's operator matcher: the operator sent to it is the expectation.
+            return Ok(native(ShouldOperator { negated }));
+        }
         let mut a = a.into_iter();
         let m = a.next().unwrap_or(Value::Nil);
         let actual = ActualOf::Subject;
         self.expectation(actual, m, negated, a.next(), off)
+    }
+
+    /// `should >= 1` (`should` without a matcher, operators.rb): the subject `op` `expected`.
+    pub fn should_operator(
+        &mut self,
+        s: &ShouldOperator,
+        op: &str,
+        expected: Value,
+        off: u32,
+    ) -> R {
+        if !["==", "===", "=~", ">", ">=", "<", "<="].contains(&op) {
+            return Err(self.unsupported(format!("`should {op}`"), off));
+        }
+        let mut m = Matcher::new(crate::native::inspec::matchers::OPERATOR, Vec::new());
+        m.op = Some((op.to_string(), expected));
+        self.expectation(ActualOf::Subject, native(m), s.negated, None, off)
     }
 
     /// `expect(value).to matcher[, message]`.
@@ -929,6 +949,13 @@ impl Interp<'_> {
         }
     }
 }
+
+/// What `should` without a matcher answers: RSpec's (Positive|Negative)OperatorMatcher.
+pub struct ShouldOperator {
+    negated: bool,
+}
+
+impl NativeObject for ShouldOperator {}
 
 /// Where an explicit subject's value is memoized among an example's `let`s.
 const SUBJECT_KEY: &str = "\0subject";

@@ -30,6 +30,7 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("be_falsey", m_be_falsey),
     ("be_falsy", m_be_falsey),
     ("be", m_be),
+    (OPERATOR, m_operator),
     ("exist", predicate),
     ("start_with", m_start_with),
     ("end_with", m_start_with),
@@ -57,6 +58,10 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("be_within", m_be_within),
     ("satisfy", m_satisfy),
 ];
+
+/// The name of RSpec's operator matcher, which `should` without a matcher answers (no
+/// profile can name it).
+pub const OPERATOR: &str = "(operator)";
 
 /// How `name` matches, if it has semantics of its own.
 fn own(name: &str) -> Option<MatchFn> {
@@ -279,6 +284,10 @@ impl Matcher {
                 };
                 format!("cmp {op} {}", inspect(&e))
             }
+            OPERATOR => match &self.op {
+                Some((op, e)) => format!("{op} {}", inspect(e)),
+                None => String::new(),
+            },
             "be" => match &self.op {
                 // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
                 Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
@@ -497,6 +506,54 @@ fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     })
 }
 
+/// `actual OP expected` as Ruby sends it (`be >= 5`, `should >= 5`).
+fn compared(actual: &Value, op: &str, e: &Value, cx: &mut dyn Predicates) -> R<bool> {
+    Ok(match op {
+        _ if is_instance(actual) => cx.predicate(actual, op, std::slice::from_ref(e))?.truthy(),
+        "==" => actual == e,
+        "===" => case_eq(e, actual)?,
+        "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
+        _ if hash_order(op, actual, e).is_some() => hash_order(op, actual, e).unwrap_or(false),
+        _ => {
+            let o = compare(actual, e).ok_or_else(|| {
+                Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "comparison of {} with {} failed",
+                        actual.class_name(),
+                        inspect(e)
+                    ),
+                )
+            })?;
+            match op {
+                "<" => o.is_lt(),
+                "<=" => o.is_le(),
+                ">" => o.is_gt(),
+                _ => o.is_ge(),
+            }
+        }
+    })
+}
+
+/// RSpec's OperatorMatcher (`should >= 5`, `should == 'x'`, operators.rb): the operator
+/// sent to the subject; its own failure messages.
+fn m_operator(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let Some((op, e)) = &c.m.op else {
+        return Ok((false, String::new()));
+    };
+    let ok = compared(c.actual, op, e, cx)?;
+    let (e, a) = (inspect(e), inspect(c.actual));
+    let pad = " ".repeat(op.len());
+    let message = if c.negated {
+        format!("expected not: {op} {e}\n         got: {pad} {a}")
+    } else if matches!(op.as_str(), "==" | "===" | "=~") {
+        format!("expected: {e}\n     got: {a} (using {op})")
+    } else {
+        format!("expected: {op} {e}\n     got: {pad} {a}")
+    };
+    Ok((ok, message))
+}
+
 fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
@@ -504,35 +561,7 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     Ok(match &m.op {
         Some((op, e)) => {
-            let ok = match op.as_str() {
-                _ if is_instance(actual) => {
-                    cx.predicate(actual, op, std::slice::from_ref(e))?.truthy()
-                }
-                "==" => actual == e,
-                "===" => case_eq(e, actual)?,
-                "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
-                _ if hash_order(op, actual, e).is_some() => {
-                    hash_order(op, actual, e).unwrap_or(false)
-                }
-                _ => {
-                    let o = compare(actual, e).ok_or_else(|| {
-                        Flow::raise(
-                            "ArgumentError",
-                            format!(
-                                "comparison of {} with {} failed",
-                                actual.class_name(),
-                                inspect(e)
-                            ),
-                        )
-                    })?;
-                    match op.as_str() {
-                        "<" => o.is_lt(),
-                        "<=" => o.is_le(),
-                        ">" => o.is_gt(),
-                        _ => o.is_ge(),
-                    }
-                }
-            };
+            let ok = compared(actual, op, e, cx)?;
             let pad = " ".repeat(op.len());
             let message = if not.is_empty() {
                 format!(
