@@ -352,6 +352,73 @@ end
 }
 
 #[test]
+fn be_between_is_rspecs_be_between() {
+    // be_between.rb: >= and <= (> and < when exclusive); an ArgumentError is a mismatch.
+    let r = run(r##"
+control 'b' do
+  describe 'RHEL' do
+    it 'is not a supported release' do
+      expect('12.11').to be_between(7.6, 7.9), 'msg'
+    end
+  end
+  describe 5 do
+    it { should be_between(1, 7) }
+    it { should be_between(6, 7) }
+    it { should be_between(5, 7).exclusive }
+    it { should be_between(5, 7).inclusive }
+  end
+  describe 'b' do
+    it { should be_between('a', 'c') }
+    it { should be_between(1, 2) }
+  end
+end
+"##);
+    let c = one(&r, "b");
+    let got: Vec<(ControlStatus, String, String)> = c
+        .results
+        .iter()
+        .map(|x| {
+            (
+                x.status,
+                x.code_desc.clone(),
+                x.message.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    use ControlStatus::{Failed as F, Passed as P};
+    let want = [
+        (F, "RHEL is not a supported release", "msg"),
+        (P, "5 is expected to be between 1 and 7 (inclusive)", ""),
+        (
+            F,
+            "5 is expected to be between 6 and 7 (inclusive)",
+            "expected 5 to be between 6 and 7 (inclusive)",
+        ),
+        (
+            F,
+            "5 is expected to be between 5 and 7 (exclusive)",
+            "expected 5 to be between 5 and 7 (exclusive)",
+        ),
+        (P, "5 is expected to be between 5 and 7 (inclusive)", ""),
+        (
+            P,
+            "b is expected to be between \"a\" and \"c\" (inclusive)",
+            "",
+        ),
+        (
+            F,
+            "b is expected to be between 1 and 2 (inclusive)",
+            "expected \"b\" to be between 1 and 2 (inclusive)",
+        ),
+    ];
+    let want: Vec<(ControlStatus, String, String)> = want
+        .iter()
+        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin

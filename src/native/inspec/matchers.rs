@@ -56,6 +56,7 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("belong_to_primary_group", predicate),
     ("belong_to_group", predicate),
     ("be_within", m_be_within),
+    ("be_between", m_be_between),
     ("satisfy", m_satisfy),
 ];
 
@@ -250,6 +251,11 @@ impl Matcher {
                 m.chains.push((name.to_string(), args.to_vec()));
                 Some(m)
             }
+            "inclusive" | "exclusive" if self.name == "be_between" => {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), Vec::new()));
+                Some(m)
+            }
             "with" | "only_with" if self.name == "be_mounted" => {
                 let mut m = self.clone();
                 m.chains.push((name.to_string(), args.to_vec()));
@@ -288,6 +294,12 @@ impl Matcher {
                 Some((op, e)) => format!("{op} {}", inspect(e)),
                 None => String::new(),
             },
+            "be_between" => format!(
+                "be between {} and {} ({})",
+                inspect(self.args.first().unwrap_or(&Value::Nil)),
+                inspect(self.args.get(1).unwrap_or(&Value::Nil)),
+                between_mode(self)
+            ),
             "be" => match &self.op {
                 // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
                 Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
@@ -551,6 +563,49 @@ fn m_operator(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     } else {
         format!("expected: {op} {e}\n     got: {pad} {a}")
     };
+    Ok((ok, message))
+}
+
+/// `.inclusive` (the default) or `.exclusive`: the last one chained.
+fn between_mode(m: &Matcher) -> &'static str {
+    match m
+        .chains
+        .iter()
+        .rev()
+        .find(|(c, _)| c == "exclusive" || c == "inclusive")
+    {
+        Some((c, _)) if c == "exclusive" => "exclusive",
+        _ => "inclusive",
+    }
+}
+
+/// RSpec's BeBetween (be_between.rb): `actual >= min && actual <= max` (`>`/`<` when
+/// exclusive); an ArgumentError of the comparison is a mismatch; an actual without the
+/// operators fails saying so.
+fn m_be_between(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let (min, max) = (
+        c.m.args.first().unwrap_or(&Value::Nil),
+        c.m.args.get(1).unwrap_or(&Value::Nil),
+    );
+    let (gt, lt) = match between_mode(c.m) {
+        "exclusive" => (">", "<"),
+        _ => (">=", "<="),
+    };
+    let comparable = !matches!(
+        c.actual,
+        Value::Nil | Value::Bool(_) | Value::Array(_) | Value::Regex { .. } | Value::Range { .. }
+    );
+    let ok = comparable
+        && match compared(c.actual, gt, min, cx)
+            .and_then(|ok| Ok(ok && compared(c.actual, lt, max, cx)?))
+        {
+            Err(Flow::Raise(e)) if e.class == "ArgumentError" => false,
+            other => other?,
+        };
+    let mut message = c.default_msg(cx);
+    if !comparable {
+        message.push_str(&format!(", but it does not respond to `{lt}` and `{gt}`"));
+    }
     Ok((ok, message))
 }
 
