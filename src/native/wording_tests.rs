@@ -783,3 +783,72 @@ end
         )]
     );
 }
+
+/// A pending example (no block) is named by its group's own description with its own
+/// description as the skip message (formatters/base.rb); a describe body's `input('x')`
+/// defines one and answers the RSpec::Core::Example (rspec_extensions.rb).
+#[test]
+fn pending_examples_and_inputs_in_a_describe_body() {
+    let r = crate::native::testing::run_with(
+        r##"
+control 'a' do
+  describe 'Control not applicable' do
+    skip 'not using' unless input('flag')
+    skip 'in container'
+  end
+end
+control 'b' do
+  describe 'B' do
+    skip "The #{input('dir')} directory was not found."
+  end
+end
+control 'c' do
+  describe 'G' do
+    it 'pending thing'
+    describe 'inner' do
+      x = input('flag')
+    end
+  end
+  describe 'E' do
+    it { expect(input('flag')).to eq true }
+  end
+end
+"##,
+        &[],
+        serde_json::json!({"flag": true, "dir": "/tmp"}),
+        None,
+    );
+    let got: Vec<(String, ControlStatus, String, String)> = r
+        .iter()
+        .flat_map(|c| {
+            c.results.iter().map(|x| {
+                (
+                    c.id.clone(),
+                    x.status,
+                    x.code_desc.clone(),
+                    x.skip_message.clone().unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    use ControlStatus::{Passed as P, Skipped as S};
+    let want = [
+        ("a", S, "Control not applicable", "flag"),
+        ("a", S, "Control not applicable", "in container"),
+        ("b", S, "B", "dir"),
+        (
+            "b",
+            S,
+            "B",
+            "The #<RSpec::Core::Example \"dir\"> directory was not found.",
+        ),
+        ("c", S, "G", "pending thing"),
+        ("c", S, "inner", "flag"),
+        ("c", P, "E is expected to eq true", ""),
+    ];
+    let want: Vec<(String, ControlStatus, String, String)> = want
+        .iter()
+        .map(|(i, s, d, m)| (i.to_string(), *s, d.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}

@@ -198,6 +198,18 @@ impl Interp<'_> {
                         .unwrap_or_else(|| "No reason given".into()),
                 ))
             }),
+            // rspec_extensions.rb `define_example_method :input` (and :input_object,
+            // :attribute): in a describe body, outside its examples, the call defines a
+            // pending example named by its first argument and answers that example.
+            "input" | "attribute" | "input_object"
+                if self.ext.dsl.example.is_none() && !self.ext.dsl.describes.is_empty() =>
+            {
+                self.eval_args(args).and_then(|(a, _)| {
+                    let name = a.first().map(to_s).unwrap_or_default();
+                    self.run_example(Some(name.clone()), None, None, None, off)?;
+                    Ok(native(PendingExample(name)))
+                })
+            }
             "input" | "attribute" => self.input(args, off),
             "input_object" => self.input_object(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
@@ -699,9 +711,26 @@ impl Interp<'_> {
             .collect();
         prefix.extend(its_desc);
         let Some(block) = block else {
-            prefix.push(text.unwrap_or_default());
-            let mut c = timer.check(ControlStatus::Skipped, prefix.join(" "));
-            c.skip_message = Some("Not yet implemented".into());
+            // A pending example (no block: RSpec's "Not yet implemented"). With a
+            // description, InSpec names it by its group's own description and reports the
+            // description as the skip message (formatters/base.rb `format_example`).
+            let (code_desc, message) = match text {
+                Some(t) if its.is_none() => (
+                    self.ext
+                        .dsl
+                        .describes
+                        .last()
+                        .map(|d| d.desc.clone())
+                        .unwrap_or_default(),
+                    t,
+                ),
+                t => {
+                    prefix.push(t.unwrap_or_default());
+                    (prefix.join(" "), "Not yet implemented".to_string())
+                }
+            };
+            let mut c = timer.check(ControlStatus::Skipped, code_desc);
+            c.skip_message = Some(message);
             self.ext.dsl.checks.push(c);
             return Ok(Value::Nil);
         };
@@ -947,6 +976,18 @@ impl Interp<'_> {
                 _ => why,
             }))
         }
+    }
+}
+
+/// The RSpec::Core::Example a describe body's `input('name')` defines (and answers).
+struct PendingExample(String);
+
+impl NativeObject for PendingExample {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("RSpec::Core::Example")
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(format!("#<RSpec::Core::Example {:?}>", self.0))
     }
 }
 
