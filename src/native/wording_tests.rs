@@ -852,3 +852,21 @@ end
         .collect();
     assert_eq!(got, want);
 }
+
+/// RSpec's ObjectFormatter cuts a value's inspect of 200 characters or more to its first
+/// 101 and last 100 around "..." in descriptions and messages (object_formatter.rb).
+#[test]
+fn long_values_are_cut_as_rspecs_object_formatter_does() {
+    let long = "ab".repeat(150);
+    let r = run(&format!(
+        "control 'l' do\n  describe 'x' do\n    it {{ expect(nil).to eq '{long}' }}\n  end\nend\n"
+    ));
+    let quoted = format!("{long:?}");
+    let cut = format!("{}...{}", &quoted[..101], &quoted[quoted.len() - 100..]);
+    let c = &r[0].results[0];
+    assert_eq!(c.code_desc, format!("x is expected to eq {cut}"));
+    assert_eq!(
+        c.message.as_deref(),
+        Some(format!("\nexpected: {cut}\n     got: nil\n\n(compared using ==)\n").as_str())
+    );
+}

@@ -176,6 +176,21 @@ fn inspect(v: &Value) -> String {
     }
 }
 
+/// RSpec::Support::ObjectFormatter.format, what RSpec's descriptions and messages show of
+/// a value: its inspect, cut to the first 101 and last 100 characters around "..." when
+/// 200 or longer (object_formatter.rb, max_formatted_output_length 200).
+fn formatted(v: &Value) -> String {
+    const MAX: usize = 200;
+    let s = inspect(v);
+    let n = s.chars().count();
+    if n < MAX {
+        return s;
+    }
+    let head: String = s.chars().take(MAX / 2 + 1).collect();
+    let tail: String = s.chars().skip(n - MAX / 2).collect();
+    format!("{head}...{tail}")
+}
+
 /// Ruby's string interpolation of a value (`"#{x}"`): strings bare, the rest inspected.
 fn interpolated(v: &Value) -> String {
     match v {
@@ -189,11 +204,11 @@ fn interpolated(v: &Value) -> String {
 fn sentence(args: &[Value]) -> String {
     match args {
         [] => String::new(),
-        [one] => format!(" {}", inspect(one)),
-        [a, b] => format!(" {} and {}", inspect(a), inspect(b)),
+        [one] => format!(" {}", formatted(one)),
+        [a, b] => format!(" {} and {}", formatted(a), formatted(b)),
         [head @ .., last] => {
-            let head: Vec<String> = head.iter().map(inspect).collect();
-            format!(" {}, and {}", head.join(", "), inspect(last))
+            let head: Vec<String> = head.iter().map(formatted).collect();
+            format!(" {}, and {}", head.join(", "), formatted(last))
         }
     }
 }
@@ -296,8 +311,8 @@ impl Matcher {
             },
             "be_between" => format!(
                 "be between {} and {} ({})",
-                inspect(self.args.first().unwrap_or(&Value::Nil)),
-                inspect(self.args.get(1).unwrap_or(&Value::Nil)),
+                formatted(self.args.first().unwrap_or(&Value::Nil)),
+                formatted(self.args.get(1).unwrap_or(&Value::Nil)),
                 between_mode(self)
             ),
             "be" => match &self.op {
@@ -474,9 +489,9 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             *actual == a0
         };
         let exp = if negated {
-            format!("value != {}", inspect(&a0))
+            format!("value != {}", formatted(&a0))
         } else {
-            inspect(&a0)
+            formatted(&a0)
         };
         let how = if n == "eq" {
             "=="
@@ -489,7 +504,7 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             ok,
             format!(
                 "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
-                inspect(actual)
+                formatted(actual)
             ),
         )
     })
@@ -554,7 +569,7 @@ fn m_operator(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         return Ok((false, String::new()));
     };
     let ok = compared(c.actual, op, e, cx)?;
-    let (e, a) = (inspect(e), inspect(c.actual));
+    let (e, a) = (formatted(e), formatted(c.actual));
     let pad = " ".repeat(op.len());
     let message = if c.negated {
         format!("expected not: {op} {e}\n         got: {pad} {a}")
@@ -621,15 +636,15 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             let message = if not.is_empty() {
                 format!(
                     "expected: {op} {}\n     got: {pad} {}",
-                    inspect(e),
-                    inspect(actual)
+                    formatted(e),
+                    formatted(actual)
                 )
             } else {
                 // RSpec's BeComparedTo#failure_message_when_negated.
                 format!(
                     "`expect({}).not_to be {op} {}`",
-                    inspect(actual),
-                    inspect(e)
+                    formatted(actual),
+                    formatted(e)
                 )
             };
             (ok, message)
