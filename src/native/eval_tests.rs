@@ -419,6 +419,37 @@ end
 }
 
 #[test]
+fn an_inputs_value_set_in_one_control_file_holds_in_the_later_ones() {
+    // input_registry.rb keeps one registry per profile: `attribute('x', default: v)` in
+    // one file gives `input('x')` its value in the files evaluated after it.
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![
+            (
+                "controls/a.rb".into(),
+                "CONF = attribute('conf', default: '/etc/x.conf')\nFLAG = input('flag', value: 1, priority: 50)\n".into(),
+            ),
+            (
+                "controls/b.rb".into(),
+                "control 'b' do\n  describe [input('conf'), input('flag'), input('other')] do\n    it { should eq ['/etc/x.conf', 1, nil] }\n  end\nend\n".into(),
+            ),
+        ],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("parses");
+    let inputs = json!({"flag": 2});
+    let r = crate::native::inspec::run::evaluate_with(
+        &profile,
+        crate::native::testing::host(),
+        inputs.as_object().expect("object"),
+        &crate::native::testing::fake_factory,
+    );
+    let c = one(&r, "b");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+}
+
+#[test]
 fn begin_rescue_ensure_and_raise() {
     let r = run(r##"
 x = begin
