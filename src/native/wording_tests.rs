@@ -805,6 +805,7 @@ end
 control 'c' do
   describe 'G' do
     it 'pending thing'
+    it('named') { skip 'why' }
     describe 'inner' do
       x = input('flag')
     end
@@ -843,6 +844,7 @@ end
             "The #<RSpec::Core::Example \"dir\"> directory was not found.",
         ),
         ("c", S, "G", "pending thing"),
+        ("c", S, "G", "named"),
         ("c", S, "inner", "flag"),
         ("c", P, "E is expected to eq true", ""),
     ];
@@ -869,4 +871,36 @@ fn long_values_are_cut_as_rspecs_object_formatter_does() {
         c.message.as_deref(),
         Some(format!("\nexpected: {cut}\n     got: nil\n\n(compared using ==)\n").as_str())
     );
+}
+
+/// RSpec's `before` hooks run before each example of their group, wherever the body
+/// declares them; a `skip` there leaves the example skipped without a description.
+#[test]
+fn before_hooks_run_before_each_example_of_their_group() {
+    let r = run(r##"
+control 'b' do
+  describe 'H' do
+    subject { 'abc' }
+    it { should match /b/ }
+    before do
+      skip if 1 == 1
+    end
+  end
+end
+control 'd' do
+  describe 'J' do
+    x = 1
+    before { x = 2 }
+    describe 'inner' do
+      it { expect(x).to eq 2 }
+    end
+  end
+end
+"##);
+    let b = &r[0];
+    assert_eq!(b.status, ControlStatus::Skipped, "{b:#?}");
+    assert_eq!(b.results[0].code_desc, "H ");
+    let d = &r[1];
+    assert_eq!(d.status, ControlStatus::Passed, "{d:#?}");
+    assert_eq!(d.results[0].code_desc, "J inner is expected to eq 2");
 }

@@ -42,6 +42,9 @@ pub struct DescribeFrame {
     pub subject_block: Option<Arc<Block>>,
     /// `let(:name) { ... }`: lazy, memoized per example; later definitions win.
     pub lets: Vec<(String, Arc<Block>)>,
+    /// `before { ... }` (`:each` / `:example`): run before each example of the group and
+    /// its nested groups, outer groups' first (RSpec's hooks).
+    pub befores: Vec<Arc<Block>>,
 }
 
 /// The example (`it` / `its`) being evaluated.
@@ -99,6 +102,7 @@ pub const DSL_FUNCTIONS: &[&str] = &[
     "subject",
     "let",
     "let!",
+    "before",
     "title",
     "desc",
     "impact",
@@ -159,6 +163,12 @@ impl Interp<'_> {
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
             "let" | "let!" => self.define_let(args, block, false, off),
+            "before" if self.ext.dsl.example.is_none() && !self.ext.dsl.describes.is_empty() => {
+                match block {
+                    Some(b) => self.define_before(args, b, off),
+                    None => Ok(Value::Nil),
+                }
+            }
             "subject" if block.is_some() && self.ext.dsl.example.is_none() => {
                 self.define_let(args, block, true, off)
             }
@@ -463,6 +473,7 @@ impl Interp<'_> {
             resource: resource.clone(),
             subject_block: None,
             lets: Vec::new(),
+            befores: Vec::new(),
         });
         let r = self.scoped(false, |me| {
             me.define_lets_of(&block.body)?;
@@ -616,9 +627,35 @@ impl Interp<'_> {
                 if matches!(name.as_str(), "let" | "let!" | "subject") {
                     self.define_let(args, Some(b), name == "subject", stmt.span.start)?;
                 }
+                // Hooks are the group's wherever its body declares them: examples run
+                // after the whole body, so an `it` above a `before` gets it too.
+                if name.as_str() == "before" {
+                    self.define_before(args, b, stmt.span.start)?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// Records a `before` hook (`before`, `before(:each)`, `before(:example)`) in the
+    /// innermost describe, once.
+    fn define_before(&mut self, args: &[Expr], block: &Block, off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let per_example = match a.as_slice() {
+            [] => true,
+            [Value::Sym(s)] => matches!(s.as_str(), "each" | "example"),
+            _ => false,
+        };
+        if !per_example {
+            return Err(self.unsupported("`before` of a whole group", off));
+        }
+        let Some(frame) = self.ext.dsl.describes.last_mut() else {
+            return Err(self.unsupported("`before` outside a describe", off));
+        };
+        if !frame.befores.iter().any(|b| b.span == block.span) {
+            frame.befores.push(Arc::new(block.clone()));
+        }
+        Ok(Value::Nil)
     }
 
     /// Records a `let` (or, `is_subject`, a `subject`) in the innermost describe.
@@ -715,15 +752,7 @@ impl Interp<'_> {
             // description, InSpec names it by its group's own description and reports the
             // description as the skip message (formatters/base.rb `format_example`).
             let (code_desc, message) = match text {
-                Some(t) if its.is_none() => (
-                    self.ext
-                        .dsl
-                        .describes
-                        .last()
-                        .map(|d| d.desc.clone())
-                        .unwrap_or_default(),
-                    t,
-                ),
+                Some(t) if its.is_none() => (self.group_description(), t),
                 t => {
                     prefix.push(t.unwrap_or_default());
                     (prefix.join(" "), "Not yet implemented".to_string())
@@ -738,14 +767,32 @@ impl Interp<'_> {
             return Err(self.unsupported("an example inside an example", off));
         }
         self.ext.dsl.example = Some(Example::new(subject, its));
-        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        let hooks: Vec<Arc<Block>> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .flat_map(|d| d.befores.iter().cloned())
+            .collect();
+        let r = self.scoped(false, |me| {
+            for h in &hooks {
+                me.eval_body(&h.body)?;
+            }
+            me.eval_body(&block.body)
+        });
         let ex = self.ext.dsl.example.take();
+        let described = text.clone();
         prefix.push(
             // No matcher ran: RSpec's full_description ends with the empty description
             // ("File /x content.strip ", as InSpec reports an its whose subject raised).
             text.or(ex.and_then(|e| e.last_desc)).unwrap_or_default(),
         );
-        let code_desc = prefix.join(" ");
+        // A skipped example with a description is named by its group's own description,
+        // its description the skip message (formatters/base.rb `format_example`).
+        let (code_desc, r) = match (described, r) {
+            (Some(d), Err(Flow::Skip(_))) => (self.group_description(), Err(Flow::Skip(d))),
+            (_, r) => (prefix.join(" "), r),
+        };
         let mut check = timer.check(ControlStatus::Passed, code_desc);
         check.resource = self
             .ext
@@ -759,6 +806,16 @@ impl Interp<'_> {
             other => other,
         };
         self.record_check(check, r)
+    }
+
+    /// The innermost describe's own description (RSpec's `example_group[:description]`).
+    fn group_description(&self) -> String {
+        self.ext
+            .dsl
+            .describes
+            .last()
+            .map(|d| d.desc.clone())
+            .unwrap_or_default()
     }
 
     /// The example's subject, with its `its` path applied.
