@@ -11,6 +11,26 @@ fn one(results: &[ControlResult], id: &str) -> ControlResult {
         .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
 }
 
+/// Each result's status, code_desc and message.
+fn outcomes(c: &ControlResult) -> Vec<(ControlStatus, String, String)> {
+    c.results
+        .iter()
+        .map(|x| {
+            (
+                x.status,
+                x.code_desc.clone(),
+                x.message.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn rows(want: &[(ControlStatus, &str, &str)]) -> Vec<(ControlStatus, String, String)> {
+    want.iter()
+        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
+        .collect()
+}
+
 fn descs(r: &ControlResult) -> Vec<String> {
     r.results.iter().map(|c| c.code_desc.clone()).collect()
 }
@@ -312,17 +332,6 @@ control 'o' do
 end
 "##);
     let c = one(&r, "o");
-    let got: Vec<(ControlStatus, String, String)> = c
-        .results
-        .iter()
-        .map(|x| {
-            (
-                x.status,
-                x.code_desc.clone(),
-                x.message.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
     use ControlStatus::{Failed as F, Passed as P};
     let want = [
         (
@@ -344,11 +353,7 @@ end
             "expected not: >= 3\n         got:    5",
         ),
     ];
-    let want: Vec<(ControlStatus, String, String)> = want
-        .iter()
-        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(outcomes(&c), rows(&want));
 }
 
 #[test]
@@ -374,17 +379,6 @@ control 'b' do
 end
 "##);
     let c = one(&r, "b");
-    let got: Vec<(ControlStatus, String, String)> = c
-        .results
-        .iter()
-        .map(|x| {
-            (
-                x.status,
-                x.code_desc.clone(),
-                x.message.clone().unwrap_or_default(),
-            )
-        })
-        .collect();
     use ControlStatus::{Failed as F, Passed as P};
     let want = [
         (F, "RHEL is not a supported release", "msg"),
@@ -411,11 +405,7 @@ end
             "expected \"b\" to be between 1 and 2 (inclusive)",
         ),
     ];
-    let want: Vec<(ControlStatus, String, String)> = want
-        .iter()
-        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
-        .collect();
-    assert_eq!(got, want);
+    assert_eq!(outcomes(&c), rows(&want));
 }
 
 #[test]
