@@ -11,6 +11,26 @@ fn one(results: &[ControlResult], id: &str) -> ControlResult {
         .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
 }
 
+/// Each result's status, code_desc and message.
+fn outcomes(c: &ControlResult) -> Vec<(ControlStatus, String, String)> {
+    c.results
+        .iter()
+        .map(|x| {
+            (
+                x.status,
+                x.code_desc.clone(),
+                x.message.clone().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+fn rows(want: &[(ControlStatus, &str, &str)]) -> Vec<(ControlStatus, String, String)> {
+    want.iter()
+        .map(|(s, d, m)| (*s, d.to_string(), m.to_string()))
+        .collect()
+}
+
 fn descs(r: &ControlResult) -> Vec<String> {
     r.results.iter().map(|c| c.code_desc.clone()).collect()
 }
@@ -202,6 +222,220 @@ end
         Some(yml),
     );
     let c = one(&r, "i");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+}
+
+#[test]
+fn metadata_hash_inputs_have_symbol_keys_below_the_top() {
+    // metadata.rb symbolizes every key; the registry re-keys only the top level with strings.
+    let yml = "name: t\nversion: 1.0.0\ninputs:\n  - name: modes\n    type: Hash\n    value:\n      max:\n        log_files: '0640'\n        list:\n          - a: 1\n";
+    let code = r##"
+control 'h' do
+  describe input('modes')['max'][:log_files] do
+    it { should eq '0640' }
+  end
+  describe input('modes')['max']['log_files'] do
+    it { should eq nil }
+  end
+  describe input('modes')['max'][:list] do
+    it { should eq [{ a: 1 }] }
+  end
+  describe input('job')['k'] do
+    it { should eq({ 'n' => 1 }) }
+  end
+end
+"##;
+    let r = run_with(code, &[], json!({"job": {"k": {"n": 1}}}), Some(yml));
+    let c = one(&r, "h");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(c.results.len(), 4);
+}
+
+#[test]
+fn its_sends_a_name_no_def_makes_and_the_resource_raises_no_method_error() {
+    // rspec-its sends the string; without method_missing a resource raises NoMethodError.
+    let r = run(r##"
+control 'n' do
+  describe file('/etc/passwd') do
+    its('runlevels(?-mix:0)') { should be_enabled }
+  end
+end
+control 'one' do
+  describe.one do
+    describe file('/etc/passwd') do
+      it { should exist }
+    end
+    describe file('/etc/passwd') do
+      its('runlevels(?-mix:0)') { should be_enabled }
+    end
+  end
+end
+"##);
+    let n = one(&r, "n");
+    assert_eq!(n.status, ControlStatus::Failed, "{n:#?}");
+    let msg = n.results[0].message.clone().unwrap_or_default();
+    assert!(
+        msg.contains("undefined method `runlevels(?-mix:0)'"),
+        "{msg}"
+    );
+    assert_eq!(one(&r, "one").status, ControlStatus::Passed, "{r:#?}");
+}
+
+#[test]
+fn hash_order_operators_are_subset_tests() {
+    // hash.c: Hash#>= is a superset test (`should be >= {...}`, RSpec's BeComparedTo).
+    let r = run(r##"
+h = { 'a' => '1', 'b' => '2' }
+control 'h' do
+  describe h do
+    it { should be >= { 'a' => '1' } }
+    it { should_not be >= { 'a' => '2' } }
+    it { should be > { 'a' => '1' } }
+    it { should_not be > h }
+    it { should be <= { 'a' => '1', 'b' => '2', 'c' => 3 } }
+  end
+  describe [h >= {}, h < h, {} < h, h <= { 'a' => '1' }] do
+    it { should eq [true, false, true, false] }
+  end
+end
+control 'f' do
+  describe({}) do
+    it { should be >= { 'k' => '1' } }
+  end
+end
+"##);
+    assert_eq!(one(&r, "h").status, ControlStatus::Passed, "{r:#?}");
+    let f = one(&r, "f");
+    assert_eq!(f.status, ControlStatus::Failed, "{f:#?}");
+    assert_eq!(
+        f.results[0].message.as_deref(),
+        Some("expected: >= {\"k\" => \"1\"}\n     got:    {}")
+    );
+}
+
+#[test]
+fn should_without_a_matcher_is_rspecs_operator_matcher() {
+    // operators.rb: `should >= 1` sends the operator to the subject; its own messages.
+    let r = run(r##"
+control 'o' do
+  describe 'x' do
+    subject { '0' }
+    it { should >= '1' }
+  end
+  describe 5 do
+    it { should >= 3 }
+    it { should_not < 3 }
+    it { should == 5 }
+    it { should == 6 }
+    it { should_not >= 3 }
+  end
+end
+"##);
+    let c = one(&r, "o");
+    use ControlStatus::{Failed as F, Passed as P};
+    let want = [
+        (
+            F,
+            "x is expected to >= \"1\"",
+            "expected: >= \"1\"\n     got:    \"0\"",
+        ),
+        (P, "5 is expected to >= 3", ""),
+        (P, "5 is expected not to < 3", ""),
+        (P, "5 is expected to == 5", ""),
+        (
+            F,
+            "5 is expected to == 6",
+            "expected: 6\n     got: 5 (using ==)",
+        ),
+        (
+            F,
+            "5 is expected not to >= 3",
+            "expected not: >= 3\n         got:    5",
+        ),
+    ];
+    assert_eq!(outcomes(&c), rows(&want));
+}
+
+#[test]
+fn be_between_is_rspecs_be_between() {
+    // be_between.rb: >= and <= (> and < when exclusive); an ArgumentError is a mismatch.
+    let r = run(r##"
+control 'b' do
+  describe 'RHEL' do
+    it 'is not a supported release' do
+      expect('12.11').to be_between(7.6, 7.9), 'msg'
+    end
+  end
+  describe 5 do
+    it { should be_between(1, 7) }
+    it { should be_between(6, 7) }
+    it { should be_between(5, 7).exclusive }
+    it { should be_between(5, 7).inclusive }
+  end
+  describe 'b' do
+    it { should be_between('a', 'c') }
+    it { should be_between(1, 2) }
+  end
+end
+"##);
+    let c = one(&r, "b");
+    use ControlStatus::{Failed as F, Passed as P};
+    let want = [
+        (F, "RHEL is not a supported release", "msg"),
+        (P, "5 is expected to be between 1 and 7 (inclusive)", ""),
+        (
+            F,
+            "5 is expected to be between 6 and 7 (inclusive)",
+            "expected 5 to be between 6 and 7 (inclusive)",
+        ),
+        (
+            F,
+            "5 is expected to be between 5 and 7 (exclusive)",
+            "expected 5 to be between 5 and 7 (exclusive)",
+        ),
+        (P, "5 is expected to be between 5 and 7 (inclusive)", ""),
+        (
+            P,
+            "b is expected to be between \"a\" and \"c\" (inclusive)",
+            "",
+        ),
+        (
+            F,
+            "b is expected to be between 1 and 2 (inclusive)",
+            "expected \"b\" to be between 1 and 2 (inclusive)",
+        ),
+    ];
+    assert_eq!(outcomes(&c), rows(&want));
+}
+
+#[test]
+fn an_inputs_value_set_in_one_control_file_holds_in_the_later_ones() {
+    // input_registry.rb keeps one registry per profile: `attribute('x', default: v)` in
+    // one file gives `input('x')` its value in the files evaluated after it.
+    let src = crate::profile::ProfileSources {
+        path: "test".into(),
+        metadata: None,
+        controls: vec![
+            (
+                "controls/a.rb".into(),
+                "CONF = attribute('conf', default: '/etc/x.conf')\nFLAG = input('flag', value: 1, priority: 50)\n".into(),
+            ),
+            (
+                "controls/b.rb".into(),
+                "control 'b' do\n  describe [input('conf'), input('flag'), input('other')] do\n    it { should eq ['/etc/x.conf', 1, nil] }\n  end\nend\n".into(),
+            ),
+        ],
+        libraries: Vec::new(),
+    };
+    let profile = crate::profile::build(&src).expect("parses");
+    let inputs = json!({"flag": 2});
+    let r = crate::native::inspec::run::evaluate_with(
+        &profile,
+        crate::native::testing::host(),
+        inputs.as_object().expect("object"),
+        &crate::native::testing::fake_factory,
+    );
+    let c = one(&r, "b");
     assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
 }
 

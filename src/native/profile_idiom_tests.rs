@@ -294,8 +294,10 @@ end
         got,
         [
             ("not applicable here", Some("not applicable here")),
-            ("a container has no ssh server", Some("not installed here")),
-            ("a container needs no reason", Some("No reason given")),
+            // InSpec 7 (formatters/base.rb `format_example`): a skipped example with a
+            // description is named by its group, its description the skip message.
+            ("a container", Some("has no ssh server")),
+            ("a container", Some("needs no reason")),
         ]
     );
     assert!(c

@@ -783,3 +783,124 @@ end
         )]
     );
 }
+
+/// A pending example (no block) is named by its group's own description with its own
+/// description as the skip message (formatters/base.rb); a describe body's `input('x')`
+/// defines one and answers the RSpec::Core::Example (rspec_extensions.rb).
+#[test]
+fn pending_examples_and_inputs_in_a_describe_body() {
+    let r = crate::native::testing::run_with(
+        r##"
+control 'a' do
+  describe 'Control not applicable' do
+    skip 'not using' unless input('flag')
+    skip 'in container'
+  end
+end
+control 'b' do
+  describe 'B' do
+    skip "The #{input('dir')} directory was not found."
+  end
+end
+control 'c' do
+  describe 'G' do
+    it 'pending thing'
+    it('named') { skip 'why' }
+    describe 'inner' do
+      x = input('flag')
+    end
+  end
+  describe 'E' do
+    it { expect(input('flag')).to eq true }
+  end
+end
+"##,
+        &[],
+        serde_json::json!({"flag": true, "dir": "/tmp"}),
+        None,
+    );
+    let got: Vec<(String, ControlStatus, String, String)> = r
+        .iter()
+        .flat_map(|c| {
+            c.results.iter().map(|x| {
+                (
+                    c.id.clone(),
+                    x.status,
+                    x.code_desc.clone(),
+                    x.skip_message.clone().unwrap_or_default(),
+                )
+            })
+        })
+        .collect();
+    use ControlStatus::{Passed as P, Skipped as S};
+    let want = [
+        ("a", S, "Control not applicable", "flag"),
+        ("a", S, "Control not applicable", "in container"),
+        ("b", S, "B", "dir"),
+        (
+            "b",
+            S,
+            "B",
+            "The #<RSpec::Core::Example \"dir\"> directory was not found.",
+        ),
+        ("c", S, "G", "pending thing"),
+        ("c", S, "G", "named"),
+        ("c", S, "inner", "flag"),
+        ("c", P, "E is expected to eq true", ""),
+    ];
+    let want: Vec<(String, ControlStatus, String, String)> = want
+        .iter()
+        .map(|(i, s, d, m)| (i.to_string(), *s, d.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(got, want);
+}
+
+/// RSpec's ObjectFormatter cuts a value's inspect of 200 characters or more to its first
+/// 101 and last 100 around "..." in descriptions and messages (object_formatter.rb).
+#[test]
+fn long_values_are_cut_as_rspecs_object_formatter_does() {
+    let long = "ab".repeat(150);
+    let r = run(&format!(
+        "control 'l' do\n  describe 'x' do\n    it {{ expect(nil).to eq '{long}' }}\n  end\nend\n"
+    ));
+    let quoted = format!("{long:?}");
+    let cut = format!("{}...{}", &quoted[..101], &quoted[quoted.len() - 100..]);
+    let c = &r[0].results[0];
+    assert_eq!(c.code_desc, format!("x is expected to eq {cut}"));
+    assert_eq!(
+        c.message.as_deref(),
+        Some(format!("\nexpected: {cut}\n     got: nil\n\n(compared using ==)\n").as_str())
+    );
+}
+
+/// RSpec's `before` hooks run before each example of their group, wherever the body
+/// declares them; a `skip` there leaves the example skipped without a description.
+#[test]
+fn before_hooks_run_before_each_example_of_their_group() {
+    let r = run(r##"
+control 'b' do
+  describe 'H' do
+    subject { 'abc' }
+    it { should match /b/ }
+    before do
+      skip if 1 == 1
+    end
+  end
+end
+control 'd' do
+  describe 'J' do
+    x = 1
+    before { x = 2 }
+    describe 'inner' do
+      it { expect(x).to eq 2 }
+    end
+  end
+end
+"##);
+    let b = &r[0];
+    assert_eq!(b.status, ControlStatus::Skipped, "{b:#?}");
+    assert_eq!(b.results[0].code_desc, "H ");
+    let d = &r[1];
+    assert_eq!(d.status, ControlStatus::Passed, "{d:#?}");
+    assert_eq!(d.results[0].code_desc, "J inner is expected to eq 2");
+}

@@ -43,6 +43,9 @@ pub struct DescribeFrame {
     pub subject_block: Option<Arc<Block>>,
     /// `let(:name) { ... }`: lazy, memoized per example; later definitions win.
     pub lets: Vec<(String, Arc<Block>)>,
+    /// `before { ... }` (`:each` / `:example`): run before each example of the group and
+    /// its nested groups, outer groups' first (RSpec's hooks).
+    pub befores: Vec<Arc<Block>>,
 }
 
 /// The example (`it` / `its`) being evaluated.
@@ -100,6 +103,7 @@ pub const DSL_FUNCTIONS: &[&str] = &[
     "subject",
     "let",
     "let!",
+    "before",
     "title",
     "desc",
     "impact",
@@ -160,6 +164,12 @@ impl Interp<'_> {
             "its" => self.its(args, block, off),
             "should" | "should_not" => self.should(args, name == "should_not", off),
             "let" | "let!" => self.define_let(args, block, false, off),
+            "before" if self.ext.dsl.example.is_none() && !self.ext.dsl.describes.is_empty() => {
+                match block {
+                    Some(b) => self.define_before(args, b, off),
+                    None => Ok(Value::Nil),
+                }
+            }
             "subject" if block.is_some() && self.ext.dsl.example.is_none() => {
                 self.define_let(args, block, true, off)
             }
@@ -199,6 +209,18 @@ impl Interp<'_> {
                         .unwrap_or_else(|| "No reason given".into()),
                 ))
             }),
+            // rspec_extensions.rb `define_example_method :input` (and :input_object,
+            // :attribute): in a describe body, outside its examples, the call defines a
+            // pending example named by its first argument and answers that example.
+            "input" | "attribute" | "input_object"
+                if self.ext.dsl.example.is_none() && !self.ext.dsl.describes.is_empty() =>
+            {
+                self.eval_args(args).and_then(|(a, _)| {
+                    let name = a.first().map(to_s).unwrap_or_default();
+                    self.run_example(Some(name.clone()), None, None, None, off)?;
+                    Ok(native(PendingExample(name)))
+                })
+            }
             "input" | "attribute" => self.input(args, off),
             "input_object" => self.input_object(args, off),
             n if is_matcher(n) && !self.defs.contains_key(n) => {
@@ -450,6 +472,7 @@ impl Interp<'_> {
             resource: resource.clone(),
             subject_block: None,
             lets: Vec::new(),
+            befores: Vec::new(),
         });
         let r = self.scoped(false, |me| {
             me.define_lets_of(&block.body)?;
@@ -603,9 +626,35 @@ impl Interp<'_> {
                 if matches!(name.as_str(), "let" | "let!" | "subject") {
                     self.define_let(args, Some(b), name == "subject", stmt.span.start)?;
                 }
+                // Hooks are the group's wherever its body declares them: examples run
+                // after the whole body, so an `it` above a `before` gets it too.
+                if name.as_str() == "before" {
+                    self.define_before(args, b, stmt.span.start)?;
+                }
             }
         }
         Ok(())
+    }
+
+    /// Records a `before` hook (`before`, `before(:each)`, `before(:example)`) in the
+    /// innermost describe, once.
+    fn define_before(&mut self, args: &[Expr], block: &Block, off: u32) -> R {
+        let (a, _) = self.eval_args(args)?;
+        let per_example = match a.as_slice() {
+            [] => true,
+            [Value::Sym(s)] => matches!(s.as_str(), "each" | "example"),
+            _ => false,
+        };
+        if !per_example {
+            return Err(self.unsupported("`before` of a whole group", off));
+        }
+        let Some(frame) = self.ext.dsl.describes.last_mut() else {
+            return Err(self.unsupported("`before` outside a describe", off));
+        };
+        if !frame.befores.iter().any(|b| b.span == block.span) {
+            frame.befores.push(Arc::new(block.clone()));
+        }
+        Ok(Value::Nil)
     }
 
     /// Records a `let` (or, `is_subject`, a `subject`) in the innermost describe.
@@ -698,9 +747,18 @@ impl Interp<'_> {
             .collect();
         prefix.extend(its_desc);
         let Some(block) = block else {
-            prefix.push(text.unwrap_or_default());
-            let mut c = timer.check(ControlStatus::Skipped, prefix.join(" "));
-            c.skip_message = Some("Not yet implemented".into());
+            // A pending example (no block: RSpec's "Not yet implemented"). With a
+            // description, InSpec names it by its group's own description and reports the
+            // description as the skip message (formatters/base.rb `format_example`).
+            let (code_desc, message) = match text {
+                Some(t) if its.is_none() => (self.group_description(), t),
+                t => {
+                    prefix.push(t.unwrap_or_default());
+                    (prefix.join(" "), "Not yet implemented".to_string())
+                }
+            };
+            let mut c = timer.check(ControlStatus::Skipped, code_desc);
+            c.skip_message = Some(message);
             self.ext.dsl.checks.push(c);
             return Ok(Value::Nil);
         };
@@ -708,14 +766,32 @@ impl Interp<'_> {
             return Err(self.unsupported("an example inside an example", off));
         }
         self.ext.dsl.example = Some(Example::new(subject, its));
-        let r = self.scoped(false, |me| me.eval_body(&block.body));
+        let hooks: Vec<Arc<Block>> = self
+            .ext
+            .dsl
+            .describes
+            .iter()
+            .flat_map(|d| d.befores.iter().cloned())
+            .collect();
+        let r = self.scoped(false, |me| {
+            for h in &hooks {
+                me.eval_body(&h.body)?;
+            }
+            me.eval_body(&block.body)
+        });
         let ex = self.ext.dsl.example.take();
+        let described = text.clone();
         prefix.push(
             // No matcher ran: RSpec's full_description ends with the empty description
             // ("File /x content.strip ", as InSpec reports an its whose subject raised).
             text.or(ex.and_then(|e| e.last_desc)).unwrap_or_default(),
         );
-        let code_desc = prefix.join(" ");
+        // A skipped example with a description is named by its group's own description,
+        // its description the skip message (formatters/base.rb `format_example`).
+        let (code_desc, r) = match (described, r) {
+            (Some(d), Err(Flow::Skip(_))) => (self.group_description(), Err(Flow::Skip(d))),
+            (_, r) => (prefix.join(" "), r),
+        };
         let mut check = timer.check(ControlStatus::Passed, code_desc);
         check.resource = self
             .ext
@@ -729,6 +805,16 @@ impl Interp<'_> {
             other => other,
         };
         self.record_check(check, r)
+    }
+
+    /// The innermost describe's own description (RSpec's `example_group[:description]`).
+    fn group_description(&self) -> String {
+        self.ext
+            .dsl
+            .describes
+            .last()
+            .map(|d| d.desc.clone())
+            .unwrap_or_default()
     }
 
     /// The example's subject, with its `its` path applied.
@@ -814,10 +900,30 @@ impl Interp<'_> {
             return Err(self.unsupported("`should` outside an example", off));
         }
         let (a, _) = self.eval_args(args)?;
+        if a.is_empty() {
+            // RSpec's operator matcher: the operator sent to it is the expectation.
+            return Ok(native(ShouldOperator { negated }));
+        }
         let mut a = a.into_iter();
         let m = a.next().unwrap_or(Value::Nil);
         let actual = ActualOf::Subject;
         self.expectation(actual, m, negated, a.next(), off)
+    }
+
+    /// `should >= 1` (`should` without a matcher, operators.rb): the subject `op` `expected`.
+    pub fn should_operator(
+        &mut self,
+        s: &ShouldOperator,
+        op: &str,
+        expected: Value,
+        off: u32,
+    ) -> R {
+        if !["==", "===", "=~", ">", ">=", "<", "<="].contains(&op) {
+            return Err(self.unsupported(format!("`should {op}`"), off));
+        }
+        let mut m = Matcher::new(crate::native::inspec::matchers::OPERATOR, Vec::new());
+        m.op = Some((op.to_string(), expected));
+        self.expectation(ActualOf::Subject, native(m), s.negated, None, off)
     }
 
     /// `expect(value).to matcher[, message]`.
@@ -928,6 +1034,25 @@ impl Interp<'_> {
     }
 }
 
+/// The RSpec::Core::Example a describe body's `input('name')` defines (and answers).
+struct PendingExample(String);
+
+impl NativeObject for PendingExample {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("RSpec::Core::Example")
+    }
+    fn inspect(&self) -> Option<String> {
+        Some(format!("#<RSpec::Core::Example {:?}>", self.0))
+    }
+}
+
+/// What `should` without a matcher answers: RSpec's (Positive|Negative)OperatorMatcher.
+pub struct ShouldOperator {
+    negated: bool,
+}
+
+impl NativeObject for ShouldOperator {}
+
 /// Where an explicit subject's value is memoized among an example's `let`s.
 const SUBJECT_KEY: &str = "\0subject";
 
@@ -1004,6 +1129,34 @@ fn block_code(src: &str) -> String {
 /// A JSON input value as a Ruby value (objects become hashes with string keys).
 pub fn json_to_value(v: &serde_json::Value) -> Value {
     Value::from_json(v)
+}
+
+/// An input value declared in inspec.yml. InSpec symbolizes every key of the metadata
+/// (metadata.rb `symbolize_keys`, through arrays too), then the input registry re-keys the
+/// top-level Hash with strings (input_registry.rb `find_or_register_input`, Thor's
+/// HashWithIndifferentAccess): `input('modes')['max'][:log_files]`.
+pub fn metadata_input_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Object(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::str(k), symbolized(v)))
+                .collect(),
+        ),
+        other => symbolized(other),
+    }
+}
+
+/// metadata.rb's `symbolize_keys`: hashes at any depth keyed by symbols.
+fn symbolized(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Object(map) => Value::Hash(
+            map.iter()
+                .map(|(k, v)| (Value::Sym(k.clone()), symbolized(v)))
+                .collect(),
+        ),
+        serde_json::Value::Array(items) => Value::Array(items.iter().map(symbolized).collect()),
+        scalar => Value::from_json(scalar),
+    }
 }
 
 /// Types an input by its declared type (`Numeric` from a numeric string, `String` from a

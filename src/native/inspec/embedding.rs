@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::native::inspec::dsl::{DslState, ExpectTarget};
+use crate::native::inspec::dsl::{DslState, ExpectTarget, ShouldOperator};
 use crate::native::inspec::matchers::{Matcher, CHAINS};
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
@@ -123,6 +123,9 @@ impl Embedding for Inspec {
     }
 
     fn operator(me: &mut Interp<'_>, l: &Value, op: &str, r: &Value, off: u32) -> Option<R> {
+        if let Some(s) = as_native::<ShouldOperator>(l) {
+            return Some(me.should_operator(s, op, r.clone(), off));
+        }
         let m = as_native::<Matcher>(l)?;
         Some(match m.with_operator(op, r.clone()) {
             Some(m2) => Ok(native(m2)),

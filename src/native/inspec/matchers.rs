@@ -3,7 +3,9 @@
 
 use crate::native::inspec::cmp;
 use crate::native::ruby::methods::row::Row;
-use crate::native::ruby::methods::{case_eq, compare, find, is_a, is_match, pattern, to_s};
+use crate::native::ruby::methods::{
+    case_eq, compare, find, hash_order, is_a, is_match, pattern, to_s,
+};
 use crate::native::ruby::objects::{as_native, ClassRef};
 use crate::native::ruby::value::{NativeObject, Value};
 use crate::native::ruby::{Flow, R};
@@ -28,6 +30,7 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("be_falsey", m_be_falsey),
     ("be_falsy", m_be_falsey),
     ("be", m_be),
+    (OPERATOR, m_operator),
     ("exist", predicate),
     ("start_with", m_start_with),
     ("end_with", m_start_with),
@@ -53,8 +56,13 @@ const MATCHERS: &[(&str, MatchFn)] = &[
     ("belong_to_primary_group", predicate),
     ("belong_to_group", predicate),
     ("be_within", m_be_within),
+    ("be_between", m_be_between),
     ("satisfy", m_satisfy),
 ];
+
+/// The name of RSpec's operator matcher, which `should` without a matcher answers (no
+/// profile can name it).
+pub const OPERATOR: &str = "(operator)";
 
 /// How `name` matches, if it has semantics of its own.
 fn own(name: &str) -> Option<MatchFn> {
@@ -168,6 +176,21 @@ fn inspect(v: &Value) -> String {
     }
 }
 
+/// RSpec::Support::ObjectFormatter.format, what RSpec's descriptions and messages show of
+/// a value: its inspect, cut to the first 101 and last 100 characters around "..." when
+/// 200 or longer (object_formatter.rb, max_formatted_output_length 200).
+fn formatted(v: &Value) -> String {
+    const MAX: usize = 200;
+    let s = inspect(v);
+    let n = s.chars().count();
+    if n < MAX {
+        return s;
+    }
+    let head: String = s.chars().take(MAX / 2 + 1).collect();
+    let tail: String = s.chars().skip(n - MAX / 2).collect();
+    format!("{head}...{tail}")
+}
+
 /// Ruby's string interpolation of a value (`"#{x}"`): strings bare, the rest inspected.
 fn interpolated(v: &Value) -> String {
     match v {
@@ -181,11 +204,11 @@ fn interpolated(v: &Value) -> String {
 fn sentence(args: &[Value]) -> String {
     match args {
         [] => String::new(),
-        [one] => format!(" {}", inspect(one)),
-        [a, b] => format!(" {} and {}", inspect(a), inspect(b)),
+        [one] => format!(" {}", formatted(one)),
+        [a, b] => format!(" {} and {}", formatted(a), formatted(b)),
         [head @ .., last] => {
-            let head: Vec<String> = head.iter().map(inspect).collect();
-            format!(" {}, and {}", head.join(", "), inspect(last))
+            let head: Vec<String> = head.iter().map(formatted).collect();
+            format!(" {}, and {}", head.join(", "), formatted(last))
         }
     }
 }
@@ -243,6 +266,11 @@ impl Matcher {
                 m.chains.push((name.to_string(), args.to_vec()));
                 Some(m)
             }
+            "inclusive" | "exclusive" if self.name == "be_between" => {
+                let mut m = self.clone();
+                m.chains.push((name.to_string(), Vec::new()));
+                Some(m)
+            }
             "with" | "only_with" if self.name == "be_mounted" => {
                 let mut m = self.clone();
                 m.chains.push((name.to_string(), args.to_vec()));
@@ -277,6 +305,16 @@ impl Matcher {
                 };
                 format!("cmp {op} {}", inspect(&e))
             }
+            OPERATOR => match &self.op {
+                Some((op, e)) => format!("{op} {}", inspect(e)),
+                None => String::new(),
+            },
+            "be_between" => format!(
+                "be between {} and {} ({})",
+                formatted(self.args.first().unwrap_or(&Value::Nil)),
+                formatted(self.args.get(1).unwrap_or(&Value::Nil)),
+                between_mode(self)
+            ),
             "be" => match &self.op {
                 // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
                 Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
@@ -393,6 +431,12 @@ impl Matcher {
             let (passed, message) = cx.run_custom(m, actual, negated)?;
             return Ok((passed != negated, message));
         }
+        // A Hashie::Mash is matched as the Hash it is (RSpec formats it as one too).
+        let as_hash = match actual {
+            Value::Native(n) => n.hash_pairs().map(Value::Hash),
+            _ => None,
+        };
+        let actual = as_hash.as_ref().unwrap_or(actual);
         let n = self.name.as_str();
         let call = Call {
             m: self,
@@ -445,9 +489,9 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             *actual == a0
         };
         let exp = if negated {
-            format!("value != {}", inspect(&a0))
+            format!("value != {}", formatted(&a0))
         } else {
-            inspect(&a0)
+            formatted(&a0)
         };
         let how = if n == "eq" {
             "=="
@@ -460,7 +504,7 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             ok,
             format!(
                 "\nexpected: {exp}\n     got: {}\n\n(compared using {how})\n",
-                inspect(actual)
+                formatted(actual)
             ),
         )
     })
@@ -489,6 +533,97 @@ fn m_cmp(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
     })
 }
 
+/// `actual OP expected` as Ruby sends it (`be >= 5`, `should >= 5`).
+fn compared(actual: &Value, op: &str, e: &Value, cx: &mut dyn Predicates) -> R<bool> {
+    Ok(match op {
+        _ if is_instance(actual) => cx.predicate(actual, op, std::slice::from_ref(e))?.truthy(),
+        "==" => actual == e,
+        "===" => case_eq(e, actual)?,
+        "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
+        _ if hash_order(op, actual, e).is_some() => hash_order(op, actual, e).unwrap_or(false),
+        _ => {
+            let o = compare(actual, e).ok_or_else(|| {
+                Flow::raise(
+                    "ArgumentError",
+                    format!(
+                        "comparison of {} with {} failed",
+                        actual.class_name(),
+                        inspect(e)
+                    ),
+                )
+            })?;
+            match op {
+                "<" => o.is_lt(),
+                "<=" => o.is_le(),
+                ">" => o.is_gt(),
+                _ => o.is_ge(),
+            }
+        }
+    })
+}
+
+/// RSpec's OperatorMatcher (`should >= 5`, `should == 'x'`, operators.rb): the operator
+/// sent to the subject; its own failure messages.
+fn m_operator(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let Some((op, e)) = &c.m.op else {
+        return Ok((false, String::new()));
+    };
+    let ok = compared(c.actual, op, e, cx)?;
+    let (e, a) = (formatted(e), formatted(c.actual));
+    let pad = " ".repeat(op.len());
+    let message = if c.negated {
+        format!("expected not: {op} {e}\n         got: {pad} {a}")
+    } else if matches!(op.as_str(), "==" | "===" | "=~") {
+        format!("expected: {e}\n     got: {a} (using {op})")
+    } else {
+        format!("expected: {op} {e}\n     got: {pad} {a}")
+    };
+    Ok((ok, message))
+}
+
+/// `.inclusive` (the default) or `.exclusive`: the last one chained.
+fn between_mode(m: &Matcher) -> &'static str {
+    match m
+        .chains
+        .iter()
+        .rev()
+        .find(|(c, _)| c == "exclusive" || c == "inclusive")
+    {
+        Some((c, _)) if c == "exclusive" => "exclusive",
+        _ => "inclusive",
+    }
+}
+
+/// RSpec's BeBetween (be_between.rb): `actual >= min && actual <= max` (`>`/`<` when
+/// exclusive); an ArgumentError of the comparison is a mismatch; an actual without the
+/// operators fails saying so.
+fn m_be_between(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    let (min, max) = (
+        c.m.args.first().unwrap_or(&Value::Nil),
+        c.m.args.get(1).unwrap_or(&Value::Nil),
+    );
+    let (gt, lt) = match between_mode(c.m) {
+        "exclusive" => (">", "<"),
+        _ => (">=", "<="),
+    };
+    let comparable = !matches!(
+        c.actual,
+        Value::Nil | Value::Bool(_) | Value::Array(_) | Value::Regex { .. } | Value::Range { .. }
+    );
+    let ok = comparable
+        && match compared(c.actual, gt, min, cx)
+            .and_then(|ok| Ok(ok && compared(c.actual, lt, max, cx)?))
+        {
+            Err(Flow::Raise(e)) if e.class == "ArgumentError" => false,
+            other => other?,
+        };
+    let mut message = c.default_msg(cx);
+    if !comparable {
+        message.push_str(&format!(", but it does not respond to `{lt}` and `{gt}`"));
+    }
+    Ok((ok, message))
+}
+
 fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
@@ -496,45 +631,20 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     Ok(match &m.op {
         Some((op, e)) => {
-            let ok = match op.as_str() {
-                _ if is_instance(actual) => {
-                    cx.predicate(actual, op, std::slice::from_ref(e))?.truthy()
-                }
-                "==" => actual == e,
-                "===" => case_eq(e, actual)?,
-                "=~" => matches!(actual, Value::Str(_)) && is_match(&pattern(e)?, &to_s(actual))?,
-                _ => {
-                    let o = compare(actual, e).ok_or_else(|| {
-                        Flow::raise(
-                            "ArgumentError",
-                            format!(
-                                "comparison of {} with {} failed",
-                                actual.class_name(),
-                                inspect(e)
-                            ),
-                        )
-                    })?;
-                    match op.as_str() {
-                        "<" => o.is_lt(),
-                        "<=" => o.is_le(),
-                        ">" => o.is_gt(),
-                        _ => o.is_ge(),
-                    }
-                }
-            };
+            let ok = compared(actual, op, e, cx)?;
             let pad = " ".repeat(op.len());
             let message = if not.is_empty() {
                 format!(
                     "expected: {op} {}\n     got: {pad} {}",
-                    inspect(e),
-                    inspect(actual)
+                    formatted(e),
+                    formatted(actual)
                 )
             } else {
                 // RSpec's BeComparedTo#failure_message_when_negated.
                 format!(
                     "`expect({}).not_to be {op} {}`",
-                    inspect(actual),
-                    inspect(e)
+                    formatted(actual),
+                    formatted(e)
                 )
             };
             (ok, message)

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use serde_json::{Map, Value as Json};
 
 use crate::job::{ControlResult, ControlSelection, ControlStatus, ProfileInfo};
-use crate::native::inspec::dsl::json_to_value;
+use crate::native::inspec::dsl::{json_to_value, metadata_input_value};
 use crate::native::inspec::supports::{skip_message, supported};
 use crate::native::inspec::Interp;
 use crate::native::resources::{detect_platform, Platform};
@@ -98,6 +98,10 @@ pub struct OverlayState {
     input_scope: Option<Arc<Profile>>,
     /// Dependencies already included (a second include adds nothing new).
     done: HashSet<String>,
+    /// Values control code gave inputs (`input('x', value: 1)`), by profile and input,
+    /// with their priority: InSpec's registry keeps them for every later `input('x')`
+    /// of the profile, other control files' too (input_registry.rb).
+    dsl_inputs: Vec<(Option<String>, String, i64, Value)>,
 }
 
 impl Filter {
@@ -372,7 +376,7 @@ impl Interp<'_> {
     /// profile's own inspec.yml (30), the DSL's `value:` (20), each unless it sets its own
     /// `priority`; the last of the highest wins.
     pub fn resolve_input(
-        &self,
+        &mut self,
         name: &str,
         dsl_value: Option<Value>,
         dsl_priority: Option<i64>,
@@ -424,20 +428,35 @@ impl Interp<'_> {
         for i in own {
             type_ = type_.or(i.type_.clone());
             if let Some(v) = &i.value {
-                offer(i.priority.unwrap_or(30), json_to_value(v));
+                offer(i.priority.unwrap_or(30), metadata_input_value(v));
             }
         }
         for i in &from_above {
             type_ = type_.or(i.type_.clone());
             if let Some(v) = &i.value {
-                offer(i.priority.unwrap_or(35), json_to_value(v));
+                offer(i.priority.unwrap_or(35), metadata_input_value(v));
             }
         }
         if let Some(v) = self.inputs.get(name) {
             offer(40, json_to_value(v));
         }
+        let scope_name = own_name.map(str::to_string);
+        for (_, _, p, v) in self
+            .ext
+            .overlay
+            .dsl_inputs
+            .iter()
+            .filter(|(s, n, _, _)| *s == scope_name && n == name)
+        {
+            offer(*p, v.clone());
+        }
         if let Some(v) = dsl_value {
-            offer(dsl_priority.unwrap_or(20), v);
+            let p = dsl_priority.unwrap_or(20);
+            self.ext
+                .overlay
+                .dsl_inputs
+                .push((scope_name, name.to_string(), p, v.clone()));
+            offer(p, v);
         }
         (
             best.map(|(_, v)| v).unwrap_or(Value::Nil),

@@ -398,6 +398,12 @@ impl ConfigFile {
         Ok(match &self.format {
             Format::Ssh => unwrap_single(dig(params, &[Value::str(name.to_lowercase())])),
             Format::SimpleUnwrapped(_) => unwrap_single(dig(params, &[Value::str(name)])),
+            // SimpleConfig's `[section]`s are Hashie::Mashes (simpleconfig.rb
+            // `parse_group_line`): `ini(f).Service.ExecStart`.
+            Format::Simple(_) => match dig(params, &[Value::str(name)]) {
+                Value::Hash(pairs) => crate::native::ruby::mash::mash(pairs),
+                other => other,
+            },
             Format::Csv { headers } => {
                 super::data_formats::csv_value(params, *headers, &Value::str(name))
             }
@@ -587,6 +593,11 @@ impl Resource for ConfigFile {
                     _ => Ok(dig(&self.parsed()?.1, args)),
                 }
             }
+            // `ini(f)['Service', 'Type']` and `its(['Service', 'Type'])`: json.rb's
+            // `value(keys)` walks every key (ObjectTraverser).
+            "[]" if args.len() > 1 && matches!(self.format, Format::Simple(_)) => {
+                Ok(dig(&self.parsed()?.1, args))
+            }
             // `parse_config(text)['key']`: method_missing drops rspec-its' `:[]`.
             "[]" => match str_arg(args, 0) {
                 Some(k) => self.key(&k),
@@ -634,6 +645,43 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn simple_config_sections_read_as_mashes() {
+        let p = write(
+            "rescue.service",
+            "[Service]\nExecStart=-/lib/x rescue\nType=idle\n",
+        );
+        let controls = format!(
+            r#"
+control 'ini' do
+  describe ini('{p}') do
+    its('Service.ExecStart') {{ should eq '-/lib/x rescue' }}
+    its('Service') {{ should include 'Type' => 'idle' }}
+    its('Service') {{ should include 'Type' }}
+    its('Service') {{ should eq('ExecStart' => '-/lib/x rescue', 'Type' => 'idle') }}
+    its(['Service', 'Type']) {{ should eq 'idle' }}
+    its('Service.keys') {{ should eq ['ExecStart', 'Type'] }}
+  end
+  describe ini('{p}').Service do
+    its('Type') {{ should eq 'idle' }}
+    it {{ should_not be_empty }}
+  end
+  describe ini('{p}')['Service'].Type do
+    it {{ should eq 'idle' }}
+  end
+end
+"#
+        );
+        let r = crate::native::testing::run_on(host(), &controls);
+        let c = &r[0];
+        assert_eq!(c.status, crate::job::ControlStatus::Passed, "{c:#?}");
+        assert_eq!(c.results.len(), 9);
+        assert_eq!(
+            c.results[6].code_desc,
+            "#<Hashie::Mash ExecStart=\"-/lib/x rescue\" Type=\"idle\"> Type is expected to eq \"idle\""
+        );
     }
 
     #[test]

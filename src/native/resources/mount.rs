@@ -49,7 +49,7 @@ pub fn parse_mounts(text: &str) -> Vec<MountEntry> {
         .collect()
 }
 
-pub const MOUNT_METHODS: &[&str] = &["count", "device", "mounted?", "options", "type"];
+pub const MOUNT_METHODS: &[&str] = &["count", "device", "file", "mounted?", "options", "type"];
 
 pub struct Mount {
     path: String,
@@ -75,6 +75,12 @@ impl Resource for Mount {
     }
 
     fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        if method == "file" {
+            return Ok(Value::Resource(Arc::new(MountedFile {
+                path: self.path.clone(),
+                host: self.host.clone(),
+            })));
+        }
         let entries = self.entries.get(|| {
             let text = read_text(&self.host, "/proc/mounts")?.ok_or_else(|| {
                 ResourceError::Skip("/proc/mounts cannot be read on this target".into())
@@ -101,6 +107,47 @@ impl Resource for Mount {
                 Value::Array(m.3.iter().map(Value::str).collect())
             })),
             _ => Err(unsupported("mount", method)),
+        }
+    }
+}
+
+/// mount.rb's `file`: train's file object of the mount point, whose `mounted` is the
+/// output of `mount | grep -- ' on PATH '` (train file/remote/unix.rb) and `mounted?`
+/// whether that printed anything (train file.rb).
+struct MountedFile {
+    path: String,
+    host: Arc<Host>,
+}
+
+impl MountedFile {
+    fn mounted(&self) -> Res<Arc<dyn Resource>> {
+        // train interpolates the path between single quotes; a quote in it is escaped here.
+        let quoted = self.path.replace('\'', "'\\''");
+        let cmd = format!("mount | grep -- ' on {quoted} '");
+        crate::native::resources::command::create("command", &[Value::str(cmd)], &self.host)
+    }
+}
+
+impl Resource for MountedFile {
+    fn name(&self) -> &str {
+        "mount"
+    }
+
+    fn to_s(&self) -> String {
+        self.path.clone()
+    }
+
+    fn call(&self, method: &str, _args: &[Value]) -> Result<Value, ResourceError> {
+        match method {
+            "path" => Ok(Value::str(&self.path)),
+            "mounted" => Ok(Value::Resource(self.mounted()?)),
+            "mounted?" => {
+                let out = self.mounted()?.call("stdout", &[])?;
+                Ok(Value::Bool(
+                    !crate::native::ruby::methods::to_s(&out).is_empty(),
+                ))
+            }
+            _ => Err(unsupported("mount", &format!("file.{method}"))),
         }
     }
 }
@@ -256,6 +303,30 @@ mod tests {
         for junk in ["", "\\", "\\0", "\\777 x", "a\\04"] {
             let _ = (parse_mounts(junk), fstab_rows(junk), unescape(junk));
         }
+    }
+
+    #[test]
+    fn file_is_trains_file_with_the_mount_commands_line() {
+        // mount.rb `attr_reader :file`; train asks `mount | grep -- ' on PATH '`.
+        let r = crate::native::testing::run_on(
+            host(),
+            r#"
+line = mount('/proc').file.mounted.stdout
+control 'f' do
+  describe line do
+    it { should match %r{^proc on /proc type proc \(} }
+  end
+  describe mount('/proc').file do
+    it { should be_mounted }
+  end
+  describe mount("/no/such/mount'point").file do
+    it { should_not be_mounted }
+  end
+end
+"#,
+        );
+        assert_eq!(r[0].status, crate::job::ControlStatus::Passed, "{r:#?}");
+        assert_eq!(r[0].results.len(), 3);
     }
 
     #[test]

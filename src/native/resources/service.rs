@@ -387,6 +387,9 @@ impl Resource for Runlevels {
         match method {
             "enabled?" => Ok(Value::Bool(self.levels.iter().all(|(_, on)| *on))),
             "disabled?" => Ok(Value::Bool(self.levels.iter().all(|(_, on)| !*on))),
+            // A Hash subclass: its size.
+            "empty?" => Ok(Value::Bool(self.levels.is_empty())),
+            "size" | "length" | "count" => Ok(Value::Int(self.levels.len() as i64)),
             "keys" => Ok(Value::Array(
                 self.levels.iter().map(|(n, _)| Value::Int(*n)).collect(),
             )),
@@ -656,6 +659,11 @@ mod runlevel_tests {
             levels(&[Value::str("4")]).to_s(),
             "Service autofs runlevels "
         );
+        assert_eq!(
+            levels(&[Value::str("4")]).call("empty?", &[]),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(all.call("size", &[]), Ok(Value::Int(7)));
         // A service SysV does not know has no runlevels (an empty Runlevels, all? true).
         let missing = create("sysv_service", &[Value::str("nfs")], &host).unwrap();
         match missing.call("runlevels", &[]) {

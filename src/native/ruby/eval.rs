@@ -1069,8 +1069,17 @@ impl<E: Embedding> Interp<'_, E> {
                             ));
                         }
                         let at = self.at(off);
-                        return call_resource(res, name, &args)
-                            .map_err(|e| crate::native::ruby::resource_error(e, at));
+                        return match call_resource(res, name, &args) {
+                            // No `def` makes such a name (`its("runlevels(?-mix:0)")` sends
+                            // it): a resource without `method_missing` raises NoMethodError.
+                            Err(crate::native::ruby::value::ResourceError::Unsupported {
+                                ..
+                            }) if !crate::native::ruby::is_method_name(name) => Err(Flow::raise(
+                                "NoMethodError",
+                                format!("undefined method `{name}' for {}", res.to_s()),
+                            )),
+                            other => other.map_err(|e| crate::native::ruby::resource_error(e, at)),
+                        };
                     }
                 }
                 let mut args = args;

@@ -19,6 +19,9 @@ impl NativeObject for Mash {
             &self.0.lock().map(|p| p.clone()).unwrap_or_default(),
         ))
     }
+    fn hash_pairs(&self) -> Option<Vec<(Value, Value)>> {
+        Some(self.0.lock().map(|p| p.clone()).unwrap_or_default())
+    }
 }
 
 /// Hashie's `inspect` (and `to_s`): `#<Hashie::Mash key=value.inspect …>`, keys sorted.

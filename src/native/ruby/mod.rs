@@ -157,6 +157,19 @@ pub fn no_method(name: &str, v: &Value) -> Flow {
     )
 }
 
+/// Whether `def` can define `name`: an identifier (with `?`, `!` or `=` after it) or an
+/// operator method.
+pub fn is_method_name(name: &str) -> bool {
+    let base = name.strip_suffix(['?', '!', '=']).unwrap_or(name);
+    let identifier = base
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_alphabetic() || c == '_')
+        && base.chars().all(|c| c.is_alphanumeric() || c == '_');
+    let operator = !name.is_empty() && name.chars().all(|c| "[]=<>!+-*/%&|^~`".contains(c));
+    identifier || operator
+}
+
 /// Integer arithmetic outside 64 bits.
 pub fn overflow() -> Flow {
     Flow::raise("RangeError", "integer overflow (outside 64-bit integers)")

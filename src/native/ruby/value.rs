@@ -65,6 +65,11 @@ pub trait NativeObject: Any + Send + Sync {
     fn to_s(&self) -> Option<String> {
         None
     }
+    /// A Hash subclass's (Hashie::Mash's) pairs: `==` and the matchers see it as that Hash.
+    /// None: not a Hash.
+    fn hash_pairs(&self) -> Option<Vec<(Value, Value)>> {
+        None
+    }
 }
 
 impl dyn NativeObject {
@@ -169,6 +174,9 @@ impl PartialEq for Value {
             (Resource(a), Resource(b)) => Arc::ptr_eq(a, b),
             (Table(a), Table(b)) => Arc::ptr_eq(a, b),
             (Native(a), Native(b)) => Arc::ptr_eq(a, b) || a.equals(&**b),
+            (Native(n), h @ Hash(_)) | (h @ Hash(_), Native(n)) => {
+                n.hash_pairs().is_some_and(|p| Hash(p) == *h)
+            }
             _ => false,
         }
     }

@@ -414,6 +414,24 @@ pub fn pattern(v: &Value) -> R<rx::Regex> {
     }
 }
 
+/// Hash#<=, #<, #>= and #> (hash.c): subset and superset, each pair of the smaller found
+/// in the larger with an `==` value. None: `op` is not one of them or a side is no Hash.
+pub fn hash_order(op: &str, l: &Value, r: &Value) -> Option<bool> {
+    let (Value::Hash(a), Value::Hash(b)) = (l, r) else {
+        return None;
+    };
+    let within = |small: &[(Value, Value)], big: &Value| {
+        small.iter().all(|(k, v)| big.hash_get(k) == Some(v))
+    };
+    Some(match op {
+        "<=" => within(a, r),
+        "<" => a.len() < b.len() && within(a, r),
+        ">=" => within(b, l),
+        ">" => a.len() > b.len() && within(b, l),
+        _ => return None,
+    })
+}
+
 fn cmp_err(a: &Value, b: &Value) -> Flow {
     Flow::raise(
         "ArgumentError",
@@ -495,6 +513,15 @@ pub fn binop(op: BinOp, l: Value, r: Value) -> R {
             }
         }
         (BinOp::Cmp, _, _) => compare(&l, &r).map_or(Nil, |o| Int(o as i64)),
+        (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, Hash(_), Hash(_)) => {
+            let name = match op {
+                BinOp::Lt => "<",
+                BinOp::Le => "<=",
+                BinOp::Gt => ">",
+                _ => ">=",
+            };
+            Bool(hash_order(name, &l, &r).unwrap_or(false))
+        }
         (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge, _, _) => {
             let o = match (&l, &r) {
                 (Array(_), _) | (_, Array(_)) => None,
