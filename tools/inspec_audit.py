@@ -150,6 +150,8 @@ def unsupported_copy(profile: Path, workdir: Path) -> Path:
             continue
         skipping = False
         kept.append(line)
+    # The copy keeps the source's modes; a read-only inspec.yml (someone else's) is ours now.
+    meta.chmod(meta.stat().st_mode | 0o200)
     meta.write_text("".join(kept))
     return copy
 
