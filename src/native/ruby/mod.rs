@@ -71,7 +71,7 @@ impl RubyError {
                 "NoMethodError" => "NameError",
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
-                "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
+                "Errno::ENOENT" | "Errno::EACCES" | "Errno::EISDIR" => "SystemCallError",
                 "Date::Error" => "ArgumentError",
                 "StandardError" => return false,
                 _ => "StandardError",

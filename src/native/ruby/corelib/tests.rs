@@ -352,3 +352,37 @@ fn file_class_on_local_target() {
         results[0]
     );
 }
+
+/// `File.read` of a path without content raises Ruby's Errno: EACCES for a file the user may
+/// not read (what an unprivileged scan meets on /etc/shadow; a write-only sysfs file refuses
+/// root as well), EISDIR for a directory, ENOENT for nothing there.
+#[test]
+fn file_read_raises_rubys_errno() {
+    let refused = "/sys/bus/pci/rescan";
+    assert!(
+        std::path::Path::new(refused).exists(),
+        "{refused}: a write-only file is needed"
+    );
+    let read = |v: &str, p: &str| {
+        format!("  {v} = begin\n    File.read('{p}')\n  rescue Errno::EACCES, Errno::EISDIR, Errno::ENOENT => e\n    \"#{{e.class}}: #{{e.message}}\"\n  end\n")
+    };
+    let src = format!(
+        "control 'errno' do\n{}{}{}  describe [a, b, c] do\n    it {{ should eq ['Errno::EACCES: Permission denied @ rb_sysopen - {refused}', 'Errno::EISDIR: Is a directory @ io_fread - /etc', 'Errno::ENOENT: No such file or directory @ rb_sysopen - /nonexistent/x'] }}\n  end\nend\n",
+        read("a", refused),
+        read("b", "/etc"),
+        read("c", "/nonexistent/x"),
+    );
+    let profile = crate::profile::from_source(&src, "controls/errno.rb").unwrap();
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    assert_eq!(
+        results[0].status,
+        ControlStatus::Passed,
+        "{:#?}",
+        results[0]
+    );
+}
