@@ -320,6 +320,17 @@ fn method_tables_are_implemented() {
     assert_eq!(unimplemented(&["no_such"], "'a'.send('NAME')"), ["no_such"]);
 }
 
+/// The results of controls file `src` (at `path`) evaluated on `local://`.
+fn on_local(src: &str, path: &str) -> Vec<crate::job::ControlResult> {
+    let profile = crate::profile::from_source(src, path).unwrap();
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
 /// `File` on `local://`: access checks run `test -r/-w/-x` on the target as the connected
 /// user, sizes and contents come from the `file` resource.
 #[test]
@@ -337,13 +348,7 @@ fn file_class_on_local_target() {
     let src = format!(
         "control 'local' do\n  describe [File.executable?('{s}'), File.executable?('{e}'), File.readable?('{e}'), File.size?('{e}'), File.size?('{s}'), File.zero?('{e}'), File.read('{s}'), Dir.exist?('{d}'), File.readlines('{s}')] do\n    it {{ should eq [true, false, true, nil, 10, true, \"#!/bin/sh\\n\", true, [\"#!/bin/sh\\n\"]] }}\n  end\nend\n"
     );
-    let profile = crate::profile::from_source(&src, "controls/local.rb").unwrap();
-    let host = Arc::new(Host::new(
-        Box::new(crate::transport::LocalTransport::new()),
-        None,
-        CancellationToken::new(),
-    ));
-    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    let results = on_local(&src, "controls/local.rb");
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         results[0].status,
@@ -372,13 +377,7 @@ fn file_read_raises_rubys_errno() {
         read("b", "/etc"),
         read("c", "/nonexistent/x"),
     );
-    let profile = crate::profile::from_source(&src, "controls/errno.rb").unwrap();
-    let host = Arc::new(Host::new(
-        Box::new(crate::transport::LocalTransport::new()),
-        None,
-        CancellationToken::new(),
-    ));
-    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    let results = on_local(&src, "controls/errno.rb");
     assert_eq!(
         results[0].status,
         ControlStatus::Passed,
