@@ -138,6 +138,11 @@ def unsupported_copy(profile: Path, workdir: Path) -> Path:
     """A copy of the profile whose inspec.yml lists no `supports` (so both sides run it)."""
     copy = workdir / "profiles" / profile.name
     shutil.copytree(profile, copy, symlinks=True)
+    # The copy keeps the source's modes; a read-only tree (someone else's) is ours now, and
+    # InSpec writes inspec.lock into it.
+    for path in [copy, *copy.rglob("*")]:
+        if not path.is_symlink():
+            path.chmod(path.stat().st_mode | 0o200)
     meta = copy / "inspec.yml"
     lines = meta.read_text().splitlines(keepends=True)
     kept: list[str] = []

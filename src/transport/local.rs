@@ -94,12 +94,11 @@ impl Transport for LocalTransport {
         _deadline: Option<Instant>,
         _cancel: &CancellationToken,
     ) -> Result<Option<FileInfo>, TransportError> {
-        let meta = match std::fs::symlink_metadata(path) {
-            Ok(m) => m,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            // ENOTDIR (a file used as a directory) is also "does not exist".
-            Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) => return Ok(None),
-            Err(e) => return Err(TransportError::Failed(format!("stat {path}: {e}"))),
+        // Any failing lstat is "does not exist", as train's (file/local/unix.rb `stat` rescues
+        // every error into `{}`, and Ruby's `File.exist?` is false): ENOENT, ENOTDIR, and what
+        // an unprivileged scan meets, EACCES on a path under a directory it cannot search.
+        let Ok(meta) = std::fs::symlink_metadata(path) else {
+            return Ok(None);
         };
         let kind = kind_of(meta.file_type());
         let (link_path, target_kind) = if meta.file_type().is_symlink() {
@@ -245,6 +244,29 @@ mod tests {
         assert_eq!(stat("/dev/null").unwrap().kind, "character_device");
         assert_eq!(stat(&format!("{}/x", f.display())), None);
         assert_eq!(stat("/nonexistent/file"), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_path_lstat_refuses_does_not_exist() {
+        // EACCES needs an unprivileged user; ELOOP and ENAMETOOLONG fail lstat for root too,
+        // and take the same way.
+        let dir = std::env::temp_dir().join(format!("airs-lstat-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let lp = dir.join("loop");
+        let _ = std::fs::remove_file(&lp);
+        std::os::unix::fs::symlink(&lp, &lp).unwrap();
+        assert_eq!(stat(&format!("{}/x", lp.display())), None);
+        assert_eq!(stat(&format!("/tmp/{}", "n".repeat(300))), None);
+        let locked = dir.join("locked");
+        std::fs::create_dir_all(&locked).unwrap();
+        std::fs::write(locked.join("f"), b"x").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let under = stat(&format!("{}/f", locked.display()));
+        // SAFETY: geteuid has no preconditions.
+        let root = unsafe { libc::geteuid() } == 0;
+        assert_eq!(under.is_none(), !root, "{under:?}");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

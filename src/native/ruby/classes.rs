@@ -71,6 +71,7 @@ pub const SCOPED_CLASSES: &[&str] = &[
     "Hashie::Mash",
     "Errno::ENOENT",
     "Errno::EACCES",
+    "Errno::EISDIR",
     "Date::Error",
     "Regexp::TimeoutError",
     "REXML::Document",

@@ -76,7 +76,7 @@ impl RubyError {
                 "KeyError" => "IndexError",
                 "FloatDomainError" => "RangeError",
                 "FrozenError" => "RuntimeError",
-                "Errno::ENOENT" | "Errno::EACCES" => "SystemCallError",
+                "Errno::ENOENT" | "Errno::EACCES" | "Errno::EISDIR" => "SystemCallError",
                 "Date::Error" | "IPAddr::Error" => "ArgumentError",
                 "IPAddr::InvalidAddressError"
                 | "IPAddr::AddressFamilyError"

@@ -229,15 +229,21 @@ fn access<E: Embedding>(me: &mut Interp<'_, E>, path: &str, flag: &str, off: u32
     Ok(Value::Bool(status == Value::Int(0)))
 }
 
-/// `File.read` and friends: the content, or Ruby's ENOENT when there is none.
+/// `File.read` and friends: the content, or the Errno Ruby raises when there is none: a
+/// directory (EISDIR), a file the user may not read (EACCES, an unprivileged scan's
+/// /etc/shadow), nothing there (ENOENT).
 fn read<E: Embedding>(me: &mut Interp<'_, E>, path: &str, off: u32) -> R<String> {
-    match on_target(me, path, "content", off)? {
-        Value::Str(s) => Ok(s),
-        _ => Err(Flow::raise(
-            "Errno::ENOENT",
-            format!("No such file or directory @ rb_sysopen - {path}"),
-        )),
+    if let Value::Str(s) = on_target(me, path, "content", off)? {
+        return Ok(s);
     }
+    let (class, why) = if on_target(me, path, "directory?", off)?.truthy() {
+        ("Errno::EISDIR", "Is a directory @ io_fread")
+    } else if on_target(me, path, "exist?", off)?.truthy() {
+        ("Errno::EACCES", "Permission denied @ rb_sysopen")
+    } else {
+        ("Errno::ENOENT", "No such file or directory @ rb_sysopen")
+    };
+    Err(Flow::raise(class, format!("{why} - {path}")))
 }
 
 pub fn call_file<E: Embedding>(

@@ -447,6 +447,17 @@ fn method_tables_are_implemented() {
     assert!(unimplemented(&["no_such"], "'a'.send('NAME')").is_empty());
 }
 
+/// The results of controls file `src` (at `path`) evaluated on `local://`.
+fn on_local(src: &str, path: &str) -> Vec<crate::job::ControlResult> {
+    let profile = crate::profile::from_source(src, path).unwrap();
+    let host = Arc::new(Host::new(
+        Box::new(crate::transport::LocalTransport::new()),
+        None,
+        CancellationToken::new(),
+    ));
+    crate::native::evaluate(&profile, host, &serde_json::Map::new())
+}
+
 /// `File` on `local://`: access checks run `test -r/-w/-x` on the target as the connected
 /// user, sizes and contents come from the `file` resource.
 #[test]
@@ -464,14 +475,36 @@ fn file_class_on_local_target() {
     let src = format!(
         "control 'local' do\n  describe [File.executable?('{s}'), File.executable?('{e}'), File.readable?('{e}'), File.size?('{e}'), File.size?('{s}'), File.zero?('{e}'), File.read('{s}'), Dir.exist?('{d}'), File.readlines('{s}')] do\n    it {{ should eq [true, false, true, nil, 10, true, \"#!/bin/sh\\n\", true, [\"#!/bin/sh\\n\"]] }}\n  end\nend\n"
     );
-    let profile = crate::profile::from_source(&src, "controls/local.rb").unwrap();
-    let host = Arc::new(Host::new(
-        Box::new(crate::transport::LocalTransport::new()),
-        None,
-        CancellationToken::new(),
-    ));
-    let results = crate::native::evaluate(&profile, host, &serde_json::Map::new());
+    let results = on_local(&src, "controls/local.rb");
     std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        results[0].status,
+        ControlStatus::Passed,
+        "{:#?}",
+        results[0]
+    );
+}
+
+/// `File.read` of a path without content raises Ruby's Errno: EACCES for a file the user may
+/// not read (what an unprivileged scan meets on /etc/shadow; a write-only sysfs file refuses
+/// root as well), EISDIR for a directory, ENOENT for nothing there.
+#[test]
+fn file_read_raises_rubys_errno() {
+    let refused = "/sys/bus/pci/rescan";
+    assert!(
+        std::path::Path::new(refused).exists(),
+        "{refused}: a write-only file is needed"
+    );
+    let read = |v: &str, p: &str| {
+        format!("  {v} = begin\n    File.read('{p}')\n  rescue Errno::EACCES, Errno::EISDIR, Errno::ENOENT => e\n    \"#{{e.class}}: #{{e.message}}\"\n  end\n")
+    };
+    let src = format!(
+        "control 'errno' do\n{}{}{}  describe [a, b, c] do\n    it {{ should eq ['Errno::EACCES: Permission denied @ rb_sysopen - {refused}', 'Errno::EISDIR: Is a directory @ io_fread - /etc', 'Errno::ENOENT: No such file or directory @ rb_sysopen - /nonexistent/x'] }}\n  end\nend\n",
+        read("a", refused),
+        read("b", "/etc"),
+        read("c", "/nonexistent/x"),
+    );
+    let results = on_local(&src, "controls/errno.rb");
     assert_eq!(
         results[0].status,
         ControlStatus::Passed,
