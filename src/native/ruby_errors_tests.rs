@@ -318,6 +318,28 @@ fn a_name_the_libraries_mention_stays_unsupported() {
     );
 }
 
+/// NilClass stays closed when a library names the method (cis-docker-benchmark's
+/// `docker.version.Client.Version` without docker: InSpec 7.1.16 fails it with
+/// "undefined method `Version' for nil:NilClass").
+#[test]
+fn nil_stays_closed_when_a_library_names_the_method() {
+    let r = crate::native::testing::run_with(
+        "control 'nil' do\n  v = nil\n  describe 'x' do\n    it { expect(v.Version).to eq 1 }\n  end\nend\n",
+        &[("libraries/v.rb", "class Thing\n  def Version\n    1\n  end\nend\n")],
+        serde_json::json!({}),
+        None,
+    );
+    let got = rows(&r, "nil");
+    assert_eq!(got[0].1, ControlStatus::Failed, "{got:?}");
+    assert!(
+        got[0]
+            .2
+            .as_deref()
+            .is_some_and(|m| m.contains("undefined method `Version'")),
+        "{got:?}"
+    );
+}
+
 /// `coverage` reads the same rule: a typo InSpec also fails on is evaluated (reported as
 /// Ruby raises it).
 #[test]

@@ -1217,9 +1217,12 @@ impl<E: Embedding> Interp<'_, E> {
             || E::knows_method(name);
         // Core classes are closed: a name the value's class does not define is
         // NoMethodError whatever it is (`mash.Client.Version` with no `Client` key,
-        // `[].empty`), unless the profile's libraries (which may reopen the class) name it.
+        // `[].empty`), unless the profile's libraries (which may reopen the class) name it;
+        // nobody reopens NilClass, so a library merely naming the method (`Version`) keeps
+        // nil closed.
         let class_lacks = crate::native::ruby::core_methods::lacks(recv, name)
-            && !crate::native::ruby::method_tables::profile_may_define(self.profile, name);
+            && (matches!(recv, Value::Nil)
+                || !crate::native::ruby::method_tables::profile_may_define(self.profile, name));
         if known_elsewhere || class_lacks {
             Err(no_method(name, recv))
         } else {
