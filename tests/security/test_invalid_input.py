@@ -110,3 +110,29 @@ def test_malformed_json_names_the_position(admin_client: httpx.Client) -> None:
         "/api/v1/templates", content=b'{"name": "\xff"}', headers={"Content-Type": "application/json"}
     )
     assert r.status_code == 422 and strict_json(r.text)["detail"][0]["type"] == "json_invalid"
+
+
+# Deeper than Python's JSON decoder follows: small bodies are decoded on the event loop, large
+# ones (above body.THREAD_DECODE_BYTES) in a worker thread; both paths are covered.
+DEEP_BODIES = {
+    "array-small": b"[" * 20_000 + b"]" * 20_000,
+    "array-large": b"[" * 200_000 + b"]" * 200_000,
+    "object": b'{"a":' * 20_000 + b"1" + b"}" * 20_000,
+    "in-extra_vars": b'{"name": "deep", "command": ["true"], "extra_vars": {"a": '
+    + b"[" * 5_000
+    + b"]" * 5_000
+    + b"}}",
+}
+
+
+@pytest.mark.parametrize("kind", DEEP_BODIES)
+def test_deeply_nested_json_is_a_422_naming_the_body(admin_client: httpx.Client, kind: str) -> None:
+    raw = DEEP_BODIES[kind]
+    for method, path in [("POST", "/api/v1/templates"), ("POST", "/api/v1/jobs")]:
+        r = admin_client.request(method, path, content=raw, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422, (r.status_code, r.text[:300])
+        problem = strict_json(r.text)["detail"][0]
+        assert problem["loc"] == ["body"] and problem["type"] == "json_invalid", problem
+        assert "nested too deeply" in problem["msg"], problem
+    # The server keeps answering on the same connection.
+    assert admin_client.get("/api/v1/templates/deep").status_code == 404

@@ -3,7 +3,8 @@
 The limit counts the bytes actually received (a chunked body has no Content-Length, and a
 declared length above the limit is refused before a byte is read). JSON is decoded off the
 event loop when the body is large, and refuses what is not JSON although Python's ``json``
-accepts it: ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``).
+accepts it: ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``); a body nested
+deeper than Python's decoder can follow is refused too (a 422, not a RecursionError's 500).
 """
 
 from __future__ import annotations
@@ -118,6 +119,10 @@ def loads(body: bytes) -> Any:
         raise JsonBodyError(("body", exc.pos), f"JSON decode error: {exc.msg}", "json_invalid") from None
     except ValueError as exc:  # not UTF-8, or an integer of more than 4300 digits
         raise JsonBodyError(("body",), f"JSON decode error: {exc}", "json_invalid") from None
+    except RecursionError:  # `[[[[…` deeper than the interpreter's recursion limit
+        raise JsonBodyError(
+            ("body",), "JSON decode error: nested too deeply (arrays and objects)", "json_invalid"
+        ) from None
     if found_non_finite:
         where, number = next(_paths(value, ("body",)))
         raise JsonBodyError(
