@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import shutil
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -135,7 +136,10 @@ def parse_extra_vars(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if item.lstrip().startswith("{"):
-            value = json.loads(item)
+            try:
+                value = json.loads(item)
+            except json.JSONDecodeError as e:
+                raise UsageError(f"--extra-vars {item[:80]!r}: not JSON: {e}") from None
             if not isinstance(value, dict):
                 raise UsageError(f"--extra-vars {item!r}: JSON must be an object")
             out.update(value)
@@ -154,15 +158,19 @@ def parse_inputs(files: list[str], items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name in files:
         try:
-            data = yaml.safe_load(Path(name).read_text(encoding="utf-8"))
+            data = yaml.safe_load(read_user_file(name).decode("utf-8"))
         except OSError as e:
             raise UsageError(f"--input-file {name}: {e.strerror or e}") from None
+        except UnicodeDecodeError as e:
+            raise UsageError(f"--input-file {name}: not UTF-8 text ({e.reason} at byte {e.start})") from None
         except yaml.YAMLError as e:
             raise UsageError(f"--input-file {name}: not YAML: {e}") from None
         if data is None:
             continue
         if not isinstance(data, dict):
             raise UsageError(f"--input-file {name}: expected a mapping of input names to values")
+        if bad := [k for k in data if not isinstance(k, str)]:
+            raise UsageError(f"--input-file {name}: input names must be text, not {bad[0]!r}")
         out.update(data)
     for item in items:
         key, sep, text = item.partition("=")
@@ -174,6 +182,23 @@ def parse_inputs(files: list[str], items: list[str]) -> dict[str, Any]:
             value = text
         out[key] = value if isinstance(value, str | int | float | bool) else text
     return out
+
+
+# As the core reads files users name (src/fsread.rs): regular files only, bounded by the bytes
+# read (/dev/zero would stream without end, a FIFO block forever).
+USER_FILE_MAX_BYTES = 16 * 1024 * 1024
+
+
+def read_user_file(name: str) -> bytes:
+    """The bytes of a regular file of at most USER_FILE_MAX_BYTES; OSError otherwise."""
+    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(f"{name} is not a regular file")
+        data = f.read(USER_FILE_MAX_BYTES + 1)
+    if len(data) > USER_FILE_MAX_BYTES:
+        raise OSError(f"{name} is larger than {USER_FILE_MAX_BYTES} bytes")
+    return data
 
 
 @dataclass

@@ -13,7 +13,11 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ansible_inspec_rs.commands.args import port
+
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from ansible_inspec_rs import _core
     from ansible_inspec_rs.server.settings import Settings
 
@@ -24,7 +28,7 @@ BANNER = "!" * 78
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", help="address to bind (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, help="port to bind (default 8080; 0 picks a free one)")
+    parser.add_argument("--port", type=port, help="port to bind (default 8080; 0 picks a free one)")
     parser.add_argument("--workers", type=int, help="executor workers (jobs run at once)")
     parser.add_argument("--queue-size", type=int, help="pending jobs the executor accepts")
     parser.add_argument(
@@ -47,11 +51,12 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
 
     import uvicorn
+    from pydantic import ValidationError
 
     from ansible_inspec_rs import errors
     from ansible_inspec_rs.server.app import create_app
     from ansible_inspec_rs.server.lifespan import new_executor
-    from ansible_inspec_rs.server.settings import Settings, is_loopback
+    from ansible_inspec_rs.server.settings import ENV_PREFIX, Settings, is_loopback
 
     overrides = {
         key: value
@@ -68,7 +73,16 @@ def run(args: argparse.Namespace) -> int:
         if (value := getattr(args, key, None)) is not None
     }
     env_file = args.env_file if args.env_file is not None else ".env"
-    settings = Settings(_env_file=env_file, **overrides)
+    if args.env_file is not None and not args.env_file.is_file():
+        print(f"error: --env-file {args.env_file}: no such file", file=sys.stderr)
+        return 2
+    try:
+        settings = Settings(_env_file=env_file, **overrides)
+    except ValidationError as e:
+        # A bad option or ANSIBLE_INSPEC_RS_* value: one line per setting, naming both.
+        for line in settings_errors(e, ENV_PREFIX, set(overrides)):
+            print(f"error: {line}", file=sys.stderr)
+        return 2
     if settings.store_url is None:
         # The server keeps templates and jobs across restarts unless told otherwise.
         try:
@@ -108,7 +122,7 @@ def run(args: argparse.Namespace) -> int:
     # read-only, unreachable) is one line and exit code 2, not a start-up traceback.
     try:
         executor = new_executor(settings)
-    except errors.StoreError as e:
+    except errors.AnsibleInspecError as e:  # a store that does not open, a setting the core refuses
         print(f"error: {e}", file=sys.stderr)
         return 2
     _print_banner(settings)
@@ -131,6 +145,19 @@ def run(args: argparse.Namespace) -> int:
 async def _stop(executor: _core.Executor) -> None:
     # The executor's coroutines bind to the loop running when they are made.
     await executor.shutdown(drain=False)
+
+
+def settings_errors(error: ValidationError, env_prefix: str, given: set[str]) -> list[str]:
+    """Each refused setting as ``--option: why`` (given on the command line) or
+    ``ANSIBLE_INSPEC_RS_NAME: why`` (from the environment or the env file)."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]) if problem["loc"] else "settings"
+        where = f"--{name.replace('_', '-')}" if name in given else f"{env_prefix}{name.upper()}"
+        value = problem.get("input")
+        shown = f" (got {value!r:.80})" if isinstance(value, str | int | float) else ""
+        lines.append(f"{where}: {problem['msg']}{shown}")
+    return lines
 
 
 def bind_refusal(settings: Settings) -> str | None:

@@ -21,6 +21,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ansible_inspec_rs.commands import policy, priority
+from ansible_inspec_rs.commands.args import port
 
 if TYPE_CHECKING:
     from ansible_inspec_rs import Executor
@@ -41,7 +42,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--heartbeat", type=float, default=5.0, help="heartbeat interval in seconds (default 5)")
     add("--stale-after", type=float, default=30.0, help="a silent worker is dead after this, seconds (30)")
     add("--poll", type=float, default=5.0, help="idle look at the queue every this many seconds (default 5)")
-    add("--metrics-port", type=int, help="serve Prometheus metrics on this port (needs the server extra)")
+    add("--metrics-port", type=port, help="serve Prometheus metrics on this port (needs the server extra)")
     add("--metrics-host", default="127.0.0.1", help="address for --metrics-port (default 127.0.0.1)")
     add("--log-format", choices=["text", "json"], default="text", help="stderr log lines (default text)")
     # Jobs are held to the worker's own policy when they run: give it the server's.

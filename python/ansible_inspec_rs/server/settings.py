@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Role = Literal["viewer", "operator", "admin"]
 
 ENV_PREFIX = "ANSIBLE_INSPEC_RS_"
+# uvicorn's log levels (``uvicorn --log-level``).
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug", "trace")
 
 
 def _split_csv(value: Any) -> Any:
@@ -122,7 +124,7 @@ class Settings(BaseSettings):
     )
 
     seed: Path | None = Field(None, description="JSON file of templates created at start-up")
-    log_level: str = "info"
+    log_level: str = Field("info", description=f"server log level: {', '.join(LOG_LEVELS)}")
 
     @field_validator(
         "api_tokens",
@@ -136,6 +138,13 @@ class Settings(BaseSettings):
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_log_level(cls, value: str) -> str:
+        if value.lower() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.lower()
 
     @field_validator("api_tokens")
     @classmethod
