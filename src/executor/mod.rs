@@ -429,7 +429,7 @@ impl Executor {
     }
 
     pub async fn get_template(&self, key: &str) -> Result<Template> {
-        Ok((*self.inner.store.get_template(key).await?).clone())
+        Ok((*self.inner.store.get_template(template_key(key)?).await?).clone())
     }
 
     pub async fn list_templates(&self) -> Result<Vec<Template>> {
@@ -438,7 +438,7 @@ impl Executor {
 
     pub async fn update_template(&self, key: &str, patch: TemplateSpec) -> Result<Template> {
         self.check_open()?;
-        let old = self.inner.store.get_template(key).await?;
+        let old = self.inner.store.get_template(template_key(key)?).await?;
         let new = old.updated(patch)?;
         let admitted = self.inner.config.policy.admit(&new)?;
         if !new.same_action(&old) {
@@ -450,7 +450,7 @@ impl Executor {
 
     pub async fn delete_template(&self, key: &str) -> Result<()> {
         self.check_open()?;
-        self.inner.store.delete_template(key).await
+        self.inner.store.delete_template(template_key(key)?).await
     }
 
     // ---- jobs ----
@@ -480,7 +480,7 @@ impl Executor {
         let policy = &self.inner.config.policy;
         let (template, template_id) = match template {
             TemplateRef::Stored(key) => {
-                let t = self.inner.store.get_template(&key).await?;
+                let t = self.inner.store.get_template(template_key(&key)?).await?;
                 let id = t.id;
                 (t, Some(id))
             }
@@ -568,6 +568,9 @@ impl Executor {
         limit: Option<usize>,
         offset: usize,
     ) -> Result<Vec<Arc<JobHandle>>> {
+        if template.is_some_and(|key| template_key(key).is_err()) {
+            return Ok(Vec::new());
+        }
         let filter = JobFilter {
             status,
             template: template.map(String::from),
@@ -586,6 +589,9 @@ impl Executor {
     }
 
     pub async fn count(&self, status: Option<JobStatus>, template: Option<&str>) -> Result<usize> {
+        if template.is_some_and(|key| template_key(key).is_err()) {
+            return Ok(0);
+        }
         let filter = JobFilter {
             status,
             template: template.map(String::from),
@@ -703,6 +709,17 @@ impl Executor {
             let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
             w.abort();
         }
+    }
+}
+
+/// `key` when it can name a stored template, `TemplateNotFound` otherwise. Templates are
+/// found by name or id, and an id (a hyphenated UUID) is itself a valid name: a key that
+/// breaks the name rule names nothing, and is not handed to the store (PostgreSQL refuses
+/// text holding NUL, which would make a lookup by a caller's bad key a store error, a 503).
+fn template_key(key: &str) -> Result<&str> {
+    match crate::template::validate_name(key) {
+        Ok(()) => Ok(key),
+        Err(_) => Err(Error::TemplateNotFound(key.to_string())),
     }
 }
 
