@@ -12,7 +12,7 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, ValidationError};
-use crate::host::LOCAL;
+use crate::host::{FIXTURE, LOCAL};
 use crate::template::{Connection, Template};
 
 /// Directories a template's paths must resolve inside. `None`: any path (the default for the
@@ -174,11 +174,29 @@ impl Policy {
     }
 
     /// A job's explicit hosts: `local://` only when local connections are allowed.
-    pub fn check_hosts(&self, hosts: &[String]) -> Result<(), ValidationError> {
+    pub fn check_hosts(&self, hosts: &[String]) -> Result<(), Error> {
         if !self.allow_local && hosts.iter().any(|h| h == LOCAL) {
-            return Err(ValidationError::new("hosts", LOCAL_OFF));
+            return Err(ValidationError::new("hosts", LOCAL_OFF).into());
+        }
+        for dir in hosts.iter().filter_map(|h| h.strip_prefix(FIXTURE)) {
+            self.check_fixture(dir)?;
         }
         Ok(())
+    }
+
+    /// A `fixture://DIR` host's state directory: files of this machine that the evaluator
+    /// reads, so it must resolve inside the inventory roots (host data, as an inventory is);
+    /// `PathNotAllowed` naming `hosts` otherwise.
+    pub fn check_fixture(&self, dir: &str) -> Result<PathBuf, Error> {
+        self.path_roots
+            .check("inventory", dir)
+            .map_err(|e| match e {
+                Error::PathNotAllowed(v) => Error::PathNotAllowed(ValidationError::new(
+                    "hosts",
+                    format!("fixture state directory: {}", v.rule),
+                )),
+                other => other,
+            })
     }
 
     /// The extra vars a job's caller adds to the template's: `ansible_*` keys only when the
@@ -339,6 +357,18 @@ mod tests {
             "extra_vars"
         );
         assert!(policy.check_hosts(&["local://".into()]).is_err());
+        // A recorded host state is read from this machine: held to the inventory roots.
+        let state = format!("fixture://{}", root.join("states/debian").display());
+        assert!(policy.check_hosts(std::slice::from_ref(&state)).is_ok());
+        for outside in ["fixture:///proc/self", "fixture:///", "fixture://../../etc"] {
+            assert_eq!(
+                field(policy.check_hosts(&[outside.into()]).unwrap_err()),
+                "hosts"
+            );
+        }
+        assert!(Policy::default()
+            .check_hosts(&["fixture:///srv".into()])
+            .is_ok());
         // Unrestricted by default.
         assert!(Policy::default().admit(&template(|_| {})).is_ok());
     }

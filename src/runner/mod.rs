@@ -131,6 +131,12 @@ pub fn plan(
                 match target_for(h, vars.as_ref(), template.connection) {
                     Ok(Target::Local) if !ctx.policy.allow_local => Err(RunnerError::LocalDisabled),
                     Ok(Target::Fixture(_)) if !native => Err(RunnerError::FixtureNativeOnly),
+                    // Held to the roots again as it runs (the path may be a symlink now).
+                    Ok(Target::Fixture(dir)) => ctx
+                        .policy
+                        .check_fixture(&dir.to_string_lossy())
+                        .map(Target::Fixture)
+                        .map_err(RunnerError::refused),
                     other => other.map_err(RunnerError::BadHost),
                 }
             })

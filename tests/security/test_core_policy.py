@@ -367,3 +367,50 @@ async def test_extra_vars_are_bounded_and_names_safe() -> None:
             with pytest.raises(errors.ValidationError) as ei:
                 Template(name, command=["true"])
             assert ei.value.field == "name"
+
+
+# --- fixture:// hosts: a recorded state is a directory of this machine ---------------------
+
+
+def make_state(path: Path) -> str:
+    """A minimal recorded host state (tests/fixtures/hosts shows full ones); its host string."""
+    (path / "root" / "etc").mkdir(parents=True)
+    (path / "root" / "etc" / "hostname").write_text("recorded\n")
+    (path / "host.yml").write_text("description: a test state\n")
+    return f"fixture://{path}"
+
+
+def test_fixture_hosts_are_held_to_the_roots(locked: tuple[httpx.Client, Path], tmp_path: Path) -> None:
+    client, root = locked
+    name = unique()
+    r = client.post("/api/v1/templates", json={"name": name, "profile": f"{root}/profiles/p"})
+    assert r.status_code == 201, r.text
+    # /proc/self/root is this machine's whole file system; / holds /root; a valid state
+    # outside the roots is still outside.
+    outside = make_state(tmp_path / "state")
+    for host in ["fixture:///proc/self", "fixture:///", "fixture://../../..", outside]:
+        r = client.post("/api/v1/jobs", json={"template_name": name, "hosts": [host]})
+        assert r.status_code == 400 and body_field(r) == "hosts", (host, r.text)
+        assert "outside the allowed" in r.text, r.text
+    inside = make_state(root / "states" / unique())
+    r = client.post("/api/v1/jobs", json={"template_name": name, "hosts": [inside]})
+    assert r.status_code == 202, r.text
+    job_id = r.json()["job_id"]
+    deadline = time.monotonic() + 30
+    while (job := client.get(f"/api/v1/jobs/{job_id}").json())["status"] in ("pending", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    assert job["status"] == "successful", job
+    assert [c["id"] for c in job["results"][0]["controls"]] == ["c1"]
+
+
+async def test_fixture_hosts_through_the_python_api(root: Path, tmp_path: Path) -> None:
+    outside = make_state(tmp_path / "state")
+    async with Executor(workers=1, inventory_roots=[root]) as ex:
+        template = Template(unique(), profile=str(make_profile(tmp_path / "p")))
+        with pytest.raises(errors.PathNotAllowed) as ei:
+            await ex.submit(template, [outside])
+        assert ei.value.field == "hosts"
+    async with Executor(workers=1) as ex:  # no roots: any path, as for profiles
+        report = await (await ex.submit(template, [outside]))
+        assert report.status == "successful", report.error
