@@ -97,6 +97,27 @@ def test_a_failed_job_explains_itself(pytester: pytest.Pytester) -> None:
     assert "line 5\n" not in result.stdout.str()  # a tail, not the whole stderr
 
 
+def test_a_successful_job_equals_its_status(pytester: pytest.Pytester) -> None:
+    """The README's idiom ``assert job == JobStatus.SUCCESSFUL`` passes for a job that
+    succeeded (it failed for every job: a Job never equalled a status)."""
+    pytester.makepyfile(
+        test_ok="""
+        from ansible_inspec_rs import JobStatus
+
+        async def test_equal(executor, template_factory):
+            t = await template_factory(command=["true"])
+            submitted = await executor.submit(t.name, hosts=["web1", "web2"])
+            job = await submitted
+            assert job == JobStatus.SUCCESSFUL
+            assert JobStatus.SUCCESSFUL == job and job == "successful"
+            assert job != JobStatus.FAILED and not (job != JobStatus.SUCCESSFUL)
+            assert job == submitted and len({job, submitted}) == 1  # the same job, hashable
+            assert job != 1 and job != None  # noqa: E711
+        """
+    )
+    run(pytester).assert_outcomes(passed=1)
+
+
 def test_failed_controls_are_listed(pytester: pytest.Pytester) -> None:
     profile = pytester.mkdir("profile")
     (profile / "inspec.yml").write_text("name: p\nversion: 1.0.0\n")

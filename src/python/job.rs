@@ -102,6 +102,24 @@ impl PyJob {
         Ok(Format::parse(format)?.media_type())
     }
 
+    /// ``job == JobStatus.SUCCESSFUL`` (or any status name) is true when the job is in that
+    /// status now, as ``job.status == ...`` is; two Job objects are equal when they are the
+    /// same job. Anything else is not equal.
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> bool {
+        if let Ok(job) = other.cast::<PyJob>() {
+            return job.get().inner.id == self.inner.id;
+        }
+        other
+            .extract::<String>()
+            .is_ok_and(|status| status == self.inner.status().as_str())
+    }
+
+    /// By id, so jobs stay usable as dict keys and set members (equal jobs hash alike).
+    fn __hash__(&self) -> u64 {
+        let (hi, lo) = self.inner.id.as_u64_pair();
+        hi ^ lo
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Job(id='{}', template={:?}, status='{}', hosts={})",
