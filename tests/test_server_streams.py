@@ -87,6 +87,22 @@ def test_sse_resumes_after_last_event_id(admin: httpx.Client) -> None:
     assert seqs[0] == 3 and seqs == list(range(3, 3 + len(seqs)))
 
 
+def test_sse_last_event_id_that_is_no_event_id_is_a_422_naming_it(admin: httpx.Client) -> None:
+    """A ``Last-Event-ID`` that no event could carry is refused, not read as "from the start"
+    (which replayed the whole history to a client that asked to resume)."""
+    tpl = make_template(admin)
+    job_id = submit(admin, tpl["name"], ["a"])
+    wait_job(admin, job_id)
+    for bad in ["abc", "-1", "1e3", "0x10", "9" * 30]:
+        r = admin.get(f"/api/v1/jobs/{job_id}/events", headers={"Last-Event-ID": bad})
+        assert r.status_code == 422, (bad, r.status_code, r.text[:200])
+        assert r.json()["detail"][0]["loc"] == ["header", "last-event-id"], r.text
+    with admin.stream("GET", f"/api/v1/jobs/{job_id}/events", headers={"Last-Event-ID": "0"}) as r:
+        assert r.status_code == 200 and read_sse(r)[0]["data"]["seq"] == 1
+    with admin.stream("GET", f"/api/v1/jobs/{job_id}/events", headers={"Last-Event-ID": str(2**63 - 1)}) as r:
+        assert r.status_code == 200 and read_sse(r) == []  # past the end: nothing to replay
+
+
 def test_sse_unknown_job_is_404(admin: httpx.Client) -> None:
     r = admin.get("/api/v1/jobs/00000000-0000-4000-8000-000000000000/events")
     assert r.status_code == 404 and "not found" in r.json()["detail"].lower()

@@ -24,6 +24,7 @@ from ansible_inspec_rs.server.routers.common import ERRORS_404, new_router
 router = new_router("events")
 
 KEEPALIVE_SECONDS = 15.0
+SEQ_MAX = 2**63 - 1  # events' seq is a 64-bit count
 WS_NOT_FOUND = 4404
 
 
@@ -70,13 +71,6 @@ async def follow(
             pending.cancel()
 
 
-def _last_seq(value: str | None) -> int:
-    try:
-        return max(0, int(value)) if value else 0
-    except ValueError:
-        return 0
-
-
 @router.get(
     "/jobs/{job_id}/events",
     response_class=StreamingResponse,
@@ -86,11 +80,14 @@ async def job_events(
     job_id: str,
     request: Request,
     ex: ViewerExecutor,
-    last_event_id: Annotated[str | None, Header(description="resume after this seq")] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=SEQ_MAX, description="resume after this seq (an event's id)")
+    ] = None,
 ) -> StreamingResponse:
-    """Server-Sent Events: ``id: <seq>``, ``event: <type>``, ``data: <event JSON>``."""
+    """Server-Sent Events: ``id: <seq>``, ``event: <type>``, ``data: <event JSON>``. A
+    ``Last-Event-ID`` that is not an event's id is a 422 naming it."""
     job = await ex.get(job_id)
-    after = _last_seq(last_event_id)
+    after = last_event_id or 0
 
     async def body() -> AsyncIterator[str]:
         async for event in follow(job.events(), keepalive=KEEPALIVE_SECONDS):
