@@ -81,19 +81,18 @@ async def job_events(
     request: Request,
     ex: ViewerExecutor,
     last_event_id: Annotated[
-        int | None, Header(ge=0, le=SEQ_MAX, description="resume after this seq (an event's id)")
-    ] = None,
+        int, Header(ge=0, le=SEQ_MAX, description="resume after this seq (an event's id; 0: from the start)")
+    ] = 0,
 ) -> StreamingResponse:
     """Server-Sent Events: ``id: <seq>``, ``event: <type>``, ``data: <event JSON>``. A
     ``Last-Event-ID`` that is not an event's id is a 422 naming it."""
     job = await ex.get(job_id)
-    after = last_event_id or 0
 
     async def body() -> AsyncIterator[str]:
         async for event in follow(job.events(), keepalive=KEEPALIVE_SECONDS):
             if event is None:
                 yield ": keepalive\n\n"
-            elif event.seq > after:
+            elif event.seq > last_event_id:
                 yield f"id: {event.seq}\nevent: {event.type}\ndata: {event_json(event)}\n\n"
 
     return StreamingResponse(
