@@ -232,7 +232,7 @@ class Job:
     REPORT_FORMATS: ClassVar[list[str]]
     @staticmethod
     def report_media_type(format: str) -> str: ...
-    def __eq__(self, other: object) -> bool:
+    def __eq__(self, value: object, /) -> bool:
         """True for a status name the job is in now (``job == JobStatus.SUCCESSFUL``), or the
         same job."""
     def __hash__(self) -> int: ...
