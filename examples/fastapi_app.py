@@ -1,8 +1,12 @@
-"""An existing FastAPI app that adds ansible-inspec-rs under its own prefix.
+r"""An existing FastAPI app that adds ansible-inspec-rs under its own prefix.
 
-Run it:  ANSIBLE_INSPEC_RS_API_TOKENS=s3cret .venv/bin/uvicorn examples.fastapi_app:app --port 8090
+Run it:  ANSIBLE_INSPEC_RS_API_TOKENS=s3cret ANSIBLE_INSPEC_RS_ALLOW_COMMANDS=true \
+         ANSIBLE_INSPEC_RS_ALLOW_LOCAL=true .venv/bin/uvicorn examples.fastapi_app:app --port 8090
 Then:    curl -s -H 'Authorization: Bearer s3cret' localhost:8090/compliance/templates
          curl -s -H 'Authorization: Bearer s3cret' localhost:8090/my/overview
+
+With a credential, command templates (the seeded ``hello``) and checks on this machine
+(``local://``) need the two opt-ins above; without them the app refuses to start.
 
 It composes the executor's lifespan with its own, mounts the REST routes at /compliance and
 reads the executor in its own route with Depends(get_executor), protected by require("viewer").
