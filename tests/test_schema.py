@@ -89,6 +89,19 @@ def test_the_rest_template_timeout_is_the_cores_rule() -> None:
     assert field.default == 300 and "whole job" in (field.description or "")
 
 
+def test_a_launch_override_is_documented_with_the_template_fields_rule() -> None:
+    """``limit`` given at launch is checked by the core as the template's own ``limit`` (no
+    control characters, at most 4096 bytes): the OpenAPI document says so, so a client that
+    follows it is not refused (schemathesis found the launch route mostly refusing what its
+    schema allowed)."""
+    from ansible_inspec_rs.server.app import create_app
+
+    components = create_app().openapi()["components"]["schemas"]
+    rule = schema.properties("TemplateSpec")["limit"]["anyOf"][0]
+    documented = components["LaunchIn"]["properties"]["limit"]["anyOf"][0]
+    assert (documented["pattern"], documented["maxLength"]) == (rule["pattern"], rule["maxLength"])
+
+
 def test_the_status_enums_are_the_cores() -> None:
     assert [s.value for s in JobStatus] == list(schema.enum("JobStatus"))
     assert [s.value for s in HostStatus] == list(schema.enum("HostStatus"))

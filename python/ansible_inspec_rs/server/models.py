@@ -313,7 +313,7 @@ class LaunchIn(_In):
     """Optional body of POST /job-templates/{id}/launch: per-launch overrides."""
 
     extra_vars: ExtraVars | None = None
-    limit: Text | None = None
+    limit: Line | None = Field(None, description=_SPEC["limit"]["description"])
     tags: Tags | None = None
     skip_tags: Tags | None = None
     verbosity: int | None = Field(None, **_limits("verbosity"))
