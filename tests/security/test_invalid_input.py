@@ -136,3 +136,22 @@ def test_deeply_nested_json_is_a_422_naming_the_body(admin_client: httpx.Client,
         assert "nested too deeply" in problem["msg"], problem
     # The server keeps answering on the same connection.
     assert admin_client.get("/api/v1/templates/deep").status_code == 404
+
+
+def test_error_locations_name_fields_not_validator_internals(admin_client: httpx.Client) -> None:
+    """``loc`` is the path a client can follow (FastAPI's shape), without pydantic's names for
+    union branches and validators (``function-after[check(), str]``)."""
+    cases = [
+        (admin_client.get("/api/v1/jobs?status=bogus"), ["query", "status"]),
+        (
+            admin_client.post("/api/v1/templates", json={"name": unique(), "command": ["true"], "tags": [1]}),
+            None,
+        ),
+    ]
+    for r, expected in cases:
+        assert r.status_code == 422, r.text
+        locs = [problem["loc"] for problem in strict_json(r.text)["detail"]]
+        assert all("[" not in str(part) and "(" not in str(part) for loc in locs for part in loc), locs
+        if expected is not None:
+            assert expected in locs, locs
+    assert ["body", "tags", 0] in locs and ["body", "tags"] in locs, locs

@@ -96,12 +96,19 @@ def _loc_part(part: object) -> str | int:
     return part if isinstance(part, int) and not isinstance(part, bool) else _text(part)
 
 
+def _is_field(part: object) -> bool:
+    """Not one of pydantic's names for a branch of a union or a validator
+    (``function-after[_utf8(), str]``, ``list[...]``): no field or parameter has brackets."""
+    return not (isinstance(part, str) and ("[" in part or "(" in part))
+
+
 def validation_error_response(problems: list[dict[str, Any]]) -> JSONResponse:
-    """422 in FastAPI's shape (loc, msg, type). The input is not echoed: it may be large, a
-    secret, or not representable in JSON at all (NaN, lone surrogates)."""
+    """422 in FastAPI's shape (loc, msg, type), ``loc`` naming only fields, parameters and
+    indexes. The input is not echoed: it may be large, a secret, or not representable in JSON
+    at all (NaN, lone surrogates)."""
     detail = [
         {
-            "loc": [_loc_part(p) for p in problem.get("loc", ())],
+            "loc": [_loc_part(p) for p in problem.get("loc", ()) if _is_field(p)],
             "msg": _text(problem.get("msg", "")),
             "type": _text(problem.get("type", "value_error")),
         }
