@@ -250,16 +250,24 @@ def test_problems_found_before_the_job_runs(tmp_path: Path) -> None:
         assert denied.returncode == 2 and "permission denied" in denied.stderr
 
 
-def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
-    import signal
+def slow_profile(folder: Path) -> tuple[Path, str]:
+    """A profile whose one check sleeps 47 s, and the marker that finds its process."""
     import time
 
     marker = f"{time.time_ns() % 10**9}"
     profile = write_profile(
-        tmp_path / "slow",
+        folder,
         f"control 'slow' do\n  describe command('sleep 47.{marker}') do\n"
         "    its('exit_status') { should eq 0 }\n  end\nend\n",
     )
+    return profile, marker
+
+
+def test_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    profile, marker = slow_profile(tmp_path / "slow")
     proc = subprocess.Popen(
         [
             sys.executable,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ansible_inspec_rs.cli import COMMANDS
 from helpers import server_env
-from test_cli_exec import sleeping, write_profile
+from test_cli_exec import sleeping, slow_profile, write_profile
 
 
 def read_until_exit(
@@ -69,12 +69,7 @@ def test_help_of_every_subcommand_in_a_terminal(command: str) -> None:
 
 
 def test_ctrl_c_typed_at_the_terminal_cancels_the_job(tmp_path: Path) -> None:
-    marker = f"{time.time_ns() % 10**9}"
-    profile = write_profile(
-        tmp_path / "slow",
-        f"control 'slow' do\n  describe command('sleep 47.{marker}') do\n"
-        "    its('exit_status') { should eq 0 }\n  end\nend\n",
-    )
+    profile, marker = slow_profile(tmp_path / "slow")
     # The terminal's line discipline turns ^C into SIGINT for the foreground process group.
     out, code = in_terminal(
         "exec", str(profile), "-t", "local://", "--show-progress", send=("1 host(s)", b"\x03"), timeout=60
