@@ -18,7 +18,7 @@ use super::held_conns::{AnyQuery, HeldConns, Ran};
 use super::sqlite_writer::{bind_numbered, run_stmts, Arg, SqliteWriter, WriteError, WriteResult};
 use super::{Fence, JobFilter, JobRecord, Notice, RecoveryPolicy, Store, INTERRUPTED};
 use crate::error::{Error, Result, StoreError};
-use crate::job::{timestamp as ts, Event, HostResult, JobStatus};
+use crate::job::{sort_in_host_order, timestamp as ts, Event, HostResult, JobStatus};
 use crate::template::Template;
 
 const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
@@ -622,7 +622,7 @@ impl SqlStore {
                 .iter()
                 .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
                 .collect::<Result<Vec<_>>>()?;
-            results.sort_by_key(|r| hosts.iter().position(|h| *h == r.host));
+            sort_in_host_order(&hosts, &mut results);
         }
         Ok(JobRecord {
             id,
