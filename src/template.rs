@@ -824,6 +824,19 @@ mod tests {
         assert_eq!(moved.check_local_paths().unwrap_err().field, "playbook");
     }
 
+    /// A stored row written before a field existed loads with that field's default.
+    #[test]
+    fn a_stored_template_without_newer_fields_takes_their_defaults() {
+        let t = Template::create(spec("a")).unwrap();
+        let mut row = serde_json::to_value(&t).unwrap();
+        for newer in ["controls", "connection", "connect_timeout", "runner"] {
+            row.as_object_mut().unwrap().remove(newer);
+        }
+        let back: Template = serde_json::from_value(row).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+    }
+
     #[test]
     fn unknown_fields_rejected() {
         let e = serde_json::from_str::<TemplateSpec>(r#"{"name":"a","bogus":1}"#).unwrap_err();
