@@ -13,9 +13,9 @@ use crate::job::{
     ControlStatus, HostStatus, JobStatus, Stream, TaskStatus, CONTROLS_MAX, CONTROL_ENTRY_MAX,
 };
 use crate::template::{
-    Connection, JobType, ProfileRunner, Template, ARGV_MAX, ARG_MAX_LEN, CONNECT_TIMEOUT_RANGE,
-    DESCRIPTION_MAX, FORKS_RANGE, NAME_MAX, PATH_MAX, RETRIES_MAX, RETRY_BACKOFF_MAX,
-    TIMEOUT_RANGE, VERBOSITY_RANGE,
+    Connection, JobType, ProfileRunner, Template, ALLOW_ANSIBLE_VARS_MAX, ARGV_MAX, ARG_MAX_LEN,
+    CONNECT_TIMEOUT_RANGE, DESCRIPTION_MAX, FORKS_RANGE, NAME_MAX, PATH_MAX, RETRIES_MAX,
+    RETRY_BACKOFF_MAX, TIMEOUT_RANGE, VERBOSITY_RANGE,
 };
 
 /// Text without control characters (Unicode Cc: C0, DEL, C1; Rust's `char::is_control`).

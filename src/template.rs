@@ -26,6 +26,8 @@ pub const VERBOSITY_RANGE: (u32, u32) = (0, VERBOSITY_MAX as u32);
 /// extra vars are passed with `-e`, Ansible's highest precedence, so from a caller these
 /// would override the inventory and the template: refused unless the template allows them.
 pub const ANSIBLE_VAR_PREFIX: &str = "ansible_";
+/// At most this many entries in `allow_ansible_vars`.
+pub const ALLOW_ANSIBLE_VARS_MAX: usize = 256;
 
 /// Extra vars, as JSON, at most this many bytes (template and job alike).
 pub const EXTRA_VARS_MAX_BYTES: usize = 256 * 1024;
@@ -163,7 +165,7 @@ macro_rules! with_template_fields {
             runner: ProfileRunner = ProfileRunner::Native; set; r("ProfileRunner"),
             /// ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused
             allow_ansible_vars: Vec<String> = Vec::new(); set;
-                json!({"type": "array", "maxItems": 256, "items": {"type": "string"}}),
+                json!({"type": "array", "maxItems": ALLOW_ANSIBLE_VARS_MAX, "items": {"type": "string"}}),
         }
     };
 }
@@ -396,6 +398,12 @@ impl Template {
             validate_supermarket_ref(p)?;
         }
         check_extra_vars(&self.extra_vars)?;
+        if self.allow_ansible_vars.len() > ALLOW_ANSIBLE_VARS_MAX {
+            return Err(ValidationError::new(
+                "allow_ansible_vars",
+                format!("at most {ALLOW_ANSIBLE_VARS_MAX} entries"),
+            ));
+        }
         for v in &self.allow_ansible_vars {
             let ok = v == "*"
                 || (v.starts_with(ANSIBLE_VAR_PREFIX)
@@ -742,6 +750,16 @@ mod tests {
             f(&mut s);
             assert_eq!(Template::create(s).unwrap_err().field, field);
         }
+    }
+
+    /// The schema has said "at most 256" since the field exists; the core now applies it.
+    #[test]
+    fn allow_ansible_vars_is_bounded() {
+        let mut s = spec("a");
+        s.allow_ansible_vars = Some(vec!["ansible_user".into(); ALLOW_ANSIBLE_VARS_MAX]);
+        Template::create(s.clone()).unwrap();
+        s.allow_ansible_vars = Some(vec!["ansible_user".into(); ALLOW_ANSIBLE_VARS_MAX + 1]);
+        assert_eq!(Template::create(s).unwrap_err().field, "allow_ansible_vars");
     }
 
     #[test]
