@@ -78,7 +78,6 @@ class Template:
         connect_timeout: int | None = 10,
         runner: str | None = "native",
         allow_ansible_vars: Sequence[str] | None = ...,
-        note: str | None = "",
     ) -> Template: ...
     @property
     def id(self) -> str: ...
@@ -164,9 +163,6 @@ class Template:
     @property
     def allow_ansible_vars(self) -> list[str]:
         """ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused"""
-    @property
-    def note(self) -> str:
-        """a note for the people who run the template (free text)"""
     @property
     def created_at(self) -> datetime: ...
     @property
