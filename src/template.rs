@@ -166,8 +166,6 @@ macro_rules! with_template_fields {
             /// ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused
             allow_ansible_vars: Vec<String> = Vec::new(); set;
                 json!({"type": "array", "maxItems": ALLOW_ANSIBLE_VARS_MAX, "items": {"type": "string"}}),
-            /// a note for the people who run the template (free text)
-            note: String = String::new(); set; text(DESCRIPTION_MAX),
         }
     };
 }
@@ -355,7 +353,6 @@ impl Template {
     pub fn validate(&self) -> Result<(), ValidationError> {
         validate_name(&self.name)?;
         check_len("description", &self.description, DESCRIPTION_MAX)?;
-        check_text("note", &self.note, DESCRIPTION_MAX)?;
         let actions = [
             self.profile.is_some(),
             self.playbook.is_some(),
