@@ -33,7 +33,7 @@ fmt: ## format Rust and Python sources
 	$(VENV)/bin/ruff format python tests benches examples tools
 	$(VENV)/bin/ruff check --fix python tests benches examples tools
 
-lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest
+lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest, generated stubs and docs current
 	cargo fmt --check
 	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(LINT_TARGET) cargo clippy --all-targets --no-default-features -- -D warnings
@@ -41,6 +41,8 @@ lint: venv ## rustfmt, clippy, ruff, mypy --strict, stubtest
 	$(VENV)/bin/ruff format --check python tests benches examples tools
 	$(VENV)/bin/mypy --strict python/ansible_inspec_rs
 	$(VENV)/bin/python -m mypy.stubtest ansible_inspec_rs._core
+	$(PY) tools/gen_stubs.py --check
+	$(PY) -W ignore::RuntimeWarning -m ansible_inspec_rs.schema | diff -u docs/SCHEMA.md - || (echo "docs/SCHEMA.md is out of date: python -m ansible_inspec_rs.schema > docs/SCHEMA.md"; exit 1)
 
 rust-test: ## cargo test of the pure-Rust core (no Python), then the binding layer's own unit tests
 	CARGO_TARGET_DIR=$(CORE_TARGET) cargo test --no-default-features

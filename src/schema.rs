@@ -13,10 +13,9 @@ use crate::job::{
     ControlStatus, HostStatus, JobStatus, Stream, TaskStatus, CONTROLS_MAX, CONTROL_ENTRY_MAX,
 };
 use crate::template::{
-    Connection, JobType, ProfileRunner, ARGV_MAX, ARG_MAX_LEN, CONNECT_TIMEOUT_RANGE,
-    DEFAULT_CONNECT_TIMEOUT, DEFAULT_FORKS, DEFAULT_RETRY_BACKOFF, DEFAULT_TIMEOUT,
-    DESCRIPTION_MAX, FORKS_RANGE, NAME_MAX, PATH_MAX, RETRIES_MAX, RETRY_BACKOFF_MAX,
-    TIMEOUT_RANGE, VERBOSITY_MAX,
+    Connection, JobType, ProfileRunner, Template, ALLOW_ANSIBLE_VARS_MAX, ARGV_MAX, ARG_MAX_LEN,
+    CONNECT_TIMEOUT_RANGE, DESCRIPTION_MAX, FORKS_RANGE, NAME_MAX, PATH_MAX, RETRIES_MAX,
+    RETRY_BACKOFF_MAX, TIMEOUT_RANGE, VERBOSITY_RANGE,
 };
 
 /// Text without control characters (Unicode Cc: C0, DEL, C1; Rust's `char::is_control`).
@@ -109,75 +108,42 @@ fn described(mut schema: Value, description: &str) -> Value {
     schema
 }
 
-/// One template field: its name, its value's schema as input (its rules), whether the
-/// stored template may hold null for it, and what it means.
+/// An integer from `lo` to `hi` (a range the validation checks: `template::int_in`).
+fn range((lo, hi): (u32, u32)) -> Value {
+    json!({"type": "integer", "minimum": lo, "maximum": hi})
+}
+
+/// Ansible tags: each non-empty, without commas or control characters.
+fn tag_list() -> Value {
+    json!({"type": "array", "items": {"type": "string", "minLength": 1, "pattern": TAG}})
+}
+
+/// One template field as `template::with_template_fields!` states it: its name, its value's
+/// rule, how input sets it (`opt`: the stored template may hold null; `csv`: input may also
+/// be one comma-separated string) and what it means (its doc comment).
 struct TemplateField {
     name: &'static str,
     schema: Value,
-    optional: bool,
+    kind: &'static str,
     description: &'static str,
 }
 
-fn template_fields() -> Vec<TemplateField> {
-    let f = |name, schema, optional, description| TemplateField {
-        name,
-        schema,
-        optional,
-        description,
+macro_rules! template_field_entries {
+    ($(
+        $(#[doc = $doc:literal])*
+        $f:ident: $ty:ty = $default:expr; $kind:ident $(($($arg:tt)*))?; $rule:expr
+    ),* $(,)?) => {
+        vec![$(TemplateField {
+            name: stringify!($f),
+            schema: $rule,
+            kind: stringify!($kind),
+            description: concat!($($doc),*).trim_ascii(),
+        }),*]
     };
-    let argv = json!({
-        "type": "array", "minItems": 1, "maxItems": ARGV_MAX,
-        "items": {"type": "string", "maxLength": ARG_MAX_LEN, "pattern": NO_NUL},
-        // In 2020-12 `items` does not cover the prefix: the first item names the program.
-        "prefixItems": [{"type": "string", "minLength": 1, "maxLength": ARG_MAX_LEN, "pattern": NO_NUL}],
-    });
-    let tags =
-        json!({"type": "array", "items": {"type": "string", "minLength": 1, "pattern": TAG}});
-    let name_list = json!({"type": "array", "maxItems": 256, "items": {"type": "string"}});
-    vec![
-        f("name", json!({"type": "string", "pattern": name_pattern()}), false,
-          "unique name: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit"),
-        f("description", json!({"type": "string", "maxLength": DESCRIPTION_MAX, "default": ""}), false,
-          "free text"),
-        f("profile", path_text(), true,
-          "InSpec profile: a local directory or archive (inside the allowed roots), a URL, or a Supermarket name"),
-        f("playbook", path_text(), true, "Ansible playbook (inside the allowed roots)"),
-        f("command", argv, true,
-          "argv run once per host (never through a shell); the first item names the program, {host} is replaced"),
-        f("inventory", path_text(), true, "Ansible inventory (INI or YAML) that hosts are selected from"),
-        f("target", text(PATH_MAX), true, "inventory pattern that selects the hosts (default: all)"),
-        f("limit", text(PATH_MAX), true, "a further inventory pattern the selected hosts must match"),
-        f("tags", tags.clone(), false, "Ansible tags to run (input: a list or one comma-separated string)"),
-        f("skip_tags", tags, false, "Ansible tags to skip (input: a list or one comma-separated string)"),
-        f("controls", json!({"type": "array", "maxItems": CONTROLS_MAX, "default": [],
-            "items": {"type": "string", "minLength": 1, "maxLength": CONTROL_ENTRY_MAX, "pattern": NO_CONTROL}}), false,
-          "InSpec controls to run and report, as inspec exec --controls: control ids, and /regex/ entries matched anywhere in the id; empty: every control"),
-        f("extra_vars", json!({"type": "object", "default": {}}), false,
-          "variables (Ansible extra vars, InSpec inputs); at most 256 KiB as JSON, 32 levels deep"),
-        f("reporter", json!({"type": "string", "maxLength": PATH_MAX, "pattern": reporter_pattern()}), true,
-          "InSpec-style reporters: cli or a report format, each optionally :PATH"),
-        f("supermarket", json!({"type": "boolean", "default": false}), false,
-          "profile names a Chef Supermarket profile (owner/name)"),
-        f("job_type", r("JobType"), false, "run, check or scan"),
-        f("timeout", json!({"type": "integer", "minimum": TIMEOUT_RANGE.0, "maximum": TIMEOUT_RANGE.1, "default": DEFAULT_TIMEOUT}), false,
-          "seconds allowed for the whole job"),
-        f("forks", json!({"type": "integer", "minimum": FORKS_RANGE.0, "maximum": FORKS_RANGE.1, "default": DEFAULT_FORKS}), false,
-          "hosts checked at once"),
-        f("retries", json!({"type": "integer", "minimum": 0, "maximum": RETRIES_MAX, "default": 0}), false,
-          "retries of a transient failure (unreachable) per host"),
-        f("retry_backoff", json!({"type": "number", "minimum": 0, "maximum": RETRY_BACKOFF_MAX, "default": DEFAULT_RETRY_BACKOFF}), false,
-          "seconds before the first retry (then doubling, at most 60)"),
-        f("verbosity", json!({"type": "integer", "minimum": 0, "maximum": VERBOSITY_MAX, "default": 0}), false,
-          "Ansible verbosity"),
-        f("connection", r("Connection"), false,
-          "ssh (default): local:// runs here, other hosts over SSH; local: every host's check runs here with {host} substituted"),
-        f("connect_timeout", json!({"type": "integer", "minimum": CONNECT_TIMEOUT_RANGE.0, "maximum": CONNECT_TIMEOUT_RANGE.1, "default": DEFAULT_CONNECT_TIMEOUT}), false,
-          "seconds allowed to open an SSH connection"),
-        f("runner", r("ProfileRunner"), false,
-          "how a profile runs: native (evaluated in Rust), inspec (the InSpec CLI), auto (native; what it cannot run goes to the InSpec CLI when installed)"),
-        f("allow_ansible_vars", name_list, false,
-          "ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused"),
-    ]
+}
+
+fn template_fields() -> Vec<TemplateField> {
+    crate::template::with_template_fields!(template_field_entries)
 }
 
 /// The template's fields, in order (`name` first): the keywords of Python's `Template(...)`.
@@ -204,15 +170,24 @@ fn template_stamps() -> [(&'static str, Value); 3] {
 /// Template input (`TemplateSpec`): every field optional and nullable (null: the default);
 /// `name` and exactly one of profile, playbook, command are required to create one.
 fn template_spec() -> Value {
+    // The defaults are a default template's values (null: none; `name` has to be given).
+    let defaults = serde_json::to_value(Template::defaults()).unwrap_or_default();
     let mut props = Map::new();
     for t in template_fields() {
-        let schema = match t.name {
-            "tags" | "skip_tags" => json!({"anyOf": [
+        let mut schema = match t.kind {
+            "csv" => json!({"anyOf": [
                 t.schema,
                 {"type": "string", "pattern": NO_CONTROL, "description": "comma-separated"},
             ]}),
             _ => t.schema,
         };
+        match (&mut schema, &defaults[t.name]) {
+            (_, Value::Null) => {}
+            (Value::Object(m), default) if t.name != "name" => {
+                m.insert("default".into(), default.clone());
+            }
+            _ => {}
+        }
         props.insert(t.name.into(), described(nullable(schema), t.description));
     }
     for (name, schema) in template_stamps() {
@@ -247,7 +222,11 @@ fn template() -> Value {
             m.remove("default");
             m.remove("prefixItems");
         }
-        let schema = if t.optional { nullable(schema) } else { schema };
+        let schema = if t.kind == "opt" {
+            nullable(schema)
+        } else {
+            schema
+        };
         props.insert(t.name.into(), described(schema, t.description));
     }
     let required: Vec<&String> = props.keys().collect();
@@ -457,7 +436,7 @@ mod tests {
     use crate::job::{
         ControlCheck, ControlResult, EventKind, HostResult, JobSnapshot, ProfileInfo, TaskResult,
     };
-    use crate::template::{Template, TemplateSpec};
+    use crate::template::TemplateSpec;
     use std::collections::BTreeSet;
 
     /// Hosts that pass and fail `host::validate_host` for each of its rules.

@@ -19,12 +19,15 @@ pub const FORKS_RANGE: (u32, u32) = (1, 1000);
 pub const RETRIES_MAX: u32 = 10;
 pub const RETRY_BACKOFF_MAX: f64 = 3600.0;
 pub const VERBOSITY_MAX: u8 = 4;
+pub const VERBOSITY_RANGE: (u32, u32) = (0, VERBOSITY_MAX as u32);
 /// Prefix of the variables Ansible reads as connection, privilege-escalation and
 /// interpreter settings (`ansible_connection`, `ansible_ssh_common_args`,
 /// `ansible_become_exe`, `ansible_python_interpreter`, `ansible_shell_executable`…). A job's
 /// extra vars are passed with `-e`, Ansible's highest precedence, so from a caller these
 /// would override the inventory and the template: refused unless the template allows them.
 pub const ANSIBLE_VAR_PREFIX: &str = "ansible_";
+/// At most this many entries in `allow_ansible_vars`.
+pub const ALLOW_ANSIBLE_VARS_MAX: usize = 256;
 
 /// Extra vars, as JSON, at most this many bytes (template and job alike).
 pub const EXTRA_VARS_MAX_BYTES: usize = 256 * 1024;
@@ -88,134 +91,191 @@ pub enum Action<'a> {
     Command(&'a [String]),
 }
 
-/// A validated, stored template.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Template {
-    pub id: Uuid,
-    pub name: String,
-    pub description: String,
-    pub profile: Option<String>,
-    pub playbook: Option<String>,
-    pub command: Option<Vec<String>>,
-    pub inventory: Option<String>,
-    pub target: Option<String>,
-    pub limit: Option<String>,
-    pub tags: Vec<String>,
-    pub skip_tags: Vec<String>,
-    /// InSpec controls to run and report (`exec --controls`): ids and `/regex/` entries;
-    /// empty: every control ([`crate::job::ControlSelection`]).
-    #[serde(default)]
-    pub controls: Vec<String>,
-    pub extra_vars: Map<String, Value>,
-    pub reporter: Option<String>,
-    pub supermarket: bool,
-    pub job_type: JobType,
-    pub timeout: u32,
-    pub forks: u32,
-    pub retries: u32,
-    pub retry_backoff: f64,
-    pub verbosity: u8,
-    #[serde(default)]
-    pub connection: Connection,
-    /// Seconds allowed to open an SSH connection (ssh `ConnectTimeout`).
-    #[serde(default = "default_connect_timeout")]
-    pub connect_timeout: u32,
-    /// How a profile runs (ignored for playbooks and commands).
-    #[serde(default)]
-    pub runner: ProfileRunner,
-    /// `ansible_*` variables a job's caller may set in its extra vars (`*`: all). Others are
-    /// refused: see [`ANSIBLE_VAR_PREFIX`].
-    #[serde(default)]
-    pub allow_ansible_vars: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub modified_at: DateTime<Utc>,
+/// The template's fields, each stated once: its doc comment (its description in the schema,
+/// the docs and the OpenAPI document), its stored type, its default, how input sets it and
+/// its JSON Schema rule. `with_template_fields!(callback)` hands this table to a macro that
+/// builds from it: `Template`, `TemplateSpec`, the defaults and `merge` here, the schema's
+/// entries in `schema.rs` (the rule expressions are evaluated there, with its helpers).
+/// Python's attributes and keywords, the stubs, the REST models and docs/SCHEMA.md derive
+/// from the schema, so a field added here needs no other hand edit.
+///
+/// How input sets a field: `set` (the given value), `csv` (a list, or one comma-separated
+/// string), `opt` (the given value; the stored value may be null), `int(RANGE)` (an integer,
+/// checked against RANGE so that an out-of-range value gets the field's own rule). The
+/// rules across fields (one action, paths, reporter…) are in `Template::validate`.
+macro_rules! with_template_fields {
+    ($callback:ident) => {
+        $callback! {
+            /// unique name: 1-128 characters of A-Z a-z 0-9 . _ -, starting with a letter or digit
+            name: String = String::new(); set;
+                json!({"type": "string", "pattern": name_pattern()}),
+            /// free text
+            description: String = String::new(); set;
+                json!({"type": "string", "maxLength": DESCRIPTION_MAX}),
+            /// InSpec profile: a local directory or archive (inside the allowed roots), a URL, or a Supermarket name
+            profile: Option<String> = None; opt; path_text(),
+            /// Ansible playbook (inside the allowed roots)
+            playbook: Option<String> = None; opt; path_text(),
+            /// argv run once per host (never through a shell); the first item names the program, {host} is replaced
+            command: Option<Vec<String>> = None; opt; json!({
+                "type": "array", "minItems": 1, "maxItems": ARGV_MAX,
+                "items": {"type": "string", "maxLength": ARG_MAX_LEN, "pattern": NO_NUL},
+                // In 2020-12 `items` does not cover the prefix: the first item names the program.
+                "prefixItems": [{"type": "string", "minLength": 1, "maxLength": ARG_MAX_LEN, "pattern": NO_NUL}],
+            }),
+            /// Ansible inventory (INI or YAML) that hosts are selected from
+            inventory: Option<String> = None; opt; path_text(),
+            /// inventory pattern that selects the hosts (default: all)
+            target: Option<String> = None; opt; text(PATH_MAX),
+            /// a further inventory pattern the selected hosts must match
+            limit: Option<String> = None; opt; text(PATH_MAX),
+            /// Ansible tags to run (input: a list or one comma-separated string)
+            tags: Vec<String> = Vec::new(); csv; tag_list(),
+            /// Ansible tags to skip (input: a list or one comma-separated string)
+            skip_tags: Vec<String> = Vec::new(); csv; tag_list(),
+            /// InSpec controls to run and report, as inspec exec --controls: control ids, and /regex/ entries matched anywhere in the id; empty: every control
+            controls: Vec<String> = Vec::new(); set; json!({"type": "array", "maxItems": CONTROLS_MAX,
+                "items": {"type": "string", "minLength": 1, "maxLength": CONTROL_ENTRY_MAX, "pattern": NO_CONTROL}}),
+            /// variables (Ansible extra vars, InSpec inputs); at most 256 KiB as JSON, 32 levels deep
+            extra_vars: Map<String, Value> = Map::new(); set; json!({"type": "object"}),
+            /// InSpec-style reporters: cli or a report format, each optionally :PATH
+            reporter: Option<String> = None; opt;
+                json!({"type": "string", "maxLength": PATH_MAX, "pattern": reporter_pattern()}),
+            /// profile names a Chef Supermarket profile (owner/name)
+            supermarket: bool = false; set; json!({"type": "boolean"}),
+            /// run, check or scan
+            job_type: JobType = JobType::Run; set; r("JobType"),
+            /// seconds allowed for the whole job
+            timeout: u32 = DEFAULT_TIMEOUT; int(TIMEOUT_RANGE); range(TIMEOUT_RANGE),
+            /// hosts checked at once
+            forks: u32 = DEFAULT_FORKS; int(FORKS_RANGE); range(FORKS_RANGE),
+            /// retries of a transient failure (unreachable) per host
+            retries: u32 = 0; int((0, RETRIES_MAX)); range((0, RETRIES_MAX)),
+            /// seconds before the first retry (then doubling, at most 60)
+            retry_backoff: f64 = DEFAULT_RETRY_BACKOFF; set;
+                json!({"type": "number", "minimum": 0, "maximum": RETRY_BACKOFF_MAX}),
+            /// Ansible verbosity
+            verbosity: u8 = 0; int(VERBOSITY_RANGE); range(VERBOSITY_RANGE),
+            /// ssh (default): local:// runs here, other hosts over SSH; local: every host's check runs here with {host} substituted
+            connection: Connection = Connection::Ssh; set; r("Connection"),
+            /// seconds allowed to open an SSH connection
+            connect_timeout: u32 = DEFAULT_CONNECT_TIMEOUT; int(CONNECT_TIMEOUT_RANGE);
+                range(CONNECT_TIMEOUT_RANGE),
+            /// how a profile runs: native (evaluated in Rust), inspec (the InSpec CLI), auto (native; what it cannot run goes to the InSpec CLI when installed)
+            runner: ProfileRunner = ProfileRunner::Native; set; r("ProfileRunner"),
+            /// ansible_* variables a job's caller may set in its extra_vars (* for all); others are refused
+            allow_ansible_vars: Vec<String> = Vec::new(); set;
+                json!({"type": "array", "maxItems": ALLOW_ANSIBLE_VARS_MAX, "items": {"type": "string"}}),
+        }
+    };
+}
+pub(crate) use with_template_fields;
+
+/// The type of a field in `TemplateSpec`, by how input sets it.
+macro_rules! spec_type {
+    (opt, $ty:ty) => { $ty };
+    (int, $ty:ty) => { Option<i64> };
+    (csv, $ty:ty) => { Option<CsvList> };
+    (set, $ty:ty) => { Option<$ty> };
 }
 
-/// Template input: every field optional. Used for `create` (name + one action required)
-/// and for partial `update` (only the given fields change).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateSpec {
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub profile: Option<String>,
-    #[serde(default)]
-    pub playbook: Option<String>,
-    #[serde(default)]
-    pub command: Option<Vec<String>>,
-    #[serde(default)]
-    pub inventory: Option<String>,
-    #[serde(default)]
-    pub target: Option<String>,
-    #[serde(default)]
-    pub limit: Option<String>,
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub tags: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "list_or_csv")]
-    pub skip_tags: Option<Vec<String>>,
-    #[serde(default)]
-    pub controls: Option<Vec<String>>,
-    #[serde(default)]
-    pub extra_vars: Option<Map<String, Value>>,
-    #[serde(default)]
-    pub reporter: Option<String>,
-    #[serde(default)]
-    pub supermarket: Option<bool>,
-    #[serde(default)]
-    pub job_type: Option<JobType>,
-    #[serde(default)]
-    pub timeout: Option<i64>,
-    #[serde(default)]
-    pub forks: Option<i64>,
-    #[serde(default)]
-    pub retries: Option<i64>,
-    #[serde(default)]
-    pub retry_backoff: Option<f64>,
-    #[serde(default)]
-    pub verbosity: Option<i64>,
-    #[serde(default)]
-    pub connection: Option<Connection>,
-    #[serde(default)]
-    pub connect_timeout: Option<i64>,
-    #[serde(default)]
-    pub runner: Option<ProfileRunner>,
-    #[serde(default)]
-    pub allow_ansible_vars: Option<Vec<String>>,
-    /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
-    #[serde(default)]
-    pub id: Option<Uuid>,
-    #[serde(default)]
-    pub created_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    pub modified_at: Option<DateTime<Utc>>,
+/// Sets field `$f` of `$t` from the spec `$s`, by how input sets it.
+macro_rules! merge_field {
+    ($t:ident, $s:ident, $f:ident, opt) => {
+        if $s.$f.is_some() {
+            $t.$f = $s.$f;
+        }
+    };
+    ($t:ident, $s:ident, $f:ident, int($range:expr)) => {
+        if let Some(v) = $s.$f {
+            $t.$f = int_in(stringify!($f), v, $range)?;
+        }
+    };
+    ($t:ident, $s:ident, $f:ident, csv) => {
+        if let Some(v) = $s.$f {
+            $t.$f = v.0;
+        }
+    };
+    ($t:ident, $s:ident, $f:ident, set) => {
+        if let Some(v) = $s.$f {
+            $t.$f = v;
+        }
+    };
 }
 
-fn default_connect_timeout() -> u32 {
-    DEFAULT_CONNECT_TIMEOUT
-}
+macro_rules! define_template {
+    ($(
+        $(#[doc = $doc:literal])*
+        $f:ident: $ty:ty = $default:expr; $kind:ident $(($($arg:tt)*))?; $rule:expr
+    ),* $(,)?) => {
+        /// A validated, stored template. A field missing from a stored row (one written
+        /// before the field existed) takes its default.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        #[serde(default = "Template::defaults")]
+        pub struct Template {
+            pub id: Uuid,
+            $( $(#[doc = $doc])* pub $f: $ty, )*
+            pub created_at: DateTime<Utc>,
+            pub modified_at: DateTime<Utc>,
+        }
 
-/// Ansible accepts tags as "a,b"; JSON clients send lists. Take both.
-fn list_or_csv<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either {
-        List(Vec<String>),
-        Csv(String),
-    }
-    Ok(match Option::<Either>::deserialize(d)? {
-        None => None,
-        Some(Either::List(v)) => Some(v),
-        Some(Either::Csv(s)) => Some(
-            s.split(',')
+        /// Template input: every field optional. Used for `create` (name + one action
+        /// required) and for partial `update` (only the given fields change).
+        #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+        #[serde(default, deny_unknown_fields)]
+        pub struct TemplateSpec {
+            $( $(#[doc = $doc])* pub $f: spec_type!($kind, $ty), )*
+            /// Accepted so that a dict produced by `Template.to_dict()` round-trips; ignored on create.
+            pub id: Option<Uuid>,
+            pub created_at: Option<DateTime<Utc>>,
+            pub modified_at: Option<DateTime<Utc>>,
+        }
+
+        impl Template {
+            /// Every field at its default (the name empty: not valid until one is set).
+            pub fn defaults() -> Self {
+                let now = Utc::now();
+                Template {
+                    id: Uuid::new_v4(),
+                    $( $f: $default, )*
+                    created_at: now,
+                    modified_at: now,
+                }
+            }
+
+            fn merge(&mut self, s: TemplateSpec) -> Result<(), ValidationError> {
+                $( merge_field!(self, s, $f, $kind $(($($arg)*))?); )*
+                Ok(())
+            }
+        }
+    };
+}
+with_template_fields!(define_template);
+
+/// A list given as a list or as one comma-separated string: Ansible takes tags as "a,b",
+/// JSON clients send lists.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct CsvList(pub Vec<String>);
+
+impl<'de> Deserialize<'de> for CsvList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            List(Vec<String>),
+            Csv(String),
+        }
+        Ok(CsvList(match Either::deserialize(d)? {
+            Either::List(v) => v,
+            Either::Csv(s) => s
+                .split(',')
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
                 .map(String::from)
                 .collect(),
-        ),
-    })
+        }))
+    }
 }
 
 impl Template {
@@ -229,40 +289,10 @@ impl Template {
     /// Like `create` without the existence check: an executor checks its path policy
     /// first, so a path outside the roots is refused as such whether it exists or not.
     pub fn build(spec: TemplateSpec) -> Result<Self, ValidationError> {
-        let now = Utc::now();
-        let name = spec
-            .name
-            .clone()
-            .ok_or_else(|| ValidationError::new("name", "is required"))?;
-        let mut t = Template {
-            id: Uuid::new_v4(),
-            name,
-            description: String::new(),
-            profile: None,
-            playbook: None,
-            command: None,
-            inventory: None,
-            target: None,
-            limit: None,
-            tags: Vec::new(),
-            skip_tags: Vec::new(),
-            controls: Vec::new(),
-            extra_vars: Map::new(),
-            reporter: None,
-            supermarket: false,
-            job_type: JobType::Run,
-            timeout: DEFAULT_TIMEOUT,
-            forks: DEFAULT_FORKS,
-            retries: 0,
-            retry_backoff: DEFAULT_RETRY_BACKOFF,
-            verbosity: 0,
-            connection: Connection::Ssh,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            runner: ProfileRunner::Native,
-            allow_ansible_vars: Vec::new(),
-            created_at: now,
-            modified_at: now,
-        };
+        if spec.name.is_none() {
+            return Err(ValidationError::new("name", "is required"));
+        }
+        let mut t = Self::defaults();
         t.merge(spec)?;
         t.validate()?;
         Ok(t)
@@ -301,40 +331,6 @@ impl Template {
     pub fn same_action(&self, other: &Template) -> bool {
         (&self.profile, &self.playbook, &self.command)
             == (&other.profile, &other.playbook, &other.command)
-    }
-
-    fn merge(&mut self, s: TemplateSpec) -> Result<(), ValidationError> {
-        macro_rules! set {
-            ($($f:ident),*) => { $( if let Some(v) = s.$f { self.$f = v; } )* };
-        }
-        macro_rules! set_opt {
-            ($($f:ident),*) => { $( if s.$f.is_some() { self.$f = s.$f; } )* };
-        }
-        // Integers arrive as i64 so that an out-of-range value gets the field's own rule.
-        macro_rules! set_int {
-            ($($f:ident in $range:expr),*) => { $( if let Some(v) = s.$f {
-                self.$f = int_in(stringify!($f), v, $range)?;
-            } )* };
-        }
-        set!(
-            name,
-            description,
-            tags,
-            skip_tags,
-            controls,
-            extra_vars,
-            supermarket,
-            job_type,
-            connection,
-            runner,
-            allow_ansible_vars
-        );
-        set!(retry_backoff);
-        set_int!(timeout in TIMEOUT_RANGE, forks in FORKS_RANGE, retries in (0, RETRIES_MAX));
-        set_int!(verbosity in (0, u32::from(VERBOSITY_MAX)));
-        set_int!(connect_timeout in CONNECT_TIMEOUT_RANGE);
-        set_opt!(profile, playbook, command, inventory, target, limit, reporter);
-        Ok(())
     }
 
     pub fn action(&self) -> Action<'_> {
@@ -402,6 +398,12 @@ impl Template {
             validate_supermarket_ref(p)?;
         }
         check_extra_vars(&self.extra_vars)?;
+        if self.allow_ansible_vars.len() > ALLOW_ANSIBLE_VARS_MAX {
+            return Err(ValidationError::new(
+                "allow_ansible_vars",
+                format!("at most {ALLOW_ANSIBLE_VARS_MAX} entries"),
+            ));
+        }
         for v in &self.allow_ansible_vars {
             let ok = v == "*"
                 || (v.starts_with(ANSIBLE_VAR_PREFIX)
@@ -750,6 +752,16 @@ mod tests {
         }
     }
 
+    /// The schema has said "at most 256" since the field exists; the core now applies it.
+    #[test]
+    fn allow_ansible_vars_is_bounded() {
+        let mut s = spec("a");
+        s.allow_ansible_vars = Some(vec!["ansible_user".into(); ALLOW_ANSIBLE_VARS_MAX]);
+        Template::create(s.clone()).unwrap();
+        s.allow_ansible_vars = Some(vec!["ansible_user".into(); ALLOW_ANSIBLE_VARS_MAX + 1]);
+        assert_eq!(Template::create(s).unwrap_err().field, "allow_ansible_vars");
+    }
+
     #[test]
     fn argv_rules() {
         for bad in [vec![], vec![String::new()], vec!["a\0b".to_string()]] {
@@ -828,6 +840,19 @@ mod tests {
         let moved = t.updated(moved).unwrap();
         assert!(!moved.same_action(&t));
         assert_eq!(moved.check_local_paths().unwrap_err().field, "playbook");
+    }
+
+    /// A stored row written before a field existed loads with that field's default.
+    #[test]
+    fn a_stored_template_without_newer_fields_takes_their_defaults() {
+        let t = Template::create(spec("a")).unwrap();
+        let mut row = serde_json::to_value(&t).unwrap();
+        for newer in ["controls", "connection", "connect_timeout", "runner"] {
+            row.as_object_mut().unwrap().remove(newer);
+        }
+        let back: Template = serde_json::from_value(row).unwrap();
+        assert_eq!(back, t);
+        assert_eq!(back.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
     }
 
     #[test]

@@ -5,10 +5,13 @@ them."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from ansible_inspec_rs import Template, _core, schema
 from ansible_inspec_rs.status import HostStatus, JobStatus
 
@@ -27,7 +30,7 @@ def test_the_template_fields_are_the_cores_everywhere_in_python() -> None:
     assert fields[0] == "name" and len(fields) == len(set(fields)) >= 20
     # The constructor's signature (help(Template)) and the getters.
     assert tuple(inspect.signature(Template).parameters) == fields
-    assert all(isinstance(getattr(Template, f), property | type(Template.name)) for f in OUTPUT_FIELDS)
+    assert all(inspect.isdatadescriptor(getattr(Template, f)) for f in OUTPUT_FIELDS)
     # to_dict() has exactly the schema's output fields.
     t = Template(name="t", command=["true"])
     assert set(t.to_dict()) == OUTPUT_FIELDS
@@ -47,9 +50,103 @@ def test_the_stub_lists_every_field() -> None:
     assert props == OUTPUT_FIELDS
 
 
-def test_an_unknown_keyword_is_refused() -> None:
-    import pytest
+def _gen_stubs() -> Any:
+    spec = importlib.util.spec_from_file_location("gen_stubs", ROOT / "tools" / "gen_stubs.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
+
+def test_the_stub_is_generated_from_the_schema() -> None:
+    """The Template part of _core.pyi is `tools/gen_stubs.py`'s output: regenerate it with that."""
+    stub = STUB.read_text()
+    assert _gen_stubs().render(stub) == stub
+    # The generator reads the schema: a field it does not know is a keyword and a property.
+    generated = _gen_stubs().generated()
+    for field in schema.template_fields():
+        assert f"def {field}(self)" in generated
+
+
+def test_every_field_is_an_attribute_with_the_value_to_dict_gives() -> None:
+    """The attributes are derived (one property per schema field), each documented by the schema
+    and reading the same value as ``to_dict()``, of the same type."""
+    t = Template(
+        name="t",
+        command=["true", "{host}"],
+        description="d",
+        tags="a,b",
+        controls=["c-1", "/x/"],
+        extra_vars={"k": [1, 2.5, None]},
+        reporter="json",
+        job_type="check",
+        timeout=7,
+        retry_backoff=2,
+        connection="local",
+        runner="auto",
+        allow_ansible_vars=["ansible_user"],
+        target="a, b",
+    )
+    d = t.to_dict()
+    described = schema.properties("Template")
+    for field in schema.template_fields():
+        value = getattr(t, field)
+        assert value == d[field] and type(value) is type(d[field]), field
+        assert inspect.getdoc(getattr(Template, field)) == described[field]["description"], field
+    assert isinstance(t.created_at, datetime) and isinstance(t.modified_at, datetime)
+    assert t.id == d["id"]
+    assert type(t.retry_backoff) is float and type(t.timeout) is int
+    # A list read twice is two lists: changing one leaves the template as it was.
+    t.tags.append("c")
+    assert t.tags == ["a", "b"]
+    assert set(schema.template_fields()) <= set(dir(t))
+    with pytest.raises(AttributeError):
+        t.timeout = 5  # type: ignore[misc]
+
+
+def _constraints(node: Any) -> set[tuple[str, str]]:
+    """Every constraint keyword anywhere in a JSON Schema node, with its value."""
+    found: set[tuple[str, str]] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in {"minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems"}:
+                found.add((key, repr(float(value))))  # OpenAPI writes the bounds as floats
+            elif key == "pattern":
+                found.add((key, value))
+            elif key == "enum":
+                found.add((key, repr(sorted(value))))
+            found |= _constraints(value)
+    elif isinstance(node, list):
+        for item in node:
+            found |= _constraints(item)
+    return found
+
+
+def _descriptions(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        return [d for k, v in node.items() for d in ([v] if k == "description" else _descriptions(v))]
+    return [d for item in node for d in _descriptions(item)] if isinstance(node, list) else []
+
+
+def test_the_rest_bodies_document_every_rule_of_every_field() -> None:
+    """Each template field of the REST bodies carries the core's description and every bound,
+    pattern and choice of its rule in the OpenAPI document."""
+    from ansible_inspec_rs.server.app import create_app
+
+    doc = create_app().openapi()
+    components: dict[str, Any] = doc["components"]["schemas"]
+    spec = schema.properties("TemplateSpec")
+    for body in ("TemplateCreate", "TemplateUpdate"):
+        props = components[body]["properties"]
+        assert set(props) == set(schema.template_fields()), body
+        for field in schema.template_fields():
+            documented = props[field]
+            rule = schema.resolved(spec[field])
+            assert _constraints(rule) <= _constraints(documented), (body, field)
+            assert spec[field]["description"] in _descriptions(documented), (body, field)
+
+
+def test_an_unknown_keyword_is_refused() -> None:
     with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         Template(name="t", command=["true"], colour="red")  # type: ignore[call-arg]
     with pytest.raises(TypeError, match="'id'"):

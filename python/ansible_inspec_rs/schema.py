@@ -40,12 +40,14 @@ def template_fields() -> tuple[str, ...]:
 
 
 def resolved(node: Any) -> Any:
-    """``node`` with every ``{"$ref": "#/$defs/X"}`` replaced by X itself (for documents, such as
-    FastAPI's OpenAPI, that do not carry the core's ``$defs``)."""
+    """``node`` with every ``{"$ref": "#/$defs/X"}`` replaced by X itself, with the keywords
+    beside the ``$ref`` (a ``default``, a ``description``) kept (for documents, such as FastAPI's
+    OpenAPI, that do not carry the core's ``$defs``)."""
     if isinstance(node, dict):
         ref = node.get("$ref")
         if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return resolved(definition(ref.removeprefix("#/$defs/")))
+            beside = {k: v for k, v in node.items() if k != "$ref"}
+            return resolved({**definition(ref.removeprefix("#/$defs/")), **beside})
         return {k: resolved(v) for k, v in node.items()}
     if isinstance(node, list):
         return [resolved(v) for v in node]

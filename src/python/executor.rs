@@ -403,10 +403,6 @@ pub struct PyTemplates {
     inner: Executor,
 }
 
-fn wrap(t: Template) -> PyTemplate {
-    PyTemplate { inner: Arc::new(t) }
-}
-
 #[pymethods]
 impl PyTemplates {
     /// Stores a template (a `Template` or a dict of its fields); TemplateExists on a duplicate name.
@@ -424,16 +420,18 @@ impl PyTemplates {
             Err(e) => return raising(py, e),
         };
         let ex = self.inner.clone();
-        run_async(py, async move { ex.add_template(t).await.map(wrap) })
+        run_async(
+            py,
+            async move { ex.add_template(t).await.map(PyTemplate::wrap) },
+        )
     }
 
     /// The stored template with this name or id (TemplateNotFound otherwise).
     fn get<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
-        run_async(
-            py,
-            async move { ex.get_template(&name_or_id).await.map(wrap) },
-        )
+        run_async(py, async move {
+            ex.get_template(&name_or_id).await.map(PyTemplate::wrap)
+        })
     }
 
     /// Every stored template.
@@ -444,7 +442,7 @@ impl PyTemplates {
                 ex.list_templates()
                     .await?
                     .into_iter()
-                    .map(wrap)
+                    .map(PyTemplate::wrap)
                     .collect::<Vec<_>>(),
             )
         })
@@ -463,7 +461,9 @@ impl PyTemplates {
         };
         let ex = self.inner.clone();
         run_async(py, async move {
-            ex.update_template(&name_or_id, patch).await.map(wrap)
+            ex.update_template(&name_or_id, patch)
+                .await
+                .map(PyTemplate::wrap)
         })
     }
 

@@ -41,6 +41,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<executor::PyJobEnds>()?;
     m.add_class::<executor::PyJobEnd>()?;
     m.add_class::<template::PyTemplate>()?;
+    template::add_field_properties(m)?;
     m.add_class::<job::PyJob>()?;
     m.add_class::<job::PyHostResult>()?;
     m.add_class::<job::PyEvent>()?;

@@ -1,11 +1,12 @@
 //! `Template`: a validated template, immutable from Python.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+use pyo3::types::{PyCFunction, PyDict};
+use serde_json::{Map, Value};
 
 use super::convert::{from_py, to_py};
 use crate::error::ValidationError;
@@ -18,6 +19,51 @@ use crate::template::{Template, TemplateSpec};
 #[pyclass(name = "Template", module = "ansible_inspec_rs._core", frozen)]
 pub struct PyTemplate {
     pub(crate) inner: Arc<Template>,
+    /// The fields' serde form, made on the first attribute read (`add_field_properties`).
+    fields: OnceLock<Map<String, Value>>,
+}
+
+impl PyTemplate {
+    pub(crate) fn wrap(t: Template) -> Self {
+        PyTemplate {
+            inner: Arc::new(t),
+            fields: OnceLock::new(),
+        }
+    }
+
+    /// One field as Python sees it: its serde form through pythonize, so an enum is its
+    /// name, a list a new list on each read, as `to_dict()` gives them.
+    fn field<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        let fields = match self.fields.get() {
+            Some(f) => f,
+            None => match serde_json::to_value(&*self.inner) {
+                Ok(Value::Object(m)) => self.fields.get_or_init(|| m),
+                _ => return Err(super::errors::internal("a template did not serialize")),
+            },
+        };
+        to_py(py, fields.get(name).unwrap_or(&Value::Null))
+    }
+}
+
+/// A read-only property per template field (`Template.timeout`…), documented by the schema's
+/// description: a field added to `template::with_template_fields!` is an attribute here, as
+/// it is a keyword of `Template(...)`, without another edit.
+pub(crate) fn add_field_properties(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let property = py.import("builtins")?.getattr("property")?;
+    let schema = crate::schema::schema();
+    let described = &schema["$defs"]["Template"]["properties"];
+    let cls = py.get_type::<PyTemplate>();
+    for &name in template_field_names() {
+        let get = PyCFunction::new_closure(py, None, None, move |args, _kwargs| {
+            let this = args.get_item(0)?;
+            let this = this.cast::<PyTemplate>()?;
+            this.get().field(args.py(), name).map(Bound::unbind)
+        })?;
+        let doc = described[name]["description"].as_str().unwrap_or_default();
+        cls.setattr(name, property.call1((get, py.None(), py.None(), doc))?)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
@@ -63,14 +109,14 @@ impl PyTemplate {
             d.set_item(key, v)?;
         }
         let t = Template::create(spec_from(d.as_any())?)?;
-        Ok(PyTemplate { inner: Arc::new(t) })
+        Ok(PyTemplate::wrap(t))
     }
 
     /// A template from a dict (for example one read from JSON); keeps `id` and timestamps when given.
     #[staticmethod]
     fn from_dict(data: &Bound<'_, PyAny>) -> PyResult<Self> {
         let t = Template::restore(spec_from(data)?)?;
-        Ok(PyTemplate { inner: Arc::new(t) })
+        Ok(PyTemplate::wrap(t))
     }
 
     /// All fields as a dict (``Template.from_dict`` reads it back).
@@ -129,128 +175,6 @@ impl PyTemplate {
     #[getter]
     fn id(&self) -> String {
         self.inner.id.to_string()
-    }
-    /// The template's name (unique in a store).
-    #[getter]
-    fn name(&self) -> &str {
-        &self.inner.name
-    }
-    /// Free text.
-    #[getter]
-    fn description(&self) -> &str {
-        &self.inner.description
-    }
-    /// The InSpec profile it runs (a local directory or archive, a URL, or a Supermarket name).
-    #[getter]
-    fn profile(&self) -> Option<&str> {
-        self.inner.profile.as_deref()
-    }
-    /// The Ansible playbook it runs.
-    #[getter]
-    fn playbook(&self) -> Option<&str> {
-        self.inner.playbook.as_deref()
-    }
-    /// The argv it runs on each host (``{host}`` is replaced; never a shell).
-    #[getter]
-    fn command(&self) -> Option<Vec<String>> {
-        self.inner.command.clone()
-    }
-    /// The Ansible inventory (INI or YAML) that hosts are selected from.
-    #[getter]
-    fn inventory(&self) -> Option<&str> {
-        self.inner.inventory.as_deref()
-    }
-    /// The inventory pattern that selects hosts (default: all).
-    #[getter]
-    fn target(&self) -> Option<&str> {
-        self.inner.target.as_deref()
-    }
-    /// A further inventory pattern the selected hosts must match.
-    #[getter]
-    fn limit(&self) -> Option<&str> {
-        self.inner.limit.as_deref()
-    }
-    /// Ansible tags to run.
-    #[getter]
-    fn tags(&self) -> Vec<String> {
-        self.inner.tags.clone()
-    }
-    /// Ansible tags to skip.
-    #[getter]
-    fn skip_tags(&self) -> Vec<String> {
-        self.inner.skip_tags.clone()
-    }
-    /// InSpec controls to run and report (ids and ``/regex/`` entries); empty: every control.
-    #[getter]
-    fn controls(&self) -> Vec<String> {
-        self.inner.controls.clone()
-    }
-    /// Variables (Ansible extra vars, InSpec inputs).
-    #[getter]
-    fn extra_vars<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.extra_vars)
-    }
-    /// InSpec-style reporters: ``cli`` or a report format, each optionally ``:PATH``.
-    #[getter]
-    fn reporter(&self) -> Option<&str> {
-        self.inner.reporter.as_deref()
-    }
-    /// True when ``profile`` names a Supermarket profile.
-    #[getter]
-    fn supermarket(&self) -> bool {
-        self.inner.supermarket
-    }
-    /// ``run``, ``check`` or ``scan``.
-    #[getter]
-    fn job_type<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.job_type)
-    }
-    /// Seconds allowed for the whole job.
-    #[getter]
-    fn timeout(&self) -> u32 {
-        self.inner.timeout
-    }
-    /// Hosts checked at once.
-    #[getter]
-    fn forks(&self) -> u32 {
-        self.inner.forks
-    }
-    /// Retries of a transient failure per host.
-    #[getter]
-    fn retries(&self) -> u32 {
-        self.inner.retries
-    }
-    /// Seconds before the first retry (then doubling).
-    #[getter]
-    fn retry_backoff(&self) -> f64 {
-        self.inner.retry_backoff
-    }
-    /// Ansible verbosity.
-    #[getter]
-    fn verbosity(&self) -> u8 {
-        self.inner.verbosity
-    }
-    /// ``ssh`` (default: ``local://`` hosts run here, others over SSH) or ``local`` (every
-    /// host's check runs here with ``{host}`` substituted).
-    #[getter]
-    fn connection<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.connection)
-    }
-    /// Seconds allowed to open an SSH connection.
-    #[getter]
-    fn connect_timeout(&self) -> u32 {
-        self.inner.connect_timeout
-    }
-    /// How a profile runs: ``native`` (evaluated in Rust), ``inspec`` (the InSpec CLI) or
-    /// ``auto`` (native; what it cannot run goes to the InSpec CLI when installed).
-    #[getter]
-    fn runner<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.inner.runner)
-    }
-    /// The ``ansible_*`` keys a job's caller may set in its ``extra_vars`` (``*``: all).
-    #[getter]
-    fn allow_ansible_vars(&self) -> Vec<String> {
-        self.inner.allow_ansible_vars.clone()
     }
     /// When it was created (UTC).
     #[getter]

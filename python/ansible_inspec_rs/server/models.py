@@ -9,8 +9,10 @@ tests/test_schema.py fails when a field of the schema is missing here.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
+import operator
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
@@ -23,6 +25,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     SkipValidation,
     WithJsonSchema,
+    create_model,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -30,7 +33,7 @@ from pydantic_core import CoreSchema
 from typing_extensions import TypeAliasType
 
 from ansible_inspec_rs import _core
-from ansible_inspec_rs.schema import definition, enum, properties, resolved
+from ansible_inspec_rs.schema import definition, enum, properties, resolved, template_fields
 
 
 def _one_of(name: str) -> Callable[[str], str]:
@@ -92,6 +95,9 @@ HOST_PATTERN: str = _HOST["pattern"]
 # Comma-separated hosts, blanks around the commas allowed (``routers.common.request_hosts``).
 TARGET_PATTERN: str = definition("HostList")["pattern"]
 NO_CONTROL: str = _rule("target")["pattern"]
+_NUMERIC_LIMITS = {"minimum": "ge", "maximum": "le"}
+_STRING_LIMITS = {"minLength": "min_length", "maxLength": "max_length", "pattern": "pattern"}
+_ARRAY_LIMITS = {"minItems": "min_length", "maxItems": "max_length"}
 
 
 def _utf8(value: str) -> str:
@@ -139,32 +145,6 @@ Name = Annotated[
     Field(pattern=NAME_PATTERN, description=_SPEC["name"]["description"]),
     AfterValidator(_utf8),
 ]
-# InSpec's reporter form as the core checks it (template::validate_reporter).
-REPORTER_PATTERN: str = _rule("reporter")["pattern"]
-Reporter = Annotated[str, Field(pattern=REPORTER_PATTERN, **_limits("reporter")), AfterValidator(_utf8)]
-# Paths: non-empty, no control characters.
-_PATH = _rule("profile")
-PathText = Annotated[
-    str,
-    Field(min_length=_PATH["minLength"], max_length=_PATH["maxLength"], pattern=NO_CONTROL),
-    AfterValidator(_utf8),
-]
-Line = Annotated[
-    str, Field(max_length=_rule("target")["maxLength"], pattern=NO_CONTROL), AfterValidator(_utf8)
-]
-_ARGV = _rule("command")
-ARG_MAX: int = _ARGV["items"]["maxLength"]
-NO_NUL: str = _ARGV["items"]["pattern"]
-Argv = Annotated[
-    list[Annotated[str, Field(max_length=ARG_MAX, pattern=NO_NUL), AfterValidator(_utf8)]],
-    Field(
-        min_length=_ARGV["minItems"],
-        max_length=_ARGV["maxItems"],
-        description=_SPEC["command"]["description"],
-        # In JSON Schema 2020-12 ``items`` does not cover the prefix: the core states its rules.
-        json_schema_extra={"prefixItems": _ARGV["prefixItems"]},
-    ),
-]
 if TYPE_CHECKING:
     ExtraVars = dict[str, Any]
 else:
@@ -188,13 +168,6 @@ else:
 _TAG_PATTERN: str = _rule("tags")["anyOf"][0]["items"]["pattern"]
 Tag = Annotated[str, Field(min_length=1, pattern=_TAG_PATTERN), AfterValidator(_utf8)]
 Tags = list[Tag] | Annotated[str, Field(pattern=NO_CONTROL), AfterValidator(_utf8)]
-# One `controls` entry: a control id or /regex/ (the core checks the regex and the leading '-').
-_CONTROL = _rule("controls")["items"]
-ControlEntry = Annotated[
-    str,
-    Field(min_length=_CONTROL["minLength"], max_length=_CONTROL["maxLength"], pattern=NO_CONTROL),
-    AfterValidator(_utf8),
-]
 
 
 def _given(*kinds: tuple[str, str]) -> dict[str, Any]:
@@ -219,32 +192,58 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
-class TemplateFields(_In):
-    """Template fields every create/update body may carry (rules: the core's schema)."""
+def _bounds(rule: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    return {names[k]: v for k, v in rule.items() if k in names}
 
-    description: Text | None = Field(None, **_limits("description"))
-    profile: PathText | None = Field(None, description=_SPEC["profile"]["description"])
-    playbook: PathText | None = Field(None, description=_SPEC["playbook"]["description"])
-    command: Argv | None = None
-    inventory: PathText | None = Field(None, description=_SPEC["inventory"]["description"])
-    target: Line | None = Field(None, description=_SPEC["target"]["description"])
-    limit: Line | None = Field(None, description=_SPEC["limit"]["description"])
-    tags: Tags | None = Field(None, description=_SPEC["tags"]["description"])
-    skip_tags: Tags | None = Field(None, description=_SPEC["skip_tags"]["description"])
-    controls: list[ControlEntry] | None = Field(
-        None, max_length=_rule("controls")["maxItems"], description=_SPEC["controls"]["description"]
+
+def _value_type(rule: dict[str, Any]) -> Any:
+    """The pydantic type of a value the core's rule describes: its choices, pattern and bounds."""
+    if "$ref" in rule:
+        return _choice(rule["$ref"].removeprefix("#/$defs/"))
+    if "anyOf" in rule:
+        branches = [_value_type(branch) for branch in rule["anyOf"]]
+        return functools.reduce(operator.or_, branches)
+    kind = rule["type"]
+    if kind == "string":
+        limits = _bounds(rule, _STRING_LIMITS)
+        # Constraints go before the validator: after it, pydantic leaves a pattern out of the schema.
+        return Annotated[str, Field(**limits), AfterValidator(_utf8)] if limits else Text
+    if kind == "array":
+        return list[_value_type(rule["items"])]  # type: ignore[misc]
+    if kind == "object":
+        return ExtraVars
+    return {"integer": int, "number": float, "boolean": bool}[kind]
+
+
+def _template_field(name: str) -> tuple[Any, Any]:
+    """A template field of a request body: optional (absent or null: unchanged, or the core's
+    default), with the core's rule and description."""
+    rule = _rule(name)
+    extra: dict[str, Any] = {}
+    if rule.get("type") == "number":
+        extra["allow_inf_nan"] = False
+    if "prefixItems" in rule:
+        # In JSON Schema 2020-12 ``items`` does not cover the prefix: the core states its rules.
+        extra["json_schema_extra"] = {"prefixItems": rule["prefixItems"]}
+    limits = _bounds(rule, _NUMERIC_LIMITS if rule.get("type") != "array" else _ARRAY_LIMITS)
+    field = Field(None, description=_SPEC[name]["description"], **limits, **extra)
+    return _value_type(rule) | None, field
+
+
+if TYPE_CHECKING:
+
+    class TemplateFields(_In):
+        """Template fields every create/update body may carry."""
+
+else:
+    # One field per field of the core's template input (``$defs/TemplateSpec``), in its order:
+    # a field added in Rust is in the request bodies and the OpenAPI document without an edit.
+    TemplateFields = create_model(
+        "TemplateFields",
+        __base__=_In,
+        __doc__="Template fields every create/update body may carry (rules: the core's schema).",
+        **{name: _template_field(name) for name in template_fields() if name != "name"},
     )
-    extra_vars: ExtraVars | None = Field(None, description=_SPEC["extra_vars"]["description"])
-    reporter: Reporter | None = None
-    job_type: JobType | None = Field(None, description=_SPEC["job_type"]["description"])
-    forks: int | None = Field(None, **_limits("forks"))
-    retries: int | None = Field(None, **_limits("retries"))
-    retry_backoff: float | None = Field(None, allow_inf_nan=False, **_limits("retry_backoff"))
-    verbosity: int | None = Field(None, **_limits("verbosity"))
-    connection: ConnectionName | None = Field(None, description=_SPEC["connection"]["description"])
-    connect_timeout: int | None = Field(None, **_limits("connect_timeout"))
-    runner: RunnerName | None = Field(None, description=_SPEC["runner"]["description"])
-    allow_ansible_vars: list[Text] | None = Field(None, **_limits("allow_ansible_vars"))
 
 
 class TemplateCreate(TemplateFields):
@@ -265,8 +264,6 @@ class TemplateUpdate(TemplateFields):
     model_config = _at_most_one(profile="string", playbook="string", command="array")
 
     name: Name | None = None
-    timeout: int | None = Field(None, **_limits("timeout"))
-    supermarket: bool | None = None
 
 
 class CoreShaped(BaseModel):
