@@ -228,7 +228,7 @@ pub const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(5
 /// One INSERT of host results `(job, attempt, body)`, fenced: only rows of the attempt that
 /// holds its job now are stored; the job rows are read FOR SHARE, so a recovery or claim in
 /// progress is waited for, not overtaken. One JSON array of rows, one statement text for any
-/// number (see [`insert_events`]).
+/// number (see [`insert_events`]); each row's job found by [`fenced_job`].
 fn insert_results(rows: &[(String, i64, String)]) -> Result<AnyQuery> {
     let rows: Vec<_> = rows
         .iter()
@@ -237,10 +237,24 @@ fn insert_results(rows: &[(String, i64, String)]) -> Result<AnyQuery> {
     let sql = format!(
         "INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
          FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, attempt bigint, body text) \
-         JOIN jobs j ON j.id = v.job_id AND {} FOR SHARE OF j",
-        Fence::sql("j", "v.attempt", "0")
+         CROSS JOIN LATERAL {}",
+        fenced_job("v.attempt", "0")
     );
     Ok(sqlx::query(AssertSqlSafe(sql)).bind(to_json(&rows)?))
+}
+
+/// The job row of `v.job_id` (a batch row), locked FOR SHARE, when the fence of `attempt`
+/// and `finished` admits it (see [`Fence::sql`]): a lateral subquery, so that each batch row
+/// looks its job up by the id index. A join of the batch to `jobs` was planned for the
+/// batch function's default estimate (100 rows) as a hash join over the whole jobs table,
+/// read on every batch (0.4 ms of 0.5 per statement at 800 jobs, growing with the table).
+/// The fence sits inside the locking subquery: a row changed meanwhile by a recovery or a
+/// claim is waited for and judged in its new version.
+fn fenced_job(attempt: &str, finished: &str) -> String {
+    format!(
+        "(SELECT 1 FROM jobs j WHERE j.id = v.job_id AND {} FOR SHARE) AS j",
+        Fence::sql("j", attempt, finished)
+    )
 }
 
 /// The rows a statement run for its rows gave back.
@@ -763,14 +777,14 @@ fn insert_events(events: &[(Event, Fence)], origin: &str) -> Result<AnyQuery> {
     let sql = format!(
         "WITH fenced AS (SELECT v.job_id, v.seq, v.body \
          FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
-         JOIN jobs j ON j.id = v.job_id WHERE {fence} FOR SHARE OF j), \
+         CROSS JOIN LATERAL {fenced}), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
          told AS (SELECT pg_notify($2, '{}:' || job_id || ':' || $3) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs) \
          SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told",
         Notice::Events.as_str(),
-        fence = Fence::sql("j", "v.attempt", "v.final")
+        fenced = fenced_job("v.attempt", "v.final")
     );
     Ok(sqlx::query(AssertSqlSafe(sql))
         .bind(to_json(&rows)?)
