@@ -84,3 +84,52 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)
         await api.shutdown(drain=False)
+
+
+# A jobs table of this many ended jobs, padded to many pages (about 1 KB a row): small enough
+# that a join of a batch to `jobs` is planned as a hash join over the whole table.
+OLD_JOBS = 800
+# Blocks a result or event batch may read per statement: its rows' jobs by the id index and
+# its own inserts (tens); the whole jobs table is about 200 blocks here.
+BLOCKS_PER_BATCH = 50
+
+
+async def test_a_batch_reads_its_jobs_by_index_not_the_jobs_table(stats_base: str) -> None:
+    """The host results and events a worker stores in batches find their jobs' rows (to
+    fence and lock them) by id, not by reading the jobs table: a join of the batch to `jobs`
+    was planned (for the batch function's default estimate of 100 rows) as a hash join over
+    the whole table while it held up to a few thousand jobs (224 blocks per batch here)."""
+    url = create_database(stats_base)
+    psql(url, "CREATE EXTENSION pg_stat_statements")
+    api = Executor(workers=0, store=url, queue_size=JOBS + 1)
+    worker = spawn_worker(url, "--workers", "4", "--heartbeat", "5", "--stale-after", "30")
+    try:
+        await api.templates.create(Template("quick", connection="local", command=["true"], forks=2))
+        psql(
+            url,
+            "INSERT INTO jobs (id, template_name, template, hosts, extra_vars, status, created_at,"
+            " finished_at, attempt) SELECT CAST(gen_random_uuid() AS text), 'quick',"
+            " (SELECT body FROM templates), '[\"a\"]', '{\"pad\": \"' || repeat('x', 1000) || '\"}',"
+            " 'successful', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:01.000000Z', 1"
+            f" FROM generate_series(1, {OLD_JOBS}); ANALYZE jobs",
+        )
+        pages = int(psql(url, "SELECT pg_relation_size('jobs') / current_setting('block_size')::int"))
+        assert pages > 2 * BLOCKS_PER_BATCH, pages  # reading the table would show
+        psql(url, "SELECT pg_stat_statements_reset()")
+        jobs = [await api.submit("quick", hosts=["a", "b"]) for _ in range(JOBS)]
+        done = [await job.wait(timeout=60) for job in jobs]
+        assert [j.status for j in done] == ["successful"] * JOBS
+        rows = psql(
+            url,
+            "SELECT calls || ' ' || (shared_blks_hit + shared_blks_read) || ' ' || left(query, 40)"
+            " FROM pg_stat_statements WHERE query LIKE 'INSERT INTO host_results%'"
+            " OR query LIKE 'WITH fenced AS%'",
+        ).splitlines()
+        assert len(rows) == 2, rows  # both batch statements ran
+        for row in rows:
+            calls, blocks, _query = row.split(" ", 2)
+            assert int(blocks) / int(calls) < BLOCKS_PER_BATCH, f"{row} (jobs table: {pages} blocks)"
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        await api.shutdown(drain=False)
