@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 use crate::inventory::Inventory;
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
 use crate::store::{Fence, JobRecord, Notice, Store};
@@ -291,6 +291,15 @@ impl State {
 pub(crate) enum WriterMsg {
     /// An event, and the attempt it belongs to (the store refuses a stale attempt's).
     Event(Event, Fence),
+    /// A host's result with its `host_finished` event, of attempt `attempt` (both stored
+    /// only while it holds the job), stored together; `stored` hears whether the result
+    /// was (its error's text).
+    Result {
+        attempt: u32,
+        result: HostResult,
+        event: Event,
+        stored: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+    },
     /// Answered once everything sent before it is stored.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -530,18 +539,38 @@ impl JobHandle {
         true
     }
 
-    /// Stores then announces one host's result.
+    /// Announces one host's result (its `host_finished` event, numbered in order with the
+    /// job's other events) and stores both in one write of the store's writer, fenced by
+    /// this attempt; the result joins the job's state once stored.
     pub(crate) async fn record(&self, result: HostResult) -> Result<()> {
-        let stored = self
-            .store
-            .save_host_result(self.id, self.attempt(), &result)
-            .await;
-        self.emit(EventKind::HostFinished {
-            host: result.host.clone(),
-            status: result.status,
-            exit_code: result.exit_code,
-            duration: result.duration,
-        });
+        let attempt = self.attempt();
+        let event = self.events.publish(
+            self.id,
+            EventKind::HostFinished {
+                host: result.host.clone(),
+                status: result.status,
+                exit_code: result.exit_code,
+                duration: result.duration,
+            },
+        );
+        let stored = match (&self.sink, event) {
+            (Some(sink), Some(event)) => {
+                let (stored, done) = tokio::sync::oneshot::channel();
+                let msg = WriterMsg::Result {
+                    attempt,
+                    result: result.clone(),
+                    event,
+                    stored,
+                };
+                let gone = || "the store's event writer stopped".to_string();
+                let outcome = match sink.send(msg).await {
+                    Ok(()) => done.await.unwrap_or_else(|_| Err(gone())),
+                    Err(_) => Err(gone()),
+                };
+                outcome.map_err(|e| StoreError::Database(e).into())
+            }
+            _ => self.store.save_host_result(self.id, attempt, &result).await,
+        };
         self.state().results.push(result);
         stored
     }

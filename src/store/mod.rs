@@ -257,6 +257,22 @@ pub trait Store: Send + Sync {
     /// its [`Fence`] lets it: a stale attempt's events are refused (and logged), so a job's
     /// stored history never mixes two attempts.
     async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()>;
+    /// Stores what a process's writer gathered: host results `(job, attempt, result)`, each
+    /// only while its attempt holds the job (as [`Store::save_host_result`]), and events (as
+    /// [`Store::append_events`]), in one write where the store can (PostgreSQL: one
+    /// statement; SQLite: one transaction), so a host's `host_finished` event is stored with
+    /// its result. `Err` when they could not be stored.
+    async fn store_batch(
+        &self,
+        results: &[(Uuid, u32, HostResult)],
+        events: &[(Event, Fence)],
+        keep: usize,
+    ) -> Result<()> {
+        for (job, attempt, result) in results {
+            self.save_host_result(*job, *attempt, result).await?;
+        }
+        self.append_events(events, keep).await
+    }
     /// A job's stored events with `seq > after`, in order.
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>>;
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
