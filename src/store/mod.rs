@@ -304,9 +304,26 @@ pub trait Store: Send + Sync {
         Ok(())
     }
     /// A stream of notices from other executors, where the store is shared.
-    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Heard>>> {
+    async fn listen(&self) -> Result<Option<Listening>> {
         Ok(None)
     }
+}
+
+/// What [`Store::listen`] gives: the notices heard, and where to say which jobs' `events`
+/// notices to hear (those go only to processes that stream the job, see [`EventsWatch`]).
+pub struct Listening {
+    pub heard: tokio::sync::mpsc::Receiver<Heard>,
+    pub watch: tokio::sync::mpsc::UnboundedSender<EventsWatch>,
+}
+
+/// A job's `events` notices are sent on a channel of their own, heard only by processes
+/// that stream the job (a job nobody streams costs no process a wake-up per batch of its
+/// events): `Start` when a process's first stream of the job begins (`ready` told once it
+/// listens, so that the stream's first read sees what was stored before), `Stop` when its
+/// last one ends.
+pub enum EventsWatch {
+    Start(Uuid, tokio::sync::oneshot::Sender<()>),
+    Stop(Uuid),
 }
 
 /// What [`Store::job_stats`] counts.
@@ -456,7 +473,8 @@ pub enum Notice {
     /// A job's end was stored (waiters elsewhere read it once instead of polling).
     Finished,
     /// Events of a job were stored (its streams elsewhere read them instead of polling).
-    /// Sent by the store itself, with the events.
+    /// Sent by the store itself, with the events, on the job's own channel (see
+    /// [`EventsWatch`]).
     Events,
 }
 

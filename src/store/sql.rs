@@ -697,7 +697,8 @@ const EVENT_ROWS: usize = 256;
 /// ([`fenced_job`]): a recovery or claim changing a job's attempt waits for it, or it
 /// waits for them and sees their change, so a stale attempt's row never slips in beside a
 /// re-queue. In the same statement (so at no extra round trip, delivered at commit) one
-/// `events` notice per job that got new events, from `origin`.
+/// `events` notice per job that got new events, from `origin`, on the job's channel
+/// ([`events_channel`]).
 /// The rows go as two JSON arrays: the statement's text is the same for any number of
 /// rows, so each connection prepares it once and PostgreSQL plans it once, where a VALUES
 /// list made a statement (parsed and planned anew) per batch size.
@@ -736,7 +737,7 @@ fn insert_batch(
          CROSS JOIN LATERAL {event_job}), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
-         told AS (SELECT pg_notify($2, '{}:' || job_id || ':' || $3) \
+         told AS (SELECT pg_notify($2 || ':' || job_id, '{}:' || job_id || ':' || $3) \
          FROM (SELECT DISTINCT job_id FROM added) AS jobs), \
          stored AS (INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
          FROM json_to_recordset(CAST($4 AS json)) AS v (job_id text, attempt bigint, body text) \
@@ -1001,13 +1002,13 @@ impl Store for SqlStore {
         };
         // The claim, a first attempt's `started` event (its body made here with a
         // placeholder id, the claimed job's put in by the statement) and its `events`
-        // notice: one statement, one round trip.
+        // notice (on the job's channel: see `events_channel`): one statement, one round trip.
         let started = to_json(&super::first_started(Uuid::nil(), Some(worker.clone()), at))?;
         let sql = format!(
             "WITH claimed AS ({claim}), \
              started AS (INSERT INTO events (job_id, seq, body) SELECT id, 2, replace($3, $4, id) \
              FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
-             told AS (SELECT pg_notify($5, '{}:' || job_id || ':' || $6) FROM started) \
+             told AS (SELECT pg_notify($5 || ':' || job_id, '{}:' || job_id || ':' || $6) FROM started) \
              SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
             Notice::Events.as_str()
         );
@@ -1484,7 +1485,7 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<super::Heard>>> {
+    async fn listen(&self) -> Result<Option<super::Listening>> {
         if self.backend != "postgresql" {
             return Ok(None);
         }
@@ -1493,11 +1494,33 @@ impl Store for SqlStore {
             .map_err(db_err)?;
         listener.listen(NOTIFY_CHANNEL).await.map_err(db_err)?;
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        let (watch, mut watches) = tokio::sync::mpsc::unbounded_channel();
         let origin = self.origin.clone();
         tokio::spawn(async move {
-            // PgListener reconnects by itself; a notice lost meanwhile is covered by the
-            // workers' periodic look at the queue.
-            while let Ok(n) = listener.recv().await {
+            // PgListener reconnects by itself (and listens again on every channel); a
+            // notice lost meanwhile is covered by the workers' periodic look at the queue
+            // and the streams' rechecks.
+            loop {
+                // `recv` is cancel-safe: a notice arriving meanwhile waits in the buffer.
+                let n = tokio::select! {
+                    n = listener.recv() => n,
+                    Some(w) = watches.recv() => {
+                        // A failure leaves the stream to its periodic recheck.
+                        match w {
+                            super::EventsWatch::Start(job, ready) => {
+                                let _ = listener.listen(&events_channel(job)).await;
+                                let _ = ready.send(());
+                            }
+                            super::EventsWatch::Stop(job) => {
+                                let _ = listener.unlisten(&events_channel(job)).await;
+                            }
+                        }
+                        continue;
+                    }
+                };
+                let Ok(n) = n else {
+                    break;
+                };
                 // kind:job:origin[:note] (origins are hex; a note may hold anything).
                 let mut parts = n.payload().splitn(4, ':');
                 let (Some(kind), Some(id), from) = (parts.next(), parts.next(), parts.next())
@@ -1519,6 +1542,12 @@ impl Store for SqlStore {
                 }
             }
         });
-        Ok(Some(rx))
+        Ok(Some(super::Listening { heard: rx, watch }))
     }
+}
+
+/// The channel of a job's `events` notices (see [`super::EventsWatch`]): the notice
+/// channel and the job's id, as the statements that send them spell it.
+fn events_channel(job: Uuid) -> String {
+    format!("{NOTIFY_CHANNEL}:{job}")
 }
