@@ -1,12 +1,15 @@
 """PostgreSQL's work per job (issue 19, coordination overhead): a real PostgreSQL server with
 pg_stat_statements, an API-only executor and a real worker process. A first attempt's worker
 reads no history back, its claim stores its `started` event, and its end goes with its
-`finished` event and notice in one statement: no statement of its own for either."""
+`finished` event and notice in one statement: no statement of its own for either. A host's
+result goes with its `host_finished` event, and a job's `events` notices only to its streams."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -52,12 +55,17 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
     psql(url, "CREATE EXTENSION pg_stat_statements")
     api = Executor(workers=0, store=url, queue_size=JOBS + 1)
     worker = spawn_worker(url, "--workers", "4", "--heartbeat", "5", "--stale-after", "30")
+    bystander = Listener(url)
     try:
         await api.templates.create(Template("quick", connection="local", command=["true"], forks=2))
         psql(url, "SELECT pg_stat_statements_reset()")
         jobs = [await api.submit("quick", hosts=["a", "b"]) for _ in range(JOBS)]
         done = [await job.wait(timeout=60) for job in jobs]
         assert [j.status for j in done] == ["successful"] * JOBS
+        # Every process listening on the notice channel hears each job's `queued` and
+        # `finished`; its `events` notices go on the job's own channel, to its streams only.
+        heard = Counter(payload.split(":", 1)[0] for payload in bystander.heard())
+        assert heard == {"queued": JOBS, "finished": JOBS}, heard
         counts = statements(url)
         calls = lambda start: sum(n for q, n in counts.items() if q.startswith(start))  # noqa: E731
         assert calls("SELECT body FROM events") == 0, counts  # no history read back
@@ -82,9 +90,44 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
             assert kinds[:2] == ["queued", "started"] and kinds[-1] == "finished", kinds
             assert sorted(kinds[2:-1]) == ["host_finished"] * 2 + ["host_started"] * 2, kinds
     finally:
+        bystander.close()
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)
         await api.shutdown(drain=False)
+
+
+class Listener:
+    """A psql session listening on the store's notice channel (as every executor does)."""
+
+    def __init__(self, url: str) -> None:
+        base, name = url.rsplit("/", 1)
+        host, port = base.rsplit("@", 1)[1].split(":")
+        cmd = ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atq"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("LISTEN ansible_inspec_rs; SELECT 'listening';\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "listening"
+
+    def heard(self) -> list[str]:
+        """The payloads heard so far (psql prints them after the result of the command that
+        read them: the first one's)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("SELECT 'read';\nSELECT 'done';\n")
+        self.proc.stdin.flush()
+        payloads = []
+        for line in self.proc.stdout:
+            if line.strip() == "done":
+                return payloads
+            found = re.search(r'with payload "([^"]*)"', line)
+            if found:
+                payloads.append(found.group(1))
+        raise AssertionError("psql ended before answering")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(10)
 
 
 # A jobs table of this many ended jobs, padded to many pages (about 1 KB a row): small enough

@@ -326,7 +326,7 @@ pub(crate) enum WriterMsg {
     /// was (its error's text).
     Result {
         attempt: u32,
-        result: HostResult,
+        result: Box<HostResult>,
         event: Event,
         stored: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
     },
@@ -588,7 +588,7 @@ impl JobHandle {
                 let (stored, done) = tokio::sync::oneshot::channel();
                 let msg = WriterMsg::Result {
                     attempt,
-                    result: result.clone(),
+                    result: Box::new(result.clone()),
                     event,
                     stored,
                 };

@@ -663,7 +663,7 @@ pub(super) async fn event_writer(
                     event,
                     stored,
                 } => {
-                    results.push((event.job_id, attempt, result));
+                    results.push((event.job_id, attempt, *result));
                     batch.push((event, Fence::Attempt(attempt)));
                     told.push(stored);
                 }
