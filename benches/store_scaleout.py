@@ -227,8 +227,9 @@ class Run:
         total = sum(n for n, _, _ in self.statements)
         ms = sum(t for _, t, _ in self.statements)
         print(
-            f"    PostgreSQL statements per job: {total / jobs:.1f}, executing them {ms / jobs:.3f} ms per job"
-            f" of PostgreSQL's {self.pg_cpu * 1000 / jobs:.3f} CPU-ms per job (calls and ms per job:)"
+            f"    PostgreSQL statements per job: {total / jobs:.1f}, executing them"
+            f" {ms / jobs:.3f} ms per job of PostgreSQL's {self.pg_cpu * 1000 / jobs:.3f} CPU-ms"
+            " per job (calls and ms per job:)"
         )
         for n, t, query in self.statements[:8]:
             print(f"      {n / jobs:5.2f} {t / jobs:6.3f}  {' '.join(query.split())[:100]}")
