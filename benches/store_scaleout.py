@@ -12,7 +12,9 @@ with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway
   and PostgreSQL spent accepting the jobs;
 - PostgreSQL transactions per second (`pg_stat_database.xact_commit`) and statements per job
   (pg_stat_statements over the run, the bench's own polling left out), the most frequent
-  listed with their calls per job;
+  listed with their calls per job and execution time (planning + executing, ms per job), so
+  that PostgreSQL's CPU splits into its statements' work and the rest (connections,
+  commits, notices);
 - the machine's load and busy cores over the run (the machine may be shared: read the
   ratio against them).
 
@@ -196,7 +198,7 @@ class Run:
     pg_cpu: float
     worker_cpu: list[float]
     tx_per_s: float
-    statements: list[tuple[int, str]]
+    statements: list[tuple[int, float, str]]
     wall: float
     busy_cores: float
     load: str
@@ -222,27 +224,34 @@ class Run:
             f" overhead with submission {with_submit * 100:.0f} %"
         )
         jobs = self.checks / self.hosts
-        total = sum(n for n, _ in self.statements)
-        print(f"    PostgreSQL statements per job: {total / jobs:.1f}")
-        for n, query in self.statements[:8]:
-            print(f"      {n / jobs:5.2f}  {' '.join(query.split())[:110]}")
+        total = sum(n for n, _, _ in self.statements)
+        ms = sum(t for _, t, _ in self.statements)
+        print(
+            f"    PostgreSQL statements per job: {total / jobs:.1f}, executing them"
+            f" {ms / jobs:.3f} ms per job of PostgreSQL's {self.pg_cpu * 1000 / jobs:.3f} CPU-ms"
+            " per job (calls and ms per job:)"
+        )
+        for n, t, query in self.statements[:8]:
+            print(f"      {n / jobs:5.2f} {t / jobs:6.3f}  {' '.join(query.split())[:100]}")
 
 
 # The bench's own polling, left out of the statement counts.
 POLL = "SELECT count(*) FROM jobs WHERE status NOT IN ('pending', 'running')"
 
 
-def statement_counts(url: str) -> list[tuple[int, str]]:
-    """(calls, query) of this database's statements since the last reset, most called first."""
+def statement_counts(url: str) -> list[tuple[int, float, str]]:
+    """(calls, ms planning and executing, query) of this database's statements since the last
+    reset, most called first."""
     rows = psql(
         url,
-        "SELECT calls || ' ' || regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
+        "SELECT calls || ' ' || round(CAST(total_plan_time + total_exec_time AS numeric), 3) || ' '"
+        " || regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements"
         " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
         " AND query NOT LIKE 'SELECT count(*) FROM jobs WHERE status NOT IN%'"
         " AND query NOT LIKE 'SELECT xact_commit FROM pg_stat_database%'"
         " AND query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC",
     )
-    return [(int(n), q) for n, q in (r.split(" ", 1) for r in rows.splitlines())]
+    return [(int(n), float(t), q) for n, t, q in (r.split(" ", 2) for r in rows.splitlines())]
 
 
 def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) -> Run:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from datetime import UTC, datetime
 
 from ansible_inspec_rs import Executor, Template, _core
 from conftest import spawn_worker
@@ -107,6 +108,45 @@ async def test_event_streams_of_jobs_run_elsewhere_read_on_notice_not_by_polling
         for k in kinds:
             assert k[0] == "queued" and k[-1] == "finished", k
             assert k.count("host_finished") == 2, k  # every event of the run, once
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(20)
+        await api.shutdown(drain=False)
+
+
+STREAMED = 5
+# A host's events reach a stream of its job elsewhere by the job's own notice channel (a few
+# ms); without that notice they would wait for the stream's recheck (every 2 s).
+PROMPT = 0.75
+
+
+async def test_a_stream_hears_its_jobs_events_on_the_jobs_own_channel(postgres_base: str) -> None:
+    """`events` notices go on a channel per job, which a process listens on while it streams
+    the job: its streams hear each event at once, not at their 2 s recheck."""
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url, queue_size=STREAMED + 1)
+    worker = None
+    try:
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "0.5"]))
+
+        async def stream(job_id: str) -> list[tuple[str, float]]:
+            view = await api.get(job_id)  # a view: the job runs in the worker process
+            late = []
+            async for e in view.events():
+                late.append((e.type, (datetime.now(UTC) - e.time).total_seconds()))
+            return late
+
+        jobs = [await api.submit("nap", hosts=["h1"]) for _ in range(STREAMED)]
+        streams = asyncio.gather(*(stream(j.id) for j in jobs))
+        await asyncio.sleep(0.5)  # the streams wait, past their first read of `queued`
+        worker = spawn_worker(url, "--workers", str(STREAMED))
+        for late in await asyncio.wait_for(streams, 30):
+            kinds = [kind for kind, _ in late]
+            assert kinds == ["queued", "started", "host_started", "host_finished", "finished"], late
+            # Each heard when stored: none waited for the recheck.
+            waited = [s for kind, s in late if kind != "queued"]
+            assert max(waited) < PROMPT, late
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)

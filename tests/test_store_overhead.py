@@ -1,12 +1,15 @@
 """PostgreSQL's work per job (issue 19, coordination overhead): a real PostgreSQL server with
 pg_stat_statements, an API-only executor and a real worker process. A first attempt's worker
 reads no history back, its claim stores its `started` event, and its end goes with its
-`finished` event and notice in one statement: no statement of its own for either."""
+`finished` event and notice in one statement: no statement of its own for either. A host's
+result goes with its `host_finished` event, and a job's `events` notices only to its streams."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
+from collections import Counter
 from collections.abc import Iterator
 
 import pytest
@@ -52,12 +55,17 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
     psql(url, "CREATE EXTENSION pg_stat_statements")
     api = Executor(workers=0, store=url, queue_size=JOBS + 1)
     worker = spawn_worker(url, "--workers", "4", "--heartbeat", "5", "--stale-after", "30")
+    bystander = Listener(url)
     try:
         await api.templates.create(Template("quick", connection="local", command=["true"], forks=2))
         psql(url, "SELECT pg_stat_statements_reset()")
         jobs = [await api.submit("quick", hosts=["a", "b"]) for _ in range(JOBS)]
         done = [await job.wait(timeout=60) for job in jobs]
         assert [j.status for j in done] == ["successful"] * JOBS
+        # Every process listening on the notice channel hears each job's `queued` and
+        # `finished`; its `events` notices go on the job's own channel, to its streams only.
+        heard = Counter(payload.split(":", 1)[0] for payload in bystander.heard())
+        assert heard == {"queued": JOBS, "finished": JOBS}, heard
         counts = statements(url)
         calls = lambda start: sum(n for q, n in counts.items() if q.startswith(start))  # noqa: E731
         assert calls("SELECT body FROM events") == 0, counts  # no history read back
@@ -65,11 +73,12 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         # The claim carries `started`, the end carries `finished`: besides them, events
         # are only the hosts' (batched by the worker's event writer).
         assert calls("WITH ended AS (UPDATE jobs SET status = $1") == JOBS, counts  # one end per job
-        # A batch of events or results is one statement text whatever its size (its rows go as
-        # one JSON array): prepared and planned once, not once per batch size.
-        for insert in ("WITH fenced AS (SELECT v.job_id, v.seq", "INSERT INTO host_results"):
-            shapes = [q for q in counts if q.startswith(insert)]
-            assert len(shapes) == 1, shapes
+        # A batch of events and host results is one statement text whatever its size (its rows
+        # go as two JSON arrays): prepared and planned once, not once per batch size. A host's
+        # result goes with its `host_finished` event: no statement stores results alone.
+        shapes = [q for q in counts if q.startswith("WITH fenced AS (SELECT v.job_id, v.seq")]
+        assert len(shapes) == 1, shapes
+        assert calls("INSERT INTO host_results") == 0, counts
         # Admission is one statement (the job, its `queued` event and notice) in the lock.
         assert calls("WITH job AS (INSERT INTO jobs") == JOBS, counts
         # The test's own reads (a waiting view reads its job when told it ended) left out.
@@ -80,6 +89,94 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
             kinds = [e.type async for e in job.events()]
             assert kinds[:2] == ["queued", "started"] and kinds[-1] == "finished", kinds
             assert sorted(kinds[2:-1]) == ["host_finished"] * 2 + ["host_started"] * 2, kinds
+    finally:
+        bystander.close()
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        await api.shutdown(drain=False)
+
+
+class Listener:
+    """A psql session listening on the store's notice channel (as every executor does)."""
+
+    def __init__(self, url: str) -> None:
+        base, name = url.rsplit("/", 1)
+        host, port = base.rsplit("@", 1)[1].split(":")
+        cmd = ["psql", "-h", host, "-p", port, "-U", "airs", "-d", name, "-Atq"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdin is not None
+        self.proc.stdin.write("LISTEN ansible_inspec_rs; SELECT 'listening';\n")
+        self.proc.stdin.flush()
+        assert self.proc.stdout is not None and self.proc.stdout.readline().strip() == "listening"
+
+    def heard(self) -> list[str]:
+        """The payloads heard so far (psql prints them after the result of the command that
+        read them: the first one's)."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("SELECT 'read';\nSELECT 'done';\n")
+        self.proc.stdin.flush()
+        payloads = []
+        for line in self.proc.stdout:
+            if line.strip() == "done":
+                return payloads
+            found = re.search(r'with payload "([^"]*)"', line)
+            if found:
+                payloads.append(found.group(1))
+        raise AssertionError("psql ended before answering")
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(10)
+
+
+# Ended jobs added to the jobs table (about 1 KB a row, 200 blocks): few enough that a join of
+# a batch to `jobs` is planned as a hash join over the whole table.
+OLD_JOBS = 800
+# Blocks a batch statement may read more per call with them than without: a lookup by id
+# reads a few more at most; reading the table, about 200.
+MORE_BLOCKS = 60
+
+
+async def test_a_batch_reads_its_jobs_by_index_not_the_jobs_table(stats_base: str) -> None:
+    """The host results and events a worker stores in batches find their jobs' rows (to
+    fence and lock them) by id, not by reading the jobs table: a join of the batch to `jobs`
+    was planned (for the batch function's default estimate of 100 rows) as a hash join over
+    the whole table while it held up to a few thousand jobs (224 blocks per batch here)."""
+    url = create_database(stats_base)
+    psql(url, "CREATE EXTENSION pg_stat_statements")
+    api = Executor(workers=0, store=url, queue_size=JOBS + 1)
+    worker = spawn_worker(url, "--workers", "4", "--heartbeat", "5", "--stale-after", "30")
+
+    async def blocks_per_batch() -> float:
+        """Blocks read per batch statement while JOBS jobs run."""
+        psql(url, "SELECT pg_stat_statements_reset()")
+        jobs = [await api.submit("quick", hosts=["a", "b"]) for _ in range(JOBS)]
+        done = [await job.wait(timeout=60) for job in jobs]
+        assert [j.status for j in done] == ["successful"] * JOBS
+        rows = psql(
+            url,
+            "SELECT sum(calls) || ' ' || sum(shared_blks_hit + shared_blks_read) FROM pg_stat_statements"
+            " WHERE query LIKE 'INSERT INTO host_results%' OR query LIKE 'WITH fenced AS%'",
+        )
+        calls, blocks = rows.split()
+        return int(blocks) / int(calls)
+
+    try:
+        await api.templates.create(Template("quick", connection="local", command=["true"], forks=2))
+        few = await blocks_per_batch()
+        psql(
+            url,
+            "INSERT INTO jobs (id, template_name, template, hosts, extra_vars, status, created_at,"
+            " finished_at, attempt) SELECT CAST(gen_random_uuid() AS text), 'quick',"
+            " (SELECT body FROM templates), '[\"a\"]', '{\"pad\": \"' || repeat('x', 1000) || '\"}',"
+            " 'successful', '2026-01-01T00:00:00.000000Z', '2026-01-01T00:00:01.000000Z', 1"
+            f" FROM generate_series(1, {OLD_JOBS}); ANALYZE jobs",
+        )
+        pages = int(psql(url, "SELECT pg_relation_size('jobs') / current_setting('block_size')::int"))
+        assert pages > 2 * MORE_BLOCKS, pages  # reading the table would show
+        many = await blocks_per_batch()
+        assert many < few + MORE_BLOCKS, f"{few:.0f} -> {many:.0f} blocks per batch (jobs table: {pages})"
     finally:
         worker.send_signal(signal.SIGTERM)
         worker.wait(20)

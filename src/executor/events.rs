@@ -28,6 +28,9 @@ pub const STREAM_RECHECK: std::time::Duration = std::time::Duration::from_secs(2
 pub struct Doorbell {
     pub bell: Arc<Notify>,
     pub registration: Box<dyn Send + Sync>,
+    /// Told once the store listens for the job's event notices (a stream's first read
+    /// waits for it, so that nothing stored after the read goes unannounced).
+    pub ready: Option<tokio::sync::oneshot::Receiver<()>>,
 }
 
 pub struct EventLog {
@@ -226,6 +229,9 @@ impl Subscription {
         let Some(s) = self.stored.as_mut() else {
             return false;
         };
+        if let Some(ready) = s.doorbell.as_mut().and_then(|d| d.ready.take()) {
+            let _ = tokio::time::timeout(STREAM_RECHECK, ready).await;
+        }
         loop {
             if s.fetched && !s.follow {
                 return false;
@@ -599,6 +605,7 @@ mod tests {
         let doorbell = Doorbell {
             bell: bell.clone(),
             registration: Box::new(()),
+            ready: None,
         };
         let mut sub = Subscription::remote(store.clone(), id, Some(doorbell));
         assert_eq!(sub.next(id).await.unwrap().kind.name(), "queued");

@@ -8,15 +8,15 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
-use tokio::sync::{mpsc, watch, Notify};
+use tokio::sync::{mpsc, oneshot, watch, Notify};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StoreError};
 use crate::inventory::Inventory;
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
-use crate::store::{Fence, JobRecord, Notice, Store};
+use crate::store::{EventsWatch, Fence, JobRecord, Notice, Store};
 use crate::template::Template;
 
 /// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
@@ -70,6 +70,8 @@ pub(crate) struct LiveMap {
     ended: tokio::sync::broadcast::Sender<JobEnd>,
     /// Streams of jobs run elsewhere, rung when their events are stored (a notice).
     event_bells: Mutex<HashMap<Uuid, Arc<Notify>>>,
+    /// Where to say which jobs' event notices this process hears: those it streams.
+    events_watch: Mutex<Option<mpsc::UnboundedSender<EventsWatch>>>,
     /// The store tells this process when jobs end elsewhere (views need not poll).
     pub(crate) notified: std::sync::atomic::AtomicBool,
 }
@@ -82,6 +84,7 @@ impl Default for LiveMap {
             views: Mutex::default(),
             ended: tokio::sync::broadcast::channel(ENDED_CAPACITY).0,
             event_bells: Mutex::default(),
+            events_watch: Mutex::default(),
             notified: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -151,18 +154,43 @@ impl LiveMap {
         }
     }
 
+    /// The store's listener, told which jobs' event notices to hear.
+    pub(crate) fn watch_events_with(&self, watch: mpsc::UnboundedSender<EventsWatch>) {
+        *lock(&self.events_watch) = Some(watch);
+    }
+
     /// A doorbell for a stream of `id`, when the store sends notices (otherwise it polls).
+    /// The first stream of a job here has the listener hear the job's event notices.
     fn doorbell(self: &Arc<Self>, id: Uuid) -> Option<Doorbell> {
         if !self.notified.load(Ordering::Relaxed) {
             return None;
         }
-        let bell = lock(&self.event_bells).entry(id).or_default().clone();
+        let mut bells = lock(&self.event_bells);
+        let first = !bells.contains_key(&id);
+        let bell = bells.entry(id).or_default().clone();
+        let ready = first.then(|| self.tell_watch(|ready| EventsWatch::Start(id, ready)));
+        drop(bells);
         let registration = Box::new(EventWatch {
             live: self.clone(),
             id,
             bell: bell.clone(),
         });
-        Some(Doorbell { bell, registration })
+        Some(Doorbell {
+            bell,
+            registration,
+            ready: ready.flatten(),
+        })
+    }
+
+    /// Sends the listener `make(ready)`; the receiver hears once it acted.
+    fn tell_watch(
+        &self,
+        make: impl FnOnce(oneshot::Sender<()>) -> EventsWatch,
+    ) -> Option<oneshot::Receiver<()>> {
+        let (tx, rx) = oneshot::channel();
+        let watch = lock(&self.events_watch);
+        watch.as_ref()?.send(make(tx)).ok()?;
+        Some(rx)
     }
 
     pub(crate) fn follow_ends(&self) -> tokio::sync::broadcast::Receiver<JobEnd> {
@@ -219,6 +247,8 @@ impl Drop for EventWatch {
         // two more): no other stream.
         if Arc::strong_count(&self.bell) <= 3 {
             bells.remove(&self.id);
+            let id = self.id;
+            self.live.tell_watch(|_| EventsWatch::Stop(id));
         }
     }
 }
@@ -291,6 +321,15 @@ impl State {
 pub(crate) enum WriterMsg {
     /// An event, and the attempt it belongs to (the store refuses a stale attempt's).
     Event(Event, Fence),
+    /// A host's result with its `host_finished` event, of attempt `attempt` (both stored
+    /// only while it holds the job), stored together; `stored` hears whether the result
+    /// was (its error's text).
+    Result {
+        attempt: u32,
+        result: Box<HostResult>,
+        event: Event,
+        stored: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
+    },
     /// Answered once everything sent before it is stored.
     Flush(tokio::sync::oneshot::Sender<()>),
 }
@@ -530,18 +569,38 @@ impl JobHandle {
         true
     }
 
-    /// Stores then announces one host's result.
+    /// Announces one host's result (its `host_finished` event, numbered in order with the
+    /// job's other events) and stores both in one write of the store's writer, fenced by
+    /// this attempt; the result joins the job's state once stored.
     pub(crate) async fn record(&self, result: HostResult) -> Result<()> {
-        let stored = self
-            .store
-            .save_host_result(self.id, self.attempt(), &result)
-            .await;
-        self.emit(EventKind::HostFinished {
-            host: result.host.clone(),
-            status: result.status,
-            exit_code: result.exit_code,
-            duration: result.duration,
-        });
+        let attempt = self.attempt();
+        let event = self.events.publish(
+            self.id,
+            EventKind::HostFinished {
+                host: result.host.clone(),
+                status: result.status,
+                exit_code: result.exit_code,
+                duration: result.duration,
+            },
+        );
+        let stored = match (&self.sink, event) {
+            (Some(sink), Some(event)) => {
+                let (stored, done) = tokio::sync::oneshot::channel();
+                let msg = WriterMsg::Result {
+                    attempt,
+                    result: Box::new(result.clone()),
+                    event,
+                    stored,
+                };
+                let gone = || "the store's event writer stopped".to_string();
+                let outcome = match sink.send(msg).await {
+                    Ok(()) => done.await.unwrap_or_else(|_| Err(gone())),
+                    Err(_) => Err(gone()),
+                };
+                outcome.map_err(|e| StoreError::Database(e).into())
+            }
+            _ => self.store.save_host_result(self.id, attempt, &result).await,
+        };
         self.state().results.push(result);
         stored
     }

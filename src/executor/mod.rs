@@ -357,6 +357,10 @@ impl Executor {
             .live
             .notified
             .store(listener.is_some(), Ordering::Relaxed);
+        let listener = listener.map(|l| {
+            inner.live.watch_events_with(l.watch);
+            l.heard
+        });
 
         priority::lower_checks_to(inner.config.nice);
         let mut tasks: Vec<_> = (0..inner.config.workers)

@@ -18,7 +18,7 @@ use crate::error::{Result, RunnerError};
 use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
-use crate::store::{Heard, Notice, Store};
+use crate::store::{Fence, Heard, Notice, Store};
 
 const LEASE_LOST: &str = "this worker could not renew its lease (store unreachable) and \
      stopped the job's checks; it may run again elsewhere";
@@ -635,25 +635,38 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<Heard>) {
     }
 }
 
-/// Stores events in batches, so a chatty job costs few writes.
+/// Stores events and host results in batches, so a chatty job costs few writes and a
+/// host's result goes with its `host_finished` event.
 pub(super) async fn event_writer(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<WriterMsg>,
     keep: usize,
 ) {
     let mut batch = Vec::with_capacity(EVENT_BATCH);
+    let mut results = Vec::new();
+    let mut told = Vec::new();
     let mut flushes = Vec::new();
     // On a shared store each write is a round trip to a server that other processes load
     // too: what other jobs emit within a few ms goes in the same statement.
     let linger = (store.backend() == "postgresql").then_some(crate::store::WRITE_LINGER);
     while let Some(first) = rx.recv().await {
-        if let (Some(linger), WriterMsg::Event(..)) = (linger, &first) {
+        if let (Some(linger), WriterMsg::Event(..) | WriterMsg::Result { .. }) = (linger, &first) {
             tokio::time::sleep(linger).await;
         }
         let mut msg = Some(first);
         while let Some(m) = msg.take() {
             match m {
                 WriterMsg::Event(e, fence) => batch.push((e, fence)),
+                WriterMsg::Result {
+                    attempt,
+                    result,
+                    event,
+                    stored,
+                } => {
+                    results.push((event.job_id, attempt, *result));
+                    batch.push((event, Fence::Attempt(attempt)));
+                    told.push(stored);
+                }
                 WriterMsg::Flush(tx) => flushes.push(tx),
             }
             if batch.len() < EVENT_BATCH {
@@ -661,8 +674,15 @@ pub(super) async fn event_writer(
             }
         }
         // Lifecycle events always fit: keep everything but the oldest output lines.
-        let _ = store.append_events(&batch, keep.max(64)).await;
+        let outcome = store
+            .store_batch(&results, &batch, keep.max(64))
+            .await
+            .map_err(|e| e.to_string());
         batch.clear();
+        results.clear();
+        for tx in told.drain(..) {
+            let _ = tx.send(outcome.clone());
+        }
         for tx in flushes.drain(..) {
             let _ = tx.send(());
         }

@@ -117,6 +117,22 @@ impl HeldConns {
     }
 }
 
+impl Drop for HeldConns {
+    /// A pool connection dropped goes back to its pool by a task spawned on the Tokio
+    /// runtime, and panics outside one: the store is dropped wherever the executor's last
+    /// reference goes (Python's collector, on a thread of its own), so the kept connections
+    /// are taken off the pool and closed here instead.
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_ok() {
+            return;
+        }
+        let idle = self.idle.get_mut().unwrap_or_else(|p| p.into_inner());
+        for (conn, _) in idle.drain(..) {
+            drop(conn.detach());
+        }
+    }
+}
+
 async fn run_on(
     conn: &mut PoolConnection<Any>,
     q: AnyQuery,

@@ -257,6 +257,22 @@ pub trait Store: Send + Sync {
     /// its [`Fence`] lets it: a stale attempt's events are refused (and logged), so a job's
     /// stored history never mixes two attempts.
     async fn append_events(&self, events: &[(Event, Fence)], keep: usize) -> Result<()>;
+    /// Stores what a process's writer gathered: host results `(job, attempt, result)`, each
+    /// only while its attempt holds the job (as [`Store::save_host_result`]), and events (as
+    /// [`Store::append_events`]), in one write where the store can (PostgreSQL: one
+    /// statement; SQLite: one transaction), so a host's `host_finished` event is stored with
+    /// its result. `Err` when they could not be stored.
+    async fn store_batch(
+        &self,
+        results: &[(Uuid, u32, HostResult)],
+        events: &[(Event, Fence)],
+        keep: usize,
+    ) -> Result<()> {
+        for (job, attempt, result) in results {
+            self.save_host_result(*job, *attempt, result).await?;
+        }
+        self.append_events(events, keep).await
+    }
     /// A job's stored events with `seq > after`, in order.
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>>;
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
@@ -288,9 +304,26 @@ pub trait Store: Send + Sync {
         Ok(())
     }
     /// A stream of notices from other executors, where the store is shared.
-    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Heard>>> {
+    async fn listen(&self) -> Result<Option<Listening>> {
         Ok(None)
     }
+}
+
+/// What [`Store::listen`] gives: the notices heard, and where to say which jobs' `events`
+/// notices to hear (those go only to processes that stream the job, see [`EventsWatch`]).
+pub struct Listening {
+    pub heard: tokio::sync::mpsc::Receiver<Heard>,
+    pub watch: tokio::sync::mpsc::UnboundedSender<EventsWatch>,
+}
+
+/// A job's `events` notices are sent on a channel of their own, heard only by processes
+/// that stream the job (a job nobody streams costs no process a wake-up per batch of its
+/// events): `Start` when a process's first stream of the job begins (`ready` told once it
+/// listens, so that the stream's first read sees what was stored before), `Stop` when its
+/// last one ends.
+pub enum EventsWatch {
+    Start(Uuid, tokio::sync::oneshot::Sender<()>),
+    Stop(Uuid),
 }
 
 /// What [`Store::job_stats`] counts.
@@ -440,7 +473,8 @@ pub enum Notice {
     /// A job's end was stored (waiters elsewhere read it once instead of polling).
     Finished,
     /// Events of a job were stored (its streams elsewhere read them instead of polling).
-    /// Sent by the store itself, with the events.
+    /// Sent by the store itself, with the events, on the job's own channel (see
+    /// [`EventsWatch`]).
     Events,
 }
 
