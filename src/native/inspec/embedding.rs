@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::native::inspec::dsl::{DslState, ExpectTarget, ShouldOperator};
 use crate::native::inspec::matchers::{Matcher, CHAINS};
+use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::methods::row::Row;
@@ -91,6 +92,9 @@ impl Embedding for Inspec {
         args: &[Value],
         off: u32,
     ) -> Option<R> {
+        if let Some(o) = as_native::<SelfReturning>(recv) {
+            return Some(Ok(o.call(recv, name, args)));
+        }
         // `.and` / `.or` join InSpec's matchers and libraries' custom ones alike.
         let joined = matches!(name, "and" | "or");
         let custom = |me: &mut Interp<'_>, v: &Value| -> Option<R<Matcher>> {
