@@ -193,7 +193,8 @@ impl Embedding for Inspec {
         name: &str,
         with_args: bool,
     ) -> Option<crate::native::ruby::Flow> {
-        use crate::native::inspec::undefined::{self, BareSelf};
+        use crate::native::inspec::context_names::Context;
+        use crate::native::inspec::undefined;
         // Inside a method, a library object or a `where { }` row, `self` is another object.
         if !me.self_stack.is_empty() || !me.calls.is_empty() || !me.ext.rows.is_empty() {
             return None;
@@ -201,14 +202,14 @@ impl Embedding for Inspec {
         let dsl = &me.ext.dsl;
         let may_define = crate::native::ruby::method_tables::profile_may_define(me.profile, name);
         let at = if dsl.example.is_some() {
-            BareSelf::Example
+            Context::Example
         } else if dsl.control.is_some() && dsl.describes.is_empty() {
-            BareSelf::ControlBody
+            Context::ControlBody
         } else {
             // Elsewhere (file level, a describe block's body) a name none of InSpec's
             // evaluation contexts answers is NameError too.
             return (!may_define && crate::native::inspec::context_names::is_unknown_name(name))
-                .then(|| undefined::error(BareSelf::ControlBody, name, with_args));
+                .then(|| undefined::error(Context::ControlBody, name, with_args));
         };
         undefined::undefined(at, name, may_define).then(|| undefined::error(at, name, with_args))
     }
