@@ -7,32 +7,16 @@
 //! same controls, as the unprivileged user `auditor` on /etc/shadow).
 
 use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::snippet_profile;
+use crate::native::testing::{run_on, status_rows as rows};
 
 /// A regular file that even root cannot read: sysfs's write-only `rescan` (mode 0200).
 const REFUSED: &str = "/sys/bus/pci/rescan";
 
 fn run_local(controls: &str) -> Vec<ControlResult> {
-    let profile = snippet_profile(controls, &[], None);
-    crate::native::evaluate(
-        &profile,
-        crate::transport::local::test_host(),
-        &serde_json::Map::new(),
-    )
+    run_on(crate::transport::local::test_host(), controls)
 }
 
 type Row = (String, ControlStatus, Option<String>);
-
-fn rows(r: &[ControlResult], id: &str) -> Vec<Row> {
-    crate::native::testing::one(r, id)
-        .results
-        .iter()
-        .map(|x| {
-            let m = x.message.clone().or_else(|| x.skip_message.clone());
-            (x.code_desc.clone(), x.status, m)
-        })
-        .collect()
-}
 
 fn row(d: &str, s: ControlStatus, m: &str) -> Row {
     (d.to_string(), s, (!m.is_empty()).then(|| m.to_string()))
@@ -176,6 +160,21 @@ fn readers(path: &str) -> String {
     src
 }
 
+/// Every reader skipped with `message`, then the ExceptionCatcher of xinetd_conf's
+/// `services('telnet')`, skipped with it too.
+fn skipped_readers(names: &[String], message: &str) -> Vec<Row> {
+    let mut rows: Vec<Row> = names
+        .iter()
+        .map(|n| row(n, ControlStatus::Skipped, message))
+        .collect();
+    rows.push(row(
+        &format!("Inspec::Resources::XinetdConf ({message})"),
+        ControlStatus::Skipped,
+        message,
+    ));
+    rows
+}
+
 /// What each reader is named in its skipped result (its `to_s`).
 fn reader_names(path: &str) -> Vec<String> {
     [
@@ -206,16 +205,7 @@ fn reader_names(path: &str) -> Vec<String> {
 fn every_file_reader_skips_an_unreadable_file_as_cant_read() {
     let p = refused_file();
     let r = run_local(&readers(p));
-    let m = format!("Can't read file: {p}");
-    let mut want: Vec<Row> = reader_names(p)
-        .iter()
-        .map(|n| row(n, ControlStatus::Skipped, &m))
-        .collect();
-    want.push(row(
-        &format!("Inspec::Resources::XinetdConf ({m})"),
-        ControlStatus::Skipped,
-        &m,
-    ));
+    let want = skipped_readers(&reader_names(p), &format!("Can't read file: {p}"));
     assert_eq!(rows(&r, "readers"), want);
 }
 
@@ -236,16 +226,7 @@ fn file_readers_skip_a_directory_as_not_found_and_an_empty_file_unless_allowed()
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 
-    let m = format!("Can't find file: {sub}");
-    let mut want: Vec<Row> = reader_names(&sub)
-        .iter()
-        .map(|n| row(n, ControlStatus::Skipped, &m))
-        .collect();
-    want.push(row(
-        &format!("Inspec::Resources::XinetdConf ({m})"),
-        ControlStatus::Skipped,
-        &m,
-    ));
+    let want = skipped_readers(&reader_names(&sub), &format!("Can't find file: {sub}"));
     assert_eq!(rows(&on_dir, "readers"), want);
 
     // passwd.rb, etc_group.rb and shadow.rb allow an empty file; the others skip it.
@@ -262,16 +243,7 @@ fn file_readers_skip_a_directory_as_not_found_and_an_empty_file_unless_allowed()
             "",
         ),
     ];
-    want.extend(
-        reader_names(&empty)[2..]
-            .iter()
-            .map(|n| row(n, ControlStatus::Skipped, &m)),
-    );
-    want.push(row(
-        &format!("Inspec::Resources::XinetdConf ({m})"),
-        ControlStatus::Skipped,
-        &m,
-    ));
+    want.extend(skipped_readers(&reader_names(&empty)[2..], &m));
     assert_eq!(rows(&on_empty, "readers"), want);
     assert_eq!(
         rows(&on_empty, "shadow"),
