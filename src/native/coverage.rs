@@ -1432,14 +1432,15 @@ impl<'a> Analyzer<'a> {
     /// A name InSpec does not define where it is called (an example, a control's body):
     /// evaluated, as Ruby's NameError that InSpec reports (the evaluator's rule).
     fn undefined_there(&self, name: &str, cx: &Cx) -> bool {
-        use crate::native::inspec::undefined::{undefined, BareSelf};
+        use crate::native::inspec::context_names::Context;
+        use crate::native::inspec::undefined::undefined;
         use crate::native::ruby::method_tables::profile_may_define;
         let at = if cx.class.is_some() || cx.in_def || cx.in_where {
             return false;
         } else if cx.in_example {
-            BareSelf::Example
+            Context::Example
         } else if cx.in_control && !cx.in_describe {
-            BareSelf::ControlBody
+            Context::ControlBody
         } else {
             return false;
         };

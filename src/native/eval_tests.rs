@@ -422,7 +422,7 @@ fn an_inputs_value_set_in_one_control_file_holds_in_the_later_ones() {
             ),
             (
                 "controls/b.rb".into(),
-                "control 'b' do\n  describe [input('conf'), input('flag'), input('other')] do\n    it { should eq ['/etc/x.conf', 1, nil] }\n  end\nend\n".into(),
+                "control 'b' do\n  describe [input('conf'), input('flag'), input('other').to_s] do\n    it { should eq ['/etc/x.conf', 1, \"Input 'other' does not have a value. Skipping test.\"] }\n  end\nend\n".into(),
             ),
         ],
         libraries: Vec::new(),
@@ -1243,4 +1243,90 @@ fn unknown_bare_names_are_rubys_name_error() {
         );
     }
     assert_eq!(one(&r, "arg").results[0].status, ControlStatus::Passed);
+}
+
+/// input.rb: an input nothing gave a value (nor inspec.yml, nor the job, nor `value:`) is
+/// Inspec::Input::NO_VALUE_SET, whose `method_missing` answers itself and whose `to_s` says
+/// so; a `describe` of it is skipped (runner.rb asks it `resource_skipped?`, which it
+/// answers truthily). `value: null` in inspec.yml is a value: nil. Rows are InSpec
+/// 7.1.16's on the same controls.
+#[test]
+fn an_input_without_a_value_is_no_value_set() {
+    let yml = "name: t\ninputs:\n  - name: declared_no_value\n    description: no value\n  - name: typed_no_value\n    type: Numeric\n  - name: nil_value\n    value: null\n";
+    let code = r##"
+control 'to_s' do
+  describe "x#{input('missing_a')}" do
+    it { should eq 'x' }
+  end
+  describe input('missing_b') do
+    it { should eq 'x' }
+  end
+end
+control 'values' do
+  v = input('missing_c')
+  describe [v.nil?, v.class.to_s, v.to_s, v.empty?.to_s, v.foo.bar.to_s == v.to_s, (v ? 'truthy' : 'falsey'), v.is_a?(String), v.respond_to?(:zzz), v == v, v == nil] do
+    it { should eq [] }
+  end
+  describe [input('declared_no_value').to_s, input('typed_no_value').to_s, input('nil_value').inspect] do
+    it { should eq [] }
+  end
+end
+control 'iterate' do
+  input('missing_d').each do |x|
+    describe x do
+      it { should eq 1 }
+    end
+  end
+  describe input_object('missing_d').has_value? do
+    it { should eq false }
+  end
+  describe input_object('nil_value').has_value? do
+    it { should eq true }
+  end
+end
+"##;
+    let r = run_with(code, &[], json!({}), Some(yml));
+    let none = |n: &str| format!("Input '{n}' does not have a value. Skipping test.");
+    let to_s = one(&r, "to_s");
+    assert_eq!(
+        to_s.results
+            .iter()
+            .map(|x| (x.status, x.code_desc.clone(), x.skip_message.clone()))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                ControlStatus::Failed,
+                format!("x{} is expected to eq \"x\"", none("missing_a")),
+                None
+            ),
+            (
+                ControlStatus::Skipped,
+                none("missing_b"),
+                Some(none("missing_b"))
+            ),
+        ]
+    );
+    let values = one(&r, "values");
+    assert_eq!(
+        values.results[0].code_desc,
+        format!(
+            "[false, \"Inspec::Input::NO_VALUE_SET\", {m:?}, {m:?}, true, \"truthy\", false, true, true, false] is expected to eq []",
+            m = none("missing_c")
+        )
+    );
+    assert_eq!(
+        values.results[1].code_desc,
+        format!(
+            "[{:?}, {:?}, \"nil\"] is expected to eq []",
+            none("declared_no_value"),
+            none("typed_no_value")
+        )
+    );
+    assert_eq!(
+        outcomes(&one(&r, "iterate")),
+        rows(&[
+            (ControlStatus::Passed, "false is expected to eq false", ""),
+            (ControlStatus::Passed, "true is expected to eq true", ""),
+        ])
+    );
 }

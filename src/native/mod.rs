@@ -36,6 +36,8 @@ mod eval_tests;
 #[cfg(test)]
 mod fact_count_tests;
 #[cfg(test)]
+mod file_reader_tests;
+#[cfg(test)]
 mod fixture_tests;
 #[cfg(test)]
 mod library_class_tests;

@@ -250,3 +250,68 @@ end
         cov.controls
     );
 }
+
+/// RSpec describes a matcher given to `include` or `contain_exactly` by its description in
+/// parentheses (composable.rb `surface_descriptions_in`, `DescribableItem#inspect`), and one
+/// inside another value by its description (ObjectFormatter's `DescribableMatcherInspector`);
+/// `include` matches an item with it (`values_match?`). Rows are InSpec 7.1.16's.
+#[test]
+fn composed_matchers_are_described_and_matched_as_rspec_does() {
+    let r = run(r##"
+control 'incl' do
+  describe [] do
+    it { should include(match(/\/var\/spool\/mail/)) }
+  end
+  describe ['a'] do
+    it { should include(match(/b/), 'c') }
+    it { should_not include(match(/a/)) }
+    it { should include(eq('z')) }
+    it { should include(start_with('q')) }
+    it { should include(be_nil) }
+    it { should eq [match(/z/)] }
+    it { should contain_exactly(match(/z/)) }
+    it { should include(match(/a/)) }
+  end
+  describe({'a'=>'b'}) do
+    it { should include('a' => match(/c/)) }
+  end
+end
+"##);
+    use ControlStatus::{Failed as F, Passed as P};
+    let got: Vec<(String, ControlStatus)> = outcomes(&one(&r, "incl"))
+        .into_iter()
+        .map(|(d, s, _)| (d, s))
+        .collect();
+    let want = [
+        (
+            r#"[] is expected to include (match /\/var\/spool\/mail/)"#,
+            F,
+        ),
+        (r#"["a"] is expected to include (match /b/) and "c""#, F),
+        (r#"["a"] is expected not to include (match /a/)"#, F),
+        (r#"["a"] is expected to include (eq "z")"#, F),
+        (r#"["a"] is expected to include (start with "q")"#, F),
+        (r#"["a"] is expected to include (be nil)"#, F),
+        (r#"["a"] is expected to eq [match /z/]"#, F),
+        (r#"["a"] is expected to contain exactly (match /z/)"#, F),
+        (r#"["a"] is expected to include (match /a/)"#, P),
+        (
+            r#"{"a" => "b"} is expected to include {"a" => (match /c/)}"#,
+            F,
+        ),
+    ];
+    assert_eq!(
+        got,
+        want.iter()
+            .map(|(d, s)| (d.to_string(), *s))
+            .collect::<Vec<_>>()
+    );
+    let messages: Vec<Option<String>> = outcomes(&one(&r, "incl"))
+        .into_iter()
+        .map(|(_, _, m)| m)
+        .collect();
+    assert_eq!(
+        messages[0].as_deref(),
+        Some(r#"expected [] to include (match /\/var\/spool\/mail/)"#)
+    );
+}

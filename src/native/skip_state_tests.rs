@@ -21,14 +21,7 @@ fn run_local(controls: &str, libraries: &[(&str, &str)]) -> Vec<ControlResult> {
 type Row = (String, ControlStatus, Option<String>);
 
 fn rows(r: &[ControlResult], id: &str) -> Vec<Row> {
-    crate::native::testing::one(r, id)
-        .results
-        .iter()
-        .map(|x| {
-            let m = x.message.clone().or_else(|| x.skip_message.clone());
-            (x.code_desc.clone(), x.status, m)
-        })
-        .collect()
+    crate::native::testing::status_rows(r, id)
 }
 
 fn row(d: &str, s: ControlStatus, m: Option<&str>) -> Row {

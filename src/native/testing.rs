@@ -337,6 +337,21 @@ pub fn run(controls: &str) -> Vec<ControlResult> {
     run_with(controls, &[], serde_json::json!({}), None)
 }
 
+/// Each result of control `id`: its code_desc, status and message (else skip message).
+pub fn status_rows(
+    r: &[ControlResult],
+    id: &str,
+) -> Vec<(String, crate::job::ControlStatus, Option<String>)> {
+    one(r, id)
+        .results
+        .iter()
+        .map(|x| {
+            let m = x.message.clone().or_else(|| x.skip_message.clone());
+            (x.code_desc.clone(), x.status, m)
+        })
+        .collect()
+}
+
 /// Evaluates a controls file with the native resources on `host`.
 pub fn run_on(host: Arc<Host>, controls: &str) -> Vec<ControlResult> {
     let profile = snippet_profile(controls, &[], None);

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::job::{ControlCheck, ControlStatus};
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
+use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::inspec::Interp;
 use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::methods::{dig, to_s};
@@ -1220,7 +1221,8 @@ impl crate::native::resources::Resource for InputObject {
             "description" => opt(&self.description),
             "required" => self.required.map_or(Value::Nil, Value::Bool),
             "sensitive" => Value::Bool(self.sensitive),
-            "has_value?" => Value::Bool(!matches!(self.value, Value::Nil)),
+            // input.rb: any value but NO_VALUE_SET, nil too.
+            "has_value?" => Value::Bool(!SelfReturning::is_no_value(&self.value)),
             _ => {
                 return Err(crate::native::resources::ResourceError::Unsupported {
                     resource: "input_object".into(),
@@ -1246,7 +1248,10 @@ fn load_state(subject: &Value) -> Option<(bool, String)> {
             ResourceError::Skip(m) => Some((false, m)),
             ResourceError::Unsupported { .. } => None,
         },
-        v => as_native::<Instance>(v)?.resource_state(),
+        v => match as_native::<SelfReturning>(v) {
+            Some(o) => Some(o.describe_state()),
+            None => as_native::<Instance>(v)?.resource_state(),
+        },
     }
 }
 

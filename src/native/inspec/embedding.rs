@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::native::inspec::dsl::{DslState, ExpectTarget, ShouldOperator};
 use crate::native::inspec::matchers::{Matcher, CHAINS};
+use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::methods::row::Row;
@@ -91,6 +92,9 @@ impl Embedding for Inspec {
         args: &[Value],
         off: u32,
     ) -> Option<R> {
+        if let Some(o) = as_native::<SelfReturning>(recv) {
+            return Some(Ok(o.call(recv, name, args)));
+        }
         // `.and` / `.or` join InSpec's matchers and libraries' custom ones alike.
         let joined = matches!(name, "and" | "or");
         let custom = |me: &mut Interp<'_>, v: &Value| -> Option<R<Matcher>> {
@@ -189,7 +193,8 @@ impl Embedding for Inspec {
         name: &str,
         with_args: bool,
     ) -> Option<crate::native::ruby::Flow> {
-        use crate::native::inspec::undefined::{self, BareSelf};
+        use crate::native::inspec::context_names::Context;
+        use crate::native::inspec::undefined;
         // Inside a method, a library object or a `where { }` row, `self` is another object.
         if !me.self_stack.is_empty() || !me.calls.is_empty() || !me.ext.rows.is_empty() {
             return None;
@@ -197,14 +202,14 @@ impl Embedding for Inspec {
         let dsl = &me.ext.dsl;
         let may_define = crate::native::ruby::method_tables::profile_may_define(me.profile, name);
         let at = if dsl.example.is_some() {
-            BareSelf::Example
+            Context::Example
         } else if dsl.control.is_some() && dsl.describes.is_empty() {
-            BareSelf::ControlBody
+            Context::ControlBody
         } else {
             // Elsewhere (file level, a describe block's body) a name none of InSpec's
             // evaluation contexts answers is NameError too.
             return (!may_define && crate::native::inspec::context_names::is_unknown_name(name))
-                .then(|| undefined::error(BareSelf::ControlBody, name, with_args));
+                .then(|| undefined::error(Context::ControlBody, name, with_args));
         };
         undefined::undefined(at, name, may_define).then(|| undefined::error(at, name, with_args))
     }

@@ -125,7 +125,58 @@ pub struct Matcher {
     pub custom: Option<(Value, String)>,
 }
 
-impl NativeObject for Matcher {}
+/// RSpec::Support::ObjectFormatter shows a matcher by its description
+/// (`DescribableMatcherInspector`): `eq [match /z/]`.
+impl NativeObject for Matcher {
+    fn inspect(&self) -> Option<String> {
+        Some(self.description())
+    }
+}
+
+/// A matcher as RSpec's `surface_descriptions_in` shows it in `include` and
+/// `contain_exactly` (composable.rb `DescribableItem#inspect`): its description in
+/// parentheses, `include (match /b/)`.
+struct DescribedItem(String);
+
+impl NativeObject for DescribedItem {
+    fn inspect(&self) -> Option<String> {
+        Some(format!("({})", self.0))
+    }
+}
+
+/// `surface_descriptions_in`: matchers in `v` (also inside arrays and hashes) as
+/// [`DescribedItem`]s.
+fn surfaced(v: &Value) -> Value {
+    match v {
+        Value::Native(_) => match as_native::<Matcher>(v) {
+            Some(m) => crate::native::ruby::objects::native(DescribedItem(m.description())),
+            None => v.clone(),
+        },
+        Value::Array(items) => Value::Array(items.iter().map(surfaced).collect()),
+        Value::Hash(pairs) => Value::Hash(
+            pairs
+                .iter()
+                .map(|(k, x)| (surfaced(k), surfaced(x)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn surfaced_all(items: &[Value]) -> Vec<Value> {
+    items.iter().map(surfaced).collect()
+}
+
+/// RSpec's `values_match?(expected, actual)` as `include` and `contain_exactly` use it: a
+/// composed matcher matches, a Regexp or Range matches as `===`, anything else by `==`.
+fn values_match(expected: &Value, actual: &Value, cx: &mut dyn Predicates) -> R<bool> {
+    if let Some(m) = as_native::<Matcher>(expected) {
+        return Ok(m.check(actual, false, cx)?.passed);
+    }
+    Ok(expected == actual
+        || (matches!(expected, Value::Regex { .. } | Value::Range { .. })
+            && case_eq(expected, actual)?))
+}
 
 /// The verdict of one expectation.
 pub struct Verdict {
@@ -356,8 +407,9 @@ impl Matcher {
                     [Value::Array(a)] if n == "match_array" => a.clone(),
                     other => other.to_vec(),
                 };
-                format!("contain exactly{}", sentence(&items))
+                format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
+            "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
             // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
             // one argument, when a list, is phrased as the list of its items.
             "be_in" => match self.args.as_slice() {
@@ -717,14 +769,32 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             // RSpec's include: an equal item, or one the expected value
             // matches as `===` does (a Regexp, a Range): `values_match?`.
             Value::Array(a) => {
-                a.contains(x)
-                    || (matches!(x, Value::Regex { .. } | Value::Range { .. })
-                        && a.iter()
-                            .try_fold(false, |hit, v| -> R<bool> { Ok(hit || case_eq(x, v)?) })?)
+                let mut hit = false;
+                for v in a {
+                    if values_match(x, v, cx)? {
+                        hit = true;
+                        break;
+                    }
+                }
+                hit
             }
             // A Hash expected: each of its pairs is in the actual Hash.
             Value::Hash(_) => match x {
-                Value::Hash(pairs) => pairs.iter().all(|(k, v)| actual.hash_get(k) == Some(v)),
+                Value::Hash(pairs) => {
+                    let mut all = true;
+                    for (k, v) in pairs {
+                        all = match actual.hash_get(k) {
+                            Some(got) if as_native::<Matcher>(v).is_some() => {
+                                values_match(v, got, cx)?
+                            }
+                            got => got == Some(v),
+                        };
+                        if !all {
+                            break;
+                        }
+                    }
+                    all
+                }
                 _ => actual.hash_get(x).is_some(),
             },
             Value::Nil => false,
@@ -751,7 +821,7 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         format!(
             "expected {} {not}to include{}",
             inspect(actual),
-            sentence(&divergent)
+            sentence(&surfaced_all(&divergent))
         ),
     ))
 }
@@ -944,7 +1014,7 @@ fn m_contain_duplicates(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, Strin
     })
 }
 
-fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+fn m_match_array(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let m = c.m;
     let actual = c.actual;
     let n = c.n;
@@ -954,16 +1024,28 @@ fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
             other => other.to_vec(),
         };
         let ok = match actual {
-            Value::Array(got) => {
+            Value::Array(got) if got.len() == want.len() => {
                 let mut rest = want.clone();
-                got.len() == want.len()
-                    && got.iter().all(|g| match rest.iter().position(|w| w == g) {
+                let mut all = true;
+                for g in got {
+                    let mut found = None;
+                    for (i, w) in rest.iter().enumerate() {
+                        if values_match(w, g, cx)? {
+                            found = Some(i);
+                            break;
+                        }
+                    }
+                    match found {
                         Some(i) => {
                             rest.remove(i);
-                            true
                         }
-                        None => false,
-                    })
+                        None => {
+                            all = false;
+                            break;
+                        }
+                    }
+                }
+                all
             }
             _ => false,
         };
@@ -971,7 +1053,7 @@ fn m_match_array(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
             ok,
             format!(
                 "expected collection contained:  {}\nactual collection contained:    {}",
-                inspect(&Value::Array(want)),
+                inspect(&Value::Array(surfaced_all(&want))),
                 inspect(actual)
             ),
         )

@@ -15,6 +15,7 @@ pub mod overlay;
 pub mod resource_classes;
 pub mod results;
 pub mod run;
+pub mod self_returning;
 pub mod supports;
 pub mod table;
 pub mod trace;

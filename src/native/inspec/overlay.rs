@@ -458,8 +458,12 @@ impl Interp<'_> {
                 .push((scope_name, name.to_string(), p, v.clone()));
             offer(p, v);
         }
+        // input.rb `current_value`: no event set a value (nil is a value) — NO_VALUE_SET.
         (
-            best.map(|(_, v)| v).unwrap_or(Value::Nil),
+            best.map_or_else(
+                || crate::native::inspec::self_returning::SelfReturning::no_value(name),
+                |(_, v)| v,
+            ),
             type_.or(dsl_type),
         )
     }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::inspec::trace::describe_block;
 use crate::native::inspec::Interp;
 use crate::native::ruby::methods::row::Row;
@@ -64,7 +65,13 @@ impl Interp<'_> {
             // table with none, named by the resource and carrying its state (`where`,
             // `exist?`, columns answer as on no rows; a describe of it is that state).
             Err(e @ (ResourceError::Skip(_) | ResourceError::Failed(_))) => {
-                match res.empty_table() {
+                let empty = res.empty_table();
+                if let (Some(class), Some(t)) = (res.lazy_rows_class(), &empty) {
+                    if is_table_method(t, name) {
+                        return Some(Ok(SelfReturning::caught(class, e)));
+                    }
+                }
+                match empty {
                     Some(t) if is_table_method(&t, name) => Arc::new(Table {
                         name: res.to_s(),
                         unloaded: Some(e),

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::support::{
     need_str, opt_str, read_text, run_argv, str_arg, table, table_call, unsupported, Lazy, Res,
 };
@@ -180,68 +181,73 @@ pub fn create_file(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<
 impl AccountFile {
     fn loaded(&self) -> Res<&(String, Arc<Table>)> {
         self.loaded.get(|| {
-            let text = read_text(&self.host, &self.path)?.unwrap_or_default();
-            let t = match self.name {
-                "passwd" => table(
-                    &self.path,
-                    &["user", "password", "uid", "gid", "desc", "home", "shell"],
-                    &[
-                        ("users", "user"),
-                        ("passwords", "password"),
-                        ("uids", "uid"),
-                        ("gids", "gid"),
-                        ("descs", "desc"),
-                        ("homes", "home"),
-                        ("shells", "shell"),
-                    ],
-                    passwd_rows(&text),
-                ),
-                "shadow" => table(
-                    &self.path,
-                    &[
-                        "user",
-                        "password",
-                        "last_change",
-                        "min_days",
-                        "max_days",
-                        "warn_days",
-                        "inactive_days",
-                        "expiry_date",
-                        "reserved",
-                    ],
-                    &[
-                        ("users", "user"),
-                        ("passwords", "password"),
-                        ("last_changes", "last_change"),
-                        ("min_days", "min_days"),
-                        ("max_days", "max_days"),
-                        ("warn_days", "warn_days"),
-                        ("inactive_days", "inactive_days"),
-                        ("expiry_dates", "expiry_date"),
-                        ("reserved", "reserved"),
-                    ],
-                    shadow_rows(&text),
-                ),
-                _ => {
-                    let mut t = table(
-                        &self.path,
-                        ETC_GROUP_FIELDS,
-                        &[
-                            ("groups", "name"),
-                            ("passwords", "password"),
-                            ("gids", "gid"),
-                        ],
-                        etc_group_rows(&text),
-                    );
-                    // `users`, filtered or not, is every member of the groups in one list.
-                    Arc::make_mut(&mut t).flattened = vec!["users".into()];
-                    // etc_group.rb's `where` answers an EtcGroupView, which has no `to_s`.
-                    Arc::make_mut(&mut t).view = Some("Inspec::Resources::EtcGroupView".into());
-                    t
-                }
-            };
-            Ok((text, t))
+            // passwd.rb, shadow.rb, etc_group.rb: `read_file_content(path, allow_empty: true)`.
+            let text = read_file_content(&self.host, &self.path, true)?;
+            Ok((text.clone(), self.rows_table(&text)))
         })
+    }
+
+    /// The FilterTable over `text`'s entries (no text: the table with no rows).
+    fn rows_table(&self, text: &str) -> Arc<Table> {
+        match self.name {
+            "passwd" => table(
+                &self.to_s(),
+                &["user", "password", "uid", "gid", "desc", "home", "shell"],
+                &[
+                    ("users", "user"),
+                    ("passwords", "password"),
+                    ("uids", "uid"),
+                    ("gids", "gid"),
+                    ("descs", "desc"),
+                    ("homes", "home"),
+                    ("shells", "shell"),
+                ],
+                passwd_rows(text),
+            ),
+            "shadow" => table(
+                &self.to_s(),
+                &[
+                    "user",
+                    "password",
+                    "last_change",
+                    "min_days",
+                    "max_days",
+                    "warn_days",
+                    "inactive_days",
+                    "expiry_date",
+                    "reserved",
+                ],
+                &[
+                    ("users", "user"),
+                    ("passwords", "password"),
+                    ("last_changes", "last_change"),
+                    ("min_days", "min_days"),
+                    ("max_days", "max_days"),
+                    ("warn_days", "warn_days"),
+                    ("inactive_days", "inactive_days"),
+                    ("expiry_dates", "expiry_date"),
+                    ("reserved", "reserved"),
+                ],
+                shadow_rows(text),
+            ),
+            _ => {
+                let mut t = table(
+                    &self.to_s(),
+                    ETC_GROUP_FIELDS,
+                    &[
+                        ("groups", "name"),
+                        ("passwords", "password"),
+                        ("gids", "gid"),
+                    ],
+                    etc_group_rows(text),
+                );
+                // `users`, filtered or not, is every member of the groups in one list.
+                Arc::make_mut(&mut t).flattened = vec!["users".into()];
+                // etc_group.rb's `where` answers an EtcGroupView, which has no `to_s`.
+                Arc::make_mut(&mut t).view = Some("Inspec::Resources::EtcGroupView".into());
+                t
+            }
+        }
     }
 }
 
@@ -250,8 +256,14 @@ impl Resource for AccountFile {
         self.name
     }
 
+    /// passwd.rb and etc_group.rb name themselves by the default path whatever file they
+    /// read; shadow.rb by its path.
     fn to_s(&self) -> String {
-        self.path.clone()
+        match self.name {
+            "passwd" => "/etc/passwd".into(),
+            "etc_group" => "/etc/group".into(),
+            _ => self.path.clone(),
+        }
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
@@ -265,6 +277,38 @@ impl Resource for AccountFile {
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(Some(self.loaded()?.1.clone()))
+    }
+
+    /// passwd.rb and etc_group.rb read the file in `initialize`; shadow.rb only when its
+    /// FilterTable asks for the rows (`set_params`).
+    fn load_skip(&self) -> Option<String> {
+        if self.name == "shadow" {
+            return None;
+        }
+        crate::native::resources::support::skip_of(self.loaded())
+    }
+
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(self.rows_table(""))
+    }
+
+    /// Skipped in `initialize`: passwd.rb's `content` and `lines` were never set (nil), nor
+    /// etc_group.rb's `@entries`, from which its `groups`, `gids`, `users` and `entries`
+    /// answer nil.
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        match (self.name, method) {
+            ("passwd", "content" | "lines") => Some(Value::Nil),
+            ("etc_group", "groups" | "gids" | "users" | "entries") => Some(Value::Nil),
+            _ => None,
+        }
+    }
+
+    /// shadow.rb reads its rows lazily: each FilterTable method meets the read's skip
+    /// (`Can't read file: /etc/shadow` as an unprivileged user) and answers filter.rb's
+    /// ExceptionCatcher of `Inspec::Resources::Shadow`.
+    fn lazy_rows_class(&self) -> Option<&'static str> {
+        (self.name == "shadow").then_some("Inspec::Resources::Shadow")
     }
 }
 

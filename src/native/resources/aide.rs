@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::native::resources::support::{read_or_skip, str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::file_reader::read_file_content;
+use crate::native::resources::support::{str_arg, table, table_call, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -94,7 +95,7 @@ pub fn parse(text: &str) -> Vec<(String, Vec<String>)> {
 impl AideConf {
     fn rows(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
-            let rows = parse(&read_or_skip(&self.host, &self.path)?)
+            let rows = parse(&read_file_content(&self.host, &self.path, false)?)
                 .into_iter()
                 .map(|(s, rules)| {
                     vec![

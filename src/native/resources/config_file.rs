@@ -6,8 +6,9 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::simple_config::{self, Assign, Options};
-use crate::native::resources::support::{dig, need_str, read_text, str_arg, Lazy, Res};
+use crate::native::resources::support::{dig, need_str, str_arg, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -348,16 +349,9 @@ impl ConfigFile {
         self.parsed.get(|| {
             let text = match &self.source {
                 Source::Content(c) => c.clone(),
-                Source::Path(p) => {
-                    let is_file = self.host.stat(p)?.is_some();
-                    match read_text(&self.host, p)? {
-                        Some(t) => t,
-                        None if is_file => {
-                            return Err(ResourceError::Skip(format!("Can't read file: {p}")))
-                        }
-                        None => return Err(ResourceError::Skip(format!("Can't find file: {p}"))),
-                    }
-                }
+                // Each of these InSpec resources reads with `read_file_content(path)`: not a
+                // file, unreadable and empty are its three skips.
+                Source::Path(p) => read_file_content(&self.host, p, false)?,
                 Source::Command(c) => self.host.run(c)?.stdout,
             };
             let params = match &self.format {

@@ -4,8 +4,9 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::simple_config::{self, Options};
-use crate::native::resources::support::{read_or_skip, read_text, str_arg, Lazy, Res};
+use crate::native::resources::support::{read_text, str_arg, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::Host;
@@ -205,7 +206,8 @@ impl GrubConf {
                     p.name
                 )));
             };
-            let content = read_or_skip(&self.host, self.path.as_deref().unwrap_or(conf_path))?;
+            let content =
+                read_file_content(&self.host, self.path.as_deref().unwrap_or(conf_path), false)?;
             Ok((version, grubenv, content))
         })
     }
@@ -231,7 +233,7 @@ impl GrubConf {
             let opts = legacy_kernel(content, default, &self.kernel);
             (conf, opts)
         } else {
-            let conf = settings(&read_or_skip(&self.host, "/etc/default/grub")?);
+            let conf = settings(&read_file_content(&self.host, "/etc/default/grub", false)?);
             let entries = menu_entries(content)?;
             let chosen = if entries.is_empty() {
                 Vec::new()

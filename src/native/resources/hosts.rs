@@ -6,7 +6,8 @@ use std::sync::Arc;
 
 use regex::Regex;
 
-use crate::native::resources::support::{read_or_skip, str_arg, table, table_call, Lazy, Res};
+use crate::native::resources::file_reader::read_file_content;
+use crate::native::resources::support::{str_arg, table, table_call, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -176,7 +177,7 @@ impl HostsFile {
                     ));
                 }
             }
-            let text = read_or_skip(&self.host, &self.path)?;
+            let text = read_file_content(&self.host, &self.path, false)?;
             Ok(self.rows_table(match self.kind {
                 Kind::Hosts => hosts_rows(&text),
                 Kind::Allow | Kind::Deny => allow_deny_rows(&text),

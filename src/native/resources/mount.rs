@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::support::{
     need_str, read_text, str_arg, table, table_call, unsupported, Lazy, Res,
 };
@@ -224,22 +225,28 @@ pub fn create_fstab(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> 
 }
 
 impl EtcFstab {
+    /// etc_fstab.rb reads the file in `initialize` (`read_file_content(path)`).
     fn table(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
-            let text = read_text(&self.host, &self.path)?.unwrap_or_default();
-            let accessors: Vec<(&str, &str)> = FSTAB_FIELDS.iter().map(|f| (*f, *f)).collect();
-            let mut t = table(
-                "File System Table File (fstab)",
-                FSTAB_FIELDS,
-                &accessors,
-                fstab_rows(&text),
-            );
-            if let Some(t) = Arc::get_mut(&mut t) {
-                t.predicates = vec![("configured?".into(), TablePredicate::NotEmpty)];
-            }
-            Ok(t)
+            Ok(fstab_table(fstab_rows(&read_file_content(
+                &self.host, &self.path, false,
+            )?)))
         })
     }
+}
+
+fn fstab_table(rows: Vec<Vec<Value>>) -> Arc<Table> {
+    let accessors: Vec<(&str, &str)> = FSTAB_FIELDS.iter().map(|f| (*f, *f)).collect();
+    let mut t = table(
+        "File System Table File (fstab)",
+        FSTAB_FIELDS,
+        &accessors,
+        rows,
+    );
+    if let Some(t) = Arc::get_mut(&mut t) {
+        t.predicates = vec![("configured?".into(), TablePredicate::NotEmpty)];
+    }
+    t
 }
 
 impl Resource for EtcFstab {
@@ -278,6 +285,21 @@ impl Resource for EtcFstab {
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(Some(self.table()?.clone()))
+    }
+
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(self.table())
+    }
+
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(fstab_table(Vec::new()))
+    }
+
+    /// Skipped, etc_fstab.rb's `@params` is nil: `params` nil, and `home_mount_options`
+    /// nil (no /home row is configured).
+    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+        self.load_skip()?;
+        matches!(method, "params" | "home_mount_options").then_some(Value::Nil)
     }
 }
 

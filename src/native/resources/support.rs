@@ -60,11 +60,6 @@ pub fn read_text(host: &Host, path: &str) -> Res<Option<String>> {
         .map(|d| String::from_utf8_lossy(&d).into_owned()))
 }
 
-/// A file's text, or InSpec's FileReader skip when it is missing (utils/file_reader.rb).
-pub fn read_or_skip(host: &Host, path: &str) -> Res<String> {
-    read_text(host, path)?.ok_or_else(|| ResourceError::Skip(format!("Can't find file: {path}")))
-}
-
 /// The message of a load that skipped (InSpec: `skip_resource` or ResourceSkipped in
 /// `initialize`), for `Resource::load_skip`.
 pub fn skip_of<T>(loaded: Res<T>) -> Option<String> {

@@ -3,10 +3,9 @@
 
 use std::sync::Arc;
 
+use crate::native::resources::file_reader::read_file_content;
 use crate::native::resources::simple_config::{self, Options};
-use crate::native::resources::support::{
-    dig, read_text, run_argv, str_arg, table, table_call, Lazy, Res,
-};
+use crate::native::resources::support::{dig, run_argv, str_arg, table, table_call, Lazy, Res};
 use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::transport::Host;
@@ -88,6 +87,16 @@ pub struct XinetdConf {
     loaded: Lazy<(Value, Arc<Table>)>,
 }
 
+/// xinetd_conf.rb's FilterTable columns.
+const ACCESSORS: [(&str, &str); 6] = [
+    ("services", "service"),
+    ("ids", "id"),
+    ("socket_types", "socket_type"),
+    ("types", "type"),
+    ("protocols", "protocol"),
+    ("wait", "wait"),
+];
+
 pub fn create(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     Ok(Arc::new(XinetdConf {
         path: str_arg(args, 0).unwrap_or_else(|| "/etc/xinetd.conf".into()),
@@ -104,9 +113,8 @@ impl XinetdConf {
             let mut rows = Vec::new();
             let mut files = vec![(self.path.clone(), 0)];
             while let Some((file, depth)) = files.pop() {
-                let Some(text) = read_text(&self.host, &file)? else {
-                    continue;
-                };
+                // xinetd_conf.rb `read_content`: `read_file_content(path)` of each file.
+                let text = read_file_content(&self.host, &file, false)?;
                 let (groups, includes) = parse_groups(&text);
                 for (name, settings) in groups {
                     if name == "defaults" {
@@ -134,15 +142,7 @@ impl XinetdConf {
             if let Some(only) = &self.only {
                 rows.retain(|r| r.first() == Some(&Value::str(only)));
             }
-            let accessors = [
-                ("services", "service"),
-                ("ids", "id"),
-                ("socket_types", "socket_type"),
-                ("types", "type"),
-                ("protocols", "protocol"),
-                ("wait", "wait"),
-            ];
-            Ok((defaults, table(&self.to_s(), FIELDS, &accessors, rows)))
+            Ok((defaults, table(&self.to_s(), FIELDS, &ACCESSORS, rows)))
         })
     }
 
@@ -170,6 +170,12 @@ impl Resource for XinetdConf {
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
+        if !METHODS.contains(&method) {
+            return Err(crate::native::resources::support::unsupported(
+                "xinetd_conf",
+                method,
+            ));
+        }
         match method {
             // FilterTable's column with a condition: the services of that name.
             "services" if !args.is_empty() => Ok(Value::Resource(Arc::new(XinetdConf {
@@ -187,6 +193,21 @@ impl Resource for XinetdConf {
 
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(Some(self.loaded()?.1.clone()))
+    }
+
+    /// xinetd_conf.rb reads the main file in `initialize`.
+    fn load_skip(&self) -> Option<String> {
+        crate::native::resources::support::skip_of(read_file_content(&self.host, &self.path, false))
+    }
+
+    fn empty_table(&self) -> Option<Arc<Table>> {
+        Some(table(&self.to_s(), FIELDS, &ACCESSORS, Vec::new()))
+    }
+
+    /// Its FilterTable reads the files again (`service_lines` → `read_params` →
+    /// `read_content`): a failed read answers filter.rb's ExceptionCatcher.
+    fn lazy_rows_class(&self) -> Option<&'static str> {
+        Some("Inspec::Resources::XinetdConf")
     }
 }
 

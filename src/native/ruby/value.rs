@@ -401,4 +401,11 @@ pub trait Resource: Send + Sync {
     fn skipped_answer(&self, _method: &str, _args: &[Value]) -> Option<Value> {
         None
     }
+    /// A FilterTable resource that reads its rows outside `initialize` (shadow.rb's
+    /// `set_params`): the Ruby class `FilterTable::ExceptionCatcher` names when that read
+    /// skips or fails — each of its FilterTable methods then answers the catcher
+    /// (utils/filter.rb). None: the rows are read in `initialize`, or not a table.
+    fn lazy_rows_class(&self) -> Option<&'static str> {
+        None
+    }
 }
