@@ -675,3 +675,28 @@ end
 "#,
     );
 }
+
+#[test]
+fn to_h_with_a_block_maps_each_item_to_a_pair() {
+    // Ruby 3.1 doc: Hash#to_h, Array#to_h and Enumerable#to_h with a block take the block's
+    // `[key, value]` for each item (a Hash's block gets the key and the value).
+    passes(
+        "",
+        r#"
+control 'c' do
+  describe({ 'A' => 'x, y', 'B' => 'z' }.to_h { |k, v| [k.downcase, v.split(',').map(&:strip)] }) do
+    it { should eq({ 'a' => ['x', 'y'], 'b' => ['z'] }) }
+  end
+  describe({}.to_h { |k, v| [k, v] }) do
+    it { should eq({}) }
+  end
+  describe [1, 2].to_h { |x| [x, x * 2] } do
+    it { should eq({ 1 => 2, 2 => 4 }) }
+  end
+  describe [[1, 2]].to_h do
+    it { should eq({ 1 => 2 }) }
+  end
+end
+"#,
+    );
+}
