@@ -480,3 +480,39 @@ end
         )]
     );
 }
+
+#[test]
+fn params_with_keys_of_a_skipped_text_conf_walk_the_empty_params() {
+    // apache_conf.rb / postgres_conf.rb `params(*opts)`: `res = @params` ({} after the
+    // skipped read), then `res = res[opt]` for each key: nil.
+    let r = run_local(
+        r#"
+control 'c' do
+  conf = apache_conf('/nonexistent/httpd.conf')
+  describe conf.params('SetHandler') do
+    it { should_not include 'server-status' }
+  end
+  describe conf.params do
+    it { should eq({}) }
+  end
+  pg = postgres_conf('/nonexistent/postgresql.conf')
+  describe pg.params('port') do
+    it { should be_nil }
+  end
+end
+"#,
+        &[],
+    );
+    assert_eq!(
+        rows(&r, "c"),
+        vec![
+            row(
+                "is expected not to include \"server-status\"",
+                ControlStatus::Failed,
+                Some("expected nil not to include \"server-status\", but it does not respond to `include?`")
+            ),
+            passed("{} is expected to eq {}"),
+            passed("is expected to be nil"),
+        ]
+    );
+}
