@@ -1244,3 +1244,36 @@ fn unknown_bare_names_are_rubys_name_error() {
     }
     assert_eq!(one(&r, "arg").results[0].status, ControlStatus::Passed);
 }
+
+#[test]
+fn a_describe_without_a_block_runs_its_arguments_first() {
+    // rule.rb `describe(*values, &block)`: the arguments are evaluated before anything looks
+    // at the block, so an exception there is the control's Control Source Code Error, after
+    // the results the control had already recorded.
+    let r = crate::native::testing::run(
+        r#"
+control 'c' do
+  describe 'x' do
+    it { should eq 'x' }
+  end
+  describe 1.upcase
+  describe 'y' do
+    it { should eq 'y' }
+  end
+end
+"#,
+    );
+    let c = crate::native::testing::one(&r, "c");
+    let got: Vec<(String, ControlStatus)> = c
+        .results
+        .iter()
+        .map(|x| (x.code_desc.clone(), x.status))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        got[0],
+        ("x is expected to eq \"x\"".into(), ControlStatus::Passed)
+    );
+    assert!(got[1].0.starts_with("Control Source Code Error"), "{got:?}");
+    assert_eq!(got[1].1, ControlStatus::Failed);
+}
