@@ -1415,9 +1415,7 @@ impl<'a> Analyzer<'a> {
             let extra = self.class_blockers(name);
             bs.extend(extra);
         } else if self.cat.has(name) {
-            if block.is_some() {
-                bs.push(self.block(format!("resource `{name}` with a block"), off));
-            }
+            // A resource's block is ignored (the evaluator's `call_bare`).
         } else if !KERNEL_FUNCTIONS.contains(&name)
             && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
             // A name no InSpec context answers: the evaluator raises Ruby's NameError.

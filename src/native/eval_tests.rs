@@ -1277,3 +1277,25 @@ end
     assert!(got[1].0.starts_with("Control Source Code Error"), "{got:?}");
     assert_eq!(got[1].1, ControlStatus::Failed);
 }
+
+#[test]
+fn a_block_given_to_a_resource_is_never_run() {
+    // control_eval_context.rb `add_resource`: `define_method name do |*args|` drops the
+    // block; the resource is made and the control goes on.
+    let r = crate::native::testing::run_on(
+        crate::native::testing::host(),
+        r#"
+control 'c' do
+  x = json(content: '{"a": 1}') do
+    raise 'never run'
+  end
+  describe x do
+    its('a') { should eq 1 }
+  end
+end
+"#,
+    );
+    let c = crate::native::testing::one(&r, "c");
+    assert_eq!(c.status, ControlStatus::Passed, "{:?}", c.results);
+    assert_eq!(c.results.len(), 1);
+}
