@@ -150,6 +150,15 @@ fn is_rule_class(e: &Expr) -> bool {
         && crate::native::ruby::syntax::scoped_name(e).as_deref() == Some(RULE_CLASS)
 }
 
+/// The classes a file-level library statement mixes into every control: the modules of
+/// [`rule_includes`], or `Inspec::Rule` itself for `class ::Inspec::Rule … end`.
+pub fn rule_mixins(stmt: &Expr) -> Vec<String> {
+    match &stmt.kind {
+        ExprKind::Class { path, .. } if is_rule_class(path) => vec![RULE_CLASS.to_string()],
+        _ => rule_includes(stmt).unwrap_or_default(),
+    }
+}
+
 /// `::Inspec::Rule.include(M, …)` or `::Inspec::Rule.send(:include, M, …)`: the modules named.
 fn rule_includes(stmt: &Expr) -> Option<Vec<String>> {
     let ExprKind::Call {
@@ -253,15 +262,6 @@ impl<E: Embedding> Interp<'_, E> {
         for name in &order {
             self.run_class_body(name);
         }
-        // `class ::Inspec::Rule ... end` reopened by a library: its `def`s and `include`s.
-        // (`module Inspec; class Rule` defines a class of the library's own context instead.)
-        let reopened = files
-            .iter()
-            .flat_map(|(_, body)| body)
-            .any(|stmt| matches!(&stmt.kind, ExprKind::Class { path, .. } if is_rule_class(path)));
-        if reopened {
-            self.mix_into_controls(RULE_CLASS);
-        }
         for (path, body) in &files {
             self.file = path.clone();
             for stmt in body {
@@ -287,12 +287,15 @@ impl<E: Embedding> Interp<'_, E> {
 
     /// A file-level statement of a library (classes and modules were loaded already).
     fn library_statement(&mut self, stmt: &Expr) {
-        if let Some(modules) = rule_includes(stmt) {
-            for m in modules {
-                if let Some(m) = self.resolve_class("", &m) {
-                    self.mix_into_controls(&m);
-                }
+        // `class ::Inspec::Rule ... end` reopened (its `def`s and `include`s) or
+        // `::Inspec::Rule.include(M)`. (`module Inspec; class Rule` defines a class of the
+        // library's own context instead.)
+        for m in rule_mixins(stmt) {
+            if let Some(m) = self.resolve_class("", &m) {
+                self.mix_into_controls(&m);
             }
+        }
+        if rule_includes(stmt).is_some() {
             return;
         }
         match &stmt.kind {
