@@ -1299,3 +1299,24 @@ end
     assert_eq!(c.status, ControlStatus::Passed, "{:?}", c.results);
     assert_eq!(c.results.len(), 1);
 }
+
+#[test]
+fn a_source_crlf_inside_a_string_literal_is_lf() {
+    // parse.y `parser_cr`: Ruby's lexer reads CR LF in the source as LF, in string literals
+    // and heredocs too; an escaped "\r\n" stays as written.
+    let src = "control 'c' do\r\n  describe \"a\r\nb\" do\r\n    it { should eq \"a\\nb\" }\r\n  end\r\n  describe 'c\r\nd' do\r\n    it { should eq \"c\\nd\" }\r\n  end\r\n  describe \"e#{1}\r\nf\" do\r\n    it { should eq \"e1\\nf\" }\r\n  end\r\n  describe <<~EOS do\r\n    g\r\n    h\r\n  EOS\r\n    it { should eq \"g\\nh\\n\" }\r\n  end\r\n  describe \"i\\r\\nj\".size do\r\n    it { should eq 4 }\r\n  end\r\nend\r\n";
+    let r = run(src);
+    let c = crate::native::testing::one(&r, "c");
+    let bad: Vec<_> = c
+        .results
+        .iter()
+        .filter(|x| x.status != ControlStatus::Passed)
+        .map(|x| (x.code_desc.clone(), x.message.clone()))
+        .collect();
+    assert!(
+        bad.is_empty() && c.results.len() == 5,
+        "{bad:?} {:?}",
+        c.results
+    );
+    assert_eq!(c.results[0].code_desc, "a\nb is expected to eq \"a\\nb\"");
+}
