@@ -362,6 +362,31 @@ impl<'a> Analyzer<'a> {
                 }
             }
         }
+        // Modules included into `::Inspec::Rule` (or its reopened body): their methods answer
+        // bare calls in every control, as the evaluator's `mix_into_controls`.
+        let deps = self.profile.dependency_libraries();
+        let mut mixed = Vec::new();
+        for f in deps.into_iter().chain(self.profile.files.iter()) {
+            if f.path.starts_with("libraries/") {
+                for stmt in &f.program.body {
+                    mixed.extend(crate::native::ruby::library::rule_mixins(stmt));
+                }
+            }
+        }
+        for m in mixed {
+            let Some(class) = self.lib_classes.get(&m).cloned() else {
+                continue;
+            };
+            let included = class
+                .includes
+                .iter()
+                .filter_map(|i| self.lib_classes.get(i));
+            for c in std::iter::once(&class).chain(included) {
+                for (name, def) in &c.methods {
+                    self.defs.insert(name.clone(), def.body.clone());
+                }
+            }
+        }
         let profile = self.profile;
         for f in profile
             .dependency_libraries()
@@ -1415,9 +1440,7 @@ impl<'a> Analyzer<'a> {
             let extra = self.class_blockers(name);
             bs.extend(extra);
         } else if self.cat.has(name) {
-            if block.is_some() {
-                bs.push(self.block(format!("resource `{name}` with a block"), off));
-            }
+            // A resource's block is ignored (the evaluator's `call_bare`).
         } else if !KERNEL_FUNCTIONS.contains(&name)
             && !(matches!(name, "catch" | "throw") && (name == "throw" || block.is_some()))
             // A name no InSpec context answers: the evaluator raises Ruby's NameError.
@@ -1912,6 +1935,18 @@ mod tests {
         let profile =
             crate::profile::from_source(code, "controls/t.rb").unwrap_or_else(|e| panic!("{e}"));
         coverage_with(&profile, &cat())
+    }
+
+    #[test]
+    fn methods_mixed_into_inspec_rule_are_helpers() {
+        let lib = "module Routing\n  def routed?\n    file('/etc/passwd').exist?\n  end\nend\n::Inspec::Rule.include(Routing)\n";
+        let profile = crate::native::testing::snippet_profile(
+            "control 'a' do\n  only_if { routed? }\n  describe file('/x') do\n    it { should exist }\n  end\nend\n",
+            &[("libraries/r.rb", lib)],
+            None,
+        );
+        let c = coverage_with(&profile, &cat());
+        assert_eq!((c.total, c.supported), (1, 1), "{:#?}", c.controls);
     }
 
     #[test]

@@ -1330,3 +1330,79 @@ end
         ])
     );
 }
+
+#[test]
+fn a_describe_without_a_block_runs_its_arguments_first() {
+    // rule.rb `describe(*values, &block)`: the arguments are evaluated before anything looks
+    // at the block, so an exception there is the control's Control Source Code Error, after
+    // the results the control had already recorded.
+    let r = crate::native::testing::run(
+        r#"
+control 'c' do
+  describe 'x' do
+    it { should eq 'x' }
+  end
+  describe 1.upcase
+  describe 'y' do
+    it { should eq 'y' }
+  end
+end
+"#,
+    );
+    let c = crate::native::testing::one(&r, "c");
+    let got: Vec<(String, ControlStatus)> = c
+        .results
+        .iter()
+        .map(|x| (x.code_desc.clone(), x.status))
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(
+        got[0],
+        ("x is expected to eq \"x\"".into(), ControlStatus::Passed)
+    );
+    assert!(got[1].0.starts_with("Control Source Code Error"), "{got:?}");
+    assert_eq!(got[1].1, ControlStatus::Failed);
+}
+
+#[test]
+fn a_block_given_to_a_resource_is_never_run() {
+    // control_eval_context.rb `add_resource`: `define_method name do |*args|` drops the
+    // block; the resource is made and the control goes on.
+    let r = crate::native::testing::run_on(
+        crate::native::testing::host(),
+        r#"
+control 'c' do
+  x = json(content: '{"a": 1}') do
+    raise 'never run'
+  end
+  describe x do
+    its('a') { should eq 1 }
+  end
+end
+"#,
+    );
+    let c = crate::native::testing::one(&r, "c");
+    assert_eq!(c.status, ControlStatus::Passed, "{:?}", c.results);
+    assert_eq!(c.results.len(), 1);
+}
+
+#[test]
+fn a_source_crlf_inside_a_string_literal_is_lf() {
+    // parse.y `parser_cr`: Ruby's lexer reads CR LF in the source as LF, in string literals
+    // and heredocs too; an escaped "\r\n" stays as written.
+    let src = "control 'c' do\r\n  describe \"a\r\nb\" do\r\n    it { should eq \"a\\nb\" }\r\n  end\r\n  describe 'c\r\nd' do\r\n    it { should eq \"c\\nd\" }\r\n  end\r\n  describe \"e#{1}\r\nf\" do\r\n    it { should eq \"e1\\nf\" }\r\n  end\r\n  describe <<~EOS do\r\n    g\r\n    h\r\n  EOS\r\n    it { should eq \"g\\nh\\n\" }\r\n  end\r\n  describe \"i\\r\\nj\".size do\r\n    it { should eq 4 }\r\n  end\r\nend\r\n";
+    let r = run(src);
+    let c = crate::native::testing::one(&r, "c");
+    let bad: Vec<_> = c
+        .results
+        .iter()
+        .filter(|x| x.status != ControlStatus::Passed)
+        .map(|x| (x.code_desc.clone(), x.message.clone()))
+        .collect();
+    assert!(
+        bad.is_empty() && c.results.len() == 5,
+        "{bad:?} {:?}",
+        c.results
+    );
+    assert_eq!(c.results[0].code_desc, "a\nb is expected to eq \"a\\nb\"");
+}

@@ -620,3 +620,83 @@ end
 "#,
     );
 }
+
+#[test]
+fn modules_included_into_inspec_rule_are_callable_from_every_control() {
+    // Ruby's Module#include on `Inspec::Rule`, the class InSpec instance_evals each control's
+    // block in (lib/inspec/rule.rb): the module's methods answer bare calls in control bodies
+    // and `only_if` blocks, and call each other, inputs and resources. Three spellings: the
+    // `include` call, `send(:include, …)`, and the class reopened with `include` and `def`,
+    // each naming `::Inspec::Rule` from the top (a library's own context class has no
+    // `Inspec::Rule`: lib/inspec/profile_context.rb `load_with_context`).
+    let lib = r##"
+module Routing
+  def routed(x)
+    "#{helper}-#{x}"
+  end
+  def helper
+    input('axis', value: 'strict')
+  end
+end
+module Other
+  def other?
+    true
+  end
+end
+module Third
+  def third
+    3
+  end
+end
+::Inspec::Rule.include(Routing)
+::Inspec::Rule.send(:include, Other)
+class ::Inspec::Rule
+  include Third
+  def own
+    'own'
+  end
+end
+"##;
+    passes(
+        lib,
+        r#"
+control 'c' do
+  only_if('needs other') { other? }
+  describe routed('a') do
+    it { should eq 'strict-a' }
+  end
+  describe third + 1 do
+    it { should eq 4 }
+  end
+  describe own do
+    it { should eq 'own' }
+  end
+end
+"#,
+    );
+}
+
+#[test]
+fn to_h_with_a_block_maps_each_item_to_a_pair() {
+    // Ruby 3.1 doc: Hash#to_h, Array#to_h and Enumerable#to_h with a block take the block's
+    // `[key, value]` for each item (a Hash's block gets the key and the value).
+    passes(
+        "",
+        r#"
+control 'c' do
+  describe({ 'A' => 'x, y', 'B' => 'z' }.to_h { |k, v| [k.downcase, v.split(',').map(&:strip)] }) do
+    it { should eq({ 'a' => ['x', 'y'], 'b' => ['z'] }) }
+  end
+  describe({}.to_h { |k, v| [k, v] }) do
+    it { should eq({}) }
+  end
+  describe [1, 2].to_h { |x| [x, x * 2] } do
+    it { should eq({ 1 => 2, 2 => 4 }) }
+  end
+  describe [[1, 2]].to_h do
+    it { should eq({ 1 => 2 }) }
+  end
+end
+"#,
+    );
+}

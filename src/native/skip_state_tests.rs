@@ -410,3 +410,102 @@ end
         ]
     );
 }
+
+#[test]
+fn json_from_a_command_fails_in_initialize_and_answers_from_empty_params() {
+    // json.rb: `@params = {}`, then `load_raw_from_command` raises ResourceFailed for a
+    // command without stdout and `parse` for content that is not JSON. A describe of the
+    // resource is one failed result named by it; a key of it elsewhere (a `subject { }`
+    // block) is nil from the pre-set params.
+    let r = run_local(
+        r#"
+control 'direct' do
+  describe json(command: 'echo err >&2') do
+    its('a') { should eq true }
+  end
+end
+control 'direct-empty' do
+  describe json(command: 'true') do
+    its('a') { should eq true }
+  end
+end
+control 'bad' do
+  describe json(command: 'echo nojson') do
+    its('a') { should eq true }
+  end
+end
+control 'sub' do
+  describe 'Sub' do
+    subject { json(command: 'echo err >&2') }
+    its('a') { should eq true }
+  end
+end
+"#,
+        &[],
+    );
+    let failed = ControlStatus::Failed;
+    assert_eq!(
+        rows(&r, "direct"),
+        vec![row(
+            "JSON from command: echo err >&2 ",
+            failed,
+            Some("No JSON output, STDERR:\n err\n")
+        )]
+    );
+    assert_eq!(
+        rows(&r, "direct-empty"),
+        vec![row(
+            "JSON from command: true ",
+            failed,
+            Some("No JSON output, STDERR was empty")
+        )]
+    );
+    let bad = rows(&r, "bad");
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].0, "JSON from command: echo nojson ");
+    assert_eq!(bad[0].1, failed);
+    assert_eq!(
+        rows(&r, "sub"),
+        vec![row(
+            "Sub a is expected to eq true",
+            failed,
+            Some("\nexpected: true\n     got: nil\n\n(compared using ==)\n")
+        )]
+    );
+}
+
+#[test]
+fn params_with_keys_of_a_skipped_text_conf_walk_the_empty_params() {
+    // apache_conf.rb / postgres_conf.rb `params(*opts)`: `res = @params` ({} after the
+    // skipped read), then `res = res[opt]` for each key: nil.
+    let r = run_local(
+        r#"
+control 'c' do
+  conf = apache_conf('/nonexistent/httpd.conf')
+  describe conf.params('SetHandler') do
+    it { should_not include 'server-status' }
+  end
+  describe conf.params do
+    it { should eq({}) }
+  end
+  pg = postgres_conf('/nonexistent/postgresql.conf')
+  describe pg.params('port') do
+    it { should be_nil }
+  end
+end
+"#,
+        &[],
+    );
+    assert_eq!(
+        rows(&r, "c"),
+        vec![
+            row(
+                "is expected not to include \"server-status\"",
+                ControlStatus::Failed,
+                Some("expected nil not to include \"server-status\", but it does not respond to `include?`")
+            ),
+            passed("{} is expected to eq {}"),
+            passed("is expected to be nil"),
+        ]
+    );
+}

@@ -1484,7 +1484,13 @@ impl<'a> Lexer<'a> {
                 if self.at(stop) == close {
                     if let Some(text) = self.text.get(self.pos..stop) {
                         self.pos = stop + 1;
-                        return Ok(smallvec![LexPart::Lit(text.to_owned())]);
+                        // Ruby's lexer reads a source CR LF as LF (parse.y `parser_cr`).
+                        let text = if text.contains("\r\n") {
+                            text.replace("\r\n", "\n")
+                        } else {
+                            text.to_owned()
+                        };
+                        return Ok(smallvec![LexPart::Lit(text)]);
                     }
                 }
             }
@@ -1571,6 +1577,9 @@ impl<'a> Lexer<'a> {
                     }
                     Style::Double => {
                         self.pos += 1;
+                        if self.peek() == b'\r' && self.at(self.pos + 1) == b'\n' {
+                            self.pos += 1;
+                        }
                         if self.peek() == b'\n' {
                             self.pos += 1;
                             if dedent > 0 {
@@ -1618,6 +1627,11 @@ impl<'a> Lexer<'a> {
                     }
                 }
                 b'\n' => {
+                    // A source CR LF is LF (parse.y `parser_cr`); an escaped `\r` stays.
+                    if self.pos > 0 && self.at(self.pos - 1) == b'\r' && buf.last() == Some(&b'\r')
+                    {
+                        buf.pop();
+                    }
                     buf.push(c);
                     self.pos += 1;
                     if dedent > 0 {
@@ -1657,7 +1671,16 @@ impl<'a> Lexer<'a> {
                         i += 1;
                     }
                     if let Some(run) = self.src.get(run_start..i) {
-                        buf.extend_from_slice(run);
+                        // A source CR LF is LF (parse.y `parser_cr`).
+                        if memchr::memmem::find(run, b"\r\n").is_some() {
+                            for (k, &b) in run.iter().enumerate() {
+                                if !(b == b'\r' && run.get(k + 1) == Some(&b'\n')) {
+                                    buf.push(b);
+                                }
+                            }
+                        } else {
+                            buf.extend_from_slice(run);
+                        }
                     }
                     self.pos = i;
                 }

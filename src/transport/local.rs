@@ -15,6 +15,52 @@ pub const OUTPUT_CAP: usize = 16 << 20;
 /// The largest file read whole (as over SSH, see [`super::ssh::OUTPUT_CAP`]).
 pub const FILE_CAP: usize = OUTPUT_CAP;
 
+/// The shell's reserved words and special built-ins Ruby leaves to the shell
+/// (process.c `posix_sh_cmds`).
+const SHELL_WORDS: &[&str] = &[
+    "!", ".", ":", "break", "case", "continue", "do", "done", "elif", "else", "esac", "eval",
+    "exec", "exit", "export", "fi", "for", "if", "in", "readonly", "return", "set", "shift",
+    "then", "times", "trap", "unset", "until", "while",
+];
+
+/// The program of a command string Ruby's `exec` runs without a shell (process.c
+/// `rb_exec_fillarg`): no shell meta character, no `=` in the first word, and a first word
+/// that is not one of the shell's own. None: the shell runs it. An empty string has no
+/// program (`Some("")`, never found).
+fn direct_program(command: &str) -> Option<&str> {
+    const META: &str = "*?{}[]<>()~&|\\$;'`\"\n#";
+    if command.chars().any(|c| META.contains(c)) {
+        return None;
+    }
+    let first = command
+        .split([' ', '\t'])
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    // An `=` counts only before the word's first `/` (after it, process.c stops looking).
+    let before_slash = first.split('/').next().unwrap_or_default();
+    if before_slash.contains('=') || SHELL_WORDS.contains(&first) {
+        return None;
+    }
+    Some(first)
+}
+
+/// Whether `exec` finds the program: a path (with `/`) that exists, or an executable file of
+/// that name in a `PATH` directory (dln_find_exe_r).
+fn program_found(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    if program.is_empty() {
+        return false;
+    }
+    if program.contains('/') {
+        return std::path::Path::new(program).exists();
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path).any(|dir| {
+        std::fs::metadata(dir.join(program))
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 /// This machine, checked directly.
 #[derive(Debug, Default)]
 pub struct LocalTransport;
@@ -42,6 +88,16 @@ impl Transport for LocalTransport {
         deadline: Option<Instant>,
         cancel: &CancellationToken,
     ) -> Result<CommandOutput, TransportError> {
+        // Ruby execs a string without shell syntax itself, and train's local transport
+        // answers a program it cannot find with empty output and status 1 (local.rb
+        // `rescue Errno::ENOENT`), where a shell would say "sh: 1: x: not found" (127).
+        if direct_program(command).is_some_and(|p| !program_found(p)) {
+            return Ok(CommandOutput {
+                stdout: String::new(),
+                stderr: String::new(),
+                exit_status: Some(1),
+            });
+        }
         // /bin/sh named `sh`, as Ruby's `exec` of a shell string (train's local commands)
         // starts it: the shell names itself so in its messages ("sh: 1: Syntax error").
         let argv = [child::SHELL.to_string(), "-c".into(), command.into()];
@@ -289,6 +345,36 @@ mod tests {
         assert_eq!(user_name(0).as_deref(), Some("root"));
         assert_eq!(group_name(0).as_deref(), Some("root"));
         assert_eq!(user_name(4_000_000_000), None);
+    }
+
+    #[test]
+    fn a_missing_program_without_shell_syntax_is_empty_with_status_1() {
+        // The oracle (InSpec 7.1.16, train's local transport) on this machine.
+        let run = |c: &str| {
+            let o = LocalTransport
+                .run(c, None, &CancellationToken::new())
+                .unwrap();
+            (o.stdout, o.stderr, o.exit_status)
+        };
+        let none = (String::new(), String::new(), Some(1));
+        assert_eq!(run("nosuchprog --x"), none);
+        assert_eq!(run("  nosuchprog  a"), none);
+        assert_eq!(run("/no/such/prog"), none);
+        let shell = run("nosuchprog --x 2>&1");
+        assert_eq!(
+            (shell.0.as_str(), shell.2),
+            ("sh: 1: nosuchprog: not found\n", Some(127))
+        );
+        let env = run("FOO=1 nosuchprog");
+        assert_eq!(
+            (env.1.as_str(), env.2),
+            ("sh: 1: nosuchprog: not found\n", Some(127))
+        );
+        assert_eq!(run("exit 3").2, Some(3));
+        assert_eq!(run("true"), (String::new(), String::new(), Some(0)));
+        assert_eq!(direct_program("ls -l /tmp"), Some("ls"));
+        assert_eq!(direct_program("/usr/bin/a=b x"), Some("/usr/bin/a=b"));
+        assert_eq!(direct_program("set -x"), None);
     }
 
     #[test]

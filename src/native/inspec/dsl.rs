@@ -405,9 +405,6 @@ impl Interp<'_> {
         if self.ext.dsl.example.is_some() {
             return Err(self.unsupported("`describe` inside an example", off));
         }
-        let Some(block) = block else {
-            return Err(self.unsupported("`describe` without a block", off));
-        };
         let timer = Timer::start();
         let subject = match self.eval_args(args).map(|(a, _)| a) {
             Ok(a) => a,
@@ -431,6 +428,11 @@ impl Interp<'_> {
                 return Ok(Value::Nil);
             }
             Err(e) => return Err(e),
+        };
+        // After the arguments, which run first in InSpec (rule.rb `describe(*values)`): an
+        // exception there is the control's error whether or not a block follows.
+        let Some(block) = block else {
+            return Err(self.unsupported("`describe` without a block", off));
         };
         if let Some((depth, starts)) = self.ext.dsl.one.as_mut() {
             if *depth == self.ext.dsl.describes.len() {

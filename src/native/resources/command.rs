@@ -64,73 +64,11 @@ impl Command {
         self.out.get(|| {
             Ok(if self.name == "bash" || self.name == "ksh" {
                 run_argv(&self.host, &[self.name, "-c", &self.command])?
-            } else if self.host.kind() == "local" && self.lacks_direct_program()? {
-                // train's local connection rescues the ENOENT of Ruby's direct exec:
-                // `CommandResult.new("", "", 1)` (transports/local.rb).
-                CommandOutput {
-                    stdout: String::new(),
-                    stderr: String::new(),
-                    exit_status: Some(1),
-                }
             } else {
                 self.host.run(&self.command)?
             })
         })
     }
-}
-
-impl Command {
-    /// Whether Ruby would execute the command line directly (no shell) and find no such
-    /// program: train's local commands are `Mixlib::ShellOut.new(cmd)`, which hands a
-    /// line without shell syntax to `exec` as words, so a missing program raises ENOENT
-    /// instead of a shell's "not found" on stderr.
-    fn lacks_direct_program(&self) -> Res<bool> {
-        let Some(program) = direct_program(&self.command) else {
-            return Ok(false);
-        };
-        let executable = |p: &str| -> Res<bool> {
-            Ok(match self.host.stat(p)? {
-                // A link's own mode says nothing of its target's: a link to a file counts.
-                Some(i) if i.kind == "symlink" => i.target_kind.as_deref() == Some("file"),
-                Some(i) => i.kind == "file" && i.mode & 0o111 != 0,
-                None => false,
-            })
-        };
-        if program.contains('/') {
-            return Ok(self.host.stat(program)?.is_none());
-        }
-        // Ruby's `dln_find_exe_r`: the first executable file of that name on PATH.
-        let path = std::env::var("PATH").unwrap_or_default();
-        for dir in path.split(':').filter(|d| !d.is_empty()) {
-            if executable(&format!("{}/{program}", dir.trim_end_matches('/')))? {
-                return Ok(false);
-            }
-        }
-        Ok(true)
-    }
-}
-
-/// The program Ruby's `Process.spawn(line)` executes directly, or None when it hands the
-/// line to `/bin/sh -c` (process.c `rb_exec_fillarg`): a line with one of the shell's
-/// metacharacters, an assignment (`=`) in its first word, or a shell reserved word or
-/// special built-in as its first word goes to the shell.
-fn direct_program(line: &str) -> Option<&str> {
-    const META: &str = "*?{}[]<>()~&|\\$;'`\"\n#";
-    const SH_WORDS: &[&str] = &[
-        "!", ".", ":", "break", "case", "continue", "do", "done", "elif", "else", "esac", "eval",
-        "exec", "exit", "export", "fi", "for", "if", "in", "readonly", "return", "set", "shift",
-        "then", "times", "trap", "unset", "until", "while",
-    ];
-    if line.contains(|c| META.contains(c)) {
-        return None;
-    }
-    let first = line.split([' ', '\t']).find(|w| !w.is_empty())?;
-    // An `=` counts only before the word's first `/` (after it, process.c stops looking).
-    let before_slash = first.split('/').next().unwrap_or_default();
-    if before_slash.contains('=') || SH_WORDS.contains(&first) {
-        return None;
-    }
-    Some(first)
 }
 
 impl Resource for Command {
@@ -216,7 +154,7 @@ mod tests {
         assert_eq!(r.call("exist?", &[]).unwrap(), Value::Bool(true));
         let r = create("command", &[Value::str("no-such-program-x")], &host).unwrap();
         assert_eq!(r.call("exist?", &[]).unwrap(), Value::Bool(false));
-        // Ruby executes this line directly: the missing program is train's ("", "", 1).
+        // Ruby execs it without a shell; train's local transport answers ENOENT with 1.
         assert_eq!(r.call("exit_status", &[]).unwrap(), Value::Int(1));
         let r = create(
             "bash",
@@ -280,8 +218,5 @@ mod tests {
                 "{line}"
             );
         }
-        assert_eq!(direct_program("ls -l /tmp"), Some("ls"));
-        assert_eq!(direct_program("/usr/bin/a=b x"), Some("/usr/bin/a=b"));
-        assert_eq!(direct_program("set -x"), None);
     }
 }

@@ -352,7 +352,19 @@ impl ConfigFile {
                 // Each of these InSpec resources reads with `read_file_content(path)`: not a
                 // file, unreadable and empty are its three skips.
                 Source::Path(p) => read_file_content(&self.host, p, false)?,
-                Source::Command(c) => self.host.run(c)?.stdout,
+                // json.rb `load_raw_from_command` (JsonConfig's, so YAML / XML / TOML / CSV /
+                // INI too): no stdout fails the resource, naming stderr.
+                Source::Command(c) => {
+                    let out = self.host.run(c)?;
+                    if out.stdout.is_empty() {
+                        return Err(ResourceError::Failed(if out.stderr.is_empty() {
+                            "No JSON output, STDERR was empty".to_string()
+                        } else {
+                            format!("No JSON output, STDERR:\n {}", out.stderr)
+                        }));
+                    }
+                    out.stdout
+                }
             };
             let params = match &self.format {
                 // InSpec reads the main file only: `Include` lines are not followed.
@@ -530,9 +542,26 @@ impl Resource for ConfigFile {
         crate::native::resources::support::skip_of(self.parsed())
     }
 
+    /// JsonConfig and its kin read and parse in `initialize` (json.rb): a command without
+    /// output or content that does not parse fails the resource there.
+    fn load_fail(&self) -> Option<String> {
+        if !matches!(
+            skipped_state(self.name),
+            Some(SkippedState::EmptyParams | SkippedState::Xml)
+        ) {
+            return None;
+        }
+        match self.parsed() {
+            Err(ResourceError::Failed(m)) => Some(m.clone()),
+            _ => None,
+        }
+    }
+
     fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
         let state = skipped_state(self.name)?;
-        self.load_skip()?;
+        // json.rb pre-sets `@params = {}` before reading, so a failed load answers as a
+        // skipped one.
+        self.load_skip().or_else(|| self.load_fail())?;
         let empty = || Value::Hash(Vec::new());
         Some(match (state, method) {
             (SkippedState::EmptyParams | SkippedState::Xml, "params") => empty(),

@@ -296,9 +296,9 @@ impl Resource for PostgresConf {
     }
 
     /// Skipped, postgres_conf.rb has `@content = ""` and `@params = {}`: each key nil.
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_skip()?;
-        crate::native::resources::support::skipped_text_conf(method)
+        crate::native::resources::support::skipped_text_conf(method, args)
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {
@@ -547,6 +547,16 @@ impl Resource for QueryResult {
             )),
             // An attr_reader InSpec never assigns.
             "exit_status" => Ok(Value::Nil),
+            // Ruby's Object#methods on InSpec's `Lines` (postgres_session.rb: `output` and
+            // `exit_status` readers, `lines`, `to_s`), as `rows.methods.include?(:output)`.
+            "methods" | "public_methods" => {
+                Ok(crate::native::ruby::core_methods::object_methods(&[
+                    "output",
+                    "exit_status",
+                    "lines",
+                    "to_s",
+                ]))
+            }
             _ => Err(unsupported(self.resource, method)),
         }
     }
@@ -691,6 +701,26 @@ mod tests {
             ]
         );
         assert_eq!(hba_row("host all")[2], Value::Nil);
+    }
+
+    #[test]
+    fn query_results_list_their_methods_like_inspecs_lines() {
+        // `rows.methods.include?(:output)` guards a query in the postgres STIG profiles; the
+        // oracle's `Lines.new('a', 'b', 0).methods` has 70 names, `output` among them.
+        let r = QueryResult {
+            resource: "postgres_session",
+            desc: "PostgreSQL query: SELECT 1".into(),
+            output: "1".into(),
+            strip_lines: true,
+        };
+        let Ok(Value::Array(ms)) = r.call("methods", &[]) else {
+            panic!("methods is an Array");
+        };
+        assert_eq!(ms.len(), 70);
+        for m in ["output", "exit_status", "lines", "to_s", "respond_to?"] {
+            assert!(ms.contains(&Value::Sym(m.into())), "{m}");
+        }
+        assert!(!ms.contains(&Value::Sym("query".into())));
     }
 
     #[test]

@@ -70,11 +70,12 @@ pub fn skip_of<T>(loaded: Res<T>) -> Option<String> {
 }
 
 /// What a skipped text config (apache_conf.rb, postgres_conf.rb: `@content = ""` and
-/// `@params = {}` before the read) answers: each key nil; `conf_path` keeps the skip.
-pub fn skipped_text_conf(method: &str) -> Option<Value> {
+/// `@params = {}` before the read) answers: each key nil, `params(*opts)` walking `{}` (nil
+/// with any key); `conf_path` keeps the skip.
+pub fn skipped_text_conf(method: &str, args: &[Value]) -> Option<Value> {
     match method {
         "content" => Some(Value::str("")),
-        "params" => Some(Value::Hash(Vec::new())),
+        "params" => Some(dig(&Value::Hash(Vec::new()), args)),
         "conf_path" => None,
         _ => Some(Value::Nil),
     }

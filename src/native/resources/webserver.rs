@@ -205,9 +205,9 @@ impl Resource for ApacheConf {
     }
 
     /// Skipped, apache_conf.rb has `@content = ""` and `@params = {}`: each key nil.
-    fn skipped_answer(&self, method: &str, _args: &[Value]) -> Option<Value> {
+    fn skipped_answer(&self, method: &str, args: &[Value]) -> Option<Value> {
         self.load_skip()?;
-        crate::native::resources::support::skipped_text_conf(method)
+        crate::native::resources::support::skipped_text_conf(method, args)
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {

@@ -49,6 +49,35 @@ const CLASSES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Object's public methods (Ruby 3.1 with InSpec 7.1.16 loaded: `methods` of a plain
+/// object of a class that adds none, the oracle on a snippet profile).
+const OBJECT_PUBLIC: &str = "! != !~ <=> == === =~ __id__ __send__ class clone \
+define_singleton_method display dup enum_for eql? equal? extend freeze frozen? hash inspect \
+instance_eval instance_exec instance_of? instance_variable_defined? instance_variable_get \
+instance_variable_set instance_variables is_a? itself kind_of? method methods nil? object_id \
+pretty_inspect pretty_print pretty_print_cycle pretty_print_inspect \
+pretty_print_instance_variables private_methods protected_methods public_method \
+public_methods public_send remove_instance_variable respond_to? send should should_not \
+singleton_class singleton_method singleton_methods taint tainted? tap then to_enum to_json \
+to_s to_yaml trust untaint untrust untrusted? yield_self";
+
+/// Ruby's `Object#methods` for an object whose class defines `own` (public) methods: its
+/// own first, then Object's, each name once, as Symbols.
+pub fn object_methods(own: &[&str]) -> Value {
+    let mut names: Vec<&str> = own.to_vec();
+    for m in OBJECT_PUBLIC.split_whitespace() {
+        if !names.contains(&m) {
+            names.push(m);
+        }
+    }
+    Value::Array(
+        names
+            .into_iter()
+            .map(|m| Value::Sym(m.to_string()))
+            .collect(),
+    )
+}
+
 /// Whether `v` is a plain value whose Ruby class has no method `name`. Hash is not listed:
 /// resources hand out plain hashes where InSpec's are Hashie::Mash, whose keys are methods
 /// (SimpleConfig's `[section]`s: `ini(f).Service.ExecStart`).

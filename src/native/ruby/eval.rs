@@ -945,10 +945,9 @@ impl<E: Embedding> Interp<'_, E> {
                 self.calls.last().is_some_and(|f| f.block.is_some()),
             ));
         }
+        // A block given to a resource is never run: InSpec's resource methods take `*args`
+        // only (control_eval_context.rb `add_resource`: `define_method name do |*args|`).
         if let Some(r) = self.create_resource(name, &a, off) {
-            if blk.is_some() {
-                return Err(self.unsupported(format!("resource `{name}` with a block"), off));
-            }
             return r;
         }
         if let Some(r) = methods::call_kernel(name, &a) {

@@ -135,6 +135,59 @@ pub struct FilterBuilder(pub Mutex<TableSpec>);
 
 impl NativeObject for FilterBuilder {}
 
+/// The class InSpec evaluates a control's block in (lib/inspec/rule.rb).
+const RULE_CLASS: &str = "Inspec::Rule";
+
+/// `::Inspec::Rule`, named from the top: a library runs in a context class of its own
+/// (lib/inspec/profile_context.rb `load_with_context`, an instance_eval), where a plain
+/// `Inspec::Rule` is an uninitialized constant.
+fn is_rule_class(e: &Expr) -> bool {
+    let mut innermost = e;
+    while let ExprKind::Const { scope: Some(s), .. } = &innermost.kind {
+        innermost = s;
+    }
+    matches!(&innermost.kind, ExprKind::Const { top: true, .. })
+        && crate::native::ruby::syntax::scoped_name(e).as_deref() == Some(RULE_CLASS)
+}
+
+/// The classes a file-level library statement mixes into every control: the modules of
+/// [`rule_includes`], or `Inspec::Rule` itself for `class ::Inspec::Rule … end`.
+pub fn rule_mixins(stmt: &Expr) -> Vec<String> {
+    match &stmt.kind {
+        ExprKind::Class { path, .. } if is_rule_class(path) => vec![RULE_CLASS.to_string()],
+        _ => rule_includes(stmt).unwrap_or_default(),
+    }
+}
+
+/// `::Inspec::Rule.include(M, …)` or `::Inspec::Rule.send(:include, M, …)`: the modules named.
+fn rule_includes(stmt: &Expr) -> Option<Vec<String>> {
+    let ExprKind::Call {
+        recv: Some(recv),
+        name,
+        args,
+        ..
+    } = &stmt.kind
+    else {
+        return None;
+    };
+    if !is_rule_class(recv) {
+        return None;
+    }
+    let modules = match name.as_str() {
+        "include" => args.as_slice(),
+        "send" | "__send__" | "public_send"
+            if args.first().and_then(|a| a.as_str_or_sym()).as_deref() == Some("include") =>
+        {
+            &args[1..]
+        }
+        _ => return None,
+    };
+    modules
+        .iter()
+        .map(crate::native::ruby::syntax::scoped_name)
+        .collect()
+}
+
 fn parent(scope: &str) -> Option<&str> {
     if scope.is_empty() {
         return None;
@@ -218,8 +271,33 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
+    /// Makes a module's (or a reopened `Inspec::Rule`'s) methods callable without receiver
+    /// from every control: InSpec instance_evals a control's block in its `Inspec::Rule`
+    /// (lib/inspec/rule.rb `initialize`), so Ruby's Module#include on that class reaches
+    /// every control body and `only_if` block. Nearer ancestors win, as in Ruby's lookup.
+    fn mix_into_controls(&mut self, module: &str) {
+        for class in self.ancestors(module).iter().rev() {
+            if let Some(def) = self.classes.get(class).cloned() {
+                for (name, m) in &def.methods {
+                    self.defs.insert(name.clone(), m.clone());
+                }
+            }
+        }
+    }
+
     /// A file-level statement of a library (classes and modules were loaded already).
     fn library_statement(&mut self, stmt: &Expr) {
+        // `class ::Inspec::Rule ... end` reopened (its `def`s and `include`s) or
+        // `::Inspec::Rule.include(M)`. (`module Inspec; class Rule` defines a class of the
+        // library's own context instead.)
+        for m in rule_mixins(stmt) {
+            if let Some(m) = self.resolve_class("", &m) {
+                self.mix_into_controls(&m);
+            }
+        }
+        if rule_includes(stmt).is_some() {
+            return;
+        }
         match &stmt.kind {
             ExprKind::Class { .. } | ExprKind::Module { .. } => {}
             _ if struct_constant(stmt).is_some() || matcher_definition(stmt).is_some() => {}

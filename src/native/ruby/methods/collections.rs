@@ -41,7 +41,13 @@ pub fn enumerable<E: Embedding>(
             return Some(e);
         }
     }
-    let r = if ITERATE.contains(&name) {
+    let r = if name == "to_h" && blk.is_some() {
+        // Enumerable#to_h / Array#to_h / Hash#to_h with a block: each item mapped to a pair.
+        select_map(me, items, "map", args, blk, off).and_then(|pairs| match pairs {
+            Value::Array(pairs) => pairs_to_hash(&pairs),
+            other => Ok(other),
+        })
+    } else if ITERATE.contains(&name) {
         iterate_items(me, recv, items, name, args, blk, off)
     } else if SELECT_MAP.contains(&name) {
         select_map(me, items, name, args, blk, off)
@@ -546,6 +552,23 @@ pub fn is_array_method(name: &str) -> bool {
     ARRAY_METHODS.iter().any(|g| g.contains(&name))
 }
 
+/// Array#to_h: each item a `[key, value]` pair, a later key's value winning.
+fn pairs_to_hash(items: &[Value]) -> R {
+    let mut pairs = Vec::new();
+    for x in items {
+        match x {
+            Value::Array(p) if p.len() == 2 => hash_set(&mut pairs, p[0].clone(), p[1].clone()),
+            _ => {
+                return Err(Flow::raise(
+                    "TypeError",
+                    "wrong element type (expected array of 2)",
+                ))
+            }
+        }
+    }
+    Ok(Value::Hash(pairs))
+}
+
 pub(super) fn array_method<E: Embedding>(
     me: &mut Interp<'_, E>,
     recv: &mut Value,
@@ -701,23 +724,7 @@ fn array_copy(
             flat(items, &mut out, 0);
             Some(Ok(Value::Array(out)))
         }
-        "to_h" => {
-            let mut pairs = Vec::new();
-            for x in items.iter() {
-                match x {
-                    Value::Array(p) if p.len() == 2 => {
-                        hash_set(&mut pairs, p[0].clone(), p[1].clone())
-                    }
-                    _ => {
-                        return Some(Err(Flow::raise(
-                            "TypeError",
-                            "wrong element type (expected array of 2)",
-                        )))
-                    }
-                }
-            }
-            Some(Ok(Value::Hash(pairs)))
-        }
+        "to_h" if blk.is_none() => Some(pairs_to_hash(items)),
         "-" | "+" | "&" | "|" | "*" => {
             let op = match name {
                 "-" => BinOp::Sub,
