@@ -306,11 +306,18 @@ Host = Annotated[
 ]
 
 
+if TYPE_CHECKING:
+    LimitText = str
+else:
+    # A launch's `limit` override obeys the template field's rule, read from the core's schema.
+    LimitText = _value_type(_rule("limit"))
+
+
 class LaunchIn(_In):
     """Optional body of POST /job-templates/{id}/launch: per-launch overrides."""
 
     extra_vars: ExtraVars | None = None
-    limit: Line | None = Field(None, description=_SPEC["limit"]["description"])
+    limit: LimitText | None = Field(None, description=_SPEC["limit"]["description"])
     tags: Tags | None = None
     skip_tags: Tags | None = None
     verbosity: int | None = Field(None, **_limits("verbosity"))
