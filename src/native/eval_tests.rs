@@ -1406,3 +1406,25 @@ fn a_source_crlf_inside_a_string_literal_is_lf() {
     );
     assert_eq!(c.results[0].code_desc, "a\nb is expected to eq \"a\\nb\"");
 }
+
+/// matchers.rb `be_in`: `list.include?(item)`; an input without a value answers any method
+/// with itself, so `be_in input('none')` passes (InSpec 7.1.16 on the same control: passed,
+/// and the negated form failed).
+#[test]
+fn be_in_an_input_without_a_value_passes() {
+    let code = r#"
+control 'c' do
+  describe file('/nonexistent/x') do
+    its('owner') { should be_in input('no_such_input') }
+  end
+end
+control 'n' do
+  describe file('/nonexistent/x') do
+    its('owner') { should_not be_in input('no_such_input') }
+  end
+end
+"#;
+    let r = crate::native::testing::run_on(crate::native::testing::host(), code);
+    assert_eq!(one(&r, "c").results[0].status, ControlStatus::Passed);
+    assert_eq!(one(&r, "n").results[0].status, ControlStatus::Failed);
+}

@@ -2,6 +2,7 @@
 //! failure messages InSpec prints.
 
 use crate::native::inspec::cmp;
+use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{
     case_eq, compare, find, hash_order, is_a, is_match, pattern, to_s,
@@ -837,9 +838,13 @@ fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
             Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
             other => vec![other.clone()],
         };
+        // matchers.rb asks `list.include?(item)`: an object whose every method answers itself
+        // (an input's NO_VALUE_SET, FilterTable's ExceptionCatcher) answers it truthily.
+        let list_answers_itself = as_native::<SelfReturning>(&a0).is_some();
         let ok = match actual {
             Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
             Value::Array(items) => items.iter().all(|i| list.contains(i)),
+            _ if list_answers_itself => !negated,
             other if negated => !list.contains(other),
             other => list.contains(other),
         };
