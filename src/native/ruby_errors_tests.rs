@@ -2,26 +2,8 @@
 //! profiles): FrozenError from `# frozen_string_literal: true`, NoMethodError / NameError
 //! inside examples and control bodies, exceptions while computing a `describe` argument.
 
-use crate::job::{ControlResult, ControlStatus};
-use crate::native::testing::run;
-
-/// (code_desc, status, message) of a control's results.
-fn rows(results: &[ControlResult], id: &str) -> Vec<(String, ControlStatus, Option<String>)> {
-    results
-        .iter()
-        .find(|r| r.id == id)
-        .unwrap_or_else(|| panic!("no control {id} in {results:#?}"))
-        .results
-        .iter()
-        .map(|c| {
-            (
-                c.code_desc.clone(),
-                c.status,
-                c.message.clone().or(c.skip_message.clone()),
-            )
-        })
-        .collect()
-}
+use crate::job::ControlStatus;
+use crate::native::testing::{run, status_rows as rows};
 
 fn row(
     desc: &str,

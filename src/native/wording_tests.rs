@@ -352,19 +352,8 @@ fn a_dotted_its_on_a_docker_mash_sends_each_name() {
         "debian12",
         "control 'd' do\n  describe docker.version do\n    its('Client.Version') { should cmp >= '17.03' }\n  end\n  describe Hashie::Mash.new({'Swarm' => {'LocalNodeState' => 'active'}}) do\n    its('Swarm.LocalNodeState') { should eq 'active' }\n  end\nend\n",
     );
-    let got: Vec<(String, ControlStatus, Option<String>)> = r[0]
-        .results
-        .iter()
-        .map(|c| {
-            (
-                c.code_desc.clone(),
-                c.status,
-                c.message.clone().or(c.skip_message.clone()),
-            )
-        })
-        .collect();
     assert_eq!(
-        got,
+        crate::native::testing::status_rows(&r, "d"),
         vec![
             (
                 "#<Hashie::Mash> Client.Version ".to_string(),
