@@ -3,8 +3,10 @@ SQLite file) whose store breaks and mends while a real HTTP client watches."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import itertools
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from ansible_inspec_rs import Executor, Template, errors
+from ansible_inspec_rs.commands import priority
 from helpers import LiveServer, start_server
 
 # The probe runs every second and its read is bounded at 2 s: an outage shows within ~3 s
@@ -88,23 +91,60 @@ async def test_checks_run_at_the_executors_nice_value() -> None:
         assert int(done.results[0].stdout) >= 13
 
 
+def _run_on_server(server: LiveServer, command: list[str]) -> str:
+    """Runs ``command`` as a local job through the server's REST API; its stdout."""
+    with httpx.Client(base_url=server.url, timeout=10) as c:
+        body = {"name": "probe", "command": command, "connection": "local"}
+        c.post("/api/v1/templates", json=body).raise_for_status()
+        job_id = c.post("/api/v1/jobs", json={"template_name": "probe", "hosts": ["local://"]}).json()["job_id"]
+        deadline = time.monotonic() + 30
+        while (job := c.get(f"/api/v1/jobs/{job_id}").json())["status"] in ("pending", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+    assert job["status"] == "successful", job
+    return str(job["results"][0]["stdout"])
+
+
+def _policy(stat: str) -> int:
+    """The scheduling policy in a ``/proc/PID/stat`` line (field 41)."""
+    return int(stat.rsplit(")", 1)[1].split()[41 - 3])
+
+
 def test_the_servers_checks_run_at_its_nice_setting(tmp_path: Path) -> None:
     server = start_server(tmp_path, nice="15")
     try:
-        with httpx.Client(base_url=server.url, timeout=10) as c:
-            body = {"name": "nice", "command": ["nice"], "connection": "local"}
-            c.post("/api/v1/templates", json=body).raise_for_status()
-            job_id = c.post("/api/v1/jobs", json={"template_name": "nice", "hosts": ["local://"]}).json()[
-                "job_id"
-            ]
-            deadline = time.monotonic() + 30
-            while (job := c.get(f"/api/v1/jobs/{job_id}").json())["status"] in ("pending", "running"):
-                assert time.monotonic() < deadline, job
-                time.sleep(0.1)
-        assert job["status"] == "successful", job
-        assert int(job["results"][0]["stdout"]) == 15
+        assert int(_run_on_server(server, ["nice"])) == 15
     finally:
         server.stop()
+
+
+async def test_checks_run_under_sched_idle_and_the_loop_keeps_its_policy() -> None:
+    """By default a check yields its core at once to any thread of normal priority."""
+    async with Executor(workers=1) as ex:
+        job = await ex.submit(Template("policy", command=["cat", "/proc/self/stat"], connection="local"), hosts=["local://"])
+        done = await job
+        assert done.status == "successful", done.results[0].stderr
+        assert _policy(done.results[0].stdout) == os.SCHED_IDLE
+    assert os.sched_getscheduler(0) == os.SCHED_OTHER
+
+
+def test_the_server_can_keep_its_checks_out_of_sched_idle(tmp_path: Path) -> None:
+    server = start_server(tmp_path, idle_checks="false")
+    try:
+        assert _policy(_run_on_server(server, ["cat", "/proc/self/stat"])) == os.SCHED_OTHER
+    finally:
+        server.stop()
+
+
+def test_the_commands_priority_options_reach_the_executor() -> None:
+    parser = argparse.ArgumentParser()
+    priority.add_arguments(parser)
+    assert priority.executor_kwargs(parser.parse_args([])) == {}
+    assert priority.executor_kwargs(parser.parse_args(["--no-idle-checks", "--nice", "3"])) == {
+        "nice": 3,
+        "idle_checks": False,
+    }
+    assert priority.executor_kwargs(parser.parse_args(["--idle-checks"])) == {"idle_checks": True}
 
 
 def test_nice_is_validated() -> None:

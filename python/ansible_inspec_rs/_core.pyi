@@ -329,6 +329,7 @@ class Executor:
         allow_commands: bool = True,
         allow_local: bool = True,
         nice: int = 10,
+        idle_checks: bool = True,
     ) -> Executor: ...
     def submit(
         self,

@@ -83,6 +83,12 @@ pub struct ExecutorConfig {
     /// (its event loop) and the runtime get the CPU first (see [`priority`]). Process-wide:
     /// the highest value any executor of the process asked for applies.
     pub nice: i32,
+    /// Check processes also run under Linux's `SCHED_IDLE` policy: a waking thread of normal
+    /// priority (the event loop) takes a core from them at once instead of after their time
+    /// slice, and they still get every cycle nobody else wants. Off, they only run at `nice`
+    /// and keep a share of the CPU against other busy work. Process-wide: on if any executor
+    /// of the process asked for it.
+    pub idle_checks: bool,
 }
 
 impl Default for ExecutorConfig {
@@ -102,6 +108,7 @@ impl Default for ExecutorConfig {
             tool_path: Vec::new(),
             policy: Policy::default(),
             nice: 10,
+            idle_checks: true,
         }
     }
 }
@@ -362,7 +369,7 @@ impl Executor {
             l.heard
         });
 
-        priority::lower_checks_to(inner.config.nice);
+        priority::lower_checks_to(inner.config.nice, inner.config.idle_checks);
         let mut tasks: Vec<_> = (0..inner.config.workers)
             .map(|_| runtime.spawn(run::worker(inner.clone())))
             .collect();

@@ -50,8 +50,10 @@ fn duration(v: f64, field: &str) -> PyResult<Duration> {
 /// Opens the store (``None``: memory; ``sqlite:///path``; ``postgresql://…``), creating or
 /// migrating it, recovers the jobs of executors that died (``recovery``: ``requeue`` or
 /// ``error``) and starts ``workers`` workers (``0``: this one only submits and reads).
-/// Check processes start at nice value ``nice`` (0–19, default 10) so the caller's event
-/// loop gets the CPU first; process-wide, the highest value asked for applies.
+/// Check processes start at nice value ``nice`` (0–19, default 10) and, with ``idle_checks``
+/// (default), under Linux's ``SCHED_IDLE`` policy, so the caller's event loop gets a core
+/// first and at once; they still use every cycle nobody else wants. Process-wide: the
+/// highest ``nice`` asked for applies, and ``idle_checks`` if any executor asked for it.
 ///
 /// Methods that read or write the store, or wait, are coroutines (``submit``, ``get``,
 /// ``list``, ``count``, ``delete``, ``shutdown``, and those of ``templates``); ``stats()`` and
@@ -69,7 +71,7 @@ impl PyExecutor {
         recovery="requeue", max_attempts=3, heartbeat_interval=5.0, stale_after=30.0, poll_interval=5.0,
         ssh_host_key_checking="yes", ssh_known_hosts=None, ssh_identity_file=None,
         ssh_multiplex=true, tool_path=None, profile_roots=None, playbook_roots=None,
-        inventory_roots=None, allow_commands=true, allow_local=true, nice=10
+        inventory_roots=None, allow_commands=true, allow_local=true, nice=10, idle_checks=true
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -95,6 +97,7 @@ impl PyExecutor {
         allow_commands: bool,
         allow_local: bool,
         nice: i64,
+        idle_checks: bool,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
             .unwrap_or_default()
@@ -144,6 +147,7 @@ impl PyExecutor {
                 allow_local,
             },
             nice: i32::try_from(nice).unwrap_or(i32::MAX),
+            idle_checks,
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
         let inner = block_on(py, Executor::start(config, &runtime))?;

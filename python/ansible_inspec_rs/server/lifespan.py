@@ -83,7 +83,8 @@ NO_CREDENTIALS = (
 
 def new_executor(settings: Settings) -> _core.Executor:
     # Unset settings take the core's defaults (it also checks the ranges).
-    optional: dict[str, Any] = {"nice": settings.nice} if settings.nice is not None else {}
+    asked = {"nice": settings.nice, "idle_checks": settings.idle_checks}
+    optional: dict[str, Any] = {name: value for name, value in asked.items() if value is not None}
     return _core.Executor(
         workers=settings.workers,
         queue_size=settings.queue_size,

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     nice: int | None = Field(
         None, description="nice value check processes start at (0-19; unset: the executor's default, 10)"
     )
+    idle_checks: bool | None = Field(
+        None,
+        description="run check processes under Linux's SCHED_IDLE policy, so the server's own threads "
+        "get a core at once (unset: the executor's default, on)",
+    )
 
     # --- auth -------------------------------------------------------------------------------
     api_tokens: Annotated[list[SecretStr], NoDecode] = Field(
