@@ -96,7 +96,9 @@ def _run_on_server(server: LiveServer, command: list[str]) -> str:
     with httpx.Client(base_url=server.url, timeout=10) as c:
         body = {"name": "probe", "command": command, "connection": "local"}
         c.post("/api/v1/templates", json=body).raise_for_status()
-        job_id = c.post("/api/v1/jobs", json={"template_name": "probe", "hosts": ["local://"]}).json()["job_id"]
+        job_id = c.post("/api/v1/jobs", json={"template_name": "probe", "hosts": ["local://"]}).json()[
+            "job_id"
+        ]
         deadline = time.monotonic() + 30
         while (job := c.get(f"/api/v1/jobs/{job_id}").json())["status"] in ("pending", "running"):
             assert time.monotonic() < deadline, job
@@ -121,7 +123,9 @@ def test_the_servers_checks_run_at_its_nice_setting(tmp_path: Path) -> None:
 async def test_checks_run_under_sched_idle_and_the_loop_keeps_its_policy() -> None:
     """By default a check yields its core at once to any thread of normal priority."""
     async with Executor(workers=1) as ex:
-        job = await ex.submit(Template("policy", command=["cat", "/proc/self/stat"], connection="local"), hosts=["local://"])
+        job = await ex.submit(
+            Template("policy", command=["cat", "/proc/self/stat"], connection="local"), hosts=["local://"]
+        )
         done = await job
         assert done.status == "successful", done.results[0].stderr
         assert _policy(done.results[0].stdout) == os.SCHED_IDLE
