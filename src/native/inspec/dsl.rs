@@ -1079,10 +1079,9 @@ impl Predicates for PredicateCx<'_, '_> {
             .me
             .call_method(actual.clone(), name, args.to_vec(), None, self.off)
         {
-            Err(Flow::Unsupported { .. }) if plain => Err(Flow::raise(
-                "NoMethodError",
-                format!("undefined method `{name}' for {}", actual.class_name()),
-            )),
+            Err(Flow::Unsupported { .. }) if plain => {
+                Err(crate::native::ruby::no_method(name, actual))
+            }
             other => other,
         }
     }

@@ -70,6 +70,11 @@ pub trait NativeObject: Any + Send + Sync {
     fn hash_pairs(&self) -> Option<Vec<(Value, Value)>> {
         None
     }
+    /// What its `to_ary` answers when Ruby converts it implicitly to an Array (`flatten`,
+    /// `Array#-`): an Array, or anything else, which Ruby refuses. None: no `to_ary`.
+    fn to_ary(&self) -> Option<Value> {
+        None
+    }
 }
 
 impl dyn NativeObject {
