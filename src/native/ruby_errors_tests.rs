@@ -405,3 +405,51 @@ end
         ]
     );
 }
+
+/// Array#flatten converts each element implicitly (`to_ary`, array.c via
+/// rb_check_array_type); an input without a value (NO_VALUE_SET) answers `to_ary` with
+/// itself, which Ruby refuses with TypeError: in an example it fails the example, in a
+/// control's body it is the Control Source Code Error (InSpec 7.1.16's rows for the same
+/// controls). FilterTable's ExceptionCatcher answers `[to_s]`, which flattens.
+#[test]
+fn flatten_refuses_an_input_without_a_value() {
+    let r = run(r#"control 'example' do
+  describe 'x' do
+    it { should cmp [input('no_such_input')].flatten }
+  end
+end
+control 'body' do
+  v = [input('no_such_input2')].flatten
+  describe 'y' do
+    it { should eq 'y' }
+  end
+end
+control 'nested' do
+  describe [[1, [2]], 3].flatten do
+    it { should eq [1, 2, 3] }
+  end
+end
+"#);
+    let refused = "can't convert Inspec::Input::NO_VALUE_SET to Array \
+                   (Inspec::Input::NO_VALUE_SET#to_ary gives Inspec::Input::NO_VALUE_SET)";
+    assert_eq!(
+        rows(&r, "example"),
+        vec![row("x ", ControlStatus::Failed, Some(refused))]
+    );
+    assert_eq!(
+        rows(&r, "body"),
+        vec![row(
+            &format!("{SOURCE_ERROR}6 "),
+            ControlStatus::Failed,
+            Some(refused)
+        )]
+    );
+    assert_eq!(
+        rows(&r, "nested"),
+        vec![row(
+            "[1, 2, 3] is expected to eq [1, 2, 3]",
+            ControlStatus::Passed,
+            None
+        )]
+    );
+}
