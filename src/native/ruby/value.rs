@@ -413,4 +413,9 @@ pub trait Resource: Send + Sync {
     fn lazy_rows_class(&self) -> Option<&'static str> {
         None
     }
+    /// Its FilterTable's custom properties (`register_custom_property`, shadow.rb's
+    /// `content`): with its rows unread they answer the ExceptionCatcher too.
+    fn custom_properties(&self) -> &'static [&'static str] {
+        &[]
+    }
 }
