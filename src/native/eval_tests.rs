@@ -1094,7 +1094,7 @@ control 'globals' do
     it { should be_nil }
   end
   describe [defined?(s), defined?(NoSuchConst), defined?(String)] do
-    it { should eq ['local-variable', nil, 'expression'] }
+    it { should eq ['local-variable', nil, 'constant'] }
   end
 end
 control 'json' do
