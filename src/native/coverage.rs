@@ -301,8 +301,10 @@ impl<'a> Analyzer<'a> {
         for c in load_library(PRELUDE_FILE, prelude(), &|_| format!("{PRELUDE_FILE}:0")) {
             self.lib_classes.insert(c.name.clone(), Arc::new(c));
         }
-        // The dependencies' resources, then the profile's own (as the evaluator loads them).
+        // The dependencies' resources, then the profile's own (as the evaluator loads them),
+        // and the modules they include into `::Inspec::Rule`.
         let deps = self.profile.dependency_libraries();
+        let mut mixed = Vec::new();
         for f in deps.into_iter().chain(self.profile.files.iter()) {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
@@ -348,6 +350,7 @@ impl<'a> Analyzer<'a> {
                 }
                 // File-level helpers and constants of libraries are visible everywhere.
                 for stmt in &f.program.body {
+                    mixed.extend(crate::native::ruby::library::rule_mixins(stmt));
                     match &stmt.kind {
                         ExprKind::Def(d) if d.singleton.is_none() => {
                             self.defs.insert(d.name.clone(), d.body.clone());
@@ -364,15 +367,6 @@ impl<'a> Analyzer<'a> {
         }
         // Modules included into `::Inspec::Rule` (or its reopened body): their methods answer
         // bare calls in every control, as the evaluator's `mix_into_controls`.
-        let deps = self.profile.dependency_libraries();
-        let mut mixed = Vec::new();
-        for f in deps.into_iter().chain(self.profile.files.iter()) {
-            if f.path.starts_with("libraries/") {
-                for stmt in &f.program.body {
-                    mixed.extend(crate::native::ruby::library::rule_mixins(stmt));
-                }
-            }
-        }
         for m in mixed {
             let Some(class) = self.lib_classes.get(&m).cloned() else {
                 continue;
