@@ -72,8 +72,7 @@ impl Embedding for Inspec {
         off: u32,
     ) -> Option<R> {
         if me.ext.dsl.example.is_some() {
-            let used_at = std::path::Path::new(&me.profile.path).join(me.at(off));
-            let used_at = used_at.display().to_string();
+            let used_at = crate::native::inspec::results::location(&me.profile.path, &me.at(off));
             if let Some(m) =
                 crate::native::inspec::deprecations::fail_control(res.name(), name, &used_at)
             {
