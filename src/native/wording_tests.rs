@@ -1011,3 +1011,25 @@ end
         "{none:?}"
     );
 }
+
+/// RSpec describes `be_in LIST` by `Array(list)`, which an input without a value refuses
+/// (its `to_ary` answers itself): rspec-core names the example by its location and the
+/// error instead (InSpec 7.1.16 on mongodb V-81851: "File /etc/mongod.conf owner example at
+/// …/controls/V-81851.rb:73 (Got an error when generating description from matcher:
+/// TypeError: can't convert …"), the status unchanged.
+#[test]
+fn be_in_an_input_without_a_value_is_described_by_its_location() {
+    let r = run(r#"control 'c' do
+  describe 'x' do
+    it { should be_in input('no_such_input') }
+  end
+end
+"#);
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Passed);
+    let want = "x example at test/controls/test.rb:3 (Got an error when generating \
+                description from matcher: TypeError: can't convert Inspec::Input::NO_VALUE_SET \
+                to Array (Inspec::Input::NO_VALUE_SET#to_ary gives Inspec::Input::NO_VALUE_SET) \
+                -- ";
+    assert!(c.code_desc.starts_with(want), "{}", c.code_desc);
+}

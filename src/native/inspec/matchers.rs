@@ -340,6 +340,19 @@ impl Matcher {
     }
 
     /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
+    /// The exception RSpec meets generating the description of a matcher of its DSL
+    /// (`be_in`): EnglishPhrasing.list calls `Array(expected)`, which refuses an object
+    /// whose `to_ary` answers no Array (an input without a value). None: it describes.
+    pub fn description_error(&self) -> Option<String> {
+        match (self.name.as_str(), self.args.as_slice()) {
+            ("be_in", [one]) => match crate::native::ruby::methods::check_array(one) {
+                Err(Flow::Raise(e)) => Some(format!("{}: {}", e.class, e.message)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     pub fn description(&self) -> String {
         if let Some((_, d)) = &self.custom {
             return d.clone();
