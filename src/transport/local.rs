@@ -45,7 +45,7 @@ fn direct_program(command: &str) -> Option<&str> {
 }
 
 /// Why Ruby's `exec` of a program (without a shell) fails before it runs.
-#[derive(Debug, PartialEq)]
+#[derive(Debug)]
 enum ExecRefusal {
     /// ENOENT: no path that exists, or no executable file of that name in a `PATH`
     /// directory (dln_find_exe_r).

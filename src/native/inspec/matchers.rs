@@ -339,7 +339,6 @@ impl Matcher {
             .and_then(|(_, a)| a.first())
     }
 
-    /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
     /// The exception RSpec meets generating the description of a matcher of its DSL
     /// (`be_in`): EnglishPhrasing.list calls `Array(expected)`, which refuses an object
     /// whose `to_ary` answers no Array (an input without a value). None: it describes.
@@ -353,6 +352,7 @@ impl Matcher {
         }
     }
 
+    /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
     pub fn description(&self) -> String {
         if let Some((_, d)) = &self.custom {
             return d.clone();
@@ -424,10 +424,9 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
             "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
-            // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
-            // one argument, when a list, is phrased as the list of its items.
-            // EnglishPhrasing.list of the one argument: a Hash or nil inspected whole,
-            // anything else as `Array(list)` (a Range's members, a String alone).
+            // A matcher of RSpec's DSL without a description of its own (matchers.rb):
+            // EnglishPhrasing.list of its one argument, a Hash or nil inspected whole,
+            // anything else as `Array(list)` (an Array's or a Range's members, a String).
             "be_in" => match self.args.as_slice() {
                 [Value::Array(items)] => format!("be in{}", sentence(items)),
                 [r @ Value::Range { .. }] => match crate::native::ruby::methods::iterate(r) {

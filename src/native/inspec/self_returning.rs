@@ -88,7 +88,10 @@ impl SelfReturning {
         match name {
             "to_s" => Value::Str(self.text()),
             "inspect" => Value::Str(NativeObject::inspect(self).unwrap_or_default()),
-            "to_ary" => NativeObject::to_ary(self).unwrap_or_else(|| recv.clone()),
+            // NO_VALUE_SET's `to_ary` is its `method_missing`, itself (below).
+            "to_ary" if matches!(self.0, Kind::Caught { .. }) => {
+                NativeObject::to_ary(self).unwrap_or(Value::Nil)
+            }
             "nil?" => Value::Bool(false),
             "!" => Value::Bool(false),
             "respond_to?" => Value::Bool(true),
