@@ -301,8 +301,10 @@ impl<'a> Analyzer<'a> {
         for c in load_library(PRELUDE_FILE, prelude(), &|_| format!("{PRELUDE_FILE}:0")) {
             self.lib_classes.insert(c.name.clone(), Arc::new(c));
         }
-        // The dependencies' resources, then the profile's own (as the evaluator loads them).
+        // The dependencies' resources, then the profile's own (as the evaluator loads them),
+        // and the modules they include into `::Inspec::Rule`.
         let deps = self.profile.dependency_libraries();
+        let mut mixed = Vec::new();
         for f in deps.into_iter().chain(self.profile.files.iter()) {
             if f.path.starts_with("libraries/") {
                 self.file = f.path.clone();
@@ -348,6 +350,7 @@ impl<'a> Analyzer<'a> {
                 }
                 // File-level helpers and constants of libraries are visible everywhere.
                 for stmt in &f.program.body {
+                    mixed.extend(crate::native::ruby::library::rule_mixins(stmt));
                     match &stmt.kind {
                         ExprKind::Def(d) if d.singleton.is_none() => {
                             self.defs.insert(d.name.clone(), d.body.clone());
@@ -364,15 +367,6 @@ impl<'a> Analyzer<'a> {
         }
         // Modules included into `::Inspec::Rule` (or its reopened body): their methods answer
         // bare calls in every control, as the evaluator's `mix_into_controls`.
-        let deps = self.profile.dependency_libraries();
-        let mut mixed = Vec::new();
-        for f in deps.into_iter().chain(self.profile.files.iter()) {
-            if f.path.starts_with("libraries/") {
-                for stmt in &f.program.body {
-                    mixed.extend(crate::native::ruby::library::rule_mixins(stmt));
-                }
-            }
-        }
         for m in mixed {
             let Some(class) = self.lib_classes.get(&m).cloned() else {
                 continue;
@@ -744,12 +738,7 @@ impl<'a> Analyzer<'a> {
             } => {
                 if let Some(p) = self.poisoned.get(name) {
                     bs.extend(p.iter().cloned());
-                } else if !self.consts.contains(name)
-                    && !KNOWN_CLASSES.contains(&name.as_str())
-                    && class_alias(name).is_none()
-                    && self.lib_class(name).is_none()
-                    && resource_class(name).is_none()
-                {
+                } else if !self.const_known(name) && !self.const_uninitialized(name) {
                     bs.push(self.block(format!("constant `{name}`"), off));
                 }
             }
@@ -764,7 +753,15 @@ impl<'a> Analyzer<'a> {
                             .next()
                             .is_some_and(|last| self.consts.contains(last))
                 });
-                if !known {
+                // `Foo::Bar` of an uninitialized `Foo` is NameError.
+                let unknown_scope = scoped_name(e).is_some_and(|n| {
+                    let first = n.split("::").next().unwrap_or_default();
+                    !n.starts_with("::")
+                        && !self.const_known(first)
+                        && !is_scoped_class(first)
+                        && self.const_uninitialized(first)
+                });
+                if !known && !unknown_scope {
                     let n = scoped_name(e).unwrap_or_default();
                     bs.push(self.block(format!("constant `{n}`"), off));
                 }
@@ -1009,6 +1006,21 @@ impl<'a> Analyzer<'a> {
     }
 
     /// `inspec`, or an instance variable holding it.
+    /// Whether the evaluator answers the top-level constant `name` (the profile's, a class
+    /// it models, a resource class).
+    fn const_known(&self, name: &str) -> bool {
+        self.consts.contains(name)
+            || KNOWN_CLASSES.contains(&name)
+            || class_alias(name).is_some()
+            || self.lib_class(name).is_some()
+            || resource_class(name).is_some()
+    }
+
+    /// Whether reading `name` is Ruby's NameError, which the evaluator raises.
+    fn const_uninitialized(&self, name: &str) -> bool {
+        crate::native::ruby::constants::uninitialized(self.profile, name)
+    }
+
     fn is_inspec(&self, r: &Expr) -> bool {
         names_inspec(r)
             || matches!(&r.kind, ExprKind::IVar(v) if self.inspec_ivars.contains(v.as_str()))
@@ -2012,5 +2024,14 @@ mod tests {
         assert!(c.controls[0].blockers[0]
             .construct
             .starts_with("regexp /a\\X/"));
+    }
+
+    /// A constant nothing defines is NameError, which the evaluator raises (the control is
+    /// evaluated); one Ruby has but the evaluator does not model still blocks.
+    #[test]
+    fn uninitialized_constants_are_evaluated_and_unmodeled_ones_block() {
+        let c = cov("control 'a' do\n  describe SSLCertificateFile do\n    it { should be_nil }\n  end\n  describe Foo::Bar do\n    it { should be_nil }\n  end\nend\ncontrol 'b' do\n  describe Etc do\n    it { should be_nil }\n  end\nend\n");
+        assert!(c.controls[0].supported, "{:#?}", c.controls);
+        assert_eq!(c.controls[1].blockers[0].construct, "constant `Etc`");
     }
 }

@@ -1094,7 +1094,7 @@ control 'globals' do
     it { should be_nil }
   end
   describe [defined?(s), defined?(NoSuchConst), defined?(String)] do
-    it { should eq ['local-variable', nil, 'expression'] }
+    it { should eq ['local-variable', nil, 'constant'] }
   end
 end
 control 'json' do
@@ -1427,4 +1427,39 @@ end
     let r = crate::native::testing::run_on(crate::native::testing::host(), code);
     assert_eq!(one(&r, "c").results[0].status, ControlStatus::Passed);
     assert_eq!(one(&r, "n").results[0].status, ControlStatus::Failed);
+}
+
+/// train's local transport lets Errno::EACCES of a path execve refuses (no execute
+/// permission, a directory) out of `command(...)`: each example that reads the command
+/// fails with Ruby's message and no matcher description (InSpec 7.1.16 on `/etc/passwd`:
+/// `Command: `/etc/passwd` exit_status `, "Permission denied - /etc/passwd").
+#[test]
+fn a_command_path_execve_refuses_fails_its_examples() {
+    let r = crate::native::testing::run_on(
+        crate::transport::local::test_host(),
+        r#"
+control 'c' do
+  describe command('/etc/passwd') do
+    its('exit_status') { should eq 0 }
+    its('stdout') { should eq '' }
+  end
+end
+"#,
+    );
+    let denied = Some("Permission denied - /etc/passwd".to_string());
+    assert_eq!(
+        crate::native::testing::status_rows(&r, "c"),
+        vec![
+            (
+                "Command: `/etc/passwd` exit_status ".to_string(),
+                ControlStatus::Failed,
+                denied.clone()
+            ),
+            (
+                "Command: `/etc/passwd` stdout ".to_string(),
+                ControlStatus::Failed,
+                denied
+            ),
+        ]
+    );
 }

@@ -254,3 +254,73 @@ fn file_readers_skip_a_directory_as_not_found_and_an_empty_file_unless_allowed()
         )]
     );
 }
+
+/// shadow.rb's methods outside its FilterTable on a file it cannot read, as InSpec 7.1.16
+/// answers them (`inspec exec -t local://`, a missing and an unreadable path): `content` (a
+/// custom property) answers the ExceptionCatcher, `to_s` its path, and `lines` — deprecated
+/// in the `fail_control` group (deprecator.rb) — fails an example whatever the file, while
+/// in a control's body it meets the read's ResourceSkipped, the control's source code error.
+#[test]
+fn shadows_other_methods_on_an_unread_file_answer_as_inspec() {
+    use ControlStatus::{Failed, Passed};
+    for p in ["/nonexistent/shadow", refused_file()] {
+        let why = if p == REFUSED {
+            format!("Can't read file: {p}")
+        } else {
+            format!("Can't find file: {p}")
+        };
+        let src = format!(
+            r#"control 'its' do
+  describe shadow('{p}') do
+    its('lines') {{ should eq [] }}
+    its('content') {{ should eq '' }}
+    its('to_s') {{ should eq '{p}' }}
+    its('user') {{ should eq [] }}
+  end
+end
+control 'body' do
+  x = shadow('{p}').lines
+  describe x do
+    it {{ should eq [] }}
+  end
+end
+"#
+        );
+        let r = run_local(&src);
+        let deprecated = |what: &str, line: u32| {
+            format!(
+                "DEPRECATION: The shadow `{what}` property is deprecated.{} This property was \
+                 removed in InSpec 4.0. (used at test/controls/test.rb:{line})",
+                if what == "user" {
+                    " Please use `users` instead."
+                } else {
+                    ""
+                }
+            )
+        };
+        assert_eq!(
+            rows(&r, "its"),
+            vec![
+                row(&format!("{p} lines "), Failed, &deprecated("lines", 3)),
+                row(
+                    &format!("{p} content is expected to eq \"\""),
+                    Failed,
+                    &format!(
+                        "\nexpected: \"\"\n     got: Inspec::Resources::Shadow ({why})\n\n\
+                         (compared using ==)\n"
+                    ),
+                ),
+                row(&format!("{p} to_s is expected to eq {p:?}"), Passed, ""),
+                row(&format!("{p} user "), Failed, &deprecated("user", 6)),
+            ]
+        );
+        assert_eq!(
+            rows(&r, "body"),
+            vec![row(
+                "Control Source Code Error test/controls/test.rb:9 ",
+                Failed,
+                &why
+            )]
+        );
+    }
+}

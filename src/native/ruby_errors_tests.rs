@@ -405,3 +405,125 @@ end
         ]
     );
 }
+
+/// Array#flatten converts each element implicitly (`to_ary`, array.c via
+/// rb_check_array_type); an input without a value (NO_VALUE_SET) answers `to_ary` with
+/// itself, which Ruby refuses with TypeError: in an example it fails the example, in a
+/// control's body it is the Control Source Code Error (InSpec 7.1.16's rows for the same
+/// controls). FilterTable's ExceptionCatcher answers `[to_s]`, which flattens.
+#[test]
+fn flatten_refuses_an_input_without_a_value() {
+    let r = run(r#"control 'example' do
+  describe 'x' do
+    it { should cmp [input('no_such_input')].flatten }
+  end
+end
+control 'body' do
+  v = [input('no_such_input2')].flatten
+  describe 'y' do
+    it { should eq 'y' }
+  end
+end
+control 'nested' do
+  describe [[1, [2]], 3].flatten do
+    it { should eq [1, 2, 3] }
+  end
+end
+"#);
+    let refused = "can't convert Inspec::Input::NO_VALUE_SET to Array \
+                   (Inspec::Input::NO_VALUE_SET#to_ary gives Inspec::Input::NO_VALUE_SET)";
+    assert_eq!(
+        rows(&r, "example"),
+        vec![row("x ", ControlStatus::Failed, Some(refused))]
+    );
+    assert_eq!(
+        rows(&r, "body"),
+        vec![row(
+            &format!("{SOURCE_ERROR}6 "),
+            ControlStatus::Failed,
+            Some(refused)
+        )]
+    );
+    assert_eq!(
+        rows(&r, "nested"),
+        vec![row(
+            "[1, 2, 3] is expected to eq [1, 2, 3]",
+            ControlStatus::Passed,
+            None
+        )]
+    );
+}
+
+/// A constant neither Ruby, InSpec nor the profile defines is NameError ("uninitialized
+/// constant", named from the control file's scope, the singleton class of InSpec's
+/// ControlEvalContext): in a control's body the Control Source Code Error, in an example a
+/// failed example (InSpec 7.1.16's rows for the same controls). One the profile assigns
+/// is its value; one that exists in Ruby but is not modeled (`Etc`) stays unsupported.
+#[test]
+fn a_constant_nothing_defines_is_name_error() {
+    let r = run(r#"control 'describe' do
+  describe SSLCertificateFile do
+    it { should be_nil }
+  end
+end
+control 'scoped' do
+  describe Foo::Bar do
+    it { should be_nil }
+  end
+end
+control 'example' do
+  describe 1 do
+    it { should eq Bogus2 }
+  end
+end
+Later = 1
+control 'defined' do
+  describe 1 do
+    it { should eq Later }
+  end
+end
+control 'exists' do
+  describe Etc do
+    it { should_not be_nil }
+  end
+end
+"#);
+    let name_error = |id: &str| -> (String, ControlStatus, String) {
+        let c = crate::native::testing::one(&r, id);
+        let x = &c.results[0];
+        (
+            x.code_desc.clone(),
+            x.status,
+            x.message.clone().unwrap_or_default(),
+        )
+    };
+    let scoped = |m: &str, name: &str| {
+        m.starts_with("uninitialized constant #<Class:#<Inspec::ControlEvalContext:0x")
+            && m.ends_with(&format!(">>::{name}"))
+    };
+    let (d, s, m) = name_error("describe");
+    assert_eq!(
+        (d.as_str(), s),
+        (&*format!("{SOURCE_ERROR}1 "), ControlStatus::Failed)
+    );
+    assert!(scoped(&m, "SSLCertificateFile"), "{m}");
+    let (d, s, m) = name_error("scoped");
+    assert_eq!(
+        (d.as_str(), s),
+        (&*format!("{SOURCE_ERROR}6 "), ControlStatus::Failed)
+    );
+    assert!(scoped(&m, "Foo"), "{m}");
+    let (d, s, m) = name_error("example");
+    assert_eq!((d.as_str(), s), ("1 ", ControlStatus::Failed));
+    assert!(scoped(&m, "Bogus2"), "{m}");
+    assert_eq!(
+        crate::native::testing::one(&r, "defined").status,
+        ControlStatus::Passed
+    );
+    let exists = crate::native::testing::one(&r, "exists");
+    assert_eq!(exists.status, ControlStatus::Skipped, "{exists:?}");
+    assert!(exists.results[0]
+        .skip_message
+        .as_deref()
+        .is_some_and(|m| m.contains("constant `Etc`")));
+}

@@ -893,3 +893,143 @@ end
     assert_eq!(d.status, ControlStatus::Passed, "{d:#?}");
     assert_eq!(d.results[0].code_desc, "J inner is expected to eq 2");
 }
+
+/// matchers.rb `be_in`: an item that is no Array asks `list.include?(item)` of any list (a
+/// String's substring, a Hash's key, a Range's cover, nil's NoMethodError); an Array item
+/// takes `item - list`, which refuses a list that is no Array (TypeError). RSpec describes
+/// the list as `Array(list)` (a Range's members). Each row is InSpec 7.1.16's on the same
+/// expectations (`inspec exec -t local://`); Hash lists are checked by status alone, their
+/// inspect being Ruby's of another version here.
+#[test]
+fn be_in_asks_any_list_include_and_an_array_item_subtracts_it() {
+    use ControlStatus::{Failed, Passed};
+    let r = run(r#"
+control 'in' do
+  describe 'ell' do
+    it { should be_in 'hello' }
+  end
+  describe 'xyz' do
+    it { should be_in 'hello' }
+  end
+  describe 'ell' do
+    it { should_not be_in 'hello' }
+  end
+  describe 2.5 do
+    it { should be_in 1..3 }
+  end
+  describe 5 do
+    it { should be_in 1..3 }
+  end
+  describe 5 do
+    it { should_not be_in 1...3 }
+  end
+  describe ['a'] do
+    it { should be_in 'abc' }
+  end
+  describe ['a'] do
+    it { should_not be_in 'abc' }
+  end
+  describe [1] do
+    it { should be_in 1..3 }
+  end
+end
+control 'hash' do
+  describe 'a' do
+    it { should be_in({ 'a' => 1, 'b' => 2 }) }
+  end
+  describe 'z' do
+    it { should be_in({ 'a' => 1 }) }
+  end
+  describe 'z' do
+    it { should_not be_in({ 'a' => 1 }) }
+  end
+  describe ['a'] do
+    it { should be_in({ 'a' => 1 }) }
+  end
+end
+control 'nil' do
+  describe 'a' do
+    it { should be_in nil }
+  end
+end
+"#);
+    let row = |d: &str, s: ControlStatus, m: Option<&str>| (d.to_string(), s, m.map(String::from));
+    let refused = |class: &str| format!("no implicit conversion of {class} into Array");
+    assert_eq!(
+        crate::native::testing::status_rows(&r, "in"),
+        vec![
+            row("ell is expected to be in \"hello\"", Passed, None),
+            row(
+                "xyz is expected to be in \"hello\"",
+                Failed,
+                Some("expected `xyz` to be in the list: `hello`")
+            ),
+            row(
+                "ell is expected not to be in \"hello\"",
+                Failed,
+                Some("expected `ell` not to be in the list: `hello`")
+            ),
+            row("2.5 is expected to be in 1, 2, and 3", Passed, None),
+            row(
+                "5 is expected to be in 1, 2, and 3",
+                Failed,
+                Some("expected `5` to be in the list: `1..3`")
+            ),
+            row("5 is expected not to be in 1 and 2", Passed, None),
+            row(
+                "[\"a\"] is expected to be in \"abc\"",
+                Failed,
+                Some(&refused("String"))
+            ),
+            row(
+                "[\"a\"] is expected not to be in \"abc\"",
+                Failed,
+                Some(&refused("String"))
+            ),
+            row(
+                "[1] is expected to be in 1, 2, and 3",
+                Failed,
+                Some(&refused("Range"))
+            ),
+        ]
+    );
+    let statuses: Vec<ControlStatus> = crate::native::testing::status_rows(&r, "hash")
+        .into_iter()
+        .map(|x| x.1)
+        .collect();
+    assert_eq!(statuses, vec![Passed, Failed, Passed, Failed]);
+    let none = crate::native::testing::status_rows(&r, "nil");
+    assert_eq!(
+        (none[0].0.as_str(), none[0].1),
+        ("a is expected to be in nil", Failed)
+    );
+    assert!(
+        none[0]
+            .2
+            .as_deref()
+            .is_some_and(|m| m.starts_with("undefined method `include?' for nil:NilClass")),
+        "{none:?}"
+    );
+}
+
+/// RSpec describes `be_in LIST` by `Array(list)`, which an input without a value refuses
+/// (its `to_ary` answers itself): rspec-core names the example by its location and the
+/// error instead (InSpec 7.1.16 on mongodb V-81851: "File /etc/mongod.conf owner example at
+/// …/controls/V-81851.rb:73 (Got an error when generating description from matcher:
+/// TypeError: can't convert …"), the status unchanged.
+#[test]
+fn be_in_an_input_without_a_value_is_described_by_its_location() {
+    let r = run(r#"control 'c' do
+  describe 'x' do
+    it { should be_in input('no_such_input') }
+  end
+end
+"#);
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Passed);
+    let want = "x example at test/controls/test.rb:3 (Got an error when generating \
+                description from matcher: TypeError: can't convert Inspec::Input::NO_VALUE_SET \
+                to Array (Inspec::Input::NO_VALUE_SET#to_ary gives Inspec::Input::NO_VALUE_SET) \
+                -- ";
+    assert!(c.code_desc.starts_with(want), "{}", c.code_desc);
+}

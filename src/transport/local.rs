@@ -44,21 +44,46 @@ fn direct_program(command: &str) -> Option<&str> {
     Some(first)
 }
 
-/// Whether `exec` finds the program: a path (with `/`) that exists, or an executable file of
-/// that name in a `PATH` directory (dln_find_exe_r).
-fn program_found(program: &str) -> bool {
+/// Why Ruby's `exec` of a program (without a shell) fails before it runs.
+#[derive(Debug)]
+enum ExecRefusal {
+    /// ENOENT: no path that exists, or no executable file of that name in a `PATH`
+    /// directory (dln_find_exe_r).
+    NotFound,
+    /// EACCES: a path that exists but execve refuses, a directory or a file without
+    /// execute permission.
+    PermissionDenied,
+}
+
+/// Whether (and why) `exec` refuses the program; None: it runs.
+fn exec_refusal(program: &str) -> Option<ExecRefusal> {
     use std::os::unix::fs::PermissionsExt;
     if program.is_empty() {
-        return false;
+        return Some(ExecRefusal::NotFound);
     }
     if program.contains('/') {
-        return std::path::Path::new(program).exists();
+        let path = std::path::Path::new(program);
+        if !path.exists() {
+            return Some(ExecRefusal::NotFound);
+        }
+        return (!path.is_file() || !executable(program)).then_some(ExecRefusal::PermissionDenied);
     }
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path).any(|dir| {
+    let found = std::env::split_paths(&path).any(|dir| {
         std::fs::metadata(dir.join(program))
             .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    })
+    });
+    (!found).then_some(ExecRefusal::NotFound)
+}
+
+/// access(2) X_OK: whether this process may execute the file (its mode bits and the
+/// directories on the way, as execve checks them).
+fn executable(path: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(path) else {
+        return false;
+    };
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    unsafe { libc::access(c.as_ptr(), libc::X_OK) == 0 }
 }
 
 /// This machine, checked directly.
@@ -90,13 +115,25 @@ impl Transport for LocalTransport {
     ) -> Result<CommandOutput, TransportError> {
         // Ruby execs a string without shell syntax itself, and train's local transport
         // answers a program it cannot find with empty output and status 1 (local.rb
-        // `rescue Errno::ENOENT`), where a shell would say "sh: 1: x: not found" (127).
-        if direct_program(command).is_some_and(|p| !program_found(p)) {
-            return Ok(CommandOutput {
-                stdout: String::new(),
-                stderr: String::new(),
-                exit_status: Some(1),
-            });
+        // `rescue Errno::ENOENT`), where a shell would say "sh: 1: x: not found" (127). A
+        // path execve refuses raises Errno::EACCES, which nothing rescues: the command
+        // fails with Ruby's message (a shell would say "Permission denied", 126).
+        if let Some(program) = direct_program(command) {
+            match exec_refusal(program) {
+                Some(ExecRefusal::NotFound) => {
+                    return Ok(CommandOutput {
+                        stdout: String::new(),
+                        stderr: String::new(),
+                        exit_status: Some(1),
+                    })
+                }
+                Some(ExecRefusal::PermissionDenied) => {
+                    return Err(TransportError::Failed(format!(
+                        "Permission denied - {program}"
+                    )))
+                }
+                None => {}
+            }
         }
         // /bin/sh named `sh`, as Ruby's `exec` of a shell string (train's local commands)
         // starts it: the shell names itself so in its messages ("sh: 1: Syntax error").
@@ -375,6 +412,38 @@ mod tests {
         assert_eq!(direct_program("ls -l /tmp"), Some("ls"));
         assert_eq!(direct_program("/usr/bin/a=b x"), Some("/usr/bin/a=b"));
         assert_eq!(direct_program("set -x"), None);
+    }
+
+    #[test]
+    fn a_path_execve_refuses_fails_with_rubys_eacces_message() {
+        // The oracle (InSpec 7.1.16, train's local transport): Errno::EACCES, unrescued,
+        // for a file without execute permission (even as root), a script without +x and a
+        // directory; through a shell the same paths run the shell's way.
+        let dir = std::env::temp_dir().join(format!("airs-noexec-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("s.sh");
+        std::fs::write(&script, "#!/bin/sh\necho hi\n").unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = script.to_str().unwrap();
+        let run = |c: &str| LocalTransport.run(c, None, &CancellationToken::new());
+        for (command, program) in [
+            (s.to_string(), s),
+            (format!("{s} arg"), s),
+            ("/etc/passwd".to_string(), "/etc/passwd"),
+            (dir.to_str().unwrap().to_string(), dir.to_str().unwrap()),
+        ] {
+            match run(&command) {
+                Err(TransportError::Failed(m)) => {
+                    assert_eq!(m, format!("Permission denied - {program}"))
+                }
+                other => panic!("{command}: {other:?}"),
+            }
+        }
+        let shell = run(&format!("{s} 2>&1; echo $?")).unwrap();
+        assert!(shell.stdout.ends_with("126\n"), "{shell:?}");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(run(s).unwrap().stdout, "hi\n");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -997,10 +997,20 @@ impl Interp<'_> {
                 None => return Err(self.unsupported("an expectation without a matcher", off)),
             },
         };
-        let desc = format!(
-            "is expected {}to {description}",
-            if negated { "not " } else { "" },
-        );
+        let desc = match builtin.as_ref().and_then(Matcher::description_error) {
+            // rspec-core example.rb `generate_description` rescues it into the example's
+            // location and the error, with its first backtrace line (the frame in
+            // rspec-expectations, whose install directory is the host's, not known here).
+            Some(error) => format!(
+                "example at {} (Got an error when generating description from matcher: \
+                 {error} -- lib/rspec/matchers/english_phrasing.rb:28:in `Array')",
+                crate::native::inspec::results::location(&self.profile.path, &self.at(off))
+            ),
+            None => format!(
+                "is expected {}to {description}",
+                if negated { "not " } else { "" },
+            ),
+        };
         // `should` is sent to the subject: one that raises leaves the example without a
         // description (RSpec generates it from a matcher that ran).
         let actual = match actual {
@@ -1079,10 +1089,9 @@ impl Predicates for PredicateCx<'_, '_> {
             .me
             .call_method(actual.clone(), name, args.to_vec(), None, self.off)
         {
-            Err(Flow::Unsupported { .. }) if plain => Err(Flow::raise(
-                "NoMethodError",
-                format!("undefined method `{name}' for {}", actual.class_name()),
-            )),
+            Err(Flow::Unsupported { .. }) if plain => {
+                Err(crate::native::ruby::no_method(name, actual))
+            }
             other => other,
         }
     }

@@ -11,10 +11,10 @@ use crate::native::inspec::self_returning::SelfReturning;
 use crate::native::inspec::table::TABLE_METHODS;
 use crate::native::resources;
 use crate::native::ruby::methods::row::Row;
-use crate::native::ruby::objects::{as_native, native};
+use crate::native::ruby::objects::{as_native, native, RESOURCE_FAILED};
 use crate::native::ruby::value::{Resource, Table, Value};
 use crate::native::ruby::Blk;
-use crate::native::ruby::{Embedding, R};
+use crate::native::ruby::{Embedding, Flow, R};
 use crate::profile::ast::{Block, Expr, ExprKind};
 
 /// The interpreter running InSpec.
@@ -71,6 +71,14 @@ impl Embedding for Inspec {
         blk: Option<Blk<'_>>,
         off: u32,
     ) -> Option<R> {
+        if me.ext.dsl.example.is_some() {
+            let used_at = crate::native::inspec::results::location(&me.profile.path, &me.at(off));
+            if let Some(m) =
+                crate::native::inspec::deprecations::fail_control(res.name(), name, &used_at)
+            {
+                return Some(Err(Flow::raise(RESOURCE_FAILED, m)));
+            }
+        }
         me.table_of_resource(res, name, args, blk, off)
     }
 

@@ -339,6 +339,19 @@ impl Matcher {
             .and_then(|(_, a)| a.first())
     }
 
+    /// The exception RSpec meets generating the description of a matcher of its DSL
+    /// (`be_in`): EnglishPhrasing.list calls `Array(expected)`, which refuses an object
+    /// whose `to_ary` answers no Array (an input without a value). None: it describes.
+    pub fn description_error(&self) -> Option<String> {
+        match (self.name.as_str(), self.args.as_slice()) {
+            ("be_in", [one]) => match crate::native::ruby::methods::check_array(one) {
+                Err(Flow::Raise(e)) => Some(format!("{}: {}", e.class, e.message)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// RSpec's description: `eq "root"`, `cmp == 2`, `be owned by "root"`, `exist`.
     pub fn description(&self) -> String {
         if let Some((_, d)) = &self.custom {
@@ -411,10 +424,15 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
             "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
-            // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
-            // one argument, when a list, is phrased as the list of its items.
+            // A matcher of RSpec's DSL without a description of its own (matchers.rb):
+            // EnglishPhrasing.list of its one argument, a Hash or nil inspected whole,
+            // anything else as `Array(list)` (an Array's or a Range's members, a String).
             "be_in" => match self.args.as_slice() {
                 [Value::Array(items)] => format!("be in{}", sentence(items)),
+                [r @ Value::Range { .. }] => match crate::native::ruby::methods::iterate(r) {
+                    Ok(items) => format!("be in{}", sentence(&items)),
+                    Err(_) => format!("be in{}", sentence(&self.args)),
+                },
                 args => format!("be in{}", sentence(args)),
             },
             "satisfy" => match &self.block {
@@ -827,47 +845,46 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     ))
 }
 
-fn m_be_in(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
+fn m_be_in(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
+    use crate::native::ruby::methods::binop;
+    use crate::profile::ast::BinOp;
     let actual = c.actual;
     let negated = c.negated;
     let not = c.not;
-    let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
-    Ok({
-        let list = match &a0 {
-            Value::Array(a) => a.clone(),
-            Value::Range { .. } => crate::native::ruby::methods::iterate(&a0)?,
-            other => vec![other.clone()],
-        };
-        // matchers.rb asks `list.include?(item)`: an object whose every method answers itself
-        // (an input's NO_VALUE_SET, FilterTable's ExceptionCatcher) answers it truthily.
-        let list_answers_itself = as_native::<SelfReturning>(&a0).is_some();
-        let ok = match actual {
-            Value::Array(items) if negated => !items.iter().any(|i| list.contains(i)),
-            Value::Array(items) => items.iter().all(|i| list.contains(i)),
-            _ if list_answers_itself => !negated,
-            other if negated => !list.contains(other),
-            other => list.contains(other),
-        };
-        // be_in has its own negation (no element of an array may be in the list).
-        let ok = if negated { !ok } else { ok };
-        // matchers.rb's messages interpolate the values; an array also shows the items
-        // outside (or, negated, inside) the list.
-        let mut message = format!(
-            "expected `{}` {not}to be in the list: `{}`",
+    let list = c.m.args.first().cloned().unwrap_or(Value::Nil);
+    // matchers.rb: an Array item is in the list when `item - list` is empty (negated:
+    // `item & list`), which converts the list implicitly (a String or Hash list is
+    // TypeError); any other item asks `list.include?(item)`, whatever the list is: a
+    // String's substring, a Hash's key, a Range's cover, nil's NoMethodError.
+    if let Value::Array(_) = actual {
+        let op = if negated { BinOp::BitAnd } else { BinOp::Sub };
+        let rest = binop(op, actual.clone(), list.clone())?;
+        let ok = matches!(&rest, Value::Array(r) if r.is_empty());
+        let label = if negated { "Comm" } else { "Diff" };
+        let message = format!(
+            "expected `{}` {not}to be in the list: `{}` \n{label}:\n {}",
             interpolated(actual),
-            interpolated(&a0)
+            interpolated(&list),
+            inspect(&rest)
         );
-        if let Value::Array(items) = actual {
-            let rest: Vec<Value> = items
-                .iter()
-                .filter(|i| list.contains(i) == negated)
-                .cloned()
-                .collect();
-            let label = if negated { "Comm" } else { "Diff" };
-            message.push_str(&format!(" \n{label}:\n {}", inspect(&Value::Array(rest))));
-        }
-        (ok, message)
-    })
+        // be_in has its own negation (`match_when_negated`).
+        return Ok((if negated { !ok } else { ok }, message));
+    }
+    let included = match &list {
+        Value::Array(items) => items.contains(actual),
+        // An object whose every method answers itself (an input's NO_VALUE_SET,
+        // FilterTable's ExceptionCatcher) answers `include?` truthily.
+        l if as_native::<SelfReturning>(l).is_some() => true,
+        l => cx
+            .predicate(l, "include?", std::slice::from_ref(actual))?
+            .truthy(),
+    };
+    let message = format!(
+        "expected `{}` {not}to be in the list: `{}`",
+        interpolated(actual),
+        interpolated(&list)
+    );
+    Ok((included, message))
 }
 
 fn m_be_nil(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {

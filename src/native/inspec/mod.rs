@@ -8,6 +8,7 @@
 
 pub mod cmp;
 pub mod context_names;
+pub mod deprecations;
 pub mod dsl;
 pub mod embedding;
 pub mod matchers;

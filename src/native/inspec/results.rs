@@ -25,8 +25,16 @@ pub fn unsupported_message(construct: &str, at: &str) -> String {
 /// `source_location` (the control file under the profile's path as given, and the line), and
 /// the example's empty description leaves a space at the end.
 pub fn source_code_error_desc(profile_path: &str, at: &str) -> String {
-    let file = std::path::Path::new(profile_path).join(at);
-    format!("Control Source Code Error {} ", file.display())
+    format!("Control Source Code Error {} ", location(profile_path, at))
+}
+
+/// A place in the profile as Ruby's backtraces name it: the file under the profile's path
+/// as given, and the line (`at` is `controls/x.rb:12`).
+pub fn location(profile_path: &str, at: &str) -> String {
+    std::path::Path::new(profile_path)
+        .join(at)
+        .display()
+        .to_string()
 }
 
 /// When and how long one example ran.

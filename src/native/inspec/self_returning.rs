@@ -88,9 +88,9 @@ impl SelfReturning {
         match name {
             "to_s" => Value::Str(self.text()),
             "inspect" => Value::Str(NativeObject::inspect(self).unwrap_or_default()),
-            // filter.rb: `to_ary` answers `[to_s]` (RSpec flattens it).
+            // NO_VALUE_SET's `to_ary` is its `method_missing`, itself (below).
             "to_ary" if matches!(self.0, Kind::Caught { .. }) => {
-                Value::Array(vec![Value::Str(self.text())])
+                NativeObject::to_ary(self).unwrap_or(Value::Nil)
             }
             "nil?" => Value::Bool(false),
             "!" => Value::Bool(false),
@@ -121,6 +121,14 @@ impl NativeObject for SelfReturning {
     }
     fn to_s(&self) -> Option<String> {
         Some(self.text())
+    }
+    /// filter.rb's catcher answers `[to_s]` (RSpec flattens it); NO_VALUE_SET answers
+    /// itself (`method_missing`), which Ruby's implicit conversions refuse.
+    fn to_ary(&self) -> Option<Value> {
+        Some(match self.0 {
+            Kind::Caught { .. } => Value::Array(vec![Value::Str(self.text())]),
+            Kind::NoValue { .. } => native(self.clone()),
+        })
     }
     fn inspect(&self) -> Option<String> {
         match &self.0 {

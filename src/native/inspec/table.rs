@@ -8,7 +8,9 @@ use crate::native::inspec::trace::describe_block;
 use crate::native::inspec::Interp;
 use crate::native::ruby::methods::row::Row;
 use crate::native::ruby::methods::{case_eq, to_s};
-use crate::native::ruby::objects::{native, next_object_address, object_to_s};
+use crate::native::ruby::objects::{
+    native, next_object_address, object_to_s, RESOURCE_FAILED, RESOURCE_SKIPPED,
+};
 use crate::native::ruby::value::{Resource, ResourceError};
 use crate::native::ruby::value::{Table, Value};
 use crate::native::ruby::Blk;
@@ -67,8 +69,23 @@ impl Interp<'_> {
             Err(e @ (ResourceError::Skip(_) | ResourceError::Failed(_))) => {
                 let empty = res.empty_table();
                 if let (Some(class), Some(t)) = (res.lazy_rows_class(), &empty) {
-                    if is_table_method(t, name) {
+                    if is_table_method(t, name) || res.custom_properties().contains(&name) {
                         return Some(Ok(SelfReturning::caught(class, e)));
+                    }
+                    // Read outside `initialize` (shadow.rb's `shadow_content`): `to_s`
+                    // reads nothing, and another method meets the read's exception as any
+                    // Ruby exception (no skip of the describe).
+                    if res.load_skip().is_none() {
+                        return Some(match name {
+                            "to_s" => Ok(Value::Str(res.to_s())),
+                            _ => res.skipped_answer(name, args).ok_or_else(|| {
+                                let class = match &e {
+                                    ResourceError::Failed(_) => RESOURCE_FAILED,
+                                    _ => RESOURCE_SKIPPED,
+                                };
+                                Flow::raise(class, e.to_string())
+                            }),
+                        });
                     }
                 }
                 match empty {

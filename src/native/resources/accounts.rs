@@ -310,6 +310,13 @@ impl Resource for AccountFile {
     fn lazy_rows_class(&self) -> Option<&'static str> {
         (self.name == "shadow").then_some("Inspec::Resources::Shadow")
     }
+
+    fn custom_properties(&self) -> &'static [&'static str] {
+        match self.name {
+            "shadow" => &["content"],
+            _ => &[],
+        }
+    }
 }
 
 /// Everything known about the accounts, joined from the three files.

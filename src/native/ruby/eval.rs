@@ -237,8 +237,9 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Var(_) => Some("local-variable"),
             ExprKind::GVar(_) => self.eval(inner)?.truthy().then_some("global-variable"),
             ExprKind::Const { .. } => match self.eval(inner) {
-                Ok(_) => Some("expression"),
+                Ok(_) => Some("constant"),
                 Err(Flow::Unsupported { .. }) => None,
+                Err(Flow::Raise(e)) if e.class == "NameError" => None,
                 Err(e) => return Err(e),
             },
             _ => return Err(self.unsupported("`defined?`", off)),
@@ -570,6 +571,18 @@ impl<E: Embedding> Interp<'_, E> {
         }
         if let Some(full) = crate::native::ruby::classes::class_alias(name) {
             return Ok(native(ClassRef(full.to_string())));
+        }
+        // A constant Ruby, InSpec and the profile all lack: NameError, named from the
+        // control file's scope (the singleton class of InSpec's ControlEvalContext).
+        if crate::native::ruby::constants::uninitialized(self.profile, name) {
+            let context = crate::native::ruby::objects::object_to_s(
+                "Inspec::ControlEvalContext",
+                crate::native::ruby::objects::next_object_address(),
+            );
+            return Err(Flow::raise(
+                "NameError",
+                format!("uninitialized constant #<Class:{context}>::{name}"),
+            ));
         }
         Err(self.unsupported(format!("constant `{name}`"), off))
     }

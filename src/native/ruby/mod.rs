@@ -16,6 +16,7 @@
 //! `file:line`; the control is then skipped, never passed silently.
 
 pub mod classes;
+pub mod constants;
 pub mod core_methods;
 pub mod corelib;
 pub mod eval;

@@ -70,6 +70,11 @@ pub trait NativeObject: Any + Send + Sync {
     fn hash_pairs(&self) -> Option<Vec<(Value, Value)>> {
         None
     }
+    /// What its `to_ary` answers when Ruby converts it implicitly to an Array (`flatten`,
+    /// `Array#-`): an Array, or anything else, which Ruby refuses. None: no `to_ary`.
+    fn to_ary(&self) -> Option<Value> {
+        None
+    }
 }
 
 impl dyn NativeObject {
@@ -407,5 +412,10 @@ pub trait Resource: Send + Sync {
     /// (utils/filter.rb). None: the rows are read in `initialize`, or not a table.
     fn lazy_rows_class(&self) -> Option<&'static str> {
         None
+    }
+    /// Its FilterTable's custom properties (`register_custom_property`, shadow.rb's
+    /// `content`): with its rows unread they answer the ExceptionCatcher too.
+    fn custom_properties(&self) -> &'static [&'static str] {
+        &[]
     }
 }

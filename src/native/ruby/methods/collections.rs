@@ -712,17 +712,18 @@ fn array_copy(
                 .collect(),
         ))),
         "flatten" => {
-            fn flat(v: &[Value], out: &mut Vec<Value>, depth: usize) {
+            // array.c `flatten`: each element converts implicitly (`to_ary`).
+            fn flat(v: &[Value], out: &mut Vec<Value>, depth: usize) -> R<()> {
                 for x in v {
-                    match x {
-                        Value::Array(a) if depth < 64 => flat(a, out, depth + 1),
-                        o => out.push(o.clone()),
+                    match check_array(x)? {
+                        Some(a) if depth < 64 => flat(&a, out, depth + 1)?,
+                        _ => out.push(x.clone()),
                     }
                 }
+                Ok(())
             }
             let mut out = Vec::new();
-            flat(items, &mut out, 0);
-            Some(Ok(Value::Array(out)))
+            Some(flat(items, &mut out, 0).map(|()| Value::Array(out)))
         }
         "to_h" if blk.is_none() => Some(pairs_to_hash(items)),
         "-" | "+" | "&" | "|" | "*" => {

@@ -262,6 +262,48 @@ pub fn hash_set(pairs: &mut Vec<(Value, Value)>, k: Value, v: Value) {
     }
 }
 
+/// Ruby's implicit conversion to Array where its absence is no error (rb_check_array_type,
+/// as `flatten` asks each element): the items of an Array or of what an object's `to_ary`
+/// answers; None without `to_ary`. A `to_ary` answering no Array is TypeError (object.c
+/// `convert_type_with_id`), as Inspec::Input::NO_VALUE_SET's, which answers itself.
+pub fn check_array(v: &Value) -> R<Option<Vec<Value>>> {
+    let answered = match v {
+        Value::Array(a) => return Ok(Some(a.clone())),
+        Value::Native(n) => n.to_ary(),
+        _ => None,
+    };
+    match answered {
+        None => Ok(None),
+        Some(Value::Array(a)) => Ok(Some(a)),
+        Some(other) => Err(Flow::raise(
+            "TypeError",
+            format!(
+                "can't convert {c} to Array ({c}#to_ary gives {})",
+                other.class_name(),
+                c = v.class_name()
+            ),
+        )),
+    }
+}
+
+/// Ruby's implicit conversion to Array where one is required (rb_to_array_type, as the
+/// right operand of `Array#-`, `+`, `&`, `|`): without `to_ary`, TypeError "no implicit
+/// conversion of String into Array".
+pub fn to_array(v: &Value) -> R<Vec<Value>> {
+    check_array(v)?.ok_or_else(|| {
+        let of = match v {
+            Value::Nil => "nil",
+            Value::Bool(true) => "true",
+            Value::Bool(false) => "false",
+            other => other.class_name(),
+        };
+        Flow::raise(
+            "TypeError",
+            format!("no implicit conversion of {of} into Array"),
+        )
+    })
+}
+
 /// The elements an `each` would yield.
 pub fn iterate(v: &Value) -> R<Vec<Value>> {
     match v {
@@ -491,6 +533,14 @@ fn check_len(n: usize) -> R<()> {
 /// Binary operators on plain values.
 pub fn binop(op: BinOp, l: Value, r: Value) -> R {
     use Value::*;
+    // Array's set operators take any right operand that converts to an Array.
+    let r = match (&l, &r) {
+        (Array(_), Array(_)) => r,
+        (Array(_), _) if matches!(op, BinOp::Add | BinOp::Sub | BinOp::BitAnd | BinOp::BitOr) => {
+            Array(to_array(&r)?)
+        }
+        _ => r,
+    };
     Ok(match (op, &l, &r) {
         (BinOp::Eq, _, _) => Bool(l == r),
         (BinOp::NotEq, _, _) => Bool(l != r),
