@@ -39,6 +39,12 @@ fn stopping(inner: &Inner) -> bool {
     inner.closed.load(Ordering::Acquire) && !inner.draining.load(Ordering::Acquire)
 }
 
+/// How long a worker with some of its slots busy waits, on PostgreSQL, for more of them to
+/// free before it claims: jobs claimed together start together, end at about the same time
+/// and are then stored (results, ends) and claimed again in shared statements, where jobs
+/// that drifted apart would cost a statement each. An idle worker claims at once.
+const CLAIM_GATHER: Duration = Duration::from_millis(10);
+
 /// Claims jobs from the store and runs each in a task of its own, at most `workers` at
 /// once, until the executor closes (and, when draining, until the queue is empty). With
 /// several slots free it claims that many jobs in one write (slots freed together, by job
@@ -47,6 +53,7 @@ fn stopping(inner: &Inner) -> bool {
 pub(super) async fn claimer(inner: Arc<Inner>) {
     let slots = Arc::new(Semaphore::new(inner.config.workers));
     let mut running = JoinSet::new();
+    let gather = inner.store.backend() == "postgresql";
     loop {
         while running.try_join_next().is_some() {}
         if stopping(&inner) {
@@ -55,11 +62,22 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
         let Ok(first) = slots.clone().acquire_owned().await else {
             break;
         };
-        // Jobs ending in the same write free their slots at about the same moment.
+        // Jobs ending in the same write free their slots at about the same moment; on a
+        // shared store, slots freed within CLAIM_GATHER are claimed together too.
         tokio::task::yield_now().await;
         let mut free = vec![first];
-        while let Ok(more) = slots.clone().try_acquire_owned() {
-            free.push(more);
+        let until = tokio::time::Instant::now() + CLAIM_GATHER;
+        loop {
+            while let Ok(more) = slots.clone().try_acquire_owned() {
+                free.push(more);
+            }
+            if !gather || free.len() >= inner.config.workers {
+                break;
+            }
+            match tokio::time::timeout_at(until, slots.clone().acquire_owned()).await {
+                Ok(Ok(more)) => free.push(more),
+                _ => break,
+            }
         }
         if stopping(&inner) {
             break;
@@ -690,7 +708,7 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<Heard>) {
 /// How long the writer waits, on PostgreSQL, after a job's end arrives first, for the ends
 /// of other jobs (jobs whose last results were stored together end together): a commit
 /// and a wake-up of every listening process per batch of ends instead of per job.
-const FINISH_LINGER: Duration = Duration::from_millis(2);
+const FINISH_LINGER: Duration = Duration::from_millis(5);
 
 /// Stores events, host results and job ends in batches, so a chatty job costs few writes, a
 /// host's result goes with its `host_finished` event, and jobs ending together end in one
