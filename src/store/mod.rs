@@ -219,17 +219,7 @@ pub trait Store: Send + Sync {
     /// can (PostgreSQL: one statement, which also renews `worker`'s lease for `lease`, so a
     /// job is never claimed under a lease that ran out meanwhile: [`Claimed::lease_renewed`]).
     async fn claim_jobs(&self, worker: &str, n: usize, _lease: std::time::Duration) -> Result<Claimed> {
-        let mut jobs = Vec::new();
-        while jobs.len() < n {
-            match self.claim_job(worker).await? {
-                Some(job) => jobs.push(job),
-                None => break,
-            }
-        }
-        Ok(Claimed {
-            jobs,
-            lease_renewed: false,
-        })
+        claim_each(self, worker, n).await
     }
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
     /// Ends attempt `attempt` of a running job with `end`, its `finished` event: the job's
@@ -246,11 +236,7 @@ pub trait Store: Send + Sync {
     /// one write where the store can (PostgreSQL: one statement, whose `finished` notices
     /// carry several ends each); per end, whether it was stored. `Err` when none could be.
     async fn finish_jobs(&self, ends: &[JobEnding]) -> Result<Vec<bool>> {
-        let mut out = Vec::with_capacity(ends.len());
-        for e in ends {
-            out.push(self.finish_job(e.attempt, &e.end, &e.note).await?);
-        }
-        Ok(out)
+        finish_each(self, ends).await
     }
     /// pending → canceled at `at`. False when it was no longer pending.
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool>;
@@ -334,6 +320,31 @@ pub trait Store: Send + Sync {
     async fn listen(&self) -> Result<Option<Listening>> {
         Ok(None)
     }
+}
+
+/// [`Store::claim_jobs`] as one [`Store::claim_job`] per job (stores that write one at a
+/// time); the lease is left to the heartbeat.
+pub(crate) async fn claim_each<S: Store + ?Sized>(store: &S, worker: &str, n: usize) -> Result<Claimed> {
+    let mut jobs = Vec::new();
+    while jobs.len() < n {
+        match store.claim_job(worker).await? {
+            Some(job) => jobs.push(job),
+            None => break,
+        }
+    }
+    Ok(Claimed {
+        jobs,
+        lease_renewed: false,
+    })
+}
+
+/// [`Store::finish_jobs`] as one [`Store::finish_job`] per end.
+pub(crate) async fn finish_each<S: Store + ?Sized>(store: &S, ends: &[JobEnding]) -> Result<Vec<bool>> {
+    let mut out = Vec::with_capacity(ends.len());
+    for e in ends {
+        out.push(store.finish_job(e.attempt, &e.end, &e.note).await?);
+    }
+    Ok(out)
 }
 
 /// What [`Store::claim_jobs`] took.

@@ -1155,17 +1155,7 @@ impl Store for SqlStore {
     ) -> Result<super::Claimed> {
         if matches!(self.writes, Writes::Sqlite(_)) {
             // One claim per job, as before (SQLite's writer takes one at a time anyway).
-            let mut jobs = Vec::new();
-            while jobs.len() < n {
-                match self.claim_job(worker).await? {
-                    Some(job) => jobs.push(job),
-                    None => break,
-                }
-            }
-            return Ok(super::Claimed {
-                jobs,
-                lease_renewed: false,
-            });
+            return super::claim_each(self, worker, n).await;
         }
         let jobs = self.claim_pg(worker, n, Some(lease)).await?;
         Ok(super::Claimed {
@@ -1217,11 +1207,7 @@ impl Store for SqlStore {
 
     async fn finish_jobs(&self, ends: &[super::JobEnding]) -> Result<Vec<bool>> {
         let Some(conns) = self.pg_conns() else {
-            let mut out = Vec::with_capacity(ends.len());
-            for e in ends {
-                out.push(self.finish_job(e.attempt, &e.end, &e.note).await?);
-            }
-            return Ok(out);
+            return super::finish_each(self, ends).await;
         };
         if ends.is_empty() {
             return Ok(Vec::new());
