@@ -548,7 +548,11 @@ impl JobHandle {
         };
         let (stored, done) = tokio::sync::oneshot::channel();
         let gone = || StoreError::Database("the store's event writer stopped".into()).into();
-        if sink.send(WriterMsg::Finish { ending, stored }).await.is_err() {
+        if sink
+            .send(WriterMsg::Finish { ending, stored })
+            .await
+            .is_err()
+        {
             return Err(gone());
         }
         match done.await {

@@ -218,7 +218,12 @@ pub trait Store: Send + Sync {
     /// does (one attempt per job, its `started` event with it), in one write where the store
     /// can (PostgreSQL: one statement, which also renews `worker`'s lease for `lease`, so a
     /// job is never claimed under a lease that ran out meanwhile: [`Claimed::lease_renewed`]).
-    async fn claim_jobs(&self, worker: &str, n: usize, _lease: std::time::Duration) -> Result<Claimed> {
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        n: usize,
+        _lease: std::time::Duration,
+    ) -> Result<Claimed> {
         claim_each(self, worker, n).await
     }
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
@@ -324,7 +329,11 @@ pub trait Store: Send + Sync {
 
 /// [`Store::claim_jobs`] as one [`Store::claim_job`] per job (stores that write one at a
 /// time); the lease is left to the heartbeat.
-pub(crate) async fn claim_each<S: Store + ?Sized>(store: &S, worker: &str, n: usize) -> Result<Claimed> {
+pub(crate) async fn claim_each<S: Store + ?Sized>(
+    store: &S,
+    worker: &str,
+    n: usize,
+) -> Result<Claimed> {
     let mut jobs = Vec::new();
     while jobs.len() < n {
         match store.claim_job(worker).await? {
@@ -339,7 +348,10 @@ pub(crate) async fn claim_each<S: Store + ?Sized>(store: &S, worker: &str, n: us
 }
 
 /// [`Store::finish_jobs`] as one [`Store::finish_job`] per end.
-pub(crate) async fn finish_each<S: Store + ?Sized>(store: &S, ends: &[JobEnding]) -> Result<Vec<bool>> {
+pub(crate) async fn finish_each<S: Store + ?Sized>(
+    store: &S,
+    ends: &[JobEnding],
+) -> Result<Vec<bool>> {
     let mut out = Vec::with_capacity(ends.len());
     for e in ends {
         out.push(store.finish_job(e.attempt, &e.end, &e.note).await?);
