@@ -16,7 +16,7 @@ use super::events::{Doorbell, EventLog, Subscription, REMOTE_POLL};
 use crate::error::{Error, Result, StoreError};
 use crate::inventory::Inventory;
 use crate::job::{Event, EventKind, HostResult, JobSnapshot, JobStatus};
-use crate::store::{EventsWatch, Fence, JobRecord, Notice, Store};
+use crate::store::{EventsWatch, Fence, JobEnding, JobRecord, Notice, Store};
 use crate::template::Template;
 
 /// Where the store sends notices (PostgreSQL), a waiting view reads the store when told
@@ -332,6 +332,14 @@ pub(crate) enum WriterMsg {
     },
     /// Answered once everything sent before it is stored.
     Flush(tokio::sync::oneshot::Sender<()>),
+    /// A job's end, stored after everything sent before it (its attempt's events and
+    /// results), with the ends of other jobs that arrive meanwhile in one write (group
+    /// commit); `stored` hears whether it was (false: the attempt no longer holds the job),
+    /// or the store's error.
+    Finish {
+        ending: JobEnding,
+        stored: tokio::sync::oneshot::Sender<std::result::Result<bool, String>>,
+    },
 }
 
 /// Where a handle's events go besides live subscribers: the store's event writer.
@@ -523,15 +531,33 @@ impl JobHandle {
         }
     }
 
-    /// Waits until every event this handle queued for the store is stored (or the writer
-    /// gave up): a running attempt's events must be stored before its end, since the store
-    /// takes no events but the `finished` one of an attempt that ended.
-    pub(crate) async fn flush_events(&self) {
-        if let Some(sink) = &self.sink {
-            let (tx, rx) = tokio::sync::oneshot::channel();
-            if sink.send(WriterMsg::Flush(tx)).await.is_ok() {
-                let _ = tokio::time::timeout(Duration::from_secs(10), rx).await;
-            }
+    /// Stores this job's end (attempt `attempt`, `end` its `finished` event, `note` what
+    /// followers count) through the store's writer, after every event and result this
+    /// handle queued there: a running attempt's events must be stored before its end, since
+    /// the store takes no events but the `finished` one of an attempt that ended. The writer
+    /// stores ends that arrive together in one write. False when the attempt no longer holds
+    /// the job.
+    pub(crate) async fn store_end(&self, attempt: u32, end: &Event, note: &str) -> Result<bool> {
+        let ending = JobEnding {
+            attempt,
+            end: end.clone(),
+            note: note.to_string(),
+        };
+        let Some(sink) = &self.sink else {
+            return self.store.finish_job(attempt, end, note).await;
+        };
+        let (stored, done) = tokio::sync::oneshot::channel();
+        let gone = || StoreError::Database("the store's event writer stopped".into()).into();
+        if sink
+            .send(WriterMsg::Finish { ending, stored })
+            .await
+            .is_err()
+        {
+            return Err(gone());
+        }
+        match done.await {
+            Ok(outcome) => outcome.map_err(|e| StoreError::Database(e).into()),
+            Err(_) => Err(gone()),
         }
     }
 

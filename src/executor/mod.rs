@@ -234,9 +234,14 @@ impl Inner {
         self.store
             .heartbeat(&self.worker_id, self.config.stale_after)
             .await?;
+        self.lease_renewed(sent);
+        Ok(())
+    }
+
+    /// Remembers that a write sent at `sent` (since `epoch`) renewed the lease.
+    fn lease_renewed(&self, sent: Duration) {
         let ms = u64::try_from(sent.as_millis()).unwrap_or(u64::MAX);
         self.lease_renewed_ms.fetch_max(ms, Ordering::AcqRel);
-        Ok(())
     }
 
     /// How long since the lease was last renewed.
@@ -370,9 +375,10 @@ impl Executor {
         });
 
         priority::lower_checks_to(inner.config.nice, inner.config.idle_checks);
-        let mut tasks: Vec<_> = (0..inner.config.workers)
-            .map(|_| runtime.spawn(run::worker(inner.clone())))
-            .collect();
+        let mut tasks = Vec::new();
+        if inner.config.workers > 0 {
+            tasks.push(runtime.spawn(run::claimer(inner.clone())));
+        }
         tasks.push(runtime.spawn(run::event_writer(
             inner.store.clone(),
             events_rx,

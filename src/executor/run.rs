@@ -8,7 +8,7 @@ use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
@@ -39,42 +39,82 @@ fn stopping(inner: &Inner) -> bool {
     inner.closed.load(Ordering::Acquire) && !inner.draining.load(Ordering::Acquire)
 }
 
-/// One worker: claims jobs from the store until the executor closes (and, when draining,
-/// until the queue is empty). Idle, it sleeps until woken or `poll_interval` passes.
-pub(super) async fn worker(inner: Arc<Inner>) {
+/// How long a worker with some of its slots busy waits, on PostgreSQL, for more of them to
+/// free before it claims: jobs claimed together start together, end at about the same time
+/// and are then stored (results, ends) and claimed again in shared statements, where jobs
+/// that drifted apart would cost a statement each. An idle worker claims at once.
+const CLAIM_GATHER: Duration = Duration::from_millis(10);
+
+/// Claims jobs from the store and runs each in a task of its own, at most `workers` at
+/// once, until the executor closes (and, when draining, until the queue is empty). With
+/// several slots free it claims that many jobs in one write (slots freed together, by job
+/// ends stored together, are claimed together). Idle, it sleeps until woken or
+/// `poll_interval` passes. Returns once every job it started has ended.
+pub(super) async fn claimer(inner: Arc<Inner>) {
+    let slots = Arc::new(Semaphore::new(inner.config.workers));
+    let mut running = JoinSet::new();
+    let gather = inner.store.backend() == "postgresql";
     loop {
+        while running.try_join_next().is_some() {}
         if stopping(&inner) {
-            return;
+            break;
+        }
+        let Ok(first) = slots.clone().acquire_owned().await else {
+            break;
+        };
+        // Jobs ending in the same write free their slots at about the same moment; on a
+        // shared store, slots freed within CLAIM_GATHER are claimed together too.
+        tokio::task::yield_now().await;
+        let mut free = vec![first];
+        let until = tokio::time::Instant::now() + CLAIM_GATHER;
+        loop {
+            while let Ok(more) = slots.clone().try_acquire_owned() {
+                free.push(more);
+            }
+            if !gather || free.len() >= inner.config.workers {
+                break;
+            }
+            match tokio::time::timeout_at(until, slots.clone().acquire_owned()).await {
+                Ok(Ok(more)) => free.push(more),
+                _ => break,
+            }
+        }
+        if stopping(&inner) {
+            break;
         }
         let wake = inner.wake.notified();
-        match inner.store.claim_job(&inner.worker_id).await {
-            Ok(Some(rec)) => {
-                let waited = rec.started_at.unwrap_or_else(chrono::Utc::now) - rec.created_at;
-                inner.counters.claimed(waited);
-                let what = format!("claimed job {} (attempt {})", rec.id, rec.attempt);
-                let fields = [
-                    ("job", rec.id.to_string().into()),
-                    ("attempt", rec.attempt.into()),
-                    (
-                        "queue_wait_seconds",
-                        (waited.num_milliseconds() as f64 / 1000.0).into(),
-                    ),
-                ];
-                // A line per job: only where the operator asked for structured lines (a
-                // collector reads them); text lines stay for what is rare.
-                if crate::oplog::format() == crate::oplog::LogFormat::Json {
-                    log(&inner, "claim", &what, &fields);
+        let sent = inner.epoch.elapsed();
+        let claimed = inner
+            .store
+            .claim_jobs(&inner.worker_id, free.len(), inner.config.stale_after)
+            .await;
+        match claimed {
+            Ok(claimed) if !claimed.jobs.is_empty() => {
+                if claimed.lease_renewed {
+                    inner.lease_renewed(sent);
                 }
-                run_claimed(&inner, rec).await
+                for rec in claimed.jobs {
+                    log_claim(&inner, &rec);
+                    let (inner, slot) = (inner.clone(), free.pop());
+                    running.spawn(async move {
+                        run_claimed(&inner, rec).await;
+                        drop(slot);
+                    });
+                }
             }
-            Ok(None) if inner.closed.load(Ordering::Acquire) => return,
-            Ok(None) => {
+            Ok(_) if inner.closed.load(Ordering::Acquire) => break,
+            Ok(claimed) => {
+                if claimed.lease_renewed {
+                    inner.lease_renewed(sent);
+                }
+                drop(free);
                 tokio::select! {
                     _ = wake => {}
                     _ = tokio::time::sleep(inner.config.poll_interval) => {}
                 }
             }
             Err(e) => {
+                drop(free);
                 inner.counters.store_error();
                 let fields = [("operation", "claim".into())];
                 log(
@@ -87,6 +127,27 @@ pub(super) async fn worker(inner: Arc<Inner>) {
             }
         }
     }
+    while running.join_next().await.is_some() {}
+}
+
+/// Counts a claim, and logs it where the operator asked for structured lines (a collector
+/// reads them; text lines stay for what is rare).
+fn log_claim(inner: &Inner, rec: &crate::store::JobRecord) {
+    let waited = rec.started_at.unwrap_or_else(chrono::Utc::now) - rec.created_at;
+    inner.counters.claimed(waited);
+    if crate::oplog::format() != crate::oplog::LogFormat::Json {
+        return;
+    }
+    let what = format!("claimed job {} (attempt {})", rec.id, rec.attempt);
+    let fields = [
+        ("job", rec.id.to_string().into()),
+        ("attempt", rec.attempt.into()),
+        (
+            "queue_wait_seconds",
+            (waited.num_milliseconds() as f64 / 1000.0).into(),
+        ),
+    ];
+    log(inner, "claim", &what, &fields);
 }
 
 async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
@@ -132,9 +193,6 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
 /// other processes), then announces it; retries while the store is down.
 async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option<String>) {
     let attempt = job.attempt();
-    // Everything the attempt emitted is stored while it still holds the job, so a replay
-    // that shows `finished` shows all that came before it.
-    job.flush_events().await;
     let Some(mut end) = job.prepare_finish(status, error) else {
         return; // announced already
     };
@@ -153,7 +211,9 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
         .and_then(|s| serde_json::to_string(&s).ok())
         .unwrap_or_default();
     for _ in 0..30 {
-        match inner.store.finish_job(attempt, &end, &note).await {
+        // Stored after everything the attempt emitted, while it still holds the job, so a
+        // replay that shows `finished` shows all that came before it.
+        match job.store_end(attempt, &end, &note).await {
             Ok(true) => {
                 job.announce_finish(end);
                 return;
@@ -161,6 +221,16 @@ async fn finish(inner: &Inner, job: &JobHandle, status: JobStatus, error: Option
             // No longer ours (recovered and re-queued while we were cut off): say so here
             // only; the store keeps the newer truth.
             Ok(false) => {
+                let what = format!(
+                    "store: refused the end of job {} (attempt {attempt}): a stale attempt (its job was recovered meanwhile)",
+                    job.id
+                );
+                let fields = [
+                    ("job", job.id.to_string().into()),
+                    ("attempt", attempt.into()),
+                    ("ends", 1.into()),
+                ];
+                log(inner, "stale_refused", &what, &fields);
                 unstored(
                     end,
                     "this executor lost the job (it was recovered by another)",
@@ -635,8 +705,15 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<Heard>) {
     }
 }
 
-/// Stores events and host results in batches, so a chatty job costs few writes and a
-/// host's result goes with its `host_finished` event.
+/// How long the writer waits, on PostgreSQL, after a job's end arrives first, for the ends
+/// of other jobs (jobs whose last results were stored together end together): a commit
+/// and a wake-up of every listening process per batch of ends instead of per job.
+const FINISH_LINGER: Duration = Duration::from_millis(5);
+
+/// Stores events, host results and job ends in batches, so a chatty job costs few writes, a
+/// host's result goes with its `host_finished` event, and jobs ending together end in one
+/// write. Within a batch the events and results are stored first, then the ends: a job's
+/// end is stored after everything it sent before it.
 pub(super) async fn event_writer(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<WriterMsg>,
@@ -646,11 +723,18 @@ pub(super) async fn event_writer(
     let mut results = Vec::new();
     let mut told = Vec::new();
     let mut flushes = Vec::new();
+    let mut ends = Vec::new();
+    let mut ended = Vec::new();
     // On a shared store each write is a round trip to a server that other processes load
     // too: what other jobs emit within a few ms goes in the same statement.
-    let linger = (store.backend() == "postgresql").then_some(crate::store::WRITE_LINGER);
+    let shared = store.backend() == "postgresql";
     while let Some(first) = rx.recv().await {
-        if let (Some(linger), WriterMsg::Event(..) | WriterMsg::Result { .. }) = (linger, &first) {
+        let linger = match &first {
+            WriterMsg::Event(..) | WriterMsg::Result { .. } => crate::store::WRITE_LINGER,
+            WriterMsg::Finish { .. } => FINISH_LINGER,
+            WriterMsg::Flush(_) => Duration::ZERO,
+        };
+        if shared && !linger.is_zero() {
             tokio::time::sleep(linger).await;
         }
         let mut msg = Some(first);
@@ -668,6 +752,10 @@ pub(super) async fn event_writer(
                     told.push(stored);
                 }
                 WriterMsg::Flush(tx) => flushes.push(tx),
+                WriterMsg::Finish { ending, stored } => {
+                    ends.push(ending);
+                    ended.push(stored);
+                }
             }
             if batch.len() < EVENT_BATCH {
                 msg = rx.try_recv().ok();
@@ -682,6 +770,22 @@ pub(super) async fn event_writer(
         results.clear();
         for tx in told.drain(..) {
             let _ = tx.send(outcome.clone());
+        }
+        if !ends.is_empty() {
+            match store.finish_jobs(&ends).await {
+                Ok(stored) => {
+                    for (tx, ok) in ended.drain(..).zip(stored) {
+                        let _ = tx.send(Ok(ok));
+                    }
+                }
+                Err(e) => {
+                    for tx in ended.drain(..) {
+                        let _ = tx.send(Err(e.to_string()));
+                    }
+                }
+            }
+            ends.clear();
+            ended.clear(); // any left unanswered: their senders hear that the writer dropped them
         }
         for tx in flushes.drain(..) {
             let _ = tx.send(());

@@ -214,6 +214,18 @@ pub trait Store: Send + Sync {
     /// same statement or transaction: a never-claimed job's history is its `queued` event
     /// alone ([`queued`]), so its worker reads no history back.
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>>;
+    /// Takes up to `n` of the oldest pending jobs for `worker`, each as [`Store::claim_job`]
+    /// does (one attempt per job, its `started` event with it), in one write where the store
+    /// can (PostgreSQL: one statement, which also renews `worker`'s lease for `lease`, so a
+    /// job is never claimed under a lease that ran out meanwhile: [`Claimed::lease_renewed`]).
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        n: usize,
+        _lease: std::time::Duration,
+    ) -> Result<Claimed> {
+        claim_each(self, worker, n).await
+    }
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()>;
     /// Ends attempt `attempt` of a running job with `end`, its `finished` event: the job's
     /// status, error and end time are the event's, and the event is stored with them in one
@@ -225,6 +237,12 @@ pub trait Store: Send + Sync {
     ///
     /// [`EndSummary`]: crate::executor::EndSummary
     async fn finish_job(&self, attempt: u32, end: &Event, note: &str) -> Result<bool>;
+    /// Ends several jobs, each as [`Store::finish_job`] does (fenced by its own attempt), in
+    /// one write where the store can (PostgreSQL: one statement, whose `finished` notices
+    /// carry several ends each); per end, whether it was stored. `Err` when none could be.
+    async fn finish_jobs(&self, ends: &[JobEnding]) -> Result<Vec<bool>> {
+        finish_each(self, ends).await
+    }
     /// pending → canceled at `at`. False when it was no longer pending.
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool>;
     /// Flags a running job for cancellation by whichever worker runs it.
@@ -309,6 +327,55 @@ pub trait Store: Send + Sync {
     }
 }
 
+/// [`Store::claim_jobs`] as one [`Store::claim_job`] per job (stores that write one at a
+/// time); the lease is left to the heartbeat.
+pub(crate) async fn claim_each<S: Store + ?Sized>(
+    store: &S,
+    worker: &str,
+    n: usize,
+) -> Result<Claimed> {
+    let mut jobs = Vec::new();
+    while jobs.len() < n {
+        match store.claim_job(worker).await? {
+            Some(job) => jobs.push(job),
+            None => break,
+        }
+    }
+    Ok(Claimed {
+        jobs,
+        lease_renewed: false,
+    })
+}
+
+/// [`Store::finish_jobs`] as one [`Store::finish_job`] per end.
+pub(crate) async fn finish_each<S: Store + ?Sized>(
+    store: &S,
+    ends: &[JobEnding],
+) -> Result<Vec<bool>> {
+    let mut out = Vec::with_capacity(ends.len());
+    for e in ends {
+        out.push(store.finish_job(e.attempt, &e.end, &e.note).await?);
+    }
+    Ok(out)
+}
+
+/// What [`Store::claim_jobs`] took.
+#[derive(Debug, Default)]
+pub struct Claimed {
+    pub jobs: Vec<JobRecord>,
+    /// The claim renewed the worker's lease (from the moment it was sent).
+    pub lease_renewed: bool,
+}
+
+/// One job's end for [`Store::finish_jobs`]: attempt `attempt` ends with `end`, its
+/// `finished` event; `note` as for [`Store::finish_job`].
+#[derive(Clone, Debug)]
+pub struct JobEnding {
+    pub attempt: u32,
+    pub end: Event,
+    pub note: String,
+}
+
 /// What [`Store::listen`] gives: the notices heard, and where to say which jobs' `events`
 /// notices to hear (those go only to processes that stream the job, see [`EventsWatch`]).
 pub struct Listening {
@@ -317,10 +384,12 @@ pub struct Listening {
 }
 
 /// A job's `events` notices are sent on a channel of their own, heard only by processes
-/// that stream the job (a job nobody streams costs no process a wake-up per batch of its
-/// events): `Start` when a process's first stream of the job begins (`ready` told once it
-/// listens, so that the stream's first read sees what was stored before), `Stop` when its
-/// last one ends.
+/// that stream the job, and only once a process marked the job watched in the store (a job
+/// nobody streams costs no process a wake-up per batch of its events, and its writes send no
+/// notice at all): `Start` when a process's first stream of the job begins (`ready` told once
+/// it listens and the job is marked, so that the stream's first read sees what was stored
+/// without a notice), `Stop` when its last one ends (the mark stays: another process may
+/// stream the job).
 pub enum EventsWatch {
     Start(Uuid, tokio::sync::oneshot::Sender<()>),
     Stop(Uuid),

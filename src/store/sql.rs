@@ -21,6 +21,14 @@ use crate::job::{sort_in_host_order, timestamp as ts, Event, HostResult, JobStat
 use crate::template::Template;
 
 const NOTIFY_CHANNEL: &str = "ansible_inspec_rs";
+/// The kind of notice that carries several jobs' ends: `ends:N:origin:[[job, note], …]`
+/// (the listener hears each as a `finished` notice with its note).
+const ENDS: &str = "ends";
+/// Bytes of ends' notes one notice carries at most: PostgreSQL refuses payloads of 8,000
+/// bytes or more.
+const ENDS_PAYLOAD: usize = 6_000;
+/// A note longer than this (as a JSON string) is not told (followers read the job instead).
+const ENDS_NOTE_MAX: usize = 4_000;
 /// PostgreSQL advisory lock held while a job is admitted (counted against `queue_size`
 /// and inserted); the migration lock is another key.
 const ADMISSION_LOCK: i64 = 7_244_032;
@@ -51,6 +59,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "ALTER TABLE workers ADD COLUMN lease_until TEXT",
         "ALTER TABLE workers ADD COLUMN lease_until TEXT",
+    ),
+    // 1 once a process streams the job: only then do its events' writes send notices
+    // (PostgreSQL wakes every listening backend on a commit that notifies, whatever the
+    // channel). Set by the listener (`mark_watched`); SQLite sends no notices.
+    (
+        3,
+        "ALTER TABLE jobs ADD COLUMN watched BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE jobs ADD COLUMN watched BIGINT NOT NULL DEFAULT 0",
     ),
 ];
 
@@ -167,16 +183,16 @@ fn bind_args<'q>(
 pub const WRITE_LINGER: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// The job row of `v.job_id` (a batch row), locked FOR SHARE, when the fence of `attempt`
-/// and `finished` admits it (see [`Fence::sql`]): a lateral subquery, so that each batch row
+/// and `finished` admits it (see [`Fence::sql`]), with its `watched` mark: a lateral subquery, so that each batch row
 /// looks its job up by the id index. A join of the batch to `jobs` was planned for the
 /// batch function's default estimate (100 rows) as a hash join over the whole jobs table
 /// while it held up to a few thousand jobs, read on every batch (at 800 jobs: 0.47 ms of a
 /// 3-row batch's 0.5, 0.14 ms by index).
-/// The fence sits inside the locking subquery: a row changed meanwhile by a recovery or a
-/// claim is waited for and judged in its new version.
+/// The fence sits inside the locking subquery: a row changed meanwhile by a recovery, a
+/// claim or a watch mark is waited for and judged (and its mark read) in its new version.
 fn fenced_job(attempt: &str, finished: &str) -> String {
     format!(
-        "(SELECT 1 FROM jobs j WHERE j.id = v.job_id AND {} FOR SHARE) AS j",
+        "(SELECT j.watched FROM jobs j WHERE j.id = v.job_id AND {} FOR SHARE) AS j",
         Fence::sql("j", attempt, finished)
     )
 }
@@ -525,6 +541,140 @@ impl SqlStore {
         }
     }
 
+    /// Claims up to `n` of the oldest pending jobs for `worker` on PostgreSQL, in one
+    /// statement: the claims (SKIP LOCKED: workers elsewhere claim other jobs at once, each
+    /// job once, one attempt per claim), each first attempt's `started` event (its body made
+    /// here with a placeholder id, the job's put in by the statement) with its `events` notice
+    /// when the job is watched, and with `lease`, the worker's lease renewed for that long
+    /// from now: a job is never claimed under a lease that ran out meanwhile.
+    /// The jobs are found by index (`seq = ANY (ARRAY(…))`): a semi-join to the subquery
+    /// could be planned as a scan of the whole jobs table for a parameter's row estimate.
+    async fn claim_pg(
+        &self,
+        worker: &str,
+        n: usize,
+        lease: Option<std::time::Duration>,
+    ) -> Result<Vec<JobRecord>> {
+        let Some(conns) = self.pg_conns() else {
+            return Ok(Vec::new());
+        };
+        let at = super::now();
+        let (worker, now) = (worker.to_string(), ts(at));
+        let started = to_json(&super::first_started(Uuid::nil(), Some(worker.clone()), at))?;
+        let renew = match lease {
+            Some(_) => "lease AS (INSERT INTO workers (id, started_at, heartbeat_at, lease_until) \
+                 VALUES ($1, $2, $2, $8) ON CONFLICT (id) DO UPDATE SET heartbeat_at = excluded.heartbeat_at, \
+                 lease_until = excluded.lease_until RETURNING id), ",
+            None => "",
+        };
+        let lease_until = lease.map(|l| {
+            let l = chrono::Duration::from_std(l).unwrap_or(chrono::Duration::MAX);
+            ts(at.checked_add_signed(l).unwrap_or(at))
+        });
+        let sql = format!(
+            "WITH {renew}claimed AS (UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $1, \
+             started_at = $2, cancel_requested = 0 WHERE seq = ANY (ARRAY(SELECT seq FROM jobs \
+             WHERE status = 'pending' ORDER BY seq LIMIT $7 FOR UPDATE SKIP LOCKED)) \
+             AND status = 'pending' RETURNING {JOB_COLUMNS}, watched), \
+             started AS (INSERT INTO events (job_id, seq, body) SELECT id, 2, replace($3, $4, id) \
+             FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($5 || ':' || job_id, '{}:' || job_id || ':' || $6) FROM started \
+             WHERE job_id IN (SELECT id FROM claimed WHERE watched = 1)) \
+             SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
+            Notice::Events.as_str()
+        );
+        let limit = i64::try_from(n).unwrap_or(i64::MAX);
+        let make = || {
+            let q = sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(worker.clone())
+                .bind(now.clone())
+                .bind(started.clone())
+                .bind(Uuid::nil().to_string())
+                .bind(NOTIFY_CHANNEL)
+                .bind(self.origin.clone())
+                .bind(limit);
+            Ok(match &lease_until {
+                Some(until) => q.bind(until.clone()),
+                None => q,
+            })
+        };
+        let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            jobs.push(self.job_from_row(JobRow::from_any(row)?, true).await?);
+        }
+        // In queue order (the statement returns them in no particular order).
+        jobs.sort_by_key(|j| j.created_at);
+        Ok(jobs)
+    }
+
+    /// Ends jobs on PostgreSQL in one statement: each end fenced by its own attempt, its
+    /// `finished` event with it, and `finished` notices carrying several ends each (one
+    /// wake-up of the listening processes per batch, not per job; see `ends_chunks`).
+    /// The jobs are found by index (`id = ANY (ARRAY(…))`), not by a join planned for the
+    /// batch function's estimate. Per end, whether it was stored.
+    async fn finish_pg(&self, conns: &HeldConns, ends: &[super::JobEnding]) -> Result<Vec<bool>> {
+        // A note too long to share a notice is not told (followers read the job instead).
+        let notes: Vec<&str> = ends
+            .iter()
+            .map(|e| match quoted_len(&e.note) <= ENDS_NOTE_MAX {
+                true => e.note.as_str(),
+                false => "",
+            })
+            .collect();
+        let chunks = ends_chunks(&notes);
+        let rows = ends
+            .iter()
+            .zip(notes.iter().zip(&chunks))
+            .map(|(e, (note, chunk))| {
+                let (status, error) = super::end_of(&e.end)?;
+                Ok(serde_json::json!({
+                    "job_id": e.end.job_id.to_string(),
+                    "attempt": e.attempt,
+                    "status": status.as_str(),
+                    "error": error,
+                    "finished_at": ts(e.end.time),
+                    "seq": e.end.seq,
+                    "body": to_json(&e.end)?,
+                    "note": note,
+                    "chunk": chunk,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let sql = format!(
+            "WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, attempt bigint, \
+             status text, error text, finished_at text, seq bigint, body text, note text, chunk bigint)), \
+             ended AS (UPDATE jobs SET status = v.status, error = v.error, finished_at = v.finished_at FROM v \
+             WHERE jobs.id = ANY (ARRAY(SELECT job_id FROM v)) AND jobs.id = v.job_id AND {} \
+             RETURNING jobs.id, v.seq, v.body, v.note, v.chunk), \
+             added AS (INSERT INTO events (job_id, seq, body) SELECT id, seq, body FROM ended \
+             ON CONFLICT DO NOTHING RETURNING job_id), \
+             told AS (SELECT pg_notify($2, '{ENDS}:' || COUNT(*) || ':' || $3 || ':' \
+             || CAST(json_agg(json_build_array(id, note)) AS text)) FROM ended GROUP BY chunk) \
+             SELECT (SELECT string_agg(id, ',') FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
+             (SELECT COUNT(*) FROM told) AS told",
+            Fence::sql("jobs", "v.attempt", "0"),
+        );
+        let rows = to_json(&rows)?;
+        let make = || {
+            Ok(sqlx::query(AssertSqlSafe(sql.clone()))
+                .bind(rows.clone())
+                .bind(NOTIFY_CHANNEL)
+                .bind(self.origin.clone()))
+        };
+        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
+        let ended: Option<String> = match row {
+            Some(r) => r.try_get("ended").map_err(db_err)?,
+            None => None,
+        };
+        let ended: std::collections::HashSet<&str> =
+            ended.as_deref().unwrap_or_default().split(',').collect();
+        Ok(ends
+            .iter()
+            .map(|e| ended.contains(e.end.job_id.to_string().as_str()))
+            .collect())
+    }
+
     /// PostgreSQL's connections for what only PostgreSQL does (NOTIFY).
     fn pg_conns(&self) -> Option<&HeldConns> {
         match &self.writes {
@@ -697,8 +847,10 @@ const EVENT_ROWS: usize = 256;
 /// ([`fenced_job`]): a recovery or claim changing a job's attempt waits for it, or it
 /// waits for them and sees their change, so a stale attempt's row never slips in beside a
 /// re-queue. In the same statement (so at no extra round trip, delivered at commit) one
-/// `events` notice per job that got new events, from `origin`, on the job's channel
-/// ([`events_channel`]).
+/// `events` notice per watched job that got new events, from `origin`, on the job's channel
+/// ([`events_channel`]). The mark is read under the row's lock: a mark set while the batch
+/// holds it waits for the batch's commit (the marking stream's first read sees its events),
+/// and a batch locking the row after a mark sees it and notifies.
 /// The rows go as two JSON arrays: the statement's text is the same for any number of
 /// rows, so each connection prepares it once and PostgreSQL plans it once, where a VALUES
 /// list made a statement (parsed and planned anew) per batch size.
@@ -732,13 +884,14 @@ fn insert_batch(
         })
         .collect::<Result<Vec<_>>>()?;
     let sql = format!(
-        "WITH fenced AS (SELECT v.job_id, v.seq, v.body \
+        "WITH fenced AS (SELECT v.job_id, v.seq, v.body, j.watched \
          FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
          CROSS JOIN LATERAL {event_job}), \
          added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
          ON CONFLICT DO NOTHING RETURNING job_id), \
          told AS (SELECT pg_notify($2 || ':' || job_id, '{}:' || job_id || ':' || $3) \
-         FROM (SELECT DISTINCT job_id FROM added) AS jobs), \
+         FROM (SELECT DISTINCT job_id FROM added \
+         WHERE job_id IN (SELECT job_id FROM fenced WHERE watched = 1)) AS jobs), \
          stored AS (INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
          FROM json_to_recordset(CAST($4 AS json)) AS v (job_id text, attempt bigint, body text) \
          CROSS JOIN LATERAL {result_job} RETURNING id) \
@@ -958,74 +1111,57 @@ impl Store for SqlStore {
     }
 
     async fn claim_job(&self, worker: &str) -> Result<Option<JobRecord>> {
-        // One statement: atomic in SQLite (single writer); SKIP LOCKED lets PostgreSQL
-        // workers claim different jobs at once, each exactly once.
-        let lock = if self.backend == "postgresql" {
-            "FOR UPDATE SKIP LOCKED"
-        } else {
-            ""
+        let Writes::Sqlite(w) = &self.writes else {
+            return Ok(self.claim_pg(worker, 1, None).await?.pop());
         };
+        // One statement, atomic in SQLite (one writer at a time).
         let claim = format!(
             "UPDATE jobs SET status = 'running', attempt = attempt + 1, worker = $1, started_at = $2, cancel_requested = 0 \
-             WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1 {lock}) \
+             WHERE seq = (SELECT seq FROM jobs WHERE status = 'pending' ORDER BY seq LIMIT 1) \
              AND status = 'pending' RETURNING {JOB_COLUMNS}"
         );
         let at = super::now();
         let (worker, now) = (worker.to_string(), ts(at));
-        let conns = match &self.writes {
-            Writes::Sqlite(w) => {
-                let row = w
-                    .write(move |conn| {
-                        let mut stmt = conn.prepare_cached(&claim)?;
-                        bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
-                        let mut rows = stmt.raw_query();
-                        let Some(row) = rows.next()?.map(JobRow::from_sqlite).transpose()? else {
-                            return Ok(None);
-                        };
-                        drop(rows);
-                        // A first attempt's `started` event, in the same transaction.
-                        if let Some(started) = claimed_started(&row, at) {
-                            let stmts = started
-                                .and_then(|e| event_stmts(&[(e, Fence::Open)]))
-                                .map_err(WriteError::Other)?;
-                            run_stmts(conn, &stmts)?;
-                        }
-                        Ok(Some(row))
-                    })
-                    .await?;
-                return match row {
-                    Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
-                    None => Ok(None),
+        let row = w
+            .write(move |conn| {
+                let mut stmt = conn.prepare_cached(&claim)?;
+                bind_numbered(&mut stmt, &[Arg::Text(worker), Arg::Text(now)])?;
+                let mut rows = stmt.raw_query();
+                let Some(row) = rows.next()?.map(JobRow::from_sqlite).transpose()? else {
+                    return Ok(None);
                 };
-            }
-            Writes::Pool { conns } => conns,
-        };
-        // The claim, a first attempt's `started` event (its body made here with a
-        // placeholder id, the claimed job's put in by the statement) and its `events`
-        // notice (on the job's channel: see `events_channel`): one statement, one round trip.
-        let started = to_json(&super::first_started(Uuid::nil(), Some(worker.clone()), at))?;
-        let sql = format!(
-            "WITH claimed AS ({claim}), \
-             started AS (INSERT INTO events (job_id, seq, body) SELECT id, 2, replace($3, $4, id) \
-             FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
-             told AS (SELECT pg_notify($5 || ':' || job_id, '{}:' || job_id || ':' || $6) FROM started) \
-             SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
-            Notice::Events.as_str()
-        );
-        let make = || {
-            Ok(sqlx::query(AssertSqlSafe(sql.clone()))
-                .bind(worker.clone())
-                .bind(now.clone())
-                .bind(started.clone())
-                .bind(Uuid::nil().to_string())
-                .bind(NOTIFY_CHANNEL)
-                .bind(self.origin.clone()))
-        };
-        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
-        match row.as_ref().map(JobRow::from_any).transpose()? {
+                drop(rows);
+                // A first attempt's `started` event, in the same transaction.
+                if let Some(started) = claimed_started(&row, at) {
+                    let stmts = started
+                        .and_then(|e| event_stmts(&[(e, Fence::Open)]))
+                        .map_err(WriteError::Other)?;
+                    run_stmts(conn, &stmts)?;
+                }
+                Ok(Some(row))
+            })
+            .await?;
+        match row {
             Some(r) => Ok(Some(self.job_from_row(r, true).await?)),
             None => Ok(None),
         }
+    }
+
+    async fn claim_jobs(
+        &self,
+        worker: &str,
+        n: usize,
+        lease: std::time::Duration,
+    ) -> Result<super::Claimed> {
+        if matches!(self.writes, Writes::Sqlite(_)) {
+            // One claim per job, as before (SQLite's writer takes one at a time anyway).
+            return super::claim_each(self, worker, n).await;
+        }
+        let jobs = self.claim_pg(worker, n, Some(lease)).await?;
+        Ok(super::Claimed {
+            jobs,
+            lease_renewed: true,
+        })
     }
 
     async fn save_host_result(&self, job: Uuid, attempt: u32, result: &HostResult) -> Result<()> {
@@ -1060,34 +1196,23 @@ impl Store for SqlStore {
             }
             Writes::Pool { conns } => conns,
         };
-        // The end, its event and the `finished` notice: one statement.
-        let sql = format!(
-            "WITH ended AS ({} RETURNING id), \
-             added AS (INSERT INTO events (job_id, seq, body) SELECT id, $6, $7 FROM ended \
-             ON CONFLICT DO NOTHING RETURNING job_id), \
-             told AS (SELECT pg_notify($8, '{}:' || id || ':' || $9 || ':' || $10) FROM ended) \
-             SELECT (SELECT COUNT(*) FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
-             (SELECT COUNT(*) FROM told) AS told",
-            finish_job_sql(),
-            Notice::Finished.as_str()
-        );
-        let body = to_json(end)?;
-        let make = || {
-            Ok(
-                bind_args(sqlx::query(AssertSqlSafe(sql.clone())), args.clone())
-                    .bind(i64::try_from(end.seq).unwrap_or(i64::MAX))
-                    .bind(body.clone())
-                    .bind(NOTIFY_CHANNEL)
-                    .bind(self.origin.clone())
-                    .bind(note.to_string()),
-            )
+        let ending = super::JobEnding {
+            attempt,
+            end: end.clone(),
+            note: note.to_string(),
         };
-        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
-        let ended: i64 = match row {
-            Some(r) => r.try_get("ended").map_err(db_err)?,
-            None => 0,
+        let ended = self.finish_pg(conns, &[ending]).await?;
+        Ok(ended.first().copied().unwrap_or(false))
+    }
+
+    async fn finish_jobs(&self, ends: &[super::JobEnding]) -> Result<Vec<bool>> {
+        let Some(conns) = self.pg_conns() else {
+            return super::finish_each(self, ends).await;
         };
-        Ok(ended == 1)
+        if ends.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.finish_pg(conns, ends).await
     }
 
     async fn cancel_pending(&self, job: Uuid, at: DateTime<Utc>) -> Result<bool> {
@@ -1496,6 +1621,7 @@ impl Store for SqlStore {
         let (tx, rx) = tokio::sync::mpsc::channel(1024);
         let (watch, mut watches) = tokio::sync::mpsc::unbounded_channel();
         let origin = self.origin.clone();
+        let pool = self.pool.clone();
         tokio::spawn(async move {
             // PgListener reconnects by itself (and listens again on every channel); a
             // notice lost meanwhile is covered by the workers' periodic look at the queue
@@ -1508,7 +1634,12 @@ impl Store for SqlStore {
                         // A failure leaves the stream to its periodic recheck.
                         match w {
                             super::EventsWatch::Start(job, ready) => {
-                                let _ = listener.listen(&events_channel(job)).await;
+                                // Listening first: a notice sent once the job is marked
+                                // reaches this process.
+                                if listener.listen(&events_channel(job)).await.is_ok() {
+                                    let mark = mark_watched(&pool, job);
+                                    let _ = tokio::time::timeout(CHECK_TIMEOUT, mark).await;
+                                }
                                 let _ = ready.send(());
                             }
                             super::EventsWatch::Stop(job) => {
@@ -1530,6 +1661,20 @@ impl Store for SqlStore {
                 if from == Some(origin.as_str()) {
                     continue;
                 }
+                if kind == ENDS {
+                    // Several ends: each heard as its own `finished` notice.
+                    let ends: Vec<(String, String)> =
+                        serde_json::from_str(parts.next().unwrap_or_default()).unwrap_or_default();
+                    for (id, note) in ends {
+                        let Ok(id) = Uuid::parse_str(&id) else {
+                            continue;
+                        };
+                        if tx.send((Notice::Finished, id, note)).await.is_err() {
+                            return;
+                        }
+                    }
+                    continue;
+                }
                 let Ok(id) = Uuid::parse_str(id) else {
                     continue;
                 };
@@ -1546,8 +1691,93 @@ impl Store for SqlStore {
     }
 }
 
+/// Marks `job` watched (see migration 3): from its commit on, every write of the job's
+/// events notifies. A write holding the job's row (FOR SHARE) meanwhile is waited for, so
+/// what was stored without a notice is visible to reads after this. A pending job the mark
+/// held locked may have been skipped by a claim (SKIP LOCKED): a `queued` notice (from no
+/// executor's origin) has idle workers look again.
+async fn mark_watched(pool: &AnyPool, job: Uuid) -> Result<()> {
+    sqlx::query(
+        "WITH marked AS (UPDATE jobs SET watched = 1 WHERE id = $1 AND watched = 0 RETURNING id, status), \
+         told AS (SELECT pg_notify($2, $3 || ':' || id || ':watch') FROM marked WHERE status = 'pending') \
+         SELECT (SELECT COUNT(*) FROM marked) AS marked, (SELECT COUNT(*) FROM told) AS told",
+    )
+    .bind(job.to_string())
+    .bind(NOTIFY_CHANNEL)
+    .bind(Notice::Queued.as_str())
+    .execute(pool)
+    .await
+    .map_err(db_err)?;
+    Ok(())
+}
+
+/// The bytes of `note` as a JSON string (quoted and escaped), as a notice carries it.
+fn quoted_len(note: &str) -> usize {
+    serde_json::to_string(note).map_or(note.len() * 6 + 2, |q| q.len())
+}
+
+/// The notice each end goes in (see [`ENDS`]): consecutive ends share one while their notes
+/// fit in [`ENDS_PAYLOAD`] bytes (a job id and the array's punctuation counted with each).
+fn ends_chunks(notes: &[&str]) -> Vec<u64> {
+    let (mut chunk, mut used) = (0u64, 0usize);
+    notes
+        .iter()
+        .map(|note| {
+            let size = quoted_len(note) + 48;
+            if used > 0 && used + size > ENDS_PAYLOAD {
+                chunk += 1;
+                used = 0;
+            }
+            used += size;
+            chunk
+        })
+        .collect()
+}
+
 /// The channel of a job's `events` notices (see [`super::EventsWatch`]): the notice
 /// channel and the job's id, as the statements that send them spell it.
 fn events_channel(job: Uuid) -> String {
     format!("{NOTIFY_CHANNEL}:{job}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each `ends` notice stays under PostgreSQL's payload limit (8,000 bytes), whatever the
+    /// notes (quotes double in JSON), and ends share notices while they fit.
+    #[test]
+    fn ends_notices_fit_postgresqls_payload_limit() {
+        // The longest note told: a quote and a control character (escaped as 6 bytes) each.
+        let quoted = "\"\u{1}".repeat(ENDS_NOTE_MAX / 8 - 1);
+        assert!(quoted_len(&quoted) <= ENDS_NOTE_MAX);
+        let typical = r#"{"status":"successful","seconds":0.213,"hosts":{"passed":3}}"#.to_string();
+        let notes: Vec<&str> = [quoted.as_str(), typical.as_str(), "", quoted.as_str()]
+            .into_iter()
+            .cycle()
+            .take(200)
+            .collect();
+        let chunks = ends_chunks(&notes);
+        assert_eq!(chunks.len(), notes.len());
+        assert!(chunks.windows(2).all(|w| w[1] == w[0] || w[1] == w[0] + 1));
+        let id = Uuid::new_v4().to_string();
+        let origin = Uuid::new_v4().simple().to_string();
+        for chunk in 0..=chunks[chunks.len() - 1] {
+            let ends: Vec<(&str, &str)> = notes
+                .iter()
+                .zip(&chunks)
+                .filter(|(_, c)| **c == chunk)
+                .map(|(note, _)| (id.as_str(), *note))
+                .collect();
+            let payload = format!(
+                "{ENDS}:{}:{origin}:{}",
+                ends.len(),
+                serde_json::to_string(&ends).unwrap()
+            );
+            assert!(payload.len() < 8000, "{} bytes", payload.len());
+        }
+        // Typical notes: many ends per notice.
+        let chunks = ends_chunks(&vec![typical.as_str(); 100]);
+        assert!(chunks[99] < 3, "{chunks:?}");
+    }
 }
