@@ -25,8 +25,10 @@ __all__ = [
     "Profile",
     "Template",
     "Templates",
+    "USER_FILE_MAX_BYTES",
     "__version__",
     "log",
+    "read_user_file",
     "schema",
     "set_log_format",
 ]
@@ -39,6 +41,12 @@ def set_log_format(format: str) -> None:
 
 def log(event: str, message: str, worker: str | None = None) -> None:
     """Writes one operator log line on stderr, in the process's format."""
+
+USER_FILE_MAX_BYTES: int
+
+def read_user_file(path: str | PathLike[str], field: str = "path") -> bytes:
+    """The bytes of a regular file of at most ``USER_FILE_MAX_BYTES`` (counted as read), read
+    without the GIL; a ValidationError naming ``field`` otherwise."""
 
 @final
 class Template:

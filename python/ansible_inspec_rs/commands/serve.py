@@ -56,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from ansible_inspec_rs import errors
     from ansible_inspec_rs.server.app import create_app
     from ansible_inspec_rs.server.lifespan import new_executor
+    from ansible_inspec_rs.server.protocol import guarded_http_protocol
     from ansible_inspec_rs.server.settings import ENV_PREFIX, Settings, is_loopback
 
     overrides = {
@@ -132,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
             app,
             host=settings.host,
             port=settings.port,
+            # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
+            http=guarded_http_protocol(settings.request_timeout),
             log_level=settings.log_level.lower(),
             access_log=False,
             lifespan="on",
