@@ -163,3 +163,41 @@ def test_scripts_exit_cleanly_every_time(tmp_path: Path) -> None:
         outcomes = list(pool.map(run, range(EXIT_RUNS)))
     abnormal = [o for o in outcomes if o[0] != 0]
     assert not abnormal, f"{len(abnormal)} of {EXIT_RUNS} runs exited abnormally: {abnormal[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("workers", 10**20),
+        ("queue_size", 10**30),
+        ("output_tail_bytes", 2**64),
+        ("event_history", -(10**25)),
+        ("max_attempts", 10**19),
+        ("nice", 10**40),
+    ],
+)
+def test_numbers_beyond_any_range_name_the_argument(field: str, value: int) -> None:
+    """A number past 64 bits is out of range like any other, not Python's OverflowError."""
+    with pytest.raises(errors.ValidationError) as e:
+        Executor(**{field: value})
+    assert e.value.field == field
+
+
+async def test_paging_past_64_bits_is_no_overflow(ex: Executor) -> None:
+    await ex.templates.create(Template("t", command=["true"]))
+    await (await ex.submit("t", hosts=["local://"]))
+    assert len(await ex.list(limit=10**30)) == 1
+    assert await ex.list(offset=10**30) == []
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.list(limit=-(10**30))
+    assert e.value.field == "limit"
+
+
+async def test_a_closed_executor_cannot_be_entered_again() -> None:
+    ex = Executor(workers=1)
+    async with ex:
+        pass
+    assert ex.closed
+    with pytest.raises(errors.ExecutorClosed):
+        async with ex:
+            pass
