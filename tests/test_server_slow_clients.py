@@ -6,12 +6,17 @@ keep-alive connections of well-behaved clients are not cut."""
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
+import subprocess
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+from conftest import marker_seconds, processes_with_arg
 from helpers import ADMIN_TOKEN, LiveServer, bearer, start_server, submit, unique
 
 REQUEST_TIMEOUT = 1.0
@@ -142,3 +147,36 @@ def test_uploads_within_the_time_still_work(strict: LiveServer) -> None:
         r = client.post("/api/v1/templates", json={"name": unique(), "command": ["true"], "extra_vars": {"blob": blob}})
         assert r.status_code == 201, r.text
         assert r.json()["extra_vars"]["blob"] == blob
+
+
+def test_an_open_event_stream_does_not_hold_the_server_at_stop(tmp_path: Path) -> None:
+    """Ctrl-C with a client following a long job: the server stops within its grace period
+    (the stream is cut), and the job's processes are killed, not left behind."""
+    from ansible_inspec_rs.commands.serve import SHUTDOWN_GRACE_SECONDS
+
+    live = start_server(tmp_path)
+    seconds = marker_seconds(120)
+    try:
+        with httpx.Client(base_url=live.url, timeout=15) as client:
+            name = unique()
+            r = client.post("/api/v1/templates", json={"name": name, "command": ["sleep", seconds]})
+            assert r.status_code == 201, r.text
+            job_id = submit(client, name, ["local://"])
+            with client.stream("GET", f"/api/v1/jobs/{job_id}/events") as stream:
+                lines = stream.iter_lines()
+                while next(lines) != "event: host_started":
+                    pass
+                assert processes_with_arg(seconds)
+                t0 = time.monotonic()
+                live.proc.send_signal(signal.SIGINT)
+                try:
+                    live.proc.wait(SHUTDOWN_GRACE_SECONDS + 20)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError(f"the server still runs {SHUTDOWN_GRACE_SECONDS + 20} s after Ctrl-C")
+                assert time.monotonic() - t0 < SHUTDOWN_GRACE_SECONDS + 10
+        assert live.proc.returncode == 0, live.log()
+        assert processes_with_arg(seconds) == [], "the job's process outlived the server"
+    finally:
+        live.stop()
+        for pid in processes_with_arg(seconds):
+            os.kill(pid, signal.SIGKILL)

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("ansible_inspec_rs.server")
 
 BANNER = "!" * 78
+# How long a stop (Ctrl-C, SIGTERM) waits for requests in progress before cancelling them: an
+# event stream follows its job to the end, so uvicorn would otherwise wait as long as the job.
+SHUTDOWN_GRACE_SECONDS = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -135,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
             port=settings.port,
             # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
             http=guarded_http_protocol(settings.request_timeout),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             log_level=settings.log_level.lower(),
             access_log=False,
             lifespan="on",
