@@ -388,6 +388,9 @@ def test_nice_is_the_checks_nice_value(tmp_path: Path) -> None:
         assert refused.stderr == "ansible-inspec-rs exec: nice: must be from 0 to 19\n", refused.stderr
 
 
+ONE_CONTROL = "control 'c' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n"
+
+
 def test_input_files_are_read_by_the_cores_rule(tmp_path: Path) -> None:
     """``--input-file`` is read by the core's rule for files users name (src/fsread.rs, through
     ``_core.read_user_file``): one limit, the same as inventories' and profiles'."""
@@ -408,8 +411,9 @@ def test_input_files_are_read_by_the_cores_rule(tmp_path: Path) -> None:
     ok = tmp_path / "ok.yml"
     ok.write_bytes(b"a: 1\n")
     assert _core.read_user_file(ok) == b"a: 1\n"
-    profile = write_profile(tmp_path / "p", "control 'c' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n")
-    for path, why in ((big, f"is larger than {limit} bytes"), (fifo, "is a FIFO"), (tmp_path / "nope.yml", "No such file")):
+    profile = write_profile(tmp_path / "p", ONE_CONTROL)
+    missing = tmp_path / "nope.yml"
+    for path, why in ((big, f"is larger than {limit} bytes"), (fifo, "is a FIFO"), (missing, "No such file")):
         out = cli(str(profile), "-t", "local://", "--input-file", str(path))
         assert out.returncode == 2, out.stderr
         assert out.stderr.startswith(f"ansible-inspec-rs exec: --input-file {path}: "), out.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from ansible_inspec_rs.cli import COMMANDS
 from helpers import REPO, server_env
-from test_cli_exec import sleeping, slow_profile, write_profile
+from test_cli_exec import ONE_CONTROL, sleeping, slow_profile, write_profile
 
 
 def read_until_exit(
@@ -126,7 +126,7 @@ def test_bad_arguments_exit_2_naming_the_argument(tmp_path: Path) -> None:
 def test_a_reader_that_left_ends_the_command_quietly(command: str, tmp_path: Path) -> None:
     """``ansible-inspec-rs ... | head``: when the reader of standard output has gone, the
     command ends with the shell's code for SIGPIPE (141), without a traceback."""
-    profile = write_profile(tmp_path / "p", "control 'c' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n")
+    profile = write_profile(tmp_path / "p", ONE_CONTROL)
     argv = {
         "parse": ["parse", str(REPO / "examples/profiles/linux-baseline"), "--json"],
         "exec": ["exec", str(profile), "-t", "local://", "--reporter", "json"],

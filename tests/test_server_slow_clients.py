@@ -144,7 +144,8 @@ def test_uploads_within_the_time_still_work(strict: LiveServer) -> None:
     # A large body that arrives promptly is read whole: the limit bounds time, not size.
     with httpx.Client(base_url=strict.url, headers=bearer(ADMIN_TOKEN), timeout=15) as client:
         blob = "x" * 200_000
-        r = client.post("/api/v1/templates", json={"name": unique(), "command": ["true"], "extra_vars": {"blob": blob}})
+        body = {"name": unique(), "command": ["true"], "extra_vars": {"blob": blob}}
+        r = client.post("/api/v1/templates", json=body)
         assert r.status_code == 201, r.text
         assert r.json()["extra_vars"]["blob"] == blob
 
@@ -172,7 +173,8 @@ def test_an_open_event_stream_does_not_hold_the_server_at_stop(tmp_path: Path) -
                 try:
                     live.proc.wait(SHUTDOWN_GRACE_SECONDS + 20)
                 except subprocess.TimeoutExpired:
-                    raise AssertionError(f"the server still runs {SHUTDOWN_GRACE_SECONDS + 20} s after Ctrl-C")
+                    late = SHUTDOWN_GRACE_SECONDS + 20
+                    raise AssertionError(f"the server still runs {late} s after Ctrl-C") from None
                 assert time.monotonic() - t0 < SHUTDOWN_GRACE_SECONDS + 10
         assert live.proc.returncode == 0, live.log()
         assert processes_with_arg(seconds) == [], "the job's process outlived the server"

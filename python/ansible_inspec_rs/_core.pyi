@@ -15,6 +15,7 @@ from typing import Any, ClassVar, final
 
 __version__: str
 __all__ = [
+    "USER_FILE_MAX_BYTES",
     "Event",
     "EventStream",
     "Executor",
@@ -25,7 +26,6 @@ __all__ = [
     "Profile",
     "Template",
     "Templates",
-    "USER_FILE_MAX_BYTES",
     "__version__",
     "log",
     "read_user_file",

@@ -724,7 +724,11 @@ fn template_key(key: &str) -> Result<&str> {
 
 /// The store's filter for jobs of `template` (by name or id) in `status`, or None when the
 /// key names no template (so no job): such a key is not handed to the store either.
-fn job_filter(status: Option<JobStatus>, template: Option<&str>, order: JobOrder) -> Option<JobFilter> {
+fn job_filter(
+    status: Option<JobStatus>,
+    template: Option<&str>,
+    order: JobOrder,
+) -> Option<JobFilter> {
     if template.is_some_and(|key| template_key(key).is_err()) {
         return None;
     }

@@ -9,7 +9,7 @@ use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
 use super::aio::{raising, ready, run_async, spawn};
-use super::convert::{block_on, from_py, seconds, to_py};
+use super::convert::{block_on, clamped_int, clamped_optional_int, from_py, seconds, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
@@ -74,13 +74,13 @@ impl PyExecutor {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        workers: i64,
-        queue_size: i64,
+        #[pyo3(from_py_with = clamped_int)] workers: i64,
+        #[pyo3(from_py_with = clamped_int)] queue_size: i64,
         store: Option<String>,
-        output_tail_bytes: i64,
-        event_history: i64,
+        #[pyo3(from_py_with = clamped_int)] output_tail_bytes: i64,
+        #[pyo3(from_py_with = clamped_int)] event_history: i64,
         recovery: &str,
-        max_attempts: i64,
+        #[pyo3(from_py_with = clamped_int)] max_attempts: i64,
         heartbeat_interval: f64,
         stale_after: f64,
         poll_interval: f64,
@@ -94,7 +94,7 @@ impl PyExecutor {
         inventory_roots: Option<Vec<std::path::PathBuf>>,
         allow_commands: bool,
         allow_local: bool,
-        nice: i64,
+        #[pyo3(from_py_with = clamped_int)] nice: i64,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
             .unwrap_or_default()
@@ -143,7 +143,7 @@ impl PyExecutor {
                 allow_commands,
                 allow_local,
             },
-            nice: i32::try_from(nice).unwrap_or(i32::MAX),
+            nice: i32::try_from(nice).unwrap_or(if nice < 0 { i32::MIN } else { i32::MAX }),
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
         let inner = block_on(py, Executor::start(config, &runtime))?;
@@ -212,8 +212,8 @@ impl PyExecutor {
         py: Python<'py>,
         status: Option<&str>,
         template: Option<String>,
-        limit: Option<i64>,
-        offset: i64,
+        #[pyo3(from_py_with = clamped_optional_int)] limit: Option<i64>,
+        #[pyo3(from_py_with = clamped_int)] offset: i64,
         order: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
@@ -339,8 +339,12 @@ impl PyExecutor {
         })
     }
 
-    /// ``async with Executor(...) as ex``: the executor itself.
+    /// ``async with Executor(...) as ex``: the executor itself; ExecutorClosed once it was
+    /// shut down (a block would otherwise start on an executor that refuses every job).
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        if slf.get().inner.is_closed() {
+            return ready(slf.py(), Err::<Bound<'py, PyAny>, _>(Error::ExecutorClosed));
+        }
         ready(slf.py(), Ok::<_, PyErr>(slf.clone().into_any()))
     }
 

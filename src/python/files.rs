@@ -14,7 +14,11 @@ use crate::error::ValidationError;
 /// be read is a ValidationError naming `field`, whose rule says why (never what it holds).
 #[pyfunction]
 #[pyo3(signature = (path, field = "path"))]
-fn read_user_file<'py>(py: Python<'py>, path: PathBuf, field: &str) -> PyResult<Bound<'py, PyBytes>> {
+fn read_user_file<'py>(
+    py: Python<'py>,
+    path: PathBuf,
+    field: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
     let read = py.detach(|| crate::fsread::read_user_file(&path));
     match read {
         Ok(bytes) => Ok(PyBytes::new(py, &bytes)),

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ansible_inspec_rs.cli import INTERRUPTED
 from ansible_inspec_rs.commands import policy, priority
 from ansible_inspec_rs.status import HostStatus, JobStatus
 
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 STDOUT = "-"
 # The programs the inspec runner looks for (src/runner/inspec.rs PROGRAMS), checked up front.
 INSPEC_PROGRAMS = ("inspec", "cinc-auditor")
-INTERRUPTED = 130
 # Host statuses of a host that was checked; any other (unreachable, error, timeout, canceled)
 # means it was not, which outranks a failure in the exit code.
 CHECKED = frozenset({HostStatus.PASSED, HostStatus.FAILED, HostStatus.SKIPPED})

@@ -37,7 +37,9 @@ def guarded_http_protocol(
     except ImportError:  # httptools missing (PyPy, Windows): h11 bounds the head's size
         return "h11"
 
-    too_large = _answer("431 Request Header Fields Too Large", f"Request head larger than {max_head_bytes} bytes")
+    too_large = _answer(
+        "431 Request Header Fields Too Large", f"Request head larger than {max_head_bytes} bytes"
+    )
     too_slow = _answer("408 Request Timeout", f"Request head not received within {head_timeout:g} s")
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
