@@ -345,10 +345,12 @@ class Executor:
         extra_vars: Mapping[str, Any] | None = None,
         *,
         allow_empty: bool = False,
+        overrides: Mapping[str, Any] | None = None,
     ) -> Coroutine[Any, Any, Job]:
         """Queues a job and returns it, pending. Without ``hosts`` the template's inventory and
         target/limit select them; a job that would check no host raises ValidationError
-        (``field == "hosts"``) unless ``allow_empty=True``."""
+        (``field == "hosts"``) unless ``allow_empty=True``. ``overrides``: template fields
+        changed for this job only (it stays the stored template's job)."""
     def get(self, job_id: str) -> Coroutine[Any, Any, Job]: ...
     def list(
         self,

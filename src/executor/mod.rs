@@ -161,6 +161,10 @@ pub enum TemplateRef {
     Stored(String),
     /// An ad-hoc template, used as given and not stored.
     AdHoc(Arc<Template>),
+    /// A stored template (by name or id) with fields changed for this one job (the id-keyed
+    /// REST launch's `limit`, `tags`…): the job runs the merged template, validated and held
+    /// to the policy like any other, and stays the stored template's job (its id).
+    Overridden(String, TemplateSpec),
 }
 
 struct Inner {
@@ -496,6 +500,11 @@ impl Executor {
             TemplateRef::AdHoc(t) => {
                 t.validate()?;
                 (t, None)
+            }
+            TemplateRef::Overridden(key, patch) => {
+                let t = self.stored_template(&key).await?;
+                let id = t.id;
+                (Arc::new(t.updated(patch)?), Some(id))
             }
         };
         // Held to the policy as it is now (the template may predate it), with its paths

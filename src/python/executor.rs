@@ -154,7 +154,9 @@ impl PyExecutor {
     /// or a ``Template`` to run as given. Without ``hosts`` the template's inventory and
     /// target/limit select them; a job that would check no host is a ValidationError
     /// naming ``hosts`` unless ``allow_empty=True`` (it then ends successful, checking nothing).
-    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false))]
+    /// ``overrides``: fields of a stored template changed for this job only (it stays that
+    /// template's job); with a ``Template``, fields changed on it.
+    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false, overrides=None))]
     fn submit<'py>(
         &self,
         py: Python<'py>,
@@ -162,16 +164,27 @@ impl PyExecutor {
         hosts: Vec<String>,
         extra_vars: Option<&Bound<'py, PyAny>>,
         allow_empty: bool,
+        overrides: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
-            let template = match template.cast::<PyTemplate>() {
-                Ok(t) => TemplateRef::AdHoc(t.get().inner.clone()),
-                Err(_) => TemplateRef::Stored(template.extract::<String>().map_err(|_| {
-                    Error::from(ValidationError::new(
-                        "template",
-                        "must be a template name, id or Template",
-                    ))
-                })?),
+            let patch = overrides.map(spec_from).transpose()?;
+            let template = match (template.cast::<PyTemplate>(), patch) {
+                (Ok(t), None) => TemplateRef::AdHoc(t.get().inner.clone()),
+                (Ok(t), Some(patch)) => {
+                    TemplateRef::AdHoc(Arc::new(t.get().inner.updated(patch).map_err(Error::from)?))
+                }
+                (Err(_), patch) => {
+                    let key = template.extract::<String>().map_err(|_| {
+                        Error::from(ValidationError::new(
+                            "template",
+                            "must be a template name, id or Template",
+                        ))
+                    })?;
+                    match patch {
+                        None => TemplateRef::Stored(key),
+                        Some(patch) => TemplateRef::Overridden(key, patch),
+                    }
+                }
             };
             let vars: Map<String, Value> = match extra_vars {
                 Some(v) => from_py(v, "extra_vars")?,
