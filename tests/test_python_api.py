@@ -201,3 +201,20 @@ async def test_a_closed_executor_cannot_be_entered_again() -> None:
     with pytest.raises(errors.ExecutorClosed):
         async with ex:
             pass
+
+
+async def test_overrides_change_one_job_and_keep_its_template(ex: Executor) -> None:
+    stored = await ex.templates.create(Template("t", command=["echo", "{host}"], connection="local"))
+    job = await ex.submit("t", hosts=["h1"], overrides={"timeout": 30, "tags": "a,b"})
+    assert job.template_id == stored.id
+    assert (await job).status == "successful"
+    assert (await ex.templates.get("t")).timeout == stored.timeout
+    assert [j.id for j in await ex.list(template=stored.id)] == [job.id]
+    adhoc = await ex.submit(Template("x", command=["true"]), hosts=["local://"], overrides={"forks": 2})
+    assert adhoc.template_id is None
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=["h1"], overrides={"timeout": 0})
+    assert e.value.field == "timeout"
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=["h1"], overrides={"bogus": 1})
+    assert e.value.field == "bogus"
