@@ -147,3 +147,11 @@ def test_a_reader_that_left_ends_the_command_quietly(command: str, tmp_path: Pat
         os.close(write_end)
     assert out.returncode == 141, out.stderr
     assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr, out.stderr
+
+
+def test_ctrl_c_in_any_command_exits_130_without_a_traceback() -> None:
+    """Ctrl-C typed while ``demo`` runs its jobs (no handler of its own): the shell's code for
+    SIGINT, not a KeyboardInterrupt traceback."""
+    out, code = in_terminal("demo", timeout=60, send=("job ", b"\x03"))
+    assert code == 130, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out

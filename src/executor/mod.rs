@@ -164,7 +164,7 @@ pub enum TemplateRef {
     /// A stored template (by name or id) with fields changed for this one job (the id-keyed
     /// REST launch's `limit`, `tags`…): the job runs the merged template, validated and held
     /// to the policy like any other, and stays the stored template's job (its id).
-    Overridden(String, TemplateSpec),
+    Overridden(String, Box<TemplateSpec>),
 }
 
 struct Inner {
@@ -504,7 +504,7 @@ impl Executor {
             TemplateRef::Overridden(key, patch) => {
                 let t = self.stored_template(&key).await?;
                 let id = t.id;
-                (Arc::new(t.updated(patch)?), Some(id))
+                (Arc::new(t.updated(*patch)?), Some(id))
             }
         };
         // Held to the policy as it is now (the template may predate it), with its paths

@@ -110,7 +110,7 @@ async fn overridden_templates_keep_their_id() {
     };
     let job = ex
         .submit(
-            TemplateRef::Overridden(stored.id.to_string(), patch),
+            TemplateRef::Overridden(stored.id.to_string(), Box::new(patch)),
             hosts(1),
             Map::new(),
         )
@@ -138,7 +138,7 @@ async fn overridden_templates_keep_their_id() {
     };
     let refused = ex
         .submit(
-            TemplateRef::Overridden("t".into(), bad),
+            TemplateRef::Overridden("t".into(), Box::new(bad)),
             hosts(1),
             Map::new(),
         )

@@ -182,7 +182,7 @@ impl PyExecutor {
                     })?;
                     match patch {
                         None => TemplateRef::Stored(key),
-                        Some(patch) => TemplateRef::Overridden(key, patch),
+                        Some(patch) => TemplateRef::Overridden(key, Box::new(patch)),
                     }
                 }
             };
