@@ -218,3 +218,14 @@ async def test_overrides_change_one_job_and_keep_its_template(ex: Executor) -> N
     with pytest.raises(errors.ValidationError) as e:
         await ex.submit("t", hosts=["h1"], overrides={"bogus": 1})
     assert e.value.field == "bogus"
+
+
+@pytest.mark.parametrize("host", ["ssh://-oProxyCommand=x", "ssh://-l@h", "gopher://h", "fixture://"])
+async def test_malformed_host_forms_are_refused_at_submission(ex: Executor, host: str) -> None:
+    """A host its check could never reach is a ValidationError naming ``hosts`` when the job is
+    submitted (as ``-oX`` already was), not a job that ends ``error``."""
+    await ex.templates.create(Template("t", command=["true"]))
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=[host])
+    assert e.value.field == "hosts"
+    assert await ex.count() == 0
