@@ -5,8 +5,9 @@ uvicorn's httptools protocol keeps every byte of a request line and headers unti
 (concatenating them, so an endless header costs memory and quadratic time), and waits for
 them forever: a client that connects and sends nothing, or a byte a second, holds a
 connection (slowloris) until the server runs out of them. Here the head of a request is at
-most ``max_head_bytes`` (431 beyond) and must arrive within ``head_timeout`` seconds of the
-connection or of its first byte (408, or a plain close when nothing came). uvicorn's h11
+most ``max_head_bytes`` (431 beyond; counted per read, so one read more may be held: memory per
+connection stays bounded, not the exact header size) and must arrive within ``head_timeout``
+seconds of the connection or of its first byte (408, or a plain close when nothing came). uvicorn's h11
 protocol bounds the size itself (16 KiB) but not the time; it stays the fallback where
 httptools is not installed. Bodies are bounded by the request gate (size and time).
 """
