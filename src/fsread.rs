@@ -8,6 +8,10 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::Path;
 
+/// The most bytes read from one file a user names (an inventory or its variable files, a
+/// profile's source, an `exec --input-file`): far above any real one, and bounded.
+pub const USER_FILE_MAX_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Why a file was not read. Says what is wrong, never what the file holds.
 #[derive(Debug)]
 pub enum ReadError {
@@ -69,6 +73,11 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::TooLarge(limit));
     }
     Ok(bytes)
+}
+
+/// A file a user named: a regular file of at most [`USER_FILE_MAX_BYTES`].
+pub fn read_user_file(path: &Path) -> Result<Vec<u8>, ReadError> {
+    read_bounded(path, USER_FILE_MAX_BYTES)
 }
 
 #[cfg(test)]

@@ -37,7 +37,36 @@ pub fn validate_hosts(hosts: &[String]) -> Result<(), ValidationError> {
             format!("at most {HOSTS_MAX} hosts per job"),
         ));
     }
-    hosts.iter().try_for_each(|h| validate_host(h))
+    // A host with a scheme is checked whole here, at submission, as its check would read it
+    // (`ssh://-oX` is a refusal naming `hosts`, not a job that ends `error`).
+    hosts
+        .iter()
+        .try_for_each(|h| validate_host(h).and_then(|()| scheme_target(h).map(drop)))
+}
+
+/// What a host string with a scheme names (`fixture://DIR`, `local://`, `ssh://…`), checked;
+/// None for a bare name (an inventory name or an address, read with its variables).
+fn scheme_target(host: &str) -> Result<Option<Target>, ValidationError> {
+    if let Some(path) = host.strip_prefix(FIXTURE) {
+        if path.is_empty() {
+            return Err(bad(host, "the fixture state directory is empty"));
+        }
+        return Ok(Some(Target::Fixture(path.into())));
+    }
+    if host == LOCAL {
+        return Ok(Some(Target::Local));
+    }
+    if let Some(rest) = host.strip_prefix("ssh://") {
+        let t = parse_authority(host, rest.trim_end_matches('/'))?;
+        return Ok(Some(Target::Ssh(t)));
+    }
+    if let Some((scheme, _)) = host.split_once("://") {
+        return Err(bad(
+            host,
+            &format!("unknown scheme {scheme:?} (use local://, ssh:// or fixture://)"),
+        ));
+    }
+    Ok(None)
 }
 
 /// Where one host's check runs.
@@ -167,26 +196,12 @@ pub fn target_for(
     connection: Connection,
 ) -> Result<Target, ValidationError> {
     validate_host(host)?;
-    if let Some(path) = host.strip_prefix(FIXTURE) {
-        if path.is_empty() {
-            return Err(bad(host, "the fixture state directory is empty"));
-        }
-        return Ok(Target::Fixture(path.into()));
-    }
-    if host == LOCAL || connection == Connection::Local {
-        return Ok(Target::Local);
-    }
-    if let Some(rest) = host.strip_prefix("ssh://") {
-        return Ok(Target::Ssh(parse_authority(
-            host,
-            rest.trim_end_matches('/'),
-        )?));
-    }
-    if let Some((scheme, _)) = host.split_once("://") {
-        return Err(bad(
-            host,
-            &format!("unknown scheme {scheme:?} (use local://, ssh:// or fixture://)"),
-        ));
+    match scheme_target(host)? {
+        // A recorded state is never this machine.
+        Some(fixture @ Target::Fixture(_)) => return Ok(fixture),
+        _ if connection == Connection::Local => return Ok(Target::Local),
+        Some(target) => return Ok(target),
+        None => {}
     }
     let empty = Map::new();
     let vars = vars.unwrap_or(&empty);
@@ -267,6 +282,34 @@ mod tests {
                 .field,
             "hosts"
         );
+    }
+
+    #[test]
+    fn host_forms_are_checked_at_submission_as_when_they_run() {
+        for h in [
+            "ssh://-oProxyCommand=x",
+            "ssh://user@-oProxyCommand=x",
+            "ssh://-l@h",
+            "ssh://h:99999",
+            "gopher://h",
+            "fixture://",
+        ] {
+            let e = validate_hosts(&[h.to_string()]).unwrap_err();
+            assert_eq!(e.field, "hosts", "{h}");
+            assert_eq!(
+                e.rule,
+                target_for(h, None, Connection::Ssh).unwrap_err().rule,
+                "{h}: one rule, at submission and at run time"
+            );
+        }
+        let good = [
+            "local://",
+            "ssh://admin@10.0.0.5:2222",
+            "web01",
+            "fixture:///srv/s",
+            "h:2200",
+        ];
+        assert!(validate_hosts(&good.map(String::from)).is_ok());
     }
 
     #[test]

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import jsonschema
+import pytest
 from conftest import FIXTURES, SshHosts
 
 
@@ -385,3 +386,35 @@ def test_nice_is_the_checks_nice_value(tmp_path: Path) -> None:
         refused = cli(str(profile), "-t", "local://", "--nice", bad)
         assert refused.returncode == 2 and not refused.stdout and not written.exists()
         assert refused.stderr == "ansible-inspec-rs exec: nice: must be from 0 to 19\n", refused.stderr
+
+
+ONE_CONTROL = "control 'c' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n"
+
+
+def test_input_files_are_read_by_the_cores_rule(tmp_path: Path) -> None:
+    """``--input-file`` is read by the core's rule for files users name (src/fsread.rs, through
+    ``_core.read_user_file``): one limit, the same as inventories' and profiles'."""
+    from ansible_inspec_rs import _core, errors
+
+    limit = _core.USER_FILE_MAX_BYTES
+    assert limit == 16 * 1024 * 1024
+    big = tmp_path / "big.yml"
+    with big.open("wb") as f:  # sparse: one byte past the limit
+        f.truncate(limit + 1)
+    fifo = tmp_path / "fifo.yml"
+    os.mkfifo(fifo)
+    with pytest.raises(errors.ValidationError) as e:
+        _core.read_user_file(big, field="--input-file")
+    assert e.value.field == "--input-file" and e.value.rule == f"{big}: is larger than {limit} bytes"
+    with pytest.raises(errors.ValidationError, match="is a FIFO, not a regular file"):
+        _core.read_user_file(str(fifo))
+    ok = tmp_path / "ok.yml"
+    ok.write_bytes(b"a: 1\n")
+    assert _core.read_user_file(ok) == b"a: 1\n"
+    profile = write_profile(tmp_path / "p", ONE_CONTROL)
+    missing = tmp_path / "nope.yml"
+    for path, why in ((big, f"is larger than {limit} bytes"), (fifo, "is a FIFO"), (missing, "No such file")):
+        out = cli(str(profile), "-t", "local://", "--input-file", str(path))
+        assert out.returncode == 2, out.stderr
+        assert out.stderr.startswith(f"ansible-inspec-rs exec: --input-file {path}: "), out.stderr
+        assert why in out.stderr and "Traceback" not in out.stderr

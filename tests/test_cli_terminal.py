@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 from ansible_inspec_rs.cli import COMMANDS
-from helpers import server_env
-from test_cli_exec import sleeping, slow_profile, write_profile
+from helpers import REPO, server_env
+from test_cli_exec import ONE_CONTROL, sleeping, slow_profile, write_profile
 
 
 def read_until_exit(
@@ -120,3 +120,38 @@ def test_bad_arguments_exit_2_naming_the_argument(tmp_path: Path) -> None:
         if out.returncode != 2 or named not in out.stderr or "Traceback" in out.stderr:
             failures.append((argv, settings, out.returncode, out.stderr[-600:]))
     assert not failures, failures
+
+
+@pytest.mark.parametrize("command", ["parse", "exec"])
+def test_a_reader_that_left_ends_the_command_quietly(command: str, tmp_path: Path) -> None:
+    """``ansible-inspec-rs ... | head``: when the reader of standard output has gone, the
+    command ends with the shell's code for SIGPIPE (141), without a traceback."""
+    profile = write_profile(tmp_path / "p", ONE_CONTROL)
+    argv = {
+        "parse": ["parse", str(REPO / "examples/profiles/linux-baseline"), "--json"],
+        "exec": ["exec", str(profile), "-t", "local://", "--reporter", "json"],
+    }[command]
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader left before a byte was written
+    try:
+        out = subprocess.run(
+            [sys.executable, "-m", "ansible_inspec_rs", *argv],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            env=server_env(),
+            stdin=subprocess.DEVNULL,
+        )
+    finally:
+        os.close(write_end)
+    assert out.returncode == 141, out.stderr
+    assert "Traceback" not in out.stderr and "BrokenPipeError" not in out.stderr, out.stderr
+
+
+def test_ctrl_c_in_any_command_exits_130_without_a_traceback() -> None:
+    """Ctrl-C typed while ``demo`` runs its jobs (no handler of its own): the shell's code for
+    SIGINT, not a KeyboardInterrupt traceback."""
+    out, code = in_terminal("demo", timeout=60, send=("job ", b"\x03"))
+    assert code == 130, out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out, out

@@ -163,3 +163,69 @@ def test_scripts_exit_cleanly_every_time(tmp_path: Path) -> None:
         outcomes = list(pool.map(run, range(EXIT_RUNS)))
     abnormal = [o for o in outcomes if o[0] != 0]
     assert not abnormal, f"{len(abnormal)} of {EXIT_RUNS} runs exited abnormally: {abnormal[:3]}"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("workers", 10**20),
+        ("queue_size", 10**30),
+        ("output_tail_bytes", 2**64),
+        ("event_history", -(10**25)),
+        ("max_attempts", 10**19),
+        ("nice", 10**40),
+    ],
+)
+def test_numbers_beyond_any_range_name_the_argument(field: str, value: int) -> None:
+    """A number past 64 bits is out of range like any other, not Python's OverflowError."""
+    with pytest.raises(errors.ValidationError) as e:
+        Executor(**{field: value})
+    assert e.value.field == field
+
+
+async def test_paging_past_64_bits_is_no_overflow(ex: Executor) -> None:
+    await ex.templates.create(Template("t", command=["true"]))
+    await (await ex.submit("t", hosts=["local://"]))
+    assert len(await ex.list(limit=10**30)) == 1
+    assert await ex.list(offset=10**30) == []
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.list(limit=-(10**30))
+    assert e.value.field == "limit"
+
+
+async def test_a_closed_executor_cannot_be_entered_again() -> None:
+    ex = Executor(workers=1)
+    async with ex:
+        pass
+    assert ex.closed
+    with pytest.raises(errors.ExecutorClosed):
+        async with ex:
+            pass
+
+
+async def test_overrides_change_one_job_and_keep_its_template(ex: Executor) -> None:
+    stored = await ex.templates.create(Template("t", command=["echo", "{host}"], connection="local"))
+    job = await ex.submit("t", hosts=["h1"], overrides={"timeout": 30, "tags": "a,b"})
+    assert job.template_id == stored.id
+    assert (await job).status == "successful"
+    assert (await ex.templates.get("t")).timeout == stored.timeout
+    assert [j.id for j in await ex.list(template=stored.id)] == [job.id]
+    adhoc = await ex.submit(Template("x", command=["true"]), hosts=["local://"], overrides={"forks": 2})
+    assert adhoc.template_id is None
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=["h1"], overrides={"timeout": 0})
+    assert e.value.field == "timeout"
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=["h1"], overrides={"bogus": 1})
+    assert e.value.field == "bogus"
+
+
+@pytest.mark.parametrize("host", ["ssh://-oProxyCommand=x", "ssh://-l@h", "gopher://h", "fixture://"])
+async def test_malformed_host_forms_are_refused_at_submission(ex: Executor, host: str) -> None:
+    """A host its check could never reach is a ValidationError naming ``hosts`` when the job is
+    submitted (as ``-oX`` already was), not a job that ends ``error``."""
+    await ex.templates.create(Template("t", command=["true"]))
+    with pytest.raises(errors.ValidationError) as e:
+        await ex.submit("t", hosts=[host])
+    assert e.value.field == "hosts"
+    assert await ex.count() == 0

@@ -235,9 +235,12 @@ def test_launch_job_template(admin: httpx.Client) -> None:
     assert job["status"] == "successful"
     assert sorted(job["hosts"]) == ["h1", "h2"]
     assert job["extra_vars"] == {"env": "prod"}
-    # Overrides run as a one-off copy of the template (the native submit() has no per-job
-    # overrides yet), so the job keeps the template's name but not its id.
-    assert job["template_name"] == tpl["name"]
+    # The core merges the overrides for this job only: it stays the template's job (its id, and
+    # listed under it), and the stored template is unchanged.
+    assert (job["template_name"], job["template_id"]) == (tpl["name"], tpl["id"])
+    listed = admin.get("/api/v1/jobs", params={"template": tpl["id"], "limit": 10}).json()
+    assert r.json()["id"] in {j["id"] for j in listed["results"]}
+    assert admin.get(f"/api/v1/job-templates/{tpl['id']}").json()["verbosity"] == tpl["verbosity"]
 
     assert admin.post("/api/v1/job-templates/nope/launch").status_code == 404
     r = admin.post(f"/api/v1/job-templates/{tpl['id']}/launch", json={"verbosity": 9})

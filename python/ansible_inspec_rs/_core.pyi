@@ -15,6 +15,7 @@ from typing import Any, ClassVar, final
 
 __version__: str
 __all__ = [
+    "USER_FILE_MAX_BYTES",
     "Event",
     "EventStream",
     "Executor",
@@ -27,6 +28,7 @@ __all__ = [
     "Templates",
     "__version__",
     "log",
+    "read_user_file",
     "schema",
     "set_log_format",
 ]
@@ -39,6 +41,12 @@ def set_log_format(format: str) -> None:
 
 def log(event: str, message: str, worker: str | None = None) -> None:
     """Writes one operator log line on stderr, in the process's format."""
+
+USER_FILE_MAX_BYTES: int
+
+def read_user_file(path: str | PathLike[str], field: str = "path") -> bytes:
+    """The bytes of a regular file of at most ``USER_FILE_MAX_BYTES`` (counted as read), read
+    without the GIL; a ValidationError naming ``field`` otherwise."""
 
 @final
 class Template:
@@ -338,10 +346,12 @@ class Executor:
         extra_vars: Mapping[str, Any] | None = None,
         *,
         allow_empty: bool = False,
+        overrides: Mapping[str, Any] | None = None,
     ) -> Coroutine[Any, Any, Job]:
         """Queues a job and returns it, pending. Without ``hosts`` the template's inventory and
         target/limit select them; a job that would check no host raises ValidationError
-        (``field == "hosts"``) unless ``allow_empty=True``."""
+        (``field == "hosts"``) unless ``allow_empty=True``. ``overrides``: template fields
+        changed for this job only (it stays the stored template's job)."""
     def get(self, job_id: str) -> Coroutine[Any, Any, Job]: ...
     def list(
         self,

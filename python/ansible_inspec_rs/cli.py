@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -46,10 +47,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result
 
 
+# Exit codes of a command stopped from outside, as a shell reports a process killed by the
+# signal: Ctrl-C (SIGINT) and a reader of the output that left (SIGPIPE: `| head`).
+INTERRUPTED = 130
+BROKEN_PIPE = 141
+
+
 def entry() -> NoReturn:
     """The program's entry point (console script and `python -m`). A plain exit: the native
-    runtime's threads stop touching Python before the interpreter finalizes."""
-    sys.exit(main())
+    runtime's threads stop touching Python before the interpreter finalizes. Ctrl-C and a
+    closed output pipe end the command quietly, with the shell's codes, not a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()  # a reader that left shows here, while it can still be handled
+    except KeyboardInterrupt:
+        code = INTERRUPTED
+    except BrokenPipeError:
+        # Python would try to flush stdout again at exit and complain: point it at /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        code = BROKEN_PIPE
+    sys.exit(code)
 
 
 if __name__ == "__main__":

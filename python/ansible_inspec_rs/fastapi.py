@@ -34,7 +34,9 @@ Settings (workers, store URL, credentials, body limit, allowed hosts and origins
 come from ``ANSIBLE_INSPEC_RS_*`` environment variables or ``.env``; to pass them in code, call
 ``install_settings(app, Settings(...))`` before the app starts. The router authenticates exactly
 as ``serve`` does (static tokens, JWT roles), before it reads a body, which it bounds by
-``max_body_bytes``; it refuses cross-origin state changes unless the origin is in
+``max_body_bytes`` and ``request_timeout`` (request heads are the host server's: ``serve``
+runs uvicorn with ``server.protocol.guarded_http_protocol``, which bounds them too); it
+refuses cross-origin state changes unless the origin is in
 ``cors_origins``. Without a credential ``executor_lifespan`` refuses to start unless the settings
 opt out with ``insecure_no_auth`` (then only loopback Host names are answered). ``require(role)``
 protects the app's own routes the same way. The routes are documented as bearer-authenticated,

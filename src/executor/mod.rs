@@ -168,6 +168,10 @@ pub enum TemplateRef {
     Stored(String),
     /// An ad-hoc template, used as given and not stored.
     AdHoc(Arc<Template>),
+    /// A stored template (by name or id) with fields changed for this one job (the id-keyed
+    /// REST launch's `limit`, `tags`…): the job runs the merged template, validated and held
+    /// to the policy like any other, and stays the stored template's job (its id).
+    Overridden(String, Box<TemplateSpec>),
 }
 
 struct Inner {
@@ -446,7 +450,12 @@ impl Executor {
     }
 
     pub async fn get_template(&self, key: &str) -> Result<Template> {
-        Ok((*self.inner.store.get_template(template_key(key)?).await?).clone())
+        Ok((*self.stored_template(key).await?).clone())
+    }
+
+    /// The stored template `key` names (by name or id): the one way templates are read.
+    async fn stored_template(&self, key: &str) -> Result<Arc<Template>> {
+        self.inner.store.get_template(template_key(key)?).await
     }
 
     pub async fn list_templates(&self) -> Result<Vec<Template>> {
@@ -455,7 +464,7 @@ impl Executor {
 
     pub async fn update_template(&self, key: &str, patch: TemplateSpec) -> Result<Template> {
         self.check_open()?;
-        let old = self.inner.store.get_template(template_key(key)?).await?;
+        let old = self.stored_template(key).await?;
         let new = old.updated(patch)?;
         let admitted = self.inner.config.policy.admit(&new)?;
         if !new.same_action(&old) {
@@ -497,13 +506,18 @@ impl Executor {
         let policy = &self.inner.config.policy;
         let (template, template_id) = match template {
             TemplateRef::Stored(key) => {
-                let t = self.inner.store.get_template(template_key(&key)?).await?;
+                let t = self.stored_template(&key).await?;
                 let id = t.id;
                 (t, Some(id))
             }
             TemplateRef::AdHoc(t) => {
                 t.validate()?;
                 (t, None)
+            }
+            TemplateRef::Overridden(key, patch) => {
+                let t = self.stored_template(&key).await?;
+                let id = t.id;
+                (Arc::new(t.updated(*patch)?), Some(id))
             }
         };
         // Held to the policy as it is now (the template may predate it), with its paths
@@ -585,13 +599,8 @@ impl Executor {
         limit: Option<usize>,
         offset: usize,
     ) -> Result<Vec<Arc<JobHandle>>> {
-        if template.is_some_and(|key| template_key(key).is_err()) {
+        let Some(filter) = job_filter(status, template, order) else {
             return Ok(Vec::new());
-        }
-        let filter = JobFilter {
-            status,
-            template: template.map(String::from),
-            order,
         };
         let recs = self.inner.store.list_jobs(&filter, limit, offset).await?;
         let live = self.inner.live();
@@ -606,13 +615,8 @@ impl Executor {
     }
 
     pub async fn count(&self, status: Option<JobStatus>, template: Option<&str>) -> Result<usize> {
-        if template.is_some_and(|key| template_key(key).is_err()) {
+        let Some(filter) = job_filter(status, template, JobOrder::default()) else {
             return Ok(0);
-        }
-        let filter = JobFilter {
-            status,
-            template: template.map(String::from),
-            ..JobFilter::default()
         };
         self.inner.store.count_jobs(&filter).await
     }
@@ -738,6 +742,23 @@ fn template_key(key: &str) -> Result<&str> {
         Ok(()) => Ok(key),
         Err(_) => Err(Error::TemplateNotFound(key.to_string())),
     }
+}
+
+/// The store's filter for jobs of `template` (by name or id) in `status`, or None when the
+/// key names no template (so no job): such a key is not handed to the store either.
+fn job_filter(
+    status: Option<JobStatus>,
+    template: Option<&str>,
+    order: JobOrder,
+) -> Option<JobFilter> {
+    if template.is_some_and(|key| template_key(key).is_err()) {
+        return None;
+    }
+    Some(JobFilter {
+        status,
+        template: template.map(String::from),
+        order,
+    })
 }
 
 #[cfg(test)]

@@ -94,6 +94,62 @@ async fn empty_host_list_is_refused_unless_allowed() {
     );
 }
 
+/// A launch's overrides change the job's template, not the stored one, and the job stays the
+/// stored template's (found by its id); a bad override is refused like a bad template.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overridden_templates_keep_their_id() {
+    let ex = exec(1, 10).await;
+    let stored = ex
+        .create_template(command("t", &["true"], |_| {}))
+        .await
+        .unwrap();
+    let patch = TemplateSpec {
+        verbosity: Some(2),
+        tags: Some(crate::template::CsvList(vec!["web".into()])),
+        ..Default::default()
+    };
+    let job = ex
+        .submit(
+            TemplateRef::Overridden(stored.id.to_string(), Box::new(patch)),
+            hosts(1),
+            Map::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(job.template_id, Some(stored.id));
+    assert_eq!(
+        (job.template.verbosity, job.template.tags.clone()),
+        (2, vec!["web".to_string()])
+    );
+    assert_eq!(
+        ex.get_template("t").await.unwrap().verbosity,
+        0,
+        "the stored one is unchanged"
+    );
+    job.wait(Some(Duration::from_secs(10))).await.unwrap();
+    let listed = ex
+        .list(None, Some(&stored.id.to_string()), JobOrder::Desc, None, 0)
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    let bad = TemplateSpec {
+        verbosity: Some(9),
+        ..Default::default()
+    };
+    let refused = ex
+        .submit(
+            TemplateRef::Overridden("t".into(), Box::new(bad)),
+            hosts(1),
+            Map::new(),
+        )
+        .await;
+    assert!(
+        matches!(&refused, Err(Error::Validation(v)) if v.field == "verbosity"),
+        "{:?}",
+        refused.err()
+    );
+}
+
 /// The inventory that selected a job's hosts is the one its run uses: read once, at
 /// submission (here it is broken between submission and the run, and the job still runs).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

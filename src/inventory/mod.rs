@@ -16,8 +16,8 @@ use crate::template::{Action, Template};
 
 pub use pattern::select;
 
-/// Largest inventory file read.
-pub const INVENTORY_MAX_BYTES: u64 = 16 * 1024 * 1024;
+/// Largest inventory file read: the bound of every file a user names.
+pub const INVENTORY_MAX_BYTES: u64 = crate::fsread::USER_FILE_MAX_BYTES;
 /// Largest `[a:b]` host range expanded.
 pub const RANGE_MAX: usize = 100_000;
 

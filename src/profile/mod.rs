@@ -26,8 +26,8 @@ pub use model::{Control, Profile, Warning};
 use metadata::Metadata;
 use model::{FileModel, Group, Input, Library, SourceFile};
 
-/// Largest file the loader accepts (16 MiB).
-pub const MAX_FILE_SIZE: u64 = 16 * 1024 * 1024;
+/// Largest file the loader accepts: the bound of every file a user names.
+pub const MAX_FILE_SIZE: u64 = crate::fsread::USER_FILE_MAX_BYTES;
 
 /// The raw files of a profile, read but not parsed (lets benchmarks time parsing alone).
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use pyo3::exceptions::PyOverflowError;
 use pyo3::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -25,6 +26,28 @@ pub(crate) fn from_py<T: DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -
         let field = if path == "." { what.to_string() } else { path };
         Error::from(ValidationError::new(field, e.into_inner().to_string())).into()
     })
+}
+
+/// An integer argument (`#[pyo3(from_py_with = clamped_int)]`), clamped to `i64`: a number
+/// past it (`10**30`) is beyond every range the core checks, so that check names the argument
+/// (ValidationError) where Python would raise OverflowError. Other types stay a TypeError, as
+/// Python's own functions answer.
+pub(crate) fn clamped_int(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    match obj.extract::<i64>() {
+        Ok(v) => Ok(v),
+        Err(e) if e.is_instance_of::<PyOverflowError>(obj.py()) => {
+            Ok(if obj.lt(0)? { i64::MIN } else { i64::MAX })
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// `clamped_int` for an argument that may be None.
+pub(crate) fn clamped_optional_int(obj: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if obj.is_none() {
+        return Ok(None);
+    }
+    clamped_int(obj).map(Some)
 }
 
 /// Blocks on `fut` with the GIL released: for the few synchronous entry points.

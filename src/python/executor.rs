@@ -9,7 +9,7 @@ use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
 use super::aio::{raising, ready, run_async, spawn};
-use super::convert::{block_on, from_py, seconds, to_py};
+use super::convert::{block_on, clamped_int, clamped_optional_int, from_py, seconds, to_py};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
@@ -76,13 +76,13 @@ impl PyExecutor {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        workers: i64,
-        queue_size: i64,
+        #[pyo3(from_py_with = clamped_int)] workers: i64,
+        #[pyo3(from_py_with = clamped_int)] queue_size: i64,
         store: Option<String>,
-        output_tail_bytes: i64,
-        event_history: i64,
+        #[pyo3(from_py_with = clamped_int)] output_tail_bytes: i64,
+        #[pyo3(from_py_with = clamped_int)] event_history: i64,
         recovery: &str,
-        max_attempts: i64,
+        #[pyo3(from_py_with = clamped_int)] max_attempts: i64,
         heartbeat_interval: f64,
         stale_after: f64,
         poll_interval: f64,
@@ -96,7 +96,7 @@ impl PyExecutor {
         inventory_roots: Option<Vec<std::path::PathBuf>>,
         allow_commands: bool,
         allow_local: bool,
-        nice: i64,
+        #[pyo3(from_py_with = clamped_int)] nice: i64,
         idle_checks: bool,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
@@ -146,7 +146,7 @@ impl PyExecutor {
                 allow_commands,
                 allow_local,
             },
-            nice: i32::try_from(nice).unwrap_or(i32::MAX),
+            nice: i32::try_from(nice).unwrap_or(if nice < 0 { i32::MIN } else { i32::MAX }),
             idle_checks,
         };
         let runtime = pyo3_async_runtimes::tokio::get_runtime().handle().clone();
@@ -158,7 +158,9 @@ impl PyExecutor {
     /// or a ``Template`` to run as given. Without ``hosts`` the template's inventory and
     /// target/limit select them; a job that would check no host is a ValidationError
     /// naming ``hosts`` unless ``allow_empty=True`` (it then ends successful, checking nothing).
-    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false))]
+    /// ``overrides``: fields of a stored template changed for this job only (it stays that
+    /// template's job); with a ``Template``, fields changed on it.
+    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false, overrides=None))]
     fn submit<'py>(
         &self,
         py: Python<'py>,
@@ -166,16 +168,27 @@ impl PyExecutor {
         hosts: Vec<String>,
         extra_vars: Option<&Bound<'py, PyAny>>,
         allow_empty: bool,
+        overrides: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
-            let template = match template.cast::<PyTemplate>() {
-                Ok(t) => TemplateRef::AdHoc(t.get().inner.clone()),
-                Err(_) => TemplateRef::Stored(template.extract::<String>().map_err(|_| {
-                    Error::from(ValidationError::new(
-                        "template",
-                        "must be a template name, id or Template",
-                    ))
-                })?),
+            let patch = overrides.map(spec_from).transpose()?;
+            let template = match (template.cast::<PyTemplate>(), patch) {
+                (Ok(t), None) => TemplateRef::AdHoc(t.get().inner.clone()),
+                (Ok(t), Some(patch)) => {
+                    TemplateRef::AdHoc(Arc::new(t.get().inner.updated(patch).map_err(Error::from)?))
+                }
+                (Err(_), patch) => {
+                    let key = template.extract::<String>().map_err(|_| {
+                        Error::from(ValidationError::new(
+                            "template",
+                            "must be a template name, id or Template",
+                        ))
+                    })?;
+                    match patch {
+                        None => TemplateRef::Stored(key),
+                        Some(patch) => TemplateRef::Overridden(key, Box::new(patch)),
+                    }
+                }
             };
             let vars: Map<String, Value> = match extra_vars {
                 Some(v) => from_py(v, "extra_vars")?,
@@ -216,8 +229,8 @@ impl PyExecutor {
         py: Python<'py>,
         status: Option<&str>,
         template: Option<String>,
-        limit: Option<i64>,
-        offset: i64,
+        #[pyo3(from_py_with = clamped_optional_int)] limit: Option<i64>,
+        #[pyo3(from_py_with = clamped_int)] offset: i64,
         order: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
@@ -343,8 +356,12 @@ impl PyExecutor {
         })
     }
 
-    /// ``async with Executor(...) as ex``: the executor itself.
+    /// ``async with Executor(...) as ex``: the executor itself; ExecutorClosed once it was
+    /// shut down (a block would otherwise start on an executor that refuses every job).
     fn __aenter__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        if slf.get().inner.is_closed() {
+            return ready(slf.py(), Err::<Bound<'py, PyAny>, _>(Error::ExecutorClosed));
+        }
         ready(slf.py(), Ok::<_, PyErr>(slf.clone().into_any()))
     }
 

@@ -5,6 +5,7 @@ mod aio;
 mod convert;
 mod errors;
 mod executor;
+mod files;
 mod job;
 mod profile;
 mod template;
@@ -50,6 +51,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(set_log_format, m)?)?;
     m.add_function(wrap_pyfunction!(log, m)?)?;
     profile::register(m)?;
+    files::register(m)?;
     // Before the interpreter finalizes, no runtime thread may be inside Python (aio.rs).
     let close_gate = wrap_pyfunction!(aio::close_gate, m)?;
     m.py()

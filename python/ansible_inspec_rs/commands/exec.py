@@ -14,12 +14,12 @@ import asyncio
 import json
 import os
 import shutil
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from ansible_inspec_rs.cli import INTERRUPTED
 from ansible_inspec_rs.commands import policy, priority
 from ansible_inspec_rs.status import HostStatus, JobStatus
 
@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 STDOUT = "-"
 # The programs the inspec runner looks for (src/runner/inspec.rs PROGRAMS), checked up front.
 INSPEC_PROGRAMS = ("inspec", "cinc-auditor")
-INTERRUPTED = 130
 # Host statuses of a host that was checked; any other (unreachable, error, timeout, canceled)
 # means it was not, which outranks a failure in the exit code.
 CHECKED = frozenset({HostStatus.PASSED, HostStatus.FAILED, HostStatus.SKIPPED})
@@ -155,12 +154,15 @@ def parse_inputs(files: list[str], items: list[str]) -> dict[str, Any]:
     """InSpec inputs, as `inspec exec --input-file F --input k=v` reads them."""
     import yaml
 
+    from ansible_inspec_rs import _core, errors
+
     out: dict[str, Any] = {}
     for name in files:
         try:
-            data = yaml.safe_load(read_user_file(name).decode("utf-8"))
-        except OSError as e:
-            raise UsageError(f"--input-file {name}: {e.strerror or e}") from None
+            # The core's rule for files users name: regular files only, bounded by the bytes read.
+            data = yaml.safe_load(_core.read_user_file(name, field="--input-file").decode("utf-8"))
+        except errors.ValidationError as e:
+            raise UsageError(f"--input-file {e.rule}") from None
         except UnicodeDecodeError as e:
             raise UsageError(f"--input-file {name}: not UTF-8 text ({e.reason} at byte {e.start})") from None
         except yaml.YAMLError as e:
@@ -182,23 +184,6 @@ def parse_inputs(files: list[str], items: list[str]) -> dict[str, Any]:
             value = text
         out[key] = value if isinstance(value, str | int | float | bool) else text
     return out
-
-
-# As the core reads files users name (src/fsread.rs): regular files only, bounded by the bytes
-# read (/dev/zero would stream without end, a FIFO block forever).
-USER_FILE_MAX_BYTES = 16 * 1024 * 1024
-
-
-def read_user_file(name: str) -> bytes:
-    """The bytes of a regular file of at most USER_FILE_MAX_BYTES; OSError otherwise."""
-    fd = os.open(name, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{name} is not a regular file")
-        data = f.read(USER_FILE_MAX_BYTES + 1)
-    if len(data) > USER_FILE_MAX_BYTES:
-        raise OSError(f"{name} is larger than {USER_FILE_MAX_BYTES} bytes")
-    return data
 
 
 @dataclass

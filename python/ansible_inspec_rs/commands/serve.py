@@ -24,6 +24,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("ansible_inspec_rs.server")
 
 BANNER = "!" * 78
+# How long a stop (Ctrl-C, SIGTERM) waits for requests in progress before cancelling them: an
+# event stream follows its job to the end, so uvicorn would otherwise wait as long as the job.
+SHUTDOWN_GRACE_SECONDS = 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
     from ansible_inspec_rs import errors
     from ansible_inspec_rs.server.app import create_app
     from ansible_inspec_rs.server.lifespan import new_executor
+    from ansible_inspec_rs.server.protocol import guarded_http_protocol
     from ansible_inspec_rs.server.settings import ENV_PREFIX, Settings, is_loopback
 
     overrides = {
@@ -132,6 +136,9 @@ def run(args: argparse.Namespace) -> int:
             app,
             host=settings.host,
             port=settings.port,
+            # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
+            http=guarded_http_protocol(settings.request_timeout),
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
             log_level=settings.log_level.lower(),
             access_log=False,
             lifespan="on",

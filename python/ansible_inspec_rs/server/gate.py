@@ -13,7 +13,9 @@ comes from, its credential, the size of its body.
    anything, with or without a cookie. A CORS preflight from an allowed origin is answered here.
 3. Credential: every path but the open ones (health, docs, and /metrics when it is open) needs
    one (401) — checked before a single byte of the body is read.
-4. Body: at most ``max_body_bytes``, declared or received (413); then handed on in one piece.
+4. Body: at most ``max_body_bytes``, declared or received (413), within ``request_timeout``
+   seconds (408: a client trickling its body holds no connection for long); then handed on in
+   one piece.
 
 Role checks stay with the routes (``auth.require``), which reuse the principal found here.
 Apps that only include ``ansible_inspec_rs.fastapi.router`` have no middleware; its route class
@@ -22,6 +24,7 @@ asks the same gate (``admit_request``).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 from collections.abc import Iterable
@@ -97,6 +100,7 @@ class RequestGate:
     def __init__(self, settings: Settings, authenticator: Authenticator) -> None:
         self.auth = authenticator
         self.max_body_bytes = settings.max_body_bytes
+        self.request_timeout = settings.request_timeout
         self.allowed_hosts = frozenset(_host_name(h) if h != "*" else h for h in settings.allowed_hosts)
         self.check_host = not settings.auth_enabled or bool(self.allowed_hosts)
         self.cors_origins = frozenset(_origin_key(o) for o in settings.cors_origins)
@@ -227,9 +231,12 @@ class GateMiddleware:
             scope[PRINCIPAL_KEY] = admission.principal
         if scope["type"] == "http" and has_body(scope):
             try:
-                body = await read_body(scope, receive, gate.max_body_bytes)
+                body = await _read_body(gate, scope, receive)
             except BodyTooLarge:
                 await _refuse(scope, receive, send, too_large(gate))
+                return
+            except TimeoutError:
+                await _refuse(scope, receive, send, too_slow(gate))
                 return
             except ClientGone:
                 return
@@ -241,6 +248,16 @@ class GateMiddleware:
 
 def too_large(gate: RequestGate) -> Answer:
     return Answer(413, f"Request body larger than {gate.max_body_bytes} bytes (max_body_bytes)")
+
+
+def too_slow(gate: RequestGate) -> Answer:
+    return Answer(408, f"Request body not received within {gate.request_timeout:g} s (request_timeout)")
+
+
+async def _read_body(gate: RequestGate, scope: Scope, receive: Receive) -> bytes:
+    """The body within the gate's size and time limits (BodyTooLarge, TimeoutError)."""
+    async with asyncio.timeout(gate.request_timeout):
+        return await read_body(scope, receive, gate.max_body_bytes)
 
 
 def _with_headers(send: Send, extra: Iterable[tuple[str, str]]) -> Send:
@@ -271,9 +288,11 @@ async def admit_request(request: Request) -> Request | Response:
     if not has_body(scope):
         return request
     try:
-        body = await read_body(scope, request.receive, gate.max_body_bytes)
+        body = await _read_body(gate, scope, request.receive)
     except BodyTooLarge:
         return _refusal_response(scope, too_large(gate))
+    except TimeoutError:
+        return _refusal_response(scope, too_slow(gate))
     except ClientGone:
         return _refusal_response(scope, Answer(400, "The client disconnected before its body arrived"))
     return Request(scope, replay(body, request.receive))

@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         ge=1024,
         description="largest request body accepted (413 above it), read after authentication",
     )
+    request_timeout: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="seconds a client has to send a request's head (from its first byte, or from "
+        "connecting), and again its body (408 after; `serve` only for the head)",
+    )
     allowed_hosts: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Host names answered besides loopback ones (comma-separated; * any). Without a "

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import Body, Request, Response, status
 
-from ansible_inspec_rs import _core
 from ansible_inspec_rs.server.deps import (
     AdminExecutor,
     OperatorExecutor,
@@ -101,17 +100,16 @@ async def launch_job_template(
 ) -> JobLaunched:
     """Start a job from the template; limit/tags/skip_tags/verbosity override it for this job."""
     body = body or LaunchIn.model_validate({})
-    template = await ex.templates.get(template_id)
     overrides = body.model_dump(exclude_none=True, exclude={"hosts", "extra_vars"})
-    target: str | _core.Template = template.name
-    if overrides:
-        # The native submit() takes a Template object for one-off variations of a stored one.
-        target = _core.Template.from_dict({**template.to_dict(), **overrides})
-    job = await ex.submit(target, request_hosts(body.hosts), body.extra_vars)
+    # The core merges the overrides into the stored template for this job, which stays its job.
+    job = await ex.submit(
+        template_id, request_hosts(body.hosts), body.extra_vars, overrides=overrides or None
+    )
     track_job(request, job)
+    assert job.template_id is not None  # a stored template's job
     return JobLaunched(
         id=job.id,
-        template_id=job.template_id or template.id,
+        template_id=job.template_id,
         status=JobStatus.PENDING,  # the state it was accepted in (submit returns a pending job)
         created_at=job.created_at,
     )
