@@ -562,7 +562,12 @@ impl<'a> Analyzer<'a> {
                         c.generated && *c.file == *self.file && c.source_location.line == line
                     })
                     .map(|c| c.id.to_string())
-                    .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
+                    .unwrap_or_else(|| {
+                        format!(
+                            "(generated from {}:{line})",
+                            crate::profile::model::generated_location_file(&self.file)
+                        )
+                    });
                 self.push_control(id, e.span.start, bs);
             }
             ExprKind::Call {

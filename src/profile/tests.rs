@@ -605,7 +605,7 @@ fn constructs_fixture_model() {
     assert_eq!(&ids[..3], &["const-01", "const-02", "const-03"]);
     assert_eq!(ids[3], "\"dyn-#{suffix}\"");
     assert!(
-        ids[4].starts_with("(generated from controls/constructs.rb:99 "),
+        ids[4].starts_with("(generated from constructs.rb:99 "),
         "{}",
         ids[4]
     );
