@@ -411,6 +411,11 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
             "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
+            // RSpec's Match#description inspects its pattern whole (`"match #{...inspect}"`,
+            // built_in/match.rb), not through ObjectFormatter's 200-character cut.
+            "match" if self.args.len() == 1 => {
+                format!("match {}", inspect(&surfaced(&self.args[0])))
+            }
             // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
             // one argument, when a list, is phrased as the list of its items.
             "be_in" => match self.args.as_slice() {
@@ -1304,6 +1309,12 @@ mod tests {
         );
         assert!(!passes(&m("match", vec![re("x")]), Value::Nil));
         assert_eq!(m("match", vec![re("^no$")]).description(), "match /^no$/");
+        let long = "x".repeat(250);
+        assert_eq!(
+            m("match", vec![s(&long)]).description(),
+            format!("match \"{long}\""),
+            "a long pattern is described whole"
+        );
         assert_eq!(
             fails_with(&m("match", vec![re("b")]), s("a"), false),
             "expected \"a\" to match /b/"
