@@ -234,8 +234,13 @@ fn a_where_block_is_described_as_filter_rb_traces_it() {
             "where(mount_point: '/home').where { device_name != '' }",
             "(fstab) with mount_point == \"/home\" device_name != \"\" count",
         ),
+        // An element of an outer local is a value Ruby computes before `==` records it.
+        (
+            "where { mount_point == want['mp'] }",
+            "(fstab) with mount_point == \"/home\" count",
+        ),
     ];
-    let mut src = String::new();
+    let mut src = String::from("want = { 'mp' => '/home' }\n");
     for (i, (filter, _)) in cases.iter().enumerate() {
         src.push_str(&format!(
             "control 't{i}' do\n  describe etc_fstab.{filter} do\n    its('count') {{ should eq 1 }}\n  end\nend\n"
