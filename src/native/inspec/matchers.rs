@@ -539,6 +539,9 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let negated = c.negated;
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     let n = c.n;
+    if n == "equal" {
+        return Ok(identity(actual, &a0));
+    }
     Ok({
         let ok = if n == "eq" && is_instance(actual) {
             cx.predicate(actual, "==", std::slice::from_ref(&a0))?
@@ -716,15 +719,37 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
                 if c.negated { "false" } else { "true" }
             ),
         ),
-        None => (
-            actual == &a0,
-            format!(
-                "\nexpected {}\n     got {}\n",
-                inspect(&a0),
-                inspect(actual)
-            ),
-        ),
+        None => identity(actual, &a0),
     })
+}
+
+/// RSpec's `equal(x)` / `be(x)`: `actual.equal?(x)`, object identity (built_in/equal.rb).
+/// Every String, Array and Hash a profile builds or a resource returns is a new object, so
+/// two of them are never the same one (`its('owner') { should be 'root' }` fails in InSpec);
+/// nil, true, false, Integers, Floats and Symbols are one object per value.
+fn identity(actual: &Value, expected: &Value) -> (bool, String) {
+    let fresh = |v: &Value| matches!(v, Value::Str(_) | Value::Array(_) | Value::Hash(_));
+    let same = !fresh(actual) && !fresh(expected) && actual == expected;
+    let singleton = |v: &Value| matches!(v, Value::Nil | Value::Bool(_));
+    let object = |v: &Value| format!("#<{}> => {}", v.class_name(), formatted(v));
+    let message = if singleton(expected) {
+        let got = if singleton(actual) {
+            formatted(actual)
+        } else {
+            object(actual)
+        };
+        format!("\nexpected {}\n     got {got}\n", formatted(expected))
+    } else {
+        format!(
+            "\nexpected {}\n     got {}\n\nCompared using equal?, which compares object identity,\n\
+             but expected and actual are not the same object. Use\n\
+             `expect(actual).to eq(expected)` if you don't care about\n\
+             object identity in this example.\n",
+            object(expected),
+            object(actual)
+        )
+    };
+    (same, message)
 }
 
 fn m_match(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
@@ -1298,6 +1323,36 @@ mod tests {
             "\nexpected it not to be == \"yes\"\n     got: YES\n\n(compared using `cmp` matcher)\n"
         );
         assert!(m("eq", vec![]).with_operator(">", Value::Int(1)).is_none());
+    }
+
+    #[test]
+    fn be_and_equal_compare_object_identity() {
+        // A String, Array or Hash is a new object each time: never `equal?` another.
+        for v in [
+            s("root"),
+            Value::Array(vec![]),
+            Value::Hash(Default::default()),
+        ] {
+            for name in ["be", "equal"] {
+                assert!(
+                    !passes(&m(name, vec![v.clone()]), v.clone()),
+                    "{name} {v:?}"
+                );
+            }
+        }
+        // Immediates are one object per value.
+        for v in [
+            Value::Int(5),
+            Value::Nil,
+            Value::Bool(true),
+            Value::Sym("a".into()),
+        ] {
+            assert!(passes(&m("be", vec![v.clone()]), v.clone()), "{v:?}");
+            assert!(passes(&m("equal", vec![v.clone()]), v.clone()), "{v:?}");
+        }
+        assert!(!passes(&m("be", vec![Value::Int(5)]), Value::Int(6)));
+        assert!(fails_with(&m("be", vec![s("root")]), s("root"), false)
+            .contains("Compared using equal?, which compares object identity"));
     }
 
     #[test]
