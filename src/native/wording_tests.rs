@@ -898,3 +898,18 @@ end
     assert_eq!(d.status, ControlStatus::Passed, "{d:#?}");
     assert_eq!(d.results[0].code_desc, "J inner is expected to eq 2");
 }
+
+/// service.rb interpolates its argument into commands and its to_s: a resource given as the
+/// name is its to_s (`service(mysql)` is "Service MySQL"), not an argument error.
+#[test]
+fn a_resource_given_as_a_service_name_is_its_to_s() {
+    let r = run_local(
+        "control 's' do\n  describe service(os) do\n    it { should be_running }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(
+        c.code_desc, "Service Operating System Detection is expected to be running",
+        "{c:#?}"
+    );
+    assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+}
