@@ -1284,7 +1284,10 @@ impl<'a> Analyzer<'a> {
                 if !ok {
                     bs.push(self.block(format!("`{res}` property `{name}`"), off));
                 }
-                if block.is_some() && !TABLE_METHODS.contains(&name) {
+                if block.is_some()
+                    && crate::native::ruby::may_take_block(name)
+                    && !TABLE_METHODS.contains(&name)
+                {
                     bs.push(self.block(format!("`{res}` property `{name}` with a block"), off));
                 }
                 true

@@ -913,3 +913,19 @@ fn a_resource_given_as_a_service_name_is_its_to_s() {
     );
     assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
 }
+
+/// A block given to a resource property that does not yield is ignored, as Ruby ignores it:
+/// `package(...).version { ... }` is the version (nil here, so only_if skips the control).
+#[test]
+fn a_block_given_to_a_plain_property_is_ignored() {
+    let r = run_local(
+        "control 'v' do\n  only_if do\n    package('airs-no-such-package').version { cmp <= '2.4.5' }\n  end\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Skipped, "{c:#?}");
+    assert_eq!(
+        c.skip_message.as_deref(),
+        Some("Skipped control due to only_if condition."),
+        "{c:#?}"
+    );
+}
