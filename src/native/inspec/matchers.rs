@@ -265,6 +265,15 @@ fn sentence(args: &[Value]) -> String {
     }
 }
 
+/// BaseMatcher#description's `EnglishPhrasing.list(expected)`: one List argument is phrased
+/// as the list of its items (`be ["ALL"]` is "equal \"ALL\"", `be []` is "equal").
+fn listed(args: &[Value]) -> String {
+    match args {
+        [Value::Array(items)] => sentence(items),
+        args => sentence(args),
+    }
+}
+
 impl Matcher {
     pub fn new(name: &str, args: Vec<Value>) -> Self {
         Matcher {
@@ -371,7 +380,7 @@ impl Matcher {
                 // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
                 Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
                 None if self.args.is_empty() => "be".into(),
-                None => format!("equal{}", sentence(&self.args)),
+                None => format!("equal{}", listed(&self.args)),
             },
             "be_readable" | "be_writable" | "be_executable" => {
                 let mut d = n.replace('_', " ");
@@ -418,10 +427,8 @@ impl Matcher {
             }
             // A matcher of RSpec's DSL without a description of its own (matchers.rb): its
             // one argument, when a list, is phrased as the list of its items.
-            "be_in" => match self.args.as_slice() {
-                [Value::Array(items)] => format!("be in{}", sentence(items)),
-                args => format!("be in{}", sentence(args)),
-            },
+            "be_in" => format!("be in{}", listed(&self.args)),
+            "equal" => format!("equal{}", listed(&self.args)),
             "satisfy" => match &self.block {
                 Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
                 _ => "satisfy block".to_string(),
@@ -1353,6 +1360,11 @@ mod tests {
         assert!(!passes(&m("be", vec![Value::Int(5)]), Value::Int(6)));
         assert!(fails_with(&m("be", vec![s("root")]), s("root"), false)
             .contains("Compared using equal?, which compares object identity"));
+        // BaseMatcher#description lists an Array's items (EnglishPhrasing.list).
+        let all = Value::Array(vec![s("ALL")]);
+        assert_eq!(m("be", vec![all.clone()]).description(), "equal \"ALL\"");
+        assert_eq!(m("equal", vec![all]).description(), "equal \"ALL\"");
+        assert_eq!(m("be", vec![Value::Array(vec![])]).description(), "equal");
     }
 
     #[test]
