@@ -252,7 +252,7 @@ def test_from_source_constructs() -> None:
     p = Profile.from_source(text, filename="controls/constructs.rb")
     ids = [c["id"] for c in p.controls]
     assert ids[:4] == ["const-01", "const-02", "const-03", '"dyn-#{suffix}"']
-    assert ids[4].startswith("(generated from controls/constructs.rb:99 ")
+    assert ids[4].startswith("(generated from constructs.rb:99 ")
     dyn = p.controls[3]
     assert dyn["dynamic_id"] is True and dyn["conditional"] is True
     c1 = p.controls[0]

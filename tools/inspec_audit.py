@@ -185,12 +185,27 @@ def control_status(results: list[dict[str, Any]]) -> str:
     return "skipped"
 
 
+# A `describe` outside any control gets the id `(generated from FILE:LINE HEX)`, where
+# InSpec's HEX is random on every run (control_eval_context.rb: SecureRandom.hex).
+GENERATED_ID = re.compile(r"^(\(generated from \S+:\d+) [0-9a-f]+\)$")
+
+
 def controls_of(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Controls by id over every profile of a report (dependencies included)."""
+    """Controls by id over every profile of a report (dependencies included); generated
+    ids without their random part, numbered in order when one place generates several."""
     out: dict[str, dict[str, Any]] = {}
     for profile in report.get("profiles", []):
         for control in profile.get("controls", []):
-            out.setdefault(str(control.get("id")), control)
+            cid = str(control.get("id"))
+            generated = GENERATED_ID.match(cid)
+            if generated:
+                base = f"{generated.group(1)})"
+                cid = base
+                n = 1
+                while cid in out:
+                    n += 1
+                    cid = f"{base} #{n}"
+            out.setdefault(cid, control)
     return out
 
 

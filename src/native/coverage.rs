@@ -556,7 +556,12 @@ impl<'a> Analyzer<'a> {
                         c.generated && *c.file == *self.file && c.source_location.line == line
                     })
                     .map(|c| c.id.to_string())
-                    .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
+                    .unwrap_or_else(|| {
+                        format!(
+                            "(generated from {}:{line})",
+                            crate::profile::model::generated_location_file(&self.file)
+                        )
+                    });
                 self.push_control(id, e.span.start, bs);
             }
             ExprKind::Call {
@@ -1291,7 +1296,10 @@ impl<'a> Analyzer<'a> {
                 if !ok {
                     bs.push(self.block(format!("`{res}` property `{name}`"), off));
                 }
-                if block.is_some() && !TABLE_METHODS.contains(&name) {
+                if block.is_some()
+                    && crate::native::ruby::may_take_block(name)
+                    && !TABLE_METHODS.contains(&name)
+                {
                     bs.push(self.block(format!("`{res}` property `{name}` with a block"), off));
                 }
                 true
@@ -1494,7 +1502,8 @@ impl<'a> Analyzer<'a> {
     ) {
         match name {
             "tag" | "ref" | "tags" | "refs" => {}
-            "control" | "rule" => bs.push(self.block("`control` inside a control", off)),
+            // NoMethodError for the Inspec::Rule running the outer control: evaluated.
+            "control" | "rule" => {}
             "describe" | "context" => {
                 if cx.in_example {
                     bs.push(self.block("`describe` inside an example", off));

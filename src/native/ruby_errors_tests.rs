@@ -171,6 +171,47 @@ end
     );
 }
 
+/// `control` is no method of an `Inspec::Rule`: a control opened inside another (a missing
+/// `end`) raises NoMethodError in the outer control's body, its Control Source Code Error,
+/// and the inner control is never registered.
+#[test]
+fn a_control_inside_a_control_is_the_outer_controls_no_method_error() {
+    let r = run(r#"control 'outer' do
+  describe file('/etc/passwd') do
+    it { should exist }
+  end
+  control 'inner' do
+    describe file('/etc/group') do
+      it { should exist }
+    end
+  end
+end
+"#);
+    assert_eq!(
+        rows(&r, "outer"),
+        vec![
+            row(
+                "File /etc/passwd is expected to exist",
+                ControlStatus::Passed,
+                None
+            ),
+            row(
+                &format!("{SOURCE_ERROR}1 "),
+                ControlStatus::Failed,
+                Some("undefined method `control' for #<Inspec::Rule>")
+            ),
+        ]
+    );
+    assert!(r.iter().all(|c| c.id != "inner"), "{r:#?}");
+    let profile = crate::native::testing::snippet_profile(
+        "control 'outer' do\n  control 'inner' do\n  end\nend\n",
+        &[],
+        None,
+    );
+    let c = crate::native::coverage::coverage(&profile);
+    assert!(c.controls.iter().all(|k| k.blockers.is_empty()), "{c:#?}");
+}
+
 /// An undefined name inside an example fails that example (no matcher ran: the describe's
 /// text and a space), the describe's other examples still run; in the control's body it is
 /// the Control Source Code Error. InSpec 7.1.16's rows for the same controls.

@@ -234,8 +234,13 @@ fn a_where_block_is_described_as_filter_rb_traces_it() {
             "where(mount_point: '/home').where { device_name != '' }",
             "(fstab) with mount_point == \"/home\" device_name != \"\" count",
         ),
+        // An element of an outer local is a value Ruby computes before `==` records it.
+        (
+            "where { mount_point == want['mp'] }",
+            "(fstab) with mount_point == \"/home\" count",
+        ),
     ];
-    let mut src = String::new();
+    let mut src = String::from("want = { 'mp' => '/home' }\n");
     for (i, (filter, _)) in cases.iter().enumerate() {
         src.push_str(&format!(
             "control 't{i}' do\n  describe etc_fstab.{filter} do\n    its('count') {{ should eq 1 }}\n  end\nend\n"
@@ -1032,4 +1037,35 @@ end
                 to Array (Inspec::Input::NO_VALUE_SET#to_ary gives Inspec::Input::NO_VALUE_SET) \
                 -- ";
     assert!(c.code_desc.starts_with(want), "{}", c.code_desc);
+}
+
+/// service.rb interpolates its argument into commands and its to_s: a resource given as the
+/// name is its to_s (`service(mysql)` is "Service MySQL"), not an argument error.
+#[test]
+fn a_resource_given_as_a_service_name_is_its_to_s() {
+    let r = run_local(
+        "control 's' do\n  describe service(os) do\n    it { should be_running }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(
+        c.code_desc, "Service Operating System Detection is expected to be running",
+        "{c:#?}"
+    );
+    assert_eq!(c.status, ControlStatus::Failed, "{c:#?}");
+}
+
+/// A block given to a resource property that does not yield is ignored, as Ruby ignores it:
+/// `package(...).version { ... }` is the version (nil here, so only_if skips the control).
+#[test]
+fn a_block_given_to_a_plain_property_is_ignored() {
+    let r = run_local(
+        "control 'v' do\n  only_if do\n    package('airs-no-such-package').version { cmp <= '2.4.5' }\n  end\n  describe file('/etc/passwd') do\n    it { should exist }\n  end\nend\n",
+    );
+    let c = &r[0].results[0];
+    assert_eq!(c.status, ControlStatus::Skipped, "{c:#?}");
+    assert_eq!(
+        c.skip_message.as_deref(),
+        Some("Skipped control due to only_if condition."),
+        "{c:#?}"
+    );
 }

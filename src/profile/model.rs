@@ -644,6 +644,12 @@ pub fn impact_value(e: &Expr) -> Option<f64> {
     }
 }
 
+/// The file as a generated control's id names it: its base name, as InSpec's
+/// `ControlEvalContext#block_location` writes `File.basename(path)` (control_eval_context.rb).
+pub fn generated_location_file(file: &str) -> &str {
+    file.rsplit('/').next().unwrap_or(file)
+}
+
 /// Short hex digest used in generated control ids (deterministic, unlike InSpec's random hex).
 fn hex_id(file: &str, line: u32, code: &str) -> String {
     use sha2::{Digest, Sha256};
@@ -845,7 +851,7 @@ fn file_level_stmt(cx: &mut Ctx, stmt: &Expr, conditional: bool) {
                     let line = cx.line(stmt.span);
                     let id = format!(
                         "(generated from {}:{} {})",
-                        cx.file,
+                        generated_location_file(cx.file),
                         line,
                         hex_id(cx.file, line, &code)
                     );

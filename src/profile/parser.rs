@@ -1153,7 +1153,9 @@ impl<'a> Parser<'a> {
     fn command_arg_start(&self) -> bool {
         let t = self.tok(0);
         if !t.space_before {
-            return false;
+            // After a method name a quote can only open a string: `describe"x"` is
+            // `describe("x")` in Ruby (parse.y reads `tIDENTIFIER tSTRING_BEG` as a command).
+            return matches!(t.tok, Tok::Str(_));
         }
         let tight_next = !self.tok(1).space_before;
         match &t.tok {

@@ -91,6 +91,28 @@ fn command_calls_nest() {
 }
 
 #[test]
+fn a_string_literal_right_after_a_method_name_is_its_command_argument() {
+    // Ruby reads `describe"x" do ... end` as `describe("x") do ... end`: after an identifier
+    // a quote can only open a string, so no space is needed before a command argument.
+    let e = one("describe\"The setting\" do\n  it { should be true }\nend");
+    let ExprKind::Call {
+        name, args, block, ..
+    } = &e.kind
+    else {
+        panic!("{e:#?}")
+    };
+    assert_eq!(name, "describe");
+    assert_eq!(args.len(), 1);
+    assert!(matches!(args[0].kind, ExprKind::Str(_)), "{:#?}", args[0]);
+    assert!(block.is_some());
+    let e = one("puts'a', 'b'");
+    let ExprKind::Call { args, .. } = &e.kind else {
+        panic!("{e:#?}")
+    };
+    assert_eq!(args.len(), 2);
+}
+
+#[test]
 fn unary_minus_and_index_spacing() {
     // `x - 1` binary, `foo -1` argument, `foo [1]` argument, `a[1]` index
     let p = parse("x = 5\nx - 1\nfoo -1\nfoo [1]\nx[1]\n");
@@ -583,7 +605,7 @@ fn constructs_fixture_model() {
     assert_eq!(&ids[..3], &["const-01", "const-02", "const-03"]);
     assert_eq!(ids[3], "\"dyn-#{suffix}\"");
     assert!(
-        ids[4].starts_with("(generated from controls/constructs.rb:99 "),
+        ids[4].starts_with("(generated from constructs.rb:99 "),
         "{}",
         ids[4]
     );

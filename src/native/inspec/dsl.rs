@@ -5,9 +5,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::job::{ControlCheck, ControlStatus};
+use crate::native::inspec::context_names::Context;
 use crate::native::inspec::matchers::{is_matcher, Matcher, Predicates};
 use crate::native::inspec::results::{self, Timer};
 use crate::native::inspec::self_returning::SelfReturning;
+use crate::native::inspec::undefined;
 use crate::native::inspec::Interp;
 use crate::native::ruby::eval::call_resource;
 use crate::native::ruby::methods::{dig, to_s};
@@ -378,7 +380,13 @@ impl Interp<'_> {
 
     fn define_control(&mut self, args: &[Expr], block: Option<&Block>, off: u32) -> R {
         if self.ext.dsl.control.is_some() {
-            return Err(self.unsupported("`control` inside a control", off));
+            // No method of an Inspec::Rule (nor of an example): Ruby's NoMethodError.
+            let at = if self.ext.dsl.example.is_some() {
+                Context::Example
+            } else {
+                Context::ControlBody
+            };
+            return Err(undefined::error(at, "control", true));
         }
         let (a, _) = self.eval_args(args)?;
         let id = a.first().map(to_s).unwrap_or_default();

@@ -265,6 +265,20 @@ fn sentence(args: &[Value]) -> String {
     }
 }
 
+/// BaseMatcher#description's `EnglishPhrasing.list(expected)`: one argument is phrased as
+/// `Array(list)`: an Array's or a Range's items (`be ["ALL"]` is "equal \"ALL\"", `be []` is
+/// "equal"); a Hash, nil or anything else inspected whole.
+fn listed(args: &[Value]) -> String {
+    match args {
+        [Value::Array(items)] => sentence(items),
+        [r @ Value::Range { .. }] => match crate::native::ruby::methods::iterate(r) {
+            Ok(items) => sentence(&items),
+            Err(_) => sentence(args),
+        },
+        args => sentence(args),
+    }
+}
+
 impl Matcher {
     pub fn new(name: &str, args: Vec<Value>) -> Self {
         Matcher {
@@ -384,7 +398,7 @@ impl Matcher {
                 // RSpec's BeComparedTo: `expected_to_sentence`, the operand's words.
                 Some((op, e)) => format!("be {op} {}", to_s(e).replace('_', " ")),
                 None if self.args.is_empty() => "be".into(),
-                None => format!("equal{}", sentence(&self.args)),
+                None => format!("equal{}", listed(&self.args)),
             },
             "be_readable" | "be_writable" | "be_executable" => {
                 let mut d = n.replace('_', " ");
@@ -424,17 +438,14 @@ impl Matcher {
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
             "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
-            // A matcher of RSpec's DSL without a description of its own (matchers.rb):
-            // EnglishPhrasing.list of its one argument, a Hash or nil inspected whole,
-            // anything else as `Array(list)` (an Array's or a Range's members, a String).
-            "be_in" => match self.args.as_slice() {
-                [Value::Array(items)] => format!("be in{}", sentence(items)),
-                [r @ Value::Range { .. }] => match crate::native::ruby::methods::iterate(r) {
-                    Ok(items) => format!("be in{}", sentence(&items)),
-                    Err(_) => format!("be in{}", sentence(&self.args)),
-                },
-                args => format!("be in{}", sentence(args)),
-            },
+            // RSpec's Match#description inspects its pattern whole (`"match #{...inspect}"`,
+            // built_in/match.rb), not through ObjectFormatter's 200-character cut.
+            "match" if self.args.len() == 1 => {
+                format!("match {}", inspect(&surfaced(&self.args[0])))
+            }
+            // A matcher of RSpec's DSL without a description of its own (matchers.rb).
+            "be_in" => format!("be in{}", listed(&self.args)),
+            "equal" => format!("equal{}", listed(&self.args)),
             "satisfy" => match &self.block {
                 Some((_, code)) if !code.is_empty() => format!("satisfy expression `{code}`"),
                 _ => "satisfy block".to_string(),
@@ -552,6 +563,9 @@ fn m_eq(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     let negated = c.negated;
     let a0 = c.m.args.first().cloned().unwrap_or(Value::Nil);
     let n = c.n;
+    if n == "equal" {
+        return Ok(identity(actual, &a0));
+    }
     Ok({
         let ok = if n == "eq" && is_instance(actual) {
             cx.predicate(actual, "==", std::slice::from_ref(&a0))?
@@ -729,15 +743,37 @@ fn m_be(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
                 if c.negated { "false" } else { "true" }
             ),
         ),
-        None => (
-            actual == &a0,
-            format!(
-                "\nexpected {}\n     got {}\n",
-                inspect(&a0),
-                inspect(actual)
-            ),
-        ),
+        None => identity(actual, &a0),
     })
+}
+
+/// RSpec's `equal(x)` / `be(x)`: `actual.equal?(x)`, object identity (built_in/equal.rb).
+/// Every String, Array and Hash a profile builds or a resource returns is a new object, so
+/// two of them are never the same one (`its('owner') { should be 'root' }` fails in InSpec);
+/// nil, true, false, Integers, Floats and Symbols are one object per value.
+fn identity(actual: &Value, expected: &Value) -> (bool, String) {
+    let fresh = |v: &Value| matches!(v, Value::Str(_) | Value::Array(_) | Value::Hash(_));
+    let same = !fresh(actual) && !fresh(expected) && actual == expected;
+    let singleton = |v: &Value| matches!(v, Value::Nil | Value::Bool(_));
+    let object = |v: &Value| format!("#<{}> => {}", v.class_name(), formatted(v));
+    let message = if singleton(expected) {
+        let got = if singleton(actual) {
+            formatted(actual)
+        } else {
+            object(actual)
+        };
+        format!("\nexpected {}\n     got {got}\n", formatted(expected))
+    } else {
+        format!(
+            "\nexpected {}\n     got {}\n\nCompared using equal?, which compares object identity,\n\
+             but expected and actual are not the same object. Use\n\
+             `expect(actual).to eq(expected)` if you don't care about\n\
+             object identity in this example.\n",
+            object(expected),
+            object(actual)
+        )
+    };
+    (same, message)
 }
 
 fn m_match(c: &Call<'_>, _cx: &mut dyn Predicates) -> R<(bool, String)> {
@@ -1313,6 +1349,41 @@ mod tests {
     }
 
     #[test]
+    fn be_and_equal_compare_object_identity() {
+        // A String, Array or Hash is a new object each time: never `equal?` another.
+        for v in [
+            s("root"),
+            Value::Array(vec![]),
+            Value::Hash(Default::default()),
+        ] {
+            for name in ["be", "equal"] {
+                assert!(
+                    !passes(&m(name, vec![v.clone()]), v.clone()),
+                    "{name} {v:?}"
+                );
+            }
+        }
+        // Immediates are one object per value.
+        for v in [
+            Value::Int(5),
+            Value::Nil,
+            Value::Bool(true),
+            Value::Sym("a".into()),
+        ] {
+            assert!(passes(&m("be", vec![v.clone()]), v.clone()), "{v:?}");
+            assert!(passes(&m("equal", vec![v.clone()]), v.clone()), "{v:?}");
+        }
+        assert!(!passes(&m("be", vec![Value::Int(5)]), Value::Int(6)));
+        assert!(fails_with(&m("be", vec![s("root")]), s("root"), false)
+            .contains("Compared using equal?, which compares object identity"));
+        // BaseMatcher#description lists an Array's items (EnglishPhrasing.list).
+        let all = Value::Array(vec![s("ALL")]);
+        assert_eq!(m("be", vec![all.clone()]).description(), "equal \"ALL\"");
+        assert_eq!(m("equal", vec![all]).description(), "equal \"ALL\"");
+        assert_eq!(m("be", vec![Value::Array(vec![])]).description(), "equal");
+    }
+
+    #[test]
     fn match_include_start_end() {
         assert!(passes(&m("match", vec![re("^root:")]), s("x\nroot:x:0")));
         assert!(
@@ -1321,6 +1392,12 @@ mod tests {
         );
         assert!(!passes(&m("match", vec![re("x")]), Value::Nil));
         assert_eq!(m("match", vec![re("^no$")]).description(), "match /^no$/");
+        let long = "x".repeat(250);
+        assert_eq!(
+            m("match", vec![s(&long)]).description(),
+            format!("match \"{long}\""),
+            "a long pattern is described whole"
+        );
         assert_eq!(
             fails_with(&m("match", vec![re("b")]), s("a"), false),
             "expected \"a\" to match /b/"

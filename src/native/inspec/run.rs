@@ -331,7 +331,12 @@ impl Interp<'_> {
             .iter()
             .find(|c| c.generated && *c.file == *self.file && c.source_location.line == line)
             .map(|c| c.id.to_string())
-            .unwrap_or_else(|| format!("(generated from {}:{line})", self.file));
+            .unwrap_or_else(|| {
+                format!(
+                    "(generated from {}:{line})",
+                    crate::profile::model::generated_location_file(&self.file)
+                )
+            });
         let call = Expr::new(
             ExprKind::Call {
                 recv: None,

@@ -146,7 +146,12 @@ impl Tracer<'_, '_> {
                     let args = self.args(args)?;
                     Some(Traced::Recorder(self.record(on, "[]", args)))
                 }
-                Traced::Plain(_) => None,
+                // An element of a value (`rule['daemon']`): Ruby computes it, nothing is
+                // recorded; with a recorder among the indexes we stop.
+                Traced::Plain(_) => {
+                    self.args(args)?;
+                    self.interp.eval(e).ok().map(Traced::Plain)
+                }
             },
             ExprKind::Binary { op, lhs, rhs } => match op {
                 // A recorder is truthy: `&&` goes on to the right, `||` stops at the left.

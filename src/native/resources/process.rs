@@ -55,6 +55,19 @@ pub struct Processes {
     rows: Lazy<Arc<Table>>,
 }
 
+/// A String given to `processes` names a program: InSpec's processes.rb anchors it as
+/// `^(/[^/]*)*NAME(\s|$)` (a path may precede it, an argument or the end must follow),
+/// so `processes('sshd')` matches `/usr/sbin/sshd -D` but not `sshd: root@pts/0` or
+/// `grep sshd`. A String that starts with `/` is matched from the start as given.
+fn command_pattern(name: &str) -> String {
+    let path = if name.starts_with('/') {
+        ""
+    } else {
+        "(/[^/]*)*"
+    };
+    format!("^{path}{name}(\\s|$)")
+}
+
 pub fn create_processes(args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     let pattern = match args.first() {
         None => Value::Regex {
@@ -80,11 +93,11 @@ impl Processes {
     fn table(&self) -> Res<&Arc<Table>> {
         self.rows.get(|| {
             let (source, flags) = match &self.pattern {
-                Value::Regex { source, flags } => (source.as_str(), flags.as_str()),
-                Value::Str(s) => (s.as_str(), ""),
-                _ => (".*", ""),
+                Value::Regex { source, flags } => (source.clone(), flags.as_str()),
+                Value::Str(s) => (command_pattern(s), ""),
+                _ => (".*".to_string(), ""),
             };
-            let re = regex::RegexBuilder::new(source)
+            let re = regex::RegexBuilder::new(&source)
                 .case_insensitive(flags.contains('i'))
                 .build()
                 .map_err(|e| ResourceError::Failed(format!("processes: {e}")))?;
@@ -381,6 +394,14 @@ mod tests {
         let pids = r.call("pids", &[]).unwrap();
         let users = r.call("users", &[]).unwrap();
         let states = r.call("states", &[]).unwrap();
+        // A String is anchored as InSpec anchors it: the program name, not any substring.
+        for (name, found) in [("30.5551", false), ("sleep", true), ("sleep 30", false)] {
+            let r = create_processes(&[Value::str(name)], &h).unwrap();
+            let pids = r.call("pids", &[]).unwrap();
+            let has =
+                matches!(&pids, Value::Array(p) if p.contains(&Value::Int(i64::from(child.id()))));
+            assert_eq!(has, found, "processes({name:?}): {pids:?}");
+        }
         child.kill().unwrap();
         child.wait().unwrap();
         assert_eq!(pids, Value::Array(vec![Value::Int(i64::from(child.id()))]));

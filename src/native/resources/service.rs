@@ -169,7 +169,12 @@ pub struct Service {
 pub fn create(name: &'static str, args: &[Value], host: &Arc<Host>) -> Res<Arc<dyn Resource>> {
     Ok(Arc::new(Service {
         name,
-        service: need_str(name, args, 0, "a service name")?,
+        // service.rb interpolates the name into the manager's commands and its to_s, so
+        // any object serves, by its to_s (`service(mysql)` is "Service MySQL").
+        service: match args.first() {
+            Some(Value::Resource(r)) => r.to_s(),
+            _ => need_str(name, args, 0, "a service name")?,
+        },
         ctl: str_arg(args, 1),
         host: host.clone(),
         info: Lazy::default(),

@@ -1074,7 +1074,7 @@ impl<E: Embedding> Interp<'_, E> {
                     "class" => return Ok(native(ClassRef(res.name().to_string()))),
                     "send" | "public_send" | "method" if !args.is_empty() => {}
                     _ => {
-                        if blk.is_some() {
+                        if blk.is_some() && crate::native::ruby::may_take_block(name) {
                             return Err(self.unsupported(
                                 format!("`{}` property `{name}` with a block", res.name()),
                                 off,

@@ -158,6 +158,41 @@ pub fn no_method(name: &str, v: &Value) -> Flow {
     )
 }
 
+/// Whether a resource method named so may take a block: FilterTable's and Enumerable's
+/// iterators. Any other property ignores a block given to it, as every Ruby method that does
+/// not `yield` does (`package('x').version { cmp <= '2' }` is the version).
+pub fn may_take_block(name: &str) -> bool {
+    const ITERATORS: &[&str] = &[
+        "where",
+        "each",
+        "map",
+        "select",
+        "any?",
+        "count",
+        "each_with_index",
+        "each_with_object",
+        "each_line",
+        "collect",
+        "reject",
+        "find",
+        "detect",
+        "find_all",
+        "filter",
+        "all?",
+        "none?",
+        "sum",
+        "flat_map",
+        "group_by",
+        "sort_by",
+        "min_by",
+        "max_by",
+        "inject",
+        "reduce",
+        "partition",
+    ];
+    ITERATORS.contains(&name)
+}
+
 /// Whether `def` can define `name`: an identifier (with `?`, `!` or `=` after it) or an
 /// operator method.
 pub fn is_method_name(name: &str) -> bool {
