@@ -39,6 +39,13 @@ fn stopping(inner: &Inner) -> bool {
     inner.closed.load(Ordering::Acquire) && !inner.draining.load(Ordering::Acquire)
 }
 
+/// Whether waiting a few ms to share a write with other jobs pays (claims, results, ends):
+/// on a shared store each write is a round trip to a server that other processes load too;
+/// an embedded store writes locally and waits for nothing.
+fn batches_across_jobs(store: &dyn Store) -> bool {
+    store.backend() == "postgresql"
+}
+
 /// How long a worker with some of its slots busy waits, on PostgreSQL, for more of them to
 /// free before it claims: jobs claimed together start together, end at about the same time
 /// and are then stored (results, ends) and claimed again in shared statements, where jobs
@@ -53,7 +60,7 @@ const CLAIM_GATHER: Duration = Duration::from_millis(10);
 pub(super) async fn claimer(inner: Arc<Inner>) {
     let slots = Arc::new(Semaphore::new(inner.config.workers));
     let mut running = JoinSet::new();
-    let gather = inner.store.backend() == "postgresql";
+    let gather = batches_across_jobs(inner.store.as_ref());
     loop {
         while running.try_join_next().is_some() {}
         if stopping(&inner) {
@@ -725,9 +732,8 @@ pub(super) async fn event_writer(
     let mut flushes = Vec::new();
     let mut ends = Vec::new();
     let mut ended = Vec::new();
-    // On a shared store each write is a round trip to a server that other processes load
-    // too: what other jobs emit within a few ms goes in the same statement.
-    let shared = store.backend() == "postgresql";
+    // What other jobs emit within a few ms goes in the same statement.
+    let shared = batches_across_jobs(store.as_ref());
     while let Some(first) = rx.recv().await {
         let linger = match &first {
             WriterMsg::Event(..) | WriterMsg::Result { .. } => crate::store::WRITE_LINGER,
