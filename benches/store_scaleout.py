@@ -62,18 +62,35 @@ def cpu_seconds(pid: int, children: bool = True) -> float:
     return ticks / TICKS
 
 
-def postgres_cpu(postmaster: int, leave_out: int = 0) -> float:
-    """The cluster's CPU so far: the postmaster with its reaped backends, plus live ones but
-    `leave_out` (the bench's own session)."""
-    total = cpu_seconds(postmaster)
+def postgres_cpu(
+    postmaster: int, leave_out: int = 0, roles: dict[int, str] | None = None
+) -> dict[str, float]:
+    """The cluster's CPU so far by kind of process: client connections by `roles` (backend
+    pid: what its client uses it for, see `backend_roles`; "backends" when not known), each
+    background process by its title (walwriter, checkpointer, autovacuum launcher…), and
+    "reaped": the postmaster itself with the processes that ended (short-lived autovacuum
+    workers, closed connections). `leave_out`: the bench's own session."""
+    kinds = {"reaped": cpu_seconds(postmaster)}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
+            title = (stat.parent / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
         except OSError:
             continue
-        if int(fields[1]) == postmaster and int(stat.parent.name) != leave_out:
-            total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
+        if int(fields[1]) != postmaster or int(stat.parent.name) == leave_out:
+            continue
+        # Background processes are titled "postgres: NAME"; a connection "postgres: USER DB HOST…".
+        kind = title.removeprefix("postgres: ").strip()
+        if " " in kind and not kind.startswith(("autovacuum", "logical replication")):
+            kind = (roles or {}).get(int(stat.parent.name), "backends")
+        kinds[kind] = kinds.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / TICKS
+    return kinds
+
+
+def cpu_used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """CPU by kind between two `postgres_cpu` readings (a process gone in between counts in
+    "reaped" after, so kinds can go negative alone; the total is exact)."""
+    return {k: after.get(k, 0.0) - before.get(k, 0.0) for k in sorted({*before, *after})}
 
 
 def postmaster_pid(url: str) -> int:
@@ -119,6 +136,21 @@ class Session:
         if self.proc.stdin is not None:
             self.proc.stdin.close()
         self.proc.wait(10)
+
+
+# Each client connection by what it last ran: a LISTEN connection only hears notices (its
+# CPU is PostgreSQL waking it for every commit that notifies); the others run statements.
+ROLES = (
+    "SELECT string_agg(pid || '=' || CASE WHEN query ILIKE 'listen%' OR query ILIKE 'unlisten%'"
+    " THEN 'listening connections' ELSE 'statement connections' END, ',') FROM pg_stat_activity"
+    " WHERE datname = current_database() AND backend_type = 'client backend'"
+)
+
+
+def backend_roles(session: "Session") -> dict[int, str]:
+    """Backend pid -> "listening connections" or "statement connections" (see ROLES)."""
+    found = session.query(ROLES)
+    return {int(pid): role for pid, role in (kv.split("=", 1) for kv in found.split(",") if kv)}
 
 
 XACT_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
@@ -198,6 +230,7 @@ class Run:
     pg_cpu: float
     worker_cpu: list[float]
     tx_per_s: float
+    pg_kinds: dict[str, float]
     statements: list[tuple[int, float, str]]
     wall: float
     busy_cores: float
@@ -230,6 +263,11 @@ class Run:
             f"    PostgreSQL statements per job: {total / jobs:.1f}, executing them"
             f" {ms / jobs:.3f} ms per job of PostgreSQL's {self.pg_cpu * 1000 / jobs:.3f} CPU-ms"
             " per job (calls and ms per job:)"
+        )
+        kinds = sorted(self.pg_kinds.items(), key=lambda kv: -abs(kv[1]))
+        print(
+            "    PostgreSQL's CPU-ms per job by process: "
+            + ", ".join(f"{k} {v * 1000 / jobs:.3f}" for k, v in kinds if abs(v) * 1000 / jobs >= 0.001)
         )
         for n, t, query in self.statements[:8]:
             print(f"      {n / jobs:5.2f} {t / jobs:6.3f}  {' '.join(query.split())[:100]}")
@@ -285,19 +323,20 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         # wait in the workers' connections. Their leases (30 s) outlast the pause.
         for w in workers:
             w.send_signal(signal.SIGSTOP)
-        api_s0, pg_s0 = cpu_seconds(server.pid), postgres_cpu(pm)
+        api_s0, pg_s0 = cpu_seconds(server.pid), sum(postgres_cpu(pm).values())
         submitters = [threading.Thread(target=submit, args=(n,)) for n in split(args.jobs, 4)]
         for t in submitters:
             t.start()
         for t in submitters:
             t.join()
-        submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, postgres_cpu(pm) - pg_s0
+        submit_api, submit_pg = cpu_seconds(server.pid) - api_s0, sum(postgres_cpu(pm).values()) - pg_s0
         session = Session(url)
         session.query("SELECT pg_stat_statements_reset()")
         time.sleep(0.2)  # backends that ended before are reaped into the postmaster's count
         cpu0 = [cpu_seconds(p) for p in pids]
         tx0 = int(session.query(XACT_COMMITS))
-        pg0, busy0, t0 = postgres_cpu(pm, session.pid), busy_cores(), time.monotonic()
+        roles = backend_roles(session)
+        pg0, busy0, t0 = postgres_cpu(pm, session.pid, roles), busy_cores(), time.monotonic()
         for w in workers:
             w.send_signal(signal.SIGCONT)
         deadline = time.monotonic() + 600
@@ -309,7 +348,8 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
                 raise SystemExit(f"only {done} of {args.jobs} jobs ended in 600 s")
             time.sleep(0.5)
         cpu1 = [cpu_seconds(p) for p in pids]
-        pg1, busy1, t1 = postgres_cpu(pm, session.pid), busy_cores(), time.monotonic()
+        roles |= backend_roles(session)
+        pg1, busy1, t1 = postgres_cpu(pm, session.pid, roles), busy_cores(), time.monotonic()
         tx1 = int(session.query(XACT_COMMITS))
         session.close()
         load = Path("/proc/loadavg").read_text().split()[0]
@@ -330,7 +370,8 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         submit_pg_cpu=submit_pg,
         checks_per_s=checks / span,
         api_cpu=used[0],
-        pg_cpu=pg1 - pg0,
+        pg_cpu=sum(pg1.values()) - sum(pg0.values()),
+        pg_kinds=cpu_used(pg0, pg1),
         worker_cpu=used[1:],
         tx_per_s=(tx1 - tx0) / wall,
         statements=statements,
@@ -376,8 +417,8 @@ def main() -> None:
     args = p.parse_args()
     if args.quick:
         args.jobs, args.hosts, args.sleep, args.latency_jobs = 8, 2, 0.05, 3
-    stats = "shared_preload_libraries=pg_stat_statements"
-    with postgres_server(stats) as base, tempfile.TemporaryDirectory(prefix="airs-scale-") as tmp:
+    stats = ("shared_preload_libraries=pg_stat_statements", "pg_stat_statements.track_planning=on")
+    with postgres_server(*stats) as base, tempfile.TemporaryDirectory(prefix="airs-scale-") as tmp:
         print(
             f"scale-out on PostgreSQL: {args.jobs} jobs x {args.hosts} hosts of `sleep {args.sleep}`,"
             f" API-only server + worker processes with --workers {args.workers}"

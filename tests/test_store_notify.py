@@ -9,7 +9,7 @@ import time
 from datetime import UTC, datetime
 
 from ansible_inspec_rs import Executor, Template, _core
-from conftest import spawn_worker
+from conftest import spawn_worker, until
 from pgserver import create_database, xact_commits
 
 WAITERS = 40
@@ -152,3 +152,75 @@ async def test_a_stream_hears_its_jobs_events_on_the_jobs_own_channel(postgres_b
             worker.send_signal(signal.SIGTERM)
             worker.wait(20)
         await api.shutdown(drain=False)
+
+
+# A worker holds what a job nobody elsewhere follows sends (host events, results) to store it
+# with the job's end, at most this long (executor/run.rs, HOLD_MAX).
+HOLD_MAX = 1.0
+
+
+async def test_a_stream_started_while_its_job_runs_elsewhere_has_what_was_held_at_once(
+    postgres_base: str,
+) -> None:
+    """A job nobody streams when it is claimed has its host events held by its worker for
+    its end; a stream that starts while it runs has the worker store them at once (the
+    `watched` notice), not at the hold's bound, and hears the rest as it comes."""
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url, queue_size=4)
+    worker = spawn_worker(url, "--workers", "1")
+    try:
+        await api.templates.create(Template("nap", connection="local", command=["sleep", "3"]))
+        job = await api.submit("nap", hosts=["h1"])
+        view = await api.get(job.id)
+        await until(lambda: _running(api, job.id), within=30)
+        await asyncio.sleep(0.3)  # the host started (its event held by the worker)
+        t0 = time.monotonic()
+        seen: list[tuple[str, float]] = []
+        async for e in view.events():
+            seen.append((e.type, time.monotonic() - t0))
+        kinds = [k for k, _ in seen]
+        assert kinds == ["queued", "started", "host_started", "host_finished", "finished"], seen
+        # `host_started` (sent before the stream began) was stored on the stream's mark,
+        # well within the hold's bound.
+        assert dict(seen)["host_started"] < HOLD_MAX / 2, seen
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        await api.shutdown(drain=False)
+
+
+async def test_a_running_jobs_results_reach_other_processes_within_the_hold_bound(
+    postgres_base: str,
+) -> None:
+    """What a worker holds of a job nobody streams is stored within HOLD_MAX, not only with
+    the job's end: another process reading the running job sees its first host's result
+    while the second host still runs."""
+    url = create_database(postgres_base)
+    api = Executor(workers=0, store=url, queue_size=4)
+    worker = spawn_worker(url, "--workers", "1")
+    try:
+        # forks 1: h1 ends after 2 s, h2 after 4 s.
+        tpl = Template("naps", connection="local", command=["sleep", "2"], forks=1)
+        await api.templates.create(tpl)
+        job = await api.submit("naps", hosts=["h1", "h2"])
+        await until(lambda: _running(api, job.id), within=30)
+        t0 = time.monotonic()
+
+        async def first_result() -> bool:
+            return len((await api.get(job.id)).results) >= 1
+
+        await until(first_result, within=10)
+        seen_after = time.monotonic() - t0
+        still = await api.get(job.id)
+        assert still.status == "running", (seen_after, still.status)
+        assert seen_after < 2 + HOLD_MAX + 0.5, seen_after
+        done = await job.wait(timeout=30)
+        assert done.status == "successful" and [r.host for r in done.results] == ["h1", "h2"]
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(20)
+        await api.shutdown(drain=False)
+
+
+async def _running(api: Executor, job_id: str) -> bool:
+    return (await api.get(job_id)).status == "running"

@@ -319,17 +319,26 @@ impl State {
 
 /// What the store's event writer receives.
 pub(crate) enum WriterMsg {
-    /// An event, and the attempt it belongs to (the store refuses a stale attempt's).
-    Event(Event, Fence),
+    /// An event, and the attempt it belongs to (the store refuses a stale attempt's); it
+    /// may wait for the job's end when `hold` (see [`JobHandle::hold_writes`]).
+    Event {
+        event: Event,
+        fence: Fence,
+        hold: bool,
+    },
     /// A host's result with its `host_finished` event, of attempt `attempt` (both stored
     /// only while it holds the job), stored together; `stored` hears whether the result
-    /// was (its error's text).
+    /// was (its error's text), or, when `hold`, that the writer holds it for the job's end.
     Result {
         attempt: u32,
         result: Box<HostResult>,
         event: Event,
+        hold: bool,
         stored: tokio::sync::oneshot::Sender<std::result::Result<(), String>>,
     },
+    /// What the writer holds of this job is to be stored now, and nothing more held:
+    /// another process started following it.
+    Release(Uuid),
     /// Answered once everything sent before it is stored.
     Flush(tokio::sync::oneshot::Sender<()>),
     /// A job's end, stored after everything sent before it (its attempt's events and
@@ -369,6 +378,9 @@ pub struct JobHandle {
     /// The template's inventory as read to select the hosts, kept until the job is
     /// planned (so one job reads it once); None when it was not read at submission.
     inventory: Mutex<Option<Inventory>>,
+    /// Whether this job's events and results may wait in the writer for its end (see
+    /// [`JobHandle::hold_writes`]).
+    hold: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for JobHandle {
@@ -411,7 +423,31 @@ impl JobHandle {
             live,
             keep_events: event_history.max(64),
             inventory: Mutex::new(None),
+            hold: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Lets this job's events and host results wait in the store's writer until its end,
+    /// to be stored with it in one write (with other jobs' ends), or until the writer's
+    /// hold bound passes: for a job run here that no other process follows (on a shared
+    /// store, where each write is a round trip that other processes load too). This
+    /// process's own views and subscribers read the live job, not the store.
+    pub(crate) fn hold_writes(&self, on: bool) {
+        self.hold.store(on, Ordering::Release);
+    }
+
+    /// Another process follows this job now: what the writer holds of it is stored at
+    /// once, and nothing more is held.
+    pub(crate) fn release_writes(&self) {
+        if self.hold.swap(false, Ordering::AcqRel) {
+            if let Some(sink) = &self.sink {
+                let _ = sink.try_send(WriterMsg::Release(self.id));
+            }
+        }
+    }
+
+    fn holds(&self) -> bool {
+        self.hold.load(Ordering::Acquire)
     }
 
     /// Keeps the inventory read at submission for planning this job.
@@ -472,7 +508,8 @@ impl JobHandle {
                 // A full writer queue drops the stored copy of output lines only; state
                 // changes are written by the executor itself before they are announced.
                 let fence = Fence::Attempt(self.attempt());
-                let _ = sink.try_send(WriterMsg::Event(event, fence));
+                let hold = self.holds();
+                let _ = sink.try_send(WriterMsg::Event { event, fence, hold });
             }
         }
     }
@@ -597,7 +634,8 @@ impl JobHandle {
 
     /// Announces one host's result (its `host_finished` event, numbered in order with the
     /// job's other events) and stores both in one write of the store's writer, fenced by
-    /// this attempt; the result joins the job's state once stored.
+    /// this attempt; the result joins the job's state once stored, or once the writer holds
+    /// it for the job's end (see [`JobHandle::hold_writes`]).
     pub(crate) async fn record(&self, result: HostResult) -> Result<()> {
         let attempt = self.attempt();
         let event = self.events.publish(
@@ -616,6 +654,7 @@ impl JobHandle {
                     attempt,
                     result: Box::new(result.clone()),
                     event,
+                    hold: self.holds(),
                     stored,
                 };
                 let gone = || "the store's event writer stopped".to_string();

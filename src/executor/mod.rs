@@ -8,6 +8,7 @@ pub mod events;
 mod health;
 mod job_handle;
 mod run;
+mod writer;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -383,10 +384,11 @@ impl Executor {
         if inner.config.workers > 0 {
             tasks.push(runtime.spawn(run::claimer(inner.clone())));
         }
-        tasks.push(runtime.spawn(run::event_writer(
+        tasks.push(runtime.spawn(writer::event_writer(
             inner.store.clone(),
             events_rx,
             inner.config.event_history,
+            run::batches_across_jobs(inner.store.as_ref()),
         )));
         *inner.tasks.lock().await = tasks;
         let mut background = vec![

@@ -12,19 +12,17 @@ use tokio::sync::{mpsc, Semaphore};
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use super::job_handle::{JobEnd, JobHandle, StopReason, WriterMsg};
+use super::job_handle::{JobEnd, JobHandle, StopReason};
 use super::Inner;
 use crate::error::{Result, RunnerError};
 use crate::host::Target;
 use crate::job::{job_status_from, EventKind, HostResult, HostStatus, JobStatus};
 use crate::runner::{self, HostAction, HostCheck, Plan, RunContext};
-use crate::store::{Fence, Heard, Notice, Store};
+use crate::store::{Heard, Notice, Store};
 
 const LEASE_LOST: &str = "this worker could not renew its lease (store unreachable) and \
      stopped the job's checks; it may run again elsewhere";
 
-/// Events stored per write.
-const EVENT_BATCH: usize = 512;
 /// A store that failed is retried after this long.
 const STORE_RETRY: Duration = Duration::from_secs(1);
 
@@ -42,7 +40,7 @@ fn stopping(inner: &Inner) -> bool {
 /// Whether waiting a few ms to share a write with other jobs pays (claims, results, ends):
 /// on a shared store each write is a round trip to a server that other processes load too;
 /// an embedded store writes locally and waits for nothing.
-fn batches_across_jobs(store: &dyn Store) -> bool {
+pub(super) fn batches_across_jobs(store: &dyn Store) -> bool {
     store.backend() == "postgresql"
 }
 
@@ -100,11 +98,12 @@ pub(super) async fn claimer(inner: Arc<Inner>) {
                 if claimed.lease_renewed {
                     inner.lease_renewed(sent);
                 }
+                let group = EndGroup::new(claimed.jobs.len(), gather);
                 for rec in claimed.jobs {
                     log_claim(&inner, &rec);
-                    let (inner, slot) = (inner.clone(), free.pop());
+                    let (inner, slot, group) = (inner.clone(), free.pop(), group.clone());
                     running.spawn(async move {
-                        run_claimed(&inner, rec).await;
+                        run_claimed(&inner, rec, &group).await;
                         drop(slot);
                     });
                 }
@@ -157,9 +156,49 @@ fn log_claim(inner: &Inner, rec: &crate::store::JobRecord) {
     log(inner, "claim", &what, &fields);
 }
 
-async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
+/// How long, at most, a job that ends waits for the others claimed with it to end too (on
+/// a shared store): ending together, they are stored in one write, their slots free
+/// together and are claimed again in one write, so the jobs of a claim stay together
+/// instead of drifting apart by their start-up jitter into a write and a claim each.
+/// A job whose group-mates run longer waits this long once.
+const GROUP_WAIT: Duration = Duration::from_millis(50);
+
+/// The jobs one claim took (see [`GROUP_WAIT`]): how many, and how many have ended.
+#[derive(Clone)]
+pub(super) struct EndGroup {
+    size: usize,
+    ended: Arc<tokio::sync::watch::Sender<usize>>,
+    /// Whether ends wait for each other (a shared store).
+    wait: bool,
+}
+
+impl EndGroup {
+    fn new(size: usize, wait: bool) -> Self {
+        EndGroup {
+            size,
+            ended: Arc::new(tokio::sync::watch::channel(0).0),
+            wait,
+        }
+    }
+
+    /// This job ended (or never started: `wait` false): when it ran, waits for the rest of
+    /// its group to end, at most GROUP_WAIT.
+    async fn arrive(&self, wait: bool) {
+        self.ended.send_modify(|n| *n += 1);
+        if !(self.wait && wait) {
+            return;
+        }
+        let mut all = self.ended.subscribe();
+        let size = self.size;
+        let _ = tokio::time::timeout(GROUP_WAIT, all.wait_for(|n| *n >= size)).await;
+    }
+}
+
+async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord, group: &EndGroup) {
     let id = rec.id;
     let (attempt, worker, started_at) = (rec.attempt, rec.worker.clone(), rec.started_at);
+    // Streamed elsewhere already: its events are stored as they come.
+    let hold = batches_across_jobs(inner.store.as_ref()) && !rec.watched;
     let existing = inner.live().get(&id).cloned();
     let job = match existing {
         Some(j) => j,
@@ -180,6 +219,7 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
             j
         }
     };
+    job.hold_writes(hold);
     if job.start(attempt, worker, started_at).await {
         let ctx = inner.run_ctx.clone();
         let run = AssertUnwindSafe(run_job(&job, ctx)).catch_unwind().await;
@@ -191,7 +231,10 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord) {
                 Some(format!("internal error: {}", panic_message(&*p))),
             ),
         };
+        group.arrive(true).await;
         finish(inner, &job, status, error).await;
+    } else {
+        group.arrive(false).await;
     }
     inner.live.remove(id);
 }
@@ -708,93 +751,11 @@ pub(super) async fn notices(inner: Weak<Inner>, mut rx: mpsc::Receiver<Heard>) {
             Notice::Cancel => stop_local(&inner, &[id]),
             Notice::Finished => inner.live.ended(JobEnd::heard(id, &note)),
             Notice::Events => inner.live.events_stored(id),
-        }
-    }
-}
-
-/// How long the writer waits, on PostgreSQL, after a job's end arrives first, for the ends
-/// of other jobs (jobs whose last results were stored together end together): a commit
-/// and a wake-up of every listening process per batch of ends instead of per job.
-const FINISH_LINGER: Duration = Duration::from_millis(5);
-
-/// Stores events, host results and job ends in batches, so a chatty job costs few writes, a
-/// host's result goes with its `host_finished` event, and jobs ending together end in one
-/// write. Within a batch the events and results are stored first, then the ends: a job's
-/// end is stored after everything it sent before it.
-pub(super) async fn event_writer(
-    store: Arc<dyn Store>,
-    mut rx: mpsc::Receiver<WriterMsg>,
-    keep: usize,
-) {
-    let mut batch = Vec::with_capacity(EVENT_BATCH);
-    let mut results = Vec::new();
-    let mut told = Vec::new();
-    let mut flushes = Vec::new();
-    let mut ends = Vec::new();
-    let mut ended = Vec::new();
-    // What other jobs emit within a few ms goes in the same statement.
-    let shared = batches_across_jobs(store.as_ref());
-    while let Some(first) = rx.recv().await {
-        let linger = match &first {
-            WriterMsg::Event(..) | WriterMsg::Result { .. } => crate::store::WRITE_LINGER,
-            WriterMsg::Finish { .. } => FINISH_LINGER,
-            WriterMsg::Flush(_) => Duration::ZERO,
-        };
-        if shared && !linger.is_zero() {
-            tokio::time::sleep(linger).await;
-        }
-        let mut msg = Some(first);
-        while let Some(m) = msg.take() {
-            match m {
-                WriterMsg::Event(e, fence) => batch.push((e, fence)),
-                WriterMsg::Result {
-                    attempt,
-                    result,
-                    event,
-                    stored,
-                } => {
-                    results.push((event.job_id, attempt, *result));
-                    batch.push((event, Fence::Attempt(attempt)));
-                    told.push(stored);
-                }
-                WriterMsg::Flush(tx) => flushes.push(tx),
-                WriterMsg::Finish { ending, stored } => {
-                    ends.push(ending);
-                    ended.push(stored);
+            Notice::Watched => {
+                if let Some(job) = inner.live().get(&id) {
+                    job.release_writes();
                 }
             }
-            if batch.len() < EVENT_BATCH {
-                msg = rx.try_recv().ok();
-            }
-        }
-        // Lifecycle events always fit: keep everything but the oldest output lines.
-        let outcome = store
-            .store_batch(&results, &batch, keep.max(64))
-            .await
-            .map_err(|e| e.to_string());
-        batch.clear();
-        results.clear();
-        for tx in told.drain(..) {
-            let _ = tx.send(outcome.clone());
-        }
-        if !ends.is_empty() {
-            match store.finish_jobs(&ends).await {
-                Ok(stored) => {
-                    for (tx, ok) in ended.drain(..).zip(stored) {
-                        let _ = tx.send(Ok(ok));
-                    }
-                }
-                Err(e) => {
-                    for tx in ended.drain(..) {
-                        let _ = tx.send(Err(e.to_string()));
-                    }
-                }
-            }
-            ends.clear();
-            ended.clear(); // any left unanswered: their senders hear that the writer dropped them
-        }
-        for tx in flushes.drain(..) {
-            let _ = tx.send(());
         }
     }
 }

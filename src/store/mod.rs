@@ -44,6 +44,10 @@ pub struct JobRecord {
     pub attempt: u32,
     /// The worker that claimed the current attempt.
     pub worker: Option<String>,
+    /// A process streams this job (PostgreSQL's `watched` mark, as a claim read it): its
+    /// runner stores what it sends as it comes, not with its end.
+    #[serde(skip)]
+    pub watched: bool,
 }
 
 impl JobRecord {
@@ -70,6 +74,7 @@ impl JobRecord {
             error: None,
             attempt: 0,
             worker: None,
+            watched: false,
         }
     }
 
@@ -291,6 +296,19 @@ pub trait Store: Send + Sync {
         }
         self.append_events(events, keep).await
     }
+    /// What a writer's flush stores: [`Store::store_batch`], then [`Store::finish_jobs`] for
+    /// `ends` (each end after its job's events and results), in one write where the store
+    /// can (PostgreSQL: one statement; an end's events and results are then stored exactly
+    /// when the end is). The batch's outcome, and the ends'.
+    async fn store_and_finish(
+        &self,
+        results: &[(Uuid, u32, HostResult)],
+        events: &[(Event, Fence)],
+        keep: usize,
+        ends: &[JobEnding],
+    ) -> (Result<()>, Result<Vec<bool>>) {
+        store_then_finish(self, results, events, keep, ends).await
+    }
     /// A job's stored events with `seq > after`, in order.
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>>;
     /// The highest stored event seq of a job (0 if none): a re-run continues after it.
@@ -357,6 +375,24 @@ pub(crate) async fn finish_each<S: Store + ?Sized>(
         out.push(store.finish_job(e.attempt, &e.end, &e.note).await?);
     }
     Ok(out)
+}
+
+/// [`Store::store_and_finish`] as two writes: the batch, then the ends, which are not
+/// tried when the batch failed (it may hold what their jobs sent before them).
+pub(crate) async fn store_then_finish<S: Store + ?Sized>(
+    store: &S,
+    results: &[(Uuid, u32, HostResult)],
+    events: &[(Event, Fence)],
+    keep: usize,
+    ends: &[JobEnding],
+) -> (Result<()>, Result<Vec<bool>>) {
+    let stored = store.store_batch(results, events, keep).await;
+    let ended = match (&stored, ends.is_empty()) {
+        (_, true) => Ok(Vec::new()),
+        (Err(e), false) => Err(crate::error::StoreError::Database(e.to_string()).into()),
+        (Ok(()), false) => store.finish_jobs(ends).await,
+    };
+    (stored, ended)
 }
 
 /// What [`Store::claim_jobs`] took.
@@ -545,6 +581,9 @@ pub enum Notice {
     /// Sent by the store itself, with the events, on the job's own channel (see
     /// [`EventsWatch`]).
     Events,
+    /// A process started streaming a running job: its runner stores what it holds of it
+    /// now (see `JobHandle::hold_writes`). Sent by the store with the `watched` mark.
+    Watched,
 }
 
 impl Notice {
@@ -554,6 +593,7 @@ impl Notice {
             Notice::Cancel => "cancel",
             Notice::Finished => "finished",
             Notice::Events => "events",
+            Notice::Watched => "watched",
         }
     }
 
@@ -563,6 +603,7 @@ impl Notice {
             Notice::Cancel,
             Notice::Finished,
             Notice::Events,
+            Notice::Watched,
         ]
         .into_iter()
         .find(|n| n.as_str() == s)

@@ -580,7 +580,7 @@ impl SqlStore {
              FROM claimed WHERE attempt = 1 ON CONFLICT DO NOTHING RETURNING job_id), \
              told AS (SELECT pg_notify($5 || ':' || job_id, '{}:' || job_id || ':' || $6) FROM started \
              WHERE job_id IN (SELECT id FROM claimed WHERE watched = 1)) \
-             SELECT {JOB_COLUMNS}, (SELECT COUNT(*) FROM told) AS told FROM claimed",
+             SELECT {JOB_COLUMNS}, watched, (SELECT COUNT(*) FROM told) AS told FROM claimed",
             Notice::Events.as_str()
         );
         let limit = i64::try_from(n).unwrap_or(i64::MAX);
@@ -601,7 +601,9 @@ impl SqlStore {
         let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
         let mut jobs = Vec::with_capacity(rows.len());
         for row in &rows {
-            jobs.push(self.job_from_row(JobRow::from_any(row)?, true).await?);
+            let mut job = self.job_from_row(JobRow::from_any(row)?, true).await?;
+            job.watched = row.try_get::<i64, _>("watched").map_err(db_err)? != 0;
+            jobs.push(job);
         }
         // In queue order (the statement returns them in no particular order).
         jobs.sort_by_key(|j| j.created_at);
@@ -614,65 +616,33 @@ impl SqlStore {
     /// The jobs are found by index (`id = ANY (ARRAY(…))`), not by a join planned for the
     /// batch function's estimate. Per end, whether it was stored.
     async fn finish_pg(&self, conns: &HeldConns, ends: &[super::JobEnding]) -> Result<Vec<bool>> {
-        // A note too long to share a notice is not told (followers read the job instead).
-        let notes: Vec<&str> = ends
-            .iter()
-            .map(|e| match quoted_len(&e.note) <= ENDS_NOTE_MAX {
-                true => e.note.as_str(),
-                false => "",
-            })
-            .collect();
-        let chunks = ends_chunks(&notes);
-        let rows = ends
-            .iter()
-            .zip(notes.iter().zip(&chunks))
-            .map(|(e, (note, chunk))| {
-                let (status, error) = super::end_of(&e.end)?;
-                Ok(serde_json::json!({
-                    "job_id": e.end.job_id.to_string(),
-                    "attempt": e.attempt,
-                    "status": status.as_str(),
-                    "error": error,
-                    "finished_at": ts(e.end.time),
-                    "seq": e.end.seq,
-                    "body": to_json(&e.end)?,
-                    "note": note,
-                    "chunk": chunk,
-                }))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let sql = format!(
-            "WITH v AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, attempt bigint, \
-             status text, error text, finished_at text, seq bigint, body text, note text, chunk bigint)), \
-             ended AS (UPDATE jobs SET status = v.status, error = v.error, finished_at = v.finished_at FROM v \
-             WHERE jobs.id = ANY (ARRAY(SELECT job_id FROM v)) AND jobs.id = v.job_id AND {} \
-             RETURNING jobs.id, v.seq, v.body, v.note, v.chunk), \
-             added AS (INSERT INTO events (job_id, seq, body) SELECT id, seq, body FROM ended \
-             ON CONFLICT DO NOTHING RETURNING job_id), \
-             told AS (SELECT pg_notify($2, '{ENDS}:' || COUNT(*) || ':' || $3 || ':' \
-             || CAST(json_agg(json_build_array(id, note)) AS text)) FROM ended GROUP BY chunk) \
-             SELECT (SELECT string_agg(id, ',') FROM ended) AS ended, (SELECT COUNT(*) FROM added) AS added, \
-             (SELECT COUNT(*) FROM told) AS told",
-            Fence::sql("jobs", "v.attempt", "0"),
-        );
-        let rows = to_json(&rows)?;
+        self.finish_batch_pg(conns, &[], &[], ends).await
+    }
+
+    /// [`finish_batch_sql`]: a flush's events, results and ends in one statement. Per end,
+    /// whether it was stored; the events and results the fences refused are logged.
+    async fn finish_batch_pg(
+        &self,
+        conns: &HeldConns,
+        results: &[(Uuid, u32, HostResult)],
+        events: &[(Event, Fence)],
+        ends: &[super::JobEnding],
+    ) -> Result<Vec<bool>> {
+        let sql = finish_batch_sql();
+        let (ends_json, events_json, results_json) =
+            (end_rows(ends)?, event_rows(events)?, result_rows(results)?);
         let make = || {
             Ok(sqlx::query(AssertSqlSafe(sql.clone()))
-                .bind(rows.clone())
+                .bind(ends_json.clone())
                 .bind(NOTIFY_CHANNEL)
-                .bind(self.origin.clone()))
+                .bind(self.origin.clone())
+                .bind(events_json.clone())
+                .bind(results_json.clone()))
         };
-        let row = rows_of(conns.run(make, true).await?.map_err(db_err)?).pop();
-        let ended: Option<String> = match row {
-            Some(r) => r.try_get("ended").map_err(db_err)?,
-            None => None,
-        };
-        let ended: std::collections::HashSet<&str> =
-            ended.as_deref().unwrap_or_default().split(',').collect();
-        Ok(ends
-            .iter()
-            .map(|e| ended.contains(e.end.job_id.to_string().as_str()))
-            .collect())
+        let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
+        let ended = ended_of(ends, rows.last())?;
+        stale_refused(refused_of(events.len(), results.len(), rows)?);
+        Ok(ended)
     }
 
     /// PostgreSQL's connections for what only PostgreSQL does (NOTIFY).
@@ -722,6 +692,7 @@ impl SqlStore {
             error: row.error,
             attempt,
             worker: row.worker,
+            watched: false,
         })
     }
 
@@ -839,6 +810,21 @@ fn event_stmts(events: &[(Event, Fence)]) -> Result<Vec<(String, Vec<Arg>)>> {
         .collect()
 }
 
+/// Per job whose newest event in `events` passes `keep`, the seq up to which its older
+/// events are deleted.
+fn trims_of(events: &[(Event, Fence)], keep: usize) -> Vec<(Uuid, u64)> {
+    let mut newest: BTreeMap<Uuid, u64> = BTreeMap::new();
+    for (e, _) in events {
+        let n = newest.entry(e.job_id).or_insert(0);
+        *n = (*n).max(e.seq);
+    }
+    newest
+        .into_iter()
+        .filter(|(_, seq)| *seq > keep as u64)
+        .map(|(job, seq)| (job, seq - keep as u64))
+        .collect()
+}
+
 /// Events stored per INSERT statement.
 const EVENT_ROWS: usize = 256;
 
@@ -860,29 +846,6 @@ fn insert_batch(
     results: &[(Uuid, u32, HostResult)],
     origin: &str,
 ) -> Result<AnyQuery> {
-    let events = events
-        .iter()
-        .map(|(e, fence)| {
-            let (attempt, finished) = fence.sql_args(e);
-            Ok(serde_json::json!({
-                "job_id": e.job_id.to_string(),
-                "seq": e.seq,
-                "body": to_json(e)?,
-                "attempt": attempt,
-                "final": finished,
-            }))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let results = results
-        .iter()
-        .map(|(job, attempt, result)| {
-            Ok(serde_json::json!({
-                "job_id": job.to_string(),
-                "attempt": attempt,
-                "body": to_json(result)?,
-            }))
-        })
-        .collect::<Result<Vec<_>>>()?;
     let sql = format!(
         "WITH fenced AS (SELECT v.job_id, v.seq, v.body, j.watched \
          FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
@@ -902,10 +865,148 @@ fn insert_batch(
         result_job = fenced_job("v.attempt", "0"),
     );
     Ok(sqlx::query(AssertSqlSafe(sql))
-        .bind(to_json(&events)?)
+        .bind(event_rows(events)?)
         .bind(NOTIFY_CHANNEL)
         .bind(origin.to_string())
-        .bind(to_json(&results)?))
+        .bind(result_rows(results)?))
+}
+
+/// `events` as the batch statements bind them: a JSON array of rows (job_id, seq, body,
+/// attempt, final: the fence's inputs, see [`Fence::sql_args`]).
+fn event_rows(events: &[(Event, Fence)]) -> Result<String> {
+    let rows = events
+        .iter()
+        .map(|(e, fence)| {
+            let (attempt, finished) = fence.sql_args(e);
+            Ok(serde_json::json!({
+                "job_id": e.job_id.to_string(),
+                "seq": e.seq,
+                "body": to_json(e)?,
+                "attempt": attempt,
+                "final": finished,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    to_json(&rows)
+}
+
+/// `results` as the batch statements bind them: a JSON array of (job_id, attempt, body).
+fn result_rows(results: &[(Uuid, u32, HostResult)]) -> Result<String> {
+    let rows = results
+        .iter()
+        .map(|(job, attempt, result)| {
+            Ok(serde_json::json!({
+                "job_id": job.to_string(),
+                "attempt": attempt,
+                "body": to_json(result)?,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    to_json(&rows)
+}
+
+/// `ends` as the end statements bind them: a JSON array of rows (job_id, attempt, status,
+/// error, finished_at, seq and body of the `finished` event, the note its notice carries
+/// and which notice: see [`ends_chunks`]). A note too long to share a notice is not told
+/// (followers read the job instead).
+fn end_rows(ends: &[super::JobEnding]) -> Result<String> {
+    let notes: Vec<&str> = ends
+        .iter()
+        .map(|e| match quoted_len(&e.note) <= ENDS_NOTE_MAX {
+            true => e.note.as_str(),
+            false => "",
+        })
+        .collect();
+    let chunks = ends_chunks(&notes);
+    let rows = ends
+        .iter()
+        .zip(notes.iter().zip(&chunks))
+        .map(|(e, (note, chunk))| {
+            let (status, error) = super::end_of(&e.end)?;
+            Ok(serde_json::json!({
+                "job_id": e.end.job_id.to_string(),
+                "attempt": e.attempt,
+                "status": status.as_str(),
+                "error": error,
+                "finished_at": ts(e.end.time),
+                "seq": e.end.seq,
+                "body": to_json(&e.end)?,
+                "note": note,
+                "chunk": chunk,
+            }))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    to_json(&rows)
+}
+
+/// The CTEs that end jobs, shared by the end statements: `fin`, the ends bound as `$1`
+/// ([`end_rows`]); `ended`, the jobs whose attempt still held them, ended (found by index,
+/// `id = ANY (ARRAY(…))`, not by a join planned for the recordset's estimate); `told_ends`,
+/// their `ends` notices on channel `$2` from origin `$3`, several ends each. The
+/// `finished` events are inserted by the statement (from `ended`).
+fn ending_ctes() -> String {
+    format!(
+        "fin AS (SELECT * FROM json_to_recordset(CAST($1 AS json)) AS f (job_id text, attempt bigint, \
+         status text, error text, finished_at text, seq bigint, body text, note text, chunk bigint)), \
+         ended AS (UPDATE jobs SET status = f.status, error = f.error, finished_at = f.finished_at FROM fin f \
+         WHERE jobs.id = ANY (ARRAY(SELECT job_id FROM fin)) AND jobs.id = f.job_id AND {} \
+         RETURNING jobs.id, f.attempt, f.seq, f.body, f.note, f.chunk), \
+         told_ends AS (SELECT pg_notify($2, '{ENDS}:' || COUNT(*) || ':' || $3 || ':' \
+         || CAST(json_agg(json_build_array(id, note)) AS text)) FROM ended GROUP BY chunk)",
+        Fence::sql("jobs", "f.attempt", "0"),
+    )
+}
+
+/// One statement for a writer's flush with job ends in it ([`Store::store_and_finish`]):
+/// the ends as [`SqlStore::finish_pg`] stores them, and the events and host results as
+/// [`insert_batch`] does, except those of the jobs ending here: they are admitted with
+/// their job's end (its attempt held the job until this end), never on their own, so an
+/// end is stored with everything its attempt sent before it or not at all, and no row of
+/// the batch waits on a job row the statement itself updates.
+/// Binds: $1 ends, $2 channel, $3 origin, $4 events, $5 results.
+fn finish_batch_sql() -> String {
+    format!(
+        "WITH {ending}, \
+         ev AS (SELECT * FROM json_to_recordset(CAST($4 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint)), \
+         fenced AS (SELECT v.job_id, v.seq, v.body, j.watched FROM ev v CROSS JOIN LATERAL {event_job} \
+         WHERE v.job_id NOT IN (SELECT job_id FROM fin)), \
+         closing AS (SELECT v.job_id, v.seq, v.body FROM ev v JOIN ended d ON d.id = v.job_id \
+         WHERE v.attempt = -1 OR v.attempt = d.attempt), \
+         added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
+         UNION ALL SELECT job_id, seq, body FROM closing UNION ALL SELECT id, seq, body FROM ended \
+         ON CONFLICT DO NOTHING RETURNING job_id), \
+         told AS (SELECT pg_notify($2 || ':' || job_id, '{events}:' || job_id || ':' || $3) \
+         FROM (SELECT DISTINCT job_id FROM added \
+         WHERE job_id IN (SELECT job_id FROM fenced WHERE watched = 1)) AS jobs), \
+         rs AS (SELECT * FROM json_to_recordset(CAST($5 AS json)) AS v (job_id text, attempt bigint, body text)), \
+         stored AS (INSERT INTO host_results (job_id, attempt, body) \
+         SELECT v.job_id, v.attempt, v.body FROM rs v CROSS JOIN LATERAL {result_job} \
+         WHERE v.job_id NOT IN (SELECT job_id FROM fin) \
+         UNION ALL SELECT v.job_id, v.attempt, v.body FROM rs v JOIN ended d ON d.id = v.job_id AND d.attempt = v.attempt \
+         RETURNING id) \
+         SELECT (SELECT string_agg(id, ',') FROM ended) AS ended, \
+         (SELECT COUNT(*) FROM fenced) + (SELECT COUNT(*) FROM closing) AS admitted, \
+         (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM added) AS added, \
+         (SELECT COUNT(*) FROM told) + (SELECT COUNT(*) FROM told_ends) AS told",
+        ending = ending_ctes(),
+        events = Notice::Events.as_str(),
+        event_job = fenced_job("v.attempt", "v.final"),
+        result_job = fenced_job("v.attempt", "0"),
+    )
+}
+
+/// Which of `ends` a end statement's answer says were stored (the `ended` column: ids).
+fn ended_of(ends: &[super::JobEnding], row: Option<&AnyRow>) -> Result<Vec<bool>> {
+    let ended: Option<String> = match row {
+        Some(r) => r.try_get("ended").map_err(db_err)?,
+        None => None,
+    };
+    let ended: std::collections::HashSet<&str> =
+        ended.as_deref().unwrap_or_default().split(',').collect();
+    Ok(ends
+        .iter()
+        .map(|e| ended.contains(e.end.job_id.to_string().as_str()))
+        .collect())
 }
 
 /// Runs [`insert_batch`]; the events and the results their fence refused.
@@ -1381,16 +1482,7 @@ impl Store for SqlStore {
         if events.is_empty() && results.is_empty() {
             return Ok(());
         }
-        let mut newest: BTreeMap<Uuid, u64> = BTreeMap::new();
-        for (e, _) in events {
-            let n = newest.entry(e.job_id).or_insert(0);
-            *n = (*n).max(e.seq);
-        }
-        let trims: Vec<(Uuid, u64)> = newest
-            .into_iter()
-            .filter(|(_, seq)| *seq > keep as u64)
-            .map(|(job, seq)| (job, seq - keep as u64))
-            .collect();
+        let trims = trims_of(events, keep);
         let conns = match &self.writes {
             Writes::Sqlite(_) => {
                 // One transaction, row by row: the writer reuses one prepared statement per
@@ -1449,6 +1541,26 @@ impl Store for SqlStore {
         conns.give_back(conn);
         stale_refused(refused);
         Ok(())
+    }
+
+    async fn store_and_finish(
+        &self,
+        results: &[(Uuid, u32, HostResult)],
+        events: &[(Event, Fence)],
+        keep: usize,
+        ends: &[super::JobEnding],
+    ) -> (Result<()>, Result<Vec<bool>>) {
+        let one_statement =
+            !ends.is_empty() && events.len() <= EVENT_ROWS && trims_of(events, keep).is_empty();
+        match self.pg_conns() {
+            Some(conns) if one_statement => {
+                match self.finish_batch_pg(conns, results, events, ends).await {
+                    Ok(ended) => (Ok(()), Ok(ended)),
+                    Err(e) => (Err(StoreError::Database(e.to_string()).into()), Err(e)),
+                }
+            }
+            _ => super::store_then_finish(self, results, events, keep, ends).await,
+        }
     }
 
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {
@@ -1699,12 +1811,14 @@ impl Store for SqlStore {
 async fn mark_watched(pool: &AnyPool, job: Uuid) -> Result<()> {
     sqlx::query(
         "WITH marked AS (UPDATE jobs SET watched = 1 WHERE id = $1 AND watched = 0 RETURNING id, status), \
-         told AS (SELECT pg_notify($2, $3 || ':' || id || ':watch') FROM marked WHERE status = 'pending') \
+         told AS (SELECT pg_notify($2, CASE status WHEN 'pending' THEN $3 ELSE $4 END || ':' || id || ':watch') \
+         FROM marked WHERE status IN ('pending', 'running')) \
          SELECT (SELECT COUNT(*) FROM marked) AS marked, (SELECT COUNT(*) FROM told) AS told",
     )
     .bind(job.to_string())
     .bind(NOTIFY_CHANNEL)
     .bind(Notice::Queued.as_str())
+    .bind(Notice::Watched.as_str())
     .execute(pool)
     .await
     .map_err(db_err)?;
