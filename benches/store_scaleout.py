@@ -147,7 +147,7 @@ ROLES = (
 )
 
 
-def backend_roles(session: "Session") -> dict[int, str]:
+def backend_roles(session: Session) -> dict[int, str]:
     """Backend pid -> "listening connections" or "statement connections" (see ROLES)."""
     found = session.query(ROLES)
     return {int(pid): role for pid, role in (kv.split("=", 1) for kv in found.split(",") if kv)}
