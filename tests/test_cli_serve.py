@@ -1,0 +1,99 @@
+"""``ansible-inspec-rs serve`` as a stranger starts it from a fresh folder: the banner names the
+address it really listens on (``--port 0`` picks one) and appears only once it listens; a seed
+file the executor refuses is one line naming the file, the template and the field, exit code
+2, never a traceback after a banner that said the server was serving."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from helpers import REPO, server_env
+
+SERVE = [sys.executable, "-m", "ansible_inspec_rs", "serve"]
+
+
+def test_port_0_prints_the_port_it_listens_on(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [*SERVE, "--port", "0"],
+        cwd=tmp_path,
+        env=server_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline().decode()  # the banner's first line
+        match = re.search(r"serving on http://127\.0\.0\.1:(\d+) ", line)
+        assert match, line
+        port = int(match.group(1))
+        assert port != 0, line
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=10).status_code == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=15)
+
+
+def test_an_address_in_use_prints_no_banner(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        out = subprocess.run(
+            [*SERVE, "--port", str(port)], cwd=tmp_path, env=server_env(), capture_output=True, timeout=60
+        )
+    assert out.returncode != 0
+    assert b"serving on" not in out.stdout, out.stdout
+    assert b"address already in use" in out.stderr, out.stderr
+
+
+def test_a_refused_seed_template_is_one_line_naming_it(tmp_path: Path) -> None:
+    # The example seed file from another folder: its profile is outside the default root (.).
+    seed = REPO / "examples" / "templates.json"
+    started = time.monotonic()
+    out = subprocess.run(
+        [*SERVE, "--port", "0", "--seed", str(seed)],
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out
+    assert b"serving on" not in out.stdout, out.stdout
+    lines = out.stderr.decode().splitlines()
+    errors = [line for line in lines if line.startswith("error:")]
+    assert len(errors) == 1, lines
+    assert "Traceback" not in out.stderr.decode(), lines
+    assert str(seed) in errors[0] and "'linux-baseline'" in errors[0], errors
+    assert "profile" in errors[0] and "PROFILE_ROOTS" in errors[0], errors
+    assert time.monotonic() - started < 30
+
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps([{"name": "x", "command": ["true"], "forks": 0}]))
+    out = subprocess.run(
+        [*SERVE, "--port", "0", "--seed", str(bad)],
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out
+    assert out.stderr.decode().startswith("error: seed file") or "\nerror: seed file" in out.stderr.decode()
+    assert "'x'" in out.stderr.decode() and "forks" in out.stderr.decode(), out.stderr
+
+    bad.write_text("{not json")
+    out = subprocess.run(
+        [*SERVE, "--port", "0", "--seed", str(bad)],
+        cwd=tmp_path,
+        env=server_env(),
+        capture_output=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and b"Traceback" not in out.stderr, out
+    assert f"error: seed file {bad}".encode() in out.stderr, out.stderr
