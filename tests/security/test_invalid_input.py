@@ -155,3 +155,32 @@ def test_error_locations_name_fields_not_validator_internals(admin_client: httpx
         if expected is not None:
             assert expected in locs, locs
     assert ["body", "tags", 0] in locs and ["body", "tags"] in locs, locs
+
+
+def test_a_key_given_twice_is_a_422_naming_it(admin_client: httpx.Client) -> None:
+    # Python keeps the last value, other parsers (a proxy, an audit log) the first: refused, so
+    # nothing that checked the body can have seen another request than the one run.
+    name = unique()
+    cases = [
+        ("name", f'{{"name": "{name}", "command": ["true"], "name": "other-{name}"}}', "/api/v1/templates"),
+        (
+            "timeout",
+            f'{{"name": "{name}", "command": ["true"], "timeout": 5, "timeout": 9}}',
+            "/api/v1/templates",
+        ),
+        (
+            "k",
+            f'{{"name": "{name}", "command": ["true"], "extra_vars": {{"a": [{{"k": 1, "k": 2}}]}}}}',
+            "/api/v1/templates",
+        ),
+        ("hosts", '{"template_name": "x", "hosts": ["a"], "hosts": ["b"]}', "/api/v1/jobs"),
+    ]
+    for field, raw, path in cases:
+        r = send(admin_client, "POST", path, raw)
+        assert r.status_code == 422, (raw, r.text)
+        assert_refused(r, field)
+        assert r.json()["detail"][0]["type"] == "duplicate_key", r.text
+    assert admin_client.get(f"/api/v1/templates/{name}").status_code == 404
+    assert admin_client.get(f"/api/v1/templates/other-{name}").status_code == 404
+    loc = send(admin_client, "POST", "/api/v1/templates", cases[2][1]).json()["detail"][0]["loc"]
+    assert loc == ["body", "extra_vars", "a", 0, "k"], loc
