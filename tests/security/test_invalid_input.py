@@ -184,3 +184,34 @@ def test_a_key_given_twice_is_a_422_naming_it(admin_client: httpx.Client) -> Non
     assert admin_client.get(f"/api/v1/templates/other-{name}").status_code == 404
     loc = send(admin_client, "POST", "/api/v1/templates", cases[2][1]).json()["detail"][0]["loc"]
     assert loc == ["body", "extra_vars", "a", 0, "k"], loc
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_a_boolean_is_no_number(admin_client: httpx.Client, value: str) -> None:
+    # pydantic's lax mode would read true as 1: "timeout": true a 1 s timeout, "retries": true one retry.
+    name = unique()
+    for field in ("timeout", "forks", "retries", "verbosity", "retry_backoff", "connect_timeout"):
+        r = send(
+            admin_client,
+            "POST",
+            "/api/v1/templates",
+            f'{{"name": "{name}", "command": ["true"], "{field}": {value}}}',
+        )
+        assert r.status_code == 422, (field, r.text)
+        assert_refused(r, field)
+    r = send(
+        admin_client, "POST", "/api/v1/templates", f'{{"name": "{name}", "command": ["true"], "timeout": 7}}'
+    )
+    assert r.status_code == 201, r.text
+    r = send(admin_client, "PUT", f"/api/v1/job-templates/{name}", f'{{"retries": {value}}}')
+    assert r.status_code == 422, r.text
+    assert_refused(r, "retries")
+    r = send(
+        admin_client,
+        "POST",
+        f"/api/v1/job-templates/{name}/launch",
+        f'{{"verbosity": {value}, "hosts": ["h"]}}',
+    )
+    assert r.status_code == 422, r.text
+    assert_refused(r, "verbosity")
+    assert admin_client.get(f"/api/v1/templates/{name}").json()["timeout"] == 7
