@@ -108,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: seed file {settings.seed} not found", file=sys.stderr)
         return 2
 
-    refusal = bind_refusal(settings)
+    refusal = bind_refusal(settings) or settings.shared_roots_refusal()
     if refusal is not None:
         print(f"error: {refusal}", file=sys.stderr)
         return 2

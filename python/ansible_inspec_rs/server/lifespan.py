@@ -142,6 +142,9 @@ async def executor_lifespan(app: FastAPI, *, require_credentials: bool = True) -
     settings = install_settings(app)
     if require_credentials and not settings.auth_enabled and not settings.insecure_no_auth:
         raise RuntimeError(NO_CREDENTIALS)
+    refusal = settings.shared_roots_refusal()
+    if refusal is not None:
+        raise RuntimeError(refusal)
     given: _core.Executor | None = getattr(app.state, EXECUTOR_KEY, None)
     metrics = getattr(app.state, METRICS_KEY, None)
     if given is not None:
