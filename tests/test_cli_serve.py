@@ -1,12 +1,14 @@
 """``ansible-inspec-rs serve`` as a stranger starts it from a fresh folder: the banner names the
 address it really listens on (``--port 0`` picks one) and appears only once it listens; a seed
 file the executor refuses is one line naming the file, the template and the field, exit code
-2, never a traceback after a banner that said the server was serving."""
+2, never a traceback after a banner that said the server was serving; SIGTERM (systemd's stop)
+and Ctrl-C cancel the running jobs and exit 0."""
 
 from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -14,7 +16,9 @@ import time
 from pathlib import Path
 
 import httpx
-from helpers import REPO, server_env
+import pytest
+from conftest import marker_seconds, processes_with_arg
+from helpers import REPO, server_env, start_server, submit
 
 SERVE = [sys.executable, "-m", "ansible_inspec_rs", "serve"]
 
@@ -97,3 +101,31 @@ def test_a_refused_seed_template_is_one_line_naming_it(tmp_path: Path) -> None:
     )
     assert out.returncode == 2 and b"Traceback" not in out.stderr, out
     assert f"error: seed file {bad}".encode() in out.stderr, out.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_stops_the_running_jobs_and_exits_0(tmp_path: Path, stop: signal.Signals) -> None:
+    # uvicorn raises a stop signal again once it has shut down: under the default SIGTERM
+    # handler that ended the process before the executor stopped, and the job stayed `running`.
+    marker = marker_seconds(300)
+    data = str(tmp_path / "data")
+    live = start_server(tmp_path, workers="1", data_dir=data)
+    with httpx.Client(base_url=live.url, timeout=10) as client:
+        r = client.post(
+            "/api/v1/templates", json={"name": "long", "command": ["sleep", marker], "timeout": 3600}
+        )
+        assert r.status_code == 201, r.text
+        job_id = submit(client, "long", ["local://"])
+        deadline = time.monotonic() + 30
+        while not processes_with_arg(marker):
+            assert time.monotonic() < deadline, live.log()
+            time.sleep(0.05)
+    live.proc.send_signal(stop)
+    assert live.proc.wait(30) == 0, live.log()
+    assert not processes_with_arg(marker)
+    again = start_server(tmp_path, workers="0", data_dir=data)  # the same store, nothing runs
+    try:
+        with httpx.Client(base_url=again.url, timeout=10) as client:
+            assert client.get(f"/api/v1/jobs/{job_id}").json()["status"] == "canceled"
+    finally:
+        again.stop()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -151,16 +152,27 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
-        http=guarded_http_protocol(settings.request_timeout),
+        # Without a credential every request is an admin's: only this user's (and root's).
+        http=guarded_http_protocol(
+            settings.request_timeout,
+            own_user_only=not settings.auth_enabled and not settings.insecure_no_auth,
+        ),
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         log_level=settings.log_level.lower(),
         access_log=False,
         lifespan="on",
     )
     server = _server_class()(config, lambda port: _print_banner(settings, port, seed_names))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again under the
+    # handler it found: the default one would end the process before the executor stops (its
+    # running jobs would stay `running` in the store). Both end up here instead.
+    previous = signal.signal(signal.SIGTERM, _stopped)
     try:
         server.run()
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         # Running checks are stopped (their processes killed), as the app's own lifespan does.
         asyncio.run(_stop(executor))
     # uvicorn's own reason (an address in use, a failed start-up) is logged above.
@@ -185,6 +197,14 @@ def _server_class() -> Callable[[uvicorn.Config, Callable[[int], None]], uvicorn
                 self._on_listening(ports[0] if ports else self.config.port)
 
     return Server
+
+
+class _Stopped(Exception):
+    """SIGTERM, once uvicorn has shut down."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 async def _stop(executor: _core.Executor) -> None:
