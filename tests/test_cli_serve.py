@@ -129,3 +129,15 @@ def test_a_stop_signal_stops_the_running_jobs_and_exits_0(tmp_path: Path, stop: 
             assert client.get(f"/api/v1/jobs/{job_id}").json()["status"] == "canceled"
     finally:
         again.stop()
+
+
+def test_without_httptools_a_server_without_credentials_does_not_start(tmp_path: Path) -> None:
+    # Only the guarded httptools protocol tells who is connecting: without it, a server that
+    # treats every request as an admin's must not answer the machine's other users.
+    fake = tmp_path / "site" / "httptools"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('no httptools here')\n")
+    env = {**server_env(), "PYTHONPATH": str(fake.parent)}
+    out = subprocess.run([*SERVE, "--port", "0"], cwd=tmp_path, env=env, capture_output=True, timeout=60)
+    assert out.returncode == 2, out
+    assert b"httptools" in out.stderr and b"serving on" not in out.stdout, out

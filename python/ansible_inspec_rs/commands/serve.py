@@ -135,6 +135,18 @@ def run(args: argparse.Namespace) -> int:
     except errors.AnsibleInspecError as e:  # a store that does not open, a setting the core refuses
         print(f"error: {e}", file=sys.stderr)
         return 2
+    # Without a credential every request is an admin's: only this user's (and root's) are
+    # answered, which only the guarded httptools protocol can tell.
+    own_user_only = not settings.auth_enabled and not settings.insecure_no_auth
+    http = guarded_http_protocol(settings.request_timeout, own_user_only=own_user_only)
+    if own_user_only and http == "h11":
+        print(
+            "error: without a credential serve answers only its own user, which needs httptools "
+            "(pip install 'uvicorn[standard]'); or set ANSIBLE_INSPEC_RS_API_TOKENS",
+            file=sys.stderr,
+        )
+        asyncio.run(_stop(executor))
+        return 2
     # Seeded before the server starts: a template the executor refuses (a path outside the
     # roots, a disabled command) is one line naming it and exit code 2, not a start-up
     # traceback after a banner that said the server was serving.
@@ -152,11 +164,7 @@ def run(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
-        # Without a credential every request is an admin's: only this user's (and root's).
-        http=guarded_http_protocol(
-            settings.request_timeout,
-            own_user_only=not settings.auth_enabled and not settings.insecure_no_auth,
-        ),
+        http=http,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         log_level=settings.log_level.lower(),
         access_log=False,
