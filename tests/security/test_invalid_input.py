@@ -215,3 +215,22 @@ def test_a_boolean_is_no_number(admin_client: httpx.Client, value: str) -> None:
     assert r.status_code == 422, r.text
     assert_refused(r, "verbosity")
     assert admin_client.get(f"/api/v1/templates/{name}").json()["timeout"] == 7
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_json_is_utf8(admin_client: httpx.Client, encoding: str) -> None:
+    # Python's json guesses UTF-16 and UTF-32 too; what reads the body as UTF-8 (a proxy, an
+    # audit log) would not see the request we run.
+    name = unique()
+    raw = json.dumps({"name": name, "command": ["true"]})
+    r = admin_client.post(
+        "/api/v1/templates", content=raw.encode(encoding), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert_refused(r, "body")
+    assert admin_client.get(f"/api/v1/templates/{name}").status_code == 404
+    # A UTF-8 byte order mark is tolerated.
+    r = admin_client.post(
+        "/api/v1/templates", content=raw.encode("utf-8-sig"), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 201, r.text

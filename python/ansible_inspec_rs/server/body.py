@@ -6,8 +6,9 @@ event loop when the body is large, and refuses what is not JSON although Python'
 accepts it: ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``); an object that
 names a key twice (``{"name": "a", "name": "b"}``: Python keeps the last, other parsers the
 first, so a proxy or an audit log checking the body could see another request than we run);
-a body nested deeper than Python's decoder can follow is refused too (a 422, not a
-RecursionError's 500).
+a body that is not UTF-8 (Python would guess UTF-16 and UTF-32 too; JSON is UTF-8); a body
+nested deeper than Python's decoder can follow is refused too (a 422, not a RecursionError's
+500).
 """
 
 from __future__ import annotations
@@ -141,12 +142,20 @@ def loads(body: bytes) -> Any:
         raise AssertionError("fewer keys than pairs, yet none repeated")
 
     try:
+        # JSON travels as UTF-8 (RFC 8259); Python would also guess UTF-16 and UTF-32, which a
+        # proxy or an audit log reading the body as UTF-8 would not see as we do.
+        text = body.decode("utf-8").removeprefix("\ufeff")  # a byte order mark is tolerated
+    except UnicodeDecodeError as exc:
+        raise JsonBodyError(
+            ("body",), f"JSON decode error: not UTF-8 text (at byte {exc.start})", "json_invalid"
+        ) from None
+    try:
         value = json.loads(
-            body, parse_constant=non_finite, parse_float=parse_float, object_pairs_hook=unique_keys
+            text, parse_constant=non_finite, parse_float=parse_float, object_pairs_hook=unique_keys
         )
     except json.JSONDecodeError as exc:
         raise JsonBodyError(("body", exc.pos), f"JSON decode error: {exc.msg}", "json_invalid") from None
-    except ValueError as exc:  # not UTF-8, or an integer of more than 4300 digits
+    except ValueError as exc:  # an integer of more than 4300 digits
         raise JsonBodyError(("body",), f"JSON decode error: {exc}", "json_invalid") from None
     except RecursionError:  # `[[[[…` deeper than the interpreter's recursion limit
         raise JsonBodyError(
