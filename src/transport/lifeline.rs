@@ -24,14 +24,16 @@ use std::sync::{Mutex, OnceLock};
 /// The variable every check process carries.
 pub const MARK_VAR: &str = "ANSIBLE_INSPEC_RS_CHECK_OF";
 
-/// Waits for its standard input to close, then kills what carries the mark (`$1`, the whole
-/// `NAME=VALUE` entry). POSIX sh (dash's `kill` takes no `--`: `kill -9 -PGID`).
+/// Reads the mark (the whole `NAME=VALUE` entry) from its first line of input (not an
+/// argument: `ps` shows those to every user), waits for its input to close, then kills what
+/// carries the mark. POSIX sh (dash's `kill` takes no `--`: `kill -9 -PGID`).
 const WATCHER: &str = r#"trap '' HUP INT QUIT TERM PIPE
+IFS= read -r mark || exit 0
 while read -r _; do :; done
 rounds=0
 while [ "$rounds" -lt 10 ]; do
     found=
-    for f in $(grep -lsxzF -e "$1" /proc/[0-9]*/environ); do
+    for f in $(grep -lsxzF -e "$mark" /proc/[0-9]*/environ); do
         p=${f#/proc/}; p=${p%/environ}
         found=1
         kill -9 "-$p" 2>/dev/null
@@ -82,9 +84,10 @@ pub fn mark() -> Option<(&'static str, &'static str)> {
 
 /// Starts a watcher for `mark` (`NAME=VALUE`); closing the returned pipe sets it off.
 fn start_watcher(mark: &str) -> std::io::Result<(Child, ChildStdin)> {
+    use std::io::Write;
     use std::os::unix::process::CommandExt;
     let mut child = Command::new("/bin/sh")
-        .args(["-c", WATCHER, "ansible-inspec-rs-watcher", mark])
+        .args(["-c", WATCHER, "ansible-inspec-rs-watcher"])
         .stdin(Stdio::piped()) // its write end is close-on-exec: no check inherits it
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -92,10 +95,15 @@ fn start_watcher(mark: &str) -> std::io::Result<(Child, ChildStdin)> {
         .env("PATH", WATCHER_PATH)
         .process_group(0)
         .spawn()?;
-    let stdin = child
+    let mut stdin = child
         .stdin
         .take()
         .ok_or_else(|| std::io::Error::other("the watcher has no stdin"))?;
+    if let Err(e) = stdin.write_all(format!("{mark}\n").as_bytes()) {
+        drop(stdin); // it ends at once, having read no mark
+        let _ = child.wait();
+        return Err(e);
+    }
     Ok((child, stdin))
 }
 
@@ -126,6 +134,9 @@ mod tests {
         let mark = format!("{MARK_VAR}=test-{}", std::process::id());
         let (name, value) = mark.split_once('=').unwrap();
         let (mut watcher, pipe) = start_watcher(&mark).unwrap();
+        // The mark is no argument of the watcher: `ps` would show it to every user.
+        let cmdline = std::fs::read(format!("/proc/{}/cmdline", watcher.id())).unwrap();
+        assert!(!String::from_utf8_lossy(&cmdline).contains(value));
         // A check in its own group with a grandchild that drops the variable (still in the
         // group), one that leaves the group (still marked), and an unmarked bystander.
         let mut check = Command::new("/bin/sh")
