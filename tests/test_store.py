@@ -150,7 +150,7 @@ async def test_a_killed_worker_loses_no_job(store_url: str, policy: str) -> None
                 p.terminate()
                 p.wait()
         await ex.shutdown()
-        # A SIGKILLed worker cannot kill its checks: the orphaned `sleep` ends on its own.
+        # A SIGKILLed worker's checks die with it (tests/test_server_sigkill.py).
         await eventually(lambda: not processes_with_arg(marker), within=10)
 
 

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 mod child;
 pub mod environment;
 pub mod fixture;
+pub mod lifeline;
 pub mod local;
 pub mod openssh;
 pub mod priority;

@@ -155,3 +155,82 @@ def test_error_locations_name_fields_not_validator_internals(admin_client: httpx
         if expected is not None:
             assert expected in locs, locs
     assert ["body", "tags", 0] in locs and ["body", "tags"] in locs, locs
+
+
+def test_a_key_given_twice_is_a_422_naming_it(admin_client: httpx.Client) -> None:
+    # Python keeps the last value, other parsers (a proxy, an audit log) the first: refused, so
+    # nothing that checked the body can have seen another request than the one run.
+    name = unique()
+    cases = [
+        ("name", f'{{"name": "{name}", "command": ["true"], "name": "other-{name}"}}', "/api/v1/templates"),
+        (
+            "timeout",
+            f'{{"name": "{name}", "command": ["true"], "timeout": 5, "timeout": 9}}',
+            "/api/v1/templates",
+        ),
+        (
+            "k",
+            f'{{"name": "{name}", "command": ["true"], "extra_vars": {{"a": [{{"k": 1, "k": 2}}]}}}}',
+            "/api/v1/templates",
+        ),
+        ("hosts", '{"template_name": "x", "hosts": ["a"], "hosts": ["b"]}', "/api/v1/jobs"),
+    ]
+    for field, raw, path in cases:
+        r = send(admin_client, "POST", path, raw)
+        assert r.status_code == 422, (raw, r.text)
+        assert_refused(r, field)
+        assert r.json()["detail"][0]["type"] == "duplicate_key", r.text
+    assert admin_client.get(f"/api/v1/templates/{name}").status_code == 404
+    assert admin_client.get(f"/api/v1/templates/other-{name}").status_code == 404
+    loc = send(admin_client, "POST", "/api/v1/templates", cases[2][1]).json()["detail"][0]["loc"]
+    assert loc == ["body", "extra_vars", "a", 0, "k"], loc
+
+
+@pytest.mark.parametrize("value", ["true", "false"])
+def test_a_boolean_is_no_number(admin_client: httpx.Client, value: str) -> None:
+    # pydantic's lax mode would read true as 1: "timeout": true a 1 s timeout, "retries": true one retry.
+    name = unique()
+    for field in ("timeout", "forks", "retries", "verbosity", "retry_backoff", "connect_timeout"):
+        r = send(
+            admin_client,
+            "POST",
+            "/api/v1/templates",
+            f'{{"name": "{name}", "command": ["true"], "{field}": {value}}}',
+        )
+        assert r.status_code == 422, (field, r.text)
+        assert_refused(r, field)
+    r = send(
+        admin_client, "POST", "/api/v1/templates", f'{{"name": "{name}", "command": ["true"], "timeout": 7}}'
+    )
+    assert r.status_code == 201, r.text
+    r = send(admin_client, "PUT", f"/api/v1/job-templates/{name}", f'{{"retries": {value}}}')
+    assert r.status_code == 422, r.text
+    assert_refused(r, "retries")
+    r = send(
+        admin_client,
+        "POST",
+        f"/api/v1/job-templates/{name}/launch",
+        f'{{"verbosity": {value}, "hosts": ["h"]}}',
+    )
+    assert r.status_code == 422, r.text
+    assert_refused(r, "verbosity")
+    assert admin_client.get(f"/api/v1/templates/{name}").json()["timeout"] == 7
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_json_is_utf8(admin_client: httpx.Client, encoding: str) -> None:
+    # Python's json guesses UTF-16 and UTF-32 too; what reads the body as UTF-8 (a proxy, an
+    # audit log) would not see the request we run.
+    name = unique()
+    raw = json.dumps({"name": name, "command": ["true"]})
+    r = admin_client.post(
+        "/api/v1/templates", content=raw.encode(encoding), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 422, r.text
+    assert_refused(r, "body")
+    assert admin_client.get(f"/api/v1/templates/{name}").status_code == 404
+    # A UTF-8 byte order mark is tolerated.
+    r = admin_client.post(
+        "/api/v1/templates", content=raw.encode("utf-8-sig"), headers={"Content-Type": "application/json"}
+    )
+    assert r.status_code == 201, r.text

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +17,10 @@ from typing import TYPE_CHECKING
 from ansible_inspec_rs.commands.args import port
 
 if TYPE_CHECKING:
+    import socket
+    from collections.abc import Callable
+
+    import uvicorn
     from pydantic import ValidationError
 
     from ansible_inspec_rs import _core
@@ -55,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
 
     import uvicorn
     from pydantic import ValidationError
+    from uvicorn.config import STARTUP_FAILURE
 
     from ansible_inspec_rs import errors
     from ansible_inspec_rs.server.app import create_app
-    from ansible_inspec_rs.server.lifespan import new_executor
+    from ansible_inspec_rs.server.lifespan import SeedError, load_seed, new_executor, seed_templates
     from ansible_inspec_rs.server.protocol import guarded_http_protocol
     from ansible_inspec_rs.server.settings import ENV_PREFIX, Settings, is_loopback
 
@@ -103,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: seed file {settings.seed} not found", file=sys.stderr)
         return 2
 
-    refusal = bind_refusal(settings)
+    refusal = bind_refusal(settings) or settings.shared_roots_refusal()
     if refusal is not None:
         print(f"error: {refusal}", file=sys.stderr)
         return 2
@@ -129,24 +135,84 @@ def run(args: argparse.Namespace) -> int:
     except errors.AnsibleInspecError as e:  # a store that does not open, a setting the core refuses
         print(f"error: {e}", file=sys.stderr)
         return 2
-    _print_banner(settings)
-    app = create_app(settings, executor=executor)
-    try:
-        uvicorn.run(
-            app,
-            host=settings.host,
-            port=settings.port,
-            # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
-            http=guarded_http_protocol(settings.request_timeout),
-            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
-            log_level=settings.log_level.lower(),
-            access_log=False,
-            lifespan="on",
+    # Without a credential every request is an admin's: only this user's (and root's) are
+    # answered, which only the guarded httptools protocol can tell.
+    own_user_only = not settings.auth_enabled and not settings.insecure_no_auth
+    http = guarded_http_protocol(settings.request_timeout, own_user_only=own_user_only)
+    if own_user_only and http == "h11":
+        print(
+            "error: without a credential serve answers only its own user, which needs httptools "
+            "(pip install 'uvicorn[standard]'); or set ANSIBLE_INSPEC_RS_API_TOKENS",
+            file=sys.stderr,
         )
+        asyncio.run(_stop(executor))
+        return 2
+    # Seeded before the server starts: a template the executor refuses (a path outside the
+    # roots, a disabled command) is one line naming it and exit code 2, not a start-up
+    # traceback after a banner that said the server was serving.
+    try:
+        asyncio.run(seed_templates(executor, settings))
+    except SeedError as e:
+        print(f"error: {e}", file=sys.stderr)
+        asyncio.run(_stop(executor))
+        return 2
+    seed_names = [str(t.get("name")) for t in load_seed(settings.seed)] if settings.seed else []
+    # Seeded once: the app's lifespan takes the executor as it is.
+    app = create_app(settings.model_copy(update={"seed": None}), executor=executor)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        # Request heads bounded in size and time (uvicorn's httptools protocol has neither).
+        http=http,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        lifespan="on",
+    )
+    server = _server_class()(config, lambda port: _print_banner(settings, port, seed_names))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again under the
+    # handler it found: the default one would end the process before the executor stops (its
+    # running jobs would stay `running` in the store). Both end up here instead.
+    previous = signal.signal(signal.SIGTERM, _stopped)
+    try:
+        server.run()
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         # Running checks are stopped (their processes killed), as the app's own lifespan does.
         asyncio.run(_stop(executor))
-    return 0
+    # uvicorn's own reason (an address in use, a failed start-up) is logged above.
+    return 0 if server.started else STARTUP_FAILURE
+
+
+def _server_class() -> Callable[[uvicorn.Config, Callable[[int], None]], uvicorn.Server]:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, telling ``on_listening`` the port it listens on once it does
+        (``--port 0`` picks one; an address in use never gets that far)."""
+
+        def __init__(self, config: uvicorn.Config, on_listening: Callable[[int], None]) -> None:
+            super().__init__(config)
+            self._on_listening = on_listening
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            if self.started:
+                ports = [s.getsockname()[1] for server in self.servers for s in server.sockets or ()]
+                self._on_listening(ports[0] if ports else self.config.port)
+
+    return Server
+
+
+class _Stopped(Exception):
+    """SIGTERM, once uvicorn has shut down."""
+
+
+def _stopped(signum: int, frame: object) -> None:
+    raise _Stopped
 
 
 async def _stop(executor: _core.Executor) -> None:
@@ -180,14 +246,11 @@ def bind_refusal(settings: Settings) -> str | None:
     )
 
 
-def _print_banner(settings: Settings) -> None:
+def _print_banner(settings: Settings, port: int, names: list[str]) -> None:
     import json
 
-    from ansible_inspec_rs.server.lifespan import load_seed
-
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
-    url = f"http://{host}:{settings.port}"
-    names = [str(t.get("name")) for t in load_seed(settings.seed)] if settings.seed else []
+    url = f"http://{host}:{port}"
     example = json.dumps({"template_name": names[0] if names else "my-template", "hosts": ["local://"]})
     auth = ' -H "Authorization: Bearer $TOKEN"' if settings.auth_enabled else ""
     print(

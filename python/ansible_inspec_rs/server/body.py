@@ -3,8 +3,12 @@
 The limit counts the bytes actually received (a chunked body has no Content-Length, and a
 declared length above the limit is refused before a byte is read). JSON is decoded off the
 event loop when the body is large, and refuses what is not JSON although Python's ``json``
-accepts it: ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``); a body nested
-deeper than Python's decoder can follow is refused too (a 422, not a RecursionError's 500).
+accepts it: ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``); an object that
+names a key twice (``{"name": "a", "name": "b"}``: Python keeps the last, other parsers the
+first, so a proxy or an audit log checking the body could see another request than we run);
+a body that is not UTF-8 (Python would guess UTF-16 and UTF-32 too; JSON is UTF-8); a body
+nested deeper than Python's decoder can follow is refused too (a 422, not a RecursionError's
+500).
 """
 
 from __future__ import annotations
@@ -88,11 +92,22 @@ class _NonFinite:
         self.text = text
 
 
-def _paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], _NonFinite]]:
+class _Repeated:
+    """Stands in for an object that names ``key`` twice, so that the error can name where."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+_Refused = _NonFinite | _Repeated
+
+
+def _paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], _Refused]]:
+    """Where the stand-ins are, in document order."""
     stack: list[tuple[tuple[str | int, ...], Any]] = [(path, value)]
     while stack:
         where, item = stack.pop()
-        if isinstance(item, _NonFinite):
+        if isinstance(item, _NonFinite | _Repeated):
             yield where, item
         elif isinstance(item, dict):
             stack.extend(((*where, k), v) for k, v in reversed(item.items()))
@@ -102,32 +117,61 @@ def _paths(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str 
 
 def loads(body: bytes) -> Any:
     """``body`` as JSON; JsonBodyError naming the position or the field otherwise."""
-    found_non_finite = False
+    refused = False
 
     def non_finite(text: str) -> _NonFinite:
-        nonlocal found_non_finite
-        found_non_finite = True
+        nonlocal refused
+        refused = True
         return _NonFinite(text)
 
     def parse_float(text: str) -> float | _NonFinite:
         number = float(text)
         return number if math.isfinite(number) else non_finite(text)
 
+    def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any] | _Repeated:
+        nonlocal refused
+        obj = dict(pairs)
+        if len(obj) == len(pairs):
+            return obj
+        refused = True
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                return _Repeated(key)
+            seen.add(key)
+        raise AssertionError("fewer keys than pairs, yet none repeated")
+
     try:
-        value = json.loads(body, parse_constant=non_finite, parse_float=parse_float)
+        # JSON travels as UTF-8 (RFC 8259); Python would also guess UTF-16 and UTF-32, which a
+        # proxy or an audit log reading the body as UTF-8 would not see as we do.
+        text = body.decode("utf-8").removeprefix("\ufeff")  # a byte order mark is tolerated
+    except UnicodeDecodeError as exc:
+        raise JsonBodyError(
+            ("body",), f"JSON decode error: not UTF-8 text (at byte {exc.start})", "json_invalid"
+        ) from None
+    try:
+        value = json.loads(
+            text, parse_constant=non_finite, parse_float=parse_float, object_pairs_hook=unique_keys
+        )
     except json.JSONDecodeError as exc:
         raise JsonBodyError(("body", exc.pos), f"JSON decode error: {exc.msg}", "json_invalid") from None
-    except ValueError as exc:  # not UTF-8, or an integer of more than 4300 digits
+    except ValueError as exc:  # an integer of more than 4300 digits
         raise JsonBodyError(("body",), f"JSON decode error: {exc}", "json_invalid") from None
     except RecursionError:  # `[[[[…` deeper than the interpreter's recursion limit
         raise JsonBodyError(
             ("body",), "JSON decode error: nested too deeply (arrays and objects)", "json_invalid"
         ) from None
-    if found_non_finite:
-        where, number = next(_paths(value, ("body",)))
+    if refused:
+        where, found = next(_paths(value, ("body",)))
+        if isinstance(found, _Repeated):
+            raise JsonBodyError(
+                (*where, found.key),
+                f"the key {found.key!r} is given more than once in one object",
+                "duplicate_key",
+            )
         raise JsonBodyError(
             where,
-            f"{number.text} is not a finite number (NaN, Infinity and numbers beyond a float's "
+            f"{found.text} is not a finite number (NaN, Infinity and numbers beyond a float's "
             "range are not JSON)",
             "finite_number",
         )

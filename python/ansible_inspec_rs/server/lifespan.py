@@ -21,6 +21,17 @@ log = logging.getLogger("ansible_inspec_rs.server")
 
 
 SEED_PATH_FIELDS = ("profile", "playbook", "inventory")
+# The setting that decides where a seeded template's path field may point.
+SEED_ROOT_SETTINGS = {
+    "profile": "PROFILE_ROOTS",
+    "playbook": "PLAYBOOK_ROOTS",
+    "inventory": "INVENTORY_ROOTS",
+}
+
+
+class SeedError(Exception):
+    """The seed file cannot be read, or the executor refuses one of its templates: the
+    message names the file, the template and the field."""
 
 
 def load_seed(path: Path) -> list[dict[str, Any]]:
@@ -46,12 +57,26 @@ async def seed_templates(ex: _core.Executor, settings: Settings) -> list[str]:
     """Creates the seed file's templates (existing names are left alone); returns the new names."""
     if settings.seed is None:
         return []
+    try:
+        specs = load_seed(settings.seed)
+    except (OSError, ValueError) as exc:  # unreadable, not UTF-8, not JSON, not a list
+        raise SeedError(f"seed file {settings.seed}: {exc}") from None
     created = []
-    for spec in load_seed(settings.seed):
+    for index, spec in enumerate(specs):
         try:
             template = await ex.templates.create(spec)
         except errors.TemplateExists:
             continue
+        except errors.AnsibleInspecError as exc:
+            name = spec.get("name")
+            which = f"template {name!r}" if isinstance(name, str) else f"template #{index + 1}"
+            field = getattr(exc, "field", None)
+            hint = (
+                f" (ANSIBLE_INSPEC_RS_{SEED_ROOT_SETTINGS[field]})"
+                if isinstance(exc, errors.PathNotAllowed) and field in SEED_ROOT_SETTINGS
+                else ""
+            )
+            raise SeedError(f"seed file {settings.seed}: {which}: {exc}{hint}") from None
         created.append(template.name)
     log.info("seeded %d template(s) from %s: %s", len(created), settings.seed, ", ".join(created))
     return created
@@ -117,6 +142,9 @@ async def executor_lifespan(app: FastAPI, *, require_credentials: bool = True) -
     settings = install_settings(app)
     if require_credentials and not settings.auth_enabled and not settings.insecure_no_auth:
         raise RuntimeError(NO_CREDENTIALS)
+    refusal = settings.shared_roots_refusal()
+    if refusal is not None:
+        raise RuntimeError(refusal)
     given: _core.Executor | None = getattr(app.state, EXECUTOR_KEY, None)
     metrics = getattr(app.state, METRICS_KEY, None)
     if given is not None:

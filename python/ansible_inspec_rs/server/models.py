@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     GetJsonSchemaHandler,
@@ -79,15 +80,6 @@ def _rule(field: str) -> dict[str, Any]:
     return rule
 
 
-_PYDANTIC_LIMITS = {"minimum": "ge", "maximum": "le", "minLength": "min_length", "maxLength": "max_length"}
-
-
-def _limits(field: str) -> dict[str, Any]:
-    """``Field`` arguments of a template field: the core's bounds and description."""
-    limits = {_PYDANTIC_LIMITS[k]: v for k, v in _rule(field).items() if k in _PYDANTIC_LIMITS}
-    return {**limits, "description": _SPEC[field]["description"]}
-
-
 _INT_RANGE = (-(2**63), 2**64 - 1)
 NAME_PATTERN: str = _rule("name")["pattern"]  # template::validate_name
 _HOST = definition("Host")  # host::validate_host
@@ -129,6 +121,19 @@ def _json_value(value: Any, depth: int = 0) -> None:
         for key, item in value.items():
             _utf8(key)
             _json_value(item, depth + 1)
+
+
+def _not_bool(value: Any) -> Any:
+    # pydantic's lax mode reads true as 1 and false as 0: "timeout": true would be a 1 s timeout.
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true or false")
+    return value
+
+
+def _number(kind: type[int] | type[float], rule: dict[str, Any]) -> Any:
+    """An integer or a number within the rule's bounds; never a boolean. The bounds go before
+    the validator: after it, pydantic leaves them out of the JSON schema."""
+    return Annotated[kind, Field(**_bounds(rule, _NUMERIC_LIMITS)), BeforeValidator(_not_bool)]
 
 
 def _vars(value: Any) -> dict[str, Any]:
@@ -212,7 +217,9 @@ def _value_type(rule: dict[str, Any]) -> Any:
         return list[_value_type(rule["items"])]  # type: ignore[misc]
     if kind == "object":
         return ExtraVars
-    return {"integer": int, "number": float, "boolean": bool}[kind]
+    if kind in ("integer", "number"):
+        return _number(int if kind == "integer" else float, rule)
+    return bool
 
 
 def _template_field(name: str) -> tuple[Any, Any]:
@@ -225,7 +232,8 @@ def _template_field(name: str) -> tuple[Any, Any]:
     if "prefixItems" in rule:
         # In JSON Schema 2020-12 ``items`` does not cover the prefix: the core states its rules.
         extra["json_schema_extra"] = {"prefixItems": rule["prefixItems"]}
-    limits = _bounds(rule, _NUMERIC_LIMITS if rule.get("type") != "array" else _ARRAY_LIMITS)
+    # Numeric bounds are part of the value's type (``_number``).
+    limits = _bounds(rule, _ARRAY_LIMITS) if rule.get("type") == "array" else {}
     field = Field(None, description=_SPEC[name]["description"], **limits, **extra)
     return _value_type(rule) | None, field
 
@@ -252,7 +260,9 @@ class TemplateCreate(TemplateFields):
     model_config = _exactly_one(profile="string", playbook="string", command="array")
 
     name: Name
-    timeout: int = Field(_rule("timeout")["default"], **_limits("timeout"))
+    timeout: _number(int, _rule("timeout")) = Field(  # type: ignore[valid-type]
+        _rule("timeout")["default"], description=_SPEC["timeout"]["description"]
+    )
     supermarket: bool = Field(
         _rule("supermarket")["default"], description=_SPEC["supermarket"]["description"]
     )
@@ -320,7 +330,9 @@ class LaunchIn(_In):
     limit: LimitText | None = Field(None, description=_SPEC["limit"]["description"])
     tags: Tags | None = None
     skip_tags: Tags | None = None
-    verbosity: int | None = Field(None, **_limits("verbosity"))
+    verbosity: _number(int, _rule("verbosity")) | None = Field(  # type: ignore[valid-type]
+        None, description=_SPEC["verbosity"]["description"]
+    )
     hosts: list[Host] | None = Field(
         None, description="hosts to check (default: the template's inventory + target + limit)"
     )

@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 from typing import Literal
 
+from ansible_inspec_rs.server.peer import connection_owner, is_own_user
+
 MAX_HEAD_BYTES = 64 * 1024
 
 
@@ -30,9 +32,11 @@ def _answer(status: str, message: str) -> bytes:
 
 
 def guarded_http_protocol(
-    head_timeout: float, max_head_bytes: int = MAX_HEAD_BYTES
+    head_timeout: float, max_head_bytes: int = MAX_HEAD_BYTES, *, own_user_only: bool = False
 ) -> type[asyncio.Protocol] | Literal["h11"]:
-    """uvicorn's ``http`` argument: the guarded httptools protocol, or ``"h11"`` without httptools."""
+    """uvicorn's ``http`` argument: the guarded httptools protocol, or ``"h11"`` without httptools.
+    ``own_user_only``: connections from other users of this machine are refused (403) before a
+    byte is read (``server.peer``; a server without a credential answers its own user only)."""
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
     except ImportError:  # httptools missing (PyPy, Windows): h11 bounds the head's size
@@ -42,15 +46,24 @@ def guarded_http_protocol(
         "431 Request Header Fields Too Large", f"Request head larger than {max_head_bytes} bytes"
     )
     too_slow = _answer("408 Request Timeout", f"Request head not received within {head_timeout:g} s")
+    other_user = _answer(
+        "403 Forbidden",
+        "This server has no credential configured and answers only the user who started it; "
+        "ask them for an API token (ANSIBLE_INSPEC_RS_API_TOKENS).",
+    )
 
     class GuardedHttpToolsProtocol(HttpToolsProtocol):
         _in_head = True  # between a request's first byte (or the connection) and its headers' end
         _head_bytes = 0
         _seen_bytes = False
         _head_timer: asyncio.TimerHandle | None = None
+        _foreign = False  # another user's connection to a server that answers its own only
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self._foreign = own_user_only and not is_own_user(
+                connection_owner(transport.get_extra_info("peername"), transport.get_extra_info("sockname"))
+            )
             self._start_head_timer()
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -58,6 +71,12 @@ def guarded_http_protocol(
             super().connection_lost(exc)
 
         def data_received(self, data: bytes) -> None:
+            if self._foreign:
+                # Answered once the client has spoken (closing at once would reset the
+                # connection under a request still being sent, losing the answer); its bytes
+                # never reach the parser.
+                self._refuse(other_user)
+                return
             head_open = self._in_head
             self._seen_bytes = True
             super().data_received(data)

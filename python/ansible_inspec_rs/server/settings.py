@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import stat
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -190,6 +191,36 @@ class Settings(BaseSettings):
             return self.inventory_roots
         return [*self.profile_roots, *self.playbook_roots]
 
+    def shared_roots(self) -> list[str]:
+        """The path roots other local users can write into, each as ``SETTING: why``. The
+        default root is the working directory, which is ``/`` under systemd or a container
+        without a WORKDIR: the whole filesystem, ``/tmp`` included."""
+        problems = []
+        for name, roots in (
+            ("PROFILE_ROOTS", self.profile_roots),
+            ("PLAYBOOK_ROOTS", self.playbook_roots),
+            ("INVENTORY_ROOTS", self.allowed_inventory_roots),
+        ):
+            for root in roots:
+                why = _shared(root)
+                if why is not None:
+                    problems.append(f"{ENV_PREFIX}{name}: {str(root)!r} {why}")
+        return problems
+
+    def shared_roots_refusal(self) -> str | None:
+        """Why a server with credentials (reachable by others) must not start with these
+        roots, or None: a playbook or profile any local user puts inside a root would run as
+        the server's user once an operator names it."""
+        problems = self.shared_roots() if self.auth_enabled else []
+        if not problems:
+            return None
+        return (
+            "refusing to start: other local users can write inside a path root, and a playbook or "
+            "profile they put there would run as this server's user: "
+            + "; ".join(problems)
+            + ". Set the roots to the folders of your profiles, playbooks and inventories."
+        )
+
     @property
     def commands_allowed(self) -> bool:
         """A server with credentials is reachable by others: commands only when enabled."""
@@ -199,6 +230,20 @@ class Settings(BaseSettings):
     def local_allowed(self) -> bool:
         """As ``commands_allowed``, for checks that run on the server's machine."""
         return self.allow_local if self.allow_local is not None else not self.auth_enabled
+
+
+def _shared(root: Path) -> str | None:
+    """Why other local users can put files under ``root`` (resolved), or None."""
+    try:
+        real = root.resolve()
+        mode = real.stat().st_mode
+    except (OSError, RuntimeError):
+        return None  # nothing there: the core refuses every path under it
+    if real == Path(real.anchor):
+        return "is the whole filesystem (/tmp included)"
+    if mode & stat.S_IWOTH:
+        return f"({real}) is writable by every user"
+    return None
 
 
 def is_loopback(host: str) -> bool:

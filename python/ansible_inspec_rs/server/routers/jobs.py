@@ -44,6 +44,15 @@ from ansible_inspec_rs.status import JobStatus
 router = new_router("jobs")
 
 CANCEL_SETTLE_SECONDS = 5.0
+# A report carries what checks printed and what templates say, served from the API's origin
+# (where a browser holds the JWT cookie). The writers escape it; should anything slip through,
+# a report still runs no script (the HTML report has none), loads nothing, and as a sandboxed
+# document has no access to this origin; and no format is sniffed into another.
+REPORT_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; sandbox; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 @router.post(
@@ -197,7 +206,7 @@ async def job_report(
             f"Job {job_id!r} has not finished ({job.status}); its report comes at the end"
         )
     text = await job_report_text(job, format)
-    return Response(text, media_type=_core.Job.report_media_type(format))
+    return Response(text, media_type=_core.Job.report_media_type(format), headers=REPORT_HEADERS)
 
 
 @router.get(
