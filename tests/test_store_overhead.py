@@ -120,6 +120,12 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
             kinds = [e.type async for e in job.events()]
             assert kinds[:2] == ["queued", "started"] and kinds[-1] == "finished", kinds
             assert sorted(kinds[2:-1]) == ["host_finished"] * 2 + ["host_started"] * 2, kinds
+            assert sorted(r.host for r in job.results) == ["a", "b"]
+        # What the worker held of each job went with its end as one row of events (the hosts'
+        # and `finished`) and one of results, beside `queued` and `started`: 3 rows of events
+        # and 1 of results per job, where each event and result was a row of its own.
+        rows = psql(url, "SELECT count(*) FROM events") + " " + psql(url, "SELECT count(*) FROM host_results")
+        assert rows == f"{3 * JOBS} {JOBS}", rows
     finally:
         bystander.close()
         worker.send_signal(signal.SIGTERM)

@@ -68,6 +68,15 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "ALTER TABLE jobs ADD COLUMN watched BIGINT NOT NULL DEFAULT 0",
         "ALTER TABLE jobs ADD COLUMN watched BIGINT NOT NULL DEFAULT 0",
     ),
+    // A row of `events` may hold several events of its job (a JSON array, seqs `seq` to
+    // `last_seq`), and a row of `host_results` several results (a JSON array): a job's end
+    // on PostgreSQL stores what its worker held of it as one row of each. Readers take
+    // either form; a process of an older version would not, hence the version check.
+    (
+        4,
+        "ALTER TABLE events ADD COLUMN last_seq BIGINT",
+        "ALTER TABLE events ADD COLUMN last_seq BIGINT",
+    ),
 ];
 
 /// A worker whose lease ran out (rows from before leases were written: by heartbeat age).
@@ -229,6 +238,20 @@ async fn migrate(pool: &AnyPool, pg: bool) -> Result<()> {
             .execute(&mut *conn)
             .await
             .map_err(db_err)?;
+        let newest: Option<Option<i64>> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(db_err)?
+            .pop();
+        let known = MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap_or(0);
+        if let Some(newer) = newest.flatten().filter(|v| *v > known) {
+            // Rows a newer version wrote may be in a form this one cannot read.
+            return Err(StoreError::Database(format!(
+                "the store's schema is version {newer}, newer than this ansible-inspec-rs knows \
+                 ({known}): run the same version on every process that shares it"
+            ))
+            .into());
+        }
         for (version, sqlite_ddl, pg_ddl) in MIGRATIONS {
             let done: Option<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                 .bind(*version)
@@ -670,12 +693,10 @@ impl SqlStore {
                 .bind(id.to_string())
                 .bind(i64::from(attempt)))
             };
-            results = self
-                .read(make)
-                .await?
-                .iter()
-                .map(|r| from_json::<HostResult>(&r.try_get::<String, _>("body").map_err(db_err)?))
-                .collect::<Result<Vec<_>>>()?;
+            for row in self.read(make).await? {
+                let body: String = row.try_get("body").map_err(db_err)?;
+                results.extend(unpacked::<HostResult>(&body)?);
+            }
             sort_in_host_order(&hosts, &mut results);
         }
         Ok(JobRecord {
@@ -769,7 +790,7 @@ fn insert_event_sql() -> String {
         Fence::sql("j", "$4", "$5")
     )
 }
-const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND seq <= $2";
+const TRIM_EVENTS: &str = "DELETE FROM events WHERE job_id = $1 AND COALESCE(last_seq, seq) <= $2";
 
 /// One INSERT per host result, for SQLite's writer (see `store_batch`): stored only while
 /// its attempt holds the job.
@@ -823,6 +844,15 @@ fn trims_of(events: &[(Event, Fence)], keep: usize) -> Vec<(Uuid, u64)> {
         .filter(|(_, seq)| *seq > keep as u64)
         .map(|(job, seq)| (job, seq - keep as u64))
         .collect()
+}
+
+/// The values a stored body holds: one JSON value, or several as a JSON array (rows a job's
+/// end stored, see migration 4).
+fn unpacked<T: serde::de::DeserializeOwned>(body: &str) -> Result<Vec<T>> {
+    match body.trim_start().starts_with('[') {
+        true => from_json(body),
+        false => Ok(vec![from_json(body)?]),
+    }
 }
 
 /// Events stored per INSERT statement.
@@ -972,21 +1002,28 @@ fn finish_batch_sql() -> String {
          WHERE v.job_id NOT IN (SELECT job_id FROM fin)), \
          closing AS (SELECT v.job_id, v.seq, v.body FROM ev v JOIN ended d ON d.id = v.job_id \
          WHERE v.attempt = -1 OR v.attempt = d.attempt), \
-         added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
-         UNION ALL SELECT job_id, seq, body FROM closing UNION ALL SELECT id, seq, body FROM ended \
+         packed AS (SELECT job_id, MIN(seq) AS seq, MAX(seq) AS last_seq, \
+         '[' || string_agg(body, ',' ORDER BY seq) || ']' AS body FROM (SELECT job_id, seq, body FROM closing \
+         UNION ALL SELECT id, seq, body FROM ended) AS c GROUP BY job_id), \
+         added AS (INSERT INTO events (job_id, seq, body, last_seq) \
+         SELECT job_id, seq, body, CAST(NULL AS bigint) FROM fenced \
+         UNION ALL SELECT job_id, seq, body, last_seq FROM packed \
          ON CONFLICT DO NOTHING RETURNING job_id), \
          told AS (SELECT pg_notify($2 || ':' || job_id, '{events}:' || job_id || ':' || $3) \
          FROM (SELECT DISTINCT job_id FROM added \
          WHERE job_id IN (SELECT job_id FROM fenced WHERE watched = 1)) AS jobs), \
          rs AS (SELECT * FROM json_to_recordset(CAST($5 AS json)) AS v (job_id text, attempt bigint, body text)), \
-         stored AS (INSERT INTO host_results (job_id, attempt, body) \
-         SELECT v.job_id, v.attempt, v.body FROM rs v CROSS JOIN LATERAL {result_job} \
-         WHERE v.job_id NOT IN (SELECT job_id FROM fin) \
-         UNION ALL SELECT v.job_id, v.attempt, v.body FROM rs v JOIN ended d ON d.id = v.job_id AND d.attempt = v.attempt \
-         RETURNING id) \
+         open_results AS (SELECT v.job_id, v.attempt, v.body FROM rs v CROSS JOIN LATERAL {result_job} \
+         WHERE v.job_id NOT IN (SELECT job_id FROM fin)), \
+         closing_results AS (SELECT v.job_id, v.attempt, v.body FROM rs v \
+         JOIN ended d ON d.id = v.job_id AND d.attempt = v.attempt), \
+         stored AS (INSERT INTO host_results (job_id, attempt, body) SELECT job_id, attempt, body FROM open_results \
+         UNION ALL SELECT job_id, attempt, '[' || string_agg(body, ',') || ']' FROM closing_results \
+         GROUP BY job_id, attempt RETURNING id) \
          SELECT (SELECT string_agg(id, ',') FROM ended) AS ended, \
          (SELECT COUNT(*) FROM fenced) + (SELECT COUNT(*) FROM closing) AS admitted, \
-         (SELECT COUNT(*) FROM stored) AS stored, (SELECT COUNT(*) FROM added) AS added, \
+         (SELECT COUNT(*) FROM open_results) + (SELECT COUNT(*) FROM closing_results) AS stored, \
+         (SELECT COUNT(*) FROM stored) AS result_rows, (SELECT COUNT(*) FROM added) AS added, \
          (SELECT COUNT(*) FROM told) + (SELECT COUNT(*) FROM told_ends) AS told",
         ending = ending_ctes(),
         events = Notice::Events.as_str(),
@@ -1565,21 +1602,28 @@ impl Store for SqlStore {
 
     async fn events(&self, job: Uuid, after: u64) -> Result<Vec<Event>> {
         let make = || {
-            Ok(
-                sqlx::query("SELECT body FROM events WHERE job_id = $1 AND seq > $2 ORDER BY seq")
-                    .bind(job.to_string())
-                    .bind(i64::try_from(after).unwrap_or(i64::MAX)),
+            Ok(sqlx::query(
+                "SELECT body FROM events WHERE job_id = $1 AND COALESCE(last_seq, seq) > $2 ORDER BY seq",
             )
+            .bind(job.to_string())
+            .bind(i64::try_from(after).unwrap_or(i64::MAX)))
         };
-        let rows = self.read(make).await?;
-        rows.iter()
-            .map(|r| from_json(&r.try_get::<String, _>("body").map_err(db_err)?))
-            .collect()
+        let mut events: Vec<Event> = Vec::new();
+        for row in self.read(make).await? {
+            let body: String = row.try_get("body").map_err(db_err)?;
+            for e in unpacked::<Event>(&body)? {
+                // In order, each once (rows of several events may overlap a retry's).
+                if e.seq > after && events.last().is_none_or(|l| e.seq > l.seq) {
+                    events.push(e);
+                }
+            }
+        }
+        Ok(events)
     }
 
     async fn last_event_seq(&self, job: Uuid) -> Result<u64> {
         let n: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT MAX(seq) FROM events WHERE job_id = $1")
+            sqlx::query_scalar("SELECT MAX(COALESCE(last_seq, seq)) FROM events WHERE job_id = $1")
                 .bind(job.to_string())
                 .fetch_all(&self.pool)
                 .await
@@ -1857,6 +1901,71 @@ fn events_channel(job: Uuid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A fresh SQLite file in the system's temp dir (removed by the caller's guard).
+    struct TempDb(std::path::PathBuf);
+
+    impl TempDb {
+        fn new() -> Self {
+            TempDb(std::env::temp_dir().join(format!("airs-{}.db", Uuid::new_v4().simple())))
+        }
+
+        fn url(&self) -> String {
+            format!("sqlite://{}", self.0.display())
+        }
+    }
+
+    impl Drop for TempDb {
+        fn drop(&mut self) {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.0.display()));
+            }
+        }
+    }
+
+    /// A store written by a newer version (a schema version this one does not know) is
+    /// refused at open with a message saying so, not misread.
+    #[tokio::test]
+    async fn a_store_with_a_newer_schema_is_refused() {
+        let db = TempDb::new();
+        let store = SqlStore::open(&db.url()).await.unwrap();
+        let newer = MIGRATIONS.iter().map(|(v, _, _)| *v).max().unwrap() + 1;
+        sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, 'now')")
+            .bind(newer)
+            .execute(&store.pool)
+            .await
+            .unwrap();
+        drop(store);
+        let err = SqlStore::open(&db.url()).await.err().expect("refused");
+        let text = err.to_string();
+        assert!(text.contains(&format!("version {newer}")), "{text}");
+        assert!(text.contains("run the same version"), "{text}");
+    }
+
+    /// Rows holding several events or results (a job's end on PostgreSQL) read back as
+    /// their values, in order, beside rows of one, each event once.
+    #[test]
+    fn packed_bodies_unpack_beside_single_ones() {
+        let job = Uuid::new_v4();
+        let ev = |seq| Event {
+            job_id: job,
+            seq,
+            time: crate::store::now(),
+            kind: crate::job::EventKind::Lagged { missed: seq },
+        };
+        let single = to_json(&ev(3)).unwrap();
+        let packed = to_json(&vec![ev(4), ev(5)]).unwrap();
+        let one: Vec<Event> = unpacked(&single).unwrap();
+        assert_eq!(one.iter().map(|e| e.seq).collect::<Vec<_>>(), [3]);
+        let two: Vec<Event> = unpacked(&packed).unwrap();
+        assert_eq!(two.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 5]);
+        let r = HostResult::not_run("h", crate::job::HostStatus::Skipped, "x");
+        let results: Vec<HostResult> =
+            unpacked(&to_json(&vec![r.clone(), r.clone()]).unwrap()).unwrap();
+        assert_eq!(results.len(), 2);
+        let results: Vec<HostResult> = unpacked(&to_json(&r).unwrap()).unwrap();
+        assert_eq!(results, vec![r]);
+    }
 
     /// Each `ends` notice stays under PostgreSQL's payload limit (8,000 bytes), whatever the
     /// notes (quotes double in JSON), and ends share notices while they fit.
