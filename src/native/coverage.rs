@@ -892,6 +892,9 @@ impl<'a> Analyzer<'a> {
             ExprKind::Defined(inner) if matches!(&inner.kind, ExprKind::GVar(g) if is_match_global(g)) =>
                 {}
             ExprKind::GVar(g) if is_match_global(g) => {}
+            // Class variables of a library class (`@@cache`).
+            ExprKind::CVar(_) if cx.class.is_some() => {}
+            ExprKind::Defined(inner) if matches!(inner.kind, ExprKind::CVar(_)) && cx.class.is_some() => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }
@@ -915,7 +918,7 @@ impl<'a> Analyzer<'a> {
     fn target(&mut self, t: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         match &t.kind {
             ExprKind::Var(_) | ExprKind::Const { scope: None, .. } => {}
-            ExprKind::IVar(_) if cx.class.is_some() => {}
+            ExprKind::IVar(_) | ExprKind::CVar(_) if cx.class.is_some() => {}
             // A control body's own (`self` is the control); RSpec's blocks have none.
             ExprKind::IVar(_) if cx.in_control && !cx.in_describe && !cx.in_example => {}
             ExprKind::IVar(_) => {

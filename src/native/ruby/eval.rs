@@ -123,6 +123,17 @@ impl<E: Embedding> Interp<'_, E> {
                     .unwrap_or(Value::Nil),
             }),
             ExprKind::GVar(name) => self.read_gvar(name, off),
+            ExprKind::CVar(name) => match self.cvar_holder(name, off)? {
+                (holder, true) => Ok(self
+                    .cvars
+                    .get(&(holder, name.clone()))
+                    .cloned()
+                    .unwrap_or(Value::Nil)),
+                (holder, false) => Err(Flow::raise(
+                    "NameError",
+                    format!("uninitialized class variable {name} in {holder}"),
+                )),
+            },
             ExprKind::Const {
                 scope: None, name, ..
             } => self.read_const(name, off),
@@ -235,6 +246,10 @@ impl<E: Embedding> Interp<'_, E> {
                 })
                 .then_some("instance-variable"),
             ExprKind::Var(_) => Some("local-variable"),
+            ExprKind::CVar(n) => self
+                .cvar_holder(n, inner.span.start)?
+                .1
+                .then_some("class variable"),
             ExprKind::GVar(_) => self.eval(inner)?.truthy().then_some("global-variable"),
             ExprKind::Const { .. } => match self.eval(inner) {
                 Ok(_) => Some("constant"),
@@ -711,8 +726,32 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Const { name, .. } => {
                 Ok(self.consts.get(name).cloned().unwrap_or(Value::Nil))
             }
+            // `@@x ||= v` on a class variable not set yet: nil, as `defined?` guards it.
+            ExprKind::CVar(n) => {
+                let (holder, _) = self.cvar_holder(n, target.span.start)?;
+                Ok(self.cvars.get(&(holder, n.clone())).cloned().unwrap_or(Value::Nil))
+            }
             _ => self.eval(target),
         }
+    }
+
+    /// The class that holds class variable `name` as seen from the code running (its
+    /// lexical class, `cref`): the first of its ancestors that has it (`true`), else the
+    /// class itself (`false`), where an assignment creates it (Ruby's rb_cvar_set).
+    fn cvar_holder(&self, name: &str, off: u32) -> R<(String, bool)> {
+        let cref = self.cref();
+        if cref.is_empty() {
+            // Ruby raises RuntimeError "class variable access from toplevel".
+            return Err(self.unsupported("class variable outside a class", off));
+        }
+        let found = self
+            .ancestors(&cref)
+            .into_iter()
+            .find(|c| self.cvars.contains_key(&(c.clone(), name.to_string())));
+        Ok(match found {
+            Some(c) => (c, true),
+            None => (cref, false),
+        })
     }
 
     pub fn assign_to(&mut self, target: &Expr, v: Value) -> R<()> {
@@ -736,6 +775,10 @@ impl<E: Embedding> Interp<'_, E> {
                     }
                 },
             },
+            ExprKind::CVar(n) => {
+                let (holder, _) = self.cvar_holder(n, off)?;
+                self.cvars.insert((holder, n.clone()), v);
+            }
             ExprKind::Const {
                 scope: None, name, ..
             } => {

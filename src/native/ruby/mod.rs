@@ -384,6 +384,8 @@ pub struct Interp<'p, E> {
     pub results: Vec<crate::job::ControlResult>,
     /// Controls files that failed at file level: the check their unreached controls get.
     pub file_errors: Vec<(String, crate::job::ControlCheck)>,
+    /// Class variables (`@@cache`), by the class that holds them and their name.
+    pub cvars: HashMap<(String, String), Value>,
 }
 
 impl<'p, E: Embedding> Interp<'p, E> {
@@ -444,6 +446,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             steps: 0,
             results: Vec::new(),
             file_errors: Vec::new(),
+            cvars: HashMap::new(),
         }
     }
 
