@@ -1342,6 +1342,11 @@ impl<'a> Analyzer<'a> {
                     || self.written_attributes.contains(name)
                     || (self.is_inspec(r)
                         && (self.cat.has(name) || self.classes.contains_key(name)))
+                    // InSpec's RuntimeProfile: `inspec.profile.file(name)`, `.files`.
+                    || (self.is_inspec(r) && name == "profile")
+                    || (matches!(name, "file" | "files")
+                        && matches!(&r.kind, ExprKind::Call { recv: Some(x), name: p, args, .. }
+                            if p == "profile" && args.is_empty() && self.is_inspec(x)))
             }
         };
         if !ok {

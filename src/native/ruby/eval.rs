@@ -6,6 +6,7 @@ use crate::native::ruby::frozen;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
+    RuntimeProfile,
     KNOWN_CLASSES,
 };
 use crate::native::ruby::procs::Closure;
@@ -735,6 +736,41 @@ impl<E: Embedding> Interp<'_, E> {
         }
     }
 
+    /// `inspec.profile.file(name)` / `.files`, as runtime_profile.rb answers them: a data
+    /// file's text (`files/NAME` of the profile), RuntimeError when there is none; the
+    /// names of the data files.
+    fn runtime_profile(&self, name: &str, args: &[Value]) -> Option<R> {
+        let dir = std::path::Path::new(&self.profile.path).join("files");
+        match (name, args) {
+            ("file", [Value::Str(f)]) => Some(
+                std::fs::read(dir.join(f.as_str()))
+                    .ok()
+                    .filter(|_| !f.split('/').any(|part| part == ".."))
+                    .map(|b| Value::str(String::from_utf8_lossy(&b)))
+                    .ok_or_else(|| {
+                        Flow::raise("RuntimeError", format!("Cannot find file {f} in profile."))
+                    }),
+            ),
+            ("files", []) => {
+                let mut names = Vec::new();
+                let mut stack = vec![dir.clone()];
+                while let Some(d) = stack.pop() {
+                    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                        let p = e.path();
+                        if p.is_dir() {
+                            stack.push(p);
+                        } else if let Ok(rel) = p.strip_prefix(&dir) {
+                            names.push(rel.to_string_lossy().into_owned());
+                        }
+                    }
+                }
+                names.sort();
+                Some(Ok(Value::Array(names.into_iter().map(Value::str).collect())))
+            }
+            _ => None,
+        }
+    }
+
     /// The class that holds class variable `name` as seen from the code running (its
     /// lexical class, `cref`): the first of its ancestors that has it (`true`), else the
     /// class itself (`false`), where an assignment creates it (Ruby's rb_cvar_set).
@@ -1181,6 +1217,14 @@ impl<E: Embedding> Interp<'_, E> {
                 }
                 if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
                     return r;
+                }
+                if as_native::<InspecHandle>(&recv).is_some() && name == "profile" && args.is_empty() {
+                    return Ok(native(RuntimeProfile));
+                }
+                if as_native::<RuntimeProfile>(&recv).is_some() {
+                    if let Some(r) = self.runtime_profile(name, &args) {
+                        return r;
+                    }
                 }
                 if as_native::<InspecHandle>(&recv).is_some() {
                     return match self.create_resource(name, &args, off) {
