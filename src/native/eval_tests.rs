@@ -309,7 +309,7 @@ end
     assert_eq!(f.status, ControlStatus::Failed, "{f:#?}");
     assert_eq!(
         f.results[0].message.as_deref(),
-        Some("expected: >= {\"k\" => \"1\"}\n     got:    {}")
+        Some("expected: >= {\"k\"=>\"1\"}\n     got:    {}")
     );
 }
 

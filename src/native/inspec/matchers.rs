@@ -208,7 +208,7 @@ fn inspect(v: &Value) -> String {
             "{{{}}}",
             pairs
                 .iter()
-                .map(|(k, v)| format!("{} => {}", inspect(k), inspect(v)))
+                .map(|(k, v)| format!("{}=>{}", inspect(k), inspect(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

@@ -188,7 +188,8 @@ impl PartialEq for Value {
 }
 
 impl fmt::Debug for Value {
-    /// Ruby's `inspect`: `"text"`, `:sym`, `[1, "a"]`, `{"k" => 1}`, `nil`.
+    /// Ruby's `inspect`: `"text"`, `:sym`, `[1, "a"]`, `{"k"=>1, :s=>2}`, `nil` (a Hash as
+    /// Ruby before 3.4 prints it, the Ruby InSpec runs on: no spaces around `=>`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Nil => f.write_str("nil"),
@@ -213,7 +214,7 @@ impl fmt::Debug for Value {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{k:?} => {v:?}")?;
+                    write!(f, "{k:?}=>{v:?}")?;
                 }
                 f.write_str("}")
             }
