@@ -1381,6 +1381,11 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match &cx.subject {
+            // A predicate InSpec's file resource lacks fails as RSpec's BePredicate fails.
+            Some(Ty::Resource(r))
+                if matches!(r.as_str(), "file" | "directory")
+                    && mname.starts_with("be_")
+                    && crate::native::resources::file_lacks_predicate(&pred) => {}
             Some(Ty::Resource(r)) if !self.cat.resource_answers(r, &pred) => {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }

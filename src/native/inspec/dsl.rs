@@ -1125,6 +1125,10 @@ impl Predicates for PredicateCx<'_, '_> {
             other => format!("{other:?}"),
         }
     }
+
+    fn lacks(&mut self, actual: &Value, name: &str) -> bool {
+        matches!(actual, Value::Resource(r) if r.lacks(name))
+    }
 }
 
 /// The body of a `{ |x| ... }` block's source, as RSpec's `satisfy` describes it.

@@ -194,6 +194,11 @@ pub trait Predicates {
     /// Runs a custom matcher: whether `actual` passes it with this polarity, and the failure
     /// message.
     fn run_custom(&mut self, matcher: &Value, actual: &Value, negated: bool) -> R<(bool, String)>;
+    /// Whether `actual` has no method `name` at all (a resource whose InSpec class lacks
+    /// it). False: it has, or that is not known.
+    fn lacks(&mut self, _actual: &Value, _name: &str) -> bool {
+        false
+    }
 }
 
 /// RSpec's formatting of a value (`inspect`; resources by `to_s`, as InSpec's
@@ -960,6 +965,11 @@ fn m_be_empty(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             Value::Str(s) => s.is_empty(),
             Value::Array(a) => a.is_empty(),
             Value::Hash(h) => h.is_empty(),
+            // RSpec's BePredicate: no `empty?` (nor `emptys?`) fails whatever the polarity.
+            other if cx.lacks(other, "empty?") && cx.lacks(other, "emptys?") => {
+                let shown = cx.describe_value(other);
+                return Ok((negated, format!("expected {shown} to respond to `empty?`")));
+            }
             other => cx.predicate(other, "empty?", &[])?.truthy(),
         };
         (
@@ -1202,6 +1212,14 @@ fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             },
             _ => m.args.clone(),
         };
+        // RSpec's BePredicate asks `respond_to?` first (its predicate or the present tense,
+        // `be_x` → `x?` / `xs?`): an object without either fails, whatever the polarity.
+        if let Some(root) = generic_be_root(n) {
+            if cx.lacks(actual, &pred) && cx.lacks(actual, &format!("{root}s?")) {
+                let shown = cx.describe_value(actual);
+                return Ok((negated, format!("expected {shown} to respond to `{pred}`")));
+            }
+        }
         // RSpec's `exist` accepts `exist?` or `exists?`.
         let r = match cx.predicate(actual, &pred, &args) {
             Err(Flow::Unsupported { .. }) if n == "exist" => {
@@ -1243,6 +1261,29 @@ fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         };
         (ok, msg)
     })
+}
+
+/// The root of a `be_x` matcher that RSpec's BePredicate runs (`be_empty` → `empty`, also
+/// `be_a_x` / `be_an_x`), not one of InSpec's own matchers of that form.
+fn generic_be_root(n: &str) -> Option<&str> {
+    if own(n).is_some()
+        || matches!(
+            n,
+            "be_readable"
+                | "be_writable"
+                | "be_executable"
+                | "be_installed"
+                | "be_enabled"
+                | "be_running"
+                | "be_mounted"
+                | "be_reachable"
+                | "be_resolvable"
+                | "be_in"
+        )
+    {
+        return None;
+    }
+    n.strip_prefix("be_")
 }
 
 fn paren_args(args: &[Value]) -> String {

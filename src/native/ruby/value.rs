@@ -380,6 +380,11 @@ pub trait Resource: Send + Sync {
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(None)
     }
+    /// Whether InSpec's class of this resource has no public method `method` at all (so
+    /// RSpec's `be_x` finds no `x?` to call). False: it has, or that is not known.
+    fn lacks(&self, _method: &str) -> bool {
+        false
+    }
     /// InSpec resources that read their facts in `initialize` skip there (`skip_resource`,
     /// e.g. a missing file): the message when this one did. A `describe` of it is then one
     /// skipped result (runner.rb `get_check_example`). None: loaded, or loads lazily.
