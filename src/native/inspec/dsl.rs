@@ -1267,7 +1267,7 @@ fn load_state(subject: &Value) -> Option<(bool, String)> {
             .map(|m| (false, m))
             .or_else(|| r.load_fail().map(|m| (true, m))),
         Value::Table(t) => match t.unloaded.clone()? {
-            ResourceError::Failed(m) => Some((true, m)),
+            ResourceError::Failed(m) | ResourceError::Raised { message: m, .. } => Some((true, m)),
             ResourceError::Skip(m) => Some((false, m)),
             ResourceError::Unsupported { .. } => None,
         },

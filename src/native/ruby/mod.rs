@@ -220,6 +220,7 @@ pub fn resource_error(e: ResourceError, at: String) -> Flow {
         },
         ResourceError::Skip(m) => Flow::Skip(m),
         ResourceError::Failed(m) => Flow::raise("Inspec::Exceptions::ResourceFailed", m),
+        ResourceError::Raised { class, message } => Flow::raise(class, message),
     }
 }
 

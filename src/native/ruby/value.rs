@@ -363,6 +363,13 @@ pub enum ResourceError {
     /// Reading the facts failed (unreachable host, timeout, cancel, parse error).
     #[error("{0}")]
     Failed(String),
+    /// A Ruby exception of another class than InSpec's ResourceFailed, raised by the
+    /// library InSpec's resource calls (Faraday::ConnectionFailed from `http`).
+    #[error("{message}")]
+    Raised {
+        class: &'static str,
+        message: String,
+    },
 }
 
 /// One resource instance. Facts are fetched lazily (on the first property that needs them)
