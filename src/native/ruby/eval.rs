@@ -570,6 +570,21 @@ impl<E: Embedding> Interp<'_, E> {
     }
 
     fn read_const(&mut self, name: &str, off: u32) -> R {
+        // A controls file's constant read while loading, before the load reached its
+        // assignment (a control's body above it, or in an earlier file): Ruby's NameError,
+        // as InSpec runs control bodies as it loads each file.
+        let top_level =
+            self.class_body.is_empty() && self.calls.iter().all(|f| f.def.owner.is_empty());
+        if top_level && self.unassigned_consts.contains(name) && !E::after_load(self) {
+            let context = crate::native::ruby::objects::object_to_s(
+                "Inspec::ControlEvalContext",
+                crate::native::ruby::objects::next_object_address(),
+            );
+            return Err(Flow::raise(
+                "NameError",
+                format!("uninitialized constant #<Class:{context}>::{name}"),
+            ));
+        }
         let v = self
             .lookup_const(name)
             .or_else(|| self.consts.get(name).cloned());

@@ -244,6 +244,11 @@ pub struct Frame {
 /// FilterTable, in `crate::native::inspec`): its state, kept in the interpreter as `ext`, and
 /// the calls it answers. The interpreter asks it at fixed points and knows nothing else of it.
 pub trait Embedding: Sized {
+    /// Whether the code running is deferred until every file is loaded (InSpec: an
+    /// example's block), not run while loading.
+    fn after_load(_me: &Interp<'_, Self>) -> bool {
+        false
+    }
     /// A name without receiver or arguments, before local variables (InSpec: a field of the
     /// row inside `where { }`).
     fn bare_value(me: &Interp<'_, Self>, name: &str) -> Option<Value>;
@@ -387,6 +392,10 @@ pub struct Interp<'p, E> {
     pub file_errors: Vec<(String, crate::job::ControlCheck)>,
     /// Class variables (`@@cache`), by the class that holds them and their name.
     pub cvars: HashMap<(String, String), Value>,
+    /// Constants a controls file assigns at its top level whose assignment the load has
+    /// not reached yet: code run while loading (a control's body) finds them undefined;
+    /// examples, which run after every file is loaded, see them.
+    pub unassigned_consts: std::collections::HashSet<String>,
 }
 
 impl<'p, E: Embedding> Interp<'p, E> {
@@ -448,6 +457,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             results: Vec::new(),
             file_errors: Vec::new(),
             cvars: HashMap::new(),
+            unassigned_consts: Default::default(),
         }
     }
 
