@@ -296,7 +296,7 @@ end
         (r#"["a"] is expected to contain exactly (match /z/)"#, F),
         (r#"["a"] is expected to include (match /a/)"#, P),
         (
-            r#"{"a"=>"b"} is expected to include {"a"=>(match /c/)}"#,
+            r#"{"a"=>"b"} is expected to include {"a" => (match /c/)}"#,
             F,
         ),
     ];

@@ -427,14 +427,14 @@ impl Matcher {
                     self.args.first().map(to_s).unwrap_or_default()
                 )
             }
-            "all" => format!(
+            "all" => improve_hash_formatting(&format!(
                 "all {}",
                 self.args
                     .first()
                     .and_then(as_native::<Matcher>)
                     .map(|m| m.description())
                     .unwrap_or_default()
-            ),
+            )),
             "match_array" | "contain_exactly" => {
                 let items = match self.args.as_slice() {
                     [Value::Array(a)] if n == "match_array" => a.clone(),
@@ -442,7 +442,10 @@ impl Matcher {
                 };
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
-            "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
+            "include" => improve_hash_formatting(&format!(
+                "include{}",
+                sentence(&surfaced_all(&self.args))
+            )),
             // RSpec's Match#description inspects its pattern whole (`"match #{...inspect}"`,
             // built_in/match.rb), not through ObjectFormatter's 200-character cut.
             "match" if self.args.len() == 1 => {
@@ -813,11 +816,11 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     ) {
         return Ok((
             c.negated,
-            format!(
+            improve_hash_formatting(&format!(
                 "expected {} {not}to include{}, but it does not respond to `include?`",
                 inspect(actual),
                 sentence(&m.args)
-            ),
+            )),
         ));
     }
     // Each expected item on its own; RSpec's message names only the divergent ones (those
@@ -878,12 +881,23 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         .collect();
     Ok((
         ok,
-        format!(
+        improve_hash_formatting(&format!(
             "expected {} {not}to include{}",
             inspect(actual),
             sentence(&surfaced_all(&divergent))
-        ),
+        )),
     ))
+}
+
+/// RSpec's HashFormatting#improve_hash_formatting (built_in/base_matcher.rb), which the
+/// `include`, `all` and `have_attributes` matchers apply to their description and failure
+/// message: `gsub(/(\S)=>(\S)/, '\1 => \2')`, so a Hash reads `{"k" => 1}` there even
+/// on a Ruby whose Hash#inspect prints `{"k"=>1}`.
+pub fn improve_hash_formatting(text: &str) -> String {
+    static RX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RX.get_or_init(|| regex::Regex::new(r"(\S)=>(\S)").expect("static regex"))
+        .replace_all(text, "$1 => $2")
+        .into_owned()
 }
 
 fn m_be_in(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
@@ -1474,6 +1488,16 @@ mod tests {
         assert_eq!(
             m("include", vec![s("a"), s("b")]).description(),
             "include \"a\" and \"b\""
+        );
+        // include.rb runs its description through improve_hash_formatting: `=>` spaced even
+        // where Hash#inspect (Ruby 3.1) prints none (InSpec 7.1.16, RHEL 9 STIG SV-258077).
+        assert_eq!(
+            m("include", vec![h(&[("StopIdleSessionSec", "600")])]).description(),
+            "include {\"StopIdleSessionSec\" => \"600\"}"
+        );
+        assert_eq!(
+            improve_hash_formatting("expected {\"a\"=>1, :b=>{}} to x => y"),
+            "expected {\"a\" => 1, :b => {}} to x => y"
         );
         assert!(passes(
             &m("include", vec![s("k")]),
