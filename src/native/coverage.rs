@@ -894,7 +894,8 @@ impl<'a> Analyzer<'a> {
             ExprKind::GVar(g) if is_match_global(g) => {}
             // Class variables of a library class (`@@cache`).
             ExprKind::CVar(_) if cx.class.is_some() => {}
-            ExprKind::Defined(inner) if matches!(inner.kind, ExprKind::CVar(_)) && cx.class.is_some() => {}
+            ExprKind::Defined(inner)
+                if matches!(inner.kind, ExprKind::CVar(_)) && cx.class.is_some() => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }

@@ -742,10 +742,7 @@ fn runaway_loops_and_recursion_are_bounded() {
     let r = run("def f(n)\n  f(n + 1)\nend\ncontrol 'rec' do\n  f(0)\nend\ncontrol 'loop' do\n  i = 0\n  while true\n    i += 1\n  end\nend\n");
     let rec = one(&r, "rec");
     assert_eq!(rec.status, ControlStatus::Failed);
-    assert_eq!(
-        rec.results[0].exception.as_deref(),
-        Some("RuntimeError")
-    );
+    assert_eq!(rec.results[0].exception.as_deref(), Some("RuntimeError"));
     let lp = one(&r, "loop");
     assert_eq!(lp.status, ControlStatus::Failed);
 }

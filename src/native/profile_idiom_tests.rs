@@ -389,7 +389,10 @@ fn inspec_profile_file_reads_the_profiles_data_files() {
         std::fs::write(p, text).expect("write");
     };
     write("inspec.yml", "name: files\n");
-    write("files/params.yml", "version: 1.10.3\nmodules:\n  - http_ssl\n");
+    write(
+        "files/params.yml",
+        "version: 1.10.3\nmodules:\n  - http_ssl\n",
+    );
     write("files/sub/x.txt", "x");
     write(
         "controls/c.rb",

@@ -442,10 +442,9 @@ impl Matcher {
                 };
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
-            "include" => improve_hash_formatting(&format!(
-                "include{}",
-                sentence(&surfaced_all(&self.args))
-            )),
+            "include" => {
+                improve_hash_formatting(&format!("include{}", sentence(&surfaced_all(&self.args))))
+            }
             // RSpec's Match#description inspects its pattern whole (`"match #{...inspect}"`,
             // built_in/match.rb), not through ObjectFormatter's 200-character cut.
             "match" if self.args.len() == 1 => {

@@ -298,7 +298,11 @@ impl Interp<'_> {
             }
             Err(Flow::Raise(e)) => {
                 let at = self.at(off);
-                checks.push(results::source_code_error(&self.profile.path, &at, e.message));
+                checks.push(results::source_code_error(
+                    &self.profile.path,
+                    &at,
+                    e.message,
+                ));
             }
             Err(Flow::Failed(m)) => {
                 let at = self.at(off);

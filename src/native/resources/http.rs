@@ -194,7 +194,11 @@ fn url_endpoint(url: &str) -> Option<(String, u16)> {
     let (scheme, rest) = url.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
     let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    let default = if scheme.eq_ignore_ascii_case("https") { 443 } else { 80 };
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
     let (host, port) = match hostport.strip_prefix('[') {
         Some(v6) => {
             let (h, after) = v6.split_once(']')?;
@@ -422,7 +426,10 @@ mod tests {
         match r.call("status", &[]) {
             Err(ResourceError::Raised { class, message }) => {
                 assert_eq!(class, "Faraday::ConnectionFailed");
-                assert!(message.starts_with("Failed to open TCP connection to 127.0.0.1:9 ("), "{message}");
+                assert!(
+                    message.starts_with("Failed to open TCP connection to 127.0.0.1:9 ("),
+                    "{message}"
+                );
             }
             other => panic!("{:?}", other.map(|v| format!("{v:?}"))),
         }

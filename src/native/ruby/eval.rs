@@ -6,8 +6,7 @@ use crate::native::ruby::frozen;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
-    RuntimeProfile,
-    KNOWN_CLASSES,
+    RuntimeProfile, KNOWN_CLASSES,
 };
 use crate::native::ruby::procs::Closure;
 use crate::native::ruby::syntax::{construct_name, scoped_name};
@@ -745,7 +744,11 @@ impl<E: Embedding> Interp<'_, E> {
             // `@@x ||= v` on a class variable not set yet: nil, as `defined?` guards it.
             ExprKind::CVar(n) => {
                 let (holder, _) = self.cvar_holder(n, target.span.start)?;
-                Ok(self.cvars.get(&(holder, n.clone())).cloned().unwrap_or(Value::Nil))
+                Ok(self
+                    .cvars
+                    .get(&(holder, n.clone()))
+                    .cloned()
+                    .unwrap_or(Value::Nil))
             }
             _ => self.eval(target),
         }
@@ -780,7 +783,9 @@ impl<E: Embedding> Interp<'_, E> {
                     }
                 }
                 names.sort();
-                Some(Ok(Value::Array(names.into_iter().map(Value::str).collect())))
+                Some(Ok(Value::Array(
+                    names.into_iter().map(Value::str).collect(),
+                )))
             }
             _ => None,
         }
@@ -1233,7 +1238,10 @@ impl<E: Embedding> Interp<'_, E> {
                 if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
                     return r;
                 }
-                if as_native::<InspecHandle>(&recv).is_some() && name == "profile" && args.is_empty() {
+                if as_native::<InspecHandle>(&recv).is_some()
+                    && name == "profile"
+                    && args.is_empty()
+                {
                     return Ok(native(RuntimeProfile));
                 }
                 if as_native::<RuntimeProfile>(&recv).is_some() {
