@@ -892,6 +892,10 @@ impl<'a> Analyzer<'a> {
             ExprKind::Defined(inner) if matches!(&inner.kind, ExprKind::GVar(g) if is_match_global(g)) =>
                 {}
             ExprKind::GVar(g) if is_match_global(g) => {}
+            // Class variables of a library class (`@@cache`).
+            ExprKind::CVar(_) if cx.class.is_some() => {}
+            ExprKind::Defined(inner)
+                if matches!(inner.kind, ExprKind::CVar(_)) && cx.class.is_some() => {}
             other => bs.push(self.block(construct_name(other), off)),
         }
     }
@@ -915,7 +919,7 @@ impl<'a> Analyzer<'a> {
     fn target(&mut self, t: &Expr, cx: &Cx, bs: &mut Vec<Blocker>) {
         match &t.kind {
             ExprKind::Var(_) | ExprKind::Const { scope: None, .. } => {}
-            ExprKind::IVar(_) if cx.class.is_some() => {}
+            ExprKind::IVar(_) | ExprKind::CVar(_) if cx.class.is_some() => {}
             // A control body's own (`self` is the control); RSpec's blocks have none.
             ExprKind::IVar(_) if cx.in_control && !cx.in_describe && !cx.in_example => {}
             ExprKind::IVar(_) => {
@@ -1339,6 +1343,11 @@ impl<'a> Analyzer<'a> {
                     || self.written_attributes.contains(name)
                     || (self.is_inspec(r)
                         && (self.cat.has(name) || self.classes.contains_key(name)))
+                    // InSpec's RuntimeProfile: `inspec.profile.file(name)`, `.files`.
+                    || (self.is_inspec(r) && name == "profile")
+                    || (matches!(name, "file" | "files")
+                        && matches!(&r.kind, ExprKind::Call { recv: Some(x), name: p, args, .. }
+                            if p == "profile" && args.is_empty() && self.is_inspec(x)))
             }
         };
         if !ok {
@@ -1373,6 +1382,11 @@ impl<'a> Analyzer<'a> {
             return;
         }
         match &cx.subject {
+            // A predicate InSpec's file resource lacks fails as RSpec's BePredicate fails.
+            Some(Ty::Resource(r))
+                if matches!(r.as_str(), "file" | "directory")
+                    && mname.starts_with("be_")
+                    && crate::native::resources::file_lacks_predicate(&pred) => {}
             Some(Ty::Resource(r)) if !self.cat.resource_answers(r, &pred) => {
                 bs.push(self.block(format!("`{r}` property `{pred}`"), m.span.start));
             }

@@ -700,3 +700,59 @@ end
 "#,
     );
 }
+
+#[test]
+fn class_variables_are_shared_by_the_class_its_instances_and_subclasses() {
+    // Ruby's class variables (doc/syntax/assignment.rdoc, "Class Variables"): set in the
+    // class body, read and memoized (`@@cache ||= …`) by instance methods, shared with
+    // subclasses; reading one never set raises NameError. As csg-i's linux_port_helper does.
+    let c = passes(
+        r#"
+class PortCache < Inspec.resource(1)
+  name 'port_cache'
+  @@cache = nil
+  @@calls = 0
+  def info
+    @@calls += 1
+    @@cache = { tcp: [22] } if @@cache.nil?
+    @@cache
+  end
+  def calls
+    @@calls
+  end
+  def missing
+    @@never
+  rescue NameError => e
+    e.message
+  end
+  def set?
+    [defined?(@@cache), defined?(@@never)]
+  end
+end
+class SubCache < PortCache
+  name 'sub_cache'
+  def bump
+    @@calls += 10
+  end
+end
+"#,
+        r#"
+control 'c' do
+  a = port_cache
+  describe [a.info[:tcp], port_cache.info[:tcp], port_cache.calls] do
+    it { should eq [[22], [22], 2] }
+  end
+  describe [sub_cache.bump, port_cache.calls] do
+    it { should eq [12, 12] }
+  end
+  describe port_cache.missing do
+    it { should eq 'uninitialized class variable @@never in PortCache' }
+  end
+  describe port_cache.set? do
+    it { should eq ['class variable', nil] }
+  end
+end
+"#,
+    );
+    assert_eq!(c.results.len(), 4);
+}

@@ -376,3 +376,52 @@ end
 "#,
     );
 }
+
+#[test]
+fn inspec_profile_file_reads_the_profiles_data_files() {
+    // InSpec's RuntimeProfile (runtime_profile.rb): `inspec.profile.file(name)` is the text
+    // of `files/NAME`, RuntimeError "Cannot find file NAME in profile." when there is none;
+    // `files` lists them. As 4linuxdevops' nginx profile reads its params.yml.
+    let d = std::env::temp_dir().join(format!("airs-profile-files-{}", uuid::Uuid::new_v4()));
+    let write = |rel: &str, text: &str| {
+        let p = d.join(rel);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write("inspec.yml", "name: files\n");
+    write(
+        "files/params.yml",
+        "version: 1.10.3\nmodules:\n  - http_ssl\n",
+    );
+    write("files/sub/x.txt", "x");
+    write(
+        "controls/c.rb",
+        r#"
+params = yaml(content: inspec.profile.file('params.yml')).params
+control 'c' do
+  describe [params['version'], params['modules'], inspec.profile.files] do
+    it { should eq ['1.10.3', ['http_ssl'], ['params.yml', 'sub/x.txt']] }
+  end
+  describe(begin
+    inspec.profile.file('none.yml')
+  rescue RuntimeError => e
+    e.message
+  end) do
+    it { should eq 'Cannot find file none.yml in profile.' }
+  end
+end
+"#,
+    );
+    let profile = crate::profile::load(&d).expect("loads");
+    let cov = crate::native::coverage::coverage(&profile);
+    assert!(cov.total == 1 && cov.supported == 1, "{:#?}", cov.controls);
+    let r = crate::native::inspec::run::evaluate_with(
+        &profile,
+        crate::native::testing::host(),
+        &serde_json::Map::new(),
+        &crate::native::resources::create,
+    );
+    let c = crate::native::testing::one(&r, "c");
+    std::fs::remove_dir_all(&d).ok();
+    assert_eq!(c.status, crate::job::ControlStatus::Passed, "{c:#?}");
+}

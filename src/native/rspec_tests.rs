@@ -296,7 +296,7 @@ end
         (r#"["a"] is expected to contain exactly (match /z/)"#, F),
         (r#"["a"] is expected to include (match /a/)"#, P),
         (
-            r#"{"a" => "b"} is expected to include {"a" => (match /c/)}"#,
+            r#"{"a"=>"b"} is expected to include {"a" => (match /c/)}"#,
             F,
         ),
     ];
@@ -313,5 +313,26 @@ end
     assert_eq!(
         messages[0].as_deref(),
         Some(r#"expected [] to include (match /\/var\/spool\/mail/)"#)
+    );
+}
+
+/// RSpec's `it` returns the Example it defines (rspec-core example_group.rb
+/// define_example_method): a truthy object, so `it { a } || it { b }` defines only the
+/// first example, as InSpec 7.1.16 ran djif's `it { should_not be_enabled } || it { should_not
+/// be_installed }`; `&&` defines both.
+#[test]
+fn it_answers_its_example_so_or_defines_only_the_first() {
+    let r = crate::native::testing::run(
+        "control 'c' do\n  describe 'x' do\n    it { should eq 'x' } || it { should eq 'y' }\n    it { should eq 'x' } && it { should_not eq 'z' }\n  end\nend\n",
+    );
+    let c = one(&r, "c");
+    let got: Vec<String> = c.results.iter().map(|x| x.code_desc.clone()).collect();
+    assert_eq!(
+        got,
+        vec![
+            "x is expected to eq \"x\"",
+            "x is expected to eq \"x\"",
+            "x is expected not to eq \"z\""
+        ]
     );
 }

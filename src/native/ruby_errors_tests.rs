@@ -568,3 +568,52 @@ end
         .as_deref()
         .is_some_and(|m| m.contains("constant `Etc`")));
 }
+
+/// InSpec runs a control's body while it loads the file (rule.rb instance_evals the block)
+/// and its examples after every file is loaded: a constant the file assigns below the
+/// control is undefined in the body (a `describe` argument: NameError, the control's
+/// Control Source Code Error) but defined in an example. rule.rb reports the error with
+/// `fail e.message`, so its exception is RuntimeError whatever was raised. Checked on
+/// InSpec 7.1.16.
+#[test]
+fn a_constant_assigned_below_a_control_is_undefined_in_its_body_not_in_its_examples() {
+    let r = crate::native::testing::run(
+        r#"
+control 'early' do
+  describe 'x' do
+    it { should eq LATER }
+  end
+  describe LATER do
+    it { should eq 'v' }
+  end
+end
+control 'only-in-example' do
+  describe 'v' do
+    it { should eq LATER }
+  end
+end
+LATER = 'v'
+control 'after' do
+  describe LATER do
+    it { should eq 'v' }
+  end
+end
+"#,
+    );
+    let early = crate::native::testing::one(&r, "early");
+    assert_eq!(early.results.len(), 2, "{early:#?}");
+    assert_eq!(early.results[0].code_desc, "x is expected to eq \"v\"");
+    assert_eq!(early.results[0].status, ControlStatus::Failed);
+    assert_eq!(early.results[1].code_desc, format!("{SOURCE_ERROR}2 "));
+    let message = early.results[1].message.as_deref().unwrap_or_default();
+    assert!(
+        message.starts_with("uninitialized constant #<Class:#<Inspec::ControlEvalContext:0x")
+            && message.ends_with(">>::LATER"),
+        "{message}"
+    );
+    assert_eq!(early.results[1].exception.as_deref(), Some("RuntimeError"));
+    for id in ["only-in-example", "after"] {
+        let c = crate::native::testing::one(&r, id);
+        assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    }
+}

@@ -1069,3 +1069,62 @@ fn a_block_given_to_a_plain_property_is_ignored() {
         "{c:#?}"
     );
 }
+
+/// RSpec's BePredicate asks `respond_to?` before calling (`x?`, or the present tense
+/// `xs?`): `be_empty` on a file or directory, which InSpec's File resource lacks, fails
+/// "expected File P to respond to `empty?`" whether or not negated, and the rest of the
+/// control runs (ishigaki's tidy_files, checked against InSpec 7.1.16).
+#[test]
+fn a_predicate_the_file_resource_lacks_fails_as_not_responding() {
+    let r = run_local(
+        "control 'c' do\n  describe directory('/etc') do\n    it { should be_directory }\n    it { should be_empty }\n    it { should_not be_empty }\n  end\n  describe file('/nonexistent/x') do\n    it { should_not exist }\n    it { should be_empty }\n    it { should_not be_zero_length }\n  end\nend\n",
+    );
+    let c = r.iter().find(|c| c.id == "c").expect("control c");
+    let got: Vec<(String, ControlStatus, Option<String>)> = c
+        .results
+        .iter()
+        .map(|x| (x.code_desc.clone(), x.status, x.message.clone()))
+        .collect();
+    let respond = |p: &str| Some(format!("expected {p} to respond to `empty?`"));
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Directory /etc is expected to be directory".into(),
+                ControlStatus::Passed,
+                None
+            ),
+            (
+                "Directory /etc is expected to be empty".into(),
+                ControlStatus::Failed,
+                respond("Directory /etc")
+            ),
+            (
+                "Directory /etc is expected not to be empty".into(),
+                ControlStatus::Failed,
+                respond("Directory /etc")
+            ),
+            (
+                "File /nonexistent/x is expected not to exist".into(),
+                ControlStatus::Passed,
+                None
+            ),
+            (
+                "File /nonexistent/x is expected to be empty".into(),
+                ControlStatus::Failed,
+                respond("File /nonexistent/x")
+            ),
+            (
+                "File /nonexistent/x is expected not to be zero length".into(),
+                ControlStatus::Failed,
+                Some("expected File /nonexistent/x to respond to `zero_length?`".into())
+            ),
+        ]
+    );
+    let cov = crate::native::coverage::coverage(&crate::native::testing::snippet_profile(
+        "control 'c' do\n  describe file('/tmp') do\n    it { should be_empty }\n  end\nend\n",
+        &[],
+        None,
+    ));
+    assert_eq!(cov.supported, 1, "{:#?}", cov.controls);
+}

@@ -163,8 +163,17 @@ impl Interp<'_> {
                     format!("undefined method `{name}' outside a describe block"),
                 ))
             }
-            "it" | "specify" | "example" => self.it(args, block, off),
-            "its" => self.its(args, block, off),
+            // RSpec's `it` answers the Example it defines (example_group.rb
+            // define_example_method), rspec-its' `its` the group it describes: objects, so
+            // `it { a } || it { b }` defines only the first.
+            "it" | "specify" | "example" | "its" => {
+                let r = if name == "its" {
+                    self.its(args, block, off)
+                } else {
+                    self.it(args, block, off)
+                };
+                r.map(|_| native(PendingExample(String::new())))
+            }
             "should" | "should_not" => self.should(args, name == "should_not", off),
             "let" | "let!" => self.define_let(args, block, false, off),
             "before" if self.ext.dsl.example.is_none() && !self.ext.dsl.describes.is_empty() => {
@@ -1055,7 +1064,8 @@ impl Interp<'_> {
     }
 }
 
-/// The RSpec::Core::Example a describe body's `input('name')` defines (and answers).
+/// The RSpec::Core::Example a describe body's `input('name')` (or `it`) defines and
+/// answers.
 struct PendingExample(String);
 
 impl NativeObject for PendingExample {
@@ -1124,6 +1134,10 @@ impl Predicates for PredicateCx<'_, '_> {
             }
             other => format!("{other:?}"),
         }
+    }
+
+    fn lacks(&mut self, actual: &Value, name: &str) -> bool {
+        matches!(actual, Value::Resource(r) if r.lacks(name))
     }
 }
 
@@ -1263,7 +1277,7 @@ fn load_state(subject: &Value) -> Option<(bool, String)> {
             .map(|m| (false, m))
             .or_else(|| r.load_fail().map(|m| (true, m))),
         Value::Table(t) => match t.unloaded.clone()? {
-            ResourceError::Failed(m) => Some((true, m)),
+            ResourceError::Failed(m) | ResourceError::Raised { message: m, .. } => Some((true, m)),
             ResourceError::Skip(m) => Some((false, m)),
             ResourceError::Unsupported { .. } => None,
         },

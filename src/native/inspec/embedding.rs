@@ -31,6 +31,10 @@ pub struct Inspec {
 }
 
 impl Embedding for Inspec {
+    fn after_load(me: &Interp<'_>) -> bool {
+        me.ext.dsl.example.is_some()
+    }
+
     fn bare_value(me: &Interp<'_>, name: &str) -> Option<Value> {
         me.ext.rows.last()?.get(name)
     }

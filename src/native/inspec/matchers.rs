@@ -194,6 +194,11 @@ pub trait Predicates {
     /// Runs a custom matcher: whether `actual` passes it with this polarity, and the failure
     /// message.
     fn run_custom(&mut self, matcher: &Value, actual: &Value, negated: bool) -> R<(bool, String)>;
+    /// Whether `actual` has no method `name` at all (a resource whose InSpec class lacks
+    /// it). False: it has, or that is not known.
+    fn lacks(&mut self, _actual: &Value, _name: &str) -> bool {
+        false
+    }
 }
 
 /// RSpec's formatting of a value (`inspect`; resources by `to_s`, as InSpec's
@@ -208,7 +213,7 @@ fn inspect(v: &Value) -> String {
             "{{{}}}",
             pairs
                 .iter()
-                .map(|(k, v)| format!("{} => {}", inspect(k), inspect(v)))
+                .map(|(k, v)| format!("{}=>{}", inspect(k), inspect(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -422,14 +427,14 @@ impl Matcher {
                     self.args.first().map(to_s).unwrap_or_default()
                 )
             }
-            "all" => format!(
+            "all" => improve_hash_formatting(&format!(
                 "all {}",
                 self.args
                     .first()
                     .and_then(as_native::<Matcher>)
                     .map(|m| m.description())
                     .unwrap_or_default()
-            ),
+            )),
             "match_array" | "contain_exactly" => {
                 let items = match self.args.as_slice() {
                     [Value::Array(a)] if n == "match_array" => a.clone(),
@@ -437,7 +442,9 @@ impl Matcher {
                 };
                 format!("contain exactly{}", sentence(&surfaced_all(&items)))
             }
-            "include" => format!("include{}", sentence(&surfaced_all(&self.args))),
+            "include" => {
+                improve_hash_formatting(&format!("include{}", sentence(&surfaced_all(&self.args))))
+            }
             // RSpec's Match#description inspects its pattern whole (`"match #{...inspect}"`,
             // built_in/match.rb), not through ObjectFormatter's 200-character cut.
             "match" if self.args.len() == 1 => {
@@ -808,11 +815,11 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
     ) {
         return Ok((
             c.negated,
-            format!(
+            improve_hash_formatting(&format!(
                 "expected {} {not}to include{}, but it does not respond to `include?`",
                 inspect(actual),
                 sentence(&m.args)
-            ),
+            )),
         ));
     }
     // Each expected item on its own; RSpec's message names only the divergent ones (those
@@ -873,12 +880,23 @@ fn m_include(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         .collect();
     Ok((
         ok,
-        format!(
+        improve_hash_formatting(&format!(
             "expected {} {not}to include{}",
             inspect(actual),
             sentence(&surfaced_all(&divergent))
-        ),
+        )),
     ))
+}
+
+/// RSpec's HashFormatting#improve_hash_formatting (built_in/base_matcher.rb), which the
+/// `include`, `all` and `have_attributes` matchers apply to their description and failure
+/// message: `gsub(/(\S)=>(\S)/, '\1 => \2')`, so a Hash reads `{"k" => 1}` there even
+/// on a Ruby whose Hash#inspect prints `{"k"=>1}`.
+pub fn improve_hash_formatting(text: &str) -> String {
+    static RX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RX.get_or_init(|| regex::Regex::new(r"(\S)=>(\S)").expect("static regex"))
+        .replace_all(text, "$1 => $2")
+        .into_owned()
 }
 
 fn m_be_in(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
@@ -960,6 +978,11 @@ fn m_be_empty(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             Value::Str(s) => s.is_empty(),
             Value::Array(a) => a.is_empty(),
             Value::Hash(h) => h.is_empty(),
+            // RSpec's BePredicate: no `empty?` (nor `emptys?`) fails whatever the polarity.
+            other if cx.lacks(other, "empty?") && cx.lacks(other, "emptys?") => {
+                let shown = cx.describe_value(other);
+                return Ok((negated, format!("expected {shown} to respond to `empty?`")));
+            }
             other => cx.predicate(other, "empty?", &[])?.truthy(),
         };
         (
@@ -1202,6 +1225,14 @@ fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
             },
             _ => m.args.clone(),
         };
+        // RSpec's BePredicate asks `respond_to?` first (its predicate or the present tense,
+        // `be_x` → `x?` / `xs?`): an object without either fails, whatever the polarity.
+        if let Some(root) = generic_be_root(n) {
+            if cx.lacks(actual, &pred) && cx.lacks(actual, &format!("{root}s?")) {
+                let shown = cx.describe_value(actual);
+                return Ok((negated, format!("expected {shown} to respond to `{pred}`")));
+            }
+        }
         // RSpec's `exist` accepts `exist?` or `exists?`.
         let r = match cx.predicate(actual, &pred, &args) {
             Err(Flow::Unsupported { .. }) if n == "exist" => {
@@ -1243,6 +1274,29 @@ fn predicate(c: &Call<'_>, cx: &mut dyn Predicates) -> R<(bool, String)> {
         };
         (ok, msg)
     })
+}
+
+/// The root of a `be_x` matcher that RSpec's BePredicate runs (`be_empty` → `empty`, also
+/// `be_a_x` / `be_an_x`), not one of InSpec's own matchers of that form.
+fn generic_be_root(n: &str) -> Option<&str> {
+    if own(n).is_some()
+        || matches!(
+            n,
+            "be_readable"
+                | "be_writable"
+                | "be_executable"
+                | "be_installed"
+                | "be_enabled"
+                | "be_running"
+                | "be_mounted"
+                | "be_reachable"
+                | "be_resolvable"
+                | "be_in"
+        )
+    {
+        return None;
+    }
+    n.strip_prefix("be_")
 }
 
 fn paren_args(args: &[Value]) -> String {
@@ -1433,6 +1487,16 @@ mod tests {
         assert_eq!(
             m("include", vec![s("a"), s("b")]).description(),
             "include \"a\" and \"b\""
+        );
+        // include.rb runs its description through improve_hash_formatting: `=>` spaced even
+        // where Hash#inspect (Ruby 3.1) prints none (InSpec 7.1.16, RHEL 9 STIG SV-258077).
+        assert_eq!(
+            m("include", vec![h(&[("StopIdleSessionSec", "600")])]).description(),
+            "include {\"StopIdleSessionSec\" => \"600\"}"
+        );
+        assert_eq!(
+            improve_hash_formatting("expected {\"a\"=>1, :b=>{}} to x => y"),
+            "expected {\"a\" => 1, :b => {}} to x => y"
         );
         assert!(passes(
             &m("include", vec![s("k")]),

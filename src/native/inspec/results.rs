@@ -81,6 +81,16 @@ pub fn errored(code_desc: String, message: String, exception: &str) -> ControlCh
     c
 }
 
+/// rule.rb's "Control Source Code Error" example for an exception in a control's body:
+/// `its(location) { fail e.message }`, so its exception is RuntimeError whatever was raised.
+pub fn source_code_error(profile_path: &str, at: &str, message: String) -> ControlCheck {
+    errored(
+        source_code_error_desc(profile_path, at),
+        message,
+        "RuntimeError",
+    )
+}
+
 /// A control's result from its checks.
 pub fn control(
     id: String,

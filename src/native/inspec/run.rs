@@ -134,8 +134,14 @@ impl Interp<'_> {
                 let ExprKind::Assign { target, .. } = &stmt.kind else {
                     continue;
                 };
-                if !matches!(target.kind, ExprKind::Const { scope: None, .. }) {
+                let ExprKind::Const {
+                    scope: None, name, ..
+                } = &target.kind
+                else {
                     continue;
+                };
+                if !self.consts.contains_key(name) {
+                    self.unassigned_consts.insert(name.clone());
                 }
                 self.steps = 0;
                 if let Err(flow) = self.eval(stmt) {
@@ -157,6 +163,14 @@ impl Interp<'_> {
         let mut failure: Option<ControlCheck> = None;
         for stmt in body {
             self.steps = 0;
+            if let ExprKind::Assign { target, .. } = &stmt.kind {
+                if let ExprKind::Const {
+                    scope: None, name, ..
+                } = &target.kind
+                {
+                    self.unassigned_consts.remove(name);
+                }
+            }
             match self.eval(stmt) {
                 Ok(_) | Err(Flow::Next(_)) | Err(Flow::Break(_)) | Err(Flow::Return(_)) => {}
                 Err(Flow::Stop(why)) => return Err(why),
@@ -178,10 +192,10 @@ impl Interp<'_> {
                 }
                 Err(Flow::Raise(e)) => {
                     let at = self.at(stmt.span.start);
-                    failure = Some(results::errored(
-                        results::source_code_error_desc(&self.profile.path, &at),
+                    failure = Some(results::source_code_error(
+                        &self.profile.path,
+                        &at,
                         e.message,
-                        &e.class,
                     ));
                     break;
                 }
@@ -284,19 +298,15 @@ impl Interp<'_> {
             }
             Err(Flow::Raise(e)) => {
                 let at = self.at(off);
-                checks.push(results::errored(
-                    results::source_code_error_desc(&self.profile.path, &at),
+                checks.push(results::source_code_error(
+                    &self.profile.path,
+                    &at,
                     e.message,
-                    &e.class,
                 ));
             }
             Err(Flow::Failed(m)) => {
                 let at = self.at(off);
-                checks.push(results::errored(
-                    results::source_code_error_desc(&self.profile.path, &at),
-                    m,
-                    "RSpec::Expectations::ExpectationNotMetError",
-                ));
+                checks.push(results::source_code_error(&self.profile.path, &at, m));
             }
             Err(Flow::Skip(m)) => checks.push(results::skipped("Control not evaluated", m)),
             Err(Flow::Stop(why)) => {

@@ -110,7 +110,9 @@ impl SelfReturning {
 
 fn message(e: &ResourceError) -> String {
     match e {
-        ResourceError::Skip(m) | ResourceError::Failed(m) => m.clone(),
+        ResourceError::Skip(m)
+        | ResourceError::Failed(m)
+        | ResourceError::Raised { message: m, .. } => m.clone(),
         ResourceError::Unsupported { .. } => e.to_string(),
     }
 }

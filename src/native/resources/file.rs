@@ -12,6 +12,54 @@ use crate::native::resources::{Resource, ResourceError};
 use crate::native::ruby::value::Value;
 use crate::transport::{FileInfo, Host};
 
+/// Every predicate (`…?` method) a `file` or `directory` resource answers in InSpec:
+/// file.rb's own and delegated ones, Inspec::Resource's, and Object's. RSpec's `be_x`
+/// on any other finds no `x?` (nor `xs?`) and fails "expected File P to respond to `x?`"
+/// (BePredicate#validity_message), as `be_empty` on a directory does.
+const INSPEC_PREDICATES: &[&str] = &[
+    "exist?",
+    "file?",
+    "block_device?",
+    "character_device?",
+    "socket?",
+    "directory?",
+    "symlink?",
+    "pipe?",
+    "mode?",
+    "owned_by?",
+    "grouped_into?",
+    "linked_to?",
+    "immutable?",
+    "version?",
+    "inherited?",
+    "readable?",
+    "writable?",
+    "executable?",
+    "allowed?",
+    "mounted?",
+    "more_permissive_than?",
+    "setuid?",
+    "setgid?",
+    "sticky?",
+    "resource_skipped?",
+    "resource_failed?",
+    "nil?",
+    "frozen?",
+    "is_a?",
+    "kind_of?",
+    "instance_of?",
+    "respond_to?",
+    "eql?",
+    "equal?",
+    "instance_variable_defined?",
+];
+
+/// Whether InSpec's `file` (and `directory`) resource has no predicate `name` (a name
+/// ending in `?`): RSpec then reports that it does not respond to it.
+pub fn lacks_predicate(name: &str) -> bool {
+    name.ends_with('?') && !INSPEC_PREDICATES.contains(&name)
+}
+
 pub const METHODS: &[&str] = &[
     "basename",
     "content_as_json",
@@ -249,6 +297,10 @@ impl Resource for File {
             "File"
         };
         format!("{label} {}", self.path)
+    }
+
+    fn lacks(&self, method: &str) -> bool {
+        lacks_predicate(method)
     }
 
     fn call(&self, method: &str, args: &[Value]) -> Result<Value, ResourceError> {

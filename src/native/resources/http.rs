@@ -175,11 +175,68 @@ impl Http {
             let words: Vec<&str> = argv.iter().map(String::as_str).collect();
             let out = run_argv(&self.host, &words)?;
             if out.exit_status != Some(0) {
+                // On local://, InSpec's Local worker (Faraday over Net::HTTP) raises where the
+                // Remote worker's curl answers nothing.
+                if self.host.kind() == "local" {
+                    if let Some(e) = local_worker_error(&self.url, out.exit_status) {
+                        return Err(e);
+                    }
+                }
                 return Ok(Response::default());
             }
             Ok(parse_curl_response(&out.stdout))
         })
     }
+}
+
+/// The host and port of a URL as Net::HTTP connects to them (port 443 for https, else 80).
+fn url_endpoint(url: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let hostport = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
+    let (host, port) = match hostport.strip_prefix('[') {
+        Some(v6) => {
+            let (h, after) = v6.split_once(']')?;
+            (h, after.strip_prefix(':'))
+        }
+        None => match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        },
+    };
+    let port = match port {
+        Some(p) if !p.is_empty() => p.parse().ok()?,
+        _ => default,
+    };
+    (!host.is_empty()).then(|| (host.to_string(), port))
+}
+
+/// What InSpec's Local worker raises for a request curl could not make: Faraday wraps
+/// Net::HTTP#connect's error (net/http.rb: "Failed to open TCP connection to HOST:PORT
+/// (…)") as Faraday::ConnectionFailed (faraday adapter/net_http.rb). curl's exit 7 is a
+/// refused connection — Ruby's Socket.tcp tries each address and raises the last one's
+/// Errno::ECONNREFUSED ("connect(2) for ADDR:PORT") — and 6 a name that does not resolve
+/// (SocketError from getaddrinfo). None: another failure, answered as before.
+fn local_worker_error(url: &str, exit: Option<i32>) -> Option<ResourceError> {
+    let (host, port) = url_endpoint(url)?;
+    let cause = match exit {
+        Some(7) => {
+            use std::net::ToSocketAddrs;
+            let last = (host.as_str(), port).to_socket_addrs().ok()?.last()?;
+            format!("Connection refused - connect(2) for {last}")
+        }
+        Some(6) => "getaddrinfo: Name or service not known".to_string(),
+        _ => return None,
+    };
+    Some(ResourceError::Raised {
+        class: "Faraday::ConnectionFailed",
+        message: format!("Failed to open TCP connection to {host}:{port} ({cause})"),
+    })
 }
 
 /// http.rb's `run_http` split of `curl -i` output: header blocks end at the first blank
@@ -326,5 +383,55 @@ mod tests {
         assert_eq!(h.get("nope"), Value::Nil);
         assert_eq!(parse_curl_response("").status, None);
         assert_eq!(parse_curl_response("garbage").body, None);
+    }
+
+    #[test]
+    fn a_refused_local_request_raises_as_faraday_over_net_http() {
+        // As InSpec 7.1.16 reported ishigaki's `http('http://127.0.0.1:8080/idp/status')`
+        // with nothing listening (exception Faraday::ConnectionFailed).
+        let e = local_worker_error("http://127.0.0.1:8080/idp/status", Some(7));
+        assert_eq!(
+            e.map(|e| e.to_string()),
+            Some(
+                "Failed to open TCP connection to 127.0.0.1:8080 (Connection refused - connect(2) for 127.0.0.1:8080)"
+                    .to_string()
+            )
+        );
+        assert!(matches!(
+            local_worker_error("https://user:pw@[::1]/x", Some(7)),
+            Some(ResourceError::Raised { class: "Faraday::ConnectionFailed", message })
+                if message == "Failed to open TCP connection to ::1:443 (Connection refused - connect(2) for [::1]:443)"
+        ));
+        assert_eq!(
+            local_worker_error("http://nowhere.invalid:81", Some(6)).map(|e| e.to_string()),
+            Some(
+                "Failed to open TCP connection to nowhere.invalid:81 (getaddrinfo: Name or service not known)"
+                    .to_string()
+            )
+        );
+        // Other curl failures (timeouts, TLS) keep the Remote worker's nil answers.
+        assert!(local_worker_error("http://127.0.0.1:8080/", Some(28)).is_none());
+        assert_eq!(url_endpoint("http://h"), Some(("h".to_string(), 80)));
+        assert_eq!(url_endpoint("no scheme"), None);
+    }
+
+    #[test]
+    fn a_refused_request_on_local_fails_the_example_with_faradays_message() {
+        if !std::path::Path::new("/usr/bin/curl").exists() {
+            return;
+        }
+        // A port nothing listens on (the discard port is never served here).
+        let host = crate::transport::local::test_host();
+        let r = create(&[Value::str("http://127.0.0.1:9/")], &host).expect("created");
+        match r.call("status", &[]) {
+            Err(ResourceError::Raised { class, message }) => {
+                assert_eq!(class, "Faraday::ConnectionFailed");
+                assert!(
+                    message.starts_with("Failed to open TCP connection to 127.0.0.1:9 ("),
+                    "{message}"
+                );
+            }
+            other => panic!("{:?}", other.map(|v| format!("{v:?}"))),
+        }
     }
 }

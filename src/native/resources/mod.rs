@@ -26,6 +26,7 @@ mod dh_params;
 mod docker;
 mod facts;
 mod file;
+pub use file::lacks_predicate as file_lacks_predicate;
 mod file_reader;
 mod filesystem;
 mod firewall;

@@ -262,7 +262,7 @@ fn package_net_wording() {
     let c = one(&ubuntu, "zfs-doc-case");
     assert_eq!(
         c.results[0].code_desc,
-        "zfs tank is expected to have property {\"failmode\" => \"WAIT\", \"capacity\" => \"0\"}"
+        "zfs tank is expected to have property {\"failmode\"=>\"WAIT\", \"capacity\"=>\"0\"}"
     );
     let c = one(&ubuntu, "zfs-new-pool-property");
     assert_eq!(

@@ -723,6 +723,13 @@ control 'missing' do
     it { should be_certificate }
   end
 end
+# Skipped in initialize (read_file_content): one skipped result, its examples never run,
+# so a property the resource lacks does not matter (InSpec 7.1.16: "Can't find file").
+control 'missing-issuer-cn' do
+  describe x509_certificate('/etc/ssl/certs/none.pem') do
+    its('issuer_cn') { should match 'CN=NAME CA' }
+  end
+end
 "#,
         &[
             ("validity", P),
@@ -734,7 +741,34 @@ end
             ("expired-der", P),
             ("not-a-certificate", F),
             ("missing", S),
+            ("missing-issuer-cn", S),
         ],
+    );
+}
+
+#[test]
+fn x509_certificate_of_a_missing_file_is_skipped_whatever_its_examples_ask() {
+    // x509_certificate.rb reads the file in `initialize`: runner.rb's get_check_example
+    // then reports the describe as one skipped result and runs none of its examples, not
+    // even one asking a property the resource lacks (`issuer_cn`, the issuer_dn page's
+    // example), as InSpec 7.1.16 reports it.
+    let r = run_on(
+        fixture("debian12"),
+        "control 'c' do\n  describe x509_certificate('/etc/ssl/certs/none.pem') do\n    its('issuer_cn') { should match 'CN=NAME CA' }\n  end\nend\n",
+    );
+    let c = r.iter().find(|c| c.id == "c").expect("control c");
+    let got: Vec<(&str, ControlStatus, Option<&str>)> = c
+        .results
+        .iter()
+        .map(|x| (x.code_desc.as_str(), x.status, x.skip_message.as_deref()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![(
+            "x509_certificate /etc/ssl/certs/none.pem",
+            S,
+            Some("Can't find file: /etc/ssl/certs/none.pem")
+        )]
     );
 }
 
@@ -766,11 +800,12 @@ end
         cert = cert.display(),
         dir = dir.display(),
     );
-    // x509_certificate.rb matches openssl's output with /purpose/: any purpose passes.
+    // x509_certificate.rb matches openssl's output with /purpose/: any purpose passes. A
+    // missing file skips the resource in `initialize` (InSpec 7.1.16: "Can't find file").
     check(
         crate::transport::local::test_host(),
         &controls,
-        &[("purpose-doc", P), ("unreadable", F)],
+        &[("purpose-doc", P), ("unreadable", S)],
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,7 +6,7 @@ use crate::native::ruby::frozen;
 use crate::native::ruby::methods::{self, to_s};
 use crate::native::ruby::objects::{
     as_native, native, ClassRef, Exception, InspecHandle, Instance, MethodDef, Poison, ProcRef,
-    KNOWN_CLASSES,
+    RuntimeProfile, KNOWN_CLASSES,
 };
 use crate::native::ruby::procs::Closure;
 use crate::native::ruby::syntax::{construct_name, scoped_name};
@@ -123,6 +123,17 @@ impl<E: Embedding> Interp<'_, E> {
                     .unwrap_or(Value::Nil),
             }),
             ExprKind::GVar(name) => self.read_gvar(name, off),
+            ExprKind::CVar(name) => match self.cvar_holder(name, off)? {
+                (holder, true) => Ok(self
+                    .cvars
+                    .get(&(holder, name.clone()))
+                    .cloned()
+                    .unwrap_or(Value::Nil)),
+                (holder, false) => Err(Flow::raise(
+                    "NameError",
+                    format!("uninitialized class variable {name} in {holder}"),
+                )),
+            },
             ExprKind::Const {
                 scope: None, name, ..
             } => self.read_const(name, off),
@@ -235,6 +246,10 @@ impl<E: Embedding> Interp<'_, E> {
                 })
                 .then_some("instance-variable"),
             ExprKind::Var(_) => Some("local-variable"),
+            ExprKind::CVar(n) => self
+                .cvar_holder(n, inner.span.start)?
+                .1
+                .then_some("class variable"),
             ExprKind::GVar(_) => self.eval(inner)?.truthy().then_some("global-variable"),
             ExprKind::Const { .. } => match self.eval(inner) {
                 Ok(_) => Some("constant"),
@@ -554,6 +569,21 @@ impl<E: Embedding> Interp<'_, E> {
     }
 
     fn read_const(&mut self, name: &str, off: u32) -> R {
+        // A controls file's constant read while loading, before the load reached its
+        // assignment (a control's body above it, or in an earlier file): Ruby's NameError,
+        // as InSpec runs control bodies as it loads each file.
+        let top_level =
+            self.class_body.is_empty() && self.calls.iter().all(|f| f.def.owner.is_empty());
+        if top_level && self.unassigned_consts.contains(name) && !E::after_load(self) {
+            let context = crate::native::ruby::objects::object_to_s(
+                "Inspec::ControlEvalContext",
+                crate::native::ruby::objects::next_object_address(),
+            );
+            return Err(Flow::raise(
+                "NameError",
+                format!("uninitialized constant #<Class:{context}>::{name}"),
+            ));
+        }
         let v = self
             .lookup_const(name)
             .or_else(|| self.consts.get(name).cloned());
@@ -711,8 +741,73 @@ impl<E: Embedding> Interp<'_, E> {
             ExprKind::Const { name, .. } => {
                 Ok(self.consts.get(name).cloned().unwrap_or(Value::Nil))
             }
+            // `@@x ||= v` on a class variable not set yet: nil, as `defined?` guards it.
+            ExprKind::CVar(n) => {
+                let (holder, _) = self.cvar_holder(n, target.span.start)?;
+                Ok(self
+                    .cvars
+                    .get(&(holder, n.clone()))
+                    .cloned()
+                    .unwrap_or(Value::Nil))
+            }
             _ => self.eval(target),
         }
+    }
+
+    /// `inspec.profile.file(name)` / `.files`, as runtime_profile.rb answers them: a data
+    /// file's text (`files/NAME` of the profile), RuntimeError when there is none; the
+    /// names of the data files.
+    fn runtime_profile(&self, name: &str, args: &[Value]) -> Option<R> {
+        let dir = std::path::Path::new(&self.profile.path).join("files");
+        match (name, args) {
+            ("file", [Value::Str(f)]) => Some(
+                std::fs::read(dir.join(f.as_str()))
+                    .ok()
+                    .filter(|_| !f.split('/').any(|part| part == ".."))
+                    .map(|b| Value::str(String::from_utf8_lossy(&b)))
+                    .ok_or_else(|| {
+                        Flow::raise("RuntimeError", format!("Cannot find file {f} in profile."))
+                    }),
+            ),
+            ("files", []) => {
+                let mut names = Vec::new();
+                let mut stack = vec![dir.clone()];
+                while let Some(d) = stack.pop() {
+                    for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                        let p = e.path();
+                        if p.is_dir() {
+                            stack.push(p);
+                        } else if let Ok(rel) = p.strip_prefix(&dir) {
+                            names.push(rel.to_string_lossy().into_owned());
+                        }
+                    }
+                }
+                names.sort();
+                Some(Ok(Value::Array(
+                    names.into_iter().map(Value::str).collect(),
+                )))
+            }
+            _ => None,
+        }
+    }
+
+    /// The class that holds class variable `name` as seen from the code running (its
+    /// lexical class, `cref`): the first of its ancestors that has it (`true`), else the
+    /// class itself (`false`), where an assignment creates it (Ruby's rb_cvar_set).
+    fn cvar_holder(&self, name: &str, off: u32) -> R<(String, bool)> {
+        let cref = self.cref();
+        if cref.is_empty() {
+            // Ruby raises RuntimeError "class variable access from toplevel".
+            return Err(self.unsupported("class variable outside a class", off));
+        }
+        let found = self
+            .ancestors(&cref)
+            .into_iter()
+            .find(|c| self.cvars.contains_key(&(c.clone(), name.to_string())));
+        Ok(match found {
+            Some(c) => (c, true),
+            None => (cref, false),
+        })
     }
 
     pub fn assign_to(&mut self, target: &Expr, v: Value) -> R<()> {
@@ -736,6 +831,10 @@ impl<E: Embedding> Interp<'_, E> {
                     }
                 },
             },
+            ExprKind::CVar(n) => {
+                let (holder, _) = self.cvar_holder(n, off)?;
+                self.cvars.insert((holder, n.clone()), v);
+            }
             ExprKind::Const {
                 scope: None, name, ..
             } => {
@@ -1138,6 +1237,17 @@ impl<E: Embedding> Interp<'_, E> {
                 }
                 if let Some(r) = self.call_mash(&recv, name, &args, blk, off) {
                     return r;
+                }
+                if as_native::<InspecHandle>(&recv).is_some()
+                    && name == "profile"
+                    && args.is_empty()
+                {
+                    return Ok(native(RuntimeProfile));
+                }
+                if as_native::<RuntimeProfile>(&recv).is_some() {
+                    if let Some(r) = self.runtime_profile(name, &args) {
+                        return r;
+                    }
                 }
                 if as_native::<InspecHandle>(&recv).is_some() {
                     return match self.create_resource(name, &args, off) {

@@ -220,6 +220,7 @@ pub fn resource_error(e: ResourceError, at: String) -> Flow {
         },
         ResourceError::Skip(m) => Flow::Skip(m),
         ResourceError::Failed(m) => Flow::raise("Inspec::Exceptions::ResourceFailed", m),
+        ResourceError::Raised { class, message } => Flow::raise(class, message),
     }
 }
 
@@ -243,6 +244,11 @@ pub struct Frame {
 /// FilterTable, in `crate::native::inspec`): its state, kept in the interpreter as `ext`, and
 /// the calls it answers. The interpreter asks it at fixed points and knows nothing else of it.
 pub trait Embedding: Sized {
+    /// Whether the code running is deferred until every file is loaded (InSpec: an
+    /// example's block), not run while loading.
+    fn after_load(_me: &Interp<'_, Self>) -> bool {
+        false
+    }
     /// A name without receiver or arguments, before local variables (InSpec: a field of the
     /// row inside `where { }`).
     fn bare_value(me: &Interp<'_, Self>, name: &str) -> Option<Value>;
@@ -384,6 +390,12 @@ pub struct Interp<'p, E> {
     pub results: Vec<crate::job::ControlResult>,
     /// Controls files that failed at file level: the check their unreached controls get.
     pub file_errors: Vec<(String, crate::job::ControlCheck)>,
+    /// Class variables (`@@cache`), by the class that holds them and their name.
+    pub cvars: HashMap<(String, String), Value>,
+    /// Constants a controls file assigns at its top level whose assignment the load has
+    /// not reached yet: code run while loading (a control's body) finds them undefined;
+    /// examples, which run after every file is loaded, see them.
+    pub unassigned_consts: std::collections::HashSet<String>,
 }
 
 impl<'p, E: Embedding> Interp<'p, E> {
@@ -444,6 +456,8 @@ impl<'p, E: Embedding> Interp<'p, E> {
             steps: 0,
             results: Vec::new(),
             file_errors: Vec::new(),
+            cvars: HashMap::new(),
+            unassigned_consts: Default::default(),
         }
     }
 

@@ -219,6 +219,16 @@ pub struct InspecHandle;
 
 impl NativeObject for InspecHandle {}
 
+/// `inspec.profile`: the running profile's data files (InSpec's RuntimeProfile,
+/// runtime_profile.rb), the files under its `files/` directory.
+pub struct RuntimeProfile;
+
+impl NativeObject for RuntimeProfile {
+    fn class_name(&self) -> Option<&'static str> {
+        Some("Inspec::RuntimeProfile")
+    }
+}
+
 /// A class constant used as a value (`be_a(Integer)`, `x.is_a?(String)`, `Foo.new`).
 pub struct ClassRef(pub String);
 

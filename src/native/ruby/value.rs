@@ -188,7 +188,8 @@ impl PartialEq for Value {
 }
 
 impl fmt::Debug for Value {
-    /// Ruby's `inspect`: `"text"`, `:sym`, `[1, "a"]`, `{"k" => 1}`, `nil`.
+    /// Ruby's `inspect`: `"text"`, `:sym`, `[1, "a"]`, `{"k"=>1, :s=>2}`, `nil` (a Hash as
+    /// Ruby before 3.4 prints it, the Ruby InSpec runs on: no spaces around `=>`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Nil => f.write_str("nil"),
@@ -213,7 +214,7 @@ impl fmt::Debug for Value {
                     if i > 0 {
                         f.write_str(", ")?;
                     }
-                    write!(f, "{k:?} => {v:?}")?;
+                    write!(f, "{k:?}=>{v:?}")?;
                 }
                 f.write_str("}")
             }
@@ -362,6 +363,13 @@ pub enum ResourceError {
     /// Reading the facts failed (unreachable host, timeout, cancel, parse error).
     #[error("{0}")]
     Failed(String),
+    /// A Ruby exception of another class than InSpec's ResourceFailed, raised by the
+    /// library InSpec's resource calls (Faraday::ConnectionFailed from `http`).
+    #[error("{message}")]
+    Raised {
+        class: &'static str,
+        message: String,
+    },
 }
 
 /// One resource instance. Facts are fetched lazily (on the first property that needs them)
@@ -378,6 +386,11 @@ pub trait Resource: Send + Sync {
     /// plural accessors, `count`, `exist?` from them). None: not a table.
     fn table(&self) -> Result<Option<Arc<Table>>, ResourceError> {
         Ok(None)
+    }
+    /// Whether InSpec's class of this resource has no public method `method` at all (so
+    /// RSpec's `be_x` finds no `x?` to call). False: it has, or that is not known.
+    fn lacks(&self, _method: &str) -> bool {
+        false
     }
     /// InSpec resources that read their facts in `initialize` skip there (`skip_resource`,
     /// e.g. a missing file): the message when this one did. A `describe` of it is then one

@@ -68,7 +68,7 @@ const RUBY: &[(&str, &str)] = &[
     (r#"/(\d+)/.match("ab 42 c").captures"#, r#"["42"]"#),
     (
         r#"/(?<y>\d{4})-(?<m>\d\d)/.match("on 2024-05").named_captures"#,
-        r#"{"y" => "2024", "m" => "05"}"#,
+        r#"{"y"=>"2024", "m"=>"05"}"#,
     ),
     (r#"Regexp.escape("a.b*c")"#, r#""a\\.b\\*c""#),
     (
@@ -103,7 +103,7 @@ const RUBY: &[(&str, &str)] = &[
     ("(1..4).each_cons(2).map { |a, b| b - a }", "[1, 1, 1]"),
     ("3.times.map { |i| i * i }", "[0, 1, 4]"),
     (r#""abc".each_char.to_a"#, r#"["a", "b", "c"]"#),
-    ("%w(a b a c a).tally", r#"{"a" => 3, "b" => 1, "c" => 1}"#),
+    ("%w(a b a c a).tally", r#"{"a"=>3, "b"=>1, "c"=>1}"#),
     ("[1, 2, 3, 4].partition(&:even?)", "[[2, 4], [1, 3]]"),
     ("[3, 1, 2].minmax", "[1, 3]"),
     ("[[1, [2, 3]]].flat_map { |a, b| b }", "[2, 3]"),
@@ -112,7 +112,7 @@ const RUBY: &[(&str, &str)] = &[
     ("{a: 1}.fetch(:b) { |k| k.to_s }", r#""b""#),
     (
         "{a: 1, b: 2}.transform_values { |v| v * 10 }",
-        "{:a => 10, :b => 20}",
+        "{:a=>10, :b=>20}",
     ),
     (
         "[1, 2, 3].each_with_object([]) { |x, acc| acc << x * 2 }",
@@ -180,7 +180,7 @@ const RUBY: &[(&str, &str)] = &[
     ),
     (
         r#"JSON.parse('{"a": [1, 2.5, null, true]}')"#,
-        r#"{"a" => [1, 2.5, nil, true]}"#,
+        r#"{"a"=>[1, 2.5, nil, true]}"#,
     ),
     (r#"JSON.parse('{"a": 1}', symbolize_names: true)[:a]"#, "1"),
     (r#"{"a" => [1, nil]}.to_json"#, r#""{\"a\":[1,null]}""#),
@@ -214,17 +214,17 @@ const RUBY: &[(&str, &str)] = &[
     (r#"(s = "abc"; [s.slice!(-1), s.slice!(5), s.slice!(5, 1), s])"#, r#"["c", nil, nil, "ab"]"#),
     ("(a = [1, 2, 3, 4]; [a.delete_at(0), a.delete_at(-1), a.delete_at(9), a])", "[1, 4, nil, [2, 3]]"),
     ("(a = %w[a b c d e]; [a.slice!(1), a.slice!(1, 2), a.slice!(0..0), a.slice!(7), a])", r#"["b", ["c", "d"], ["a"], nil, ["e"]]"#),
-    (r#"(h = {"a" => "1,2", "b" => "3"}; h.transform_values! { |v| v.split(",") }; h)"#, r#"{"a" => ["1", "2"], "b" => ["3"]}"#),
-    ("(h = {a: 1}; [h.transform_keys!(&:to_s), h])", r#"[{"a" => 1}, {"a" => 1}]"#),
-    (r#"(h = {"a" => 1, "b" => 2}; [h.select! { |k, v| v > 0 }, h.reject! { |k, v| v > 1 }, h])"#, r#"[nil, {"a" => 1}, {"a" => 1}]"#),
-    (r#"(h = {"a" => 1, "b" => 2}; h.delete_if { |k, v| v == 2 }; h.keep_if { |k, v| true }; h)"#, r#"{"a" => 1}"#),
+    (r#"(h = {"a" => "1,2", "b" => "3"}; h.transform_values! { |v| v.split(",") }; h)"#, r#"{"a"=>["1", "2"], "b"=>["3"]}"#),
+    ("(h = {a: 1}; [h.transform_keys!(&:to_s), h])", r#"[{"a"=>1}, {"a"=>1}]"#),
+    (r#"(h = {"a" => 1, "b" => 2}; [h.select! { |k, v| v > 0 }, h.reject! { |k, v| v > 1 }, h])"#, r#"[nil, {"a"=>1}, {"a"=>1}]"#),
+    (r#"(h = {"a" => 1, "b" => 2}; h.delete_if { |k, v| v == 2 }; h.keep_if { |k, v| true }; h)"#, r#"{"a"=>1}"#),
     // CSV (Ruby's CSV documentation).
     (r#"CSV.parse("foo,0\nbar,1\nbaz,2\n")"#, r#"[["foo", "0"], ["bar", "1"], ["baz", "2"]]"#),
     (r#"CSV.parse("a,,\"\",\"x,\"\"y\"\"\"")"#, r#"[["a", nil, "", "x,\"y\""]]"#),
     (r#"CSV.parse("foo:0\r\nbar:1", col_sep: ":")"#, r#"[["foo", "0"], ["bar", "1"]]"#),
     (
         r#"CSV.parse("Name,Count\nfoo,0\nbar,1\n", headers: true).map { |row| row.to_h }"#,
-        r#"[{"Name" => "foo", "Count" => "0"}, {"Name" => "bar", "Count" => "1"}]"#,
+        r#"[{"Name"=>"foo", "Count"=>"0"}, {"Name"=>"bar", "Count"=>"1"}]"#,
     ),
     (
         r#"CSV.parse("Name,Count\nfoo,0\n", headers: true).map { |row| [row["Name"], row[1], row.headers] }"#,
@@ -232,7 +232,7 @@ const RUBY: &[(&str, &str)] = &[
     ),
     (
         r#"CSV.parse("User\tHost\nroot\tlocalhost", headers: true, header_converters: ->(h) { h.downcase }, col_sep: "\t", quote_char: "\x00").map { |r| r.to_h }"#,
-        r#"[{"user" => "root", "host" => "localhost"}]"#,
+        r#"[{"user"=>"root", "host"=>"localhost"}]"#,
     ),
     (
         r#"CSV.parse("Max Count\n3", headers: true, header_converters: :symbol).first.headers"#,
