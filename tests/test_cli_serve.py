@@ -141,3 +141,31 @@ def test_without_httptools_a_server_without_credentials_does_not_start(tmp_path:
     out = subprocess.run([*SERVE, "--port", "0"], cwd=tmp_path, env=env, capture_output=True, timeout=60)
     assert out.returncode == 2, out
     assert b"httptools" in out.stderr and b"serving on" not in out.stdout, out
+
+
+async def test_the_idle_server_ticks_once_a_second_and_stops_at_once_on_a_signal() -> None:
+    """uvicorn's main loop wakes every 0.1 s to look for a stop; ours ticks once a second (an
+    idle API process's own CPU is most of what it costs a PostgreSQL cluster between jobs,
+    issue 19) and still stops at once when a stop signal arrives."""
+    import asyncio
+
+    import uvicorn
+    from ansible_inspec_rs.commands.serve import _server_class
+
+    server = _server_class()(uvicorn.Config(app=lambda *_: None), lambda _port: None)
+    ticks = 0
+    on_tick = server.on_tick
+
+    async def counting(counter: int) -> bool:
+        nonlocal ticks
+        ticks += 1
+        return await on_tick(counter)
+
+    server.on_tick = counting  # type: ignore[method-assign]
+    loop = asyncio.create_task(server.main_loop())
+    await asyncio.sleep(2.5)
+    assert 2 <= ticks <= 4, ticks  # uvicorn's own loop: about 25
+    t0 = time.monotonic()
+    server.handle_exit(signal.SIGTERM, None)
+    await asyncio.wait_for(loop, 2)
+    assert time.monotonic() - t0 < 0.5

@@ -165,7 +165,7 @@ const GROUP_WAIT: Duration = Duration::from_millis(50);
 
 /// The jobs one claim took (see [`GROUP_WAIT`]): how many, and how many have ended.
 #[derive(Clone)]
-pub(super) struct EndGroup {
+struct EndGroup {
     size: usize,
     ended: Arc<tokio::sync::watch::Sender<usize>>,
     /// Whether ends wait for each other (a shared store).
@@ -181,8 +181,8 @@ impl EndGroup {
         }
     }
 
-    /// This job ended (or never started: `wait` false): when it ran, waits for the rest of
-    /// its group to end, at most GROUP_WAIT.
+    /// This job ended: when `wait` (it ran to its end), waits for the rest of its group to
+    /// end, at most GROUP_WAIT.
     async fn arrive(&self, wait: bool) {
         self.ended.send_modify(|n| *n += 1);
         if !(self.wait && wait) {
@@ -231,7 +231,8 @@ async fn run_claimed(inner: &Arc<Inner>, rec: crate::store::JobRecord, group: &E
                 Some(format!("internal error: {}", panic_message(&*p))),
             ),
         };
-        group.arrive(true).await;
+        // A stopped job (canceled, timed out, lease lost) ends at once.
+        group.arrive(job.stop_reason().is_none()).await;
         finish(inner, &job, status, error).await;
     } else {
         group.arrive(false).await;

@@ -16,12 +16,12 @@ use crate::store::{Fence, JobEnding, Store};
 const EVENT_BATCH: usize = 512;
 
 /// How long the writer waits, on PostgreSQL, after a job's end arrives first, for the ends
-/// of other jobs (jobs whose last results were stored together end together): a commit
-/// and a wake-up of every listening process per batch of ends instead of per job.
+/// of other jobs (the jobs of a claim end together, see `run::EndGroup`): a commit and a
+/// wake-up of every listening process per batch of ends instead of per job.
 const FINISH_LINGER: Duration = Duration::from_millis(5);
 
 /// How long the writer may hold a job's events and results for its end (see
-/// [`JobHandle::hold_writes`]) before it stores them without it: how late, at most, other
+/// `JobHandle::hold_writes`) before it stores them without it: how late, at most, other
 /// processes see a running job's progress (its results so far, its events) when none of
 /// them streams it. A stream started elsewhere has what is held stored at once.
 const HOLD_MAX: Duration = Duration::from_secs(1);
@@ -81,12 +81,10 @@ impl Flush {
 /// Stores events, host results and job ends in batches, so a chatty job costs few writes, a
 /// host's result goes with its `host_finished` event, and jobs ending together end in one
 /// write. Within a write the events and results are stored first, then the ends: a job's
-/// end is stored after everything it sent before it. On a shared store, what a job no
-/// other process follows sends is held for its end (at most [`HOLD_MAX`]) and stored with
-/// it: a short job costs its claim and a share of one write.
-/// `shared`: the store is shared by several processes (see `run::batches_across_jobs`):
-/// what other jobs send within a few ms goes in the same statement, and jobs' writes are
-/// held for their ends.
+/// end is stored after everything it sent before it. `shared`: the store is shared by
+/// several processes (see `run::batches_across_jobs`): what jobs send within a few ms goes
+/// in one statement, and what a job no other process follows sends is held for its end (at
+/// most [`HOLD_MAX`]) and stored with it: a short job costs a share of one write.
 pub(super) async fn event_writer(
     store: Arc<dyn Store>,
     mut rx: mpsc::Receiver<WriterMsg>,
@@ -143,6 +141,11 @@ pub(super) async fn event_writer(
             flush.take_held(&mut held, id);
         }
         write(store.as_ref(), flush, &mut held, keep).await;
+        if !open {
+            // Stopping: one try (the store may be down; the executor waits for this
+            // write a bounded time only).
+            held.clear();
+        }
     }
 }
 
