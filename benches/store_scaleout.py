@@ -9,7 +9,8 @@ with WORKERS=0) and 1 or 2 `worker` processes, all real processes on a throwaway
   spawns are its work; PostgreSQL: the postmaster and every backend but the bench's own
   session, through which it polls), per 1,000 host checks,
   and coordination overhead = (API + PostgreSQL) / workers, without and with what the API
-  and PostgreSQL spent accepting the jobs;
+  and PostgreSQL spent accepting the jobs, and how much of it the same processes cost per
+  second when idle (measured right after the run: leases, store probes, timers);
 - PostgreSQL transactions per second (`pg_stat_database.xact_commit`) and statements per job
   (pg_stat_statements over the run, the bench's own polling left out), the most frequent
   listed with their calls per job and execution time (planning + executing, ms per job), so
@@ -153,6 +154,9 @@ def backend_roles(session: Session) -> dict[int, str]:
     return {int(pid): role for pid, role in (kv.split("=", 1) for kv in found.split(",") if kv)}
 
 
+# Seconds the API and PostgreSQL are measured idle after a run.
+IDLE_SECONDS = 5.0
+
 XACT_COMMITS = "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"
 
 
@@ -235,6 +239,8 @@ class Run:
     wall: float
     busy_cores: float
     load: str
+    # CPU-s per second the API and PostgreSQL use with every job ended.
+    idle_per_s: float
 
     def report(self) -> None:
         per_k = 1000 / self.checks
@@ -255,6 +261,13 @@ class Run:
             f"    submitting them beforehand (workers paused): API {self.submit_api_cpu * per_k:.2f},"
             f" PostgreSQL {self.submit_pg_cpu * per_k:.2f} CPU-s per 1,000 host checks;"
             f" overhead with submission {with_submit * 100:.0f} %"
+        )
+        idle = self.idle_per_s * self.wall
+        per_job = (self.api_cpu + self.pg_cpu - idle) / workers if workers else float("nan")
+        print(
+            f"    idle, the API and PostgreSQL use {self.idle_per_s * 1000:.1f} CPU-ms/s (leases,"
+            f" probes, timers): {idle / workers * 100:.0f} points of the overhead over this run;"
+            f" the rest, per job: {per_job * 100:.0f} %"
         )
         jobs = self.checks / self.hosts
         total = sum(n for n, _, _ in self.statements)
@@ -351,6 +364,12 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         roles |= backend_roles(session)
         pg1, busy1, t1 = postgres_cpu(pm, session.pid, roles), busy_cores(), time.monotonic()
         tx1 = int(session.query(XACT_COMMITS))
+        # The same processes idle (all jobs ended): what the API and PostgreSQL cost per
+        # second whatever the jobs (leases, probes, recovery, timers).
+        time.sleep(0.5)
+        idle0 = cpu_seconds(server.pid) + sum(postgres_cpu(pm, session.pid, roles).values())
+        time.sleep(IDLE_SECONDS)
+        idle1 = cpu_seconds(server.pid) + sum(postgres_cpu(pm, session.pid, roles).values())
         session.close()
         load = Path("/proc/loadavg").read_text().split()[0]
         statements = statement_counts(url)
@@ -378,6 +397,7 @@ def scale_run(base: str, tmp: Path, processes: int, args: argparse.Namespace) ->
         wall=wall,
         busy_cores=(busy1[0] - busy0[0]) / (busy1[1] - busy0[1]) * (os.cpu_count() or 1),
         load=load,
+        idle_per_s=(idle1 - idle0) / IDLE_SECONDS,
     )
 
 
