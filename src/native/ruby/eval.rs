@@ -575,14 +575,7 @@ impl<E: Embedding> Interp<'_, E> {
         let top_level =
             self.class_body.is_empty() && self.calls.iter().all(|f| f.def.owner.is_empty());
         if top_level && self.unassigned_consts.contains(name) && !E::after_load(self) {
-            let context = crate::native::ruby::objects::object_to_s(
-                "Inspec::ControlEvalContext",
-                crate::native::ruby::objects::next_object_address(),
-            );
-            return Err(Flow::raise(
-                "NameError",
-                format!("uninitialized constant #<Class:{context}>::{name}"),
-            ));
+            return Err(uninitialized_constant(name));
         }
         let v = self
             .lookup_const(name)
@@ -605,14 +598,7 @@ impl<E: Embedding> Interp<'_, E> {
         // A constant Ruby, InSpec and the profile all lack: NameError, named from the
         // control file's scope (the singleton class of InSpec's ControlEvalContext).
         if crate::native::ruby::constants::uninitialized(self.profile, name) {
-            let context = crate::native::ruby::objects::object_to_s(
-                "Inspec::ControlEvalContext",
-                crate::native::ruby::objects::next_object_address(),
-            );
-            return Err(Flow::raise(
-                "NameError",
-                format!("uninitialized constant #<Class:{context}>::{name}"),
-            ));
+            return Err(uninitialized_constant(name));
         }
         Err(self.unsupported(format!("constant `{name}`"), off))
     }
@@ -1416,4 +1402,17 @@ pub fn call_resource(
         }
         other => other,
     }
+}
+
+/// Ruby's NameError for a constant a controls file's scope lacks, named from that scope
+/// (the singleton class of InSpec's ControlEvalContext).
+fn uninitialized_constant(name: &str) -> Flow {
+    let context = crate::native::ruby::objects::object_to_s(
+        "Inspec::ControlEvalContext",
+        crate::native::ruby::objects::next_object_address(),
+    );
+    Flow::raise(
+        "NameError",
+        format!("uninitialized constant #<Class:{context}>::{name}"),
+    )
 }
