@@ -73,3 +73,30 @@ def test_exec_native_on_local(tmp_path: Path) -> None:
     statuses = {c["id"]: [r["status"] for r in c["results"]] for c in profile["controls"]}
     assert statuses["file-missing"] == ["passed"]
     assert statuses["file-present"][0] == "failed"  # nothing was prepared under tmp_path
+
+
+def test_a_controls_file_that_raises_at_top_level_fails_the_profile(tmp_path: Path) -> None:
+    """InSpec 7.1.16 (profile.rb ``collect_tests``, runner.rb ``load``): an exception out of a
+    controls file's top-level code is ProfileLoadFailed. The profile is ``failed`` with
+    "Failed to load source for PATH: MESSAGE", none of its controls runs (not those defined
+    before the raise, nor those of its other files), the cli report shows the Failure
+    Message, and the exit code is InSpec's 1 for a load failure."""
+    profile = tmp_path / "raises"
+    (profile / "controls").mkdir(parents=True)
+    (profile / "inspec.yml").write_text("name: raises\nversion: 0.1.0\n")
+    (profile / "controls" / "a.rb").write_text(
+        "control 'before' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\nraise 'boom'\n"
+    )
+    (profile / "controls" / "b.rb").write_text(
+        "control 'other-file' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n"
+    )
+    report = tmp_path / "r.json"
+    args = ["-t", "local://", "--reporter", "cli", f"json:{report}", "--no-color"]
+    out = cli("exec", str(profile), *args, "--inspec-exit-codes")
+    assert out.returncode == 1, out.stdout + out.stderr
+    message = "Failed to load source for controls/a.rb: boom"
+    doc = json.loads(report.read_text())
+    (p,) = doc["profiles"]
+    assert (p["status"], p["status_message"], p["controls"]) == ("failed", message, [])
+    assert f"Failure Message: {message}" in " ".join(out.stdout.split()), out.stdout
+    assert cli("exec", str(profile), "-t", "local://").returncode == 2

@@ -229,3 +229,94 @@ async def test_malformed_host_forms_are_refused_at_submission(ex: Executor, host
         await ex.submit("t", hosts=[host])
     assert e.value.field == "hosts"
     assert await ex.count() == 0
+
+
+# Data the REST API refuses is refused here too, as a ValidationError naming the argument:
+# a bool is not a number, NaN/Infinity are not numbers, text must be valid UTF-8 (no lone
+# surrogate), mapping keys must be str, integers must fit in 64 bits.
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"timeout": True}, "timeout"),
+        ({"forks": False}, "forks"),
+        ({"retry_backoff": True}, "retry_backoff"),
+        ({"supermarket": 1}, "supermarket"),
+        ({"timeout": 2**70}, "timeout"),
+        ({"extra_vars": {"x": float("nan")}}, "extra_vars"),
+        ({"extra_vars": {"x": [1, float("inf")]}}, "extra_vars"),
+        ({"extra_vars": {"x": 2**64}}, "extra_vars"),
+        ({"extra_vars": {1: "x"}}, "extra_vars"),
+        ({"extra_vars": {"\ud800": "x"}}, "extra_vars"),
+        ({"extra_vars": {"x": {"y": "\ud800"}}}, "extra_vars"),
+        ({"extra_vars": {"x": b"bytes"}}, "extra_vars"),
+        ({"command": ["echo", "\ud800"]}, "command"),
+        ({"description": "\udfff"}, "description"),
+    ],
+)
+def test_template_refuses_what_json_cannot_carry(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(errors.ValidationError) as e:
+        Template("t", **{"command": ["true"], **kwargs})
+    assert e.value.field == field, e.value
+    with pytest.raises(errors.ValidationError) as e:
+        Template.from_dict({"name": "t", "command": ["true"], **kwargs})
+    assert e.value.field == field, e.value
+
+
+def test_template_name_with_a_lone_surrogate_is_a_validation_error() -> None:
+    with pytest.raises(errors.ValidationError) as e:
+        Template("bad\ud800", command=["true"])
+    assert e.value.field == "name"
+
+
+def test_deep_or_self_containing_data_is_refused_not_a_crash() -> None:
+    loop: dict[str, Any] = {}
+    loop["again"] = loop
+    with pytest.raises(errors.ValidationError) as e:
+        Template("t", command=["true"], extra_vars=loop)
+    assert e.value.field == "extra_vars"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"workers": True}, "workers"),
+        ({"queue_size": False}, "queue_size"),
+        ({"nice": True}, "nice"),
+        ({"heartbeat_interval": True}, "heartbeat_interval"),
+        ({"store": "sqlite:///\ud800"}, "store"),
+    ],
+)
+def test_executor_arguments_are_checked_by_name(kwargs: dict[str, Any], field: str) -> None:
+    with pytest.raises(errors.ValidationError) as e:
+        Executor(**kwargs)
+    assert e.value.field == field, e.value
+
+
+async def test_submit_and_lookups_refuse_what_json_cannot_carry(ex: Executor) -> None:
+    await ex.templates.create(Template("t", command=["true"]))
+    for call, field in [
+        (lambda: ex.submit("t", hosts=["\ud800"]), "hosts"),
+        (lambda: ex.submit("t", hosts=["ok", 5]), "hosts"),
+        (lambda: ex.submit("t", hosts=["h"], extra_vars={"x": float("nan")}), "extra_vars"),
+        (lambda: ex.submit("t", hosts=["h"], extra_vars={"x": float("-inf")}), "extra_vars"),
+        (lambda: ex.submit("t", hosts=["h"], extra_vars={("a",): 1}), "extra_vars"),
+        (lambda: ex.submit("t", hosts=["h"], extra_vars={"\ud800": 1}), "extra_vars"),
+        (lambda: ex.submit("t\ud800", hosts=["h"]), "template"),
+        (lambda: ex.submit("t", hosts=["h"], overrides={"timeout": True}), "timeout"),
+        (lambda: ex.list(template="\ud800"), "template"),
+        (lambda: ex.list(limit=True), "limit"),
+        (lambda: ex.get("\ud800"), "job_id"),
+        (lambda: ex.templates.get("\ud800"), "name_or_id"),
+    ]:
+        with pytest.raises(errors.ValidationError) as e:
+            await call()
+        assert e.value.field == field, (field, e.value)
+    assert await ex.count() == 0
+
+
+async def test_wait_timeout_is_not_a_bool(ex: Executor) -> None:
+    job = await ex.submit(Template("t", command=["true"], connection="local"), hosts=["h"])
+    with pytest.raises(errors.ValidationError) as e:
+        await job.wait(True)
+    assert e.value.field == "timeout"
+    await job

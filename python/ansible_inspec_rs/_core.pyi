@@ -342,7 +342,7 @@ class Executor:
     def submit(
         self,
         template: str | Template,
-        hosts: Sequence[str] = ...,
+        hosts: Sequence[str] | None = None,
         extra_vars: Mapping[str, Any] | None = None,
         *,
         allow_empty: bool = False,

@@ -27,7 +27,7 @@ pub mod resources;
 pub mod ruby;
 
 pub use coverage::{coverage, coverage_with, Catalogue, Coverage};
-pub use inspec::run::{evaluate, evaluate_selected};
+pub use inspec::run::{evaluate, evaluate_selected, LoadFailed};
 
 #[cfg(test)]
 mod breadth_tests;

@@ -266,16 +266,22 @@ fn cycles_and_unknown_dependencies_are_errors() {
     let errs = c.dependency_errors();
     assert!(errs[0].1.contains("doesn't match >= 2.0"), "{errs:?}");
 
-    // Including something that is not a dependency fails the file, as InSpec's load does.
+    // Including something that is not a dependency raises while the file loads: InSpec's
+    // ProfileLoadFailed, the whole profile failed and none of its controls run.
     write(&d, "b2/inspec.yml", "name: b2\nversion: 2.5.0\n");
     let c = crate::profile::load(d.join("c")).unwrap();
     assert!(c.dependency_errors().is_empty());
-    let got = run(&c);
-    let c1 = got.iter().find(|r| r.id == "c-1").unwrap();
-    let msg = c1.results[0].message.as_deref().unwrap_or("");
+    let got = super::evaluate_selected(
+        &c,
+        debian(),
+        &serde_json::Map::new(),
+        Arc::new(crate::job::ControlSelection::default()),
+    );
+    let msg = got.err().map(|f| f.0).unwrap_or_default();
     assert!(
-        msg.contains("Cannot load 'nope' since it is not listed as a dependency of c"),
-        "{got:#?}"
+        msg.starts_with("Failed to load source for controls/c.rb: ")
+            && msg.contains("Cannot load 'nope' since it is not listed as a dependency of c"),
+        "{msg}"
     );
     std::fs::remove_dir_all(&d).ok();
 }
@@ -473,7 +479,8 @@ fn a_control_selection_runs_and_reports_only_its_controls() {
     let selection = crate::job::ControlSelection::new(&entries).unwrap();
     let wanted = |c: &&ControlResult| c.id == own.id || c.id == included.id;
     let expected: Vec<Row> = rows(&all.iter().filter(wanted).cloned().collect::<Vec<_>>());
-    let some = super::evaluate_selected(&p, debian(), &serde_json::Map::new(), Arc::new(selection));
+    let some = super::evaluate_selected(&p, debian(), &serde_json::Map::new(), Arc::new(selection))
+        .expect("the profile loads");
     assert_eq!(rows(&some), expected);
     assert!(
         all.len() >= some.len() + 2,
@@ -485,6 +492,7 @@ fn a_control_selection_runs_and_reports_only_its_controls() {
         debian(),
         &serde_json::Map::new(),
         Arc::new(crate::job::ControlSelection::default()),
-    );
+    )
+    .expect("the profile loads");
     assert_eq!(rows(&every), rows(&all));
 }

@@ -617,3 +617,150 @@ end
         assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
     }
 }
+
+/// A `def` at a controls file's top level defines a method of the profile's control context
+/// (the file is `instance_eval`ed there, profile_context.rb `load_control_file`): callable
+/// from the file's top level, a block run there and a bare `describe`'s arguments, but not
+/// inside a control's block (`instance_eval`ed in its `Inspec::Rule`, rule.rb `initialize`)
+/// nor inside a `describe` block: NameError / NoMethodError there, the control's Control
+/// Source Code Error or the example's failure.
+#[test]
+fn a_top_level_def_is_not_a_method_of_controls() {
+    let r = run(r#"def answer
+  42
+end
+def plus(x)
+  x + answer
+end
+v = plus(0)
+control 'uses-a-local' do
+  describe v do
+    it { should eq 42 }
+  end
+end
+control 'bare-name' do
+  describe answer do
+    it { should eq 42 }
+  end
+end
+control 'with-args' do
+  describe plus(1) do
+    it { should eq 43 }
+  end
+end
+[1].each do |i|
+  control "loop-#{plus(i)}" do
+    describe 1 do
+      it { should eq 1 }
+    end
+  end
+end
+describe answer do
+  it { should eq 42 }
+end
+describe 1 do
+  it { should eq answer }
+end
+"#);
+    let c = crate::native::testing::one(&r, "uses-a-local");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    let c = crate::native::testing::one(&r, "loop-43");
+    assert_eq!(c.status, ControlStatus::Passed, "{c:#?}");
+    assert_eq!(
+        rows(&r, "bare-name"),
+        vec![row(
+            &format!("{SOURCE_ERROR}13 "),
+            ControlStatus::Failed,
+            Some("undefined local variable or method `answer' for #<Inspec::Rule>")
+        )]
+    );
+    assert_eq!(
+        rows(&r, "with-args"),
+        vec![row(
+            &format!("{SOURCE_ERROR}18 "),
+            ControlStatus::Failed,
+            Some("undefined method `plus' for #<Inspec::Rule>")
+        )]
+    );
+    let generated: Vec<_> = r
+        .iter()
+        .filter(|c| c.id.starts_with("(generated from "))
+        .collect();
+    assert_eq!(generated.len(), 2, "{r:#?}");
+    assert_eq!(
+        generated[0].status,
+        ControlStatus::Passed,
+        "{:#?}",
+        generated[0]
+    );
+    assert_eq!(
+        generated[1].status,
+        ControlStatus::Failed,
+        "{:#?}",
+        generated[1]
+    );
+    let m = generated[1].results[0].message.clone().unwrap_or_default();
+    assert!(
+        m.starts_with("undefined local variable or method `answer'"),
+        "{m}"
+    );
+}
+
+/// An exception out of a controls file's top-level code is InSpec's ProfileLoadFailed
+/// (profile.rb `collect_tests`): "Failed to load source for PATH: MESSAGE", and no control
+/// of the profile counts, neither those defined before the raise nor those of its other
+/// files. An exception inside a control's block stays that control's Control Source Code
+/// Error, and one rescued at top level is no failure.
+#[test]
+fn an_exception_at_a_files_top_level_fails_the_whole_profile() {
+    use crate::native::inspec::run::{evaluate_loaded, LoadFailed};
+    use crate::native::testing::{fake_factory, host};
+    let load = |files: &[(&str, &str)]| {
+        let src = crate::profile::ProfileSources {
+            path: "test".into(),
+            metadata: None,
+            controls: files
+                .iter()
+                .map(|(p, t)| (p.to_string(), (*t).into()))
+                .collect(),
+            libraries: Vec::new(),
+        };
+        let profile = crate::profile::build(&src).expect("parses");
+        evaluate_loaded(
+            &profile,
+            host(),
+            &serde_json::Map::new(),
+            &fake_factory,
+            Default::default(),
+        )
+    };
+    let ok = "control 'ok' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n";
+    let raises = "control 'before' do\n  describe 1 do\n    it { should eq 1 }\n  end\nend\n\
+                  x = [1].map { |i| raise \"boom #{i}\" }\ncontrol 'after' do\nend\n";
+    let got = load(&[("controls/a.rb", ok), ("controls/b.rb", raises)]);
+    assert_eq!(
+        got.err(),
+        Some(LoadFailed(
+            "Failed to load source for controls/b.rb: boom 1".into()
+        ))
+    );
+    let first = "raise ArgumentError, 'bad input'\n";
+    let got = load(&[("controls/a.rb", first), ("controls/b.rb", ok)]);
+    assert_eq!(
+        got.err(),
+        Some(LoadFailed(
+            "Failed to load source for controls/a.rb: bad input".into()
+        ))
+    );
+    let rescued = "begin\n  raise 'x'\nrescue => e\n  y = e.message\nend\n\
+                   control 'in-block' do\n  raise 'inside'\nend\n";
+    let got = load(&[("controls/a.rb", rescued), ("controls/b.rb", ok)]).expect("loads");
+    let ids: Vec<_> = got.iter().map(|c| (c.id.as_str(), c.status)).collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("in-block", ControlStatus::Failed),
+            ("ok", ControlStatus::Passed)
+        ]
+    );
+}

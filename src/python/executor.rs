@@ -9,7 +9,7 @@ use pyo3::types::PyType;
 use serde_json::{Map, Value};
 
 use super::aio::{raising, ready, run_async, spawn};
-use super::convert::{block_on, clamped_int, clamped_optional_int, from_py, seconds, to_py};
+use super::convert::{block_on, from_py, seconds, to_py, Naming};
 use super::job::PyJob;
 use super::template::{spec_from, PyTemplate};
 use crate::error::{Error, ValidationError};
@@ -19,6 +19,22 @@ use crate::policy::{PathRoots, Policy};
 use crate::runner::{HostKeyChecking, SshSettings};
 use crate::store::{JobOrder, RecoveryPolicy};
 use crate::template::Template;
+
+/// Each argument's extractor, so that its errors name it (`convert::named`).
+mod arg {
+    use super::super::convert::{
+        clamped_int, clamped_optional_int, named, number, optional_text, text,
+    };
+    named!(clamped_int => i64: workers, queue_size, output_tail_bytes, event_history,
+        max_attempts, nice, offset);
+    named!(clamped_optional_int => Option<i64>: limit);
+    named!(number => f64: heartbeat_interval, stale_after, poll_interval);
+    // (`recovery`, `ssh_host_key_checking` and `order` stay `&str`: pyo3 needs a default of
+    // the argument's own type, and a choice no name matches is refused by its parser.)
+    named!(text => String: job_id, name_or_id);
+    named!(optional_text => Option<String>: store, ssh_known_hosts, ssh_identity_file, status,
+        template);
+}
 
 fn count(v: i64, field: &str) -> PyResult<usize> {
     usize::try_from(v)
@@ -76,19 +92,19 @@ impl PyExecutor {
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
-        #[pyo3(from_py_with = clamped_int)] workers: i64,
-        #[pyo3(from_py_with = clamped_int)] queue_size: i64,
-        store: Option<String>,
-        #[pyo3(from_py_with = clamped_int)] output_tail_bytes: i64,
-        #[pyo3(from_py_with = clamped_int)] event_history: i64,
+        #[pyo3(from_py_with = arg::workers)] workers: i64,
+        #[pyo3(from_py_with = arg::queue_size)] queue_size: i64,
+        #[pyo3(from_py_with = arg::store)] store: Option<String>,
+        #[pyo3(from_py_with = arg::output_tail_bytes)] output_tail_bytes: i64,
+        #[pyo3(from_py_with = arg::event_history)] event_history: i64,
         recovery: &str,
-        #[pyo3(from_py_with = clamped_int)] max_attempts: i64,
-        heartbeat_interval: f64,
-        stale_after: f64,
-        poll_interval: f64,
+        #[pyo3(from_py_with = arg::max_attempts)] max_attempts: i64,
+        #[pyo3(from_py_with = arg::heartbeat_interval)] heartbeat_interval: f64,
+        #[pyo3(from_py_with = arg::stale_after)] stale_after: f64,
+        #[pyo3(from_py_with = arg::poll_interval)] poll_interval: f64,
         ssh_host_key_checking: &str,
-        ssh_known_hosts: Option<String>,
-        ssh_identity_file: Option<String>,
+        #[pyo3(from_py_with = arg::ssh_known_hosts)] ssh_known_hosts: Option<String>,
+        #[pyo3(from_py_with = arg::ssh_identity_file)] ssh_identity_file: Option<String>,
         ssh_multiplex: bool,
         tool_path: Option<Vec<String>>,
         profile_roots: Option<Vec<std::path::PathBuf>>,
@@ -96,7 +112,7 @@ impl PyExecutor {
         inventory_roots: Option<Vec<std::path::PathBuf>>,
         allow_commands: bool,
         allow_local: bool,
-        #[pyo3(from_py_with = clamped_int)] nice: i64,
+        #[pyo3(from_py_with = arg::nice)] nice: i64,
         idle_checks: bool,
     ) -> PyResult<Self> {
         let mut tools: Vec<std::path::PathBuf> = tool_path
@@ -160,12 +176,12 @@ impl PyExecutor {
     /// naming ``hosts`` unless ``allow_empty=True`` (it then ends successful, checking nothing).
     /// ``overrides``: fields of a stored template changed for this job only (it stays that
     /// template's job); with a ``Template``, fields changed on it.
-    #[pyo3(signature = (template, hosts=Vec::new(), extra_vars=None, *, allow_empty=false, overrides=None))]
+    #[pyo3(signature = (template, hosts=None, extra_vars=None, *, allow_empty=false, overrides=None))]
     fn submit<'py>(
         &self,
         py: Python<'py>,
         template: &Bound<'py, PyAny>,
-        hosts: Vec<String>,
+        hosts: Option<&Bound<'py, PyAny>>,
         extra_vars: Option<&Bound<'py, PyAny>>,
         allow_empty: bool,
         overrides: Option<&Bound<'py, PyAny>>,
@@ -178,25 +194,32 @@ impl PyExecutor {
                     TemplateRef::AdHoc(Arc::new(t.get().inner.updated(patch).map_err(Error::from)?))
                 }
                 (Err(_), patch) => {
-                    let key = template.extract::<String>().map_err(|_| {
-                        Error::from(ValidationError::new(
+                    if !template.is_instance_of::<pyo3::types::PyString>() {
+                        return Err(Error::from(ValidationError::new(
                             "template",
                             "must be a template name, id or Template",
                         ))
-                    })?;
+                        .into());
+                    }
+                    let key = super::convert::text(template, "template")?;
                     match patch {
                         None => TemplateRef::Stored(key),
                         Some(patch) => TemplateRef::Overridden(key, Box::new(patch)),
                     }
                 }
             };
+            // Data arguments by one rule (`convert::from_py`): their problems name them.
+            let hosts: Vec<String> = match hosts {
+                Some(h) => from_py(h, Naming::Argument("hosts"))?,
+                None => Vec::new(),
+            };
             let vars: Map<String, Value> = match extra_vars {
-                Some(v) => from_py(v, "extra_vars")?,
+                Some(v) => from_py(v, Naming::Argument("extra_vars"))?,
                 None => Map::new(),
             };
-            Ok((template, vars))
+            Ok((template, hosts, vars))
         })();
-        let (template, vars) = match args {
+        let (template, hosts, vars) = match args {
             Ok(a) => a,
             Err(e) => return raising(py, e),
         };
@@ -213,7 +236,11 @@ impl PyExecutor {
     }
 
     /// The job with this id (JobNotFound otherwise).
-    fn get<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = arg::job_id)] job_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move {
             let inner = ex.get(&job_id).await?;
@@ -227,15 +254,15 @@ impl PyExecutor {
     fn list<'py>(
         &self,
         py: Python<'py>,
-        status: Option<&str>,
-        template: Option<String>,
-        #[pyo3(from_py_with = clamped_optional_int)] limit: Option<i64>,
-        #[pyo3(from_py_with = clamped_int)] offset: i64,
+        #[pyo3(from_py_with = arg::status)] status: Option<String>,
+        #[pyo3(from_py_with = arg::template)] template: Option<String>,
+        #[pyo3(from_py_with = arg::limit)] limit: Option<i64>,
+        #[pyo3(from_py_with = arg::offset)] offset: i64,
         order: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let args = (|| -> PyResult<_> {
             Ok((
-                status_filter(status)?,
+                status_filter(status.as_deref())?,
                 limit.map(|l| count(l, "limit")).transpose()?,
                 count(offset, "offset")?,
                 JobOrder::parse(order).map_err(Error::from)?,
@@ -263,10 +290,10 @@ impl PyExecutor {
     fn count<'py>(
         &self,
         py: Python<'py>,
-        status: Option<&str>,
-        template: Option<String>,
+        #[pyo3(from_py_with = arg::status)] status: Option<String>,
+        #[pyo3(from_py_with = arg::template)] template: Option<String>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let status = match status_filter(status) {
+        let status = match status_filter(status.as_deref()) {
             Ok(s) => s,
             Err(e) => return raising(py, e),
         };
@@ -278,7 +305,11 @@ impl PyExecutor {
     }
 
     /// Forgets a finished job (JobNotFinished otherwise).
-    fn delete<'py>(&self, py: Python<'py>, job_id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn delete<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = arg::job_id)] job_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move { ex.delete(&job_id).await })
     }
@@ -448,7 +479,11 @@ impl PyTemplates {
     }
 
     /// The stored template with this name or id (TemplateNotFound otherwise).
-    fn get<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = arg::name_or_id)] name_or_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move {
             ex.get_template(&name_or_id).await.map(PyTemplate::wrap)
@@ -473,7 +508,7 @@ impl PyTemplates {
     fn update<'py>(
         &self,
         py: Python<'py>,
-        name_or_id: String,
+        #[pyo3(from_py_with = arg::name_or_id)] name_or_id: String,
         changes: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let patch = match spec_from(changes) {
@@ -489,7 +524,11 @@ impl PyTemplates {
     }
 
     /// Removes a stored template (TemplateNotFound otherwise); its jobs are kept.
-    fn delete<'py>(&self, py: Python<'py>, name_or_id: String) -> PyResult<Bound<'py, PyAny>> {
+    fn delete<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = arg::name_or_id)] name_or_id: String,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let ex = self.inner.clone();
         run_async(py, async move { ex.delete_template(&name_or_id).await })
     }

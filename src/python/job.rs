@@ -15,6 +15,12 @@ use crate::executor::{JobHandle, Subscription};
 use crate::job::{Event, EventKind, HostResult};
 use crate::report::{render, Format};
 
+/// Each argument's extractor, so that its errors name it (`convert::named`).
+mod arg {
+    use super::super::convert::{named, optional_number};
+    named!(optional_number => Option<f64>: timeout);
+}
+
 /// A handle on a submitted job; the properties read its live state. ``await job`` (or
 /// ``await job.wait(timeout)``) waits for it to end and returns it.
 #[pyclass(name = "Job", module = "ansible_inspec_rs._core", frozen)]
@@ -27,7 +33,11 @@ impl PyJob {
     /// Waits for the job to end and returns it. `timeout` bounds the waiting only
     /// (WaitTimeout); cancelling the awaiting task never cancels the job.
     #[pyo3(signature = (timeout=None))]
-    fn wait<'py>(&self, py: Python<'py>, timeout: Option<f64>) -> PyResult<Bound<'py, PyAny>> {
+    fn wait<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = arg::timeout)] timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let timeout = match seconds(timeout, "timeout") {
             Ok(t) => t,
             Err(e) => return raising(py, e),

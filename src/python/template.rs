@@ -8,7 +8,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyCFunction, PyDict};
 use serde_json::{Map, Value};
 
-use super::convert::{from_py, to_py};
+use super::convert::{from_py, to_py, Naming};
 use crate::error::ValidationError;
 use crate::schema::template_field_names;
 use crate::template::{Template, TemplateSpec};
@@ -67,7 +67,7 @@ pub(crate) fn add_field_properties(m: &Bound<'_, PyModule>) -> PyResult<()> {
 }
 
 pub(crate) fn spec_from(obj: &Bound<'_, PyAny>) -> PyResult<TemplateSpec> {
-    from_py(obj, "template")
+    from_py(obj, Naming::Fields { whole: "template" })
 }
 
 #[pymethods]
@@ -84,12 +84,19 @@ impl PyTemplate {
         let d = PyDict::new(py);
         d.set_item("name", name)?;
         for (k, v) in fields.into_iter().flat_map(|f| f.iter()) {
-            let key: String = k.extract()?;
-            if key == "name" || !template_field_names().contains(&key.as_str()) {
+            // A keyword that cannot be UTF-8 (a lone surrogate) names no field either.
+            let key = k
+                .cast::<pyo3::types::PyString>()
+                .ok()
+                .and_then(|s| s.to_cow().ok())
+                .map(std::borrow::Cow::into_owned);
+            let Some(key) =
+                key.filter(|key| key != "name" && template_field_names().contains(&key.as_str()))
+            else {
                 return Err(PyTypeError::new_err(format!(
-                    "Template() got an unexpected keyword argument '{key}'"
+                    "Template() got an unexpected keyword argument '{k}'"
                 )));
-            }
+            };
             if v.is_none() {
                 continue;
             }

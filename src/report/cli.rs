@@ -181,6 +181,17 @@ fn host_header(job: &JobSnapshot, r: &HostResult) -> Vec<(&'static str, String)>
         None if !r.tasks.is_empty() => vec![("Playbook", job.template_name.clone())],
         None => vec![("Job", job.template_name.clone())],
     };
+    // A profile that failed to load (reporters/cli.rb `print_profile_header`).
+    if let Some(p) = r
+        .profile
+        .as_ref()
+        .filter(|p| p.status.as_deref() == Some("failed"))
+    {
+        rows.push((
+            "Failure Message",
+            p.status_message.clone().unwrap_or_default(),
+        ));
+    }
     rows.push(("Target", r.host.clone()));
     if unevaluated(r.status) {
         rows.push(("Status", r.status.as_str().to_string()));

@@ -190,11 +190,12 @@ pub fn inspec_json(job: &JobSnapshot) -> String {
         .results
         .iter()
         .flat_map(|r| {
-            // A profile InSpec skipped (`supports`) has no controls, not a synthetic one.
+            // A profile InSpec skipped (`supports`) or failed to load has no controls, not
+            // a synthetic one.
             let skipped = r
                 .profile
                 .as_ref()
-                .is_some_and(|p| p.status.as_deref() == Some("skipped"));
+                .is_some_and(|p| matches!(p.status.as_deref(), Some("skipped" | "failed")));
             let controls = if r.controls.is_empty() && !skipped {
                 synthetic_controls(job, r)
             } else {

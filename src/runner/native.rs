@@ -192,7 +192,7 @@ pub async fn attempt(
     if let Ok(Ok((platform, _))) = &evaluated {
         info.platform = platform.clone();
     }
-    let (mut controls, (depends, dependencies)) = match evaluated {
+    let (evaluated, (depends, dependencies)) = match evaluated {
         Ok(Ok((_, Ok(done)))) => done,
         Ok(Ok((_, Err(skip_message)))) => {
             // InSpec loads no control of the profile and reports it `skipped`.
@@ -234,6 +234,25 @@ pub async fn attempt(
         r.message = Some("killed: the job was stopped".into());
         return false;
     }
+    let mut controls = match evaluated {
+        Ok(controls) => controls,
+        Err(failed) => {
+            // InSpec's ProfileLoadFailed (runner.rb `load`): it logs the error, reports the
+            // profile `failed` with the message, runs none of its controls, and exits 1
+            // whatever else happened (runner_rspec.rb `exit_code`): the host was not checked.
+            let line = format!("Failed to load profile {}: {failed}", info.name);
+            on_line(Stream::Stderr, line.clone());
+            r.stderr = format!("{line}\n");
+            r.status = HostStatus::Error;
+            r.message = Some(failed.0.clone());
+            info.status = Some("failed".into());
+            info.status_message = Some(failed.0);
+            info.depends = depends;
+            info.dependencies = dependencies;
+            r.profile = Some(info);
+            return false;
+        }
+    };
     // A recorded state cannot be handed to the InSpec CLI.
     let fallback = plan
         .fallback

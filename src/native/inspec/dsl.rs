@@ -34,6 +34,9 @@ pub struct ControlState {
     pub skip: Option<String>,
     /// The body's instance variables (`@ciphers = ...`).
     pub ivars: std::collections::HashMap<String, Value>,
+    /// Generated for a `describe` outside any control: its arguments are computed where it
+    /// is written (control_eval_context.rb `describe`), in the file's `self`.
+    pub generated: bool,
 }
 
 /// One enclosing `describe`.

@@ -28,11 +28,35 @@ pub struct Inspec {
     pub rows: Vec<Row>,
     /// Dependencies: what this profile runs and includes ([`super::overlay`]).
     pub overlay: super::overlay::OverlayState,
+    /// Set when a controls file's top-level code raised ([`super::run::LoadFailed`]).
+    pub load_failure: Option<super::run::LoadFailed>,
 }
 
 impl Embedding for Inspec {
     fn after_load(me: &Interp<'_>) -> bool {
         me.ext.dsl.example.is_some()
+    }
+
+    /// A controls file's top level runs in the profile's control context
+    /// (profile_context.rb `load_control_file`: `instance_eval` of the file), so its `def`s
+    /// are that object's methods. A control's block is `instance_eval`ed in its
+    /// `Inspec::Rule` (rule.rb `initialize`), a `describe` block in an RSpec example group,
+    /// a `where` block in a row: none of them has those methods. A library's top level is
+    /// another context, whose `def`s stay callable everywhere here as before.
+    fn at_file_self(me: &Interp<'_>) -> bool {
+        let controls_file = me
+            .profile
+            .files
+            .iter()
+            .any(|f| f.path == me.file && !f.path.starts_with("libraries/"));
+        if !controls_file || !me.self_stack.is_empty() || !me.ext.rows.is_empty() {
+            return false;
+        }
+        let dsl = &me.ext.dsl;
+        match &dsl.control {
+            None => true,
+            Some(c) => c.generated && dsl.describes.is_empty() && dsl.example.is_none(),
+        }
     }
 
     fn bare_value(me: &Interp<'_>, name: &str) -> Option<Value> {

@@ -328,7 +328,17 @@ impl Interp<'_> {
         };
         let filter = self.ext.overlay.filter.merged(&own);
         let scoped = self.inputs_for(dep, dep_profile);
-        let mut results = self.run_dependency(dep_profile, filter.clone(), scoped);
+        let mut results = match self.run_dependency(dep_profile, filter.clone(), scoped) {
+            Ok(r) => r,
+            // InSpec collects its dependencies' controls within the profile's own
+            // (profile.rb `collect_tests`), outside the rescue of its own files: the
+            // dependency's ProfileLoadFailed fails this profile too, with its message.
+            Err(failed) => {
+                let why = failed.0.clone();
+                self.ext.load_failure.get_or_insert(failed);
+                return Err(Flow::Stop(why));
+            }
+        };
         let tag = profile_name(dep_profile, &dep.name);
         for o in collect.overrides {
             if !filter.wants(&o.result.id) {

@@ -14,9 +14,22 @@ use crate::profile::ast::{Block, Expr, ExprKind};
 use crate::profile::Profile;
 use crate::transport::Host;
 
+/// InSpec's `ProfileLoadFailed`: a controls file's top-level code raised. InSpec then runs
+/// none of the profile's controls and reports the profile `failed` with this message
+/// (profile.rb `collect_tests`: "Failed to load source for PATH: MESSAGE"; runner.rb `load`
+/// rescues it into the profile's `status_message`, and exits 1 for it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadFailed(pub String);
+
+impl std::fmt::Display for LoadFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// Evaluates every control of `profile` on `host`, one result per control in profile order.
 /// Stops early (the remaining controls are skipped, saying why) when the host's job is
-/// canceled or out of time.
+/// canceled or out of time. A profile that fails to load ([`LoadFailed`]) has no result.
 pub fn evaluate(
     profile: &Profile,
     host: Arc<Host>,
@@ -27,17 +40,18 @@ pub fn evaluate(
 
 /// [`evaluate`] of the controls `selection` wants only (the job's `controls`): the others
 /// neither run nor appear in the results, in the profile or the ones it includes.
+/// Err: the profile (or one it includes) failed to load, and none of its controls counts.
 pub fn evaluate_selected(
     profile: &Profile,
     host: Arc<Host>,
     inputs: &serde_json::Map<String, serde_json::Value>,
     selection: Arc<ControlSelection>,
-) -> Vec<ControlResult> {
+) -> Result<Vec<ControlResult>, LoadFailed> {
     let mut ext = super::Inspec::default();
     if !selection.is_all() {
         ext.overlay.filter.selection = Some(selection);
     }
-    evaluate_in(
+    evaluate_loaded(
         profile,
         host,
         inputs,
@@ -56,8 +70,7 @@ pub fn evaluate_with(
     evaluate_in(profile, host, inputs, factory, super::Inspec::default())
 }
 
-/// [`evaluate_with`] from a given InSpec state (a dependency's filter and inputs,
-/// [`super::overlay`]): the profile's own controls, then those it includes.
+/// [`evaluate_loaded`], a load failure as no results.
 pub fn evaluate_in(
     profile: &Profile,
     host: Arc<Host>,
@@ -65,6 +78,19 @@ pub fn evaluate_in(
     factory: &crate::native::ruby::ResourceFactory,
     ext: super::Inspec,
 ) -> Vec<ControlResult> {
+    evaluate_loaded(profile, host, inputs, factory, ext).unwrap_or_default()
+}
+
+/// [`evaluate_with`] from a given InSpec state (a dependency's filter and inputs,
+/// [`super::overlay`]): the profile's own controls, then those it includes; Err when a
+/// controls file's top-level code raised (here or in a profile it includes).
+pub fn evaluate_loaded(
+    profile: &Profile,
+    host: Arc<Host>,
+    inputs: &serde_json::Map<String, serde_json::Value>,
+    factory: &crate::native::ruby::ResourceFactory,
+    ext: super::Inspec,
+) -> Result<Vec<ControlResult>, LoadFailed> {
     let mut me = Interp::new(profile, host, inputs, factory, ext);
     me.load_libraries();
     me.define_constants();
@@ -77,6 +103,9 @@ pub fn evaluate_in(
             stopped = Some(why);
             break;
         }
+    }
+    if let Some(failed) = me.ext.load_failure.take() {
+        return Err(failed);
     }
     let mut out = std::mem::take(&mut me.results);
     // Controls never reached (canceled, timed out, or after a file-level error).
@@ -104,7 +133,7 @@ pub fn evaluate_in(
         out.push(results::not_evaluated(&base, reason));
     }
     out.append(&mut me.ext.overlay.included);
-    out
+    Ok(out)
 }
 
 impl Interp<'_> {
@@ -115,11 +144,11 @@ impl Interp<'_> {
         profile: &Profile,
         filter: super::overlay::Filter,
         scoped_inputs: Vec<crate::profile::metadata::InputSpec>,
-    ) -> Vec<ControlResult> {
+    ) -> Result<Vec<ControlResult>, LoadFailed> {
         let mut ext = super::Inspec::default();
         ext.overlay.filter = filter;
         ext.overlay.scoped_inputs = scoped_inputs;
-        evaluate_in(profile, self.host.clone(), self.inputs, self.factory(), ext)
+        evaluate_loaded(profile, self.host.clone(), self.inputs, self.factory(), ext)
     }
 
     /// Constants assigned at the top of any controls file are visible to every control, as
@@ -191,13 +220,13 @@ impl Interp<'_> {
                     }
                 }
                 Err(Flow::Raise(e)) => {
-                    let at = self.at(stmt.span.start);
-                    failure = Some(results::source_code_error(
-                        &self.profile.path,
-                        &at,
-                        e.message,
-                    ));
-                    break;
+                    // Ruby's exception out of the file's `instance_eval`: InSpec fails the
+                    // whole profile and runs none of its controls (profile.rb
+                    // `collect_tests`), `e.to_s` being the message alone.
+                    let failed =
+                        LoadFailed(format!("Failed to load source for {path}: {}", e.message));
+                    self.ext.load_failure.get_or_insert(failed.clone());
+                    return Err(failed.0);
                 }
             }
         }
@@ -235,6 +264,17 @@ impl Interp<'_> {
 
     /// Evaluates a control where it is defined and records its result.
     pub fn run_control(&mut self, id: String, block: Option<&Block>, off: u32) -> R<()> {
+        self.run_control_as(id, block, off, false)
+    }
+
+    /// [`Self::run_control`]; `generated`: the control of a `describe` outside any control.
+    fn run_control_as(
+        &mut self,
+        id: String,
+        block: Option<&Block>,
+        off: u32,
+        generated: bool,
+    ) -> R<()> {
         if let Err(e) = self.host.check() {
             return Err(Flow::Stop(e.to_string()));
         }
@@ -257,6 +297,7 @@ impl Interp<'_> {
                 .unwrap_or(0.5),
             skip: None,
             ivars: Default::default(),
+            generated,
         };
         if let Some(msg) = self.ext.dsl.file_skip.clone() {
             state.skip = Some(msg);
@@ -370,7 +411,7 @@ impl Interp<'_> {
                 end: off,
             },
         };
-        self.run_control(id, Some(&body), off)?;
+        self.run_control_as(id, Some(&body), off, true)?;
         Ok(Value::Nil)
     }
 }

@@ -482,6 +482,9 @@ impl<E: Embedding> Interp<'_, E> {
             captured: Vec::new(),
         });
         match (class, singleton) {
+            (None, None) if E::at_file_self(self) => {
+                self.file_defs.insert(name.to_string(), def);
+            }
             (None, None) => {
                 self.defs.insert(name.to_string(), def);
             }
@@ -1026,7 +1029,14 @@ impl<E: Embedding> Interp<'_, E> {
                 }
             }
         }
-        if let Some(def) = self.defs.get(name).cloned() {
+        // A method of the file's own `self` first (Ruby finds the singleton method before
+        // anything mixed in), and only where `self` is that object.
+        let def = E::at_file_self(self)
+            .then(|| self.file_defs.get(name))
+            .flatten()
+            .or_else(|| self.defs.get(name))
+            .cloned();
+        if let Some(def) = def {
             return self.call_def_with_block(&def, None, &a, blk);
         }
         if name == "inspec" {

@@ -249,6 +249,12 @@ pub trait Embedding: Sized {
     fn after_load(_me: &Interp<'_, Self>) -> bool {
         false
     }
+    /// Whether `self` is the object a file's top level runs in, where a `def` defines a
+    /// method of that object only (InSpec: a controls file runs in the profile's control
+    /// context; a control's block runs in its `Inspec::Rule`, which has none of its methods).
+    fn at_file_self(_me: &Interp<'_, Self>) -> bool {
+        true
+    }
     /// A name without receiver or arguments, before local variables (InSpec: a field of the
     /// row inside `where { }`).
     fn bare_value(me: &Interp<'_, Self>, name: &str) -> Option<Value>;
@@ -359,8 +365,12 @@ pub struct Interp<'p, E> {
     /// The file being evaluated (for `file:line` in messages).
     pub file: String,
     pub frames: Vec<Frame>,
-    /// File-level `def`s, callable from anywhere.
+    /// `def`s callable from anywhere: those of libraries (and the modules they mix into
+    /// every control), and those made where `self` is not a file's own object.
     pub defs: HashMap<String, Arc<objects::MethodDef>>,
+    /// `def`s made at a file's top level ([`Embedding::at_file_self`]): methods of that
+    /// file's own `self`, callable only where `self` is that object again.
+    pub file_defs: HashMap<String, Arc<objects::MethodDef>>,
     /// Constants assigned in control files (`CONTAINER_CAPADD = input(...)`).
     pub consts: HashMap<String, Value>,
     /// Classes and modules of `libraries/`, by full constant path.
@@ -442,6 +452,7 @@ impl<'p, E: Embedding> Interp<'p, E> {
             }],
             frame_ids: 0,
             defs: HashMap::new(),
+            file_defs: HashMap::new(),
             consts: HashMap::new(),
             classes: HashMap::new(),
             resources: HashMap::new(),
