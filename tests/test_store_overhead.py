@@ -102,12 +102,12 @@ async def test_a_first_attempt_costs_no_history_read_and_no_separate_notice(stat
         claims, ended = calls("WITH lease AS (INSERT INTO workers"), calls("WITH fin AS (SELECT * FROM json")
         assert claims < JOBS / 2 and 0 < ended < JOBS / 2, counts
         # Nobody follows these jobs: their worker holds their hosts' events and results and
-        # stores them with their ends, in the end statements (a batch of its own only for
-        # what was held past the hold's bound, 1 s: none of these jobs ran that long).
+        # stores them with their ends (a write without ends only for what was held past the
+        # hold's bound, 1 s: none of these jobs ran that long; see the rows per job below).
         assert calls("WITH fenced AS (SELECT v.job_id, v.seq") == 0, counts
-        # A write is one statement text whatever its size (its rows go as JSON arrays):
-        # prepared and planned once, not once per batch size. A host's result goes with
-        # its `host_finished` event: no statement stores results alone.
+        # Every write, with ends or without, is one statement text whatever its size (its
+        # rows go as JSON arrays): prepared and planned once, not once per batch size. A
+        # host's result goes with its `host_finished` event: no statement stores results alone.
         shapes = [q for q in counts if q.startswith("WITH fin AS (SELECT * FROM json")]
         assert len(shapes) == 1, shapes
         assert calls("INSERT INTO host_results") == 0, counts

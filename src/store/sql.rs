@@ -664,17 +664,7 @@ impl SqlStore {
         events: &[(Event, Fence)],
         ends: &[super::JobEnding],
     ) -> Result<Vec<bool>> {
-        let sql = finish_batch_sql();
-        let (ends_json, events_json, results_json) =
-            (end_rows(ends)?, event_rows(events)?, result_rows(results)?);
-        let make = || {
-            Ok(sqlx::query(AssertSqlSafe(sql.clone()))
-                .bind(ends_json.clone())
-                .bind(NOTIFY_CHANNEL)
-                .bind(self.origin.clone())
-                .bind(events_json.clone())
-                .bind(results_json.clone()))
-        };
+        let make = || batch_statement(ends, events, results, &self.origin);
         let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
         let ended = ended_of(ends, rows.last())?;
         stale_refused(refused_of(events.len(), results.len(), rows)?);
@@ -871,46 +861,21 @@ fn unpacked<T: serde::de::DeserializeOwned>(body: &str) -> Result<Vec<T>> {
 /// Events stored per INSERT statement.
 const EVENT_ROWS: usize = 256;
 
-/// One statement for a batch of events and host results, of those their fence admits
-/// (events: seqs already stored are skipped). Each row's job is read `FOR SHARE`
-/// ([`fenced_job`]): a recovery or claim changing a job's attempt waits for it, or it
-/// waits for them and sees their change, so a stale attempt's row never slips in beside a
-/// re-queue. In the same statement (so at no extra round trip, delivered at commit) one
-/// `events` notice per watched job that got new events, from `origin`, on the job's channel
-/// ([`events_channel`]). The mark is read under the row's lock: a mark set while the batch
-/// holds it waits for the batch's commit (the marking stream's first read sees its events),
-/// and a batch locking the row after a mark sees it and notifies.
-/// The rows go as two JSON arrays: the statement's text is the same for any number of
-/// rows, so each connection prepares it once and PostgreSQL plans it once, where a VALUES
-/// list made a statement (parsed and planned anew) per batch size.
-/// Returns one row: `admitted`, the events the fence let through, and `stored`, the results.
-fn insert_batch(
+/// The statement every PostgreSQL write of the writer runs ([`finish_batch_sql`]), for
+/// `ends` (none for a batch of events and results only) and the events and results.
+/// Returns one row: `ended`, the ids of the jobs ended; `admitted`, the events the fences let
+/// through; `stored`, the results.
+fn batch_statement(
+    ends: &[super::JobEnding],
     events: &[(Event, Fence)],
     results: &[(Uuid, u32, HostResult)],
     origin: &str,
 ) -> Result<AnyQuery> {
-    let sql = format!(
-        "WITH fenced AS (SELECT v.job_id, v.seq, v.body, j.watched \
-         FROM json_to_recordset(CAST($1 AS json)) AS v (job_id text, seq bigint, body text, attempt bigint, final bigint) \
-         CROSS JOIN LATERAL {event_job}), \
-         added AS (INSERT INTO events (job_id, seq, body) SELECT job_id, seq, body FROM fenced \
-         ON CONFLICT DO NOTHING RETURNING job_id), \
-         told AS (SELECT pg_notify($2 || ':' || job_id, '{}:' || job_id || ':' || $3) \
-         FROM (SELECT DISTINCT job_id FROM added \
-         WHERE job_id IN (SELECT job_id FROM fenced WHERE watched = 1)) AS jobs), \
-         stored AS (INSERT INTO host_results (job_id, attempt, body) SELECT v.job_id, v.attempt, v.body \
-         FROM json_to_recordset(CAST($4 AS json)) AS v (job_id text, attempt bigint, body text) \
-         CROSS JOIN LATERAL {result_job} RETURNING id) \
-         SELECT (SELECT COUNT(*) FROM fenced) AS admitted, (SELECT COUNT(*) FROM told) AS told, \
-         (SELECT COUNT(*) FROM stored) AS stored",
-        Notice::Events.as_str(),
-        event_job = fenced_job("v.attempt", "v.final"),
-        result_job = fenced_job("v.attempt", "0"),
-    );
-    Ok(sqlx::query(AssertSqlSafe(sql))
-        .bind(event_rows(events)?)
+    Ok(sqlx::query(AssertSqlSafe(finish_batch_sql()))
+        .bind(end_rows(ends)?)
         .bind(NOTIFY_CHANNEL)
         .bind(origin.to_string())
+        .bind(event_rows(events)?)
         .bind(result_rows(results)?))
 }
 
@@ -1000,13 +965,24 @@ fn ending_ctes() -> String {
     )
 }
 
-/// One statement for a writer's flush with job ends in it ([`Store::store_and_finish`]):
-/// each end fenced by its own attempt, with `ends` notices of several ends each; the events
-/// and host results as [`insert_batch`] stores them, except those of the jobs ending here:
-/// they are admitted with their job's end (its attempt held the job until this end), never
-/// on their own, so an end is stored with everything its attempt sent before it or not at
-/// all, and no row of the batch waits on a job row the statement itself updates. An ending
-/// job's events (its `finished` last) go as one row, and its results as one (migration 4).
+/// One statement for a writer's flush ([`Store::store_and_finish`], or a batch without
+/// ends): each end fenced by its own attempt, with `ends` notices of several ends each, and
+/// the events and host results their fence admits (events: seqs already stored are
+/// skipped). Each row's job is read `FOR SHARE` ([`fenced_job`]): a recovery or claim
+/// changing a job's attempt waits for it, or it waits for them and sees their change, so a
+/// stale attempt's row never slips in beside a re-queue. In the same statement (so at no
+/// extra round trip, delivered at commit) one `events` notice per watched job that got new
+/// events, from `origin`, on the job's channel ([`events_channel`]). The mark is read under
+/// the row's lock: a mark set while the batch holds it waits for the batch's commit (the
+/// marking stream's first read sees its events), and a batch locking the row after a mark
+/// sees it and notifies. The rows of the jobs ending here are admitted with their job's end
+/// (its attempt held the job until this end), never on their own, so an end is stored with
+/// everything its attempt sent before it or not at all, and no row waits on a job row the
+/// statement itself updates; an ending job's events (its `finished` last) go as one row,
+/// and its results as one (migration 4).
+/// The rows go as JSON arrays: the statement's text is the same for any number of rows, so
+/// each connection prepares it once and PostgreSQL plans it once, where a VALUES list made
+/// a statement (parsed and planned anew) per batch size.
 /// Binds: $1 ends, $2 channel, $3 origin, $4 events, $5 results.
 fn finish_batch_sql() -> String {
     format!(
@@ -1060,7 +1036,7 @@ fn ended_of(ends: &[super::JobEnding], row: Option<&AnyRow>) -> Result<Vec<bool>
         .collect())
 }
 
-/// Runs [`insert_batch`]; the events and the results their fence refused.
+/// Runs [`batch_statement`] without ends; the events and the results their fence refused.
 async fn store_batch_on<'c, E>(
     events: &[(Event, Fence)],
     results: &[(Uuid, u32, HostResult)],
@@ -1070,14 +1046,14 @@ async fn store_batch_on<'c, E>(
 where
     E: sqlx::Executor<'c, Database = sqlx::Any>,
 {
-    let rows = insert_batch(events, results, origin)?
+    let rows = batch_statement(&[], events, results, origin)?
         .fetch_all(on)
         .await
         .map_err(db_err)?;
     refused_of(events.len(), results.len(), rows)
 }
 
-/// The events of `events` and results of `results` that [`insert_batch`]'s answer says
+/// The events of `events` and results of `results` that [`batch_statement`]'s answer says
 /// the fence refused.
 fn refused_of(events: usize, results: usize, mut rows: Vec<AnyRow>) -> Result<(usize, usize)> {
     let (admitted, stored): (i64, i64) = match rows.pop() {
@@ -1565,7 +1541,7 @@ impl Store for SqlStore {
             // The common case (the hosts' results and lifecycle events, a batch of
             // output): one statement, which is atomic by itself, instead of a
             // transaction's three round trips.
-            let make = || insert_batch(events, results, &self.origin);
+            let make = || batch_statement(&[], events, results, &self.origin);
             let rows = rows_of(conns.run(make, true).await?.map_err(db_err)?);
             stale_refused(refused_of(events.len(), results.len(), rows)?);
             return Ok(());
